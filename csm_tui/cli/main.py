@@ -1,0 +1,59 @@
+"""`csm-tui` command line. Thin: parses arguments, then hands over to a command module."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def default_db_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("csm-tui", appauthor=False) / "cache.sqlite3"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csm-tui",
+        description="A keyboard-driven terminal app for Customer Success Managers.",
+    )
+    parser.add_argument(
+        "--db", type=Path, default=None,
+        help="the local cache file (env CSM_TUI_DB; default: the user data dir)")
+    parser.add_argument(
+        "--now", default=os.environ.get("CSM_TUI_NOW"),
+        help="freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("open", help="open the app on the cache (the default)")
+    demo = sub.add_parser("demo", help="build a realistic demo book and open the app on it")
+    demo.add_argument("--accounts", type=int, default=300, help="accounts in the book (≤ 100000)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same book)")
+    demo.add_argument("--no-open", action="store_true", help="build the book, do not open the app")
+    return parser
+
+
+def resolve_db(args: argparse.Namespace) -> Path:
+    if args.db is not None:
+        return args.db
+    env = os.environ.get("CSM_TUI_DB")
+    return Path(env) if env else default_db_path()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "open"
+    if command == "open":
+        from csm_tui.cli.commands import run_open
+        return run_open(args, resolve_db(args))
+    if command == "demo":
+        from csm_tui.cli.commands import run_demo
+        return run_demo(args, resolve_db(args))
+    parser.error(f"unknown command {command}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Touch cadence: days since the last touch against the tier's cadence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from csm_tui.domain.tiers import Tier, TierRules
+
+
+@dataclass(frozen=True)
+class TouchStatus:
+    tier: Tier
+    cadence_days: int | None
+    days_since: int | None        # None: never touched
+
+    @property
+    def overdue(self) -> bool:
+        if self.cadence_days is None:
+            return False
+        return self.days_since is None or self.days_since > self.cadence_days
+
+    @property
+    def days_overdue(self) -> int:
+        if not self.overdue or self.cadence_days is None:
+            return 0
+        if self.days_since is None:
+            return self.cadence_days
+        return self.days_since - self.cadence_days
+
+    @property
+    def why(self) -> str:
+        since = "never touched" if self.days_since is None else (
+            f"last touch {self.days_since} day{'s' if self.days_since != 1 else ''} ago")
+        cadence = "no cadence" if self.cadence_days is None else f"cadence {self.cadence_days}"
+        return f"{self.tier.label} · {since}, {cadence}"
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Whole calendar days from `earlier` to `later` (UTC dates)."""
+    return (later.date() - earlier.date()).days
+
+
+def touch_status(tier: Tier, last_touch: datetime | None, now: datetime,
+                 rules: TierRules) -> TouchStatus:
+    days = None if last_touch is None else max(0, days_between(last_touch, now))
+    return TouchStatus(tier=tier, cadence_days=rules.cadence_days(tier), days_since=days)

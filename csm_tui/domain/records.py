@@ -1,0 +1,53 @@
+"""The kinds of records a CSM works with: roles, stakeholder roles, activity kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A user's role in the team (spec section 5)."""
+
+    CSM = "csm"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class ContactRole(StrEnum):
+    """A stakeholder's role in the account."""
+
+    SPONSOR = "sponsor"
+    CHAMPION = "champion"
+    USER = "user"
+    BLOCKER = "blocker"
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    MEETING = "meeting"
+    EMAIL = "email"
+    ONSITE = "onsite"
+    QBR = "qbr"
+    TRAINING = "training"
+    ESCALATION = "escalation"
+    NOTE = "note"
+
+    @property
+    def label(self) -> str:
+        return "QBR" if self is ActivityKind.QBR else self.value.title()
+
+    @property
+    def is_touch(self) -> bool:
+        """Does it count as a touch for the cadence? A private note does not."""
+        return self is not ActivityKind.NOTE
+
+    @property
+    def is_proactive(self) -> bool:
+        """Proactive vs reactive work, for the team's maturity estimate (seed 004)."""
+        return self not in (ActivityKind.ESCALATION, ActivityKind.NOTE)
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"

@@ -1,0 +1,203 @@
+"""SQLModel tables of the local cache (and, with server-only tables, of the central API).
+
+Every record kind that syncs has a client-made string id (UUIDv7), `updated_at` and a
+`deleted_at` tombstone. Instants are stored in UTC through `UTCDateTime`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from csm_tui.store.timestamps import from_db, to_db
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored as sortable UTC text."""
+
+    impl = sa.String(26)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else to_db(value)
+
+    def process_result_value(self, value, dialect):
+        return from_db(value)
+
+
+def _ts(**kw) -> Field:
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+    id: str = Field(primary_key=True)
+    name: str
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: str = Field(primary_key=True)
+    name: str
+    email: str = ""
+    role: str = "csm"                       # csm | lead | admin (domain.records.Role)
+    team_id: str | None = Field(default=None, foreign_key="teams.id", index=True)
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        sa.Index("ix_accounts_portfolio", "tier_rank", "health_score", "name"),
+        sa.Index("ix_accounts_owner", "owner_id", "tier_rank", "health_score"),
+        sa.Index("ix_accounts_renewal", "renewal_date"),
+        sa.Index("ix_accounts_last_touch", "last_touch_at"),
+        sa.Index("ix_accounts_arr", "arr_usd"),
+    )
+    id: str = Field(primary_key=True)
+    name: str
+    currency: str = "USD"                   # USD | CNY
+    arr: float = 0.0                        # in `currency`
+    arr_usd: float = 0.0                    # USD-equivalent; tiers use it
+    tier: str = "self-serve"                # effective tier (domain.tiers.Tier)
+    tier_rank: int = 4                      # Tier.rank, for the portfolio's index
+    tier_override: str | None = None
+    tier_override_reason: str | None = None
+    tier_override_note: str = ""
+    sales_motion: str = "short-direct"      # domain.motion.SalesMotion
+    stage: str = "onboarding"               # domain.lifecycle.Stage
+    segment: str = ""                       # region / segment for metrics
+    industry: str = ""
+    seats: int = 0
+    go_live_date: date | None = None
+    activated_on: date | None = None
+    renewal_date: date | None = None
+    owner_id: str | None = Field(default=None, foreign_key="users.id")
+    health_score: int | None = None
+    health_score_30d: int | None = None     # score 30 days ago, for the trend arrow
+    last_touch_at: datetime | None = _ts(default=None)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    version: int = 0                        # server version last seen (sync)
+    deleted_at: datetime | None = _ts(default=None)
+
+
+class AccountSignals(SQLModel, table=True):
+    """The raw inputs of health, as of `measured_on` (domain.health.HealthSignals)."""
+
+    __tablename__ = "account_signals"
+    account_id: str = Field(primary_key=True, foreign_key="accounts.id")
+    measured_on: date
+    weekly_active_users: int = 0
+    key_actions_per_user_week: float = 0.0
+    dau_mau: float = 0.0
+    session_minutes: float = 0.0
+    messages_per_user_week: float = 0.0
+    open_tickets: int = 0
+    avg_response_hours: float = 0.0
+    volume_trend_pct: float = 0.0
+    payment: str = "current"                # domain.health.PaymentStatus
+    nps: int | None = None
+    csm_pulse: int | None = None
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", index=True)
+    name: str
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+    role: str = "user"                      # sponsor | champion | user | blocker
+    updated_at: datetime = _ts()
+    deleted_at: datetime | None = _ts(default=None)
+
+
+class Activity(SQLModel, table=True):
+    """Append-only: an activity is never merged away (spec section 5)."""
+
+    __tablename__ = "activities"
+    __table_args__ = (sa.Index("ix_activities_account_time", "account_id", "occurred_at"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    kind: str                               # domain.records.ActivityKind
+    occurred_at: datetime = _ts()
+    minutes: int = 0
+    summary: str = ""
+    next_steps: str = ""
+    sentiment: str = "neutral"              # domain.records.Sentiment
+    contact_ids: str = "[]"                 # JSON list of contact ids
+    author_id: str | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = _ts()
+    deleted_at: datetime | None = _ts(default=None)
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (sa.Index("ix_tasks_owner_due", "owner_id", "done_at", "due_on"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", index=True)
+    title: str
+    due_on: date | None = None
+    snoozed_until: date | None = None
+    done_at: datetime | None = _ts(default=None)
+    owner_id: str | None = Field(default=None, foreign_key="users.id")
+    source_activity_id: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    deleted_at: datetime | None = _ts(default=None)
+
+
+class ChecklistItem(SQLModel, table=True):
+    __tablename__ = "checklist_items"
+    __table_args__ = (sa.UniqueConstraint("account_id", "stage", "item_key"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", index=True)
+    stage: str
+    item_key: str
+    label: str
+    required: bool = False
+    done_at: datetime | None = _ts(default=None)
+    done_by: str | None = None
+    updated_at: datetime = _ts()
+
+
+class StageChange(SQLModel, table=True):
+    """Stage history: every move of an account between lifecycle stages."""
+
+    __tablename__ = "stage_changes"
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", index=True)
+    from_stage: str | None = None
+    to_stage: str
+    changed_at: datetime = _ts()
+    changed_by: str | None = None
+
+
+class HealthSnapshot(SQLModel, table=True):
+    __tablename__ = "health_snapshots"
+    __table_args__ = (sa.Index("ix_health_account_day", "account_id", "taken_on"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    taken_on: date
+    score: int
+    components: str = "{}"                  # JSON {component: points}
+
+
+class PrepNote(SQLModel, table=True):
+    __tablename__ = "prep_notes"
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id", unique=True)
+    body: str = ""
+    updated_at: datetime = _ts()
+
+
+class CacheMeta(SQLModel, table=True):
+    """Key/value facts about the cache: who I am, when the data was built or synced."""
+
+    __tablename__ = "cache_meta"
+    key: str = Field(primary_key=True)
+    value: str
