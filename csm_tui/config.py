@@ -1,0 +1,68 @@
+"""Typed settings in one place: a TOML file in the platformdirs config dir, or the file
+named by `CSM_TUI_CONFIG`, validated once at start.
+
+    language = "en"            # or "zh"
+    arr_per_csm = 2000000      # coverage rule: one CSM per $2M ARR
+    cny_per_usd = 7.2
+    [tiers.strategic]          # see domain.tiers.TierRules.from_mapping
+    min_arr = 150000
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from csm_tui.domain.tiers import TierRules
+
+LANGUAGES = ("en", "zh")
+
+
+class SettingsError(ValueError):
+    """The settings file is wrong; the message says where and how."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    language: str = "en"
+    arr_per_csm: float = 2_000_000
+    tier_rules: TierRules = field(default_factory=TierRules)
+    source: Path | None = None
+
+    @classmethod
+    def from_toml(cls, text: str, source: Path | None = None) -> Settings:
+        where = str(source) if source else "settings"
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{where}: not valid TOML: {exc}") from exc
+        language = data.get("language", "en")
+        if language not in LANGUAGES:
+            raise SettingsError(f"{where}: language must be one of {', '.join(LANGUAGES)}")
+        arr_per_csm = data.get("arr_per_csm", 2_000_000)
+        if not isinstance(arr_per_csm, int | float) or arr_per_csm <= 0:
+            raise SettingsError(f"{where}: arr_per_csm must be a positive number")
+        try:
+            rules = TierRules.from_mapping(data)
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}") from exc
+        return cls(language=language, arr_per_csm=float(arr_per_csm), tier_rules=rules,
+                   source=source)
+
+
+def settings_path() -> Path:
+    env = os.environ.get("CSM_TUI_CONFIG")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_path
+
+    return user_config_path("csm-tui", appauthor=False) / "config.toml"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or settings_path()
+    if not path.exists():
+        return Settings()
+    return Settings.from_toml(path.read_text(encoding="utf-8"), source=path)

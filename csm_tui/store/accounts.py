@@ -1,0 +1,106 @@
+"""Read one account and what hangs off it, with raw sqlite3 (the UI's fast path)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from csm_tui.domain.cadence import days_between
+from csm_tui.domain.health import HealthScore, HealthSignals, PaymentStatus, score_health
+from csm_tui.domain.motion import SalesMotion, standard_for
+from csm_tui.domain.tiers import OverrideReason, Tier, TierAssignment, TierOverride, TierRules
+from csm_tui.store.timestamps import date_from_db, from_db
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    id: str
+    name: str
+    currency: str
+    arr: float
+    arr_usd: float
+    tier: Tier
+    tier_assignment: TierAssignment
+    sales_motion: SalesMotion
+    stage: str
+    segment: str
+    industry: str
+    seats: int
+    go_live_date: date | None
+    activated_on: date | None
+    renewal_date: date | None
+    owner_id: str | None
+    owner_name: str | None
+    health_score: int | None
+    health_score_30d: int | None
+    last_touch_at: datetime | None
+    signals: HealthSignals | None
+    signals_measured_on: date | None
+    version: int
+
+
+class AccountNotFound(LookupError):
+    pass
+
+
+def load_account_facts(conn: sqlite3.Connection, account_id: str, now: datetime,
+                       rules: TierRules) -> AccountFacts:
+    row = conn.execute(
+        """SELECT a.*, u.name AS owner_name, s.measured_on, s.weekly_active_users,
+                  s.key_actions_per_user_week, s.dau_mau, s.session_minutes,
+                  s.messages_per_user_week, s.open_tickets, s.avg_response_hours,
+                  s.volume_trend_pct, s.payment, s.nps, s.csm_pulse,
+                  s.account_id AS has_signals
+           FROM accounts a
+           LEFT JOIN users u ON u.id = a.owner_id
+           LEFT JOIN account_signals s ON s.account_id = a.id
+           WHERE a.id = ? AND a.deleted_at IS NULL""", (account_id,)).fetchone()
+    if row is None:
+        raise AccountNotFound(account_id)
+    tier = Tier(row["tier"])
+    override = None
+    if row["tier_override"]:
+        override = TierOverride(Tier(row["tier_override"]),
+                                OverrideReason(row["tier_override_reason"] or "other"),
+                                row["tier_override_note"] or "")
+    assignment = rules.assign(row["arr_usd"], override)
+    last_touch = from_db(row["last_touch_at"])
+    signals = None
+    if row["has_signals"] is not None:
+        signals = HealthSignals(
+            seats=row["seats"],
+            weekly_active_users=row["weekly_active_users"],
+            key_actions_per_user_week=row["key_actions_per_user_week"],
+            dau_mau=row["dau_mau"],
+            session_minutes=row["session_minutes"],
+            messages_per_user_week=row["messages_per_user_week"],
+            open_tickets=row["open_tickets"],
+            avg_response_hours=row["avg_response_hours"],
+            days_since_touch=None if last_touch is None else max(0, days_between(last_touch,
+                                                                                  now)),
+            cadence_days=rules.cadence_days(tier),
+            volume_trend_pct=row["volume_trend_pct"],
+            payment=PaymentStatus(row["payment"]),
+            nps=row["nps"],
+            csm_pulse=row["csm_pulse"],
+        )
+    return AccountFacts(
+        id=row["id"], name=row["name"], currency=row["currency"], arr=row["arr"],
+        arr_usd=row["arr_usd"], tier=tier, tier_assignment=assignment,
+        sales_motion=SalesMotion(row["sales_motion"]), stage=row["stage"],
+        segment=row["segment"], industry=row["industry"], seats=row["seats"],
+        go_live_date=date_from_db(row["go_live_date"]),
+        activated_on=date_from_db(row["activated_on"]),
+        renewal_date=date_from_db(row["renewal_date"]), owner_id=row["owner_id"],
+        owner_name=row["owner_name"], health_score=row["health_score"],
+        health_score_30d=row["health_score_30d"], last_touch_at=last_touch,
+        signals=signals, signals_measured_on=date_from_db(row["measured_on"]),
+        version=row["version"])
+
+
+def health_of(facts: AccountFacts) -> HealthScore | None:
+    """The live, explained health score of an account (None without signals)."""
+    if facts.signals is None:
+        return None
+    return score_health(facts.signals, facts.tier, standard_for(facts.sales_motion))

@@ -1,0 +1,65 @@
+"""`?`: every binding of the screen beneath, with the filter language on the portfolio."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+FILTER_HELP = (
+    ("acme  \"云图 科技\"", "name contains the words (quotes keep a phrase)"),
+    ("tier:strategic,enterprise", "tier is one of these"),
+    ("health:<60  health:40..69  health:red", "health score or band"),
+    ("stage:onboarding", "lifecycle stage"),
+    ("owner:me  owner:li", "owner is you, or whose name contains the text"),
+    ("renewal:<90d  renewal:<3m", "renews within the period"),
+    ("arr:>100k", "ARR in USD-equivalent"),
+    ("is:overdue  is:late  is:zombie", "past cadence; not activated 30 / 90 days after go-live"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
+    ]
+
+    def __init__(self, beneath: Screen) -> None:
+        super().__init__()
+        self._beneath = beneath
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(self._bindings_table(), id="help-keys")
+            if getattr(self._beneath, "SHOW_FILTER_HELP", False):
+                yield Static(self._filter_table(), id="help-filter")
+
+    def _bindings_table(self) -> Table:
+        table = Table(title=f"Keys — {self._beneath.title or 'csm-tui'}", expand=True,
+                      show_edge=False, title_justify="left")
+        table.add_column("key", no_wrap=True, style="bold")
+        table.add_column("does")
+        seen: set[tuple[str, str]] = set()
+        for active in self._beneath.active_bindings.values():
+            binding: Binding = active.binding
+            if not binding.description:
+                continue
+            key = self.app.get_key_display(binding)
+            if (key, binding.description) in seen:
+                continue
+            seen.add((key, binding.description))
+            table.add_row(Text(key), Text(binding.description))
+        table.add_row(Text("ctrl+p"), Text("command palette: every key above, by name"))
+        return table
+
+    def _filter_table(self) -> Table:
+        table = Table(title="Filter language (/)", expand=True, show_edge=False,
+                      title_justify="left")
+        table.add_column("type", no_wrap=True, style="bold")
+        table.add_column("means")
+        for example, meaning in FILTER_HELP:
+            table.add_row(Text(example), Text(meaning))
+        return table

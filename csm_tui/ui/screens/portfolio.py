@@ -1,0 +1,135 @@
+"""Portfolio (home): every account, sorted by tier then health, worst first."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from csm_tui.domain.humanize import relative_time
+from csm_tui.domain.query import PortfolioFilter, PortfolioSort, QueryError, parse_filter
+from csm_tui.store.portfolio import PortfolioQuery
+from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+from csm_tui.workspace import Workspace
+
+
+class PortfolioScreen(Screen[None]):
+    """The CSM's book: filter it, sort it, open an account."""
+
+    TITLE = "Portfolio"
+    SHOW_FILTER_HELP = True
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="portfolio.filter"),
+        Binding("s", "cycle_sort", "Sort", id="portfolio.sort"),
+        Binding("escape", "clear_filter", "Clear filter", id="portfolio.clear_filter"),
+    ]
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.filter = PortfolioFilter()
+        self.filter_text = ""
+        self.sort = PortfolioSort.default()
+        self._total: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="portfolio-title")
+        yield Input(placeholder="filter: tier:strategic health:<60 renewal:<90d acme",
+                    id="filter-input", select_on_focus=False)
+        yield Static(id="filter-error")
+        yield PortfolioTable(self.workspace.today, id="portfolio-table")
+        yield Static(id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-input", Input).display = False
+        self.query_one("#filter-error", Static).display = False
+        self._reload()
+        self.query_one(PortfolioTable).focus()
+
+    # -- data -----------------------------------------------------------------------------
+
+    def _make_query(self) -> PortfolioQuery:
+        ws = self.workspace
+        return PortfolioQuery(ws.conn, self.filter, self.sort, ws.today(), ws.meta("me"),
+                              ws.settings.tier_rules)
+
+    def _reload(self, keep_account: str | None = None) -> None:
+        table = self.query_one(PortfolioTable)
+        table.set_source(self._make_query(), keep_account=keep_account)
+        if self._total is None or self.filter.is_empty():
+            self._total = (table.row_count if self.filter.is_empty()
+                           else PortfolioQuery(self.workspace.conn, PortfolioFilter(), self.sort,
+                                               self.workspace.today(), None,
+                                               self.workspace.settings.tier_rules).count())
+        self._update_status()
+
+    def _update_status(self) -> None:
+        table = self.query_one(PortfolioTable)
+        ws = self.workspace
+        shown = table.row_count
+        total = self._total or 0
+        size = (f"{total:,} accounts" if self.filter.is_empty()
+                else f"{shown:,} of {total:,} accounts")
+        age = ws.meta("data_as_of")
+        age_text = "no data yet" if age is None else f"data {relative_time(age, ws.now())}"
+        self.query_one("#portfolio-title", Static).update(
+            f"Portfolio — {size} · sort: {self.sort.label}")
+        filt = f" · filter: {self.filter_text}" if not self.filter.is_empty() else ""
+        self.query_one("#status-line", Static).update(f" {size}{filt} · {age_text}")
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter-input", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter-input", Input)
+        if self.filter.is_empty() and not box.display:
+            return
+        box.value = ""
+        box.display = False
+        self._apply_filter("")
+        self.query_one(PortfolioTable).focus()
+
+    def action_cycle_sort(self) -> None:
+        table = self.query_one(PortfolioTable)
+        self.sort = self.sort.next()
+        self._reload(keep_account=table.current_account_id)
+        self.notify(f"sorted by {self.sort.label}", timeout=2)
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        box = self.query_one("#filter-input", Input)
+        if not event.value.strip():
+            box.display = False
+        self.query_one(PortfolioTable).focus()
+
+    def _apply_filter(self, text: str) -> None:
+        error = self.query_one("#filter-error", Static)
+        try:
+            flt = parse_filter(text)
+        except QueryError as exc:
+            error.update(f"⚠ {exc}")
+            error.display = True
+            return
+        error.display = False
+        self.filter = flt
+        self.filter_text = text.strip()
+        table = self.query_one(PortfolioTable)
+        self._reload(keep_account=table.current_account_id)
+
+    @on(PortfolioTable.Opened)
+    def _open_account(self, event: PortfolioTable.Opened) -> None:
+        from csm_tui.ui.screens.account import AccountScreen
+
+        self.app.push_screen(AccountScreen(self.workspace, event.account_id))

@@ -1,0 +1,44 @@
+"""What the app and the CLI work on: the cache file, the clock and the settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from csm_tui.config import Settings
+from csm_tui.domain.clock import Clock
+
+
+@dataclass
+class Workspace:
+    db_path: Path
+    clock: Clock
+    settings: Settings = field(default_factory=Settings)
+    _conn: sqlite3.Connection | None = field(default=None, init=False, repr=False)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The raw read/write connection to the cache, opened (and migrated) on first use."""
+        if self._conn is None:
+            from csm_tui.store.cache import connect
+
+            self._conn = connect(self.db_path)
+        return self._conn
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    def meta(self, key: str) -> str | None:
+        from csm_tui.store.cache import get_meta
+
+        return get_meta(self.conn, key)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

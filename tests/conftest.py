@@ -1,0 +1,66 @@
+"""Shared fixtures. Every test runs with its home, config, data dirs and keyring redirected
+into a temporary directory: no test can touch the user's real cache or secrets."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from csm_tui.domain.clock import FixedClock
+
+# The instant every frozen test and snapshot lives at.
+FROZEN_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+DEMO_SEED = 7
+DEMO_ACCOUNTS = 300
+
+
+@pytest.fixture(autouse=True)
+def isolated_machine(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("CSM_TUI_CONFIG", str(home / "csm-tui.toml"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("CSM_TUI_DB", raising=False)
+    monkeypatch.delenv("CSM_TUI_NOW", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    return home
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(FROZEN_NOW)
+
+
+@pytest.fixture(scope="session")
+def demo_book_template(tmp_path_factory) -> Path:
+    """A 300-account demo book at the frozen instant, built once per test session."""
+    from csm_tui.store.demo import build_demo_book
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    build_demo_book(path, accounts=DEMO_ACCOUNTS, seed=DEMO_SEED, now=FROZEN_NOW)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_book_template, tmp_path) -> Path:
+    """A private copy of the demo book, free for the test to change."""
+    target = tmp_path / "book.sqlite3"
+    shutil.copyfile(demo_book_template, target)
+    return target
+
+
+@pytest.fixture
+def workspace(demo_db, clock):
+    from csm_tui.workspace import Workspace
+
+    ws = Workspace(db_path=demo_db, clock=clock)
+    yield ws
+    ws.close()

@@ -1,0 +1,199 @@
+"""The portfolio as a CSM drives it: sort, filter, open, help, quit."""
+
+from __future__ import annotations
+
+import pytest
+
+from csm_tui.domain.tiers import Tier
+from csm_tui.ui.app import make_app
+from csm_tui.ui.screens.account import AccountScreen
+from csm_tui.ui.screens.help import HelpScreen
+from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+
+SIZE = (160, 48)
+
+
+def rows(app, limit: int | None = None):
+    table = app.screen.query_one(PortfolioTable)
+    n = table.row_count if limit is None else min(limit, table.row_count)
+    return [table.row_at(i) for i in range(n)]
+
+
+async def type_filter(pilot, text: str) -> None:
+    await pilot.press("slash")
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def sort_key(row):
+    return (Tier(row.tier).rank, -1 if row.health_score is None else row.health_score)
+
+
+async def test_portfolio_lists_whole_book_sorted_by_tier_then_worst_health(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        all_rows = rows(app)
+        total = workspace.conn.execute(
+            "SELECT count(*) FROM accounts WHERE deleted_at IS NULL").fetchone()[0]
+        assert len(all_rows) == total == 300
+        keys = [sort_key(r) for r in all_rows]
+        assert keys == sorted(keys)
+        assert Tier(all_rows[0].tier) is Tier.STRATEGIC
+        assert Tier(all_rows[-1].tier) is Tier.SELF_SERVE
+        title = str(app.screen.query_one("#portfolio-title").render())
+        assert "300 accounts" in title
+
+
+async def test_sort_key_cycles_and_keeps_cursor_on_account(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PortfolioTable)
+        await pilot.press("down", "down", "down")
+        chosen = table.current_account_id
+        await pilot.press("s")
+        await pilot.pause()
+        assert "renewal" in app.screen.sort.label.lower()
+        assert table.current_account_id == chosen
+        renewals = [r.renewal_date for r in rows(app) if r.renewal_date is not None]
+        assert renewals == sorted(renewals)
+        labels = {app.screen.sort.label}
+        for _ in range(6):
+            await pilot.press("s")
+            labels.add(app.screen.sort.label)
+        assert len(labels) >= 5
+
+
+@pytest.mark.parametrize(
+    ("query", "check"),
+    [
+        ("tier:strategic", lambda r, ws: r.tier == "strategic"),
+        ("health:<60", lambda r, ws: r.health_score is not None and r.health_score < 60),
+        ("stage:onboarding", lambda r, ws: r.stage == "onboarding"),
+        ("renewal:<90d", lambda r, ws: r.renewal_date is not None
+         and 0 <= (r.renewal_date - ws.today()).days <= 90),
+    ],
+)
+async def test_each_filter_token_selects_only_matching_accounts(workspace, query, check):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        total = len(rows(app))
+        await type_filter(pilot, query)
+        shown = rows(app)
+        assert 0 < len(shown) < total
+        assert all(check(r, workspace) for r in shown)
+        status = str(app.screen.query_one("#status-line").render())
+        assert f"{len(shown)} of {total}" in status
+
+
+async def test_owner_me_and_name_text_filters(workspace):
+    me = workspace.meta("me")
+    my_name = workspace.conn.execute("SELECT name FROM users WHERE id=?", (me,)).fetchone()[0]
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_filter(pilot, "owner:me")
+        mine = rows(app)
+        assert mine and all(r.owner_name == my_name for r in mine)
+        await pilot.press("escape")
+        await pilot.pause()
+        first_word = rows(app)[5].name.split()[0]
+        await type_filter(pilot, first_word.lower())
+        named = rows(app)
+        assert named and all(first_word.lower() in r.name.lower() for r in named)
+
+
+async def test_combined_filters_and_together(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_filter(pilot, "tier:scale health:<60")
+        shown = rows(app)
+        assert shown
+        assert all(r.tier == "scale" and r.health_score < 60 for r in shown)
+
+
+async def test_bad_filter_shows_error_and_keeps_last_good_results(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_filter(pilot, "tier:strategic")
+        before = [r.id for r in rows(app)]
+        await pilot.press("slash", "space", "h", "e", "a", "l", "t", "h", "colon", "less_than_sign")
+        await pilot.pause()
+        error = app.screen.query_one("#filter-error")
+        assert error.display
+        assert "health" in str(error.render()).lower()
+        assert [r.id for r in rows(app)] == before
+        box = app.screen.query_one("#filter-input")
+        assert box.value == "tier:strategic health:<"
+
+
+async def test_escape_clears_filter(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_filter(pilot, "tier:strategic")
+        assert len(rows(app)) < 300
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(rows(app)) == 300
+
+
+async def test_enter_opens_account_with_health_explanation_and_escape_returns(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = rows(app, 1)[0]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.account_id == first.id
+        overview = str(app.screen.query_one("#overview-body").render())
+        assert "Tier" in overview and "Strategic" in overview
+        await pilot.press("2")
+        await pilot.pause()
+        health = app.screen.query_one("#health-body").render()
+        text = str(health.title) if hasattr(health, "title") else str(health)
+        assert "Health" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query(PortfolioTable)
+
+
+async def test_help_lists_every_binding(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys_table = app.screen.query_one("#help-keys").render()
+        descriptions = {str(cell) for cell in keys_table.columns[1]._cells}
+        for expected in ("Filter", "Sort", "Open", "Help", "Quit", "Clear filter"):
+            assert expected in descriptions
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_typing_q_in_filter_does_not_quit(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", "q")
+        await pilot.pause()
+        assert app.is_running
+        assert app.screen.query_one("#filter-input").value == "q"
