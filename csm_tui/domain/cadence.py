@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from csm_tui.domain.tiers import Tier, TierRules
 
@@ -37,8 +37,18 @@ class TouchStatus:
 
 
 def days_between(earlier: datetime, later: datetime) -> int:
-    """Whole calendar days from `earlier` to `later` (UTC dates)."""
-    return (later.date() - earlier.date()).days
+    """Whole calendar days from `earlier` to `later`, counted on UTC dates.
+
+    Aware datetimes are converted to UTC first (a touch at 01:00 in Shanghai is on the
+    previous UTC day); naive ones are taken as UTC.
+    """
+    return (_utc_date(later) - _utc_date(earlier)).days
+
+
+def _utc_date(value: datetime) -> date:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.date()
 
 
 def touch_status(tier: Tier, last_touch: datetime | None, now: datetime,

@@ -137,8 +137,11 @@ class HealthScore:
         return band_for(self.score)
 
     def weakest(self, n: int = 2) -> tuple[ComponentScore, ...]:
-        """Components that cost the most points, worst first (for call prep)."""
-        weighted = [c for c in self.components if c.weight > 0]
+        """Up to `n` components that cost the most points, worst first (for call prep).
+
+        A component that lost nothing is no weakness: a perfect account has none.
+        """
+        weighted = [c for c in self.components if c.weight > 0 and c.lost_points > 1e-9]
         return tuple(sorted(weighted, key=lambda c: (-c.lost_points, c.component.value))[:n])
 
     def explain(self) -> list[str]:
@@ -149,10 +152,13 @@ class HealthScore:
 def _ratio(value: float, target: float) -> float:
     if target <= 0:
         return 1.0
-    return max(0.0, min(1.0, value / target))
+    return _clamp(value / target)
 
 
 def _clamp(value: float) -> float:
+    """`value` held to 0..1; NaN (a broken signal) counts as 0, never as perfect."""
+    if value != value:
+        return 0.0
     return max(0.0, min(1.0, value))
 
 
@@ -186,7 +192,7 @@ def _usage(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tu
 
 def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
     tickets = 1.0 / (1.0 + max(0, s.open_tickets) / 2.0)
-    response = _clamp(1.0 - (max(0.0, s.avg_response_hours) - 4.0) / 44.0)
+    response = _clamp(1.0 - (s.avg_response_hours - 4.0) / 44.0)   # NaN: 0, not perfect
     measures = (
         Measure("open tickets", str(s.open_tickets), "0", tickets),
         Measure("response time", f"{s.avg_response_hours:.0f} h", "≤ 4 h", response),
@@ -196,7 +202,7 @@ def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
 
 
 def _engagement(s: HealthSignals) -> tuple[float, str, str, tuple]:
-    if s.cadence_days is None:
+    if s.cadence_days is None or s.cadence_days <= 0:
         raw = "no cadence" if s.days_since_touch is None else f"{s.days_since_touch} days ago"
         return 1.0, raw, "no cadence (reactive tier)", ()
     if s.days_since_touch is None:
@@ -254,7 +260,7 @@ def score_health(signals: HealthSignals, tier: Tier, standard: ActivityStandard,
         Component.SENTIMENT: _sentiment(signals),
     }
     exact = [w[c] * parts[c][0] for c in Component]
-    score = int(math.floor(sum(exact) + 0.5 + 1e-9))
+    score = math.floor(sum(exact) + 0.5 + 1e-9)
     points = _largest_remainder(exact, score)
     components = tuple(
         ComponentScore(component=c, raw=parts[c][1], standard=parts[c][2], weight=w[c],

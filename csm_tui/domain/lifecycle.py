@@ -27,10 +27,11 @@ class Stage(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Stage:
-        key = text.strip().lower()
+        key = " ".join(text.strip().lower().replace("&", " and ").split())
         aliases = {"expansion": "renewal", "renew": "renewal", "onboard": "onboarding",
                    "activate": "activation", "adopt": "adoption", "churn": "churned",
-                   "implementation": "onboarding", "delivery": "onboarding"}
+                   "implementation": "onboarding", "delivery": "onboarding",
+                   "renewal and expansion": "renewal", "renewal-expansion": "renewal"}
         key = aliases.get(key, key)
         for stage in cls:
             if stage.value == key or (len(key) >= 3 and stage.value.startswith(key)):
