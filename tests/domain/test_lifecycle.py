@@ -176,7 +176,8 @@ def test_activated_accounts_are_never_flagged() -> None:
     for days in (30, 90, 500):
         today = GO_LIVE + timedelta(days=days)
         activated = GO_LIVE + timedelta(days=days - 1)
-        assert activation_risk(GO_LIVE, activated, Stage.ACTIVATION, today) is (ActivationRisk.NONE)
+        risk = activation_risk(GO_LIVE, activated, Stage.ACTIVATION, today)
+        assert risk is ActivationRisk.NONE
 
 
 @pytest.mark.parametrize("stage", [Stage.ADOPTION, Stage.RENEWAL, Stage.CHURNED])
