@@ -12,7 +12,7 @@ from csm_tui.domain.tiers import Tier, TierRules
 class TouchStatus:
     tier: Tier
     cadence_days: int | None
-    days_since: int | None        # None: never touched
+    days_since: int | None  # None: never touched
 
     @property
     def overdue(self) -> bool:
@@ -30,8 +30,11 @@ class TouchStatus:
 
     @property
     def why(self) -> str:
-        since = "never touched" if self.days_since is None else (
-            f"last touch {self.days_since} day{'s' if self.days_since != 1 else ''} ago")
+        since = (
+            "never touched"
+            if self.days_since is None
+            else (f"last touch {self.days_since} day{'s' if self.days_since != 1 else ''} ago")
+        )
         cadence = "no cadence" if self.cadence_days is None else f"cadence {self.cadence_days}"
         return f"{self.tier.label} · {since}, {cadence}"
 
@@ -51,7 +54,8 @@ def _utc_date(value: datetime) -> date:
     return value.date()
 
 
-def touch_status(tier: Tier, last_touch: datetime | None, now: datetime,
-                 rules: TierRules) -> TouchStatus:
+def touch_status(
+    tier: Tier, last_touch: datetime | None, now: datetime, rules: TierRules
+) -> TouchStatus:
     days = None if last_touch is None else max(0, days_between(last_touch, now))
     return TouchStatus(tier=tier, cadence_days=rules.cadence_days(tier), days_since=days)

@@ -35,25 +35,34 @@ class Tier(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Tier:
         key = text.strip().lower().replace("_", "-").replace(" ", "-")
-        aliases = {"selfserve": "self-serve", "self": "self-serve", "strat": "strategic",
-                   "ent": "enterprise"}
+        aliases = {
+            "selfserve": "self-serve",
+            "self": "self-serve",
+            "strat": "strategic",
+            "ent": "enterprise",
+        }
         key = aliases.get(key, key)
         for tier in cls:
             if tier.value == key or (tier.value.startswith(key) and len(key) >= 3):
                 return tier
-        raise ValueError(f"unknown tier {text!r}; expected one of "
-                         + ", ".join(t.value for t in cls))
+        raise ValueError(
+            f"unknown tier {text!r}; expected one of " + ", ".join(t.value for t in cls)
+        )
 
 
 TIER_ORDER: tuple[Tier, ...] = (
-    Tier.STRATEGIC, Tier.ENTERPRISE, Tier.GROWTH, Tier.SCALE, Tier.SELF_SERVE,
+    Tier.STRATEGIC,
+    Tier.ENTERPRISE,
+    Tier.GROWTH,
+    Tier.SCALE,
+    Tier.SELF_SERVE,
 )
 
 
 class OverrideReason(StrEnum):
     """Why a CSM placed an account in another tier than its ARR says."""
 
-    FLAGSHIP = "flagship"          # reference / flagship customer
+    FLAGSHIP = "flagship"  # reference / flagship customer
     INDUSTRY_INFLUENCE = "influence"
     SEATS = "seats"
     EXPANSION_POTENTIAL = "potential"
@@ -64,7 +73,7 @@ class OverrideReason(StrEnum):
 class ServiceModel:
     """What a tier gets: cadence of proactive touches and QBRs, and how it is served."""
 
-    touch_every_days: int | None   # None: no proactive cadence (self-serve)
+    touch_every_days: int | None  # None: no proactive cadence (self-serve)
     qbr_per_year: int
     onsite_per_year: int
     description: str
@@ -73,21 +82,32 @@ class ServiceModel:
 @dataclass(frozen=True)
 class TierBand:
     tier: Tier
-    min_arr: float                 # inclusive lower bound, USD-equivalent
+    min_arr: float  # inclusive lower bound, USD-equivalent
     service: ServiceModel
 
 
 DEFAULT_BANDS: tuple[TierBand, ...] = (
-    TierBand(Tier.STRATEGIC, 100_000, ServiceModel(
-        14, 4, 2, "dedicated CSM, knows everything, onsite at least twice a year")),
-    TierBand(Tier.ENTERPRISE, 20_000, ServiceModel(
-        30, 2, 0, "stakeholder map and org chart, visit when local")),
-    TierBand(Tier.GROWTH, 5_000, ServiceModel(
-        60, 0, 0, "close during onboarding, then automated but flexible")),
-    TierBand(Tier.SCALE, 1_000, ServiceModel(
-        90, 0, 0, "systems and automation, proactive on signals (digital)")),
-    TierBand(Tier.SELF_SERVE, 0, ServiceModel(
-        None, 0, 0, "reactive, ticket-driven")),
+    TierBand(
+        Tier.STRATEGIC,
+        100_000,
+        ServiceModel(14, 4, 2, "dedicated CSM, knows everything, onsite at least twice a year"),
+    ),
+    TierBand(
+        Tier.ENTERPRISE,
+        20_000,
+        ServiceModel(30, 2, 0, "stakeholder map and org chart, visit when local"),
+    ),
+    TierBand(
+        Tier.GROWTH,
+        5_000,
+        ServiceModel(60, 0, 0, "close during onboarding, then automated but flexible"),
+    ),
+    TierBand(
+        Tier.SCALE,
+        1_000,
+        ServiceModel(90, 0, 0, "systems and automation, proactive on signals (digital)"),
+    ),
+    TierBand(Tier.SELF_SERVE, 0, ServiceModel(None, 0, 0, "reactive, ticket-driven")),
 )
 
 
@@ -111,8 +131,10 @@ class TierAssignment:
         if self.override is None or self.override.tier == self.by_arr:
             return f"ARR band → {self.by_arr.label}"
         note = f": {self.override.note}" if self.override.note else ""
-        return (f"{self.tier.label} by override ({self.override.reason.value}{note}); "
-                f"ARR alone says {self.by_arr.label}")
+        return (
+            f"{self.tier.label} by override ({self.override.reason.value}{note}); "
+            f"ARR alone says {self.by_arr.label}"
+        )
 
 
 @dataclass(frozen=True)
@@ -120,7 +142,7 @@ class TierRules:
     """ARR bands and service models; defaults from spec section 2, overridable in TOML."""
 
     bands: tuple[TierBand, ...] = DEFAULT_BANDS
-    cny_per_usd: float = 7.2           # DEFAULT_CNY_PER_USD
+    cny_per_usd: float = 7.2  # DEFAULT_CNY_PER_USD
     _by_tier: dict[Tier, TierBand] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -168,10 +190,10 @@ class TierRules:
     def from_toml(cls, text: str) -> TierRules:
         """Read rules like::
 
-            cny_per_usd = 7.1
-            [tiers.strategic]
-            min_arr = 150000
-            touch_every_days = 14
+        cny_per_usd = 7.1
+        [tiers.strategic]
+        min_arr = 150000
+        touch_every_days = 14
         """
         return cls.from_mapping(tomllib.loads(text))
 
@@ -197,8 +219,10 @@ class TierRules:
             raise ValueError("[tiers] must be a table of tiers, e.g. [tiers.strategic]")
         unknown = set(tiers_data) - {t.value for t in Tier}
         if unknown:
-            raise ValueError(f"unknown tier(s) in rules: {', '.join(sorted(unknown))}; "
-                             "expected " + ", ".join(t.value for t in Tier))
+            raise ValueError(
+                f"unknown tier(s) in rules: {', '.join(sorted(unknown))}; "
+                "expected " + ", ".join(t.value for t in Tier)
+            )
         bands: list[TierBand] = []
         for tier in Tier:
             base = defaults[tier]
@@ -207,14 +231,17 @@ class TierRules:
                 raise ValueError(f"tiers.{tier.value} must be a table")
             bad_keys = set(spec) - _TIER_KEYS
             if bad_keys:
-                raise ValueError(f"unknown key(s) in tiers.{tier.value}: "
-                                 f"{', '.join(sorted(bad_keys))}; expected "
-                                 + ", ".join(sorted(_TIER_KEYS)))
+                raise ValueError(
+                    f"unknown key(s) in tiers.{tier.value}: "
+                    f"{', '.join(sorted(bad_keys))}; expected " + ", ".join(sorted(_TIER_KEYS))
+                )
             service = base.service
             touch = spec.get("touch_every_days", service.touch_every_days)
             if touch is not None and (not _is_int(touch) or touch < 0):
-                raise ValueError(f"tiers.{tier.value}.touch_every_days must be a whole number "
-                                 f"of days > 0, or 0 for no cadence; got {touch!r}")
+                raise ValueError(
+                    f"tiers.{tier.value}.touch_every_days must be a whole number "
+                    f"of days > 0, or 0 for no cadence; got {touch!r}"
+                )
             if touch == 0:
                 touch = None
             description = spec.get("description", service.description)
@@ -228,15 +255,18 @@ class TierRules:
             )
             min_arr = spec.get("min_arr", base.min_arr)
             if not _is_number(min_arr) or min_arr < 0:
-                raise ValueError(f"tiers.{tier.value}.min_arr must be a number ≥ 0 "
-                                 f"(USD per year); got {min_arr!r}")
+                raise ValueError(
+                    f"tiers.{tier.value}.min_arr must be a number ≥ 0 "
+                    f"(USD per year); got {min_arr!r}"
+                )
             bands.append(TierBand(tier, float(min_arr), service))
         ordered = sorted(bands, key=lambda b: b.tier.rank)
         for higher, lower in itertools.pairwise(ordered):
             if higher.min_arr <= lower.min_arr:
                 raise ValueError(
                     f"tier bands must fall with the tier: {higher.tier.value} min_arr "
-                    f"{higher.min_arr:g} is not above {lower.tier.value} {lower.min_arr:g}")
+                    f"{higher.min_arr:g} is not above {lower.tier.value} {lower.min_arr:g}"
+                )
         rate = data.get("cny_per_usd", DEFAULT_CNY_PER_USD)
         if not _is_number(rate) or rate <= 0:
             raise ValueError(f"cny_per_usd must be a number > 0; got {rate!r}")
@@ -244,8 +274,9 @@ class TierRules:
 
 
 DEFAULT_CNY_PER_USD = 7.2
-_TIER_KEYS = frozenset({"min_arr", "touch_every_days", "qbr_per_year", "onsite_per_year",
-                        "description"})
+_TIER_KEYS = frozenset(
+    {"min_arr", "touch_every_days", "qbr_per_year", "onsite_per_year", "description"}
+)
 
 
 def _is_int(value: object) -> bool:
@@ -253,8 +284,7 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _count(spec: Mapping[str, Any], key: str, default: int, tier: Tier) -> int:
