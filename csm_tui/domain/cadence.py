@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from csm_tui.domain.tiers import Tier, TierRules
 
@@ -12,7 +12,7 @@ from csm_tui.domain.tiers import Tier, TierRules
 class TouchStatus:
     tier: Tier
     cadence_days: int | None
-    days_since: int | None        # None: never touched
+    days_since: int | None  # None: never touched
 
     @property
     def overdue(self) -> bool:
@@ -30,18 +30,32 @@ class TouchStatus:
 
     @property
     def why(self) -> str:
-        since = "never touched" if self.days_since is None else (
-            f"last touch {self.days_since} day{'s' if self.days_since != 1 else ''} ago")
+        since = (
+            "never touched"
+            if self.days_since is None
+            else (f"last touch {self.days_since} day{'s' if self.days_since != 1 else ''} ago")
+        )
         cadence = "no cadence" if self.cadence_days is None else f"cadence {self.cadence_days}"
         return f"{self.tier.label} · {since}, {cadence}"
 
 
 def days_between(earlier: datetime, later: datetime) -> int:
-    """Whole calendar days from `earlier` to `later` (UTC dates)."""
-    return (later.date() - earlier.date()).days
+    """Whole calendar days from `earlier` to `later`, counted on UTC dates.
+
+    Aware datetimes are converted to UTC first (a touch at 01:00 in Shanghai is on the
+    previous UTC day); naive ones are taken as UTC.
+    """
+    return (_utc_date(later) - _utc_date(earlier)).days
 
 
-def touch_status(tier: Tier, last_touch: datetime | None, now: datetime,
-                 rules: TierRules) -> TouchStatus:
+def _utc_date(value: datetime) -> date:
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.date()
+
+
+def touch_status(
+    tier: Tier, last_touch: datetime | None, now: datetime, rules: TierRules
+) -> TouchStatus:
     days = None if last_touch is None else max(0, days_between(last_touch, now))
     return TouchStatus(tier=tier, cadence_days=rules.cadence_days(tier), days_since=days)

@@ -26,9 +26,14 @@ class Component(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"usage": "Product usage", "support": "Support", "engagement": "Engagement",
-                "outcome": "Business outcome", "commercial": "Commercial",
-                "sentiment": "Sentiment"}[self.value]
+        return {
+            "usage": "Product usage",
+            "support": "Support",
+            "engagement": "Engagement",
+            "outcome": "Business outcome",
+            "commercial": "Commercial",
+            "sentiment": "Sentiment",
+        }[self.value]
 
 
 class Band(StrEnum):
@@ -47,8 +52,8 @@ def band_for(score: float) -> Band:
 
 class PaymentStatus(StrEnum):
     CURRENT = "current"
-    LATE = "late"              # up to 30 days late
-    OVERDUE = "overdue"        # more than 30 days late
+    LATE = "late"  # up to 30 days late
+    OVERDUE = "overdue"  # more than 30 days late
     COLLECTIONS = "collections"
 
     @property
@@ -59,18 +64,46 @@ class PaymentStatus(StrEnum):
 # Weights per tier, each row adds up to 100. High-touch tiers weigh the relationship
 # (engagement, sentiment); low-touch tiers weigh what the product tells (usage).
 DEFAULT_WEIGHTS: dict[Tier, dict[Component, int]] = {
-    Tier.STRATEGIC: {Component.USAGE: 30, Component.SUPPORT: 10, Component.ENGAGEMENT: 20,
-                     Component.OUTCOME: 15, Component.COMMERCIAL: 10, Component.SENTIMENT: 15},
-    Tier.ENTERPRISE: {Component.USAGE: 35, Component.SUPPORT: 10, Component.ENGAGEMENT: 15,
-                      Component.OUTCOME: 15, Component.COMMERCIAL: 10,
-                      Component.SENTIMENT: 15},
-    Tier.GROWTH: {Component.USAGE: 40, Component.SUPPORT: 10, Component.ENGAGEMENT: 10,
-                  Component.OUTCOME: 15, Component.COMMERCIAL: 15, Component.SENTIMENT: 10},
-    Tier.SCALE: {Component.USAGE: 50, Component.SUPPORT: 10, Component.ENGAGEMENT: 5,
-                 Component.OUTCOME: 15, Component.COMMERCIAL: 15, Component.SENTIMENT: 5},
-    Tier.SELF_SERVE: {Component.USAGE: 55, Component.SUPPORT: 15, Component.ENGAGEMENT: 0,
-                      Component.OUTCOME: 10, Component.COMMERCIAL: 15,
-                      Component.SENTIMENT: 5},
+    Tier.STRATEGIC: {
+        Component.USAGE: 30,
+        Component.SUPPORT: 10,
+        Component.ENGAGEMENT: 20,
+        Component.OUTCOME: 15,
+        Component.COMMERCIAL: 10,
+        Component.SENTIMENT: 15,
+    },
+    Tier.ENTERPRISE: {
+        Component.USAGE: 35,
+        Component.SUPPORT: 10,
+        Component.ENGAGEMENT: 15,
+        Component.OUTCOME: 15,
+        Component.COMMERCIAL: 10,
+        Component.SENTIMENT: 15,
+    },
+    Tier.GROWTH: {
+        Component.USAGE: 40,
+        Component.SUPPORT: 10,
+        Component.ENGAGEMENT: 10,
+        Component.OUTCOME: 15,
+        Component.COMMERCIAL: 15,
+        Component.SENTIMENT: 10,
+    },
+    Tier.SCALE: {
+        Component.USAGE: 50,
+        Component.SUPPORT: 10,
+        Component.ENGAGEMENT: 5,
+        Component.OUTCOME: 15,
+        Component.COMMERCIAL: 15,
+        Component.SENTIMENT: 5,
+    },
+    Tier.SELF_SERVE: {
+        Component.USAGE: 55,
+        Component.SUPPORT: 15,
+        Component.ENGAGEMENT: 0,
+        Component.OUTCOME: 10,
+        Component.COMMERCIAL: 15,
+        Component.SENTIMENT: 5,
+    },
 }
 
 
@@ -86,12 +119,12 @@ class HealthSignals:
     messages_per_user_week: float
     open_tickets: int
     avg_response_hours: float
-    days_since_touch: int | None       # None: never touched
-    cadence_days: int | None           # the tier's cadence; None: no cadence
-    volume_trend_pct: float            # business volume change over 90 days, in %
+    days_since_touch: int | None  # None: never touched
+    cadence_days: int | None  # the tier's cadence; None: no cadence
+    volume_trend_pct: float  # business volume change over 90 days, in %
     payment: PaymentStatus
-    nps: int | None                    # account NPS, -100..100
-    csm_pulse: int | None              # the CSM's gut feeling, 1..5
+    nps: int | None  # account NPS, -100..100
+    csm_pulse: int | None  # the CSM's gut feeling, 1..5
 
     @property
     def login_rate(self) -> float:
@@ -105,7 +138,7 @@ class Measure:
     name: str
     raw: str
     standard: str
-    value: float               # 0..1
+    value: float  # 0..1
 
 
 @dataclass(frozen=True)
@@ -114,8 +147,8 @@ class ComponentScore:
     raw: str
     standard: str
     weight: int
-    value: float               # 0..1
-    points: int                # integer share of the score; all points add up to it
+    value: float  # 0..1
+    points: int  # integer share of the score; all points add up to it
     measures: tuple[Measure, ...] = ()
 
     @property
@@ -137,22 +170,30 @@ class HealthScore:
         return band_for(self.score)
 
     def weakest(self, n: int = 2) -> tuple[ComponentScore, ...]:
-        """Components that cost the most points, worst first (for call prep)."""
-        weighted = [c for c in self.components if c.weight > 0]
+        """Up to `n` components that cost the most points, worst first (for call prep).
+
+        A component that lost nothing is no weakness: a perfect account has none.
+        """
+        weighted = [c for c in self.components if c.weight > 0 and c.lost_points > 1e-9]
         return tuple(sorted(weighted, key=lambda c: (-c.lost_points, c.component.value))[:n])
 
     def explain(self) -> list[str]:
-        return [f"{c.component.label}: {c.raw} vs {c.standard} → {c.points}/{c.weight}"
-                for c in self.components]
+        return [
+            f"{c.component.label}: {c.raw} vs {c.standard} → {c.points}/{c.weight}"
+            for c in self.components
+        ]
 
 
 def _ratio(value: float, target: float) -> float:
     if target <= 0:
         return 1.0
-    return max(0.0, min(1.0, value / target))
+    return _clamp(value / target)
 
 
 def _clamp(value: float) -> float:
+    """`value` held to 0..1; NaN (a broken signal) counts as 0, never as perfect."""
+    if value != value:
+        return 0.0
     return max(0.0, min(1.0, value))
 
 
@@ -162,41 +203,64 @@ NEUTRAL = 0.5
 def _usage(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tuple]:
     features = " + ".join(std.key_features)
     measures = (
-        Measure("login rate", f"{s.login_rate:.0%}", f"{std.login_rate_target:.0%}",
-                _ratio(s.login_rate, std.login_rate_target)),
-        Measure(f"{features} use", f"{s.key_actions_per_user_week:.1f}/user/wk",
-                f"{std.key_actions_per_user_week:g}",
-                _ratio(s.key_actions_per_user_week, std.key_actions_per_user_week)),
-        Measure("DAU/MAU", f"{s.dau_mau:.0%}", f"{std.dau_mau_target:.0%}",
-                _ratio(s.dau_mau, std.dau_mau_target)),
-        Measure("session length", f"{s.session_minutes:.0f} min",
-                f"{std.session_minutes_target:g} min",
-                _ratio(s.session_minutes, std.session_minutes_target)),
-        Measure("messages", f"{s.messages_per_user_week:.0f}/user/wk",
-                f"{std.messages_per_user_week:g}",
-                _ratio(s.messages_per_user_week, std.messages_per_user_week)),
+        Measure(
+            "login rate",
+            f"{s.login_rate:.0%}",
+            f"{std.login_rate_target:.0%}",
+            _ratio(s.login_rate, std.login_rate_target),
+        ),
+        Measure(
+            f"{features} use",
+            f"{s.key_actions_per_user_week:.1f}/user/wk",
+            f"{std.key_actions_per_user_week:g}",
+            _ratio(s.key_actions_per_user_week, std.key_actions_per_user_week),
+        ),
+        Measure(
+            "DAU/MAU",
+            f"{s.dau_mau:.0%}",
+            f"{std.dau_mau_target:.0%}",
+            _ratio(s.dau_mau, std.dau_mau_target),
+        ),
+        Measure(
+            "session length",
+            f"{s.session_minutes:.0f} min",
+            f"{std.session_minutes_target:g} min",
+            _ratio(s.session_minutes, std.session_minutes_target),
+        ),
+        Measure(
+            "messages",
+            f"{s.messages_per_user_week:.0f}/user/wk",
+            f"{std.messages_per_user_week:g}",
+            _ratio(s.messages_per_user_week, std.messages_per_user_week),
+        ),
     )
     weights = (0.25, 0.30, 0.15, 0.15, 0.15)
     value = sum(w * m.value for w, m in zip(weights, measures, strict=True))
     raw = f"login {s.login_rate:.0%}, {features} {s.key_actions_per_user_week:.1f}/user/wk"
-    standard = (f"{std.motion.label} standard: login {std.login_rate_target:.0%}, "
-                f"{std.key_actions_per_user_week:g}/user/wk")
+    standard = (
+        f"{std.motion.label} standard: login {std.login_rate_target:.0%}, "
+        f"{std.key_actions_per_user_week:g}/user/wk"
+    )
     return value, raw, standard, measures
 
 
 def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
     tickets = 1.0 / (1.0 + max(0, s.open_tickets) / 2.0)
-    response = _clamp(1.0 - (max(0.0, s.avg_response_hours) - 4.0) / 44.0)
+    response = _clamp(1.0 - (s.avg_response_hours - 4.0) / 44.0)  # NaN: 0, not perfect
     measures = (
         Measure("open tickets", str(s.open_tickets), "0", tickets),
         Measure("response time", f"{s.avg_response_hours:.0f} h", "≤ 4 h", response),
     )
-    return ((tickets + response) / 2, f"{s.open_tickets} open tickets, "
-            f"{s.avg_response_hours:.0f} h response", "0 tickets, ≤ 4 h", measures)
+    return (
+        (tickets + response) / 2,
+        f"{s.open_tickets} open tickets, {s.avg_response_hours:.0f} h response",
+        "0 tickets, ≤ 4 h",
+        measures,
+    )
 
 
 def _engagement(s: HealthSignals) -> tuple[float, str, str, tuple]:
-    if s.cadence_days is None:
+    if s.cadence_days is None or s.cadence_days <= 0:
         raw = "no cadence" if s.days_since_touch is None else f"{s.days_since_touch} days ago"
         return 1.0, raw, "no cadence (reactive tier)", ()
     if s.days_since_touch is None:
@@ -236,13 +300,17 @@ def _largest_remainder(exact: list[float], total: int) -> list[int]:
     floors = [math.floor(x) for x in exact]
     extra = total - sum(floors)
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:max(0, extra)]:
+    for i in order[: max(0, extra)]:
         floors[i] += 1
     return floors
 
 
-def score_health(signals: HealthSignals, tier: Tier, standard: ActivityStandard,
-                 weights: Mapping[Tier, Mapping[Component, int]] | None = None) -> HealthScore:
+def score_health(
+    signals: HealthSignals,
+    tier: Tier,
+    standard: ActivityStandard,
+    weights: Mapping[Tier, Mapping[Component, int]] | None = None,
+) -> HealthScore:
     """Score one account's health; the result explains every point."""
     w = (weights or DEFAULT_WEIGHTS)[tier]
     parts = {
@@ -254,12 +322,20 @@ def score_health(signals: HealthSignals, tier: Tier, standard: ActivityStandard,
         Component.SENTIMENT: _sentiment(signals),
     }
     exact = [w[c] * parts[c][0] for c in Component]
-    score = int(math.floor(sum(exact) + 0.5 + 1e-9))
+    score = math.floor(sum(exact) + 0.5 + 1e-9)
     points = _largest_remainder(exact, score)
     components = tuple(
-        ComponentScore(component=c, raw=parts[c][1], standard=parts[c][2], weight=w[c],
-                       value=parts[c][0], points=p, measures=parts[c][3])
-        for c, p in zip(Component, points, strict=True))
+        ComponentScore(
+            component=c,
+            raw=parts[c][1],
+            standard=parts[c][2],
+            weight=w[c],
+            value=parts[c][0],
+            points=p,
+            measures=parts[c][3],
+        )
+        for c, p in zip(Component, points, strict=True)
+    )
     return HealthScore(score=score, components=components)
 
 

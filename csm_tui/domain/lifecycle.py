@@ -13,7 +13,7 @@ class Stage(StrEnum):
     ONBOARDING = "onboarding"
     ACTIVATION = "activation"
     ADOPTION = "adoption"
-    RENEWAL = "renewal"          # renewal & expansion
+    RENEWAL = "renewal"  # renewal & expansion
     CHURNED = "churned"
 
     @property
@@ -27,22 +27,40 @@ class Stage(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> Stage:
-        key = text.strip().lower()
-        aliases = {"expansion": "renewal", "renew": "renewal", "onboard": "onboarding",
-                   "activate": "activation", "adopt": "adoption", "churn": "churned",
-                   "implementation": "onboarding", "delivery": "onboarding"}
+        key = " ".join(text.strip().lower().replace("&", " and ").split())
+        aliases = {
+            "expansion": "renewal",
+            "renew": "renewal",
+            "onboard": "onboarding",
+            "activate": "activation",
+            "adopt": "adoption",
+            "churn": "churned",
+            "implementation": "onboarding",
+            "delivery": "onboarding",
+            "renewal and expansion": "renewal",
+            "renewal-expansion": "renewal",
+        }
         key = aliases.get(key, key)
         for stage in cls:
             if stage.value == key or (len(key) >= 3 and stage.value.startswith(key)):
                 return stage
-        raise ValueError(f"unknown stage {text!r}; expected one of "
-                         + ", ".join(s.value for s in cls))
+        raise ValueError(
+            f"unknown stage {text!r}; expected one of " + ", ".join(s.value for s in cls)
+        )
 
 
 STAGE_ORDER: tuple[Stage, ...] = (
-    Stage.ONBOARDING, Stage.ACTIVATION, Stage.ADOPTION, Stage.RENEWAL, Stage.CHURNED)
-_NEXT = {Stage.ONBOARDING: Stage.ACTIVATION, Stage.ACTIVATION: Stage.ADOPTION,
-         Stage.ADOPTION: Stage.RENEWAL}
+    Stage.ONBOARDING,
+    Stage.ACTIVATION,
+    Stage.ADOPTION,
+    Stage.RENEWAL,
+    Stage.CHURNED,
+)
+_NEXT = {
+    Stage.ONBOARDING: Stage.ACTIVATION,
+    Stage.ACTIVATION: Stage.ADOPTION,
+    Stage.ADOPTION: Stage.RENEWAL,
+}
 
 
 @dataclass(frozen=True)
@@ -61,10 +79,14 @@ _TOUCHED = frozenset({Tier.STRATEGIC, Tier.ENTERPRISE, Tier.GROWTH})
 _TEMPLATE: tuple[tuple[Stage, str, str, frozenset[Tier], frozenset[Tier]], ...] = (
     (Stage.ONBOARDING, "kickoff", "Kickoff meeting held", _TOUCHED, _ALL - {Tier.SELF_SERVE}),
     (Stage.ONBOARDING, "goals", "Success goals agreed and written down", _HIGH, _TOUCHED),
-    (Stage.ONBOARDING, "stakeholders", "Stakeholder map: sponsor and champion named", _HIGH,
-     _TOUCHED),
-    (Stage.ONBOARDING, "config", "Product configured to the customer's process", _TOUCHED,
-     _ALL),
+    (
+        Stage.ONBOARDING,
+        "stakeholders",
+        "Stakeholder map: sponsor and champion named",
+        _HIGH,
+        _TOUCHED,
+    ),
+    (Stage.ONBOARDING, "config", "Product configured to the customer's process", _TOUCHED, _ALL),
     (Stage.ONBOARDING, "data", "Data imported and checked", _TOUCHED, _ALL),
     (Stage.ONBOARDING, "admin_trained", "Admin trained", _ALL - {Tier.SELF_SERVE}, _ALL),
     (Stage.ONBOARDING, "go_live", "Go-live date set and reached", _ALL, _ALL),
@@ -75,8 +97,7 @@ _TEMPLATE: tuple[tuple[Stage, str, str, frozenset[Tier], frozenset[Tier]], ...] 
     (Stage.ADOPTION, "cadence", "Touch cadence agreed with the champion", _HIGH, _TOUCHED),
     (Stage.ADOPTION, "health_review", "Health reviewed with the customer", _HIGH, _TOUCHED),
     (Stage.ADOPTION, "qbr", "QBR held", _HIGH, _HIGH),
-    (Stage.ADOPTION, "exec_sponsor", "Executive sponsor met", frozenset({Tier.STRATEGIC}),
-     _HIGH),
+    (Stage.ADOPTION, "exec_sponsor", "Executive sponsor met", frozenset({Tier.STRATEGIC}), _HIGH),
     (Stage.ADOPTION, "nps", "NPS collected", frozenset(), _ALL - {Tier.SELF_SERVE}),
     (Stage.RENEWAL, "value_summary", "Value summary sent", _HIGH, _TOUCHED),
     (Stage.RENEWAL, "renewal_quote", "Renewal quote sent", _ALL - {Tier.SELF_SERVE}, _ALL),
@@ -88,9 +109,11 @@ _TEMPLATE: tuple[tuple[Stage, str, str, frozenset[Tier], frozenset[Tier]], ...] 
 
 def checklist_template(stage: Stage, tier: Tier) -> tuple[ChecklistTemplateItem, ...]:
     """The checklist for this stage and tier, required items first."""
-    items = [ChecklistTemplateItem(key, label, tier in required)
-             for st, key, label, required, listed in _TEMPLATE
-             if st is stage and tier in listed]
+    items = [
+        ChecklistTemplateItem(key, label, tier in required)
+        for st, key, label, required, listed in _TEMPLATE
+        if st is stage and tier in listed
+    ]
     return tuple(sorted(items, key=lambda item: not item.required))
 
 
@@ -110,21 +133,23 @@ class StageGate:
             return f"{self.stage.label} is the last stage"
         if not self.missing_required:
             return ""
-        return ("missing required: "
-                + "; ".join(item.label for item in self.missing_required))
+        return "missing required: " + "; ".join(item.label for item in self.missing_required)
 
 
 def stage_gate(stage: Stage, tier: Tier, done_keys: set[str] | frozenset[str]) -> StageGate:
     """May an account leave `stage`? Required items of the tier's checklist gate it."""
-    missing = tuple(item for item in checklist_template(stage, tier)
-                    if item.required and item.key not in done_keys)
+    missing = tuple(
+        item
+        for item in checklist_template(stage, tier)
+        if item.required and item.key not in done_keys
+    )
     return StageGate(stage=stage, target=stage.next, missing_required=missing)
 
 
 class ActivationRisk(StrEnum):
     NONE = "none"
-    LATE = "late"        # ≥ 30 days after go-live, not activated: 30–40% chance left
-    ZOMBIE = "zombie"    # ≥ 90 days: 70–80% become zombies
+    LATE = "late"  # ≥ 30 days after go-live, not activated: 30–40% chance left
+    ZOMBIE = "zombie"  # ≥ 90 days: 70–80% become zombies
 
     @property
     def why(self) -> str:
@@ -139,11 +164,15 @@ LATE_ACTIVATION_DAYS = 30
 ZOMBIE_DAYS = 90
 
 
-def activation_risk(go_live: date | None, activated: date | None, stage: Stage,
-                    today: date) -> ActivationRisk:
+def activation_risk(
+    go_live: date | None, activated: date | None, stage: Stage, today: date
+) -> ActivationRisk:
     """Flag accounts past go-live that have not activated (seed 001's time box)."""
-    if go_live is None or activated is not None or stage not in (
-            Stage.ONBOARDING, Stage.ACTIVATION):
+    if (
+        go_live is None
+        or activated is not None
+        or stage not in (Stage.ONBOARDING, Stage.ACTIVATION)
+    ):
         return ActivationRisk.NONE
     days = (today - go_live).days
     if days >= ZOMBIE_DAYS:

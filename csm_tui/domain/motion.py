@@ -29,8 +29,9 @@ class SalesMotion(StrEnum):
         for motion in cls:
             if motion.value == key:
                 return motion
-        raise ValueError(f"unknown sales motion {text!r}; expected one of "
-                         + ", ".join(m.value for m in cls))
+        raise ValueError(
+            f"unknown sales motion {text!r}; expected one of " + ", ".join(m.value for m in cls)
+        )
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class ActivityStandard:
 
     motion: SalesMotion
     key_features: tuple[str, ...]
-    login_rate_target: float          # share of seats logging in weekly
+    login_rate_target: float  # share of seats logging in weekly
     key_actions_per_user_week: float  # uses of the key features per active user per week
     dau_mau_target: float
     session_minutes_target: float
@@ -51,14 +52,17 @@ class ActivityStandard:
 
 STANDARDS: dict[SalesMotion, ActivityStandard] = {
     SalesMotion.SHORT_DIRECT: ActivityStandard(
-        SalesMotion.SHORT_DIRECT, ("leads", "public pool"), 0.80, 25.0, 0.50, 25.0, 30.0),
+        SalesMotion.SHORT_DIRECT, ("leads", "public pool"), 0.80, 25.0, 0.50, 25.0, 30.0
+    ),
     SalesMotion.LONG_DIRECT: ActivityStandard(
-        SalesMotion.LONG_DIRECT, ("opportunities", "contacts"), 0.60, 6.0, 0.35, 20.0, 12.0),
+        SalesMotion.LONG_DIRECT, ("opportunities", "contacts"), 0.60, 6.0, 0.35, 20.0, 12.0
+    ),
     SalesMotion.SHORT_CHANNEL: ActivityStandard(
-        SalesMotion.SHORT_CHANNEL, ("leads", "partner deals"), 0.70, 15.0, 0.40, 18.0, 20.0),
+        SalesMotion.SHORT_CHANNEL, ("leads", "partner deals"), 0.70, 15.0, 0.40, 18.0, 20.0
+    ),
     SalesMotion.LONG_CHANNEL: ActivityStandard(
-        SalesMotion.LONG_CHANNEL, ("opportunities", "partner deals"), 0.50, 4.0, 0.30, 15.0,
-        8.0),
+        SalesMotion.LONG_CHANNEL, ("opportunities", "partner deals"), 0.50, 4.0, 0.30, 15.0, 8.0
+    ),
 }
 
 

@@ -6,7 +6,10 @@ account with a recorded reason.
 
 from __future__ import annotations
 
+import itertools
+import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -32,25 +35,34 @@ class Tier(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Tier:
         key = text.strip().lower().replace("_", "-").replace(" ", "-")
-        aliases = {"selfserve": "self-serve", "self": "self-serve", "strat": "strategic",
-                   "ent": "enterprise"}
+        aliases = {
+            "selfserve": "self-serve",
+            "self": "self-serve",
+            "strat": "strategic",
+            "ent": "enterprise",
+        }
         key = aliases.get(key, key)
         for tier in cls:
-            if tier.value == key or tier.value.startswith(key) and len(key) >= 3:
+            if tier.value == key or (tier.value.startswith(key) and len(key) >= 3):
                 return tier
-        raise ValueError(f"unknown tier {text!r}; expected one of "
-                         + ", ".join(t.value for t in cls))
+        raise ValueError(
+            f"unknown tier {text!r}; expected one of " + ", ".join(t.value for t in cls)
+        )
 
 
 TIER_ORDER: tuple[Tier, ...] = (
-    Tier.STRATEGIC, Tier.ENTERPRISE, Tier.GROWTH, Tier.SCALE, Tier.SELF_SERVE,
+    Tier.STRATEGIC,
+    Tier.ENTERPRISE,
+    Tier.GROWTH,
+    Tier.SCALE,
+    Tier.SELF_SERVE,
 )
 
 
 class OverrideReason(StrEnum):
     """Why a CSM placed an account in another tier than its ARR says."""
 
-    FLAGSHIP = "flagship"          # reference / flagship customer
+    FLAGSHIP = "flagship"  # reference / flagship customer
     INDUSTRY_INFLUENCE = "influence"
     SEATS = "seats"
     EXPANSION_POTENTIAL = "potential"
@@ -61,7 +73,7 @@ class OverrideReason(StrEnum):
 class ServiceModel:
     """What a tier gets: cadence of proactive touches and QBRs, and how it is served."""
 
-    touch_every_days: int | None   # None: no proactive cadence (self-serve)
+    touch_every_days: int | None  # None: no proactive cadence (self-serve)
     qbr_per_year: int
     onsite_per_year: int
     description: str
@@ -70,21 +82,32 @@ class ServiceModel:
 @dataclass(frozen=True)
 class TierBand:
     tier: Tier
-    min_arr: float                 # inclusive lower bound, USD-equivalent
+    min_arr: float  # inclusive lower bound, USD-equivalent
     service: ServiceModel
 
 
 DEFAULT_BANDS: tuple[TierBand, ...] = (
-    TierBand(Tier.STRATEGIC, 100_000, ServiceModel(
-        14, 4, 2, "dedicated CSM, knows everything, onsite at least twice a year")),
-    TierBand(Tier.ENTERPRISE, 20_000, ServiceModel(
-        30, 2, 0, "stakeholder map and org chart, visit when local")),
-    TierBand(Tier.GROWTH, 5_000, ServiceModel(
-        60, 0, 0, "close during onboarding, then automated but flexible")),
-    TierBand(Tier.SCALE, 1_000, ServiceModel(
-        90, 0, 0, "systems and automation, proactive on signals (digital)")),
-    TierBand(Tier.SELF_SERVE, 0, ServiceModel(
-        None, 0, 0, "reactive, ticket-driven")),
+    TierBand(
+        Tier.STRATEGIC,
+        100_000,
+        ServiceModel(14, 4, 2, "dedicated CSM, knows everything, onsite at least twice a year"),
+    ),
+    TierBand(
+        Tier.ENTERPRISE,
+        20_000,
+        ServiceModel(30, 2, 0, "stakeholder map and org chart, visit when local"),
+    ),
+    TierBand(
+        Tier.GROWTH,
+        5_000,
+        ServiceModel(60, 0, 0, "close during onboarding, then automated but flexible"),
+    ),
+    TierBand(
+        Tier.SCALE,
+        1_000,
+        ServiceModel(90, 0, 0, "systems and automation, proactive on signals (digital)"),
+    ),
+    TierBand(Tier.SELF_SERVE, 0, ServiceModel(None, 0, 0, "reactive, ticket-driven")),
 )
 
 
@@ -108,8 +131,10 @@ class TierAssignment:
         if self.override is None or self.override.tier == self.by_arr:
             return f"ARR band → {self.by_arr.label}"
         note = f": {self.override.note}" if self.override.note else ""
-        return (f"{self.tier.label} by override ({self.override.reason.value}{note}); "
-                f"ARR alone says {self.by_arr.label}")
+        return (
+            f"{self.tier.label} by override ({self.override.reason.value}{note}); "
+            f"ARR alone says {self.by_arr.label}"
+        )
 
 
 @dataclass(frozen=True)
@@ -117,7 +142,7 @@ class TierRules:
     """ARR bands and service models; defaults from spec section 2, overridable in TOML."""
 
     bands: tuple[TierBand, ...] = DEFAULT_BANDS
-    cny_per_usd: float = 7.2
+    cny_per_usd: float = 7.2  # DEFAULT_CNY_PER_USD
     _by_tier: dict[Tier, TierBand] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -129,9 +154,15 @@ class TierRules:
             raise ValueError(f"tier rules must define every tier; missing: {missing}")
 
     def to_usd(self, amount: float, currency: str = "USD") -> float:
-        if currency.upper() == "CNY":
-            return amount / self.cny_per_usd
-        if currency.upper() != "USD":
+        """`amount` in USD; CNY is converted at `cny_per_usd` and rounded to the cent.
+
+        Rounding to the cent keeps band edges exact: ¥6,150 at 6.15 CNY/USD is $1,000.00,
+        not $999.9999999999999 (which would drop the account a tier).
+        """
+        code = currency.strip().upper()
+        if code in ("CNY", "RMB"):
+            return round(amount / self.cny_per_usd, 2)
+        if code != "USD":
             raise ValueError(f"unsupported currency {currency!r}; use USD or CNY")
         return amount
 
@@ -159,48 +190,105 @@ class TierRules:
     def from_toml(cls, text: str) -> TierRules:
         """Read rules like::
 
-            cny_per_usd = 7.1
-            [tiers.strategic]
-            min_arr = 150000
-            touch_every_days = 14
+        cny_per_usd = 7.1
+        [tiers.strategic]
+        min_arr = 150000
+        touch_every_days = 14
         """
         return cls.from_mapping(tomllib.loads(text))
 
     @classmethod
     def from_file(cls, path: Path) -> TierRules:
-        return cls.from_toml(path.read_text(encoding="utf-8"))
+        """Rules from a TOML file; a mistake raises `ValueError` naming the file."""
+        text = path.read_text(encoding="utf-8")
+        try:
+            return cls.from_toml(text)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> TierRules:
+    def from_mapping(cls, data: Mapping[str, Any]) -> TierRules:
+        """Rules from parsed TOML: defaults for everything the mapping leaves out.
+
+        Every mistake raises `ValueError` with a message naming the tier and the key.
+        `touch_every_days = 0` means "no proactive cadence" (TOML has no null).
+        """
         defaults = {b.tier: b for b in DEFAULT_BANDS}
-        bands: list[TierBand] = []
         tiers_data = data.get("tiers", {})
+        if not isinstance(tiers_data, Mapping):
+            raise ValueError("[tiers] must be a table of tiers, e.g. [tiers.strategic]")
         unknown = set(tiers_data) - {t.value for t in Tier}
         if unknown:
-            raise ValueError(f"unknown tier(s) in rules: {', '.join(sorted(unknown))}")
+            raise ValueError(
+                f"unknown tier(s) in rules: {', '.join(sorted(unknown))}; "
+                "expected " + ", ".join(t.value for t in Tier)
+            )
+        bands: list[TierBand] = []
         for tier in Tier:
             base = defaults[tier]
             spec = tiers_data.get(tier.value, {})
+            if not isinstance(spec, Mapping):
+                raise ValueError(f"tiers.{tier.value} must be a table")
+            bad_keys = set(spec) - _TIER_KEYS
+            if bad_keys:
+                raise ValueError(
+                    f"unknown key(s) in tiers.{tier.value}: "
+                    f"{', '.join(sorted(bad_keys))}; expected " + ", ".join(sorted(_TIER_KEYS))
+                )
             service = base.service
             touch = spec.get("touch_every_days", service.touch_every_days)
-            if touch is not None and (not isinstance(touch, int) or touch <= 0):
-                raise ValueError(f"{tier.value}.touch_every_days must be a positive integer")
+            if touch is not None and (not _is_int(touch) or touch < 0):
+                raise ValueError(
+                    f"tiers.{tier.value}.touch_every_days must be a whole number "
+                    f"of days > 0, or 0 for no cadence; got {touch!r}"
+                )
             if touch == 0:
                 touch = None
+            description = spec.get("description", service.description)
+            if not isinstance(description, str):
+                raise ValueError(f"tiers.{tier.value}.description must be text")
             service = ServiceModel(
                 touch_every_days=touch,
-                qbr_per_year=int(spec.get("qbr_per_year", service.qbr_per_year)),
-                onsite_per_year=int(spec.get("onsite_per_year", service.onsite_per_year)),
-                description=str(spec.get("description", service.description)),
+                qbr_per_year=_count(spec, "qbr_per_year", service.qbr_per_year, tier),
+                onsite_per_year=_count(spec, "onsite_per_year", service.onsite_per_year, tier),
+                description=description,
             )
             min_arr = spec.get("min_arr", base.min_arr)
-            if not isinstance(min_arr, int | float) or min_arr < 0:
-                raise ValueError(f"{tier.value}.min_arr must be a number ≥ 0")
+            if not _is_number(min_arr) or min_arr < 0:
+                raise ValueError(
+                    f"tiers.{tier.value}.min_arr must be a number ≥ 0 "
+                    f"(USD per year); got {min_arr!r}"
+                )
             bands.append(TierBand(tier, float(min_arr), service))
         ordered = sorted(bands, key=lambda b: b.tier.rank)
-        for higher, lower in zip(ordered, ordered[1:], strict=False):
+        for higher, lower in itertools.pairwise(ordered):
             if higher.min_arr <= lower.min_arr:
                 raise ValueError(
                     f"tier bands must fall with the tier: {higher.tier.value} min_arr "
-                    f"{higher.min_arr:g} is not above {lower.tier.value} {lower.min_arr:g}")
-        return cls(bands=tuple(bands), cny_per_usd=float(data.get("cny_per_usd", 7.2)))
+                    f"{higher.min_arr:g} is not above {lower.tier.value} {lower.min_arr:g}"
+                )
+        rate = data.get("cny_per_usd", DEFAULT_CNY_PER_USD)
+        if not _is_number(rate) or rate <= 0:
+            raise ValueError(f"cny_per_usd must be a number > 0; got {rate!r}")
+        return cls(bands=tuple(bands), cny_per_usd=float(rate))
+
+
+DEFAULT_CNY_PER_USD = 7.2
+_TIER_KEYS = frozenset(
+    {"min_arr", "touch_every_days", "qbr_per_year", "onsite_per_year", "description"}
+)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _count(spec: Mapping[str, Any], key: str, default: int, tier: Tier) -> int:
+    value = spec.get(key, default)
+    if not _is_int(value) or value < 0:
+        raise ValueError(f"tiers.{tier.value}.{key} must be a whole number ≥ 0; got {value!r}")
+    return value
