@@ -16,7 +16,7 @@ Rules of `relative_day` (n = whole days from `today` to `target`):
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 DAYS_LIMIT = 60
@@ -69,6 +69,31 @@ def relative_day(target: date, today: date, lang: str = "en") -> str:
         return f"{count}{zh_unit}{'后' if future else '前'}"
     unit = en_unit if count == 1 else f"{en_unit}s"
     return f"in {count} {unit}" if future else f"{count} {unit} ago"
+
+
+def relative_time(instant: datetime | str, now: datetime, lang: str = "en") -> str:
+    """How long ago an instant was, for status lines: "just now", "2 min ago", "3 h ago".
+
+    Beyond a day it falls back to `relative_day`. A stored UTC text is accepted too.
+    """
+    lang = normalise_lang(lang)
+    if isinstance(instant, str):
+        instant = datetime.fromisoformat(instant)
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=UTC)
+    seconds = (now - instant).total_seconds()
+    if seconds < 0:
+        return relative_day(instant.date(), now.date(), lang) if seconds < -86_400 else (
+            "just now" if lang == "en" else "刚刚")
+    if seconds < 60:
+        return "just now" if lang == "en" else "刚刚"
+    if seconds < 3600:
+        minutes = int(seconds // 60)
+        return f"{minutes} min ago" if lang == "en" else f"{minutes}分钟前"
+    if seconds < 86_400:
+        hours = int(seconds // 3600)
+        return f"{hours} h ago" if lang == "en" else f"{hours}小时前"
+    return relative_day(instant.date(), now.date(), lang)
 
 
 _SYMBOLS = {"USD": "$", "CNY": "¥"}

@@ -181,3 +181,17 @@ def test_non_finite_amounts_are_refused(amount: float) -> None:
 def test_huge_amounts_do_not_crash() -> None:
     assert format_money(1e300).startswith("$")
     assert format_money_full(1e300).startswith("$1,000,000")
+
+
+def test_relative_time_for_status_lines():
+    from datetime import UTC, datetime, timedelta
+
+    from csm_tui.domain.humanize import relative_time
+
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    assert relative_time(now - timedelta(seconds=5), now) == "just now"
+    assert relative_time(now - timedelta(minutes=2, seconds=10), now) == "2 min ago"
+    assert relative_time(now - timedelta(hours=3), now) == "3 h ago"
+    assert relative_time(now - timedelta(days=3), now) == "3 days ago"
+    assert relative_time("2026-11-22 08:58:00.000000", now) == "2 min ago"
+    assert relative_time(now - timedelta(minutes=2), now, lang="zh") == "2分钟前"
