@@ -64,8 +64,9 @@ def create_team(db: ServerDatabase, name: str) -> TeamInfo:
             raise AdminError(f"a team named {name!r} exists already")
         row = {"id": new_uuid7(), "name": name}
         tx.conn.execute(sa.insert(teams).values(**row))
-        tx.put_version(p.KIND_TEAM, row["id"], wire_record(KINDS[p.KIND_TEAM], row),
-                       team_id=row["id"])
+        tx.put_version(
+            p.KIND_TEAM, row["id"], wire_record(KINDS[p.KIND_TEAM], row), team_id=row["id"]
+        )
     return TeamInfo(**row)
 
 
@@ -102,11 +103,16 @@ def create_user(
             "team_id": None if team_row is None else team_row.id,
         }
         tx.conn.execute(sa.insert(users).values(**row))
-        tx.put_version(p.KIND_USER, row["id"], wire_record(KINDS[p.KIND_USER], row),
-                       team_id=row["team_id"])
+        tx.put_version(
+            p.KIND_USER, row["id"], wire_record(KINDS[p.KIND_USER], row), team_id=row["team_id"]
+        )
     return UserInfo(
-        id=row["id"], name=name, role=role, team_id=row["team_id"],
-        team_name=None if team_row is None else team_row.name, email=email,
+        id=row["id"],
+        name=name,
+        role=role,
+        team_id=row["team_id"],
+        team_name=None if team_row is None else team_row.name,
+        email=email,
     )
 
 
@@ -145,8 +151,12 @@ def _token_infos(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[Tok
     ).mappings()
     return [
         TokenInfo(
-            id=r["id"], prefix=r["prefix"], user_id=r["user_id"], user_name=r["user_name"],
-            created_at=r["created_at"], revoked_at=r["revoked_at"],
+            id=r["id"],
+            prefix=r["prefix"],
+            user_id=r["user_id"],
+            user_name=r["user_name"],
+            created_at=r["created_at"],
+            revoked_at=r["revoked_at"],
         )
         for r in rows
     ]
@@ -192,8 +202,12 @@ def list_users(db: ServerDatabase) -> list[UserInfo]:
         ).mappings()
         return [
             UserInfo(
-                id=r["id"], name=r["name"], role=Role(r["role"]), team_id=r["team_id"],
-                team_name=r["team_name"], email=r["email"],
+                id=r["id"],
+                name=r["name"],
+                role=Role(r["role"]),
+                team_id=r["team_id"],
+                team_name=r["team_name"],
+                email=r["email"],
             )
             for r in rows
         ]

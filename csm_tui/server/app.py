@@ -61,7 +61,9 @@ def current_caller(
             return caller_for(conn, token)
     except TokenRefused as refused:
         raise ApiError(
-            401, refused.code, refused.message,
+            401,
+            refused.code,
+            refused.message,
             headers={"WWW-Authenticate": f'Bearer error="{refused.code}"'},
         ) from None
 
@@ -83,15 +85,14 @@ def build_app(db: ServerDatabase) -> FastAPI:
         f"(protocol {p.PROTOCOL_VERSION}; see csm_tui/sync/protocol.py).",
     )
     app.state.db = db
+
     @app.exception_handler(ApiError)
     def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         return error_response(error.status, error.code, error.message, error.headers)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        details = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()
-        ]
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()]
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(part) for part in first["loc"])
         return error_response(
@@ -101,13 +102,17 @@ def build_app(db: ServerDatabase) -> FastAPI:
     @app.exception_handler(sa.exc.OperationalError)
     def _unavailable(_request: Request, _exc: sa.exc.OperationalError) -> JSONResponse:
         return error_response(
-            503, p.ERROR_UNAVAILABLE, "the database is busy or unreachable; retry shortly",
+            503,
+            p.ERROR_UNAVAILABLE,
+            "the database is busy or unreachable; retry shortly",
             headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(Exception)
     def _internal(_request: Request, _exc: Exception) -> JSONResponse:
-        return error_response(500, p.ERROR_INTERNAL, "the server failed; the change was not applied")
+        return error_response(
+            500, p.ERROR_INTERNAL, "the server failed; the change was not applied"
+        )
 
     def read(fn, *args):
         try:
@@ -123,8 +128,12 @@ def build_app(db: ServerDatabase) -> FastAPI:
 
     @app.get("/me", tags=["people"], responses=ERRORS)
     def me(user: Me) -> dict[str, Any]:
-        return {"id": user.user_id, "name": user.name, "role": user.role.value,
-                "team_id": user.team_id}
+        return {
+            "id": user.user_id,
+            "name": user.name,
+            "role": user.role.value,
+            "team_id": user.team_id,
+        }
 
     @app.get("/users", tags=["people"], responses=ERRORS)
     def users(user: Me) -> list[Record]:
@@ -174,7 +183,8 @@ def build_app(db: ServerDatabase) -> FastAPI:
             body = pull_changes(db, user, since, limit)
         except CursorAhead:
             raise ApiError(
-                409, p.ERROR_CURSOR_AHEAD,
+                409,
+                p.ERROR_CURSOR_AHEAD,
                 "this cursor was not handed out by this server; pull again from since=0",
             ) from None
         return Response(body, media_type="application/json")
@@ -188,7 +198,8 @@ def build_app(db: ServerDatabase) -> FastAPI:
         mutations = request["mutations"]
         if len(mutations) > p.PUSH_MAX_MUTATIONS:
             raise ApiError(
-                422, p.ERROR_INVALID_REQUEST,
+                422,
+                p.ERROR_INVALID_REQUEST,
                 f"at most {p.PUSH_MAX_MUTATIONS} mutations per push, got {len(mutations)}",
             )
         results = push_mutations(db, user, client_id, list(mutations))

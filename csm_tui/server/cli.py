@@ -27,8 +27,12 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
         f"(env {DATABASE_ENV}; default: a SQLite file in the user data dir)"
     )
     serve.add_argument("--database", default=None, metavar="URL", help=database_help)
-    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
+    )
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
     serve_sub = serve.add_subparsers(dest="serve_command", metavar="admin")
 
     admin = serve_sub.add_parser("admin", help="teams, users and tokens")
@@ -48,8 +52,11 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     issue.add_argument("user", help="user name or id")
 
     revoke = commands.add_parser("revoke-token", help="revoke a token")
-    revoke.add_argument("token", metavar="TOKEN_PREFIX_OR_ID",
-                        help="the token's id, its first characters (≥ 4) or the whole token")
+    revoke.add_argument(
+        "token",
+        metavar="TOKEN_PREFIX_OR_ID",
+        help="the token's id, its first characters (≥ 4) or the whole token",
+    )
 
     commands.add_parser("list-users", help="list users with their role and team")
     tokens = commands.add_parser("list-tokens", help="list tokens (prefix, user, state)")
@@ -69,8 +76,8 @@ def default_database_url() -> str:
 
 def _prepare_sqlite_dir(url: str) -> None:
     prefix = "sqlite:///"
-    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
-        Path(url[len(prefix):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
+        Path(url[len(prefix) :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
@@ -91,8 +98,11 @@ def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
         print(f"error: {error}", file=err)
         return 2
     except sa.exc.SQLAlchemyError as error:
-        print(f"error: cannot open the database {shown_url}: {error.__class__.__name__}: "
-              f"{str(getattr(error, 'orig', error)).strip().splitlines()[0]}", file=err)
+        print(
+            f"error: cannot open the database {shown_url}: {error.__class__.__name__}: "
+            f"{str(getattr(error, 'orig', error)).strip().splitlines()[0]}",
+            file=err,
+        )
         return 2
     try:
         if getattr(args, "serve_command", None) == "admin":
@@ -117,11 +127,16 @@ def _run_server(args: argparse.Namespace, db, shown_url: str, err) -> int:
     from csm_tui.server.app import build_app
 
     app = build_app(db)
-    print(f"csm-tui central API on http://{args.host}:{args.port} — database {shown_url}; "
-          "OpenAPI at /openapi.json", file=err)
+    print(
+        f"csm-tui central API on http://{args.host}:{args.port} — database {shown_url}; "
+        "OpenAPI at /openapi.json",
+        file=err,
+    )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print("note: tokens travel in clear over plain HTTP; put TLS in front of this server",
-              file=err)
+        print(
+            "note: tokens travel in clear over plain HTTP; put TLS in front of this server",
+            file=err,
+        )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -141,8 +156,11 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
         elif command == "issue-token":
             token = admin.issue_token(db, args.user)
             print(token, file=out)
-            print(f"token for {args.user}: shown once, store it now "
-                  "(csm-tui login --server URL reads it from a prompt or stdin)", file=err)
+            print(
+                f"token for {args.user}: shown once, store it now "
+                "(csm-tui login --server URL reads it from a prompt or stdin)",
+                file=err,
+            )
         elif command == "revoke-token":
             info = admin.revoke_token(db, args.token)
             print(f"token {info.prefix}… of {info.user_name} revoked (id {info.id})", file=out)
@@ -151,8 +169,13 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
             _table(("name", "role", "team", "id"), rows, out)
         elif command == "list-tokens":
             rows = [
-                (t.prefix + "…", t.user_name, t.created_at.strftime("%Y-%m-%d %H:%M"),
-                 "revoked" if t.revoked_at else "active", t.id)
+                (
+                    t.prefix + "…",
+                    t.user_name,
+                    t.created_at.strftime("%Y-%m-%d %H:%M"),
+                    "revoked" if t.revoked_at else "active",
+                    t.id,
+                )
                 for t in admin.list_tokens(db, args.user)
             ]
             _table(("token", "user", "created", "state", "id"), rows, out)
@@ -165,5 +188,7 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out) -> None:
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     for line in (header, *rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip(),
-              file=out)
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip(),
+            file=out,
+        )

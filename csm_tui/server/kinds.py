@@ -72,7 +72,8 @@ class KindSpec:
         unknown = sorted(set(fields) - set(columns))
         if unknown:
             raise FieldError(
-                p.ERROR_INVALID_FIELD, f"unknown field(s) for {self.name}: {', '.join(unknown)}",
+                p.ERROR_INVALID_FIELD,
+                f"unknown field(s) for {self.name}: {', '.join(unknown)}",
                 unknown,
             )
         out: dict[str, Any] = {}
@@ -179,7 +180,10 @@ def _model_spec(model, name: str, rule: str, **kw) -> KindSpec:
 def build_kinds() -> dict[str, KindSpec]:
     kinds = [
         _model_spec(
-            models.Account, p.KIND_ACCOUNT, p.RULE_ACCOUNT, account_column=None,
+            models.Account,
+            p.KIND_ACCOUNT,
+            p.RULE_ACCOUNT,
+            account_column=None,
             owner_field="owner_id",
             choices={
                 "tier": _choices(Tier),
@@ -191,23 +195,33 @@ def build_kinds() -> dict[str, KindSpec]:
             },
         ),
         _model_spec(
-            models.AccountSignals, p.KIND_ACCOUNT_SIGNALS, p.RULE_MERGE, id_column="account_id",
+            models.AccountSignals,
+            p.KIND_ACCOUNT_SIGNALS,
+            p.RULE_MERGE,
+            id_column="account_id",
             choices={"payment": _choices(PaymentStatus)},
         ),
         _model_spec(
             models.Contact, p.KIND_CONTACT, p.RULE_MERGE, choices={"role": _choices(ContactRole)}
         ),
         _model_spec(
-            models.Activity, p.KIND_ACTIVITY, p.RULE_APPEND_ONLY, owner_field="author_id",
+            models.Activity,
+            p.KIND_ACTIVITY,
+            p.RULE_APPEND_ONLY,
+            owner_field="author_id",
             choices={"kind": _choices(ActivityKind), "sentiment": _choices(Sentiment)},
         ),
         _model_spec(models.Task, p.KIND_TASK, p.RULE_MERGE, owner_field="owner_id"),
         _model_spec(
-            models.ChecklistItem, p.KIND_CHECKLIST_ITEM, p.RULE_MERGE,
+            models.ChecklistItem,
+            p.KIND_CHECKLIST_ITEM,
+            p.RULE_MERGE,
             choices={"stage": _choices(Stage)},
         ),
         _model_spec(
-            models.StageChange, p.KIND_STAGE_CHANGE, p.RULE_APPEND_ONLY,
+            models.StageChange,
+            p.KIND_STAGE_CHANGE,
+            p.RULE_APPEND_ONLY,
             choices={"from_stage": _choices(Stage), "to_stage": _choices(Stage)},
         ),
         _model_spec(models.HealthSnapshot, p.KIND_HEALTH_SNAPSHOT, p.RULE_APPEND_ONLY),

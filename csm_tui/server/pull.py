@@ -51,18 +51,10 @@ def pull_changes(db: ServerDatabase, caller: Caller, since: int, limit: int) -> 
     cursor = rows[-1][0] if has_more else max(counter, since)
     dumps = json.dumps
     parts = [
-        '{"kind":%s,"id":%s,"version":%d,"deleted":%s,"record":%s}'
-        % (
-            dumps(kind),
-            dumps(record_id),
-            version,
-            "true" if deleted else "false",
-            "null" if deleted or record_json is None else record_json,
-        )
+        f'{{"kind":{dumps(kind)},"id":{dumps(record_id)},"version":{version},'
+        f'"deleted":{"true" if deleted else "false"},'
+        f'"record":{"null" if deleted or record_json is None else record_json}}}'
         for version, kind, record_id, deleted, record_json in rows
     ]
-    return '{"changes":[%s],"cursor":%d,"has_more":%s}' % (
-        ",".join(parts),
-        cursor,
-        "true" if has_more else "false",
-    )
+    more = "true" if has_more else "false"
+    return f'{{"changes":[{",".join(parts)}],"cursor":{cursor},"has_more":{more}}}'

@@ -88,8 +88,11 @@ class Push:
                 p.ERROR_INVALID_REQUEST, "mutation_id must be a UUID made by the client"
             ).result(str(mutation_id)[:64])
         digest = request_hash(mutation)
-        key = {"user_id": self.caller.user_id, "client_id": self.client_id,
-               "mutation_id": mutation_id}
+        key = {
+            "user_id": self.caller.user_id,
+            "client_id": self.client_id,
+            "mutation_id": mutation_id,
+        }
         cm = schema.client_mutations
         stored = self.conn.execute(
             sa.select(cm.c.request_hash, cm.c.result_json).where(
@@ -117,8 +120,9 @@ class Push:
             savepoint.rollback()
             self._scopes.clear()
             # Not recorded: the cause may be passing, a retry may succeed.
+            cause = type(error.orig).__name__
             return Refusal(
-                p.ERROR_STORAGE, f"the server could not store this change ({type(error.orig).__name__})"
+                p.ERROR_STORAGE, f"the server could not store this change ({cause})"
             ).result(mutation_id)
         self.conn.execute(
             sa.insert(cm).values(
@@ -134,10 +138,10 @@ class Push:
     def apply(self, mutation: dict[str, Any]) -> dict[str, Any]:
         spec = KINDS.get(mutation.get("kind", ""))
         if spec is None:
+            pushable = sorted(k for k, r in p.CONFLICT_RULES.items() if r != p.RULE_READ_ONLY)
             raise Refusal(
                 p.ERROR_UNKNOWN_KIND,
-                f"unknown kind {mutation.get('kind')!r}; expected one of "
-                + ", ".join(sorted(k for k, r in p.CONFLICT_RULES.items() if r != p.RULE_READ_ONLY)),
+                f"unknown kind {mutation.get('kind')!r}; expected one of {', '.join(pushable)}",
             )
         if spec.rule == p.RULE_READ_ONLY:
             raise Refusal(p.ERROR_READ_ONLY, f"{spec.name} records are managed by an admin")
@@ -215,7 +219,10 @@ class Push:
         self.conn.execute(sa.insert(spec.table).values(**{k: row.get(k) for k in columns}))
         record = wire_record(spec, row)
         self.tx.put_version(
-            spec.name, record_id, record, account_id=spec.account_of(record_id, row),
+            spec.name,
+            record_id,
+            record,
+            account_id=spec.account_of(record_id, row),
             version=version,
         )
         if spec.name == p.KIND_ACCOUNT:
@@ -223,13 +230,17 @@ class Push:
         return _applied(version, record, **extra)
 
     def _refuse_checklist_twin(self, spec: KindSpec, row: dict[str, Any]) -> None:
-        twin = self.conn.execute(
-            sa.select(checklist).where(
-                checklist.c.account_id == row["account_id"],
-                checklist.c.stage == row["stage"],
-                checklist.c.item_key == row["item_key"],
+        twin = (
+            self.conn.execute(
+                sa.select(checklist).where(
+                    checklist.c.account_id == row["account_id"],
+                    checklist.c.stage == row["stage"],
+                    checklist.c.item_key == row["item_key"],
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if twin is not None:
             raise Refusal(
                 p.ERROR_CONFLICT,
@@ -283,10 +294,9 @@ class Push:
             return _applied(current, wire_record(spec, existing))
 
         if spec.name == p.KIND_ACCOUNT:
-            touch = changes.get("last_touch_at")
-            if touch is not None and existing.get("last_touch_at") is not None:
-                if touch < existing["last_touch_at"]:
-                    del changes["last_touch_at"]
+            touch, known = changes.get("last_touch_at"), existing.get("last_touch_at")
+            if touch is not None and known is not None and touch < known:
+                del changes["last_touch_at"]  # a touch never moves backwards
 
         owner_field = spec.owner_field
         new_owner: dict[str, Any] | None = None
@@ -322,18 +332,14 @@ class Push:
         if "version" in spec.columns:
             changes["version"] = row["version"] = version
         self.conn.execute(
-            sa.update(spec.table)
-            .where(spec.table.c[spec.id_column] == record_id)
-            .values(**changes)
+            sa.update(spec.table).where(spec.table.c[spec.id_column] == record_id).values(**changes)
         )
         record = wire_record(spec, row)
-        self.tx.put_version(
-            spec.name, record_id, record, account_id=account_id, version=version
-        )
+        self.tx.put_version(spec.name, record_id, record, account_id=account_id, version=version)
         if guarded:
             self.conn.execute(
                 sa.insert(schema.guarded_field_changes).values(
-                    version=self.tx.next_version(),
+                    version=version,  # the account's version: base_version == it is no clash
                     account_id=record_id,
                     fields=",".join(guarded),
                     user_id=self.caller.user_id,
@@ -344,17 +350,22 @@ class Push:
             self._reassigned(record_id, scope, new_owner)
         return _applied(version, record)
 
-    def _new_owner(
-        self, scope: AccountScope, owner_id: Any, owner_field: str
-    ) -> dict[str, Any]:
+    def _new_owner(self, scope: AccountScope, owner_id: Any, owner_field: str) -> dict[str, Any]:
         owner = None
         if owner_id is not None:
-            owner = self.conn.execute(
-                sa.select(users.c.id, users.c.role, users.c.team_id).where(users.c.id == owner_id)
-            ).mappings().first()
+            owner = (
+                self.conn.execute(
+                    sa.select(users.c.id, users.c.role, users.c.team_id).where(
+                        users.c.id == owner_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
         if owner is None:
             raise Refusal(
-                p.ERROR_INVALID_FIELD, f"{owner_field} must name an existing user",
+                p.ERROR_INVALID_FIELD,
+                f"{owner_field} must name an existing user",
                 fields=[owner_field],
             )
         if not access.can_hand_to(self.caller, scope, owner["team_id"]):
@@ -392,14 +403,16 @@ class Push:
             ):
                 self.conn.execute(
                     sa.insert(se).values(
-                        version=self.tx.next_version(), account_id=account_id,
+                        version=self.tx.next_version(),
+                        account_id=account_id,
                         user_id=old.owner_id,
                     )
                 )
         if old.owner_team_id is not None and old.owner_team_id != new_team:
             self.conn.execute(
                 sa.insert(se).values(
-                    version=self.tx.next_version(), account_id=account_id,
+                    version=self.tx.next_version(),
+                    account_id=account_id,
                     team_id=old.owner_team_id,
                 )
             )
@@ -446,9 +459,13 @@ class Push:
 
     # -- scope ------------------------------------------------------------------------------
     def _load(self, spec: KindSpec, record_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            sa.select(spec.table).where(spec.table.c[spec.id_column] == record_id)
-        ).mappings().first()
+        row = (
+            self.conn.execute(
+                sa.select(spec.table).where(spec.table.c[spec.id_column] == record_id)
+            )
+            .mappings()
+            .first()
+        )
         return None if row is None else dict(row)
 
     def _scope(self, account_id: str) -> AccountScope | None:
@@ -469,8 +486,9 @@ class Push:
     def _writable_scope(self, account_id: str) -> AccountScope:
         scope = self._scope(account_id)
         if scope is None or not access.can_read(self.caller, scope):
-            raise Refusal(p.ERROR_NOT_FOUND, f"no account {account_id!r} in your reach",
-                          fields=["account_id"])
+            raise Refusal(
+                p.ERROR_NOT_FOUND, f"no account {account_id!r} in your reach", fields=["account_id"]
+            )
         if scope.deleted:
             raise Refusal(p.ERROR_GONE, "the account was deleted", fields=["account_id"])
         if not access.can_write(self.caller, scope):
@@ -479,8 +497,13 @@ class Push:
 
 
 def _applied(version: int | None, record: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
-    return {"mutation_id": "", "status": p.STATUS_APPLIED, "version": version, "record": record,
-            **extra}
+    return {
+        "mutation_id": "",
+        "status": p.STATUS_APPLIED,
+        "version": version,
+        "record": record,
+        **extra,
+    }
 
 
 def _is_uuid(text: str) -> bool:

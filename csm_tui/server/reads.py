@@ -74,9 +74,11 @@ def get_account(conn: sa.Connection, caller: Caller, account_id: str) -> dict[st
 def get_signals(conn: sa.Connection, caller: Caller, account_id: str) -> dict[str, Any]:
     _readable_account(conn, caller, account_id)
     spec = KINDS[p.KIND_ACCOUNT_SIGNALS]
-    row = conn.execute(
-        sa.select(spec.table).where(spec.table.c.account_id == account_id)
-    ).mappings().first()
+    row = (
+        conn.execute(sa.select(spec.table).where(spec.table.c.account_id == account_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"no signals recorded for account {account_id!r}")
     return wire_record(spec, dict(row))

@@ -67,9 +67,9 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NotRequired
 
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict  # pydantic (on the server) needs it before 3.12
 
 PROTOCOL_VERSION: Final = 1
 
@@ -83,7 +83,7 @@ PUSH_MAX_MUTATIONS: Final = 1000
 
 # Record kinds -----------------------------------------------------------------------------
 KIND_ACCOUNT: Final = "account"
-KIND_ACCOUNT_SIGNALS: Final = "account_signals"   # id is the account id
+KIND_ACCOUNT_SIGNALS: Final = "account_signals"  # id is the account id
 KIND_CONTACT: Final = "contact"
 KIND_ACTIVITY: Final = "activity"
 KIND_TASK: Final = "task"
@@ -148,13 +148,13 @@ ERROR_INVALID_FIELD: Final = "invalid_field"
 ERROR_UNKNOWN_KIND: Final = "unknown_kind"
 ERROR_READ_ONLY: Final = "read_only"
 ERROR_NOT_DELETABLE: Final = "not_deletable"
-ERROR_GONE: Final = "gone"                    # the record (or its account) was deleted
+ERROR_GONE: Final = "gone"  # the record (or its account) was deleted
 ERROR_CONFLICT: Final = "conflict"
 ERROR_MUTATION_REUSED: Final = "mutation_reused"
-ERROR_STORAGE: Final = "storage_error"        # not recorded: retrying may succeed
-ERROR_CURSOR_AHEAD: Final = "cursor_ahead"    # 409: the cursor is not from this server; pull from 0
-ERROR_UNAVAILABLE: Final = "unavailable"      # 503 with Retry-After: the database is busy or down
-ERROR_INTERNAL: Final = "internal"            # 500
+ERROR_STORAGE: Final = "storage_error"  # not recorded: retrying may succeed
+ERROR_CURSOR_AHEAD: Final = "cursor_ahead"  # 409: the cursor is not from this server; pull from 0
+ERROR_UNAVAILABLE: Final = "unavailable"  # 503 with Retry-After: the database is busy or down
+ERROR_INTERNAL: Final = "internal"  # 500
 
 
 class ErrorBody(TypedDict):
@@ -182,10 +182,10 @@ class ChangesPage(TypedDict):
 
 
 class Mutation(TypedDict):
-    mutation_id: str                       # a UUID made by the client (UUIDv7)
+    mutation_id: str  # a UUID made by the client (UUIDv7)
     kind: str
-    op: str                                # OP_UPSERT | OP_DELETE
-    id: str                                # the record id, made by the client
+    op: str  # OP_UPSERT | OP_DELETE
+    id: str  # the record id, made by the client
     base_version: NotRequired[int | None]  # the server version the edit was made on
     fields: NotRequired[dict[str, Any]]
 
@@ -198,10 +198,10 @@ class PushRequest(TypedDict):
 class MutationResult(TypedDict):
     mutation_id: str
     status: Literal["applied", "conflict", "rejected"]
-    version: int | None                    # the record's server version after this mutation
-    record: dict[str, Any] | None          # the server's record (null for deletes/refusals)
+    version: int | None  # the record's server version after this mutation
+    record: dict[str, Any] | None  # the server's record (null for deletes/refusals)
     error: NotRequired[ErrorBody]
-    forked: NotRequired[bool]              # prep note revision written on an old revision
+    forked: NotRequired[bool]  # prep note revision written on an old revision
 
 
 class PushResponse(TypedDict):
@@ -212,35 +212,46 @@ class PrepNoteRevisionRecord(TypedDict):
     id: str
     account_id: str
     body: str
-    base_revision_id: str | None           # the revision this text was edited from
+    base_revision_id: str | None  # the revision this text was edited from
     author_id: str | None
     created_at: str
 
 
 # Ids -----------------------------------------------------------------------------------------
-_uuid7_lock = threading.Lock()
-_uuid7_last = [0, 0]  # last unix ms, last 12-bit sequence
+class UUID7Factory:
+    """Makes UUIDv7 ids (RFC 9562): 48-bit Unix milliseconds, then randomness.
+
+    Ids made by one factory sort in the order they were made, even within one millisecond
+    (a 12-bit sequence in `rand_a`; when it runs out the timestamp moves on by one ms) and
+    even when the wall clock steps back.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = 0
+        self._last_seq = 0
+
+    def __call__(self, unix_ms: int | None = None) -> str:
+        with self._lock:
+            ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
+            if ms <= self._last_ms:
+                ms, seq = self._last_ms, self._last_seq + 1
+                if seq > 0xFFF:
+                    ms, seq = ms + 1, 0
+            else:
+                seq = int.from_bytes(os.urandom(2)) & 0x3FF  # leave room to count up
+            self._last_ms, self._last_seq = ms, seq
+        rand_b = int.from_bytes(os.urandom(8)) & ((1 << 62) - 1)
+        value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand_b
+        return str(uuid.UUID(int=value))
+
+
+_factory = UUID7Factory()
 
 
 def new_uuid7(unix_ms: int | None = None) -> str:
-    """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then randomness.
-
-    Ids made by one process sort in the order they were made, even within one millisecond
-    (a 12-bit sequence in `rand_a`; when it runs out the timestamp moves on by one ms).
-    """
-    with _uuid7_lock:
-        ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
-        last_ms, last_seq = _uuid7_last
-        if ms <= last_ms:
-            ms, seq = last_ms, last_seq + 1
-            if seq > 0xFFF:
-                ms, seq = ms + 1, 0
-        else:
-            seq = int.from_bytes(os.urandom(2)) & 0x3FF  # leave room to count up
-        _uuid7_last[:] = [ms, seq]
-    rand_b = int.from_bytes(os.urandom(8)) & ((1 << 62) - 1)
-    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand_b
-    return str(uuid.UUID(int=value))
+    """A new UUIDv7 from this process's factory (`unix_ms`: the clock, for tests)."""
+    return _factory(unix_ms)
 
 
 _CHECKLIST_NAMESPACE = uuid.UUID("6f1c2a4e-52c1-4d43-9a55-1f7d8d0c7b11")
