@@ -111,7 +111,7 @@ def build_app(db: ServerDatabase) -> FastAPI:
     @app.exception_handler(Exception)
     def _internal(_request: Request, _exc: Exception) -> JSONResponse:
         return error_response(
-            500, p.ERROR_INTERNAL, "the server failed; the change was not applied"
+            500, p.ERROR_INTERNAL, "the server failed on this request; nothing was changed"
         )
 
     def read(fn, *args):

@@ -28,6 +28,15 @@ from csm_tui.server.schema import create_schema, record_versions, sync_counter
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+# Prebuilt statements (compiled once, parameters bound at execution): pushes run thousands.
+_RV_KEY = (
+    record_versions.c.kind == sa.bindparam("k_kind"),
+    record_versions.c.record_id == sa.bindparam("k_id"),
+)
+_RV_UPDATE = sa.update(record_versions).where(*_RV_KEY)
+_RV_INSERT = sa.insert(record_versions)
+_RV_CURRENT = sa.select(record_versions.c.version).where(*_RV_KEY)
+
 
 def make_engine(url: str) -> sa.Engine:
     """An engine for `url` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
@@ -92,9 +101,10 @@ class WriteTx:
         account_id: str | None = None,
         team_id: str | None = None,
         version: int | None = None,
+        new: bool = False,
     ) -> int:
         """Give the record the next version (or `version`, already taken); `record=None`
-        writes a tombstone."""
+        writes a tombstone. `new`: the record has no version yet (one statement less)."""
         if version is None:
             version = self.next_version()
         values = {
@@ -104,22 +114,16 @@ class WriteTx:
             "deleted": record is None,
             "record_json": None if record is None else record_json(record),
         }
-        updated = self.conn.execute(
-            sa.update(record_versions)
-            .where(record_versions.c.kind == kind, record_versions.c.record_id == record_id)
-            .values(**values)
-        )
-        if updated.rowcount == 0:
-            self.conn.execute(
-                sa.insert(record_versions).values(kind=kind, record_id=record_id, **values)
-            )
+        if not new:
+            updated = self.conn.execute(_RV_UPDATE, {"k_kind": kind, "k_id": record_id, **values})
+            if updated.rowcount:
+                return version
+        self.conn.execute(_RV_INSERT, {"kind": kind, "record_id": record_id, **values})
         return version
 
     def current_version(self, kind: str, record_id: str) -> int | None:
         return self.conn.execute(
-            sa.select(record_versions.c.version).where(
-                record_versions.c.kind == kind, record_versions.c.record_id == record_id
-            )
+            _RV_CURRENT, {"k_kind": kind, "k_id": record_id}
         ).scalar_one_or_none()
 
 

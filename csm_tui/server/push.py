@@ -58,12 +58,33 @@ class Refusal(Exception):
         }
 
 
+_cm = schema.client_mutations
+_STORED_ANSWERS = sa.select(_cm.c.mutation_id, _cm.c.request_hash, _cm.c.result_json).where(
+    _cm.c.user_id == sa.bindparam("user_id"),
+    _cm.c.client_id == sa.bindparam("client_id"),
+    _cm.c.mutation_id.in_(sa.bindparam("mutation_ids", expanding=True)),
+)
+_LOAD = {
+    spec.name: sa.select(spec.table).where(spec.table.c[spec.id_column] == sa.bindparam("rid"))
+    for spec in KINDS.values()
+}
+_INSERT = {spec.name: sa.insert(spec.table) for spec in KINDS.values()}
+
+
 def _not_found(spec: KindSpec, record_id: str) -> Refusal:
     return Refusal(p.ERROR_NOT_FOUND, f"no {spec.name} {record_id!r} in your reach")
 
 
 def request_hash(mutation: dict[str, Any]) -> str:
-    canonical = json.dumps(mutation, sort_keys=True, separators=(",", ":"), default=str)
+    """What a mutation asks for (a missing `base_version` or `fields` is the same as null/{})."""
+    essence = {
+        "kind": mutation.get("kind"),
+        "op": mutation.get("op"),
+        "id": mutation.get("id"),
+        "base_version": mutation.get("base_version"),
+        "fields": mutation.get("fields") or {},
+    }
+    canonical = json.dumps(essence, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -75,6 +96,28 @@ class Push:
     caller: Caller
     client_id: str
     _scopes: dict[str, AccountScope | None] = field(default_factory=dict)
+    # Answers already stored for this client: mutation id -> (request hash, result JSON).
+    _stored: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _new_answers: list[dict[str, Any]] = field(default_factory=list)
+
+    def prefetch(self, mutations: list[dict[str, Any]]) -> None:
+        """Read every stored answer this push may repeat, in one query per 500 ids."""
+        ids = [m.get("mutation_id") for m in mutations if isinstance(m.get("mutation_id"), str)]
+        for start in range(0, len(ids), 500):
+            rows = self.conn.execute(
+                _STORED_ANSWERS,
+                {
+                    "user_id": self.caller.user_id,
+                    "client_id": self.client_id,
+                    "mutation_ids": ids[start : start + 500],
+                },
+            )
+            self._stored.update({r.mutation_id: (r.request_hash, r.result_json) for r in rows})
+
+    def store_answers(self) -> None:
+        """Record the new answers (same transaction as the changes they describe)."""
+        if self._new_answers:
+            self.conn.execute(sa.insert(_cm), self._new_answers)
 
     @property
     def conn(self) -> sa.Connection:
@@ -88,24 +131,15 @@ class Push:
                 p.ERROR_INVALID_REQUEST, "mutation_id must be a UUID made by the client"
             ).result(str(mutation_id)[:64])
         digest = request_hash(mutation)
-        key = {
-            "user_id": self.caller.user_id,
-            "client_id": self.client_id,
-            "mutation_id": mutation_id,
-        }
-        cm = schema.client_mutations
-        stored = self.conn.execute(
-            sa.select(cm.c.request_hash, cm.c.result_json).where(
-                *(cm.c[name] == value for name, value in key.items())
-            )
-        ).first()
+        stored = self._stored.get(mutation_id)
         if stored is not None:
-            if stored.request_hash != digest:
+            stored_digest, result_json = stored
+            if stored_digest != digest:
                 return Refusal(
                     p.ERROR_MUTATION_REUSED,
                     "this mutation_id was already used for a different change",
                 ).result(mutation_id)
-            return json.loads(stored.result_json)
+            return json.loads(result_json)
 
         savepoint = self.conn.begin_nested()
         try:
@@ -124,13 +158,17 @@ class Push:
             return Refusal(
                 p.ERROR_STORAGE, f"the server could not store this change ({cause})"
             ).result(mutation_id)
-        self.conn.execute(
-            sa.insert(cm).values(
-                **key,
-                request_hash=digest,
-                result_json=json.dumps(result, ensure_ascii=False, separators=(",", ":")),
-                created_at=self.tx.now,
-            )
+        result_json = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        self._stored[mutation_id] = (digest, result_json)
+        self._new_answers.append(
+            {
+                "user_id": self.caller.user_id,
+                "client_id": self.client_id,
+                "mutation_id": mutation_id,
+                "request_hash": digest,
+                "result_json": result_json,
+                "created_at": self.tx.now,
+            }
         )
         return result
 
@@ -216,7 +254,7 @@ class Push:
         version = self.tx.next_version()
         if "version" in columns:
             row["version"] = version
-        self.conn.execute(sa.insert(spec.table).values(**{k: row.get(k) for k in columns}))
+        self.conn.execute(_INSERT[spec.name], {k: row.get(k) for k in columns})
         record = wire_record(spec, row)
         self.tx.put_version(
             spec.name,
@@ -224,6 +262,7 @@ class Push:
             record,
             account_id=spec.account_of(record_id, row),
             version=version,
+            new=True,
         )
         if spec.name == p.KIND_ACCOUNT:
             self._scopes.pop(record_id, None)
@@ -459,13 +498,7 @@ class Push:
 
     # -- scope ------------------------------------------------------------------------------
     def _load(self, spec: KindSpec, record_id: str) -> dict[str, Any] | None:
-        row = (
-            self.conn.execute(
-                sa.select(spec.table).where(spec.table.c[spec.id_column] == record_id)
-            )
-            .mappings()
-            .first()
-        )
+        row = self.conn.execute(_LOAD[spec.name], {"rid": record_id}).mappings().first()
         return None if row is None else dict(row)
 
     def _scope(self, account_id: str) -> AccountScope | None:
@@ -522,4 +555,7 @@ def push_mutations(
     """Apply an outbox; the answers, in order."""
     with db.write() as tx:
         push = Push(tx, caller, client_id)
-        return [push.handle(dict(mutation)) for mutation in mutations]
+        push.prefetch(mutations)
+        results = [push.handle(dict(mutation)) for mutation in mutations]
+        push.store_answers()
+        return results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from csm_tui.sync import protocol as p
@@ -46,6 +48,28 @@ def test_the_same_push_twice_applies_once_and_answers_the_same(world: World):
     assert len(activities(ann, account_id)) == 1
     kinds = [c["kind"] for c in ann.pull_all()[0]]
     assert kinds.count(p.KIND_ACTIVITY) == 1
+
+
+def test_the_same_push_sent_three_times_at_once_applies_once(world: World):
+    """A client that retries before the first answer came back (a duplicated request)."""
+    ann = world.ann
+    account_id, _ = ann.new_account()
+    body = {"client_id": ann.client_id, "mutations": [activity(account_id) for _ in range(20)]}
+    start = threading.Barrier(3)
+    answers: list = [None] * 3
+
+    def send(slot: int) -> None:
+        start.wait(timeout=10)
+        answers[slot] = ann.http.post(p.PUSH_PATH, json=body)
+
+    threads = [threading.Thread(target=send, args=(slot,)) for slot in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].json() == answers[1].json() == answers[2].json()
+    assert len(activities(ann, account_id)) == 20
 
 
 def test_a_mutation_repeated_inside_one_push_is_applied_once(world: World):
