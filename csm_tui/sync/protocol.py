@@ -31,8 +31,11 @@ Push — ``POST /sync/push`` `PushRequest` → `PushResponse`
     Send only the fields you changed; fields not sent are left as they are. The owner of a new
     record (`OWNER_FIELDS`) comes from the token: a body naming another owner is refused
     (`ERROR_FORGED_OWNER`), naming yourself is accepted. ``version``, ``updated_at`` and
-    ``deleted_at`` belong to the server and are ignored when sent; deletes go through
-    ``op: "delete"``.
+    ``deleted_at`` belong to the server and are ignored when sent; ``created_at`` is kept from
+    the first upsert (server time if absent) and ignored afterwards; deletes go through
+    ``op: "delete"`` (kinds in `DELETABLE_KINDS`; a record's account id never changes).
+    A mutation on an account that has left your book is rejected "not_found": keep it and
+    show it to the user with the record it concerns.
 
 Conflict rules (`CONFLICT_RULES`)
     append-only (activity, prep_note_revision, health_snapshot, stage_change): a new id is
@@ -58,7 +61,10 @@ Errors — every error body is ``{"error": {"code": ..., "message": ...}}`` (`Er
     401: `ERROR_TOKEN_MISSING`, `ERROR_TOKEN_INVALID`, `ERROR_TOKEN_REVOKED`. 404 `not_found`
     for any record the caller may not read (another team's account looks like no account).
     403 `forbidden` for a record the caller may read but not change. In a push these codes
-    appear per mutation with status "rejected".
+    appear per mutation with status "rejected". 422 `invalid_request` for a malformed request
+    (a push is then refused whole, nothing applied); 409 `cursor_ahead`; 503 `unavailable`
+    with Retry-After; 500 `internal` (nothing applied). A rejected "storage_error" is not
+    recorded: pushing the same mutation again may succeed.
 """
 
 from __future__ import annotations
