@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--accounts", type=int, default=300, help="accounts in the book (≤ 100000)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same book)")
     demo.add_argument("--no-open", action="store_true", help="build the book, do not open the app")
+    from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
+
+    add_serve_parser(sub)
     return parser
 
 
@@ -51,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         from csm_tui.cli.commands import run_demo
         return run_demo(args, resolve_db(args))
+    if command == "serve":
+        from csm_tui.server.cli import run_serve
+        return run_serve(args)
     parser.error(f"unknown command {command}")
     return 2
 

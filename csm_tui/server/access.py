@@ -1,0 +1,136 @@
+"""Who may read and change what (spec section 5).
+
+A CSM reads and writes their own book (the accounts they own and every record under them).
+A lead reads the books of their team and reassigns accounts (and tasks) within the team; a
+lead writes only their own book otherwise. An admin does all.
+
+A record the caller may not read does not exist for them: 404 / "not_found", the same answer
+as for an id nobody has used. A record the caller may read but not change: 403 / "forbidden".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from csm_tui.domain.records import Role
+from csm_tui.server import schema
+from csm_tui.store import models
+
+accounts = models.Account.__table__
+users = models.User.__table__
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The user behind a bearer token."""
+
+    user_id: str
+    name: str
+    role: Role
+    team_id: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role is Role.LEAD
+
+
+@dataclass(frozen=True)
+class AccountScope:
+    """Who an account belongs to, as far as access is concerned."""
+
+    account_id: str
+    owner_id: str | None
+    owner_team_id: str | None
+    deleted_at: datetime | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def load_scope(conn: sa.Connection, account_id: str) -> AccountScope | None:
+    row = conn.execute(
+        sa.select(accounts.c.id, accounts.c.owner_id, accounts.c.deleted_at, users.c.team_id)
+        .select_from(accounts.outerjoin(users, users.c.id == accounts.c.owner_id))
+        .where(accounts.c.id == account_id)
+    ).first()
+    if row is None:
+        return None
+    return AccountScope(row.id, row.owner_id, row.team_id, row.deleted_at)
+
+
+def can_read(caller: Caller, scope: AccountScope) -> bool:
+    if caller.is_admin or scope.owner_id == caller.user_id:
+        return True
+    return caller.is_lead and caller.team_id is not None and scope.owner_team_id == caller.team_id
+
+
+def can_write(caller: Caller, scope: AccountScope) -> bool:
+    return caller.is_admin or scope.owner_id == caller.user_id
+
+
+def can_hand_to(caller: Caller, scope: AccountScope, new_owner_team_id: str | None) -> bool:
+    """May the caller make someone in `new_owner_team_id` the owner (account or task)?"""
+    if caller.is_admin:
+        return True
+    return (
+        caller.is_lead
+        and caller.team_id is not None
+        and can_read(caller, scope)
+        and new_owner_team_id == caller.team_id
+    )
+
+
+def still_sees(
+    role: Role, user_id: str, team_id: str | None, owner_id: str | None, owner_team: str | None
+) -> bool:
+    """Would this user read an account owned by `owner_id` (of `owner_team`)?"""
+    if role is Role.ADMIN or user_id == owner_id:
+        return True
+    return role is Role.LEAD and team_id is not None and team_id == owner_team
+
+
+def readable_accounts(caller: Caller) -> sa.Select | None:
+    """The ids of the accounts the caller reads; None means every account (admin)."""
+    if caller.is_admin:
+        return None
+    if caller.is_lead and caller.team_id is not None:
+        return (
+            sa.select(accounts.c.id)
+            .select_from(accounts.join(users, users.c.id == accounts.c.owner_id))
+            .where(sa.or_(users.c.team_id == caller.team_id, accounts.c.owner_id == caller.user_id))
+        )
+    return sa.select(accounts.c.id).where(accounts.c.owner_id == caller.user_id)
+
+
+def readable_changes(caller: Caller) -> sa.ColumnElement[bool]:
+    """The rows of `record_versions` the caller may pull."""
+    rv = schema.record_versions
+    if caller.is_admin:
+        return sa.true()
+    own_people = sa.and_(
+        rv.c.account_id.is_(None),
+        sa.or_(
+            rv.c.team_id == caller.team_id if caller.team_id is not None else sa.false(),
+            sa.and_(rv.c.kind == "user", rv.c.record_id == caller.user_id),
+        ),
+    )
+    return sa.or_(rv.c.account_id.in_(readable_accounts(caller)), own_people)
+
+
+def readable_exits(caller: Caller) -> sa.ColumnElement[bool]:
+    """The rows of `scope_exits` addressed to the caller."""
+    se = schema.scope_exits
+    if caller.is_admin:
+        return sa.false()
+    mine = se.c.user_id == caller.user_id
+    if caller.is_lead and caller.team_id is not None:
+        return sa.or_(mine, se.c.team_id == caller.team_id)
+    return mine

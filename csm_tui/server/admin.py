@@ -1,0 +1,213 @@
+"""Admin work on the central API's database: teams, users, tokens.
+
+Used by `csm-tui serve admin ...` and by tests. Teams and users are versioned like every
+record, so clients pull them (names of owners, the team).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from csm_tui.domain.records import Role
+from csm_tui.server import schema
+from csm_tui.server.database import ServerDatabase
+from csm_tui.server.kinds import KINDS, wire_record
+from csm_tui.server.tokens import PREFIX_LENGTH, new_token, token_hash
+from csm_tui.store import models
+from csm_tui.sync import protocol as p
+from csm_tui.sync.protocol import new_uuid7
+
+teams = models.Team.__table__
+users = models.User.__table__
+tokens = schema.tokens
+
+
+class AdminError(ValueError):
+    """A refused admin command; the message says why, for the terminal."""
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    name: str
+    role: Role
+    team_id: str | None
+    team_name: str | None
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: str
+    prefix: str
+    user_id: str
+    user_name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def create_team(db: ServerDatabase, name: str) -> TeamInfo:
+    name = name.strip()
+    if not name:
+        raise AdminError("a team needs a name")
+    with db.write() as tx:
+        if tx.conn.execute(sa.select(teams.c.id).where(teams.c.name == name)).first():
+            raise AdminError(f"a team named {name!r} exists already")
+        row = {"id": new_uuid7(), "name": name}
+        tx.conn.execute(sa.insert(teams).values(**row))
+        tx.put_version(
+            p.KIND_TEAM, row["id"], wire_record(KINDS[p.KIND_TEAM], row), team_id=row["id"]
+        )
+    return TeamInfo(**row)
+
+
+def create_user(
+    db: ServerDatabase, name: str, role: Role | str, team: str | None = None, email: str = ""
+) -> UserInfo:
+    """A user with a role; `team` is a team's name or id (required for csm and lead)."""
+    name = name.strip()
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AdminError(f"unknown role {role!r}; expected csm, lead or admin") from None
+    if not name:
+        raise AdminError("a user needs a name")
+    if team is None and role is not Role.ADMIN:
+        raise AdminError(f"a {role.value} belongs to a team: give --team")
+    with db.write() as tx:
+        if tx.conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
+            raise AdminError(f"a user named {name!r} exists already")
+        team_row = None
+        if team is not None:
+            team_row = tx.conn.execute(
+                sa.select(teams.c.id, teams.c.name).where(
+                    sa.or_(teams.c.id == team, teams.c.name == team)
+                )
+            ).first()
+            if team_row is None:
+                raise AdminError(f"no team {team!r}; create it with create-team")
+        row = {
+            "id": new_uuid7(),
+            "name": name,
+            "email": email,
+            "role": role.value,
+            "team_id": None if team_row is None else team_row.id,
+        }
+        tx.conn.execute(sa.insert(users).values(**row))
+        tx.put_version(
+            p.KIND_USER, row["id"], wire_record(KINDS[p.KIND_USER], row), team_id=row["team_id"]
+        )
+    return UserInfo(
+        id=row["id"],
+        name=name,
+        role=role,
+        team_id=row["team_id"],
+        team_name=None if team_row is None else team_row.name,
+        email=email,
+    )
+
+
+def _find_user(conn: sa.Connection, user: str) -> sa.Row:
+    row = conn.execute(
+        sa.select(users.c.id, users.c.name).where(sa.or_(users.c.id == user, users.c.name == user))
+    ).first()
+    if row is None:
+        raise AdminError(f"no user {user!r}")
+    return row
+
+
+def issue_token(db: ServerDatabase, user: str) -> str:
+    """A new token for `user` (name or id). The plaintext exists only in this return value."""
+    token = new_token()
+    with db.write() as tx:
+        found = _find_user(tx.conn, user)
+        tx.conn.execute(
+            sa.insert(tokens).values(
+                id=new_uuid7(),
+                user_id=found.id,
+                token_hash=token_hash(token),
+                prefix=token[:PREFIX_LENGTH],
+                created_at=tx.now,
+            )
+        )
+    return token
+
+
+def _token_infos(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[TokenInfo]:
+    rows = conn.execute(
+        sa.select(tokens, users.c.name.label("user_name"))
+        .select_from(tokens.join(users, users.c.id == tokens.c.user_id))
+        .where(where)
+        .order_by(tokens.c.created_at)
+    ).mappings()
+    return [
+        TokenInfo(
+            id=r["id"],
+            prefix=r["prefix"],
+            user_id=r["user_id"],
+            user_name=r["user_name"],
+            created_at=r["created_at"],
+            revoked_at=r["revoked_at"],
+        )
+        for r in rows
+    ]
+
+
+def revoke_token(db: ServerDatabase, prefix_or_id: str) -> TokenInfo:
+    """Revoke one token, named by its id, its first characters (≥ 4) or the whole token."""
+    text = prefix_or_id.strip()
+    with db.write() as tx:
+        if len(text) > PREFIX_LENGTH:
+            where = sa.or_(tokens.c.id == text, tokens.c.token_hash == token_hash(text))
+        elif len(text) >= 4:
+            where = tokens.c.prefix.startswith(text, autoescape=True)
+        else:
+            raise AdminError("give the token's id or at least its first 4 characters")
+        found = _token_infos(tx.conn, where)
+        if not found:
+            raise AdminError(f"no token matches {text!r}")
+        if len(found) > 1:
+            listed = ", ".join(f"{t.prefix}… ({t.user_name}, id {t.id})" for t in found)
+            raise AdminError(f"{text!r} matches {len(found)} tokens: {listed}; give the id")
+        info = found[0]
+        if info.revoked_at is None:
+            tx.conn.execute(
+                sa.update(tokens).where(tokens.c.id == info.id).values(revoked_at=tx.now)
+            )
+            info = TokenInfo(**{**info.__dict__, "revoked_at": tx.now})
+    return info
+
+
+def list_tokens(db: ServerDatabase, user: str | None = None) -> list[TokenInfo]:
+    with db.read() as conn:
+        where = sa.true() if user is None else tokens.c.user_id == _find_user(conn, user).id
+        return _token_infos(conn, where)
+
+
+def list_users(db: ServerDatabase) -> list[UserInfo]:
+    with db.read() as conn:
+        rows = conn.execute(
+            sa.select(users, teams.c.name.label("team_name"))
+            .select_from(users.outerjoin(teams, teams.c.id == users.c.team_id))
+            .order_by(teams.c.name, users.c.name)
+        ).mappings()
+        return [
+            UserInfo(
+                id=r["id"],
+                name=r["name"],
+                role=Role(r["role"]),
+                team_id=r["team_id"],
+                team_name=r["team_name"],
+                email=r["email"],
+            )
+            for r in rows
+        ]

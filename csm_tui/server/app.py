@@ -1,0 +1,209 @@
+"""The central API: `create_app(database_url)` builds the FastAPI app (no engine at import).
+
+(No `from __future__ import annotations` here: FastAPI reads these annotations at run time.)
+"""
+
+import json
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Body, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from csm_tui import __version__
+from csm_tui.domain.clock import Clock
+from csm_tui.server import reads
+from csm_tui.server.access import Caller
+from csm_tui.server.database import ServerDatabase, open_database
+from csm_tui.server.pull import CursorAhead, pull_changes
+from csm_tui.server.push import push_mutations
+from csm_tui.server.reads import AccountPart, NotFound
+from csm_tui.server.tokens import TokenRefused, caller_for
+from csm_tui.sync import protocol as p
+
+Record = dict[str, Any]
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+def error_response(status: int, code: str, message: str, headers=None, **extra) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers
+    )
+
+
+ERRORS = {
+    401: {"model": p.ErrorResponse, "description": "Missing, unknown or revoked token"},
+    404: {"model": p.ErrorResponse, "description": "Not found, or not in your reach"},
+}
+
+
+bearer = HTTPBearer(auto_error=False, description="A token from `csm-tui serve admin`")
+
+
+def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The user behind the bearer token; 401 saying what is wrong otherwise."""
+    db: ServerDatabase = request.app.state.db
+    token = None if credentials is None else credentials.credentials
+    try:
+        with db.engine.connect() as conn:
+            return caller_for(conn, token)
+    except TokenRefused as refused:
+        raise ApiError(
+            401,
+            refused.code,
+            refused.message,
+            headers={"WWW-Authenticate": f'Bearer error="{refused.code}"'},
+        ) from None
+
+
+Me = Annotated[Caller, Depends(current_caller)]
+
+
+def create_app(database_url: str, *, clock: Clock | None = None) -> FastAPI:
+    """The API on `database_url`; creates missing tables."""
+    db = open_database(database_url, clock)
+    return build_app(db)
+
+
+def build_app(db: ServerDatabase) -> FastAPI:
+    app = FastAPI(
+        title="csm-tui central API",
+        version=__version__,
+        description="Accounts, activities and the offline-first sync protocol of csm-tui "
+        f"(protocol {p.PROTOCOL_VERSION}; see csm_tui/sync/protocol.py).",
+    )
+    app.state.db = db
+
+    @app.exception_handler(ApiError)
+    def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return error_response(error.status, error.code, error.message, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in error.errors()]
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(part) for part in first["loc"])
+        return error_response(
+            422, p.ERROR_INVALID_REQUEST, f"{where}: {first['msg']}", details=details
+        )
+
+    @app.exception_handler(sa.exc.OperationalError)
+    def _unavailable(_request: Request, _exc: sa.exc.OperationalError) -> JSONResponse:
+        return error_response(
+            503,
+            p.ERROR_UNAVAILABLE,
+            "the database is busy or unreachable; retry shortly",
+            headers={"Retry-After": "2"},
+        )
+
+    @app.exception_handler(Exception)
+    def _internal(_request: Request, _exc: Exception) -> JSONResponse:
+        return error_response(
+            500, p.ERROR_INTERNAL, "the server failed on this request; nothing was changed"
+        )
+
+    def read(fn, *args):
+        try:
+            with db.read() as conn:
+                return fn(conn, *args)
+        except NotFound as missing:
+            raise ApiError(404, p.ERROR_NOT_FOUND, str(missing)) from None
+
+    @app.get(p.HEALTH_PATH, tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness: no token needed."""
+        return {"status": "ok", "protocol": p.PROTOCOL_VERSION}
+
+    @app.get("/me", tags=["people"], responses=ERRORS)
+    def me(user: Me) -> dict[str, Any]:
+        return {
+            "id": user.user_id,
+            "name": user.name,
+            "role": user.role.value,
+            "team_id": user.team_id,
+        }
+
+    @app.get("/users", tags=["people"], responses=ERRORS)
+    def users(user: Me) -> list[Record]:
+        """You and your team (an admin: everyone)."""
+        return read(reads.list_users, user)
+
+    @app.get("/teams", tags=["people"], responses=ERRORS)
+    def teams(user: Me) -> list[Record]:
+        return read(reads.list_teams, user)
+
+    @app.get("/accounts", tags=["accounts"], responses=ERRORS)
+    def accounts(
+        user: Me,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[Record]:
+        """The accounts you may read, by name."""
+        return read(reads.list_accounts, user, limit, offset)
+
+    @app.get("/accounts/{account_id}", tags=["accounts"], responses=ERRORS)
+    def account(user: Me, account_id: str) -> Record:
+        return read(reads.get_account, user, account_id)
+
+    @app.get("/accounts/{account_id}/signals", tags=["accounts"], responses=ERRORS)
+    def signals(user: Me, account_id: str) -> Record:
+        """The raw inputs of the account's health."""
+        return read(reads.get_signals, user, account_id)
+
+    @app.get("/accounts/{account_id}/{part}", tags=["accounts"], responses=ERRORS)
+    def account_part(
+        user: Me,
+        account_id: str,
+        part: AccountPart,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    ) -> list[Record]:
+        """The records under an account (deleted ones left out)."""
+        return read(reads.list_part, user, account_id, part, limit)
+
+    @app.get(p.PULL_PATH, tags=["sync"], response_model=p.ChangesPage, responses=ERRORS)
+    def changes(
+        user: Me,
+        since: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=p.PULL_MAX_LIMIT)] = p.PULL_DEFAULT_LIMIT,
+    ) -> Response:
+        """Changes above `since` you may read, in version order; follow `cursor`."""
+        try:
+            body = pull_changes(db, user, since, limit)
+        except CursorAhead:
+            raise ApiError(
+                409,
+                p.ERROR_CURSOR_AHEAD,
+                "this cursor was not handed out by this server; pull again from since=0",
+            ) from None
+        return Response(body, media_type="application/json")
+
+    @app.post(p.PUSH_PATH, tags=["sync"], response_model=p.PushResponse, responses=ERRORS)
+    def push(user: Me, request: Annotated[p.PushRequest, Body()]) -> Response:
+        """Apply the outbox; one answer per mutation, stored for retries."""
+        client_id = request["client_id"]
+        if not 0 < len(client_id) <= 100:
+            raise ApiError(422, p.ERROR_INVALID_REQUEST, "client_id must be 1 to 100 characters")
+        mutations = request["mutations"]
+        if len(mutations) > p.PUSH_MAX_MUTATIONS:
+            raise ApiError(
+                422,
+                p.ERROR_INVALID_REQUEST,
+                f"at most {p.PUSH_MAX_MUTATIONS} mutations per push, got {len(mutations)}",
+            )
+        results = push_mutations(db, user, client_id, list(mutations))
+        body = json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":"))
+        return Response(body, media_type="application/json")
+
+    return app

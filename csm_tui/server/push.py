@@ -1,0 +1,561 @@
+"""Applying a client's outbox: one transaction per push, one answer per mutation.
+
+The rules are those of `csm_tui.sync.protocol` (append-only, per-field merge, guarded account
+fields). Each mutation runs in a savepoint: a refusal or a storage error undoes that mutation
+only. Its answer is stored with (user, client, mutation id) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from csm_tui.domain.records import Role
+from csm_tui.server import access, schema
+from csm_tui.server.access import AccountScope, Caller
+from csm_tui.server.database import ServerDatabase, WriteTx
+from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
+from csm_tui.store import models
+from csm_tui.sync import protocol as p
+
+users = models.User.__table__
+checklist = models.ChecklistItem.__table__
+rv = schema.record_versions
+
+
+class Refusal(Exception):
+    """A mutation that is not applied: rejected, or a conflict carrying the server's record."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: str = p.STATUS_REJECTED,
+        fields: list[str] | None = None,
+        record: dict[str, Any] | None = None,
+        version: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+        self.fields, self.record, self.version = fields, record, version
+
+    def result(self, mutation_id: str) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {
+            "mutation_id": mutation_id,
+            "status": self.status,
+            "version": self.version,
+            "record": self.record,
+            "error": error,
+        }
+
+
+_cm = schema.client_mutations
+_STORED_ANSWERS = sa.select(_cm.c.mutation_id, _cm.c.request_hash, _cm.c.result_json).where(
+    _cm.c.user_id == sa.bindparam("user_id"),
+    _cm.c.client_id == sa.bindparam("client_id"),
+    _cm.c.mutation_id.in_(sa.bindparam("mutation_ids", expanding=True)),
+)
+_LOAD = {
+    spec.name: sa.select(spec.table).where(spec.table.c[spec.id_column] == sa.bindparam("rid"))
+    for spec in KINDS.values()
+}
+_INSERT = {spec.name: sa.insert(spec.table) for spec in KINDS.values()}
+
+
+def _not_found(spec: KindSpec, record_id: str) -> Refusal:
+    return Refusal(p.ERROR_NOT_FOUND, f"no {spec.name} {record_id!r} in your reach")
+
+
+def request_hash(mutation: dict[str, Any]) -> str:
+    """What a mutation asks for (a missing `base_version` or `fields` is the same as null/{})."""
+    essence = {
+        "kind": mutation.get("kind"),
+        "op": mutation.get("op"),
+        "id": mutation.get("id"),
+        "base_version": mutation.get("base_version"),
+        "fields": mutation.get("fields") or {},
+    }
+    canonical = json.dumps(essence, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Push:
+    """One push request by one caller from one client."""
+
+    tx: WriteTx
+    caller: Caller
+    client_id: str
+    _scopes: dict[str, AccountScope | None] = field(default_factory=dict)
+    # Answers already stored for this client: mutation id -> (request hash, result JSON).
+    _stored: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _new_answers: list[dict[str, Any]] = field(default_factory=list)
+
+    def prefetch(self, mutations: list[dict[str, Any]]) -> None:
+        """Read every stored answer this push may repeat, in one query per 500 ids."""
+        ids = [m.get("mutation_id") for m in mutations if isinstance(m.get("mutation_id"), str)]
+        for start in range(0, len(ids), 500):
+            rows = self.conn.execute(
+                _STORED_ANSWERS,
+                {
+                    "user_id": self.caller.user_id,
+                    "client_id": self.client_id,
+                    "mutation_ids": ids[start : start + 500],
+                },
+            )
+            self._stored.update({r.mutation_id: (r.request_hash, r.result_json) for r in rows})
+
+    def store_answers(self) -> None:
+        """Record the new answers (same transaction as the changes they describe)."""
+        if self._new_answers:
+            self.conn.execute(sa.insert(_cm), self._new_answers)
+
+    @property
+    def conn(self) -> sa.Connection:
+        return self.tx.conn
+
+    # -- the answer for one mutation ------------------------------------------------------
+    def handle(self, mutation: dict[str, Any]) -> dict[str, Any]:
+        mutation_id = mutation.get("mutation_id")
+        if not isinstance(mutation_id, str) or not _is_uuid(mutation_id):
+            return Refusal(
+                p.ERROR_INVALID_REQUEST, "mutation_id must be a UUID made by the client"
+            ).result(str(mutation_id)[:64])
+        digest = request_hash(mutation)
+        stored = self._stored.get(mutation_id)
+        if stored is not None:
+            stored_digest, result_json = stored
+            if stored_digest != digest:
+                return Refusal(
+                    p.ERROR_MUTATION_REUSED,
+                    "this mutation_id was already used for a different change",
+                ).result(mutation_id)
+            return json.loads(result_json)
+
+        savepoint = self.conn.begin_nested()
+        try:
+            result = self.apply(mutation)
+            result["mutation_id"] = mutation_id
+            savepoint.commit()
+        except Refusal as refusal:
+            savepoint.rollback()
+            self._scopes.clear()
+            result = refusal.result(mutation_id)
+        except sa.exc.DBAPIError as error:
+            savepoint.rollback()
+            self._scopes.clear()
+            # Not recorded: the cause may be passing, a retry may succeed.
+            cause = type(error.orig).__name__
+            return Refusal(
+                p.ERROR_STORAGE, f"the server could not store this change ({cause})"
+            ).result(mutation_id)
+        result_json = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        self._stored[mutation_id] = (digest, result_json)
+        self._new_answers.append(
+            {
+                "user_id": self.caller.user_id,
+                "client_id": self.client_id,
+                "mutation_id": mutation_id,
+                "request_hash": digest,
+                "result_json": result_json,
+                "created_at": self.tx.now,
+            }
+        )
+        return result
+
+    # -- dispatch ---------------------------------------------------------------------------
+    def apply(self, mutation: dict[str, Any]) -> dict[str, Any]:
+        spec = KINDS.get(mutation.get("kind", ""))
+        if spec is None:
+            pushable = sorted(k for k, r in p.CONFLICT_RULES.items() if r != p.RULE_READ_ONLY)
+            raise Refusal(
+                p.ERROR_UNKNOWN_KIND,
+                f"unknown kind {mutation.get('kind')!r}; expected one of {', '.join(pushable)}",
+            )
+        if spec.rule == p.RULE_READ_ONLY:
+            raise Refusal(p.ERROR_READ_ONLY, f"{spec.name} records are managed by an admin")
+        record_id = mutation.get("id")
+        if not isinstance(record_id, str) or not 0 < len(record_id) <= MAX_ID:
+            raise Refusal(p.ERROR_INVALID_REQUEST, f"id must be text of 1 to {MAX_ID} characters")
+        fields = mutation.get("fields") or {}
+        if not isinstance(fields, dict):
+            raise Refusal(p.ERROR_INVALID_REQUEST, "fields must be an object")
+        base = mutation.get("base_version")
+        if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
+            raise Refusal(p.ERROR_INVALID_REQUEST, "base_version must be a whole number or null")
+        existing = self._load(spec, record_id)
+        op = mutation.get("op")
+        if op == p.OP_DELETE:
+            return self.delete(spec, record_id, existing)
+        if op != p.OP_UPSERT:
+            raise Refusal(p.ERROR_INVALID_REQUEST, f"op must be 'upsert' or 'delete', not {op!r}")
+        try:
+            values = spec.coerce(fields)
+        except FieldError as error:
+            raise Refusal(error.code, str(error), fields=error.fields) from None
+        if existing is None:
+            return self.create(spec, record_id, values)
+        return self.update(spec, record_id, existing, values, base)
+
+    # -- create -----------------------------------------------------------------------------
+    def create(self, spec: KindSpec, record_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        caller = self.caller
+        owner_field = spec.owner_field
+        if owner_field is not None:
+            claimed = values.get(owner_field)
+            if claimed is not None and claimed != caller.user_id:
+                raise Refusal(
+                    p.ERROR_FORGED_OWNER,
+                    f"{owner_field} of a new {spec.name} comes from your token; "
+                    "reassign it afterwards",
+                    fields=[owner_field],
+                )
+            values[owner_field] = caller.user_id
+        account_id: str | None = None
+        if spec.name != p.KIND_ACCOUNT:
+            account_id = values.get(spec.account_column or "")
+            if spec.id_column == spec.account_column:
+                account_id = record_id
+            if not isinstance(account_id, str):
+                raise Refusal(p.ERROR_INVALID_FIELD, "account_id is missing", fields=["account_id"])
+            self._writable_scope(account_id)
+        values[spec.id_column] = record_id
+        missing = sorted(name for name in spec.required if values.get(name) is None)
+        if missing:
+            raise Refusal(
+                p.ERROR_INVALID_FIELD, f"missing field(s): {', '.join(missing)}", fields=missing
+            )
+        row = {**spec.defaults, **values}
+        columns = spec.columns
+        for stamp in ("created_at", "updated_at"):
+            if stamp in columns and (stamp == "updated_at" or row.get(stamp) is None):
+                row[stamp] = self.tx.now
+        extra: dict[str, Any] = {}
+        if spec.name == p.KIND_CHECKLIST_ITEM:
+            self._refuse_checklist_twin(spec, row)
+        if spec.name == p.KIND_PREP_NOTE_REVISION:
+            latest = self.conn.execute(
+                sa.select(rv.c.record_id)
+                .where(rv.c.kind == spec.name, rv.c.account_id == account_id)
+                .order_by(rv.c.version.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if latest is not None and latest != row.get("base_revision_id"):
+                extra["forked"] = True
+        version = self.tx.next_version()
+        if "version" in columns:
+            row["version"] = version
+        self.conn.execute(_INSERT[spec.name], {k: row.get(k) for k in columns})
+        record = wire_record(spec, row)
+        self.tx.put_version(
+            spec.name,
+            record_id,
+            record,
+            account_id=spec.account_of(record_id, row),
+            version=version,
+            new=True,
+        )
+        if spec.name == p.KIND_ACCOUNT:
+            self._scopes.pop(record_id, None)
+        return _applied(version, record, **extra)
+
+    def _refuse_checklist_twin(self, spec: KindSpec, row: dict[str, Any]) -> None:
+        twin = (
+            self.conn.execute(
+                sa.select(checklist).where(
+                    checklist.c.account_id == row["account_id"],
+                    checklist.c.stage == row["stage"],
+                    checklist.c.item_key == row["item_key"],
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if twin is not None:
+            raise Refusal(
+                p.ERROR_CONFLICT,
+                "this checklist item already exists under another id; use checklist_item_id()",
+                status=p.STATUS_CONFLICT,
+                record=wire_record(spec, dict(twin)),
+                version=self.tx.current_version(spec.name, twin["id"]),
+            )
+
+    # -- update -----------------------------------------------------------------------------
+    def update(
+        self,
+        spec: KindSpec,
+        record_id: str,
+        existing: dict[str, Any],
+        values: dict[str, Any],
+        base: int | None,
+    ) -> dict[str, Any]:
+        account_id = spec.account_of(record_id, existing)
+        scope = self._readable_scope(spec, record_id, account_id)
+        current = self.tx.current_version(spec.name, record_id)
+        if existing.get("deleted_at") is not None:
+            raise Refusal(p.ERROR_GONE, f"this {spec.name} was deleted", version=current)
+        if (
+            spec.account_column
+            and spec.account_column != spec.id_column
+            and spec.account_column in values
+            and values[spec.account_column] != existing[spec.account_column]
+        ):
+            raise Refusal(
+                p.ERROR_INVALID_FIELD,
+                f"a {spec.name} cannot move to another account",
+                fields=[spec.account_column],
+            )
+        values.pop("created_at", None)
+        changes = {k: v for k, v in values.items() if existing.get(k) != v}
+
+        if spec.rule == p.RULE_APPEND_ONLY:
+            if not access.can_write(self.caller, scope):
+                raise Refusal(p.ERROR_FORBIDDEN, f"this {spec.name} is not in your book")
+            if changes:
+                raise Refusal(
+                    p.ERROR_CONFLICT,
+                    f"{spec.name} records are append-only: this id already holds other content; "
+                    "save yours under a new id",
+                    status=p.STATUS_CONFLICT,
+                    fields=sorted(changes),
+                    record=wire_record(spec, existing),
+                    version=current,
+                )
+            return _applied(current, wire_record(spec, existing))
+
+        if spec.name == p.KIND_ACCOUNT:
+            touch, known = changes.get("last_touch_at"), existing.get("last_touch_at")
+            if touch is not None and known is not None and touch < known:
+                del changes["last_touch_at"]  # a touch never moves backwards
+
+        owner_field = spec.owner_field
+        new_owner: dict[str, Any] | None = None
+        if owner_field is not None and owner_field in changes:
+            new_owner = self._new_owner(scope, changes[owner_field], owner_field)
+        if any(name != owner_field for name in changes) and not access.can_write(
+            self.caller, scope
+        ):
+            raise Refusal(p.ERROR_FORBIDDEN, f"you may read this {spec.name} but not change it")
+
+        if not changes:
+            return _applied(current, wire_record(spec, existing))
+
+        guarded: list[str] = []
+        if spec.name == p.KIND_ACCOUNT:
+            guarded = [name for name in p.GUARDED_ACCOUNT_FIELDS if name in changes]
+            if guarded:
+                clashing = self._guarded_clashes(record_id, base, guarded)
+                if clashing:
+                    raise Refusal(
+                        p.ERROR_CONFLICT,
+                        "changed on the server since your version: " + ", ".join(clashing),
+                        status=p.STATUS_CONFLICT,
+                        fields=clashing,
+                        record=wire_record(spec, existing),
+                        version=current,
+                    )
+
+        row = {**existing, **changes}
+        if "updated_at" in spec.columns:
+            changes["updated_at"] = row["updated_at"] = self.tx.now
+        version = self.tx.next_version()
+        if "version" in spec.columns:
+            changes["version"] = row["version"] = version
+        self.conn.execute(
+            sa.update(spec.table).where(spec.table.c[spec.id_column] == record_id).values(**changes)
+        )
+        record = wire_record(spec, row)
+        self.tx.put_version(spec.name, record_id, record, account_id=account_id, version=version)
+        if guarded:
+            self.conn.execute(
+                sa.insert(schema.guarded_field_changes).values(
+                    version=version,  # the account's version: base_version == it is no clash
+                    account_id=record_id,
+                    fields=",".join(guarded),
+                    user_id=self.caller.user_id,
+                    client_id=self.client_id,
+                )
+            )
+        if spec.name == p.KIND_ACCOUNT and new_owner is not None:
+            self._reassigned(record_id, scope, new_owner)
+        return _applied(version, record)
+
+    def _new_owner(self, scope: AccountScope, owner_id: Any, owner_field: str) -> dict[str, Any]:
+        owner = None
+        if owner_id is not None:
+            owner = (
+                self.conn.execute(
+                    sa.select(users.c.id, users.c.role, users.c.team_id).where(
+                        users.c.id == owner_id
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if owner is None:
+            raise Refusal(
+                p.ERROR_INVALID_FIELD,
+                f"{owner_field} must name an existing user",
+                fields=[owner_field],
+            )
+        if not access.can_hand_to(self.caller, scope, owner["team_id"]):
+            raise Refusal(
+                p.ERROR_FORBIDDEN,
+                "only a lead (within their team) or an admin may reassign",
+                fields=[owner_field],
+            )
+        return dict(owner)
+
+    def _guarded_clashes(self, account_id: str, base: int | None, fields: list[str]) -> list[str]:
+        gfc = schema.guarded_field_changes
+        rows = self.conn.execute(
+            sa.select(gfc.c.fields).where(
+                gfc.c.account_id == account_id,
+                gfc.c.version > (base or 0),
+                sa.not_(
+                    sa.and_(gfc.c.user_id == self.caller.user_id, gfc.c.client_id == self.client_id)
+                ),
+            )
+        ).scalars()
+        changed_there = {name for row in rows for name in row.split(",")}
+        return [name for name in fields if name in changed_there]
+
+    def _reassigned(self, account_id: str, old: AccountScope, new_owner: dict[str, Any]) -> None:
+        """Tell those who lost the account; hand the new audience all its records again."""
+        new_team = new_owner["team_id"]
+        se = schema.scope_exits
+        if old.owner_id is not None and old.owner_id != new_owner["id"]:
+            previous = self.conn.execute(
+                sa.select(users.c.role, users.c.team_id).where(users.c.id == old.owner_id)
+            ).first()
+            if previous is not None and not access.still_sees(
+                Role(previous.role), old.owner_id, previous.team_id, new_owner["id"], new_team
+            ):
+                self.conn.execute(
+                    sa.insert(se).values(
+                        version=self.tx.next_version(),
+                        account_id=account_id,
+                        user_id=old.owner_id,
+                    )
+                )
+        if old.owner_team_id is not None and old.owner_team_id != new_team:
+            self.conn.execute(
+                sa.insert(se).values(
+                    version=self.tx.next_version(),
+                    account_id=account_id,
+                    team_id=old.owner_team_id,
+                )
+            )
+        children = self.conn.execute(
+            sa.select(rv.c.kind, rv.c.record_id)
+            .where(rv.c.account_id == account_id, rv.c.kind != p.KIND_ACCOUNT)
+            .order_by(rv.c.version)
+        ).all()
+        if children:
+            self.conn.execute(
+                sa.update(rv)
+                .where(rv.c.kind == sa.bindparam("k"), rv.c.record_id == sa.bindparam("rid"))
+                .values(version=sa.bindparam("v")),
+                [{"k": kind, "rid": rid, "v": self.tx.next_version()} for kind, rid in children],
+            )
+        self._scopes.pop(account_id, None)
+
+    # -- delete -----------------------------------------------------------------------------
+    def delete(
+        self, spec: KindSpec, record_id: str, existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if not spec.deletable:
+            raise Refusal(p.ERROR_NOT_DELETABLE, f"{spec.name} records cannot be deleted")
+        if existing is None:
+            raise _not_found(spec, record_id)
+        account_id = spec.account_of(record_id, existing)
+        scope = self._readable_scope(spec, record_id, account_id, allow_deleted=True)
+        if not access.can_write(self.caller, scope):
+            raise Refusal(p.ERROR_FORBIDDEN, f"you may read this {spec.name} but not delete it")
+        if existing.get("deleted_at") is not None:
+            return _applied(self.tx.current_version(spec.name, record_id), None)
+        changes: dict[str, Any] = {"deleted_at": self.tx.now}
+        if "updated_at" in spec.columns:
+            changes["updated_at"] = self.tx.now
+        version = self.tx.next_version()
+        if "version" in spec.columns:
+            changes["version"] = version
+        self.conn.execute(
+            sa.update(spec.table).where(spec.table.c.id == record_id).values(**changes)
+        )
+        self.tx.put_version(spec.name, record_id, None, account_id=account_id, version=version)
+        self._scopes.pop(record_id, None)
+        return _applied(version, None)
+
+    # -- scope ------------------------------------------------------------------------------
+    def _load(self, spec: KindSpec, record_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(_LOAD[spec.name], {"rid": record_id}).mappings().first()
+        return None if row is None else dict(row)
+
+    def _scope(self, account_id: str) -> AccountScope | None:
+        if account_id not in self._scopes:
+            self._scopes[account_id] = access.load_scope(self.conn, account_id)
+        return self._scopes[account_id]
+
+    def _readable_scope(
+        self, spec: KindSpec, record_id: str, account_id: str | None, *, allow_deleted=False
+    ) -> AccountScope:
+        scope = None if account_id is None else self._scope(account_id)
+        if scope is None or not access.can_read(self.caller, scope):
+            raise _not_found(spec, record_id)
+        if scope.deleted and not (allow_deleted and spec.name == p.KIND_ACCOUNT):
+            raise Refusal(p.ERROR_GONE, "the account was deleted")
+        return scope
+
+    def _writable_scope(self, account_id: str) -> AccountScope:
+        scope = self._scope(account_id)
+        if scope is None or not access.can_read(self.caller, scope):
+            raise Refusal(
+                p.ERROR_NOT_FOUND, f"no account {account_id!r} in your reach", fields=["account_id"]
+            )
+        if scope.deleted:
+            raise Refusal(p.ERROR_GONE, "the account was deleted", fields=["account_id"])
+        if not access.can_write(self.caller, scope):
+            raise Refusal(p.ERROR_FORBIDDEN, "you may read this account but not add to it")
+        return scope
+
+
+def _applied(version: int | None, record: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "mutation_id": "",
+        "status": p.STATUS_APPLIED,
+        "version": version,
+        "record": record,
+        **extra,
+    }
+
+
+def _is_uuid(text: str) -> bool:
+    if len(text) > 64:
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def push_mutations(
+    db: ServerDatabase, caller: Caller, client_id: str, mutations: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Apply an outbox; the answers, in order."""
+    with db.write() as tx:
+        push = Push(tx, caller, client_id)
+        push.prefetch(mutations)
+        results = [push.handle(dict(mutation)) for mutation in mutations]
+        push.store_answers()
+        return results

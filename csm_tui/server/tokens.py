@@ -1,0 +1,54 @@
+"""Bearer tokens: random, shown once, stored as their SHA-256 only."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from csm_tui.domain.records import Role
+from csm_tui.server import schema
+from csm_tui.server.access import Caller
+from csm_tui.store import models
+from csm_tui.sync import protocol as p
+
+PREFIX_LENGTH = 8
+users = models.User.__table__
+
+
+def new_token() -> str:
+    """A random 32-byte url-safe token (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def caller_for(conn: sa.Connection, token: str | None) -> Caller:
+    """The user behind `token`, or `TokenRefused` saying what is wrong with it."""
+    if not token:
+        raise TokenRefused(
+            p.ERROR_TOKEN_MISSING, "send 'Authorization: Bearer <token>' (csm-tui login)"
+        )
+    t = schema.tokens
+    row = conn.execute(
+        sa.select(t.c.revoked_at, users.c.id, users.c.name, users.c.role, users.c.team_id)
+        .select_from(t.join(users, users.c.id == t.c.user_id))
+        .where(t.c.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        raise TokenRefused(p.ERROR_TOKEN_INVALID, "this token is not known to the server")
+    if row.revoked_at is not None:
+        raise TokenRefused(
+            p.ERROR_TOKEN_REVOKED, "this token was revoked; ask an admin for a new one"
+        )
+    return Caller(user_id=row.id, name=row.name, role=Role(row.role), team_id=row.team_id)

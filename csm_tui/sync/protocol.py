@@ -1,0 +1,268 @@
+"""The wire protocol between the csm-tui client and the central API (spec section 5).
+
+Plain constants and TypedDicts: the client imports this module, the server validates with it.
+No pydantic, no Textual, no I/O.
+
+Records
+    A record is the row of its kind's table, column by column (`store/models.py`; prep note
+    revisions: `PrepNoteRevisionRecord` below). Instants travel as ISO 8601 with an offset
+    (the server answers in UTC, ``2026-03-01T09:30:00.000000+00:00``); a naive instant is
+    refused. Dates travel as ``YYYY-MM-DD``. Ids are made by the client (`new_uuid7`).
+
+Pull — ``GET /sync/changes?since=<cursor>&limit=<n>`` → `ChangesPage`
+    Every write on the server takes the next value of one counter inside its transaction; the
+    counter row stays locked until the commit, so versions commit in order and a reader that
+    saw version v has also seen every version below v. A pull returns, in version order, the
+    latest state of every record the caller may read whose version is above `since`. Start
+    with ``since=0``; keep the returned `cursor`; call again while `has_more`. Only the latest
+    state of a record is sent (an edit then a delete arrive as one tombstone).
+    Tombstones: ``deleted: true, record: null``. A tombstone of kind "account" also means
+    "this account and every record under it left your book" — it is sent when an account is
+    deleted and when it is reassigned out of the caller's reach; drop the account's children
+    locally. When an account enters the caller's book (reassignment), the account and all its
+    records arrive again with new versions.
+
+Push — ``POST /sync/push`` `PushRequest` → `PushResponse`
+    The outbox in order, at most `PUSH_MAX_MUTATIONS` per request. One transaction per
+    request; each mutation is applied or refused on its own. The server stores
+    (user, client_id, mutation_id) → result in the same transaction as the change: a retried
+    or duplicated push is applied once and answered identically. Reusing a mutation id for
+    different content is refused (`ERROR_MUTATION_REUSED`). Results come back in request order.
+    Send only the fields you changed; fields not sent are left as they are. The owner of a new
+    record (`OWNER_FIELDS`) comes from the token: a body naming another owner is refused
+    (`ERROR_FORGED_OWNER`), naming yourself is accepted. ``version``, ``updated_at`` and
+    ``deleted_at`` belong to the server and are ignored when sent; ``created_at`` is kept from
+    the first upsert (server time if absent) and ignored afterwards; deletes go through
+    ``op: "delete"`` (kinds in `DELETABLE_KINDS`; a record's account id never changes).
+    A mutation on an account that has left your book is rejected "not_found": keep it and
+    show it to the user with the record it concerns.
+
+Conflict rules (`CONFLICT_RULES`)
+    append-only (activity, prep_note_revision, health_snapshot, stage_change): a new id is
+        appended; the same id with the same content again is "applied" (idempotent) with the
+        stored version; the same id with different content is a "conflict" carrying the stored
+        record — nothing is overwritten. A prep note revision names the revision it was
+        written from (`base_revision_id`); when that is no longer the latest revision of the
+        account's note, both are kept and the result says ``forked: true``.
+    merge (contact, task, checklist_item, account_signals): per field, last writer wins; fields
+        not sent are untouched. Checklist items are unique per (account, stage, item key): use
+        `checklist_item_id` so two devices name the same item alike; a different id for an
+        existing (account, stage, item key) is a "conflict" carrying the existing item.
+    account: fields in `GUARDED_ACCOUNT_FIELDS` are version-checked: a changed value is a
+        "conflict" (nothing of the mutation applied; the result carries the current record and
+        ``error.fields``) when that field was changed on the server after `base_version` by
+        anyone other than this client. ``base_version == current version`` never conflicts;
+        ``base_version: null`` means "I have never seen a server version". Other account fields
+        merge per field. `last_touch_at` never moves backwards. Resolving a conflict (keep
+        mine / take theirs / edit) is a NEW mutation with the current version as base.
+    read-only (user, team): pulled, never pushed.
+
+Errors — every error body is ``{"error": {"code": ..., "message": ...}}`` (`ErrorBody`).
+    401: `ERROR_TOKEN_MISSING`, `ERROR_TOKEN_INVALID`, `ERROR_TOKEN_REVOKED`. 404 `not_found`
+    for any record the caller may not read (another team's account looks like no account).
+    403 `forbidden` for a record the caller may read but not change. In a push these codes
+    appear per mutation with status "rejected". 422 `invalid_request` for a malformed request
+    (a push is then refused whole, nothing applied); 409 `cursor_ahead`; 503 `unavailable`
+    with Retry-After; 500 `internal` (nothing applied). A rejected "storage_error" is not
+    recorded: pushing the same mutation again may succeed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from typing import Any, Final, Literal, NotRequired
+
+from typing_extensions import TypedDict  # pydantic (on the server) needs it before 3.12
+
+PROTOCOL_VERSION: Final = 1
+
+PULL_PATH: Final = "/sync/changes"
+PUSH_PATH: Final = "/sync/push"
+HEALTH_PATH: Final = "/health"
+
+PULL_DEFAULT_LIMIT: Final = 1000
+PULL_MAX_LIMIT: Final = 10_000
+PUSH_MAX_MUTATIONS: Final = 1000
+
+# Record kinds -----------------------------------------------------------------------------
+KIND_ACCOUNT: Final = "account"
+KIND_ACCOUNT_SIGNALS: Final = "account_signals"  # id is the account id
+KIND_CONTACT: Final = "contact"
+KIND_ACTIVITY: Final = "activity"
+KIND_TASK: Final = "task"
+KIND_CHECKLIST_ITEM: Final = "checklist_item"
+KIND_STAGE_CHANGE: Final = "stage_change"
+KIND_HEALTH_SNAPSHOT: Final = "health_snapshot"
+KIND_PREP_NOTE_REVISION: Final = "prep_note_revision"
+KIND_USER: Final = "user"
+KIND_TEAM: Final = "team"
+
+RULE_APPEND_ONLY: Final = "append-only"
+RULE_MERGE: Final = "merge"
+RULE_ACCOUNT: Final = "account"
+RULE_READ_ONLY: Final = "read-only"
+
+CONFLICT_RULES: Final[dict[str, str]] = {
+    KIND_ACCOUNT: RULE_ACCOUNT,
+    KIND_ACCOUNT_SIGNALS: RULE_MERGE,
+    KIND_CONTACT: RULE_MERGE,
+    KIND_ACTIVITY: RULE_APPEND_ONLY,
+    KIND_TASK: RULE_MERGE,
+    KIND_CHECKLIST_ITEM: RULE_MERGE,
+    KIND_STAGE_CHANGE: RULE_APPEND_ONLY,
+    KIND_HEALTH_SNAPSHOT: RULE_APPEND_ONLY,
+    KIND_PREP_NOTE_REVISION: RULE_APPEND_ONLY,
+    KIND_USER: RULE_READ_ONLY,
+    KIND_TEAM: RULE_READ_ONLY,
+}
+
+# Kinds a client may delete (a tombstone follows); the others refuse op "delete".
+DELETABLE_KINDS: Final = frozenset({KIND_ACCOUNT, KIND_CONTACT, KIND_ACTIVITY, KIND_TASK})
+
+GUARDED_ACCOUNT_FIELDS: Final = ("owner_id", "arr", "renewal_date", "stage")
+
+# The field naming who owns / wrote a record; set from the token on create.
+OWNER_FIELDS: Final[dict[str, str]] = {
+    KIND_ACCOUNT: "owner_id",
+    KIND_TASK: "owner_id",
+    KIND_ACTIVITY: "author_id",
+    KIND_PREP_NOTE_REVISION: "author_id",
+}
+
+SERVER_FIELDS: Final = frozenset({"version", "updated_at", "deleted_at"})
+
+# Mutation outcomes -------------------------------------------------------------------------
+OP_UPSERT: Final = "upsert"
+OP_DELETE: Final = "delete"
+
+STATUS_APPLIED: Final = "applied"
+STATUS_CONFLICT: Final = "conflict"
+STATUS_REJECTED: Final = "rejected"
+
+# Error codes (HTTP bodies and rejected mutations) ------------------------------------------
+ERROR_TOKEN_MISSING: Final = "token_missing"
+ERROR_TOKEN_INVALID: Final = "token_invalid"
+ERROR_TOKEN_REVOKED: Final = "token_revoked"
+ERROR_NOT_FOUND: Final = "not_found"
+ERROR_FORBIDDEN: Final = "forbidden"
+ERROR_FORGED_OWNER: Final = "forged_owner"
+ERROR_INVALID_REQUEST: Final = "invalid_request"
+ERROR_INVALID_FIELD: Final = "invalid_field"
+ERROR_UNKNOWN_KIND: Final = "unknown_kind"
+ERROR_READ_ONLY: Final = "read_only"
+ERROR_NOT_DELETABLE: Final = "not_deletable"
+ERROR_GONE: Final = "gone"  # the record (or its account) was deleted
+ERROR_CONFLICT: Final = "conflict"
+ERROR_MUTATION_REUSED: Final = "mutation_reused"
+ERROR_STORAGE: Final = "storage_error"  # not recorded: retrying may succeed
+ERROR_CURSOR_AHEAD: Final = "cursor_ahead"  # 409: the cursor is not from this server; pull from 0
+ERROR_UNAVAILABLE: Final = "unavailable"  # 503 with Retry-After: the database is busy or down
+ERROR_INTERNAL: Final = "internal"  # 500
+
+
+class ErrorBody(TypedDict):
+    code: str
+    message: str
+    fields: NotRequired[list[str]]
+
+
+class ErrorResponse(TypedDict):
+    error: ErrorBody
+
+
+class Change(TypedDict):
+    kind: str
+    id: str
+    version: int
+    deleted: bool
+    record: dict[str, Any] | None
+
+
+class ChangesPage(TypedDict):
+    changes: list[Change]
+    cursor: int
+    has_more: bool
+
+
+class Mutation(TypedDict):
+    mutation_id: str  # a UUID made by the client (UUIDv7)
+    kind: str
+    op: str  # OP_UPSERT | OP_DELETE
+    id: str  # the record id, made by the client
+    base_version: NotRequired[int | None]  # the server version the edit was made on
+    fields: NotRequired[dict[str, Any]]
+
+
+class PushRequest(TypedDict):
+    client_id: str
+    mutations: list[Mutation]
+
+
+class MutationResult(TypedDict):
+    mutation_id: str
+    status: Literal["applied", "conflict", "rejected"]
+    version: int | None  # the record's server version after this mutation
+    record: dict[str, Any] | None  # the server's record (null for deletes/refusals)
+    error: NotRequired[ErrorBody]
+    forked: NotRequired[bool]  # prep note revision written on an old revision
+
+
+class PushResponse(TypedDict):
+    results: list[MutationResult]
+
+
+class PrepNoteRevisionRecord(TypedDict):
+    id: str
+    account_id: str
+    body: str
+    base_revision_id: str | None  # the revision this text was edited from
+    author_id: str | None
+    created_at: str
+
+
+# Ids -----------------------------------------------------------------------------------------
+class UUID7Factory:
+    """Makes UUIDv7 ids (RFC 9562): 48-bit Unix milliseconds, then randomness.
+
+    Ids made by one factory sort in the order they were made, even within one millisecond
+    (a 12-bit sequence in `rand_a`; when it runs out the timestamp moves on by one ms) and
+    even when the wall clock steps back.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = 0
+        self._last_seq = 0
+
+    def __call__(self, unix_ms: int | None = None) -> str:
+        with self._lock:
+            ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
+            if ms <= self._last_ms:
+                ms, seq = self._last_ms, self._last_seq + 1
+                if seq > 0xFFF:
+                    ms, seq = ms + 1, 0
+            else:
+                seq = int.from_bytes(os.urandom(2)) & 0x3FF  # leave room to count up
+            self._last_ms, self._last_seq = ms, seq
+        rand_b = int.from_bytes(os.urandom(8)) & ((1 << 62) - 1)
+        value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand_b
+        return str(uuid.UUID(int=value))
+
+
+_factory = UUID7Factory()
+
+
+def new_uuid7(unix_ms: int | None = None) -> str:
+    """A new UUIDv7 from this process's factory (`unix_ms`: the clock, for tests)."""
+    return _factory(unix_ms)
+
+
+_CHECKLIST_NAMESPACE = uuid.UUID("6f1c2a4e-52c1-4d43-9a55-1f7d8d0c7b11")
+
+
+def checklist_item_id(account_id: str, stage: str, item_key: str) -> str:
+    """The one id of a checklist item, the same on every device (UUIDv5)."""
+    return str(uuid.uuid5(_CHECKLIST_NAMESPACE, f"{account_id}\x1f{stage}\x1f{item_key}"))

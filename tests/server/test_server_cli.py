@@ -1,0 +1,182 @@
+"""`csm-tui serve` and `csm-tui serve admin ...`, as a user types them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from csm_tui.cli.main import main
+from csm_tui.server import schema
+from csm_tui.sync import protocol as p
+from tests.server.world import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def database(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'central.sqlite3'}"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_an_admin_sets_up_a_team_and_hands_out_a_token(capsys, database):
+    assert run(capsys, "serve", "--database", database, "admin", "create-team", "emea")[0] == 0
+    code, out, _ = run(
+        capsys,
+        "serve",
+        "admin",
+        "--database",
+        database,
+        "create-user",
+        "ann",
+        "--role",
+        "csm",
+        "--team",
+        "emea",
+    )
+    assert code == 0 and "ann (csm) in team emea" in out
+    code, out, err = run(capsys, "serve", "admin", "--database", database, "issue-token", "ann")
+    token = out.strip()
+    assert code == 0 and len(token) == 43 and "shown once" in err
+    engine = sa.create_engine(database)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(schema.tokens.c.token_hash)).scalars().all()
+    engine.dispose()
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]  # the hash, never the token
+    code, out, _ = run(capsys, "serve", "admin", "--database", database, "list-users")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["name", "role", "team", "id"]
+    assert out.splitlines()[1].split()[:3] == ["ann", "csm", "emea"]
+    code, out, _ = run(capsys, "serve", "admin", "--database", database, "revoke-token", token[:8])
+    assert code == 0 and "revoked" in out
+    code, out, _ = run(capsys, "serve", "admin", "--database", database, "list-tokens")
+    assert "revoked" in out.splitlines()[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["create-user", "lee", "--role", "lead"], "belongs to a team"),
+        (["create-user", "lee", "--role", "csm", "--team", "nowhere"], "no team 'nowhere'"),
+        (["issue-token", "nobody"], "no user 'nobody'"),
+        (["revoke-token", "abc"], "at least its first 4"),
+        (["revoke-token", "zzzzzzzz"], "no token matches"),
+    ],
+)
+def test_admin_mistakes_get_a_clear_message_and_exit_1(capsys, database, argv, message):
+    code, out, err = run(capsys, "serve", "admin", "--database", database, *argv)
+    assert code == 1 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_an_unreachable_database_is_reported_without_a_traceback(capsys):
+    code, _, err = run(
+        capsys,
+        "serve",
+        "admin",
+        "--database",
+        "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        "list-users",
+    )
+    assert code == 2 and "cannot open the database" in err
+
+
+def test_an_unsupported_database_url_is_refused(capsys):
+    code, _, err = run(capsys, "serve", "--database", "mysql://x@localhost/db")
+    assert code == 2 and "unsupported database" in err
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_csm_tui_serve_runs_the_api(tmp_path, database):
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "csm_tui.cli.main",
+            "serve",
+            "--database",
+            database,
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        assert process.poll() is None, process.stderr.read().decode()
+        try:
+            return httpx.get(base + p.HEALTH_PATH, timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(up, timeout=20, what="csm-tui serve to answer /health")
+        spec = httpx.get(base + "/openapi.json").json()
+        assert {p.PULL_PATH, p.PUSH_PATH, "/accounts/{account_id}"} <= set(spec["paths"])
+        assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+        assert httpx.get(base + "/accounts").status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_importing_the_cli_and_the_protocol_stays_light():
+    """`csm-tui` builds its parser with `serve` mounted; that must not load the server."""
+    code = (
+        "import sys, csm_tui.cli.main as m, csm_tui.sync.protocol;"
+        "m.build_parser();"
+        "heavy = sorted({'fastapi', 'sqlalchemy', 'sqlmodel', 'uvicorn', 'textual', 'pydantic'}"
+        " & {name.split('.')[0] for name in sys.modules});"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    ).stdout
+    assert out.strip() == ""
+
+
+def test_the_server_imports_no_textual():
+    code = (
+        "import sys, csm_tui.server.app, csm_tui.server.cli;"
+        "print('textual' in {n.split('.')[0] for n in sys.modules})"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    ).stdout
+    assert out.strip() == "False"
