@@ -565,3 +565,21 @@ def test_reference_sort_keys():
     ]
     order = sorted(rows, key=PortfolioSort.TIER_HEALTH.key)
     assert [r.account_id for r in order] == ["4", "3", "2", "1"]
+
+
+@given(st.dates(), st.integers(-240, 240))
+def test_add_months_keeps_the_day_or_falls_back_to_the_months_last(day, months):
+    import calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        assert add_months(day, months) in (date.min, date.max)
+        return
+    last = calendar.monthrange(year, month + 1)[1]
+    assert add_months(day, months) == date(year, month + 1, min(day.day, last))
+
+
+def test_far_horizons_do_not_overflow():
+    assert selects("renewal:<9999y", renewal=TODAY + timedelta(5000))
+    assert not selects("renewal:>9999w", renewal=TODAY + timedelta(5000))

@@ -22,13 +22,11 @@ Errors name the character position (0-based, where the caret goes) and what was 
 
 from __future__ import annotations
 
-import calendar
 import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
@@ -181,8 +179,14 @@ def add_months(day: date, months: int) -> date:
         return date.min
     if year > date.max.year:
         return date.max
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
+    return date(year, month + 1, min(day.day, _days_in_month(year, month + 1)))
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def shift_date(day: date, amount: int, unit: Unit) -> date:
@@ -372,6 +376,8 @@ def _value_text(value: str, owner: bool = False) -> str:
 
 
 def _plain_number(value: float) -> str:
+    from decimal import Decimal  # only printing needs it; keep start-up light
+
     text = format(Decimal(repr(float(value))), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

@@ -15,6 +15,9 @@ holds every column the filter language tests.
   ids: if fewer match (the usual case while typing a name) that one pass answers the
   count, every window and `index_of`; if more match, the walk stopped early and one COUNT
   follows. Otherwise COUNT comes first, and a small result is then fetched whole.
+- COUNT and whole fetches may only use indexes that hold every column the filter tests,
+  so whatever the planner picks (with or without ANALYZE statistics) it never reads the
+  table row by row: at worst one pass over the default order's index.
 - The unfiltered count is the table's size minus its tombstones: both nearly free.
 - Windows beyond the cached ids walk the sort's index with LIMIT/OFFSET, the filter's
   other columns written `+a.col` so the planner keeps to that index. Deep in a result
@@ -78,8 +81,8 @@ _ROW_COLUMNS = (
     "a.arr, a.currency, a.arr_usd, a.stage, a.renewal_date, a.last_touch_at, u.name"
 )
 
-# Sort key per order: (expression, descending, nullable, collate nocase). The first keys
-# of each are the leading columns of its index (`_LEADING`), which stay usable for ranges.
+# Sort key per order: (expression, descending, nullable, collate nocase), as its index
+# (`_SORT_INDEX`) holds them.
 _Key = tuple[str, bool, bool, bool]
 _NAME_KEYS: tuple[_Key, ...] = (("a.name", False, False, True), ("a.id", False, False, False))
 _SORT_KEYS: dict[PortfolioSort, tuple[_Key, ...]] = {
@@ -97,38 +100,68 @@ _SORT_KEYS: dict[PortfolioSort, tuple[_Key, ...]] = {
     PortfolioSort.ARR: (("a.arr_usd", True, False, False), *_NAME_KEYS),
     PortfolioSort.NAME: _NAME_KEYS,
 }
-_LEADING: dict[PortfolioSort, frozenset[str]] = {
-    PortfolioSort.TIER_HEALTH: frozenset({"tier_rank", "health_score"}),
-    PortfolioSort.RENEWAL: frozenset({"renewal_date"}),
-    PortfolioSort.LAST_TOUCH: frozenset({"last_touch_at"}),
-    PortfolioSort.ARR: frozenset({"arr_usd"}),
-    PortfolioSort.NAME: frozenset({"name"}),
-}
-# Columns each sort's index holds (besides the sort keys' own expressions).
-_INDEX_COLUMNS: dict[PortfolioSort, frozenset[str]] = {
-    PortfolioSort.TIER_HEALTH: frozenset(
-        {
-            "tier_rank",
-            "health_score",
-            "name",
-            "id",
-            "stage",
-            "sales_motion",
-            "owner_id",
-            "renewal_date",
-            "last_touch_at",
-            "arr_usd",
-            "go_live_date",
-            "activated_on",
-        }
+# The account indexes of store/models.py: (columns usable for ranges, columns held).
+# Every one is partial over live accounts and also holds `deleted_at`.
+_TIER_HEALTH = frozenset({"tier_rank", "health_score"})
+_ALL_FILTER_COLUMNS = frozenset(
+    {
+        "tier_rank",
+        "health_score",
+        "name",
+        "id",
+        "stage",
+        "sales_motion",
+        "owner_id",
+        "renewal_date",
+        "last_touch_at",
+        "arr_usd",
+        "go_live_date",
+        "activated_on",
+    }
+)
+_INDEXES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "ix_accounts_portfolio": (_TIER_HEALTH, _ALL_FILTER_COLUMNS),
+    "ix_accounts_renewal": (
+        frozenset({"renewal_date"}),
+        frozenset({"renewal_date", "name", "id"}) | _TIER_HEALTH,
     ),
-    PortfolioSort.RENEWAL: frozenset({"renewal_date", "name", "id", "tier_rank", "health_score"}),
-    PortfolioSort.LAST_TOUCH: frozenset(
-        {"last_touch_at", "name", "id", "tier_rank", "health_score"}
+    "ix_accounts_last_touch": (
+        frozenset({"last_touch_at"}),
+        frozenset({"last_touch_at", "name", "id"}) | _TIER_HEALTH,
     ),
-    PortfolioSort.ARR: frozenset({"arr_usd", "name", "id", "tier_rank", "health_score"}),
-    PortfolioSort.NAME: frozenset({"name", "id", "tier_rank", "health_score"}),
+    "ix_accounts_arr": (
+        frozenset({"arr_usd"}),
+        frozenset({"arr_usd", "name", "id"}) | _TIER_HEALTH,
+    ),
+    "ix_accounts_name": (frozenset({"name"}), frozenset({"name", "id"}) | _TIER_HEALTH),
+    "ix_accounts_owner": (
+        frozenset({"owner_id"}) | _TIER_HEALTH,
+        frozenset({"owner_id", "name", "id"}) | _TIER_HEALTH,
+    ),
 }
+_SORT_INDEX: dict[PortfolioSort, str] = {
+    PortfolioSort.TIER_HEALTH: "ix_accounts_portfolio",
+    PortfolioSort.RENEWAL: "ix_accounts_renewal",
+    PortfolioSort.LAST_TOUCH: "ix_accounts_last_touch",
+    PortfolioSort.ARR: "ix_accounts_arr",
+    PortfolioSort.NAME: "ix_accounts_name",
+}
+
+
+def _covering_leads(columns: frozenset[str]) -> frozenset[str]:
+    """The range columns of every index that holds all of `columns`.
+
+    Leaving only those usable by the planner means whatever index it picks, it answers
+    from that index alone, never reading the table row by row: at worst one pass over
+    the default order's index, which holds every column a filter tests.
+    """
+    leads: set[str] = set()
+    for lead, held in _INDEXES.values():
+        if columns <= held:
+            leads |= lead
+    return frozenset(leads)
+
+
 _BAND_RANGES = {Band.RED: (None, 40), Band.YELLOW: (40, 70), Band.GREEN: (70, None)}
 
 
@@ -358,19 +391,16 @@ class PortfolioQuery:
         self.me = me
         self.rules = rules or TierRules()
         self._cadence = {t.value: self.rules.cadence_days(t) for t in Tier}
-        self._free = _Where(flt, today, me, self.rules, keep_index=None)
-        self._walk = _Where(flt, today, me, self.rules, keep_index=_LEADING[sort])
-        # Only tier and health may use an index: the planner then answers from the default
-        # order's index, which holds every column a filter tests (one covering pass, bounded
-        # cost) rather than gamble on a narrower index and read the table row by row.
-        self._wide = _Where(
-            flt, today, me, self.rules, keep_index=_LEADING[PortfolioSort.TIER_HEALTH]
-        )
-        if self._free.needs_functions:
+        reads = _Where(flt, today, me, self.rules, keep_index=None)
+        lead, held = _INDEXES[_SORT_INDEX[sort]]
+        self._walk = _Where(flt, today, me, self.rules, keep_index=lead)
+        columns = frozenset(reads.columns)
+        self._cover = _Where(flt, today, me, self.rules, keep_index=_covering_leads(columns))
+        if reads.needs_functions:
             _ensure_functions(conn)
         self._order = order_by(sort)
         # Does walking the sort's index answer the filter without reading the table?
-        self._covered = self._free.columns <= _INDEX_COLUMNS[sort]
+        self._covered = columns <= held
         self._count: int | None = None
         self._ids: list[int] | None = None  # ordered rowids: all, or the first ones
         self._complete = False
@@ -399,7 +429,7 @@ class PortfolioQuery:
             assert self._ids is not None
             return len(self._ids)
         count = self.conn.execute(
-            f"SELECT count(*) FROM accounts a WHERE {self._wide.text()}", self._wide.params
+            f"SELECT count(*) FROM accounts a WHERE {self._cover.text()}", self._cover.params
         ).fetchone()[0]
         if count <= PROBE_ROWS and not self._complete:
             self._fetch_all_ids()
@@ -418,25 +448,25 @@ class PortfolioQuery:
         self._ids = [r[0] for r in rows[:PROBE_ROWS]]
 
     def _probe_unordered(self) -> None:
-        """Up to PROBE_ROWS + 1 ids in order, from one pass over the default order's index.
+        """Up to PROBE_ROWS + 1 ids in order, from one pass over a covering index.
 
         Used when the sort's index lacks a column the filter tests and the filter has
         words (so few accounts are likely to match): one pass, then a sort of the matches.
         """
         rows = self.conn.execute(
-            f"SELECT a.rowid FROM accounts a WHERE {self._wide.text()} "
+            f"SELECT a.rowid FROM accounts a WHERE {self._cover.text()} "
             f"ORDER BY {order_by(self.sort, use_index=False)} LIMIT ?",
-            [*self._wide.params, PROBE_ROWS + 1],
+            [*self._cover.params, PROBE_ROWS + 1],
         ).fetchall()
         self._complete = len(rows) <= PROBE_ROWS
         self._ids = [r[0] for r in rows[:PROBE_ROWS]]
 
     def _fetch_all_ids(self) -> None:
-        """Every matching id in order: a pass over the default order's index, then a sort."""
+        """Every matching id in order: one pass over a covering index, then a sort."""
         rows = self.conn.execute(
-            f"SELECT a.rowid FROM accounts a WHERE {self._wide.text()} "
+            f"SELECT a.rowid FROM accounts a WHERE {self._cover.text()} "
             f"ORDER BY {order_by(self.sort, use_index=False)}",
-            self._wide.params,
+            self._cover.params,
         ).fetchall()
         self._ids = [r[0] for r in rows]
         self._complete = True
@@ -516,7 +546,7 @@ class PortfolioQuery:
                 [*self._walk.params, 60, 0],
             ),
             "count": plan(
-                f"SELECT count(*) FROM accounts a WHERE {self._wide.text()}", self._wide.params
+                f"SELECT count(*) FROM accounts a WHERE {self._cover.text()}", self._cover.params
             ),
         }
 
@@ -535,15 +565,15 @@ class PortfolioQuery:
         keys = _SORT_KEYS[self.sort]
         target = self.conn.execute(
             f"SELECT {', '.join(expr for expr, *_ in keys)} FROM accounts a "
-            f"WHERE a.id = ? AND {self._wide.text()}",
-            [account_id, *self._wide.params],
+            f"WHERE a.id = ? AND {self._cover.text()}",
+            [account_id, *self._cover.params],
         ).fetchone()
         if target is None:
             return None
         before, params = _before(keys, target)
         return self.conn.execute(
-            f"SELECT count(*) FROM accounts a WHERE {self._wide.text()} AND {before}",
-            [*self._wide.params, *params],
+            f"SELECT count(*) FROM accounts a WHERE {self._cover.text()} AND {before}",
+            [*self._cover.params, *params],
         ).fetchone()[0]
 
 
