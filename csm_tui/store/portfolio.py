@@ -14,7 +14,9 @@ holds every column the filter language tests.
   order), the first question walks that index in order and keeps up to `PROBE_ROWS` + 1
   ids: if fewer match (the usual case while typing a name) that one pass answers the
   count, every window and `index_of`; if more match, the walk stopped early and one COUNT
-  follows. Otherwise COUNT comes first, and a small result is then fetched whole.
+  follows. When another index narrows the filter by a range (renewal:, arr:, owner:),
+  or the sort's index lacks a column, COUNT comes first; a small result is then fetched
+  whole.
 - COUNT and whole fetches may only use indexes that hold every column the filter tests,
   so whatever the planner picks (with or without ANALYZE statistics) it never reads the
   table row by row: at worst one pass over the default order's index.
@@ -401,6 +403,10 @@ class PortfolioQuery:
         self._order = order_by(sort)
         # Does walking the sort's index answer the filter without reading the table?
         self._covered = columns <= held
+        # Does another covering index narrow the filter by a range (renewal:, arr:, owner:)?
+        # Then COUNT through it comes first; otherwise one ordered walk may answer it all.
+        # (Names are searched anywhere in them, which no index narrows.)
+        self._narrowed = bool((_covering_leads(columns) & columns) - lead - {"name"})
         self._count: int | None = None
         self._ids: list[int] | None = None  # ordered rowids: all, or the first ones
         self._complete = False
@@ -421,9 +427,9 @@ class PortfolioQuery:
                 "SELECT count(*) FROM accounts WHERE deleted_at IS NOT NULL"
             ).fetchone()[0]
             return total - deleted
-        if self._covered:
+        if self._covered and not self._narrowed:
             self._probe()
-        elif self.filter.words:
+        elif self.filter.words and not self._narrowed:
             self._probe_unordered()
         if self._complete:
             assert self._ids is not None
