@@ -429,7 +429,7 @@ class PortfolioQuery:
             return total - deleted
         if self._covered and not self._narrowed:
             self._probe()
-        elif self.filter.words and not self._narrowed:
+        elif self.filter.words:
             self._probe_unordered()
         if self._complete:
             assert self._ids is not None
@@ -456,8 +456,9 @@ class PortfolioQuery:
     def _probe_unordered(self) -> None:
         """Up to PROBE_ROWS + 1 ids in order, from one pass over a covering index.
 
-        Used when the sort's index lacks a column the filter tests and the filter has
-        words (so few accounts are likely to match): one pass, then a sort of the matches.
+        Used when the filter has words (so few accounts are likely to match) and the
+        sort's index lacks a column it tests, or another index narrows it by a range:
+        one pass (over that range), then a sort of the matches.
         """
         rows = self.conn.execute(
             f"SELECT a.rowid FROM accounts a WHERE {self._cover.text()} "
