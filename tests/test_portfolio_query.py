@@ -520,6 +520,19 @@ def test_any_filter_is_counted_without_reading_the_table(conn, text):
         assert all("COVERING INDEX" in step for step in account_steps), count_plan
 
 
+def test_the_read_path_knows_the_account_indexes_models_declares(conn):
+    # portfolio.py plans around what each index holds; a change in models.py must follow.
+    for name, (_lead, held) in portfolio._INDEXES.items():
+        info = conn.execute(f"PRAGMA index_info({name})").fetchall()
+        assert info, f"{name} is missing"
+        columns = {row[2] for row in info if row[2] is not None} - {"deleted_at"}
+        assert columns == set(held), name
+        partial = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+        ).fetchone()[0]
+        assert partial.endswith("WHERE deleted_at IS NULL"), name
+
+
 # ----------------------------------------------------------------------------- property
 
 _NAME_CHARS = list("abAB z%_'\"云图éÉüÜ-1")
