@@ -32,6 +32,15 @@ def _ts(**kw) -> Field:
     return Field(sa_type=UTCDateTime, **kw)
 
 
+_NAME_NOCASE = sa.text("name COLLATE NOCASE")
+
+
+def _live_index(name: str, *columns) -> sa.Index:
+    """A SQLite partial index over live (not deleted) accounts, covering `deleted_at`."""
+    return sa.Index(name, *columns, "deleted_at",
+                    sqlite_where=sa.text("deleted_at IS NULL")).ddl_if(dialect="sqlite")
+
+
 class Team(SQLModel, table=True):
     __tablename__ = "teams"
     id: str = Field(primary_key=True)
@@ -49,12 +58,28 @@ class User(SQLModel, table=True):
 
 class Account(SQLModel, table=True):
     __tablename__ = "accounts"
+    # The portfolio's read path (store/portfolio.py) walks one index per sort order; each
+    # is partial (live accounts only), ends with the sort's ties (name as NOCASE, then id),
+    # carries tier and health (the commonest filters) and `deleted_at` so the planner sees
+    # it as covering. The default order's index carries every column the filter language
+    # tests, so any filter over it is answered without reading the table. SQLite only:
+    # the server does not need them.
     __table_args__ = (
-        sa.Index("ix_accounts_portfolio", "tier_rank", "health_score", "name"),
-        sa.Index("ix_accounts_owner", "owner_id", "tier_rank", "health_score"),
-        sa.Index("ix_accounts_renewal", "renewal_date"),
-        sa.Index("ix_accounts_last_touch", "last_touch_at"),
-        sa.Index("ix_accounts_arr", "arr_usd"),
+        _live_index("ix_accounts_portfolio", "tier_rank", "health_score", _NAME_NOCASE, "id",
+                    "stage", "sales_motion", "owner_id", "renewal_date", "last_touch_at",
+                    "arr_usd", "go_live_date", "activated_on"),
+        _live_index("ix_accounts_owner", "owner_id", "tier_rank", "health_score",
+                    _NAME_NOCASE, "id"),
+        _live_index("ix_accounts_renewal", sa.text("renewal_date IS NULL"), "renewal_date",
+                    _NAME_NOCASE, "id", "tier_rank", "health_score"),
+        _live_index("ix_accounts_last_touch", "last_touch_at", _NAME_NOCASE, "id",
+                    "tier_rank", "health_score"),
+        _live_index("ix_accounts_arr", sa.desc("arr_usd"), _NAME_NOCASE, "id", "tier_rank",
+                    "health_score"),
+        _live_index("ix_accounts_name", _NAME_NOCASE, "id", "tier_rank", "health_score"),
+        sa.Index("ix_accounts_deleted", "deleted_at",
+                 sqlite_where=sa.text("deleted_at IS NOT NULL"),
+                 postgresql_where=sa.text("deleted_at IS NOT NULL")),
     )
     id: str = Field(primary_key=True)
     name: str
