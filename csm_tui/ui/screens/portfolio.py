@@ -32,8 +32,8 @@ class PortfolioScreen(Screen[None]):
         self.workspace = workspace
         self.filter = PortfolioFilter()
         self.filter_text = ""
-        self.sort = PortfolioSort.default()
-        self._total: int | None = None
+        self.sort = PortfolioSort.TIER_HEALTH
+        self._total = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="portfolio-title")
@@ -52,33 +52,30 @@ class PortfolioScreen(Screen[None]):
 
     # -- data -----------------------------------------------------------------------------
 
-    def _make_query(self) -> PortfolioQuery:
+    def _make_query(self, flt: PortfolioFilter | None = None) -> PortfolioQuery:
         ws = self.workspace
-        return PortfolioQuery(ws.conn, self.filter, self.sort, ws.today(), ws.meta("me"),
-                              ws.settings.tier_rules)
+        return PortfolioQuery(ws.conn, self.filter if flt is None else flt, self.sort,
+                              ws.today(), ws.meta("me"), ws.settings.tier_rules)
 
     def _reload(self, keep_account: str | None = None) -> None:
         table = self.query_one(PortfolioTable)
         table.set_source(self._make_query(), keep_account=keep_account)
-        if self._total is None or self.filter.is_empty():
-            self._total = (table.row_count if self.filter.is_empty()
-                           else PortfolioQuery(self.workspace.conn, PortfolioFilter(), self.sort,
-                                               self.workspace.today(), None,
-                                               self.workspace.settings.tier_rules).count())
+        self._total = (table.row_count if self.filter.is_empty
+                       else self._make_query(PortfolioFilter()).count())
         self._update_status()
 
     def _update_status(self) -> None:
         table = self.query_one(PortfolioTable)
         ws = self.workspace
         shown = table.row_count
-        total = self._total or 0
-        size = (f"{total:,} accounts" if self.filter.is_empty()
+        total = self._total
+        size = (f"{total:,} accounts" if self.filter.is_empty
                 else f"{shown:,} of {total:,} accounts")
         age = ws.meta("data_as_of")
         age_text = "no data yet" if age is None else f"data {relative_time(age, ws.now())}"
         self.query_one("#portfolio-title", Static).update(
             f"Portfolio — {size} · sort: {self.sort.label}")
-        filt = f" · filter: {self.filter_text}" if not self.filter.is_empty() else ""
+        filt = f" · filter: {self.filter_text}" if not self.filter.is_empty else ""
         self.query_one("#status-line", Static).update(f" {size}{filt} · {age_text}")
 
     # -- actions --------------------------------------------------------------------------
@@ -90,7 +87,7 @@ class PortfolioScreen(Screen[None]):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
-        if self.filter.is_empty() and not box.display:
+        if self.filter.is_empty and not box.display:
             return
         box.value = ""
         box.display = False
@@ -99,7 +96,7 @@ class PortfolioScreen(Screen[None]):
 
     def action_cycle_sort(self) -> None:
         table = self.query_one(PortfolioTable)
-        self.sort = self.sort.next()
+        self.sort = self.sort.next
         self._reload(keep_account=table.current_account_id)
         self.notify(f"sorted by {self.sort.label}", timeout=2)
 
