@@ -16,6 +16,9 @@ from datetime import UTC, datetime, timedelta
 _RAND_BITS = 74
 _RAND_MASK = (1 << _RAND_BITS) - 1
 _MS_MASK = (1 << 48) - 1
+_B_MASK = (1 << 62) - 1
+_VERSION_BITS = 0x7 << 76
+_VARIANT_BITS = 0b10 << 62
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _lock = threading.Lock()
@@ -28,9 +31,8 @@ def uuid7_int(ms: int, rand74: int) -> int:
     if not 0 <= ms <= _MS_MASK:
         raise ValueError(f"timestamp {ms} ms does not fit in 48 bits")
     rand74 &= _RAND_MASK
-    rand_a = rand74 >> 62
-    rand_b = rand74 & ((1 << 62) - 1)
-    return (ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    # ms(48) | version 0111 | rand_a(12) | variant 10 | rand_b(62)
+    return (ms << 80) | _VERSION_BITS | ((rand74 >> 62) << 64) | _VARIANT_BITS | (rand74 & _B_MASK)
 
 
 def format_uuid(value: int) -> str:
@@ -41,7 +43,8 @@ def format_uuid(value: int) -> str:
 
 def uuid7_str(ms: int, rand74: int) -> str:
     """A UUIDv7 as text from explicit parts (the demo book derives both from its seed)."""
-    return format_uuid(uuid7_int(ms, rand74))
+    h = f"{uuid7_int(ms, rand74):032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def new_id() -> str:

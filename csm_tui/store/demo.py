@@ -1,0 +1,1322 @@
+"""A deterministic, realistic demo book: `build_demo_book(path, accounts, seed, now=...)`.
+
+Same (accounts, seed, now) → byte-identical rows: every choice comes from one
+`random.Random(seed)` in a fixed order, ids are UUIDv7-shaped from the record's creation
+instant and the generator's bits (never `new_id()`), and every date is relative to `now`.
+
+What the book holds (spec section 2; issue 2, item 4):
+
+- ARR with a long tail (lognormal, stratified so every book has all five tiers in sensible
+  proportions), about 15% of accounts billed in CNY, a few tier overrides with reasons;
+- four sales motions (long cycles more common in high tiers); every lifecycle stage, with
+  accounts 30+ and 90+ days past go-live and not activated, renewals spread over the next
+  12 months and churned accounts past their renewal date;
+- 6 CSMs in 2 teams, a lead per team and an admin; English and Chinese names; a few
+  account names with Rich markup and terminal escapes so the app's safe display is used;
+- stakeholders with roles; 18 months of activities (more for higher tiers), some accounts
+  overdue against cadence and some never touched; current `AccountSignals` whose
+  `score_health` is the account's `health_score`; a health snapshot every 30 days for 18
+  months (`health_score_30d` is the one 30 days ago, some accounts dropped 10+ points);
+  tasks (done, due, late, snoozed); the current stage's checklist, partly ticked, with the
+  stage history; prep notes.
+
+The book is built in a side file with raw `sqlite3` (one transaction, `executemany`,
+storage formats of `store.timestamps`) and moved into place when complete, in WAL mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import math
+import os
+import queue
+import random
+import sqlite3
+import threading
+from bisect import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import accumulate
+from pathlib import Path
+from statistics import NormalDist
+
+from csm_tui.domain.health import DEFAULT_WEIGHTS, Component, HealthSignals, PaymentStatus
+from csm_tui.domain.health import score_health as _score_health
+from csm_tui.domain.lifecycle import Stage, checklist_template
+from csm_tui.domain.motion import SalesMotion, standard_for
+from csm_tui.domain.records import ActivityKind, ContactRole, Role
+from csm_tui.domain.tiers import OverrideReason, Tier, TierRules
+from csm_tui.store.cache import META_BOOK_NAME, META_DATA_AS_OF, META_ME
+from csm_tui.store.migrations import migrate
+from csm_tui.store.timestamps import to_db
+
+MAX_ACCOUNTS = 1_000_000
+HISTORY_DAYS = 548  # 18 months of activities (and of recorded renewal cycles)
+DAYS_BACK, DAYS_AHEAD = 6 * 366, 2 * 366  # range of dates the book can hold
+SNAPSHOT_EVERY_DAYS = 30
+SNAPSHOTS = 18  # today, 30, 60, ... 510 days ago
+BATCH_ACCOUNTS = 2_000  # rows are flushed to SQLite every this many accounts
+
+# ARR in USD: lognormal with median ~$2k and a long tail (see _skeletons for the shares).
+ARR_MU, ARR_SIGMA = 7.6, 1.8
+ARR_MIN, ARR_MAX = 300.0, 3_000_000.0
+CHINESE_SHARE = 0.25  # accounts with a Chinese company name (APAC & China team)
+CNY_SHARE_OF_CHINESE = 0.6  # → ~15% of all accounts billed in CNY
+UNOWNED_SELF_SERVE = 0.35  # self-serve accounts served from the digital pool, no owner
+HEALTH_DROP_SHARE = 0.07  # accounts whose score fell 10+ points in 30 days
+
+STAGE_SHARES = (
+    (Stage.ONBOARDING, 0.07),
+    (Stage.ACTIVATION, 0.10),
+    (Stage.ADOPTION, 0.53),
+    (Stage.RENEWAL, 0.18),
+    (Stage.CHURNED, 0.12),
+)
+# Activation accounts by days since go-live: on time (< 30), late (30-89), zombie (90+).
+ACTIVATION_SHARES = (("ontime", 0.45), ("late", 0.35), ("zombie", 0.20))
+
+MOTION_WEIGHTS: dict[Tier, tuple[int, int, int, int]] = {
+    # short-direct, long-direct, short-channel, long-channel
+    Tier.STRATEGIC: (10, 50, 5, 35),
+    Tier.ENTERPRISE: (20, 40, 10, 30),
+    Tier.GROWTH: (40, 20, 25, 15),
+    Tier.SCALE: (45, 10, 35, 10),
+    Tier.SELF_SERVE: (55, 5, 35, 5),
+}
+MOTIONS = tuple(SalesMotion)
+MOTION_CUM = {tier: tuple(accumulate(w)) for tier, w in MOTION_WEIGHTS.items()}
+SENTIMENTS = ("positive", "neutral", "negative")
+KIND_TEXT = {kind: kind.value for kind in ActivityKind}
+STAGE_TEXT = {stage: stage.value for stage in Stage}
+
+CONTACTS_PER_TIER = {
+    Tier.STRATEGIC: (6, 10),
+    Tier.ENTERPRISE: (4, 6),
+    Tier.GROWTH: (2, 4),
+    Tier.SCALE: (1, 3),
+    Tier.SELF_SERVE: (1, 2),
+}
+SEAT_PRICE_USD = {
+    Tier.STRATEGIC: 600,
+    Tier.ENTERPRISE: 480,
+    Tier.GROWTH: 360,
+    Tier.SCALE: 300,
+    Tier.SELF_SERVE: 240,
+}
+# Kinds of touches per tier (weights in ActivityKind order minus NOTE).
+TOUCH_KINDS = (
+    ActivityKind.CALL,
+    ActivityKind.MEETING,
+    ActivityKind.EMAIL,
+    ActivityKind.ONSITE,
+    ActivityKind.QBR,
+    ActivityKind.TRAINING,
+    ActivityKind.ESCALATION,
+)
+TOUCH_WEIGHTS = {
+    Tier.STRATEGIC: (22, 24, 18, 6, 12, 10, 8),
+    Tier.ENTERPRISE: (28, 20, 25, 2, 7, 10, 8),
+    Tier.GROWTH: (35, 10, 35, 1, 1, 10, 8),
+    Tier.SCALE: (25, 0, 55, 0, 0, 8, 12),
+    Tier.SELF_SERVE: (15, 0, 50, 0, 0, 0, 35),
+}
+TOUCH_CUM = {tier: tuple(accumulate(w)) for tier, w in TOUCH_WEIGHTS.items()}
+MINUTES = {
+    ActivityKind.CALL: (15, 45),
+    ActivityKind.MEETING: (30, 60),
+    ActivityKind.EMAIL: (5, 10),
+    ActivityKind.ONSITE: (120, 480),
+    ActivityKind.QBR: (60, 120),
+    ActivityKind.TRAINING: (45, 120),
+    ActivityKind.ESCALATION: (30, 90),
+    ActivityKind.NOTE: (0, 5),
+}
+TASKS_PER_TIER = {
+    Tier.STRATEGIC: (3, 6),
+    Tier.ENTERPRISE: (2, 4),
+    Tier.GROWTH: (0, 2),
+    Tier.SCALE: (0, 1),
+    Tier.SELF_SERVE: (0, 0),
+}
+PREP_NOTE_SHARE = {
+    Tier.STRATEGIC: 0.6,
+    Tier.ENTERPRISE: 0.25,
+    Tier.GROWTH: 0.03,
+    Tier.SCALE: 0.0,
+    Tier.SELF_SERVE: 0.0,
+}
+
+# ---- people, teams, names ---------------------------------------------------------------
+
+TEAMS = (("emea", "EMEA"), ("apac", "APAC & China"))
+# (key, name, email, role, team key); the first CSM is the demo user ("me").
+PEOPLE = (
+    ("sarah", "Sarah Mitchell", "sarah.mitchell", Role.CSM, "emea"),
+    ("tom", "Tom Becker", "tom.becker", Role.CSM, "emea"),
+    ("amara", "Amara Okafor", "amara.okafor", Role.CSM, "emea"),
+    ("fang", "王芳", "wang.fang", Role.CSM, "apac"),
+    ("wei", "李伟", "li.wei", Role.CSM, "apac"),
+    ("jing", "Jing Chen 陈静", "chen.jing", Role.CSM, "apac"),
+    ("elena", "Elena Rossi", "elena.rossi", Role.LEAD, "emea"),
+    ("lei", "张磊", "zhang.lei", Role.LEAD, "apac"),
+    ("priya", "Priya Nair", "priya.nair", Role.ADMIN, None),
+)
+ME = "sarah"
+
+EMEA_SEGMENTS = ("UK & Ireland", "DACH", "Nordics", "Benelux", "France", "Southern Europe")
+CN_SEGMENTS = ("North China", "East China", "South China", "West China")
+CN_USD_SEGMENTS = ("Hong Kong", "Singapore")
+
+# (English industry, English name cores, Chinese industry word, pinyin)
+INDUSTRIES = (
+    ("Logistics", ("Logistics", "Freight", "Shipping", "Transport"), "物流", "wuliu"),
+    ("Software", ("Software", "Analytics", "Systems", "Labs"), "科技", "keji"),
+    ("Manufacturing", ("Manufacturing", "Industries", "Machinery", "Components"), "制造", "zhizao"),
+    ("Retail", ("Retail", "Stores", "Outfitters", "Trading"), "商贸", "shangmao"),
+    ("Healthcare", ("Health", "Medical", "Care", "Diagnostics"), "医疗", "yiliao"),
+    ("Financial Services", ("Capital", "Finance", "Insurance", "Partners"), "金融", "jinrong"),
+    ("Education", ("Learning", "Academy", "Education", "Tutors"), "教育", "jiaoyu"),
+    ("Energy", ("Energy", "Power", "Solar", "Grid"), "能源", "nengyuan"),
+    ("Media", ("Media", "Studios", "Publishing", "Broadcast"), "传媒", "chuanmei"),
+    ("Real Estate", ("Properties", "Estates", "Realty", "Homes"), "地产", "dichan"),
+    ("Automotive", ("Motors", "Automotive", "Auto Parts", "Mobility"), "汽车", "qiche"),
+    ("Food & Beverage", ("Foods", "Beverages", "Kitchens", "Dairy"), "食品", "shipin"),
+    ("Consulting", ("Consulting", "Advisory", "Group", "Associates"), "咨询", "zixun"),
+    ("Telecom", ("Telecom", "Networks", "Communications", "Connect"), "通信", "tongxin"),
+)
+EN_PREFIX = (
+    "North", "South", "East", "West", "Blue", "Red", "Green", "Silver", "Golden", "Iron",
+    "Stone", "River", "Lake", "Sea", "Sky", "Sun", "Star", "Oak", "Pine", "Maple", "Bright",
+    "Swift", "Clear", "Summit", "Harbor", "Crown", "Eagle", "Falcon", "Fox", "Wolf", "Bear",
+    "Lion", "Nova", "Apex", "Vertex", "Prime", "Core", "True", "Bold", "Arc",
+)  # fmt: skip
+EN_SUFFIX = (
+    "wind", "water", "field", "bridge", "gate", "wood", "light", "point", "view", "line",
+    "stone", "crest", "ford", "haven", "peak", "works", "wave", "path", "mark", "well",
+    "side", "brook", "vale", "ridge", "port", "shore", "land", "dale", "more", "ton",
+)  # fmt: skip
+EN_LEGAL = ("Ltd", "GmbH", "BV", "SA", "AB", "plc", "Inc", "SARL", "Oy", "AG", "SpA", "LLP")
+EN_CITIES = (
+    "London", "Leeds", "Dublin", "Berlin", "Munich", "Hamburg", "Zurich", "Vienna",
+    "Stockholm", "Oslo", "Copenhagen", "Helsinki", "Amsterdam", "Rotterdam", "Brussels",
+    "Paris", "Lyon", "Madrid", "Milan", "Lisbon",
+)  # fmt: skip
+CN_CITIES = (
+    "北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "重庆", "武汉", "西安",
+    "天津", "青岛", "厦门", "宁波", "长沙", "郑州", "合肥", "济南", "大连", "沈阳", "昆明",
+)  # fmt: skip
+CN_SYLLABLES = (
+    ("云", "yun"), ("图", "tu"), ("华", "hua"), ("星", "xing"), ("明", "ming"), ("达", "da"),
+    ("信", "xin"), ("通", "tong"), ("远", "yuan"), ("航", "hang"), ("智", "zhi"), ("创", "chuang"),
+    ("新", "xin"), ("锐", "rui"), ("恒", "heng"), ("泰", "tai"), ("博", "bo"), ("源", "yuan"),
+    ("海", "hai"), ("天", "tian"), ("金", "jin"), ("瑞", "rui"), ("安", "an"), ("宏", "hong"),
+    ("联", "lian"), ("盛", "sheng"), ("鼎", "ding"), ("嘉", "jia"), ("凯", "kai"), ("德", "de"),
+)  # fmt: skip
+CN_LEGAL = ("有限公司", "股份有限公司", "集团有限公司")
+EN_FIRST = (
+    "James", "Olivia", "Lukas", "Emma", "Noah", "Sophie", "Matteo", "Chloé", "Liam", "Anna",
+    "Oscar", "Freya", "Jonas", "Mia", "Hugo", "Ella", "Mateo", "Ingrid", "Lars", "Zoe",
+    "Daniel", "Hannah", "Pierre", "Léa", "Marco", "Giulia", "Sven", "Astrid", "Tomás", "Inês",
+)  # fmt: skip
+EN_LAST = (
+    "Smith", "Jones", "Müller", "Schmidt", "Dubois", "Rossi", "Jansen", "Nielsen", "García",
+    "Silva", "O'Brien", "Murphy", "Andersson", "Johansson", "Weber", "Fischer", "Bianchi",
+    "Moreau", "de Vries", "Kowalski", "Novak", "Hughes", "Walsh", "Berg", "Lindqvist",
+)  # fmt: skip
+CN_SURNAMES = (
+    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"), ("杨", "yang"),
+    ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"), ("徐", "xu"), ("孙", "sun"),
+    ("马", "ma"), ("朱", "zhu"), ("胡", "hu"), ("郭", "guo"), ("何", "he"), ("林", "lin"),
+)  # fmt: skip
+CN_GIVEN = (
+    ("芳", "fang"), ("伟", "wei"), ("静", "jing"), ("磊", "lei"), ("敏", "min"), ("强", "qiang"),
+    ("丽", "li"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"),
+    ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀英", "xiuying"), ("思远", "siyuan"),
+    ("雨桐", "yutong"), ("子涵", "zihan"), ("浩然", "haoran"), ("晓东", "xiaodong"),
+)  # fmt: skip
+TITLES_EN = {
+    ContactRole.SPONSOR: ("CEO", "COO", "VP Sales", "CFO", "Managing Director"),
+    ContactRole.CHAMPION: ("Head of Sales Ops", "CRM Manager", "Revenue Operations Lead"),
+    ContactRole.USER: ("Account Executive", "Sales Manager", "Business Analyst", "Team Lead"),
+    ContactRole.BLOCKER: ("IT Director", "Procurement Manager", "Head of IT Security"),
+}
+TITLES_CN = {
+    ContactRole.SPONSOR: ("总经理", "副总裁", "销售副总裁", "首席运营官"),
+    ContactRole.CHAMPION: ("销售运营经理", "CRM负责人", "数字化经理"),
+    ContactRole.USER: ("销售经理", "客户经理", "业务分析师", "客服主管"),
+    ContactRole.BLOCKER: ("IT总监", "采购经理", "信息安全负责人"),
+}
+FEATURE_CN = {
+    "leads": "线索",
+    "public pool": "公海",
+    "opportunities": "商机",
+    "contacts": "联系人",
+    "partner deals": "渠道报备",
+}
+
+# Names that must be shown literally (spec section 6: safe display).
+NASTY_NAMES = (
+    "[bold red]Redline[/] Media Ltd",
+    "Cleanscreen\x1b[2J Systems GmbH",
+    "\x1b]0;pwned\x07Titlebar Holdings plc",
+    "Café Olé 🚀 SARL",
+)
+
+SUMMARIES_EN = {
+    ActivityKind.CALL: (
+        "Check-in call with {c}: {f} usage steady, {n} reps still not logging in weekly.",
+        "Call with {c} about the renewal timeline; asked for pricing on {n} more seats.",
+        "Quick call with {c}: questions on {f} reports and dashboards.",
+    ),
+    ActivityKind.MEETING: (
+        "Working session with {c} on the {f} process; agreed {n} success metrics.",
+        "Meeting with {c} and team: reviewed adoption of {f} by region.",
+    ),
+    ActivityKind.EMAIL: (
+        "Sent {c} the {f} best-practice guide.",
+        "Emailed {c} a recap of open tickets ({n} open).",
+        "Followed up with {c} on the training invite.",
+    ),
+    ActivityKind.ONSITE: ("Onsite visit: workshop with {c}'s team on {f}; met {n} new users.",),
+    ActivityKind.QBR: ("QBR with {c}: {f} usage against goals, {n} actions for next quarter.",),
+    ActivityKind.TRAINING: (
+        "Trained {n} users on {f}.",
+        "Admin training for {c}: permissions and {f} setup.",
+    ),
+    ActivityKind.ESCALATION: (
+        "Escalation from {c}: {f} sync failing for {n} users; engaged support.",
+        "Billing dispute raised by {c}; finance looped in.",
+    ),
+    ActivityKind.NOTE: (
+        "Internal: {c} is the real decision-maker, not the sponsor.",
+        "Heard {c} is evaluating a competitor for {f}.",
+        "Internal: expansion potential of about {n} seats.",
+    ),
+}
+SUMMARIES_CN = {
+    ActivityKind.CALL: (
+        "与{c}电话回访：{f}使用稳定，仍有{n}名销售每周未登录。",
+        "与{c}沟通续约时间表，对方询问再增加{n}个席位的报价。",
+    ),
+    ActivityKind.MEETING: ("与{c}开会梳理{f}流程，确定了{n}项成功指标。",),
+    ActivityKind.EMAIL: ("给{c}发送了{f}最佳实践指南。", "邮件跟进{c}：目前有{n}个未关闭工单。"),
+    ActivityKind.ONSITE: ("上门拜访：与{c}团队做{f}工作坊，新认识{n}位用户。",),
+    ActivityKind.QBR: ("与{c}召开QBR：对照目标回顾{f}使用情况，下季度{n}项行动。",),
+    ActivityKind.TRAINING: ("为{n}名用户培训{f}。", "为{c}做管理员培训：权限与{f}配置。"),
+    ActivityKind.ESCALATION: ("{c}升级问题：{n}名用户的{f}同步失败，已联系技术支持。",),
+    ActivityKind.NOTE: ("内部备注：{c}才是真正的决策人。", "听说{c}在评估竞品的{f}功能。"),
+}
+NEXT_STEPS_EN = (
+    "Send recap and the {f} guide",
+    "Book training for {n} new users",
+    "Follow up on the renewal quote",
+    "Schedule the next QBR",
+    "Check {f} adoption in two weeks",
+    "Loop in support on open tickets",
+    "Introduce {c} to the product team",
+)
+NEXT_STEPS_CN = (
+    "发送会议纪要和{f}指南",
+    "为{n}名新用户安排培训",
+    "跟进续约报价",
+    "安排下一次QBR",
+    "两周后检查{f}使用情况",
+    "请技术支持跟进未关闭工单",
+)
+
+
+class _Random(random.Random):
+    """`random.Random` with lean `randint`/`choice`: the 100k book draws millions of them.
+
+    Still one seeded stream, so the book stays a pure function of (accounts, seed, now).
+    """
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
+
+    def weighted(self, seq, cum_weights):
+        return seq[bisect(cum_weights, self.random() * cum_weights[-1])]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What `build_demo_book` made."""
+
+    path: Path
+    accounts: int
+    seed: int
+    data_as_of: datetime
+    me_id: str
+    me_name: str
+    book_name: str
+    rows: dict[str, int] = field(default_factory=dict)  # table → rows written
+
+
+@dataclass
+class _Skeleton:
+    """The first pass over an account: the choices that other accounts' choices depend on."""
+
+    arr_usd_raw: float
+    chinese: bool
+    cny: bool
+    stage: Stage
+    activation: str  # ontime | late | zombie (activation stage only)
+    by_arr: Tier
+    tier: Tier
+    override: tuple[OverrideReason, str] | None = None
+    motion: SalesMotion = SalesMotion.SHORT_DIRECT
+    owner: str | None = None  # person key
+    team: str = "emea"
+    name: str | None = None  # forced (nasty) name
+
+
+def _deck(rng: random.Random, n: int, shares) -> list:
+    """n items with exact shares (largest remainder), shuffled."""
+    exact = [n * share for _, share in shares]
+    counts = [math.floor(x) for x in exact]
+    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in order[: n - sum(counts)]:
+        counts[i] += 1
+    deck = [item for (item, _), c in zip(shares, counts, strict=True) for _ in range(c)]
+    rng.shuffle(deck)
+    return deck
+
+
+def _split_points(score: int, weights: dict[Component, int]) -> str:
+    """A score split over the components in proportion to the tier's weights (JSON)."""
+    exact = [score * weights[c] / 100 for c in Component]
+    floors = [math.floor(x) for x in exact]
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[: score - sum(floors)]:
+        floors[i] += 1
+    return (
+        "{" + ", ".join(f'"{c.value}": {p}' for c, p in zip(Component, floors, strict=True)) + "}"
+    )
+
+
+class _Builder:
+    def __init__(self, accounts: int, seed: int, now: datetime) -> None:
+        self.n = accounts
+        self.seed = seed
+        self.rng = _Random(seed)
+        self._bits = self.rng.getrandbits
+        self.rules = TierRules()
+        self.now_s = math.floor(now.timestamp())
+        self.today = _utc_date(self.now_s)
+        self.today_ord = self.today.toordinal()
+        self.today_day = self.now_s // 86400  # days since 1970-01-01 (UTC)
+        # Date texts from 6 years before today to 2 years after, by day offset.
+        first = self.today_day - DAYS_BACK
+        self._days = [
+            (date(1970, 1, 1) + timedelta(days=first + i)).isoformat()
+            for i in range(DAYS_BACK + DAYS_AHEAD + 1)
+        ]
+        self._first_day = first
+        # Snapshot ids: the UUIDv7 time prefix of each snapshot day (midnight UTC).
+        self._snap_prefix = [
+            "%08x-%04x-7" % (ms >> 16, ms & 0xFFFF)  # noqa: UP031
+            for ms in (
+                (self.today_day - k * SNAPSHOT_EVERY_DAYS) * 86_400_000 for k in range(SNAPSHOTS)
+            )
+        ]
+        self._hm = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+        # Past snapshots: the score split over components by the tier's weights (JSON).
+        self._split_cache = {
+            tier: [_split_points(v, DEFAULT_WEIGHTS[tier]) for v in range(101)] for tier in Tier
+        }
+        self._used_names: set[str] = set()
+        self.counts: dict[str, int] = {}
+        self.people: dict[str, str] = {}  # key → user id
+        self.team_ids: dict[str, str] = {}
+        self.leads: dict[str, str] = {}  # team key → lead user id
+        self.csms: dict[str, list[str]] = {"emea": [], "apac": []}
+
+    # -- primitives ------------------------------------------------------------------------
+
+    def _id(self, at_s: int) -> str:
+        """A UUIDv7 (layout of `store.ids`) for an instant, its other bits from the seed."""
+        bits = self._bits(84)  # 10 bits of sub-second time, 74 random bits
+        ms = at_s * 1000 + (bits >> 74) % 1000
+        return "%08x-%04x-%04x-%04x-%012x" % (  # noqa: UP031 - the fastest form here
+            ms >> 16,
+            ms & 0xFFFF,
+            0x7000 | ((bits >> 62) & 0xFFF),
+            0x8000 | ((bits >> 48) & 0x3FFF),
+            bits & 0xFFFFFFFFFFFF,
+        )
+
+    def _snap_id(self, k: int) -> str:
+        bits = self._bits(74)
+        return self._snap_prefix[k] + "%03x-%04x-%012x" % (  # noqa: UP031
+            bits >> 62,
+            0x8000 | ((bits >> 48) & 0x3FFF),
+            bits & 0xFFFFFFFFFFFF,
+        )
+
+    def past(self, sec: int) -> int:
+        """`sec` if it is not after now, else a moment in the hour before now."""
+        if sec > self.now_s:
+            sec = self.now_s - 60 - (sec - self.now_s) % 3600
+        return sec
+
+    def ts(self, sec: int) -> str:
+        """Storage text of an instant given in Unix seconds (UTC), never after now."""
+        if sec > self.now_s:
+            sec = self.past(sec)
+        day, sod = divmod(sec, 86400)
+        return f"{self._days[day - self._first_day]} {self._hm[sod // 60]}{sod % 60:02d}.000000"
+
+    def day_text(self, day_offset: int) -> str:
+        return self._days[DAYS_BACK + day_offset]
+
+    def at(self, day_offset: int, minute_of_day: int) -> int:
+        """Unix seconds of a business-day instant `day_offset` days from today."""
+        weekday = (self.today_ord + day_offset) % 7  # 6: Saturday, 0: Sunday
+        if weekday == 6:
+            day_offset -= 1
+        elif weekday == 0:
+            day_offset -= 2
+        return self.past((self.today_day + day_offset) * 86400 + minute_of_day * 60)
+
+    # -- pass 1: skeletons -----------------------------------------------------------------
+
+    def skeletons(self) -> list[_Skeleton]:
+        rng, n = self.rng, self.n
+        normal = NormalDist()
+        quantiles = [(i + rng.random()) / n for i in range(n)]
+        rng.shuffle(quantiles)
+        stages = _deck(rng, n, STAGE_SHARES)
+        n_act = sum(1 for s in stages if s is Stage.ACTIVATION)
+        activation = iter(_deck(rng, n_act, ACTIVATION_SHARES))
+        chinese = _deck(rng, n, ((True, CHINESE_SHARE), (False, 1 - CHINESE_SHARE)))
+        out: list[_Skeleton] = []
+        for i in range(n):
+            q = min(max(quantiles[i], 1e-12), 1 - 1e-12)
+            arr = math.exp(ARR_MU + ARR_SIGMA * normal.inv_cdf(q))
+            arr = min(max(arr, ARR_MIN), ARR_MAX)
+            is_cn = chinese[i]
+            cny = is_cn and rng.random() < CNY_SHARE_OF_CHINESE
+            stage = stages[i]
+            act = next(activation) if stage is Stage.ACTIVATION else ""
+            tier = self.rules.tier_for_arr(arr)  # refined once ARR is rounded
+            out.append(_Skeleton(arr, is_cn, cny, stage, act, tier, tier))
+        self._round_arr(out)
+        self._overrides(out)
+        self._motions_and_owners(out)
+        return out
+
+    def _round_arr(self, skels: list[_Skeleton]) -> None:
+        rate = self.rules.cny_per_usd
+        for s in skels:
+            if s.cny:
+                s.arr_usd_raw = round(s.arr_usd_raw * rate, -2)  # now the CNY amount
+                usd = round(s.arr_usd_raw / rate, 2)
+            else:
+                step = 10 if s.arr_usd_raw < 10_000 else 100
+                s.arr_usd_raw = usd = float(round(s.arr_usd_raw / step) * step)
+            s.by_arr = s.tier = self.rules.tier_for_arr(usd)
+
+    def _overrides(self, skels: list[_Skeleton]) -> None:
+        """A few accounts placed above their ARR band, with the reason and a note."""
+        plans = (
+            (
+                OverrideReason.FLAGSHIP,
+                Tier.GROWTH,
+                Tier.ENTERPRISE,
+                ("Reference customer for the {i} vertical", "旗舰客户，{i}行业标杆案例"),
+            ),
+            (
+                OverrideReason.INDUSTRY_INFLUENCE,
+                Tier.ENTERPRISE,
+                Tier.STRATEGIC,
+                ("Board seat in the {i} industry association", "{i}行业协会理事单位"),
+            ),
+            (
+                OverrideReason.SEATS,
+                Tier.SCALE,
+                Tier.GROWTH,
+                ("Many seats on a discounted plan", "席位数多，折扣价"),
+            ),
+            (
+                OverrideReason.FLAGSHIP,
+                Tier.ENTERPRISE,
+                Tier.STRATEGIC,
+                ("Logo on our website; speaks at our conference", "官网案例客户"),
+            ),
+        )
+        rng = self.rng
+        for reason, from_tier, to_tier, notes in plans:
+            candidates = [s for s in skels if s.by_arr is from_tier and s.override is None]
+            if not candidates:
+                continue
+            # At least one per plan; about 3% of eligible accounts in a large book.
+            picks = max(1, round(len(candidates) * 0.03))
+            for s in rng.sample(candidates, min(picks, len(candidates))):
+                s.tier = to_tier
+                s.override = (reason, notes[1] if s.chinese else notes[0])
+
+    def _motions_and_owners(self, skels: list[_Skeleton]) -> None:
+        rng = self.rng
+        rr: dict[tuple[str, Tier], int] = {}
+        for s in skels:
+            s.motion = rng.weighted(MOTIONS, MOTION_CUM[s.tier])
+            s.team = "apac" if s.chinese else "emea"
+            if s.tier is Tier.SELF_SERVE and rng.random() < UNOWNED_SELF_SERVE:
+                s.owner = None
+                continue
+            k = rr.get((s.team, s.tier), 0)
+            rr[(s.team, s.tier)] = k + 1
+            s.owner = self.csms[s.team][k % 3]
+        # The demo user's book shows the safe-display cases.
+        me = self.people[ME]
+        mine = [s for s in skels if s.owner == me and s.override is None]
+        others = [s for s in skels if s.owner != me and s.override is None]
+        for name, s in zip(NASTY_NAMES, mine + others, strict=False):
+            s.name = name
+
+    # -- users ------------------------------------------------------------------------------
+
+    def users(self) -> tuple[list[tuple], list[tuple]]:
+        base = self.now_s - 3 * 365 * 86400
+        teams = []
+        for key, name in TEAMS:
+            self.team_ids[key] = self._id(base)
+            teams.append((self.team_ids[key], name))
+        users = []
+        for key, name, mail, role, team in PEOPLE:
+            uid = self.people[key] = self._id(base)
+            team_id = self.team_ids[team] if team else None
+            users.append((uid, name, f"{mail}@demo.csm-tui.example", role.value, team_id))
+            if role is Role.CSM:
+                self.csms[team].append(uid)
+            elif role is Role.LEAD:
+                self.leads[team] = uid
+        return teams, users
+
+    # -- names -------------------------------------------------------------------------------
+
+    def company(self, s: _Skeleton, industry: tuple) -> tuple[str, str]:
+        """(name, email domain)."""
+        rng = self.rng
+        if s.name is not None:
+            return s.name, "example.com"
+        for attempt in range(6):
+            if s.chinese:
+                (c1, p1), (c2, p2) = rng.choice(CN_SYLLABLES), rng.choice(CN_SYLLABLES)
+                city = rng.choice(CN_CITIES)
+                name = f"{city}{c1}{c2}{industry[2]}{rng.choice(CN_LEGAL)}"
+                domain = f"{p1}{p2}{industry[3]}.com.cn"
+            else:
+                brand = rng.choice(EN_PREFIX) + rng.choice(EN_SUFFIX)
+                name = f"{brand} {rng.choice(industry[1])} {rng.choice(EN_LEGAL)}"
+                domain = f"{brand.lower()}.example.com"
+            if attempt >= 3:
+                name += f" ({rng.choice(CN_CITIES if s.chinese else EN_CITIES)})"
+            if attempt == 5:
+                name += f" {len(self._used_names)}"
+            if name not in self._used_names:
+                self._used_names.add(name)
+                return name, domain
+        raise AssertionError("unreachable")  # attempt 5 is always unique
+
+    def person(self, chinese: bool, domain: str) -> tuple[str, str]:
+        rng = self.rng
+        if chinese and rng.random() < 0.9:
+            (sn, sp), (gn, gp) = rng.choice(CN_SURNAMES), rng.choice(CN_GIVEN)
+            return f"{sn}{gn}", f"{gp}.{sp}@{domain}"
+        first, last = rng.choice(EN_FIRST), rng.choice(EN_LAST)
+        mail = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
+        return f"{first} {last}", f"{mail}@{domain}"
+
+    # -- pass 2: one account and everything under it ---------------------------------------------
+
+    def account(self, s: _Skeleton, out: dict[str, list]) -> None:
+        rng = self.rng
+        tier, stage = s.tier, s.stage
+        industry = rng.choice(INDUSTRIES)
+        name, domain = self.company(s, industry)
+        std = standard_for(s.motion)
+        cadence = self.rules.cadence_days(tier)
+        owner = s.owner
+        author = owner or self.leads[s.team]
+        cn_text = s.chinese and rng.random() < 0.85
+        hours = (1, 10) if s.team == "apac" else (7, 17)  # business hours in UTC
+
+        # Lifecycle dates (day offsets from today; negative = past).
+        go_live = activated = None
+        years = rng.weighted((1, 2, 3, 4), (20, 45, 75, 100))
+        if stage is Stage.ONBOARDING:
+            created = -rng.randint(3, 75)
+            go_live = max(created + 14, rng.randint(-20, 60))
+            renewal = created + 365
+        elif stage is Stage.ACTIVATION:
+            since = {"ontime": (0, 29), "late": (30, 89), "zombie": (90, 240)}[s.activation]
+            go_live = -rng.randint(*since)
+            created = go_live - rng.randint(21, 75)
+            renewal = created + 365
+            while renewal <= 0:
+                renewal += 365
+        else:
+            if stage is Stage.ADOPTION:
+                renewal = rng.randint(91, 365)
+            elif stage is Stage.RENEWAL:
+                renewal = rng.randint(-14, 90) if rng.random() < 0.12 else rng.randint(1, 90)
+            else:  # churned: renewal date passed, not renewed
+                renewal = -rng.randint(1, 420)
+            created = renewal - 365 * years
+            while created > -150:
+                created -= 365
+            go_live = created + rng.randint(14, 60)
+            if stage is not Stage.CHURNED or rng.random() < 0.7:
+                activated = go_live + rng.randint(7, 45)
+        if s.chinese and s.cny:
+            segment = rng.choice(CN_SEGMENTS)
+        elif s.chinese:
+            segment = rng.choice(CN_USD_SEGMENTS)
+        else:
+            segment = rng.choice(EMEA_SEGMENTS)
+        created_s = self.at(created, rng.randint(hours[0] * 60, hours[1] * 60))
+        account_id = self._id(created_s)
+
+        # Propensity to be healthy, 0..1, from the stage's story.
+        drop = created < -SNAPSHOT_EVERY_DAYS and rng.random() < HEALTH_DROP_SHARE
+        if stage is Stage.CHURNED:
+            h = rng.uniform(0.02, 0.3)
+        elif stage is Stage.ACTIVATION and s.activation == "zombie":
+            h = rng.uniform(0.03, 0.25)
+        elif stage is Stage.ACTIVATION and s.activation == "late":
+            h = rng.uniform(0.15, 0.5)
+        elif stage in (Stage.ONBOARDING, Stage.ACTIVATION):
+            h = rng.uniform(0.35, 0.75)
+        else:
+            h = rng.betavariate(2.6, 1.7)
+        if drop:
+            h *= 0.7
+
+        # Seats and ARR.
+        arr_usd = round(s.arr_usd_raw / self.rules.cny_per_usd, 2) if s.cny else s.arr_usd_raw
+        seats = max(1, round(arr_usd / SEAT_PRICE_USD[s.by_arr] * rng.uniform(0.7, 1.3)))
+        if s.override and s.override[0] is OverrideReason.SEATS:
+            seats *= 5
+
+        # Contacts.
+        lo, hi = CONTACTS_PER_TIER[tier]
+        n_contacts = rng.randint(lo, hi)
+        titles = TITLES_CN if cn_text else TITLES_EN
+        contacts: list[tuple[str, str]] = []  # (id, first name)
+        for k in range(n_contacts):
+            if k == 0:
+                role = ContactRole.CHAMPION if n_contacts < 3 else ContactRole.SPONSOR
+            elif k == 1:
+                role = ContactRole.CHAMPION if n_contacts >= 3 else ContactRole.USER
+            elif k == n_contacts - 1 and rng.random() < 0.3:
+                role = ContactRole.BLOCKER
+            else:
+                role = ContactRole.USER
+            cname, email = self.person(s.chinese, domain)
+            if k == 0 and s.name is not None:
+                cname = "[i]Ivy[/i] Chen"  # markup in a stakeholder's name
+            cid = self._id(created_s + k * 60)
+            phone = (
+                f"+86 1{rng.randint(30, 89)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
+                if s.chinese
+                else f"+44 20 7946 {rng.randint(0, 9999):04d}"
+            )
+            touched = self.ts(created_s + rng.randint(0, max(1, -created)) * 86400)
+            out["contacts"].append(
+                (
+                    cid,
+                    account_id,
+                    cname,
+                    rng.choice(titles[role]),
+                    email,
+                    phone,
+                    role.value,
+                    touched,
+                    None,
+                )
+            )
+            contacts.append((cid, cname.split()[0] if " " in cname else cname))
+
+        # Activities: touches back from the last one, spaced around the cadence.
+        summaries = SUMMARIES_CN if cn_text else SUMMARIES_EN
+        next_steps = NEXT_STEPS_CN if cn_text else NEXT_STEPS_EN
+        features = [FEATURE_CN[f] for f in std.key_features] if cn_text else std.key_features
+        start = max(created, -HISTORY_DAYS)
+        end = 0
+        if stage is Stage.CHURNED:
+            end = min(0, renewal + rng.randint(0, 30))
+        if cadence is None:
+            never = rng.random() < 0.55
+            gap = rng.randint(3, 400)
+            spacing = (60, 200)
+        else:
+            never_p = {Tier.STRATEGIC: 0.01, Tier.ENTERPRISE: 0.01, Tier.GROWTH: 0.03}.get(
+                tier, 0.06
+            )
+            if stage is Stage.ONBOARDING:
+                never_p = 0.15
+            never = rng.random() < never_p
+            overdue = rng.random() < 0.22
+            gap = cadence + rng.randint(1, cadence) if overdue else rng.randint(0, cadence - 1)
+            spacing = (max(3, cadence // 2), cadence + cadence // 4)
+        kinds_cum = TOUCH_CUM[tier]
+        activity_ids: list[str] = []
+        day = end - gap
+        last_touch_s: int | None = None
+        sentiment_w = tuple(accumulate((0.15 + 0.6 * h, 0.55, 0.35 * (1 - h) + 0.03)))
+        if not never:
+            while day >= start:
+                kind = rng.weighted(TOUCH_KINDS, kinds_cum)
+                at_s = self.at(day, rng.randint(hours[0] * 60, hours[1] * 60 - 1))
+                if last_touch_s is None or at_s > last_touch_s:
+                    last_touch_s = at_s
+                self._activity(
+                    out,
+                    account_id,
+                    kind,
+                    at_s,
+                    contacts,
+                    features,
+                    summaries,
+                    next_steps,
+                    sentiment_w,
+                    author,
+                    activity_ids,
+                )
+                if rng.random() < 0.12:  # a private note, sometimes after the last touch
+                    note_s = self.past(at_s + rng.randint(1, 6) * 86400)
+                    self._activity(
+                        out,
+                        account_id,
+                        ActivityKind.NOTE,
+                        note_s,
+                        contacts,
+                        features,
+                        summaries,
+                        next_steps,
+                        sentiment_w,
+                        author,
+                        activity_ids,
+                    )
+                day -= rng.randint(*spacing)
+        elif rng.random() < 0.3 and created < -2:  # never touched, but a note was written
+            self._activity(
+                out,
+                account_id,
+                ActivityKind.NOTE,
+                self.at(rng.randint(max(start, created + 1), 0), 9 * 60),
+                contacts,
+                features,
+                summaries,
+                next_steps,
+                sentiment_w,
+                author,
+                activity_ids,
+            )
+
+        # Current health signals and score.
+        days_since = None if last_touch_s is None else self.today_day - last_touch_s // 86400
+        signals = self._signals(h, seats, std, stage, tier, days_since, cadence)
+        score = _score_health(signals, tier, std)
+        points = "{" + ", ".join(f'"{c.component.value}": {c.points}' for c in score.components)
+        points += "}"
+        out["account_signals"].append(
+            (
+                account_id,
+                self.day_text(0),
+                signals.weekly_active_users,
+                signals.key_actions_per_user_week,
+                signals.dau_mau,
+                signals.session_minutes,
+                signals.messages_per_user_week,
+                signals.open_tickets,
+                signals.avg_response_hours,
+                signals.volume_trend_pct,
+                signals.payment.value,
+                signals.nps,
+                signals.csm_pulse,
+            )
+        )
+
+        # Snapshots every 30 days back to 18 months, while the account existed.
+        current = score.score
+        mean = 35 + 45 * h if stage is not Stage.CHURNED else 62
+        prev = current
+        score_30d = None
+        snaps = out["health_snapshots"]
+        split = self._split_cache[tier]
+        rand = rng.random
+        snaps.append((self._snap_id(0), account_id, self.day_text(0), current, points))
+        for k in range(1, min(SNAPSHOTS, 1 + (-created) // SNAPSHOT_EVERY_DAYS)):
+            off = -k * SNAPSHOT_EVERY_DAYS
+            if k == 1:
+                step = 10 + int(rand() * 15) if drop else int(rand() * 13) - 6
+            else:
+                step = round((mean - prev) * 0.25) + int(rand() * 13) - 6
+            prev = value = 0 if prev + step < 0 else 100 if prev + step > 100 else prev + step
+            if k == 1:
+                score_30d = value
+            snaps.append((self._snap_id(k), account_id, self.day_text(off), value, split[value]))
+
+        # Stage history.
+        changed_by = owner or self.leads[s.team]
+        moves: list[tuple[int, Stage | None, Stage]] = [(created, None, Stage.ONBOARDING)]
+        if stage is not Stage.ONBOARDING and go_live <= 0:
+            moves.append((go_live, Stage.ONBOARDING, Stage.ACTIVATION))
+        if activated is not None:
+            moves.append((activated, Stage.ACTIVATION, Stage.ADOPTION))
+            r = created + 365
+            while r < renewal and r - 90 <= 0:  # past renewals: renewal window, signed
+                if r - 90 < -HISTORY_DAYS:  # older cycles are not kept
+                    r += 365
+                    continue
+                moves.append((r - 90, Stage.ADOPTION, Stage.RENEWAL))
+                moves.append((min(0, r + rng.randint(-10, 10)), Stage.RENEWAL, Stage.ADOPTION))
+                r += 365
+            if stage is Stage.RENEWAL or (stage is Stage.CHURNED and renewal - 90 > activated):
+                moves.append((min(0, renewal - 90), Stage.ADOPTION, Stage.RENEWAL))
+        if stage is Stage.CHURNED:
+            last_stage = moves[-1][2]
+            moves.append((min(0, renewal + rng.randint(0, 20)), last_stage, Stage.CHURNED))
+        entered_s = created_s
+        for day_off, frm, to in moves:
+            entered_s = max(entered_s, self.at(day_off, rng.randint(8 * 60, 10 * 60)))
+            out["stage_changes"].append(
+                (
+                    self._id(entered_s),
+                    account_id,
+                    STAGE_TEXT[frm] if frm else None,
+                    STAGE_TEXT[to],
+                    self.ts(entered_s),
+                    changed_by,
+                )
+            )
+
+        # Checklist of the current stage, partly ticked.
+        if stage is not Stage.CHURNED:
+            tick_p = {"late": 0.35, "zombie": 0.2}.get(s.activation, 0.55)
+            span = max(1, (self.now_s - entered_s) // 86400)
+            stage_text = STAGE_TEXT[stage]
+            for item in _checklist(stage, tier):
+                done_s = None
+                if item.key != "renewal_signed" and rng.random() < tick_p:
+                    done_s = self.past(
+                        entered_s + rng.randint(0, span) * 86400 + rng.randint(0, 3600)
+                    )
+                done = None if done_s is None else self.ts(done_s)
+                out["checklist_items"].append(
+                    (
+                        self._id(entered_s),
+                        account_id,
+                        stage_text,
+                        item.key,
+                        item.label,
+                        int(item.required),
+                        done,
+                        changed_by if done else None,
+                        done or self.ts(entered_s),
+                    )
+                )
+
+        # Tasks.
+        lo, hi = TASKS_PER_TIER[tier]
+        n_tasks = rng.randint(lo, hi) if stage is not Stage.CHURNED else 0
+        task_owner = owner or self.leads[s.team]
+        for _ in range(n_tasks):
+            roll = rng.random()
+            snoozed = done_s = None
+            if roll < 0.45:
+                due = -rng.randint(1, 120)
+                done_s = self.at(due + rng.randint(-3, 5), rng.randint(9 * 60, 17 * 60))
+            elif roll < 0.75:
+                due = rng.randint(0, 30)
+            elif roll < 0.95:
+                due = -rng.randint(1, 45)
+            else:
+                due = -rng.randint(1, 20)
+                snoozed = self.day_text(rng.randint(1, 14))
+            made_s = max(created_s, self.at(min(due, 0) - rng.randint(3, 30), 9 * 60))
+            done_text = None if done_s is None else self.ts(max(done_s, made_s))
+            source = rng.choice(activity_ids) if activity_ids and rng.random() < 0.5 else None
+            title = rng.choice(next_steps).format(
+                c=contacts[0][1], f=features[0], n=rng.randint(2, 40)
+            )
+            out["tasks"].append(
+                (
+                    self._id(made_s),
+                    account_id,
+                    title,
+                    self.day_text(due),
+                    snoozed,
+                    done_text,
+                    task_owner,
+                    source,
+                    self.ts(made_s),
+                    done_text or self.ts(made_s),
+                    None,
+                )
+            )
+
+        # Prep notes.
+        if rng.random() < PREP_NOTE_SHARE[tier] or (s.name is not None and s.name in NASTY_NAMES):
+            self._prep_note(out, account_id, s, contacts, features, renewal, cn_text)
+
+        out["accounts"].append(
+            (
+                account_id,
+                name,
+                "CNY" if s.cny else "USD",
+                s.arr_usd_raw,
+                arr_usd,
+                tier.value,
+                tier.rank,
+                tier.value if s.override else None,
+                s.override[0].value if s.override else None,
+                s.override[1].format(i=industry[2] if cn_text else industry[0])
+                if s.override
+                else "",
+                s.motion.value,
+                stage.value,
+                segment,
+                industry[0],
+                seats,
+                None if go_live is None else self.day_text(go_live),
+                None if activated is None else self.day_text(activated),
+                self.day_text(renewal),
+                owner,
+                current,
+                score_30d,
+                None if last_touch_s is None else self.ts(last_touch_s),
+                self.ts(created_s),
+                self.ts(max(created_s, last_touch_s or created_s)),
+                0,
+                None,
+            )
+        )
+
+    def _activity(
+        self,
+        out,
+        account_id,
+        kind,
+        at_s,
+        contacts,
+        features,
+        summaries,
+        next_steps,
+        sentiment_w,
+        author,
+        ids,
+    ) -> None:
+        rng = self.rng
+        contact = rng.choice(contacts) if contacts else ("", "")
+        n = rng.randint(2, 40)
+        f = rng.choice(features)
+        summary = rng.choice(summaries[kind]).format(c=contact[1], f=f, n=n)
+        if kind is ActivityKind.NOTE:
+            nxt, sentiment, who = "", "neutral", "[]"
+        else:
+            nxt = (
+                rng.choice(next_steps).format(c=contact[1], f=f, n=n) if rng.random() < 0.7 else ""
+            )
+            if kind is ActivityKind.ESCALATION:
+                sentiment = "negative" if rng.random() < 0.7 else "neutral"
+            else:
+                sentiment = rng.weighted(SENTIMENTS, sentiment_w)
+            who = f'["{contact[0]}"]' if contact[0] else "[]"
+        text = self.ts(at_s)
+        aid = self._id(at_s)
+        ids.append(aid)
+        lo, hi = MINUTES[kind]
+        out["activities"].append(
+            (
+                aid,
+                account_id,
+                KIND_TEXT[kind],
+                text,
+                lo + int(rng.random() * (hi - lo + 1)),
+                summary,
+                nxt,
+                sentiment,
+                who,
+                author,
+                text,
+                None,
+            )
+        )
+
+    def _signals(self, h, seats, std, stage, tier, days_since, cadence) -> HealthSignals:
+        rng = self.rng
+
+        def around(target: float, lo: float, span: float) -> float:
+            return max(0.0, target * (lo + span * h) * rng.uniform(0.85, 1.15))
+
+        login = min(1.0, around(std.login_rate_target, 0.1, 1.05))
+        if h > 0.8:
+            payment = PaymentStatus.CURRENT
+        elif stage is Stage.CHURNED:
+            payment = rng.choice(
+                (PaymentStatus.OVERDUE, PaymentStatus.COLLECTIONS, PaymentStatus.CURRENT)
+            )
+        else:
+            roll = rng.random() * (1.2 - h)
+            payment = (
+                PaymentStatus.CURRENT
+                if roll < 0.55
+                else PaymentStatus.LATE
+                if roll < 0.8
+                else PaymentStatus.OVERDUE
+            )
+        nps = None
+        if tier.rank <= 2 or rng.random() < 0.3:
+            nps = max(-100, min(100, round(-60 + 150 * h + rng.uniform(-20, 20))))
+        pulse = None
+        if tier.rank <= 2 and days_since is not None:
+            pulse = max(1, min(5, round(1 + 4 * h + rng.uniform(-0.7, 0.7))))
+        return HealthSignals(
+            seats=seats,
+            weekly_active_users=min(seats, round(seats * login)),
+            key_actions_per_user_week=round(around(std.key_actions_per_user_week, 0.05, 1.1), 1),
+            dau_mau=round(min(1.0, around(std.dau_mau_target, 0.15, 1.0)), 2),
+            session_minutes=round(around(std.session_minutes_target, 0.3, 0.9), 1),
+            messages_per_user_week=round(around(std.messages_per_user_week, 0.05, 1.1), 1),
+            open_tickets=int(rng.random() * (1 - h) * 7),
+            avg_response_hours=round(2 + (1 - h) * 30 * rng.random(), 1),
+            days_since_touch=days_since,
+            cadence_days=cadence,
+            volume_trend_pct=round(-30 + 60 * h + rng.uniform(-10, 10), 1),
+            payment=payment,
+            nps=nps,
+            csm_pulse=pulse,
+        )
+
+    def _prep_note(self, out, account_id, s, contacts, features, renewal, cn_text) -> None:
+        rng = self.rng
+        names = [c[1] for c in contacts] or ["—"]
+        when = self.day_text(renewal)
+        if cn_text:
+            body = (
+                f"## 目标\n- {features[0]}使用率在续约（{when}）前达标\n\n"
+                f"## 关键人\n- {names[0]}\n- {names[-1]}\n\n"
+                f"## 注意\n- 询问扩容计划，约{rng.randint(5, 80)}个席位\n"
+            )
+        else:
+            body = (
+                f"## Goals\n- Get {features[0]} adoption to standard before renewal ({when})\n\n"
+                f"## Stakeholders\n- {names[0]}\n- {names[-1]}\n\n"
+                f"## Watch\n- Ask about expansion: about {rng.randint(5, 80)} seats\n"
+            )
+        if s.name is not None and s.name in NASTY_NAMES:
+            body += "- [red]Don't[/] mention the outage \x1b[31m(still sore)\x1b[0m\n"
+        at = self.now_s - rng.randint(1, 30) * 86400
+        out["prep_notes"].append((self._id(at), account_id, body, self.ts(at)))
+
+
+@functools.cache
+def _checklist(stage: Stage, tier: Tier):
+    return checklist_template(stage, tier)
+
+
+def _utc_date(unix_s: int) -> date:
+    return date(1970, 1, 1) + timedelta(days=unix_s // 86400)
+
+
+INSERTS = {
+    "accounts": (
+        "INSERT INTO accounts (id, name, currency, arr, arr_usd, tier, tier_rank, tier_override,"
+        " tier_override_reason, tier_override_note, sales_motion, stage, segment, industry,"
+        " seats, go_live_date, activated_on, renewal_date, owner_id, health_score,"
+        " health_score_30d, last_touch_at, created_at, updated_at, version, deleted_at)"
+        " VALUES (" + ", ".join("?" * 26) + ")"
+    ),
+    "account_signals": (
+        "INSERT INTO account_signals (account_id, measured_on, weekly_active_users,"
+        " key_actions_per_user_week, dau_mau, session_minutes, messages_per_user_week,"
+        " open_tickets, avg_response_hours, volume_trend_pct, payment, nps, csm_pulse)"
+        " VALUES (" + ", ".join("?" * 13) + ")"
+    ),
+    "contacts": (
+        "INSERT INTO contacts (id, account_id, name, title, email, phone, role, updated_at,"
+        " deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "activities": (
+        "INSERT INTO activities (id, account_id, kind, occurred_at, minutes, summary,"
+        " next_steps, sentiment, contact_ids, author_id, created_at, deleted_at)"
+        " VALUES (" + ", ".join("?" * 12) + ")"
+    ),
+    "health_snapshots": (
+        "INSERT INTO health_snapshots (id, account_id, taken_on, score, components)"
+        " VALUES (?, ?, ?, ?, ?)"
+    ),
+    "stage_changes": (
+        "INSERT INTO stage_changes (id, account_id, from_stage, to_stage, changed_at,"
+        " changed_by) VALUES (?, ?, ?, ?, ?, ?)"
+    ),
+    "checklist_items": (
+        "INSERT INTO checklist_items (id, account_id, stage, item_key, label, required,"
+        " done_at, done_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "tasks": (
+        "INSERT INTO tasks (id, account_id, title, due_on, snoozed_until, done_at, owner_id,"
+        " source_activity_id, created_at, updated_at, deleted_at)"
+        " VALUES (" + ", ".join("?" * 11) + ")"
+    ),
+    "prep_notes": "INSERT INTO prep_notes (id, account_id, body, updated_at) VALUES (?, ?, ?, ?)",
+}
+# Parents before children (foreign keys).
+TABLE_ORDER = tuple(INSERTS)
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+class _Writer(threading.Thread):
+    """Writes batches of rows while the next batch is generated (sqlite3 releases the GIL
+    while SQLite works). Rows arrive in generation order, so the book stays deterministic."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__(name="demo-book-writer", daemon=True)
+        self.conn = conn
+        self.batches: queue.Queue[dict[str, list] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        while (batch := self.batches.get()) is not None:
+            if self.error is not None:
+                continue  # drain, so the producer never blocks
+            try:
+                for table in TABLE_ORDER:
+                    self.conn.executemany(INSERTS[table], batch[table])
+            except BaseException as exc:  # handed to the producer
+                self.error = exc
+
+    def put(self, batch: dict[str, list]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.batches.put(batch)
+
+    def finish(self) -> None:
+        self.batches.put(None)
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
+def build_demo_book(
+    path: Path,
+    accounts: int = 300,
+    seed: int = 7,
+    *,
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
+    replace: bool = False,
+) -> DemoSummary:
+    """Build a demo book of `accounts` accounts at `path`, as of `now` (timezone-aware).
+
+    Refuses to overwrite an existing file unless `replace=True`. The book is written to
+    `<path>.building` and moved into place only when complete, so a crash never leaves a
+    half-built cache at `path`. `progress`, if given, receives short phase messages.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    if not 1 <= accounts <= MAX_ACCOUNTS:
+        raise ValueError(f"accounts must be between 1 and {MAX_ACCOUNTS:,}")
+    path = Path(path)
+    if path.exists() and not replace:
+        raise FileExistsError(f"{path} exists; pass replace=True to overwrite it")
+    say = progress or (lambda _msg: None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    side = path.with_name(path.name + ".building")
+    _remove_db(side)
+
+    builder = _Builder(accounts, seed, now)
+    conn = sqlite3.connect(side, isolation_level=None, check_same_thread=False)
+    writer: _Writer | None = None
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived tuples; the collector only slows the build
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a side file: all or nothing anyway
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        conn.execute("PRAGMA temp_store = MEMORY")
+        migrate(conn)
+        # Bulk load without secondary indexes, then build each once.
+        indexes = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "ORDER BY name"
+        ).fetchall()
+        conn.execute("BEGIN")
+        for name, _sql in indexes:
+            conn.execute(f"DROP INDEX {name}")
+        say("people and teams")
+        teams, users = builder.users()
+        conn.executemany("INSERT INTO teams (id, name) VALUES (?, ?)", teams)
+        conn.executemany(
+            "INSERT INTO users (id, name, email, role, team_id) VALUES (?, ?, ?, ?, ?)", users
+        )
+        say("planning accounts")
+        skeletons = builder.skeletons()
+        counts = dict.fromkeys(TABLE_ORDER, 0)
+        writer = _Writer(conn)
+        writer.start()
+        batch: dict[str, list] = {t: [] for t in TABLE_ORDER}
+        for i, skel in enumerate(skeletons, 1):
+            builder.account(skel, batch)
+            if i % BATCH_ACCOUNTS == 0 or i == accounts:
+                for table in TABLE_ORDER:
+                    counts[table] += len(batch[table])
+                writer.put(batch)
+                batch = {t: [] for t in TABLE_ORDER}
+                say(f"accounts {i:,}/{accounts:,}")
+        writer.finish()
+        writer = None
+        say("indexes")
+        for _name, sql in indexes:
+            conn.execute(sql)
+        me_id = builder.people[ME]
+        book_name = f"Demo book ({accounts:,} accounts, seed {seed})"
+        meta = (
+            (META_DATA_AS_OF, to_db(now)),
+            (META_ME, me_id),
+            (META_BOOK_NAME, book_name),
+            ("demo_seed", str(seed)),
+        )
+        conn.executemany('INSERT INTO cache_meta ("key", value) VALUES (?, ?)', meta)
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA optimize")
+    except BaseException:
+        if writer is not None:
+            with contextlib.suppress(BaseException):
+                writer.finish()
+        conn.close()
+        _remove_db(side)
+        raise
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    conn.close()
+    if replace:
+        _remove_db(path)
+    os.replace(side, path)
+    counts["teams"], counts["users"] = len(teams), len(users)
+    say("done")
+    return DemoSummary(
+        path=path,
+        accounts=accounts,
+        seed=seed,
+        data_as_of=now,
+        me_id=me_id,
+        me_name=next(p[1] for p in PEOPLE if p[0] == ME),
+        book_name=book_name,
+        rows=counts,
+    )
