@@ -43,7 +43,7 @@ class User(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str
     email: str = ""
-    role: str = "csm"  # csm | lead | admin (domain.records.Role)
+    role: str = "csm"                       # csm | lead | admin (domain.records.Role)
     team_id: str | None = Field(default=None, foreign_key="teams.id", index=True)
 
 
@@ -58,17 +58,17 @@ class Account(SQLModel, table=True):
     )
     id: str = Field(primary_key=True)
     name: str
-    currency: str = "USD"  # USD | CNY
-    arr: float = 0.0  # in `currency`
-    arr_usd: float = 0.0  # USD-equivalent; tiers use it
-    tier: str = "self-serve"  # effective tier (domain.tiers.Tier)
-    tier_rank: int = 4  # Tier.rank, for the portfolio's index
+    currency: str = "USD"                   # USD | CNY
+    arr: float = 0.0                        # in `currency`
+    arr_usd: float = 0.0                    # USD-equivalent; tiers use it
+    tier: str = "self-serve"                # effective tier (domain.tiers.Tier)
+    tier_rank: int = 4                      # Tier.rank, for the portfolio's index
     tier_override: str | None = None
     tier_override_reason: str | None = None
     tier_override_note: str = ""
-    sales_motion: str = "short-direct"  # domain.motion.SalesMotion
-    stage: str = "onboarding"  # domain.lifecycle.Stage
-    segment: str = ""  # region / segment for metrics
+    sales_motion: str = "short-direct"      # domain.motion.SalesMotion
+    stage: str = "onboarding"               # domain.lifecycle.Stage
+    segment: str = ""                       # region / segment for metrics
     industry: str = ""
     seats: int = 0
     go_live_date: date | None = None
@@ -76,11 +76,11 @@ class Account(SQLModel, table=True):
     renewal_date: date | None = None
     owner_id: str | None = Field(default=None, foreign_key="users.id")
     health_score: int | None = None
-    health_score_30d: int | None = None  # score 30 days ago, for the trend arrow
+    health_score_30d: int | None = None     # score 30 days ago, for the trend arrow
     last_touch_at: datetime | None = _ts(default=None)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
-    version: int = 0  # server version last seen (sync)
+    version: int = 0                        # server version last seen (sync)
     deleted_at: datetime | None = _ts(default=None)
 
 
@@ -98,7 +98,7 @@ class AccountSignals(SQLModel, table=True):
     open_tickets: int = 0
     avg_response_hours: float = 0.0
     volume_trend_pct: float = 0.0
-    payment: str = "current"  # domain.health.PaymentStatus
+    payment: str = "current"                # domain.health.PaymentStatus
     nps: int | None = None
     csm_pulse: int | None = None
 
@@ -111,7 +111,7 @@ class Contact(SQLModel, table=True):
     title: str = ""
     email: str = ""
     phone: str = ""
-    role: str = "user"  # sponsor | champion | user | blocker
+    role: str = "user"                      # sponsor | champion | user | blocker
     updated_at: datetime = _ts()
     deleted_at: datetime | None = _ts(default=None)
 
@@ -123,13 +123,13 @@ class Activity(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_activities_account_time", "account_id", "occurred_at"),)
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
-    kind: str  # domain.records.ActivityKind
+    kind: str                               # domain.records.ActivityKind
     occurred_at: datetime = _ts()
     minutes: int = 0
     summary: str = ""
     next_steps: str = ""
-    sentiment: str = "neutral"  # domain.records.Sentiment
-    contact_ids: str = "[]"  # JSON list of contact ids
+    sentiment: str = "neutral"              # domain.records.Sentiment
+    contact_ids: str = "[]"                 # JSON list of contact ids
     author_id: str | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = _ts()
     deleted_at: datetime | None = _ts(default=None)
@@ -184,7 +184,7 @@ class HealthSnapshot(SQLModel, table=True):
     account_id: str = Field(foreign_key="accounts.id")
     taken_on: date
     score: int
-    components: str = "{}"  # JSON {component: points}
+    components: str = "{}"                  # JSON {component: points}
 
 
 class PrepNote(SQLModel, table=True):
