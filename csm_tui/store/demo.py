@@ -134,6 +134,7 @@ MINUTES = {
     ActivityKind.ESCALATION: (30, 90),
     ActivityKind.NOTE: (0, 5),
 }
+MINUTES_SPAN = {kind: (lo, hi - lo + 1) for kind, (lo, hi) in MINUTES.items()}
 TASKS_PER_TIER = {
     Tier.STRATEGIC: (3, 6),
     Tier.ENTERPRISE: (2, 4),
@@ -358,6 +359,21 @@ class DemoSummary:
     rows: dict[str, int] = field(default_factory=dict)  # table → rows written
 
 
+@dataclass(slots=True)
+class _Voice:
+    """What an account's activities are written with."""
+
+    account_id: str
+    contacts: list[tuple[str, str]]  # (id, first name)
+    features: tuple[str, ...] | list[str]
+    summaries: dict[ActivityKind, tuple[str, ...]]
+    next_steps: tuple[str, ...]
+    sentiment_cum: tuple[float, ...]
+    author: str
+    ids: list[str]
+    rows: list[tuple]
+
+
 @dataclass
 class _Skeleton:
     """The first pass over an account: the choices that other accounts' choices depend on."""
@@ -451,9 +467,11 @@ class _Builder:
             bits & 0xFFFFFFFFFFFF,
         )
 
-    def _snap_id(self, k: int) -> str:
+    def _snap_tail(self) -> str:
+        """The random part of an account's snapshot ids. Each snapshot id is the UUIDv7
+        prefix of its day + this tail: unique, as no account has two snapshots a day."""
         bits = self._bits(74)
-        return self._snap_prefix[k] + "%03x-%04x-%012x" % (  # noqa: UP031
+        return "%03x-%04x-%012x" % (  # noqa: UP031
             bits >> 62,
             0x8000 | ((bits >> 48) & 0x3FFF),
             bits & 0xFFFFFFFFFFFF,
@@ -770,55 +788,31 @@ class _Builder:
         activity_ids: list[str] = []
         day = end - gap
         last_touch_s: int | None = None
-        sentiment_w = tuple(accumulate((0.15 + 0.6 * h, 0.55, 0.35 * (1 - h) + 0.03)))
+        voice = _Voice(
+            account_id=account_id,
+            contacts=contacts,
+            features=features,
+            summaries=summaries,
+            next_steps=next_steps,
+            sentiment_cum=tuple(accumulate((0.15 + 0.6 * h, 0.55, 0.35 * (1 - h) + 0.03))),
+            author=author,
+            ids=activity_ids,
+            rows=out["activities"],
+        )
         if not never:
             while day >= start:
                 kind = rng.weighted(TOUCH_KINDS, kinds_cum)
                 at_s = self.at(day, rng.randint(hours[0] * 60, hours[1] * 60 - 1))
                 if last_touch_s is None or at_s > last_touch_s:
                     last_touch_s = at_s
-                self._activity(
-                    out,
-                    account_id,
-                    kind,
-                    at_s,
-                    contacts,
-                    features,
-                    summaries,
-                    next_steps,
-                    sentiment_w,
-                    author,
-                    activity_ids,
-                )
+                self._activity(voice, kind, at_s)
                 if rng.random() < 0.12:  # a private note, sometimes after the last touch
                     note_s = self.past(at_s + rng.randint(1, 6) * 86400)
-                    self._activity(
-                        out,
-                        account_id,
-                        ActivityKind.NOTE,
-                        note_s,
-                        contacts,
-                        features,
-                        summaries,
-                        next_steps,
-                        sentiment_w,
-                        author,
-                        activity_ids,
-                    )
+                    self._activity(voice, ActivityKind.NOTE, note_s)
                 day -= rng.randint(*spacing)
         elif rng.random() < 0.3 and created < -2:  # never touched, but a note was written
             self._activity(
-                out,
-                account_id,
-                ActivityKind.NOTE,
-                self.at(rng.randint(max(start, created + 1), 0), 9 * 60),
-                contacts,
-                features,
-                summaries,
-                next_steps,
-                sentiment_w,
-                author,
-                activity_ids,
+                voice, ActivityKind.NOTE, self.at(rng.randint(max(start, created + 1), 0), 9 * 60)
             )
 
         # Current health signals and score.
@@ -853,7 +847,9 @@ class _Builder:
         snaps = out["health_snapshots"]
         split = self._split_cache[tier]
         rand = rng.random
-        snaps.append((self._snap_id(0), account_id, self.day_text(0), current, points))
+        tail = self._snap_tail()
+        prefix = self._snap_prefix
+        snaps.append((prefix[0] + tail, account_id, self.day_text(0), current, points))
         for k in range(1, min(SNAPSHOTS, 1 + (-created) // SNAPSHOT_EVERY_DAYS)):
             off = -k * SNAPSHOT_EVERY_DAYS
             if k == 1:
@@ -863,7 +859,7 @@ class _Builder:
             prev = value = 0 if prev + step < 0 else 100 if prev + step > 100 else prev + step
             if k == 1:
                 score_30d = value
-            snaps.append((self._snap_id(k), account_id, self.day_text(off), value, split[value]))
+            snaps.append((prefix[k] + tail, account_id, self.day_text(off), value, split[value]))
 
         # Stage history.
         changed_by = owner or self.leads[s.team]
@@ -1001,52 +997,46 @@ class _Builder:
             )
         )
 
-    def _activity(
-        self,
-        out,
-        account_id,
-        kind,
-        at_s,
-        contacts,
-        features,
-        summaries,
-        next_steps,
-        sentiment_w,
-        author,
-        ids,
-    ) -> None:
-        rng = self.rng
-        contact = rng.choice(contacts) if contacts else ("", "")
-        n = rng.randint(2, 40)
-        f = rng.choice(features)
-        summary = rng.choice(summaries[kind]).format(c=contact[1], f=f, n=n)
+    def _activity(self, voice: _Voice, kind: ActivityKind, at_s: int) -> None:
+        rand = self.rng.random
+        contacts = voice.contacts
+        cid, first = contacts[int(rand() * len(contacts))] if contacts else ("", "")
+        n = 2 + int(rand() * 39)
+        f = voice.features[int(rand() * len(voice.features))]
+        templates = voice.summaries[kind]
+        summary = templates[int(rand() * len(templates))].format(c=first, f=f, n=n)
         if kind is ActivityKind.NOTE:
             nxt, sentiment, who = "", "neutral", "[]"
         else:
-            nxt = (
-                rng.choice(next_steps).format(c=contact[1], f=f, n=n) if rng.random() < 0.7 else ""
-            )
+            nxt = ""
+            if rand() < 0.7:
+                nxt = voice.next_steps[int(rand() * len(voice.next_steps))].format(
+                    c=first, f=f, n=n
+                )
             if kind is ActivityKind.ESCALATION:
-                sentiment = "negative" if rng.random() < 0.7 else "neutral"
+                sentiment = "negative" if rand() < 0.7 else "neutral"
             else:
-                sentiment = rng.weighted(SENTIMENTS, sentiment_w)
-            who = f'["{contact[0]}"]' if contact[0] else "[]"
+                sentiment = SENTIMENTS[
+                    bisect(voice.sentiment_cum, rand() * voice.sentiment_cum[-1])
+                ]
+            who = f'["{cid}"]' if cid else "[]"
         text = self.ts(at_s)
         aid = self._id(at_s)
-        ids.append(aid)
-        lo, hi = MINUTES[kind]
-        out["activities"].append(
+        voice.ids.append(aid)
+        lo, span = MINUTES_SPAN[kind]
+        minutes = lo + int(rand() * span)
+        voice.rows.append(
             (
                 aid,
-                account_id,
+                voice.account_id,
                 KIND_TEXT[kind],
                 text,
-                lo + int(rng.random() * (hi - lo + 1)),
+                minutes,
                 summary,
                 nxt,
                 sentiment,
                 who,
-                author,
+                voice.author,
                 text,
                 None,
             )
@@ -1195,7 +1185,9 @@ class _Writer(threading.Thread):
                 continue  # drain, so the producer never blocks
             try:
                 for table in TABLE_ORDER:
-                    self.conn.executemany(INSERTS[table], batch[table])
+                    rows = batch[table]
+                    rows.sort()  # by id: the primary-key index fills with far fewer page hops
+                    self.conn.executemany(INSERTS[table], rows)
             except BaseException as exc:  # handed to the producer
                 self.error = exc
 
@@ -1246,7 +1238,8 @@ def build_demo_book(
     try:
         conn.execute("PRAGMA journal_mode = OFF")  # a side file: all or nothing anyway
         conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -131072")  # 128 MiB
+        conn.execute("PRAGMA cache_size = -262144")  # 256 MiB, released on close
+        conn.execute("PRAGMA threads = 2")  # CREATE INDEX may sort on a helper thread
         conn.execute("PRAGMA temp_store = MEMORY")
         migrate(conn)
         # Bulk load without secondary indexes, then build each once.
