@@ -58,7 +58,7 @@ HISTORY_DAYS = 548  # 18 months of activities (and of recorded renewal cycles)
 DAYS_BACK, DAYS_AHEAD = 6 * 366, 2 * 366  # range of dates the book can hold
 SNAPSHOT_EVERY_DAYS = 30
 SNAPSHOTS = 18  # today, 30, 60, ... 510 days ago
-BATCH_ACCOUNTS = 2_000  # rows are flushed to SQLite every this many accounts
+BATCH_ACCOUNTS = 4_000  # rows are flushed to SQLite every this many accounts
 
 # ARR in USD: lognormal with median ~$2k and a long tail (see _skeletons for the shares).
 ARR_MU, ARR_SIGMA = 7.6, 1.8
@@ -91,6 +91,7 @@ MOTION_CUM = {tier: tuple(accumulate(w)) for tier, w in MOTION_WEIGHTS.items()}
 SENTIMENTS = ("positive", "neutral", "negative")
 KIND_TEXT = {kind: kind.value for kind in ActivityKind}
 STAGE_TEXT = {stage: stage.value for stage in Stage}
+TIER_RANK = {tier: tier.rank for tier in Tier}
 
 CONTACTS_PER_TIER = {
     Tier.STRATEGIC: (6, 10),
@@ -378,7 +379,7 @@ class _Voice:
 class _Skeleton:
     """The first pass over an account: the choices that other accounts' choices depend on."""
 
-    arr_usd_raw: float
+    arr: float  # in the account's currency (USD until _round_arr converts CNY ones)
     chinese: bool
     cny: bool
     stage: Stage
@@ -419,7 +420,6 @@ def _split_points(score: int, weights: dict[Component, int]) -> str:
 class _Builder:
     def __init__(self, accounts: int, seed: int, now: datetime) -> None:
         self.n = accounts
-        self.seed = seed
         self.rng = _Random(seed)
         self._bits = self.rng.getrandbits
         self.rules = TierRules()
@@ -447,7 +447,6 @@ class _Builder:
             tier: [_split_points(v, DEFAULT_WEIGHTS[tier]) for v in range(101)] for tier in Tier
         }
         self._used_names: set[str] = set()
-        self.counts: dict[str, int] = {}
         self.people: dict[str, str] = {}  # key → user id
         self.team_ids: dict[str, str] = {}
         self.leads: dict[str, str] = {}  # team key → lead user id
@@ -533,11 +532,11 @@ class _Builder:
         rate = self.rules.cny_per_usd
         for s in skels:
             if s.cny:
-                s.arr_usd_raw = round(s.arr_usd_raw * rate, -2)  # now the CNY amount
-                usd = round(s.arr_usd_raw / rate, 2)
+                s.arr = round(s.arr * rate, -2)  # CNY, to 100
+                usd = round(s.arr / rate, 2)
             else:
-                step = 10 if s.arr_usd_raw < 10_000 else 100
-                s.arr_usd_raw = usd = float(round(s.arr_usd_raw / step) * step)
+                step = 10 if s.arr < 10_000 else 100
+                s.arr = usd = float(round(s.arr / step) * step)
             s.by_arr = s.tier = self.rules.tier_for_arr(usd)
 
     def _overrides(self, skels: list[_Skeleton]) -> None:
@@ -718,7 +717,7 @@ class _Builder:
             h *= 0.7
 
         # Seats and ARR.
-        arr_usd = round(s.arr_usd_raw / self.rules.cny_per_usd, 2) if s.cny else s.arr_usd_raw
+        arr_usd = round(s.arr / self.rules.cny_per_usd, 2) if s.cny else s.arr
         seats = max(1, round(arr_usd / SEAT_PRICE_USD[s.by_arr] * rng.uniform(0.7, 1.3)))
         if s.override and s.override[0] is OverrideReason.SEATS:
             seats *= 5
@@ -755,7 +754,7 @@ class _Builder:
                     rng.choice(titles[role]),
                     email,
                     phone,
-                    role.value,
+                    role._value_,
                     touched,
                     None,
                 )
@@ -819,7 +818,7 @@ class _Builder:
         days_since = None if last_touch_s is None else self.today_day - last_touch_s // 86400
         signals = self._signals(h, seats, std, stage, tier, days_since, cadence)
         score = _score_health(signals, tier, std)
-        points = "{" + ", ".join(f'"{c.component.value}": {c.points}' for c in score.components)
+        points = "{" + ", ".join([f'"{c.component._value_}": {c.points}' for c in score.components])
         points += "}"
         out["account_signals"].append(
             (
@@ -833,7 +832,7 @@ class _Builder:
                 signals.open_tickets,
                 signals.avg_response_hours,
                 signals.volume_trend_pct,
-                signals.payment.value,
+                signals.payment._value_,
                 signals.nps,
                 signals.csm_pulse,
             )
@@ -969,17 +968,17 @@ class _Builder:
                 account_id,
                 name,
                 "CNY" if s.cny else "USD",
-                s.arr_usd_raw,
+                s.arr,
                 arr_usd,
-                tier.value,
-                tier.rank,
-                tier.value if s.override else None,
-                s.override[0].value if s.override else None,
+                tier._value_,
+                TIER_RANK[tier],
+                tier._value_ if s.override else None,
+                s.override[0]._value_ if s.override else None,
                 s.override[1].format(i=industry[2] if cn_text else industry[0])
                 if s.override
                 else "",
-                s.motion.value,
-                stage.value,
+                s.motion._value_,
+                stage._value_,
                 segment,
                 industry[0],
                 seats,
@@ -1065,10 +1064,10 @@ class _Builder:
                 else PaymentStatus.OVERDUE
             )
         nps = None
-        if tier.rank <= 2 or rng.random() < 0.3:
+        if TIER_RANK[tier] <= 2 or rng.random() < 0.3:
             nps = max(-100, min(100, round(-60 + 150 * h + rng.uniform(-20, 20))))
         pulse = None
-        if tier.rank <= 2 and days_since is not None:
+        if TIER_RANK[tier] <= 2 and days_since is not None:
             pulse = max(1, min(5, round(1 + 4 * h + rng.uniform(-0.7, 0.7))))
         return HealthSignals(
             seats=seats,
