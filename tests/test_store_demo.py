@@ -531,3 +531,25 @@ def test_book_does_not_depend_on_string_hashing(tmp_path):
         subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env)
         digests.append(hashlib.sha256(repr(_dump(path)).encode()).hexdigest())
     assert digests[0] == digests[1]
+
+
+def test_the_writer_process_writes_the_same_book(tmp_path):
+    from csm_tui.store.demo import _build
+
+    inline = _build(tmp_path / "i.db", 150, 9, now=NOW, progress=None, replace=False,
+                    in_process=True)  # fmt: skip
+    child = _build(tmp_path / "p.db", 150, 9, now=NOW, progress=None, replace=False,
+                   in_process=False)  # fmt: skip
+    assert _dump(inline.path) == _dump(child.path)
+    assert inline.rows == child.rows
+
+
+def test_a_failing_writer_process_is_reported(tmp_path):
+    from csm_tui.store.demo import _ProcessWriter
+
+    writer = _ProcessWriter(tmp_path / "no" / "such" / "dir" / "book.db.building")
+    with pytest.raises(RuntimeError, match="writer failed"):
+        for _ in range(50):  # the child dies at once; a write or the finish notices
+            writer.put({"accounts": []})
+        writer.finish([])
+    assert writer.process.poll() not in (None, 0)

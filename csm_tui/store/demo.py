@@ -31,10 +31,11 @@ import functools
 import gc
 import math
 import os
-import queue
+import pickle
 import random
 import sqlite3
-import threading
+import subprocess
+import sys
 from bisect import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ DAYS_BACK, DAYS_AHEAD = 6 * 366, 2 * 366  # range of dates the book can hold
 SNAPSHOT_EVERY_DAYS = 30
 SNAPSHOTS = 18  # today, 30, 60, ... 510 days ago
 BATCH_ACCOUNTS = 4_000  # rows are flushed to SQLite every this many accounts
+PROCESS_WRITER_FROM = 5_000  # books this big are written by a helper process
 
 # ARR in USD: lognormal with median ~$2k and a long tail (see _skeletons for the shares).
 ARR_MU, ARR_SIGMA = 7.6, 1.8
@@ -1118,6 +1120,8 @@ def _utc_date(unix_s: int) -> date:
 
 
 INSERTS = {
+    "teams": "INSERT INTO teams (id, name) VALUES (?, ?)",
+    "users": "INSERT INTO users (id, name, email, role, team_id) VALUES (?, ?, ?, ?, ?)",
     "accounts": (
         "INSERT INTO accounts (id, name, currency, arr, arr_usd, tier, tier_rank, tier_override,"
         " tier_override_reason, tier_override_note, sales_motion, stage, segment, industry,"
@@ -1159,8 +1163,9 @@ INSERTS = {
     ),
     "prep_notes": "INSERT INTO prep_notes (id, account_id, body, updated_at) VALUES (?, ?, ?, ?)",
 }
-# Parents before children (foreign keys).
-TABLE_ORDER = tuple(INSERTS)
+# Parents before children (foreign keys). People and teams are written once, first.
+TABLE_ORDER = tuple(t for t in INSERTS if t not in ("teams", "users"))
+WRITE_ORDER = tuple(INSERTS)
 
 
 def _remove_db(path: Path) -> None:
@@ -1168,38 +1173,153 @@ def _remove_db(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-class _Writer(threading.Thread):
-    """Writes batches of rows while the next batch is generated (sqlite3 releases the GIL
-    while SQLite works). Rows arrive in generation order, so the book stays deterministic."""
+class _BookFile:
+    """The side file a book is written to: one transaction, bulk inserts, indexes last."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        super().__init__(name="demo-book-writer", daemon=True)
-        self.conn = conn
-        self.batches: queue.Queue[dict[str, list] | None] = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
+    def __init__(self, side: Path) -> None:
+        self.conn = sqlite3.connect(side, isolation_level=None)
+        try:
+            conn = self.conn
+            conn.execute("PRAGMA journal_mode = OFF")  # a side file: all or nothing anyway
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA cache_size = -262144")  # 256 MiB, released on close
+            conn.execute("PRAGMA temp_store = MEMORY")
+            migrate(conn)
+            # Bulk load without secondary indexes, then build each once.
+            self.indexes = conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "ORDER BY name"
+            ).fetchall()
+            conn.execute("BEGIN")
+            for name, _sql in self.indexes:
+                conn.execute(f"DROP INDEX {name}")
+        except BaseException:
+            self.conn.close()
+            raise
 
-    def run(self) -> None:
-        while (batch := self.batches.get()) is not None:
-            if self.error is not None:
-                continue  # drain, so the producer never blocks
-            try:
-                for table in TABLE_ORDER:
-                    rows = batch[table]
-                    rows.sort()  # by id: the primary-key index fills with far fewer page hops
-                    self.conn.executemany(INSERTS[table], rows)
-            except BaseException as exc:  # handed to the producer
-                self.error = exc
+    def write(self, batch: dict[str, list]) -> None:
+        for table in WRITE_ORDER:
+            rows = batch.get(table)
+            if rows:
+                rows.sort()  # by id: the primary-key index fills with far fewer page hops
+                self.conn.executemany(INSERTS[table], rows)
+
+    def finish(self, meta: list[tuple[str, str]]) -> None:
+        conn = self.conn
+        for _name, sql in self.indexes:
+            conn.execute(sql)
+        conn.executemany('INSERT INTO cache_meta ("key", value) VALUES (?, ?)', meta)
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA optimize")
+        conn.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _read_exactly(stream, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise EOFError("the demo book builder went away")
+    return data
+
+
+def _write_from_stdin(side: str) -> None:
+    """The writer process: length-prefixed pickled batches on stdin, written in order."""
+    gc.disable()
+    stdin = sys.stdin.buffer
+    book = _BookFile(Path(side))
+    try:
+        while True:
+            size = int.from_bytes(_read_exactly(stdin, 8), "big")
+            kind, payload = pickle.loads(_read_exactly(stdin, size))
+            if kind == "rows":
+                book.write(payload)
+            else:
+                book.finish(payload)
+                return
+    except BaseException:
+        book.close()
+        raise
+
+
+class _InlineWriter:
+    """Writes in this process (small books: no process start-up to pay for)."""
+
+    def __init__(self, side: Path) -> None:
+        self.book = _BookFile(side)
 
     def put(self, batch: dict[str, list]) -> None:
-        if self.error is not None:
-            raise self.error
-        self.batches.put(batch)
+        self.book.write(batch)
 
-    def finish(self) -> None:
-        self.batches.put(None)
-        self.join()
-        if self.error is not None:
-            raise self.error
+    def finish(self, meta: list[tuple[str, str]]) -> None:
+        self.book.finish(meta)
+
+    def abort(self) -> None:
+        self.book.close()
+
+
+class _ProcessWriter:
+    """Writes in a child process, so SQLite works on one core while the next batch is
+    generated on the other. Batches travel pickled, in order: the file is the same."""
+
+    def __init__(self, side: Path) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (package_root, env.get("PYTHONPATH", "")) if p
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_CODE, str(side)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+
+    def _send(self, message) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.process.stdin.write(len(data).to_bytes(8, "big"))
+            self.process.stdin.write(data)
+        except (BrokenPipeError, OSError):
+            self._raise_child_error()
+
+    def _raise_child_error(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        _out, err = self.process.communicate(timeout=60)
+        detail = err.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"the demo book writer failed (exit {self.process.returncode}):\n"
+                           f"{detail}")  # fmt: skip
+
+    def put(self, batch: dict[str, list]) -> None:
+        self._send(("rows", batch))
+
+    def finish(self, meta: list[tuple[str, str]]) -> None:
+        self._send(("done", meta))
+        try:
+            self.process.stdin.close()
+        except OSError:
+            self._raise_child_error()
+        err = self.process.stderr.read()
+        if self.process.wait() != 0:
+            detail = err.decode("utf-8", "replace").strip()
+            raise RuntimeError(
+                f"the demo book writer failed (exit {self.process.returncode}):\n{detail}"
+            )
+        self.process.stderr.close()
+
+    def abort(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+
+_CHILD_CODE = (
+    "import sys\nfrom csm_tui.store.demo import _write_from_stdin\n_write_from_stdin(sys.argv[1])\n"
+)
 
 
 def build_demo_book(
@@ -1216,7 +1336,22 @@ def build_demo_book(
     Refuses to overwrite an existing file unless `replace=True`. The book is written to
     `<path>.building` and moved into place only when complete, so a crash never leaves a
     half-built cache at `path`. `progress`, if given, receives short phase messages.
+    Books of `PROCESS_WRITER_FROM` accounts or more are written by a helper process.
     """
+    return _build(path, accounts, seed, now=now, progress=progress, replace=replace,
+                  in_process=accounts < PROCESS_WRITER_FROM or not sys.executable)  # fmt: skip
+
+
+def _build(
+    path: Path,
+    accounts: int,
+    seed: int,
+    *,
+    now: datetime,
+    progress: Callable[[str], None] | None,
+    replace: bool,
+    in_process: bool,
+) -> DemoSummary:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     if not 1 <= accounts <= MAX_ACCOUNTS:
@@ -1230,36 +1365,25 @@ def build_demo_book(
     _remove_db(side)
 
     builder = _Builder(accounts, seed, now)
-    conn = sqlite3.connect(side, isolation_level=None, check_same_thread=False)
-    writer: _Writer | None = None
+    say("people and teams")
+    teams, users = builder.users()
+    say("planning accounts")
+    skeletons = builder.skeletons()
+    me_id = builder.people[ME]
+    book_name = f"Demo book ({accounts:,} accounts, seed {seed})"
+    meta = [
+        (META_DATA_AS_OF, to_db(now)),
+        (META_ME, me_id),
+        (META_BOOK_NAME, book_name),
+        ("demo_seed", str(seed)),
+    ]
+    counts = dict.fromkeys(TABLE_ORDER, 0)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived tuples; the collector only slows the build
+    writer: _InlineWriter | _ProcessWriter | None = None
     try:
-        conn.execute("PRAGMA journal_mode = OFF")  # a side file: all or nothing anyway
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -262144")  # 256 MiB, released on close
-        conn.execute("PRAGMA threads = 2")  # CREATE INDEX may sort on a helper thread
-        conn.execute("PRAGMA temp_store = MEMORY")
-        migrate(conn)
-        # Bulk load without secondary indexes, then build each once.
-        indexes = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            "ORDER BY name"
-        ).fetchall()
-        conn.execute("BEGIN")
-        for name, _sql in indexes:
-            conn.execute(f"DROP INDEX {name}")
-        say("people and teams")
-        teams, users = builder.users()
-        conn.executemany("INSERT INTO teams (id, name) VALUES (?, ?)", teams)
-        conn.executemany(
-            "INSERT INTO users (id, name, email, role, team_id) VALUES (?, ?, ?, ?, ?)", users
-        )
-        say("planning accounts")
-        skeletons = builder.skeletons()
-        counts = dict.fromkeys(TABLE_ORDER, 0)
-        writer = _Writer(conn)
-        writer.start()
+        writer = _InlineWriter(side) if in_process else _ProcessWriter(side)
+        writer.put({"teams": teams, "users": users})
         batch: dict[str, list] = {t: [] for t in TABLE_ORDER}
         for i, skel in enumerate(skeletons, 1):
             builder.account(skel, batch)
@@ -1269,34 +1393,17 @@ def build_demo_book(
                 writer.put(batch)
                 batch = {t: [] for t in TABLE_ORDER}
                 say(f"accounts {i:,}/{accounts:,}")
-        writer.finish()
-        writer = None
         say("indexes")
-        for _name, sql in indexes:
-            conn.execute(sql)
-        me_id = builder.people[ME]
-        book_name = f"Demo book ({accounts:,} accounts, seed {seed})"
-        meta = (
-            (META_DATA_AS_OF, to_db(now)),
-            (META_ME, me_id),
-            (META_BOOK_NAME, book_name),
-            ("demo_seed", str(seed)),
-        )
-        conn.executemany('INSERT INTO cache_meta ("key", value) VALUES (?, ?)', meta)
-        conn.execute("COMMIT")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA optimize")
+        writer.finish(meta)
     except BaseException:
         if writer is not None:
-            with contextlib.suppress(BaseException):
-                writer.finish()
-        conn.close()
+            with contextlib.suppress(Exception):
+                writer.abort()
         _remove_db(side)
         raise
     finally:
         if gc_was_enabled:
             gc.enable()
-    conn.close()
     if replace:
         _remove_db(path)
     os.replace(side, path)
