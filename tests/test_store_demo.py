@@ -553,3 +553,22 @@ def test_a_failing_writer_process_is_reported(tmp_path):
             writer.put({"accounts": []})
         writer.finish([])
     assert writer.process.poll() not in (None, 0)
+
+
+def test_store_health_inputs_reproduce_the_stored_score(book, db):
+    from csm_tui.store.health_inputs import account_health
+    from csm_tui.store.models import AccountSignals
+
+    rows = db.execute(
+        "SELECT a.*, s.weekly_active_users, s.key_actions_per_user_week, s.dau_mau,"
+        " s.session_minutes, s.messages_per_user_week, s.open_tickets, s.avg_response_hours,"
+        " s.volume_trend_pct, s.payment, s.nps, s.csm_pulse"
+        " FROM accounts a JOIN account_signals s ON s.account_id = a.id"
+    ).fetchall()
+    assert all(account_health(r, r, NOW, RULES).score == r["health_score"] for r in rows)
+    engine = open_engine(book[0].path)
+    with Session(engine) as session:
+        for account in session.exec(select(Account).limit(40)):
+            signals = session.get(AccountSignals, account.id)
+            assert account_health(account, signals, NOW, RULES).score == account.health_score
+    engine.dispose()
