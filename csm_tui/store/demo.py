@@ -1393,7 +1393,7 @@ def _build(
                 writer.put(batch)
                 batch = {t: [] for t in TABLE_ORDER}
                 say(f"accounts {i:,}/{accounts:,}")
-        say("indexes")
+        say("indexing")
         writer.finish(meta)
     except BaseException:
         if writer is not None:
