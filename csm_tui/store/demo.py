@@ -22,6 +22,9 @@ What the book holds (spec section 2; issue 2, item 4):
 
 The book is built in a side file with raw `sqlite3` (one transaction, `executemany`,
 storage formats of `store.timestamps`) and moved into place when complete, in WAL mode.
+Books of 5,000+ accounts are written by a helper process (`python -c ...`, fed pickled
+batches on stdin) while this process generates the next batch: 100k accounts build in
+about 35 s on two cores.
 """
 
 from __future__ import annotations
