@@ -1,0 +1,126 @@
+"""Open the local cache: SQLite in WAL mode, migrated to head.
+
+Two doors onto one file:
+
+- `open_engine(path)`: a SQLAlchemy engine for the ORM (SQLModel sessions); imports
+  SQLAlchemy only when called.
+- `connect(path)`: a plain `sqlite3` connection for the fast read paths (the portfolio's
+  100k rows), with the same pragmas and `sqlite3.Row` rows.
+
+Both write instants through `store.timestamps` (UTC text) so either can read what the
+other wrote. Nothing is opened at import time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from csm_tui.store.migrations import HEAD, check_not_newer, migrate, schema_version
+from csm_tui.store.timestamps import from_db, to_db
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_MS = 5000
+
+# Standard cache_meta keys.
+META_DATA_AS_OF = "data_as_of"  # UTC instant the book's data was built or last synced
+META_ME = "me"  # user id of the person using this cache (may be absent)
+META_BOOK_NAME = "book_name"  # a human name for the book ("Demo book (seed 7)")
+
+
+class CacheVersionError(RuntimeError):
+    """A read-only open found a cache that is not at this code's schema version."""
+
+
+def _apply_pragmas(conn: sqlite3.Connection, *, readonly: bool = False) -> None:
+    if not readonly:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"could not switch the cache to WAL (got {mode})")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
+    """A raw `sqlite3` connection to the cache at `path` (rows are `sqlite3.Row`).
+
+    Read-write: creates the parent directory and the file if needed, turns on WAL and
+    migrates to head. Read-only: the file must exist and already be at head (open it
+    read-write once to migrate); nothing is written.
+    """
+    path = Path(path)
+    if readonly:
+        if not path.exists():
+            raise FileNotFoundError(f"no cache at {path}")
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.row_factory = sqlite3.Row
+        _apply_pragmas(conn, readonly=readonly)
+        if readonly:
+            version = schema_version(conn)
+            check_not_newer(version, str(path))
+            if version < HEAD:
+                raise CacheVersionError(
+                    f"{path} has schema version {version}, this csm-tui needs {HEAD}; "
+                    "open it read-write once to migrate it"
+                )
+        else:
+            migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_engine(path: Path | str, *, echo: bool = False) -> Engine:
+    """A SQLAlchemy engine on the cache at `path`, migrated to head, pragmas on every
+    connection (WAL, foreign keys, synchronous NORMAL, busy timeout)."""
+    import sqlalchemy as sa
+
+    path = Path(path)
+    connect(path).close()  # creates, switches to WAL and migrates, once
+    engine = sa.create_engine(f"sqlite:///{path}", echo=echo)
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        _apply_pragmas(dbapi_conn)
+
+    return engine
+
+
+def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    """The value stored under `key` in cache_meta, or None."""
+    row = conn.execute('SELECT value FROM cache_meta WHERE "key" = ?', (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+    """Store `value` under `key` (None deletes it). The caller commits."""
+    if value is None:
+        conn.execute('DELETE FROM cache_meta WHERE "key" = ?', (key,))
+    else:
+        conn.execute(
+            'INSERT INTO cache_meta ("key", value) VALUES (?, ?) '
+            'ON CONFLICT ("key") DO UPDATE SET value = excluded.value',
+            (key, value),
+        )
+
+
+def get_data_as_of(conn: sqlite3.Connection) -> datetime | None:
+    """When the book's data was built or last synced (UTC), or None if never."""
+    return from_db(get_meta(conn, META_DATA_AS_OF))
+
+
+def set_data_as_of(conn: sqlite3.Connection, when: datetime) -> None:
+    """Record when the data was built or synced; `when` must be timezone-aware."""
+    set_meta(conn, META_DATA_AS_OF, to_db(when))

@@ -1,0 +1,293 @@
+"""Schema migrations of the local cache: plain SQL steps, version in `PRAGMA user_version`.
+
+`STEPS[n - 1]` brings a database from version n - 1 to version n. A step is frozen once
+released: change the schema by appending a step (and the matching SQLModel field), never
+by editing an old one. `tests/test_store_migrations.py` proves that the head schema equals
+`SQLModel.metadata`, so the models and the migrations cannot drift apart.
+
+Only `sqlite3` is imported here, so a cache can be opened without loading SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer csm-tui than this one."""
+
+
+def _run(conn: sqlite3.Connection, statements: Sequence[str]) -> None:
+    for sql in statements:
+        conn.execute(sql)
+
+
+# fmt: off
+_V1_INITIAL = (
+    """
+CREATE TABLE cache_meta (
+    "key" VARCHAR NOT NULL,
+    value VARCHAR NOT NULL,
+    PRIMARY KEY ("key")
+)
+""",
+    """
+CREATE TABLE teams (
+    id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    PRIMARY KEY (id)
+)
+""",
+    """
+CREATE TABLE users (
+    id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    email VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    team_id VARCHAR,
+    PRIMARY KEY (id),
+    FOREIGN KEY(team_id) REFERENCES teams (id)
+)
+""",
+    "CREATE INDEX ix_users_team_id ON users (team_id)",
+    """
+CREATE TABLE accounts (
+    id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    arr FLOAT NOT NULL,
+    arr_usd FLOAT NOT NULL,
+    tier VARCHAR NOT NULL,
+    tier_rank INTEGER NOT NULL,
+    tier_override VARCHAR,
+    tier_override_reason VARCHAR,
+    sales_motion VARCHAR NOT NULL,
+    stage VARCHAR NOT NULL,
+    segment VARCHAR NOT NULL,
+    industry VARCHAR NOT NULL,
+    seats INTEGER NOT NULL,
+    go_live_date DATE,
+    activated_on DATE,
+    renewal_date DATE,
+    owner_id VARCHAR,
+    health_score INTEGER,
+    health_score_30d INTEGER,
+    last_touch_at VARCHAR(26),
+    created_at VARCHAR(26) NOT NULL,
+    updated_at VARCHAR(26) NOT NULL,
+    version INTEGER NOT NULL,
+    deleted_at VARCHAR(26),
+    PRIMARY KEY (id),
+    FOREIGN KEY(owner_id) REFERENCES users (id)
+)
+""",
+    "CREATE INDEX ix_accounts_arr ON accounts (arr_usd)",
+    "CREATE INDEX ix_accounts_last_touch ON accounts (last_touch_at)",
+    "CREATE INDEX ix_accounts_owner ON accounts (owner_id, tier_rank, health_score)",
+    "CREATE INDEX ix_accounts_portfolio ON accounts (tier_rank, health_score, name)",
+    "CREATE INDEX ix_accounts_renewal ON accounts (renewal_date)",
+    """
+CREATE TABLE account_signals (
+    account_id VARCHAR NOT NULL,
+    measured_on DATE NOT NULL,
+    weekly_active_users INTEGER NOT NULL,
+    key_actions_per_user_week FLOAT NOT NULL,
+    dau_mau FLOAT NOT NULL,
+    session_minutes FLOAT NOT NULL,
+    messages_per_user_week FLOAT NOT NULL,
+    open_tickets INTEGER NOT NULL,
+    avg_response_hours FLOAT NOT NULL,
+    volume_trend_pct FLOAT NOT NULL,
+    payment VARCHAR NOT NULL,
+    nps INTEGER,
+    csm_pulse INTEGER,
+    PRIMARY KEY (account_id),
+    FOREIGN KEY(account_id) REFERENCES accounts (id)
+)
+""",
+    """
+CREATE TABLE activities (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    occurred_at VARCHAR(26) NOT NULL,
+    minutes INTEGER NOT NULL,
+    summary VARCHAR NOT NULL,
+    next_steps VARCHAR NOT NULL,
+    sentiment VARCHAR NOT NULL,
+    contact_ids VARCHAR NOT NULL,
+    author_id VARCHAR,
+    created_at VARCHAR(26) NOT NULL,
+    deleted_at VARCHAR(26),
+    PRIMARY KEY (id),
+    FOREIGN KEY(account_id) REFERENCES accounts (id),
+    FOREIGN KEY(author_id) REFERENCES users (id)
+)
+""",
+    "CREATE INDEX ix_activities_account_time ON activities (account_id, occurred_at)",
+    """
+CREATE TABLE checklist_items (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    stage VARCHAR NOT NULL,
+    item_key VARCHAR NOT NULL,
+    label VARCHAR NOT NULL,
+    required BOOLEAN NOT NULL,
+    done_at VARCHAR(26),
+    done_by VARCHAR,
+    updated_at VARCHAR(26) NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (account_id, stage, item_key),
+    FOREIGN KEY(account_id) REFERENCES accounts (id)
+)
+""",
+    "CREATE INDEX ix_checklist_items_account_id ON checklist_items (account_id)",
+    """
+CREATE TABLE contacts (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    email VARCHAR NOT NULL,
+    phone VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    updated_at VARCHAR(26) NOT NULL,
+    deleted_at VARCHAR(26),
+    PRIMARY KEY (id),
+    FOREIGN KEY(account_id) REFERENCES accounts (id)
+)
+""",
+    "CREATE INDEX ix_contacts_account_id ON contacts (account_id)",
+    """
+CREATE TABLE health_snapshots (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    taken_on DATE NOT NULL,
+    score INTEGER NOT NULL,
+    components VARCHAR NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(account_id) REFERENCES accounts (id)
+)
+""",
+    "CREATE INDEX ix_health_account_day ON health_snapshots (account_id, taken_on)",
+    """
+CREATE TABLE prep_notes (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    body VARCHAR NOT NULL,
+    updated_at VARCHAR(26) NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (account_id),
+    FOREIGN KEY(account_id) REFERENCES accounts (id)
+)
+""",
+    """
+CREATE TABLE tasks (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    due_on DATE,
+    snoozed_until DATE,
+    done_at VARCHAR(26),
+    owner_id VARCHAR,
+    source_activity_id VARCHAR,
+    created_at VARCHAR(26) NOT NULL,
+    updated_at VARCHAR(26) NOT NULL,
+    deleted_at VARCHAR(26),
+    PRIMARY KEY (id),
+    FOREIGN KEY(account_id) REFERENCES accounts (id),
+    FOREIGN KEY(owner_id) REFERENCES users (id)
+)
+""",
+    "CREATE INDEX ix_tasks_account_id ON tasks (account_id)",
+    "CREATE INDEX ix_tasks_owner_due ON tasks (owner_id, done_at, due_on)",
+)
+
+_V2_STAGE_HISTORY = (
+    "ALTER TABLE accounts ADD COLUMN tier_override_note VARCHAR NOT NULL DEFAULT ''",
+    """
+CREATE TABLE stage_changes (
+    id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    from_stage VARCHAR,
+    to_stage VARCHAR NOT NULL,
+    changed_at VARCHAR(26) NOT NULL,
+    changed_by VARCHAR,
+    PRIMARY KEY (id),
+    FOREIGN KEY(account_id) REFERENCES accounts (id)
+)
+""",
+    "CREATE INDEX ix_stage_changes_account_id ON stage_changes (account_id)",
+)
+# fmt: on
+
+
+def _v1_initial(conn: sqlite3.Connection) -> None:
+    """The first released schema: everything but stage history and override notes."""
+    _run(conn, _V1_INITIAL)
+
+
+def _v2_stage_history(conn: sqlite3.Connection) -> None:
+    """Stage history (every move between lifecycle stages) and a note on tier overrides.
+
+    Existing accounts get an empty override note; their history starts empty, since the
+    moment they entered their current stage was never recorded.
+    """
+    _run(conn, _V2_STAGE_HISTORY)
+
+
+# Append only. Index i holds the step to version i + 1.
+STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _v1_initial,
+    _v2_stage_history,
+)
+
+HEAD: int = len(STEPS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version of the open database (0: empty, never migrated)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def check_not_newer(version: int, where: str = "the cache") -> None:
+    if version > HEAD:
+        raise SchemaTooNewError(
+            f"{where} has schema version {version}, but this csm-tui knows only up to "
+            f"version {HEAD}; upgrade csm-tui to open it"
+        )
+
+
+def migrate(conn: sqlite3.Connection, target: int = HEAD) -> int:
+    """Bring the database to `target` (default: head), one transaction per step.
+
+    Returns the version reached. A database newer than this code is refused with
+    `SchemaTooNewError` and left untouched. Safe when two processes migrate at once: each
+    step takes the write lock (BEGIN IMMEDIATE) and re-reads the version under it.
+    """
+    if not 0 <= target <= HEAD:
+        raise ValueError(f"target version {target} is outside 0..{HEAD}")
+    if conn.in_transaction:
+        raise RuntimeError("migrate() needs a connection with no open transaction")
+    check_not_newer(schema_version(conn))
+    saved = conn.isolation_level
+    conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+    try:
+        while True:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = schema_version(conn)
+                check_not_newer(version)
+                if version >= target:
+                    conn.execute("ROLLBACK")
+                    return version
+                STEPS[version](conn)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.isolation_level = saved
