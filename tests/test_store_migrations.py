@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.schema import CreateIndex
 from sqlmodel import Session, SQLModel, select
 
 from csm_tui.store import migrations
@@ -277,6 +278,23 @@ def test_a_cache_from_a_newer_csm_tui_is_refused_untouched(tmp_path):
 # ---- models and migrations cannot drift -------------------------------------------------
 
 
+def _norm(sql: str) -> str:
+    """One spelling of a CREATE INDEX statement: single spaces, no space inside parens."""
+    sql = " ".join(sql.split())
+    return sql.replace("( ", "(").replace(" )", ")")
+
+
+def _index_sql(engine: sa.Engine, table: str) -> dict[str, str]:
+    """Each index exactly as SQLite stores it (columns, order, collation, WHERE clause)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            (table,),
+        ).fetchall()
+    return {name: _norm(sql) for name, sql in rows}
+
+
 def _describe_reflected(engine: sa.Engine) -> dict:
     insp = sa.inspect(engine)
     dialect = engine.dialect
@@ -288,10 +306,7 @@ def _describe_reflected(engine: sa.Engine) -> dict:
                 for c in insp.get_columns(table)
             },
             "pk": tuple(insp.get_pk_constraint(table)["constrained_columns"]),
-            "indexes": {
-                i["name"]: (tuple(i["column_names"]), bool(i["unique"]))
-                for i in insp.get_indexes(table)
-            },
+            "indexes": _index_sql(engine, table),
             "unique": {tuple(u["column_names"]) for u in insp.get_unique_constraints(table)},
             "fks": {
                 (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
@@ -316,7 +331,7 @@ def _describe_metadata(dialect) -> dict:
             },
             "pk": tuple(c.name for c in table.primary_key.columns),
             "indexes": {
-                i.name: (tuple(c.name for c in i.columns), bool(i.unique)) for i in table.indexes
+                i.name: _norm(str(CreateIndex(i).compile(dialect=dialect))) for i in table.indexes
             },
             "unique": unique,
             "fks": {

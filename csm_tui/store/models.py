@@ -226,3 +226,26 @@ class CacheMeta(SQLModel, table=True):
     __tablename__ = "cache_meta"
     key: str = Field(primary_key=True)
     value: str
+
+
+class OutboxEntry(SQLModel, table=True):
+    """A local change waiting to be pushed (spec section 5).
+
+    Written in the same transaction as the change itself, so a change and its outbox entry
+    exist together or not at all. `mutation_id` is the client-made UUIDv7 the server uses
+    to apply a retried push once.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_state_seq", "state", "seq"),)
+    seq: int | None = Field(default=None, primary_key=True)    # push order
+    mutation_id: str = Field(unique=True)
+    kind: str                                                 # sync.protocol KIND_*
+    op: str = "upsert"                                        # upsert | delete
+    record_id: str
+    base_version: int | None = None
+    fields: str = "{}"                                        # JSON: the changed fields
+    created_at: datetime = _ts()
+    attempts: int = 0
+    last_error: str | None = None
+    state: str = "pending"                        # pending | sent | conflict | rejected

@@ -1,0 +1,99 @@
+"""The outbox: local changes waiting to be pushed, written with the change itself.
+
+Call `enqueue` inside the transaction that makes the change; the sync client reads
+`pending` in `seq` order and marks entries as it gets answers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from csm_tui.store.ids import new_id
+from csm_tui.store.timestamps import from_db, to_db
+
+PENDING = "pending"
+SENT = "sent"
+CONFLICT = "conflict"
+REJECTED = "rejected"
+
+
+def _wire(value: Any) -> Any:
+    """Field values as the wire carries them: ISO instants with offset, ISO dates."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} in an outbox entry")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    seq: int
+    mutation_id: str
+    kind: str
+    op: str
+    record_id: str
+    base_version: int | None
+    fields: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    last_error: str | None
+    state: str
+
+    def as_mutation(self) -> dict[str, Any]:
+        """The entry as a `sync.protocol` mutation."""
+        return {"mutation_id": self.mutation_id, "kind": self.kind, "op": self.op,
+                "id": self.record_id, "base_version": self.base_version,
+                "fields": self.fields}
+
+
+def enqueue(conn: sqlite3.Connection, kind: str, op: str, record_id: str,
+            fields: dict[str, Any] | None = None, *, now: datetime,
+            base_version: int | None = None) -> str:
+    """Queue one mutation; returns its mutation id. Does not commit."""
+    if op not in ("upsert", "delete"):
+        raise ValueError(f"unknown outbox op {op!r}")
+    mutation_id = new_id()
+    payload = json.dumps({k: _wire(v) for k, v in (fields or {}).items()},
+                         ensure_ascii=False, sort_keys=True)
+    conn.execute(
+        "INSERT INTO outbox (mutation_id, kind, op, record_id, base_version, fields, "
+        "created_at, attempts, last_error, state) VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)",
+        (mutation_id, kind, op, record_id, base_version, payload, to_db(now), PENDING))
+    return mutation_id
+
+
+def _item(row: sqlite3.Row | tuple) -> OutboxItem:
+    (seq, mutation_id, kind, op, record_id, base_version, fields, created_at, attempts,
+     last_error, state) = tuple(row)
+    return OutboxItem(seq, mutation_id, kind, op, record_id, base_version, json.loads(fields),
+                      from_db(created_at), attempts, last_error, state)
+
+
+_COLUMNS = ("seq, mutation_id, kind, op, record_id, base_version, fields, created_at, "
+            "attempts, last_error, state")
+
+
+def pending(conn: sqlite3.Connection, limit: int = 1000) -> list[OutboxItem]:
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state = ? ORDER BY seq LIMIT ?",
+                        (PENDING, limit)).fetchall()
+    return [_item(r) for r in rows]
+
+
+def pending_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM outbox WHERE state = ?", (PENDING,)).fetchone()[0]
+
+
+def entries(conn: sqlite3.Connection, state: str | None = None) -> list[OutboxItem]:
+    sql = f"SELECT {_COLUMNS} FROM outbox"
+    args: tuple = ()
+    if state is not None:
+        sql += " WHERE state = ?"
+        args = (state,)
+    return [_item(r) for r in conn.execute(sql + " ORDER BY seq", args).fetchall()]
