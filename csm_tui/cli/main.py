@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--accounts", type=int, default=300, help="accounts in the book (≤ 100000)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same book)")
     demo.add_argument("--no-open", action="store_true", help="build the book, do not open the app")
+    demo.add_argument("--fresh", action="store_true",
+                      help="rebuild the demo book even if it exists (drops changes made in it)")
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
@@ -44,6 +46,13 @@ def resolve_db(args: argparse.Namespace) -> Path:
     return Path(env) if env else default_db_path()
 
 
+def resolve_demo_db(args: argparse.Namespace) -> Path:
+    """The demo book lives beside the real cache, never in it, unless --db names a file."""
+    if args.db is not None or os.environ.get("CSM_TUI_DB"):
+        return resolve_db(args)
+    return default_db_path().with_name("demo.sqlite3")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -53,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_open(args, resolve_db(args))
     if command == "demo":
         from csm_tui.cli.commands import run_demo
-        return run_demo(args, resolve_db(args))
+        return run_demo(args, resolve_demo_db(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
         return run_serve(args)

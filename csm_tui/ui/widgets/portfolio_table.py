@@ -80,6 +80,8 @@ STAGE_LABELS = {"renewal": "Renewal", "onboarding": "Onboarding", "activation": 
 BLOCK = 128          # rows fetched per SQL window
 MAX_BLOCKS = 24      # blocks kept in memory (~3k rows)
 NAME_MIN = 16
+NAME_MAX = 56
+OWNER_GROWTH = 8
 
 
 class PortfolioTable(ScrollView, can_focus=True):
@@ -131,7 +133,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         self._source: PortfolioSource | None = None
         self._count = 0
         self._blocks: OrderedDict[int, Sequence[PortfolioRowLike]] = OrderedDict()
-        self._styles_cache: dict[str, Style] = {}
+        self._cell_style_cache: dict[str, Style] = {}
 
     # -- data -----------------------------------------------------------------------------
 
@@ -243,23 +245,27 @@ class PortfolioTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self._count + 1)
-        self._styles_cache.clear()
+        self._cell_style_cache.clear()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._styles_cache.clear()
+        self._cell_style_cache.clear()
 
     def _style(self, name: str) -> Style:
-        style = self._styles_cache.get(name)
+        style = self._cell_style_cache.get(name)
         if style is None:
             style = self.get_component_rich_style(f"portfolio-table--{name}", partial=True)
-            self._styles_cache[name] = style
+            self._cell_style_cache[name] = style
         return style
 
     def _widths(self, total: int) -> list[int]:
+        """Name takes what is left (within bounds); then the owner column grows."""
         fixed = sum(c.width + 1 for c in COLUMNS if c.width)
-        name = max(NAME_MIN, total - fixed - 1)
-        return [c.width or name for c in COLUMNS]
+        room = total - fixed - 2
+        name = max(NAME_MIN, min(NAME_MAX, room))
+        widths = [c.width or name for c in COLUMNS]
+        widths[-1] += max(0, min(OWNER_GROWTH, room - name))
+        return widths
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
