@@ -24,7 +24,8 @@ def terminal_book(tmp_path):
 def test_real_terminal_portfolio_filter_open_help_quit(terminal_book, tmp_path):
     term = TmuxTerminal(csm_tui_argv("--db", str(terminal_book), "--now", NOW), cwd=tmp_path)
     try:
-        screen = term.wait_for("300 accounts")
+        # tmux may hand the app 80×24 first and resize to 160×48 a moment later
+        screen = term.wait_for(lambda s: "300 accounts" in s and "Last touch" in s)
         assert "Strategic" in screen and "Health" in screen and "Last touch" in screen
         assert "\x1b" not in screen
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -20,12 +21,18 @@ class TmuxTerminal:
             raise RuntimeError("tmux is not installed (apt-get install tmux); .ci/run does it")
         self.socket = f"csm-tui-test-{uuid.uuid4().hex[:8]}"
         self.session = "t"
+        # The pane must be born at its final size: a detached session starts at tmux's
+        # default-size and the later resize does not always reach the program.
+        self.config = cwd / f".tmux-{self.socket}.conf"
+        self.config.write_text(f"set -g default-size {width}x{height}\n"
+                               "set -g status off\n", encoding="utf-8")
         command = " ".join(shlex.quote(a) for a in argv)
         self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y",
                    str(height), "-c", str(cwd), f"{command}; echo '[exited' $?']'; sleep 60")
 
     def _tmux(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+        result = subprocess.run(["tmux", "-L", self.socket, "-f", str(self.config), *args],
+                                env=_terminal_env(), capture_output=True,
                                 text=True, timeout=10, check=False)
         if result.returncode != 0 and args[0] != "kill-server":
             raise RuntimeError(f"tmux {args[0]} failed: {result.stderr.strip()}")
@@ -54,6 +61,16 @@ class TmuxTerminal:
 
     def close(self) -> None:
         self._tmux("kill-server")
+        self.config.unlink(missing_ok=True)
+
+
+def _terminal_env() -> dict[str, str]:
+    """The environment of a real terminal: no size forced through COLUMNS/LINES (pytest
+    plugins set them) and no Textual test switches."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COLUMNS", "LINES", "TMUX") and not k.startswith("TEXTUAL")}
+    env["TERM"] = "xterm-256color"
+    return env
 
 
 def csm_tui_argv(*args: str) -> list[str]:

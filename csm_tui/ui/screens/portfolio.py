@@ -83,7 +83,8 @@ class PortfolioScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
         box.display = True
-        box.focus()
+        # Focus now, not after the next refresh: keys typed right after `/` belong to it.
+        self.set_focus(box, scroll_visible=False)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
