@@ -29,7 +29,7 @@ def test_real_terminal_portfolio_filter_open_help_quit(terminal_book, tmp_path):
         assert "Strategic" in screen and "Health" in screen and "Last touch" in screen
         assert "\x1b" not in screen
 
-        term.send("/")
+        term.send_until("/", "filter: tier:strategic")
         term.type("tier:enterprise")
         term.send("Enter")
         screen = term.wait_for(lambda s: " of 300 accounts" in s)

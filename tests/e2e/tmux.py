@@ -59,6 +59,20 @@ class TmuxTerminal:
             time.sleep(0.05)
         raise AssertionError(f"timed out after {timeout}s waiting on the screen:\n{screen}")
 
+    def send_until(self, key: str, predicate: Callable[[str], bool] | str,
+                   attempts: int = 3, timeout: float = 4.0) -> str:
+        """Send a key until the screen shows its effect. Right after the first frame a
+        loaded machine may still be finishing the terminal handshake and drop a key; a
+        person would press it again, and so does this."""
+        for attempt in range(attempts):
+            self.send(key)
+            try:
+                return self.wait_for(predicate, timeout=timeout)
+            except AssertionError:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
     def close(self) -> None:
         self._tmux("kill-server")
         self.config.unlink(missing_ok=True)
