@@ -1,0 +1,223 @@
+"""Log activity: a form that opens pre-filled, validates inline, saves locally at once.
+
+Nothing typed is lost on an error: the form stays open with every field as it was and the
+message beside the field it concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
+
+from csm_tui.domain.activity_form import ActivityDraft, FieldError
+from csm_tui.domain.dates import parse_when
+from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.text import safe_text
+from csm_tui.store.activity_log import (
+    ActivityInvalid,
+    ActivityNotEditable,
+    ActivityRecord,
+    LoggedActivity,
+    edit_activity,
+    last_contacts,
+    log_activity,
+)
+from csm_tui.store.contacts import load_contacts
+from csm_tui.workspace import Workspace
+
+DEFAULT_MINUTES = {ActivityKind.CALL: 30, ActivityKind.MEETING: 60, ActivityKind.ONSITE: 120,
+                   ActivityKind.QBR: 90, ActivityKind.TRAINING: 60,
+                   ActivityKind.ESCALATION: 30, ActivityKind.EMAIL: 0, ActivityKind.NOTE: 0}
+WHEN_FORMAT = "%Y-%m-%d %H:%M"
+FIELDS = ("kind", "occurred_at", "minutes", "contact_ids", "summary", "next_steps",
+          "sentiment")
+
+
+@dataclass(frozen=True)
+class LogResult:
+    logged: LoggedActivity
+    kind: ActivityKind
+    edited: bool
+
+
+class LogActivityScreen(ModalScreen[LogResult | None]):
+    """The activity form; `editing` re-opens the last log with its content."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="log.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="log.cancel"),
+    ]
+
+    def __init__(self, workspace: Workspace, account_id: str, account_name: str,
+                 kind: ActivityKind = ActivityKind.CALL,
+                 editing: ActivityRecord | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.account_id = account_id
+        self.account_name = account_name
+        self.kind = editing.kind if editing else kind
+        self.editing = editing
+
+    # -- building ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        ws = self.workspace
+        contacts = load_contacts(ws.conn, self.account_id)
+        chosen = set(self.editing.contact_ids if self.editing
+                     else last_contacts(ws.conn, self.account_id))
+        record = self.editing
+        when = (record.occurred_at if record else ws.now()).astimezone()
+        verb = "Edit the last log" if record else "Log activity"
+        with VerticalScroll(id="log-form"):
+            yield Static(f"{verb} — {safe_text(self.account_name)}", id="log-title",
+                         markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label("Type", classes="form-label")
+                yield Select([(k.label, k.value) for k in ActivityKind], value=self.kind.value,
+                             allow_blank=False, id="field-kind")
+                yield Label("Sentiment", classes="form-label")
+                yield Select([(s.value.title(), s.value) for s in Sentiment],
+                             value=(record.sentiment if record else Sentiment.NEUTRAL).value,
+                             allow_blank=False, id="field-sentiment")
+            yield Static(id="error-kind", classes="form-error")
+            with Horizontal(classes="form-row"):
+                yield Label("When", classes="form-label")
+                yield Input(when.strftime(WHEN_FORMAT), id="field-occurred_at",
+                            placeholder="now · today 14:30 · yesterday 9:00 · 2026-11-20 10:00")
+                yield Label("Minutes", classes="form-label")
+                yield Input(str(record.minutes if record else DEFAULT_MINUTES[self.kind]),
+                            id="field-minutes", type="integer")
+            yield Static(id="error-occurred_at", classes="form-error")
+            yield Static(id="error-minutes", classes="form-error")
+            yield Label("Contacts", classes="form-label")
+            yield SelectionList[str](
+                *[(f"{safe_text(c.name)} · {c.role}", c.id, c.id in chosen) for c in contacts],
+                id="field-contact_ids")
+            yield Static(id="error-contact_ids", classes="form-error")
+            yield Label("Summary", classes="form-label")
+            yield TextArea(record.summary if record else "", id="field-summary",
+                           soft_wrap=True)
+            yield Static(id="error-summary", classes="form-error")
+            yield Label("Next steps (a date makes a task: \"send deck by next tue\")",
+                        classes="form-label")
+            yield Input(record.next_steps if record else "", id="field-next_steps",
+                        placeholder="follow up in 3 days")
+            yield Static(id="error-next_steps", classes="form-error")
+            with Horizontal(id="log-buttons"):
+                yield Button("Save  ctrl+s", variant="primary", id="log-save")
+                yield Button("Cancel  esc", id="log-cancel")
+
+    def on_mount(self) -> None:
+        for name in FIELDS:
+            self.query_one(f"#error-{name}", Static).display = False
+        self.query_one("#field-summary", TextArea).focus()
+
+    @on(Select.Changed, "#field-kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        """A new type brings its usual length, unless the user typed one."""
+        if self.editing is not None or event.value is Select.BLANK:
+            return
+        minutes = self.query_one("#field-minutes", Input)
+        old = DEFAULT_MINUTES[self.kind]
+        self.kind = ActivityKind(str(event.value))
+        if minutes.value.strip() in ("", str(old)):
+            minutes.value = str(DEFAULT_MINUTES[self.kind])
+
+    # -- saving --------------------------------------------------------------------------
+
+    def _draft(self) -> tuple[ActivityDraft | None, list[FieldError]]:
+        errors: list[FieldError] = []
+        ws = self.workspace
+        when_text = self.query_one("#field-occurred_at", Input).value
+        try:
+            occurred_at = parse_when(when_text, ws.now().astimezone())
+        except ValueError as exc:
+            errors.append(FieldError("occurred_at", str(exc)))
+            occurred_at = ws.now()
+        minutes_text = self.query_one("#field-minutes", Input).value.strip()
+        minutes: int | None = None
+        if minutes_text:
+            try:
+                minutes = int(minutes_text)
+            except ValueError:
+                errors.append(FieldError("minutes", "minutes must be a whole number"))
+        kind = ActivityKind(str(self.query_one("#field-kind", Select).value))
+        sentiment = Sentiment(str(self.query_one("#field-sentiment", Select).value))
+        draft = ActivityDraft(
+            account_id=self.account_id, kind=kind, occurred_at=occurred_at,
+            minutes=minutes,
+            contact_ids=tuple(self.query_one("#field-contact_ids", SelectionList).selected),
+            summary=self.query_one("#field-summary", TextArea).text,
+            next_steps=self.query_one("#field-next_steps", Input).value,
+            sentiment=sentiment)
+        return (None if errors else draft), errors
+
+    def _show_errors(self, errors: list[FieldError]) -> None:
+        by_field: dict[str, list[str]] = {}
+        for error in errors:
+            by_field.setdefault(error.field if error.field in FIELDS else "summary",
+                                []).append(error.message)
+        for name in FIELDS:
+            box = self.query_one(f"#error-{name}", Static)
+            messages = by_field.get(name)
+            box.display = bool(messages)
+            box.update("⚠ " + "; ".join(messages) if messages else "")
+        if errors:
+            first = next(e.field for e in errors)
+            target = self.query(f"#field-{first}")
+            if target:
+                target.first().focus()
+
+    def action_save(self) -> None:
+        draft, errors = self._draft()
+        if draft is None:
+            self._show_errors(errors)
+            return
+        ws = self.workspace
+        me = ws.meta("me")
+        if me is None:
+            self._show_errors([FieldError(
+                "summary", "this cache does not know who you are: run csm-tui login first")])
+            return
+        try:
+            if self.editing is not None:
+                logged = edit_activity(ws.conn, self.editing.id, draft, me, ws.now(),
+                                       ws.settings.tier_rules)
+            else:
+                logged = log_activity(ws.conn, draft, me, ws.now(), ws.settings.tier_rules)
+        except ActivityInvalid as exc:
+            self._show_errors(exc.errors)
+            return
+        except ActivityNotEditable as exc:
+            self._show_errors([FieldError("summary", f"cannot edit: {exc}")])
+            return
+        self.dismiss(LogResult(logged, draft.kind, self.editing is not None))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#log-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#log-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+
+def describe(result: LogResult) -> str:
+    """The confirmation a CSM reads after saving."""
+    verb = "Updated" if result.edited else "Logged"
+    text = f"{verb} {result.kind.label.lower()}"
+    if result.logged.task_title:
+        due = result.logged.task_due_on
+        text += f" · task “{result.logged.task_title}”" + (f" due {due.isoformat()}"
+                                                          if due else "")
+    if result.logged.health_score is not None:
+        text += f" · health {result.logged.health_score}"
+    return text + " · ctrl+z undoes"
