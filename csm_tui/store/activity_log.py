@@ -43,7 +43,7 @@ from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_meta
 from csm_tui.store.health_inputs import account_health
 from csm_tui.store.ids import new_id
-from csm_tui.store.timestamps import from_db, to_db
+from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 from csm_tui.sync.protocol import KIND_ACCOUNT, KIND_ACTIVITY, KIND_TASK, OP_DELETE, OP_UPSERT
 
@@ -447,11 +447,13 @@ def _refresh_account(
     """Move the last touch (`added`/`removed`: a touch logged / taken away) and re-score
     health; store and enqueue what changed. Returns (last touch, health score)."""
     account = conn.execute(
-        "SELECT id, tier, seats, sales_motion, last_touch_at, health_score, version "
+        "SELECT id, tier, seats, sales_motion, last_touch_at, health_score, version, deleted_at "
         "FROM accounts WHERE id = ?",
         (account_id,),
     ).fetchone()
     last = from_db(account["last_touch_at"])
+    if account["deleted_at"] is not None:  # it left the book: nothing to push for it
+        return last, account["health_score"]
     touch = last
     if removed is not None and last is not None and removed >= last:
         touch = _latest_touch(conn, account_id)
@@ -462,7 +464,7 @@ def _refresh_account(
         "SELECT * FROM account_signals WHERE account_id = ?", (account_id,)
     ).fetchone()
     if signals is not None:
-        inputs = {**dict(account), "last_touch_at": touch}
+        inputs = {**dict(account), "last_touch_at": touch}  # health_inputs takes a mapping
         health = account_health(inputs, signals, now, rules).score
     changed: dict[str, Any] = {}
     if touch != last:
@@ -586,7 +588,7 @@ def edit_activity(
                 account_id=old.account_id,
                 task_id=None if old_task is None else old_task["id"],
                 task_title=None if task is None else task[0],
-                task_due_on=None if task is None else date.fromisoformat(task[1]),
+                task_due_on=None if task is None else date_from_db(task[1]),
                 last_touch_at=from_db(row["last_touch_at"]),
                 health_score=row["health_score"],
             )

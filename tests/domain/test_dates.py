@@ -284,3 +284,23 @@ def test_today_and_yesterday_at_a_time(now, hour, minute):
     assert (today.date(), today.hour, today.minute) == (now.date(), hour, minute)
     yesterday = parse_when(f"yesterday {hour:02d}:{minute:02d}", now)
     assert yesterday.date() == now.date() - timedelta(days=1)
+
+
+date_words = st.sampled_from(
+    ["by", "next", "tue", "Friday", "in", "3", "days", "2026-02-31", "2026-12-01", "Dec",
+     "31", "明天", "下周二", "3天后", "12月", "1日", "12/1", " ", "\n", "—", "。", "前", "today"]
+)  # fmt: skip
+mixed_text = st.one_of(st.text(), st.lists(date_words, max_size=12).map(" ".join))
+
+
+@given(mixed_text, todays)
+def test_any_text_gives_a_date_or_a_clear_refusal(text, today):
+    for read in (lambda: parse_due(text, today), lambda: split_next_steps(text, today)):
+        try:
+            read()
+        except DueDateError as exc:
+            assert exc.message
+    try:
+        parse_when(text, NOW)
+    except WhenError as exc:
+        assert exc.message

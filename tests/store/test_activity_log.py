@@ -386,3 +386,33 @@ def test_log_from_another_zone_is_stored_in_utc(book):
         "SELECT occurred_at FROM activities WHERE id = ?", (logged.activity_id,)
     ).fetchone()[0]
     assert raw == "2026-11-22 16:30:00.000000"
+
+
+def test_an_edit_can_move_a_log_to_the_right_account(book):
+    other = book.conn.execute(
+        "SELECT id, last_touch_at FROM accounts WHERE owner_id = ? AND id != ? "
+        "AND deleted_at IS NULL AND last_touch_at < ? ORDER BY id LIMIT 1",
+        (book.me, book.account_id, "2026-11-01"),
+    ).fetchone()
+    before = book.account()["last_touch_at"]
+    logged = log_activity(book.conn, book.draft(), book.me, book.now, RULES)
+    moved = edit_activity(
+        book.conn,
+        logged.activity_id,
+        book.draft(account_id=other["id"], contact_ids=()),
+        book.me,
+        book.now,
+        RULES,
+    )
+    # The wrong account gets its old last touch back, the right one is touched now.
+    assert book.account()["last_touch_at"] == before
+    right = book.conn.execute(
+        "SELECT last_touch_at FROM accounts WHERE id = ?", (other["id"],)
+    ).fetchone()[0]
+    assert from_db(right) == book.now - timedelta(hours=1)
+    # A task cannot change account on the server: the old one goes, a new one comes.
+    assert moved.task_id != logged.task_id
+    wrong_tasks = {t.id for t in account_tasks(book.conn, book.account_id, book.now.date())}
+    right_tasks = {t.id for t in account_tasks(book.conn, other["id"], book.now.date())}
+    assert logged.task_id not in wrong_tasks and moved.task_id in right_tasks
+    assert load_timeline(book.conn, other["id"], limit=1)[0].id == moved.activity_id
