@@ -377,16 +377,17 @@ def _insert_activity(
     outbox.enqueue(conn, KIND_ACTIVITY, OP_UPSERT, activity_id, fields, now=now)
 
 
-def _tombstone(conn: sqlite3.Connection, table: str, kind: str, record_id: str, now: datetime):
+def _tombstone_activity(conn: sqlite3.Connection, activity_id: str, now: datetime) -> None:
+    conn.execute("UPDATE activities SET deleted_at = ? WHERE id = ?", (to_db(now), activity_id))
+    outbox.enqueue(conn, KIND_ACTIVITY, OP_DELETE, activity_id, now=now)
+
+
+def _tombstone_task(conn: sqlite3.Connection, task_id: str, now: datetime) -> None:
     stamp = to_db(now)
-    if table == "tasks":
-        conn.execute(
-            "UPDATE tasks SET deleted_at = ?, updated_at = ? WHERE id = ?",
-            (stamp, stamp, record_id),
-        )
-    else:
-        conn.execute("UPDATE activities SET deleted_at = ? WHERE id = ?", (stamp, record_id))
-    outbox.enqueue(conn, kind, OP_DELETE, record_id, now=now)
+    conn.execute(
+        "UPDATE tasks SET deleted_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, task_id)
+    )
+    outbox.enqueue(conn, KIND_TASK, OP_DELETE, task_id, now=now)
 
 
 def _create_task(
@@ -592,7 +593,7 @@ def edit_activity(
                 last_touch_at=from_db(row["last_touch_at"]),
                 health_score=row["health_score"],
             )
-        _tombstone(conn, "activities", KIND_ACTIVITY, old.id, now)
+        _tombstone_activity(conn, old.id, now)
         new = new_id()
         _insert_activity(conn, new, _activity_fields(draft, author_id, old.created_at), now)
 
@@ -617,7 +618,7 @@ def edit_activity(
             outbox.enqueue(conn, KIND_TASK, OP_UPSERT, task_id, changes, now=now)
         else:
             if old_task is not None:
-                _tombstone(conn, "tasks", KIND_TASK, old_task["id"], now)
+                _tombstone_task(conn, old_task["id"], now)
             if wanted is not None:
                 task_id = _create_task(
                     conn, draft.account_id, wanted[0], wanted[1], author_id, new, now
@@ -668,10 +669,10 @@ def undo_last_activity(
             raise ActivityNotEditable("only your last log can be undone")
         record = load_activity(conn, last)
         assert record is not None  # _last_live checked it is live
-        _tombstone(conn, "activities", KIND_ACTIVITY, record.id, now)
+        _tombstone_activity(conn, record.id, now)
         task = _generated_task(conn, record.account_id, record.id)
         if task is not None:
-            _tombstone(conn, "tasks", KIND_TASK, task["id"], now)
+            _tombstone_task(conn, task["id"], now)
         touch, health = _refresh_account(
             conn, record.account_id, now, rules, removed=_touch(record.kind, record.occurred_at)
         )
