@@ -1,0 +1,164 @@
+"""The log-activity form: what a CSM typed, and what is wrong with it, field by field.
+
+`validate_activity` never raises on bad input: it returns every `FieldError`, so the form can
+show each message beside its field and keep everything typed. Nothing here touches storage;
+`store.activity_log` validates with it before writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from csm_tui.domain.dates import (
+    DateTextError,
+    DueDateError,
+    WhenError,
+    parse_when,
+    split_next_steps,
+)
+from csm_tui.domain.records import ActivityKind, Sentiment
+
+__all__ = [
+    "MAX_MINUTES",
+    "MAX_TEXT_CHARS",
+    "ActivityDraft",
+    "DateTextError",
+    "DueDateError",
+    "FieldError",
+    "WhenError",
+    "due_of",
+    "parse_when",
+    "validate_activity",
+]
+
+MAX_TEXT_CHARS = 2_000_000
+"""Summary and next steps: at most this many characters each (a 1 MB note fits, in any
+script: 1 MiB of ASCII is 1,048,576 characters, of Chinese about 350,000)."""
+
+MAX_MINUTES = 24 * 60
+FUTURE_SLACK = timedelta(days=1)
+"""How far ahead "when" may be (a call booked for this afternoon, clocks out of step)."""
+
+EARLIEST_ACTIVITY = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one form field; `field` is the `ActivityDraft` attribute name."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ActivityDraft:
+    """An activity as typed in the form, before it is saved."""
+
+    account_id: str
+    kind: ActivityKind
+    occurred_at: datetime  # aware
+    minutes: int | None = None
+    contact_ids: tuple[str, ...] = ()
+    summary: str = ""
+    next_steps: str = ""
+    sentiment: Sentiment = Sentiment.NEUTRAL
+
+
+def _storable(text: str) -> int | None:
+    """The position of the first character SQLite cannot store as UTF-8 (a lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
+def _text_errors(field: str, label: str, text: object, required: bool) -> list[FieldError]:
+    if not isinstance(text, str):
+        return [FieldError(field, f"{label} must be text")]
+    if required and not text.strip():
+        return [FieldError(field, f"{label} is required")]
+    if len(text) > MAX_TEXT_CHARS:
+        return [
+            FieldError(
+                field,
+                f"{label} is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}",
+            )
+        ]
+    bad = _storable(text)
+    if bad is not None:
+        return [
+            FieldError(
+                field, f"{label} holds a broken character at position {bad + 1} (a lone surrogate)"
+            )
+        ]
+    return []
+
+
+def validate_activity(draft: ActivityDraft, now: datetime) -> list[FieldError]:
+    """Every problem with `draft`, in form order; an empty list means it can be saved.
+
+    `now` is aware; its date (in its own zone) is "today" for due dates in the next steps.
+    """
+    errors: list[FieldError] = []
+    if not isinstance(draft.account_id, str) or not draft.account_id.strip():
+        errors.append(FieldError("account_id", "choose an account"))
+    try:
+        ActivityKind(draft.kind)
+    except ValueError:
+        choices = ", ".join(k.value for k in ActivityKind)
+        errors.append(FieldError("kind", f"{draft.kind!r} is not a kind of activity ({choices})"))
+    errors.extend(_when_errors(draft.occurred_at, now))
+    minutes = draft.minutes
+    if minutes is not None and (
+        isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_MINUTES
+    ):
+        errors.append(
+            FieldError("minutes", f"minutes must be a whole number from 0 to {MAX_MINUTES}")
+        )
+    if not all(isinstance(c, str) and c for c in draft.contact_ids):
+        errors.append(FieldError("contact_ids", "contacts must be chosen from the account's list"))
+    errors.extend(_text_errors("summary", "Summary", draft.summary, required=True))
+    next_errors = _text_errors("next_steps", "Next steps", draft.next_steps, required=False)
+    if not next_errors and draft.next_steps.strip():
+        try:
+            split_next_steps(draft.next_steps, now.date())
+        except DueDateError as exc:
+            next_errors.append(FieldError("next_steps", f"due date: {exc.message}"))
+    errors.extend(next_errors)
+    try:
+        Sentiment(draft.sentiment)
+    except ValueError:
+        choices = ", ".join(s.value for s in Sentiment)
+        errors.append(
+            FieldError("sentiment", f"{draft.sentiment!r} is not a sentiment ({choices})")
+        )
+    return errors
+
+
+def _when_errors(occurred_at: object, now: datetime) -> list[FieldError]:
+    if not isinstance(occurred_at, datetime):
+        return [FieldError("occurred_at", "when is missing")]
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        return [FieldError("occurred_at", "when has no time zone")]
+    if occurred_at < EARLIEST_ACTIVITY:
+        return [FieldError("occurred_at", "when is before 2000")]
+    if occurred_at > now + FUTURE_SLACK:
+        ahead = occurred_at.astimezone(now.tzinfo)
+        return [
+            FieldError(
+                "occurred_at",
+                f"when ({ahead:%Y-%m-%d %H:%M}) is more than a day ahead; "
+                "log what has happened, plan the rest as next steps",
+            )
+        ]
+    return []
+
+
+def due_of(draft: ActivityDraft, today: date) -> tuple[str, date] | None:
+    """The task the draft's next steps make: (title, due date), or None without a date."""
+    if not draft.next_steps.strip():
+        return None
+    title, due = split_next_steps(draft.next_steps, today)
+    return None if due is None else (title, due)
