@@ -17,6 +17,7 @@ from csm_tui.domain.health import PaymentStatus
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
+from csm_tui.domain.activity_form import MAX_TEXT_CHARS
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.server import schema
 from csm_tui.store import models
@@ -24,7 +25,9 @@ from csm_tui.store.models import UTCDateTime
 from csm_tui.sync import protocol as p
 
 INT32 = (-(2**31), 2**31 - 1)
-MAX_TEXT = 100_000
+# Long texts (activity summaries, next steps, notes) must never be refused where the client
+# accepted them: the same limit as domain.activity_form.MAX_TEXT_CHARS.
+MAX_TEXT = MAX_TEXT_CHARS
 MAX_ID = 100
 
 

@@ -1,0 +1,40 @@
+"""One activity, read whole (the timeline shows previews)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from csm_tui.domain.text import safe_text
+from csm_tui.store.activity_log import load_activity
+from csm_tui.workspace import Workspace
+
+
+class ActivityDetailScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="activity.close")]
+
+    def __init__(self, workspace: Workspace, activity_id: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.activity_id = activity_id
+
+    def compose(self) -> ComposeResult:
+        record = load_activity(self.workspace.conn, self.activity_id)
+        with VerticalScroll(id="activity-detail", classes="form"):
+            if record is None:
+                yield Static("This activity is no longer in the cache.")
+                return
+            head = Text(f"{record.kind.label} · {record.occurred_at.astimezone():%Y-%m-%d %H:%M}"
+                        f" · {record.minutes} min · {record.sentiment.value}", style="bold")
+            yield Static(head, classes="form-title")
+            people = ", ".join(safe_text(n) for n in record.contact_names) or "no contacts"
+            yield Static(Text(f"With: {people}\nBy: {safe_text(record.author_name or '—')}"))
+            yield Static("Summary", classes="form-label")
+            yield Static(Text(safe_text(record.summary, multiline=True)), id="activity-summary")
+            yield Static("Next steps", classes="form-label")
+            yield Static(Text(safe_text(record.next_steps or "—", multiline=True)),
+                         id="activity-next-steps")

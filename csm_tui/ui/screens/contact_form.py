@@ -1,0 +1,105 @@
+"""Add or edit a stakeholder: name, role (sponsor, champion, user, blocker), title, email."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from csm_tui.domain.records import ContactRole
+from csm_tui.store.contacts import (
+    ContactInvalid,
+    ContactNotFound,
+    ContactView,
+    add_contact,
+    update_contact,
+)
+from csm_tui.workspace import Workspace
+
+FIELDS = ("name", "role", "title", "email", "phone")
+
+
+class ContactFormScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="contact.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="contact.cancel"),
+    ]
+
+    def __init__(self, workspace: Workspace, account_id: str,
+                 contact: ContactView | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.account_id = account_id
+        self.contact = contact
+
+    def compose(self) -> ComposeResult:
+        c = self.contact
+        with VerticalScroll(id="contact-form", classes="form"):
+            yield Static("Edit stakeholder" if c else "Add stakeholder", classes="form-title")
+            yield Label("Name", classes="form-label")
+            yield Input(c.name if c else "", id="field-name")
+            yield Static(id="error-name", classes="form-error")
+            yield Label("Role", classes="form-label")
+            yield Select([(r.value.title(), r.value) for r in ContactRole],
+                         value=(c.role.value if c else ContactRole.USER.value),
+                         allow_blank=False, id="field-role")
+            yield Static(id="error-role", classes="form-error")
+            yield Label("Title", classes="form-label")
+            yield Input(c.title if c else "", id="field-title")
+            yield Static(id="error-title", classes="form-error")
+            yield Label("Email", classes="form-label")
+            yield Input(c.email if c else "", id="field-email")
+            yield Static(id="error-email", classes="form-error")
+            yield Label("Phone", classes="form-label")
+            yield Input(c.phone if c else "", id="field-phone")
+            yield Static(id="error-phone", classes="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Save  ctrl+s", variant="primary", id="contact-save")
+                yield Button("Cancel  esc", id="contact-cancel")
+
+    def on_mount(self) -> None:
+        for name in FIELDS:
+            self.query_one(f"#error-{name}", Static).display = False
+        self.query_one("#field-name", Input).focus()
+
+    def _values(self) -> dict[str, str]:
+        values = {name: self.query_one(f"#field-{name}", Input).value
+                  for name in FIELDS if name != "role"}
+        values["role"] = str(self.query_one("#field-role", Select).value)
+        return values
+
+    def action_save(self) -> None:
+        ws = self.workspace
+        values = self._values()
+        try:
+            if self.contact is None:
+                add_contact(ws.conn, self.account_id, now=ws.now(), **values)
+            else:
+                update_contact(ws.conn, self.contact.id, now=ws.now(), **values)
+        except ContactInvalid as exc:
+            by_field: dict[str, list[str]] = {}
+            for error in exc.errors:
+                by_field.setdefault(error.field, []).append(error.message)
+            for name in FIELDS:
+                box = self.query_one(f"#error-{name}", Static)
+                box.display = name in by_field
+                box.update("⚠ " + "; ".join(by_field.get(name, [])))
+            return
+        except ContactNotFound as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#contact-save")
+    def _save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#contact-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()

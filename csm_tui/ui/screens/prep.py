@@ -1,0 +1,124 @@
+"""Call prep: a one-screen brief generated from the cache, beside the CSM's own notes.
+
+The brief is the same Markdown sheet `x` exports, shown as it will be written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, Markdown, Static
+
+from csm_tui.domain.prep import render_prep_markdown
+from csm_tui.domain.text import safe_text
+from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
+from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
+from csm_tui.workspace import Workspace
+
+
+def default_export_path(name: str, today) -> Path:
+    slug = re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-").lower()[:40] or "account"
+    return Path.cwd() / f"prep-{slug}-{today.isoformat()}.md"
+
+
+class ExportPathScreen(ModalScreen[Path | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
+
+    def __init__(self, suggested: Path) -> None:
+        super().__init__()
+        self.suggested = suggested
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-form", classes="form"):
+            yield Label("Export the call-prep sheet to (Markdown):", classes="form-label")
+            yield Input(str(self.suggested), id="export-path")
+            yield Static(id="export-error", classes="form-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-error", Static).display = False
+
+    @on(Input.Submitted, "#export-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            error = self.query_one("#export-error", Static)
+            error.update("⚠ type a file name")
+            error.display = True
+            return
+        self.dismiss(Path(event.value.strip()).expanduser())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PrepScreen(Screen[None]):
+    TITLE = "Call prep"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="prep.back"),
+        Binding("x", "export", "Export Markdown", id="prep.export"),
+        Binding("r", "refresh_brief", "Refresh brief", id="prep.refresh"),
+    ]
+
+    def __init__(self, workspace: Workspace, account_id: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.account_id = account_id
+        self.brief = None
+
+    @property
+    def current_account_id(self) -> str:
+        return self.account_id
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="prep-title")
+        with Horizontal(id="prep-body"):
+            with VerticalScroll(id="prep-brief-box"):
+                yield Markdown(id="prep-brief")
+            with Vertical(id="prep-notes-box"):
+                yield Static("My notes", classes="section-label")
+                yield PrepNotesEditor(self.workspace, self.account_id, id="prep-notes-editor")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_refresh_brief()
+        self.query_one("#prep-notes", expect_type=None).focus()
+
+    def _markdown(self) -> str:
+        notes = self.query_one(PrepNotesEditor).text
+        return render_prep_markdown(self.brief, notes, self.workspace.today())
+
+    def action_refresh_brief(self) -> None:
+        ws = self.workspace
+        self.brief = build_prep_brief(ws.conn, self.account_id, ws.now(), ws.settings.tier_rules)
+        self.query_one("#prep-title", Static).update(
+            f"Call prep — {safe_text(self.brief.name)}")
+        brief_only = render_prep_markdown(self.brief, "", ws.today())
+        self.query_one("#prep-brief", Markdown).update(safe_text(brief_only, multiline=True))
+
+    def action_export(self) -> None:
+        editor = self.query_one(PrepNotesEditor)
+        editor.save(quiet=True)
+
+        def write(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                written = export_prep(path, self._markdown())
+            except PrepExportError as exc:
+                self.notify(str(exc), severity="error", timeout=8)
+                return
+            self.notify(f"Exported to {written}")
+
+        self.app.push_screen(ExportPathScreen(default_export_path(self.brief.name,
+                                                                  self.workspace.today())),
+                             write)
+
+    def action_back(self) -> None:
+        self.query_one(PrepNotesEditor).save(quiet=True)
+        self.dismiss()

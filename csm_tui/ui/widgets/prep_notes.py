@@ -1,0 +1,90 @@
+"""The CSM's own prep notes on an account: a TextArea saved locally, never lost.
+
+Saved on ctrl+s, when the editor loses focus and when it is unmounted; `e` hands the text
+to $EDITOR. A save that fails keeps the text in the editor and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Static, TextArea
+
+from csm_tui.domain.prep import PrepNoteTooLong
+from csm_tui.store.prep import load_prep_note, save_prep_note
+from csm_tui.workspace import Workspace
+
+
+class PrepNotesEditor(Vertical):
+    BINDINGS = [
+        Binding("ctrl+s", "save_notes", "Save notes", id="notes.save"),
+        Binding("ctrl+e", "external_editor", "Edit in $EDITOR", id="notes.editor"),
+    ]
+
+    def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
+        super().__init__(**kw)
+        self.workspace = workspace
+        self.account_id = account_id
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(load_prep_note(self.workspace.conn, self.account_id),
+                       id="prep-notes", soft_wrap=True)
+        yield Static("ctrl+s saves · saved on leaving · ctrl+e opens $EDITOR",
+                     id="prep-notes-state")
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def save(self, quiet: bool = False) -> bool:
+        ws = self.workspace
+        state = self.query_one("#prep-notes-state", Static)
+        try:
+            revision = save_prep_note(ws.conn, self.account_id, self.text, ws.now())
+        except PrepNoteTooLong as exc:
+            state.update(f"⚠ not saved: {exc}")
+            return False
+        if revision is not None or not quiet:
+            state.update(f"saved {ws.now().astimezone():%H:%M}" if revision else "no changes")
+        return True
+
+    def action_save_notes(self) -> None:
+        self.save()
+
+    def on_descendant_blur(self) -> None:
+        self.save(quiet=True)
+
+    def on_unmount(self) -> None:
+        # Leaving the screen must never drop what was typed.
+        try:
+            self.save(quiet=True)
+        except Exception:  # noqa: BLE001 - the app may be closing its cache
+            pass
+
+    def action_external_editor(self) -> None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("Set $EDITOR (or $VISUAL) to edit notes in your editor.",
+                        severity="warning")
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "prep-notes.md"
+            path.write_text(self.text, encoding="utf-8")
+            try:
+                with self.app.suspend():
+                    result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            except SuspendNotSupported:  # headless (tests): nothing to hand the screen back
+                result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            if result.returncode != 0:
+                self.notify(f"{editor} exited with {result.returncode}; notes unchanged.",
+                            severity="error")
+                return
+            self.query_one(TextArea).text = path.read_text(encoding="utf-8")
+        self.save()
