@@ -90,14 +90,19 @@ class AgendaItem:
 
 
 def agenda_key(item: AgendaItem) -> tuple:
-    """The sort key of `order_agenda`: tier, urgency, days (bigger first), name, ids."""
+    """The sort key of `order_agenda`: tier, urgency, days (bigger first), name, then
+    everything else, so the order never depends on the order rows were read in."""
     return (
         item.tier.rank,
         int(item.urgency),
         -item.days,
         item.account_name.casefold(),
+        item.account_name,
         item.account_id,
+        item.task_id is not None,
         item.task_id or "",
+        item.kind.value,
+        item.why,
     )
 
 
