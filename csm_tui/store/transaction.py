@@ -1,8 +1,8 @@
-"""One write = one SQLite transaction, taken with the write lock before the first read.
+"""One write, one transaction: the change, its effects and its outbox entries together.
 
-`BEGIN IMMEDIATE` makes the reads a write depends on (the account's stage, the item's
-state) part of the same transaction, so two processes on one cache cannot interleave
-between the read and the write. Inside an open transaction a SAVEPOINT nests instead.
+`write_transaction` takes SQLite's write lock at the start (BEGIN IMMEDIATE), so what a
+write reads (the account's last touch, its version) cannot change under it, and rolls
+everything back when anything inside raises.
 """
 
 from __future__ import annotations
@@ -14,17 +14,9 @@ from contextlib import contextmanager
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Commit everything done in the block, or nothing if it raises."""
+    """BEGIN IMMEDIATE … COMMIT on `conn`; ROLLBACK and re-raise on any exception."""
     if conn.in_transaction:
-        conn.execute("SAVEPOINT csm_write")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK TO csm_write")
-            conn.execute("RELEASE csm_write")
-            raise
-        conn.execute("RELEASE csm_write")
-        return
+        raise RuntimeError("the cache connection has an uncommitted transaction; commit it first")
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
