@@ -1,0 +1,251 @@
+"""The Today agenda: who needs the CSM today, why, and in what order (spec section 1).
+
+Five reasons put an account on the agenda, each a pure function of one account's facts:
+
+- a touch overdue against the tier's cadence (`touch_item`);
+- a task due today or late (`task_item`);
+- a renewal within 90 days, or already past and not churned (`renewal_item`);
+- not activated 30 or 90 days after go-live (`activation_item`);
+- health down 10+ points in 30 days (`health_drop_item`).
+
+Order (`order_agenda`): tier first (strategic first), then urgency, then how far gone
+(`AgendaItem.days`: more days late / overdue / since go-live, fewer days to renewal, a
+bigger drop first), then name. Urgency across kinds, most urgent first:
+
+1. a late task — a promise already broken;
+2. not activated 90+ days after go-live (70–80% of these become zombies);
+3. not activated 30+ days after go-live (only 30–40% still activate: the rescue window);
+4. a task due today;
+5. an overdue touch;
+6. a renewal within 30 days, today, or past its date;
+7. a health drop of 10+ points in 30 days;
+8. a renewal in 31–90 days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import IntEnum, StrEnum
+
+from csm_tui.domain.cadence import TouchStatus
+from csm_tui.domain.humanize import format_money
+from csm_tui.domain.lifecycle import (
+    LATE_ACTIVATION_DAYS,
+    ZOMBIE_DAYS,
+    ActivationRisk,
+    Stage,
+    activation_risk,
+)
+from csm_tui.domain.tiers import Tier
+
+RENEWAL_HORIZON_DAYS = 90
+RENEWAL_NEAR_DAYS = 30
+HEALTH_DROP_POINTS = 10
+
+
+class AgendaKind(StrEnum):
+    TOUCH = "touch"
+    TASK = "task"
+    RENEWAL = "renewal"
+    ACTIVATION = "activation"
+    HEALTH_DROP = "health_drop"
+
+    @property
+    def label(self) -> str:
+        return {
+            "touch": "Touch",
+            "task": "Task",
+            "renewal": "Renewal",
+            "activation": "Activation",
+            "health_drop": "Health drop",
+        }[self.value]
+
+
+class Urgency(IntEnum):
+    """How urgent a reason is, across kinds; lower comes first (see the module doc)."""
+
+    TASK_LATE = 1
+    ZOMBIE_ACTIVATION = 2
+    LATE_ACTIVATION = 3
+    TASK_TODAY = 4
+    TOUCH_OVERDUE = 5
+    RENEWAL_NEAR = 6
+    HEALTH_DROP = 7
+    RENEWAL = 8
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    account_id: str
+    account_name: str
+    tier: Tier
+    kind: AgendaKind
+    why: str  # in words: "Strategic · last touch 19 days ago, cadence 14"
+    urgency: Urgency
+    due: date | None  # the day it fell (or falls) due; None: never touched, health drop
+    task_id: str | None = None
+    days: int = 0  # how far gone, bigger first (see `order_agenda`)
+
+
+def agenda_key(item: AgendaItem) -> tuple:
+    """The sort key of `order_agenda`: tier, urgency, days (bigger first), name, then
+    everything else, so the order never depends on the order rows were read in."""
+    return (
+        item.tier.rank,
+        int(item.urgency),
+        -item.days,
+        item.account_name.casefold(),
+        item.account_name,
+        item.account_id,
+        item.task_id is not None,
+        item.task_id or "",
+        item.kind.value,
+        item.why,
+    )
+
+
+def order_agenda(items: Iterable[AgendaItem]) -> list[AgendaItem]:
+    """The agenda in the order the CSM should work it (see the module doc)."""
+    return sorted(items, key=agenda_key)
+
+
+def _days(n: int, unit: str = "day") -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def touch_item(account_id: str, name: str, touch: TouchStatus, today: date) -> AgendaItem | None:
+    """An overdue touch against the tier's cadence; None when not overdue."""
+    if not touch.overdue or touch.cadence_days is None:
+        return None
+    due = (
+        None
+        if touch.days_since is None
+        else today - timedelta(days=touch.days_since - touch.cadence_days)
+    )
+    return AgendaItem(
+        account_id,
+        name,
+        touch.tier,
+        AgendaKind.TOUCH,
+        touch.why,
+        Urgency.TOUCH_OVERDUE,
+        due,
+        None,
+        touch.days_overdue,
+    )
+
+
+def task_item(
+    account_id: str, name: str, tier: Tier, task_id: str, title: str, due_on: date, today: date
+) -> AgendaItem | None:
+    """A task due today or late; None when it is due later."""
+    late = (today - due_on).days
+    if late < 0:
+        return None
+    if late == 0:
+        why, urgency = f"Task due today: {title}", Urgency.TASK_TODAY
+    else:
+        why, urgency = f"Task late {_days(late)}: {title}", Urgency.TASK_LATE
+    return AgendaItem(account_id, name, tier, AgendaKind.TASK, why, urgency, due_on, task_id, late)
+
+
+def renewal_item(
+    account_id: str,
+    name: str,
+    tier: Tier,
+    renewal: date | None,
+    stage: Stage,
+    arr: float,
+    currency: str,
+    today: date,
+) -> AgendaItem | None:
+    """A renewal within 90 days (or past, unsigned) of an account that has not churned."""
+    if renewal is None or stage is Stage.CHURNED:
+        return None
+    until = (renewal - today).days
+    if until > RENEWAL_HORIZON_DAYS:
+        return None
+    money = f"(ARR {format_money(arr, currency)})"
+    if until < 0:
+        when = f"Renewal {_days(-until)} overdue"
+    elif until == 0:
+        when = "Renewal today"
+    elif until == 1:
+        when = "Renewal tomorrow"
+    else:
+        when = f"Renewal in {_days(until)}"
+    urgency = Urgency.RENEWAL_NEAR if until <= RENEWAL_NEAR_DAYS else Urgency.RENEWAL
+    return AgendaItem(
+        account_id,
+        name,
+        tier,
+        AgendaKind.RENEWAL,
+        f"{when} {money}",
+        urgency,
+        renewal,
+        None,
+        -until,
+    )
+
+
+def activation_item(
+    account_id: str,
+    name: str,
+    tier: Tier,
+    go_live: date | None,
+    activated: date | None,
+    stage: Stage,
+    today: date,
+) -> AgendaItem | None:
+    """Not activated 30 (or 90) days after go-live; None otherwise."""
+    risk = activation_risk(go_live, activated, stage, today)
+    if risk is ActivationRisk.NONE or go_live is None:
+        return None
+    since = (today - go_live).days
+    if risk is ActivationRisk.ZOMBIE:
+        odds, urgency, due = "70–80% become zombies", Urgency.ZOMBIE_ACTIVATION, ZOMBIE_DAYS
+    else:
+        odds, urgency, due = "only 30–40% still do", Urgency.LATE_ACTIVATION, LATE_ACTIVATION_DAYS
+    why = f"Not activated {_days(since)} after go-live ({odds})"
+    return AgendaItem(
+        account_id,
+        name,
+        tier,
+        AgendaKind.ACTIVATION,
+        why,
+        urgency,
+        go_live + timedelta(days=due),
+        None,
+        since,
+    )
+
+
+def health_drop_item(
+    account_id: str,
+    name: str,
+    tier: Tier,
+    score: int | None,
+    score_30d: int | None,
+    stage: Stage,
+    today: date,
+) -> AgendaItem | None:
+    """Health down 10+ points against 30 days ago (churned accounts are left out)."""
+    if score is None or score_30d is None or stage is Stage.CHURNED:
+        return None
+    fell = score_30d - score
+    if fell < HEALTH_DROP_POINTS:
+        return None
+    why = f"Health fell {_days(fell, 'point')} in 30 days ({score_30d} → {score})"
+    return AgendaItem(
+        account_id,
+        name,
+        tier,
+        AgendaKind.HEALTH_DROP,
+        why,
+        Urgency.HEALTH_DROP,
+        None,
+        None,
+        fell,
+    )

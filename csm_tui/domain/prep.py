@@ -1,0 +1,386 @@
+"""Call prep: the one-screen brief before a call, and its Markdown sheet (spec section 1).
+
+`PrepBrief` is what the store gathers from the cache; `render_prep_markdown` turns it and
+the CSM's own notes into a Markdown file.
+
+Text from the book (names, titles, summaries, next steps, task titles) is written so that
+Markdown shows it as the same text, never as structure: characters that Markdown would
+read as markup are backslash-escaped (``[bold]`` is written ``\\[bold\\]`` and shows as
+``[bold]``), a line that would open a heading, quote or list has its first character
+escaped, leading spaces become character references so they cannot open a code block,
+and terminal control characters are made visible (`domain.text.safe_text`: ESC shows as
+``\\x1b``) so ``cat`` of the file cannot clear a screen. Nothing else is changed: Chinese,
+emoji and every other character are written as they are.
+
+The CSM's own notes are theirs: written as they typed them (Markdown in a note stays
+Markdown), with control characters made visible.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from csm_tui.domain.health import Band
+from csm_tui.domain.humanize import format_money_full
+from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.records import ActivityKind, ContactRole
+from csm_tui.domain.text import safe_text
+from csm_tui.domain.tiers import Tier
+
+PREP_NOTE_MAX_CHARS = 100_000
+"""The longest prep note that can be saved: the central API refuses longer text."""
+
+RECENT_ACTIVITIES = 5
+
+
+class PrepNoteTooLong(ValueError):
+    """A prep note over `PREP_NOTE_MAX_CHARS`; nothing was saved."""
+
+
+def check_prep_note(body: str) -> None:
+    if len(body) > PREP_NOTE_MAX_CHARS:
+        raise PrepNoteTooLong(
+            f"Prep notes can hold {PREP_NOTE_MAX_CHARS:,} characters; this one has "
+            f"{len(body):,}. Shorten it (or keep the long text in a file) and save again."
+        )
+
+
+@dataclass(frozen=True)
+class PrepWeakness:
+    """One of the health components that cost the most points."""
+
+    label: str
+    points: int
+    weight: int
+    raw: str  # the value in words: "login 40%, leads 5.0/user/wk"
+    standard: str  # what it is measured against
+
+
+@dataclass(frozen=True)
+class PrepContact:
+    name: str
+    title: str
+    role: ContactRole
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class PrepChecklistItem:
+    label: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class PrepTask:
+    title: str
+    due_on: date | None
+    snoozed_until: date | None
+    owner_name: str | None
+
+
+@dataclass(frozen=True)
+class PrepActivity:
+    occurred_at: datetime  # UTC
+    kind: str  # ActivityKind value (kept as text: a newer server may send a new kind)
+    minutes: int
+    summary: str
+    next_steps: str
+    sentiment: str
+    author_name: str | None
+    contact_names: tuple[str, ...] = ()
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return ActivityKind(self.kind).label
+        except ValueError:
+            return self.kind
+
+
+@dataclass(frozen=True)
+class PrepBrief:
+    account_id: str
+    name: str
+    tier: Tier
+    tier_why: str  # "ARR band → Strategic", or the override and its reason
+    stage: Stage
+    sales_motion: str  # label: "long-cycle direct"
+    segment: str
+    industry: str
+    seats: int
+    arr: float
+    currency: str
+    arr_usd: float
+    owner_name: str | None
+    go_live_date: date | None
+    activated_on: date | None
+    renewal_date: date | None
+    last_touch_at: datetime | None
+    touch_why: str  # "Strategic · last touch 19 days ago, cadence 14"
+    touch_overdue: bool
+    activation_why: str  # "" or "not activated 30+ days after go-live (...)"
+    health_score: int | None
+    health_band: Band | None
+    health_score_30d: int | None
+    weakest: tuple[PrepWeakness, ...]
+    nps: int | None
+    nps_measured_on: date | None
+    stakeholders: tuple[PrepContact, ...]
+    open_checklist: tuple[PrepChecklistItem, ...]
+    open_tasks: tuple[PrepTask, ...]
+    recent_activities: tuple[PrepActivity, ...] = field(default=())
+
+    def renewal_in_days(self, today: date) -> int | None:
+        """Days until the renewal date (negative: past), None without one."""
+        return None if self.renewal_date is None else (self.renewal_date - today).days
+
+
+# ------------------------------------------------------------------------- Markdown escaping
+
+# Inline markup: emphasis, code, links and images, raw HTML and autolinks, strikethrough,
+# table cells, and the backslash itself.
+_INLINE = re.compile(r"([\\`*_\[\]<>~|])")
+_INLINE_HEADING = re.compile(r"([\\`*_\[\]<>~|#])")  # a trailing "#" run closes a heading
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")  # "&amp;" would show as "&"
+_ORDERED = re.compile(r"^(\d{1,9})([.)])")  # "1986. A good year" would open a list
+_BLOCK_START = frozenset("#>+-=")  # heading, quote, list, setext underline
+_LEADING_SPACE = re.compile(r"^\s+")  # Markdown would drop it (any Unicode space)
+
+
+def _escape_line(line: str, inline: re.Pattern[str] = _INLINE, line_start: bool = True) -> str:
+    line = _ENTITY.sub(r"\\&", inline.sub(r"\\\1", line))
+    match = _LEADING_SPACE.match(line)
+    lead = ""
+    if match:
+        lead = "".join(f"&#{ord(ch)};" for ch in match.group())
+        line = line[match.end() :]
+    if not line_start:
+        return lead + line
+    if line[:1] in _BLOCK_START:
+        return lead + "\\" + line
+    return lead + _ORDERED.sub(r"\1\\\2", line)
+
+
+def md_inline(text: str, *, line_start: bool = True) -> str:
+    """Book text for one line of Markdown (a list item, a bold label's value).
+
+    Line breaks show as ⏎ and control characters as visible escapes (`safe_text`).
+    `line_start=False` when the text follows other text on its line (after a label):
+    block markers (``#``, ``-``, ``1.``) only count at the start of a line, so they are
+    left as they are there.
+    """
+    return _escape_line(safe_text(text), line_start=line_start)
+
+
+def _mid(text: str) -> str:
+    return md_inline(text, line_start=False)
+
+
+def md_heading(text: str) -> str:
+    """Book text for a heading: as `md_inline`, and every ``#`` escaped (a trailing run
+    of ``#`` would otherwise be dropped as the heading's closing sequence)."""
+    return _escape_line(safe_text(text), _INLINE_HEADING, line_start=False)
+
+
+def md_block(text: str, indent: str = "  ") -> str:
+    """Multi-line book text as lines continuing a list item (`indent` before each line
+    but the first). Line breaks are kept."""
+    lines = safe_text(text, multiline=True).split("\n")
+    return ("\n" + indent).join(_escape_line(line) if line.strip(" \t") else "" for line in lines)
+
+
+# ------------------------------------------------------------------------- the sheet
+
+
+def _date(value: date | None) -> str:
+    return "—" if value is None else value.isoformat()
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'' if n == 1 else 's'}"
+
+
+def _renewal(brief: PrepBrief, today: date) -> str:
+    days = brief.renewal_in_days(today)
+    if days is None or brief.renewal_date is None:
+        return "no renewal date"
+    when = brief.renewal_date.isoformat()
+    if days == 0:
+        return f"{when} — today"
+    if days < 0:
+        return f"{when} — {_days(-days)} overdue"
+    return f"{when} — {_days(days)} to go"
+
+
+def _money(brief: PrepBrief) -> str:
+    text = format_money_full(brief.arr, brief.currency)
+    if brief.currency.upper() != "USD":
+        text += f" (≈ {format_money_full(brief.arr_usd, 'USD')})"
+    return text
+
+
+def _key_facts(brief: PrepBrief, today: date) -> list[str]:
+    facts = [
+        f"- **Tier:** {brief.tier.label} ({_mid(brief.tier_why)})",
+        f"- **Stage:** {brief.stage.label}",
+        f"- **ARR:** {_money(brief)}",
+        f"- **Renewal:** {_renewal(brief, today)}",
+        f"- **Owner:** {_mid(brief.owner_name) if brief.owner_name else 'unassigned'}",
+    ]
+    about = [f"**Sales motion:** {brief.sales_motion}", f"**Seats:** {brief.seats:,}"]
+    if brief.segment:
+        about.append(f"**Segment:** {_mid(brief.segment)}")
+    if brief.industry:
+        about.append(f"**Industry:** {_mid(brief.industry)}")
+    facts.append("- " + " · ".join(about))
+    touch = "never" if brief.last_touch_at is None else brief.last_touch_at.date().isoformat()
+    overdue = " — **overdue**" if brief.touch_overdue else ""
+    facts.append(f"- **Last touch:** {touch} ({_mid(brief.touch_why)}){overdue}")
+    lifecycle = f"- **Go-live:** {_date(brief.go_live_date)}"
+    lifecycle += f" · **Activated:** {_date(brief.activated_on)}"
+    if brief.activation_why:
+        lifecycle += f" — **{_mid(brief.activation_why)}**"
+    facts.append(lifecycle)
+    if brief.nps is None:
+        facts.append("- **Last NPS:** none recorded")
+    else:
+        measured = "" if brief.nps_measured_on is None else f" (measured {brief.nps_measured_on})"
+        facts.append(f"- **Last NPS:** {brief.nps}{measured}")
+    return facts
+
+
+def _health(brief: PrepBrief) -> list[str]:
+    if brief.health_score is None:
+        return ["No health score yet (no signals in the cache)."]
+    band = f" — {brief.health_band.value}" if brief.health_band is not None else ""
+    line = f"**{brief.health_score} / 100{band}**"
+    if brief.health_score_30d is not None:
+        delta = brief.health_score - brief.health_score_30d
+        line += f" ({brief.health_score_30d} 30 days ago, {delta:+d})"
+    out = [line, ""]
+    if brief.weakest:
+        out.append("Weakest components:")
+        out.append("")
+        out += [
+            f"- **{w.label}:** {w.points}/{w.weight} points — {_mid(w.raw)} "
+            f"(standard: {_mid(w.standard)})"
+            for w in brief.weakest
+        ]
+    else:
+        out.append("No weak component: every part scores full points.")
+    return out
+
+
+def _stakeholders(brief: PrepBrief) -> list[str]:
+    if not brief.stakeholders:
+        return ["_No stakeholders recorded._"]
+    lines = []
+    for role in ContactRole:
+        for c in (c for c in brief.stakeholders if c.role is role):
+            parts = [f"**{role.value.title()}:** {_mid(c.name)}"]
+            if c.title:
+                parts.append(_mid(c.title))
+            reach = " · ".join(_mid(x) for x in (c.email, c.phone) if x)
+            line = "- " + " — ".join(parts)
+            if reach:
+                line += f" ({reach})"
+            lines.append(line)
+    return lines
+
+
+def _checklist(brief: PrepBrief) -> list[str]:
+    if not brief.open_checklist:
+        return ["_Nothing open._"]
+    return [
+        f"- [ ] {_mid(item.label)}{' **(required)**' if item.required else ''}"
+        for item in brief.open_checklist
+    ]
+
+
+def _tasks(brief: PrepBrief, today: date) -> list[str]:
+    if not brief.open_tasks:
+        return ["_No open tasks._"]
+    lines = []
+    for task in brief.open_tasks:
+        line = f"- [ ] {_mid(task.title)}"
+        if task.due_on is not None:
+            late = (today - task.due_on).days
+            state = (
+                f"{_days(late)} late"
+                if late > 0
+                else "today"
+                if late == 0
+                else f"in {_days(-late)}"
+            )
+            line += f" — due {task.due_on.isoformat()} ({state})"
+        if task.snoozed_until is not None and task.snoozed_until > today:
+            line += f", snoozed until {task.snoozed_until.isoformat()}"
+        if task.owner_name:
+            line += f" · {_mid(task.owner_name)}"
+        lines.append(line)
+    return lines
+
+
+def _activities(brief: PrepBrief) -> list[str]:
+    if not brief.recent_activities:
+        return ["_No activities yet._"]
+    lines = []
+    for a in brief.recent_activities:
+        head = [f"**{a.occurred_at.date().isoformat()} · {_mid(a.kind_label)}**"]
+        if a.minutes:
+            head.append(f"{a.minutes} min")
+        head.append(_mid(a.sentiment))
+        if a.author_name:
+            head.append(f"by {_mid(a.author_name)}")
+        if a.contact_names:
+            head.append("with " + ", ".join(_mid(n) for n in a.contact_names))
+        lines.append("- " + " · ".join(head))
+        if a.summary.strip():
+            lines.append("  " + md_block(a.summary))
+        if a.next_steps.strip():
+            lines.append("")
+            lines.append("  _Next steps:_ " + md_block(a.next_steps))
+        lines.append("")
+    return lines[:-1]
+
+
+def render_prep_markdown(brief: PrepBrief, notes: str, today: date) -> str:
+    """The call-prep sheet as Markdown (see the module doc for how text is written)."""
+    parts = [
+        f"# Call prep: {md_heading(brief.name)}",
+        "",
+        f"_Prepared {today.isoformat()} with csm-tui._",
+        "",
+        "## Key facts",
+        "",
+        *_key_facts(brief, today),
+        "",
+        "## Health",
+        "",
+        *_health(brief),
+        "",
+        "## Stakeholders",
+        "",
+        *_stakeholders(brief),
+        "",
+        f"## Open checklist items ({brief.stage.label})",
+        "",
+        *_checklist(brief),
+        "",
+        "## Open tasks",
+        "",
+        *_tasks(brief, today),
+        "",
+        f"## Last {RECENT_ACTIVITIES} activities",
+        "",
+        *_activities(brief),
+        "",
+        "## My notes",
+        "",
+        safe_text(notes, multiline=True).strip("\n") if notes.strip() else "_No notes yet._",
+        "",
+    ]
+    return "\n".join(parts)

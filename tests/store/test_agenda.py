@@ -1,0 +1,217 @@
+"""The Today agenda read from a demo book: every reason, in words, for the demo user only."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from csm_tui.domain.agenda import (
+    AgendaKind,
+    activation_item,
+    health_drop_item,
+    order_agenda,
+    renewal_item,
+    task_item,
+    touch_item,
+)
+from csm_tui.domain.cadence import TouchStatus
+from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.store.agenda import load_agenda
+from csm_tui.store.cache import META_ME, connect, get_meta
+from csm_tui.store.ids import new_id
+from csm_tui.store.timestamps import to_db
+
+RULES = TierRules()
+
+
+@pytest.fixture
+def book(demo_db, clock):
+    conn = connect(demo_db)
+    yield conn, get_meta(conn, META_ME), clock.today()
+    conn.close()
+
+
+def my_accounts(conn, me, where="1", args=()):
+    return conn.execute(
+        f"SELECT * FROM accounts WHERE owner_id = ? AND deleted_at IS NULL AND {where} ORDER BY id",
+        (me, *args),
+    ).fetchall()
+
+
+def set_account(conn, account_id, **values):
+    with conn:
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(
+            f"UPDATE accounts SET {assignments} WHERE id = ?", (*values.values(), account_id)
+        )
+
+
+def test_the_demo_users_agenda_has_every_kind(book):
+    conn, me, today = book
+    items = load_agenda(conn, me, today, RULES)
+    assert {i.kind for i in items} == set(AgendaKind)
+    assert items == order_agenda(items)
+    mine = {r["id"] for r in my_accounts(conn, me)}
+    task_accounts = {
+        r[0] for r in conn.execute("SELECT account_id FROM tasks WHERE owner_id = ?", (me,))
+    }
+    assert {i.account_id for i in items} <= mine | task_accounts
+
+
+def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
+    """Every owned account judged by the domain alone gives exactly the loaded agenda."""
+    conn, me, today = book
+    expected = []
+    for a in my_accounts(conn, me):
+        tier, stage = Tier(a["tier"]), Stage(a["stage"])
+        if stage is not Stage.CHURNED:
+            last = a["last_touch_at"]
+            since = None if last is None else (today - date.fromisoformat(last[:10])).days
+            expected.append(
+                touch_item(
+                    a["id"], a["name"], TouchStatus(tier, RULES.cadence_days(tier), since), today
+                )
+            )
+        renewal = a["renewal_date"] and date.fromisoformat(a["renewal_date"])
+        expected.append(
+            renewal_item(
+                a["id"], a["name"], tier, renewal or None, stage, a["arr"], a["currency"], today
+            )
+        )
+        go_live = a["go_live_date"] and date.fromisoformat(a["go_live_date"])
+        activated = a["activated_on"] and date.fromisoformat(a["activated_on"])
+        expected.append(
+            activation_item(
+                a["id"], a["name"], tier, go_live or None, activated or None, stage, today
+            )
+        )
+        expected.append(
+            health_drop_item(
+                a["id"], a["name"], tier, a["health_score"], a["health_score_30d"], stage, today
+            )
+        )
+    for t in conn.execute(
+        "SELECT t.*, a.name, a.tier FROM tasks t JOIN accounts a ON a.id = t.account_id "
+        "WHERE t.owner_id = ? AND t.done_at IS NULL AND t.deleted_at IS NULL",
+        (me,),
+    ):
+        if t["snoozed_until"] and date.fromisoformat(t["snoozed_until"]) > today:
+            continue
+        expected.append(
+            task_item(
+                t["account_id"],
+                t["name"],
+                Tier(t["tier"]),
+                t["id"],
+                t["title"],
+                date.fromisoformat(t["due_on"]),
+                today,
+            )
+        )
+    expected_items = order_agenda(i for i in expected if i is not None)
+    assert len(expected_items) > 20
+    assert load_agenda(conn, me, today, RULES) == expected_items
+
+
+def test_each_reason_in_words(book, clock):
+    """The five examples of the issue, made true of the demo user's accounts."""
+    conn, me, today = book
+    strategic = my_accounts(conn, me, "tier = 'strategic' AND stage = 'adoption'")[0]
+    enterprise = my_accounts(conn, me, "tier = 'enterprise' AND stage = 'adoption'")[0]
+    growth = my_accounts(conn, me, "tier = 'growth' AND stage = 'adoption'")[0]
+    set_account(
+        conn,
+        strategic["id"],
+        last_touch_at=to_db(clock.now() - timedelta(days=19)),
+        renewal_date=(today + timedelta(days=23)).isoformat(),
+        arr=120_000.0,
+        currency="USD",
+        health_score=58,
+        health_score_30d=72,
+    )
+    set_account(
+        conn,
+        enterprise["id"],
+        stage="activation",
+        activated_on=None,
+        go_live_date=(today - timedelta(days=47)).isoformat(),
+    )
+    task_id = new_id()
+    with conn:
+        conn.execute(
+            "INSERT INTO tasks (id, account_id, title, due_on, owner_id, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                task_id,
+                growth["id"],
+                "Send pricing deck",
+                (today - timedelta(3)).isoformat(),
+                me,
+                to_db(clock.now()),
+                to_db(clock.now()),
+            ),
+        )
+    items = load_agenda(conn, me, today, RULES)
+    by_account = {}
+    for i in items:
+        by_account.setdefault(i.account_id, []).append(i.why)
+    assert "Strategic · last touch 19 days ago, cadence 14" in by_account[strategic["id"]]
+    assert "Renewal in 23 days (ARR $120k)" in by_account[strategic["id"]]
+    assert "Health fell 14 points in 30 days (72 → 58)" in by_account[strategic["id"]]
+    assert (
+        "Not activated 47 days after go-live (only 30–40% still do)" in by_account[enterprise["id"]]
+    )
+    assert "Task late 3 days: Send pricing deck" in by_account[growth["id"]]
+    task = next(i for i in items if i.task_id == task_id)
+    assert task.kind is AgendaKind.TASK and task.due == today - timedelta(3)
+
+
+def test_other_owners_deleted_accounts_done_and_snoozed_tasks_stay_off(book, clock):
+    conn, me, today = book
+    other = conn.execute(
+        "SELECT owner_id FROM accounts WHERE owner_id IS NOT NULL AND owner_id != ? LIMIT 1", (me,)
+    ).fetchone()[0]
+    theirs = {i.account_id for i in load_agenda(conn, other, today, RULES)}
+    mine = load_agenda(conn, me, today, RULES)
+    assert theirs and not theirs & {r["id"] for r in my_accounts(conn, me)}
+
+    touch = next(i for i in mine if i.kind is AgendaKind.TOUCH)
+    set_account(conn, touch.account_id, deleted_at=to_db(clock.now()))
+    assert touch.account_id not in {i.account_id for i in load_agenda(conn, me, today, RULES)}
+
+    task = next(i for i in mine if i.kind is AgendaKind.TASK and i.account_id != touch.account_id)
+    with conn:
+        conn.execute(
+            "UPDATE tasks SET snoozed_until = ? WHERE id = ?",
+            ((today + timedelta(2)).isoformat(), task.task_id),
+        )
+    assert task.task_id not in {i.task_id for i in load_agenda(conn, me, today, RULES)}
+    back = load_agenda(conn, me, today + timedelta(2), RULES)
+    assert task.task_id in {i.task_id for i in back}
+    with conn:
+        conn.execute(
+            "UPDATE tasks SET done_at = ? WHERE id = ?", (to_db(clock.now()), task.task_id)
+        )
+    assert task.task_id not in {
+        i.task_id for i in load_agenda(conn, me, today + timedelta(2), RULES)
+    }
+
+
+def test_a_touch_takes_the_account_off_as_overdue(book, clock):
+    conn, me, today = book
+    touch = next(i for i in load_agenda(conn, me, today, RULES) if i.kind is AgendaKind.TOUCH)
+    set_account(conn, touch.account_id, last_touch_at=to_db(clock.now()))
+    after = load_agenda(conn, me, today, RULES)
+    assert (touch.account_id, AgendaKind.TOUCH) not in {(i.account_id, i.kind) for i in after}
+
+
+def test_churned_accounts_are_not_on_the_agenda_for_touch_renewal_or_health(book):
+    conn, me, today = book
+    churned = {r["id"] for r in my_accounts(conn, me, "stage = 'churned'")}
+    assert churned
+    listed = {
+        i.account_id for i in load_agenda(conn, me, today, RULES) if i.kind is not AgendaKind.TASK
+    }
+    assert not churned & listed
