@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from csm_tui.domain.activity_form import MAX_TEXT_CHARS
 from csm_tui.domain.health import Band
 from csm_tui.domain.humanize import format_money_full
 from csm_tui.domain.lifecycle import Stage
@@ -29,8 +30,9 @@ from csm_tui.domain.records import ActivityKind, ContactRole
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 
-PREP_NOTE_MAX_CHARS = 100_000
-"""The longest prep note that can be saved: the central API refuses longer text."""
+PREP_NOTE_MAX_CHARS = MAX_TEXT_CHARS
+"""The longest prep note that can be saved: the same limit as every long text (activity
+summaries), which the central API accepts too."""
 
 RECENT_ACTIVITIES = 5
 

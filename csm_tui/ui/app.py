@@ -11,28 +11,60 @@ from textual.screen import Screen
 from csm_tui.assets_path import style_path
 from csm_tui.workspace import Workspace
 
+MODES = ("today", "portfolio")
+
 
 class CsmApp(App[None]):
     """csm-tui: work a book of accounts from the keyboard."""
 
     TITLE = "csm-tui"
     CSS_PATH = [style_path("app.tcss")]
-    ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("t", "switch_mode('today')", "Today", id="app.today"),
+        Binding("b", "switch_mode('portfolio')", "Portfolio", id="app.portfolio"),
+        Binding("ctrl+z", "undo_log", "Undo last log", id="app.undo_log", show=False),
+        Binding("E", "edit_log", "Edit last log", id="app.edit_log", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, start: str | None = None) -> None:
         super().__init__()
         self.workspace = workspace
+        self.start = start
+        from csm_tui.ui.screens.portfolio import PortfolioScreen
+        from csm_tui.ui.screens.today import TodayScreen
+
+        self.add_mode("today", lambda: TodayScreen(workspace))
+        self.add_mode("portfolio", lambda: PortfolioScreen(workspace))
 
     def on_mount(self) -> None:
-        from csm_tui.ui.screens.portfolio import PortfolioScreen
+        start = self.start
+        if start is None:
+            start = "today" if self.workspace.meta("me") else "portfolio"
+        self.switch_mode(start)
 
-        self.push_screen(PortfolioScreen(self.workspace))
+    # -- navigation -----------------------------------------------------------------------
+
+    def open_account(self, account_id: str) -> None:
+        from csm_tui.ui.screens.account import AccountScreen
+
+        self.push_screen(AccountScreen(self.workspace, account_id))
+
+    def _current_account(self) -> tuple[str, str] | None:
+        account_id = getattr(self.screen, "current_account_id", None)
+        if not account_id:
+            self.notify("Move to an account first.", severity="warning")
+            return None
+        row = self.workspace.conn.execute(
+            "SELECT name FROM accounts WHERE id = ? AND deleted_at IS NULL",
+            (account_id,)).fetchone()
+        if row is None:
+            self.notify("That account is no longer in the cache.", severity="error")
+            return None
+        return account_id, row[0]
 
     def action_help(self) -> None:
         from csm_tui.ui.screens.help import HelpScreen
@@ -41,6 +73,79 @@ class CsmApp(App[None]):
             self.screen.dismiss()
             return
         self.push_screen(HelpScreen(self.screen))
+
+    # -- the working day ------------------------------------------------------------------
+
+    def action_log_activity(self) -> None:
+        from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
+
+        current = self._current_account()
+        if current is None:
+            return
+        account_id, name = current
+
+        def logged(result) -> None:
+            if result is not None:
+                self.notify(describe(result), timeout=6)
+                self._refresh_screen()
+
+        self.push_screen(LogActivityScreen(self.workspace, account_id, name), logged)
+
+    def action_prep(self) -> None:
+        from csm_tui.ui.screens.prep import PrepScreen
+
+        current = self._current_account()
+        if current is not None:
+            self.push_screen(PrepScreen(self.workspace, current[0]))
+
+    def action_undo_log(self) -> None:
+        from csm_tui.store.activity_log import ActivityNotEditable, undo_last_activity
+
+        ws = self.workspace
+        me = ws.meta("me")
+        if me is None:
+            self.notify("This cache does not know who you are.", severity="error")
+            return
+        try:
+            undone = undo_last_activity(ws.conn, me, ws.now(), ws.settings.tier_rules)
+        except ActivityNotEditable as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if undone is None:
+            self.notify("Nothing to undo: you have not logged anything here yet.")
+            return
+        note = " and its task" if undone.task_id else ""
+        self.notify(f"Undid your last log{note}.")
+        self._refresh_screen()
+
+    def action_edit_log(self) -> None:
+        from csm_tui.store.activity_log import last_log
+        from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
+
+        ws = self.workspace
+        me = ws.meta("me")
+        record = last_log(ws.conn, me) if me else None
+        if record is None:
+            self.notify("Nothing to edit: you have not logged anything here yet.")
+            return
+
+        def edited(result) -> None:
+            if result is not None:
+                self.notify(describe(result), timeout=6)
+                self._refresh_screen()
+
+        self.push_screen(LogActivityScreen(ws, record.account_id, record.account_name,
+                                           editing=record), edited)
+
+    def _refresh_screen(self) -> None:
+        screen = self.screen
+        for method in ("refresh_account", "reload", "refresh_rows"):
+            refresh = getattr(screen, method, None)
+            if callable(refresh):
+                refresh()
+                return
+
+    # -- palette --------------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every binding of the current screen is also a palette command."""
@@ -63,5 +168,9 @@ class CsmApp(App[None]):
         self.workspace.close()
 
 
-def make_app(workspace: Workspace) -> CsmApp:
-    return CsmApp(workspace)
+def make_app(workspace: Workspace, start: str | None = None) -> CsmApp:
+    """The app on a workspace; `start` picks the first screen (default: Today when the
+    cache knows who you are, else the portfolio)."""
+    if start is not None and start not in MODES:
+        raise ValueError(f"unknown start screen {start!r}; one of {', '.join(MODES)}")
+    return CsmApp(workspace, start)

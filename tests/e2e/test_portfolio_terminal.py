@@ -24,8 +24,9 @@ def terminal_book(tmp_path):
 def test_real_terminal_portfolio_filter_open_help_quit(terminal_book, tmp_path):
     term = TmuxTerminal(csm_tui_argv("--db", str(terminal_book), "--now", NOW), cwd=tmp_path)
     try:
-        # tmux may hand the app 80×24 first and resize to 160×48 a moment later
-        screen = term.wait_for(lambda s: "300 accounts" in s and "Last touch" in s)
+        # the demo user has an identity, so the app opens on Today; b goes to the portfolio
+        term.wait_for(lambda s: "Today for Sarah Mitchell" in s)
+        screen = term.send_until("b", lambda s: "300 accounts" in s and "Last touch" in s)
         assert "Strategic" in screen and "Health" in screen and "Last touch" in screen
         assert "\x1b" not in screen
 

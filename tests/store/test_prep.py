@@ -166,6 +166,14 @@ def test_notes_are_saved_as_typed_and_travel_as_revisions(book, clock):
     assert entries[1].fields["body"] == body + "more"
 
 
+def test_a_1_mb_note_is_kept_whole(book, clock):
+    conn, me = book
+    acct = busiest_account(conn, me)
+    note = ("客户说：[bold]续约[/] ok\n" * 60_000)[:1_048_576]
+    assert save_prep_note(conn, acct["id"], note, clock.now())
+    assert load_prep_note(conn, acct["id"]) == note
+
+
 def test_a_note_over_the_limit_is_refused_and_the_old_one_kept(book, clock):
     conn, me = book
     acct = busiest_account(conn, me)
@@ -174,7 +182,7 @@ def test_a_note_over_the_limit_is_refused_and_the_old_one_kept(book, clock):
     assert save_prep_note(conn, acct["id"], big, clock.now())
     assert load_prep_note(conn, acct["id"]) == big
     with pytest.raises(PrepNoteTooLong):
-        save_prep_note(conn, acct["id"], "x" * 1_048_576, clock.now())
+        save_prep_note(conn, acct["id"], "x" * (PREP_NOTE_MAX_CHARS + 1), clock.now())
     assert load_prep_note(conn, acct["id"]) == big
     assert len(outbox.entries(conn)) == 2
 

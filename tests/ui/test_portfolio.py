@@ -33,7 +33,7 @@ def sort_key(row):
 
 
 async def test_portfolio_lists_whole_book_sorted_by_tier_then_worst_health(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         all_rows = rows(app)
@@ -49,7 +49,7 @@ async def test_portfolio_lists_whole_book_sorted_by_tier_then_worst_health(works
 
 
 async def test_sort_key_cycles_and_keeps_cursor_on_account(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.screen.query_one(PortfolioTable)
@@ -79,7 +79,7 @@ async def test_sort_key_cycles_and_keeps_cursor_on_account(workspace):
     ],
 )
 async def test_each_filter_token_selects_only_matching_accounts(workspace, query, check):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         total = len(rows(app))
@@ -94,7 +94,7 @@ async def test_each_filter_token_selects_only_matching_accounts(workspace, query
 async def test_owner_me_and_name_text_filters(workspace):
     me = workspace.meta("me")
     my_name = workspace.conn.execute("SELECT name FROM users WHERE id=?", (me,)).fetchone()[0]
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_filter(pilot, "owner:me")
@@ -109,7 +109,7 @@ async def test_owner_me_and_name_text_filters(workspace):
 
 
 async def test_combined_filters_and_together(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_filter(pilot, "tier:scale health:<60")
@@ -119,7 +119,7 @@ async def test_combined_filters_and_together(workspace):
 
 
 async def test_bad_filter_shows_error_and_keeps_last_good_results(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_filter(pilot, "tier:strategic")
@@ -137,7 +137,7 @@ async def test_bad_filter_shows_error_and_keeps_last_good_results(workspace):
 
 
 async def test_escape_clears_filter(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await type_filter(pilot, "tier:strategic")
@@ -148,7 +148,7 @@ async def test_escape_clears_filter(workspace):
 
 
 async def test_enter_opens_account_with_health_explanation_and_escape_returns(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         first = rows(app, 1)[0]
@@ -168,7 +168,7 @@ async def test_enter_opens_account_with_health_explanation_and_escape_returns(wo
 
 
 async def test_help_lists_every_binding(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("question_mark")
@@ -183,7 +183,7 @@ async def test_help_lists_every_binding(workspace):
 
 
 async def test_q_quits(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("q")
@@ -192,7 +192,7 @@ async def test_q_quits(workspace):
 
 
 async def test_typing_q_in_filter_does_not_quit(workspace):
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("slash", "q")

@@ -30,7 +30,7 @@ def add_account(conn, name: str) -> str:
 async def test_markup_and_escapes_in_names_are_painted_as_text(workspace):
     for name in NASTY.values():
         add_account(workspace.conn, name)
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(PortfolioTable)
@@ -51,7 +51,7 @@ async def test_markup_and_escapes_in_names_are_painted_as_text(workspace):
 
 async def test_account_screen_title_shows_escape_literally(workspace):
     account_id = add_account(workspace.conn, NASTY["clear"])
-    app = make_app(workspace)
+    app = make_app(workspace, start="portfolio")
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         app.push_screen(AccountScreen(workspace, account_id))

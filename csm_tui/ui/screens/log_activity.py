@@ -85,6 +85,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
                              value=(record.sentiment if record else Sentiment.NEUTRAL).value,
                              allow_blank=False, id="field-sentiment")
             yield Static(id="error-kind", classes="form-error")
+            yield Static(id="error-sentiment", classes="form-error")
             with Horizontal(classes="form-row"):
                 yield Label("When", classes="form-label")
                 yield Input(when.strftime(WHEN_FORMAT), id="field-occurred_at",

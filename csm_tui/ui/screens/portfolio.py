@@ -25,6 +25,8 @@ class PortfolioScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="portfolio.filter"),
         Binding("s", "cycle_sort", "Sort", id="portfolio.sort"),
         Binding("escape", "clear_filter", "Clear filter", id="portfolio.clear_filter"),
+        Binding("l", "app.log_activity", "Log", id="portfolio.log"),
+        Binding("p", "app.prep", "Prep", id="portfolio.prep"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -126,8 +128,18 @@ class PortfolioScreen(Screen[None]):
         table = self.query_one(PortfolioTable)
         self._reload(keep_account=table.current_account_id)
 
+    @property
+    def current_account_id(self) -> str | None:
+        return self.query_one(PortfolioTable).current_account_id
+
+    def on_screen_resume(self) -> None:
+        """Back from an account or a log: show what changed (last touch, health)."""
+        self.refresh_rows()
+
+    def refresh_rows(self) -> None:
+        if self.is_mounted:
+            self._reload(keep_account=self.current_account_id)
+
     @on(PortfolioTable.Opened)
     def _open_account(self, event: PortfolioTable.Opened) -> None:
-        from csm_tui.ui.screens.account import AccountScreen
-
-        self.app.push_screen(AccountScreen(self.workspace, event.account_id))
+        self.app.open_account(event.account_id)
