@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
+    from csm_tui.cli.run import add_run_parser  # argparse only; commands load on run
+
+    add_run_parser(sub)
     return parser
 
 
@@ -63,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         from csm_tui.cli.commands import run_demo
         return run_demo(args, resolve_demo_db(args))
+    if command == "run":
+        from csm_tui.cli.run import run_run
+        return run_run(args, resolve_db(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
         return run_serve(args)

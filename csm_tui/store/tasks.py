@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from csm_tui.domain.dates import LATEST
+from csm_tui.domain.dates import EARLIEST, LATEST, TASK_TITLE_MAX
 from csm_tui.domain.tasks import DueState, due_state, effective_due
 from csm_tui.store import outbox
+from csm_tui.store.ids import new_id
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 from csm_tui.sync.protocol import KIND_TASK, OP_UPSERT
@@ -206,3 +207,61 @@ def reassign_task_to(
         return {"owner_id": owner_id}
 
     return _change(conn, task_id, now, decide)
+
+
+def add_task(
+    conn: sqlite3.Connection,
+    account_id: str,
+    title: str,
+    due_on: date | None,
+    owner_id: str,
+    now: datetime,
+) -> TaskView:
+    """A new open task on the account, owned by `owner_id`, in one transaction with its
+    outbox entry. A blank title, a due date outside 2000–2100, an account that is not in
+    the cache or an unknown owner raise `TaskError`; nothing is written then."""
+    title = " ".join(title.split())
+    if not title:
+        raise TaskError("a task needs a title")
+    if len(title) > TASK_TITLE_MAX:
+        raise TaskError(f"a task title is at most {TASK_TITLE_MAX} characters")
+    if due_on is not None and not EARLIEST <= due_on <= LATEST:
+        raise TaskError(f"{due_on.isoformat()} is outside 2000–2100")
+    task_id = new_id()
+    stamp = to_db(now)
+    with write_transaction(conn):
+        if (
+            conn.execute(
+                "SELECT 1 FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
+            ).fetchone()
+            is None
+        ):
+            raise TaskError("that account is not in your book")
+        if conn.execute("SELECT 1 FROM users WHERE id = ?", (owner_id,)).fetchone() is None:
+            raise TaskError(f"no user {owner_id!r} in this cache")
+        conn.execute(
+            "INSERT INTO tasks (id, account_id, title, due_on, snoozed_until, done_at, owner_id, "
+            "source_activity_id, created_at, updated_at, deleted_at) "
+            "VALUES (?, ?, ?, ?, NULL, NULL, ?, NULL, ?, ?, NULL)",
+            (
+                task_id,
+                account_id,
+                title,
+                None if due_on is None else due_on.isoformat(),
+                owner_id,
+                stamp,
+                stamp,
+            ),
+        )
+        fields = {
+            "account_id": account_id,
+            "title": title,
+            "due_on": due_on,
+            "owner_id": owner_id,
+            "source_activity_id": None,
+            "created_at": now,
+        }
+        outbox.enqueue(conn, KIND_TASK, OP_UPSERT, task_id, fields, now=now)
+    view = load_task(conn, task_id, now.date())
+    assert view is not None
+    return view

@@ -3,6 +3,12 @@
 `write_transaction` takes SQLite's write lock at the start (BEGIN IMMEDIATE), so what a
 write reads (the account's last touch, its version) cannot change under it, and rolls
 everything back when anything inside raises.
+
+`write_batch` holds many writes in one transaction (a script of commands, a dry run):
+inside it every `write_transaction` is a SAVEPOINT, so a write that fails takes back only
+itself, and the batch commits — or rolls back — everything at the end. Outside a batch a
+`write_transaction` still refuses to start while the connection has an open transaction:
+nesting by accident stays an error.
 """
 
 from __future__ import annotations
@@ -11,10 +17,33 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_batches: dict[int, int] = {}  # id(connection) -> savepoints opened so far in its batch
+
+
+def in_batch(conn: sqlite3.Connection) -> bool:
+    """Is `conn` inside a `write_batch`?"""
+    return id(conn) in _batches
+
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT on `conn`; ROLLBACK and re-raise on any exception."""
+    """BEGIN IMMEDIATE … COMMIT on `conn`; ROLLBACK and re-raise on any exception.
+
+    Inside a `write_batch` it is a savepoint of the batch instead (released on success,
+    rolled back to on an exception, which is re-raised).
+    """
+    if id(conn) in _batches:
+        _batches[id(conn)] += 1
+        name = f"csm_write_{_batches[id(conn)]}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
     if conn.in_transaction:
         raise RuntimeError("the cache connection has an uncommitted transaction; commit it first")
     conn.execute("BEGIN IMMEDIATE")
@@ -24,3 +53,26 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.rollback()
         raise
     conn.commit()
+
+
+@contextmanager
+def write_batch(conn: sqlite3.Connection, *, commit: bool = True) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE; the writes inside (each a savepoint); then COMMIT, or ROLLBACK when
+    `commit` is False (a dry run) or anything raised (re-raised). Batches do not nest."""
+    if id(conn) in _batches:
+        raise RuntimeError("a write batch is already open on this connection")
+    if conn.in_transaction:
+        raise RuntimeError("the cache connection has an uncommitted transaction; commit it first")
+    conn.execute("BEGIN IMMEDIATE")
+    _batches[id(conn)] = 0
+    try:
+        yield conn
+    except BaseException:
+        del _batches[id(conn)]
+        conn.rollback()
+        raise
+    del _batches[id(conn)]
+    if commit:
+        conn.commit()
+    else:
+        conn.rollback()

@@ -1,0 +1,110 @@
+"""The `coverage` verb: the Coverage report (`store.coverage.load_coverage`) as a table.
+
+One row per owner (each CSM, then the digital pool): accounts and ARR, load against the
+ARR-per-CSM rule, overdue touches, late activations, at-risk (red) ARR and renewals in 90
+days. The message gives the book's GRR and NRR (split into retention and expansion), and
+the maturity estimate. The report itself comes from the coverage work; until it is part of
+the build the verb says so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from csm_tui.commands.results import Column, CommandFailed, CommandResult
+from csm_tui.domain.commands import CoverageCommand
+
+if TYPE_CHECKING:
+    from csm_tui.commands.run import _Session
+
+
+def _pct(value: Any) -> str:
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
+def _money(value: Any) -> str:
+    from csm_tui.domain.humanize import format_money
+
+    return "" if value is None else format_money(value)
+
+
+COLUMNS = (
+    Column("owner", "CSM"),
+    Column("team", "Team"),
+    Column("accounts", "Accounts", right=True),
+    Column("arr_usd", "ARR", right=True, show=_money),
+    Column("load", "Load", right=True, show=_pct),
+    Column("overdue", "Overdue", right=True),
+    Column("late_activation", "Late to activate", right=True),
+    Column("at_risk_arr", "At-risk ARR", right=True, show=_money),
+    Column("renewals_90d", "Renew ≤90d", right=True),
+    Column("renewals_90d_arr", "Renew ARR", right=True, show=_money),
+    Column("owner_id", "Id"),
+)
+
+
+def load_report(session: _Session, team: str | None) -> Any:
+    """The CoverageReport for the whole book or one team (`CommandFailed` when the
+    coverage work is not in this build, or the team is unknown)."""
+    try:
+        from csm_tui.domain.coverage import CoverageRules
+        from csm_tui.store.coverage import UnknownTeam, load_coverage
+    except ImportError as error:
+        raise CommandFailed(
+            "the coverage report is not part of this build of csm-tui yet"
+        ) from error
+    rules = CoverageRules(arr_per_csm=session.ws.settings.arr_per_csm)
+    try:
+        return load_coverage(
+            session.conn, session.today(), session.rules, rules, team, parallel=False
+        )
+    except UnknownTeam as error:
+        raise CommandFailed(str(error)) from error
+
+
+def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:
+    rows = []
+    for owner in report.owners:
+        total = owner.total
+        renew_count, renew_arr = total.renewals(90)
+        rows.append(
+            (
+                owner.name,
+                owner.team_name,
+                total.accounts,
+                total.arr,
+                None if owner.is_pool else owner.load,
+                total.overdue,
+                total.late_activation,
+                total.red_arr,
+                renew_count,
+                renew_arr,
+                owner.user_id,
+            )
+        )
+    return tuple(rows)
+
+
+def report_summary(report: Any) -> str:
+    overall = report.metrics.overall
+    total = report.total
+    parts = [
+        f"{total.accounts:,} accounts, {_money(total.arr)} ARR",
+        f"GRR {_pct(overall.grr) or '—'}",
+        f"NRR {_pct(overall.nrr) or '—'} (retention {_pct(overall.nrr_retention) or '—'}"
+        f" + expansion {_pct(overall.nrr_expansion) or '—'})",
+        f"maturity: {report.maturity.level.label}",
+    ]
+    label = report.period.label
+    return " · ".join(parts) + f" ({label() if callable(label) else label})"
+
+
+def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
+    report = load_report(session, command.team)
+    return CommandResult(
+        command,
+        report_summary(report),
+        columns=COLUMNS,
+        rows=report_rows(report),
+        screen="coverage",
+    )

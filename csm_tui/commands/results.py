@@ -1,0 +1,127 @@
+"""What a command gives back: a message, maybe a table or a document, and what it changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from csm_tui.domain.commands import Command
+
+
+class CommandFailed(Exception):
+    """The command could not be carried out; `message` is for the user. Nothing was written."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a result table: `key` in JSON, `title` in CSV and tables.
+
+    `show` turns a raw value into the table's text ("in 23 days" for a date); JSON and CSV
+    carry the raw value.
+    """
+
+    key: str
+    title: str
+    right: bool = False  # right-aligned in tables (numbers)
+    show: Callable[[Any], str] | None = field(default=None, compare=False)
+
+    def text(self, value: Any) -> str:
+        if self.show is not None:
+            return self.show(value)
+        return plain(value)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One outbox entry the command queued (what will sync)."""
+
+    kind: str
+    op: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: Command
+    message: str  # one line for a person: what happened (or would have)
+    columns: tuple[Column, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    text: str | None = None  # a document: the prep sheet, the help
+    dry_run: bool = False
+    changes: tuple[Change, ...] = ()  # queued for sync (in a dry run: would have been)
+    files: tuple[str, ...] = ()  # written (in a dry run: would have been)
+    account_id: str | None = None  # the account it concerns (the palette opens it)
+    screen: str | None = None  # the screen that shows it: today, portfolio, coverage, account
+    total: int | None = None  # rows the command found when `rows` holds fewer (a --limit)
+    show_table: bool = True  # False: a person reads `text` instead (the table is for machines)
+
+    @property
+    def wrote(self) -> bool:
+        """Did it change the cache or write a file (or, in a dry run, would it have)?"""
+        return bool(self.changes or self.files)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as objects keyed by column key, values made JSON-safe."""
+        keys = [c.key for c in self.columns]
+        return [{k: json_value(v) for k, v in zip(keys, row, strict=True)} for row in self.rows]
+
+    def as_json(self) -> dict[str, Any]:
+        """The machine-readable result; keys are stable (documented in csm_tui.commands)."""
+        changes: dict[str, int] = {}
+        for change in self.changes:
+            key = f"{change.kind}.{change.op}"
+            changes[key] = changes.get(key, 0) + 1
+        out: dict[str, Any] = {
+            "command": self.command.to_text(),
+            "ok": True,
+            "message": self.message,
+            "dry_run": self.dry_run,
+            "wrote": self.wrote,
+            "changes": changes,
+            "files": list(self.files),
+            "account_id": self.account_id,
+        }
+        if self.columns:
+            out["columns"] = [c.key for c in self.columns]
+            out["rows"] = self.records()
+            out["total"] = self.total if self.total is not None else len(self.rows)
+        if self.text is not None:
+            out["text"] = self.text
+        return out
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [json_value(v) for v in value]
+    return value
+
+
+def plain(value: Any) -> str:
+    """A raw value as CSV carries it: ISO dates and instants, "" for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, tuple | list):
+        return "; ".join(plain(v) for v in value)
+    return str(value)

@@ -1,0 +1,874 @@
+"""Carry out parsed commands on a workspace: `run_command` for one, `run_script` for many.
+
+Writes go through the same store functions the TUI calls (`log_activity`, `set_item_done`,
+`advance_stage`, `add_task`, `complete_task`, `reassign_account`, …), so they queue the
+same outbox entries and sync the same way.
+
+Transactions
+    A command that writes runs inside `store.transaction.write_batch` (one SQLite
+    transaction; each store write inside it is a savepoint). A script runs whole inside
+    one batch: if line 7 fails, lines 1–6 are rolled back with it and nothing changes. A
+    dry run (`dry_run=True`, or `--dry-run` on the command) runs everything the same way
+    and rolls back at the end, so it reports exactly what would change — the outbox entries
+    it would queue, the files it would write — and changes nothing.
+Files and sync
+    happen after the commit (a file written for line 3 of a script that fails at line 7
+    would be a change the rollback cannot take back): the target folder is checked when the
+    line runs, the file is written once everything is saved. `sync` talks to the server on
+    its own connection after the commit, so in a script it must be the last command.
+Errors
+    `CommandFailed` (one command) and `ScriptError` (a line of a script) carry a message
+    for the user; nothing was changed when they are raised before the commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from csm_tui.commands.results import Change, Column, CommandFailed, CommandResult
+from csm_tui.domain.commands import (
+    USAGE,
+    VERBS,
+    AssignCommand,
+    CheckCommand,
+    Command,
+    CoverageCommand,
+    ExportCommand,
+    FilterCommand,
+    HelpCommand,
+    ImportCommand,
+    LogCommand,
+    OpenCommand,
+    PrepCommand,
+    StageCommand,
+    SyncCommand,
+    TaskCommand,
+    TaskDoneCommand,
+    TodayCommand,
+    parse_command,
+)
+from csm_tui.domain.query import QueryError
+
+if TYPE_CHECKING:
+    from csm_tui.workspace import Workspace
+
+
+class ScriptError(Exception):
+    """A line of a script failed; nothing of the script was saved unless `saved` says so."""
+
+    def __init__(
+        self,
+        line: int,
+        text: str,
+        reason: str,
+        position: int | None = None,
+        *,
+        saved: bool = False,
+    ) -> None:
+        super().__init__(f"{line}: {reason}")
+        self.line = line
+        self.text = text
+        self.reason = reason
+        self.position = position  # the column (0-based) the reason points at, if any
+        self.saved = saved  # the script's changes were committed before this failed
+
+
+# ----------------------------------------------------------------------------- a run
+
+
+@dataclass
+class _Deferred:
+    """Work that waits for the commit: writing a file."""
+
+    path: Path
+    write: Callable[[], Any]
+
+
+class _Session:
+    """One run (a command or a script) on a workspace."""
+
+    def __init__(self, workspace: Workspace, dry_run: bool) -> None:
+        self.ws = workspace
+        self.dry_run = dry_run
+        self.deferred: list[_Deferred] = []
+        self._me: str | None = None
+        self._me_read = False
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.ws.conn
+
+    @property
+    def me(self) -> str | None:
+        if not self._me_read:
+            self._me = self.ws.meta("me")
+            self._me_read = True
+        return self._me
+
+    def need_me(self) -> str:
+        me = self.me
+        if me is None:
+            raise CommandFailed(
+                "this cache does not know who you are: sign in first (csm-tui login)"
+            )
+        return me
+
+    @property
+    def rules(self):
+        return self.ws.settings.tier_rules
+
+    def now(self) -> datetime:
+        return self.ws.now()
+
+    def today(self) -> date:
+        return self.ws.today()
+
+    # -- running ------------------------------------------------------------------------
+
+    def execute(self, command: Command) -> CommandResult:
+        """Run `command`; a writing one must be inside a `write_batch` (its own savepoint,
+        rolled back when it fails or asks for a dry run)."""
+        handler = _HANDLERS.get(type(command))
+        if handler is None:  # pragma: no cover - every command class has a handler
+            raise CommandFailed(f"{command.verb} cannot be run here")
+        from csm_tui.store.transaction import in_batch
+
+        dry = self.dry_run or bool(getattr(command, "dry_run", False))
+        conn = self.conn
+        if not _writes(command):
+            return handler(self, command, dry)
+        before = _outbox_seq(conn)
+        if not in_batch(conn):  # an import alone: it is all or nothing (and dry) by itself
+            result = handler(self, command, dry)
+            return dataclasses.replace(result, changes=_changes_since(conn, before), dry_run=dry)
+        conn.execute("SAVEPOINT csm_command")
+        try:
+            result = handler(self, command, dry)
+            changes = _changes_since(conn, before)
+        except BaseException:
+            conn.execute("ROLLBACK TO csm_command")
+            conn.execute("RELEASE csm_command")
+            raise
+        if dry:
+            conn.execute("ROLLBACK TO csm_command")
+        conn.execute("RELEASE csm_command")
+        return dataclasses.replace(result, changes=changes, dry_run=dry)
+
+    def defer_file(self, path: Path, write: Callable[[], Any], dry: bool) -> None:
+        if not dry:
+            self.deferred.append(_Deferred(path, write))
+
+    def finish(self) -> None:
+        """After the commit: write the files."""
+        for item in self.deferred:
+            item.write()
+        self.deferred.clear()
+
+
+def _writes(command: Command) -> bool:
+    """Does it write (the cache or a file)? Then it runs inside a write batch."""
+    return (
+        command.writes
+        or isinstance(command, ExportCommand)
+        or (isinstance(command, PrepCommand) and command.export is not None)
+    )
+
+
+def _outbox_seq(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+
+
+def _changes_since(conn: sqlite3.Connection, seq: int) -> tuple[Change, ...]:
+    rows = conn.execute(
+        "SELECT kind, op, record_id FROM outbox WHERE seq > ? ORDER BY seq", (seq,)
+    ).fetchall()
+    return tuple(Change(r[0], r[1], r[2]) for r in rows)
+
+
+def run_command(workspace: Workspace, command: Command, *, dry_run: bool = False) -> CommandResult:
+    """Carry out one command (see the module doc). Raises `CommandFailed`; nothing is
+    written then."""
+    from csm_tui.store.transaction import write_batch
+
+    session = _Session(workspace, dry_run)
+    if isinstance(command, SyncCommand):
+        return _sync(session, command, dry_run)
+    if not _writes(command) or isinstance(command, ImportCommand):
+        return session.execute(command)
+    dry = dry_run or bool(getattr(command, "dry_run", False))
+    with write_batch(workspace.conn, commit=not dry):
+        result = session.execute(command)
+    try:
+        session.finish()
+    except OSError as error:
+        raise CommandFailed(f"{error} (the cache changes were saved)") from error
+    return result
+
+
+def run_text(workspace: Workspace, text: str, *, dry_run: bool = False) -> CommandResult:
+    """Parse and run one command line. Raises `QueryError` (a `CommandError`) or
+    `CommandFailed`."""
+    return run_command(workspace, parse_command(text), dry_run=dry_run)
+
+
+def script_lines(text: str) -> list[tuple[int, str]]:
+    """The commands of a script: (line number, text); blank lines and `#` comments skipped.
+
+    Lines end at a line feed only (a summary may hold other separators); a trailing carriage
+    return is dropped."""
+    out = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            out.append((number, line))
+    return out
+
+
+def run_script(
+    workspace: Workspace, lines: Sequence[tuple[int, str]], *, dry_run: bool = False
+) -> list[CommandResult]:
+    """Run the lines as one all-or-nothing transaction (see the module doc).
+
+    Every line is parsed before any runs. Raises `ScriptError` naming the first line that
+    fails; the cache is then as it was before the script (unless `saved` is set: only
+    writing a file or the closing `sync` failed, after everything else was saved).
+    """
+    from csm_tui.store.transaction import write_batch
+
+    parsed: list[tuple[int, str, Command]] = []
+    for number, text in lines:
+        try:
+            parsed.append((number, text, parse_command(text)))
+        except QueryError as error:
+            raise ScriptError(number, text, str(error), error.position) from error
+    for index, (number, text, command) in enumerate(parsed):
+        if isinstance(command, SyncCommand) and index != len(parsed) - 1:
+            raise ScriptError(
+                number,
+                text,
+                "sync must be the last command of a script: it sends what the lines before it "
+                "saved",
+            )
+    session = _Session(workspace, dry_run)
+    results: list[CommandResult] = []
+    closing_sync = parsed[-1] if parsed and isinstance(parsed[-1][2], SyncCommand) else None
+    body = parsed[:-1] if closing_sync else parsed
+    batch = (
+        write_batch(workspace.conn, commit=not dry_run)
+        if any(_writes(c) for _, _, c in body)
+        else contextlib.nullcontext()
+    )
+    with batch:
+        for number, text, command in body:
+            try:
+                results.append(session.execute(command))
+            except CommandFailed as error:
+                raise ScriptError(number, text, error.message) from error
+    saved = not dry_run and any(_writes(c) for _, _, c in body)
+    for item in session.deferred:
+        try:
+            item.write()
+        except OSError as error:
+            number, text = _line_of_file(parsed, item.path)
+            raise ScriptError(number, text, f"{error}", saved=saved) from error
+    if closing_sync is not None:
+        number, text, command = closing_sync
+        try:
+            results.append(_sync(session, command, dry_run))
+        except CommandFailed as error:
+            raise ScriptError(number, text, error.message, saved=saved) from error
+    return results
+
+
+def _line_of_file(parsed: list[tuple[int, str, Command]], path: Path) -> tuple[int, str]:
+    for number, text, command in parsed:
+        target = getattr(command, "export", None) or getattr(command, "out", None)
+        if target is not None and Path(target).expanduser() == path:
+            return number, text
+    return parsed[-1][0], parsed[-1][1]  # pragma: no cover
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _account(session: _Session, ref: str):
+    from csm_tui.store.lookup import LookupFailed, find_account
+
+    try:
+        return find_account(session.conn, ref)
+    except LookupFailed as error:
+        raise CommandFailed(error.message) from error
+
+
+def _file_target(path_text: str) -> Path:
+    """Where a file will go; refused now (at its line) when it cannot be written there."""
+    target = Path(path_text).expanduser()
+    if target.is_dir():
+        raise CommandFailed(f"cannot write {target}: it is a folder; add a file name")
+    if not target.parent.is_dir():
+        raise CommandFailed(f"cannot write {target}: the folder {target.parent} does not exist")
+    return target
+
+
+def _dry(message: str, dry: bool) -> str:
+    return f"{message} — dry run: nothing saved" if dry else message
+
+
+# ----------------------------------------------------------------------------- reads
+
+
+def _money(value: Any, currency: str = "USD") -> str:
+    from csm_tui.domain.humanize import format_money
+
+    return "" if value is None else format_money(value, currency)
+
+
+def _portfolio_columns(session: _Session) -> tuple[Column, ...]:
+    from csm_tui.domain.humanize import relative_day, relative_time
+
+    today, now = session.today(), session.now()
+    return (
+        Column("name", "Account"),
+        Column("tier", "Tier"),
+        Column("health", "Health", right=True),
+        Column("arr_usd", "ARR (USD)", right=True, show=_money),
+        Column("stage", "Stage"),
+        Column(
+            "renewal",
+            "Renewal",
+            show=lambda d: "" if d is None else relative_day(d, today),
+        ),
+        Column(
+            "last_touch",
+            "Last touch",
+            show=lambda t: "never" if t is None else relative_time(t, now),
+        ),
+        Column("owner", "Owner"),
+        Column("id", "Id"),
+    )
+
+
+def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
+    """(rows, total) of the portfolio for a filter, in the sort's order."""
+    from csm_tui.domain.query import PortfolioSort
+    from csm_tui.store.portfolio import PortfolioQuery
+
+    ws = session_or_ws.ws if isinstance(session_or_ws, _Session) else session_or_ws
+    query = PortfolioQuery(
+        ws.conn,
+        flt,
+        sort or PortfolioSort.TIER_HEALTH,
+        ws.today(),
+        ws.meta("me"),
+        ws.settings.tier_rules,
+    )
+    total = query.count()
+    wanted = total if limit is None else min(limit, total)
+    rows = query.window(0, wanted) if wanted else []
+    out = tuple(
+        (
+            r.name,
+            r.tier,
+            r.health_score,
+            r.arr_usd,
+            r.stage,
+            r.renewal_date,
+            r.last_touch_at,
+            r.owner_name,
+            r.id,
+        )
+        for r in rows
+    )
+    return out, total
+
+
+def _filter(session: _Session, command: FilterCommand, dry: bool) -> CommandResult:
+    rows, total = portfolio_rows(session, command.filter, command.sort, command.limit)
+    shown = len(rows)
+    what = f"{total:,} account{'s' * (total != 1)}"
+    message = what if shown == total else f"showing {shown:,} of {what}"
+    return CommandResult(
+        command,
+        message,
+        columns=_portfolio_columns(session),
+        rows=rows,
+        total=total,
+        screen="portfolio",
+    )
+
+
+def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
+    from csm_tui.domain.cadence import touch_status
+    from csm_tui.domain.humanize import relative_day
+    from csm_tui.store.accounts import AccountNotFound, load_account_facts
+
+    found = _account(session, command.account)
+    try:
+        facts = load_account_facts(session.conn, found.id, session.now(), session.rules)
+    except AccountNotFound as error:  # pragma: no cover - found a moment ago
+        raise CommandFailed("that account is no longer in the cache") from error
+    today = session.today()
+    touch = touch_status(facts.tier, facts.last_touch_at, session.now(), session.rules)
+    renewal = facts.renewal_date
+    pairs: list[tuple[str, Any, str | None]] = [
+        ("name", facts.name, None),
+        ("id", facts.id, None),
+        ("tier", facts.tier.value, facts.tier_assignment.why),
+        ("stage", facts.stage, None),
+        ("health", facts.health_score, None),
+        ("health_30d_ago", facts.health_score_30d, None),
+        ("arr", facts.arr, _money(facts.arr, facts.currency)),
+        ("currency", facts.currency, None),
+        ("arr_usd", facts.arr_usd, _money(facts.arr_usd)),
+        ("renewal", renewal, None if renewal is None else relative_day(renewal, today)),
+        ("last_touch", facts.last_touch_at, touch.why),
+        ("owner", facts.owner_name, None),
+        ("segment", facts.segment, None),
+        ("industry", facts.industry, None),
+        ("seats", facts.seats, None),
+        ("motion", facts.sales_motion.value, facts.sales_motion.label),
+        ("go_live", facts.go_live_date, None),
+        ("activated_on", facts.activated_on, None),
+    ]
+    return CommandResult(
+        command,
+        f"{facts.name} · {facts.tier.label} · {facts.stage}",
+        columns=(Column("field", "Field"), Column("value", "Value"), Column("note", "Note")),
+        rows=tuple(pairs),
+        account_id=facts.id,
+        screen="account",
+    )
+
+
+def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult:
+    from csm_tui.store.agenda import load_agenda
+    from csm_tui.store.lookup import short_id
+
+    me = session.need_me()
+    items = load_agenda(session.conn, me, session.today(), session.rules)
+    rows = tuple(
+        (
+            i.tier.value,
+            i.account_name,
+            i.kind.value,
+            i.why,
+            i.due,
+            None if i.task_id is None else short_id(i.task_id),
+            i.account_id,
+        )
+        for i in items
+    )
+    return CommandResult(
+        command,
+        f"{len(rows):,} thing{'s' * (len(rows) != 1)} on your agenda",
+        columns=(
+            Column("tier", "Tier"),
+            Column("account", "Account"),
+            Column("kind", "What"),
+            Column("why", "Why"),
+            Column("due", "Due"),
+            Column("task", "Task"),
+            Column("account_id", "Account id"),
+        ),
+        rows=rows,
+        screen="today",
+    )
+
+
+def _help(session: _Session, command: HelpCommand, dry: bool) -> CommandResult:
+    verbs = [command.topic] if command.topic else list(VERBS)
+    rows = tuple((v, *USAGE[v]) for v in verbs)
+    lines = [f"{usage}\n    {what}" for _verb, usage, what in rows]
+    if command.topic is None:
+        lines.append(
+            "Options: --format table|json|csv (every verb but export); --dry-run (every verb "
+            'that writes). Quote names with spaces: "Acme Ltd". A line with no verb is a filter.'
+        )
+    return CommandResult(
+        command,
+        "the command language" if command.topic is None else f"{command.topic}",
+        columns=(Column("verb", "Verb"), Column("usage", "Usage"), Column("what", "What")),
+        rows=rows,
+        text="\n".join(lines),
+        show_table=False,
+    )
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
+    from csm_tui.domain.activity_form import ActivityDraft
+    from csm_tui.domain.commands import DEFAULT_MINUTES
+    from csm_tui.domain.dates import WhenError, parse_when
+    from csm_tui.domain.records import Sentiment
+    from csm_tui.store.activity_log import ActivityInvalid, last_contacts, log_activity
+    from csm_tui.store.lookup import LookupFailed, find_contact
+
+    conn = session.conn
+    account = _account(session, command.account)
+    me = session.need_me()
+    now = session.now()
+    local_now = now.astimezone()
+    if command.when is None:
+        occurred_at = local_now.replace(second=0, microsecond=0)  # as the form's "now"
+    else:
+        try:
+            occurred_at = parse_when(command.when, local_now)
+        except WhenError as error:
+            raise CommandFailed(f"--when: {error.message}") from error
+    if command.contacts:
+        try:
+            contact_ids = tuple(find_contact(conn, account.id, c).id for c in command.contacts)
+        except LookupFailed as error:
+            raise CommandFailed(f"--with: {error.message}") from error
+    else:
+        contact_ids = last_contacts(conn, account.id)
+    minutes = command.minutes if command.minutes is not None else DEFAULT_MINUTES[command.kind]
+    draft = ActivityDraft(
+        account_id=account.id,
+        kind=command.kind,
+        occurred_at=occurred_at,
+        minutes=minutes,
+        contact_ids=contact_ids,
+        summary=command.summary,
+        next_steps=command.next_steps or "",
+        sentiment=command.sentiment or Sentiment.NEUTRAL,
+    )
+    try:
+        logged = log_activity(conn, draft, me, now, session.rules)
+    except ActivityInvalid as error:
+        raise CommandFailed("; ".join(f"{_FORM_NAMES.get(e.field, e.field)}: {e.message}"
+                                      for e in error.errors)) from error  # fmt: skip
+    text = f"Logged {command.kind.label.lower()} on {account.name}"
+    if logged.task_title:
+        due = logged.task_due_on
+        text += f" · task “{logged.task_title}”" + (f" due {due.isoformat()}" if due else "")
+    if logged.health_score is not None:
+        text += f" · health {logged.health_score}"
+    return CommandResult(
+        command,
+        _dry(text, dry),
+        columns=(
+            Column("activity_id", "Activity"),
+            Column("account", "Account"),
+            Column("kind", "Kind"),
+            Column("occurred_at", "When"),
+            Column("minutes", "Minutes", right=True),
+            Column("task_id", "Task"),
+            Column("task_due_on", "Due"),
+            Column("health", "Health", right=True),
+        ),
+        rows=(
+            (
+                logged.activity_id,
+                account.name,
+                command.kind.value,
+                occurred_at,
+                minutes,
+                logged.task_id,
+                logged.task_due_on,
+                logged.health_score,
+            ),
+        ),
+        account_id=account.id,
+    )
+
+
+_FORM_NAMES = {
+    "occurred_at": "--when",
+    "minutes": "--minutes",
+    "summary": "--summary",
+    "next_steps": "--next",
+    "sentiment": "--sentiment",
+    "contact_ids": "--with",
+    "account_id": "account",
+    "author_id": "you",
+}
+
+
+def _check(session: _Session, command: CheckCommand, dry: bool) -> CommandResult:
+    from csm_tui.domain.lifecycle import ChecklistTemplateItem, Stage, checklist_template
+    from csm_tui.domain.tiers import Tier
+    from csm_tui.store.checklist import ChecklistError, load_checklist, set_item_done
+    from csm_tui.store.lookup import LookupFailed, find_checklist_item
+
+    conn = session.conn
+    account = _account(session, command.account)
+    row = conn.execute("SELECT tier, stage FROM accounts WHERE id = ?", (account.id,)).fetchone()
+    tier, current = Tier(row[0]), Stage(row[1])
+    stage = command.stage or current
+    entries = load_checklist(conn, account.id, tier, stage)
+    items = [ChecklistTemplateItem(e.key, e.label, e.required) for e in entries] or list(
+        checklist_template(stage, tier)
+    )
+    where = f"in {stage.label} for a {tier.label} account"
+    try:
+        key = find_checklist_item(items, command.item, where)
+    except LookupFailed as error:
+        raise CommandFailed(error.message) from error
+    before = next((e for e in entries if e.key == key), None)
+    try:
+        entry = set_item_done(conn, account.id, stage, key, command.done, session.me, session.now())
+    except ChecklistError as error:
+        raise CommandFailed(str(error)) from error
+    verb = "Ticked" if command.done else "Unticked"
+    if before is not None and before.done == command.done:
+        text = f"“{entry.label}” ({stage.label}) on {account.name} was already " + (
+            "ticked" if command.done else "open"
+        )
+    else:
+        text = f"{verb} “{entry.label}” ({stage.label}) on {account.name}"
+    return CommandResult(
+        command,
+        _dry(text, dry),
+        columns=(
+            Column("account", "Account"),
+            Column("stage", "Stage"),
+            Column("item", "Item"),
+            Column("label", "Label"),
+            Column("done", "Done"),
+            Column("required", "Required"),
+        ),
+        rows=((account.name, stage.value, entry.key, entry.label, entry.done, entry.required),),
+        account_id=account.id,
+    )
+
+
+def _stage(session: _Session, command: StageCommand, dry: bool) -> CommandResult:
+    from csm_tui.store.checklist import advance_stage, stage_gate_of
+
+    conn = session.conn
+    account = _account(session, command.account)
+    gate = stage_gate_of(conn, account.id)
+    if gate.target is None:
+        raise CommandFailed(f"{account.name} is in {gate.stage.label}: there is no stage after it")
+    if command.target is not None and command.target is not gate.target:
+        raise CommandFailed(
+            f"{account.name} is in {gate.stage.label}; it can only move to the next stage, "
+            f"{gate.target.label} (not {command.target.label})"
+        )
+    if not gate.can_advance:
+        missing = ", ".join(f"{i.key} ({i.label})" for i in gate.missing_required)
+        raise CommandFailed(
+            f"{account.name} cannot leave {gate.stage.label} yet; required items not done: "
+            f"{missing}"
+        )
+    moved = advance_stage(conn, account.id, session.me, session.now())
+    if not moved.can_advance:  # pragma: no cover - checked under the same lock above
+        raise CommandFailed(f"{account.name} cannot leave {gate.stage.label} yet")
+    return CommandResult(
+        command,
+        _dry(f"{account.name} moved from {gate.stage.label} to {gate.target.label}", dry),
+        columns=(Column("account", "Account"), Column("from", "From"), Column("to", "To")),
+        rows=((account.name, gate.stage.value, gate.target.value),),
+        account_id=account.id,
+    )
+
+
+def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
+    from csm_tui.domain.dates import DueDateError, parse_due
+    from csm_tui.store.lookup import short_id
+    from csm_tui.store.tasks import TaskError, add_task
+
+    account = _account(session, command.account)
+    me = session.need_me()
+    due = None
+    if command.due is not None:
+        try:
+            due = parse_due(command.due, session.today())
+        except DueDateError as error:
+            raise CommandFailed(f"--due: {error.message}") from error
+    try:
+        task = add_task(session.conn, account.id, command.title, due, me, session.now())
+    except TaskError as error:
+        raise CommandFailed(error.message) from error
+    when = f", due {due:%a} {due.isoformat()}" if due else ""
+    return CommandResult(
+        command,
+        _dry(f"Task “{task.title}” on {account.name}{when} (id …{short_id(task.id)})", dry),
+        columns=_TASK_COLUMNS,
+        rows=(_task_row(task),),
+        account_id=account.id,
+    )
+
+
+_TASK_COLUMNS = (
+    Column("task_id", "Task"),
+    Column("account", "Account"),
+    Column("title", "Title"),
+    Column("due_on", "Due"),
+    Column("done_at", "Done"),
+    Column("owner", "Owner"),
+)
+
+
+def _task_row(task) -> tuple:
+    return (task.id, task.account_name, task.title, task.due_on, task.done_at, task.owner_name)
+
+
+def _task_done(session: _Session, command: TaskDoneCommand, dry: bool) -> CommandResult:
+    from csm_tui.store.lookup import LookupFailed, find_task
+    from csm_tui.store.tasks import TaskNotFound, complete_task, load_task, reopen_task
+
+    conn = session.conn
+    try:
+        found = find_task(conn, command.task)
+    except LookupFailed as error:
+        raise CommandFailed(error.message) from error
+    before = load_task(conn, found.id, session.today())
+    try:
+        if command.done:
+            task = complete_task(conn, found.id, session.me or "", session.now())
+        else:
+            task = reopen_task(conn, found.id, session.now())
+    except TaskNotFound as error:  # pragma: no cover - found a moment ago
+        raise CommandFailed("that task no longer exists") from error
+    already = before is not None and before.done == command.done
+    verb = "Done" if command.done else "Reopened"
+    text = (
+        f"“{task.title}” ({task.account_name}) was already {'done' if command.done else 'open'}"
+        if already
+        else f"{verb}: “{task.title}” ({task.account_name})"
+    )
+    return CommandResult(
+        command,
+        _dry(text, dry),
+        columns=_TASK_COLUMNS,
+        rows=(_task_row(task),),
+        account_id=task.account_id,
+    )
+
+
+def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
+    from csm_tui.domain.prep import render_prep_markdown
+    from csm_tui.store.prep import build_prep_brief, export_prep, load_prep_note
+
+    account = _account(session, command.account)
+    brief = build_prep_brief(session.conn, account.id, session.now(), session.rules)
+    markdown = render_prep_markdown(
+        brief, load_prep_note(session.conn, account.id), session.today()
+    )
+    files: tuple[str, ...] = ()
+    message = f"Call prep for {account.name}"
+    if command.export is not None:
+        target = _file_target(command.export)
+        session.defer_file(target, lambda: export_prep(target, markdown), dry)
+        files = (str(target),)
+        message = _dry(f"Call prep for {account.name} → {target}", dry)
+    return CommandResult(
+        command, message, text=markdown, files=files, account_id=account.id, screen="prep"
+    )
+
+
+def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResult:
+    from csm_tui.store.lookup import LookupFailed, find_user
+    from csm_tui.store.ownership import ReassignRefused, reassign_account
+
+    conn = session.conn
+    account = _account(session, command.account)
+    me = session.need_me()
+    word = command.owner.strip().casefold()
+    if word == "me":
+        owner_id, owner_name = me, _user_name(conn, me)
+    elif word == "none":
+        owner_id, owner_name = None, "the digital pool (no owner)"
+    else:
+        try:
+            user = find_user(conn, command.owner)
+        except LookupFailed as error:
+            raise CommandFailed(error.message) from error
+        owner_id, owner_name = user.id, user.name
+    try:
+        done = reassign_account(conn, account.id, owner_id, me, session.now())
+    except ReassignRefused as error:
+        raise CommandFailed(error.message) from error
+    was = _user_name(conn, done.old_owner_id) if done.old_owner_id else "no one"
+    text = (
+        f"{account.name} already belongs to {owner_name}"
+        if not done.changed
+        else f"{account.name} now belongs to {owner_name} (was {was})"
+    )
+    return CommandResult(
+        command,
+        _dry(text, dry),
+        columns=(Column("account", "Account"), Column("owner", "Owner"), Column("was", "Was")),
+        rows=((account.name, owner_name if owner_id else None, was),),
+        account_id=account.id,
+    )
+
+
+def _user_name(conn: sqlite3.Connection, user_id: str | None) -> str:
+    if user_id is None:
+        return "no one"
+    row = conn.execute("SELECT name FROM users WHERE id = ?", (user_id,)).fetchone()
+    return row[0] if row else user_id
+
+
+# ----------------------------------------------------------------------------- elsewhere
+
+
+def _coverage(session: _Session, command: CoverageCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.coverage import coverage_result
+
+    return coverage_result(session, command)
+
+
+def _export(session: _Session, command: ExportCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.transfer import run_export
+
+    return run_export(session, command, dry)
+
+
+def _import(session: _Session, command: ImportCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.transfer import run_import
+
+    return run_import(session, command, dry)
+
+
+def _sync(session: _Session, command: SyncCommand, dry: bool) -> CommandResult:
+    """Push the outbox and pull, with `csm-tui sync`'s own function (its own connection)."""
+    from csm_tui.store.outbox import pending_count
+
+    if dry:
+        waiting = pending_count(session.conn)
+        return CommandResult(
+            command,
+            f"would push {waiting} pending change{'s' * (waiting != 1)} and pull — dry run: "
+            "nothing sent",
+            dry_run=True,
+        )
+    try:
+        from csm_tui.sync.engine import run_sync
+    except ImportError as error:
+        raise CommandFailed("sync is not part of this build of csm-tui yet") from error
+    report = run_sync(session.ws.db_path, session.now())
+    if not report.ok:
+        raise CommandFailed(report.summary())
+    return CommandResult(command, report.summary())
+
+
+_HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
+    FilterCommand: _filter,
+    OpenCommand: _open,
+    LogCommand: _log,
+    CheckCommand: _check,
+    StageCommand: _stage,
+    TaskCommand: _task,
+    TaskDoneCommand: _task_done,
+    PrepCommand: _prep,
+    AssignCommand: _assign,
+    CoverageCommand: _coverage,
+    ExportCommand: _export,
+    ImportCommand: _import,
+    TodayCommand: _today,
+    HelpCommand: _help,
+}

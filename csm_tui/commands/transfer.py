@@ -1,0 +1,257 @@
+"""`import` and `export`: the seam between the command language and the import/export work.
+
+Registries
+    `EXPORTERS[target](request) -> str` renders the file's content (the runner writes it
+    atomically after the commit, or only reports it in a dry run); `IMPORTERS[target](request)
+    -> CommandResult` imports inside the run's transaction. Replace an entry with
+    `register_exporter` / `register_importer` — e.g. when `csm_tui.store.exporter` lands, point
+    the portfolio and coverage exporters at it; nothing else needs to change.
+Built in
+    Portfolio and coverage exports render the same rows the `filter` and `coverage` verbs
+    print (CSV with the column keys as header, JSON as a list of objects, Markdown as a
+    table); a prep export is the call-prep sheet (`render_prep_markdown`) or the brief as
+    JSON. Imports call `csm_tui.store.importer.import_csv` (with `load_mapping` for
+    `--mapping`) when it is part of the build.
+Transactions
+    An importer must write through `store.transaction.write_transaction` (a savepoint inside
+    a script's batch) and must not BEGIN or COMMIT on its own while the connection is in a
+    transaction: a script is all or nothing, and a dry run is the batch rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value
+from csm_tui.domain.commands import (
+    ExportCommand,
+    ExportFormat,
+    ExportTarget,
+    ImportCommand,
+    ImportTarget,
+)
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from csm_tui.commands.run import _Session
+    from csm_tui.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    workspace: Workspace
+    command: ExportCommand
+    account_id: str | None  # prep: the account, resolved
+    now: datetime
+    today: date
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.workspace.conn
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    workspace: Workspace
+    command: ImportCommand
+    dry_run: bool  # report only; True inside a script's batch is handled by its rollback
+    in_batch: bool  # the connection is inside a write batch (a script or a dry run)
+    me: str | None
+    now: datetime
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.workspace.conn
+
+
+Exporter = Callable[[ExportRequest], str]
+Importer = Callable[[ImportRequest], CommandResult]
+
+EXPORTERS: dict[ExportTarget, Exporter] = {}
+IMPORTERS: dict[ImportTarget, Importer] = {}
+
+
+def register_exporter(target: ExportTarget, exporter: Exporter) -> None:
+    EXPORTERS[target] = exporter
+
+
+def register_importer(target: ImportTarget, importer: Importer) -> None:
+    IMPORTERS[target] = importer
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.run import _account, _dry, _file_target
+    from csm_tui.store.prep import export_prep
+
+    exporter = EXPORTERS.get(command.target)
+    if exporter is None:  # pragma: no cover - every target has a built-in
+        raise CommandFailed(f"exporting {command.target.value} is not part of this build yet")
+    account_id = None
+    if command.account is not None:
+        account_id = _account(session, command.account).id
+    target = _file_target(command.out)
+    request = ExportRequest(session.ws, command, account_id, session.now(), session.today())
+    content = exporter(request)
+    session.defer_file(target, lambda: export_prep(target, content), dry)
+    what = command.target.value
+    return CommandResult(
+        command,
+        _dry(f"Exported {what} as {command.format.value} → {target}", dry),
+        files=(str(target),),
+        account_id=account_id,
+    )
+
+
+def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> str:
+    keys = [c.key for c in columns]
+    if fmt is ExportFormat.CSV:
+        import csv
+        import io
+
+        from csm_tui.commands.results import plain
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(keys)
+        writer.writerows([plain(v) for v in row] for row in rows)
+        return out.getvalue()
+    if fmt is ExportFormat.JSON:
+        records = [{k: json_value(v) for k, v in zip(keys, row, strict=True)} for row in rows]
+        return json.dumps(records, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    from csm_tui.domain.prep import md_inline
+
+    def cell(column: Column, value: Any) -> str:
+        return md_inline(column.text(value), line_start=False).replace("\n", " ")
+
+    lines = [
+        "| " + " | ".join(md_inline(c.title, line_start=False) for c in columns) + " |",
+        "| " + " | ".join("---:" if c.right else "---" for c in columns) + " |",
+    ]
+    lines.extend(
+        "| " + " | ".join(cell(c, v) for c, v in zip(columns, row, strict=True)) + " |"
+        for row in rows
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _export_portfolio(request: ExportRequest) -> str:
+    from csm_tui.commands.run import _portfolio_columns, _Session, portfolio_rows
+
+    session = _Session(request.workspace, dry_run=False)
+    rows, _total = portfolio_rows(session, request.command.filter, request.command.sort, None)
+    return _table_text(_portfolio_columns(session), rows, request.command.format)
+
+
+def _export_coverage(request: ExportRequest) -> str:
+    from csm_tui.commands.coverage import COLUMNS, load_report, report_rows
+    from csm_tui.commands.run import _Session
+
+    report = load_report(_Session(request.workspace, dry_run=False), request.command.team)
+    return _table_text(COLUMNS, report_rows(report), request.command.format)
+
+
+def _export_prep(request: ExportRequest) -> str:
+    import dataclasses
+
+    from csm_tui.domain.prep import render_prep_markdown
+    from csm_tui.store.prep import build_prep_brief, load_prep_note
+
+    assert request.account_id is not None
+    ws = request.workspace
+    brief = build_prep_brief(request.conn, request.account_id, request.now, ws.settings.tier_rules)
+    notes = load_prep_note(request.conn, request.account_id)
+    if request.command.format is ExportFormat.JSON:
+        data = {k: json_value(v) for k, v in dataclasses.asdict(brief).items()}
+        data["notes"] = notes
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
+    return render_prep_markdown(brief, notes, request.today)
+
+
+register_exporter(ExportTarget.PORTFOLIO, _export_portfolio)
+register_exporter(ExportTarget.COVERAGE, _export_coverage)
+register_exporter(ExportTarget.PREP, _export_prep)
+
+
+# ----------------------------------------------------------------------------- import
+
+
+def run_import(session: _Session, command: ImportCommand, dry: bool) -> CommandResult:
+    from csm_tui.store.transaction import in_batch
+
+    importer = IMPORTERS.get(command.target)
+    if importer is None:  # pragma: no cover - every target has one
+        raise CommandFailed(f"importing {command.target.value} is not part of this build yet")
+    request = ImportRequest(
+        session.ws, command, dry, in_batch(session.conn), session.me, session.now()
+    )
+    return importer(request)
+
+
+MAX_ISSUES_SHOWN = 20
+
+
+def _import_csv(request: ImportRequest) -> CommandResult:
+    """Through `csm_tui.store.importer.import_csv`, when the build has it."""
+    try:
+        from csm_tui.domain.csv_mapping import MappingError
+        from csm_tui.store.importer import import_csv, load_mapping, shipped_mappings
+    except ImportError as error:
+        raise CommandFailed(
+            "importing CSV files is not part of this build of csm-tui yet"
+        ) from error
+    command = request.command
+    kind = command.target.value
+    if command.mapping is None:
+        shipped = ", ".join(shipped_mappings(kind)) or "none"
+        raise CommandFailed(
+            f"name a column mapping with --mapping (shipped for {kind}: {shipped}; or a .toml file)"
+        )
+    try:
+        mapping = load_mapping(command.mapping, kind)
+    except MappingError as error:
+        raise CommandFailed(f"--mapping: {error}") from error
+    report = import_csv(
+        request.conn,
+        command.file,
+        mapping,
+        kind,
+        now=request.now,
+        rules=request.workspace.settings.tier_rules,
+        dry_run=request.dry_run and not request.in_batch,
+    )
+    if report.errors:
+        issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
+        more = len(report.errors) - len(issues)
+        if more > 0:
+            issues.append(f"… and {more} more")
+        raise CommandFailed(report.summary() + "\n  " + "\n  ".join(issues))
+    summary = report.summary()
+    if request.dry_run and request.in_batch:
+        summary = summary.replace("imported", "would import") + " — dry run: nothing saved"
+    return CommandResult(
+        command,
+        summary,
+        columns=(
+            Column("line", "Line", right=True),
+            Column("action", "Action"),
+            Column("name", "Name"),
+            Column("id", "Id"),
+            Column("changed", "Changed"),
+            Column("note", "Note"),
+        ),
+        rows=tuple(
+            (o.line, o.action, o.name, o.record_id, o.changed, o.note) for o in report.outcomes
+        ),
+    )
+
+
+register_importer(ImportTarget.ACCOUNTS, _import_csv)
+register_importer(ImportTarget.CONTACTS, _import_csv)

@@ -1,0 +1,979 @@
+"""The command language (spec section 4): one grammar for the palette and the shell.
+
+A command is a verb, its arguments and `--options`; a line with no verb is a filter::
+
+    filter tier:strategic health:<60 --sort renewal --limit 20
+    tier:strategic health:<60                       (the same filter, no verb)
+    open "Acme Ltd"
+    log call "Acme Ltd" --minutes 30 --summary "Walked through the roll-out"
+        [--next "send deck in 3 days"] [--when "yesterday 15:00"] [--sentiment positive]
+        [--with "Jane Doe"]...
+    check "Acme Ltd" kickoff [--stage onboarding]        uncheck "Acme Ltd" kickoff
+    stage "Acme Ltd" [adoption]                          (advance one stage)
+    task "Acme Ltd" "Send the deck" [--due "next tue"]
+    task done 3fa9c2e1                                   task reopen 3fa9c2e1
+    prep "Acme Ltd" [--export prep.md]
+    assign "Acme Ltd" "Tom Becker"
+    coverage [--team emea]
+    sync
+    export portfolio [FILTER] [--sort S] --format csv|json|md --out FILE
+    export coverage [--team T] --format csv|json|md --out FILE
+    export prep ACCOUNT --format md|json --out FILE
+    import accounts|contacts FILE [--mapping hubspot|salesforce|FILE]
+    today
+    help [VERB]
+
+Every command but `export` takes `--format table|json|csv` (how the shell prints its
+result); every verb that writes (to the cache or a file) takes `--dry-run`.
+
+Words
+    Split at white space (as `str.isspace` says, so the ideographic space counts). A word
+    may hold "double-quoted" parts, which keep their spaces; inside quotes ``\\"`` is a
+    quote, ``\\\\`` a backslash, ``\\n``, ``\\t`` and ``\\r`` a line feed, a tab and a
+    carriage return; any other backslash is itself. Verbs are read in any case. A word
+    starting with ``--`` outside quotes is an option (``--minutes 30`` or ``--minutes=30``),
+    never a value: write ``"--x"`` for the text --x.
+Filters
+    Everything after `filter` (or the whole line, when it starts with no verb) that is not
+    one of its options is read by `domain.query.parse_filter`, positions and all: the
+    command language extends the filter language, it does not copy it.
+Accounts, items, owners, teams, contacts and task ids
+    are kept as typed; the cache resolves them when the command runs (exact name, a
+    unique prefix, or an id; an ambiguous one is an error listing the candidates).
+Dates and times (`--when`, `--due`, `--next`)
+    are kept as typed and read against the clock when the command runs
+    (`domain.dates.parse_when`, `parse_due`), so a script means the same on any day it is
+    read and "tomorrow" means the day after it runs.
+
+Errors are `CommandError`, a `QueryError`: 0-based position (where the caret goes) and what
+was expected: ``at 4: expected an account (a name, a unique prefix of one, or an id)``.
+
+`Command.to_text()` prints the canonical spelling; `parse_command(c.to_text()) == c`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from pathlib import PurePath
+from typing import Any, ClassVar
+
+from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.query import (
+    PortfolioFilter,
+    PortfolioSort,
+    QueryError,
+    parse_filter,
+)
+from csm_tui.domain.records import ActivityKind, Sentiment
+
+# ----------------------------------------------------------------------------- errors
+
+
+class CommandError(QueryError):
+    """A command that cannot be read: where (0-based position) and what was expected."""
+
+
+def _error(position: int, expected: str, found: str | None = None) -> CommandError:
+    message = f"at {position}: expected {expected}"
+    if found is not None:
+        message += f', found "{found}"'
+    return CommandError(message, position, expected)
+
+
+# ----------------------------------------------------------------------------- words
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a command line: where it is, as typed, and its value (quotes read)."""
+
+    start: int
+    end: int
+    raw: str
+    value: str
+    quoted: bool  # the whole word is one "..." (so `"--x"` and `"done"` are plain values)
+
+    @property
+    def is_option(self) -> bool:
+        return not self.quoted and self.raw.startswith("--") and len(self.raw) > 2
+
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
+
+
+def _read_quoted(text: str, start: int) -> tuple[str, int]:
+    """Read `"..."` from `start` (the quote); returns (value, index after the quote)."""
+    out: list[str] = []
+    i, n = start + 1, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] in _ESCAPES:
+            out.append(_ESCAPES[text[i + 1]])
+            i += 2
+            continue
+        if ch == '"':
+            return "".join(out), i + 1
+        out.append(ch)
+        i += 1
+    raise _error(n, f'a closing " for the quote opened at {start}')
+
+
+def split_words(text: str) -> list[Word]:
+    """The words of `text` (see the module doc); raises `CommandError` on an open quote."""
+    words: list[Word] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        start = i
+        parts: list[str] = []
+        segments = 0
+        all_quoted = True
+        while i < n and not text[i].isspace():
+            segments += 1
+            if text[i] == '"':
+                value, i = _read_quoted(text, i)
+                parts.append(value)
+            else:
+                j = i
+                while j < n and not text[j].isspace() and text[j] != '"':
+                    j += 1
+                parts.append(text[i:j])
+                all_quoted = False
+                i = j
+        words.append(
+            Word(start, i, text[start:i], "".join(parts), quoted=all_quoted and segments == 1)
+        )
+    return words
+
+
+_BARE = re.compile(r'[^\s"\\]+')
+
+
+def quote(value: str) -> str:
+    """`value` quoted for a command line, escapes included."""
+    out = ['"']
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def word_text(value: str, keywords: frozenset[str] = frozenset()) -> str:
+    """`value` as one word: bare when it reads back as itself, else quoted."""
+    if (
+        _BARE.fullmatch(value)
+        and not value.startswith("--")
+        and value.casefold() not in keywords
+        and value.isprintable()
+    ):
+        return value
+    return quote(value)
+
+
+# ----------------------------------------------------------------------------- values
+
+
+class OutputFormat(StrEnum):
+    """How the shell prints a result (`--format` of every command but export)."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    MD = "md"
+
+
+class ExportTarget(StrEnum):
+    PORTFOLIO = "portfolio"
+    COVERAGE = "coverage"
+    PREP = "prep"
+
+
+EXPORT_FORMATS: dict[ExportTarget, tuple[ExportFormat, ...]] = {
+    ExportTarget.PORTFOLIO: (ExportFormat.CSV, ExportFormat.JSON, ExportFormat.MD),
+    ExportTarget.COVERAGE: (ExportFormat.CSV, ExportFormat.JSON, ExportFormat.MD),
+    ExportTarget.PREP: (ExportFormat.MD, ExportFormat.JSON),
+}
+_SUFFIX_FORMATS = {".csv": ExportFormat.CSV, ".json": ExportFormat.JSON, ".md": ExportFormat.MD,
+                   ".markdown": ExportFormat.MD}  # fmt: skip
+
+
+class ImportTarget(StrEnum):
+    ACCOUNTS = "accounts"
+    CONTACTS = "contacts"
+
+
+NO_FILTER = PortfolioFilter()  # frozen: safe as a shared default
+MAX_MINUTES = 24 * 60
+MAX_LIMIT = 1_000_000
+
+DEFAULT_MINUTES: dict[ActivityKind, int] = {
+    ActivityKind.CALL: 30,
+    ActivityKind.MEETING: 60,
+    ActivityKind.ONSITE: 120,
+    ActivityKind.QBR: 90,
+    ActivityKind.TRAINING: 60,
+    ActivityKind.ESCALATION: 30,
+    ActivityKind.EMAIL: 0,
+    ActivityKind.NOTE: 0,
+}
+"""The length a new activity of each kind gets when none is given (the log form's too)."""
+
+# ----------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    """A parsed command. Subclasses name their verb and whether they write."""
+
+    verb: ClassVar[str] = ""
+    writes: ClassVar[bool] = False  # changes the cache (so runs in a transaction)
+    output: OutputFormat | None = None  # --format for the shell's print; None: the caller's
+
+    def to_text(self) -> str:
+        """The canonical spelling: `parse_command(c.to_text()) == c`."""
+        return " ".join([self.verb, *self._parts(), *self._options()])
+
+    def _parts(self) -> list[str]:
+        return []
+
+    def _options(self) -> list[str]:
+        out: list[str] = []
+        for spec in _OPTIONS[self.verb].values():
+            value = getattr(self, spec.attr)
+            out.extend(spec.print(value))
+        return out
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _account_word(ref: str) -> str:
+    return word_text(ref)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilterCommand(Command):
+    verb: ClassVar[str] = "filter"
+    filter: PortfolioFilter = NO_FILTER
+    sort: PortfolioSort | None = None
+    limit: int | None = None
+
+    def _parts(self) -> list[str]:
+        # A bare word of the filter that starts with -- would read back as an option.
+        return [
+            quote(w.value) if w.is_option else w.raw for w in split_words(self.filter.to_text())
+        ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenCommand(Command):
+    verb: ClassVar[str] = "open"
+    account: str
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogCommand(Command):
+    verb: ClassVar[str] = "log"
+    writes: ClassVar[bool] = True
+    kind: ActivityKind
+    account: str
+    summary: str
+    minutes: int | None = None  # None: the kind's usual length (DEFAULT_MINUTES)
+    next_steps: str | None = None
+    when: str | None = None  # None: now
+    sentiment: Sentiment | None = None  # None: neutral
+    contacts: tuple[str, ...] = ()  # None given: the contacts of the last activity (as the form)
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [self.kind.value, _account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckCommand(Command):
+    """`check` (done=True) or `uncheck` (done=False) one checklist item."""
+
+    verb: ClassVar[str] = "check"
+    writes: ClassVar[bool] = True
+    account: str
+    item: str
+    done: bool = True
+    stage: Stage | None = None  # None: the account's current stage
+    dry_run: bool = False
+
+    def to_text(self) -> str:
+        verb = "check" if self.done else "uncheck"
+        return " ".join([verb, *self._parts(), *self._options()])
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account), word_text(self.item)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageCommand(Command):
+    verb: ClassVar[str] = "stage"
+    writes: ClassVar[bool] = True
+    account: str
+    target: Stage | None = None  # None: the next stage, whatever it is
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        parts = [_account_word(self.account)]
+        if self.target is not None:
+            parts.append(self.target.value)
+        return parts
+
+
+_TASK_WORDS = frozenset({"done", "reopen"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskCommand(Command):
+    """`task ACCOUNT TITLE [--due TEXT]`: a new task of mine on the account."""
+
+    verb: ClassVar[str] = "task"
+    writes: ClassVar[bool] = True
+    account: str
+    title: str
+    due: str | None = None
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [word_text(self.account, _TASK_WORDS), word_text(self.title)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskDoneCommand(Command):
+    """`task done ID` / `task reopen ID`: ID is a task id, or a unique prefix or suffix."""
+
+    verb: ClassVar[str] = "task"
+    writes: ClassVar[bool] = True
+    task: str
+    done: bool = True
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return ["done" if self.done else "reopen", word_text(self.task)]
+
+    def _options(self) -> list[str]:
+        out: list[str] = []
+        for spec in _TASK_DONE_OPTIONS.values():
+            out.extend(spec.print(getattr(self, spec.attr)))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrepCommand(Command):
+    verb: ClassVar[str] = "prep"
+    account: str
+    export: str | None = None  # write the Markdown sheet to this file
+    dry_run: bool = False
+
+    @property
+    def writes_file(self) -> bool:
+        return self.export is not None
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignCommand(Command):
+    verb: ClassVar[str] = "assign"
+    writes: ClassVar[bool] = True
+    account: str
+    owner: str  # a user's name, unique prefix or id; "me"; "none" for the digital pool
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account), word_text(self.owner)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverageCommand(Command):
+    verb: ClassVar[str] = "coverage"
+    team: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyncCommand(Command):
+    verb: ClassVar[str] = "sync"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportCommand(Command):
+    verb: ClassVar[str] = "export"
+    target: ExportTarget
+    format: ExportFormat
+    out: str
+    filter: PortfolioFilter = NO_FILTER  # portfolio
+    sort: PortfolioSort | None = None  # portfolio
+    team: str | None = None  # coverage
+    account: str | None = None  # prep
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        parts = [self.target.value]
+        if self.account is not None:
+            parts.append(_account_word(self.account))
+        parts.extend(FilterCommand(filter=self.filter)._parts())
+        return parts
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportCommand(Command):
+    verb: ClassVar[str] = "import"
+    writes: ClassVar[bool] = True
+    target: ImportTarget
+    file: str
+    mapping: str | None = None  # hubspot, salesforce, or a mapping file; None: our own columns
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [self.target.value, word_text(self.file)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TodayCommand(Command):
+    verb: ClassVar[str] = "today"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelpCommand(Command):
+    verb: ClassVar[str] = "help"
+    topic: str | None = None  # a verb
+
+    def _parts(self) -> list[str]:
+        return [] if self.topic is None else [self.topic]
+
+
+# ----------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class _Option:
+    name: str  # "--minutes"
+    attr: str  # the dataclass field
+    kind: str  # "flag" | "text" | "enum" | "int" | "list"
+    what: str = ""  # for errors: "a whole number of minutes"
+    choices: tuple[str, ...] = ()
+    low: int = 0
+    high: int = 0
+
+    def print(self, value: Any) -> list[str]:
+        if self.kind == "flag":
+            return [self.name] if value else []
+        if value is None:
+            return []
+        if self.kind == "list":
+            return [part for v in value for part in (self.name, word_text(v))]
+        if self.kind == "enum":
+            return [self.name, str(value.value if hasattr(value, "value") else value)]
+        if self.kind == "int":
+            return [self.name, str(value)]
+        return [self.name, word_text(value)]
+
+
+def _enum_option(name: str, attr: str, what: str, values: tuple[str, ...]) -> _Option:
+    return _Option(name, attr, "enum", what, values)
+
+
+_OUTPUT = _enum_option(
+    "--format", "output", "an output format", tuple(f.value for f in OutputFormat)
+)
+_DRY = _Option("--dry-run", "dry_run", "flag")
+_SORT = _enum_option("--sort", "sort", "a sort order", tuple(s.value for s in PortfolioSort))
+
+_OPTIONS: dict[str, dict[str, _Option]] = {
+    "filter": {
+        "--sort": _SORT,
+        "--limit": _Option("--limit", "limit", "int", "a number of rows", low=1, high=MAX_LIMIT),
+        "--format": _OUTPUT,
+    },
+    "open": {"--format": _OUTPUT},
+    "log": {
+        "--minutes": _Option("--minutes", "minutes", "int", "a whole number of minutes",
+                             low=0, high=MAX_MINUTES),
+        "--summary": _Option("--summary", "summary", "text", "what was said"),
+        "--next": _Option("--next", "next_steps", "text", "next steps"),
+        "--when": _Option("--when", "when", "text", "when it happened"),
+        "--sentiment": _enum_option("--sentiment", "sentiment", "a sentiment",
+                                    tuple(s.value for s in Sentiment)),
+        "--with": _Option("--with", "contacts", "list", "a contact of the account"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "check": {
+        "--stage": _enum_option("--stage", "stage", "a stage", tuple(s.value for s in Stage)),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "stage": {"--format": _OUTPUT, "--dry-run": _DRY},
+    "task": {
+        "--due": _Option("--due", "due", "text", "a due date"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "prep": {
+        "--export": _Option("--export", "export", "text", "a file to write the sheet to"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "assign": {"--format": _OUTPUT, "--dry-run": _DRY},
+    "coverage": {
+        "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--format": _OUTPUT,
+    },
+    "sync": {"--format": _OUTPUT},
+    "export": {
+        "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--sort": _SORT,
+        "--format": _enum_option("--format", "format", "an export format",
+                                 tuple(f.value for f in ExportFormat)),
+        "--out": _Option("--out", "out", "text", "the file to write"),
+        "--dry-run": _DRY,
+    },
+    "import": {
+        "--mapping": _Option("--mapping", "mapping", "text",
+                             "a column mapping (hubspot, salesforce or a mapping file)"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "today": {"--format": _OUTPUT},
+    "help": {"--format": _OUTPUT},
+}  # fmt: skip
+_TASK_DONE_OPTIONS = {"--format": _OUTPUT, "--dry-run": _DRY}
+
+VERBS: tuple[str, ...] = (
+    "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
+    "coverage", "sync", "export", "import", "today", "help",
+)  # fmt: skip
+
+USAGE: dict[str, tuple[str, str]] = {
+    "filter": ("filter FILTER [--sort tier|renewal|touch|arr|name] [--limit N]",
+               "accounts the filter selects (the verb may be left out)"),
+    "open": ("open ACCOUNT", "the account's facts; in the app, its workspace"),
+    "log": ('log KIND ACCOUNT --summary TEXT [--minutes N] [--next TEXT] [--when TEXT] '
+            '[--sentiment positive|neutral|negative] [--with CONTACT]...',
+            "log an activity (call, meeting, email, onsite, qbr, training, escalation, note)"),
+    "check": ("check ACCOUNT ITEM [--stage STAGE]", "tick a checklist item"),
+    "uncheck": ("uncheck ACCOUNT ITEM [--stage STAGE]", "untick a checklist item"),
+    "stage": ("stage ACCOUNT [STAGE]", "advance the account one stage (its required items done)"),
+    "task": ('task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID',
+             "add a task, or mark one done (ID: the id, or a unique prefix or suffix of it)"),
+    "prep": ("prep ACCOUNT [--export FILE]", "the call-prep sheet (Markdown)"),
+    "assign": ("assign ACCOUNT OWNER", "give the account to another CSM (OWNER: a name, me, none)"),
+    "coverage": ("coverage [--team TEAM]", "the team's coverage of the book"),
+    "sync": ("sync", "push local changes and pull the server's"),
+    "export": ("export portfolio|coverage|prep [...] --format csv|json|md --out FILE",
+               "write the portfolio (a filter), coverage (--team) or a prep sheet (ACCOUNT)"),
+    "import": ("import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] [--dry-run]",
+               "import a CSV file"),
+    "today": ("today", "your agenda"),
+    "help": ("help [VERB]", "the verbs and how to write them"),
+}  # fmt: skip
+
+ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
+
+# ----------------------------------------------------------------------------- parsing
+
+
+class _Line:
+    """The words of one command being read, left to right."""
+
+    def __init__(self, text: str, words: list[Word], verb: str, start: int) -> None:
+        self.text = text
+        self.verb = verb
+        self.positional: list[Word] = []
+        self.options: dict[str, Any] = {}
+        self.option_words: list[Word] = []  # every option word and its value word
+        self.start = start  # words before this index are the verb (and consumed keywords)
+        self.words = words
+
+    def read_options(self, specs: dict[str, _Option], *, keep_positional: bool = True) -> None:
+        words = self.words
+        i = self.start
+        while i < len(words):
+            word = words[i]
+            if not word.is_option:
+                self.positional.append(word)
+                i += 1
+                continue
+            name, eq, inline = word.raw.partition("=")
+            spec = specs.get(name.lower())
+            if spec is None:
+                names = ", ".join(specs) or "none"
+                raise _error(word.start, f"an option of {self.verb} ({names})", found=name)
+            if spec.attr in self.options and spec.kind != "list":
+                raise _error(word.start, f"{spec.name} only once", found=name)
+            self.option_words.append(word)
+            if spec.kind == "flag":
+                if eq:
+                    raise _error(
+                        word.start + len(name), f"no value after {spec.name}", found=inline
+                    )
+                self.options[spec.attr] = True
+                i += 1
+                continue
+            if eq:
+                value_word = _inline_value(word, len(name) + 1)
+            else:
+                if i + 1 >= len(words) or words[i + 1].is_option:
+                    at = words[i + 1].start if i + 1 < len(words) else len(self.text)
+                    raise _error(at, f"{spec.what} after {spec.name}")
+                value_word = words[i + 1]
+                self.option_words.append(value_word)
+                i += 1
+            value = _option_value(spec, value_word)
+            if spec.kind == "list":
+                self.options[spec.attr] = (*self.options.get(spec.attr, ()), value)
+            else:
+                self.options[spec.attr] = value
+            i += 1
+        if not keep_positional and self.positional:
+            extra = self.positional[0]
+            raise _error(extra.start, f"an option of {self.verb} or the end", found=extra.raw)
+
+    def need(self, index: int, what: str) -> Word:
+        if index < len(self.positional):
+            return self.positional[index]
+        raise _error(self._after(index), f"{what} after {self._before(index)}")
+
+    def _after(self, index: int) -> int:
+        prev = self.positional[index - 1] if index > 0 else self.words[self.start - 1]
+        return min(prev.end + 1, len(self.text))
+
+    def _before(self, index: int) -> str:
+        prev = self.positional[index - 1] if index > 0 else self.words[self.start - 1]
+        return f'"{prev.raw}"'
+
+    def no_more(self, count: int) -> None:
+        if len(self.positional) > count:
+            extra = self.positional[count]
+            options = ", ".join(o for o in _OPTIONS.get(self.verb, {}))
+            raise _error(
+                extra.start,
+                f"an option of {self.verb} ({options}) or the end" if options else "the end",
+                found=extra.raw,
+            )
+
+    def filter_text(self, words: list[Word]) -> str:
+        """The line with everything but `words` blanked: positions stay where they were."""
+        chars = [" "] * len(self.text)
+        for w in words:
+            chars[w.start : w.end] = self.text[w.start : w.end]
+        return "".join(chars)
+
+
+def _inline_value(word: Word, offset: int) -> Word:
+    """The value of `--name=value` as a word of its own (quotes read)."""
+    raw = word.raw[offset:]
+    start = word.start + offset
+    if not raw:
+        return Word(start, start, "", "", quoted=False)
+    sub = split_words(raw)
+    if len(sub) != 1:  # pragma: no cover - a word holds no unquoted space
+        raise _error(start, "one value")
+    w = sub[0]
+    return Word(start + w.start, start + w.end, w.raw, w.value, w.quoted)
+
+
+def _option_value(spec: _Option, word: Word) -> Any:
+    value = word.value
+    if spec.kind in ("text", "list"):
+        if not value.strip():
+            raise _error(word.start, f"{spec.what} after {spec.name}", found=value or None)
+        return value
+    if spec.kind == "int":
+        if not re.fullmatch(r"\d{1,9}", value) or not spec.low <= int(value) <= spec.high:
+            raise _error(
+                word.start,
+                f"{spec.what} from {spec.low} to {spec.high} after {spec.name}",
+                found=value,
+            )
+        return int(value)
+    # enum
+    key = value.strip().lower()
+    parsed = _parse_enum_value(spec, key)
+    if parsed is None:
+        raise _error(
+            word.start, f"{spec.what} ({', '.join(spec.choices)}) after {spec.name}", found=value
+        )
+    return parsed
+
+
+def _parse_enum_value(spec: _Option, key: str) -> Any:
+    try:
+        if spec.attr == "sort":
+            return PortfolioSort.parse(key)
+        if spec.attr == "sentiment":
+            return Sentiment(key)
+        if spec.attr == "stage":
+            return Stage.parse(key)
+        if spec.attr == "output":
+            return OutputFormat(key)
+        if spec.attr == "format":
+            return ExportFormat("md" if key == "markdown" else key)
+    except ValueError:
+        return None
+    return None  # pragma: no cover
+
+
+def _enum_word(word: Word, parse, what: str, choices) -> Any:
+    try:
+        return parse(word.value.strip().lower())
+    except ValueError:
+        options = ", ".join(str(c) for c in choices)
+        raise _error(word.start, f"{what} ({options})", found=word.value) from None
+
+
+def _text_word(word: Word, what: str) -> str:
+    if not word.value.strip():
+        raise _error(word.start, what, found=word.value)
+    return word.value
+
+
+def parse_command(text: str) -> Command:
+    """Read one command line; raise `CommandError` naming the position and what was expected."""
+    words = split_words(text)
+    if not words:
+        raise _error(0, "a command (" + ", ".join(VERBS) + ") or a filter")
+    first = words[0]
+    verb = first.value.lower() if not first.quoted and not first.is_option else ""
+    if verb not in VERBS:
+        return _bare_filter(text, words)
+    line = _Line(text, words, verb, 1)
+    builder = _BUILDERS[verb]
+    return builder(line)
+
+
+_FILTERISH = re.compile(r"[A-Za-z]+")
+
+
+def _bare_filter(text: str, words: list[Word]) -> FilterCommand:
+    first = words[0]
+    if not first.quoted and _FILTERISH.fullmatch(first.raw) and first.raw.lower() not in VERBS:
+        import difflib
+
+        word = first.raw.lower()
+        close = [v for v in VERBS if _one_slip(word, v)] or difflib.get_close_matches(
+            word, VERBS, n=1, cutoff=0.8
+        )
+        if close:
+            raise _error(
+                0,
+                f'a command; did you mean "{close[0]}"? '
+                f"(to search names for it, write: filter {first.raw})",
+                found=first.raw,
+            )
+    line = _Line(text, [Word(0, 0, "", "", False), *words], "filter", 1)
+    return _build_filter(line)
+
+
+def _one_slip(word: str, verb: str) -> bool:
+    """Is `word` `verb` with two neighbouring letters swapped (lgo, tsak)?"""
+    if len(word) != len(verb) or len(word) < 3 or word == verb:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(word, verb, strict=True)) if a != b]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and word[diff[0]] == verb[diff[1]]
+        and (word[diff[1]] == verb[diff[0]])
+    )
+
+
+def _build_filter(line: _Line) -> FilterCommand:
+    line.read_options(_OPTIONS["filter"])
+    flt = parse_filter(line.filter_text(line.positional))
+    return FilterCommand(filter=flt, **line.options)
+
+
+def _build_open(line: _Line) -> OpenCommand:
+    line.read_options(_OPTIONS["open"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    line.no_more(1)
+    return OpenCommand(account=account, **line.options)
+
+
+def _build_log(line: _Line) -> LogCommand:
+    line.read_options(_OPTIONS["log"])
+    kind = _enum_word(
+        line.need(0, "a kind of activity"), ActivityKind, "a kind of activity", list(ActivityKind)
+    )
+    account = _text_word(line.need(1, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    line.no_more(2)
+    if "summary" not in line.options:
+        raise _error(
+            min(line.positional[1].end + 1, len(line.text)),
+            '--summary "what was said" (every log needs a summary)',
+        )
+    return LogCommand(kind=kind, account=account, **line.options)
+
+
+def _build_check(line: _Line, done: bool = True) -> CheckCommand:
+    line.read_options(_OPTIONS["check"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    item = _text_word(line.need(1, "a checklist item (its key or label)"), "a checklist item")
+    line.no_more(2)
+    return CheckCommand(account=account, item=item, done=done, **line.options)
+
+
+def _build_stage(line: _Line) -> StageCommand:
+    line.read_options(_OPTIONS["stage"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    target = None
+    if len(line.positional) > 1:
+        target = _enum_word(line.positional[1], Stage.parse, "a stage", [s.value for s in Stage])
+    line.no_more(2)
+    return StageCommand(account=account, target=target, **line.options)
+
+
+def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand:
+    words = line.words
+    if len(words) > 1 and not words[1].quoted and words[1].value.lower() in _TASK_WORDS:
+        done = words[1].value.lower() == "done"
+        line.start = 2
+        line.read_options(_TASK_DONE_OPTIONS)
+        what = "a task id (the id, or a unique prefix or suffix of it)"
+        task = _text_word(line.need(0, what), what)
+        line.no_more(1)
+        return TaskDoneCommand(task=task, done=done, **line.options)
+    line.read_options(_OPTIONS["task"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    title = _text_word(line.need(1, "the task's title"), "the task's title")
+    line.no_more(2)
+    return TaskCommand(account=account, title=title, **line.options)
+
+
+def _build_prep(line: _Line) -> PrepCommand:
+    line.read_options(_OPTIONS["prep"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    line.no_more(1)
+    return PrepCommand(account=account, **line.options)
+
+
+def _build_assign(line: _Line) -> AssignCommand:
+    line.read_options(_OPTIONS["assign"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    what = 'the new owner (a user\'s name or id, "me", or "none")'
+    owner = _text_word(line.need(1, what), what)
+    line.no_more(2)
+    return AssignCommand(account=account, owner=owner, **line.options)
+
+
+def _build_plain(cls: type[Command]):
+    def build(line: _Line) -> Command:
+        line.read_options(_OPTIONS[cls.verb])
+        line.no_more(0)
+        return cls(**line.options)
+
+    return build
+
+
+def _build_export(line: _Line) -> ExportCommand:
+    line.read_options(_OPTIONS["export"])
+    target_word = line.need(0, "what to export (portfolio, coverage, prep)")
+    target = _enum_word(
+        target_word, ExportTarget, "what to export", [t.value for t in ExportTarget]
+    )
+    options = dict(line.options)
+    account = None
+    flt = PortfolioFilter()
+    if target is ExportTarget.PREP:
+        account = _text_word(line.need(1, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+        line.no_more(2)
+    elif target is ExportTarget.PORTFOLIO:
+        flt = parse_filter(line.filter_text(line.positional[1:]))
+    else:
+        line.no_more(1)
+    for attr, allowed in (("team", ExportTarget.COVERAGE), ("sort", ExportTarget.PORTFOLIO)):
+        if attr in options and target is not allowed:
+            word = next(w for w in line.option_words if w.raw.lower().startswith(f"--{attr}"))
+            raise _error(word.start, f"no --{attr} when exporting {target.value}", found=word.raw)
+    if "out" not in options:
+        raise _error(len(line.text), "--out FILE (the file to write)")
+    fmt = options.pop("format", None)
+    if fmt is None:
+        fmt = _SUFFIX_FORMATS.get(PurePath(options["out"]).suffix.lower())
+        if fmt is None:
+            raise _error(len(line.text), "--format csv, json or md (the file name does not say)")
+    if fmt not in EXPORT_FORMATS[target]:
+        allowed = ", ".join(f.value for f in EXPORT_FORMATS[target])
+        word = next((w for w in line.option_words if w.raw.lower().startswith("--format")), None)
+        raise _error(
+            word.start if word else len(line.text),
+            f"a format for {target.value} ({allowed})",
+            found=fmt.value,
+        )
+    return ExportCommand(target=target, format=fmt, account=account, filter=flt, **options)
+
+
+def _build_import(line: _Line) -> ImportCommand:
+    line.read_options(_OPTIONS["import"])
+    target = _enum_word(
+        line.need(0, "what to import (accounts, contacts)"),
+        ImportTarget,
+        "what to import",
+        [t.value for t in ImportTarget],
+    )
+    file = _text_word(line.need(1, "the CSV file to import"), "a file")
+    line.no_more(2)
+    return ImportCommand(target=target, file=file, **line.options)
+
+
+def _build_help(line: _Line) -> HelpCommand:
+    line.read_options(_OPTIONS["help"])
+    topic = None
+    if line.positional:
+        word = line.positional[0]
+        topic = word.value.lower()
+        if topic not in VERBS:
+            raise _error(word.start, "a verb (" + ", ".join(VERBS) + ")", found=word.value)
+    line.no_more(1)
+    return HelpCommand(topic=topic, **line.options)
+
+
+_BUILDERS = {
+    "filter": _build_filter,
+    "open": _build_open,
+    "log": _build_log,
+    "check": _build_check,
+    "uncheck": lambda line: _build_check(line, done=False),
+    "stage": _build_stage,
+    "task": _build_task,
+    "prep": _build_prep,
+    "assign": _build_assign,
+    "coverage": _build_plain(CoverageCommand),
+    "sync": _build_plain(SyncCommand),
+    "export": _build_export,
+    "import": _build_import,
+    "today": _build_plain(TodayCommand),
+    "help": _build_help,
+}
+
+
+def command_fields(command: Command) -> dict[str, Any]:
+    """The command's fields by name (for JSON output and tests)."""
+    return {f.name: getattr(command, f.name) for f in fields(command)}
