@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from csm_tui.assets_path import style_path
+from csm_tui.ui.commands import PALETTE_PROVIDERS
 from csm_tui.workspace import Workspace
 
 MODES = ("today", "portfolio")
@@ -19,6 +20,7 @@ class CsmApp(App[None]):
 
     TITLE = "csm-tui"
     CSS_PATH = [style_path("app.tcss")]
+    COMMANDS = App.COMMANDS | PALETTE_PROVIDERS
 
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),

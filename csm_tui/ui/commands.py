@@ -1,0 +1,559 @@
+"""Command palette providers: one per area, titles namespaced by area.
+
+- ``account: open Acme Ltd`` / ``account: prep Acme Ltd`` — accounts by fuzzy name (any
+  script: 云图 as well as acme), found through the name index (prefix) and a LIKE
+  prefilter (the typed characters in order), at most `CANDIDATES` scored per keystroke,
+  so 100,000 accounts stay fast;
+- ``log: call Acme Ltd`` — the log form, opened pre-filled for that kind and account;
+- ``filter: tier:strategic`` — the portfolio with that filter; completes keys' values
+  (tiers, stages, motions, owners, flags, bands) as you type them;
+- ``screen: today`` — the app's screens;
+- ``sync: now`` — sync in a thread worker;
+- ``run: log call "Acme Ltd" --summary "…"`` — any line of the command language, carried out
+  with `commands.run.run_command` exactly as `csm-tui run` does; the result is told with
+  a notification, or the screen that shows it opens.
+
+Every binding of the app is a palette command too (`CsmApp.get_system_commands`).
+Names from the cache are shown as text, never as markup (`_title`, `_help`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from csm_tui.domain.text import safe_text
+
+if TYPE_CHECKING:
+    from textual.fuzzy import Matcher
+
+    from csm_tui.workspace import Workspace
+
+CANDIDATES = 40
+"""Accounts scored by the fuzzy matcher per keystroke (the SQL prefilter's limit)."""
+SHOWN = 12
+"""Hits an area offers per keystroke at most."""
+
+
+def _title(text: str) -> Content:
+    return Content(safe_text(text))
+
+
+def _highlight(matcher: Matcher, text: str) -> Content:
+    """`text` as plain content, with the matched characters styled (no markup is read)."""
+    shown = safe_text(text)
+    content = Content(shown)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, shown)
+    if score:
+        for offset in offsets:
+            if offset < len(shown) and not shown[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+def _help(text: str) -> str:
+    return escape(safe_text(text))
+
+
+def _first_word(query: str) -> str:
+    words = query.split()
+    return words[0].lower().rstrip(":") if words else ""
+
+
+def _strip_area(query: str, *words: str) -> str:
+    """`query` without a leading area word ("account:", "open", …), as typed otherwise."""
+    text = query.strip()
+    changed = True
+    while changed and text:
+        changed = False
+        head, _, rest = text.partition(" ")
+        if head.lower().rstrip(":") in words:
+            text, changed = rest.strip(), True
+    return text
+
+
+_VERB_WORDS = frozenset({
+    "open", "log", "check", "uncheck", "stage", "task", "prep", "assign", "coverage", "sync",
+    "export", "import", "today", "help", "run",
+})  # fmt: skip
+
+
+def _is_command_line(query: str) -> bool:
+    """Does the query read as a command line (a verb, or --options) rather than a search?"""
+    return _first_word(query) in _VERB_WORDS and (" --" in query or query.count('"') >= 2)
+
+
+class _CsmProvider(Provider):
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined]
+
+    def _current_account(self) -> tuple[str, str] | None:
+        account_id = getattr(self.screen, "current_account_id", None)
+        if not account_id:
+            return None
+        row = self.workspace.conn.execute(
+            "SELECT name FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
+        ).fetchone()
+        return None if row is None else (account_id, row[0])
+
+    def _candidates(self, typed: str, limit: int = CANDIDATES):
+        from csm_tui.store.lookup import account_candidates
+
+        return account_candidates(self.workspace.conn, typed, limit=limit)
+
+    def _scored(self, matcher: Matcher, items: Iterable[tuple[str, Any]]):
+        """(score, title, payload) for items whose title matches, best first, at most SHOWN."""
+        scored = []
+        for title, payload in items:
+            score = matcher.match(safe_text(title))
+            if score > 0:
+                scored.append((score, title, payload))
+        scored.sort(key=lambda s: -s[0])
+        return scored[:SHOWN]
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+class AccountCommands(_CsmProvider):
+    """account: open NAME, account: prep NAME."""
+
+    async def discover(self) -> Hits:
+        current = self._current_account()
+        if current is not None:
+            yield DiscoveryHit(
+                _title(f"account: prep {current[1]}"),
+                partial(self._prep, current[0]),
+                help="the call-prep sheet of the account you are on",
+            )
+        me = self.workspace.meta("me")
+        if me is None:
+            return
+        rows = self.workspace.conn.execute(
+            "SELECT id, name FROM accounts WHERE owner_id = ? AND deleted_at IS NULL "
+            "ORDER BY tier_rank, health_score LIMIT 5",
+            (me,),
+        ).fetchall()
+        for account_id, name in rows:
+            yield DiscoveryHit(
+                _title(f"account: open {name}"),
+                partial(self._open, account_id),
+                help="one of your accounts, most important first",
+            )
+
+    async def search(self, query: str) -> Hits:
+        if _is_command_line(query):
+            return
+        wants_prep = _first_word(query) == "prep" or " prep" in query.lower()
+        typed = _strip_area(query, "account", "open", "prep")
+        matcher = self.matcher(query)
+        actions = [("prep", self._prep)] if wants_prep else [("open", self._open)]
+        items = [
+            (f"account: {verb} {named.name}", (action, named))
+            for named in self._candidates(typed)
+            for verb, action in actions
+        ]
+        for score, title, (action, named) in self._scored(matcher, items):
+            yield Hit(
+                score,
+                _highlight(matcher, title),
+                partial(action, named.id),
+                text=title,
+                help=_help(f"{named.detail} · {named.id}"),
+            )
+
+    def _open(self, account_id: str) -> None:
+        self.app.open_account(account_id)  # type: ignore[attr-defined]
+
+    def _prep(self, account_id: str) -> None:
+        from csm_tui.ui.screens.prep import PrepScreen
+
+        self.app.push_screen(PrepScreen(self.workspace, account_id))
+
+
+# ----------------------------------------------------------------------------- log
+
+
+def open_log_form(app: Any, account_id: str, name: str, kind: Any) -> None:
+    """The log form, pre-filled for `kind` on the account, as the `l` key opens it."""
+    from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
+
+    def logged(result) -> None:
+        if result is not None:
+            app.notify(describe(result), timeout=6, markup=False)
+            _refresh(app)
+
+    app.push_screen(LogActivityScreen(app.workspace, account_id, name, kind=kind), logged)
+
+
+def _refresh(app: Any) -> None:
+    refresh = getattr(app, "_refresh_screen", None)
+    if callable(refresh):
+        refresh()
+
+
+class LogCommands(_CsmProvider):
+    """log: KIND NAME — the log form for that account, pre-filled."""
+
+    async def discover(self) -> Hits:
+        from csm_tui.domain.records import ActivityKind
+
+        current = self._current_account()
+        if current is None:
+            return
+        for kind in (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL):
+            yield DiscoveryHit(
+                _title(f"log: {kind.value} {current[1]}"),
+                partial(open_log_form, self.app, current[0], current[1], kind),
+                help="log an activity on the account you are on",
+            )
+
+    async def search(self, query: str) -> Hits:
+        from csm_tui.domain.records import ActivityKind
+
+        if _is_command_line(query):
+            return
+        words = query.lower().split()
+        kinds = [k for k in ActivityKind if k.value in words] or [ActivityKind.CALL]
+        typed = _strip_area(query, "log", *(k.value for k in ActivityKind))
+        matcher = self.matcher(query)
+        items = [
+            (f"log: {kind.value} {named.name}", (kind, named))
+            for named in self._candidates(typed)
+            for kind in kinds[:1]
+        ]
+        for score, title, (kind, named) in self._scored(matcher, items):
+            yield Hit(
+                score,
+                _highlight(matcher, title),
+                partial(open_log_form, self.app, named.id, named.name, kind),
+                text=title,
+                help=_help(f"open the {kind.label.lower()} form for {named.name}"),
+            )
+
+
+# ----------------------------------------------------------------------------- filter
+
+_PRESETS = (
+    ("is:overdue", "touches past the tier's cadence"),
+    ("renewal:<90d", "renewals in the next 90 days"),
+    ("health:red", "red health"),
+    ("is:late", "not activated 30+ days after go-live"),
+    ("owner:me", "your own accounts"),
+    ("tier:strategic health:<60", "strategic accounts in trouble"),
+)
+_LAST_TERM = re.compile(r'(?:^|\s)([a-z]+):([^\s",|]*)$', re.IGNORECASE)
+
+
+def apply_filter(app: Any, text: str) -> None:
+    """The portfolio, filtered by `text` (as if typed after `/`)."""
+
+    async def go() -> None:
+        from textual.widgets import Input
+
+        await app.switch_mode("portfolio")
+        box = app.screen.query_one("#filter-input", Input)
+        box.display = True
+        box.value = text
+
+    app.call_later(go)
+
+
+class FilterCommands(_CsmProvider):
+    """filter: TEXT — the portfolio filtered; completes tiers, stages, owners, …"""
+
+    async def discover(self) -> Hits:
+        for text, what in _PRESETS:
+            yield DiscoveryHit(_title(f"filter: {text}"), partial(apply_filter, self.app, text),
+                               help=what)  # fmt: skip
+
+    def _values(self, key: str) -> list[str]:
+        from csm_tui.domain.health import Band
+        from csm_tui.domain.lifecycle import Stage
+        from csm_tui.domain.motion import SalesMotion
+        from csm_tui.domain.query import IsFlag
+        from csm_tui.domain.tiers import Tier
+
+        if key == "tier":
+            return [t.value for t in Tier]
+        if key == "stage":
+            return [s.value for s in Stage]
+        if key == "motion":
+            return [m.value for m in SalesMotion]
+        if key == "is":
+            return [f.value for f in IsFlag]
+        if key == "health":
+            return [b.value for b in Band] + ["unknown", "<40", "<60", ">=70"]
+        if key == "renewal":
+            return ["<30d", "<60d", "<90d", "overdue"]
+        if key == "owner":
+            names = [r[0] for r in self.workspace.conn.execute("SELECT name FROM users")]
+            return ["me", "none", *(f'"{n}"' if " " in n else n for n in sorted(names))]
+        return []
+
+    async def search(self, query: str) -> Hits:
+        from csm_tui.domain.query import KNOWN_KEYS, QueryError, parse_filter
+
+        first = _first_word(query)
+        if first in _VERB_WORDS:
+            return
+        text = _strip_area(query, "filter")
+        if not text:
+            return
+        matcher = self.matcher(query)
+        found = 0
+        term = _LAST_TERM.search(text)
+        if term and term.group(1).lower() in KNOWN_KEYS:
+            key, typed = term.group(1).lower(), term.group(2)
+            head = text[: term.start(2)]
+            for value in self._values(key):
+                bare = value.strip('"').casefold()
+                if bare.startswith(typed.casefold().strip('"')) and value != typed:
+                    completed = head + value
+                    yield Hit(
+                        0.95,
+                        _title(f"filter: {completed}"),
+                        partial(apply_filter, self.app, completed),
+                        text=f"filter: {completed}",
+                        help=_help(f"complete {key}:"),
+                    )
+                    found += 1
+                    if found >= SHOWN:
+                        break
+        try:
+            flt = parse_filter(text)
+        except QueryError as error:
+            if first == "filter" or ":" in text:
+                yield Hit(
+                    0.5,
+                    _title(f"filter: {text}"),
+                    partial(self.app.notify, safe_text(str(error)), severity="error", markup=False),
+                    text=f"filter: {text}",
+                    help=_help(str(error)),
+                )
+            return
+        canonical = flt.to_text()
+        keyed = ":" in text or first == "filter"
+        score = 0.9 if keyed else max(0.2, matcher.match(f"filter: {canonical}") * 0.5)
+        yield Hit(
+            score,
+            _title(f"filter: {canonical}"),
+            partial(apply_filter, self.app, canonical),
+            text=f"filter: {canonical}",
+            help="the portfolio, filtered" if keyed else "search account names in the portfolio",
+        )
+
+
+# ----------------------------------------------------------------------------- screens
+
+
+def _screens() -> list[tuple[str, str]]:
+    from csm_tui.ui import app as app_module
+
+    what = {
+        "today": "your agenda: overdue touches, renewals, late activations, tasks due",
+        "portfolio": "every account, by tier and health",
+        "coverage": "the team's coverage of the book",
+        "sync": "sync state, pending changes, conflicts",
+    }
+    return [(mode, what.get(mode, mode)) for mode in app_module.MODES]
+
+
+class ScreenCommands(_CsmProvider):
+    """screen: NAME — switch to one of the app's screens."""
+
+    async def discover(self) -> Hits:
+        for mode, what in _screens():
+            yield DiscoveryHit(_title(f"screen: {mode}"), partial(self._switch, mode), help=what)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for mode, what in _screens():
+            title = f"screen: {mode}"
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, _highlight(matcher, title), partial(self._switch, mode),
+                          text=title, help=what)  # fmt: skip
+
+    def _switch(self, mode: str) -> None:
+        self.app.switch_mode(mode)
+
+
+# ----------------------------------------------------------------------------- sync
+
+
+def sync_now(app: Any) -> None:
+    """Push and pull in a thread worker (its own connection); tell the user how it went."""
+    workspace = app.workspace
+
+    def work() -> None:
+        from csm_tui.commands.results import CommandFailed
+        from csm_tui.commands.run import run_text
+
+        try:
+            result = run_text(workspace, "sync")
+        except CommandFailed as error:
+            app.call_from_thread(
+                app.notify, safe_text(str(error)), severity="error", timeout=8, markup=False
+            )
+            return
+        app.call_from_thread(app.notify, safe_text(result.message), timeout=6, markup=False)
+
+    app.notify("Syncing…", timeout=2)
+    app.run_worker(work, thread=True, exclusive=True, group="sync", exit_on_error=False)
+
+
+class SyncCommands(_CsmProvider):
+    """sync: now."""
+
+    TITLE = "sync: now"
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit(_title(self.TITLE), partial(sync_now, self.app),
+                           help="push your changes and pull the server's")  # fmt: skip
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        score = matcher.match(self.TITLE)
+        if score > 0:
+            yield Hit(score, _highlight(matcher, self.TITLE), partial(sync_now, self.app),
+                      text=self.TITLE, help="push your changes and pull the server's")  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def run_in_app(app: Any, text: str) -> None:
+    """Carry out one command line in the app: as `csm-tui run` would, then show the result."""
+    from csm_tui.commands.results import CommandFailed
+    from csm_tui.commands.run import run_command
+    from csm_tui.domain.commands import (
+        CoverageCommand,
+        FilterCommand,
+        HelpCommand,
+        OpenCommand,
+        PrepCommand,
+        SyncCommand,
+        TodayCommand,
+        parse_command,
+    )
+    from csm_tui.domain.query import QueryError
+
+    try:
+        command = parse_command(text)
+    except QueryError as error:
+        app.notify(safe_text(str(error)), severity="error", timeout=8, markup=False)
+        return
+    if isinstance(command, SyncCommand):
+        sync_now(app)
+        return
+    if isinstance(command, FilterCommand):
+        apply_filter(app, command.filter.to_text())
+        return
+    if isinstance(command, CoverageCommand):
+        from csm_tui.ui import app as app_module
+
+        if "coverage" in app_module.MODES:
+            app.switch_mode("coverage")
+        else:
+            app.notify("The Coverage screen is not in this build yet; from a shell: "
+                       "csm-tui run coverage", severity="warning", markup=False)  # fmt: skip
+        return
+    if isinstance(command, TodayCommand):
+        app.switch_mode("today")
+        return
+    try:
+        result = run_command(app.workspace, command)
+    except CommandFailed as error:
+        app.notify(safe_text(error.message, multiline=True), severity="error", timeout=10,
+                   markup=False)  # fmt: skip
+        return
+    if isinstance(command, OpenCommand) and result.account_id:
+        app.open_account(result.account_id)
+        return
+    if isinstance(command, PrepCommand) and command.export is None and result.account_id:
+        from csm_tui.ui.screens.prep import PrepScreen
+
+        app.push_screen(PrepScreen(app.workspace, result.account_id))
+        return
+    if isinstance(command, HelpCommand):
+        app.notify(result.text or result.message, timeout=15, markup=False)
+        return
+    app.notify(safe_text(result.message, multiline=True), timeout=6, markup=False)
+    if result.wrote and not result.dry_run:
+        _refresh(app)
+
+
+class RunCommands(_CsmProvider):
+    """run: COMMAND — any line of the command language."""
+
+    async def discover(self) -> Hits:
+        current = self._current_account()
+        if current is None:
+            return
+        name = current[1].replace("\\", "\\\\").replace('"', '\\"')
+        example = f'log call "{name}" --summary "…"'
+        yield DiscoveryHit(
+            _title(f"run: {example}"),
+            partial(self.app.notify, "Type a command: " + safe_text(example), markup=False),
+            help="type any command of the command language (help lists them)",
+        )
+
+    async def search(self, query: str) -> Hits:
+        from csm_tui.domain.commands import FilterCommand, parse_command
+        from csm_tui.domain.query import QueryError
+
+        text = _strip_area(query, "run")
+        first = _first_word(text)
+        if not text or (first not in _VERB_WORDS and _first_word(query) != "run"):
+            return
+        try:
+            command = parse_command(text)
+        except QueryError as error:
+            yield Hit(
+                0.6,
+                _title(f"run: {text}"),
+                partial(self.app.notify, safe_text(str(error)), severity="error", markup=False),
+                text=f"run: {text}",
+                help=_help(str(error)),
+            )
+            return
+        if isinstance(command, FilterCommand) and _first_word(query) != "run":
+            return  # the filter area offers it
+        canonical = command.to_text()
+        what = "dry run: nothing is saved" if getattr(command, "dry_run", False) else (
+            "changes the cache (synced later)" if command.writes else "")  # fmt: skip
+        yield Hit(
+            1.0,
+            _title(f"run: {canonical}"),
+            partial(run_in_app, self.app, canonical),
+            text=f"run: {canonical}",
+            help=_help(what) if what else None,
+        )
+
+
+PALETTE_PROVIDERS: frozenset[type[Provider]] = frozenset(
+    {RunCommands, AccountCommands, LogCommands, FilterCommands, ScreenCommands, SyncCommands}
+)
+"""The providers `CsmApp.COMMANDS` adds to the app's own (bindings as commands)."""
+
+__all__: list[str] = [
+    "PALETTE_PROVIDERS",
+    "AccountCommands",
+    "FilterCommands",
+    "LogCommands",
+    "RunCommands",
+    "ScreenCommands",
+    "SyncCommands",
+    "apply_filter",
+    "open_log_form",
+    "run_in_app",
+    "sync_now",
+]
