@@ -28,6 +28,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "csm_tui.store": NO_UI,
     "csm_tui.sync": NO_UI,
     "csm_tui.server": NO_UI,
+    "csm_tui.commands": NO_UI,
 }
 
 PROBE = """

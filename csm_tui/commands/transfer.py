@@ -7,11 +7,13 @@ Registries
     `register_exporter` / `register_importer` — e.g. when `csm_tui.store.exporter` lands, point
     the portfolio and coverage exporters at it; nothing else needs to change.
 Built in
-    Portfolio and coverage exports render the same rows the `filter` and `coverage` verbs
-    print (CSV with the column keys as header, JSON as a list of objects, Markdown as a
-    table); a prep export is the call-prep sheet (`render_prep_markdown`) or the brief as
-    JSON. Imports call `csm_tui.store.importer.import_csv` (with `load_mapping` for
-    `--mapping`) when it is part of the build.
+    Exports call `csm_tui.store.exporter` (`export_portfolio`, `export_coverage`,
+    `export_prep`: what `csm-tui export` writes) when the build has it; without it they
+    fall back to the rows the `filter` and `coverage` verbs print (CSV with the column keys
+    as header, JSON as a list of objects, Markdown as a table) and the prep sheet
+    (`render_prep_markdown`) or brief (JSON). Imports call
+    `csm_tui.store.importer.import_csv` with `load_mapping(--mapping)` (what `csm-tui
+    import` calls) when the build has it.
 Transactions
     An importer must write through `store.transaction.write_transaction` (a savepoint inside
     a script's batch) and must not BEGIN or COMMIT on its own while the connection is in a
@@ -89,7 +91,6 @@ def register_importer(target: ImportTarget, importer: Importer) -> None:
 
 def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandResult:
     from csm_tui.commands.run import _account, _dry, _file_target
-    from csm_tui.store.prep import export_prep
 
     exporter = EXPORTERS.get(command.target)
     if exporter is None:  # pragma: no cover - every target has a built-in
@@ -97,17 +98,37 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
     account_id = None
     if command.account is not None:
         account_id = _account(session, command.account).id
-    target = _file_target(command.out)
+    target = None if command.out is None else _file_target(command.out)
     request = ExportRequest(session.ws, command, account_id, session.now(), session.today())
     content = exporter(request)
-    session.defer_file(target, lambda: export_prep(target, content), dry)
-    what = command.target.value
+    what = f"{command.target.value} as {command.format.value}"
+    if target is None:
+        return CommandResult(
+            command, f"Exported {what}", text=content, account_id=account_id, show_table=False
+        )
+    session.defer_file(target, lambda: _write(target, content), dry)
     return CommandResult(
         command,
-        _dry(f"Exported {what} as {command.format.value} → {target}", dry),
+        _dry(f"Exported {what} → {target}", dry),
         files=(str(target),),
         account_id=account_id,
     )
+
+
+def _write(target, content: str) -> None:
+    """Atomically (the same writer as the prep sheet and `csm-tui export`)."""
+    from csm_tui.store.prep import export_prep
+
+    export_prep(target, content)
+
+
+def _store_exporter():
+    """`csm_tui.store.exporter` (the import/export work) when this build has it."""
+    try:
+        from csm_tui.store import exporter
+    except ImportError:
+        return None
+    return exporter
 
 
 def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> str:
@@ -145,17 +166,29 @@ def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> 
 def _export_portfolio(request: ExportRequest) -> str:
     from csm_tui.commands.run import _portfolio_columns, _Session, portfolio_rows
 
-    session = _Session(request.workspace, dry_run=False)
-    rows, _total = portfolio_rows(session, request.command.filter, request.command.sort, None)
-    return _table_text(_portfolio_columns(session), rows, request.command.format)
+    command = request.command
+    exporter = _store_exporter()
+    ws = request.workspace
+    if exporter is not None:
+        return exporter.export_portfolio(
+            request.conn, command.filter, command.sort, request.today, ws.meta("me"),
+            ws.settings.tier_rules, command.format.value, excel=command.excel,
+        )  # fmt: skip
+    session = _Session(ws, dry_run=False)
+    rows, _total = portfolio_rows(session, command.filter, command.sort, None)
+    return _table_text(_portfolio_columns(session), rows, command.format)
 
 
 def _export_coverage(request: ExportRequest) -> str:
     from csm_tui.commands.coverage import COLUMNS, load_report, report_rows
     from csm_tui.commands.run import _Session
 
-    report = load_report(_Session(request.workspace, dry_run=False), request.command.team)
-    return _table_text(COLUMNS, report_rows(report), request.command.format)
+    command = request.command
+    report = load_report(_Session(request.workspace, dry_run=False), command.team)
+    exporter = _store_exporter()
+    if exporter is not None:
+        return exporter.export_coverage(report, command.format.value, excel=command.excel)
+    return _table_text(COLUMNS, report_rows(report), command.format)
 
 
 def _export_prep(request: ExportRequest) -> str:
@@ -166,9 +199,18 @@ def _export_prep(request: ExportRequest) -> str:
 
     assert request.account_id is not None
     ws = request.workspace
+    command = request.command
+    exporter = _store_exporter()
+    if exporter is not None:
+        return exporter.export_prep(
+            request.conn, request.account_id, request.now, ws.settings.tier_rules,
+            command.format.value, excel=command.excel,
+        )  # fmt: skip
+    if command.format is ExportFormat.CSV:
+        raise CommandFailed("a prep sheet as CSV needs the export work (csm_tui.store.exporter)")
     brief = build_prep_brief(request.conn, request.account_id, request.now, ws.settings.tier_rules)
     notes = load_prep_note(request.conn, request.account_id)
-    if request.command.format is ExportFormat.JSON:
+    if command.format is ExportFormat.JSON:
         data = {k: json_value(v) for k, v in dataclasses.asdict(brief).items()}
         data["notes"] = notes
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
@@ -202,31 +244,39 @@ def _import_csv(request: ImportRequest) -> CommandResult:
     """Through `csm_tui.store.importer.import_csv`, when the build has it."""
     try:
         from csm_tui.domain.csv_mapping import MappingError
-        from csm_tui.store.importer import import_csv, load_mapping, shipped_mappings
+        from csm_tui.store.importer import import_csv, load_mapping
     except ImportError as error:
         raise CommandFailed(
             "importing CSV files is not part of this build of csm-tui yet"
         ) from error
+    import sqlite3
+
     command = request.command
     kind = command.target.value
-    if command.mapping is None:
-        shipped = ", ".join(shipped_mappings(kind)) or "none"
-        raise CommandFailed(
-            f"name a column mapping with --mapping (shipped for {kind}: {shipped}; or a .toml file)"
-        )
     try:
         mapping = load_mapping(command.mapping, kind)
     except MappingError as error:
         raise CommandFailed(f"--mapping: {error}") from error
-    report = import_csv(
-        request.conn,
-        command.file,
-        mapping,
-        kind,
-        now=request.now,
-        rules=request.workspace.settings.tier_rules,
-        dry_run=request.dry_run and not request.in_batch,
-    )
+    try:
+        report = import_csv(
+            request.conn,
+            command.file,
+            mapping,
+            kind,
+            now=request.now,
+            rules=request.workspace.settings.tier_rules,
+            owner_default=command.owner,
+            dry_run=request.dry_run and not request.in_batch,
+        )
+    except sqlite3.OperationalError as error:
+        if "within a transaction" not in str(error):
+            raise
+        # the importer checks a bad file in a transaction of its own, which a script's
+        # cannot hold: say so rather than lose the line
+        raise CommandFailed(
+            f"{command.file} has problems; run this import alone to see them line by line: "
+            f"csm-tui run '{command.to_text()} --dry-run'"
+        ) from error
     if report.errors:
         issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
         more = len(report.errors) - len(issues)

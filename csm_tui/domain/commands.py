@@ -16,15 +16,17 @@ A command is a verb, its arguments and `--options`; a line with no verb is a fil
     assign "Acme Ltd" "Tom Becker"
     coverage [--team emea]
     sync
-    export portfolio [FILTER] [--sort S] --format csv|json|md --out FILE
-    export coverage [--team T] --format csv|json|md --out FILE
-    export prep ACCOUNT --format md|json --out FILE
-    import accounts|contacts FILE [--mapping hubspot|salesforce|FILE]
+    export portfolio [FILTER] [--sort S] [--format csv|json|md] [--out FILE] [--excel]
+    export coverage [--team T] [--format csv|json|md] [--out FILE] [--excel]
+    export prep ACCOUNT [--format md|json|csv] [--out FILE] [--excel]
+    import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] [--owner USER]
     today
     help [VERB]
 
 Every command but `export` takes `--format table|json|csv` (how the shell prints its
-result); every verb that writes (to the cache or a file) takes `--dry-run`.
+result); for `export` it is the file's format (default: from `--out`'s extension, else
+csv for the portfolio and coverage, md for prep). Every verb that writes (to the cache or a
+file) takes `--dry-run`.
 
 Words
     Split at white space (as `str.isspace` says, so the ideographic space counts). A word
@@ -209,7 +211,7 @@ class ExportTarget(StrEnum):
 EXPORT_FORMATS: dict[ExportTarget, tuple[ExportFormat, ...]] = {
     ExportTarget.PORTFOLIO: (ExportFormat.CSV, ExportFormat.JSON, ExportFormat.MD),
     ExportTarget.COVERAGE: (ExportFormat.CSV, ExportFormat.JSON, ExportFormat.MD),
-    ExportTarget.PREP: (ExportFormat.MD, ExportFormat.JSON),
+    ExportTarget.PREP: (ExportFormat.MD, ExportFormat.JSON, ExportFormat.CSV),
 }
 _SUFFIX_FORMATS = {".csv": ExportFormat.CSV, ".json": ExportFormat.JSON, ".md": ExportFormat.MD,
                    ".markdown": ExportFormat.MD}  # fmt: skip
@@ -426,7 +428,8 @@ class ExportCommand(Command):
     verb: ClassVar[str] = "export"
     target: ExportTarget
     format: ExportFormat
-    out: str
+    out: str | None = None  # None: the content is the result (printed by the shell)
+    excel: bool = False  # CSV for Excel: a BOM, formula-looking text guarded
     filter: PortfolioFilter = NO_FILTER  # portfolio
     sort: PortfolioSort | None = None  # portfolio
     team: str | None = None  # coverage
@@ -448,6 +451,7 @@ class ImportCommand(Command):
     target: ImportTarget
     file: str
     mapping: str | None = None  # hubspot, salesforce, or a mapping file; None: our own columns
+    owner: str | None = None  # owner of new accounts whose row names none
     dry_run: bool = False
 
     def _parts(self) -> list[str]:
@@ -552,11 +556,13 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
         "--format": _enum_option("--format", "format", "an export format",
                                  tuple(f.value for f in ExportFormat)),
         "--out": _Option("--out", "out", "text", "the file to write"),
+        "--excel": _Option("--excel", "excel", "flag"),
         "--dry-run": _DRY,
     },
     "import": {
         "--mapping": _Option("--mapping", "mapping", "text",
                              "a column mapping (hubspot, salesforce or a mapping file)"),
+        "--owner": _Option("--owner", "owner", "text", "the owner of new accounts"),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
@@ -586,10 +592,13 @@ USAGE: dict[str, tuple[str, str]] = {
     "assign": ("assign ACCOUNT OWNER", "give the account to another CSM (OWNER: a name, me, none)"),
     "coverage": ("coverage [--team TEAM]", "the team's coverage of the book"),
     "sync": ("sync", "push local changes and pull the server's"),
-    "export": ("export portfolio|coverage|prep [...] --format csv|json|md --out FILE",
-               "write the portfolio (a filter), coverage (--team) or a prep sheet (ACCOUNT)"),
-    "import": ("import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] [--dry-run]",
-               "import a CSV file"),
+    "export": ("export portfolio|coverage|prep [...] [--format csv|json|md] [--out FILE] "
+               "[--excel]",
+               "the portfolio (a filter), coverage (--team) or a prep sheet (ACCOUNT), to a "
+               "file or printed"),
+    "import": ("import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] "
+               "[--owner USER] [--dry-run]",
+               "import a CSV file (all or nothing; default mapping: csm-tui's own columns)"),
     "today": ("today", "your agenda"),
     "help": ("help [VERB]", "the verbs and how to write them"),
 }  # fmt: skip
@@ -912,13 +921,13 @@ def _build_export(line: _Line) -> ExportCommand:
         if attr in options and target is not allowed:
             word = next(w for w in line.option_words if w.raw.lower().startswith(f"--{attr}"))
             raise _error(word.start, f"no --{attr} when exporting {target.value}", found=word.raw)
-    if "out" not in options:
-        raise _error(len(line.text), "--out FILE (the file to write)")
     fmt = options.pop("format", None)
-    if fmt is None:
+    if fmt is None and "out" in options:
         fmt = _SUFFIX_FORMATS.get(PurePath(options["out"]).suffix.lower())
         if fmt is None:
             raise _error(len(line.text), "--format csv, json or md (the file name does not say)")
+    if fmt is None:
+        fmt = EXPORT_FORMATS[target][0]
     if fmt not in EXPORT_FORMATS[target]:
         allowed = ", ".join(f.value for f in EXPORT_FORMATS[target])
         word = next((w for w in line.option_words if w.raw.lower().startswith("--format")), None)

@@ -1,6 +1,7 @@
 """Find what a command names: accounts, users, teams, contacts, checklist items and tasks.
 
-A name is matched, in this order: an id (exactly); the exact name; the name ignoring case
+A name is matched, in this order: an id (exactly), or the CRM id an import recorded; the
+exact name; the name ignoring case
 (`str.casefold`, so it works beyond ASCII); a unique prefix of a name (ignoring case). Two or
 more candidates at the first step that finds any is `Ambiguous`, listing them (with their ids,
 so the user can name one by id); none at all is `NotFound`, with names that contain the text
@@ -136,6 +137,14 @@ def find_account(conn: sqlite3.Connection, ref: str) -> Named:
     by_id = _account_rows(conn, _ACCOUNT + "id = ?", (ref_stripped,))
     if by_id:
         return by_id[0]
+    try:  # the CRM's id an import recorded (a cache from before imports has no such column)
+        by_crm = _account_rows(
+            conn, _ACCOUNT + "external_id = ? AND external_id != ''", (ref_stripped,)
+        )
+    except sqlite3.OperationalError:
+        by_crm = []
+    if len(by_crm) == 1:
+        return by_crm[0]
     # Exact and case-folded names: the NOCASE index finds ASCII case variants; names with
     # cased letters beyond ASCII come from the prefix step's pattern.
     same = _account_rows(conn, _ACCOUNT + "name = ? COLLATE NOCASE", (ref_stripped,))

@@ -375,3 +375,69 @@ def test_tables_align_chinese_names(workspace):
         rest = line[len(name) :]
         assert cell_width(name) + len(rest) - len(rest.lstrip(" ")) == tier_at, line
         assert rest.lstrip(" ").startswith(row[1])
+
+
+# ----------------------------------------------------------------------------- seams
+
+
+class FakeReport:
+    def __init__(self, ok: bool) -> None:
+        self.ok = ok
+
+    def summary(self) -> str:
+        return "synced: pushed 2 changes (2 applied), pulled 0 changes" if self.ok else (
+            "sync incomplete: nothing to push, pulled 0 changes — server unreachable")  # fmt: skip
+
+
+def fake_engine(monkeypatch, ok: bool, calls: list):
+    import sys
+    import types
+
+    engine = types.ModuleType("csm_tui.sync.engine")
+
+    def run_sync(db_path, now=None, **kwargs):
+        calls.append((db_path, now))
+        return FakeReport(ok)
+
+    engine.run_sync = run_sync
+    monkeypatch.setitem(sys.modules, "csm_tui.sync.engine", engine)
+
+
+def test_sync_calls_the_same_function_as_csm_tui_sync(workspace, monkeypatch):
+    calls: list = []
+    fake_engine(monkeypatch, ok=True, calls=calls)
+    result = run_text(workspace, "sync")
+    assert calls == [(workspace.db_path, workspace.now())]
+    assert result.message.startswith("synced:")
+    fake_engine(monkeypatch, ok=False, calls=calls)
+    with pytest.raises(CommandFailed, match="unreachable"):
+        run_text(workspace, "sync")
+
+
+def test_a_script_syncs_after_saving_its_lines(workspace, monkeypatch):
+    calls: list = []
+    fake_engine(monkeypatch, ok=False, calls=calls)
+    account = my_account(workspace)
+    before = last_seq(workspace.conn)
+    with pytest.raises(ScriptError) as info:
+        run_script(workspace, script_lines(
+            f"log call {quoted(account['name'])} --summary s\nsync\n"))  # fmt: skip
+    assert info.value.line == 2 and info.value.saved
+    assert last_seq(workspace.conn) > before  # the log was saved; it waits in the outbox
+    assert len(calls) == 1
+
+
+def test_help_lists_every_verb(workspace):
+    from csm_tui.domain.commands import VERBS
+
+    result = run_text(workspace, "help")
+    assert [row[0] for row in result.rows] == list(VERBS)
+    assert "log KIND ACCOUNT --summary" in result.text
+    assert run_text(workspace, "help task").rows[0][0] == "task"
+
+
+def test_an_export_without_a_file_is_printed(workspace):
+    result = run_text(workspace, "export portfolio tier:strategic --format json")
+    assert result.text and not result.files and not result.wrote
+    assert "Exported portfolio as json" in result.message
+    assert result.text in render([result], "table")

@@ -84,6 +84,10 @@ STRATEGIC = "tier:strategic health:<60"
         ("export coverage --team emea --format md --out c.md",
          ExportCommand(target=ExportTarget.COVERAGE, team="emea", format=ExportFormat.MD,
                        out="c.md")),
+        ("export prep acme", ExportCommand(target=ExportTarget.PREP, account="acme",
+                                           format=ExportFormat.MD)),
+        ("export portfolio --excel", ExportCommand(target=ExportTarget.PORTFOLIO,
+                                                   format=ExportFormat.CSV, excel=True)),
         ('export prep "Acme Ltd" --out acme.json',
          ExportCommand(target=ExportTarget.PREP, account="Acme Ltd", format=ExportFormat.JSON,
                        out="acme.json")),
@@ -143,7 +147,7 @@ def test_ideographic_space_separates_words():
         ("task done", 9, "a task id"),
         ("sync now", 5, "an option of sync"),
         ("today --dry-run", 6, "an option of today"),
-        ("export prep acme --format csv --out a.csv", 17, "a format for prep"),
+        ("export prep acme --format xml --out a.xml", 26, "an export format"),
         ("export coverage --out notes.txt", 31, "--format csv, json or md"),
         ("export portfolio --team emea --out a.csv", 17, "no --team when exporting portfolio"),
         ("export stuff --out a.csv", 7, "what to export"),
@@ -195,7 +199,8 @@ def _exports(draw):
     return ExportCommand(
         target=target,
         format=fmt,
-        out=draw(_text),
+        out=draw(_opt_text),
+        excel=draw(st.booleans()),
         filter=draw(filters) if target is ExportTarget.PORTFOLIO else FilterCommand().filter,
         sort=draw(st.none() | _enum(PortfolioSort)) if target is ExportTarget.PORTFOLIO else None,
         team=draw(_opt_text) if target is ExportTarget.COVERAGE else None,
@@ -229,7 +234,7 @@ commands = st.one_of(
     st.builds(TodayCommand, output=_output),
     st.builds(HelpCommand, topic=st.none() | st.sampled_from(VERBS), output=_output),
     st.builds(ImportCommand, target=_enum(ImportTarget), file=_text, mapping=_opt_text,
-              dry_run=st.booleans(), output=_output),
+              owner=_opt_text, dry_run=st.booleans(), output=_output),
     _exports(),
 )  # fmt: skip
 
@@ -247,7 +252,8 @@ _VOCAB = [
     "accounts", "contacts", "adoption", "kickoff", "acme", '"Acme Ltd"', "云图", '"a\\"b"',
     '"x\\ny"', "--summary", "--minutes", "--next", "--when", "--with", "--sentiment",
     "--stage", "--due", "--export", "--team", "--format", "--out", "--mapping", "--sort",
-    "--limit", "--dry-run", "--summary=hi", "--format=json", "30", "0", "positive", "csv",
+    "--limit", "--dry-run", "--excel", "--owner", "--summary=hi", "--format=json", "30",
+    "0", "positive", "csv",
     "json", "md", "table", "renewal", "tier:strategic", "health:<60", "owner:me", "is:late",
     "x.csv", "hubspot", "=", '"', "\\", "#", "--", '"--x"',
 ]  # fmt: skip
