@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's csm_tui, not an installed one
 OUT = ROOT / "bench" / "out"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 FILTER = "filter tier:strategic health:<60"
@@ -65,6 +66,32 @@ def median_ms(argv: list[str], env: dict[str, str], runs: int) -> tuple[float, f
     return statistics.median(samples), min(samples), size
 
 
+def palette(db: Path) -> None:
+    """What the palette's account area does per keystroke over the book: the SQL prefilter
+    (name index, then a LIKE scan) and the fuzzy scoring of what it found."""
+    from textual.fuzzy import Matcher
+
+    from csm_tui.store.cache import connect
+    from csm_tui.store.lookup import account_candidates
+    from csm_tui.ui.commands import CANDIDATES
+
+    conn = connect(db)
+    names = [r[0] for r in conn.execute("SELECT name FROM accounts ORDER BY rowid LIMIT 3")]
+    queries = ["a", "ea", "eagl", "lionw", names[0][:6], names[1][:3], "zqxv", "open strat"]
+    print(f"palette, account area ({CANDIDATES} candidates scored), per keystroke:")
+    for query in queries:
+        samples = []
+        for _ in range(5):
+            start = time.perf_counter()
+            found = account_candidates(conn, query.removeprefix("open "), limit=CANDIDATES)
+            matcher = Matcher(query)
+            scores = [matcher.match(f"account: open {n.name}") for n in found]
+            samples.append((time.perf_counter() - start) * 1000)
+        hits = sum(1 for s in scores if s > 0)
+        print(f"  {query!r:16} {statistics.median(samples):6.1f} ms  {hits} hits")
+    conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -92,6 +119,7 @@ def main() -> None:
               f"{size / 1e6:.1f} MB out  {verdict} (< {BUDGET_MS} ms)")  # fmt: skip
     med, low, _ = median_ms([*run, f"{FILTER} --limit 20"], env, args.runs)
     print(f"{'run (--limit 20)':34} {med:>6.0f}ms {low:>6.0f}ms {med - bare:>11.0f}ms")
+    palette(db)
     try:
         import csm_tui.store.coverage  # noqa: F401
     except ImportError:

@@ -249,6 +249,8 @@ def test_export_portfolio_writes_what_the_filter_gives(workspace, tmp_path):
     target = tmp_path / "book.json"
     run_text(workspace, f"export portfolio tier:strategic --out {quoted(str(target))}")
     written = json.loads(target.read_text(encoding="utf-8"))
+    if isinstance(written, dict):  # the export work's document: {"rows": [...], ...}
+        written = written["rows"]
     shown = run_text(workspace, "filter tier:strategic")
     assert [r["id"] for r in written] == [row[-1] for row in shown.rows]
 
