@@ -257,6 +257,12 @@ def run_script(
                 "sync must be the last command of a script: it sends what the lines before it "
                 "saved",
             )
+    if len(parsed) == 1 and not isinstance(parsed[0][2], SyncCommand):
+        number, text, command = parsed[0]
+        try:  # one command: its own transaction (an import checks a bad file in its own)
+            return [run_command(workspace, command, dry_run=dry_run)]
+        except CommandFailed as error:
+            raise ScriptError(number, text, error.message) from error
     session = _Session(workspace, dry_run)
     results: list[CommandResult] = []
     closing_sync = parsed[-1] if parsed and isinstance(parsed[-1][2], SyncCommand) else None
