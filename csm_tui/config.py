@@ -11,7 +11,6 @@ named by `CSM_TUI_CONFIG`, validated once at start.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +32,8 @@ class Settings:
 
     @classmethod
     def from_toml(cls, text: str, source: Path | None = None) -> Settings:
+        import tomllib  # only when there is a settings file: keep start-up light
+
         where = str(source) if source else "settings"
         try:
             data = tomllib.loads(text)

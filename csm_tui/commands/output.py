@@ -14,9 +14,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import unicodedata
 from collections.abc import Iterable
 
@@ -47,7 +44,19 @@ def render_table(result: CommandResult) -> str:
     parts: list[str] = []
     if result.columns and result.show_table:
         header = [safe_text(c.title) for c in result.columns]
-        body = [[safe_text(c.text(v)) for c, v in zip(result.columns, row, strict=True)]
+        seen: list[dict] = [{} for _ in result.columns]  # equal values show alike: once
+
+        def cell(i: int, column, value) -> str:
+            key = (type(value), value)  # 1, 1.0 and True are equal but show apart
+            try:
+                return seen[i][key]
+            except KeyError:
+                text = seen[i][key] = safe_text(column.text(value))
+                return text
+            except TypeError:  # unhashable
+                return safe_text(column.text(value))
+
+        body = [[cell(i, c, v) for i, (c, v) in enumerate(zip(result.columns, row, strict=True))]
                 for row in result.rows]  # fmt: skip
         widths = [cell_width(h) for h in header]
         for row in body:
@@ -69,12 +78,17 @@ def render_table(result: CommandResult) -> str:
 
 
 def render_json(result: CommandResult) -> str:
+    import json
+
     return json.dumps(result.as_json(), ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def render_csv(result: CommandResult) -> str:
     if not result.columns:
         return ""
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.key for c in result.columns])
