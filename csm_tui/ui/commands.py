@@ -85,8 +85,8 @@ _VERB_WORDS = frozenset({
 
 
 def _is_command_line(query: str) -> bool:
-    """Does the query read as a command line (a verb, or --options) rather than a search?"""
-    return _first_word(query) in _VERB_WORDS and (" --" in query or query.count('"') >= 2)
+    """Does the query read as a command line (a verb and --options) rather than a search?"""
+    return _first_word(query) in _VERB_WORDS and " --" in query
 
 
 class _CsmProvider(Provider):
@@ -106,7 +106,7 @@ class _CsmProvider(Provider):
     def _candidates(self, typed: str, limit: int = CANDIDATES):
         from csm_tui.store.lookup import account_candidates
 
-        return account_candidates(self.workspace.conn, typed, limit=limit)
+        return account_candidates(self.workspace.conn, typed.replace('"', ""), limit=limit)
 
     def _scored(self, matcher: Matcher, items: Iterable[tuple[str, Any]]):
         """(score, title, payload) for items whose title matches, best first, at most SHOWN."""
@@ -153,7 +153,7 @@ class AccountCommands(_CsmProvider):
             return
         wants_prep = _first_word(query) == "prep" or " prep" in query.lower()
         typed = _strip_area(query, "account", "open", "prep")
-        matcher = self.matcher(query)
+        matcher = self.matcher(query.replace('"', ""))
         actions = [("prep", self._prep)] if wants_prep else [("open", self._open)]
         items = [
             (f"account: {verb} {named.name}", (action, named))
@@ -223,7 +223,7 @@ class LogCommands(_CsmProvider):
         words = query.lower().split()
         kinds = [k for k in ActivityKind if k.value in words] or [ActivityKind.CALL]
         typed = _strip_area(query, "log", *(k.value for k in ActivityKind))
-        matcher = self.matcher(query)
+        matcher = self.matcher(query.replace('"', ""))
         items = [
             (f"log: {kind.value} {named.name}", (kind, named))
             for named in self._candidates(typed)
@@ -537,6 +537,34 @@ class RunCommands(_CsmProvider):
             text=f"run: {canonical}",
             help=_help(what) if what else None,
         )
+        for completed, help_text in self._completions(command):
+            yield Hit(
+                0.9,
+                _title(f"run: {completed}"),
+                partial(run_in_app, self.app, completed),
+                text=f"run: {completed}",
+                help=_help(help_text),
+            )
+
+    def _completions(self, command) -> list[tuple[str, str]]:
+        """The command with its account (or new owner) spelled out in full, for each name
+        the typed one may mean."""
+        import dataclasses
+
+        out: list[tuple[str, str]] = []
+        typed = getattr(command, "account", None)
+        if isinstance(typed, str):
+            for named in self._candidates(typed, limit=SHOWN):
+                if named.name != typed and named.id != typed:
+                    full = dataclasses.replace(command, account=named.name).to_text()
+                    out.append((full, f"{named.detail} · {named.id}"))
+        owner = getattr(command, "owner", None)
+        if type(command).__name__ == "AssignCommand" and owner:
+            rows = self.workspace.conn.execute("SELECT name, role FROM users ORDER BY name")
+            for name, role in rows:
+                if name != owner and name.casefold().startswith(owner.casefold()):
+                    out.append((dataclasses.replace(command, owner=name).to_text(), role))
+        return out[:SHOWN]
 
 
 PALETTE_PROVIDERS: frozenset[type[Provider]] = frozenset(

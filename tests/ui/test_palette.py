@@ -204,3 +204,22 @@ def test_every_area_has_a_provider():
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+async def test_a_command_line_completes_the_account_and_the_owner(workspace):
+    account = pick_account(workspace)
+    prefix = account["name"][:5]
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        hits = await palette_hits(pilot, app, f"stage {prefix}")
+        assert hits[0] == f"run: stage {prefix}"
+        assert f'run: stage "{account["name"]}"' in hits
+        hits = await palette_hits(pilot, app, f'assign "{account["name"]}" To')
+        assert f'run: assign "{account["name"]}" "Tom Becker"' in hits
+        hits = await palette_hits(pilot, app, f'log meeting "{account["name"]}"')
+        assert f"log: meeting {account['name']}" in hits
+        index = hits.index(f"log: meeting {account['name']}")
+        app.screen.query_one(CommandList).highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogActivityScreen))
+        assert app.screen.account_id == account["id"] and app.screen.kind.value == "meeting"
