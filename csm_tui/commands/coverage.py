@@ -53,11 +53,14 @@ def load_report(session: _Session, team: str | None) -> Any:
         raise CommandFailed(
             "the coverage report is not part of this build of csm-tui yet"
         ) from error
+    from csm_tui.store.transaction import in_batch
+
     rules = CoverageRules(arr_per_csm=session.ws.settings.arr_per_csm)
-    try:
+    try:  # a second reader in parallel only when no write of ours is pending
         return load_coverage(
-            session.conn, session.today(), session.rules, rules, team, parallel=False
-        )
+            session.conn, session.today(), session.rules, rules, team,
+            parallel=not in_batch(session.conn),
+        )  # fmt: skip
     except UnknownTeam as error:
         raise CommandFailed(str(error)) from error
 
