@@ -97,6 +97,8 @@ def run_run(
         )
         return 1
 
+    import sqlite3
+
     from csm_tui.cli.commands import _workspace
     from csm_tui.commands.output import render
     from csm_tui.commands.run import ScriptError, run_script
@@ -104,6 +106,10 @@ def run_run(
     workspace = _workspace(args, db)
     try:
         results = run_script(workspace, lines, dry_run=args.dry_run)
+    except sqlite3.Error as error:
+        print(f"csm-tui run: the cache could not be used ({error}); nothing was changed",
+              file=err)  # fmt: skip
+        return 1
     except ScriptError as error:
         line = f"{error.line}:" if where is not None else ""
         print(f"{prefix}{line} {error.reason}", file=err)

@@ -143,14 +143,14 @@ class _Session:
         dry = self.dry_run or bool(getattr(command, "dry_run", False))
         conn = self.conn
         if not _writes(command):
-            return handler(self, command, dry)
+            return _handled(handler, self, command, dry)
         before = _outbox_seq(conn)
         if not in_batch(conn):  # an import alone: it is all or nothing (and dry) by itself
-            result = handler(self, command, dry)
+            result = _handled(handler, self, command, dry)
             return dataclasses.replace(result, changes=_changes_since(conn, before), dry_run=dry)
         conn.execute("SAVEPOINT csm_command")
         try:
-            result = handler(self, command, dry)
+            result = _handled(handler, self, command, dry)
             changes = _changes_since(conn, before)
         except BaseException:
             conn.execute("ROLLBACK TO csm_command")
@@ -170,6 +170,17 @@ class _Session:
         for item in self.deferred:
             item.write()
         self.deferred.clear()
+
+
+def _handled(handler, session: _Session, command: Command, dry: bool) -> CommandResult:
+    """Run a handler; what the store refuses with a message for the user (a record that is
+    not there, a file that cannot be read or written) becomes `CommandFailed`."""
+    try:
+        return handler(session, command, dry)
+    except CommandFailed:
+        raise
+    except (LookupError, OSError) as error:
+        raise CommandFailed(str(error) or type(error).__name__) from error
 
 
 def _writes(command: Command) -> bool:

@@ -20,6 +20,7 @@ Names from the cache are shown as text, never as markup (`_title`, `_help`).
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -474,6 +475,9 @@ def run_in_app(app: Any, text: str) -> None:
     except CommandFailed as error:
         app.notify(safe_text(error.message, multiline=True), severity="error", timeout=10,
                    markup=False)  # fmt: skip
+        return
+    except (sqlite3.Error, RuntimeError) as error:  # busy cache, a transaction left open
+        app.notify(f"Could not run it: {safe_text(str(error))}", severity="error", markup=False)
         return
     if isinstance(command, OpenCommand) and result.account_id:
         app.open_account(result.account_id)
