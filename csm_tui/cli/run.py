@@ -7,7 +7,8 @@ Exit status: 0 when everything ran; 2 when a line cannot be read (nothing ran); 
 line failed (nothing of the script was saved, unless the message says otherwise: only the
 closing `sync` or writing a file can fail after the save). The error goes to stderr as
 ``script.csm:7: <reason>`` (or ``csm-tui run: <reason>``), then the line with a caret under
-the place the reason points at.
+the place the reason points at. With ``--format json`` a failure also prints one object
+to stdout: ``{"ok": false, "file", "line", "position", "error", "saved"}``.
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ def run_run(
     except ScriptError as error:
         line = f"{error.line}:" if where is not None else ""
         print(f"{prefix}{line} {error.reason}", file=err)
+        if args.format == "json":  # a machine reading stdout learns it failed, and where
+            import json
+
+            report = {"ok": False, "file": where, "line": error.line, "position": error.position,
+                      "error": error.reason, "saved": error.saved}  # fmt: skip
+            out.write(json.dumps(report, ensure_ascii=False, sort_keys=True) + "\n")
         err.write(_caret(error.text, error.position))
         if error.saved:
             print("  (the lines before it were saved)", file=err)

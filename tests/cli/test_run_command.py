@@ -183,3 +183,11 @@ def test_building_the_parser_loads_no_command_code():
 def test_a_commands_own_format_wins(demo_db, fmt):
     code, out, _ = cli(demo_db, "--format", fmt, "filter tier:strategic --limit 1 --format json")
     assert code == 0 and json.loads(out)["total"] >= 1
+
+
+def test_a_failure_in_json_says_where_on_stdout(demo_db):
+    code, out, _ = cli(demo_db, "--format", "json", "open")
+    data = json.loads(out)
+    assert code == 2
+    assert (data["ok"], data["line"], data["position"], data["saved"]) == (False, 1, 4, False)
+    assert data["error"].startswith("at 4: expected an account")
