@@ -61,7 +61,7 @@ class PrepScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="prep.back"),
-        Binding("ctrl+o", "export", "Export Markdown", id="prep.export", priority=True),
+        Binding("ctrl+o", "export", "Export Markdown", id="prep.export"),
         Binding("r", "refresh_brief", "Refresh brief", id="prep.refresh"),
     ]
 
