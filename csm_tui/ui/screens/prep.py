@@ -19,6 +19,7 @@ from csm_tui.domain.prep import render_prep_markdown
 from csm_tui.domain.text import safe_text
 from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
 from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
+from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
 
@@ -83,6 +84,7 @@ class PrepScreen(Screen[None]):
             with Vertical(id="prep-notes-box"):
                 yield Static("My notes", classes="section-label")
                 yield PrepNotesEditor(self.workspace, self.account_id, id="prep-notes-editor")
+        yield SyncStatusBar()
         yield Footer()
 
     def on_mount(self) -> None:
