@@ -35,7 +35,10 @@ def add_sync_parsers(subparsers) -> None:
         "sync", help="push local changes and pull the server's (progress on stderr)"
     )
     sync.add_argument(
-        "--page-size", type=int, default=5000, metavar="N",
+        "--page-size",
+        type=int,
+        default=5000,
+        metavar="N",
         help="changes per pull request (default 5000)",
     )
 
@@ -108,11 +111,13 @@ def run_login(
         reset = credentials.remember_sign_in(conn, server, me["id"], args.token_file)
     finally:
         conn.close()
-    print(f"signed in to {server} as {me['name']} ({me['role']}); token kept in {where}",
-          file=out)
+    print(f"signed in to {server} as {me['name']} ({me['role']}); token kept in {where}", file=out)
     if reset:
-        print("note: this cache synced with another server or person before; the next sync "
-              "pulls everything again", file=err)
+        print(
+            "note: this cache synced with another server or person before; the next sync "
+            "pulls everything again",
+            file=err,
+        )
     return 0
 
 
@@ -141,8 +146,9 @@ def run_logout(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int
     finally:
         conn.close()
     if removed:
-        print(f"signed out of {server}: token removed; local data and pending changes kept",
-              file=out)
+        print(
+            f"signed out of {server}: token removed; local data and pending changes kept", file=out
+        )
     else:
         print(f"no token was stored for {server}", file=out)
     return 0
@@ -159,8 +165,10 @@ class ProgressBar:
     def __call__(self, progress) -> None:
         if progress.total:
             filled = round(BAR_WIDTH * progress.done / progress.total)
-            line = (f"{progress.phase:<5} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
-                    f"{progress.done:,}/{progress.total:,}")
+            line = (
+                f"{progress.phase:<5} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
+                f"{progress.done:,}/{progress.total:,}"
+            )
         else:
             line = f"{progress.phase:<5} {progress.done:,} changes"
         if self.tty:
@@ -184,8 +192,9 @@ class ProgressBar:
 def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     if not db.exists():
-        print(f"csm-tui sync: no cache at {db}; sign in first: csm-tui login --server URL",
-              file=err)
+        print(
+            f"csm-tui sync: no cache at {db}; sign in first: csm-tui login --server URL", file=err
+        )
         return 2
     if args.page_size < 1:
         print("csm-tui sync: --page-size must be at least 1", file=err)
@@ -196,11 +205,13 @@ def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) 
     bar = ProgressBar(err)
 
     def make(url: str, token: str) -> SyncClient:
-        return SyncClient(url, token, on_retry=lambda e: bar.note(
-            f"  {e.request}: {e.reason}; retrying in {e.delay:.1f} s"))
+        return SyncClient(
+            url,
+            token,
+            on_retry=lambda e: bar.note(f"  {e.request}: {e.reason}; retrying in {e.delay:.1f} s"),
+        )
 
-    report = run_sync(db, _now(args), progress=bar, client_factory=make,
-                      page_size=args.page_size)
+    report = run_sync(db, _now(args), progress=bar, client_factory=make, page_size=args.page_size)
     bar.end()
     print(report.summary(), file=out)
     if report.ok:

@@ -87,8 +87,21 @@ _CONFLICT_COLUMNS = (
 
 
 def _conflict(row: sqlite3.Row | tuple) -> Conflict:
-    (cid, mutation_id, kind, record_id, mutation, local_fields, server_record, server_version,
-     fields, message, created_at, resolved_at, resolution) = tuple(row)
+    (
+        cid,
+        mutation_id,
+        kind,
+        record_id,
+        mutation,
+        local_fields,
+        server_record,
+        server_version,
+        fields,
+        message,
+        created_at,
+        resolved_at,
+        resolution,
+    ) = tuple(row)
     return Conflict(
         id=cid,
         mutation_id=mutation_id,
@@ -114,9 +127,9 @@ def list_conflicts(conn: sqlite3.Connection, *, include_resolved: bool = False) 
 
 
 def open_conflict_count(conn: sqlite3.Connection) -> int:
-    return conn.execute(
-        "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL"
-    ).fetchone()[0]
+    return conn.execute("SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()[
+        0
+    ]
 
 
 def resolve_conflict(
@@ -141,8 +154,9 @@ def resolve_conflict(
             raise ConflictError(f"no conflict {conflict_id}")
         conflict = _conflict(row)
         if conflict.resolved_at is not None:
-            raise ConflictError(f"conflict {conflict_id} was resolved already "
-                                f"({conflict.resolution})")
+            raise ConflictError(
+                f"conflict {conflict_id} was resolved already ({conflict.resolution})"
+            )
         replica = Replica(conn)
         table, _ = KIND_TABLES[conflict.kind]
         columns = replica.columns.of(table)
@@ -153,8 +167,11 @@ def resolve_conflict(
             raise ConflictError(f"unknown field(s) for {conflict.kind}: {', '.join(unknown)}")
         if conflict.kind in APPEND_ONLY:
             queued = _resolve_append_only(conn, replica, conflict, choice, edited_fields, now)
-        elif (conflict.kind == p.KIND_CHECKLIST_ITEM and conflict.server_record is not None
-              and conflict.server_record.get("id") != conflict.record_id):
+        elif (
+            conflict.kind == p.KIND_CHECKLIST_ITEM
+            and conflict.server_record is not None
+            and conflict.server_record.get("id") != conflict.record_id
+        ):
             queued = _resolve_checklist_twin(conn, replica, conflict, choice, edited_fields, now)
         else:
             queued = _resolve_fields(conn, replica, conflict, choice, edited_fields, now)
@@ -165,8 +182,14 @@ def resolve_conflict(
     return queued
 
 
-def _resolve_fields(conn, replica: Replica, conflict: Conflict, choice: str,
-                    edited: dict[str, Any] | None, now: datetime) -> str | None:
+def _resolve_fields(
+    conn,
+    replica: Replica,
+    conflict: Conflict,
+    choice: str,
+    edited: dict[str, Any] | None,
+    now: datetime,
+) -> str | None:
     """Per-field kinds (account guarded fields, and any merge kind)."""
     if conflict.deleted_on_server:
         if choice != "theirs":
@@ -186,19 +209,35 @@ def _resolve_fields(conn, replica: Replica, conflict: Conflict, choice: str,
     replica.set_fields(conflict.kind, conflict.record_id, fields)
     if not fields:
         return None
-    return outbox.enqueue(conn, conflict.kind, p.OP_UPSERT, conflict.record_id, fields, now=now,
-                          base_version=conflict.server_version)
+    return outbox.enqueue(
+        conn,
+        conflict.kind,
+        p.OP_UPSERT,
+        conflict.record_id,
+        fields,
+        now=now,
+        base_version=conflict.server_version,
+    )
 
 
-def _resolve_append_only(conn, replica: Replica, conflict: Conflict, choice: str,
-                         edited: dict[str, Any] | None, now: datetime) -> str | None:
+def _resolve_append_only(
+    conn,
+    replica: Replica,
+    conflict: Conflict,
+    choice: str,
+    edited: dict[str, Any] | None,
+    now: datetime,
+) -> str | None:
     """Nothing is merged away: "mine" and "edit" save my content under a new id."""
     kind = conflict.kind
     if kind == p.KIND_PREP_NOTE_REVISION:
         mine = {**conflict.local_fields, **(edited or {})}
     else:
-        mine = {**(local_record(conn, replica.columns, kind, conflict.record_id) or {}),
-                **conflict.local_fields, **(edited or {})}
+        mine = {
+            **(local_record(conn, replica.columns, kind, conflict.record_id) or {}),
+            **conflict.local_fields,
+            **(edited or {}),
+        }
     if conflict.server_record is not None:
         replica.upsert(kind, [conflict.server_record])
     elif kind != p.KIND_PREP_NOTE_REVISION:
@@ -213,13 +252,21 @@ def _resolve_append_only(conn, replica: Replica, conflict: Conflict, choice: str
     if kind == p.KIND_PREP_NOTE_REVISION:
         fields["base_revision_id"] = (conflict.server_record or {}).get("id")
         fields.setdefault("created_at", now.isoformat())
-    replica.upsert(kind, [{**mine, **fields, "id": new_id,
-                           "created_at": mine.get("created_at") or now.isoformat()}])
+    replica.upsert(
+        kind,
+        [{**mine, **fields, "id": new_id, "created_at": mine.get("created_at") or now.isoformat()}],
+    )
     return outbox.enqueue(conn, kind, p.OP_UPSERT, new_id, fields, now=now)
 
 
-def _resolve_checklist_twin(conn, replica: Replica, conflict: Conflict, choice: str,
-                            edited: dict[str, Any] | None, now: datetime) -> str | None:
+def _resolve_checklist_twin(
+    conn,
+    replica: Replica,
+    conflict: Conflict,
+    choice: str,
+    edited: dict[str, Any] | None,
+    now: datetime,
+) -> str | None:
     """The item exists on the server under another id: keep one item, the server's."""
     server = dict(conflict.server_record or {})
     replica.delete(conflict.kind, [conflict.record_id])
@@ -227,8 +274,7 @@ def _resolve_checklist_twin(conn, replica: Replica, conflict: Conflict, choice: 
         replica.upsert(conflict.kind, [server])
         return None
     keys = {"id", "account_id", "stage", "item_key", *p.SERVER_FIELDS}
-    fields = {k: v for k, v in {**conflict.local_fields, **(edited or {})}.items()
-              if k not in keys}
+    fields = {k: v for k, v in {**conflict.local_fields, **(edited or {})}.items() if k not in keys}
     replica.upsert(conflict.kind, [{**server, **fields}])
     if not fields:
         return None
@@ -249,8 +295,11 @@ class RejectedChange:
 
     def describe(self) -> str:
         item = self.item
-        where = f" on {self.account_name}" if self.account_name else (
-            f" on account {self.account_id}" if self.account_id else "")
+        where = (
+            f" on {self.account_name}"
+            if self.account_name
+            else (f" on account {self.account_id}" if self.account_id else "")
+        )
         shown = self.record or _fields_of(item)
         label = shown.get("summary") or shown.get("title") or shown.get("name") or item.record_id
         verb = "delete" if item.op == p.OP_DELETE else "change"
@@ -275,14 +324,21 @@ def list_rejected(conn: sqlite3.Connection) -> list[RejectedChange]:
         if item.kind in KIND_TABLES and item.kind != p.KIND_PREP_NOTE_REVISION:
             record = local_record(conn, replica.columns, item.kind, item.record_id)
         account_id = (
-            item.record_id if item.kind == p.KIND_ACCOUNT
+            item.record_id
+            if item.kind == p.KIND_ACCOUNT
             else (record or {}).get("account_id") or _fields_of(item).get("account_id")
         )
-        name_row = None if account_id is None else conn.execute(
-            "SELECT name FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        name_row = (
+            None
+            if account_id is None
+            else conn.execute("SELECT name FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        )
         code, message = _split_error(item.last_error)
-        found.append(RejectedChange(item, code, message, record, account_id,
-                                    None if name_row is None else name_row[0]))
+        found.append(
+            RejectedChange(
+                item, code, message, record, account_id, None if name_row is None else name_row[0]
+            )
+        )
     return found
 
 
@@ -293,11 +349,13 @@ def retry_rejected(conn: sqlite3.Connection, mutation_id: str, *, now: datetime)
         item = _rejected(conn, mutation_id)
         base = item.base_version
         if item.kind == p.KIND_ACCOUNT:
-            row = conn.execute("SELECT version FROM accounts WHERE id = ?",
-                               (item.record_id,)).fetchone()
+            row = conn.execute(
+                "SELECT version FROM accounts WHERE id = ?", (item.record_id,)
+            ).fetchone()
             base = base if row is None else row[0]
-        new_id = outbox.enqueue(conn, item.kind, item.op, item.record_id, item.fields, now=now,
-                                base_version=base)
+        new_id = outbox.enqueue(
+            conn, item.kind, item.op, item.record_id, item.fields, now=now, base_version=base
+        )
         conn.execute("UPDATE outbox SET state = ? WHERE seq = ?", (DISMISSED, item.seq))
     return new_id
 

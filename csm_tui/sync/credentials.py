@@ -104,9 +104,7 @@ def read_token_file(path: Path) -> str:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise CredentialsError(
-            f"the token file {path} is gone; run csm-tui login again"
-        ) from None
+        raise CredentialsError(f"the token file {path} is gone; run csm-tui login again") from None
     if mode & 0o077:
         raise CredentialsError(
             f"the token file {path} can be read by others (mode {mode & 0o777:o}); "
@@ -158,8 +156,9 @@ def delete_token(server_url: str, *, token_file: Path | None = None) -> bool:
 
 
 # -- what the cache remembers ----------------------------------------------------------------
-def remember_sign_in(conn: sqlite3.Connection, server_url: str, me: str,
-                     token_file: Path | None) -> bool:
+def remember_sign_in(
+    conn: sqlite3.Connection, server_url: str, me: str, token_file: Path | None
+) -> bool:
     """Record the server, who we are there and where the token is. True when the cache was
     synced with another server or person before (its cursor is reset: everything is pulled
     again)."""
@@ -168,8 +167,11 @@ def remember_sign_in(conn: sqlite3.Connection, server_url: str, me: str,
         changed = before[0] is not None and before != (server_url, me)
         set_meta(conn, META_SERVER_URL, server_url)
         set_meta(conn, META_ME, me)
-        set_meta(conn, META_TOKEN_FILE,
-                 None if token_file is None else str(Path(token_file).expanduser().resolve()))
+        set_meta(
+            conn,
+            META_TOKEN_FILE,
+            None if token_file is None else str(Path(token_file).expanduser().resolve()),
+        )
         if changed:
             set_meta(conn, "sync_cursor", None)
     return changed

@@ -115,8 +115,9 @@ class SyncReport:
                 detail.append(f"{self.conflicts} conflict{'s' * (self.conflicts != 1)}")
             if self.rejected:
                 detail.append(f"{self.rejected} rejected")
-            parts.append(f"pushed {self.pushed} change{'s' * (self.pushed != 1)} "
-                         f"({', '.join(detail)})")
+            parts.append(
+                f"pushed {self.pushed} change{'s' * (self.pushed != 1)} ({', '.join(detail)})"
+            )
         else:
             parts.append("nothing to push")
         parts.append(f"pulled {self.pulled} change{'s' * (self.pulled != 1)}")
@@ -236,13 +237,18 @@ def _push_batch(client: SyncClient, client_id: str, batch: list[outbox.OutboxIte
             raise
         if len(batch) == 1:
             (item,) = batch
-            yield batch, [{
-                "mutation_id": item.mutation_id,
-                "status": p.STATUS_REJECTED,
-                "version": None,
-                "record": None,
-                "error": {"code": refused.code, "message": str(refused)},
-            }]
+            yield (
+                batch,
+                [
+                    {
+                        "mutation_id": item.mutation_id,
+                        "status": p.STATUS_REJECTED,
+                        "version": None,
+                        "record": None,
+                        "error": {"code": refused.code, "message": str(refused)},
+                    }
+                ],
+            )
             return
     middle = len(batch) // 2
     yield from _push_batch(client, client_id, batch[:middle])
@@ -276,8 +282,12 @@ def _record_results(
                 _mark(conn, item, outbox.PENDING, f"{error.get('code')}: {error.get('message')}")
             else:
                 report.rejected += 1
-                _mark(conn, item, outbox.REJECTED,
-                      f"{error.get('code', 'rejected')}: {error.get('message', '')}")
+                _mark(
+                    conn,
+                    item,
+                    outbox.REJECTED,
+                    f"{error.get('code', 'rejected')}: {error.get('message', '')}",
+                )
 
 
 def _mark(conn: sqlite3.Connection, item: outbox.OutboxItem, state: str, error: str | None) -> None:
@@ -375,8 +385,16 @@ def sync_status(conn: sqlite3.Connection, now: datetime) -> SyncStatus:
     meta = dict(
         conn.execute(
             'SELECT "key", value FROM cache_meta WHERE "key" IN (?, ?, ?, ?, ?, ?, ?, ?)',
-            ("server_url", "me", META_LAST_SYNC_AT, META_LAST_ATTEMPT_AT, META_LAST_ERROR,
-             META_LAST_ERROR_KIND, "data_as_of", "token_file"),
+            (
+                "server_url",
+                "me",
+                META_LAST_SYNC_AT,
+                META_LAST_ATTEMPT_AT,
+                META_LAST_ERROR,
+                META_LAST_ERROR_KIND,
+                "data_as_of",
+                "token_file",
+            ),
         ).fetchall()
     )
     pending = outbox.pending_count(conn)

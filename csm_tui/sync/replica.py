@@ -89,7 +89,10 @@ class Columns:
             for row in self.conn.execute(f"PRAGMA table_info({table})"):
                 declared = str(row[2]).upper()
                 found[row[1]] = (
-                    INSTANT if declared == "VARCHAR(26)" else BOOLEAN if declared == "BOOLEAN"
+                    INSTANT
+                    if declared == "VARCHAR(26)"
+                    else BOOLEAN
+                    if declared == "BOOLEAN"
                     else None
                 )
             self._types[table] = found
@@ -131,8 +134,9 @@ def to_wire(kind: str | None, value: Any) -> Any:
     return value
 
 
-def local_record(conn: sqlite3.Connection, columns: Columns, kind: str, record_id: str
-                 ) -> dict[str, Any] | None:
+def local_record(
+    conn: sqlite3.Connection, columns: Columns, kind: str, record_id: str
+) -> dict[str, Any] | None:
     """The cached record of `kind` `record_id` in wire form, or None."""
     table, id_column = KIND_TABLES[kind]
     row = conn.execute(f"SELECT * FROM {table} WHERE {id_column} = ?", (record_id,)).fetchone()
@@ -222,8 +226,10 @@ class Replica:
         else:
             rows = [
                 tuple(
-                    instant_to_db(r.get(n)) if n in instants
-                    else (None if r.get(n) is None else int(bool(r[n]))) if n in booleans
+                    instant_to_db(r.get(n))
+                    if n in instants
+                    else (None if r.get(n) is None else int(bool(r[n])))
+                    if n in booleans
                     else r.get(n)
                     for n in names
                 )
@@ -231,8 +237,9 @@ class Replica:
             ]
         return self._upsert_sql(table, names), rows
 
-    def upsert(self, kind: str, records: list[dict[str, Any]],
-               protected: Protected | None = None) -> int:
+    def upsert(
+        self, kind: str, records: list[dict[str, Any]], protected: Protected | None = None
+    ) -> int:
         """Store server records of one kind; local changes in `protected` are kept."""
         if kind not in KIND_TABLES or not records:
             return 0
@@ -244,11 +251,12 @@ class Replica:
         self.conn.executemany(sql, rows)
         return len(rows)
 
-    def _keep_local(self, kind: str, record: dict[str, Any], protected: Protected
-                    ) -> dict[str, Any] | None:
+    def _keep_local(
+        self, kind: str, record: dict[str, Any], protected: Protected
+    ) -> dict[str, Any] | None:
         if kind == p.KIND_PREP_NOTE_REVISION:
             return None if record.get("account_id") in protected.notes else record
-        table, id_column = KIND_TABLES[kind]
+        _table, id_column = KIND_TABLES[kind]
         record_id = record.get(id_column)
         names = protected.fields.get((kind, record_id))
         if not names:
@@ -311,8 +319,12 @@ class Replica:
                 self.conn.execute(
                     "UPDATE sync_conflicts SET server_record = ?, server_version = ? "
                     "WHERE kind = ? AND record_id = ? AND resolved_at IS NULL",
-                    (None if record is None else json.dumps(record, ensure_ascii=False),
-                     change["version"], change["kind"], change["id"]),
+                    (
+                        None if record is None else json.dumps(record, ensure_ascii=False),
+                        change["version"],
+                        change["kind"],
+                        change["id"],
+                    ),
                 )
 
     # -- local edits (conflict resolution) ----------------------------------------------------
@@ -322,8 +334,9 @@ class Replica:
         types = self.columns.of(table)
         if kind == p.KIND_PREP_NOTE_REVISION:
             if "body" in fields:
-                self.conn.execute("UPDATE prep_notes SET body = ? WHERE id = ?",
-                                  (fields["body"], record_id))
+                self.conn.execute(
+                    "UPDATE prep_notes SET body = ? WHERE id = ?", (fields["body"], record_id)
+                )
             return
         known = {n: v for n, v in fields.items() if n in types and n != id_column}
         if not known:

@@ -11,6 +11,7 @@ what was injected (`injected`) let tests wait on conditions instead of sleeping.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -29,8 +30,16 @@ UNAVAILABLE = "503"  # 503 with Retry-After
 SLOW = "slow"  # the server's answer is held `delay` seconds
 DUPLICATE = "duplicate"  # the request reaches the server twice
 
-KINDS = (DROP_BEFORE, DROP_AFTER_COMMIT, ERROR_500, BAD_GATEWAY_AFTER_COMMIT, TOO_MANY,
-         UNAVAILABLE, SLOW, DUPLICATE)
+KINDS = (
+    DROP_BEFORE,
+    DROP_AFTER_COMMIT,
+    ERROR_500,
+    BAD_GATEWAY_AFTER_COMMIT,
+    TOO_MANY,
+    UNAVAILABLE,
+    SLOW,
+    DUPLICATE,
+)
 
 
 @dataclass
@@ -77,17 +86,21 @@ def _read_request(conn: socket.socket) -> bytes | None:
 def _with_connection_close(request: bytes) -> bytes:
     head, _, body = request.partition(b"\r\n\r\n")
     lines = [
-        line for line in head.split(b"\r\n")
+        line
+        for line in head.split(b"\r\n")
         if line.split(b":", 1)[0].strip().lower() not in (b"connection", b"keep-alive")
     ]
     return b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
 
 
-def _response(status: int, reason: str, body: dict, headers: dict[str, str] | None = None
-              ) -> bytes:
+def _response(status: int, reason: str, body: dict, headers: dict[str, str] | None = None) -> bytes:
     payload = json.dumps(body).encode()
-    lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json",
-             f"Content-Length: {len(payload)}", "Connection: close"]
+    lines = [
+        f"HTTP/1.1 {status} {reason}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        "Connection: close",
+    ]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
@@ -129,8 +142,9 @@ class FaultProxy:
             self.hold = Hold(match, nth)
             return self.hold
 
-    def wait_until(self, condition: Callable[[], bool], timeout: float = 30.0,
-                   what: str = "a condition") -> None:
+    def wait_until(
+        self, condition: Callable[[], bool], timeout: float = 30.0, what: str = "a condition"
+    ) -> None:
         deadline = time.monotonic() + timeout
         with self._lock:
             while not condition():
@@ -143,10 +157,8 @@ class FaultProxy:
         self._closed = True
         if self.hold is not None:
             self.hold.release.set()
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
         self._accepter.join(timeout=5)
         for thread in self._threads:
             thread.join(timeout=5)
@@ -213,15 +225,26 @@ class FaultProxy:
             if kind == DROP_BEFORE:
                 return
             if kind == ERROR_500:
-                conn.sendall(_response(500, "Internal Server Error", {
-                    "error": {"code": "internal", "message": "injected failure"}}))
+                conn.sendall(
+                    _response(
+                        500,
+                        "Internal Server Error",
+                        {"error": {"code": "internal", "message": "injected failure"}},
+                    )
+                )
                 return
             if kind in (TOO_MANY, UNAVAILABLE):
-                status, reason = (429, "Too Many Requests") if kind == TOO_MANY else (
-                    503, "Service Unavailable")
-                conn.sendall(_response(status, reason, {
-                    "error": {"code": "unavailable", "message": "injected: slow down"}},
-                    {"Retry-After": fault.retry_after}))
+                status, reason = (
+                    (429, "Too Many Requests") if kind == TOO_MANY else (503, "Service Unavailable")
+                )
+                conn.sendall(
+                    _response(
+                        status,
+                        reason,
+                        {"error": {"code": "unavailable", "message": "injected: slow down"}},
+                        {"Retry-After": fault.retry_after},
+                    )
+                )
                 return
             answer = self._forward(request, route)
             if kind == DUPLICATE:
@@ -230,8 +253,13 @@ class FaultProxy:
                 conn.shutdown(socket.SHUT_RDWR)
                 return
             if kind == BAD_GATEWAY_AFTER_COMMIT:
-                conn.sendall(_response(502, "Bad Gateway", {
-                    "error": {"code": "bad_gateway", "message": "injected after commit"}}))
+                conn.sendall(
+                    _response(
+                        502,
+                        "Bad Gateway",
+                        {"error": {"code": "bad_gateway", "message": "injected after commit"}},
+                    )
+                )
                 return
             delay = self.delay + (fault.delay if kind == SLOW else 0.0)
             if delay:
@@ -248,7 +276,5 @@ class FaultProxy:
         except OSError:
             pass  # the client gave up (timeout) or was killed: nothing to answer
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass

@@ -20,8 +20,9 @@ def devices(world: World, tmp_path):
     made: list[Device] = []
 
     def make(label: str, person=None) -> Device:
-        device = Device(label, person or world.ann, tmp_path / f"{label}.sqlite3",
-                        world.server.base_url)
+        device = Device(
+            label, person or world.ann, tmp_path / f"{label}.sqlite3", world.server.base_url
+        )
         made.append(device)
         return device
 
@@ -47,8 +48,9 @@ def test_what_one_device_logs_the_other_sees(devices):
     assert phone.row("activities", activity_id)["summary"] == "Kick-off call 🚀"
     assert phone.row("tasks", task_id)["due_on"] == "2026-03-09"
     assert phone.snapshot() == laptop.snapshot()
-    assert "pushed 3 changes (3 applied)" in report.summary() or "nothing to push" in \
-        report.summary()
+    assert (
+        "pushed 3 changes (3 applied)" in report.summary() or "nothing to push" in report.summary()
+    )
 
 
 class Hooked:
@@ -106,8 +108,10 @@ def test_deletes_arrive_and_an_account_tombstone_takes_its_records_along(devices
     assert phone.row("tasks", kept_task) is not None
 
     with laptop.conn:
-        laptop.conn.execute("UPDATE accounts SET deleted_at = '2026-03-02 09:30:00.000000' "
-                            "WHERE id = ?", (account_id,))
+        laptop.conn.execute(
+            "UPDATE accounts SET deleted_at = '2026-03-02 09:30:00.000000' WHERE id = ?",
+            (account_id,),
+        )
         outbox.enqueue(laptop.conn, p.KIND_ACCOUNT, p.OP_DELETE, account_id, now=NOW)
     assert laptop.sync().ok
     phone.sync()
@@ -176,7 +180,7 @@ def _both_edit_arr(devices):
 
 
 def test_a_guarded_field_edited_on_two_devices_is_a_conflict_never_an_overwrite(devices, world):
-    laptop, phone, account_id = _both_edit_arr(devices)
+    _laptop, phone, account_id = _both_edit_arr(devices)
     (conflict,) = list_conflicts(phone.conn)
     assert (conflict.kind, conflict.record_id, conflict.fields) == ("account", account_id, ["arr"])
     assert conflict.mine() == {"arr": 30_000.0}
@@ -268,13 +272,24 @@ def test_a_checklist_item_made_twice_becomes_one(devices):
             device.conn.execute(
                 "INSERT INTO checklist_items (id, account_id, stage, item_key, label, required, "
                 "done_at, updated_at) VALUES (?, ?, 'onboarding', 'kickoff', 'Kick-off', 1, ?, ?)",
-                (ids[device.label], account_id,
-                 None if done is None else "2026-03-02 09:00:00.000000",
-                 "2026-03-02 09:00:00.000000"))
-            fields = {"account_id": account_id, "stage": "onboarding", "item_key": "kickoff",
-                      "label": "Kick-off", "required": True, "done_at": done}
-            outbox.enqueue(device.conn, p.KIND_CHECKLIST_ITEM, p.OP_UPSERT, ids[device.label],
-                           fields, now=NOW)
+                (
+                    ids[device.label],
+                    account_id,
+                    None if done is None else "2026-03-02 09:00:00.000000",
+                    "2026-03-02 09:00:00.000000",
+                ),
+            )
+            fields = {
+                "account_id": account_id,
+                "stage": "onboarding",
+                "item_key": "kickoff",
+                "label": "Kick-off",
+                "required": True,
+                "done_at": done,
+            }
+            outbox.enqueue(
+                device.conn, p.KIND_CHECKLIST_ITEM, p.OP_UPSERT, ids[device.label], fields, now=NOW
+            )
     laptop.sync()
     assert phone.sync().conflicts == 1
     (conflict,) = list_conflicts(phone.conn)
@@ -316,7 +331,9 @@ def test_a_push_refused_whole_is_split_so_one_bad_entry_blocks_nothing(devices):
         laptop.conn.execute(
             "INSERT INTO outbox (mutation_id, kind, op, record_id, base_version, fields, "
             "created_at, attempts, state) VALUES (?, 'task', 'upsert', 'x', NULL, '[1]', ?, 0, "
-            "'pending')", (p.new_uuid7(), "2026-03-02 09:30:00.000000"))
+            "'pending')",
+            (p.new_uuid7(), "2026-03-02 09:30:00.000000"),
+        )
     laptop.log_activity(account_id, "after the bad one")
     report = laptop.sync()
     assert (report.applied, report.rejected) == (2, 1), report.summary()
@@ -344,7 +361,10 @@ def test_pushes_go_in_batches_and_pulls_in_pages(devices):
     assert "cannot reach the server" in report.summary()
     cursor = int(get_meta(phone.conn, "sync_cursor"))
     assert cursor > 0 and [(e.phase, e.done) for e in progress] == [
-        ("pull", 300), ("pull", 600), ("pull", 900)]
+        ("pull", 300),
+        ("pull", 600),
+        ("pull", 900),
+    ]
     assert sync_status(phone.conn, NOW).text == "offline — 0 changes pending"
     again = Hooked(phone.client)
     report = _sync(phone, again, page_size=300)
@@ -368,8 +388,7 @@ def test_prep_notes_edited_on_two_devices_keep_both_revisions(devices, world):
     assert report.forked_notes == 1 and "both kept" in report.summary()
     laptop.sync()
     revisions = world.ann.http.get(f"/accounts/{account_id}/prep-note-revisions").json()
-    assert sorted(r["body"] for r in revisions) == ["v1", "v2 from the laptop",
-                                                    "v2 from the phone"]
+    assert sorted(r["body"] for r in revisions) == ["v1", "v2 from the laptop", "v2 from the phone"]
     assert laptop.rows("prep_notes") == phone.rows("prep_notes")
     assert phone.rows("prep_notes")[0]["body"] == "v2 from the phone"  # the latest revision
 
