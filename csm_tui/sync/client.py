@@ -83,6 +83,10 @@ class _Retryable(Exception):
         self.reason, self.retry_after = reason, retry_after
 
 
+def _wait(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
     if value is None:
@@ -123,14 +127,14 @@ class SyncClient:
         clock: Clock | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
         on_retry: Callable[[RetryEvent], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.clock: Clock = clock or SystemClock()
         self.retry = retry or RetryPolicy()
-        self.sleep = sleep
+        self.sleep = sleep or _wait
         self.rng = rng or random.Random()
         self.on_retry = on_retry
         self.retries: list[RetryEvent] = []
