@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from csm_tui.domain.clock import FixedClock
 from csm_tui.store import outbox
 from csm_tui.store.cache import connect, set_meta
 from csm_tui.store.timestamps import to_db
@@ -77,6 +78,7 @@ class Device:
             timeout=self.timeout,
             retry=self.retry,
             sleep=self.sleeps,
+            clock=FixedClock(self.now),
             **kw,
         )
 

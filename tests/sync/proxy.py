@@ -158,6 +158,8 @@ class FaultProxy:
         if self.hold is not None:
             self.hold.release.set()
         with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        with contextlib.suppress(OSError):
             self.sock.close()
         self._accepter.join(timeout=5)
         for thread in self._threads:
