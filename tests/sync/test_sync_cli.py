@@ -49,8 +49,16 @@ def test_login_checks_the_token_and_keeps_it_in_the_keyring(
     capsys, monkeypatch, people, memory_keyring, tmp_path
 ):
     db, url = tmp_path / "c.sqlite3", people.server.base_url
-    code, out, err = run(capsys, monkeypatch, "--db", str(db), "login", "--server", url + "/",
-                         stdin=people.ann.token + "\n")
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(db),
+        "login",
+        "--server",
+        url + "/",
+        stdin=people.ann.token + "\n",
+    )
     assert code == 0, err
     assert f"signed in to {url} as {people.ann.name} (csm)" in out
     assert "keyring" in out
@@ -71,8 +79,9 @@ def test_login_checks_the_token_and_keeps_it_in_the_keyring(
     assert code == 2 and "no token stored" in err and "csm-tui login" in err
 
 
-def test_a_token_typed_at_a_prompt_is_not_echoed(capsys, monkeypatch, people, memory_keyring,
-                                                 tmp_path):
+def test_a_token_typed_at_a_prompt_is_not_echoed(
+    capsys, monkeypatch, people, memory_keyring, tmp_path
+):
     prompts = []
 
     class Terminal(io.StringIO):
@@ -85,28 +94,45 @@ def test_a_token_typed_at_a_prompt_is_not_echoed(capsys, monkeypatch, people, me
 
     monkeypatch.setattr("getpass.getpass", getpass)
     monkeypatch.setattr(sys, "stdin", Terminal(""))
-    code = main(["--db", str(tmp_path / "c.sqlite3"), "login", "--server",
-                 people.server.base_url])
+    code = main(["--db", str(tmp_path / "c.sqlite3"), "login", "--server", people.server.base_url])
     assert code == 0 and prompts == [f"Token for {people.server.base_url} (input hidden): "]
     assert people.ann.token not in capsys.readouterr().out
 
 
-def test_a_wrong_token_is_refused_and_nothing_is_kept(capsys, monkeypatch, people,
-                                                      memory_keyring, tmp_path):
+def test_a_wrong_token_is_refused_and_nothing_is_kept(
+    capsys, monkeypatch, people, memory_keyring, tmp_path
+):
     db = tmp_path / "c.sqlite3"
-    code, _, err = run(capsys, monkeypatch, "--db", str(db), "login", "--server",
-                       people.server.base_url, stdin="not-a-token")
+    code, _, err = run(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(db),
+        "login",
+        "--server",
+        people.server.base_url,
+        stdin="not-a-token",
+    )
     assert code == 1
     assert "token revoked/invalid" in err and "token_invalid" in err
     assert memory_keyring.passwords == {}
     assert not db.exists()
 
 
-def test_without_a_keyring_it_says_so_and_writes_no_file(capsys, monkeypatch, people, no_keyring,
-                                                         tmp_path, isolated_machine):
+def test_without_a_keyring_it_says_so_and_writes_no_file(
+    capsys, monkeypatch, people, no_keyring, tmp_path, isolated_machine
+):
     before = files_under(isolated_machine) | files_under(tmp_path)
-    code, out, err = run(capsys, monkeypatch, "--db", str(tmp_path / "c.sqlite3"), "login",
-                         "--server", people.server.base_url, stdin=people.ann.token)
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(tmp_path / "c.sqlite3"),
+        "login",
+        "--server",
+        people.server.base_url,
+        stdin=people.ann.token,
+    )
     assert code == 2 and out == ""
     assert "no usable keyring backend" in err
     assert "keyrings.alt" in err and "--token-file PATH" in err
@@ -121,12 +147,22 @@ def test_the_global_test_keyring_is_the_fail_backend():
     assert "no usable keyring backend" in keyring_problem()
 
 
-def test_an_explicit_token_file_is_private_and_checked(capsys, monkeypatch, people, no_keyring,
-                                                       tmp_path):
+def test_an_explicit_token_file_is_private_and_checked(
+    capsys, monkeypatch, people, no_keyring, tmp_path
+):
     db, token_file = tmp_path / "c.sqlite3", tmp_path / "secret" / "token"
-    code, out, err = run(capsys, monkeypatch, "--db", str(db), "login", "--server",
-                         people.server.base_url, "--token-file", str(token_file),
-                         stdin=people.ann.token)
+    code, out, err = run(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(db),
+        "login",
+        "--server",
+        people.server.base_url,
+        "--token-file",
+        str(token_file),
+        stdin=people.ann.token,
+    )
     assert code == 0, err
     assert "token file" in out and "0600" in out
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
@@ -142,12 +178,21 @@ def test_an_explicit_token_file_is_private_and_checked(capsys, monkeypatch, peop
     assert code == 0 and not token_file.exists()
 
 
-def test_a_revoked_token_stops_sync_with_a_clear_message(capsys, monkeypatch, people,
-                                                         memory_keyring, tmp_path, no_waiting):
+def test_a_revoked_token_stops_sync_with_a_clear_message(
+    capsys, monkeypatch, people, memory_keyring, tmp_path, no_waiting
+):
     db = tmp_path / "c.sqlite3"
     person = people.person("csm", "north", "carl")
-    run(capsys, monkeypatch, "--db", str(db), "login", "--server", people.server.base_url,
-        stdin=person.token)
+    run(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(db),
+        "login",
+        "--server",
+        people.server.base_url,
+        stdin=person.token,
+    )
     admin.revoke_token(people.server.db, person.token)
     code, out, err = run(capsys, monkeypatch, "--db", str(db), "sync")
     assert code == 1
@@ -156,13 +201,22 @@ def test_a_revoked_token_stops_sync_with_a_clear_message(capsys, monkeypatch, pe
     assert no_waiting == []  # a refused token is not retried
 
 
-def test_an_unreachable_server_is_retried_then_reported(capsys, monkeypatch, people,
-                                                        memory_keyring, tmp_path, no_waiting):
+def test_an_unreachable_server_is_retried_then_reported(
+    capsys, monkeypatch, people, memory_keyring, tmp_path, no_waiting
+):
     import socket
 
     db = tmp_path / "c.sqlite3"
-    run(capsys, monkeypatch, "--db", str(db), "login", "--server", people.server.base_url,
-        stdin=people.ann.token)
+    run(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(db),
+        "login",
+        "--server",
+        people.server.base_url,
+        stdin=people.ann.token,
+    )
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
@@ -183,6 +237,12 @@ def test_building_the_parser_loads_no_network_or_keyring_code():
         " & {name.split('.')[0] for name in sys.modules});"
         "print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    ).stdout
     assert out.strip() == ""

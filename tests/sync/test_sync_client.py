@@ -28,8 +28,9 @@ PAGE = {"changes": [], "cursor": 7, "has_more": False}
 
 
 def error(status: int, code: str, message: str = "nope", **headers: str) -> httpx.Response:
-    return httpx.Response(status, json={"error": {"code": code, "message": message}},
-                          headers=headers)
+    return httpx.Response(
+        status, json={"error": {"code": code, "message": message}}, headers=headers
+    )
 
 
 def scripted(*answers):
@@ -48,8 +49,15 @@ def scripted(*answers):
 
 
 def client_with(transport, sleeps=None, **kw) -> SyncClient:
-    return SyncClient("http://127.0.0.1:9", "tok", transport=transport, clock=FixedClock(NOW),
-                      sleep=sleeps or Sleeps(), rng=random.Random(4), **kw)
+    return SyncClient(
+        "http://127.0.0.1:9",
+        "tok",
+        transport=transport,
+        clock=FixedClock(NOW),
+        sleep=sleeps or Sleeps(),
+        rng=random.Random(4),
+        **kw,
+    )
 
 
 def test_a_5xx_or_a_dropped_connection_is_retried_with_growing_jittered_waits():
@@ -70,7 +78,11 @@ def test_a_5xx_or_a_dropped_connection_is_retried_with_growing_jittered_waits():
         assert ceiling / 2 <= waited <= ceiling
     assert sleeps.calls == sorted(sleeps.calls)  # grows (the jitter stays within each band)
     assert [e.reason.split(" ")[0] for e in client.retries] == [
-        "connection", "HTTP", "timed", "connection"]
+        "connection",
+        "HTTP",
+        "timed",
+        "connection",
+    ]
     assert seen[0].headers["Authorization"] == "Bearer tok"
 
 
@@ -79,16 +91,18 @@ def test_jitter_spreads_clients_apart():
     for seed in range(5):
         transport, _ = scripted(error(500, "internal"), httpx.Response(200, json=PAGE))
         sleeps = Sleeps()
-        SyncClient("http://x", "t", transport=transport, sleep=sleeps,
-                   rng=random.Random(seed)).pull(0)
+        SyncClient(
+            "http://x", "t", transport=transport, sleep=sleeps, rng=random.Random(seed)
+        ).pull(0)
         waits.add(sleeps.calls[0])
     assert len(waits) == 5
 
 
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_in_seconds_is_waited_out(status):
-    transport, seen = scripted(error(status, "unavailable", **{"Retry-After": "7"}),
-                               httpx.Response(200, json=PAGE))
+    transport, seen = scripted(
+        error(status, "unavailable", **{"Retry-After": "7"}), httpx.Response(200, json=PAGE)
+    )
     sleeps = Sleeps()
     client_with(transport, sleeps).pull(0)
     assert len(seen) == 2 and 7 <= sleeps.calls[0] <= 7.7
@@ -96,8 +110,9 @@ def test_retry_after_in_seconds_is_waited_out(status):
 
 def test_retry_after_as_an_http_date_is_waited_out():
     when = format_datetime(NOW + timedelta(seconds=12), usegmt=True)
-    transport, _ = scripted(error(429, "slow_down", **{"Retry-After": when}),
-                            httpx.Response(200, json=PAGE))
+    transport, _ = scripted(
+        error(429, "slow_down", **{"Retry-After": when}), httpx.Response(200, json=PAGE)
+    )
     sleeps = Sleeps()
     client_with(transport, sleeps).pull(0)
     assert 12 <= sleeps.calls[0] <= 13.2
@@ -143,8 +158,12 @@ def test_a_refused_token_says_to_log_in_again_at_once():
 
 @pytest.mark.parametrize(
     ("status", "code", "kind"),
-    [(404, "not_found", RequestRefused), (403, "forbidden", RequestRefused),
-     (422, "invalid_request", RequestRefused), (409, p.ERROR_CURSOR_AHEAD, CursorAheadError)],
+    [
+        (404, "not_found", RequestRefused),
+        (403, "forbidden", RequestRefused),
+        (422, "invalid_request", RequestRefused),
+        (409, p.ERROR_CURSOR_AHEAD, CursorAheadError),
+    ],
 )
 def test_other_4xx_name_the_request_and_are_not_retried(status, code, kind):
     transport, seen = scripted(error(status, code, "what went wrong"))
@@ -152,7 +171,8 @@ def test_other_4xx_name_the_request_and_are_not_retried(status, code, kind):
         client_with(transport).pull(12)
     assert len(seen) == 1
     assert str(caught.value) == (
-        f"GET /sync/changes refused (HTTP {status} {code}): what went wrong")
+        f"GET /sync/changes refused (HTTP {status} {code}): what went wrong"
+    )
 
 
 def test_a_push_answer_that_does_not_match_the_request_is_an_error():

@@ -27,9 +27,12 @@ ACTIVITIES = 40
 
 def server_activities(world: World, account_id: str) -> list[str]:
     with world.server.db.engine.connect() as conn:
-        return list(conn.execute(
-            sa.text("SELECT summary FROM activities WHERE account_id = :a ORDER BY summary"),
-            {"a": account_id}).scalars())
+        return list(
+            conn.execute(
+                sa.text("SELECT summary FROM activities WHERE account_id = :a ORDER BY summary"),
+                {"a": account_id},
+            ).scalars()
+        )
 
 
 @pytest.fixture
@@ -64,10 +67,14 @@ CASES = {
     "push dropped before the server saw it": (faults.DROP_BEFORE, PUSH, {}, 1, 1),
     "push answered 500": (faults.ERROR_500, PUSH, {"times": 3}, 1, 3),
     "push answered 502 after the server committed": (
-        faults.BAD_GATEWAY_AFTER_COMMIT, PUSH, {}, 2, 1),
+        faults.BAD_GATEWAY_AFTER_COMMIT,
+        PUSH,
+        {},
+        2,
+        1,
+    ),
     "push answered 429 Retry-After seconds": (faults.TOO_MANY, PUSH, {"retry_after": "3"}, 1, 1),
-    "push answered 429 Retry-After date": (
-        faults.TOO_MANY, PUSH, {"retry_after": HTTP_DATE}, 1, 1),
+    "push answered 429 Retry-After date": (faults.TOO_MANY, PUSH, {"retry_after": HTTP_DATE}, 1, 1),
     "push answered 503 Retry-After": (faults.UNAVAILABLE, PUSH, {"retry_after": "2"}, 1, 1),
     "push slow, within the timeout": (faults.SLOW, PUSH, {"delay": 0.3}, 1, 0),
     "push slow, beyond the timeout": (faults.SLOW, PUSH, {"delay": 2.5}, 2, 1),
@@ -102,8 +109,7 @@ def test_a_server_that_keeps_failing_loses_nothing_and_says_so(world, proxy, ann
     proxy.plan(faults.ERROR_500, PUSH, times=100)
     report = ann.sync()
     assert not report.ok and report.pushed == 0
-    assert "cannot reach the server" in report.summary() and "failed 5 time(s)" in \
-        report.summary()
+    assert "cannot reach the server" in report.summary() and "failed 5 time(s)" in report.summary()
     assert server_activities(world, account_id) == []
     status = sync_status(ann.conn, NOW)
     assert status.text == f"offline — {ACTIVITIES + 1} changes pending"
@@ -144,8 +150,14 @@ def test_a_revoked_token_stops_sync_keeps_the_work_and_says_log_in(world, proxy,
 
 
 def test_a_timeout_on_every_try_gives_up_within_the_budget(world, proxy, tmp_path):
-    device = Device("impatient", world.ann, tmp_path / "i.sqlite3", proxy.url, timeout=0.3,
-                    retry=RetryPolicy(max_attempts=3))
+    device = Device(
+        "impatient",
+        world.ann,
+        tmp_path / "i.sqlite3",
+        proxy.url,
+        timeout=0.3,
+        retry=RetryPolicy(max_attempts=3),
+    )
     try:
         proxy.plan(faults.SLOW, PULL, times=3, delay=0.6)
         report = device.sync()

@@ -27,8 +27,9 @@ PULL = f"GET {p.PULL_PATH}"
 
 def login_with_token_file(monkeypatch, db: Path, server_url: str, token: str, tmp_path) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(token))
-    code = main(["--db", str(db), "login", "--server", server_url,
-                 "--token-file", str(tmp_path / "token")])
+    code = main(
+        ["--db", str(db), "login", "--server", server_url, "--token-file", str(tmp_path / "token")]
+    )
     assert code == 0
 
 
@@ -36,8 +37,11 @@ def start_sync(db: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "csm_tui", "--db", str(db), "sync", *extra],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=open(tmp_path / "out.txt", "w"), stderr=open(tmp_path / "err.txt", "w"),  # noqa: SIM115
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=open(tmp_path / "out.txt", "w"),
+        stderr=open(tmp_path / "err.txt", "w"),  # noqa: SIM115
     )
 
 
@@ -54,13 +58,16 @@ def kill_when_held(process: subprocess.Popen, hold, tmp_path: Path) -> None:
 
 def server_summaries(world, account_id: str) -> list[str]:
     with world.server.db.engine.connect() as conn:
-        return sorted(conn.execute(
-            sa.text("SELECT summary FROM activities WHERE account_id = :a"),
-            {"a": account_id}).scalars())
+        return sorted(
+            conn.execute(
+                sa.text("SELECT summary FROM activities WHERE account_id = :a"), {"a": account_id}
+            ).scalars()
+        )
 
 
-def test_killed_between_pushes_resumes_and_sends_everything_once(world, proxy: FaultProxy,
-                                                                  tmp_path, monkeypatch):
+def test_killed_between_pushes_resumes_and_sends_everything_once(
+    world, proxy: FaultProxy, tmp_path, monkeypatch
+):
     db = tmp_path / "laptop.sqlite3"
     device = Device("laptop", world.ann, db, proxy.url)
     device.sync()
@@ -87,12 +94,20 @@ def test_killed_between_pushes_resumes_and_sends_everything_once(world, proxy: F
     assert server_summaries(world, account_id) == summaries  # none lost, none twice
     conn = connect(db)
     assert outbox.pending_count(conn) == 0
-    assert sorted(r[0] for r in conn.execute(
-        "SELECT summary FROM activities WHERE account_id = ?", (account_id,))) == summaries
+    assert (
+        sorted(
+            r[0]
+            for r in conn.execute(
+                "SELECT summary FROM activities WHERE account_id = ?", (account_id,)
+            )
+        )
+        == summaries
+    )
 
 
-def test_killed_between_pages_resumes_from_the_last_page_kept(world, proxy: FaultProxy, tmp_path,
-                                                               monkeypatch):
+def test_killed_between_pages_resumes_from_the_last_page_kept(
+    world, proxy: FaultProxy, tmp_path, monkeypatch
+):
     other = Device("desktop", world.ann, tmp_path / "desktop.sqlite3", world.server.base_url)
     other.sync()
     account_id = other.new_account("Acme Ltd")

@@ -37,9 +37,17 @@ from tests.sync.proxy import FaultProxy
 
 DEVICES = 3
 ROUTES = (f"POST {p.PUSH_PATH}", f"GET {p.PULL_PATH}")
-FAULTS = (None, faults.DROP_BEFORE, faults.DROP_AFTER_COMMIT, faults.ERROR_500,
-          faults.BAD_GATEWAY_AFTER_COMMIT, faults.TOO_MANY, faults.UNAVAILABLE, faults.DUPLICATE,
-          faults.SLOW)
+FAULTS = (
+    None,
+    faults.DROP_BEFORE,
+    faults.DROP_AFTER_COMMIT,
+    faults.ERROR_500,
+    faults.BAD_GATEWAY_AFTER_COMMIT,
+    faults.TOO_MANY,
+    faults.UNAVAILABLE,
+    faults.DUPLICATE,
+    faults.SLOW,
+)
 
 TOTALS: Counter[str] = Counter()
 
@@ -64,8 +72,14 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
             self.person = new_person(server, TOTALS["examples"])
             workdir = workdir_factory()
             self.devices = [
-                Device(f"d{i}", self.person, workdir / f"d{i}.sqlite3", proxy.url, timeout=0.4,
-                       retry=RetryPolicy(max_attempts=3))
+                Device(
+                    f"d{i}",
+                    self.person,
+                    workdir / f"d{i}.sqlite3",
+                    proxy.url,
+                    timeout=0.4,
+                    retry=RetryPolicy(max_attempts=3),
+                )
                 for i in range(DEVICES)
             ]
             self.accounts: list[str] = []
@@ -93,15 +107,21 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
             self.logged.append(summary)
             TOTALS["op: log activity"] += 1
 
-        @rule(d=st.integers(0, DEVICES - 1), t=st.integers(0, 3),
-              title=st.sampled_from(["call back", "send deck", "跟进报价", "[b]prep[/b]"]),
-              due=st.integers(0, 30))
+        @rule(
+            d=st.integers(0, DEVICES - 1),
+            t=st.integers(0, 3),
+            title=st.sampled_from(["call back", "send deck", "跟进报价", "[b]prep[/b]"]),
+            due=st.integers(0, 30),
+        )
         def edit_task(self, d: int, t: int, title: str, due: int) -> None:
             device = self.devices[d]
             if device.row("tasks", self.tasks[t]) is None:
                 return
-            device.edit_task(self.tasks[t], title=title,
-                             due_on=(date(2026, 3, 9) + timedelta(days=due)).isoformat())
+            device.edit_task(
+                self.tasks[t],
+                title=title,
+                due_on=(date(2026, 3, 9) + timedelta(days=due)).isoformat(),
+            )
             TOTALS["op: edit task"] += 1
 
         @rule(d=st.integers(0, DEVICES - 1), t=st.integers(0, 3))
@@ -112,12 +132,19 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
             device.delete_task(self.tasks[t])
             TOTALS["op: delete task"] += 1
 
-        @rule(d=st.integers(0, DEVICES - 1), a=st.integers(0, 1),
-              field=st.sampled_from(["arr", "stage", "renewal_date", "name"]),
-              n=st.integers(1, 9))
+        @rule(
+            d=st.integers(0, DEVICES - 1),
+            a=st.integers(0, 1),
+            field=st.sampled_from(["arr", "stage", "renewal_date", "name"]),
+            n=st.integers(1, 9),
+        )
         def edit_account(self, d: int, a: int, field: str, n: int) -> None:
-            value = {"arr": n * 5_000.0, "stage": list(Stage)[n % 4].value,
-                     "renewal_date": f"2027-0{n}-01", "name": f"Acme {n}"}[field]
+            value = {
+                "arr": n * 5_000.0,
+                "stage": list(Stage)[n % 4].value,
+                "renewal_date": f"2027-0{n}-01",
+                "name": f"Acme {n}",
+            }[field]
             self.devices[d].edit_account(self.accounts[a], **{field: value})
             TOTALS["op: edit account"] += 1
 
@@ -141,13 +168,19 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
         def sync(self, d: int) -> None:
             self._sync(d, None, "", 0)
 
-        @rule(d=st.integers(0, DEVICES - 1), fault=st.sampled_from(FAULTS[1:]),
-              times=st.integers(1, 4))
+        @rule(
+            d=st.integers(0, DEVICES - 1),
+            fault=st.sampled_from(FAULTS[1:]),
+            times=st.integers(1, 4),
+        )
         def sync_with_a_push_fault(self, d: int, fault: str, times: int) -> None:
             self._sync(d, fault, ROUTES[0], times)
 
-        @rule(d=st.integers(0, DEVICES - 1), fault=st.sampled_from(FAULTS[1:]),
-              times=st.integers(1, 4))
+        @rule(
+            d=st.integers(0, DEVICES - 1),
+            fault=st.sampled_from(FAULTS[1:]),
+            times=st.integers(1, 4),
+        )
         def sync_with_a_pull_fault(self, d: int, fault: str, times: int) -> None:
             self._sync(d, fault, ROUTES[1], times)
 
@@ -197,8 +230,9 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
                 assert device.sync().ok
 
             # Every device equals the server (a fresh device pulls the server's whole book).
-            witness = Device("witness", self.person,
-                             self.devices[0].path.with_name("witness.sqlite3"), proxy.url)
+            witness = Device(
+                "witness", self.person, self.devices[0].path.with_name("witness.sqlite3"), proxy.url
+            )
             try:
                 assert witness.sync().ok
                 expected = witness.snapshot()
@@ -209,12 +243,21 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
 
             # No activity lost, none saved twice (on the server and on every device).
             with server.db.engine.connect() as conn:
-                stored = Counter(conn.execute(sa.text(
-                    "SELECT a.summary FROM activities a JOIN accounts c ON c.id = a.account_id "
-                    "WHERE c.owner_id = :me"), {"me": self.person.id}).scalars())
-                answers = conn.execute(sa.text(
-                    "SELECT mutation_id, result_json FROM client_mutations WHERE user_id = :me"),
-                    {"me": self.person.id}).all()
+                stored = Counter(
+                    conn.execute(
+                        sa.text(
+                            "SELECT a.summary FROM activities a JOIN accounts c ON c.id = a.account_id "
+                            "WHERE c.owner_id = :me"
+                        ),
+                        {"me": self.person.id},
+                    ).scalars()
+                )
+                answers = conn.execute(
+                    sa.text(
+                        "SELECT mutation_id, result_json FROM client_mutations WHERE user_id = :me"
+                    ),
+                    {"me": self.person.id},
+                ).all()
             lost = set(self.logged) - set(stored)
             duplicated = {s: n for s, n in stored.items() if n > 1}
             TOTALS["activities logged"] += len(self.logged)
@@ -231,8 +274,11 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
             status = {m: json.loads(r)["status"] for m, r in answers}
             conflicts_answered = {m for m, s in status.items() if s == p.STATUS_CONFLICT}
             rejected_answered = {m for m, s in status.items() if s == p.STATUS_REJECTED}
-            surfaced = {c.mutation_id for d in self.devices
-                        for c in list_conflicts(d.conn, include_resolved=True)}
+            surfaced = {
+                c.mutation_id
+                for d in self.devices
+                for c in list_conflicts(d.conn, include_resolved=True)
+            }
             kept = {r.item.mutation_id for d in self.devices for r in list_rejected(d.conn)}
             assert conflicts_answered == surfaced
             assert rejected_answered == kept
@@ -244,15 +290,20 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
     return OfflineDevices
 
 
-def test_devices_working_offline_converge_under_faults(sqlite_central, tmp_path_factory,
-                                                       capsys):
+def test_devices_working_offline_converge_under_faults(sqlite_central, tmp_path_factory, capsys):
     TOTALS.clear()
     with FaultProxy(sqlite_central.base_url) as proxy:
-        machine = machine_for(sqlite_central, proxy,
-                              lambda: tmp_path_factory.mktemp("devices"))
-        run_state_machine_as_test(machine, settings=settings(
-            max_examples=20, stateful_step_count=25, deadline=None, database=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+        machine = machine_for(sqlite_central, proxy, lambda: tmp_path_factory.mktemp("devices"))
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=20,
+                stateful_step_count=25,
+                deadline=None,
+                database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
     with capsys.disabled():
         lines = "\n".join(f"    {k}: {v}" for k, v in sorted(TOTALS.items()))
         print(f"\nsync stateful totals:\n{lines}")
