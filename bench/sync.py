@@ -67,7 +67,6 @@ def seed(database: Path, accounts: int, per_account: int) -> dict:
     version = conn.execute("SELECT value FROM sync_counter").fetchone()[0]
     account_cols = [c.name for c in models.Account.__table__.columns]
     activity_cols = [c.name for c in models.Activity.__table__.columns]
-    stamp = to_db(NOW)
     rv_rows: list[tuple] = []
     account_rows: list[tuple] = []
     activity_rows: list[tuple] = []

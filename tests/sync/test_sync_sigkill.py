@@ -35,14 +35,15 @@ def login_with_token_file(monkeypatch, db: Path, server_url: str, token: str, tm
 
 def start_sync(db: Path, tmp_path: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "csm_tui", "--db", str(db), "sync", *extra],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=open(tmp_path / "out.txt", "w"),
-        stderr=open(tmp_path / "err.txt", "w"),  # noqa: SIM115
-    )
+    with open(tmp_path / "out.txt", "w") as out, open(tmp_path / "err.txt", "w") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "csm_tui", "--db", str(db), "sync", *extra],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
 
 
 def kill_when_held(process: subprocess.Popen, hold, tmp_path: Path) -> None:

@@ -246,8 +246,8 @@ def machine_for(server: RunningServer, proxy: FaultProxy, workdir_factory):
                 stored = Counter(
                     conn.execute(
                         sa.text(
-                            "SELECT a.summary FROM activities a JOIN accounts c ON c.id = a.account_id "
-                            "WHERE c.owner_id = :me"
+                            "SELECT a.summary FROM activities a "
+                            "JOIN accounts c ON c.id = a.account_id WHERE c.owner_id = :me"
                         ),
                         {"me": self.person.id},
                     ).scalars()
