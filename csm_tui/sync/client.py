@@ -26,36 +26,27 @@ import httpx
 from csm_tui import __version__
 from csm_tui.domain.clock import Clock, SystemClock
 from csm_tui.sync import protocol as p
+from csm_tui.sync.errors import (
+    AuthError,
+    CursorAheadError,
+    RequestRefused,
+    ServerUnreachable,
+    SyncError,
+)
+
+__all__ = [
+    "AuthError",
+    "CursorAheadError",
+    "RequestRefused",
+    "RetryEvent",
+    "RetryPolicy",
+    "ServerUnreachable",
+    "SyncClient",
+    "SyncError",
+    "parse_retry_after",
+]
 
 DEFAULT_TIMEOUT = 30.0
-
-
-class SyncError(Exception):
-    """A sync that could not be done; the message is for the user."""
-
-
-class AuthError(SyncError):
-    """The server refused the token (missing, unknown or revoked)."""
-
-    def __init__(self, message: str, code: str = p.ERROR_TOKEN_INVALID) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class RequestRefused(SyncError):
-    """A 4xx answer other than 401 and 429: retrying the same request will not help."""
-
-    def __init__(self, message: str, *, status: int, code: str, request: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.request = status, code, request
-
-
-class CursorAheadError(RequestRefused):
-    """409: the cursor was not handed out by this server (another database?)."""
-
-
-class ServerUnreachable(SyncError):
-    """Retries ran out: offline, or the server kept failing."""
 
 
 @dataclass(frozen=True)

@@ -23,20 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_data_as_of, set_meta
 from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.sync import protocol as p
-from csm_tui.sync.client import (
-    AuthError,
-    CursorAheadError,
-    RequestRefused,
-    ServerUnreachable,
-    SyncClient,
-    SyncError,
-)
 from csm_tui.sync.conflicts import (
     Conflict,
     RejectedChange,
@@ -47,7 +39,17 @@ from csm_tui.sync.conflicts import (
     resolve_conflict,
     retry_rejected,
 )
+from csm_tui.sync.errors import (
+    AuthError,
+    CursorAheadError,
+    RequestRefused,
+    ServerUnreachable,
+    SyncError,
+)
 from csm_tui.sync.replica import Protected, Replica, foreign_keys_off
+
+if TYPE_CHECKING:
+    from csm_tui.sync.client import SyncClient
 
 __all__ = [
     "Conflict",
@@ -456,6 +458,7 @@ def run_sync(
     """
     from csm_tui.store.cache import connect
     from csm_tui.sync import credentials
+    from csm_tui.sync.client import SyncClient
 
     now = now or datetime.now(UTC)
     conn = connect(db_path)

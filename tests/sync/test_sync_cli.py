@@ -230,8 +230,9 @@ def test_an_unreachable_server_is_retried_then_reported(
 
 
 def test_building_the_parser_loads_no_network_or_keyring_code():
+    """Neither does the status line's import (`sync_status`): start-up stays light."""
     code = (
-        "import sys, csm_tui.cli.main as m;"
+        "import sys, csm_tui.cli.main as m, csm_tui.sync.engine;"
         "m.build_parser().parse_args(['login', '--server', 'http://x']);"
         "heavy = sorted({'httpx', 'keyring', 'sqlalchemy', 'sqlmodel', 'textual'}"
         " & {name.split('.')[0] for name in sys.modules});"
@@ -246,3 +247,87 @@ def test_building_the_parser_loads_no_network_or_keyring_code():
         check=True,
     ).stdout
     assert out.strip() == ""
+
+
+def test_run_sync_works_from_a_thread_while_the_app_keeps_writing(
+    capsys, monkeypatch, people, memory_keyring, tmp_path
+):
+    import threading
+
+    from csm_tui.store import outbox
+    from csm_tui.store.timestamps import to_db
+    from csm_tui.sync.engine import run_sync, sync_status
+    from csm_tui.sync.protocol import new_uuid7
+    from tests.server.world import NOW
+
+    db = tmp_path / "c.sqlite3"
+    run(
+        capsys,
+        monkeypatch,
+        "--db",
+        str(db),
+        "login",
+        "--server",
+        people.server.base_url,
+        stdin=people.ann.token,
+    )
+    first = run_sync(db, NOW)
+    assert first.ok, first.errors
+
+    app = connect(db)  # the app's own connection, as the UI holds it
+    account_id = new_uuid7()
+    with app:
+        app.execute(
+            "INSERT INTO accounts (id, name, currency, arr, arr_usd, tier, tier_rank, "
+            "sales_motion, stage, segment, industry, seats, owner_id, created_at, updated_at, "
+            "version, tier_override_note) VALUES (?, 'Acme', 'USD', 0, 0, 'self-serve', 4, "
+            "'short-direct', 'onboarding', '', '', 0, ?, ?, ?, 0, '')",
+            (account_id, people.ann.id, to_db(NOW), to_db(NOW)),
+        )
+        outbox.enqueue(app, "account", "upsert", account_id, {"name": "Acme"}, now=NOW)
+
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(run_sync(db, NOW)))
+    worker.start()
+    for n in range(30):  # the user keeps logging while the sync runs
+        activity_id = new_uuid7()
+        with app:
+            app.execute(
+                "INSERT INTO activities (id, account_id, kind, occurred_at, minutes, summary, "
+                "next_steps, sentiment, contact_ids, author_id, created_at) "
+                "VALUES (?, ?, 'note', ?, 5, ?, '', 'neutral', '[]', ?, ?)",
+                (activity_id, account_id, to_db(NOW), f"n{n}", people.ann.id, to_db(NOW)),
+            )
+            outbox.enqueue(
+                app,
+                "activity",
+                "upsert",
+                activity_id,
+                {
+                    "account_id": account_id,
+                    "kind": "note",
+                    "summary": f"n{n}",
+                    "occurred_at": NOW,
+                    "minutes": 5,
+                },
+                now=NOW,
+            )
+    worker.join(timeout=60)
+    assert reports and reports[0].ok, reports
+    assert run_sync(db, NOW).ok
+    assert outbox.pending_count(app) == 0
+    on_server = people.ann.http.get(f"/accounts/{account_id}/activities").json()
+    assert sorted(a["summary"] for a in on_server) == sorted(f"n{n}" for n in range(30))
+    assert sync_status(app, NOW).text == "synced just now"
+
+
+def test_run_sync_when_signed_out_says_how_to_sign_in(memory_keyring, tmp_path):
+    from csm_tui.sync.engine import run_sync, sync_status
+    from tests.server.world import NOW
+
+    db = tmp_path / "c.sqlite3"
+    connect(db).close()
+    report = run_sync(db, NOW)
+    assert not report.ok
+    assert "not signed in to a server: run csm-tui login --server URL" in report.summary()
+    assert sync_status(connect(db), NOW).text == "local only — not signed in to a server"
