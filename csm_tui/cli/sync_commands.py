@@ -143,6 +143,7 @@ def run_logout(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int
             return 1
         with conn:
             set_meta(conn, credentials.META_TOKEN_FILE, None)
+            set_meta(conn, credentials.META_SIGNED_OUT, "1")
     finally:
         conn.close()
     if removed:
@@ -213,7 +214,7 @@ def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) 
 
     report = run_sync(db, _now(args), progress=bar, client_factory=make, page_size=args.page_size)
     bar.end()
-    print(report.summary(), file=out)
+    print(report.summary(with_errors=False), file=out)
     if report.ok:
         return 0
     print(f"csm-tui sync: {'; '.join(report.errors)}", file=err)

@@ -20,6 +20,7 @@ from csm_tui.store.cache import META_ME, get_meta, set_meta
 SERVICE = "csm-tui"
 META_SERVER_URL = "server_url"
 META_TOKEN_FILE = "token_file"
+META_SIGNED_OUT = "signed_out"  # set by `csm-tui logout`, cleared by login
 
 NO_KEYRING_HELP = (
     "no usable keyring backend was found, and csm-tui keeps your token only in a keyring "
@@ -167,6 +168,7 @@ def remember_sign_in(
         changed = before[0] is not None and before != (server_url, me)
         set_meta(conn, META_SERVER_URL, server_url)
         set_meta(conn, META_ME, me)
+        set_meta(conn, META_SIGNED_OUT, None)
         set_meta(
             conn,
             META_TOKEN_FILE,
@@ -187,6 +189,10 @@ def signed_in(conn: sqlite3.Connection) -> tuple[str, str]:
     server_url = get_meta(conn, META_SERVER_URL)
     if not server_url:
         raise CredentialsError("not signed in to a server: run csm-tui login --server URL")
+    if get_meta(conn, META_SIGNED_OUT):
+        raise CredentialsError(
+            f"signed out of {server_url}: run csm-tui login --server {server_url}"
+        )
     token = read_token(server_url, token_file=token_file_of(conn))
     if not token:
         raise CredentialsError(

@@ -108,8 +108,9 @@ class SyncReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def summary(self) -> str:
-        """One line for a person: what went, what came, what needs them."""
+    def summary(self, *, with_errors: bool = True) -> str:
+        """One line for a person: what went, what came, what needs them (and what went
+        wrong, unless `with_errors` is false: the caller shows the errors itself)."""
         parts = []
         if self.pushed:
             detail = [f"{self.applied} applied"]
@@ -135,7 +136,7 @@ class SyncReport:
             needs.append("see rejected changes in the Sync screen")
         if needs:
             line += " — " + "; ".join(needs)
-        if self.errors:
+        if self.errors and with_errors:
             line += " — " + "; ".join(self.errors)
         return line
 
@@ -395,7 +396,7 @@ def sync_status(conn: sqlite3.Connection, now: datetime) -> SyncStatus:
                 META_LAST_ERROR,
                 META_LAST_ERROR_KIND,
                 "data_as_of",
-                "token_file",
+                "signed_out",
             ),
         ).fetchall()
     )
@@ -408,6 +409,10 @@ def sync_status(conn: sqlite3.Connection, now: datetime) -> SyncStatus:
     error, kind = meta.get(META_LAST_ERROR), meta.get(META_LAST_ERROR_KIND)
     if not meta.get("server_url"):
         text = "local only — not signed in to a server"
+        if pending:
+            text += f" ({_changes(pending)} pending)"
+    elif meta.get("signed_out"):
+        text = "signed out — run csm-tui login"
         if pending:
             text += f" ({_changes(pending)} pending)"
     elif error and kind == FAILED_OFFLINE:

@@ -16,7 +16,8 @@ from csm_tui.cli.main import main
 from csm_tui.server import admin
 from csm_tui.store.cache import connect, get_meta
 from csm_tui.sync import client as client_module
-from tests.server.world import World
+from csm_tui.sync.engine import sync_status
+from tests.server.world import NOW, World
 from tests.sync.conftest import make_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,8 +76,10 @@ def test_login_checks_the_token_and_keeps_it_in_the_keyring(
     code, out, _ = run(capsys, monkeypatch, "--db", str(db), "logout")
     assert code == 0 and "token removed" in out
     assert memory_keyring.passwords == {}
-    code, _, err = run(capsys, monkeypatch, "--db", str(db), "sync")
-    assert code == 2 and "no token stored" in err and "csm-tui login" in err
+    code, out, err = run(capsys, monkeypatch, "--db", str(db), "sync")
+    assert code == 2 and f"signed out of {url}: run csm-tui login --server {url}" in err
+    assert out == "sync incomplete: nothing to push, pulled 0 changes\n"
+    assert sync_status(connect(db), NOW).text == "signed out — run csm-tui login"
 
 
 def test_a_token_typed_at_a_prompt_is_not_echoed(
