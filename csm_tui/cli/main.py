@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
+    from csm_tui.cli.sync_commands import add_sync_parsers  # argparse only
+
+    add_sync_parsers(sub)
     return parser
 
 
@@ -66,6 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     if command == "serve":
         from csm_tui.server.cli import run_serve
         return run_serve(args)
+    if command == "login":
+        from csm_tui.cli.sync_commands import run_login
+        return run_login(args, resolve_db(args))
+    if command == "logout":
+        from csm_tui.cli.sync_commands import run_logout
+        return run_logout(args, resolve_db(args))
+    if command == "sync":
+        from csm_tui.cli.sync_commands import run_sync_command
+        return run_sync_command(args, resolve_db(args))
     parser.error(f"unknown command {command}")
     return 2
 

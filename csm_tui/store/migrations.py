@@ -294,12 +294,40 @@ def _v4_outbox(conn: sqlite3.Connection) -> None:
     _run(conn, _V4_OUTBOX)
 
 
+_V5_SYNC_CONFLICTS = (
+    """CREATE TABLE sync_conflicts (
+        id INTEGER NOT NULL,
+        mutation_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        record_id VARCHAR NOT NULL,
+        mutation VARCHAR NOT NULL,
+        local_fields VARCHAR NOT NULL,
+        server_record VARCHAR,
+        server_version INTEGER,
+        fields VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        created_at VARCHAR(26) NOT NULL,
+        resolved_at VARCHAR(26),
+        resolution VARCHAR,
+        PRIMARY KEY (id),
+        UNIQUE (mutation_id)
+    )""",
+    "CREATE INDEX ix_sync_conflicts_record ON sync_conflicts (kind, record_id)",
+)
+
+
+def _v5_sync_conflicts(conn: sqlite3.Connection) -> None:
+    """Conflicts the server answered to a push, kept until the user resolves them."""
+    _run(conn, _V5_SYNC_CONFLICTS)
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
     _v2_stage_history,
     _v3_portfolio_indexes,
     _v4_outbox,
+    _v5_sync_conflicts,
 )
 
 HEAD: int = len(STEPS)

@@ -249,3 +249,28 @@ class OutboxEntry(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     state: str = "pending"                        # pending | sent | conflict | rejected
+
+
+class SyncConflict(SQLModel, table=True):
+    """A pushed change the server answered with a conflict (spec section 5).
+
+    Kept until the user resolves it (keep mine / take theirs / edit); never overwritten
+    silently. JSON columns hold the mutation as pushed, the local field values, the server's
+    record (kept current by later pulls) and the names of the fields in conflict.
+    """
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (sa.Index("ix_sync_conflicts_record", "kind", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mutation_id: str = Field(unique=True)
+    kind: str                                                 # sync.protocol KIND_*
+    record_id: str
+    mutation: str                                             # JSON: the pushed mutation
+    local_fields: str                                         # JSON: my values
+    server_record: str | None = None                          # JSON: the server's record
+    server_version: int | None = None
+    fields: str = "[]"                                        # JSON: fields in conflict
+    message: str = ""
+    created_at: datetime = _ts()
+    resolved_at: datetime | None = _ts(default=None)
+    resolution: str | None = None                             # mine | theirs | edit
