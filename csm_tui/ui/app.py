@@ -88,9 +88,15 @@ class CsmApp(App[None]):
         ws = self.workspace
 
         def work():
+            from csm_tui.sync.client import RetryPolicy, SyncClient
             from csm_tui.sync.engine import run_sync
 
-            return run_sync(ws.db_path, ws.now())
+            # In the app, fail fast and say "offline": the next round comes by itself.
+            def client(url: str, token: str) -> SyncClient:
+                return SyncClient(url, token, timeout=15.0,
+                                  retry=RetryPolicy(max_attempts=2, max_total=10.0))
+
+            return run_sync(ws.db_path, ws.now(), client_factory=client)
 
         self.run_worker(work, thread=True, group="sync", name="sync",
                         exit_on_error=False, description="sync with the central API")
