@@ -44,7 +44,8 @@ def test_log_and_prep_survive_quit_and_reopen(tmp_path):
         term.close()
 
     with sqlite3.connect(db) as conn:
-        last = conn.execute("SELECT summary, next_steps FROM activities ORDER BY created_at DESC LIMIT 1").fetchone()
+        last = conn.execute("SELECT summary, next_steps FROM activities "
+                            "ORDER BY created_at DESC LIMIT 1").fetchone()
         assert conn.execute("SELECT count(*) FROM activities WHERE summary = "
                             "'Call with the sponsor: 续约 confirmed'").fetchone()[0] == 1, last
         assert conn.execute("SELECT count(*) FROM prep_notes WHERE body LIKE "

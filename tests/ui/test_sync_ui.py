@@ -16,7 +16,7 @@ from csm_tui.ui.screens.log_activity import LogActivityScreen
 from csm_tui.ui.screens.sync import SyncScreen
 from csm_tui.workspace import Workspace
 from tests.server.world import NOW
-from tests.sync.conftest import make_world, memory_keyring, sqlite_central  # noqa: F401 (fixtures)
+from tests.sync.conftest import make_world
 from tests.sync.devices import Device
 from tests.ui.screen_text import text_of
 

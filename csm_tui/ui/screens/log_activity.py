@@ -7,6 +7,7 @@ message beside the field it concerns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding

@@ -6,8 +6,10 @@ to $EDITOR. A save that fails keeps the text in the editor and says why.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
@@ -62,11 +64,9 @@ class PrepNotesEditor(Vertical):
         self.save(quiet=True)
 
     def on_unmount(self) -> None:
-        # Leaving the screen must never drop what was typed.
-        try:
+        # Leaving the screen (or quitting) must never drop what was typed.
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the cache already closed
             self.save(quiet=True)
-        except Exception:  # noqa: BLE001 - the app may be closing its cache
-            pass
 
     def action_external_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
