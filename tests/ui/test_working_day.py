@@ -281,3 +281,25 @@ async def test_tier_of_today_rows_never_goes_back_up(workspace):
         await pilot.pause()
         tiers = [i.tier for i in app.screen.items]
         assert tiers[0] is Tier.STRATEGIC
+
+
+async def test_notes_open_in_editor_and_come_back_saved(workspace, tmp_path, monkeypatch):
+    editor = tmp_path / "fake-editor"
+    editor.write_text("#!/bin/sh\nprintf '\\n- added in my editor 编辑器\\n' >> \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        account_id = app.screen.current_account_id
+        await pilot.press("p")
+        await pilot.pause()
+        app.screen.query_one("#prep-notes", TextArea).text = "typed first"
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        text = app.screen.query_one("#prep-notes", TextArea).text
+        assert text.startswith("typed first") and "added in my editor 编辑器" in text
+    from csm_tui.store.prep import load_prep_note
+
+    assert "added in my editor 编辑器" in load_prep_note(workspace.conn, account_id)

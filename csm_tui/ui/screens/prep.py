@@ -64,6 +64,7 @@ class PrepScreen(Screen[None]):
         Binding("escape", "back", "Back", id="prep.back"),
         Binding("ctrl+o", "export", "Export Markdown", id="prep.export"),
         Binding("r", "refresh_brief", "Refresh brief", id="prep.refresh"),
+        Binding("e", "edit_notes", "Notes in $EDITOR", id="prep.editor"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str) -> None:
@@ -120,6 +121,9 @@ class PrepScreen(Screen[None]):
         self.app.push_screen(ExportPathScreen(default_export_path(self.brief.name,
                                                                   self.workspace.today())),
                              write)
+
+    def action_edit_notes(self) -> None:
+        self.query_one(PrepNotesEditor).action_external_editor()
 
     def action_back(self) -> None:
         self.query_one(PrepNotesEditor).save(quiet=True)

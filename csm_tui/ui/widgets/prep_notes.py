@@ -27,7 +27,7 @@ from csm_tui.workspace import Workspace
 class PrepNotesEditor(Vertical):
     BINDINGS = [
         Binding("ctrl+s", "save_notes", "Save notes", id="notes.save"),
-        Binding("ctrl+e", "external_editor", "Edit in $EDITOR", id="notes.editor"),
+        Binding("f2", "external_editor", "Edit in $EDITOR", id="notes.editor"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
@@ -38,23 +38,34 @@ class PrepNotesEditor(Vertical):
     def compose(self) -> ComposeResult:
         yield TextArea(load_prep_note(self.workspace.conn, self.account_id),
                        id="prep-notes", soft_wrap=True)
-        yield Static("ctrl+s saves · saved on leaving · ctrl+e opens $EDITOR",
+        yield Static("ctrl+s saves · saved on leaving · f2 opens $EDITOR",
                      id="prep-notes-state")
+
+    def on_mount(self) -> None:
+        self._text = self.query_one(TextArea).text
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        # Kept beside the widget: on unmount the TextArea may already be gone.
+        self._text = event.text_area.text
 
     @property
     def text(self) -> str:
-        return self.query_one(TextArea).text
+        return self._text
 
     def save(self, quiet: bool = False) -> bool:
         ws = self.workspace
-        state = self.query_one("#prep-notes-state", Static)
+        states = self.query("#prep-notes-state")
         try:
-            revision = save_prep_note(ws.conn, self.account_id, self.text, ws.now())
+            revision = save_prep_note(ws.conn, self.account_id, self._text, ws.now())
         except PrepNoteTooLong as exc:
-            state.update(f"⚠ not saved: {exc}")
+            for state in states:
+                state.update(f"⚠ not saved: {exc}")
+            self.notify(f"Prep notes not saved: {exc}", severity="error")
             return False
         if revision is not None or not quiet:
-            state.update(f"saved {ws.now().astimezone():%H:%M}" if revision else "no changes")
+            for state in states:
+                state.update(f"saved {ws.now().astimezone():%H:%M}" if revision
+                             else "no changes")
         return True
 
     def action_save_notes(self) -> None:
@@ -76,7 +87,7 @@ class PrepNotesEditor(Vertical):
             return
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "prep-notes.md"
-            path.write_text(self.text, encoding="utf-8")
+            path.write_text(self._text, encoding="utf-8")
             try:
                 with self.app.suspend():
                     result = subprocess.run([*shlex.split(editor), str(path)], check=False)
@@ -86,5 +97,5 @@ class PrepNotesEditor(Vertical):
                 self.notify(f"{editor} exited with {result.returncode}; notes unchanged.",
                             severity="error")
                 return
-            self.query_one(TextArea).text = path.read_text(encoding="utf-8")
+            self.query_one(TextArea).text = self._text = path.read_text(encoding="utf-8")
         self.save()
