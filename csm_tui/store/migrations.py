@@ -294,12 +294,23 @@ def _v4_outbox(conn: sqlite3.Connection) -> None:
     _run(conn, _V4_OUTBOX)
 
 
+def _v7_account_external_id(conn: sqlite3.Connection) -> None:
+    """The CRM id an account was imported from, so a re-import updates it instead of adding
+    a twin (store/importer.py). Existing accounts get "" (none).
+
+    Named v7 because v5 (sync conflicts) and v6 (ARR events) are being written on other
+    branches; here it is the step after v4, renumbered on merge if needed.
+    """
+    conn.execute("ALTER TABLE accounts ADD COLUMN external_id VARCHAR NOT NULL DEFAULT ''")
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
     _v2_stage_history,
     _v3_portfolio_indexes,
     _v4_outbox,
+    _v7_account_external_id,
 )
 
 HEAD: int = len(STEPS)

@@ -83,6 +83,7 @@ class Account(SQLModel, table=True):
     )
     id: str = Field(primary_key=True)
     name: str
+    external_id: str = ""                   # the id in the CRM it was imported from ("": none)
     currency: str = "USD"                   # USD | CNY
     arr: float = 0.0                        # in `currency`
     arr_usd: float = 0.0                    # USD-equivalent; tiers use it
