@@ -50,7 +50,6 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import math
 import re
 import tomllib
 import unicodedata
@@ -223,10 +222,9 @@ def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
         amount = Decimal(number) * multiplier
     except InvalidOperation:
         raise CellError(f"{raw!r} is not an amount") from None
-    value = float(round(amount, 2))
-    if not math.isfinite(value) or value > MAX_ARR:
+    if amount > Decimal(MAX_ARR):
         raise CellError(f"{raw!r} is too large for an annual amount")
-    return value, currency
+    return float(round(amount, 2)), currency
 
 
 def parse_count(text: str) -> int:
@@ -736,6 +734,9 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
     after a closing quote, a NUL byte, no header); a row with the wrong number of fields
     is listed in `problems` and reading goes on, so every such row is reported at once.
     """
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise CsvFormatError(text.count("\n", 0, nul) + 1, "a NUL byte: this is not a text file")
     start_line = 0
     hint = re.match(r"sep=(.)\r?\n", text)
     if hint is not None:
@@ -764,14 +765,18 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
                     first, "a quoted field starts on this line and its closing quote is missing"
                 ) from None
             where = reader.line_num + start_line
+            if where > first:  # a quoted field ran on past its line: the quote never closed
+                raise CsvFormatError(
+                    first,
+                    "a quoted field starts on this line and its closing quote is missing "
+                    f"(the field ran on to line {where})",
+                ) from None
             if "expected after" in reason:
                 raise CsvFormatError(
                     where,
                     f"text after a closing quote; a quote inside a quoted field is written "
                     f'twice ("") ({reason})',
                 ) from None
-            if "NUL" in reason or "null byte" in reason:
-                raise CsvFormatError(where, "a NUL byte: this is not a text file") from None
             raise CsvFormatError(where, reason) from None
         previous = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -807,12 +812,14 @@ def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, 
         positions.setdefault(fold(header), []).append(i)
     found: dict[str, int] = {}
     problems: list[str] = []
+    taken = {fold(h) for h in mapping.columns.values()}
+    free = [h for h in headers if fold(h) not in taken]  # suggest only unmapped headers
     for name, header in mapping.columns.items():
         at = positions.get(fold(header), [])
         if len(at) > 1:
             problems.append(f"the column {header!r} ({name}) appears {len(at)} times")
         elif not at:
-            close = difflib.get_close_matches(header, list(headers), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(header, free, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(f"no column {header!r} (mapped to {name}){hint}")
         else:

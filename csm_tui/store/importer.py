@@ -239,6 +239,7 @@ class _Row:
     line: int
     values: dict[str, Any]
     skip: str | None
+    bad: bool = False  # a cell could not be read (already reported)
 
 
 @dataclass
@@ -249,6 +250,10 @@ class _Run:
     def issue(self, line: int, message: str, name: str | None = None) -> None:
         column = None if name is None else self.mapping.columns.get(name)
         self.issues.append(ImportIssue(line, message, name, column))
+
+    def errors(self) -> tuple[ImportIssue, ...]:
+        """Every problem in file order (problems of one line in the order found)."""
+        return tuple(sorted(self.issues, key=lambda issue: issue.line))
 
 
 def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | None:
@@ -272,7 +277,7 @@ def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | N
         converted = mapping.convert_row(cells)
         for name, message in converted.errors:
             run.issue(record.line, message, name)
-        rows.append(_Row(record.line, converted.values, converted.skip))
+        rows.append(_Row(record.line, converted.values, converted.skip, bool(converted.errors)))
     return rows
 
 
@@ -490,6 +495,8 @@ def _plan_accounts(
                 owner_id = users.find(values["owner"])
             except LookupError as exc:
                 run.issue(row.line, str(exc), "owner")
+        if row.bad:
+            continue
         if aid is None:
             plans.append(_new_account(row, owner_id or default_owner, mapping, rules))
             outcomes.append(RowOutcome(row.line, CREATE, name))
@@ -741,6 +748,8 @@ def _plan_contacts(
             where = "email" if email else "name"
             run.issue(row.line, f"the same contact as line {seen[key]}", where)
         seen.setdefault(key, row.line)
+        if row.bad:
+            continue
         current, problem = _find_contact(contacts.get(aid, []), name, email)
         if problem:
             run.issue(row.line, problem, "name")
@@ -763,7 +772,7 @@ def _plan_contacts(
             plans.append(_ContactPlan(row.line, aid, None, merged))
             outcomes.append(RowOutcome(row.line, CREATE, merged["name"]))
             continue
-        changed = {k: v for k, v in merged.items() if v != current[k]}
+        changed = {k: v for k, v in merged.items() if not _same_contact_value(k, v, current[k])}
         if changed:
             plans.append(_ContactPlan(row.line, aid, current["id"], changed))
             outcomes.append(RowOutcome(row.line, UPDATE, merged["name"], current["id"],
@@ -771,6 +780,12 @@ def _plan_contacts(
         else:
             outcomes.append(RowOutcome(row.line, UNCHANGED, merged["name"], current["id"]))
     return plans, outcomes
+
+
+def _same_contact_value(name: str, new: str, old: str) -> bool:
+    if name == "email":  # the same address in other letter case is no news
+        return new.casefold() == old.strip().casefold()
+    return new == old
 
 
 def _write_contacts(
@@ -827,18 +842,18 @@ def import_csv(
     run = _Run(mapping)
     if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
         run.issue(0, f"cannot import {kind!r}; accounts or contacts")
-        return ImportReport(**base, errors=tuple(run.issues))
+        return ImportReport(**base, errors=run.errors())
     if mapping.kind.value != kind:
         run.issue(0, f"the mapping {mapping.label!r} is for {mapping.kind.value}, not {kind}")
-        return ImportReport(**base, errors=tuple(run.issues))
+        return ImportReport(**base, errors=run.errors())
     try:
         data = path.expanduser().read_bytes()
     except OSError as exc:
         run.issue(0, f"cannot read {path}: {exc.strerror or exc}")
-        return ImportReport(**base, errors=tuple(run.issues))
+        return ImportReport(**base, errors=run.errors())
     rows = _read_rows(data, mapping, run)
     if rows is None:
-        return ImportReport(**base, errors=tuple(run.issues))
+        return ImportReport(**base, errors=run.errors())
 
     def plan() -> tuple[list[Any], list[RowOutcome]]:
         if kind == ImportKind.ACCOUNTS.value:
@@ -851,9 +866,7 @@ def import_csv(
             _plans, outcomes = plan()
         finally:
             conn.rollback()
-        return ImportReport(
-            **base, rows=len(rows), outcomes=tuple(outcomes), errors=tuple(run.issues)
-        )
+        return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
     try:
         with write_transaction(conn):
             plans, outcomes = plan()
@@ -864,9 +877,7 @@ def import_csv(
             else:
                 created, entries = _write_contacts(conn, plans, now)
     except _Refused:
-        return ImportReport(
-            **base, rows=len(rows), outcomes=tuple(outcomes), errors=tuple(run.issues)
-        )
+        return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
     ids = iter(created)
     final = tuple(
         RowOutcome(o.line, o.action, o.name, next(ids), o.changed, o.note)
