@@ -13,6 +13,7 @@ A `ColumnMapping` comes from TOML (shipped examples in ``assets/import/``)::
     currency = "USD"                  # amounts without a symbol or code: USD or CNY
     delimiter = ","                   # optional: ",", ";" or "\\t" (default: sniffed)
     create_only = ["stage"]           # set on new accounts, left alone on re-import
+    optional = ["seats"]              # columns the file may leave out (default: none may)
 
     [columns]                         # our field = "the CSV header"
     name = "Company name"
@@ -52,7 +53,6 @@ import difflib
 import io
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -340,14 +340,15 @@ def _day_month(day: int, month: int) -> str:
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+# Unicode categories Cc (C0, DEL, C1), Zl and Zp: what `domain.contacts` refuses too.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def check_text(value: str, limit: int = MAX_TEXT) -> str:
     """One line of text as it will be stored (surrounding spaces already stripped)."""
-    if _has_control(value):
-        bad = next(ch for ch in value if unicodedata.category(ch) in ("Cc", "Zl", "Zp"))
+    found = _CONTROL.search(value)
+    if found is not None:
+        bad = found.group()
         shown = "a line break" if bad in "\r\n\u2028\u2029" else f"U+{ord(bad):04X}"
         raise CellError(f"contains {shown}; it must be one line of text without control characters")
     if len(value) > limit:
@@ -372,6 +373,20 @@ class ColumnMapping:
     defaults: Mapping[str, Any] = field(default_factory=dict)  # converted values
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # folded word → ours
     create_only: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()  # fields whose column the file may leave out
+
+    @classmethod
+    def own_columns(cls, kind: ImportKind | str) -> ColumnMapping:
+        """Headers that are our own field names (``name``, ``arr``, ``renewal_date``, …), as
+        `store.exporter` writes them; only the required ones must be there."""
+        kind = ImportKind(kind)
+        fields = FIELDS[kind]
+        return cls(
+            kind=kind,
+            columns={f: f for f in fields},
+            source=f"csm-tui {kind.value} columns",
+            optional=frozenset(fields) - frozenset(REQUIRED[kind]),
+        )
 
     @classmethod
     def from_toml(cls, text: str, where: str = "mapping") -> ColumnMapping:
@@ -396,6 +411,7 @@ class ColumnMapping:
             "currency",
             "delimiter",
             "create_only",
+            "optional",
             "columns",
             "defaults",
             "values",
@@ -504,12 +520,18 @@ class ColumnMapping:
             else:
                 defaults[name] = converted
 
-        create_only = data.get("create_only", [])
-        if not isinstance(create_only, list) or not all(isinstance(x, str) for x in create_only):
-            raise fail("create_only must be a list of field names")
-        bad = sorted(set(create_only) - set(fields))
-        if bad:
-            raise fail(f"create_only names unknown field(s): {', '.join(bad)}")
+        lists: dict[str, frozenset[str]] = {}
+        for key in ("create_only", "optional"):
+            names = data.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+                raise fail(f"{key} must be a list of field names")
+            bad = sorted(set(names) - set(columns))
+            if bad:
+                raise fail(f"{key} names field(s) not in [columns]: {', '.join(bad)}")
+            lists[key] = frozenset(names)
+        required = sorted(lists["optional"] & set(REQUIRED[kind]))
+        if required:
+            raise fail(f"optional: {', '.join(required)} is required")
         return cls(
             kind=kind,
             columns=columns,
@@ -520,7 +542,8 @@ class ColumnMapping:
             delimiter=delimiter,
             defaults=defaults,
             values=values,
-            create_only=frozenset(create_only),
+            create_only=lists["create_only"],
+            optional=lists["optional"],
         )
 
     @property
@@ -818,6 +841,8 @@ def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, 
         at = positions.get(fold(header), [])
         if len(at) > 1:
             problems.append(f"the column {header!r} ({name}) appears {len(at)} times")
+        elif not at and name in mapping.optional:
+            continue
         elif not at:
             close = difflib.get_close_matches(header, free, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""

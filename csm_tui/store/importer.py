@@ -203,13 +203,22 @@ def shipped_mappings(kind: str | None = None) -> list[str]:
     return names
 
 
-def load_mapping(name_or_path: str | Path, kind: str | None = None) -> ColumnMapping:
+OWN_COLUMNS = "csm-tui"
+"""The mapping name for files whose headers are our own field names (as exports write)."""
+
+
+def load_mapping(name_or_path: str | Path | None, kind: str | None = None) -> ColumnMapping:
     """A mapping from a TOML file, or a shipped one by name.
 
     A name is a shipped mapping's file name without ``.toml`` (``hubspot-companies``) or
     a prefix naming exactly one of those for `kind` (``hubspot``, ``salesforce``).
-    Raises `MappingError` with the names that exist.
+    None (or ``csm-tui``) with a `kind`: headers are our own field names
+    (`ColumnMapping.own_columns`). Raises `MappingError` with the names that exist.
     """
+    if name_or_path is None or str(name_or_path).strip().lower() == OWN_COLUMNS:
+        if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
+            raise MappingError("say whether the file holds accounts or contacts")
+        return ColumnMapping.own_columns(kind)
     path = Path(name_or_path).expanduser()
     if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
         try:

@@ -213,6 +213,8 @@ def test_every_shipped_mapping_loads():
         ),
         ('kind = "accounts"\n[columns]\nname = "N"\n[defaults]\nseats = "many"', "defaults.seats"),
         ('kind = "accounts"\ncreate_only = ["colour"]\n[columns]\nname = "N"', "create_only"),
+        ('kind = "accounts"\noptional = ["arr"]\n[columns]\nname = "N"', "not in [columns]"),
+        ('kind = "accounts"\noptional = ["name"]\n[columns]\nname = "N"', "name is required"),
         ('kind = "accounts"\nfoo = 1\n[columns]\nname = "N"', "unknown key(s) foo"),
         ("kind = ", "not valid TOML"),
     ],
@@ -354,3 +356,18 @@ def test_missing_headers_are_named_with_a_suggestion():
     assert "no column 'Stage' (mapped to stage); did you mean 'Stages'?" in caught.value.message
     with pytest.raises(CsvFormatError, match="appears 2 times"):
         locate_columns(mapping, ["Company", "ARR", "Stage", "Cur", "arr"])
+
+
+def test_optional_columns_may_be_missing_and_own_columns_need_only_the_required():
+    mapping = ColumnMapping.from_toml('optional = ["stage", "currency"]\n' + MINIMAL)
+    assert locate_columns(mapping, ["Company", "ARR"]) == {"name": 0, "arr": 1}
+    with pytest.raises(CsvFormatError, match="no column 'ARR'"):
+        locate_columns(mapping, ["Company"])
+    own = ColumnMapping.own_columns("contacts")
+    assert locate_columns(own, ["name", "x", "account", "email"]) == {
+        "account": 2,
+        "name": 0,
+        "email": 3,
+    }
+    with pytest.raises(CsvFormatError, match="mapped to account"):
+        locate_columns(own, ["name"])
