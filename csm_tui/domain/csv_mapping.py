@@ -622,7 +622,7 @@ class ColumnMapping:
         elif "arr" in values and "currency" not in values:
             values["currency"] = self.currency
         if skip is not None:  # not for the book: its other cells do not matter
-            return ConvertedRow({}, (), skip)
+            return ConvertedRow({k: v for k, v in values.items() if k == "name"}, (), skip)
         for name in REQUIRED[self.kind]:
             if name not in values and not any(f == name for f, _ in errors):
                 errors.append((name, f"{self.columns[name]} is empty; it is required"))

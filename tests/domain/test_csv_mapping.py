@@ -251,6 +251,8 @@ def test_a_skipped_word_leaves_the_row_out_whatever_else_it_holds():
     row = mapping.convert_row({"name": "", "arr": "lots", "stage": "Lead"})
     assert row.skip == "Stage is 'Lead'"
     assert row.errors == () and row.values == {}
+    named = mapping.convert_row({"name": "Prospect Co", "arr": "lots", "stage": "lead"})
+    assert named.values == {"name": "Prospect Co"} and named.errors == ()
 
 
 def test_text_is_kept_exactly_but_must_be_one_line():
