@@ -870,11 +870,14 @@ def import_csv(
         return _plan_contacts(conn, rows, run)
 
     if dry_run or run.issues:
-        conn.execute("BEGIN")  # one snapshot for every read
-        try:
+        if conn.in_transaction:  # a caller's batch (a script): read inside it, leave it be
             _plans, outcomes = plan()
-        finally:
-            conn.rollback()
+        else:
+            conn.execute("BEGIN")  # one snapshot for every read
+            try:
+                _plans, outcomes = plan()
+            finally:
+                conn.rollback()
         return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
     try:
         with write_transaction(conn):

@@ -12,6 +12,8 @@ from enum import IntEnum
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from csm_tui.assets_path import assets_dir
 from csm_tui.domain.prep import render_prep_markdown
@@ -21,12 +23,16 @@ from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.cache import META_ME, connect, get_meta
 from csm_tui.store.exporter import (
     PORTFOLIO_COLUMNS,
+    ExportColumn,
     ExportFormat,
+    ExportTable,
     coverage_table,
     export_coverage,
     export_portfolio,
     export_prep,
     format_for_path,
+    md_table,
+    to_csv,
     write_export,
 )
 from csm_tui.store.importer import import_csv, load_mapping
@@ -144,18 +150,36 @@ def test_portfolio_json_has_stable_keys_and_the_csv_values(conn):
 
 # ----------------------------------------------------------------------------- Markdown
 
-_MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>~|#&])")
+_ENTITY = re.compile(r"&#(\d+);")
 
 
 def md_cells(line: str) -> list[str]:
-    """The cells of one Markdown table row, split on unescaped pipes, unescaped."""
+    """The cells of one Markdown table row as a reader sees them: split on unescaped
+    pipes, backslash escapes and numeric character references undone."""
     assert line.startswith("| ") and line.endswith(" |")
-    cells = re.split(r"(?<!\\) \| ", line[2:-2])
-    out = []
-    for cell in cells:
-        cell = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), cell)
-        out.append(_MD_ESCAPE.sub(r"\1", cell))
-    return out
+    inner = line[2:-2]
+    cells: list[str] = []
+    cell: list[str] = []
+    i = 0
+    while i < len(inner):
+        ch = inner[i]
+        entity = _ENTITY.match(inner, i) if ch == "&" else None
+        if ch == "\\" and i + 1 < len(inner):
+            cell.append(inner[i + 1])
+            i += 2
+        elif entity is not None:
+            cell.append(chr(int(entity.group(1))))
+            i = entity.end()
+        elif inner.startswith(" | ", i):
+            cells.append("".join(cell))
+            cell = []
+            i += 3
+        else:
+            assert ch != "|", f"an unescaped pipe inside a cell: {line!r}"
+            cell.append(ch)
+            i += 1
+    cells.append("".join(cell))
+    return cells
 
 
 def test_portfolio_markdown_shows_the_screen_and_escapes_book_text(conn):
@@ -389,3 +413,31 @@ def test_formats_from_file_names_and_atomic_writes(tmp_path, conn):
     target = write_export(tmp_path / "p.csv", portfolio(conn, "tier:strategic", excel=True))
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
     assert read_csv_text(target.read_text(encoding="utf-8-sig"))[0]["tier"] == "strategic"
+
+
+# ----------------------------------------------------------------------------- properties
+
+
+@given(st.lists(st.text(), min_size=1, max_size=6), st.booleans())
+def test_any_text_survives_a_csv_round_trip(texts, excel):
+    table = ExportTable((ExportColumn("value", "Value"),), tuple((t,) for t in texts))
+    text = to_csv(table, excel=excel)
+    body = text.removeprefix("\ufeff") if excel else text
+    rows = list(csv.reader(io.StringIO(body, newline="")))
+    assert rows[0] == ["value"]
+    back = [r[0] if r else "" for r in rows[1:]]
+    if excel:  # only a formula-looking start gains a quote
+        back = [b[1:] if t.startswith(("=", "+", "-", "@", "\t", "\r")) else b
+                for b, t in zip(back, texts, strict=True)]  # fmt: skip
+    assert back == texts
+
+
+_MARKDOWN_TRAPS = st.text(alphabet="\\|*_[]<>&#;`~ab1.-=+ \n\t\x1b北", max_size=24)
+
+
+@given(st.lists(st.text(max_size=40) | _MARKDOWN_TRAPS, min_size=1, max_size=4))
+def test_any_text_stays_in_its_markdown_cell(texts):
+    columns = tuple(ExportColumn(f"c{i}", f"C{i}") for i in range(len(texts)))
+    _header, _rule, row = md_table(columns, [texts])
+    assert "\n" not in row
+    assert md_cells(row) == [safe_text(t) for t in texts]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import shutil
 import sqlite3
@@ -11,6 +12,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from csm_tui.assets_path import assets_dir
 from csm_tui.domain.csv_mapping import ColumnMapping, MappingError
@@ -553,3 +556,48 @@ def test_dates_are_stored_in_the_one_storage_format(conn, tmp_path):
     run(conn, SAMPLES / "hubspot-companies-sample.csv")
     for (value,) in conn.execute("SELECT renewal_date FROM accounts WHERE external_id != ''"):
         assert value is None or date.fromisoformat(value).isoformat() == value
+
+
+def test_a_dry_run_inside_a_callers_transaction_leaves_it_open(conn):
+    """A script runner may hold a transaction; a dry run reads inside it and ends nothing."""
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE accounts SET seats = seats + 1 WHERE rowid = 1")
+    report = run(conn, SAMPLES / "hubspot-companies-sample.csv", dry_run=True)
+    assert report.ok and report.created == 7
+    assert conn.in_transaction
+    conn.rollback()
+
+
+# ----------------------------------------------------------------------------- properties
+
+
+_ONE_LINE = (
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=60)
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(names=st.lists(_ONE_LINE, min_size=1, max_size=8, unique=True))
+def test_any_names_import_exactly_and_twice_changes_nothing(tmp_path_factory, names):
+    folder = tmp_path_factory.mktemp("prop")
+    conn = connect(folder / "cache.sqlite3")
+    try:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["external_id", "name", "arr"])
+        writer.writerows([f"x{i}", name, f"{i * 1000}"] for i, name in enumerate(names))
+        path = folder / "in.csv"
+        path.write_text(out.getvalue(), encoding="utf-8")
+        mapping = load_mapping(None, "accounts")
+        first = import_csv(conn, path, mapping, "accounts", now=NOW, rules=RULES)
+        assert first.ok and first.created == len(names), [str(e) for e in first.errors]
+        stored = dict(conn.execute("SELECT external_id, name FROM accounts"))
+        assert stored == {f"x{i}": name for i, name in enumerate(names)}
+        again = import_csv(conn, path, mapping, "accounts", now=NOW, rules=RULES)
+        assert again.unchanged == len(names) and again.outbox_entries == 0
+    finally:
+        conn.close()
