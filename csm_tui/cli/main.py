@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.cli.sync_commands import add_sync_parsers  # argparse only
 
     add_sync_parsers(sub)
+    from csm_tui.cli.transfer import add_import_export_parsers  # argparse only
+
+    add_import_export_parsers(sub)
     return parser
 
 
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         from csm_tui.cli.commands import run_demo
         return run_demo(args, resolve_demo_db(args))
+    if command in ("import", "export"):
+        from csm_tui.cli.transfer import run_transfer
+        return run_transfer(args, resolve_db(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
         return run_serve(args)

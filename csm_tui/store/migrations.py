@@ -321,6 +321,12 @@ def _v5_sync_conflicts(conn: sqlite3.Connection) -> None:
     _run(conn, _V5_SYNC_CONFLICTS)
 
 
+def _v6_account_external_id(conn: sqlite3.Connection) -> None:
+    """The CRM id an account was imported from, so a re-import updates it instead of adding
+    a twin (store/importer.py). Existing accounts get "" (none)."""
+    conn.execute("ALTER TABLE accounts ADD COLUMN external_id VARCHAR NOT NULL DEFAULT ''")
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -328,6 +334,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v3_portfolio_indexes,
     _v4_outbox,
     _v5_sync_conflicts,
+    _v6_account_external_id,
 )
 
 HEAD: int = len(STEPS)

@@ -83,6 +83,8 @@ class Account(SQLModel, table=True):
     )
     id: str = Field(primary_key=True)
     name: str
+    # The id in the CRM it was imported from ("": none); DEFAULT '' as migration v7 adds it.
+    external_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
     currency: str = "USD"                   # USD | CNY
     arr: float = 0.0                        # in `currency`
     arr_usd: float = 0.0                    # USD-equivalent; tiers use it
