@@ -303,3 +303,28 @@ async def test_notes_open_in_editor_and_come_back_saved(workspace, tmp_path, mon
     from csm_tui.store.prep import load_prep_note
 
     assert "added in my editor 编辑器" in load_prep_note(workspace.conn, account_id)
+
+
+async def test_notes_written_in_call_prep_survive_the_account_tab_editor(workspace):
+    """The account's Prep-notes tab holds an editor of the same note: coming back to the
+    account and leaving it must not write its stale copy over what was typed in prep."""
+    from csm_tui.store.prep import load_prep_note
+
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        account_id = app.screen.current_account_id
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("7")
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        app.screen.query_one("#prep-notes", TextArea).text = "new plan 新计划"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.query_one("#prep-notes", TextArea).text == "new plan 新计划"
+        await pilot.press("escape")
+        await pilot.pause()
+    assert load_prep_note(workspace.conn, account_id) == "new plan 新计划"

@@ -118,6 +118,9 @@ class AccountScreen(Screen[None]):
         self.query_one(TimelinePane).reload()
         self.query_one(TasksPane).reload()
         self.query_one(ChecklistPane).set_facts(self.facts)
+        from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
+
+        self.query_one(PrepNotesEditor).reload()
 
     def on_screen_resume(self) -> None:
         if self.facts is not None:

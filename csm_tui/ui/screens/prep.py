@@ -90,7 +90,8 @@ class PrepScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.action_refresh_brief()
-        self.query_one("#prep-notes", expect_type=None).focus()
+        # focus now: keys typed as soon as the sheet shows belong in my notes
+        self.set_focus(self.query_one("#prep-notes"), scroll_visible=False)
 
     def _markdown(self) -> str:
         notes = self.query_one(PrepNotesEditor).text

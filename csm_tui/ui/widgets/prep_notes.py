@@ -42,7 +42,21 @@ class PrepNotesEditor(Vertical):
                      id="prep-notes-state")
 
     def on_mount(self) -> None:
-        self._text = self.query_one(TextArea).text
+        self._text = self._saved = self.query_one(TextArea).text
+
+    @property
+    def dirty(self) -> bool:
+        """Typed here and not saved yet. Only then may this editor write: another editor
+        of the same note (the account tab, the call prep) may have saved since."""
+        return self.text != self._saved
+
+    def reload(self) -> None:
+        """Show the note as stored, unless this editor holds unsaved typing."""
+        if self.dirty:
+            return
+        stored = load_prep_note(self.workspace.conn, self.account_id)
+        if stored != self._saved:
+            self.query_one(TextArea).text = self._text = self._saved = stored
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         # Kept beside the widget: on unmount the TextArea may already be gone.
@@ -50,18 +64,30 @@ class PrepNotesEditor(Vertical):
 
     @property
     def text(self) -> str:
+        """What is typed now: the live TextArea while it exists (its Changed messages may
+        still be queued), else the last text it reported."""
+        areas = self.query(TextArea)
+        if areas:
+            self._text = areas.first().text
         return self._text
 
     def save(self, quiet: bool = False) -> bool:
         ws = self.workspace
         states = self.query("#prep-notes-state")
+        if not self.dirty:
+            if not quiet:
+                for state in states:
+                    state.update("no changes")
+            return True
+        text = self.text
         try:
-            revision = save_prep_note(ws.conn, self.account_id, self._text, ws.now())
+            revision = save_prep_note(ws.conn, self.account_id, text, ws.now())
         except PrepNoteTooLong as exc:
             for state in states:
                 state.update(f"⚠ not saved: {exc}")
             self.notify(f"Prep notes not saved: {exc}", severity="error")
             return False
+        self._saved = text
         if revision is not None or not quiet:
             for state in states:
                 state.update(f"saved {ws.now().astimezone():%H:%M}" if revision
