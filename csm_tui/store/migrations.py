@@ -294,12 +294,40 @@ def _v4_outbox(conn: sqlite3.Connection) -> None:
     _run(conn, _V4_OUTBOX)
 
 
+_V6_ARR_EVENTS = (
+    """CREATE TABLE arr_events (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        effective_on DATE NOT NULL,
+        kind VARCHAR NOT NULL,
+        arr_before_usd FLOAT NOT NULL,
+        arr_after_usd FLOAT NOT NULL,
+        created_at VARCHAR(26) NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_arr_events_account ON arr_events (account_id, effective_on, kind, "
+    "arr_before_usd, arr_after_usd, created_at)",
+)
+
+
+def _v6_arr_events(conn: sqlite3.Connection) -> None:
+    """ARR history (new, renewal, expansion, contraction, churn) for GRR/NRR and CMRR.
+
+    Existing accounts start with no history: their metrics say "no ARR history" until
+    events arrive. Numbered v6 because v5 (sync conflicts) is being written on another
+    branch; it is the step after v4 here and is renumbered on merge if needed.
+    """
+    _run(conn, _V6_ARR_EVENTS)
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
     _v2_stage_history,
     _v3_portfolio_indexes,
     _v4_outbox,
+    _v6_arr_events,
 )
 
 HEAD: int = len(STEPS)

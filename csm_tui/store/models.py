@@ -202,6 +202,27 @@ class StageChange(SQLModel, table=True):
     changed_by: str | None = None
 
 
+class ArrEvent(SQLModel, table=True):
+    """ARR history: every change of an account's ARR (USD-equivalent), for the metrics
+    (domain.metrics). ARR at a day is the sum of (after − before) of the events up to it,
+    so `arr_before_usd` must be the ARR the event found (the previous `arr_after_usd`, 0
+    before the first). `effective_on` may lie ahead of today: a change already signed (a
+    notice of non-renewal, a booked expansion) that counts in CMRR only."""
+
+    __tablename__ = "arr_events"
+    # Covering: the metrics read every event once, grouped by account, from this index
+    # alone (store/coverage.py).
+    __table_args__ = (sa.Index("ix_arr_events_account", "account_id", "effective_on", "kind",
+                               "arr_before_usd", "arr_after_usd", "created_at"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    effective_on: date
+    kind: str                               # new | renewal | expansion | contraction | churn
+    arr_before_usd: float = 0.0
+    arr_after_usd: float = 0.0
+    created_at: datetime = _ts()
+
+
 class HealthSnapshot(SQLModel, table=True):
     __tablename__ = "health_snapshots"
     __table_args__ = (sa.Index("ix_health_account_day", "account_id", "taken_on"),)
