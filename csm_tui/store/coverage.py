@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 
 from csm_tui.domain.coverage import (
     ACTIVITY_DAYS,
     FOLLOW_UP_DAYS,
+    RENEWAL_HORIZONS,
     CoverageReport,
     CoverageRules,
     CsmCoverage,
@@ -62,10 +64,6 @@ class UnknownTeam(ValueError):
     """No team has that id or name."""
 
 
-def _marks(values: tuple) -> str:
-    return ", ".join("?" for _ in values)
-
-
 def resolve_team(conn: sqlite3.Connection, team: str) -> str:
     """The id of the team called `team`: its id, its name, or the start of its name
     (any case), when only one team fits."""
@@ -90,8 +88,17 @@ def _live(alias: str = "a") -> str:
     return f"{alias}.deleted_at IS NULL AND {alias}.stage != '{Stage.CHURNED.value}'"
 
 
-def _book_rows(conn, today: date, tier_rules: TierRules, rules: CoverageRules,
-               team_id: str | None) -> list[sqlite3.Row]:  # fmt: skip
+Query = tuple[str, dict[str, object]]
+
+
+def _book_query(
+    today: date, tier_rules: TierRules, rules: CoverageRules, team_id: str | None
+) -> Query:
+    """The live book per owner × tier: counts, ARR and every flag of `TierSlice`.
+
+    It reads `ix_accounts_portfolio` (store/models.py), which holds every column used
+    here, so the table itself is never read; tiers are its `tier_rank`.
+    """
     p: dict[str, object] = {
         "today": date_to_db(today),
         "late": date_to_db(today - timedelta(days=LATE_ACTIVATION_DAYS)),
@@ -102,17 +109,17 @@ def _book_rows(conn, today: date, tier_rules: TierRules, rules: CoverageRules,
         "team": team_id,
     }
     overdue_whens, cadenced = [], []
-    for i, tier in enumerate(TIER_ORDER):
+    for tier in TIER_ORDER:
         cadence = tier_rules.cadence_days(tier)
         if cadence is not None:
-            p[f"tier{i}"] = tier.value
-            p[f"cut{i}"] = date_to_db(today - timedelta(days=cadence))
+            p[f"cut{tier.rank}"] = date_to_db(today - timedelta(days=cadence))
             overdue_whens.append(
-                f"WHEN :tier{i} THEN (a.last_touch_at IS NULL OR a.last_touch_at < :cut{i})"
+                f"WHEN {tier.rank} THEN (a.last_touch_at IS NULL "
+                f"OR a.last_touch_at < :cut{tier.rank})"
             )
-            cadenced.append(f":tier{i}")
-    overdue = f"CASE a.tier {' '.join(overdue_whens)} ELSE 0 END" if overdue_whens else "0"
-    has_cadence = f"a.tier IN ({', '.join(cadenced)})" if cadenced else "0"
+            cadenced.append(str(tier.rank))
+    overdue = f"CASE a.tier_rank {' '.join(overdue_whens)} ELSE 0 END" if overdue_whens else "0"
+    has_cadence = f"a.tier_rank IN ({', '.join(cadenced)})" if cadenced else "0"
     for i, kind in enumerate(_PROACTIVE):
         p[f"kind{i}"] = kind
     proactive = ", ".join(f":kind{i}" for i in range(len(_PROACTIVE)))
@@ -121,25 +128,22 @@ def _book_rows(conn, today: date, tier_rules: TierRules, rules: CoverageRules,
         f"AND a.stage IN ('{Stage.ONBOARDING.value}', '{Stage.ACTIVATION.value}')"
     )
     renewals = []
-    for days in (30, 60, 90):
+    for days in RENEWAL_HORIZONS:
         p[f"r{days}"] = date_to_db(today + timedelta(days=days))
         cond = f"a.renewal_date >= :today AND a.renewal_date <= :r{days}"
-        renewals.append(f"sum({cond}), total(CASE WHEN {cond} THEN a.arr_usd ELSE 0 END)")
+        renewals.append(f"sum({cond}), total(iif({cond}, a.arr_usd, 0.0))")
     where = _live()
     if team_id is not None:
         where += " AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
-    p["promoter"] = PROMOTER_ACCOUNT_NPS
-    p["detractor"] = DETRACTOR_ACCOUNT_NPS
-    # A plain scan of the table beats walking an index and reading every row beside it.
     sql = f"""
-        SELECT a.owner_id, a.tier, a.segment,
+        SELECT a.owner_id, a.tier_rank,
                count(*), total(a.arr_usd),
                sum({has_cadence}), sum({overdue}),
                sum({has_cadence} AND a.last_touch_at IS NULL),
                sum({not_active} AND a.go_live_date <= :late),
                sum({not_active} AND a.go_live_date <= :zombie),
                sum(a.health_score < :red),
-               total(CASE WHEN a.health_score < :red THEN a.arr_usd ELSE 0 END),
+               total(iif(a.health_score < :red, a.arr_usd, 0.0)),
                sum(CASE WHEN a.health_score < :red THEN
                    EXISTS (SELECT 1 FROM activities x WHERE x.account_id = a.id
                            AND x.occurred_at >= :follow AND x.deleted_at IS NULL
@@ -148,131 +152,166 @@ def _book_rows(conn, today: date, tier_rules: TierRules, rules: CoverageRules,
                               AND k.done_at IS NULL AND k.deleted_at IS NULL)
                    ELSE 0 END),
                {", ".join(renewals)},
-               sum(a.arr_usd >= :large),
-               total(CASE WHEN a.arr_usd >= :large THEN a.arr_usd ELSE 0 END),
-               sum(a.health_score IS NOT NULL),
-               sum(sig.nps >= :promoter), sum(sig.nps >= :detractor AND sig.nps < :promoter),
-               sum(sig.nps < :detractor)
-        FROM accounts a NOT INDEXED
-        LEFT JOIN account_signals sig ON sig.account_id = a.id
+               sum(a.arr_usd >= :large), total(iif(a.arr_usd >= :large, a.arr_usd, 0.0)),
+               sum(a.health_score IS NOT NULL)
+        FROM accounts a INDEXED BY ix_accounts_portfolio
         WHERE {where}
-        GROUP BY a.owner_id, a.tier, a.segment
+        GROUP BY a.owner_id, a.tier_rank
     """
-    return conn.execute(sql, p).fetchall()
+    return sql, p
 
 
-def _slice(row: sqlite3.Row, tier: Tier,
-           tier_rules: TierRules) -> tuple[TierSlice, int, int, NpsSummary]:  # fmt: skip
-    """(slice, accounts with a health score, red accounts followed up, NPS votes)."""
+def _slice(row: tuple, tier: Tier, tier_rules: TierRules) -> tuple[TierSlice, int, int]:
+    """(slice, accounts with a health score, red accounts followed up)."""
     (accounts, arr, cadenced, overdue, never, late, zombie, red, red_arr, followed,
-     r30, r30a, r60, r60a, r90, r90a, large, large_arr, scored,
-     promoters, passives, detractors) = tuple(row)[3:]  # fmt: skip
-    return (
-        TierSlice(
-            accounts=accounts, arr=arr, cadenced=cadenced or 0, overdue=overdue or 0,
-            never_touched=never or 0, late_activation=late or 0, zombie=zombie or 0,
-            red=red or 0, red_arr=red_arr, renew_30=r30 or 0, renew_30_arr=r30a,
-            renew_60=r60 or 0, renew_60_arr=r60a, renew_90=r90 or 0, renew_90_arr=r90a,
-            large=large or 0, large_arr=large_arr,
-            touches_needed=touches_needed(tier, cadenced or 0, tier_rules),
-        ),
-        scored or 0,
-        followed or 0,
-        NpsSummary(promoters or 0, passives or 0, detractors or 0),
+     r30, r30a, r60, r60a, r90, r90a, large, large_arr, scored) = row[2:]  # fmt: skip
+    piece = TierSlice(
+        accounts=accounts, arr=arr, cadenced=cadenced or 0, overdue=overdue or 0,
+        never_touched=never or 0, late_activation=late or 0, zombie=zombie or 0,
+        red=red or 0, red_arr=red_arr, renew_30=r30 or 0, renew_30_arr=r30a,
+        renew_60=r60 or 0, renew_60_arr=r60a, renew_90=r90 or 0, renew_90_arr=r90a,
+        large=large or 0, large_arr=large_arr,
+        touches_needed=touches_needed(tier, cadenced or 0, tier_rules),
     )  # fmt: skip
+    return piece, scored or 0, followed or 0
 
 
-def _activity_counts(conn, today: date, team_id: str | None) -> dict[str, tuple[int, int]]:
-    """team id → (proactive touches, escalations) over the last ACTIVITY_DAYS days, by the
-    author's team (who did the work)."""
-    since = date_to_db(today - timedelta(days=ACTIVITY_DAYS))
-    rows = conn.execute(
-        f"""SELECT x.author_id, sum(x.kind IN ({_marks(_PROACTIVE)})),
-                   sum(x.kind IN ({_marks(_REACTIVE)}))
-            FROM activities x
-            WHERE x.occurred_at >= ? AND x.deleted_at IS NULL
-            GROUP BY x.author_id""",
-        (*_PROACTIVE, *_REACTIVE, since),
-    ).fetchall()
-    teams = dict(conn.execute("SELECT id, coalesce(team_id, '') FROM users").fetchall())
-    out: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
-    for author, proactive, reactive in rows:
-        team = teams.get(author, NO_TEAM) if author is not None else NO_TEAM
-        if team_id is not None and team != team_id:
-            continue
-        p, r = out[team]
-        out[team] = (p + (proactive or 0), r + (reactive or 0))
-    return dict(out)
+def _team_clause(team_id: str | None) -> str:
+    return "" if team_id is None else "AND u.team_id = :team"
 
 
-# One pass over the covering index of arr_events, grouped by account (ARR at a day is the
-# sum of the changes up to it: see domain.metrics), then joined to the accounts.
-_METRICS_SQL = """
+def _nps_query(team_id: str | None) -> Query:
+    """One vote per live account with an NPS, per (tier, segment, owner's team)."""
+    sql = f"""
+        SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+               sum(s.nps >= :promoter), sum(s.nps >= :detractor AND s.nps < :promoter),
+               sum(s.nps < :detractor)
+        FROM account_signals s
+        CROSS JOIN accounts a ON a.id = s.account_id
+        LEFT JOIN users u ON u.id = a.owner_id
+        WHERE s.nps IS NOT NULL AND {_live()} {_team_clause(team_id)}
+        GROUP BY 1, 2, 3
+    """
+    params = {"promoter": PROMOTER_ACCOUNT_NPS, "detractor": DETRACTOR_ACCOUNT_NPS,
+              "team": team_id}  # fmt: skip
+    return sql, params
+
+
+def _activity_query(today: date) -> Query:
+    """Touches of the last ACTIVITY_DAYS days per author: proactive, escalations.
+    Answered from `ix_activities_recent` alone."""
+    p: dict[str, object] = {"since": date_to_db(today - timedelta(days=ACTIVITY_DAYS))}
+    for i, kind in enumerate(_PROACTIVE):
+        p[f"p{i}"] = kind
+    for i, kind in enumerate(_REACTIVE):
+        p[f"r{i}"] = kind
+    pro = ", ".join(f":p{i}" for i in range(len(_PROACTIVE)))
+    rea = ", ".join(f":r{i}" for i in range(len(_REACTIVE)))
+    sql = f"""
+        SELECT x.author_id, sum(x.kind IN ({pro})), sum(x.kind IN ({rea}))
+        FROM activities x
+        WHERE x.occurred_at >= :since AND x.deleted_at IS NULL
+        GROUP BY x.author_id
+    """
+    return sql, p
+
+
+# ARR at the start and at the end of the period, per account: one pass over the covering
+# index of arr_events (ARR at a day is the sum of the changes up to it: domain.metrics).
+# Each account then falls in one movement (flat, expand, contract, churn, new, none) and
+# only counts and sums per movement are grouped: `_flows` turns them into ArrFlows.
+_MOVEMENTS_SQL = """
 WITH m AS (
     SELECT account_id,
-        round(total(CASE WHEN effective_on <= :start THEN arr_after_usd - arr_before_usd END),
-              2) AS sa,
-        round(total(CASE WHEN effective_on <= :end THEN arr_after_usd - arr_before_usd END),
-              2) AS ea,
-        sum(kind = 'renewal' AND effective_on > :start AND effective_on <= :end) AS renewals,
-        sum(kind = 'churn' AND effective_on > :start AND effective_on <= :end) AS churns,
-        total(CASE WHEN kind IN ('renewal', 'churn') AND effective_on > :start
-                   AND effective_on <= :end THEN arr_before_usd END) AS up,
-        total(CASE WHEN kind = 'renewal' AND effective_on > :start AND effective_on <= :end
-                   THEN min(arr_after_usd, arr_before_usd) END) AS renewed,
-        total(CASE WHEN effective_on > :end AND created_at < :signed_before
-                   THEN arr_after_usd - arr_before_usd END) AS booked
+        round(total(iif(effective_on <= :start, arr_after_usd - arr_before_usd, 0.0)), 2) AS sa,
+        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea
     FROM arr_events
     GROUP BY account_id)
 SELECT a.tier, a.segment, coalesce(u.team_id, ''),
-       sum(sa >= :cent), total(CASE WHEN sa >= :cent THEN sa ELSE 0 END),
-       total(CASE WHEN sa >= :cent THEN min(sa, CASE WHEN ea >= :cent THEN ea ELSE 0 END)
-                  ELSE 0 END),
-       total(CASE WHEN sa >= :cent AND ea > sa THEN ea - sa ELSE 0 END),
-       sum(sa >= :cent AND ea > sa),
-       total(CASE WHEN sa >= :cent AND ea >= :cent AND ea < sa THEN sa - ea ELSE 0 END),
-       sum(sa >= :cent AND ea >= :cent AND ea < sa),
-       total(CASE WHEN sa >= :cent AND ea < :cent THEN sa ELSE 0 END),
-       sum(sa >= :cent AND ea < :cent),
-       sum(sa < :cent AND ea >= :cent),
-       total(CASE WHEN sa < :cent AND ea >= :cent THEN ea ELSE 0 END),
-       total(CASE WHEN ea >= :cent THEN ea ELSE 0 END),
-       total(booked), sum(renewals), sum(churns), total(up), total(renewed)
+       CASE WHEN m.sa < :cent THEN iif(m.ea < :cent, 'none', 'new')
+            WHEN m.ea < :cent THEN 'churn'
+            WHEN m.ea > m.sa THEN 'expand'
+            WHEN m.ea < m.sa THEN 'contract'
+            ELSE 'flat' END,
+       count(*), total(m.sa), total(m.ea)
 FROM m
-JOIN accounts a ON a.id = m.account_id
+CROSS JOIN accounts a ON a.id = m.account_id
 LEFT JOIN users u ON u.id = a.owner_id
 WHERE a.deleted_at IS NULL {team_clause}
-GROUP BY a.tier, a.segment, coalesce(u.team_id, '')
+GROUP BY 1, 2, 3, 4
+"""
+
+# Renewal decisions of the period and changes signed for later: sums over events, grouped
+# straight by the account's group. CROSS JOIN keeps SQLite's planner from driving the join
+# from the accounts (a seek per account): the events' covering index is scanned once and
+# the matching events look up their account.
+_DECISIONS_SQL = """
+SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+       sum(e.kind = 'renewal'), sum(e.kind = 'churn'), total(e.arr_before_usd),
+       total(iif(e.kind = 'renewal', min(e.arr_after_usd, e.arr_before_usd), 0.0))
+FROM arr_events e
+CROSS JOIN accounts a ON a.id = e.account_id
+LEFT JOIN users u ON u.id = a.owner_id
+WHERE e.effective_on > :start AND e.effective_on <= :end AND e.kind IN ('renewal', 'churn')
+  AND a.deleted_at IS NULL {team_clause}
+GROUP BY 1, 2, 3
+"""
+
+_BOOKED_SQL = """
+SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+       total(e.arr_after_usd - e.arr_before_usd)
+FROM arr_events e
+CROSS JOIN accounts a ON a.id = e.account_id
+LEFT JOIN users u ON u.id = a.owner_id
+WHERE e.effective_on > :end AND e.created_at < :signed_before
+  AND a.deleted_at IS NULL {team_clause}
+GROUP BY 1, 2, 3
 """
 
 GroupKey = tuple[str, str, str]  # (tier, segment, team id or NO_TEAM)
 
 
-def _flow_rows(conn: sqlite3.Connection, period: Period,
-               team_id: str | None) -> dict[GroupKey, ArrFlows]:  # fmt: skip
-    """ARR flows of the period per (tier, segment, owner's team)."""
-    params: dict[str, object] = {
+def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
+    return {
         "start": date_to_db(period.start),
         "end": date_to_db(period.end),
         "signed_before": date_to_db(period.end + timedelta(days=1)),
         "cent": CENT,
+        "team": team_id,
     }
-    team_clause = ""
-    if team_id is not None:
-        team_clause = "AND u.team_id = :team"
-        params["team"] = team_id
-    out: dict[GroupKey, ArrFlows] = {}
-    for row in conn.execute(_METRICS_SQL.format(team_clause=team_clause), params):
-        tier, segment, team, *v = tuple(row)
-        v = [x or 0 for x in v]
-        out[(tier, segment, team)] = ArrFlows(
-            starting_logos=v[0], starting_arr=v[1], retained_arr=v[2], expansion_arr=v[3],
-            expanded_logos=v[4], contraction_arr=v[5], contracted_logos=v[6],
-            churned_arr=v[7], churned_logos=v[8], new_logos=v[9], new_arr=v[10],
-            ending_arr=v[11], booked_change=v[12], renewals=v[13], churns_at_renewal=v[14],
-            arr_up_for_renewal=v[15], arr_renewed=v[16],
-        )  # fmt: skip
-    return out
+
+
+def _flows(movements: list[tuple], decisions: list[tuple],
+           booked: list[tuple]) -> dict[GroupKey, ArrFlows]:  # fmt: skip
+    """ArrFlows per group from the counts and sums of each movement (see domain.metrics:
+    kept = min(start, end); expansion = end − start when it grew; ...)."""
+    out: dict[GroupKey, ArrFlows] = defaultdict(ArrFlows)
+    for tier, segment, team, kind, n, sa, ea in movements:
+        sa, ea = sa or 0.0, ea or 0.0
+        if kind == "none":
+            continue
+        if kind == "new":
+            f = ArrFlows(new_logos=n, new_arr=ea, ending_arr=ea)
+        else:
+            end = 0.0 if kind == "churn" else ea
+            f = ArrFlows(starting_logos=n, starting_arr=sa, ending_arr=end,
+                         retained_arr=min(sa, end) if kind != "flat" else sa)  # fmt: skip
+            if kind == "expand":
+                f = replace(f, expansion_arr=ea - sa, expanded_logos=n)
+            elif kind == "contract":
+                f = replace(f, contraction_arr=sa - ea, contracted_logos=n)
+            elif kind == "churn":
+                f = replace(f, churned_arr=sa, churned_logos=n)
+        out[(tier, segment, team)] = out[(tier, segment, team)] + f
+    for tier, segment, team, renewals, churns, up, renewed in decisions:
+        out[(tier, segment, team)] = out[(tier, segment, team)] + ArrFlows(
+            renewals=renewals or 0, churns_at_renewal=churns or 0,
+            arr_up_for_renewal=up or 0.0, arr_renewed=renewed or 0.0)  # fmt: skip
+    for tier, segment, team, change in booked:
+        out[(tier, segment, team)] = out[(tier, segment, team)] + ArrFlows(
+            booked_change=change or 0.0
+        )
+    return dict(out)
 
 
 def _breakdown(
@@ -285,7 +324,7 @@ def _breakdown(
     by_segment: dict[str, list[RetentionMetrics]] = defaultdict(list)
     by_team: dict[str, list[RetentionMetrics]] = defaultdict(list)
     groups = []
-    for key in flows.keys() | nps.keys():
+    for key in sorted(flows.keys() | nps.keys()):
         metrics = RetentionMetrics(flows.get(key, ArrFlows()), nps.get(key, NpsSummary()))
         tier, segment, team = key
         groups.append(metrics)
@@ -310,28 +349,34 @@ def _db_path(conn: sqlite3.Connection) -> str | None:
     return None
 
 
-def _flows_in_parallel(conn: sqlite3.Connection, period: Period, team_id: str | None):
-    """Start `_flow_rows` on a second, read-only connection in a thread (SQLite runs
-    without the GIL, so the two passes use both cores). Returns a function that waits for
-    the result; None when `conn` is not a file or uncommitted writes are pending on it."""
-    path = _db_path(conn)
+READER_CACHE_KIB = 65536  # page cache of the readers `load_coverage` opens itself
+
+
+def _run(conn: sqlite3.Connection, queries: dict[str, Query],
+         parallel: bool) -> dict[str, list[tuple]]:  # fmt: skip
+    """Every query's rows. In parallel: two threads, each query on a read-only connection
+    of its own (SQLite runs without the GIL, so the machine's two cores share the work);
+    else one after the other on `conn`. Parallel needs a cache file and no write pending
+    on `conn` (the other connections would not see it)."""
+    path = _db_path(conn) if parallel else None
     if path is None or conn.in_transaction:
-        return None
+        return {name: [tuple(r) for r in conn.execute(sql, p)] for name, (sql, p) in
+                queries.items()}  # fmt: skip
     from concurrent.futures import ThreadPoolExecutor
 
     from csm_tui.store.cache import connect
 
-    def work() -> dict[GroupKey, ArrFlows]:
-        other = connect(path, readonly=True)
+    def fetch(query: Query) -> list[tuple]:
+        reader = connect(path, readonly=True)
         try:
-            return _flow_rows(other, period, team_id)
+            reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+            return [tuple(r) for r in reader.execute(*query)]
         finally:
-            other.close()
+            reader.close()
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coverage-metrics")
-    future = pool.submit(work)
-    pool.shutdown(wait=False)
-    return future.result
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="coverage") as pool:
+        futures = {name: pool.submit(fetch, q) for name, q in queries.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def load_coverage(
@@ -347,35 +392,49 @@ def load_coverage(
 
     `team`: a team's id or name (see `resolve_team`) to limit the report to its people and
     the accounts they own; None for the whole book, the unowned digital pool included.
-    Raises `UnknownTeam` for a team that is not in the cache. With `parallel` (and a
-    cache file with no write pending on `conn`), the ARR-history pass runs at the same
-    time on a second read-only connection.
+    Raises `UnknownTeam` for a team that is not in the cache. With `parallel` (and a cache
+    file with no write pending on `conn`) the queries run on two read-only connections
+    at once; the result is the same.
     """
     rules = rules or CoverageRules()
     team_id = resolve_team(conn, team) if team is not None else None
     period = Period.trailing_months(today, 12)
-    flows_later = _flows_in_parallel(conn, period, team_id) if parallel else None
+    period_params = _period_params(period, team_id)
+    clause = _team_clause(team_id)
+    # Longest first, so the two threads finish together.
+    rows = _run(conn, {
+        "movements": (_MOVEMENTS_SQL.format(team_clause=clause), period_params),
+        "book": _book_query(today, tier_rules, rules, team_id),
+        "decisions": (_DECISIONS_SQL.format(team_clause=clause), period_params),
+        "activity": _activity_query(today),
+        "nps": _nps_query(team_id),
+        "booked": (_BOOKED_SQL.format(team_clause=clause), period_params),
+    }, parallel)  # fmt: skip
     users = conn.execute(
         "SELECT u.id, u.name, u.role, u.team_id, t.name FROM users u "
         "LEFT JOIN teams t ON t.id = u.team_id ORDER BY t.name, u.name, u.id"
     ).fetchall()
-    user_info = {u[0]: tuple(u) for u in users}
+    user_team = {u[0]: u[3] or NO_TEAM for u in users}
+    known = {u[0] for u in users}
 
     tiers_of: dict[str | None, dict[Tier, TierSlice]] = defaultdict(dict)
     team_inputs: dict[str, MaturityInputs] = defaultdict(MaturityInputs)
-    nps: dict[GroupKey, NpsSummary] = defaultdict(NpsSummary)
-    for row in _book_rows(conn, today, tier_rules, rules, team_id):
-        owner, tier, segment = row[0], Tier(row[1]), row[2]
-        piece, scored, followed, votes = _slice(row, tier, tier_rules)
+    for row in rows["book"]:
+        owner, tier = row[0], TIER_ORDER[row[1]]
+        piece, scored, followed = _slice(row, tier, tier_rules)
         tiers_of[owner][tier] = tiers_of[owner].get(tier, TierSlice()) + piece
-        info = user_info.get(owner)
-        team_key = (info[3] or NO_TEAM) if info else NO_TEAM
-        nps[(tier.value, segment, team_key)] = nps[(tier.value, segment, team_key)] + votes
-        team_inputs[team_key] = team_inputs[team_key] + MaturityInputs(
+        key = user_team.get(owner, NO_TEAM)
+        team_inputs[key] = team_inputs[key] + MaturityInputs(
             cadenced_accounts=piece.cadenced, within_cadence=piece.within_cadence,
             live_accounts=piece.accounts, health_scored=scored, red_accounts=piece.red,
             red_followed_up=followed,
         )  # fmt: skip
+    for author, proactive, reactive in rows["activity"]:
+        key = user_team.get(author, NO_TEAM)
+        if team_id is not None and key != team_id:
+            continue
+        team_inputs[key] = team_inputs[key] + MaturityInputs(
+            proactive_touches=proactive or 0, reactive_touches=reactive or 0)  # fmt: skip
 
     csms: list[CsmCoverage] = []
     for uid, name, role, u_team, team_name in users:
@@ -385,9 +444,9 @@ def load_coverage(
             continue  # leads and admins appear only when they own accounts
         csms.append(CsmCoverage(uid, name, u_team, team_name, role,
                                 dict(tiers_of.get(uid, {})), rules))  # fmt: skip
-    for owner in tiers_of:  # owners the users table does not know (should not happen)
-        if owner is not None and owner not in user_info:
-            csms.append(CsmCoverage(owner, owner, None, None, "", dict(tiers_of[owner]), rules))
+    for owner, tiers in tiers_of.items():  # owners the users table does not know
+        if owner is not None and owner not in known:
+            csms.append(CsmCoverage(owner, owner, None, None, "", dict(tiers), rules))
     pool = None
     if team_id is None and None in tiers_of:
         pool = CsmCoverage(None, "Digital pool (no owner)", None, None, "",
@@ -400,28 +459,25 @@ def load_coverage(
         if team_id is None or tid == team_id
     )
 
-    activity = _activity_counts(conn, today, team_id)
-    flows = flows_later() if flows_later is not None else _flow_rows(conn, period, team_id)
+    nps: dict[GroupKey, NpsSummary] = {
+        (tier, segment, team): NpsSummary(p or 0, q or 0, d or 0)
+        for tier, segment, team, p, q, d in rows["nps"]
+    }
+    flows = _flows(rows["movements"], rows["decisions"], rows["booked"])
     has_history = conn.execute("SELECT EXISTS (SELECT 1 FROM arr_events)").fetchone()[0] == 1
     metrics = _breakdown(period, flows, nps, has_history)
-    for key, (proactive, reactive) in activity.items():
-        team_inputs[key] = team_inputs[key] + MaturityInputs(
-            proactive_touches=proactive, reactive_touches=reactive
-        )
 
     def with_grr(inputs: MaturityInputs, m: RetentionMetrics | None) -> MaturityInputs:
-        grr = m.grr if m is not None and metrics.has_history else None
-        return MaturityInputs(**{**inputs.__dict__, "grr": grr})
+        grr = m.grr if m is not None and has_history else None
+        return replace(inputs, grr=grr)
 
     overall_inputs = MaturityInputs()
     for value in team_inputs.values():
         overall_inputs = overall_inputs + value
     maturity = estimate_maturity(with_grr(overall_inputs, metrics.overall))
     maturity_by_team = {
-        t.team_id: estimate_maturity(
-            with_grr(team_inputs.get(t.team_id, MaturityInputs()),
-                     metrics.by_team.get(t.team_id))
-        )
+        t.team_id: estimate_maturity(with_grr(team_inputs.get(t.team_id, MaturityInputs()),
+                                              metrics.by_team.get(t.team_id)))
         for t in teams
     }  # fmt: skip
     return CoverageReport(

@@ -308,11 +308,14 @@ _V6_ARR_EVENTS = (
     )""",
     "CREATE INDEX ix_arr_events_account ON arr_events (account_id, effective_on, kind, "
     "arr_before_usd, arr_after_usd, created_at)",
+    "CREATE INDEX ix_activities_recent ON activities (occurred_at, kind, author_id) "
+    "WHERE deleted_at IS NULL",
 )
 
 
 def _v6_arr_events(conn: sqlite3.Connection) -> None:
-    """ARR history (new, renewal, expansion, contraction, churn) for GRR/NRR and CMRR.
+    """ARR history (new, renewal, expansion, contraction, churn) for GRR/NRR and CMRR, and
+    an index of recent activities by kind and author (the coverage view's maturity).
 
     Existing accounts start with no history: their metrics say "no ARR history" until
     events arrive. Numbered v6 because v5 (sync conflicts) is being written on another

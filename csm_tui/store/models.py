@@ -145,7 +145,13 @@ class Activity(SQLModel, table=True):
     """Append-only: an activity is never merged away (spec section 5)."""
 
     __tablename__ = "activities"
-    __table_args__ = (sa.Index("ix_activities_account_time", "account_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_activities_account_time", "account_id", "occurred_at"),
+        # The team's recent work by kind and author (coverage's maturity evidence), read
+        # from the index alone. SQLite only.
+        sa.Index("ix_activities_recent", "occurred_at", "kind", "author_id",
+                 sqlite_where=sa.text("deleted_at IS NULL")).ddl_if(dialect="sqlite"),
+    )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
     kind: str                               # domain.records.ActivityKind
