@@ -13,6 +13,7 @@ The numbers are computed in a worker on a read-only connection of its own.
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -34,14 +35,17 @@ from csm_tui.domain.coverage import (
     TierSlice,
 )
 from csm_tui.domain.humanize import format_money, relative_time
+from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
 from csm_tui.domain.metrics import RetentionMetrics, format_rate
 from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
-from csm_tui.domain.tiers import TIER_ORDER
+from csm_tui.domain.tiers import TIER_ORDER, Tier
 from csm_tui.store.timestamps import from_db
 from csm_tui.workspace import Workspace
 
 BAR = 36  # cells of a chart bar
+TIER_SHORT = {Tier.STRATEGIC: "Strat", Tier.ENTERPRISE: "Ent", Tier.GROWTH: "Growth",
+              Tier.SCALE: "Scale", Tier.SELF_SERVE: "Self"}  # fmt: skip
 
 
 def _money(amount: float) -> str:
@@ -96,7 +100,7 @@ class CoverageScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="coverage-title")
-        with VerticalScroll(id="coverage-body"):
+        with VerticalScroll(id="coverage-body", can_focus=False):
             yield Static("CSMs", classes="coverage-heading")
             yield DataTable(id="coverage-csms", cursor_type="row", zebra_stripes=True)
             yield Section(id="coverage-load", classes="coverage-chart")
@@ -115,6 +119,7 @@ class CoverageScreen(Screen[None]):
     def on_mount(self) -> None:
         self.workspace.conn  # noqa: B018 — opens and migrates the cache on this thread first
         self.query_one("#coverage-title", Static).update("Coverage — computing…")
+        self.query_one("#coverage-csms", DataTable).focus()
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -206,7 +211,7 @@ class CoverageScreen(Screen[None]):
         table.add_column(_right("ARR"))
         table.add_column(_right("Load"))
         for tier in TIER_ORDER:
-            table.add_column(_right(tier.label[:6]))
+            table.add_column(_right(TIER_SHORT[tier]))
         table.add_column(_right("Overdue"))
         table.add_column(_right("Late act."))
         table.add_column(_right("At-risk ARR"))
@@ -414,10 +419,10 @@ def load_chart(report: CoverageReport) -> Group:
         return Group(heading, Text("no CSM in this view", style="dim"))
     top = max(1.25, max(c.load for c in csms))
     rule_at = _bar(1.0 / top)
-    name_width = min(22, max(len(safe_text(c.name)) for c in csms) + 1)
+    name_width = min(22, max(cell_len(safe_text(c.name)) for c in csms) + 1)
     lines = [heading]
     for c in csms:
-        line = Text(safe_text(c.name)[:name_width].ljust(name_width))
+        line = Text(set_cell_size(safe_text(c.name), name_width))
         filled = _bar(c.load / top)
         style = "red" if c.overloaded else ("yellow" if c.load > 0.8 else "green")
         cells = []
@@ -617,10 +622,12 @@ class CsmAccountsScreen(Screen[None]):
         from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 
         ws = self.workspace
+        # The live book, as coverage counts it: churned accounts are nobody's work.
         owner = "owner:none" if self.csm.is_pool else "owner:me"
+        live = ",".join(stage.value for stage in STAGE_ORDER if stage is not Stage.CHURNED)
         query = PortfolioQuery(
             ws.conn,
-            parse_filter(owner),
+            parse_filter(f"{owner} stage:{live}"),
             PortfolioSort.TIER_HEALTH,
             ws.today(),
             self.csm.user_id,
@@ -637,6 +644,11 @@ class CsmAccountsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def on_portfolio_table_opened(self, event) -> None:
+        from csm_tui.ui.screens.account import AccountScreen
+
+        self.app.push_screen(AccountScreen(self.workspace, event.account_id))
 
     def action_reassign(self) -> None:
         from csm_tui.store.assignments import ReassignError, candidates
