@@ -61,7 +61,7 @@ def _right(text: str, style: str = "") -> Text:
 
 
 def _nrr_split(m: RetentionMetrics) -> str:
-    """ "92.0% = 81.7% + 10.3%": NRR, never without its retention and expansion parts."""
+    """NRR with its retention and expansion parts, never alone: "92.0% = 81.7% + 10.3%"."""
     if m.nrr is None:
         return "—"
     return f"{format_rate(m.nrr)} = {format_rate(m.nrr_retention)} + {format_rate(m.nrr_expansion)}"
@@ -101,17 +101,23 @@ class CoverageScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="coverage-title")
         with VerticalScroll(id="coverage-body", can_focus=False):
-            yield Static("CSMs", classes="coverage-heading")
+            yield Static(
+                "CSMs — accounts by tier, ARR load against the rule, what needs attention "
+                "(enter: their accounts)",
+                classes="coverage-heading",
+            )
             yield DataTable(id="coverage-csms", cursor_type="row", zebra_stripes=True)
             yield Section(id="coverage-load", classes="coverage-chart")
-            yield Static("Teams", classes="coverage-heading")
+            yield Static("Teams — CSMs needed by the rule, retention over 12 months",
+                         classes="coverage-heading")  # fmt: skip
             yield DataTable(id="coverage-teams", cursor_type="row", zebra_stripes=True)
             yield Static("Tiers", classes="coverage-heading", id="coverage-tiers-heading")
             yield DataTable(id="coverage-tiers", cursor_type="row", zebra_stripes=True)
             yield Static("Retention", classes="coverage-heading", id="coverage-metrics-heading")
             yield Section(id="coverage-metrics", classes="coverage-chart")
             yield DataTable(id="coverage-segments", cursor_type="row", zebra_stripes=True)
-            yield Static("Maturity", classes="coverage-heading")
+            yield Static("Maturity — estimated from the team's own data (seed 004)",
+                         classes="coverage-heading")  # fmt: skip
             yield Section(id="coverage-maturity")
         yield Static(id="coverage-status")
         yield Footer()
