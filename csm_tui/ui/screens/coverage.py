@@ -244,7 +244,7 @@ class CoverageScreen(Screen[None]):
                 _right(f"{t.accounts:,}"),
                 _right(_money(t.arr)),
                 _right("—" if csm.is_pool else f"{csm.load:.2f}", load_style),
-                *(_right(str(csm.tier(tier).accounts)) for tier in TIER_ORDER),
+                *(_right(f"{csm.tier(tier).accounts:,}") for tier in TIER_ORDER),
                 _right(f"{t.overdue:,}", "red" if t.overdue else ""),
                 _right(f"{t.late_activation:,}", "yellow" if t.late_activation else ""),
                 _right(_money(t.red_arr), "red" if t.red_arr else ""),
