@@ -83,7 +83,7 @@ class Account(SQLModel, table=True):
     )
     id: str = Field(primary_key=True)
     name: str
-    # The id in the CRM it was imported from ("": none); DEFAULT '' as migration v7 adds it.
+    # The id in the CRM it was imported from ("": none); DEFAULT '' as migration v6 adds it.
     external_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
     currency: str = "USD"                   # USD | CNY
     arr: float = 0.0                        # in `currency`
@@ -147,7 +147,13 @@ class Activity(SQLModel, table=True):
     """Append-only: an activity is never merged away (spec section 5)."""
 
     __tablename__ = "activities"
-    __table_args__ = (sa.Index("ix_activities_account_time", "account_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_activities_account_time", "account_id", "occurred_at"),
+        # The team's recent work by kind and author (coverage's maturity evidence), read
+        # from the index alone. SQLite only.
+        sa.Index("ix_activities_recent", "occurred_at", "kind", "author_id",
+                 sqlite_where=sa.text("deleted_at IS NULL")).ddl_if(dialect="sqlite"),
+    )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
     kind: str                               # domain.records.ActivityKind
@@ -202,6 +208,27 @@ class StageChange(SQLModel, table=True):
     to_stage: str
     changed_at: datetime = _ts()
     changed_by: str | None = None
+
+
+class ArrEvent(SQLModel, table=True):
+    """ARR history: every change of an account's ARR (USD-equivalent), for the metrics
+    (domain.metrics). ARR at a day is the sum of (after − before) of the events up to it,
+    so `arr_before_usd` must be the ARR the event found (the previous `arr_after_usd`, 0
+    before the first). `effective_on` may lie ahead of today: a change already signed (a
+    notice of non-renewal, a booked expansion) that counts in CMRR only."""
+
+    __tablename__ = "arr_events"
+    # Covering: the metrics read every event once, grouped by account, from this index
+    # alone (store/coverage.py).
+    __table_args__ = (sa.Index("ix_arr_events_account", "account_id", "effective_on", "kind",
+                               "arr_before_usd", "arr_after_usd", "created_at"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    effective_on: date
+    kind: str                               # new | renewal | expansion | contraction | churn
+    arr_before_usd: float = 0.0
+    arr_after_usd: float = 0.0
+    created_at: datetime = _ts()
 
 
 class HealthSnapshot(SQLModel, table=True):

@@ -27,6 +27,7 @@ class CsmApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("t", "switch_mode('today')", "Today", id="app.today"),
         Binding("b", "switch_mode('portfolio')", "Portfolio", id="app.portfolio"),
+        Binding("c", "coverage", "Coverage", id="app.coverage"),
         Binding("y", "switch_mode('sync')", "Sync screen", id="app.sync_screen"),
         Binding("S", "sync_now", "Sync now", id="app.sync_now"),
         Binding("ctrl+z", "undo_log", "Undo last log", id="app.undo_log", show=False),
@@ -135,6 +136,12 @@ class CsmApp(App[None]):
             self.notify("That account is no longer in the cache.", severity="error")
             return None
         return account_id, row[0]
+
+    def action_coverage(self) -> None:
+        from csm_tui.ui.screens.coverage import CoverageScreen
+
+        if not isinstance(self.screen, CoverageScreen):
+            self.push_screen(CoverageScreen(self.workspace))
 
     def action_help(self) -> None:
         from csm_tui.ui.screens.help import HelpScreen
