@@ -4,6 +4,7 @@ into a temporary directory: no test can touch the user's real cache or secrets."
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def isolated_machine(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("CSM_TUI_NOW", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
+    # Times are shown in the local zone: pin it so "09:00" means the same everywhere.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     return home
 
 

@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
+    from csm_tui.cli.sync_commands import add_sync_parsers  # argparse only
+
+    add_sync_parsers(sub)
+    from csm_tui.cli.transfer import add_import_export_parsers  # argparse only
+
+    add_import_export_parsers(sub)
     from csm_tui.cli.run import add_run_parser  # argparse only; commands load on run
 
     add_run_parser(sub)
@@ -66,12 +72,24 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         from csm_tui.cli.commands import run_demo
         return run_demo(args, resolve_demo_db(args))
+    if command in ("import", "export"):
+        from csm_tui.cli.transfer import run_transfer
+        return run_transfer(args, resolve_db(args))
     if command == "run":
         from csm_tui.cli.run import run_run
         return run_run(args, resolve_db(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
         return run_serve(args)
+    if command == "login":
+        from csm_tui.cli.sync_commands import run_login
+        return run_login(args, resolve_db(args))
+    if command == "logout":
+        from csm_tui.cli.sync_commands import run_logout
+        return run_logout(args, resolve_db(args))
+    if command == "sync":
+        from csm_tui.cli.sync_commands import run_sync_command
+        return run_sync_command(args, resolve_db(args))
     parser.error(f"unknown command {command}")
     return 2
 

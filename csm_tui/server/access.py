@@ -122,7 +122,12 @@ def readable_changes(caller: Caller) -> sa.ColumnElement[bool]:
             sa.and_(rv.c.kind == "user", rv.c.record_id == caller.user_id),
         ),
     )
-    return sa.or_(rv.c.account_id.in_(readable_accounts(caller)), own_people)
+    # `account_id || ''` keeps the planner off the account_id index: a page is then read in
+    # version order from the cursor and stops at its limit, instead of collecting every
+    # record of every readable account and sorting them (for a 550k-record book, 0.5 s per
+    # page on SQLite). Same values, NULL stays NULL.
+    in_reach = rv.c.account_id.concat("").in_(readable_accounts(caller))
+    return sa.or_(in_reach, own_people)
 
 
 def readable_exits(caller: Caller) -> sa.ColumnElement[bool]:

@@ -13,11 +13,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui.domain.activity_form import MAX_TEXT_CHARS
 from csm_tui.domain.health import PaymentStatus
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
-from csm_tui.domain.activity_form import MAX_TEXT_CHARS
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.server import schema
 from csm_tui.store import models

@@ -18,7 +18,11 @@ What the book holds (spec section 2; issue 2, item 4):
   `score_health` is the account's `health_score`; a health snapshot every 30 days for 18
   months (`health_score_30d` is the one 30 days ago, some accounts dropped 10+ points);
   tasks (done, due, late, snoozed); the current stage's checklist, partly ticked, with the
-  stage history; prep notes.
+  stage history; prep notes;
+- ARR history (`arr_events`): the contract's start, renewals of the last 24 months (flat,
+  uplifted or at a lower price), mid-term expansions and contractions, a churn for every
+  churned account, and a few changes signed but not yet effective; the last event of a
+  live account is its ARR today (drawn from a stream of its own: see `_arr_events`).
 
 The book is built in a side file with raw `sqlite3` (one transaction, `executemany`,
 storage formats of `store.timestamps`) and moved into place when complete, in WAL mode.
@@ -176,6 +180,14 @@ TASKS_PER_TIER = {
     Tier.SCALE: (0, 1),
     Tier.SELF_SERVE: (0, 0),
 }
+ARR_HISTORY_DAYS = 730  # renewals, expansions and contractions of the last 24 months
+EXPANSION_TIER_FACTOR = {
+    Tier.STRATEGIC: 1.0,
+    Tier.ENTERPRISE: 1.0,
+    Tier.GROWTH: 0.8,
+    Tier.SCALE: 0.7,
+    Tier.SELF_SERVE: 0.5,
+}
 PREP_NOTE_SHARE = {
     Tier.STRATEGIC: 0.6,
     Tier.ENTERPRISE: 0.25,
@@ -276,6 +288,10 @@ class _Builder:
     def __init__(self, accounts: int, seed: int, now: datetime) -> None:
         self.n = accounts
         self.rng = _Random(seed)
+        # ARR history draws from its own stream, so adding it left every other row of
+        # the book as it was.
+        self.arr_rng = _Random(f"arr-events:{seed}")
+        self._arr_bits = self.arr_rng.getrandbits
         self._bits = self.rng.getrandbits
         self.rules = TierRules()
         self.now_s = math.floor(now.timestamp())
@@ -814,6 +830,10 @@ class _Builder:
                 )
             )
 
+        # ARR history.
+        self._arr_events(out["arr_events"], account_id, arr_usd, stage, tier, created,
+                         renewal, h)  # fmt: skip
+
         # Prep notes.
         if rng.random() < PREP_NOTE_SHARE[tier] or (s.name is not None and s.name in NASTY_NAMES):
             self._prep_note(out, account_id, s, contacts, features, renewal, cn_text)
@@ -895,6 +915,92 @@ class _Builder:
                 None,
             )
         )
+
+    def _arr_id(self, at_s: int) -> str:
+        """`_id` with bits from the ARR history's own stream."""
+        bits = self._arr_bits(84)
+        ms = at_s * 1000 + (bits >> 74) % 1000
+        return "%08x-%04x-%04x-%04x-%012x" % (  # noqa: UP031
+            ms >> 16,
+            ms & 0xFFFF,
+            0x7000 | ((bits >> 62) & 0xFFF),
+            0x8000 | ((bits >> 48) & 0x3FFF),
+            bits & 0xFFFFFFFFFFFF,
+        )
+
+    def _arr_events(self, rows: list, account_id: str, arr_usd: float, stage: Stage,
+                    tier: Tier, created: int, renewal: int, h: float) -> None:
+        """ARR history consistent with today's ARR and stage (day offsets from today).
+
+        A `new` event when the contract was signed; at each past anniversary in the last
+        24 months a renewal (flat, with an uplift, or at a lower price); mid-term
+        expansions (likelier for healthy, high-tier accounts) and a few contractions;
+        churned accounts end with a `churn` at their renewal date. Values are drawn
+        backwards from today's ARR, so the last event's `arr_after_usd` is exactly
+        `accounts.arr_usd` (0 for churned accounts, whose `arr_usd` is what they paid
+        when they left). A few changes are already signed but take effect later: notices
+        of non-renewal for red accounts renewing within 90 days, booked expansions.
+        """
+        rng = self.arr_rng
+        rand = rng.random
+        churned = stage is Stage.CHURNED
+        end = renewal if churned else 0  # past events happen before this day
+        # (day, kind, after/before factor); values are filled in backwards.
+        plan: list[tuple[int, str, float]] = []
+        used: set[int] = set()  # one event a day, so the order of a day is never in doubt
+        expand_p = (0.15 + 0.5 * h) * EXPANSION_TIER_FACTOR[tier]
+        contract_p = 0.12 * (1 - h)
+        year_start = created
+        while year_start < end:
+            nxt = year_start + 365
+            if year_start > created and year_start >= -ARR_HISTORY_DAYS:
+                roll = rand()
+                if roll < 0.15 * (1 - h):
+                    plan.append((year_start, "renewal", 0.6 + 0.3 * rand()))
+                elif roll < 0.15 * (1 - h) + 0.3 + 0.2 * h:
+                    plan.append((year_start, "renewal", 1.03 + 0.04 * rand()))
+                else:
+                    plan.append((year_start, "renewal", 1.0))
+            for kind, p, lo, span in (("expansion", expand_p, 1.1, 0.5),
+                                      ("contraction", contract_p, 0.6, 0.3)):  # fmt: skip
+                if rand() < p:
+                    day = year_start + 30 + int(rand() * 300)
+                    if -ARR_HISTORY_DAYS <= day < min(end, nxt) and day <= -1 and day not in used:
+                        used.add(day)
+                        plan.append((day, kind, lo + span * rand()))
+            year_start = nxt
+        plan.sort()
+        at = self.at
+        ts = self.ts
+        day_text = self.day_text
+        cur = arr_usd
+        out: list[tuple] = []
+        if churned:
+            at_s = at(renewal, 9 * 60 + int(rand() * 480))
+            out.append((self._arr_id(at_s), account_id, day_text(renewal), "churn", cur, 0.0,
+                        ts(at_s)))  # fmt: skip
+        for day, kind, factor in reversed(plan):
+            before = max(1.0, float(round(cur / factor)))
+            if factor == 1.0:
+                before = cur
+            at_s = at(day, 9 * 60 + int(rand() * 480))
+            out.append((self._arr_id(at_s), account_id, day_text(day), kind, before, cur,
+                        ts(at_s)))  # fmt: skip
+            cur = before
+        at_s = at(created, 9 * 60 + int(rand() * 480))
+        out.append((self._arr_id(at_s), account_id, day_text(created), "new", 0.0, cur,
+                    ts(at_s)))  # fmt: skip
+        # Signed, not yet effective.
+        signed_s = self.now_s - (1 + int(rand() * 20)) * 86400
+        if stage is Stage.RENEWAL and 0 < renewal <= 90 and h < 0.3 and rand() < 0.5:
+            out.append((self._arr_id(signed_s), account_id, day_text(renewal), "churn",
+                        arr_usd, 0.0, ts(signed_s)))  # fmt: skip
+        elif stage is Stage.ADOPTION and h > 0.7 and rand() < 0.04:
+            day = 1 + int(rand() * 60)
+            after = float(round(arr_usd * (1.1 + 0.3 * rand())))
+            out.append((self._arr_id(signed_s), account_id, day_text(day), "expansion",
+                        arr_usd, after, ts(signed_s)))  # fmt: skip
+        rows.extend(out)
 
     def _signals(self, h, seats, std, stage, tier, days_since, cadence) -> HealthSignals:
         rng = self.rng
@@ -1015,6 +1121,10 @@ INSERTS = {
         " VALUES (" + ", ".join("?" * 11) + ")"
     ),
     "prep_notes": "INSERT INTO prep_notes (id, account_id, body, updated_at) VALUES (?, ?, ?, ?)",
+    "arr_events": (
+        "INSERT INTO arr_events (id, account_id, effective_on, kind, arr_before_usd,"
+        " arr_after_usd, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
 }
 # Parents before children (foreign keys). People and teams are written once, first.
 TABLE_ORDER = tuple(t for t in INSERTS if t not in ("teams", "users"))

@@ -294,12 +294,75 @@ def _v4_outbox(conn: sqlite3.Connection) -> None:
     _run(conn, _V4_OUTBOX)
 
 
+_V5_SYNC_CONFLICTS = (
+    """CREATE TABLE sync_conflicts (
+        id INTEGER NOT NULL,
+        mutation_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        record_id VARCHAR NOT NULL,
+        mutation VARCHAR NOT NULL,
+        local_fields VARCHAR NOT NULL,
+        server_record VARCHAR,
+        server_version INTEGER,
+        fields VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        created_at VARCHAR(26) NOT NULL,
+        resolved_at VARCHAR(26),
+        resolution VARCHAR,
+        PRIMARY KEY (id),
+        UNIQUE (mutation_id)
+    )""",
+    "CREATE INDEX ix_sync_conflicts_record ON sync_conflicts (kind, record_id)",
+)
+
+
+def _v5_sync_conflicts(conn: sqlite3.Connection) -> None:
+    """Conflicts the server answered to a push, kept until the user resolves them."""
+    _run(conn, _V5_SYNC_CONFLICTS)
+
+
+def _v6_account_external_id(conn: sqlite3.Connection) -> None:
+    """The CRM id an account was imported from, so a re-import updates it instead of adding
+    a twin (store/importer.py). Existing accounts get "" (none)."""
+    conn.execute("ALTER TABLE accounts ADD COLUMN external_id VARCHAR NOT NULL DEFAULT ''")
+_V7_ARR_EVENTS = (
+    """CREATE TABLE arr_events (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        effective_on DATE NOT NULL,
+        kind VARCHAR NOT NULL,
+        arr_before_usd FLOAT NOT NULL,
+        arr_after_usd FLOAT NOT NULL,
+        created_at VARCHAR(26) NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_arr_events_account ON arr_events (account_id, effective_on, kind, "
+    "arr_before_usd, arr_after_usd, created_at)",
+    "CREATE INDEX ix_activities_recent ON activities (occurred_at, kind, author_id) "
+    "WHERE deleted_at IS NULL",
+)
+
+
+def _v7_arr_events(conn: sqlite3.Connection) -> None:
+    """ARR history (new, renewal, expansion, contraction, churn) for GRR/NRR and CMRR, and
+    an index of recent activities by kind and author (the coverage view's maturity).
+
+    Existing accounts start with no history: their metrics say "no ARR history" until
+    events arrive.
+    """
+    _run(conn, _V7_ARR_EVENTS)
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
     _v2_stage_history,
     _v3_portfolio_indexes,
     _v4_outbox,
+    _v5_sync_conflicts,
+    _v6_account_external_id,
+    _v7_arr_events,
 )
 
 HEAD: int = len(STEPS)

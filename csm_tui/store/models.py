@@ -83,6 +83,8 @@ class Account(SQLModel, table=True):
     )
     id: str = Field(primary_key=True)
     name: str
+    # The id in the CRM it was imported from ("": none); DEFAULT '' as migration v6 adds it.
+    external_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
     currency: str = "USD"                   # USD | CNY
     arr: float = 0.0                        # in `currency`
     arr_usd: float = 0.0                    # USD-equivalent; tiers use it
@@ -145,7 +147,13 @@ class Activity(SQLModel, table=True):
     """Append-only: an activity is never merged away (spec section 5)."""
 
     __tablename__ = "activities"
-    __table_args__ = (sa.Index("ix_activities_account_time", "account_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_activities_account_time", "account_id", "occurred_at"),
+        # The team's recent work by kind and author (coverage's maturity evidence), read
+        # from the index alone. SQLite only.
+        sa.Index("ix_activities_recent", "occurred_at", "kind", "author_id",
+                 sqlite_where=sa.text("deleted_at IS NULL")).ddl_if(dialect="sqlite"),
+    )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
     kind: str                               # domain.records.ActivityKind
@@ -202,6 +210,27 @@ class StageChange(SQLModel, table=True):
     changed_by: str | None = None
 
 
+class ArrEvent(SQLModel, table=True):
+    """ARR history: every change of an account's ARR (USD-equivalent), for the metrics
+    (domain.metrics). ARR at a day is the sum of (after − before) of the events up to it,
+    so `arr_before_usd` must be the ARR the event found (the previous `arr_after_usd`, 0
+    before the first). `effective_on` may lie ahead of today: a change already signed (a
+    notice of non-renewal, a booked expansion) that counts in CMRR only."""
+
+    __tablename__ = "arr_events"
+    # Covering: the metrics read every event once, grouped by account, from this index
+    # alone (store/coverage.py).
+    __table_args__ = (sa.Index("ix_arr_events_account", "account_id", "effective_on", "kind",
+                               "arr_before_usd", "arr_after_usd", "created_at"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    effective_on: date
+    kind: str                               # new | renewal | expansion | contraction | churn
+    arr_before_usd: float = 0.0
+    arr_after_usd: float = 0.0
+    created_at: datetime = _ts()
+
+
 class HealthSnapshot(SQLModel, table=True):
     __tablename__ = "health_snapshots"
     __table_args__ = (sa.Index("ix_health_account_day", "account_id", "taken_on"),)
@@ -249,3 +278,28 @@ class OutboxEntry(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = None
     state: str = "pending"                        # pending | sent | conflict | rejected
+
+
+class SyncConflict(SQLModel, table=True):
+    """A pushed change the server answered with a conflict (spec section 5).
+
+    Kept until the user resolves it (keep mine / take theirs / edit); never overwritten
+    silently. JSON columns hold the mutation as pushed, the local field values, the server's
+    record (kept current by later pulls) and the names of the fields in conflict.
+    """
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (sa.Index("ix_sync_conflicts_record", "kind", "record_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mutation_id: str = Field(unique=True)
+    kind: str                                                 # sync.protocol KIND_*
+    record_id: str
+    mutation: str                                             # JSON: the pushed mutation
+    local_fields: str                                         # JSON: my values
+    server_record: str | None = None                          # JSON: the server's record
+    server_version: int | None = None
+    fields: str = "[]"                                        # JSON: fields in conflict
+    message: str = ""
+    created_at: datetime = _ts()
+    resolved_at: datetime | None = _ts(default=None)
+    resolution: str | None = None                             # mine | theirs | edit

@@ -80,9 +80,11 @@ _COLUMNS = ("seq, mutation_id, kind, op, record_id, base_version, fields, create
             "attempts, last_error, state")
 
 
-def pending(conn: sqlite3.Connection, limit: int = 1000) -> list[OutboxItem]:
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state = ? ORDER BY seq LIMIT ?",
-                        (PENDING, limit)).fetchall()
+def pending(conn: sqlite3.Connection, limit: int = 1000, after_seq: int = 0
+            ) -> list[OutboxItem]:
+    """Pending entries in push order (those queued after `after_seq`)."""
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND seq > ? "
+                        "ORDER BY seq LIMIT ?", (PENDING, after_seq, limit)).fetchall()
     return [_item(r) for r in rows]
 
 

@@ -6,13 +6,16 @@ from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
 from csm_tui.ui.commands import PALETTE_PROVIDERS
 from csm_tui.workspace import Workspace
 
-MODES = ("today", "portfolio")
+MODES = ("today", "portfolio", "sync")
+SYNC_EVERY_SECONDS = 300
 
 
 class CsmApp(App[None]):
@@ -26,27 +29,95 @@ class CsmApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("t", "switch_mode('today')", "Today", id="app.today"),
         Binding("b", "switch_mode('portfolio')", "Portfolio", id="app.portfolio"),
+        Binding("c", "coverage", "Coverage", id="app.coverage"),
+        Binding("y", "switch_mode('sync')", "Sync screen", id="app.sync_screen"),
+        Binding("S", "sync_now", "Sync now", id="app.sync_now"),
         Binding("ctrl+z", "undo_log", "Undo last log", id="app.undo_log", show=False),
         Binding("E", "edit_log", "Edit last log", id="app.edit_log", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
     ]
 
-    def __init__(self, workspace: Workspace, start: str | None = None) -> None:
+    sync_text: reactive[str] = reactive("")
+    """What the status bar says about sync; kept current by `refresh_sync_status`."""
+
+    def __init__(self, workspace: Workspace, start: str | None = None,
+                 sync_in_background: bool = True) -> None:
         super().__init__()
         self.workspace = workspace
         self.start = start
+        self.sync_in_background = sync_in_background
         from csm_tui.ui.screens.portfolio import PortfolioScreen
+        from csm_tui.ui.screens.sync import SyncScreen
         from csm_tui.ui.screens.today import TodayScreen
 
         self.add_mode("today", lambda: TodayScreen(workspace))
         self.add_mode("portfolio", lambda: PortfolioScreen(workspace))
+        self.add_mode("sync", lambda: SyncScreen(workspace))
 
     def on_mount(self) -> None:
         start = self.start
         if start is None:
             start = "today" if self.workspace.meta("me") else "portfolio"
+        self.refresh_sync_status()
+        self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
         self.switch_mode(start)
+        if self.sync_in_background and self.workspace.meta("server_url"):
+            self.call_after_refresh(self.action_sync_now, True)
+            self.set_interval(SYNC_EVERY_SECONDS, lambda: self.action_sync_now(True))
+
+    # -- sync -----------------------------------------------------------------------------
+
+    def refresh_sync_status(self) -> None:
+        from csm_tui.sync.engine import sync_status
+
+        ws = self.workspace
+        self.sync_text = sync_status(ws.conn, ws.now()).text
+
+    def action_sync_now(self, quiet: bool = False) -> None:
+        """Sync in a thread with its own connection: the UI never waits on the network."""
+        if not self.workspace.meta("server_url"):
+            if not quiet:
+                self.notify("Not signed in to a server: csm-tui login --server URL",
+                            severity="warning")
+            return
+        for worker in self.workers:
+            if worker.group == "sync" and worker.state in (WorkerState.PENDING,
+                                                           WorkerState.RUNNING):
+                if not quiet:
+                    self.notify("A sync is already running.")
+                return
+        self.sync_text = "syncing…"
+        ws = self.workspace
+
+        def work():
+            from csm_tui.sync.client import RetryPolicy, SyncClient
+            from csm_tui.sync.engine import run_sync
+
+            # In the app, fail fast and say "offline": the next round comes by itself.
+            def client(url: str, token: str) -> SyncClient:
+                return SyncClient(url, token, timeout=15.0,
+                                  retry=RetryPolicy(max_attempts=2, max_total=10.0))
+
+            return run_sync(ws.db_path, ws.now(), client_factory=client)
+
+        self.run_worker(work, thread=True, group="sync", name="sync",
+                        exit_on_error=False, description="sync with the central API")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "sync" or event.state not in (WorkerState.SUCCESS,
+                                                         WorkerState.ERROR):
+            return
+        self.refresh_sync_status()
+        if event.state is WorkerState.ERROR:
+            self.notify(f"Sync failed: {worker.error}", severity="error", timeout=8)
+            return
+        report = worker.result
+        if report is not None and report.errors:
+            self.notify(f"Sync: {report.errors[0]}", severity="warning", timeout=8)
+        elif report is not None and (report.pulled or report.pushed):
+            self._refresh_screen()
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -67,6 +138,12 @@ class CsmApp(App[None]):
             self.notify("That account is no longer in the cache.", severity="error")
             return None
         return account_id, row[0]
+
+    def action_coverage(self) -> None:
+        from csm_tui.ui.screens.coverage import CoverageScreen
+
+        if not isinstance(self.screen, CoverageScreen):
+            self.push_screen(CoverageScreen(self.workspace))
 
     def action_help(self) -> None:
         from csm_tui.ui.screens.help import HelpScreen
@@ -140,6 +217,7 @@ class CsmApp(App[None]):
                                            editing=record), edited)
 
     def _refresh_screen(self) -> None:
+        self.refresh_sync_status()
         screen = self.screen
         for method in ("refresh_account", "reload", "refresh_rows"):
             refresh = getattr(screen, method, None)
@@ -170,9 +248,11 @@ class CsmApp(App[None]):
         self.workspace.close()
 
 
-def make_app(workspace: Workspace, start: str | None = None) -> CsmApp:
+def make_app(workspace: Workspace, start: str | None = None,
+             sync_in_background: bool = True) -> CsmApp:
     """The app on a workspace; `start` picks the first screen (default: Today when the
-    cache knows who you are, else the portfolio)."""
+    cache knows who you are, else the portfolio). With a server signed in, it syncs on
+    start, every few minutes and on demand, in a background thread."""
     if start is not None and start not in MODES:
         raise ValueError(f"unknown start screen {start!r}; one of {', '.join(MODES)}")
-    return CsmApp(workspace, start)
+    return CsmApp(workspace, start, sync_in_background)

@@ -21,6 +21,7 @@ from csm_tui.ui.widgets.account_panes import (
     TasksPane,
     TimelinePane,
 )
+from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
 TABS = ("overview", "health", "stakeholders", "timeline", "checklist", "tasks", "notes")
@@ -89,6 +90,7 @@ class AccountScreen(Screen[None]):
                 yield TasksPane(ws, facts.id)
             with TabPane("7 Prep notes", id="notes"):
                 yield PrepNotesPane(ws, facts.id)
+        yield SyncStatusBar()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -116,6 +118,9 @@ class AccountScreen(Screen[None]):
         self.query_one(TimelinePane).reload()
         self.query_one(TasksPane).reload()
         self.query_one(ChecklistPane).set_facts(self.facts)
+        from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
+
+        self.query_one(PrepNotesEditor).reload()
 
     def on_screen_resume(self) -> None:
         if self.facts is not None:

@@ -24,7 +24,7 @@ FIELDS = ("name", "role", "title", "email", "phone")
 
 class ContactFormScreen(ModalScreen[bool]):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="contact.save", priority=True),
+        Binding("ctrl+s", "save", "Save", id="contact.save"),
         Binding("escape", "cancel", "Cancel", id="contact.cancel"),
     ]
 
@@ -63,7 +63,7 @@ class ContactFormScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         for name in FIELDS:
             self.query_one(f"#error-{name}", Static).display = False
-        self.query_one("#field-name", Input).focus()
+        self.set_focus(self.query_one("#field-name", Input), scroll_visible=False)
 
     def _values(self) -> dict[str, str]:
         values = {name: self.query_one(f"#field-{name}", Input).value

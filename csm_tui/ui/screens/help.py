@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
@@ -32,26 +32,29 @@ class HelpScreen(ModalScreen[None]):
         self._beneath = beneath
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-body"):
-            yield Static(self._bindings_table(), id="help-keys")
+        with Horizontal(id="help-body"):
+            with VerticalScroll(id="help-keys-box"):
+                yield Static(self._bindings_table(), id="help-keys")
             if getattr(self._beneath, "SHOW_FILTER_HELP", False):
-                yield Static(self._filter_table(), id="help-filter")
+                with VerticalScroll(id="help-filter-box"):
+                    yield Static(self._filter_table(), id="help-filter")
 
     def _bindings_table(self) -> Table:
         table = Table(title=f"Keys — {self._beneath.title or 'csm-tui'}", expand=True,
                       show_edge=False, title_justify="left")
         table.add_column("key", no_wrap=True, style="bold")
         table.add_column("does")
-        seen: set[tuple[str, str]] = set()
+        keys_by_action: dict[str, list[str]] = {}
         for active in self._beneath.active_bindings.values():
             binding: Binding = active.binding
             if not binding.description:
                 continue
+            keys = keys_by_action.setdefault(binding.description, [])
             key = self.app.get_key_display(binding)
-            if (key, binding.description) in seen:
-                continue
-            seen.add((key, binding.description))
-            table.add_row(Text(key), Text(binding.description))
+            if key not in keys:
+                keys.append(key)
+        for description, keys in keys_by_action.items():
+            table.add_row(Text(" ".join(keys)), Text(description))
         table.add_row(Text("ctrl+p"), Text("command palette: every key above, by name"))
         return table
 

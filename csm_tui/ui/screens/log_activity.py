@@ -7,6 +7,7 @@ message beside the field it concerns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -49,7 +50,8 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
     """The activity form; `editing` re-opens the last log with its content."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="log.save", priority=True),
+        # not priority: Save must wait for the keys already typed into the fields
+        Binding("ctrl+s", "save", "Save", id="log.save"),
         Binding("escape", "cancel", "Cancel", id="log.cancel"),
     ]
 
@@ -116,7 +118,8 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
     def on_mount(self) -> None:
         for name in FIELDS:
             self.query_one(f"#error-{name}", Static).display = False
-        self.query_one("#field-summary", TextArea).focus()
+        # focus now: keys typed as soon as the form shows belong in the summary
+        self.set_focus(self.query_one("#field-summary", TextArea), scroll_visible=False)
 
     @on(Select.Changed, "#field-kind")
     def _kind_changed(self, event: Select.Changed) -> None:

@@ -12,6 +12,7 @@ from csm_tui.domain.humanize import relative_time
 from csm_tui.domain.query import PortfolioFilter, PortfolioSort, QueryError, parse_filter
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
 
@@ -43,7 +44,7 @@ class PortfolioScreen(Screen[None]):
                     id="filter-input", select_on_focus=False)
         yield Static(id="filter-error")
         yield PortfolioTable(self.workspace.today, id="portfolio-table")
-        yield Static(id="status-line")
+        yield SyncStatusBar(id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -78,7 +79,7 @@ class PortfolioScreen(Screen[None]):
         self.query_one("#portfolio-title", Static).update(
             f"Portfolio — {size} · sort: {self.sort.label}")
         filt = f" · filter: {self.filter_text}" if not self.filter.is_empty else ""
-        self.query_one("#status-line", Static).update(f" {size}{filt} · {age_text}")
+        self.query_one("#status-line", SyncStatusBar).set_prefix(f"{size}{filt} · {age_text}")
 
     # -- actions --------------------------------------------------------------------------
 

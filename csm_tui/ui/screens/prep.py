@@ -19,6 +19,7 @@ from csm_tui.domain.prep import render_prep_markdown
 from csm_tui.domain.text import safe_text
 from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
 from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
+from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
 
@@ -61,8 +62,9 @@ class PrepScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="prep.back"),
-        Binding("ctrl+o", "export", "Export Markdown", id="prep.export", priority=True),
+        Binding("ctrl+o", "export", "Export Markdown", id="prep.export"),
         Binding("r", "refresh_brief", "Refresh brief", id="prep.refresh"),
+        Binding("e", "edit_notes", "Notes in $EDITOR", id="prep.editor"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str) -> None:
@@ -83,11 +85,13 @@ class PrepScreen(Screen[None]):
             with Vertical(id="prep-notes-box"):
                 yield Static("My notes", classes="section-label")
                 yield PrepNotesEditor(self.workspace, self.account_id, id="prep-notes-editor")
+        yield SyncStatusBar()
         yield Footer()
 
     def on_mount(self) -> None:
         self.action_refresh_brief()
-        self.query_one("#prep-notes", expect_type=None).focus()
+        # focus now: keys typed as soon as the sheet shows belong in my notes
+        self.set_focus(self.query_one("#prep-notes"), scroll_visible=False)
 
     def _markdown(self) -> str:
         notes = self.query_one(PrepNotesEditor).text
@@ -118,6 +122,9 @@ class PrepScreen(Screen[None]):
         self.app.push_screen(ExportPathScreen(default_export_path(self.brief.name,
                                                                   self.workspace.today())),
                              write)
+
+    def action_edit_notes(self) -> None:
+        self.query_one(PrepNotesEditor).action_external_editor()
 
     def action_back(self) -> None:
         self.query_one(PrepNotesEditor).save(quiet=True)

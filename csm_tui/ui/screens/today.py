@@ -16,6 +16,7 @@ from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
+from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
 KIND_STYLE = {AgendaKind.TASK: "bold", AgendaKind.ACTIVATION: "bold red",
@@ -46,6 +47,7 @@ class TodayScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="today-table", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(id="today-empty")
+        yield SyncStatusBar()
         yield Footer()
 
     def on_mount(self) -> None:

@@ -6,8 +6,10 @@ to $EDITOR. A save that fails keeps the text in the editor and says why.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
@@ -25,7 +27,7 @@ from csm_tui.workspace import Workspace
 class PrepNotesEditor(Vertical):
     BINDINGS = [
         Binding("ctrl+s", "save_notes", "Save notes", id="notes.save"),
-        Binding("ctrl+e", "external_editor", "Edit in $EDITOR", id="notes.editor"),
+        Binding("f2", "external_editor", "Edit in $EDITOR", id="notes.editor"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
@@ -36,23 +38,60 @@ class PrepNotesEditor(Vertical):
     def compose(self) -> ComposeResult:
         yield TextArea(load_prep_note(self.workspace.conn, self.account_id),
                        id="prep-notes", soft_wrap=True)
-        yield Static("ctrl+s saves · saved on leaving · ctrl+e opens $EDITOR",
+        yield Static("ctrl+s saves · saved on leaving · f2 opens $EDITOR",
                      id="prep-notes-state")
+
+    def on_mount(self) -> None:
+        self._text = self._saved = self.query_one(TextArea).text
+
+    @property
+    def dirty(self) -> bool:
+        """Typed here and not saved yet. Only then may this editor write: another editor
+        of the same note (the account tab, the call prep) may have saved since."""
+        return self.text != self._saved
+
+    def reload(self) -> None:
+        """Show the note as stored, unless this editor holds unsaved typing."""
+        if self.dirty:
+            return
+        stored = load_prep_note(self.workspace.conn, self.account_id)
+        if stored != self._saved:
+            self.query_one(TextArea).text = self._text = self._saved = stored
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        # Kept beside the widget: on unmount the TextArea may already be gone.
+        self._text = event.text_area.text
 
     @property
     def text(self) -> str:
-        return self.query_one(TextArea).text
+        """What is typed now: the live TextArea while it exists (its Changed messages may
+        still be queued), else the last text it reported."""
+        areas = self.query(TextArea)
+        if areas:
+            self._text = areas.first().text
+        return self._text
 
     def save(self, quiet: bool = False) -> bool:
         ws = self.workspace
-        state = self.query_one("#prep-notes-state", Static)
+        states = self.query("#prep-notes-state")
+        if not self.dirty:
+            if not quiet:
+                for state in states:
+                    state.update("no changes")
+            return True
+        text = self.text
         try:
-            revision = save_prep_note(ws.conn, self.account_id, self.text, ws.now())
+            revision = save_prep_note(ws.conn, self.account_id, text, ws.now())
         except PrepNoteTooLong as exc:
-            state.update(f"⚠ not saved: {exc}")
+            for state in states:
+                state.update(f"⚠ not saved: {exc}")
+            self.notify(f"Prep notes not saved: {exc}", severity="error")
             return False
+        self._saved = text
         if revision is not None or not quiet:
-            state.update(f"saved {ws.now().astimezone():%H:%M}" if revision else "no changes")
+            for state in states:
+                state.update(f"saved {ws.now().astimezone():%H:%M}" if revision
+                             else "no changes")
         return True
 
     def action_save_notes(self) -> None:
@@ -62,11 +101,9 @@ class PrepNotesEditor(Vertical):
         self.save(quiet=True)
 
     def on_unmount(self) -> None:
-        # Leaving the screen must never drop what was typed.
-        try:
+        # Leaving the screen (or quitting) must never drop what was typed.
+        with contextlib.suppress(sqlite3.ProgrammingError):  # the cache already closed
             self.save(quiet=True)
-        except Exception:  # noqa: BLE001 - the app may be closing its cache
-            pass
 
     def action_external_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
@@ -76,7 +113,7 @@ class PrepNotesEditor(Vertical):
             return
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "prep-notes.md"
-            path.write_text(self.text, encoding="utf-8")
+            path.write_text(self._text, encoding="utf-8")
             try:
                 with self.app.suspend():
                     result = subprocess.run([*shlex.split(editor), str(path)], check=False)
@@ -86,5 +123,5 @@ class PrepNotesEditor(Vertical):
                 self.notify(f"{editor} exited with {result.returncode}; notes unchanged.",
                             severity="error")
                 return
-            self.query_one(TextArea).text = path.read_text(encoding="utf-8")
+            self.query_one(TextArea).text = self._text = path.read_text(encoding="utf-8")
         self.save()

@@ -1,0 +1,139 @@
+"""Coverage over demo books: median seconds of `load_coverage`, 5 runs per book.
+
+    python bench/coverage.py [--runs 5] [--sizes 10000 100000] [--rebuild]
+
+Books are built once into bench/out/ (gitignored) and kept for the next run; a book built
+by older code (another schema version) is rebuilt. The 100k book's activities (~610k) are
+padded to 1,000,000 by copying rows under new ids, so the 90-day activity scan and the
+follow-up lookups see the spec's volume (issue 5: 100k accounts / 1M activities, < 1 s).
+Each run opens a fresh connection, as the screen's worker does. Both the default (the
+ARR-history pass on a second connection, in parallel) and the sequential path are timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from csm_tui.domain.coverage import CoverageRules  # noqa: E402
+from csm_tui.domain.metrics import format_rate  # noqa: E402
+from csm_tui.domain.tiers import TierRules  # noqa: E402
+from csm_tui.store.cache import connect  # noqa: E402
+from csm_tui.store.coverage import load_coverage  # noqa: E402
+from csm_tui.store.demo import build_demo_book  # noqa: E402
+from csm_tui.store.migrations import HEAD, migrate  # noqa: E402
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+OUT = ROOT / "bench" / "out"
+TARGET_ACTIVITIES = {100_000: 1_000_000}
+
+
+def _pad_activities(path: Path, target: int) -> None:
+    conn = sqlite3.connect(path)
+    have = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+    copy = 0
+    while have < target:
+        copy += 1
+        take = min(have, target - have)
+        conn.execute(
+            "INSERT INTO activities SELECT id || '-' || ?, account_id, kind, occurred_at,"
+            " minutes, summary, next_steps, sentiment, contact_ids, author_id, created_at,"
+            " deleted_at FROM activities WHERE id NOT LIKE '%-_' ORDER BY rowid LIMIT ?",
+            (str(copy), take),
+        )
+        have += take
+    conn.commit()
+    conn.close()
+
+
+def _schema(conn: sqlite3.Connection) -> list[tuple]:
+    return sorted(
+        conn.execute(
+            "SELECT type, name, sql FROM sqlite_master "
+            "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+        )
+    )
+
+
+def _current(path: Path) -> bool:
+    """Was the book built by this code's schema (same version, tables and indexes)?"""
+    fresh = sqlite3.connect(":memory:")
+    migrate(fresh)
+    conn = sqlite3.connect(path)
+    try:
+        same = conn.execute("PRAGMA user_version").fetchone()[0] == HEAD
+        return same and _schema(conn) == _schema(fresh)
+    finally:
+        conn.close()
+        fresh.close()
+
+
+def book(n: int, rebuild: bool) -> Path:
+    path = OUT / f"coverage-{n}.db"
+    if path.exists() and not rebuild and _current(path):
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    build_demo_book(path, n, 7, now=NOW, replace=True)
+    built = time.perf_counter() - start
+    if n in TARGET_ACTIVITIES:
+        _pad_activities(path, TARGET_ACTIVITIES[n])
+    print(f"built {n:,} accounts in {built:.1f} s → {path.relative_to(ROOT)}", flush=True)
+    return path
+
+
+def time_it(path: Path, runs: int, parallel: bool) -> tuple[float, object]:
+    times = []
+    report = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        conn = connect(path)
+        report = load_coverage(conn, NOW.date(), TierRules(), CoverageRules(),
+                               parallel=parallel)  # fmt: skip
+        times.append(time.perf_counter() - start)
+        conn.close()
+    return statistics.median(times), report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    print(f"{'accounts':>9} {'activities':>11} {'arr events':>11} {'parallel':>9} "
+          f"{'sequential':>11}   GRR / NRR split, maturity")  # fmt: skip
+    for n in args.sizes:
+        path = book(n, args.rebuild)
+        conn = sqlite3.connect(path)
+        acts = conn.execute("SELECT count(*) FROM activities").fetchone()[0]
+        events = conn.execute("SELECT count(*) FROM arr_events").fetchone()[0]
+        conn.close()
+        par, report = time_it(path, args.runs, parallel=True)
+        seq, _ = time_it(path, args.runs, parallel=False)
+        m = report.metrics.overall
+        print(
+            f"{n:>9,} {acts:>11,} {events:>11,} {par:>8.3f}s {seq:>10.3f}s   "
+            f"GRR {format_rate(m.grr)} / NRR {format_rate(m.nrr)} = "
+            f"{format_rate(m.nrr_retention)} + {format_rate(m.nrr_expansion)}, "
+            f"{report.maturity.level.label}",
+            flush=True,
+        )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"budget (issue 5): 100k accounts / 1M activities under 1 s; load average {load} "
+        f"on {os.cpu_count()} cores (other work on the machine slows every figure)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""`csm-tui login`, `csm-tui logout` and `csm-tui sync`.
+
+Cheap to import (argparse only): httpx, keyring and the cache load when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+BAR_WIDTH = 30
+
+
+def add_sync_parsers(subparsers) -> None:
+    login = subparsers.add_parser(
+        "login",
+        help="sign in to a central API (the token is read from a prompt or stdin)",
+        description="Sign in to a csm-tui central API. The token (from `csm-tui serve admin "
+        "issue-token`) is read from a hidden prompt, or from stdin when it is not a terminal; "
+        "it is checked with the server, then kept in the OS keyring.",
+    )
+    login.add_argument("--server", required=True, metavar="URL", help="http(s)://HOST[:PORT]")
+    login.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="keep the token in this plaintext file (mode 0600) instead of the keyring; "
+        "only when no keyring backend is available",
+    )
+    subparsers.add_parser("logout", help="forget the token of the server this cache syncs with")
+    sync = subparsers.add_parser(
+        "sync", help="push local changes and pull the server's (progress on stderr)"
+    )
+    sync.add_argument(
+        "--page-size",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="changes per pull request (default 5000)",
+    )
+
+
+def _now(args: argparse.Namespace):
+    from csm_tui.domain.clock import clock_from
+
+    try:
+        return clock_from(args.now).now()
+    except ValueError as exc:
+        raise SystemExit(f"csm-tui: --now: {exc}") from exc
+
+
+def _read_token(stdin: TextIO, err: TextIO, server: str) -> str:
+    if stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"Token for {server} (input hidden): ", stream=err).strip()
+    return stdin.read().strip()
+
+
+def run_login(
+    args: argparse.Namespace,
+    db: Path,
+    *,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    client_factory=None,
+) -> int:
+    stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
+    from csm_tui.sync import credentials
+
+    try:
+        server = credentials.normalise_url(args.server)
+    except credentials.CredentialsError as error:
+        print(f"csm-tui login: {error}", file=err)
+        return 2
+    if args.token_file is None:
+        problem = credentials.keyring_problem()
+        if problem:
+            print(f"csm-tui login: {problem}", file=err)
+            return 2
+    token = _read_token(stdin, err, server)
+    if not token:
+        print("csm-tui login: no token given", file=err)
+        return 2
+
+    from csm_tui.sync.client import RetryPolicy, SyncClient, SyncError
+
+    make = client_factory or (
+        lambda url, tok: SyncClient(url, tok, retry=RetryPolicy(max_attempts=3, max_total=20))
+    )
+    try:
+        with make(server, token) as client:
+            me = client.me()
+    except SyncError as error:
+        print(f"csm-tui login: {error}", file=err)
+        return 1
+    try:
+        where = credentials.store_token(server, token, token_file=args.token_file)
+    except credentials.CredentialsError as error:
+        print(f"csm-tui login: {error}", file=err)
+        return 2
+
+    from csm_tui.store.cache import connect
+
+    conn = connect(db)
+    try:
+        reset = credentials.remember_sign_in(conn, server, me["id"], args.token_file)
+    finally:
+        conn.close()
+    print(f"signed in to {server} as {me['name']} ({me['role']}); token kept in {where}", file=out)
+    if reset:
+        print(
+            "note: this cache synced with another server or person before; the next sync "
+            "pulls everything again",
+            file=err,
+        )
+    return 0
+
+
+def run_logout(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    if not db.exists():
+        print(f"csm-tui logout: no cache at {db}", file=err)
+        return 1
+    from csm_tui.store.cache import connect, get_meta, set_meta
+    from csm_tui.sync import credentials
+
+    conn = connect(db)
+    try:
+        server = get_meta(conn, credentials.META_SERVER_URL)
+        if not server:
+            print("not signed in: nothing to forget", file=out)
+            return 0
+        token_file = credentials.token_file_of(conn)
+        try:
+            removed = credentials.delete_token(server, token_file=token_file)
+        except credentials.CredentialsError as error:
+            print(f"csm-tui logout: {error}", file=err)
+            return 1
+        with conn:
+            set_meta(conn, credentials.META_TOKEN_FILE, None)
+            set_meta(conn, credentials.META_SIGNED_OUT, "1")
+    finally:
+        conn.close()
+    if removed:
+        print(
+            f"signed out of {server}: token removed; local data and pending changes kept", file=out
+        )
+    else:
+        print(f"no token was stored for {server}", file=out)
+    return 0
+
+
+class ProgressBar:
+    """A one-line progress display on a text stream (redrawn in place on a terminal)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.dirty = False
+
+    def __call__(self, progress) -> None:
+        if progress.total:
+            filled = round(BAR_WIDTH * progress.done / progress.total)
+            line = (
+                f"{progress.phase:<5} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
+                f"{progress.done:,}/{progress.total:,}"
+            )
+        else:
+            line = f"{progress.phase:<5} {progress.done:,} changes"
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line)
+            self.dirty = True
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def note(self, text: str) -> None:
+        self.end()
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.dirty:
+            self.stream.write("\n")
+            self.dirty = False
+
+
+def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    if not db.exists():
+        print(
+            f"csm-tui sync: no cache at {db}; sign in first: csm-tui login --server URL", file=err
+        )
+        return 2
+    if args.page_size < 1:
+        print("csm-tui sync: --page-size must be at least 1", file=err)
+        return 2
+    from csm_tui.sync.client import SyncClient
+    from csm_tui.sync.engine import FAILED_SIGNED_OUT, run_sync
+
+    bar = ProgressBar(err)
+
+    def make(url: str, token: str) -> SyncClient:
+        return SyncClient(
+            url,
+            token,
+            on_retry=lambda e: bar.note(f"  {e.request}: {e.reason}; retrying in {e.delay:.1f} s"),
+        )
+
+    report = run_sync(db, _now(args), progress=bar, client_factory=make, page_size=args.page_size)
+    bar.end()
+    print(report.summary(with_errors=False), file=out)
+    if report.ok:
+        return 0
+    print(f"csm-tui sync: {'; '.join(report.errors)}", file=err)
+    return 2 if report.error_kind == FAILED_SIGNED_OUT else 1

@@ -1,0 +1,253 @@
+"""`csm-tui import` and `csm-tui export`: CSV in, CSV/JSON/Markdown out, no TUI.
+
+    csm-tui import accounts FILE --mapping hubspot|salesforce|PATH [--dry-run] [--owner WHO]
+    csm-tui import contacts FILE --mapping salesforce-contacts|PATH [--dry-run]
+    csm-tui export portfolio [FILTER …] [--sort tier|renewal|touch|arr|name]
+                             [--format csv|json|md] [--out FILE] [--excel]
+    csm-tui export coverage [--team TEAM] [--format csv|json|md] [--out FILE] [--excel]
+    csm-tui export prep ACCOUNT [--format md|json|csv] [--out FILE]
+
+Exit codes: 0 done (or a clean dry run), 1 the import was refused (every problem listed,
+with its line) or the export failed, 2 a mistake in the command itself.
+
+Building the parser imports argparse only; each command loads what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from csm_tui.workspace import Workspace
+
+MAX_ISSUES_SHOWN = 50
+SORTS = ("tier", "renewal", "touch", "arr", "name")  # domain.query.PortfolioSort values
+
+
+def add_import_export_parsers(sub: argparse._SubParsersAction) -> None:
+    """The `import` and `export` subcommands (mounted by `cli.main.build_parser`)."""
+    imp = sub.add_parser(
+        "import",
+        help="import accounts or contacts from a CSV export (all or nothing)",
+        description="Import a CRM's CSV export into the cache. Every row is checked first; "
+        "if any has a problem nothing is written and each problem is listed with its line. "
+        "Changes are queued for sync like changes made in the app.",
+    )
+    imp.add_argument("kind", choices=("accounts", "contacts"), help="what the file holds")
+    imp.add_argument("file", type=Path, help="the CSV file (UTF-8; , ; or tab separated)")
+    imp.add_argument(
+        "--mapping",
+        "-m",
+        default=None,
+        help="a shipped mapping (hubspot, salesforce, salesforce-contacts) or a .toml file; "
+        "default: headers are csm-tui's own field names (as `export portfolio` writes them)",
+    )
+    imp.add_argument("--dry-run", "-n", action="store_true", help="check and report; write nothing")
+    imp.add_argument(
+        "--owner", default=None, help="owner of new accounts whose row names none (name/email)"
+    )
+    imp.add_argument("--format", choices=("text", "json"), default="text", help="the report's form")
+
+    exp = sub.add_parser(
+        "export",
+        help="export the portfolio, coverage or a call-prep sheet as CSV, JSON or Markdown",
+        description="Write an export to --out (atomically) or to standard output.",
+    )
+    targets = exp.add_subparsers(dest="target", metavar="WHAT", required=True)
+
+    def common(p: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+        p.add_argument(
+            "--format",
+            "-f",
+            choices=formats,
+            default=None,
+            help=f"default: from --out's extension, else {formats[0]}",
+        )
+        p.add_argument("--out", "-o", type=Path, default=None, help="file to write (else stdout)")
+        p.add_argument(
+            "--excel",
+            action="store_true",
+            help="CSV for Excel: a UTF-8 BOM, and text that looks like a formula quoted",
+        )
+
+    port = targets.add_parser("portfolio", help="the accounts a filter selects, in order")
+    port.add_argument(
+        "filter", nargs="*", help='filter words, e.g. tier:strategic renewal:<90d "acme"'
+    )
+    port.add_argument("--sort", choices=SORTS, default="tier", help="the portfolio's order")
+    common(port, ("csv", "json", "md"))
+
+    cov = targets.add_parser("coverage", help="the team lead's coverage report")
+    cov.add_argument("--team", default=None, help="one team (name or id); default: every team")
+    common(cov, ("csv", "json", "md"))
+
+    prep = targets.add_parser("prep", help="the call-prep sheet of one account")
+    prep.add_argument("account", help="the account: its name, external id or id")
+    common(prep, ("md", "json", "csv"))
+
+
+# ------------------------------------------------------------------------------- running
+
+
+def run_transfer(args: argparse.Namespace, db: Path) -> int:
+    """Run `import` or `export` (from `cli.main.main`)."""
+    if not db.exists():
+        print(
+            f"csm-tui: no cache at {db}.\n  Name one with --db PATH (or build the demo: "
+            "csm-tui demo --no-open)",
+            file=sys.stderr,
+        )
+        return 1
+    from csm_tui.cli.commands import _workspace
+
+    workspace = _workspace(args, db)
+    try:
+        if args.command == "import":
+            return _run_import(args, workspace)
+        return _run_export(args, workspace)
+    finally:
+        workspace.close()
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
+    import json
+
+    from csm_tui.domain.csv_mapping import MappingError
+    from csm_tui.domain.text import safe_text
+    from csm_tui.store.importer import import_csv, load_mapping
+
+    try:
+        mapping = load_mapping(args.mapping, args.kind)
+    except MappingError as error:
+        _say(f"csm-tui: --mapping: {error}")
+        return 2
+    report = import_csv(
+        ws.conn,
+        args.file,
+        mapping,
+        args.kind,
+        now=ws.now(),
+        rules=ws.settings.tier_rules,
+        owner_default=args.owner,
+        dry_run=args.dry_run,
+    )
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        print(safe_text(report.summary()))
+        if report.errors:
+            for issue in report.errors[:MAX_ISSUES_SHOWN]:
+                print(f"  {safe_text(str(issue))}")
+            more = len(report.errors) - MAX_ISSUES_SHOWN
+            if more > 0:
+                print(f"  … and {more:,} more problem(s)")
+        elif args.dry_run:
+            for o in report.outcomes:
+                if o.action in ("create", "update", "skip"):
+                    detail = ""
+                    if o.changed:
+                        detail = f" ({', '.join(o.changed)})"
+                    elif o.note:
+                        detail = f" ({o.note})"
+                    print(f"  line {o.line}: {o.action} {safe_text(o.name)}{safe_text(detail)}")
+    return 1 if report.errors else 0
+
+
+def _resolve_account(conn: sqlite3.Connection, text: str) -> str:
+    """The id of the one live account `text` names: id, external id, exact name, name
+    ignoring case, then a unique part of a name. Raises LookupError with candidates."""
+    live = "deleted_at IS NULL"
+    for sql, arg in (
+        (f"SELECT id, name FROM accounts WHERE {live} AND id = ?", text),
+        (f"SELECT id, name FROM accounts WHERE {live} AND external_id = ? AND external_id != ''",
+         text),
+        (f"SELECT id, name FROM accounts WHERE {live} AND name = ?", text),
+    ):  # fmt: skip
+        rows = conn.execute(sql, (arg,)).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if len(rows) > 1:
+            break
+    folded = text.casefold()
+    rows = [
+        (aid, name)
+        for aid, name in conn.execute(f"SELECT id, name FROM accounts WHERE {live}")
+        if folded in name.casefold()
+    ]
+    exact = [r for r in rows if r[1].casefold() == folded]
+    if len(exact) == 1:
+        return exact[0][0]
+    if len(rows) == 1:
+        return rows[0][0]
+    from csm_tui.domain.text import safe_text
+
+    if not rows:
+        raise LookupError(f"no account named {safe_text(text)!r} in the cache")
+    shown = "; ".join(f"{safe_text(name)} ({aid})" for aid, name in (exact or rows)[:5])
+    raise LookupError(f"{len(exact or rows)} accounts match {safe_text(text)!r}: {shown}")
+
+
+def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
+    from csm_tui.store.exporter import ExportFormat, format_for_path, write_export
+    from csm_tui.store.prep import PrepExportError
+
+    formats = {"portfolio": "csv", "coverage": "csv", "prep": "md"}
+    if args.format is not None:
+        fmt = ExportFormat.parse(args.format)
+    elif args.out is not None:
+        fmt = format_for_path(args.out, ExportFormat.parse(formats[args.target]))
+    else:
+        fmt = ExportFormat.parse(formats[args.target])
+    try:
+        text, what = _export_text(args, ws, fmt)
+    except LookupError as error:
+        _say(f"csm-tui: {error}")
+        return 1
+    except ValueError as error:  # a filter, team or format the user typed
+        _say(f"csm-tui: {error}")
+        return 2
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        target = write_export(args.out, text)
+    except PrepExportError as error:
+        _say(f"csm-tui: {error}")
+        return 1
+    _say(f"Exported {what} as {fmt.value} → {target}")
+    return 0
+
+
+def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str, str]:
+    from csm_tui.store.cache import META_ME
+    from csm_tui.store.exporter import export_coverage, export_portfolio, export_prep
+
+    conn = ws.conn
+    rules = ws.settings.tier_rules
+    if args.target == "portfolio":
+        from csm_tui.domain.query import PortfolioSort, parse_filter
+
+        flt = parse_filter(" ".join(args.filter))
+        text = export_portfolio(
+            conn, flt, PortfolioSort(args.sort), ws.today(), ws.meta(META_ME), rules, fmt,
+            excel=args.excel,
+        )  # fmt: skip
+        return text, "the portfolio" + (f" ({flt.to_text()})" if not flt.is_empty else "")
+    if args.target == "prep":
+        account_id = _resolve_account(conn, args.account)
+        return export_prep(conn, account_id, ws.now(), rules, fmt, excel=args.excel), "prep"
+    try:
+        from csm_tui.store.coverage import load_coverage  # type: ignore[import-not-found]
+    except ImportError:
+        raise LookupError("coverage is not part of this build of csm-tui yet") from None
+    report = load_coverage(conn, ws.today(), rules, team=args.team)
+    return export_coverage(report, fmt, excel=args.excel), "coverage"

@@ -1,0 +1,856 @@
+"""Importing a CRM's CSV export: how its columns and words map onto accounts and contacts.
+
+Pure: text in, values or messages out. The store reads the file and writes the rows
+(`store/importer.py`).
+
+A `ColumnMapping` comes from TOML (shipped examples in ``assets/import/``)::
+
+    kind = "accounts"                 # or "contacts"
+    source = "HubSpot companies"      # a name for messages
+    date_order = "MDY"                # how to read 03/04/2026: "MDY" or "DMY"; left out,
+                                      # a date that could be either is refused
+    decimal = "."                     # the decimal mark of amounts: "." (default) or ","
+    currency = "USD"                  # amounts without a symbol or code: USD or CNY
+    delimiter = ","                   # optional: ",", ";" or "\\t" (default: sniffed)
+    create_only = ["stage"]           # set on new accounts, left alone on re-import
+    optional = ["seats"]              # columns the file may leave out (default: none may)
+
+    [columns]                         # our field = "the CSV header"
+    name = "Company name"
+    arr = "Annual recurring revenue"
+
+    [defaults]                        # new records only, when the cell is empty
+    sales_motion = "short-direct"
+
+    [values.stage]                    # the source's word = ours; "skip" leaves the row out
+    customer = "adoption"
+    lead = "skip"
+
+Fields — accounts: name (required), external_id, arr, currency, renewal_date, stage,
+owner (a user's name or email), segment, industry, seats, sales_motion, go_live_date.
+Contacts: account (required; the account's external id or exact name), name (required),
+title, email, phone, role.
+
+Headers match ignoring case and runs of spaces. Words in ``[values.*]`` tables match the
+same way; a word not in the table is read as our own word (``adoption``, ``long-direct``,
+``champion``) or refused with the words that would be accepted.
+
+Cells: surrounding spaces are stripped and nothing else of the text is changed (Chinese,
+``[bold]``, quotes and backslashes are kept as they are); text must be one line without
+control characters. Amounts: ``1200``, ``$1,200.50``, ``¥86,000``, ``86,000元``,
+``RMB 86000``, ``1.2k``, ``3M``, ``8.6万``; ``$`` is read as USD and ``¥``/``￥``/``元`` as
+CNY (the only currencies the book holds); negative amounts are refused. Dates: ISO
+``2026-03-15`` (a time after it is ignored), ``2026/03/15``, ``2026年3月15日``,
+``15 Mar 2026``, ``Mar 15, 2026``, ``15-Mar-26`` and numeric ``3/15/2026``, ``15.03.2026``
+— when both parts could be the month (``03/04/2026``) the mapping's `date_order` decides,
+and without it the cell is refused. Two-digit years are 20xx.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.motion import SalesMotion
+from csm_tui.domain.records import ContactRole
+
+
+class ImportKind(StrEnum):
+    ACCOUNTS = "accounts"
+    CONTACTS = "contacts"
+
+
+class DateOrder(StrEnum):
+    MDY = "MDY"  # 03/04/2026 is 4 March (United States)
+    DMY = "DMY"  # 03/04/2026 is 3 April (most of Europe)
+
+
+ACCOUNT_FIELDS: tuple[str, ...] = (
+    "name",
+    "external_id",
+    "arr",
+    "currency",
+    "renewal_date",
+    "stage",
+    "owner",
+    "segment",
+    "industry",
+    "seats",
+    "sales_motion",
+    "go_live_date",
+)
+CONTACT_FIELDS: tuple[str, ...] = ("account", "name", "title", "email", "phone", "role")
+FIELDS: dict[ImportKind, tuple[str, ...]] = {
+    ImportKind.ACCOUNTS: ACCOUNT_FIELDS,
+    ImportKind.CONTACTS: CONTACT_FIELDS,
+}
+REQUIRED: dict[ImportKind, tuple[str, ...]] = {
+    ImportKind.ACCOUNTS: ("name",),
+    ImportKind.CONTACTS: ("account", "name"),
+}
+VOCABULARY_FIELDS = frozenset({"stage", "sales_motion", "role", "currency", "owner"})
+DATE_FIELDS = frozenset({"renewal_date", "go_live_date"})
+SKIP = "skip"
+"""A `[values.*]` target meaning "this row is not for the book" (a HubSpot lead)."""
+
+CURRENCIES = ("USD", "CNY")
+MAX_TEXT = 200
+MAX_EXTERNAL_ID = 100
+MAX_ARR = 1e12
+MAX_SEATS = 2**31 - 1
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2100, 12, 31)
+DELIMITERS = (",", ";", "\t")
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used; the message names the key."""
+
+
+def fold(text: str) -> str:
+    """Headers and words compare by this: case folded, runs of spaces as one."""
+    return " ".join(text.casefold().split())
+
+
+# ------------------------------------------------------------------------------- values
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; `message` is for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")  # spaces and the ' of 1'200 (Swiss)
+_MULTIPLIERS = {
+    "k": Decimal(1_000),
+    "m": Decimal(1_000_000),
+    "mm": Decimal(1_000_000),
+    "b": Decimal(1_000_000_000),
+    "bn": Decimal(1_000_000_000),
+    "万": Decimal(10_000),
+    "亿": Decimal(100_000_000),
+}
+# Longest first, so "US$" wins over "$".
+_CURRENCY_MARKS: tuple[tuple[str, str], ...] = (
+    ("US$", "USD"),
+    ("USD", "USD"),
+    ("CN¥", "CNY"),
+    ("CNY", "CNY"),
+    ("RMB", "CNY"),
+    ("$", "USD"),
+    ("¥", "CNY"),
+    ("￥", "CNY"),
+    ("元", "CNY"),
+)
+_FOREIGN_MARKS = ("€", "£", "EUR", "GBP", "JPY", "HK$", "HKD", "C$", "CAD", "A$", "AUD", "₹")
+_PLAIN = {".": re.compile(r"\d+(\.\d+)?"), ",": re.compile(r"\d+(,\d+)?")}
+_GROUPED = {
+    ".": re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?"),
+    ",": re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?"),
+}
+_SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE][+-]?\d+")
+
+
+def parse_currency(text: str) -> str:
+    """USD or CNY from a code or symbol (``RMB``, ``¥`` and ``元`` are CNY)."""
+    key = text.strip().upper()
+    for mark, code in _CURRENCY_MARKS:
+        if key == mark.upper():
+            return code
+    raise CellError(f"currency {text.strip()!r} is not one the book holds; use USD or CNY")
+
+
+def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
+    """An amount and the currency its symbol or code names (None: none given).
+
+    Rounded to the cent. Refuses negative amounts, other currencies and numbers whose
+    thousands separators do not fall every three digits (``1,20``).
+    """
+    raw = text.strip()
+    s = _SPACES.sub("", raw)
+    if not s:
+        raise CellError("no amount")
+    currency = None
+    upper = s.upper()
+    for mark in _FOREIGN_MARKS:
+        if mark.upper() in upper:
+            raise CellError(f"{raw!r} is not in USD or CNY; convert it before importing")
+    for mark, code in _CURRENCY_MARKS:
+        m = mark.upper()
+        if upper.startswith(m):
+            s, currency = s[len(mark) :], code
+            break
+        if upper.endswith(m):
+            s, currency = s[: -len(mark)], code
+            break
+    if s.startswith("-") or (s.startswith("(") and s.endswith(")")) or s.endswith("-"):
+        raise CellError(f"{raw!r} is negative; ARR cannot be below 0")
+    s = s.lstrip("+")
+    multiplier = Decimal(1)
+    lowered = s.lower()
+    for suffix in sorted(_MULTIPLIERS, key=len, reverse=True):
+        if lowered.endswith(suffix) and len(lowered) > len(suffix):
+            multiplier = _MULTIPLIERS[suffix]
+            s = s[: -len(suffix)]
+            break
+    if _PLAIN[decimal].fullmatch(s) or _SCIENTIFIC.fullmatch(s):
+        number = s.replace(",", ".") if decimal == "," else s
+    elif _GROUPED[decimal].fullmatch(s):
+        group = "," if decimal == "." else "."
+        number = s.replace(group, "")
+        if decimal == ",":
+            number = number.replace(",", ".")
+    else:
+        hint = ""
+        if decimal == "." and re.fullmatch(r"\d+(\.\d{3})*,\d+", s):
+            hint = ' (a decimal comma? set decimal = "," in the mapping)'
+        raise CellError(f"{raw!r} is not an amount{hint}")
+    try:
+        amount = Decimal(number) * multiplier
+    except InvalidOperation:
+        raise CellError(f"{raw!r} is not an amount") from None
+    if amount > Decimal(MAX_ARR):
+        raise CellError(f"{raw!r} is too large for an annual amount")
+    return float(round(amount, 2)), currency
+
+
+def parse_count(text: str) -> int:
+    """A whole number ≥ 0: ``1200``, ``1,200``, ``1 200`` or ``12.0`` (spreadsheets)."""
+    raw = text.strip()
+    s = _SPACES.sub("", raw)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+", s):
+        s = s.replace(",", "")
+    m = re.fullmatch(r"(\d+)(\.0+)?", s)
+    if m is None:
+        if s.startswith("-"):
+            raise CellError(f"{raw!r} is negative; expected a whole number ≥ 0")
+        raise CellError(f"{raw!r} is not a whole number")
+    value = int(m.group(1))
+    if value > MAX_SEATS:
+        raise CellError(f"{raw!r} is too large")
+    return value
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_YEAR = r"(?P<y>\d{4}|\d{2})"
+# A time (and zone) after a date is dropped: only the calendar date is stored.
+_TIME = (
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[ap]\.?m\.?)?"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?"
+)
+_DATE_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern + _TIME, re.IGNORECASE))
+    for name, pattern in (
+        ("ymd", r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"),
+        ("cn", r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]"),
+        ("numeric", r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)" + _YEAR),
+        ("d_mon_y", r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]+" + _MONTH + r"[\s,-]+" + _YEAR),
+        ("mon_d_y", _MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR),
+    )
+)
+
+
+def _year(text: str) -> int:
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def _make(year: int, month: int, day: int, raw: str) -> date:
+    if not 1 <= month <= 12:
+        raise CellError(f"{raw!r}: there is no month {month}")
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        raise CellError(f"{raw!r} is not a date: day {day} does not exist in that month") from None
+    if not EARLIEST <= value <= LATEST:
+        raise CellError(f"{raw!r} is outside {EARLIEST.year}–{LATEST.year}")
+    return value
+
+
+def parse_date(text: str, order: DateOrder | None = None) -> date:
+    """A calendar date from the forms in the module doc; see there for ambiguity."""
+    raw = text.strip()
+    for name, pattern in _DATE_FORMS:
+        m = pattern.fullmatch(raw)
+        if m is None:
+            continue
+        if name in ("ymd", "cn"):
+            return _make(int(m["y"]), int(m["m"]), int(m["d"]), raw)
+        if name in ("d_mon_y", "mon_d_y"):
+            month = _MONTHS[m["mon"].lower()]
+            return _make(_year(m["y"]), month, int(m["d"]), raw)
+        a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
+        if order is DateOrder.MDY:
+            if a > 12:
+                raise CellError(f"{raw!r}: there is no month {a} (the mapping reads dates as MDY)")
+            return _make(year, a, b, raw)
+        if order is DateOrder.DMY:
+            if b > 12:
+                raise CellError(f"{raw!r}: there is no month {b} (the mapping reads dates as DMY)")
+            return _make(year, b, a, raw)
+        if a > 12 >= b:
+            return _make(year, b, a, raw)
+        if b > 12 >= a or a == b:
+            return _make(year, a, b, raw)
+        raise CellError(
+            f"{raw!r} could be {_day_month(a, b)} or {_day_month(b, a)}; set "
+            'date_order = "MDY" or "DMY" in the mapping, or use 2026-03-04'
+        )
+    raise CellError(f"{raw!r} is not a date (use 2026-03-15, 15 Mar 2026 or the export's form)")
+
+
+def _day_month(day: int, month: int) -> str:
+    name = _MONTH_ABBR[month - 1] if 1 <= month <= 12 else f"month {month}"
+    return f"{day} {name}"
+
+
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# Unicode categories Cc (C0, DEL, C1), Zl and Zp: what `domain.contacts` refuses too.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def check_text(value: str, limit: int = MAX_TEXT) -> str:
+    """One line of text as it will be stored (surrounding spaces already stripped)."""
+    found = _CONTROL.search(value)
+    if found is not None:
+        bad = found.group()
+        shown = "a line break" if bad in "\r\n\u2028\u2029" else f"U+{ord(bad):04X}"
+        raise CellError(f"contains {shown}; it must be one line of text without control characters")
+    if len(value) > limit:
+        raise CellError(f"is {len(value)} characters long; at most {limit}")
+    return value
+
+
+# ------------------------------------------------------------------------------- mapping
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which CSV header feeds which field, and how the source's words read as ours."""
+
+    kind: ImportKind
+    columns: Mapping[str, str]  # our field → the CSV header
+    source: str = ""
+    date_order: DateOrder | None = None
+    decimal: str = "."
+    currency: str = "USD"
+    delimiter: str | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # converted values
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # folded word → ours
+    create_only: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()  # fields whose column the file may leave out
+
+    @classmethod
+    def own_columns(cls, kind: ImportKind | str) -> ColumnMapping:
+        """Headers that are our own field names (``name``, ``arr``, ``renewal_date``, …), as
+        `store.exporter` writes them; only the required ones must be there."""
+        kind = ImportKind(kind)
+        fields = FIELDS[kind]
+        return cls(
+            kind=kind,
+            columns={f: f for f in fields},
+            source=f"csm-tui {kind.value} columns",
+            optional=frozenset(fields) - frozenset(REQUIRED[kind]),
+        )
+
+    @classmethod
+    def from_toml(cls, text: str, where: str = "mapping") -> ColumnMapping:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise MappingError(f"{where}: not valid TOML: {exc}") from None
+        return cls.from_mapping(data, where)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], where: str = "mapping") -> ColumnMapping:
+        """Every mistake raises `MappingError` naming the key and what would be accepted."""
+
+        def fail(message: str) -> MappingError:
+            return MappingError(f"{where}: {message}")
+
+        known = {
+            "kind",
+            "source",
+            "date_order",
+            "decimal",
+            "currency",
+            "delimiter",
+            "create_only",
+            "optional",
+            "columns",
+            "defaults",
+            "values",
+        }
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise fail(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+        try:
+            kind = ImportKind(str(data.get("kind", "")).strip().lower())
+        except ValueError:
+            raise fail('kind must be "accounts" or "contacts"') from None
+        fields = FIELDS[kind]
+        source = data.get("source", "")
+        if not isinstance(source, str):
+            raise fail("source must be text")
+
+        date_order = data.get("date_order")
+        if date_order is not None:
+            try:
+                date_order = DateOrder(str(date_order).strip().upper())
+            except ValueError:
+                raise fail('date_order must be "MDY" or "DMY"') from None
+        decimal = data.get("decimal", ".")
+        if decimal not in (".", ","):
+            raise fail('decimal must be "." or ","')
+        try:
+            currency = parse_currency(str(data.get("currency", "USD")))
+        except CellError:
+            raise fail("currency must be USD or CNY") from None
+        delimiter = data.get("delimiter")
+        if delimiter is not None and delimiter not in DELIMITERS:
+            raise fail('delimiter must be ",", ";" or "\\t"')
+
+        columns_data = data.get("columns")
+        if not isinstance(columns_data, Mapping) or not columns_data:
+            raise fail('[columns] is missing: it maps our fields to CSV headers, name = "Name"')
+        columns: dict[str, str] = {}
+        for name, header in columns_data.items():
+            if name not in fields:
+                raise fail(
+                    f"columns.{name} is not a field of {kind.value}; fields: {', '.join(fields)}"
+                )
+            if not isinstance(header, str) or not header.strip():
+                raise fail(f"columns.{name} must be the CSV header text")
+            columns[name] = header.strip()
+        missing = [f for f in REQUIRED[kind] if f not in columns]
+        if missing:
+            raise fail(f"[columns] must map {', '.join(missing)} for {kind.value}")
+        clashes = _duplicates(fold(h) for h in columns.values())
+        if clashes:
+            raise fail(f"one header feeds two fields: {', '.join(sorted(clashes))}")
+
+        values_data = data.get("values", {})
+        if not isinstance(values_data, Mapping):
+            raise fail("[values] must hold tables such as [values.stage]")
+        values: dict[str, dict[str, str]] = {}
+        for name, table in values_data.items():
+            if name not in VOCABULARY_FIELDS or name not in fields:
+                choices = ", ".join(f for f in fields if f in VOCABULARY_FIELDS)
+                raise fail(f"values.{name}: words can be mapped for {choices}")
+            if not isinstance(table, Mapping):
+                raise fail(f"values.{name} must be a table of source word = our word")
+            words: dict[str, str] = {}
+            for word, target in table.items():
+                if not isinstance(target, str):
+                    raise fail(f"values.{name}.{word!r} must be text")
+                if target.strip().lower() == SKIP:
+                    words[fold(word)] = SKIP
+                    continue
+                try:
+                    words[fold(word)] = _own_word(name, target)
+                except CellError as exc:
+                    raise fail(f"values.{name}.{word!r}: {exc.message}") from None
+            values[name] = words
+
+        provisional = cls(
+            kind=kind,
+            columns=columns,
+            source=source,
+            date_order=date_order,
+            decimal=decimal,
+            currency=currency,
+            delimiter=delimiter,
+            values=values,
+        )
+        defaults_data = data.get("defaults", {})
+        if not isinstance(defaults_data, Mapping):
+            raise fail("[defaults] must be a table of field = value")
+        defaults: dict[str, Any] = {}
+        for name, value in defaults_data.items():
+            if name not in fields or name in REQUIRED[kind]:
+                raise fail(f"defaults.{name} is not a field that can have a default")
+            if not isinstance(value, str | int | float) or isinstance(value, bool):
+                raise fail(f"defaults.{name} must be text or a number")
+            try:
+                converted = provisional.convert_cell(name, str(value))
+            except CellError as exc:
+                raise fail(f"defaults.{name}: {exc.message}") from None
+            if converted is _SKIPPED:
+                raise fail(f"defaults.{name} cannot be {SKIP!r}")
+            if name == "arr":
+                amount, cur = converted
+                defaults["arr"] = amount
+                if cur is not None:
+                    defaults.setdefault("currency", cur)
+            else:
+                defaults[name] = converted
+
+        lists: dict[str, frozenset[str]] = {}
+        for key in ("create_only", "optional"):
+            names = data.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+                raise fail(f"{key} must be a list of field names")
+            bad = sorted(set(names) - set(columns))
+            if bad:
+                raise fail(f"{key} names field(s) not in [columns]: {', '.join(bad)}")
+            lists[key] = frozenset(names)
+        required = sorted(lists["optional"] & set(REQUIRED[kind]))
+        if required:
+            raise fail(f"optional: {', '.join(required)} is required")
+        return cls(
+            kind=kind,
+            columns=columns,
+            source=source,
+            date_order=date_order,
+            decimal=decimal,
+            currency=currency,
+            delimiter=delimiter,
+            defaults=defaults,
+            values=values,
+            create_only=lists["create_only"],
+            optional=lists["optional"],
+        )
+
+    @property
+    def label(self) -> str:
+        return self.source or f"{self.kind.value} mapping"
+
+    # -- cells --------------------------------------------------------------------------
+
+    def convert_cell(self, name: str, text: str) -> Any:
+        """The value of one non-empty cell for field `name` (raises `CellError`).
+
+        `arr` gives (amount, currency or None); a vocabulary word mapped to "skip"
+        gives the `SKIPPED` marker.
+        """
+        text = text.strip()
+        if name in VOCABULARY_FIELDS:
+            table = self.values.get(name, {})
+            word = table.get(fold(text))
+            if word == SKIP:
+                return _SKIPPED
+            if word is not None:
+                return word
+            try:
+                return _own_word(name, text)
+            except CellError as exc:
+                if table:
+                    known = ", ".join(sorted({w for w in table}))
+                    raise CellError(f"{exc.message}; the mapping knows: {known}") from None
+                raise
+        if name == "arr":
+            return parse_money(text, self.decimal)
+        if name in DATE_FIELDS:
+            return parse_date(text, self.date_order)
+        if name == "seats":
+            return parse_count(text)
+        if name == "external_id":
+            return check_text(text, MAX_EXTERNAL_ID)
+        return check_text(text)
+
+    def convert_row(self, cells: Mapping[str, str]) -> ConvertedRow:
+        """The fields of one row (`cells`: our field → the raw cell text).
+
+        Empty cells give no value (the store keeps what it has, or uses a default for
+        new records). Every cell is checked; all problems come back together.
+        """
+        values: dict[str, Any] = {}
+        errors: list[tuple[str, str]] = []
+        skip: str | None = None
+        for name in FIELDS[self.kind]:
+            text = cells.get(name)
+            if text is None or not text.strip():
+                continue
+            try:
+                value = self.convert_cell(name, text)
+            except CellError as exc:
+                errors.append((name, exc.message))
+                continue
+            if value is _SKIPPED:
+                skip = f"{self.columns[name]} is {text.strip()!r}"
+                continue
+            if name == "arr":
+                amount, marked = value
+                values["arr"] = amount
+                if marked is not None:
+                    values["arr_currency"] = marked
+            else:
+                values[name] = value
+        if "arr_currency" in values:
+            marked = values.pop("arr_currency")
+            stated = values.get("currency")
+            if stated is not None and stated != marked:
+                errors.append(
+                    ("arr", f"the amount is in {marked} but the currency column says {stated}")
+                )
+            values["currency"] = marked
+        elif "arr" in values and "currency" not in values:
+            values["currency"] = self.currency
+        if skip is not None:  # not for the book: its other cells do not matter
+            return ConvertedRow({k: v for k, v in values.items() if k == "name"}, (), skip)
+        for name in REQUIRED[self.kind]:
+            if name not in values and not any(f == name for f, _ in errors):
+                errors.append((name, f"{self.columns[name]} is empty; it is required"))
+        return ConvertedRow(values, tuple(errors), skip)
+
+
+class _Skipped:
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+_SKIPPED: Any = _Skipped()
+
+
+@dataclass(frozen=True)
+class ConvertedRow:
+    values: dict[str, Any]
+    errors: tuple[tuple[str, str], ...]  # (field, message)
+    skip: str | None = None  # why the mapping leaves this row out
+
+
+def _own_word(name: str, text: str) -> str:
+    """Our value for a vocabulary field, from our own word for it."""
+    text = text.strip()
+    try:
+        if name == "stage":
+            return Stage.parse(text).value
+        if name == "sales_motion":
+            return SalesMotion.parse(text).value
+        if name == "role":
+            key = text.lower()
+            for role in ContactRole:
+                if role.value == key:
+                    return role.value
+            roles = ", ".join(r.value for r in ContactRole)
+            raise CellError(f"unknown role {text!r}; expected one of {roles}")
+        if name == "currency":
+            return parse_currency(text)
+    except ValueError as exc:
+        if isinstance(exc, CellError):
+            raise
+        raise CellError(str(exc)) from None
+    return check_text(text)  # owner: a user's name or email, matched by the store
+
+
+def _duplicates(items: Iterator[str] | Sequence[str]) -> set[str]:
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for item in items:
+        (twice if item in seen else seen).add(item)
+    return twice
+
+
+# ------------------------------------------------------------------------------- the CSV
+
+
+class CsvFormatError(ValueError):
+    """The file is not readable CSV; `line` is where (1: the first line)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CsvRecord:
+    line: int  # the line of the file where the record starts (the header is line 1)
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    header_line: int
+    headers: tuple[str, ...]
+    delimiter: str
+    records: tuple[CsvRecord, ...]
+    problems: tuple[CsvFormatError, ...]  # rows of the wrong width (the file is refused)
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (a BOM is dropped) or UTF-16 with its BOM (Excel's
+    "Unicode text"). Anything else raises `CsvFormatError` at the line of the first bad
+    byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CsvFormatError(1, f"not valid UTF-16 ({exc.reason})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CsvFormatError(
+            line,
+            f"byte 0x{data[exc.start]:02X} at column {column} is not UTF-8; save the file as "
+            '"CSV UTF-8" (Excel) or convert it (iconv -f GB18030 -t UTF-8 for Chinese Excel)',
+        ) from None
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+def sniff_delimiter(text: str, expected: Sequence[str] = ()) -> str:
+    """The delimiter (",", ";" or tab) that splits the header line best.
+
+    Best: the most `expected` headers found; then the most fields; ties go to ",".
+    """
+    line = _first_line(text)
+    wanted = {fold(h) for h in expected}
+    best = (",", (-1, -1))
+    for delimiter in DELIMITERS:
+        try:
+            fields = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        score = (len(wanted & {fold(f) for f in fields}), len(fields))
+        if score > best[1]:
+            best = (delimiter, score)
+    return best[0]
+
+
+def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = ()) -> CsvTable:
+    """Records with the line each starts on. Blank lines (and rows of empty cells) are
+    passed over. A first line ``sep=;`` (Excel's hint) names the delimiter.
+
+    Raises `CsvFormatError` for what makes the rest unreadable (a quote never closed, text
+    after a closing quote, a NUL byte, no header); a row with the wrong number of fields
+    is listed in `problems` and reading goes on, so every such row is reported at once.
+    """
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise CsvFormatError(text.count("\n", 0, nul) + 1, "a NUL byte: this is not a text file")
+    start_line = 0
+    hint = re.match(r"sep=(.)\r?\n", text)
+    if hint is not None:
+        delimiter = hint.group(1)
+        text = text[hint.end() :]
+        start_line = 1
+    if delimiter is None:
+        delimiter = sniff_delimiter(text, expected)
+    stream = io.StringIO(text, newline="")
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
+    headers: tuple[str, ...] | None = None
+    header_line = 0
+    records: list[CsvRecord] = []
+    problems: list[CsvFormatError] = []
+    previous = 0
+    while True:
+        first = previous + 1 + start_line
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            reason = str(exc)
+            if "unexpected end of data" in reason or "EOF" in reason:
+                raise CsvFormatError(
+                    first, "a quoted field starts on this line and its closing quote is missing"
+                ) from None
+            where = reader.line_num + start_line
+            if where > first:  # a quoted field ran on past its line: the quote never closed
+                raise CsvFormatError(
+                    first,
+                    "a quoted field starts on this line and its closing quote is missing "
+                    f"(the field ran on to line {where})",
+                ) from None
+            if "expected after" in reason:
+                raise CsvFormatError(
+                    where,
+                    f"text after a closing quote; a quote inside a quoted field is written "
+                    f'twice ("") ({reason})',
+                ) from None
+            raise CsvFormatError(where, reason) from None
+        previous = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if headers is None:
+            headers = tuple(cell.strip() for cell in row)
+            header_line = first
+            continue
+        if len(row) != len(headers):
+            problems.append(
+                CsvFormatError(
+                    first,
+                    f"{len(row)} fields, but the header has {len(headers)} (a missing or extra "
+                    f"{_delimiter_name(delimiter)}, or one inside a value that is not quoted?)",
+                )
+            )
+            continue
+        records.append(CsvRecord(first, tuple(row)))
+    if headers is None:
+        raise CsvFormatError(1 + start_line, "the file is empty: no header line")
+    return CsvTable(header_line, headers, delimiter, tuple(records), tuple(problems))
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
+
+
+def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, int]:
+    """Our field → the index of its column. Raises `CsvFormatError` (line 0: the caller
+    sets the header's line) when a mapped header is missing or appears twice."""
+    positions: dict[str, list[int]] = {}
+    for i, header in enumerate(headers):
+        positions.setdefault(fold(header), []).append(i)
+    found: dict[str, int] = {}
+    problems: list[str] = []
+    taken = {fold(h) for h in mapping.columns.values()}
+    free = [h for h in headers if fold(h) not in taken]  # suggest only unmapped headers
+    for name, header in mapping.columns.items():
+        at = positions.get(fold(header), [])
+        if len(at) > 1:
+            problems.append(f"the column {header!r} ({name}) appears {len(at)} times")
+        elif not at and name in mapping.optional:
+            continue
+        elif not at:
+            close = difflib.get_close_matches(header, free, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"no column {header!r} (mapped to {name}){hint}")
+        else:
+            found[name] = at[0]
+    if problems:
+        shown = ", ".join(repr(h) for h in headers[:30])
+        more = f" and {len(headers) - 30} more" if len(headers) > 30 else ""
+        raise CsvFormatError(0, "; ".join(problems) + f". The file's columns: {shown}{more}")
+    return found

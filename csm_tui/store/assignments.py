@@ -1,0 +1,87 @@
+"""Reassigning accounts between CSMs: a local write, queued for sync in the same transaction.
+
+A lead reassigns within a team (spec section 5: "a lead reads and reassigns within their
+team"): the new owner must be in the team of the account's current owner. Accounts in
+the digital pool (no owner) may go to any CSM.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from csm_tui.domain.records import Role
+from csm_tui.store.outbox import enqueue
+from csm_tui.store.timestamps import to_db
+
+KIND_ACCOUNT = "account"  # sync.protocol's kind for accounts
+
+
+class ReassignError(ValueError):
+    """The reassignment is not allowed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Someone an account can be handed to."""
+
+    user_id: str
+    name: str
+    team_id: str | None
+    accounts: int  # live accounts they own now
+    arr: float
+
+
+def candidates(conn: sqlite3.Connection, account_id: str) -> list[Candidate]:
+    """The CSMs `account_id` may go to: its owner's team, the owner excluded (any CSM when
+    it has no owner), with the size of their book, lightest first."""
+    row = conn.execute(
+        "SELECT a.owner_id, u.team_id FROM accounts a LEFT JOIN users u ON u.id = a.owner_id "
+        "WHERE a.id = ? AND a.deleted_at IS NULL",
+        (account_id,),
+    ).fetchone()
+    if row is None:
+        raise ReassignError("that account is no longer in the cache")
+    owner, team = row[0], row[1]
+    sql = (
+        "SELECT u.id, u.name, u.team_id, count(a.id), total(a.arr_usd) FROM users u "
+        "LEFT JOIN accounts a ON a.owner_id = u.id AND a.deleted_at IS NULL "
+        "AND a.stage != 'churned' WHERE u.role = ? AND u.id IS NOT ?"
+    )
+    params: list = [Role.CSM.value, owner]
+    if owner is not None:
+        sql += " AND u.team_id IS ?"
+        params.append(team)
+    sql += " GROUP BY u.id ORDER BY total(a.arr_usd), u.name"
+    return [Candidate(*r) for r in conn.execute(sql, params).fetchall()]
+
+
+def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: str, *,
+                     now: datetime) -> str:  # fmt: skip
+    """Give `account_id` to `new_owner_id` and queue the change; returns the outbox
+    mutation id. One transaction: the owner changes and the outbox entry exists together
+    or not at all. The entry carries the account's last known server version."""
+    if conn.in_transaction:
+        raise RuntimeError("reassign_account needs a connection with no open transaction")
+    allowed = {c.user_id for c in candidates(conn, account_id)}
+    if new_owner_id not in allowed:
+        name = conn.execute("SELECT name FROM users WHERE id = ?", (new_owner_id,)).fetchone()
+        if name is None:
+            raise ReassignError(f"no user {new_owner_id!r} in the cache")
+        raise ReassignError(
+            f"{name[0]} cannot take this account: it goes to another CSM of its owner's team"
+        )
+    with conn:  # commits, or rolls back on any error
+        conn.execute("BEGIN IMMEDIATE")
+        version = conn.execute(
+            "SELECT version FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
+        ).fetchone()
+        if version is None:
+            raise ReassignError("that account is no longer in the cache")
+        conn.execute(
+            "UPDATE accounts SET owner_id = ?, updated_at = ? WHERE id = ?",
+            (new_owner_id, to_db(now), account_id),
+        )
+        return enqueue(conn, KIND_ACCOUNT, "upsert", account_id, {"owner_id": new_owner_id},
+                       now=now, base_version=version[0])  # fmt: skip

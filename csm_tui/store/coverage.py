@@ -1,0 +1,494 @@
+"""Coverage from the cache: a few GROUP BY queries in SQLite, never a Python loop over rows.
+
+`load_coverage` answers the team lead's Coverage screen (domain.coverage.CoverageReport):
+
+1. the book per owner × tier (counts, ARR, overdue, late activation, red, renewals, large
+   accounts, and whether each red account was followed up) — one pass over the live
+   accounts;
+2. touches of the last 90 days, proactive vs escalations, per author's team — one range
+   scan of the activities;
+3. ARR movements over the last 12 months per (tier, segment, owner's team), with NPS votes
+   — one pass over `arr_events` per question (ARR at the start, at the end, renewal
+   decisions, signed changes), joined to the accounts;
+4. users and teams.
+
+Python then adds up at most a few hundred group rows. It reads only: it works offline on
+whatever the cache holds, and shows how old that is (`data_as_of`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+
+from csm_tui.domain.coverage import (
+    ACTIVITY_DAYS,
+    FOLLOW_UP_DAYS,
+    RENEWAL_HORIZONS,
+    CoverageReport,
+    CoverageRules,
+    CsmCoverage,
+    MaturityInputs,
+    TeamCoverage,
+    TierSlice,
+    estimate_maturity,
+    touches_needed,
+)
+from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, ZOMBIE_DAYS, Stage
+from csm_tui.domain.metrics import (
+    CENT,
+    DETRACTOR_ACCOUNT_NPS,
+    PROMOTER_ACCOUNT_NPS,
+    ArrFlows,
+    MetricsBreakdown,
+    NpsSummary,
+    Period,
+    RetentionMetrics,
+    combine,
+)
+from csm_tui.domain.records import ActivityKind, Role
+from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+from csm_tui.store.cache import get_data_as_of
+from csm_tui.store.timestamps import date_to_db
+
+RED_BELOW = 40  # domain.health.band_for: red < 40
+NO_TEAM = ""  # the key of accounts whose owner has no team (or that have no owner)
+
+_PROACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and k.is_proactive)
+_REACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and not k.is_proactive)
+
+
+class UnknownTeam(ValueError):
+    """No team has that id or name."""
+
+
+def resolve_team(conn: sqlite3.Connection, team: str) -> str:
+    """The id of the team called `team`: its id, its name, or the start of its name
+    (any case), when only one team fits."""
+    rows = conn.execute("SELECT id, name FROM teams ORDER BY name").fetchall()
+    key = team.strip().casefold()
+    for exact in (True, False):
+        hits = [
+            r[0]
+            for r in rows
+            if r[0] == team
+            or (r[1].casefold() == key if exact else r[1].casefold().startswith(key))
+        ]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            break
+    names = ", ".join(r[1] for r in rows) or "none"
+    raise UnknownTeam(f"no single team matches {team!r}; teams: {names}")
+
+
+def _live(alias: str = "a") -> str:
+    return f"{alias}.deleted_at IS NULL AND {alias}.stage != '{Stage.CHURNED.value}'"
+
+
+Query = tuple[str, dict[str, object]]
+
+
+def _book_query(
+    today: date, tier_rules: TierRules, rules: CoverageRules, team_id: str | None
+) -> Query:
+    """The live book per owner × tier: counts, ARR and every flag of `TierSlice`.
+
+    It reads `ix_accounts_portfolio` (store/models.py), which holds every column used
+    here, so the table itself is never read; tiers are its `tier_rank`.
+    """
+    p: dict[str, object] = {
+        "today": date_to_db(today),
+        "late": date_to_db(today - timedelta(days=LATE_ACTIVATION_DAYS)),
+        "zombie": date_to_db(today - timedelta(days=ZOMBIE_DAYS)),
+        "red": RED_BELOW,
+        "follow": date_to_db(today - timedelta(days=FOLLOW_UP_DAYS)),
+        "large": rules.dedicated_from_arr,
+        "team": team_id,
+    }
+    overdue_whens, cadenced = [], []
+    for tier in TIER_ORDER:
+        cadence = tier_rules.cadence_days(tier)
+        if cadence is not None:
+            p[f"cut{tier.rank}"] = date_to_db(today - timedelta(days=cadence))
+            overdue_whens.append(
+                f"WHEN {tier.rank} THEN (a.last_touch_at IS NULL "
+                f"OR a.last_touch_at < :cut{tier.rank})"
+            )
+            cadenced.append(str(tier.rank))
+    overdue = f"CASE a.tier_rank {' '.join(overdue_whens)} ELSE 0 END" if overdue_whens else "0"
+    has_cadence = f"a.tier_rank IN ({', '.join(cadenced)})" if cadenced else "0"
+    for i, kind in enumerate(_PROACTIVE):
+        p[f"kind{i}"] = kind
+    proactive = ", ".join(f":kind{i}" for i in range(len(_PROACTIVE)))
+    not_active = (
+        f"a.go_live_date IS NOT NULL AND a.activated_on IS NULL "
+        f"AND a.stage IN ('{Stage.ONBOARDING.value}', '{Stage.ACTIVATION.value}')"
+    )
+    renewals = []
+    for days in RENEWAL_HORIZONS:
+        p[f"r{days}"] = date_to_db(today + timedelta(days=days))
+        cond = f"a.renewal_date >= :today AND a.renewal_date <= :r{days}"
+        renewals.append(f"sum({cond}), total(iif({cond}, a.arr_usd, 0.0))")
+    where = _live()
+    if team_id is not None:
+        where += " AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
+    sql = f"""
+        SELECT a.owner_id, a.tier_rank,
+               count(*), total(a.arr_usd),
+               sum({has_cadence}), sum({overdue}),
+               sum({has_cadence} AND a.last_touch_at IS NULL),
+               sum({not_active} AND a.go_live_date <= :late),
+               sum({not_active} AND a.go_live_date <= :zombie),
+               sum(a.health_score < :red),
+               total(iif(a.health_score < :red, a.arr_usd, 0.0)),
+               sum(CASE WHEN a.health_score < :red THEN
+                   EXISTS (SELECT 1 FROM activities x WHERE x.account_id = a.id
+                           AND x.occurred_at >= :follow AND x.deleted_at IS NULL
+                           AND x.kind IN ({proactive}))
+                   OR EXISTS (SELECT 1 FROM tasks k WHERE k.account_id = a.id
+                              AND k.done_at IS NULL AND k.deleted_at IS NULL)
+                   ELSE 0 END),
+               {", ".join(renewals)},
+               sum(a.arr_usd >= :large), total(iif(a.arr_usd >= :large, a.arr_usd, 0.0)),
+               sum(a.health_score IS NOT NULL)
+        FROM accounts a INDEXED BY ix_accounts_portfolio
+        WHERE {where}
+        GROUP BY a.owner_id, a.tier_rank
+    """
+    return sql, p
+
+
+def _slice(row: tuple, tier: Tier, tier_rules: TierRules) -> tuple[TierSlice, int, int]:
+    """(slice, accounts with a health score, red accounts followed up)."""
+    (accounts, arr, cadenced, overdue, never, late, zombie, red, red_arr, followed,
+     r30, r30a, r60, r60a, r90, r90a, large, large_arr, scored) = row[2:]  # fmt: skip
+    piece = TierSlice(
+        accounts=accounts, arr=arr, cadenced=cadenced or 0, overdue=overdue or 0,
+        never_touched=never or 0, late_activation=late or 0, zombie=zombie or 0,
+        red=red or 0, red_arr=red_arr, renew_30=r30 or 0, renew_30_arr=r30a,
+        renew_60=r60 or 0, renew_60_arr=r60a, renew_90=r90 or 0, renew_90_arr=r90a,
+        large=large or 0, large_arr=large_arr,
+        touches_needed=touches_needed(tier, cadenced or 0, tier_rules),
+    )  # fmt: skip
+    return piece, scored or 0, followed or 0
+
+
+def _team_clause(team_id: str | None) -> str:
+    return "" if team_id is None else "AND u.team_id = :team"
+
+
+def _nps_query(team_id: str | None) -> Query:
+    """One vote per live account with an NPS, per (tier, segment, owner's team)."""
+    sql = f"""
+        SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+               sum(s.nps >= :promoter), sum(s.nps >= :detractor AND s.nps < :promoter),
+               sum(s.nps < :detractor)
+        FROM account_signals s
+        CROSS JOIN accounts a ON a.id = s.account_id
+        LEFT JOIN users u ON u.id = a.owner_id
+        WHERE s.nps IS NOT NULL AND {_live()} {_team_clause(team_id)}
+        GROUP BY 1, 2, 3
+    """
+    params = {"promoter": PROMOTER_ACCOUNT_NPS, "detractor": DETRACTOR_ACCOUNT_NPS,
+              "team": team_id}  # fmt: skip
+    return sql, params
+
+
+def _activity_query(today: date) -> Query:
+    """Touches of the last ACTIVITY_DAYS days per author: proactive, escalations.
+    Answered from `ix_activities_recent` alone."""
+    p: dict[str, object] = {"since": date_to_db(today - timedelta(days=ACTIVITY_DAYS))}
+    for i, kind in enumerate(_PROACTIVE):
+        p[f"p{i}"] = kind
+    for i, kind in enumerate(_REACTIVE):
+        p[f"r{i}"] = kind
+    pro = ", ".join(f":p{i}" for i in range(len(_PROACTIVE)))
+    rea = ", ".join(f":r{i}" for i in range(len(_REACTIVE)))
+    sql = f"""
+        SELECT x.author_id, sum(x.kind IN ({pro})), sum(x.kind IN ({rea}))
+        FROM activities x
+        WHERE x.occurred_at >= :since AND x.deleted_at IS NULL
+        GROUP BY x.author_id
+    """
+    return sql, p
+
+
+# ARR at the start and at the end of the period, per account: one pass over the covering
+# index of arr_events (ARR at a day is the sum of the changes up to it: domain.metrics).
+# Each account then falls in one movement (flat, expand, contract, churn, new, none) and
+# only counts and sums per movement are grouped: `_flows` turns them into ArrFlows.
+_MOVEMENTS_SQL = """
+WITH m AS (
+    SELECT account_id,
+        round(total(iif(effective_on <= :start, arr_after_usd - arr_before_usd, 0.0)), 2) AS sa,
+        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea
+    FROM arr_events
+    GROUP BY account_id)
+SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+       CASE WHEN m.sa < :cent THEN iif(m.ea < :cent, 'none', 'new')
+            WHEN m.ea < :cent THEN 'churn'
+            WHEN m.ea > m.sa THEN 'expand'
+            WHEN m.ea < m.sa THEN 'contract'
+            ELSE 'flat' END,
+       count(*), total(m.sa), total(m.ea)
+FROM m
+CROSS JOIN accounts a ON a.id = m.account_id
+LEFT JOIN users u ON u.id = a.owner_id
+WHERE a.deleted_at IS NULL {team_clause}
+GROUP BY 1, 2, 3, 4
+"""
+
+# Renewal decisions of the period and changes signed for later: sums over events, grouped
+# straight by the account's group. CROSS JOIN keeps SQLite's planner from driving the join
+# from the accounts (a seek per account): the events' covering index is scanned once and
+# the matching events look up their account.
+_DECISIONS_SQL = """
+SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+       sum(e.kind = 'renewal'), sum(e.kind = 'churn'), total(e.arr_before_usd),
+       total(iif(e.kind = 'renewal', min(e.arr_after_usd, e.arr_before_usd), 0.0))
+FROM arr_events e
+CROSS JOIN accounts a ON a.id = e.account_id
+LEFT JOIN users u ON u.id = a.owner_id
+WHERE e.effective_on > :start AND e.effective_on <= :end AND e.kind IN ('renewal', 'churn')
+  AND a.deleted_at IS NULL {team_clause}
+GROUP BY 1, 2, 3
+"""
+
+_BOOKED_SQL = """
+SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+       total(e.arr_after_usd - e.arr_before_usd)
+FROM arr_events e
+CROSS JOIN accounts a ON a.id = e.account_id
+LEFT JOIN users u ON u.id = a.owner_id
+WHERE e.effective_on > :end AND e.created_at < :signed_before
+  AND a.deleted_at IS NULL {team_clause}
+GROUP BY 1, 2, 3
+"""
+
+GroupKey = tuple[str, str, str]  # (tier, segment, team id or NO_TEAM)
+
+
+def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
+    return {
+        "start": date_to_db(period.start),
+        "end": date_to_db(period.end),
+        "signed_before": date_to_db(period.end + timedelta(days=1)),
+        "cent": CENT,
+        "team": team_id,
+    }
+
+
+def _flows(movements: list[tuple], decisions: list[tuple],
+           booked: list[tuple]) -> dict[GroupKey, ArrFlows]:  # fmt: skip
+    """ArrFlows per group from the counts and sums of each movement (see domain.metrics:
+    kept = min(start, end); expansion = end − start when it grew; ...)."""
+    out: dict[GroupKey, ArrFlows] = defaultdict(ArrFlows)
+    for tier, segment, team, kind, n, sa, ea in movements:
+        sa, ea = sa or 0.0, ea or 0.0
+        if kind == "none":
+            continue
+        if kind == "new":
+            f = ArrFlows(new_logos=n, new_arr=ea, ending_arr=ea)
+        else:
+            end = 0.0 if kind == "churn" else ea
+            f = ArrFlows(starting_logos=n, starting_arr=sa, ending_arr=end,
+                         retained_arr=min(sa, end) if kind != "flat" else sa)  # fmt: skip
+            if kind == "expand":
+                f = replace(f, expansion_arr=ea - sa, expanded_logos=n)
+            elif kind == "contract":
+                f = replace(f, contraction_arr=sa - ea, contracted_logos=n)
+            elif kind == "churn":
+                f = replace(f, churned_arr=sa, churned_logos=n)
+        out[(tier, segment, team)] = out[(tier, segment, team)] + f
+    for tier, segment, team, renewals, churns, up, renewed in decisions:
+        out[(tier, segment, team)] = out[(tier, segment, team)] + ArrFlows(
+            renewals=renewals or 0, churns_at_renewal=churns or 0,
+            arr_up_for_renewal=up or 0.0, arr_renewed=renewed or 0.0)  # fmt: skip
+    for tier, segment, team, change in booked:
+        out[(tier, segment, team)] = out[(tier, segment, team)] + ArrFlows(
+            booked_change=change or 0.0
+        )
+    return dict(out)
+
+
+def _breakdown(
+    period: Period,
+    flows: dict[GroupKey, ArrFlows],
+    nps: dict[GroupKey, NpsSummary],
+    has_history: bool,
+) -> MetricsBreakdown:
+    by_tier: dict[str, list[RetentionMetrics]] = defaultdict(list)
+    by_segment: dict[str, list[RetentionMetrics]] = defaultdict(list)
+    by_team: dict[str, list[RetentionMetrics]] = defaultdict(list)
+    groups = []
+    for key in sorted(flows.keys() | nps.keys()):
+        metrics = RetentionMetrics(flows.get(key, ArrFlows()), nps.get(key, NpsSummary()))
+        tier, segment, team = key
+        groups.append(metrics)
+        by_tier[tier].append(metrics)
+        by_segment[segment].append(metrics)
+        by_team[team].append(metrics)
+    return MetricsBreakdown(
+        period=period,
+        overall=combine(groups),
+        by_tier={t.value: combine(by_tier.get(t.value, ())) for t in TIER_ORDER},
+        by_segment={k: combine(v) for k, v in sorted(by_segment.items())},
+        by_team={k: combine(v) for k, v in sorted(by_team.items())},
+        has_history=has_history,
+    )
+
+
+def _db_path(conn: sqlite3.Connection) -> str | None:
+    """The file behind `conn`'s main database, or None (in memory, temporary)."""
+    for _seq, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+READER_CACHE_KIB = 65536  # page cache of the readers `load_coverage` opens itself
+
+
+def _run(conn: sqlite3.Connection, queries: dict[str, Query],
+         parallel: bool) -> dict[str, list[tuple]]:  # fmt: skip
+    """Every query's rows. In parallel: two threads, each query on a read-only connection
+    of its own (SQLite runs without the GIL, so the machine's two cores share the work);
+    else one after the other on `conn`. Parallel needs a cache file and no write pending
+    on `conn` (the other connections would not see it)."""
+    path = _db_path(conn) if parallel else None
+    if path is None or conn.in_transaction:
+        return {name: [tuple(r) for r in conn.execute(sql, p)] for name, (sql, p) in
+                queries.items()}  # fmt: skip
+    from concurrent.futures import ThreadPoolExecutor
+
+    from csm_tui.store.cache import connect
+
+    def fetch(query: Query) -> list[tuple]:
+        reader = connect(path, readonly=True)
+        try:
+            reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+            return [tuple(r) for r in reader.execute(*query)]
+        finally:
+            reader.close()
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="coverage") as pool:
+        futures = {name: pool.submit(fetch, q) for name, q in queries.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def load_coverage(
+    conn: sqlite3.Connection,
+    today: date,
+    tier_rules: TierRules,
+    rules: CoverageRules | None = None,
+    team: str | None = None,
+    *,
+    parallel: bool = True,
+) -> CoverageReport:
+    """The Coverage screen's numbers, as of `today`, from the cache behind `conn`.
+
+    `team`: a team's id or name (see `resolve_team`) to limit the report to its people and
+    the accounts they own; None for the whole book, the unowned digital pool included.
+    Raises `UnknownTeam` for a team that is not in the cache. With `parallel` (and a cache
+    file with no write pending on `conn`) the queries run on two read-only connections
+    at once; the result is the same.
+    """
+    rules = rules or CoverageRules()
+    team_id = resolve_team(conn, team) if team is not None else None
+    period = Period.trailing_months(today, 12)
+    period_params = _period_params(period, team_id)
+    clause = _team_clause(team_id)
+    # Longest first, so the two threads finish together.
+    rows = _run(conn, {
+        "movements": (_MOVEMENTS_SQL.format(team_clause=clause), period_params),
+        "book": _book_query(today, tier_rules, rules, team_id),
+        "decisions": (_DECISIONS_SQL.format(team_clause=clause), period_params),
+        "activity": _activity_query(today),
+        "nps": _nps_query(team_id),
+        "booked": (_BOOKED_SQL.format(team_clause=clause), period_params),
+    }, parallel)  # fmt: skip
+    users = conn.execute(
+        "SELECT u.id, u.name, u.role, u.team_id, t.name FROM users u "
+        "LEFT JOIN teams t ON t.id = u.team_id ORDER BY t.name, u.name, u.id"
+    ).fetchall()
+    user_team = {u[0]: u[3] or NO_TEAM for u in users}
+    known = {u[0] for u in users}
+
+    tiers_of: dict[str | None, dict[Tier, TierSlice]] = defaultdict(dict)
+    team_inputs: dict[str, MaturityInputs] = defaultdict(MaturityInputs)
+    for row in rows["book"]:
+        owner, tier = row[0], TIER_ORDER[row[1]]
+        piece, scored, followed = _slice(row, tier, tier_rules)
+        tiers_of[owner][tier] = tiers_of[owner].get(tier, TierSlice()) + piece
+        key = user_team.get(owner, NO_TEAM)
+        team_inputs[key] = team_inputs[key] + MaturityInputs(
+            cadenced_accounts=piece.cadenced, within_cadence=piece.within_cadence,
+            live_accounts=piece.accounts, health_scored=scored, red_accounts=piece.red,
+            red_followed_up=followed,
+        )  # fmt: skip
+    for author, proactive, reactive in rows["activity"]:
+        key = user_team.get(author, NO_TEAM)
+        if team_id is not None and key != team_id:
+            continue
+        team_inputs[key] = team_inputs[key] + MaturityInputs(
+            proactive_touches=proactive or 0, reactive_touches=reactive or 0)  # fmt: skip
+
+    csms: list[CsmCoverage] = []
+    for uid, name, role, u_team, team_name in users:
+        if team_id is not None and u_team != team_id:
+            continue
+        if role != Role.CSM.value and uid not in tiers_of:
+            continue  # leads and admins appear only when they own accounts
+        csms.append(CsmCoverage(uid, name, u_team, team_name, role,
+                                dict(tiers_of.get(uid, {})), rules))  # fmt: skip
+    for owner, tiers in tiers_of.items():  # owners the users table does not know
+        if owner is not None and owner not in known:
+            csms.append(CsmCoverage(owner, owner, None, None, "", dict(tiers), rules))
+    pool = None
+    if team_id is None and None in tiers_of:
+        pool = CsmCoverage(None, "Digital pool (no owner)", None, None, "",
+                           dict(tiers_of[None]), rules)  # fmt: skip
+
+    team_rows = conn.execute("SELECT id, name FROM teams ORDER BY name").fetchall()
+    teams = tuple(
+        TeamCoverage(tid, tname, tuple(c for c in csms if c.team_id == tid), rules)
+        for tid, tname in team_rows
+        if team_id is None or tid == team_id
+    )
+
+    nps: dict[GroupKey, NpsSummary] = {
+        (tier, segment, team): NpsSummary(p or 0, q or 0, d or 0)
+        for tier, segment, team, p, q, d in rows["nps"]
+    }
+    flows = _flows(rows["movements"], rows["decisions"], rows["booked"])
+    has_history = conn.execute("SELECT EXISTS (SELECT 1 FROM arr_events)").fetchone()[0] == 1
+    metrics = _breakdown(period, flows, nps, has_history)
+
+    def with_grr(inputs: MaturityInputs, m: RetentionMetrics | None) -> MaturityInputs:
+        grr = m.grr if m is not None and has_history else None
+        return replace(inputs, grr=grr)
+
+    overall_inputs = MaturityInputs()
+    for value in team_inputs.values():
+        overall_inputs = overall_inputs + value
+    maturity = estimate_maturity(with_grr(overall_inputs, metrics.overall))
+    maturity_by_team = {
+        t.team_id: estimate_maturity(with_grr(team_inputs.get(t.team_id, MaturityInputs()),
+                                              metrics.by_team.get(t.team_id)))
+        for t in teams
+    }  # fmt: skip
+    return CoverageReport(
+        today=today,
+        data_as_of=get_data_as_of(conn),
+        rules=rules,
+        team_filter=team_id,
+        csms=tuple(csms),
+        pool=pool,
+        teams=teams,
+        metrics=metrics,
+        maturity=maturity,
+        maturity_by_team=maturity_by_team,
+    )

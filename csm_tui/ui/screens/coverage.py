@@ -1,0 +1,731 @@
+"""Coverage (team lead): is the team covering the book? Works offline, from the cache.
+
+Per CSM: accounts and ARR by tier, load against the 1-CSM-per-$2M rule (with a chart),
+overdue touches, late activations, at-risk ARR, renewals in 30/60/90 days, large accounts
+that want a dedicated CSM, touches needed against capacity. Per team and per tier: the
+same rolled up, with GRR and NRR (split into retention and expansion) over 12 months,
+churn, upsell, downsell and NPS; by segment; and the estimated maturity with its evidence.
+
+Keys: `tab` moves between sections, `enter` on a CSM opens their accounts (where `r`
+reassigns one, queued for sync), `t` limits the view to one team, `ctrl+r` reloads.
+The numbers are computed in a worker on a read-only connection of its own.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, set_cell_size
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from csm_tui.domain.coverage import (
+    CoverageReport,
+    CoverageRules,
+    CsmCoverage,
+    MaturityEstimate,
+    MaturityLevel,
+    TierSlice,
+)
+from csm_tui.domain.humanize import format_money, relative_time
+from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
+from csm_tui.domain.metrics import RetentionMetrics, format_rate
+from csm_tui.domain.query import PortfolioSort, parse_filter
+from csm_tui.domain.text import safe_text
+from csm_tui.domain.tiers import TIER_ORDER, Tier
+from csm_tui.store.timestamps import from_db
+from csm_tui.workspace import Workspace
+
+BAR = 36  # cells of a chart bar
+TIER_SHORT = {Tier.STRATEGIC: "Strat", Tier.ENTERPRISE: "Ent", Tier.GROWTH: "Growth",
+              Tier.SCALE: "Scale", Tier.SELF_SERVE: "Self"}  # fmt: skip
+
+
+def _money(amount: float) -> str:
+    return format_money(amount, "USD")
+
+
+def _safe(text: str | None, fallback: str = "—") -> Text:
+    return Text(safe_text(text) if text else fallback)
+
+
+def _right(text: str, style: str = "") -> Text:
+    return Text(text, style=style, justify="right")
+
+
+def _nrr_split(m: RetentionMetrics) -> str:
+    """NRR with its retention and expansion parts, never alone: "92.0% = 81.7% + 10.3%"."""
+    if m.nrr is None:
+        return "—"
+    return f"{format_rate(m.nrr)} = {format_rate(m.nrr_retention)} + {format_rate(m.nrr_expansion)}"
+
+
+def _nps(m: RetentionMetrics) -> str:
+    score = m.nps.score
+    return "—" if score is None else f"{score:+.0f} ({m.nps.votes:,})"
+
+
+def coverage_rules(workspace: Workspace) -> CoverageRules:
+    return CoverageRules(arr_per_csm=workspace.settings.arr_per_csm)
+
+
+class Section(Static, can_focus=True):
+    """A block of the report that `tab` can land on (and scroll into view)."""
+
+
+class CoverageScreen(Screen[None]):
+    TITLE = "Coverage"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="coverage.back"),
+        Binding("a", "open_csm", "CSM's accounts", id="coverage.accounts"),
+        Binding("t", "cycle_team", "Team", id="coverage.team"),
+        Binding("ctrl+r", "reload", "Reload", id="coverage.reload"),
+    ]
+
+    def __init__(self, workspace: Workspace, team: str | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.team: str | None = team  # team id, or None for every team
+        self.report: CoverageReport | None = None
+        self._teams: list[tuple[str, str]] = []  # (id, name) of every team, once known
+        self._stale = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="coverage-title")
+        with VerticalScroll(id="coverage-body", can_focus=False):
+            yield Static(
+                "CSMs — accounts by tier, ARR load against the rule, what needs attention "
+                "(enter: their accounts)",
+                classes="coverage-heading",
+            )
+            yield DataTable(id="coverage-csms", cursor_type="row", zebra_stripes=True)
+            yield Section(id="coverage-load", classes="coverage-chart")
+            yield Static("Teams — CSMs needed by the rule, retention over 12 months",
+                         classes="coverage-heading")  # fmt: skip
+            yield DataTable(id="coverage-teams", cursor_type="row", zebra_stripes=True)
+            yield Static("Tiers", classes="coverage-heading", id="coverage-tiers-heading")
+            yield DataTable(id="coverage-tiers", cursor_type="row", zebra_stripes=True)
+            yield Static("Retention", classes="coverage-heading", id="coverage-metrics-heading")
+            yield Section(id="coverage-metrics", classes="coverage-chart")
+            yield DataTable(id="coverage-segments", cursor_type="row", zebra_stripes=True)
+            yield Static("Maturity — estimated from the team's own data (seed 004)",
+                         classes="coverage-heading")  # fmt: skip
+            yield Section(id="coverage-maturity")
+        yield Static(id="coverage-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.workspace.conn  # noqa: B018 — opens and migrates the cache on this thread first
+        self.query_one("#coverage-title", Static).update("Coverage — computing…")
+        self.query_one("#coverage-csms", DataTable).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load()
+
+    # -- data -------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self._compute(self.team)
+
+    @work(thread=True, exclusive=True, group="coverage", exit_on_error=False)
+    def _compute(self, team: str | None) -> CoverageReport:
+        from csm_tui.store.cache import connect
+        from csm_tui.store.coverage import load_coverage
+
+        ws = self.workspace
+        conn = connect(ws.db_path, readonly=True)
+        try:
+            return load_coverage(
+                conn, ws.today(), ws.settings.tier_rules, coverage_rules(ws), team=team
+            )
+        finally:
+            conn.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "coverage":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.show(event.worker.result)
+        elif event.state is WorkerState.ERROR:
+            self.query_one("#coverage-title", Static).update("Coverage — could not compute")
+            self.notify(f"Coverage failed: {event.worker.error}", severity="error")
+
+    def show(self, report: CoverageReport) -> None:
+        self.report = report
+        if report.team_filter is None:
+            self._teams = [(t.team_id, t.name) for t in report.teams]
+        self._title(report)
+        self._fill_csms(report)
+        self.query_one("#coverage-load", Section).update(load_chart(report))
+        self._fill_teams(report)
+        self._fill_tiers(report)
+        self.query_one("#coverage-metrics", Section).update(metrics_panel(report))
+        self._fill_segments(report)
+        self.query_one("#coverage-maturity", Section).update(maturity_panel(report))
+        self._status()
+
+    def _team_name(self, team_id: str | None) -> str:
+        return dict(self._teams).get(team_id or "", "every team")
+
+    def _title(self, report: CoverageReport) -> None:
+        rule = report.rules
+        scope = "every team" if report.team_filter is None else self._team_name(report.team_filter)
+        title = Text(f"Coverage — {safe_text(scope)}", style="bold")
+        title.append(
+            f"  · rule: 1 CSM per {_money(rule.arr_per_csm)} ARR "
+            f"(aggressive: {_money(rule.aggressive_arr_per_csm)})",
+            style="dim",
+        )
+        self.query_one("#coverage-title", Static).update(title)
+
+    def _status(self) -> None:
+        ws = self.workspace
+        as_of = ws.meta("data_as_of")
+        if as_of is None:
+            age = "no data yet"
+        else:
+            when = from_db(as_of)
+            age = f"data {relative_time(when, ws.now())} (as of {when:%Y-%m-%d %H:%M} UTC)"
+        from csm_tui.store.outbox import pending_count
+
+        pending = pending_count(ws.conn)
+        queued = (
+            f" · {pending} change{'s' if pending != 1 else ''} waiting to sync" if pending else ""
+        )
+        self.query_one("#coverage-status", Static).update(
+            f" {age} · computed from the local cache, works offline{queued}"
+        )
+
+    def _fill_csms(self, report: CoverageReport) -> None:
+        table = self.query_one("#coverage-csms", DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("CSM", key="name")
+        table.add_column("Team")
+        table.add_column(_right("Accts"))
+        table.add_column(_right("ARR"))
+        table.add_column(_right("Load"))
+        for tier in TIER_ORDER:
+            table.add_column(_right(TIER_SHORT[tier]))
+        table.add_column(_right("Overdue"))
+        table.add_column(_right("Late act."))
+        table.add_column(_right("At-risk ARR"))
+        table.add_column(_right("Renew 30/60/90d"))
+        table.add_column("Dedicated CSM")
+        table.add_column(_right("Touches/yr vs cap."))
+        low, high = report.rules.capacity
+        for csm in report.owners:
+            t = csm.total
+            load_style = "bold red" if csm.overloaded else ("yellow" if csm.load > 0.8 else "")
+            n, arr = csm.needs_dedicated
+            dedicated = (
+                Text(
+                    f"{n} ≥ {_money(report.rules.dedicated_from_arr)} ({_money(arr)})", style="red"
+                )
+                if n
+                else Text("—", style="dim")
+            )
+            renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
+            touches = "—" if csm.is_pool else f"{t.touches_needed:,.0f} vs {low:,}–{high:,}"
+            table.add_row(
+                _safe(csm.name),
+                _safe(csm.team_name),
+                _right(f"{t.accounts:,}"),
+                _right(_money(t.arr)),
+                _right("—" if csm.is_pool else f"{csm.load:.2f}", load_style),
+                *(_right(f"{csm.tier(tier).accounts:,}") for tier in TIER_ORDER),
+                _right(f"{t.overdue:,}", "red" if t.overdue else ""),
+                _right(f"{t.late_activation:,}", "yellow" if t.late_activation else ""),
+                _right(_money(t.red_arr), "red" if t.red_arr else ""),
+                _right(renewals),
+                dedicated,
+                _right(touches, "red" if not csm.is_pool and t.touches_needed > high else ""),
+                key=csm.user_id or "",
+            )
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+
+    def _fill_teams(self, report: CoverageReport) -> None:
+        table = self.query_one("#coverage-teams", DataTable)
+        table.clear(columns=True)
+        for title in (
+            "Team",
+            _right("CSMs"),
+            _right("ARR"),
+            _right("CSMs needed $2M/$1M"),
+            _right("Load"),
+            _right("Overdue"),
+            _right("At-risk ARR"),
+            _right("Renew ≤90d"),
+            _right("GRR"),
+            _right("NRR = retention + expansion"),
+            "Maturity",
+        ):
+            table.add_column(title)
+        for team in report.teams:
+            t = team.total
+            m = report.metrics.by_team.get(team.team_id)
+            maturity = report.maturity_by_team.get(team.team_id)
+            load = team.load
+            table.add_row(
+                _safe(team.name),
+                _right(str(team.csm_count)),
+                _right(_money(t.arr)),
+                _right(f"{team.csms_needed:.1f} / {team.csms_needed_aggressive:.1f}"),
+                _right(
+                    "—" if load is None else f"{load:.2f}",
+                    "bold red" if load is not None and load > 1 else "",
+                ),
+                _right(f"{t.overdue:,}"),
+                _right(_money(t.red_arr)),
+                _right(f"{t.renew_90:,} ({_money(t.renew_90_arr)})"),
+                _right(format_rate(m.grr) if m else "—"),
+                _right(_nrr_split(m) if m else "—"),
+                Text(maturity.level.label if maturity else "—"),
+                key=team.team_id,
+            )
+
+    def _fill_tiers(self, report: CoverageReport) -> None:
+        table = self.query_one("#coverage-tiers", DataTable)
+        table.clear(columns=True)
+        for title in (
+            "Tier",
+            _right("Accts"),
+            _right("ARR"),
+            _right("Overdue"),
+            _right("At-risk ARR"),
+            _right("Renew ≤90d"),
+            _right("GRR"),
+            _right("NRR = retention + expansion"),
+            _right("Logo churn"),
+            _right("Upsell"),
+            _right("Downsell"),
+            _right("NPS"),
+        ):
+            table.add_column(title)
+        by_tier = report.by_tier
+        for tier in TIER_ORDER:
+            t: TierSlice = by_tier[tier]
+            m = report.metrics.by_tier[tier.value]
+            table.add_row(
+                Text(tier.label),
+                _right(f"{t.accounts:,}"),
+                _right(_money(t.arr)),
+                _right(f"{t.overdue:,} of {t.cadenced:,}" if t.cadenced else "—"),
+                _right(_money(t.red_arr)),
+                _right(f"{t.renew_90:,}"),
+                _right(format_rate(m.grr)),
+                _right(_nrr_split(m)),
+                _right(format_rate(m.logo_churn_rate)),
+                _right(format_rate(m.upsell_rate)),
+                _right(format_rate(m.downsell_rate)),
+                _right(_nps(m)),
+                key=tier.value,
+            )
+        self.query_one("#coverage-tiers-heading", Static).update(
+            f"Tiers — book today; retention over {report.period.label()}"
+        )
+
+    def _fill_segments(self, report: CoverageReport) -> None:
+        table = self.query_one("#coverage-segments", DataTable)
+        table.clear(columns=True)
+        for title in (
+            "Segment",
+            _right("Start ARR"),
+            _right("GRR"),
+            _right("NRR = retention + expansion"),
+            _right("Logo churn"),
+            _right("ARR churn"),
+            _right("NPS"),
+            _right("CMRR"),
+        ):
+            table.add_column(title)
+        for segment, m in report.metrics.by_segment.items():
+            table.add_row(
+                _safe(segment, "(no segment)"),
+                _right(_money(m.flows.starting_arr)),
+                _right(format_rate(m.grr)),
+                _right(_nrr_split(m)),
+                _right(format_rate(m.logo_churn_rate)),
+                _right(format_rate(m.arr_churn_rate)),
+                _right(_nps(m)),
+                _right(_money(m.cmrr)),
+                key=segment or "-",
+            )
+        self.query_one("#coverage-metrics-heading", Static).update(
+            f"Retention — {report.period.label()} (by segment below)"
+        )
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_cycle_team(self) -> None:
+        if not self._teams:
+            return
+        ids = [None, *(tid for tid, _ in self._teams)]
+        index = ids.index(self.team) if self.team in ids else 0
+        self.team = ids[(index + 1) % len(ids)]
+        self.notify(f"Coverage of {self._team_name(self.team)}", timeout=2)
+        self.load()
+
+    def _selected_csm(self) -> CsmCoverage | None:
+        if self.report is None:
+            return None
+        table = self.query_one("#coverage-csms", DataTable)
+        if not table.row_count:
+            return None
+        owners = self.report.owners
+        row = table.cursor_row
+        return owners[row] if 0 <= row < len(owners) else None
+
+    def action_open_csm(self) -> None:
+        csm = self._selected_csm()
+        if csm is not None:
+            self._stale = True
+            self.app.push_screen(CsmAccountsScreen(self.workspace, csm))
+
+    @on(DataTable.RowSelected, "#coverage-csms")
+    def _csm_chosen(self, event: DataTable.RowSelected) -> None:
+        self.action_open_csm()
+
+
+# -- charts and panels (Rich renderables, no new dependency) ------------------------------
+
+
+def _bar(fraction: float, width: int = BAR) -> int:
+    return max(0, min(width, round(fraction * width)))
+
+
+def load_chart(report: CoverageReport) -> Group:
+    """ARR load per CSM against the rule: one bar each, `┃` where the rule is."""
+    csms = list(report.csms)
+    heading = Text(
+        f"ARR load per CSM — 1.0 = {_money(report.rules.arr_per_csm)} (┃); "
+        f"the aggressive {_money(report.rules.aggressive_arr_per_csm)} rule doubles it",
+        style="bold",
+    )
+    if not csms:
+        return Group(heading, Text("no CSM in this view", style="dim"))
+    top = max(1.25, max(c.load for c in csms))
+    rule_at = _bar(1.0 / top)
+    name_width = min(22, max(cell_len(safe_text(c.name)) for c in csms) + 1)
+    lines = [heading]
+    for c in csms:
+        line = Text(set_cell_size(safe_text(c.name), name_width))
+        filled = _bar(c.load / top)
+        style = "red" if c.overloaded else ("yellow" if c.load > 0.8 else "green")
+        cells = []
+        for i in range(BAR):
+            if i < filled:
+                cells.append(("█", style))
+            elif i == rule_at:
+                cells.append(("┃", "bold"))
+            else:
+                cells.append(("·", "dim"))
+        if rule_at < BAR and rule_at < filled:
+            cells[rule_at] = ("┃", "bold reverse")
+        for char, st in cells:
+            line.append(char, style=st)
+        line.append(f" {c.load:5.2f}  {_money(c.total.arr)}")
+        if c.overloaded:
+            line.append("  overloaded", style="bold red")
+        lines.append(line)
+    if top > 1.25:
+        lines.append(Text(f"scale: the full bar is a load of {top:.2f}", style="dim"))
+    return Group(*lines)
+
+
+def nrr_bar(m: RetentionMetrics, width: int = BAR) -> Text:
+    """Retention part, expansion part and what was lost, on one bar; `┃` marks 100%."""
+    line = Text()
+    if m.grr is None or m.nrr_expansion is None:
+        return Text("no starting ARR in the period", style="dim")
+    top = max(1.0, m.nrr or 0) * 1.05
+    kept = _bar(m.grr / top, width)
+    grown = _bar((m.grr + m.nrr_expansion) / top, width) - kept
+    lost = _bar(1.0 / top, width) - kept
+    line.append("█" * kept, style="green")
+    line.append("█" * grown, style="blue")
+    if lost > 0:
+        line.append("░" * lost, style="red")
+    line.append("┃", style="bold")
+    return line
+
+
+def metrics_panel(report: CoverageReport) -> Group:
+    m = report.metrics.overall
+    f = m.flows
+    if not report.metrics.has_history:
+        return Group(
+            Text(
+                "No ARR history in this cache yet: GRR, NRR and churn appear once ARR "
+                "events are synced or imported.",
+                style="yellow",
+            ),
+            Text(f"NPS {_nps(m)} (one vote per account)"),
+        )
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    split = Text(f"NRR {_nrr_split(m)}  ", style="bold")
+    split.append("(retention + expansion; never net alone)", style="dim")
+    grid.add_row("NRR", split)
+    bar = nrr_bar(m)
+    bar.append("  ")
+    bar.append("█ kept ", style="green")
+    bar.append("█ expansion ", style="blue")
+    bar.append("░ lost", style="red")
+    grid.add_row("", bar)
+    grid.add_row(
+        "GRR",
+        Text(
+            f"{format_rate(m.grr)}  — kept of "
+            f"{_money(f.starting_arr)} starting ARR "
+            f"({f.starting_logos:,} accounts)"
+        ),
+    )
+    grid.add_row(
+        "Churn",
+        Text(
+            f"{format_rate(m.logo_churn_rate)} of logos ({f.churned_logos:,}), "
+            f"{format_rate(m.arr_churn_rate)} of ARR ({_money(f.churned_arr)})"
+        ),
+    )
+    grid.add_row(
+        "Upsell",
+        Text(
+            f"{format_rate(m.upsell_rate)} ({_money(f.expansion_arr)}, "
+            f"{f.expanded_logos:,} accounts)"
+        ),
+    )
+    grid.add_row(
+        "Downsell",
+        Text(
+            f"{format_rate(m.downsell_rate)} ({_money(f.contraction_arr)}, "
+            f"{f.contracted_logos:,} accounts)"
+        ),
+    )
+    grid.add_row(
+        "Renewal rate",
+        Text(
+            f"{format_rate(m.renewal_rate)} of {f.renewals + f.churns_at_renewal:,} decisions; "
+            f"{format_rate(m.renewal_rate_arr)} of the ARR up for renewal"
+        ),
+    )
+    grid.add_row(
+        "New", Text(f"{_money(f.new_arr)} from {f.new_logos:,} new accounts (outside GRR and NRR)")
+    )
+    grid.add_row(
+        "NPS",
+        Text(
+            f"{_nps(m)} — {m.nps.promoters:,} promoter, {m.nps.passives:,} passive, "
+            f"{m.nps.detractors:,} detractor accounts (account NPS ≥ 50 / < 0)"
+        ),
+    )
+    grid.add_row(
+        "CMRR",
+        Text(
+            f"{_money(m.cmrr)} a month — {_money(f.ending_arr)} ARR in force "
+            f"{'+' if f.booked_change >= 0 else '−'} {_money(abs(f.booked_change))} signed for "
+            "later, / 12"
+        ),
+    )
+    return Group(grid)
+
+
+def _ladder(level: MaturityLevel) -> Text:
+    line = Text()
+    for lv in MaturityLevel:
+        if lv > MaturityLevel.REACTIVE:
+            line.append(" → ", style="dim")
+        label = f" {lv.value} {lv.label} "
+        if lv is level:
+            line.append(label, style="bold reverse")
+        elif lv < level:
+            line.append(label, style="green")
+        else:
+            line.append(label, style="dim")
+    return line
+
+
+def maturity_panel(report: CoverageReport) -> Group:
+    estimate: MaturityEstimate = report.maturity
+    parts = [
+        Text(
+            f"Estimated maturity: {estimate.level.value} — {estimate.level.label} "
+            f"({estimate.level.label_zh})",
+            style="bold",
+        ),
+        _ladder(estimate.level),
+        Text("Evidence:", style="bold"),
+    ]
+    for check in estimate.checks:
+        if check.level is MaturityLevel.REACTIVE:
+            continue
+        line = Text("  ✓ " if check.met else "  ✗ ", style="green" if check.met else "red")
+        line.append(f"{check.level.label}: ", style="bold")
+        line.append(check.sentence)
+        parts.append(line)
+    if estimate.next_step:
+        parts.append(Text(f"Next: {estimate.next_step}", style="italic"))
+    if len(report.maturity_by_team) > 1:
+        names = {t.team_id: t.name for t in report.teams}
+        for team_id, team_estimate in report.maturity_by_team.items():
+            line = Text(f"  {safe_text(names.get(team_id, team_id))}: ")
+            line.append(f"{team_estimate.level.value} {team_estimate.level.label}", style="bold")
+            parts.append(line)
+    return Group(*parts)
+
+
+# -- one CSM's accounts, and reassigning them ---------------------------------------------
+
+
+class CsmAccountsScreen(Screen[None]):
+    """The accounts of one CSM (or the digital pool); `r` hands the selected one on."""
+
+    TITLE = "Accounts"
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="csm_accounts.back"),
+        Binding("r", "reassign", "Reassign", id="csm_accounts.reassign"),
+    ]
+
+    def __init__(self, workspace: Workspace, csm: CsmCoverage) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.csm = csm
+
+    def compose(self) -> ComposeResult:
+        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+
+        yield Static(id="csm-accounts-title")
+        yield PortfolioTable(self.workspace.today, id="csm-accounts-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._reload()
+        self.query_one("#csm-accounts-table").focus()
+
+    def _reload(self, keep_account: str | None = None) -> None:
+        from csm_tui.store.portfolio import PortfolioQuery
+        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+
+        ws = self.workspace
+        # The live book, as coverage counts it: churned accounts are nobody's work.
+        owner = "owner:none" if self.csm.is_pool else "owner:me"
+        live = ",".join(stage.value for stage in STAGE_ORDER if stage is not Stage.CHURNED)
+        query = PortfolioQuery(
+            ws.conn,
+            parse_filter(f"{owner} stage:{live}"),
+            PortfolioSort.TIER_HEALTH,
+            ws.today(),
+            self.csm.user_id,
+            ws.settings.tier_rules,
+        )
+        table = self.query_one(PortfolioTable)
+        table.set_source(query, keep_account=keep_account)
+        title = Text(f"Accounts of {safe_text(self.csm.name)}", style="bold")
+        team = f" · {safe_text(self.csm.team_name)}" if self.csm.team_name else ""
+        title.append(
+            f"{team} · {table.row_count:,} accounts · r reassigns the selected one", style="dim"
+        )
+        self.query_one("#csm-accounts-title", Static).update(title)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_portfolio_table_opened(self, event) -> None:
+        from csm_tui.ui.screens.account import AccountScreen
+
+        self.app.push_screen(AccountScreen(self.workspace, event.account_id))
+
+    def action_reassign(self) -> None:
+        from csm_tui.store.assignments import ReassignError, candidates
+        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+
+        table = self.query_one(PortfolioTable)
+        account_id = table.current_account_id
+        if account_id is None:
+            return
+        try:
+            people = candidates(self.workspace.conn, account_id)
+        except ReassignError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if not people:
+            self.notify("No other CSM in this team to take it.", severity="warning")
+            return
+        row = table.row_at(table.cursor_row)
+        name = row.name if row is not None else account_id
+
+        def done(new_owner: str | None) -> None:
+            if new_owner is not None:
+                self._reassign(account_id, name, new_owner, people)
+
+        self.app.push_screen(ReassignScreen(name, people), done)
+
+    def _reassign(self, account_id: str, name: str, new_owner: str, people) -> None:
+        from csm_tui.store.assignments import ReassignError, reassign_account
+
+        ws = self.workspace
+        try:
+            reassign_account(ws.conn, account_id, new_owner, now=ws.now())
+        except ReassignError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        who = next((p.name for p in people if p.user_id == new_owner), new_owner)
+        self.notify(Text(f"{safe_text(name)} → {safe_text(who)}; queued for sync").plain, timeout=4)
+        self._reload()
+
+
+class ReassignScreen(ModalScreen[str | None]):
+    """Pick the CSM an account goes to: same team, lightest book first."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reassign.cancel")]
+
+    def __init__(self, account_name: str, people) -> None:
+        super().__init__()
+        self.account_name = account_name
+        self.people = people
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="reassign-box"):
+            yield Static(Text(f"Reassign {safe_text(self.account_name)} to…", style="bold"))
+            yield OptionList(
+                *(
+                    Option(
+                        Text(f"{safe_text(p.name)} — {p.accounts:,} accounts, {_money(p.arr)} ARR"),
+                        id=p.user_id,
+                    )
+                    for p in self.people
+                ),
+                id="reassign-options",
+            )
+            yield Static("enter: reassign · escape: cancel", classes="reassign-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

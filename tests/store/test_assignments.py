@@ -1,0 +1,101 @@
+"""Reassigning an account: the owner changes and one outbox entry is queued, together."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from csm_tui.store import outbox
+from csm_tui.store.assignments import KIND_ACCOUNT, ReassignError, candidates, reassign_account
+from csm_tui.store.cache import connect
+from csm_tui.sync.protocol import KIND_ACCOUNT as PROTOCOL_KIND_ACCOUNT
+from tests.conftest import FROZEN_NOW
+
+
+@pytest.fixture
+def conn(demo_db):
+    c = connect(demo_db)
+    yield c
+    c.close()
+
+
+def owned_account(conn):
+    return conn.execute(
+        "SELECT a.id, a.owner_id, a.version, u.team_id FROM accounts a "
+        "JOIN users u ON u.id = a.owner_id WHERE a.stage != 'churned' ORDER BY a.id LIMIT 1"
+    ).fetchone()
+
+
+def test_candidates_are_the_other_csms_of_the_owners_team(conn):
+    account, owner, _version, team = owned_account(conn)
+    people = candidates(conn, account)
+    team_csms = {r[0] for r in conn.execute(
+        "SELECT id FROM users WHERE role = 'csm' AND team_id = ?", (team,))}  # fmt: skip
+    assert {p.user_id for p in people} == team_csms - {owner}
+    assert [p.arr for p in people] == sorted(p.arr for p in people)  # lightest book first
+
+
+def test_reassign_changes_the_owner_and_queues_exactly_one_entry(conn):
+    conn.execute("UPDATE accounts SET version = 7 WHERE id = ?", (owned_account(conn)[0],))
+    conn.commit()
+    account, _owner, version, _team = owned_account(conn)
+    new = candidates(conn, account)[0].user_id
+    mutation = reassign_account(conn, account, new, now=FROZEN_NOW)
+    assert (
+        conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account,)).fetchone()[0] == new
+    )
+    queued = outbox.pending(conn)
+    assert len(queued) == 1
+    item = queued[0]
+    assert (item.mutation_id, item.kind, item.op, item.record_id) == (
+        mutation,
+        PROTOCOL_KIND_ACCOUNT,
+        "upsert",
+        account,
+    )
+    assert item.fields == {"owner_id": new}
+    assert item.base_version == version == 7
+    assert KIND_ACCOUNT == PROTOCOL_KIND_ACCOUNT
+    assert not conn.in_transaction
+
+
+def test_another_teams_csm_is_refused_and_nothing_changes(conn):
+    account, owner, _version, team = owned_account(conn)
+    stranger = conn.execute(
+        "SELECT id FROM users WHERE role = 'csm' AND team_id != ? LIMIT 1", (team,)
+    ).fetchone()[0]
+    with pytest.raises(ReassignError, match="another CSM of its owner's team"):
+        reassign_account(conn, account, stranger, now=FROZEN_NOW)
+    assert (
+        conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account,)).fetchone()[0]
+        == owner
+    )
+    assert outbox.pending_count(conn) == 0
+
+
+def test_a_failed_enqueue_rolls_the_owner_back(conn, monkeypatch):
+    account, owner, _version, _team = owned_account(conn)
+    new = candidates(conn, account)[0].user_id
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("csm_tui.store.assignments.enqueue", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        reassign_account(conn, account, new, now=FROZEN_NOW)
+    assert (
+        conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account,)).fetchone()[0]
+        == owner
+    )
+    assert outbox.pending_count(conn) == 0
+
+
+def test_an_account_of_the_pool_may_go_to_any_csm(conn):
+    account = conn.execute("SELECT id FROM accounts WHERE owner_id IS NULL LIMIT 1").fetchone()[0]
+    csms = {r[0] for r in conn.execute("SELECT id FROM users WHERE role = 'csm'")}
+    assert {p.user_id for p in candidates(conn, account)} == csms
+    target = sorted(csms)[0]
+    reassign_account(conn, account, target, now=FROZEN_NOW)
+    entry = outbox.entries(conn)[0]
+    assert json.loads(json.dumps(entry.fields)) == {"owner_id": target}

@@ -1,0 +1,187 @@
+"""Coverage as a team lead drives it: every CSM, the NRR split, maturity, reassigning."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from csm_tui.domain.metrics import format_rate
+from csm_tui.store import outbox
+from csm_tui.ui.app import make_app
+from csm_tui.ui.screens.coverage import CoverageScreen, CsmAccountsScreen, ReassignScreen
+from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+from tests.ui.screen_text import screen_text
+
+SIZE = (200, 60)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def open_coverage(app, pilot, workspace) -> CoverageScreen:
+    await pilot.pause()
+    screen = CoverageScreen(workspace)
+    app.push_screen(screen)
+    await settle(app, pilot)
+    return screen
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def csm_table_names(screen) -> list[str]:
+    table = screen.query_one("#coverage-csms", DataTable)
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_every_csm_the_nrr_split_and_the_maturity_evidence_are_shown(workspace):
+    csms = [r[0] for r in workspace.conn.execute("SELECT name FROM users WHERE role = 'csm'")]
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        report = screen.report
+        assert report is not None
+        names = csm_table_names(screen)
+        assert set(csms) <= set(names)
+        assert "Digital pool (no owner)" in names
+        text = screen_text(app)
+        m = report.metrics.overall
+        split = f"{format_rate(m.nrr)} = {format_rate(m.nrr_retention)} + "
+        split += format_rate(m.nrr_expansion)
+        assert split in text
+        assert "retention + expansion" in text
+        assert f"Estimated maturity: {report.maturity.level.value}" in text
+        proactive = report.maturity.inputs.proactive_touches
+        assert f"({proactive:,} of" in text  # the evidence, in numbers
+        assert "as of 2026-11-22 09:00 UTC" in text  # the data's age
+        assert "works offline" in text
+
+
+async def test_tab_moves_between_sections(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_coverage(app, pilot, workspace)
+        seen = [app.focused.id]
+        for _ in range(6):
+            await pilot.press("tab")
+            seen.append(app.focused.id)
+        assert seen[:6] == ["coverage-csms", "coverage-load", "coverage-teams", "coverage-tiers",
+                            "coverage-metrics", "coverage-segments"]  # fmt: skip
+
+
+async def test_t_limits_the_view_to_one_team(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        await pilot.press("t")
+        await settle(app, pilot)
+        team = screen.report.team_filter
+        assert team is not None
+        expected = {r[0] for r in workspace.conn.execute(
+            "SELECT name FROM users WHERE role = 'csm' AND team_id = ?", (team,))}  # fmt: skip
+        assert set(csm_table_names(screen)) == expected
+
+
+async def test_reassigning_from_a_csms_accounts_queues_one_change(workspace):
+    conn = workspace.conn
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        first = screen.report.owners[0]
+        before = first.total.accounts
+        await pilot.press("enter")  # the first CSM's accounts
+        await pilot.pause()
+        accounts = app.screen
+        assert isinstance(accounts, CsmAccountsScreen)
+        table = accounts.query_one(PortfolioTable)
+        account_id = table.current_account_id
+        owner, version = conn.execute(
+            "SELECT owner_id, version FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()
+        assert owner == first.user_id
+        assert table.row_count == before  # the live book, as coverage counts it
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReassignScreen)
+        new_owner = app.screen.people[0].user_id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is accounts
+        now_owner = conn.execute(
+            "SELECT owner_id FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()[0]
+        assert now_owner == new_owner != owner
+        queued = outbox.pending(conn)
+        assert len(queued) == 1
+        assert queued[0].record_id == account_id
+        assert queued[0].fields == {"owner_id": new_owner}
+        assert queued[0].base_version == version
+        assert table.row_count == before - 1  # it left this CSM's list
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert screen.report.owners[0].total.accounts == before - 1
+        assert "1 change waiting to sync" in screen_text(app)
+
+
+async def test_escape_in_the_picker_changes_nothing(workspace):
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_coverage(app, pilot, workspace)
+        await pilot.press("enter", "r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReassignScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CsmAccountsScreen)
+        assert outbox.pending_count(workspace.conn) == 0
+
+
+PROBE = """
+import asyncio, json, socket, sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+def no_network(*args, **kwargs):
+    raise OSError("the network is off")
+
+socket.socket.connect = no_network
+socket.create_connection = no_network
+
+from csm_tui.domain.clock import FixedClock
+from csm_tui.ui.app import make_app
+from csm_tui.ui.screens.coverage import CoverageScreen
+from csm_tui.workspace import Workspace
+
+async def main():
+    clock = FixedClock(datetime(2026, 11, 22, 9, tzinfo=UTC))
+    ws = Workspace(db_path=Path(sys.argv[1]), clock=clock)
+    app = make_app(ws)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        screen = CoverageScreen(ws)
+        app.push_screen(screen)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        ok = screen.report is not None and len(screen.report.csms) >= 6
+    print(json.dumps({"ok": ok, "httpx": "httpx" in sys.modules}))
+
+asyncio.run(main())
+"""
+
+
+def test_coverage_works_with_the_network_off_and_never_loads_httpx(demo_db):
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(demo_db)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"ok": True, "httpx": False}
