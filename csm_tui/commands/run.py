@@ -787,40 +787,49 @@ def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
 
 
 def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResult:
+    """Through the Coverage screen's `reassign_account`, after the server's permission rule."""
+    from csm_tui.store.assignments import ReassignError, reassign_account
     from csm_tui.store.lookup import LookupFailed, find_user
-    from csm_tui.store.ownership import ReassignRefused, reassign_account
+    from csm_tui.store.ownership import reassign_refusal_in
 
     conn = session.conn
     account = _account(session, command.account)
     me = session.need_me()
-    word = command.owner.strip().casefold()
-    if word == "me":
+    if command.owner.strip().casefold() == "me":
         owner_id, owner_name = me, _user_name(conn, me)
-    elif word == "none":
-        owner_id, owner_name = None, "the digital pool (no owner)"
     else:
         try:
             user = find_user(conn, command.owner)
         except LookupFailed as error:
             raise CommandFailed(error.message) from error
         owner_id, owner_name = user.id, user.name
+    old = conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account.id,)).fetchone()[0]
+    was = _user_name(conn, old)
+    if old == owner_id:
+        return CommandResult(
+            command,
+            f"{account.name} already belongs to {owner_name}",
+            columns=_ASSIGN_COLUMNS,
+            rows=((account.name, owner_name, was),),
+            account_id=account.id,
+        )
+    why = reassign_refusal_in(conn, account.id, owner_id, me)
+    if why is not None:
+        raise CommandFailed(why)
     try:
-        done = reassign_account(conn, account.id, owner_id, me, session.now())
-    except ReassignRefused as error:
-        raise CommandFailed(error.message) from error
-    was = _user_name(conn, done.old_owner_id) if done.old_owner_id else "no one"
-    text = (
-        f"{account.name} already belongs to {owner_name}"
-        if not done.changed
-        else f"{account.name} now belongs to {owner_name} (was {was})"
-    )
+        reassign_account(conn, account.id, owner_id, now=session.now())
+    except ReassignError as error:
+        raise CommandFailed(str(error)) from error
     return CommandResult(
         command,
-        _dry(text, dry),
-        columns=(Column("account", "Account"), Column("owner", "Owner"), Column("was", "Was")),
-        rows=((account.name, owner_name if owner_id else None, was),),
+        _dry(f"{account.name} now belongs to {owner_name} (was {was})", dry),
+        columns=_ASSIGN_COLUMNS,
+        rows=((account.name, owner_name, was),),
         account_id=account.id,
     )
+
+
+_ASSIGN_COLUMNS = (Column("account", "Account"), Column("owner", "Owner"), Column("was", "Was"))
 
 
 def _user_name(conn: sqlite3.Connection, user_id: str | None) -> str:

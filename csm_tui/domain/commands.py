@@ -405,7 +405,7 @@ class AssignCommand(Command):
     verb: ClassVar[str] = "assign"
     writes: ClassVar[bool] = True
     account: str
-    owner: str  # a user's name, unique prefix or id; "me"; "none" for the digital pool
+    owner: str  # a user's name, unique prefix or id; or "me"
     dry_run: bool = False
 
     def _parts(self) -> list[str]:
@@ -589,7 +589,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "task": ('task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID',
              "add a task, or mark one done (ID: the id, or a unique prefix or suffix of it)"),
     "prep": ("prep ACCOUNT [--export FILE]", "the call-prep sheet (Markdown)"),
-    "assign": ("assign ACCOUNT OWNER", "give the account to another CSM (OWNER: a name, me, none)"),
+    "assign": ("assign ACCOUNT OWNER",
+               "give the account to another CSM of its team (a lead's move)"),
     "coverage": ("coverage [--team TEAM]", "the team's coverage of the book"),
     "sync": ("sync", "push local changes and pull the server's"),
     "export": ("export portfolio|coverage|prep [...] [--format csv|json|md] [--out FILE] "
@@ -886,7 +887,7 @@ def _build_prep(line: _Line) -> PrepCommand:
 def _build_assign(line: _Line) -> AssignCommand:
     line.read_options(_OPTIONS["assign"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    what = 'the new owner (a user\'s name or id, "me", or "none")'
+    what = 'the new owner (a user\'s name or id, or "me")'
     owner = _text_word(line.need(1, what), what)
     line.no_more(2)
     return AssignCommand(account=account, owner=owner, **line.options)

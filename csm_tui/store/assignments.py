@@ -14,6 +14,7 @@ from datetime import datetime
 from csm_tui.domain.records import Role
 from csm_tui.store.outbox import enqueue
 from csm_tui.store.timestamps import to_db
+from csm_tui.store.transaction import in_batch, write_transaction
 
 KIND_ACCOUNT = "account"  # sync.protocol's kind for accounts
 
@@ -62,7 +63,7 @@ def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: st
     """Give `account_id` to `new_owner_id` and queue the change; returns the outbox
     mutation id. One transaction: the owner changes and the outbox entry exists together
     or not at all. The entry carries the account's last known server version."""
-    if conn.in_transaction:
+    if conn.in_transaction and not in_batch(conn):
         raise RuntimeError("reassign_account needs a connection with no open transaction")
     allowed = {c.user_id for c in candidates(conn, account_id)}
     if new_owner_id not in allowed:
@@ -72,8 +73,7 @@ def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: st
         raise ReassignError(
             f"{name[0]} cannot take this account: it goes to another CSM of its owner's team"
         )
-    with conn:  # commits, or rolls back on any error
-        conn.execute("BEGIN IMMEDIATE")
+    with write_transaction(conn):  # commits (a savepoint in a script), or rolls back
         version = conn.execute(
             "SELECT version FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
         ).fetchone()
