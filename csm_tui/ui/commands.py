@@ -7,8 +7,8 @@
 - ``log: call Acme Ltd`` — the log form, opened pre-filled for that kind and account;
 - ``filter: tier:strategic`` — the portfolio with that filter; completes keys' values
   (tiers, stages, motions, owners, flags, bands) as you type them;
-- ``screen: today`` — the app's screens;
-- ``sync: now`` — sync in a thread worker;
+- ``screen: today`` — the app's screens (Coverage included);
+- ``sync: now`` — the app's own sync (`S`), in its thread worker;
 - ``run: log call "Acme Ltd" --summary "…"`` — any line of the command language, carried out
   with `commands.run.run_command` exactly as `csm-tui run` does; the result is told with
   a notification, or the screen that shows it opens.
@@ -355,43 +355,84 @@ class FilterCommands(_CsmProvider):
 # ----------------------------------------------------------------------------- screens
 
 
-def _screens() -> list[tuple[str, str]]:
+_SCREEN_WHAT = {
+    "today": "your agenda: overdue touches, renewals, late activations, tasks due",
+    "portfolio": "every account, by tier and health",
+    "coverage": "the team's coverage of the book (a lead's view)",
+    "sync": "sync state, pending changes, conflicts",
+}
+
+
+def _screens(app: Any) -> list[tuple[str, str]]:
+    """The app's modes, and Coverage when the app has it."""
     from csm_tui.ui import app as app_module
 
-    what = {
-        "today": "your agenda: overdue touches, renewals, late activations, tasks due",
-        "portfolio": "every account, by tier and health",
-        "coverage": "the team's coverage of the book",
-        "sync": "sync state, pending changes, conflicts",
-    }
-    return [(mode, what.get(mode, mode)) for mode in app_module.MODES]
+    names = list(app_module.MODES)
+    if callable(getattr(app, "action_coverage", None)) and "coverage" not in names:
+        names.append("coverage")
+    return [(name, _SCREEN_WHAT.get(name, name)) for name in names]
+
+
+def show_screen(app: Any, name: str) -> None:
+    from csm_tui.ui import app as app_module
+
+    if name in app_module.MODES:
+        app.switch_mode(name)
+    elif callable(getattr(app, f"action_{name}", None)):
+        getattr(app, f"action_{name}")()
+    else:
+        app.notify(f"There is no {name} screen in this build.", severity="warning")
+
+
+def show_coverage(app: Any, team: str | None) -> None:
+    """The Coverage screen (for one team when `team` names one), as `c` opens it."""
+    if team is None:
+        show_screen(app, "coverage")
+        return
+    try:
+        from csm_tui.store.coverage import UnknownTeam, resolve_team
+        from csm_tui.ui.screens.coverage import CoverageScreen
+    except ImportError:
+        show_screen(app, "coverage")
+        return
+    try:
+        team_id = resolve_team(app.workspace.conn, team)
+    except UnknownTeam as error:
+        app.notify(safe_text(str(error)), severity="error", markup=False)
+        return
+    app.push_screen(CoverageScreen(app.workspace, team_id))
 
 
 class ScreenCommands(_CsmProvider):
     """screen: NAME — switch to one of the app's screens."""
 
     async def discover(self) -> Hits:
-        for mode, what in _screens():
-            yield DiscoveryHit(_title(f"screen: {mode}"), partial(self._switch, mode), help=what)
+        for name, what in _screens(self.app):
+            yield DiscoveryHit(_title(f"screen: {name}"), partial(show_screen, self.app, name),
+                               help=what)  # fmt: skip
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for mode, what in _screens():
-            title = f"screen: {mode}"
+        for name, what in _screens(self.app):
+            title = f"screen: {name}"
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, _highlight(matcher, title), partial(self._switch, mode),
+                yield Hit(score, _highlight(matcher, title), partial(show_screen, self.app, name),
                           text=title, help=what)  # fmt: skip
-
-    def _switch(self, mode: str) -> None:
-        self.app.switch_mode(mode)
 
 
 # ----------------------------------------------------------------------------- sync
 
 
 def sync_now(app: Any) -> None:
-    """Push and pull in a thread worker (its own connection); tell the user how it went."""
+    """Push and pull in a thread worker (its own connection); tell the user how it went.
+
+    The app's own sync (`S`, the status bar) when it has one; else `csm-tui sync`'s function.
+    """
+    own = getattr(app, "action_sync_now", None)
+    if callable(own):
+        own()
+        return
     workspace = app.workspace
 
     def work() -> None:
@@ -459,16 +500,10 @@ def run_in_app(app: Any, text: str) -> None:
         apply_filter(app, command.filter.to_text())
         return
     if isinstance(command, CoverageCommand):
-        from csm_tui.ui import app as app_module
-
-        if "coverage" in app_module.MODES:
-            app.switch_mode("coverage")
-        else:
-            app.notify("The Coverage screen is not in this build yet; from a shell: "
-                       "csm-tui run coverage", severity="warning", markup=False)  # fmt: skip
+        show_coverage(app, command.team)
         return
     if isinstance(command, TodayCommand):
-        app.switch_mode("today")
+        show_screen(app, "today")
         return
     try:
         result = run_command(app.workspace, command)
@@ -587,5 +622,7 @@ __all__: list[str] = [
     "apply_filter",
     "open_log_form",
     "run_in_app",
+    "show_coverage",
+    "show_screen",
     "sync_now",
 ]

@@ -223,3 +223,28 @@ async def test_a_command_line_completes_the_account_and_the_owner(workspace):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogActivityScreen))
         assert app.screen.account_id == account["id"] and app.screen.kind.value == "meeting"
+
+
+async def test_coverage_and_sync_go_through_the_apps_own_screens(workspace):
+    from csm_tui.ui.screens.coverage import CoverageScreen
+
+    app = make_app(workspace, start="portfolio", sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        hits = await palette_hits(pilot, app, "screen coverage")
+        assert hits[0] == "screen: coverage"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CoverageScreen))
+        assert app.screen.team is None
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CoverageScreen))
+        hits = await palette_hits(pilot, app, "coverage --team emea")
+        assert hits[0] == "run: coverage --team emea"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CoverageScreen))
+        team = workspace.conn.execute("SELECT id FROM teams WHERE name = 'EMEA'").fetchone()
+        assert app.screen.team == team[0]
+        app.pop_screen()
+        await palette_hits(pilot, app, "sync: now")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("Not signed in" in str(n.message)
+                                          for n in app._notifications))  # fmt: skip
