@@ -179,6 +179,8 @@ def _handled(handler, session: _Session, command: Command, dry: bool) -> Command
         return handler(session, command, dry)
     except CommandFailed:
         raise
+    except (KeyError, IndexError):  # a bug, not a refusal: let it show
+        raise
     except (LookupError, OSError) as error:
         raise CommandFailed(str(error) or type(error).__name__) from error
 

@@ -56,7 +56,7 @@ was expected: ``at 4: expected an account (a name, a unique prefix of one, or an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Any, ClassVar
@@ -982,8 +982,3 @@ _BUILDERS = {
     "today": _build_plain(TodayCommand),
     "help": _build_help,
 }
-
-
-def command_fields(command: Command) -> dict[str, Any]:
-    """The command's fields by name (for JSON output and tests)."""
-    return {f.name: getattr(command, f.name) for f in fields(command)}
