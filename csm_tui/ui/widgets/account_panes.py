@@ -411,7 +411,7 @@ class StageAdvanced(__import__("textual.message", fromlist=["Message"]).Message)
 
 class TasksPane(Vertical):
     BINDINGS = [
-        Binding("c", "complete", "Complete / reopen", id="tasks.complete"),
+        Binding("x", "complete", "Complete / reopen", id="tasks.complete"),
         Binding("z", "snooze", "Snooze 1 week", id="tasks.snooze"),
         Binding("m", "take", "Assign to me", id="tasks.take"),
         Binding("d", "toggle_done", "Show done", id="tasks.show_done"),
