@@ -76,8 +76,13 @@ def run_child(code: str, *args: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one whole child process."""
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -96,13 +101,15 @@ def tmux_first_paint(argv: list[str], marker: str) -> float:
     tmux = ["tmux", "-L", sock, "-f", str(conf)]
     command = " ".join(argv)
     start = time.perf_counter()
-    subprocess.run([*tmux, "new-session", "-d", "-x", "160", "-y", "48", command],
-                   env=env, check=True)
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-x", "160", "-y", "48", command], env=env, check=True
+    )
     try:
         deadline = start + 30
         while time.perf_counter() < deadline:
-            screen = subprocess.run([*tmux, "capture-pane", "-p"], env=env,
-                                    capture_output=True, text=True).stdout
+            screen = subprocess.run(
+                [*tmux, "capture-pane", "-p"], env=env, capture_output=True, text=True
+            ).stdout
             if marker in screen:
                 return time.perf_counter() - start
             time.sleep(0.005)
@@ -111,8 +118,15 @@ def tmux_first_paint(argv: list[str], marker: str) -> float:
         subprocess.run([*tmux, "kill-server"], env=env, capture_output=True)
 
 
-FILTERS = ("acme", "tier:strategic", "health:<60", "renewal:<90d", "云图", "is:overdue",
-           "stage:onboarding owner:me")
+FILTERS = (
+    "acme",
+    "tier:strategic",
+    "health:<60",
+    "renewal:<90d",
+    "云图",
+    "is:overdue",
+    "stage:onboarding owner:me",
+)
 
 
 def key_name(ch: str) -> str:
@@ -130,9 +144,11 @@ async def keystrokes(db: Path | None) -> tuple[list[float], list[float]]:
     own: list[float] = []
     trip: list[float] = []
     if db is None:
+
         class Bare(App):
             def compose(self):
                 yield Input()
+
         app = Bare()
     else:
         from csm_tui.domain.clock import FixedClock
@@ -187,43 +203,60 @@ def book(size: int) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     OUT.mkdir(parents=True, exist_ok=True)
 
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
-          f"medians of {args.runs} runs\n")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+        f"medians of {args.runs} runs\n"
+    )
     floor = [run_child(CHILD_FLOOR) for _ in range(args.runs)]
-    floor_tmux = [tmux_first_paint([sys.executable, "-c", repr_cmd(CHILD_FLOOR_TTY)], "Touch")
-                  for _ in range(args.runs)]
+    floor_tmux = [
+        tmux_first_paint([sys.executable, "-c", repr_cmd(CHILD_FLOOR_TTY)], "Touch")
+        for _ in range(args.runs)
+    ]
     _, floor_trip = asyncio.run(keystrokes(None))
-    print(f"{'book':>9}  {'first paint':>11}  {'in tmux':>7}  {'keystroke (app)':>20}  "
-          f"{'Pilot round trip':>16}  {'peak RSS':>8}")
-    print(f"{'floor':>9}  {med(floor, 0):>9.3f} s  {statistics.median(floor_tmux):>5.3f} s  "
-          f"{'—':>20}  {statistics.median(floor_trip):>13.1f} ms  {med(floor, 1):>5.0f} MB")
+    print(
+        f"{'book':>9}  {'first paint':>11}  {'in tmux':>7}  {'keystroke (app)':>20}  "
+        f"{'Pilot round trip':>16}  {'peak RSS':>8}"
+    )
+    print(
+        f"{'floor':>9}  {med(floor, 0):>9.3f} s  {statistics.median(floor_tmux):>5.3f} s  "
+        f"{'—':>20}  {statistics.median(floor_trip):>13.1f} ms  {med(floor, 1):>5.0f} MB"
+    )
     for size in sizes:
         db = book(size)
         paint = [run_child(CHILD_APP, str(db), NOW.isoformat()) for _ in range(args.runs)]
-        in_tmux = [tmux_first_paint([sys.executable, "-m", "csm_tui", "--db", str(db),
-                                     "--now", NOW.isoformat()], "Last touch")
-                   for _ in range(args.runs)]
+        in_tmux = [
+            tmux_first_paint(
+                [sys.executable, "-m", "csm_tui", "--db", str(db), "--now", NOW.isoformat()],
+                "Last touch",
+            )
+            for _ in range(args.runs)
+        ]
         own, trip = asyncio.run(keystrokes(db))
-        print(f"{size:>9,}  {med(paint, 0):>9.3f} s  {statistics.median(in_tmux):>5.3f} s  "
-              f"{statistics.median(own):>6.1f} ms (p95 {p95(own):>5.1f})  "
-              f"{statistics.median(trip):>13.1f} ms  {med(paint, 1):>5.0f} MB")
-    print("\nkeystroke (app): parse + count + window query + painting all 48 lines, timed in "
-          "the handler;\nPilot round trip: key event to idle screen, whose floor is Pilot's own "
-          "cost on a bare Input.")
+        print(
+            f"{size:>9,}  {med(paint, 0):>9.3f} s  {statistics.median(in_tmux):>5.3f} s  "
+            f"{statistics.median(own):>6.1f} ms (p95 {p95(own):>5.1f})  "
+            f"{statistics.median(trip):>13.1f} ms  {med(paint, 1):>5.0f} MB"
+        )
+    print(
+        "\nkeystroke (app): parse + count + window query + painting all 48 lines, timed in "
+        "the handler;\nPilot round trip: key event to idle screen, whose floor is Pilot's own "
+        "cost on a bare Input."
+    )
     print("\nbudgets at 100k: first paint < 1.0 s, keystroke < 50 ms, peak RSS < 300 MB")
 
 
-CHILD_FLOOR_TTY = CHILD_FLOOR.replace("Floor().run(headless=True, size=(160, 48))",
-                                      "Floor().run()").replace(
-    "self.call_after_refresh(self.exit)", "pass")
+CHILD_FLOOR_TTY = CHILD_FLOOR.replace(
+    "Floor().run(headless=True, size=(160, 48))", "Floor().run()"
+).replace("self.call_after_refresh(self.exit)", "pass")
 
 
 def repr_cmd(code: str) -> str:

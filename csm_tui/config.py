@@ -49,8 +49,9 @@ class Settings:
             rules = TierRules.from_mapping(data)
         except ValueError as exc:
             raise SettingsError(f"{where}: {exc}") from exc
-        return cls(language=language, arr_per_csm=float(arr_per_csm), tier_rules=rules,
-                   source=source)
+        return cls(
+            language=language, arr_per_csm=float(arr_per_csm), tier_rules=rules, source=source
+        )
 
 
 def settings_path() -> Path:

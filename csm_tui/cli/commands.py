@@ -25,9 +25,12 @@ def _workspace(args: argparse.Namespace, db: Path) -> Workspace:
 
 def run_open(args: argparse.Namespace, db: Path) -> int:
     if not db.exists():
-        print(f"csm-tui: no cache at {db}.\n"
-              "  Try the demo book:  csm-tui demo\n"
-              "  or name a cache:    csm-tui --db PATH", file=sys.stderr)
+        print(
+            f"csm-tui: no cache at {db}.\n"
+            "  Try the demo book:  csm-tui demo\n"
+            "  or name a cache:    csm-tui --db PATH",
+            file=sys.stderr,
+        )
         return 1
     from csm_tui.ui.app import make_app
 
@@ -58,24 +61,31 @@ def run_demo(args: argparse.Namespace, db: Path) -> int:
     wanted = f"Demo book ({args.accounts:,} accounts, seed {args.seed})"
     existing = _demo_book_name(db) if db.exists() else None
     if db.exists() and not (existing or "").startswith("Demo book"):
-        print(f"csm-tui: {db} holds a real cache, not a demo book; refusing to overwrite it.\n"
-              "  Pick another file with --db.", file=sys.stderr)
+        print(
+            f"csm-tui: {db} holds a real cache, not a demo book; refusing to overwrite it.\n"
+            "  Pick another file with --db.",
+            file=sys.stderr,
+        )
         return 1
     if existing != wanted or args.fresh:
         from csm_tui.store.demo import build_demo_book
 
-        print(f"Building a demo book of {args.accounts:,} accounts (seed {args.seed}) "
-              f"in {db} …", file=sys.stderr)
-        summary = build_demo_book(db, accounts=args.accounts, seed=args.seed,
-                                  now=workspace.now(), replace=True)
+        print(
+            f"Building a demo book of {args.accounts:,} accounts (seed {args.seed}) in {db} …",
+            file=sys.stderr,
+        )
+        summary = build_demo_book(
+            db, accounts=args.accounts, seed=args.seed, now=workspace.now(), replace=True
+        )
         rows = summary.rows
-        print(f"  {summary.book_name}: {rows.get('accounts', 0):,} accounts, "
-              f"{rows.get('contacts', 0):,} contacts, {rows.get('activities', 0):,} "
-              f"activities, {rows.get('tasks', 0):,} tasks; you are {summary.me_name}",
-              file=sys.stderr)
+        print(
+            f"  {summary.book_name}: {rows.get('accounts', 0):,} accounts, "
+            f"{rows.get('contacts', 0):,} contacts, {rows.get('activities', 0):,} "
+            f"activities, {rows.get('tasks', 0):,} tasks; you are {summary.me_name}",
+            file=sys.stderr,
+        )
     else:
-        print(f"Opening the demo book in {db} (csm-tui demo --fresh rebuilds it)",
-              file=sys.stderr)
+        print(f"Opening the demo book in {db} (csm-tui demo --fresh rebuilds it)", file=sys.stderr)
     if args.no_open:
         return 0
     from csm_tui.ui.app import make_app

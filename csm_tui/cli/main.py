@@ -20,19 +20,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="A keyboard-driven terminal app for Customer Success Managers.",
     )
     parser.add_argument(
-        "--db", type=Path, default=None,
-        help="the local cache file (env CSM_TUI_DB; default: the user data dir)")
+        "--db",
+        type=Path,
+        default=None,
+        help="the local cache file (env CSM_TUI_DB; default: the user data dir)",
+    )
     parser.add_argument(
-        "--now", default=os.environ.get("CSM_TUI_NOW"),
-        help="freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests")
+        "--now",
+        default=os.environ.get("CSM_TUI_NOW"),
+        help="freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("open", help="open the app on the cache (the default)")
     demo = sub.add_parser("demo", help="build a realistic demo book and open the app on it")
     demo.add_argument("--accounts", type=int, default=300, help="accounts in the book (≤ 100000)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same book)")
     demo.add_argument("--no-open", action="store_true", help="build the book, do not open the app")
-    demo.add_argument("--fresh", action="store_true",
-                      help="rebuild the demo book even if it exists (drops changes made in it)")
+    demo.add_argument(
+        "--fresh",
+        action="store_true",
+        help="rebuild the demo book even if it exists (drops changes made in it)",
+    )
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
@@ -68,27 +76,35 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "open"
     if command == "open":
         from csm_tui.cli.commands import run_open
+
         return run_open(args, resolve_db(args))
     if command == "demo":
         from csm_tui.cli.commands import run_demo
+
         return run_demo(args, resolve_demo_db(args))
     if command in ("import", "export"):
         from csm_tui.cli.transfer import run_transfer
+
         return run_transfer(args, resolve_db(args))
     if command == "run":
         from csm_tui.cli.run import run_run
+
         return run_run(args, resolve_db(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
+
         return run_serve(args)
     if command == "login":
         from csm_tui.cli.sync_commands import run_login
+
         return run_login(args, resolve_db(args))
     if command == "logout":
         from csm_tui.cli.sync_commands import run_logout
+
         return run_logout(args, resolve_db(args))
     if command == "sync":
         from csm_tui.cli.sync_commands import run_sync_command
+
         return run_sync_command(args, resolve_db(args))
     parser.error(f"unknown command {command}")
     return 2

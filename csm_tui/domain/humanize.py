@@ -83,8 +83,11 @@ def relative_time(instant: datetime | str, now: datetime, lang: str = "en") -> s
             instant = instant.replace(tzinfo=UTC)
     seconds = (now - instant).total_seconds()
     if seconds < 0:
-        return relative_day(instant.date(), now.date(), lang) if seconds < -86_400 else (
-            "just now" if lang == "en" else "刚刚")
+        return (
+            relative_day(instant.date(), now.date(), lang)
+            if seconds < -86_400
+            else ("just now" if lang == "en" else "刚刚")
+        )
     if seconds < 60:
         return "just now" if lang == "en" else "刚刚"
     if seconds < 3600:

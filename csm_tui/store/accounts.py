@@ -44,8 +44,9 @@ class AccountNotFound(LookupError):
     pass
 
 
-def load_account_facts(conn: sqlite3.Connection, account_id: str, now: datetime,
-                       rules: TierRules) -> AccountFacts:
+def load_account_facts(
+    conn: sqlite3.Connection, account_id: str, now: datetime, rules: TierRules
+) -> AccountFacts:
     row = conn.execute(
         """SELECT a.*, u.name AS owner_name, s.measured_on, s.weekly_active_users,
                   s.key_actions_per_user_week, s.dau_mau, s.session_minutes,
@@ -55,15 +56,19 @@ def load_account_facts(conn: sqlite3.Connection, account_id: str, now: datetime,
            FROM accounts a
            LEFT JOIN users u ON u.id = a.owner_id
            LEFT JOIN account_signals s ON s.account_id = a.id
-           WHERE a.id = ? AND a.deleted_at IS NULL""", (account_id,)).fetchone()
+           WHERE a.id = ? AND a.deleted_at IS NULL""",
+        (account_id,),
+    ).fetchone()
     if row is None:
         raise AccountNotFound(account_id)
     tier = Tier(row["tier"])
     override = None
     if row["tier_override"]:
-        override = TierOverride(Tier(row["tier_override"]),
-                                OverrideReason(row["tier_override_reason"] or "other"),
-                                row["tier_override_note"] or "")
+        override = TierOverride(
+            Tier(row["tier_override"]),
+            OverrideReason(row["tier_override_reason"] or "other"),
+            row["tier_override_note"] or "",
+        )
     assignment = rules.assign(row["arr_usd"], override)
     last_touch = from_db(row["last_touch_at"])
     signals = None
@@ -77,8 +82,7 @@ def load_account_facts(conn: sqlite3.Connection, account_id: str, now: datetime,
             messages_per_user_week=row["messages_per_user_week"],
             open_tickets=row["open_tickets"],
             avg_response_hours=row["avg_response_hours"],
-            days_since_touch=None if last_touch is None else max(0, days_between(last_touch,
-                                                                                  now)),
+            days_since_touch=None if last_touch is None else max(0, days_between(last_touch, now)),
             cadence_days=rules.cadence_days(tier),
             volume_trend_pct=row["volume_trend_pct"],
             payment=PaymentStatus(row["payment"]),
@@ -86,17 +90,30 @@ def load_account_facts(conn: sqlite3.Connection, account_id: str, now: datetime,
             csm_pulse=row["csm_pulse"],
         )
     return AccountFacts(
-        id=row["id"], name=row["name"], currency=row["currency"], arr=row["arr"],
-        arr_usd=row["arr_usd"], tier=tier, tier_assignment=assignment,
-        sales_motion=SalesMotion(row["sales_motion"]), stage=row["stage"],
-        segment=row["segment"], industry=row["industry"], seats=row["seats"],
+        id=row["id"],
+        name=row["name"],
+        currency=row["currency"],
+        arr=row["arr"],
+        arr_usd=row["arr_usd"],
+        tier=tier,
+        tier_assignment=assignment,
+        sales_motion=SalesMotion(row["sales_motion"]),
+        stage=row["stage"],
+        segment=row["segment"],
+        industry=row["industry"],
+        seats=row["seats"],
         go_live_date=date_from_db(row["go_live_date"]),
         activated_on=date_from_db(row["activated_on"]),
-        renewal_date=date_from_db(row["renewal_date"]), owner_id=row["owner_id"],
-        owner_name=row["owner_name"], health_score=row["health_score"],
-        health_score_30d=row["health_score_30d"], last_touch_at=last_touch,
-        signals=signals, signals_measured_on=date_from_db(row["measured_on"]),
-        version=row["version"])
+        renewal_date=date_from_db(row["renewal_date"]),
+        owner_id=row["owner_id"],
+        owner_name=row["owner_name"],
+        health_score=row["health_score"],
+        health_score_30d=row["health_score_30d"],
+        last_touch_at=last_touch,
+        signals=signals,
+        signals_measured_on=date_from_db(row["measured_on"]),
+        version=row["version"],
+    )
 
 
 def health_of(facts: AccountFacts) -> HealthScore | None:

@@ -928,8 +928,17 @@ class _Builder:
             bits & 0xFFFFFFFFFFFF,
         )
 
-    def _arr_events(self, rows: list, account_id: str, arr_usd: float, stage: Stage,
-                    tier: Tier, created: int, renewal: int, h: float) -> None:
+    def _arr_events(
+        self,
+        rows: list,
+        account_id: str,
+        arr_usd: float,
+        stage: Stage,
+        tier: Tier,
+        created: int,
+        renewal: int,
+        h: float,
+    ) -> None:
         """ARR history consistent with today's ARR and stage (day offsets from today).
 
         A `new` event when the contract was signed; at each past anniversary in the last

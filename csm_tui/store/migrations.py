@@ -325,6 +325,8 @@ def _v6_account_external_id(conn: sqlite3.Connection) -> None:
     """The CRM id an account was imported from, so a re-import updates it instead of adding
     a twin (store/importer.py). Existing accounts get "" (none)."""
     conn.execute("ALTER TABLE accounts ADD COLUMN external_id VARCHAR NOT NULL DEFAULT ''")
+
+
 _V7_ARR_EVENTS = (
     """CREATE TABLE arr_events (
         id VARCHAR NOT NULL,

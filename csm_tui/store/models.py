@@ -37,8 +37,9 @@ _NAME_NOCASE = sa.text("name COLLATE NOCASE")
 
 def _live_index(name: str, *columns) -> sa.Index:
     """A SQLite partial index over live (not deleted) accounts, covering `deleted_at`."""
-    return sa.Index(name, *columns, "deleted_at",
-                    sqlite_where=sa.text("deleted_at IS NULL")).ddl_if(dialect="sqlite")
+    return sa.Index(
+        name, *columns, "deleted_at", sqlite_where=sa.text("deleted_at IS NULL")
+    ).ddl_if(dialect="sqlite")
 
 
 class Team(SQLModel, table=True):
@@ -52,7 +53,7 @@ class User(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str
     email: str = ""
-    role: str = "csm"                       # csm | lead | admin (domain.records.Role)
+    role: str = "csm"  # csm | lead | admin (domain.records.Role)
     team_id: str | None = Field(default=None, foreign_key="teams.id", index=True)
 
 
@@ -65,37 +66,67 @@ class Account(SQLModel, table=True):
     # tests, so any filter over it is answered without reading the table. SQLite only:
     # the server does not need them.
     __table_args__ = (
-        _live_index("ix_accounts_portfolio", "tier_rank", "health_score", _NAME_NOCASE, "id",
-                    "stage", "sales_motion", "owner_id", "renewal_date", "last_touch_at",
-                    "arr_usd", "go_live_date", "activated_on"),
-        _live_index("ix_accounts_owner", "owner_id", "tier_rank", "health_score",
-                    _NAME_NOCASE, "id"),
-        _live_index("ix_accounts_renewal", sa.text("renewal_date IS NULL"), "renewal_date",
-                    _NAME_NOCASE, "id", "tier_rank", "health_score"),
-        _live_index("ix_accounts_last_touch", "last_touch_at", _NAME_NOCASE, "id",
-                    "tier_rank", "health_score"),
-        _live_index("ix_accounts_arr", sa.desc("arr_usd"), _NAME_NOCASE, "id", "tier_rank",
-                    "health_score"),
+        _live_index(
+            "ix_accounts_portfolio",
+            "tier_rank",
+            "health_score",
+            _NAME_NOCASE,
+            "id",
+            "stage",
+            "sales_motion",
+            "owner_id",
+            "renewal_date",
+            "last_touch_at",
+            "arr_usd",
+            "go_live_date",
+            "activated_on",
+        ),
+        _live_index(
+            "ix_accounts_owner", "owner_id", "tier_rank", "health_score", _NAME_NOCASE, "id"
+        ),
+        _live_index(
+            "ix_accounts_renewal",
+            sa.text("renewal_date IS NULL"),
+            "renewal_date",
+            _NAME_NOCASE,
+            "id",
+            "tier_rank",
+            "health_score",
+        ),
+        _live_index(
+            "ix_accounts_last_touch",
+            "last_touch_at",
+            _NAME_NOCASE,
+            "id",
+            "tier_rank",
+            "health_score",
+        ),
+        _live_index(
+            "ix_accounts_arr", sa.desc("arr_usd"), _NAME_NOCASE, "id", "tier_rank", "health_score"
+        ),
         _live_index("ix_accounts_name", _NAME_NOCASE, "id", "tier_rank", "health_score"),
-        sa.Index("ix_accounts_deleted", "deleted_at",
-                 sqlite_where=sa.text("deleted_at IS NOT NULL"),
-                 postgresql_where=sa.text("deleted_at IS NOT NULL")),
+        sa.Index(
+            "ix_accounts_deleted",
+            "deleted_at",
+            sqlite_where=sa.text("deleted_at IS NOT NULL"),
+            postgresql_where=sa.text("deleted_at IS NOT NULL"),
+        ),
     )
     id: str = Field(primary_key=True)
     name: str
     # The id in the CRM it was imported from ("": none); DEFAULT '' as migration v6 adds it.
     external_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
-    currency: str = "USD"                   # USD | CNY
-    arr: float = 0.0                        # in `currency`
-    arr_usd: float = 0.0                    # USD-equivalent; tiers use it
-    tier: str = "self-serve"                # effective tier (domain.tiers.Tier)
-    tier_rank: int = 4                      # Tier.rank, for the portfolio's index
+    currency: str = "USD"  # USD | CNY
+    arr: float = 0.0  # in `currency`
+    arr_usd: float = 0.0  # USD-equivalent; tiers use it
+    tier: str = "self-serve"  # effective tier (domain.tiers.Tier)
+    tier_rank: int = 4  # Tier.rank, for the portfolio's index
     tier_override: str | None = None
     tier_override_reason: str | None = None
     tier_override_note: str = ""
-    sales_motion: str = "short-direct"      # domain.motion.SalesMotion
-    stage: str = "onboarding"               # domain.lifecycle.Stage
-    segment: str = ""                       # region / segment for metrics
+    sales_motion: str = "short-direct"  # domain.motion.SalesMotion
+    stage: str = "onboarding"  # domain.lifecycle.Stage
+    segment: str = ""  # region / segment for metrics
     industry: str = ""
     seats: int = 0
     go_live_date: date | None = None
@@ -103,11 +134,11 @@ class Account(SQLModel, table=True):
     renewal_date: date | None = None
     owner_id: str | None = Field(default=None, foreign_key="users.id")
     health_score: int | None = None
-    health_score_30d: int | None = None     # score 30 days ago, for the trend arrow
+    health_score_30d: int | None = None  # score 30 days ago, for the trend arrow
     last_touch_at: datetime | None = _ts(default=None)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
-    version: int = 0                        # server version last seen (sync)
+    version: int = 0  # server version last seen (sync)
     deleted_at: datetime | None = _ts(default=None)
 
 
@@ -125,7 +156,7 @@ class AccountSignals(SQLModel, table=True):
     open_tickets: int = 0
     avg_response_hours: float = 0.0
     volume_trend_pct: float = 0.0
-    payment: str = "current"                # domain.health.PaymentStatus
+    payment: str = "current"  # domain.health.PaymentStatus
     nps: int | None = None
     csm_pulse: int | None = None
 
@@ -138,7 +169,7 @@ class Contact(SQLModel, table=True):
     title: str = ""
     email: str = ""
     phone: str = ""
-    role: str = "user"                      # sponsor | champion | user | blocker
+    role: str = "user"  # sponsor | champion | user | blocker
     updated_at: datetime = _ts()
     deleted_at: datetime | None = _ts(default=None)
 
@@ -151,18 +182,23 @@ class Activity(SQLModel, table=True):
         sa.Index("ix_activities_account_time", "account_id", "occurred_at"),
         # The team's recent work by kind and author (coverage's maturity evidence), read
         # from the index alone. SQLite only.
-        sa.Index("ix_activities_recent", "occurred_at", "kind", "author_id",
-                 sqlite_where=sa.text("deleted_at IS NULL")).ddl_if(dialect="sqlite"),
+        sa.Index(
+            "ix_activities_recent",
+            "occurred_at",
+            "kind",
+            "author_id",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+        ).ddl_if(dialect="sqlite"),
     )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
-    kind: str                               # domain.records.ActivityKind
+    kind: str  # domain.records.ActivityKind
     occurred_at: datetime = _ts()
     minutes: int = 0
     summary: str = ""
     next_steps: str = ""
-    sentiment: str = "neutral"              # domain.records.Sentiment
-    contact_ids: str = "[]"                 # JSON list of contact ids
+    sentiment: str = "neutral"  # domain.records.Sentiment
+    contact_ids: str = "[]"  # JSON list of contact ids
     author_id: str | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = _ts()
     deleted_at: datetime | None = _ts(default=None)
@@ -220,12 +256,21 @@ class ArrEvent(SQLModel, table=True):
     __tablename__ = "arr_events"
     # Covering: the metrics read every event once, grouped by account, from this index
     # alone (store/coverage.py).
-    __table_args__ = (sa.Index("ix_arr_events_account", "account_id", "effective_on", "kind",
-                               "arr_before_usd", "arr_after_usd", "created_at"),)
+    __table_args__ = (
+        sa.Index(
+            "ix_arr_events_account",
+            "account_id",
+            "effective_on",
+            "kind",
+            "arr_before_usd",
+            "arr_after_usd",
+            "created_at",
+        ),
+    )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
     effective_on: date
-    kind: str                               # new | renewal | expansion | contraction | churn
+    kind: str  # new | renewal | expansion | contraction | churn
     arr_before_usd: float = 0.0
     arr_after_usd: float = 0.0
     created_at: datetime = _ts()
@@ -238,7 +283,7 @@ class HealthSnapshot(SQLModel, table=True):
     account_id: str = Field(foreign_key="accounts.id")
     taken_on: date
     score: int
-    components: str = "{}"                  # JSON {component: points}
+    components: str = "{}"  # JSON {component: points}
 
 
 class PrepNote(SQLModel, table=True):
@@ -267,17 +312,17 @@ class OutboxEntry(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (sa.Index("ix_outbox_state_seq", "state", "seq"),)
-    seq: int | None = Field(default=None, primary_key=True)    # push order
+    seq: int | None = Field(default=None, primary_key=True)  # push order
     mutation_id: str = Field(unique=True)
-    kind: str                                                 # sync.protocol KIND_*
-    op: str = "upsert"                                        # upsert | delete
+    kind: str  # sync.protocol KIND_*
+    op: str = "upsert"  # upsert | delete
     record_id: str
     base_version: int | None = None
-    fields: str = "{}"                                        # JSON: the changed fields
+    fields: str = "{}"  # JSON: the changed fields
     created_at: datetime = _ts()
     attempts: int = 0
     last_error: str | None = None
-    state: str = "pending"                        # pending | sent | conflict | rejected
+    state: str = "pending"  # pending | sent | conflict | rejected
 
 
 class SyncConflict(SQLModel, table=True):
@@ -292,14 +337,14 @@ class SyncConflict(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_sync_conflicts_record", "kind", "record_id"),)
     id: int | None = Field(default=None, primary_key=True)
     mutation_id: str = Field(unique=True)
-    kind: str                                                 # sync.protocol KIND_*
+    kind: str  # sync.protocol KIND_*
     record_id: str
-    mutation: str                                             # JSON: the pushed mutation
-    local_fields: str                                         # JSON: my values
-    server_record: str | None = None                          # JSON: the server's record
+    mutation: str  # JSON: the pushed mutation
+    local_fields: str  # JSON: my values
+    server_record: str | None = None  # JSON: the server's record
     server_version: int | None = None
-    fields: str = "[]"                                        # JSON: fields in conflict
+    fields: str = "[]"  # JSON: fields in conflict
     message: str = ""
     created_at: datetime = _ts()
     resolved_at: datetime | None = _ts(default=None)
-    resolution: str | None = None                             # mine | theirs | edit
+    resolution: str | None = None  # mine | theirs | edit

@@ -48,43 +48,82 @@ class OutboxItem:
 
     def as_mutation(self) -> dict[str, Any]:
         """The entry as a `sync.protocol` mutation."""
-        return {"mutation_id": self.mutation_id, "kind": self.kind, "op": self.op,
-                "id": self.record_id, "base_version": self.base_version,
-                "fields": self.fields}
+        return {
+            "mutation_id": self.mutation_id,
+            "kind": self.kind,
+            "op": self.op,
+            "id": self.record_id,
+            "base_version": self.base_version,
+            "fields": self.fields,
+        }
 
 
-def enqueue(conn: sqlite3.Connection, kind: str, op: str, record_id: str,
-            fields: dict[str, Any] | None = None, *, now: datetime,
-            base_version: int | None = None) -> str:
+def enqueue(
+    conn: sqlite3.Connection,
+    kind: str,
+    op: str,
+    record_id: str,
+    fields: dict[str, Any] | None = None,
+    *,
+    now: datetime,
+    base_version: int | None = None,
+) -> str:
     """Queue one mutation; returns its mutation id. Does not commit."""
     if op not in ("upsert", "delete"):
         raise ValueError(f"unknown outbox op {op!r}")
     mutation_id = new_id()
-    payload = json.dumps({k: _wire(v) for k, v in (fields or {}).items()},
-                         ensure_ascii=False, sort_keys=True)
+    payload = json.dumps(
+        {k: _wire(v) for k, v in (fields or {}).items()}, ensure_ascii=False, sort_keys=True
+    )
     conn.execute(
         "INSERT INTO outbox (mutation_id, kind, op, record_id, base_version, fields, "
         "created_at, attempts, last_error, state) VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)",
-        (mutation_id, kind, op, record_id, base_version, payload, to_db(now), PENDING))
+        (mutation_id, kind, op, record_id, base_version, payload, to_db(now), PENDING),
+    )
     return mutation_id
 
 
 def _item(row: sqlite3.Row | tuple) -> OutboxItem:
-    (seq, mutation_id, kind, op, record_id, base_version, fields, created_at, attempts,
-     last_error, state) = tuple(row)
-    return OutboxItem(seq, mutation_id, kind, op, record_id, base_version, json.loads(fields),
-                      from_db(created_at), attempts, last_error, state)
+    (
+        seq,
+        mutation_id,
+        kind,
+        op,
+        record_id,
+        base_version,
+        fields,
+        created_at,
+        attempts,
+        last_error,
+        state,
+    ) = tuple(row)
+    return OutboxItem(
+        seq,
+        mutation_id,
+        kind,
+        op,
+        record_id,
+        base_version,
+        json.loads(fields),
+        from_db(created_at),
+        attempts,
+        last_error,
+        state,
+    )
 
 
-_COLUMNS = ("seq, mutation_id, kind, op, record_id, base_version, fields, created_at, "
-            "attempts, last_error, state")
+_COLUMNS = (
+    "seq, mutation_id, kind, op, record_id, base_version, fields, created_at, "
+    "attempts, last_error, state"
+)
 
 
-def pending(conn: sqlite3.Connection, limit: int = 1000, after_seq: int = 0
-            ) -> list[OutboxItem]:
+def pending(conn: sqlite3.Connection, limit: int = 1000, after_seq: int = 0) -> list[OutboxItem]:
     """Pending entries in push order (those queued after `after_seq`)."""
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND seq > ? "
-                        "ORDER BY seq LIMIT ?", (PENDING, after_seq, limit)).fetchall()
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (PENDING, after_seq, limit),
+    ).fetchall()
     return [_item(r) for r in rows]
 
 

@@ -41,8 +41,9 @@ class CsmApp(App[None]):
     sync_text: reactive[str] = reactive("")
     """What the status bar says about sync; kept current by `refresh_sync_status`."""
 
-    def __init__(self, workspace: Workspace, start: str | None = None,
-                 sync_in_background: bool = True) -> None:
+    def __init__(
+        self, workspace: Workspace, start: str | None = None, sync_in_background: bool = True
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.start = start
@@ -78,12 +79,15 @@ class CsmApp(App[None]):
         """Sync in a thread with its own connection: the UI never waits on the network."""
         if not self.workspace.meta("server_url"):
             if not quiet:
-                self.notify("Not signed in to a server: csm-tui login --server URL",
-                            severity="warning")
+                self.notify(
+                    "Not signed in to a server: csm-tui login --server URL", severity="warning"
+                )
             return
         for worker in self.workers:
-            if worker.group == "sync" and worker.state in (WorkerState.PENDING,
-                                                           WorkerState.RUNNING):
+            if worker.group == "sync" and worker.state in (
+                WorkerState.PENDING,
+                WorkerState.RUNNING,
+            ):
                 if not quiet:
                     self.notify("A sync is already running.")
                 return
@@ -96,18 +100,24 @@ class CsmApp(App[None]):
 
             # In the app, fail fast and say "offline": the next round comes by itself.
             def client(url: str, token: str) -> SyncClient:
-                return SyncClient(url, token, timeout=15.0,
-                                  retry=RetryPolicy(max_attempts=2, max_total=10.0))
+                return SyncClient(
+                    url, token, timeout=15.0, retry=RetryPolicy(max_attempts=2, max_total=10.0)
+                )
 
             return run_sync(ws.db_path, ws.now(), client_factory=client)
 
-        self.run_worker(work, thread=True, group="sync", name="sync",
-                        exit_on_error=False, description="sync with the central API")
+        self.run_worker(
+            work,
+            thread=True,
+            group="sync",
+            name="sync",
+            exit_on_error=False,
+            description="sync with the central API",
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group != "sync" or event.state not in (WorkerState.SUCCESS,
-                                                         WorkerState.ERROR):
+        if worker.group != "sync" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
         self.refresh_sync_status()
         if event.state is WorkerState.ERROR:
@@ -132,8 +142,8 @@ class CsmApp(App[None]):
             self.notify("Move to an account first.", severity="warning")
             return None
         row = self.workspace.conn.execute(
-            "SELECT name FROM accounts WHERE id = ? AND deleted_at IS NULL",
-            (account_id,)).fetchone()
+            "SELECT name FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
+        ).fetchone()
         if row is None:
             self.notify("That account is no longer in the cache.", severity="error")
             return None
@@ -213,8 +223,9 @@ class CsmApp(App[None]):
                 self.notify(describe(result), timeout=6)
                 self._refresh_screen()
 
-        self.push_screen(LogActivityScreen(ws, record.account_id, record.account_name,
-                                           editing=record), edited)
+        self.push_screen(
+            LogActivityScreen(ws, record.account_id, record.account_name, editing=record), edited
+        )
 
     def _refresh_screen(self) -> None:
         self.refresh_sync_status()
@@ -248,8 +259,9 @@ class CsmApp(App[None]):
         self.workspace.close()
 
 
-def make_app(workspace: Workspace, start: str | None = None,
-             sync_in_background: bool = True) -> CsmApp:
+def make_app(
+    workspace: Workspace, start: str | None = None, sync_in_background: bool = True
+) -> CsmApp:
     """The app on a workspace; `start` picks the first screen (default: Today when the
     cache knows who you are, else the portfolio). With a server signed in, it syncs on
     start, every few minutes and on demand, in a background thread."""

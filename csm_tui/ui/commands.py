@@ -257,12 +257,8 @@ def apply_filter(app: Any, text: str) -> None:
     """The portfolio, filtered by `text` (as if typed after `/`)."""
 
     async def go() -> None:
-        from textual.widgets import Input
-
         await app.switch_mode("portfolio")
-        box = app.screen.query_one("#filter-input", Input)
-        box.display = True
-        box.value = text
+        app.screen.show_filter(text)
 
     app.call_later(go)
 

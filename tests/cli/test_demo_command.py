@@ -24,13 +24,19 @@ def test_demo_builds_then_reopens_keeping_changes_and_fresh_rebuilds(tmp_path, c
     assert main(["--db", str(db), "--now", NOW, "demo", "--accounts", "40", "--no-open"]) == 0
     assert "Opening the demo book" in capsys.readouterr().err
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM accounts WHERE name = 'Renamed by me'"
-                            ).fetchone()[0] == 1
-    assert main(["--db", str(db), "--now", NOW, "demo", "--accounts", "40", "--fresh",
-                 "--no-open"]) == 0
+        assert (
+            conn.execute("SELECT count(*) FROM accounts WHERE name = 'Renamed by me'").fetchone()[0]
+            == 1
+        )
+    assert (
+        main(["--db", str(db), "--now", NOW, "demo", "--accounts", "40", "--fresh", "--no-open"])
+        == 0
+    )
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM accounts WHERE name = 'Renamed by me'"
-                            ).fetchone()[0] == 0
+        assert (
+            conn.execute("SELECT count(*) FROM accounts WHERE name = 'Renamed by me'").fetchone()[0]
+            == 0
+        )
 
 
 def test_demo_refuses_to_overwrite_a_real_cache(tmp_path, capsys):

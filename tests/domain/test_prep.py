@@ -318,6 +318,7 @@ def test_a_note_over_the_limit_is_refused_with_its_size():
     check_prep_note("x" * PREP_NOTE_MAX_CHARS)
     check_prep_note("x" * 1_048_576)  # a 1 MB note is fine
     too_long = PREP_NOTE_MAX_CHARS + 1
-    with pytest.raises(PrepNoteTooLong,
-                       match=f"{PREP_NOTE_MAX_CHARS:,} characters; this one has {too_long:,}"):
+    with pytest.raises(
+        PrepNoteTooLong, match=f"{PREP_NOTE_MAX_CHARS:,} characters; this one has {too_long:,}"
+    ):
         check_prep_note("x" * too_long)

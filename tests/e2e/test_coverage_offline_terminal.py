@@ -19,8 +19,9 @@ DEAD = "http://127.0.0.1:9"  # nothing listens here: the network is off
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(csm_tui_argv(*args), input=stdin, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        csm_tui_argv(*args), input=stdin, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_lead_reassigns_offline_and_it_syncs_later(sqlite_central, tmp_path):  # noqa: F811
@@ -34,8 +35,16 @@ def test_lead_reassigns_offline_and_it_syncs_later(sqlite_central, tmp_path):  #
 
     db = tmp_path / "lead.sqlite3"
     token_file = tmp_path / "lead.token"
-    login = cli("--db", str(db), "login", "--server", sqlite_central.base_url,
-                "--token-file", str(token_file), stdin=lead.token + "\n")
+    login = cli(
+        "--db",
+        str(db),
+        "login",
+        "--server",
+        sqlite_central.base_url,
+        "--token-file",
+        str(token_file),
+        stdin=lead.token + "\n",
+    )
     assert login.returncode == 0, login.stderr
     first = cli("--db", str(db), "sync")
     assert first.returncode == 0, first.stderr
@@ -63,13 +72,18 @@ def test_lead_reassigns_offline_and_it_syncs_later(sqlite_central, tmp_path):  #
         term.close()
 
     with sqlite3.connect(db) as conn:
-        owner = conn.execute("SELECT owner_id FROM accounts WHERE id = ?",
-                             (account_id,)).fetchone()[0]
-        queued = conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending' AND "
-                              "kind = 'account' AND record_id = ?", (account_id,)).fetchone()[0]
+        owner = conn.execute(
+            "SELECT owner_id FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()[0]
+        queued = conn.execute(
+            "SELECT count(*) FROM outbox WHERE state = 'pending' AND "
+            "kind = 'account' AND record_id = ?",
+            (account_id,),
+        ).fetchone()[0]
         assert owner == amy.id and queued == 1
-        conn.execute("UPDATE cache_meta SET value = ? WHERE key = 'server_url'",
-                     (sqlite_central.base_url,))
+        conn.execute(
+            "UPDATE cache_meta SET value = ? WHERE key = 'server_url'", (sqlite_central.base_url,)
+        )
     synced = cli("--db", str(db), "sync")
     assert synced.returncode == 0, synced.stderr
     on_server = lead.http.get(f"/accounts/{account_id}").json()

@@ -16,8 +16,12 @@ NOW = FROZEN_NOW.isoformat()
 @pytest.fixture
 def terminal_book(tmp_path):
     db = tmp_path / "book.sqlite3"
-    subprocess.run(csm_tui_argv("--db", str(db), "--now", NOW, "demo", "--accounts", "300",
-                                "--no-open"), check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        csm_tui_argv("--db", str(db), "--now", NOW, "demo", "--accounts", "300", "--no-open"),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return db
 
 
@@ -60,8 +64,12 @@ def test_real_terminal_portfolio_filter_open_help_quit(terminal_book, tmp_path):
 
 
 def test_missing_cache_says_how_to_start(tmp_path):
-    result = subprocess.run(csm_tui_argv("--db", str(tmp_path / "none.sqlite3")),
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        csm_tui_argv("--db", str(tmp_path / "none.sqlite3")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert "csm-tui demo" in result.stderr
     assert "Traceback" not in result.stderr

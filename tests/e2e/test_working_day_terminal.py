@@ -17,8 +17,12 @@ NOW = FROZEN_NOW.isoformat()
 
 def test_log_and_prep_survive_quit_and_reopen(tmp_path):
     db = tmp_path / "book.sqlite3"
-    subprocess.run(csm_tui_argv("--db", str(db), "--now", NOW, "demo", "--accounts", "300",
-                                "--no-open"), check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        csm_tui_argv("--db", str(db), "--now", NOW, "demo", "--accounts", "300", "--no-open"),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     argv = csm_tui_argv("--db", str(db), "--now", NOW)
     term = TmuxTerminal(argv, cwd=tmp_path)
     try:
@@ -44,12 +48,22 @@ def test_log_and_prep_survive_quit_and_reopen(tmp_path):
         term.close()
 
     with sqlite3.connect(db) as conn:
-        last = conn.execute("SELECT summary, next_steps FROM activities "
-                            "ORDER BY created_at DESC LIMIT 1").fetchone()
-        assert conn.execute("SELECT count(*) FROM activities WHERE summary = "
-                            "'Call with the sponsor: 续约 confirmed'").fetchone()[0] == 1, last
-        assert conn.execute("SELECT count(*) FROM prep_notes WHERE body LIKE "
-                            "'%Ask about the 扩容 plan%'").fetchone()[0] == 1
+        last = conn.execute(
+            "SELECT summary, next_steps FROM activities ORDER BY created_at DESC LIMIT 1"
+        ).fetchone()
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM activities WHERE summary = "
+                "'Call with the sponsor: 续约 confirmed'"
+            ).fetchone()[0]
+            == 1
+        ), last
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM prep_notes WHERE body LIKE '%Ask about the 扩容 plan%'"
+            ).fetchone()[0]
+            == 1
+        )
 
     term = TmuxTerminal(argv, cwd=tmp_path)
     try:

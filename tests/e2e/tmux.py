@@ -24,16 +24,33 @@ class TmuxTerminal:
         # The pane must be born at its final size: a detached session starts at tmux's
         # default-size and the later resize does not always reach the program.
         self.config = cwd / f".tmux-{self.socket}.conf"
-        self.config.write_text(f"set -g default-size {width}x{height}\n"
-                               "set -g status off\n", encoding="utf-8")
+        self.config.write_text(
+            f"set -g default-size {width}x{height}\nset -g status off\n", encoding="utf-8"
+        )
         command = " ".join(shlex.quote(a) for a in argv)
-        self._tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y",
-                   str(height), "-c", str(cwd), f"{command}; echo '[exited' $?']'; sleep 60")
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            self.session,
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            "-c",
+            str(cwd),
+            f"{command}; echo '[exited' $?']'; sleep 60",
+        )
 
     def _tmux(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, "-f", str(self.config), *args],
-                                env=_terminal_env(), capture_output=True,
-                                text=True, timeout=10, check=False)
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", str(self.config), *args],
+            env=_terminal_env(),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         if result.returncode != 0 and args[0] != "kill-server":
             raise RuntimeError(f"tmux {args[0]} failed: {result.stderr.strip()}")
         return result.stdout
@@ -59,8 +76,13 @@ class TmuxTerminal:
             time.sleep(0.05)
         raise AssertionError(f"timed out after {timeout}s waiting on the screen:\n{screen}")
 
-    def send_until(self, key: str, predicate: Callable[[str], bool] | str,
-                   attempts: int = 3, timeout: float = 4.0) -> str:
+    def send_until(
+        self,
+        key: str,
+        predicate: Callable[[str], bool] | str,
+        attempts: int = 3,
+        timeout: float = 4.0,
+    ) -> str:
         """Send a key until the screen shows its effect. Right after the first frame a
         loaded machine may still be finishing the terminal handshake and drop a key; a
         person would press it again, and so does this."""
@@ -81,8 +103,11 @@ class TmuxTerminal:
 def _terminal_env() -> dict[str, str]:
     """The environment of a real terminal: no size forced through COLUMNS/LINES (pytest
     plugins set them) and no Textual test switches."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("COLUMNS", "LINES", "TMUX") and not k.startswith("TEXTUAL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("COLUMNS", "LINES", "TMUX") and not k.startswith("TEXTUAL")
+    }
     env["TERM"] = "xterm-256color"
     return env
 

@@ -38,7 +38,8 @@ async def test_portfolio_lists_whole_book_sorted_by_tier_then_worst_health(works
         await pilot.pause()
         all_rows = rows(app)
         total = workspace.conn.execute(
-            "SELECT count(*) FROM accounts WHERE deleted_at IS NULL").fetchone()[0]
+            "SELECT count(*) FROM accounts WHERE deleted_at IS NULL"
+        ).fetchone()[0]
         assert len(all_rows) == total == 300
         keys = [sort_key(r) for r in all_rows]
         assert keys == sorted(keys)
@@ -74,8 +75,12 @@ async def test_sort_key_cycles_and_keeps_cursor_on_account(workspace):
         ("tier:strategic", lambda r, ws: r.tier == "strategic"),
         ("health:<60", lambda r, ws: r.health_score is not None and r.health_score < 60),
         ("stage:onboarding", lambda r, ws: r.stage == "onboarding"),
-        ("renewal:<90d", lambda r, ws: r.renewal_date is not None
-         and 0 <= (r.renewal_date - ws.today()).days <= 90),
+        (
+            "renewal:<90d",
+            lambda r, ws: (
+                r.renewal_date is not None and 0 <= (r.renewal_date - ws.today()).days <= 90
+            ),
+        ),
     ],
 )
 async def test_each_filter_token_selects_only_matching_accounts(workspace, query, check):

@@ -22,7 +22,8 @@ def add_account(conn, name: str) -> str:
         "segment, industry, seats) VALUES (?, ?, 'USD', 500000, 500000, 'strategic', 0, "
         "'adoption', 1, '2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000', 0, '', "
         "'long-direct', '', '', 10)",
-        (account_id, name))
+        (account_id, name),
+    )
     conn.commit()
     return account_id
 

@@ -71,8 +71,9 @@ async def test_log_from_today_updates_timeline_last_touch_task_and_today(workspa
         assert form.account_id == account_id
         when = form.query_one("#field-occurred_at", Input).value
         assert when == workspace.now().strftime("%Y-%m-%d %H:%M")
-        await fill_log_form(app, pilot, "Renewal call: 客户确认续约 [bold]ok[/]",
-                            "send pricing deck in 3 days")
+        await fill_log_form(
+            app, pilot, "Renewal call: 客户确认续约 [bold]ok[/]", "send pricing deck in 3 days"
+        )
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, AccountScreen)
@@ -83,19 +84,22 @@ async def test_log_from_today_updates_timeline_last_touch_task_and_today(workspa
         shown = text_of(app.screen.query_one("#timeline-table"))
         assert "[bold]ok[/]" in shown
         last_touch = workspace.conn.execute(
-            "SELECT last_touch_at FROM accounts WHERE id = ?", (account_id,)).fetchone()[0]
+            "SELECT last_touch_at FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()[0]
         assert last_touch.startswith(workspace.today().isoformat())
         task = workspace.conn.execute(
             "SELECT title, due_on FROM tasks WHERE account_id = ? AND source_activity_id = ?",
-            (account_id, timeline[0].id)).fetchone()
+            (account_id, timeline[0].id),
+        ).fetchone()
         assert task["due_on"] == (workspace.today() + timedelta(days=3)).isoformat()
         kinds = [e.kind for e in outbox.pending(workspace.conn)]
         assert "activity" in kinds and "task" in kinds
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
-        touches = [i for i in app.screen.items
-                   if i.account_id == account_id and i.kind.value == "touch"]
+        touches = [
+            i for i in app.screen.items if i.account_id == account_id and i.kind.value == "touch"
+        ]
         assert touches == [], "the overdue touch is gone from Today at once"
 
 
@@ -144,7 +148,8 @@ async def test_a_1_mb_note_with_escapes_is_saved_whole_and_shown_safely(workspac
         await pilot.pause()
         stored = workspace.conn.execute(
             "SELECT summary FROM activities WHERE account_id = ? ORDER BY created_at DESC",
-            (account_id,)).fetchone()[0]
+            (account_id,),
+        ).fetchone()[0]
         assert stored == note
         await pilot.press("enter")
         await pilot.pause()
@@ -160,7 +165,8 @@ async def test_undo_takes_back_the_log_and_its_task(workspace):
         await pilot.pause()
         account_id = app.screen.current_account_id
         before = workspace.conn.execute(
-            "SELECT last_touch_at FROM accounts WHERE id = ?", (account_id,)).fetchone()[0]
+            "SELECT last_touch_at FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()[0]
         await pilot.press("l")
         await pilot.pause()
         await fill_log_form(app, pilot, "to undo", "follow up tomorrow")
@@ -172,20 +178,26 @@ async def test_undo_takes_back_the_log_and_its_task(workspace):
         await pilot.pause()
         assert load_timeline(workspace.conn, account_id)[0].summary_preview != "to undo"
         after = workspace.conn.execute(
-            "SELECT last_touch_at FROM accounts WHERE id = ?", (account_id,)).fetchone()[0]
+            "SELECT last_touch_at FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()[0]
         assert after == before
         tasks = workspace.conn.execute(
-            "SELECT deleted_at FROM tasks WHERE source_activity_id = ?", (logged.id,)).fetchall()
+            "SELECT deleted_at FROM tasks WHERE source_activity_id = ?", (logged.id,)
+        ).fetchall()
         assert len(tasks) == 1 and tasks[0][0] is not None, "its task is gone too"
 
 
 async def test_checklist_refuses_to_advance_until_required_items_are_done(workspace):
     conn = workspace.conn
-    row = conn.execute(
-        "SELECT id, tier FROM accounts WHERE stage = 'onboarding' AND tier = 'strategic' "
-        "AND deleted_at IS NULL").fetchone() or conn.execute(
-        "SELECT id, tier FROM accounts WHERE stage = 'onboarding' AND deleted_at IS NULL"
-    ).fetchone()
+    row = (
+        conn.execute(
+            "SELECT id, tier FROM accounts WHERE stage = 'onboarding' AND tier = 'strategic' "
+            "AND deleted_at IS NULL"
+        ).fetchone()
+        or conn.execute(
+            "SELECT id, tier FROM accounts WHERE stage = 'onboarding' AND deleted_at IS NULL"
+        ).fetchone()
+    )
     app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -269,8 +281,12 @@ async def test_stakeholder_add_validates_and_saves(workspace):
         form.query_one("#field-email", Input).value = "wang@example.cn"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        names = [r[0] for r in workspace.conn.execute(
-            "SELECT name FROM contacts WHERE account_id = ?", (account_id,))]
+        names = [
+            r[0]
+            for r in workspace.conn.execute(
+                "SELECT name FROM contacts WHERE account_id = ?", (account_id,)
+            )
+        ]
         assert "王小明" in names
         assert "王小明" in text_of(app.screen.query_one("#contacts-table"))
 

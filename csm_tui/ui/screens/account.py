@@ -36,11 +36,11 @@ class AccountScreen(Screen[None]):
         Binding("p", "app.prep", "Prep", id="account.prep"),
         Binding("1", "tab('overview')", "Overview", id="account.tab_overview", show=False),
         Binding("2", "tab('health')", "Health", id="account.tab_health", show=False),
-        Binding("3", "tab('stakeholders')", "Stakeholders", id="account.tab_stakeholders",
-                show=False),
+        Binding(
+            "3", "tab('stakeholders')", "Stakeholders", id="account.tab_stakeholders", show=False
+        ),
         Binding("4", "tab('timeline')", "Timeline", id="account.tab_timeline", show=False),
-        Binding("5", "tab('checklist')", "Checklist", id="account.tab_checklist",
-                show=False),
+        Binding("5", "tab('checklist')", "Checklist", id="account.tab_checklist", show=False),
         Binding("6", "tab('tasks')", "Tasks", id="account.tab_tasks", show=False),
         Binding("7", "tab('notes')", "Prep notes", id="account.tab_notes", show=False),
     ]
@@ -70,8 +70,10 @@ class AccountScreen(Screen[None]):
         self.facts = self._load()
         yield Static(id="account-title")
         if self.facts is None:
-            yield Static("That account is no longer in the cache (deleted or reassigned).",
-                         id="account-missing")
+            yield Static(
+                "That account is no longer in the cache (deleted or reassigned).",
+                id="account-missing",
+            )
             yield Footer()
             return
         ws, facts = self.workspace, self.facts

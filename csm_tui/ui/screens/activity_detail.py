@@ -28,13 +28,17 @@ class ActivityDetailScreen(ModalScreen[None]):
             if record is None:
                 yield Static("This activity is no longer in the cache.")
                 return
-            head = Text(f"{record.kind.label} · {record.occurred_at.astimezone():%Y-%m-%d %H:%M}"
-                        f" · {record.minutes} min · {record.sentiment.value}", style="bold")
+            head = Text(
+                f"{record.kind.label} · {record.occurred_at.astimezone():%Y-%m-%d %H:%M}"
+                f" · {record.minutes} min · {record.sentiment.value}",
+                style="bold",
+            )
             yield Static(head, classes="form-title")
             people = ", ".join(safe_text(n) for n in record.contact_names) or "no contacts"
             yield Static(Text(f"With: {people}\nBy: {safe_text(record.author_name or '—')}"))
             yield Static("Summary", classes="form-label")
             yield Static(Text(safe_text(record.summary, multiline=True)), id="activity-summary")
             yield Static("Next steps", classes="form-label")
-            yield Static(Text(safe_text(record.next_steps or "—", multiline=True)),
-                         id="activity-next-steps")
+            yield Static(
+                Text(safe_text(record.next_steps or "—", multiline=True)), id="activity-next-steps"
+            )

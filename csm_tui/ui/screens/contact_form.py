@@ -28,8 +28,9 @@ class ContactFormScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="contact.cancel"),
     ]
 
-    def __init__(self, workspace: Workspace, account_id: str,
-                 contact: ContactView | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, account_id: str, contact: ContactView | None = None
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.account_id = account_id
@@ -43,9 +44,12 @@ class ContactFormScreen(ModalScreen[bool]):
             yield Input(c.name if c else "", id="field-name")
             yield Static(id="error-name", classes="form-error")
             yield Label("Role", classes="form-label")
-            yield Select([(r.value.title(), r.value) for r in ContactRole],
-                         value=(c.role.value if c else ContactRole.USER.value),
-                         allow_blank=False, id="field-role")
+            yield Select(
+                [(r.value.title(), r.value) for r in ContactRole],
+                value=(c.role.value if c else ContactRole.USER.value),
+                allow_blank=False,
+                id="field-role",
+            )
             yield Static(id="error-role", classes="form-error")
             yield Label("Title", classes="form-label")
             yield Input(c.title if c else "", id="field-title")
@@ -66,8 +70,9 @@ class ContactFormScreen(ModalScreen[bool]):
         self.set_focus(self.query_one("#field-name", Input), scroll_visible=False)
 
     def _values(self) -> dict[str, str]:
-        values = {name: self.query_one(f"#field-{name}", Input).value
-                  for name in FIELDS if name != "role"}
+        values = {
+            name: self.query_one(f"#field-{name}", Input).value for name in FIELDS if name != "role"
+        }
         values["role"] = str(self.query_one("#field-role", Select).value)
         return values
 

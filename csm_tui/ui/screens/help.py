@@ -11,7 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 FILTER_HELP = (
-    ("acme  \"云图 科技\"", "name contains the words (quotes keep a phrase)"),
+    ('acme  "云图 科技"', "name contains the words (quotes keep a phrase)"),
     ("tier:strategic,enterprise", "tier is one of these"),
     ("health:<60  health:40..69  health:red", "health score or band"),
     ("stage:onboarding", "lifecycle stage"),
@@ -40,8 +40,12 @@ class HelpScreen(ModalScreen[None]):
                     yield Static(self._filter_table(), id="help-filter")
 
     def _bindings_table(self) -> Table:
-        table = Table(title=f"Keys — {self._beneath.title or 'csm-tui'}", expand=True,
-                      show_edge=False, title_justify="left")
+        table = Table(
+            title=f"Keys — {self._beneath.title or 'csm-tui'}",
+            expand=True,
+            show_edge=False,
+            title_justify="left",
+        )
         table.add_column("key", no_wrap=True, style="bold")
         table.add_column("does")
         keys_by_action: dict[str, list[str]] = {}
@@ -59,8 +63,9 @@ class HelpScreen(ModalScreen[None]):
         return table
 
     def _filter_table(self) -> Table:
-        table = Table(title="Filter language (/)", expand=True, show_edge=False,
-                      title_justify="left")
+        table = Table(
+            title="Filter language (/)", expand=True, show_edge=False, title_justify="left"
+        )
         table.add_column("type", no_wrap=True, style="bold")
         table.add_column("means")
         for example, meaning in FILTER_HELP:

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
 
 from csm_tui.domain.activity_form import ActivityDraft, FieldError
+from csm_tui.domain.commands import DEFAULT_MINUTES
 from csm_tui.domain.dates import parse_when
 from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.text import safe_text
@@ -31,12 +32,8 @@ from csm_tui.store.activity_log import (
 from csm_tui.store.contacts import load_contacts
 from csm_tui.workspace import Workspace
 
-DEFAULT_MINUTES = {ActivityKind.CALL: 30, ActivityKind.MEETING: 60, ActivityKind.ONSITE: 120,
-                   ActivityKind.QBR: 90, ActivityKind.TRAINING: 60,
-                   ActivityKind.ESCALATION: 30, ActivityKind.EMAIL: 0, ActivityKind.NOTE: 0}
 WHEN_FORMAT = "%Y-%m-%d %H:%M"
-FIELDS = ("kind", "occurred_at", "minutes", "contact_ids", "summary", "next_steps",
-          "sentiment")
+FIELDS = ("kind", "occurred_at", "minutes", "contact_ids", "summary", "next_steps", "sentiment")
 
 
 @dataclass(frozen=True)
@@ -55,9 +52,14 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         Binding("escape", "cancel", "Cancel", id="log.cancel"),
     ]
 
-    def __init__(self, workspace: Workspace, account_id: str, account_name: str,
-                 kind: ActivityKind = ActivityKind.CALL,
-                 editing: ActivityRecord | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        account_id: str,
+        account_name: str,
+        kind: ActivityKind = ActivityKind.CALL,
+        editing: ActivityRecord | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.account_id = account_id
@@ -70,46 +72,63 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
     def compose(self) -> ComposeResult:
         ws = self.workspace
         contacts = load_contacts(ws.conn, self.account_id)
-        chosen = set(self.editing.contact_ids if self.editing
-                     else last_contacts(ws.conn, self.account_id))
+        chosen = set(
+            self.editing.contact_ids if self.editing else last_contacts(ws.conn, self.account_id)
+        )
         record = self.editing
         when = (record.occurred_at if record else ws.now()).astimezone()
         verb = "Edit the last log" if record else "Log activity"
         with VerticalScroll(id="log-form"):
-            yield Static(f"{verb} — {safe_text(self.account_name)}", id="log-title",
-                         markup=False)
+            yield Static(f"{verb} — {safe_text(self.account_name)}", id="log-title", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Type", classes="form-label")
-                yield Select([(k.label, k.value) for k in ActivityKind], value=self.kind.value,
-                             allow_blank=False, id="field-kind")
+                yield Select(
+                    [(k.label, k.value) for k in ActivityKind],
+                    value=self.kind.value,
+                    allow_blank=False,
+                    id="field-kind",
+                )
                 yield Label("Sentiment", classes="form-label")
-                yield Select([(s.value.title(), s.value) for s in Sentiment],
-                             value=(record.sentiment if record else Sentiment.NEUTRAL).value,
-                             allow_blank=False, id="field-sentiment")
+                yield Select(
+                    [(s.value.title(), s.value) for s in Sentiment],
+                    value=(record.sentiment if record else Sentiment.NEUTRAL).value,
+                    allow_blank=False,
+                    id="field-sentiment",
+                )
             yield Static(id="error-kind", classes="form-error")
             yield Static(id="error-sentiment", classes="form-error")
             with Horizontal(classes="form-row"):
                 yield Label("When", classes="form-label")
-                yield Input(when.strftime(WHEN_FORMAT), id="field-occurred_at",
-                            placeholder="now · today 14:30 · yesterday 9:00 · 2026-11-20 10:00")
+                yield Input(
+                    when.strftime(WHEN_FORMAT),
+                    id="field-occurred_at",
+                    placeholder="now · today 14:30 · yesterday 9:00 · 2026-11-20 10:00",
+                )
                 yield Label("Minutes", classes="form-label")
-                yield Input(str(record.minutes if record else DEFAULT_MINUTES[self.kind]),
-                            id="field-minutes", type="integer")
+                yield Input(
+                    str(record.minutes if record else DEFAULT_MINUTES[self.kind]),
+                    id="field-minutes",
+                    type="integer",
+                )
             yield Static(id="error-occurred_at", classes="form-error")
             yield Static(id="error-minutes", classes="form-error")
             yield Label("Contacts", classes="form-label")
             yield SelectionList[str](
                 *[(f"{safe_text(c.name)} · {c.role}", c.id, c.id in chosen) for c in contacts],
-                id="field-contact_ids")
+                id="field-contact_ids",
+            )
             yield Static(id="error-contact_ids", classes="form-error")
             yield Label("Summary", classes="form-label")
-            yield TextArea(record.summary if record else "", id="field-summary",
-                           soft_wrap=True)
+            yield TextArea(record.summary if record else "", id="field-summary", soft_wrap=True)
             yield Static(id="error-summary", classes="form-error")
-            yield Label("Next steps (a date makes a task: \"send deck by next tue\")",
-                        classes="form-label")
-            yield Input(record.next_steps if record else "", id="field-next_steps",
-                        placeholder="follow up in 3 days")
+            yield Label(
+                'Next steps (a date makes a task: "send deck by next tue")', classes="form-label"
+            )
+            yield Input(
+                record.next_steps if record else "",
+                id="field-next_steps",
+                placeholder="follow up in 3 days",
+            )
             yield Static(id="error-next_steps", classes="form-error")
             with Horizontal(id="log-buttons"):
                 yield Button("Save  ctrl+s", variant="primary", id="log-save")
@@ -153,19 +172,23 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         kind = ActivityKind(str(self.query_one("#field-kind", Select).value))
         sentiment = Sentiment(str(self.query_one("#field-sentiment", Select).value))
         draft = ActivityDraft(
-            account_id=self.account_id, kind=kind, occurred_at=occurred_at,
+            account_id=self.account_id,
+            kind=kind,
+            occurred_at=occurred_at,
             minutes=minutes,
             contact_ids=tuple(self.query_one("#field-contact_ids", SelectionList).selected),
             summary=self.query_one("#field-summary", TextArea).text,
             next_steps=self.query_one("#field-next_steps", Input).value,
-            sentiment=sentiment)
+            sentiment=sentiment,
+        )
         return (None if errors else draft), errors
 
     def _show_errors(self, errors: list[FieldError]) -> None:
         by_field: dict[str, list[str]] = {}
         for error in errors:
-            by_field.setdefault(error.field if error.field in FIELDS else "summary",
-                                []).append(error.message)
+            by_field.setdefault(error.field if error.field in FIELDS else "summary", []).append(
+                error.message
+            )
         for name in FIELDS:
             box = self.query_one(f"#error-{name}", Static)
             messages = by_field.get(name)
@@ -185,13 +208,19 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         ws = self.workspace
         me = ws.meta("me")
         if me is None:
-            self._show_errors([FieldError(
-                "summary", "this cache does not know who you are: run csm-tui login first")])
+            self._show_errors(
+                [
+                    FieldError(
+                        "summary", "this cache does not know who you are: run csm-tui login first"
+                    )
+                ]
+            )
             return
         try:
             if self.editing is not None:
-                logged = edit_activity(ws.conn, self.editing.id, draft, me, ws.now(),
-                                       ws.settings.tier_rules)
+                logged = edit_activity(
+                    ws.conn, self.editing.id, draft, me, ws.now(), ws.settings.tier_rules
+                )
             else:
                 logged = log_activity(ws.conn, draft, me, ws.now(), ws.settings.tier_rules)
         except ActivityInvalid as exc:
@@ -220,8 +249,7 @@ def describe(result: LogResult) -> str:
     text = f"{verb} {result.kind.label.lower()}"
     if result.logged.task_title:
         due = result.logged.task_due_on
-        text += f" · task “{result.logged.task_title}”" + (f" due {due.isoformat()}"
-                                                          if due else "")
+        text += f" · task “{result.logged.task_title}”" + (f" due {due.isoformat()}" if due else "")
     if result.logged.health_score is not None:
         text += f" · health {result.logged.health_score}"
     return text + " · ctrl+z undoes"

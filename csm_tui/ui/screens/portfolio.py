@@ -40,8 +40,11 @@ class PortfolioScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="portfolio-title")
-        yield Input(placeholder="filter: tier:strategic health:<60 renewal:<90d acme",
-                    id="filter-input", select_on_focus=False)
+        yield Input(
+            placeholder="filter: tier:strategic health:<60 renewal:<90d acme",
+            id="filter-input",
+            select_on_focus=False,
+        )
         yield Static(id="filter-error")
         yield PortfolioTable(self.workspace.today, id="portfolio-table")
         yield SyncStatusBar(id="status-line")
@@ -57,14 +60,21 @@ class PortfolioScreen(Screen[None]):
 
     def _make_query(self, flt: PortfolioFilter | None = None) -> PortfolioQuery:
         ws = self.workspace
-        return PortfolioQuery(ws.conn, self.filter if flt is None else flt, self.sort,
-                              ws.today(), ws.meta("me"), ws.settings.tier_rules)
+        return PortfolioQuery(
+            ws.conn,
+            self.filter if flt is None else flt,
+            self.sort,
+            ws.today(),
+            ws.meta("me"),
+            ws.settings.tier_rules,
+        )
 
     def _reload(self, keep_account: str | None = None) -> None:
         table = self.query_one(PortfolioTable)
         table.set_source(self._make_query(), keep_account=keep_account)
-        self._total = (table.row_count if self.filter.is_empty
-                       else self._make_query(PortfolioFilter()).count())
+        self._total = (
+            table.row_count if self.filter.is_empty else self._make_query(PortfolioFilter()).count()
+        )
         self._update_status()
 
     def _update_status(self) -> None:
@@ -72,12 +82,12 @@ class PortfolioScreen(Screen[None]):
         ws = self.workspace
         shown = table.row_count
         total = self._total
-        size = (f"{total:,} accounts" if self.filter.is_empty
-                else f"{shown:,} of {total:,} accounts")
+        size = f"{total:,} accounts" if self.filter.is_empty else f"{shown:,} of {total:,} accounts"
         age = ws.meta("data_as_of")
         age_text = "no data yet" if age is None else f"data {relative_time(age, ws.now())}"
         self.query_one("#portfolio-title", Static).update(
-            f"Portfolio — {size} · sort: {self.sort.label}")
+            f"Portfolio — {size} · sort: {self.sort.label}"
+        )
         filt = f" · filter: {self.filter_text}" if not self.filter.is_empty else ""
         self.query_one("#status-line", SyncStatusBar).set_prefix(f"{size}{filt} · {age_text}")
 
@@ -88,6 +98,12 @@ class PortfolioScreen(Screen[None]):
         box.display = True
         # Focus now, not after the next refresh: keys typed right after `/` belong to it.
         self.set_focus(box, scroll_visible=False)
+
+    def show_filter(self, text: str) -> None:
+        """Filter by `text` as if typed after `/` (the palette's `filter:` uses it)."""
+        box = self.query_one("#filter-input", Input)
+        box.display = True
+        box.value = text
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter-input", Input)

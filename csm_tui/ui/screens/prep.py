@@ -100,8 +100,7 @@ class PrepScreen(Screen[None]):
     def action_refresh_brief(self) -> None:
         ws = self.workspace
         self.brief = build_prep_brief(ws.conn, self.account_id, ws.now(), ws.settings.tier_rules)
-        self.query_one("#prep-title", Static).update(
-            f"Call prep — {safe_text(self.brief.name)}")
+        self.query_one("#prep-title", Static).update(f"Call prep — {safe_text(self.brief.name)}")
         brief_only = render_prep_markdown(self.brief, "", ws.today())
         self.query_one("#prep-brief", Markdown).update(safe_text(brief_only, multiline=True))
 
@@ -119,9 +118,9 @@ class PrepScreen(Screen[None]):
                 return
             self.notify(f"Exported to {written}")
 
-        self.app.push_screen(ExportPathScreen(default_export_path(self.brief.name,
-                                                                  self.workspace.today())),
-                             write)
+        self.app.push_screen(
+            ExportPathScreen(default_export_path(self.brief.name, self.workspace.today())), write
+        )
 
     def action_edit_notes(self) -> None:
         self.query_one(PrepNotesEditor).action_external_editor()

@@ -36,8 +36,10 @@ def shown(value) -> str:
 class EditConflictScreen(ModalScreen[dict | None]):
     """Edit the values in conflict: starts from mine, shows theirs beside each."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="conflict.save"),
-                Binding("escape", "cancel", "Cancel", id="conflict.cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="conflict.save"),
+        Binding("escape", "cancel", "Cancel", id="conflict.cancel"),
+    ]
 
     def __init__(self, conflict: Conflict) -> None:
         super().__init__()
@@ -52,8 +54,12 @@ class EditConflictScreen(ModalScreen[dict | None]):
                 yield Input("" if value is None else str(value), id=f"edit-{name}")
 
     def action_save(self) -> None:
-        self.dismiss({name: self.query_one(f"#edit-{name}", Input).value or None
-                      for name in self.conflict.fields})
+        self.dismiss(
+            {
+                name: self.query_one(f"#edit-{name}", Input).value or None
+                for name in self.conflict.fields
+            }
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -81,8 +87,9 @@ class SyncScreen(Screen[None]):
         yield Static(id="sync-title")
         with VerticalScroll(id="sync-body"):
             yield Static(id="sync-state")
-            yield Static("Conflicts — m keep mine · T take theirs · e edit",
-                         classes="section-label")
+            yield Static(
+                "Conflicts — m keep mine · T take theirs · e edit", classes="section-label"
+            )
             yield DataTable(id="sync-conflicts", cursor_type="row")
             yield Static("Refused by the server — r retry · d dismiss", classes="section-label")
             yield DataTable(id="sync-rejected", cursor_type="row")
@@ -92,11 +99,13 @@ class SyncScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sync-conflicts", DataTable).add_columns("Record", "Field", "Mine",
-                                                                 "Theirs")
+        self.query_one("#sync-conflicts", DataTable).add_columns(
+            "Record", "Field", "Mine", "Theirs"
+        )
         self.query_one("#sync-rejected", DataTable).add_columns("Change", "Why")
-        self.query_one("#sync-pending", DataTable).add_columns("#", "Kind", "Op", "Record",
-                                                               "Queued", "Tries", "Last error")
+        self.query_one("#sync-pending", DataTable).add_columns(
+            "#", "Kind", "Op", "Record", "Queued", "Tries", "Last error"
+        )
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -105,13 +114,17 @@ class SyncScreen(Screen[None]):
     def reload(self) -> None:
         ws = self.workspace
         status = sync_status(ws.conn, ws.now())
-        who = ws.conn.execute("SELECT name FROM users WHERE id = ?",
-                              (status.me,)).fetchone() if status.me else None
+        who = (
+            ws.conn.execute("SELECT name FROM users WHERE id = ?", (status.me,)).fetchone()
+            if status.me
+            else None
+        )
         lines = [
             f"Server: {status.server_url or 'none (local only) — csm-tui login --server URL'}",
             f"You: {safe_text(who[0]) if who else status.me or 'unknown'}",
             f"Last sync: {status.last_sync_at.astimezone():%Y-%m-%d %H:%M}"
-            if status.last_sync_at else "Last sync: never",
+            if status.last_sync_at
+            else "Last sync: never",
             f"Pending: {status.pending} · conflicts: {status.conflicts} · "
             f"refused: {status.rejected}",
         ]
@@ -126,11 +139,16 @@ class SyncScreen(Screen[None]):
         for conflict in self.conflicts:
             theirs = conflict.theirs()
             fields = conflict.fields or ["(record)"]
-            table.add_row(Text(f"{conflict.kind} {conflict.record_id[:8]}…"),
-                          Text(", ".join(fields)),
-                          Text(", ".join(shown(conflict.local_fields.get(f)) for f in fields)),
-                          Text("deleted on the server" if conflict.deleted_on_server else
-                               ", ".join(shown(theirs.get(f)) for f in fields)))
+            table.add_row(
+                Text(f"{conflict.kind} {conflict.record_id[:8]}…"),
+                Text(", ".join(fields)),
+                Text(", ".join(shown(conflict.local_fields.get(f)) for f in fields)),
+                Text(
+                    "deleted on the server"
+                    if conflict.deleted_on_server
+                    else ", ".join(shown(theirs.get(f)) for f in fields)
+                ),
+            )
         self.rejected = list_rejected(ws.conn)
         table = self.query_one("#sync-rejected", DataTable)
         table.clear()
@@ -139,9 +157,15 @@ class SyncScreen(Screen[None]):
         table = self.query_one("#sync-pending", DataTable)
         table.clear()
         for item in outbox.pending(ws.conn, limit=500):
-            table.add_row(str(item.seq), item.kind, item.op, item.record_id[:13],
-                          f"{item.created_at.astimezone():%m-%d %H:%M}", str(item.attempts),
-                          Text(safe_text(item.last_error or "")))
+            table.add_row(
+                str(item.seq),
+                item.kind,
+                item.op,
+                item.record_id[:13],
+                f"{item.created_at.astimezone():%m-%d %H:%M}",
+                str(item.attempts),
+                Text(safe_text(item.last_error or "")),
+            )
 
     def _conflict(self) -> Conflict | None:
         table = self.query_one("#sync-conflicts", DataTable)
@@ -160,9 +184,13 @@ class SyncScreen(Screen[None]):
         except ConflictError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify({"mine": "Kept yours; it will be pushed on the next sync.",
-                     "theirs": "Took the server's values.",
-                     "edit": "Saved your edit; it will be pushed on the next sync."}[choice])
+        self.notify(
+            {
+                "mine": "Kept yours; it will be pushed on the next sync.",
+                "theirs": "Took the server's values.",
+                "edit": "Saved your edit; it will be pushed on the next sync.",
+            }[choice]
+        )
         self.reload()
 
     def action_edit(self) -> None:
@@ -186,8 +214,7 @@ class SyncScreen(Screen[None]):
     def action_retry(self) -> None:
         change = self._rejected()
         if change is not None:
-            retry_rejected(self.workspace.conn, change.item.mutation_id,
-                           now=self.workspace.now())
+            retry_rejected(self.workspace.conn, change.item.mutation_id, now=self.workspace.now())
             self.reload()
 
     def action_dismiss_rejected(self) -> None:
@@ -199,4 +226,3 @@ class SyncScreen(Screen[None]):
     @on(DataTable.RowSelected, "#sync-conflicts")
     def _conflict_selected(self) -> None:
         self.action_edit()
-

@@ -19,9 +19,13 @@ from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_t
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
-KIND_STYLE = {AgendaKind.TASK: "bold", AgendaKind.ACTIVATION: "bold red",
-              AgendaKind.TOUCH: "", AgendaKind.RENEWAL: "yellow",
-              AgendaKind.HEALTH_DROP: "red"}
+KIND_STYLE = {
+    AgendaKind.TASK: "bold",
+    AgendaKind.ACTIVATION: "bold red",
+    AgendaKind.TOUCH: "",
+    AgendaKind.RENEWAL: "yellow",
+    AgendaKind.HEALTH_DROP: "red",
+}
 
 
 class TodayScreen(Screen[None]):
@@ -33,8 +37,7 @@ class TodayScreen(Screen[None]):
         Binding("enter", "open", "Open", id="today.open"),
         Binding("x", "complete_task", "Complete task", id="today.complete_task"),
         Binding("z", "snooze_task", "Snooze task 1 day", id="today.snooze_task"),
-        Binding("Z", "snooze_week", "Snooze task 1 week", id="today.snooze_week",
-                show=False),
+        Binding("Z", "snooze_week", "Snooze task 1 week", id="today.snooze_week", show=False),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -71,8 +74,10 @@ class TodayScreen(Screen[None]):
         empty = self.query_one("#today-empty", Static)
         if me is None:
             self.items = []
-            empty.update("This cache does not say who you are, so there is no agenda. "
-                         "Run csm-tui login, or open the portfolio with b.")
+            empty.update(
+                "This cache does not say who you are, so there is no agenda. "
+                "Run csm-tui login, or open the portfolio with b."
+            )
             empty.display = True
             self._title(None)
             return
@@ -83,14 +88,18 @@ class TodayScreen(Screen[None]):
                 Text(safe_text(item.account_name)),
                 Text(item.kind.label, style=KIND_STYLE.get(item.kind, "")),
                 Text(safe_text(item.why)),
-                key=str(index))
+                key=str(index),
+            )
         empty.display = not self.items
         empty.update("Nothing needs you today. Enjoy it — or press b for the portfolio.")
         self._title(me)
         if keep is not None:
             for index, item in enumerate(self.items):
                 if (item.account_id, item.kind, item.task_id) == (
-                        keep.account_id, keep.kind, keep.task_id):
+                    keep.account_id,
+                    keep.kind,
+                    keep.task_id,
+                ):
                     table.move_cursor(row=index, animate=False)
                     break
 
@@ -105,9 +114,12 @@ class TodayScreen(Screen[None]):
             counts[item.kind] = counts.get(item.kind, 0) + 1
         summary = " · ".join(f"{n} {kind.label.lower()}" for kind, n in counts.items())
         who = f" for {safe_text(name)}" if name else ""
-        self.query_one("#today-title", Static).update(Text(
-            f"Today{who} — {ws.today().strftime('%a %d %b %Y')} · "
-            f"{len(self.items)} items" + (f" ({summary})" if summary else "")))
+        self.query_one("#today-title", Static).update(
+            Text(
+                f"Today{who} — {ws.today().strftime('%a %d %b %Y')} · "
+                f"{len(self.items)} items" + (f" ({summary})" if summary else "")
+            )
+        )
 
     @property
     def current_item(self) -> AgendaItem | None:

@@ -79,8 +79,11 @@ class OverviewPane(VerticalScroll):
         row("Account", safe_text(facts.name))
         row("Tier", f"{facts.tier.label} — {facts.tier_assignment.why}")
         cadence = rules.cadence_days(facts.tier)
-        row("Service", rules.service(facts.tier).description
-            + (f"; touch every {cadence} days" if cadence else "; no proactive cadence"))
+        row(
+            "Service",
+            rules.service(facts.tier).description
+            + (f"; touch every {cadence} days" if cadence else "; no proactive cadence"),
+        )
         arr = format_money_full(facts.arr, facts.currency)
         if facts.currency != "USD":
             arr += f" (≈ {format_money(facts.arr_usd, 'USD')})"
@@ -90,17 +93,24 @@ class OverviewPane(VerticalScroll):
         row("Owner", safe_text(facts.owner_name or "unassigned"))
         row("Seats", f"{facts.seats:,}")
         if facts.segment or facts.industry:
-            row("Segment", safe_text(" · ".join(x for x in (facts.segment, facts.industry)
-                                                if x)))
+            row("Segment", safe_text(" · ".join(x for x in (facts.segment, facts.industry) if x)))
         if facts.renewal_date:
-            row("Renewal", f"{facts.renewal_date.isoformat()} "
-                f"({relative_day(facts.renewal_date, today)})")
+            row(
+                "Renewal",
+                f"{facts.renewal_date.isoformat()} ({relative_day(facts.renewal_date, today)})",
+            )
         if facts.go_live_date:
-            row("Go-live", f"{facts.go_live_date.isoformat()} "
-                f"({relative_day(facts.go_live_date, today)})")
+            row(
+                "Go-live",
+                f"{facts.go_live_date.isoformat()} ({relative_day(facts.go_live_date, today)})",
+            )
         row("Activated", facts.activated_on.isoformat() if facts.activated_on else "not yet")
-        row("Last touch", "never" if facts.last_touch_at is None
-            else relative_day(facts.last_touch_at.date(), today))
+        row(
+            "Last touch",
+            "never"
+            if facts.last_touch_at is None
+            else relative_day(facts.last_touch_at.date(), today),
+        )
         if facts.health_score is not None:
             row("Health", f"{facts.health_score} (press 2 for why)")
         flags = account_flags(facts, ws, today)
@@ -131,18 +141,28 @@ class HealthPane(VerticalScroll):
         if health is None:
             body.update(Text("No usage or sentiment signals for this account yet."))
         else:
-            table = Table(title=f"Health {health.score} ({health.band.value})", expand=True,
-                          title_justify="left", show_edge=False)
+            table = Table(
+                title=f"Health {health.score} ({health.band.value})",
+                expand=True,
+                title_justify="left",
+                show_edge=False,
+            )
             table.add_column("component", no_wrap=True)
             table.add_column("value")
             table.add_column("standard")
             table.add_column("weight", justify="right")
             table.add_column("points", justify="right")
             for comp in health.components:
-                table.add_row(comp.component.label, Text(comp.raw), Text(comp.standard),
-                              str(comp.weight), f"{comp.points}")
-            table.add_row(Text("total", style="bold"), "", "", "100",
-                          Text(str(health.score), style="bold"))
+                table.add_row(
+                    comp.component.label,
+                    Text(comp.raw),
+                    Text(comp.standard),
+                    str(comp.weight),
+                    f"{comp.points}",
+                )
+            table.add_row(
+                Text("total", style="bold"), "", "", "100", Text(str(health.score), style="bold")
+            )
             body.update(table)
         trend = health_trend(ws.conn, facts.id, ws.today(), days=90)
         spark = self.query_one("#health-trend", Sparkline)
@@ -150,18 +170,25 @@ class HealthPane(VerticalScroll):
         label = self.query_one("#health-trend-range", Static)
         if trend:
             (first_day, first), (last_day, last) = trend[0], trend[-1]
-            label.update(f"{first_day.isoformat()}: {first}  →  {last_day.isoformat()}: {last}"
-                         f"  ({last - first:+d})")
+            label.update(
+                f"{first_day.isoformat()}: {first}  →  {last_day.isoformat()}: {last}"
+                f"  ({last - first:+d})"
+            )
         else:
             label.update("no history yet")
-        changes = what_changed(ws.conn, facts.id, ws.today(), now=ws.now(),
-                               rules=ws.settings.tier_rules)
+        changes = what_changed(
+            ws.conn, facts.id, ws.today(), now=ws.now(), rules=ws.settings.tier_rules
+        )
         box = self.query_one("#health-changes", Static)
         if not changes:
             box.update("What changed: no snapshot from about 30 days ago to compare with.")
             return
-        table = Table(title=f"What changed since {changes[0].since.isoformat()}",
-                      title_justify="left", expand=True, show_edge=False)
+        table = Table(
+            title=f"What changed since {changes[0].since.isoformat()}",
+            title_justify="left",
+            expand=True,
+            show_edge=False,
+        )
         table.add_column("component")
         table.add_column("then", justify="right")
         table.add_column("now", justify="right")
@@ -169,11 +196,17 @@ class HealthPane(VerticalScroll):
         table.add_column("today")
         for change in changes:
             then = "—" if change.points_then is None else str(change.points_then)
-            delta = ("" if change.points_then is None
-                     else f"{change.points_now - change.points_then:+d}")
+            delta = (
+                "" if change.points_then is None else f"{change.points_now - change.points_then:+d}"
+            )
             style = "red" if delta.startswith("-") else "green" if delta.startswith("+") else ""
-            table.add_row(change.component.label, then, str(change.points_now),
-                          Text(delta, style=style), Text(change.raw_now))
+            table.add_row(
+                change.component.label,
+                then,
+                str(change.points_now),
+                Text(delta, style=style),
+                Text(change.raw_now),
+            )
         box.update(table)
 
 
@@ -204,11 +237,16 @@ class StakeholdersPane(Vertical):
         self.contacts = load_contacts(self.workspace.conn, self.account_id)
         for contact in self.contacts:
             style = {"sponsor": "bold", "champion": "green", "blocker": "red"}.get(
-                contact.role.value, "")
-            table.add_row(Text(safe_text(contact.name)),
-                          Text(contact.role.value, style=style), Text(safe_text(contact.title)),
-                          Text(safe_text(contact.email)), Text(safe_text(contact.phone)),
-                          key=contact.id)
+                contact.role.value, ""
+            )
+            table.add_row(
+                Text(safe_text(contact.name)),
+                Text(contact.role.value, style=style),
+                Text(safe_text(contact.title)),
+                Text(safe_text(contact.email)),
+                Text(safe_text(contact.phone)),
+                key=contact.id,
+            )
 
     def _selected(self) -> ContactView | None:
         table = self.query_one(DataTable)
@@ -219,8 +257,10 @@ class StakeholdersPane(Vertical):
     def action_add_contact(self) -> None:
         from csm_tui.ui.screens.contact_form import ContactFormScreen
 
-        self.app.push_screen(ContactFormScreen(self.workspace, self.account_id),
-                             lambda saved: saved and self.reload())
+        self.app.push_screen(
+            ContactFormScreen(self.workspace, self.account_id),
+            lambda saved: saved and self.reload(),
+        )
 
     def action_edit_contact(self) -> None:
         from csm_tui.ui.screens.contact_form import ContactFormScreen
@@ -229,8 +269,10 @@ class StakeholdersPane(Vertical):
         if contact is None:
             self.notify("No contact to edit: press a to add one.", severity="warning")
             return
-        self.app.push_screen(ContactFormScreen(self.workspace, self.account_id, contact),
-                             lambda saved: saved and self.reload())
+        self.app.push_screen(
+            ContactFormScreen(self.workspace, self.account_id, contact),
+            lambda saved: saved and self.reload(),
+        )
 
 
 TIMELINE_FILTERS: tuple[frozenset[ActivityKind] | None, ...] = (
@@ -277,15 +319,20 @@ class TimelinePane(Vertical):
         table.clear()
         for entry in self.entries:
             summary = entry.summary_preview.replace("\n", " ")
-            table.add_row(local(entry.occurred_at), entry.kind.label, str(entry.minutes),
-                          Text(safe_text(summary) + (" …" if entry.truncated else "")),
-                          Text(safe_text(entry.next_steps_preview.replace("\n", " "))),
-                          Text(safe_text(entry.author_name or "—")), key=entry.id)
-        label = ("all types" if kinds is None
-                 else ", ".join(sorted(k.label for k in kinds)))
+            table.add_row(
+                local(entry.occurred_at),
+                entry.kind.label,
+                str(entry.minutes),
+                Text(safe_text(summary) + (" …" if entry.truncated else "")),
+                Text(safe_text(entry.next_steps_preview.replace("\n", " "))),
+                Text(safe_text(entry.author_name or "—")),
+                key=entry.id,
+            )
+        label = "all types" if kinds is None else ", ".join(sorted(k.label for k in kinds))
         self.query_one("#timeline-filter", Static).update(
             f"Showing {label} · {len(self.entries)} activities, newest first · "
-            "f: next type · enter: read")
+            "f: next type · enter: read"
+        )
 
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(TIMELINE_FILTERS)
@@ -295,10 +342,10 @@ class TimelinePane(Vertical):
         from csm_tui.ui.screens.activity_detail import ActivityDetailScreen
 
         table = self.query_one(DataTable)
-        if self.entries and table.cursor_row is not None and table.cursor_row < len(
-                self.entries):
-            self.app.push_screen(ActivityDetailScreen(self.workspace,
-                                                      self.entries[table.cursor_row].id))
+        if self.entries and table.cursor_row is not None and table.cursor_row < len(self.entries):
+            self.app.push_screen(
+                ActivityDetailScreen(self.workspace, self.entries[table.cursor_row].id)
+            )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -349,28 +396,37 @@ class ChecklistPane(Vertical):
         table.clear()
         for entry in self.entries:
             done = entry.done_at is not None
-            by = (f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at)}"
-                  if done else "")
-            table.add_row(Text("[x]" if done else "[ ]", style="green" if done else ""),
-                          Text(entry.label), Text("required" if entry.required else "",
-                                                  style="bold" if entry.required else ""),
-                          Text(by), key=entry.key)
+            by = f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at)}" if done else ""
+            table.add_row(
+                Text("[x]" if done else "[ ]", style="green" if done else ""),
+                Text(entry.label),
+                Text("required" if entry.required else "", style="bold" if entry.required else ""),
+                Text(by),
+                key=entry.key,
+            )
         if row is not None and self.entries:
             table.move_cursor(row=min(row, len(self.entries) - 1), animate=False)
         nxt = stage.next
         self.query_one("#checklist-title", Static).update(
             f"{stage.label} checklist for a {facts.tier.label} account"
-            + (f" · A moves it to {nxt.label}" if nxt else ""))
+            + (f" · A moves it to {nxt.label}" if nxt else "")
+        )
         gate = stage_gate_of(ws.conn, facts.id)
         self.query_one("#checklist-gate", Static).update(
-            Text("Ready to advance." if gate.can_advance else gate.why_not,
-                 style="green" if gate.can_advance else "yellow"))
+            Text(
+                "Ready to advance." if gate.can_advance else gate.why_not,
+                style="green" if gate.can_advance else "yellow",
+            )
+        )
         history = stage_history(ws.conn, facts.id)
-        lines = [f"{local(m.changed_at)}  {m.from_stage.label if m.from_stage else '—'} → "
-                 f"{m.to_stage.label}  {safe_text(m.changed_by_name or '')}"
-                 for m in history[-8:]]
+        lines = [
+            f"{local(m.changed_at)}  {m.from_stage.label if m.from_stage else '—'} → "
+            f"{m.to_stage.label}  {safe_text(m.changed_by_name or '')}"
+            for m in history[-8:]
+        ]
         self.query_one("#stage-history", Static).update(
-            Text("Stage history\n" + ("\n".join(lines) if lines else "none recorded")))
+            Text("Stage history\n" + ("\n".join(lines) if lines else "none recorded"))
+        )
 
     def action_toggle(self) -> None:
         from csm_tui.store.checklist import ChecklistError, set_item_done
@@ -381,8 +437,15 @@ class ChecklistPane(Vertical):
         entry = self.entries[table.cursor_row]
         ws = self.workspace
         try:
-            set_item_done(ws.conn, self.facts.id, self.facts.stage, entry.key,
-                          entry.done_at is None, ws.meta("me"), ws.now())
+            set_item_done(
+                ws.conn,
+                self.facts.id,
+                self.facts.stage,
+                entry.key,
+                entry.done_at is None,
+                ws.meta("me"),
+                ws.now(),
+            )
         except ChecklistError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -398,8 +461,7 @@ class ChecklistPane(Vertical):
             self.notify(str(exc), severity="error")
             return
         if not gate.can_advance:
-            self.notify(f"Cannot advance yet — {gate.why_not}", severity="warning",
-                        timeout=8)
+            self.notify(f"Cannot advance yet — {gate.why_not}", severity="warning", timeout=8)
             return
         self.notify(f"Moved to {gate.target.label}")
         self.post_message(StageAdvanced())
@@ -435,8 +497,9 @@ class TasksPane(Vertical):
 
     def reload(self) -> None:
         ws = self.workspace
-        self.tasks = account_tasks(ws.conn, self.account_id, ws.today(),
-                                   include_done=self.include_done)
+        self.tasks = account_tasks(
+            ws.conn, self.account_id, ws.today(), include_done=self.include_done
+        )
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -444,10 +507,13 @@ class TasksPane(Vertical):
             due = task.effective_due
             state = "done" if task.done else task.due_state
             style = {"late": "bold red", "today": "yellow", "done": "dim"}.get(state, "")
-            table.add_row(relative_day(due, ws.today()) if due else "—",
-                          Text(safe_text(task.title)),
-                          Text(safe_text(task.owner_name or "—")), Text(state, style=style),
-                          key=task.id)
+            table.add_row(
+                relative_day(due, ws.today()) if due else "—",
+                Text(safe_text(task.title)),
+                Text(safe_text(task.owner_name or "—")),
+                Text(state, style=style),
+                key=task.id,
+            )
         if row is not None and self.tasks:
             table.move_cursor(row=min(row, len(self.tasks) - 1), animate=False)
 
@@ -474,8 +540,13 @@ class TasksPane(Vertical):
         from csm_tui.store.tasks import complete_task, reopen_task
 
         ws = self.workspace
-        self._run(lambda t: reopen_task(ws.conn, t.id, ws.now()) if t.done
-                  else complete_task(ws.conn, t.id, ws.meta("me") or "", ws.now()))
+        self._run(
+            lambda t: (
+                reopen_task(ws.conn, t.id, ws.now())
+                if t.done
+                else complete_task(ws.conn, t.id, ws.meta("me") or "", ws.now())
+            )
+        )
 
     def action_snooze(self) -> None:
         from datetime import timedelta
@@ -483,8 +554,7 @@ class TasksPane(Vertical):
         from csm_tui.store.tasks import snooze_task
 
         ws = self.workspace
-        self._run(lambda t: snooze_task(ws.conn, t.id, ws.today() + timedelta(days=7),
-                                        ws.now()))
+        self._run(lambda t: snooze_task(ws.conn, t.id, ws.today() + timedelta(days=7), ws.now()))
 
     def action_take(self) -> None:
         from csm_tui.store.tasks import reassign_task_to
@@ -516,6 +586,13 @@ class PrepNotesPane(Vertical):
 
 
 __all__ = [
-    "ChecklistPane", "HealthPane", "OverviewPane", "PrepNotesPane", "StageAdvanced",
-    "StakeholdersPane", "TasksPane", "TimelinePane", "Widget",
+    "ChecklistPane",
+    "HealthPane",
+    "OverviewPane",
+    "PrepNotesPane",
+    "StageAdvanced",
+    "StakeholdersPane",
+    "TasksPane",
+    "TimelinePane",
+    "Widget",
 ]

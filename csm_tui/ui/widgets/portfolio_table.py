@@ -59,7 +59,7 @@ class PortfolioSource(Protocol):
 class Column:
     key: str
     title: str
-    width: int          # 0: takes the remaining width
+    width: int  # 0: takes the remaining width
     align: str = "left"
 
 
@@ -74,11 +74,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("owner", "Owner", 14),
 )
 
-STAGE_LABELS = {"renewal": "Renewal", "onboarding": "Onboarding", "activation": "Activation",
-                "adoption": "Adoption", "churned": "Churned"}
+STAGE_LABELS = {
+    "renewal": "Renewal",
+    "onboarding": "Onboarding",
+    "activation": "Activation",
+    "adoption": "Adoption",
+    "churned": "Churned",
+}
 
-BLOCK = 128          # rows fetched per SQL window
-MAX_BLOCKS = 24      # blocks kept in memory (~3k rows)
+BLOCK = 128  # rows fetched per SQL window
+MAX_BLOCKS = 24  # blocks kept in memory (~3k rows)
 NAME_MIN = 16
 NAME_MAX = 56
 OWNER_GROWTH = 8
@@ -126,8 +131,14 @@ class PortfolioTable(ScrollView, can_focus=True):
             self.account_id = account_id
             self.index = index
 
-    def __init__(self, today: Callable[[], date], *, name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        today: Callable[[], date],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._today = today
         self._source: PortfolioSource | None = None
@@ -273,8 +284,8 @@ class PortfolioTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             return self._line(
-                [(c.title, None) for c in COLUMNS], widths, base + self._style("header"),
-                width)
+                [(c.title, None) for c in COLUMNS], widths, base + self._style("header"), width
+            )
         index = int(self.scroll_y) + y - 1
         row = self.row_at(index)
         if row is None:
@@ -286,8 +297,9 @@ class PortfolioTable(ScrollView, can_focus=True):
             line_style += self._style("cursor")
         return self._line(self._cells(row), widths, line_style, width)
 
-    def _line(self, cells: list[tuple[str, str | None]], widths: list[int], style: Style,
-              width: int) -> Strip:
+    def _line(
+        self, cells: list[tuple[str, str | None]], widths: list[int], style: Style, width: int
+    ) -> Strip:
         segments: list[Segment] = [Segment(" ", style)]
         for (text, cell_style), column, w in zip(cells, COLUMNS, widths, strict=True):
             if cell_len(text) > w:
@@ -295,8 +307,7 @@ class PortfolioTable(ScrollView, can_focus=True):
             elif column.align == "right":
                 text = " " * (w - cell_len(text)) + text
             text = set_cell_size(text, w)
-            segments.append(Segment(text, style + self._style(cell_style) if cell_style
-                                    else style))
+            segments.append(Segment(text, style + self._style(cell_style) if cell_style else style))
             segments.append(Segment(" ", style))
         strip = Strip(segments)
         return strip.adjust_cell_length(width, style)
@@ -308,8 +319,9 @@ class PortfolioTable(ScrollView, can_focus=True):
         if row.health_score is None:
             health = ("  —", "dim")
         else:
-            delta = (None if row.health_score_30d is None
-                     else row.health_score - row.health_score_30d)
+            delta = (
+                None if row.health_score_30d is None else row.health_score - row.health_score_30d
+            )
             band = band_for(row.health_score).value
             health = (f"● {row.health_score:>3} {arrow_for(delta)}", band)
         renewal: tuple[str, str | None] = ("—", "dim")
@@ -331,8 +343,10 @@ class PortfolioTable(ScrollView, can_focus=True):
             (tier.label, tier_style),
             health,
             (format_money(row.arr, row.currency), None),
-            (STAGE_LABELS.get(row.stage, row.stage.title()), "dim" if row.stage == "churned"
-             else None),
+            (
+                STAGE_LABELS.get(row.stage, row.stage.title()),
+                "dim" if row.stage == "churned" else None,
+            ),
             renewal,
             touch,
             (safe_text(row.owner_name or "—"), None if row.owner_name else "dim"),

@@ -36,10 +36,10 @@ class PrepNotesEditor(Vertical):
         self.account_id = account_id
 
     def compose(self) -> ComposeResult:
-        yield TextArea(load_prep_note(self.workspace.conn, self.account_id),
-                       id="prep-notes", soft_wrap=True)
-        yield Static("ctrl+s saves · saved on leaving · f2 opens $EDITOR",
-                     id="prep-notes-state")
+        yield TextArea(
+            load_prep_note(self.workspace.conn, self.account_id), id="prep-notes", soft_wrap=True
+        )
+        yield Static("ctrl+s saves · saved on leaving · f2 opens $EDITOR", id="prep-notes-state")
 
     def on_mount(self) -> None:
         self._text = self._saved = self.query_one(TextArea).text
@@ -90,8 +90,7 @@ class PrepNotesEditor(Vertical):
         self._saved = text
         if revision is not None or not quiet:
             for state in states:
-                state.update(f"saved {ws.now().astimezone():%H:%M}" if revision
-                             else "no changes")
+                state.update(f"saved {ws.now().astimezone():%H:%M}" if revision else "no changes")
         return True
 
     def action_save_notes(self) -> None:
@@ -108,8 +107,9 @@ class PrepNotesEditor(Vertical):
     def action_external_editor(self) -> None:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
-            self.notify("Set $EDITOR (or $VISUAL) to edit notes in your editor.",
-                        severity="warning")
+            self.notify(
+                "Set $EDITOR (or $VISUAL) to edit notes in your editor.", severity="warning"
+            )
             return
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "prep-notes.md"
@@ -120,8 +120,9 @@ class PrepNotesEditor(Vertical):
             except SuspendNotSupported:  # headless (tests): nothing to hand the screen back
                 result = subprocess.run([*shlex.split(editor), str(path)], check=False)
             if result.returncode != 0:
-                self.notify(f"{editor} exited with {result.returncode}; notes unchanged.",
-                            severity="error")
+                self.notify(
+                    f"{editor} exited with {result.returncode}; notes unchanged.", severity="error"
+                )
                 return
             self.query_one(TextArea).text = self._text = path.read_text(encoding="utf-8")
         self.save()

@@ -31,7 +31,8 @@ class SyncStatusBar(Static):
         self._show(getattr(self.app, "sync_text", ""))
 
     def _show(self, text: str) -> None:
-        problem = any(word in text for word in ("offline", "failed", "sign in", "conflict",
-                                                "rejected"))
+        problem = any(
+            word in text for word in ("offline", "failed", "sign in", "conflict", "rejected")
+        )
         self.set_class(problem, "-problem")
         self.update(f"{self.prefix} · {text}" if self.prefix and text else self.prefix or text)
