@@ -6,10 +6,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from csm_tui.domain.cadence import days_between
-from csm_tui.domain.health import HealthScore, HealthSignals, PaymentStatus, score_health
+from csm_tui.domain.health import HealthScore, HealthSignals, score_health
 from csm_tui.domain.motion import SalesMotion, standard_for
 from csm_tui.domain.tiers import OverrideReason, Tier, TierAssignment, TierOverride, TierRules
+from csm_tui.store.health_inputs import health_signals
 from csm_tui.store.timestamps import date_from_db, from_db
 
 
@@ -73,22 +73,8 @@ def load_account_facts(
     last_touch = from_db(row["last_touch_at"])
     signals = None
     if row["has_signals"] is not None:
-        signals = HealthSignals(
-            seats=row["seats"],
-            weekly_active_users=row["weekly_active_users"],
-            key_actions_per_user_week=row["key_actions_per_user_week"],
-            dau_mau=row["dau_mau"],
-            session_minutes=row["session_minutes"],
-            messages_per_user_week=row["messages_per_user_week"],
-            open_tickets=row["open_tickets"],
-            avg_response_hours=row["avg_response_hours"],
-            days_since_touch=None if last_touch is None else max(0, days_between(last_touch, now)),
-            cadence_days=rules.cadence_days(tier),
-            volume_trend_pct=row["volume_trend_pct"],
-            payment=PaymentStatus(row["payment"]),
-            nps=row["nps"],
-            csm_pulse=row["csm_pulse"],
-        )
+        # the row carries the account's and its signals' columns alike
+        signals = health_signals(row, row, now, rules)
     return AccountFacts(
         id=row["id"],
         name=row["name"],
