@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from csm_tui.domain.activity_form import MAX_TEXT_CHARS
 from csm_tui.domain.health import PaymentStatus
 from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.metrics import ArrEventKind
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
 from csm_tui.domain.tiers import OverrideReason, Tier
@@ -228,6 +229,12 @@ def build_kinds() -> dict[str, KindSpec]:
             choices={"from_stage": _choices(Stage), "to_stage": _choices(Stage)},
         ),
         _model_spec(models.HealthSnapshot, p.KIND_HEALTH_SNAPSHOT, p.RULE_APPEND_ONLY),
+        _model_spec(
+            models.ArrEvent,
+            p.KIND_ARR_EVENT,
+            p.RULE_APPEND_ONLY,
+            choices={"kind": _choices(ArrEventKind)},
+        ),
         KindSpec(
             name=p.KIND_PREP_NOTE_REVISION,
             table=schema.prep_note_revisions,

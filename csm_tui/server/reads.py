@@ -32,6 +32,7 @@ class AccountPart(StrEnum):
     STAGE_CHANGES = "stage-changes"
     HEALTH_SNAPSHOTS = "health-snapshots"
     PREP_NOTE_REVISIONS = "prep-note-revisions"
+    ARR_EVENTS = "arr-events"
 
 
 PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
@@ -43,6 +44,7 @@ PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
     AccountPart.STAGE_CHANGES: (p.KIND_STAGE_CHANGE, "changed_at", False),
     AccountPart.HEALTH_SNAPSHOTS: (p.KIND_HEALTH_SNAPSHOT, "taken_on", True),
     AccountPart.PREP_NOTE_REVISIONS: (p.KIND_PREP_NOTE_REVISION, "created_at", False),
+    AccountPart.ARR_EVENTS: (p.KIND_ARR_EVENT, "effective_on", False),
 }
 
 

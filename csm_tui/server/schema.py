@@ -26,6 +26,7 @@ SHARED_TABLES: tuple[sa.Table, ...] = tuple(
         models.ChecklistItem,
         models.StageChange,
         models.HealthSnapshot,
+        models.ArrEvent,
     )
 )
 

@@ -29,6 +29,13 @@ the owner from the row, else `owner_default`, else the cache's user (`me`). The 
 makes whoever pushes a new account its owner, so an account for someone else is queued
 as a create and then a reassignment (which a lead or admin may make). A stage that
 changes on an existing account is recorded in its stage history.
+
+ARR history (`arr_events`, for the retention metrics): a new account with ARR gets a
+"new" event, an account whose USD ARR changes an "expansion" or "contraction", effective
+today. Each event starts from the ARR the history has in force today (the after of the
+last event effective by today), so ARR at a day stays the sum of the changes; an account
+with ARR but no history yet first gets a "new" event of that ARR, dated the day it
+entered the cache.
 """
 
 from __future__ import annotations
@@ -54,13 +61,14 @@ from csm_tui.domain.csv_mapping import (
     locate_columns,
     read_csv,
 )
+from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.tiers import OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.store import outbox
 from csm_tui.store.cache import META_ME, get_meta
 from csm_tui.store.ids import new_id
 from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import KIND_ACCOUNT, KIND_CONTACT, KIND_STAGE_CHANGE
+from csm_tui.sync.protocol import KIND_ACCOUNT, KIND_ARR_EVENT, KIND_CONTACT, KIND_STAGE_CHANGE
 
 CREATE = "create"
 UPDATE = "update"
@@ -409,6 +417,7 @@ class _AccountPlan:
     values: dict[str, Any]  # stored field → new value (create: every field)
     base_version: int | None = None
     stage_from: str | None = None
+    arr_usd_from: float | None = None  # an existing account's USD ARR, when it changes
     new: bool = False
 
 
@@ -565,6 +574,8 @@ def _changed_account(
     plan = _AccountPlan(row.line, current["name"], current["id"], changed, current["version"])
     if "stage" in changed:
         plan.stage_from = current["stage"]
+    if "arr_usd" in changed:
+        plan.arr_usd_from = current["arr_usd"]
     return plan
 
 
@@ -665,7 +676,75 @@ def _write_accounts(
                 now=now,
             )
             entries += 1
+    entries += _write_arr_events(conn, plans, now)
     return created, entries
+
+
+def _write_arr_events(
+    conn: sqlite3.Connection, plans: Sequence[_AccountPlan], now: datetime
+) -> int:
+    """The ARR changes of `plans` into the ARR history, each with its outbox entry."""
+    entries = 0
+    today = now.date()
+    for plan in plans:
+        aid = plan.account_id
+        assert aid is not None
+        if plan.new:
+            after = plan.values["arr_usd"]
+            changes = [(today, ArrEventKind.NEW, 0.0, after)] if after > 0 else []
+        elif plan.arr_usd_from is not None:
+            after = plan.values["arr_usd"]
+            changes = _arr_changes(conn, aid, plan.arr_usd_from, after, today)
+        else:
+            continue
+        for effective_on, kind, before, after in changes:
+            event_id = new_id()
+            conn.execute(
+                "INSERT INTO arr_events (id, account_id, effective_on, kind, arr_before_usd, "
+                "arr_after_usd, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (event_id, aid, date_to_db(effective_on), kind.value, before, after, to_db(now)),
+            )
+            fields = {
+                "account_id": aid,
+                "effective_on": effective_on,
+                "kind": kind.value,
+                "arr_before_usd": before,
+                "arr_after_usd": after,
+                "created_at": now,
+            }
+            outbox.enqueue(conn, KIND_ARR_EVENT, "upsert", event_id, fields, now=now)
+            entries += 1
+    return entries
+
+
+def _arr_changes(
+    conn: sqlite3.Connection, account_id: str, old: float, new: float, today: date
+) -> list[tuple[date, ArrEventKind, float, float]]:
+    """Events taking an existing account's history from its ARR in force today (the
+    last event effective by today; changes signed for later stay as signed) to `new`."""
+    last = conn.execute(
+        "SELECT arr_after_usd FROM arr_events WHERE account_id = ? AND effective_on <= ? "
+        "ORDER BY effective_on DESC, created_at DESC, id DESC LIMIT 1",
+        (account_id, date_to_db(today)),
+    ).fetchone()
+    changes: list[tuple[date, ArrEventKind, float, float]] = []
+    if last is not None:
+        before = last[0]
+    elif old > 0:  # ARR from before the history was kept: its start first
+        created = conn.execute(
+            "SELECT created_at FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()[0]
+        since = min(date.fromisoformat(created[:10]), today) if created else today
+        changes.append((since, ArrEventKind.NEW, 0.0, old))
+        before = old
+    else:
+        before = 0.0
+    if abs(new - before) >= CENT:
+        kind = ArrEventKind.EXPANSION if new > before else ArrEventKind.CONTRACTION
+        if before < CENT:
+            kind = ArrEventKind.NEW
+        changes.append((today, kind, before, new))
+    return changes
 
 
 # ------------------------------------------------------------------------------- contacts

@@ -38,12 +38,12 @@ Push — ``POST /sync/push`` `PushRequest` → `PushResponse`
     show it to the user with the record it concerns.
 
 Conflict rules (`CONFLICT_RULES`)
-    append-only (activity, prep_note_revision, health_snapshot, stage_change): a new id is
-        appended; the same id with the same content again is "applied" (idempotent) with the
-        stored version; the same id with different content is a "conflict" carrying the stored
-        record — nothing is overwritten. A prep note revision names the revision it was
-        written from (`base_revision_id`); when that is no longer the latest revision of the
-        account's note, both are kept and the result says ``forked: true``.
+    append-only (activity, prep_note_revision, health_snapshot, stage_change, arr_event): a
+        new id is appended; the same id with the same content again is "applied" (idempotent)
+        with the stored version; the same id with different content is a "conflict" carrying
+        the stored record — nothing is overwritten. A prep note revision names the revision
+        it was written from (`base_revision_id`); when that is no longer the latest revision
+        of the account's note, both are kept and the result says ``forked: true``.
     merge (contact, task, checklist_item, account_signals): per field, last writer wins; fields
         not sent are untouched. Checklist items are unique per (account, stage, item key): use
         `checklist_item_id` so two devices name the same item alike; a different id for an
@@ -97,6 +97,7 @@ KIND_CHECKLIST_ITEM: Final = "checklist_item"
 KIND_STAGE_CHANGE: Final = "stage_change"
 KIND_HEALTH_SNAPSHOT: Final = "health_snapshot"
 KIND_PREP_NOTE_REVISION: Final = "prep_note_revision"
+KIND_ARR_EVENT: Final = "arr_event"  # a change of an account's ARR (store.models.ArrEvent)
 KIND_USER: Final = "user"
 KIND_TEAM: Final = "team"
 
@@ -115,6 +116,7 @@ CONFLICT_RULES: Final[dict[str, str]] = {
     KIND_STAGE_CHANGE: RULE_APPEND_ONLY,
     KIND_HEALTH_SNAPSHOT: RULE_APPEND_ONLY,
     KIND_PREP_NOTE_REVISION: RULE_APPEND_ONLY,
+    KIND_ARR_EVENT: RULE_APPEND_ONLY,
     KIND_USER: RULE_READ_ONLY,
     KIND_TEAM: RULE_READ_ONLY,
 }

@@ -34,6 +34,7 @@ KIND_TABLES: dict[str, tuple[str, str]] = {
     p.KIND_CHECKLIST_ITEM: ("checklist_items", "id"),
     p.KIND_STAGE_CHANGE: ("stage_changes", "id"),
     p.KIND_HEALTH_SNAPSHOT: ("health_snapshots", "id"),
+    p.KIND_ARR_EVENT: ("arr_events", "id"),
     p.KIND_PREP_NOTE_REVISION: ("prep_notes", "id"),  # the note row = the latest revision
     p.KIND_USER: ("users", "id"),
     p.KIND_TEAM: ("teams", "id"),
@@ -48,6 +49,7 @@ CHILD_TABLES: tuple[str, ...] = (
     "checklist_items",
     "stage_changes",
     "health_snapshots",
+    "arr_events",
     "prep_notes",
 )
 

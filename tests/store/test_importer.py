@@ -25,7 +25,16 @@ from csm_tui.store.importer import import_csv, load_mapping, shipped_mappings
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 RULES = TierRules()
 SAMPLES = assets_dir() / "import"
-TABLES = ("accounts", "contacts", "stage_changes", "outbox", "users", "activities", "tasks")
+TABLES = (
+    "accounts",
+    "contacts",
+    "stage_changes",
+    "arr_events",
+    "outbox",
+    "users",
+    "activities",
+    "tasks",
+)
 
 
 @pytest.fixture
@@ -205,6 +214,104 @@ def test_every_write_is_queued_for_sync_with_its_fields(conn):
             assert [h.fields for h in hand_over] == [{"owner_id": stored["owner_id"]}]
 
 
+def arr_history(conn, account_id: str) -> list[tuple]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT effective_on, kind, arr_before_usd, arr_after_usd FROM arr_events "
+            "WHERE account_id = ? ORDER BY effective_on, created_at, id",
+            (account_id,),
+        )
+    ]
+
+
+def test_arr_changes_are_written_to_the_arr_history_and_queued(conn, tmp_path):
+    today = NOW.date().isoformat()
+    assert run(conn, write(tmp_path, HEADER + hubspot_rows(3))).created == 3
+    first, second = account(conn, "Test Account 1"), account(conn, "Test Account 2")
+    assert arr_history(conn, first["id"]) == [(today, "new", 0.0, 1000.0)]
+    rows = (
+        '900001,Test Account 1,Sarah Mitchell,Customer,"$1,500",,,,,\n'
+        '900002,Test Account 2,Sarah Mitchell,Customer,"$1,200",,,,,\n'
+        '900003,Test Account 3,Sarah Mitchell,Customer,"$3,000",,,,,\n'
+    )
+    seq = max(i.seq for i in outbox.entries(conn))
+    report = run(conn, write(tmp_path, HEADER + rows, "b.csv"))
+    assert (report.updated, report.unchanged) == (2, 1)
+    assert arr_history(conn, first["id"])[1:] == [(today, "expansion", 1000.0, 1500.0)]
+    assert arr_history(conn, second["id"])[1:] == [(today, "contraction", 2000.0, 1200.0)]
+    queued = [i for i in outbox.entries(conn) if i.seq > seq and i.kind == "arr_event"]
+    assert len(queued) == 2 and report.outbox_entries == 4  # two accounts, two events
+    stored = {r["id"]: r for r in conn.execute("SELECT * FROM arr_events")}
+    for item in queued:
+        row = stored[item.record_id]
+        assert item.fields == {
+            "account_id": row["account_id"],
+            "effective_on": row["effective_on"],
+            "kind": row["kind"],
+            "arr_before_usd": row["arr_before_usd"],
+            "arr_after_usd": row["arr_after_usd"],
+            "created_at": NOW.isoformat(),
+        }
+
+
+def test_an_arr_change_starts_where_the_history_ends(conn, tmp_path):
+    # A demo account with history, none of it signed for later, and ARR today; the
+    # history, not the ARR column, says where the next event starts.
+    aid = conn.execute(
+        "SELECT a.id FROM accounts a WHERE a.deleted_at IS NULL AND a.currency = 'USD' "
+        "AND a.external_id = '' AND a.arr_usd > 0 AND (SELECT total(e.arr_after_usd - "
+        "e.arr_before_usd) FROM arr_events e WHERE e.account_id = a.id) > 1 "
+        "AND NOT EXISTS (SELECT 1 FROM arr_events e "
+        "WHERE e.account_id = a.id AND e.effective_on > ?) ORDER BY a.id LIMIT 1",
+        (NOW.date().isoformat(),),
+    ).fetchone()[0]
+    last_after = arr_history(conn, aid)[-1][3]
+    name = conn.execute("SELECT name FROM accounts WHERE id = ?", (aid,)).fetchone()[0]
+    conn.execute("UPDATE accounts SET arr_usd = arr_usd + 1 WHERE id = ?", (aid,))
+    conn.commit()
+    new_arr = round(last_after) + 5000
+    row = f'"",{name},,,"{new_arr}",,,,,\n'
+    assert run(conn, write(tmp_path, HEADER + row)).updated == 1
+    latest = arr_history(conn, aid)[-1]
+    assert latest == (NOW.date().isoformat(), "expansion", last_after, float(new_arr))
+    total = conn.execute(
+        "SELECT sum(arr_after_usd - arr_before_usd) FROM arr_events WHERE account_id = ?", (aid,)
+    ).fetchone()[0]
+    assert total == pytest.approx(new_arr)  # ARR today is still the sum of the changes
+
+
+def test_an_account_without_history_gets_its_start_before_the_change(conn, tmp_path):
+    assert run(conn, write(tmp_path, HEADER + hubspot_rows(1))).created == 1
+    acc = account(conn, "Test Account 1")
+    conn.execute("DELETE FROM arr_events WHERE account_id = ?", (acc["id"],))
+    conn.execute(
+        "UPDATE accounts SET created_at = '2025-02-03 10:00:00.000000' WHERE id = ?",
+        (acc["id"],),
+    )
+    conn.commit()
+    row = '900001,Test Account 1,Sarah Mitchell,Customer,"$800",,,,,\n'
+    assert run(conn, write(tmp_path, HEADER + row, "b.csv")).updated == 1
+    assert arr_history(conn, acc["id"]) == [
+        ("2025-02-03", "new", 0.0, 1000.0),
+        (NOW.date().isoformat(), "contraction", 1000.0, 800.0),
+    ]
+
+
+def test_an_account_without_arr_has_no_history_and_a_dry_run_writes_none(conn, tmp_path):
+    row = '900001,Free Ltd,Sarah Mitchell,Customer,"$0",,,,,\n'
+    assert run(conn, write(tmp_path, HEADER + row)).created == 1
+    assert arr_history(conn, account(conn, "Free Ltd")["id"]) == []
+    before = state(conn)
+    paid = '900001,Free Ltd,Sarah Mitchell,Customer,"$2,000",,,,,\n'
+    report = run(conn, write(tmp_path, HEADER + paid, "b.csv"), dry_run=True)
+    assert report.updated == 1 and state(conn) == before
+    run(conn, write(tmp_path, HEADER + paid, "b.csv"))
+    assert arr_history(conn, account(conn, "Free Ltd")["id"]) == [
+        (NOW.date().isoformat(), "new", 0.0, 2000.0)
+    ]
+
+
 # ----------------------------------------------------------------------------- re-import
 
 
@@ -246,7 +353,7 @@ def test_a_changed_row_updates_only_what_changed(conn, tmp_path):
     assert after["stage"] == before["stage"] == "adoption"  # create_only: kept
     assert after["seats"] == before["seats"] == 2  # an empty cell keeps the stored value
     assert after["go_live_date"] == before["go_live_date"]
-    (entry,) = [i for i in outbox.entries(conn) if i.seq > seq]
+    (entry,) = [i for i in outbox.entries(conn) if i.seq > seq and i.kind == "account"]
     assert entry.record_id == before["id"] and entry.base_version == before["version"]
     assert entry.fields == {
         "arr": 150000.0,
