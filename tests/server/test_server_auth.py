@@ -21,6 +21,7 @@ CHILD_FIELDS = {
     p.KIND_CHECKLIST_ITEM: {"stage": "onboarding", "item_key": "kickoff", "label": "Kick-off"},
     p.KIND_STAGE_CHANGE: {"to_stage": "activation", "changed_at": NOW_ISO},
     p.KIND_HEALTH_SNAPSHOT: {"taken_on": "2026-03-01", "score": 64},
+    p.KIND_ARR_EVENT: {"effective_on": "2026-03-01", "kind": "new", "arr_after_usd": 9000.0},
     p.KIND_PREP_NOTE_REVISION: {"body": "ask about the renewal"},
     p.KIND_ACCOUNT_SIGNALS: {"measured_on": "2026-03-01", "weekly_active_users": 40},
 }
@@ -31,6 +32,7 @@ PART_OF = {
     p.KIND_CHECKLIST_ITEM: AccountPart.CHECKLIST_ITEMS,
     p.KIND_STAGE_CHANGE: AccountPart.STAGE_CHANGES,
     p.KIND_HEALTH_SNAPSHOT: AccountPart.HEALTH_SNAPSHOTS,
+    p.KIND_ARR_EVENT: AccountPart.ARR_EVENTS,
     p.KIND_PREP_NOTE_REVISION: AccountPart.PREP_NOTE_REVISIONS,
 }
 

@@ -158,18 +158,28 @@ def test_prep_note_revisions_are_all_kept_and_a_fork_is_flagged(world: World):
     assert rewrite["status"] == p.STATUS_CONFLICT
 
 
-@pytest.mark.parametrize("kind", [p.KIND_HEALTH_SNAPSHOT, p.KIND_STAGE_CHANGE])
+HISTORY = {  # kind: (a record's fields, a field and another value for it)
+    p.KIND_HEALTH_SNAPSHOT: ({"taken_on": "2026-03-01", "score": 55}, "score", 90),
+    p.KIND_STAGE_CHANGE: ({"to_stage": "adoption", "changed_at": WHEN}, "to_stage", "churned"),
+    p.KIND_ARR_EVENT: (
+        {"effective_on": "2026-03-01", "kind": "expansion", "arr_before_usd": 9000.0,
+         "arr_after_usd": 12000.0},
+        "arr_after_usd",
+        15000.0,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(HISTORY))
 def test_history_records_are_append_only(world: World, kind):
     ann = world.ann
     account_id, _ = ann.new_account()
     record_id = new_uuid7()
-    fields = (
-        {"taken_on": "2026-03-01", "score": 55}
-        if kind == p.KIND_HEALTH_SNAPSHOT
-        else {"to_stage": "adoption", "changed_at": WHEN}
-    )
-    ann.push_one(upsert(kind, record_id, account_id=account_id, **fields))
-    key, other = ("score", 90) if kind == p.KIND_HEALTH_SNAPSHOT else ("to_stage", "churned")
+    fields, key, other = HISTORY[kind]
+    first = ann.push_one(upsert(kind, record_id, account_id=account_id, **fields))
+    assert first["status"] == p.STATUS_APPLIED
+    again = ann.push_one(upsert(kind, record_id, account_id=account_id, **fields))
+    assert again["status"] == p.STATUS_APPLIED and again["version"] == first["version"]
     result = ann.push_one(upsert(kind, record_id, account_id=account_id, **{**fields, key: other}))
     assert result["status"] == p.STATUS_CONFLICT
     assert result["error"]["fields"] == [key]
@@ -343,7 +353,13 @@ def test_a_deleted_task_cannot_be_edited_back_to_life(world: World):
 
 @pytest.mark.parametrize(
     "kind",
-    [p.KIND_CHECKLIST_ITEM, p.KIND_HEALTH_SNAPSHOT, p.KIND_PREP_NOTE_REVISION, p.KIND_STAGE_CHANGE],
+    [
+        p.KIND_CHECKLIST_ITEM,
+        p.KIND_HEALTH_SNAPSHOT,
+        p.KIND_PREP_NOTE_REVISION,
+        p.KIND_STAGE_CHANGE,
+        p.KIND_ARR_EVENT,
+    ],
 )
 def test_history_cannot_be_deleted(world: World, kind):
     result = world.ann.push_one(delete(kind, new_uuid7()))
@@ -357,6 +373,15 @@ def test_nothing_can_be_added_to_a_deleted_account(world: World):
     result = ann.push_one(activity(account_id))
     assert result["error"]["code"] == p.ERROR_GONE
     assert ann.http.get(f"/accounts/{account_id}").status_code == 404
+
+
+def test_an_arr_event_of_an_unknown_kind_is_refused(world: World):
+    account_id, _ = world.ann.new_account()
+    fields = {"effective_on": "2026-03-01", "kind": "upsell", "arr_after_usd": 1.0}
+    result = world.ann.push_one(upsert(p.KIND_ARR_EVENT, new_uuid7(), account_id=account_id,
+                                       **fields))  # fmt: skip
+    assert result["status"] == p.STATUS_REJECTED
+    assert result["error"]["fields"] == ["kind"]
 
 
 # -- bad input -------------------------------------------------------------------------------

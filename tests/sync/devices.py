@@ -32,6 +32,7 @@ SYNCED_TABLES = (
     "checklist_items",
     "stage_changes",
     "health_snapshots",
+    "arr_events",
     "prep_notes",
 )
 
@@ -245,6 +246,26 @@ class Device:
             {"account_id": account_id, "body": body, "base_revision_id": base},
         )
         return revision_id
+
+    def record_arr_change(
+        self, account_id: str, effective_on: date, kind: str, before: float, after: float
+    ) -> str:
+        event_id = new_uuid7()
+        fields = {
+            "account_id": account_id,
+            "effective_on": effective_on,
+            "kind": kind,
+            "arr_before_usd": before,
+            "arr_after_usd": after,
+            "created_at": self.now,
+        }
+        sql = (
+            "INSERT INTO arr_events (id, account_id, effective_on, kind, arr_before_usd, "
+            "arr_after_usd, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        args = (event_id, account_id, _wire(effective_on), kind, before, after, to_db(self.now))
+        self._change(sql, args, p.KIND_ARR_EVENT, p.OP_UPSERT, event_id, fields)
+        return event_id
 
     # -- reading ------------------------------------------------------------------------------
     def rows(self, table: str, where: str = "", args: tuple = ()) -> list[dict[str, Any]]:

@@ -7,8 +7,11 @@ from datetime import date
 
 import pytest
 
+from csm_tui.domain.tiers import TierRules
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta
+from csm_tui.store.coverage import load_coverage
+from csm_tui.store.importer import import_csv, load_mapping
 from csm_tui.sync import protocol as p
 from csm_tui.sync.engine import list_conflicts, list_rejected, resolve_conflict, sync_status
 from tests.server.world import NOW, World
@@ -51,6 +54,39 @@ def test_what_one_device_logs_the_other_sees(devices):
     assert (
         "pushed 3 changes (3 applied)" in report.summary() or "nothing to push" in report.summary()
     )
+
+
+def test_arr_history_travels_and_every_device_of_the_book_sees_the_same_nrr(devices, world):
+    laptop, phone, lead = devices("laptop"), devices("phone"), devices("lead", world.lead)
+    laptop.sync()
+    account_id = laptop.new_account("Acme Ltd", arr=10_000.0)
+    laptop.record_arr_change(account_id, date(2025, 1, 15), "new", 0.0, 10_000.0)
+    assert laptop.sync().ok
+    # The CRM says Acme grew and a new customer signed: the import writes both into the history.
+    csv = laptop.path.parent / "crm.csv"
+    csv.write_text("name,arr\nAcme Ltd,15000\nBeta GmbH,4000\n", encoding="utf-8")
+    rules = TierRules()
+    report = import_csv(
+        laptop.conn, csv, load_mapping(None, "accounts"), now=laptop.now, rules=rules
+    )
+    assert report.committed and (report.created, report.updated) == (1, 1)
+    pushed = laptop.sync()
+    assert pushed.ok and pushed.rejected == 0 and pushed.conflicts == 0, pushed.errors
+    assert set(laptop.states()) == {"sent"}  # nothing left pending
+
+    for other in (phone, lead):
+        assert other.sync().ok
+        assert other.rows("arr_events") == laptop.rows("arr_events")
+    kinds = sorted(r["kind"] for r in phone.rows("arr_events"))
+    assert kinds == ["expansion", "new", "new"]
+
+    today = laptop.now.date()
+    mine = load_coverage(laptop.conn, today, rules).metrics.overall
+    assert (mine.nrr_retention, mine.nrr_expansion) == (1.0, 0.5)  # 10k kept, 5k added
+    for other in (phone, lead):
+        theirs = load_coverage(other.conn, today, rules).metrics.overall
+        assert (theirs.nrr_retention, theirs.nrr_expansion) == (1.0, 0.5)
+        assert theirs.flows == mine.flows
 
 
 class Hooked:
