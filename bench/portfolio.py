@@ -39,7 +39,7 @@ from csm_tui.workspace import Workspace
 from pathlib import Path
 
 ws = Workspace(db_path=Path(sys.argv[1]), clock=FixedClock(parse_instant(sys.argv[2])))
-app = make_app(ws)
+app = make_app(ws, start="portfolio")
 original = portfolio_table.PortfolioTable.render_line
 done = False
 
@@ -53,6 +53,7 @@ def render_line(self, y):
 
 portfolio_table.PortfolioTable.render_line = render_line
 app.run(headless=True, size=(160, 48))
+print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")))
 """
 
 CHILD_FLOOR = r"""
@@ -69,25 +70,25 @@ class Floor(App):
         self.call_after_refresh(self.exit)
 
 Floor().run(headless=True, size=(160, 48))
+print(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")))
 """
 
 
 def run_child(code: str, *args: str) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one whole child process."""
+    """Wall seconds and peak RSS (MB) of one whole child process.
+
+    The peak is the child's own VmHWM, printed as it exits: `ru_maxrss` would carry this
+    (large) bench process's high-water mark into every forked child.
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"child failed: {proc.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise SystemExit(f"child failed: {proc.stderr[-2000:]}")
+    hwm = next(line for line in proc.stdout.splitlines() if line.startswith("VmHWM"))
+    return elapsed, int(hwm.split()[1]) / 1024
 
 
 def tmux_first_paint(argv: list[str], marker: str) -> float:
@@ -157,7 +158,7 @@ async def keystrokes(db: Path | None) -> tuple[list[float], list[float]]:
         from csm_tui.workspace import Workspace
 
         ws = Workspace(db_path=db, clock=FixedClock(NOW))
-        app = make_app(ws)
+        app = make_app(ws, start="portfolio")
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         for text in FILTERS:
@@ -235,7 +236,17 @@ def main() -> None:
         paint = [run_child(CHILD_APP, str(db), NOW.isoformat()) for _ in range(args.runs)]
         in_tmux = [
             tmux_first_paint(
-                [sys.executable, "-m", "csm_tui", "--db", str(db), "--now", NOW.isoformat()],
+                [
+                    sys.executable,
+                    "-m",
+                    "csm_tui",
+                    "--db",
+                    str(db),
+                    "--now",
+                    NOW.isoformat(),
+                    "--start",
+                    "portfolio",
+                ],
                 "Last touch",
             )
             for _ in range(args.runs)

@@ -34,7 +34,7 @@ def run_open(args: argparse.Namespace, db: Path) -> int:
         return 1
     from csm_tui.ui.app import make_app
 
-    make_app(_workspace(args, db)).run()
+    make_app(_workspace(args, db), start=args.start).run()
     return 0
 
 
@@ -90,5 +90,5 @@ def run_demo(args: argparse.Namespace, db: Path) -> int:
         return 0
     from csm_tui.ui.app import make_app
 
-    make_app(workspace).run()
+    make_app(workspace, start=args.start).run()
     return 0

@@ -30,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("CSM_TUI_NOW"),
         help="freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests",
     )
+    parser.add_argument(
+        "--start",
+        choices=("today", "portfolio"),
+        default=None,
+        help="the first screen (default: Today when the cache knows who you are)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("open", help="open the app on the cache (the default)")
     demo = sub.add_parser("demo", help="build a realistic demo book and open the app on it")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -16,6 +17,20 @@ from csm_tui.workspace import Workspace
 
 MODES = ("today", "portfolio", "sync")
 SYNC_EVERY_SECONDS = 300
+
+
+def _mode_screen(mode: str, workspace: Workspace) -> Screen:
+    if mode == "today":
+        from csm_tui.ui.screens.today import TodayScreen
+
+        return TodayScreen(workspace)
+    if mode == "portfolio":
+        from csm_tui.ui.screens.portfolio import PortfolioScreen
+
+        return PortfolioScreen(workspace)
+    from csm_tui.ui.screens.sync import SyncScreen
+
+    return SyncScreen(workspace)
 
 
 class CsmApp(App[None]):
@@ -48,13 +63,9 @@ class CsmApp(App[None]):
         self.workspace = workspace
         self.start = start
         self.sync_in_background = sync_in_background
-        from csm_tui.ui.screens.portfolio import PortfolioScreen
-        from csm_tui.ui.screens.sync import SyncScreen
-        from csm_tui.ui.screens.today import TodayScreen
-
-        self.add_mode("today", lambda: TodayScreen(workspace))
-        self.add_mode("portfolio", lambda: PortfolioScreen(workspace))
-        self.add_mode("sync", lambda: SyncScreen(workspace))
+        # Each screen's module is imported when its mode is first shown (startup budget).
+        for mode in MODES:
+            self.add_mode(mode, partial(_mode_screen, mode, workspace))
 
     def on_mount(self) -> None:
         start = self.start
