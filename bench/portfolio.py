@@ -82,8 +82,9 @@ def run_child(code: str, *args: str) -> tuple[float, float]:
     """
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {proc.stderr[-2000:]}")
