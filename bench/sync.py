@@ -124,6 +124,7 @@ def seed(database: Path, accounts: int, per_account: int) -> dict:
             "updated_at": NOW,
             "version": version,
             "deleted_at": None,
+            "external_id": "",
         }
         account_rows.append(
             tuple(to_db(row[c]) if isinstance(row[c], datetime) else row[c] for c in account_cols)
