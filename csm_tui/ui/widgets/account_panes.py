@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widget import Widget
+from textual.message import Message
 from textual.widgets import DataTable, Sparkline, Static
 
 from csm_tui.domain.humanize import format_money, format_money_full, relative_day
@@ -467,7 +467,7 @@ class ChecklistPane(Vertical):
         self.post_message(StageAdvanced())
 
 
-class StageAdvanced(__import__("textual.message", fromlist=["Message"]).Message):
+class StageAdvanced(Message):
     """The account changed stage: the screen reloads its facts."""
 
 
@@ -583,16 +583,3 @@ class PrepNotesPane(Vertical):
         from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
 
         yield PrepNotesEditor(self.workspace, self.account_id)
-
-
-__all__ = [
-    "ChecklistPane",
-    "HealthPane",
-    "OverviewPane",
-    "PrepNotesPane",
-    "StageAdvanced",
-    "StakeholdersPane",
-    "TasksPane",
-    "TimelinePane",
-    "Widget",
-]
