@@ -13,6 +13,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Sparkline, Static
 
+from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
+from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.humanize import format_money, format_money_full, relative_day
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.records import ActivityKind
@@ -36,21 +38,22 @@ def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> lis
     risk = activation_risk(facts.go_live_date, facts.activated_on, Stage(facts.stage), today)
     if risk.why:
         flags.append(risk.why)
-    cadence = workspace.settings.tier_rules.cadence_days(facts.tier)
-    if cadence:
-        if facts.last_touch_at is None:
-            flags.append(f"never touched (cadence {cadence} days)")
-        else:
-            days = (today - facts.last_touch_at.date()).days
-            if days > cadence:
-                flags.append(f"last touch {days} days ago, cadence {cadence}")
+    touch = touch_status(
+        facts.tier, facts.last_touch_at, workspace.now(), workspace.settings.tier_rules
+    )
+    if touch.overdue:
+        flags.append(
+            f"never touched (cadence {touch.cadence_days} days)"
+            if touch.days_since is None
+            else f"last touch {touch.days_since} days ago, cadence {touch.cadence_days}"
+        )
     if facts.health_score is not None and facts.health_score_30d is not None:
         drop = facts.health_score_30d - facts.health_score
-        if drop >= 10:
+        if drop >= HEALTH_DROP_POINTS:
             flags.append(f"health dropped {drop} points in 30 days")
     if facts.renewal_date and facts.stage != Stage.CHURNED:
         days = (facts.renewal_date - today).days
-        if 0 <= days <= 90:
+        if 0 <= days <= RENEWAL_HORIZON_DAYS:
             flags.append(f"renewal {relative_day(facts.renewal_date, today)}")
         elif days < 0:
             flags.append(f"renewal date passed {relative_day(facts.renewal_date, today)}")

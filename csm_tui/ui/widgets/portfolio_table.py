@@ -24,6 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from csm_tui.domain.agenda import RENEWAL_HORIZON_DAYS
+from csm_tui.domain.cadence import TouchStatus
 from csm_tui.domain.health import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, relative_day
 from csm_tui.domain.text import safe_text
@@ -327,17 +329,18 @@ class PortfolioTable(ScrollView, can_focus=True):
         renewal: tuple[str, str | None] = ("—", "dim")
         if row.renewal_date is not None:
             days = (row.renewal_date - today).days
-            style = "overdue" if days < 0 else "soon" if days <= 90 else None
+            style = "overdue" if days < 0 else "soon" if days <= RENEWAL_HORIZON_DAYS else None
             if row.stage == "churned":
                 style = "dim"
             renewal = (relative_day(row.renewal_date, today), style)
-        if row.last_touch_at is None:
-            touch = ("never", "overdue" if row.cadence_days else "dim")
+        touched = None if row.last_touch_at is None else row.last_touch_at.date()
+        status = TouchStatus(
+            tier, row.cadence_days, None if touched is None else max(0, (today - touched).days)
+        )
+        if touched is None:
+            touch = ("never", "overdue" if status.overdue else "dim")
         else:
-            touched = row.last_touch_at.date()
-            days_since = (today - touched).days
-            late = row.cadence_days is not None and days_since > row.cadence_days
-            touch = (relative_day(touched, today), "overdue" if late else None)
+            touch = (relative_day(touched, today), "overdue" if status.overdue else None)
         return [
             (safe_text(row.name), None),
             (tier.label, tier_style),
