@@ -13,6 +13,8 @@ other wrote. Nothing is opened at import time.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +34,28 @@ META_ME = "me"  # user id of the person using this cache (may be absent)
 META_BOOK_NAME = "book_name"  # a human name for the book ("Demo book (seed 7)")
 
 
+# The cache holds a customer book: its file, WAL and shared-memory file are the owner's only.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def make_private(path: Path | str) -> None:
+    """Create `path` (empty) readable by its owner only, or take group and other access
+    away from it and its ``-wal`` / ``-shm`` files when they exist.
+
+    SQLite creates a database's WAL and shared-memory files with the database file's own
+    mode, so a private database file keeps them private under any umask.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to change
+            mode = os.stat(file).st_mode
+            if mode & 0o077:
+                os.chmod(file, mode & 0o700)
+
+
 class CacheVersionError(RuntimeError):
     """A read-only open found a cache that is not at this code's schema version."""
 
@@ -49,7 +73,8 @@ def _apply_pragmas(conn: sqlite3.Connection, *, readonly: bool = False) -> None:
 def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     """A raw `sqlite3` connection to the cache at `path` (rows are `sqlite3.Row`).
 
-    Read-write: creates the parent directory and the file if needed, turns on WAL and
+    Read-write: creates the parent directory and the file if needed (0600: it holds a
+    customer book; an existing cache loses group and other access), turns on WAL and
     migrates to head. Read-only: the file must exist and already be at head (open it
     read-write once to migrate); nothing is written.
     """
@@ -61,7 +86,7 @@ def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
             f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
         )
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(path)
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         conn.row_factory = sqlite3.Row

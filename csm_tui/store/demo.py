@@ -57,7 +57,7 @@ from csm_tui.domain.lifecycle import Stage, checklist_template
 from csm_tui.domain.motion import SalesMotion, standard_for
 from csm_tui.domain.records import ActivityKind, ContactRole, Role
 from csm_tui.domain.tiers import OverrideReason, Tier, TierRules
-from csm_tui.store.cache import META_BOOK_NAME, META_DATA_AS_OF, META_ME
+from csm_tui.store.cache import META_BOOK_NAME, META_DATA_AS_OF, META_ME, make_private
 from csm_tui.store.demo_text import (
     CN_CITIES,
     CN_GIVEN,
@@ -1335,6 +1335,7 @@ def _build(
     path.parent.mkdir(parents=True, exist_ok=True)
     side = path.with_name(path.name + ".building")
     _remove_db(side)
+    make_private(side)  # an empty file, 0600: SQLite keeps its mode (and its WAL's)
 
     builder = _Builder(accounts, seed, now)
     say("people and teams")

@@ -230,7 +230,9 @@ def export_prep(path: Path | str, markdown: str) -> Path:
     tmp = folder / f".{target.name}.{os.getpid()}.{new_id()[-12:]}.tmp"
     data = markdown.encode("utf-8")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+        )  # a customer's facts: owner only
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
