@@ -3,14 +3,25 @@ into a temporary directory: no test can touch the user's real cache or secrets."
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from csm_tui.domain.clock import FixedClock
+
+# Property tests: locally, random examples, and a failure prints the blob that replays it
+# (`@reproduce_failure(...)`); in CI (`CI` set), the same examples on every run, so a red
+# build is reproducible by running it again. `HYPOTHESIS_PROFILE` picks one explicitly.
+settings.register_profile("dev", print_blob=True)
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 # The instant every frozen test and snapshot lives at.
 FROZEN_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import calendar
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from csm_tui.domain.dates import (
@@ -143,12 +143,15 @@ def test_in_n_months_keeps_the_day_or_the_month_end(today, n):
 
 
 @given(todays, days)
+@example(today=date(2028, 2, 29), day=date(2030, 3, 1))  # a leap day as today
 def test_a_day_and_month_without_year_is_the_next_one(today, day):
     if (day.month, day.day) == (2, 29):
         return
     due = parse_due(f"{day.day} {MONTH_ABBR[day.month - 1]}", today)
     assert (due.month, due.day) == (day.month, day.day)
-    assert today <= due < today.replace(year=today.year + 1) + timedelta(days=1)
+    # A year after today, by the calendar: 29 February's is 1 March.
+    a_year_later = date(today.year + 1, today.month, 1) + timedelta(days=today.day - 1)
+    assert today <= due <= a_year_later
 
 
 @pytest.mark.parametrize(
