@@ -10,6 +10,9 @@ from csm_tui.config import SettingsError, load_settings
 from csm_tui.domain.clock import clock_from
 from csm_tui.workspace import Workspace
 
+DEMO_ACCOUNTS = 300  # what a plain `csm-tui demo` builds
+DEMO_SEED = 7
+
 
 def _workspace(args: argparse.Namespace, db: Path) -> Workspace:
     try:
@@ -53,39 +56,107 @@ def _demo_book_name(db: Path) -> str | None:
     return row[0] if row else ""
 
 
-def run_demo(args: argparse.Namespace, db: Path) -> int:
-    if not 1 <= args.accounts <= 100_000:
-        print("csm-tui: --accounts must be between 1 and 100000", file=sys.stderr)
+def _demo_book_losses(db: Path) -> tuple[int, int, int]:
+    """What rebuilding the book at `db` destroys: (changes not synced, activities logged
+    in it, prep notes written in it). A demo book starts with an empty outbox, so every
+    change made in it since it was built is there."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "SELECT count(CASE WHEN state = 'pending' THEN 1 END),"
+                " count(DISTINCT CASE WHEN kind = 'activity' AND op = 'upsert'"
+                "  THEN record_id END),"
+                " count(DISTINCT CASE WHEN kind = 'prep_note_revision' THEN record_id END)"
+                " FROM outbox"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return (0, 0, 0)
+    return (row[0], row[1], row[2])
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _confirm_rebuild(args: argparse.Namespace, db: Path, book: str, stdin, err) -> bool:
+    """Say what `--fresh` destroys; True when the user agrees (or gave --yes)."""
+    pending, activities, notes = _demo_book_losses(db)
+    print(
+        f"csm-tui demo --fresh destroys the demo book in {db} ({book}) and everything "
+        f"done in it: {_plural(pending, 'pending change', 'pending changes')}, "
+        f"{_plural(activities, 'logged activity', 'logged activities')} (calls, notes …) "
+        f"and {_plural(notes, 'prep note', 'prep notes')}.",
+        file=err,
+    )
+    if args.yes:
+        return True
+    if not stdin.isatty():
+        print("  Nothing was changed. Add --yes to rebuild it anyway.", file=err)
+        return False
+    print("Rebuild it? [y/N] ", end="", file=err, flush=True)
+    answer = stdin.readline().strip().lower()
+    if answer in ("y", "yes"):
+        return True
+    print("Nothing was changed.", file=err)
+    return False
+
+
+def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int:
+    """Build the demo book, or reopen it as it is. Only --fresh destroys a book, and only
+    after saying what it destroys and asking (unless --yes)."""
+    stdin, err = stdin or sys.stdin, err or sys.stderr
+    accounts = DEMO_ACCOUNTS if args.accounts is None else args.accounts
+    seed = DEMO_SEED if args.seed is None else args.seed
+    if not 1 <= accounts <= 100_000:
+        print("csm-tui: --accounts must be between 1 and 100000", file=err)
         return 2
     workspace = _workspace(args, db)
-    wanted = f"Demo book ({args.accounts:,} accounts, seed {args.seed})"
+    wanted = f"Demo book ({accounts:,} accounts, seed {seed})"
     existing = _demo_book_name(db) if db.exists() else None
     if db.exists() and not (existing or "").startswith("Demo book"):
         print(
             f"csm-tui: {db} holds a real cache, not a demo book; refusing to overwrite it.\n"
             "  Pick another file with --db.",
-            file=sys.stderr,
+            file=err,
         )
         return 1
-    if existing != wanted or args.fresh:
+    explicit = args.accounts is not None or args.seed is not None
+    if existing and args.fresh:
+        if not _confirm_rebuild(args, db, existing, stdin, err):
+            return 1
+    elif existing and existing != wanted and explicit:
+        print(
+            f"csm-tui: {db} holds another demo book ({existing}); it was not changed.\n"
+            f"  Open it as it is:   csm-tui demo\n"
+            f"  Rebuild it as asked (destroys the changes made in it):\n"
+            f"                      csm-tui demo --fresh --accounts {accounts} --seed {seed}",
+            file=err,
+        )
+        return 1
+    if existing is None or args.fresh:
         from csm_tui.store.demo import build_demo_book
 
-        print(
-            f"Building a demo book of {args.accounts:,} accounts (seed {args.seed}) in {db} …",
-            file=sys.stderr,
-        )
+        print(f"Building a demo book of {accounts:,} accounts (seed {seed}) in {db} …", file=err)
         summary = build_demo_book(
-            db, accounts=args.accounts, seed=args.seed, now=workspace.now(), replace=True
+            db, accounts=accounts, seed=seed, now=workspace.now(), replace=True
         )
         rows = summary.rows
         print(
             f"  {summary.book_name}: {rows.get('accounts', 0):,} accounts, "
             f"{rows.get('contacts', 0):,} contacts, {rows.get('activities', 0):,} "
             f"activities, {rows.get('tasks', 0):,} tasks; you are {summary.me_name}",
-            file=sys.stderr,
+            file=err,
         )
     else:
-        print(f"Opening the demo book in {db} (csm-tui demo --fresh rebuilds it)", file=sys.stderr)
+        print(
+            f"Opening the demo book in {db}: {existing} (csm-tui demo --fresh rebuilds it)",
+            file=err,
+        )
     if args.no_open:
         return 0
     from csm_tui.ui.app import make_app

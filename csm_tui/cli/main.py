@@ -39,14 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("open", help="open the app on the cache (the default)")
     demo = sub.add_parser("demo", help="build a realistic demo book and open the app on it")
-    demo.add_argument("--accounts", type=int, default=300, help="accounts in the book (≤ 100000)")
-    demo.add_argument("--seed", type=int, default=7, help="random seed (same seed, same book)")
+    demo.add_argument(
+        "--accounts", type=int, default=None, help="accounts in a new book (default 300, ≤ 100000)"
+    )
+    demo.add_argument(
+        "--seed", type=int, default=None, help="random seed (default 7; same seed, same book)"
+    )
     demo.add_argument("--no-open", action="store_true", help="build the book, do not open the app")
     demo.add_argument(
         "--fresh",
         action="store_true",
-        help="rebuild the demo book even if it exists (drops changes made in it)",
+        help="rebuild an existing demo book: says what it destroys (changes, notes) and asks",
     )
+    demo.add_argument("--yes", action="store_true", help="with --fresh: do not ask")
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
