@@ -7,7 +7,7 @@ record, so clients pull them (names of owners, the team).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -53,6 +53,15 @@ class TokenInfo:
     user_name: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+
+    def state(self, now: datetime) -> str:
+        """ "active", "revoked" or "expired" at `now`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
 
 
 def create_team(db: ServerDatabase, name: str) -> TeamInfo:
@@ -125,21 +134,28 @@ def _find_user(conn: sa.Connection, user: str) -> sa.Row:
     return row
 
 
-def issue_token(db: ServerDatabase, user: str) -> str:
-    """A new token for `user` (name or id). The plaintext exists only in this return value."""
+def _insert_token(tx, user_id: str, expires_in: timedelta | None) -> str:
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise AdminError("a token must live a while: give --expires as e.g. 90d, 12w or 24h")
     token = new_token()
-    with db.write() as tx:
-        found = _find_user(tx.conn, user)
-        tx.conn.execute(
-            sa.insert(tokens).values(
-                id=new_uuid7(),
-                user_id=found.id,
-                token_hash=token_hash(token),
-                prefix=token[:PREFIX_LENGTH],
-                created_at=tx.now,
-            )
+    tx.conn.execute(
+        sa.insert(tokens).values(
+            id=new_uuid7(),
+            user_id=user_id,
+            token_hash=token_hash(token),
+            prefix=token[:PREFIX_LENGTH],
+            created_at=tx.now,
+            expires_at=None if expires_in is None else tx.now + expires_in,
         )
+    )
     return token
+
+
+def issue_token(db: ServerDatabase, user: str, expires_in: timedelta | None = None) -> str:
+    """A new token for `user` (name or id), valid for `expires_in` (None: until revoked).
+    The plaintext exists only in this return value."""
+    with db.write() as tx:
+        return _insert_token(tx, _find_user(tx.conn, user).id, expires_in)
 
 
 def _token_infos(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[TokenInfo]:
@@ -157,34 +173,56 @@ def _token_infos(conn: sa.Connection, where: sa.ColumnElement[bool]) -> list[Tok
             user_name=r["user_name"],
             created_at=r["created_at"],
             revoked_at=r["revoked_at"],
+            expires_at=r["expires_at"],
         )
         for r in rows
     ]
 
 
+def _one_token(conn: sa.Connection, prefix_or_id: str) -> TokenInfo:
+    """The token named by its id, its first characters (≥ 4) or the whole token."""
+    text = prefix_or_id.strip()
+    if len(text) > PREFIX_LENGTH:
+        where = sa.or_(tokens.c.id == text, tokens.c.token_hash == token_hash(text))
+    elif len(text) >= 4:
+        where = tokens.c.prefix.startswith(text, autoescape=True)
+    else:
+        raise AdminError("give the token's id or at least its first 4 characters")
+    found = _token_infos(conn, where)
+    if not found:
+        raise AdminError(f"no token matches {text!r}")
+    if len(found) > 1:
+        listed = ", ".join(f"{t.prefix}… ({t.user_name}, id {t.id})" for t in found)
+        raise AdminError(f"{text!r} matches {len(found)} tokens: {listed}; give the id")
+    return found[0]
+
+
+def _revoke(tx, info: TokenInfo) -> TokenInfo:
+    if info.revoked_at is not None:
+        return info
+    tx.conn.execute(sa.update(tokens).where(tokens.c.id == info.id).values(revoked_at=tx.now))
+    return TokenInfo(**{**info.__dict__, "revoked_at": tx.now})
+
+
 def revoke_token(db: ServerDatabase, prefix_or_id: str) -> TokenInfo:
     """Revoke one token, named by its id, its first characters (≥ 4) or the whole token."""
-    text = prefix_or_id.strip()
     with db.write() as tx:
-        if len(text) > PREFIX_LENGTH:
-            where = sa.or_(tokens.c.id == text, tokens.c.token_hash == token_hash(text))
-        elif len(text) >= 4:
-            where = tokens.c.prefix.startswith(text, autoescape=True)
-        else:
-            raise AdminError("give the token's id or at least its first 4 characters")
-        found = _token_infos(tx.conn, where)
-        if not found:
-            raise AdminError(f"no token matches {text!r}")
-        if len(found) > 1:
-            listed = ", ".join(f"{t.prefix}… ({t.user_name}, id {t.id})" for t in found)
-            raise AdminError(f"{text!r} matches {len(found)} tokens: {listed}; give the id")
-        info = found[0]
-        if info.revoked_at is None:
-            tx.conn.execute(
-                sa.update(tokens).where(tokens.c.id == info.id).values(revoked_at=tx.now)
+        return _revoke(tx, _one_token(tx.conn, prefix_or_id))
+
+
+def rotate_token(
+    db: ServerDatabase, prefix_or_id: str, expires_in: timedelta | None = None
+) -> tuple[str, TokenInfo]:
+    """Replace a token: a new one for the same user (valid for `expires_in`), and the old
+    one revoked at once, in one transaction. (new plaintext token, the old token's info)."""
+    with db.write() as tx:
+        old = _one_token(tx.conn, prefix_or_id)
+        if old.revoked_at is not None:
+            raise AdminError(
+                f"token {old.prefix}… of {old.user_name} is revoked; issue a new one instead"
             )
-            info = TokenInfo(**{**info.__dict__, "revoked_at": tx.now})
-    return info
+        token = _insert_token(tx, old.user_id, expires_in)
+        return token, _revoke(tx, old)
 
 
 def list_tokens(db: ServerDatabase, user: str | None = None) -> list[TokenInfo]:

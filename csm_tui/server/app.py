@@ -17,6 +17,7 @@ from csm_tui.domain.clock import Clock
 from csm_tui.server import reads
 from csm_tui.server.access import Caller
 from csm_tui.server.database import ServerDatabase, open_database
+from csm_tui.server.limits import BodySizeLimit, FailedAuthThrottle, ServerLimits
 from csm_tui.server.pull import CursorAhead, pull_changes
 from csm_tui.server.push import push_mutations
 from csm_tui.server.reads import AccountPart, NotFound
@@ -41,7 +42,11 @@ def error_response(status: int, code: str, message: str, headers=None, **extra) 
 
 
 ERRORS = {
-    401: {"model": p.ErrorResponse, "description": "Missing, unknown or revoked token"},
+    401: {"model": p.ErrorResponse, "description": "Missing, unknown, revoked or expired token"},
+    429: {
+        "model": p.ErrorResponse,
+        "description": "Too many refused tokens from this address lately; see Retry-After",
+    },
     404: {"model": p.ErrorResponse, "description": "Not found, or not in your reach"},
 }
 
@@ -53,13 +58,26 @@ def current_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
-    """The user behind the bearer token; 401 saying what is wrong otherwise."""
+    """The user behind the bearer token; 401 saying what is wrong otherwise, 429 while the
+    client's address has had too many tokens refused lately."""
     db: ServerDatabase = request.app.state.db
+    throttle: FailedAuthThrottle = request.app.state.auth_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.wait_for(address)
+    if wait is not None:
+        raise ApiError(
+            429,
+            p.ERROR_AUTH_THROTTLED,
+            f"too many refused tokens from {address}; wait {wait} s before trying again",
+            headers={"Retry-After": str(wait)},
+        )
     token = None if credentials is None else credentials.credentials
     try:
         with db.engine.connect() as conn:
-            return caller_for(conn, token)
+            return caller_for(conn, token, db.clock.now())
     except TokenRefused as refused:
+        if token:
+            throttle.failed(address)
         raise ApiError(
             401,
             refused.code,
@@ -71,13 +89,15 @@ def current_caller(
 Me = Annotated[Caller, Depends(current_caller)]
 
 
-def create_app(database_url: str, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    database_url: str, *, clock: Clock | None = None, limits: ServerLimits | None = None
+) -> FastAPI:
     """The API on `database_url`; creates missing tables."""
     db = open_database(database_url, clock)
-    return build_app(db)
+    return build_app(db, limits)
 
 
-def build_app(db: ServerDatabase) -> FastAPI:
+def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI:
     app = FastAPI(
         title="csm-tui central API",
         version=__version__,
@@ -85,6 +105,11 @@ def build_app(db: ServerDatabase) -> FastAPI:
         f"(protocol {p.PROTOCOL_VERSION}; see csm_tui/sync/protocol.py).",
     )
     app.state.db = db
+    limits = limits or ServerLimits()
+    app.state.auth_throttle = FailedAuthThrottle(
+        limits.failed_auth_limit, limits.failed_auth_window
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
 
     @app.exception_handler(ApiError)
     def _api_error(_request: Request, error: ApiError) -> JSONResponse:

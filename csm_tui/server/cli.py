@@ -13,6 +13,23 @@ from pathlib import Path
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DATABASE_ENV = "CSM_TUI_SERVER_DATABASE"
+DEFAULT_TOKEN_LIFETIME = "90d"
+_DURATION_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def token_lifetime(text: str):
+    """`--expires`: ``90d``, ``12w``, ``24h`` (a `timedelta`), or ``never`` (None)."""
+    from datetime import timedelta
+
+    value = text.strip().lower()
+    if value == "never":
+        return None
+    number, unit = value[:-1], value[-1:]
+    if unit not in _DURATION_UNITS or not number.isdigit() or int(number) == 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a lifetime: write e.g. 90d, 12w, 24h, or never"
+        )
+    return timedelta(seconds=int(number) * _DURATION_UNITS[unit])
 
 
 def add_serve_parser(subparsers) -> argparse.ArgumentParser:
@@ -33,6 +50,15 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
     )
+    serve.add_argument(
+        "--max-body-mb", type=int, default=16, metavar="MB",
+        help="refuse request bodies larger than this with 413 (default 16)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--auth-failures", type=int, default=10, metavar="N",
+        help="refused tokens an address may send per minute before it is answered 429 "
+        "(default 10)",
+    )  # fmt: skip
     serve_sub = serve.add_subparsers(dest="serve_command", metavar="admin")
 
     admin = serve_sub.add_parser("admin", help="teams, users and tokens")
@@ -48,8 +74,27 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     user.add_argument("--team", default=None, help="team name or id (required for csm and lead)")
     user.add_argument("--email", default="")
 
+    lifetime_help = (
+        f"how long the token is valid: 90d, 12w, 24h, or never (default {DEFAULT_TOKEN_LIFETIME})"
+    )
     issue = commands.add_parser("issue-token", help="issue a token for a user (shown once)")
     issue.add_argument("user", help="user name or id")
+    issue.add_argument(
+        "--expires", type=token_lifetime, default=DEFAULT_TOKEN_LIFETIME, metavar="LIFETIME",
+        help=lifetime_help,
+    )  # fmt: skip
+
+    rotate = commands.add_parser(
+        "rotate-token", help="replace a token: a new one for its user (shown once), the old revoked"
+    )
+    rotate.add_argument(
+        "token", metavar="TOKEN_PREFIX_OR_ID",
+        help="the token's id, its first characters (≥ 4) or the whole token",
+    )  # fmt: skip
+    rotate.add_argument(
+        "--expires", type=token_lifetime, default=DEFAULT_TOKEN_LIFETIME, metavar="LIFETIME",
+        help=lifetime_help,
+    )  # fmt: skip
 
     revoke = commands.add_parser("revoke-token", help="revoke a token")
     revoke.add_argument(
@@ -125,8 +170,15 @@ def _run_server(args: argparse.Namespace, db, shown_url: str, err) -> int:
     import uvicorn
 
     from csm_tui.server.app import build_app
+    from csm_tui.server.limits import MIB, ServerLimits
 
-    app = build_app(db)
+    if args.max_body_mb < 1 or args.auth_failures < 1:
+        print("error: --max-body-mb and --auth-failures must be at least 1", file=err)
+        return 2
+    limits = ServerLimits(
+        max_body_bytes=args.max_body_mb * MIB, failed_auth_limit=args.auth_failures
+    )
+    app = build_app(db, limits)
     print(
         f"csm-tui central API on http://{args.host}:{args.port} — database {shown_url}; "
         "OpenAPI at /openapi.json",
@@ -154,11 +206,20 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
             team = f" in team {user.team_name}" if user.team_name else ""
             print(f"user {user.name} ({user.role.value}){team} created (id {user.id})", file=out)
         elif command == "issue-token":
-            token = admin.issue_token(db, args.user)
+            token = admin.issue_token(db, args.user, args.expires)
             print(token, file=out)
             print(
-                f"token for {args.user}: shown once, store it now "
+                f"token for {args.user}{_valid_for(args.expires)}: shown once, store it now "
                 "(csm-tui login --server URL reads it from a prompt or stdin)",
+                file=err,
+            )
+        elif command == "rotate-token":
+            token, old = admin.rotate_token(db, args.token, args.expires)
+            print(token, file=out)
+            print(
+                f"new token for {old.user_name}{_valid_for(args.expires)}, shown once; "
+                f"the old token {old.prefix}… is revoked. Sign in with the new one: "
+                "csm-tui login --server URL",
                 file=err,
             )
         elif command == "revoke-token":
@@ -168,21 +229,34 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
             rows = [(u.name, u.role.value, u.team_name or "—", u.id) for u in admin.list_users(db)]
             _table(("name", "role", "team", "id"), rows, out)
         elif command == "list-tokens":
+            now = db.clock.now()
             rows = [
                 (
                     t.prefix + "…",
                     t.user_name,
                     t.created_at.strftime("%Y-%m-%d %H:%M"),
-                    "revoked" if t.revoked_at else "active",
+                    t.expires_at.strftime("%Y-%m-%d %H:%M") if t.expires_at else "never",
+                    t.state(now),
                     t.id,
                 )
                 for t in admin.list_tokens(db, args.user)
             ]
-            _table(("token", "user", "created", "state", "id"), rows, out)
+            _table(("token", "user", "created", "expires", "state", "id"), rows, out)
     except admin.AdminError as error:
         print(f"error: {error}", file=err)
         return 1
     return 0
+
+
+def _valid_for(lifetime) -> str:
+    if lifetime is None:
+        return " (never expires; revoke it when it is no longer needed)"
+    days = lifetime.total_seconds() / 86400
+    return (
+        f" (valid {days:g} days)"
+        if days >= 1
+        else f" (valid {lifetime.total_seconds() / 3600:g} hours)"
+    )
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out) -> None:

@@ -39,6 +39,7 @@ tokens = sa.Table(
     sa.Column("prefix", sa.String(8), nullable=False, index=True),  # shown to admins
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+    sa.Column("expires_at", UTCDateTime, nullable=True),  # None: never expires
 )
 
 # One row: the last version handed out. Writers lock it first (UPDATE ... RETURNING) and hold
@@ -113,6 +114,19 @@ def create_schema(engine: sa.Engine) -> None:
     """Create every table that is missing and the counter row (idempotent)."""
     models.SQLModel.metadata.create_all(engine, tables=list(SHARED_TABLES))
     server_metadata.create_all(engine)
+    _add_missing_token_columns(engine)
     with engine.begin() as conn:
         if conn.execute(sa.select(sync_counter.c.id)).first() is None:
             conn.execute(sa.insert(sync_counter).values(id=1, value=0))
+
+
+def _add_missing_token_columns(engine: sa.Engine) -> None:
+    """`api_tokens.expires_at` came after the table: add it to a database made before.
+
+    A stopgap until the server has real migrations: it only ever adds this nullable column.
+    """
+    present = {column["name"] for column in sa.inspect(engine).get_columns(tokens.name)}
+    if "expires_at" not in present:
+        column_type = tokens.c.expires_at.type.compile(dialect=engine.dialect)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"ALTER TABLE {tokens.name} ADD COLUMN expires_at {column_type}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -33,15 +34,17 @@ class TokenRefused(Exception):
         self.message = message
 
 
-def caller_for(conn: sa.Connection, token: str | None) -> Caller:
-    """The user behind `token`, or `TokenRefused` saying what is wrong with it."""
+def caller_for(conn: sa.Connection, token: str | None, now: datetime) -> Caller:
+    """The user behind `token` at `now`, or `TokenRefused` saying what is wrong with it."""
     if not token:
         raise TokenRefused(
             p.ERROR_TOKEN_MISSING, "send 'Authorization: Bearer <token>' (csm-tui login)"
         )
     t = schema.tokens
     row = conn.execute(
-        sa.select(t.c.revoked_at, users.c.id, users.c.name, users.c.role, users.c.team_id)
+        sa.select(
+            t.c.revoked_at, t.c.expires_at, users.c.id, users.c.name, users.c.role, users.c.team_id
+        )
         .select_from(t.join(users, users.c.id == t.c.user_id))
         .where(t.c.token_hash == token_hash(token))
     ).first()
@@ -50,5 +53,11 @@ def caller_for(conn: sa.Connection, token: str | None) -> Caller:
     if row.revoked_at is not None:
         raise TokenRefused(
             p.ERROR_TOKEN_REVOKED, "this token was revoked; ask an admin for a new one"
+        )
+    if row.expires_at is not None and row.expires_at <= now:
+        raise TokenRefused(
+            p.ERROR_TOKEN_EXPIRED,
+            f"this token expired on {row.expires_at:%Y-%m-%d %H:%M} UTC; "
+            "ask an admin for a new one and sign in again",
         )
     return Caller(user_id=row.id, name=row.name, role=Role(row.role), team_id=row.team_id)

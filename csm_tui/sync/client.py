@@ -6,8 +6,9 @@ connection that fails or drops, a timeout, a 5xx, a 429 — and a 429 or 503 tha
 bounded; sleeping goes through the injectable `sleep`, so tests never really wait. Retrying a
 push is safe: the server answers a repeated mutation id with the stored answer (protocol).
 
-What cannot pass by itself is raised at once: 401 as `AuthError` (log in again), any other
-4xx as `RequestRefused` naming the request. Giving up after retries is `ServerUnreachable`.
+What cannot pass by itself is raised at once: 401 as `AuthError` (log in again; an expired
+token says "sign in again"), any other 4xx as `RequestRefused` naming the request. Giving
+up after retries is `ServerUnreachable`.
 """
 
 from __future__ import annotations
@@ -232,6 +233,12 @@ class SyncClient:
                 raise _Retryable(f"unreadable answer (HTTP {status})") from None
         code, message = _error_of(response)
         if status == 401:
+            if code == p.ERROR_TOKEN_EXPIRED:
+                raise AuthError(
+                    f"your token has expired ({message}) — sign in again: "
+                    f"csm-tui login --server {self.base_url}",
+                    code,
+                )
             raise AuthError(
                 f"the server refused the token ({code}: {message}) — token revoked/invalid — "
                 "run csm-tui login",

@@ -231,12 +231,13 @@ def _push(
 
 
 def _push_batch(client: SyncClient, client_id: str, batch: list[outbox.OutboxItem]):
-    """Yield (items, results) pairs; a batch refused whole is split to find the culprit."""
+    """Yield (items, results) pairs; a batch refused whole (invalid, or over the server's
+    size limit) is split to find the culprit."""
     try:
         yield batch, client.push(client_id, [item.as_mutation() for item in batch])
         return
     except RequestRefused as refused:
-        if refused.status != 422 or isinstance(refused, CursorAheadError):
+        if refused.status not in (413, 422) or isinstance(refused, CursorAheadError):
             raise
         if len(batch) == 1:
             (item,) = batch

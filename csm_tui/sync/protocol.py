@@ -58,7 +58,10 @@ Conflict rules (`CONFLICT_RULES`)
     read-only (user, team): pulled, never pushed.
 
 Errors — every error body is ``{"error": {"code": ..., "message": ...}}`` (`ErrorBody`).
-    401: `ERROR_TOKEN_MISSING`, `ERROR_TOKEN_INVALID`, `ERROR_TOKEN_REVOKED`. 404 `not_found`
+    401: `ERROR_TOKEN_MISSING`, `ERROR_TOKEN_INVALID`, `ERROR_TOKEN_REVOKED`,
+    `ERROR_TOKEN_EXPIRED` (sign in again with a new token). 429 `auth_throttled` with
+    Retry-After: too many refused tokens from this address lately. 413 `too_large`: the body
+    is over the server's limit (a push is then refused whole). 404 `not_found`
     for any record the caller may not read (another team's account looks like no account).
     403 `forbidden` for a record the caller may read but not change. In a push these codes
     appear per mutation with status "rejected". 422 `invalid_request` for a malformed request
@@ -148,6 +151,9 @@ STATUS_REJECTED: Final = "rejected"
 ERROR_TOKEN_MISSING: Final = "token_missing"
 ERROR_TOKEN_INVALID: Final = "token_invalid"
 ERROR_TOKEN_REVOKED: Final = "token_revoked"
+ERROR_TOKEN_EXPIRED: Final = "token_expired"  # 401: the client says "sign in again"
+ERROR_AUTH_THROTTLED: Final = "auth_throttled"  # 429 + Retry-After: too many refused tokens
+ERROR_TOO_LARGE: Final = "too_large"  # 413: the request body is over the server's limit
 ERROR_NOT_FOUND: Final = "not_found"
 ERROR_FORBIDDEN: Final = "forbidden"
 ERROR_FORGED_OWNER: Final = "forged_owner"

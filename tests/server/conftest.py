@@ -40,7 +40,13 @@ def _healthy(base_url: str) -> bool:
 
 @contextmanager
 def _serve(database_url: str) -> Iterator[str]:
-    app = create_app(database_url, clock=FixedClock(NOW))
+    with serve_app(create_app(database_url, clock=FixedClock(NOW))) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serve_app(app) -> Iterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1 (an ephemeral port); its base URL."""
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted sockets only when the
     # listening socket says TCP, else every response waits ~40 ms on a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
