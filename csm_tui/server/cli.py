@@ -251,12 +251,10 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
 def _valid_for(lifetime) -> str:
     if lifetime is None:
         return " (never expires; revoke it when it is no longer needed)"
-    days = lifetime.total_seconds() / 86400
-    return (
-        f" (valid {days:g} days)"
-        if days >= 1
-        else f" (valid {lifetime.total_seconds() / 3600:g} hours)"
-    )
+    hours = round(lifetime.total_seconds() / 3600)
+    if hours % 24:
+        return f" (valid {hours} hour{'s' * (hours != 1)})"
+    return f" (valid {hours // 24} day{'s' * (hours != 24)})"
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out) -> None:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -64,6 +65,39 @@ def test_an_admin_sets_up_a_team_and_hands_out_a_token(capsys, database):
     assert code == 0 and "revoked" in out
     code, out, _ = run(capsys, "serve", "admin", "--database", database, "list-tokens")
     assert "revoked" in out.splitlines()[1]
+
+
+def test_an_admin_issues_an_expiring_token_then_rotates_it(capsys, database):
+    admin_cmd = ("serve", "admin", "--database", database)
+    run(capsys, *admin_cmd, "create-team", "emea")
+    run(capsys, *admin_cmd, "create-user", "ann", "--role", "csm", "--team", "emea")
+    code, out, err = run(capsys, *admin_cmd, "issue-token", "ann", "--expires", "24h")
+    old = out.strip()
+    assert code == 0 and "valid 1 day)" in err
+    code, out, _ = run(capsys, *admin_cmd, "list-tokens")
+    header, row = out.splitlines()[0].split(), out.splitlines()[1].split()
+    assert header == ["token", "user", "created", "expires", "state", "id"]
+    created = datetime.fromisoformat(f"{row[2]}T{row[3]}")
+    assert datetime.fromisoformat(f"{row[4]}T{row[5]}") == created + timedelta(hours=24)
+    assert row[6] == "active"
+    code, out, err = run(capsys, *admin_cmd, "rotate-token", old[:8], "--expires", "30d")
+    new = out.strip()
+    assert code == 0 and len(new) == 43 and new != old
+    assert f"the old token {old[:8]}… is revoked" in err and "valid 30 days" in err
+    code, out, _ = run(capsys, *admin_cmd, "list-tokens")
+    states = {line.split()[0]: line.split()[6] for line in out.splitlines()[1:]}
+    assert states == {old[:8] + "…": "revoked", new[:8] + "…": "active"}
+    code, out, err = run(capsys, *admin_cmd, "issue-token", "ann", "--expires", "never")
+    assert code == 0 and "never expires" in err
+
+
+@pytest.mark.parametrize("lifetime", ["soon", "0d", "90", "-5d"])
+def test_a_token_lifetime_that_is_not_one_is_refused_by_name(capsys, database, lifetime):
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "admin", "--database", database, "issue-token", "ann",
+              f"--expires={lifetime}"])  # fmt: skip
+    assert exited.value.code == 2
+    assert "is not a lifetime: write e.g. 90d" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -193,3 +193,36 @@ def test_a_server_database_from_before_token_expiry_gains_the_column_and_keeps_i
         me = httpx.get(base_url + "/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert schema.tokens.c.expires_at.nullable
+
+
+def test_changes_too_large_to_push_together_are_split_and_only_an_oversized_one_is_refused(
+    tmp_path,
+):
+    from csm_tui.sync.engine import list_rejected
+    from tests.server.world import Person
+    from tests.sync.devices import Device
+
+    app = create_app(
+        f"sqlite:///{tmp_path / 'central.sqlite3'}",
+        clock=FixedClock(NOW),
+        limits=ServerLimits(max_body_bytes=LIMIT),
+    )
+    db: ServerDatabase = app.state.db
+    team = admin.create_team(db, "north")
+    user = admin.create_user(db, "ann", "csm", team.id)
+    person = Person("ann", user.id, "csm", admin.issue_token(db, "ann"), None)
+    with serve_app(app) as base_url:
+        laptop = Device("laptop", person, tmp_path / "laptop.sqlite3", base_url)
+        try:
+            laptop.sync()
+            account_id = laptop.new_account("Acme Ltd")
+            notes = [laptop.log_activity(account_id, f"{n}: " + "长" * 200_000) for n in range(3)]
+            huge = laptop.log_activity(account_id, "长" * 400_000)  # 1.2 MB alone
+            report = laptop.sync()
+            assert (report.applied, report.rejected) == (4, 1), report.summary()
+            (rejected,) = list_rejected(laptop.conn)
+            assert rejected.code == p.ERROR_TOO_LARGE and rejected.item.record_id == huge
+            assert report.errors == []
+        finally:
+            laptop.close()
+    assert len(notes) == 3

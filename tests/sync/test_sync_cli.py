@@ -8,12 +8,15 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from csm_tui.cli.main import main
-from csm_tui.server import admin
+from csm_tui.server import admin, schema
+from csm_tui.server.tokens import token_hash
 from csm_tui.store.cache import connect, get_meta
 from csm_tui.sync import client as client_module
 from csm_tui.sync.engine import sync_status
@@ -202,6 +205,28 @@ def test_a_revoked_token_stops_sync_with_a_clear_message(
     assert "token revoked/invalid — run csm-tui login" in err
     assert "sync incomplete" in out
     assert no_waiting == []  # a refused token is not retried
+
+
+def test_an_expired_token_makes_sync_and_the_status_bar_say_sign_in_again(
+    capsys, monkeypatch, people, memory_keyring, tmp_path, no_waiting
+):
+    db = tmp_path / "c.sqlite3"
+    person = people.person("csm", "north", "edda")
+    run(capsys, monkeypatch, "--db", str(db), "login", "--server", people.server.base_url,
+        stdin=person.token)  # fmt: skip
+    tokens = schema.tokens
+    with people.server.db.engine.begin() as conn:  # 90 days pass: the token's time is up
+        conn.execute(
+            sa.update(tokens)
+            .where(tokens.c.token_hash == token_hash(person.token))
+            .values(expires_at=NOW - timedelta(minutes=1))
+        )
+    code, _, err = run(capsys, monkeypatch, "--db", str(db), "sync")
+    assert code == 1
+    assert "your token has expired" in err and "sign in again: csm-tui login --server" in err
+    assert no_waiting == []
+    with connect(db) as conn:
+        assert "sign in again" in sync_status(conn, NOW).text
 
 
 def test_an_unreachable_server_is_retried_then_reported(
