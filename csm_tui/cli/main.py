@@ -74,6 +74,23 @@ def resolve_db(args: argparse.Namespace) -> Path:
     return Path(env) if env else default_db_path()
 
 
+def resolve_book(args: argparse.Namespace) -> Path:
+    """The cache that `csm-tui`, `run`, `import` and `export` work on: --db, CSM_TUI_DB or
+    your cache — or, while you have no cache of your own yet (before `csm-tui login`), the
+    demo book when there is one, saying so on stderr."""
+    if args.db is not None or os.environ.get("CSM_TUI_DB"):
+        return resolve_db(args)
+    mine, demo = default_db_path(), resolve_demo_db(args)
+    if not mine.exists() and demo.exists():
+        print(
+            f"csm-tui: using the demo book ({demo}): no cache of your own yet "
+            "(csm-tui login makes one; --db names another)",
+            file=sys.stderr,
+        )
+        return demo
+    return mine
+
+
 def resolve_demo_db(args: argparse.Namespace) -> Path:
     """The demo book lives beside the real cache, never in it, unless --db names a file."""
     if args.db is not None or os.environ.get("CSM_TUI_DB"):
@@ -88,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "open":
         from csm_tui.cli.commands import run_open
 
-        return run_open(args, resolve_db(args))
+        return run_open(args, resolve_book(args))
     if command == "demo":
         from csm_tui.cli.commands import run_demo
 
@@ -96,11 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     if command in ("import", "export"):
         from csm_tui.cli.transfer import run_transfer
 
-        return run_transfer(args, resolve_db(args))
+        return run_transfer(args, resolve_book(args))
     if command == "run":
         from csm_tui.cli.run import run_run
 
-        return run_run(args, resolve_db(args))
+        return run_run(args, resolve_book(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
 

@@ -120,9 +120,12 @@ def default_database_url() -> str:
 
 
 def _prepare_sqlite_dir(url: str) -> None:
+    """A SQLite database holds every team's book: create it readable by its owner only."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
-        Path(url[len(prefix) :]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        from csm_tui.store.cache import make_private
+
+        make_private(Path(url[len(prefix) :]).expanduser())
 
 
 def run_serve(args: argparse.Namespace, out=None, err=None) -> int:

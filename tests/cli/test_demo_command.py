@@ -141,3 +141,18 @@ def test_fresh_without_a_terminal_to_ask_needs_yes(book_of_60_with_a_note, capsy
     assert note_and_pending(db) == (1, 1)
     assert demo(db, "--fresh", "--accounts", "60", "--yes") == 0
     assert (count_accounts(db), note_and_pending(db)) == (60, (0, 0))
+
+
+def test_commands_use_the_demo_book_until_i_have_a_cache_of_my_own(isolated_machine, capsys):
+    from csm_tui.cli.main import default_db_path
+    from csm_tui.store.cache import connect
+
+    assert main(["--now", NOW, "demo", "--accounts", "20", "--no-open"]) == 0
+    capsys.readouterr()
+    assert main(["--now", NOW, "run", "filter", "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert "using the demo book" in err and len(out.splitlines()) == 21  # header + 20
+    connect(default_db_path()).close()  # what `csm-tui login` makes
+    assert main(["--now", NOW, "run", "filter", "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert "using the demo book" not in err and len(out.splitlines()) == 1
