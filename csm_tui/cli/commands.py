@@ -106,6 +106,17 @@ def _confirm_rebuild(args: argparse.Namespace, db: Path, book: str, stdin, err) 
     return False
 
 
+def _asks_for_another_book(args: argparse.Namespace, existing: str) -> bool:
+    """Did the user name an --accounts or --seed the existing book was not built with?"""
+    import re
+
+    built = re.fullmatch(r"Demo book \(([\d,]+) accounts, seed (-?\d+)\)", existing)
+    if built is None:  # a name this code did not write: only a plain `demo` reopens it
+        return args.accounts is not None or args.seed is not None
+    accounts, seed = int(built[1].replace(",", "")), int(built[2])
+    return (args.accounts not in (None, accounts)) or (args.seed not in (None, seed))
+
+
 def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int:
     """Build the demo book, or reopen it as it is. Only --fresh destroys a book, and only
     after saying what it destroys and asking (unless --yes)."""
@@ -116,7 +127,6 @@ def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int
         print("csm-tui: --accounts must be between 1 and 100000", file=err)
         return 2
     workspace = _workspace(args, db)
-    wanted = f"Demo book ({accounts:,} accounts, seed {seed})"
     existing = _demo_book_name(db) if db.exists() else None
     if db.exists() and not (existing or "").startswith("Demo book"):
         print(
@@ -125,11 +135,10 @@ def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int
             file=err,
         )
         return 1
-    explicit = args.accounts is not None or args.seed is not None
     if existing and args.fresh:
         if not _confirm_rebuild(args, db, existing, stdin, err):
             return 1
-    elif existing and existing != wanted and explicit:
+    elif existing and _asks_for_another_book(args, existing):
         print(
             f"csm-tui: {db} holds another demo book ({existing}); it was not changed.\n"
             f"  Open it as it is:   csm-tui demo\n"

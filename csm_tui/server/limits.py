@@ -7,8 +7,9 @@ refused tokens per client address in a sliding window; over the limit, every req
 that address that needs a token is answered 429 with `Retry-After` until the window has
 room again — the token is not even looked at, so guessing learns nothing meanwhile.
 
-Behind a reverse proxy every client has the proxy's address: run uvicorn with
-``--forwarded-allow-ips`` so the client's own address is the one counted.
+Behind a reverse proxy the address counted is the one in X-Forwarded-For: uvicorn trusts
+that header from 127.0.0.1 (a proxy on the same host); set FORWARDED_ALLOW_IPS for a proxy
+elsewhere, or every client will share the proxy's address and its limit.
 """
 
 from __future__ import annotations

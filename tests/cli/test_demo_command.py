@@ -119,6 +119,14 @@ def test_asking_for_another_size_without_fresh_changes_nothing_and_says_how(
     assert (count_accounts(db), note_and_pending(db)) == (60, (1, 1))
 
 
+def test_naming_the_options_the_book_was_built_with_reopens_it(book_of_60_with_a_note, capsys):
+    db = book_of_60_with_a_note
+    assert demo(db, "--seed", "7") == 0
+    assert demo(db, "--accounts", "60", "--seed", "7") == 0
+    assert (count_accounts(db), note_and_pending(db)) == (60, (1, 1))
+    assert demo(db, "--seed", "8") == 1
+
+
 def test_fresh_says_what_it_destroys_and_keeps_the_book_when_i_say_no(
     book_of_60_with_a_note, capsys, monkeypatch
 ):
