@@ -50,6 +50,11 @@ ERRORS = {
     404: {"model": p.ErrorResponse, "description": "Not found, or not in your reach"},
 }
 
+PUSH_ERRORS = {
+    **ERRORS,
+    413: {"model": p.ErrorResponse, "description": "The body is over the server's size limit"},
+}
+
 
 bearer = HTTPBearer(auto_error=False, description="A token from `csm-tui serve admin`")
 
@@ -214,7 +219,7 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
             ) from None
         return Response(body, media_type="application/json")
 
-    @app.post(p.PUSH_PATH, tags=["sync"], response_model=p.PushResponse, responses=ERRORS)
+    @app.post(p.PUSH_PATH, tags=["sync"], response_model=p.PushResponse, responses=PUSH_ERRORS)
     def push(user: Me, request: Annotated[p.PushRequest, Body()]) -> Response:
         """Apply the outbox; one answer per mutation, stored for retries."""
         client_id = request["client_id"]
