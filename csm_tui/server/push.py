@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui.domain import validity
 from csm_tui.domain.records import Role
 from csm_tui.server import access, schema
 from csm_tui.server.access import AccountScope, Caller
@@ -102,7 +103,11 @@ class Push:
 
     def prefetch(self, mutations: list[dict[str, Any]]) -> None:
         """Read every stored answer this push may repeat, in one query per 500 ids."""
-        ids = [m.get("mutation_id") for m in mutations if isinstance(m.get("mutation_id"), str)]
+        ids = [
+            m["mutation_id"]
+            for m in mutations
+            if isinstance(m.get("mutation_id"), str) and _is_uuid(m["mutation_id"])
+        ]
         for start in range(0, len(ids), 500):
             rows = self.conn.execute(
                 _STORED_ANSWERS,
@@ -150,15 +155,32 @@ class Push:
             savepoint.rollback()
             self._scopes.clear()
             result = refusal.result(mutation_id)
+        except sa.exc.DataError as error:
+            # The database refuses these values, and always will: refused for good (recorded).
+            savepoint.rollback()
+            self._scopes.clear()
+            result = Refusal(
+                p.ERROR_INVALID_FIELD,
+                f"the database cannot store these values ({type(error.orig).__name__})",
+            ).result(mutation_id)
         except sa.exc.DBAPIError as error:
             savepoint.rollback()
             self._scopes.clear()
-            # Not recorded: the cause may be passing, a retry may succeed.
+            # Not recorded: the cause may be passing (a lock, a lost connection), a retry may
+            # succeed. The client stops retrying after a few tries and shows it as refused.
             cause = type(error.orig).__name__
             return Refusal(
                 p.ERROR_STORAGE, f"the server could not store this change ({cause})"
             ).result(mutation_id)
-        result_json = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, TypeError, OverflowError, UnicodeError, sa.exc.StatementError) as error:
+            # A value no check above foresaw: this mutation is refused, the others still go.
+            savepoint.rollback()
+            self._scopes.clear()
+            result = Refusal(
+                p.ERROR_INVALID_REQUEST,
+                f"the server cannot apply this change ({type(error).__name__})",
+            ).result(mutation_id)
+        result_json = dumps_utf8(result)
         self._stored[mutation_id] = (digest, result_json)
         self._new_answers.append(
             {
@@ -189,9 +211,19 @@ class Push:
         fields = mutation.get("fields") or {}
         if not isinstance(fields, dict):
             raise Refusal(p.ERROR_INVALID_REQUEST, "fields must be an object")
+        problem = validity.text_problem(record_id, MAX_ID)
+        if problem is not None:
+            raise Refusal(p.ERROR_INVALID_REQUEST, problem.message("id"))
         base = mutation.get("base_version")
-        if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
-            raise Refusal(p.ERROR_INVALID_REQUEST, "base_version must be a whole number or null")
+        if base is not None and (
+            isinstance(base, bool)
+            or not isinstance(base, int)
+            or not 0 <= base <= validity.MAX_VERSION
+        ):
+            raise Refusal(
+                p.ERROR_INVALID_REQUEST,
+                f"base_version must be null or a whole number from 0 to {validity.MAX_VERSION}",
+            )
         existing = self._load(spec, record_id)
         op = mutation.get("op")
         if op == p.OP_DELETE:
@@ -537,6 +569,16 @@ def _applied(version: int | None, record: dict[str, Any] | None, **extra: Any) -
         "record": record,
         **extra,
     }
+
+
+def dumps_utf8(value: Any) -> str:
+    """JSON text that always encodes as UTF-8 (a lone surrogate echoed back is escaped)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
 
 
 def _is_uuid(text: str) -> bool:

@@ -73,8 +73,9 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Final, Literal, NotRequired
+from typing import Annotated, Any, Final, Literal, NotRequired
 
+from annotated_types import Len
 from typing_extensions import TypedDict  # pydantic (on the server) needs it before 3.12
 
 PROTOCOL_VERSION: Final = 1
@@ -199,7 +200,7 @@ class Mutation(TypedDict):
 
 
 class PushRequest(TypedDict):
-    client_id: str
+    client_id: Annotated[str, Len(1, 100)]  # the cache's own id (`client_id_of`)
     mutations: list[Mutation]
 
 
