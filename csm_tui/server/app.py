@@ -10,6 +10,7 @@ from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from csm_tui import __version__
 from csm_tui.domain import validity
@@ -106,6 +107,13 @@ def build_app(db: ServerDatabase) -> FastAPI:
         return error_response(
             422, p.ERROR_INVALID_REQUEST, f"{where}: {first['msg']}", details=details
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body that is not JSON: a malformed request
+            return error_response(422, p.ERROR_INVALID_REQUEST, f"body: {error.detail}")
+        code = p.ERROR_NOT_FOUND if error.status_code == 404 else p.ERROR_INVALID_REQUEST
+        return error_response(error.status_code, code, str(error.detail), error.headers)
 
     @app.exception_handler(sa.exc.OperationalError)
     def _unavailable(_request: Request, _exc: sa.exc.OperationalError) -> JSONResponse:
