@@ -73,7 +73,7 @@ def test_a_nul_character_is_refused_for_good_not_stored_again_and_again(world: W
         pytest.param({"base_version": -1}, id="negative-base-version"),
     ],
 )
-def test_one_bad_mutation_is_refused_alone_and_the_others_in_the_push_apply(world: World, bad: dict):
+def test_one_bad_mutation_is_refused_alone_and_the_rest_of_the_push_applies(world: World, bad):
     """Issue 8, item 5: one bad value used to turn the whole push into a 500."""
     ann = world.ann
     account_id, _ = ann.new_account()
