@@ -72,6 +72,11 @@ _LOAD = {
 _INSERT = {spec.name: sa.insert(spec.table) for spec in KINDS.values()}
 
 
+# Kinds a past owner may still add to an account that left them, and the field saying when
+# the record was written: it must be no later than the moment the account left them.
+HISTORY_KINDS = {p.KIND_ACTIVITY: "occurred_at", p.KIND_TASK: "created_at"}
+
+
 def _not_found(spec: KindSpec, record_id: str) -> Refusal:
     return Refusal(p.ERROR_NOT_FOUND, f"no {spec.name} {record_id!r} in your reach")
 
@@ -236,7 +241,26 @@ class Push:
             raise Refusal(error.code, str(error), fields=error.fields) from None
         if existing is None:
             return self.create(spec, record_id, values)
-        return self.update(spec, record_id, existing, values, base)
+        try:
+            return self.update(spec, record_id, existing, values, base)
+        except Refusal as refusal:
+            self._with_server_record(refusal, spec, record_id, existing)
+            raise
+
+    def _with_server_record(
+        self, refusal: Refusal, spec: KindSpec, record_id: str, existing: dict[str, Any]
+    ) -> None:
+        """A refused change to a record the caller may read carries the server's record, so
+        the client can put its copy back to the server's truth (the refusal stays listed)."""
+        if refusal.status != p.STATUS_REJECTED or refusal.record is not None:
+            return
+        if existing.get("deleted_at") is not None:
+            return
+        scope = self._scope(spec.account_of(record_id, existing) or "")
+        if scope is None or scope.deleted or not access.can_read(self.caller, scope):
+            return
+        refusal.record = wire_record(spec, existing)
+        refusal.version = self.tx.current_version(spec.name, record_id)
 
     # -- create -----------------------------------------------------------------------------
     def create(self, spec: KindSpec, record_id: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -259,7 +283,12 @@ class Push:
                 account_id = record_id
             if not isinstance(account_id, str):
                 raise Refusal(p.ERROR_INVALID_FIELD, "account_id is missing", fields=["account_id"])
-            self._writable_scope(account_id)
+            try:
+                self._writable_scope(account_id)
+            except Refusal as refusal:
+                handed_to = self._handed_over(spec, account_id, values, refusal)
+                if spec.name == p.KIND_TASK:
+                    values["owner_id"] = handed_to  # the task follows the account
         values[spec.id_column] = record_id
         missing = sorted(name for name in spec.required if values.get(name) is None)
         if missing:
@@ -299,6 +328,29 @@ class Push:
         if spec.name == p.KIND_ACCOUNT:
             self._scopes.pop(record_id, None)
         return _applied(version, record, **extra)
+
+    def _handed_over(
+        self, spec: KindSpec, account_id: str, values: dict[str, Any], refusal: Refusal
+    ) -> str | None:
+        """An activity or task written while the account was the caller's, reaching the
+        server after it was reassigned away: accepted (the new owner sees it). The account's
+        current owner; re-raises `refusal` otherwise."""
+        if spec.name not in HISTORY_KINDS or refusal.code not in (
+            p.ERROR_NOT_FOUND,
+            p.ERROR_FORBIDDEN,
+        ):
+            raise refusal
+        moment = values.get(HISTORY_KINDS[spec.name])
+        po = schema.past_owners
+        until = self.conn.execute(
+            sa.select(po.c.until).where(
+                po.c.account_id == account_id, po.c.user_id == self.caller.user_id
+            )
+        ).scalar_one_or_none()
+        scope = self._scope(account_id)
+        if until is None or moment is None or scope is None or scope.deleted or moment > until:
+            raise refusal
+        return scope.owner_id
 
     def _refuse_checklist_twin(self, spec: KindSpec, row: dict[str, Any]) -> None:
         twin = (
@@ -466,6 +518,13 @@ class Push:
         new_team = new_owner["team_id"]
         se = schema.scope_exits
         if old.owner_id is not None and old.owner_id != new_owner["id"]:
+            po = schema.past_owners
+            self.conn.execute(
+                sa.delete(po).where(po.c.account_id == account_id, po.c.user_id == old.owner_id)
+            )
+            self.conn.execute(
+                sa.insert(po).values(account_id=account_id, user_id=old.owner_id, until=self.tx.now)
+            )
             previous = self.conn.execute(
                 sa.select(users.c.role, users.c.team_id).where(users.c.id == old.owner_id)
             ).first()
