@@ -31,9 +31,11 @@ from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import (
     Conflict,
+    HandedOver,
     RejectedChange,
     dismiss_rejected,
     list_conflicts,
+    list_handed_over,
     list_rejected,
     open_conflict_count,
     resolve_conflict,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Conflict",
+    "HandedOver",
     "RejectedChange",
     "SyncProgress",
     "SyncReport",
@@ -60,6 +63,7 @@ __all__ = [
     "client_id_of",
     "dismiss_rejected",
     "list_conflicts",
+    "list_handed_over",
     "list_rejected",
     "resolve_conflict",
     "retry_rejected",

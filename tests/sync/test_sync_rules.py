@@ -8,7 +8,13 @@ from datetime import date, timedelta
 import pytest
 
 from csm_tui.sync import protocol as p
-from csm_tui.sync.engine import MAX_PUSH_ATTEMPTS, list_rejected, sync_once, sync_status
+from csm_tui.sync.engine import (
+    MAX_PUSH_ATTEMPTS,
+    list_handed_over,
+    list_rejected,
+    sync_once,
+    sync_status,
+)
 from csm_tui.sync.errors import ServerUnreachable
 from tests.server.world import NOW, World, upsert
 from tests.sync.devices import Device
@@ -48,6 +54,12 @@ def test_a_call_logged_offline_before_the_account_moved_reaches_its_new_owner(de
     report = ann.sync()
     assert report.ok and (report.applied, report.rejected) == (2, 0), report.summary()
     assert list_rejected(ann.conn) == []
+    # The account left Ann's book with its records; what she typed is still listed for her.
+    assert ann.row("activities", activity_id) is None
+    gone = {g.item.record_id: g.describe() for g in list_handed_over(ann.conn)}
+    assert set(gone) == {activity_id, task_id}
+    assert "QBR: they renew if SSO ships" in gone[activity_id]
+    assert "its account left your book" in gone[task_id]
 
     amy = devices("amy", world.amy)
     amy.sync()
