@@ -115,6 +115,12 @@ def build_app(db: ServerDatabase) -> FastAPI:
         code = p.ERROR_NOT_FOUND if error.status_code == 404 else p.ERROR_INVALID_REQUEST
         return error_response(error.status_code, code, str(error.detail), error.headers)
 
+    @app.exception_handler(sa.exc.DataError)
+    def _unstorable(_request: Request, _exc: sa.exc.DataError) -> JSONResponse:
+        return error_response(
+            422, p.ERROR_INVALID_REQUEST, "the request holds a value no database here can hold"
+        )
+
     @app.exception_handler(sa.exc.OperationalError)
     def _unavailable(_request: Request, _exc: sa.exc.OperationalError) -> JSONResponse:
         return error_response(

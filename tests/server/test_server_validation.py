@@ -114,3 +114,12 @@ def test_an_empty_client_id_is_refused_by_the_published_schema_too(world: World)
     assert "409" in spec["paths"][p.PULL_PATH]["get"]["responses"]
     response = world.ann.http.post(p.PUSH_PATH, json={"client_id": "", "mutations": []})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/a%00b", "/accounts/a%00b/tasks", "/accounts/%ED%A0%80"]
+)
+def test_an_account_id_no_database_can_hold_is_simply_not_found(world: World, path: str):
+    response = world.ann.http.get(path)
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == p.ERROR_NOT_FOUND
