@@ -161,3 +161,36 @@ def test_a_sync_that_could_not_push_does_not_say_nothing_to_push(devices):
     assert not report.ok
     assert "nothing to push" not in report.summary()
     assert "2 changes not pushed" in report.summary()
+
+
+def test_csm_tui_sync_prints_each_call_that_left_with_its_account(
+    capsys, monkeypatch, world, memory_keyring, tmp_path
+):
+    import io
+    import sys
+
+    from csm_tui.cli.main import main
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    ann = Device("ann", world.ann, tmp_path / "ann.sqlite3", world.server.base_url)
+    try:
+        ann.sync()
+        account_id = ann.new_account("Acme Ltd")
+        ann.sync()
+        ann.log_activity(account_id, "QBR notes: renewal at risk")
+        _move(world, account_id, world.amy)
+        url = world.server.base_url
+        code, _, err = run("--db", str(ann.path), "login", "--server", url, stdin=world.ann.token)
+        assert code == 0, err
+        code, out, err = run("--db", str(ann.path), "sync")
+        assert code == 0, err
+        assert "activity (QBR notes: renewal at risk): kept on the server" in out
+        code, out, err = run("--db", str(ann.path), "sync")
+        assert "QBR notes" not in out  # said once, then listed on the Sync screen
+    finally:
+        ann.close()
