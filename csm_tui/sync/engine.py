@@ -502,7 +502,11 @@ def run_sync(
         try:
             server_url, token = credentials.signed_in(conn)
         except credentials.CredentialsError as missing:
-            report = SyncReport(errors=[str(missing)], error_kind=FAILED_SIGNED_OUT)
+            report = SyncReport(
+                to_push=outbox.pending_count(conn),
+                errors=[str(missing)],
+                error_kind=FAILED_SIGNED_OUT,
+            )
             with conn:
                 set_meta(conn, META_LAST_ATTEMPT_AT, to_db(now))
                 set_meta(conn, META_LAST_ERROR, str(missing))
