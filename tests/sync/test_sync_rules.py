@@ -61,6 +61,18 @@ def test_a_call_logged_offline_before_the_account_moved_reaches_its_new_owner(de
     assert "QBR: they renew if SSO ships" in gone[activity_id]
     assert "its account left your book" in gone[task_id]
 
+    # "task done" on it now says where it went (a script fails on that line, saying why).
+    from csm_tui.commands.run import CommandFailed, run_text
+    from csm_tui.domain.clock import FixedClock
+    from csm_tui.workspace import Workspace
+
+    ws = Workspace(db_path=ann.path, clock=FixedClock(NOW))
+    try:
+        with pytest.raises(CommandFailed, match=r"Send the SSO timeline.*went with it"):
+            run_text(ws, f"task done {task_id[-8:]}")
+    finally:
+        ws.close()
+
     amy = devices("amy", world.amy)
     amy.sync()
     call = amy.row("activities", activity_id)
