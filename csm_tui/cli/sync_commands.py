@@ -212,10 +212,39 @@ def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) 
             on_retry=lambda e: bar.note(f"  {e.request}: {e.reason}; retrying in {e.delay:.1f} s"),
         )
 
+    before = _handed_over_ids(db)
     report = run_sync(db, _now(args), progress=bar, client_factory=make, page_size=args.page_size)
     bar.end()
     print(report.summary(with_errors=False), file=out)
+    _print_handed_over(db, before, out)
     if report.ok:
         return 0
     print(f"csm-tui sync: {'; '.join(report.errors)}", file=err)
     return 2 if report.error_kind == FAILED_SIGNED_OUT else 1
+
+
+def _handed_over_ids(db: Path) -> set[str]:
+    from csm_tui.store.cache import connect
+    from csm_tui.sync.conflicts import list_handed_over
+
+    conn = connect(db)
+    try:
+        return {gone.item.mutation_id for gone in list_handed_over(conn)}
+    finally:
+        conn.close()
+
+
+def _print_handed_over(db: Path, before: set[str], out: TextIO) -> None:
+    """Calls and tasks that left this book with their account during this sync: one line
+    each (they are also listed on the Sync screen)."""
+    from csm_tui.domain.text import safe_text
+    from csm_tui.store.cache import connect
+    from csm_tui.sync.conflicts import list_handed_over
+
+    conn = connect(db)
+    try:
+        gone = [g for g in list_handed_over(conn) if g.item.mutation_id not in before]
+    finally:
+        conn.close()
+    for handed in reversed(gone):
+        print(safe_text(handed.describe()), file=out)

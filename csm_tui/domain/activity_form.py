@@ -18,6 +18,7 @@ from csm_tui.domain.dates import (
     split_next_steps,
 )
 from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.validity import MAX_MINUTES, MAX_TEXT_CHARS, text_problem
 
 __all__ = [
     "MAX_MINUTES",
@@ -32,11 +33,6 @@ __all__ = [
     "validate_activity",
 ]
 
-MAX_TEXT_CHARS = 2_000_000
-"""Summary and next steps: at most this many characters each (a 1 MB note fits, in any
-script: 1 MiB of ASCII is 1,048,576 characters, of Chinese about 350,000)."""
-
-MAX_MINUTES = 24 * 60
 FUTURE_SLACK = timedelta(days=1)
 """How far ahead "when" may be (a call booked for this afternoon, clocks out of step)."""
 
@@ -65,15 +61,6 @@ class ActivityDraft:
     sentiment: Sentiment = Sentiment.NEUTRAL
 
 
-def _storable(text: str) -> int | None:
-    """The position of the first character SQLite cannot store as UTF-8 (a lone surrogate)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return exc.start
-    return None
-
-
 def _text_errors(field: str, label: str, text: object, required: bool) -> list[FieldError]:
     if not isinstance(text, str):
         return [FieldError(field, f"{label} must be text")]
@@ -86,13 +73,9 @@ def _text_errors(field: str, label: str, text: object, required: bool) -> list[F
                 f"{label} is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}",
             )
         ]
-    bad = _storable(text)
-    if bad is not None:
-        return [
-            FieldError(
-                field, f"{label} holds a broken character at position {bad + 1} (a lone surrogate)"
-            )
-        ]
+    problem = text_problem(text)
+    if problem is not None:
+        return [FieldError(field, problem.message(label))]
     return []
 
 

@@ -69,6 +69,7 @@ from csm_tui.domain.query import (
     parse_filter,
 )
 from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.validity import MAX_MINUTES
 
 # ----------------------------------------------------------------------------- errors
 
@@ -223,7 +224,6 @@ class ImportTarget(StrEnum):
 
 
 NO_FILTER = PortfolioFilter()  # frozen: safe as a shared default
-MAX_MINUTES = 24 * 60
 MAX_LIMIT = 1_000_000
 
 DEFAULT_MINUTES: dict[ActivityKind, int] = {

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from csm_tui.domain.records import ContactRole
+from csm_tui.domain.validity import text_problem
 
 MAX_NAME = 200
 MAX_TITLE = 200
@@ -37,6 +38,9 @@ def _one_line(field: str, label: str, value: str, limit: int) -> list[FieldError
         return [FieldError(field, f"{label} must be one line of text, without control characters")]
     if len(value) > limit:
         return [FieldError(field, f"{label} is {len(value)} characters; at most {limit}")]
+    problem = text_problem(value, limit)
+    if problem is not None:
+        return [FieldError(field, problem.message(label))]
     return []
 
 

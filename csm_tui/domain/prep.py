@@ -22,13 +22,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from csm_tui.domain.activity_form import MAX_TEXT_CHARS
 from csm_tui.domain.health import Band
 from csm_tui.domain.humanize import format_money_full
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.records import ActivityKind, ContactRole
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
+from csm_tui.domain.validity import MAX_TEXT_CHARS, text_problem
 
 PREP_NOTE_MAX_CHARS = MAX_TEXT_CHARS
 """The longest prep note that can be saved: the same limit as every long text (activity
@@ -38,7 +38,8 @@ RECENT_ACTIVITIES = 5
 
 
 class PrepNoteTooLong(ValueError):
-    """A prep note over `PREP_NOTE_MAX_CHARS`; nothing was saved."""
+    """A prep note that cannot be saved (over `PREP_NOTE_MAX_CHARS`, or holding a character
+    no backend stores: NUL, a lone surrogate); nothing was saved. The message says why."""
 
 
 def check_prep_note(body: str) -> None:
@@ -47,6 +48,9 @@ def check_prep_note(body: str) -> None:
             f"Prep notes can hold {PREP_NOTE_MAX_CHARS:,} characters; this one has "
             f"{len(body):,}. Shorten it (or keep the long text in a file) and save again."
         )
+    problem = text_problem(body)
+    if problem is not None:
+        raise PrepNoteTooLong(problem.message("The prep note") + "; nothing was saved.")
 
 
 @dataclass(frozen=True)

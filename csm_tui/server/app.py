@@ -3,7 +3,6 @@
 (No `from __future__ import annotations` here: FastAPI reads these annotations at run time.)
 """
 
-import json
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -11,15 +10,17 @@ from fastapi import Body, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from csm_tui import __version__
+from csm_tui.domain import validity
 from csm_tui.domain.clock import Clock
 from csm_tui.server import reads
 from csm_tui.server.access import Caller
 from csm_tui.server.database import ServerDatabase, open_database
 from csm_tui.server.limits import BodySizeLimit, FailedAuthThrottle, ServerLimits
 from csm_tui.server.pull import CursorAhead, pull_changes
-from csm_tui.server.push import push_mutations
+from csm_tui.server.push import dumps_utf8, push_mutations
 from csm_tui.server.reads import AccountPart, NotFound
 from csm_tui.server.tokens import TokenRefused, caller_for
 from csm_tui.sync import protocol as p
@@ -48,6 +49,14 @@ ERRORS = {
         "description": "Too many refused tokens from this address lately; see Retry-After",
     },
     404: {"model": p.ErrorResponse, "description": "Not found, or not in your reach"},
+    422: {"model": p.ErrorResponse, "description": "A malformed request (nothing applied)"},
+}
+PULL_ERRORS = {
+    **ERRORS,
+    409: {
+        "model": p.ErrorResponse,
+        "description": "`cursor_ahead`: the cursor is not from this server; pull from since=0",
+    },
 }
 
 PUSH_ERRORS = {
@@ -129,6 +138,19 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
             422, p.ERROR_INVALID_REQUEST, f"{where}: {first['msg']}", details=details
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body that is not JSON: a malformed request
+            return error_response(422, p.ERROR_INVALID_REQUEST, f"body: {error.detail}")
+        code = p.ERROR_NOT_FOUND if error.status_code == 404 else p.ERROR_INVALID_REQUEST
+        return error_response(error.status_code, code, str(error.detail), error.headers)
+
+    @app.exception_handler(sa.exc.DataError)
+    def _unstorable(_request: Request, _exc: sa.exc.DataError) -> JSONResponse:
+        return error_response(
+            422, p.ERROR_INVALID_REQUEST, "the request holds a value no database here can hold"
+        )
+
     @app.exception_handler(sa.exc.OperationalError)
     def _unavailable(_request: Request, _exc: sa.exc.OperationalError) -> JSONResponse:
         return error_response(
@@ -178,7 +200,7 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
     def accounts(
         user: Me,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=validity.INT32[1])] = 0,
     ) -> list[Record]:
         """The accounts you may read, by name."""
         return read(reads.list_accounts, user, limit, offset)
@@ -202,10 +224,10 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
         """The records under an account (deleted ones left out)."""
         return read(reads.list_part, user, account_id, part, limit)
 
-    @app.get(p.PULL_PATH, tags=["sync"], response_model=p.ChangesPage, responses=ERRORS)
+    @app.get(p.PULL_PATH, tags=["sync"], response_model=p.ChangesPage, responses=PULL_ERRORS)
     def changes(
         user: Me,
-        since: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[int, Query(ge=0, le=validity.MAX_VERSION)] = 0,
         limit: Annotated[int, Query(ge=1, le=p.PULL_MAX_LIMIT)] = p.PULL_DEFAULT_LIMIT,
     ) -> Response:
         """Changes above `since` you may read, in version order; follow `cursor`."""
@@ -223,7 +245,8 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
     def push(user: Me, request: Annotated[p.PushRequest, Body()]) -> Response:
         """Apply the outbox; one answer per mutation, stored for retries."""
         client_id = request["client_id"]
-        if not 0 < len(client_id) <= 100:
+        problem = validity.text_problem(client_id, 100)
+        if not client_id or problem is not None:
             raise ApiError(422, p.ERROR_INVALID_REQUEST, "client_id must be 1 to 100 characters")
         mutations = request["mutations"]
         if len(mutations) > p.PUSH_MAX_MUTATIONS:
@@ -233,7 +256,6 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
                 f"at most {p.PUSH_MAX_MUTATIONS} mutations per push, got {len(mutations)}",
             )
         results = push_mutations(db, user, client_id, list(mutations))
-        body = json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":"))
-        return Response(body, media_type="application/json")
+        return Response(dumps_utf8({"results": results}), media_type="application/json")
 
     return app

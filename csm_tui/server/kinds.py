@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from csm_tui.domain.activity_form import MAX_TEXT_CHARS
+from csm_tui.domain import validity
 from csm_tui.domain.health import PaymentStatus
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import ArrEventKind
@@ -25,10 +25,10 @@ from csm_tui.store import models
 from csm_tui.store.models import UTCDateTime
 from csm_tui.sync import protocol as p
 
-INT32 = (-(2**31), 2**31 - 1)
-# Long texts (activity summaries, next steps, notes) must never be refused where the client
-# accepted them: the same limit as domain.activity_form.MAX_TEXT_CHARS.
-MAX_TEXT = MAX_TEXT_CHARS
+# Long texts (activity summaries, next steps, notes), instants, dates and numbers must never
+# be refused where the client accepted them, nor accepted where it would refuse them: both
+# check with `domain.validity`.
+MAX_TEXT = validity.MAX_TEXT_CHARS
 MAX_ID = 100
 
 
@@ -108,6 +108,10 @@ def _coerce_value(column: sa.Column, value: Any, name: str) -> Any:
     kind = column.type
     if isinstance(kind, sa.TypeDecorator) and not isinstance(kind, UTCDateTime):
         kind = kind.impl_instance  # sqlmodel's AutoString is a String
+
+    def refused(problem: validity.Problem) -> FieldError:
+        return FieldError(p.ERROR_INVALID_FIELD, problem.message(name), [name])
+
     if isinstance(kind, UTCDateTime):
         if not isinstance(value, str):
             raise bad("an ISO 8601 instant")
@@ -117,14 +121,21 @@ def _coerce_value(column: sa.Column, value: Any, name: str) -> Any:
             raise bad("an ISO 8601 instant") from None
         if instant.tzinfo is None:
             raise bad("an instant with its UTC offset")
+        problem = validity.instant_problem(instant)
+        if problem is not None:
+            raise refused(problem)
         return instant.astimezone(UTC)
     if isinstance(kind, sa.Date):
         if not isinstance(value, str):
             raise bad("a date YYYY-MM-DD")
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise bad("a date YYYY-MM-DD") from None
+        problem = validity.date_problem(day)
+        if problem is not None:
+            raise refused(problem)
+        return day
     if isinstance(kind, sa.Boolean):
         if not isinstance(value, bool):
             raise bad("true or false")
@@ -132,21 +143,27 @@ def _coerce_value(column: sa.Column, value: Any, name: str) -> Any:
     if isinstance(kind, sa.Integer):
         if isinstance(value, bool) or not isinstance(value, int):
             raise bad("a whole number")
-        if not INT32[0] <= value <= INT32[1]:
-            raise bad("a whole number in range")
+        problem = validity.number_problem(value, name)
+        if problem is not None:
+            raise refused(problem)
         return value
     if isinstance(kind, sa.Float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise bad("a number")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise bad("a finite number") from None
+        if not math.isfinite(number):
             raise bad("a finite number")
-        return float(value)
+        return number
     if isinstance(kind, sa.String | sa.Text):
         if not isinstance(value, str):
             raise bad("text")
         limit = kind.length or (MAX_ID if column.foreign_keys or name.endswith("_id") else MAX_TEXT)
-        if len(value) > limit:
-            raise bad(f"at most {limit} characters")
+        problem = validity.text_problem(value, limit)
+        if problem is not None:
+            raise refused(problem)
         return value
     raise bad("a supported value")  # pragma: no cover - every column type is listed above
 

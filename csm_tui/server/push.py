@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui.domain import validity
 from csm_tui.domain.records import Role
 from csm_tui.server import access, schema
 from csm_tui.server.access import AccountScope, Caller
@@ -71,6 +72,11 @@ _LOAD = {
 _INSERT = {spec.name: sa.insert(spec.table) for spec in KINDS.values()}
 
 
+# Kinds a past owner may still add to an account that left them, and the field saying when
+# the record was written: it must be no later than the moment the account left them.
+HISTORY_KINDS = {p.KIND_ACTIVITY: "occurred_at", p.KIND_TASK: "created_at"}
+
+
 def _not_found(spec: KindSpec, record_id: str) -> Refusal:
     return Refusal(p.ERROR_NOT_FOUND, f"no {spec.name} {record_id!r} in your reach")
 
@@ -102,7 +108,11 @@ class Push:
 
     def prefetch(self, mutations: list[dict[str, Any]]) -> None:
         """Read every stored answer this push may repeat, in one query per 500 ids."""
-        ids = [m.get("mutation_id") for m in mutations if isinstance(m.get("mutation_id"), str)]
+        ids = [
+            m["mutation_id"]
+            for m in mutations
+            if isinstance(m.get("mutation_id"), str) and _is_uuid(m["mutation_id"])
+        ]
         for start in range(0, len(ids), 500):
             rows = self.conn.execute(
                 _STORED_ANSWERS,
@@ -150,15 +160,32 @@ class Push:
             savepoint.rollback()
             self._scopes.clear()
             result = refusal.result(mutation_id)
+        except sa.exc.DataError as error:
+            # The database refuses these values, and always will: refused for good (recorded).
+            savepoint.rollback()
+            self._scopes.clear()
+            result = Refusal(
+                p.ERROR_INVALID_FIELD,
+                f"the database cannot store these values ({type(error.orig).__name__})",
+            ).result(mutation_id)
         except sa.exc.DBAPIError as error:
             savepoint.rollback()
             self._scopes.clear()
-            # Not recorded: the cause may be passing, a retry may succeed.
+            # Not recorded: the cause may be passing (a lock, a lost connection), a retry may
+            # succeed. The client stops retrying after a few tries and shows it as refused.
             cause = type(error.orig).__name__
             return Refusal(
                 p.ERROR_STORAGE, f"the server could not store this change ({cause})"
             ).result(mutation_id)
-        result_json = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        except (ValueError, TypeError, OverflowError, UnicodeError, sa.exc.StatementError) as error:
+            # A value no check above foresaw: this mutation is refused, the others still go.
+            savepoint.rollback()
+            self._scopes.clear()
+            result = Refusal(
+                p.ERROR_INVALID_REQUEST,
+                f"the server cannot apply this change ({type(error).__name__})",
+            ).result(mutation_id)
+        result_json = dumps_utf8(result)
         self._stored[mutation_id] = (digest, result_json)
         self._new_answers.append(
             {
@@ -189,9 +216,19 @@ class Push:
         fields = mutation.get("fields") or {}
         if not isinstance(fields, dict):
             raise Refusal(p.ERROR_INVALID_REQUEST, "fields must be an object")
+        problem = validity.text_problem(record_id, MAX_ID)
+        if problem is not None:
+            raise Refusal(p.ERROR_INVALID_REQUEST, problem.message("id"))
         base = mutation.get("base_version")
-        if base is not None and (isinstance(base, bool) or not isinstance(base, int)):
-            raise Refusal(p.ERROR_INVALID_REQUEST, "base_version must be a whole number or null")
+        if base is not None and (
+            isinstance(base, bool)
+            or not isinstance(base, int)
+            or not 0 <= base <= validity.MAX_VERSION
+        ):
+            raise Refusal(
+                p.ERROR_INVALID_REQUEST,
+                f"base_version must be null or a whole number from 0 to {validity.MAX_VERSION}",
+            )
         existing = self._load(spec, record_id)
         op = mutation.get("op")
         if op == p.OP_DELETE:
@@ -204,7 +241,26 @@ class Push:
             raise Refusal(error.code, str(error), fields=error.fields) from None
         if existing is None:
             return self.create(spec, record_id, values)
-        return self.update(spec, record_id, existing, values, base)
+        try:
+            return self.update(spec, record_id, existing, values, base)
+        except Refusal as refusal:
+            self._with_server_record(refusal, spec, record_id, existing)
+            raise
+
+    def _with_server_record(
+        self, refusal: Refusal, spec: KindSpec, record_id: str, existing: dict[str, Any]
+    ) -> None:
+        """A refused change to a record the caller may read carries the server's record, so
+        the client can put its copy back to the server's truth (the refusal stays listed)."""
+        if refusal.status != p.STATUS_REJECTED or refusal.record is not None:
+            return
+        if existing.get("deleted_at") is not None:
+            return
+        scope = self._scope(spec.account_of(record_id, existing) or "")
+        if scope is None or scope.deleted or not access.can_read(self.caller, scope):
+            return
+        refusal.record = wire_record(spec, existing)
+        refusal.version = self.tx.current_version(spec.name, record_id)
 
     # -- create -----------------------------------------------------------------------------
     def create(self, spec: KindSpec, record_id: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +283,12 @@ class Push:
                 account_id = record_id
             if not isinstance(account_id, str):
                 raise Refusal(p.ERROR_INVALID_FIELD, "account_id is missing", fields=["account_id"])
-            self._writable_scope(account_id)
+            try:
+                self._writable_scope(account_id)
+            except Refusal as refusal:
+                handed_to = self._handed_over(spec, account_id, values, refusal)
+                if spec.name == p.KIND_TASK:
+                    values["owner_id"] = handed_to  # the task follows the account
         values[spec.id_column] = record_id
         missing = sorted(name for name in spec.required if values.get(name) is None)
         if missing:
@@ -267,6 +328,29 @@ class Push:
         if spec.name == p.KIND_ACCOUNT:
             self._scopes.pop(record_id, None)
         return _applied(version, record, **extra)
+
+    def _handed_over(
+        self, spec: KindSpec, account_id: str, values: dict[str, Any], refusal: Refusal
+    ) -> str | None:
+        """An activity or task written while the account was the caller's, reaching the
+        server after it was reassigned away: accepted (the new owner sees it). The account's
+        current owner; re-raises `refusal` otherwise."""
+        if spec.name not in HISTORY_KINDS or refusal.code not in (
+            p.ERROR_NOT_FOUND,
+            p.ERROR_FORBIDDEN,
+        ):
+            raise refusal
+        moment = values.get(HISTORY_KINDS[spec.name])
+        po = schema.past_owners
+        until = self.conn.execute(
+            sa.select(po.c.until).where(
+                po.c.account_id == account_id, po.c.user_id == self.caller.user_id
+            )
+        ).scalar_one_or_none()
+        scope = self._scope(account_id)
+        if until is None or moment is None or scope is None or scope.deleted or moment > until:
+            raise refusal
+        return scope.owner_id
 
     def _refuse_checklist_twin(self, spec: KindSpec, row: dict[str, Any]) -> None:
         twin = (
@@ -434,6 +518,13 @@ class Push:
         new_team = new_owner["team_id"]
         se = schema.scope_exits
         if old.owner_id is not None and old.owner_id != new_owner["id"]:
+            po = schema.past_owners
+            self.conn.execute(
+                sa.delete(po).where(po.c.account_id == account_id, po.c.user_id == old.owner_id)
+            )
+            self.conn.execute(
+                sa.insert(po).values(account_id=account_id, user_id=old.owner_id, until=self.tx.now)
+            )
             previous = self.conn.execute(
                 sa.select(users.c.role, users.c.team_id).where(users.c.id == old.owner_id)
             ).first()
@@ -537,6 +628,16 @@ def _applied(version: int | None, record: dict[str, Any] | None, **extra: Any) -
         "record": record,
         **extra,
     }
+
+
+def dumps_utf8(value: Any) -> str:
+    """JSON text that always encodes as UTF-8 (a lone surrogate echoed back is escaped)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
 
 
 def _is_uuid(text: str) -> bool:

@@ -7,9 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui.domain import validity
 from csm_tui.server import access
 from csm_tui.server.access import Caller
-from csm_tui.server.kinds import KINDS, KindSpec, wire_record
+from csm_tui.server.kinds import KINDS, MAX_ID, KindSpec, wire_record
 from csm_tui.store import models
 from csm_tui.sync import protocol as p
 
@@ -49,6 +50,8 @@ PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
 
 
 def _readable_account(conn: sa.Connection, caller: Caller, account_id: str) -> access.AccountScope:
+    if validity.text_problem(account_id, MAX_ID) is not None:  # no such id can exist
+        raise NotFound(f"no account {account_id!r} in your reach")
     scope = access.load_scope(conn, account_id)
     if scope is None or scope.deleted or not access.can_read(caller, scope):
         raise NotFound(f"no account {account_id!r} in your reach")

@@ -74,6 +74,17 @@ scope_exits = sa.Table(
     sa.Column("team_id", sa.String(64), nullable=True, index=True),
 )
 
+# "This user owned this account until then": written when an account is reassigned away from
+# someone. A call they logged (or a task they made) while it was theirs is still accepted
+# after it left them, when it reaches the server later (offline work).
+past_owners = sa.Table(
+    "past_owners",
+    server_metadata,
+    sa.Column("account_id", sa.String(100), primary_key=True),
+    sa.Column("user_id", sa.String(64), primary_key=True),
+    sa.Column("until", UTCDateTime, nullable=False),
+)
+
 # Every applied mutation's answer, so a retried push is applied once and answered the same.
 client_mutations = sa.Table(
     "client_mutations",

@@ -292,7 +292,27 @@ def find_task(conn: sqlite3.Connection, ref: str) -> Named:
             f'"{ref}" is the start or end of {many} task ids; give more of it:\n' + _listing(hits),
             hits,
         )
+    gone = _task_that_left(conn, pattern)
+    if gone is not None:
+        raise NotFound(
+            f'task "{gone}" is no longer in your book: its account was moved to someone else '
+            "(or deleted) and the task went with it — see the Sync screen"
+        )
     raise NotFound(f'no task with an id starting or ending "{ref}"')
+
+
+def _task_that_left(conn: sqlite3.Connection, pattern: str) -> str | None:
+    """The title of a task made here whose account has since left this cache, if any."""
+    row = conn.execute(
+        "SELECT json_extract(fields, '$.title') FROM outbox "
+        "WHERE kind = 'task' AND op = 'upsert' AND json_valid(fields) "
+        "AND json_extract(fields, '$.title') IS NOT NULL "
+        "AND (record_id LIKE ? ESCAPE '\\' OR record_id LIKE ? ESCAPE '\\') "
+        "AND json_extract(fields, '$.account_id') NOT IN (SELECT id FROM accounts) "
+        "ORDER BY seq LIMIT 1",
+        (pattern + "%", "%" + pattern),
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def short_id(record_id: str) -> str:

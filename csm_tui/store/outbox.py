@@ -83,7 +83,7 @@ def enqueue(
     return mutation_id
 
 
-def _item(row: sqlite3.Row | tuple) -> OutboxItem:
+def entry_from_row(row: sqlite3.Row | tuple) -> OutboxItem:
     (
         seq,
         mutation_id,
@@ -124,7 +124,7 @@ def pending(conn: sqlite3.Connection, limit: int = 1000, after_seq: int = 0) -> 
         f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND seq > ? ORDER BY seq LIMIT ?",
         (PENDING, after_seq, limit),
     ).fetchall()
-    return [_item(r) for r in rows]
+    return [entry_from_row(r) for r in rows]
 
 
 def pending_count(conn: sqlite3.Connection) -> int:
@@ -137,4 +137,4 @@ def entries(conn: sqlite3.Connection, state: str | None = None) -> list[OutboxIt
     if state is not None:
         sql += " WHERE state = ?"
         args = (state,)
-    return [_item(r) for r in conn.execute(sql + " ORDER BY seq", args).fetchall()]
+    return [entry_from_row(r) for r in conn.execute(sql + " ORDER BY seq", args).fetchall()]

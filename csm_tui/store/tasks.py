@@ -14,6 +14,7 @@ from typing import Any
 
 from csm_tui.domain.dates import EARLIEST, LATEST, TASK_TITLE_MAX
 from csm_tui.domain.tasks import DueState, due_state, effective_due
+from csm_tui.domain.validity import text_problem
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
@@ -225,6 +226,9 @@ def add_task(
         raise TaskError("a task needs a title")
     if len(title) > TASK_TITLE_MAX:
         raise TaskError(f"a task title is at most {TASK_TITLE_MAX} characters")
+    problem = text_problem(title)
+    if problem is not None:
+        raise TaskError(problem.message("the task title"))
     if due_on is not None and not EARLIEST <= due_on <= LATEST:
         raise TaskError(f"{due_on.isoformat()} is outside 2000–2100")
     task_id = new_id()

@@ -372,3 +372,40 @@ def _rejected(conn: sqlite3.Connection, mutation_id: str) -> outbox.OutboxItem:
         if item.mutation_id == mutation_id:
             return item
     raise ConflictError(f"no rejected change {mutation_id}")
+
+
+# -- changes that went with their account ----------------------------------------------------
+@dataclass(frozen=True)
+class HandedOver:
+    """A call or task this cache pushed (the server took it) on an account that has since left
+    the book: it is no longer shown anywhere else here, so it is listed with what was typed."""
+
+    item: outbox.OutboxItem
+    account_id: str
+
+    def describe(self) -> str:
+        fields = _fields_of(self.item)
+        label = fields.get("summary") or fields.get("title") or self.item.record_id
+        return (
+            f"{self.item.kind} ({label}): kept on the server; its account left your book "
+            "(moved to someone else, or deleted)"
+        )
+
+
+_HANDED_OVER = (
+    "SELECT seq, mutation_id, kind, op, record_id, base_version, fields, created_at, attempts, "
+    "last_error, state FROM outbox "
+    "WHERE state = ? AND op = ? AND kind IN (?, ?) AND json_valid(fields) "
+    "AND json_extract(fields, '$.account_id') IS NOT NULL "
+    "AND json_extract(fields, '$.account_id') NOT IN (SELECT id FROM accounts) "
+    "ORDER BY seq DESC LIMIT ?"
+)
+
+
+def list_handed_over(conn: sqlite3.Connection, limit: int = 500) -> list[HandedOver]:
+    """Calls and tasks the server took on accounts that then left this book, newest first."""
+    rows = conn.execute(
+        _HANDED_OVER, (outbox.SENT, p.OP_UPSERT, p.KIND_ACTIVITY, p.KIND_TASK, limit)
+    ).fetchall()
+    items = [outbox.entry_from_row(row) for row in rows]
+    return [HandedOver(item, _fields_of(item)["account_id"]) for item in items]

@@ -31,9 +31,11 @@ from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import (
     Conflict,
+    HandedOver,
     RejectedChange,
     dismiss_rejected,
     list_conflicts,
+    list_handed_over,
     list_rejected,
     open_conflict_count,
     resolve_conflict,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Conflict",
+    "HandedOver",
     "RejectedChange",
     "SyncProgress",
     "SyncReport",
@@ -60,6 +63,7 @@ __all__ = [
     "client_id_of",
     "dismiss_rejected",
     "list_conflicts",
+    "list_handed_over",
     "list_rejected",
     "resolve_conflict",
     "retry_rejected",
@@ -83,6 +87,11 @@ FAILED_SIGNED_OUT = "signed_out"
 
 DEFAULT_PAGE_SIZE = 5000
 
+MAX_PUSH_ATTEMPTS = 5
+"""A change the server could not store this many times (a "storage_error", which says
+"retry may succeed") is refused: it leaves the pending queue and shows, with the server's
+reason, among the refused changes on the Sync screen, where it can be sent again."""
+
 
 @dataclass(frozen=True)
 class SyncProgress:
@@ -93,6 +102,7 @@ class SyncProgress:
 
 @dataclass
 class SyncReport:
+    to_push: int = 0  # changes waiting when the sync began
     pushed: int = 0  # mutations the server answered
     applied: int = 0
     conflicts: int = 0
@@ -121,8 +131,10 @@ class SyncReport:
             parts.append(
                 f"pushed {self.pushed} change{'s' * (self.pushed != 1)} ({', '.join(detail)})"
             )
-        else:
+        elif not self.to_push:
             parts.append("nothing to push")
+        elif not self.deferred:
+            parts.append(f"{_changes(self.to_push)} not pushed")
         parts.append(f"pulled {self.pulled} change{'s' * (self.pulled != 1)}")
         if self.deferred:
             parts.append(f"{self.deferred} to push again later")
@@ -213,7 +225,7 @@ def _push(
     report: SyncReport,
     progress: Callable[[SyncProgress], None] | None,
 ) -> None:
-    total = outbox.pending_count(conn)
+    total = report.to_push = outbox.pending_count(conn)
     last_seq = 0  # entries the server could not store stay pending: do not loop on them
     done = 0
     if progress and total:
@@ -266,6 +278,7 @@ def _record_results(
     now: datetime,
     report: SyncReport,
 ) -> None:
+    refused_with_truth: list[tuple[str, dict[str, Any]]] = []
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         for item, result in zip(items, results, strict=True):
@@ -280,10 +293,19 @@ def _record_results(
                 report.conflicts += 1
                 _mark(conn, item, outbox.CONFLICT, f"{error.get('code')}: {error.get('message')}")
                 _store_conflict(conn, item, result, now)
-            elif error.get("code") == p.ERROR_STORAGE:
+            elif error.get("code") == p.ERROR_STORAGE and item.attempts + 1 < MAX_PUSH_ATTEMPTS:
                 report.pushed -= 1
                 report.deferred += 1
                 _mark(conn, item, outbox.PENDING, f"{error.get('code')}: {error.get('message')}")
+            elif error.get("code") == p.ERROR_STORAGE:
+                report.rejected += 1
+                _mark(
+                    conn,
+                    item,
+                    outbox.REJECTED,
+                    f"{error.get('code')}: {error.get('message')} "
+                    f"(refused after {item.attempts + 1} tries)",
+                )
             else:
                 report.rejected += 1
                 _mark(
@@ -292,6 +314,15 @@ def _record_results(
                     outbox.REJECTED,
                     f"{error.get('code', 'rejected')}: {error.get('message', '')}",
                 )
+                if isinstance(result.get("record"), dict):
+                    refused_with_truth.append((item.kind, result["record"]))
+        if refused_with_truth:
+            # The server refused a change to a record it sent back: the local copy returns to
+            # the server's truth (other changes still waiting keep their fields).
+            protected = Protected.read(conn)
+            replica = Replica(conn)
+            for kind, record in refused_with_truth:
+                replica.upsert(kind, [record], protected)
 
 
 def _mark(conn: sqlite3.Connection, item: outbox.OutboxItem, state: str, error: str | None) -> None:
@@ -472,7 +503,11 @@ def run_sync(
         try:
             server_url, token = credentials.signed_in(conn)
         except credentials.CredentialsError as missing:
-            report = SyncReport(errors=[str(missing)], error_kind=FAILED_SIGNED_OUT)
+            report = SyncReport(
+                to_push=outbox.pending_count(conn),
+                errors=[str(missing)],
+                error_kind=FAILED_SIGNED_OUT,
+            )
             with conn:
                 set_meta(conn, META_LAST_ATTEMPT_AT, to_db(now))
                 set_meta(conn, META_LAST_ERROR, str(missing))

@@ -35,7 +35,13 @@ Push — ``POST /sync/push`` `PushRequest` → `PushResponse`
     the first upsert (server time if absent) and ignored afterwards; deletes go through
     ``op: "delete"`` (kinds in `DELETABLE_KINDS`; a record's account id never changes).
     A mutation on an account that has left your book is rejected "not_found": keep it and
-    show it to the user with the record it concerns.
+    show it to the user with the record it concerns. Except history: a new activity whose
+    ``occurred_at`` (a new task: ``created_at``) is no later than the moment the account left
+    its author is applied — the new owner sees it, and a task goes to the new owner.
+    Every mutation is checked on its own against `csm_tui.domain.validity` (no NUL, no lone
+    surrogate, dates 1900–9998, ``base_version`` 0..2^63-1, per-field ranges): a bad one is
+    rejected with its reason and recorded, the others apply. A rejected change to a record the
+    caller may read carries the server's ``record`` and ``version``: put the local copy back.
 
 Conflict rules (`CONFLICT_RULES`)
     append-only (activity, prep_note_revision, health_snapshot, stage_change, arr_event): a
@@ -67,7 +73,9 @@ Errors — every error body is ``{"error": {"code": ..., "message": ...}}`` (`Er
     appear per mutation with status "rejected". 422 `invalid_request` for a malformed request
     (a push is then refused whole, nothing applied); 409 `cursor_ahead`; 503 `unavailable`
     with Retry-After; 500 `internal` (nothing applied). A rejected "storage_error" is not
-    recorded: pushing the same mutation again may succeed.
+    recorded: pushing the same mutation again may succeed (the client gives up after a few
+    tries and shows it as refused). Values the database refuses for good are rejected
+    "invalid_field" and recorded, never "storage_error".
 """
 
 from __future__ import annotations
@@ -76,8 +84,9 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Final, Literal, NotRequired
+from typing import Annotated, Any, Final, Literal, NotRequired
 
+from annotated_types import Len
 from typing_extensions import TypedDict  # pydantic (on the server) needs it before 3.12
 
 PROTOCOL_VERSION: Final = 1
@@ -205,7 +214,7 @@ class Mutation(TypedDict):
 
 
 class PushRequest(TypedDict):
-    client_id: str
+    client_id: Annotated[str, Len(1, 100)]  # the cache's own id (`client_id_of`)
     mutations: list[Mutation]
 
 

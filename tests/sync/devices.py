@@ -178,7 +178,12 @@ class Device:
 
     def new_task(self, account_id: str, title: str, due_on: date | None = None) -> str:
         task_id = new_uuid7()
-        fields = {"account_id": account_id, "title": title, "due_on": due_on}
+        fields = {
+            "account_id": account_id,
+            "title": title,
+            "due_on": due_on,
+            "created_at": self.now,
+        }
         sql = (
             "INSERT INTO tasks (id, account_id, title, due_on, owner_id, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"

@@ -3,7 +3,7 @@ changes are never overwritten by an older pull; conflicts and refusals are kept 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -342,12 +342,13 @@ def test_a_change_on_an_account_that_left_my_book_is_kept_and_shown(devices, wor
     ann.sync()
     account_id = ann.new_account("Acme Ltd")
     ann.sync()
-    ann.log_activity(account_id, "notes from the QBR — keep me")
-    # Meanwhile the lead hands the account to Amy.
+    # The lead hands the account to Amy; the next day Ann, offline, logs a call on it.
     from tests.server.world import upsert
 
     result = world.lead.push_one(upsert(p.KIND_ACCOUNT, account_id, None, owner_id=world.amy.id))
     assert result["status"] == p.STATUS_APPLIED, result
+    ann.now = NOW + timedelta(days=1)
+    ann.log_activity(account_id, "notes from the QBR — keep me")
     report = ann.sync()
     assert report.ok and report.rejected == 1
     assert ann.rows("accounts") == []  # the account left the book, with its records

@@ -20,6 +20,7 @@ from csm_tui.sync.conflicts import (
     RejectedChange,
     dismiss_rejected,
     list_conflicts,
+    list_handed_over,
     list_rejected,
     resolve_conflict,
     retry_rejected,
@@ -93,6 +94,11 @@ class SyncScreen(Screen[None]):
             yield DataTable(id="sync-conflicts", cursor_type="row")
             yield Static("Refused by the server — r retry · d dismiss", classes="section-label")
             yield DataTable(id="sync-rejected", cursor_type="row")
+            yield Static(
+                "Kept on the server, no longer in your book (the account was moved or deleted)",
+                classes="section-label",
+            )
+            yield DataTable(id="sync-handed-over", cursor_type="row")
             yield Static("Pending changes (pushed on the next sync)", classes="section-label")
             yield DataTable(id="sync-pending", cursor_type="row")
         yield SyncStatusBar()
@@ -103,6 +109,7 @@ class SyncScreen(Screen[None]):
             "Record", "Field", "Mine", "Theirs"
         )
         self.query_one("#sync-rejected", DataTable).add_columns("Change", "Why")
+        self.query_one("#sync-handed-over", DataTable).add_columns("Kind", "What you wrote")
         self.query_one("#sync-pending", DataTable).add_columns(
             "#", "Kind", "Op", "Record", "Queued", "Tries", "Last error"
         )
@@ -154,6 +161,12 @@ class SyncScreen(Screen[None]):
         table.clear()
         for change in self.rejected:
             table.add_row(Text(safe_text(change.describe())), Text(safe_text(change.message)))
+        table = self.query_one("#sync-handed-over", DataTable)
+        table.clear()
+        for gone in list_handed_over(ws.conn):
+            fields = gone.item.fields if isinstance(gone.item.fields, dict) else {}
+            what = fields.get("summary") or fields.get("title") or gone.item.record_id
+            table.add_row(gone.item.kind, Text(safe_text(str(what))))
         table = self.query_one("#sync-pending", DataTable)
         table.clear()
         for item in outbox.pending(ws.conn, limit=500):
