@@ -1,0 +1,86 @@
+"""Tables at every width: the columns that matter first, the rest a horizontal scroll away,
+text cut at a word with an ellipsis, CJK names aligned (issue 8, item 10)."""
+
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+
+from csm_tui.ui.app import make_app
+from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+from tests.ui.screen_text import text_of
+
+FIRST = ["name", "tier", "health", "arr", "renewal", "last_touch"]
+
+
+def header(table) -> str:
+    return table.render_line(0).text
+
+
+@pytest.mark.parametrize(
+    ("size", "shown", "hidden"),
+    [
+        ((160, 48), [*FIRST, "stage", "owner"], []),
+        ((80, 24), FIRST, ["stage", "owner"]),
+        ((60, 24), FIRST[:5], ["last_touch", "stage", "owner"]),
+    ],
+)
+async def test_portfolio_shows_the_important_columns_first_at_every_width(
+    workspace, size, shown, hidden
+):
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PortfolioTable)
+        assert table.visible_columns == shown
+        titles = header(table)
+        for title in ["Account", "Tier", "Health", "ARR", "Renewal"]:
+            assert title in titles
+        assert ("Owner" in titles) == ("owner" in shown)
+        assert ("Last touch" in titles) == ("last_touch" in shown)
+        # every visible line is exactly as wide as the table: nothing wraps or spills
+        for y in range(table.size.height):
+            assert table.render_line(y).cell_length == table.size.width
+        assert not set(hidden) & set(table.visible_columns)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 24)])
+async def test_right_arrow_scrolls_to_the_owner_and_keeps_the_name(workspace, size):
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PortfolioTable)
+        row = table.row_at(0)
+        assert "Owner" not in header(table)
+        for _ in range(8):
+            await pilot.press("right")
+        await pilot.pause()
+        assert "owner" in table.visible_columns
+        assert "Owner" in header(table)
+        first = table.render_line(1).text
+        assert (row.owner_name or "—")[:8] in first
+        assert "Account" in header(table)  # the name column stays put
+        assert row.name[:8] in first
+        for _ in range(8):
+            await pilot.press("left")
+        await pilot.pause()
+        assert table.scroll_x == 0
+        assert "Owner" not in header(table)
+
+
+async def test_chinese_names_line_up_with_latin_ones_at_80_columns(workspace):
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PortfolioTable)
+        tier_at = header(table).index("Tier")
+        lines = text_of(table).splitlines()[1:]
+        chinese = [line for line in lines if any("\u4e00" <= ch <= "\u9fff" for ch in line)]
+        assert chinese, "the demo book's first screen has a Chinese name"
+        for line in lines:
+            # the tier column starts at the same cell on every row, whatever the name
+            name_cells = line[: line.index(next(t for t in TIERS if t in line))]
+            assert cell_len(name_cells) == tier_at, line
+
+
+TIERS = ("Strategic", "Enterprise", "Growth", "Scale", "Self-serve")
