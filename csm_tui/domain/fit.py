@@ -44,8 +44,11 @@ def cell_width(text: str) -> int:
     return sum(_char_width(ch) for ch in text)
 
 
-def fit(text: str, width: int, measure: Measure = cell_width) -> str:
+def fit(text: str, width: int, measure: Measure = cell_width, *, at_word: bool = True) -> str:
     """`text` when it fits in `width` cells; else its head cut at a word, plus "…".
+
+    With `at_word=False` the head is cut after its last whole character (a name, where
+    every letter helps to recognise it).
 
     The result never measures more than `width` cells (none at all when `width` < 1), and
     without its ellipsis it is always a prefix of `text`.
@@ -58,6 +61,8 @@ def fit(text: str, width: int, measure: Measure = cell_width) -> str:
     if room < 1:
         return ELLIPSIS if measure(ELLIPSIS) <= width else ""
     hard = _longest_head(text, room, measure)
+    if not at_word:
+        return text[:hard].rstrip("".join(_SPACES)) + ELLIPSIS
     cut = hard
     while cut > 0 and not _is_boundary(text, cut, measure):
         cut -= 1

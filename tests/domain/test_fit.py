@@ -63,8 +63,8 @@ TEXT = st.text(
 
 @given(text=TEXT, width=st.integers(min_value=0, max_value=45))
 def test_the_cut_never_exceeds_the_width_nor_splits_a_character(text, width):
-    for measure in (cell_len, cell_width):
-        out = fit(text, width, measure)
+    for measure, at_word in [(m, w) for m in (cell_len, cell_width) for w in (True, False)]:
+        out = fit(text, width, measure, at_word=at_word)
         assert measure(out) <= max(0, width)
         if out == text:
             continue
@@ -73,3 +73,10 @@ def test_the_cut_never_exceeds_the_width_nor_splits_a_character(text, width):
         assert text.startswith(head)  # whole characters of the text, in order
         rest = text[len(head) :]
         assert not rest or measure(rest[0]) != 0 or not head  # no mark cut from its letter
+
+
+def test_a_name_can_be_cut_at_any_character_to_keep_more_of_it():
+    name = "Eaglecrest Connect GmbH"
+    assert fit(name, 18, cell_len) == "Eaglecrest…"
+    assert fit(name, 18, cell_len, at_word=False) == "Eaglecrest Connec…"
+    assert fit("郑州嘉通汽车有限公司", 16, cell_len, at_word=False) == "郑州嘉通汽车有…"

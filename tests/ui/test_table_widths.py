@@ -84,3 +84,40 @@ async def test_chinese_names_line_up_with_latin_ones_at_80_columns(workspace):
 
 
 TIERS = ("Strategic", "Enterprise", "Growth", "Scale", "Self-serve")
+
+
+async def test_today_why_ends_at_a_whole_word_with_an_ellipsis_at_80_columns(workspace):
+    from csm_tui.ui.screens.today import AgendaTable, TodayScreen
+
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        table = app.screen.query_one(AgendaTable)
+        assert table.visible_columns == ["tier", "account", "kind", "why"]
+        why_at = header(table).index("Why")
+        cut = 0
+        for y in range(1, min(table.size.height - 1, len(app.screen.items) + 1)):
+            item = app.screen.items[int(table.scroll_y) + y - 1]
+            shown = table.render_line(y).text[why_at:].rstrip()
+            if shown == item.why:
+                continue
+            cut += 1
+            assert shown.endswith("…"), shown
+            head = shown[:-1]
+            assert item.why.startswith(head), (shown, item.why)
+            # the cut falls between words, never inside one
+            assert item.why[len(head)] in " ·:,(", (shown, item.why)
+        assert cut, "at 80 columns some reasons are too long to show whole"
+
+
+async def test_today_shows_every_reason_whole_at_160_columns(workspace):
+    from csm_tui.ui.screens.today import AgendaTable
+
+    app = make_app(workspace)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(AgendaTable)
+        text = text_of(table)
+        for item in app.screen.items[: table.size.height - 2]:
+            assert item.why in text

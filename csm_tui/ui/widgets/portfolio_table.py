@@ -51,14 +51,14 @@ class PortfolioSource(Protocol):
 
 # In priority order: the first ones show at any width, the rest scroll into view.
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Account", 16, flex=56),
+    Column("name", "Account", 16, flex=56, words=False),
     Column("tier", "Tier", 10),
     Column("health", "Health", 7),
     Column("arr", "ARR", 8, "right"),
     Column("renewal", "Renewal", 12),
     Column("last_touch", "Last touch", 12),
     Column("stage", "Stage", 10),
-    Column("owner", "Owner", 14, grow=8),
+    Column("owner", "Owner", 14, grow=8, words=False),
 )
 
 STAGE_LABELS = {

@@ -15,7 +15,7 @@ sequences in it never take effect (callers pass text through `domain.text.safe_t
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -46,6 +46,8 @@ class Column:
     align: str = "left"
     flex: int = 0  # a flexible column grows up to this width (0: fixed)
     grow: int = 0  # extra cells it takes once every column shows
+    comfort: int = 0  # a flexible column first grows to this width, before the others share
+    words: bool = True  # cut at a word (a reason); False: at any character (a name)
 
 
 def layout(columns: Sequence[Column], total: int) -> list[int]:
@@ -57,11 +59,21 @@ def layout(columns: Sequence[Column], total: int) -> list[int]:
         used += widths[shown] + GAP
         shown += 1
     spare = total - used
-    for i in range(shown):
-        if spare <= 0:
-            break
-        if columns[i].flex:
-            add = min(spare, max(0, columns[i].flex - widths[i]))
+    for i in range(shown):  # first, each flexible column to its comfortable width
+        add = min(spare, max(0, columns[i].comfort - widths[i]))
+        widths[i] += add
+        spare -= add
+    # Then flexible columns on screen share the room in proportion to what each may take.
+    room = {i: columns[i].flex - widths[i] for i in range(shown) if columns[i].flex > widths[i]}
+    capacity = sum(room.values())
+    if spare > 0 and capacity:
+        share = min(spare, capacity)
+        for i, can in room.items():
+            add = min(can, share * can // capacity)
+            widths[i] += add
+            spare -= add
+        for i in room:  # what rounding left, first column first
+            add = min(spare, columns[i].flex - widths[i])
             widths[i] += add
             spare -= add
     if shown == len(columns):
@@ -83,6 +95,23 @@ class RowSource(Protocol):
     def window(self, offset: int, limit: int) -> Sequence[Any]: ...
 
     def index_of(self, key: str) -> int | None: ...
+
+
+class ListSource:
+    """Rows already in memory (Today's agenda), keyed for keeping the cursor."""
+
+    def __init__(self, rows: Sequence[Any], key: Callable[[Any], str]) -> None:
+        self.rows = rows
+        self._key = key
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def window(self, offset: int, limit: int) -> Sequence[Any]:
+        return self.rows[offset : offset + limit]
+
+    def index_of(self, key: str) -> int | None:
+        return next((i for i, row in enumerate(self.rows) if self._key(row) == key), None)
 
 
 BLOCK = 128  # rows fetched per window
@@ -171,14 +200,15 @@ class VirtualTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return self._count
 
-    def set_source(self, source: RowSource, keep_key: str | None = None) -> None:
-        """Show another set of rows (a new filter or sort); keep the cursor on a row."""
+    def set_source(self, source: RowSource, keep_key: str | None = None, fallback: int = 0) -> None:
+        """Show another set of rows (a new filter or sort); keep the cursor on a row, or
+        at `fallback` when that row is gone."""
         self._source = source
         self._blocks.clear()
         self._count = source.count()
         self._update_virtual_size()
         index = source.index_of(keep_key) if keep_key else None
-        target = index if index is not None else 0
+        target = index if index is not None else fallback
         self.set_reactive(VirtualTable.cursor_row, max(0, min(target, self._count - 1)))
         self._scroll_cursor_into_view(center=index is not None)
         self.refresh()
@@ -379,7 +409,7 @@ class VirtualTable(ScrollView, can_focus=True):
         for i, ((text, cell_style), column, w) in enumerate(
             zip(cells, self.COLUMNS, self._widths, strict=True)
         ):
-            text = fit(text, w, cell_len)
+            text = fit(text, w, cell_len, at_word=column.words)
             if column.align == "right":
                 text = " " * (w - cell_len(text)) + text
             text = set_cell_size(text, w)
