@@ -51,7 +51,7 @@ class PortfolioSource(Protocol):
 
 # In priority order: the first ones show at any width, the rest scroll into view.
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "Account", 16, flex=56, words=False),
+    Column("name", "Account", 16, flex=40, words=False),
     Column("tier", "Tier", 10),
     Column("health", "Health", 7),
     Column("arr", "ARR", 8, "right"),
