@@ -121,3 +121,53 @@ async def test_today_shows_every_reason_whole_at_160_columns(workspace):
         text = text_of(table)
         for item in app.screen.items[: table.size.height - 2]:
             assert item.why in text
+
+
+async def coverage_at(app, pilot, workspace):
+    from csm_tui.ui.screens.coverage import CoverageScreen
+
+    await pilot.pause()
+    screen = CoverageScreen(workspace)
+    app.push_screen(screen)
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen
+
+
+async def test_coverage_shows_its_last_column_whole_at_160(workspace):
+    from textual.widgets import DataTable
+
+    app = make_app(workspace)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await coverage_at(app, pilot, workspace)
+        for table in screen.query(DataTable):
+            last = str(table.ordered_columns[-1].label).strip()
+            assert last in header(table), (table.id, header(table))
+            assert table.max_scroll_x == 0, table.id  # nothing hidden to the right
+        csms = screen.query_one("#coverage-csms", DataTable)
+        lines = text_of(csms).splitlines()
+        assert lines[0].rstrip().endswith("Touches/yr")
+        # each CSM's touches a year (the last cell) is on their line, whole
+        for csm, line in zip(screen.report.owners, lines[1:], strict=False):
+            if not csm.is_pool:
+                assert line.rstrip().endswith(f"{csm.total.touches_needed:,.0f}"), line
+
+
+async def test_coverage_at_80_scrolls_to_the_last_column_keeping_the_csm(workspace):
+    from textual.widgets import DataTable
+
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await coverage_at(app, pilot, workspace)
+        csms = screen.query_one("#coverage-csms", DataTable)
+        csms.focus()
+        await pilot.pause()
+        assert "Touches/yr" not in header(csms)
+        for _ in range(16):
+            await pilot.press("right")
+        await pilot.pause()
+        assert "Touches/yr" in header(csms)
+        assert "CSM" in header(csms)
+        first = screen.report.owners[0]
+        assert first.name in text_of(csms).splitlines()[1]
