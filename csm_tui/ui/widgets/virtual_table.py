@@ -58,7 +58,7 @@ def layout(columns: Sequence[Column], total: int) -> list[int]:
     while shown < len(columns) and used + widths[shown] + GAP <= total:
         used += widths[shown] + GAP
         shown += 1
-    spare = total - used
+    spare = max(0, total - used)
     for i in range(shown):  # first, each flexible column to its comfortable width
         add = min(spare, max(0, columns[i].comfort - widths[i]))
         widths[i] += add
@@ -136,8 +136,10 @@ class VirtualTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
         Binding("home,g", "first", "First", show=False, id="table.first"),
         Binding("end,G", "last", "Last", show=False, id="table.last"),
-        Binding("left", "column_left", "Columns left", show=False, id="table.column_left"),
-        Binding("right", "column_right", "Columns right", show=False, id="table.column_right"),
+        Binding("left", "column_left", "Scroll columns left", show=False, id="table.column_left"),
+        Binding(
+            "right", "column_right", "Scroll columns right", show=False, id="table.column_right"
+        ),
         Binding("enter", "open", "Open", id="table.open"),
     ]
 

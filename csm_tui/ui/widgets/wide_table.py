@@ -33,8 +33,8 @@ class WideTable(DataTable):
     """Rows of a report, the first column frozen, the rest a column-wise scroll away."""
 
     BINDINGS = [
-        Binding("left", "column_left", "Columns left", show=False, id="wide_table.left"),
-        Binding("right", "column_right", "Columns right", show=False, id="wide_table.right"),
+        Binding("left", "column_left", "Scroll columns left", show=False, id="wide_table.left"),
+        Binding("right", "column_right", "Scroll columns right", show=False, id="wide_table.right"),
     ]
 
     def __init__(
