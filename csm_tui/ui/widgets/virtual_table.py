@@ -388,12 +388,13 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if self._viewport_width != self._layout_width:  # a scrollbar came or went
+        view = self._viewport_width
+        if view != self._layout_width:  # a scrollbar came or went
             self._update_virtual_size()
         base = self.rich_style
         if y == 0:
             cells: list[Cell] = [(c.title, None) for c in self.COLUMNS]
-            return self._line(cells, base + self._style("header"), width)
+            return self._line(cells, base + self._style("header"), width, view)
         index = int(self.scroll_y) + y - 1
         row = self.row_at(index)
         if row is None:
@@ -403,23 +404,32 @@ class VirtualTable(ScrollView, can_focus=True):
             line_style += self._style("even")
         if index == self.cursor_row:
             line_style += self._style("cursor")
-        return self._line(self.cells(row), line_style, width)
+        return self._line(self.cells(row), line_style, width, view)
 
-    def _line(self, cells: list[Cell], style: Style, width: int) -> Strip:
+    def _line(self, cells: list[Cell], style: Style, width: int, view: int) -> Strip:
         frozen: list[Segment] = [Segment(" " * MARGIN, style)]
         rest: list[Segment] = []
+        out = frozen
         for i, ((text, cell_style), column, w) in enumerate(
             zip(cells, self.COLUMNS, self._widths, strict=True)
         ):
-            text = fit(text, w, cell_len, at_word=column.words)
-            if column.align == "right":
-                text = " " * (w - cell_len(text)) + text
-            text = set_cell_size(text, w)
-            out = frozen if i < self.FROZEN else rest
+            cells_used = cell_len(text)
+            if cells_used > w:
+                text = fit(text, w, cell_len, at_word=column.words)
+                text = set_cell_size(text, w)  # pads after a double-width character
+            elif column.align == "right":
+                text = " " * (w - cells_used) + text
+            else:
+                text = text + " " * (w - cells_used)
+            if i == self.FROZEN:
+                out = rest
             out.append(Segment(text, style + self._style(cell_style) if cell_style else style))
             out.append(Segment(" " * GAP, style))
-        head = Strip(frozen)
-        view = max(0, self._viewport_width - head.cell_length)
         left = int(self.scroll_x)
-        tail = Strip(rest).crop_extend(left, left + view, style)
-        return Strip.join([head, tail]).adjust_cell_length(width, style)
+        if left == 0:  # not scrolled sideways: one strip (the scrollbar covers its end)
+            line = Strip([*frozen, *rest])
+        else:
+            head = Strip(frozen)
+            tail = Strip(rest).crop_extend(left, left + max(0, view - head.cell_length), style)
+            line = Strip.join([head, tail])
+        return line.adjust_cell_length(width, style)
