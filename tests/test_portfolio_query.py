@@ -360,9 +360,8 @@ ORDERS = {
         "a10",
         "a11",
     ],
-    # soonest renewal first (past dates on top), no renewal date last
+    # soonest renewal first (overdue renewals on top), then no renewal date, churned last
     PortfolioSort.RENEWAL: [
-        "a08",
         "a03",
         "a13",
         "a01",
@@ -374,6 +373,7 @@ ORDERS = {
         "a11",
         "a10",
         "a02",
+        "a08",
     ],
     # never touched first, then the oldest touch
     PortfolioSort.LAST_TOUCH: [
@@ -426,6 +426,16 @@ ORDERS = {
 def test_sort_orders_exactly_as_specified(conn, sort):
     assert ids(conn, "", sort) == ORDERS[sort]
     assert ORDERS[sort] == [f.account_id for f in sorted(BOOK, key=sort.key)]
+
+
+def test_renewal_soonest_puts_churned_accounts_last_not_first(conn):
+    # Issue 8: a churned account's renewal date is in the past (the renewal it lost), so
+    # "renewal soonest" showed it on top; the overdue live renewal is what needs the CSM.
+    order = ids(conn, "", PortfolioSort.RENEWAL)
+    assert order[0] == "a03"  # stage renewal, renewal date 5 days ago: overdue
+    assert order[-1] == "a08"  # churned 10 days ago
+    q = PortfolioQuery(conn, parse_filter(""), PortfolioSort.RENEWAL, TODAY, "u1")
+    assert q.index_of("a08") == len(order) - 1
 
 
 @pytest.mark.parametrize("sort", list(PortfolioSort))

@@ -774,8 +774,9 @@ class PortfolioSort(StrEnum):
         Ties always fall back to the name (ASCII case ignored), then the account id.
         - tier, health ↑: tier rank, then health ascending with unknown health first in
           its tier (an account without a score needs a look), then name.
-        - renewal soonest: earliest renewal date first (past dates, i.e. overdue renewals,
-          on top); accounts without a renewal date last.
+        - renewal soonest: earliest renewal date first (past dates of live accounts, i.e.
+          overdue renewals, on top); then accounts without a renewal date; churned
+          accounts last (their date is the renewal they lost, not one to come).
         - last touch oldest: never touched first, then the oldest touch.
         - ARR ↓: highest USD-equivalent ARR first.
         """
@@ -785,7 +786,7 @@ class PortfolioSort(StrEnum):
             return (facts.tier.rank, h is not None, h if h is not None else 0, *tail)
         if self is PortfolioSort.RENEWAL:
             r = facts.renewal
-            return (r is None, r or date.min, *tail)
+            return (facts.stage is Stage.CHURNED, r is None, r or date.min, *tail)
         if self is PortfolioSort.LAST_TOUCH:
             t = facts.last_touch
             return (t is not None, t.astimezone(UTC) if t else _EPOCH, *tail)

@@ -356,6 +356,21 @@ def _v7_arr_events(conn: sqlite3.Connection) -> None:
     _run(conn, _V7_ARR_EVENTS)
 
 
+_V8_RENEWAL_ORDER = (
+    "DROP INDEX ix_accounts_renewal",
+    "CREATE INDEX ix_accounts_renewal ON accounts (stage = 'churned', renewal_date IS NULL, "
+    "renewal_date, name COLLATE NOCASE, id, tier_rank, health_score, deleted_at) "
+    "WHERE deleted_at IS NULL",
+)
+
+
+def _v8_renewal_order(conn: sqlite3.Connection) -> None:
+    """The "renewal soonest" index puts churned accounts last (their renewal date is the
+    one they lost). No rows change.
+    """
+    _run(conn, _V8_RENEWAL_ORDER)
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -365,6 +380,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v5_sync_conflicts,
     _v6_account_external_id,
     _v7_arr_events,
+    _v8_renewal_order,
 )
 
 HEAD: int = len(STEPS)

@@ -86,6 +86,7 @@ class Account(SQLModel, table=True):
         ),
         _live_index(
             "ix_accounts_renewal",
+            sa.text("stage = 'churned'"),
             sa.text("renewal_date IS NULL"),
             "renewal_date",
             _NAME_NOCASE,

@@ -86,6 +86,9 @@ _ROW_COLUMNS = (
 # Sort key per order: (expression, descending, nullable, collate nocase), as its index
 # (`_SORT_INDEX`) holds them.
 _Key = tuple[str, bool, bool, bool]
+# Churned accounts go last in "renewal soonest": the literal matches ix_accounts_renewal's
+# first expression (store/models.py), so the index still serves the order.
+_CHURNED = f"(a.stage = '{Stage.CHURNED.value}')"
 _NAME_KEYS: tuple[_Key, ...] = (("a.name", False, False, True), ("a.id", False, False, False))
 _SORT_KEYS: dict[PortfolioSort, tuple[_Key, ...]] = {
     PortfolioSort.TIER_HEALTH: (
@@ -94,6 +97,7 @@ _SORT_KEYS: dict[PortfolioSort, tuple[_Key, ...]] = {
         *_NAME_KEYS,
     ),
     PortfolioSort.RENEWAL: (
+        (_CHURNED, False, False, False),
         ("(a.renewal_date IS NULL)", False, False, False),
         ("a.renewal_date", False, True, False),
         *_NAME_KEYS,

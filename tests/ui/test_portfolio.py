@@ -60,8 +60,13 @@ async def test_sort_key_cycles_and_keeps_cursor_on_account(workspace):
         await pilot.pause()
         assert "renewal" in app.screen.sort.label.lower()
         assert table.current_account_id == chosen
-        renewals = [r.renewal_date for r in rows(app) if r.renewal_date is not None]
+        live = [r for r in rows(app) if r.stage != "churned"]
+        renewals = [r.renewal_date for r in live if r.renewal_date is not None]
         assert renewals == sorted(renewals)
+        stages = [r.stage for r in rows(app)]
+        # churned accounts (a renewal date in the past: the one they lost) come last
+        assert "churned" in stages
+        assert stages[stages.index("churned") :] == ["churned"] * stages.count("churned")
         labels = {app.screen.sort.label}
         for _ in range(6):
             await pilot.press("s")

@@ -13,7 +13,7 @@ from csm_tui.ui.app import make_app
 from csm_tui.ui.screens.account import AccountScreen
 from csm_tui.ui.screens.log_activity import LogActivityScreen
 from csm_tui.ui.screens.prep import PrepScreen
-from csm_tui.ui.screens.today import TodayScreen
+from csm_tui.ui.screens.today import AgendaTable, TodayScreen
 from tests.ui.screen_text import text_of
 
 SIZE = (160, 48)
@@ -27,7 +27,7 @@ async def open_first_overdue_touch(app, pilot):
     """From Today, open the account of the first overdue-touch row; return its id."""
     screen = app.screen
     index = next(i for i, item in enumerate(screen.items) if item.kind.value == "touch")
-    table = screen.query_one(DataTable)
+    table = screen.query_one(AgendaTable)
     table.move_cursor(row=index)
     await pilot.pause()
     account_id = screen.items[index].account_id

@@ -41,6 +41,7 @@ from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier
 from csm_tui.store.timestamps import from_db
+from csm_tui.ui.widgets.wide_table import WideTable
 from csm_tui.workspace import Workspace
 
 BAR = 36  # cells of a chart bar
@@ -105,17 +106,18 @@ class CoverageScreen(Screen[None]):
                 "CSMs — accounts by tier, ARR load against the rule, what needs attention "
                 "(enter: their accounts)",
                 classes="coverage-heading",
+                id="coverage-csms-heading",
             )
-            yield DataTable(id="coverage-csms", cursor_type="row", zebra_stripes=True)
+            yield WideTable(id="coverage-csms")
             yield Section(id="coverage-load", classes="coverage-chart")
             yield Static("Teams — CSMs needed by the rule, retention over 12 months",
                          classes="coverage-heading")  # fmt: skip
-            yield DataTable(id="coverage-teams", cursor_type="row", zebra_stripes=True)
+            yield WideTable(id="coverage-teams")
             yield Static("Tiers", classes="coverage-heading", id="coverage-tiers-heading")
-            yield DataTable(id="coverage-tiers", cursor_type="row", zebra_stripes=True)
+            yield WideTable(id="coverage-tiers")
             yield Static("Retention", classes="coverage-heading", id="coverage-metrics-heading")
             yield Section(id="coverage-metrics", classes="coverage-chart")
-            yield DataTable(id="coverage-segments", cursor_type="row", zebra_stripes=True)
+            yield WideTable(id="coverage-segments")
             yield Static("Maturity — estimated from the team's own data (seed 004)",
                          classes="coverage-heading")  # fmt: skip
             yield Section(id="coverage-maturity")
@@ -222,22 +224,21 @@ class CoverageScreen(Screen[None]):
         table.add_column(_right("Late act."))
         table.add_column(_right("At-risk ARR"))
         table.add_column(_right("Renew 30/60/90d"))
-        table.add_column("Dedicated CSM")
-        table.add_column(_right("Touches/yr vs cap."))
+        table.add_column("Dedicated")
+        table.add_column(_right("Touches/yr"))
         low, high = report.rules.capacity
+        self.query_one("#coverage-csms-heading", Static).update(
+            "CSMs — accounts by tier, ARR load against the rule, what needs attention; "
+            f"a dedicated CSM from {_money(report.rules.dedicated_from_arr)} ARR, "
+            f"capacity {low:,}–{high:,} touches a year (enter: their accounts)"
+        )
         for csm in report.owners:
             t = csm.total
             load_style = "bold red" if csm.overloaded else ("yellow" if csm.load > 0.8 else "")
             n, arr = csm.needs_dedicated
-            dedicated = (
-                Text(
-                    f"{n} ≥ {_money(report.rules.dedicated_from_arr)} ({_money(arr)})", style="red"
-                )
-                if n
-                else Text("—", style="dim")
-            )
+            dedicated = Text(f"{n} · {_money(arr)}", style="red") if n else Text("—", style="dim")
             renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
-            touches = "—" if csm.is_pool else f"{t.touches_needed:,.0f} vs {low:,}–{high:,}"
+            touches = "—" if csm.is_pool else f"{t.touches_needed:,.0f}"
             table.add_row(
                 _safe(csm.name),
                 _safe(csm.team_name),

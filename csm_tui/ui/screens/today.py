@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from csm_tui.domain.agenda import AgendaItem, AgendaKind
 from csm_tui.domain.text import safe_text
@@ -17,15 +17,56 @@ from csm_tui.domain.tiers import Tier
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
+from csm_tui.ui.widgets.virtual_table import Cell, Column, ListSource, VirtualTable
 from csm_tui.workspace import Workspace
 
 KIND_STYLE = {
-    AgendaKind.TASK: "bold",
-    AgendaKind.ACTIVATION: "bold red",
-    AgendaKind.TOUCH: "",
-    AgendaKind.RENEWAL: "yellow",
-    AgendaKind.HEALTH_DROP: "red",
+    AgendaKind.TASK: "strong",
+    AgendaKind.ACTIVATION: "red",
+    AgendaKind.TOUCH: None,
+    AgendaKind.RENEWAL: "soon",
+    AgendaKind.HEALTH_DROP: "overdue",
 }
+TIER_STYLE = {Tier.STRATEGIC: "strategic", Tier.ENTERPRISE: "enterprise"}
+
+
+def item_key(item: AgendaItem) -> str:
+    return f"{item.account_id}|{item.kind.value}|{item.task_id or ''}"
+
+
+class AgendaTable(VirtualTable):
+    """Today's items: tier and account stay put, the reason takes the room that is left
+    and is cut at a word with an ellipsis."""
+
+    COLUMNS = (
+        Column("tier", "Tier", 10),
+        Column("account", "Account", 16, flex=34, comfort=22, words=False),
+        Column("kind", "What", 11),
+        Column("why", "Why", 16, flex=120),
+    )
+    FROZEN = 2
+
+    class Opened(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    class Highlighted(Message):
+        def __init__(self, key: str | None, index: int) -> None:
+            super().__init__()
+            self.key = key
+            self.index = index
+
+    def row_key(self, row: AgendaItem) -> str | None:
+        return item_key(row)
+
+    def cells(self, row: AgendaItem) -> list[Cell]:
+        return [
+            (row.tier.label, TIER_STYLE.get(row.tier)),
+            (safe_text(row.account_name), None),
+            (row.kind.label, KIND_STYLE.get(row.kind)),
+            (safe_text(row.why), None),
+        ]
 
 
 class TodayScreen(Screen[None]):
@@ -47,20 +88,14 @@ class TodayScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="today-title")
-        table: DataTable[Text] = DataTable(id="today-table", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield AgendaTable(id="today-table")
         yield Static(id="today-empty")
         yield SyncStatusBar()
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Tier", width=10, key="tier")
-        table.add_column("Account", width=34, key="account")
-        table.add_column("What", width=11, key="kind")
-        table.add_column("Why", key="why")
         self.reload()
-        table.focus()
+        self.query_one(AgendaTable).focus()
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -68,12 +103,12 @@ class TodayScreen(Screen[None]):
     def reload(self) -> None:
         ws = self.workspace
         me = ws.meta("me")
-        table = self.query_one(DataTable)
+        table = self.query_one(AgendaTable)
         keep = self.current_item
-        table.clear()
         empty = self.query_one("#today-empty", Static)
         if me is None:
             self.items = []
+            table.set_source(ListSource(self.items, item_key))
             empty.update(
                 "This cache does not say who you are, so there is no agenda. "
                 "Run csm-tui login, or open the portfolio with b."
@@ -82,26 +117,14 @@ class TodayScreen(Screen[None]):
             self._title(None)
             return
         self.items = load_agenda(ws.conn, me, ws.today(), ws.settings.tier_rules)
-        for index, item in enumerate(self.items):
-            table.add_row(
-                Text(item.tier.label, style="bold" if item.tier is Tier.STRATEGIC else ""),
-                Text(safe_text(item.account_name)),
-                Text(item.kind.label, style=KIND_STYLE.get(item.kind, "")),
-                Text(safe_text(item.why)),
-                key=str(index),
-            )
+        table.set_source(  # a done or snoozed item leaves the cursor where it was
+            ListSource(self.items, item_key),
+            keep_key=None if keep is None else item_key(keep),
+            fallback=table.cursor_row,
+        )
         empty.display = not self.items
         empty.update("Nothing needs you today. Enjoy it — or press b for the portfolio.")
         self._title(me)
-        if keep is not None:
-            for index, item in enumerate(self.items):
-                if (item.account_id, item.kind, item.task_id) == (
-                    keep.account_id,
-                    keep.kind,
-                    keep.task_id,
-                ):
-                    table.move_cursor(row=index, animate=False)
-                    break
 
     def _title(self, me: str | None) -> None:
         ws = self.workspace
@@ -123,20 +146,17 @@ class TodayScreen(Screen[None]):
 
     @property
     def current_item(self) -> AgendaItem | None:
-        table = self.query_one(DataTable)
-        if not self.items or table.cursor_row is None:
+        if not self.items:
             return None
-        if 0 <= table.cursor_row < len(self.items):
-            return self.items[table.cursor_row]
-        return None
+        return self.query_one(AgendaTable).current_row
 
     @property
     def current_account_id(self) -> str | None:
         item = self.current_item
         return item.account_id if item else None
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    def on_agenda_table_opened(self, event: AgendaTable.Opened) -> None:
+        event.stop()
         self.action_open()
 
     def action_open(self) -> None:
