@@ -19,7 +19,13 @@ from datetime import date, datetime
 
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
-from csm_tui.domain.renewals import RenewalDecision, RenewalDraft, decide
+from csm_tui.domain.renewals import (
+    RenewalDecision,
+    RenewalDraft,
+    RenewalOutcome,
+    decide,
+    direction_of,
+)
 from csm_tui.domain.tiers import OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
@@ -215,6 +221,33 @@ def _write_decision(
                             row["stage"], tier)  # fmt: skip
 
 
+def apply_churn(
+    conn: sqlite3.Connection,
+    account_id: str,
+    reason: str,
+    rules: TierRules,
+    *,
+    author_id: str | None,
+    now: datetime,
+    today: date,
+) -> RecordedDecision:
+    """A churn decision inside the caller's transaction, whatever the stage says (an
+    import of a CRM's "closed lost" row, whose stage may already read Churned): ARR to 0
+    with the ARR before kept in the decision."""
+    row = _account(conn, account_id)
+    arr = float(row["arr"])
+    decision = RenewalDecision(
+        outcome=RenewalOutcome.CHURNED,
+        direction=direction_of(arr, 0.0),
+        decided_on=today,
+        arr_before=arr,
+        arr_after=0.0,
+        term_end=None,
+        reason=reason,
+    )
+    return _write_decision(conn, row, decision, rules, author_id, now)
+
+
 def decisions_of(conn: sqlite3.Connection, account_id: str) -> list[DecisionRow]:
     """The account's decisions, newest first."""
     rows = conn.execute(
@@ -278,36 +311,53 @@ def set_tier_override(
     if tier is not None and reason is OverrideReason.OTHER and not note:
         raise TierOverrideInvalid('say why with --reason "..." (the reason "other" needs words)')
     with write_transaction(conn):
-        row = _account(conn, account_id)
-        override = None if tier is None else TierOverride(tier, reason, note)  # type: ignore[arg-type]
-        assigned = rules.assign(float(row["arr_usd"]), override)
-        fields: dict[str, object] = {
-            "tier_override": None if tier is None else tier.value,
-            "tier_override_reason": None if reason is None or tier is None else reason.value,
-            "tier_override_note": note if tier is not None else "",
-            "tier": assigned.tier.value,
-            "tier_rank": assigned.tier.rank,
-        }
-        assignments = ", ".join(f"{k} = ?" for k in fields)
-        conn.execute(
-            f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
-            (*fields.values(), to_db(now), account_id),
-        )
-        outbox.enqueue(conn, KIND_ACCOUNT, "upsert", account_id, fields, now=now,
-                       base_version=row["version"])  # fmt: skip
-        change_id = new_id()
-        values = {
-            "account_id": account_id, "set_on": today,
-            "tier": None if tier is None else tier.value,
-            "reason": "" if reason is None or tier is None else reason.value,
-            "note": fields["tier_override_note"], "author_id": author_id, "created_at": now,
-        }  # fmt: skip
-        conn.execute(
-            "INSERT INTO tier_overrides (id, account_id, set_on, tier, reason, note, author_id, "
-            "created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            (change_id, account_id, date_to_db(today), values["tier"], values["reason"],
-             values["note"], author_id, to_db(now)),
-        )  # fmt: skip
-        outbox.enqueue(conn, KIND_TIER_OVERRIDE, "upsert", change_id, values, now=now)
-        return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
-                           assigned.by_arr.value, tier is None)  # fmt: skip
+        return apply_tier_override(conn, account_id, tier, reason, note, rules,
+                                   author_id=author_id, now=now, today=today)  # fmt: skip
+
+
+def apply_tier_override(
+    conn: sqlite3.Connection,
+    account_id: str,
+    tier: Tier | None,
+    reason: OverrideReason | None,
+    note: str,
+    rules: TierRules,
+    *,
+    author_id: str | None,
+    now: datetime,
+    today: date,
+) -> OverrideSet:
+    """`set_tier_override` inside the caller's transaction (an import)."""
+    row = _account(conn, account_id)
+    override = None if tier is None else TierOverride(tier, reason, note)  # type: ignore[arg-type]
+    assigned = rules.assign(float(row["arr_usd"]), override)
+    fields: dict[str, object] = {
+        "tier_override": None if tier is None else tier.value,
+        "tier_override_reason": None if reason is None or tier is None else reason.value,
+        "tier_override_note": note if tier is not None else "",
+        "tier": assigned.tier.value,
+        "tier_rank": assigned.tier.rank,
+    }
+    assignments = ", ".join(f"{k} = ?" for k in fields)
+    conn.execute(
+        f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
+        (*fields.values(), to_db(now), account_id),
+    )
+    outbox.enqueue(conn, KIND_ACCOUNT, "upsert", account_id, fields, now=now,
+                   base_version=row["version"])  # fmt: skip
+    change_id = new_id()
+    values = {
+        "account_id": account_id, "set_on": today,
+        "tier": None if tier is None else tier.value,
+        "reason": "" if reason is None or tier is None else reason.value,
+        "note": fields["tier_override_note"], "author_id": author_id, "created_at": now,
+    }  # fmt: skip
+    conn.execute(
+        "INSERT INTO tier_overrides (id, account_id, set_on, tier, reason, note, author_id, "
+        "created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        (change_id, account_id, date_to_db(today), values["tier"], values["reason"],
+         values["note"], author_id, to_db(now)),
+    )  # fmt: skip
+    outbox.enqueue(conn, KIND_TIER_OVERRIDE, "upsert", change_id, values, now=now)
+    return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
+                       assigned.by_arr.value, tier is None)  # fmt: skip
