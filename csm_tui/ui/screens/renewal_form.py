@@ -106,7 +106,9 @@ class RenewalFormScreen(ModalScreen[object | None]):
     def on_mount(self) -> None:
         for name in DECISION_FIELDS:
             self.query_one(f"#error-{name}", Static).display = False
-        self.set_focus(self.query_one("#field-outcome", Select), scroll_visible=False)
+        # The new ARR is what a renewal most often needs typed (its text is selected, so
+        # typing replaces it); shift+tab reaches the outcome.
+        self.set_focus(self.query_one("#field-arr_after", Input), scroll_visible=False)
 
     def _value(self, name: str) -> str:
         return self.query_one(f"#field-{name}", Input).value
