@@ -31,7 +31,8 @@ owner (a user's name or email), segment, industry, seats, sales_motion, go_live_
 status (the CRM's status: "closed lost", "churned" … record a churn decision, even when the
 row keeps the last ARR), tier_override (a tier, or "auto" to clear the override) and
 tier_override_reason (required with a tier: "flagship", "influence", "seats", "potential",
-or words).
+or words), reference (a reference / flagship customer: yes/no, true/false, 1/0 — a tier
+criterion of the rules).
 Contacts: account (required; the account's external id or exact name), name (required),
 title, email, phone, role.
 
@@ -96,6 +97,7 @@ ACCOUNT_FIELDS: tuple[str, ...] = (
     "status",
     "tier_override",
     "tier_override_reason",
+    "reference",
 )
 CONTACT_FIELDS: tuple[str, ...] = ("account", "name", "title", "email", "phone", "role")
 FIELDS: dict[ImportKind, tuple[str, ...]] = {
@@ -587,6 +589,13 @@ class ColumnMapping:
             return parse_date(text, self.date_order)
         if name == "seats":
             return parse_count(text)
+        if name == "reference":
+            key = fold(text)
+            if key in ("yes", "y", "true", "1", "x", "是"):
+                return True
+            if key in ("no", "n", "false", "0", "否"):
+                return False
+            raise CellError(f"{text!r} is not yes or no")
         if name == "tier_override":
             if fold(text) == "auto":
                 return "auto"

@@ -72,7 +72,7 @@ from csm_tui.domain.csv_mapping import (
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import is_churn_status
-from csm_tui.domain.tiers import OverrideReason, Tier, TierOverride, TierRules
+from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.store import outbox
 from csm_tui.store.cache import META_ME, get_meta
 from csm_tui.store.ids import new_id
@@ -345,7 +345,7 @@ class _Users:
 _ACCOUNT_COLUMNS = (
     "id, name, external_id, currency, arr, arr_usd, tier, tier_rank, tier_override, "
     "tier_override_reason, tier_override_note, sales_motion, stage, segment, industry, seats, "
-    "go_live_date, renewal_date, owner_id, version"
+    "go_live_date, renewal_date, owner_id, version, is_reference"
 )
 # Fields a row may set, as stored (owner → owner_id).
 _ACCOUNT_STORED = (
@@ -361,6 +361,7 @@ _ACCOUNT_STORED = (
     "go_live_date",
     "renewal_date",
     "owner_id",
+    "is_reference",
 )
 
 
@@ -437,14 +438,26 @@ def _stored(row: sqlite3.Row, name: str) -> Any:
     value = row[name]
     if name in ("go_live_date", "renewal_date"):
         return date_from_db(value)
+    if name == "is_reference":
+        return bool(value)
     return value
 
 
+def _traits(values: Any) -> AccountTraits:
+    """The tier criteria's view of an account (a row or a plan's values)."""
+    return AccountTraits(int(values["seats"] or 0), values["industry"] or "",
+                         bool(values["is_reference"]))  # fmt: skip
+
+
 def _tier_fields(
-    arr: float, currency: str, override: TierOverride | None, rules: TierRules
+    arr: float,
+    currency: str,
+    override: TierOverride | None,
+    rules: TierRules,
+    traits: AccountTraits | None = None,
 ) -> dict[str, Any]:
     arr_usd = rules.to_usd(arr, currency)
-    tier = rules.assign(arr_usd, override).tier
+    tier = rules.assign(arr_usd, override, traits).tier
     return {"arr_usd": arr_usd, "tier": tier.value, "tier_rank": tier.rank}
 
 
@@ -643,8 +656,9 @@ def _new_account(
         "go_live_date": merged.get("go_live_date"),
         "renewal_date": merged.get("renewal_date"),
         "owner_id": owner_id,
+        "is_reference": bool(merged.get("reference", False)),
     }
-    values.update(_tier_fields(values["arr"], values["currency"], None, rules))
+    values.update(_tier_fields(values["arr"], values["currency"], None, rules, _traits(values)))
     return _AccountPlan(row.line, values["name"], None, values, new=True)
 
 
@@ -657,13 +671,17 @@ def _changed_account(
 ) -> _AccountPlan:
     wanted = {k: v for k, v in row.values.items() if k not in mapping.create_only}
     wanted.pop("owner", None)
+    if "reference" in wanted:
+        wanted["is_reference"] = wanted.pop("reference")
     if owner_id is not None and "owner" not in mapping.create_only:
         wanted["owner_id"] = owner_id
     changed = {k: v for k, v in wanted.items() if k in _ACCOUNT_STORED and v != _stored(current, k)}
-    if "arr" in changed or "currency" in changed:
+    if changed.keys() & {"arr", "currency", "seats", "industry", "is_reference"}:
         arr = changed.get("arr", current["arr"])
         currency = changed.get("currency", current["currency"])
-        tier = _tier_fields(arr, currency, _override_of(current), rules)
+        traits = _traits({k: changed.get(k, current[k]) for k in
+                          ("seats", "industry", "is_reference")})  # fmt: skip
+        tier = _tier_fields(arr, currency, _override_of(current), rules, traits)
         changed.update({k: v for k, v in tier.items() if v != current[k]})
     plan = _AccountPlan(row.line, current["name"], current["id"], changed, current["version"])
     if "stage" in changed:
@@ -708,13 +726,14 @@ def _write_accounts(
                 v["owner_id"],
                 stamp,
                 stamp,
+                int(v["is_reference"]),
             )
         )
     conn.executemany(
         "INSERT INTO accounts (id, name, external_id, currency, arr, arr_usd, tier, tier_rank, "
         "tier_override_note, sales_motion, stage, segment, industry, seats, go_live_date, "
-        "renewal_date, owner_id, created_at, updated_at, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        "renewal_date, owner_id, created_at, updated_at, version, is_reference) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         inserts,
     )
     for plan in plans:

@@ -389,12 +389,14 @@ _V8_RENEWALS = (
         FOREIGN KEY(account_id) REFERENCES accounts (id)
     )""",
     "CREATE INDEX ix_tier_overrides_account ON tier_overrides (account_id, set_on)",
+    "ALTER TABLE accounts ADD COLUMN is_reference BOOLEAN NOT NULL DEFAULT 0",
 )
 
 
 def _v8_renewals(conn: sqlite3.Connection) -> None:
-    """Renewal decisions (renewed / churned / win-back, domain.renewals) and the history
-    of tier overrides (tier_overrides), so metrics group accounts by the tier they had.
+    """Renewal decisions (renewed / churned / win-back, domain.renewals), the history of
+    tier overrides (tier_overrides), so metrics group accounts by the tier they had, and
+    whether an account is a reference / flagship customer (a tier criterion).
     Issue 9 plans this as v10 (after v8, v9 of other work): renumber at merge."""
     _run(conn, _V8_RENEWALS)
 

@@ -129,6 +129,8 @@ class Account(SQLModel, table=True):
     segment: str = ""  # region / segment for metrics
     industry: str = ""
     seats: int = 0
+    # A reference / flagship customer (a tier criterion in the TOML rules); migration v8.
+    is_reference: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     go_live_date: date | None = None
     activated_on: date | None = None
     renewal_date: date | None = None

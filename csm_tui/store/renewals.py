@@ -26,7 +26,7 @@ from csm_tui.domain.renewals import (
     decide,
     direction_of,
 )
-from csm_tui.domain.tiers import OverrideReason, Tier, TierOverride, TierRules
+from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
 from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
@@ -73,7 +73,8 @@ class DecisionRow:
 def _account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
     row = conn.execute(
         "SELECT id, name, currency, arr, arr_usd, stage, tier, tier_override, "
-        "tier_override_reason, tier_override_note, renewal_date, created_at, version "
+        "tier_override_reason, tier_override_note, renewal_date, created_at, version, "
+        "seats, industry, is_reference "
         "FROM accounts WHERE id = ? AND deleted_at IS NULL",
         (account_id,),
     ).fetchone()
@@ -90,6 +91,10 @@ def _override(row: sqlite3.Row) -> TierOverride | None:
     except ValueError:
         reason = OverrideReason.OTHER
     return TierOverride(Tier(row["tier_override"]), reason, row["tier_override_note"] or "")
+
+
+def _traits(row: sqlite3.Row) -> AccountTraits:
+    return AccountTraits(int(row["seats"] or 0), row["industry"] or "", bool(row["is_reference"]))
 
 
 def _arr_in_force(conn: sqlite3.Connection, row: sqlite3.Row, day: date) -> float | None:
@@ -194,7 +199,7 @@ def _write_decision(
         account_fields["renewal_date"] = decision.term_end
     tier = row["tier"]
     if decision.outcome.value != "churned":  # a churned account keeps the tier it had
-        assigned = rules.assign(after_usd, _override(row)).tier
+        assigned = rules.assign(after_usd, _override(row), _traits(row)).tier
         tier = assigned.value
         if tier != row["tier"]:
             account_fields.update(tier=tier, tier_rank=assigned.rank)
@@ -330,7 +335,7 @@ def apply_tier_override(
     """`set_tier_override` inside the caller's transaction (an import)."""
     row = _account(conn, account_id)
     override = None if tier is None else TierOverride(tier, reason, note)  # type: ignore[arg-type]
-    assigned = rules.assign(float(row["arr_usd"]), override)
+    assigned = rules.assign(float(row["arr_usd"]), override, _traits(row))
     fields: dict[str, object] = {
         "tier_override": None if tier is None else tier.value,
         "tier_override_reason": None if reason is None or tier is None else reason.value,

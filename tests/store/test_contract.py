@@ -214,3 +214,17 @@ def test_an_override_set_during_the_period_does_not_move_the_account_back_in_tim
     by_tier = load_coverage(book, TODAY, RULES).metrics.by_tier
     assert by_tier["enterprise"].flows.starting_logos == 1  # a1, by its ARR at the start
     assert by_tier["strategic"].flows.starting_logos == 1  # a2, by the override then
+
+
+def test_a_reference_column_lifts_the_tier_by_the_rules_criteria(book, tmp_path):
+    rules = TierRules.from_toml("[tiers.strategic]\nreference = true\n")
+    path = write_csv(tmp_path, "name,arr,reference,seats\nSmall Ref Co,3000,yes,20\n")
+    report = import_csv(book, path, load_mapping(None, "accounts"), "accounts", now=NOW,
+                        rules=rules)  # fmt: skip
+    assert report.committed, report.errors
+    tier, ref = book.execute("SELECT tier, is_reference FROM accounts").fetchone()
+    assert (tier, ref) == ("strategic", 1)
+    again = write_csv(tmp_path, "name,reference\nSmall Ref Co,no\n")
+    assert import_csv(book, again, load_mapping(None, "accounts"), "accounts", now=NOW,
+                      rules=rules).committed  # fmt: skip
+    assert book.execute("SELECT tier FROM accounts").fetchone()[0] == "scale"  # ARR again
