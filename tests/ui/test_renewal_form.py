@@ -42,6 +42,8 @@ async def test_r_records_a_churn_only_with_a_reason_then_the_account_reads_churn
         await pilot.pause()
         assert isinstance(app.screen, AccountScreen)
         assert "Churned" in text_of(app.screen.query_one("#account-title"))
+        overview = text_of(app.screen.query_one("#overview-body"))
+        assert "churned" in overview and "moved to a competitor" in overview
     arr, stage, tier = workspace.conn.execute(
         "SELECT arr, stage, tier FROM accounts WHERE id = ?", (row["id"],)
     ).fetchone()
