@@ -115,3 +115,18 @@ def test_tier_override_needs_a_reason_and_auto_clears_it(workspace):
         ("strategic", "flagship", "reference customer"),
         (None, "", ""),
     ]
+
+
+def test_run_coverage_json_carries_the_books_renewal_rate_cmrr_and_csms_needed(workspace):
+    a = _account(workspace, "renewal")
+    before = json.loads(render([run_text(workspace, "coverage --format json")], "json"))
+    run_text(workspace, f'churn {_q(a["name"])} --reason "budget cut"')
+    after = json.loads(render([run_text(workspace, "coverage --format json")], "json"))
+    b, s = before["summary"], after["summary"]
+    assert s["renewal_decisions"] == b["renewal_decisions"] + 1
+    assert s["churned_at_renewal"] == b["churned_at_renewal"] + 1
+    assert s["renewal_rate"] < b["renewal_rate"]
+    assert s["cmrr"] == pytest.approx(b["cmrr"] - a["arr_usd"] / 12)
+    assert s["csms_needed"] == pytest.approx(s["arr_usd"] / s["arr_per_csm"])
+    for key in ("grr", "nrr_retention", "nrr_expansion", "new_arr", "new_logos"):
+        assert key in s

@@ -228,3 +228,14 @@ def test_a_reference_column_lifts_the_tier_by_the_rules_criteria(book, tmp_path)
     assert import_csv(book, again, load_mapping(None, "accounts"), "accounts", now=NOW,
                       rules=rules).committed  # fmt: skip
     assert book.execute("SELECT tier FROM accounts").fetchone()[0] == "scale"  # ARR again
+
+
+def test_a_new_account_imported_as_closed_lost_keeps_its_last_arr_in_the_decision(book, tmp_path):
+    path = write_csv(tmp_path, "name,arr,status\nGone Ltd,25000,Closed Lost\n")
+    report = import_csv(book, path, load_mapping(None, "accounts"), "accounts", now=NOW,
+                        rules=RULES)  # fmt: skip
+    assert report.committed, report.errors
+    arr, stage, tier = book.execute("SELECT arr, stage, tier FROM accounts").fetchone()
+    assert (arr, stage, tier) == (0.0, "churned", "enterprise")  # the tier its ARR gave it
+    before, after = book.execute("SELECT arr_before, arr_after FROM renewal_decisions").fetchone()
+    assert (before, after) == (25_000.0, 0.0)
