@@ -253,6 +253,33 @@ def apply_churn(
     return _write_decision(conn, row, decision, rules, author_id, now)
 
 
+def apply_win_back(
+    conn: sqlite3.Connection,
+    account_id: str,
+    arr: float,
+    term_end: date | None,
+    reason: str,
+    rules: TierRules,
+    *,
+    author_id: str | None,
+    now: datetime,
+    today: date,
+) -> RecordedDecision:
+    """A win-back inside the caller's transaction (an import that finds a churned account
+    with ARR again): the new ARR, stage Adoption, the term end when the row gives one."""
+    row = _account(conn, account_id)
+    decision = RenewalDecision(
+        outcome=RenewalOutcome.WIN_BACK,
+        direction=direction_of(float(row["arr"]), arr),
+        decided_on=today,
+        arr_before=float(row["arr"]),
+        arr_after=arr,
+        term_end=term_end,
+        reason=reason,
+    )
+    return _write_decision(conn, row, decision, rules, author_id, now)
+
+
 def decisions_of(conn: sqlite3.Connection, account_id: str) -> list[DecisionRow]:
     """The account's decisions, newest first."""
     rows = conn.execute(

@@ -239,3 +239,21 @@ def test_a_new_account_imported_as_closed_lost_keeps_its_last_arr_in_the_decisio
     assert (arr, stage, tier) == (0.0, "churned", "enterprise")  # the tier its ARR gave it
     before, after = book.execute("SELECT arr_before, arr_after FROM renewal_decisions").fetchone()
     assert (before, after) == (25_000.0, 0.0)
+
+
+def test_a_churned_account_with_arr_again_in_the_crm_is_won_back(book, tmp_path):
+    add_account(book, "a1", 0.0, stage="churned", external="crm-1")
+    add_event(book, "a1", "2024-01-01", "new", 0, 40_000)
+    add_event(book, "a1", "2025-03-01", "churn", 40_000, 0)
+    book.commit()
+    path = write_csv(tmp_path, "external_id,name,arr,stage,renewal_date\n"
+                               "crm-1,A1,35000,adoption,2027-11-30\n")  # fmt: skip
+    report = import_csv(book, path, load_mapping(None, "accounts"), "accounts", now=NOW,
+                        rules=RULES)  # fmt: skip
+    assert report.committed, report.errors
+    arr, stage, renewal = book.execute("SELECT arr, stage, renewal_date FROM accounts").fetchone()
+    assert (arr, stage, renewal) == (35_000.0, "adoption", "2027-11-30")
+    outcome, after = book.execute("SELECT outcome, arr_after FROM renewal_decisions").fetchone()
+    assert (outcome, after) == ("win_back", 35_000.0)
+    m = load_coverage(book, TODAY, RULES).metrics.overall
+    assert (m.flows.new_logos, m.new_arr) == (1, pytest.approx(35_000))  # back as new ARR
