@@ -117,7 +117,7 @@ def test_a_hand_computed_book(book):
 
     | acct | start ARR (tier at start)  | in the period                         | end ARR  |
     | flat | 50,000 (Enterprise)        | renewed flat 2026-06-01               | 50,000   |
-    | lost | 30,000 (Enterprise)        | CRM "churned", last ARR kept (import) | 0        |
+    | lost | 30,000 (Enterprise)        | CRM stage churned, last ARR kept      | 0        |
     | up   | 40,000 (Enterprise)        | renewed up to 60,000 2026-05-01       | 60,000   |
     | down | 120,000 (Strategic)        | renewed down to 90,000 2026-04-01     | 90,000   |
     | new  | 0 (not a customer)         | new 2026-03-01 at 25,000              | 25,000   |
@@ -163,7 +163,7 @@ def test_a_hand_computed_book(book):
     renew("up", date(2026, 5, 1), 60_000)
     renew("down", date(2026, 4, 1), 90_000)
     renew("cny", date(2026, 9, 1))
-    path = write_csv_in(book, "external_id,name,arr,status\ncrm-lost,LOST,30000,churned\n")
+    path = write_csv_in(book, "external_id,name,arr,stage\ncrm-lost,LOST,30000,churned\n")
     assert import_csv(book, path, load_mapping(None, "accounts"), "accounts", now=NOW,
                       rules=RULES).committed  # fmt: skip
 
