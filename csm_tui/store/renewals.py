@@ -393,3 +393,32 @@ def apply_tier_override(
     outbox.enqueue(conn, KIND_TIER_OVERRIDE, "upsert", change_id, values, now=now)
     return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
                        assigned.by_arr.value, tier is None)  # fmt: skip
+
+
+def set_reference(
+    conn: sqlite3.Connection,
+    account_id: str,
+    is_reference: bool,
+    rules: TierRules,
+    *,
+    now: datetime,
+) -> OverrideSet:
+    """Mark the account a reference / flagship customer (or not) and re-tier it: the
+    rules' `reference` criterion may lift it (an override still decides). One
+    transaction with its outbox entry."""
+    with write_transaction(conn):
+        row = _account(conn, account_id)
+        traits = AccountTraits(int(row["seats"] or 0), row["industry"] or "", is_reference)
+        assigned = rules.assign(float(row["arr_usd"]), _override(row), traits)
+        fields: dict[str, object] = {"is_reference": is_reference}
+        if assigned.tier.value != row["tier"]:
+            fields.update(tier=assigned.tier.value, tier_rank=assigned.tier.rank)
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        conn.execute(
+            f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
+            (*fields.values(), to_db(now), account_id),
+        )
+        outbox.enqueue(conn, KIND_ACCOUNT, "upsert", account_id, fields, now=now,
+                       base_version=row["version"])  # fmt: skip
+        return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
+                           assigned.by_arr.value, row["tier_override"] is None)  # fmt: skip

@@ -3,6 +3,7 @@ outbox and the JSON output say afterwards."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -130,3 +131,23 @@ def test_run_coverage_json_carries_the_books_renewal_rate_cmrr_and_csms_needed(w
     assert s["csms_needed"] == pytest.approx(s["arr_usd"] / s["arr_per_csm"])
     for key in ("grr", "nrr_retention", "nrr_expansion", "new_arr", "new_logos"):
         assert key in s
+
+
+def test_reference_marks_a_flagship_that_the_rules_lift(workspace):
+    from csm_tui.domain.tiers import TierRules
+
+    workspace.settings = dataclasses.replace(
+        workspace.settings, tier_rules=TierRules.from_toml("[tiers.strategic]\nreference = true")
+    )
+    a = workspace.conn.execute(
+        "SELECT name, tier FROM accounts WHERE tier = 'growth' AND tier_override IS NULL "
+        "AND deleted_at IS NULL ORDER BY name LIMIT 1"
+    ).fetchone()
+    result = run_text(workspace, f"reference {_q(a['name'])} yes --format json")
+    row = json.loads(render([result], "json"))["rows"][0]
+    assert (row["reference"], row["tier"], row["was"]) == (True, "strategic", "growth")
+    run_text(workspace, f"reference {_q(a['name'])} no")
+    row = workspace.conn.execute(
+        "SELECT tier, is_reference FROM accounts WHERE name = ?", (a["name"],)
+    ).fetchone()
+    assert tuple(row) == ("growth", 0)
