@@ -125,11 +125,12 @@ class RenewalFormScreen(ModalScreen[object | None]):
         ws = self.workspace
         errors: dict[str, str] = {}
         outcome = RenewalOutcome(str(self.query_one("#field-outcome", Select).value))
-        try:
-            arr = _amount(self._value("arr_after"))
-        except ValueError:
-            errors["arr_after"] = "an amount like 120000, 120k or 1.2m"
-            arr = None
+        arr = None
+        if outcome is not RenewalOutcome.CHURNED:  # a churn's ARR is 0, whatever is typed
+            try:
+                arr = _amount(self._value("arr_after"))
+            except ValueError:
+                errors["arr_after"] = "an amount like 120000, 120k or 1.2m"
         days: dict[str, date | None] = {}
         for name in ("term_end", "decided_on"):
             text = self._value(name)
@@ -145,7 +146,7 @@ class RenewalFormScreen(ModalScreen[object | None]):
         draft = RenewalDraft(
             outcome=outcome,
             decided_on=days["decided_on"] or ws.today(),
-            arr_after=0.0 if outcome is RenewalOutcome.CHURNED and arr is None else arr,
+            arr_after=None if outcome is RenewalOutcome.CHURNED else arr,  # churn: ARR 0
             term_end=days.get("term_end") if outcome is not RenewalOutcome.CHURNED else None,
             reason=self._value("reason"),
         )
