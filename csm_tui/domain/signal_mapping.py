@@ -31,10 +31,10 @@ Every row names its account: `account` (the account's external CRM id or exact n
 and/or `account_name` (an exact name, tried when `account` is empty or finds nothing).
 
 * usage: week_start, active_users; id, seats, opportunities, leads, public_pool,
-  contacts, messages, sessions, session_minutes (total) or avg_session_minutes (× sessions). A week_start that is not a
-  Monday is moved to the Monday of its week (Monday to Sunday).
-* tickets: id, opened_at; closed_at, priority (low, normal, high,
-  urgent), first_response_minutes or first_response_hours.
+  contacts, messages, sessions, session_minutes (total) or avg_session_minutes
+  (× sessions). A week_start that is not a Monday is moved to the Monday of its week.
+* tickets: id, opened_at; closed_at, priority (low, normal, high, urgent),
+  first_response_minutes or first_response_hours.
 * surveys: score, responded_on; id, contact_email, kind (nps 0–10,
   csat 1–5), comment (may run over several lines).
 * invoices: id, issued_on, amount; due_on (default: issued_on),

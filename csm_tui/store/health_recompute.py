@@ -211,7 +211,8 @@ def raw_health_signals(
     return signals_from_raw(raw, account, now, rules, pulse)
 
 
-def _legacy_sources(signals: HealthSignals, measured_on: date | None, last: Any) -> HealthSignals:
+def legacy_sources(signals: HealthSignals, measured_on: date | None, last: Any) -> HealthSignals:
+    """`signals` from the aggregated `account_signals` row, saying so per component."""
     from dataclasses import replace
 
     if isinstance(last, str):
@@ -264,7 +265,7 @@ def recompute_accounts(
                 pulse = None if old is None else old["csm_pulse"]
                 signals = signals_from_raw(raw, account, now, rules, pulse)
             elif old is not None:
-                signals = _legacy_sources(
+                signals = legacy_sources(
                     health_signals(account, old, now, rules),
                     date.fromisoformat(old["measured_on"]),
                     account["last_touch_at"],
@@ -320,7 +321,7 @@ def explained_health(
     if signals is None:
         if old is None:
             return None
-        signals = _legacy_sources(
+        signals = legacy_sources(
             health_signals(account, old, now, rules),
             date.fromisoformat(old["measured_on"]),
             account["last_touch_at"],
