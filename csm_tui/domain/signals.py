@@ -218,11 +218,14 @@ def derive_signals(
             if t.first_response_minutes is not None and since <= t.opened_at <= now
         ]
         response_hours = sum(firsts) / len(firsts) / 60 if firsts else 0.0
-        latest = max(
-            max(t.opened_at, t.closed_at) if t.closed_at is not None else t.opened_at
+        seen = [
+            when
             for t in tickets
-        )
-        provenance.append((Component.SUPPORT, _sources(tickets), min(latest.date(), today)))
+            for when in (t.opened_at, t.closed_at)
+            if when is not None and when <= now
+        ]
+        latest = max(seen).date() if seen else None
+        provenance.append((Component.SUPPORT, _sources(tickets), latest))
 
     # -- commercial
     payment = PaymentStatus.CURRENT

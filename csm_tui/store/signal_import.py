@@ -452,6 +452,7 @@ def import_signals(
             values = dict(defaults)
             bad = False
             skip = False
+            failed: set[str] = set()
             for name, i, convert in fields:
                 cell = cells[i]
                 if not cell or cell.isspace():
@@ -460,6 +461,7 @@ def import_signals(
                     value = convert(cell)
                 except CellError as exc:
                     run.issue(line, exc.message, name)
+                    failed.add(name)
                     bad = True
                     continue
                 if value == SKIP and name in ("priority", "kind", "status"):
@@ -469,7 +471,7 @@ def import_signals(
                 counts[SKIP] += 1
                 continue
             for name in required:
-                if name not in values:
+                if name not in values and name not in failed:
                     header = mapping.columns.get(name, name)
                     run.issue(line, f"{header} is empty; it is required", name)
                     bad = True
