@@ -194,7 +194,7 @@ def test_payment_status_from_the_oldest_unpaid_invoice_past_due(days_late, statu
             TODAY - timedelta(days=370),
             TODAY - timedelta(days=360),
             "stripe",
-        ),  # fmt: skip
+        ),
     ]
     assert payment_status(invoices, TODAY) is status
 
