@@ -57,5 +57,6 @@ def run_health(args: argparse.Namespace, db: Path) -> int:
     if args.format == "json":
         print(json.dumps({"scored": scored, "day": ws.today().isoformat(), "seconds": seconds}))
     else:
-        print(f"Health recomputed for {scored:,} accounts (snapshot of {ws.today().isoformat()}).")
+        noun = "account" if scored == 1 else "accounts"
+        print(f"Health recomputed for {scored:,} {noun} (snapshot of {ws.today().isoformat()}).")
     return 0
