@@ -328,3 +328,15 @@ def explained_health(
         )
     motion = SalesMotion(account["sales_motion"])
     return score_health(signals, Tier(account["tier"]), standard_for(motion, standards))
+
+
+def recent_answers(
+    conn: sqlite3.Connection, account_id: str, today: date, limit: int = 5
+) -> list[sqlite3.Row]:
+    """The account's latest survey answers up to `today` (newest first): responded_on,
+    kind, score, contact_email, comment, source."""
+    return conn.execute(
+        "SELECT responded_on, kind, score, contact_email, comment, source FROM survey_responses "
+        "WHERE account_id = ? AND responded_on <= ? ORDER BY responded_on DESC, id LIMIT ?",
+        (account_id, date_to_db(today), limit),
+    ).fetchall()

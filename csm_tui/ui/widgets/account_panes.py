@@ -25,6 +25,7 @@ from csm_tui.store.activity_log import TimelineEntry, load_timeline
 from csm_tui.store.checklist import ChecklistEntry, load_checklist, stage_history
 from csm_tui.store.contacts import ContactView, load_contacts
 from csm_tui.store.health_history import health_trend, what_changed
+from csm_tui.store.health_recompute import recent_answers
 from csm_tui.store.tasks import TaskView, account_tasks
 from csm_tui.workspace import Workspace
 
@@ -149,6 +150,7 @@ class HealthPane(VerticalScroll):
         yield Sparkline([], id="health-trend")
         yield Static(id="health-trend-range")
         yield Static(id="health-changes")
+        yield Static(id="health-voice")
 
     def show(self, facts: AccountFacts) -> None:
         ws = self.workspace
@@ -197,6 +199,7 @@ class HealthPane(VerticalScroll):
                 Text(str(health.score), style="bold"),
             )
             body.update(table)
+        self._show_answers(facts)
         trend = health_trend(ws.conn, facts.id, ws.today(), days=90)
         spark = self.query_one("#health-trend", Sparkline)
         spark.data = [score for _, score in trend] or [0]
@@ -239,6 +242,30 @@ class HealthPane(VerticalScroll):
                 str(change.points_now),
                 Text(delta, style=style),
                 Text(change.raw_now),
+            )
+        box.update(table)
+
+    def _show_answers(self, facts: AccountFacts) -> None:
+        """The latest survey answers, comments as the contact wrote them (plain text)."""
+        box = self.query_one("#health-voice", Static)
+        answers = recent_answers(self.workspace.conn, facts.id, self.workspace.today())
+        if not answers:
+            box.update("")
+            return
+        table = Table(
+            title="Latest survey answers", title_justify="left", expand=True, show_edge=False
+        )
+        table.add_column("day", no_wrap=True)
+        table.add_column("score", no_wrap=True)
+        table.add_column("contact")
+        table.add_column("comment")
+        for a in answers:
+            scale = "10" if a["kind"] == "nps" else "5"
+            table.add_row(
+                a["responded_on"],
+                f"{a['kind'].upper()} {a['score']}/{scale}",
+                Text(safe_text(a["contact_email"])),
+                Text(safe_text(a["comment"], multiline=True)),
             )
         box.update(table)
 
