@@ -37,8 +37,8 @@ def fill(conn, accounts: int) -> int:
         aid = f"acc-{i:06d}"
         for w in weeks:
             wau = rng.randrange(1, 200)
-            usage.append((f"mp:{aid}:{w}", aid, w.isoformat(), wau, wau + 20, wau * 3, wau * 9,
-                          wau * 4, wau * 2, wau * 15, wau * 3, wau * 3 * 18.0, "mixpanel"))  # fmt: skip
+            counts = (wau, wau + 20, wau * 3, wau * 9, wau * 4, wau * 2, wau * 15, wau * 3)
+            usage.append((f"mp:{aid}:{w}", aid, w.isoformat(), *counts, wau * 54.0, "mixpanel"))
         for t in range(2):
             opened = NOW - timedelta(days=rng.randrange(1, 120))
             closed = None if t else opened + timedelta(hours=rng.randrange(1, 90))

@@ -67,7 +67,8 @@ def main() -> None:
         rows = write_usage(csv_path, args.accounts, args.weeks)
         size = csv_path.stat().st_size / 1e6
         print(
-            f"{rows:,} usage rows ({size:.0f} MB) for {args.accounts:,} accounts × {args.weeks} weeks"
+            f"{rows:,} usage rows ({size:.0f} MB) for {args.accounts:,} accounts × "
+            f"{args.weeks} weeks"
         )
         for label, dry in (
             ("dry run", True),
