@@ -130,7 +130,7 @@ def source_words(comp: ComponentScore) -> str:
         return "—"
     if comp.as_of is None:
         return comp.source
-    if comp.component is Component.USAGE:
+    if comp.component is Component.USAGE and comp.as_of.weekday() == 0:  # a week's record
         return f"{comp.source}, week of {comp.as_of.isoformat()}"
     return f"{comp.source}, {comp.as_of.isoformat()}"
 
