@@ -85,6 +85,7 @@ class _Totals:
     surveys: dict[str, list[SurveyRecord]] = field(default_factory=dict)
     has_surveys: set[str] = field(default_factory=set)
     earlier: dict[str, int] = field(default_factory=dict)  # usage volume a quarter ago
+    seatless: dict[str, int] = field(default_factory=dict)  # window weeks without seats
 
     def has_any(self, aid: str) -> bool:
         return (
@@ -116,19 +117,20 @@ def _where_named(ids: Sequence[str] | None, column: str) -> Iterator[tuple[str, 
         yield f" AND {column} IN ({', '.join(':' + k for k in params)})", params
 
 
+# Seats: the weeks' own, and how many weeks had none (they count the account's seats).
 _USAGE_SUMS = """
     SELECT u.account_id, count(*), sum(u.active_users),
-           sum(CASE WHEN u.seats > 0 THEN u.seats ELSE a.seats END), max(u.active_users),
+           sum(CASE WHEN u.seats > 0 THEN u.seats ELSE 0 END), max(u.active_users),
            sum(u.opportunities), sum(u.leads), sum(u.public_pool), sum(u.contacts),
            sum(u.messages), sum(u.sessions), total(u.session_minutes), max(u.week_start),
-           group_concat(DISTINCT u.source)
-    FROM accounts a JOIN usage_weeks u ON u.account_id = a.id
+           group_concat(DISTINCT u.source), sum(u.seats <= 0)
+    FROM usage_weeks u
     WHERE u.week_start >= ? AND u.week_start <= ?{clause}
     GROUP BY u.account_id
 """
 _USAGE_VOLUME = """
     SELECT u.account_id, sum(u.opportunities + u.leads + u.public_pool + u.contacts + u.messages)
-    FROM accounts a JOIN usage_weeks u ON u.account_id = a.id
+    FROM usage_weeks u
     WHERE u.week_start >= ? AND u.week_start <= ?{clause}
     GROUP BY u.account_id
 """
@@ -188,6 +190,8 @@ def _read_totals(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | N
             totals.usage[aid] = UsageTotals(
                 *row[1:12], date.fromisoformat(row[12]), _sources(row[13]), earlier.get(aid)
             )
+            if row[14]:  # weeks without seats: the account's seats fill in (`_fill_seats`)
+                totals.seatless[aid] = row[14]
     for clause, params in _where_named(ids, "account_id"):
         for row in conn.execute(_TICKETS.format(clause=clause), {**named, **params}):
             latest = max((d for d in (row[4], row[5]) if d is not None), default=None)
@@ -239,10 +243,14 @@ def _signals(
     if isinstance(last, str):
         last = from_db(last)
     touch = touch_status(Tier(account["tier"]), last, now, rules)
+    usage = totals.usage.get(aid)
+    seatless = totals.seatless.get(aid)
+    if usage is not None and seatless:
+        usage = usage._replace(seats=usage.seats + seatless * account["seats"])
     return signals_from_totals(
         today=now.date(),
         account_seats=account["seats"],
-        usage=totals.usage.get(aid),
+        usage=usage,
         tickets=totals.tickets.get(aid),
         surveys=totals.surveys.get(aid, ()),
         invoices=totals.invoices.get(aid),
