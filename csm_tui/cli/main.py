@@ -99,10 +99,6 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.cli.run import run_run
 
         return run_run(args, resolve_db(args))
-    if command == "health":
-        from csm_tui.cli.health import run_health
-
-        return run_health(args, resolve_db(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
 
@@ -119,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.cli.sync_commands import run_sync_command
 
         return run_sync_command(args, resolve_db(args))
+    if command == "health":
+        from csm_tui.cli.health import run_health
+
+        return run_health(args, resolve_db(args))
     parser.error(f"unknown command {command}")
     return 2
 
