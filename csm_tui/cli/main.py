@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.cli.run import add_run_parser  # argparse only; commands load on run
 
     add_run_parser(sub)
+    from csm_tui.cli.health import add_health_parser  # argparse only
+
+    add_health_parser(sub)
     return parser
 
 
@@ -134,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.cli.sync_commands import run_sync_command
 
         return run_sync_command(args, resolve_db(args))
+    if command == "health":
+        from csm_tui.cli.health import run_health
+
+        return run_health(args, resolve_db(args))
     parser.error(f"unknown command {command}")
     return 2
 

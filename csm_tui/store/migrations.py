@@ -416,6 +416,81 @@ def _v9_renewals(conn: sqlite3.Connection) -> None:
     _run(conn, _V9_RENEWALS)
 
 
+_V10_SIGNAL_TABLES = (
+    """CREATE TABLE usage_weeks (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        week_start DATE NOT NULL,
+        active_users INTEGER NOT NULL,
+        seats INTEGER NOT NULL,
+        opportunities INTEGER NOT NULL,
+        leads INTEGER NOT NULL,
+        public_pool INTEGER NOT NULL,
+        contacts INTEGER NOT NULL,
+        messages INTEGER NOT NULL,
+        sessions INTEGER NOT NULL,
+        session_minutes FLOAT NOT NULL,
+        source VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_usage_weeks_account_week ON usage_weeks (account_id, week_start)",
+    """CREATE TABLE support_tickets (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        opened_at VARCHAR(26) NOT NULL,
+        closed_at VARCHAR(26),
+        priority VARCHAR NOT NULL,
+        first_response_minutes INTEGER,
+        source VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_support_tickets_account_opened ON support_tickets (account_id, opened_at)",
+    """CREATE TABLE survey_responses (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        contact_email VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        score INTEGER NOT NULL,
+        responded_on DATE NOT NULL,
+        comment VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_survey_responses_account_day ON survey_responses (account_id, responded_on)",
+    """CREATE TABLE invoices (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        issued_on DATE NOT NULL,
+        due_on DATE NOT NULL,
+        amount FLOAT NOT NULL,
+        currency VARCHAR NOT NULL,
+        paid_on DATE,
+        source VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_invoices_account_issued ON invoices (account_id, issued_on)",
+)
+
+
+def _v10_signal_tables(conn: sqlite3.Connection) -> None:
+    """Health's raw signals, one row per source record: product usage per account per week
+    (each feature counted separately), support tickets, NPS/CSAT responses and invoices.
+    They arrive by CSV import (store/signal_import.py) or from the central API; the old
+    one-row-per-account `account_signals` stays for books that have nothing else.
+
+    Existing caches start with empty tables.
+    """
+    _run(conn, _V10_SIGNAL_TABLES)
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -427,6 +502,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v7_arr_events,
     _v8_renewal_order,
     _v9_renewals,
+    _v10_signal_tables,
 )
 
 HEAD: int = len(STEPS)

@@ -316,6 +316,77 @@ class TierOverrideChange(SQLModel, table=True):
     note: str = ""
     author_id: str | None = None
     created_at: datetime = _ts()
+    version: int = 0  # server version last seen (sync)
+
+
+class UsageWeek(SQLModel, table=True):
+    """A week of product use of one account, from a product-analytics export or the central
+    API (wire kind `usage_week`). `id` is the source's id, prefixed by the source name
+    (``mixpanel:acme-2026-W14``); a row with the same id replaces the old one. Each
+    feature's use is counted separately (domain.motion.Feature)."""
+
+    __tablename__ = "usage_weeks"
+    __table_args__ = (sa.Index("ix_usage_weeks_account_week", "account_id", "week_start"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    week_start: date  # a Monday
+    active_users: int = 0
+    seats: int = 0
+    opportunities: int = 0
+    leads: int = 0
+    public_pool: int = 0
+    contacts: int = 0
+    messages: int = 0
+    sessions: int = 0
+    session_minutes: float = 0.0  # total over the week's sessions
+    source: str = ""
+    version: int = 0  # server version last seen (sync)
+
+
+class SupportTicket(SQLModel, table=True):
+    """A support ticket, from a helpdesk export or the central API (kind `support_ticket`)."""
+
+    __tablename__ = "support_tickets"
+    __table_args__ = (sa.Index("ix_support_tickets_account_opened", "account_id", "opened_at"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    opened_at: datetime = _ts()
+    closed_at: datetime | None = _ts(default=None)
+    priority: str = "normal"  # low | normal | high | urgent
+    first_response_minutes: int | None = None
+    source: str = ""
+    version: int = 0
+
+
+class SurveyResponse(SQLModel, table=True):
+    """One contact's NPS or CSAT answer (kind `survey_response`)."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (sa.Index("ix_survey_responses_account_day", "account_id", "responded_on"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    contact_email: str = ""
+    kind: str = "nps"  # nps (0–10) | csat (1–5)
+    score: int = 0
+    responded_on: date
+    comment: str = ""
+    source: str = ""
+    version: int = 0
+
+
+class Invoice(SQLModel, table=True):
+    """An invoice and whether it was paid (kind `invoice`)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (sa.Index("ix_invoices_account_issued", "account_id", "issued_on"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    issued_on: date
+    due_on: date
+    amount: float = 0.0
+    currency: str = "USD"  # USD | CNY
+    paid_on: date | None = None
+    source: str = ""
     version: int = 0
 
 
