@@ -27,6 +27,10 @@ SHARED_TABLES: tuple[sa.Table, ...] = tuple(
         models.StageChange,
         models.HealthSnapshot,
         models.ArrEvent,
+        models.UsageWeek,
+        models.SupportTicket,
+        models.SurveyResponse,
+        models.Invoice,
     )
 )
 
