@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_data_as_of, set_meta
+from csm_tui.store.health_inputs import recompute_accounts
 from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import (
@@ -336,6 +337,7 @@ def _pull(
     replica = Replica(conn)
     cursor = int(get_meta(conn, META_CURSOR) or 0)
     restarted = False
+    rescore = _SignalRescore()
     while True:
         try:
             page = client.pull(cursor, page_size)
@@ -350,6 +352,7 @@ def _pull(
             conn.execute("BEGIN IMMEDIATE")
             protected = Protected.read(conn)
             replica.apply(changes, protected)
+            rescore.after(conn, changes, now)
             set_meta(conn, META_CURSOR, str(new_cursor))
             if not page.get("has_more"):
                 set_data_as_of(conn, now)
@@ -359,6 +362,31 @@ def _pull(
             progress(SyncProgress("pull", report.pulled, None))
         if not page.get("has_more"):
             return
+
+
+class _SignalRescore:
+    """Health follows pulled signals: after a page is applied (same transaction), the accounts
+    whose signals arrived are re-scored. Signals of an account not in the cache yet (its own
+    record comes in a later page) wait for it."""
+
+    def __init__(self) -> None:
+        self.waiting: set[str] = set()
+
+    def after(self, conn: sqlite3.Connection, changes: list[dict[str, Any]], now: datetime) -> None:
+        touched = {
+            change["record"]["account_id"]
+            for change in changes
+            if change["kind"] in p.SIGNAL_KINDS and change.get("record")
+        }
+        if self.waiting:
+            touched |= {
+                change["id"]
+                for change in changes
+                if change["kind"] == p.KIND_ACCOUNT and change["id"] in self.waiting
+            }
+        if touched:
+            found = recompute_accounts(conn, touched, now)
+            self.waiting = (self.waiting | touched) - found
 
 
 # -- status ----------------------------------------------------------------------------------

@@ -324,3 +324,20 @@ def test_openapi_documents_the_ingest_answers(world):
     operation = spec["paths"][p.SIGNALS_PATH]["post"]
     assert {"200", "401", "403", "422"} <= set(operation["responses"])
     assert "usage_week" in operation["description"]
+
+
+# -- setting up a pipeline -------------------------------------------------------------------
+def test_an_admin_sets_up_a_pipeline_user_with_no_team_and_issues_its_token(capsys, tmp_path):
+    from csm_tui.cli.main import main
+
+    database = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    admin = ["serve", "admin", "--database", database]
+    assert main([*admin, "create-team", "emea"]) == 0
+    assert main([*admin, "create-user", "mixpanel", "--role", "ingest", "--team", "emea"]) == 1
+    assert "belongs to no team" in capsys.readouterr().err
+    assert main([*admin, "create-user", "mixpanel", "--role", "ingest"]) == 0
+    assert "mixpanel (ingest) created" in capsys.readouterr().out
+    assert main([*admin, "issue-token", "mixpanel"]) == 0
+    assert len(capsys.readouterr().out.strip()) == 43
+    assert main([*admin, "list-users"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[:3] == ["mixpanel", "ingest", "—"]

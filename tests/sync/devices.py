@@ -34,6 +34,10 @@ SYNCED_TABLES = (
     "health_snapshots",
     "arr_events",
     "prep_notes",
+    "usage_weeks",
+    "support_tickets",
+    "survey_responses",
+    "invoices",
 )
 
 

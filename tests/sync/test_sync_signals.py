@@ -1,0 +1,129 @@
+"""Signals a data pipeline sent to the real server reach the caches of the people who may see
+the account (SQLite and PostgreSQL servers), follow a reassignment, and re-score health."""
+
+from __future__ import annotations
+
+import pytest
+
+from csm_tui.store import outbox
+from csm_tui.sync import engine
+from csm_tui.sync import protocol as p
+from tests.server.test_server_ingest import ONE_OF_EACH, ingest, usage
+from tests.server.world import World, upsert
+from tests.sync.devices import Device
+
+TABLES = {
+    p.KIND_USAGE_WEEK: "usage_weeks",
+    p.KIND_SUPPORT_TICKET: "support_tickets",
+    p.KIND_SURVEY_RESPONSE: "survey_responses",
+    p.KIND_INVOICE: "invoices",
+}
+
+
+@pytest.fixture
+def devices(world: World, tmp_path):
+    made: list[Device] = []
+
+    def make(label: str, person) -> Device:
+        device = Device(label, person, tmp_path / f"{label}.sqlite3", world.server.base_url)
+        made.append(device)
+        assert device.sync().ok  # the people first: an account's owner is a user here
+        return device
+
+    yield make
+    for device in made:
+        device.close()
+
+
+@pytest.fixture
+def pipeline(world: World):
+    return world.person("ingest", None, "pipeline")
+
+
+def test_pulled_signals_land_in_the_owners_cache_as_sent(world, devices, pipeline):
+    laptop = devices("laptop", world.ann)
+    account_id = laptop.new_account("Acme 公海")
+    assert laptop.sync().ok
+    items = {kind: make(account_id) for kind, make in ONE_OF_EACH.items()}
+    for kind, item in items.items():
+        ingest(pipeline, kind, [item])
+
+    report = laptop.sync()
+    assert report.ok, report.errors
+
+    week = laptop.row("usage_weeks", items[p.KIND_USAGE_WEEK]["id"])
+    assert week["account_id"] == account_id and week["week_start"] == "2026-02-23"
+    assert (week["opportunities"], week["leads"], week["public_pool"]) == (12, 140, 35)
+    assert week["session_minutes"] == 1830.5 and week["version"] > 0
+    ticket = laptop.row("support_tickets", items[p.KIND_SUPPORT_TICKET]["id"])
+    assert ticket["opened_at"] == "2026-02-20 00:00:00.000000"  # 08:00 +08:00, in UTC
+    assert ticket["closed_at"] is None and ticket["priority"] == "high"
+    survey = laptop.row("survey_responses", items[p.KIND_SURVEY_RESPONSE]["id"])
+    assert survey["comment"] == "线索分配很快 [bold]ok[/bold]" and survey["score"] == 9
+    invoice = laptop.row("invoices", items[p.KIND_INVOICE]["id"])
+    assert (invoice["amount"], invoice["currency"], invoice["paid_on"]) == (12000.0, "CNY", None)
+    assert outbox.pending_count(laptop.conn) == 0
+    assert laptop.states() == {"sent": 1}  # nothing of the signals goes back to the server
+
+
+def test_health_is_rescored_for_the_accounts_whose_signals_arrived(
+    world, devices, pipeline, monkeypatch
+):
+    laptop = devices("laptop", world.ann)
+    with_signals = laptop.new_account("Acme")
+    without = laptop.new_account("Quiet Ltd")
+    assert laptop.sync().ok
+    ingest(pipeline, p.KIND_USAGE_WEEK, [usage(with_signals), usage(with_signals, "2026-03-02")])
+
+    rescored: list[set[str]] = []
+    real = engine.recompute_accounts
+
+    def spy(conn, account_ids, now):
+        rescored.append(set(account_ids))
+        return real(conn, account_ids, now)
+
+    monkeypatch.setattr(engine, "recompute_accounts", spy)
+    assert laptop.sync().ok
+    assert rescored == [{with_signals}]
+    assert without not in set().union(*rescored)
+
+    rescored.clear()
+    assert laptop.sync().ok  # nothing new: nothing re-scored
+    assert rescored == []
+
+
+def test_signals_reach_the_team_lead_and_not_another_team(world, devices, pipeline):
+    ann, lead, bob = (
+        devices("ann", world.ann),
+        devices("lead", world.lead),
+        devices("bob", world.bob),
+    )
+    account_id = ann.new_account("Acme")
+    assert ann.sync().ok
+    item = usage(account_id)
+    ingest(pipeline, p.KIND_USAGE_WEEK, [item])
+    for device in (ann, lead, bob):
+        assert device.sync().ok
+    assert ann.row("usage_weeks", item["id"]) is not None
+    assert lead.row("usage_weeks", item["id"]) is not None
+    assert bob.rows("usage_weeks") == []
+
+
+def test_a_reassigned_accounts_signals_move_to_the_new_owners_cache(world, devices, pipeline):
+    ann, amy = devices("ann", world.ann), devices("amy", world.amy)
+    account_id = ann.new_account("Acme")
+    assert ann.sync().ok and amy.sync().ok
+    items = {kind: make(account_id) for kind, make in ONE_OF_EACH.items()}
+    for kind, item in items.items():
+        ingest(pipeline, kind, [item])
+    assert ann.sync().ok and amy.sync().ok
+    assert amy.rows("usage_weeks") == []
+
+    version = ann.row("accounts", account_id)["version"]
+    moved = world.lead.push_one(upsert(p.KIND_ACCOUNT, account_id, version, owner_id=world.amy.id))
+    assert moved["status"] == p.STATUS_APPLIED, moved
+    assert ann.sync().ok and amy.sync().ok
+
+    for kind, table in TABLES.items():
+        assert amy.row(table, items[kind]["id"]) is not None, table
+        assert ann.rows(table) == [], table  # left with the account
