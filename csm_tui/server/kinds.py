@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,7 +57,7 @@ class KindSpec:
     owner_field: str | None = None
     choices: dict[str, frozenset[str]] | None = None
 
-    @property
+    @cached_property
     def columns(self) -> dict[str, sa.Column]:
         return {c.name: c for c in self.table.columns}
 
