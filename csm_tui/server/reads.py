@@ -33,6 +33,10 @@ class AccountPart(StrEnum):
     HEALTH_SNAPSHOTS = "health-snapshots"
     PREP_NOTE_REVISIONS = "prep-note-revisions"
     ARR_EVENTS = "arr-events"
+    USAGE_WEEKS = "usage-weeks"
+    SUPPORT_TICKETS = "support-tickets"
+    SURVEY_RESPONSES = "survey-responses"
+    INVOICES = "invoices"
 
 
 PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
@@ -45,6 +49,10 @@ PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
     AccountPart.HEALTH_SNAPSHOTS: (p.KIND_HEALTH_SNAPSHOT, "taken_on", True),
     AccountPart.PREP_NOTE_REVISIONS: (p.KIND_PREP_NOTE_REVISION, "created_at", False),
     AccountPart.ARR_EVENTS: (p.KIND_ARR_EVENT, "effective_on", False),
+    AccountPart.USAGE_WEEKS: (p.KIND_USAGE_WEEK, "week_start", True),
+    AccountPart.SUPPORT_TICKETS: (p.KIND_SUPPORT_TICKET, "opened_at", True),
+    AccountPart.SURVEY_RESPONSES: (p.KIND_SURVEY_RESPONSE, "responded_on", True),
+    AccountPart.INVOICES: (p.KIND_INVOICE, "issued_on", True),
 }
 
 

@@ -341,3 +341,14 @@ def test_an_admin_sets_up_a_pipeline_user_with_no_team_and_issues_its_token(caps
     assert len(capsys.readouterr().out.strip()) == 43
     assert main([*admin, "list-users"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[:3] == ["mixpanel", "ingest", "—"]
+
+
+def test_the_owner_reads_an_accounts_usage_weeks_newest_first_and_another_team_cannot(
+    world, pipeline
+):
+    account_id, _ = world.ann.new_account()
+    ingest(pipeline, p.KIND_USAGE_WEEK, [usage(account_id), usage(account_id, "2026-03-02")])
+    response = world.ann.http.get(f"/accounts/{account_id}/usage-weeks")
+    assert response.status_code == 200
+    assert [w["week_start"] for w in response.json()] == ["2026-03-02", "2026-02-23"]
+    assert world.bob.http.get(f"/accounts/{account_id}/usage-weeks").status_code == 404
