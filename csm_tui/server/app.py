@@ -120,11 +120,12 @@ INGEST_ERRORS = {
 INGEST_DESCRIPTION = (
     "A data pipeline's batch of one signal kind (an ingest token or an admin's). Each item "
     "is a whole record keyed by its source id (`mixpanel:acme-2026-W14`); fields not sent "
-    "take their defaults. Each item is checked on its own: refused ones are listed with "
-    "their index and reason, the others apply. The same item again changes nothing "
-    "(`unchanged`, no new version); new content under a known id replaces the record "
-    "(`replaced`, a new version). Clients that may read the account pull the records.\n\n"
-    + item_fields_doc()
+    "take their defaults. An item may name its account by the CRM's id "
+    "(`account_external_id`, as imported) instead of `account_id`. Each item is checked on "
+    "its own: refused ones are listed with their index and reason, the others apply. The "
+    "same item again changes nothing (`unchanged`, no new version); new content under a "
+    "known id replaces the record (`replaced`, a new version). Clients that may read the "
+    "account pull the records.\n\n" + item_fields_doc()
 )
 
 

@@ -27,6 +27,9 @@ from csm_tui.sync import protocol as p
 accounts = models.Account.__table__
 rv = schema.record_versions
 CHUNK = 500  # ids per IN (...) lookup
+# An item may name its account by the CRM's id (`accounts.external_id`, set by the import)
+# instead of `account_id`; the server resolves it among live accounts.
+EXTERNAL_KEY = "account_external_id"
 
 _RV_INSERT = sa.insert(rv)
 # SET: the columns named in the parameters (version, record_json).
@@ -79,8 +82,10 @@ def _problem_message(problem: checks.SignalProblem) -> str:
     return f"{problem.field} is not valid ({problem.code})"  # pragma: no cover
 
 
-def check_item(spec: KindSpec, item: Any) -> tuple[str, dict[str, Any]]:
-    """The item's id and its whole row (defaults filled in, version not set), or ItemRefused."""
+def check_item(spec: KindSpec, item: Any) -> tuple[str, dict[str, Any], str | None]:
+    """The item's id, its whole row (defaults filled in, version not set) and the CRM id of
+    its account when it names the account that way (`account_id` is then None); or
+    ItemRefused."""
     if not isinstance(item, dict):
         raise ItemRefused(p.ERROR_INVALID_REQUEST, "an item must be an object")
     record_id = item.get("id")
@@ -88,11 +93,30 @@ def check_item(spec: KindSpec, item: Any) -> tuple[str, dict[str, Any]]:
         raise ItemRefused(
             p.ERROR_INVALID_FIELD, f"id must be text of 1 to {MAX_ID} characters", ["id"]
         )
+    external = item.get(EXTERNAL_KEY)
+    if EXTERNAL_KEY in item:
+        if "account_id" in item:
+            raise ItemRefused(
+                p.ERROR_INVALID_FIELD,
+                f"give account_id or {EXTERNAL_KEY}, not both",
+                ["account_id", EXTERNAL_KEY],
+            )
+        if not isinstance(external, str) or not 0 < len(external) <= MAX_ID:
+            raise ItemRefused(
+                p.ERROR_INVALID_FIELD,
+                f"{EXTERNAL_KEY} must be text of 1 to {MAX_ID} characters",
+                [EXTERNAL_KEY],
+            )
+        item = {name: value for name, value in item.items() if name != EXTERNAL_KEY}
     try:
         values = spec.coerce(item)
     except FieldError as error:
         raise ItemRefused(error.code, str(error), error.fields) from None
-    missing = sorted(name for name in spec.required if values.get(name) is None)
+    missing = sorted(
+        name
+        for name in spec.required
+        if values.get(name) is None and not (name == "account_id" and external is not None)
+    )
     if missing:
         raise ItemRefused(p.ERROR_INVALID_FIELD, f"missing field(s): {', '.join(missing)}", missing)
     row = {**spec.defaults, **values, spec.id_column: record_id}
@@ -103,7 +127,7 @@ def check_item(spec: KindSpec, item: Any) -> tuple[str, dict[str, Any]]:
             "; ".join(_problem_message(problem) for problem in problems),
             sorted({problem.field for problem in problems}),
         )
-    return record_id, row
+    return record_id, row, external
 
 
 def _in_chunks(conn: sa.Connection, query, column: sa.Column, keys: list[str]):
@@ -119,17 +143,17 @@ def ingest_signals(db: ServerDatabase, kind: str, items: list[Any]) -> IngestRep
     """Apply a batch of `kind` records (one write transaction); what happened to each."""
     spec = KINDS[kind]
     report = IngestReport(kind=kind, received=len(items))
-    checked: list[tuple[int, str, dict[str, Any]]] = []
+    checked: list[tuple[int, str, dict[str, Any], str | None]] = []
     for index, item in enumerate(items):
         try:
-            record_id, row = check_item(spec, item)
+            record_id, row, external = check_item(spec, item)
         except ItemRefused as refused:
             item_id = item.get("id") if isinstance(item, dict) else None
             report.rejected.append(
                 refused.refusal(index, item_id if isinstance(item_id, str) else None)
             )
             continue
-        checked.append((index, record_id, row))
+        checked.append((index, record_id, row, external))
     if not checked:
         return report
     with db.write() as tx:
@@ -141,12 +165,13 @@ def ingest_signals(db: ServerDatabase, kind: str, items: list[Any]) -> IngestRep
 def _apply(
     tx: WriteTx,
     spec: KindSpec,
-    checked: list[tuple[int, str, dict[str, Any]]],
+    checked: list[tuple[int, str, dict[str, Any], str | None]],
     report: IngestReport,
 ) -> None:
     conn, table = tx.conn, spec.table
-    ids = sorted({record_id for _, record_id, _ in checked})
-    account_ids = sorted({row["account_id"] for _, _, row in checked})
+    checked = _resolve_external_ids(conn, checked, report)
+    ids = sorted({record_id for _, record_id, _, _ in checked})
+    account_ids = sorted({row["account_id"] for _, _, row, _ in checked})
     current: dict[str, dict[str, Any]] = {
         r[spec.id_column]: dict(r) for r in _in_chunks(conn, sa.select(table), table.c.id, ids)
     }
@@ -158,7 +183,7 @@ def _apply(
     }
     inserts: dict[str, dict[str, Any]] = {}  # new in this batch, by id
     updates: dict[str, dict[str, Any]] = {}  # known before this batch, by id
-    for index, record_id, row in checked:
+    for index, record_id, row, _ in checked:
         account_id = row["account_id"]
         refusal: ItemRefused | None = None
         stored = current.get(record_id)
@@ -221,6 +246,48 @@ def _apply(
                 for r in updates.values()
             ],
         )
+
+
+def _resolve_external_ids(
+    conn: sa.Connection,
+    checked: list[tuple[int, str, dict[str, Any], str | None]],
+    report: IngestReport,
+) -> list[tuple[int, str, dict[str, Any], str | None]]:
+    """Fill in `account_id` of the items naming their account by CRM id; refuse the items
+    whose CRM id names no live account, or more than one."""
+    externals = sorted({external for *_, external in checked if external is not None})
+    if not externals:
+        return checked
+    found: dict[str, list[tuple[str, bool]]] = {}
+    query = sa.select(accounts.c.id, accounts.c.external_id, accounts.c.deleted_at)
+    for r in _in_chunks(conn, query, accounts.c.external_id, externals):
+        found.setdefault(r["external_id"], []).append((r["id"], r["deleted_at"] is None))
+    kept = []
+    for entry in checked:
+        index, record_id, row, external = entry
+        if external is not None:
+            candidates = found.get(external, [])
+            live = [account_id for account_id, alive in candidates if alive]
+            if len(live) != 1:
+                if len(live) > 1:
+                    refusal = ItemRefused(
+                        p.ERROR_INVALID_FIELD,
+                        f"{len(live)} accounts have the CRM id {external!r}; give account_id",
+                        [EXTERNAL_KEY],
+                    )
+                elif candidates:
+                    refusal = ItemRefused(p.ERROR_GONE, "the account was deleted", [EXTERNAL_KEY])
+                else:
+                    refusal = ItemRefused(
+                        p.ERROR_NOT_FOUND,
+                        f"no account with the CRM id {external!r}",
+                        [EXTERNAL_KEY],
+                    )
+                report.rejected.append(refusal.refusal(index, record_id))
+                continue
+            row["account_id"] = live[0]
+        kept.append(entry)
+    return kept
 
 
 def _version_row(spec: KindSpec, row: dict[str, Any]) -> dict[str, Any]:

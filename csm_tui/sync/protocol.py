@@ -61,7 +61,9 @@ Conflict rules (`CONFLICT_RULES`)
 Ingest — ``POST /signals/<kind>`` `IngestRequest` → `IngestResponse` (an admin's or an
     ingest token; a CSM's or lead's is refused 403)
     A data pipeline sends up to `INGEST_MAX_ITEMS` records of one signal kind, each a whole
-    record (fields not sent take their defaults; ``version`` is ignored). Each item is
+    record (fields not sent take their defaults; ``version`` is ignored); instead of
+    ``account_id`` it may name its account by the CRM's id (``account_external_id``, the
+    imported ``external_id``: one live account must have it). Each item is
     checked on its own: a refused one is listed with its index and reason (unknown account
     "not_found", deleted account "gone", a bad value "invalid_field"), the others apply.
     Items are keyed by their source id: the same content again changes nothing and takes no

@@ -352,3 +352,28 @@ def test_the_owner_reads_an_accounts_usage_weeks_newest_first_and_another_team_c
     assert response.status_code == 200
     assert [w["week_start"] for w in response.json()] == ["2026-03-02", "2026-02-23"]
     assert world.bob.http.get(f"/accounts/{account_id}/usage-weeks").status_code == 404
+
+
+def test_a_pipeline_may_name_the_account_by_its_crm_id(world, pipeline):
+    crm_id = f"0015g{world.ann.id[-8:]}"
+    account_id, _ = world.ann.new_account("北京星河", external_id=crm_id)
+    twin_crm = f"twin-{world.ann.id[-8:]}"
+    world.ann.new_account("Twin A", external_id=twin_crm)
+    world.amy.new_account("Twin B", external_id=twin_crm)
+    item = {k: v for k, v in usage(account_id).items() if k != "account_id"}
+    items = [
+        {**item, "account_external_id": crm_id},  # 0
+        {**item, "id": "m:1", "account_external_id": "no-such-crm-id"},  # 1
+        {**item, "id": "m:2", "account_external_id": twin_crm},  # 2 two accounts
+        {**item, "id": "m:3", "account_external_id": crm_id, "account_id": account_id},  # 3
+    ]
+    answer = ingest(pipeline, p.KIND_USAGE_WEEK, items)
+    assert answer["created"] == 1
+    refused = {r["index"]: r["error"] for r in answer["rejected"]}
+    assert refused[1]["code"] == p.ERROR_NOT_FOUND
+    assert "2 accounts" in refused[2]["message"]
+    assert refused[3]["fields"] == ["account_id", "account_external_id"]
+    (row,) = stored(world, p.KIND_USAGE_WEEK, item["id"])
+    assert row["account_id"] == account_id
+    assert ingest(pipeline, p.KIND_USAGE_WEEK, [items[0]])["unchanged"] == 1
+    assert (p.KIND_USAGE_WEEK, item["id"]) in signals_pulled(world.ann)
