@@ -6,6 +6,10 @@ named by `CSM_TUI_CONFIG`, validated once at start.
     cny_per_usd = 7.2
     [tiers.strategic]          # see domain.tiers.TierRules.from_mapping
     min_arr = 150000
+    [standards.long-direct]    # activity standards per sales motion (domain.motion)
+    login_rate = 0.6
+    [standards.long-direct.features]
+    opportunities = 4
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from csm_tui.domain.motion import STANDARDS, ActivityStandard, SalesMotion
 from csm_tui.domain.tiers import TierRules
 
 LANGUAGES = ("en", "zh")
@@ -29,6 +34,7 @@ class Settings:
     arr_per_csm: float = 2_000_000
     tier_rules: TierRules = field(default_factory=TierRules)
     source: Path | None = None
+    standards: dict[SalesMotion, ActivityStandard] = field(default_factory=lambda: dict(STANDARDS))
 
     @classmethod
     def from_toml(cls, text: str, source: Path | None = None) -> Settings:
@@ -49,8 +55,18 @@ class Settings:
             rules = TierRules.from_mapping(data)
         except ValueError as exc:
             raise SettingsError(f"{where}: {exc}") from exc
+        from csm_tui.domain.motion import standards_from_mapping
+
+        try:
+            standards = standards_from_mapping(data.get("standards", {}))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}") from exc
         return cls(
-            language=language, arr_per_csm=float(arr_per_csm), tier_rules=rules, source=source
+            language=language,
+            arr_per_csm=float(arr_per_csm),
+            tier_rules=rules,
+            source=source,
+            standards=standards,
         )
 
 

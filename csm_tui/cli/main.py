@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.cli.run import add_run_parser  # argparse only; commands load on run
 
     add_run_parser(sub)
+    from csm_tui.cli.health import add_health_parser  # argparse only
+
+    add_health_parser(sub)
     return parser
 
 
@@ -96,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.cli.run import run_run
 
         return run_run(args, resolve_db(args))
+    if command == "health":
+        from csm_tui.cli.health import run_health
+
+        return run_health(args, resolve_db(args))
     if command == "serve":
         from csm_tui.server.cli import run_serve
 

@@ -2,6 +2,7 @@
 
     csm-tui import accounts FILE --mapping hubspot|salesforce|PATH [--dry-run] [--owner WHO]
     csm-tui import contacts FILE --mapping salesforce-contacts|PATH [--dry-run]
+    csm-tui import usage|tickets|surveys|invoices FILE --mapping NAME|PATH [--dry-run]
     csm-tui export portfolio [FILTER …] [--sort tier|renewal|touch|arr|name]
                              [--format csv|json|md] [--out FILE] [--excel]
     csm-tui export coverage [--team TEAM] [--format csv|json|md] [--out FILE] [--excel]
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from csm_tui.workspace import Workspace
 
 MAX_ISSUES_SHOWN = 50
+SIGNAL_KINDS = ("usage", "tickets", "surveys", "invoices")  # domain.signal_mapping.SignalKind
 SORTS = ("tier", "renewal", "touch", "arr", "name")  # domain.query.PortfolioSort values
 
 
@@ -33,19 +35,25 @@ def add_import_export_parsers(sub: argparse._SubParsersAction) -> None:
     """The `import` and `export` subcommands (mounted by `cli.main.build_parser`)."""
     imp = sub.add_parser(
         "import",
-        help="import accounts or contacts from a CSV export (all or nothing)",
+        help="import accounts, contacts or health signals from a CSV export (all or nothing)",
         description="Import a CRM's CSV export into the cache. Every row is checked first; "
         "if any has a problem nothing is written and each problem is listed with its line. "
         "Changes are queued for sync like changes made in the app.",
     )
-    imp.add_argument("kind", choices=("accounts", "contacts"), help="what the file holds")
+    imp.add_argument(
+        "kind",
+        choices=("accounts", "contacts", *SIGNAL_KINDS),
+        help="what the file holds: accounts, contacts, or a health signal (weekly product "
+        "usage, support tickets, NPS/CSAT survey answers, invoices)",
+    )
     imp.add_argument("file", type=Path, help="the CSV file (UTF-8; , ; or tab separated)")
     imp.add_argument(
         "--mapping",
         "-m",
         default=None,
-        help="a shipped mapping (hubspot, salesforce, salesforce-contacts) or a .toml file; "
-        "default: headers are csm-tui's own field names (as `export portfolio` writes them)",
+        help="a shipped mapping (hubspot, salesforce, salesforce-contacts, mixpanel-usage, "
+        "zendesk-tickets, delighted-nps, stripe-invoices) or a .toml file; default for "
+        "accounts and contacts: headers are csm-tui's own field names",
     )
     imp.add_argument("--dry-run", "-n", action="store_true", help="check and report; write nothing")
     imp.add_argument(
@@ -125,6 +133,8 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
     from csm_tui.domain.text import safe_text
     from csm_tui.store.importer import import_csv, load_mapping
 
+    if args.kind in SIGNAL_KINDS:
+        return _run_signal_import(args, ws)
     try:
         mapping = load_mapping(args.mapping, args.kind)
     except MappingError as error:
@@ -159,6 +169,59 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
                     elif o.note:
                         detail = f" ({o.note})"
                     print(f"  line {o.line}: {o.action} {safe_text(o.name)}{safe_text(detail)}")
+    return 1 if report.errors else 0
+
+
+def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
+    import json
+
+    from csm_tui.domain.csv_mapping import MappingError
+    from csm_tui.domain.text import safe_text
+    from csm_tui.store.health_recompute import recompute_accounts
+    from csm_tui.store.signal_import import (
+        import_signals,
+        load_signal_mapping,
+        shipped_signal_mappings,
+    )
+
+    if args.mapping is None:
+        shipped = ", ".join(shipped_signal_mappings(args.kind)) or "none"
+        _say(f"csm-tui: --mapping: say how to read the {args.kind} file (shipped: {shipped})")
+        return 2
+    try:
+        mapping = load_signal_mapping(args.mapping, args.kind)
+    except MappingError as error:
+        _say(f"csm-tui: --mapping: {error}")
+        return 2
+    settings = ws.settings
+
+    def recompute(conn: sqlite3.Connection, ids: Any) -> int:
+        return recompute_accounts(
+            conn, ws.now(), ids, rules=settings.tier_rules, standards=settings.standards
+        )
+
+    report = import_signals(
+        ws.conn, args.file, mapping, args.kind, now=ws.now(), dry_run=args.dry_run,
+        recompute=recompute,
+    )  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+        return 1 if report.errors else 0
+    print(safe_text(report.summary()))
+    for issue in report.errors[:MAX_ISSUES_SHOWN]:
+        print(f"  {safe_text(str(issue))}")
+    more = report.error_count - min(len(report.errors), MAX_ISSUES_SHOWN)
+    if more > 0:
+        print(f"  … and {more:,} more problem(s)")
+    if not report.errors and args.dry_run:
+        shown = [o for o in report.outcomes if o.action != "unchanged"][:MAX_ISSUES_SHOWN]
+        for o in shown:
+            print(f"  line {o.line}: {o.action} {safe_text(o.record_id)}")
+    if report.committed and ws.meta("server_url"):
+        _say(
+            "Note: signals imported here stay in this cache (they are not pushed); "
+            "a team feeds them to the server's ingest so every CSM sees them."
+        )
     return 1 if report.errors else 0
 
 

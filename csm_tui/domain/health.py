@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
-from csm_tui.domain.motion import ActivityStandard
+from csm_tui.domain.motion import ActivityStandard, Feature
 from csm_tui.domain.tiers import Tier
 
 
@@ -125,10 +126,30 @@ class HealthSignals:
     payment: PaymentStatus
     nps: int | None  # account NPS, -100..100
     csm_pulse: int | None  # the CSM's gut feeling, 1..5
+    # Each feature's uses per active user per week, measured separately (from weekly
+    # usage records). None: the source counts only "key actions" in total
+    # (`key_actions_per_user_week`), judged against the standard's features together.
+    feature_use: tuple[tuple[Feature, float], ...] | None = None
+    csat: float | None = None  # mean CSAT, 1..5
+    missing: frozenset[Component] = frozenset()  # no data: scored neutral, and said so
+    # Where each component's inputs came from and as of which day.
+    provenance: tuple[tuple[Component, str, date | None], ...] = ()
 
     @property
     def login_rate(self) -> float:
         return 0.0 if self.seats <= 0 else min(1.0, self.weekly_active_users / self.seats)
+
+    def use_of(self, feature: Feature) -> float:
+        for f, value in self.feature_use or ():
+            if f is feature:
+                return value
+        return 0.0
+
+    def source_of(self, component: Component) -> tuple[str, date | None]:
+        for c, source, as_of in self.provenance:
+            if c is component:
+                return source, as_of
+        return "", None
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,7 @@ class Measure:
     raw: str
     standard: str
     value: float  # 0..1
+    judged: bool = True  # False: shown for the record, not part of the standard
 
 
 @dataclass(frozen=True)
@@ -150,6 +172,8 @@ class ComponentScore:
     value: float  # 0..1
     points: int  # integer share of the score; all points add up to it
     measures: tuple[Measure, ...] = ()
+    source: str = ""  # where the inputs came from ("mixpanel", "activity log")
+    as_of: date | None = None  # the day of the latest input
 
     @property
     def exact_points(self) -> float:
@@ -200,7 +224,12 @@ def _clamp(value: float) -> float:
 NEUTRAL = 0.5
 
 
+USAGE_WEIGHTS = (0.25, 0.30, 0.15, 0.15, 0.15)  # login, features, DAU/MAU, session, messages
+
+
 def _usage(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tuple]:
+    if s.feature_use is not None:
+        return _usage_by_feature(s, std)
     features = " + ".join(std.key_features)
     measures = (
         Measure(
@@ -234,14 +263,66 @@ def _usage(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tu
             _ratio(s.messages_per_user_week, std.messages_per_user_week),
         ),
     )
-    weights = (0.25, 0.30, 0.15, 0.15, 0.15)
-    value = sum(w * m.value for w, m in zip(weights, measures, strict=True))
+    value = sum(w * m.value for w, m in zip(USAGE_WEIGHTS, measures, strict=True))
     raw = f"login {s.login_rate:.0%}, {features} {s.key_actions_per_user_week:.1f}/user/wk"
     standard = (
         f"{std.motion.label} standard: login {std.login_rate_target:.0%}, "
         f"{std.key_actions_per_user_week:g}/user/wk"
     )
     return value, raw, standard, measures
+
+
+def _usage_by_feature(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tuple]:
+    """Each judged feature against its own target; they share the features' weight."""
+    login = Measure(
+        "login rate",
+        f"{s.login_rate:.0%}",
+        f"{std.login_rate_target:.0%}",
+        _ratio(s.login_rate, std.login_rate_target),
+    )
+    judged = tuple(
+        Measure(
+            t.feature.label,
+            f"{s.use_of(t.feature):.1f}/user/wk",
+            f"{t.per_user_week:g}",
+            _ratio(s.use_of(t.feature), t.per_user_week),
+        )
+        for t in std.features
+    )
+    others = (
+        Measure(
+            "DAU/MAU", f"{s.dau_mau:.0%}", f"{std.dau_mau_target:.0%}",
+            _ratio(s.dau_mau, std.dau_mau_target),
+        ),
+        Measure(
+            "session length", f"{s.session_minutes:.0f} min",
+            f"{std.session_minutes_target:g} min",
+            _ratio(s.session_minutes, std.session_minutes_target),
+        ),
+        Measure(
+            "messages", f"{s.messages_per_user_week:.0f}/user/wk",
+            f"{std.messages_per_user_week:g}",
+            _ratio(s.messages_per_user_week, std.messages_per_user_week),
+        ),
+    )  # fmt: skip
+    judged_features = {t.feature for t in std.features}
+    unjudged = tuple(
+        Measure(f.label, f"{s.use_of(f):.1f}/user/wk", "not in this standard", 0.0, judged=False)
+        for f in (Feature.OPPORTUNITIES, Feature.LEADS, Feature.PUBLIC_POOL, Feature.CONTACTS)
+        if f not in judged_features
+    )
+    w_login, w_features, *w_rest = USAGE_WEIGHTS
+    feature_value = sum(m.value for m in judged) / len(judged) if judged else 1.0
+    value = (
+        w_login * login.value
+        + w_features * feature_value
+        + sum(w * m.value for w, m in zip(w_rest, others, strict=True))
+    )
+    raw = ", ".join([f"login {s.login_rate:.0%}", *(f"{m.name} {m.raw}" for m in judged)])
+    standard = f"{std.motion.label} standard: " + ", ".join(
+        [f"login {std.login_rate_target:.0%}", *(f"{m.name} {m.standard}" for m in judged)]
+    )
+    return value, raw, standard, (login, *judged, *others, *unjudged)
 
 
 def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
@@ -282,6 +363,10 @@ def _commercial(s: HealthSignals) -> tuple[float, str, str, tuple]:
 def _sentiment(s: HealthSignals) -> tuple[float, str, str, tuple]:
     parts: list[float] = []
     measures: list[Measure] = []
+    if s.csat is not None:
+        v = _clamp((s.csat - 1) / 4)
+        parts.append(v)
+        measures.append(Measure("CSAT", f"{s.csat:.1f}/5", "5/5", v))
     if s.nps is not None:
         v = _clamp((s.nps + 100) / 200)
         parts.append(v)
@@ -292,6 +377,9 @@ def _sentiment(s: HealthSignals) -> tuple[float, str, str, tuple]:
         measures.append(Measure("CSM pulse", f"{s.csm_pulse}/5", "5/5", v))
     if not parts:
         return NEUTRAL, "no NPS or pulse (counted neutral)", "NPS +100, pulse 5/5", ()
+    if s.csat is not None:
+        raw = ", ".join(f"{m.name} {m.raw}" for m in measures)
+        return sum(parts) / len(parts), raw, "NPS +100, CSAT 5/5, pulse 5/5", tuple(measures)
     raw = ", ".join(f"{m.name} {m.raw}" for m in measures)
     return sum(parts) / len(parts), raw, "NPS +100, pulse 5/5", tuple(measures)
 
@@ -321,6 +409,8 @@ def score_health(
         Component.COMMERCIAL: _commercial(signals),
         Component.SENTIMENT: _sentiment(signals),
     }
+    for c in signals.missing:
+        parts[c] = (NEUTRAL, "no data yet (counted neutral)", parts[c][2], ())
     exact = [w[c] * parts[c][0] for c in Component]
     score = math.floor(sum(exact) + 0.5 + 1e-9)
     points = _largest_remainder(exact, score)
@@ -333,6 +423,8 @@ def score_health(
             value=parts[c][0],
             points=p,
             measures=parts[c][3],
+            source=signals.source_of(c)[0],
+            as_of=signals.source_of(c)[1],
         )
         for c, p in zip(Component, points, strict=True)
     )

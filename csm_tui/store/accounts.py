@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from csm_tui.domain.health import HealthScore, HealthSignals, score_health
-from csm_tui.domain.motion import SalesMotion, standard_for
+from csm_tui.domain.motion import ActivityStandard, SalesMotion, standard_for
 from csm_tui.domain.tiers import OverrideReason, Tier, TierAssignment, TierOverride, TierRules
 from csm_tui.store.health_inputs import health_signals
+from csm_tui.store.health_recompute import legacy_sources, raw_health_signals
 from csm_tui.store.timestamps import date_from_db, from_db
 
 
@@ -72,9 +74,17 @@ def load_account_facts(
     assignment = rules.assign(row["arr_usd"], override)
     last_touch = from_db(row["last_touch_at"])
     signals = None
-    if row["has_signals"] is not None:
+    pulse = row["csm_pulse"] if row["has_signals"] is not None else None
+    raw = raw_health_signals(conn, row, now, rules, pulse)  # usage weeks, tickets, …
+    if raw is not None:
+        signals = raw
+    elif row["has_signals"] is not None:
         # the row carries the account's and its signals' columns alike
-        signals = health_signals(row, row, now, rules)
+        signals = legacy_sources(
+            health_signals(row, row, now, rules),
+            date_from_db(row["measured_on"]),
+            row["last_touch_at"],
+        )
     return AccountFacts(
         id=row["id"],
         name=row["name"],
@@ -102,8 +112,11 @@ def load_account_facts(
     )
 
 
-def health_of(facts: AccountFacts) -> HealthScore | None:
-    """The live, explained health score of an account (None without signals)."""
+def health_of(
+    facts: AccountFacts, standards: Mapping[SalesMotion, ActivityStandard] | None = None
+) -> HealthScore | None:
+    """The live, explained health score of an account (None without signals), against
+    `standards` (default: the built-in activity standards)."""
     if facts.signals is None:
         return None
-    return score_health(facts.signals, facts.tier, standard_for(facts.sales_motion))
+    return score_health(facts.signals, facts.tier, standard_for(facts.sales_motion, standards))

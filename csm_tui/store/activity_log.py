@@ -37,11 +37,14 @@ from datetime import date, datetime
 from typing import Any
 
 from csm_tui.domain.activity_form import ActivityDraft, FieldError, due_of, validate_activity
+from csm_tui.domain.health import score_health
+from csm_tui.domain.motion import SalesMotion, standard_for
 from csm_tui.domain.records import ActivityKind, Sentiment
-from csm_tui.domain.tiers import TierRules
+from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_meta
 from csm_tui.store.health_inputs import account_health
+from csm_tui.store.health_recompute import raw_health_signals
 from csm_tui.store.ids import new_id
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
@@ -464,8 +467,12 @@ def _refresh_account(
     signals = conn.execute(
         "SELECT * FROM account_signals WHERE account_id = ?", (account_id,)
     ).fetchone()
-    if signals is not None:
-        inputs = {**dict(account), "last_touch_at": touch}  # health_inputs takes a mapping
+    inputs = {**dict(account), "last_touch_at": touch}  # health_inputs takes a mapping
+    raw = raw_health_signals(conn, inputs, now, rules, signals["csm_pulse"] if signals else None)
+    if raw is not None:  # usage weeks, tickets, surveys, invoices (store.health_recompute)
+        health = score_health(raw, Tier(account["tier"]), standard_for(
+            SalesMotion(account["sales_motion"]))).score  # fmt: skip
+    elif signals is not None:
         health = account_health(inputs, signals, now, rules).score
     changed: dict[str, Any] = {}
     if touch != last:

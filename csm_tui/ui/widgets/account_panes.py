@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import touch_status
+from csm_tui.domain.health import Component, ComponentScore
 from csm_tui.domain.humanize import format_money, format_money_full, relative_day
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.records import ActivityKind
@@ -24,6 +25,7 @@ from csm_tui.store.activity_log import TimelineEntry, load_timeline
 from csm_tui.store.checklist import ChecklistEntry, load_checklist, stage_history
 from csm_tui.store.contacts import ContactView, load_contacts
 from csm_tui.store.health_history import health_trend, what_changed
+from csm_tui.store.health_recompute import recent_answers
 from csm_tui.store.tasks import TaskView, account_tasks
 from csm_tui.workspace import Workspace
 
@@ -122,8 +124,20 @@ class OverviewPane(VerticalScroll):
         self.query_one("#overview-body", Static).update(table)
 
 
+def source_words(comp: ComponentScore) -> str:
+    """Where a component's inputs came from and as of when ("mixpanel, week of …")."""
+    if not comp.source:
+        return "—"
+    if comp.as_of is None:
+        return comp.source
+    if comp.component is Component.USAGE:
+        return f"{comp.source}, week of {comp.as_of.isoformat()}"
+    return f"{comp.source}, {comp.as_of.isoformat()}"
+
+
 class HealthPane(VerticalScroll):
-    """Score and band, each component's value / standard / weight / points, the 90-day
+    """Score and band; each component's value / standard / source and date / weight /
+    points, with every measure under it (value against its own target); the 90-day
     trend, and what changed against 30 days ago."""
 
     def __init__(self, workspace: Workspace, **kw) -> None:
@@ -136,10 +150,11 @@ class HealthPane(VerticalScroll):
         yield Sparkline([], id="health-trend")
         yield Static(id="health-trend-range")
         yield Static(id="health-changes")
+        yield Static(id="health-voice")
 
     def show(self, facts: AccountFacts) -> None:
         ws = self.workspace
-        health = health_of(facts)
+        health = health_of(facts, ws.settings.standards)
         body = self.query_one("#health-body", Static)
         if health is None:
             body.update(Text("No usage or sentiment signals for this account yet."))
@@ -153,20 +168,38 @@ class HealthPane(VerticalScroll):
             table.add_column("component", no_wrap=True)
             table.add_column("value")
             table.add_column("standard")
+            table.add_column("source")
             table.add_column("weight", justify="right")
             table.add_column("points", justify="right")
             for comp in health.components:
                 table.add_row(
                     comp.component.label,
-                    Text(comp.raw),
-                    Text(comp.standard),
+                    Text(safe_text(comp.raw)),
+                    Text(safe_text(comp.standard)),
+                    Text(safe_text(source_words(comp)), style="dim"),
                     str(comp.weight),
                     f"{comp.points}",
                 )
+                for m in comp.measures:
+                    target = f"vs {m.standard}" if m.judged else m.standard
+                    table.add_row(
+                        Text(f"  {m.name}", style="" if m.judged else "dim"),
+                        Text(safe_text(m.raw), style="" if m.judged else "dim"),
+                        Text(safe_text(target), style="" if m.judged else "dim"),
+                        "",
+                        "",
+                        "",
+                    )
             table.add_row(
-                Text("total", style="bold"), "", "", "100", Text(str(health.score), style="bold")
+                Text("total", style="bold"),
+                "",
+                "",
+                "",
+                "100",
+                Text(str(health.score), style="bold"),
             )
             body.update(table)
+        self._show_answers(facts)
         trend = health_trend(ws.conn, facts.id, ws.today(), days=90)
         spark = self.query_one("#health-trend", Sparkline)
         spark.data = [score for _, score in trend] or [0]
@@ -209,6 +242,30 @@ class HealthPane(VerticalScroll):
                 str(change.points_now),
                 Text(delta, style=style),
                 Text(change.raw_now),
+            )
+        box.update(table)
+
+    def _show_answers(self, facts: AccountFacts) -> None:
+        """The latest survey answers, comments as the contact wrote them (plain text)."""
+        box = self.query_one("#health-voice", Static)
+        answers = recent_answers(self.workspace.conn, facts.id, self.workspace.today())
+        if not answers:
+            box.update("")
+            return
+        table = Table(
+            title="Latest survey answers", title_justify="left", expand=True, show_edge=False
+        )
+        table.add_column("day", no_wrap=True)
+        table.add_column("score", no_wrap=True)
+        table.add_column("contact")
+        table.add_column("comment")
+        for a in answers:
+            scale = "10" if a["kind"] == "nps" else "5"
+            table.add_row(
+                a["responded_on"],
+                f"{a['kind'].upper()} {a['score']}/{scale}",
+                Text(safe_text(a["contact_email"])),
+                Text(safe_text(a["comment"], multiline=True)),
             )
         box.update(table)
 

@@ -1,0 +1,539 @@
+"""Import health signals (usage weeks, support tickets, survey answers, invoices) from a
+CSV export into the cache, all or nothing; then recompute the health of the accounts
+they touched (`store/health_recompute.py`).
+
+Rows are read, converted and checked one at a time and written, in chunks, inside one
+write transaction: any problem — an unreadable cell, an account the cache does not know,
+two rows with one id — and the transaction is rolled back at the end, so nothing is
+written; the report lists every problem with its line (the header is line 1). `dry_run`
+reads and classifies everything and writes nothing.
+
+Records are append-or-replace by id (``<source>:<the source's id>``): a new id is
+created, a known id whose values differ is replaced (keeping its sync `version`), one
+whose values are the same is left alone — importing the same file twice writes nothing
+the second time.
+
+Signals imported here stay in this cache: they are not queued for sync (no outbox), as a
+CSM never creates or edits such records in the app. This import is for a solo or local
+book; a team feeds its signals to the central API's ingest endpoint, and every cache
+pulls them from there.
+
+Accounts are found by the `account` cell as an external (CRM) id, else as an exact name,
+else by the `account_name` cell as an exact name.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from csm_tui.assets_path import assets_dir
+from csm_tui.domain.csv_mapping import CellError, CsvFormatError, MappingError, decode_csv
+from csm_tui.domain.csv_mapping import locate_columns as _locate
+from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
+from csm_tui.domain.signals import monday_of
+from csm_tui.store.timestamps import date_to_db, to_db
+from csm_tui.store.transaction import write_transaction
+
+CREATE = "create"
+UPDATE = "update"
+UNCHANGED = "unchanged"
+SKIP = "skip"
+
+MAX_ISSUES_KEPT = 1_000
+MAX_OUTCOMES_KEPT = 1_000
+_CHUNK = 2_000
+
+COLUMNS: dict[SignalKind, tuple[str, ...]] = {
+    SignalKind.USAGE: (
+        "id", "account_id", "week_start", "active_users", "seats", "opportunities", "leads",
+        "public_pool", "contacts", "messages", "sessions", "session_minutes", "source",
+    ),
+    SignalKind.TICKETS: (
+        "id", "account_id", "opened_at", "closed_at", "priority", "first_response_minutes",
+        "source",
+    ),
+    SignalKind.SURVEYS: (
+        "id", "account_id", "contact_email", "kind", "score", "responded_on", "comment",
+        "source",
+    ),
+    SignalKind.INVOICES: (
+        "id", "account_id", "issued_on", "due_on", "amount", "currency", "paid_on", "source",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SignalIssue:
+    line: int  # 0: the file or the mapping as a whole
+    message: str
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        if self.column:
+            where += f", {self.column}"
+        return f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class SignalOutcome:
+    line: int
+    action: str
+    record_id: str
+    account_id: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "action": self.action, "id": self.record_id,
+                "account_id": self.account_id}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SignalImportReport:
+    kind: str
+    path: str
+    mapping: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    errors: tuple[SignalIssue, ...] = ()
+    error_count: int = 0  # all problems found (only the first MAX_ISSUES_KEPT are kept)
+    outcomes: tuple[SignalOutcome, ...] = ()  # the first MAX_OUTCOMES_KEPT rows
+    committed: bool = False
+    accounts: tuple[str, ...] = ()  # the accounts whose signals changed
+    rescored: int = 0  # accounts whose health was recomputed after the import
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        counts = (
+            f"{self.created:,} to create, {self.updated:,} to update, "
+            f"{self.unchanged:,} unchanged, {self.skipped:,} skipped"
+        )
+        if self.errors:
+            return (
+                f"{self.path}: {self.error_count:,} problem(s) in {self.rows:,} rows; "
+                "nothing was imported"
+            )
+        if self.dry_run:
+            return f"{self.path}: dry run, nothing written — {counts}"
+        done = counts.replace("to create", "created").replace("to update", "updated")
+        tail = f"; health recomputed for {self.rescored:,} accounts" if self.rescored else ""
+        return f"{self.path}: imported {self.rows:,} {self.kind} rows — {done}{tail}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "mapping": self.mapping,
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rescored": self.rescored,
+            "error_count": self.error_count,
+            "errors": [e.as_dict() for e in self.errors],
+            "outcomes": [o.as_dict() for o in self.outcomes],
+        }
+
+
+# ------------------------------------------------------------------------------- mappings
+
+
+def shipped_dir() -> Path:
+    return assets_dir() / "import"
+
+
+@cache
+def _shipped_kind(path: Path) -> str | None:
+    try:
+        return SignalMapping.from_toml(path.read_text(encoding="utf-8"), str(path)).kind.value
+    except (OSError, MappingError):
+        return None
+
+
+def shipped_signal_mappings(kind: str | None = None) -> list[str]:
+    return [
+        p.stem
+        for p in sorted(shipped_dir().glob("*.toml"))
+        if _shipped_kind(p) is not None and (kind is None or _shipped_kind(p) == kind)
+    ]
+
+
+def load_signal_mapping(name_or_path: str | Path, kind: str) -> SignalMapping:
+    """A signal mapping from a TOML file, or a shipped one by name or unique prefix."""
+    path = Path(name_or_path).expanduser()
+    if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MappingError(f"cannot read the mapping {path}: {exc.strerror or exc}") from None
+        return SignalMapping.from_toml(text, str(path))
+    wanted = str(name_or_path).strip().lower()
+    names = shipped_signal_mappings(kind)
+    hits = [n for n in names if n == wanted] or [n for n in names if n.startswith(wanted)]
+    if len(hits) != 1:
+        what = "matches several" if hits else "is not"
+        raise MappingError(
+            f"{name_or_path!r} {what} a shipped {kind} mapping (shipped: "
+            f"{', '.join(names) or 'none'}); or give the path of a .toml file"
+        )
+    target = shipped_dir() / f"{hits[0]}.toml"
+    return SignalMapping.from_toml(target.read_text(encoding="utf-8"), str(target))
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+class _Book:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.by_external: dict[str, str] = {}
+        self.by_name: dict[str, list[str]] = {}
+        for aid, name, external in conn.execute(
+            "SELECT id, name, external_id FROM accounts WHERE deleted_at IS NULL"
+        ):
+            if external:
+                self.by_external[external] = aid
+            self.by_name.setdefault(name, []).append(aid)
+        self._memo: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+
+    def find(self, ref: str, name: str) -> tuple[str | None, str | None]:
+        """(account id, None) or (None, why not)."""
+        key = (ref, name)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._find(ref, name)
+            if len(self._memo) < 200_000:
+                self._memo[key] = hit
+        return hit
+
+    def _find(self, ref: str, name: str) -> tuple[str | None, str | None]:
+        if ref in self.by_external:
+            return self.by_external[ref], None
+        for text in (ref, name):
+            named = self.by_name.get(text, []) if text else []
+            if len(named) == 1:
+                return named[0], None
+            if len(named) > 1:
+                return None, (
+                    f"{len(named)} accounts in the cache are named {text!r}; "
+                    "give the account's external (CRM) id instead"
+                )
+        shown = repr(ref) + (f" / {name!r}" if name else "")
+        return None, (
+            f"no account {shown} in the cache (by external id or exact name); "
+            "import the accounts first"
+        )
+
+
+@dataclass
+class _Run:
+    mapping: SignalMapping
+    issues: list[SignalIssue] = field(default_factory=list)
+    count: int = 0
+
+    def issue(self, line: int, message: str, name: str | None = None) -> None:
+        self.count += 1
+        if len(self.issues) < MAX_ISSUES_KEPT:
+            column = None if name is None else self.mapping.columns.get(name, name)
+            self.issues.append(SignalIssue(line, message, column))
+
+
+def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | None]:
+    """A function making the stored record (a tuple in COLUMNS order) from a row's values
+    and its account id; it raises CellError(field: message) for a problem of the row."""
+    kind, source = mapping.kind, mapping.source
+    prefix = source + ":"
+
+    def rid(values: dict[str, Any], made: str) -> str:
+        own = values.get("id")
+        return prefix + (own if own else made)
+
+    if kind is SignalKind.USAGE:
+
+        def usage(v: dict[str, Any], aid: str) -> tuple:
+            week = monday_of(v["week_start"])
+            sessions = v.get("sessions", 0)
+            minutes = v.get("session_minutes")
+            if minutes is None:
+                minutes = round(v.get("avg_session_minutes", 0.0) * sessions, 2)
+            week_text = date_to_db(week)
+            return (
+                rid(v, f"{aid}:{week_text}"), aid, week_text, v["active_users"], v.get("seats", 0),
+                v.get("opportunities", 0), v.get("leads", 0), v.get("public_pool", 0),
+                v.get("contacts", 0), v.get("messages", 0), sessions, float(minutes), source,
+            )  # fmt: skip
+
+        return usage
+    if kind is SignalKind.TICKETS:
+
+        def ticket(v: dict[str, Any], aid: str) -> tuple:
+            opened: datetime = v["opened_at"]
+            closed: datetime | None = v.get("closed_at")
+            if closed is not None and closed < opened:
+                raise CellError("closed_at: closed before it was opened")
+            first = v.get("first_response_minutes")
+            if first is None and "first_response_hours" in v:
+                first = round(v["first_response_hours"] * 60)
+            return (
+                rid(v, ""), aid, to_db(opened), None if closed is None else to_db(closed),
+                v.get("priority", "normal"), first, source,
+            )  # fmt: skip
+
+        return ticket
+    if kind is SignalKind.SURVEYS:
+
+        def survey(v: dict[str, Any], aid: str) -> tuple:
+            survey_kind = v.get("kind", "nps")
+            score = v["score"]
+            low, high = (0, 10) if survey_kind == "nps" else (1, 5)
+            if not low <= score <= high:
+                raise CellError(f"score: {score} is outside {low}–{high} for {survey_kind}")
+            email = v.get("contact_email", "")
+            day = date_to_db(v["responded_on"])
+            made = f"{aid}:{email.casefold()}:{survey_kind}:{day}"
+            return (
+                rid(v, made), aid, email, survey_kind, score, day, v.get("comment", ""), source,
+            )  # fmt: skip
+
+        return survey
+
+    def invoice(v: dict[str, Any], aid: str) -> tuple:
+        if v.get("status") == "open" and "paid_on" in v:
+            raise CellError("paid_on: the invoice is open but has a payment date")
+        issued: date = v["issued_on"]
+        due: date = v.get("due_on", issued)
+        if due < issued:
+            raise CellError("due_on: due before it was issued")
+        amount, marked = v["amount"]
+        stated = v.get("currency")
+        if marked is not None and stated is not None and marked != stated:
+            raise CellError(f"amount: the amount is in {marked} but the currency says {stated}")
+        currency = marked or stated or mapping.currency
+        paid: date | None = v.get("paid_on")
+        return (
+            rid(v, ""), aid, date_to_db(issued), date_to_db(due), amount, currency,
+            None if paid is None else date_to_db(paid), source,
+        )  # fmt: skip
+
+    return invoice
+
+
+def _existing(conn: sqlite3.Connection, kind: SignalKind, ids: list[str]) -> dict[str, tuple]:
+    cols = COLUMNS[kind]
+    out: dict[str, tuple] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(
+            f"SELECT {', '.join(cols)} FROM {kind.table} WHERE id IN ({marks})", chunk
+        ):
+            out[row[0]] = tuple(row)
+    return out
+
+
+def _write(conn: sqlite3.Connection, kind: SignalKind, records: list[tuple]) -> None:
+    cols = COLUMNS[kind]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols[1:])
+    conn.executemany(
+        f"INSERT INTO {kind.table} ({', '.join(cols)}, version) "
+        f"VALUES ({', '.join('?' * len(cols))}, 0) "
+        f"ON CONFLICT(id) DO UPDATE SET {updates}",
+        records,
+    )
+
+
+class _Refused(Exception):
+    pass
+
+
+def import_signals(
+    conn: sqlite3.Connection,
+    path: Path | str,
+    mapping: SignalMapping,
+    kind: str,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    recompute: Callable[[sqlite3.Connection, Iterable[str]], int] | None = None,
+) -> SignalImportReport:
+    """Import the CSV at `path`; see the module doc. Never raises for a problem in the
+    file: the report's `errors` say what and where, and then nothing was written.
+    `recompute(conn, account_ids)` (default: `health_recompute.recompute_accounts` at
+    `now`) runs after a committed import that changed something."""
+    path = Path(path)
+    base = {"kind": str(kind), "path": str(path), "mapping": mapping.title, "dry_run": dry_run}
+    run = _Run(mapping)
+
+    def refused(rows: int = 0) -> SignalImportReport:
+        return SignalImportReport(**base, rows=rows, errors=tuple(sorted(
+            run.issues, key=lambda i: i.line)), error_count=run.count)  # fmt: skip
+
+    if mapping.kind.value != kind:
+        run.issue(0, f"the mapping {mapping.title!r} is for {mapping.kind.value}, not {kind}")
+        return refused()
+    try:
+        data = path.expanduser().read_bytes()
+    except OSError as exc:
+        run.issue(0, f"cannot read {path}: {exc.strerror or exc}")
+        return refused()
+    try:
+        text = decode_csv(data)
+        del data
+        _delim, headers, header_line, rows = iter_csv(
+            text, mapping.delimiter, tuple(mapping.columns.values())
+        )
+    except CsvFormatError as exc:
+        run.issue(exc.line or 1, exc.message)
+        return refused()
+    try:
+        where = _locate(mapping, headers)  # type: ignore[arg-type]  # columns + optional
+    except CsvFormatError as exc:
+        run.issue(header_line, exc.message)
+        return refused()
+
+    sk = mapping.kind
+    fields = [(name, i, mapping.converter(name)) for name, i in where.items()]
+    required = [n for n in SIGNAL_REQUIRED[sk] if n not in mapping.defaults]
+    defaults = dict(mapping.defaults)
+    build = _builder(mapping)
+    seen: dict[str, int] = {}
+    counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, SKIP: 0}
+    outcomes: list[SignalOutcome] = []
+    touched: set[str] = set()
+    pending: list[tuple[int, tuple]] = []
+    n_rows = 0
+
+    def flush() -> None:
+        if not pending:
+            return
+        old = _existing(conn, sk, [rec[0] for _, rec in pending])
+        changed: list[tuple] = []
+        for line, rec in pending:
+            before = old.get(rec[0])
+            action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
+            counts[action] += 1
+            if action != UNCHANGED:
+                changed.append(rec)
+                touched.add(rec[1])
+                if before is not None:
+                    touched.add(before[1])
+            if len(outcomes) < MAX_OUTCOMES_KEPT:
+                outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
+        if changed and not dry_run and not run.count:
+            _write(conn, sk, changed)
+        pending.clear()
+
+    book = _Book(conn)
+
+    def body() -> None:
+        nonlocal n_rows
+        for line, cells in rows:
+            n_rows += 1
+            if isinstance(cells, str):
+                run.issue(line, cells)
+                continue
+            values = dict(defaults)
+            bad = False
+            skip = False
+            failed: set[str] = set()
+            for name, i, convert in fields:
+                cell = cells[i]
+                if not cell or cell.isspace():
+                    continue
+                try:
+                    value = convert(cell)
+                except CellError as exc:
+                    run.issue(line, exc.message, name)
+                    failed.add(name)
+                    bad = True
+                    continue
+                if value == SKIP and name in ("priority", "kind", "status"):
+                    skip = True
+                values[name] = value
+            if skip:
+                counts[SKIP] += 1
+                continue
+            for name in required:
+                if name not in values and name not in failed:
+                    header = mapping.columns.get(name, name)
+                    run.issue(line, f"{header} is empty; it is required", name)
+                    bad = True
+            if bad:
+                continue
+            if "account" not in values and "account_name" not in values:
+                header = mapping.columns.get("account") or mapping.columns["account_name"]
+                run.issue(line, f"{header} is empty; every row names its account", "account")
+                continue
+            aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
+            if aid is None:
+                run.issue(line, problem or "no account", "account")
+                continue
+            try:
+                rec = build(values, aid)
+            except CellError as exc:
+                name, _, message = exc.message.partition(": ")
+                run.issue(line, message, name)
+                continue
+            first = seen.get(rec[0])
+            if first is not None:
+                run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                continue
+            seen[rec[0]] = line
+            pending.append((line, rec))
+            if len(pending) >= _CHUNK:
+                flush()
+        flush()
+
+    if dry_run:
+        began = not conn.in_transaction
+        if began:
+            conn.execute("BEGIN")
+        try:
+            body()
+        finally:
+            if began:
+                conn.rollback()
+    else:
+        try:
+            with write_transaction(conn):
+                body()
+                if run.count:
+                    raise _Refused
+        except _Refused:
+            pass
+    if run.count:
+        return refused(n_rows)
+    report_args = dict(
+        rows=n_rows, created=counts[CREATE], updated=counts[UPDATE],
+        unchanged=counts[UNCHANGED], skipped=counts[SKIP], outcomes=tuple(outcomes),
+        accounts=tuple(sorted(touched)),
+    )  # fmt: skip
+    if dry_run:
+        return SignalImportReport(**base, **report_args)
+    rescored = 0
+    if touched:
+        if recompute is None:
+            from csm_tui.store.health_recompute import recompute_accounts
+
+            def recompute(c: sqlite3.Connection, ids: Iterable[str]) -> int:
+                return recompute_accounts(c, now, ids)
+
+        rescored = recompute(conn, touched)
+    return SignalImportReport(**base, **report_args, committed=True, rescored=rescored)

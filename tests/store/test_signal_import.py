@@ -1,0 +1,263 @@
+"""Importing health signals (usage, tickets, surveys, invoices) from CSV exports."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from csm_tui.assets_path import assets_dir
+from csm_tui.domain.csv_mapping import MappingError
+from csm_tui.domain.signal_mapping import SignalMapping
+from csm_tui.domain.tiers import TierRules
+from csm_tui.store.cache import connect
+from csm_tui.store.importer import import_csv, load_mapping
+from csm_tui.store.signal_import import import_signals, load_signal_mapping
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+SAMPLES = assets_dir() / "import"
+SIGNAL_TABLES = ("usage_weeks", "support_tickets", "survey_responses", "invoices")
+WATCHED = (*SIGNAL_TABLES, "accounts", "health_snapshots", "outbox")
+SAMPLE_OF = {
+    "usage": ("mixpanel-usage", 100),
+    "tickets": ("zendesk-tickets", 11),
+    "surveys": ("delighted-nps", 10),
+    "invoices": ("stripe-invoices", 8),
+}
+
+
+@pytest.fixture
+def conn(demo_db):
+    c = connect(demo_db)
+    report = import_csv(
+        c,
+        SAMPLES / "salesforce-accounts-sample.csv",
+        load_mapping("salesforce", "accounts"),
+        "accounts",
+        now=NOW,
+        rules=TierRules(),
+    )
+    assert report.committed, [str(e) for e in report.errors]
+    yield c
+    c.close()
+
+
+def state(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
+    out = {}
+    for table in WATCHED:
+        rows = conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+        out[table] = (
+            len(rows),
+            hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest(),
+        )
+    return out
+
+
+def run(conn, kind: str, path: Path | None = None, mapping: str | SignalMapping | None = None,
+        **kw):  # fmt: skip
+    name, _ = SAMPLE_OF[kind]
+    if mapping is None or isinstance(mapping, str):
+        mapping = load_signal_mapping(mapping or name, kind)
+    path = path or SAMPLES / f"{name}-sample.csv"
+    return import_signals(conn, path, mapping, kind, now=NOW, **kw)
+
+
+def write(tmp_path: Path, text: str, name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def account_id(conn, external: str) -> str:
+    return conn.execute("SELECT id FROM accounts WHERE external_id = ?", (external,)).fetchone()[0]
+
+
+# --------------------------------------------------------------------------- every kind
+
+
+@pytest.mark.parametrize("kind", list(SAMPLE_OF))
+def test_dry_run_says_what_would_be_created_and_writes_nothing(conn, kind):
+    before = state(conn)
+    report = run(conn, kind, dry_run=True)
+    assert report.ok, [str(e) for e in report.errors]
+    assert report.created == SAMPLE_OF[kind][1] and not report.committed
+    assert "dry run, nothing written" in report.summary()
+    assert state(conn) == before
+
+
+@pytest.mark.parametrize("kind", list(SAMPLE_OF))
+def test_importing_the_same_file_twice_writes_nothing_the_second_time(conn, kind):
+    first = run(conn, kind)
+    assert first.committed and first.created == SAMPLE_OF[kind][1]
+    assert first.rescored == 6  # the six sample accounts' health was recomputed
+    after_first = state(conn)
+    again = run(conn, kind)
+    assert again.committed and (again.created, again.updated) == (0, 0)
+    assert again.unchanged == SAMPLE_OF[kind][1] and again.rescored == 0
+    assert state(conn) == after_first
+
+
+def test_a_changed_record_is_replaced_by_its_source_id_keeping_its_version(conn, tmp_path):
+    run(conn, "tickets")
+    conn.execute("UPDATE support_tickets SET version = 7 WHERE id = 'zendesk:48590'")
+    conn.commit()
+    text = (SAMPLES / "zendesk-tickets-sample.csv").read_text("utf-8")
+    text = text.replace("2026-11-18 07:45,,35", "2026-11-18 07:45,2026-11-20 10:00,35")
+    report = run(conn, "tickets", write(tmp_path, text))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 10)
+    row = conn.execute(
+        "SELECT closed_at, version FROM support_tickets WHERE id = 'zendesk:48590'"
+    ).fetchone()
+    assert tuple(row) == ("2026-11-20 10:00:00.000000", 7)
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def test_every_problem_is_listed_with_its_line_and_nothing_is_written(conn, tmp_path):
+    before = state(conn)
+    text = (
+        "Week (UTC),Company ID,Company Name,Weekly Active Users,Licensed Seats,"
+        "Opportunity Events,Lead Events,Public Pool Events,Contact Events,Messages Sent,"
+        "Sessions,Avg Session Length (min)\n"
+        "2026-11-09,0015g00000AbCdEAA1,,150,220,700,200,100,300,2000,500,18\n"  # fine
+        "2026-11-09,0015g00000AbCdGAA1,,-3,40,10,1,0,1,10,40,12\n"  # line 3: negative
+        "2026-13-40,0015g00000AbCdGAA1,,3,40,10,1,0,1,10,40,12\n"  # line 4: no such date
+        "2026-11-09,NOPE,Nobody Ltd,3,40,10,1,0,1,10,40,12\n"  # line 5: unknown account
+        "2026-11-10,0015g00000AbCdEAA1,,150,220,700,200,100,300,2000,500,18\n"  # 6: same week
+        "2026-11-09,0015g00000AbCdIAA1,,3,40\n"  # line 7: too few fields
+    )
+    report = run(conn, "usage", write(tmp_path, text))
+    assert not report.committed
+    lines = [(e.line, e.column) for e in report.errors]
+    assert lines == [
+        (3, "Weekly Active Users"),
+        (4, "Week (UTC)"),
+        (5, "Company ID"),
+        (6, "id"),
+        (7, None),
+    ]
+    assert "negative" in report.errors[0].message
+    assert "no account 'NOPE' / 'Nobody Ltd'" in report.errors[2].message
+    assert "as line 2" in report.errors[3].message
+    assert "5 problem(s) in 6 rows; nothing was imported" in report.summary()
+    assert state(conn) == before
+
+
+def test_one_bad_row_among_good_ones_imports_none_of_them(conn, tmp_path):
+    before = state(conn)
+    text = (SAMPLES / "stripe-invoices-sample.csv").read_text("utf-8")
+    text += "in_bad,cus_X,Vantage Point Media,x@y,,12.00,eur,paid,2026-11-01,2026-11-30,\n"
+    report = run(conn, "invoices", write(tmp_path, text))
+    assert [e.line for e in report.errors] == [12]
+    assert "not one the book holds" in report.errors[0].message
+    assert state(conn) == before
+
+
+def test_scores_outside_the_survey_scale_are_refused(conn, tmp_path):
+    text = (
+        "Response ID,Created At,Email,Name,Survey Type,Score,Comment,Company,Company CRM ID\n"
+        "a,2026-11-01,a@x.example,A,NPS,11,,Vantage Point Media,\n"
+        "b,2026-11-01,b@x.example,B,CSAT,0,,Vantage Point Media,\n"
+        "c,2026-11-01,c@x.example,C,Pulse,3,,Vantage Point Media,\n"
+    )
+    report = run(conn, "surveys", write(tmp_path, text))
+    assert [(e.line, e.column) for e in report.errors] == [
+        (2, "Score"),
+        (3, "Score"),
+        (4, "Survey Type"),
+    ]
+    assert "outside 0–10 for nps" in report.errors[0].message
+    assert "outside 1–5 for csat" in report.errors[1].message
+
+
+def test_a_ticket_closed_before_it_opened_is_refused(conn, tmp_path):
+    text = (
+        "Id,Subject,Status,Priority,Organization,Organization external ID,Requested,Solved,"
+        "First reply time in minutes,Via\n"
+        "1,x,Solved,Low,Vantage Point Media,,2026-11-10 10:00,2026-11-09 10:00,5,Email\n"
+    )
+    report = run(conn, "tickets", write(tmp_path, text))
+    assert [(e.line, e.column) for e in report.errors] == [(2, "Solved")]
+
+
+def test_a_mapping_for_another_kind_or_a_wrong_mapping_is_refused(conn, tmp_path):
+    report = run(conn, "usage", mapping=load_signal_mapping("zendesk", "tickets"))
+    assert "is for tickets, not usage" in report.errors[0].message
+    with pytest.raises(MappingError, match="is not a shipped usage mapping"):
+        load_signal_mapping("amplitude", "usage")
+    bad = write(tmp_path, 'kind = "usage"\nsource = "Mix Panel!"\n[columns]\n', "bad.toml")
+    with pytest.raises(MappingError, match="source must be a short lower-case name"):
+        load_signal_mapping(bad, "usage")
+    bad = write(tmp_path, 'kind = "usage"\nsource = "mp"\n[columns]\naccount = "A"\n', "b.toml")
+    with pytest.raises(MappingError, match="must map week_start"):
+        load_signal_mapping(bad, "usage")
+
+
+# --------------------------------------------------------------------------- text
+
+
+def test_chinese_names_and_markup_in_comments_are_kept_as_written(conn):
+    report = run(conn, "surveys")
+    assert report.committed
+    rows = dict(conn.execute("SELECT id, comment FROM survey_responses").fetchall())
+    assert rows["delighted:r-90450"] == "商机管理很好用，联合跟进省了很多时间。"
+    assert rows["delighted:r-90620"] == (
+        "Too many clicks; we still use Excel for [red]forecasts[/red]."
+    )
+    assert rows["delighted:r-90977"] == "Good, but exports are slow.\nPlease fix the Friday batch."
+    xinghe = account_id(conn, "0015g00000AbCdFAA1")
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM survey_responses WHERE account_id = ?", (xinghe,)
+        ).fetchone()[0]
+        == 2
+    )
+
+
+def test_an_escape_sequence_in_a_comment_is_refused(conn, tmp_path):
+    text = (
+        "Response ID,Created At,Email,Name,Survey Type,Score,Comment,Company,Company CRM ID\n"
+        "a,2026-11-01,a@x.example,A,NPS,9,\x1b[2Jgone,Vantage Point Media,\n"
+    )
+    report = run(conn, "surveys", write(tmp_path, text))
+    assert [(e.line, e.column) for e in report.errors] == [(2, "Comment")]
+    assert "U+001B" in report.errors[0].message
+
+
+def test_accounts_are_found_by_crm_id_or_exact_name_in_chinese_too(conn, tmp_path):
+    text = (
+        "Id,Subject,Status,Priority,Organization,Organization external ID,Requested,Solved,"
+        "First reply time in minutes,Via\n"
+        "9001,问题,Open,Urgent,杭州青山茶业有限公司,,2026-11-20 01:00,,30,Chat\n"
+    )
+    report = run(conn, "tickets", write(tmp_path, text))
+    assert report.committed, [str(e) for e in report.errors]
+    row = conn.execute(
+        "SELECT account_id, priority, opened_at FROM support_tickets WHERE id = 'zendesk:9001'"
+    ).fetchone()
+    assert tuple(row) == (account_id(conn, "0015g00000AbCdIAA1"), "urgent",
+                          "2026-11-20 01:00:00.000000")  # fmt: skip
+
+
+def test_usage_weeks_land_on_mondays_and_ids_come_from_account_and_week(conn):
+    run(conn, "usage")
+    obrien = account_id(conn, "0015g00000AbCdJAA1")  # its rows name the company only
+    weeks = conn.execute(
+        "SELECT id, week_start, source FROM usage_weeks WHERE account_id = ? ORDER BY week_start",
+        (obrien,),
+    ).fetchall()
+    assert len(weeks) == 18
+    assert weeks[0]["id"] == f"mixpanel:{obrien}:2026-07-20"
+    assert {w["source"] for w in weeks} == {"mixpanel"}
+    assert all(datetime.fromisoformat(w["week_start"]).weekday() == 0 for w in weeks)
+
+
+def test_imported_signals_are_not_queued_for_sync(conn):
+    before = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    for kind in SAMPLE_OF:
+        assert run(conn, kind).committed
+    assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == before
