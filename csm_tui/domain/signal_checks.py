@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-TICKET_PRIORITIES: Final = frozenset({"low", "normal", "high", "urgent"})
-SURVEY_KINDS: Final = frozenset({"nps", "csat"})
+from csm_tui.domain.signal_mapping import VOCABULARY
+
+# The same words the CSV imports know (domain.signal_mapping.VOCABULARY).
+TICKET_PRIORITIES: Final = frozenset(VOCABULARY["priority"])
+SURVEY_KINDS: Final = frozenset(VOCABULARY["kind"])
 SURVEY_SCALES: Final[dict[str, tuple[int, int]]] = {"nps": (0, 10), "csat": (1, 5)}
 INVOICE_CURRENCIES: Final = frozenset({"USD", "CNY"})
 

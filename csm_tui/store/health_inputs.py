@@ -7,8 +7,6 @@ Rows may be `sqlite3.Row`s (raw read paths) or SQLModel objects (ORM).
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -56,41 +54,3 @@ def account_health(account: Any, signals: Any, now: datetime, rules: TierRules) 
     tier = Tier(_field(account, "tier"))
     standard = standard_for(SalesMotion(_field(account, "sales_motion")))
     return score_health(health_signals(account, signals, now, rules), tier, standard)
-
-
-def recompute_accounts(
-    conn: sqlite3.Connection,
-    account_ids: Iterable[str],
-    now: datetime,
-    rules: TierRules | None = None,
-) -> set[str]:
-    """Re-score the stored health of these accounts from their signals, in the caller's
-    transaction (sync calls it after applying pulled signals); the ids found in the cache.
-
-    Derived data, not a change of the user's: nothing is queued for the server (every device
-    that sees the account pulls the same signals and scores them alike). An account without
-    signals, or not in the cache (deleted, not pulled yet), is left as it is.
-
-    SEAM (issue 9): scores from the `account_signals` row; the signals-client change makes it
-    score from the signal tables (usage_weeks, support_tickets, survey_responses, invoices).
-    """
-    rules = rules or TierRules()
-    found: set[str] = set()
-    for account_id in sorted(set(account_ids)):
-        account = conn.execute(
-            "SELECT id, tier, seats, sales_motion, last_touch_at, health_score "
-            "FROM accounts WHERE id = ? AND deleted_at IS NULL",
-            (account_id,),
-        ).fetchone()
-        if account is None:
-            continue
-        found.add(account_id)
-        signals = conn.execute(
-            "SELECT * FROM account_signals WHERE account_id = ?", (account_id,)
-        ).fetchone()
-        if signals is None:
-            continue
-        score = account_health(account, signals, now, rules).score
-        if score != account["health_score"]:
-            conn.execute("UPDATE accounts SET health_score = ? WHERE id = ?", (score, account_id))
-    return found

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from csm_tui.store import outbox
-from csm_tui.sync import engine
 from csm_tui.sync import protocol as p
 from tests.server.test_server_ingest import ONE_OF_EACH, ingest, usage
 from tests.server.world import World, upsert
@@ -66,30 +65,54 @@ def test_pulled_signals_land_in_the_owners_cache_as_sent(world, devices, pipelin
     assert laptop.states() == {"sent": 1}  # nothing of the signals goes back to the server
 
 
-def test_health_is_rescored_for_the_accounts_whose_signals_arrived(
-    world, devices, pipeline, monkeypatch
+def test_pulled_signals_give_the_account_a_health_score_and_leave_others_alone(
+    world, devices, pipeline
 ):
     laptop = devices("laptop", world.ann)
-    with_signals = laptop.new_account("Acme")
-    without = laptop.new_account("Quiet Ltd")
+    measured = laptop.new_account("Acme", seats=40)
+    quiet = laptop.new_account("Quiet Ltd")
     assert laptop.sync().ok
-    ingest(pipeline, p.KIND_USAGE_WEEK, [usage(with_signals), usage(with_signals, "2026-03-02")])
+    assert laptop.row("accounts", measured)["health_score"] is None
+    weeks = ["2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23"]  # before NOW's week
+    ingest(pipeline, p.KIND_USAGE_WEEK, [usage(measured, week) for week in weeks])
+    ingest(pipeline, p.KIND_SURVEY_RESPONSE, [ONE_OF_EACH[p.KIND_SURVEY_RESPONSE](measured)])
 
-    rescored: list[set[str]] = []
-    real = engine.recompute_accounts
+    report = laptop.sync()
+    assert report.ok, report.errors
+    assert report.rescored == 1
+    assert laptop.row("accounts", measured)["health_score"] is not None
+    assert laptop.row("accounts", quiet)["health_score"] is None
+    snapshots = laptop.rows("health_snapshots", "account_id = ?", (measured,))
+    assert [s["taken_on"] for s in snapshots] == ["2026-03-02"]
+    assert laptop.states() == {"sent": 2}  # the score is derived here, not pushed
 
-    def spy(conn, account_ids, now):
-        rescored.append(set(account_ids))
-        return real(conn, account_ids, now)
+    again = laptop.sync()  # nothing new: nothing re-scored
+    assert again.ok and again.rescored == 0
 
-    monkeypatch.setattr(engine, "recompute_accounts", spy)
+
+def test_a_sync_that_dies_before_rescoring_rescores_on_the_next_one(world, devices, pipeline):
+    laptop = devices("laptop", world.ann)
+    account_id = laptop.new_account("Acme")
     assert laptop.sync().ok
-    assert rescored == [{with_signals}]
-    assert without not in set().union(*rescored)
+    ingest(pipeline, p.KIND_USAGE_WEEK, [usage(account_id)])
 
-    rescored.clear()
-    assert laptop.sync().ok  # nothing new: nothing re-scored
-    assert rescored == []
+    def dies(conn, now, account_ids):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        laptop.sync(rescore=dies)
+    assert laptop.row("usage_weeks", usage(account_id)["id"]) is not None  # the page is kept
+
+    asked: list[list[str] | None] = []
+
+    def records(conn, now, account_ids):
+        asked.append(account_ids)
+        return len(account_ids or [])
+
+    report = laptop.sync(rescore=records)
+    assert report.ok and report.pulled == 0
+    assert asked == [[account_id]] and report.rescored == 1
+    assert laptop.sync(rescore=records).rescored == 0
 
 
 def test_signals_reach_the_team_lead_and_not_another_team(world, devices, pipeline):
