@@ -130,6 +130,10 @@ class SyncReport:
             parts.append(f"{self.deferred} to push again later")
         if self.forked_notes:
             parts.append(f"{self.forked_notes} prep note(s) edited elsewhere too: both kept")
+        if self.rescored:
+            parts.append(
+                f"health re-scored for {self.rescored} account{'s' * (self.rescored != 1)}"
+            )
         line = ("synced: " if self.ok else "sync incomplete: ") + ", ".join(parts)
         needs = []
         if self.conflicts:

@@ -80,6 +80,7 @@ def test_pulled_signals_give_the_account_a_health_score_and_leave_others_alone(
     report = laptop.sync()
     assert report.ok, report.errors
     assert report.rescored == 1
+    assert "health re-scored for 1 account" in report.summary()
     assert laptop.row("accounts", measured)["health_score"] is not None
     assert laptop.row("accounts", quiet)["health_score"] is None
     snapshots = laptop.rows("health_snapshots", "account_id = ?", (measured,))
