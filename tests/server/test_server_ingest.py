@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
-from csm_tui.server import schema
+from csm_tui.server import admin, schema
 from csm_tui.store import models
 from csm_tui.sync import protocol as p
 from tests.server.world import Person, World, upsert
@@ -173,6 +174,17 @@ def test_a_csm_or_lead_token_cannot_send_signals(world, who):
     assert stored(world, p.KIND_USAGE_WEEK, usage(account_id)["id"]) == []
 
 
+def test_sending_signals_needs_a_token_and_a_revoked_one_is_refused(world, pipeline):
+    url = world.server.base_url + p.SIGNALS_PATH.format(kind=p.KIND_USAGE_WEEK)
+    response = httpx.post(url, json={"items": []})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == p.ERROR_TOKEN_MISSING
+    admin.revoke_token(world.server.db, pipeline.token)
+    response = send(pipeline, p.KIND_USAGE_WEEK, [])
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == p.ERROR_TOKEN_REVOKED
+
+
 def test_an_admin_may_send_signals(world):
     account_id, _ = world.ann.new_account()
     assert ingest(world.admin, p.KIND_USAGE_WEEK, [usage(account_id)])["created"] == 1
@@ -331,15 +343,17 @@ def test_an_admin_sets_up_a_pipeline_user_with_no_team_and_issues_its_token(caps
     from csm_tui.cli.main import main
 
     database = f"sqlite:///{tmp_path / 'central.sqlite3'}"
-    admin = ["serve", "admin", "--database", database]
-    assert main([*admin, "create-team", "emea"]) == 0
-    assert main([*admin, "create-user", "mixpanel", "--role", "ingest", "--team", "emea"]) == 1
+    serve_admin = ["serve", "admin", "--database", database]
+    assert main([*serve_admin, "create-team", "emea"]) == 0
+    assert (
+        main([*serve_admin, "create-user", "mixpanel", "--role", "ingest", "--team", "emea"]) == 1
+    )
     assert "belongs to no team" in capsys.readouterr().err
-    assert main([*admin, "create-user", "mixpanel", "--role", "ingest"]) == 0
+    assert main([*serve_admin, "create-user", "mixpanel", "--role", "ingest"]) == 0
     assert "mixpanel (ingest) created" in capsys.readouterr().out
-    assert main([*admin, "issue-token", "mixpanel"]) == 0
+    assert main([*serve_admin, "issue-token", "mixpanel"]) == 0
     assert len(capsys.readouterr().out.strip()) == 43
-    assert main([*admin, "list-users"]) == 0
+    assert main([*serve_admin, "list-users"]) == 0
     assert capsys.readouterr().out.splitlines()[1].split()[:3] == ["mixpanel", "ingest", "—"]
 
 
