@@ -227,6 +227,27 @@ NEUTRAL = 0.5
 USAGE_WEIGHTS = (0.25, 0.30, 0.15, 0.15, 0.15)  # login, features, DAU/MAU, session, messages
 
 
+def _usage_value(s: HealthSignals, std: ActivityStandard) -> float:
+    """The usage component's 0..1 value: what `_usage` explains, without the words."""
+    w_login, w_features, w_dau, w_session, w_messages = USAGE_WEIGHTS
+    login = _ratio(s.login_rate, std.login_rate_target)
+    if s.feature_use is None:
+        features = _ratio(s.key_actions_per_user_week, std.key_actions_per_user_week)
+    elif std.features:
+        use = dict(s.feature_use)
+        features = sum(_ratio(use.get(t.feature, 0.0), t.per_user_week) for t in std.features)
+        features /= len(std.features)
+    else:
+        features = 1.0
+    return (
+        w_login * login
+        + w_features * features
+        + w_dau * _ratio(s.dau_mau, std.dau_mau_target)
+        + w_session * _ratio(s.session_minutes, std.session_minutes_target)
+        + w_messages * _ratio(s.messages_per_user_week, std.messages_per_user_week)
+    )
+
+
 def _usage(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tuple]:
     if s.feature_use is not None:
         return _usage_by_feature(s, std)
@@ -263,7 +284,7 @@ def _usage(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tu
             _ratio(s.messages_per_user_week, std.messages_per_user_week),
         ),
     )
-    value = sum(w * m.value for w, m in zip(USAGE_WEIGHTS, measures, strict=True))
+    value = _usage_value(s, std)
     raw = f"login {s.login_rate:.0%}, {features} {s.key_actions_per_user_week:.1f}/user/wk"
     standard = (
         f"{std.motion.label} standard: login {std.login_rate_target:.0%}, "
@@ -311,13 +332,7 @@ def _usage_by_feature(s: HealthSignals, std: ActivityStandard) -> tuple[float, s
         for f in (Feature.OPPORTUNITIES, Feature.LEADS, Feature.PUBLIC_POOL, Feature.CONTACTS)
         if f not in judged_features
     )
-    w_login, w_features, *w_rest = USAGE_WEIGHTS
-    feature_value = sum(m.value for m in judged) / len(judged) if judged else 1.0
-    value = (
-        w_login * login.value
-        + w_features * feature_value
-        + sum(w * m.value for w, m in zip(w_rest, others, strict=True))
-    )
+    value = _usage_value(s, std)
     raw = ", ".join([f"login {s.login_rate:.0%}", *(f"{m.name} {m.raw}" for m in judged)])
     standard = f"{std.motion.label} standard: " + ", ".join(
         [f"login {std.login_rate_target:.0%}", *(f"{m.name} {m.standard}" for m in judged)]
@@ -325,9 +340,14 @@ def _usage_by_feature(s: HealthSignals, std: ActivityStandard) -> tuple[float, s
     return value, raw, standard, (login, *judged, *others, *unjudged)
 
 
-def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
+def _support_parts(s: HealthSignals) -> tuple[float, float]:
     tickets = 1.0 / (1.0 + max(0, s.open_tickets) / 2.0)
     response = _clamp(1.0 - (s.avg_response_hours - 4.0) / 44.0)  # NaN: 0, not perfect
+    return tickets, response
+
+
+def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
+    tickets, response = _support_parts(s)
     measures = (
         Measure("open tickets", str(s.open_tickets), "0", tickets),
         Measure("response time", f"{s.avg_response_hours:.0f} h", "≤ 4 h", response),
@@ -340,24 +360,49 @@ def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
     )
 
 
+def _engagement_value(s: HealthSignals) -> float:
+    if s.cadence_days is None or s.cadence_days <= 0:
+        return 1.0
+    if s.days_since_touch is None:
+        return 0.0
+    over = s.days_since_touch - s.cadence_days
+    return 1.0 if over <= 0 else _clamp(1.0 - over / s.cadence_days)
+
+
 def _engagement(s: HealthSignals) -> tuple[float, str, str, tuple]:
     if s.cadence_days is None or s.cadence_days <= 0:
         raw = "no cadence" if s.days_since_touch is None else f"{s.days_since_touch} days ago"
         return 1.0, raw, "no cadence (reactive tier)", ()
     if s.days_since_touch is None:
         return 0.0, "never touched", f"every {s.cadence_days} days", ()
-    over = s.days_since_touch - s.cadence_days
-    value = 1.0 if over <= 0 else _clamp(1.0 - over / s.cadence_days)
+    value = _engagement_value(s)
     return value, f"last touch {s.days_since_touch} days ago", f"every {s.cadence_days} days", ()
 
 
+def _outcome_value(s: HealthSignals) -> float:
+    return _clamp((s.volume_trend_pct + 30.0) / 50.0)
+
+
 def _outcome(s: HealthSignals) -> tuple[float, str, str, tuple]:
-    value = _clamp((s.volume_trend_pct + 30.0) / 50.0)
+    value = _outcome_value(s)
     return value, f"volume {s.volume_trend_pct:+.0f}% over 90 days", "+20% or better", ()
 
 
 def _commercial(s: HealthSignals) -> tuple[float, str, str, tuple]:
     return s.payment.value01, f"payment {s.payment.value}", "current", ()
+
+
+def _sentiment_value(s: HealthSignals) -> float:
+    parts = [
+        v
+        for v in (
+            None if s.csat is None else _clamp((s.csat - 1) / 4),
+            None if s.nps is None else _clamp((s.nps + 100) / 200),
+            None if s.csm_pulse is None else _clamp((s.csm_pulse - 1) / 4),
+        )
+        if v is not None
+    ]
+    return sum(parts) / len(parts) if parts else NEUTRAL
 
 
 def _sentiment(s: HealthSignals) -> tuple[float, str, str, tuple]:
@@ -411,6 +456,7 @@ def score_health(
     }
     for c in signals.missing:
         parts[c] = (NEUTRAL, "no data yet (counted neutral)", parts[c][2], ())
+    sources = {c: (source, as_of) for c, source, as_of in signals.provenance}
     exact = [w[c] * parts[c][0] for c in Component]
     score = math.floor(sum(exact) + 0.5 + 1e-9)
     points = _largest_remainder(exact, score)
@@ -423,12 +469,37 @@ def score_health(
             value=parts[c][0],
             points=p,
             measures=parts[c][3],
-            source=signals.source_of(c)[0],
-            as_of=signals.source_of(c)[1],
+            source=sources.get(c, ("", None))[0],
+            as_of=sources.get(c, ("", None))[1],
         )
         for c, p in zip(Component, points, strict=True)
     )
     return HealthScore(score=score, components=components)
+
+
+def health_points(
+    signals: HealthSignals,
+    tier: Tier,
+    standard: ActivityStandard,
+    weights: Mapping[Tier, Mapping[Component, int]] | None = None,
+) -> tuple[int, tuple[int, ...]]:
+    """(score, points per component in `Component` order): what `score_health` gives,
+    without the words (for recomputing a whole book)."""
+    w = (weights or DEFAULT_WEIGHTS)[tier]
+    missing = signals.missing
+    values = (
+        _usage_value(signals, standard),
+        sum(_support_parts(signals)) / 2,
+        _engagement_value(signals),
+        _outcome_value(signals),
+        signals.payment.value01,
+        _sentiment_value(signals),
+    )
+    exact = [
+        w[c] * (NEUTRAL if c in missing else v) for c, v in zip(Component, values, strict=True)
+    ]
+    score = math.floor(sum(exact) + 0.5 + 1e-9)
+    return score, tuple(_largest_remainder(exact, score))
 
 
 @dataclass(frozen=True)

@@ -180,8 +180,13 @@ def parse_instant(text: str, zone: timezone = UTC, order: DateOrder | None = Non
     return value.astimezone(UTC)
 
 
+_PLAIN_NUMBER = re.compile(r"\d{1,9}(\.\d{1,6})?")
+
+
 def parse_number(text: str, decimal: str = ".") -> float:
     """A number ≥ 0 (minutes, hours): ``12``, ``12.5``, ``1,234.5``."""
+    if decimal == "." and _PLAIN_NUMBER.fullmatch(text):
+        return float(text)
     raw = text.strip()
     s = raw.replace(" ", "")
     s = s.replace(".", "").replace(",", ".") if decimal == "," else s.replace(",", "")
@@ -400,7 +405,17 @@ class SignalMapping:
             return check_comment
         if name == "id":
             return lambda text: check_text(text.strip(), MAX_ID)
-        return lambda text: check_text(text.strip())
+        seen: dict[str, str] = {}  # account names and ids repeat row after row
+
+        def text_cell(text: str) -> str:
+            known = seen.get(text)
+            if known is None:
+                known = check_text(text.strip())
+                if len(seen) < 100_000:
+                    seen[text] = known
+            return known
+
+        return text_cell
 
     def _amount(self, text: str) -> tuple[float, str | None]:
         """(amount, the currency its symbol or code names, or None)."""
@@ -411,10 +426,9 @@ class SignalMapping:
 
 
 def _fast_count(text: str) -> int:
-    s = text.strip()
-    if s.isascii() and s.isdigit() and len(s) < 10:
-        return int(s)
-    return parse_count(s)
+    if text.isdigit() and text.isascii() and len(text) < 10:
+        return int(text)
+    return parse_count(text)
 
 
 # ------------------------------------------------------------------------------- the CSV

@@ -68,6 +68,13 @@ class UsageWeekRecord(NamedTuple):
     source: str
 
 
+_FIELDS = UsageWeekRecord._fields
+# position of each summable field; week_start and source are not summed (zip keeps them)
+_AT = {name: i for i, name in enumerate(_FIELDS)}
+_NUMERIC = tuple(i for i, name in enumerate(_FIELDS) if name not in ("week_start", "source"))
+_VOLUME_AT = tuple(_AT[f.value] for f in VOLUME_FEATURES)
+
+
 class TicketRecord(NamedTuple):
     opened_at: datetime
     closed_at: datetime | None
@@ -101,23 +108,6 @@ def usage_window(today: date, weeks: int = USAGE_WEEKS) -> tuple[date, date]:
     return last - timedelta(days=7 * (weeks - 1)), last
 
 
-def payment_status(invoices: Iterable[InvoiceRecord], today: date) -> PaymentStatus:
-    """From the oldest invoice unpaid past its due date (module doc)."""
-    late = [
-        (today - inv.due_on).days
-        for inv in invoices
-        if inv.due_on < today and (inv.paid_on is None or inv.paid_on > today)
-    ]
-    worst = max(late, default=0)
-    if worst <= 0:
-        return PaymentStatus.CURRENT
-    if worst <= LATE_DAYS:
-        return PaymentStatus.LATE
-    if worst <= COLLECTIONS_DAYS:
-        return PaymentStatus.OVERDUE
-    return PaymentStatus.COLLECTIONS
-
-
 def account_nps(surveys: Iterable[SurveyRecord]) -> int | None:
     """−100..100 from NPS answers, one vote per contact (their latest answer)."""
     latest: dict[str, SurveyRecord] = {}
@@ -140,8 +130,133 @@ def account_nps(surveys: Iterable[SurveyRecord]) -> int | None:
     return round(100 * (promoters - detractors) / len(votes))
 
 
-def _sources(records: Sequence) -> str:
-    return ", ".join(sorted({r.source for r in records if r.source})) or "import"
+def _sources(records: Iterable) -> str:
+    return join_sources(r.source for r in records)
+
+
+def join_sources(names: Iterable[str]) -> str:
+    """Source names as shown: each once, sorted, comma separated ("import" for none)."""
+    return ", ".join(sorted({n for n in names if n})) or "import"
+
+
+# ------------------------------------------------------------------------------- totals
+# Each kind of record boils down to a few totals; the store computes the same totals
+# with SQL for a whole book (store/health_recompute.py), and `signals_from_totals` turns
+# them into `HealthSignals`. `derive_signals` is the record-by-record way to the same.
+
+
+class UsageTotals(NamedTuple):
+    """The usage window's sums (see the module doc), and the earlier quarter's volume."""
+
+    weeks: int  # weeks in the window (0: the account's records are all older)
+    active_users: int
+    seats: int  # the weeks' seats added up, the account's for a week without any
+    most_active: int  # the most active users of one week
+    opportunities: int
+    leads: int
+    public_pool: int
+    contacts: int
+    messages: int
+    sessions: int
+    session_minutes: float
+    latest_week: date  # the latest week on record (in the window if any)
+    sources: str
+    earlier_volume: int | None  # feature use the same weeks a quarter earlier (None: none)
+
+
+class TicketTotals(NamedTuple):
+    open: int
+    response_minutes: int  # first responses of tickets opened in the last SUPPORT_DAYS
+    responses: int
+    latest: date | None  # the latest opening or closing up to now
+    sources: str
+
+
+class InvoiceTotals(NamedTuple):
+    worst_days_late: int  # of invoices unpaid past due today (0: none)
+    latest: date | None  # the latest issue or payment up to today
+    sources: str
+
+
+def usage_totals(
+    usage: Sequence[UsageWeekRecord], today: date, account_seats: int
+) -> UsageTotals | None:
+    if not usage:
+        return None
+    first, last = usage_window(today)
+    window = [u for u in usage if first <= u.week_start <= last]
+    sums = [0] * len(_FIELDS)
+    if window:
+        columns = list(zip(*window, strict=True))
+        for i in _NUMERIC:
+            sums[i] = sum(columns[i])
+    shift = timedelta(days=7 * TREND_WEEKS)
+    earlier = [u for u in usage if first - shift <= u.week_start <= last - shift]
+    return UsageTotals(
+        weeks=len(window),
+        active_users=sums[_AT["active_users"]],
+        seats=sum(u.seats if u.seats > 0 else account_seats for u in window),
+        most_active=max((u.active_users for u in window), default=0),
+        opportunities=sums[_AT["opportunities"]],
+        leads=sums[_AT["leads"]],
+        public_pool=sums[_AT["public_pool"]],
+        contacts=sums[_AT["contacts"]],
+        messages=sums[_AT["messages"]],
+        sessions=sums[_AT["sessions"]],
+        session_minutes=sums[_AT["session_minutes"]],
+        latest_week=max(u.week_start for u in (window or usage)),
+        sources=_sources(window or usage),
+        earlier_volume=(sum(u[i] for u in earlier for i in _VOLUME_AT) if earlier else None),
+    )
+
+
+def ticket_totals(tickets: Sequence[TicketRecord], now: datetime) -> TicketTotals | None:
+    if not tickets:
+        return None
+    since = now - timedelta(days=SUPPORT_DAYS)
+    firsts = [
+        t.first_response_minutes
+        for t in tickets
+        if t.first_response_minutes is not None and since <= t.opened_at <= now
+    ]
+    seen = [w for t in tickets for w in (t.opened_at, t.closed_at) if w is not None and w <= now]
+    return TicketTotals(
+        open=sum(
+            1 for t in tickets if t.opened_at <= now and (t.closed_at is None or t.closed_at > now)
+        ),
+        response_minutes=sum(firsts),
+        responses=len(firsts),
+        latest=max(seen).date() if seen else None,
+        sources=_sources(tickets),
+    )
+
+
+def invoice_totals(invoices: Sequence[InvoiceRecord], today: date) -> InvoiceTotals | None:
+    if not invoices:
+        return None
+    late = [
+        (today - inv.due_on).days
+        for inv in invoices
+        if inv.due_on < today and (inv.paid_on is None or inv.paid_on > today)
+    ]
+    days = [d for i in invoices for d in (i.issued_on, i.paid_on) if d is not None and d <= today]
+    return InvoiceTotals(max(late, default=0), max(days, default=None), _sources(invoices))
+
+
+def status_after(days_late: int) -> PaymentStatus:
+    if days_late <= 0:
+        return PaymentStatus.CURRENT
+    if days_late <= LATE_DAYS:
+        return PaymentStatus.LATE
+    if days_late <= COLLECTIONS_DAYS:
+        return PaymentStatus.OVERDUE
+    return PaymentStatus.COLLECTIONS
+
+
+def payment_status(invoices: Iterable[InvoiceRecord], today: date) -> PaymentStatus:
+    """From the oldest invoice unpaid past its due date (module doc)."""
+    totals = invoice_totals(list(invoices), today)
+    return status_after(0 if totals is None else totals.worst_days_late)
 
 
 def derive_signals(
@@ -158,84 +273,93 @@ def derive_signals(
     last_touch_on: date | None = None,
     csm_pulse: int | None = None,
 ) -> HealthSignals:
-    """One account's health inputs from its raw records (module doc). `usage` may hold
-    any weeks (older ones are passed over); so may the other sequences."""
+    """One account's health inputs from its raw records (module doc). Each sequence may
+    hold records of any day; those outside the windows are passed over."""
+    return signals_from_totals(
+        today=today,
+        account_seats=account_seats,
+        usage=usage_totals(usage, today, account_seats),
+        tickets=ticket_totals(tickets, now),
+        surveys=surveys,
+        invoices=invoice_totals(invoices, today),
+        days_since_touch=days_since_touch,
+        cadence_days=cadence_days,
+        last_touch_on=last_touch_on,
+        csm_pulse=csm_pulse,
+    )
+
+
+def signals_from_totals(
+    *,
+    today: date,
+    account_seats: int,
+    usage: UsageTotals | None,
+    tickets: TicketTotals | None,
+    surveys: Sequence[SurveyRecord],
+    invoices: InvoiceTotals | None,
+    days_since_touch: int | None,
+    cadence_days: int | None,
+    last_touch_on: date | None,
+    csm_pulse: int | None,
+) -> HealthSignals:
+    """The health inputs from each kind's totals (None: the account has no such record)
+    and its survey answers."""
     missing: set[Component] = set()
     provenance: list[tuple[Component, str, date | None]] = [
         (Component.ENGAGEMENT, ENGAGEMENT_SOURCE, last_touch_on)
     ]
 
     # -- usage and outcome
-    first, last = usage_window(today)
-    window = [u for u in usage if first <= u.week_start <= last]
     seats = account_seats
     wau = 0
     feature_use: tuple[tuple[Feature, float], ...] | None = None
     key_actions = dau_mau = session_minutes = messages = 0.0
     volume_trend = 0.0
-    if not usage:
+    if usage is None:
         missing.update((Component.USAGE, Component.OUTCOME))
     else:
-        n = len(window)
-        active = sum(u.active_users for u in window)
-        counts = {f: sum(getattr(u, f.value) for u in window) for f in Feature}
+        n, active = usage.weeks, usage.active_users
         if n:
-            seats = round(sum(u.seats if u.seats > 0 else account_seats for u in window) / n)
+            seats = round(usage.seats / n)
             wau = round(active / n)
-            sessions = counts[Feature.SESSIONS]
-            session_minutes = sum(u.session_minutes for u in window) / sessions if sessions else 0
-            most = max(u.active_users for u in window)
-            dau_mau = min(1.0, sessions / n / WORKDAYS / most) if most else 0.0
-        per_user = (lambda x: x / active) if active else (lambda x: 0.0)
-        feature_use = tuple((f, per_user(counts[f])) for f in _JUDGEABLE)
-        key_actions = per_user(sum(counts[f] for f in _JUDGEABLE))
-        messages = per_user(counts[Feature.MESSAGES])
-        as_of = max(u.week_start for u in (window or usage))
-        provenance.append((Component.USAGE, _sources(window or usage), as_of))
-        shift = timedelta(days=7 * TREND_WEEKS)
-        earlier = [u for u in usage if first - shift <= u.week_start <= last - shift]
-        then = sum(getattr(u, f.value) for u in earlier for f in VOLUME_FEATURES)
-        if not earlier or then <= 0:
+            if usage.sessions:
+                session_minutes = usage.session_minutes / usage.sessions
+            if usage.most_active:
+                dau_mau = min(1.0, usage.sessions / n / WORKDAYS / usage.most_active)
+        judged = (usage.opportunities, usage.leads, usage.public_pool, usage.contacts)
+        if active:
+            feature_use = tuple((f, c / active) for f, c in zip(_JUDGEABLE, judged, strict=True))
+            key_actions = sum(judged) / active
+            messages = usage.messages / active
+        else:
+            feature_use = tuple((f, 0.0) for f in _JUDGEABLE)
+        provenance.append((Component.USAGE, usage.sources, usage.latest_week))
+        then = usage.earlier_volume
+        if then is None or then <= 0:
             missing.add(Component.OUTCOME)
         else:
-            now_volume = sum(counts[f] for f in VOLUME_FEATURES)
+            now_volume = sum(judged) + usage.messages
             volume_trend = 100.0 * (now_volume - then) / then
-            provenance.append((Component.OUTCOME, _sources(window + earlier), as_of))
+            provenance.append((Component.OUTCOME, usage.sources, usage.latest_week))
 
     # -- support
     open_tickets = 0
     response_hours = 0.0
-    if not tickets:
+    if tickets is None:
         missing.add(Component.SUPPORT)
     else:
-        open_tickets = sum(
-            1 for t in tickets if t.opened_at <= now and (t.closed_at is None or t.closed_at > now)
-        )
-        since = now - timedelta(days=SUPPORT_DAYS)
-        firsts = [
-            t.first_response_minutes
-            for t in tickets
-            if t.first_response_minutes is not None and since <= t.opened_at <= now
-        ]
-        response_hours = sum(firsts) / len(firsts) / 60 if firsts else 0.0
-        seen = [
-            when
-            for t in tickets
-            for when in (t.opened_at, t.closed_at)
-            if when is not None and when <= now
-        ]
-        latest = max(seen).date() if seen else None
-        provenance.append((Component.SUPPORT, _sources(tickets), latest))
+        open_tickets = tickets.open
+        if tickets.responses:
+            response_hours = tickets.response_minutes / tickets.responses / 60
+        provenance.append((Component.SUPPORT, tickets.sources, tickets.latest))
 
     # -- commercial
     payment = PaymentStatus.CURRENT
-    if not invoices:
+    if invoices is None:
         missing.add(Component.COMMERCIAL)
     else:
-        payment = payment_status(invoices, today)
-        days = [d for i in invoices for d in (i.issued_on, i.paid_on) if d is not None]
-        as_of = min(max(days), today)
-        provenance.append((Component.COMMERCIAL, _sources(invoices), as_of))
+        payment = status_after(invoices.worst_days_late)
+        provenance.append((Component.COMMERCIAL, invoices.sources, invoices.latest))
 
     # -- sentiment
     start = today - timedelta(days=SURVEY_DAYS)

@@ -2,7 +2,10 @@
 score into `accounts.health_score`, and one snapshot per account per day.
 
 An account with raw signal records (usage weeks, tickets, survey answers, invoices) is
-scored from them (`domain.signals.derive_signals`): the aggregated `account_signals`
+scored from them: SQL adds each kind up per account (`domain.signals.UsageTotals`,
+`TicketTotals`, `InvoiceTotals`; survey answers are read as they are) and
+`domain.signals.signals_from_totals` turns the totals into health inputs — the same sums
+`domain.signals.derive_signals` makes record by record. The aggregated `account_signals`
 row, if any, then only lends its CSM pulse. An account with only the aggregated row is
 scored from it as before; one with neither keeps what it has.
 
@@ -11,7 +14,8 @@ not queued for sync (the activity log still pushes the score it sets when a touc
 logged). A day's snapshot is replaced when health is recomputed again the same day, so
 there is one per account per day.
 
-`raw_health_signals` is the one-account read path (the account screen).
+`raw_health_signals` is the one-account read path (the account screen); it runs the same
+queries for one account.
 """
 
 from __future__ import annotations
@@ -19,21 +23,29 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from csm_tui.domain.cadence import touch_status
-from csm_tui.domain.health import Component, HealthScore, HealthSignals, score_health
+from csm_tui.domain.health import (
+    Component,
+    HealthScore,
+    HealthSignals,
+    health_points,
+    score_health,
+)
 from csm_tui.domain.motion import ActivityStandard, SalesMotion, standard_for
 from csm_tui.domain.signals import (
     SUPPORT_DAYS,
     SURVEY_DAYS,
     TREND_WEEKS,
-    InvoiceRecord,
+    InvoiceTotals,
     SurveyRecord,
-    TicketRecord,
-    UsageWeekRecord,
-    derive_signals,
+    TicketTotals,
+    UsageTotals,
+    join_sources,
+    signals_from_totals,
     usage_window,
 )
 from csm_tui.domain.tiers import Tier, TierRules
@@ -42,152 +54,189 @@ from csm_tui.store.ids import new_id
 from csm_tui.store.timestamps import date_to_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
-INVOICE_DAYS = 365  # paid invoices older than this do not matter (unpaid ones always do)
 _CHUNK = 500
-
-_USAGE = (
-    "account_id, week_start, active_users, seats, opportunities, leads, public_pool, "
-    "contacts, messages, sessions, session_minutes, source"
-)
-_TICKET = "account_id, opened_at, closed_at, priority, first_response_minutes, source"
-_SURVEY = "account_id, contact_email, kind, score, responded_on, source"
-_INVOICE = "account_id, issued_on, due_on, paid_on, source"
+_SIGNAL_TABLES = ("usage_weeks", "support_tickets", "survey_responses", "invoices")
 
 
-def _usage(row: Sequence[Any]) -> UsageWeekRecord:
-    return UsageWeekRecord(date.fromisoformat(row[1]), *row[2:])
+def _sources(text: str | None) -> str:
+    return join_sources((text or "").split(","))
 
 
-def _ticket(row: Sequence[Any]) -> TicketRecord:
-    return TicketRecord(from_db(row[1]), from_db(row[2]), row[3], row[4], row[5])  # type: ignore[arg-type]
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text[:10])
 
 
-def _survey(row: Sequence[Any]) -> SurveyRecord:
-    return SurveyRecord(row[1], row[2], row[3], date.fromisoformat(row[4]), row[5])
+@dataclass
+class _Totals:
+    """Each account's totals of each kind of signal (absent: no such record)."""
 
-
-def _invoice(row: Sequence[Any]) -> InvoiceRecord:
-    paid = None if row[3] is None else date.fromisoformat(row[3])
-    return InvoiceRecord(date.fromisoformat(row[1]), date.fromisoformat(row[2]), paid, row[4])
-
-
-class _Raw:
-    """Each account's raw records that matter today, read in a few passes."""
-
-    def __init__(self) -> None:
-        self.usage: dict[str, list[UsageWeekRecord]] = {}
-        self.tickets: dict[str, list[TicketRecord]] = {}
-        self.surveys: dict[str, list[SurveyRecord]] = {}
-        self.invoices: dict[str, list[InvoiceRecord]] = {}
+    usage: dict[str, UsageTotals] = field(default_factory=dict)
+    tickets: dict[str, TicketTotals] = field(default_factory=dict)
+    invoices: dict[str, InvoiceTotals] = field(default_factory=dict)
+    surveys: dict[str, list[SurveyRecord]] = field(default_factory=dict)
+    has_surveys: set[str] = field(default_factory=set)
+    earlier: dict[str, int] = field(default_factory=dict)  # usage volume a quarter ago
 
     def has_any(self, aid: str) -> bool:
         return (
             aid in self.usage
             or aid in self.tickets
-            or aid in self.surveys
-            or (aid in self.invoices)
+            or aid in self.invoices
+            or aid in self.has_surveys
         )
 
 
-def _where_ids(ids: Sequence[str] | None) -> Iterator[tuple[str, list[str]]]:
-    """SQL `AND account_id IN (…)` clauses over `ids` in chunks (one empty one: all)."""
+def _where_ids(ids: Sequence[str] | None, column: str) -> Iterator[tuple[str, list[str]]]:
+    """SQL `AND <column> IN (…)` clauses over `ids` in chunks (one empty clause: all)."""
     if ids is None:
         yield "", []
         return
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
-        yield f" AND account_id IN ({', '.join('?' * len(chunk))})", chunk
+        yield f" AND {column} IN ({', '.join('?' * len(chunk))})", chunk
 
 
-def _read_raw(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | None) -> _Raw:
+def _where_named(ids: Sequence[str] | None, column: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """As `_where_ids`, with named parameters (:id0, :id1, …)."""
+    if ids is None:
+        yield "", {}
+        return
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        params = {f"id{i}": v for i, v in enumerate(chunk)}
+        yield f" AND {column} IN ({', '.join(':' + k for k in params)})", params
+
+
+_USAGE_SUMS = """
+    SELECT u.account_id, count(*), sum(u.active_users),
+           sum(CASE WHEN u.seats > 0 THEN u.seats ELSE a.seats END), max(u.active_users),
+           sum(u.opportunities), sum(u.leads), sum(u.public_pool), sum(u.contacts),
+           sum(u.messages), sum(u.sessions), total(u.session_minutes), max(u.week_start),
+           group_concat(DISTINCT u.source)
+    FROM accounts a JOIN usage_weeks u ON u.account_id = a.id
+    WHERE u.week_start >= ? AND u.week_start <= ?{clause}
+    GROUP BY u.account_id
+"""
+_USAGE_VOLUME = """
+    SELECT u.account_id, sum(u.opportunities + u.leads + u.public_pool + u.contacts + u.messages)
+    FROM accounts a JOIN usage_weeks u ON u.account_id = a.id
+    WHERE u.week_start >= ? AND u.week_start <= ?{clause}
+    GROUP BY u.account_id
+"""
+_USAGE_LATEST = (
+    "SELECT week_start, source FROM usage_weeks WHERE account_id = ? "
+    "ORDER BY week_start DESC LIMIT 1"
+)
+_TICKETS = """
+    SELECT account_id,
+           sum(opened_at <= :now AND (closed_at IS NULL OR closed_at > :now)),
+           total(CASE WHEN first_response_minutes IS NOT NULL AND opened_at >= :since
+                      AND opened_at <= :now THEN first_response_minutes END),
+           count(CASE WHEN first_response_minutes IS NOT NULL AND opened_at >= :since
+                      AND opened_at <= :now THEN 1 END),
+           max(CASE WHEN opened_at <= :now THEN opened_at END),
+           max(CASE WHEN closed_at <= :now THEN closed_at END),
+           group_concat(DISTINCT source)
+    FROM support_tickets WHERE 1{clause}
+    GROUP BY account_id
+"""
+_INVOICES = """
+    SELECT account_id,
+           max(CASE WHEN due_on < :today AND (paid_on IS NULL OR paid_on > :today)
+                    THEN CAST(round(julianday(:today) - julianday(due_on)) AS INTEGER) END),
+           max(CASE WHEN issued_on <= :today THEN issued_on END),
+           max(CASE WHEN paid_on <= :today THEN paid_on END),
+           group_concat(DISTINCT source)
+    FROM invoices WHERE 1{clause}
+    GROUP BY account_id
+"""
+_SURVEYS = """
+    SELECT account_id, contact_email, kind, score, responded_on, source
+    FROM survey_responses WHERE responded_on >= ? AND responded_on <= ?{clause}
+"""
+
+
+def _read_totals(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | None) -> _Totals:
     today = now.date()
-    raw = _Raw()
+    totals = _Totals()
     first, last = usage_window(today)
-    since = date_to_db(first - timedelta(days=7 * TREND_WEEKS))
+    shift = timedelta(days=7 * TREND_WEEKS)
+    window = (date_to_db(first), date_to_db(last))
+    earlier_window = (date_to_db(first - shift), date_to_db(last - shift))
     stamp = to_db(now)
-    ticket_since = to_db(now - timedelta(days=SUPPORT_DAYS))
-    survey_since = date_to_db(today - timedelta(days=SURVEY_DAYS))
-    invoice_since = date_to_db(today - timedelta(days=INVOICE_DAYS))
     day = date_to_db(today)
-    for clause, params in _where_ids(ids):
-        for row in conn.execute(
-            f"SELECT {_USAGE} FROM usage_weeks WHERE week_start >= ? AND week_start <= ?{clause}",
-            [since, date_to_db(last), *params],
-        ):
-            raw.usage.setdefault(row[0], []).append(_usage(row))
-        for row in conn.execute(
-            f"SELECT {_TICKET} FROM support_tickets WHERE (closed_at IS NULL OR closed_at > ? "
-            f"OR opened_at >= ?){clause}",
-            [stamp, ticket_since, *params],
-        ):
-            raw.tickets.setdefault(row[0], []).append(_ticket(row))
-        for row in conn.execute(
-            f"SELECT {_SURVEY} FROM survey_responses WHERE responded_on >= ?{clause}",
-            [survey_since, *params],
-        ):
-            raw.surveys.setdefault(row[0], []).append(_survey(row))
-        for row in conn.execute(
-            f"SELECT {_INVOICE} FROM invoices WHERE (paid_on IS NULL OR paid_on > ? "
-            f"OR issued_on >= ?){clause}",
-            [day, invoice_since, *params],
-        ):
-            raw.invoices.setdefault(row[0], []).append(_invoice(row))
-    return raw
+    named: dict[str, Any] = {
+        "now": stamp,
+        "since": to_db(now - timedelta(days=SUPPORT_DAYS)),
+        "today": day,
+    }
+    earlier = totals.earlier
+    for clause, params in _where_ids(ids, "u.account_id"):
+        for row in conn.execute(_USAGE_VOLUME.format(clause=clause), [*earlier_window, *params]):
+            earlier[row[0]] = row[1]
+        for row in conn.execute(_USAGE_SUMS.format(clause=clause), [*window, *params]):
+            aid = row[0]
+            totals.usage[aid] = UsageTotals(
+                *row[1:12], date.fromisoformat(row[12]), _sources(row[13]), earlier.get(aid)
+            )
+    for clause, params in _where_named(ids, "account_id"):
+        for row in conn.execute(_TICKETS.format(clause=clause), {**named, **params}):
+            latest = max((d for d in (row[4], row[5]) if d is not None), default=None)
+            totals.tickets[row[0]] = TicketTotals(
+                row[1], round(row[2]), row[3], _day(latest), _sources(row[6])
+            )
+        for row in conn.execute(_INVOICES.format(clause=clause), {**named, **params}):
+            latest = max((d for d in (row[2], row[3]) if d is not None), default=None)
+            totals.invoices[row[0]] = InvoiceTotals(row[1] or 0, _day(latest), _sources(row[4]))
+    for clause, plain in _where_ids(ids, "account_id"):
+        survey_since = date_to_db(today - timedelta(days=SURVEY_DAYS))
+        for row in conn.execute(_SURVEYS.format(clause=clause), [survey_since, day, *plain]):
+            totals.surveys.setdefault(row[0], []).append(
+                SurveyRecord(row[1], row[2], row[3], date.fromisoformat(row[4]), row[5])
+            )
+    totals.has_surveys = set(totals.surveys)
+    return totals
 
 
-def _latest_outside(conn: sqlite3.Connection, raw: _Raw, account_ids: Iterable[str]) -> None:
-    """For accounts with records only outside the windows, their latest record: it tells
-    "no use lately" from "no data", and dates the source (it adds nothing to the sums)."""
-    wanted = [a for a in account_ids if a not in raw.usage]
-    for aid in wanted:
-        row = conn.execute(
-            f"SELECT {_USAGE} FROM usage_weeks WHERE account_id = ? "
-            "ORDER BY week_start DESC LIMIT 1",
-            (aid,),
-        ).fetchone()
-        if row is not None:
-            raw.usage[aid] = [_usage(row)]
-    for aid in [a for a in account_ids if a not in raw.tickets]:
-        row = conn.execute(
-            f"SELECT {_TICKET} FROM support_tickets WHERE account_id = ? "
-            "ORDER BY opened_at DESC LIMIT 1",
-            (aid,),
-        ).fetchone()
-        if row is not None:
-            raw.tickets[aid] = [_ticket(row)]
-    for aid in [a for a in account_ids if a not in raw.invoices]:
-        row = conn.execute(
-            f"SELECT {_INVOICE} FROM invoices WHERE account_id = ? ORDER BY issued_on DESC LIMIT 1",
-            (aid,),
-        ).fetchone()
-        if row is not None:
-            raw.invoices[aid] = [_invoice(row)]
+def _older_usage(
+    conn: sqlite3.Connection, totals: _Totals, account_ids: Iterable[str], today: date
+) -> None:
+    """Accounts with usage records only before the window used the product zero times
+    lately (not "no data"): their latest week dates the source."""
+    first, _ = usage_window(today)
+    for aid in account_ids:
+        if aid in totals.usage:
+            continue
+        row = conn.execute(_USAGE_LATEST, (aid,)).fetchone()
+        if row is None or row[0] >= date_to_db(first):
+            continue
+        totals.usage[aid] = UsageTotals(
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, date.fromisoformat(row[0]), _sources(row[1]),
+            totals.earlier.get(aid),
+        )  # fmt: skip
 
 
 def _has_raw_tables(conn: sqlite3.Connection) -> bool:
     return any(
-        conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None
-        for t in ("usage_weeks", "support_tickets", "survey_responses", "invoices")
+        conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() is not None for t in _SIGNAL_TABLES
     )
 
 
-def signals_from_raw(
-    raw: _Raw, account: Mapping[str, Any], now: datetime, rules: TierRules, pulse: int | None
+def _signals(
+    totals: _Totals, account: Mapping[str, Any], now: datetime, rules: TierRules, pulse: int | None
 ) -> HealthSignals:
     aid = account["id"]
-    tier = Tier(account["tier"])
     last = account["last_touch_at"]
     if isinstance(last, str):
         last = from_db(last)
-    touch = touch_status(tier, last, now, rules)
-    return derive_signals(
+    touch = touch_status(Tier(account["tier"]), last, now, rules)
+    return signals_from_totals(
         today=now.date(),
-        now=now,
         account_seats=account["seats"],
-        usage=raw.usage.get(aid, ()),
-        tickets=raw.tickets.get(aid, ()),
-        surveys=raw.surveys.get(aid, ()),
-        invoices=raw.invoices.get(aid, ()),
+        usage=totals.usage.get(aid),
+        tickets=totals.tickets.get(aid),
+        surveys=totals.surveys.get(aid, ()),
+        invoices=totals.invoices.get(aid),
         days_since_touch=touch.days_since,
         cadence_days=touch.cadence_days,
         last_touch_on=None if last is None else last.date(),
@@ -202,19 +251,23 @@ def raw_health_signals(
     rules: TierRules,
     pulse: int | None = None,
 ) -> HealthSignals | None:
-    """One account's health inputs from its raw records; None when it has none."""
+    """One account's health inputs from its raw records; None when it has none.
+    `account` needs id, tier, seats and last_touch_at."""
     aid = account["id"]
-    raw = _read_raw(conn, now, [aid])
-    _latest_outside(conn, raw, [aid])
-    if not raw.has_any(aid):
+    totals = _read_totals(conn, now, [aid])
+    _older_usage(conn, totals, [aid], now.date())
+    if not totals.has_any(aid) and not _has_old_surveys(conn, aid):
         return None
-    return signals_from_raw(raw, account, now, rules, pulse)
+    return _signals(totals, account, now, rules, pulse)
+
+
+def _has_old_surveys(conn: sqlite3.Connection, aid: str) -> bool:
+    row = conn.execute("SELECT 1 FROM survey_responses WHERE account_id = ? LIMIT 1", (aid,))
+    return row.fetchone() is not None
 
 
 def legacy_sources(signals: HealthSignals, measured_on: date | None, last: Any) -> HealthSignals:
     """`signals` from the aggregated `account_signals` row, saying so per component."""
-    from dataclasses import replace
-
     if isinstance(last, str):
         last = from_db(last)
     parts = [
@@ -238,32 +291,37 @@ def recompute_accounts(
     rules = rules or TierRules()
     ids = None if account_ids is None else sorted(set(account_ids))
     today = now.date()
+    day = date_to_db(today)
     with write_transaction(conn):
         accounts: list[sqlite3.Row] = []
         cols = "id, tier, seats, sales_motion, last_touch_at, health_score"
-        for clause, params in _where_ids(ids):
-            clause = clause.replace("account_id", "id")
+        for clause, params in _where_ids(ids, "id"):
             accounts.extend(
                 conn.execute(
                     f"SELECT {cols} FROM accounts WHERE deleted_at IS NULL{clause}", params
                 )
             )
         legacy: dict[str, sqlite3.Row] = {}
-        for clause, params in _where_ids(ids):
+        for clause, params in _where_ids(ids, "account_id"):
             for row in conn.execute(f"SELECT * FROM account_signals WHERE 1{clause}", params):
                 legacy[row["account_id"]] = row
-        raw = _read_raw(conn, now, ids) if _has_raw_tables(conn) else _Raw()
+        totals = _Totals()
         if _has_raw_tables(conn):
-            _latest_outside(conn, raw, [a["id"] for a in accounts])
+            totals = _read_totals(conn, now, ids)
+            _older_usage(conn, totals, [a["id"] for a in accounts], today)
+            old_surveys = {
+                r[0] for r in conn.execute("SELECT DISTINCT account_id FROM survey_responses")
+            }
+            totals.has_surveys |= old_surveys
         scores: list[tuple[int, str]] = []
         snaps: list[tuple[str, str, str, int, str]] = []
-        day = date_to_db(today)
+        names = [c.value for c in Component]
+        std_of: dict[SalesMotion, ActivityStandard] = {}
         for account in accounts:
             aid = account["id"]
             old = legacy.get(aid)
-            if raw.has_any(aid):
-                pulse = None if old is None else old["csm_pulse"]
-                signals = signals_from_raw(raw, account, now, rules, pulse)
+            if totals.has_any(aid):
+                signals = _signals(totals, account, now, rules, old["csm_pulse"] if old else None)
             elif old is not None:
                 signals = legacy_sources(
                     health_signals(account, old, now, rules),
@@ -273,15 +331,15 @@ def recompute_accounts(
             else:
                 continue
             motion = SalesMotion(account["sales_motion"])
-            health = score_health(signals, Tier(account["tier"]), standard_for(motion, standards))
-            if health.score != account["health_score"]:
-                scores.append((health.score, aid))
+            standard = std_of.get(motion) or std_of.setdefault(
+                motion, standard_for(motion, standards)
+            )
+            score, points = health_points(signals, Tier(account["tier"]), standard)
+            if score != account["health_score"]:
+                scores.append((score, aid))
             if snapshot:
-                parts = json.dumps(
-                    {c.component.value: c.points for c in health.components},
-                    separators=(",", ":"),
-                )
-                snaps.append((new_id(), aid, day, health.score, parts))
+                parts = json.dumps(dict(zip(names, points, strict=True)), separators=(",", ":"))
+                snaps.append((new_id(), aid, day, score, parts))
         conn.executemany("UPDATE accounts SET health_score = ? WHERE id = ?", scores)
         if snaps:
             conn.executemany(

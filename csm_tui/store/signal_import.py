@@ -48,6 +48,7 @@ SKIP = "skip"
 MAX_ISSUES_KEPT = 1_000
 MAX_OUTCOMES_KEPT = 1_000
 _CHUNK = 2_000
+IMPORT_CACHE_KIB = 131_072  # 128 MiB of page cache while an import writes
 
 COLUMNS: dict[SignalKind, tuple[str, ...]] = {
     SignalKind.USAGE: (
@@ -266,14 +267,17 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | 
         return prefix + (own if own else made)
 
     if kind is SignalKind.USAGE:
+        weeks: dict[date, str] = {}
 
         def usage(v: dict[str, Any], aid: str) -> tuple:
-            week = monday_of(v["week_start"])
+            day = v["week_start"]
+            week_text = weeks.get(day)
+            if week_text is None:
+                week_text = weeks[day] = date_to_db(monday_of(day))
             sessions = v.get("sessions", 0)
             minutes = v.get("session_minutes")
             if minutes is None:
                 minutes = round(v.get("avg_session_minutes", 0.0) * sessions, 2)
-            week_text = date_to_db(week)
             return (
                 rid(v, f"{aid}:{week_text}"), aid, week_text, v["active_users"], v.get("seats", 0),
                 v.get("opportunities", 0), v.get("leads", 0), v.get("public_pool", 0),
@@ -413,6 +417,7 @@ def import_signals(
     required = [n for n in SIGNAL_REQUIRED[sk] if n not in mapping.defaults]
     defaults = dict(mapping.defaults)
     build = _builder(mapping)
+    vocabulary = [name for name in ("priority", "kind", "status") if name in mapping.columns]
     seen: dict[str, int] = {}
     counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, SKIP: 0}
     outcomes: list[SignalOutcome] = []
@@ -437,6 +442,7 @@ def import_signals(
             if len(outcomes) < MAX_OUTCOMES_KEPT:
                 outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
         if changed and not dry_run and not run.count:
+            changed.sort()
             _write(conn, sk, changed)
         pending.clear()
 
@@ -451,22 +457,25 @@ def import_signals(
                 continue
             values = dict(defaults)
             bad = False
-            skip = False
             failed: set[str] = set()
-            for name, i, convert in fields:
-                cell = cells[i]
-                if not cell or cell.isspace():
-                    continue
-                try:
-                    value = convert(cell)
-                except CellError as exc:
-                    run.issue(line, exc.message, name)
-                    failed.add(name)
-                    bad = True
-                    continue
-                if value == SKIP and name in ("priority", "kind", "status"):
-                    skip = True
-                values[name] = value
+            try:  # the common case: every non-empty cell reads
+                for name, i, convert in fields:
+                    cell = cells[i]
+                    if cell:
+                        values[name] = convert(cell)
+            except CellError:  # again, cell by cell: blanks pass, each problem is listed
+                values = dict(defaults)
+                for name, i, convert in fields:
+                    cell = cells[i]
+                    if not cell or cell.isspace():
+                        continue
+                    try:
+                        values[name] = convert(cell)
+                    except CellError as exc:
+                        run.issue(line, exc.message, name)
+                        failed.add(name)
+                        bad = True
+            skip = any(values.get(name) == SKIP for name in vocabulary)
             if skip:
                 counts[SKIP] += 1
                 continue
@@ -511,6 +520,10 @@ def import_signals(
             if began:
                 conn.rollback()
     else:
+        # A big file lands at random places of the id index: a larger page cache for the
+        # import's length keeps those pages in memory (the default is 2 MB).
+        cache_pages = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
         try:
             with write_transaction(conn):
                 body()
@@ -518,6 +531,8 @@ def import_signals(
                     raise _Refused
         except _Refused:
             pass
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache_pages)}")
     if run.count:
         return refused(n_rows)
     report_args = dict(

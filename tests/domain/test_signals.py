@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csm_tui.config import Settings, SettingsError
-from csm_tui.domain.health import Component, PaymentStatus, score_health
+from csm_tui.domain.health import Component, PaymentStatus, health_points, score_health
 from csm_tui.domain.motion import (
     STANDARDS,
     Feature,
@@ -287,3 +287,30 @@ def test_more_use_of_any_feature_never_lowers_health(values, which, more, standa
         score_health(after, Tier.SCALE, standard).score
         >= score_health(before, Tier.SCALE, standard).score
     )
+
+
+@settings(max_examples=200)
+@given(
+    feature_st,
+    st.floats(0, 1),
+    st.integers(0, 50),
+    st.sampled_from(list(PaymentStatus)),
+    st.none() | st.integers(-100, 100),
+    st.none() | st.floats(1, 5),
+    st.sampled_from(list(STANDARDS.values())),
+    st.sampled_from(list(Tier)),
+    st.sets(st.sampled_from(list(Component))),
+)
+def test_the_book_recompute_scores_exactly_as_the_explanation(
+    values, dau_mau, tickets, payment, nps, csat, standard, tier, missing
+):
+    signals = replace(
+        derive(), feature_use=_with_features(values), dau_mau=dau_mau, open_tickets=tickets,
+        payment=payment, nps=nps, csat=csat, missing=frozenset(missing),
+    )  # fmt: skip
+    for s in (signals, replace(signals, feature_use=None)):
+        health = score_health(s, tier, standard)
+        assert health_points(s, tier, standard) == (
+            health.score,
+            tuple(c.points for c in health.components),
+        )

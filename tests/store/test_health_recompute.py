@@ -1,0 +1,135 @@
+"""Recomputing health from the cache's signals: SQL totals equal the record-by-record
+derivation; one snapshot per account per day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from csm_tui.assets_path import assets_dir
+from csm_tui.domain.cadence import touch_status
+from csm_tui.domain.signals import (
+    InvoiceRecord,
+    SurveyRecord,
+    TicketRecord,
+    UsageWeekRecord,
+    derive_signals,
+)
+from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.store.cache import connect
+from csm_tui.store.health_recompute import raw_health_signals, recompute_accounts
+from csm_tui.store.importer import import_csv, load_mapping
+from csm_tui.store.signal_import import import_signals, load_signal_mapping
+from csm_tui.store.timestamps import from_db
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+SAMPLES = assets_dir() / "import"
+RULES = TierRules()
+
+
+@pytest.fixture
+def conn(demo_db):
+    c = connect(demo_db)
+    assert import_csv(
+        c, SAMPLES / "salesforce-accounts-sample.csv", load_mapping("salesforce", "accounts"),
+        "accounts", now=NOW, rules=RULES,
+    ).committed  # fmt: skip
+    for kind, name in (("usage", "mixpanel-usage"), ("tickets", "zendesk-tickets"),
+                       ("surveys", "delighted-nps"), ("invoices", "stripe-invoices")):  # fmt: skip
+        report = import_signals(
+            c, SAMPLES / f"{name}-sample.csv", load_signal_mapping(name, kind), kind, now=NOW
+        )
+        assert report.committed
+    yield c
+    c.close()
+
+
+def records(conn, aid: str):
+    usage = [
+        UsageWeekRecord(date.fromisoformat(r[0]), *r[1:])
+        for r in conn.execute(
+            "SELECT week_start, active_users, seats, opportunities, leads, public_pool, contacts, "
+            "messages, sessions, session_minutes, source FROM usage_weeks WHERE account_id = ?",
+            (aid,),
+        )
+    ]
+    tickets = [
+        TicketRecord(from_db(r[0]), from_db(r[1]), r[2], r[3], r[4])
+        for r in conn.execute(
+            "SELECT opened_at, closed_at, priority, first_response_minutes, source "
+            "FROM support_tickets WHERE account_id = ?",
+            (aid,),
+        )
+    ]
+    surveys = [
+        SurveyRecord(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4])
+        for r in conn.execute(
+            "SELECT contact_email, kind, score, responded_on, source FROM survey_responses "
+            "WHERE account_id = ?",
+            (aid,),
+        )
+    ]
+    invoices = [
+        InvoiceRecord(
+            date.fromisoformat(r[0]),
+            date.fromisoformat(r[1]),
+            None if r[2] is None else date.fromisoformat(r[2]),
+            r[3],
+        )
+        for r in conn.execute(
+            "SELECT issued_on, due_on, paid_on, source FROM invoices WHERE account_id = ?", (aid,)
+        )
+    ]
+    return usage, tickets, surveys, invoices
+
+
+@pytest.mark.parametrize("days_later", [0, 40, 120])
+def test_sql_totals_give_the_same_signals_as_the_records_one_by_one(conn, days_later):
+    now = NOW + timedelta(days=days_later)
+    accounts = conn.execute(
+        "SELECT id, tier, seats, last_touch_at FROM accounts WHERE external_id LIKE '0015g%'"
+    ).fetchall()
+    assert len(accounts) == 6
+    for account in accounts:
+        usage, tickets, surveys, invoices = records(conn, account["id"])
+        last = from_db(account["last_touch_at"])
+        touch = touch_status(Tier(account["tier"]), last, now, RULES)
+        expected = derive_signals(
+            today=now.date(), now=now, account_seats=account["seats"], usage=usage,
+            tickets=tickets, surveys=surveys, invoices=invoices,
+            days_since_touch=touch.days_since, cadence_days=touch.cadence_days,
+            last_touch_on=None if last is None else last.date(),
+        )  # fmt: skip
+        got = raw_health_signals(conn, account, now, RULES)
+        assert got == expected, account["id"]
+
+
+def test_recompute_twice_a_day_keeps_one_snapshot_per_account(conn):
+    first = recompute_accounts(conn, NOW)
+    again = recompute_accounts(conn, NOW + timedelta(hours=5))
+    assert first == again == 306
+    rows = conn.execute(
+        "SELECT count(*), count(DISTINCT account_id) FROM health_snapshots WHERE taken_on = ?",
+        (NOW.date().isoformat(),),
+    ).fetchone()
+    assert tuple(rows) == (306, 306)
+    tomorrow = recompute_accounts(conn, NOW + timedelta(days=1))
+    assert tomorrow == 306
+    days = conn.execute(
+        "SELECT count(DISTINCT taken_on) FROM health_snapshots WHERE account_id = "
+        "(SELECT id FROM accounts WHERE external_id = '0015g00000AbCdEAA1')"
+    ).fetchone()[0]
+    assert days == 2
+
+
+def test_an_account_without_any_signal_keeps_no_score(conn):
+    conn.execute(
+        "INSERT INTO accounts (id, name, currency, arr, arr_usd, tier, tier_rank, sales_motion, "
+        "stage, segment, industry, seats, created_at, updated_at, version) VALUES ('bare', "
+        "'Bare Ltd', 'USD', 0, 0, 'self-serve', 4, 'short-direct', 'onboarding', '', '', 0, "
+        "'2026-11-01 00:00:00.000000', '2026-11-01 00:00:00.000000', 0)"
+    )
+    conn.commit()
+    recompute_accounts(conn, NOW)
+    assert conn.execute("SELECT health_score FROM accounts WHERE id = 'bare'").fetchone()[0] is None
