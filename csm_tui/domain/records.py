@@ -11,6 +11,9 @@ class Role(StrEnum):
     CSM = "csm"
     LEAD = "lead"
     ADMIN = "admin"
+    # Not a person: a data pipeline's account. It may only send signals to the central API
+    # (POST /signals/<kind>); it owns no book and reads nothing.
+    INGEST = "ingest"
 
 
 class ContactRole(StrEnum):

@@ -40,6 +40,11 @@ class Caller:
     def is_lead(self) -> bool:
         return self.role is Role.LEAD
 
+    @property
+    def may_ingest(self) -> bool:
+        """May send signals in batches (POST /signals/<kind>): a pipeline or an admin."""
+        return self.role in (Role.INGEST, Role.ADMIN)
+
 
 @dataclass(frozen=True)
 class AccountScope:

@@ -87,11 +87,14 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise AdminError(f"unknown role {role!r}; expected csm, lead or admin") from None
+        expected = ", ".join(r.value for r in Role)
+        raise AdminError(f"unknown role {role!r}; expected one of {expected}") from None
     if not name:
         raise AdminError("a user needs a name")
-    if team is None and role is not Role.ADMIN:
+    if team is None and role not in (Role.ADMIN, Role.INGEST):
         raise AdminError(f"a {role.value} belongs to a team: give --team")
+    if team is not None and role is Role.INGEST:
+        raise AdminError("an ingest user (a data pipeline) belongs to no team: leave out --team")
     with db.write() as tx:
         if tx.conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
             raise AdminError(f"a user named {name!r} exists already")
@@ -112,9 +115,10 @@ def create_user(
             "team_id": None if team_row is None else team_row.id,
         }
         tx.conn.execute(sa.insert(users).values(**row))
-        tx.put_version(
-            p.KIND_USER, row["id"], wire_record(KINDS[p.KIND_USER], row), team_id=row["team_id"]
-        )
+        if role is not Role.INGEST:  # a pipeline is nobody's colleague: clients never see it
+            tx.put_version(
+                p.KIND_USER, row["id"], wire_record(KINDS[p.KIND_USER], row), team_id=row["team_id"]
+            )
     return UserInfo(
         id=row["id"],
         name=name,

@@ -3,6 +3,8 @@
 (No `from __future__ import annotations` here: FastAPI reads these annotations at run time.)
 """
 
+import json
+from enum import StrEnum
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -15,9 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from csm_tui import __version__
 from csm_tui.domain import validity
 from csm_tui.domain.clock import Clock
+from csm_tui.domain.records import Role
 from csm_tui.server import reads
 from csm_tui.server.access import Caller
 from csm_tui.server.database import ServerDatabase, open_database
+from csm_tui.server.ingest import ingest_signals, item_fields_doc
 from csm_tui.server.limits import BodySizeLimit, FailedAuthThrottle, ServerLimits
 from csm_tui.server.pull import CursorAhead, pull_changes
 from csm_tui.server.push import dumps_utf8, push_mutations
@@ -100,7 +104,62 @@ def current_caller(
         ) from None
 
 
-Me = Annotated[Caller, Depends(current_caller)]
+def current_member(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    """A person of the team (csm, lead, admin); an ingest token is refused 403 here."""
+    if caller.role is Role.INGEST:
+        raise ApiError(
+            403,
+            p.ERROR_FORBIDDEN,
+            "an ingest token may only send signals (POST /signals/<kind>)",
+        )
+    return caller
+
+
+def current_ingester(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    """A data pipeline's ingest token, or an admin; anyone else is refused 403."""
+    if not caller.may_ingest:
+        raise ApiError(
+            403,
+            p.ERROR_FORBIDDEN,
+            "only an ingest token (serve admin create-user --role ingest) or an admin "
+            "may send signals",
+        )
+    return caller
+
+
+Me = Annotated[Caller, Depends(current_member)]
+Ingester = Annotated[Caller, Depends(current_ingester)]
+
+
+class SignalKind(StrEnum):
+    """The signal kinds a data pipeline sends (`sync.protocol.SIGNAL_KINDS`)."""
+
+    USAGE_WEEK = p.KIND_USAGE_WEEK
+    SUPPORT_TICKET = p.KIND_SUPPORT_TICKET
+    SURVEY_RESPONSE = p.KIND_SURVEY_RESPONSE
+    INVOICE = p.KIND_INVOICE
+
+
+INGEST_ERRORS = {
+    **ERRORS,
+    403: {"model": p.ErrorResponse, "description": "Not an ingest token nor an admin's"},
+    422: {
+        "model": p.ErrorResponse,
+        "description": f"Not a batch (or more than {p.INGEST_MAX_ITEMS} items): nothing applied",
+    },
+}
+
+
+INGEST_DESCRIPTION = (
+    "A data pipeline's batch of one signal kind (an ingest token or an admin's). Each item "
+    "is a whole record keyed by its source id (`mixpanel:acme-2026-W14`); fields not sent "
+    "take their defaults. An item may name its account by the CRM's id "
+    "(`account_external_id`, as imported) instead of `account_id`. Each item is checked on "
+    "its own: refused ones are listed with their index and reason, the others apply. The "
+    "same item again changes nothing (`unchanged`, no new version); new content under a "
+    "known id replaces the record (`replaced`, a new version). Clients that may read the "
+    "account pull the records.\n\n" + item_fields_doc()
+)
 
 
 def create_app(
@@ -257,5 +316,26 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
             )
         results = push_mutations(db, user, client_id, list(mutations))
         return Response(dumps_utf8({"results": results}), media_type="application/json")
+
+    @app.post(
+        p.SIGNALS_PATH,
+        tags=["signals"],
+        response_model=p.IngestResponse,
+        responses=INGEST_ERRORS,
+        description=INGEST_DESCRIPTION,
+    )
+    def ingest(
+        _user: Ingester, kind: SignalKind, request: Annotated[p.IngestRequest, Body()]
+    ) -> Response:
+        items = request["items"]
+        if len(items) > p.INGEST_MAX_ITEMS:
+            raise ApiError(
+                422,
+                p.ERROR_INVALID_REQUEST,
+                f"at most {p.INGEST_MAX_ITEMS} items per batch, got {len(items)}",
+            )
+        report = ingest_signals(db, kind.value, list(items))
+        body = json.dumps(report.as_wire(), ensure_ascii=False, separators=(",", ":"))
+        return Response(body, media_type="application/json")
 
     return app

@@ -70,7 +70,12 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
 
     user = commands.add_parser("create-user", help="create a user with a role")
     user.add_argument("name")
-    user.add_argument("--role", required=True, choices=["csm", "lead", "admin"])
+    user.add_argument(
+        "--role",
+        required=True,
+        choices=["csm", "lead", "admin", "ingest"],
+        help="ingest: a data pipeline that may only send signals (POST /signals/<kind>)",
+    )
     user.add_argument("--team", default=None, help="team name or id (required for csm and lead)")
     user.add_argument("--email", default="")
 

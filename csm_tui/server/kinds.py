@@ -7,13 +7,14 @@ through `to_wire`. A bad value is a `FieldError`, answered as a rejected mutatio
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 
-from csm_tui.domain import validity
+from csm_tui.domain import signal_checks, validity
 from csm_tui.domain.health import PaymentStatus
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import ArrEventKind
@@ -56,7 +57,7 @@ class KindSpec:
     owner_field: str | None = None
     choices: dict[str, frozenset[str]] | None = None
 
-    @property
+    @cached_property
     def columns(self) -> dict[str, sa.Column]:
         return {c.name: c for c in self.table.columns}
 
@@ -279,10 +280,49 @@ def build_kinds() -> dict[str, KindSpec]:
             required=frozenset({"account_id"}),
             owner_field="author_id",
         ),
+        *signal_kinds(),
         _model_spec(models.User, p.KIND_USER, p.RULE_READ_ONLY, account_column=None),
         _model_spec(models.Team, p.KIND_TEAM, p.RULE_READ_ONLY, account_column=None),
     ]
     return {spec.name: spec for spec in kinds}
+
+
+def signal_kinds() -> list[KindSpec]:
+    """Health's raw signals: ingested by a pipeline (server/ingest.py), pulled, never pushed."""
+    return [
+        _model_spec(models.UsageWeek, p.KIND_USAGE_WEEK, p.RULE_READ_ONLY),
+        _model_spec(
+            models.SupportTicket,
+            p.KIND_SUPPORT_TICKET,
+            p.RULE_READ_ONLY,
+            choices={"priority": signal_checks.TICKET_PRIORITIES},
+        ),
+        # A survey without its score, an invoice without its amount: refused, not zero.
+        _required(
+            _model_spec(
+                models.SurveyResponse,
+                p.KIND_SURVEY_RESPONSE,
+                p.RULE_READ_ONLY,
+                choices={"kind": signal_checks.SURVEY_KINDS},
+            ),
+            "kind",
+            "score",
+        ),
+        _required(
+            _model_spec(
+                models.Invoice,
+                p.KIND_INVOICE,
+                p.RULE_READ_ONLY,
+                choices={"currency": signal_checks.INVOICE_CURRENCIES},
+            ),
+            "amount",
+            "currency",
+        ),
+    ]
+
+
+def _required(spec: KindSpec, *names: str) -> KindSpec:
+    return replace(spec, required=spec.required | frozenset(names))
 
 
 KINDS: dict[str, KindSpec] = build_kinds()

@@ -36,6 +36,10 @@ class AccountPart(StrEnum):
     ARR_EVENTS = "arr-events"
     RENEWAL_DECISIONS = "renewal-decisions"
     TIER_OVERRIDES = "tier-overrides"
+    USAGE_WEEKS = "usage-weeks"
+    SUPPORT_TICKETS = "support-tickets"
+    SURVEY_RESPONSES = "survey-responses"
+    INVOICES = "invoices"
 
 
 PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
@@ -50,6 +54,10 @@ PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
     AccountPart.ARR_EVENTS: (p.KIND_ARR_EVENT, "effective_on", False),
     AccountPart.RENEWAL_DECISIONS: (p.KIND_RENEWAL_DECISION, "decided_on", False),
     AccountPart.TIER_OVERRIDES: (p.KIND_TIER_OVERRIDE, "set_on", False),
+    AccountPart.USAGE_WEEKS: (p.KIND_USAGE_WEEK, "week_start", True),
+    AccountPart.SUPPORT_TICKETS: (p.KIND_SUPPORT_TICKET, "opened_at", True),
+    AccountPart.SURVEY_RESPONSES: (p.KIND_SURVEY_RESPONSE, "responded_on", True),
+    AccountPart.INVOICES: (p.KIND_INVOICE, "issued_on", True),
 }
 
 

@@ -29,6 +29,10 @@ SHARED_TABLES: tuple[sa.Table, ...] = tuple(
         models.ArrEvent,
         models.RenewalDecision,
         models.TierOverrideChange,
+        models.UsageWeek,
+        models.SupportTicket,
+        models.SurveyResponse,
+        models.Invoice,
     )
 )
 

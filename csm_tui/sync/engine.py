@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from csm_tui.config import Settings, SettingsError, load_settings
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_data_as_of, set_meta
 from csm_tui.store.timestamps import from_db, to_db
@@ -113,6 +114,7 @@ class SyncReport:
     forked_notes: int = 0  # prep notes edited on two devices: both revisions kept
     retries: int = 0
     error_kind: str | None = None
+    rescored: int = 0  # accounts whose health was re-scored because their signals arrived
 
     @property
     def ok(self) -> bool:
@@ -140,6 +142,10 @@ class SyncReport:
             parts.append(f"{self.deferred} to push again later")
         if self.forked_notes:
             parts.append(f"{self.forked_notes} prep note(s) edited elsewhere too: both kept")
+        if self.rescored:
+            parts.append(
+                f"health re-scored for {self.rescored} account{'s' * (self.rescored != 1)}"
+            )
         line = ("synced: " if self.ok else "sync incomplete: ") + ", ".join(parts)
         needs = []
         if self.conflicts:
@@ -184,8 +190,11 @@ def sync_once(
     now: datetime,
     progress: Callable[[SyncProgress], None] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
+    rescore: Rescore | None = None,
 ) -> SyncReport:
-    """Push the outbox, then pull; the report. Network and server failures end up in
+    """Push the outbox, then pull, then re-score the health of the accounts whose signals
+    arrived (`rescore`, default: `health_recompute.recompute_accounts` with default
+    settings); the report. Network and server failures end up in
     `report.errors` (and cache_meta "last_sync_error"), they are not raised."""
     if conn.in_transaction:
         raise RuntimeError("sync_once() needs a connection with no open transaction")
@@ -195,6 +204,7 @@ def sync_once(
         with foreign_keys_off(conn):
             _push(conn, client, client_id, now, report, progress)
             _pull(conn, client, now, report, progress, page_size)
+            report.rescored = _rescore(conn, now, rescore or default_rescore)
     except SyncError as error:
         report.errors.append(str(error))
         report.error_kind = _failure_kind(error)
@@ -382,6 +392,7 @@ def _pull(
             conn.execute("BEGIN IMMEDIATE")
             protected = Protected.read(conn)
             replica.apply(changes, protected)
+            _mark_for_rescore(conn, changes)
             set_meta(conn, META_CURSOR, str(new_cursor))
             if not page.get("has_more"):
                 set_data_as_of(conn, now)
@@ -391,6 +402,65 @@ def _pull(
             progress(SyncProgress("pull", report.pulled, None))
         if not page.get("has_more"):
             return
+
+
+# -- health follows pulled signals -----------------------------------------------------------
+META_RESCORE = "health_rescore_pending"  # accounts whose signals arrived, not re-scored yet
+RESCORE_ALL = "*"
+RESCORE_MAX_IDS = 2000  # beyond this many, re-score every account (a first pull)
+
+# (connection, now, account ids or None for all) -> accounts scored; opens its own transaction.
+Rescore = Callable[[sqlite3.Connection, datetime, list[str] | None], int]
+
+
+def default_rescore(conn: sqlite3.Connection, now: datetime, account_ids: list[str] | None) -> int:
+    from csm_tui.store.health_recompute import recompute_accounts
+
+    return recompute_accounts(conn, now, account_ids)
+
+
+def settings_rescore(settings: Settings) -> Rescore:
+    """Re-score with the user's tier rules and activity standards."""
+
+    def rescore(conn: sqlite3.Connection, now: datetime, account_ids: list[str] | None) -> int:
+        from csm_tui.store.health_recompute import recompute_accounts
+
+        return recompute_accounts(
+            conn, now, account_ids, rules=settings.tier_rules, standards=settings.standards
+        )
+
+    return rescore
+
+
+def _mark_for_rescore(conn: sqlite3.Connection, changes: list[dict[str, Any]]) -> None:
+    """Note the accounts of the page's signals (in the page's transaction: a sync that dies
+    before re-scoring leaves them noted, and the next sync re-scores them)."""
+    touched = {
+        change["record"]["account_id"]
+        for change in changes
+        if change["kind"] in p.SIGNAL_KINDS and change.get("record")
+    }
+    if not touched:
+        return
+    pending = get_meta(conn, META_RESCORE)
+    if pending == RESCORE_ALL:
+        return
+    ids = touched | set(json.loads(pending) if pending else [])
+    set_meta(
+        conn,
+        META_RESCORE,
+        RESCORE_ALL if len(ids) > RESCORE_MAX_IDS else json.dumps(sorted(ids)),
+    )
+
+
+def _rescore(conn: sqlite3.Connection, now: datetime, rescore: Rescore) -> int:
+    pending = get_meta(conn, META_RESCORE)
+    if not pending:
+        return 0
+    scored = rescore(conn, now, None if pending == RESCORE_ALL else json.loads(pending))
+    with conn:
+        set_meta(conn, META_RESCORE, None)
+    return scored
 
 
 # -- status ----------------------------------------------------------------------------------
@@ -486,8 +556,10 @@ def run_sync(
     progress: Callable[[SyncProgress], None] | None = None,
     client_factory: Callable[[str, str], SyncClient] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
+    settings: Settings | None = None,
 ) -> SyncReport:
-    """Sync the cache at `db_path` with the server it is signed in to.
+    """Sync the cache at `db_path` with the server it is signed in to (health of accounts
+    whose signals arrive is re-scored with `settings`, default: the settings file).
 
     Opens (and closes) its own sqlite connection, so it can run in a thread worker while the
     UI keeps its own. Never raises for a network, server or sign-in problem: the report says
@@ -514,6 +586,11 @@ def run_sync(
                 set_meta(conn, META_LAST_ERROR_KIND, FAILED_SIGNED_OUT)
             return report
         make = client_factory or (lambda url, tok: SyncClient(url, tok))
+        if settings is None:
+            try:
+                settings = load_settings()
+            except SettingsError:  # the app says what is wrong with it; sync scores by default
+                settings = Settings()
         with make(server_url, token) as client:
             return sync_once(
                 conn,
@@ -522,6 +599,7 @@ def run_sync(
                 now=now,
                 progress=progress,
                 page_size=page_size,
+                rescore=settings_rescore(settings),
             )
     finally:
         conn.close()

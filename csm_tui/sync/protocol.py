@@ -62,7 +62,21 @@ Conflict rules (`CONFLICT_RULES`)
         ``base_version: null`` means "I have never seen a server version". Other account fields
         merge per field. `last_touch_at` never moves backwards. Resolving a conflict (keep
         mine / take theirs / edit) is a NEW mutation with the current version as base.
-    read-only (user, team): pulled, never pushed.
+    read-only (user, team; the signal kinds usage_week, support_ticket, survey_response,
+        invoice): pulled, never pushed.
+
+Ingest — ``POST /signals/<kind>`` `IngestRequest` → `IngestResponse` (an admin's or an
+    ingest token; a CSM's or lead's is refused 403)
+    A data pipeline sends up to `INGEST_MAX_ITEMS` records of one signal kind, each a whole
+    record (fields not sent take their defaults; ``version`` is ignored); instead of
+    ``account_id`` it may name its account by the CRM's id (``account_external_id``, the
+    imported ``external_id``: one live account must have it). Each item is
+    checked on its own: a refused one is listed with its index and reason (unknown account
+    "not_found", deleted account "gone", a bad value "invalid_field"), the others apply.
+    Items are keyed by their source id: the same content again changes nothing and takes no
+    version ("unchanged"); new content under a known id replaces the record with a new
+    version ("replaced"); a record never moves to another account. Clients pull the records
+    like any other under the account.
 
 Errors — every error body is ``{"error": {"code": ..., "message": ...}}`` (`ErrorBody`).
     401: `ERROR_TOKEN_MISSING`, `ERROR_TOKEN_INVALID`, `ERROR_TOKEN_REVOKED`,
@@ -95,10 +109,12 @@ PROTOCOL_VERSION: Final = 1
 PULL_PATH: Final = "/sync/changes"
 PUSH_PATH: Final = "/sync/push"
 HEALTH_PATH: Final = "/health"
+SIGNALS_PATH: Final = "/signals/{kind}"  # POST: a data pipeline's batch of one signal kind
 
 PULL_DEFAULT_LIMIT: Final = 1000
 PULL_MAX_LIMIT: Final = 10_000
 PUSH_MAX_MUTATIONS: Final = 1000
+INGEST_MAX_ITEMS: Final = 5000
 
 # Record kinds -----------------------------------------------------------------------------
 KIND_ACCOUNT: Final = "account"
@@ -115,6 +131,14 @@ KIND_RENEWAL_DECISION: Final = "renewal_decision"  # store.models.RenewalDecisio
 KIND_TIER_OVERRIDE: Final = "tier_override"  # tier history (store.models.TierOverrideChange)
 KIND_USER: Final = "user"
 KIND_TEAM: Final = "team"
+# Health's raw signals, one record per source record (id: the source's id, prefixed by the
+# source name, e.g. "mixpanel:acme-2026-W14"). Ingested by a data pipeline (`SIGNALS_PATH`),
+# pulled by every client that may see the account, never pushed.
+KIND_USAGE_WEEK: Final = "usage_week"
+KIND_SUPPORT_TICKET: Final = "support_ticket"
+KIND_SURVEY_RESPONSE: Final = "survey_response"
+KIND_INVOICE: Final = "invoice"
+SIGNAL_KINDS: Final = (KIND_USAGE_WEEK, KIND_SUPPORT_TICKET, KIND_SURVEY_RESPONSE, KIND_INVOICE)
 
 RULE_APPEND_ONLY: Final = "append-only"
 RULE_MERGE: Final = "merge"
@@ -136,6 +160,10 @@ CONFLICT_RULES: Final[dict[str, str]] = {
     KIND_TIER_OVERRIDE: RULE_APPEND_ONLY,
     KIND_USER: RULE_READ_ONLY,
     KIND_TEAM: RULE_READ_ONLY,
+    KIND_USAGE_WEEK: RULE_READ_ONLY,
+    KIND_SUPPORT_TICKET: RULE_READ_ONLY,
+    KIND_SURVEY_RESPONSE: RULE_READ_ONLY,
+    KIND_INVOICE: RULE_READ_ONLY,
 }
 
 # Kinds a client may delete (a tombstone follows); the others refuse op "delete".
@@ -236,6 +264,25 @@ class MutationResult(TypedDict):
 
 class PushResponse(TypedDict):
     results: list[MutationResult]
+
+
+class IngestRequest(TypedDict):
+    items: list[dict[str, Any]]  # whole records of the path's kind, each with its source `id`
+
+
+class IngestRefusal(TypedDict):
+    index: int  # the item's position in `items`, from 0
+    id: str | None
+    error: ErrorBody
+
+
+class IngestResponse(TypedDict):
+    kind: str
+    received: int
+    created: int
+    replaced: int  # known id, new content: a new version
+    unchanged: int  # known id, same content: nothing written
+    rejected: list[IngestRefusal]
 
 
 class PrepNoteRevisionRecord(TypedDict):

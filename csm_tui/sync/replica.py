@@ -40,7 +40,14 @@ KIND_TABLES: dict[str, tuple[str, str]] = {
     p.KIND_PREP_NOTE_REVISION: ("prep_notes", "id"),  # the note row = the latest revision
     p.KIND_USER: ("users", "id"),
     p.KIND_TEAM: ("teams", "id"),
+    p.KIND_USAGE_WEEK: ("usage_weeks", "id"),
+    p.KIND_SUPPORT_TICKET: ("support_tickets", "id"),
+    p.KIND_SURVEY_RESPONSE: ("survey_responses", "id"),
+    p.KIND_INVOICE: ("invoices", "id"),
 }
+
+# Health's raw signals: applying them changes the health of their accounts.
+SIGNAL_TABLES: tuple[str, ...] = ("usage_weeks", "support_tickets", "survey_responses", "invoices")
 
 # Tables holding the records under an account (dropped with it by an account tombstone).
 CHILD_TABLES: tuple[str, ...] = (
@@ -55,6 +62,7 @@ CHILD_TABLES: tuple[str, ...] = (
     "renewal_decisions",
     "tier_overrides",
     "prep_notes",
+    *SIGNAL_TABLES,
 )
 
 INSTANT = "instant"

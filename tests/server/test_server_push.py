@@ -435,7 +435,7 @@ def test_a_missing_required_field_is_named(world: World):
 def test_unknown_kinds_and_ops_are_rejected_one_by_one(world: World):
     ann = world.ann
     account_id, _ = ann.new_account()
-    bad_kind = upsert("invoice", new_uuid7(), total=1)
+    bad_kind = upsert("page_view", new_uuid7(), total=1)  # (invoice is a kind now)
     bad_op = dict(activity(account_id), op="merge")
     good = activity(account_id)
     results = ann.push(bad_kind, bad_op, good)

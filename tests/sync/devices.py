@@ -36,6 +36,10 @@ SYNCED_TABLES = (
     "renewal_decisions",
     "tier_overrides",
     "prep_notes",
+    "usage_weeks",
+    "support_tickets",
+    "survey_responses",
+    "invoices",
 )
 
 
