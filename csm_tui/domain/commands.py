@@ -1,6 +1,8 @@
 """The command language (spec section 4): one grammar for the palette and the shell.
 
-A command is a verb, its arguments and `--options`; a line with no verb is a filter::
+A command is a verb, its arguments and `--options`; a line with no verb is a filter (when
+its first word is a filter term or a "quoted phrase": a plain word first is a verb, and an
+unknown one is an error naming the nearest verbs)::
 
     filter tier:strategic health:<60 --sort renewal --limit 20
     tier:strategic health:<60                       (the same filter, no verb)
@@ -21,6 +23,11 @@ A command is a verb, its arguments and `--options`; a line with no verb is a fil
     export prep ACCOUNT [--format md|json|csv] [--out FILE] [--excel]
     import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] [--owner USER]
     today
+    snooze 3fa9c2e1 [--days 7]                           (Today's z; Z is --days 7)
+    timeline "Acme Ltd" [--type call,meeting] [--limit 20]
+    conflicts [--all]                                    refused
+    resolve 3 mine|theirs                                resolve 3 edit --set arr=120000
+    retry 0193ab12                                       dismiss 0193ab12
     help [VERB]
 
 Every command but `export` takes `--format table|json|csv` (how the shell prints its
@@ -225,6 +232,7 @@ class ImportTarget(StrEnum):
 NO_FILTER = PortfolioFilter()  # frozen: safe as a shared default
 MAX_MINUTES = 24 * 60
 MAX_LIMIT = 1_000_000
+MAX_DAYS = 3_650
 
 DEFAULT_MINUTES: dict[ActivityKind, int] = {
     ActivityKind.CALL: 30,
@@ -472,6 +480,105 @@ class HelpCommand(Command):
         return [] if self.topic is None else [self.topic]
 
 
+@dataclass(frozen=True, kw_only=True)
+class SnoozeCommand(Command):
+    """`snooze TASK [--days N]`: put an open task out of mind for N days (1: Today's `z`)."""
+
+    verb: ClassVar[str] = "snooze"
+    writes: ClassVar[bool] = True
+    task: str
+    days: int | None = None  # None: one day (Today's `z`; `Z` is --days 7)
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [word_text(self.task)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineCommand(Command):
+    """`timeline ACCOUNT [--type KIND,...] [--limit N]`: the account's activities, whole."""
+
+    verb: ClassVar[str] = "timeline"
+    account: str
+    kinds: tuple[ActivityKind, ...] = ()  # (): every kind
+    limit: int | None = None  # None: the whole timeline
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+class ConflictChoice(StrEnum):
+    """How a sync conflict is settled (the Sync screen's m, T and e)."""
+
+    MINE = "mine"
+    THEIRS = "theirs"
+    EDIT = "edit"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConflictsCommand(Command):
+    """`conflicts [--all]`: sync conflicts waiting for a decision (--all: settled ones too)."""
+
+    verb: ClassVar[str] = "conflicts"
+    all: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveCommand(Command):
+    """`resolve ID mine|theirs|edit [--set FIELD=VALUE]...`: settle one sync conflict."""
+
+    verb: ClassVar[str] = "resolve"
+    writes: ClassVar[bool] = True
+    conflict: int
+    choice: ConflictChoice
+    values: tuple[str, ...] = ()  # "FIELD=VALUE" for edit (an empty VALUE: no value)
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [str(self.conflict), self.choice.value]
+
+    def edited(self) -> dict[str, str | None]:
+        """The values typed for edit, by field (as the Sync screen's form gives them)."""
+        out: dict[str, str | None] = {}
+        for pair in self.values:
+            name, _, value = pair.partition("=")
+            out[name.strip()] = value or None
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefusedCommand(Command):
+    """`refused`: changes the server refused, waiting for retry or dismiss."""
+
+    verb: ClassVar[str] = "refused"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryCommand(Command):
+    """`retry CHANGE`: send a refused change again (CHANGE: its id, a unique prefix/suffix)."""
+
+    verb: ClassVar[str] = "retry"
+    writes: ClassVar[bool] = True
+    change: str
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [word_text(self.change)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DismissCommand(Command):
+    """`dismiss CHANGE`: let a refused change go (it stays in the outbox's history)."""
+
+    verb: ClassVar[str] = "dismiss"
+    writes: ClassVar[bool] = True
+    change: str
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [word_text(self.change)]
+
+
 # ----------------------------------------------------------------------------- options
 
 
@@ -479,7 +586,7 @@ class HelpCommand(Command):
 class _Option:
     name: str  # "--minutes"
     attr: str  # the dataclass field
-    kind: str  # "flag" | "text" | "enum" | "int" | "list"
+    kind: str  # "flag" | "text" | "enum" | "int" | "list" | "kinds" (activity kinds, a,b)
     what: str = ""  # for errors: "a whole number of minutes"
     choices: tuple[str, ...] = ()
     low: int = 0
@@ -496,6 +603,8 @@ class _Option:
             return [self.name, str(value.value if hasattr(value, "value") else value)]
         if self.kind == "int":
             return [self.name, str(value)]
+        if self.kind == "kinds":
+            return [self.name, ",".join(v.value for v in value)] if value else []
         return [self.name, word_text(value)]
 
 
@@ -568,12 +677,34 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
     },
     "today": {"--format": _OUTPUT},
     "help": {"--format": _OUTPUT},
+    "snooze": {
+        "--days": _Option("--days", "days", "int", "a number of days", low=1, high=MAX_DAYS),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "timeline": {
+        "--type": _Option("--type", "kinds", "kinds", "kinds of activity (call, meeting, ...)",
+                          tuple(k.value for k in ActivityKind)),
+        "--limit": _Option("--limit", "limit", "int", "a number of activities", low=1,
+                           high=MAX_LIMIT),
+        "--format": _OUTPUT,
+    },
+    "conflicts": {"--all": _Option("--all", "all", "flag"), "--format": _OUTPUT},
+    "resolve": {
+        "--set": _Option("--set", "values", "list", "FIELD=VALUE (a value to keep, for edit)"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "refused": {"--format": _OUTPUT},
+    "retry": {"--format": _OUTPUT, "--dry-run": _DRY},
+    "dismiss": {"--format": _OUTPUT, "--dry-run": _DRY},
 }  # fmt: skip
 _TASK_DONE_OPTIONS = {"--format": _OUTPUT, "--dry-run": _DRY}
 
 VERBS: tuple[str, ...] = (
     "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
     "coverage", "sync", "export", "import", "today", "help",
+    "snooze", "timeline", "conflicts", "resolve", "refused", "retry", "dismiss",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -602,6 +733,18 @@ USAGE: dict[str, tuple[str, str]] = {
                "import a CSV file (all or nothing; default mapping: csm-tui's own columns)"),
     "today": ("today", "your agenda"),
     "help": ("help [VERB]", "the verbs and how to write them"),
+    "snooze": ("snooze TASK [--days N]",
+               "put an open task out of mind for N days (default 1; Today's z, Z is 7)"),
+    "timeline": ("timeline ACCOUNT [--type KIND,...] [--limit N]",
+                 "the account's activities, newest first, each whole"),
+    "conflicts": ("conflicts [--all]",
+                  "sync conflicts waiting for a decision (--all: settled ones too)"),
+    "resolve": ("resolve ID mine|theirs|edit [--set FIELD=VALUE]...",
+                "settle a sync conflict: keep mine, take theirs, or the values set"),
+    "refused": ("refused", "changes the server refused (retry or dismiss them)"),
+    "retry": ("retry CHANGE", "send a refused change again (its id, or a unique prefix or "
+              "suffix)"),
+    "dismiss": ("dismiss CHANGE", "let a refused change go (kept in the history)"),
 }  # fmt: skip
 
 ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
@@ -715,6 +858,20 @@ def _option_value(spec: _Option, word: Word) -> Any:
         if not value.strip():
             raise _error(word.start, f"{spec.what} after {spec.name}", found=value or None)
         return value
+    if spec.kind == "kinds":
+        kinds: list[ActivityKind] = []
+        for part in value.split(","):
+            try:
+                kind = ActivityKind(part.strip().lower())
+            except ValueError:
+                raise _error(
+                    word.start,
+                    f"{spec.what} ({', '.join(spec.choices)}) after {spec.name}",
+                    found=part,
+                ) from None
+            if kind not in kinds:
+                kinds.append(kind)
+        return tuple(kinds)
     if spec.kind == "int":
         if not re.fullmatch(r"\d{1,9}", value) or not spec.low <= int(value) <= spec.high:
             raise _error(
@@ -778,27 +935,32 @@ def parse_command(text: str) -> Command:
     return builder(line)
 
 
-_FILTERISH = re.compile(r"[A-Za-z]+")
+_VERBISH = re.compile(r"[A-Za-z][A-Za-z_-]*")
 
 
 def _bare_filter(text: str, words: list[Word]) -> FilterCommand:
+    """A line with no verb is a filter — when it starts like one: a `key:value` term, a
+    "quoted phrase", a word that is not a Latin word (云图, 3m). A plain Latin word first is
+    read as a verb: an unknown one is an error naming the nearest verbs, never a name search
+    that quietly finds nothing (write `filter acme` or `"acme"` to search names)."""
     first = words[0]
-    if not first.quoted and _FILTERISH.fullmatch(first.raw) and first.raw.lower() not in VERBS:
-        import difflib
-
-        word = first.raw.lower()
-        close = [v for v in VERBS if _one_slip(word, v)] or difflib.get_close_matches(
-            word, VERBS, n=1, cutoff=0.8
-        )
-        if close:
-            raise _error(
-                0,
-                f'a command; did you mean "{close[0]}"? '
-                f"(to search names for it, write: filter {first.raw})",
-                found=first.raw,
-            )
+    if not first.quoted and _VERBISH.fullmatch(first.raw):
+        raise _error(0, _unknown_verb(first.raw), found=first.raw)
     line = _Line(text, [Word(0, 0, "", "", False), *words], "filter", 1)
     return _build_filter(line)
+
+
+def _unknown_verb(typed: str) -> str:
+    import difflib
+
+    word = typed.lower()
+    close = [v for v in VERBS if _one_slip(word, v)]
+    close += [v for v in difflib.get_close_matches(word, VERBS, n=3, cutoff=0.6) if v not in close]
+    search = f"to search names for it, write: filter {typed}"
+    if not close:
+        return f"a command ({', '.join(VERBS)}); {search}"
+    named = " or ".join(f'"{v}"' for v in close[:3])
+    return f"a command; did you mean {named}? ({search})"
 
 
 def _one_slip(word: str, verb: str) -> bool:
@@ -965,6 +1127,60 @@ def _build_help(line: _Line) -> HelpCommand:
     return HelpCommand(topic=topic, **line.options)
 
 
+def _build_snooze(line: _Line) -> SnoozeCommand:
+    line.read_options(_OPTIONS["snooze"])
+    what = "a task id (the id, or a unique prefix or suffix of it)"
+    task = _text_word(line.need(0, what), what)
+    line.no_more(1)
+    return SnoozeCommand(task=task, **line.options)
+
+
+def _build_timeline(line: _Line) -> TimelineCommand:
+    line.read_options(_OPTIONS["timeline"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    line.no_more(1)
+    return TimelineCommand(account=account, **line.options)
+
+
+def _build_resolve(line: _Line) -> ResolveCommand:
+    line.read_options(_OPTIONS["resolve"])
+    what = "a conflict's number (conflicts lists them)"
+    word = line.need(0, what)
+    if not re.fullmatch(r"\d{1,18}", word.value) or int(word.value) < 1:
+        raise _error(word.start, what, found=word.value)
+    choice = _enum_word(
+        line.need(1, "mine, theirs or edit"),
+        ConflictChoice,
+        "how to settle it",
+        [c.value for c in ConflictChoice],
+    )
+    line.no_more(2)
+    values = line.options.get("values", ())
+    set_words = [w for w in line.option_words if w.raw.lower().startswith("--set")]
+    if values and choice is not ConflictChoice.EDIT:
+        raise _error(set_words[0].start, f"no --set with {choice.value} (only with edit)",
+                     found=set_words[0].raw)  # fmt: skip
+    if choice is ConflictChoice.EDIT and not values:
+        raise _error(len(line.text), "--set FIELD=VALUE (the values to keep) after edit")
+    for value in values:
+        name, eq, _ = value.partition("=")
+        if not eq or not name.strip():
+            at = next((w.start for w in line.option_words if w.value == value), len(line.text))
+            raise _error(at, "FIELD=VALUE after --set", found=value)
+    return ResolveCommand(conflict=int(word.value), choice=choice, **line.options)
+
+
+def _build_change(cls: type[RetryCommand] | type[DismissCommand]):
+    def build(line: _Line) -> Command:
+        line.read_options(_OPTIONS[cls.verb])
+        what = "a refused change's id (refused lists them; a unique prefix or suffix will do)"
+        change = _text_word(line.need(0, what), what)
+        line.no_more(1)
+        return cls(change=change, **line.options)
+
+    return build
+
+
 _BUILDERS = {
     "filter": _build_filter,
     "open": _build_open,
@@ -981,4 +1197,11 @@ _BUILDERS = {
     "import": _build_import,
     "today": _build_plain(TodayCommand),
     "help": _build_help,
+    "snooze": _build_snooze,
+    "timeline": _build_timeline,
+    "conflicts": _build_plain(ConflictsCommand),
+    "resolve": _build_resolve,
+    "refused": _build_plain(RefusedCommand),
+    "retry": _build_change(RetryCommand),
+    "dismiss": _build_change(DismissCommand),
 }
