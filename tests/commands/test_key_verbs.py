@@ -1,0 +1,90 @@
+"""Keys that had no command (spec section 4): Today's `z` / `Z` as `snooze`, the Account
+screen's timeline (`4`, `f`, `enter`) as `timeline` — with JSON a script can read."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from csm_tui.commands.output import render
+from csm_tui.commands.run import run_script, run_text
+from csm_tui.store.agenda import load_agenda
+from csm_tui.store.lookup import short_id
+from tests.commands.test_run import quoted
+
+
+def _first_task_on_today(ws):
+    items = load_agenda(ws.conn, ws.meta("me"), ws.today(), ws.settings.tier_rules)
+    return next(i for i in items if i.task_id is not None)
+
+
+def test_snooze_takes_a_task_off_today_as_z_does(workspace):
+    item = _first_task_on_today(workspace)
+    result = run_text(workspace, f"snooze {short_id(item.task_id)} --format json")
+    data = json.loads(render([result], "json"))
+    assert data["wrote"] and data["changes"] == {"task.upsert": 1}
+    (row,) = data["rows"]
+    assert row["task_id"] == item.task_id
+    assert row["snoozed_until"] == (workspace.today() + timedelta(days=1)).isoformat()
+    agenda = load_agenda(workspace.conn, workspace.meta("me"), workspace.today(),
+                         workspace.settings.tier_rules)  # fmt: skip
+    assert item.task_id not in {i.task_id for i in agenda}
+
+
+def test_snooze_a_week_is_big_z(workspace):
+    item = _first_task_on_today(workspace)
+    result = run_text(workspace, f"snooze {item.task_id} --days 7")
+    assert result.records()[0]["snoozed_until"] == (
+        workspace.today() + timedelta(days=7)
+    ).isoformat()
+    assert "Snoozed until" in result.message
+
+
+def test_snoozing_a_done_task_is_refused_and_a_script_keeps_nothing(workspace):
+    item = _first_task_on_today(workspace)
+    lines = [(1, f"task done {item.task_id}"), (2, f"snooze {item.task_id}")]
+    before = list(workspace.conn.iterdump())
+    try:
+        run_script(workspace, lines)
+    except Exception as error:  # noqa: BLE001 - the script's error, checked below
+        assert "reopen it to snooze it" in str(error) and getattr(error, "line", None) == 2
+    else:  # pragma: no cover
+        raise AssertionError("snoozing a done task was accepted")
+    assert list(workspace.conn.iterdump()) == before
+
+
+def _busiest_account(ws) -> tuple[str, str, int]:
+    return ws.conn.execute(
+        "SELECT a.id, a.name, count(*) FROM activities t JOIN accounts a ON a.id = t.account_id "
+        "WHERE t.deleted_at IS NULL GROUP BY a.id ORDER BY count(*) DESC, a.name LIMIT 1"
+    ).fetchone()
+
+
+def test_timeline_reads_the_whole_timeline_not_the_last_five(workspace):
+    account_id, name, count = _busiest_account(workspace)
+    assert count > 5
+    prep = run_text(workspace, f"prep {quoted(name)}")
+    assert prep.text is not None
+    result = run_text(workspace, f"timeline {quoted(name)} --format json")
+    data = json.loads(render([result], "json"))
+    assert data["total"] == count and len(data["rows"]) == count
+    assert data["account_id"] == account_id
+    when = [r["occurred_at"] for r in data["rows"]]
+    assert when == sorted(when, reverse=True)  # newest first, as the Account screen
+
+
+def test_timeline_filters_by_type_and_limits(workspace):
+    _account_id, name, _count = _busiest_account(workspace)
+    calls = run_text(workspace, f"timeline {quoted(name)} --type call")
+    assert calls.rows and {r["kind"] for r in calls.records()} == {"call"}
+    one = run_text(workspace, f"timeline {quoted(name)} --type call --limit 1")
+    assert len(one.rows) == 1 and one.total == len(calls.rows)
+    assert "showing 1 of" in one.message
+
+
+def test_timeline_gives_a_long_summary_whole(workspace):
+    _account_id, name, _count = _busiest_account(workspace)
+    long = "word " * 400  # longer than the timeline's preview
+    run_text(workspace, f"log note {quoted(name)} --summary {quoted(long.strip())}")
+    result = run_text(workspace, f"timeline {quoted(name)} --type note --limit 1")
+    assert result.records()[0]["summary"] == long.strip()
