@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from csm_tui.commands.output import render
-from csm_tui.commands.run import run_script, run_text
+from csm_tui.commands.run import ScriptError, run_script, run_text
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.lookup import short_id
 from tests.commands.test_run import quoted
@@ -34,9 +36,9 @@ def test_snooze_takes_a_task_off_today_as_z_does(workspace):
 def test_snooze_a_week_is_big_z(workspace):
     item = _first_task_on_today(workspace)
     result = run_text(workspace, f"snooze {item.task_id} --days 7")
-    assert result.records()[0]["snoozed_until"] == (
-        workspace.today() + timedelta(days=7)
-    ).isoformat()
+    assert (
+        result.records()[0]["snoozed_until"] == (workspace.today() + timedelta(days=7)).isoformat()
+    )
     assert "Snoozed until" in result.message
 
 
@@ -44,12 +46,9 @@ def test_snoozing_a_done_task_is_refused_and_a_script_keeps_nothing(workspace):
     item = _first_task_on_today(workspace)
     lines = [(1, f"task done {item.task_id}"), (2, f"snooze {item.task_id}")]
     before = list(workspace.conn.iterdump())
-    try:
+    with pytest.raises(ScriptError) as info:
         run_script(workspace, lines)
-    except Exception as error:  # noqa: BLE001 - the script's error, checked below
-        assert "reopen it to snooze it" in str(error) and getattr(error, "line", None) == 2
-    else:  # pragma: no cover
-        raise AssertionError("snoozing a done task was accepted")
+    assert info.value.line == 2 and "reopen it to snooze it" in info.value.reason
     assert list(workspace.conn.iterdump()) == before
 
 
