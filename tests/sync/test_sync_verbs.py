@@ -59,7 +59,7 @@ def test_conflicts_lists_what_the_sync_screen_shows_as_json(sqlite_central, tmp_
 
 
 def test_resolve_mine_queues_my_value_again_as_m_does(sqlite_central, tmp_path):
-    path, account_id = _conflicted_phone(sqlite_central, tmp_path)
+    path, _account_id = _conflicted_phone(sqlite_central, tmp_path)
     ws = _workspace(path)
     try:
         (conflict,) = list_conflicts(ws.conn)
@@ -78,9 +78,7 @@ def test_resolve_mine_queues_my_value_again_as_m_does(sqlite_central, tmp_path):
         ws.close()
 
 
-def test_resolve_edit_keeps_the_values_set_and_a_script_is_all_or_nothing(
-    sqlite_central, tmp_path
-):
+def test_resolve_edit_keeps_the_values_set_and_a_script_is_all_or_nothing(sqlite_central, tmp_path):
     path, account_id = _conflicted_phone(sqlite_central, tmp_path)
     ws = _workspace(path)
     try:
