@@ -888,10 +888,9 @@ def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
 
 
 def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResult:
-    """Through the Coverage screen's `reassign_account`, after the server's permission rule."""
+    """Through the Coverage screen's `reassign_account`, which applies the server's rule."""
     from csm_tui.store.assignments import ReassignError, reassign_account
     from csm_tui.store.lookup import LookupFailed, find_user
-    from csm_tui.store.ownership import reassign_refusal_in
 
     conn = session.conn
     account = _account(session, command.account)
@@ -914,11 +913,8 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
             rows=((account.name, owner_name, was),),
             account_id=account.id,
         )
-    why = reassign_refusal_in(conn, account.id, owner_id, me)
-    if why is not None:
-        raise CommandFailed(why)
     try:
-        reassign_account(conn, account.id, owner_id, now=session.now())
+        reassign_account(conn, account.id, owner_id, by_user_id=me, now=session.now())
     except ReassignError as error:
         raise CommandFailed(str(error)) from error
     return CommandResult(
