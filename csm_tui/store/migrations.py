@@ -356,6 +356,12 @@ def _v7_arr_events(conn: sqlite3.Connection) -> None:
     _run(conn, _V7_ARR_EVENTS)
 
 
+def _v8_nps_on(conn: sqlite3.Connection) -> None:
+    """The day the last NPS response was given: the prep sheet dates the NPS with it, not
+    with the day the signals were last measured. Existing rows: not known (NULL)."""
+    conn.execute("ALTER TABLE account_signals ADD COLUMN nps_on DATE")
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -365,6 +371,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v5_sync_conflicts,
     _v6_account_external_id,
     _v7_arr_events,
+    _v8_nps_on,
 )
 
 HEAD: int = len(STEPS)
