@@ -40,6 +40,8 @@ from csm_tui.domain.commands import (
     CheckCommand,
     Command,
     ConflictsCommand,
+    ContactCommand,
+    ContactsCommand,
     CoverageCommand,
     DismissCommand,
     ExportCommand,
@@ -47,6 +49,7 @@ from csm_tui.domain.commands import (
     HelpCommand,
     ImportCommand,
     LogCommand,
+    NotesCommand,
     OpenCommand,
     PrepCommand,
     RefusedCommand,
@@ -57,8 +60,11 @@ from csm_tui.domain.commands import (
     SyncCommand,
     TaskCommand,
     TaskDoneCommand,
+    TasksCommand,
+    TaskTakeCommand,
     TimelineCommand,
     TodayCommand,
+    UndoCommand,
     parse_command,
 )
 from csm_tui.domain.query import QueryError
@@ -1025,4 +1031,18 @@ _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     RefusedCommand: _refused,
     RetryCommand: _retry,
     DismissCommand: _retry,
+    TasksCommand: lambda s, c, d: _account_verbs().tasks_result(s, _account(s, c.account), c),
+    TaskTakeCommand: lambda s, c, d: _account_verbs().take_result(s, c, d),
+    ContactsCommand: lambda s, c, d: _account_verbs().contacts_result(s, _account(s, c.account), c),
+    ContactCommand: lambda s, c, d: _account_verbs().contact_result(
+        s, _account(s, c.account), c, d
+    ),
+    NotesCommand: lambda s, c, d: _account_verbs().notes_result(s, _account(s, c.account), c, d),
+    UndoCommand: lambda s, c, d: _account_verbs().undo_result(s, c, d),
 }
+
+
+def _account_verbs():
+    from csm_tui.commands import account_verbs
+
+    return account_verbs

@@ -28,6 +28,11 @@ unknown one is an error naming the nearest verbs)::
     conflicts [--all]                                    refused
     resolve 3 mine|theirs                                resolve 3 edit --set arr=120000
     retry 0193ab12                                       dismiss 0193ab12
+    tasks "Acme Ltd" [--done]                            task take 3fa9c2e1
+    contacts "Acme Ltd"
+    contact add "Acme Ltd" "Jane Doe" [--title T] [--email E] [--phone P] [--role sponsor]
+    contact edit "Acme Ltd" "Jane" [--name N] [--title T] [...]
+    notes "Acme Ltd" [--set TEXT | --append TEXT]        undo
     help [VERB]
 
 Every command but `export` takes `--format table|json|csv` (how the shell prints its
@@ -75,7 +80,7 @@ from csm_tui.domain.query import (
     QueryError,
     parse_filter,
 )
-from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
 
 # ----------------------------------------------------------------------------- errors
 
@@ -355,7 +360,7 @@ class StageCommand(Command):
         return parts
 
 
-_TASK_WORDS = frozenset({"done", "reopen"})
+_TASK_WORDS = frozenset({"done", "reopen", "take"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -385,6 +390,25 @@ class TaskDoneCommand(Command):
 
     def _parts(self) -> list[str]:
         return ["done" if self.done else "reopen", word_text(self.task)]
+
+    def _options(self) -> list[str]:
+        out: list[str] = []
+        for spec in _TASK_DONE_OPTIONS.values():
+            out.extend(spec.print(getattr(self, spec.attr)))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskTakeCommand(Command):
+    """`task take ID`: the task becomes mine (the Tasks pane's `m`)."""
+
+    verb: ClassVar[str] = "task"
+    writes: ClassVar[bool] = True
+    task: str
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return ["take", word_text(self.task)]
 
     def _options(self) -> list[str]:
         out: list[str] = []
@@ -505,6 +529,77 @@ class TimelineCommand(Command):
 
     def _parts(self) -> list[str]:
         return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TasksCommand(Command):
+    """`tasks ACCOUNT [--done]`: the account's open tasks (--done: the done ones too)."""
+
+    verb: ClassVar[str] = "tasks"
+    account: str
+    done: bool = False
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactsCommand(Command):
+    """`contacts ACCOUNT`: the account's stakeholders, sponsors first."""
+
+    verb: ClassVar[str] = "contacts"
+    account: str
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+_CONTACT_WORDS = frozenset({"add", "edit"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactCommand(Command):
+    """`contact add ACCOUNT NAME [--title T] [--email E] [--phone P] [--role R]`, or
+    `contact edit ACCOUNT CONTACT [--name N] [...]` (only the fields given change)."""
+
+    verb: ClassVar[str] = "contact"
+    writes: ClassVar[bool] = True
+    edit: bool  # False: add a new contact named `name`; True: change the contact `name`
+    account: str
+    name: str
+    new_name: str | None = None  # edit only
+    title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    role: ContactRole | None = None  # add: user when not given
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return ["edit" if self.edit else "add", _account_word(self.account), word_text(self.name)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotesCommand(Command):
+    """`notes ACCOUNT [--set TEXT | --append TEXT]`: my prep notes, shown or written."""
+
+    verb: ClassVar[str] = "notes"
+    writes: ClassVar[bool] = True  # (a read alone writes nothing: its batch is empty)
+    account: str
+    set: str | None = None  # replace the notes with this text
+    append: str | None = None  # add this as a new line at the end
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndoCommand(Command):
+    """`undo`: take back my last log (ctrl+z), its task and touch with it."""
+
+    verb: ClassVar[str] = "undo"
+    writes: ClassVar[bool] = True
+    dry_run: bool = False
 
 
 class ConflictChoice(StrEnum):
@@ -696,6 +791,24 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
         "--dry-run": _DRY,
     },
     "refused": {"--format": _OUTPUT},
+    "tasks": {"--done": _Option("--done", "done", "flag"), "--format": _OUTPUT},
+    "contacts": {"--format": _OUTPUT},
+    "contact": {
+        "--name": _Option("--name", "new_name", "text", "the contact's new name"),
+        "--title": _Option("--title", "title", "text", "a job title"),
+        "--email": _Option("--email", "email", "text", "an email address"),
+        "--phone": _Option("--phone", "phone", "text", "a phone number"),
+        "--role": _enum_option("--role", "role", "a role", tuple(r.value for r in ContactRole)),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "notes": {
+        "--set": _Option("--set", "set", "text", "the notes' new text"),
+        "--append": _Option("--append", "append", "text", "a line to add to the notes"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "undo": {"--format": _OUTPUT, "--dry-run": _DRY},
     "retry": {"--format": _OUTPUT, "--dry-run": _DRY},
     "dismiss": {"--format": _OUTPUT, "--dry-run": _DRY},
 }  # fmt: skip
@@ -705,6 +818,7 @@ VERBS: tuple[str, ...] = (
     "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
     "coverage", "sync", "export", "import", "today", "help",
     "snooze", "timeline", "conflicts", "resolve", "refused", "retry", "dismiss",
+    "tasks", "contacts", "contact", "notes", "undo",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -717,8 +831,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "check": ("check ACCOUNT ITEM [--stage STAGE]", "tick a checklist item"),
     "uncheck": ("uncheck ACCOUNT ITEM [--stage STAGE]", "untick a checklist item"),
     "stage": ("stage ACCOUNT [STAGE]", "advance the account one stage (its required items done)"),
-    "task": ('task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID',
-             "add a task, or mark one done (ID: the id, or a unique prefix or suffix of it)"),
+    "task": ('task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID | task take ID',
+             "add a task, mark one done or open, or make it yours (ID: the id, or a unique "
+             "prefix or suffix of it)"),
     "prep": ("prep ACCOUNT [--export FILE]", "the call-prep sheet (Markdown)"),
     "assign": ("assign ACCOUNT OWNER",
                "give the account to another CSM of its team (a lead's move)"),
@@ -745,6 +860,15 @@ USAGE: dict[str, tuple[str, str]] = {
     "retry": ("retry CHANGE", "send a refused change again (its id, or a unique prefix or "
               "suffix)"),
     "dismiss": ("dismiss CHANGE", "let a refused change go (kept in the history)"),
+    "tasks": ("tasks ACCOUNT [--done]", "the account's open tasks (--done: done ones too)"),
+    "contacts": ("contacts ACCOUNT", "the account's stakeholders"),
+    "contact": ("contact add ACCOUNT NAME [--title T] [--email E] [--phone P] "
+                "[--role sponsor|champion|user|blocker] | contact edit ACCOUNT CONTACT "
+                "[--name N] [...]",
+                "add a stakeholder, or change some of one's fields"),
+    "notes": ("notes ACCOUNT [--set TEXT | --append TEXT]",
+              "your prep notes on the account: shown, replaced or added to"),
+    "undo": ("undo", "take back your last log (its task and touch too)"),
 }  # fmt: skip
 
 ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
@@ -900,6 +1024,8 @@ def _parse_enum_value(spec: _Option, key: str) -> Any:
             return Stage.parse(key)
         if spec.attr == "output":
             return OutputFormat(key)
+        if spec.attr == "role":
+            return ContactRole(key)
         if spec.attr == "format":
             return ExportFormat("md" if key == "markdown" else key)
     except ValueError:
@@ -1022,8 +1148,15 @@ def _build_stage(line: _Line) -> StageCommand:
     return StageCommand(account=account, target=target, **line.options)
 
 
-def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand:
+def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand | TaskTakeCommand:
     words = line.words
+    if len(words) > 1 and not words[1].quoted and words[1].value.lower() == "take":
+        line.start = 2
+        line.read_options(_TASK_DONE_OPTIONS)
+        what = "a task id (the id, or a unique prefix or suffix of it)"
+        task = _text_word(line.need(0, what), what)
+        line.no_more(1)
+        return TaskTakeCommand(task=task, **line.options)
     if len(words) > 1 and not words[1].quoted and words[1].value.lower() in _TASK_WORDS:
         done = words[1].value.lower() == "done"
         line.start = 2
@@ -1181,6 +1314,39 @@ def _build_change(cls: type[RetryCommand] | type[DismissCommand]):
     return build
 
 
+def _build_account_only(cls: type[TasksCommand] | type[ContactsCommand] | type[NotesCommand]):
+    def build(line: _Line) -> Command:
+        line.read_options(_OPTIONS[cls.verb])
+        account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+        line.no_more(1)
+        if cls is NotesCommand and "set" in line.options and "append" in line.options:
+            word = next(w for w in line.option_words if w.raw.lower().startswith("--append"))
+            raise _error(word.start, "--set or --append, not both", found=word.raw)
+        return cls(account=account, **line.options)
+
+    return build
+
+
+def _build_contact(line: _Line) -> ContactCommand:
+    words = line.words
+    if len(words) < 2 or words[1].quoted or words[1].value.lower() not in _CONTACT_WORDS:
+        at = words[1].start if len(words) > 1 else len(line.text) + (1 if line.text else 0)
+        found = words[1].value if len(words) > 1 else None
+        raise _error(min(at, len(line.text)), "add or edit after contact", found=found)
+    edit = words[1].value.lower() == "edit"
+    line.start = 2
+    line.read_options(_OPTIONS["contact"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    what = "the contact (a name, a unique prefix or an id)" if edit else "the contact's name"
+    name = _text_word(line.need(1, what), what)
+    line.no_more(2)
+    if not edit and "new_name" in line.options:
+        word = next(w for w in line.option_words if w.raw.lower().startswith("--name"))
+        raise _error(word.start, "no --name with add (the name follows the account)",
+                     found=word.raw)  # fmt: skip
+    return ContactCommand(edit=edit, account=account, name=name, **line.options)
+
+
 _BUILDERS = {
     "filter": _build_filter,
     "open": _build_open,
@@ -1204,4 +1370,9 @@ _BUILDERS = {
     "refused": _build_plain(RefusedCommand),
     "retry": _build_change(RetryCommand),
     "dismiss": _build_change(DismissCommand),
+    "tasks": _build_account_only(TasksCommand),
+    "contacts": _build_account_only(ContactsCommand),
+    "contact": _build_contact,
+    "notes": _build_account_only(NotesCommand),
+    "undo": _build_plain(UndoCommand),
 }

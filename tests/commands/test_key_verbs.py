@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from csm_tui.commands.output import render
+from csm_tui.commands.results import CommandFailed
 from csm_tui.commands.run import ScriptError, run_script, run_text
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.lookup import short_id
@@ -87,3 +88,78 @@ def test_timeline_gives_a_long_summary_whole(workspace):
     run_text(workspace, f"log note {quoted(name)} --summary {quoted(long.strip())}")
     result = run_text(workspace, f"timeline {quoted(name)} --type note --limit 1")
     assert result.records()[0]["summary"] == long.strip()
+
+
+# ----------------------------------------------------------------------------- account panes
+
+
+def test_tasks_lists_the_accounts_tasks_as_the_tasks_pane(workspace):
+    from csm_tui.store.tasks import account_tasks
+
+    item = _first_task_on_today(workspace)
+    name = workspace.conn.execute(
+        "SELECT name FROM accounts WHERE id = ?", (item.account_id,)
+    ).fetchone()[0]
+    shown = run_text(workspace, f"tasks {quoted(name)} --format json")
+    pane = account_tasks(workspace.conn, item.account_id, workspace.today())
+    assert [r["task_id"] for r in shown.records()] == [t.id for t in pane]
+    both = run_text(workspace, f"tasks {quoted(name)} --done")
+    done = account_tasks(workspace.conn, item.account_id, workspace.today(), include_done=True)
+    assert [r["task_id"] for r in both.records()] == [t.id for t in done]
+
+
+def test_task_take_makes_the_task_mine_as_m_does(workspace):
+    me = workspace.meta("me")
+    task_id, owner = workspace.conn.execute(
+        "SELECT id, owner_id FROM tasks WHERE owner_id IS NOT ? AND deleted_at IS NULL "
+        "AND done_at IS NULL ORDER BY id LIMIT 1",
+        (me,),
+    ).fetchone()
+    result = run_text(workspace, f"task take {short_id(task_id)}")
+    assert result.changes and result.records()[0]["owner"] == "Sarah Mitchell"
+    now_owner = workspace.conn.execute(
+        "SELECT owner_id FROM tasks WHERE id = ?", (task_id,)
+    ).fetchone()[0]
+    assert now_owner == me != owner
+
+
+def test_contacts_and_contact_add_and_edit_as_the_stakeholders_pane(workspace):
+    _account_id, name, _count = _busiest_account(workspace)
+    before = run_text(workspace, f"contacts {quoted(name)}").records()
+    added = run_text(
+        workspace,
+        f'contact add {quoted(name)} "Jane Doe" --role sponsor --email jane@acme.example',
+    )
+    assert [c.kind for c in added.changes] == ["contact"]
+    after = run_text(workspace, f"contacts {quoted(name)} --format json").records()
+    assert len(after) == len(before) + 1
+    jane = next(r for r in after if r["name"] == "Jane Doe")
+    assert (jane["role"], jane["email"]) == ("sponsor", "jane@acme.example")
+    run_text(workspace, f'contact edit {quoted(name)} jane --title "VP Sales" --role champion')
+    jane = next(
+        r
+        for r in run_text(workspace, f"contacts {quoted(name)}").records()
+        if r["contact_id"] == jane["contact_id"]
+    )
+    assert (jane["title"], jane["role"]) == ("VP Sales", "champion")
+    with pytest.raises(CommandFailed):
+        run_text(workspace, f'contact add {quoted(name)} "Bad Mail" --email not-an-email')
+
+
+def test_notes_writes_the_prep_notes_the_sheet_ends_with(workspace):
+    _account_id, name, _count = _busiest_account(workspace)
+    run_text(workspace, f'notes {quoted(name)} --set "Ask about the renewal"')
+    run_text(workspace, f'notes {quoted(name)} --append "Bring the roll-out plan"')
+    shown = run_text(workspace, f"notes {quoted(name)}")
+    assert shown.text == "Ask about the renewal\nBring the roll-out plan"
+    sheet = run_text(workspace, f"prep {quoted(name)}").text
+    assert "Bring the roll-out plan" in sheet
+
+
+def test_undo_takes_back_my_last_log_as_ctrl_z(workspace):
+    _account_id, name, count = _busiest_account(workspace)
+    logged = run_text(workspace, f'log call {quoted(name)} --summary "oops, wrong account"')
+    undone = run_text(workspace, "undo --format json")
+    assert undone.records()[0]["activity_id"] == logged.records()[0]["activity_id"]
+    total = run_text(workspace, f"timeline {quoted(name)}").total
+    assert total == count

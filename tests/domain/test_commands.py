@@ -14,6 +14,8 @@ from csm_tui.domain.commands import (
     CommandError,
     ConflictChoice,
     ConflictsCommand,
+    ContactCommand,
+    ContactsCommand,
     CoverageCommand,
     DismissCommand,
     ExportCommand,
@@ -24,6 +26,7 @@ from csm_tui.domain.commands import (
     ImportCommand,
     ImportTarget,
     LogCommand,
+    NotesCommand,
     OpenCommand,
     OutputFormat,
     PrepCommand,
@@ -35,14 +38,17 @@ from csm_tui.domain.commands import (
     SyncCommand,
     TaskCommand,
     TaskDoneCommand,
+    TasksCommand,
+    TaskTakeCommand,
     TimelineCommand,
     TodayCommand,
+    UndoCommand,
     parse_command,
     split_words,
 )
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.query import PortfolioSort, QueryError, parse_filter
-from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
 from tests.test_query import filters
 
 # ----------------------------------------------------------------------------- verbs
@@ -174,6 +180,12 @@ def test_ideographic_space_separates_words():
         ("resolve 3 edit", 14, "--set FIELD=VALUE"),
         ("resolve 3 edit --set arr", 21, "FIELD=VALUE after --set"),
         ("retry", 5, "a refused change's id"),
+        ("contact", 7, "add or edit after contact"),
+        ("contact remove acme jane", 8, "add or edit after contact"),
+        ("contact add acme jane --name x", 22, "no --name with add"),
+        ("contact add acme jane --role boss", 29, "a role"),
+        ("notes acme --set a --append b", 19, "--set or --append, not both"),
+        ("task take", 9, "a task id"),
         ("log call acme --summary x --dry-run=yes", 35, "no value after --dry-run"),
     ],
 )
@@ -271,6 +283,20 @@ commands = st.one_of(
     st.builds(RefusedCommand, output=_output),
     st.builds(RetryCommand, change=_text, dry_run=st.booleans(), output=_output),
     st.builds(DismissCommand, change=_text, dry_run=st.booleans(), output=_output),
+    st.builds(TasksCommand, account=_text, done=st.booleans(), output=_output),
+    st.builds(TaskTakeCommand, task=_text, dry_run=st.booleans(), output=_output),
+    st.builds(ContactsCommand, account=_text, output=_output),
+    st.builds(ContactCommand, edit=st.just(False), account=_text, name=_text, title=_opt_text,
+              email=_opt_text, phone=_opt_text, role=st.none() | _enum(ContactRole),
+              dry_run=st.booleans(), output=_output),
+    st.builds(ContactCommand, edit=st.just(True), account=_text, name=_text,
+              new_name=_opt_text, title=_opt_text, email=_opt_text, phone=_opt_text,
+              role=st.none() | _enum(ContactRole), dry_run=st.booleans(), output=_output),
+    st.builds(NotesCommand, account=_text, set=_opt_text, dry_run=st.booleans(),
+              output=_output),
+    st.builds(NotesCommand, account=_text, append=_opt_text, dry_run=st.booleans(),
+              output=_output),
+    st.builds(UndoCommand, dry_run=st.booleans(), output=_output),
 )  # fmt: skip
 
 
