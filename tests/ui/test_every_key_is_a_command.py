@@ -105,3 +105,40 @@ def test_the_keys_without_a_command_are_listed():
     """Not a gate: prints what is left so the gap stays in sight."""
     for binding_id, what in sorted(NO_COMMAND_YET.items()):
         print(f"{binding_id}: {what}")
+
+
+def test_the_palette_knows_every_verb():
+    from csm_tui.domain.commands import VERBS
+    from csm_tui.ui.commands import _VERB_WORDS
+
+    assert {*VERBS, "run"} - {"filter"} == _VERB_WORDS
+
+
+async def test_reading_a_pane_from_the_palette_opens_it_and_conflicts_open_the_sync_screen(
+    workspace,
+):
+    from textual.widgets import TabbedContent
+
+    from csm_tui.ui.app import make_app
+    from csm_tui.ui.commands import run_in_app
+    from csm_tui.ui.screens.account import AccountScreen
+    from csm_tui.ui.screens.sync import SyncScreen
+    from tests.ui.test_palette import wait_for
+
+    account_id, name = workspace.conn.execute(
+        "SELECT id, name FROM accounts WHERE owner_id = ? ORDER BY name LIMIT 1",
+        (workspace.meta("me"),),
+    ).fetchone()
+    app = make_app(workspace, start="portfolio", sync_in_background=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        run_in_app(app, f'timeline "{name}"')
+        await wait_for(pilot, lambda: isinstance(app.screen, AccountScreen))
+        assert app.screen.account_id == account_id
+        tabs = app.screen.query("#account-tabs")
+        await wait_for(pilot, lambda: bool(tabs.results(TabbedContent)))
+        await wait_for(pilot, lambda: tabs.first(TabbedContent).active == "timeline")
+        app.pop_screen()
+        await pilot.pause()
+        run_in_app(app, "conflicts")
+        await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen))
