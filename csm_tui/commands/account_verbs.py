@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import (
+    AmendCommand,
     ContactCommand,
     ContactsCommand,
     NotesCommand,
@@ -235,4 +236,67 @@ def undo_result(session, command: UndoCommand, dry: bool) -> CommandResult:
             ),
         ),
         account_id=undone.account_id,
+    )
+
+
+def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
+    """The app's `E`: my last log with the fields given changed (`edit_activity`)."""
+    import dataclasses
+
+    from csm_tui.domain.dates import WhenError, parse_when
+    from csm_tui.store.activity_log import (
+        ActivityInvalid,
+        ActivityNotEditable,
+        edit_activity,
+        last_log,
+    )
+
+    conn = session.conn
+    me = session.need_me()
+    record = last_log(conn, me)
+    if record is None:
+        raise CommandFailed("nothing to amend: you have not logged anything here yet")
+    changes: dict = {}
+    for attr in ("kind", "summary", "minutes", "next_steps", "sentiment"):
+        value = getattr(command, attr)
+        if value is not None:
+            changes[attr] = value
+    if command.when is not None:
+        try:
+            changes["occurred_at"] = parse_when(command.when, session.now().astimezone())
+        except WhenError as error:
+            raise CommandFailed(f"--when: {error.message}") from error
+    draft = dataclasses.replace(record.as_draft(), **changes)
+    try:
+        logged = edit_activity(conn, record.id, draft, me, session.now(), session.rules)
+    except ActivityNotEditable as error:
+        raise CommandFailed(str(error)) from error
+    except ActivityInvalid as error:
+        raise CommandFailed("; ".join(e.message for e in error.errors)) from error
+    return CommandResult(
+        command,
+        _dry(f"Changed your {draft.kind.label.lower()} on {record.account_name}", dry),
+        columns=(
+            Column("activity_id", "Activity"),
+            Column("account", "Account"),
+            Column("kind", "Kind"),
+            Column("occurred_at", "When"),
+            Column("minutes", "Minutes", right=True),
+            Column("summary", "Summary"),
+            Column("next_steps", "Next steps"),
+            Column("task_id", "Task"),
+        ),
+        rows=(
+            (
+                logged.activity_id,
+                record.account_name,
+                draft.kind,
+                draft.occurred_at,
+                draft.minutes,
+                draft.summary,
+                draft.next_steps,
+                logged.task_id,
+            ),
+        ),
+        account_id=record.account_id,
     )

@@ -36,6 +36,7 @@ from csm_tui.commands.results import Change, Column, CommandFailed, CommandResul
 from csm_tui.domain.commands import (
     USAGE,
     VERBS,
+    AmendCommand,
     AssignCommand,
     CheckCommand,
     Command,
@@ -1039,6 +1040,7 @@ _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     ),
     NotesCommand: lambda s, c, d: _account_verbs().notes_result(s, _account(s, c.account), c, d),
     UndoCommand: lambda s, c, d: _account_verbs().undo_result(s, c, d),
+    AmendCommand: lambda s, c, d: _account_verbs().amend_result(s, c, d),
 }
 
 

@@ -33,6 +33,7 @@ unknown one is an error naming the nearest verbs)::
     contact add "Acme Ltd" "Jane Doe" [--title T] [--email E] [--phone P] [--role sponsor]
     contact edit "Acme Ltd" "Jane" [--name N] [--title T] [...]
     notes "Acme Ltd" [--set TEXT | --append TEXT]        undo
+    amend --summary "Walked through the roll-out, not the pricing" [--minutes 45] [...]
     help [VERB]
 
 Every command but `export` takes `--format table|json|csv` (how the shell prints its
@@ -594,6 +595,22 @@ class NotesCommand(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AmendCommand(Command):
+    """`amend [--summary T] [--minutes N] [--next T] [--when T] [--sentiment S] [--kind K]`:
+    change my last log (the app's `E`); the fields not given stay as they were."""
+
+    verb: ClassVar[str] = "amend"
+    writes: ClassVar[bool] = True
+    kind: ActivityKind | None = None
+    summary: str | None = None
+    minutes: int | None = None
+    next_steps: str | None = None
+    when: str | None = None
+    sentiment: Sentiment | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class UndoCommand(Command):
     """`undo`: take back my last log (ctrl+z), its task and touch with it."""
 
@@ -809,6 +826,19 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
         "--dry-run": _DRY,
     },
     "undo": {"--format": _OUTPUT, "--dry-run": _DRY},
+    "amend": {
+        "--kind": _enum_option("--kind", "kind", "a kind of activity",
+                               tuple(k.value for k in ActivityKind)),
+        "--summary": _Option("--summary", "summary", "text", "what was said"),
+        "--minutes": _Option("--minutes", "minutes", "int", "a whole number of minutes",
+                             low=0, high=MAX_MINUTES),
+        "--next": _Option("--next", "next_steps", "text", "next steps"),
+        "--when": _Option("--when", "when", "text", "when it happened"),
+        "--sentiment": _enum_option("--sentiment", "sentiment", "a sentiment",
+                                    tuple(s.value for s in Sentiment)),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
     "retry": {"--format": _OUTPUT, "--dry-run": _DRY},
     "dismiss": {"--format": _OUTPUT, "--dry-run": _DRY},
 }  # fmt: skip
@@ -818,7 +848,7 @@ VERBS: tuple[str, ...] = (
     "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
     "coverage", "sync", "export", "import", "today", "help",
     "snooze", "timeline", "conflicts", "resolve", "refused", "retry", "dismiss",
-    "tasks", "contacts", "contact", "notes", "undo",
+    "tasks", "contacts", "contact", "notes", "undo", "amend",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -869,6 +899,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "notes": ("notes ACCOUNT [--set TEXT | --append TEXT]",
               "your prep notes on the account: shown, replaced or added to"),
     "undo": ("undo", "take back your last log (its task and touch too)"),
+    "amend": ("amend [--summary TEXT] [--minutes N] [--next TEXT] [--when TEXT] "
+              "[--sentiment S] [--kind KIND]",
+              "change your last log; what is not given stays"),
 }  # fmt: skip
 
 ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
@@ -1026,6 +1059,8 @@ def _parse_enum_value(spec: _Option, key: str) -> Any:
             return OutputFormat(key)
         if spec.attr == "role":
             return ContactRole(key)
+        if spec.attr == "kind":
+            return ActivityKind(key)
         if spec.attr == "format":
             return ExportFormat("md" if key == "markdown" else key)
     except ValueError:
@@ -1347,6 +1382,16 @@ def _build_contact(line: _Line) -> ContactCommand:
     return ContactCommand(edit=edit, account=account, name=name, **line.options)
 
 
+def _build_amend(line: _Line) -> AmendCommand:
+    line.read_options(_OPTIONS["amend"])
+    line.no_more(0)
+    changes = set(line.options) - {"output", "dry_run"}
+    if not changes:
+        raise _error(len(line.text), "what to change (--summary, --minutes, --next, --when, "
+                     "--sentiment or --kind)")  # fmt: skip
+    return AmendCommand(**line.options)
+
+
 _BUILDERS = {
     "filter": _build_filter,
     "open": _build_open,
@@ -1375,4 +1420,5 @@ _BUILDERS = {
     "contact": _build_contact,
     "notes": _build_account_only(NotesCommand),
     "undo": _build_plain(UndoCommand),
+    "amend": _build_amend,
 }

@@ -82,7 +82,7 @@ def _strip_area(query: str, *words: str) -> str:
 _VERB_WORDS = frozenset({
     "open", "log", "check", "uncheck", "stage", "task", "prep", "assign", "coverage", "sync",
     "export", "import", "today", "help", "run", "snooze", "timeline", "conflicts", "resolve",
-    "refused", "retry", "dismiss", "tasks", "contacts", "contact", "notes", "undo",
+    "refused", "retry", "dismiss", "tasks", "contacts", "contact", "notes", "undo", "amend",
 })  # fmt: skip
 """Every verb of the language but `filter` (the filter area offers it), and `run`: kept
 here so the palette does not import the parser to start (a test checks it is complete)."""

@@ -163,3 +163,14 @@ def test_undo_takes_back_my_last_log_as_ctrl_z(workspace):
     assert undone.records()[0]["activity_id"] == logged.records()[0]["activity_id"]
     total = run_text(workspace, f"timeline {quoted(name)}").total
     assert total == count
+
+
+def test_amend_changes_my_last_log_as_e_does(workspace):
+    _account_id, name, count = _busiest_account(workspace)
+    run_text(workspace, f'log call {quoted(name)} --summary "typo in teh summary" --minutes 20')
+    amended = run_text(workspace, 'amend --summary "no typo in the summary" --minutes 35')
+    row = amended.records()[0]
+    assert (row["summary"], row["minutes"], row["kind"]) == ("no typo in the summary", 35, "call")
+    latest = run_text(workspace, f"timeline {quoted(name)} --limit 1").records()[0]
+    assert (latest["summary"], latest["minutes"]) == ("no typo in the summary", 35)
+    assert run_text(workspace, f"timeline {quoted(name)}").total == count + 1  # changed, not added

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from csm_tui.domain.commands import (
     EXPORT_FORMATS,
     VERBS,
+    AmendCommand,
     AssignCommand,
     CheckCommand,
     CommandError,
@@ -186,6 +187,8 @@ def test_ideographic_space_separates_words():
         ("contact add acme jane --role boss", 29, "a role"),
         ("notes acme --set a --append b", 19, "--set or --append, not both"),
         ("task take", 9, "a task id"),
+        ("amend --dry-run", 15, "what to change"),
+        ("amend --kind lunch", 13, "a kind of activity"),
         ("log call acme --summary x --dry-run=yes", 35, "no value after --dry-run"),
     ],
 )
@@ -297,6 +300,9 @@ commands = st.one_of(
     st.builds(NotesCommand, account=_text, append=_opt_text, dry_run=st.booleans(),
               output=_output),
     st.builds(UndoCommand, dry_run=st.booleans(), output=_output),
+    st.builds(AmendCommand, kind=st.none() | _enum(ActivityKind), summary=_text,
+              minutes=st.none() | st.integers(0, 1440), next_steps=_opt_text, when=_opt_text,
+              sentiment=st.none() | _enum(Sentiment), dry_run=st.booleans(), output=_output),
 )  # fmt: skip
 
 
