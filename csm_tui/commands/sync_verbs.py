@@ -112,6 +112,8 @@ def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult
 
     conn = session.conn
     edited = command.edited() if command.choice is ConflictChoice.EDIT else None
+    if edited is not None:
+        _check_edit(conn, command.conflict, edited)
     try:
         resolve_conflict(conn, command.conflict, command.choice.value, edited, now=session.now())
     except ConflictError as error:
@@ -135,6 +137,29 @@ def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult
         account_id=_account_id,
         screen="sync",
     )
+
+
+def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> None:
+    """`edit` sets every field in conflict, and only those (as the Sync screen's form): a
+    field left out would keep my value here while the server keeps theirs."""
+    from csm_tui.sync.conflicts import list_conflicts
+
+    found = [c for c in list_conflicts(conn, include_resolved=True) if c.id == conflict_id]
+    if not found:
+        return  # resolve_conflict says there is no such conflict
+    fields = found[0].fields
+    missing = [f for f in fields if f not in edited]
+    extra = [f for f in edited if f not in fields]
+    if missing or extra:
+        problem = (
+            f"no value for {', '.join(missing)}"
+            if missing
+            else f"{', '.join(extra)} not in conflict"
+        )
+        raise CommandFailed(
+            f"conflict {conflict_id} is about {', '.join(fields)}: --set a value for each "
+            f"({problem})"
+        )
 
 
 def _refused_row(change: RejectedChange) -> tuple:

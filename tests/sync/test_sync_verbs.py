@@ -83,6 +83,8 @@ def test_resolve_edit_keeps_the_values_set_and_a_script_is_all_or_nothing(sqlite
     ws = _workspace(path)
     try:
         (conflict,) = list_conflicts(ws.conn)
+        with pytest.raises(CommandFailed, match="name not in conflict"):
+            run_text(ws, f"resolve {conflict.id} edit --set arr=1 --set name=x")
         before = list(ws.conn.iterdump())
         lines = [(1, f"resolve {conflict.id} edit --set arr=60000"), (2, "open nowhere-at-all")]
         with pytest.raises(ScriptError) as info:
