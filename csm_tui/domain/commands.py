@@ -584,11 +584,14 @@ class NotesCommand(Command):
     """`notes ACCOUNT [--set TEXT | --append TEXT]`: my prep notes, shown or written."""
 
     verb: ClassVar[str] = "notes"
-    writes: ClassVar[bool] = True  # (a read alone writes nothing: its batch is empty)
     account: str
     set: str | None = None  # replace the notes with this text
     append: str | None = None  # add this as a new line at the end
     dry_run: bool = False
+
+    @property  # type: ignore[override]
+    def writes(self) -> bool:  # only with --set or --append
+        return self.set is not None or self.append is not None
 
     def _parts(self) -> list[str]:
         return [_account_word(self.account)]
