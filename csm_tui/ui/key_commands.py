@@ -127,3 +127,11 @@ def command_for(binding_id: str) -> str | None:
     """The command line (placeholders filled with samples) a binding's key does."""
     template = KEY_COMMANDS.get(binding_id)
     return None if template is None else template.format(**SAMPLES)
+
+
+def command_shown(binding_id: str | None) -> str:
+    """The command a key does, as the help shows it: `snooze TASK --days 7` ("" for none)."""
+    template = KEY_COMMANDS.get(binding_id or "")
+    if template is None:
+        return ""
+    return template.format(**{name: name.upper() for name in SAMPLES})

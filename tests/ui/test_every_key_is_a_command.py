@@ -142,3 +142,19 @@ async def test_reading_a_pane_from_the_palette_opens_it_and_conflicts_open_the_s
         await pilot.pause()
         run_in_app(app, "conflicts")
         await wait_for(pilot, lambda: isinstance(app.screen, SyncScreen))
+
+
+async def test_help_shows_the_command_each_key_does(workspace):
+    from csm_tui.ui.app import make_app
+    from csm_tui.ui.screens.help import HelpScreen
+    from tests.ui.screen_text import text_of
+    from tests.ui.test_palette import wait_for
+
+    app = make_app(workspace, start="today", sync_in_background=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        keys = text_of(app.screen.query_one("#help-keys"))
+        for command in ("snooze TASK --days 7", "task done TASK", "undo", "conflicts"):
+            assert command in keys, keys
