@@ -54,6 +54,9 @@ def test_conflicts_lists_what_the_sync_screen_shows_as_json(sqlite_central, tmp_
         assert row["account_id"] == account_id and row["fields"] == ["arr"]
         assert row["mine"] == {"arr": 70_000.0} and row["theirs"] == {"arr": 50_000.0}
         assert row["resolution"] is None and "1 conflict to resolve" in data["message"]
+        lines = render([run_text(ws, "conflicts")], "csv").splitlines()
+        assert lines[0].startswith("id,kind,account,fields,mine,theirs")
+        assert '"{""arr"": 70000.0}"' in lines[1]  # JSON in the cell, not Python's repr
     finally:
         ws.close()
 
