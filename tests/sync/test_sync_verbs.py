@@ -14,7 +14,7 @@ from csm_tui.commands.run import ScriptError, run_script, run_text
 from csm_tui.domain.clock import FixedClock
 from csm_tui.store import outbox
 from csm_tui.sync import protocol as p
-from csm_tui.sync.conflicts import list_conflicts, list_rejected
+from csm_tui.sync.conflicts import dismiss_rejected, list_conflicts, list_rejected
 from csm_tui.workspace import Workspace
 from tests.server.world import NOW, upsert
 from tests.sync.conftest import make_world
@@ -124,8 +124,10 @@ def test_refused_changes_can_be_listed_retried_and_dismissed(sqlite_central, tmp
         retried = run_text(ws, f"retry {first['change'][-8:]}")
         assert "Will send again" in retried.message and retried.changes
         assert outbox.pending(ws.conn)[-1].fields["summary"] == "notes from the QBR — keep me"
-        run_text(ws, f"dismiss {second['change']}")
-        assert list_rejected(ws.conn) == []
+        dry = run_text(ws, f"dismiss {second['change']} --dry-run")
+        assert dry.dry_run and len(list_rejected(ws.conn)) == 1
+        dismiss_rejected(ws.conn, second["change"])  # as the Sync screen's d: no batch
+        assert list_rejected(ws.conn) == [] and not ws.conn.in_transaction
         with pytest.raises(CommandFailed, match="no refused change"):
             run_text(ws, f"dismiss {second['change']}")
     finally:
