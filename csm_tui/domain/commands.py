@@ -848,10 +848,10 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
 _TASK_DONE_OPTIONS = {"--format": _OUTPUT, "--dry-run": _DRY}
 
 VERBS: tuple[str, ...] = (
-    "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
-    "coverage", "sync", "export", "import", "today", "help",
-    "snooze", "timeline", "conflicts", "resolve", "refused", "retry", "dismiss",
-    "tasks", "contacts", "contact", "notes", "undo", "amend",
+    "filter", "open", "timeline", "log", "amend", "undo", "check", "uncheck", "stage",
+    "task", "tasks", "snooze", "contacts", "contact", "notes", "prep", "assign", "coverage",
+    "sync", "conflicts", "resolve", "refused", "retry", "dismiss", "export", "import",
+    "today", "help",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
