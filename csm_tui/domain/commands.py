@@ -238,7 +238,6 @@ class ImportTarget(StrEnum):
 NO_FILTER = PortfolioFilter()  # frozen: safe as a shared default
 MAX_MINUTES = 24 * 60
 MAX_LIMIT = 1_000_000
-MAX_DAYS = 3_650
 
 DEFAULT_MINUTES: dict[ActivityKind, int] = {
     ActivityKind.CALL: 30,
@@ -503,6 +502,9 @@ class HelpCommand(Command):
 
     def _parts(self) -> list[str]:
         return [] if self.topic is None else [self.topic]
+
+
+MAX_DAYS = 3_650  # the longest snooze: ten years
 
 
 @dataclass(frozen=True, kw_only=True)
