@@ -74,6 +74,7 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import Any, ClassVar
 
+from csm_tui.domain import records
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.query import (
     PortfolioFilter,
@@ -81,7 +82,7 @@ from csm_tui.domain.query import (
     QueryError,
     parse_filter,
 )
-from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
+from csm_tui.domain.records import ActivityKind, Sentiment
 
 # ----------------------------------------------------------------------------- errors
 
@@ -574,7 +575,7 @@ class ContactCommand(Command):
     title: str | None = None
     email: str | None = None
     phone: str | None = None
-    role: ContactRole | None = None  # add: user when not given
+    role: records.ContactRole | None = None  # add: user when not given
     dry_run: bool = False
 
     def _parts(self) -> list[str]:
@@ -820,7 +821,7 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
         "--title": _Option("--title", "title", "text", "a job title"),
         "--email": _Option("--email", "email", "text", "an email address"),
         "--phone": _Option("--phone", "phone", "text", "a phone number"),
-        "--role": _enum_option("--role", "role", "a role", tuple(r.value for r in ContactRole)),
+        "--role": _enum_option("--role", "role", "a role", tuple(r.value for r in records.ContactRole)),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
@@ -1063,7 +1064,7 @@ def _parse_enum_value(spec: _Option, key: str) -> Any:
         if spec.attr == "output":
             return OutputFormat(key)
         if spec.attr == "role":
-            return ContactRole(key)
+            return records.ContactRole(key)
         if spec.attr == "kind":
             return ActivityKind(key)
         if spec.attr == "format":
