@@ -16,7 +16,7 @@ from csm_tui.store import outbox
 from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import dismiss_rejected, list_conflicts, list_rejected
 from csm_tui.workspace import Workspace
-from tests.server.world import NOW, upsert
+from tests.server.world import NOW
 from tests.sync.conftest import make_world
 from tests.sync.devices import Device
 
@@ -106,12 +106,17 @@ def test_refused_changes_can_be_listed_retried_and_dismissed(sqlite_central, tmp
     world = make_world(sqlite_central)
     ann = Device("ann", world.people["ann"], tmp_path / "ann.sqlite3", sqlite_central.base_url)
     ann.sync()
-    account_id = ann.new_account("Acme Ltd")
-    ann.sync()
-    ann.log_activity(account_id, "notes from the QBR — keep me")
-    ann.log_activity(account_id, "second note")
-    moved = world.lead.push_one(upsert(p.KIND_ACCOUNT, account_id, None, owner_id=world.amy.id))
-    assert moved["status"] == p.STATUS_APPLIED, moved
+    gone = p.new_uuid7()  # an account the server does not have: it refuses the calls on it
+    with ann.conn:
+        for summary in ("notes from the QBR — keep me", "second note"):
+            fields = {"account_id": gone, "kind": "call", "summary": summary,
+                      "minutes": 30, "occurred_at": "2026-03-02T09:00:00+00:00"}  # fmt: skip
+            ann.conn.execute(
+                "INSERT INTO outbox (mutation_id, kind, op, record_id, base_version, fields, "
+                "created_at, attempts, state) VALUES (?, 'activity', 'upsert', ?, NULL, ?, ?, 0, "
+                "'pending')",
+                (p.new_uuid7(), p.new_uuid7(), json.dumps(fields), "2026-03-02 09:30:00.000000"),
+            )
     assert ann.sync().rejected == 2
     ann.close()
     ws = _workspace(str(tmp_path / "ann.sqlite3"))
@@ -119,7 +124,7 @@ def test_refused_changes_can_be_listed_retried_and_dismissed(sqlite_central, tmp
         data = json.loads(render([run_text(ws, "refused --format json")], "json"))
         assert len(data["rows"]) == 2
         first, second = data["rows"]
-        assert first["code"] == p.ERROR_NOT_FOUND and first["kind"] == "activity"
+        assert first["code"] and first["kind"] == "activity" and first["account_id"] == gone
         assert "keep me" in first["what"]
         retried = run_text(ws, f"retry {first['change'][-8:]}")
         assert "Will send again" in retried.message and retried.changes
