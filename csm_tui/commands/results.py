@@ -110,6 +110,8 @@ def json_value(value: Any) -> Any:
         return value.value
     if isinstance(value, tuple | list):
         return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
     return value
 
 
@@ -127,4 +129,8 @@ def plain(value: Any) -> str:
         return str(value.value)
     if isinstance(value, tuple | list):
         return "; ".join(plain(v) for v in value)
+    if isinstance(value, dict):  # a record's fields (a sync conflict's mine / theirs): JSON
+        import json
+
+        return json.dumps(json_value(value), ensure_ascii=False, sort_keys=True)
     return str(value)

@@ -36,25 +36,39 @@ from csm_tui.commands.results import Change, Column, CommandFailed, CommandResul
 from csm_tui.domain.commands import (
     USAGE,
     VERBS,
+    AmendCommand,
     AssignCommand,
     CheckCommand,
     Command,
+    ConflictsCommand,
+    ContactCommand,
+    ContactsCommand,
     CoverageCommand,
+    DismissCommand,
     ExportCommand,
     FilterCommand,
     HelpCommand,
     ImportCommand,
     LogCommand,
+    NotesCommand,
     OpenCommand,
     PrepCommand,
     ReferenceCommand,
+    RefusedCommand,
     RenewalCommand,
+    ResolveCommand,
+    RetryCommand,
+    SnoozeCommand,
     StageCommand,
     SyncCommand,
     TaskCommand,
     TaskDoneCommand,
+    TasksCommand,
+    TaskTakeCommand,
     TierCommand,
+    TimelineCommand,
     TodayCommand,
+    UndoCommand,
     parse_command,
 )
 from csm_tui.domain.query import QueryError
@@ -512,7 +526,8 @@ def _help(session: _Session, command: HelpCommand, dry: bool) -> CommandResult:
     if command.topic is None:
         lines.append(
             "Options: --format table|json|csv (every verb but export); --dry-run (every verb "
-            'that writes). Quote names with spaces: "Acme Ltd". A line with no verb is a filter.'
+            'that writes). Quote names with spaces: "Acme Ltd". A line that starts with a '
+            'filter term (tier:strategic) or a "quoted name" is a filter.'
         )
     return CommandResult(
         command,
@@ -770,6 +785,97 @@ def _task_done(session: _Session, command: TaskDoneCommand, dry: bool) -> Comman
     )
 
 
+def _snooze(session: _Session, command: SnoozeCommand, dry: bool) -> CommandResult:
+    """Today's `z` (one day) and `Z` (a week): `store.tasks.snooze_task` from today."""
+    from datetime import timedelta
+
+    from csm_tui.store.lookup import LookupFailed, find_task
+    from csm_tui.store.tasks import TaskError, TaskNotFound, snooze_task
+
+    try:
+        found = find_task(session.conn, command.task)
+    except LookupFailed as error:
+        raise CommandFailed(error.message) from error
+    until = session.today() + timedelta(days=command.days or 1)
+    try:
+        task = snooze_task(session.conn, found.id, until, session.now())
+    except TaskError as error:
+        raise CommandFailed(str(error)) from error
+    except TaskNotFound as error:  # pragma: no cover - found a moment ago
+        raise CommandFailed("that task no longer exists") from error
+    return CommandResult(
+        command,
+        _dry(f"Snoozed until {until:%a %d %b}: “{task.title}” ({task.account_name})", dry),
+        columns=(*_TASK_COLUMNS, Column("snoozed_until", "Snoozed until")),
+        rows=((*_task_row(task), until),),
+        account_id=task.account_id,
+    )
+
+
+def _timeline(session: _Session, command: TimelineCommand, dry: bool) -> CommandResult:
+    """The account's timeline (the Account screen's `4`, `f` and `enter`): every activity,
+    newest first, its summary and next steps whole."""
+    from csm_tui.domain.humanize import relative_time
+    from csm_tui.store.activity_log import load_activity, load_timeline
+
+    account = _account(session, command.account)
+    conn = session.conn
+    kinds = set(command.kinds) if command.kinds else None
+    limit = command.limit if command.limit is not None else -1  # SQLite: -1 is no limit
+    entries = load_timeline(conn, account.id, kinds, limit=limit)
+    total = conn.execute(
+        "SELECT count(*) FROM activities WHERE account_id = ? AND deleted_at IS NULL"
+        + (" AND kind IN (" + ",".join("?" * len(command.kinds)) + ")" if command.kinds else ""),
+        (account.id, *(k.value for k in command.kinds)),
+    ).fetchone()[0]
+    rows = []
+    for entry in entries:
+        summary, next_steps = entry.summary_preview, entry.next_steps_preview
+        if entry.truncated:
+            whole = load_activity(conn, entry.id)
+            if whole is not None:
+                summary, next_steps = whole.summary, whole.next_steps
+        rows.append(
+            (
+                entry.occurred_at,
+                entry.kind,
+                entry.minutes,
+                entry.author_name,
+                entry.contact_names,
+                entry.sentiment,
+                summary,
+                next_steps,
+                entry.id,
+            )
+        )
+    now = session.now()
+    kinds_text = "" if not command.kinds else " (" + ", ".join(k.value for k in command.kinds) + ")"
+    shown = len(rows)
+    what = f"{total:,} activit{'ies' if total != 1 else 'y'}{kinds_text}"
+    message = f"Timeline of {account.name}: " + (
+        what if shown == total else f"showing {shown:,} of {what}"
+    )
+    return CommandResult(
+        command,
+        message,
+        columns=(
+            Column("occurred_at", "When", show=lambda t: relative_time(t, now)),
+            Column("kind", "Kind"),
+            Column("minutes", "Minutes", right=True),
+            Column("author", "By"),
+            Column("contacts", "With"),
+            Column("sentiment", "Sentiment"),
+            Column("summary", "Summary"),
+            Column("next_steps", "Next steps"),
+            Column("activity_id", "Activity"),
+        ),
+        rows=tuple(rows),
+        total=total,
+        account_id=account.id,
+        screen="account",
+    )
+
+
 def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
     from csm_tui.domain.prep import render_prep_markdown
     from csm_tui.store.prep import build_prep_brief, export_prep, load_prep_note
@@ -792,10 +898,9 @@ def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
 
 
 def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResult:
-    """Through the Coverage screen's `reassign_account`, after the server's permission rule."""
+    """Through the Coverage screen's `reassign_account`, which applies the server's rule."""
     from csm_tui.store.assignments import ReassignError, reassign_account
     from csm_tui.store.lookup import LookupFailed, find_user
-    from csm_tui.store.ownership import reassign_refusal_in
 
     conn = session.conn
     account = _account(session, command.account)
@@ -818,11 +923,8 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
             rows=((account.name, owner_name, was),),
             account_id=account.id,
         )
-    why = reassign_refusal_in(conn, account.id, owner_id, me)
-    if why is not None:
-        raise CommandFailed(why)
     try:
-        reassign_account(conn, account.id, owner_id, now=session.now())
+        reassign_account(conn, account.id, owner_id, by_user_id=me, now=session.now())
     except ReassignError as error:
         raise CommandFailed(str(error)) from error
     return CommandResult(
@@ -905,6 +1007,30 @@ def _reference(session: _Session, command: ReferenceCommand, dry: bool) -> Comma
     return run_reference(session, command, dry)
 
 
+def _conflicts(session: _Session, command: ConflictsCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.sync_verbs import conflicts_result
+
+    return conflicts_result(session, command)
+
+
+def _resolve(session: _Session, command: ResolveCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.sync_verbs import resolve_result
+
+    return resolve_result(session, command, dry)
+
+
+def _refused(session: _Session, command: RefusedCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.sync_verbs import refused_result
+
+    return refused_result(session, command)
+
+
+def _retry(session: _Session, command: RetryCommand | DismissCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.sync_verbs import retry_result
+
+    return retry_result(session, command, dry)
+
+
 _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     FilterCommand: _filter,
     OpenCommand: _open,
@@ -923,4 +1049,26 @@ _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     RenewalCommand: _renewal,
     TierCommand: _tier,
     ReferenceCommand: _reference,
+    SnoozeCommand: _snooze,
+    TimelineCommand: _timeline,
+    ConflictsCommand: _conflicts,
+    ResolveCommand: _resolve,
+    RefusedCommand: _refused,
+    RetryCommand: _retry,
+    DismissCommand: _retry,
+    TasksCommand: lambda s, c, d: _account_verbs().tasks_result(s, _account(s, c.account), c),
+    TaskTakeCommand: lambda s, c, d: _account_verbs().take_result(s, c, d),
+    ContactsCommand: lambda s, c, d: _account_verbs().contacts_result(s, _account(s, c.account), c),
+    ContactCommand: lambda s, c, d: _account_verbs().contact_result(
+        s, _account(s, c.account), c, d
+    ),
+    NotesCommand: lambda s, c, d: _account_verbs().notes_result(s, _account(s, c.account), c, d),
+    UndoCommand: lambda s, c, d: _account_verbs().undo_result(s, c, d),
+    AmendCommand: lambda s, c, d: _account_verbs().amend_result(s, c, d),
 }
+
+
+def _account_verbs():
+    from csm_tui.commands import account_verbs
+
+    return account_verbs

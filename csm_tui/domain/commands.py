@@ -1,6 +1,8 @@
 """The command language (spec section 4): one grammar for the palette and the shell.
 
-A command is a verb, its arguments and `--options`; a line with no verb is a filter::
+A command is a verb, its arguments and `--options`; a line with no verb is a filter (when
+its first word is a filter term or a "quoted phrase": a plain word first is a verb, and an
+unknown one is an error naming the nearest verbs)::
 
     filter tier:strategic health:<60 --sort renewal --limit 20
     tier:strategic health:<60                       (the same filter, no verb)
@@ -27,6 +29,17 @@ A command is a verb, its arguments and `--options`; a line with no verb is a fil
     tier "Acme Ltd" auto                              (clear the override: ARR decides)
     reference "Acme Ltd" yes|no                       (a reference / flagship customer)
     today
+    snooze 3fa9c2e1 [--days 7]                           (Today's z; Z is --days 7)
+    timeline "Acme Ltd" [--type call,meeting] [--limit 20]
+    conflicts [--all]                                    refused
+    resolve 3 mine|theirs                                resolve 3 edit --set arr=120000
+    retry 0193ab12                                       dismiss 0193ab12
+    tasks "Acme Ltd" [--done]                            task take 3fa9c2e1
+    contacts "Acme Ltd"
+    contact add "Acme Ltd" "Jane Doe" [--title T] [--email E] [--phone P] [--role sponsor]
+    contact edit "Acme Ltd" "Jane" [--name N] [--title T] [...]
+    notes "Acme Ltd" [--set TEXT | --append TEXT]        undo
+    amend --summary "Walked through the roll-out, not the pricing" [--minutes 45] [...]
     help [VERB]
 
 Every command but `export` takes `--format table|json|csv` (how the shell prints its
@@ -67,6 +80,7 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import Any, ClassVar
 
+from csm_tui.domain import records
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.query import (
     MAX_AMOUNT,
@@ -357,7 +371,7 @@ class StageCommand(Command):
         return parts
 
 
-_TASK_WORDS = frozenset({"done", "reopen"})
+_TASK_WORDS = frozenset({"done", "reopen", "take"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -387,6 +401,25 @@ class TaskDoneCommand(Command):
 
     def _parts(self) -> list[str]:
         return ["done" if self.done else "reopen", word_text(self.task)]
+
+    def _options(self) -> list[str]:
+        out: list[str] = []
+        for spec in _TASK_DONE_OPTIONS.values():
+            out.extend(spec.print(getattr(self, spec.attr)))
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskTakeCommand(Command):
+    """`task take ID`: the task becomes mine (the Tasks pane's `m`)."""
+
+    verb: ClassVar[str] = "task"
+    writes: ClassVar[bool] = True
+    task: str
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return ["take", word_text(self.task)]
 
     def _options(self) -> list[str]:
         out: list[str] = []
@@ -541,6 +574,198 @@ class HelpCommand(Command):
         return [] if self.topic is None else [self.topic]
 
 
+MAX_DAYS = 3_650  # the longest snooze: ten years
+
+
+@dataclass(frozen=True, kw_only=True)
+class SnoozeCommand(Command):
+    """`snooze TASK [--days N]`: put an open task out of mind for N days (1: Today's `z`)."""
+
+    verb: ClassVar[str] = "snooze"
+    writes: ClassVar[bool] = True
+    task: str
+    days: int | None = None  # None: one day (Today's `z`; `Z` is --days 7)
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [word_text(self.task)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineCommand(Command):
+    """`timeline ACCOUNT [--type KIND,...] [--limit N]`: the account's activities, whole."""
+
+    verb: ClassVar[str] = "timeline"
+    account: str
+    kinds: tuple[ActivityKind, ...] = ()  # (): every kind
+    limit: int | None = None  # None: the whole timeline
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TasksCommand(Command):
+    """`tasks ACCOUNT [--done]`: the account's open tasks (--done: the done ones too)."""
+
+    verb: ClassVar[str] = "tasks"
+    account: str
+    done: bool = False
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactsCommand(Command):
+    """`contacts ACCOUNT`: the account's stakeholders, sponsors first."""
+
+    verb: ClassVar[str] = "contacts"
+    account: str
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+_CONTACT_WORDS = frozenset({"add", "edit"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactCommand(Command):
+    """`contact add ACCOUNT NAME [--title T] [--email E] [--phone P] [--role R]`, or
+    `contact edit ACCOUNT CONTACT [--name N] [...]` (only the fields given change)."""
+
+    verb: ClassVar[str] = "contact"
+    writes: ClassVar[bool] = True
+    edit: bool  # False: add a new contact named `name`; True: change the contact `name`
+    account: str
+    name: str
+    new_name: str | None = None  # edit only
+    title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    role: records.ContactRole | None = None  # add: user when not given
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return ["edit" if self.edit else "add", _account_word(self.account), word_text(self.name)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotesCommand(Command):
+    """`notes ACCOUNT [--set TEXT | --append TEXT]`: my prep notes, shown or written."""
+
+    verb: ClassVar[str] = "notes"
+    account: str
+    set: str | None = None  # replace the notes with this text
+    append: str | None = None  # add this as a new line at the end
+    dry_run: bool = False
+
+    @property  # type: ignore[override]
+    def writes(self) -> bool:  # only with --set or --append
+        return self.set is not None or self.append is not None
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AmendCommand(Command):
+    """`amend [--summary T] [--minutes N] [--next T] [--when T] [--sentiment S] [--kind K]`:
+    change my last log (the app's `E`); the fields not given stay as they were."""
+
+    verb: ClassVar[str] = "amend"
+    writes: ClassVar[bool] = True
+    kind: ActivityKind | None = None
+    summary: str | None = None
+    minutes: int | None = None
+    next_steps: str | None = None
+    when: str | None = None
+    sentiment: Sentiment | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndoCommand(Command):
+    """`undo`: take back my last log (ctrl+z), its task and touch with it."""
+
+    verb: ClassVar[str] = "undo"
+    writes: ClassVar[bool] = True
+    dry_run: bool = False
+
+
+class ConflictChoice(StrEnum):
+    """How a sync conflict is settled (the Sync screen's m, T and e)."""
+
+    MINE = "mine"
+    THEIRS = "theirs"
+    EDIT = "edit"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConflictsCommand(Command):
+    """`conflicts [--all]`: sync conflicts waiting for a decision (--all: settled ones too)."""
+
+    verb: ClassVar[str] = "conflicts"
+    all: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveCommand(Command):
+    """`resolve ID mine|theirs|edit [--set FIELD=VALUE]...`: settle one sync conflict."""
+
+    verb: ClassVar[str] = "resolve"
+    writes: ClassVar[bool] = True
+    conflict: int
+    choice: ConflictChoice
+    values: tuple[str, ...] = ()  # "FIELD=VALUE" for edit (an empty VALUE: no value)
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [str(self.conflict), self.choice.value]
+
+    def edited(self) -> dict[str, str | None]:
+        """The values typed for edit, by field (as the Sync screen's form gives them)."""
+        out: dict[str, str | None] = {}
+        for pair in self.values:
+            name, _, value = pair.partition("=")
+            out[name.strip()] = value or None
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefusedCommand(Command):
+    """`refused`: changes the server refused, waiting for retry or dismiss."""
+
+    verb: ClassVar[str] = "refused"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryCommand(Command):
+    """`retry CHANGE`: send a refused change again (CHANGE: its id, a unique prefix/suffix)."""
+
+    verb: ClassVar[str] = "retry"
+    writes: ClassVar[bool] = True
+    change: str
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [word_text(self.change)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DismissCommand(Command):
+    """`dismiss CHANGE`: let a refused change go (it stays in the outbox's history)."""
+
+    verb: ClassVar[str] = "dismiss"
+    writes: ClassVar[bool] = True
+    change: str
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [word_text(self.change)]
+
+
 # ----------------------------------------------------------------------------- options
 
 
@@ -548,7 +773,7 @@ class HelpCommand(Command):
 class _Option:
     name: str  # "--minutes"
     attr: str  # the dataclass field
-    kind: str  # "flag" | "text" | "enum" | "int" | "list"
+    kind: str  # "flag" | "text" | "enum" | "int" | "list" | "kinds" (activity kinds, a,b)
     what: str = ""  # for errors: "a whole number of minutes"
     choices: tuple[str, ...] = ()
     low: int = 0
@@ -567,6 +792,8 @@ class _Option:
             return [self.name, str(value)]
         if self.kind == "amount":
             return [self.name, amount_text(value)]
+        if self.kind == "kinds":
+            return [self.name, ",".join(v.value for v in value)] if value else []
         return [self.name, word_text(value)]
 
 
@@ -659,6 +886,59 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
                                        tuple(r.value for r in OverrideReason)),
              "--format": _OUTPUT, "--dry-run": _DRY},
     "reference": {"--format": _OUTPUT, "--dry-run": _DRY},
+    "snooze": {
+        "--days": _Option("--days", "days", "int", "a number of days", low=1, high=MAX_DAYS),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "timeline": {
+        "--type": _Option("--type", "kinds", "kinds", "kinds of activity (call, meeting, ...)",
+                          tuple(k.value for k in ActivityKind)),
+        "--limit": _Option("--limit", "limit", "int", "a number of activities", low=1,
+                           high=MAX_LIMIT),
+        "--format": _OUTPUT,
+    },
+    "conflicts": {"--all": _Option("--all", "all", "flag"), "--format": _OUTPUT},
+    "resolve": {
+        "--set": _Option("--set", "values", "list", "FIELD=VALUE (a value to keep, for edit)"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "refused": {"--format": _OUTPUT},
+    "tasks": {"--done": _Option("--done", "done", "flag"), "--format": _OUTPUT},
+    "contacts": {"--format": _OUTPUT},
+    "contact": {
+        "--name": _Option("--name", "new_name", "text", "the contact's new name"),
+        "--title": _Option("--title", "title", "text", "a job title"),
+        "--email": _Option("--email", "email", "text", "an email address"),
+        "--phone": _Option("--phone", "phone", "text", "a phone number"),
+        "--role": _enum_option("--role", "role", "a role",
+                               tuple(r.value for r in records.ContactRole)),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "notes": {
+        "--set": _Option("--set", "set", "text", "the notes' new text"),
+        "--append": _Option("--append", "append", "text", "a line to add to the notes"),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "undo": {"--format": _OUTPUT, "--dry-run": _DRY},
+    "amend": {
+        "--kind": _enum_option("--kind", "kind", "a kind of activity",
+                               tuple(k.value for k in ActivityKind)),
+        "--summary": _Option("--summary", "summary", "text", "what was said"),
+        "--minutes": _Option("--minutes", "minutes", "int", "a whole number of minutes",
+                             low=0, high=MAX_MINUTES),
+        "--next": _Option("--next", "next_steps", "text", "next steps"),
+        "--when": _Option("--when", "when", "text", "when it happened"),
+        "--sentiment": _enum_option("--sentiment", "sentiment", "a sentiment",
+                                    tuple(s.value for s in Sentiment)),
+        "--format": _OUTPUT,
+        "--dry-run": _DRY,
+    },
+    "retry": {"--format": _OUTPUT, "--dry-run": _DRY},
+    "dismiss": {"--format": _OUTPUT, "--dry-run": _DRY},
 }  # fmt: skip
 _OUTCOME_VERBS = {
     RenewalOutcome.RENEWED: "renew",
@@ -668,9 +948,10 @@ _OUTCOME_VERBS = {
 _TASK_DONE_OPTIONS = {"--format": _OUTPUT, "--dry-run": _DRY}
 
 VERBS: tuple[str, ...] = (
-    "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
-    "coverage", "sync", "export", "import", "today", "help",
-    "renew", "churn", "winback", "tier", "reference",
+    "filter", "open", "timeline", "log", "amend", "undo", "check", "uncheck", "stage",
+    "task", "tasks", "snooze", "contacts", "contact", "notes", "prep", "assign", "coverage",
+    "sync", "conflicts", "resolve", "refused", "retry", "dismiss", "export", "import",
+    "today", "help", "renew", "churn", "winback", "tier", "reference",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -683,8 +964,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "check": ("check ACCOUNT ITEM [--stage STAGE]", "tick a checklist item"),
     "uncheck": ("uncheck ACCOUNT ITEM [--stage STAGE]", "untick a checklist item"),
     "stage": ("stage ACCOUNT [STAGE]", "advance the account one stage (its required items done)"),
-    "task": ('task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID',
-             "add a task, or mark one done (ID: the id, or a unique prefix or suffix of it)"),
+    "task": ('task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID | task take ID',
+             "add a task, mark one done or open, or make it yours (ID: the id, or a unique "
+             "prefix or suffix of it)"),
     "prep": ("prep ACCOUNT [--export FILE]", "the call-prep sheet (Markdown)"),
     "assign": ("assign ACCOUNT OWNER",
                "give the account to another CSM of its team (a lead's move)"),
@@ -711,6 +993,30 @@ USAGE: dict[str, tuple[str, str]] = {
              "place the account in a tier whatever its ARR says (auto: ARR decides again)"),
     "reference": ("reference ACCOUNT yes|no",
                   "mark a reference / flagship customer (the tier rules may lift it)"),
+    "snooze": ("snooze TASK [--days N]",
+               "put an open task out of mind for N days (default 1; Today's z, Z is 7)"),
+    "timeline": ("timeline ACCOUNT [--type KIND,...] [--limit N]",
+                 "the account's activities, newest first, each whole"),
+    "conflicts": ("conflicts [--all]",
+                  "sync conflicts waiting for a decision (--all: settled ones too)"),
+    "resolve": ("resolve ID mine|theirs|edit [--set FIELD=VALUE]...",
+                "settle a sync conflict: keep mine, take theirs, or the values set"),
+    "refused": ("refused", "changes the server refused (retry or dismiss them)"),
+    "retry": ("retry CHANGE", "send a refused change again (its id, or a unique prefix or "
+              "suffix)"),
+    "dismiss": ("dismiss CHANGE", "let a refused change go (kept in the history)"),
+    "tasks": ("tasks ACCOUNT [--done]", "the account's open tasks (--done: done ones too)"),
+    "contacts": ("contacts ACCOUNT", "the account's stakeholders"),
+    "contact": ("contact add ACCOUNT NAME [--title T] [--email E] [--phone P] "
+                "[--role sponsor|champion|user|blocker] | contact edit ACCOUNT CONTACT "
+                "[--name N] [...]",
+                "add a stakeholder, or change some of one's fields"),
+    "notes": ("notes ACCOUNT [--set TEXT | --append TEXT]",
+              "your prep notes on the account: shown, replaced or added to"),
+    "undo": ("undo", "take back your last log (its task and touch too)"),
+    "amend": ("amend [--summary TEXT] [--minutes N] [--next TEXT] [--when TEXT] "
+              "[--sentiment S] [--kind KIND]",
+              "change your last log; what is not given stays"),
 }  # fmt: skip
 
 ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
@@ -832,6 +1138,20 @@ def _option_value(spec: _Option, word: Word) -> Any:
         if amount > MAX_AMOUNT:
             raise _error(word.start, f"an amount up to 1000000m after {spec.name}", found=value)
         return amount
+    if spec.kind == "kinds":
+        kinds: list[ActivityKind] = []
+        for part in value.split(","):
+            try:
+                kind = ActivityKind(part.strip().lower())
+            except ValueError:
+                raise _error(
+                    word.start,
+                    f"{spec.what} ({', '.join(spec.choices)}) after {spec.name}",
+                    found=part,
+                ) from None
+            if kind not in kinds:
+                kinds.append(kind)
+        return tuple(kinds)
     if spec.kind == "int":
         if not re.fullmatch(r"\d{1,9}", value) or not spec.low <= int(value) <= spec.high:
             raise _error(
@@ -860,6 +1180,10 @@ def _parse_enum_value(spec: _Option, key: str) -> Any:
             return Stage.parse(key)
         if spec.attr == "output":
             return OutputFormat(key)
+        if spec.attr == "role":
+            return records.ContactRole(key)
+        if spec.attr == "kind":
+            return ActivityKind(key)
         if spec.attr == "format":
             return ExportFormat("md" if key == "markdown" else key)
         if spec.attr == "because":
@@ -897,27 +1221,32 @@ def parse_command(text: str) -> Command:
     return builder(line)
 
 
-_FILTERISH = re.compile(r"[A-Za-z]+")
+_VERBISH = re.compile(r"[A-Za-z][A-Za-z_-]*")
 
 
 def _bare_filter(text: str, words: list[Word]) -> FilterCommand:
+    """A line with no verb is a filter — when it starts like one: a `key:value` term, a
+    "quoted phrase", a word that is not a Latin word (云图, 3m). A plain Latin word first is
+    read as a verb: an unknown one is an error naming the nearest verbs, never a name search
+    that quietly finds nothing (write `filter acme` or `"acme"` to search names)."""
     first = words[0]
-    if not first.quoted and _FILTERISH.fullmatch(first.raw) and first.raw.lower() not in VERBS:
-        import difflib
-
-        word = first.raw.lower()
-        close = [v for v in VERBS if _one_slip(word, v)] or difflib.get_close_matches(
-            word, VERBS, n=1, cutoff=0.8
-        )
-        if close:
-            raise _error(
-                0,
-                f'a command; did you mean "{close[0]}"? '
-                f"(to search names for it, write: filter {first.raw})",
-                found=first.raw,
-            )
+    if not first.quoted and _VERBISH.fullmatch(first.raw):
+        raise _error(0, _unknown_verb(first.raw), found=first.raw)
     line = _Line(text, [Word(0, 0, "", "", False), *words], "filter", 1)
     return _build_filter(line)
+
+
+def _unknown_verb(typed: str) -> str:
+    import difflib
+
+    word = typed.lower()
+    close = [v for v in VERBS if _one_slip(word, v)]
+    close += [v for v in difflib.get_close_matches(word, VERBS, n=3, cutoff=0.6) if v not in close]
+    search = f"to search names for it, write: filter {typed}"
+    if not close:
+        return f"a command ({', '.join(VERBS)}); {search}"
+    named = " or ".join(f'"{v}"' for v in close[:3])
+    return f"a command; did you mean {named}? ({search})"
 
 
 def _one_slip(word: str, verb: str) -> bool:
@@ -979,8 +1308,15 @@ def _build_stage(line: _Line) -> StageCommand:
     return StageCommand(account=account, target=target, **line.options)
 
 
-def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand:
+def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand | TaskTakeCommand:
     words = line.words
+    if len(words) > 1 and not words[1].quoted and words[1].value.lower() == "take":
+        line.start = 2
+        line.read_options(_TASK_DONE_OPTIONS)
+        what = "a task id (the id, or a unique prefix or suffix of it)"
+        task = _text_word(line.need(0, what), what)
+        line.no_more(1)
+        return TaskTakeCommand(task=task, **line.options)
     if len(words) > 1 and not words[1].quoted and words[1].value.lower() in _TASK_WORDS:
         done = words[1].value.lower() == "done"
         line.start = 2
@@ -1100,6 +1436,60 @@ def _build_renewal(outcome: RenewalOutcome):
     return build
 
 
+def _build_snooze(line: _Line) -> SnoozeCommand:
+    line.read_options(_OPTIONS["snooze"])
+    what = "a task id (the id, or a unique prefix or suffix of it)"
+    task = _text_word(line.need(0, what), what)
+    line.no_more(1)
+    return SnoozeCommand(task=task, **line.options)
+
+
+def _build_timeline(line: _Line) -> TimelineCommand:
+    line.read_options(_OPTIONS["timeline"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    line.no_more(1)
+    return TimelineCommand(account=account, **line.options)
+
+
+def _build_resolve(line: _Line) -> ResolveCommand:
+    line.read_options(_OPTIONS["resolve"])
+    what = "a conflict's number (conflicts lists them)"
+    word = line.need(0, what)
+    if not re.fullmatch(r"\d{1,18}", word.value) or int(word.value) < 1:
+        raise _error(word.start, what, found=word.value)
+    choice = _enum_word(
+        line.need(1, "mine, theirs or edit"),
+        ConflictChoice,
+        "how to settle it",
+        [c.value for c in ConflictChoice],
+    )
+    line.no_more(2)
+    values = line.options.get("values", ())
+    set_words = [w for w in line.option_words if w.raw.lower().startswith("--set")]
+    if values and choice is not ConflictChoice.EDIT:
+        raise _error(set_words[0].start, f"no --set with {choice.value} (only with edit)",
+                     found=set_words[0].raw)  # fmt: skip
+    if choice is ConflictChoice.EDIT and not values:
+        raise _error(len(line.text), "--set FIELD=VALUE (the values to keep) after edit")
+    for value in values:
+        name, eq, _ = value.partition("=")
+        if not eq or not name.strip():
+            at = next((w.start for w in line.option_words if w.value == value), len(line.text))
+            raise _error(at, "FIELD=VALUE after --set", found=value)
+    return ResolveCommand(conflict=int(word.value), choice=choice, **line.options)
+
+
+def _build_change(cls: type[RetryCommand] | type[DismissCommand]):
+    def build(line: _Line) -> Command:
+        line.read_options(_OPTIONS[cls.verb])
+        what = "a refused change's id (refused lists them; a unique prefix or suffix will do)"
+        change = _text_word(line.need(0, what), what)
+        line.no_more(1)
+        return cls(change=change, **line.options)
+
+    return build
+
+
 def _build_tier(line: _Line) -> TierCommand:
     line.read_options(_OPTIONS["tier"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
@@ -1123,6 +1513,49 @@ def _build_reference(line: _Line) -> ReferenceCommand:
     return ReferenceCommand(account=account, is_reference=key == "yes", **line.options)
 
 
+def _build_account_only(cls: type[TasksCommand] | type[ContactsCommand] | type[NotesCommand]):
+    def build(line: _Line) -> Command:
+        line.read_options(_OPTIONS[cls.verb])
+        account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+        line.no_more(1)
+        if cls is NotesCommand and "set" in line.options and "append" in line.options:
+            word = next(w for w in line.option_words if w.raw.lower().startswith("--append"))
+            raise _error(word.start, "--set or --append, not both", found=word.raw)
+        return cls(account=account, **line.options)
+
+    return build
+
+
+def _build_contact(line: _Line) -> ContactCommand:
+    words = line.words
+    if len(words) < 2 or words[1].quoted or words[1].value.lower() not in _CONTACT_WORDS:
+        at = words[1].start if len(words) > 1 else len(line.text) + (1 if line.text else 0)
+        found = words[1].value if len(words) > 1 else None
+        raise _error(min(at, len(line.text)), "add or edit after contact", found=found)
+    edit = words[1].value.lower() == "edit"
+    line.start = 2
+    line.read_options(_OPTIONS["contact"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    what = "the contact (a name, a unique prefix or an id)" if edit else "the contact's name"
+    name = _text_word(line.need(1, what), what)
+    line.no_more(2)
+    if not edit and "new_name" in line.options:
+        word = next(w for w in line.option_words if w.raw.lower().startswith("--name"))
+        raise _error(word.start, "no --name with add (the name follows the account)",
+                     found=word.raw)  # fmt: skip
+    return ContactCommand(edit=edit, account=account, name=name, **line.options)
+
+
+def _build_amend(line: _Line) -> AmendCommand:
+    line.read_options(_OPTIONS["amend"])
+    line.no_more(0)
+    changes = set(line.options) - {"output", "dry_run"}
+    if not changes:
+        raise _error(len(line.text), "what to change (--summary, --minutes, --next, --when, "
+                     "--sentiment or --kind)")  # fmt: skip
+    return AmendCommand(**line.options)
+
+
 _BUILDERS = {
     "filter": _build_filter,
     "open": _build_open,
@@ -1144,4 +1577,17 @@ _BUILDERS = {
     "winback": _build_renewal(RenewalOutcome.WIN_BACK),
     "tier": _build_tier,
     "reference": _build_reference,
+    "snooze": _build_snooze,
+    "timeline": _build_timeline,
+    "conflicts": _build_plain(ConflictsCommand),
+    "resolve": _build_resolve,
+    "refused": _build_plain(RefusedCommand),
+    "retry": _build_change(RetryCommand),
+    "dismiss": _build_change(DismissCommand),
+    "tasks": _build_account_only(TasksCommand),
+    "contacts": _build_account_only(ContactsCommand),
+    "contact": _build_contact,
+    "notes": _build_account_only(NotesCommand),
+    "undo": _build_plain(UndoCommand),
+    "amend": _build_amend,
 }

@@ -133,7 +133,7 @@ class PrepBrief:
     health_score_30d: int | None
     weakest: tuple[PrepWeakness, ...]
     nps: int | None
-    nps_measured_on: date | None
+    nps_measured_on: date | None  # the day of the NPS response itself (None: not recorded)
     stakeholders: tuple[PrepContact, ...]
     open_checklist: tuple[PrepChecklistItem, ...]
     open_tasks: tuple[PrepTask, ...]
@@ -253,8 +253,12 @@ def _key_facts(brief: PrepBrief, today: date) -> list[str]:
     if brief.nps is None:
         facts.append("- **Last NPS:** none recorded")
     else:
-        measured = "" if brief.nps_measured_on is None else f" (measured {brief.nps_measured_on})"
-        facts.append(f"- **Last NPS:** {brief.nps}{measured}")
+        given = (
+            " (response date not recorded)"
+            if brief.nps_measured_on is None
+            else f" (response of {_date(brief.nps_measured_on)})"
+        )
+        facts.append(f"- **Last NPS:** {brief.nps}{given}")
     return facts
 
 

@@ -47,6 +47,7 @@ class AccountFacts:
     signals: HealthSignals | None
     signals_measured_on: date | None
     version: int
+    nps_on: date | None = None  # the day of the last NPS response (None: not known)
 
 
 class AccountNotFound(LookupError):
@@ -60,7 +61,7 @@ def load_account_facts(
         """SELECT a.*, u.name AS owner_name, s.measured_on, s.weekly_active_users,
                   s.key_actions_per_user_week, s.dau_mau, s.session_minutes,
                   s.messages_per_user_week, s.open_tickets, s.avg_response_hours,
-                  s.volume_trend_pct, s.payment, s.nps, s.csm_pulse,
+                  s.volume_trend_pct, s.payment, s.nps, s.nps_on, s.csm_pulse,
                   s.account_id AS has_signals
            FROM accounts a
            LEFT JOIN users u ON u.id = a.owner_id
@@ -117,6 +118,7 @@ def load_account_facts(
         signals=signals,
         signals_measured_on=date_from_db(row["measured_on"]),
         version=row["version"],
+        nps_on=date_from_db(row["nps_on"]),
     )
 
 

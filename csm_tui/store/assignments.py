@@ -2,7 +2,9 @@
 
 A lead reassigns within a team (spec section 5: "a lead reads and reassigns within their
 team"): the new owner must be in the team of the account's current owner. Accounts in
-the digital pool (no owner) may go to any CSM.
+the digital pool (no owner) may go to any CSM. Who may make the move at all is
+`store.ownership`'s rule (the server's), checked here for every caller: the Coverage
+screen and the shell's `assign` alike.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ class Candidate:
     arr: float
 
 
-def candidates(conn: sqlite3.Connection, account_id: str) -> list[Candidate]:
+def candidates(
+    conn: sqlite3.Connection, account_id: str, by_user_id: str | None = None
+) -> list[Candidate]:
     """The CSMs `account_id` may go to: its owner's team, the owner excluded (any CSM when
-    it has no owner), with the size of their book, lightest first."""
+    it has no owner), with the size of their book, lightest first. With `by_user_id`, only
+    those that user may give it to (`store.ownership`'s rule)."""
     row = conn.execute(
         "SELECT a.owner_id, u.team_id FROM accounts a LEFT JOIN users u ON u.id = a.owner_id "
         "WHERE a.id = ? AND a.deleted_at IS NULL",
@@ -55,16 +60,31 @@ def candidates(conn: sqlite3.Connection, account_id: str) -> list[Candidate]:
         sql += " AND u.team_id IS ?"
         params.append(team)
     sql += " GROUP BY u.id ORDER BY total(a.arr_usd), u.name"
-    return [Candidate(*r) for r in conn.execute(sql, params).fetchall()]
+    found = [Candidate(*r) for r in conn.execute(sql, params).fetchall()]
+    if by_user_id is None:
+        return found
+    from csm_tui.store.ownership import reassign_refusal_in
+
+    return [
+        c for c in found if reassign_refusal_in(conn, account_id, c.user_id, by_user_id) is None
+    ]
 
 
 def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: str, *,
-                     now: datetime) -> str:  # fmt: skip
-    """Give `account_id` to `new_owner_id` and queue the change; returns the outbox
-    mutation id. One transaction: the owner changes and the outbox entry exists together
+                     by_user_id: str | None, now: datetime) -> str:  # fmt: skip
+    """`by_user_id` gives `account_id` to `new_owner_id` and queues the change; returns the
+    outbox mutation id. Refused (`ReassignError`) when `store.ownership`'s rule refuses that
+    user the move. One transaction: the owner changes and the outbox entry exists together
     or not at all. The entry carries the account's last known server version."""
+    from csm_tui.store.ownership import reassign_refusal_in
+
     if conn.in_transaction and not in_batch(conn):
         raise RuntimeError("reassign_account needs a connection with no open transaction")
+    if by_user_id is None:
+        raise ReassignError("this cache does not know who you are: sign in first (csm-tui login)")
+    why = reassign_refusal_in(conn, account_id, new_owner_id, by_user_id)
+    if why is not None:
+        raise ReassignError(why)
     allowed = {c.user_id for c in candidates(conn, account_id)}
     if new_owner_id not in allowed:
         name = conn.execute("SELECT name FROM users WHERE id = ?", (new_owner_id,)).fetchone()

@@ -90,6 +90,16 @@ from csm_tui.store.migrations import migrate
 from csm_tui.store.timestamps import to_db
 
 MAX_ACCOUNTS = 1_000_000
+NPS_SURVEY_DAYS = 180  # NPS responses in the book are from the last half year
+
+
+def _nps_age_days(nps: int, seats: int) -> int:
+    """How many days ago the account's last NPS response was given: 3 to 180, spread by
+    the score and the seats (no draw from the book's random stream, so every other value
+    of a seeded book stays what it was)."""
+    return 3 + (abs(nps) * 7 + seats * 13) % (NPS_SURVEY_DAYS - 2)
+
+
 HISTORY_DAYS = 548  # 18 months of activities (and of recorded renewal cycles)
 DAYS_BACK, DAYS_AHEAD = 6 * 366, 2 * 366  # range of dates the book can hold
 SNAPSHOT_EVERY_DAYS = 30
@@ -705,6 +715,7 @@ class _Builder:
                 signals.volume_trend_pct,
                 signals.payment._value_,
                 signals.nps,
+                None if signals.nps is None else self.day_text(-_nps_age_days(signals.nps, seats)),
                 signals.csm_pulse,
             )
         )
@@ -1100,8 +1111,8 @@ INSERTS = {
     "account_signals": (
         "INSERT INTO account_signals (account_id, measured_on, weekly_active_users,"
         " key_actions_per_user_week, dau_mau, session_minutes, messages_per_user_week,"
-        " open_tickets, avg_response_hours, volume_trend_pct, payment, nps, csm_pulse)"
-        " VALUES (" + ", ".join("?" * 13) + ")"
+        " open_tickets, avg_response_hours, volume_trend_pct, payment, nps, nps_on, csm_pulse)"
+        " VALUES (" + ", ".join("?" * 14) + ")"
     ),
     "contacts": (
         "INSERT INTO contacts (id, account_id, name, title, email, phone, role, updated_at,"

@@ -491,6 +491,12 @@ def _v10_signal_tables(conn: sqlite3.Connection) -> None:
     _run(conn, _V10_SIGNAL_TABLES)
 
 
+def _v11_nps_on(conn: sqlite3.Connection) -> None:
+    """The day the last NPS response was given: the prep sheet dates the NPS with it, not
+    with the day the signals were last measured. Existing rows: not known (NULL)."""
+    conn.execute("ALTER TABLE account_signals ADD COLUMN nps_on DATE")
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -503,6 +509,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v8_renewal_order,
     _v9_renewals,
     _v10_signal_tables,
+    _v11_nps_on,
 )
 
 HEAD: int = len(STEPS)

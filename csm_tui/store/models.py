@@ -161,6 +161,7 @@ class AccountSignals(SQLModel, table=True):
     volume_trend_pct: float = 0.0
     payment: str = "current"  # domain.health.PaymentStatus
     nps: int | None = None
+    nps_on: date | None = None  # the day the last NPS response was given (not measured_on)
     csm_pulse: int | None = None
 
 

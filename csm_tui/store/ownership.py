@@ -2,8 +2,10 @@
 
 The server (`server.access.can_hand_to`) lets an admin give any account to anyone, a lead
 move an account of their team (or their own) to someone in their team, and refuses a CSM.
-`reassign_refusal` says why a reassignment would be refused (None: it would not); the
-write itself is `store.assignments.reassign_account`, the Coverage screen's.
+`reassign_refusal` says why a reassignment would be refused (None: it would not). It is the
+one rule of the cache: `store.assignments.reassign_account` (the write the Coverage screen's
+`r` and the shell's `assign` both make) refuses what it refuses, and the Coverage screen
+offers only the people it allows (`reassign_refusal_in`, `hand_on_refusal_in`).
 """
 
 from __future__ import annotations
@@ -57,3 +59,27 @@ def reassign_refusal_in(
     except ValueError:
         role = Role.CSM
     return reassign_refusal(role, by_user_id, me[1], account[0], account[1], new[0])
+
+
+def hand_on_refusal_in(
+    conn: sqlite3.Connection, account_id: str, by_user_id: str | None
+) -> str | None:
+    """Why the user may not hand the account to anyone at all (None: to someone they may):
+    the rule with a new owner from the user's own team, the only one a lead may choose."""
+    if by_user_id is None:
+        return "this cache does not know who you are: sign in first (csm-tui login)"
+    account = conn.execute(
+        "SELECT a.owner_id, u.team_id FROM accounts a LEFT JOIN users u ON u.id = a.owner_id "
+        "WHERE a.id = ? AND a.deleted_at IS NULL",
+        (account_id,),
+    ).fetchone()
+    if account is None:
+        return "that account is not in the cache"
+    me = conn.execute("SELECT role, team_id FROM users WHERE id = ?", (by_user_id,)).fetchone()
+    if me is None:
+        return f"no user {by_user_id!r} in this cache: sign in first"
+    try:
+        role = Role(me[0])
+    except ValueError:
+        role = Role.CSM
+    return reassign_refusal(role, by_user_id, me[1], account[0], account[1], me[1])

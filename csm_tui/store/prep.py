@@ -151,7 +151,9 @@ def build_prep_brief(
         health_score_30d=facts.health_score_30d,
         weakest=weakest,
         nps=None if facts.signals is None else facts.signals.nps,
-        nps_measured_on=facts.signals_measured_on,
+        nps_measured_on=None
+        if facts.signals is None or facts.signals.nps is None
+        else facts.nps_on,
         stakeholders=contacts,
         open_checklist=checklist,
         open_tasks=_open_tasks(conn, account_id),

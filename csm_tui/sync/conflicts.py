@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from csm_tui.store import outbox
 from csm_tui.store.timestamps import from_db, to_db
+from csm_tui.store.transaction import in_batch, write_transaction
 from csm_tui.sync import protocol as p
 from csm_tui.sync.replica import KIND_TABLES, Replica, foreign_keys_off, local_record
 
@@ -145,8 +148,7 @@ def resolve_conflict(
         raise ConflictError(f"choose one of {', '.join(CHOICES)}, not {choice!r}")
     if choice == "edit" and not edited_fields:
         raise ConflictError("'edit' needs the edited values")
-    with foreign_keys_off(conn), conn:
-        conn.execute("BEGIN IMMEDIATE")
+    with _resolving(conn):
         row = conn.execute(
             f"SELECT {_CONFLICT_COLUMNS} FROM sync_conflicts WHERE id = ?", (conflict_id,)
         ).fetchone()
@@ -180,6 +182,21 @@ def resolve_conflict(
             (to_db(now), choice, conflict_id),
         )
     return queued
+
+
+@contextmanager
+def _resolving(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write for a resolution, foreign keys checked as the replica needs (see
+    `foreign_keys_off`). Inside a `write_batch` (a script of commands, a dry run) it is a
+    savepoint of the batch, and the keys are checked when the batch commits."""
+    if in_batch(conn):
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        with write_transaction(conn):
+            yield
+        return
+    with foreign_keys_off(conn), conn:
+        conn.execute("BEGIN IMMEDIATE")
+        yield
 
 
 def _resolve_fields(
@@ -344,8 +361,7 @@ def list_rejected(conn: sqlite3.Connection) -> list[RejectedChange]:
 
 def retry_rejected(conn: sqlite3.Connection, mutation_id: str, *, now: datetime) -> str:
     """Send a rejected change again (after the cause was fixed) under a new mutation id."""
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
+    with write_transaction(conn):  # a savepoint inside a write batch
         item = _rejected(conn, mutation_id)
         base = item.base_version
         if item.kind == p.KIND_ACCOUNT:
@@ -362,7 +378,7 @@ def retry_rejected(conn: sqlite3.Connection, mutation_id: str, *, now: datetime)
 
 def dismiss_rejected(conn: sqlite3.Connection, mutation_id: str) -> None:
     """The user saw a rejected change and lets it go (it stays in the outbox's history)."""
-    with conn:
+    with write_transaction(conn):  # a savepoint inside a write batch
         item = _rejected(conn, mutation_id)
         conn.execute("UPDATE outbox SET state = ? WHERE seq = ?", (DISMISSED, item.seq))
 

@@ -149,9 +149,9 @@ class SyncReport:
         line = ("synced: " if self.ok else "sync incomplete: ") + ", ".join(parts)
         needs = []
         if self.conflicts:
-            needs.append("resolve conflicts in the Sync screen")
+            needs.append("resolve conflicts in the Sync screen (or: csm-tui run conflicts)")
         if self.rejected:
-            needs.append("see rejected changes in the Sync screen")
+            needs.append("see rejected changes in the Sync screen (or: csm-tui run refused)")
         if needs:
             line += " — " + "; ".join(needs)
         if self.errors and with_errors:

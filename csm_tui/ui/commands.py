@@ -81,9 +81,12 @@ def _strip_area(query: str, *words: str) -> str:
 
 _VERB_WORDS = frozenset({
     "open", "log", "check", "uncheck", "stage", "task", "prep", "assign", "coverage", "sync",
-    "export", "import", "today", "help", "run", "renew", "churn", "winback", "tier",
-    "reference",
+    "export", "import", "today", "help", "run", "snooze", "timeline", "conflicts", "resolve",
+    "refused", "retry", "dismiss", "tasks", "contacts", "contact", "notes", "undo", "amend",
+    "renew", "churn", "winback", "tier", "reference",
 })  # fmt: skip
+"""Every verb of the language but `filter` (the filter area offers it), and `run`: kept
+here so the palette does not import the parser to start (a test checks it is complete)."""
 
 
 def _is_command_line(query: str) -> bool:
@@ -474,12 +477,18 @@ def run_in_app(app: Any, text: str) -> None:
     from csm_tui.commands.results import CommandFailed
     from csm_tui.commands.run import run_command
     from csm_tui.domain.commands import (
+        ConflictsCommand,
+        ContactsCommand,
         CoverageCommand,
         FilterCommand,
         HelpCommand,
+        NotesCommand,
         OpenCommand,
         PrepCommand,
+        RefusedCommand,
         SyncCommand,
+        TasksCommand,
+        TimelineCommand,
         TodayCommand,
         parse_command,
     )
@@ -502,6 +511,9 @@ def run_in_app(app: Any, text: str) -> None:
     if isinstance(command, TodayCommand):
         show_screen(app, "today")
         return
+    if isinstance(command, ConflictsCommand | RefusedCommand):
+        show_screen(app, "sync")  # the screen that lists both, with m T e r d
+        return
     try:
         result = run_command(app.workspace, command)
     except CommandFailed as error:
@@ -514,6 +526,13 @@ def run_in_app(app: Any, text: str) -> None:
     if isinstance(command, OpenCommand) and result.account_id:
         app.open_account(result.account_id)
         return
+    # A read of an account's pane opens the account on that pane (as `4`, `6`, `3`, `7`).
+    panes = {TimelineCommand: "timeline", TasksCommand: "tasks",
+             ContactsCommand: "stakeholders", NotesCommand: "notes"}  # fmt: skip
+    pane = panes.get(type(command))
+    if pane is not None and result.account_id and not result.wrote:
+        _open_pane(app, result.account_id, pane)
+        return
     if isinstance(command, PrepCommand) and command.export is None and result.account_id:
         from csm_tui.ui.screens.prep import PrepScreen
 
@@ -525,6 +544,20 @@ def run_in_app(app: Any, text: str) -> None:
     app.notify(safe_text(result.message, multiline=True), timeout=6, markup=False)
     if result.wrote and not result.dry_run:
         _refresh(app)
+
+
+def _open_pane(app: Any, account_id: str, pane: str) -> None:
+    """The account's screen, on `pane` once it is mounted (as the pane's number key)."""
+    from csm_tui.ui.screens.account import AccountScreen
+
+    screen = AccountScreen(app.workspace, account_id)
+
+    async def show() -> None:
+        await app.push_screen(screen)
+        if screen.facts is not None:
+            screen.action_tab(pane)
+
+    app.run_worker(show(), group="open-pane", exit_on_error=False)
 
 
 class RunCommands(_CsmProvider):

@@ -191,3 +191,11 @@ def test_a_failure_in_json_says_where_on_stdout(demo_db):
     assert code == 2
     assert (data["ok"], data["line"], data["position"], data["saved"]) == (False, 1, 4, False)
     assert data["error"].startswith("at 4: expected an account")
+
+
+def test_an_unknown_verb_is_an_error_with_the_nearest_verbs_not_an_empty_search(demo_db):
+    code, out, err = cli(demo_db, "opem Acme")
+    assert code == 2 and out == ""
+    assert 'did you mean "open"?' in err and "filter opem" in err
+    code, out, _ = cli(demo_db, "--format", "json", "tier:strategic")  # a filter still is one
+    assert code == 0 and json.loads(out)["rows"]

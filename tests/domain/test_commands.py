@@ -9,10 +9,16 @@ from hypothesis import strategies as st
 from csm_tui.domain.commands import (
     EXPORT_FORMATS,
     VERBS,
+    AmendCommand,
     AssignCommand,
     CheckCommand,
     CommandError,
+    ConflictChoice,
+    ConflictsCommand,
+    ContactCommand,
+    ContactsCommand,
     CoverageCommand,
+    DismissCommand,
     ExportCommand,
     ExportFormat,
     ExportTarget,
@@ -21,20 +27,29 @@ from csm_tui.domain.commands import (
     ImportCommand,
     ImportTarget,
     LogCommand,
+    NotesCommand,
     OpenCommand,
     OutputFormat,
     PrepCommand,
+    RefusedCommand,
+    ResolveCommand,
+    RetryCommand,
+    SnoozeCommand,
     StageCommand,
     SyncCommand,
     TaskCommand,
     TaskDoneCommand,
+    TasksCommand,
+    TaskTakeCommand,
+    TimelineCommand,
     TodayCommand,
+    UndoCommand,
     parse_command,
     split_words,
 )
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.query import PortfolioSort, QueryError, parse_filter
-from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
 from tests.test_query import filters
 
 # ----------------------------------------------------------------------------- verbs
@@ -155,6 +170,25 @@ def test_ideographic_space_separates_words():
         ("lgo call acme", 0, 'did you mean "log"'),
         ("tody", 0, 'did you mean "today"'),
         ("help nothing", 5, "a verb"),
+        ("opem acme", 0, 'did you mean "open"'),
+        ("acme tier:strategic", 0, "to search names for it, write: filter acme"),
+        ("snooze", 6, "a task id"),
+        ("snooze 3fa9 --days 0", 19, "a number of days from 1"),
+        ("timeline acme --type call,lunch", 21, "kinds of activity"),
+        ("resolve x mine", 8, "a conflict's number"),
+        ("resolve 3 maybe", 10, "how to settle it"),
+        ("resolve 3 mine --set arr=1", 15, "no --set with mine"),
+        ("resolve 3 edit", 14, "--set FIELD=VALUE"),
+        ("resolve 3 edit --set arr", 21, "FIELD=VALUE after --set"),
+        ("retry", 5, "a refused change's id"),
+        ("contact", 7, "add or edit after contact"),
+        ("contact remove acme jane", 8, "add or edit after contact"),
+        ("contact add acme jane --name x", 22, "no --name with add"),
+        ("contact add acme jane --role boss", 29, "a role"),
+        ("notes acme --set a --append b", 19, "--set or --append, not both"),
+        ("task take", 9, "a task id"),
+        ("amend --dry-run", 15, "what to change"),
+        ("amend --kind lunch", 13, "a kind of activity"),
         ("log call acme --summary x --dry-run=yes", 35, "no value after --dry-run"),
     ],
 )
@@ -236,6 +270,39 @@ commands = st.one_of(
     st.builds(ImportCommand, target=_enum(ImportTarget), file=_text, mapping=_opt_text,
               owner=_opt_text, dry_run=st.booleans(), output=_output),
     _exports(),
+    st.builds(SnoozeCommand, task=_text, days=st.none() | st.integers(1, 3650),
+              dry_run=st.booleans(), output=_output),
+    st.builds(TimelineCommand, account=_text,
+              kinds=st.lists(_enum(ActivityKind), unique=True, max_size=3).map(tuple),
+              limit=st.none() | st.integers(1, 10**6), output=_output),
+    st.builds(ConflictsCommand, all=st.booleans(), output=_output),
+    st.builds(ResolveCommand, conflict=st.integers(1, 10**9), choice=st.just(ConflictChoice.EDIT),
+              values=st.lists(st.tuples(st.from_regex(r"[a-z_]{1,8}", fullmatch=True), _text)
+                              .map("=".join), min_size=1, max_size=3).map(tuple),
+              dry_run=st.booleans(), output=_output),
+    st.builds(ResolveCommand, conflict=st.integers(1, 10**9),
+              choice=st.sampled_from([ConflictChoice.MINE, ConflictChoice.THEIRS]),
+              dry_run=st.booleans(), output=_output),
+    st.builds(RefusedCommand, output=_output),
+    st.builds(RetryCommand, change=_text, dry_run=st.booleans(), output=_output),
+    st.builds(DismissCommand, change=_text, dry_run=st.booleans(), output=_output),
+    st.builds(TasksCommand, account=_text, done=st.booleans(), output=_output),
+    st.builds(TaskTakeCommand, task=_text, dry_run=st.booleans(), output=_output),
+    st.builds(ContactsCommand, account=_text, output=_output),
+    st.builds(ContactCommand, edit=st.just(False), account=_text, name=_text, title=_opt_text,
+              email=_opt_text, phone=_opt_text, role=st.none() | _enum(ContactRole),
+              dry_run=st.booleans(), output=_output),
+    st.builds(ContactCommand, edit=st.just(True), account=_text, name=_text,
+              new_name=_opt_text, title=_opt_text, email=_opt_text, phone=_opt_text,
+              role=st.none() | _enum(ContactRole), dry_run=st.booleans(), output=_output),
+    st.builds(NotesCommand, account=_text, set=_opt_text, dry_run=st.booleans(),
+              output=_output),
+    st.builds(NotesCommand, account=_text, append=_opt_text, dry_run=st.booleans(),
+              output=_output),
+    st.builds(UndoCommand, dry_run=st.booleans(), output=_output),
+    st.builds(AmendCommand, kind=st.none() | _enum(ActivityKind), summary=_text,
+              minutes=st.none() | st.integers(0, 1440), next_steps=_opt_text, when=_opt_text,
+              sentiment=st.none() | _enum(Sentiment), dry_run=st.booleans(), output=_output),
 )  # fmt: skip
 
 
@@ -286,3 +353,52 @@ def test_errors_point_inside_the_line(text):
 def test_printing_is_canonical():
     command = parse_command('LOG Call acme --sentiment=Positive --summary="x y" --minutes 007')
     assert command.to_text() == 'log call acme --minutes 7 --summary "x y" --sentiment positive'
+
+
+# ----------------------------------------------------------------------------- keys as verbs
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("snooze 3fa9c2e1", SnoozeCommand(task="3fa9c2e1")),
+        ("snooze 3fa9c2e1 --days 7 --dry-run", SnoozeCommand(task="3fa9c2e1", days=7,
+                                                             dry_run=True)),
+        ('timeline "Acme Ltd"', TimelineCommand(account="Acme Ltd")),
+        ("timeline acme --type call,QBR,call --limit 5",
+         TimelineCommand(account="acme", kinds=(ActivityKind.CALL, ActivityKind.QBR), limit=5)),
+        ("conflicts", ConflictsCommand()),
+        ("conflicts --all --format json", ConflictsCommand(all=True, output=OutputFormat.JSON)),
+        ("resolve 3 mine", ResolveCommand(conflict=3, choice=ConflictChoice.MINE)),
+        ("resolve 3 Theirs --dry-run", ResolveCommand(conflict=3, choice=ConflictChoice.THEIRS,
+                                                      dry_run=True)),
+        ('resolve 12 edit --set arr=120000 --set "name=Acme Ltd" --set owner_id=',
+         ResolveCommand(conflict=12, choice=ConflictChoice.EDIT,
+                        values=("arr=120000", "name=Acme Ltd", "owner_id="))),
+        ("refused", RefusedCommand()),
+        ("retry 0193ab12", RetryCommand(change="0193ab12")),
+        ("dismiss 0193ab12 --dry-run", DismissCommand(change="0193ab12", dry_run=True)),
+    ],
+)  # fmt: skip
+def test_the_sync_screen_and_today_keys_read_as_verbs(text, expected):
+    assert parse_command(text) == expected
+    assert parse_command(expected.to_text()) == expected
+
+
+def test_edit_values_are_what_the_sync_screen_form_gives():
+    command = parse_command('resolve 1 edit --set arr=120000 --set "name=A = B" --set owner_id=')
+    assert command.edited() == {"arr": "120000", "name": "A = B", "owner_id": None}
+
+
+def test_an_unknown_verb_is_an_error_naming_the_nearest_verbs_not_a_name_search():
+    with pytest.raises(CommandError) as info:
+        parse_command("opem acme")
+    assert info.value.position == 0
+    assert 'did you mean "open"' in str(info.value)
+    with pytest.raises(CommandError) as info:
+        parse_command("zzzz")
+    assert "snooze" in str(info.value) and "filter zzzz" in str(info.value)
+    # A line that starts like a filter is still one.
+    assert parse_command("tier:strategic acme").filter.words == ("acme",)
+    assert parse_command('"acme" tier:strategic').filter.words == ("acme",)
+    assert parse_command("云图").filter.words == ("云图",)

@@ -178,7 +178,7 @@ def brief(**changes) -> PrepBrief:
             PrepWeakness("Engagement", 10, 20, "last touch 19 days ago", "every 14 days"),
         ),
         nps=-20,
-        nps_measured_on=date(2026, 11, 22),
+        nps_measured_on=date(2026, 10, 3),
         stakeholders=(
             PrepContact("王伟", "总经理", ContactRole.SPONSOR, "wei@例子.中国", ""),
             PrepContact("[i]Ivy[/i] Chen", "Ops", ContactRole.CHAMPION, "", "+44 20 7946 0001"),
@@ -253,7 +253,7 @@ def test_the_sheet_says_the_facts_in_words():
         "  \\# not a heading",
         "  \\- not a list",
         "  _Next steps:_ Send deck by Fri",
-        "- **Last NPS:** -20 (measured 2026-11-22)",
+        "- **Last NPS:** -20 (response of 2026-10-03)",
         "- **Last touch:** 2026-11-03 (Strategic · last touch 19 days ago, cadence 14) — "
         "**overdue**",
         "_No notes yet._",

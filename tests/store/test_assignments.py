@@ -27,6 +27,19 @@ def owned_account(conn):
     ).fetchone()
 
 
+def lead_of(conn, account: str) -> str:
+    """The lead of the team of the account's owner: who may reassign it."""
+    return conn.execute(
+        "SELECT l.id FROM accounts a JOIN users o ON o.id = a.owner_id "
+        "JOIN users l ON l.team_id = o.team_id AND l.role = 'lead' WHERE a.id = ?",
+        (account,),
+    ).fetchone()[0]
+
+
+def admin_of(conn) -> str:
+    return conn.execute("SELECT id FROM users WHERE role = 'admin' LIMIT 1").fetchone()[0]
+
+
 def test_candidates_are_the_other_csms_of_the_owners_team(conn):
     account, owner, _version, team = owned_account(conn)
     people = candidates(conn, account)
@@ -41,7 +54,9 @@ def test_reassign_changes_the_owner_and_queues_exactly_one_entry(conn):
     conn.commit()
     account, _owner, version, _team = owned_account(conn)
     new = candidates(conn, account)[0].user_id
-    mutation = reassign_account(conn, account, new, now=FROZEN_NOW)
+    mutation = reassign_account(
+        conn, account, new, by_user_id=lead_of(conn, account), now=FROZEN_NOW
+    )
     assert (
         conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account,)).fetchone()[0] == new
     )
@@ -66,7 +81,7 @@ def test_another_teams_csm_is_refused_and_nothing_changes(conn):
         "SELECT id FROM users WHERE role = 'csm' AND team_id != ? LIMIT 1", (team,)
     ).fetchone()[0]
     with pytest.raises(ReassignError, match="another CSM of its owner's team"):
-        reassign_account(conn, account, stranger, now=FROZEN_NOW)
+        reassign_account(conn, account, stranger, by_user_id=admin_of(conn), now=FROZEN_NOW)
     assert (
         conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account,)).fetchone()[0]
         == owner
@@ -83,7 +98,7 @@ def test_a_failed_enqueue_rolls_the_owner_back(conn, monkeypatch):
 
     monkeypatch.setattr("csm_tui.store.assignments.enqueue", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        reassign_account(conn, account, new, now=FROZEN_NOW)
+        reassign_account(conn, account, new, by_user_id=lead_of(conn, account), now=FROZEN_NOW)
     assert (
         conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account,)).fetchone()[0]
         == owner
@@ -96,6 +111,23 @@ def test_an_account_of_the_pool_may_go_to_any_csm(conn):
     csms = {r[0] for r in conn.execute("SELECT id FROM users WHERE role = 'csm'")}
     assert {p.user_id for p in candidates(conn, account)} == csms
     target = sorted(csms)[0]
-    reassign_account(conn, account, target, now=FROZEN_NOW)
+    reassign_account(conn, account, target, by_user_id=admin_of(conn), now=FROZEN_NOW)
     entry = outbox.entries(conn)[0]
     assert json.loads(json.dumps(entry.fields)) == {"owner_id": target}
+
+
+def test_a_csm_is_refused_and_a_lead_of_another_team_too(conn):
+    """The Coverage screen's write applies the shell's rule: a CSM reassigns nothing, a
+    lead nothing outside their team's book."""
+    account, owner, _version, team = owned_account(conn)
+    new = candidates(conn, account)[0].user_id
+    with pytest.raises(ReassignError, match="only a team lead or an admin"):
+        reassign_account(conn, account, new, by_user_id=owner, now=FROZEN_NOW)
+    other_lead = conn.execute(
+        "SELECT id FROM users WHERE role = 'lead' AND team_id != ?", (team,)
+    ).fetchone()[0]
+    with pytest.raises(ReassignError, match="not in your team's book"):
+        reassign_account(conn, account, new, by_user_id=other_lead, now=FROZEN_NOW)
+    assert candidates(conn, account, other_lead) == []
+    assert candidates(conn, account, lead_of(conn, account)) == candidates(conn, account)
+    assert outbox.pending_count(conn) == 0

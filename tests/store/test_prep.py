@@ -67,9 +67,12 @@ def test_the_brief_holds_what_the_book_knows(book, clock):
     assert 2 <= len(brief.weakest) <= 3
 
     nps = conn.execute(
-        "SELECT nps, measured_on FROM account_signals WHERE account_id = ?", (acct["id"],)
+        "SELECT nps, nps_on FROM account_signals WHERE account_id = ?", (acct["id"],)
     ).fetchone()
-    assert (brief.nps, brief.nps_measured_on) == (nps[0], date.fromisoformat(nps[1]))
+    assert (brief.nps, brief.nps_measured_on) == (
+        nps[0],
+        None if nps[1] is None else date.fromisoformat(nps[1]),
+    )
 
     contacts = conn.execute(
         "SELECT name, role FROM contacts WHERE account_id = ? AND deleted_at IS NULL", (acct["id"],)
@@ -243,3 +246,30 @@ def test_a_failed_export_leaves_the_old_file_and_no_debris(tmp_path, monkeypatch
         export_prep(tmp_path / "prep.md", "new")
     assert (tmp_path / "prep.md").read_text(encoding="utf-8") == "old"
     assert os.listdir(tmp_path) == ["prep.md"]
+
+
+def test_the_prep_sheet_dates_the_last_nps_to_the_response_not_to_today(book, clock):
+    """The sheet said "Last NPS: 42 (measured <today>)": the day the signals were loaded,
+    not the day the customer answered."""
+    conn, _me = book
+    account_id, nps, nps_on, measured_on = conn.execute(
+        "SELECT account_id, nps, nps_on, measured_on FROM account_signals "
+        "WHERE nps IS NOT NULL ORDER BY account_id LIMIT 1"
+    ).fetchone()
+    assert nps_on is not None and nps_on != measured_on == clock.now().date().isoformat()
+    brief = build_prep_brief(conn, account_id, clock.now(), RULES)
+    sheet = render_prep_markdown(brief, "", clock.now().date())
+    assert f"**Last NPS:** {nps} (response of {nps_on})" in sheet
+    assert measured_on not in sheet.split("**Last NPS:**")[1].splitlines()[0]
+
+
+def test_an_nps_without_a_known_date_says_so(book, clock):
+    conn, _me = book
+    account_id = conn.execute(
+        "SELECT account_id FROM account_signals WHERE nps IS NOT NULL LIMIT 1"
+    ).fetchone()[0]
+    with conn:
+        conn.execute("UPDATE account_signals SET nps_on = NULL WHERE account_id = ?", (account_id,))
+    brief = build_prep_brief(conn, account_id, clock.now(), RULES)
+    assert brief.nps_measured_on is None
+    assert "(response date not recorded)" in render_prep_markdown(brief, "", clock.now().date())

@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from csm_tui.domain.metrics import format_rate
 from csm_tui.store import outbox
+from csm_tui.store.cache import set_meta
 from csm_tui.ui.app import make_app
 from csm_tui.ui.screens.coverage import CoverageScreen, CsmAccountsScreen, ReassignScreen
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
@@ -32,6 +33,18 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def sign_in_as_lead_of(conn, user_id: str) -> str:
+    """Make the cache's user the lead of `user_id`'s team (a lead reassigns; a CSM not)."""
+    lead = conn.execute(
+        "SELECT l.id FROM users u JOIN users l ON l.team_id = u.team_id AND l.role = 'lead' "
+        "WHERE u.id = ?",
+        (user_id,),
+    ).fetchone()[0]
+    with conn:
+        set_meta(conn, "me", lead)
+    return lead
 
 
 def csm_table_names(screen) -> list[str]:
@@ -93,6 +106,7 @@ async def test_reassigning_from_a_csms_accounts_queues_one_change(workspace):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coverage(app, pilot, workspace)
         first = screen.report.owners[0]
+        sign_in_as_lead_of(conn, first.user_id)
         before = first.total.accounts
         await pilot.press("enter")  # the first CSM's accounts
         await pilot.pause()
@@ -132,7 +146,8 @@ async def test_reassigning_from_a_csms_accounts_queues_one_change(workspace):
 async def test_escape_in_the_picker_changes_nothing(workspace):
     app = make_app(workspace)
     async with app.run_test(size=SIZE) as pilot:
-        await open_coverage(app, pilot, workspace)
+        screen = await open_coverage(app, pilot, workspace)
+        sign_in_as_lead_of(workspace.conn, screen.report.owners[0].user_id)
         await pilot.press("enter", "r")
         await pilot.pause()
         assert isinstance(app.screen, ReassignScreen)
@@ -140,6 +155,68 @@ async def test_escape_in_the_picker_changes_nothing(workspace):
         await pilot.pause()
         assert isinstance(app.screen, CsmAccountsScreen)
         assert outbox.pending_count(workspace.conn) == 0
+
+
+async def open_accounts_of(app, pilot, screen, name: str) -> CsmAccountsScreen:
+    names = csm_table_names(screen)
+    screen.query_one("#coverage-csms", DataTable).move_cursor(row=names.index(name))
+    await pilot.press("a")
+    await pilot.pause()
+    assert isinstance(app.screen, CsmAccountsScreen)
+    return app.screen
+
+
+async def test_a_csm_cannot_move_an_apac_account_out_of_another_team_from_coverage(workspace):
+    """Coverage → a → r let the demo's CSM (EMEA) hand an APAC account on; the shell's
+    `assign` refused the same move. Both now say no, for the same reason."""
+    from csm_tui.commands.results import CommandFailed
+    from csm_tui.commands.run import run_text
+
+    conn = workspace.conn
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        accounts = await open_accounts_of(app, pilot, screen, "王芳")
+        account_id = accounts.query_one(PortfolioTable).current_account_id
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.screen is accounts  # no picker
+        said = [n.message for n in app._notifications]
+        assert any("only a team lead or an admin can reassign" in m for m in said), said
+        assert outbox.pending_count(conn) == 0
+        name = conn.execute("SELECT name FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        try:
+            run_text(workspace, f"assign {account_id} 李伟")
+        except CommandFailed as error:
+            assert "only a team lead or an admin can reassign" in error.message
+        else:  # pragma: no cover
+            raise AssertionError(f"the shell moved {name[0]}")
+
+
+async def test_a_lead_reassigns_only_in_their_own_team_from_coverage(workspace):
+    conn = workspace.conn
+    elena = conn.execute("SELECT id FROM users WHERE name = 'Elena Rossi'").fetchone()[0]
+    with conn:
+        set_meta(conn, "me", elena)  # the EMEA lead
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        accounts = await open_accounts_of(app, pilot, screen, "王芳")
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.screen is accounts
+        said = [n.message for n in app._notifications]
+        assert any("not in your team's book" in m for m in said), said
+        await pilot.press("escape")
+        await pilot.pause()
+        accounts = await open_accounts_of(app, pilot, screen, "Tom Becker")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReassignScreen)
+        emea = {r[0] for r in conn.execute(
+            "SELECT id FROM users WHERE team_id = (SELECT team_id FROM users WHERE id = ?)",
+            (elena,))}  # fmt: skip
+        assert {p.user_id for p in app.screen.people} <= emea
 
 
 PROBE = """

@@ -128,22 +128,40 @@ async def test_combined_filters_and_together(workspace):
         assert all(r.tier == "scale" and r.health_score < 60 for r in shown)
 
 
-async def test_bad_filter_shows_error_and_keeps_last_good_results(workspace):
+async def test_a_bad_filter_shows_its_error_and_no_results_of_a_half_typed_name_search(
+    workspace,
+):
+    """Typing `bear tier:` key by key showed the error above the rows of the name search
+    "bear tier" (the last filter that read), as if they answered it."""
+    from textual.widgets import Input
+
     app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await type_filter(pilot, "tier:strategic")
-        before = [r.id for r in rows(app)]
-        await pilot.press("slash")
-        # pasted in one go: the half-typed prefixes would be valid filters of their own
-        app.screen.query_one("#filter-input").value = "tier:strategic health:<"
+        await pilot.press("slash", *"bear", "space", *"tier:")
         await pilot.pause()
-        error = app.screen.query_one("#filter-error")
-        assert error.display
-        assert "health" in str(error.render()).lower()
-        assert [r.id for r in rows(app)] == before
-        box = app.screen.query_one("#filter-input")
-        assert box.value == "tier:strategic health:<"
+        screen = app.screen
+        error = screen.query_one("#filter-error")
+        assert error.display and "tier" in str(error.render()).lower()
+        assert "no accounts shown" in str(error.render())
+        assert not screen.query_one(PortfolioTable).display  # no rows pretend to answer it
+        assert screen.current_account_id is None  # so `l` and `p` have no account either
+        assert "filter not valid — no accounts shown" in text_of(
+            screen.query_one("#portfolio-title")
+        )
+        await pilot.press("enter")  # the filter must be fixed: the box keeps the keys
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"strategic", "enter")
+        await pilot.pause()
+        assert not error.display and screen.query_one(PortfolioTable).display
+        assert all(r.tier == "strategic" and "bear" in r.name.lower() for r in rows(app))
+        await pilot.press("slash", "space", *"health:<")
+        await pilot.pause()
+        assert error.display and not screen.query_one(PortfolioTable).display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not error.display and len(rows(app)) == 300
 
 
 async def test_escape_clears_filter(workspace):

@@ -660,14 +660,20 @@ class CsmAccountsScreen(Screen[None]):
 
     def action_reassign(self) -> None:
         from csm_tui.store.assignments import ReassignError, candidates
+        from csm_tui.store.ownership import hand_on_refusal_in
         from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 
         table = self.query_one(PortfolioTable)
         account_id = table.current_account_id
         if account_id is None:
             return
+        me = self.workspace.meta("me")
+        why = hand_on_refusal_in(self.workspace.conn, account_id, me)  # the shell's rule too
+        if why is not None:
+            self.notify(f"Cannot reassign: {why}.", severity="error", markup=False)
+            return
         try:
-            people = candidates(self.workspace.conn, account_id)
+            people = candidates(self.workspace.conn, account_id, me)
         except ReassignError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -688,7 +694,8 @@ class CsmAccountsScreen(Screen[None]):
 
         ws = self.workspace
         try:
-            reassign_account(ws.conn, account_id, new_owner, now=ws.now())
+            reassign_account(ws.conn, account_id, new_owner, by_user_id=ws.meta("me"),
+                             now=ws.now())  # fmt: skip
         except ReassignError as exc:
             self.notify(str(exc), severity="error")
             return

@@ -46,9 +46,13 @@ class HelpScreen(ModalScreen[None]):
             show_edge=False,
             title_justify="left",
         )
+        from csm_tui.ui.key_commands import command_shown
+
         table.add_column("key", no_wrap=True, style="bold")
         table.add_column("does")
+        table.add_column("as a command (ctrl+p, csm-tui run)", style="dim")
         keys_by_action: dict[str, list[str]] = {}
+        commands: dict[str, str] = {}
         for active in self._beneath.active_bindings.values():
             binding: Binding = active.binding
             if not binding.description:
@@ -57,9 +61,10 @@ class HelpScreen(ModalScreen[None]):
             key = self.app.get_key_display(binding)
             if key not in keys:
                 keys.append(key)
+            commands.setdefault(binding.description, command_shown(binding.id))
         for description, keys in keys_by_action.items():
-            table.add_row(Text(" ".join(keys)), Text(description))
-        table.add_row(Text("ctrl+p"), Text("command palette: every key above, by name"))
+            table.add_row(Text(" ".join(keys)), Text(description), Text(commands[description]))
+        table.add_row(Text("ctrl+p"), Text("command palette: every key above, by name"), Text(""))
         return table
 
     def _filter_table(self) -> Table:

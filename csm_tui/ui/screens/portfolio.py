@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +11,7 @@ from textual.widgets import Footer, Input, Static
 
 from csm_tui.domain.humanize import relative_time
 from csm_tui.domain.query import PortfolioFilter, PortfolioSort, QueryError, parse_filter
+from csm_tui.domain.text import safe_text
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
@@ -37,6 +39,7 @@ class PortfolioScreen(Screen[None]):
         self.filter_text = ""
         self.sort = PortfolioSort.TIER_HEALTH
         self._total = 0
+        self.filter_error: str | None = None  # the typed filter does not read: no rows shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="portfolio-title")
@@ -80,6 +83,13 @@ class PortfolioScreen(Screen[None]):
     def _update_status(self) -> None:
         table = self.query_one(PortfolioTable)
         ws = self.workspace
+        if self.filter_error is not None:
+            size = f"filter not valid — no accounts shown (of {self._total:,})"
+            self.query_one("#portfolio-title", Static).update(
+                Text(f"Portfolio — {size} · sort: {self.sort.label}")
+            )
+            self.query_one("#status-line", SyncStatusBar).set_prefix(size)
+            return
         shown = table.row_count
         total = self._total
         size = f"{total:,} accounts" if self.filter.is_empty else f"{shown:,} of {total:,} accounts"
@@ -127,19 +137,30 @@ class PortfolioScreen(Screen[None]):
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         box = self.query_one("#filter-input", Input)
+        if self.filter_error is not None:
+            return  # stay in the box: the filter must be fixed (or esc clears it)
         if not event.value.strip():
             box.display = False
         self.query_one(PortfolioTable).focus()
 
     def _apply_filter(self, text: str) -> None:
+        """Filter by `text`. A filter that does not read shows its error and no accounts:
+        the rows of the last filter that did (often a half-typed name search) would pretend
+        to answer this one."""
         error = self.query_one("#filter-error", Static)
+        table = self.query_one(PortfolioTable)
         try:
             flt = parse_filter(text)
         except QueryError as exc:
-            error.update(f"⚠ {exc}")
+            self.filter_error = str(exc)
+            error.update(Text(f"⚠ {safe_text(str(exc))} — no accounts shown until it reads"))
             error.display = True
+            table.display = False
+            self._update_status()
             return
+        self.filter_error = None
         error.display = False
+        table.display = True
         self.filter = flt
         self.filter_text = text.strip()
         table = self.query_one(PortfolioTable)
@@ -147,6 +168,8 @@ class PortfolioScreen(Screen[None]):
 
     @property
     def current_account_id(self) -> str | None:
+        if self.filter_error is not None:
+            return None  # no rows are shown: `l` and `p` have no account
         return self.query_one(PortfolioTable).current_account_id
 
     def on_screen_resume(self) -> None:
@@ -154,7 +177,7 @@ class PortfolioScreen(Screen[None]):
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        if self.is_mounted:
+        if self.is_mounted and self.filter_error is None:
             self._reload(keep_account=self.current_account_id)
 
     @on(PortfolioTable.Opened)

@@ -1,0 +1,246 @@
+"""The Sync screen's keys as verbs: `conflicts`, `resolve`, `refused`, `retry`, `dismiss`.
+
+The decisions are `sync.conflicts`' own (`resolve_conflict`, `retry_rejected`,
+`dismiss_rejected`), the functions the Sync screen's `m` `T` `e` `r` `d` call; this module
+only finds what the command names and tells what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from csm_tui.commands.results import Column, CommandFailed, CommandResult
+from csm_tui.domain.commands import (
+    ConflictChoice,
+    ConflictsCommand,
+    DismissCommand,
+    RefusedCommand,
+    ResolveCommand,
+    RetryCommand,
+)
+
+if TYPE_CHECKING:
+    from csm_tui.sync.conflicts import Conflict, RejectedChange
+
+_CONFLICT_COLUMNS = (
+    Column("id", "#", right=True),
+    Column("kind", "Kind"),
+    Column("account", "Account"),
+    Column("fields", "Fields"),
+    Column("mine", "Mine", show=lambda v: _shown(v)),
+    Column("theirs", "Theirs", show=lambda v: _shown(v)),
+    Column("deleted_on_server", "Deleted there"),
+    Column("created_at", "When"),
+    Column("resolution", "Resolved"),
+    Column("record_id", "Record"),
+    Column("account_id", "Account id"),
+)
+
+_REFUSED_COLUMNS = (
+    Column("change", "Change"),
+    Column("kind", "Kind"),
+    Column("op", "Op"),
+    Column("account", "Account"),
+    Column("code", "Code"),
+    Column("why", "Why"),
+    Column("what", "What"),
+    Column("record_id", "Record"),
+    Column("account_id", "Account id"),
+)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _account_of(conn: sqlite3.Connection, conflict: Conflict) -> tuple[str | None, str | None]:
+    if conflict.kind == "account":
+        account_id: str | None = conflict.record_id
+    else:
+        account_id = (conflict.server_record or {}).get("account_id") or conflict.local_fields.get(
+            "account_id"
+        )
+    if account_id is None:
+        return None, None
+    row = conn.execute("SELECT name FROM accounts WHERE id = ?", (account_id,)).fetchone()
+    return account_id, None if row is None else row[0]
+
+
+def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple:
+    account_id, account = _account_of(conn, conflict)
+    return (
+        conflict.id,
+        conflict.kind,
+        account,
+        tuple(conflict.fields),
+        conflict.mine(),
+        None if conflict.deleted_on_server else conflict.theirs(),
+        conflict.deleted_on_server,
+        conflict.created_at,
+        conflict.resolution,
+        conflict.record_id,
+        account_id,
+    )
+
+
+def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
+    from csm_tui.sync.conflicts import list_conflicts
+
+    conn = session.conn
+    found = list_conflicts(conn, include_resolved=command.all)
+    waiting = sum(1 for c in found if c.resolved_at is None)
+    message = f"{waiting} conflict{'s' * (waiting != 1)} to resolve"
+    if command.all:
+        message += f" ({len(found) - waiting} resolved)"
+    if waiting:
+        message += " — resolve ID mine|theirs|edit"
+    return CommandResult(
+        command,
+        message,
+        columns=_CONFLICT_COLUMNS,
+        rows=tuple(_conflict_row(conn, c) for c in found),
+        screen="sync",
+    )
+
+
+def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult:
+    from csm_tui.sync.conflicts import ConflictError, list_conflicts, resolve_conflict
+
+    conn = session.conn
+    edited = command.edited() if command.choice is ConflictChoice.EDIT else None
+    if edited is not None:
+        _check_edit(conn, command.conflict, edited)
+    try:
+        resolve_conflict(conn, command.conflict, command.choice.value, edited, now=session.now())
+    except ConflictError as error:
+        raise CommandFailed(str(error)) from error
+    (conflict,) = [
+        c for c in list_conflicts(conn, include_resolved=True) if c.id == command.conflict
+    ]
+    _account_id, account = _account_of(conn, conflict)
+    what = {
+        ConflictChoice.MINE: "kept mine",
+        ConflictChoice.THEIRS: "took theirs",
+        ConflictChoice.EDIT: "kept the values set",
+    }[command.choice]
+    where = f" on {account}" if account else ""
+    text = f"Conflict {conflict.id} ({conflict.kind}{where}): {what}"
+    return CommandResult(
+        command,
+        text + (" — dry run: nothing saved" if dry else ""),
+        columns=_CONFLICT_COLUMNS,
+        rows=(_conflict_row(conn, conflict),),
+        account_id=_account_id,
+        screen="sync",
+    )
+
+
+def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> None:
+    """`edit` sets every field in conflict, and only those (as the Sync screen's form): a
+    field left out would keep my value here while the server keeps theirs."""
+    from csm_tui.sync.conflicts import list_conflicts
+
+    found = [c for c in list_conflicts(conn, include_resolved=True) if c.id == conflict_id]
+    if not found:
+        return  # resolve_conflict says there is no such conflict
+    fields = found[0].fields
+    missing = [f for f in fields if f not in edited]
+    extra = [f for f in edited if f not in fields]
+    if missing or extra:
+        problem = (
+            f"no value for {', '.join(missing)}"
+            if missing
+            else f"{', '.join(extra)} not in conflict"
+        )
+        raise CommandFailed(
+            f"conflict {conflict_id} is about {', '.join(fields)}: --set a value for each "
+            f"({problem})"
+        )
+
+
+def _refused_row(change: RejectedChange) -> tuple:
+    item = change.item
+    return (
+        item.mutation_id,
+        item.kind,
+        item.op,
+        change.account_name,
+        change.code,
+        change.message,
+        change.describe(),
+        item.record_id,
+        change.account_id,
+    )
+
+
+def refused_result(session, command: RefusedCommand) -> CommandResult:
+    from csm_tui.sync.conflicts import list_rejected
+
+    found = list_rejected(session.conn)
+    message = f"{len(found)} change{'s' * (len(found) != 1)} refused by the server"
+    if found:
+        message += " — retry CHANGE or dismiss CHANGE"
+    return CommandResult(
+        command,
+        message,
+        columns=_REFUSED_COLUMNS,
+        rows=tuple(_refused_row(c) for c in found),
+        screen="sync",
+    )
+
+
+def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
+    """A refused change by its id, or a unique prefix or suffix of it."""
+    from csm_tui.sync.conflicts import list_rejected
+
+    typed = ref.strip().lower()
+    found = list_rejected(conn)
+    exact = [c for c in found if c.item.mutation_id.lower() == typed]
+    if exact:
+        return exact[0]
+    hits = [
+        c
+        for c in found
+        if c.item.mutation_id.lower().startswith(typed)
+        or c.item.mutation_id.lower().endswith(typed)
+    ]
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        listing = "\n".join(f"  {c.item.mutation_id}  {c.describe()}" for c in hits[:10])
+        raise CommandFailed(
+            f'"{ref}" is the start or end of {len(hits)} refused changes; give more of it:\n'
+            + listing
+        )
+    raise CommandFailed(
+        f'no refused change with an id starting or ending "{ref}" (refused lists them)'
+    )
+
+
+def retry_result(session, command: RetryCommand | DismissCommand, dry: bool) -> CommandResult:
+    from csm_tui.sync.conflicts import ConflictError, dismiss_rejected, retry_rejected
+
+    conn = session.conn
+    change = _find_refused(conn, command.change)
+    row = _refused_row(change)
+    try:
+        if isinstance(command, RetryCommand):
+            retry_rejected(conn, change.item.mutation_id, now=session.now())
+            text = f"Will send again: {change.describe()}"
+        else:
+            dismiss_rejected(conn, change.item.mutation_id)
+            text = f"Dismissed: {change.describe()}"
+    except ConflictError as error:  # pragma: no cover - found a moment ago
+        raise CommandFailed(str(error)) from error
+    return CommandResult(
+        command,
+        text + (" — dry run: nothing saved" if dry else ""),
+        columns=_REFUSED_COLUMNS,
+        rows=(row,),
+        account_id=change.account_id,
+        screen="sync",
+    )
