@@ -59,6 +59,10 @@ KEY_COMMANDS: dict[str, str] = {
     "contact.save": "contact add {account} {contact}",  # or `contact edit`
     "notes.save": "notes {account} --set {text}",
     "notes.editor": "notes {account} --set {text}",
+    "account.renewal": "renew {account} --term-end 2027-12-31 --arr 120k",  # or churn/winback
+    "account.tier": "tier {account} strategic --reason {text}",  # `reference` for the box
+    "renewal.save": "renew {account} --term-end 2027-12-31",  # `churn`, `winback`
+    "tier.save": "tier {account} strategic --reason {text}",
     # Log form.
     "log.save": "log {kind} {account} --summary {text}",
     # Call prep.
@@ -100,6 +104,12 @@ NAVIGATION: dict[str, str] = {
     "table.page_down": "moves the cursor",
     "table.first": "moves the cursor",
     "table.last": "moves the cursor",
+    "table.column_left": "scrolls the columns; a command prints every column",
+    "table.column_right": "scrolls the columns; a command prints every column",
+    "wide_table.left": "scrolls the columns; a command prints every column",
+    "wide_table.right": "scrolls the columns; a command prints every column",
+    "renewal.cancel": "closes the form, saving nothing",
+    "tier.cancel": "closes the form, saving nothing",
 }
 
 NO_COMMAND_YET: dict[str, str] = {}

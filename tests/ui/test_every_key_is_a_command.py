@@ -54,7 +54,7 @@ BINDINGS = _bindings()
 def test_the_walk_finds_the_screens_the_widgets_and_the_app():
     owners = {owner for owner, _ in BINDINGS}
     assert {"CsmApp", "TodayScreen", "PortfolioScreen", "AccountScreen", "SyncScreen",
-            "CoverageScreen", "PrepScreen", "PortfolioTable"} <= owners  # fmt: skip
+            "CoverageScreen", "PrepScreen", "VirtualTable"} <= owners  # fmt: skip
     assert len(BINDINGS) >= 60
 
 
