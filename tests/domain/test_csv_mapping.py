@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tomllib
 from datetime import date
 
 import pytest
@@ -27,6 +28,7 @@ from csm_tui.domain.csv_mapping import (
     read_csv,
     sniff_delimiter,
 )
+from csm_tui.domain.signal_mapping import SignalKind, SignalMapping
 
 # ----------------------------------------------------------------------------- money
 
@@ -179,9 +181,15 @@ currency = "Cur"
 
 def test_every_shipped_mapping_loads():
     folder = assets_dir() / "import"
-    mappings = {
-        p.stem: ColumnMapping.from_toml(p.read_text("utf-8"), str(p)) for p in folder.glob("*.toml")
-    }
+    signal_kinds = {k.value for k in SignalKind}
+    mappings, signal_mappings = {}, {}
+    for p in folder.glob("*.toml"):
+        text = p.read_text("utf-8")
+        if tomllib.loads(text).get("kind") in signal_kinds:
+            signal_mappings[p.stem] = SignalMapping.from_toml(text, str(p))
+        else:
+            mappings[p.stem] = ColumnMapping.from_toml(text, str(p))
+    assert {m.kind for m in signal_mappings.values()} == set(SignalKind)
     assert set(mappings) >= {"hubspot-companies", "salesforce-accounts", "salesforce-contacts"}
     assert mappings["salesforce-contacts"].kind is ImportKind.CONTACTS
     hubspot = mappings["hubspot-companies"]
