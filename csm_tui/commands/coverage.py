@@ -96,10 +96,49 @@ def report_summary(report: Any) -> str:
         f"GRR {_pct(overall.grr) or '—'}",
         f"NRR {_pct(overall.nrr) or '—'} (retention {_pct(overall.nrr_retention) or '—'}"
         f" + expansion {_pct(overall.nrr_expansion) or '—'})",
+        f"renewal rate {_pct(overall.renewal_rate) or '—'} of "
+        f"{overall.renewal_decisions:,} decisions ({_pct(overall.renewal_rate_arr) or '—'} "
+        "of ARR)",
+        f"new ARR {_money(overall.new_arr)}",
+        f"CMRR {_money(overall.cmrr)}",
+        f"CSMs needed {total.arr / report.rules.arr_per_csm:.1f}",
         f"maturity: {report.maturity.level.label}",
     ]
     label = report.period.label
     return " · ".join(parts) + f" ({label() if callable(label) else label})"
+
+
+def report_metrics(report: Any) -> dict[str, Any]:
+    """The book's figures for machines (`run coverage --format json`: "summary").
+
+    Definitions in domain.metrics; CMRR = (ARR in force at the end of the period + changes
+    signed by then that take effect later) / 12; CSMs needed = live ARR / ARR per CSM."""
+    overall = report.metrics.overall
+    total = report.total
+    flows = overall.flows
+    return {
+        "period": {"start": report.period.start.isoformat(), "end": report.period.end.isoformat()},
+        "accounts": total.accounts,
+        "arr_usd": total.arr,
+        "arr_per_csm": report.rules.arr_per_csm,
+        "csms_needed": total.arr / report.rules.arr_per_csm,
+        "csms": sum(1 for c in report.csms if c.role == "csm"),
+        "renewal_decisions": overall.renewal_decisions,
+        "renewed": flows.renewals,
+        "churned_at_renewal": flows.churns_at_renewal,
+        "renewal_rate": overall.renewal_rate,
+        "renewal_rate_arr": overall.renewal_rate_arr,
+        "grr": overall.grr,
+        "nrr": overall.nrr,
+        "nrr_retention": overall.nrr_retention,
+        "nrr_expansion": overall.nrr_expansion,
+        "logo_churn": overall.logo_churn_rate,
+        "new_logos": flows.new_logos,
+        "new_arr": overall.new_arr,
+        "cmrr": overall.cmrr,
+        "starting_arr": flows.starting_arr,
+        "ending_arr": flows.ending_arr,
+    }
 
 
 def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
@@ -110,4 +149,5 @@ def coverage_result(session: _Session, command: CoverageCommand) -> CommandResul
         columns=COLUMNS,
         rows=report_rows(report),
         screen="coverage",
+        summary=report_metrics(report),
     )

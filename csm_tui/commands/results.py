@@ -64,6 +64,7 @@ class CommandResult:
     screen: str | None = None  # the screen that shows it: today, portfolio, coverage, account
     total: int | None = None  # rows the command found when `rows` holds fewer (a --limit)
     show_table: bool = True  # False: a person reads `text` instead (the table is for machines)
+    summary: dict[str, Any] | None = None  # figures for machines (JSON "summary"), e.g. coverage
 
     @property
     def wrote(self) -> bool:
@@ -97,6 +98,8 @@ class CommandResult:
             out["total"] = self.total if self.total is not None else len(self.rows)
         if self.text is not None:
             out["text"] = self.text
+        if self.summary is not None:
+            out["summary"] = {k: json_value(v) for k, v in self.summary.items()}
         return out
 
 

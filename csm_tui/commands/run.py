@@ -47,10 +47,12 @@ from csm_tui.domain.commands import (
     LogCommand,
     OpenCommand,
     PrepCommand,
+    RenewalCommand,
     StageCommand,
     SyncCommand,
     TaskCommand,
     TaskDoneCommand,
+    TierCommand,
     TodayCommand,
     parse_command,
 )
@@ -884,6 +886,18 @@ def _sync(session: _Session, command: SyncCommand, dry: bool) -> CommandResult:
     return CommandResult(command, report.summary())
 
 
+def _renewal(session: _Session, command: RenewalCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.renewals import run_renewal
+
+    return run_renewal(session, command, dry)
+
+
+def _tier(session: _Session, command: TierCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.renewals import run_tier
+
+    return run_tier(session, command, dry)
+
+
 _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     FilterCommand: _filter,
     OpenCommand: _open,
@@ -899,4 +913,6 @@ _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     ImportCommand: _import,
     TodayCommand: _today,
     HelpCommand: _help,
+    RenewalCommand: _renewal,
+    TierCommand: _tier,
 }

@@ -20,6 +20,11 @@ A command is a verb, its arguments and `--options`; a line with no verb is a fil
     export coverage [--team T] [--format csv|json|md] [--out FILE] [--excel]
     export prep ACCOUNT [--format md|json|csv] [--out FILE] [--excel]
     import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] [--owner USER]
+    renew "Acme Ltd" --term-end 2027-12-31 [--arr 120k] [--on DATE] [--reason TEXT]
+    churn "Acme Ltd" --reason "moved to a competitor" [--on DATE]
+    winback "Acme Ltd" --arr 80k --term-end 2027-12-31 [--on DATE] [--reason TEXT]
+    tier "Acme Ltd" strategic --reason "reference customer" [--because flagship]
+    tier "Acme Ltd" auto                              (clear the override: ARR decides)
     today
     help [VERB]
 
@@ -63,12 +68,16 @@ from typing import Any, ClassVar
 
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.query import (
+    MAX_AMOUNT,
     PortfolioFilter,
     PortfolioSort,
     QueryError,
+    amount_text,
     parse_filter,
 )
 from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.renewals import RenewalOutcome
+from csm_tui.domain.tiers import OverrideReason, Tier
 
 # ----------------------------------------------------------------------------- errors
 
@@ -413,6 +422,51 @@ class AssignCommand(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RenewalCommand(Command):
+    """`renew`, `churn`, `winback`: record a renewal decision (domain.renewals).
+
+    Dates (`--term-end`, `--on`) are kept as typed and read against the clock when the
+    command runs; `--on` defaults to today. `--arr` is in the account's currency; a
+    renewal without it keeps the ARR (flat)."""
+
+    verb: ClassVar[str] = "renew"
+    writes: ClassVar[bool] = True
+    outcome: RenewalOutcome = RenewalOutcome.RENEWED
+    account: str
+    arr: float | None = None
+    term_end: str | None = None
+    on: str | None = None
+    reason: str | None = None
+    dry_run: bool = False
+
+    def to_text(self) -> str:
+        verb = _OUTCOME_VERBS[self.outcome]
+        return " ".join([verb, *self._parts(), *_print_options(_OPTIONS[verb], self)])
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account)]
+
+
+TIER_AUTO = "auto"  # `tier ACCOUNT auto`: clear the override
+
+
+@dataclass(frozen=True, kw_only=True)
+class TierCommand(Command):
+    """`tier ACCOUNT TIER --reason TEXT [--because KIND]`, or `tier ACCOUNT auto`."""
+
+    verb: ClassVar[str] = "tier"
+    writes: ClassVar[bool] = True
+    account: str
+    tier: Tier | None  # None: clear the override
+    reason: str | None = None
+    because: OverrideReason | None = None  # None: other
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account), TIER_AUTO if self.tier is None else self.tier.value]
+
+
+@dataclass(frozen=True, kw_only=True)
 class CoverageCommand(Command):
     verb: ClassVar[str] = "coverage"
     team: str | None = None
@@ -496,6 +550,8 @@ class _Option:
             return [self.name, str(value.value if hasattr(value, "value") else value)]
         if self.kind == "int":
             return [self.name, str(value)]
+        if self.kind == "amount":
+            return [self.name, amount_text(value)]
         return [self.name, word_text(value)]
 
 
@@ -508,6 +564,16 @@ _OUTPUT = _enum_option(
 )
 _DRY = _Option("--dry-run", "dry_run", "flag")
 _SORT = _enum_option("--sort", "sort", "a sort order", tuple(s.value for s in PortfolioSort))
+
+
+def _print_options(specs: dict[str, _Option], command: Command) -> list[str]:
+    return [part for spec in specs.values() for part in spec.print(getattr(command, spec.attr))]
+
+
+_ARR = _Option("--arr", "arr", "amount", "an ARR like 120000, 120k or 1.2m")
+_TERM_END = _Option("--term-end", "term_end", "text", "the end of the new term")
+_ON = _Option("--on", "on", "text", "the day of the decision")
+_REASON = _Option("--reason", "reason", "text", "a reason")
 
 _OPTIONS: dict[str, dict[str, _Option]] = {
     "filter": {
@@ -568,12 +634,27 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
     },
     "today": {"--format": _OUTPUT},
     "help": {"--format": _OUTPUT},
+    "renew": {"--arr": _ARR, "--term-end": _TERM_END, "--on": _ON, "--reason": _REASON,
+              "--format": _OUTPUT, "--dry-run": _DRY},
+    "churn": {"--reason": _REASON, "--on": _ON, "--format": _OUTPUT, "--dry-run": _DRY},
+    "winback": {"--arr": _ARR, "--term-end": _TERM_END, "--on": _ON, "--reason": _REASON,
+                "--format": _OUTPUT, "--dry-run": _DRY},
+    "tier": {"--reason": _REASON,
+             "--because": _enum_option("--because", "because", "why",
+                                       tuple(r.value for r in OverrideReason)),
+             "--format": _OUTPUT, "--dry-run": _DRY},
 }  # fmt: skip
+_OUTCOME_VERBS = {
+    RenewalOutcome.RENEWED: "renew",
+    RenewalOutcome.CHURNED: "churn",
+    RenewalOutcome.WIN_BACK: "winback",
+}
 _TASK_DONE_OPTIONS = {"--format": _OUTPUT, "--dry-run": _DRY}
 
 VERBS: tuple[str, ...] = (
     "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
     "coverage", "sync", "export", "import", "today", "help",
+    "renew", "churn", "winback", "tier",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -602,6 +683,16 @@ USAGE: dict[str, tuple[str, str]] = {
                "import a CSV file (all or nothing; default mapping: csm-tui's own columns)"),
     "today": ("today", "your agenda"),
     "help": ("help [VERB]", "the verbs and how to write them"),
+    "renew": ("renew ACCOUNT --term-end DATE [--arr AMOUNT] [--on DATE] [--reason TEXT]",
+              "record a renewal (flat, up or down from the new ARR); the account starts its "
+              "next term in Adoption"),
+    "churn": ("churn ACCOUNT --reason TEXT [--on DATE]",
+              "record that the account churned: ARR to 0, stage Churned, the reason kept"),
+    "winback": ("winback ACCOUNT --arr AMOUNT --term-end DATE [--on DATE] [--reason TEXT]",
+                "a churned account comes back: its new ARR and term, stage Adoption"),
+    "tier": ("tier ACCOUNT TIER|auto --reason TEXT "
+             "[--because flagship|influence|seats|potential|other]",
+             "place the account in a tier whatever its ARR says (auto: ARR decides again)"),
 }  # fmt: skip
 
 ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
@@ -715,6 +806,14 @@ def _option_value(spec: _Option, word: Word) -> Any:
         if not value.strip():
             raise _error(word.start, f"{spec.what} after {spec.name}", found=value or None)
         return value
+    if spec.kind == "amount":
+        match = _AMOUNT_WORD.fullmatch(value.strip().replace(",", ""))
+        if not match:
+            raise _error(word.start, f"{spec.what} after {spec.name}", found=value or None)
+        amount = float(match.group(1)) * _AMOUNT_UNITS[match.group(2).lower()]
+        if amount > MAX_AMOUNT:
+            raise _error(word.start, f"an amount up to 1000000m after {spec.name}", found=value)
+        return amount
     if spec.kind == "int":
         if not re.fullmatch(r"\d{1,9}", value) or not spec.low <= int(value) <= spec.high:
             raise _error(
@@ -745,6 +844,8 @@ def _parse_enum_value(spec: _Option, key: str) -> Any:
             return OutputFormat(key)
         if spec.attr == "format":
             return ExportFormat("md" if key == "markdown" else key)
+        if spec.attr == "because":
+            return OverrideReason(key)
     except ValueError:
         return None
     return None  # pragma: no cover
@@ -965,6 +1066,34 @@ def _build_help(line: _Line) -> HelpCommand:
     return HelpCommand(topic=topic, **line.options)
 
 
+_AMOUNT_WORD = re.compile(r"(\d+(?:\.\d+)?)([kKmM万]?)")
+_AMOUNT_UNITS = {"": 1, "k": 1_000, "m": 1_000_000, "万": 10_000}
+
+
+def _build_renewal(outcome: RenewalOutcome):
+    verb = _OUTCOME_VERBS[outcome]
+
+    def build(line: _Line) -> RenewalCommand:
+        line.read_options(_OPTIONS[verb])
+        account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+        line.no_more(1)
+        return RenewalCommand(outcome=outcome, account=account, **line.options)
+
+    return build
+
+
+def _build_tier(line: _Line) -> TierCommand:
+    line.read_options(_OPTIONS["tier"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    choices = [t.value for t in Tier] + [TIER_AUTO]
+    word = line.need(1, "a tier (" + ", ".join(choices) + ")")
+    tier = None
+    if word.value.strip().lower() != TIER_AUTO:
+        tier = _enum_word(word, Tier.parse, "a tier", choices)
+    line.no_more(2)
+    return TierCommand(account=account, tier=tier, **line.options)
+
+
 _BUILDERS = {
     "filter": _build_filter,
     "open": _build_open,
@@ -981,4 +1110,8 @@ _BUILDERS = {
     "import": _build_import,
     "today": _build_plain(TodayCommand),
     "help": _build_help,
+    "renew": _build_renewal(RenewalOutcome.RENEWED),
+    "churn": _build_renewal(RenewalOutcome.CHURNED),
+    "winback": _build_renewal(RenewalOutcome.WIN_BACK),
+    "tier": _build_tier,
 }

@@ -27,7 +27,12 @@ A `ColumnMapping` comes from TOML (shipped examples in ``assets/import/``)::
     lead = "skip"
 
 Fields — accounts: name (required), external_id, arr, currency, renewal_date, stage,
-owner (a user's name or email), segment, industry, seats, sales_motion, go_live_date.
+owner (a user's name or email), segment, industry, seats, sales_motion, go_live_date,
+status (the CRM's status: "closed lost", "churned" … record a churn decision, even when the
+row keeps the last ARR), tier_override (a tier, or "auto" to clear the override) and
+tier_override_reason (required with a tier: "flagship", "influence", "seats", "potential",
+or words), reference (a reference / flagship customer: yes/no, true/false, 1/0 — a tier
+criterion of the rules).
 Contacts: account (required; the account's external id or exact name), name (required),
 title, email, phone, role.
 
@@ -63,6 +68,7 @@ from typing import Any
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ContactRole
+from csm_tui.domain.tiers import Tier
 
 
 class ImportKind(StrEnum):
@@ -88,6 +94,10 @@ ACCOUNT_FIELDS: tuple[str, ...] = (
     "seats",
     "sales_motion",
     "go_live_date",
+    "status",
+    "tier_override",
+    "tier_override_reason",
+    "reference",
 )
 CONTACT_FIELDS: tuple[str, ...] = ("account", "name", "title", "email", "phone", "role")
 FIELDS: dict[ImportKind, tuple[str, ...]] = {
@@ -579,6 +589,20 @@ class ColumnMapping:
             return parse_date(text, self.date_order)
         if name == "seats":
             return parse_count(text)
+        if name == "reference":
+            key = fold(text)
+            if key in ("yes", "y", "true", "1", "x", "是"):
+                return True
+            if key in ("no", "n", "false", "0", "否"):
+                return False
+            raise CellError(f"{text!r} is not yes or no")
+        if name == "tier_override":
+            if fold(text) == "auto":
+                return "auto"
+            try:
+                return Tier.parse(text).value
+            except ValueError as exc:
+                raise CellError(f"{exc}, or auto") from None
         if name == "external_id":
             return check_text(text, MAX_EXTERNAL_ID)
         return check_text(text)

@@ -328,7 +328,20 @@ class RetentionMetrics:
         return _rate(self.flows.arr_renewed, self.flows.arr_up_for_renewal)
 
     @property
+    def renewal_decisions(self) -> int:
+        """Renewal decisions of the period: renewals and churns."""
+        return self.flows.renewals + self.flows.churns_at_renewal
+
+    @property
+    def new_arr(self) -> float:
+        """ARR of the accounts that were not customers at the start (new logos, win-backs
+        of accounts churned before the period)."""
+        return self.flows.new_arr
+
+    @property
     def cmrr(self) -> float:
+        """Committed MRR: (ARR in force at the end + changes signed by then that take
+        effect later) / 12 — see the module doc."""
         return (self.flows.ending_arr + self.flows.booked_change) / 12
 
     def __add__(self, other: RetentionMetrics) -> RetentionMetrics:

@@ -1,7 +1,16 @@
 """Customer tiers: customer grading drives service grading (seeds 000, 002, 003).
 
 Default bands by ARR (USD or CNY-equivalent), configurable from TOML, overridable per
-account with a recorded reason.
+account with a recorded reason. A tier may also name criteria besides ARR (spec section 2:
+seat count, industry influence, reference/flagship customers): an account that meets a
+tier's criteria is placed at least in that tier, whatever its ARR says::
+
+    [tiers.strategic]
+    min_seats = 1000                      # 1,000 seats or more: at least Strategic
+    industries = ["banking", "government"] # influential industries: at least Strategic
+    reference = true                      # reference / flagship customers: at least Strategic
+
+An override (with its reason) still decides over both.
 """
 
 from __future__ import annotations
@@ -80,10 +89,42 @@ class ServiceModel:
 
 
 @dataclass(frozen=True)
+class TierCriteria:
+    """Besides ARR, what places an account at least in a tier (none by default)."""
+
+    min_seats: int | None = None  # at least this many seats
+    industries: frozenset[str] = frozenset()  # casefolded industry names of influence
+    reference: bool = False  # reference / flagship customers
+
+    def met_by(self, traits: AccountTraits) -> str | None:
+        """Which criterion `traits` meets ("seats", "influence", "flagship"), or None."""
+        if self.reference and traits.reference:
+            return "flagship"
+        if traits.industry and traits.industry.strip().casefold() in self.industries:
+            return "influence"
+        if self.min_seats is not None and traits.seats >= self.min_seats:
+            return "seats"
+        return None
+
+
+@dataclass(frozen=True)
+class AccountTraits:
+    """What an account is besides its ARR, for the tier criteria."""
+
+    seats: int = 0
+    industry: str = ""
+    reference: bool = False  # a reference / flagship customer
+
+
+NO_CRITERIA = TierCriteria()
+
+
+@dataclass(frozen=True)
 class TierBand:
     tier: Tier
     min_arr: float  # inclusive lower bound, USD-equivalent
     service: ServiceModel
+    criteria: TierCriteria = NO_CRITERIA
 
 
 DEFAULT_BANDS: tuple[TierBand, ...] = (
@@ -125,9 +166,16 @@ class TierAssignment:
     tier: Tier
     by_arr: Tier
     override: TierOverride | None
+    by_criterion: tuple[Tier, str] | None = None  # a tier above its ARR band's, and why
 
     @property
     def why(self) -> str:
+        if self.override is None and self.by_criterion is not None:
+            tier, criterion = self.by_criterion
+            return (
+                f"{tier.label} by the rules' {criterion} criterion; "
+                f"ARR alone says {self.by_arr.label}"
+            )
         if self.override is None or self.override.tier == self.by_arr:
             return f"ARR band → {self.by_arr.label}"
         note = f": {self.override.note}" if self.override.note else ""
@@ -172,10 +220,32 @@ class TierRules:
                 return band.tier
         return self.bands[-1].tier
 
-    def assign(self, arr_usd: float, override: TierOverride | None = None) -> TierAssignment:
+    def by_criteria(self, traits: AccountTraits) -> tuple[Tier, str] | None:
+        """The highest tier whose criteria `traits` meet, and which criterion."""
+        for band in sorted(self.bands, key=lambda b: b.tier.rank):
+            met = band.criteria.met_by(traits)
+            if met is not None:
+                return band.tier, met
+        return None
+
+    def assign(
+        self,
+        arr_usd: float,
+        override: TierOverride | None = None,
+        traits: AccountTraits | None = None,
+    ) -> TierAssignment:
+        """The account's tier: its override, else the higher of its ARR band and the
+        tiers whose criteria it meets."""
         by_arr = self.tier_for_arr(arr_usd)
-        tier = override.tier if override is not None else by_arr
-        return TierAssignment(tier=tier, by_arr=by_arr, override=override)
+        criterion = self.by_criteria(traits) if traits is not None else None
+        if criterion is not None and criterion[0].rank >= by_arr.rank:
+            criterion = None  # the ARR band already places it as high
+        if override is not None:
+            tier = override.tier
+        else:
+            tier = criterion[0] if criterion is not None else by_arr
+        return TierAssignment(tier=tier, by_arr=by_arr, override=override,
+                              by_criterion=criterion)  # fmt: skip
 
     def service(self, tier: Tier) -> ServiceModel:
         return self._by_tier[tier].service
@@ -259,7 +329,7 @@ class TierRules:
                     f"tiers.{tier.value}.min_arr must be a number ≥ 0 "
                     f"(USD per year); got {min_arr!r}"
                 )
-            bands.append(TierBand(tier, float(min_arr), service))
+            bands.append(TierBand(tier, float(min_arr), service, _criteria(spec, tier)))
         ordered = sorted(bands, key=lambda b: b.tier.rank)
         for higher, lower in itertools.pairwise(ordered):
             if higher.min_arr <= lower.min_arr:
@@ -275,8 +345,28 @@ class TierRules:
 
 DEFAULT_CNY_PER_USD = 7.2
 _TIER_KEYS = frozenset(
-    {"min_arr", "touch_every_days", "qbr_per_year", "onsite_per_year", "description"}
-)
+    {"min_arr", "touch_every_days", "qbr_per_year", "onsite_per_year", "description",
+     "min_seats", "industries", "reference"}
+)  # fmt: skip
+
+
+def _criteria(spec: Mapping[str, Any], tier: Tier) -> TierCriteria:
+    """`min_seats`, `industries` and `reference` of a tier's table."""
+    seats = spec.get("min_seats")
+    if seats is not None and (not _is_int(seats) or seats < 1):
+        raise ValueError(f"tiers.{tier.value}.min_seats must be a whole number ≥ 1; got {seats!r}")
+    industries = spec.get("industries", [])
+    if not isinstance(industries, list) or not all(
+        isinstance(i, str) and i.strip() for i in industries
+    ):
+        raise ValueError(
+            f'tiers.{tier.value}.industries must be a list of names, e.g. ["banking"]; '
+            f"got {industries!r}"
+        )
+    reference = spec.get("reference", False)
+    if not isinstance(reference, bool):
+        raise ValueError(f"tiers.{tier.value}.reference must be true or false; got {reference!r}")
+    return TierCriteria(seats, frozenset(i.strip().casefold() for i in industries), reference)
 
 
 def _is_int(value: object) -> bool:

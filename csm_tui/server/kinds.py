@@ -19,6 +19,7 @@ from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import ArrEventKind
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
+from csm_tui.domain.renewals import RenewalDirection, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.server import schema
 from csm_tui.store import models
@@ -234,6 +235,24 @@ def build_kinds() -> dict[str, KindSpec]:
             p.KIND_ARR_EVENT,
             p.RULE_APPEND_ONLY,
             choices={"kind": _choices(ArrEventKind)},
+        ),
+        _model_spec(
+            models.RenewalDecision,
+            p.KIND_RENEWAL_DECISION,
+            p.RULE_APPEND_ONLY,
+            owner_field="author_id",
+            choices={
+                "outcome": _choices(RenewalOutcome),
+                "direction": _choices(RenewalDirection),
+                "currency": frozenset({"USD", "CNY"}),
+            },
+        ),
+        _model_spec(
+            models.TierOverrideChange,
+            p.KIND_TIER_OVERRIDE,
+            p.RULE_APPEND_ONLY,
+            owner_field="author_id",
+            choices={"tier": _choices(Tier), "reason": _choices(OverrideReason) | {""}},
         ),
         KindSpec(
             name=p.KIND_PREP_NOTE_REVISION,

@@ -33,6 +33,8 @@ class AccountPart(StrEnum):
     HEALTH_SNAPSHOTS = "health-snapshots"
     PREP_NOTE_REVISIONS = "prep-note-revisions"
     ARR_EVENTS = "arr-events"
+    RENEWAL_DECISIONS = "renewal-decisions"
+    TIER_OVERRIDES = "tier-overrides"
 
 
 PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
@@ -45,6 +47,8 @@ PART_KINDS: dict[AccountPart, tuple[str, str, bool]] = {
     AccountPart.HEALTH_SNAPSHOTS: (p.KIND_HEALTH_SNAPSHOT, "taken_on", True),
     AccountPart.PREP_NOTE_REVISIONS: (p.KIND_PREP_NOTE_REVISION, "created_at", False),
     AccountPart.ARR_EVENTS: (p.KIND_ARR_EVENT, "effective_on", False),
+    AccountPart.RENEWAL_DECISIONS: (p.KIND_RENEWAL_DECISION, "decided_on", False),
+    AccountPart.TIER_OVERRIDES: (p.KIND_TIER_OVERRIDE, "set_on", False),
 }
 
 

@@ -27,6 +27,8 @@ SHARED_TABLES: tuple[sa.Table, ...] = tuple(
         models.StageChange,
         models.HealthSnapshot,
         models.ArrEvent,
+        models.RenewalDecision,
+        models.TierOverrideChange,
     )
 )
 

@@ -8,7 +8,14 @@ from datetime import date, datetime
 
 from csm_tui.domain.health import HealthScore, HealthSignals, score_health
 from csm_tui.domain.motion import SalesMotion, standard_for
-from csm_tui.domain.tiers import OverrideReason, Tier, TierAssignment, TierOverride, TierRules
+from csm_tui.domain.tiers import (
+    AccountTraits,
+    OverrideReason,
+    Tier,
+    TierAssignment,
+    TierOverride,
+    TierRules,
+)
 from csm_tui.store.health_inputs import health_signals
 from csm_tui.store.timestamps import date_from_db, from_db
 
@@ -69,7 +76,8 @@ def load_account_facts(
             OverrideReason(row["tier_override_reason"] or "other"),
             row["tier_override_note"] or "",
         )
-    assignment = rules.assign(row["arr_usd"], override)
+    traits = AccountTraits(row["seats"] or 0, row["industry"] or "", bool(row["is_reference"]))
+    assignment = rules.assign(row["arr_usd"], override, traits)
     last_touch = from_db(row["last_touch_at"])
     signals = None
     if row["has_signals"] is not None:

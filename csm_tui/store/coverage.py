@@ -7,9 +7,9 @@
    accounts;
 2. touches of the last 90 days, proactive vs escalations, per author's team — one range
    scan of the activities;
-3. ARR movements over the last 12 months per (tier, segment, owner's team), with NPS votes
-   — one pass over `arr_events` per question (ARR at the start, at the end, renewal
-   decisions, signed changes), joined to the accounts;
+3. ARR movements over the last 12 months per (tier at the period's start, segment, owner's
+   team) — one pass over `arr_events` (ARR at the start, at the end, renewal decisions,
+   signed changes) joined to the accounts and their tier-override history — and NPS votes;
 4. users and teams.
 
 Python then adds up at most a few hundred group rows. It reads only: it works offline on
@@ -216,57 +216,75 @@ def _activity_query(today: date) -> Query:
     return sql, p
 
 
-# ARR at the start and at the end of the period, per account: one pass over the covering
-# index of arr_events (ARR at a day is the sum of the changes up to it: domain.metrics).
-# Each account then falls in one movement (flat, expand, contract, churn, new, none) and
-# only counts and sums per movement are grouped: `_flows` turns them into ArrFlows.
+# One pass over the covering index of arr_events answers, per account: its ARR at the start
+# and at the end of the period (ARR at a day is the sum of the changes up to it:
+# domain.metrics), its renewal decisions in the period (renewal and churn events: each
+# recorded decision writes one, store.renewals) and the changes signed for after the end
+# (CMRR). Each account then falls in one movement (flat, expand, contract, churn, new,
+# none) and in the cohort of the tier it had at the START of the period: the override in
+# force that day (tier_overrides; an override with no history counts as always there),
+# else the ARR band of its starting ARR — so an upsell does not move last year's account
+# into this year's tier, and a churned account (ARR 0 today) keeps the tier it had. An
+# account that was not a customer at the start (a new logo) is counted in its tier of
+# today. Only counts and sums per group are returned: `_flows` turns them into ArrFlows.
 _MOVEMENTS_SQL = """
 WITH m AS (
     SELECT account_id,
         round(total(iif(effective_on <= :start, arr_after_usd - arr_before_usd, 0.0)), 2) AS sa,
-        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea
+        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea,
+        sum(effective_on > :start AND effective_on <= :end AND kind = 'renewal') AS rn,
+        sum(effective_on > :start AND effective_on <= :end AND kind = 'churn') AS ch,
+        total(iif(effective_on > :start AND effective_on <= :end
+                  AND kind IN ('renewal', 'churn'), arr_before_usd, 0.0)) AS up,
+        total(iif(effective_on > :start AND effective_on <= :end AND kind = 'renewal',
+                  min(arr_after_usd, arr_before_usd), 0.0)) AS kept,
+        total(iif(effective_on > :end AND created_at < :signed_before,
+                  arr_after_usd - arr_before_usd, 0.0)) AS booked
     FROM arr_events
-    GROUP BY account_id)
-SELECT a.tier, a.segment, coalesce(u.team_id, ''),
+    GROUP BY account_id),
+o AS (
+    SELECT account_id, tier FROM (
+        SELECT account_id, tier, row_number() OVER (
+            PARTITION BY account_id ORDER BY set_on DESC, created_at DESC, id DESC) AS n
+        FROM tier_overrides WHERE set_on <= :start)
+    WHERE n = 1),
+h AS (SELECT DISTINCT account_id FROM tier_overrides)
+SELECT CASE WHEN m.sa < :cent THEN a.tier
+            WHEN o.account_id IS NOT NULL THEN coalesce(o.tier, {band})
+            WHEN h.account_id IS NULL AND a.tier_override IS NOT NULL THEN a.tier_override
+            ELSE {band} END,
+       a.segment, coalesce(u.team_id, ''),
        CASE WHEN m.sa < :cent THEN iif(m.ea < :cent, 'none', 'new')
             WHEN m.ea < :cent THEN 'churn'
             WHEN m.ea > m.sa THEN 'expand'
             WHEN m.ea < m.sa THEN 'contract'
             ELSE 'flat' END,
-       count(*), total(m.sa), total(m.ea)
+       count(*), total(m.sa), total(m.ea),
+       sum(m.rn), sum(m.ch), total(m.up), total(m.kept), total(m.booked)
 FROM m
 CROSS JOIN accounts a ON a.id = m.account_id
 LEFT JOIN users u ON u.id = a.owner_id
+LEFT JOIN o ON o.account_id = m.account_id
+LEFT JOIN h ON h.account_id = m.account_id
 WHERE a.deleted_at IS NULL {team_clause}
 GROUP BY 1, 2, 3, 4
 """
 
-# Renewal decisions of the period and changes signed for later: sums over events, grouped
-# straight by the account's group. CROSS JOIN keeps SQLite's planner from driving the join
-# from the accounts (a seek per account): the events' covering index is scanned once and
-# the matching events look up their account.
-_DECISIONS_SQL = """
-SELECT a.tier, a.segment, coalesce(u.team_id, ''),
-       sum(e.kind = 'renewal'), sum(e.kind = 'churn'), total(e.arr_before_usd),
-       total(iif(e.kind = 'renewal', min(e.arr_after_usd, e.arr_before_usd), 0.0))
-FROM arr_events e
-CROSS JOIN accounts a ON a.id = e.account_id
-LEFT JOIN users u ON u.id = a.owner_id
-WHERE e.effective_on > :start AND e.effective_on <= :end AND e.kind IN ('renewal', 'churn')
-  AND a.deleted_at IS NULL {team_clause}
-GROUP BY 1, 2, 3
-"""
 
-_BOOKED_SQL = """
-SELECT a.tier, a.segment, coalesce(u.team_id, ''),
-       total(e.arr_after_usd - e.arr_before_usd)
-FROM arr_events e
-CROSS JOIN accounts a ON a.id = e.account_id
-LEFT JOIN users u ON u.id = a.owner_id
-WHERE e.effective_on > :end AND e.created_at < :signed_before
-  AND a.deleted_at IS NULL {team_clause}
-GROUP BY 1, 2, 3
-"""
+def _band_sql(tier_rules: TierRules, params: dict[str, object]) -> str:
+    """The tier of a starting ARR (`m.sa`, USD) by the ARR bands, as SQL."""
+    whens = []
+    for band in tier_rules.bands:  # highest first
+        params[f"band{band.tier.rank}"] = band.min_arr
+        whens.append(f"WHEN m.sa >= :band{band.tier.rank} THEN '{band.tier.value}'")
+    return f"(CASE {' '.join(whens)} ELSE '{tier_rules.bands[-1].tier.value}' END)"
+
+
+def _movements_query(period: Period, tier_rules: TierRules, team_id: str | None) -> Query:
+    params = _period_params(period, team_id)
+    band = _band_sql(tier_rules, params)
+    return _MOVEMENTS_SQL.format(band=band, team_clause=_team_clause(team_id)), params
+
 
 GroupKey = tuple[str, str, str]  # (tier, segment, team id or NO_TEAM)
 
@@ -281,21 +299,22 @@ def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
     }
 
 
-def _flows(movements: list[tuple], decisions: list[tuple],
-           booked: list[tuple]) -> dict[GroupKey, ArrFlows]:  # fmt: skip
+def _flows(movements: list[tuple]) -> dict[GroupKey, ArrFlows]:
     """ArrFlows per group from the counts and sums of each movement (see domain.metrics:
     kept = min(start, end); expansion = end − start when it grew; ...)."""
     out: dict[GroupKey, ArrFlows] = defaultdict(ArrFlows)
-    for tier, segment, team, kind, n, sa, ea in movements:
+    for (tier, segment, team, kind, n, sa, ea, renewals, churns, up, renewed,
+         booked) in movements:  # fmt: skip
         sa, ea = sa or 0.0, ea or 0.0
-        if kind == "none":
-            continue
+        f = ArrFlows(renewals=renewals or 0, churns_at_renewal=churns or 0,
+                     arr_up_for_renewal=up or 0.0, arr_renewed=renewed or 0.0,
+                     booked_change=booked or 0.0)  # fmt: skip
         if kind == "new":
-            f = ArrFlows(new_logos=n, new_arr=ea, ending_arr=ea)
-        else:
+            f = replace(f, new_logos=n, new_arr=ea, ending_arr=ea)
+        elif kind != "none":
             end = 0.0 if kind == "churn" else ea
-            f = ArrFlows(starting_logos=n, starting_arr=sa, ending_arr=end,
-                         retained_arr=min(sa, end) if kind != "flat" else sa)  # fmt: skip
+            f = replace(f, starting_logos=n, starting_arr=sa, ending_arr=end,
+                        retained_arr=min(sa, end) if kind != "flat" else sa)  # fmt: skip
             if kind == "expand":
                 f = replace(f, expansion_arr=ea - sa, expanded_logos=n)
             elif kind == "contract":
@@ -303,14 +322,6 @@ def _flows(movements: list[tuple], decisions: list[tuple],
             elif kind == "churn":
                 f = replace(f, churned_arr=sa, churned_logos=n)
         out[(tier, segment, team)] = out[(tier, segment, team)] + f
-    for tier, segment, team, renewals, churns, up, renewed in decisions:
-        out[(tier, segment, team)] = out[(tier, segment, team)] + ArrFlows(
-            renewals=renewals or 0, churns_at_renewal=churns or 0,
-            arr_up_for_renewal=up or 0.0, arr_renewed=renewed or 0.0)  # fmt: skip
-    for tier, segment, team, change in booked:
-        out[(tier, segment, team)] = out[(tier, segment, team)] + ArrFlows(
-            booked_change=change or 0.0
-        )
     return dict(out)
 
 
@@ -399,16 +410,12 @@ def load_coverage(
     rules = rules or CoverageRules()
     team_id = resolve_team(conn, team) if team is not None else None
     period = Period.trailing_months(today, 12)
-    period_params = _period_params(period, team_id)
-    clause = _team_clause(team_id)
     # Longest first, so the two threads finish together.
     rows = _run(conn, {
-        "movements": (_MOVEMENTS_SQL.format(team_clause=clause), period_params),
+        "movements": _movements_query(period, tier_rules, team_id),
         "book": _book_query(today, tier_rules, rules, team_id),
-        "decisions": (_DECISIONS_SQL.format(team_clause=clause), period_params),
         "activity": _activity_query(today),
         "nps": _nps_query(team_id),
-        "booked": (_BOOKED_SQL.format(team_clause=clause), period_params),
     }, parallel)  # fmt: skip
     users = conn.execute(
         "SELECT u.id, u.name, u.role, u.team_id, t.name FROM users u "
@@ -463,7 +470,7 @@ def load_coverage(
         (tier, segment, team): NpsSummary(p or 0, q or 0, d or 0)
         for tier, segment, team, p, q, d in rows["nps"]
     }
-    flows = _flows(rows["movements"], rows["decisions"], rows["booked"])
+    flows = _flows(rows["movements"])
     has_history = conn.execute("SELECT EXISTS (SELECT 1 FROM arr_events)").fetchone()[0] == 1
     metrics = _breakdown(period, flows, nps, has_history)
 

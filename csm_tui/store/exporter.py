@@ -418,6 +418,13 @@ COVERAGE_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("upsell", "Upsell", "rate"),
     ExportColumn("downsell", "Downsell", "rate"),
     ExportColumn("nps", "NPS", "number"),
+    ExportColumn("renewal_decisions", "Renewal decisions", "int"),
+    ExportColumn("renewal_rate", "Renewal rate (logos)", "rate"),
+    ExportColumn("renewal_rate_arr", "Renewal rate (ARR)", "rate"),
+    ExportColumn("new_logos", "New logos", "int"),
+    ExportColumn("new_arr", "New ARR", "money"),
+    ExportColumn("cmrr", "CMRR", "money"),
+    ExportColumn("csms_needed", "CSMs needed (ARR / rule)", "number"),
 )
 _METRIC_KEYS = (
     ("grr", "grr"),
@@ -428,6 +435,11 @@ _METRIC_KEYS = (
     ("arr_churn", "arr_churn_rate"),
     ("upsell", "upsell_rate"),
     ("downsell", "downsell_rate"),
+    ("renewal_decisions", "renewal_decisions"),
+    ("renewal_rate", "renewal_rate"),
+    ("renewal_rate_arr", "renewal_rate_arr"),
+    ("new_arr", "new_arr"),
+    ("cmrr", "cmrr"),
 )
 
 
@@ -461,7 +473,17 @@ def _metric_values(metrics: Any) -> dict[str, Any]:
     out = {key: _get(metrics, attr) for key, attr in _METRIC_KEYS}
     nps = _get(metrics, "nps")
     out["nps"] = _get(nps, "score") if nps is not None else None
+    flows = _get(metrics, "flows")
+    out["new_logos"] = _get(flows, "new_logos") if flows is not None else None
     return out
+
+
+def _csms_needed(report: Any, arr: Any) -> float | None:
+    """ARR / the ARR-per-CSM rule (seed 002), or None without a rule."""
+    per_csm = _get(_get(report, "rules"), "arr_per_csm")
+    if not per_csm or arr is None:
+        return None
+    return float(arr) / per_csm
 
 
 def _lookup(table: Any, *keys: Any) -> Any:
@@ -509,6 +531,7 @@ def coverage_table(report: Any) -> ExportTable:
                 "overloaded": None,
                 **_slice_values(_get(team, "total")),
                 **_metric_values(_lookup(by_team, team_id, name)),
+                "csms_needed": _get(team, "csms_needed"),
             }
         )
     tiers = _get(report, "by_tier", {}) or {}
@@ -521,6 +544,7 @@ def coverage_table(report: Any) -> ExportTable:
                 "name": tier.label,
                 **_slice_values(tiers[tier]),
                 **_metric_values(_lookup(by_tier, tier, tier.value)),
+                "csms_needed": _csms_needed(report, _get(tiers[tier], "arr")),
             }
         )
     rows.append(
@@ -529,6 +553,7 @@ def coverage_table(report: Any) -> ExportTable:
             "name": "Total",
             **_slice_values(_get(report, "total")),
             **_metric_values(_get(metrics, "overall") if metrics is not None else None),
+            "csms_needed": _csms_needed(report, _get(_get(report, "total"), "arr")),
         }
     )
     keys = [c.key for c in COVERAGE_COLUMNS]
@@ -650,6 +675,10 @@ def export_coverage(report: Any, fmt: ExportFormat | str, *, excel: bool = False
                 ExportColumn("upsell", "Upsell", "rate"),
                 ExportColumn("downsell", "Downsell", "rate"),
                 ExportColumn("nps", "NPS", "number"),
+                ExportColumn("renewal", "Renewal rate (logos / ARR)", "text"),
+                ExportColumn("new_arr", "New ARR", "money"),
+                ExportColumn("cmrr", "CMRR", "money"),
+                ExportColumn("csms_needed", "CSMs needed", "number"),
             ),
             (
                 (
@@ -661,6 +690,11 @@ def export_coverage(report: Any, fmt: ExportFormat | str, *, excel: bool = False
                     _rate(r["upsell"]),
                     _rate(r["downsell"]),
                     "—" if r["nps"] is None else f"{r['nps']:.0f}",
+                    f"{_rate(r['renewal_rate'])} / {_rate(r['renewal_rate_arr'])} "
+                    f"of {_num(r['renewal_decisions'])}",
+                    _money(r["new_arr"]),
+                    _money(r["cmrr"]),
+                    "—" if r["csms_needed"] is None else f"{r['csms_needed']:.2f}",
                 )
                 for r in metric_rows
             ),

@@ -36,6 +36,14 @@ today. Each event starts from the ARR the history has in force today (the after 
 last event effective by today), so ARR at a day stays the sum of the changes; an account
 with ARR but no history yet first gets a "new" event of that ARR, dated the day it
 entered the cache.
+
+Contract (store.renewals): a row whose `status` says the account is lost ("closed lost",
+"churned" …, domain.renewals.is_churn_status) or whose stage maps to churned records a
+churn decision today — ARR to 0, with the last ARR kept in the decision — even when the
+CRM keeps the last ARR on the row (that ARR is then not taken as the ARR in force); an
+account already churned with ARR 0 gets nothing new. A `tier_override` cell sets a tier
+override (with `tier_override_reason`, required) or clears it ("auto"), kept in the tier
+history.
 """
 
 from __future__ import annotations
@@ -61,8 +69,10 @@ from csm_tui.domain.csv_mapping import (
     locate_columns,
     read_csv,
 )
+from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
-from csm_tui.domain.tiers import OverrideReason, Tier, TierOverride, TierRules
+from csm_tui.domain.renewals import is_churn_status
+from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.store import outbox
 from csm_tui.store.cache import META_ME, get_meta
 from csm_tui.store.ids import new_id
@@ -335,7 +345,7 @@ class _Users:
 _ACCOUNT_COLUMNS = (
     "id, name, external_id, currency, arr, arr_usd, tier, tier_rank, tier_override, "
     "tier_override_reason, tier_override_note, sales_motion, stage, segment, industry, seats, "
-    "go_live_date, renewal_date, owner_id, version"
+    "go_live_date, renewal_date, owner_id, version, is_reference"
 )
 # Fields a row may set, as stored (owner → owner_id).
 _ACCOUNT_STORED = (
@@ -351,6 +361,7 @@ _ACCOUNT_STORED = (
     "go_live_date",
     "renewal_date",
     "owner_id",
+    "is_reference",
 )
 
 
@@ -418,6 +429,8 @@ class _AccountPlan:
     base_version: int | None = None
     stage_from: str | None = None
     arr_usd_from: float | None = None  # an existing account's USD ARR, when it changes
+    churn_reason: str | None = None  # record a churn decision after the write
+    override: tuple[str | None, str, str] | None = None  # (tier or None, reason, note)
     new: bool = False
 
 
@@ -425,14 +438,26 @@ def _stored(row: sqlite3.Row, name: str) -> Any:
     value = row[name]
     if name in ("go_live_date", "renewal_date"):
         return date_from_db(value)
+    if name == "is_reference":
+        return bool(value)
     return value
 
 
+def _traits(values: Any) -> AccountTraits:
+    """The tier criteria's view of an account (a row or a plan's values)."""
+    return AccountTraits(int(values["seats"] or 0), values["industry"] or "",
+                         bool(values["is_reference"]))  # fmt: skip
+
+
 def _tier_fields(
-    arr: float, currency: str, override: TierOverride | None, rules: TierRules
+    arr: float,
+    currency: str,
+    override: TierOverride | None,
+    rules: TierRules,
+    traits: AccountTraits | None = None,
 ) -> dict[str, Any]:
     arr_usd = rules.to_usd(arr, currency)
-    tier = rules.assign(arr_usd, override).tier
+    tier = rules.assign(arr_usd, override, traits).tier
     return {"arr_usd": arr_usd, "tier": tier.value, "tier_rank": tier.rank}
 
 
@@ -513,21 +538,103 @@ def _plan_accounts(
                 owner_id = users.find(values["owner"])
             except LookupError as exc:
                 run.issue(row.line, str(exc), "owner")
+        churn_reason, override = _contract_of(row, run, existing.get(aid) if aid else None)
         if row.bad:
             continue
         if aid is None:
-            plans.append(_new_account(row, owner_id or default_owner, mapping, rules))
+            plan = _new_account(row, owner_id or default_owner, mapping, rules)
+            plan.churn_reason, plan.override = churn_reason, override
+            plans.append(plan)
             outcomes.append(RowOutcome(row.line, CREATE, name))
             continue
         current = existing[aid]
+        if _says_churn(row.values):  # the CRM's last ARR is not the ARR in force
+            row.values.pop("arr", None)
         plan = _changed_account(row, current, owner_id, mapping, rules)
-        if plan.values:
+        plan.churn_reason, plan.override = churn_reason, override
+        if plan.values or churn_reason is not None or override is not None:
             plans.append(plan)
             changed = tuple(k for k in plan.values if k in _ACCOUNT_STORED)
+            changed += ("churned",) * (churn_reason is not None)
+            changed += ("tier_override",) * (override is not None)
             outcomes.append(RowOutcome(row.line, UPDATE, name, aid, changed))
         else:
             outcomes.append(RowOutcome(row.line, UNCHANGED, name, aid))
     return plans, outcomes
+
+
+def _contract_of(
+    row: _Row, run: _Run, current: sqlite3.Row | None
+) -> tuple[str | None, tuple[str | None, str, str] | None]:
+    """(the churn decision's reason or None, the tier override to set or None) of a row."""
+    values = row.values
+    status = values.get("status") or ""
+    reason = None
+    if _says_churn(values):
+        gone = (current is not None and current["stage"] == Stage.CHURNED.value
+                and float(current["arr"]) < CENT)  # fmt: skip
+        if not gone:
+            said = status or values.get("stage", "")
+            reason = f"imported: the CRM says {said!r}"
+    override = None
+    tier = values.get("tier_override")
+    why = (values.get("tier_override_reason") or "").strip()
+    if tier == "auto":
+        if current is not None and current["tier_override"]:
+            override = (None, "", "")
+    elif tier is not None:
+        if not why:
+            run.issue(row.line, "a tier override needs a reason (tier_override_reason)",
+                      "tier_override_reason")  # fmt: skip
+            row.bad = True
+        else:
+            kind = _reason_kind(why)
+            note = "" if kind.value == why.lower() else why
+            unchanged = current is not None and (
+                current["tier_override"], current["tier_override_reason"] or "",
+                current["tier_override_note"] or "") == (tier, kind.value, note)  # fmt: skip
+            if not unchanged:
+                override = (tier, kind.value, note)
+    return reason, override
+
+
+def _says_churn(values: dict[str, Any]) -> bool:
+    """Does the row say the account is lost (its status, or its stage)?"""
+    return is_churn_status(values.get("status") or "") or values.get("stage") == "churned"
+
+
+def _reason_kind(text: str) -> OverrideReason:
+    """The reason's kind when the text starts with one (flagship, influence, ...)."""
+    first = text.strip().lower().split()[0].strip(":,;.") if text.strip() else ""
+    words = {r.value: r for r in OverrideReason}
+    words.update(
+        {"reference": OverrideReason.FLAGSHIP, "industry": OverrideReason.INDUSTRY_INFLUENCE}
+    )
+    return words.get(first, OverrideReason.OTHER)
+
+
+def _write_contract(
+    conn: sqlite3.Connection, plans: Sequence[_AccountPlan], rules: TierRules, now: datetime
+) -> int:
+    """Tier overrides, then churn decisions, of the written plans; returns outbox entries."""
+    from csm_tui.store.renewals import apply_churn, apply_tier_override
+
+    me = get_meta(conn, META_ME)
+    before = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+    for plan in plans:
+        assert plan.account_id is not None
+        if plan.override is not None:
+            tier, reason, note = plan.override
+            apply_tier_override(
+                conn, plan.account_id, None if tier is None else Tier(tier),
+                OverrideReason(reason) if reason else None, note, rules,
+                author_id=me, now=now, today=now.date(),
+            )  # fmt: skip
+        if plan.churn_reason is not None:
+            apply_churn(conn, plan.account_id, plan.churn_reason, rules, author_id=me,
+                        now=now, today=now.date())  # fmt: skip
+    after = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+    return after - before
 
 
 def _new_account(
@@ -549,8 +656,9 @@ def _new_account(
         "go_live_date": merged.get("go_live_date"),
         "renewal_date": merged.get("renewal_date"),
         "owner_id": owner_id,
+        "is_reference": bool(merged.get("reference", False)),
     }
-    values.update(_tier_fields(values["arr"], values["currency"], None, rules))
+    values.update(_tier_fields(values["arr"], values["currency"], None, rules, _traits(values)))
     return _AccountPlan(row.line, values["name"], None, values, new=True)
 
 
@@ -563,13 +671,17 @@ def _changed_account(
 ) -> _AccountPlan:
     wanted = {k: v for k, v in row.values.items() if k not in mapping.create_only}
     wanted.pop("owner", None)
+    if "reference" in wanted:
+        wanted["is_reference"] = wanted.pop("reference")
     if owner_id is not None and "owner" not in mapping.create_only:
         wanted["owner_id"] = owner_id
     changed = {k: v for k, v in wanted.items() if k in _ACCOUNT_STORED and v != _stored(current, k)}
-    if "arr" in changed or "currency" in changed:
+    if changed.keys() & {"arr", "currency", "seats", "industry", "is_reference"}:
         arr = changed.get("arr", current["arr"])
         currency = changed.get("currency", current["currency"])
-        tier = _tier_fields(arr, currency, _override_of(current), rules)
+        traits = _traits({k: changed.get(k, current[k]) for k in
+                          ("seats", "industry", "is_reference")})  # fmt: skip
+        tier = _tier_fields(arr, currency, _override_of(current), rules, traits)
         changed.update({k: v for k, v in tier.items() if v != current[k]})
     plan = _AccountPlan(row.line, current["name"], current["id"], changed, current["version"])
     if "stage" in changed:
@@ -614,18 +726,19 @@ def _write_accounts(
                 v["owner_id"],
                 stamp,
                 stamp,
+                int(v["is_reference"]),
             )
         )
     conn.executemany(
         "INSERT INTO accounts (id, name, external_id, currency, arr, arr_usd, tier, tier_rank, "
         "tier_override_note, sales_motion, stage, segment, industry, seats, go_live_date, "
-        "renewal_date, owner_id, created_at, updated_at, version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        "renewal_date, owner_id, created_at, updated_at, version, is_reference) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
         inserts,
     )
     for plan in plans:
         assert plan.account_id is not None
-        if plan.new:
+        if plan.new or not plan.values:
             continue
         v = plan.values
         stored = {k: date_to_db(x) if isinstance(x, date) else x for k, x in v.items()}
@@ -649,6 +762,8 @@ def _write_accounts(
                 # The server makes the pusher the owner of a new account: hand it over after.
                 outbox.enqueue(conn, KIND_ACCOUNT, "upsert", aid, {"owner_id": owner}, now=now)
                 entries += 1
+            continue
+        if not plan.values:  # only a churn or a tier override (written after)
             continue
         outbox.enqueue(
             conn, KIND_ACCOUNT, "upsert", aid, plan.values, now=now, base_version=plan.base_version
@@ -965,6 +1080,7 @@ def import_csv(
                 raise _Refused
             if kind == ImportKind.ACCOUNTS.value:
                 created, entries = _write_accounts(conn, plans, now)
+                entries += _write_contract(conn, plans, rules, now)
             else:
                 created, entries = _write_contacts(conn, plans, now)
     except _Refused:

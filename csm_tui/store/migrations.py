@@ -356,6 +356,51 @@ def _v7_arr_events(conn: sqlite3.Connection) -> None:
     _run(conn, _V7_ARR_EVENTS)
 
 
+_V8_RENEWALS = (
+    """CREATE TABLE renewal_decisions (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        decided_on DATE NOT NULL,
+        outcome VARCHAR NOT NULL,
+        direction VARCHAR NOT NULL,
+        arr_before FLOAT NOT NULL,
+        arr_after FLOAT NOT NULL,
+        currency VARCHAR NOT NULL,
+        term_end DATE,
+        reason VARCHAR NOT NULL,
+        author_id VARCHAR,
+        created_at VARCHAR(26) NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_renewal_decisions_account ON renewal_decisions (account_id, decided_on)",
+    """CREATE TABLE tier_overrides (
+        id VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        set_on DATE NOT NULL,
+        tier VARCHAR,
+        reason VARCHAR NOT NULL,
+        note VARCHAR NOT NULL,
+        author_id VARCHAR,
+        created_at VARCHAR(26) NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (id),
+        FOREIGN KEY(account_id) REFERENCES accounts (id)
+    )""",
+    "CREATE INDEX ix_tier_overrides_account ON tier_overrides (account_id, set_on)",
+    "ALTER TABLE accounts ADD COLUMN is_reference BOOLEAN NOT NULL DEFAULT 0",
+)
+
+
+def _v8_renewals(conn: sqlite3.Connection) -> None:
+    """Renewal decisions (renewed / churned / win-back, domain.renewals), the history of
+    tier overrides (tier_overrides), so metrics group accounts by the tier they had, and
+    whether an account is a reference / flagship customer (a tier criterion).
+    Issue 9 plans this as v10 (after v8, v9 of other work): renumber at merge."""
+    _run(conn, _V8_RENEWALS)
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -365,6 +410,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v5_sync_conflicts,
     _v6_account_external_id,
     _v7_arr_events,
+    _v8_renewals,
 )
 
 HEAD: int = len(STEPS)

@@ -129,6 +129,8 @@ class Account(SQLModel, table=True):
     segment: str = ""  # region / segment for metrics
     industry: str = ""
     seats: int = 0
+    # A reference / flagship customer (a tier criterion in the TOML rules); migration v8.
+    is_reference: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     go_live_date: date | None = None
     activated_on: date | None = None
     renewal_date: date | None = None
@@ -274,6 +276,46 @@ class ArrEvent(SQLModel, table=True):
     arr_before_usd: float = 0.0
     arr_after_usd: float = 0.0
     created_at: datetime = _ts()
+
+
+class RenewalDecision(SQLModel, table=True):
+    """A recorded renewal decision (domain.renewals): renewed flat/up/down with the new
+    term end, churned with a reason, or a win-back. Append-only; ARR in the account's
+    currency at the time (`currency`). Each one wrote an ARR event of the same day."""
+
+    __tablename__ = "renewal_decisions"
+    __table_args__ = (sa.Index("ix_renewal_decisions_account", "account_id", "decided_on"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    decided_on: date
+    outcome: str  # renewed | churned | win_back
+    direction: str  # flat | up | down (derived from the ARR before and after)
+    arr_before: float = 0.0
+    arr_after: float = 0.0
+    currency: str = "USD"
+    term_end: date | None = None  # the new renewal date (renewed, win-back)
+    reason: str = ""
+    author_id: str | None = None
+    created_at: datetime = _ts()
+    version: int = 0  # server version last seen (sync)
+
+
+class TierOverrideChange(SQLModel, table=True):
+    """Tier history of overrides: from `set_on`, the account is in `tier` whatever its ARR
+    says (None: the override was cleared, the ARR band rules again). Append-only, so the
+    metrics can group accounts by the tier they had on a past day."""
+
+    __tablename__ = "tier_overrides"
+    __table_args__ = (sa.Index("ix_tier_overrides_account", "account_id", "set_on"),)
+    id: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="accounts.id")
+    set_on: date
+    tier: str | None = None  # domain.tiers.Tier; None: cleared
+    reason: str = ""  # domain.tiers.OverrideReason
+    note: str = ""
+    author_id: str | None = None
+    created_at: datetime = _ts()
+    version: int = 0
 
 
 class HealthSnapshot(SQLModel, table=True):

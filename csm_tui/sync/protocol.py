@@ -38,7 +38,8 @@ Push — ``POST /sync/push`` `PushRequest` → `PushResponse`
     show it to the user with the record it concerns.
 
 Conflict rules (`CONFLICT_RULES`)
-    append-only (activity, prep_note_revision, health_snapshot, stage_change, arr_event): a
+    append-only (activity, prep_note_revision, health_snapshot, stage_change, arr_event,
+        renewal_decision, tier_override): a
         new id is appended; the same id with the same content again is "applied" (idempotent)
         with the stored version; the same id with different content is a "conflict" carrying
         the stored record — nothing is overwritten. A prep note revision names the revision
@@ -101,6 +102,8 @@ KIND_STAGE_CHANGE: Final = "stage_change"
 KIND_HEALTH_SNAPSHOT: Final = "health_snapshot"
 KIND_PREP_NOTE_REVISION: Final = "prep_note_revision"
 KIND_ARR_EVENT: Final = "arr_event"  # a change of an account's ARR (store.models.ArrEvent)
+KIND_RENEWAL_DECISION: Final = "renewal_decision"  # store.models.RenewalDecision
+KIND_TIER_OVERRIDE: Final = "tier_override"  # tier history (store.models.TierOverrideChange)
 KIND_USER: Final = "user"
 KIND_TEAM: Final = "team"
 
@@ -120,6 +123,8 @@ CONFLICT_RULES: Final[dict[str, str]] = {
     KIND_HEALTH_SNAPSHOT: RULE_APPEND_ONLY,
     KIND_PREP_NOTE_REVISION: RULE_APPEND_ONLY,
     KIND_ARR_EVENT: RULE_APPEND_ONLY,
+    KIND_RENEWAL_DECISION: RULE_APPEND_ONLY,
+    KIND_TIER_OVERRIDE: RULE_APPEND_ONLY,
     KIND_USER: RULE_READ_ONLY,
     KIND_TEAM: RULE_READ_ONLY,
 }
@@ -135,6 +140,8 @@ OWNER_FIELDS: Final[dict[str, str]] = {
     KIND_TASK: "owner_id",
     KIND_ACTIVITY: "author_id",
     KIND_PREP_NOTE_REVISION: "author_id",
+    KIND_RENEWAL_DECISION: "author_id",
+    KIND_TIER_OVERRIDE: "author_id",
 }
 
 SERVER_FIELDS: Final = frozenset({"version", "updated_at", "deleted_at"})

@@ -35,6 +35,8 @@ KIND_TABLES: dict[str, tuple[str, str]] = {
     p.KIND_STAGE_CHANGE: ("stage_changes", "id"),
     p.KIND_HEALTH_SNAPSHOT: ("health_snapshots", "id"),
     p.KIND_ARR_EVENT: ("arr_events", "id"),
+    p.KIND_RENEWAL_DECISION: ("renewal_decisions", "id"),
+    p.KIND_TIER_OVERRIDE: ("tier_overrides", "id"),
     p.KIND_PREP_NOTE_REVISION: ("prep_notes", "id"),  # the note row = the latest revision
     p.KIND_USER: ("users", "id"),
     p.KIND_TEAM: ("teams", "id"),
@@ -50,6 +52,8 @@ CHILD_TABLES: tuple[str, ...] = (
     "stage_changes",
     "health_snapshots",
     "arr_events",
+    "renewal_decisions",
+    "tier_overrides",
     "prep_notes",
 )
 

@@ -219,3 +219,43 @@ def test_no_override_is_explained_by_the_arr_band() -> None:
 def test_override_to_the_same_tier_is_explained_by_arr() -> None:
     assignment = RULES.assign(25_000, TierOverride(Tier.ENTERPRISE, OverrideReason.FLAGSHIP))
     assert assignment.why == "ARR band → Enterprise"
+
+
+# -- criteria besides ARR (seats, industry influence, reference / flagship) -----------------
+
+CRITERIA_TOML = """
+[tiers.strategic]
+reference = true
+industries = ["Banking", "government"]
+
+[tiers.enterprise]
+min_seats = 500
+"""
+
+
+def test_criteria_in_the_rules_lift_an_account_above_its_arr_band():
+    from csm_tui.domain.tiers import AccountTraits
+
+    rules = TierRules.from_toml(CRITERIA_TOML)
+    small = 3_000.0  # Scale by ARR
+    assert rules.assign(small, traits=AccountTraits()).tier is Tier.SCALE
+    seats = rules.assign(small, traits=AccountTraits(seats=500))
+    assert seats.tier is Tier.ENTERPRISE and "seats criterion" in seats.why
+    assert rules.assign(small, traits=AccountTraits(industry=" banking ")).tier is Tier.STRATEGIC
+    flagship = rules.assign(small, traits=AccountTraits(reference=True))
+    assert flagship.tier is Tier.STRATEGIC and "flagship" in flagship.why
+    # A criterion never lowers a tier; an override still decides.
+    assert rules.assign(150_000.0, traits=AccountTraits(seats=600)).tier is Tier.STRATEGIC
+    override = TierOverride(Tier.GROWTH, OverrideReason.OTHER, "pilot only")
+    assert rules.assign(small, override, AccountTraits(reference=True)).tier is Tier.GROWTH
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [('[tiers.growth]\nmin_seats = 0', "min_seats"),
+     ('[tiers.growth]\nindustries = "banking"', "industries"),
+     ('[tiers.growth]\nreference = "yes"', "reference")],
+)  # fmt: skip
+def test_bad_criteria_are_named(toml, words):
+    with pytest.raises(ValueError, match=words):
+        TierRules.from_toml(toml)

@@ -22,6 +22,15 @@ CHILD_FIELDS = {
     p.KIND_STAGE_CHANGE: {"to_stage": "activation", "changed_at": NOW_ISO},
     p.KIND_HEALTH_SNAPSHOT: {"taken_on": "2026-03-01", "score": 64},
     p.KIND_ARR_EVENT: {"effective_on": "2026-03-01", "kind": "new", "arr_after_usd": 9000.0},
+    p.KIND_RENEWAL_DECISION: {
+        "decided_on": "2026-03-01",
+        "outcome": "renewed",
+        "direction": "flat",
+        "arr_before": 9000.0,
+        "arr_after": 9000.0,
+        "term_end": "2027-03-01",
+    },
+    p.KIND_TIER_OVERRIDE: {"set_on": "2026-03-01", "tier": "strategic", "reason": "flagship"},
     p.KIND_PREP_NOTE_REVISION: {"body": "ask about the renewal"},
     p.KIND_ACCOUNT_SIGNALS: {"measured_on": "2026-03-01", "weekly_active_users": 40},
 }
@@ -33,6 +42,8 @@ PART_OF = {
     p.KIND_STAGE_CHANGE: AccountPart.STAGE_CHANGES,
     p.KIND_HEALTH_SNAPSHOT: AccountPart.HEALTH_SNAPSHOTS,
     p.KIND_ARR_EVENT: AccountPart.ARR_EVENTS,
+    p.KIND_RENEWAL_DECISION: AccountPart.RENEWAL_DECISIONS,
+    p.KIND_TIER_OVERRIDE: AccountPart.TIER_OVERRIDES,
     p.KIND_PREP_NOTE_REVISION: AccountPart.PREP_NOTE_REVISIONS,
 }
 

@@ -167,6 +167,15 @@ HISTORY = {  # kind: (a record's fields, a field and another value for it)
         "arr_after_usd",
         15000.0,
     ),
+    p.KIND_RENEWAL_DECISION: (
+        {"decided_on": "2026-03-01", "outcome": "churned", "direction": "down",
+         "arr_before": 9000.0, "arr_after": 0.0, "reason": "budget cut"},
+        "reason",
+        "moved to a competitor",
+    ),
+    p.KIND_TIER_OVERRIDE: (
+        {"set_on": "2026-03-01", "tier": "strategic", "reason": "flagship"}, "tier", "growth",
+    ),
 }  # fmt: skip
 
 
@@ -359,6 +368,8 @@ def test_a_deleted_task_cannot_be_edited_back_to_life(world: World):
         p.KIND_PREP_NOTE_REVISION,
         p.KIND_STAGE_CHANGE,
         p.KIND_ARR_EVENT,
+        p.KIND_RENEWAL_DECISION,
+        p.KIND_TIER_OVERRIDE,
     ],
 )
 def test_history_cannot_be_deleted(world: World, kind):
@@ -382,6 +393,15 @@ def test_an_arr_event_of_an_unknown_kind_is_refused(world: World):
                                        **fields))  # fmt: skip
     assert result["status"] == p.STATUS_REJECTED
     assert result["error"]["fields"] == ["kind"]
+
+
+def test_a_renewal_decision_of_an_unknown_outcome_is_refused(world: World):
+    account_id, _ = world.ann.new_account()
+    fields = {"decided_on": "2026-03-01", "outcome": "maybe", "direction": "flat"}
+    result = world.ann.push_one(upsert(p.KIND_RENEWAL_DECISION, new_uuid7(),
+                                       account_id=account_id, **fields))  # fmt: skip
+    assert result["status"] == p.STATUS_REJECTED
+    assert result["error"]["fields"] == ["outcome"]
 
 
 # -- bad input -------------------------------------------------------------------------------

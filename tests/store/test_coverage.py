@@ -111,9 +111,15 @@ def test_metrics_equal_the_domain_over_each_accounts_events(conn, report):
             ArrEvent(date_from_db(r["effective_on"]), ArrEventKind(r["kind"]),
                      r["arr_before_usd"], r["arr_after_usd"]))  # fmt: skip
     tiers = dict(conn.execute("SELECT id, tier FROM accounts").fetchall())
+    overrides = dict(conn.execute("SELECT id, tier_override FROM accounts").fetchall())
     flows: dict[str, ArrFlows] = defaultdict(ArrFlows)
     for account, history in events.items():
-        f = ArrFlows.of(ArrMovement.from_events(history, period))
+        movement = ArrMovement.from_events(history, period)
+        f = ArrFlows.of(movement)
+        # Cohorts by the tier at the period's start: the override, else the starting ARR's
+        # band; a new logo by its tier of today.
+        if f.starting_logos:
+            tiers[account] = overrides[account] or RULES.tier_for_arr(movement.start_arr)
         flows["all"] = flows["all"] + f
         flows[tiers[account]] = flows[tiers[account]] + f
     got = report.metrics

@@ -33,6 +33,8 @@ SYNCED_TABLES = (
     "stage_changes",
     "health_snapshots",
     "arr_events",
+    "renewal_decisions",
+    "tier_overrides",
     "prep_notes",
 )
 

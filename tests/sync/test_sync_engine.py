@@ -89,6 +89,46 @@ def test_arr_history_travels_and_every_device_of_the_book_sees_the_same_nrr(devi
         assert theirs.flows == mine.flows
 
 
+def test_a_renewal_decision_and_a_tier_override_reach_the_lead_with_the_same_renewal_rate(
+    devices, world
+):
+    from csm_tui.domain.renewals import RenewalDraft, RenewalOutcome
+    from csm_tui.domain.tiers import OverrideReason, Tier
+    from csm_tui.store.renewals import record_decision, set_tier_override
+
+    laptop, lead = devices("laptop"), devices("lead", world.lead)
+    laptop.sync()
+    rules = TierRules()
+    today = laptop.now.date()
+    kept = laptop.new_account("Acme Ltd", arr=40_000.0, stage="renewal")
+    lost = laptop.new_account("Beta GmbH", arr=20_000.0, stage="adoption")
+    for account_id, arr in ((kept, 40_000.0), (lost, 20_000.0)):
+        laptop.record_arr_change(account_id, date(2024, 1, 15), "new", 0.0, arr)
+    assert laptop.sync().ok
+    me = laptop.person.id
+    record_decision(laptop.conn, kept, RenewalDraft(RenewalOutcome.RENEWED, today, 50_000.0,
+                    date(2027, 12, 31)), rules, author_id=me, now=laptop.now)  # fmt: skip
+    record_decision(laptop.conn, lost, RenewalDraft(RenewalOutcome.CHURNED, today,
+                    reason="budget cut"), rules, author_id=me, now=laptop.now)  # fmt: skip
+    set_tier_override(laptop.conn, kept, Tier.STRATEGIC, OverrideReason.FLAGSHIP, "logo",
+                      rules, author_id=me, now=laptop.now, today=today)  # fmt: skip
+    pushed = laptop.sync()
+    assert pushed.ok and pushed.rejected == 0 and pushed.conflicts == 0, pushed.errors
+    assert lead.sync().ok
+    for table in ("renewal_decisions", "tier_overrides", "arr_events"):
+        assert lead.rows(table) == laptop.rows(table), table
+    stage, arr = lead.conn.execute(
+        "SELECT stage, arr FROM accounts WHERE id = ?", (lost,)
+    ).fetchone()
+    assert (stage, arr) == ("churned", 0.0)
+    tier = lead.conn.execute("SELECT tier FROM accounts WHERE id = ?", (kept,)).fetchone()[0]
+    assert tier == "strategic"  # the override travelled with the account
+    mine = load_coverage(laptop.conn, today, rules).metrics.overall
+    theirs = load_coverage(lead.conn, today, rules).metrics.overall
+    assert mine.renewal_rate == theirs.renewal_rate == 0.5  # 1 renewed of 2 decisions
+    assert theirs.flows == mine.flows
+
+
 class Hooked:
     """A SyncClient seen through hooks: act between fetching a page and applying it, or lose
     the network after some pages."""

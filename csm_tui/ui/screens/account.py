@@ -10,6 +10,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.text import safe_text
+from csm_tui.domain.tiers import Tier
 from csm_tui.store.accounts import AccountFacts, AccountNotFound, load_account_facts
 from csm_tui.ui.widgets.account_panes import (
     ChecklistPane,
@@ -34,6 +35,8 @@ class AccountScreen(Screen[None]):
         Binding("escape", "back", "Back", id="account.back"),
         Binding("l", "app.log_activity", "Log", id="account.log"),
         Binding("p", "app.prep", "Prep", id="account.prep"),
+        Binding("R", "renewal", "Renewal decision", id="account.renewal"),
+        Binding("T", "tier", "Tier override", id="account.tier"),
         Binding("1", "tab('overview')", "Overview", id="account.tab_overview", show=False),
         Binding("2", "tab('health')", "Health", id="account.tab_health", show=False),
         Binding(
@@ -133,6 +136,39 @@ class AccountScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_renewal(self) -> None:
+        """Record a renewal decision (renewed / churned / won back) in a small form."""
+        if self.facts is None:
+            return
+        from csm_tui.ui.screens.renewal_form import RenewalFormScreen
+
+        def recorded(done) -> None:
+            if done is None:
+                return
+            d = done.decision
+            what = {"renewed": f"renewed {d.direction.value}", "churned": "churned",
+                    "win_back": "won back"}[d.outcome.value]  # fmt: skip
+            self.notify(f"{safe_text(done.account_name)} {what}: stage {d.stage_after.label}",
+                        timeout=6, markup=False)  # fmt: skip
+            self.refresh_account()
+
+        self.app.push_screen(RenewalFormScreen(self.workspace, self.account_id), recorded)
+
+    def action_tier(self) -> None:
+        """Place the account in a tier whatever its ARR says (a reason is required)."""
+        if self.facts is None:
+            return
+        from csm_tui.ui.screens.renewal_form import TierFormScreen
+
+        def saved(done) -> None:
+            if done is None:
+                return
+            self.notify(f"{safe_text(done.account_name)}: tier {Tier(done.tier).label}",
+                        timeout=6, markup=False)  # fmt: skip
+            self.refresh_account()
+
+        self.app.push_screen(TierFormScreen(self.workspace, self.account_id), saved)
 
     def action_tab(self, tab: str) -> None:
         if self.facts is not None:

@@ -60,6 +60,27 @@ def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> lis
     return flags
 
 
+def _last_decision(ws: Workspace, account_id: str) -> Text | None:
+    """The account's latest renewal decision, in words (R records one)."""
+    from csm_tui.store.renewals import decisions_of
+
+    decisions = decisions_of(ws.conn, account_id)
+    if not decisions:
+        return None
+    d = decisions[0]
+    what = {"renewed": f"renewed {d.direction}", "churned": "churned",
+            "win_back": "won back"}.get(d.outcome, d.outcome)  # fmt: skip
+    text = (
+        f"{d.decided_on.isoformat()} {what}: {format_money(d.arr_before, d.currency)} → "
+        f"{format_money(d.arr_after, d.currency)}"
+    )
+    if d.term_end is not None:
+        text += f", term to {d.term_end.isoformat()}"
+    if d.reason:
+        text += f" — {safe_text(d.reason)}"
+    return Text(text)
+
+
 class OverviewPane(VerticalScroll):
     def __init__(self, workspace: Workspace, **kw) -> None:
         super().__init__(**kw)
@@ -116,6 +137,9 @@ class OverviewPane(VerticalScroll):
         )
         if facts.health_score is not None:
             row("Health", f"{facts.health_score} (press 2 for why)")
+        decision = _last_decision(ws, facts.id)
+        if decision is not None:
+            row("Last decision", decision)
         flags = account_flags(facts, ws, today)
         if flags:
             row("Flags", Text("\n".join(flags), style="bold red"))

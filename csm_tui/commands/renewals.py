@@ -1,0 +1,153 @@
+"""The `renew`, `churn`, `winback` and `tier` verbs: through store.renewals, the same
+writes the account screen's `R` and `T` keys make."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from csm_tui.commands.results import Column, CommandFailed, CommandResult
+from csm_tui.domain.commands import RenewalCommand, TierCommand
+from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
+from csm_tui.domain.tiers import OverrideReason, Tier
+
+if TYPE_CHECKING:
+    from csm_tui.commands.run import _Session
+
+_FIELD_OPTIONS = {"arr_after": "--arr", "term_end": "--term-end", "reason": "--reason",
+                  "outcome": "the decision"}  # fmt: skip
+
+DECISION_COLUMNS = (
+    Column("account", "Account"),
+    Column("outcome", "Outcome"),
+    Column("direction", "Direction"),
+    Column("arr_before", "ARR before", right=True),
+    Column("arr_after", "ARR after", right=True),
+    Column("currency", "Currency"),
+    Column("term_end", "Term end"),
+    Column("stage", "Stage"),
+    Column("reason", "Reason"),
+)
+
+
+def _day(text: str | None, session: _Session, what: str):
+    from csm_tui.domain.dates import DueDateError, parse_due
+
+    if text is None:
+        return None
+    try:
+        return parse_due(text, session.today())
+    except DueDateError as error:
+        raise CommandFailed(f"{what}: {error}") from error
+
+
+def _sentence(name: str, outcome: RenewalOutcome, direction: str, before: str, after: str,
+              term_end, stage: str) -> str:  # fmt: skip
+    if outcome is RenewalOutcome.CHURNED:
+        return f"{name} churned: ARR {before} → {after}, stage {stage}"
+    what = "won back" if outcome is RenewalOutcome.WIN_BACK else f"renewed {direction}"
+    return f"{name} {what}: ARR {before} → {after}, next renewal {term_end}, stage {stage}"
+
+
+def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.run import _account, _dry, _money
+    from csm_tui.store.renewals import record_decision
+
+    account = _account(session, command.account)
+    draft = RenewalDraft(
+        outcome=command.outcome,
+        decided_on=_day(command.on, session, "--on") or session.today(),
+        arr_after=command.arr,
+        term_end=_day(command.term_end, session, "--term-end"),
+        reason=command.reason or "",
+    )
+    try:
+        done = record_decision(session.conn, account.id, draft, session.rules,
+                               author_id=session.me, now=session.now())  # fmt: skip
+    except RenewalInvalid as error:
+        problems = "; ".join(f"{_FIELD_OPTIONS.get(k, k)}: {v}" for k, v in error.errors.items())
+        raise CommandFailed(f"{account.name}: {problems}") from error
+    d = done.decision
+    before, after = _money(d.arr_before, done.currency), _money(d.arr_after, done.currency)
+    term = d.term_end.isoformat() if d.term_end else ""
+    stage = d.stage_after.value
+    return CommandResult(
+        command,
+        _dry(
+            _sentence(
+                done.account_name,
+                d.outcome,
+                d.direction.value,
+                before,
+                after,
+                term,
+                d.stage_after.label,
+            ),
+            dry,
+        ),
+        columns=DECISION_COLUMNS,
+        rows=(
+            (
+                done.account_name,
+                d.outcome.value,
+                d.direction.value,
+                d.arr_before,
+                d.arr_after,
+                done.currency,
+                term,
+                stage,
+                d.reason,
+            ),
+        ),
+        account_id=done.account_id,
+    )
+
+
+TIER_COLUMNS = (
+    Column("account", "Account"),
+    Column("tier", "Tier"),
+    Column("was", "Was"),
+    Column("by_arr", "By ARR"),
+    Column("because", "Because"),
+    Column("reason", "Reason"),
+)
+
+
+def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.run import _account, _dry
+    from csm_tui.store.renewals import TierOverrideInvalid, set_tier_override
+
+    account = _account(session, command.account)
+    because = command.because
+    if command.tier is not None and because is None:
+        because = OverrideReason.OTHER
+    if command.tier is not None and not (command.reason or "").strip():
+        raise CommandFailed('a tier override needs a reason: --reason "why this tier"')
+    try:
+        done = set_tier_override(
+            session.conn, account.id, command.tier, because, command.reason or "",
+            session.rules, author_id=session.me, now=session.now(), today=session.today(),
+        )  # fmt: skip
+    except TierOverrideInvalid as error:
+        raise CommandFailed(str(error)) from error
+    label = Tier(done.tier).label
+    if done.cleared:
+        text = f"{done.account_name}: no tier override; its ARR places it in {label}"
+    else:
+        text = f"{done.account_name} is now {label} by override (ARR alone says " \
+               f"{Tier(done.by_arr).label})"  # fmt: skip
+    return CommandResult(
+        command,
+        _dry(text, dry),
+        columns=TIER_COLUMNS,
+        rows=(
+            (
+                done.account_name,
+                done.tier,
+                done.tier_before,
+                done.by_arr,
+                "" if done.cleared or because is None else because.value,
+                command.reason or "",
+            ),
+        ),
+        account_id=done.account_id,
+    )

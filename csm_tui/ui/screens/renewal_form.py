@@ -1,0 +1,263 @@
+"""Record a renewal decision (`R` on an account) and set a tier override (`T`).
+
+The domain checks the decision and returns every field's problem at once; each shows
+beside its field and nothing typed is lost. The modal returns the recorded decision (or
+the override set), None when cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from csm_tui.domain.dates import DueDateError, add_months, parse_due
+from csm_tui.domain.humanize import format_money
+from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
+from csm_tui.domain.text import safe_text
+from csm_tui.domain.tiers import OverrideReason, Tier
+from csm_tui.workspace import Workspace
+
+OUTCOME_LABELS = {
+    RenewalOutcome.RENEWED: "Renewed (flat, up or down from the new ARR)",
+    RenewalOutcome.CHURNED: "Churned (ARR to 0, say why)",
+    RenewalOutcome.WIN_BACK: "Won back (a churned account returns)",
+}
+DECISION_FIELDS = ("outcome", "arr_after", "term_end", "decided_on", "reason")
+
+
+def _amount(text: str) -> float | None:
+    """An amount typed as 120000, 120,000, 120k, 1.2m or 80万; None when empty."""
+    cleaned = text.strip().replace(",", "").lstrip("$¥￥")
+    if not cleaned:
+        return None
+    units = {"k": 1_000, "m": 1_000_000, "万": 10_000}
+    mult = units.get(cleaned[-1].lower(), 1)
+    if mult != 1:
+        cleaned = cleaned[:-1]
+    return float(cleaned) * mult
+
+
+class RenewalFormScreen(ModalScreen[object | None]):
+    """Outcome, new ARR (the account's currency), term end, the day decided, reason."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="renewal.save"),
+        Binding("escape", "cancel", "Cancel", id="renewal.cancel"),
+    ]
+
+    def __init__(self, workspace: Workspace, account_id: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.account_id = account_id
+        row = workspace.conn.execute(
+            "SELECT name, arr, currency, stage, renewal_date FROM accounts WHERE id = ?",
+            (account_id,),
+        ).fetchone()
+        self.name_ = row[0]
+        self.arr = float(row[1])
+        self.currency = row[2]
+        self.stage = Stage(row[3])
+        self.renewal_date = date.fromisoformat(row[4]) if row[4] else None
+
+    def compose(self) -> ComposeResult:
+        today = self.workspace.today()
+        churned = self.stage is Stage.CHURNED
+        outcome = RenewalOutcome.WIN_BACK if churned else RenewalOutcome.RENEWED
+        base = self.renewal_date if self.renewal_date and self.renewal_date > today else today
+        with VerticalScroll(id="renewal-form", classes="form"):
+            yield Static(
+                f"Renewal decision — {safe_text(self.name_)} · ARR now "
+                f"{format_money(self.arr, self.currency)}",
+                classes="form-title",
+                markup=False,
+            )
+            yield Label("Outcome", classes="form-label")
+            yield Select(
+                [(label, o.value) for o, label in OUTCOME_LABELS.items()],
+                value=outcome.value,
+                allow_blank=False,
+                id="field-outcome",
+            )
+            yield Static(id="error-outcome", classes="form-error")
+            yield Label(f"New ARR ({self.currency}; 120k, 1.2m)", classes="form-label")
+            yield Input("" if churned else f"{self.arr:.2f}".rstrip("0").rstrip("."),
+                        id="field-arr_after")  # fmt: skip
+            yield Static(id="error-arr_after", classes="form-error")
+            yield Label("Term end (the next renewal date)", classes="form-label")
+            yield Input(add_months(base, 12).isoformat(), id="field-term_end")
+            yield Static(id="error-term_end", classes="form-error")
+            yield Label("Decided on", classes="form-label")
+            yield Input(today.isoformat(), id="field-decided_on")
+            yield Static(id="error-decided_on", classes="form-error")
+            yield Label("Reason", classes="form-label")
+            yield Input("", id="field-reason")
+            yield Static(id="error-reason", classes="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Save  ctrl+s", variant="primary", id="renewal-save")
+                yield Button("Cancel  esc", id="renewal-cancel")
+
+    def on_mount(self) -> None:
+        for name in DECISION_FIELDS:
+            self.query_one(f"#error-{name}", Static).display = False
+        # The new ARR is what a renewal most often needs typed (its text is selected, so
+        # typing replaces it); shift+tab reaches the outcome.
+        self.set_focus(self.query_one("#field-arr_after", Input), scroll_visible=False)
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#field-{name}", Input).value
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name in DECISION_FIELDS:
+            box = self.query_one(f"#error-{name}", Static)
+            box.display = name in errors
+            box.update("⚠ " + errors.get(name, ""))
+
+    def action_save(self) -> None:
+        from csm_tui.store.renewals import RenewalRefused, record_decision
+
+        ws = self.workspace
+        errors: dict[str, str] = {}
+        outcome = RenewalOutcome(str(self.query_one("#field-outcome", Select).value))
+        try:
+            arr = _amount(self._value("arr_after"))
+        except ValueError:
+            errors["arr_after"] = "an amount like 120000, 120k or 1.2m"
+            arr = None
+        days: dict[str, date | None] = {}
+        for name in ("term_end", "decided_on"):
+            text = self._value(name)
+            try:
+                days[name] = parse_due(text, ws.today()) if text.strip() else None
+            except DueDateError as error:
+                errors[name] = str(error)
+        if days.get("decided_on") is None and "decided_on" not in errors:
+            days["decided_on"] = ws.today()
+        if errors:
+            self._show_errors(errors)
+            return
+        draft = RenewalDraft(
+            outcome=outcome,
+            decided_on=days["decided_on"] or ws.today(),
+            arr_after=0.0 if outcome is RenewalOutcome.CHURNED and arr is None else arr,
+            term_end=days.get("term_end") if outcome is not RenewalOutcome.CHURNED else None,
+            reason=self._value("reason"),
+        )
+        try:
+            done = record_decision(ws.conn, self.account_id, draft, ws.settings.tier_rules,
+                                   author_id=ws.meta("me"), now=ws.now())  # fmt: skip
+        except RenewalInvalid as error:
+            self._show_errors(error.errors)
+            return
+        except RenewalRefused as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.dismiss(done)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#renewal-save")
+    def _save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#renewal-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+
+AUTO = "auto"
+TIER_FIELDS = ("tier", "because", "note")
+
+
+class TierFormScreen(ModalScreen[object | None]):
+    """Place the account in a tier whatever its ARR says, with a reason; or back to auto."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="tier.save"),
+        Binding("escape", "cancel", "Cancel", id="tier.cancel"),
+    ]
+
+    def __init__(self, workspace: Workspace, account_id: str) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.account_id = account_id
+        row = workspace.conn.execute(
+            "SELECT name, tier, tier_override, tier_override_reason, tier_override_note "
+            "FROM accounts WHERE id = ?",
+            (account_id,),
+        ).fetchone()
+        self.name_, self.tier = row[0], row[1]
+        self.override, self.reason, self.note = row[2], row[3], row[4] or ""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="tier-form", classes="form"):
+            yield Static(f"Tier — {safe_text(self.name_)} · now {Tier(self.tier).label}",
+                         classes="form-title", markup=False)  # fmt: skip
+            yield Label("Tier", classes="form-label")
+            yield Select(
+                [("Auto (by ARR)", AUTO), *((t.label, t.value) for t in Tier)],
+                value=self.override or AUTO,
+                allow_blank=False,
+                id="field-tier",
+            )
+            yield Static(id="error-tier", classes="form-error")
+            yield Label("Because", classes="form-label")
+            yield Select(
+                [(r.value, r.value) for r in OverrideReason],
+                value=self.reason or OverrideReason.OTHER.value,
+                allow_blank=False,
+                id="field-because",
+            )
+            yield Static(id="error-because", classes="form-error")
+            yield Label("Reason (required)", classes="form-label")
+            yield Input(self.note, id="field-note")
+            yield Static(id="error-note", classes="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Save  ctrl+s", variant="primary", id="tier-save")
+                yield Button("Cancel  esc", id="tier-cancel")
+
+    def on_mount(self) -> None:
+        for name in TIER_FIELDS:
+            self.query_one(f"#error-{name}", Static).display = False
+        self.set_focus(self.query_one("#field-tier", Select), scroll_visible=False)
+
+    def action_save(self) -> None:
+        from csm_tui.store.renewals import TierOverrideInvalid, set_tier_override
+
+        ws = self.workspace
+        chosen = str(self.query_one("#field-tier", Select).value)
+        tier = None if chosen == AUTO else Tier(chosen)
+        because = OverrideReason(str(self.query_one("#field-because", Select).value))
+        note = self.query_one("#field-note", Input).value
+        box = self.query_one("#error-note", Static)
+        if tier is not None and not note.strip():
+            box.display = True
+            box.update("⚠ say why this account is in another tier than its ARR says")
+            return
+        try:
+            done = set_tier_override(ws.conn, self.account_id, tier, because, note,
+                                     ws.settings.tier_rules, author_id=ws.meta("me"),
+                                     now=ws.now(), today=ws.today())  # fmt: skip
+        except TierOverrideInvalid as error:
+            box.display = True
+            box.update("⚠ " + str(error))
+            return
+        self.dismiss(done)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#tier-save")
+    def _save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#tier-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()

@@ -1,0 +1,99 @@
+"""`R` on an account records a renewal decision in a small form; `T` sets a tier override."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select
+
+from csm_tui.ui.app import make_app
+from csm_tui.ui.screens.account import AccountScreen
+from csm_tui.ui.screens.renewal_form import RenewalFormScreen, TierFormScreen
+from tests.ui.screen_text import text_of
+
+SIZE = (160, 48)
+
+
+def an_account(ws, stage: str = "renewal"):
+    return ws.conn.execute(
+        "SELECT id, name, arr, tier FROM accounts WHERE stage = ? AND currency = 'USD' "
+        "AND deleted_at IS NULL AND tier_override IS NULL ORDER BY name LIMIT 1",
+        (stage,),
+    ).fetchone()
+
+
+async def test_r_records_a_churn_only_with_a_reason_then_the_account_reads_churned(workspace):
+    row = an_account(workspace)
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(row["id"])
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, RenewalFormScreen)
+        form.query_one("#field-outcome", Select).value = "churned"
+        form.query_one("#field-arr_after", Input).value = ""
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # refused: no reason
+        assert "why" in text_of(form.query_one("#error-reason"))
+        form.query_one("#field-reason", Input).value = "moved to a competitor"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert "Churned" in text_of(app.screen.query_one("#account-title"))
+        overview = text_of(app.screen.query_one("#overview-body"))
+        assert "churned" in overview and "moved to a competitor" in overview
+    arr, stage, tier = workspace.conn.execute(
+        "SELECT arr, stage, tier FROM accounts WHERE id = ?", (row["id"],)
+    ).fetchone()
+    assert (arr, stage, tier) == (0.0, "churned", row["tier"])
+
+
+async def test_r_renews_up_into_adoption_with_the_new_term(workspace):
+    row = an_account(workspace)
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(row["id"])
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#field-arr_after", Input).value = f"{row['arr'] + 10_000:.0f}"
+        form.query_one("#field-term_end", Input).value = "2028-01-31"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert "Adoption" in text_of(app.screen.query_one("#account-title"))
+    outcome, direction = workspace.conn.execute(
+        "SELECT outcome, direction FROM renewal_decisions WHERE account_id = ?", (row["id"],)
+    ).fetchone()
+    assert (outcome, direction) == ("renewed", "up")
+    renewal = workspace.conn.execute(
+        "SELECT renewal_date FROM accounts WHERE id = ?", (row["id"],)
+    ).fetchone()[0]
+    assert renewal == "2028-01-31"
+
+
+async def test_t_sets_a_tier_override_shown_in_the_title(workspace):
+    row = an_account(workspace, "adoption")
+    target = "strategic" if row["tier"] != "strategic" else "growth"
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(row["id"])
+        await pilot.pause()
+        await pilot.press("T")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, TierFormScreen)
+        form.query_one("#field-tier", Select).value = target
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # a reason is required
+        form.query_one("#field-note", Input).value = "reference customer in its industry"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert target.title() in text_of(app.screen.query_one("#account-title"))
