@@ -6,6 +6,9 @@ named by `CSM_TUI_CONFIG`, validated once at start.
     cny_per_usd = 7.2
     [tiers.strategic]          # see domain.tiers.TierRules.from_mapping
     min_arr = 150000
+    [health.weights.strategic] # health weights per tier (domain.backtest.weights_from_mapping):
+    usage = 40                 # the back-test re-weights past scores with them
+    engagement = 10
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class Settings:
     arr_per_csm: float = 2_000_000
     tier_rules: TierRules = field(default_factory=TierRules)
     source: Path | None = None
+    health_weights: dict | None = None  # {Tier: {Component: int}}; None: the defaults
 
     @classmethod
     def from_toml(cls, text: str, source: Path | None = None) -> Settings:
@@ -49,8 +53,21 @@ class Settings:
             rules = TierRules.from_mapping(data)
         except ValueError as exc:
             raise SettingsError(f"{where}: {exc}") from exc
+        health = data.get("health", {})
+        if not isinstance(health, dict) or not isinstance(health.get("weights", {}), dict):
+            raise SettingsError(f"{where}: [health.weights.<tier>] must be tables of weights")
+        from csm_tui.domain.backtest import weights_from_mapping
+
+        try:
+            weights = weights_from_mapping(health.get("weights", {}))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}") from exc
         return cls(
-            language=language, arr_per_csm=float(arr_per_csm), tier_rules=rules, source=source
+            language=language,
+            arr_per_csm=float(arr_per_csm),
+            tier_rules=rules,
+            source=source,
+            health_weights=weights,
         )
 
 
