@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from csm_tui.domain.coverage import (
+    CapacityVerdict,
     CoverageReport,
     CoverageRules,
     CsmCoverage,
@@ -39,7 +40,7 @@ from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
 from csm_tui.domain.metrics import RetentionMetrics, format_rate
 from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
-from csm_tui.domain.tiers import TIER_ORDER, Tier
+from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.store.timestamps import from_db
 from csm_tui.workspace import Workspace
 
@@ -74,6 +75,28 @@ def _nps(m: RetentionMetrics) -> str:
 
 def coverage_rules(workspace: Workspace) -> CoverageRules:
     return CoverageRules(arr_per_csm=workspace.settings.arr_per_csm)
+
+
+def capacity_cell(csm: CsmCoverage, tier_rules: TierRules) -> tuple[str, str]:
+    """Touches a year the book needs against seed 002's capacity, and whether its
+    cadences can be kept: ("1,043 > 1,000 · cannot keep: Strat every 15 d", "bold red")."""
+    low, high = csm.rules.capacity
+    needed = csm.total.touches_needed
+    verdict = csm.capacity_verdict
+    if verdict is CapacityVerdict.NONE:
+        return "—", "dim"
+    if verdict is CapacityVerdict.WITHIN:
+        return f"{needed:,.0f} of {low:,}–{high:,}", ""
+    if verdict is CapacityVerdict.STRETCHED:
+        return f"{needed:,.0f} of {low:,}–{high:,} · stretched", "yellow"
+    tier = next(
+        t for t in TIER_ORDER if csm.tier(t).cadenced and tier_rules.cadence_days(t) is not None
+    )
+    every = csm.kept_every_days(tier, tier_rules) or 0
+    return (
+        f"{needed:,.0f} > {high:,} · cannot keep: {TIER_SHORT[tier]} every {every:.0f} d",
+        "bold red",
+    )
 
 
 class Section(Static, can_focus=True):
@@ -224,7 +247,6 @@ class CoverageScreen(Screen[None]):
         table.add_column(_right("Renew 30/60/90d"))
         table.add_column("Dedicated CSM")
         table.add_column(_right("Touches/yr vs cap."))
-        low, high = report.rules.capacity
         for csm in report.owners:
             t = csm.total
             load_style = "bold red" if csm.overloaded else ("yellow" if csm.load > 0.8 else "")
@@ -237,7 +259,7 @@ class CoverageScreen(Screen[None]):
                 else Text("—", style="dim")
             )
             renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
-            touches = "—" if csm.is_pool else f"{t.touches_needed:,.0f} vs {low:,}–{high:,}"
+            touches, touches_style = capacity_cell(csm, self.workspace.settings.tier_rules)
             table.add_row(
                 _safe(csm.name),
                 _safe(csm.team_name),
@@ -250,7 +272,7 @@ class CoverageScreen(Screen[None]):
                 _right(_money(t.red_arr), "red" if t.red_arr else ""),
                 _right(renewals),
                 dedicated,
-                _right(touches, "red" if not csm.is_pool and t.touches_needed > high else ""),
+                _right(touches, touches_style),
                 key=csm.user_id or "",
             )
         if table.row_count:
