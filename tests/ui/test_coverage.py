@@ -185,3 +185,41 @@ def test_coverage_works_with_the_network_off_and_never_loads_httpx(demo_db):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"ok": True, "httpx": False}
+
+
+async def test_the_back_test_section_shows_the_auc_of_recorded_decisions(workspace, clock):
+    """One renewal and one churn today: the AUC is 1.00 when the renewed account's health
+    90 days before was higher than the churned one's, 0.00 when lower, 0.50 when equal."""
+    from datetime import timedelta
+
+    from csm_tui.domain.renewals import RenewalDraft, RenewalOutcome
+    from csm_tui.store.renewals import record_decision
+
+    conn = workspace.conn
+    today = clock.now().date()
+    day = (today - timedelta(days=90)).isoformat()
+    picked = conn.execute(
+        "SELECT a.id, (SELECT score FROM health_snapshots s WHERE s.account_id = a.id "
+        "AND s.taken_on <= ? ORDER BY s.taken_on DESC LIMIT 1) AS then_score FROM accounts a "
+        "WHERE a.stage NOT IN ('churned', 'onboarding') AND a.deleted_at IS NULL "
+        "AND then_score IS NOT NULL ORDER BY then_score DESC",
+        (day,),
+    ).fetchall()
+    (kept, kept_score), (lost, lost_score) = picked[0], picked[-1]
+    for aid, outcome in ((kept, RenewalOutcome.RENEWED), (lost, RenewalOutcome.CHURNED)):
+        term = None if outcome is RenewalOutcome.CHURNED else today + timedelta(days=365)
+        draft = RenewalDraft(outcome, today, None, term, "budget" if term is None else "")
+        record_decision(conn, aid, draft, workspace.settings.tier_rules, author_id=None,
+                        now=clock.now())  # fmt: skip
+    expected = 1.0 if kept_score > lost_score else 0.5
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        assert screen.backtest is not None
+        table = screen.query_one("#coverage-backtest", DataTable)
+        first = [str(cell) for cell in table.get_row_at(0)]
+        assert first[:3] == ["All decisions", "2", "2"]
+        assert first[-1] == f"{expected:.2f}"
+        text = screen_text(app)
+        assert "Health back-test — health 90 days before each renewal decision" in text
+        assert f"AUC {expected:.2f}" in text

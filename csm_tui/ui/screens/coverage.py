@@ -13,6 +13,8 @@ The numbers are computed in a worker on a read-only connection of its own.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group
 from rich.table import Table
@@ -26,6 +28,7 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from csm_tui.domain.backtest import BacktestReport
 from csm_tui.domain.coverage import (
     CapacityVerdict,
     CoverageReport,
@@ -118,6 +121,7 @@ class CoverageScreen(Screen[None]):
         self.workspace = workspace
         self.team: str | None = team  # team id, or None for every team
         self.report: CoverageReport | None = None
+        self.backtest: BacktestReport | None = None
         self._teams: list[tuple[str, str]] = []  # (id, name) of every team, once known
         self._stale = False
 
@@ -142,6 +146,10 @@ class CoverageScreen(Screen[None]):
             yield Static("Maturity — estimated from the team's own data (seed 004)",
                          classes="coverage-heading")  # fmt: skip
             yield Section(id="coverage-maturity")
+            yield Static("Health back-test", classes="coverage-heading",
+                         id="coverage-backtest-heading")  # fmt: skip
+            yield Static(id="coverage-backtest-summary")
+            yield DataTable(id="coverage-backtest", cursor_type="row", zebra_stripes=True)
         yield Static(id="coverage-status")
         yield Footer()
 
@@ -160,6 +168,25 @@ class CoverageScreen(Screen[None]):
 
     def load(self) -> None:
         self._compute(self.team)
+        self._compute_backtest(self.team)
+
+    @work(thread=True, exclusive=True, group="backtest", exit_on_error=False)
+    def _compute_backtest(self, team: str | None) -> BacktestReport:
+        from csm_tui.store.backtest import load_backtest
+        from csm_tui.store.cache import connect
+
+        ws = self.workspace
+        conn = connect(ws.db_path, readonly=True)
+        try:
+            return load_backtest(
+                conn,
+                ws.today(),
+                ws.settings.tier_rules,
+                weights=ws.settings.health_weights,
+                team_id=team,
+            )
+        finally:
+            conn.close()
 
     @work(thread=True, exclusive=True, group="coverage", exit_on_error=False)
     def _compute(self, team: str | None) -> CoverageReport:
@@ -176,6 +203,14 @@ class CoverageScreen(Screen[None]):
             conn.close()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "backtest":
+            if event.state is WorkerState.SUCCESS:
+                self.show_backtest(event.worker.result)
+            elif event.state is WorkerState.ERROR:
+                self.query_one("#coverage-backtest-summary", Static).update(
+                    Text(f"Back-test failed: {event.worker.error}", style="red")
+                )
+            return
         if event.worker.group != "coverage":
             return
         if event.state is WorkerState.SUCCESS:
@@ -197,6 +232,35 @@ class CoverageScreen(Screen[None]):
         self._fill_segments(report)
         self.query_one("#coverage-maturity", Section).update(maturity_panel(report))
         self._status()
+
+    def show_backtest(self, report: BacktestReport) -> None:
+        """Churn per band, churned ARR that was red or yellow and the AUC, for the book,
+        each tier and each sales motion (domain.backtest)."""
+        from csm_tui.commands import backtest as words
+
+        self.backtest = report
+        self.query_one("#coverage-backtest-heading", Static).update(
+            f"Health back-test — health {report.days_before} days before each renewal "
+            f"decision against its outcome, {report.start + timedelta(days=1):%Y-%m-%d} – "
+            f"{report.end:%Y-%m-%d} (csm-tui run backtest --days-before N)"
+        )
+        self.query_one("#coverage-backtest-summary", Static).update(
+            Text(words.report_message(report))
+        )
+        table = self.query_one("#coverage-backtest", DataTable)
+        table.clear(columns=True)
+        for column in words.COLUMNS:
+            table.add_column(_right(column.title) if column.right else column.title)
+        if not report.overall.decisions:
+            return
+        for row in words.report_rows(report):
+            table.add_row(
+                *(
+                    _right(column.text(value)) if column.right else Text(column.text(value))
+                    for column, value in zip(words.COLUMNS, row, strict=True)
+                ),
+                key=f"{len(table.rows)}:{row[0]}",
+            )
 
     def _team_name(self, team_id: str | None) -> str:
         return dict(self._teams).get(team_id or "", "every team")
