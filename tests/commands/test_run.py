@@ -110,7 +110,7 @@ def test_today_lists_my_agenda(workspace):
     result = run_text(workspace, "today")
     assert result.rows
     assert {row[2] for row in result.rows} <= {"touch", "task", "renewal", "activation",
-                                               "health_drop"}  # fmt: skip
+                                               "health_drop", "qbr", "onsite"}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- writes

@@ -25,6 +25,8 @@ KIND_STYLE = {
     AgendaKind.TOUCH: "",
     AgendaKind.RENEWAL: "yellow",
     AgendaKind.HEALTH_DROP: "red",
+    AgendaKind.QBR: "cyan",
+    AgendaKind.ONSITE: "cyan",
 }
 
 
