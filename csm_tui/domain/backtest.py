@@ -29,8 +29,9 @@ a component scored with weight 0 has no recorded value and counts neutral (0.5).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -67,7 +68,9 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class BacktestCase:
-    """One renewal decision with the account's health N days before it."""
+    """One renewal decision with the account's health N days before it — or `count` alike
+    ones (same tier, motion, outcome and score; `arr_before` and `arr_after` their sums),
+    as the store hands them over from SQL."""
 
     account_id: str
     decided_on: date
@@ -78,6 +81,8 @@ class BacktestCase:
     motion: str  # domain.motion.SalesMotion value, "" when unknown
     score: int | None  # None: no score N days before
     components: Mapping[str, int] = field(default_factory=dict)  # points per component
+    count: int = 1
+    rescored: int | None = None  # the score under other weights, when the store worked it out
 
     @property
     def band(self) -> Band | None:
@@ -157,22 +162,24 @@ class BacktestReport:
 
 def auc(scores_kept: Iterable[float], scores_churned: Iterable[float]) -> float | None:
     """Mann–Whitney AUC: P(kept score > churned score), ties half (see the module doc)."""
-    kept = list(scores_kept)
-    churned = list(scores_churned)
-    n_k, n_c = len(kept), len(churned)
+    return auc_of_counts(Counter(scores_kept), Counter(scores_churned))
+
+
+def auc_of_counts(kept: Mapping[float, int], churned: Mapping[float, int]) -> float | None:
+    """`auc` from how many kept and churned decisions had each score.
+
+    The rank sum walked score by score, lowest first: a kept decision at score s outranks
+    every churned one below s and half of those at s, so U = Σ_s kept(s) × (churned below
+    s + churned(s) / 2) — the same U as Σ ranks − n_k (n_k + 1) / 2 with average ranks."""
+    n_k, n_c = sum(kept.values()), sum(churned.values())
     if not n_k or not n_c:
         return None
-    values = sorted([(s, True) for s in kept] + [(s, False) for s in churned])
-    rank_sum = 0.0
-    i = 0
-    while i < len(values):
-        j = i
-        while j + 1 < len(values) and values[j + 1][0] == values[i][0]:
-            j += 1
-        mean_rank = (i + j) / 2 + 1  # ranks i+1 .. j+1
-        rank_sum += mean_rank * sum(1 for k in range(i, j + 1) if values[k][1])
-        i = j + 1
-    u = rank_sum - n_k * (n_k + 1) / 2
+    u = 0.0
+    below = 0
+    for score in sorted(set(kept) | set(churned)):
+        lost_here = churned.get(score, 0)
+        u += kept.get(score, 0) * (below + lost_here / 2)
+        below += lost_here
     return u / (n_k * n_c)
 
 
@@ -204,28 +211,29 @@ def rescore(
 def _group(key: str, cases: list[BacktestCase]) -> BacktestGroup:
     counts = {band: [0, 0, 0, 0, 0.0, 0.0] for band in BANDS}
     unscored = unscored_churned = 0
-    kept: list[int] = []
-    lost: list[int] = []
+    kept: Counter[int] = Counter()
+    lost: Counter[int] = Counter()
     for case in cases:
+        n = case.count
         if case.score is None:
-            unscored += 1
-            unscored_churned += case.outcome is Outcome.CHURNED
+            unscored += n
+            unscored_churned += n if case.outcome is Outcome.CHURNED else 0
             continue
         row = counts[band_for(case.score)]
-        row[0] += 1
+        row[0] += n
         row[4] += case.arr_before
         if case.outcome is Outcome.CHURNED:
-            row[3] += 1
+            row[3] += n
             row[5] += case.arr_before
-            lost.append(case.score)
+            lost[case.score] += n
         else:
-            row[1 if case.outcome is Outcome.RENEWED else 2] += 1
-            kept.append(case.score)
+            row[1 if case.outcome is Outcome.RENEWED else 2] += n
+            kept[case.score] += n
     bands = tuple(
         BandResult(band, n, renewed, down, churned, arr, churned_arr)
         for band, (n, renewed, down, churned, arr, churned_arr) in counts.items()
     )
-    return BacktestGroup(key, bands, unscored, unscored_churned, auc(kept, lost))
+    return BacktestGroup(key, bands, unscored, unscored_churned, auc_of_counts(kept, lost))
 
 
 def backtest(
@@ -264,20 +272,10 @@ def backtest(
 def _reweighed(case: BacktestCase, weights: Mapping[Tier, Mapping[Component, int]]) -> BacktestCase:
     if case.score is None:
         return case
-    score = rescore(case.components, case.tier, weights)
+    score = case.rescored
     if score is None:
-        return case
-    return BacktestCase(
-        case.account_id,
-        case.decided_on,
-        case.outcome,
-        case.arr_before,
-        case.arr_after,
-        case.tier,
-        case.motion,
-        score,
-        case.components,
-    )
+        score = rescore(case.components, case.tier, weights)
+    return case if score is None else replace(case, score=score, rescored=score)
 
 
 def weights_from_mapping(data: Mapping[str, object]) -> dict[Tier, dict[Component, int]] | None:

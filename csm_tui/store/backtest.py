@@ -6,6 +6,12 @@ override in force that day (`tier_overrides`; an override with no history counts
 there), else the ARR band of the ARR up for renewal — and its health N days before: the
 latest `health_snapshots` row taken on or before that day and at most
 `SNAPSHOT_MAX_AGE_DAYS` older (found through `ix_health_account_day`).
+
+`load_cases` gives one case per decision (with the snapshot's components); `load_backtest`
+asks SQL for the same cases already counted per (tier, motion, outcome, score) — a few
+thousand rows at most, whatever the size of the book — with each snapshot re-weighted in
+SQL (`json_extract`) when the settings name health weights, exactly as
+`domain.backtest.rescore` would. 100k decisions: see bench/backtest.py.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from csm_tui.domain.backtest import (
     Outcome,
     backtest,
 )
-from csm_tui.domain.health import Component
+from csm_tui.domain.health import DEFAULT_WEIGHTS, NEUTRAL, Component
 from csm_tui.domain.metrics import Period
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.timestamps import date_to_db
@@ -49,6 +55,79 @@ ORDER BY d.decided_on, d.id
 
 _TIERS = {t.value: t for t in Tier}
 
+# The same decisions and snapshots as _CASES_SQL, counted per group in SQL: the ARR in USD
+# (CNY at the rules' rate, to the cent, as TierRules.to_usd), the tier that day (override
+# history, else the override with no history, else the ARR band), and the snapshot's score
+# as recorded and {rescored} (the recorded score again when no weights are given).
+_GROUPED_SQL = """
+WITH c0 AS (
+    SELECT d.outcome, d.direction, coalesce(a.sales_motion, '') AS motion,
+           iif(d.currency = 'CNY', round(d.arr_before / :rate, 2), d.arr_before) AS usd,
+           {override_then} AS override_then,
+           (SELECT s.rowid FROM health_snapshots s
+             WHERE s.account_id = d.account_id
+               AND s.taken_on <= date(d.decided_on, :before)
+               AND s.taken_on >= date(d.decided_on, :oldest)
+             ORDER BY s.taken_on DESC LIMIT 1) AS snap
+    FROM renewal_decisions d JOIN accounts a ON a.id = d.account_id
+    WHERE d.decided_on > :start AND d.decided_on <= :end AND d.outcome != 'win_back'
+      AND a.deleted_at IS NULL {team_clause}),
+c AS (SELECT c0.*, coalesce(c0.override_then, {band}) AS tier FROM c0),
+r AS {materialized} (
+    SELECT c.tier, c.motion, c.outcome, c.direction, s.score, {rescored} AS rescored, c.usd
+    FROM c LEFT JOIN health_snapshots s ON s.rowid = c.snap)
+SELECT tier, motion, outcome, direction, score, rescored, count(*), total(usd)
+FROM r GROUP BY 1, 2, 3, 4, 5, 6
+"""
+# The override in force on the decision's day, when the cache holds any override history.
+_OVERRIDE_THEN = """CASE
+    WHEN EXISTS (SELECT 1 FROM tier_overrides o WHERE o.account_id = d.account_id)
+    THEN (SELECT o.tier FROM tier_overrides o
+           WHERE o.account_id = d.account_id AND o.set_on <= d.decided_on
+           ORDER BY o.set_on DESC, o.created_at DESC, o.id DESC LIMIT 1)
+    ELSE a.tier_override END"""
+
+
+def _band_sql(tier_rules: TierRules) -> str:
+    """The tier of `c0.usd` by the ARR bands, as SQL (bands are numbers we hold)."""
+    whens = " ".join(
+        f"WHEN c0.usd >= {float(band.min_arr)!r} THEN '{band.tier.value}'"
+        for band in tier_rules.bands  # highest first
+    )
+    return f"(CASE {whens} ELSE '{tier_rules.bands[-1].tier.value}' END)"
+
+
+def _rescored_sql(weights: Mapping[Tier, Mapping[Component, int]] | None) -> str:
+    """`domain.backtest.rescore` of the snapshot `s` under `weights`, as SQL: each
+    component's points over its default weight, held to 0..1 (neutral when the default
+    weight is 0 or the snapshot lacks it), weighed again; the recorded score when the
+    snapshot kept no components or no weights are given."""
+    if weights is None:
+        return "s.score"
+    tiers = []
+    for tier in Tier:
+        terms = []
+        for component in Component:
+            new = int(weights[tier][component])
+            old = int(DEFAULT_WEIGHTS[tier][component])
+            if new == 0:
+                continue
+            if old <= 0:
+                terms.append(f"{new} * {NEUTRAL!r}")
+                continue
+            points = f"json_extract(s.components, '$.{component.value}')"
+            terms.append(
+                f"{new} * coalesce(min(1.0, max(0.0, {points} / {float(old)!r})), {NEUTRAL!r})"
+            )
+        tiers.append(f"WHEN '{tier.value}' THEN {' + '.join(terms) or '0'}")
+    total = f"(CASE c.tier {' '.join(tiers)} END)"
+    return (
+        "CASE WHEN s.rowid IS NULL THEN NULL "
+        "WHEN s.components IS NULL OR NOT json_valid(s.components) "
+        "OR s.components NOT LIKE '%\"%' THEN s.score "
+        f"ELSE CAST({total} + 0.5 + 1e-9 AS INTEGER) END"
+    )
+
 
 def load_cases(
     conn: sqlite3.Connection,
@@ -59,18 +138,7 @@ def load_cases(
 ) -> list[BacktestCase]:
     """Every renewal decision of `period` as a back-test case (see the module doc);
     `team_id` limits them to accounts owned by that team's people."""
-    if days_before < 0:
-        raise ValueError("days before must be 0 or more")
-    team_clause = ""
-    params: dict[str, object] = {
-        "start": date_to_db(period.start),
-        "end": date_to_db(period.end),
-        "before": f"-{days_before} days",
-        "oldest": f"-{days_before + SNAPSHOT_MAX_AGE_DAYS} days",
-    }
-    if team_id is not None:
-        team_clause = "AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
-        params["team"] = team_id
+    team_clause, params = _params(period, days_before, team_id)
     cursor = conn.cursor()
     cursor.row_factory = None
     cases = []
@@ -132,17 +200,115 @@ def _components(text: str) -> Mapping[str, int]:
     return {k: int(v) for k, v in data.items() if k in names and isinstance(v, int | float)}
 
 
+def _params(period: Period, days_before: int, team_id: str | None) -> tuple[str, dict]:
+    if days_before < 0:
+        raise ValueError("days before must be 0 or more")
+    params: dict[str, object] = {
+        "start": date_to_db(period.start),
+        "end": date_to_db(period.end),
+        "before": f"-{days_before} days",
+        "oldest": f"-{days_before + SNAPSHOT_MAX_AGE_DAYS} days",
+    }
+    if team_id is None:
+        return "", params
+    params["team"] = team_id
+    return "AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)", params
+
+
+def load_grouped_cases(
+    conn: sqlite3.Connection,
+    period: Period,
+    days_before: int,
+    tier_rules: TierRules,
+    weights: Mapping[Tier, Mapping[Component, int]] | None = None,
+    team_id: str | None = None,
+    *,
+    parallel: bool = True,
+) -> list[BacktestCase]:
+    """`load_cases`, counted in SQL per (tier, motion, outcome, score): each case stands
+    for `count` decisions, its ARR their sum; with `weights`, `rescored` is each group's
+    score under them. With `parallel` (a cache file, no write pending on `conn`), the two
+    halves of the period are counted at once on two read-only connections."""
+    team_clause, params = _params(period, days_before, team_id)
+    params["rate"] = float(tier_rules.cny_per_usd)
+    history = conn.execute("SELECT 1 FROM tier_overrides LIMIT 1").fetchone() is not None
+    sql = _GROUPED_SQL.format(
+        team_clause=team_clause,
+        band=_band_sql(tier_rules),
+        rescored=_rescored_sql(weights),
+        override_then=_OVERRIDE_THEN if history else "a.tier_override",
+        # Re-weighting reads six JSON fields a row: once, into a temporary table.
+        materialized="" if weights is None else "MATERIALIZED",
+    )
+    cases = []
+    for tier_text, motion, outcome_text, direction, score, rescored, count, usd in _fetch(
+        conn, sql, params, parallel
+    ):
+        outcome = Outcome.of(outcome_text, direction)
+        if outcome is None:
+            continue
+        after = 0.0  # not used by the back-test's groups
+        tier = _TIERS.get(tier_text) or tier_rules.tier_for_arr(usd / max(count, 1))
+        cases.append(
+            BacktestCase("", period.end, outcome, usd, after, tier, motion, score,
+                         count=count, rescored=None if weights is None else rescored)
+        )  # fmt: skip
+    return cases
+
+
+def _db_file(conn: sqlite3.Connection) -> str | None:
+    for _seq, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+def _fetch(
+    conn: sqlite3.Connection, sql: str, params: dict[str, object], parallel: bool
+) -> list[tuple]:
+    """The grouped rows; in parallel, each half of the period on a read-only connection
+    of its own (SQLite runs without the GIL): groups may then come twice, which the
+    domain adds up, as it counts by `count`."""
+    path = _db_file(conn) if parallel else None
+    if path is None or conn.in_transaction:
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, params).fetchall()
+    from concurrent.futures import ThreadPoolExecutor
+
+    from csm_tui.store.cache import connect
+
+    start = date.fromisoformat(str(params["start"]))
+    end = date.fromisoformat(str(params["end"]))
+    middle = date_to_db(start + (end - start) / 2)
+    halves = [{**params, "end": middle}, {**params, "start": middle}]
+
+    def fetch(half: dict[str, object]) -> list[tuple]:
+        reader = connect(path, readonly=True)
+        try:
+            return reader.execute(sql, half).fetchall()
+        finally:
+            reader.close()
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="backtest") as pool:
+        return [tuple(row) for rows in pool.map(fetch, halves) for row in rows]
+
+
 def load_backtest(
     conn: sqlite3.Connection,
     today: date,
     tier_rules: TierRules,
     days_before: int = DEFAULT_DAYS_BEFORE,
-    weights: Mapping | None = None,
+    weights: Mapping[Tier, Mapping[Component, int]] | None = None,
     team_id: str | None = None,
     months: int = 12,
+    *,
+    parallel: bool = True,
 ) -> BacktestReport:
     """The back-test of the last `months` months' renewal decisions up to `today`, with
     the health `days_before` days before each; `weights` re-weights the snapshots."""
     period = Period.trailing_months(today, months)
-    cases = load_cases(conn, period, days_before, tier_rules, team_id)
+    cases = load_grouped_cases(
+        conn, period, days_before, tier_rules, weights, team_id, parallel=parallel
+    )
     return backtest(cases, days_before, period.start, period.end, weights)

@@ -120,3 +120,41 @@ def test_run_backtest_json_gives_the_bands_auc_and_groups(book, tmp_path):
     assert set(summary["by_tier"]) == {"strategic", "enterprise"}
     assert set(summary["by_motion"]) == {"long-direct", "short-direct"}
     assert out["message"].startswith("AUC 1.00 · 100% of churned ARR was red or yellow")
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        None,
+        {
+            "strategic": {"usage": 10, "engagement": 40},
+            "enterprise": {"usage": 15, "sentiment": 35},
+        },
+    ],
+)
+def test_sql_counts_give_the_same_back_test_as_decision_by_decision(book, weights):
+    """The Coverage screen and the verb count in SQL (and re-weight there); the result is
+    the one domain.backtest gives from each decision and its snapshot's components."""
+    from csm_tui.commands.backtest import report_rows
+    from csm_tui.domain.backtest import backtest, weights_from_mapping
+
+    book.execute(
+        "UPDATE health_snapshots SET components = ? WHERE account_id = 'b'",
+        ('{"usage": 5, "support": 10, "engagement": 15, "outcome": 0, "commercial": 5, '
+         '"sentiment": 0}',),
+    )  # fmt: skip
+    book.commit()
+    set_tier_override(book, "c", Tier.STRATEGIC, OverrideReason.FLAGSHIP, "reference",
+                      RULES, author_id="u1", today=date(2026, 1, 1), now=NOW)  # fmt: skip
+    decide(book, "a", RenewalOutcome.RENEWED, date(2026, 6, 1))
+    decide(book, "b", RenewalOutcome.CHURNED, date(2026, 6, 1), reason="budget cut")
+    decide(book, "c", RenewalOutcome.RENEWED, date(2026, 7, 1), 20_000)
+    parsed = weights_from_mapping(weights or {})
+    period = Period.trailing_months(TODAY, 12)
+    for days in (10, 90):
+        one_by_one = backtest(load_cases(book, period, days, RULES), days, period.start,
+                              period.end, parsed)  # fmt: skip
+        counted = load_backtest(book, TODAY, RULES, days, parsed)
+        assert report_rows(counted) == report_rows(one_by_one)
+        assert counted.recorded_auc == one_by_one.recorded_auc
+        assert counted.overall.churned_arr == pytest.approx(one_by_one.overall.churned_arr)
