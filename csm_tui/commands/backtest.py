@@ -9,6 +9,7 @@ change of weights shows at once whether the score got better at predicting.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
@@ -78,7 +79,7 @@ def report_message(report: BacktestReport) -> str:
     all_ = report.overall
     if not all_.decisions:
         return (
-            f"no renewal decisions from {report.start.isoformat()} to {report.end.isoformat()}"
+            f"no renewal decisions from {report.start + timedelta(days=1)} to {report.end}"
             " — record renewals (renew, churn) to back-test health"
         )
     parts = [
@@ -89,7 +90,8 @@ def report_message(report: BacktestReport) -> str:
     ]
     if report.weights == "settings":
         parts[0] += f" with the settings' weights (as recorded: {auc_text(report.recorded_auc)})"
-    return " · ".join(parts) + f" ({report.start.isoformat()} – {report.end.isoformat()})"
+    first = report.start + timedelta(days=1)  # the period is (start, end]
+    return " · ".join(parts) + f" ({first.isoformat()} – {report.end.isoformat()})"
 
 
 def _group_json(group: BacktestGroup) -> dict[str, Any]:
