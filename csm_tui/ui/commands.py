@@ -523,6 +523,9 @@ def run_in_app(app: Any, text: str) -> None:
         app.notify(result.text or result.message, timeout=15, markup=False)
         return
     app.notify(safe_text(result.message, multiline=True), timeout=6, markup=False)
+    if type(command).__name__ == "BacktestCommand":  # its table is a Coverage section
+        show_coverage(app, getattr(command, "team", None))
+        return
     if result.wrote and not result.dry_run:
         _refresh(app)
 

@@ -223,3 +223,17 @@ async def test_the_back_test_section_shows_the_auc_of_recorded_decisions(workspa
         text = screen_text(app)
         assert "Health back-test — health 90 days before each renewal decision" in text
         assert f"AUC {expected:.2f}" in text
+
+
+async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspace):
+    from csm_tui.ui.commands import run_in_app
+
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        run_in_app(app, "backtest --days-before 60")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CoverageScreen)
+        # The demo book has no recorded decision yet: the screen says what to do.
+        messages = [n.message for n in app._notifications]
+        assert any("record renewals (renew, churn) to back-test health" in m for m in messages)
