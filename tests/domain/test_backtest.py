@@ -133,3 +133,18 @@ def test_weights_in_the_settings_must_add_up_and_name_real_components():
         weights_from_mapping({"gold": {"usage": 10}})
     row = weights_from_mapping({"scale": {"usage": 40, "support": 20}})[Tier.SCALE]
     assert row[Component.USAGE] == 40 and sum(row.values()) == 100
+
+
+def test_the_settings_file_carries_health_weights_and_names_itself_in_a_mistake(tmp_path):
+    from csm_tui.config import SettingsError, load_settings
+
+    good = tmp_path / "good.toml"
+    good.write_text("[health.weights.strategic]\nusage = 10\nengagement = 40\n", "utf-8")
+    weights = load_settings(good).health_weights
+    assert weights[Tier.STRATEGIC][Component.ENGAGEMENT] == 40
+    assert weights[Tier.GROWTH] == DEFAULT_WEIGHTS[Tier.GROWTH]
+    assert load_settings(tmp_path / "none.toml").health_weights is None
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[health.weights.growth]\nusage = 90\n", "utf-8")
+    with pytest.raises(SettingsError, match=r"bad\.toml: health\.weights\.growth must add up"):
+        load_settings(bad)
