@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import RenewalCommand, TierCommand
+from csm_tui.domain.commands import ReferenceCommand, RenewalCommand, TierCommand
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 
@@ -149,5 +149,30 @@ def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResul
                 command.reason or "",
             ),
         ),
+        account_id=done.account_id,
+    )
+
+
+def run_reference(session: _Session, command: ReferenceCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.run import _account, _dry
+    from csm_tui.store.renewals import set_reference
+
+    account = _account(session, command.account)
+    done = set_reference(session.conn, account.id, command.is_reference, session.rules,
+                         now=session.now())  # fmt: skip
+    what = "a reference customer" if command.is_reference else "not a reference customer"
+    text = f"{done.account_name} is {what}; tier {Tier(done.tier).label}"
+    if done.tier != done.tier_before:
+        text += f" (was {Tier(done.tier_before).label})"
+    return CommandResult(
+        command,
+        _dry(text, dry),
+        columns=(
+            Column("account", "Account"),
+            Column("reference", "Reference"),
+            Column("tier", "Tier"),
+            Column("was", "Was"),
+        ),
+        rows=((done.account_name, command.is_reference, done.tier, done.tier_before),),
         account_id=done.account_id,
     )

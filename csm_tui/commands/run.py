@@ -48,6 +48,7 @@ from csm_tui.domain.commands import (
     LogCommand,
     OpenCommand,
     PrepCommand,
+    ReferenceCommand,
     RenewalCommand,
     StageCommand,
     SyncCommand,
@@ -905,6 +906,12 @@ def _tier(session: _Session, command: TierCommand, dry: bool) -> CommandResult:
     return run_tier(session, command, dry)
 
 
+def _reference(session: _Session, command: ReferenceCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.renewals import run_reference
+
+    return run_reference(session, command, dry)
+
+
 _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     FilterCommand: _filter,
     OpenCommand: _open,
@@ -923,4 +930,5 @@ _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     HelpCommand: _help,
     RenewalCommand: _renewal,
     TierCommand: _tier,
+    ReferenceCommand: _reference,
 }

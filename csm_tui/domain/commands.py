@@ -26,6 +26,7 @@ A command is a verb, its arguments and `--options`; a line with no verb is a fil
     winback "Acme Ltd" --arr 80k --term-end 2027-12-31 [--on DATE] [--reason TEXT]
     tier "Acme Ltd" strategic --reason "reference customer" [--because flagship]
     tier "Acme Ltd" auto                              (clear the override: ARR decides)
+    reference "Acme Ltd" yes|no                       (a reference / flagship customer)
     today
     help [VERB]
 
@@ -468,6 +469,20 @@ class TierCommand(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReferenceCommand(Command):
+    """`reference ACCOUNT yes|no`: a reference / flagship customer (a tier criterion)."""
+
+    verb: ClassVar[str] = "reference"
+    writes: ClassVar[bool] = True
+    account: str
+    is_reference: bool
+    dry_run: bool = False
+
+    def _parts(self) -> list[str]:
+        return [_account_word(self.account), "yes" if self.is_reference else "no"]
+
+
+@dataclass(frozen=True, kw_only=True)
 class CoverageCommand(Command):
     verb: ClassVar[str] = "coverage"
     team: str | None = None
@@ -659,6 +674,7 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
              "--because": _enum_option("--because", "because", "why",
                                        tuple(r.value for r in OverrideReason)),
              "--format": _OUTPUT, "--dry-run": _DRY},
+    "reference": {"--format": _OUTPUT, "--dry-run": _DRY},
 }  # fmt: skip
 _OUTCOME_VERBS = {
     RenewalOutcome.RENEWED: "renew",
@@ -670,7 +686,7 @@ _TASK_DONE_OPTIONS = {"--format": _OUTPUT, "--dry-run": _DRY}
 VERBS: tuple[str, ...] = (
     "filter", "open", "log", "check", "uncheck", "stage", "task", "prep", "assign",
     "coverage", "sync", "export", "import", "today", "help",
-    "renew", "churn", "winback", "tier", "backtest",
+    "renew", "churn", "winback", "tier", "reference", "backtest",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -712,6 +728,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "tier": ("tier ACCOUNT TIER|auto --reason TEXT "
              "[--because flagship|influence|seats|potential|other]",
              "place the account in a tier whatever its ARR says (auto: ARR decides again)"),
+    "reference": ("reference ACCOUNT yes|no",
+                  "mark a reference / flagship customer (the tier rules may lift it)"),
 }  # fmt: skip
 
 ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
@@ -1113,6 +1131,17 @@ def _build_tier(line: _Line) -> TierCommand:
     return TierCommand(account=account, tier=tier, **line.options)
 
 
+def _build_reference(line: _Line) -> ReferenceCommand:
+    line.read_options(_OPTIONS["reference"])
+    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    word = line.need(1, "yes or no")
+    key = word.value.strip().lower()
+    if key not in ("yes", "no"):
+        raise _error(word.start, "yes or no", found=word.value)
+    line.no_more(2)
+    return ReferenceCommand(account=account, is_reference=key == "yes", **line.options)
+
+
 _BUILDERS = {
     "filter": _build_filter,
     "open": _build_open,
@@ -1134,4 +1163,5 @@ _BUILDERS = {
     "churn": _build_renewal(RenewalOutcome.CHURNED),
     "winback": _build_renewal(RenewalOutcome.WIN_BACK),
     "tier": _build_tier,
+    "reference": _build_reference,
 }

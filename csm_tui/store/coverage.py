@@ -8,8 +8,9 @@
 2. touches of the last 90 days, proactive vs escalations, per author's team — one range
    scan of the activities;
 3. ARR movements over the last 12 months per (tier at the period's start, segment, owner's
-   team) — one pass over `arr_events` (ARR at the start, at the end, renewal decisions,
-   signed changes) joined to the accounts and their tier-override history — and NPS votes;
+   team), with NPS votes — one pass over `arr_events` (ARR at the start and at the end)
+   with range scans for the renewal decisions and signed changes, joined to the accounts
+   and their tier-override history;
 4. users and teams.
 
 Python then adds up at most a few hundred group rows. It reads only: it works offline on
@@ -216,56 +217,68 @@ def _activity_query(today: date) -> Query:
     return sql, p
 
 
-# One pass over the covering index of arr_events answers, per account: its ARR at the start
-# and at the end of the period (ARR at a day is the sum of the changes up to it:
-# domain.metrics), its renewal decisions in the period (renewal and churn events: each
-# recorded decision writes one, store.renewals) and the changes signed for after the end
-# (CMRR). Each account then falls in one movement (flat, expand, contract, churn, new,
-# none) and in the cohort of the tier it had at the START of the period: the override in
-# force that day (tier_overrides; an override with no history counts as always there),
+# Metrics group each account by the tier it had at the START of the period: the override
+# in force that day (tier_overrides; an override with no history counts as always there),
 # else the ARR band of its starting ARR — so an upsell does not move last year's account
 # into this year's tier, and a churned account (ARR 0 today) keeps the tier it had. An
-# account that was not a customer at the start (a new logo) is counted in its tier of
-# today. Only counts and sums per group are returned: `_flows` turns them into ArrFlows.
-_MOVEMENTS_SQL = """
-WITH m AS (
-    SELECT account_id,
-        round(total(iif(effective_on <= :start, arr_after_usd - arr_before_usd, 0.0)), 2) AS sa,
-        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea,
-        sum(effective_on > :start AND effective_on <= :end AND kind = 'renewal') AS rn,
-        sum(effective_on > :start AND effective_on <= :end AND kind = 'churn') AS ch,
-        total(iif(effective_on > :start AND effective_on <= :end
-                  AND kind IN ('renewal', 'churn'), arr_before_usd, 0.0)) AS up,
-        total(iif(effective_on > :start AND effective_on <= :end AND kind = 'renewal',
-                  min(arr_after_usd, arr_before_usd), 0.0)) AS kept,
-        total(iif(effective_on > :end AND created_at < :signed_before,
-                  arr_after_usd - arr_before_usd, 0.0)) AS booked
-    FROM arr_events
-    GROUP BY account_id),
-o AS (
+# account that was not a customer at the start (a new logo) counts in its tier of today.
+# `m.sa` is the account's ARR at the start; `o` and `h` its override history.
+_TIER_AT_START = """CASE WHEN m.sa < :cent THEN a.tier
+            WHEN o.account_id IS NOT NULL THEN coalesce(o.tier, {band})
+            WHEN h.account_id IS NULL AND a.tier_override IS NOT NULL THEN a.tier_override
+            ELSE {band} END"""
+_OVERRIDES_CTES = """o AS (
     SELECT account_id, tier FROM (
         SELECT account_id, tier, row_number() OVER (
             PARTITION BY account_id ORDER BY set_on DESC, created_at DESC, id DESC) AS n
         FROM tier_overrides WHERE set_on <= :start)
     WHERE n = 1),
-h AS (SELECT DISTINCT account_id FROM tier_overrides)
-SELECT CASE WHEN m.sa < :cent THEN a.tier
-            WHEN o.account_id IS NOT NULL THEN coalesce(o.tier, {band})
-            WHEN h.account_id IS NULL AND a.tier_override IS NOT NULL THEN a.tier_override
-            ELSE {band} END,
-       a.segment, coalesce(u.team_id, ''),
+h AS (SELECT DISTINCT account_id FROM tier_overrides)"""
+_GROUP_JOINS = """CROSS JOIN accounts a ON a.id = m.account_id
+LEFT JOIN users u ON u.id = a.owner_id
+LEFT JOIN o ON o.account_id = m.account_id
+LEFT JOIN h ON h.account_id = m.account_id"""
+
+# ARR at the start and at the end of the period, per account: one pass over the covering
+# index of arr_events (ARR at a day is the sum of the changes up to it: domain.metrics).
+# Each account then falls in one movement (flat, expand, contract, churn, new, none) and
+# only counts and sums per movement are grouped: `_flows` turns them into ArrFlows. The
+# renewal decisions of the period (each recorded decision wrote one renewal or churn
+# event: store.renewals) and the changes signed for after the end (CMRR) are summed per
+# account by range scans (`d`, `b`) and joined, so they fall in the same groups — the
+# tier each account had at the start — without a second pass over the whole history.
+_MOVEMENTS_SQL = """
+WITH m AS (
+    SELECT account_id,
+        round(total(iif(effective_on <= :start, arr_after_usd - arr_before_usd, 0.0)), 2) AS sa,
+        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea
+    FROM arr_events
+    GROUP BY account_id),
+d AS MATERIALIZED (
+    SELECT account_id, sum(kind = 'renewal') AS rn, sum(kind = 'churn') AS ch,
+           total(arr_before_usd) AS up,
+           total(iif(kind = 'renewal', min(arr_after_usd, arr_before_usd), 0.0)) AS kept
+    FROM arr_events
+    WHERE effective_on > :start AND effective_on <= :end AND kind IN ('renewal', 'churn')
+    GROUP BY account_id),
+b AS MATERIALIZED (
+    SELECT account_id, total(arr_after_usd - arr_before_usd) AS booked
+    FROM arr_events
+    WHERE effective_on > :end AND created_at < :signed_before
+    GROUP BY account_id),
+{overrides}
+SELECT {tier}, a.segment, coalesce(u.team_id, ''),
        CASE WHEN m.sa < :cent THEN iif(m.ea < :cent, 'none', 'new')
             WHEN m.ea < :cent THEN 'churn'
             WHEN m.ea > m.sa THEN 'expand'
             WHEN m.ea < m.sa THEN 'contract'
             ELSE 'flat' END,
        count(*), total(m.sa), total(m.ea),
-       sum(m.rn), sum(m.ch), total(m.up), total(m.kept), total(m.booked)
+       sum(d.rn), sum(d.ch), total(d.up), total(d.kept), total(b.booked)
 FROM m
-CROSS JOIN accounts a ON a.id = m.account_id
-LEFT JOIN users u ON u.id = a.owner_id
-LEFT JOIN o ON o.account_id = m.account_id
-LEFT JOIN h ON h.account_id = m.account_id
+{joins}
+LEFT JOIN d ON d.account_id = m.account_id
+LEFT JOIN b ON b.account_id = m.account_id
 WHERE a.deleted_at IS NULL {team_clause}
 GROUP BY 1, 2, 3, 4
 """
@@ -280,13 +293,20 @@ def _band_sql(tier_rules: TierRules, params: dict[str, object]) -> str:
     return f"(CASE {' '.join(whens)} ELSE '{tier_rules.bands[-1].tier.value}' END)"
 
 
-def _movements_query(period: Period, tier_rules: TierRules, team_id: str | None) -> Query:
-    params = _period_params(period, team_id)
-    band = _band_sql(tier_rules, params)
-    return _MOVEMENTS_SQL.format(band=band, team_clause=_team_clause(team_id)), params
-
-
 GroupKey = tuple[str, str, str]  # (tier, segment, team id or NO_TEAM)
+
+
+def _period_queries(period: Period, tier_rules: TierRules, team_id: str | None) -> dict[str, Query]:
+    """The movements query (with decisions and signed changes), grouped by the tier at
+    the start of the period, the segment and the owner's team."""
+    params = _period_params(period, team_id)
+    parts = {
+        "tier": _TIER_AT_START.format(band=_band_sql(tier_rules, params)),
+        "overrides": _OVERRIDES_CTES,
+        "joins": _GROUP_JOINS,
+        "team_clause": _team_clause(team_id),
+    }
+    return {"movements": (_MOVEMENTS_SQL.format(**parts), params)}
 
 
 def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
@@ -411,8 +431,9 @@ def load_coverage(
     team_id = resolve_team(conn, team) if team is not None else None
     period = Period.trailing_months(today, 12)
     # Longest first, so the two threads finish together.
+    queries = _period_queries(period, tier_rules, team_id)
     rows = _run(conn, {
-        "movements": _movements_query(period, tier_rules, team_id),
+        "movements": queries["movements"],
         "book": _book_query(today, tier_rules, rules, team_id),
         "activity": _activity_query(today),
         "nps": _nps_query(team_id),

@@ -37,7 +37,9 @@ last event effective by today), so ARR at a day stays the sum of the changes; an
 with ARR but no history yet first gets a "new" event of that ARR, dated the day it
 entered the cache.
 
-Contract (store.renewals): a row whose `status` says the account is lost ("closed lost",
+Contract (store.renewals): a churned account (ARR 0) whose row has an ARR again (and does
+not say it is lost) records a win-back decision: that ARR, the row's renewal date as the
+term end, stage Adoption. A row whose `status` says the account is lost ("closed lost",
 "churned" …, domain.renewals.is_churn_status) or whose stage maps to churned records a
 churn decision today — ARR to 0, with the last ARR kept in the decision — even when the
 CRM keeps the last ARR on the row (that ARR is then not taken as the ARR in force); an
@@ -430,6 +432,7 @@ class _AccountPlan:
     stage_from: str | None = None
     arr_usd_from: float | None = None  # an existing account's USD ARR, when it changes
     churn_reason: str | None = None  # record a churn decision after the write
+    win_back: tuple[float, date | None] | None = None  # (new ARR, term end): a win-back
     override: tuple[str | None, str, str] | None = None  # (tier or None, reason, note)
     new: bool = False
 
@@ -550,12 +553,17 @@ def _plan_accounts(
         current = existing[aid]
         if _says_churn(row.values):  # the CRM's last ARR is not the ARR in force
             row.values.pop("arr", None)
+        win_back = _win_back_of(row, current)
+        if win_back is not None:  # the decision writes the ARR, stage and renewal date
+            for name in ("arr", "currency", "stage", "renewal_date"):
+                row.values.pop(name, None)
         plan = _changed_account(row, current, owner_id, mapping, rules)
-        plan.churn_reason, plan.override = churn_reason, override
-        if plan.values or churn_reason is not None or override is not None:
+        plan.churn_reason, plan.override, plan.win_back = churn_reason, override, win_back
+        if plan.values or churn_reason or override is not None or win_back is not None:
             plans.append(plan)
             changed = tuple(k for k in plan.values if k in _ACCOUNT_STORED)
             changed += ("churned",) * (churn_reason is not None)
+            changed += ("won back",) * (win_back is not None)
             changed += ("tier_override",) * (override is not None)
             outcomes.append(RowOutcome(row.line, UPDATE, name, aid, changed))
         else:
@@ -598,6 +606,19 @@ def _contract_of(
     return reason, override
 
 
+def _win_back_of(row: _Row, current: sqlite3.Row) -> tuple[float, date | None] | None:
+    """A churned account (ARR 0) whose row names an ARR again and does not say it is lost:
+    (its new ARR in the account's currency, the term end the row gives) — a win-back."""
+    values = row.values
+    arr = values.get("arr")
+    if (current["stage"] != Stage.CHURNED.value or float(current["arr"]) >= CENT
+            or _says_churn(values) or arr is None or arr < CENT):  # fmt: skip
+        return None
+    if values.get("currency", current["currency"]) != current["currency"]:
+        return None  # a currency change as well: left to the plain update
+    return float(arr), values.get("renewal_date")
+
+
 def _says_churn(values: dict[str, Any]) -> bool:
     """Does the row say the account is lost (its status, or its stage)?"""
     return is_churn_status(values.get("status") or "") or values.get("stage") == "churned"
@@ -617,7 +638,7 @@ def _write_contract(
     conn: sqlite3.Connection, plans: Sequence[_AccountPlan], rules: TierRules, now: datetime
 ) -> int:
     """Tier overrides, then churn decisions, of the written plans; returns outbox entries."""
-    from csm_tui.store.renewals import apply_churn, apply_tier_override
+    from csm_tui.store.renewals import apply_churn, apply_tier_override, apply_win_back
 
     me = get_meta(conn, META_ME)
     before = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
@@ -630,6 +651,10 @@ def _write_contract(
                 OverrideReason(reason) if reason else None, note, rules,
                 author_id=me, now=now, today=now.date(),
             )  # fmt: skip
+        if plan.win_back is not None:
+            arr, term_end = plan.win_back
+            apply_win_back(conn, plan.account_id, arr, term_end, "imported: ARR again in the CRM",
+                           rules, author_id=me, now=now, today=now.date())  # fmt: skip
         if plan.churn_reason is not None:
             apply_churn(conn, plan.account_id, plan.churn_reason, rules, author_id=me,
                         now=now, today=now.date())  # fmt: skip

@@ -253,6 +253,33 @@ def apply_churn(
     return _write_decision(conn, row, decision, rules, author_id, now)
 
 
+def apply_win_back(
+    conn: sqlite3.Connection,
+    account_id: str,
+    arr: float,
+    term_end: date | None,
+    reason: str,
+    rules: TierRules,
+    *,
+    author_id: str | None,
+    now: datetime,
+    today: date,
+) -> RecordedDecision:
+    """A win-back inside the caller's transaction (an import that finds a churned account
+    with ARR again): the new ARR, stage Adoption, the term end when the row gives one."""
+    row = _account(conn, account_id)
+    decision = RenewalDecision(
+        outcome=RenewalOutcome.WIN_BACK,
+        direction=direction_of(float(row["arr"]), arr),
+        decided_on=today,
+        arr_before=float(row["arr"]),
+        arr_after=arr,
+        term_end=term_end,
+        reason=reason,
+    )
+    return _write_decision(conn, row, decision, rules, author_id, now)
+
+
 def decisions_of(conn: sqlite3.Connection, account_id: str) -> list[DecisionRow]:
     """The account's decisions, newest first."""
     rows = conn.execute(
@@ -366,3 +393,32 @@ def apply_tier_override(
     outbox.enqueue(conn, KIND_TIER_OVERRIDE, "upsert", change_id, values, now=now)
     return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
                        assigned.by_arr.value, tier is None)  # fmt: skip
+
+
+def set_reference(
+    conn: sqlite3.Connection,
+    account_id: str,
+    is_reference: bool,
+    rules: TierRules,
+    *,
+    now: datetime,
+) -> OverrideSet:
+    """Mark the account a reference / flagship customer (or not) and re-tier it: the
+    rules' `reference` criterion may lift it (an override still decides). One
+    transaction with its outbox entry."""
+    with write_transaction(conn):
+        row = _account(conn, account_id)
+        traits = AccountTraits(int(row["seats"] or 0), row["industry"] or "", is_reference)
+        assigned = rules.assign(float(row["arr_usd"]), _override(row), traits)
+        fields: dict[str, object] = {"is_reference": is_reference}
+        if assigned.tier.value != row["tier"]:
+            fields.update(tier=assigned.tier.value, tier_rank=assigned.tier.rank)
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        conn.execute(
+            f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
+            (*fields.values(), to_db(now), account_id),
+        )
+        outbox.enqueue(conn, KIND_ACCOUNT, "upsert", account_id, fields, now=now,
+                       base_version=row["version"])  # fmt: skip
+        return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
+                           assigned.by_arr.value, row["tier_override"] is None)  # fmt: skip

@@ -82,7 +82,7 @@ def _strip_area(query: str, *words: str) -> str:
 _VERB_WORDS = frozenset({
     "open", "log", "check", "uncheck", "stage", "task", "prep", "assign", "coverage", "sync",
     "export", "import", "today", "help", "run", "renew", "churn", "winback", "tier",
-    "backtest",
+    "reference", "backtest",
 })  # fmt: skip
 
 

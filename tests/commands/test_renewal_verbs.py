@@ -3,6 +3,7 @@ outbox and the JSON output say afterwards."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -115,3 +116,38 @@ def test_tier_override_needs_a_reason_and_auto_clears_it(workspace):
         ("strategic", "flagship", "reference customer"),
         (None, "", ""),
     ]
+
+
+def test_run_coverage_json_carries_the_books_renewal_rate_cmrr_and_csms_needed(workspace):
+    a = _account(workspace, "renewal")
+    before = json.loads(render([run_text(workspace, "coverage --format json")], "json"))
+    run_text(workspace, f'churn {_q(a["name"])} --reason "budget cut"')
+    after = json.loads(render([run_text(workspace, "coverage --format json")], "json"))
+    b, s = before["summary"], after["summary"]
+    assert s["renewal_decisions"] == b["renewal_decisions"] + 1
+    assert s["churned_at_renewal"] == b["churned_at_renewal"] + 1
+    assert s["renewal_rate"] < b["renewal_rate"]
+    assert s["cmrr"] == pytest.approx(b["cmrr"] - a["arr_usd"] / 12)
+    assert s["csms_needed"] == pytest.approx(s["arr_usd"] / s["arr_per_csm"])
+    for key in ("grr", "nrr_retention", "nrr_expansion", "new_arr", "new_logos"):
+        assert key in s
+
+
+def test_reference_marks_a_flagship_that_the_rules_lift(workspace):
+    from csm_tui.domain.tiers import TierRules
+
+    workspace.settings = dataclasses.replace(
+        workspace.settings, tier_rules=TierRules.from_toml("[tiers.strategic]\nreference = true")
+    )
+    a = workspace.conn.execute(
+        "SELECT name, tier FROM accounts WHERE tier = 'growth' AND tier_override IS NULL "
+        "AND deleted_at IS NULL ORDER BY name LIMIT 1"
+    ).fetchone()
+    result = run_text(workspace, f"reference {_q(a['name'])} yes --format json")
+    row = json.loads(render([result], "json"))["rows"][0]
+    assert (row["reference"], row["tier"], row["was"]) == (True, "strategic", "growth")
+    run_text(workspace, f"reference {_q(a['name'])} no")
+    row = workspace.conn.execute(
+        "SELECT tier, is_reference FROM accounts WHERE name = ?", (a["name"],)
+    ).fetchone()
+    assert tuple(row) == ("growth", 0)

@@ -117,7 +117,7 @@ def test_a_hand_computed_book(book):
 
     | acct | start ARR (tier at start)  | in the period                         | end ARR  |
     | flat | 50,000 (Enterprise)        | renewed flat 2026-06-01               | 50,000   |
-    | lost | 30,000 (Enterprise)        | CRM "churned", last ARR kept (import) | 0        |
+    | lost | 30,000 (Enterprise)        | CRM stage churned, last ARR kept      | 0        |
     | up   | 40,000 (Enterprise)        | renewed up to 60,000 2026-05-01       | 60,000   |
     | down | 120,000 (Strategic)        | renewed down to 90,000 2026-04-01     | 90,000   |
     | new  | 0 (not a customer)         | new 2026-03-01 at 25,000              | 25,000   |
@@ -163,7 +163,7 @@ def test_a_hand_computed_book(book):
     renew("up", date(2026, 5, 1), 60_000)
     renew("down", date(2026, 4, 1), 90_000)
     renew("cny", date(2026, 9, 1))
-    path = write_csv_in(book, "external_id,name,arr,status\ncrm-lost,LOST,30000,churned\n")
+    path = write_csv_in(book, "external_id,name,arr,stage\ncrm-lost,LOST,30000,churned\n")
     assert import_csv(book, path, load_mapping(None, "accounts"), "accounts", now=NOW,
                       rules=RULES).committed  # fmt: skip
 
@@ -228,3 +228,32 @@ def test_a_reference_column_lifts_the_tier_by_the_rules_criteria(book, tmp_path)
     assert import_csv(book, again, load_mapping(None, "accounts"), "accounts", now=NOW,
                       rules=rules).committed  # fmt: skip
     assert book.execute("SELECT tier FROM accounts").fetchone()[0] == "scale"  # ARR again
+
+
+def test_a_new_account_imported_as_closed_lost_keeps_its_last_arr_in_the_decision(book, tmp_path):
+    path = write_csv(tmp_path, "name,arr,status\nGone Ltd,25000,Closed Lost\n")
+    report = import_csv(book, path, load_mapping(None, "accounts"), "accounts", now=NOW,
+                        rules=RULES)  # fmt: skip
+    assert report.committed, report.errors
+    arr, stage, tier = book.execute("SELECT arr, stage, tier FROM accounts").fetchone()
+    assert (arr, stage, tier) == (0.0, "churned", "enterprise")  # the tier its ARR gave it
+    before, after = book.execute("SELECT arr_before, arr_after FROM renewal_decisions").fetchone()
+    assert (before, after) == (25_000.0, 0.0)
+
+
+def test_a_churned_account_with_arr_again_in_the_crm_is_won_back(book, tmp_path):
+    add_account(book, "a1", 0.0, stage="churned", external="crm-1")
+    add_event(book, "a1", "2024-01-01", "new", 0, 40_000)
+    add_event(book, "a1", "2025-03-01", "churn", 40_000, 0)
+    book.commit()
+    path = write_csv(tmp_path, "external_id,name,arr,stage,renewal_date\n"
+                               "crm-1,A1,35000,adoption,2027-11-30\n")  # fmt: skip
+    report = import_csv(book, path, load_mapping(None, "accounts"), "accounts", now=NOW,
+                        rules=RULES)  # fmt: skip
+    assert report.committed, report.errors
+    arr, stage, renewal = book.execute("SELECT arr, stage, renewal_date FROM accounts").fetchone()
+    assert (arr, stage, renewal) == (35_000.0, "adoption", "2027-11-30")
+    outcome, after = book.execute("SELECT outcome, arr_after FROM renewal_decisions").fetchone()
+    assert (outcome, after) == ("win_back", 35_000.0)
+    m = load_coverage(book, TODAY, RULES).metrics.overall
+    assert (m.flows.new_logos, m.new_arr) == (1, pytest.approx(35_000))  # back as new ARR

@@ -420,7 +420,8 @@ class CoverageScreen(Screen[None]):
                 key=tier.value,
             )
         self.query_one("#coverage-tiers-heading", Static).update(
-            f"Tiers — book today; retention over {report.period.label()}"
+            f"Tiers — book today; retention over {report.period.label()} by the tier each "
+            "account had at its start"
         )
 
     def _fill_segments(self, report: CoverageReport) -> None:

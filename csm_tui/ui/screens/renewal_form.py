@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from csm_tui.domain.dates import DueDateError, add_months, parse_due
 from csm_tui.domain.humanize import format_money
@@ -125,11 +125,12 @@ class RenewalFormScreen(ModalScreen[object | None]):
         ws = self.workspace
         errors: dict[str, str] = {}
         outcome = RenewalOutcome(str(self.query_one("#field-outcome", Select).value))
-        try:
-            arr = _amount(self._value("arr_after"))
-        except ValueError:
-            errors["arr_after"] = "an amount like 120000, 120k or 1.2m"
-            arr = None
+        arr = None
+        if outcome is not RenewalOutcome.CHURNED:  # a churn's ARR is 0, whatever is typed
+            try:
+                arr = _amount(self._value("arr_after"))
+            except ValueError:
+                errors["arr_after"] = "an amount like 120000, 120k or 1.2m"
         days: dict[str, date | None] = {}
         for name in ("term_end", "decided_on"):
             text = self._value(name)
@@ -145,7 +146,7 @@ class RenewalFormScreen(ModalScreen[object | None]):
         draft = RenewalDraft(
             outcome=outcome,
             decided_on=days["decided_on"] or ws.today(),
-            arr_after=0.0 if outcome is RenewalOutcome.CHURNED and arr is None else arr,
+            arr_after=None if outcome is RenewalOutcome.CHURNED else arr,  # churn: ARR 0
             term_end=days.get("term_end") if outcome is not RenewalOutcome.CHURNED else None,
             reason=self._value("reason"),
         )
@@ -189,12 +190,13 @@ class TierFormScreen(ModalScreen[object | None]):
         self.workspace = workspace
         self.account_id = account_id
         row = workspace.conn.execute(
-            "SELECT name, tier, tier_override, tier_override_reason, tier_override_note "
-            "FROM accounts WHERE id = ?",
+            "SELECT name, tier, tier_override, tier_override_reason, tier_override_note, "
+            "is_reference FROM accounts WHERE id = ?",
             (account_id,),
         ).fetchone()
         self.name_, self.tier = row[0], row[1]
         self.override, self.reason, self.note = row[2], row[3], row[4] or ""
+        self.is_reference = bool(row[5])
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="tier-form", classes="form"):
@@ -219,6 +221,11 @@ class TierFormScreen(ModalScreen[object | None]):
             yield Label("Reason (required)", classes="form-label")
             yield Input(self.note, id="field-note")
             yield Static(id="error-note", classes="form-error")
+            yield Checkbox(
+                "Reference / flagship customer (a criterion of the tier rules)",
+                self.is_reference,
+                id="field-reference",
+            )
             with Horizontal(classes="form-buttons"):
                 yield Button("Save  ctrl+s", variant="primary", id="tier-save")
                 yield Button("Cancel  esc", id="tier-cancel")
@@ -229,9 +236,10 @@ class TierFormScreen(ModalScreen[object | None]):
         self.set_focus(self.query_one("#field-tier", Select), scroll_visible=False)
 
     def action_save(self) -> None:
-        from csm_tui.store.renewals import TierOverrideInvalid, set_tier_override
+        from csm_tui.store.renewals import TierOverrideInvalid, set_reference, set_tier_override
 
         ws = self.workspace
+        reference = self.query_one("#field-reference", Checkbox).value
         chosen = str(self.query_one("#field-tier", Select).value)
         tier = None if chosen == AUTO else Tier(chosen)
         because = OverrideReason(str(self.query_one("#field-because", Select).value))
@@ -241,10 +249,21 @@ class TierFormScreen(ModalScreen[object | None]):
             box.display = True
             box.update("⚠ say why this account is in another tier than its ARR says")
             return
+        unchanged = (tier.value if tier else None) == self.override and (
+            tier is None or (because.value, note.strip()) == (self.reason, self.note)
+        )
+        if unchanged and reference == self.is_reference:
+            self.dismiss(None)
+            return
+        rules = ws.settings.tier_rules
         try:
-            done = set_tier_override(ws.conn, self.account_id, tier, because, note,
-                                     ws.settings.tier_rules, author_id=ws.meta("me"),
-                                     now=ws.now(), today=ws.today())  # fmt: skip
+            done = None
+            if reference != self.is_reference:
+                done = set_reference(ws.conn, self.account_id, reference, rules, now=ws.now())
+            if not unchanged:
+                done = set_tier_override(ws.conn, self.account_id, tier, because, note, rules,
+                                         author_id=ws.meta("me"), now=ws.now(),
+                                         today=ws.today())  # fmt: skip
         except TierOverrideInvalid as error:
             box.display = True
             box.update("⚠ " + str(error))
