@@ -237,3 +237,26 @@ async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspa
         # The demo book has no recorded decision yet: the screen says what to do.
         messages = [n.message for n in app._notifications]
         assert any("record renewals (renew, churn) to back-test health" in m for m in messages)
+
+
+def test_a_book_beyond_5_touches_a_day_says_its_cadence_cannot_be_kept():
+    """40 Strategic accounts every 14 days: 40 × 365 / 14 = 1,042.9 touches a year against
+    at most 5 a day × 200 days = 1,000; at 1,000 each is touched every 14 × 1.0429 = 14.6
+    days."""
+    from csm_tui.domain.coverage import CsmCoverage, TierSlice, touches_needed
+    from csm_tui.domain.tiers import Tier, TierRules
+    from csm_tui.ui.screens.coverage import capacity_cell
+
+    rules = TierRules()
+
+    def book(n: int) -> CsmCoverage:
+        strategic = TierSlice(accounts=n, cadenced=n,
+                              touches_needed=touches_needed(Tier.STRATEGIC, n, rules))  # fmt: skip
+        return CsmCoverage("u1", "Ana", None, None, "csm", {Tier.STRATEGIC: strategic})
+
+    assert capacity_cell(book(40), rules) == (
+        "1,043 > 1,000 · cannot keep: Strat every 15 d",
+        "bold red",
+    )
+    assert capacity_cell(book(30), rules) == ("782 of 600–1,000 · stretched", "yellow")
+    assert capacity_cell(book(20), rules) == ("521 of 600–1,000", "")
