@@ -223,12 +223,14 @@ def load_grouped_cases(
     weights: Mapping[Tier, Mapping[Component, int]] | None = None,
     team_id: str | None = None,
     *,
-    parallel: bool = True,
+    parallel: bool = False,
 ) -> list[BacktestCase]:
     """`load_cases`, counted in SQL per (tier, motion, outcome, score): each case stands
     for `count` decisions, its ARR their sum; with `weights`, `rescored` is each group's
     score under them. With `parallel` (a cache file, no write pending on `conn`), the two
-    halves of the period are counted at once on two read-only connections."""
+    halves of the period are counted at once on two read-only connections: faster on an
+    idle two-core machine, slower on a loaded one (bench/backtest.py), and the Coverage
+    screen already computes the rest of its report beside it — so it is off by default."""
     team_clause, params = _params(period, days_before, team_id)
     params["rate"] = float(tier_rules.cny_per_usd)
     history = conn.execute("SELECT 1 FROM tier_overrides LIMIT 1").fetchone() is not None
@@ -303,7 +305,7 @@ def load_backtest(
     team_id: str | None = None,
     months: int = 12,
     *,
-    parallel: bool = True,
+    parallel: bool = False,
 ) -> BacktestReport:
     """The back-test of the last `months` months' renewal decisions up to `today`, with
     the health `days_before` days before each; `weights` re-weights the snapshots."""

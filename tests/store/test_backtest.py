@@ -156,5 +156,7 @@ def test_sql_counts_give_the_same_back_test_as_decision_by_decision(book, weight
                               period.end, parsed)  # fmt: skip
         counted = load_backtest(book, TODAY, RULES, days, parsed)
         assert report_rows(counted) == report_rows(one_by_one)
+        halves = load_backtest(book, TODAY, RULES, days, parsed, parallel=True)
+        assert report_rows(halves) == report_rows(one_by_one)
         assert counted.recorded_auc == one_by_one.recorded_auc
         assert counted.overall.churned_arr == pytest.approx(one_by_one.overall.churned_arr)
