@@ -5,8 +5,8 @@
 The book is built once into bench/out/ (gitignored) by plain inserts: N accounts over the
 five tiers and four sales motions, a health snapshot every 30 days for 18 months each
 (N × 18 rows, like the demo book), and one renewal decision per account in the last 12
-months (about 1 in 5 churned, 1 in 10 renewed down). Each run opens a fresh connection,
-as the Coverage screen's worker does, and runs the whole back-test: the one query
+months (its ARR event: about 1 in 5 churned, 1 in 10 renewed down). Each run opens a
+fresh connection, as the Coverage screen's worker does, and runs the whole back-test: the one query
 (decision, tier that day, snapshot N days before), then the bands, the AUCs per tier and
 per motion. Budget (issue 9): < 1 s for 100k accounts. Also timed: the same with health
 weights from the settings (every snapshot re-weighted).
@@ -65,12 +65,12 @@ def build(path: Path, n: int) -> None:
         churn_odds = 0.45 if base < 40 else (0.2 if base < 70 else 0.05)
         roll = rng.random()
         if roll < churn_odds:
-            outcome, direction, after = "churned", "down", 0.0
+            kind, after = "churn", 0.0
         elif roll < churn_odds + 0.1:
-            outcome, direction, after = "renewed", "down", arr * 0.8
+            kind, after = "renewal", arr * 0.8
         else:
-            outcome, direction, after = "renewed", "flat", arr
-        decisions.append((f"d-{aid}", aid, decided.isoformat(), outcome, direction, arr, after))
+            kind, after = "renewal", arr
+        decisions.append((f"d-{aid}", aid, decided.isoformat(), kind, arr, after))
     with conn:
         conn.executemany(
             "INSERT INTO accounts (id, name, external_id, currency, arr, arr_usd, tier, "
@@ -80,10 +80,9 @@ def build(path: Path, n: int) -> None:
             accounts,
         )
         conn.executemany("INSERT INTO health_snapshots VALUES (?, ?, ?, ?, ?)", snaps)
-        conn.executemany(
-            "INSERT INTO renewal_decisions (id, account_id, decided_on, outcome, direction, "
-            "arr_before, arr_after, currency, reason, created_at, version) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, 'USD', '', '{stamp}', 0)",
+        conn.executemany(  # each decision's ARR event (what store.backtest reads)
+            "INSERT INTO arr_events (id, account_id, effective_on, kind, arr_before_usd, "
+            f"arr_after_usd, created_at) VALUES (?, ?, ?, ?, ?, ?, '{stamp}')",
             decisions,
         )
     conn.execute("PRAGMA user_version")
@@ -112,7 +111,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"backtest-{args.accounts}-v{HEAD}.sqlite3"
+    path = OUT / f"backtest-events-{args.accounts}-v{HEAD}.sqlite3"
     if args.rebuild or not path.exists():
         start = time.perf_counter()
         build(path, args.accounts)

@@ -1,7 +1,13 @@
 """The health back-test's cases from the cache (domain.backtest), in one query.
 
-Per recorded renewal decision in the period (win-backs left out): the outcome, the ARR
-before and after in USD, the account's sales motion, its tier on the decision's day — the
+The renewal decisions are the `arr_events` of kind renewal or churn in the period: each
+recorded decision (store.renewals, an import's churn) writes exactly one, a win-back writes
+a `new` one, and they are what Coverage's renewal rate counts — so the back-test and the
+renewal rate speak of the same decisions, books synced from elsewhere included. Outcome:
+churn → churned; renewal for less (by a cent or more) → downsell; else renewed.
+
+Per decision: the outcome, the ARR before and after in USD, the account's sales motion,
+its tier on the decision's day — the
 override in force that day (`tier_overrides`; an override with no history counts as always
 there), else the ARR band of the ARR up for renewal — and its health N days before: the
 latest `health_snapshots` row taken on or before that day and at most
@@ -30,13 +36,22 @@ from csm_tui.domain.backtest import (
     backtest,
 )
 from csm_tui.domain.health import DEFAULT_WEIGHTS, NEUTRAL, Component
-from csm_tui.domain.metrics import Period
+from csm_tui.domain.metrics import CENT, Period
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.timestamps import date_to_db
 
+# Renewal decisions as ARR events: (day, outcome, direction) in the words of
+# domain.renewals, so that domain.backtest.Outcome.of reads them.
+_DECISIONS = """(SELECT account_id, effective_on AS decided_on, id,
+        iif(kind = 'churn', 'churned', 'renewed') AS outcome,
+        iif(arr_after_usd <= arr_before_usd - :cent, 'down', 'flat') AS direction,
+        arr_before_usd AS arr_before, arr_after_usd AS arr_after
+    FROM arr_events WHERE kind IN ('renewal', 'churn')
+      AND effective_on > :start AND effective_on <= :end)"""
+
 _CASES_SQL = """
 SELECT d.account_id, d.decided_on, d.outcome, d.direction, d.arr_before, d.arr_after,
-       d.currency, coalesce(a.sales_motion, ''),
+       coalesce(a.sales_motion, ''),
        (SELECT o.tier FROM tier_overrides o
          WHERE o.account_id = d.account_id AND o.set_on <= d.decided_on
          ORDER BY o.set_on DESC, o.created_at DESC, o.id DESC LIMIT 1) AS override_then,
@@ -47,31 +62,29 @@ SELECT d.account_id, d.decided_on, d.outcome, d.direction, d.arr_before, d.arr_a
            AND s.taken_on <= date(d.decided_on, :before)
            AND s.taken_on >= date(d.decided_on, :oldest)
          ORDER BY s.taken_on DESC LIMIT 1) AS snapshot
-FROM renewal_decisions d JOIN accounts a ON a.id = d.account_id
-WHERE d.decided_on > :start AND d.decided_on <= :end AND d.outcome != 'win_back'
-  AND a.deleted_at IS NULL {team_clause}
+FROM {decisions} d JOIN accounts a ON a.id = d.account_id
+WHERE a.deleted_at IS NULL {team_clause}
 ORDER BY d.decided_on, d.id
 """
 
 _TIERS = {t.value: t for t in Tier}
 
-# The same decisions and snapshots as _CASES_SQL, counted per group in SQL: the ARR in USD
-# (CNY at the rules' rate, to the cent, as TierRules.to_usd), the tier that day (override
+# The same decisions and snapshots as _CASES_SQL, counted per group in SQL: the tier that
+# day (override
 # history, else the override with no history, else the ARR band), and the snapshot's score
 # as recorded and {rescored} (the recorded score again when no weights are given).
 _GROUPED_SQL = """
 WITH c0 AS (
     SELECT d.outcome, d.direction, coalesce(a.sales_motion, '') AS motion,
-           iif(d.currency = 'CNY', round(d.arr_before / :rate, 2), d.arr_before) AS usd,
+           d.arr_before AS usd,
            {override_then} AS override_then,
            (SELECT s.rowid FROM health_snapshots s
              WHERE s.account_id = d.account_id
                AND s.taken_on <= date(d.decided_on, :before)
                AND s.taken_on >= date(d.decided_on, :oldest)
              ORDER BY s.taken_on DESC LIMIT 1) AS snap
-    FROM renewal_decisions d JOIN accounts a ON a.id = d.account_id
-    WHERE d.decided_on > :start AND d.decided_on <= :end AND d.outcome != 'win_back'
-      AND a.deleted_at IS NULL {team_clause}),
+    FROM {decisions} d JOIN accounts a ON a.id = d.account_id
+    WHERE a.deleted_at IS NULL {team_clause}),
 c AS (SELECT c0.*, coalesce(c0.override_then, {band}) AS tier FROM c0),
 r AS {materialized} (
     SELECT c.tier, c.motion, c.outcome, c.direction, s.score, {rescored} AS rescored, c.usd
@@ -150,18 +163,16 @@ def load_cases(
         direction,
         arr_before,
         arr_after,
-        currency,
         motion,
         override_then,
         has_history,
         override_now,
         snapshot,
-    ) in cursor.execute(_CASES_SQL.format(team_clause=team_clause), params):
+    ) in cursor.execute(_CASES_SQL.format(decisions=_DECISIONS, team_clause=team_clause), params):
         outcome = Outcome.of(outcome_text, direction)
         if outcome is None:
             continue
-        before_usd = tier_rules.to_usd(arr_before or 0.0, currency or "USD")
-        after_usd = tier_rules.to_usd(arr_after or 0.0, currency or "USD")
+        before_usd, after_usd = arr_before or 0.0, arr_after or 0.0
         tier_text = override_then if has_history else override_now
         tier = _TIERS.get(tier_text or "") or tier_rules.tier_for_arr(before_usd)
         score, components = None, {}
@@ -208,6 +219,7 @@ def _params(period: Period, days_before: int, team_id: str | None) -> tuple[str,
         "end": date_to_db(period.end),
         "before": f"-{days_before} days",
         "oldest": f"-{days_before + SNAPSHOT_MAX_AGE_DAYS} days",
+        "cent": CENT,
     }
     if team_id is None:
         return "", params
@@ -232,9 +244,9 @@ def load_grouped_cases(
     idle two-core machine, slower on a loaded one (bench/backtest.py), and the Coverage
     screen already computes the rest of its report beside it — so it is off by default."""
     team_clause, params = _params(period, days_before, team_id)
-    params["rate"] = float(tier_rules.cny_per_usd)
     history = conn.execute("SELECT 1 FROM tier_overrides LIMIT 1").fetchone() is not None
     sql = _GROUPED_SQL.format(
+        decisions=_DECISIONS,
         team_clause=team_clause,
         band=_band_sql(tier_rules),
         rescored=_rescored_sql(weights),

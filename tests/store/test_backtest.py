@@ -1,5 +1,6 @@
-"""The back-test's cases from a cache: recorded decisions, the tier that day, the health
-snapshot N days before (store.backtest), and the `backtest` verb's JSON."""
+"""The back-test's cases from a cache: recorded decisions (through the ARR event each one
+writes), the tier that day, the health snapshot N days before (store.backtest), and the
+`backtest` verb's JSON."""
 
 from __future__ import annotations
 
@@ -115,8 +116,8 @@ def test_run_backtest_json_gives_the_bands_auc_and_groups(book, tmp_path):
     }  # fmt: skip
     summary = out["summary"]
     assert summary["days_before"] == 90
-    # ¥210k at the settings' default 7.2 CNY per USD
-    assert summary["all"]["bands"]["red"]["churned_arr_usd"] == 29_166.67
+    # ¥210k in USD as its ARR event recorded it (7.0 CNY per USD then), whatever the rate now
+    assert summary["all"]["bands"]["red"]["churned_arr_usd"] == 30_000
     assert set(summary["by_tier"]) == {"strategic", "enterprise"}
     assert set(summary["by_motion"]) == {"long-direct", "short-direct"}
     assert out["message"].startswith("AUC 1.00 · 100% of churned ARR was red or yellow")
@@ -160,3 +161,20 @@ def test_sql_counts_give_the_same_back_test_as_decision_by_decision(book, weight
         assert report_rows(halves) == report_rows(one_by_one)
         assert counted.recorded_auc == one_by_one.recorded_auc
         assert counted.overall.churned_arr == pytest.approx(one_by_one.overall.churned_arr)
+
+
+def test_the_back_test_counts_the_decisions_coverages_renewal_rate_counts(demo_db, clock):
+    """The demo book's renewals and churns are ARR events with no decision form behind
+    them; Coverage counts them in its renewal rate, and so does the back-test."""
+    from csm_tui.store.coverage import load_coverage
+
+    conn = connect(demo_db)
+    try:
+        today = clock.now().date()
+        rules = TierRules()
+        decisions = load_coverage(conn, today, rules, parallel=False).metrics.overall
+        report = load_backtest(conn, today, rules)
+        assert report.overall.decisions == decisions.renewal_decisions > 100
+        assert report.overall.scored > 0.9 * report.overall.decisions  # monthly snapshots
+    finally:
+        conn.close()

@@ -187,42 +187,32 @@ def test_coverage_works_with_the_network_off_and_never_loads_httpx(demo_db):
     assert report == {"ok": True, "httpx": False}
 
 
-async def test_the_back_test_section_shows_the_auc_of_recorded_decisions(workspace, clock):
-    """One renewal and one churn today: the AUC is 1.00 when the renewed account's health
-    90 days before was higher than the churned one's, 0.00 when lower, 0.50 when equal."""
-    from datetime import timedelta
+async def test_the_back_test_section_counts_the_renewal_rates_decisions(workspace, clock):
+    """The back-test's decisions are the ones the renewal rate counts ("of N decisions"),
+    and its AUC is the one worked out decision by decision (domain.backtest)."""
+    from csm_tui.domain.backtest import backtest
+    from csm_tui.domain.metrics import Period
+    from csm_tui.store.backtest import load_cases
 
-    from csm_tui.domain.renewals import RenewalDraft, RenewalOutcome
-    from csm_tui.store.renewals import record_decision
-
-    conn = workspace.conn
-    today = clock.now().date()
-    day = (today - timedelta(days=90)).isoformat()
-    picked = conn.execute(
-        "SELECT a.id, (SELECT score FROM health_snapshots s WHERE s.account_id = a.id "
-        "AND s.taken_on <= ? ORDER BY s.taken_on DESC LIMIT 1) AS then_score FROM accounts a "
-        "WHERE a.stage NOT IN ('churned', 'onboarding') AND a.deleted_at IS NULL "
-        "AND then_score IS NOT NULL ORDER BY then_score DESC",
-        (day,),
-    ).fetchall()
-    (kept, kept_score), (lost, lost_score) = picked[0], picked[-1]
-    for aid, outcome in ((kept, RenewalOutcome.RENEWED), (lost, RenewalOutcome.CHURNED)):
-        term = None if outcome is RenewalOutcome.CHURNED else today + timedelta(days=365)
-        draft = RenewalDraft(outcome, today, None, term, "budget" if term is None else "")
-        record_decision(conn, aid, draft, workspace.settings.tier_rules, author_id=None,
-                        now=clock.now())  # fmt: skip
-    expected = 1.0 if kept_score > lost_score else 0.5
+    period = Period.trailing_months(clock.now().date(), 12)
+    rules = workspace.settings.tier_rules
+    expected = backtest(load_cases(workspace.conn, period, 90, rules), 90, period.start,
+                        period.end)  # fmt: skip
     app = make_app(workspace)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coverage(app, pilot, workspace)
-        assert screen.backtest is not None
+        assert screen.backtest is not None and screen.report is not None
+        decisions = screen.report.metrics.overall.renewal_decisions
         table = screen.query_one("#coverage-backtest", DataTable)
         first = [str(cell) for cell in table.get_row_at(0)]
-        assert first[:3] == ["All decisions", "2", "2"]
-        assert first[-1] == f"{expected:.2f}"
+        assert first[:2] == ["All decisions", str(decisions)]
+        assert first[-1] == f"{expected.overall.auc:.2f}"
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert {"Strategic", "Enterprise", "long-cycle direct"} <= set(names)
         text = screen_text(app)
         assert "Health back-test — health 90 days before each renewal decision" in text
-        assert f"AUC {expected:.2f}" in text
+        assert f"AUC {expected.overall.auc:.2f}" in text
+        assert f"of {decisions} decisions" in text
 
 
 async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspace):
@@ -234,9 +224,8 @@ async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspa
         run_in_app(app, "backtest --days-before 60")
         await settle(app, pilot)
         assert isinstance(app.screen, CoverageScreen)
-        # The demo book has no recorded decision yet: the screen says what to do.
         messages = [n.message for n in app._notifications]
-        assert any("record renewals (renew, churn) to back-test health" in m for m in messages)
+        assert any(m.startswith("AUC ") and "60 days before" in m for m in messages), messages
 
 
 def test_a_book_beyond_5_touches_a_day_says_its_cadence_cannot_be_kept():
