@@ -10,6 +10,9 @@ named by `CSM_TUI_CONFIG`, validated once at start.
     login_rate = 0.6
     [standards.long-direct.features]
     opportunities = 4
+    [health.weights.strategic] # health weights per tier (domain.backtest.weights_from_mapping):
+    usage = 40                 # the back-test re-weights past scores with them
+    engagement = 10
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Settings:
     tier_rules: TierRules = field(default_factory=TierRules)
     source: Path | None = None
     standards: dict[SalesMotion, ActivityStandard] = field(default_factory=lambda: dict(STANDARDS))
+    health_weights: dict | None = None  # {Tier: {Component: int}}; None: the defaults
 
     @classmethod
     def from_toml(cls, text: str, source: Path | None = None) -> Settings:
@@ -61,12 +65,22 @@ class Settings:
             standards = standards_from_mapping(data.get("standards", {}))
         except ValueError as exc:
             raise SettingsError(f"{where}: {exc}") from exc
+        health = data.get("health", {})
+        if not isinstance(health, dict) or not isinstance(health.get("weights", {}), dict):
+            raise SettingsError(f"{where}: [health.weights.<tier>] must be tables of weights")
+        from csm_tui.domain.backtest import weights_from_mapping
+
+        try:
+            weights = weights_from_mapping(health.get("weights", {}))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {exc}") from exc
         return cls(
             language=language,
             arr_per_csm=float(arr_per_csm),
             tier_rules=rules,
             source=source,
             standards=standards,
+            health_weights=weights,
         )
 
 

@@ -39,8 +39,16 @@ COLUMNS = (
     Column("at_risk_arr", "At-risk ARR", right=True, show=_money),
     Column("renewals_90d", "Renew ≤90d", right=True),
     Column("renewals_90d_arr", "Renew ARR", right=True, show=_money),
+    Column("touches_needed", "Touches/yr", right=True, show=lambda v: f"{v:,.0f}"),
+    Column("capacity", "Cadences", show=lambda v: CAPACITY_WORDS.get(v, "")),
     Column("owner_id", "Id"),
 )
+CAPACITY_WORDS = {
+    "none": "—",
+    "within": "kept (≤ 3 touches a day)",
+    "stretched": "stretched (3–5 a day)",
+    "cannot_keep": "cannot be kept (> 5 a day)",
+}
 
 
 def load_report(session: _Session, team: str | None) -> Any:
@@ -82,6 +90,8 @@ def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:
                 total.red_arr,
                 renew_count,
                 renew_arr,
+                total.touches_needed,
+                owner.capacity_verdict.value,
                 owner.user_id,
             )
         )

@@ -38,6 +38,7 @@ from csm_tui.domain.commands import (
     VERBS,
     AmendCommand,
     AssignCommand,
+    BacktestCommand,
     CheckCommand,
     Command,
     ConflictsCommand,
@@ -955,6 +956,12 @@ def _coverage(session: _Session, command: CoverageCommand, dry: bool) -> Command
     return coverage_result(session, command)
 
 
+def _backtest(session: _Session, command: BacktestCommand, dry: bool) -> CommandResult:
+    from csm_tui.commands.backtest import backtest_result
+
+    return backtest_result(session, command)
+
+
 def _export(session: _Session, command: ExportCommand, dry: bool) -> CommandResult:
     from csm_tui.commands.transfer import run_export
 
@@ -1042,6 +1049,7 @@ _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
     PrepCommand: _prep,
     AssignCommand: _assign,
     CoverageCommand: _coverage,
+    BacktestCommand: _backtest,
     ExportCommand: _export,
     ImportCommand: _import,
     TodayCommand: _today,

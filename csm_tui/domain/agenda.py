@@ -1,12 +1,18 @@
 """The Today agenda: who needs the CSM today, why, and in what order (spec section 1).
 
-Five reasons put an account on the agenda, each a pure function of one account's facts:
+Six reasons put an account on the agenda, each a pure function of one account's facts:
 
 - a touch overdue against the tier's cadence (`touch_item`);
 - a task due today or late (`task_item`);
 - a renewal within 90 days, or already past and not churned (`renewal_item`);
 - not activated 30 or 90 days after go-live (`activation_item`);
-- health down 10+ points in 30 days (`health_drop_item`).
+- health down 10+ points in 30 days (`health_drop_item`);
+- a QBR or an onsite visit due or late by the tier's service model (`service_item`:
+  Strategic QBR quarterly and onsite twice a year, Enterprise QBR twice a year): one falls
+  due `365 / per_year` days (rounded) after the last activity of that kind, or after
+  go-live when there has been none; it shows from `SERVICE_DUE_AHEAD_DAYS` days before that
+  day ("due in 9 days", to plan it) and is late after it. Logging a QBR (an onsite visit)
+  clears it. Accounts in Onboarding or Churned have none.
 
 Order (`order_agenda`): tier first (strategic first), then urgency, then how far gone
 (`AgendaItem.days`: more days late / overdue / since go-live, fewer days to renewal, a
@@ -17,9 +23,11 @@ bigger drop first), then name. Urgency across kinds, most urgent first:
 3. not activated 30+ days after go-live (only 30–40% still activate: the rescue window);
 4. a task due today;
 5. an overdue touch;
-6. a renewal within 30 days, today, or past its date;
-7. a health drop of 10+ points in 30 days;
-8. a renewal in 31–90 days.
+6. a QBR or onsite visit late;
+7. a renewal within 30 days, today, or past its date;
+8. a health drop of 10+ points in 30 days;
+9. a QBR or onsite visit due soon;
+10. a renewal in 31–90 days.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from csm_tui.domain.tiers import Tier
 RENEWAL_HORIZON_DAYS = 90
 RENEWAL_NEAR_DAYS = 30
 HEALTH_DROP_POINTS = 10
+SERVICE_DUE_AHEAD_DAYS = 14  # a QBR / onsite visit shows this many days before it falls due
 
 
 class AgendaKind(StrEnum):
@@ -51,6 +60,8 @@ class AgendaKind(StrEnum):
     RENEWAL = "renewal"
     ACTIVATION = "activation"
     HEALTH_DROP = "health_drop"
+    QBR = "qbr"
+    ONSITE = "onsite"
 
     @property
     def label(self) -> str:
@@ -60,6 +71,8 @@ class AgendaKind(StrEnum):
             "renewal": "Renewal",
             "activation": "Activation",
             "health_drop": "Health drop",
+            "qbr": "QBR",
+            "onsite": "Onsite",
         }[self.value]
 
 
@@ -71,9 +84,11 @@ class Urgency(IntEnum):
     LATE_ACTIVATION = 3
     TASK_TODAY = 4
     TOUCH_OVERDUE = 5
-    RENEWAL_NEAR = 6
-    HEALTH_DROP = 7
-    RENEWAL = 8
+    SERVICE_LATE = 6
+    RENEWAL_NEAR = 7
+    HEALTH_DROP = 8
+    SERVICE_DUE = 9
+    RENEWAL = 10
 
 
 @dataclass(frozen=True)
@@ -249,3 +264,59 @@ def health_drop_item(
         None,
         fell,
     )
+
+
+def service_interval_days(per_year: int) -> int | None:
+    """Days between two QBRs (onsite visits) held `per_year` times a year; None for 0."""
+    if per_year <= 0:
+        return None
+    return round(DAYS_PER_YEAR / per_year)
+
+
+DAYS_PER_YEAR = 365
+
+
+def _how_often(per_year: int) -> str:
+    return {1: "yearly", 2: "twice a year", 4: "quarterly"}.get(per_year, f"{per_year}× a year")
+
+
+def service_item(
+    account_id: str,
+    name: str,
+    tier: Tier,
+    kind: AgendaKind,
+    per_year: int,
+    last: date | None,
+    go_live: date | None,
+    stage: Stage,
+    today: date,
+) -> AgendaItem | None:
+    """A QBR or onsite visit (`kind`) due within `SERVICE_DUE_AHEAD_DAYS` days or late by
+    the tier's `per_year`; None when not due yet, or the tier has none (module doc)."""
+    if kind not in (AgendaKind.QBR, AgendaKind.ONSITE):
+        raise ValueError(f"not a service visit: {kind}")
+    interval = service_interval_days(per_year)
+    if interval is None or stage in (Stage.ONBOARDING, Stage.CHURNED):
+        return None
+    anchor = last or go_live
+    what = "QBR" if kind is AgendaKind.QBR else "Onsite visit"
+    often = f"{tier.label} · {_how_often(per_year)}"
+    if anchor is None:  # neither held nor live on a known day: due now
+        why = f"{what} due: never held ({often})"
+        return AgendaItem(account_id, name, tier, kind, why, Urgency.SERVICE_DUE, today, None, 0)
+    due = anchor + timedelta(days=interval)
+    until = (due - today).days
+    if until > SERVICE_DUE_AHEAD_DAYS:
+        return None
+    since = (
+        f"last {_days((today - last).days)} ago"
+        if last is not None
+        else f"never held, live since {go_live.isoformat() if go_live else '?'}"
+    )
+    if until < 0:
+        why, urgency = f"{what} late {_days(-until)} ({often}, {since})", Urgency.SERVICE_LATE
+    elif until == 0:
+        why, urgency = f"{what} due today ({often}, {since})", Urgency.SERVICE_DUE
+    else:
+        why, urgency = f"{what} due in {_days(until)} ({often}, {since})", Urgency.SERVICE_DUE
+    return AgendaItem(account_id, name, tier, kind, why, urgency, due, None, -until)

@@ -17,6 +17,7 @@ unknown one is an error naming the nearest verbs)::
     prep "Acme Ltd" [--export prep.md]
     assign "Acme Ltd" "Tom Becker"
     coverage [--team emea]
+    backtest [--days-before 90] [--team emea]
     sync
     export portfolio [FILTER] [--sort S] [--format csv|json|md] [--out FILE] [--excel]
     export coverage [--team T] [--format csv|json|md] [--out FILE] [--excel]
@@ -521,6 +522,15 @@ class CoverageCommand(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BacktestCommand(Command):
+    """Health back-tested against the renewal decisions of the last 12 months."""
+
+    verb: ClassVar[str] = "backtest"
+    days_before: int | None = None  # None: domain.backtest.DEFAULT_DAYS_BEFORE
+    team: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class SyncCommand(Command):
     verb: ClassVar[str] = "sync"
 
@@ -857,6 +867,12 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
         "--team": _Option("--team", "team", "text", "a team's name or id"),
         "--format": _OUTPUT,
     },
+    "backtest": {
+        "--days-before": _Option("--days-before", "days_before", "int",
+                                 "a whole number of days", low=0, high=3650),
+        "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--format": _OUTPUT,
+    },
     "sync": {"--format": _OUTPUT},
     "export": {
         "--team": _Option("--team", "team", "text", "a team's name or id"),
@@ -951,7 +967,7 @@ VERBS: tuple[str, ...] = (
     "filter", "open", "timeline", "log", "amend", "undo", "check", "uncheck", "stage",
     "task", "tasks", "snooze", "contacts", "contact", "notes", "prep", "assign", "coverage",
     "sync", "conflicts", "resolve", "refused", "retry", "dismiss", "export", "import",
-    "today", "help", "renew", "churn", "winback", "tier", "reference",
+    "today", "help", "renew", "churn", "winback", "tier", "reference", "backtest",
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -971,6 +987,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "assign": ("assign ACCOUNT OWNER",
                "give the account to another CSM of its team (a lead's move)"),
     "coverage": ("coverage [--team TEAM]", "the team's coverage of the book"),
+    "backtest": ("backtest [--days-before 90] [--team TEAM]",
+                 "health N days before each renewal decision of the last 12 months against "
+                 "its outcome: churn per band, churned ARR warned, AUC; per tier and motion"),
     "sync": ("sync", "push local changes and pull the server's"),
     "export": ("export portfolio|coverage|prep [...] [--format csv|json|md] [--out FILE] "
                "[--excel]",
@@ -1567,6 +1586,7 @@ _BUILDERS = {
     "prep": _build_prep,
     "assign": _build_assign,
     "coverage": _build_plain(CoverageCommand),
+    "backtest": _build_plain(BacktestCommand),
     "sync": _build_plain(SyncCommand),
     "export": _build_export,
     "import": _build_import,

@@ -13,7 +13,11 @@ Definitions:
   not small (more than `dedicated_book_max_accounts` accounts) or it has no owner.
 - Touch capacity (seed 002, Growth tier): 3–5 proactive touches a day over ~200 working
   days = 600–1,000 touches a year. Touches needed = Σ over accounts with a cadence of
-  365 / cadence days; the Growth tier's share is shown apart, as the seed sizes it.
+  365 / cadence days (QBRs and onsite visits are touches of the cadence, not on top of
+  it); the Growth tier's share is shown apart, as the seed sizes it. The verdict
+  (`CapacityVerdict`): within 3 a day (≤ 600) the cadences can be kept; up to 5 a day
+  (≤ 1,000) only stretched; beyond, a cadence cannot be kept, and each touch comes
+  needed / 1,000 times later than the cadence says (`CsmCoverage.kept_every_days`).
 - Overdue: an account with a cadence whose last touch is on a day before today − cadence,
   or never touched (the portfolio's `is:overdue`). Late to activate: 30+ days after
   go-live and not activated (zombie: 90+), as `lifecycle.activation_risk`.
@@ -26,10 +30,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 from csm_tui.domain.metrics import MetricsBreakdown, Period, format_rate
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+
+
+class CapacityVerdict(StrEnum):
+    """Can one CSM keep their book's cadences (seed 002: 3–5 touches a day)?"""
+
+    NONE = "none"  # no cadence to keep (the digital pool, a reactive book)
+    WITHIN = "within"  # at most 3 a day
+    STRETCHED = "stretched"  # 3–5 a day
+    CANNOT_KEEP = "cannot_keep"  # more than 5 a day
+
 
 RENEWAL_HORIZONS = (30, 60, 90)
 DAYS_PER_YEAR = 365
@@ -173,6 +187,30 @@ class CsmCoverage:
         low, high = self.rules.capacity
         needed = self.total.touches_needed
         return needed / high, needed / low
+
+    @property
+    def capacity_verdict(self) -> CapacityVerdict:
+        """Whether the book's cadences can be kept (see the module doc)."""
+        needed = self.total.touches_needed
+        low, high = self.rules.capacity
+        if self.is_pool or needed <= 0:
+            return CapacityVerdict.NONE
+        if needed <= low:
+            return CapacityVerdict.WITHIN
+        if needed <= high:
+            return CapacityVerdict.STRETCHED
+        return CapacityVerdict.CANNOT_KEEP
+
+    def kept_every_days(self, tier: Tier, tier_rules: TierRules) -> float | None:
+        """How often a CSM at 5 touches a day can touch an account of `tier` when the
+        book needs more than that (the cadence stretched evenly); the cadence itself when
+        it can be kept; None for a tier with no cadence."""
+        cadence = tier_rules.cadence_days(tier)
+        if cadence is None:
+            return None
+        _low, high = self.rules.capacity
+        stretch = max(1.0, self.total.touches_needed / high)
+        return cadence * stretch
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,12 @@ from csm_tui.domain.agenda import (
     HEALTH_DROP_POINTS,
     RENEWAL_HORIZON_DAYS,
     AgendaItem,
+    AgendaKind,
     activation_item,
     health_drop_item,
     order_agenda,
     renewal_item,
+    service_item,
     task_item,
     touch_item,
 )
@@ -49,6 +51,50 @@ FROM tasks t JOIN accounts a ON a.id = t.account_id
 WHERE t.owner_id = ? AND t.done_at IS NULL AND t.due_on <= ? AND t.deleted_at IS NULL
   AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?) AND a.deleted_at IS NULL
 """
+
+
+# Accounts whose tier holds QBRs or onsite visits, with the day of the last of each (through
+# ix_activities_account_time: an account's activities, newest first).
+_SERVICE = """
+SELECT a.id, a.name, a.tier, a.stage, a.go_live_date,
+       (SELECT max(v.occurred_at) FROM activities v WHERE v.account_id = a.id
+          AND v.kind = 'qbr' AND v.deleted_at IS NULL),
+       (SELECT max(v.occurred_at) FROM activities v WHERE v.account_id = a.id
+          AND v.kind = 'onsite' AND v.deleted_at IS NULL)
+FROM accounts a
+WHERE a.owner_id = ? AND a.deleted_at IS NULL AND a.stage NOT IN ('churned', 'onboarding')
+  AND a.tier IN ({tiers})
+"""
+
+
+def _service_items(
+    cursor: sqlite3.Cursor, owner_id: str, today: date, rules: TierRules
+) -> list[AgendaItem | None]:
+    """QBRs and onsite visits due or late on the owner's accounts (domain.agenda)."""
+    visits = {
+        tier: (rules.service(tier).qbr_per_year, rules.service(tier).onsite_per_year)
+        for tier in Tier
+    }
+    tiers = [tier.value for tier, (qbr, onsite) in visits.items() if qbr or onsite]
+    if not tiers:
+        return []
+    items: list[AgendaItem | None] = []
+    sql = _SERVICE.format(tiers=", ".join("?" * len(tiers)))
+    for account_id, name, tier_text, stage_text, go_live, last_qbr, last_onsite in cursor.execute(
+        sql, (owner_id, *tiers)
+    ):
+        tier, stage = Tier(tier_text), Stage(stage_text)
+        qbr, onsite = visits[tier]
+        live = date_from_db(go_live)
+        for kind, per_year, last in (
+            (AgendaKind.QBR, qbr, last_qbr),
+            (AgendaKind.ONSITE, onsite, last_onsite),
+        ):
+            held = None if last is None else date.fromisoformat(last[:10])
+            items.append(
+                service_item(account_id, name, tier, kind, per_year, held, live, stage, today)
+            )
+    return items
 
 
 def _touch_sql(today: date, rules: TierRules) -> tuple[str, list[str]]:
@@ -136,4 +182,5 @@ def load_agenda(
                 today,
             )
         )
+    items.extend(_service_items(cursor, owner_id, today, rules))
     return order_agenda(item for item in items if item is not None)

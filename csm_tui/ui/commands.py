@@ -83,7 +83,7 @@ _VERB_WORDS = frozenset({
     "open", "log", "check", "uncheck", "stage", "task", "prep", "assign", "coverage", "sync",
     "export", "import", "today", "help", "run", "snooze", "timeline", "conflicts", "resolve",
     "refused", "retry", "dismiss", "tasks", "contacts", "contact", "notes", "undo", "amend",
-    "renew", "churn", "winback", "tier", "reference",
+    "renew", "churn", "winback", "tier", "reference", "backtest",
 })  # fmt: skip
 """Every verb of the language but `filter` (the filter area offers it), and `run`: kept
 here so the palette does not import the parser to start (a test checks it is complete)."""
@@ -542,6 +542,9 @@ def run_in_app(app: Any, text: str) -> None:
         app.notify(result.text or result.message, timeout=15, markup=False)
         return
     app.notify(safe_text(result.message, multiline=True), timeout=6, markup=False)
+    if type(command).__name__ == "BacktestCommand":  # its table is a Coverage section
+        show_coverage(app, getattr(command, "team", None))
+        return
     if result.wrote and not result.dry_run:
         _refresh(app)
 

@@ -110,7 +110,7 @@ def test_today_lists_my_agenda(workspace):
     result = run_text(workspace, "today")
     assert result.rows
     assert {row[2] for row in result.rows} <= {"touch", "task", "renewal", "activation",
-                                               "health_drop"}  # fmt: skip
+                                               "health_drop", "qbr", "onsite"}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- writes
@@ -443,3 +443,23 @@ def test_an_export_without_a_file_is_printed(workspace):
     assert result.text and not result.files and not result.wrote
     assert "Exported portfolio as json" in result.message
     assert result.text in render([result], "table")
+
+
+def test_coverage_rows_say_each_csms_touches_a_year_and_whether_cadences_can_be_kept(workspace):
+    """Touches a year = Σ accounts × 365 / cadence days of each tier; capacity 600–1,000."""
+    result = run_text(workspace, "coverage --format json")
+    rows = result.as_json()["rows"]
+    owned = [r for r in rows if r["owner_id"]]
+    assert owned
+    conn = workspace.conn
+    cadence = {"strategic": 14, "enterprise": 30, "growth": 60, "scale": 90}
+    for row in owned:
+        by_tier = conn.execute(
+            "SELECT tier, count(*) FROM accounts WHERE owner_id = ? AND deleted_at IS NULL "
+            "AND stage != 'churned' GROUP BY tier",
+            (row["owner_id"],),
+        ).fetchall()
+        needed = sum(n * 365 / cadence[t] for t, n in by_tier if t in cadence)
+        assert row["touches_needed"] == pytest.approx(needed)
+        expected = "within" if needed <= 600 else ("stretched" if needed <= 1000 else "cannot_keep")
+        assert row["capacity"] == expected, row

@@ -16,6 +16,7 @@ from csm_tui.domain.agenda import (
     health_drop_item,
     order_agenda,
     renewal_item,
+    service_item,
     task_item,
     touch_item,
 )
@@ -36,6 +37,8 @@ def item(name: str, tier: Tier, urgency: Urgency, days: int = 0, task_id=None) -
         Urgency.RENEWAL_NEAR: AgendaKind.RENEWAL,
         Urgency.RENEWAL: AgendaKind.RENEWAL,
         Urgency.HEALTH_DROP: AgendaKind.HEALTH_DROP,
+        Urgency.SERVICE_LATE: AgendaKind.QBR,
+        Urgency.SERVICE_DUE: AgendaKind.ONSITE,
     }[urgency]
     return AgendaItem(f"id-{name}", name, tier, kind, f"why {name}", urgency, None, task_id, days)
 
@@ -235,3 +238,53 @@ def test_order_is_stable_for_a_realistic_mix():
     first = order_agenda(items)
     assert order_agenda(reversed(first)) == first
     assert first[0].tier is Tier.STRATEGIC
+
+
+# -- QBRs and onsite visits by the tier's service model -------------------------------------
+
+
+def qbr(last, tier=Tier.STRATEGIC, per_year=4, go_live=None, stage=Stage.ADOPTION,
+        kind=AgendaKind.QBR):  # fmt: skip
+    return service_item("a1", "Acme", tier, kind, per_year, last, go_live, stage, TODAY)
+
+
+def test_a_quarterly_qbr_is_due_14_days_ahead_and_late_after_91_days():
+    """Quarterly: 365 / 4 = 91.25 → every 91 days after the last QBR."""
+    assert qbr(TODAY - timedelta(days=76)) is None  # due in 15 days: not yet
+    soon = qbr(TODAY - timedelta(days=77))
+    assert soon.why == "QBR due in 14 days (Strategic · quarterly, last 77 days ago)"
+    assert soon.urgency is Urgency.SERVICE_DUE and soon.due == TODAY + timedelta(days=14)
+    today = qbr(TODAY - timedelta(days=91))
+    assert today.why == "QBR due today (Strategic · quarterly, last 91 days ago)"
+    late = qbr(TODAY - timedelta(days=111))
+    assert late.why == "QBR late 20 days (Strategic · quarterly, last 111 days ago)"
+    assert late.urgency is Urgency.SERVICE_LATE and late.days == 20
+
+
+def test_an_enterprise_qbr_twice_a_year_and_a_strategic_onsite_never_held():
+    """Twice a year: 365 / 2 = 182.5 → 182 days (round half to even)."""
+    ent = qbr(TODAY - timedelta(days=190), tier=Tier.ENTERPRISE, per_year=2)
+    assert ent.why == "QBR late 8 days (Enterprise · twice a year, last 190 days ago)"
+    onsite = qbr(None, per_year=2, go_live=TODAY - timedelta(days=200), kind=AgendaKind.ONSITE)
+    assert onsite.why == (
+        "Onsite visit late 18 days (Strategic · twice a year, never held, live since "
+        f"{(TODAY - timedelta(days=200)).isoformat()})"
+    )
+    assert onsite.kind is AgendaKind.ONSITE
+    assert qbr(None).why == "QBR due: never held (Strategic · quarterly)"
+
+
+def test_no_qbr_for_a_tier_without_one_nor_in_onboarding_or_after_churn():
+    assert qbr(TODAY - timedelta(days=300), tier=Tier.GROWTH, per_year=0) is None
+    assert qbr(TODAY - timedelta(days=300), stage=Stage.ONBOARDING) is None
+    assert qbr(TODAY - timedelta(days=300), stage=Stage.CHURNED) is None
+    assert qbr(TODAY) is None  # just held: cleared
+
+
+def test_a_late_qbr_comes_after_an_overdue_touch_and_before_a_near_renewal():
+    items = [
+        item("renewal", Tier.STRATEGIC, Urgency.RENEWAL_NEAR, -10),
+        item("qbr", Tier.STRATEGIC, Urgency.SERVICE_LATE, 5),
+        item("touch", Tier.STRATEGIC, Urgency.TOUCH_OVERDUE, 5),
+    ]
+    assert names(order_agenda(items)) == ["touch", "qbr", "renewal"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from csm_tui.domain.coverage import (
+    CapacityVerdict,
     CoverageRules,
     CsmCoverage,
     MaturityInputs,
@@ -149,3 +150,29 @@ def test_no_red_account_is_not_a_failure_to_follow_up():
 def test_levels_have_the_seeds_names():
     assert [lv.label_zh for lv in MaturityLevel] == [
         "完全被动", "部分主动", "全部主动", "科学管理", "精细化提升"]  # fmt: skip
+
+
+def _strategic_and_enterprise(strategic: int, enterprise: int = 0):
+    tiers = TierRules()
+    return csm({
+        Tier.STRATEGIC: TierSlice(accounts=strategic, cadenced=strategic,
+                                  touches_needed=touches_needed(Tier.STRATEGIC, strategic, tiers)),
+        Tier.ENTERPRISE: TierSlice(accounts=enterprise, cadenced=enterprise,
+                                   touches_needed=touches_needed(Tier.ENTERPRISE, enterprise,
+                                                                 tiers)),
+    })  # fmt: skip
+
+
+def test_a_book_whose_cadences_need_more_than_5_touches_a_day_cannot_be_kept():
+    """Strategic every 14 days: 365/14 = 26.07 touches a year each; Enterprise every 30:
+    12.17. Capacity 3–5 a day × 200 working days = 600–1,000."""
+    assert _strategic_and_enterprise(20).capacity_verdict is CapacityVerdict.WITHIN  # 521
+    # 10 × 26.07 + 30 × 12.17 = 625.7: only at more than 3 a day
+    assert _strategic_and_enterprise(10, 30).capacity_verdict is CapacityVerdict.STRETCHED
+    # 40 × 26.07 = 1,042.9 > 1,000: a Strategic account is touched every 14.6 days at best
+    full = _strategic_and_enterprise(40)
+    assert full.capacity_verdict is CapacityVerdict.CANNOT_KEEP
+    assert full.kept_every_days(Tier.STRATEGIC, TierRules()) == pytest.approx(14.6, abs=0.01)
+    assert _strategic_and_enterprise(20).kept_every_days(Tier.STRATEGIC, TierRules()) == 14
+    assert full.kept_every_days(Tier.SELF_SERVE, TierRules()) is None
+    assert csm({}).capacity_verdict is CapacityVerdict.NONE

@@ -12,6 +12,7 @@ from csm_tui.domain.agenda import (
     health_drop_item,
     order_agenda,
     renewal_item,
+    service_item,
     task_item,
     touch_item,
 )
@@ -92,6 +93,28 @@ def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
                 a["id"], a["name"], tier, a["health_score"], a["health_score_30d"], stage, today
             )
         )
+        service = RULES.service(tier)
+        for kind, per_year in ((AgendaKind.QBR, service.qbr_per_year),
+                               (AgendaKind.ONSITE, service.onsite_per_year)):  # fmt: skip
+            last = conn.execute(
+                "SELECT max(occurred_at) FROM activities WHERE account_id = ? AND kind = ? "
+                "AND deleted_at IS NULL",
+                (a["id"], kind.value),
+            ).fetchone()[0]
+            held = last and date.fromisoformat(last[:10])
+            expected.append(
+                service_item(
+                    a["id"],
+                    a["name"],
+                    tier,
+                    kind,
+                    per_year,
+                    held or None,
+                    go_live or None,
+                    stage,
+                    today,
+                )
+            )
     for t in conn.execute(
         "SELECT t.*, a.name, a.tier FROM tasks t JOIN accounts a ON a.id = t.account_id "
         "WHERE t.owner_id = ? AND t.done_at IS NULL AND t.deleted_at IS NULL",
@@ -215,3 +238,29 @@ def test_churned_accounts_are_not_on_the_agenda_for_touch_renewal_or_health(book
         i.account_id for i in load_agenda(conn, me, today, RULES) if i.kind is not AgendaKind.TASK
     }
     assert not churned & listed
+
+
+def test_logging_a_qbr_clears_the_late_qbr_and_an_onsite_visit_the_onsite(book, clock):
+    from csm_tui.domain.activity_form import ActivityDraft
+    from csm_tui.domain.records import ActivityKind
+    from csm_tui.store.activity_log import log_activity
+
+    conn, me, today = book
+    items = load_agenda(conn, me, today, RULES)
+    late = next(i for i in items if i.kind is AgendaKind.QBR and i.why.startswith("QBR late"))
+    assert late.tier in (Tier.STRATEGIC, Tier.ENTERPRISE)
+    onsite = next(i for i in items if i.kind is AgendaKind.ONSITE)
+    for target, kind in ((late, ActivityKind.QBR), (onsite, ActivityKind.ONSITE)):
+        draft = ActivityDraft(target.account_id, kind, clock.now(), 60, summary="held")
+        log_activity(conn, draft, me, clock.now(), RULES)
+    after = {(i.account_id, i.kind) for i in load_agenda(conn, me, today, RULES)}
+    assert (late.account_id, AgendaKind.QBR) not in after
+    assert (onsite.account_id, AgendaKind.ONSITE) not in after
+    # A call is a touch, not a QBR: the next QBR's late item stays until one is held.
+    other = next(i for i in items if i.kind is AgendaKind.QBR and i.account_id not in
+                 (late.account_id, onsite.account_id))  # fmt: skip
+    draft = ActivityDraft(other.account_id, ActivityKind.CALL, clock.now(), 30, summary="hi")
+    log_activity(conn, draft, me, clock.now(), RULES)
+    assert (other.account_id, AgendaKind.QBR) in {
+        (i.account_id, i.kind) for i in load_agenda(conn, me, today, RULES)
+    }

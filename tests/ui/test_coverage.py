@@ -262,3 +262,67 @@ def test_coverage_works_with_the_network_off_and_never_loads_httpx(demo_db):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report == {"ok": True, "httpx": False}
+
+
+async def test_the_back_test_section_counts_the_renewal_rates_decisions(workspace, clock):
+    """The back-test's decisions are the ones the renewal rate counts ("of N decisions"),
+    and its AUC is the one worked out decision by decision (domain.backtest)."""
+    from csm_tui.domain.backtest import backtest
+    from csm_tui.domain.metrics import Period
+    from csm_tui.store.backtest import load_cases
+
+    period = Period.trailing_months(clock.now().date(), 12)
+    rules = workspace.settings.tier_rules
+    expected = backtest(load_cases(workspace.conn, period, 90, rules), 90, period.start,
+                        period.end)  # fmt: skip
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        assert screen.backtest is not None and screen.report is not None
+        decisions = screen.report.metrics.overall.renewal_decisions
+        table = screen.query_one("#coverage-backtest", DataTable)
+        first = [str(cell) for cell in table.get_row_at(0)]
+        assert first[:2] == ["All decisions", str(decisions)]
+        assert first[-1] == f"{expected.overall.auc:.2f}"
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert {"Strategic", "Enterprise", "long-cycle direct"} <= set(names)
+        text = screen_text(app)
+        assert "Health back-test — health 90 days before each renewal decision" in text
+        assert f"AUC {expected.overall.auc:.2f}" in text
+        assert f"of {decisions} decisions" in text
+
+
+async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspace):
+    from csm_tui.ui.commands import run_in_app
+
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        run_in_app(app, "backtest --days-before 60")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CoverageScreen)
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("AUC ") and "60 days before" in m for m in messages), messages
+
+
+def test_a_book_beyond_5_touches_a_day_says_its_cadence_cannot_be_kept():
+    """40 Strategic accounts every 14 days: 40 × 365 / 14 = 1,042.9 touches a year against
+    at most 5 a day × 200 days = 1,000; at 1,000 each is touched every 14 × 1.0429 = 14.6
+    days."""
+    from csm_tui.domain.coverage import CsmCoverage, TierSlice, touches_needed
+    from csm_tui.domain.tiers import Tier, TierRules
+    from csm_tui.ui.screens.coverage import capacity_cell
+
+    rules = TierRules()
+
+    def book(n: int) -> CsmCoverage:
+        strategic = TierSlice(accounts=n, cadenced=n,
+                              touches_needed=touches_needed(Tier.STRATEGIC, n, rules))  # fmt: skip
+        return CsmCoverage("u1", "Ana", None, None, "csm", {Tier.STRATEGIC: strategic})
+
+    assert capacity_cell(book(40), rules) == (
+        "1,043 > 1,000 · cannot keep: Strat every 15 d",
+        "bold red",
+    )
+    assert capacity_cell(book(30), rules) == ("782 of 600–1,000 · stretched", "yellow")
+    assert capacity_cell(book(20), rules) == ("521 of 600–1,000", "")

@@ -13,6 +13,8 @@ The numbers are computed in a worker on a read-only connection of its own.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group
 from rich.table import Table
@@ -26,7 +28,9 @@ from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from csm_tui.domain.backtest import BacktestReport
 from csm_tui.domain.coverage import (
+    CapacityVerdict,
     CoverageReport,
     CoverageRules,
     CsmCoverage,
@@ -39,7 +43,7 @@ from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
 from csm_tui.domain.metrics import RetentionMetrics, format_rate
 from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
-from csm_tui.domain.tiers import TIER_ORDER, Tier
+from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.store.timestamps import from_db
 from csm_tui.ui.widgets.wide_table import WideTable
 from csm_tui.workspace import Workspace
@@ -77,6 +81,28 @@ def coverage_rules(workspace: Workspace) -> CoverageRules:
     return CoverageRules(arr_per_csm=workspace.settings.arr_per_csm)
 
 
+def capacity_cell(csm: CsmCoverage, tier_rules: TierRules) -> tuple[str, str]:
+    """Touches a year the book needs against seed 002's capacity, and whether its
+    cadences can be kept: ("1,043 > 1,000 · cannot keep: Strat every 15 d", "bold red")."""
+    low, high = csm.rules.capacity
+    needed = csm.total.touches_needed
+    verdict = csm.capacity_verdict
+    if verdict is CapacityVerdict.NONE:
+        return "—", "dim"
+    if verdict is CapacityVerdict.WITHIN:
+        return f"{needed:,.0f} of {low:,}–{high:,}", ""
+    if verdict is CapacityVerdict.STRETCHED:
+        return f"{needed:,.0f} of {low:,}–{high:,} · stretched", "yellow"
+    tier = next(
+        t for t in TIER_ORDER if csm.tier(t).cadenced and tier_rules.cadence_days(t) is not None
+    )
+    every = csm.kept_every_days(tier, tier_rules) or 0
+    return (
+        f"{needed:,.0f} > {high:,} · cannot keep: {TIER_SHORT[tier]} every {every:.0f} d",
+        "bold red",
+    )
+
+
 class Section(Static, can_focus=True):
     """A block of the report that `tab` can land on (and scroll into view)."""
 
@@ -96,6 +122,7 @@ class CoverageScreen(Screen[None]):
         self.workspace = workspace
         self.team: str | None = team  # team id, or None for every team
         self.report: CoverageReport | None = None
+        self.backtest: BacktestReport | None = None
         self._teams: list[tuple[str, str]] = []  # (id, name) of every team, once known
         self._stale = False
 
@@ -121,6 +148,10 @@ class CoverageScreen(Screen[None]):
             yield Static("Maturity — estimated from the team's own data (seed 004)",
                          classes="coverage-heading")  # fmt: skip
             yield Section(id="coverage-maturity")
+            yield Static("Health back-test", classes="coverage-heading",
+                         id="coverage-backtest-heading")  # fmt: skip
+            yield Static(id="coverage-backtest-summary")
+            yield DataTable(id="coverage-backtest", cursor_type="row", zebra_stripes=True)
         yield Static(id="coverage-status")
         yield Footer()
 
@@ -139,6 +170,25 @@ class CoverageScreen(Screen[None]):
 
     def load(self) -> None:
         self._compute(self.team)
+        self._compute_backtest(self.team)
+
+    @work(thread=True, exclusive=True, group="backtest", exit_on_error=False)
+    def _compute_backtest(self, team: str | None) -> BacktestReport:
+        from csm_tui.store.backtest import load_backtest
+        from csm_tui.store.cache import connect
+
+        ws = self.workspace
+        conn = connect(ws.db_path, readonly=True)
+        try:
+            return load_backtest(
+                conn,
+                ws.today(),
+                ws.settings.tier_rules,
+                weights=ws.settings.health_weights,
+                team_id=team,
+            )
+        finally:
+            conn.close()
 
     @work(thread=True, exclusive=True, group="coverage", exit_on_error=False)
     def _compute(self, team: str | None) -> CoverageReport:
@@ -155,6 +205,14 @@ class CoverageScreen(Screen[None]):
             conn.close()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "backtest":
+            if event.state is WorkerState.SUCCESS:
+                self.show_backtest(event.worker.result)
+            elif event.state is WorkerState.ERROR:
+                self.query_one("#coverage-backtest-summary", Static).update(
+                    Text(f"Back-test failed: {event.worker.error}", style="red")
+                )
+            return
         if event.worker.group != "coverage":
             return
         if event.state is WorkerState.SUCCESS:
@@ -176,6 +234,35 @@ class CoverageScreen(Screen[None]):
         self._fill_segments(report)
         self.query_one("#coverage-maturity", Section).update(maturity_panel(report))
         self._status()
+
+    def show_backtest(self, report: BacktestReport) -> None:
+        """Churn per band, churned ARR that was red or yellow and the AUC, for the book,
+        each tier and each sales motion (domain.backtest)."""
+        from csm_tui.commands import backtest as words
+
+        self.backtest = report
+        self.query_one("#coverage-backtest-heading", Static).update(
+            f"Health back-test — health {report.days_before} days before each renewal "
+            f"decision against its outcome, {report.start + timedelta(days=1):%Y-%m-%d} – "
+            f"{report.end:%Y-%m-%d} (csm-tui run backtest --days-before N)"
+        )
+        self.query_one("#coverage-backtest-summary", Static).update(
+            Text(words.report_message(report))
+        )
+        table = self.query_one("#coverage-backtest", DataTable)
+        table.clear(columns=True)
+        for column in words.COLUMNS:
+            table.add_column(_right(column.title) if column.right else column.title)
+        if not report.overall.decisions:
+            return
+        for row in words.report_rows(report):
+            table.add_row(
+                *(
+                    _right(column.text(value)) if column.right else Text(column.text(value))
+                    for column, value in zip(words.COLUMNS, row, strict=True)
+                ),
+                key=f"{len(table.rows)}:{row[0]}",
+            )
 
     def _team_name(self, team_id: str | None) -> str:
         return dict(self._teams).get(team_id or "", "every team")
@@ -238,7 +325,7 @@ class CoverageScreen(Screen[None]):
             n, arr = csm.needs_dedicated
             dedicated = Text(f"{n} · {_money(arr)}", style="red") if n else Text("—", style="dim")
             renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
-            touches = "—" if csm.is_pool else f"{t.touches_needed:,.0f}"
+            touches, touches_style = capacity_cell(csm, self.workspace.settings.tier_rules)
             table.add_row(
                 _safe(csm.name),
                 _safe(csm.team_name),
@@ -251,7 +338,7 @@ class CoverageScreen(Screen[None]):
                 _right(_money(t.red_arr), "red" if t.red_arr else ""),
                 _right(renewals),
                 dedicated,
-                _right(touches, "red" if not csm.is_pool and t.touches_needed > high else ""),
+                _right(touches, touches_style),
                 key=csm.user_id or "",
             )
         if table.row_count:

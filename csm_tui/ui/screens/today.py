@@ -26,6 +26,8 @@ KIND_STYLE = {
     AgendaKind.TOUCH: None,
     AgendaKind.RENEWAL: "soon",
     AgendaKind.HEALTH_DROP: "overdue",
+    AgendaKind.QBR: "visit",
+    AgendaKind.ONSITE: "visit",
 }
 TIER_STYLE = {Tier.STRATEGIC: "strategic", Tier.ENTERPRISE: "enterprise"}
 

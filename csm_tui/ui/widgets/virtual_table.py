@@ -153,6 +153,7 @@ class VirtualTable(ScrollView, can_focus=True):
         "virtual-table--green",
         "virtual-table--overdue",
         "virtual-table--soon",
+        "virtual-table--visit",
         "virtual-table--dim",
         "virtual-table--strategic",
         "virtual-table--enterprise",
