@@ -42,10 +42,10 @@ class CsmApp(App[None]):
 
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("t", "switch_mode('today')", "Today", id="app.today"),
-        Binding("b", "switch_mode('portfolio')", "Portfolio", id="app.portfolio"),
+        Binding("t", "go('today')", "Today", id="app.today"),
+        Binding("b", "go('portfolio')", "Portfolio", id="app.portfolio"),
         Binding("c", "coverage", "Coverage", id="app.coverage"),
-        Binding("y", "switch_mode('sync')", "Sync screen", id="app.sync_screen"),
+        Binding("y", "go('sync')", "Sync screen", id="app.sync_screen"),
         Binding("S", "sync_now", "Sync now", id="app.sync_now"),
         Binding("ctrl+z", "undo_log", "Undo last log", id="app.undo_log", show=False),
         Binding("E", "edit_log", "Edit last log", id="app.edit_log", show=False),
@@ -160,11 +160,37 @@ class CsmApp(App[None]):
             return None
         return account_id, row[0]
 
-    def action_coverage(self) -> None:
+    def _holding_typed_text(self) -> bool:
+        """A form with unsaved typing is on top: say so rather than leave it behind."""
+        draft = getattr(self.screen, "unsaved_draft", None)
+        if callable(draft) and draft() is not None:
+            self.notify("Save (ctrl+s) or cancel (esc) the form first.", severity="warning")
+            return True
+        return False
+
+    async def go_to(self, mode: str) -> None:
+        """Show `mode`'s own screen (Today, the portfolio, Sync), whatever was opened on top
+        of it: the key in every footer goes where it says, every time."""
+        if self._holding_typed_text():
+            return
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+
+    async def action_go(self, mode: str) -> None:
+        await self.go_to(mode)
+
+    async def action_coverage(self) -> None:
         from csm_tui.ui.screens.coverage import CoverageScreen
 
-        if not isinstance(self.screen, CoverageScreen):
-            self.push_screen(CoverageScreen(self.workspace))
+        if isinstance(self.screen, CoverageScreen) or self._holding_typed_text():
+            return
+        if any(isinstance(screen, CoverageScreen) for screen in self.screen_stack):
+            while not isinstance(self.screen, CoverageScreen):
+                await self.pop_screen()
+            return
+        await self.push_screen(CoverageScreen(self.workspace))
 
     def action_help(self) -> None:
         from csm_tui.ui.screens.help import HelpScreen

@@ -35,6 +35,8 @@ class TodayScreen(Screen[None]):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="today.open"),
+        Binding("l", "app.log_activity", "Log", id="today.log"),
+        Binding("p", "app.prep", "Prep", id="today.prep"),
         Binding("x", "complete_task", "Complete task", id="today.complete_task"),
         Binding("z", "snooze_task", "Snooze task 1 day", id="today.snooze_task"),
         Binding("Z", "snooze_week", "Snooze task 1 week", id="today.snooze_week", show=False),

@@ -520,7 +520,8 @@ class TasksPane(Vertical):
         if row is not None and self.tasks:
             table.move_cursor(row=min(row, len(self.tasks) - 1), animate=False)
 
-    def _task(self) -> TaskView | None:
+    def _selected_task(self) -> TaskView | None:
+        # Not `_task`: Textual's MessagePump keeps its asyncio Task under that name.
         table = self.query_one(DataTable)
         if not self.tasks or table.cursor_row is None or table.cursor_row >= len(self.tasks):
             self.notify("No task here.", severity="warning")
@@ -530,7 +531,7 @@ class TasksPane(Vertical):
     def _run(self, change) -> None:
         from csm_tui.store.tasks import TaskError, TaskNotFound
 
-        task = self._task()
+        task = self._selected_task()
         if task is None:
             return
         try:
