@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widgets import Input, Select, TextArea
 from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
@@ -66,6 +68,31 @@ class CsmApp(App[None]):
         # Each screen's module is imported when its mode is first shown (startup budget).
         for mode in MODES:
             self.add_mode(mode, partial(_mode_screen, mode, workspace))
+
+    # -- keys -----------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        """Run a key's binding when the key arrives, not after it has travelled to the
+        focused widget and back: a binding that switches the screen or moves the focus
+        (`b`, `/`, `5`) then takes effect before the next key is routed, so keys typed
+        right after it reach the screen or field that is about to show, each exactly once.
+        Keys for a text field, and priority bindings, take Textual's usual path."""
+        if isinstance(event, events.Key) and not event.is_forwarded and not self._typing_in():
+            active = self.screen.active_bindings.get(event.key)
+            if active is not None and active.enabled and not active.binding.priority:
+                event.stop()
+                await self.run_action(active.binding.action, active.node)
+                return
+        await super().on_event(event)
+
+    def _typing_in(self) -> bool:
+        """Is the focus in a widget that reads keys itself (a text field, a pick list)?"""
+        focused = self.focused
+        if focused is None:
+            return False
+        return any(
+            isinstance(node, (Input, TextArea, Select)) for node in focused.ancestors_with_self
+        )
 
     def on_mount(self) -> None:
         start = self.start

@@ -41,9 +41,7 @@ async def test_complete_snooze_and_take_a_task_on_the_account_tasks_tab(workspac
         await pilot.press("x")
         await pilot.pause()
         assert app.is_running
-        still_open = [
-            t.id for t in account_tasks(workspace.conn, account_id, workspace.today())
-        ]
+        still_open = [t.id for t in account_tasks(workspace.conn, account_id, workspace.today())]
         assert first.id not in still_open
         await pilot.press("z", "m", "d")
         await pilot.pause()

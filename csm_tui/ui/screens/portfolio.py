@@ -21,6 +21,7 @@ class PortfolioScreen(Screen[None]):
 
     TITLE = "Portfolio"
     SHOW_FILTER_HELP = True
+    AUTO_FOCUS = "#portfolio-table"
 
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="portfolio.filter"),
@@ -51,8 +52,6 @@ class PortfolioScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter-input", Input).display = False
-        self.query_one("#filter-error", Static).display = False
         self._reload()
         self.query_one(PortfolioTable).focus()
 
