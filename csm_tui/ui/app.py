@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Input, Select, TextArea
 from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
 from csm_tui.ui.commands import PALETTE_PROVIDERS
+from csm_tui.ui.drafts import DraftKeeping
+from csm_tui.ui.navigation import KeysAndNavigation
 from csm_tui.workspace import Workspace
 
 MODES = ("today", "portfolio", "sync")
@@ -35,7 +35,7 @@ def _mode_screen(mode: str, workspace: Workspace) -> Screen:
     return SyncScreen(workspace)
 
 
-class CsmApp(App[None]):
+class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     """csm-tui: work a book of accounts from the keyboard."""
 
     TITLE = "csm-tui"
@@ -69,38 +69,14 @@ class CsmApp(App[None]):
         for mode in MODES:
             self.add_mode(mode, partial(_mode_screen, mode, workspace))
 
-    # -- keys -----------------------------------------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        """Run a key's binding when the key arrives, not after it has travelled to the
-        focused widget and back: a binding that switches the screen or moves the focus
-        (`b`, `/`, `5`) then takes effect before the next key is routed, so keys typed
-        right after it reach the screen or field that is about to show, each exactly once.
-        Keys for a text field, and priority bindings, take Textual's usual path."""
-        if isinstance(event, events.Key) and not event.is_forwarded and not self._typing_in():
-            active = self.screen.active_bindings.get(event.key)
-            if active is not None and active.enabled and not active.binding.priority:
-                event.stop()
-                await self.run_action(active.binding.action, active.node)
-                return
-        await super().on_event(event)
-
-    def _typing_in(self) -> bool:
-        """Is the focus in a widget that reads keys itself (a text field, a pick list)?"""
-        focused = self.focused
-        if focused is None:
-            return False
-        return any(
-            isinstance(node, (Input, TextArea, Select)) for node in focused.ancestors_with_self
-        )
-
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         start = self.start
         if start is None:
             start = "today" if self.workspace.meta("me") else "portfolio"
         self.refresh_sync_status()
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
-        self.switch_mode(start)
+        await self.switch_mode(start)
+        self.restore_drafts()  # what the last crash kept, on top of the first screen
         if self.sync_in_background and self.workspace.meta("server_url"):
             self.call_after_refresh(self.action_sync_now, True)
             self.set_interval(SYNC_EVERY_SECONDS, lambda: self.action_sync_now(True))
@@ -186,38 +162,6 @@ class CsmApp(App[None]):
             self.notify("That account is no longer in the cache.", severity="error")
             return None
         return account_id, row[0]
-
-    def _holding_typed_text(self) -> bool:
-        """A form with unsaved typing is on top: say so rather than leave it behind."""
-        draft = getattr(self.screen, "unsaved_draft", None)
-        if callable(draft) and draft() is not None:
-            self.notify("Save (ctrl+s) or cancel (esc) the form first.", severity="warning")
-            return True
-        return False
-
-    async def go_to(self, mode: str) -> None:
-        """Show `mode`'s own screen (Today, the portfolio, Sync), whatever was opened on top
-        of it: the key in every footer goes where it says, every time."""
-        if self._holding_typed_text():
-            return
-        if self.current_mode != mode:
-            await self.switch_mode(mode)
-        while len(self.screen_stack) > 1:
-            await self.pop_screen()
-
-    async def action_go(self, mode: str) -> None:
-        await self.go_to(mode)
-
-    async def action_coverage(self) -> None:
-        from csm_tui.ui.screens.coverage import CoverageScreen
-
-        if isinstance(self.screen, CoverageScreen) or self._holding_typed_text():
-            return
-        if any(isinstance(screen, CoverageScreen) for screen in self.screen_stack):
-            while not isinstance(self.screen, CoverageScreen):
-                await self.pop_screen()
-            return
-        await self.push_screen(CoverageScreen(self.workspace))
 
     def action_help(self) -> None:
         from csm_tui.ui.screens.help import HelpScreen
