@@ -174,19 +174,22 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     # -- the working day ------------------------------------------------------------------
 
     def action_log_activity(self) -> None:
-        from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
+        from csm_tui.ui.screens.log_activity import LogActivityScreen
 
         current = self._current_account()
         if current is None:
             return
         account_id, name = current
 
-        def logged(result) -> None:
-            if result is not None:
-                self.notify(describe(result), timeout=6)
-                self._refresh_screen()
+        self.push_screen(LogActivityScreen(self.workspace, account_id, name), self.log_closed)
 
-        self.push_screen(LogActivityScreen(self.workspace, account_id, name), logged)
+    def log_closed(self, result) -> None:
+        """The log form closed: confirm what was saved and show it on the screen beneath."""
+        from csm_tui.ui.screens.log_activity import describe
+
+        if result is not None:
+            self.notify(describe(result), timeout=6)
+            self._refresh_screen()
 
     def action_prep(self) -> None:
         from csm_tui.ui.screens.prep import PrepScreen
@@ -217,7 +220,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     def action_edit_log(self) -> None:
         from csm_tui.store.activity_log import last_log
-        from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
+        from csm_tui.ui.screens.log_activity import LogActivityScreen
 
         ws = self.workspace
         me = ws.meta("me")
@@ -226,13 +229,9 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             self.notify("Nothing to edit: you have not logged anything here yet.")
             return
 
-        def edited(result) -> None:
-            if result is not None:
-                self.notify(describe(result), timeout=6)
-                self._refresh_screen()
-
         self.push_screen(
-            LogActivityScreen(ws, record.account_id, record.account_name, editing=record), edited
+            LogActivityScreen(ws, record.account_id, record.account_name, editing=record),
+            self.log_closed,
         )
 
     def _refresh_screen(self) -> None:

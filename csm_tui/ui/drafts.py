@@ -133,7 +133,9 @@ class DraftKeeping(App):
         for draft in drafts:
             screen = _form_for(self.workspace, draft)
             if screen is not None:
-                self.push_screen(screen)
+                # the log form reports back as when `l` opens it (notification, refresh)
+                done = getattr(self, "log_closed", None) if draft["kind"] == "log" else None
+                self.push_screen(screen, done)
                 return
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import stat
 import subprocess
 
 import pytest
@@ -36,5 +38,40 @@ def test_portfolio_filter_typed_right_after_b_gets_every_key_once(book, tmp_path
         assert "⚠" not in screen
         assert "/tier" not in screen
         assert "Portfolio — 0 of" not in screen
+    finally:
+        term.close()
+
+
+def test_a_crash_exits_non_zero_and_the_typed_log_comes_back_on_the_next_start(book, tmp_path):
+    """Issue 8.1: after an unhandled exception the app exited 0 and the typing was gone."""
+    argv = csm_tui_argv("--db", str(book), "--now", NOW)
+    term = TmuxTerminal(argv, cwd=tmp_path)
+    try:
+        term.wait_for("Today for Sarah Mitchell")
+        term.send_until("l", "Log activity")
+        term.type("Sponsor asked for 续约 pricing")
+        term.wait_for("Sponsor asked for 续约 pricing")
+        with sqlite3.connect(book) as conn:  # a fault the app does not expect
+            conn.execute(
+                "CREATE TRIGGER fault BEFORE INSERT ON activities "
+                "BEGIN SELECT RAISE(ABORT, 'disk fault (test)'); END"
+            )
+        term.send("C-s")
+        screen = term.wait_for("[exited", timeout=30)
+        assert "[exited 1]" in screen
+        assert "your unsaved text is kept in" in screen.replace("\n", "")
+    finally:
+        term.close()
+    kept = book.with_name(book.name + ".drafts.json")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+    with sqlite3.connect(book) as conn:
+        conn.execute("DROP TRIGGER fault")
+    term = TmuxTerminal(argv, cwd=tmp_path)
+    try:
+        term.wait_for(lambda s: "Log activity" in s and "Sponsor asked for 续约 pricing" in s)
+        term.send_until("C-s", "Logged call")
+        term.send("q")
+        term.wait_for("[exited 0]")
     finally:
         term.close()
