@@ -145,3 +145,23 @@ async def test_today_portfolio_and_coverage_keys_go_there_from_any_account(works
         await pilot.press("t")
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
+
+
+async def test_an_account_with_no_health_history_draws_no_bars(workspace):
+    """Issue 8.12: "no history yet" sat under three full rows of █."""
+    account_id = account_with_open_tasks(workspace)
+    with workspace.conn:
+        workspace.conn.execute("DELETE FROM health_snapshots WHERE account_id = ?", (account_id,))
+        workspace.conn.execute(
+            "UPDATE accounts SET health_score = NULL WHERE id = ?", (account_id,)
+        )
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(account_id)
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "no history yet" in shown
+        assert "█" not in shown

@@ -169,14 +169,18 @@ class HealthPane(VerticalScroll):
             body.update(table)
         trend = health_trend(ws.conn, facts.id, ws.today(), days=90)
         spark = self.query_one("#health-trend", Sparkline)
-        spark.data = [score for _, score in trend] or [0]
+        # A line needs two points: with fewer, a sparkline draws full-height bars.
+        spark.display = len(trend) >= 2
+        spark.data = [score for _, score in trend]
         label = self.query_one("#health-trend-range", Static)
-        if trend:
+        if len(trend) >= 2:
             (first_day, first), (last_day, last) = trend[0], trend[-1]
             label.update(
                 f"{first_day.isoformat()}: {first}  →  {last_day.isoformat()}: {last}"
                 f"  ({last - first:+d})"
             )
+        elif trend:
+            label.update(f"no history yet — {trend[0][0].isoformat()}: {trend[0][1]}")
         else:
             label.update("no history yet")
         changes = what_changed(
