@@ -41,11 +41,12 @@ class KeysAndNavigation(App):
     # -- navigation -----------------------------------------------------------------------
 
     def _holding_typed_text(self) -> bool:
-        """A form with unsaved typing is on top: say so rather than leave it behind."""
-        draft = getattr(self.screen, "unsaved_draft", None)
-        if callable(draft) and draft() is not None:
-            self.notify("Save (ctrl+s) or cancel (esc) the form first.", severity="warning")
-            return True
+        """A form with unsaved typing is open: say so rather than leave it behind."""
+        for screen in self.screen_stack:
+            draft = getattr(screen, "unsaved_draft", None)
+            if callable(draft) and draft() is not None:
+                self.notify("Save (ctrl+s) or cancel (esc) the form first.", severity="warning")
+                return True
         return False
 
     async def go_to(self, mode: str) -> None:
