@@ -9,9 +9,10 @@ import importlib
 import inspect
 import pkgutil
 
-import csm_tui.ui
 from textual.dom import DOMNode
 from textual.widget import Widget
+
+import csm_tui.ui
 
 # Textual's own hooks, overridden on purpose (each with its reason).
 OVERRIDES = {
