@@ -62,13 +62,13 @@ class KeysAndNavigation(App):
     async def action_go(self, mode: str) -> None:
         await self.go_to(mode)
 
-    async def action_coverage(self) -> None:
+    def action_coverage(self) -> None:
         from csm_tui.ui.screens.coverage import CoverageScreen
 
         if isinstance(self.screen, CoverageScreen) or self._holding_typed_text():
             return
         if any(isinstance(screen, CoverageScreen) for screen in self.screen_stack):
             while not isinstance(self.screen, CoverageScreen):
-                await self.pop_screen()
+                self.pop_screen()
             return
-        await self.push_screen(CoverageScreen(self.workspace))
+        self.push_screen(CoverageScreen(self.workspace))
