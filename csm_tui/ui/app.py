@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
@@ -145,10 +146,12 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     # -- navigation -----------------------------------------------------------------------
 
-    def open_account(self, account_id: str) -> None:
+    def open_account(self, account_id: str) -> AwaitMount:
+        """Open the account; await the result to wait until it shows (so keys typed next
+        reach it)."""
         from csm_tui.ui.screens.account import AccountScreen
 
-        self.push_screen(AccountScreen(self.workspace, account_id))
+        return self.push_screen(AccountScreen(self.workspace, account_id))
 
     def _current_account(self) -> tuple[str, str] | None:
         account_id = getattr(self.screen, "current_account_id", None)

@@ -75,3 +75,19 @@ def test_a_crash_exits_non_zero_and_the_typed_log_comes_back_on_the_next_start(b
         term.wait_for("[exited 0]")
     finally:
         term.close()
+
+
+def test_keys_typed_right_after_enter_on_today_reach_the_account(book, tmp_path):
+    """`enter` `6` `x` back to back: the account's Tasks tab completes its task; before, `6`
+    was lost and `x` completed the task on Today, the screen being left."""
+    term = TmuxTerminal(csm_tui_argv("--db", str(book), "--now", NOW), cwd=tmp_path)
+    try:
+        term.wait_for("Today for Sarah Mitchell")
+        term.send("Enter", "6", "x")
+        screen = term.wait_for(lambda s: "Complete / reopen" in s and "Due " in s)
+        assert "Done: Task late" not in screen, "x reached Today, not the account"
+        with sqlite3.connect(book) as conn:
+            done = conn.execute("SELECT count(*) FROM tasks WHERE done_at IS NOT NULL").fetchone()
+        assert done[0] >= 1
+    finally:
+        term.close()

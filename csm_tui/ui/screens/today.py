@@ -34,7 +34,9 @@ class TodayScreen(Screen[None]):
     TITLE = "Today"
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="today.open"),
+        # priority: the account opens before the next key is routed (not via the table's
+        # RowSelected message), so `enter` `6` `x` typed at speed all reach the account
+        Binding("enter", "open", "Open", id="today.open", priority=True),
         Binding("l", "app.log_activity", "Log", id="today.log"),
         Binding("p", "app.prep", "Prep", id="today.prep"),
         Binding("x", "complete_task", "Complete task", id="today.complete_task"),
@@ -141,10 +143,10 @@ class TodayScreen(Screen[None]):
     def _selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         item = self.current_item
         if item is not None:
-            self.app.open_account(item.account_id)
+            await self.app.open_account(item.account_id)
 
     def _task_item(self) -> AgendaItem | None:
         item = self.current_item
