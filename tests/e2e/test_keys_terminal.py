@@ -91,3 +91,17 @@ def test_keys_typed_right_after_enter_on_today_reach_the_account(book, tmp_path)
         assert done[0] >= 1
     finally:
         term.close()
+
+
+def test_keys_typed_right_after_enter_on_the_portfolio_reach_the_account(book, tmp_path):
+    """`enter` `5` `space` back to back from the portfolio ticks the first checklist item;
+    before, `5` and `space` were lost on the portfolio being left."""
+    term = TmuxTerminal(csm_tui_argv("--db", str(book), "--now", NOW), cwd=tmp_path)
+    try:
+        term.wait_for("Today for Sarah Mitchell")
+        term.send("b")
+        term.wait_for("Portfolio —")
+        term.send("Enter", "5", "Space")
+        term.wait_for(lambda s: "checklist for a" in s and "[x]  Touch cadence agreed" in s)
+    finally:
+        term.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -24,6 +25,9 @@ class PortfolioScreen(Screen[None]):
     AUTO_FOCUS = "#portfolio-table"
 
     BINDINGS = [
+        # priority: the account opens before the next key is routed, so keys typed right
+        # after enter reach it (the table's own enter goes through a message)
+        Binding("enter", "open", "Open", id="portfolio.open", priority=True),
         Binding("slash", "filter", "Filter", id="portfolio.filter"),
         Binding("s", "cycle_sort", "Sort", id="portfolio.sort"),
         Binding("escape", "clear_filter", "Clear filter", id="portfolio.clear_filter"),
@@ -155,6 +159,12 @@ class PortfolioScreen(Screen[None]):
     def refresh_rows(self) -> None:
         if self.is_mounted:
             self._reload(keep_account=self.current_account_id)
+
+    async def action_open(self) -> None:
+        table = self.query_one(PortfolioTable)
+        if self.focused is not table or table.current_account_id is None:
+            raise SkipAction()  # enter in the filter box submits the filter
+        await self.app.open_account(table.current_account_id)
 
     @on(PortfolioTable.Opened)
     def _open_account(self, event: PortfolioTable.Opened) -> None:
