@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -93,15 +94,27 @@ def test_keys_typed_right_after_enter_on_today_reach_the_account(book, tmp_path)
         term.close()
 
 
+def checklist_state(db) -> dict[str, str | None]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT id, done_at FROM checklist_items").fetchall())
+
+
 def test_keys_typed_right_after_enter_on_the_portfolio_reach_the_account(book, tmp_path):
-    """`enter` `5` `space` back to back from the portfolio ticks the first checklist item;
-    before, `5` and `space` were lost on the portfolio being left."""
+    """`enter` `5` `space` back to back from the portfolio ticks (or unticks) the item under
+    the cursor; before, `5` and `space` could be lost on the portfolio being left."""
+    before = checklist_state(book)
     term = TmuxTerminal(csm_tui_argv("--db", str(book), "--now", NOW), cwd=tmp_path)
     try:
         term.wait_for("Today for Sarah Mitchell")
         term.send("b")
         term.wait_for("Portfolio —")
         term.send("Enter", "5", "Space")
-        term.wait_for(lambda s: "checklist for a" in s and "[x]  Touch cadence agreed" in s)
+        term.wait_for("checklist for a")
+        deadline = time.monotonic() + 10
+        while checklist_state(book) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = checklist_state(book)
+        changed = [key for key in after if after[key] != before.get(key)]
+        assert len(changed) == 1, "space ticked exactly one item, on the account"
     finally:
         term.close()
