@@ -124,19 +124,24 @@ class DraftKeeping(App):
         if not drafts:
             self.notify(f"Could not read the drafts kept in {kept}.", severity="warning")
             return
-        self.notify(
-            f"Restored {len(drafts)} unsaved draft(s) from the last session; "
-            f"a copy is kept in {kept}",
-            severity="warning",
-            timeout=15,
-        )
         for draft in drafts:
             screen = _form_for(self.workspace, draft)
             if screen is not None:
                 # the log form reports back as when `l` opens it (notification, refresh)
                 done = getattr(self, "log_closed", None) if draft["kind"] == "log" else None
                 self.push_screen(screen, done)
+                self.notify(
+                    f"Your unsaved {draft['kind']} from the last session is back in the form; "
+                    f"every draft it left is kept in {kept}",
+                    severity="warning",
+                    timeout=15,
+                )
                 return
+        self.notify(
+            f"Unsaved text from the last session is kept in {kept}",
+            severity="warning",
+            timeout=15,
+        )
 
 
 def _form_for(workspace: Workspace, draft: Draft):
