@@ -37,8 +37,20 @@ def run_open(args: argparse.Namespace, db: Path) -> int:
         return 1
     from csm_tui.ui.app import make_app
 
-    make_app(_workspace(args, db), start=args.start).run()
-    return 0
+    return _run_app(make_app(_workspace(args, db), start=args.start))
+
+
+def _run_app(app) -> int:
+    """Run the app; its exit status (non-zero after an unhandled exception), saying where
+    the typing it held was kept."""
+    app.run()
+    if app.return_code and app.drafts_saved_to is not None:
+        print(
+            f"csm-tui: your unsaved text is kept in {app.drafts_saved_to}; "
+            "it comes back when you start csm-tui again.",
+            file=sys.stderr,
+        )
+    return app.return_code or 0
 
 
 def _demo_book_name(db: Path) -> str | None:
@@ -170,5 +182,4 @@ def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int
         return 0
     from csm_tui.ui.app import make_app
 
-    make_app(workspace, start=args.start).run()
-    return 0
+    return _run_app(make_app(workspace, start=args.start))

@@ -9,10 +9,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
 from csm_tui.ui.commands import PALETTE_PROVIDERS
+from csm_tui.ui.drafts import DraftKeeping
+from csm_tui.ui.navigation import KeysAndNavigation
 from csm_tui.workspace import Workspace
 
 MODES = ("today", "portfolio", "sync")
@@ -33,7 +36,7 @@ def _mode_screen(mode: str, workspace: Workspace) -> Screen:
     return SyncScreen(workspace)
 
 
-class CsmApp(App[None]):
+class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     """csm-tui: work a book of accounts from the keyboard."""
 
     TITLE = "csm-tui"
@@ -42,10 +45,10 @@ class CsmApp(App[None]):
 
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("t", "switch_mode('today')", "Today", id="app.today"),
-        Binding("b", "switch_mode('portfolio')", "Portfolio", id="app.portfolio"),
+        Binding("t", "go('today')", "Today", id="app.today"),
+        Binding("b", "go('portfolio')", "Portfolio", id="app.portfolio"),
         Binding("c", "coverage", "Coverage", id="app.coverage"),
-        Binding("y", "switch_mode('sync')", "Sync screen", id="app.sync_screen"),
+        Binding("y", "go('sync')", "Sync screen", id="app.sync_screen"),
         Binding("S", "sync_now", "Sync now", id="app.sync_now"),
         Binding("ctrl+z", "undo_log", "Undo last log", id="app.undo_log", show=False),
         Binding("E", "edit_log", "Edit last log", id="app.edit_log", show=False),
@@ -67,13 +70,14 @@ class CsmApp(App[None]):
         for mode in MODES:
             self.add_mode(mode, partial(_mode_screen, mode, workspace))
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         start = self.start
         if start is None:
             start = "today" if self.workspace.meta("me") else "portfolio"
         self.refresh_sync_status()
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
-        self.switch_mode(start)
+        await self.switch_mode(start)
+        self.restore_drafts()  # what the last crash kept, on top of the first screen
         if self.sync_in_background and self.workspace.meta("server_url"):
             self.call_after_refresh(self.action_sync_now, True)
             self.set_interval(SYNC_EVERY_SECONDS, lambda: self.action_sync_now(True))
@@ -142,10 +146,12 @@ class CsmApp(App[None]):
 
     # -- navigation -----------------------------------------------------------------------
 
-    def open_account(self, account_id: str) -> None:
+    def open_account(self, account_id: str) -> AwaitMount:
+        """Open the account; await the result to wait until it shows (so keys typed next
+        reach it)."""
         from csm_tui.ui.screens.account import AccountScreen
 
-        self.push_screen(AccountScreen(self.workspace, account_id))
+        return self.push_screen(AccountScreen(self.workspace, account_id))
 
     def _current_account(self) -> tuple[str, str] | None:
         account_id = getattr(self.screen, "current_account_id", None)
@@ -160,12 +166,6 @@ class CsmApp(App[None]):
             return None
         return account_id, row[0]
 
-    def action_coverage(self) -> None:
-        from csm_tui.ui.screens.coverage import CoverageScreen
-
-        if not isinstance(self.screen, CoverageScreen):
-            self.push_screen(CoverageScreen(self.workspace))
-
     def action_help(self) -> None:
         from csm_tui.ui.screens.help import HelpScreen
 
@@ -177,19 +177,22 @@ class CsmApp(App[None]):
     # -- the working day ------------------------------------------------------------------
 
     def action_log_activity(self) -> None:
-        from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
+        from csm_tui.ui.screens.log_activity import LogActivityScreen
 
         current = self._current_account()
         if current is None:
             return
         account_id, name = current
 
-        def logged(result) -> None:
-            if result is not None:
-                self.notify(describe(result), timeout=6)
-                self._refresh_screen()
+        self.push_screen(LogActivityScreen(self.workspace, account_id, name), self.log_closed)
 
-        self.push_screen(LogActivityScreen(self.workspace, account_id, name), logged)
+    def log_closed(self, result) -> None:
+        """The log form closed: confirm what was saved and show it on the screen beneath."""
+        from csm_tui.ui.screens.log_activity import describe
+
+        if result is not None:
+            self.notify(describe(result), timeout=6)
+            self._refresh_screen()
 
     def action_prep(self) -> None:
         from csm_tui.ui.screens.prep import PrepScreen
@@ -220,7 +223,7 @@ class CsmApp(App[None]):
 
     def action_edit_log(self) -> None:
         from csm_tui.store.activity_log import last_log
-        from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
+        from csm_tui.ui.screens.log_activity import LogActivityScreen
 
         ws = self.workspace
         me = ws.meta("me")
@@ -229,13 +232,9 @@ class CsmApp(App[None]):
             self.notify("Nothing to edit: you have not logged anything here yet.")
             return
 
-        def edited(result) -> None:
-            if result is not None:
-                self.notify(describe(result), timeout=6)
-                self._refresh_screen()
-
         self.push_screen(
-            LogActivityScreen(ws, record.account_id, record.account_name, editing=record), edited
+            LogActivityScreen(ws, record.account_id, record.account_name, editing=record),
+            self.log_closed,
         )
 
     def _refresh_screen(self) -> None:

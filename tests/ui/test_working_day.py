@@ -334,6 +334,7 @@ async def test_notes_written_in_call_prep_survive_the_account_tab_editor(workspa
         await pilot.pause()
         await pilot.press("7")
         await pilot.pause()
+        await pilot.press("shift+tab")  # `7` puts the cursor in the notes: step out of them
         await pilot.press("p")
         await pilot.pause()
         app.screen.query_one("#prep-notes", TextArea).text = "new plan 新计划"

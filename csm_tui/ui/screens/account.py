@@ -100,6 +100,8 @@ class AccountScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._show()
+        if self.facts is not None:
+            self._focus_tab("overview")
 
     def _show(self) -> None:
         facts = self.facts
@@ -173,3 +175,12 @@ class AccountScreen(Screen[None]):
     def action_tab(self, tab: str) -> None:
         if self.facts is not None:
             self.query_one("#account-tabs", TabbedContent).active = tab
+            self._focus_tab(tab)
+
+    def _focus_tab(self, tab: str) -> None:
+        """Focus the tab's own content (its table, its editor), so the tab's keys work at
+        once — and now, not after the next refresh: keys typed right after `5` are its."""
+        pane = self.query_one("#account-tabs", TabbedContent).get_pane(tab)
+        target = next((w for w in pane.query("*") if w.focusable), None)
+        if target is not None:
+            self.set_focus(target, scroll_visible=False)

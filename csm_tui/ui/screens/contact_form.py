@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets.select import InvalidSelectValueError
 
 from csm_tui.domain.records import ContactRole
 from csm_tui.store.contacts import (
@@ -17,6 +21,7 @@ from csm_tui.store.contacts import (
     add_contact,
     update_contact,
 )
+from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
 from csm_tui.workspace import Workspace
 
 FIELDS = ("name", "role", "title", "email", "phone")
@@ -29,12 +34,18 @@ class ContactFormScreen(ModalScreen[bool]):
     ]
 
     def __init__(
-        self, workspace: Workspace, account_id: str, contact: ContactView | None = None
+        self,
+        workspace: Workspace,
+        account_id: str,
+        contact: ContactView | None = None,
+        prefill: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.account_id = account_id
         self.contact = contact
+        self.prefill = prefill
+        self._as_opened: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         c = self.contact
@@ -67,7 +78,32 @@ class ContactFormScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         for name in FIELDS:
             self.query_one(f"#error-{name}", Static).display = False
+        self._as_opened = self._values()
+        for name, value in (self.prefill or {}).items():
+            if name in FIELDS and name != "role" and isinstance(value, str):
+                self.query_one(f"#field-{name}", Input).value = value
+        if self.prefill and isinstance(self.prefill.get("role"), str):
+            with contextlib.suppress(InvalidSelectValueError):
+                self.query_one("#field-role", Select).value = self.prefill["role"]
+        self.app.hold_draft(self)
         self.set_focus(self.query_one("#field-name", Input), scroll_visible=False)
+
+    def on_unmount(self) -> None:
+        self.app.release_draft(self)
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """What is typed and not saved; None when the form is as it opened."""
+        if not self.is_mounted:
+            return None
+        values = self._values()
+        if values == self._as_opened:
+            return None
+        return {
+            "kind": "contact",
+            "account_id": self.account_id,
+            "contact_id": self.contact.id if self.contact else None,
+            "fields": values,
+        }
 
     def _values(self) -> dict[str, str]:
         values = {
@@ -99,7 +135,16 @@ class ContactFormScreen(ModalScreen[bool]):
         self.dismiss(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        """Close the form; typed text is thrown away only when the user says so."""
+        if self.unsaved_draft() is None:
+            self.dismiss(False)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmDiscardScreen("Throw away this contact?"), answered)
 
     @on(Button.Pressed, "#contact-save")
     def _save(self) -> None:

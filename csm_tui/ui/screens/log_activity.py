@@ -6,7 +6,9 @@ message beside the field it concerns.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from csm_tui.domain.activity_form import ActivityDraft, FieldError
 from csm_tui.domain.commands import DEFAULT_MINUTES
@@ -30,6 +33,7 @@ from csm_tui.store.activity_log import (
     log_activity,
 )
 from csm_tui.store.contacts import load_contacts
+from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
 from csm_tui.workspace import Workspace
 
 WHEN_FORMAT = "%Y-%m-%d %H:%M"
@@ -59,6 +63,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         account_name: str,
         kind: ActivityKind = ActivityKind.CALL,
         editing: ActivityRecord | None = None,
+        prefill: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -66,6 +71,9 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         self.account_name = account_name
         self.kind = editing.kind if editing else kind
         self.editing = editing
+        self.prefill = prefill
+        self._as_opened: dict[str, Any] = {}
+        self._errors_were_for: dict[str, Any] = {}  # the fields as they were when checked
 
     # -- building ------------------------------------------------------------------------
 
@@ -137,8 +145,72 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
     def on_mount(self) -> None:
         for name in FIELDS:
             self.query_one(f"#error-{name}", Static).display = False
+        self._as_opened = self._fields()
+        if self.prefill:
+            self._fill(self.prefill)
+        self.app.hold_draft(self)
         # focus now: keys typed as soon as the form shows belong in the summary
         self.set_focus(self.query_one("#field-summary", TextArea), scroll_visible=False)
+
+    def on_unmount(self) -> None:
+        self.app.release_draft(self)
+
+    # -- what is typed -------------------------------------------------------------------
+
+    def _fields(self) -> dict[str, Any]:
+        """Every field as typed, in plain values (what a draft keeps)."""
+        return {
+            "kind": str(self.query_one("#field-kind", Select).value),
+            "sentiment": str(self.query_one("#field-sentiment", Select).value),
+            "occurred_at": self.query_one("#field-occurred_at", Input).value,
+            "minutes": self.query_one("#field-minutes", Input).value,
+            "contact_ids": list(self.query_one("#field-contact_ids", SelectionList).selected),
+            "summary": self.query_one("#field-summary", TextArea).text,
+            "next_steps": self.query_one("#field-next_steps", Input).value,
+        }
+
+    def _fill(self, fields: dict[str, Any]) -> None:
+        """Put a kept draft back in the fields (values that no longer fit are skipped)."""
+        for name in ("kind", "sentiment"):
+            select = self.query_one(f"#field-{name}", Select)
+            with contextlib.suppress(InvalidSelectValueError):
+                select.value = str(fields.get(name, select.value))
+        for name in ("occurred_at", "minutes", "next_steps"):
+            if isinstance(fields.get(name), str):
+                self.query_one(f"#field-{name}", Input).value = fields[name]
+        if isinstance(fields.get("summary"), str):
+            self.query_one("#field-summary", TextArea).text = fields["summary"]
+        contacts = self.query_one("#field-contact_ids", SelectionList)
+        wanted = set(fields.get("contact_ids") or ())
+        contacts.deselect_all()
+        for index in range(contacts.option_count):
+            if contacts.get_option_at_index(index).value in wanted:
+                contacts.select(contacts.get_option_at_index(index).value)
+
+    def unsaved_draft(self) -> dict[str, Any] | None:
+        """What is typed and not saved; None when the form is as it opened."""
+        if not self.is_mounted:
+            return None
+        fields = self._fields()
+        if fields == self._as_opened:
+            return None
+        return {
+            "kind": "log",
+            "account_id": self.account_id,
+            "account_name": self.account_name,
+            "editing": self.editing.id if self.editing else None,
+            "fields": fields,
+        }
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _field_changed(self, event) -> None:
+        """A field edited after a failed save no longer shows its old error."""
+        name = (event.control.id or "").removeprefix("field-")
+        if name in FIELDS and self._fields().get(name) != self._errors_were_for.get(name):
+            self.query_one(f"#error-{name}", Static).display = False
 
     @on(Select.Changed, "#field-kind")
     def _kind_changed(self, event: Select.Changed) -> None:
@@ -184,6 +256,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         return (None if errors else draft), errors
 
     def _show_errors(self, errors: list[FieldError]) -> None:
+        self._errors_were_for = self._fields()
         by_field: dict[str, list[str]] = {}
         for error in errors:
             by_field.setdefault(error.field if error.field in FIELDS else "summary", []).append(
@@ -232,7 +305,16 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         self.dismiss(LogResult(logged, draft.kind, self.editing is not None))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close the form; typed text is thrown away only when the user says so."""
+        if self.unsaved_draft() is None:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDiscardScreen("Throw away this log?"), answered)
 
     @on(Button.Pressed, "#log-save")
     def _save_pressed(self) -> None:

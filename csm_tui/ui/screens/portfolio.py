@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -23,8 +24,12 @@ class PortfolioScreen(Screen[None]):
 
     TITLE = "Portfolio"
     SHOW_FILTER_HELP = True
+    AUTO_FOCUS = "#portfolio-table"
 
     BINDINGS = [
+        # priority: the account opens before the next key is routed, so keys typed right
+        # after enter reach it (the table's own enter goes through a message)
+        Binding("enter", "open", "Open", id="portfolio.open", priority=True),
         Binding("slash", "filter", "Filter", id="portfolio.filter"),
         Binding("s", "cycle_sort", "Sort", id="portfolio.sort"),
         Binding("escape", "clear_filter", "Clear filter", id="portfolio.clear_filter"),
@@ -54,8 +59,6 @@ class PortfolioScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#filter-input", Input).display = False
-        self.query_one("#filter-error", Static).display = False
         self._reload()
         self.query_one(PortfolioTable).focus()
 
@@ -179,6 +182,12 @@ class PortfolioScreen(Screen[None]):
     def refresh_rows(self) -> None:
         if self.is_mounted and self.filter_error is None:
             self._reload(keep_account=self.current_account_id)
+
+    async def action_open(self) -> None:
+        table = self.query_one(PortfolioTable)
+        if self.focused is not table or table.current_account_id is None:
+            raise SkipAction()  # enter in the filter box submits the filter
+        await self.app.open_account(table.current_account_id)
 
     @on(PortfolioTable.Opened)
     def _open_account(self, event: PortfolioTable.Opened) -> None:

@@ -77,7 +77,11 @@ class TodayScreen(Screen[None]):
     TITLE = "Today"
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="today.open"),
+        # priority: the account opens before the next key is routed (not via the table's
+        # RowSelected message), so `enter` `6` `x` typed at speed all reach the account
+        Binding("enter", "open", "Open", id="today.open", priority=True),
+        Binding("l", "app.log_activity", "Log", id="today.log"),
+        Binding("p", "app.prep", "Prep", id="today.prep"),
         Binding("x", "complete_task", "Complete task", id="today.complete_task"),
         Binding("z", "snooze_task", "Snooze task 1 day", id="today.snooze_task"),
         Binding("Z", "snooze_week", "Snooze task 1 week", id="today.snooze_week", show=False),
@@ -161,10 +165,10 @@ class TodayScreen(Screen[None]):
         event.stop()
         self.action_open()
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         item = self.current_item
         if item is not None:
-            self.app.open_account(item.account_id)
+            await self.app.open_account(item.account_id)
 
     def _task_item(self) -> AgendaItem | None:
         item = self.current_item

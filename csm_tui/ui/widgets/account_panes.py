@@ -226,14 +226,18 @@ class HealthPane(VerticalScroll):
         self._show_answers(facts)
         trend = health_trend(ws.conn, facts.id, ws.today(), days=90)
         spark = self.query_one("#health-trend", Sparkline)
-        spark.data = [score for _, score in trend] or [0]
+        # A line needs two points: with fewer, a sparkline draws full-height bars.
+        spark.display = len(trend) >= 2
+        spark.data = [score for _, score in trend]
         label = self.query_one("#health-trend-range", Static)
-        if trend:
+        if len(trend) >= 2:
             (first_day, first), (last_day, last) = trend[0], trend[-1]
             label.update(
                 f"{first_day.isoformat()}: {first}  →  {last_day.isoformat()}: {last}"
                 f"  ({last - first:+d})"
             )
+        elif trend:
+            label.update(f"no history yet — {trend[0][0].isoformat()}: {trend[0][1]}")
         else:
             label.update("no history yet")
         changes = what_changed(
@@ -601,7 +605,8 @@ class TasksPane(Vertical):
         if row is not None and self.tasks:
             table.move_cursor(row=min(row, len(self.tasks) - 1), animate=False)
 
-    def _task(self) -> TaskView | None:
+    def _selected_task(self) -> TaskView | None:
+        # Not `_task`: Textual's MessagePump keeps its asyncio Task under that name.
         table = self.query_one(DataTable)
         if not self.tasks or table.cursor_row is None or table.cursor_row >= len(self.tasks):
             self.notify("No task here.", severity="warning")
@@ -611,7 +616,7 @@ class TasksPane(Vertical):
     def _run(self, change) -> None:
         from csm_tui.store.tasks import TaskError, TaskNotFound
 
-        task = self._task()
+        task = self._selected_task()
         if task is None:
             return
         try:

@@ -43,6 +43,13 @@ class PrepNotesEditor(Vertical):
 
     def on_mount(self) -> None:
         self._text = self._saved = self.query_one(TextArea).text
+        self.app.hold_draft(self)
+
+    def unsaved_draft(self) -> dict | None:
+        """Typed here and not saved yet (kept in the drafts file if the app crashes)."""
+        if not self.dirty:
+            return None
+        return {"kind": "prep_note", "account_id": self.account_id, "text": self.text}
 
     @property
     def dirty(self) -> bool:
@@ -100,6 +107,7 @@ class PrepNotesEditor(Vertical):
         self.save(quiet=True)
 
     def on_unmount(self) -> None:
+        self.app.release_draft(self)
         # Leaving the screen (or quitting) must never drop what was typed.
         with contextlib.suppress(sqlite3.ProgrammingError):  # the cache already closed
             self.save(quiet=True)

@@ -1,0 +1,167 @@
+"""Keys go where the footer and `?` say, at once, and none of them ends the app."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from csm_tui.store.tasks import account_tasks
+from csm_tui.ui.app import make_app
+from csm_tui.ui.screens.account import AccountScreen
+from csm_tui.ui.screens.coverage import CoverageScreen
+from csm_tui.ui.screens.help import HelpScreen
+from csm_tui.ui.screens.log_activity import LogActivityScreen
+from csm_tui.ui.screens.portfolio import PortfolioScreen
+from csm_tui.ui.screens.prep import PrepScreen
+from csm_tui.ui.screens.today import TodayScreen
+from csm_tui.ui.widgets.account_panes import ChecklistPane, TasksPane
+from tests.ui.screen_text import screen_text
+
+SIZE = (160, 48)
+
+
+def account_with_open_tasks(ws) -> str:
+    row = ws.conn.execute(
+        "SELECT account_id FROM tasks WHERE done_at IS NULL AND deleted_at IS NULL "
+        "GROUP BY account_id ORDER BY count(*) DESC, account_id LIMIT 1"
+    ).fetchone()
+    return row[0]
+
+
+async def test_complete_snooze_and_take_a_task_on_the_account_tasks_tab(workspace):
+    """Issue 8.1: `6`, Tab, `x` crashed the app (TasksPane._task shadowed Textual)."""
+    account_id = account_with_open_tasks(workspace)
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(account_id)
+        await pilot.pause()
+        await pilot.press("6")
+        await pilot.pause()
+        first = app.screen.query_one(TasksPane).tasks[0]
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.is_running
+        still_open = [t.id for t in account_tasks(workspace.conn, account_id, workspace.today())]
+        assert first.id not in still_open
+        await pilot.press("z", "m", "d")
+        await pilot.pause()
+        assert app.is_running
+        assert isinstance(app.screen, AccountScreen)
+
+
+async def test_tab_keys_work_right_after_the_number_key(workspace):
+    """Issue 8.9: after `5`, space and A did nothing until Tab was pressed."""
+    account_id = account_with_open_tasks(workspace)
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(account_id)
+        await pilot.pause()
+        await pilot.press("5")
+        await pilot.pause()
+        pane = app.screen.query_one(ChecklistPane)
+        assert app.focused is pane.query_one(DataTable)
+        before = [e.done_at for e in pane.entries]
+        await pilot.press("space")
+        await pilot.pause()
+        after = [e.done_at for e in pane.entries]
+        assert before != after, "space ticked the item under the cursor"
+        await pilot.press("6")
+        await pilot.pause()
+        tasks = app.screen.query_one(TasksPane)
+        assert app.focused is tasks.query_one(DataTable)
+        await pilot.press("d")
+        await pilot.pause()
+        assert tasks.include_done
+        await pilot.press("7")
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#prep-notes")
+
+
+async def test_today_log_and_prep_keys_open_the_form_and_the_sheet(workspace):
+    """Issue 8.7: Today's `l` and `p` did nothing, and `?` did not list them."""
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        today = app.screen
+        assert isinstance(today, TodayScreen)
+        account_id = today.current_account_id
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LogActivityScreen)
+        assert app.screen.account_id == account_id
+        app.screen.dismiss(None)
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, PrepScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = screen_text(app)
+        assert " Log " in f" {shown} " and "Prep" in shown
+
+
+async def test_today_portfolio_and_coverage_keys_go_there_from_any_account(workspace):
+    """Issue 8.8: from an account opened from Today, `t` did nothing; from one opened from
+    the portfolio, `b` did nothing."""
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)
+
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)
+        # (on Coverage, `t` is its own "next team", as its footer says)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+
+
+async def test_an_account_with_no_health_history_draws_no_bars(workspace):
+    """Issue 8.12: "no history yet" sat under three full rows of █."""
+    account_id = account_with_open_tasks(workspace)
+    with workspace.conn:
+        workspace.conn.execute("DELETE FROM health_snapshots WHERE account_id = ?", (account_id,))
+        workspace.conn.execute(
+            "UPDATE accounts SET health_score = NULL WHERE id = ?", (account_id,)
+        )
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(account_id)
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "no history yet" in shown
+        assert "█" not in shown
