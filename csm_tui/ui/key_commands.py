@@ -29,12 +29,15 @@ KEY_COMMANDS: dict[str, str] = {
     "today.complete_task": "task done {task}",
     "today.snooze_task": "snooze {task}",
     "today.snooze_week": "snooze {task} --days 7",
+    "today.log": "log call {account} --summary {text}",
+    "today.prep": "prep {account}",
     # Portfolio.
     "portfolio.filter": "filter tier:strategic health:<60",
     "portfolio.sort": "filter --sort renewal",
     "portfolio.clear_filter": "filter",
     "portfolio.log": "log call {account} --summary {text}",
     "portfolio.prep": "prep {account}",
+    "portfolio.open": "open {account}",
     "table.open": "open {account}",
     # Account and its panes.
     "account.log": "log call {account} --summary {text}",
@@ -110,6 +113,8 @@ NAVIGATION: dict[str, str] = {
     "wide_table.right": "scrolls the columns; a command prints every column",
     "renewal.cancel": "closes the form, saving nothing",
     "tier.cancel": "closes the form, saving nothing",
+    "confirm.discard": "throws away a form's unsaved typing; a command has no form",
+    "confirm.keep": "goes back to the form",
 }
 
 NO_COMMAND_YET: dict[str, str] = {}
