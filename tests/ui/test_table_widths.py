@@ -135,6 +135,8 @@ async def coverage_at(app, pilot, workspace):
 async def test_coverage_shows_its_last_column_whole_at_160(workspace):
     from textual.widgets import DataTable
 
+    from csm_tui.ui.screens.coverage import capacity_cell
+
     app = make_app(workspace)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await coverage_at(app, pilot, workspace)
@@ -145,10 +147,11 @@ async def test_coverage_shows_its_last_column_whole_at_160(workspace):
         csms = screen.query_one("#coverage-csms", DataTable)
         lines = text_of(csms).splitlines()
         assert lines[0].rstrip().endswith("Touches/yr")
-        # each CSM's touches a year (the last cell) is on their line, whole
+        # each CSM's touches a year against capacity (the last cell) is on their line, whole
+        rules = workspace.settings.tier_rules
         for csm, line in zip(screen.report.owners, lines[1:], strict=False):
             if not csm.is_pool:
-                assert line.rstrip().endswith(f"{csm.total.touches_needed:,.0f}"), line
+                assert line.rstrip().endswith(capacity_cell(csm, rules)[0]), line
 
 
 async def test_coverage_at_80_scrolls_to_the_last_column_keeping_the_csm(workspace):
