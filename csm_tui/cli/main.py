@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from csm_tui.i18n import LANGUAGES, _, choose_language, set_language
+
 
 def default_db_path() -> Path:
     from platformdirs import user_data_path
@@ -18,6 +20,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csm-tui",
         description="A keyboard-driven terminal app for Customer Success Managers.",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=_("the interface language (default: language in config.toml, else the locale)"),
     )
     parser.add_argument(
         "--db",
@@ -101,7 +109,28 @@ def resolve_demo_db(args: argparse.Namespace) -> Path:
     return default_db_path().with_name("demo.sqlite3")
 
 
+def apply_language(argv: list[str] | None) -> str:
+    """Set the interface language before any text is made: `--lang` (before the
+    subcommand) wins, then `language` in config.toml, then the locale, then English.
+    A broken config.toml does not stop this: the command that reads it says what is wrong."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANGUAGES, default=None)
+    known, _rest = early.parse_known_args(argv)
+    setting = None
+    if known.lang is None:
+        from csm_tui.config import SettingsError, load_settings
+
+        try:
+            setting = load_settings().language
+        except (SettingsError, OSError):
+            setting = None
+    language = choose_language(known.lang, setting, os.environ)
+    set_language(language)
+    return language
+
+
 def main(argv: list[str] | None = None) -> int:
+    apply_language(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "open"

@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from csm_tui.domain.agenda import AgendaItem, AgendaKind
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
+from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.ui.widgets.virtual_table import Cell, Column, ListSource, VirtualTable
 from csm_tui.workspace import Workspace
