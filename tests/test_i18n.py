@@ -24,6 +24,7 @@ GLOSSARY = ROOT / "assets" / "i18n" / "glossary.md"
 
 GLOSSARY_EXCEPTIONS: dict[tuple[str, str], str] = {
     # (glossary English term, msgid): why its translation may say it otherwise
+    ("lead", "the team's coverage of the book (a lead's view)"): "a team lead (主管), not a lead",
 }
 
 

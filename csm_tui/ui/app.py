@@ -38,7 +38,7 @@ def _mode_screen(mode: str, workspace: Workspace) -> Screen:
 class CsmApp(App[None]):
     """csm-tui: work a book of accounts from the keyboard."""
 
-    TITLE = "csm-tui"
+    TITLE = "csm-tui"  # i18n: as is (the app's name)
     CSS_PATH = [style_path("app.tcss")]
     COMMANDS = App.COMMANDS | PALETTE_PROVIDERS | {LanguageCommands}
 
