@@ -203,3 +203,30 @@ def test_config_language_is_still_validated():
     assert Settings.from_toml("").language is None
     with pytest.raises(SettingsError, match="language must be one of en, zh"):
         Settings.from_toml('language = "fr"')
+
+
+# -- the domain returns templates and values; the edge picks the words ---------------------
+
+
+def test_agenda_reasons_read_in_the_interface_language():
+    from datetime import date
+
+    from csm_tui.domain.agenda import renewal_item, task_item
+    from csm_tui.domain.lifecycle import Stage
+    from csm_tui.domain.tiers import Tier
+
+    today = date(2026, 11, 30)
+    due = date(2026, 11, 27)
+    late = task_item("a", "云图科技", Tier.STRATEGIC, "t", "发送 QBR 材料", due, today)
+    one = task_item("a", "Acme", Tier.STRATEGIC, "t", "Call back", date(2026, 11, 29), today)
+    renewal = renewal_item(
+        "a", "Acme", Tier.STRATEGIC, date(2026, 12, 1), Stage.ONBOARDING, 1000, "USD", today
+    )
+    assert late.why == "Task late 3 days: 发送 QBR 材料"
+    assert one.why == "Task late 1 day: Call back"
+    assert late.reason.render() == late.why  # English: the template itself
+    set_language("zh")
+    assert late.reason.render() == "任务逾期 3 天:发送 QBR 材料"
+    assert one.reason.render() == "任务逾期 1 天:Call back"
+    assert renewal.reason.render().startswith("明日续约(ARR ")
+    assert late.why == "Task late 3 days: 发送 QBR 材料"  # scripts and sorting stay English

@@ -28,7 +28,9 @@ gets Simplified Chinese, the only Chinese catalog shipped.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DOMAIN = "csm_tui"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -47,6 +49,55 @@ _gettext = None  # a gettext.NullTranslations (or GNUTranslations) once a catalo
 def N_(message: str) -> str:
     """Mark `message` for extraction without translating it (yet): the identity."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for extraction (as `ngettext` is); the identity."""
+    return singular, plural
+
+
+@dataclass(frozen=True)
+class Message:
+    """Words the domain returns without choosing a language: an English template (marked
+    with `N_`, or a pair marked with `Nn_` and the count `n` that picks the form) and the
+    values for its `{placeholders}`. The edge shows `msg.render()` (the interface language);
+    `msg.english()` is the same words in English, for logs, sorting and scripts.
+
+        Message.of(N_("Task due today: {title}"), title=title)
+        Message.of(*Nn_("Task late {n} day: {title}", "Task late {n} days: {title}"),
+                   n=late, title=title)
+    """
+
+    template: str
+    plural: str | None = None
+    values: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, template: str, plural: str | None = None, /, **values: Any) -> Message:
+        if plural is not None and "n" not in values:
+            raise ValueError("a plural message needs its count as n=")
+        return cls(template, plural, tuple(sorted(values.items())))
+
+    @classmethod
+    def text(cls, words: str) -> Message:
+        """Words already made (not yet through the catalog): shown as they are."""
+        return cls("{text}", None, (("text", words),))
+
+    def english(self) -> str:
+        values = dict(self.values)
+        if self.plural is not None and values["n"] != 1:
+            return self.plural.format(**values)
+        return self.template.format(**values)
+
+    def render(self) -> str:
+        """The message in the current interface language."""
+        values = dict(self.values)
+        if self.plural is not None:
+            return ngettext(self.template, self.plural, values["n"]).format(**values)
+        return _(self.template).format(**values)
+
+    def __str__(self) -> str:
+        return self.english()
 
 
 def _(message: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from csm_tui.i18n import CATALOG_OF, DOMAIN, LOCALE_DIR
 
 PACKAGE_DIR = LOCALE_DIR.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
 COMMENT_TAGS = ("TRANSLATORS:",)
 
 
@@ -104,8 +104,11 @@ def read_mo_file(path: Path):
 
 def _entries(catalog, translated: bool = False) -> dict:
     """msgid → msgstr of a catalog (only what a compiled catalog keeps, with `translated`)."""
+    def flat(value):
+        return tuple(value) if isinstance(value, list | tuple) else value
+
     return {
-        message.id: message.string
+        flat(message.id): flat(message.string)
         for message in catalog
         if message.id and (not translated or (message.string and not message.fuzzy))
     }
