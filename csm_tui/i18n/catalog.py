@@ -104,6 +104,7 @@ def read_mo_file(path: Path):
 
 def _entries(catalog, translated: bool = False) -> dict:
     """msgid → msgstr of a catalog (only what a compiled catalog keeps, with `translated`)."""
+
     def flat(value):
         return tuple(value) if isinstance(value, list | tuple) else value
 
