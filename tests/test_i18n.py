@@ -248,3 +248,18 @@ def test_agenda_reasons_read_in_the_interface_language():
     assert one.reason.render() == "任务逾期 1 天:Call back"
     assert renewal.reason.render().startswith("明日续约(ARR ")
     assert late.why == "Task late 3 days: 发送 QBR 材料"  # scripts and sorting stay English
+
+
+def test_cli_says_its_messages_in_chinese(monkeypatch, capsys, tmp_path):
+    from csm_tui.cli.main import main
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert main(["--db", str(tmp_path / "none.sqlite3"), "run", "filter"]) == 1
+    err = capsys.readouterr().err
+    assert "处没有本地缓存" in err and "no cache" not in err
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh", "demo", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法:csm-tui demo") and "选项" in out and "演示客户盘" in out
+    assert main(["--lang", "en", "--db", str(tmp_path / "none.sqlite3"), "run", "filter"]) == 1
+    assert "no cache at" in capsys.readouterr().err
