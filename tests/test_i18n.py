@@ -263,3 +263,18 @@ def test_cli_says_its_messages_in_chinese(monkeypatch, capsys, tmp_path):
     assert out.startswith("用法:csm-tui demo") and "选项" in out and "演示客户盘" in out
     assert main(["--lang", "en", "--db", str(tmp_path / "none.sqlite3"), "run", "filter"]) == 1
     assert "no cache at" in capsys.readouterr().err
+
+
+def test_the_app_starts_in_chinese_without_loading_babel():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from csm_tui.i18n import set_language, _; set_language('zh');"
+        "import csm_tui.cli.main, csm_tui.ui.app; assert _('Help') == '帮助';"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'babel'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
