@@ -405,6 +405,7 @@ def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
         ws.today(),
         ws.meta("me"),
         ws.settings.tier_rules,
+        zone=ws.zone,
     )
     total = query.count()
     wanted = total if limit is None else min(limit, total)
@@ -452,7 +453,9 @@ def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
     except AccountNotFound as error:  # pragma: no cover - found a moment ago
         raise CommandFailed("that account is no longer in the cache") from error
     today = session.today()
-    touch = touch_status(facts.tier, facts.last_touch_at, session.now(), session.rules)
+    touch = touch_status(
+        facts.tier, facts.last_touch_at, session.now(), session.rules, zone=session.ws.zone
+    )
     renewal = facts.renewal_date
     pairs: list[tuple[str, Any, str | None]] = [
         ("name", facts.name, None),
@@ -489,7 +492,7 @@ def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult
     from csm_tui.store.lookup import short_id
 
     me = session.need_me()
-    items = load_agenda(session.conn, me, session.today(), session.rules)
+    items = load_agenda(session.conn, me, session.today(), session.rules, zone=session.ws.zone)
     rows = tuple(
         (
             i.tier.value,

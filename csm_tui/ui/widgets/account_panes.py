@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import touch_status
+from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import Component, ComponentScore
 from csm_tui.domain.humanize import format_money, format_money_full, relative_day
 from csm_tui.domain.lifecycle import Stage, activation_risk
@@ -41,7 +42,11 @@ def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> lis
     if risk.why:
         flags.append(risk.why)
     touch = touch_status(
-        facts.tier, facts.last_touch_at, workspace.now(), workspace.settings.tier_rules
+        facts.tier,
+        facts.last_touch_at,
+        workspace.now(),
+        workspace.settings.tier_rules,
+        zone=workspace.zone,
     )
     if touch.overdue:
         flags.append(
@@ -135,7 +140,7 @@ class OverviewPane(VerticalScroll):
             "Last touch",
             "never"
             if facts.last_touch_at is None
-            else relative_day(facts.last_touch_at.date(), today),
+            else relative_day(local_day(facts.last_touch_at, ws.zone), today),
         )
         if facts.health_score is not None:
             row("Health", f"{facts.health_score} (press 2 for why)")
