@@ -43,7 +43,7 @@ COLUMNS = (
 )
 
 
-def load_report(session: _Session, team: str | None) -> Any:
+def load_report(session: _Session, team: str | None, period: str | None = None) -> Any:
     """The CoverageReport for the whole book or one team (`CommandFailed` when the
     coverage work is not in this build, or the team is unknown)."""
     try:
@@ -55,11 +55,22 @@ def load_report(session: _Session, team: str | None) -> Any:
         ) from error
     from csm_tui.store.transaction import in_batch
 
-    rules = CoverageRules(arr_per_csm=session.ws.settings.arr_per_csm)
+    from csm_tui.domain.metrics import parse_period
+
+    settings = session.ws.settings
+    rules = CoverageRules(arr_per_csm=settings.arr_per_csm)
+    try:
+        chosen = (
+            None
+            if period is None
+            else parse_period(period, session.today(), settings.fiscal_year_start)
+        )
+    except ValueError as error:
+        raise CommandFailed(f"--period: {error}") from error
     try:  # a second reader in parallel only when no write of ours is pending
         return load_coverage(
             session.conn, session.today(), session.rules, rules, team,
-            parallel=not in_batch(session.conn),
+            parallel=not in_batch(session.conn), period=chosen,
         )  # fmt: skip
     except UnknownTeam as error:
         raise CommandFailed(str(error)) from error
@@ -142,7 +153,7 @@ def report_metrics(report: Any) -> dict[str, Any]:
 
 
 def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
-    report = load_report(session, command.team)
+    report = load_report(session, command.team, command.period)
     return CommandResult(
         command,
         report_summary(report),

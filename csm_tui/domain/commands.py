@@ -16,7 +16,7 @@ unknown one is an error naming the nearest verbs)::
     task done 3fa9c2e1                                   task reopen 3fa9c2e1
     prep "Acme Ltd" [--export prep.md]
     assign "Acme Ltd" "Tom Becker"
-    coverage [--team emea]
+    coverage [--team emea] [--period q3|fy2026|fy2026q3|ttm]
     sync
     export portfolio [FILTER] [--sort S] [--format csv|json|md] [--out FILE] [--excel]
     export coverage [--team T] [--format csv|json|md] [--out FILE] [--excel]
@@ -518,6 +518,7 @@ class ReferenceCommand(Command):
 class CoverageCommand(Command):
     verb: ClassVar[str] = "coverage"
     team: str | None = None
+    period: str | None = None  # q3, fy2026, fy2026q3, ttm (domain.metrics.parse_period)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -855,6 +856,9 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
     "assign": {"--format": _OUTPUT, "--dry-run": _DRY},
     "coverage": {
         "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--period": _Option(
+            "--period", "period", "text", "a period: q3, fy2026, fy2026q3 or ttm"
+        ),
         "--format": _OUTPUT,
     },
     "sync": {"--format": _OUTPUT},
@@ -970,7 +974,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "prep": ("prep ACCOUNT [--export FILE]", "the call-prep sheet (Markdown)"),
     "assign": ("assign ACCOUNT OWNER",
                "give the account to another CSM of its team (a lead's move)"),
-    "coverage": ("coverage [--team TEAM]", "the team's coverage of the book"),
+    "coverage": ("coverage [--team TEAM] [--period q3|fy2026|ttm]",
+                 "the team's coverage of the book"),
     "sync": ("sync", "push local changes and pull the server's"),
     "export": ("export portfolio|coverage|prep [...] [--format csv|json|md] [--out FILE] "
                "[--excel]",

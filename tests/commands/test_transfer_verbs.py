@@ -76,3 +76,19 @@ def test_a_malformed_file_changes_nothing_and_names_its_lines(workspace, tmp_pat
         run_text(workspace, f'import accounts "{bad}" --mapping hubspot')
     assert "line 4" in info.value.message
     assert snapshot(workspace.conn) == before
+
+
+def test_coverage_for_a_fiscal_quarter_reports_that_quarter(workspace):
+    import dataclasses
+
+    from csm_tui.commands.output import render
+
+    pytest.importorskip("csm_tui.store.coverage")
+    workspace.settings = dataclasses.replace(workspace.settings, fiscal_year_start=4)
+    result = run_text(workspace, "coverage --period fy2026q4 --format json")
+    period = json.loads(render([result], "json"))["summary"]["period"]
+    # (start, end]: Q4 of FY2026 with an April start is January to March 2026.
+    assert period == {"start": "2025-12-31", "end": "2026-03-31"}
+    assert "2026-01-01 – 2026-03-31" in result.message
+    with pytest.raises(CommandFailed, match="not a period"):
+        run_text(workspace, "coverage --period someday")
