@@ -53,9 +53,8 @@ def load_report(session: _Session, team: str | None, period: str | None = None) 
         raise CommandFailed(
             "the coverage report is not part of this build of csm-tui yet"
         ) from error
-    from csm_tui.store.transaction import in_batch
-
     from csm_tui.domain.metrics import parse_period
+    from csm_tui.store.transaction import in_batch
 
     settings = session.ws.settings
     rules = CoverageRules(arr_per_csm=settings.arr_per_csm)
