@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.cli.health import add_health_parser  # argparse only
 
     add_health_parser(sub)
+    from csm_tui.cli.rates import add_rates_parser  # argparse only
+
+    add_rates_parser(sub)
     return parser
 
 
@@ -141,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.cli.health import run_health
 
         return run_health(args, resolve_db(args))
+    if command == "rates":
+        from csm_tui.cli.rates import run_rates
+
+        return run_rates(args, resolve_book(args))
     parser.error(f"unknown command {command}")
     return 2
 

@@ -1,0 +1,95 @@
+"""`csm-tui rates`: dated exchange rates, so ARR history keeps the rate of its own day.
+
+    csm-tui rates set 2026-01-01 7.10      # CNY per USD from that day on
+    csm-tui rates import rates.csv         # day,per_usd (or day,currency,per_usd) rows
+    csm-tui rates list [--format text|json]
+
+An ARR change is converted at the rate in force on its day; a rate set later changes no
+history. While no rate is set, the `cny_per_usd` setting is the rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_rates_parser(sub: argparse._SubParsersAction) -> None:
+    rates = sub.add_parser(
+        "rates",
+        help="set, import or list dated exchange rates (CNY per USD)",
+        description="Dated exchange rates: each is in force from its day until the next; "
+        "ARR history is converted at the rate of its own day.",
+    )
+    actions = rates.add_subparsers(dest="rates_action", metavar="ACTION", required=True)
+    put = actions.add_parser("set", help="set the rate in force from a day on")
+    put.add_argument("day", help="the first day of the rate (YYYY-MM-DD)")
+    put.add_argument("per_usd", help="units of the currency per US dollar, e.g. 7.10")
+    put.add_argument("--currency", default="CNY", help="the currency (default CNY)")
+    imp = actions.add_parser("import", help="set every rate of a CSV file (all or none)")
+    imp.add_argument("file", type=Path, help="rows of day,per_usd or day,currency,per_usd")
+    show = actions.add_parser("list", help="the rates set, oldest first")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run_rates(args: argparse.Namespace, db: Path) -> int:
+    if not db.exists():
+        print(f"csm-tui: no cache at {db}; name one with --db PATH", file=sys.stderr)
+        return 1
+    from datetime import date
+
+    from csm_tui.cli.commands import _workspace
+    from csm_tui.store.rates import RateError, import_rates, load_rates, set_rate
+
+    ws = _workspace(args, db)
+    try:
+        default = ws.settings.tier_rules.cny_per_usd
+        if args.rates_action == "set":
+            try:
+                day = date.fromisoformat(args.day)
+            except ValueError:
+                print(f"csm-tui: {args.day!r} is not a day (YYYY-MM-DD)", file=sys.stderr)
+                return 2
+            try:
+                set_rate(ws.conn, day, float(args.per_usd), args.currency)
+            except ValueError as error:
+                print(f"csm-tui: {error}", file=sys.stderr)
+                return 2
+            print(f"Rate set: {float(args.per_usd):g} CNY per USD from {day.isoformat()}.")
+            return 0
+        if args.rates_action == "import":
+            try:
+                text = args.file.read_text(encoding="utf-8")
+                count = import_rates(ws.conn, text)
+            except (OSError, RateError) as error:
+                print(f"csm-tui: {args.file}: {error}", file=sys.stderr)
+                return 1
+            print(f"{count:,} rate{'s' if count != 1 else ''} set from {args.file}.")
+            return 0
+        rates = load_rates(ws.conn, default)
+        if args.format == "json":
+            import json
+
+            print(
+                json.dumps(
+                    {
+                        "default": default,
+                        "rates": [
+                            {"day": d.isoformat(), "currency": "CNY", "per_usd": r}
+                            for d, r in rates.rates
+                        ],
+                        "today": rates.cny_per_usd(ws.today()),
+                    }
+                )
+            )
+            return 0
+        if not rates.rates:
+            print(f"No dated rates; the setting cny_per_usd = {default:g} applies.")
+            return 0
+        for day, rate in rates.rates:
+            print(f"{day.isoformat()}  {rate:g} CNY per USD")
+        print(f"In force today ({ws.today().isoformat()}): {rates.cny_per_usd(ws.today()):g}.")
+        return 0
+    finally:
+        ws.close()
