@@ -9,6 +9,7 @@ the build the verb says so.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
@@ -98,9 +99,30 @@ def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:
     return tuple(rows)
 
 
-def report_summary(report: Any) -> str:
+def columns_for(reporting: Any) -> tuple[Column, ...]:
+    """COLUMNS with ARR shown in the reporting currency (JSON and CSV keep USD)."""
+    if reporting.currency == "USD":
+        return COLUMNS
+
+    def show(value: Any) -> str:
+        return "" if value is None else reporting.money(value)
+
+    return tuple(dataclasses.replace(c, show=show) if c.show is _money else c for c in COLUMNS)
+
+
+def report_summary(report: Any, reporting: Any = None) -> str:
+    """The report in one line; amounts in the reporting currency (`domain.money.Reporting`,
+    USD when None), with the rate a CNY report is at."""
+    from csm_tui.domain.money import Reporting
+
+    reporting = reporting or Reporting()
+
+    def _money(value: Any) -> str:
+        return "" if value is None else reporting.money(value)
+
     overall = report.metrics.overall
     total = report.total
+    rule = f"1 per {_money(report.rules.arr_per_csm)}"
     parts = [
         f"{total.accounts:,} accounts, {_money(total.arr)} ARR",
         f"GRR {_pct(overall.grr) or '—'}",
@@ -111,11 +133,22 @@ def report_summary(report: Any) -> str:
         "of ARR)",
         f"new ARR {_money(overall.new_arr)}",
         f"CMRR {_money(overall.cmrr)}",
-        f"CSMs needed {total.arr / report.rules.arr_per_csm:.1f}",
+        f"CSMs needed {total.arr / report.rules.arr_per_csm:.1f} ({rule})",
         f"maturity: {report.maturity.level.label}",
     ]
     label = report.period.label
-    return " · ".join(parts) + f" ({label() if callable(label) else label})"
+    note = "" if reporting.note is None else f"; {reporting.note}"
+    return " · ".join(parts) + f" ({label() if callable(label) else label}{note})"
+
+
+def reporting_of(session: _Session) -> Any:
+    """The reporting currency of the settings, at the rate in force today."""
+    from csm_tui.domain.money import Reporting
+    from csm_tui.store.rates import load_rates
+
+    settings = session.ws.settings
+    rates = load_rates(session.conn, settings.tier_rules.cny_per_usd)
+    return Reporting.on(settings.currency, rates, session.today())
 
 
 def report_metrics(report: Any) -> dict[str, Any]:
@@ -153,11 +186,16 @@ def report_metrics(report: Any) -> dict[str, Any]:
 
 def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
     report = load_report(session, command.team, command.period)
+    reporting = reporting_of(session)
+    summary = report_metrics(report)
+    summary["currency"] = reporting.currency  # amounts stay USD; this is how to show them
+    summary["per_usd"] = reporting.per_usd
+    summary["rates_of"] = None if reporting.rates_of is None else reporting.rates_of.isoformat()
     return CommandResult(
         command,
-        report_summary(report),
-        columns=COLUMNS,
+        report_summary(report, reporting),
+        columns=columns_for(reporting),
         rows=report_rows(report),
         screen="coverage",
-        summary=report_metrics(report),
+        summary=summary,
     )

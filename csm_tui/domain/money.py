@@ -174,3 +174,38 @@ def reporting_note(rates: ExchangeRates, currency: str, today: date) -> str | No
         return None
     since = rates.set_on(today)
     return None if since is None else since.isoformat()
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """Totals in the reporting currency: USD-equivalent amounts (`arr_usd`, sums of ARR
+    events) shown in `currency` at the rate in force on `today` ("ARR today"). `rates_of`
+    is the day that rate was set (None: the default rate), for the note reports carry
+    ("at rates of 2026-11-01")."""
+
+    currency: str = "USD"
+    per_usd: float = 1.0
+    rates_of: date | None = None
+
+    @classmethod
+    def on(cls, currency: str, rates: ExchangeRates, today: date) -> Reporting:
+        code = normalise_currency(currency)
+        if code == "USD":
+            return cls()
+        return cls(code, rates.cny_per_usd(today), rates.set_on(today))
+
+    def amount(self, usd: float) -> float:
+        """A USD-equivalent amount in the reporting currency, to the cent."""
+        return usd if self.currency == "USD" else round(usd * self.per_usd, 2)
+
+    def money(self, usd: float, lang: str = "en") -> str:
+        return money(self.amount(usd), self.currency, lang)
+
+    @property
+    def note(self) -> str | None:
+        """The words under a CNY report: "at 7.25 CNY per USD, rates of 2026-11-01" (None
+        in USD). English: the edge translates it with the rest."""
+        if self.currency == "USD":
+            return None
+        since = "the default rate" if self.rates_of is None else f"rates of {self.rates_of}"
+        return f"at {self.per_usd:g} CNY per USD, {since}"

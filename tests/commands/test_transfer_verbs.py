@@ -92,3 +92,30 @@ def test_coverage_for_a_fiscal_quarter_reports_that_quarter(workspace):
     assert "2026-01-01 – 2026-03-31" in result.message
     with pytest.raises(CommandFailed, match="not a period"):
         run_text(workspace, "coverage --period someday")
+
+
+def test_coverage_in_cny_shows_totals_and_the_per_csm_rule_at_todays_rate(workspace):
+    import dataclasses
+    from datetime import date
+
+    from csm_tui.commands.output import render
+    from csm_tui.store.rates import set_rate
+
+    pytest.importorskip("csm_tui.store.coverage")
+    usd = run_text(workspace, "coverage")
+    assert "CSMs needed" in usd.message and "(1 per $2M)" in usd.message
+    set_rate(workspace.conn, date(2026, 11, 1), 7.25)
+    workspace.settings = dataclasses.replace(workspace.settings, currency="CNY")
+    cny = run_text(workspace, "coverage")
+    # $2M per CSM at 7.25 is ¥14.5M ("¥15M" compact in English).
+    assert "(1 per ¥15M)" in cny.message
+    assert "at 7.25 CNY per USD, rates of 2026-11-01" in cny.message
+    table = render([cny], "table")
+    assert "¥" in table and "$" not in table
+    summary = json.loads(render([cny], "json"))["summary"]
+    assert (summary["currency"], summary["per_usd"], summary["rates_of"]) == (
+        "CNY",
+        7.25,
+        "2026-11-01",
+    )
+    assert summary["arr_usd"] == json.loads(render([usd], "json"))["summary"]["arr_usd"]

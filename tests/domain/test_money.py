@@ -123,3 +123,19 @@ def test_the_table_formatter_screens_use_speaks_wan_in_chinese():
 
     assert format_money(289_000, "CNY", lang="zh") == "¥28.9万"
     assert format_money(289_000, "CNY") == "¥289k"
+
+
+def test_a_cny_report_converts_usd_totals_at_todays_rate_and_says_which():
+    from csm_tui.domain.money import Reporting
+
+    cny = Reporting.on("CNY", RATES, date(2026, 11, 22))
+    # $2M per CSM at 7.25 is ¥14.5M: ¥1,450万.
+    assert cny.amount(2_000_000) == 14_500_000
+    assert cny.money(2_000_000, "zh") == "¥1,450万"
+    assert cny.money(2_000_000) == "¥15M"  # English: no decimal from 10 of a unit on
+    assert cny.note == "at 7.25 CNY per USD, rates of 2026-11-01"
+    usd = Reporting.on("USD", RATES, date(2026, 11, 22))
+    assert usd.amount(2_000_000) == 2_000_000 and usd.note is None
+    assert Reporting.on("RMB", ExchangeRates(), date(2026, 1, 1)).note == (
+        "at 7.2 CNY per USD, the default rate"
+    )
