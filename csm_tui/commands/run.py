@@ -884,7 +884,9 @@ def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
     from csm_tui.store.prep import build_prep_brief, export_prep, load_prep_note
 
     account = _account(session, command.account)
-    brief = build_prep_brief(session.conn, account.id, session.now(), session.rules)
+    brief = build_prep_brief(
+        session.conn, account.id, session.now(), session.rules, zone=session.ws.zone
+    )
     markdown = render_prep_markdown(
         brief, load_prep_note(session.conn, account.id), session.today()
     )

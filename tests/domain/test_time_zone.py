@@ -92,3 +92,12 @@ def test_without_a_setting_the_zone_is_the_systems(monkeypatch):
     assert Settings().zone == SHANGHAI
     monkeypatch.setenv("TZ", "UTC")
     assert system_zone() is UTC
+
+
+def test_a_sync_two_days_back_is_told_on_shanghai_days():
+    from csm_tui.domain.humanize import relative_time
+
+    # 2026-11-28 17:00 UTC is 01:00 on the 29th in Shanghai: "yesterday" there at 23:30.
+    synced = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+    assert relative_time(synced, NOW, zone=SHANGHAI) == "yesterday"
+    assert relative_time(synced, NOW) == "2 days ago"
