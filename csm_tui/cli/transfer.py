@@ -302,7 +302,7 @@ def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str
         flt = parse_filter(" ".join(args.filter))
         text = export_portfolio(
             conn, flt, PortfolioSort(args.sort), ws.today(), ws.meta(META_ME), rules, fmt,
-            excel=args.excel,
+            excel=args.excel, zone=ws.zone,
         )  # fmt: skip
         return text, "the portfolio" + (f" ({flt.to_text()})" if not flt.is_empty else "")
     if args.target == "prep":

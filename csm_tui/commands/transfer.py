@@ -172,7 +172,7 @@ def _export_portfolio(request: ExportRequest) -> str:
     if exporter is not None:
         return exporter.export_portfolio(
             request.conn, command.filter, command.sort, request.today, ws.meta("me"),
-            ws.settings.tier_rules, command.format.value, excel=command.excel,
+            ws.settings.tier_rules, command.format.value, excel=command.excel, zone=ws.zone,
         )  # fmt: skip
     session = _Session(ws, dry_run=False)
     rows, _total = portfolio_rows(session, command.filter, command.sort, None)
