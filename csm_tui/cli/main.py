@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--now",
         default=os.environ.get("CSM_TUI_NOW"),
-        help="freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests",
+        help="freeze the clock at this ISO date/time (env CSM_TUI_NOW; without an offset, in "
+        "your time zone); for demos and tests",
     )
     parser.add_argument(
         "--start",
