@@ -141,14 +141,16 @@ def report_summary(report: Any, reporting: Any = None) -> str:
     return " · ".join(parts) + f" ({label() if callable(label) else label}{note})"
 
 
-def reporting_of(session: _Session) -> Any:
-    """The reporting currency of the settings, at the rate in force today."""
+def reporting_of(session: _Session, report: Any = None) -> Any:
+    """The reporting currency of the settings, at the rate in force today; with `report`,
+    whether a new rate came into force in its period."""
     from csm_tui.domain.money import Reporting
     from csm_tui.store.rates import load_rates
 
     settings = session.ws.settings
     rates = load_rates(session.conn, settings.tier_rules.cny_per_usd)
-    return Reporting.on(settings.currency, rates, session.today())
+    period = None if report is None else (report.period.start, report.period.end)
+    return Reporting.on(settings.currency, rates, session.today(), period)
 
 
 def report_metrics(report: Any) -> dict[str, Any]:
@@ -186,7 +188,7 @@ def report_metrics(report: Any) -> dict[str, Any]:
 
 def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
     report = load_report(session, command.team, command.period)
-    reporting = reporting_of(session)
+    reporting = reporting_of(session, report)
     summary = report_metrics(report)
     summary["currency"] = reporting.currency  # amounts stay USD; this is how to show them
     summary["per_usd"] = reporting.per_usd

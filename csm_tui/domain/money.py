@@ -186,13 +186,23 @@ class Reporting:
     currency: str = "USD"
     per_usd: float = 1.0
     rates_of: date | None = None
+    mixed: bool = False  # the rate changed within the period reported on
 
     @classmethod
-    def on(cls, currency: str, rates: ExchangeRates, today: date) -> Reporting:
+    def on(
+        cls,
+        currency: str,
+        rates: ExchangeRates,
+        today: date,
+        period: tuple[date, date] | None = None,
+    ) -> Reporting:
+        """At the rate in force `today`; `period` (start, end): say when a new rate came
+        into force in it (its ARR changes are each at their own day's rate)."""
         code = normalise_currency(currency)
+        mixed = period is not None and rates.changed_between(*period)
         if code == "USD":
-            return cls()
-        return cls(code, rates.cny_per_usd(today), rates.set_on(today))
+            return cls(mixed=mixed)
+        return cls(code, rates.cny_per_usd(today), rates.set_on(today), mixed)
 
     def amount(self, usd: float) -> float:
         """A USD-equivalent amount in the reporting currency, to the cent."""
@@ -203,9 +213,12 @@ class Reporting:
 
     @property
     def note(self) -> str | None:
-        """The words under a CNY report: "at 7.25 CNY per USD, rates of 2026-11-01" (None
-        in USD). English: the edge translates it with the rest."""
+        """The words under a report: "at 7.25 CNY per USD, rates of 2026-11-01" in CNY,
+        and whether the rate changed in the period (None: USD, nothing to say). English:
+        the edge translates it with the rest."""
+        mixed = "the CNY rate changed in the period: each ARR change is at its day's rate"
         if self.currency == "USD":
-            return None
+            return mixed if self.mixed else None
         since = "the default rate" if self.rates_of is None else f"rates of {self.rates_of}"
-        return f"at {self.per_usd:g} CNY per USD, {since}"
+        note = f"at {self.per_usd:g} CNY per USD, {since}"
+        return f"{note}; {mixed}" if self.mixed else note

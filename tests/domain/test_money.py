@@ -139,3 +139,28 @@ def test_a_cny_report_converts_usd_totals_at_todays_rate_and_says_which():
     assert Reporting.on("RMB", ExchangeRates(), date(2026, 1, 1)).note == (
         "at 7.2 CNY per USD, the default rate"
     )
+
+
+def test_a_report_whose_period_saw_a_new_rate_says_so():
+    from csm_tui.domain.money import Reporting
+
+    year = (date(2025, 11, 22), date(2026, 11, 22))
+    cny = Reporting.on("CNY", RATES, date(2026, 11, 22), year)
+    assert cny.note == (
+        "at 7.25 CNY per USD, rates of 2026-11-01; "
+        "the CNY rate changed in the period: each ARR change is at its day's rate"
+    )
+    usd = Reporting.on("USD", RATES, date(2026, 11, 22), year)
+    assert usd.note == "the CNY rate changed in the period: each ARR change is at its day's rate"
+    quiet = (date(2026, 2, 1), date(2026, 10, 31))
+    assert Reporting.on("USD", RATES, date(2026, 10, 31), quiet).note is None
+
+
+def test_the_currency_setting_is_usd_or_cny():
+    from csm_tui.config import Settings, SettingsError
+
+    assert Settings().currency == "USD"
+    assert Settings.from_toml('currency = "cny"').currency == "CNY"
+    assert Settings.from_toml('currency = "RMB"').currency == "CNY"
+    with pytest.raises(SettingsError, match="currency"):
+        Settings.from_toml('currency = "EUR"')
