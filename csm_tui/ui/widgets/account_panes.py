@@ -31,8 +31,10 @@ from csm_tui.store.tasks import TaskView, account_tasks
 from csm_tui.workspace import Workspace
 
 
-def local(dt) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+def local(dt, zone=None) -> str:
+    """An instant as the user's wall-clock time (their `timezone` setting; None: the
+    system's)."""
+    return dt.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> list[str]:
@@ -409,7 +411,7 @@ class TimelinePane(Vertical):
         for entry in self.entries:
             summary = entry.summary_preview.replace("\n", " ")
             table.add_row(
-                local(entry.occurred_at),
+                local(entry.occurred_at, self.workspace.zone),
                 entry.kind.label,
                 str(entry.minutes),
                 Text(safe_text(summary) + (" …" if entry.truncated else "")),
@@ -483,9 +485,14 @@ class ChecklistPane(Vertical):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
+        zone = self.workspace.zone
         for entry in self.entries:
             done = entry.done_at is not None
-            by = f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at)}" if done else ""
+            by = (
+                f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at, zone)}"
+                if done
+                else ""
+            )
             table.add_row(
                 Text("[x]" if done else "[ ]", style="green" if done else ""),
                 Text(entry.label),
@@ -509,7 +516,7 @@ class ChecklistPane(Vertical):
         )
         history = stage_history(ws.conn, facts.id)
         lines = [
-            f"{local(m.changed_at)}  {m.from_stage.label if m.from_stage else '—'} → "
+            f"{local(m.changed_at, ws.zone)}  {m.from_stage.label if m.from_stage else '—'} → "
             f"{m.to_stage.label}  {safe_text(m.changed_by_name or '')}"
             for m in history[-8:]
         ]
