@@ -3,7 +3,10 @@ named by `CSM_TUI_CONFIG`, validated once at start.
 
     language = "zh"            # or "en"; unset: the locale (LANG…) decides, see csm_tui.i18n
     arr_per_csm = 2000000      # coverage rule: one CSM per $2M ARR
-    cny_per_usd = 7.2
+    cny_per_usd = 7.2          # the default rate; dated rates: `csm-tui rates set|import`
+    currency = "USD"           # reporting currency of totals, bands and the per-CSM rule
+    timezone = "Asia/Shanghai" # days are counted in this zone; default: the system's
+    fiscal_year_start = 4      # month the fiscal year starts (1 = calendar year)
     [tiers.strategic]          # see domain.tiers.TierRules.from_mapping
     min_arr = 150000
     [standards.long-direct]    # activity standards per sales motion (domain.motion)
@@ -19,11 +22,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from csm_tui.domain.motion import STANDARDS, ActivityStandard, SalesMotion
 from csm_tui.domain.tiers import TierRules
 from csm_tui.i18n import LANGUAGES
+
+CURRENCIES = ("USD", "CNY")
 
 
 class SettingsError(ValueError):
@@ -39,6 +45,14 @@ class Settings:
     source: Path | None = None
     standards: dict[SalesMotion, ActivityStandard] = field(default_factory=lambda: dict(STANDARDS))
     health_weights: dict | None = None  # {Tier: {Component: int}}; None: the defaults
+    currency: str = "USD"
+    timezone: str | None = None  # an IANA name; None: the system's zone
+    fiscal_year_start: int = 1
+
+    @property
+    def zone(self) -> tzinfo:
+        """The user's zone: the `timezone` setting, else the system's, else UTC."""
+        return zone_named(self.timezone) if self.timezone else system_zone()
 
     @classmethod
     def from_toml(cls, text: str, source: Path | None = None) -> Settings:
@@ -55,6 +69,21 @@ class Settings:
         arr_per_csm = data.get("arr_per_csm", 2_000_000)
         if not isinstance(arr_per_csm, int | float) or arr_per_csm <= 0:
             raise SettingsError(f"{where}: arr_per_csm must be a positive number")
+        currency = str(data.get("currency", "USD")).strip().upper()
+        currency = "CNY" if currency == "RMB" else currency
+        if currency not in CURRENCIES:
+            raise SettingsError(f"{where}: currency must be one of {', '.join(CURRENCIES)}")
+        timezone = data.get("timezone")
+        if timezone is not None:
+            try:
+                zone_named(str(timezone))
+            except (ValueError, KeyError) as exc:
+                raise SettingsError(
+                    f"{where}: timezone {timezone!r} is not a known zone (e.g. Asia/Shanghai)"
+                ) from exc
+        fy_start = data.get("fiscal_year_start", 1)
+        if not isinstance(fy_start, int) or isinstance(fy_start, bool) or not 1 <= fy_start <= 12:
+            raise SettingsError(f"{where}: fiscal_year_start must be a month number, 1 to 12")
         try:
             rules = TierRules.from_mapping(data)
         except ValueError as exc:
@@ -81,7 +110,49 @@ class Settings:
             source=source,
             standards=standards,
             health_weights=weights,
+            currency=currency,
+            timezone=None if timezone is None else str(timezone),
+            fiscal_year_start=fy_start,
         )
+
+
+def zone_named(name: str) -> tzinfo:
+    """The zone of an IANA name ("Asia/Shanghai", "UTC"); unknown names are a ValueError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if name.strip().upper() in ("UTC", "Z", "ETC/UTC"):
+        return UTC
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+def system_zone() -> tzinfo:
+    """The system's zone, the way tzlocal finds it: `TZ`, else the zone `/etc/localtime`
+    links to (or its contents), else UTC."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        try:
+            return zone_named(name)
+        except ValueError:
+            pass
+    localtime = Path("/etc/localtime")
+    try:
+        target = str(localtime.resolve())
+    except OSError:
+        return UTC
+    if "zoneinfo/" in target:
+        try:
+            return zone_named(target.split("zoneinfo/", 1)[1])
+        except ValueError:
+            pass
+    if localtime.is_file():
+        from zoneinfo import ZoneInfo
+
+        with localtime.open("rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    return UTC
 
 
 def settings_path() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from csm_tui.config import Settings
@@ -31,7 +31,13 @@ class Workspace:
         return self.clock.now()
 
     def today(self) -> date:
+        """Today in the user's zone (the clock's)."""
         return self.clock.today()
+
+    @property
+    def zone(self) -> tzinfo:
+        """The user's zone: it decides day boundaries; instants are stored in UTC."""
+        return getattr(self.clock, "zone", UTC)
 
     def meta(self, key: str) -> str | None:
         from csm_tui.store.cache import get_meta

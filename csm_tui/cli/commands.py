@@ -21,7 +21,7 @@ def _workspace(args: argparse.Namespace, db: Path) -> Workspace:
     except SettingsError as exc:
         raise SystemExit(_("csm-tui: {error}").format(error=exc)) from exc
     try:
-        clock = clock_from(args.now)
+        clock = clock_from(args.now, settings.zone)
     except ValueError as exc:
         raise SystemExit(_("csm-tui: --now: {error}").format(error=exc)) from exc
     return Workspace(db_path=db, clock=clock, settings=settings)

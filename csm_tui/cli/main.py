@@ -84,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--now",
         default=os.environ.get("CSM_TUI_NOW"),
-        help=_("freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests"),
+        help=_(
+            "freeze the clock at this ISO date/time (env CSM_TUI_NOW; without an offset, in "
+            "your time zone); for demos and tests"
+        ),
     )
     parser.add_argument(
         "--start",
@@ -128,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     from csm_tui.cli.health import add_health_parser  # argparse only
 
     add_health_parser(sub)
+    from csm_tui.cli.rates import add_rates_parser  # argparse only
+
+    add_rates_parser(sub)
     return parser
 
 
@@ -225,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.cli.health import run_health
 
         return run_health(args, resolve_db(args))
+    if command == "rates":
+        from csm_tui.cli.rates import run_rates
+
+        return run_rates(args, resolve_book(args))
     parser.error(_("unknown command {command}").format(command=command))
     return 2
 

@@ -50,10 +50,15 @@ def add_sync_parsers(subparsers) -> None:
 
 
 def _now(args: argparse.Namespace):
+    from csm_tui.config import SettingsError, load_settings
     from csm_tui.domain.clock import clock_from
 
     try:
-        return clock_from(args.now).now()
+        zone = load_settings().zone
+    except SettingsError as exc:
+        raise SystemExit(_("csm-tui: {error}").format(error=exc)) from exc
+    try:
+        return clock_from(args.now, zone).now()
     except ValueError as exc:
         raise SystemExit(_("csm-tui: --now: {error}").format(error=exc)) from exc
 

@@ -340,7 +340,7 @@ def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str
         flt = parse_filter(" ".join(args.filter))
         text = export_portfolio(
             conn, flt, PortfolioSort(args.sort), ws.today(), ws.meta(META_ME), rules, fmt,
-            excel=args.excel,
+            excel=args.excel, zone=ws.zone,
         )  # fmt: skip
         if flt.is_empty:
             return text, N_("the portfolio")

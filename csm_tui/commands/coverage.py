@@ -9,6 +9,7 @@ the build the verb says so.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
@@ -51,7 +52,7 @@ CAPACITY_WORDS = {
 }
 
 
-def load_report(session: _Session, team: str | None) -> Any:
+def load_report(session: _Session, team: str | None, period: str | None = None) -> Any:
     """The CoverageReport for the whole book or one team (`CommandFailed` when the
     coverage work is not in this build, or the team is unknown)."""
     try:
@@ -61,13 +62,23 @@ def load_report(session: _Session, team: str | None) -> Any:
         raise CommandFailed(
             "the coverage report is not part of this build of csm-tui yet"
         ) from error
+    from csm_tui.domain.metrics import parse_period
     from csm_tui.store.transaction import in_batch
 
-    rules = CoverageRules(arr_per_csm=session.ws.settings.arr_per_csm)
+    settings = session.ws.settings
+    rules = CoverageRules(arr_per_csm=settings.arr_per_csm)
+    try:
+        chosen = (
+            None
+            if period is None
+            else parse_period(period, session.today(), settings.fiscal_year_start)
+        )
+    except ValueError as error:
+        raise CommandFailed(f"--period: {error}") from error
     try:  # a second reader in parallel only when no write of ours is pending
         return load_coverage(
             session.conn, session.today(), session.rules, rules, team,
-            parallel=not in_batch(session.conn),
+            parallel=not in_batch(session.conn), period=chosen,
         )  # fmt: skip
     except UnknownTeam as error:
         raise CommandFailed(str(error)) from error
@@ -98,9 +109,30 @@ def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:
     return tuple(rows)
 
 
-def report_summary(report: Any) -> str:
+def columns_for(reporting: Any) -> tuple[Column, ...]:
+    """COLUMNS with ARR shown in the reporting currency (JSON and CSV keep USD)."""
+    if reporting.currency == "USD":
+        return COLUMNS
+
+    def show(value: Any) -> str:
+        return "" if value is None else reporting.money(value)
+
+    return tuple(dataclasses.replace(c, show=show) if c.show is _money else c for c in COLUMNS)
+
+
+def report_summary(report: Any, reporting: Any = None) -> str:
+    """The report in one line; amounts in the reporting currency (`domain.money.Reporting`,
+    USD when None), with the rate a CNY report is at."""
+    from csm_tui.domain.money import Reporting
+
+    reporting = reporting or Reporting()
+
+    def _money(value: Any) -> str:
+        return "" if value is None else reporting.money(value)
+
     overall = report.metrics.overall
     total = report.total
+    rule = f"1 per {_money(report.rules.arr_per_csm)}"
     parts = [
         f"{total.accounts:,} accounts, {_money(total.arr)} ARR",
         f"GRR {_pct(overall.grr) or '—'}",
@@ -111,11 +143,24 @@ def report_summary(report: Any) -> str:
         "of ARR)",
         f"new ARR {_money(overall.new_arr)}",
         f"CMRR {_money(overall.cmrr)}",
-        f"CSMs needed {total.arr / report.rules.arr_per_csm:.1f}",
+        f"CSMs needed {total.arr / report.rules.arr_per_csm:.1f} ({rule})",
         f"maturity: {report.maturity.level.label}",
     ]
     label = report.period.label
-    return " · ".join(parts) + f" ({label() if callable(label) else label})"
+    note = "" if reporting.note is None else f"; {reporting.note}"
+    return " · ".join(parts) + f" ({label() if callable(label) else label}{note})"
+
+
+def reporting_of(session: _Session, report: Any = None) -> Any:
+    """The reporting currency of the settings, at the rate in force today; with `report`,
+    whether a new rate came into force in its period."""
+    from csm_tui.domain.money import Reporting
+    from csm_tui.store.rates import load_rates
+
+    settings = session.ws.settings
+    rates = load_rates(session.conn, settings.tier_rules.cny_per_usd)
+    period = None if report is None else (report.period.start, report.period.end)
+    return Reporting.on(settings.currency, rates, session.today(), period)
 
 
 def report_metrics(report: Any) -> dict[str, Any]:
@@ -152,12 +197,17 @@ def report_metrics(report: Any) -> dict[str, Any]:
 
 
 def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
-    report = load_report(session, command.team)
+    report = load_report(session, command.team, command.period)
+    reporting = reporting_of(session, report)
+    summary = report_metrics(report)
+    summary["currency"] = reporting.currency  # amounts stay USD; this is how to show them
+    summary["per_usd"] = reporting.per_usd
+    summary["rates_of"] = None if reporting.rates_of is None else reporting.rates_of.isoformat()
     return CommandResult(
         command,
-        report_summary(report),
-        columns=COLUMNS,
+        report_summary(report, reporting),
+        columns=columns_for(reporting),
         rows=report_rows(report),
         screen="coverage",
-        summary=report_metrics(report),
+        summary=summary,
     )

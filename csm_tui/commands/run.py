@@ -406,6 +406,7 @@ def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
         ws.today(),
         ws.meta("me"),
         ws.settings.tier_rules,
+        zone=ws.zone,
     )
     total = query.count()
     wanted = total if limit is None else min(limit, total)
@@ -453,7 +454,9 @@ def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
     except AccountNotFound as error:  # pragma: no cover - found a moment ago
         raise CommandFailed("that account is no longer in the cache") from error
     today = session.today()
-    touch = touch_status(facts.tier, facts.last_touch_at, session.now(), session.rules)
+    touch = touch_status(
+        facts.tier, facts.last_touch_at, session.now(), session.rules, zone=session.ws.zone
+    )
     renewal = facts.renewal_date
     pairs: list[tuple[str, Any, str | None]] = [
         ("name", facts.name, None),
@@ -490,7 +493,7 @@ def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult
     from csm_tui.store.lookup import short_id
 
     me = session.need_me()
-    items = load_agenda(session.conn, me, session.today(), session.rules)
+    items = load_agenda(session.conn, me, session.today(), session.rules, zone=session.ws.zone)
     rows = tuple(
         (
             i.tier.value,
@@ -882,7 +885,9 @@ def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
     from csm_tui.store.prep import build_prep_brief, export_prep, load_prep_note
 
     account = _account(session, command.account)
-    brief = build_prep_brief(session.conn, account.id, session.now(), session.rules)
+    brief = build_prep_brief(
+        session.conn, account.id, session.now(), session.rules, zone=session.ws.zone
+    )
     markdown = render_prep_markdown(
         brief, load_prep_note(session.conn, account.id), session.today()
     )

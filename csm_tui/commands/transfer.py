@@ -172,7 +172,7 @@ def _export_portfolio(request: ExportRequest) -> str:
     if exporter is not None:
         return exporter.export_portfolio(
             request.conn, command.filter, command.sort, request.today, ws.meta("me"),
-            ws.settings.tier_rules, command.format.value, excel=command.excel,
+            ws.settings.tier_rules, command.format.value, excel=command.excel, zone=ws.zone,
         )  # fmt: skip
     session = _Session(ws, dry_run=False)
     rows, _total = portfolio_rows(session, command.filter, command.sort, None)
@@ -208,7 +208,9 @@ def _export_prep(request: ExportRequest) -> str:
         )  # fmt: skip
     if command.format is ExportFormat.CSV:
         raise CommandFailed("a prep sheet as CSV needs the export work (csm_tui.store.exporter)")
-    brief = build_prep_brief(request.conn, request.account_id, request.now, ws.settings.tier_rules)
+    brief = build_prep_brief(
+        request.conn, request.account_id, request.now, ws.settings.tier_rules, zone=ws.zone
+    )
     notes = load_prep_note(request.conn, request.account_id)
     if command.format is ExportFormat.JSON:
         data = {k: json_value(v) for k, v in dataclasses.asdict(brief).items()}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, tzinfo
 
+from csm_tui.domain.clock import local_day
 from csm_tui.domain.tiers import Tier, TierRules
 
 
@@ -39,23 +40,22 @@ class TouchStatus:
         return f"{self.tier.label} · {since}, {cadence}"
 
 
-def days_between(earlier: datetime, later: datetime) -> int:
-    """Whole calendar days from `earlier` to `later`, counted on UTC dates.
+def days_between(earlier: datetime, later: datetime, zone: tzinfo = UTC) -> int:
+    """Whole calendar days from `earlier` to `later`, counted on the user's days in `zone`.
 
-    Aware datetimes are converted to UTC first (a touch at 01:00 in Shanghai is on the
-    previous UTC day); naive ones are taken as UTC.
+    With the default UTC, a touch at 01:00 in Shanghai is on the previous (UTC) day; with
+    `zone` Asia/Shanghai it is on its own Shanghai day. Naive datetimes are taken as UTC.
     """
-    return (_utc_date(later) - _utc_date(earlier)).days
-
-
-def _utc_date(value: datetime) -> date:
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.date()
+    return (local_day(later, zone) - local_day(earlier, zone)).days
 
 
 def touch_status(
-    tier: Tier, last_touch: datetime | None, now: datetime, rules: TierRules
+    tier: Tier,
+    last_touch: datetime | None,
+    now: datetime,
+    rules: TierRules,
+    zone: tzinfo = UTC,
 ) -> TouchStatus:
-    days = None if last_touch is None else max(0, days_between(last_touch, now))
+    """Days since the last touch, counted in the user's `zone`, against the cadence."""
+    days = None if last_touch is None else max(0, days_between(last_touch, now, zone))
     return TouchStatus(tier=tier, cadence_days=rules.cadence_days(tier), days_since=days)

@@ -16,7 +16,7 @@ unknown one is an error naming the nearest verbs)::
     task done 3fa9c2e1                                   task reopen 3fa9c2e1
     prep "Acme Ltd" [--export prep.md]
     assign "Acme Ltd" "Tom Becker"
-    coverage [--team emea]
+    coverage [--team emea] [--period q3|fy2026|fy2026q3|ttm]
     backtest [--days-before 90] [--team emea]
     sync
     export portfolio [FILTER] [--sort S] [--format csv|json|md] [--out FILE] [--excel]
@@ -519,6 +519,7 @@ class ReferenceCommand(Command):
 class CoverageCommand(Command):
     verb: ClassVar[str] = "coverage"
     team: str | None = None
+    period: str | None = None  # q3, fy2026, fy2026q3, ttm (domain.metrics.parse_period)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -865,6 +866,9 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
     "assign": {"--format": _OUTPUT, "--dry-run": _DRY},
     "coverage": {
         "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--period": _Option(
+            "--period", "period", "text", "a period: q3, fy2026, fy2026q3 or ttm"
+        ),
         "--format": _OUTPUT,
     },
     "backtest": {
@@ -986,7 +990,8 @@ USAGE: dict[str, tuple[str, str]] = {
     "prep": ("prep ACCOUNT [--export FILE]", "the call-prep sheet (Markdown)"),
     "assign": ("assign ACCOUNT OWNER",
                "give the account to another CSM of its team (a lead's move)"),
-    "coverage": ("coverage [--team TEAM]", "the team's coverage of the book"),
+    "coverage": ("coverage [--team TEAM] [--period q3|fy2026|ttm]",
+                 "the team's coverage of the book"),
     "backtest": ("backtest [--days-before 90] [--team TEAM]",
                  "health N days before each renewal decision of the last 12 months against "
                  "its outcome: churn per band, churned ARR warned, AUC; per tier and motion"),

@@ -11,6 +11,11 @@ Due dates (`parse_due`, `split_next_steps`) — every relative form counts from 
   weekday strictly after today (on a Tuesday, "tue" is a week away). 周二/星期二/礼拜二: the
   same. 下周二 (下星期二): Tuesday of next calendar week (weeks start on Monday), which is
   what a Chinese speaker means. 这周五/本周五: Friday of this week (refused once it is past).
+* Period edges (calendar months, quarters, years): 月底/月末, 本月底, 下个月初, 下个月底,
+  12月底, 3月初, 季度末, 下季度初, 年底, 今年底, 明年初; ``end of month`` (``eom``), ``end
+  of next quarter`` (``eoq``), ``end of the year`` (``eoy``), ``start of next month``. An
+  end is the period's last day; a start with no "this"/"next" (月初, 年初) is the next one
+  to come; "this" period's start once past is refused. 下周 / 下个月: like next week/month.
 * Explicit dates: ISO ``2026-12-01`` (also ``2026/12/01``, ``2026.12.01``), ``1 Dec``,
   ``Dec 1``, ``1st December 2026``, ``Dec 1, 2026``; 2026年12月1日, 12月1日 (or 号). Without a
   year it is the next such day on or after today.
@@ -262,6 +267,84 @@ def _cn_this_week_weekday(m: re.Match[str], today: date) -> date:
     return result
 
 
+def _period_first(today: date, unit: str, ahead: int) -> date:
+    """The first day of this (`ahead` 0) or a later month, calendar quarter or year."""
+    if unit == "month":
+        first = date(today.year, today.month, 1)
+        return add_months(first, ahead)
+    if unit == "quarter":
+        first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        return add_months(first, 3 * ahead)
+    return date(today.year + ahead, 1, 1)
+
+
+def _period_last(today: date, unit: str, ahead: int) -> date:
+    span = {"month": 1, "quarter": 3, "year": 12}[unit]
+    return add_months(_period_first(today, unit, ahead), span) - timedelta(days=1)
+
+
+_CN_UNITS = {"月": "month", "季度": "quarter", "季": "quarter", "年": "year"}
+
+
+def _period_edge(unit: str, ahead: int | None, start: bool, today: date, text: str) -> date:
+    """First (`start`) or last day of a period; `ahead` None: not said. An unsaid start is
+    the next one still to come (月初 on the 15th is the 1st of next month); a start said
+    to be this period's and already past is refused."""
+    try:
+        if not start:
+            return _in_range(_period_last(today, unit, ahead or 0), text)
+        if ahead is None:
+            first = _period_first(today, unit, 0)
+            return first if first == today else _period_first(today, unit, 1)
+        first = _period_first(today, unit, ahead)
+    except OverflowError:
+        raise DueDateError(f"{text.strip()!r} is too far ahead") from None
+    if first < today:
+        raise DueDateError(f"{text.strip()} ({first.isoformat()}) is already past")
+    return _in_range(first, text)
+
+
+def _cn_period_edge(m: re.Match[str], today: date) -> date:
+    """月底, 本月底, 下个月初, 季度末, 下季度初, 年底, 今年底, 明年初 …"""
+    which = (m["which"] or "").replace("个", "")
+    unit = _CN_UNITS[m["unit"]]
+    if which in ("今", "明") and unit != "year":
+        raise DueDateError(f"{m[0]!r}: say 本{m['unit']} or 下个{m['unit']}")
+    ahead = None if not which else (1 if which in ("下", "明") else 0)
+    return _period_edge(unit, ahead, m["edge"] == "初", today, m[0])
+
+
+def _cn_month_edge(m: re.Match[str], today: date) -> date:
+    """12月底, 3月初: that month's last or first day, the next one to come."""
+    month = int(m["m"]) if m["m"].isdigit() else _cn_number(m["m"])
+    if not 1 <= month <= 12:
+        raise DueDateError(f"{m[0]!r}: there is no month {month}")
+    year = today.year
+    if m["edge"] == "初":
+        day = date(year, month, 1)
+        return _in_range(day if day >= today else date(year + 1, month, 1), m[0])
+    day = _period_last(date(year, month, 1), "month", 0)
+    if day < today:
+        day = _period_last(date(year + 1, month, 1), "month", 0)
+    return _in_range(day, m[0])
+
+
+def _cn_next_span(m: re.Match[str], today: date) -> date:
+    """下周 (+7 days), 下个月 (+1 month), as "next week" and "next month"."""
+    return _shift(today, 1, "month" if "月" in m[0] else "week", m[0])
+
+
+def _en_period_edge(m: re.Match[str], today: date) -> date:
+    """end of (this|next) month|quarter|year, eom/eoq/eoy, start of next month …"""
+    if m["abbr"]:
+        unit = {"m": "month", "q": "quarter", "y": "year"}[m["abbr"][-1].lower()]
+        return _period_edge(unit, 0, False, today, m[0])
+    which = (m["which"] or "").lower()
+    ahead = None if not which else (1 if which == "next" else 0)
+    start = m["edge"].lower() != "end"
+    return _period_edge(m["unit"].lower(), ahead, start, today, m[0])
+
+
 def _ambiguous(m: re.Match[str], today: date) -> date:
     a, b = int(m["a"]), int(m["b"])
     readings = ""
@@ -307,6 +390,18 @@ _CN_WEEKDAY_RE = (
     r"(?<![上下这本个每一二两三四五六七八九十\d])(?:周|星期|礼拜)(?P<wd>[一二三四五六日天])"
 )
 _SLASH_RE = r"(?P<a>\d{1,2})/(?P<b>\d{1,2})"
+_CN_PERIOD_EDGE_RE = (
+    r"(?<![\d零一二两三四五六七八九十个上去前每])(?P<which>本|这个?|今|下个?|明)?\s*"
+    r"(?P<unit>季度|季|月|年)\s*(?P<edge>底|末|初)"
+)
+_CN_MONTH_EDGE_RE = (
+    r"(?P<m>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月\s*(?P<edge>底|末|初)"
+)
+_CN_NEXT_SPAN_RE = r"下\s*(?:个\s*)?(?:(?:周|星期|礼拜)(?![一二三四五六日天])|月(?![初底末]))"
+_EN_PERIOD_EDGE_RE = (
+    r"\b(?:(?P<abbr>eo[mqy])|(?P<edge>end|start|beginning)\s+of\s+(?:the\s+)?"
+    r"(?:(?P<which>this|next)\s+)?(?P<unit>month|quarter|year))\b"
+)
 
 # (pattern, handler): the same phrases for a whole due-date field and for free text, except
 # where a field may say more ("fri" alone, "3 days" without "in", "12/1" gets a message).
@@ -324,6 +419,10 @@ _COMMON: list[tuple[str, Handler]] = [
     (_CN_NEXT_WEEK_RE, _cn_next_week_weekday),
     (_CN_THIS_WEEK_RE, _cn_this_week_weekday),
     (_CN_WEEKDAY_RE, _cn_weekday),
+    (_CN_MONTH_EDGE_RE, _cn_month_edge),
+    (_CN_PERIOD_EDGE_RE, _cn_period_edge),
+    (_CN_NEXT_SPAN_RE, _cn_next_span),
+    (_EN_PERIOD_EDGE_RE, _en_period_edge),
 ]
 _FIELD_PHRASES = [
     (re.compile(p, _I), h)

@@ -16,7 +16,7 @@ Rules of `relative_day` (n = whole days from `today` to `target`):
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 DAYS_LIMIT = 60
@@ -71,10 +71,13 @@ def relative_day(target: date, today: date, lang: str = "en") -> str:
     return f"in {count} {unit}" if future else f"{count} {unit} ago"
 
 
-def relative_time(instant: datetime | str, now: datetime, lang: str = "en") -> str:
+def relative_time(
+    instant: datetime | str, now: datetime, lang: str = "en", zone: tzinfo = UTC
+) -> str:
     """How long ago an instant was, for status lines: "just now", "2 min ago", "3 h ago".
 
-    Beyond a day it falls back to `relative_day`. A stored UTC text is accepted too.
+    Beyond a day it falls back to `relative_day`, on the user's days in `zone`. A stored
+    UTC text is accepted too.
     """
     lang = normalise_lang(lang)
     if isinstance(instant, str):
@@ -84,7 +87,7 @@ def relative_time(instant: datetime | str, now: datetime, lang: str = "en") -> s
     seconds = (now - instant).total_seconds()
     if seconds < 0:
         return (
-            relative_day(instant.date(), now.date(), lang)
+            relative_day(instant.astimezone(zone).date(), now.astimezone(zone).date(), lang)
             if seconds < -86_400
             else ("just now" if lang == "en" else "刚刚")
         )
@@ -96,7 +99,7 @@ def relative_time(instant: datetime | str, now: datetime, lang: str = "en") -> s
     if seconds < 86_400:
         hours = int(seconds // 3600)
         return f"{hours} h ago" if lang == "en" else f"{hours}小时前"
-    return relative_day(instant.date(), now.date(), lang)
+    return relative_day(instant.astimezone(zone).date(), now.astimezone(zone).date(), lang)
 
 
 _SYMBOLS = {"USD": "$", "CNY": "¥"}
@@ -136,13 +139,19 @@ def _signed(negative: bool, text: str) -> str:
     return f"-{text}" if negative and any(ch in "123456789" for ch in text) else text
 
 
-def format_money(amount: float, currency: str = "USD") -> str:
+def format_money(amount: float, currency: str = "USD", lang: str = "en") -> str:
     """A compact amount for tables: "$950", "$1.2k", "$120k", "$1.2M", "¥860k", "-$3k".
+
+    In Chinese (`lang="zh"`) it is told in 万 / 亿 instead: domain.money.format_money_zh.
 
     Under 1,000: whole units. Then k, M, B, T: one decimal below 10 of the unit, none from
     10 on, a trailing ".0" dropped; halves round up; a value that rounds to 1,000 of a unit
     is told in the next one ($999,999 is "$1M", not "$1000k").
     """
+    if lang != "en" and normalise_lang(lang) == "zh":
+        from csm_tui.domain.money import format_money_zh
+
+        return format_money_zh(amount, currency)
     symbol = currency_symbol(currency)
     value = _decimal(amount)
     negative, value = value < 0, abs(value)

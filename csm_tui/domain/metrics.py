@@ -40,6 +40,7 @@ Every rate is None when its denominator is zero: "no data" is never shown as 0% 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
@@ -88,12 +89,90 @@ class Period:
                 day -= 1
         return cls(start, today)
 
+    @classmethod
+    def between(cls, first: date, last: date) -> Period:
+        """The days `first` to `last`, both included."""
+        return cls(first - timedelta(days=1), last)
+
+    @classmethod
+    def fiscal_year(cls, year: int, start_month: int = 1) -> Period:
+        """Fiscal year `year`, named after the calendar year it ENDS in (the usual US and
+        global SaaS way): with an April start, FY2026 is 2025-04-01 – 2026-03-31; with
+        the default January start, FY2026 is calendar 2026."""
+        _check_month(start_month)
+        first = _month_start(year - (1 if start_month > 1 else 0), start_month)
+        return cls.between(first, _add_months(first, 12) - timedelta(days=1))
+
+    @classmethod
+    def fiscal_quarter(cls, year: int, quarter: int, start_month: int = 1) -> Period:
+        """Quarter `quarter` (1..4) of fiscal year `year`: with an April start, Q1 is
+        April–June and Q4 is January–March of the year the FY is named after."""
+        if quarter not in (1, 2, 3, 4):
+            raise ValueError(f"a quarter is 1 to 4; got {quarter!r}")
+        fy_first = cls.fiscal_year(year, start_month).start + timedelta(days=1)
+        first = _add_months(fy_first, 3 * (quarter - 1))
+        return cls.between(first, _add_months(first, 3) - timedelta(days=1))
+
     @property
     def days(self) -> int:
         return (self.end - self.start).days
 
     def label(self) -> str:
         return f"{(self.start + timedelta(days=1)).isoformat()} – {self.end.isoformat()}"
+
+
+def _check_month(month: int) -> None:
+    if not 1 <= month <= 12:
+        raise ValueError(f"a fiscal year starts in a month 1 to 12; got {month!r}")
+
+
+def _month_start(year: int, month: int) -> date:
+    return date(year, month, 1)
+
+
+def _add_months(first: date, months: int) -> date:
+    """The first of the month `months` after `first` (itself a first of a month)."""
+    total = first.year * 12 + first.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def fiscal_year_of(day: date, start_month: int = 1) -> int:
+    """The fiscal year `day` falls in, named after the year it ends in (see
+    `Period.fiscal_year`): 2026-03-31 with an April start is FY2026, 2026-04-01 FY2027."""
+    _check_month(start_month)
+    return day.year + (1 if start_month > 1 and day.month >= start_month else 0)
+
+
+def fiscal_quarter_of(day: date, start_month: int = 1) -> tuple[int, int]:
+    """(fiscal year, quarter 1..4) of `day`: with an April start, a day in March is Q4 of
+    the fiscal year that ends that March."""
+    year = fiscal_year_of(day, start_month)
+    return year, (day.month - start_month) % 12 // 3 + 1
+
+
+_PERIOD_WORD = re.compile(
+    r"(?:fy\s*(?P<fy>\d{4}|\d{2}))?\s*[-/ ]?\s*(?:q(?P<q>[1-4]))?|(?P<ttm>ttm|12m|last12m)"
+)
+
+
+def parse_period(text: str, today: date, start_month: int = 1) -> Period:
+    """A metric period from a word: "q3" (this fiscal year's Q3), "fy2026" or "fy26" (a
+    fiscal year), "fy2026q3" / "fy2026-q3" (a quarter of one), "ttm" / "12m" (the 12
+    months up to today, the default of every report). Case and spaces do not matter;
+    other words are a ValueError."""
+    key = text.strip().lower()
+    m = _PERIOD_WORD.fullmatch(key)
+    if not key or m is None or not (m["fy"] or m["q"] or m["ttm"]):
+        raise ValueError(f"{text!r} is not a period; try q3, fy2026, fy2026q3 or ttm")
+    if m["ttm"]:
+        return Period.trailing_months(today, 12)
+    if m["fy"]:
+        year = int(m["fy"]) + (2000 if len(m["fy"]) == 2 else 0)
+    else:
+        year = fiscal_year_of(today, start_month)
+    if m["q"]:
+        return Period.fiscal_quarter(year, int(m["q"]), start_month)
+    return Period.fiscal_year(year, start_month)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ the rows. Run it in a worker.
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 
 from csm_tui.domain.agenda import (
     HEALTH_DROP_POINTS,
@@ -30,9 +30,10 @@ from csm_tui.domain.agenda import (
     touch_item,
 )
 from csm_tui.domain.cadence import TouchStatus
+from csm_tui.domain.clock import day_start_db, local_day
 from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, Stage
 from csm_tui.domain.tiers import Tier, TierRules
-from csm_tui.store.timestamps import date_from_db, date_to_db
+from csm_tui.store.timestamps import date_from_db, date_to_db, from_db
 
 _ACCOUNTS = """
 SELECT id, name, tier, stage, last_touch_at, renewal_date, go_live_date, activated_on,
@@ -97,11 +98,12 @@ def _service_items(
     return items
 
 
-def _touch_sql(today: date, rules: TierRules) -> tuple[str, list[str]]:
+def _touch_sql(today: date, rules: TierRules, zone: tzinfo = UTC) -> tuple[str, list[str]]:
     """Accounts whose last touch is older than their tier's cadence, as SQL.
 
-    Overdue means more than `cadence` whole UTC days since the touch: the touch's UTC date
-    is before today - cadence, i.e. its stored text sorts before that date's text.
+    Overdue means more than `cadence` whole days, in the user's `zone`, since the touch:
+    the touch's local day is before today - cadence, i.e. its stored UTC text sorts before
+    the UTC instant that local day begins.
     """
     terms, args = [], []
     for tier in Tier:
@@ -109,19 +111,24 @@ def _touch_sql(today: date, rules: TierRules) -> tuple[str, list[str]]:
         if cadence is None:
             continue
         terms.append("(tier = ? AND (last_touch_at IS NULL OR last_touch_at < ?))")
-        args += [tier.value, date_to_db(today - timedelta(days=cadence))]
+        args += [tier.value, day_start_db(today - timedelta(days=cadence), zone)]
     return ("(" + " OR ".join(terms) + ")" if terms else "0"), args
 
 
 def load_agenda(
-    conn: sqlite3.Connection, owner_id: str, today: date, rules: TierRules
+    conn: sqlite3.Connection,
+    owner_id: str,
+    today: date,
+    rules: TierRules,
+    zone: tzinfo = UTC,
 ) -> list[AgendaItem]:
     """The Today agenda of the CSM `owner_id`, ordered by `domain.agenda.order_agenda`.
 
-    Accounts count when `owner_id` owns them; tasks when `owner_id` owns the task (on any
+    `today` is the user's day and `zone` their time zone (days since a touch are counted
+    in it). Accounts count when `owner_id` owns them; tasks when `owner_id` owns the task (on any
     live account). Snoozed tasks come back on their `snoozed_until` day.
     """
-    touch, touch_args = _touch_sql(today, rules)
+    touch, touch_args = _touch_sql(today, rules, zone)
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: a demo CSM owns 20k accounts
     rows = cursor.execute(
@@ -156,7 +163,12 @@ def load_agenda(
         cadence = cadences[tier]
         days_since = None
         if last_touch is not None:
-            days_since = max(0, (today - date.fromisoformat(last_touch[:10])).days)
+            touched = (
+                date.fromisoformat(last_touch[:10])
+                if zone is UTC
+                else local_day(from_db(last_touch), zone)
+            )
+            days_since = max(0, (today - touched).days)
         items.append(touch_item(account_id, name, TouchStatus(tier, cadence, days_since), today))
         items.append(
             renewal_item(account_id, name, tier, date_from_db(renewal), stage, arr, currency, today)

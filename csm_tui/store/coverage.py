@@ -418,6 +418,7 @@ def load_coverage(
     team: str | None = None,
     *,
     parallel: bool = True,
+    period: Period | None = None,
 ) -> CoverageReport:
     """The Coverage screen's numbers, as of `today`, from the cache behind `conn`.
 
@@ -425,11 +426,12 @@ def load_coverage(
     the accounts they own; None for the whole book, the unowned digital pool included.
     Raises `UnknownTeam` for a team that is not in the cache. With `parallel` (and a cache
     file with no write pending on `conn`) the queries run on two read-only connections
-    at once; the result is the same.
+    at once; the result is the same. `period`: the metrics' period (a fiscal quarter or
+    year, `domain.metrics.parse_period`); None: the 12 months up to `today`.
     """
     rules = rules or CoverageRules()
     team_id = resolve_team(conn, team) if team is not None else None
-    period = Period.trailing_months(today, 12)
+    period = period or Period.trailing_months(today, 12)
     # Longest first, so the two threads finish together.
     queries = _period_queries(period, tier_rules, team_id)
     rows = _run(conn, {

@@ -32,11 +32,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 
+from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, relative_day
 from csm_tui.domain.prep import md_inline, render_prep_markdown
@@ -238,10 +239,12 @@ def portfolio_table(
     today: date,
     me: str | None,
     rules: TierRules,
+    zone: tzinfo = UTC,
 ) -> ExportTable:
-    """Every account the filter selects, in the sort's order, with the raw columns."""
+    """Every account the filter selects, in the sort's order, with the raw columns; days
+    since the last touch are the user's, in `zone`."""
     query = PortfolioQuery(
-        conn, _filter_of(flt), sort or PortfolioSort.TIER_HEALTH, today, me, rules
+        conn, _filter_of(flt), sort or PortfolioSort.TIER_HEALTH, today, me, rules, zone=zone
     )
     total = query.count()
     rows: list[tuple[Any, ...]] = []
@@ -250,7 +253,9 @@ def portfolio_table(
         extra = _account_extras(conn, [r.id for r in window])
         for r in window:
             x = extra.get(r.id, {})
-            touched = None if r.last_touch_at is None else (today - r.last_touch_at.date()).days
+            touched = (
+                None if r.last_touch_at is None else (today - local_day(r.last_touch_at, zone)).days
+            )
             overdue = r.cadence_days is not None and (touched is None or touched > r.cadence_days)
             rows.append(
                 (
@@ -305,7 +310,7 @@ def _account_extras(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, d
     return out
 
 
-def _portfolio_shown(record: Mapping[str, Any], today: date) -> tuple[str, ...]:
+def _portfolio_shown(record: Mapping[str, Any], today: date, zone: tzinfo = UTC) -> tuple[str, ...]:
     """One row as the portfolio screen writes it."""
     health = record["health"]
     if health is None:
@@ -316,7 +321,7 @@ def _portfolio_shown(record: Mapping[str, Any], today: date) -> tuple[str, ...]:
         health_text = f"{health} {arrow}".rstrip()
     renewal = record["renewal_date"]
     touch = record["last_touch_at"]
-    touch_text = "never" if touch is None else relative_day(touch.date(), today)
+    touch_text = "never" if touch is None else relative_day(local_day(touch, zone), today)
     if record["touch_overdue"]:
         touch_text += " (overdue)"
     try:
@@ -345,13 +350,15 @@ def export_portfolio(
     fmt: ExportFormat | str,
     *,
     excel: bool = False,
+    zone: tzinfo = UTC,
 ) -> str:
     """The accounts `flt` selects (a `PortfolioFilter` or its text), sorted as the
-    portfolio sorts them (`sort` None: tier, then health), as CSV, JSON or Markdown."""
+    portfolio sorts them (`sort` None: tier, then health), as CSV, JSON or Markdown; days
+    are the user's, in `zone`."""
     fmt = ExportFormat.parse(fmt)
     flt = _filter_of(flt)
     sort = sort or PortfolioSort.TIER_HEALTH
-    table = portfolio_table(conn, flt, sort, today, me, rules)
+    table = portfolio_table(conn, flt, sort, today, me, rules, zone)
     if fmt is ExportFormat.CSV:
         return to_csv(table, excel=excel)
     data_as_of = get_data_as_of(conn)
@@ -369,7 +376,7 @@ def export_portfolio(
             }
         )
     keys = table.keys
-    shown = [_portfolio_shown(dict(zip(keys, row, strict=True)), today) for row in table.rows]
+    shown = [_portfolio_shown(dict(zip(keys, row, strict=True)), today, zone) for row in table.rows]
     what = f"{len(shown):,} account{'' if len(shown) == 1 else 's'}"
     if not flt.is_empty:
         what += f" matching {md_inline(flt.to_text(), line_start=False)}"

@@ -1066,6 +1066,11 @@ def import_csv(
     problem in the file or the mapping: the report's `errors` say what and where, and
     then nothing was written."""
     path = Path(path)
+    # CNY is converted at the rate in force on the day of the import (the ARR events it
+    # writes are effective that day): a dated rate set later revalues none of them.
+    from csm_tui.store.rates import rules_on
+
+    rules = rules_on(conn, rules, now.date())
     base = {"kind": str(kind), "path": str(path), "mapping": mapping.label, "dry_run": dry_run}
     run = _Run(mapping)
     if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):

@@ -497,6 +497,21 @@ def _v11_nps_on(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE account_signals ADD COLUMN nps_on DATE")
 
 
+def _v12_exchange_rates(conn: sqlite3.Connection) -> None:
+    """Dated exchange rates: units of `currency` per US dollar from `day` on (the rate in
+    force on a day is the latest set on or before it: domain.money.ExchangeRates). ARR
+    history is converted at its own day's rate. Existing caches start with none (the
+    `cny_per_usd` setting is the default until a rate is set)."""
+    conn.execute(
+        """CREATE TABLE exchange_rates (
+        day DATE NOT NULL,
+        currency VARCHAR NOT NULL,
+        per_usd FLOAT NOT NULL,
+        PRIMARY KEY (day, currency)
+    )"""
+    )
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -510,6 +525,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v9_renewals,
     _v10_signal_tables,
     _v11_nps_on,
+    _v12_exchange_rates,
 )
 
 HEAD: int = len(STEPS)

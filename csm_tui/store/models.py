@@ -463,3 +463,13 @@ class SyncConflict(SQLModel, table=True):
     created_at: datetime = _ts()
     resolved_at: datetime | None = _ts(default=None)
     resolution: str | None = None  # mine | theirs | edit
+
+
+class ExchangeRate(SQLModel, table=True):
+    """Units of `currency` (CNY) per US dollar, in force from `day` until the next rate
+    (domain.money.ExchangeRates). Local to this cache: set with `csm-tui rates`."""
+
+    __tablename__ = "exchange_rates"
+    day: date = Field(primary_key=True)
+    currency: str = Field(primary_key=True)  # CNY
+    per_usd: float

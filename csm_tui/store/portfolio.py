@@ -35,8 +35,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from csm_tui.domain.clock import day_start_db
 from csm_tui.domain.health import Band
 from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, ZOMBIE_DAYS, Stage
 from csm_tui.domain.query import (
@@ -234,7 +235,9 @@ class _Where:
         me: str | None,
         rules: TierRules,
         keep_index: frozenset[str] | None,
+        zone: tzinfo = UTC,
     ) -> None:
+        self.zone = zone
         self.sql: list[str] = ["a.deleted_at IS NULL"]
         self.params: list[object] = []
         self.needs_functions = False
@@ -350,7 +353,8 @@ class _Where:
             for tier in TIER_ORDER:
                 cadence = rules.cadence_days(tier)
                 if cadence is not None:
-                    self.params.extend((tier.rank, date_to_db(today - timedelta(cadence))))
+                    since = day_start_db(today - timedelta(cadence), self.zone)
+                    self.params.extend((tier.rank, since))
                     whens.append(f"WHEN ? THEN ({touch} IS NULL OR {touch} < ?)")
             if not whens:
                 return "0"
@@ -377,8 +381,9 @@ def _ordered(owners: frozenset[OwnerWord | str]) -> list[OwnerWord | str]:
 class PortfolioQuery:
     """The accounts a filter selects, in a sort order, read a window at a time.
 
-    `me` is the id of the user the app runs as (`owner:me`); `today` is the clock's UTC
-    date (renewal horizons, overdue touches, late activation).
+    `me` is the id of the user the app runs as (`owner:me`); `today` is the clock's day in
+    the user's `zone` (renewal horizons, overdue touches, late activation); days since a
+    touch are counted in `zone`.
     """
 
     def __init__(
@@ -389,19 +394,23 @@ class PortfolioQuery:
         today: date,
         me: str | None,
         rules: TierRules | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self.conn = conn
+        self.zone = zone
         self.filter = flt
         self.sort = sort
         self.today = today
         self.me = me
         self.rules = rules or TierRules()
         self._cadence = {t.value: self.rules.cadence_days(t) for t in Tier}
-        reads = _Where(flt, today, me, self.rules, keep_index=None)
+        reads = _Where(flt, today, me, self.rules, keep_index=None, zone=zone)
         lead, held = _INDEXES[_SORT_INDEX[sort]]
-        self._walk = _Where(flt, today, me, self.rules, keep_index=lead)
+        self._walk = _Where(flt, today, me, self.rules, keep_index=lead, zone=zone)
         columns = frozenset(reads.columns)
-        self._cover = _Where(flt, today, me, self.rules, keep_index=_covering_leads(columns))
+        self._cover = _Where(
+            flt, today, me, self.rules, keep_index=_covering_leads(columns), zone=zone
+        )
         if reads.needs_functions:
             _ensure_functions(conn)
         self._order = order_by(sort)

@@ -14,10 +14,11 @@ import contextlib
 import json
 import os
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from csm_tui.domain.cadence import touch_status
+from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import band_for
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.prep import (
@@ -89,9 +90,14 @@ def _recent_activities(conn: sqlite3.Connection, account_id: str) -> tuple[PrepA
 
 
 def build_prep_brief(
-    conn: sqlite3.Connection, account_id: str, now: datetime, rules: TierRules
+    conn: sqlite3.Connection,
+    account_id: str,
+    now: datetime,
+    rules: TierRules,
+    zone: tzinfo = UTC,
 ) -> PrepBrief:
-    """Everything the call-prep sheet shows, read from the cache as of `now`.
+    """Everything the call-prep sheet shows, read from the cache as of `now`; days (since
+    the last touch, to the renewal) are the user's, in `zone`.
 
     Raises `store.accounts.AccountNotFound` for an account not (or no longer) cached.
     """
@@ -114,8 +120,8 @@ def build_prep_brief(
         else (None if health is None else health.score)
     )
     band = None if score is None else band_for(score)
-    touch = touch_status(facts.tier, facts.last_touch_at, now, rules)
-    today = now.date()
+    touch = touch_status(facts.tier, facts.last_touch_at, now, rules, zone=zone)
+    today = local_day(now, zone)
     contacts = tuple(
         PrepContact(c.name, c.title, c.role, c.email, c.phone)
         for c in load_contacts(conn, account_id)

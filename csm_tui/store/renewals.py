@@ -178,6 +178,11 @@ def _write_decision(
 
     # The ARR history: what was in force on the day (from the events; an account whose
     # ARR predates the history gets its start first, as an import does).
+    # The event at the rate in force on its own day; the account's ARR today at today's.
+    from csm_tui.store.rates import rules_on
+
+    event_usd = rules_on(conn, rules, day).to_usd(decision.arr_after, currency)
+    rules = rules_on(conn, rules, now.date())
     after_usd = rules.to_usd(decision.arr_after, currency)
     in_force = _arr_in_force(conn, row, day)
     if in_force is None:
@@ -188,7 +193,7 @@ def _write_decision(
             _add_arr_event(conn, account_id, since, ArrEventKind.NEW, 0.0, before_usd, now)
     else:
         before_usd = in_force
-    _add_arr_event(conn, account_id, day, decision.arr_event_kind, before_usd, after_usd, now)
+    _add_arr_event(conn, account_id, day, decision.arr_event_kind, before_usd, event_usd, now)
 
     # The account: guarded fields (ARR, stage, renewal date) with the version last seen.
     target = decision.stage_after

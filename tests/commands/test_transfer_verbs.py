@@ -76,3 +76,46 @@ def test_a_malformed_file_changes_nothing_and_names_its_lines(workspace, tmp_pat
         run_text(workspace, f'import accounts "{bad}" --mapping hubspot')
     assert "line 4" in info.value.message
     assert snapshot(workspace.conn) == before
+
+
+def test_coverage_for_a_fiscal_quarter_reports_that_quarter(workspace):
+    import dataclasses
+
+    from csm_tui.commands.output import render
+
+    pytest.importorskip("csm_tui.store.coverage")
+    workspace.settings = dataclasses.replace(workspace.settings, fiscal_year_start=4)
+    result = run_text(workspace, "coverage --period fy2026q4 --format json")
+    period = json.loads(render([result], "json"))["summary"]["period"]
+    # (start, end]: Q4 of FY2026 with an April start is January to March 2026.
+    assert period == {"start": "2025-12-31", "end": "2026-03-31"}
+    assert "2026-01-01 – 2026-03-31" in result.message
+    with pytest.raises(CommandFailed, match="not a period"):
+        run_text(workspace, "coverage --period someday")
+
+
+def test_coverage_in_cny_shows_totals_and_the_per_csm_rule_at_todays_rate(workspace):
+    import dataclasses
+    from datetime import date
+
+    from csm_tui.commands.output import render
+    from csm_tui.store.rates import set_rate
+
+    pytest.importorskip("csm_tui.store.coverage")
+    usd = run_text(workspace, "coverage")
+    assert "CSMs needed" in usd.message and "(1 per $2M)" in usd.message
+    set_rate(workspace.conn, date(2026, 11, 1), 7.25)
+    workspace.settings = dataclasses.replace(workspace.settings, currency="CNY")
+    cny = run_text(workspace, "coverage")
+    # $2M per CSM at 7.25 is ¥14.5M ("¥15M" compact in English).
+    assert "(1 per ¥15M)" in cny.message
+    assert "at 7.25 CNY per USD, rates of 2026-11-01" in cny.message
+    table = render([cny], "table")
+    assert "¥" in table and "$" not in table
+    summary = json.loads(render([cny], "json"))["summary"]
+    assert (summary["currency"], summary["per_usd"], summary["rates_of"]) == (
+        "CNY",
+        7.25,
+        "2026-11-01",
+    )
+    assert summary["arr_usd"] == json.loads(render([usd], "json"))["summary"]["arr_usd"]

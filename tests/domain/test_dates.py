@@ -307,3 +307,64 @@ def test_any_text_gives_a_date_or_a_clear_refusal(text, today):
         parse_when(text, NOW)
     except WhenError as exc:
         assert exc.message
+
+
+# -- period edges: 月底, 下个月初, 季度末, 下季度初, 年底 … ----------------------------------
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("月底", date(2026, 11, 30)),
+        ("月末", date(2026, 11, 30)),
+        ("本月底", date(2026, 11, 30)),
+        ("这个月底", date(2026, 11, 30)),
+        ("下个月初", date(2026, 12, 1)),
+        ("下月初", date(2026, 12, 1)),
+        ("月初", date(2026, 12, 1)),  # this month's start is past: the next one
+        ("下个月底", date(2026, 12, 31)),
+        ("12月底", date(2026, 12, 31)),
+        ("十二月底", date(2026, 12, 31)),
+        ("3月初", date(2027, 3, 1)),
+        ("季度末", date(2026, 12, 31)),
+        ("下季度初", date(2027, 1, 1)),
+        ("下个季度末", date(2027, 3, 31)),
+        ("年底", date(2026, 12, 31)),
+        ("今年底", date(2026, 12, 31)),
+        ("明年初", date(2027, 1, 1)),
+        ("下周", date(2026, 11, 30)),
+        ("下个月", date(2026, 12, 23)),
+        ("下周一", date(2026, 11, 30)),
+        ("本周五", date(2026, 11, 27)),
+        ("后天", date(2026, 11, 25)),
+        ("end of month", date(2026, 11, 30)),
+        ("eom", date(2026, 11, 30)),
+        ("end of next quarter", date(2027, 3, 31)),
+        ("start of next month", date(2026, 12, 1)),
+        ("end of the year", date(2026, 12, 31)),
+    ],
+)
+def test_a_chinese_csm_can_type_month_quarter_and_year_edges(text, expected):
+    assert parse_due(text, MONDAY) == expected
+
+
+def test_this_months_start_once_past_is_refused_not_moved():
+    with pytest.raises(DueDateError, match="already past"):
+        parse_due("本月初", MONDAY)
+    assert parse_due("本月初", date(2026, 11, 1)) == date(2026, 11, 1)
+
+
+def test_next_steps_with_a_chinese_period_edge_become_a_task():
+    assert split_next_steps("月底前发报价", MONDAY) == ("发报价", date(2026, 11, 30))
+    assert split_next_steps("下个月初 跟进续约", MONDAY) == ("跟进续约", date(2026, 12, 1))
+    assert split_next_steps("Send the quote by end of month", MONDAY) == (
+        "Send the quote",
+        date(2026, 11, 30),
+    )
+
+
+@pytest.mark.parametrize("text", ["去年底的合同已经续了", "上个月底开过会", "2025年底签的"])
+def test_a_past_period_named_in_notes_is_no_due_date(text):
+    assert split_next_steps(text, MONDAY)[1] is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -264,3 +264,34 @@ def test_logging_a_qbr_clears_the_late_qbr_and_an_onsite_visit_the_onsite(book, 
     assert (other.account_id, AgendaKind.QBR) in {
         (i.account_id, i.kind) for i in load_agenda(conn, me, today, RULES)
     }
+
+
+def test_in_shanghai_a_touch_at_0010_on_the_cadence_day_is_not_yet_overdue(book):
+    """23:30 in Shanghai (15:30 UTC): days since a touch are Shanghai days, in SQL too."""
+    from zoneinfo import ZoneInfo
+
+    from csm_tui.domain.clock import FixedClock, day_start
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    conn, me, _ = book
+    clock = FixedClock(datetime(2026, 11, 22, 15, 30, tzinfo=UTC), shanghai)
+    today = clock.today()
+    touch = next(i for i in load_agenda(conn, me, today, RULES) if i.kind is AgendaKind.TOUCH)
+    cadence = RULES.cadence_days(touch.tier)
+    # 00:10 Shanghai, `cadence` Shanghai days ago: 16:10 UTC on the day before that.
+    touched = day_start(today - timedelta(days=cadence), shanghai) + timedelta(minutes=10)
+    set_account(conn, touch.account_id, last_touch_at=to_db(touched))
+
+    def touch_items(zone):
+        return {
+            i.account_id: i
+            for i in load_agenda(conn, me, today, RULES, zone=zone)
+            if i.kind is AgendaKind.TOUCH
+        }
+
+    assert touch.account_id not in touch_items(shanghai)
+    in_utc = touch_items(UTC)  # counted on UTC days it is one day past the cadence
+    assert f"last touch {cadence + 1} days ago" in in_utc[touch.account_id].why
+    # One Shanghai minute before that: the day before, so overdue by a day.
+    set_account(conn, touch.account_id, last_touch_at=to_db(touched - timedelta(minutes=11)))
+    assert f"last touch {cadence + 1} days ago" in touch_items(shanghai)[touch.account_id].why

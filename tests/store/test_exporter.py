@@ -441,3 +441,29 @@ def test_any_text_stays_in_its_markdown_cell(texts):
     _header, _rule, row = md_table(columns, [texts])
     assert "\n" not in row
     assert md_cells(row) == [safe_text(t) for t in texts]
+
+
+def test_a_portfolio_export_counts_days_since_the_touch_in_the_users_zone(conn):
+    from zoneinfo import ZoneInfo
+
+    from csm_tui.store.timestamps import to_db
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    aid, name = conn.execute(
+        "SELECT id, name FROM accounts WHERE deleted_at IS NULL ORDER BY id LIMIT 1"
+    ).fetchone()
+    # 00:10 on the 22nd in Shanghai is 16:10 UTC on the 21st.
+    with conn:
+        conn.execute(
+            "UPDATE accounts SET last_touch_at = ? WHERE id = ?",
+            (to_db(datetime(2026, 11, 22, 0, 10, tzinfo=shanghai)), aid),
+        )
+
+    def days(**kw):
+        rows = read_csv_text(portfolio(conn, **kw))
+        return next(r["days_since_touch"] for r in rows if r["id"] == aid)
+
+    assert days(zone=shanghai) == "0"
+    assert days() == "1"
+    shown = portfolio(conn, fmt="md", zone=shanghai)
+    assert re.search(rf"{re.escape(name)}.*\| today", shown)

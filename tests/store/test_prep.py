@@ -273,3 +273,30 @@ def test_an_nps_without_a_known_date_says_so(book, clock):
     brief = build_prep_brief(conn, account_id, clock.now(), RULES)
     assert brief.nps_measured_on is None
     assert "(response date not recorded)" in render_prep_markdown(brief, "", clock.now().date())
+
+
+def test_the_prep_sheet_counts_days_since_the_touch_in_shanghai(demo_db):
+    """23:30 in Shanghai on the 30th; the touch was at 00:10 that same Shanghai day."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from csm_tui.domain.tiers import TierRules
+    from csm_tui.store.cache import connect
+    from csm_tui.store.timestamps import to_db
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
+    conn = connect(demo_db)
+    try:
+        aid = conn.execute("SELECT id FROM accounts WHERE deleted_at IS NULL LIMIT 1").fetchone()[0]
+        with conn:
+            conn.execute(
+                "UPDATE accounts SET last_touch_at = ? WHERE id = ?",
+                (to_db(datetime(2026, 11, 30, 0, 10, tzinfo=shanghai)), aid),
+            )
+        rules = TierRules()
+        in_shanghai = build_prep_brief(conn, aid, now, rules, zone=shanghai).touch_why
+        assert "last touch 0 days ago" in in_shanghai
+        assert "last touch 1 day ago" in build_prep_brief(conn, aid, now, rules).touch_why
+    finally:
+        conn.close()

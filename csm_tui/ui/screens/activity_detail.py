@@ -28,8 +28,9 @@ class ActivityDetailScreen(ModalScreen[None]):
             if record is None:
                 yield Static("This activity is no longer in the cache.")
                 return
+            when = record.occurred_at.astimezone(self.workspace.zone)
             head = Text(
-                f"{record.kind.label} · {record.occurred_at.astimezone():%Y-%m-%d %H:%M}"
+                f"{record.kind.label} · {when:%Y-%m-%d %H:%M}"
                 f" · {record.minutes} min · {record.sentiment.value}",
                 style="bold",
             )

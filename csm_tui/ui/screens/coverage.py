@@ -728,6 +728,7 @@ class CsmAccountsScreen(Screen[None]):
             ws.today(),
             self.csm.user_id,
             ws.settings.tier_rules,
+            zone=ws.zone,
         )
         table = self.query_one(PortfolioTable)
         table.set_source(query, keep_account=keep_account)

@@ -84,7 +84,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
             self.editing.contact_ids if self.editing else last_contacts(ws.conn, self.account_id)
         )
         record = self.editing
-        when = (record.occurred_at if record else ws.now()).astimezone()
+        when = (record.occurred_at if record else ws.now()).astimezone(ws.zone)
         verb = "Edit the last log" if record else "Log activity"
         with VerticalScroll(id="log-form"):
             yield Static(f"{verb} — {safe_text(self.account_name)}", id="log-title", markup=False)
@@ -230,7 +230,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         ws = self.workspace
         when_text = self.query_one("#field-occurred_at", Input).value
         try:
-            occurred_at = parse_when(when_text, ws.now().astimezone())
+            occurred_at = parse_when(when_text, ws.now().astimezone(ws.zone))
         except ValueError as exc:
             errors.append(FieldError("occurred_at", str(exc)))
             occurred_at = ws.now()

@@ -74,6 +74,7 @@ class PortfolioScreen(Screen[None]):
             ws.today(),
             ws.meta("me"),
             ws.settings.tier_rules,
+            zone=ws.zone,
         )
 
     def _reload(self, keep_account: str | None = None) -> None:

@@ -100,7 +100,9 @@ class PrepScreen(Screen[None]):
 
     def action_refresh_brief(self) -> None:
         ws = self.workspace
-        self.brief = build_prep_brief(ws.conn, self.account_id, ws.now(), ws.settings.tier_rules)
+        self.brief = build_prep_brief(
+            ws.conn, self.account_id, ws.now(), ws.settings.tier_rules, zone=ws.zone
+        )
         self.query_one("#prep-title", Static).update(f"Call prep — {safe_text(self.brief.name)}")
         brief_only = render_prep_markdown(self.brief, "", ws.today())
         self.query_one("#prep-brief", Markdown).update(safe_text(brief_only, multiline=True))

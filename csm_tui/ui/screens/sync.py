@@ -130,7 +130,7 @@ class SyncScreen(Screen[None]):
         lines = [
             f"Server: {status.server_url or 'none (local only) — csm-tui login --server URL'}",
             f"You: {safe_text(who[0]) if who else status.me or 'unknown'}",
-            f"Last sync: {status.last_sync_at.astimezone():%Y-%m-%d %H:%M}"
+            f"Last sync: {status.last_sync_at.astimezone(ws.zone):%Y-%m-%d %H:%M}"
             if status.last_sync_at
             else "Last sync: never",
             f"Pending: {status.pending} · conflicts: {status.conflicts} · "
@@ -176,7 +176,7 @@ class SyncScreen(Screen[None]):
                 item.kind,
                 item.op,
                 item.record_id[:13],
-                f"{item.created_at.astimezone():%m-%d %H:%M}",
+                f"{item.created_at.astimezone(ws.zone):%m-%d %H:%M}",
                 str(item.attempts),
                 Text(safe_text(item.last_error or "")),
             )

@@ -124,7 +124,7 @@ class TodayScreen(Screen[None]):
             empty.display = True
             self._title(None)
             return
-        self.items = load_agenda(ws.conn, me, ws.today(), ws.settings.tier_rules)
+        self.items = load_agenda(ws.conn, me, ws.today(), ws.settings.tier_rules, zone=ws.zone)
         table.set_source(  # a done or snoozed item leaves the cursor where it was
             ListSource(self.items, item_key),
             keep_key=None if keep is None else item_key(keep),

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import touch_status
+from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import Component, ComponentScore
 from csm_tui.domain.humanize import format_money, format_money_full, relative_day
 from csm_tui.domain.lifecycle import Stage, activation_risk
@@ -30,8 +31,10 @@ from csm_tui.store.tasks import TaskView, account_tasks
 from csm_tui.workspace import Workspace
 
 
-def local(dt) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M")
+def local(dt, zone=None) -> str:
+    """An instant as the user's wall-clock time (their `timezone` setting; None: the
+    system's)."""
+    return dt.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> list[str]:
@@ -41,7 +44,11 @@ def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> lis
     if risk.why:
         flags.append(risk.why)
     touch = touch_status(
-        facts.tier, facts.last_touch_at, workspace.now(), workspace.settings.tier_rules
+        facts.tier,
+        facts.last_touch_at,
+        workspace.now(),
+        workspace.settings.tier_rules,
+        zone=workspace.zone,
     )
     if touch.overdue:
         flags.append(
@@ -135,7 +142,7 @@ class OverviewPane(VerticalScroll):
             "Last touch",
             "never"
             if facts.last_touch_at is None
-            else relative_day(facts.last_touch_at.date(), today),
+            else relative_day(local_day(facts.last_touch_at, ws.zone), today),
         )
         if facts.health_score is not None:
             row("Health", f"{facts.health_score} (press 2 for why)")
@@ -408,7 +415,7 @@ class TimelinePane(Vertical):
         for entry in self.entries:
             summary = entry.summary_preview.replace("\n", " ")
             table.add_row(
-                local(entry.occurred_at),
+                local(entry.occurred_at, self.workspace.zone),
                 entry.kind.label,
                 str(entry.minutes),
                 Text(safe_text(summary) + (" …" if entry.truncated else "")),
@@ -482,9 +489,14 @@ class ChecklistPane(Vertical):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
+        zone = self.workspace.zone
         for entry in self.entries:
             done = entry.done_at is not None
-            by = f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at)}" if done else ""
+            by = (
+                f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at, zone)}"
+                if done
+                else ""
+            )
             table.add_row(
                 Text("[x]" if done else "[ ]", style="green" if done else ""),
                 Text(entry.label),
@@ -508,7 +520,7 @@ class ChecklistPane(Vertical):
         )
         history = stage_history(ws.conn, facts.id)
         lines = [
-            f"{local(m.changed_at)}  {m.from_stage.label if m.from_stage else '—'} → "
+            f"{local(m.changed_at, ws.zone)}  {m.from_stage.label if m.from_stage else '—'} → "
             f"{m.to_stage.label}  {safe_text(m.changed_by_name or '')}"
             for m in history[-8:]
         ]

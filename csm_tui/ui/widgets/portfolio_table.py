@@ -10,13 +10,14 @@ painted as plain segments, so markup and escape sequences in it never take effec
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from textual.message import Message
 
 from csm_tui.domain.agenda import RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import TouchStatus
+from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, relative_day
 from csm_tui.domain.text import safe_text
@@ -130,7 +131,8 @@ class PortfolioTable(VirtualTable):
             if row.stage == "churned":
                 style = "dim"
             renewal = (relative_day(row.renewal_date, today), style)
-        touched = None if row.last_touch_at is None else row.last_touch_at.date()
+        zone = getattr(self._source, "zone", UTC)  # the user's: days since are theirs
+        touched = None if row.last_touch_at is None else local_day(row.last_touch_at, zone)
         status = TouchStatus(
             tier, row.cadence_days, None if touched is None else max(0, (today - touched).days)
         )

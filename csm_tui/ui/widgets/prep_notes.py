@@ -97,7 +97,9 @@ class PrepNotesEditor(Vertical):
         self._saved = text
         if revision is not None or not quiet:
             for state in states:
-                state.update(f"saved {ws.now().astimezone():%H:%M}" if revision else "no changes")
+                state.update(
+                    f"saved {ws.now().astimezone(ws.zone):%H:%M}" if revision else "no changes"
+                )
         return True
 
     def action_save_notes(self) -> None:

@@ -1,0 +1,98 @@
+"""Dated exchange rates in the cache (`exchange_rates`), read as `domain.money.ExchangeRates`.
+
+A rate is set for a day (`csm-tui rates set 2026-01-01 7.10`) or imported from a CSV of
+`day,per_usd` (or `day,currency,per_usd`) rows; it is in force from that day until the
+next one. The `cny_per_usd` setting is the default while none is set.
+
+ARR history is converted at its own day's rate (`rules_on`): an ARR event of 2026-06-30
+uses the rate in force that day, and setting a new rate later changes no stored event.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import sqlite3
+from datetime import date
+
+from csm_tui.domain.money import ExchangeRates, normalise_currency
+from csm_tui.domain.tiers import TierRules
+from csm_tui.store.timestamps import date_from_db, date_to_db
+
+
+class RateError(ValueError):
+    """A rate or a rates file that cannot be used; the message says which line and why."""
+
+
+def set_rate(conn: sqlite3.Connection, day: date, per_usd: float, currency: str = "CNY") -> None:
+    """Set (or replace) the rate in force from `day` on."""
+    code = normalise_currency(currency)
+    if code == "USD":
+        raise RateError("USD is the base currency: its rate is always 1")
+    if not per_usd > 0 or per_usd != per_usd:
+        raise RateError(f"a rate must be a number > 0; got {per_usd!r}")
+    with conn:
+        conn.execute(
+            "INSERT INTO exchange_rates (day, currency, per_usd) VALUES (?, ?, ?) "
+            "ON CONFLICT (day, currency) DO UPDATE SET per_usd = excluded.per_usd",
+            (date_to_db(day), code, float(per_usd)),
+        )
+
+
+def parse_rates_csv(text: str) -> list[tuple[date, str, float]]:
+    """Rows of `day,per_usd` or `day,currency,per_usd`; a header row is skipped. Every
+    error names its line; nothing is returned unless every row is good."""
+    rows: list[tuple[date, str, float]] = []
+    for number, cells in enumerate(csv.reader(io.StringIO(text.lstrip("\ufeff"))), start=1):
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            continue
+        if number == 1 and not cells[0][:1].isdigit():
+            continue  # a header
+        if len(cells) == 2:
+            day_text, currency, rate_text = cells[0], "CNY", cells[1]
+        elif len(cells) == 3:
+            day_text, currency, rate_text = cells
+        else:
+            raise RateError(f"line {number}: expected day,per_usd or day,currency,per_usd")
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            raise RateError(f"line {number}: {day_text!r} is not a day (YYYY-MM-DD)") from None
+        try:
+            code = normalise_currency(currency)
+            rate = float(rate_text)
+        except ValueError as exc:
+            raise RateError(f"line {number}: {exc}") from None
+        if code == "USD" or not rate > 0:
+            raise RateError(f"line {number}: a CNY rate > 0 is expected; got {rate_text!r}")
+        rows.append((day, code, rate))
+    return rows
+
+
+def import_rates(conn: sqlite3.Connection, text: str) -> int:
+    """Set every rate of a CSV (all or none); the number of rates set."""
+    rows = parse_rates_csv(text)
+    with conn:
+        conn.executemany(
+            "INSERT INTO exchange_rates (day, currency, per_usd) VALUES (?, ?, ?) "
+            "ON CONFLICT (day, currency) DO UPDATE SET per_usd = excluded.per_usd",
+            [(date_to_db(d), c, r) for d, c, r in rows],
+        )
+    return len(rows)
+
+
+def load_rates(conn: sqlite3.Connection, default: float) -> ExchangeRates:
+    """CNY per USD by day, with `default` (the `cny_per_usd` setting) while none is set."""
+    rows = conn.execute(
+        "SELECT day, per_usd FROM exchange_rates WHERE currency = 'CNY' ORDER BY day"
+    ).fetchall()
+    return ExchangeRates.of(((date_from_db(d), float(r)) for d, r in rows), default=default)
+
+
+def rules_on(conn: sqlite3.Connection, rules: TierRules, day: date) -> TierRules:
+    """`rules` converting CNY at the rate in force on `day` (the same rules when no dated
+    rate is set: the `cny_per_usd` setting stays the rate)."""
+    rate = load_rates(conn, rules.cny_per_usd).cny_per_usd(day)
+    return rules if rate == rules.cny_per_usd else dataclasses.replace(rules, cny_per_usd=rate)
