@@ -354,8 +354,8 @@ class SignalMaker:
             rows.append((f"{SURVEY_SOURCE}:{self.n_surveys}", aid, email, kind, score,
                          self.day_text(day), comment, SURVEY_SOURCE))  # fmt: skip
             if since <= day <= 0:
-                recent.append(SurveyRecord(email, kind, score,
-                                           self.today + timedelta(days=day), SURVEY_SOURCE))  # fmt: skip
+                on = self.today + timedelta(days=day)
+                recent.append(SurveyRecord(email, kind, score, on, SURVEY_SOURCE))
         return recent
 
     def _invoices(self, st: Story, rows: list) -> InvoiceTotals | None:
