@@ -339,7 +339,7 @@ class SignalMaker:
             for email in st.emails:
                 if rand() >= answer_p:
                     continue
-                score = max(0, min(10, int(2.5 + 8 * h + 4 * (rand() - 0.5) + 0.5)))
+                score = max(0, min(10, int(3.5 + 7.5 * h + 4 * (rand() - 0.5) + 0.5)))
                 band = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
                 comment = rng.choice(nps_comments[band]) if rand() < 0.6 else ""
                 made.append((email, "nps", score, survey_day + int(rand() * 10), comment))
