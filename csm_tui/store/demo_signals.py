@@ -183,6 +183,11 @@ class SignalMaker:
         self.rules = rules
         self.day_text, self.ts, self.at, self.make_id = day_text, ts, at, make_id
         self.monday = -self.today.weekday()  # day offset of this week's Monday
+        # k weeks back → (day offset, date text) of that week's Monday.
+        self.weeks = {
+            k: (self.monday - 7 * k, day_text(self.monday - 7 * k))
+            for k in range(1, USAGE_WEEKS_BACK + 1)
+        }
         self.since_support = to_db(now - timedelta(days=SUPPORT_DAYS))
         self.n_tickets = self.n_surveys = self.n_invoices = 0
 
@@ -228,50 +233,65 @@ class SignalMaker:
         declining = st.drop or st.stage is Stage.CHURNED or (h < 0.35 and rand() < 0.5)
         growing = not declining and h > 0.6 and rand() < 0.4
         start, end = st.live_from, st.end
-        day_text = self.day_text
+        p_opp, p_leads, p_pool, p_contacts = per
+        weeks = self.weeks
+        src = USAGE_SOURCE
         # Totals, as health_recompute's SQL adds them up.
-        w_n = w_active = w_seats = w_most = w_sessions = 0
+        w_n = w_active = w_seats = w_most = w_sessions = w_msg = 0
+        w_opp = w_leads = w_pool = w_contacts = 0
         w_minutes = 0.0
-        w_feat = [0, 0, 0, 0]
-        w_msg = 0
         latest = None
         earlier: int | None = None
         for k in range(USAGE_WEEKS_BACK, 0, -1):
-            off = self.monday - 7 * k
+            off, week = weeks[k]
             if off + 6 < start or off > end:
                 continue
-            ramp = min(1.0, 0.35 + (off - start) / 56)
+            ramp = 0.35 + (off - start) / 56
+            if ramp > 1.0:
+                ramp = 1.0
             if declining:
-                shape = 0.3 + 0.7 * min(1.0, max(0.0, (end - off) / 91))
+                left = (end - off) / 91
+                shape = 1.0 if left >= 1.0 else 0.3 + 0.7 * left
             elif growing:
                 shape = 0.8 + 0.2 * (USAGE_WEEKS_BACK - k) / USAGE_WEEKS_BACK
             else:
                 shape = 1.0
             m = base * ramp * shape * (0.85 + 0.3 * rand())
-            active = min(seats, int(seats * min(1.0, login * m) + 0.5))
-            feats = [int(active * p * m + rand()) for p in per]
-            msg = int(active * per_msg * m + rand())
-            sessions = int(active * 5 * dau_mau * min(1.2, m) + rand())
+            share = login * m
+            active = int(seats * (share if share < 1.0 else 1.0) + 0.5)
+            if active > seats:
+                active = seats
+            am = active * m
+            opp = int(am * p_opp + rand())
+            leads = int(am * p_leads + rand())
+            pool = int(am * p_pool + rand())
+            contacts = int(am * p_contacts + rand())
+            msg = int(am * per_msg + rand())
+            sessions = int(active * 5 * dau_mau * (m if m < 1.2 else 1.2) + rand())
             mins = float(int(sessions * minutes * (0.85 + 0.3 * rand())))  # sums exactly
-            week = day_text(off)
-            rows.append((f"{USAGE_SOURCE}:{aid}:{week}", aid, week, active, seats, *feats, msg,
-                         sessions, mins, USAGE_SOURCE))  # fmt: skip
+            rows.append((f"{src}:{aid}:{week}", aid, week, active, seats, opp, leads, pool,
+                         contacts, msg, sessions, mins, src))  # fmt: skip
             latest = off
             if k <= WINDOW_WEEKS:
                 w_n += 1
                 w_active += active
                 w_seats += seats
-                w_most = max(w_most, active)
-                w_feat = [a + b for a, b in zip(w_feat, feats, strict=True)]
+                if active > w_most:
+                    w_most = active
+                w_opp += opp
+                w_leads += leads
+                w_pool += pool
+                w_contacts += contacts
                 w_msg += msg
                 w_sessions += sessions
                 w_minutes += mins
             elif TREND_BACK < k <= TREND_BACK + WINDOW_WEEKS:
-                earlier = (earlier or 0) + sum(feats) + msg
+                earlier = (earlier or 0) + opp + leads + pool + contacts + msg
         if latest is None:
             return None
         return UsageTotals(
-            w_n, w_active, w_seats, w_most, *w_feat, w_msg, w_sessions, w_minutes,
+            w_n, w_active, w_seats, w_most, w_opp, w_leads, w_pool, w_contacts, w_msg,
+            w_sessions, w_minutes,
             self.today + timedelta(days=latest), USAGE_SOURCE, earlier,
         )  # fmt: skip
 
