@@ -238,18 +238,32 @@ def _has_raw_tables(conn: sqlite3.Connection) -> bool:
 def _signals(
     totals: _Totals, account: Mapping[str, Any], now: datetime, rules: TierRules, pulse: int | None
 ) -> HealthSignals:
-    aid = account["id"]
-    last = account["last_touch_at"]
+    return _signals_of(
+        totals, account["id"], Tier(account["tier"]), account["seats"], account["last_touch_at"],
+        now, rules, pulse,
+    )  # fmt: skip
+
+
+def _signals_of(
+    totals: _Totals,
+    aid: str,
+    tier: Tier,
+    account_seats: int,
+    last: Any,
+    now: datetime,
+    rules: TierRules,
+    pulse: int | None,
+) -> HealthSignals:
     if isinstance(last, str):
         last = from_db(last)
-    touch = touch_status(Tier(account["tier"]), last, now, rules)
+    touch = touch_status(tier, last, now, rules)
     usage = totals.usage.get(aid)
     seatless = totals.seatless.get(aid)
     if usage is not None and seatless:
-        usage = usage._replace(seats=usage.seats + seatless * account["seats"])
+        usage = usage._replace(seats=usage.seats + seatless * account_seats)
     return signals_from_totals(
         today=now.date(),
-        account_seats=account["seats"],
+        account_seats=account_seats,
         usage=usage,
         tickets=totals.tickets.get(aid),
         surveys=totals.surveys.get(aid, ()),
@@ -310,11 +324,15 @@ def recompute_accounts(
     today = now.date()
     day = date_to_db(today)
     with write_transaction(conn):
-        accounts: list[sqlite3.Row] = []
+        # Plain tuples (id, tier, seats, sales motion, last touch, health score): a whole
+        # book's worth of sqlite3.Row lookups by name costs more than the scoring.
+        accounts: list[tuple] = []
         cols = "id, tier, seats, sales_motion, last_touch_at, health_score"
+        cursor = conn.cursor()
+        cursor.row_factory = None
         for clause, params in _where_ids(ids, "id"):
             accounts.extend(
-                conn.execute(
+                cursor.execute(
                     f"SELECT {cols} FROM accounts WHERE deleted_at IS NULL{clause}", params
                 )
             )
@@ -325,7 +343,7 @@ def recompute_accounts(
         totals = _Totals()
         if _has_raw_tables(conn):
             totals = _read_totals(conn, now, ids)
-            _older_usage(conn, totals, [a["id"] for a in accounts], today)
+            _older_usage(conn, totals, [a[0] for a in accounts], today)
             old_surveys = {
                 r[0] for r in conn.execute("SELECT DISTINCT account_id FROM survey_responses")
             }
@@ -334,26 +352,30 @@ def recompute_accounts(
         snaps: list[tuple[str, str, str, int, str]] = []
         # {"usage":21,"support":6,...}: what json.dumps writes, made 10× faster
         parts_json = "{" + ",".join(f"{json.dumps(c.value)}:%d" for c in Component) + "}"
-        std_of: dict[SalesMotion, ActivityStandard] = {}
-        for account in accounts:
-            aid = account["id"]
+        std_of: dict[str, ActivityStandard] = {}
+        tier_of = {tier.value: tier for tier in Tier}
+        has_any = totals.has_any
+        for aid, tier_text, seats, motion, last_touch, old_score in accounts:
             old = legacy.get(aid)
-            if totals.has_any(aid):
-                signals = _signals(totals, account, now, rules, old["csm_pulse"] if old else None)
+            tier = tier_of[tier_text]
+            if has_any(aid):
+                pulse = old["csm_pulse"] if old else None
+                signals = _signals_of(totals, aid, tier, seats, last_touch, now, rules, pulse)
             elif old is not None:
+                account = {"id": aid, "tier": tier_text, "seats": seats,
+                           "last_touch_at": last_touch}  # fmt: skip
                 signals = legacy_sources(
                     health_signals(account, old, now, rules),
                     date.fromisoformat(old["measured_on"]),
-                    account["last_touch_at"],
+                    last_touch,
                 )
             else:
                 continue
-            motion = SalesMotion(account["sales_motion"])
-            standard = std_of.get(motion) or std_of.setdefault(
-                motion, standard_for(motion, standards)
-            )
-            score, points = health_points(signals, Tier(account["tier"]), standard)
-            if score != account["health_score"]:
+            standard = std_of.get(motion)
+            if standard is None:
+                standard = std_of[motion] = standard_for(SalesMotion(motion), standards)
+            score, points = health_points(signals, tier, standard)
+            if score != old_score:
                 scores.append((score, aid))
             if snapshot:
                 snaps.append((new_id(), aid, day, score, parts_json % points))
