@@ -379,7 +379,7 @@ def recompute_accounts(
                 scores.append((score, aid))
             if snapshot:
                 snaps.append((new_id(), aid, day, score, parts_json % points))
-        conn.executemany("UPDATE accounts SET health_score = ? WHERE id = ?", scores)
+        _update_scores(conn, scores)
         if snaps:
             conn.executemany(
                 "DELETE FROM health_snapshots WHERE account_id = ? AND taken_on = ?",
@@ -391,6 +391,27 @@ def recompute_accounts(
                 snaps,
             )
         return len(snaps) if snapshot else len(accounts)
+
+
+# From this many changed scores, the accounts' indexes that hold the score are dropped and
+# built again around the update: six of them carry it (store/migrations.py), and keeping
+# each one up to date row by row costs ~2.5× building it once after the UPDATE.
+REBUILD_INDEXES_FROM = 20_000
+
+
+def _update_scores(conn: sqlite3.Connection, scores: list[tuple[int, str]]) -> None:
+    """Store (score, account id) pairs, inside the caller's write transaction."""
+    rebuilt: list[tuple[str, str]] = []
+    if len(scores) >= REBUILD_INDEXES_FROM:
+        rebuilt = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'accounts'"
+            " AND sql LIKE '%health_score%' ORDER BY name"
+        ).fetchall()
+        for name, _sql in rebuilt:
+            conn.execute(f'DROP INDEX "{name}"')
+    conn.executemany("UPDATE accounts SET health_score = ? WHERE id = ?", scores)
+    for _name, sql in rebuilt:
+        conn.execute(sql)
 
 
 def explained_health(

@@ -49,7 +49,7 @@ SKIP = "skip"
 
 MAX_ISSUES_KEPT = 1_000
 MAX_OUTCOMES_KEPT = 1_000
-_CHUNK = 2_000
+_CHUNK = 20_000  # rows checked and written at a time: larger sorted runs insert faster
 IMPORT_CACHE_KIB = 131_072  # 128 MiB of page cache while an import writes
 
 COLUMNS: dict[SignalKind, tuple[str, ...]] = {
