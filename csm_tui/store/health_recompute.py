@@ -50,7 +50,7 @@ from csm_tui.domain.signals import (
 )
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.health_inputs import health_signals
-from csm_tui.store.ids import new_id
+from csm_tui.store.ids import new_ids
 from csm_tui.store.timestamps import date_to_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -253,10 +253,24 @@ def _signals_of(
     now: datetime,
     rules: TierRules,
     pulse: int | None,
+    touch_memo: dict[tuple[Tier, str], tuple[int | None, int | None, date]] | None = None,
 ) -> HealthSignals:
-    if isinstance(last, str):
-        last = from_db(last)
-    touch = touch_status(tier, last, now, rules)
+    if isinstance(last, str) and touch_memo is not None:
+        # Days since a touch are counted on UTC dates, and the cache stores UTC text: the
+        # date part decides (cadence.days_between), so one answer serves a whole day.
+        key = (tier, last[:10])
+        known = touch_memo.get(key)
+        if known is None:
+            stamp = from_db(last)
+            touch = touch_status(tier, stamp, now, rules)
+            known = touch_memo[key] = (touch.days_since, touch.cadence_days, stamp.date())
+        days_since, cadence, last_on = known
+    else:
+        if isinstance(last, str):
+            last = from_db(last)
+        touch = touch_status(tier, last, now, rules)
+        days_since, cadence = touch.days_since, touch.cadence_days
+        last_on = None if last is None else last.date()
     usage = totals.usage.get(aid)
     seatless = totals.seatless.get(aid)
     if usage is not None and seatless:
@@ -268,9 +282,9 @@ def _signals_of(
         tickets=totals.tickets.get(aid),
         surveys=totals.surveys.get(aid, ()),
         invoices=totals.invoices.get(aid),
-        days_since_touch=touch.days_since,
-        cadence_days=touch.cadence_days,
-        last_touch_on=None if last is None else last.date(),
+        days_since_touch=days_since,
+        cadence_days=cadence,
+        last_touch_on=last_on,
         csm_pulse=pulse,
     )
 
@@ -355,12 +369,16 @@ def recompute_accounts(
         std_of: dict[str, ActivityStandard] = {}
         tier_of = {tier.value: tier for tier in Tier}
         has_any = totals.has_any
+        touch_memo: dict[tuple[Tier, str], tuple[int | None, int | None, date]] = {}
+        scored: list[tuple[str, int, tuple[int, ...]]] = []
         for aid, tier_text, seats, motion, last_touch, old_score in accounts:
             old = legacy.get(aid)
             tier = tier_of[tier_text]
             if has_any(aid):
                 pulse = old["csm_pulse"] if old else None
-                signals = _signals_of(totals, aid, tier, seats, last_touch, now, rules, pulse)
+                signals = _signals_of(
+                    totals, aid, tier, seats, last_touch, now, rules, pulse, touch_memo
+                )
             elif old is not None:
                 account = {"id": aid, "tier": tier_text, "seats": seats,
                            "last_touch_at": last_touch}  # fmt: skip
@@ -378,7 +396,12 @@ def recompute_accounts(
             if score != old_score:
                 scores.append((score, aid))
             if snapshot:
-                snaps.append((new_id(), aid, day, score, parts_json % points))
+                scored.append((aid, score, points))
+        if scored:
+            snaps = [
+                (sid, aid, day, score, parts_json % points)
+                for sid, (aid, score, points) in zip(new_ids(len(scored)), scored, strict=True)
+            ]
         _update_scores(conn, scores)
         if snaps:
             conn.executemany(
