@@ -502,7 +502,7 @@ def import_signals(
                         run.issue(line, exc.message, name)
                         failed.add(name)
                         bad = True
-            skip = any(values.get(name) == SKIP for name in vocabulary)
+            skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
             if skip:
                 counts[SKIP] += 1
                 continue
