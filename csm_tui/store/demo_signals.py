@@ -190,6 +190,7 @@ class SignalMaker:
         }
         self.since_support = to_db(now - timedelta(days=SUPPORT_DAYS))
         self.n_tickets = self.n_surveys = self.n_invoices = 0
+        self.nps_on: str | None = None  # the last account's latest NPS answer (date text)
 
     # -- health --------------------------------------------------------------------------
 
@@ -343,6 +344,7 @@ class SignalMaker:
         rng = self.rng
         rand = rng.random
         h, aid = st.h, st.account_id
+        self.nps_on = None
         if not st.emails:
             return []
         nps_comments = NPS_COMMENTS_CN if st.cn_text else NPS_COMMENTS_EN
@@ -371,6 +373,8 @@ class SignalMaker:
         for email, kind, score, day, comment in made:
             day = min(day, last)
             self.n_surveys += 1
+            if kind == "nps" and (self.nps_on is None or self.day_text(day) > self.nps_on):
+                self.nps_on = self.day_text(day)  # the latest NPS answer's day
             rows.append((f"{SURVEY_SOURCE}:{self.n_surveys}", aid, email, kind, score,
                          self.day_text(day), comment, SURVEY_SOURCE))  # fmt: skip
             if since <= day <= 0:
