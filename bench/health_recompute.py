@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -79,6 +80,8 @@ def main() -> None:
                   f"(budget < 10 s for 100k)")  # fmt: skip
         snaps = conn.execute("SELECT count(*) FROM health_snapshots").fetchone()[0]
         print(f"  snapshots kept: {snaps:,} (one per account for the day)")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  peak RSS {peak:,.0f} MiB")
         conn.close()
 
 

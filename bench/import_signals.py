@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -82,9 +83,12 @@ def main() -> None:
             assert report.ok, [str(e) for e in report.errors[:3]]
             print(
                 f"  {label:<18} {seconds:>6.1f} s wall {cpu:>6.1f} s CPU  "
-                f"{rows / seconds:>9,.0f} rows/s   created {report.created:,}, "
+                f"{rows / seconds:>9,.0f} rows/s ({rows / cpu:,.0f} by CPU)   "
+                f"created {report.created:,}, "
                 f"unchanged {report.unchanged:,}"
             )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  peak RSS {peak:,.0f} MiB")
         conn.close()
 
 

@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, func, select
 
-from csm_tui.domain.health import HealthSignals, PaymentStatus, score_health
+from csm_tui.domain.health import Component
 from csm_tui.domain.lifecycle import ActivationRisk, Stage, activation_risk, checklist_template
-from csm_tui.domain.motion import SalesMotion, standard_for
+from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ActivityKind, ContactRole, Role
 from csm_tui.domain.tiers import OverrideReason, Tier, TierRules
 from csm_tui.store.cache import (
@@ -27,6 +27,7 @@ from csm_tui.store.cache import (
     open_engine,
 )
 from csm_tui.store.demo import build_demo_book
+from csm_tui.store.health_recompute import explained_health, raw_health_signals, recompute_accounts
 from csm_tui.store.migrations import HEAD
 from csm_tui.store.models import Account
 from csm_tui.store.timestamps import from_db
@@ -47,12 +48,20 @@ INSTANTS = {
     "checklist_items": ("done_at", "updated_at"),
     "stage_changes": ("changed_at",),
     "prep_notes": ("updated_at",),
+    "support_tickets": ("opened_at", "closed_at"),
+    "renewal_decisions": ("created_at",),
+    "tier_overrides": ("created_at",),
 }
 DATES = {
     "accounts": ("go_live_date", "activated_on", "renewal_date"),
     "account_signals": ("measured_on",),
     "tasks": ("due_on", "snoozed_until"),
     "health_snapshots": ("taken_on",),
+    "usage_weeks": ("week_start",),
+    "survey_responses": ("responded_on",),
+    "invoices": ("issued_on", "due_on", "paid_on"),
+    "renewal_decisions": ("decided_on", "term_end"),
+    "tier_overrides": ("set_on",),
 }
 TABLES = (
     "teams",
@@ -66,6 +75,12 @@ TABLES = (
     "stage_changes",
     "health_snapshots",
     "prep_notes",
+    "usage_weeks",
+    "support_tickets",
+    "survey_responses",
+    "invoices",
+    "renewal_decisions",
+    "tier_overrides",
     "cache_meta",
 )
 
@@ -196,6 +211,8 @@ def test_every_timestamp_is_utc_text_not_after_now_and_every_id_a_uuid7(db):
         "stage_changes",
         "health_snapshots",
         "prep_notes",
+        "renewal_decisions",
+        "tier_overrides",
     ):
         ids = [r[0] for r in db.execute(f"SELECT id FROM {table}")]
         assert all(UUID7_RE.match(i) and uuid.UUID(i).version == 7 for i in ids), table
@@ -371,44 +388,51 @@ def test_some_accounts_are_overdue_and_some_never_touched(db):
 # ---- health -----------------------------------------------------------------------------
 
 
-def test_health_score_is_the_domains_score_of_todays_signals(db):
-    rows = db.execute(
-        "SELECT a.id, a.tier, a.sales_motion, a.seats, a.last_touch_at, a.health_score, s.* "
-        "FROM accounts a JOIN account_signals s ON s.account_id = a.id"
-    ).fetchall()
+def test_health_is_scored_from_the_raw_signals_with_their_source_and_date(db):
+    """What the Health tab explains (the raw records) is the stored score and today's
+    snapshot, for every account; each live account's usage says where it came from."""
+    rows = db.execute("SELECT id, health_score, stage FROM accounts").fetchall()
     assert len(rows) == 300
     for r in rows:
-        tier = Tier(r["tier"])
-        last = from_db(r["last_touch_at"])
-        signals = HealthSignals(
-            seats=r["seats"],
-            weekly_active_users=r["weekly_active_users"],
-            key_actions_per_user_week=r["key_actions_per_user_week"],
-            dau_mau=r["dau_mau"],
-            session_minutes=r["session_minutes"],
-            messages_per_user_week=r["messages_per_user_week"],
-            open_tickets=r["open_tickets"],
-            avg_response_hours=r["avg_response_hours"],
-            days_since_touch=None if last is None else (TODAY - last.date()).days,
-            cadence_days=RULES.cadence_days(tier),
-            volume_trend_pct=r["volume_trend_pct"],
-            payment=PaymentStatus(r["payment"]),
-            nps=r["nps"],
-            csm_pulse=r["csm_pulse"],
-        )
-        assert r["measured_on"] == TODAY.isoformat()
-        expected = score_health(signals, tier, standard_for(SalesMotion(r["sales_motion"])))
-        assert r["health_score"] == expected.score, r["id"]
+        explained = explained_health(db, r["id"], NOW, RULES)
+        assert explained is not None
+        assert r["health_score"] == explained.score, r["id"]
         snap = db.execute(
             "SELECT score, components FROM health_snapshots WHERE account_id = ? AND taken_on = ?",
             (r["id"], TODAY.isoformat()),
         ).fetchone()
-        assert snap["score"] == expected.score
+        assert snap["score"] == explained.score
         assert json.loads(snap["components"]) == {
-            c.component.value: c.points for c in expected.components
+            c.component.value: c.points for c in explained.components
         }
+        parts = {c.component: c for c in explained.components}
+        assert parts[Component.COMMERCIAL].source == "stripe"
+        if r["stage"] in ("adoption", "renewal"):
+            assert parts[Component.USAGE].source == "mixpanel"
+            assert (TODAY - parts[Component.USAGE].as_of).days <= 14
     bands = Counter(score_band(r["health_score"]) for r in rows)
     assert bands["red"] >= 15 and bands["yellow"] >= 40 and bands["green"] >= 60
+
+
+def test_recomputing_health_after_the_build_changes_no_score(tmp_path):
+    """The demo scores as the recompute after an import does: running it changes nothing."""
+    summary = build_demo_book(tmp_path / "book.db", 120, 5, now=NOW)
+    conn = connect(summary.path)
+    before = dict(conn.execute("SELECT id, health_score FROM accounts").fetchall())
+    parts = dict(
+        conn.execute(
+            "SELECT account_id, components FROM health_snapshots WHERE taken_on = ?",
+            (TODAY.isoformat(),),
+        ).fetchall()
+    )
+    assert recompute_accounts(conn, NOW) == 120
+    assert dict(conn.execute("SELECT id, health_score FROM accounts").fetchall()) == before
+    after = conn.execute(
+        "SELECT account_id, components FROM health_snapshots WHERE taken_on = ?",
+        (TODAY.isoformat(),),
+    ).fetchall()
+    assert dict(after) == parts
+    conn.close()
 
 
 def score_band(score: int) -> str:
@@ -555,20 +579,200 @@ def test_a_failing_writer_process_is_reported(tmp_path):
     assert writer.process.poll() not in (None, 0)
 
 
-def test_store_health_inputs_reproduce_the_stored_score(book, db):
-    from csm_tui.store.health_inputs import account_health
-    from csm_tui.store.models import AccountSignals
-
+def test_the_aggregated_signals_row_agrees_with_the_raw_signals(db):
+    """The one-row summary (coverage's NPS, the pulse) says what the raw records say."""
     rows = db.execute(
-        "SELECT a.*, s.weekly_active_users, s.key_actions_per_user_week, s.dau_mau,"
-        " s.session_minutes, s.messages_per_user_week, s.open_tickets, s.avg_response_hours,"
-        " s.volume_trend_pct, s.payment, s.nps, s.csm_pulse"
-        " FROM accounts a JOIN account_signals s ON s.account_id = a.id"
+        "SELECT a.id, a.seats, s.nps, s.payment, s.open_tickets, s.csm_pulse "
+        "FROM accounts a JOIN account_signals s ON s.account_id = a.id"
     ).fetchall()
-    assert all(account_health(r, r, NOW, RULES).score == r["health_score"] for r in rows)
-    engine = open_engine(book[0].path)
-    with Session(engine) as session:
-        for account in session.exec(select(Account).limit(40)):
-            signals = session.get(AccountSignals, account.id)
-            assert account_health(account, signals, NOW, RULES).score == account.health_score
-    engine.dispose()
+    assert len(rows) == 300
+    for r in rows:
+        signals = raw_health_signals(db, _account_row(db, r["id"]), NOW, RULES, r["csm_pulse"])
+        assert signals is not None
+        assert (signals.nps, signals.payment.value, signals.open_tickets) == (
+            r["nps"], r["payment"], r["open_tickets"]
+        )  # fmt: skip
+
+
+def _account_row(db, account_id):
+    return db.execute(
+        "SELECT id, tier, seats, sales_motion, last_touch_at FROM accounts WHERE id = ?",
+        (account_id,),
+    ).fetchone()
+
+
+# ---- raw signals and renewal decisions ---------------------------------------------------
+
+
+def _week_volume(db, account_id: str, first: date, last: date) -> int:
+    row = db.execute(
+        "SELECT total(opportunities + leads + public_pool + contacts + messages) FROM usage_weeks"
+        " WHERE account_id = ? AND week_start BETWEEN ? AND ?",
+        (account_id, first.isoformat(), last.isoformat()),
+    ).fetchone()
+    return int(row[0])
+
+
+def test_weekly_usage_of_half_a_year_follows_the_motion_and_the_story(db):
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    weeks = {r[0] for r in db.execute("SELECT DISTINCT week_start FROM usage_weeks")}
+    assert len(weeks) == 26 and max(weeks) == (monday - timedelta(days=7)).isoformat()
+    accounts = db.execute("SELECT * FROM accounts").fetchall()
+    # Long-cycle accounts work opportunities, short-cycle ones leads (seed 000).
+    by_motion = {
+        m: db.execute(
+            "SELECT total(u.opportunities), total(u.leads) FROM usage_weeks u"
+            " JOIN accounts a ON a.id = u.account_id WHERE a.sales_motion = ?",
+            (m,),
+        ).fetchone()
+        for m in ("long-direct", "short-direct")
+    }
+    assert by_motion["long-direct"][0] > 3 * by_motion["long-direct"][1]
+    assert by_motion["short-direct"][1] > 3 * by_motion["short-direct"][0]
+    # A churned account's use stops when it left; its last weeks fell.
+    window = (monday - timedelta(days=28), monday - timedelta(days=7))
+    churned = [a for a in accounts if a["stage"] == "churned"]
+    for a in churned:
+        latest = db.execute(
+            "SELECT max(week_start) FROM usage_weeks WHERE account_id = ?", (a["id"],)
+        ).fetchone()[0]
+        assert latest is None or latest <= a["renewal_date"]
+    # Accounts whose health dropped use the product less than a quarter ago.
+    dropped = [
+        a for a in accounts
+        if a["health_score_30d"] is not None and a["health_score_30d"] - a["health_score"] >= 10
+        and a["stage"] in ("adoption", "renewal")
+    ]  # fmt: skip
+    quarter = timedelta(days=91)
+    falls = [
+        _week_volume(db, a["id"], *window)
+        < _week_volume(db, a["id"], window[0] - quarter, window[1] - quarter)
+        for a in dropped
+    ]
+    assert falls and sum(falls) >= 0.8 * len(falls)
+    # Zombie activations barely log in.
+    zombies = [
+        a["id"] for a in accounts
+        if a["stage"] == "activation" and a["go_live_date"] <= str(TODAY - timedelta(days=90))
+    ]  # fmt: skip
+    logins = db.execute(
+        f"SELECT total(active_users) / total(seats) FROM usage_weeks WHERE account_id IN"
+        f" ({', '.join('?' * len(zombies))}) AND week_start >= ?",
+        (*zombies, window[0].isoformat()),
+    ).fetchone()[0]
+    assert logins < 0.15
+
+
+def test_tickets_surveys_and_invoices_of_the_last_year(db):
+    now_text = NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
+    year_ago = (TODAY - timedelta(days=366)).isoformat()
+    open_tickets = db.execute(
+        "SELECT count(*) FROM support_tickets WHERE closed_at IS NULL"
+    ).fetchone()[0]
+    assert open_tickets >= 10
+    assert db.execute("SELECT min(opened_at) FROM support_tickets").fetchone()[0] >= year_ago
+    assert db.execute("SELECT max(closed_at) FROM support_tickets").fetchone()[0] <= now_text
+    # Survey answers come from the account's own contacts, some with comments in Chinese.
+    strangers = db.execute(
+        "SELECT count(*) FROM survey_responses s WHERE NOT EXISTS (SELECT 1 FROM contacts c"
+        " WHERE c.account_id = s.account_id AND c.email = s.contact_email)"
+    ).fetchone()[0]
+    assert strangers == 0
+    kinds = dict(db.execute("SELECT kind, count(*) FROM survey_responses GROUP BY kind"))
+    assert kinds["nps"] >= 200 and kinds["csat"] >= 50
+    comments = [r[0] for r in db.execute("SELECT comment FROM survey_responses")]
+    assert any(CJK.search(c) for c in comments) and any(c.isascii() and c for c in comments)
+    # Invoices: paid on time, paid late, and some unpaid past their due date.
+    late = db.execute("SELECT count(*) FROM invoices WHERE paid_on > due_on").fetchone()[0]
+    unpaid = db.execute(
+        "SELECT count(*) FROM invoices WHERE paid_on IS NULL AND due_on < ?", (TODAY.isoformat(),)
+    ).fetchone()[0]
+    assert late >= 20 and unpaid >= 20
+    statuses = Counter(r[0] for r in db.execute("SELECT payment FROM account_signals"))
+    assert {"current", "late", "overdue", "collections"} <= set(statuses)
+    currencies = dict(
+        db.execute(
+            "SELECT a.currency, count(*) FROM invoices i JOIN accounts a ON a.id = i.account_id"
+            " WHERE i.currency = a.currency GROUP BY 1"
+        )
+    )
+    total = db.execute("SELECT count(*) FROM invoices").fetchone()[0]
+    assert sum(currencies.values()) == total and currencies["CNY"] > 0
+
+
+def test_every_past_renewal_and_churn_is_a_recorded_decision(db):
+    accounts = {r["id"]: r for r in db.execute("SELECT * FROM accounts")}
+    events = db.execute(
+        "SELECT account_id, effective_on, kind, arr_before_usd, arr_after_usd FROM arr_events"
+        " WHERE kind IN ('renewal', 'churn') AND effective_on <= ?"
+        " ORDER BY account_id, effective_on",
+        (TODAY.isoformat(),),
+    ).fetchall()
+    decisions = db.execute(
+        "SELECT * FROM renewal_decisions ORDER BY account_id, decided_on"
+    ).fetchall()
+    assert len(decisions) == len(events) > 100
+    outcomes = Counter()
+    for e, d in zip(events, decisions, strict=True):
+        a = accounts[d["account_id"]]
+        assert (d["account_id"], d["decided_on"]) == (e["account_id"], e["effective_on"])
+        assert d["outcome"] == {"renewal": "renewed", "churn": "churned"}[e["kind"]]
+        assert d["currency"] == a["currency"] and d["reason"]
+        if d["outcome"] == "churned":
+            assert d["arr_after"] == 0 and d["term_end"] is None and d["direction"] == "down"
+            assert d["arr_before"] == a["arr"]  # what it paid when it left
+        else:
+            up = e["arr_after_usd"] - e["arr_before_usd"]
+            assert d["direction"] == ("flat" if abs(up) < 0.01 else "up" if up > 0 else "down")
+            assert (
+                d["term_end"] == (date.fromisoformat(d["decided_on"]) + timedelta(365)).isoformat()
+            )
+        outcomes[d["outcome"], d["direction"]] += 1
+    assert {
+        ("renewed", "flat"),
+        ("renewed", "up"),
+        ("renewed", "down"),
+        ("churned", "down"),
+    } <= set(outcomes)
+    churned = {i for i, a in accounts.items() if a["stage"] == "churned"}
+    assert churned == {d["account_id"] for d in decisions if d["outcome"] == "churned"}
+    # An adopting account's latest renewal started the term that ends at its renewal date.
+    latest = {d["account_id"]: d for d in decisions}
+    adopting = [(a, latest.get(i)) for i, a in accounts.items() if a["stage"] == "adoption"]
+    renewed = [(a, d) for a, d in adopting if d is not None]
+    assert len(renewed) > 50
+    assert all(d["term_end"] == a["renewal_date"] for a, d in renewed)
+
+
+def test_health_90_days_before_each_decision_of_the_last_year_is_on_record(db):
+    """The back-test reads health some months before a decision: the snapshots reach it."""
+    decisions = db.execute(
+        "SELECT account_id, decided_on FROM renewal_decisions WHERE decided_on >= ?",
+        ((TODAY - timedelta(days=365)).isoformat(),),
+    ).fetchall()
+    assert len(decisions) > 50
+    for d in decisions:
+        before = (date.fromisoformat(d["decided_on"]) - timedelta(days=90)).isoformat()
+        since = (date.fromisoformat(before) - timedelta(days=30)).isoformat()
+        row = db.execute(
+            "SELECT 1 FROM health_snapshots WHERE account_id = ? AND taken_on BETWEEN ? AND ?",
+            (d["account_id"], since, before),
+        ).fetchone()
+        assert row is not None, d["account_id"]
+
+
+def test_each_tier_override_has_its_history_with_reason_and_note(db):
+    overridden = db.execute(
+        "SELECT id, tier, tier_override_reason, tier_override_note, created_at FROM accounts"
+        " WHERE tier_override IS NOT NULL"
+    ).fetchall()
+    assert len(overridden) >= 4
+    for a in overridden:
+        rows = db.execute(
+            "SELECT tier, reason, note, set_on FROM tier_overrides WHERE account_id = ?", (a["id"],)
+        ).fetchall()
+        assert [tuple(r)[:3] for r in rows] == [
+            (a["tier"], a["tier_override_reason"], a["tier_override_note"])
+        ]
+        assert a["created_at"][:10] <= rows[0]["set_on"] <= TODAY.isoformat()
+    assert db.execute("SELECT count(*) FROM tier_overrides").fetchone()[0] == len(overridden)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csm_tui.store.ids import id_time, new_id, uuid7_str
+from csm_tui.store.ids import id_time, new_id, new_ids, uuid7_str
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -71,3 +71,13 @@ def test_explicit_parts_round_trip(ms, rand):
 )
 def test_a_later_millisecond_always_sorts_after(a, ra, rb):
     assert uuid7_str(a, ra) < uuid7_str(a + 1, rb)
+
+
+def test_ids_made_in_a_batch_are_uuid7s_increasing_with_the_ones_made_one_by_one():
+    ids = [new_id(), *new_ids(2_000), new_id(), *new_ids(3), new_id()]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    for i in ids[:5] + ids[-5:]:
+        u = uuid.UUID(i)
+        assert (u.version, u.variant, str(u)) == (7, uuid.RFC_4122, i)
+    assert abs(id_time(ids[1]) - datetime.now(UTC)) < timedelta(seconds=5)
+    assert new_ids(0) == []

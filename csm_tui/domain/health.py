@@ -216,9 +216,9 @@ def _ratio(value: float, target: float) -> float:
 
 def _clamp(value: float) -> float:
     """`value` held to 0..1; NaN (a broken signal) counts as 0, never as perfect."""
-    if value != value:
+    if value != value or value <= 0.0:
         return 0.0
-    return max(0.0, min(1.0, value))
+    return 1.0 if value >= 1.0 else value
 
 
 NEUTRAL = 0.5

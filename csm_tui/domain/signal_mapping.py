@@ -359,6 +359,11 @@ class SignalMapping:
 
     # -- cells ---------------------------------------------------------------------------
 
+    def is_count(self, name: str) -> bool:
+        """Whether field `name` is a whole count (its converter reads plain digits as `int`
+        does: a row whose counts are all plain digits may convert them in one go)."""
+        return name in _COUNTS
+
     def converter(self, name: str) -> Callable[[str], Any]:
         """The function reading a non-empty cell of field `name` (raises `CellError`)."""
         if name in _COUNTS:

@@ -52,12 +52,13 @@ from pathlib import Path
 from statistics import NormalDist
 
 from csm_tui.domain.health import DEFAULT_WEIGHTS, Component, HealthSignals, PaymentStatus
-from csm_tui.domain.health import score_health as _score_health
 from csm_tui.domain.lifecycle import Stage, checklist_template
 from csm_tui.domain.motion import SalesMotion, standard_for
 from csm_tui.domain.records import ActivityKind, ContactRole, Role
 from csm_tui.domain.tiers import OverrideReason, Tier, TierRules
 from csm_tui.store.cache import META_BOOK_NAME, META_DATA_AS_OF, META_ME, make_private
+from csm_tui.store.demo_signals import INSERTS as SIGNAL_INSERTS
+from csm_tui.store.demo_signals import SignalMaker, Story
 from csm_tui.store.demo_text import (
     CN_CITIES,
     CN_GIVEN,
@@ -90,14 +91,6 @@ from csm_tui.store.migrations import migrate
 from csm_tui.store.timestamps import to_db
 
 MAX_ACCOUNTS = 1_000_000
-NPS_SURVEY_DAYS = 180  # NPS responses in the book are from the last half year
-
-
-def _nps_age_days(nps: int, seats: int) -> int:
-    """How many days ago the account's last NPS response was given: 3 to 180, spread by
-    the score and the seats (no draw from the book's random stream, so every other value
-    of a seeded book stays what it was)."""
-    return 3 + (abs(nps) * 7 + seats * 13) % (NPS_SURVEY_DAYS - 2)
 
 
 HISTORY_DAYS = 548  # 18 months of activities (and of recorded renewal cycles)
@@ -302,6 +295,9 @@ class _Builder:
         # the book as it was.
         self.arr_rng = _Random(f"arr-events:{seed}")
         self._arr_bits = self.arr_rng.getrandbits
+        # So do the raw health signals and the renewal decisions (store/demo_signals.py).
+        self.sig_rng = _Random(f"demo-signals:{seed}")
+        self._sig_bits = self.sig_rng.getrandbits
         self._bits = self.rng.getrandbits
         self.rules = TierRules()
         self.now_s = math.floor(now.timestamp())
@@ -332,6 +328,8 @@ class _Builder:
         self.team_ids: dict[str, str] = {}
         self.leads: dict[str, str] = {}  # team key → lead user id
         self.csms: dict[str, list[str]] = {"emea": [], "apac": []}
+        self.sig = SignalMaker(self.sig_rng, now, self.rules, self.day_text, self.ts, self.at,
+                               self._sig_id)  # fmt: skip
 
     # -- primitives ------------------------------------------------------------------------
 
@@ -608,6 +606,7 @@ class _Builder:
         n_contacts = rng.randint(lo, hi)
         titles = TITLES_CN if cn_text else TITLES_EN
         contacts: list[tuple[str, str]] = []  # (id, first name)
+        first_contact = len(out["contacts"])
         for k in range(n_contacts):
             if k == 0:
                 role = ContactRole.CHAMPION if n_contacts < 3 else ContactRole.SPONSOR
@@ -697,32 +696,50 @@ class _Builder:
 
         # Current health signals and score.
         days_since = None if last_touch_s is None else self.today_day - last_touch_s // 86400
-        signals = self._signals(h, seats, std, stage, tier, days_since, cadence)
-        score = _score_health(signals, tier, std)
-        points = "{" + ", ".join([f'"{c.component._value_}": {c.points}' for c in score.components])
-        points += "}"
+        # (The aggregated signals drawn here only lend the CSM pulse: health is scored
+        # from the raw records of store/demo_signals.py, as after an import.)
+        pulse = self._signals(h, seats, std, stage, tier, days_since, cadence).csm_pulse
+        story = Story(
+            account_id=account_id,
+            h=h,
+            stage=stage,
+            activation=s.activation,
+            drop=drop,
+            created=created,
+            live_from=go_live if go_live is not None and go_live <= 0 else None,
+            end=min(0, renewal) if stage is Stage.CHURNED else 0,
+            seats=seats,
+            tier=tier,
+            std=std,
+            currency="CNY" if s.cny else "USD",
+            arr=s.arr,
+            emails=[row[4] for row in out["contacts"][first_contact:]],
+            cn_text=cn_text,
+            last_touch_s=last_touch_s,
+            pulse=pulse,
+        )
+        signals, current, points = self.sig.signals(story, out)
         out["account_signals"].append(
             (
                 account_id,
                 self.day_text(0),
                 signals.weekly_active_users,
-                signals.key_actions_per_user_week,
-                signals.dau_mau,
-                signals.session_minutes,
-                signals.messages_per_user_week,
+                round(signals.key_actions_per_user_week, 1),
+                round(signals.dau_mau, 2),
+                round(signals.session_minutes, 1),
+                round(signals.messages_per_user_week, 1),
                 signals.open_tickets,
-                signals.avg_response_hours,
-                signals.volume_trend_pct,
+                round(signals.avg_response_hours, 1),
+                round(signals.volume_trend_pct, 1),
                 signals.payment._value_,
                 signals.nps,
-                None if signals.nps is None else self.day_text(-_nps_age_days(signals.nps, seats)),
+                None if signals.nps is None else self.sig.nps_on,
                 signals.csm_pulse,
             )
         )
 
         # Snapshots every 30 days back to 18 months, while the account existed.
-        current = score.score
-        mean = 35 + 45 * h if stage is not Stage.CHURNED else 62
+        mean = 35 + 45 * h
         prev = current
         score_30d = None
         snaps = out["health_snapshots"]
@@ -841,14 +858,21 @@ class _Builder:
                 )
             )
 
-        # ARR history.
+        # ARR history, and a renewal decision for each past renewal and churn in it.
+        first_event = len(out["arr_events"])
         self._arr_events(out["arr_events"], account_id, arr_usd, stage, tier, created,
                          renewal, h)  # fmt: skip
+        self.sig.decisions(story, out["arr_events"][first_event:], arr_usd, author,
+                           out["renewal_decisions"])  # fmt: skip
 
         # Prep notes.
         if rng.random() < PREP_NOTE_SHARE[tier] or (s.name is not None and s.name in NASTY_NAMES):
             self._prep_note(out, account_id, s, contacts, features, renewal, cn_text)
 
+        note = s.override[1].format(i=industry[2] if cn_text else industry[0]) if s.override else ""
+        if s.override:
+            self.sig.override(story, s.override[0]._value_, note, self.leads[s.team],
+                              out["tier_overrides"])  # fmt: skip
         out["accounts"].append(
             (
                 account_id,
@@ -860,9 +884,7 @@ class _Builder:
                 TIER_RANK[tier],
                 tier._value_ if s.override else None,
                 s.override[0]._value_ if s.override else None,
-                s.override[1].format(i=industry[2] if cn_text else industry[0])
-                if s.override
-                else "",
+                note,
                 s.motion._value_,
                 stage._value_,
                 segment,
@@ -927,9 +949,13 @@ class _Builder:
             )
         )
 
-    def _arr_id(self, at_s: int) -> str:
+    def _sig_id(self, at_s: int) -> str:
+        """`_id` with bits from the signals' own stream."""
+        return self._arr_id(at_s, self._sig_bits)
+
+    def _arr_id(self, at_s: int, getbits=None) -> str:
         """`_id` with bits from the ARR history's own stream."""
-        bits = self._arr_bits(84)
+        bits = (getbits or self._arr_bits)(84)
         ms = at_s * 1000 + (bits >> 74) % 1000
         return "%08x-%04x-%04x-%04x-%012x" % (  # noqa: UP031
             ms >> 16,
@@ -1145,6 +1171,7 @@ INSERTS = {
         "INSERT INTO arr_events (id, account_id, effective_on, kind, arr_before_usd,"
         " arr_after_usd, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
     ),
+    **SIGNAL_INSERTS,
 }
 # Parents before children (foreign keys). People and teams are written once, first.
 TABLE_ORDER = tuple(t for t in INSERTS if t not in ("teams", "users"))

@@ -50,7 +50,7 @@ from csm_tui.domain.signals import (
 )
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.health_inputs import health_signals
-from csm_tui.store.ids import new_id
+from csm_tui.store.ids import new_ids
 from csm_tui.store.timestamps import date_to_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -238,25 +238,53 @@ def _has_raw_tables(conn: sqlite3.Connection) -> bool:
 def _signals(
     totals: _Totals, account: Mapping[str, Any], now: datetime, rules: TierRules, pulse: int | None
 ) -> HealthSignals:
-    aid = account["id"]
-    last = account["last_touch_at"]
-    if isinstance(last, str):
-        last = from_db(last)
-    touch = touch_status(Tier(account["tier"]), last, now, rules)
+    return _signals_of(
+        totals, account["id"], Tier(account["tier"]), account["seats"], account["last_touch_at"],
+        now, rules, pulse,
+    )  # fmt: skip
+
+
+def _signals_of(
+    totals: _Totals,
+    aid: str,
+    tier: Tier,
+    account_seats: int,
+    last: Any,
+    now: datetime,
+    rules: TierRules,
+    pulse: int | None,
+    touch_memo: dict[tuple[Tier, str], tuple[int | None, int | None, date]] | None = None,
+) -> HealthSignals:
+    if isinstance(last, str) and touch_memo is not None:
+        # Days since a touch are counted on UTC dates, and the cache stores UTC text: the
+        # date part decides (cadence.days_between), so one answer serves a whole day.
+        key = (tier, last[:10])
+        known = touch_memo.get(key)
+        if known is None:
+            stamp = from_db(last)
+            touch = touch_status(tier, stamp, now, rules)
+            known = touch_memo[key] = (touch.days_since, touch.cadence_days, stamp.date())
+        days_since, cadence, last_on = known
+    else:
+        if isinstance(last, str):
+            last = from_db(last)
+        touch = touch_status(tier, last, now, rules)
+        days_since, cadence = touch.days_since, touch.cadence_days
+        last_on = None if last is None else last.date()
     usage = totals.usage.get(aid)
     seatless = totals.seatless.get(aid)
     if usage is not None and seatless:
-        usage = usage._replace(seats=usage.seats + seatless * account["seats"])
+        usage = usage._replace(seats=usage.seats + seatless * account_seats)
     return signals_from_totals(
         today=now.date(),
-        account_seats=account["seats"],
+        account_seats=account_seats,
         usage=usage,
         tickets=totals.tickets.get(aid),
         surveys=totals.surveys.get(aid, ()),
         invoices=totals.invoices.get(aid),
-        days_since_touch=touch.days_since,
-        cadence_days=touch.cadence_days,
-        last_touch_on=None if last is None else last.date(),
+        days_since_touch=days_since,
+        cadence_days=cadence,
+        last_touch_on=last_on,
         csm_pulse=pulse,
     )
 
@@ -310,11 +338,15 @@ def recompute_accounts(
     today = now.date()
     day = date_to_db(today)
     with write_transaction(conn):
-        accounts: list[sqlite3.Row] = []
+        # Plain tuples (id, tier, seats, sales motion, last touch, health score): a whole
+        # book's worth of sqlite3.Row lookups by name costs more than the scoring.
+        accounts: list[tuple] = []
         cols = "id, tier, seats, sales_motion, last_touch_at, health_score"
+        cursor = conn.cursor()
+        cursor.row_factory = None
         for clause, params in _where_ids(ids, "id"):
             accounts.extend(
-                conn.execute(
+                cursor.execute(
                     f"SELECT {cols} FROM accounts WHERE deleted_at IS NULL{clause}", params
                 )
             )
@@ -325,7 +357,7 @@ def recompute_accounts(
         totals = _Totals()
         if _has_raw_tables(conn):
             totals = _read_totals(conn, now, ids)
-            _older_usage(conn, totals, [a["id"] for a in accounts], today)
+            _older_usage(conn, totals, [a[0] for a in accounts], today)
             old_surveys = {
                 r[0] for r in conn.execute("SELECT DISTINCT account_id FROM survey_responses")
             }
@@ -334,30 +366,43 @@ def recompute_accounts(
         snaps: list[tuple[str, str, str, int, str]] = []
         # {"usage":21,"support":6,...}: what json.dumps writes, made 10× faster
         parts_json = "{" + ",".join(f"{json.dumps(c.value)}:%d" for c in Component) + "}"
-        std_of: dict[SalesMotion, ActivityStandard] = {}
-        for account in accounts:
-            aid = account["id"]
+        std_of: dict[str, ActivityStandard] = {}
+        tier_of = {tier.value: tier for tier in Tier}
+        has_any = totals.has_any
+        touch_memo: dict[tuple[Tier, str], tuple[int | None, int | None, date]] = {}
+        scored: list[tuple[str, int, tuple[int, ...]]] = []
+        for aid, tier_text, seats, motion, last_touch, old_score in accounts:
             old = legacy.get(aid)
-            if totals.has_any(aid):
-                signals = _signals(totals, account, now, rules, old["csm_pulse"] if old else None)
+            tier = tier_of[tier_text]
+            if has_any(aid):
+                pulse = old["csm_pulse"] if old else None
+                signals = _signals_of(
+                    totals, aid, tier, seats, last_touch, now, rules, pulse, touch_memo
+                )
             elif old is not None:
+                account = {"id": aid, "tier": tier_text, "seats": seats,
+                           "last_touch_at": last_touch}  # fmt: skip
                 signals = legacy_sources(
                     health_signals(account, old, now, rules),
                     date.fromisoformat(old["measured_on"]),
-                    account["last_touch_at"],
+                    last_touch,
                 )
             else:
                 continue
-            motion = SalesMotion(account["sales_motion"])
-            standard = std_of.get(motion) or std_of.setdefault(
-                motion, standard_for(motion, standards)
-            )
-            score, points = health_points(signals, Tier(account["tier"]), standard)
-            if score != account["health_score"]:
+            standard = std_of.get(motion)
+            if standard is None:
+                standard = std_of[motion] = standard_for(SalesMotion(motion), standards)
+            score, points = health_points(signals, tier, standard)
+            if score != old_score:
                 scores.append((score, aid))
             if snapshot:
-                snaps.append((new_id(), aid, day, score, parts_json % points))
-        conn.executemany("UPDATE accounts SET health_score = ? WHERE id = ?", scores)
+                scored.append((aid, score, points))
+        if scored:
+            snaps = [
+                (sid, aid, day, score, parts_json % points)
+                for sid, (aid, score, points) in zip(new_ids(len(scored)), scored, strict=True)
+            ]
+        _update_scores(conn, scores)
         if snaps:
             conn.executemany(
                 "DELETE FROM health_snapshots WHERE account_id = ? AND taken_on = ?",
@@ -369,6 +414,27 @@ def recompute_accounts(
                 snaps,
             )
         return len(snaps) if snapshot else len(accounts)
+
+
+# From this many changed scores, the accounts' indexes that hold the score are dropped and
+# built again around the update: six of them carry it (store/migrations.py), and keeping
+# each one up to date row by row costs ~2.5× building it once after the UPDATE.
+REBUILD_INDEXES_FROM = 20_000
+
+
+def _update_scores(conn: sqlite3.Connection, scores: list[tuple[int, str]]) -> None:
+    """Store (score, account id) pairs, inside the caller's write transaction."""
+    rebuilt: list[tuple[str, str]] = []
+    if len(scores) >= REBUILD_INDEXES_FROM:
+        rebuilt = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'accounts'"
+            " AND sql LIKE '%health_score%' ORDER BY name"
+        ).fetchall()
+        for name, _sql in rebuilt:
+            conn.execute(f'DROP INDEX "{name}"')
+    conn.executemany("UPDATE accounts SET health_score = ? WHERE id = ?", scores)
+    for _name, sql in rebuilt:
+        conn.execute(sql)
 
 
 def explained_health(

@@ -65,6 +65,39 @@ def new_id() -> str:
     return uuid7_str(ms, rand)
 
 
+def new_ids(n: int) -> list[str]:
+    """`n` new UUIDv7s, increasing, as `n` calls of `new_id` in one millisecond would make
+    them (one clock read, one draw of random steps: for writing a whole book's rows)."""
+    global _last_ms, _last_rand
+    if n <= 0:
+        return []
+    now_ms = time.time_ns() // 1_000_000
+    steps = os.urandom(3 * n)
+    out: list[str] = []
+    with _lock:
+        if now_ms > _last_ms:
+            ms = now_ms
+            rand = int.from_bytes(os.urandom(10), "big") & _RAND_MASK & ~(1 << (_RAND_BITS - 1))
+            first = True
+        else:
+            ms, rand, first = _last_ms, _last_rand, False
+        for i in range(n):
+            if first:
+                first = False
+            else:
+                rand += 1 + int.from_bytes(steps[3 * i : 3 * i + 3], "big")
+                if rand > _RAND_MASK:  # counter overflow: borrow the next millisecond
+                    ms, rand = ms + 1, rand & (_RAND_MASK >> 1)
+            if not 0 <= ms <= _MS_MASK:
+                raise ValueError(f"timestamp {ms} ms does not fit in 48 bits")
+            out.append(
+                f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-{0x7000 | (rand >> 62):04x}-"
+                f"{0x8000 | ((rand >> 48) & 0x3FFF):04x}-{rand & 0xFFFFFFFFFFFF:012x}"
+            )
+        _last_ms, _last_rand = ms, rand
+    return out
+
+
 def id_time(id_: str) -> datetime:
     """The creation instant encoded in a UUIDv7 (UTC, millisecond precision)."""
     value = int(id_.replace("-", ""), 16)

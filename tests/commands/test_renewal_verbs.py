@@ -61,7 +61,9 @@ def test_churn_sets_arr_to_zero_keeps_the_reason_and_the_tier(workspace):
     arr, stage, _renewal, tier = _fields(workspace, a["id"])
     assert (arr, stage, tier) == (0.0, "churned", a["tier"])
     reason, before = workspace.conn.execute(
-        "SELECT reason, arr_before FROM renewal_decisions WHERE account_id = ?", (a["id"],)
+        "SELECT reason, arr_before FROM renewal_decisions WHERE account_id = ? "
+        "ORDER BY created_at DESC, rowid DESC LIMIT 1",  # the demo's renewals came before
+        (a["id"],),
     ).fetchone()
     assert reason == "moved to a competitor" and before == pytest.approx(a["arr"])
     kind, after = workspace.conn.execute(

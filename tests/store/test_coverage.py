@@ -112,12 +112,19 @@ def test_metrics_equal_the_domain_over_each_accounts_events(conn, report):
                      r["arr_before_usd"], r["arr_after_usd"]))  # fmt: skip
     tiers = dict(conn.execute("SELECT id, tier FROM accounts").fetchall())
     overrides = dict(conn.execute("SELECT id, tier_override FROM accounts").fetchall())
+    # An override's history (tier_overrides) says whether it was in force at the start.
+    history: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for r in conn.execute("SELECT account_id, set_on, tier FROM tier_overrides ORDER BY set_on"):
+        history[r["account_id"]].append((r["set_on"], r["tier"]))
+    for account, rows in history.items():
+        in_force = [tier for day, tier in rows if day <= period.start.isoformat()]
+        overrides[account] = in_force[-1] if in_force else None
     flows: dict[str, ArrFlows] = defaultdict(ArrFlows)
     for account, history in events.items():
         movement = ArrMovement.from_events(history, period)
         f = ArrFlows.of(movement)
-        # Cohorts by the tier at the period's start: the override, else the starting ARR's
-        # band; a new logo by its tier of today.
+        # Cohorts by the tier at the period's start: the override in force then, else the
+        # starting ARR's band; a new logo by its tier of today.
         if f.starting_logos:
             tiers[account] = overrides[account] or RULES.tier_for_arr(movement.start_arr)
         flows["all"] = flows["all"] + f

@@ -136,3 +136,26 @@ def test_an_account_without_any_signal_keeps_no_score(conn):
     conn.commit()
     recompute_accounts(conn, NOW)
     assert conn.execute("SELECT health_score FROM accounts WHERE id = 'bare'").fetchone()[0] is None
+
+
+def test_a_whole_book_recompute_keeps_every_index_and_the_portfolio_order(demo_db, monkeypatch):
+    """A large recompute rebuilds the score's indexes around its UPDATE: afterwards the
+    schema is the same and the portfolio's index order follows the new scores."""
+    import csm_tui.store.health_recompute as recompute
+
+    monkeypatch.setattr(recompute, "REBUILD_INDEXES_FROM", 1)
+    conn = connect(demo_db)
+    schema = "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+    before = conn.execute(schema).fetchall()
+    conn.execute("UPDATE accounts SET health_score = 100 - health_score")
+    conn.commit()
+    assert recompute_accounts(conn, NOW) == 300
+    assert conn.execute(schema).fetchall() == before
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    by_index = conn.execute(
+        "SELECT id, health_score FROM accounts INDEXED BY ix_accounts_portfolio"
+        " WHERE deleted_at IS NULL ORDER BY tier_rank, health_score"
+    ).fetchall()
+    by_table = dict(conn.execute("SELECT id, health_score FROM accounts").fetchall())
+    assert {r[0]: r[1] for r in by_index} == by_table
+    conn.close()
