@@ -46,6 +46,7 @@ from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, _, current_language, ngettext
 from csm_tui.store.timestamps import from_db
+from csm_tui.ui.labels import tier_label
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.wide_table import WideTable
 from csm_tui.workspace import Workspace
@@ -54,9 +55,6 @@ BAR = 36  # cells of a chart bar
 TIER_SHORT = {Tier.STRATEGIC: N_("Strat"), Tier.ENTERPRISE: N_("Ent"), Tier.GROWTH: N_("Growth"),
               Tier.SCALE: N_("Scale"), Tier.SELF_SERVE: N_("Self")}  # fmt: skip
 """Tier names short enough for a column (msgids: shown with `_()`)."""
-TIER_LABEL = {Tier.STRATEGIC: N_("Strategic"), Tier.ENTERPRISE: N_("Enterprise"),
-              Tier.GROWTH: N_("Growth"), Tier.SCALE: N_("Scale"),
-              Tier.SELF_SERVE: N_("Self-Serve")}  # fmt: skip
 MATURITY_LABEL = {1: N_("Reactive"), 2: N_("Partially proactive"), 3: N_("Fully proactive"),
                   4: N_("Scientifically managed"), 5: N_("Refined")}  # fmt: skip
 """The maturity levels' English names (domain `MaturityLevel.label`) as msgids."""
@@ -474,7 +472,7 @@ class CoverageScreen(Screen[None]):
             t: TierSlice = by_tier[tier]
             m = report.metrics.by_tier[tier.value]
             table.add_row(
-                Text(_(TIER_LABEL[tier])),
+                Text(tier_label(tier)),
                 _right(f"{t.accounts:,}"),
                 _right(_money(t.arr)),
                 _right(

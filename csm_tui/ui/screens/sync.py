@@ -31,6 +31,13 @@ from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
+RESOLVED = {
+    "mine": N_("Kept yours; it will be pushed on the next sync."),
+    "theirs": N_("Took the server's values."),
+    "edit": N_("Saved your edit; it will be pushed on the next sync."),
+}
+"""What resolving a conflict did, by the choice made."""
+
 
 def shown(value) -> str:
     return safe_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
@@ -234,15 +241,7 @@ class SyncScreen(Screen[None]):
         except ConflictError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify(
-            _(
-                {
-                    "mine": N_("Kept yours; it will be pushed on the next sync."),
-                    "theirs": N_("Took the server's values."),
-                    "edit": N_("Saved your edit; it will be pushed on the next sync."),
-                }[choice]
-            )
-        )
+        self.notify(_(RESOLVED[choice]))
         self.reload()
 
     def action_edit(self) -> None:
