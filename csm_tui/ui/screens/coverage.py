@@ -30,10 +30,13 @@ from textual.worker import Worker, WorkerState
 
 from csm_tui.domain.backtest import BacktestReport
 from csm_tui.domain.coverage import (
+    NEEDS,
+    TO_REACH,
     CapacityVerdict,
     CoverageReport,
     CoverageRules,
     CsmCoverage,
+    MaturityCheck,
     MaturityEstimate,
     MaturityLevel,
     TierSlice,
@@ -66,6 +69,15 @@ CSMS_HEADING = N_(
 )
 TEAMS_HEADING = N_("Teams — CSMs needed by the rule, retention over 12 months")
 MATURITY_HEADING = N_("Maturity — estimated from the team's own data (seed 004)")
+
+
+POOL_NAME = N_("Digital pool (no owner)")
+"""The digital pool's name as store/coverage.py gives it (a msgid: shown with `_()`)."""
+
+
+def csm_name(csm: CsmCoverage) -> str:
+    """A CSM's name (data, as it is), or the digital pool's in the interface language."""
+    return _(POOL_NAME) if csm.is_pool else csm.name
 
 
 def _maturity(level: MaturityLevel) -> str:
@@ -285,7 +297,8 @@ class CoverageScreen(Screen[None]):
         table = self.query_one("#coverage-backtest", DataTable)
         table.clear(columns=True)
         for column in words.COLUMNS:
-            table.add_column(_right(column.title) if column.right else column.title)
+            title = _(column.title)  # msgids (commands/backtest.py)
+            table.add_column(_right(title) if column.right else title)
         if not report.overall.decisions:
             return
         for row in words.report_rows(report):
@@ -392,7 +405,7 @@ class CoverageScreen(Screen[None]):
             renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
             touches, touches_style = capacity_cell(csm, self.workspace.settings.tier_rules)
             table.add_row(
-                _safe(csm.name),
+                _safe(csm_name(csm)),
                 _safe(csm.team_name),
                 _right(f"{t.accounts:,}"),
                 _right(_money(t.arr)),
@@ -589,10 +602,10 @@ def load_chart(report: CoverageReport) -> Group:
         return Group(heading, Text(_("no CSM in this view"), style="dim"))
     top = max(1.25, max(c.load for c in csms))
     rule_at = _bar(1.0 / top)
-    name_width = min(22, max(cell_len(safe_text(c.name)) for c in csms) + 1)
+    name_width = min(22, max(cell_len(safe_text(csm_name(c))) for c in csms) + 1)
     lines = [heading]
     for c in csms:
-        line = Text(set_cell_size(safe_text(c.name), name_width))
+        line = Text(set_cell_size(safe_text(csm_name(c)), name_width))
         filled = _bar(c.load / top)
         style = "red" if c.overloaded else ("yellow" if c.load > 0.8 else "green")
         cells = []
@@ -761,6 +774,14 @@ def _ladder(level: MaturityLevel) -> Text:
     return line
 
 
+def check_words(check: MaturityCheck) -> str:
+    """A maturity check's sentence in the interface language."""
+    fact = check.fact.render()
+    if check.needs is None:
+        return fact
+    return _(NEEDS).format(fact=fact, needs=f"{check.needs:.0%}")
+
+
 def maturity_panel(report: CoverageReport) -> Group:
     estimate: MaturityEstimate = report.maturity
     parts = [
@@ -779,10 +800,15 @@ def maturity_panel(report: CoverageReport) -> Group:
             continue
         line = Text("  ✓ " if check.met else "  ✗ ", style="green" if check.met else "red")
         line.append(f"{_maturity(check.level)}: ", style="bold")
-        line.append(check.sentence)
+        line.append(check_words(check))
         parts.append(line)
-    if estimate.next_step:
-        parts.append(Text(_("Next: {step}").format(step=estimate.next_step), style="italic"))
+    step = estimate.next_checks
+    if step is not None:
+        target, missing = step
+        words = _(TO_REACH).format(
+            level=_maturity(target), missing=_("; ").join(check_words(c) for c in missing)
+        )
+        parts.append(Text(_("Next: {step}").format(step=words), style="italic"))
     if len(report.maturity_by_team) > 1:
         names = {t.team_id: t.name for t in report.teams}
         for team_id, team_estimate in report.maturity_by_team.items():
@@ -847,7 +873,9 @@ class CsmAccountsScreen(Screen[None]):
         from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 
         table = self.query_one(PortfolioTable)
-        title = Text(_("Accounts of {name}").format(name=safe_text(self.csm.name)), style="bold")
+        title = Text(
+            _("Accounts of {name}").format(name=safe_text(csm_name(self.csm))), style="bold"
+        )
         team = f" · {safe_text(self.csm.team_name)}" if self.csm.team_name else ""
         title.append(
             team
