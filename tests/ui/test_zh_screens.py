@@ -122,6 +122,12 @@ async def test_call_prep_in_chinese(workspace):
         )
         assert "我的笔记" in own and "ctrl+s 保存" in own
         assert english_words(own, names_in(workspace.conn)) == []
+        await wait_for(pilot, lambda: "关键信息" in screen_text(app))
+        brief = screen_text(app)
+        for heading in ("拜访准备:", "关键信息", "健康度", "干系人"):
+            assert heading in brief, heading
+        for english in ("Key facts", "Stakeholders", "Health", "Tier:", "Stage:"):
+            assert english not in brief, english
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "没有改动" in text_of(screen.query_one("#prep-notes-state")))
 

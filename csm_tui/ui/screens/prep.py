@@ -15,14 +15,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Markdown, Static
 
-from csm_tui.domain.prep import render_prep_markdown
+from csm_tui.domain.prep import Words, render_prep_markdown
 from csm_tui.domain.text import safe_text
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
+
+SAID = Words(_, ngettext)
+"""The sheet in the interface language (shown and exported as the user reads it)."""
 
 
 def default_export_path(name: str, today) -> Path:
@@ -97,13 +100,13 @@ class PrepScreen(Screen[None]):
 
     def _markdown(self) -> str:
         notes = self.query_one(PrepNotesEditor).text
-        return render_prep_markdown(self.brief, notes, self.workspace.today())
+        return render_prep_markdown(self.brief, notes, self.workspace.today(), SAID)
 
     def action_refresh_brief(self) -> None:
         ws = self.workspace
         self.brief = build_prep_brief(ws.conn, self.account_id, ws.now(), ws.settings.tier_rules)
         self._show_title()
-        brief_only = render_prep_markdown(self.brief, "", ws.today())
+        brief_only = render_prep_markdown(self.brief, "", ws.today(), SAID)
         self.query_one("#prep-brief", Markdown).update(safe_text(brief_only, multiline=True))
 
     def _show_title(self) -> None:
@@ -116,6 +119,7 @@ class PrepScreen(Screen[None]):
         self.query_one("#prep-notes-label", Static).update(_("My notes"))
         if self.brief is not None:
             self._show_title()
+            self.action_refresh_brief()
         self.query_one(PrepNotesEditor).retranslate()
 
     def action_export(self) -> None:
