@@ -227,7 +227,9 @@ def sync_once(
         report.errors.append(str(error))
         report.error_kind = _failure_kind(error)
     except BaseException as error:  # a bug or a dying process: say so, then let it go
-        report.errors.append(f"sync stopped: {type(error).__name__}: {error}")
+        report.errors.append(
+            _("sync stopped: {kind}: {error}").format(kind=type(error).__name__, error=error)
+        )
         report.error_kind = FAILED_REFUSED
         raise
     finally:

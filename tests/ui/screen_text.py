@@ -30,8 +30,13 @@ KEPT_AS_IS = frozenset(
     }
 )  # fmt: skip
 """Words a screen in Chinese may still show: they are not English to translate."""
-COMMAND = re.compile(r"csm-tui(?: [a-z]+)*(?: --?[\w-]+(?: [A-Z]+)?)*|\$[A-Z]+")
-"""A command line the user types as it is ("csm-tui login --server URL"), `$EDITOR`."""
+COMMAND = re.compile(
+    r"csm-tui(?: [a-z]+)*(?: --?[\w-]+(?: [A-Z]+)?)*"  # csm-tui login --server URL
+    r"|\$[A-Z]+"  # $EDITOR
+    r"|https?://[\w.-]+(?::\d+)?(?:/[\w/.-]*)?"  # a server's address
+    r"|(?:GET|POST)\s+/[\w/-]+"  # a request, as an error names it
+)
+"""What the user types or reads as it is: command lines, addresses, requests."""
 
 
 def english_words(text: str, names: Iterable[str] = ()) -> list[str]:

@@ -3,6 +3,8 @@ Chinese: the glossary's words on screen, and no English word left but names and 
 
 from __future__ import annotations
 
+import pytest
+
 from csm_tui.i18n import set_language
 from csm_tui.sync.engine import SyncReport
 from csm_tui.ui.app import make_app
@@ -163,3 +165,40 @@ def test_a_sync_summary_reads_in_chinese():
     assert said.startswith("已同步:已推送 3 项更改(2 项已应用，1 个冲突)"), said
     assert "已拉取 5 项更改" in said and "已为 2 个客户重新计算健康分" in said
     assert "请在同步页面解决冲突" in said
+
+
+@pytest.mark.usefixtures("memory_keyring")
+async def test_offline_in_chinese_is_a_problem_said_in_chinese(sqlite_central, tmp_path):
+    from csm_tui.domain.clock import FixedClock
+    from csm_tui.store.cache import set_meta
+    from csm_tui.sync import credentials
+    from csm_tui.workspace import Workspace
+    from tests.server.world import NOW
+    from tests.sync.conftest import make_world
+    from tests.ui.test_sync_ui import signed_in_device
+
+    world = make_world(sqlite_central)
+    ann = world.people["ann"]
+    device = signed_in_device(sqlite_central, ann, tmp_path / "ann.sqlite3")
+    device.new_account("Offline Co")
+    device.close()
+    ws = Workspace(db_path=tmp_path / "ann.sqlite3", clock=FixedClock(NOW))
+    with ws.conn:
+        set_meta(ws.conn, "server_url", "http://127.0.0.1:9")  # nothing listens there
+    credentials.store_token("http://127.0.0.1:9", ann.token)
+    set_language("zh")
+    app = make_app(ws, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.sync_text.startswith("离线"), timeout=30)
+        assert app.sync_text == "离线 — 1 项更改待同步"
+        app.push_screen(SyncScreen(ws))
+        await wait_for(pilot, lambda: app.screen.query(SyncStatusBar))
+        bar = app.screen.query_one(SyncStatusBar)
+        await wait_for(pilot, lambda: "离线" in text_of(bar))
+        assert bar.has_class("-problem")  # offline is a problem in either language
+        shown = screen_text(app)
+        assert "最近错误:无法连接服务器 http://127.0.0.1:9" in shown
+        # as they are: names, record ids, what the operating system said
+        data = [*names_in(ws.conn), "[Errno 111] Connection refused"]
+        data += [r[0][:13] for r in ws.conn.execute("SELECT record_id FROM outbox")]
+        assert english_words(shown, data) == [], (english_words(shown, data), data)

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _
 from csm_tui.store import outbox
+from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import (
     Conflict,
     ConflictError,
@@ -30,6 +31,35 @@ from csm_tui.sync.engine import sync_status
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
+
+KIND_LABEL = {
+    p.KIND_ACCOUNT: N_("account"),
+    p.KIND_ACCOUNT_SIGNALS: N_("account signals"),
+    p.KIND_CONTACT: N_("contact"),
+    p.KIND_ACTIVITY: N_("activity"),
+    p.KIND_TASK: N_("task"),
+    p.KIND_CHECKLIST_ITEM: N_("checklist item"),
+    p.KIND_STAGE_CHANGE: N_("stage change"),
+    p.KIND_HEALTH_SNAPSHOT: N_("health snapshot"),
+    p.KIND_PREP_NOTE_REVISION: N_("prep note revision"),
+    p.KIND_ARR_EVENT: N_("ARR event"),
+    p.KIND_RENEWAL_DECISION: N_("renewal decision"),
+    p.KIND_TIER_OVERRIDE: N_("tier override"),
+    p.KIND_USER: N_("team member"),
+    p.KIND_TEAM: N_("team"),
+    p.KIND_USAGE_WEEK: N_("usage week"),
+    p.KIND_SUPPORT_TICKET: N_("support ticket"),
+    p.KIND_SURVEY_RESPONSE: N_("survey response"),
+    p.KIND_INVOICE: N_("invoice"),
+}
+"""What each kind of record is called (the sync protocol's codes)."""
+OP_LABEL = {p.OP_UPSERT: N_("save"), p.OP_DELETE: N_("delete")}
+
+
+def kind_words(kind: str) -> str:
+    """A record kind in the interface language (an unknown code as it is)."""
+    return _(KIND_LABEL[kind]) if kind in KIND_LABEL else kind
+
 
 RESOLVED = {
     "mine": N_("Kept yours; it will be pushed on the next sync."),
@@ -58,7 +88,7 @@ class EditConflictScreen(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form", id="conflict-form"):
             yield Static(
-                _("Edit {kind} — the values to keep").format(kind=self.conflict.kind),
+                _("Edit {kind} — the values to keep").format(kind=kind_words(self.conflict.kind)),
                 classes="form-title",
             )
             theirs = self.conflict.theirs()
@@ -191,7 +221,7 @@ class SyncScreen(Screen[None]):
             theirs = conflict.theirs()
             fields = conflict.fields or [_("(record)")]
             table.add_row(
-                Text(f"{conflict.kind} {conflict.record_id[:8]}…"),
+                Text(f"{kind_words(conflict.kind)} {conflict.record_id[:8]}…"),
                 Text(", ".join(fields)),
                 Text(", ".join(shown(conflict.local_fields.get(f)) for f in fields)),
                 Text(
@@ -210,14 +240,14 @@ class SyncScreen(Screen[None]):
         for gone in list_handed_over(ws.conn):
             fields = gone.item.fields if isinstance(gone.item.fields, dict) else {}
             what = fields.get("summary") or fields.get("title") or gone.item.record_id
-            table.add_row(gone.item.kind, Text(safe_text(str(what))))
+            table.add_row(kind_words(gone.item.kind), Text(safe_text(str(what))))
         table = self.query_one("#sync-pending", DataTable)
         table.clear()
         for item in outbox.pending(ws.conn, limit=500):
             table.add_row(
                 str(item.seq),
-                item.kind,
-                item.op,
+                kind_words(item.kind),
+                _(OP_LABEL[item.op]) if item.op in OP_LABEL else item.op,
                 item.record_id[:13],
                 f"{item.created_at.astimezone():%m-%d %H:%M}",
                 str(item.attempts),
