@@ -34,26 +34,27 @@ from csm_tui.workspace import Workspace
 
 KIND_LABEL = {
     p.KIND_ACCOUNT: N_("account"),
-    p.KIND_ACCOUNT_SIGNALS: N_("account signals"),
+    p.KIND_ACCOUNT_SIGNALS: N_("account_signals"),
     p.KIND_CONTACT: N_("contact"),
     p.KIND_ACTIVITY: N_("activity"),
     p.KIND_TASK: N_("task"),
-    p.KIND_CHECKLIST_ITEM: N_("checklist item"),
-    p.KIND_STAGE_CHANGE: N_("stage change"),
-    p.KIND_HEALTH_SNAPSHOT: N_("health snapshot"),
-    p.KIND_PREP_NOTE_REVISION: N_("prep note revision"),
-    p.KIND_ARR_EVENT: N_("ARR event"),
-    p.KIND_RENEWAL_DECISION: N_("renewal decision"),
-    p.KIND_TIER_OVERRIDE: N_("tier override"),
-    p.KIND_USER: N_("team member"),
+    p.KIND_CHECKLIST_ITEM: N_("checklist_item"),
+    p.KIND_STAGE_CHANGE: N_("stage_change"),
+    p.KIND_HEALTH_SNAPSHOT: N_("health_snapshot"),
+    p.KIND_PREP_NOTE_REVISION: N_("prep_note_revision"),
+    p.KIND_ARR_EVENT: N_("arr_event"),
+    p.KIND_RENEWAL_DECISION: N_("renewal_decision"),
+    p.KIND_TIER_OVERRIDE: N_("tier_override"),
+    p.KIND_USER: N_("user"),
     p.KIND_TEAM: N_("team"),
-    p.KIND_USAGE_WEEK: N_("usage week"),
-    p.KIND_SUPPORT_TICKET: N_("support ticket"),
-    p.KIND_SURVEY_RESPONSE: N_("survey response"),
+    p.KIND_USAGE_WEEK: N_("usage_week"),
+    p.KIND_SUPPORT_TICKET: N_("support_ticket"),
+    p.KIND_SURVEY_RESPONSE: N_("survey_response"),
     p.KIND_INVOICE: N_("invoice"),
 }
-"""What each kind of record is called (the sync protocol's codes)."""
-OP_LABEL = {p.OP_UPSERT: N_("save"), p.OP_DELETE: N_("delete")}
+"""What each kind of record is called: in English the sync protocol's code as the screen
+always showed it, in Chinese a word."""
+OP_LABEL = {p.OP_UPSERT: N_("upsert"), p.OP_DELETE: N_("delete")}
 
 
 def kind_words(kind: str) -> str:
