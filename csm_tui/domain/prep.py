@@ -281,7 +281,8 @@ def _key_facts(brief: PrepBrief, today: date, w: Words) -> list[str]:
         "- " + _fact(w, N_("Owner"), owner),
     ]
     about = [
-        _fact(w, N_("Sales motion"), brief.sales_motion),
+        # the motion's label is a msgid too (commands/backtest.py marks the four of them)
+        _fact(w, N_("Sales motion"), w.say(brief.sales_motion)),
         _fact(w, N_("Seats"), f"{brief.seats:,}"),
     ]
     if brief.segment:

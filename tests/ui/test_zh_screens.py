@@ -128,6 +128,7 @@ async def test_call_prep_in_chinese(workspace):
         brief = screen_text(app)
         for heading in ("拜访准备:", "关键信息", "健康度", "干系人"):
             assert heading in brief, heading
+        assert "周期" in brief  # the sales motion, e.g. 长周期直销
         assert "**" not in brief  # the bold labels stay bold before Chinese words too
         for english in ("Key facts", "Stakeholders", "Health", "Tier:", "Stage:"):
             assert english not in brief, english
