@@ -16,6 +16,7 @@ from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
 from csm_tui.domain.commands import BacktestCommand
 from csm_tui.domain.health import Band
+from csm_tui.i18n import N_, _
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -29,29 +30,37 @@ def auc_text(value: Any) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+MOTION_LABEL = {
+    "short-direct": N_("short-cycle direct"),
+    "long-direct": N_("long-cycle direct"),
+    "short-channel": N_("short-cycle channel"),
+    "long-channel": N_("long-cycle channel"),
+}
+"""The sales motions' names (`SalesMotion.label`) as msgids."""
+
+
 def group_label(key: str) -> str:
-    """ "All decisions", a tier's or a sales motion's name."""
+    """ "All decisions", a tier's or a sales motion's name (in the interface language)."""
     if key == "all":
-        return "All decisions"
-    from csm_tui.domain.motion import SalesMotion
+        return _("All decisions")
     from csm_tui.domain.tiers import Tier
 
-    for kind in (Tier, SalesMotion):
-        try:
-            return kind(key).label
-        except ValueError:
-            continue
-    return key or "No sales motion"
+    if key in MOTION_LABEL:
+        return _(MOTION_LABEL[key])
+    try:
+        return _(Tier(key).label)  # the tier names are msgids (csm_tui/ui/labels.py)
+    except ValueError:
+        return key or _("No sales motion")
 
 
 COLUMNS = (
-    Column("group", "Group", show=group_label),
-    Column("decisions", "Decisions", right=True),
-    Column("scored", "Scored", right=True),
-    Column("red_churn", "Red churn", right=True, show=pct),
-    Column("yellow_churn", "Yellow churn", right=True, show=pct),
-    Column("green_churn", "Green churn", right=True, show=pct),
-    Column("churned_arr_warned", "Churned ARR red/yellow", right=True, show=pct),
+    Column("group", N_("Group"), show=group_label),
+    Column("decisions", N_("Decisions"), right=True),
+    Column("scored", N_("Scored"), right=True),
+    Column("red_churn", N_("Red churn"), right=True, show=pct),
+    Column("yellow_churn", N_("Yellow churn"), right=True, show=pct),
+    Column("green_churn", N_("Green churn"), right=True, show=pct),
+    Column("churned_arr_warned", N_("Churned ARR red/yellow"), right=True, show=pct),
     Column("auc", "AUC", right=True, show=auc_text),
 )
 
@@ -75,21 +84,25 @@ def report_rows(report: BacktestReport) -> tuple[tuple[Any, ...], ...]:
 
 
 def report_message(report: BacktestReport) -> str:
-    """One line: the AUC, the warned share of churned ARR, and what the rows cover."""
+    """One line: the AUC, the warned share of churned ARR, and what the rows cover (in the
+    interface language: the CLI and Coverage call it where they show it)."""
     all_ = report.overall
     if not all_.decisions:
-        return (
-            f"no renewal decisions from {report.start + timedelta(days=1)} to {report.end}"
+        return _(
+            "no renewal decisions from {start} to {end}"
             " — record renewals (renew, churn) to back-test health"
-        )
+        ).format(start=report.start + timedelta(days=1), end=report.end)
     parts = [
         f"AUC {auc_text(all_.auc)}",
-        f"{pct(all_.churned_arr_warned)} of churned ARR was red or yellow",
-        f"{all_.decisions:,} decisions, {all_.scored:,} with a score "
-        f"{report.days_before} days before",
+        _("{share} of churned ARR was red or yellow").format(share=pct(all_.churned_arr_warned)),
+        _("{decisions} decisions, {scored} with a score {days} days before").format(
+            decisions=f"{all_.decisions:,}", scored=f"{all_.scored:,}", days=report.days_before
+        ),
     ]
     if report.weights == "settings":
-        parts[0] += f" with the settings' weights (as recorded: {auc_text(report.recorded_auc)})"
+        parts[0] += _(" with the settings' weights (as recorded: {auc})").format(
+            auc=auc_text(report.recorded_auc)
+        )
     first = report.start + timedelta(days=1)  # the period is (start, end]
     return " · ".join(parts) + f" ({first.isoformat()} – {report.end.isoformat()})"
 

@@ -34,6 +34,7 @@ from enum import IntEnum, StrEnum
 
 from csm_tui.domain.metrics import MetricsBreakdown, Period, format_rate
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+from csm_tui.i18n import N_, Message
 
 
 class CapacityVerdict(StrEnum):
@@ -340,13 +341,28 @@ class MaturityInputs:
         return None if self.red_accounts == 0 else self.red_followed_up / self.red_accounts
 
 
+NEEDS = N_("{fact} — needs ≥ {needs}")
+"""A check's sentence: the fact, then the share the level needs."""
+TO_REACH = N_("to reach {level}: {missing}")
+"""The next step: the level above, then the checks it misses (joined by "; ")."""
+
+
 @dataclass(frozen=True)
 class MaturityCheck:
-    """One piece of evidence for one level: met or not, and the sentence saying why."""
+    """One piece of evidence for one level: met or not, the fact (words the edge renders in
+    the interface language) and the share the level needs (None: nothing to reach)."""
 
     level: MaturityLevel
     met: bool
-    sentence: str
+    fact: Message
+    needs: float | None = None
+
+    @property
+    def sentence(self) -> str:
+        """The sentence in English (exports, scripts)."""
+        if self.needs is None:
+            return self.fact.english()
+        return NEEDS.format(fact=self.fact.english(), needs=f"{self.needs:.0%}")
 
 
 @dataclass(frozen=True)
@@ -364,13 +380,21 @@ class MaturityEstimate:
         return tuple(f"{'✓' if c.met else '✗'} {c.level.label}: {c.sentence}" for c in self.checks)
 
     @property
-    def next_step(self) -> str:
-        """What would lift the estimate one level, or '' at the top."""
+    def next_checks(self) -> tuple[MaturityLevel, tuple[MaturityCheck, ...]] | None:
+        """The level above and the checks it misses; None at the top."""
         if self.level is MaturityLevel.REFINED:
-            return ""
+            return None
         target = MaturityLevel(self.level + 1)
-        missing = [c.sentence for c in self.checks_for(target) if not c.met]
-        return f"to reach {target.label}: " + "; ".join(missing)
+        return target, tuple(c for c in self.checks_for(target) if not c.met)
+
+    @property
+    def next_step(self) -> str:
+        """What would lift the estimate one level, or '' at the top (in English)."""
+        step = self.next_checks
+        if step is None:
+            return ""
+        target, missing = step
+        return TO_REACH.format(level=target.label, missing="; ".join(c.sentence for c in missing))
 
 
 def _pct(value: float | None) -> str:
@@ -394,58 +418,77 @@ def estimate_maturity(inputs: MaturityInputs) -> MaturityEstimate:
     i = inputs
     share = i.proactive_share
     touches = (
-        f"{_pct(share)} of touches in the last {ACTIVITY_DAYS} days were proactive "
-        f"({i.proactive_touches:,} of {i.touches:,}; the rest escalations)"
+        Message.of(
+            N_(
+                "{share} of touches in the last {days} days were proactive "
+                "({proactive} of {touches}; the rest escalations)"
+            ),
+            share=_pct(share),
+            days=ACTIVITY_DAYS,
+            proactive=f"{i.proactive_touches:,}",
+            touches=f"{i.touches:,}",
+        )
         if share is not None
-        else f"no touches logged in the last {ACTIVITY_DAYS} days"
+        else Message.of(N_("no touches logged in the last {days} days"), days=ACTIVITY_DAYS)
     )
     kept = i.cadence_kept
     cadence = (
-        f"{_pct(kept)} of accounts with a cadence are within it "
-        f"({i.within_cadence:,} of {i.cadenced_accounts:,})"
+        Message.of(
+            N_("{share} of accounts with a cadence are within it ({within} of {cadenced})"),
+            share=_pct(kept),
+            within=f"{i.within_cadence:,}",
+            cadenced=f"{i.cadenced_accounts:,}",
+        )
         if kept is not None
-        else "no account has a touch cadence"
+        else Message.of(N_("no account has a touch cadence"))
     )
     scored = i.scored_share
     scored_text = (
-        f"{_pct(scored)} of accounts carry a health score ({i.health_scored:,} of "
-        f"{i.live_accounts:,})"
+        Message.of(
+            N_("{share} of accounts carry a health score ({scored} of {live})"),
+            share=_pct(scored),
+            scored=f"{i.health_scored:,}",
+            live=f"{i.live_accounts:,}",
+        )
         if scored is not None
-        else "no live accounts"
+        else Message.of(N_("no live accounts"))
     )
     follow = i.follow_up_share
     follow_text = (
-        f"{_pct(follow)} of red-health accounts got a proactive touch in "
-        f"{FOLLOW_UP_DAYS} days or have an open task ({i.red_followed_up:,} of "
-        f"{i.red_accounts:,})"
+        Message.of(
+            N_(
+                "{share} of red-health accounts got a proactive touch in {days} days or have "
+                "an open task ({followed} of {red})"
+            ),
+            share=_pct(follow),
+            days=FOLLOW_UP_DAYS,
+            followed=f"{i.red_followed_up:,}",
+            red=f"{i.red_accounts:,}",
+        )
         if follow is not None
-        else "no account is red: nothing to follow up"
+        else Message.of(N_("no account is red: nothing to follow up"))
     )
     grr_text = (
-        f"GRR over 12 months is {_pct(i.grr)}"
+        Message.of(N_("GRR over 12 months is {grr}"), grr=_pct(i.grr))
         if i.grr is not None
-        else "GRR is unknown (no ARR history)"
+        else Message.of(N_("GRR is unknown (no ARR history)"))
     )
     L = MaturityLevel
     checks = (
-        MaturityCheck(L.REACTIVE, True, "every team starts here"),
-        MaturityCheck(L.PARTIALLY_PROACTIVE, _meets(share, PROACTIVE_PARTIAL),
-                      f"{touches} — needs ≥ {PROACTIVE_PARTIAL:.0%}"),
-        MaturityCheck(L.FULLY_PROACTIVE, _meets(share, PROACTIVE_FULL),
-                      f"{touches} — needs ≥ {PROACTIVE_FULL:.0%}"),
-        MaturityCheck(L.FULLY_PROACTIVE, _meets(kept, CADENCE_FULL),
-                      f"{cadence} — needs ≥ {CADENCE_FULL:.0%}"),
-        MaturityCheck(L.SCIENTIFICALLY_MANAGED, _meets(scored, HEALTH_SCORED),
-                      f"{scored_text} — needs ≥ {HEALTH_SCORED:.0%}"),
+        MaturityCheck(L.REACTIVE, True, Message.of(N_("every team starts here"))),
+        MaturityCheck(L.PARTIALLY_PROACTIVE, _meets(share, PROACTIVE_PARTIAL), touches,
+                      PROACTIVE_PARTIAL),
+        MaturityCheck(L.FULLY_PROACTIVE, _meets(share, PROACTIVE_FULL), touches, PROACTIVE_FULL),
+        MaturityCheck(L.FULLY_PROACTIVE, _meets(kept, CADENCE_FULL), cadence, CADENCE_FULL),
+        MaturityCheck(L.SCIENTIFICALLY_MANAGED, _meets(scored, HEALTH_SCORED), scored_text,
+                      HEALTH_SCORED),
         MaturityCheck(L.SCIENTIFICALLY_MANAGED,
-                      _meets(follow, FOLLOW_UP_SCIENTIFIC, none_means=True),
-                      f"{follow_text} — needs ≥ {FOLLOW_UP_SCIENTIFIC:.0%}"),
-        MaturityCheck(L.REFINED, _meets(kept, CADENCE_REFINED),
-                      f"{cadence} — needs ≥ {CADENCE_REFINED:.0%}"),
+                      _meets(follow, FOLLOW_UP_SCIENTIFIC, none_means=True), follow_text,
+                      FOLLOW_UP_SCIENTIFIC),
+        MaturityCheck(L.REFINED, _meets(kept, CADENCE_REFINED), cadence, CADENCE_REFINED),
         MaturityCheck(L.REFINED, _meets(follow, FOLLOW_UP_REFINED, none_means=True),
-                      f"{follow_text} — needs ≥ {FOLLOW_UP_REFINED:.0%}"),
-        MaturityCheck(L.REFINED, _meets(i.grr, GRR_REFINED),
-                      f"{grr_text} — needs ≥ {GRR_REFINED:.0%}"),
+                      follow_text, FOLLOW_UP_REFINED),
+        MaturityCheck(L.REFINED, _meets(i.grr, GRR_REFINED), grr_text, GRR_REFINED),
     )  # fmt: skip
     level = L.REACTIVE
     for candidate in (L.PARTIALLY_PROACTIVE, L.FULLY_PROACTIVE, L.SCIENTIFICALLY_MANAGED,

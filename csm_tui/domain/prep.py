@@ -19,6 +19,7 @@ Markdown), with control characters made visible.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -29,6 +30,7 @@ from csm_tui.domain.records import ActivityKind, ContactRole
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.domain.validity import MAX_TEXT_CHARS, text_problem
+from csm_tui.i18n import N_, Nn_
 
 PREP_NOTE_MAX_CHARS = MAX_TEXT_CHARS
 """The longest prep note that can be saved: the same limit as every long text (activity
@@ -201,24 +203,60 @@ def md_block(text: str, indent: str = "  ") -> str:
 # ------------------------------------------------------------------------- the sheet
 
 
+@dataclass(frozen=True)
+class Words:
+    """How the sheet says its own words. The templates are English msgids (marked `N_`);
+    the edge that shows or writes the sheet passes its translation functions
+    (csm_tui.i18n's `_` and `ngettext`) to have them in the interface language. The domain
+    picks the words, never the language: by default, English as written."""
+
+    say: Callable[[str], str] = lambda message: message
+    say_n: Callable[[str, str, int], str] = lambda one, many, n: one if n == 1 else many
+
+
+ENGLISH = Words()
+
+STAGE_LABEL = {
+    Stage.ONBOARDING: N_("Onboarding"),
+    Stage.ACTIVATION: N_("Activation"),
+    Stage.ADOPTION: N_("Adoption"),
+    Stage.RENEWAL: N_("Renewal & Expansion"),
+    Stage.CHURNED: N_("Churned"),
+}
+ROLE_LABEL = {
+    ContactRole.SPONSOR: N_("Sponsor"),
+    ContactRole.CHAMPION: N_("Champion"),
+    ContactRole.USER: N_("User"),
+    ContactRole.BLOCKER: N_("Blocker"),
+}
+BAND_LABEL = {Band.RED: N_("red"), Band.YELLOW: N_("yellow"), Band.GREEN: N_("green")}
+TIER_LABEL = {
+    Tier.STRATEGIC: N_("Strategic"),
+    Tier.ENTERPRISE: N_("Enterprise"),
+    Tier.GROWTH: N_("Growth"),
+    Tier.SCALE: N_("Scale"),
+    Tier.SELF_SERVE: N_("Self-Serve"),
+}
+
+
 def _date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'' if n == 1 else 's'}"
+def _days(n: int, w: Words) -> str:
+    return w.say_n(*Nn_("{n} day", "{n} days"), n).format(n=n)
 
 
-def _renewal(brief: PrepBrief, today: date) -> str:
+def _renewal(brief: PrepBrief, today: date, w: Words) -> str:
     days = brief.renewal_in_days(today)
     if days is None or brief.renewal_date is None:
-        return "no renewal date"
+        return w.say(N_("no renewal date"))
     when = brief.renewal_date.isoformat()
     if days == 0:
-        return f"{when} — today"
+        return w.say(N_("{when} — today")).format(when=when)
     if days < 0:
-        return f"{when} — {_days(-days)} overdue"
-    return f"{when} — {_days(days)} to go"
+        return w.say(N_("{when} — {days} overdue")).format(when=when, days=_days(-days, w))
+    return w.say(N_("{when} — {days} to go")).format(when=when, days=_days(days, w))
 
 
 def _money(brief: PrepBrief) -> str:
@@ -228,69 +266,86 @@ def _money(brief: PrepBrief) -> str:
     return text
 
 
-def _key_facts(brief: PrepBrief, today: date) -> list[str]:
+def _fact(w: Words, label: str, value: str) -> str:
+    """A bold label and its value: "**Tier:** Strategic" (the label a msgid)."""
+    return w.say(N_("**{label}:** {value}")).format(label=w.say(label), value=value)
+
+
+def _key_facts(brief: PrepBrief, today: date, w: Words) -> list[str]:
+    owner = _mid(brief.owner_name) if brief.owner_name else w.say(N_("unassigned"))
     facts = [
-        f"- **Tier:** {brief.tier.label} ({_mid(brief.tier_why)})",
-        f"- **Stage:** {brief.stage.label}",
-        f"- **ARR:** {_money(brief)}",
-        f"- **Renewal:** {_renewal(brief, today)}",
-        f"- **Owner:** {_mid(brief.owner_name) if brief.owner_name else 'unassigned'}",
+        "- " + _fact(w, N_("Tier"), f"{w.say(TIER_LABEL[brief.tier])} ({_mid(brief.tier_why)})"),
+        "- " + _fact(w, N_("Stage"), w.say(STAGE_LABEL[brief.stage])),
+        "- " + _fact(w, "ARR", _money(brief)),
+        "- " + _fact(w, N_("Renewal"), _renewal(brief, today, w)),
+        "- " + _fact(w, N_("Owner"), owner),
     ]
-    about = [f"**Sales motion:** {brief.sales_motion}", f"**Seats:** {brief.seats:,}"]
+    about = [
+        # the motion's label is a msgid too (commands/backtest.py marks the four of them)
+        _fact(w, N_("Sales motion"), w.say(brief.sales_motion)),
+        _fact(w, N_("Seats"), f"{brief.seats:,}"),
+    ]
     if brief.segment:
-        about.append(f"**Segment:** {_mid(brief.segment)}")
+        about.append(_fact(w, N_("Segment"), _mid(brief.segment)))
     if brief.industry:
-        about.append(f"**Industry:** {_mid(brief.industry)}")
+        about.append(_fact(w, N_("Industry"), _mid(brief.industry)))
     facts.append("- " + " · ".join(about))
-    touch = "never" if brief.last_touch_at is None else brief.last_touch_at.date().isoformat()
-    overdue = " — **overdue**" if brief.touch_overdue else ""
-    facts.append(f"- **Last touch:** {touch} ({_mid(brief.touch_why)}){overdue}")
-    lifecycle = f"- **Go-live:** {_date(brief.go_live_date)}"
-    lifecycle += f" · **Activated:** {_date(brief.activated_on)}"
+    touch = (
+        w.say(N_("never"))
+        if brief.last_touch_at is None
+        else brief.last_touch_at.date().isoformat()
+    )
+    overdue = w.say(N_(" — **overdue**")) if brief.touch_overdue else ""
+    facts.append("- " + _fact(w, N_("Last touch"), f"{touch} ({_mid(brief.touch_why)}){overdue}"))
+    lifecycle = "- " + _fact(w, N_("Go-live"), _date(brief.go_live_date))
+    lifecycle += " · " + _fact(w, N_("Activated"), _date(brief.activated_on))
     if brief.activation_why:
         lifecycle += f" — **{_mid(brief.activation_why)}**"
     facts.append(lifecycle)
     if brief.nps is None:
-        facts.append("- **Last NPS:** none recorded")
+        facts.append("- " + _fact(w, N_("Last NPS"), w.say(N_("none recorded"))))
     else:
         given = (
-            " (response date not recorded)"
+            w.say(N_(" (response date not recorded)"))
             if brief.nps_measured_on is None
-            else f" (response of {_date(brief.nps_measured_on)})"
+            else w.say(N_(" (response of {day})")).format(day=_date(brief.nps_measured_on))
         )
-        facts.append(f"- **Last NPS:** {brief.nps}{given}")
+        facts.append("- " + _fact(w, N_("Last NPS"), f"{brief.nps}{given}"))
     return facts
 
 
-def _health(brief: PrepBrief) -> list[str]:
+def _health(brief: PrepBrief, w: Words) -> list[str]:
     if brief.health_score is None:
-        return ["No health score yet (no signals in the cache)."]
-    band = f" — {brief.health_band.value}" if brief.health_band is not None else ""
+        return [w.say(N_("No health score yet (no signals in the cache)."))]
+    band = f" — {w.say(BAND_LABEL[brief.health_band])}" if brief.health_band is not None else ""
     line = f"**{brief.health_score} / 100{band}**"
     if brief.health_score_30d is not None:
         delta = brief.health_score - brief.health_score_30d
-        line += f" ({brief.health_score_30d} 30 days ago, {delta:+d})"
+        line += w.say(N_(" ({before} 30 days ago, {delta})")).format(
+            before=brief.health_score_30d, delta=f"{delta:+d}"
+        )
     out = [line, ""]
     if brief.weakest:
-        out.append("Weakest components:")
+        out.append(w.say(N_("Weakest components:")))
         out.append("")
+        component = N_("- **{label}:** {points}/{weight} points — {raw} (standard: {standard})")
         out += [
-            f"- **{w.label}:** {w.points}/{w.weight} points — {_mid(w.raw)} "
-            f"(standard: {_mid(w.standard)})"
-            for w in brief.weakest
-        ]
+            w.say(component).format(label=part.label, points=part.points, weight=part.weight,
+                                    raw=_mid(part.raw), standard=_mid(part.standard))
+            for part in brief.weakest
+        ]  # fmt: skip
     else:
-        out.append("No weak component: every part scores full points.")
+        out.append(w.say(N_("No weak component: every part scores full points.")))
     return out
 
 
-def _stakeholders(brief: PrepBrief) -> list[str]:
+def _stakeholders(brief: PrepBrief, w: Words) -> list[str]:
     if not brief.stakeholders:
-        return ["_No stakeholders recorded._"]
+        return [w.say(N_("_No stakeholders recorded._"))]
     lines = []
     for role in ContactRole:
         for c in (c for c in brief.stakeholders if c.role is role):
-            parts = [f"**{role.value.title()}:** {_mid(c.name)}"]
+            parts = [_fact(w, ROLE_LABEL[role], _mid(c.name))]
             if c.title:
                 parts.append(_mid(c.title))
             reach = " · ".join(_mid(x) for x in (c.email, c.phone) if x)
@@ -301,96 +356,107 @@ def _stakeholders(brief: PrepBrief) -> list[str]:
     return lines
 
 
-def _checklist(brief: PrepBrief) -> list[str]:
+def _checklist(brief: PrepBrief, w: Words) -> list[str]:
     if not brief.open_checklist:
-        return ["_Nothing open._"]
+        return [w.say(N_("_Nothing open._"))]
+    required = w.say(N_(" **(required)**"))
     return [
-        f"- [ ] {_mid(item.label)}{' **(required)**' if item.required else ''}"
+        f"- [ ] {_mid(item.label)}{required if item.required else ''}"
         for item in brief.open_checklist
     ]
 
 
-def _tasks(brief: PrepBrief, today: date) -> list[str]:
+def _tasks(brief: PrepBrief, today: date, w: Words) -> list[str]:
     if not brief.open_tasks:
-        return ["_No open tasks._"]
+        return [w.say(N_("_No open tasks._"))]
     lines = []
     for task in brief.open_tasks:
         line = f"- [ ] {_mid(task.title)}"
         if task.due_on is not None:
             late = (today - task.due_on).days
             state = (
-                f"{_days(late)} late"
+                w.say(N_("{days} late")).format(days=_days(late, w))
                 if late > 0
-                else "today"
+                else w.say(N_("today"))
                 if late == 0
-                else f"in {_days(-late)}"
+                else w.say(N_("in {days}")).format(days=_days(-late, w))
             )
-            line += f" — due {task.due_on.isoformat()} ({state})"
+            line += w.say(N_(" — due {day} ({state})")).format(
+                day=task.due_on.isoformat(), state=state
+            )
         if task.snoozed_until is not None and task.snoozed_until > today:
-            line += f", snoozed until {task.snoozed_until.isoformat()}"
+            line += w.say(N_(", snoozed until {day}")).format(day=task.snoozed_until.isoformat())
         if task.owner_name:
             line += f" · {_mid(task.owner_name)}"
         lines.append(line)
     return lines
 
 
-def _activities(brief: PrepBrief) -> list[str]:
+def _activities(brief: PrepBrief, w: Words) -> list[str]:
     if not brief.recent_activities:
-        return ["_No activities yet._"]
+        return [w.say(N_("_No activities yet._"))]
     lines = []
     for a in brief.recent_activities:
-        head = [f"**{a.occurred_at.date().isoformat()} · {_mid(a.kind_label)}**"]
+        head = [f"**{a.occurred_at.date().isoformat()} · {_mid(w.say(a.kind_label))}**"]
         if a.minutes:
-            head.append(f"{a.minutes} min")
-        head.append(_mid(a.sentiment))
+            head.append(w.say(N_("{minutes} min")).format(minutes=a.minutes))
+        head.append(_mid(w.say(a.sentiment)))
         if a.author_name:
-            head.append(f"by {_mid(a.author_name)}")
+            head.append(w.say(N_("by {name}")).format(name=_mid(a.author_name)))
         if a.contact_names:
-            head.append("with " + ", ".join(_mid(n) for n in a.contact_names))
+            people = w.say(N_(", ")).join(_mid(n) for n in a.contact_names)
+            head.append(w.say(N_("with {people}")).format(people=people))
         lines.append("- " + " · ".join(head))
         if a.summary.strip():
             lines.append("  " + md_block(a.summary))
         if a.next_steps.strip():
             lines.append("")
-            lines.append("  _Next steps:_ " + md_block(a.next_steps))
+            lines.append(
+                "  " + w.say(N_("_Next steps:_ {text}")).format(text=md_block(a.next_steps))
+            )
         lines.append("")
     return lines[:-1]
 
 
-def render_prep_markdown(brief: PrepBrief, notes: str, today: date) -> str:
-    """The call-prep sheet as Markdown (see the module doc for how text is written)."""
+def render_prep_markdown(brief: PrepBrief, notes: str, today: date, words: Words = ENGLISH) -> str:
+    """The call-prep sheet as Markdown (see the module doc for how text is written), in
+    English unless `words` says its words otherwise (the edge passes the catalog's)."""
+    w = words
     parts = [
-        f"# Call prep: {md_heading(brief.name)}",
+        "# " + w.say(N_("Call prep: {name}")).format(name=md_heading(brief.name)),
         "",
-        f"_Prepared {today.isoformat()} with csm-tui._",
+        w.say(N_("_Prepared {day} with csm-tui._")).format(day=today.isoformat()),
         "",
-        "## Key facts",
+        "## " + w.say(N_("Key facts")),
         "",
-        *_key_facts(brief, today),
+        *_key_facts(brief, today, w),
         "",
-        "## Health",
+        "## " + w.say(N_("Health")),
         "",
-        *_health(brief),
+        *_health(brief, w),
         "",
-        "## Stakeholders",
+        "## " + w.say(N_("Stakeholders")),
         "",
-        *_stakeholders(brief),
+        *_stakeholders(brief, w),
         "",
-        f"## Open checklist items ({brief.stage.label})",
+        "## "
+        + w.say(N_("Open checklist items ({stage})")).format(stage=w.say(STAGE_LABEL[brief.stage])),
         "",
-        *_checklist(brief),
+        *_checklist(brief, w),
         "",
-        "## Open tasks",
+        "## " + w.say(N_("Open tasks")),
         "",
-        *_tasks(brief, today),
+        *_tasks(brief, today, w),
         "",
-        f"## Last {RECENT_ACTIVITIES} activities",
+        "## " + w.say(N_("Last {n} activities")).format(n=RECENT_ACTIVITIES),
         "",
-        *_activities(brief),
+        *_activities(brief, w),
         "",
-        "## My notes",
+        "## " + w.say(N_("My notes")),
         "",
-        safe_text(notes, multiline=True).strip("\n") if notes.strip() else "_No notes yet._",
+        safe_text(notes, multiline=True).strip("\n")
+        if notes.strip()
+        else w.say(N_("_No notes yet._")),
         "",
     ]
     return "\n".join(parts)

@@ -26,6 +26,7 @@ import httpx
 
 from csm_tui import __version__
 from csm_tui.domain.clock import Clock, SystemClock
+from csm_tui.i18n import _
 from csm_tui.sync import protocol as p
 from csm_tui.sync.errors import (
     AuthError,
@@ -168,8 +169,9 @@ class SyncClient:
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list) or len(results) != len(mutations):
             raise SyncError(
-                f"POST {p.PUSH_PATH}: the server answered {len(results or [])} results "
-                f"for {len(mutations)} mutations"
+                _(
+                    "POST {path}: the server answered {results} results for {mutations} mutations"
+                ).format(path=p.PUSH_PATH, results=len(results or []), mutations=len(mutations))
             )
         return results
 
@@ -198,8 +200,14 @@ class SyncClient:
                 if failure.retry_after is not None:
                     if failure.retry_after > policy.max_retry_after:
                         raise ServerUnreachable(
-                            f"{name}: the server asks to wait {failure.retry_after:.0f} s "
-                            f"({failure.reason}); try again later"
+                            _(
+                                "{request}: the server asks to wait {seconds} s ({reason}); "
+                                "try again later"
+                            ).format(
+                                request=name,
+                                seconds=f"{failure.retry_after:.0f}",
+                                reason=failure.reason,
+                            )
                         ) from None
                     delay = failure.retry_after + self.rng.uniform(0, 0.1 * failure.retry_after)
                 else:
@@ -207,8 +215,16 @@ class SyncClient:
                     delay = self.rng.uniform(ceiling / 2, ceiling)
                 if attempt >= policy.max_attempts or spent + delay > policy.max_total:
                     raise ServerUnreachable(
-                        f"cannot reach the server at {self.base_url}: {name} failed "
-                        f"{attempt} time(s) over {spent:.0f} s (last: {failure.reason})"
+                        _(
+                            "cannot reach the server at {url}: {request} failed {n} time(s) "
+                            "over {seconds} s (last: {reason})"
+                        ).format(
+                            url=self.base_url,
+                            request=name,
+                            n=attempt,
+                            seconds=f"{spent:.0f}",
+                            reason=failure.reason,
+                        )
                     ) from None
                 event = RetryEvent(name, attempt, failure.reason, delay)
                 self.retries.append(event)
@@ -221,27 +237,33 @@ class SyncClient:
         try:
             response = self._http.request(method, path, **kw)
         except httpx.TimeoutException as error:
-            raise _Retryable(f"timed out ({type(error).__name__})") from None
+            raise _Retryable(_("timed out ({error})").format(error=type(error).__name__)) from None
         except httpx.TransportError as error:
             reason = str(error).strip() or type(error).__name__
-            raise _Retryable(f"connection failed ({reason})") from None
+            raise _Retryable(_("connection failed ({reason})").format(reason=reason)) from None
         status = response.status_code
         if status < 300:
             try:
                 return response.json()
             except ValueError:
-                raise _Retryable(f"unreadable answer (HTTP {status})") from None
+                raise _Retryable(
+                    _("unreadable answer (HTTP {status})").format(status=status)
+                ) from None
         code, message = _error_of(response)
         if status == 401:
             if code == p.ERROR_TOKEN_EXPIRED:
                 raise AuthError(
-                    f"your token has expired ({message}) — sign in again: "
-                    f"csm-tui login --server {self.base_url}",
+                    _(
+                        "your token has expired ({message}) — sign in again: "
+                        "csm-tui login --server {url}"
+                    ).format(message=message, url=self.base_url),
                     code,
                 )
             raise AuthError(
-                f"the server refused the token ({code}: {message}) — token revoked/invalid — "
-                "run csm-tui login",
+                _(
+                    "the server refused the token ({code}: {message}) — token revoked/invalid — "
+                    "run csm-tui login"
+                ).format(code=code, message=message),
                 code,
             )
         if status == 429 or status >= 500:
@@ -249,7 +271,9 @@ class SyncClient:
             raise _Retryable(f"HTTP {status} {code}: {message}", retry_after)
         error_class = CursorAheadError if code == p.ERROR_CURSOR_AHEAD else RequestRefused
         raise error_class(
-            f"{name} refused (HTTP {status} {code}): {message}",
+            _("{request} refused (HTTP {status} {code}): {message}").format(
+                request=name, status=status, code=code, message=message
+            ),
             status=status,
             code=code,
             request=name,
