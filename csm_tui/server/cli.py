@@ -73,6 +73,11 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     admin.add_argument("--database", default=argparse.SUPPRESS, metavar="URL", help=database_help)
     commands = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
 
+    commands.add_parser(
+        "migrate",
+        help=_("create the database's tables, or upgrade them to this version (run it first)"),
+    )
+
     team = commands.add_parser("create-team", help=_("create a team"))
     team.add_argument("name")
 
@@ -117,10 +122,6 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
         help=_("the token's id, its first characters (≥ 4) or the whole token"),
     )
 
-    commands.add_parser(
-        "migrate",
-        help=_("create the database's tables, or upgrade them to this version (run it first)"),
-    )
     commands.add_parser("list-users", help=_("list users with their role and team"))
     tokens = commands.add_parser("list-tokens", help=_("list tokens (prefix, user, state)"))
     tokens.add_argument("user", nargs="?", default=None, help=_("only this user's tokens"))
