@@ -199,7 +199,7 @@ def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
         db = ServerDatabase(url)
         try:
             if migrating:
-                return _migrate(db, shown_url, out)
+                return _migrate(db, shown_url, out, err)
             db.check_schema()
         except BaseException:
             db.dispose()
@@ -243,9 +243,19 @@ def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
         db.dispose()
 
 
-def _migrate(db, shown_url: str, out) -> int:
+def _migrate(db, shown_url: str, out, err) -> int:
+    from alembic.util import CommandError
+
     try:
         done = db.migrate()
+    except CommandError as error:  # e.g. a revision of a newer csm-tui than this one
+        print(
+            _("error: cannot migrate the database {url}: {error}").format(
+                url=shown_url, error=error
+            ),
+            file=err,
+        )
+        return 2
     finally:
         db.dispose()
     if not done.changed:

@@ -82,6 +82,16 @@ def test_serve_refuses_a_database_behind_this_version(capsys, database):
     assert code == 0 and "upgraded from schema 0005" in out
 
 
+def test_migrate_refuses_a_database_of_a_newer_version_without_a_traceback(capsys, database):
+    engine = sa.create_engine(database)
+    with engine.begin() as conn:  # as a newer csm-tui left it
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    code, _, err = run(capsys, "serve", "admin", "--database", database, "migrate")
+    assert code == 2 and "cannot migrate the database" in err and "9999" in err
+    assert "Traceback" not in err
+
+
 def test_serve_without_the_server_extra_says_how_to_install_it():
     code = (
         "import sys; sys.modules['fastapi'] = None;"  # as if not installed
