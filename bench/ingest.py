@@ -74,8 +74,9 @@ def peak_rss_mb(pid: int) -> float:
 def setup(database_url: str) -> tuple[str, str]:
     """An ingest token and a CSM token (tables created here)."""
     from csm_tui.server import admin
-    from csm_tui.server.database import open_database
+    from csm_tui.server.database import migrate_database, open_database
 
+    migrate_database(database_url)
     db = open_database(database_url)
     try:
         team = admin.create_team(db, f"bench-{os.getpid()}")

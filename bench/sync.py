@@ -49,11 +49,12 @@ def _wire(value):
 def seed(database: Path, accounts: int, per_account: int) -> dict:
     """Create one CSM's book of `accounts` accounts and `per_account` activities each."""
     from csm_tui.server import admin
-    from csm_tui.server.database import open_database
+    from csm_tui.server.database import migrate_database, open_database
     from csm_tui.store import models
     from csm_tui.store.timestamps import to_db
     from csm_tui.sync.protocol import new_uuid7
 
+    migrate_database(f"sqlite:///{database}")
     db = open_database(f"sqlite:///{database}")
     team = admin.create_team(db, "bench")
     user = admin.create_user(db, "bench-csm", "csm", team.id)

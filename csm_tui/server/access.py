@@ -17,10 +17,9 @@ import sqlalchemy as sa
 
 from csm_tui.domain.records import Role
 from csm_tui.server import schema
-from csm_tui.store import models
 
-accounts = models.Account.__table__
-users = models.User.__table__
+accounts = schema.accounts
+users = schema.users
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from csm_tui.server import schema
 from csm_tui.server.database import ServerDatabase
 from csm_tui.server.kinds import KINDS, wire_record
 from csm_tui.server.tokens import PREFIX_LENGTH, new_token, token_hash
-from csm_tui.store import models
 from csm_tui.sync import protocol as p
 from csm_tui.sync.protocol import new_uuid7
 
-teams = models.Team.__table__
-users = models.User.__table__
+teams = schema.teams
+users = schema.users
 tokens = schema.tokens
 
 

@@ -165,7 +165,7 @@ INGEST_DESCRIPTION = (
 def create_app(
     database_url: str, *, clock: Clock | None = None, limits: ServerLimits | None = None
 ) -> FastAPI:
-    """The API on `database_url`; creates missing tables."""
+    """The API on `database_url`, whose schema must be current (`migrate_database`)."""
     db = open_database(database_url, clock)
     return build_app(db, limits)
 

@@ -6,6 +6,7 @@ Cheap to import (argparse only): the server's modules load when the command runs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,11 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     admin.add_argument("--database", default=argparse.SUPPRESS, metavar="URL", help=database_help)
     commands = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
 
+    commands.add_parser(
+        "migrate",
+        help=_("create the database's tables, or upgrade them to this version (run it first)"),
+    )
+
     team = commands.add_parser("create-team", help=_("create a team"))
     team.add_argument("name")
 
@@ -136,9 +142,33 @@ def _prepare_sqlite_dir(url: str) -> None:
     """A SQLite database holds every team's book: create it readable by its owner only."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
-        from csm_tui.store.cache import make_private
+        path = Path(url[len(prefix) :]).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            with contextlib.suppress(OSError):  # gone meanwhile, or not ours to change
+                mode = os.stat(file).st_mode
+                if mode & 0o077:
+                    os.chmod(file, mode & 0o700)
 
-        make_private(Path(url[len(prefix) :]).expanduser())
+
+# What `csm-tui serve` needs beyond the client (the `server` extra).
+SERVER_MODULES = ("fastapi", "uvicorn", "alembic")
+
+
+def missing_server_modules(url: str) -> list[str]:
+    """The server extra's modules not installed (psycopg only for a PostgreSQL URL)."""
+    import importlib.util
+
+    wanted = [*SERVER_MODULES, *(["psycopg"] if url.startswith("postgresql") else [])]
+
+    def absent(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(name) is None
+        except (ImportError, ValueError):  # blocked (sys.modules[name] is None) or broken
+            return True
+
+    return [name for name in wanted if absent(name)]
 
 
 def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
@@ -146,15 +176,52 @@ def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     url = args.database or default_database_url()
+    missing = missing_server_modules(url)
+    if missing:
+        print(
+            _(
+                "error: csm-tui serve needs the server extra ({modules} not installed): "
+                "pip install 'csm-tui[server]'"
+            ).format(modules=", ".join(missing)),
+            file=err,
+        )
+        return 2
     _prepare_sqlite_dir(url)
 
     import sqlalchemy as sa
 
-    from csm_tui.server.database import open_database
+    from csm_tui.server.database import ServerDatabase
+    from csm_tui.server.migrations import SchemaNotCurrent
 
     shown_url = _shown(url)
+    migrating = getattr(args, "admin_command", None) == "migrate"
     try:
-        db = open_database(url)
+        db = ServerDatabase(url)
+        try:
+            if migrating:
+                return _migrate(db, shown_url, out, err)
+            db.check_schema()
+        except BaseException:
+            db.dispose()
+            raise
+    except SchemaNotCurrent as error:
+        if error.current is None:
+            problem = _("error: the database {url} has no csm-tui schema yet")
+        else:
+            problem = _(
+                "error: the database {url} is at schema {current}; this csm-tui needs {head}"
+            )
+        print(
+            problem.format(url=shown_url, current=error.current, head=error.head)
+            + "\n"
+            + _("run: {command}").format(
+                command="csm-tui serve admin "
+                + (f"--database '{shown_url}' " if args.database else "")
+                + "migrate"
+            ),
+            file=err,
+        )
+        return 2
     except (ValueError, sa.exc.ArgumentError) as error:
         print(_("error: {error}").format(error=error), file=err)
         return 2
@@ -174,6 +241,33 @@ def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
         return _run_server(args, db, shown_url, err)
     finally:
         db.dispose()
+
+
+def _migrate(db, shown_url: str, out, err) -> int:
+    from alembic.util import CommandError
+
+    try:
+        done = db.migrate()
+    except CommandError as error:  # e.g. a revision of a newer csm-tui than this one
+        print(
+            _("error: cannot migrate the database {url}: {error}").format(
+                url=shown_url, error=error
+            ),
+            file=err,
+        )
+        return 2
+    finally:
+        db.dispose()
+    if not done.changed:
+        said = _("the database {url} is already at schema {after}")
+    elif done.before is None:
+        said = _("the database {url} is created at schema {after}")
+    elif done.before == "unversioned":
+        said = _("the database {url}, made before migrations, is upgraded to schema {after}")
+    else:
+        said = _("the database {url} is upgraded from schema {before} to {after}")
+    print(said.format(url=shown_url, before=done.before, after=done.after), file=out)
+    return 0
 
 
 def _shown(url: str) -> str:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from csm_tui.domain.clock import Clock, SystemClock
-from csm_tui.server.schema import create_schema, record_versions, sync_counter
+from csm_tui.server.schema import record_versions, sync_counter
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -128,7 +128,7 @@ class WriteTx:
 
 
 class ServerDatabase:
-    """The central API's store. Cheap to create; `open_database` also creates the tables."""
+    """The central API's store. Cheap to create; `open_database` also checks its schema."""
 
     def __init__(self, url: str, clock: Clock | None = None) -> None:
         self.url = url
@@ -136,8 +136,17 @@ class ServerDatabase:
         self.clock: Clock = clock or SystemClock()
         self.is_postgresql = self.engine.dialect.name == "postgresql"
 
-    def create_schema(self) -> None:
-        create_schema(self.engine)
+    def migrate(self):
+        """Create or upgrade the schema (`csm-tui serve admin migrate`); a `Migrated`."""
+        from csm_tui.server.migrations import migrate
+
+        return migrate(self.engine)
+
+    def check_schema(self) -> None:
+        """Raise `migrations.SchemaNotCurrent` unless the schema is at the head revision."""
+        from csm_tui.server.migrations import check_current
+
+        check_current(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
@@ -174,6 +183,20 @@ class ServerDatabase:
 
 
 def open_database(url: str, clock: Clock | None = None) -> ServerDatabase:
+    """The database at `url`, its schema current (else `migrations.SchemaNotCurrent`)."""
     db = ServerDatabase(url, clock)
-    db.create_schema()
+    try:
+        db.check_schema()
+    except BaseException:
+        db.dispose()
+        raise
     return db
+
+
+def migrate_database(url: str) -> None:
+    """Create or upgrade the schema at `url` (tests, benches; the CLI says what it did)."""
+    db = ServerDatabase(url)
+    try:
+        db.migrate()
+    finally:
+        db.dispose()

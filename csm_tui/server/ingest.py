@@ -20,11 +20,10 @@ from csm_tui.domain import signal_checks as checks
 from csm_tui.server import schema
 from csm_tui.server.database import ServerDatabase, WriteTx, record_json
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
-from csm_tui.store import models
-from csm_tui.store.models import UTCDateTime
+from csm_tui.server.schema import UTCDateTime
 from csm_tui.sync import protocol as p
 
-accounts = models.Account.__table__
+accounts = schema.accounts
 rv = schema.record_versions
 CHUNK = 500  # ids per IN (...) lookup
 # An item may name its account by the CRM's id (`accounts.external_id`, set by the import)

@@ -23,8 +23,7 @@ from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
 from csm_tui.domain.renewals import RenewalDirection, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.server import schema
-from csm_tui.store import models
-from csm_tui.store.models import UTCDateTime
+from csm_tui.server.schema import UTCDateTime
 from csm_tui.sync import protocol as p
 
 # Long texts (activity summaries, next steps, notes), instants, dates and numbers must never
@@ -182,17 +181,17 @@ def wire_record(spec: KindSpec, row: dict[str, Any]) -> dict[str, Any]:
     return {name: to_wire(row.get(name)) for name in spec.columns}
 
 
-def _model_spec(model, name: str, rule: str, **kw) -> KindSpec:
-    table: sa.Table = model.__table__
+def _table_spec(table: sa.Table, name: str, rule: str, **kw) -> KindSpec:
+    """A kind over `table`: a column with a default (or nullable) may be left out of a push."""
     defaults: dict[str, Any] = {}
     required: set[str] = set()
-    for field_name, info in model.model_fields.items():
-        if info.is_required():
-            required.add(field_name)
-        elif info.default_factory is not None:
-            defaults[field_name] = info.default_factory()
+    for column in table.columns:
+        if column.default is not None:
+            defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+        elif column.nullable:
+            defaults[column.name] = None
         else:
-            defaults[field_name] = info.default
+            required.add(column.name)
     # Filled in by the server when missing.
     required -= {"id", "created_at", "updated_at", kw.get("id_column", "id")}
     return KindSpec(
@@ -202,8 +201,8 @@ def _model_spec(model, name: str, rule: str, **kw) -> KindSpec:
 
 def build_kinds() -> dict[str, KindSpec]:
     kinds = [
-        _model_spec(
-            models.Account,
+        _table_spec(
+            schema.accounts,
             p.KIND_ACCOUNT,
             p.RULE_ACCOUNT,
             account_column=None,
@@ -217,45 +216,45 @@ def build_kinds() -> dict[str, KindSpec]:
                 "currency": frozenset({"USD", "CNY"}),
             },
         ),
-        _model_spec(
-            models.AccountSignals,
+        _table_spec(
+            schema.account_signals,
             p.KIND_ACCOUNT_SIGNALS,
             p.RULE_MERGE,
             id_column="account_id",
             choices={"payment": _choices(PaymentStatus)},
         ),
-        _model_spec(
-            models.Contact, p.KIND_CONTACT, p.RULE_MERGE, choices={"role": _choices(ContactRole)}
+        _table_spec(
+            schema.contacts, p.KIND_CONTACT, p.RULE_MERGE, choices={"role": _choices(ContactRole)}
         ),
-        _model_spec(
-            models.Activity,
+        _table_spec(
+            schema.activities,
             p.KIND_ACTIVITY,
             p.RULE_APPEND_ONLY,
             owner_field="author_id",
             choices={"kind": _choices(ActivityKind), "sentiment": _choices(Sentiment)},
         ),
-        _model_spec(models.Task, p.KIND_TASK, p.RULE_MERGE, owner_field="owner_id"),
-        _model_spec(
-            models.ChecklistItem,
+        _table_spec(schema.tasks, p.KIND_TASK, p.RULE_MERGE, owner_field="owner_id"),
+        _table_spec(
+            schema.checklist_items,
             p.KIND_CHECKLIST_ITEM,
             p.RULE_MERGE,
             choices={"stage": _choices(Stage)},
         ),
-        _model_spec(
-            models.StageChange,
+        _table_spec(
+            schema.stage_changes,
             p.KIND_STAGE_CHANGE,
             p.RULE_APPEND_ONLY,
             choices={"from_stage": _choices(Stage), "to_stage": _choices(Stage)},
         ),
-        _model_spec(models.HealthSnapshot, p.KIND_HEALTH_SNAPSHOT, p.RULE_APPEND_ONLY),
-        _model_spec(
-            models.ArrEvent,
+        _table_spec(schema.health_snapshots, p.KIND_HEALTH_SNAPSHOT, p.RULE_APPEND_ONLY),
+        _table_spec(
+            schema.arr_events,
             p.KIND_ARR_EVENT,
             p.RULE_APPEND_ONLY,
             choices={"kind": _choices(ArrEventKind)},
         ),
-        _model_spec(
-            models.RenewalDecision,
+        _table_spec(
+            schema.renewal_decisions,
             p.KIND_RENEWAL_DECISION,
             p.RULE_APPEND_ONLY,
             owner_field="author_id",
@@ -265,8 +264,8 @@ def build_kinds() -> dict[str, KindSpec]:
                 "currency": frozenset({"USD", "CNY"}),
             },
         ),
-        _model_spec(
-            models.TierOverrideChange,
+        _table_spec(
+            schema.tier_overrides,
             p.KIND_TIER_OVERRIDE,
             p.RULE_APPEND_ONLY,
             owner_field="author_id",
@@ -281,8 +280,8 @@ def build_kinds() -> dict[str, KindSpec]:
             owner_field="author_id",
         ),
         *signal_kinds(),
-        _model_spec(models.User, p.KIND_USER, p.RULE_READ_ONLY, account_column=None),
-        _model_spec(models.Team, p.KIND_TEAM, p.RULE_READ_ONLY, account_column=None),
+        _table_spec(schema.users, p.KIND_USER, p.RULE_READ_ONLY, account_column=None),
+        _table_spec(schema.teams, p.KIND_TEAM, p.RULE_READ_ONLY, account_column=None),
     ]
     return {spec.name: spec for spec in kinds}
 
@@ -290,17 +289,17 @@ def build_kinds() -> dict[str, KindSpec]:
 def signal_kinds() -> list[KindSpec]:
     """Health's raw signals: ingested by a pipeline (server/ingest.py), pulled, never pushed."""
     return [
-        _model_spec(models.UsageWeek, p.KIND_USAGE_WEEK, p.RULE_READ_ONLY),
-        _model_spec(
-            models.SupportTicket,
+        _table_spec(schema.usage_weeks, p.KIND_USAGE_WEEK, p.RULE_READ_ONLY),
+        _table_spec(
+            schema.support_tickets,
             p.KIND_SUPPORT_TICKET,
             p.RULE_READ_ONLY,
             choices={"priority": signal_checks.TICKET_PRIORITIES},
         ),
         # A survey without its score, an invoice without its amount: refused, not zero.
         _required(
-            _model_spec(
-                models.SurveyResponse,
+            _table_spec(
+                schema.survey_responses,
                 p.KIND_SURVEY_RESPONSE,
                 p.RULE_READ_ONLY,
                 choices={"kind": signal_checks.SURVEY_KINDS},
@@ -309,8 +308,8 @@ def signal_kinds() -> list[KindSpec]:
             "score",
         ),
         _required(
-            _model_spec(
-                models.Invoice,
+            _table_spec(
+                schema.invoices,
                 p.KIND_INVOICE,
                 p.RULE_READ_ONLY,
                 choices={"currency": signal_checks.INVOICE_CURRENCIES},

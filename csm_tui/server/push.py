@@ -21,11 +21,10 @@ from csm_tui.server import access, schema
 from csm_tui.server.access import AccountScope, Caller
 from csm_tui.server.database import ServerDatabase, WriteTx
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
-from csm_tui.store import models
 from csm_tui.sync import protocol as p
 
-users = models.User.__table__
-checklist = models.ChecklistItem.__table__
+users = schema.users
+checklist = schema.checklist_items
 rv = schema.record_versions
 
 

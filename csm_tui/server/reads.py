@@ -8,15 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from csm_tui.domain import validity
-from csm_tui.server import access
+from csm_tui.server import access, schema
 from csm_tui.server.access import Caller
 from csm_tui.server.kinds import KINDS, MAX_ID, KindSpec, wire_record
-from csm_tui.store import models
 from csm_tui.sync import protocol as p
 
-accounts = models.Account.__table__
-users = models.User.__table__
-teams = models.Team.__table__
+accounts = schema.accounts
+users = schema.users
+teams = schema.teams
 
 
 class NotFound(Exception):

@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from csm_tui.domain.records import Role
 from csm_tui.server import schema
 from csm_tui.server.access import Caller
-from csm_tui.store import models
 from csm_tui.sync import protocol as p
 
 PREFIX_LENGTH = 8
-users = models.User.__table__
+users = schema.users
 
 
 def new_token() -> str:

@@ -1,4 +1,4 @@
-"""SQLModel tables of the local cache (and, with server-only tables, of the central API).
+"""SQLModel tables of the local cache (the central API has its own: csm_tui/server/schema).
 
 Every record kind that syncs has a client-made string id (UUIDv7), `updated_at` and a
 `deleted_at` tombstone. Instants are stored in UTC through `UTCDateTime`.

@@ -21,7 +21,9 @@ from tests.conftest import FROZEN_NOW
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-FIRST_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/csm-tui demo"
+FIRST_COMMAND = (
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[server]' && .venv/bin/csm-tui demo"
+)
 
 
 def shell_blocks(text: str) -> list[str]:

@@ -22,7 +22,7 @@ import uvicorn
 from csm_tui.domain.clock import FixedClock
 from csm_tui.server import admin
 from csm_tui.server.app import create_app
-from csm_tui.server.database import ServerDatabase
+from csm_tui.server.database import ServerDatabase, migrate_database
 from csm_tui.sync import protocol as p
 from tests.server.world import NOW, RunningServer, World, wait_for
 
@@ -38,8 +38,15 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
+def migrated(database_url: str) -> str:
+    """`database_url`, its schema created or upgraded as `csm-tui serve admin migrate` does."""
+    migrate_database(database_url)
+    return database_url
+
+
 @contextmanager
 def _serve(database_url: str) -> Iterator[str]:
+    migrate_database(database_url)
     with serve_app(create_app(database_url, clock=FixedClock(NOW))) as base_url:
         yield base_url
 

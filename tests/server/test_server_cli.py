@@ -23,14 +23,87 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def database(tmp_path) -> str:
+def new_database(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'central.sqlite3'}"
+
+
+@pytest.fixture
+def database(new_database, capsys) -> str:
+    """A database `csm-tui serve admin migrate` made, as the README says to first."""
+    assert main(["serve", "--database", new_database, "admin", "migrate"]) == 0
+    capsys.readouterr()
+    return new_database
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrate_creates_the_schema_then_says_it_is_current(capsys, new_database):
+    code, out, _ = run(capsys, "serve", "--database", new_database, "admin", "migrate")
+    assert code == 0 and "is created at schema" in out
+    assert {"accounts", "api_tokens", "sync_counter", "alembic_version"} <= tables(new_database)
+    code, out, _ = run(capsys, "serve", "admin", "--database", new_database, "migrate")
+    assert code == 0 and "is already at schema" in out
+
+
+def test_serve_refuses_a_database_never_migrated_and_names_the_command(capsys, new_database):
+    code, out, err = run(capsys, "serve", "--database", new_database)
+    assert code == 2 and out == ""
+    assert "has no csm-tui schema yet" in err
+    assert "csm-tui serve admin --database" in err and "migrate" in err
+    assert "Traceback" not in err
+
+
+def test_an_admin_command_on_a_new_database_creates_nothing_and_names_migrate(capsys, new_database):
+    code, _, err = run(capsys, "serve", "admin", "--database", new_database, "create-team", "emea")
+    assert code == 2 and "migrate" in err
+    assert tables(new_database) == set()
+
+
+def test_serve_refuses_a_database_behind_this_version(capsys, database):
+    engine = sa.create_engine(database)
+    with engine.begin() as conn:  # as an older csm-tui left it
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
+    engine.dispose()
+    code, _, err = run(capsys, "serve", "--database", database)
+    assert code == 2 and "is at schema 0005; this csm-tui needs" in err
+    code, out, _ = run(capsys, "serve", "--database", database, "admin", "migrate")
+    assert code == 0 and "upgraded from schema 0005" in out
+
+
+def test_migrate_refuses_a_database_of_a_newer_version_without_a_traceback(capsys, database):
+    engine = sa.create_engine(database)
+    with engine.begin() as conn:  # as a newer csm-tui left it
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    code, _, err = run(capsys, "serve", "admin", "--database", database, "migrate")
+    assert code == 2 and "cannot migrate the database" in err and "9999" in err
+    assert "Traceback" not in err
+
+
+def test_serve_without_the_server_extra_says_how_to_install_it():
+    code = (
+        "import sys; sys.modules['fastapi'] = None;"  # as if not installed
+        "from csm_tui.cli.main import main; sys.exit(main(['serve', '--database', 'sqlite://']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "pip install 'csm-tui[server]'" in result.stderr and "fastapi" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_an_admin_sets_up_a_team_and_hands_out_a_token(capsys, database):
@@ -197,6 +270,23 @@ def test_importing_the_cli_and_the_protocol_stays_light():
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         check=True,
     ).stdout
+    assert out.strip() == ""
+
+
+def test_starting_the_app_loads_none_of_the_server_stack():
+    """The client needs no `server` extra: opening the app imports no FastAPI, uvicorn,
+    Alembic or psycopg."""
+    code = (
+        "import sys, csm_tui.cli.main as m, csm_tui.ui.app;"
+        "m.build_parser();"
+        "heavy = sorted({'fastapi', 'uvicorn', 'alembic', 'psycopg', 'starlette'}"
+        " & {name.split('.')[0] for name in sys.modules});"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, timeout=120,
+    ).stdout  # fmt: skip
     assert out.strip() == ""
 
 

@@ -344,6 +344,7 @@ def test_an_admin_sets_up_a_pipeline_user_with_no_team_and_issues_its_token(caps
 
     database = f"sqlite:///{tmp_path / 'central.sqlite3'}"
     serve_admin = ["serve", "admin", "--database", database]
+    assert main([*serve_admin, "migrate"]) == 0
     assert main([*serve_admin, "create-team", "emea"]) == 0
     assert (
         main([*serve_admin, "create-user", "mixpanel", "--role", "ingest", "--team", "emea"]) == 1

@@ -17,7 +17,7 @@ from csm_tui.server.database import ServerDatabase, open_database
 from csm_tui.server.limits import MIB, ServerLimits
 from csm_tui.sync import protocol as p
 from csm_tui.sync.client import AuthError, SyncClient
-from tests.server.conftest import serve_app
+from tests.server.conftest import migrated, serve_app
 from tests.server.world import NOW, World
 
 LIMIT = 1 * MIB
@@ -35,9 +35,8 @@ class FakeMonotonic:
 def small_server(tmp_path):
     """A server of its own (SQLite) with a 1 MiB body limit and 5 refused tokens a minute."""
     limits = ServerLimits(max_body_bytes=LIMIT, failed_auth_limit=5, failed_auth_window=60)
-    app = create_app(
-        f"sqlite:///{tmp_path / 'central.sqlite3'}", clock=FixedClock(NOW), limits=limits
-    )
+    url = migrated(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    app = create_app(url, clock=FixedClock(NOW), limits=limits)
     monotonic = FakeMonotonic()
     app.state.auth_throttle.monotonic = monotonic
     db: ServerDatabase = app.state.db
@@ -92,7 +91,7 @@ def test_a_chunked_body_that_grows_over_the_limit_is_refused_with_413(small_serv
 
 
 def test_the_default_limit_refuses_a_50_mb_body(tmp_path):
-    app = create_app(f"sqlite:///{tmp_path / 'central.sqlite3'}", clock=FixedClock(NOW))
+    app = create_app(migrated(f"sqlite:///{tmp_path / 'central.sqlite3'}"), clock=FixedClock(NOW))
     with serve_app(app) as base_url:
         response = httpx.post(
             base_url + p.PUSH_PATH,
@@ -178,15 +177,16 @@ def test_rotating_a_token_revokes_the_old_one_and_the_new_one_works(world: World
 def test_a_server_database_from_before_token_expiry_gains_the_column_and_keeps_its_tokens(
     tmp_path,
 ):
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    url = migrated(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     db = open_database(url, FixedClock(NOW))
     team = admin.create_team(db, "north")
     admin.create_user(db, "ann", "csm", team.id)
     token = admin.issue_token(db, "ann")
-    with db.engine.begin() as conn:  # as the table was before expiry existed
+    with db.engine.begin() as conn:  # as a server made the table before expiry existed
         conn.exec_driver_sql("ALTER TABLE api_tokens DROP COLUMN expires_at")
+        conn.exec_driver_sql("DROP TABLE alembic_version")
     db.dispose()
-    app = create_app(url, clock=FixedClock(NOW))
+    app = create_app(migrated(url), clock=FixedClock(NOW))
     columns = {c["name"] for c in sa.inspect(app.state.db.engine).get_columns("api_tokens")}
     assert "expires_at" in columns
     with serve_app(app) as base_url:
@@ -203,7 +203,7 @@ def test_changes_too_large_to_push_together_are_split_and_only_an_oversized_one_
     from tests.sync.devices import Device
 
     app = create_app(
-        f"sqlite:///{tmp_path / 'central.sqlite3'}",
+        migrated(f"sqlite:///{tmp_path / 'central.sqlite3'}"),
         clock=FixedClock(NOW),
         limits=ServerLimits(max_body_bytes=LIMIT),
     )

@@ -1,44 +1,16 @@
-"""The central API's tables: the record tables of `store/models.py` plus server-only tables.
-
-Server-only tables live in their own `MetaData`, so the client's cache never creates them.
-"""
+"""The server's own tables: tokens, the version counter, record versions, scope exits, past
+owners, stored push answers, guarded-field changes and prep-note revisions."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from csm_tui.store import models
-from csm_tui.store.models import UTCDateTime
-
-server_metadata = sa.MetaData()
-
-# Record tables shared with the cache (prep notes excepted: the server keeps revisions).
-SHARED_TABLES: tuple[sa.Table, ...] = tuple(
-    model.__table__  # type: ignore[attr-defined]
-    for model in (
-        models.Team,
-        models.User,
-        models.Account,
-        models.AccountSignals,
-        models.Contact,
-        models.Activity,
-        models.Task,
-        models.ChecklistItem,
-        models.StageChange,
-        models.HealthSnapshot,
-        models.ArrEvent,
-        models.RenewalDecision,
-        models.TierOverrideChange,
-        models.UsageWeek,
-        models.SupportTicket,
-        models.SurveyResponse,
-        models.Invoice,
-    )
-)
+from csm_tui.server.schema.records import metadata
+from csm_tui.server.schema.types import UTCDateTime
 
 tokens = sa.Table(
     "api_tokens",
-    server_metadata,
+    metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("user_id", sa.String(64), nullable=False, index=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # sha256 hex
@@ -52,7 +24,7 @@ tokens = sa.Table(
 # the lock until commit, so versions commit in the order they were taken.
 sync_counter = sa.Table(
     "sync_counter",
-    server_metadata,
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
@@ -60,7 +32,7 @@ sync_counter = sa.Table(
 # The latest version of every record, with the record as sent to clients (or a tombstone).
 record_versions = sa.Table(
     "record_versions",
-    server_metadata,
+    metadata,
     sa.Column("kind", sa.String(32), primary_key=True),
     sa.Column("record_id", sa.String(100), primary_key=True),
     sa.Column("version", sa.BigInteger, nullable=False, unique=True),
@@ -73,7 +45,7 @@ record_versions = sa.Table(
 # "This account left your book": one row per user (or per team's leads) that lost sight of it.
 scope_exits = sa.Table(
     "scope_exits",
-    server_metadata,
+    metadata,
     sa.Column("version", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("account_id", sa.String(100), nullable=False),
     sa.Column("user_id", sa.String(64), nullable=True, index=True),
@@ -85,7 +57,7 @@ scope_exits = sa.Table(
 # after it left them, when it reaches the server later (offline work).
 past_owners = sa.Table(
     "past_owners",
-    server_metadata,
+    metadata,
     sa.Column("account_id", sa.String(100), primary_key=True),
     sa.Column("user_id", sa.String(64), primary_key=True),
     sa.Column("until", UTCDateTime, nullable=False),
@@ -94,7 +66,7 @@ past_owners = sa.Table(
 # Every applied mutation's answer, so a retried push is applied once and answered the same.
 client_mutations = sa.Table(
     "client_mutations",
-    server_metadata,
+    metadata,
     sa.Column("user_id", sa.String(64), primary_key=True),
     sa.Column("client_id", sa.String(100), primary_key=True),
     sa.Column("mutation_id", sa.String(64), primary_key=True),
@@ -106,7 +78,7 @@ client_mutations = sa.Table(
 # Who changed a guarded account field, and at which version (the account conflict rule).
 guarded_field_changes = sa.Table(
     "guarded_field_changes",
-    server_metadata,
+    metadata,
     sa.Column("version", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("account_id", sa.String(100), nullable=False, index=True),
     sa.Column("fields", sa.String(200), nullable=False),  # comma-separated field names
@@ -117,7 +89,7 @@ guarded_field_changes = sa.Table(
 # Prep notes are append-only on the server: every edit is a revision, none is overwritten.
 prep_note_revisions = sa.Table(
     "prep_note_revisions",
-    server_metadata,
+    metadata,
     sa.Column("id", sa.String(100), primary_key=True),
     sa.Column("account_id", sa.String(100), nullable=False, index=True),
     sa.Column("body", sa.Text, nullable=False, default=""),
@@ -125,25 +97,3 @@ prep_note_revisions = sa.Table(
     sa.Column("author_id", sa.String(64), nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
-
-
-def create_schema(engine: sa.Engine) -> None:
-    """Create every table that is missing and the counter row (idempotent)."""
-    models.SQLModel.metadata.create_all(engine, tables=list(SHARED_TABLES))
-    server_metadata.create_all(engine)
-    _add_missing_token_columns(engine)
-    with engine.begin() as conn:
-        if conn.execute(sa.select(sync_counter.c.id)).first() is None:
-            conn.execute(sa.insert(sync_counter).values(id=1, value=0))
-
-
-def _add_missing_token_columns(engine: sa.Engine) -> None:
-    """`api_tokens.expires_at` came after the table: add it to a database made before.
-
-    A stopgap until the server has real migrations: it only ever adds this nullable column.
-    """
-    present = {column["name"] for column in sa.inspect(engine).get_columns(tokens.name)}
-    if "expires_at" not in present:
-        column_type = tokens.c.expires_at.type.compile(dialect=engine.dialect)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(f"ALTER TABLE {tokens.name} ADD COLUMN expires_at {column_type}")
