@@ -305,8 +305,9 @@ def service_interval_days(per_year: int) -> int | None:
 DAYS_PER_YEAR = 365
 
 
-def _how_often(per_year: int) -> str:
-    return {1: "yearly", 2: "twice a year", 4: "quarterly"}.get(per_year, f"{per_year}× a year")
+def _how_often(per_year: int) -> Message:
+    words = {1: N_("yearly"), 2: N_("twice a year"), 4: N_("quarterly")}.get(per_year)
+    return Message.of(words) if words else Message.of(N_("{n}× a year"), n=per_year)
 
 
 def service_item(
@@ -328,24 +329,50 @@ def service_item(
     if interval is None or stage in (Stage.ONBOARDING, Stage.CHURNED):
         return None
     anchor = last or go_live
-    what = "QBR" if kind is AgendaKind.QBR else "Onsite visit"
-    often = f"{tier.label} · {_how_often(per_year)}"
+    what = Message.of(N_("QBR") if kind is AgendaKind.QBR else N_("Onsite visit"))
+    often = Message.of(
+        N_("{tier} · {how_often}"), tier=Message.of(tier.label), how_often=_how_often(per_year)
+    )
     if anchor is None:  # neither held nor live on a known day: due now
-        why = f"{what} due: never held ({often})"
+        why = Message.of(N_("{what} due: never held ({often})"), what=what, often=often)
         return AgendaItem(account_id, name, tier, kind, why, Urgency.SERVICE_DUE, today, None, 0)
     due = anchor + timedelta(days=interval)
     until = (due - today).days
     if until > SERVICE_DUE_AHEAD_DAYS:
         return None
     since = (
-        f"last {_days((today - last).days)} ago"
+        Message.of(*Nn_("last {n} day ago", "last {n} days ago"), n=(today - last).days)
         if last is not None
-        else f"never held, live since {go_live.isoformat() if go_live else '?'}"
+        else Message.of(
+            N_("never held, live since {day}"), day=go_live.isoformat() if go_live else "?"
+        )
     )
     if until < 0:
-        why, urgency = f"{what} late {_days(-until)} ({often}, {since})", Urgency.SERVICE_LATE
+        why = Message.of(
+            *Nn_(
+                "{what} late {n} day ({often}, {since})", "{what} late {n} days ({often}, {since})"
+            ),
+            n=-until,
+            what=what,
+            often=often,
+            since=since,
+        )
+        urgency = Urgency.SERVICE_LATE
     elif until == 0:
-        why, urgency = f"{what} due today ({often}, {since})", Urgency.SERVICE_DUE
+        why = Message.of(
+            N_("{what} due today ({often}, {since})"), what=what, often=often, since=since
+        )
+        urgency = Urgency.SERVICE_DUE
     else:
-        why, urgency = f"{what} due in {_days(until)} ({often}, {since})", Urgency.SERVICE_DUE
+        why = Message.of(
+            *Nn_(
+                "{what} due in {n} day ({often}, {since})",
+                "{what} due in {n} days ({often}, {since})",
+            ),
+            n=until,
+            what=what,
+            often=often,
+            since=since,
+        )
+        urgency = Urgency.SERVICE_DUE
     return AgendaItem(account_id, name, tier, kind, why, urgency, due, None, -until)

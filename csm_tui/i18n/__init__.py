@@ -84,14 +84,15 @@ class Message:
         return cls("{text}", None, (("text", words),))
 
     def english(self) -> str:
-        values = dict(self.values)
+        values = {k: v.english() if isinstance(v, Message) else v for k, v in self.values}
         if self.plural is not None and values["n"] != 1:
             return self.plural.format(**values)
         return self.template.format(**values)
 
     def render(self) -> str:
-        """The message in the current interface language."""
-        values = dict(self.values)
+        """The message in the current interface language (a value that is a `Message`
+        itself is rendered too: "expected {expected}" with `expected` a Message)."""
+        values = {k: v.render() if isinstance(v, Message) else v for k, v in self.values}
         if self.plural is not None:
             return ngettext(self.template, self.plural, values["n"]).format(**values)
         return _(self.template).format(**values)
