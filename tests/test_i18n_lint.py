@@ -6,6 +6,12 @@ A string literal with words in it, where the user will read it — `notify(...)`
 argparse `help=` / `description=`, and `print(...)` / `SystemExit(...)` in the CLI — must
 go through `_()` (or `N_()` where it is defined at import time, then `_()` where shown).
 
+In the domain (`csm_tui/domain/`), words are a `Message`: the template given to
+`Message.of(...)` and to the domain's message helpers (`_m(...)`, the `expected` of
+`_error(position, expected)`, the prep sheet's `_w(say, template)`) must be marked — `N_(...)`,
+`*Nn_(...)`, or a name holding a marked template — never a bare literal or an f-string, which
+the catalog cannot see.
+
 A literal that is not words for the user (the app's name, command-language syntax) keeps
 its place with a trailing `# i18n: as is (why)` comment on its line.
 
@@ -38,6 +44,8 @@ SHOWN_KEYWORDS = {
     "ArgumentParser": {"description", "epilog"},
     "Binding": {"description", "tooltip"},
 }
+DOMAIN_TEMPLATES = {"of": 0, "_m": 0, "_error": 1, "_w": 1}
+"""Domain calls and the index of the argument that is a message template."""
 CLI_ONLY = {"print", "SystemExit", "error", "exit"}
 """Calls whose text the user reads only in the CLI (`csm_tui/cli/`, `server/cli.py`)."""
 TITLE_ATTRIBUTES = {"title", "sub_title", "border_title", "border_subtitle"}
@@ -76,6 +84,7 @@ def findings(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     rel = path.relative_to(ROOT).as_posix()
     cli = rel.startswith("csm_tui/cli/") or rel == "csm_tui/server/cli.py"
+    domain = rel.startswith("csm_tui/domain/")
     found: list[str] = []
 
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -95,6 +104,9 @@ def findings(path: Path) -> list[str]:
                 flag(node, f"{name}(<English literal>)")
             if name == "Binding" and len(node.args) >= 3 and _english(node.args[2]):
                 flag(node, "Binding description")
+            at = DOMAIN_TEMPLATES.get(name)
+            if domain and at is not None and len(node.args) > at and _english(node.args[at]):
+                flag(node, f"{name}(<English literal>): mark the template with N_()")
             for keyword in node.keywords:
                 if keyword.arg in SHOWN_KEYWORDS.get(name, ()) and _english(keyword.value):
                     flag(node, f"{name}({keyword.arg}=<English literal>)")
@@ -169,3 +181,21 @@ def test_the_lint_sees_a_literal_and_accepts_a_translated_one(tmp_path):
     finally:
         sample.unlink()
     assert lines == ["2", "4", "7", "9", "10"] or sorted(lines) == ["10", "2", "4", "7", "9"]
+
+
+def test_the_lint_sees_an_unmarked_domain_template():
+    sample = PACKAGE / "domain" / "_i18n_lint_sample.py"
+    source = (
+        "from csm_tui.i18n import N_, Message\n"
+        "a = Message.of('Renewal in {n} days', n=3)\n"
+        "b = Message.of(N_('Renewal in {n} days'), n=3)\n"
+        "raise _error(4, f'a number after {key}')\n"
+        "raise _error(4, _m(N_('a number after {key}'), key=key))\n"
+        "c = Message.of(template, n=3)\n"
+    )
+    sample.write_text(source, encoding="utf-8")
+    try:
+        lines = sorted(finding.split(":")[1] for finding in findings(sample))
+    finally:
+        sample.unlink()
+    assert lines == ["2", "4"]

@@ -239,7 +239,7 @@ def _money(brief: PrepBrief) -> str:
 
 def _label(say: Say, label: str) -> str:
     """A label the domain marked `N_` (tier, stage, kind), in `say`'s language."""
-    return say(Message.of("{text}", text=label)) if "{" in label else say(Message.of(label))
+    return say(Message.text(label)) if "{" in label else say(Message.of(label))
 
 
 def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
