@@ -100,3 +100,16 @@ def test_cli_run_json_report_stays_english_in_zh(demo_db, capsys):
     report = json.loads(captured.out)
     assert report["error"] == 'at 12: expected a value after "tier:"'
     assert report["position"] == 12
+
+
+def test_a_date_that_does_not_exist_is_said_in_zh(zh):
+    from csm_tui.domain.dates import DueDateError, parse_due
+
+    with pytest.raises(DueDateError) as caught:
+        parse_due("2026-02-31", date(2026, 11, 22))
+    assert str(caught.value) == "2026年2月31日不存在"
+    assert caught.value.message == "2026年2月31日不存在"
+    assert caught.value.english() == "31 Feb 2026 does not exist"
+    with pytest.raises(DueDateError) as caught:
+        parse_due("someday", date(2026, 11, 22))
+    assert str(caught.value).startswith("无法把 'someday' 读作日期；可以试试 '明天'")
