@@ -16,6 +16,7 @@ from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
 from csm_tui.domain.commands import BacktestCommand
 from csm_tui.domain.health import Band
+from csm_tui.i18n import N_
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -45,14 +46,14 @@ def group_label(key: str) -> str:
 
 
 COLUMNS = (
-    Column("group", "Group", show=group_label),
-    Column("decisions", "Decisions", right=True),
-    Column("scored", "Scored", right=True),
-    Column("red_churn", "Red churn", right=True, show=pct),
-    Column("yellow_churn", "Yellow churn", right=True, show=pct),
-    Column("green_churn", "Green churn", right=True, show=pct),
-    Column("churned_arr_warned", "Churned ARR red/yellow", right=True, show=pct),
-    Column("auc", "AUC", right=True, show=auc_text),
+    Column("group", N_("Group"), show=group_label),
+    Column("decisions", N_("Decisions"), right=True),
+    Column("scored", N_("Scored"), right=True),
+    Column("red_churn", N_("Red churn"), right=True, show=pct),
+    Column("yellow_churn", N_("Yellow churn"), right=True, show=pct),
+    Column("green_churn", N_("Green churn"), right=True, show=pct),
+    Column("churned_arr_warned", N_("Churned ARR red/yellow"), right=True, show=pct),
+    Column("auc", N_("AUC"), right=True, show=auc_text),
 )
 
 

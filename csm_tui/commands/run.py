@@ -73,6 +73,7 @@ from csm_tui.domain.commands import (
     parse_command,
 )
 from csm_tui.domain.query import QueryError
+from csm_tui.i18n import N_, _
 
 if TYPE_CHECKING:
     from csm_tui.workspace import Workspace
@@ -304,7 +305,7 @@ def run_script(
     body = parsed[:-1] if closing_sync else parsed
     batch = (
         write_batch(workspace.conn, commit=not dry_run)
-        if any(_writes(c) for _, _, c in body)
+        if any(_writes(c) for _n, _t, c in body)
         else contextlib.nullcontext()
     )
     with batch:
@@ -313,7 +314,7 @@ def run_script(
                 results.append(session.execute(command))
             except CommandFailed as error:
                 raise ScriptError(number, text, error.message) from error
-    saved = not dry_run and any(_writes(c) for _, _, c in body)
+    saved = not dry_run and any(_writes(c) for _n, _t, c in body)
     for item in session.deferred:
         try:
             item.write()
@@ -373,27 +374,27 @@ def _money(value: Any, currency: str = "USD") -> str:
 
 
 def _portfolio_columns(session: _Session) -> tuple[Column, ...]:
-    from csm_tui.domain.humanize import relative_day, relative_time
+    from csm_tui.domain.humanize import never, relative_day, relative_time
 
     today, now = session.today(), session.now()
     return (
-        Column("name", "Account"),
-        Column("tier", "Tier"),
-        Column("health", "Health", right=True),
-        Column("arr_usd", "ARR (USD)", right=True, show=_money),
-        Column("stage", "Stage"),
+        Column("name", N_("Account")),
+        Column("tier", N_("Tier")),
+        Column("health", N_("Health"), right=True),
+        Column("arr_usd", N_("ARR (USD)"), right=True, show=_money),
+        Column("stage", N_("Stage")),
         Column(
             "renewal",
-            "Renewal",
+            N_("Renewal"),
             show=lambda d: "" if d is None else relative_day(d, today),
         ),
         Column(
             "last_touch",
-            "Last touch",
-            show=lambda t: "never" if t is None else relative_time(t, now),
+            N_("Last touch"),
+            show=lambda t: never() if t is None else relative_time(t, now),
         ),
-        Column("owner", "Owner"),
-        Column("id", "Id"),
+        Column("owner", N_("Owner")),
+        Column("id", N_("Id")),
     )
 
 
@@ -482,7 +483,11 @@ def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
     return CommandResult(
         command,
         f"{facts.name} · {facts.tier.label} · {facts.stage}",
-        columns=(Column("field", "Field"), Column("value", "Value"), Column("note", "Note")),
+        columns=(
+            Column("field", N_("Field")),
+            Column("value", N_("Value")),
+            Column("note", N_("Note")),
+        ),
         rows=tuple(pairs),
         account_id=facts.id,
         screen="account",
@@ -511,13 +516,13 @@ def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult
         command,
         f"{len(rows):,} thing{'s' * (len(rows) != 1)} on your agenda",
         columns=(
-            Column("tier", "Tier"),
-            Column("account", "Account"),
-            Column("kind", "What"),
-            Column("why", "Why"),
-            Column("due", "Due"),
-            Column("task", "Task"),
-            Column("account_id", "Account id"),
+            Column("tier", N_("Tier")),
+            Column("account", N_("Account")),
+            Column("kind", N_("What")),
+            Column("why", N_("Why")),
+            Column("due", N_("Due")),
+            Column("task", N_("Task")),
+            Column("account_id", N_("Account id")),
         ),
         rows=rows,
         screen="today",
@@ -526,18 +531,24 @@ def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult
 
 def _help(session: _Session, command: HelpCommand, dry: bool) -> CommandResult:
     verbs = [command.topic] if command.topic else list(VERBS)
-    rows = tuple((v, *USAGE[v]) for v in verbs)
-    lines = [f"{usage}\n    {what}" for _verb, usage, what in rows]
+    rows = tuple((v, *USAGE[v]) for v in verbs)  # in English: the rows are for machines
+    lines = [f"{usage}\n    {_(what)}" for _verb, usage, what in rows]
     if command.topic is None:
         lines.append(
-            "Options: --format table|json|csv (every verb but export); --dry-run (every verb "
-            'that writes). Quote names with spaces: "Acme Ltd". A line that starts with a '
-            'filter term (tier:strategic) or a "quoted name" is a filter.'
+            _(
+                "Options: --format table|json|csv (every verb but export); --dry-run (every "
+                'verb that writes). Quote names with spaces: "Acme Ltd". A line that starts '
+                'with a filter term (tier:strategic) or a "quoted name" is a filter.'
+            )
         )
     return CommandResult(
         command,
-        "the command language" if command.topic is None else f"{command.topic}",
-        columns=(Column("verb", "Verb"), Column("usage", "Usage"), Column("what", "What")),
+        _("the command language") if command.topic is None else f"{command.topic}",
+        columns=(
+            Column("verb", N_("Verb")),
+            Column("usage", N_("Usage")),
+            Column("what", N_("What")),
+        ),
         rows=rows,
         text="\n".join(lines),
         show_table=False,
@@ -600,14 +611,14 @@ def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
         command,
         _dry(text, dry),
         columns=(
-            Column("activity_id", "Activity"),
-            Column("account", "Account"),
-            Column("kind", "Kind"),
-            Column("occurred_at", "When"),
-            Column("minutes", "Minutes", right=True),
-            Column("task_id", "Task"),
-            Column("task_due_on", "Due"),
-            Column("health", "Health", right=True),
+            Column("activity_id", N_("Activity")),
+            Column("account", N_("Account")),
+            Column("kind", N_("Kind")),
+            Column("occurred_at", N_("When")),
+            Column("minutes", N_("Minutes"), right=True),
+            Column("task_id", N_("Task")),
+            Column("task_due_on", N_("Due")),
+            Column("health", N_("Health"), right=True),
         ),
         rows=(
             (
@@ -673,12 +684,12 @@ def _check(session: _Session, command: CheckCommand, dry: bool) -> CommandResult
         command,
         _dry(text, dry),
         columns=(
-            Column("account", "Account"),
-            Column("stage", "Stage"),
-            Column("item", "Item"),
-            Column("label", "Label"),
-            Column("done", "Done"),
-            Column("required", "Required"),
+            Column("account", N_("Account")),
+            Column("stage", N_("Stage")),
+            Column("item", N_("Item")),
+            Column("label", N_("Label")),
+            Column("done", N_("Done")),
+            Column("required", N_("Required")),
         ),
         rows=((account.name, stage.value, entry.key, entry.label, entry.done, entry.required),),
         account_id=account.id,
@@ -710,7 +721,11 @@ def _stage(session: _Session, command: StageCommand, dry: bool) -> CommandResult
     return CommandResult(
         command,
         _dry(f"{account.name} moved from {gate.stage.label} to {gate.target.label}", dry),
-        columns=(Column("account", "Account"), Column("from", "From"), Column("to", "To")),
+        columns=(
+            Column("account", N_("Account")),
+            Column("from", N_("From")),
+            Column("to", N_("To")),
+        ),
         rows=((account.name, gate.stage.value, gate.target.value),),
         account_id=account.id,
     )
@@ -744,12 +759,12 @@ def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
 
 
 _TASK_COLUMNS = (
-    Column("task_id", "Task"),
-    Column("account", "Account"),
-    Column("title", "Title"),
-    Column("due_on", "Due"),
-    Column("done_at", "Done"),
-    Column("owner", "Owner"),
+    Column("task_id", N_("Task")),
+    Column("account", N_("Account")),
+    Column("title", N_("Title")),
+    Column("due_on", N_("Due")),
+    Column("done_at", N_("Done")),
+    Column("owner", N_("Owner")),
 )
 
 
@@ -811,7 +826,7 @@ def _snooze(session: _Session, command: SnoozeCommand, dry: bool) -> CommandResu
     return CommandResult(
         command,
         _dry(f"Snoozed until {until:%a %d %b}: “{task.title}” ({task.account_name})", dry),
-        columns=(*_TASK_COLUMNS, Column("snoozed_until", "Snoozed until")),
+        columns=(*_TASK_COLUMNS, Column("snoozed_until", N_("Snoozed until"))),
         rows=((*_task_row(task), until),),
         account_id=task.account_id,
     )
@@ -864,15 +879,15 @@ def _timeline(session: _Session, command: TimelineCommand, dry: bool) -> Command
         command,
         message,
         columns=(
-            Column("occurred_at", "When", show=lambda t: relative_time(t, now)),
-            Column("kind", "Kind"),
-            Column("minutes", "Minutes", right=True),
-            Column("author", "By"),
-            Column("contacts", "With"),
-            Column("sentiment", "Sentiment"),
-            Column("summary", "Summary"),
-            Column("next_steps", "Next steps"),
-            Column("activity_id", "Activity"),
+            Column("occurred_at", N_("When"), show=lambda t: relative_time(t, now)),
+            Column("kind", N_("Kind")),
+            Column("minutes", N_("Minutes"), right=True),
+            Column("author", N_("By")),
+            Column("contacts", N_("With")),
+            Column("sentiment", N_("Sentiment")),
+            Column("summary", N_("Summary")),
+            Column("next_steps", N_("Next steps")),
+            Column("activity_id", N_("Activity")),
         ),
         rows=tuple(rows),
         total=total,
@@ -941,7 +956,11 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
     )
 
 
-_ASSIGN_COLUMNS = (Column("account", "Account"), Column("owner", "Owner"), Column("was", "Was"))
+_ASSIGN_COLUMNS = (
+    Column("account", N_("Account")),
+    Column("owner", N_("Owner")),
+    Column("was", N_("Was")),
+)
 
 
 def _user_name(conn: sqlite3.Connection, user_id: str | None) -> str:
