@@ -113,3 +113,21 @@ def test_a_date_that_does_not_exist_is_said_in_zh(zh):
     with pytest.raises(DueDateError) as caught:
         parse_due("someday", date(2026, 11, 22))
     assert str(caught.value).startswith("无法把 'someday' 读作日期；可以试试 '明天'")
+
+
+def test_help_and_table_headers_in_zh_keep_json_english(demo_db, capsys):
+    import json
+
+    from csm_tui.cli.main import main
+
+    assert main(["--lang", "zh", "--db", str(demo_db), "run", "help log"]) == 0
+    out = capsys.readouterr().out
+    assert "log KIND ACCOUNT --summary TEXT" in out  # the syntax as is
+    assert "记录一条活动记录" in out
+    assert main(["--lang", "zh", "--db", str(demo_db), "run", "filter tier:strategic"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "客户" in header and "阶段" in header and "Account" not in header
+    args = ["--lang", "zh", "--db", str(demo_db), "run", "--format", "json", "help log"]
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[0]["what"].startswith("log an activity")

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_
 
 
 class Stage(StrEnum):
@@ -18,7 +19,14 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
-        return "Renewal & Expansion" if self is Stage.RENEWAL else self.value.title()
+        """The stage in English words (a msgid: the edge shows `_(stage.label)`)."""
+        return {
+            "onboarding": N_("Onboarding"),
+            "activation": N_("Activation"),
+            "adoption": N_("Adoption"),
+            "renewal": N_("Renewal & Expansion"),
+            "churned": N_("Churned"),
+        }[self.value]
 
     @property
     def next(self) -> Stage | None:
