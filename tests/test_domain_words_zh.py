@@ -131,3 +131,19 @@ def test_help_and_table_headers_in_zh_keep_json_english(demo_db, capsys):
     assert main(args) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert rows[0]["what"].startswith("log an activity")
+
+
+def test_a_log_without_a_summary_says_摘要为必填项_in_zh(zh):
+    from datetime import UTC, datetime
+
+    from csm_tui.domain.activity_form import ActivityDraft, validate_activity
+    from csm_tui.domain.records import ActivityKind
+
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    draft = ActivityDraft(
+        "acc-1", ActivityKind.CALL, now, summary=" ", next_steps="call 2026-02-31"
+    )
+    errors = {e.field: e for e in validate_activity(draft, now)}
+    assert errors["summary"].message == "摘要为必填项"
+    assert errors["summary"].english == "Summary is required"
+    assert errors["next_steps"].message == "截止日期：2026年2月31日不存在"

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.domain.health import Band
 from csm_tui.domain.humanize import format_money_full
 from csm_tui.domain.lifecycle import Stage
@@ -39,7 +40,7 @@ summaries), which the central API accepts too."""
 RECENT_ACTIVITIES = 5
 
 
-class PrepNoteTooLong(ValueError):
+class PrepNoteTooLong(MessageError):
     """A prep note that cannot be saved (over `PREP_NOTE_MAX_CHARS`, or holding a character
     no backend stores: NUL, a lone surrogate); nothing was saved. The message says why."""
 
@@ -47,12 +48,23 @@ class PrepNoteTooLong(ValueError):
 def check_prep_note(body: str) -> None:
     if len(body) > PREP_NOTE_MAX_CHARS:
         raise PrepNoteTooLong(
-            f"Prep notes can hold {PREP_NOTE_MAX_CHARS:,} characters; this one has "
-            f"{len(body):,}. Shorten it (or keep the long text in a file) and save again."
+            Message.of(
+                N_(
+                    "Prep notes can hold {limit} characters; this one has {length}. Shorten it "
+                    "(or keep the long text in a file) and save again."
+                ),
+                limit=f"{PREP_NOTE_MAX_CHARS:,}",
+                length=f"{len(body):,}",
+            )
         )
     problem = text_problem(body)
     if problem is not None:
-        raise PrepNoteTooLong(problem.message("The prep note") + "; nothing was saved.")
+        raise PrepNoteTooLong(
+            Message.of(
+                N_("{problem}; nothing was saved."),
+                problem=problem.words(Message.of(N_("The prep note"))),
+            )
+        )
 
 
 @dataclass(frozen=True)
