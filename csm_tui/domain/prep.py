@@ -76,6 +76,9 @@ class PrepWeakness:
     weight: int
     raw: str  # the value in words: "login 40%, leads 5.0/user/wk"
     standard: str  # what it is measured against
+    # raw and standard as `Message`s, for the sheet in the interface language (exports of
+    # the brief as data keep the English above)
+    words: tuple[Message, Message] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -321,8 +324,9 @@ def _health(brief: PrepBrief, say: Say) -> list[str]:
         out.append("")
         out += [
             _w(say, N_("- **{label}:** {points}/{weight} points — {raw} (standard: {standard})"),
-               label=w.label, points=w.points, weight=w.weight, raw=_mid(w.raw),
-               standard=_mid(w.standard))
+               label=_label(say, w.label), points=w.points, weight=w.weight,
+               raw=_mid(say(w.words[0]) if w.words else w.raw),
+               standard=_mid(say(w.words[1]) if w.words else w.standard))
             for w in brief.weakest
         ]  # fmt: skip
     else:

@@ -738,6 +738,8 @@ def export_prep(
     if fmt is ExportFormat.MD:
         return render_prep_markdown(brief, notes, today)
     data = _plain(dataclasses.asdict(brief))
+    for weakness in data["weakest"]:
+        weakness.pop("words", None)  # the English raw and standard are the data
     if fmt is ExportFormat.JSON:
         return to_json(
             {

@@ -102,7 +102,7 @@ def build_prep_brief(
         ()
         if health is None
         else tuple(
-            PrepWeakness(c.component.label, c.points, c.weight, c.raw, c.standard)
+            PrepWeakness(c.component.label, c.points, c.weight, c.raw, c.standard, c.words)
             for c in health.weakest(WEAKEST)
         )
     )
