@@ -147,3 +147,25 @@ def test_a_log_without_a_summary_says_摘要为必填项_in_zh(zh):
     assert errors["summary"].message == "摘要为必填项"
     assert errors["summary"].english == "Summary is required"
     assert errors["next_steps"].message == "截止日期：2026年2月31日不存在"
+
+
+def test_the_health_why_lines_in_zh(zh):
+    from dataclasses import replace
+
+    from csm_tui.domain.health import Component, score_health
+    from csm_tui.domain.motion import SalesMotion, standard_for
+    from csm_tui.domain.tiers import Tier
+    from tests.domain.test_health import PERFECT
+
+    signals = replace(PERFECT, days_since_touch=21, open_tickets=4, avg_response_hours=30)
+    health = score_health(signals, Tier.STRATEGIC, standard_for(SalesMotion.LONG_DIRECT))
+    by = {c.component: c for c in health.components}
+    assert by[Component.ENGAGEMENT].shown() == ("互动", "上次触达在 21 天前", "每 14 天")
+    assert by[Component.SUPPORT].shown()[1] == "4 个未关闭工单，响应 30 小时"
+    assert by[Component.USAGE].shown()[2].startswith("长周期直销标准：登录率 ")
+    assert "互动：上次触达在 21 天前，对比 每 14 天 → 10/20" in [
+        m.render() for m in health.explain_words()
+    ]
+    # the English strings stay what they were
+    assert by[Component.ENGAGEMENT].raw == "last touch 21 days ago"
+    assert {m.shown()[0] for m in by[Component.SUPPORT].measures} == {"未关闭工单", "响应时间"}
