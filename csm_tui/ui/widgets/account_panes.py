@@ -196,19 +196,21 @@ class HealthPane(VerticalScroll):
             table.add_column("weight", justify="right")
             table.add_column("points", justify="right")
             for comp in health.components:
+                label, raw, standard = comp.shown()  # the domain's words, in the language
                 table.add_row(
-                    comp.component.label,
-                    Text(safe_text(comp.raw)),
-                    Text(safe_text(comp.standard)),
+                    label,
+                    Text(safe_text(raw)),
+                    Text(safe_text(standard)),
                     Text(safe_text(source_words(comp)), style="dim"),
                     str(comp.weight),
                     f"{comp.points}",
                 )
                 for m in comp.measures:
-                    target = f"vs {m.standard}" if m.judged else m.standard
+                    name, raw, standard = m.shown()
+                    target = f"vs {standard}" if m.judged else standard
                     table.add_row(
-                        Text(f"  {m.name}", style="" if m.judged else "dim"),
-                        Text(safe_text(m.raw), style="" if m.judged else "dim"),
+                        Text(f"  {name}", style="" if m.judged else "dim"),
+                        Text(safe_text(raw), style="" if m.judged else "dim"),
                         Text(safe_text(target), style="" if m.judged else "dim"),
                         "",
                         "",
