@@ -161,10 +161,13 @@ class ActivationRisk(StrEnum):
 
     @property
     def why(self) -> str:
+        """In English (a msgid: the edge shows `_(risk.why)`); "" for no risk."""
         return {
             ActivationRisk.NONE: "",
-            ActivationRisk.LATE: "not activated 30+ days after go-live (only 30–40% still do)",
-            ActivationRisk.ZOMBIE: "not activated 90+ days after go-live (70–80% become zombies)",
+            ActivationRisk.LATE: N_("not activated 30+ days after go-live (only 30–40% still do)"),
+            ActivationRisk.ZOMBIE: N_(
+                "not activated 90+ days after go-live (70–80% become zombies)"
+            ),
         }[self]
 
 

@@ -155,6 +155,10 @@ class PrepBrief:
     open_checklist: tuple[PrepChecklistItem, ...]
     open_tasks: tuple[PrepTask, ...]
     recent_activities: tuple[PrepActivity, ...] = field(default=())
+    # tier_why and touch_why as `Message`s, for the sheet in the interface language (exports
+    # of the brief as data keep the English strings above)
+    tier_why_words: Message | None = field(default=None, compare=False, repr=False)
+    touch_why_words: Message | None = field(default=None, compare=False, repr=False)
 
     def renewal_in_days(self, today: date) -> int | None:
         """Days until the renewal date (negative: past), None without one."""
@@ -261,14 +265,14 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
     owner = _mid(brief.owner_name) if brief.owner_name else _w(say, N_("unassigned"))
     facts = [
         _w(say, N_("- **Tier:** {tier} ({why})"), tier=_label(say, brief.tier.label),
-           why=_mid(brief.tier_why)),
+           why=_mid(say(brief.tier_why_words) if brief.tier_why_words else brief.tier_why)),
         _w(say, N_("- **Stage:** {stage}"), stage=_label(say, brief.stage.label)),
         _w(say, N_("- **ARR:** {arr}"), arr=_money(brief)),
         _w(say, N_("- **Renewal:** {renewal}"), renewal=_renewal(brief, today, say)),
         _w(say, N_("- **Owner:** {owner}"), owner=owner),
     ]  # fmt: skip
     about = [
-        _w(say, N_("**Sales motion:** {motion}"), motion=brief.sales_motion),
+        _w(say, N_("**Sales motion:** {motion}"), motion=_label(say, brief.sales_motion)),
         _w(say, N_("**Seats:** {seats}"), seats=f"{brief.seats:,}"),
     ]
     if brief.segment:
@@ -284,7 +288,8 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
     overdue = _w(say, N_(" — **overdue**")) if brief.touch_overdue else ""
     facts.append(
         _w(say, N_("- **Last touch:** {touch} ({why}){overdue}"), touch=touch,
-           why=_mid(brief.touch_why), overdue=overdue)
+           why=_mid(say(brief.touch_why_words) if brief.touch_why_words else brief.touch_why),
+           overdue=overdue)
     )  # fmt: skip
     lifecycle = _w(
         say,
@@ -293,7 +298,7 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
         activated=_date(brief.activated_on),
     )
     if brief.activation_why:
-        lifecycle += f" — **{_mid(brief.activation_why)}**"
+        lifecycle += f" — **{_mid(_label(say, brief.activation_why))}**"
     facts.append(lifecycle)
     if brief.nps is None:
         facts.append(_w(say, N_("- **Last NPS:** none recorded")))

@@ -24,7 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from csm_tui.i18n import N_
+from csm_tui.i18n import N_, Message
 
 
 class Tier(StrEnum):
@@ -179,18 +179,30 @@ class TierAssignment:
 
     @property
     def why(self) -> str:
+        """In English: "ARR band → Strategic", or the criterion or override and its reason."""
+        return self.words.english()
+
+    @property
+    def words(self) -> Message:
+        """`why` as a `Message` (the edge renders it in the interface language)."""
+        by_arr = Message.of(self.by_arr.label)
         if self.override is None and self.by_criterion is not None:
             tier, criterion = self.by_criterion
-            return (
-                f"{tier.label} by the rules' {criterion} criterion; "
-                f"ARR alone says {self.by_arr.label}"
+            return Message.of(
+                N_("{tier} by the rules' {criterion} criterion; ARR alone says {by_arr}"),
+                tier=Message.of(tier.label),
+                criterion=criterion,
+                by_arr=by_arr,
             )
         if self.override is None or self.override.tier == self.by_arr:
-            return f"ARR band → {self.by_arr.label}"
+            return Message.of(N_("ARR band → {tier}"), tier=by_arr)
         note = f": {self.override.note}" if self.override.note else ""
-        return (
-            f"{self.tier.label} by override ({self.override.reason.value}{note}); "
-            f"ARR alone says {self.by_arr.label}"
+        return Message.of(
+            N_("{tier} by override ({reason}{note}); ARR alone says {by_arr}"),
+            tier=Message.of(self.tier.label),
+            reason=self.override.reason.value,
+            note=note,
+            by_arr=by_arr,
         )
 
 
