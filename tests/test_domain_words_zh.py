@@ -169,3 +169,20 @@ def test_the_health_why_lines_in_zh(zh):
     # the English strings stay what they were
     assert by[Component.ENGAGEMENT].raw == "last touch 21 days ago"
     assert {m.shown()[0] for m in by[Component.SUPPORT].measures} == {"未关闭工单", "响应时间"}
+
+
+def test_csm_tui_run_prep_in_zh_prints_the_sheet_in_chinese(demo_db, capsys):
+    from csm_tui.cli.main import main
+    from tests.cli.test_run_command import strategic_name
+
+    name = strategic_name(demo_db)
+    args = ["--lang", "zh", "--db", str(demo_db), "--now", "2026-11-22T09:00:00+00:00"]
+    assert main([*args, "run", f'prep "{name}"']) == 0
+    sheet = capsys.readouterr().out
+    assert sheet.startswith(f"# 拜访准备：{name}")
+    assert "- **分层：** 战略（" in sheet and "- **上次触达：** " in sheet
+    assert "跟进节奏" in sheet and "**销售模式：** " in sheet
+    ours = sheet.split("## 我的备注")[0]  # the notes after it are the CSM's own words
+    assert "## 干系人" in ours
+    for english in ("Key facts", "Last touch", "cadence", "ARR band", "Stakeholders"):
+        assert english not in ours, english
