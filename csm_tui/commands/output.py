@@ -74,7 +74,7 @@ def render_table(result: CommandResult) -> str:
     if result.text is not None:
         parts.append(safe_text(result.text, multiline=True).rstrip("\n"))
     if result.message:
-        parts.append(safe_text(result.message, multiline=True))
+        parts.append(safe_text(result.shown, multiline=True))
     return "\n".join(parts) + "\n"
 
 

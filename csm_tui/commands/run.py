@@ -73,7 +73,7 @@ from csm_tui.domain.commands import (
     parse_command,
 )
 from csm_tui.domain.query import QueryError
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, Message, Nn_, _
 
 if TYPE_CHECKING:
     from csm_tui.workspace import Workspace
@@ -287,18 +287,19 @@ def run_script(
             ) from error
     for index, (number, text, command) in enumerate(parsed):
         if isinstance(command, SyncCommand) and index != len(parsed) - 1:
-            raise ScriptError(
-                number,
-                text,
-                "sync must be the last command of a script: it sends what the lines before it "
-                "saved",
+            words = Message.of(
+                N_(
+                    "sync must be the last command of a script: it sends what the lines "
+                    "before it saved"
+                )
             )
+            raise ScriptError(number, text, words.render(), english=words.english())
     if len(parsed) == 1 and not isinstance(parsed[0][2], SyncCommand):
         number, text, command = parsed[0]
         try:  # one command: its own transaction (an import checks a bad file in its own)
             return [run_command(workspace, command, dry_run=dry_run)]
         except CommandFailed as error:
-            raise ScriptError(number, text, error.message) from error
+            raise ScriptError(number, text, error.message, english=error.english) from error
     session = _Session(workspace, dry_run)
     results: list[CommandResult] = []
     closing_sync = parsed[-1] if parsed and isinstance(parsed[-1][2], SyncCommand) else None
@@ -313,7 +314,7 @@ def run_script(
             try:
                 results.append(session.execute(command))
             except CommandFailed as error:
-                raise ScriptError(number, text, error.message) from error
+                raise ScriptError(number, text, error.message, english=error.english) from error
     saved = not dry_run and any(_writes(c) for _n, _t, c in body)
     for item in session.deferred:
         try:
@@ -326,7 +327,9 @@ def run_script(
         try:
             results.append(_sync(session, command, dry_run))
         except CommandFailed as error:
-            raise ScriptError(number, text, error.message, saved=saved) from error
+            raise ScriptError(
+                number, text, error.message, saved=saved, english=error.english
+            ) from error
     return results
 
 
@@ -354,13 +357,27 @@ def _file_target(path_text: str) -> Path:
     """Where a file will go; refused now (at its line) when it cannot be written there."""
     target = Path(path_text).expanduser()
     if target.is_dir():
-        raise CommandFailed(f"cannot write {target}: it is a folder; add a file name")
+        raise CommandFailed(
+            Message.of(N_("cannot write {file}: it is a folder; add a file name"), file=str(target))
+        )
     if not target.parent.is_dir():
-        raise CommandFailed(f"cannot write {target}: the folder {target.parent} does not exist")
+        raise CommandFailed(
+            Message.of(
+                N_("cannot write {file}: the folder {folder} does not exist"),
+                file=str(target),
+                folder=str(target.parent),
+            )
+        )
     return target
 
 
-def _dry(message: str, dry: bool) -> str:
+def _dry(message: str | Message, dry: bool) -> str | Message:
+    if isinstance(message, Message):
+        return (
+            Message.of(N_("{message} — dry run: nothing saved"), message=message)
+            if dry
+            else message
+        )
     return f"{message} — dry run: nothing saved" if dry else message
 
 
@@ -435,8 +452,16 @@ def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
 def _filter(session: _Session, command: FilterCommand, dry: bool) -> CommandResult:
     rows, total = portfolio_rows(session, command.filter, command.sort, command.limit)
     shown = len(rows)
-    what = f"{total:,} account{'s' * (total != 1)}"
-    message = what if shown == total else f"showing {shown:,} of {what}"
+    message = (
+        Message.of(*Nn_("{count} account", "{count} accounts"), n=total, count=f"{total:,}")
+        if shown == total
+        else Message.of(
+            *Nn_("showing {shown} of {count} account", "showing {shown} of {count} accounts"),
+            n=total,
+            shown=f"{shown:,}",
+            count=f"{total:,}",
+        )
+    )
     return CommandResult(
         command,
         message,
@@ -456,7 +481,7 @@ def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
     try:
         facts = load_account_facts(session.conn, found.id, session.now(), session.rules)
     except AccountNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed("that account is no longer in the cache") from error
+        raise CommandFailed(Message.of(N_("that account is no longer in the cache"))) from error
     today = session.today()
     touch = touch_status(facts.tier, facts.last_touch_at, session.now(), session.rules)
     renewal = facts.renewal_date
@@ -514,7 +539,11 @@ def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult
     )
     return CommandResult(
         command,
-        f"{len(rows):,} thing{'s' * (len(rows) != 1)} on your agenda",
+        Message.of(
+            *Nn_("{count} thing on your agenda", "{count} things on your agenda"),
+            n=len(rows),
+            count=f"{len(rows):,}",
+        ),
         columns=(
             Column("tier", N_("Tier")),
             Column("account", N_("Account")),
@@ -577,7 +606,7 @@ def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
         try:
             occurred_at = parse_when(command.when, local_now)
         except WhenError as error:
-            raise CommandFailed(f"--when: {error.message}") from error
+            raise CommandFailed(Message.of(N_("--when: {problem}"), problem=error.words)) from error
     if command.contacts:
         try:
             contact_ids = tuple(find_contact(conn, account.id, c).id for c in command.contacts)
@@ -703,24 +732,55 @@ def _stage(session: _Session, command: StageCommand, dry: bool) -> CommandResult
     account = _account(session, command.account)
     gate = stage_gate_of(conn, account.id)
     if gate.target is None:
-        raise CommandFailed(f"{account.name} is in {gate.stage.label}: there is no stage after it")
+        raise CommandFailed(
+            Message.of(
+                N_("{name} is in {stage}: there is no stage after it"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+            )
+        )
     if command.target is not None and command.target is not gate.target:
         raise CommandFailed(
-            f"{account.name} is in {gate.stage.label}; it can only move to the next stage, "
-            f"{gate.target.label} (not {command.target.label})"
+            Message.of(
+                N_(
+                    "{name} is in {stage}; it can only move to the next stage, {next} (not {asked})"
+                ),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+                next=Message.of(gate.target.label),
+                asked=Message.of(command.target.label),
+            )
         )
     if not gate.can_advance:
         missing = ", ".join(f"{i.key} ({i.label})" for i in gate.missing_required)
         raise CommandFailed(
-            f"{account.name} cannot leave {gate.stage.label} yet; required items not done: "
-            f"{missing}"
+            Message.of(
+                N_("{name} cannot leave {stage} yet; required items not done: {missing}"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+                missing=missing,
+            )
         )
     moved = advance_stage(conn, account.id, session.me, session.now())
     if not moved.can_advance:  # pragma: no cover - checked under the same lock above
-        raise CommandFailed(f"{account.name} cannot leave {gate.stage.label} yet")
+        raise CommandFailed(
+            Message.of(
+                N_("{name} cannot leave {stage} yet"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+            )
+        )
     return CommandResult(
         command,
-        _dry(f"{account.name} moved from {gate.stage.label} to {gate.target.label}", dry),
+        _dry(
+            Message.of(
+                N_("{name} moved from {stage} to {next}"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+                next=Message.of(gate.target.label),
+            ),
+            dry,
+        ),
         columns=(
             Column("account", N_("Account")),
             Column("from", N_("From")),
@@ -743,7 +803,7 @@ def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
         try:
             due = parse_due(command.due, session.today())
         except DueDateError as error:
-            raise CommandFailed(f"--due: {error.message}") from error
+            raise CommandFailed(Message.of(N_("--due: {problem}"), problem=error.words)) from error
     try:
         task = add_task(session.conn, account.id, command.title, due, me, session.now())
     except TaskError as error:
@@ -788,7 +848,7 @@ def _task_done(session: _Session, command: TaskDoneCommand, dry: bool) -> Comman
         else:
             task = reopen_task(conn, found.id, session.now())
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed("that task no longer exists") from error
+        raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     already = before is not None and before.done == command.done
     verb = "Done" if command.done else "Reopened"
     text = (
@@ -822,7 +882,7 @@ def _snooze(session: _Session, command: SnoozeCommand, dry: bool) -> CommandResu
     except TaskError as error:
         raise CommandFailed(str(error)) from error
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed("that task no longer exists") from error
+        raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     return CommandResult(
         command,
         _dry(f"Snoozed until {until:%a %d %b}: “{task.title}” ({task.account_name})", dry),
@@ -871,9 +931,18 @@ def _timeline(session: _Session, command: TimelineCommand, dry: bool) -> Command
     now = session.now()
     kinds_text = "" if not command.kinds else " (" + ", ".join(k.value for k in command.kinds) + ")"
     shown = len(rows)
-    what = f"{total:,} activit{'ies' if total != 1 else 'y'}{kinds_text}"
-    message = f"Timeline of {account.name}: " + (
-        what if shown == total else f"showing {shown:,} of {what}"
+    what = Message.of(
+        *Nn_("{count} activity{kinds}", "{count} activities{kinds}"),
+        n=total,
+        count=f"{total:,}",
+        kinds=kinds_text,
+    )
+    message = Message.of(
+        N_("Timeline of {name}: {what}"),
+        name=account.name,
+        what=what
+        if shown == total
+        else Message.of(N_("showing {shown} of {what}"), shown=f"{shown:,}", what=what),
     )
     return CommandResult(
         command,
@@ -906,12 +975,15 @@ def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
         brief, load_prep_note(session.conn, account.id), session.today()
     )
     files: tuple[str, ...] = ()
-    message = f"Call prep for {account.name}"
+    message: str | Message = Message.of(N_("Call prep for {name}"), name=account.name)
     if command.export is not None:
         target = _file_target(command.export)
         session.defer_file(target, lambda: export_prep(target, markdown), dry)
         files = (str(target),)
-        message = _dry(f"Call prep for {account.name} → {target}", dry)
+        message = _dry(
+            Message.of(N_("Call prep for {name} → {file}"), name=account.name, file=str(target)),
+            dry,
+        )
     return CommandResult(
         command, message, text=markdown, files=files, account_id=account.id, screen="prep"
     )
@@ -1012,7 +1084,9 @@ def _sync(session: _Session, command: SyncCommand, dry: bool) -> CommandResult:
     try:
         from csm_tui.sync.engine import run_sync
     except ImportError as error:
-        raise CommandFailed("sync is not part of this build of csm-tui yet") from error
+        raise CommandFailed(
+            Message.of(N_("sync is not part of this build of csm-tui yet"))
+        ) from error
     report = run_sync(session.ws.db_path, session.now())
     if not report.ok:
         raise CommandFailed(report.summary())
