@@ -630,12 +630,24 @@ def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
     except ActivityInvalid as error:
         raise CommandFailed("; ".join(f"{_FORM_NAMES.get(e.field, e.field)}: {e.message}"
                                       for e in error.errors)) from error  # fmt: skip
-    text = f"Logged {command.kind.label.lower()} on {account.name}"
+    parts = [
+        Message.of(
+            N_("Logged {kind} on {name}"), kind=Message.of(command.kind.word), name=account.name
+        )
+    ]
     if logged.task_title:
         due = logged.task_due_on
-        text += f" · task “{logged.task_title}”" + (f" due {due.isoformat()}" if due else "")
+        parts.append(
+            Message.of(N_(" · task “{title}” due {day}"), title=logged.task_title, day=due)
+            if due
+            else Message.of(N_(" · task “{title}”"), title=logged.task_title)
+        )
     if logged.health_score is not None:
-        text += f" · health {logged.health_score}"
+        parts.append(Message.of(N_(" · health {score}"), score=logged.health_score))
+    text = Message.of(
+        "".join(f"{{p{i}}}" for i in range(len(parts))),
+        **{f"p{i}": part for i, part in enumerate(parts)},
+    )
     return CommandResult(
         command,
         _dry(text, dry),
@@ -702,13 +714,21 @@ def _check(session: _Session, command: CheckCommand, dry: bool) -> CommandResult
         entry = set_item_done(conn, account.id, stage, key, command.done, session.me, session.now())
     except ChecklistError as error:
         raise CommandFailed(str(error)) from error
-    verb = "Ticked" if command.done else "Unticked"
+    values = {"item": entry.label, "stage": Message.of(stage.label), "name": account.name}
     if before is not None and before.done == command.done:
-        text = f"“{entry.label}” ({stage.label}) on {account.name} was already " + (
-            "ticked" if command.done else "open"
+        text = Message.of(
+            N_("“{item}” ({stage}) on {name} was already ticked")
+            if command.done
+            else N_("“{item}” ({stage}) on {name} was already open"),
+            **values,
         )
     else:
-        text = f"{verb} “{entry.label}” ({stage.label}) on {account.name}"
+        text = Message.of(
+            N_("Ticked “{item}” ({stage}) on {name}")
+            if command.done
+            else N_("Unticked “{item}” ({stage}) on {name}"),
+            **values,
+        )
     return CommandResult(
         command,
         _dry(text, dry),
@@ -808,10 +828,20 @@ def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
         task = add_task(session.conn, account.id, command.title, due, me, session.now())
     except TaskError as error:
         raise CommandFailed(error.message) from error
-    when = f", due {due:%a} {due.isoformat()}" if due else ""
+    values = {"title": task.title, "name": account.name, "id": short_id(task.id)}
     return CommandResult(
         command,
-        _dry(f"Task “{task.title}” on {account.name}{when} (id …{short_id(task.id)})", dry),
+        _dry(
+            Message.of(
+                N_("Task “{title}” on {name}, due {weekday} {day} (id …{id})"),
+                weekday=f"{due:%a}",
+                day=due.isoformat(),
+                **values,
+            )
+            if due
+            else Message.of(N_("Task “{title}” on {name} (id …{id})"), **values),
+            dry,
+        ),
         columns=_TASK_COLUMNS,
         rows=(_task_row(task),),
         account_id=account.id,
@@ -850,12 +880,19 @@ def _task_done(session: _Session, command: TaskDoneCommand, dry: bool) -> Comman
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     already = before is not None and before.done == command.done
-    verb = "Done" if command.done else "Reopened"
-    text = (
-        f"“{task.title}” ({task.account_name}) was already {'done' if command.done else 'open'}"
-        if already
-        else f"{verb}: “{task.title}” ({task.account_name})"
-    )
+    values = {"title": task.title, "name": task.account_name}
+    if already:
+        text = Message.of(
+            N_("“{title}” ({name}) was already done")
+            if command.done
+            else N_("“{title}” ({name}) was already open"),
+            **values,
+        )
+    else:
+        text = Message.of(
+            N_("Done: “{title}” ({name})") if command.done else N_("Reopened: “{title}” ({name})"),
+            **values,
+        )
     return CommandResult(
         command,
         _dry(text, dry),
@@ -1010,7 +1047,9 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
     if old == owner_id:
         return CommandResult(
             command,
-            f"{account.name} already belongs to {owner_name}",
+            Message.of(
+                N_("{name} already belongs to {owner}"), name=account.name, owner=owner_name
+            ),
             columns=_ASSIGN_COLUMNS,
             rows=((account.name, owner_name, was),),
             account_id=account.id,
@@ -1021,7 +1060,15 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
         raise CommandFailed(str(error)) from error
     return CommandResult(
         command,
-        _dry(f"{account.name} now belongs to {owner_name} (was {was})", dry),
+        _dry(
+            Message.of(
+                N_("{name} now belongs to {owner} (was {was})"),
+                name=account.name,
+                owner=owner_name,
+                was=was,
+            ),
+            dry,
+        ),
         columns=_ASSIGN_COLUMNS,
         rows=((account.name, owner_name, was),),
         account_id=account.id,
