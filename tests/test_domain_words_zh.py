@@ -186,3 +186,23 @@ def test_csm_tui_run_prep_in_zh_prints_the_sheet_in_chinese(demo_db, capsys):
     assert "## 干系人" in ours
     for english in ("Key facts", "Last touch", "cadence", "ARR band", "Stakeholders"):
         assert english not in ours, english
+
+
+def test_a_result_line_in_zh_and_its_json_message_in_english(demo_db, capsys):
+    import json
+
+    from csm_tui.cli.main import main
+    from tests.cli.test_run_command import strategic_name
+
+    name = strategic_name(demo_db)
+    args = ["--lang", "zh", "--db", str(demo_db), "--now", "2026-11-22T09:00:00+00:00", "run"]
+    line = f'log call "{name}" --summary "谈了续约" --dry-run'
+    assert main([*args, line]) == 0
+    out = capsys.readouterr()
+    assert f"已为 {name} 记录电话 · 健康分 " in out.out
+    assert out.out.rstrip().endswith("— 试运行：没有保存任何内容")
+    assert main([*args, "--format", "json", line]) == 0
+    message = json.loads(capsys.readouterr().out)["message"]
+    assert message.startswith(f"Logged call on {name}") and message.endswith("nothing saved")
+    assert main([*args, "filter tier:strategic --limit 2"]) == 0
+    assert "显示 6 个客户中的 2 个" in capsys.readouterr().out
