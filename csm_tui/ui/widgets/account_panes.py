@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Sparkline, Static
 from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.health import Component, ComponentScore
-from csm_tui.domain.humanize import format_money, format_money_full, relative_day
+from csm_tui.domain.humanize import format_money, format_money_full, never, relative_day
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
@@ -133,7 +133,7 @@ class OverviewPane(VerticalScroll):
         row("Activated", facts.activated_on.isoformat() if facts.activated_on else "not yet")
         row(
             "Last touch",
-            "never"
+            never()
             if facts.last_touch_at is None
             else relative_day(facts.last_touch_at.date(), today),
         )
