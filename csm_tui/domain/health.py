@@ -319,7 +319,7 @@ def _usage_value(s: HealthSignals, std: ActivityStandard) -> float:
 def _usage(s: HealthSignals, std: ActivityStandard) -> _Parts:
     if s.feature_use is not None:
         return _usage_by_feature(s, std)
-    features = " + ".join(std.key_features)
+    features = _join([_m(f) for f in std.key_features], " + ")  # each a msgid
     login = _t(f"{s.login_rate:.0%}")
     measures = (
         _measure(
