@@ -372,7 +372,7 @@ def _checklist(brief: PrepBrief, say: Say) -> list[str]:
         return [_w(say, N_("_Nothing open._"))]
     required = _w(say, N_(" **(required)**"))
     return [
-        f"- [ ] {_mid(item.label)}{required if item.required else ''}"
+        f"- [ ] {_mid(_label(say, item.label))}{required if item.required else ''}"
         for item in brief.open_checklist
     ]
 

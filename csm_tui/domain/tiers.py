@@ -94,7 +94,8 @@ class ServiceModel:
     touch_every_days: int | None  # None: no proactive cadence (self-serve)
     qbr_per_year: int
     onsite_per_year: int
-    description: str
+    description: str  # a msgid for the defaults (the edge shows `_(description)`); a
+    # description from the rules file is shown as written
 
 
 @dataclass(frozen=True)
@@ -140,24 +141,24 @@ DEFAULT_BANDS: tuple[TierBand, ...] = (
     TierBand(
         Tier.STRATEGIC,
         100_000,
-        ServiceModel(14, 4, 2, "dedicated CSM, knows everything, onsite at least twice a year"),
+        ServiceModel(14, 4, 2, N_("dedicated CSM, knows everything, onsite at least twice a year")),
     ),
     TierBand(
         Tier.ENTERPRISE,
         20_000,
-        ServiceModel(30, 2, 0, "stakeholder map and org chart, visit when local"),
+        ServiceModel(30, 2, 0, N_("stakeholder map and org chart, visit when local")),
     ),
     TierBand(
         Tier.GROWTH,
         5_000,
-        ServiceModel(60, 0, 0, "close during onboarding, then automated but flexible"),
+        ServiceModel(60, 0, 0, N_("close during onboarding, then automated but flexible")),
     ),
     TierBand(
         Tier.SCALE,
         1_000,
-        ServiceModel(90, 0, 0, "systems and automation, proactive on signals (digital)"),
+        ServiceModel(90, 0, 0, N_("systems and automation, proactive on signals (digital)")),
     ),
-    TierBand(Tier.SELF_SERVE, 0, ServiceModel(None, 0, 0, "reactive, ticket-driven")),
+    TierBand(Tier.SELF_SERVE, 0, ServiceModel(None, 0, 0, N_("reactive, ticket-driven"))),
 )
 
 

@@ -671,7 +671,7 @@ def maturity_panel(report: CoverageReport) -> Group:
             continue
         line = Text("  ✓ " if check.met else "  ✗ ", style="green" if check.met else "red")
         line.append(f"{check.level.label}: ", style="bold")
-        line.append(check.sentence)
+        line.append(check.shown())  # the domain's evidence, in the interface language
         parts.append(line)
     if estimate.next_step:
         parts.append(Text(f"Next: {estimate.next_step}", style="italic"))
