@@ -206,3 +206,18 @@ def test_a_result_line_in_zh_and_its_json_message_in_english(demo_db, capsys):
     assert message.startswith(f"Logged call on {name}") and message.endswith("nothing saved")
     assert main([*args, "filter tier:strategic --limit 2"]) == 0
     assert "显示 6 个客户中的 2 个" in capsys.readouterr().out
+
+
+def test_maturity_evidence_and_checklist_titles_in_zh(zh):
+    from csm_tui.domain.coverage import MaturityInputs, estimate_maturity
+    from csm_tui.domain.lifecycle import Stage, checklist_template
+    from csm_tui.domain.tiers import Tier
+    from csm_tui.i18n import _
+
+    estimate = estimate_maturity(MaturityInputs(proactive_touches=6, reactive_touches=4))
+    shown = [c.shown() for c in estimate.checks]
+    assert "最近 90 天的触达中 60% 是主动的（10 次中的 6 次；其余为升级处理） — 需要 ≥ 50%" in shown
+    assert estimate.checks[1].sentence.startswith("60% of touches in the last 90 days")
+    assert estimate.evidence_words[1].render().startswith("✓ 部分主动：")
+    titles = [_(item.label) for item in checklist_template(Stage.ONBOARDING, Tier.STRATEGIC)]
+    assert "已召开启动会" in titles

@@ -34,6 +34,10 @@ GLOSSARY_EXCEPTIONS: dict[tuple[str, str], str] = {
         "QBR",
         "log an activity (call, meeting, email, onsite, qbr, training, escalation, note)",
     ): "the activity kinds as typed in the command language",
+    (
+        "activity",
+        "Activity standard met for 2 weeks",
+    ): "seed 000's 活跃度标准, not a logged activity",
 }
 
 CODE = re.compile(
