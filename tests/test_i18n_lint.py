@@ -12,6 +12,11 @@ In the domain (`csm_tui/domain/`), words are a `Message`: the template given to
 `*Nn_(...)`, or a name holding a marked template — never a bare literal or an f-string, which
 the catalog cannot see.
 
+In the command executor (`csm_tui/commands/`), a result's line and a refusal are words for
+a person too: `CommandFailed(...)`, the message of `CommandResult(command, message, ...)`
+and `_dry(message, ...)` take a `Message` (an `N_` template and its values; the JSON output
+keeps its English), never a bare literal or an f-string.
+
 A literal that is not words for the user (the app's name, command-language syntax) keeps
 its place with a trailing `# i18n: as is (why)` comment on its line.
 
@@ -46,6 +51,8 @@ SHOWN_KEYWORDS = {
 }
 DOMAIN_TEMPLATES = {"of": 0, "_m": 0, "_error": 1, "_w": 1}
 """Domain calls and the index of the argument that is a message template."""
+COMMAND_MESSAGES = {"CommandFailed": 0, "CommandResult": 1, "_dry": 0}
+"""Executor calls and the index of the argument that is words for a person."""
 CLI_ONLY = {"print", "SystemExit", "error", "exit"}
 """Calls whose text the user reads only in the CLI (`csm_tui/cli/`, `server/cli.py`)."""
 TITLE_ATTRIBUTES = {"title", "sub_title", "border_title", "border_subtitle"}
@@ -85,6 +92,7 @@ def findings(path: Path) -> list[str]:
     rel = path.relative_to(ROOT).as_posix()
     cli = rel.startswith("csm_tui/cli/") or rel == "csm_tui/server/cli.py"
     domain = rel.startswith("csm_tui/domain/")
+    executor = rel.startswith("csm_tui/commands/")
     found: list[str] = []
 
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -104,6 +112,14 @@ def findings(path: Path) -> list[str]:
                 flag(node, f"{name}(<English literal>)")
             if name == "Binding" and len(node.args) >= 3 and _english(node.args[2]):
                 flag(node, "Binding description")
+            said = COMMAND_MESSAGES.get(name)
+            if (
+                executor
+                and said is not None
+                and len(node.args) > said
+                and _english(node.args[said])
+            ):
+                flag(node, f"{name}(<English literal>): give it a Message.of(N_(...))")
             at = DOMAIN_TEMPLATES.get(name)
             if domain and at is not None and len(node.args) > at and _english(node.args[at]):
                 flag(node, f"{name}(<English literal>): mark the template with N_()")
@@ -192,6 +208,24 @@ def test_the_lint_sees_an_unmarked_domain_template():
         "raise _error(4, f'a number after {key}')\n"
         "raise _error(4, _m(N_('a number after {key}'), key=key))\n"
         "c = Message.of(template, n=3)\n"
+    )
+    sample.write_text(source, encoding="utf-8")
+    try:
+        lines = sorted(finding.split(":")[1] for finding in findings(sample))
+    finally:
+        sample.unlink()
+    assert lines == ["2", "4"]
+
+
+def test_the_lint_sees_an_unmarked_refusal_in_the_executor():
+    sample = PACKAGE / "commands" / "_i18n_lint_sample.py"
+    source = (
+        "from csm_tui.i18n import N_, Message\n"
+        "raise CommandFailed(f'no account named {name!r}')\n"
+        "raise CommandFailed(Message.of(N_('no account named {name}'), name=name))\n"
+        "return CommandResult(command, 'Logged a call')\n"
+        "return CommandResult(command, Message.of(N_('Logged a call')))\n"
+        "raise CommandFailed(error.message)\n"
     )
     sample.write_text(source, encoding="utf-8")
     try:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import CoverageCommand
-from csm_tui.i18n import N_
+from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -60,7 +60,7 @@ def load_report(session: _Session, team: str | None) -> Any:
         from csm_tui.store.coverage import UnknownTeam, load_coverage
     except ImportError as error:
         raise CommandFailed(
-            "the coverage report is not part of this build of csm-tui yet"
+            Message.of(N_("the coverage report is not part of this build of csm-tui yet"))
         ) from error
     from csm_tui.store.transaction import in_batch
 

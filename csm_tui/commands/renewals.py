@@ -9,7 +9,7 @@ from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import ReferenceCommand, RenewalCommand, TierCommand
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
-from csm_tui.i18n import N_
+from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -122,7 +122,9 @@ def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResul
     if command.tier is not None and because is None:
         because = OverrideReason.OTHER
     if command.tier is not None and not (command.reason or "").strip():
-        raise CommandFailed('a tier override needs a reason: --reason "why this tier"')
+        raise CommandFailed(
+            Message.of(N_('a tier override needs a reason: --reason "why this tier"'))
+        )
     try:
         done = set_tier_override(
             session.conn, account.id, command.tier, because, command.reason or "",

@@ -137,7 +137,9 @@ class _Session:
         me = self.me
         if me is None:
             raise CommandFailed(
-                "this cache does not know who you are: sign in first (csm-tui login)"
+                Message.of(
+                    N_("this cache does not know who you are: sign in first (csm-tui login)")
+                )
             )
         return me
 
@@ -158,7 +160,7 @@ class _Session:
         rolled back when it fails or asks for a dry run)."""
         handler = _HANDLERS.get(type(command))
         if handler is None:  # pragma: no cover - every command class has a handler
-            raise CommandFailed(f"{command.verb} cannot be run here")
+            raise CommandFailed(Message.of(N_("{verb} cannot be run here"), verb=command.verb))
         from csm_tui.store.transaction import in_batch
 
         dry = self.dry_run or bool(getattr(command, "dry_run", False))
@@ -242,7 +244,9 @@ def run_command(workspace: Workspace, command: Command, *, dry_run: bool = False
     try:
         session.finish()
     except OSError as error:
-        raise CommandFailed(f"{error} (the cache changes were saved)") from error
+        raise CommandFailed(
+            Message.of(N_("{error} (the cache changes were saved)"), error=str(error))
+        ) from error
     return result
 
 
@@ -611,7 +615,9 @@ def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
         try:
             contact_ids = tuple(find_contact(conn, account.id, c).id for c in command.contacts)
         except LookupFailed as error:
-            raise CommandFailed(f"--with: {error.message}") from error
+            raise CommandFailed(
+                Message.of(N_("--with: {problem}"), problem=error.message)
+            ) from error
     else:
         contact_ids = last_contacts(conn, account.id)
     minutes = command.minutes if command.minutes is not None else DEFAULT_MINUTES[command.kind]
@@ -922,7 +928,15 @@ def _snooze(session: _Session, command: SnoozeCommand, dry: bool) -> CommandResu
         raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     return CommandResult(
         command,
-        _dry(f"Snoozed until {until:%a %d %b}: “{task.title}” ({task.account_name})", dry),
+        _dry(
+            Message.of(
+                N_("Snoozed until {day}: “{title}” ({name})"),
+                day=f"{until:%a %d %b}",
+                title=task.title,
+                name=task.account_name,
+            ),
+            dry,
+        ),
         columns=(*_TASK_COLUMNS, Column("snoozed_until", N_("Snoozed until"))),
         rows=((*_task_row(task), until),),
         account_id=task.account_id,
@@ -1124,8 +1138,13 @@ def _sync(session: _Session, command: SyncCommand, dry: bool) -> CommandResult:
         waiting = pending_count(session.conn)
         return CommandResult(
             command,
-            f"would push {waiting} pending change{'s' * (waiting != 1)} and pull — dry run: "
-            "nothing sent",
+            Message.of(
+                *Nn_(
+                    "would push {n} pending change and pull — dry run: nothing sent",
+                    "would push {n} pending changes and pull — dry run: nothing sent",
+                ),
+                n=waiting,
+            ),
             dry_run=True,
         )
     try:
