@@ -99,24 +99,32 @@ def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:
     return tuple(rows)
 
 
-def report_summary(report: Any) -> str:
+def report_summary(report: Any) -> Message:
     overall = report.metrics.overall
     total = report.total
-    parts = [
-        f"{total.accounts:,} accounts, {_money(total.arr)} ARR",
-        f"GRR {_pct(overall.grr) or '—'}",
-        f"NRR {_pct(overall.nrr) or '—'} (retention {_pct(overall.nrr_retention) or '—'}"
-        f" + expansion {_pct(overall.nrr_expansion) or '—'})",
-        f"renewal rate {_pct(overall.renewal_rate) or '—'} of "
-        f"{overall.renewal_decisions:,} decisions ({_pct(overall.renewal_rate_arr) or '—'} "
-        "of ARR)",
-        f"new ARR {_money(overall.new_arr)}",
-        f"CMRR {_money(overall.cmrr)}",
-        f"CSMs needed {total.arr / report.rules.arr_per_csm:.1f}",
-        f"maturity: {report.maturity.level.label}",
-    ]
     label = report.period.label
-    return " · ".join(parts) + f" ({label() if callable(label) else label})"
+    return Message.of(
+        N_(
+            "{accounts} accounts, {arr} ARR · GRR {grr} · NRR {nrr} (retention {retention} + "
+            "expansion {expansion}) · renewal rate {rate} of {decisions} decisions ({rate_arr} "
+            "of ARR) · new ARR {new_arr} · CMRR {cmrr} · CSMs needed {csms} · maturity: "
+            "{maturity} ({period})"
+        ),
+        accounts=f"{total.accounts:,}",
+        arr=_money(total.arr),
+        grr=_pct(overall.grr) or "—",
+        nrr=_pct(overall.nrr) or "—",
+        retention=_pct(overall.nrr_retention) or "—",
+        expansion=_pct(overall.nrr_expansion) or "—",
+        rate=_pct(overall.renewal_rate) or "—",
+        decisions=f"{overall.renewal_decisions:,}",
+        rate_arr=_pct(overall.renewal_rate_arr) or "—",
+        new_arr=_money(overall.new_arr),
+        cmrr=_money(overall.cmrr),
+        csms=f"{total.arr / report.rules.arr_per_csm:.1f}",
+        maturity=Message.of(report.maturity.level.label),
+        period=label() if callable(label) else label,
+    )
 
 
 def report_metrics(report: Any) -> dict[str, Any]:
