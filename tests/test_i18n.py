@@ -288,3 +288,16 @@ def test_the_app_starts_in_chinese_without_loading_babel():
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("argv", [["--lang", "zh"], ["--lang", "zh", "import"], ["--lang", "en"]])
+def test_cli_help_fits_an_80_column_terminal_in_chinese(argv, monkeypatch, capsys):
+    from csm_tui.cli.main import main
+    from csm_tui.commands.output import cell_width
+
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main([*argv, "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    too_wide = [line for line in lines if cell_width(line) > 80]
+    assert too_wide == []

@@ -17,8 +17,33 @@ def default_db_path() -> Path:
 
 
 class _Formatter(argparse.HelpFormatter):
+    """argparse's help, its usage prefix translated and its lines wrapped by display width
+    (a CJK character takes two cells: argparse counts it as one)."""
+
     def add_usage(self, usage, actions, groups, prefix=None) -> None:
         super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import re
+
+        text = re.sub(r"\s+", " ", text).strip()
+        if text.isascii():
+            return super()._split_lines(text, width)
+        from csm_tui.commands.output import cell_width
+
+        lines, line = [], ""
+        for token in re.findall(r"[\x21-\x7e]+| |.", text):  # an ASCII word, else one char
+            if line.strip() and cell_width(line.rstrip() + token.rstrip()) > width:
+                lines.append(line.rstrip())
+                line = token.lstrip()
+            else:
+                line += token
+        if line.strip():
+            lines.append(line.rstrip())
+        return lines
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in self._split_lines(text, width))
 
 
 class Parser(argparse.ArgumentParser):

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from csm_tui.i18n import _
+from csm_tui.i18n import _, ngettext
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -41,16 +41,21 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
         help=_("run the central API, or administer it (serve admin ...)"),
         description=_("Run the csm-tui central API (OpenAPI at /openapi.json)."),
     )
-    database_help = (
-        f"database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
-        f"(env {DATABASE_ENV}; default: a SQLite file in the user data dir)"
-    )
+    database_help = _(
+        "database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+        "(env {env}; default: a SQLite file in the user data dir)"
+    ).format(env=DATABASE_ENV)
     serve.add_argument("--database", default=None, metavar="URL", help=database_help)
     serve.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
+        "--host",
+        default=DEFAULT_HOST,
+        help=_("address to bind (default {host})").format(host=DEFAULT_HOST),
     )
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=_("port (default {port})").format(port=DEFAULT_PORT),
     )
     serve.add_argument(
         "--max-body-mb", type=int, default=16, metavar="MB",
@@ -81,9 +86,9 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     user.add_argument("--team", default=None, help=_("team name or id (required for csm and lead)"))
     user.add_argument("--email", default="")
 
-    lifetime_help = (
-        f"how long the token is valid: 90d, 12w, 24h, or never (default {DEFAULT_TOKEN_LIFETIME})"
-    )
+    lifetime_help = _(
+        "how long the token is valid: 90d, 12w, 24h, or never (default {lifetime})"
+    ).format(lifetime=DEFAULT_TOKEN_LIFETIME)
     issue = commands.add_parser("issue-token", help=_("issue a token for a user (shown once)"))
     issue.add_argument("user", help=_("user name or id"))
     issue.add_argument(
@@ -151,12 +156,15 @@ def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
     try:
         db = open_database(url)
     except (ValueError, sa.exc.ArgumentError) as error:
-        print(f"error: {error}", file=err)
+        print(_("error: {error}").format(error=error), file=err)
         return 2
     except sa.exc.SQLAlchemyError as error:
         print(
-            f"error: cannot open the database {shown_url}: {error.__class__.__name__}: "
-            f"{str(getattr(error, 'orig', error)).strip().splitlines()[0]}",
+            _("error: cannot open the database {url}: {error}").format(
+                url=shown_url,
+                error=f"{error.__class__.__name__}: "
+                f"{str(getattr(error, 'orig', error)).strip().splitlines()[0]}",
+            ),
             file=err,
         )
         return 2
@@ -184,20 +192,21 @@ def _run_server(args: argparse.Namespace, db, shown_url: str, err) -> int:
     from csm_tui.server.limits import MIB, ServerLimits
 
     if args.max_body_mb < 1 or args.auth_failures < 1:
-        print("error: --max-body-mb and --auth-failures must be at least 1", file=err)
+        print(_("error: --max-body-mb and --auth-failures must be at least 1"), file=err)
         return 2
     limits = ServerLimits(
         max_body_bytes=args.max_body_mb * MIB, failed_auth_limit=args.auth_failures
     )
     app = build_app(db, limits)
     print(
-        f"csm-tui central API on http://{args.host}:{args.port} — database {shown_url}; "
-        "OpenAPI at /openapi.json",
+        _(
+            "csm-tui central API on http://{host}:{port} — database {url}; OpenAPI at /openapi.json"
+        ).format(host=args.host, port=args.port, url=shown_url),
         file=err,
     )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
-            "note: tokens travel in clear over plain HTTP; put TLS in front of this server",
+            _("note: tokens travel in clear over plain HTTP; put TLS in front of this server"),
             file=err,
         )
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
@@ -211,31 +220,46 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
     try:
         if command == "create-team":
             team = admin.create_team(db, args.name)
-            print(f"team {team.name} created (id {team.id})", file=out)
+            print(_("team {name} created (id {id})").format(name=team.name, id=team.id), file=out)
         elif command == "create-user":
             user = admin.create_user(db, args.name, args.role, args.team, args.email)
-            team = f" in team {user.team_name}" if user.team_name else ""
-            print(f"user {user.name} ({user.role.value}){team} created (id {user.id})", file=out)
+            if user.team_name:
+                made = _("user {name} ({role}) in team {team} created (id {id})")
+            else:
+                made = _("user {name} ({role}) created (id {id})")
+            print(
+                made.format(name=user.name, role=user.role.value, team=user.team_name, id=user.id),
+                file=out,
+            )
         elif command == "issue-token":
             token = admin.issue_token(db, args.user, args.expires)
             print(token, file=out)
             print(
-                f"token for {args.user}{_valid_for(args.expires)}: shown once, store it now "
-                "(csm-tui login --server URL reads it from a prompt or stdin)",
+                _(
+                    "token for {user}{valid}: shown once, store it now "
+                    "(csm-tui login --server URL reads it from a prompt or stdin)"
+                ).format(user=args.user, valid=_valid_for(args.expires)),
                 file=err,
             )
         elif command == "rotate-token":
             token, old = admin.rotate_token(db, args.token, args.expires)
             print(token, file=out)
             print(
-                f"new token for {old.user_name}{_valid_for(args.expires)}, shown once; "
-                f"the old token {old.prefix}… is revoked. Sign in with the new one: "
-                "csm-tui login --server URL",
+                _(
+                    "new token for {user}{valid}, shown once; "
+                    "the old token {prefix}… is revoked. Sign in with the new one: "
+                    "csm-tui login --server URL"
+                ).format(user=old.user_name, valid=_valid_for(args.expires), prefix=old.prefix),
                 file=err,
             )
         elif command == "revoke-token":
             info = admin.revoke_token(db, args.token)
-            print(f"token {info.prefix}… of {info.user_name} revoked (id {info.id})", file=out)
+            print(
+                _("token {prefix}… of {user} revoked (id {id})").format(
+                    prefix=info.prefix, user=info.user_name, id=info.id
+                ),
+                file=out,
+            )
         elif command == "list-users":
             rows = [(u.name, u.role.value, u.team_name or "—", u.id) for u in admin.list_users(db)]
             _table(("name", "role", "team", "id"), rows, out)
@@ -254,18 +278,19 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
             ]
             _table(("token", "user", "created", "expires", "state", "id"), rows, out)
     except admin.AdminError as error:
-        print(f"error: {error}", file=err)
+        print(_("error: {error}").format(error=error), file=err)
         return 1
     return 0
 
 
 def _valid_for(lifetime) -> str:
     if lifetime is None:
-        return " (never expires; revoke it when it is no longer needed)"
+        return _(" (never expires; revoke it when it is no longer needed)")
     hours = round(lifetime.total_seconds() / 3600)
     if hours % 24:
-        return f" (valid {hours} hour{'s' * (hours != 1)})"
-    return f" (valid {hours // 24} day{'s' * (hours != 24)})"
+        return ngettext(" (valid {n} hour)", " (valid {n} hours)", hours).format(n=hours)
+    days = hours // 24
+    return ngettext(" (valid {n} day)", " (valid {n} days)", days).format(n=days)
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out) -> None:

@@ -41,11 +41,17 @@ def switch_language(app, language: str) -> None:
         screens.extend(stack)
     if app.screen not in screens:
         screens.append(app.screen)
+    from csm_tui.ui.widgets.footer import Footer
+
     for screen in screens:
         retranslate = getattr(screen, "retranslate", None)
         if callable(retranslate):
             retranslate()
         screen.refresh_bindings()
+        for footer in screen.query(Footer):  # it recomposes on a binding change only with focus
+            footer.call_later(footer.recompose)
+        for widget in screen.query("*"):  # texts rendered as they paint
+            widget.refresh()
         screen.refresh(layout=True)
     app.refresh_bindings()
     app.notify(_("Language: {name}").format(name=LANGUAGE_NAMES[language]), timeout=3)

@@ -67,3 +67,17 @@ async def test_help_shows_the_keys_in_the_language_chosen(workspace):
         assert "筛选语法(/)" in shown and "客户分层为其中之一" in shown
         assert "今日" in shown and "退出" in shown  # the app's bindings, described in zh
         assert "Filter language" not in shown and "Quit" not in shown
+
+
+async def test_today_reasons_switch_language_without_a_restart(workspace):
+    from csm_tui.ui.language import switch_language
+
+    app = make_app(workspace, start="today", sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "Task late" in screen_text(app))
+        assert "任务逾期" not in screen_text(app)
+        switch_language(app, "zh")
+        await wait_for(pilot, lambda: "今日" in footer_words(app))
+        await wait_for(pilot, lambda: "任务逾期" in screen_text(app))
+        shown = screen_text(app)
+        assert "Task late" not in shown, [x for x in shown.splitlines() if "Task late" in x]
