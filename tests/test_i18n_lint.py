@@ -6,6 +6,17 @@ A string literal with words in it, where the user will read it — `notify(...)`
 argparse `help=` / `description=`, and `print(...)` / `SystemExit(...)` in the CLI — must
 go through `_()` (or `N_()` where it is defined at import time, then `_()` where shown).
 
+In the domain (`csm_tui/domain/`), words are a `Message`: the template given to
+`Message.of(...)` and to the domain's message helpers (`_m(...)`, the `expected` of
+`_error(position, expected)`, the prep sheet's `_w(say, template)`) must be marked — `N_(...)`,
+`*Nn_(...)`, or a name holding a marked template — never a bare literal or an f-string, which
+the catalog cannot see.
+
+In the command executor (`csm_tui/commands/`), a result's line and a refusal are words for
+a person too: `CommandFailed(...)`, the message of `CommandResult(command, message, ...)`
+and `_dry(message, ...)` take a `Message` (an `N_` template and its values; the JSON output
+keeps its English), never a bare literal or an f-string.
+
 A literal that is not words for the user (the app's name, command-language syntax) keeps
 its place with a trailing `# i18n: as is (why)` comment on its line.
 
@@ -38,6 +49,10 @@ SHOWN_KEYWORDS = {
     "ArgumentParser": {"description", "epilog"},
     "Binding": {"description", "tooltip"},
 }
+DOMAIN_TEMPLATES = {"of": 0, "_m": 0, "_error": 1, "_w": 1}
+"""Domain calls and the index of the argument that is a message template."""
+COMMAND_MESSAGES = {"CommandFailed": 0, "CommandResult": 1, "_dry": 0}
+"""Executor calls and the index of the argument that is words for a person."""
 CLI_ONLY = {"print", "SystemExit", "error", "exit"}
 """Calls whose text the user reads only in the CLI (`csm_tui/cli/`, `server/cli.py`)."""
 TITLE_ATTRIBUTES = {"title", "sub_title", "border_title", "border_subtitle"}
@@ -78,6 +93,8 @@ def findings(path: Path, rel: str | None = None) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     rel = rel or path.relative_to(ROOT).as_posix()
     cli = rel.startswith("csm_tui/cli/") or rel == "csm_tui/server/cli.py"
+    domain = rel.startswith("csm_tui/domain/")
+    executor = rel.startswith("csm_tui/commands/")
     found: list[str] = []
 
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -97,6 +114,17 @@ def findings(path: Path, rel: str | None = None) -> list[str]:
                 flag(node, f"{name}(<English literal>)")
             if name == "Binding" and len(node.args) >= 3 and _english(node.args[2]):
                 flag(node, "Binding description")
+            said = COMMAND_MESSAGES.get(name)
+            if (
+                executor
+                and said is not None
+                and len(node.args) > said
+                and _english(node.args[said])
+            ):
+                flag(node, f"{name}(<English literal>): give it a Message.of(N_(...))")
+            at = DOMAIN_TEMPLATES.get(name)
+            if domain and at is not None and len(node.args) > at and _english(node.args[at]):
+                flag(node, f"{name}(<English literal>): mark the template with N_()")
             for keyword in node.keywords:
                 if keyword.arg in SHOWN_KEYWORDS.get(name, ()) and _english(keyword.value):
                     flag(node, f"{name}({keyword.arg}=<English literal>)")
@@ -168,3 +196,37 @@ def test_the_lint_sees_a_literal_and_accepts_a_translated_one(tmp_path):
     sample.write_text(source, encoding="utf-8")
     lines = sorted(int(finding.split(":")[1]) for finding in findings(sample, "csm_tui/ui/x.py"))
     assert lines == [2, 4, 7, 9, 10]
+
+
+def test_the_lint_sees_an_unmarked_domain_template(tmp_path):
+    sample = tmp_path / "sample.py"
+    source = (
+        "from csm_tui.i18n import N_, Message\n"
+        "a = Message.of('Renewal in {n} days', n=3)\n"
+        "b = Message.of(N_('Renewal in {n} days'), n=3)\n"
+        "raise _error(4, f'a number after {key}')\n"
+        "raise _error(4, _m(N_('a number after {key}'), key=key))\n"
+        "c = Message.of(template, n=3)\n"
+    )
+    sample.write_text(source, encoding="utf-8")
+    lines = sorted(
+        int(finding.split(":")[1]) for finding in findings(sample, "csm_tui/domain/x.py")
+    )
+    assert lines == [2, 4]
+
+
+def test_the_lint_sees_an_unmarked_refusal_in_the_executor(tmp_path):
+    sample = tmp_path / "sample.py"
+    source = (
+        "from csm_tui.i18n import N_, Message\n"
+        "raise CommandFailed(f'no account named {name!r}')\n"
+        "raise CommandFailed(Message.of(N_('no account named {name}'), name=name))\n"
+        "return CommandResult(command, 'Logged a call')\n"
+        "return CommandResult(command, Message.of(N_('Logged a call')))\n"
+        "raise CommandFailed(error.message)\n"
+    )
+    sample.write_text(source, encoding="utf-8")
+    lines = sorted(
+        int(finding.split(":")[1]) for finding in findings(sample, "csm_tui/commands/x.py")
+    )
+    assert lines == [2, 4]

@@ -129,7 +129,7 @@ def run_run(
             import json
 
             report = {"ok": False, "file": where, "line": error.line, "position": error.position,
-                      "error": error.reason, "saved": error.saved}  # fmt: skip
+                      "error": error.english, "saved": error.saved}  # fmt: skip
             out.write(json.dumps(report, ensure_ascii=False, sort_keys=True) + "\n")
         err.write(_caret(error.text, error.position))
         if error.saved:
@@ -142,5 +142,5 @@ def run_run(
         for result in results:
             if result.message and (result.command.output is None or
                                    result.command.output.value == "csv"):  # fmt: skip
-                print(result.message, file=err)
+                print(result.shown, file=err)
     return 0

@@ -18,24 +18,25 @@ from csm_tui.domain.commands import (
     TaskTakeCommand,
     UndoCommand,
 )
+from csm_tui.i18n import N_, Message, Nn_
 
 _TASK_COLUMNS = (
-    Column("task_id", "Task"),
-    Column("title", "Title"),
-    Column("due_on", "Due"),
-    Column("snoozed_until", "Snoozed until"),
-    Column("done_at", "Done"),
-    Column("owner", "Owner"),
-    Column("account", "Account"),
+    Column("task_id", N_("Task")),
+    Column("title", N_("Title")),
+    Column("due_on", N_("Due")),
+    Column("snoozed_until", N_("Snoozed until")),
+    Column("done_at", N_("Done")),
+    Column("owner", N_("Owner")),
+    Column("account", N_("Account")),
 )
 
 _CONTACT_COLUMNS = (
-    Column("name", "Name"),
-    Column("role", "Role"),
-    Column("title", "Title"),
-    Column("email", "Email"),
-    Column("phone", "Phone"),
-    Column("contact_id", "Contact"),
+    Column("name", N_("Name")),
+    Column("role", N_("Role")),
+    Column("title", N_("Title")),
+    Column("email", N_("Email")),
+    Column("phone", N_("Phone")),
+    Column("contact_id", N_("Contact")),
 )
 
 
@@ -88,7 +89,12 @@ def take_result(session, command: TaskTakeCommand, dry: bool) -> CommandResult:
         raise CommandFailed(error.message) from error
     return CommandResult(
         command,
-        _dry(f"Yours now: “{task.title}” ({task.account_name})", dry),
+        _dry(
+            Message.of(
+                N_("Yours now: “{title}” ({name})"), title=task.title, name=task.account_name
+            ),
+            dry,
+        ),
         columns=_TASK_COLUMNS,
         rows=(_task_row(task),),
         account_id=task.account_id,
@@ -101,7 +107,9 @@ def contacts_result(session, account, command: ContactsCommand) -> CommandResult
     people = load_contacts(session.conn, account.id)
     return CommandResult(
         command,
-        f"{account.name}: {len(people)} contact{'s' * (len(people) != 1)}",
+        Message.of(
+            *Nn_("{name}: {n} contact", "{name}: {n} contacts"), name=account.name, n=len(people)
+        ),
         columns=_CONTACT_COLUMNS,
         rows=tuple((c.name, c.role, c.title, c.email, c.phone, c.id) for c in people),
         account_id=account.id,
@@ -136,9 +144,13 @@ def contact_result(session, account, command: ContactCommand, dry: bool) -> Comm
             if command.new_name is not None:
                 fields["name"] = command.new_name
             if not fields:
-                raise CommandFailed("say what changes: --name, --title, --email, --phone or --role")
+                raise CommandFailed(
+                    Message.of(N_("say what changes: --name, --title, --email, --phone or --role"))
+                )
             contact = update_contact(conn, found.id, now=session.now(), **fields)
-            text = f"Changed {contact.name} ({account.name})"
+            text = Message.of(
+                N_("Changed {contact} ({name})"), contact=contact.name, name=account.name
+            )
         else:
             contact_id = add_contact(
                 conn,
@@ -151,7 +163,12 @@ def contact_result(session, account, command: ContactCommand, dry: bool) -> Comm
                 session.now(),
             )
             contact = load_contact(conn, contact_id)
-            text = f"Added {contact.name} ({contact.role.value}) to {account.name}"
+            text = Message.of(
+                N_("Added {contact} ({role}) to {name}"),
+                contact=contact.name,
+                role=contact.role.value,
+                name=account.name,
+            )
     except ContactInvalid as error:
         raise CommandFailed(str(error)) from error
     except ContactNotFound as error:  # pragma: no cover - found a moment ago
@@ -176,8 +193,10 @@ def notes_result(session, account, command: NotesCommand, dry: bool) -> CommandR
     if command.set is None and command.append is None:
         return CommandResult(
             command,
-            f"Prep notes on {account.name}" + ("" if before else ": none yet"),
-            columns=(Column("account", "Account"), Column("notes", "Notes")),
+            Message.of(N_("Prep notes on {name}"), name=account.name)
+            if before
+            else Message.of(N_("Prep notes on {name}: none yet"), name=account.name),
+            columns=(Column("account", N_("Account")), Column("notes", N_("Notes"))),
             rows=((account.name, before),),
             text=before,
             account_id=account.id,
@@ -190,12 +209,15 @@ def notes_result(session, account, command: NotesCommand, dry: bool) -> CommandR
     try:
         saved = save_prep_note(conn, account.id, body, session.now())
     except PrepNoteTooLong as error:
-        raise CommandFailed(str(error)) from error
-    text = f"Prep notes on {account.name} " + ("saved" if saved else "unchanged")
+        raise CommandFailed(error.words) from error
+    text = Message.of(
+        N_("Prep notes on {name} saved") if saved else N_("Prep notes on {name} unchanged"),
+        name=account.name,
+    )
     return CommandResult(
         command,
         _dry(text, dry),
-        columns=(Column("account", "Account"), Column("notes", "Notes")),
+        columns=(Column("account", N_("Account")), Column("notes", N_("Notes"))),
         rows=((account.name, body),),
         text=body,
         account_id=account.id,
@@ -214,17 +236,24 @@ def undo_result(session, command: UndoCommand, dry: bool) -> CommandResult:
     except ActivityNotEditable as error:
         raise CommandFailed(str(error)) from error
     if undone is None or record is None:
-        raise CommandFailed("nothing to undo: you have not logged anything here yet")
-    what = f"{record.kind.label.lower()} on {record.account_name}"
+        raise CommandFailed(
+            Message.of(N_("nothing to undo: you have not logged anything here yet"))
+        )
+    values = {"kind": Message.of(record.kind.word), "name": record.account_name}
     return CommandResult(
         command,
-        _dry(f"Took back your {what}" + (" and its task" if undone.task_id else ""), dry),
+        _dry(
+            Message.of(N_("Took back your {kind} on {name} and its task"), **values)
+            if undone.task_id
+            else Message.of(N_("Took back your {kind} on {name}"), **values),
+            dry,
+        ),
         columns=(
-            Column("activity_id", "Activity"),
-            Column("account", "Account"),
-            Column("kind", "Kind"),
-            Column("task_id", "Task"),
-            Column("health", "Health", right=True),
+            Column("activity_id", N_("Activity")),
+            Column("account", N_("Account")),
+            Column("kind", N_("Kind")),
+            Column("task_id", N_("Task")),
+            Column("health", N_("Health"), right=True),
         ),
         rows=(
             (
@@ -255,7 +284,9 @@ def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
     me = session.need_me()
     record = last_log(conn, me)
     if record is None:
-        raise CommandFailed("nothing to amend: you have not logged anything here yet")
+        raise CommandFailed(
+            Message.of(N_("nothing to amend: you have not logged anything here yet"))
+        )
     changes: dict = {}
     for attr in ("kind", "summary", "minutes", "next_steps", "sentiment"):
         value = getattr(command, attr)
@@ -265,7 +296,7 @@ def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
         try:
             changes["occurred_at"] = parse_when(command.when, session.now().astimezone())
         except WhenError as error:
-            raise CommandFailed(f"--when: {error.message}") from error
+            raise CommandFailed(Message.of(N_("--when: {problem}"), problem=error.words)) from error
     draft = dataclasses.replace(record.as_draft(), **changes)
     try:
         logged = edit_activity(conn, record.id, draft, me, session.now(), session.rules)
@@ -275,16 +306,23 @@ def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
         raise CommandFailed("; ".join(e.message for e in error.errors)) from error
     return CommandResult(
         command,
-        _dry(f"Changed your {draft.kind.label.lower()} on {record.account_name}", dry),
+        _dry(
+            Message.of(
+                N_("Changed your {kind} on {name}"),
+                kind=Message.of(draft.kind.word),
+                name=record.account_name,
+            ),
+            dry,
+        ),
         columns=(
-            Column("activity_id", "Activity"),
-            Column("account", "Account"),
-            Column("kind", "Kind"),
-            Column("occurred_at", "When"),
-            Column("minutes", "Minutes", right=True),
-            Column("summary", "Summary"),
-            Column("next_steps", "Next steps"),
-            Column("task_id", "Task"),
+            Column("activity_id", N_("Activity")),
+            Column("account", N_("Account")),
+            Column("kind", N_("Kind")),
+            Column("occurred_at", N_("When")),
+            Column("minutes", N_("Minutes"), right=True),
+            Column("summary", N_("Summary")),
+            Column("next_steps", N_("Next steps")),
+            Column("task_id", N_("Task")),
         ),
         rows=(
             (

@@ -16,7 +16,7 @@ from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
 from csm_tui.domain.commands import BacktestCommand
 from csm_tui.domain.health import Band
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, Message, _
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -30,27 +30,19 @@ def auc_text(value: Any) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-MOTION_LABEL = {
-    "short-direct": N_("short-cycle direct"),
-    "long-direct": N_("long-cycle direct"),
-    "short-channel": N_("short-cycle channel"),
-    "long-channel": N_("long-cycle channel"),
-}
-"""The sales motions' names (`SalesMotion.label`) as msgids."""
-
-
 def group_label(key: str) -> str:
-    """ "All decisions", a tier's or a sales motion's name (in the interface language)."""
+    """ "All decisions", a tier's or a sales motion's name."""
     if key == "all":
         return _("All decisions")
+    from csm_tui.domain.motion import SalesMotion
     from csm_tui.domain.tiers import Tier
 
-    if key in MOTION_LABEL:
-        return _(MOTION_LABEL[key])
-    try:
-        return _(Tier(key).label)  # the tier names are msgids (csm_tui/ui/labels.py)
-    except ValueError:
-        return key or _("No sales motion")
+    for kind in (Tier, SalesMotion):
+        try:
+            return _(kind(key).label)
+        except ValueError:
+            continue
+    return key or _("No sales motion")
 
 
 COLUMNS = (
@@ -61,7 +53,7 @@ COLUMNS = (
     Column("yellow_churn", N_("Yellow churn"), right=True, show=pct),
     Column("green_churn", N_("Green churn"), right=True, show=pct),
     Column("churned_arr_warned", N_("Churned ARR red/yellow"), right=True, show=pct),
-    Column("auc", "AUC", right=True, show=auc_text),
+    Column("auc", N_("AUC"), right=True, show=auc_text),
 )
 
 
@@ -84,27 +76,43 @@ def report_rows(report: BacktestReport) -> tuple[tuple[Any, ...], ...]:
 
 
 def report_message(report: BacktestReport) -> str:
-    """One line: the AUC, the warned share of churned ARR, and what the rows cover (in the
-    interface language: the CLI and Coverage call it where they show it)."""
+    """One line: the AUC, the warned share of churned ARR, and what the rows cover; in the
+    interface language (`report_words` is the same as a `Message`)."""
+    return report_words(report).render()
+
+
+def report_words(report: BacktestReport) -> Message:
     all_ = report.overall
     if not all_.decisions:
-        return _(
-            "no renewal decisions from {start} to {end}"
-            " — record renewals (renew, churn) to back-test health"
-        ).format(start=report.start + timedelta(days=1), end=report.end)
-    parts = [
-        f"AUC {auc_text(all_.auc)}",
-        _("{share} of churned ARR was red or yellow").format(share=pct(all_.churned_arr_warned)),
-        _("{decisions} decisions, {scored} with a score {days} days before").format(
-            decisions=f"{all_.decisions:,}", scored=f"{all_.scored:,}", days=report.days_before
-        ),
-    ]
+        return Message.of(
+            N_(
+                "no renewal decisions from {start} to {end} — record renewals (renew, churn) "
+                "to back-test health"
+            ),
+            start=report.start + timedelta(days=1),
+            end=report.end,
+        )
+    auc = Message.of(N_("AUC {auc}"), auc=auc_text(all_.auc))
     if report.weights == "settings":
-        parts[0] += _(" with the settings' weights (as recorded: {auc})").format(
-            auc=auc_text(report.recorded_auc)
+        auc = Message.of(
+            N_("AUC {auc} with the settings' weights (as recorded: {recorded})"),
+            auc=auc_text(all_.auc),
+            recorded=auc_text(report.recorded_auc),
         )
     first = report.start + timedelta(days=1)  # the period is (start, end]
-    return " · ".join(parts) + f" ({first.isoformat()} – {report.end.isoformat()})"
+    return Message.of(
+        N_(
+            "{auc} · {warned} of churned ARR was red or yellow · {decisions} decisions, "
+            "{scored} with a score {days} days before ({first} – {end})"
+        ),
+        auc=auc,
+        warned=pct(all_.churned_arr_warned),
+        decisions=f"{all_.decisions:,}",
+        scored=f"{all_.scored:,}",
+        days=report.days_before,
+        first=first.isoformat(),
+        end=report.end.isoformat(),
+    )
 
 
 def _group_json(group: BacktestGroup) -> dict[str, Any]:
@@ -166,7 +174,7 @@ def backtest_result(session: _Session, command: BacktestCommand) -> CommandResul
     report = load_report(session, command.days_before, command.team)
     return CommandResult(
         command,
-        report_message(report),
+        report_words(report),
         columns=COLUMNS,
         rows=report_rows(report),
         screen="coverage",

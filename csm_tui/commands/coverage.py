@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import CoverageCommand
+from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -30,19 +31,19 @@ def _money(value: Any) -> str:
 
 
 COLUMNS = (
-    Column("owner", "CSM"),
-    Column("team", "Team"),
-    Column("accounts", "Accounts", right=True),
-    Column("arr_usd", "ARR", right=True, show=_money),
-    Column("load", "Load", right=True, show=_pct),
-    Column("overdue", "Overdue", right=True),
-    Column("late_activation", "Late to activate", right=True),
-    Column("at_risk_arr", "At-risk ARR", right=True, show=_money),
-    Column("renewals_90d", "Renew ≤90d", right=True),
-    Column("renewals_90d_arr", "Renew ARR", right=True, show=_money),
-    Column("touches_needed", "Touches/yr", right=True, show=lambda v: f"{v:,.0f}"),
-    Column("capacity", "Cadences", show=lambda v: CAPACITY_WORDS.get(v, "")),
-    Column("owner_id", "Id"),
+    Column("owner", N_("CSM")),
+    Column("team", N_("Team")),
+    Column("accounts", N_("Accounts"), right=True),
+    Column("arr_usd", N_("ARR"), right=True, show=_money),
+    Column("load", N_("Load"), right=True, show=_pct),
+    Column("overdue", N_("Overdue"), right=True),
+    Column("late_activation", N_("Late to activate"), right=True),
+    Column("at_risk_arr", N_("At-risk ARR"), right=True, show=_money),
+    Column("renewals_90d", N_("Renew ≤90d"), right=True),
+    Column("renewals_90d_arr", N_("Renew ARR"), right=True, show=_money),
+    Column("touches_needed", N_("Touches/yr"), right=True, show=lambda v: f"{v:,.0f}"),
+    Column("capacity", N_("Cadences"), show=lambda v: CAPACITY_WORDS.get(v, "")),
+    Column("owner_id", N_("Id")),
 )
 CAPACITY_WORDS = {
     "none": "—",
@@ -60,7 +61,7 @@ def load_report(session: _Session, team: str | None, period: str | None = None) 
         from csm_tui.store.coverage import UnknownTeam, load_coverage
     except ImportError as error:
         raise CommandFailed(
-            "the coverage report is not part of this build of csm-tui yet"
+            Message.of(N_("the coverage report is not part of this build of csm-tui yet"))
         ) from error
     from csm_tui.domain.metrics import parse_period
     from csm_tui.store.transaction import in_batch
@@ -120,35 +121,45 @@ def columns_for(reporting: Any) -> tuple[Column, ...]:
     return tuple(dataclasses.replace(c, show=show) if c.show is _money else c for c in COLUMNS)
 
 
-def report_summary(report: Any, reporting: Any = None) -> str:
+def report_summary(report: Any, reporting: Any = None) -> Message:
     """The report in one line; amounts in the reporting currency (`domain.money.Reporting`,
     USD when None), with the rate a CNY report is at."""
     from csm_tui.domain.money import Reporting
 
     reporting = reporting or Reporting()
 
-    def _money(value: Any) -> str:
+    def money(value: Any) -> str:
         return "" if value is None else reporting.money(value)
 
     overall = report.metrics.overall
     total = report.total
-    rule = f"1 per {_money(report.rules.arr_per_csm)}"
-    parts = [
-        f"{total.accounts:,} accounts, {_money(total.arr)} ARR",
-        f"GRR {_pct(overall.grr) or '—'}",
-        f"NRR {_pct(overall.nrr) or '—'} (retention {_pct(overall.nrr_retention) or '—'}"
-        f" + expansion {_pct(overall.nrr_expansion) or '—'})",
-        f"renewal rate {_pct(overall.renewal_rate) or '—'} of "
-        f"{overall.renewal_decisions:,} decisions ({_pct(overall.renewal_rate_arr) or '—'} "
-        "of ARR)",
-        f"new ARR {_money(overall.new_arr)}",
-        f"CMRR {_money(overall.cmrr)}",
-        f"CSMs needed {total.arr / report.rules.arr_per_csm:.1f} ({rule})",
-        f"maturity: {report.maturity.level.label}",
-    ]
     label = report.period.label
-    note = "" if reporting.note is None else f"; {reporting.note}"
-    return " · ".join(parts) + f" ({label() if callable(label) else label}{note})"
+    period = label() if callable(label) else label
+    if reporting.note is not None:
+        period = f"{period}; {reporting.note}"
+    return Message.of(
+        N_(
+            "{accounts} accounts, {arr} ARR · GRR {grr} · NRR {nrr} (retention {retention} + "
+            "expansion {expansion}) · renewal rate {rate} of {decisions} decisions ({rate_arr} "
+            "of ARR) · new ARR {new_arr} · CMRR {cmrr} · CSMs needed {csms} ({rule}) · "
+            "maturity: {maturity} ({period})"
+        ),
+        accounts=f"{total.accounts:,}",
+        arr=money(total.arr),
+        grr=_pct(overall.grr) or "—",
+        nrr=_pct(overall.nrr) or "—",
+        retention=_pct(overall.nrr_retention) or "—",
+        expansion=_pct(overall.nrr_expansion) or "—",
+        rate=_pct(overall.renewal_rate) or "—",
+        decisions=f"{overall.renewal_decisions:,}",
+        rate_arr=_pct(overall.renewal_rate_arr) or "—",
+        new_arr=money(overall.new_arr),
+        cmrr=money(overall.cmrr),
+        csms=f"{total.arr / report.rules.arr_per_csm:.1f}",
+        rule=Message.of(N_("1 per {amount}"), amount=money(report.rules.arr_per_csm)),
+        maturity=Message.of(report.maturity.level.label),
+        period=period,
+    )
 
 
 def reporting_of(session: _Session, report: Any = None) -> Any:

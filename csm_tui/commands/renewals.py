@@ -9,6 +9,7 @@ from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import ReferenceCommand, RenewalCommand, TierCommand
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
+from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -17,15 +18,15 @@ _FIELD_OPTIONS = {"arr_after": "--arr", "term_end": "--term-end", "reason": "--r
                   "outcome": "the decision"}  # fmt: skip
 
 DECISION_COLUMNS = (
-    Column("account", "Account"),
-    Column("outcome", "Outcome"),
-    Column("direction", "Direction"),
-    Column("arr_before", "ARR before", right=True),
-    Column("arr_after", "ARR after", right=True),
-    Column("currency", "Currency"),
-    Column("term_end", "Term end"),
-    Column("stage", "Stage"),
-    Column("reason", "Reason"),
+    Column("account", N_("Account")),
+    Column("outcome", N_("Outcome")),
+    Column("direction", N_("Direction")),
+    Column("arr_before", N_("ARR before"), right=True),
+    Column("arr_after", N_("ARR after"), right=True),
+    Column("currency", N_("Currency")),
+    Column("term_end", N_("Term end")),
+    Column("stage", N_("Stage")),
+    Column("reason", N_("Reason")),
 )
 
 
@@ -37,15 +38,29 @@ def _day(text: str | None, session: _Session, what: str):
     try:
         return parse_due(text, session.today())
     except DueDateError as error:
-        raise CommandFailed(f"{what}: {error}") from error
+        raise CommandFailed(
+            Message.of(N_("{option}: {problem}"), option=what, problem=error.words)
+        ) from error
+
+
+_DIRECTION_WORDS = {"flat": N_("renewed flat"), "up": N_("renewed up"), "down": N_("renewed down")}
 
 
 def _sentence(name: str, outcome: RenewalOutcome, direction: str, before: str, after: str,
-              term_end, stage: str) -> str:  # fmt: skip
+              term_end, stage: str) -> Message:  # fmt: skip
+    """`stage` is the stage's label (a msgid)."""
+    values = {"name": name, "before": before, "after": after, "stage": Message.of(stage)}
     if outcome is RenewalOutcome.CHURNED:
-        return f"{name} churned: ARR {before} → {after}, stage {stage}"
-    what = "won back" if outcome is RenewalOutcome.WIN_BACK else f"renewed {direction}"
-    return f"{name} {what}: ARR {before} → {after}, next renewal {term_end}, stage {stage}"
+        return Message.of(N_("{name} churned: ARR {before} → {after}, stage {stage}"), **values)
+    what = Message.of(
+        N_("won back") if outcome is RenewalOutcome.WIN_BACK else _DIRECTION_WORDS[direction]
+    )
+    return Message.of(
+        N_("{name} {what}: ARR {before} → {after}, next renewal {term_end}, stage {stage}"),
+        what=what,
+        term_end=term_end,
+        **values,
+    )
 
 
 def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> CommandResult:
@@ -64,8 +79,11 @@ def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> Comman
         done = record_decision(session.conn, account.id, draft, session.rules,
                                author_id=session.me, now=session.now())  # fmt: skip
     except RenewalInvalid as error:
-        problems = "; ".join(f"{_FIELD_OPTIONS.get(k, k)}: {v}" for k, v in error.errors.items())
-        raise CommandFailed(f"{account.name}: {problems}") from error
+        items = list(error.words.items())
+        template = "{name}: " + "; ".join(f"{{o{i}}}: {{p{i}}}" for i in range(len(items)))
+        values = {f"o{i}": _FIELD_OPTIONS.get(k, k) for i, (k, _v) in enumerate(items)}
+        values.update({f"p{i}": v for i, (_k, v) in enumerate(items)})
+        raise CommandFailed(Message.of(template, name=account.name, **values)) from error
     d = done.decision
     before, after = _money(d.arr_before, done.currency), _money(d.arr_after, done.currency)
     term = d.term_end.isoformat() if d.term_end else ""
@@ -103,12 +121,12 @@ def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> Comman
 
 
 TIER_COLUMNS = (
-    Column("account", "Account"),
-    Column("tier", "Tier"),
-    Column("was", "Was"),
-    Column("by_arr", "By ARR"),
-    Column("because", "Because"),
-    Column("reason", "Reason"),
+    Column("account", N_("Account")),
+    Column("tier", N_("Tier")),
+    Column("was", N_("Was")),
+    Column("by_arr", N_("By ARR")),
+    Column("because", N_("Because")),
+    Column("reason", N_("Reason")),
 )
 
 
@@ -121,7 +139,9 @@ def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResul
     if command.tier is not None and because is None:
         because = OverrideReason.OTHER
     if command.tier is not None and not (command.reason or "").strip():
-        raise CommandFailed('a tier override needs a reason: --reason "why this tier"')
+        raise CommandFailed(
+            Message.of(N_('a tier override needs a reason: --reason "why this tier"'))
+        )
     try:
         done = set_tier_override(
             session.conn, account.id, command.tier, because, command.reason or "",
@@ -129,12 +149,20 @@ def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResul
         )  # fmt: skip
     except TierOverrideInvalid as error:
         raise CommandFailed(str(error)) from error
-    label = Tier(done.tier).label
+    label = Message.of(Tier(done.tier).label)
     if done.cleared:
-        text = f"{done.account_name}: no tier override; its ARR places it in {label}"
+        text = Message.of(
+            N_("{name}: no tier override; its ARR places it in {tier}"),
+            name=done.account_name,
+            tier=label,
+        )
     else:
-        text = f"{done.account_name} is now {label} by override (ARR alone says " \
-               f"{Tier(done.by_arr).label})"  # fmt: skip
+        text = Message.of(
+            N_("{name} is now {tier} by override (ARR alone says {by_arr})"),
+            name=done.account_name,
+            tier=label,
+            by_arr=Message.of(Tier(done.by_arr).label),
+        )
     return CommandResult(
         command,
         _dry(text, dry),
@@ -168,10 +196,10 @@ def run_reference(session: _Session, command: ReferenceCommand, dry: bool) -> Co
         command,
         _dry(text, dry),
         columns=(
-            Column("account", "Account"),
-            Column("reference", "Reference"),
-            Column("tier", "Tier"),
-            Column("was", "Was"),
+            Column("account", N_("Account")),
+            Column("reference", N_("Reference")),
+            Column("tier", N_("Tier")),
+            Column("was", N_("Was")),
         ),
         rows=((done.account_name, command.is_reference, done.tier, done.tier_before),),
         account_id=done.account_id,

@@ -20,34 +20,35 @@ from csm_tui.domain.commands import (
     ResolveCommand,
     RetryCommand,
 )
+from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     from csm_tui.sync.conflicts import Conflict, RejectedChange
 
 _CONFLICT_COLUMNS = (
-    Column("id", "#", right=True),
-    Column("kind", "Kind"),
-    Column("account", "Account"),
-    Column("fields", "Fields"),
-    Column("mine", "Mine", show=lambda v: _shown(v)),
-    Column("theirs", "Theirs", show=lambda v: _shown(v)),
-    Column("deleted_on_server", "Deleted there"),
-    Column("created_at", "When"),
-    Column("resolution", "Resolved"),
-    Column("record_id", "Record"),
-    Column("account_id", "Account id"),
+    Column("id", N_("#"), right=True),
+    Column("kind", N_("Kind")),
+    Column("account", N_("Account")),
+    Column("fields", N_("Fields")),
+    Column("mine", N_("Mine"), show=lambda v: _shown(v)),
+    Column("theirs", N_("Theirs"), show=lambda v: _shown(v)),
+    Column("deleted_on_server", N_("Deleted there")),
+    Column("created_at", N_("When")),
+    Column("resolution", N_("Resolved")),
+    Column("record_id", N_("Record")),
+    Column("account_id", N_("Account id")),
 )
 
 _REFUSED_COLUMNS = (
-    Column("change", "Change"),
-    Column("kind", "Kind"),
-    Column("op", "Op"),
-    Column("account", "Account"),
-    Column("code", "Code"),
-    Column("why", "Why"),
-    Column("what", "What"),
-    Column("record_id", "Record"),
-    Column("account_id", "Account id"),
+    Column("change", N_("Change")),
+    Column("kind", N_("Kind")),
+    Column("op", N_("Op")),
+    Column("account", N_("Account")),
+    Column("code", N_("Code")),
+    Column("why", N_("Why")),
+    Column("what", N_("What")),
+    Column("record_id", N_("Record")),
+    Column("account_id", N_("Account id")),
 )
 
 
@@ -122,16 +123,22 @@ def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult
         c for c in list_conflicts(conn, include_resolved=True) if c.id == command.conflict
     ]
     _account_id, account = _account_of(conn, conflict)
-    what = {
-        ConflictChoice.MINE: "kept mine",
-        ConflictChoice.THEIRS: "took theirs",
-        ConflictChoice.EDIT: "kept the values set",
-    }[command.choice]
-    where = f" on {account}" if account else ""
-    text = f"Conflict {conflict.id} ({conflict.kind}{where}): {what}"
+    what = Message.of(
+        {
+            ConflictChoice.MINE: N_("kept mine"),
+            ConflictChoice.THEIRS: N_("took theirs"),
+            ConflictChoice.EDIT: N_("kept the values set"),
+        }[command.choice]
+    )
+    values = {"id": conflict.id, "kind": conflict.kind, "what": what}
+    text = (
+        Message.of(N_("Conflict {id} ({kind} on {account}): {what}"), account=account, **values)
+        if account
+        else Message.of(N_("Conflict {id} ({kind}): {what}"), **values)
+    )
     return CommandResult(
         command,
-        text + (" — dry run: nothing saved" if dry else ""),
+        _dry(text, dry),
         columns=_CONFLICT_COLUMNS,
         rows=(_conflict_row(conn, conflict),),
         account_id=_account_id,
@@ -152,13 +159,17 @@ def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> Non
     extra = [f for f in edited if f not in fields]
     if missing or extra:
         problem = (
-            f"no value for {', '.join(missing)}"
+            Message.of(N_("no value for {fields}"), fields=", ".join(missing))
             if missing
-            else f"{', '.join(extra)} not in conflict"
+            else Message.of(N_("{fields} not in conflict"), fields=", ".join(extra))
         )
         raise CommandFailed(
-            f"conflict {conflict_id} is about {', '.join(fields)}: --set a value for each "
-            f"({problem})"
+            Message.of(
+                N_("conflict {id} is about {fields}: --set a value for each ({problem})"),
+                id=conflict_id,
+                fields=", ".join(fields),
+                problem=problem,
+            )
         )
 
 
@@ -193,6 +204,10 @@ def refused_result(session, command: RefusedCommand) -> CommandResult:
     )
 
 
+def _dry(message: Message, dry: bool) -> Message:
+    return Message.of(N_("{message} — dry run: nothing saved"), message=message) if dry else message
+
+
 def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
     """A refused change by its id, or a unique prefix or suffix of it."""
     from csm_tui.sync.conflicts import list_rejected
@@ -213,11 +228,21 @@ def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
     if hits:
         listing = "\n".join(f"  {c.item.mutation_id}  {c.describe()}" for c in hits[:10])
         raise CommandFailed(
-            f'"{ref}" is the start or end of {len(hits)} refused changes; give more of it:\n'
-            + listing
+            Message.of(
+                N_(
+                    '"{ref}" is the start or end of {n} refused changes; give more of it:'
+                    "\n{listing}"
+                ),
+                ref=ref,
+                n=len(hits),
+                listing=listing,
+            )
         )
     raise CommandFailed(
-        f'no refused change with an id starting or ending "{ref}" (refused lists them)'
+        Message.of(
+            N_('no refused change with an id starting or ending "{ref}" (refused lists them)'),
+            ref=ref,
+        )
     )
 
 
@@ -230,15 +255,15 @@ def retry_result(session, command: RetryCommand | DismissCommand, dry: bool) -> 
     try:
         if isinstance(command, RetryCommand):
             retry_rejected(conn, change.item.mutation_id, now=session.now())
-            text = f"Will send again: {change.describe()}"
+            text = Message.of(N_("Will send again: {change}"), change=change.describe())
         else:
             dismiss_rejected(conn, change.item.mutation_id)
-            text = f"Dismissed: {change.describe()}"
+            text = Message.of(N_("Dismissed: {change}"), change=change.describe())
     except ConflictError as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(str(error)) from error
     return CommandResult(
         command,
-        text + (" — dry run: nothing saved" if dry else ""),
+        _dry(text, dry),
         columns=_REFUSED_COLUMNS,
         rows=(row,),
         account_id=change.account_id,

@@ -36,6 +36,7 @@ from csm_tui.domain.commands import (
     ImportCommand,
     ImportTarget,
 )
+from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     import sqlite3
@@ -94,22 +95,33 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
 
     exporter = EXPORTERS.get(command.target)
     if exporter is None:  # pragma: no cover - every target has a built-in
-        raise CommandFailed(f"exporting {command.target.value} is not part of this build yet")
+        raise CommandFailed(
+            Message.of(
+                N_("exporting {target} is not part of this build yet"),
+                target=command.target.value,
+            )
+        )
     account_id = None
     if command.account is not None:
         account_id = _account(session, command.account).id
     target = None if command.out is None else _file_target(command.out)
     request = ExportRequest(session.ws, command, account_id, session.now(), session.today())
     content = exporter(request)
-    what = f"{command.target.value} as {command.format.value}"
+    what = {"target": command.target.value, "format": command.format.value}
     if target is None:
         return CommandResult(
-            command, f"Exported {what}", text=content, account_id=account_id, show_table=False
+            command,
+            Message.of(N_("Exported {target} as {format}"), **what),
+            text=content,
+            account_id=account_id,
+            show_table=False,
         )
     session.defer_file(target, lambda: _write(target, content), dry)
     return CommandResult(
         command,
-        _dry(f"Exported {what} → {target}", dry),
+        _dry(
+            Message.of(N_("Exported {target} as {format} → {file}"), file=str(target), **what), dry
+        ),
         files=(str(target),),
         account_id=account_id,
     )
@@ -207,13 +219,19 @@ def _export_prep(request: ExportRequest) -> str:
             command.format.value, excel=command.excel,
         )  # fmt: skip
     if command.format is ExportFormat.CSV:
-        raise CommandFailed("a prep sheet as CSV needs the export work (csm_tui.store.exporter)")
+        raise CommandFailed(
+            Message.of(N_("a prep sheet as CSV needs the export work (csm_tui.store.exporter)"))
+        )
     brief = build_prep_brief(
         request.conn, request.account_id, request.now, ws.settings.tier_rules, zone=ws.zone
     )
     notes = load_prep_note(request.conn, request.account_id)
     if command.format is ExportFormat.JSON:
         data = {k: json_value(v) for k, v in dataclasses.asdict(brief).items()}
+        for key in ("tier_why_words", "touch_why_words"):  # the English whys are the data
+            data.pop(key, None)
+        for weakness in data.get("weakest", ()):
+            weakness.pop("words", None)
         data["notes"] = notes
         return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n"
     return render_prep_markdown(brief, notes, request.today)
@@ -232,7 +250,12 @@ def run_import(session: _Session, command: ImportCommand, dry: bool) -> CommandR
 
     importer = IMPORTERS.get(command.target)
     if importer is None:  # pragma: no cover - every target has one
-        raise CommandFailed(f"importing {command.target.value} is not part of this build yet")
+        raise CommandFailed(
+            Message.of(
+                N_("importing {target} is not part of this build yet"),
+                target=command.target.value,
+            )
+        )
     request = ImportRequest(
         session.ws, command, dry, in_batch(session.conn), session.me, session.now()
     )
@@ -249,7 +272,7 @@ def _import_csv(request: ImportRequest) -> CommandResult:
         from csm_tui.store.importer import import_csv, load_mapping
     except ImportError as error:
         raise CommandFailed(
-            "importing CSV files is not part of this build of csm-tui yet"
+            Message.of(N_("importing CSV files is not part of this build of csm-tui yet"))
         ) from error
     import sqlite3
 
@@ -258,7 +281,7 @@ def _import_csv(request: ImportRequest) -> CommandResult:
     try:
         mapping = load_mapping(command.mapping, kind)
     except MappingError as error:
-        raise CommandFailed(f"--mapping: {error}") from error
+        raise CommandFailed(Message.of(N_("--mapping: {problem}"), problem=str(error))) from error
     try:
         report = import_csv(
             request.conn,
@@ -276,8 +299,14 @@ def _import_csv(request: ImportRequest) -> CommandResult:
         # the importer checks a bad file in a transaction of its own, which a script's
         # cannot hold: say so rather than lose the line
         raise CommandFailed(
-            f"{command.file} has problems; run this import alone to see them line by line: "
-            f"csm-tui run '{command.to_text()} --dry-run'"
+            Message.of(
+                N_(
+                    "{file} has problems; run this import alone to see them line by line: "
+                    "csm-tui run '{command} --dry-run'"
+                ),
+                file=command.file,
+                command=command.to_text(),
+            )
         ) from error
     if report.errors:
         issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
@@ -292,12 +321,12 @@ def _import_csv(request: ImportRequest) -> CommandResult:
         command,
         summary,
         columns=(
-            Column("line", "Line", right=True),
-            Column("action", "Action"),
-            Column("name", "Name"),
-            Column("id", "Id"),
-            Column("changed", "Changed"),
-            Column("note", "Note"),
+            Column("line", N_("Line"), right=True),
+            Column("action", N_("Action")),
+            Column("name", N_("Name")),
+            Column("id", N_("Id")),
+            Column("changed", N_("Changed")),
+            Column("note", N_("Note")),
         ),
         rows=tuple(
             (o.line, o.action, o.name, o.record_id, o.changed, o.note) for o in report.outcomes

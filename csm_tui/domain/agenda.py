@@ -152,7 +152,7 @@ def touch_item(account_id: str, name: str, touch: TouchStatus, today: date) -> A
         name,
         touch.tier,
         AgendaKind.TOUCH,
-        Message.text(touch.why),  # domain/cadence.py still makes its own words
+        touch.words,
         Urgency.TOUCH_OVERDUE,
         due,
         None,
@@ -306,10 +306,8 @@ DAYS_PER_YEAR = 365
 
 
 def _how_often(per_year: int) -> Message:
-    words = {1: N_("yearly"), 2: N_("twice a year"), 4: N_("quarterly")}
-    if per_year in words:
-        return Message.of(words[per_year])
-    return Message.of(N_("{n}× a year"), n=per_year)
+    words = {1: N_("yearly"), 2: N_("twice a year"), 4: N_("quarterly")}.get(per_year)
+    return Message.of(words) if words else Message.of(N_("{n}× a year"), n=per_year)
 
 
 def service_item(
@@ -333,7 +331,7 @@ def service_item(
     anchor = last or go_live
     what = Message.of(N_("QBR") if kind is AgendaKind.QBR else N_("Onsite visit"))
     often = Message.of(
-        N_("{tier} · {often}"), tier=Message.text(tier.label), often=_how_often(per_year)
+        N_("{tier} · {how_often}"), tier=Message.of(tier.label), how_often=_how_often(per_year)
     )
     if anchor is None:  # neither held nor live on a known day: due now
         why = Message.of(N_("{what} due: never held ({often})"), what=what, often=often)
@@ -342,17 +340,23 @@ def service_item(
     until = (due - today).days
     if until > SERVICE_DUE_AHEAD_DAYS:
         return None
-    if last is not None:
-        since = Message.of(*Nn_("last {n} day ago", "last {n} days ago"), n=(today - last).days)
-    else:
-        since = Message.of(
+    since = (
+        Message.of(*Nn_("last {n} day ago", "last {n} days ago"), n=(today - last).days)
+        if last is not None
+        else Message.of(
             N_("never held, live since {day}"), day=go_live.isoformat() if go_live else "?"
         )
+    )
     if until < 0:
-        late = Nn_(
-            "{what} late {n} day ({often}, {since})", "{what} late {n} days ({often}, {since})"
+        why = Message.of(
+            *Nn_(
+                "{what} late {n} day ({often}, {since})", "{what} late {n} days ({often}, {since})"
+            ),
+            n=-until,
+            what=what,
+            often=often,
+            since=since,
         )
-        why = Message.of(*late, n=-until, what=what, often=often, since=since)
         urgency = Urgency.SERVICE_LATE
     elif until == 0:
         why = Message.of(
@@ -360,9 +364,15 @@ def service_item(
         )
         urgency = Urgency.SERVICE_DUE
     else:
-        soon = Nn_(
-            "{what} due in {n} day ({often}, {since})", "{what} due in {n} days ({often}, {since})"
+        why = Message.of(
+            *Nn_(
+                "{what} due in {n} day ({often}, {since})",
+                "{what} due in {n} days ({often}, {since})",
+            ),
+            n=until,
+            what=what,
+            often=often,
+            since=since,
         )
-        why = Message.of(*soon, n=until, what=what, often=often, since=since)
         urgency = Urgency.SERVICE_DUE
     return AgendaItem(account_id, name, tier, kind, why, urgency, due, None, -until)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.domain.health import Band
 from csm_tui.domain.humanize import format_money_full
 from csm_tui.domain.lifecycle import Stage
@@ -30,7 +31,7 @@ from csm_tui.domain.records import ActivityKind, ContactRole
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.domain.validity import MAX_TEXT_CHARS, text_problem
-from csm_tui.i18n import N_, Nn_
+from csm_tui.i18n import N_, Message, Nn_
 
 PREP_NOTE_MAX_CHARS = MAX_TEXT_CHARS
 """The longest prep note that can be saved: the same limit as every long text (activity
@@ -39,7 +40,7 @@ summaries), which the central API accepts too."""
 RECENT_ACTIVITIES = 5
 
 
-class PrepNoteTooLong(ValueError):
+class PrepNoteTooLong(MessageError):
     """A prep note that cannot be saved (over `PREP_NOTE_MAX_CHARS`, or holding a character
     no backend stores: NUL, a lone surrogate); nothing was saved. The message says why."""
 
@@ -47,12 +48,23 @@ class PrepNoteTooLong(ValueError):
 def check_prep_note(body: str) -> None:
     if len(body) > PREP_NOTE_MAX_CHARS:
         raise PrepNoteTooLong(
-            f"Prep notes can hold {PREP_NOTE_MAX_CHARS:,} characters; this one has "
-            f"{len(body):,}. Shorten it (or keep the long text in a file) and save again."
+            Message.of(
+                N_(
+                    "Prep notes can hold {limit} characters; this one has {length}. Shorten it "
+                    "(or keep the long text in a file) and save again."
+                ),
+                limit=f"{PREP_NOTE_MAX_CHARS:,}",
+                length=f"{len(body):,}",
+            )
         )
     problem = text_problem(body)
     if problem is not None:
-        raise PrepNoteTooLong(problem.message("The prep note") + "; nothing was saved.")
+        raise PrepNoteTooLong(
+            Message.of(
+                N_("{problem}; nothing was saved."),
+                problem=problem.words(Message.of(N_("The prep note"))),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,9 @@ class PrepWeakness:
     weight: int
     raw: str  # the value in words: "login 40%, leads 5.0/user/wk"
     standard: str  # what it is measured against
+    # raw and standard as `Message`s, for the sheet in the interface language (exports of
+    # the brief as data keep the English above)
+    words: tuple[Message, Message] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -140,6 +155,10 @@ class PrepBrief:
     open_checklist: tuple[PrepChecklistItem, ...]
     open_tasks: tuple[PrepTask, ...]
     recent_activities: tuple[PrepActivity, ...] = field(default=())
+    # tier_why and touch_why as `Message`s, for the sheet in the interface language (exports
+    # of the brief as data keep the English strings above)
+    tier_why_words: Message | None = field(default=None, compare=False, repr=False)
+    touch_why_words: Message | None = field(default=None, compare=False, repr=False)
 
     def renewal_in_days(self, today: date) -> int | None:
         """Days until the renewal date (negative: past), None without one."""
@@ -203,60 +222,31 @@ def md_block(text: str, indent: str = "  ") -> str:
 # ------------------------------------------------------------------------- the sheet
 
 
-@dataclass(frozen=True)
-class Words:
-    """How the sheet says its own words. The templates are English msgids (marked `N_`);
-    the edge that shows or writes the sheet passes its translation functions
-    (csm_tui.i18n's `_` and `ngettext`) to have them in the interface language. The domain
-    picks the words, never the language: by default, English as written."""
-
-    say: Callable[[str], str] = lambda message: message
-    say_n: Callable[[str, str, int], str] = lambda one, many, n: one if n == 1 else many
-
-
-ENGLISH = Words()
-
-STAGE_LABEL = {
-    Stage.ONBOARDING: N_("Onboarding"),
-    Stage.ACTIVATION: N_("Activation"),
-    Stage.ADOPTION: N_("Adoption"),
-    Stage.RENEWAL: N_("Renewal & Expansion"),
-    Stage.CHURNED: N_("Churned"),
-}
-ROLE_LABEL = {
-    ContactRole.SPONSOR: N_("Sponsor"),
-    ContactRole.CHAMPION: N_("Champion"),
-    ContactRole.USER: N_("User"),
-    ContactRole.BLOCKER: N_("Blocker"),
-}
-BAND_LABEL = {Band.RED: N_("red"), Band.YELLOW: N_("yellow"), Band.GREEN: N_("green")}
-TIER_LABEL = {
-    Tier.STRATEGIC: N_("Strategic"),
-    Tier.ENTERPRISE: N_("Enterprise"),
-    Tier.GROWTH: N_("Growth"),
-    Tier.SCALE: N_("Scale"),
-    Tier.SELF_SERVE: N_("Self-Serve"),
-}
-
-
 def _date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
-def _days(n: int, w: Words) -> str:
-    return w.say_n(*Nn_("{n} day", "{n} days"), n).format(n=n)
+Say = Callable[[Message], str]
+"""How a `Message` becomes words: `Message.render` (the interface language, the default)
+or `Message.english`."""
 
 
-def _renewal(brief: PrepBrief, today: date, w: Words) -> str:
+def _w(say: Say, template: str, plural: str | None = None, /, **values: object) -> str:
+    return say(Message.of(template, plural, **values))
+
+
+def _renewal(brief: PrepBrief, today: date, say: Say) -> str:
     days = brief.renewal_in_days(today)
     if days is None or brief.renewal_date is None:
-        return w.say(N_("no renewal date"))
+        return _w(say, N_("no renewal date"))
     when = brief.renewal_date.isoformat()
     if days == 0:
-        return w.say(N_("{when} — today")).format(when=when)
+        return _w(say, N_("{day} — today"), day=when)
     if days < 0:
-        return w.say(N_("{when} — {days} overdue")).format(when=when, days=_days(-days, w))
-    return w.say(N_("{when} — {days} to go")).format(when=when, days=_days(days, w))
+        return _w(
+            say, *Nn_("{day} — {n} day overdue", "{day} — {n} days overdue"), day=when, n=-days
+        )
+    return _w(say, *Nn_("{day} — {n} day to go", "{day} — {n} days to go"), day=when, n=days)
 
 
 def _money(brief: PrepBrief) -> str:
@@ -266,86 +256,107 @@ def _money(brief: PrepBrief) -> str:
     return text
 
 
-def _fact(w: Words, label: str, value: str) -> str:
-    """A bold label and its value: "**Tier:** Strategic" (the label a msgid)."""
-    return w.say(N_("**{label}:** {value}")).format(label=w.say(label), value=value)
+def _label(say: Say, label: str) -> str:
+    """A label the domain marked `N_` (tier, stage, kind), in `say`'s language."""
+    return say(Message.text(label)) if "{" in label else say(Message.of(label))
 
 
-def _key_facts(brief: PrepBrief, today: date, w: Words) -> list[str]:
-    owner = _mid(brief.owner_name) if brief.owner_name else w.say(N_("unassigned"))
+def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
+    owner = _mid(brief.owner_name) if brief.owner_name else _w(say, N_("unassigned"))
     facts = [
-        "- " + _fact(w, N_("Tier"), f"{w.say(TIER_LABEL[brief.tier])} ({_mid(brief.tier_why)})"),
-        "- " + _fact(w, N_("Stage"), w.say(STAGE_LABEL[brief.stage])),
-        "- " + _fact(w, "ARR", _money(brief)),
-        "- " + _fact(w, N_("Renewal"), _renewal(brief, today, w)),
-        "- " + _fact(w, N_("Owner"), owner),
-    ]
+        _w(say, N_("- **Tier:** {tier} ({why})"), tier=_label(say, brief.tier.label),
+           why=_mid(say(brief.tier_why_words) if brief.tier_why_words else brief.tier_why)),
+        _w(say, N_("- **Stage:** {stage}"), stage=_label(say, brief.stage.label)),
+        _w(say, N_("- **ARR:** {arr}"), arr=_money(brief)),
+        _w(say, N_("- **Renewal:** {renewal}"), renewal=_renewal(brief, today, say)),
+        _w(say, N_("- **Owner:** {owner}"), owner=owner),
+    ]  # fmt: skip
     about = [
-        # the motion's label is a msgid too (commands/backtest.py marks the four of them)
-        _fact(w, N_("Sales motion"), w.say(brief.sales_motion)),
-        _fact(w, N_("Seats"), f"{brief.seats:,}"),
+        _w(say, N_("**Sales motion:** {motion}"), motion=_label(say, brief.sales_motion)),
+        _w(say, N_("**Seats:** {seats}"), seats=f"{brief.seats:,}"),
     ]
     if brief.segment:
-        about.append(_fact(w, N_("Segment"), _mid(brief.segment)))
+        about.append(_w(say, N_("**Segment:** {segment}"), segment=_mid(brief.segment)))
     if brief.industry:
-        about.append(_fact(w, N_("Industry"), _mid(brief.industry)))
+        about.append(_w(say, N_("**Industry:** {industry}"), industry=_mid(brief.industry)))
     facts.append("- " + " · ".join(about))
     touch = (
-        w.say(N_("never"))
+        _w(say, N_("never"))
         if brief.last_touch_at is None
         else brief.last_touch_at.date().isoformat()
     )
-    overdue = w.say(N_(" — **overdue**")) if brief.touch_overdue else ""
-    facts.append("- " + _fact(w, N_("Last touch"), f"{touch} ({_mid(brief.touch_why)}){overdue}"))
-    lifecycle = "- " + _fact(w, N_("Go-live"), _date(brief.go_live_date))
-    lifecycle += " · " + _fact(w, N_("Activated"), _date(brief.activated_on))
+    overdue = _w(say, N_(" — **overdue**")) if brief.touch_overdue else ""
+    facts.append(
+        _w(say, N_("- **Last touch:** {touch} ({why}){overdue}"), touch=touch,
+           why=_mid(say(brief.touch_why_words) if brief.touch_why_words else brief.touch_why),
+           overdue=overdue)
+    )  # fmt: skip
+    lifecycle = _w(
+        say,
+        N_("- **Go-live:** {go_live} · **Activated:** {activated}"),
+        go_live=_date(brief.go_live_date),
+        activated=_date(brief.activated_on),
+    )
     if brief.activation_why:
-        lifecycle += f" — **{_mid(brief.activation_why)}**"
+        lifecycle += f" — **{_mid(_label(say, brief.activation_why))}**"
     facts.append(lifecycle)
     if brief.nps is None:
-        facts.append("- " + _fact(w, N_("Last NPS"), w.say(N_("none recorded"))))
-    else:
-        given = (
-            w.say(N_(" (response date not recorded)"))
-            if brief.nps_measured_on is None
-            else w.say(N_(" (response of {day})")).format(day=_date(brief.nps_measured_on))
+        facts.append(_w(say, N_("- **Last NPS:** none recorded")))
+    elif brief.nps_measured_on is None:
+        facts.append(
+            _w(say, N_("- **Last NPS:** {nps} (response date not recorded)"), nps=brief.nps)
         )
-        facts.append("- " + _fact(w, N_("Last NPS"), f"{brief.nps}{given}"))
+    else:
+        facts.append(
+            _w(say, N_("- **Last NPS:** {nps} (response of {day})"), nps=brief.nps,
+               day=_date(brief.nps_measured_on))
+        )  # fmt: skip
     return facts
 
 
-def _health(brief: PrepBrief, w: Words) -> list[str]:
+def _health(brief: PrepBrief, say: Say) -> list[str]:
     if brief.health_score is None:
-        return [w.say(N_("No health score yet (no signals in the cache)."))]
-    band = f" — {w.say(BAND_LABEL[brief.health_band])}" if brief.health_band is not None else ""
+        return [_w(say, N_("No health score yet (no signals in the cache)."))]
+    band = f" — {brief.health_band.value}" if brief.health_band is not None else ""
     line = f"**{brief.health_score} / 100{band}**"
     if brief.health_score_30d is not None:
         delta = brief.health_score - brief.health_score_30d
-        line += w.say(N_(" ({before} 30 days ago, {delta})")).format(
-            before=brief.health_score_30d, delta=f"{delta:+d}"
-        )
+        line += _w(say, N_(" ({score} 30 days ago, {delta})"), score=brief.health_score_30d,
+                   delta=f"{delta:+d}")  # fmt: skip
     out = [line, ""]
     if brief.weakest:
-        out.append(w.say(N_("Weakest components:")))
+        out.append(_w(say, N_("Weakest components:")))
         out.append("")
-        component = N_("- **{label}:** {points}/{weight} points — {raw} (standard: {standard})")
         out += [
-            w.say(component).format(label=part.label, points=part.points, weight=part.weight,
-                                    raw=_mid(part.raw), standard=_mid(part.standard))
-            for part in brief.weakest
+            _w(say, N_("- **{label}:** {points}/{weight} points — {raw} (standard: {standard})"),
+               label=_label(say, w.label), points=w.points, weight=w.weight,
+               raw=_mid(say(w.words[0]) if w.words else w.raw),
+               standard=_mid(say(w.words[1]) if w.words else w.standard))
+            for w in brief.weakest
         ]  # fmt: skip
     else:
-        out.append(w.say(N_("No weak component: every part scores full points.")))
+        out.append(_w(say, N_("No weak component: every part scores full points.")))
     return out
 
 
-def _stakeholders(brief: PrepBrief, w: Words) -> list[str]:
+_ROLE_WORDS = {
+    "sponsor": N_("Sponsor"),
+    "champion": N_("Champion"),
+    "user": N_("User"),
+    "blocker": N_("Blocker"),
+}
+
+
+def _stakeholders(brief: PrepBrief, say: Say) -> list[str]:
     if not brief.stakeholders:
-        return [w.say(N_("_No stakeholders recorded._"))]
+        return [_w(say, N_("_No stakeholders recorded._"))]
     lines = []
     for role in ContactRole:
+        word = role.value.title()
+        if role.value in _ROLE_WORDS:
+            word = _label(say, _ROLE_WORDS[role.value])
         for c in (c for c in brief.stakeholders if c.role is role):
-            parts = [_fact(w, ROLE_LABEL[role], _mid(c.name))]
+            parts = [f"**{word}:** {_mid(c.name)}"]
             if c.title:
                 parts.append(_mid(c.title))
             reach = " · ".join(_mid(x) for x in (c.email, c.phone) if x)
@@ -356,107 +367,104 @@ def _stakeholders(brief: PrepBrief, w: Words) -> list[str]:
     return lines
 
 
-def _checklist(brief: PrepBrief, w: Words) -> list[str]:
+def _checklist(brief: PrepBrief, say: Say) -> list[str]:
     if not brief.open_checklist:
-        return [w.say(N_("_Nothing open._"))]
-    required = w.say(N_(" **(required)**"))
+        return [_w(say, N_("_Nothing open._"))]
+    required = _w(say, N_(" **(required)**"))
     return [
-        f"- [ ] {_mid(item.label)}{required if item.required else ''}"
+        f"- [ ] {_mid(_label(say, item.label))}{required if item.required else ''}"
         for item in brief.open_checklist
     ]
 
 
-def _tasks(brief: PrepBrief, today: date, w: Words) -> list[str]:
+def _tasks(brief: PrepBrief, today: date, say: Say) -> list[str]:
     if not brief.open_tasks:
-        return [w.say(N_("_No open tasks._"))]
+        return [_w(say, N_("_No open tasks._"))]
     lines = []
     for task in brief.open_tasks:
         line = f"- [ ] {_mid(task.title)}"
         if task.due_on is not None:
             late = (today - task.due_on).days
-            state = (
-                w.say(N_("{days} late")).format(days=_days(late, w))
-                if late > 0
-                else w.say(N_("today"))
-                if late == 0
-                else w.say(N_("in {days}")).format(days=_days(-late, w))
-            )
-            line += w.say(N_(" — due {day} ({state})")).format(
-                day=task.due_on.isoformat(), state=state
-            )
+            if late > 0:
+                state = _w(say, *Nn_("{n} day late", "{n} days late"), n=late)
+            elif late == 0:
+                state = _w(say, N_("today"))
+            else:
+                state = _w(say, *Nn_("in {n} day", "in {n} days"), n=-late)
+            line += _w(say, N_(" — due {day} ({state})"), day=task.due_on.isoformat(), state=state)
         if task.snoozed_until is not None and task.snoozed_until > today:
-            line += w.say(N_(", snoozed until {day}")).format(day=task.snoozed_until.isoformat())
+            line += _w(say, N_(", snoozed until {day}"), day=task.snoozed_until.isoformat())
         if task.owner_name:
             line += f" · {_mid(task.owner_name)}"
         lines.append(line)
     return lines
 
 
-def _activities(brief: PrepBrief, w: Words) -> list[str]:
+def _activities(brief: PrepBrief, say: Say) -> list[str]:
     if not brief.recent_activities:
-        return [w.say(N_("_No activities yet._"))]
+        return [_w(say, N_("_No activities yet._"))]
     lines = []
     for a in brief.recent_activities:
-        head = [f"**{a.occurred_at.date().isoformat()} · {_mid(w.say(a.kind_label))}**"]
+        kind = _label(say, a.kind_label)
+        head = [f"**{a.occurred_at.date().isoformat()} · {_mid(kind)}**"]
         if a.minutes:
-            head.append(w.say(N_("{minutes} min")).format(minutes=a.minutes))
-        head.append(_mid(w.say(a.sentiment)))
+            head.append(_w(say, N_("{n} min"), n=a.minutes))
+        head.append(_mid(a.sentiment))
         if a.author_name:
-            head.append(w.say(N_("by {name}")).format(name=_mid(a.author_name)))
+            head.append(_w(say, N_("by {name}"), name=_mid(a.author_name)))
         if a.contact_names:
-            people = w.say(N_(", ")).join(_mid(n) for n in a.contact_names)
-            head.append(w.say(N_("with {people}")).format(people=people))
+            head.append(
+                _w(say, N_("with {names}"), names=", ".join(_mid(n) for n in a.contact_names))
+            )
         lines.append("- " + " · ".join(head))
         if a.summary.strip():
             lines.append("  " + md_block(a.summary))
         if a.next_steps.strip():
             lines.append("")
-            lines.append(
-                "  " + w.say(N_("_Next steps:_ {text}")).format(text=md_block(a.next_steps))
-            )
+            lines.append(_w(say, N_("  _Next steps:_ {text}"), text=md_block(a.next_steps)))
         lines.append("")
     return lines[:-1]
 
 
-def render_prep_markdown(brief: PrepBrief, notes: str, today: date, words: Words = ENGLISH) -> str:
-    """The call-prep sheet as Markdown (see the module doc for how text is written), in
-    English unless `words` says its words otherwise (the edge passes the catalog's)."""
-    w = words
+def render_prep_markdown(
+    brief: PrepBrief, notes: str, today: date, say: Say = Message.render
+) -> str:
+    """The call-prep sheet as Markdown (see the module doc for how text is written), its
+    headings and labels in the interface language (`say=Message.english`: in English)."""
+    stage = _label(say, brief.stage.label)
+    no_notes = _w(say, N_("_No notes yet._"))
     parts = [
-        "# " + w.say(N_("Call prep: {name}")).format(name=md_heading(brief.name)),
+        _w(say, N_("# Call prep: {name}"), name=md_heading(brief.name)),
         "",
-        w.say(N_("_Prepared {day} with csm-tui._")).format(day=today.isoformat()),
+        _w(say, N_("_Prepared {day} with csm-tui._"), day=today.isoformat()),
         "",
-        "## " + w.say(N_("Key facts")),
+        _w(say, N_("## Key facts")),
         "",
-        *_key_facts(brief, today, w),
+        *_key_facts(brief, today, say),
         "",
-        "## " + w.say(N_("Health")),
+        _w(say, N_("## Health")),
         "",
-        *_health(brief, w),
+        *_health(brief, say),
         "",
-        "## " + w.say(N_("Stakeholders")),
+        _w(say, N_("## Stakeholders")),
         "",
-        *_stakeholders(brief, w),
+        *_stakeholders(brief, say),
         "",
-        "## "
-        + w.say(N_("Open checklist items ({stage})")).format(stage=w.say(STAGE_LABEL[brief.stage])),
+        _w(say, N_("## Open checklist items ({stage})"), stage=stage),
         "",
-        *_checklist(brief, w),
+        *_checklist(brief, say),
         "",
-        "## " + w.say(N_("Open tasks")),
+        _w(say, N_("## Open tasks")),
         "",
-        *_tasks(brief, today, w),
+        *_tasks(brief, today, say),
         "",
-        "## " + w.say(N_("Last {n} activities")).format(n=RECENT_ACTIVITIES),
+        _w(say, N_("## Last {n} activities"), n=RECENT_ACTIVITIES),
         "",
-        *_activities(brief, w),
+        *_activities(brief, say),
         "",
-        "## " + w.say(N_("My notes")),
+        _w(say, N_("## My notes")),
         "",
-        safe_text(notes, multiline=True).strip("\n")
-        if notes.strip()
-        else w.say(N_("_No notes yet._")),
+        safe_text(notes, multiline=True).strip("\n") if notes.strip() else no_notes,
         "",
     ]
     return "\n".join(parts)

@@ -90,8 +90,8 @@ class Message:
         return self.template.format(**values)
 
     def render(self) -> str:
-        """The message in the current interface language (a value that is itself a Message
-        is rendered too)."""
+        """The message in the current interface language (a value that is a `Message`
+        itself is rendered too: "expected {expected}" with `expected` a Message)."""
         values = {k: v.render() if isinstance(v, Message) else v for k, v in self.values}
         if self.plural is not None:
             return ngettext(self.template, self.plural, values["n"]).format(**values)

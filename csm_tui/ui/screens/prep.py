@@ -15,16 +15,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Markdown, Static
 
-from csm_tui.domain.prep import Words, render_prep_markdown
+from csm_tui.domain.prep import render_prep_markdown
 from csm_tui.domain.text import safe_text
-from csm_tui.i18n import N_, _, ngettext
+from csm_tui.i18n import N_, _
 from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
-SAID = Words(_, ngettext)
 """The sheet in the interface language (shown and exported as the user reads it)."""
 
 
@@ -100,7 +99,7 @@ class PrepScreen(Screen[None]):
 
     def _markdown(self) -> str:
         notes = self.query_one(PrepNotesEditor).text
-        return render_prep_markdown(self.brief, notes, self.workspace.today(), SAID)
+        return render_prep_markdown(self.brief, notes, self.workspace.today())
 
     def action_refresh_brief(self) -> None:
         ws = self.workspace
@@ -108,7 +107,7 @@ class PrepScreen(Screen[None]):
             ws.conn, self.account_id, ws.now(), ws.settings.tier_rules, zone=ws.zone
         )
         self._show_title()
-        brief_only = render_prep_markdown(self.brief, "", ws.today(), SAID)
+        brief_only = render_prep_markdown(self.brief, "", ws.today())
         self.query_one("#prep-brief", Markdown).update(safe_text(brief_only, multiline=True))
 
     def _show_title(self) -> None:

@@ -17,7 +17,7 @@ from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import Component, ComponentScore
-from csm_tui.domain.humanize import format_money, format_money_full, relative_day
+from csm_tui.domain.humanize import format_money, format_money_full, never, relative_day
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
@@ -140,7 +140,7 @@ class OverviewPane(VerticalScroll):
         row("Activated", facts.activated_on.isoformat() if facts.activated_on else "not yet")
         row(
             "Last touch",
-            "never"
+            never()
             if facts.last_touch_at is None
             else relative_day(local_day(facts.last_touch_at, ws.zone), today),
         )
@@ -203,19 +203,21 @@ class HealthPane(VerticalScroll):
             table.add_column("weight", justify="right")
             table.add_column("points", justify="right")
             for comp in health.components:
+                label, raw, standard = comp.shown()  # the domain's words, in the language
                 table.add_row(
-                    comp.component.label,
-                    Text(safe_text(comp.raw)),
-                    Text(safe_text(comp.standard)),
+                    label,
+                    Text(safe_text(raw)),
+                    Text(safe_text(standard)),
                     Text(safe_text(source_words(comp)), style="dim"),
                     str(comp.weight),
                     f"{comp.points}",
                 )
                 for m in comp.measures:
-                    target = f"vs {m.standard}" if m.judged else m.standard
+                    name, raw, standard = m.shown()
+                    target = f"vs {standard}" if m.judged else standard
                     table.add_row(
-                        Text(f"  {m.name}", style="" if m.judged else "dim"),
-                        Text(safe_text(m.raw), style="" if m.judged else "dim"),
+                        Text(f"  {name}", style="" if m.judged else "dim"),
+                        Text(safe_text(raw), style="" if m.judged else "dim"),
                         Text(safe_text(target), style="" if m.judged else "dim"),
                         "",
                         "",
