@@ -216,7 +216,7 @@ def test_maturity_evidence_and_checklist_titles_in_zh(zh):
 
     estimate = estimate_maturity(MaturityInputs(proactive_touches=6, reactive_touches=4))
     shown = [c.shown() for c in estimate.checks]
-    assert "最近 90 天的触达中 60% 是主动的（10 次中的 6 次；其余为升级处理） — 需要 ≥ 50%" in shown
+    assert "最近 90 天的触达中 60% 为主动服务(10 次中 6 次;其余为升级处理) — 需要 ≥ 50%" in shown
     assert estimate.checks[1].sentence.startswith("60% of touches in the last 90 days")
     assert estimate.evidence_words[1].render().startswith("✓ 部分主动：")
     titles = [_(item.label) for item in checklist_template(Stage.ONBOARDING, Tier.STRATEGIC)]

@@ -75,7 +75,7 @@ def load_report(session: _Session, team: str | None, period: str | None = None) 
             else parse_period(period, session.today(), settings.fiscal_year_start)
         )
     except ValueError as error:
-        raise CommandFailed(f"--period: {error}") from error
+        raise CommandFailed(Message.of(N_("--period: {error}"), error=str(error))) from error
     try:  # a second reader in parallel only when no write of ours is pending
         return load_coverage(
             session.conn, session.today(), session.rules, rules, team,

@@ -358,6 +358,17 @@ class MaturityCheck:
     needs: float | None = None
 
     @property
+    def words(self) -> Message:
+        """The sentence as a `Message`: the fact, then the share the level needs."""
+        if self.needs is None:
+            return self.fact
+        return Message.of(NEEDS, fact=self.fact, needs=f"{self.needs:.0%}")
+
+    def shown(self) -> str:
+        """The sentence in the interface language."""
+        return self.words.render()
+
+    @property
     def sentence(self) -> str:
         """The sentence in English (exports, scripts)."""
         if self.needs is None:
@@ -378,6 +389,19 @@ class MaturityEstimate:
     def evidence(self) -> tuple[str, ...]:
         """One line per check: ✓/✗, the level it serves, and the evidence."""
         return tuple(f"{'✓' if c.met else '✗'} {c.level.label}: {c.sentence}" for c in self.checks)
+
+    @property
+    def evidence_words(self) -> tuple[Message, ...]:
+        """`evidence` as `Message`s (the edge renders them in the interface language)."""
+        return tuple(
+            Message.of(
+                N_("{mark} {level}: {sentence}"),
+                mark="✓" if c.met else "✗",
+                level=Message.of(c.level.label),
+                sentence=c.words,
+            )
+            for c in self.checks
+        )
 
     @property
     def next_checks(self) -> tuple[MaturityLevel, tuple[MaturityCheck, ...]] | None:

@@ -126,7 +126,7 @@ async def test_call_prep_in_chinese(workspace):
         assert english_words(own, names_in(workspace.conn)) == []
         await wait_for(pilot, lambda: "关键信息" in screen_text(app))
         brief = screen_text(app)
-        for heading in ("拜访准备:", "关键信息", "健康度", "干系人"):
+        for heading in ("拜访准备：", "关键信息", "健康度", "干系人"):
             assert heading in brief, heading
         assert "周期" in brief  # the sales motion, e.g. 长周期直销
         assert "**" not in brief  # the bold labels stay bold before Chinese words too

@@ -30,7 +30,6 @@ from textual.worker import Worker, WorkerState
 
 from csm_tui.domain.backtest import BacktestReport
 from csm_tui.domain.coverage import (
-    NEEDS,
     TO_REACH,
     CapacityVerdict,
     CoverageReport,
@@ -776,10 +775,7 @@ def _ladder(level: MaturityLevel) -> Text:
 
 def check_words(check: MaturityCheck) -> str:
     """A maturity check's sentence in the interface language."""
-    fact = check.fact.render()
-    if check.needs is None:
-        return fact
-    return _(NEEDS).format(fact=fact, needs=f"{check.needs:.0%}")
+    return check.shown()
 
 
 def maturity_panel(report: CoverageReport) -> Group:
