@@ -1,7 +1,7 @@
 """Typed settings in one place: a TOML file in the platformdirs config dir, or the file
 named by `CSM_TUI_CONFIG`, validated once at start.
 
-    language = "en"            # or "zh"
+    language = "zh"            # or "en"; unset: the locale (LANG…) decides, see csm_tui.i18n
     arr_per_csm = 2000000      # coverage rule: one CSM per $2M ARR
     cny_per_usd = 7.2
     [tiers.strategic]          # see domain.tiers.TierRules.from_mapping
@@ -23,8 +23,7 @@ from pathlib import Path
 
 from csm_tui.domain.motion import STANDARDS, ActivityStandard, SalesMotion
 from csm_tui.domain.tiers import TierRules
-
-LANGUAGES = ("en", "zh")
+from csm_tui.i18n import LANGUAGES
 
 
 class SettingsError(ValueError):
@@ -33,7 +32,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    language: str = "en"
+    language: str | None = None
+    """The interface language the file sets ("en" or "zh"), None when it sets none."""
     arr_per_csm: float = 2_000_000
     tier_rules: TierRules = field(default_factory=TierRules)
     source: Path | None = None
@@ -49,8 +49,8 @@ class Settings:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{where}: not valid TOML: {exc}") from exc
-        language = data.get("language", "en")
-        if language not in LANGUAGES:
+        language = data.get("language")
+        if language is not None and language not in LANGUAGES:
             raise SettingsError(f"{where}: language must be one of {', '.join(LANGUAGES)}")
         arr_per_csm = data.get("arr_per_csm", 2_000_000)
         if not isinstance(arr_per_csm, int | float) or arr_per_csm <= 0:

@@ -43,10 +43,18 @@ def isolated_machine(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("CSM_TUI_NOW", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
+    # The interface language: English unless a test asks (the locale would pick it).
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    from csm_tui.i18n import set_language
+
+    set_language("en")
     # Times are shown in the local zone: pin it so "09:00" means the same everywhere.
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    return home
+    yield home
+    set_language("en")
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "csm_tui.sync": NO_UI,
     "csm_tui.server": NO_UI,
     "csm_tui.commands": NO_UI,
+    "csm_tui.i18n": (*PURE, "babel"),  # the domain imports it; Babel only when asked for
 }
 
 PROBE = """

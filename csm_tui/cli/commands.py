@@ -8,6 +8,7 @@ from pathlib import Path
 
 from csm_tui.config import SettingsError, load_settings
 from csm_tui.domain.clock import clock_from
+from csm_tui.i18n import _, ngettext
 from csm_tui.workspace import Workspace
 
 DEMO_ACCOUNTS = 300  # what a plain `csm-tui demo` builds
@@ -18,20 +19,22 @@ def _workspace(args: argparse.Namespace, db: Path) -> Workspace:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        raise SystemExit(f"csm-tui: {exc}") from exc
+        raise SystemExit(_("csm-tui: {error}").format(error=exc)) from exc
     try:
         clock = clock_from(args.now)
     except ValueError as exc:
-        raise SystemExit(f"csm-tui: --now: {exc}") from exc
+        raise SystemExit(_("csm-tui: --now: {error}").format(error=exc)) from exc
     return Workspace(db_path=db, clock=clock, settings=settings)
 
 
 def run_open(args: argparse.Namespace, db: Path) -> int:
     if not db.exists():
         print(
-            f"csm-tui: no cache at {db}.\n"
-            "  Try the demo book:  csm-tui demo\n"
-            "  or name a cache:    csm-tui --db PATH",
+            _(
+                "csm-tui: no cache at {db}.\n"
+                "  Try the demo book:  csm-tui demo\n"
+                "  or name a cache:    csm-tui --db PATH"
+            ).format(db=db),
             file=sys.stderr,
         )
         return 1
@@ -91,30 +94,35 @@ def _demo_book_losses(db: Path) -> tuple[int, int, int]:
     return (row[0], row[1], row[2])
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
 def _confirm_rebuild(args: argparse.Namespace, db: Path, book: str, stdin, err) -> bool:
     """Say what `--fresh` destroys; True when the user agrees (or gave --yes)."""
     pending, activities, notes = _demo_book_losses(db)
+    changes = ngettext("{n} pending change", "{n} pending changes", pending)
+    logged = ngettext("{n} logged activity", "{n} logged activities", activities)
+    written = ngettext("{n} prep note", "{n} prep notes", notes)
     print(
-        f"csm-tui demo --fresh destroys the demo book in {db} ({book}) and everything "
-        f"done in it: {_plural(pending, 'pending change', 'pending changes')}, "
-        f"{_plural(activities, 'logged activity', 'logged activities')} (calls, notes …) "
-        f"and {_plural(notes, 'prep note', 'prep notes')}.",
+        _(
+            "csm-tui demo --fresh destroys the demo book in {db} ({book}) and everything "
+            "done in it: {changes}, {logged} (calls, notes …) and {written}."
+        ).format(
+            db=db,
+            book=book,
+            changes=changes.format(n=f"{pending:,}"),
+            logged=logged.format(n=f"{activities:,}"),
+            written=written.format(n=f"{notes:,}"),
+        ),
         file=err,
     )
     if args.yes:
         return True
     if not stdin.isatty():
-        print("  Nothing was changed. Add --yes to rebuild it anyway.", file=err)
+        print(_("  Nothing was changed. Add --yes to rebuild it anyway."), file=err)
         return False
-    print("Rebuild it? [y/N] ", end="", file=err, flush=True)
+    print(_("Rebuild it? [y/N] "), end="", file=err, flush=True)
     answer = stdin.readline().strip().lower()
-    if answer in ("y", "yes"):
+    if answer in ("y", "yes", "是"):
         return True
-    print("Nothing was changed.", file=err)
+    print(_("Nothing was changed."), file=err)
     return False
 
 
@@ -136,14 +144,16 @@ def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int
     accounts = DEMO_ACCOUNTS if args.accounts is None else args.accounts
     seed = DEMO_SEED if args.seed is None else args.seed
     if not 1 <= accounts <= 100_000:
-        print("csm-tui: --accounts must be between 1 and 100000", file=err)
+        print(_("csm-tui: --accounts must be between 1 and 100000"), file=err)
         return 2
     workspace = _workspace(args, db)
     existing = _demo_book_name(db) if db.exists() else None
     if db.exists() and not (existing or "").startswith("Demo book"):
         print(
-            f"csm-tui: {db} holds a real cache, not a demo book; refusing to overwrite it.\n"
-            "  Pick another file with --db.",
+            _(
+                "csm-tui: {db} holds a real cache, not a demo book; refusing to overwrite it.\n"
+                "  Pick another file with --db."
+            ).format(db=db),
             file=err,
         )
         return 1
@@ -152,30 +162,47 @@ def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int
             return 1
     elif existing and _asks_for_another_book(args, existing):
         print(
-            f"csm-tui: {db} holds another demo book ({existing}); it was not changed.\n"
-            f"  Open it as it is:   csm-tui demo\n"
-            f"  Rebuild it as asked (destroys the changes made in it):\n"
-            f"                      csm-tui demo --fresh --accounts {accounts} --seed {seed}",
+            _(
+                "csm-tui: {db} holds another demo book ({existing}); it was not changed.\n"
+                "  Open it as it is:   csm-tui demo\n"
+                "  Rebuild it as asked (destroys the changes made in it):\n"
+                "                      csm-tui demo --fresh --accounts {accounts} --seed {seed}"
+            ).format(db=db, existing=existing, accounts=accounts, seed=seed),
             file=err,
         )
         return 1
     if existing is None or args.fresh:
         from csm_tui.store.demo import build_demo_book
 
-        print(f"Building a demo book of {accounts:,} accounts (seed {seed}) in {db} …", file=err)
+        print(
+            _("Building a demo book of {accounts} accounts (seed {seed}) in {db} …").format(
+                accounts=f"{accounts:,}", seed=seed, db=db
+            ),
+            file=err,
+        )
         summary = build_demo_book(
             db, accounts=accounts, seed=seed, now=workspace.now(), replace=True
         )
         rows = summary.rows
         print(
-            f"  {summary.book_name}: {rows.get('accounts', 0):,} accounts, "
-            f"{rows.get('contacts', 0):,} contacts, {rows.get('activities', 0):,} "
-            f"activities, {rows.get('tasks', 0):,} tasks; you are {summary.me_name}",
+            _(
+                "  {book}: {accounts} accounts, {contacts} contacts, {activities} activities, "
+                "{tasks} tasks; you are {me}"
+            ).format(
+                book=summary.book_name,
+                accounts=f"{rows.get('accounts', 0):,}",
+                contacts=f"{rows.get('contacts', 0):,}",
+                activities=f"{rows.get('activities', 0):,}",
+                tasks=f"{rows.get('tasks', 0):,}",
+                me=summary.me_name,
+            ),
             file=err,
         )
     else:
         print(
-            f"Opening the demo book in {db}: {existing} (csm-tui demo --fresh rebuilds it)",
+            _("Opening the demo book in {db}: {book} (csm-tui demo --fresh rebuilds it)").format(
+                db=db, book=existing
+            ),
             file=err,
         )
     if args.no_open:

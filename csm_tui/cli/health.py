@@ -13,23 +13,29 @@ import argparse
 import sys
 from pathlib import Path
 
+from csm_tui.i18n import _, ngettext
+
 
 def add_health_parser(sub: argparse._SubParsersAction) -> None:
     health = sub.add_parser(
         "health",
-        help="recompute health scores from the signals in the cache",
-        description="Score health from the cache's signals (usage weeks, tickets, surveys, "
-        "invoices, last touch) and keep today's snapshot.",
+        help=_("recompute health scores from the signals in the cache"),
+        description=_(
+            "Score health from the cache's signals (usage weeks, tickets, surveys, "
+            "invoices, last touch) and keep today's snapshot."
+        ),
     )
     actions = health.add_subparsers(dest="health_action", metavar="ACTION", required=True)
-    rec = actions.add_parser("recompute", help="score every account (or one) again")
-    rec.add_argument("--account", default=None, help="only this account (name, external id, id)")
+    rec = actions.add_parser("recompute", help=_("score every account (or one) again"))
+    rec.add_argument("--account", default=None, help=_("only this account (name, external id, id)"))
     rec.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run_health(args: argparse.Namespace, db: Path) -> int:
     if not db.exists():
-        print(f"csm-tui: no cache at {db}; name one with --db PATH", file=sys.stderr)
+        print(
+            _("csm-tui: no cache at {db}; name one with --db PATH").format(db=db), file=sys.stderr
+        )
         return 1
     import json
     import time
@@ -45,7 +51,7 @@ def run_health(args: argparse.Namespace, db: Path) -> int:
             try:
                 ids = [_resolve_account(ws.conn, args.account)]
             except LookupError as error:
-                print(f"csm-tui: {error}", file=sys.stderr)
+                print(_("csm-tui: {error}").format(error=error), file=sys.stderr)
                 return 1
         started = time.perf_counter()
         scored = recompute_accounts(
@@ -57,6 +63,10 @@ def run_health(args: argparse.Namespace, db: Path) -> int:
     if args.format == "json":
         print(json.dumps({"scored": scored, "day": ws.today().isoformat(), "seconds": seconds}))
     else:
-        noun = "account" if scored == 1 else "accounts"
-        print(f"Health recomputed for {scored:,} {noun} (snapshot of {ws.today().isoformat()}).")
+        done = ngettext(
+            "Health recomputed for {n} account (snapshot of {day}).",
+            "Health recomputed for {n} accounts (snapshot of {day}).",
+            scored,
+        )
+        print(done.format(n=f"{scored:,}", day=ws.today().isoformat()))
     return 0

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from csm_tui.i18n import LANGUAGES, _, choose_language, set_language
+
 
 def default_db_path() -> Path:
     from platformdirs import user_data_path
@@ -14,44 +16,78 @@ def default_db_path() -> Path:
     return user_data_path("csm-tui", appauthor=False) / "cache.sqlite3"
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its own words (usage, options, -h, error) in the interface language.
+    Its messages about a wrong argument stay as argparse writes them (English)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, _("{prog}: error: {message}\n").format(prog=self.prog, message=message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="csm-tui",
-        description="A keyboard-driven terminal app for Customer Success Managers.",
+        description=_("A keyboard-driven terminal app for Customer Success Managers."),
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=_("the interface language (default: language in config.toml, else the locale)"),
     )
     parser.add_argument(
         "--db",
         type=Path,
         default=None,
-        help="the local cache file (env CSM_TUI_DB; default: the user data dir)",
+        help=_("the local cache file (env CSM_TUI_DB; default: the user data dir)"),
     )
     parser.add_argument(
         "--now",
         default=os.environ.get("CSM_TUI_NOW"),
-        help="freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests",
+        help=_("freeze the clock at this ISO date/time (env CSM_TUI_NOW); for demos and tests"),
     )
     parser.add_argument(
         "--start",
         choices=("today", "portfolio"),
         default=None,
-        help="the first screen (default: Today when the cache knows who you are)",
+        help=_("the first screen (default: Today when the cache knows who you are)"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("open", help="open the app on the cache (the default)")
-    demo = sub.add_parser("demo", help="build a realistic demo book and open the app on it")
+    sub.add_parser("open", help=_("open the app on the cache (the default)"))
+    demo = sub.add_parser("demo", help=_("build a realistic demo book and open the app on it"))
     demo.add_argument(
-        "--accounts", type=int, default=None, help="accounts in a new book (default 300, ≤ 100000)"
+        "--accounts",
+        type=int,
+        default=None,
+        help=_("accounts in a new book (default 300, ≤ 100000)"),
     )
     demo.add_argument(
-        "--seed", type=int, default=None, help="random seed (default 7; same seed, same book)"
+        "--seed", type=int, default=None, help=_("random seed (default 7; same seed, same book)")
     )
-    demo.add_argument("--no-open", action="store_true", help="build the book, do not open the app")
+    demo.add_argument(
+        "--no-open", action="store_true", help=_("build the book, do not open the app")
+    )
     demo.add_argument(
         "--fresh",
         action="store_true",
-        help="rebuild an existing demo book: says what it destroys (changes, notes) and asks",
+        help=_("rebuild an existing demo book: says what it destroys (changes, notes) and asks"),
     )
-    demo.add_argument("--yes", action="store_true", help="with --fresh: do not ask")
+    demo.add_argument("--yes", action="store_true", help=_("with --fresh: do not ask"))
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
@@ -86,8 +122,10 @@ def resolve_book(args: argparse.Namespace) -> Path:
     mine, demo = default_db_path(), resolve_demo_db(args)
     if not mine.exists() and demo.exists():
         print(
-            f"csm-tui: using the demo book ({demo}): no cache of your own yet "
-            "(csm-tui login makes one; --db names another)",
+            _(
+                "csm-tui: using the demo book ({demo}): no cache of your own yet "
+                "(csm-tui login makes one; --db names another)"
+            ).format(demo=demo),
             file=sys.stderr,
         )
         return demo
@@ -101,7 +139,28 @@ def resolve_demo_db(args: argparse.Namespace) -> Path:
     return default_db_path().with_name("demo.sqlite3")
 
 
+def apply_language(argv: list[str] | None) -> str:
+    """Set the interface language before any text is made: `--lang` (before the
+    subcommand) wins, then `language` in config.toml, then the locale, then English.
+    A broken config.toml does not stop this: the command that reads it says what is wrong."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang", choices=LANGUAGES, default=None)
+    known, _rest = early.parse_known_args(argv)
+    setting = None
+    if known.lang is None:
+        from csm_tui.config import SettingsError, load_settings
+
+        try:
+            setting = load_settings().language
+        except (SettingsError, OSError):
+            setting = None
+    language = choose_language(known.lang, setting, os.environ)
+    set_language(language)
+    return language
+
+
 def main(argv: list[str] | None = None) -> int:
+    apply_language(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "open"
@@ -141,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.cli.health import run_health
 
         return run_health(args, resolve_db(args))
-    parser.error(f"unknown command {command}")
+    parser.error(_("unknown command {command}").format(command=command))
     return 2
 
 

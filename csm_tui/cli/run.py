@@ -18,33 +18,37 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from csm_tui.i18n import _
+
 FORMATS = ("table", "json", "csv")
 
 
 def add_run_parser(subparsers) -> None:
     run = subparsers.add_parser(
         "run",
-        help="run a command of the command language (or a script of them) on the cache",
-        description="Run one command ('csm-tui run \"filter tier:strategic health:<60\"') or "
-        "a script of commands, one a line ('#' comments, blank lines ok), on the cache "
-        "without the TUI. A script is all or nothing: if a line fails, nothing changes. "
-        "'csm-tui run help' lists the verbs.",
+        help=_("run a command of the command language (or a script of them) on the cache"),
+        description=_(
+            "Run one command ('csm-tui run \"filter tier:strategic health:<60\"') or "
+            "a script of commands, one a line ('#' comments, blank lines ok), on the cache "
+            "without the TUI. A script is all or nothing: if a line fails, nothing changes. "
+            "'csm-tui run help' lists the verbs."
+        ),
     )
     run.add_argument(
-        "line", nargs="?", metavar="COMMAND", help="one command, quoted as one argument"
+        "line", nargs="?", metavar="COMMAND", help=_("one command, quoted as one argument")
     )
     run.add_argument(
         "-f", "--file", type=Path, default=None, metavar="SCRIPT",
-        help="run the commands in SCRIPT ('-': standard input)",
+        help=_("run the commands in SCRIPT ('-': standard input)"),
     )  # fmt: skip
     run.add_argument(
         "--format", choices=FORMATS, default="table",
-        help="table (for people, the default), json (one object per command, one a line) "
-        "or csv (the tables)",
+        help=_("table (for people, the default), json (one object per command, one a line) "
+        "or csv (the tables)"),
     )  # fmt: skip
     run.add_argument(
         "--dry-run", action="store_true",
-        help="run everything, report what would change, then roll it all back",
+        help=_("run everything, report what would change, then roll it all back"),
     )  # fmt: skip
 
 
@@ -70,8 +74,10 @@ def run_run(
     stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
     if (args.line is None) == (args.file is None):
         print(
-            "csm-tui run: give one command ('csm-tui run \"filter tier:strategic\"') "
-            "or a script (-f FILE)",
+            _(
+                "csm-tui run: give one command ('csm-tui run \"filter tier:strategic\"') "
+                "or a script (-f FILE)"
+            ),
             file=err,
         )
         return 2
@@ -80,7 +86,10 @@ def run_run(
         try:
             source = stdin.read() if where == "<stdin>" else args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            print(f"csm-tui run: cannot read {where}: {error}", file=err)
+            print(
+                _("csm-tui run: cannot read {file}: {error}").format(file=where, error=error),
+                file=err,
+            )
             return 2
         from csm_tui.commands.run import script_lines
 
@@ -91,9 +100,11 @@ def run_run(
         where, prefix = None, "csm-tui run:"
     if not db.exists():
         print(
-            f"csm-tui run: no cache at {db}.\n"
-            "  Try the demo book:  csm-tui demo --no-open\n"
-            "  or name a cache:    csm-tui --db PATH run ...",
+            _(
+                "csm-tui run: no cache at {db}.\n"
+                "  Try the demo book:  csm-tui demo --no-open\n"
+                "  or name a cache:    csm-tui --db PATH run ..."
+            ).format(db=db),
             file=err,
         )
         return 1
@@ -108,8 +119,8 @@ def run_run(
     try:
         results = run_script(workspace, lines, dry_run=args.dry_run)
     except sqlite3.Error as error:
-        print(f"csm-tui run: the cache could not be used ({error}); nothing was changed",
-              file=err)  # fmt: skip
+        print(_("csm-tui run: the cache could not be used ({error}); nothing was changed")
+              .format(error=error), file=err)  # fmt: skip
         return 1
     except ScriptError as error:
         line = f"{error.line}:" if where is not None else ""
@@ -118,11 +129,11 @@ def run_run(
             import json
 
             report = {"ok": False, "file": where, "line": error.line, "position": error.position,
-                      "error": error.reason, "saved": error.saved}  # fmt: skip
+                      "error": error.english, "saved": error.saved}  # fmt: skip
             out.write(json.dumps(report, ensure_ascii=False, sort_keys=True) + "\n")
         err.write(_caret(error.text, error.position))
         if error.saved:
-            print("  (the lines before it were saved)", file=err)
+            print(_("  (the lines before it were saved)"), file=err)
         return 2 if error.position is not None else 1
     finally:
         workspace.close()

@@ -10,36 +10,42 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from csm_tui.i18n import _
+
 BAR_WIDTH = 30
 
 
 def add_sync_parsers(subparsers) -> None:
     login = subparsers.add_parser(
         "login",
-        help="sign in to a central API (the token is read from a prompt or stdin)",
-        description="Sign in to a csm-tui central API. The token (from `csm-tui serve admin "
-        "issue-token`) is read from a hidden prompt, or from stdin when it is not a terminal; "
-        "it is checked with the server, then kept in the OS keyring.",
+        help=_("sign in to a central API (the token is read from a prompt or stdin)"),
+        description=_(
+            "Sign in to a csm-tui central API. The token (from `csm-tui serve admin "
+            "issue-token`) is read from a hidden prompt, or from stdin when it is not a terminal; "
+            "it is checked with the server, then kept in the OS keyring."
+        ),
     )
-    login.add_argument("--server", required=True, metavar="URL", help="http(s)://HOST[:PORT]")
+    login.add_argument("--server", required=True, metavar="URL", help=_("http(s)://HOST[:PORT]"))
     login.add_argument(
         "--token-file",
         type=Path,
         default=None,
         metavar="PATH",
-        help="keep the token in this plaintext file (mode 0600) instead of the keyring; "
-        "only when no keyring backend is available",
+        help=_(
+            "keep the token in this plaintext file (mode 0600) instead of the keyring; "
+            "only when no keyring backend is available"
+        ),
     )
-    subparsers.add_parser("logout", help="forget the token of the server this cache syncs with")
+    subparsers.add_parser("logout", help=_("forget the token of the server this cache syncs with"))
     sync = subparsers.add_parser(
-        "sync", help="push local changes and pull the server's (progress on stderr)"
+        "sync", help=_("push local changes and pull the server's (progress on stderr)")
     )
     sync.add_argument(
         "--page-size",
         type=int,
         default=5000,
         metavar="N",
-        help="changes per pull request (default 5000)",
+        help=_("changes per pull request (default 5000)"),
     )
 
 
@@ -49,14 +55,16 @@ def _now(args: argparse.Namespace):
     try:
         return clock_from(args.now).now()
     except ValueError as exc:
-        raise SystemExit(f"csm-tui: --now: {exc}") from exc
+        raise SystemExit(_("csm-tui: --now: {error}").format(error=exc)) from exc
 
 
 def _read_token(stdin: TextIO, err: TextIO, server: str) -> str:
     if stdin.isatty():
         import getpass
 
-        return getpass.getpass(f"Token for {server} (input hidden): ", stream=err).strip()
+        return getpass.getpass(
+            _("Token for {server} (input hidden): ").format(server=server), stream=err
+        ).strip()
     return stdin.read().strip()
 
 
@@ -75,16 +83,16 @@ def run_login(
     try:
         server = credentials.normalise_url(args.server)
     except credentials.CredentialsError as error:
-        print(f"csm-tui login: {error}", file=err)
+        print(_("csm-tui login: {error}").format(error=error), file=err)
         return 2
     if args.token_file is None:
         problem = credentials.keyring_problem()
         if problem:
-            print(f"csm-tui login: {problem}", file=err)
+            print(_("csm-tui login: {error}").format(error=problem), file=err)
             return 2
     token = _read_token(stdin, err, server)
     if not token:
-        print("csm-tui login: no token given", file=err)
+        print(_("csm-tui login: no token given"), file=err)
         return 2
 
     from csm_tui.sync.client import RetryPolicy, SyncClient, SyncError
@@ -96,12 +104,12 @@ def run_login(
         with make(server, token) as client:
             me = client.me()
     except SyncError as error:
-        print(f"csm-tui login: {error}", file=err)
+        print(_("csm-tui login: {error}").format(error=error), file=err)
         return 1
     try:
         where = credentials.store_token(server, token, token_file=args.token_file)
     except credentials.CredentialsError as error:
-        print(f"csm-tui login: {error}", file=err)
+        print(_("csm-tui login: {error}").format(error=error), file=err)
         return 2
 
     from csm_tui.store.cache import connect
@@ -111,11 +119,18 @@ def run_login(
         reset = credentials.remember_sign_in(conn, server, me["id"], args.token_file)
     finally:
         conn.close()
-    print(f"signed in to {server} as {me['name']} ({me['role']}); token kept in {where}", file=out)
+    print(
+        _("signed in to {server} as {name} ({role}); token kept in {where}").format(
+            server=server, name=me["name"], role=me["role"], where=where
+        ),
+        file=out,
+    )
     if reset:
         print(
-            "note: this cache synced with another server or person before; the next sync "
-            "pulls everything again",
+            _(
+                "note: this cache synced with another server or person before; the next sync "
+                "pulls everything again"
+            ),
             file=err,
         )
     return 0
@@ -124,7 +139,7 @@ def run_login(
 def run_logout(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     if not db.exists():
-        print(f"csm-tui logout: no cache at {db}", file=err)
+        print(_("csm-tui logout: no cache at {db}").format(db=db), file=err)
         return 1
     from csm_tui.store.cache import connect, get_meta, set_meta
     from csm_tui.sync import credentials
@@ -133,13 +148,13 @@ def run_logout(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int
     try:
         server = get_meta(conn, credentials.META_SERVER_URL)
         if not server:
-            print("not signed in: nothing to forget", file=out)
+            print(_("not signed in: nothing to forget"), file=out)
             return 0
         token_file = credentials.token_file_of(conn)
         try:
             removed = credentials.delete_token(server, token_file=token_file)
         except credentials.CredentialsError as error:
-            print(f"csm-tui logout: {error}", file=err)
+            print(_("csm-tui logout: {error}").format(error=error), file=err)
             return 1
         with conn:
             set_meta(conn, credentials.META_TOKEN_FILE, None)
@@ -148,10 +163,13 @@ def run_logout(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int
         conn.close()
     if removed:
         print(
-            f"signed out of {server}: token removed; local data and pending changes kept", file=out
+            _("signed out of {server}: token removed; local data and pending changes kept").format(
+                server=server
+            ),
+            file=out,
         )
     else:
-        print(f"no token was stored for {server}", file=out)
+        print(_("no token was stored for {server}").format(server=server), file=out)
     return 0
 
 
@@ -194,11 +212,14 @@ def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) 
     out, err = out or sys.stdout, err or sys.stderr
     if not db.exists():
         print(
-            f"csm-tui sync: no cache at {db}; sign in first: csm-tui login --server URL", file=err
+            _("csm-tui sync: no cache at {db}; sign in first: csm-tui login --server URL").format(
+                db=db
+            ),
+            file=err,
         )
         return 2
     if args.page_size < 1:
-        print("csm-tui sync: --page-size must be at least 1", file=err)
+        print(_("csm-tui sync: --page-size must be at least 1"), file=err)
         return 2
     from csm_tui.sync.client import SyncClient
     from csm_tui.sync.engine import FAILED_SIGNED_OUT, run_sync
@@ -209,7 +230,11 @@ def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) 
         return SyncClient(
             url,
             token,
-            on_retry=lambda e: bar.note(f"  {e.request}: {e.reason}; retrying in {e.delay:.1f} s"),
+            on_retry=lambda e: bar.note(
+                _("  {request}: {reason}; retrying in {delay} s").format(
+                    request=e.request, reason=e.reason, delay=f"{e.delay:.1f}"
+                )
+            ),
         )
 
     before = _handed_over_ids(db)
@@ -219,7 +244,7 @@ def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) 
     _print_handed_over(db, before, out)
     if report.ok:
         return 0
-    print(f"csm-tui sync: {'; '.join(report.errors)}", file=err)
+    print(_("csm-tui sync: {errors}").format(errors="; ".join(report.errors)), file=err)
     return 2 if report.error_kind == FAILED_SIGNED_OUT else 1
 
 

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from csm_tui.i18n import N_, _
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -35,36 +37,46 @@ def add_import_export_parsers(sub: argparse._SubParsersAction) -> None:
     """The `import` and `export` subcommands (mounted by `cli.main.build_parser`)."""
     imp = sub.add_parser(
         "import",
-        help="import accounts, contacts or health signals from a CSV export (all or nothing)",
-        description="Import a CRM's CSV export into the cache. Every row is checked first; "
-        "if any has a problem nothing is written and each problem is listed with its line. "
-        "Changes are queued for sync like changes made in the app.",
+        help=_("import accounts, contacts or health signals from a CSV export (all or nothing)"),
+        description=_(
+            "Import a CRM's CSV export into the cache. Every row is checked first; "
+            "if any has a problem nothing is written and each problem is listed with its line. "
+            "Changes are queued for sync like changes made in the app."
+        ),
     )
     imp.add_argument(
         "kind",
         choices=("accounts", "contacts", *SIGNAL_KINDS),
-        help="what the file holds: accounts, contacts, or a health signal (weekly product "
-        "usage, support tickets, NPS/CSAT survey answers, invoices)",
+        help=_(
+            "what the file holds: accounts, contacts, or a health signal (weekly product "
+            "usage, support tickets, NPS/CSAT survey answers, invoices)"
+        ),
     )
-    imp.add_argument("file", type=Path, help="the CSV file (UTF-8; , ; or tab separated)")
+    imp.add_argument("file", type=Path, help=_("the CSV file (UTF-8; , ; or tab separated)"))
     imp.add_argument(
         "--mapping",
         "-m",
         default=None,
-        help="a shipped mapping (hubspot, salesforce, salesforce-contacts, mixpanel-usage, "
-        "zendesk-tickets, delighted-nps, stripe-invoices) or a .toml file; default for "
-        "accounts and contacts: headers are csm-tui's own field names",
+        help=_(
+            "a shipped mapping (hubspot, salesforce, salesforce-contacts, mixpanel-usage, "
+            "zendesk-tickets, delighted-nps, stripe-invoices) or a .toml file; default for "
+            "accounts and contacts: headers are csm-tui's own field names"
+        ),
     )
-    imp.add_argument("--dry-run", "-n", action="store_true", help="check and report; write nothing")
     imp.add_argument(
-        "--owner", default=None, help="owner of new accounts whose row names none (name/email)"
+        "--dry-run", "-n", action="store_true", help=_("check and report; write nothing")
     )
-    imp.add_argument("--format", choices=("text", "json"), default="text", help="the report's form")
+    imp.add_argument(
+        "--owner", default=None, help=_("owner of new accounts whose row names none (name/email)")
+    )
+    imp.add_argument(
+        "--format", choices=("text", "json"), default="text", help=_("the report's form")
+    )
 
     exp = sub.add_parser(
         "export",
-        help="export the portfolio, coverage or a call-prep sheet as CSV, JSON or Markdown",
-        description="Write an export to --out (atomically) or to standard output.",
+        help=_("export the portfolio, coverage or a call-prep sheet as CSV, JSON or Markdown"),
+        description=_("Write an export to --out (atomically) or to standard output."),
     )
     targets = exp.add_subparsers(dest="target", metavar="WHAT", required=True)
 
@@ -74,28 +86,30 @@ def add_import_export_parsers(sub: argparse._SubParsersAction) -> None:
             "-f",
             choices=formats,
             default=None,
-            help=f"default: from --out's extension, else {formats[0]}",
+            help=_("default: from --out's extension, else {format}").format(format=formats[0]),
         )
-        p.add_argument("--out", "-o", type=Path, default=None, help="file to write (else stdout)")
+        p.add_argument(
+            "--out", "-o", type=Path, default=None, help=_("file to write (else stdout)")
+        )
         p.add_argument(
             "--excel",
             action="store_true",
-            help="CSV for Excel: a UTF-8 BOM, and text that looks like a formula quoted",
+            help=_("CSV for Excel: a UTF-8 BOM, and text that looks like a formula quoted"),
         )
 
-    port = targets.add_parser("portfolio", help="the accounts a filter selects, in order")
+    port = targets.add_parser("portfolio", help=_("the accounts a filter selects, in order"))
     port.add_argument(
-        "filter", nargs="*", help='filter words, e.g. tier:strategic renewal:<90d "acme"'
+        "filter", nargs="*", help=_('filter words, e.g. tier:strategic renewal:<90d "acme"')
     )
-    port.add_argument("--sort", choices=SORTS, default="tier", help="the portfolio's order")
+    port.add_argument("--sort", choices=SORTS, default="tier", help=_("the portfolio's order"))
     common(port, ("csv", "json", "md"))
 
-    cov = targets.add_parser("coverage", help="the team lead's coverage report")
-    cov.add_argument("--team", default=None, help="one team (name or id); default: every team")
+    cov = targets.add_parser("coverage", help=_("the team lead's coverage report"))
+    cov.add_argument("--team", default=None, help=_("one team (name or id); default: every team"))
     common(cov, ("csv", "json", "md"))
 
-    prep = targets.add_parser("prep", help="the call-prep sheet of one account")
-    prep.add_argument("account", help="the account: its name, external id or id")
+    prep = targets.add_parser("prep", help=_("the call-prep sheet of one account"))
+    prep.add_argument("account", help=_("the account: its name, external id or id"))
     common(prep, ("md", "json", "csv"))
 
 
@@ -106,8 +120,10 @@ def run_transfer(args: argparse.Namespace, db: Path) -> int:
     """Run `import` or `export` (from `cli.main.main`)."""
     if not db.exists():
         print(
-            f"csm-tui: no cache at {db}.\n  Name one with --db PATH (or build the demo: "
-            "csm-tui demo --no-open)",
+            _(
+                "csm-tui: no cache at {db}.\n  Name one with --db PATH (or build the demo: "
+                "csm-tui demo --no-open)"
+            ).format(db=db),
             file=sys.stderr,
         )
         return 1
@@ -138,7 +154,7 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
     try:
         mapping = load_mapping(args.mapping, args.kind)
     except MappingError as error:
-        _say(f"csm-tui: --mapping: {error}")
+        _say(_("csm-tui: --mapping: {error}").format(error=error))
         return 2
     report = import_csv(
         ws.conn,
@@ -159,7 +175,7 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
                 print(f"  {safe_text(str(issue))}")
             more = len(report.errors) - MAX_ISSUES_SHOWN
             if more > 0:
-                print(f"  … and {more:,} more problem(s)")
+                print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))
         elif args.dry_run:
             for o in report.outcomes:
                 if o.action in ("create", "update", "skip"):
@@ -168,7 +184,11 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
                         detail = f" ({', '.join(o.changed)})"
                     elif o.note:
                         detail = f" ({o.note})"
-                    print(f"  line {o.line}: {o.action} {safe_text(o.name)}{safe_text(detail)}")
+                    print(
+                        _("  line {line}: {action} {name}").format(
+                            line=o.line, action=o.action, name=safe_text(o.name + detail)
+                        )
+                    )
     return 1 if report.errors else 0
 
 
@@ -186,12 +206,16 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
 
     if args.mapping is None:
         shipped = ", ".join(shipped_signal_mappings(args.kind)) or "none"
-        _say(f"csm-tui: --mapping: say how to read the {args.kind} file (shipped: {shipped})")
+        _say(
+            _("csm-tui: --mapping: say how to read the {kind} file (shipped: {shipped})").format(
+                kind=args.kind, shipped=shipped
+            )
+        )
         return 2
     try:
         mapping = load_signal_mapping(args.mapping, args.kind)
     except MappingError as error:
-        _say(f"csm-tui: --mapping: {error}")
+        _say(_("csm-tui: --mapping: {error}").format(error=error))
         return 2
     settings = ws.settings
 
@@ -212,15 +236,21 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
         print(f"  {safe_text(str(issue))}")
     more = report.error_count - min(len(report.errors), MAX_ISSUES_SHOWN)
     if more > 0:
-        print(f"  … and {more:,} more problem(s)")
+        print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))
     if not report.errors and args.dry_run:
         shown = [o for o in report.outcomes if o.action != "unchanged"][:MAX_ISSUES_SHOWN]
         for o in shown:
-            print(f"  line {o.line}: {o.action} {safe_text(o.record_id)}")
+            print(
+                _("  line {line}: {action} {name}").format(
+                    line=o.line, action=o.action, name=safe_text(o.record_id)
+                )
+            )
     if report.committed and ws.meta("server_url"):
         _say(
-            "Note: signals imported here stay in this cache (they are not pushed); "
-            "a team feeds them to the server's ingest so every CSM sees them."
+            _(
+                "Note: signals imported here stay in this cache (they are not pushed); "
+                "a team feeds them to the server's ingest so every CSM sees them."
+            )
         )
     return 1 if report.errors else 0
 
@@ -254,9 +284,13 @@ def _resolve_account(conn: sqlite3.Connection, text: str) -> str:
     from csm_tui.domain.text import safe_text
 
     if not rows:
-        raise LookupError(f"no account named {safe_text(text)!r} in the cache")
+        raise LookupError(_("no account named {name!r} in the cache").format(name=safe_text(text)))
     shown = "; ".join(f"{safe_text(name)} ({aid})" for aid, name in (exact or rows)[:5])
-    raise LookupError(f"{len(exact or rows)} accounts match {safe_text(text)!r}: {shown}")
+    raise LookupError(
+        _("{n} accounts match {name!r}: {shown}").format(
+            n=len(exact or rows), name=safe_text(text), shown=shown
+        )
+    )
 
 
 def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
@@ -273,10 +307,10 @@ def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
     try:
         text, what = _export_text(args, ws, fmt)
     except LookupError as error:
-        _say(f"csm-tui: {error}")
+        _say(_("csm-tui: {error}").format(error=error))
         return 1
     except ValueError as error:  # a filter, team or format the user typed
-        _say(f"csm-tui: {error}")
+        _say(_("csm-tui: {error}").format(error=error))
         return 2
     if args.out is None:
         sys.stdout.write(text)
@@ -284,9 +318,13 @@ def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
     try:
         target = write_export(args.out, text)
     except PrepExportError as error:
-        _say(f"csm-tui: {error}")
+        _say(_("csm-tui: {error}").format(error=error))
         return 1
-    _say(f"Exported {what} as {fmt.value} → {target}")
+    _say(
+        _("Exported {what} as {format} → {target}").format(
+            what=_(what), format=fmt.value, target=target
+        )
+    )
     return 0
 
 
@@ -304,13 +342,15 @@ def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str
             conn, flt, PortfolioSort(args.sort), ws.today(), ws.meta(META_ME), rules, fmt,
             excel=args.excel,
         )  # fmt: skip
-        return text, "the portfolio" + (f" ({flt.to_text()})" if not flt.is_empty else "")
+        if flt.is_empty:
+            return text, N_("the portfolio")
+        return text, _("the portfolio ({filter})").format(filter=flt.to_text())
     if args.target == "prep":
         account_id = _resolve_account(conn, args.account)
-        return export_prep(conn, account_id, ws.now(), rules, fmt, excel=args.excel), "prep"
+        return export_prep(conn, account_id, ws.now(), rules, fmt, excel=args.excel), N_("prep")
     try:
         from csm_tui.store.coverage import load_coverage  # type: ignore[import-not-found]
     except ImportError:
-        raise LookupError("coverage is not part of this build of csm-tui yet") from None
+        raise LookupError(_("coverage is not part of this build of csm-tui yet")) from None
     report = load_coverage(conn, ws.today(), rules, team=args.team)
-    return export_coverage(report, fmt, excel=args.excel), "coverage"
+    return export_coverage(report, fmt, excel=args.excel), N_("coverage")

@@ -89,11 +89,13 @@ class ScriptError(Exception):
         position: int | None = None,
         *,
         saved: bool = False,
+        english: str | None = None,
     ) -> None:
         super().__init__(f"{line}: {reason}")
         self.line = line
         self.text = text
-        self.reason = reason
+        self.reason = reason  # in the interface language
+        self.english = reason if english is None else english  # for --format json
         self.position = position  # the column (0-based) the reason points at, if any
         self.saved = saved  # the script's changes were committed before this failed
 
@@ -279,7 +281,9 @@ def run_script(
         try:
             parsed.append((number, text, parse_command(text)))
         except QueryError as error:
-            raise ScriptError(number, text, str(error), error.position) from error
+            raise ScriptError(
+                number, text, str(error), error.position, english=error.english()
+            ) from error
     for index, (number, text, command) in enumerate(parsed):
         if isinstance(command, SyncCommand) and index != len(parsed) - 1:
             raise ScriptError(

@@ -28,6 +28,11 @@ bigger drop first), then name. Urgency across kinds, most urgent first:
 8. a health drop of 10+ points in 30 days;
 9. a QBR or onsite visit due soon;
 10. a renewal in 31–90 days.
+
+Why an account is on the agenda is a `Message` (csm_tui.i18n): an English template marked
+for the catalog and its values; the screen shows `item.reason.render()` in the interface
+language, `item.why` is the English (scripts, sorting). This is the pattern for every domain
+text: the domain picks the words' template and values, never the language.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from csm_tui.domain.lifecycle import (
     activation_risk,
 )
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_, Message, Nn_
 
 RENEWAL_HORIZON_DAYS = 90
 RENEWAL_NEAR_DAYS = 30
@@ -65,14 +71,15 @@ class AgendaKind(StrEnum):
 
     @property
     def label(self) -> str:
+        """The kind in English words (a msgid: the edge shows `_(kind.label)`)."""
         return {
-            "touch": "Touch",
-            "task": "Task",
-            "renewal": "Renewal",
-            "activation": "Activation",
-            "health_drop": "Health drop",
-            "qbr": "QBR",
-            "onsite": "Onsite",
+            "touch": N_("Touch"),
+            "task": N_("Task"),
+            "renewal": N_("Renewal"),
+            "activation": N_("Activation"),
+            "health_drop": N_("Health drop"),
+            "qbr": N_("QBR"),
+            "onsite": N_("Onsite"),
         }[self.value]
 
 
@@ -97,11 +104,16 @@ class AgendaItem:
     account_name: str
     tier: Tier
     kind: AgendaKind
-    why: str  # in words: "Strategic · last touch 19 days ago, cadence 14"
+    reason: Message  # why, in words: "Task late 3 days: send the QBR deck"
     urgency: Urgency
     due: date | None  # the day it fell (or falls) due; None: never touched, health drop
     task_id: str | None = None
     days: int = 0  # how far gone, bigger first (see `order_agenda`)
+
+    @property
+    def why(self) -> str:
+        """The reason in English: "Strategic · last touch 19 days ago, cadence 14"."""
+        return self.reason.english()
 
 
 def agenda_key(item: AgendaItem) -> tuple:
@@ -126,10 +138,6 @@ def order_agenda(items: Iterable[AgendaItem]) -> list[AgendaItem]:
     return sorted(items, key=agenda_key)
 
 
-def _days(n: int, unit: str = "day") -> str:
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
 def touch_item(account_id: str, name: str, touch: TouchStatus, today: date) -> AgendaItem | None:
     """An overdue touch against the tier's cadence; None when not overdue."""
     if not touch.overdue or touch.cadence_days is None:
@@ -144,7 +152,7 @@ def touch_item(account_id: str, name: str, touch: TouchStatus, today: date) -> A
         name,
         touch.tier,
         AgendaKind.TOUCH,
-        touch.why,
+        Message.text(touch.why),  # domain/cadence.py still makes its own words
         Urgency.TOUCH_OVERDUE,
         due,
         None,
@@ -160,9 +168,12 @@ def task_item(
     if late < 0:
         return None
     if late == 0:
-        why, urgency = f"Task due today: {title}", Urgency.TASK_TODAY
+        why, urgency = Message.of(N_("Task due today: {title}"), title=title), Urgency.TASK_TODAY
     else:
-        why, urgency = f"Task late {_days(late)}: {title}", Urgency.TASK_LATE
+        why = Message.of(
+            *Nn_("Task late {n} day: {title}", "Task late {n} days: {title}"), n=late, title=title
+        )
+        urgency = Urgency.TASK_LATE
     return AgendaItem(account_id, name, tier, AgendaKind.TASK, why, urgency, due_on, task_id, late)
 
 
@@ -182,22 +193,24 @@ def renewal_item(
     until = (renewal - today).days
     if until > RENEWAL_HORIZON_DAYS:
         return None
-    money = f"(ARR {format_money(arr, currency)})"
+    money = format_money(arr, currency)
     if until < 0:
-        when = f"Renewal {_days(-until)} overdue"
+        plural = Nn_("Renewal {n} day overdue (ARR {arr})", "Renewal {n} days overdue (ARR {arr})")
+        why = Message.of(*plural, n=-until, arr=money)
     elif until == 0:
-        when = "Renewal today"
+        why = Message.of(N_("Renewal today (ARR {arr})"), arr=money)
     elif until == 1:
-        when = "Renewal tomorrow"
+        why = Message.of(N_("Renewal tomorrow (ARR {arr})"), arr=money)
     else:
-        when = f"Renewal in {_days(until)}"
+        plural = Nn_("Renewal in {n} day (ARR {arr})", "Renewal in {n} days (ARR {arr})")
+        why = Message.of(*plural, n=until, arr=money)
     urgency = Urgency.RENEWAL_NEAR if until <= RENEWAL_NEAR_DAYS else Urgency.RENEWAL
     return AgendaItem(
         account_id,
         name,
         tier,
         AgendaKind.RENEWAL,
-        f"{when} {money}",
+        why,
         urgency,
         renewal,
         None,
@@ -220,10 +233,18 @@ def activation_item(
         return None
     since = (today - go_live).days
     if risk is ActivationRisk.ZOMBIE:
-        odds, urgency, due = "70–80% become zombies", Urgency.ZOMBIE_ACTIVATION, ZOMBIE_DAYS
+        urgency, due = Urgency.ZOMBIE_ACTIVATION, ZOMBIE_DAYS
+        plural = Nn_(
+            "Not activated {n} day after go-live (70–80% become zombies)",
+            "Not activated {n} days after go-live (70–80% become zombies)",
+        )
     else:
-        odds, urgency, due = "only 30–40% still do", Urgency.LATE_ACTIVATION, LATE_ACTIVATION_DAYS
-    why = f"Not activated {_days(since)} after go-live ({odds})"
+        urgency, due = Urgency.LATE_ACTIVATION, LATE_ACTIVATION_DAYS
+        plural = Nn_(
+            "Not activated {n} day after go-live (only 30–40% still do)",
+            "Not activated {n} days after go-live (only 30–40% still do)",
+        )
+    why = Message.of(*plural, n=since)
     return AgendaItem(
         account_id,
         name,
@@ -252,7 +273,15 @@ def health_drop_item(
     fell = score_30d - score
     if fell < HEALTH_DROP_POINTS:
         return None
-    why = f"Health fell {_days(fell, 'point')} in 30 days ({score_30d} → {score})"
+    why = Message.of(
+        *Nn_(
+            "Health fell {n} point in 30 days ({before} → {after})",
+            "Health fell {n} points in 30 days ({before} → {after})",
+        ),
+        n=fell,
+        before=score_30d,
+        after=score,
+    )
     return AgendaItem(
         account_id,
         name,
@@ -276,8 +305,9 @@ def service_interval_days(per_year: int) -> int | None:
 DAYS_PER_YEAR = 365
 
 
-def _how_often(per_year: int) -> str:
-    return {1: "yearly", 2: "twice a year", 4: "quarterly"}.get(per_year, f"{per_year}× a year")
+def _how_often(per_year: int) -> Message:
+    words = {1: N_("yearly"), 2: N_("twice a year"), 4: N_("quarterly")}.get(per_year)
+    return Message.of(words) if words else Message.of(N_("{n}× a year"), n=per_year)
 
 
 def service_item(
@@ -299,24 +329,50 @@ def service_item(
     if interval is None or stage in (Stage.ONBOARDING, Stage.CHURNED):
         return None
     anchor = last or go_live
-    what = "QBR" if kind is AgendaKind.QBR else "Onsite visit"
-    often = f"{tier.label} · {_how_often(per_year)}"
+    what = Message.of(N_("QBR") if kind is AgendaKind.QBR else N_("Onsite visit"))
+    often = Message.of(
+        N_("{tier} · {how_often}"), tier=Message.of(tier.label), how_often=_how_often(per_year)
+    )
     if anchor is None:  # neither held nor live on a known day: due now
-        why = f"{what} due: never held ({often})"
+        why = Message.of(N_("{what} due: never held ({often})"), what=what, often=often)
         return AgendaItem(account_id, name, tier, kind, why, Urgency.SERVICE_DUE, today, None, 0)
     due = anchor + timedelta(days=interval)
     until = (due - today).days
     if until > SERVICE_DUE_AHEAD_DAYS:
         return None
     since = (
-        f"last {_days((today - last).days)} ago"
+        Message.of(*Nn_("last {n} day ago", "last {n} days ago"), n=(today - last).days)
         if last is not None
-        else f"never held, live since {go_live.isoformat() if go_live else '?'}"
+        else Message.of(
+            N_("never held, live since {day}"), day=go_live.isoformat() if go_live else "?"
+        )
     )
     if until < 0:
-        why, urgency = f"{what} late {_days(-until)} ({often}, {since})", Urgency.SERVICE_LATE
+        why = Message.of(
+            *Nn_(
+                "{what} late {n} day ({often}, {since})", "{what} late {n} days ({often}, {since})"
+            ),
+            n=-until,
+            what=what,
+            often=often,
+            since=since,
+        )
+        urgency = Urgency.SERVICE_LATE
     elif until == 0:
-        why, urgency = f"{what} due today ({often}, {since})", Urgency.SERVICE_DUE
+        why = Message.of(
+            N_("{what} due today ({often}, {since})"), what=what, often=often, since=since
+        )
+        urgency = Urgency.SERVICE_DUE
     else:
-        why, urgency = f"{what} due in {_days(until)} ({often}, {since})", Urgency.SERVICE_DUE
+        why = Message.of(
+            *Nn_(
+                "{what} due in {n} day ({often}, {since})",
+                "{what} due in {n} days ({often}, {since})",
+            ),
+            n=until,
+            what=what,
+            often=often,
+            since=since,
+        )
+        urgency = Urgency.SERVICE_DUE
     return AgendaItem(account_id, name, tier, kind, why, urgency, due, None, -until)

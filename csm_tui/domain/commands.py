@@ -95,6 +95,7 @@ from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.renewals import RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.domain.validity import MAX_MINUTES
+from csm_tui.i18n import N_, Message
 
 # ----------------------------------------------------------------------------- errors
 
@@ -103,11 +104,16 @@ class CommandError(QueryError):
     """A command that cannot be read: where (0-based position) and what was expected."""
 
 
-def _error(position: int, expected: str, found: str | None = None) -> CommandError:
-    message = f"at {position}: expected {expected}"
-    if found is not None:
-        message += f', found "{found}"'
-    return CommandError(message, position, expected)
+def _error(position: int, expected: Message | str, found: str | None = None) -> CommandError:
+    """`expected` is a `Message`, or a template marked `N_` with no values."""
+    words = expected if isinstance(expected, Message) else Message.of(expected)
+    return CommandError(position, words, found)
+
+
+def _m(template: str | Message, /, **values: Any) -> Message:
+    if isinstance(template, Message):
+        return template
+    return Message.of(template, **values)
 
 
 # ----------------------------------------------------------------------------- words
@@ -145,7 +151,7 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
             return "".join(out), i + 1
         out.append(ch)
         i += 1
-    raise _error(n, f'a closing " for the quote opened at {start}')
+    raise _error(n, _m(N_('a closing " for the quote opened at {start}'), start=start))
 
 
 def split_words(text: str) -> list[Word]:
@@ -812,81 +818,82 @@ def _enum_option(name: str, attr: str, what: str, values: tuple[str, ...]) -> _O
 
 
 _OUTPUT = _enum_option(
-    "--format", "output", "an output format", tuple(f.value for f in OutputFormat)
+    "--format", "output", N_("an output format"), tuple(f.value for f in OutputFormat)
 )
 _DRY = _Option("--dry-run", "dry_run", "flag")
-_SORT = _enum_option("--sort", "sort", "a sort order", tuple(s.value for s in PortfolioSort))
+_SORT = _enum_option("--sort", "sort", N_("a sort order"), tuple(s.value for s in PortfolioSort))
 
 
 def _print_options(specs: dict[str, _Option], command: Command) -> list[str]:
     return [part for spec in specs.values() for part in spec.print(getattr(command, spec.attr))]
 
 
-_ARR = _Option("--arr", "arr", "amount", "an ARR like 120000, 120k or 1.2m")
-_TERM_END = _Option("--term-end", "term_end", "text", "the end of the new term")
-_ON = _Option("--on", "on", "text", "the day of the decision")
-_REASON = _Option("--reason", "reason", "text", "a reason")
+_ARR = _Option("--arr", "arr", "amount", N_("an ARR like 120000, 120k or 1.2m"))
+_TERM_END = _Option("--term-end", "term_end", "text", N_("the end of the new term"))
+_ON = _Option("--on", "on", "text", N_("the day of the decision"))
+_REASON = _Option("--reason", "reason", "text", N_("a reason"))
 
 _OPTIONS: dict[str, dict[str, _Option]] = {
     "filter": {
         "--sort": _SORT,
-        "--limit": _Option("--limit", "limit", "int", "a number of rows", low=1, high=MAX_LIMIT),
+        "--limit": _Option("--limit", "limit", "int", N_("a number of rows"), low=1,
+                           high=MAX_LIMIT),
         "--format": _OUTPUT,
     },
     "open": {"--format": _OUTPUT},
     "log": {
-        "--minutes": _Option("--minutes", "minutes", "int", "a whole number of minutes",
+        "--minutes": _Option("--minutes", "minutes", "int", N_("a whole number of minutes"),
                              low=0, high=MAX_MINUTES),
-        "--summary": _Option("--summary", "summary", "text", "what was said"),
-        "--next": _Option("--next", "next_steps", "text", "next steps"),
-        "--when": _Option("--when", "when", "text", "when it happened"),
-        "--sentiment": _enum_option("--sentiment", "sentiment", "a sentiment",
+        "--summary": _Option("--summary", "summary", "text", N_("what was said")),
+        "--next": _Option("--next", "next_steps", "text", N_("next steps")),
+        "--when": _Option("--when", "when", "text", N_("when it happened")),
+        "--sentiment": _enum_option("--sentiment", "sentiment", N_("a sentiment"),
                                     tuple(s.value for s in Sentiment)),
-        "--with": _Option("--with", "contacts", "list", "a contact of the account"),
+        "--with": _Option("--with", "contacts", "list", N_("a contact of the account")),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
     "check": {
-        "--stage": _enum_option("--stage", "stage", "a stage", tuple(s.value for s in Stage)),
+        "--stage": _enum_option("--stage", "stage", N_("a stage"), tuple(s.value for s in Stage)),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
     "stage": {"--format": _OUTPUT, "--dry-run": _DRY},
     "task": {
-        "--due": _Option("--due", "due", "text", "a due date"),
+        "--due": _Option("--due", "due", "text", N_("a due date")),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
     "prep": {
-        "--export": _Option("--export", "export", "text", "a file to write the sheet to"),
+        "--export": _Option("--export", "export", "text", N_("a file to write the sheet to")),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
     "assign": {"--format": _OUTPUT, "--dry-run": _DRY},
     "coverage": {
-        "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--team": _Option("--team", "team", "text", N_("a team's name or id")),
         "--format": _OUTPUT,
     },
     "backtest": {
         "--days-before": _Option("--days-before", "days_before", "int",
                                  "a whole number of days", low=0, high=3650),
-        "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--team": _Option("--team", "team", "text", N_("a team's name or id")),
         "--format": _OUTPUT,
     },
     "sync": {"--format": _OUTPUT},
     "export": {
-        "--team": _Option("--team", "team", "text", "a team's name or id"),
+        "--team": _Option("--team", "team", "text", N_("a team's name or id")),
         "--sort": _SORT,
-        "--format": _enum_option("--format", "format", "an export format",
+        "--format": _enum_option("--format", "format", N_("an export format"),
                                  tuple(f.value for f in ExportFormat)),
-        "--out": _Option("--out", "out", "text", "the file to write"),
+        "--out": _Option("--out", "out", "text", N_("the file to write")),
         "--excel": _Option("--excel", "excel", "flag"),
         "--dry-run": _DRY,
     },
     "import": {
         "--mapping": _Option("--mapping", "mapping", "text",
                              "a column mapping (hubspot, salesforce or a mapping file)"),
-        "--owner": _Option("--owner", "owner", "text", "the owner of new accounts"),
+        "--owner": _Option("--owner", "owner", "text", N_("the owner of new accounts")),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
@@ -903,20 +910,20 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
              "--format": _OUTPUT, "--dry-run": _DRY},
     "reference": {"--format": _OUTPUT, "--dry-run": _DRY},
     "snooze": {
-        "--days": _Option("--days", "days", "int", "a number of days", low=1, high=MAX_DAYS),
+        "--days": _Option("--days", "days", "int", N_("a number of days"), low=1, high=MAX_DAYS),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
     "timeline": {
-        "--type": _Option("--type", "kinds", "kinds", "kinds of activity (call, meeting, ...)",
+        "--type": _Option("--type", "kinds", "kinds", N_("kinds of activity (call, meeting, ...)"),
                           tuple(k.value for k in ActivityKind)),
-        "--limit": _Option("--limit", "limit", "int", "a number of activities", low=1,
+        "--limit": _Option("--limit", "limit", "int", N_("a number of activities"), low=1,
                            high=MAX_LIMIT),
         "--format": _OUTPUT,
     },
     "conflicts": {"--all": _Option("--all", "all", "flag"), "--format": _OUTPUT},
     "resolve": {
-        "--set": _Option("--set", "values", "list", "FIELD=VALUE (a value to keep, for edit)"),
+        "--set": _Option("--set", "values", "list", N_("FIELD=VALUE (a value to keep, for edit)")),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
@@ -924,31 +931,31 @@ _OPTIONS: dict[str, dict[str, _Option]] = {
     "tasks": {"--done": _Option("--done", "done", "flag"), "--format": _OUTPUT},
     "contacts": {"--format": _OUTPUT},
     "contact": {
-        "--name": _Option("--name", "new_name", "text", "the contact's new name"),
-        "--title": _Option("--title", "title", "text", "a job title"),
-        "--email": _Option("--email", "email", "text", "an email address"),
-        "--phone": _Option("--phone", "phone", "text", "a phone number"),
-        "--role": _enum_option("--role", "role", "a role",
+        "--name": _Option("--name", "new_name", "text", N_("the contact's new name")),
+        "--title": _Option("--title", "title", "text", N_("a job title")),
+        "--email": _Option("--email", "email", "text", N_("an email address")),
+        "--phone": _Option("--phone", "phone", "text", N_("a phone number")),
+        "--role": _enum_option("--role", "role", N_("a role"),
                                tuple(r.value for r in records.ContactRole)),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
     "notes": {
-        "--set": _Option("--set", "set", "text", "the notes' new text"),
-        "--append": _Option("--append", "append", "text", "a line to add to the notes"),
+        "--set": _Option("--set", "set", "text", N_("the notes' new text")),
+        "--append": _Option("--append", "append", "text", N_("a line to add to the notes")),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
     },
     "undo": {"--format": _OUTPUT, "--dry-run": _DRY},
     "amend": {
-        "--kind": _enum_option("--kind", "kind", "a kind of activity",
+        "--kind": _enum_option("--kind", "kind", N_("a kind of activity"),
                                tuple(k.value for k in ActivityKind)),
-        "--summary": _Option("--summary", "summary", "text", "what was said"),
-        "--minutes": _Option("--minutes", "minutes", "int", "a whole number of minutes",
+        "--summary": _Option("--summary", "summary", "text", N_("what was said")),
+        "--minutes": _Option("--minutes", "minutes", "int", N_("a whole number of minutes"),
                              low=0, high=MAX_MINUTES),
-        "--next": _Option("--next", "next_steps", "text", "next steps"),
-        "--when": _Option("--when", "when", "text", "when it happened"),
-        "--sentiment": _enum_option("--sentiment", "sentiment", "a sentiment",
+        "--next": _Option("--next", "next_steps", "text", N_("next steps")),
+        "--when": _Option("--when", "when", "text", N_("when it happened")),
+        "--sentiment": _enum_option("--sentiment", "sentiment", N_("a sentiment"),
                                     tuple(s.value for s in Sentiment)),
         "--format": _OUTPUT,
         "--dry-run": _DRY,
@@ -1038,7 +1045,7 @@ USAGE: dict[str, tuple[str, str]] = {
               "change your last log; what is not given stays"),
 }  # fmt: skip
 
-ACCOUNT_EXPECTED = "an account (a name, a unique prefix of one, or an id)"
+ACCOUNT_EXPECTED = N_("an account (a name, a unique prefix of one, or an id)")
 
 # ----------------------------------------------------------------------------- parsing
 
@@ -1067,15 +1074,21 @@ class _Line:
             name, eq, inline = word.raw.partition("=")
             spec = specs.get(name.lower())
             if spec is None:
-                names = ", ".join(specs) or "none"
-                raise _error(word.start, f"an option of {self.verb} ({names})", found=name)
+                names = ", ".join(specs) or "none"  # i18n: as is (no option: the word "none")
+                raise _error(
+                    word.start,
+                    _m(N_("an option of {verb} ({names})"), verb=self.verb, names=names),
+                    found=name,
+                )
             if spec.attr in self.options and spec.kind != "list":
-                raise _error(word.start, f"{spec.name} only once", found=name)
+                raise _error(word.start, _m(N_("{option} only once"), option=spec.name), found=name)
             self.option_words.append(word)
             if spec.kind == "flag":
                 if eq:
                     raise _error(
-                        word.start + len(name), f"no value after {spec.name}", found=inline
+                        word.start + len(name),
+                        _m(N_("no value after {option}"), option=spec.name),
+                        found=inline,
                     )
                 self.options[spec.attr] = True
                 i += 1
@@ -1085,7 +1098,7 @@ class _Line:
             else:
                 if i + 1 >= len(words) or words[i + 1].is_option:
                     at = words[i + 1].start if i + 1 < len(words) else len(self.text)
-                    raise _error(at, f"{spec.what} after {spec.name}")
+                    raise _error(at, _after(spec))
                 value_word = words[i + 1]
                 self.option_words.append(value_word)
                 i += 1
@@ -1097,12 +1110,19 @@ class _Line:
             i += 1
         if not keep_positional and self.positional:
             extra = self.positional[0]
-            raise _error(extra.start, f"an option of {self.verb} or the end", found=extra.raw)
+            raise _error(
+                extra.start,
+                _m(N_("an option of {verb} or the end"), verb=self.verb),
+                found=extra.raw,
+            )
 
     def need(self, index: int, what: str) -> Word:
         if index < len(self.positional):
             return self.positional[index]
-        raise _error(self._after(index), f"{what} after {self._before(index)}")
+        raise _error(
+            self._after(index),
+            _m(N_("{what} after {before}"), what=_m(what), before=self._before(index)),
+        )
 
     def _after(self, index: int) -> int:
         prev = self.positional[index - 1] if index > 0 else self.words[self.start - 1]
@@ -1118,7 +1138,13 @@ class _Line:
             options = ", ".join(o for o in _OPTIONS.get(self.verb, {}))
             raise _error(
                 extra.start,
-                f"an option of {self.verb} ({options}) or the end" if options else "the end",
+                _m(
+                    N_("an option of {verb} ({options}) or the end"),
+                    verb=self.verb,
+                    options=options,
+                )
+                if options
+                else _m(N_("the end")),
                 found=extra.raw,
             )
 
@@ -1138,7 +1164,7 @@ def _inline_value(word: Word, offset: int) -> Word:
         return Word(start, start, "", "", quoted=False)
     sub = split_words(raw)
     if len(sub) != 1:  # pragma: no cover - a word holds no unquoted space
-        raise _error(start, "one value")
+        raise _error(start, N_("one value"))
     w = sub[0]
     return Word(start + w.start, start + w.end, w.raw, w.value, w.quoted)
 
@@ -1147,15 +1173,19 @@ def _option_value(spec: _Option, word: Word) -> Any:
     value = word.value
     if spec.kind in ("text", "list"):
         if not value.strip():
-            raise _error(word.start, f"{spec.what} after {spec.name}", found=value or None)
+            raise _error(word.start, _after(spec), found=value or None)
         return value
     if spec.kind == "amount":
         match = _AMOUNT_WORD.fullmatch(value.strip().replace(",", ""))
         if not match:
-            raise _error(word.start, f"{spec.what} after {spec.name}", found=value or None)
+            raise _error(word.start, _after(spec), found=value or None)
         amount = float(match.group(1)) * _AMOUNT_UNITS[match.group(2).lower()]
         if amount > MAX_AMOUNT:
-            raise _error(word.start, f"an amount up to 1000000m after {spec.name}", found=value)
+            raise _error(
+                word.start,
+                _m(N_("an amount up to 1000000m after {option}"), option=spec.name),
+                found=value,
+            )
         return amount
     if spec.kind == "kinds":
         kinds: list[ActivityKind] = []
@@ -1165,7 +1195,7 @@ def _option_value(spec: _Option, word: Word) -> Any:
             except ValueError:
                 raise _error(
                     word.start,
-                    f"{spec.what} ({', '.join(spec.choices)}) after {spec.name}",
+                    _after(spec, choices=True),
                     found=part,
                 ) from None
             if kind not in kinds:
@@ -1175,7 +1205,13 @@ def _option_value(spec: _Option, word: Word) -> Any:
         if not re.fullmatch(r"\d{1,9}", value) or not spec.low <= int(value) <= spec.high:
             raise _error(
                 word.start,
-                f"{spec.what} from {spec.low} to {spec.high} after {spec.name}",
+                _m(
+                    N_("{what} from {low} to {high} after {option}"),
+                    what=_m(spec.what),
+                    low=spec.low,
+                    high=spec.high,
+                    option=spec.name,
+                ),
                 found=value,
             )
         return int(value)
@@ -1183,10 +1219,20 @@ def _option_value(spec: _Option, word: Word) -> Any:
     key = value.strip().lower()
     parsed = _parse_enum_value(spec, key)
     if parsed is None:
-        raise _error(
-            word.start, f"{spec.what} ({', '.join(spec.choices)}) after {spec.name}", found=value
-        )
+        raise _error(word.start, _after(spec, choices=True), found=value)
     return parsed
+
+
+def _after(spec: _Option, *, choices: bool = False) -> Message:
+    """ "a sentiment (positive, neutral, negative) after --sentiment" as a `Message`."""
+    if choices:
+        return _m(
+            N_("{what} ({choices}) after {option}"),
+            what=_m(spec.what),
+            choices=", ".join(spec.choices),
+            option=spec.name,
+        )
+    return _m(N_("{what} after {option}"), what=_m(spec.what), option=spec.name)
 
 
 def _parse_enum_value(spec: _Option, key: str) -> Any:
@@ -1217,7 +1263,9 @@ def _enum_word(word: Word, parse, what: str, choices) -> Any:
         return parse(word.value.strip().lower())
     except ValueError:
         options = ", ".join(str(c) for c in choices)
-        raise _error(word.start, f"{what} ({options})", found=word.value) from None
+        raise _error(
+            word.start, _m(N_("{what} ({options})"), what=_m(what), options=options), word.value
+        ) from None
 
 
 def _text_word(word: Word, what: str) -> str:
@@ -1230,7 +1278,7 @@ def parse_command(text: str) -> Command:
     """Read one command line; raise `CommandError` naming the position and what was expected."""
     words = split_words(text)
     if not words:
-        raise _error(0, "a command (" + ", ".join(VERBS) + ") or a filter")
+        raise _error(0, _m(N_("a command ({verbs}) or a filter"), verbs=", ".join(VERBS)))
     first = words[0]
     verb = first.value.lower() if not first.quoted and not first.is_option else ""
     if verb not in VERBS:
@@ -1255,17 +1303,31 @@ def _bare_filter(text: str, words: list[Word]) -> FilterCommand:
     return _build_filter(line)
 
 
-def _unknown_verb(typed: str) -> str:
+def _unknown_verb(typed: str) -> Message:
     import difflib
 
     word = typed.lower()
     close = [v for v in VERBS if _one_slip(word, v)]
     close += [v for v in difflib.get_close_matches(word, VERBS, n=3, cutoff=0.6) if v not in close]
-    search = f"to search names for it, write: filter {typed}"
     if not close:
-        return f"a command ({', '.join(VERBS)}); {search}"
-    named = " or ".join(f'"{v}"' for v in close[:3])
-    return f"a command; did you mean {named}? ({search})"
+        return _m(
+            N_("a command ({verbs}); to search names for it, write: filter {typed}"),
+            verbs=", ".join(VERBS),
+            typed=typed,
+        )
+    if len(close) == 1:
+        return _m(
+            N_('a command; did you mean "{verb}"? (to search names for it, write: filter {typed})'),
+            verb=close[0],
+            typed=typed,
+        )
+    return _m(
+        N_("a command; did you mean {verbs} or \"{last}\"? "
+           "(to search names for it, write: filter {typed})"),
+        verbs=", ".join(f'"{v}"' for v in close[: min(3, len(close)) - 1]),
+        last=close[min(3, len(close)) - 1],
+        typed=typed,
+    )  # fmt: skip
 
 
 def _one_slip(word: str, verb: str) -> bool:
@@ -1297,14 +1359,17 @@ def _build_open(line: _Line) -> OpenCommand:
 def _build_log(line: _Line) -> LogCommand:
     line.read_options(_OPTIONS["log"])
     kind = _enum_word(
-        line.need(0, "a kind of activity"), ActivityKind, "a kind of activity", list(ActivityKind)
+        line.need(0, N_("a kind of activity")),
+        ActivityKind,
+        N_("a kind of activity"),
+        list(ActivityKind),
     )
     account = _text_word(line.need(1, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     line.no_more(2)
     if "summary" not in line.options:
         raise _error(
             min(line.positional[1].end + 1, len(line.text)),
-            '--summary "what was said" (every log needs a summary)',
+            N_('--summary "what was said" (every log needs a summary)'),
         )
     return LogCommand(kind=kind, account=account, **line.options)
 
@@ -1312,7 +1377,9 @@ def _build_log(line: _Line) -> LogCommand:
 def _build_check(line: _Line, done: bool = True) -> CheckCommand:
     line.read_options(_OPTIONS["check"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    item = _text_word(line.need(1, "a checklist item (its key or label)"), "a checklist item")
+    item = _text_word(
+        line.need(1, N_("a checklist item (its key or label)")), N_("a checklist item")
+    )
     line.no_more(2)
     return CheckCommand(account=account, item=item, done=done, **line.options)
 
@@ -1322,7 +1389,9 @@ def _build_stage(line: _Line) -> StageCommand:
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     target = None
     if len(line.positional) > 1:
-        target = _enum_word(line.positional[1], Stage.parse, "a stage", [s.value for s in Stage])
+        target = _enum_word(
+            line.positional[1], Stage.parse, N_("a stage"), [s.value for s in Stage]
+        )
     line.no_more(2)
     return StageCommand(account=account, target=target, **line.options)
 
@@ -1332,7 +1401,7 @@ def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand | TaskTakeCommand:
     if len(words) > 1 and not words[1].quoted and words[1].value.lower() == "take":
         line.start = 2
         line.read_options(_TASK_DONE_OPTIONS)
-        what = "a task id (the id, or a unique prefix or suffix of it)"
+        what = N_("a task id (the id, or a unique prefix or suffix of it)")
         task = _text_word(line.need(0, what), what)
         line.no_more(1)
         return TaskTakeCommand(task=task, **line.options)
@@ -1340,13 +1409,13 @@ def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand | TaskTakeCommand:
         done = words[1].value.lower() == "done"
         line.start = 2
         line.read_options(_TASK_DONE_OPTIONS)
-        what = "a task id (the id, or a unique prefix or suffix of it)"
+        what = N_("a task id (the id, or a unique prefix or suffix of it)")
         task = _text_word(line.need(0, what), what)
         line.no_more(1)
         return TaskDoneCommand(task=task, done=done, **line.options)
     line.read_options(_OPTIONS["task"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    title = _text_word(line.need(1, "the task's title"), "the task's title")
+    title = _text_word(line.need(1, N_("the task's title")), N_("the task's title"))
     line.no_more(2)
     return TaskCommand(account=account, title=title, **line.options)
 
@@ -1361,7 +1430,7 @@ def _build_prep(line: _Line) -> PrepCommand:
 def _build_assign(line: _Line) -> AssignCommand:
     line.read_options(_OPTIONS["assign"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    what = 'the new owner (a user\'s name or id, or "me")'
+    what = N_('the new owner (a user\'s name or id, or "me")')
     owner = _text_word(line.need(1, what), what)
     line.no_more(2)
     return AssignCommand(account=account, owner=owner, **line.options)
@@ -1378,9 +1447,9 @@ def _build_plain(cls: type[Command]):
 
 def _build_export(line: _Line) -> ExportCommand:
     line.read_options(_OPTIONS["export"])
-    target_word = line.need(0, "what to export (portfolio, coverage, prep)")
+    target_word = line.need(0, N_("what to export (portfolio, coverage, prep)"))
     target = _enum_word(
-        target_word, ExportTarget, "what to export", [t.value for t in ExportTarget]
+        target_word, ExportTarget, N_("what to export"), [t.value for t in ExportTarget]
     )
     options = dict(line.options)
     account = None
@@ -1395,12 +1464,18 @@ def _build_export(line: _Line) -> ExportCommand:
     for attr, allowed in (("team", ExportTarget.COVERAGE), ("sort", ExportTarget.PORTFOLIO)):
         if attr in options and target is not allowed:
             word = next(w for w in line.option_words if w.raw.lower().startswith(f"--{attr}"))
-            raise _error(word.start, f"no --{attr} when exporting {target.value}", found=word.raw)
+            raise _error(
+                word.start,
+                _m(N_("no --{option} when exporting {target}"), option=attr, target=target.value),
+                found=word.raw,
+            )
     fmt = options.pop("format", None)
     if fmt is None and "out" in options:
         fmt = _SUFFIX_FORMATS.get(PurePath(options["out"]).suffix.lower())
         if fmt is None:
-            raise _error(len(line.text), "--format csv, json or md (the file name does not say)")
+            raise _error(
+                len(line.text), N_("--format csv, json or md (the file name does not say)")
+            )
     if fmt is None:
         fmt = EXPORT_FORMATS[target][0]
     if fmt not in EXPORT_FORMATS[target]:
@@ -1408,7 +1483,7 @@ def _build_export(line: _Line) -> ExportCommand:
         word = next((w for w in line.option_words if w.raw.lower().startswith("--format")), None)
         raise _error(
             word.start if word else len(line.text),
-            f"a format for {target.value} ({allowed})",
+            _m(N_("a format for {target} ({allowed})"), target=target.value, allowed=allowed),
             found=fmt.value,
         )
     return ExportCommand(target=target, format=fmt, account=account, filter=flt, **options)
@@ -1417,12 +1492,12 @@ def _build_export(line: _Line) -> ExportCommand:
 def _build_import(line: _Line) -> ImportCommand:
     line.read_options(_OPTIONS["import"])
     target = _enum_word(
-        line.need(0, "what to import (accounts, contacts)"),
+        line.need(0, N_("what to import (accounts, contacts)")),
         ImportTarget,
-        "what to import",
+        N_("what to import"),
         [t.value for t in ImportTarget],
     )
-    file = _text_word(line.need(1, "the CSV file to import"), "a file")
+    file = _text_word(line.need(1, N_("the CSV file to import")), N_("a file"))
     line.no_more(2)
     return ImportCommand(target=target, file=file, **line.options)
 
@@ -1434,7 +1509,9 @@ def _build_help(line: _Line) -> HelpCommand:
         word = line.positional[0]
         topic = word.value.lower()
         if topic not in VERBS:
-            raise _error(word.start, "a verb (" + ", ".join(VERBS) + ")", found=word.value)
+            raise _error(
+                word.start, _m(N_("a verb ({verbs})"), verbs=", ".join(VERBS)), found=word.value
+            )
     line.no_more(1)
     return HelpCommand(topic=topic, **line.options)
 
@@ -1457,7 +1534,7 @@ def _build_renewal(outcome: RenewalOutcome):
 
 def _build_snooze(line: _Line) -> SnoozeCommand:
     line.read_options(_OPTIONS["snooze"])
-    what = "a task id (the id, or a unique prefix or suffix of it)"
+    what = N_("a task id (the id, or a unique prefix or suffix of it)")
     task = _text_word(line.need(0, what), what)
     line.no_more(1)
     return SnoozeCommand(task=task, **line.options)
@@ -1472,36 +1549,39 @@ def _build_timeline(line: _Line) -> TimelineCommand:
 
 def _build_resolve(line: _Line) -> ResolveCommand:
     line.read_options(_OPTIONS["resolve"])
-    what = "a conflict's number (conflicts lists them)"
+    what = N_("a conflict's number (conflicts lists them)")
     word = line.need(0, what)
     if not re.fullmatch(r"\d{1,18}", word.value) or int(word.value) < 1:
         raise _error(word.start, what, found=word.value)
     choice = _enum_word(
-        line.need(1, "mine, theirs or edit"),
+        line.need(1, N_("mine, theirs or edit")),
         ConflictChoice,
-        "how to settle it",
+        N_("how to settle it"),
         [c.value for c in ConflictChoice],
     )
     line.no_more(2)
     values = line.options.get("values", ())
     set_words = [w for w in line.option_words if w.raw.lower().startswith("--set")]
     if values and choice is not ConflictChoice.EDIT:
-        raise _error(set_words[0].start, f"no --set with {choice.value} (only with edit)",
-                     found=set_words[0].raw)  # fmt: skip
+        raise _error(
+            set_words[0].start,
+            _m(N_("no --set with {choice} (only with edit)"), choice=choice.value),
+            found=set_words[0].raw,
+        )
     if choice is ConflictChoice.EDIT and not values:
-        raise _error(len(line.text), "--set FIELD=VALUE (the values to keep) after edit")
+        raise _error(len(line.text), N_("--set FIELD=VALUE (the values to keep) after edit"))
     for value in values:
         name, eq, _ = value.partition("=")
         if not eq or not name.strip():
             at = next((w.start for w in line.option_words if w.value == value), len(line.text))
-            raise _error(at, "FIELD=VALUE after --set", found=value)
+            raise _error(at, N_("FIELD=VALUE after --set"), found=value)
     return ResolveCommand(conflict=int(word.value), choice=choice, **line.options)
 
 
 def _build_change(cls: type[RetryCommand] | type[DismissCommand]):
     def build(line: _Line) -> Command:
         line.read_options(_OPTIONS[cls.verb])
-        what = "a refused change's id (refused lists them; a unique prefix or suffix will do)"
+        what = N_("a refused change's id (refused lists them; a unique prefix or suffix will do)")
         change = _text_word(line.need(0, what), what)
         line.no_more(1)
         return cls(change=change, **line.options)
@@ -1513,10 +1593,10 @@ def _build_tier(line: _Line) -> TierCommand:
     line.read_options(_OPTIONS["tier"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     choices = [t.value for t in Tier] + [TIER_AUTO]
-    word = line.need(1, "a tier (" + ", ".join(choices) + ")")
+    word = line.need(1, _m(N_("a tier ({options})"), options=", ".join(choices)))
     tier = None
     if word.value.strip().lower() != TIER_AUTO:
-        tier = _enum_word(word, Tier.parse, "a tier", choices)
+        tier = _enum_word(word, Tier.parse, N_("a tier"), choices)
     line.no_more(2)
     return TierCommand(account=account, tier=tier, **line.options)
 
@@ -1524,10 +1604,10 @@ def _build_tier(line: _Line) -> TierCommand:
 def _build_reference(line: _Line) -> ReferenceCommand:
     line.read_options(_OPTIONS["reference"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    word = line.need(1, "yes or no")
+    word = line.need(1, N_("yes or no"))
     key = word.value.strip().lower()
     if key not in ("yes", "no"):
-        raise _error(word.start, "yes or no", found=word.value)
+        raise _error(word.start, N_("yes or no"), found=word.value)
     line.no_more(2)
     return ReferenceCommand(account=account, is_reference=key == "yes", **line.options)
 
@@ -1539,7 +1619,7 @@ def _build_account_only(cls: type[TasksCommand] | type[ContactsCommand] | type[N
         line.no_more(1)
         if cls is NotesCommand and "set" in line.options and "append" in line.options:
             word = next(w for w in line.option_words if w.raw.lower().startswith("--append"))
-            raise _error(word.start, "--set or --append, not both", found=word.raw)
+            raise _error(word.start, N_("--set or --append, not both"), found=word.raw)
         return cls(account=account, **line.options)
 
     return build
@@ -1550,17 +1630,19 @@ def _build_contact(line: _Line) -> ContactCommand:
     if len(words) < 2 or words[1].quoted or words[1].value.lower() not in _CONTACT_WORDS:
         at = words[1].start if len(words) > 1 else len(line.text) + (1 if line.text else 0)
         found = words[1].value if len(words) > 1 else None
-        raise _error(min(at, len(line.text)), "add or edit after contact", found=found)
+        raise _error(min(at, len(line.text)), N_("add or edit after contact"), found=found)
     edit = words[1].value.lower() == "edit"
     line.start = 2
     line.read_options(_OPTIONS["contact"])
     account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    what = "the contact (a name, a unique prefix or an id)" if edit else "the contact's name"
+    what = (
+        N_("the contact (a name, a unique prefix or an id)") if edit else N_("the contact's name")
+    )
     name = _text_word(line.need(1, what), what)
     line.no_more(2)
     if not edit and "new_name" in line.options:
         word = next(w for w in line.option_words if w.raw.lower().startswith("--name"))
-        raise _error(word.start, "no --name with add (the name follows the account)",
+        raise _error(word.start, N_("no --name with add (the name follows the account)"),
                      found=word.raw)  # fmt: skip
     return ContactCommand(edit=edit, account=account, name=name, **line.options)
 
@@ -1570,8 +1652,8 @@ def _build_amend(line: _Line) -> AmendCommand:
     line.no_more(0)
     changes = set(line.options) - {"output", "dry_run"}
     if not changes:
-        raise _error(len(line.text), "what to change (--summary, --minutes, --next, --when, "
-                     "--sentiment or --kind)")  # fmt: skip
+        raise _error(len(line.text), N_("what to change (--summary, --minutes, --next, --when, "
+                                        "--sentiment or --kind)"))  # fmt: skip
     return AmendCommand(**line.options)
 
 

@@ -19,6 +19,8 @@ import math
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from csm_tui.i18n import current_language
+
 DAYS_LIMIT = 60
 """Up to this many days away, a date is told in days."""
 MONTHS_LIMIT = 730
@@ -47,9 +49,9 @@ def _round_half_up(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def relative_day(target: date, today: date, lang: str = "en") -> str:
+def relative_day(target: date, today: date, lang: str | None = None) -> str:
     """How far `target` is from `today`, in words: "in 23 days", "12 days ago", "明天"."""
-    lang = normalise_lang(lang)
+    lang = normalise_lang(lang or current_language())  # None: the interface language
     days = (_as_date(target) - _as_date(today)).days
     future = days > 0
     span = abs(days)
@@ -71,12 +73,17 @@ def relative_day(target: date, today: date, lang: str = "en") -> str:
     return f"in {count} {unit}" if future else f"{count} {unit} ago"
 
 
-def relative_time(instant: datetime | str, now: datetime, lang: str = "en") -> str:
+def never(lang: str | None = None) -> str:
+    """A day or time that never was ("never" / "从未"); None: the interface language."""
+    return "never" if normalise_lang(lang or current_language()) == "en" else "从未"
+
+
+def relative_time(instant: datetime | str, now: datetime, lang: str | None = None) -> str:
     """How long ago an instant was, for status lines: "just now", "2 min ago", "3 h ago".
 
     Beyond a day it falls back to `relative_day`. A stored UTC text is accepted too.
     """
-    lang = normalise_lang(lang)
+    lang = normalise_lang(lang or current_language())  # None: the interface language
     if isinstance(instant, str):
         instant = datetime.fromisoformat(instant)
         if instant.tzinfo is None:

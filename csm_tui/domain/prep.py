@@ -19,6 +19,7 @@ Markdown), with control characters made visible.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -29,6 +30,7 @@ from csm_tui.domain.records import ActivityKind, ContactRole
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.domain.validity import MAX_TEXT_CHARS, text_problem
+from csm_tui.i18n import N_, Message, Nn_
 
 PREP_NOTE_MAX_CHARS = MAX_TEXT_CHARS
 """The longest prep note that can be saved: the same limit as every long text (activity
@@ -205,20 +207,27 @@ def _date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
-def _days(n: int) -> str:
-    return f"{n} day{'' if n == 1 else 's'}"
+Say = Callable[[Message], str]
+"""How a `Message` becomes words: `Message.render` (the interface language, the default)
+or `Message.english`."""
 
 
-def _renewal(brief: PrepBrief, today: date) -> str:
+def _w(say: Say, template: str, plural: str | None = None, /, **values: object) -> str:
+    return say(Message.of(template, plural, **values))
+
+
+def _renewal(brief: PrepBrief, today: date, say: Say) -> str:
     days = brief.renewal_in_days(today)
     if days is None or brief.renewal_date is None:
-        return "no renewal date"
+        return _w(say, N_("no renewal date"))
     when = brief.renewal_date.isoformat()
     if days == 0:
-        return f"{when} — today"
+        return _w(say, N_("{day} — today"), day=when)
     if days < 0:
-        return f"{when} — {_days(-days)} overdue"
-    return f"{when} — {_days(days)} to go"
+        return _w(
+            say, *Nn_("{day} — {n} day overdue", "{day} — {n} days overdue"), day=when, n=-days
+        )
+    return _w(say, *Nn_("{day} — {n} day to go", "{day} — {n} days to go"), day=when, n=days)
 
 
 def _money(brief: PrepBrief) -> str:
@@ -228,69 +237,105 @@ def _money(brief: PrepBrief) -> str:
     return text
 
 
-def _key_facts(brief: PrepBrief, today: date) -> list[str]:
+def _label(say: Say, label: str) -> str:
+    """A label the domain marked `N_` (tier, stage, kind), in `say`'s language."""
+    return say(Message.text(label)) if "{" in label else say(Message.of(label))
+
+
+def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
+    owner = _mid(brief.owner_name) if brief.owner_name else _w(say, N_("unassigned"))
     facts = [
-        f"- **Tier:** {brief.tier.label} ({_mid(brief.tier_why)})",
-        f"- **Stage:** {brief.stage.label}",
-        f"- **ARR:** {_money(brief)}",
-        f"- **Renewal:** {_renewal(brief, today)}",
-        f"- **Owner:** {_mid(brief.owner_name) if brief.owner_name else 'unassigned'}",
+        _w(say, N_("- **Tier:** {tier} ({why})"), tier=_label(say, brief.tier.label),
+           why=_mid(brief.tier_why)),
+        _w(say, N_("- **Stage:** {stage}"), stage=_label(say, brief.stage.label)),
+        _w(say, N_("- **ARR:** {arr}"), arr=_money(brief)),
+        _w(say, N_("- **Renewal:** {renewal}"), renewal=_renewal(brief, today, say)),
+        _w(say, N_("- **Owner:** {owner}"), owner=owner),
+    ]  # fmt: skip
+    about = [
+        _w(say, N_("**Sales motion:** {motion}"), motion=brief.sales_motion),
+        _w(say, N_("**Seats:** {seats}"), seats=f"{brief.seats:,}"),
     ]
-    about = [f"**Sales motion:** {brief.sales_motion}", f"**Seats:** {brief.seats:,}"]
     if brief.segment:
-        about.append(f"**Segment:** {_mid(brief.segment)}")
+        about.append(_w(say, N_("**Segment:** {segment}"), segment=_mid(brief.segment)))
     if brief.industry:
-        about.append(f"**Industry:** {_mid(brief.industry)}")
+        about.append(_w(say, N_("**Industry:** {industry}"), industry=_mid(brief.industry)))
     facts.append("- " + " · ".join(about))
-    touch = "never" if brief.last_touch_at is None else brief.last_touch_at.date().isoformat()
-    overdue = " — **overdue**" if brief.touch_overdue else ""
-    facts.append(f"- **Last touch:** {touch} ({_mid(brief.touch_why)}){overdue}")
-    lifecycle = f"- **Go-live:** {_date(brief.go_live_date)}"
-    lifecycle += f" · **Activated:** {_date(brief.activated_on)}"
+    touch = (
+        _w(say, N_("never"))
+        if brief.last_touch_at is None
+        else brief.last_touch_at.date().isoformat()
+    )
+    overdue = _w(say, N_(" — **overdue**")) if brief.touch_overdue else ""
+    facts.append(
+        _w(say, N_("- **Last touch:** {touch} ({why}){overdue}"), touch=touch,
+           why=_mid(brief.touch_why), overdue=overdue)
+    )  # fmt: skip
+    lifecycle = _w(
+        say,
+        N_("- **Go-live:** {go_live} · **Activated:** {activated}"),
+        go_live=_date(brief.go_live_date),
+        activated=_date(brief.activated_on),
+    )
     if brief.activation_why:
         lifecycle += f" — **{_mid(brief.activation_why)}**"
     facts.append(lifecycle)
     if brief.nps is None:
-        facts.append("- **Last NPS:** none recorded")
-    else:
-        given = (
-            " (response date not recorded)"
-            if brief.nps_measured_on is None
-            else f" (response of {_date(brief.nps_measured_on)})"
+        facts.append(_w(say, N_("- **Last NPS:** none recorded")))
+    elif brief.nps_measured_on is None:
+        facts.append(
+            _w(say, N_("- **Last NPS:** {nps} (response date not recorded)"), nps=brief.nps)
         )
-        facts.append(f"- **Last NPS:** {brief.nps}{given}")
+    else:
+        facts.append(
+            _w(say, N_("- **Last NPS:** {nps} (response of {day})"), nps=brief.nps,
+               day=_date(brief.nps_measured_on))
+        )  # fmt: skip
     return facts
 
 
-def _health(brief: PrepBrief) -> list[str]:
+def _health(brief: PrepBrief, say: Say) -> list[str]:
     if brief.health_score is None:
-        return ["No health score yet (no signals in the cache)."]
+        return [_w(say, N_("No health score yet (no signals in the cache)."))]
     band = f" — {brief.health_band.value}" if brief.health_band is not None else ""
     line = f"**{brief.health_score} / 100{band}**"
     if brief.health_score_30d is not None:
         delta = brief.health_score - brief.health_score_30d
-        line += f" ({brief.health_score_30d} 30 days ago, {delta:+d})"
+        line += _w(say, N_(" ({score} 30 days ago, {delta})"), score=brief.health_score_30d,
+                   delta=f"{delta:+d}")  # fmt: skip
     out = [line, ""]
     if brief.weakest:
-        out.append("Weakest components:")
+        out.append(_w(say, N_("Weakest components:")))
         out.append("")
         out += [
-            f"- **{w.label}:** {w.points}/{w.weight} points — {_mid(w.raw)} "
-            f"(standard: {_mid(w.standard)})"
+            _w(say, N_("- **{label}:** {points}/{weight} points — {raw} (standard: {standard})"),
+               label=w.label, points=w.points, weight=w.weight, raw=_mid(w.raw),
+               standard=_mid(w.standard))
             for w in brief.weakest
-        ]
+        ]  # fmt: skip
     else:
-        out.append("No weak component: every part scores full points.")
+        out.append(_w(say, N_("No weak component: every part scores full points.")))
     return out
 
 
-def _stakeholders(brief: PrepBrief) -> list[str]:
+_ROLE_WORDS = {
+    "sponsor": N_("Sponsor"),
+    "champion": N_("Champion"),
+    "user": N_("User"),
+    "blocker": N_("Blocker"),
+}
+
+
+def _stakeholders(brief: PrepBrief, say: Say) -> list[str]:
     if not brief.stakeholders:
-        return ["_No stakeholders recorded._"]
+        return [_w(say, N_("_No stakeholders recorded._"))]
     lines = []
     for role in ContactRole:
+        word = role.value.title()
+        if role.value in _ROLE_WORDS:
+            word = _label(say, _ROLE_WORDS[role.value])
         for c in (c for c in brief.stakeholders if c.role is role):
-            parts = [f"**{role.value.title()}:** {_mid(c.name)}"]
+            parts = [f"**{word}:** {_mid(c.name)}"]
             if c.title:
                 parts.append(_mid(c.title))
             reach = " · ".join(_mid(x) for x in (c.email, c.phone) if x)
@@ -301,96 +346,104 @@ def _stakeholders(brief: PrepBrief) -> list[str]:
     return lines
 
 
-def _checklist(brief: PrepBrief) -> list[str]:
+def _checklist(brief: PrepBrief, say: Say) -> list[str]:
     if not brief.open_checklist:
-        return ["_Nothing open._"]
+        return [_w(say, N_("_Nothing open._"))]
+    required = _w(say, N_(" **(required)**"))
     return [
-        f"- [ ] {_mid(item.label)}{' **(required)**' if item.required else ''}"
+        f"- [ ] {_mid(item.label)}{required if item.required else ''}"
         for item in brief.open_checklist
     ]
 
 
-def _tasks(brief: PrepBrief, today: date) -> list[str]:
+def _tasks(brief: PrepBrief, today: date, say: Say) -> list[str]:
     if not brief.open_tasks:
-        return ["_No open tasks._"]
+        return [_w(say, N_("_No open tasks._"))]
     lines = []
     for task in brief.open_tasks:
         line = f"- [ ] {_mid(task.title)}"
         if task.due_on is not None:
             late = (today - task.due_on).days
-            state = (
-                f"{_days(late)} late"
-                if late > 0
-                else "today"
-                if late == 0
-                else f"in {_days(-late)}"
-            )
-            line += f" — due {task.due_on.isoformat()} ({state})"
+            if late > 0:
+                state = _w(say, *Nn_("{n} day late", "{n} days late"), n=late)
+            elif late == 0:
+                state = _w(say, N_("today"))
+            else:
+                state = _w(say, *Nn_("in {n} day", "in {n} days"), n=-late)
+            line += _w(say, N_(" — due {day} ({state})"), day=task.due_on.isoformat(), state=state)
         if task.snoozed_until is not None and task.snoozed_until > today:
-            line += f", snoozed until {task.snoozed_until.isoformat()}"
+            line += _w(say, N_(", snoozed until {day}"), day=task.snoozed_until.isoformat())
         if task.owner_name:
             line += f" · {_mid(task.owner_name)}"
         lines.append(line)
     return lines
 
 
-def _activities(brief: PrepBrief) -> list[str]:
+def _activities(brief: PrepBrief, say: Say) -> list[str]:
     if not brief.recent_activities:
-        return ["_No activities yet._"]
+        return [_w(say, N_("_No activities yet._"))]
     lines = []
     for a in brief.recent_activities:
-        head = [f"**{a.occurred_at.date().isoformat()} · {_mid(a.kind_label)}**"]
+        kind = _label(say, a.kind_label)
+        head = [f"**{a.occurred_at.date().isoformat()} · {_mid(kind)}**"]
         if a.minutes:
-            head.append(f"{a.minutes} min")
+            head.append(_w(say, N_("{n} min"), n=a.minutes))
         head.append(_mid(a.sentiment))
         if a.author_name:
-            head.append(f"by {_mid(a.author_name)}")
+            head.append(_w(say, N_("by {name}"), name=_mid(a.author_name)))
         if a.contact_names:
-            head.append("with " + ", ".join(_mid(n) for n in a.contact_names))
+            head.append(
+                _w(say, N_("with {names}"), names=", ".join(_mid(n) for n in a.contact_names))
+            )
         lines.append("- " + " · ".join(head))
         if a.summary.strip():
             lines.append("  " + md_block(a.summary))
         if a.next_steps.strip():
             lines.append("")
-            lines.append("  _Next steps:_ " + md_block(a.next_steps))
+            lines.append(_w(say, N_("  _Next steps:_ {text}"), text=md_block(a.next_steps)))
         lines.append("")
     return lines[:-1]
 
 
-def render_prep_markdown(brief: PrepBrief, notes: str, today: date) -> str:
-    """The call-prep sheet as Markdown (see the module doc for how text is written)."""
+def render_prep_markdown(
+    brief: PrepBrief, notes: str, today: date, say: Say = Message.render
+) -> str:
+    """The call-prep sheet as Markdown (see the module doc for how text is written), its
+    headings and labels in the interface language (`say=Message.english`: in English)."""
+    stage = _label(say, brief.stage.label)
+    no_notes = _w(say, N_("_No notes yet._"))
     parts = [
-        f"# Call prep: {md_heading(brief.name)}",
+        _w(say, N_("# Call prep: {name}"), name=md_heading(brief.name)),
         "",
-        f"_Prepared {today.isoformat()} with csm-tui._",
+        _w(say, N_("_Prepared {day} with csm-tui._"), day=today.isoformat()),
         "",
-        "## Key facts",
+        _w(say, N_("## Key facts")),
         "",
-        *_key_facts(brief, today),
+        *_key_facts(brief, today, say),
         "",
-        "## Health",
+        _w(say, N_("## Health")),
         "",
-        *_health(brief),
+        *_health(brief, say),
         "",
-        "## Stakeholders",
+        _w(say, N_("## Stakeholders")),
         "",
-        *_stakeholders(brief),
+        *_stakeholders(brief, say),
         "",
-        f"## Open checklist items ({brief.stage.label})",
+        _w(say, N_("## Open checklist items ({stage})"), stage=stage),
         "",
-        *_checklist(brief),
+        *_checklist(brief, say),
         "",
-        "## Open tasks",
+        _w(say, N_("## Open tasks")),
         "",
-        *_tasks(brief, today),
+        *_tasks(brief, today, say),
         "",
-        f"## Last {RECENT_ACTIVITIES} activities",
+        _w(say, N_("## Last {n} activities"), n=RECENT_ACTIVITIES),
         "",
-        *_activities(brief),
+        *_activities(brief, say),
         "",
-        "## My notes",
+        _w(say, N_("## My notes")),
         "",
-        safe_text(notes, multiline=True).strip("\n") if notes.strip() else "_No notes yet._",
+        safe_text(notes, multiline=True).strip("\n") if notes.strip() else no_notes,
         "",
     ]
     return "\n".join(parts)

@@ -30,32 +30,56 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.domain.health import Band, band_for
 from csm_tui.domain.lifecycle import STAGE_ORDER, ActivationRisk, Stage, activation_risk
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+from csm_tui.i18n import N_, Message
 
 # ----------------------------------------------------------------------------- errors
 
 
-class QueryError(ValueError):
-    """A filter that cannot be read; says where (0-based position) and what was expected."""
+class QueryError(MessageError):
+    """A filter that cannot be read; says where (0-based position) and what was expected.
 
-    def __init__(self, message: str, position: int, expected: str) -> None:
-        super().__init__(message)
-        self.message = message
+    `expected_words` is what was expected as a `Message`; `str(error)` says it all in the
+    interface language, `error.message` / `error.english()` in English."""
+
+    def __init__(self, position: int, expected: Message, found: str | None = None) -> None:
         self.position = position
-        self.expected = expected
+        self.expected_words = expected
+        self.found = found
+        if found is None:
+            words = Message.of(
+                N_("at {position}: expected {expected}"), position=position, expected=expected
+            )
+        else:
+            words = Message.of(
+                N_('at {position}: expected {expected}, found "{found}"'),
+                position=position,
+                expected=expected,
+                found=found,
+            )
+        super().__init__(words)
 
-    def __str__(self) -> str:
-        return self.message
+    @property
+    def expected(self) -> str:
+        """What was expected, in English."""
+        return self.expected_words.english()
+
+    @property
+    def message(self) -> str:
+        """The whole error in English."""
+        return self.english()
 
 
-def _error(position: int, expected: str, found: str | None = None) -> QueryError:
-    message = f"at {position}: expected {expected}"
-    if found:
-        message += f', found "{found}"'
-    return QueryError(message, position, expected)
+def _error(position: int, expected: Message, found: str | None = None) -> QueryError:
+    return QueryError(position, expected, found or None)
+
+
+def _m(template: str, /, **values: Any) -> Message:
+    return Message.of(template, **values)
 
 
 # ----------------------------------------------------------------------------- terms
@@ -484,9 +508,10 @@ def parse_filter(text: str) -> PortfolioFilter:
             if key not in KNOWN_KEYS:
                 raise _error(
                     start,
-                    "a key among "
-                    + ", ".join(f"{k}:" for k in KNOWN_KEYS)
-                    + ' (put text with ":" in quotes to search names)',
+                    _m(
+                        N_('a key among {keys} (put text with ":" in quotes to search names)'),
+                        keys=", ".join(f"{k}:" for k in KNOWN_KEYS),
+                    ),
                     found=text[start : i + 1],
                 )
             values, i = _read_values(text, i + 1, key)
@@ -516,7 +541,7 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
             return "".join(out), i + 1
         out.append(ch)
         i += 1
-    raise _error(n, f'a closing " for the quote opened at {start}')
+    raise _error(n, _m(N_('a closing " for the quote opened at {start}'), start=start))
 
 
 def _read_values(text: str, i: int, key: str) -> tuple[list[_Value], int]:
@@ -525,9 +550,8 @@ def _read_values(text: str, i: int, key: str) -> tuple[list[_Value], int]:
     n = len(text)
     while True:
         if i >= n or text[i].isspace() or text[i] in ",|":
-            raise _error(
-                i, f'a value after "{key}:"' if not values else f'a value after "{text[i - 1]}"'
-            )
+            after = f"{key}:" if not values else text[i - 1]
+            raise _error(i, _m(N_('a value after "{after}"'), after=after))
         if text[i] == '"':
             start = i
             value, i = _read_quoted(text, i)
@@ -542,17 +566,22 @@ def _read_values(text: str, i: int, key: str) -> tuple[list[_Value], int]:
         if text[i] in ",|":
             i += 1
             continue
-        raise _error(i, 'a "," or "|" between values, or a space')
+        raise _error(i, _m(N_('a "," or "|" between values, or a space')))
 
 
 def _add_term(builder: _Builder, key: str, values: list[_Value], start: int) -> None:
     if key == "tier":
-        builder.tiers.update(_parse_enum(v, Tier.parse, "a tier", Tier) for v in values)
+        builder.tiers.update(
+            _parse_enum(v, Tier.parse, N_("a tier ({options})"), Tier) for v in values
+        )
     elif key == "stage":
-        builder.stages.update(_parse_enum(v, Stage.parse, "a stage", Stage) for v in values)
+        builder.stages.update(
+            _parse_enum(v, Stage.parse, N_("a stage ({options})"), Stage) for v in values
+        )
     elif key == "motion":
         builder.motions.update(
-            _parse_enum(v, SalesMotion.parse, "a sales motion", SalesMotion) for v in values
+            _parse_enum(v, SalesMotion.parse, N_("a sales motion ({options})"), SalesMotion)
+            for v in values
         )
     elif key == "owner":
         for v in values:
@@ -562,7 +591,7 @@ def _add_term(builder: _Builder, key: str, values: list[_Value], start: int) -> 
             elif fold(v.text):
                 builder.owners.add(fold(v.text))
             else:
-                raise _error(v.position, 'an owner\'s name, "me" or "none" after "owner:"')
+                raise _error(v.position, _m(N_('an owner\'s name, "me" or "none" after "owner:"')))
     elif key == "health":
         builder.health.append(_unique(_parse_health(v) for v in values))
     elif key == "arr":
@@ -581,7 +610,7 @@ def _parse_enum(value: _Value, parse: Callable[[str], _E], what: str, kind: Iter
         return parse(value.text)
     except ValueError:
         options = ", ".join(str(e.value) for e in kind)
-        raise _error(value.position, f"{what} ({options})", found=value.text) from None
+        raise _error(value.position, _m(what, options=options), found=value.text) from None
 
 
 _COMPARE = re.compile(r"(<=|>=|<|>|=)?(.*)", re.DOTALL)
@@ -604,9 +633,11 @@ def _op_prefix(value: _Value) -> tuple[Op | None, str, int]:
 
 def _parse_score(text: str, position: int, after: str) -> int:
     if not re.fullmatch(r"\d+", text):
-        raise _error(position, f'a number after "{after}"', found=text or None)
+        raise _error(position, _m(N_('a number after "{after}"'), after=after), found=text)
     if int(text) > 100:
-        raise _error(position, f'a number from 0 to 100 after "{after}"', found=text)
+        raise _error(
+            position, _m(N_('a number from 0 to 100 after "{after}"'), after=after), found=text
+        )
     return int(text)
 
 
@@ -617,13 +648,18 @@ def _parse_health(value: _Value) -> HealthAlt:
     if word in ("unknown", "none"):
         return UnknownHealth()
     if value.quoted:
-        raise _error(value.position, 'a score, a range or a band after "health:"')
+        raise _error(value.position, _m(N_('a score, a range or a band after "health:"')))
     op, rest, pos = _op_prefix(value)
     if op is None:
         if not rest or not rest[0].isdigit():
             raise _error(
                 value.position,
-                'a score after "health:" (<60, >=70, =50, 40..69, red, yellow, green, unknown)',
+                _m(
+                    N_(
+                        'a score after "health:" '
+                        "(<60, >=70, =50, 40..69, red, yellow, green, unknown)"
+                    )
+                ),
                 found=value.text,
             )
         ranged = _RANGE.fullmatch(rest)
@@ -635,7 +671,7 @@ def _parse_health(value: _Value) -> HealthAlt:
             if low > high:
                 raise _error(
                     value.position,
-                    f"a range from low to high, like {high}..{low}",
+                    _m(N_("a range from low to high, like {high}..{low}"), high=high, low=low),
                     found=value.text,
                 )
             return Between(low, high)
@@ -647,17 +683,19 @@ def _parse_money(text: str, position: int, after: str) -> float:
     match = _AMOUNT.fullmatch(text)
     if not match:
         raise _error(
-            position, f'an amount like 5000, 100k or 1.5m after "{after}"', found=text or None
+            position, _m(N_('an amount like 5000, 100k or 1.5m after "{after}"'), after=after), text
         )
     amount = float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
     if amount > MAX_AMOUNT:
-        raise _error(position, f'an amount up to 1000000m after "{after}"', found=text)
+        raise _error(
+            position, _m(N_('an amount up to 1000000m after "{after}"'), after=after), text
+        )
     return amount
 
 
 def _parse_amount(value: _Value) -> AmountAlt:
     if value.quoted:
-        raise _error(value.position, 'an amount like >100k or 5k..20k after "arr:"')
+        raise _error(value.position, _m(N_('an amount like >100k or 5k..20k after "arr:"')))
     op, rest, pos = _op_prefix(value)
     if op is None:
         ranged = _RANGE.fullmatch(rest)
@@ -667,12 +705,12 @@ def _parse_amount(value: _Value) -> AmountAlt:
                 ranged.group(2), pos + len(ranged.group(1)) + 2, f"arr:{ranged.group(1)}.."
             )
             if low > high:
-                raise _error(value.position, "a range from low to high", found=value.text)
+                raise _error(value.position, _m(N_("a range from low to high")), found=value.text)
             return Between(low, high)
         if not rest or not rest[0].isdigit():
             raise _error(
                 value.position,
-                'an amount after "arr:" (>100k, <5k, >=1.5m, 5k..20k)',
+                _m(N_('an amount after "arr:" (>100k, <5k, >=1.5m, 5k..20k)')),
                 found=value.text,
             )
         return Compare(Op.EQ, _parse_money(rest, pos, "arr:"))
@@ -687,21 +725,29 @@ def _parse_renewal(value: _Value) -> RenewalAlt:
     if op is None or op is Op.EQ or value.quoted:
         raise _error(
             value.position,
-            'a horizon after "renewal:" (<90d, <=3m, >30d, overdue)',
+            _m(N_('a horizon after "renewal:" (<90d, <=3m, >30d, overdue)')),
             found=value.text,
         )
     after = f"renewal:{op.value}"
     match = _HORIZON.fullmatch(rest)
     if not match:
         raise _error(
-            pos, f'a number of days, weeks, months or years after "{after}"', found=rest or None
+            pos,
+            _m(N_('a number of days, weeks, months or years after "{after}"'), after=after),
+            found=rest,
         )
     amount, unit = match.group(1), match.group(2).lower()
     if int(amount) > MAX_HORIZON:
-        raise _error(pos, f'a horizon up to {MAX_HORIZON} after "{after}"', found=amount)
+        raise _error(
+            pos,
+            _m(N_('a horizon up to {most} after "{after}"'), most=MAX_HORIZON, after=after),
+            found=amount,
+        )
     if unit not in ("d", "w", "m", "y"):
         raise _error(
-            pos + len(amount), f'a unit d, w, m or y after "{after}{amount}"', found=unit or None
+            pos + len(amount),
+            _m(N_('a unit d, w, m or y after "{after}"'), after=f"{after}{amount}"),
+            found=unit,
         )
     return Horizon(op, int(amount), Unit(unit))
 
@@ -711,7 +757,9 @@ def _parse_flag(value: _Value) -> IsFlag:
         return IsFlag(value.text.lower())
     except ValueError:
         options = ", ".join(f.value for f in IsFlag)
-        raise _error(value.position, f'a flag after "is:" ({options})', found=value.text) from None
+        raise _error(
+            value.position, _m(N_('a flag after "is:" ({options})'), options=options), value.text
+        ) from None
 
 
 # ----------------------------------------------------------------------------- sorting

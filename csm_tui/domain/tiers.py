@@ -24,6 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from csm_tui.i18n import N_
+
 
 class Tier(StrEnum):
     STRATEGIC = "strategic"
@@ -39,7 +41,14 @@ class Tier(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("-", " ").title().replace(" ", "-")
+        """The tier in English words (a msgid: the edge shows `_(tier.label)`)."""
+        return {
+            "strategic": N_("Strategic"),
+            "enterprise": N_("Enterprise"),
+            "growth": N_("Growth"),
+            "scale": N_("Scale"),
+            "self-serve": N_("Self-Serve"),
+        }[self.value]
 
     @classmethod
     def parse(cls, text: str) -> Tier:

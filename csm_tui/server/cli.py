@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from csm_tui.i18n import _
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DATABASE_ENV = "CSM_TUI_SERVER_DATABASE"
@@ -36,8 +38,8 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     """Mount `serve` (and `serve admin ...`) on the `csm-tui` sub-parsers."""
     serve = subparsers.add_parser(
         "serve",
-        help="run the central API, or administer it (serve admin ...)",
-        description="Run the csm-tui central API (OpenAPI at /openapi.json).",
+        help=_("run the central API, or administer it (serve admin ...)"),
+        description=_("Run the csm-tui central API (OpenAPI at /openapi.json)."),
     )
     database_help = (
         f"database URL: sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
@@ -52,65 +54,66 @@ def add_serve_parser(subparsers) -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-body-mb", type=int, default=16, metavar="MB",
-        help="refuse request bodies larger than this with 413 (default 16)",
+        help=_("refuse request bodies larger than this with 413 (default 16)"),
     )  # fmt: skip
     serve.add_argument(
         "--auth-failures", type=int, default=10, metavar="N",
-        help="refused tokens an address may send per minute before it is answered 429 "
-        "(default 10)",
+        help=_("refused tokens an address may send per minute before it is answered 429 "
+        "(default 10)"),
     )  # fmt: skip
     serve_sub = serve.add_subparsers(dest="serve_command", metavar="admin")
 
-    admin = serve_sub.add_parser("admin", help="teams, users and tokens")
+    admin = serve_sub.add_parser("admin", help=_("teams, users and tokens"))
     admin.add_argument("--database", default=argparse.SUPPRESS, metavar="URL", help=database_help)
     commands = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
 
-    team = commands.add_parser("create-team", help="create a team")
+    team = commands.add_parser("create-team", help=_("create a team"))
     team.add_argument("name")
 
-    user = commands.add_parser("create-user", help="create a user with a role")
+    user = commands.add_parser("create-user", help=_("create a user with a role"))
     user.add_argument("name")
     user.add_argument(
         "--role",
         required=True,
         choices=["csm", "lead", "admin", "ingest"],
-        help="ingest: a data pipeline that may only send signals (POST /signals/<kind>)",
+        help=_("ingest: a data pipeline that may only send signals (POST /signals/<kind>)"),
     )
-    user.add_argument("--team", default=None, help="team name or id (required for csm and lead)")
+    user.add_argument("--team", default=None, help=_("team name or id (required for csm and lead)"))
     user.add_argument("--email", default="")
 
     lifetime_help = (
         f"how long the token is valid: 90d, 12w, 24h, or never (default {DEFAULT_TOKEN_LIFETIME})"
     )
-    issue = commands.add_parser("issue-token", help="issue a token for a user (shown once)")
-    issue.add_argument("user", help="user name or id")
+    issue = commands.add_parser("issue-token", help=_("issue a token for a user (shown once)"))
+    issue.add_argument("user", help=_("user name or id"))
     issue.add_argument(
         "--expires", type=token_lifetime, default=DEFAULT_TOKEN_LIFETIME, metavar="LIFETIME",
         help=lifetime_help,
     )  # fmt: skip
 
     rotate = commands.add_parser(
-        "rotate-token", help="replace a token: a new one for its user (shown once), the old revoked"
+        "rotate-token",
+        help=_("replace a token: a new one for its user (shown once), the old revoked"),
     )
     rotate.add_argument(
         "token", metavar="TOKEN_PREFIX_OR_ID",
-        help="the token's id, its first characters (≥ 4) or the whole token",
+        help=_("the token's id, its first characters (≥ 4) or the whole token"),
     )  # fmt: skip
     rotate.add_argument(
         "--expires", type=token_lifetime, default=DEFAULT_TOKEN_LIFETIME, metavar="LIFETIME",
         help=lifetime_help,
     )  # fmt: skip
 
-    revoke = commands.add_parser("revoke-token", help="revoke a token")
+    revoke = commands.add_parser("revoke-token", help=_("revoke a token"))
     revoke.add_argument(
         "token",
         metavar="TOKEN_PREFIX_OR_ID",
-        help="the token's id, its first characters (≥ 4) or the whole token",
+        help=_("the token's id, its first characters (≥ 4) or the whole token"),
     )
 
-    commands.add_parser("list-users", help="list users with their role and team")
-    tokens = commands.add_parser("list-tokens", help="list tokens (prefix, user, state)")
-    tokens.add_argument("user", nargs="?", default=None, help="only this user's tokens")
+    commands.add_parser("list-users", help=_("list users with their role and team"))
+    tokens = commands.add_parser("list-tokens", help=_("list tokens (prefix, user, state)"))
+    tokens.add_argument("user", nargs="?", default=None, help=_("only this user's tokens"))
     return serve
 
 

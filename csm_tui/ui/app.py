@@ -13,8 +13,10 @@ from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
+from csm_tui.i18n import N_, _
 from csm_tui.ui.commands import PALETTE_PROVIDERS
 from csm_tui.ui.drafts import DraftKeeping
+from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.navigation import KeysAndNavigation
 from csm_tui.workspace import Workspace
 
@@ -39,21 +41,21 @@ def _mode_screen(mode: str, workspace: Workspace) -> Screen:
 class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     """csm-tui: work a book of accounts from the keyboard."""
 
-    TITLE = "csm-tui"
+    TITLE = "csm-tui"  # i18n: as is (the app's name)
     CSS_PATH = [style_path("app.tcss")]
-    COMMANDS = App.COMMANDS | PALETTE_PROVIDERS
+    COMMANDS = App.COMMANDS | PALETTE_PROVIDERS | {LanguageCommands}
 
     BINDINGS = [
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("t", "go('today')", "Today", id="app.today"),
-        Binding("b", "go('portfolio')", "Portfolio", id="app.portfolio"),
-        Binding("c", "coverage", "Coverage", id="app.coverage"),
-        Binding("y", "go('sync')", "Sync screen", id="app.sync_screen"),
-        Binding("S", "sync_now", "Sync now", id="app.sync_now"),
-        Binding("ctrl+z", "undo_log", "Undo last log", id="app.undo_log", show=False),
-        Binding("E", "edit_log", "Edit last log", id="app.edit_log", show=False),
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+        Binding("question_mark", "help", N_("Help"), id="app.help"),
+        Binding("t", "go('today')", N_("Today"), id="app.today"),
+        Binding("b", "go('portfolio')", N_("Portfolio"), id="app.portfolio"),
+        Binding("c", "coverage", N_("Coverage"), id="app.coverage"),
+        Binding("y", "go('sync')", N_("Sync screen"), id="app.sync_screen"),
+        Binding("S", "sync_now", N_("Sync now"), id="app.sync_now"),
+        Binding("ctrl+z", "undo_log", N_("Undo last log"), id="app.undo_log", show=False),
+        Binding("E", "edit_log", N_("Edit last log"), id="app.edit_log", show=False),
+        Binding("q", "quit", N_("Quit"), id="app.quit"),
+        Binding("ctrl+p", "command_palette", N_("Commands"), id="app.palette", show=False),
     ]
 
     sync_text: reactive[str] = reactive("")
@@ -95,7 +97,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         if not self.workspace.meta("server_url"):
             if not quiet:
                 self.notify(
-                    "Not signed in to a server: csm-tui login --server URL", severity="warning"
+                    _("Not signed in to a server: csm-tui login --server URL"), severity="warning"
                 )
             return
         for worker in self.workers:
@@ -104,9 +106,9 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
                 WorkerState.RUNNING,
             ):
                 if not quiet:
-                    self.notify("A sync is already running.")
+                    self.notify(_("A sync is already running."))
                 return
-        self.sync_text = "syncing…"
+        self.sync_text = _("syncing…")
         ws = self.workspace
 
         def work():
@@ -136,11 +138,15 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             return
         self.refresh_sync_status()
         if event.state is WorkerState.ERROR:
-            self.notify(f"Sync failed: {worker.error}", severity="error", timeout=8)
+            self.notify(
+                _("Sync failed: {error}").format(error=worker.error), severity="error", timeout=8
+            )
             return
         report = worker.result
         if report is not None and report.errors:
-            self.notify(f"Sync: {report.errors[0]}", severity="warning", timeout=8)
+            self.notify(
+                _("Sync: {error}").format(error=report.errors[0]), severity="warning", timeout=8
+            )
         elif report is not None and (report.pulled or report.pushed):
             self._refresh_screen()
 
@@ -156,13 +162,13 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     def _current_account(self) -> tuple[str, str] | None:
         account_id = getattr(self.screen, "current_account_id", None)
         if not account_id:
-            self.notify("Move to an account first.", severity="warning")
+            self.notify(_("Move to an account first."), severity="warning")
             return None
         row = self.workspace.conn.execute(
             "SELECT name FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
         ).fetchone()
         if row is None:
-            self.notify("That account is no longer in the cache.", severity="error")
+            self.notify(_("That account is no longer in the cache."), severity="error")
             return None
         return account_id, row[0]
 
@@ -207,7 +213,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         ws = self.workspace
         me = ws.meta("me")
         if me is None:
-            self.notify("This cache does not know who you are.", severity="error")
+            self.notify(_("This cache does not know who you are."), severity="error")
             return
         try:
             undone = undo_last_activity(ws.conn, me, ws.now(), ws.settings.tier_rules)
@@ -215,10 +221,12 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             self.notify(str(exc), severity="error")
             return
         if undone is None:
-            self.notify("Nothing to undo: you have not logged anything here yet.")
+            self.notify(_("Nothing to undo: you have not logged anything here yet."))
             return
-        note = " and its task" if undone.task_id else ""
-        self.notify(f"Undid your last log{note}.")
+        if undone.task_id:
+            self.notify(_("Undid your last log and its task."))
+        else:
+            self.notify(_("Undid your last log."))
         self._refresh_screen()
 
     def action_edit_log(self) -> None:
@@ -229,7 +237,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         me = ws.meta("me")
         record = last_log(ws.conn, me) if me else None
         if record is None:
-            self.notify("Nothing to edit: you have not logged anything here yet.")
+            self.notify(_("Nothing to edit: you have not logged anything here yet."))
             return
 
         self.push_screen(
@@ -262,8 +270,9 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             def run(action: str = binding.action, node=node) -> None:
                 self.call_later(self.run_action, action, node)
 
-            yield SystemCommand(binding.description, f"key: {key}", run)
-        yield from super().get_system_commands(screen)
+            yield SystemCommand(_(binding.description), _("key: {key}").format(key=key), run)
+        for command in super().get_system_commands(screen):  # Textual's: see ui/language.py
+            yield command._replace(title=_(command.title), help=_(command.help))
 
     def on_unmount(self) -> None:
         self.workspace.close()

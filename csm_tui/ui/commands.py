@@ -30,6 +30,7 @@ from textual.content import Content
 from textual.markup import escape
 
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _
 
 if TYPE_CHECKING:
     from textual.fuzzy import Matcher
@@ -136,7 +137,7 @@ class AccountCommands(_CsmProvider):
             yield DiscoveryHit(
                 _title(f"account: prep {current[1]}"),
                 partial(self._prep, current[0]),
-                help="the call-prep sheet of the account you are on",
+                help=_("the call-prep sheet of the account you are on"),
             )
         me = self.workspace.meta("me")
         if me is None:
@@ -150,7 +151,7 @@ class AccountCommands(_CsmProvider):
             yield DiscoveryHit(
                 _title(f"account: open {name}"),
                 partial(self._open, account_id),
-                help="one of your accounts, most important first",
+                help=_("one of your accounts, most important first"),
             )
 
     async def search(self, query: str) -> Hits:
@@ -217,7 +218,7 @@ class LogCommands(_CsmProvider):
             yield DiscoveryHit(
                 _title(f"log: {kind.value} {current[1]}"),
                 partial(open_log_form, self.app, current[0], current[1], kind),
-                help="log an activity on the account you are on",
+                help=_("log an activity on the account you are on"),
             )
 
     async def search(self, query: str) -> Hits:
@@ -240,19 +241,23 @@ class LogCommands(_CsmProvider):
                 _highlight(matcher, title),
                 partial(open_log_form, self.app, named.id, named.name, kind),
                 text=title,
-                help=_help(f"open the {kind.label.lower()} form for {named.name}"),
+                help=_help(
+                    _("open the {kind} form for {name}").format(
+                        kind=_(kind.label).lower(), name=named.name
+                    )
+                ),
             )
 
 
 # ----------------------------------------------------------------------------- filter
 
 _PRESETS = (
-    ("is:overdue", "touches past the tier's cadence"),
-    ("renewal:<90d", "renewals in the next 90 days"),
-    ("health:red", "red health"),
-    ("is:late", "not activated 30+ days after go-live"),
-    ("owner:me", "your own accounts"),
-    ("tier:strategic health:<60", "strategic accounts in trouble"),
+    ("is:overdue", N_("touches past the tier's cadence")),
+    ("renewal:<90d", N_("renewals in the next 90 days")),
+    ("health:red", N_("red health")),
+    ("is:late", N_("not activated 30+ days after go-live")),
+    ("owner:me", N_("your own accounts")),
+    ("tier:strategic health:<60", N_("strategic accounts in trouble")),
 )
 _LAST_TERM = re.compile(r'(?:^|\s)([a-z]+):([^\s",|]*)$', re.IGNORECASE)
 
@@ -273,7 +278,7 @@ class FilterCommands(_CsmProvider):
     async def discover(self) -> Hits:
         for text, what in _PRESETS:
             yield DiscoveryHit(_title(f"filter: {text}"), partial(apply_filter, self.app, text),
-                               help=what)  # fmt: skip
+                               help=_(what))  # fmt: skip
 
     def _values(self, key: str) -> list[str]:
         from csm_tui.domain.health import Band
@@ -348,7 +353,9 @@ class FilterCommands(_CsmProvider):
             _title(f"filter: {canonical}"),
             partial(apply_filter, self.app, canonical),
             text=f"filter: {canonical}",
-            help="the portfolio, filtered" if keyed else "search account names in the portfolio",
+            help=_("the portfolio, filtered")
+            if keyed
+            else _("search account names in the portfolio"),
         )
 
 
@@ -356,10 +363,10 @@ class FilterCommands(_CsmProvider):
 
 
 _SCREEN_WHAT = {
-    "today": "your agenda: overdue touches, renewals, late activations, tasks due",
-    "portfolio": "every account, by tier and health",
-    "coverage": "the team's coverage of the book (a lead's view)",
-    "sync": "sync state, pending changes, conflicts",
+    "today": N_("your agenda: overdue touches, renewals, late activations, tasks due"),
+    "portfolio": N_("every account, by tier and health"),
+    "coverage": N_("the team's coverage of the book (a lead's view)"),
+    "sync": N_("sync state, pending changes, conflicts"),
 }
 
 
@@ -370,7 +377,7 @@ def _screens(app: Any) -> list[tuple[str, str]]:
     names = list(app_module.MODES)
     if callable(getattr(app, "action_coverage", None)) and "coverage" not in names:
         names.append("coverage")
-    return [(name, _SCREEN_WHAT.get(name, name)) for name in names]
+    return [(name, _(_SCREEN_WHAT.get(name, name))) for name in names]
 
 
 def show_screen(app: Any, name: str) -> None:
@@ -381,7 +388,9 @@ def show_screen(app: Any, name: str) -> None:
     elif callable(getattr(app, f"action_{name}", None)):
         getattr(app, f"action_{name}")()
     else:
-        app.notify(f"There is no {name} screen in this build.", severity="warning")
+        app.notify(
+            _("There is no {name} screen in this build.").format(name=name), severity="warning"
+        )
 
 
 def show_coverage(app: Any, team: str | None) -> None:
@@ -448,25 +457,26 @@ def sync_now(app: Any) -> None:
             return
         app.call_from_thread(app.notify, safe_text(result.message), timeout=6, markup=False)
 
-    app.notify("Syncing…", timeout=2)
+    app.notify(_("Syncing…"), timeout=2)
     app.run_worker(work, thread=True, exclusive=True, group="sync", exit_on_error=False)
 
 
 class SyncCommands(_CsmProvider):
     """sync: now."""
 
-    TITLE = "sync: now"
+    TITLE = "sync: now"  # i18n: as is (command-language syntax)
 
     async def discover(self) -> Hits:
         yield DiscoveryHit(_title(self.TITLE), partial(sync_now, self.app),
-                           help="push your changes and pull the server's")  # fmt: skip
+                           help=_("push your changes and pull the server's"))  # fmt: skip
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         score = matcher.match(self.TITLE)
         if score > 0:
             yield Hit(score, _highlight(matcher, self.TITLE), partial(sync_now, self.app),
-                      text=self.TITLE, help="push your changes and pull the server's")  # fmt: skip
+                      text=self.TITLE, help=_("push your changes and pull the server's"),
+                      )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- run
@@ -521,7 +531,11 @@ def run_in_app(app: Any, text: str) -> None:
                    markup=False)  # fmt: skip
         return
     except (sqlite3.Error, RuntimeError) as error:  # busy cache, a transaction left open
-        app.notify(f"Could not run it: {safe_text(str(error))}", severity="error", markup=False)
+        app.notify(
+            _("Could not run it: {error}").format(error=safe_text(str(error))),
+            severity="error",
+            markup=False,
+        )
         return
     if isinstance(command, OpenCommand) and result.account_id:
         app.open_account(result.account_id)
@@ -574,8 +588,12 @@ class RunCommands(_CsmProvider):
         example = f'log call "{name}" --summary "…"'
         yield DiscoveryHit(
             _title(f"run: {example}"),
-            partial(self.app.notify, "Type a command: " + safe_text(example), markup=False),
-            help="type any command of the command language (help lists them)",
+            partial(
+                self.app.notify,
+                _("Type a command: {example}").format(example=safe_text(example)),
+                markup=False,
+            ),
+            help=_("type any command of the command language (help lists them)"),
         )
 
     async def search(self, query: str) -> Hits:
@@ -600,8 +618,8 @@ class RunCommands(_CsmProvider):
         if isinstance(command, FilterCommand) and _first_word(query) != "run":
             return  # the filter area offers it
         canonical = command.to_text()
-        what = "dry run: nothing is saved" if getattr(command, "dry_run", False) else (
-            "changes the cache (synced later)" if command.writes else "")  # fmt: skip
+        what = _("dry run: nothing is saved") if getattr(command, "dry_run", False) else (
+            _("changes the cache (synced later)") if command.writes else "")  # fmt: skip
         yield Hit(
             1.0,
             _title(f"run: {canonical}"),

@@ -23,6 +23,7 @@ from csm_tui.domain.agenda import (
 from csm_tui.domain.cadence import TouchStatus
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import Message
 
 TODAY = date(2026, 11, 22)
 
@@ -40,7 +41,8 @@ def item(name: str, tier: Tier, urgency: Urgency, days: int = 0, task_id=None) -
         Urgency.SERVICE_LATE: AgendaKind.QBR,
         Urgency.SERVICE_DUE: AgendaKind.ONSITE,
     }[urgency]
-    return AgendaItem(f"id-{name}", name, tier, kind, f"why {name}", urgency, None, task_id, days)
+    why = Message.text(f"why {name}")
+    return AgendaItem(f"id-{name}", name, tier, kind, why, urgency, None, task_id, days)
 
 
 def names(items) -> list[str]:

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.text import safe_text
@@ -22,6 +22,7 @@ from csm_tui.ui.widgets.account_panes import (
     TasksPane,
     TimelinePane,
 )
+from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 

@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -45,6 +45,7 @@ from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.store.timestamps import from_db
+from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.wide_table import WideTable
 from csm_tui.workspace import Workspace
 

@@ -10,21 +10,26 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from csm_tui.i18n import N_, _
+
 FILTER_HELP = (
-    ('acme  "云图 科技"', "name contains the words (quotes keep a phrase)"),
-    ("tier:strategic,enterprise", "tier is one of these"),
-    ("health:<60  health:40..69  health:red", "health score or band"),
-    ("stage:onboarding", "lifecycle stage"),
-    ("owner:me  owner:li", "owner is you, or whose name contains the text"),
-    ("renewal:<90d  renewal:<3m", "renews within the period"),
-    ("arr:>100k", "ARR in USD-equivalent"),
-    ("is:overdue  is:late  is:zombie", "past cadence; not activated 30 / 90 days after go-live"),
+    ('acme  "云图 科技"', N_("name contains the words (quotes keep a phrase)")),
+    ("tier:strategic,enterprise", N_("tier is one of these")),
+    ("health:<60  health:40..69  health:red", N_("health score or band")),
+    ("stage:onboarding", N_("lifecycle stage")),
+    ("owner:me  owner:li", N_("owner is you, or whose name contains the text")),
+    ("renewal:<90d  renewal:<3m", N_("renews within the period")),
+    ("arr:>100k", N_("ARR in USD-equivalent")),
+    (
+        "is:overdue  is:late  is:zombie",
+        N_("past cadence; not activated 30 / 90 days after go-live"),
+    ),
 )
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
+        Binding("escape,question_mark,q", "dismiss", N_("Close help"), id="help.close"),
     ]
 
     def __init__(self, beneath: Screen) -> None:
@@ -41,16 +46,16 @@ class HelpScreen(ModalScreen[None]):
 
     def _bindings_table(self) -> Table:
         table = Table(
-            title=f"Keys — {self._beneath.title or 'csm-tui'}",
+            title=_("Keys — {screen}").format(screen=self._beneath.title or "csm-tui"),
             expand=True,
             show_edge=False,
             title_justify="left",
         )
         from csm_tui.ui.key_commands import command_shown
 
-        table.add_column("key", no_wrap=True, style="bold")
-        table.add_column("does")
-        table.add_column("as a command (ctrl+p, csm-tui run)", style="dim")
+        table.add_column(_("key"), no_wrap=True, style="bold")
+        table.add_column(_("does"))
+        table.add_column(_("as a command (ctrl+p, csm-tui run)"), style="dim")
         keys_by_action: dict[str, list[str]] = {}
         commands: dict[str, str] = {}
         for active in self._beneath.active_bindings.values():
@@ -63,16 +68,18 @@ class HelpScreen(ModalScreen[None]):
                 keys.append(key)
             commands.setdefault(binding.description, command_shown(binding.id))
         for description, keys in keys_by_action.items():
-            table.add_row(Text(" ".join(keys)), Text(description), Text(commands[description]))
-        table.add_row(Text("ctrl+p"), Text("command palette: every key above, by name"), Text(""))
+            table.add_row(Text(" ".join(keys)), Text(_(description)), Text(commands[description]))
+        table.add_row(
+            Text("ctrl+p"), Text(_("command palette: every key above, by name")), Text("")
+        )
         return table
 
     def _filter_table(self) -> Table:
         table = Table(
-            title="Filter language (/)", expand=True, show_edge=False, title_justify="left"
+            title=_("Filter language (/)"), expand=True, show_edge=False, title_justify="left"
         )
-        table.add_column("type", no_wrap=True, style="bold")
-        table.add_column("means")
+        table.add_column(_("type"), no_wrap=True, style="bold")
+        table.add_column(_("means"))
         for example, meaning in FILTER_HELP:
-            table.add_row(Text(example), Text(meaning))
+            table.add_row(Text(example), Text(_(meaning)))
         return table

@@ -8,12 +8,13 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from csm_tui.domain.humanize import relative_time
 from csm_tui.domain.query import PortfolioFilter, PortfolioSort, QueryError, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.store.portfolio import PortfolioQuery
+from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace

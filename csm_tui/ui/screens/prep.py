@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Label, Markdown, Static
+from textual.widgets import Input, Label, Markdown, Static
 
 from csm_tui.domain.prep import render_prep_markdown
 from csm_tui.domain.text import safe_text
 from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
+from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace

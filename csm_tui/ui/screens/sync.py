@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from csm_tui.domain.text import safe_text
 from csm_tui.store import outbox
@@ -26,6 +26,7 @@ from csm_tui.sync.conflicts import (
     retry_rejected,
 )
 from csm_tui.sync.engine import sync_status
+from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 

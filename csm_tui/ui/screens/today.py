@@ -9,13 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from csm_tui.domain.agenda import AgendaItem, AgendaKind
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import _
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
+from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.ui.widgets.virtual_table import Cell, Column, ListSource, VirtualTable
 from csm_tui.workspace import Workspace
@@ -66,8 +68,8 @@ class AgendaTable(VirtualTable):
         return [
             (row.tier.label, TIER_STYLE.get(row.tier)),
             (safe_text(row.account_name), None),
-            (row.kind.label, KIND_STYLE.get(row.kind)),
-            (safe_text(row.why), None),
+            (_(row.kind.label), KIND_STYLE.get(row.kind)),
+            (safe_text(row.reason.render()), None),
         ]
 
 
@@ -187,7 +189,7 @@ class TodayScreen(Screen[None]):
         except (TaskNotFound, TaskError) as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify(f"Done: {safe_text(item.why)}")
+        self.notify(_("Done: {what}").format(what=safe_text(item.reason.render())))
         self.reload()
 
     def _snooze(self, days: int) -> None:
