@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.config import Settings, SettingsError, load_settings
+from csm_tui.i18n import _, current_language, ngettext
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_data_as_of, set_meta
 from csm_tui.store.timestamps import from_db, to_db
@@ -122,40 +123,57 @@ class SyncReport:
 
     def summary(self, *, with_errors: bool = True) -> str:
         """One line for a person: what went, what came, what needs them (and what went
-        wrong, unless `with_errors` is false: the caller shows the errors itself)."""
+        wrong, unless `with_errors` is false: the caller shows the errors itself).
+
+        In the interface language (csm_tui.i18n), rendered when asked for: the CLI and the
+        app call it at the edge."""
+        comma = _(", ")
         parts = []
         if self.pushed:
-            detail = [f"{self.applied} applied"]
+            detail = [_("{n} applied").format(n=self.applied)]
             if self.conflicts:
-                detail.append(f"{self.conflicts} conflict{'s' * (self.conflicts != 1)}")
+                n = self.conflicts
+                detail.append(ngettext("{n} conflict", "{n} conflicts", n).format(n=n))
             if self.rejected:
-                detail.append(f"{self.rejected} rejected")
+                detail.append(_("{n} rejected").format(n=self.rejected))
             parts.append(
-                f"pushed {self.pushed} change{'s' * (self.pushed != 1)} ({', '.join(detail)})"
+                ngettext(
+                    "pushed {n} change ({detail})", "pushed {n} changes ({detail})", self.pushed
+                ).format(n=self.pushed, detail=comma.join(detail))
             )
         elif not self.to_push:
-            parts.append("nothing to push")
+            parts.append(_("nothing to push"))
         elif not self.deferred:
-            parts.append(f"{_changes(self.to_push)} not pushed")
-        parts.append(f"pulled {self.pulled} change{'s' * (self.pulled != 1)}")
+            parts.append(_("{changes} not pushed").format(changes=_changes(self.to_push)))
+        parts.append(
+            ngettext("pulled {n} change", "pulled {n} changes", self.pulled).format(n=self.pulled)
+        )
         if self.deferred:
-            parts.append(f"{self.deferred} to push again later")
+            parts.append(_("{n} to push again later").format(n=self.deferred))
         if self.forked_notes:
-            parts.append(f"{self.forked_notes} prep note(s) edited elsewhere too: both kept")
+            parts.append(
+                _("{n} prep note(s) edited elsewhere too: both kept").format(n=self.forked_notes)
+            )
         if self.rescored:
             parts.append(
-                f"health re-scored for {self.rescored} account{'s' * (self.rescored != 1)}"
+                ngettext(
+                    "health re-scored for {n} account",
+                    "health re-scored for {n} accounts",
+                    self.rescored,
+                ).format(n=self.rescored)
             )
-        line = ("synced: " if self.ok else "sync incomplete: ") + ", ".join(parts)
+        line = (_("synced: {parts}") if self.ok else _("sync incomplete: {parts}")).format(
+            parts=comma.join(parts)
+        )
         needs = []
         if self.conflicts:
-            needs.append("resolve conflicts in the Sync screen (or: csm-tui run conflicts)")
+            needs.append(_("resolve conflicts in the Sync screen (or: csm-tui run conflicts)"))
         if self.rejected:
-            needs.append("see rejected changes in the Sync screen (or: csm-tui run refused)")
+            needs.append(_("see rejected changes in the Sync screen (or: csm-tui run refused)"))
         if needs:
-            line += " — " + "; ".join(needs)
+            line += " — " + _("; ").join(needs)
         if self.errors and with_errors:
-            line += " — " + "; ".join(self.errors)
+            line += " — " + _("; ").join(self.errors)
         return line
 
 
@@ -480,7 +498,7 @@ class SyncStatus:
 
 
 def _changes(n: int) -> str:
-    return f"{n} change{'s' * (n != 1)}"
+    return ngettext("{n} change", "{n} changes", n).format(n=n)
 
 
 def sync_status(conn: sqlite3.Connection, now: datetime) -> SyncStatus:
@@ -509,30 +527,35 @@ def sync_status(conn: sqlite3.Connection, now: datetime) -> SyncStatus:
     conflicts = open_conflict_count(conn)
     last_sync_at = from_db(meta.get(META_LAST_SYNC_AT))
     error, kind = meta.get(META_LAST_ERROR), meta.get(META_LAST_ERROR_KIND)
+    # In the interface language (csm_tui.i18n) at the time of the call: the status bar asks
+    # again when the language changes.
+    waiting = _changes(pending)
     if not meta.get("server_url"):
-        text = "local only — not signed in to a server"
+        text = _("local only — not signed in to a server")
         if pending:
-            text += f" ({_changes(pending)} pending)"
+            text += _(" ({changes} pending)").format(changes=waiting)
     elif meta.get("signed_out"):
-        text = "signed out — run csm-tui login"
+        text = _("signed out — run csm-tui login")
         if pending:
-            text += f" ({_changes(pending)} pending)"
+            text += _(" ({changes} pending)").format(changes=waiting)
     elif error and kind == FAILED_OFFLINE:
-        text = f"offline — {_changes(pending)} pending"
+        text = _("offline — {changes} pending").format(changes=waiting)
     elif error and kind in (FAILED_AUTH, FAILED_SIGNED_OUT):
-        text = "sync: sign in again (csm-tui login)"
+        text = _("sync: sign in again (csm-tui login)")
     elif error:
-        text = f"sync failed: {error}"
+        text = _("sync failed: {error}").format(error=error)
     elif last_sync_at is None:
-        text = "not synced yet" + (f" — {_changes(pending)} pending" if pending else "")
-    else:
-        text = f"synced {relative_time(last_sync_at, now)}"
+        text = _("not synced yet")
         if pending:
-            text += f" — {_changes(pending)} pending"
+            text += _(" — {changes} pending").format(changes=waiting)
+    else:
+        text = _("synced {ago}").format(ago=relative_time(last_sync_at, now, current_language()))
+        if pending:
+            text += _(" — {changes} pending").format(changes=waiting)
     if conflicts:
-        text += f" · {conflicts} conflict{'s' * (conflicts != 1)}"
+        text += " · " + ngettext("{n} conflict", "{n} conflicts", conflicts).format(n=conflicts)
     if rejected:
-        text += f" · {rejected} rejected"
+        text += " · " + _("{n} rejected").format(n=rejected)
     return SyncStatus(
         server_url=meta.get("server_url"),
         me=meta.get("me"),

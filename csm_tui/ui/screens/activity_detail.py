@@ -10,12 +10,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _
 from csm_tui.store.activity_log import load_activity
+from csm_tui.ui.labels import kind_label, sentiment_label
 from csm_tui.workspace import Workspace
 
 
 class ActivityDetailScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "Close", id="activity.close")]
+    BINDINGS = [Binding("escape,q,enter", "dismiss", N_("Close"), id="activity.close")]
 
     def __init__(self, workspace: Workspace, activity_id: str) -> None:
         super().__init__()
@@ -26,19 +28,29 @@ class ActivityDetailScreen(ModalScreen[None]):
         record = load_activity(self.workspace.conn, self.activity_id)
         with VerticalScroll(id="activity-detail", classes="form"):
             if record is None:
-                yield Static("This activity is no longer in the cache.")
+                yield Static(_("This activity is no longer in the cache."))
                 return
             head = Text(
-                f"{record.kind.label} · {record.occurred_at.astimezone():%Y-%m-%d %H:%M}"
-                f" · {record.minutes} min · {record.sentiment.value}",
+                _("{kind} · {when} · {minutes} min · {sentiment}").format(
+                    kind=kind_label(record.kind),
+                    when=f"{record.occurred_at.astimezone():%Y-%m-%d %H:%M}",
+                    minutes=record.minutes,
+                    sentiment=sentiment_label(record.sentiment),
+                ),
                 style="bold",
             )
             yield Static(head, classes="form-title")
-            people = ", ".join(safe_text(n) for n in record.contact_names) or "no contacts"
-            yield Static(Text(f"With: {people}\nBy: {safe_text(record.author_name or '—')}"))
-            yield Static("Summary", classes="form-label")
+            people = _(", ").join(safe_text(n) for n in record.contact_names) or _("no contacts")
+            yield Static(
+                Text(
+                    _("With: {people}\nBy: {author}").format(
+                        people=people, author=safe_text(record.author_name or "—")
+                    )
+                )
+            )
+            yield Static(_("Summary"), classes="form-label")
             yield Static(Text(safe_text(record.summary, multiline=True)), id="activity-summary")
-            yield Static("Next steps", classes="form-label")
+            yield Static(_("Next steps"), classes="form-label")
             yield Static(
                 Text(safe_text(record.next_steps or "—", multiline=True)), id="activity-next-steps"
             )

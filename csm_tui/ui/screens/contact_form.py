@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
 from csm_tui.domain.records import ContactRole
+from csm_tui.i18n import N_, _
 from csm_tui.store.contacts import (
     ContactInvalid,
     ContactNotFound,
@@ -22,6 +23,7 @@ from csm_tui.store.contacts import (
     update_contact,
 )
 from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
+from csm_tui.ui.labels import role_label
 from csm_tui.workspace import Workspace
 
 FIELDS = ("name", "role", "title", "email", "phone")
@@ -29,8 +31,8 @@ FIELDS = ("name", "role", "title", "email", "phone")
 
 class ContactFormScreen(ModalScreen[bool]):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="contact.save"),
-        Binding("escape", "cancel", "Cancel", id="contact.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="contact.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="contact.cancel"),
     ]
 
     def __init__(
@@ -50,30 +52,30 @@ class ContactFormScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         c = self.contact
         with VerticalScroll(id="contact-form", classes="form"):
-            yield Static("Edit stakeholder" if c else "Add stakeholder", classes="form-title")
-            yield Label("Name", classes="form-label")
+            yield Static(_("Edit stakeholder") if c else _("Add stakeholder"), classes="form-title")
+            yield Label(_("Name"), classes="form-label")
             yield Input(c.name if c else "", id="field-name")
             yield Static(id="error-name", classes="form-error")
-            yield Label("Role", classes="form-label")
+            yield Label(_("Role"), classes="form-label")
             yield Select(
-                [(r.value.title(), r.value) for r in ContactRole],
+                [(role_label(r).capitalize(), r.value) for r in ContactRole],
                 value=(c.role.value if c else ContactRole.USER.value),
                 allow_blank=False,
                 id="field-role",
             )
             yield Static(id="error-role", classes="form-error")
-            yield Label("Title", classes="form-label")
+            yield Label(_("Title"), classes="form-label")
             yield Input(c.title if c else "", id="field-title")
             yield Static(id="error-title", classes="form-error")
-            yield Label("Email", classes="form-label")
+            yield Label(_("Email"), classes="form-label")
             yield Input(c.email if c else "", id="field-email")
             yield Static(id="error-email", classes="form-error")
-            yield Label("Phone", classes="form-label")
+            yield Label(_("Phone"), classes="form-label")
             yield Input(c.phone if c else "", id="field-phone")
             yield Static(id="error-phone", classes="form-error")
             with Horizontal(classes="form-buttons"):
-                yield Button("Save  ctrl+s", variant="primary", id="contact-save")
-                yield Button("Cancel  esc", id="contact-cancel")
+                yield Button(_("Save  ctrl+s"), variant="primary", id="contact-save")
+                yield Button(_("Cancel  esc"), id="contact-cancel")
 
     def on_mount(self) -> None:
         for name in FIELDS:
@@ -127,7 +129,7 @@ class ContactFormScreen(ModalScreen[bool]):
             for name in FIELDS:
                 box = self.query_one(f"#error-{name}", Static)
                 box.display = name in by_field
-                box.update("⚠ " + "; ".join(by_field.get(name, [])))
+                box.update("⚠ " + _("; ").join(by_field.get(name, [])))
             return
         except ContactNotFound as exc:
             self.notify(str(exc), severity="error")

@@ -44,14 +44,32 @@ from csm_tui.domain.metrics import RetentionMetrics, format_rate
 from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+from csm_tui.i18n import N_, _, current_language, ngettext
 from csm_tui.store.timestamps import from_db
+from csm_tui.ui.labels import tier_label
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.wide_table import WideTable
 from csm_tui.workspace import Workspace
 
 BAR = 36  # cells of a chart bar
-TIER_SHORT = {Tier.STRATEGIC: "Strat", Tier.ENTERPRISE: "Ent", Tier.GROWTH: "Growth",
-              Tier.SCALE: "Scale", Tier.SELF_SERVE: "Self"}  # fmt: skip
+TIER_SHORT = {Tier.STRATEGIC: N_("Strat"), Tier.ENTERPRISE: N_("Ent"), Tier.GROWTH: N_("Growth"),
+              Tier.SCALE: N_("Scale"), Tier.SELF_SERVE: N_("Self")}  # fmt: skip
+"""Tier names short enough for a column (msgids: shown with `_()`)."""
+MATURITY_LABEL = {1: N_("Reactive"), 2: N_("Partially proactive"), 3: N_("Fully proactive"),
+                  4: N_("Scientifically managed"), 5: N_("Refined")}  # fmt: skip
+"""The maturity levels' English names (domain `MaturityLevel.label`) as msgids."""
+
+
+CSMS_HEADING = N_(
+    "CSMs — accounts by tier, ARR load against the rule, what needs attention "
+    "(enter: their accounts)"
+)
+TEAMS_HEADING = N_("Teams — CSMs needed by the rule, retention over 12 months")
+MATURITY_HEADING = N_("Maturity — estimated from the team's own data (seed 004)")
+
+
+def _maturity(level: MaturityLevel) -> str:
+    return _(MATURITY_LABEL[level.value])
 
 
 def _money(amount: float) -> str:
@@ -91,15 +109,24 @@ def capacity_cell(csm: CsmCoverage, tier_rules: TierRules) -> tuple[str, str]:
     if verdict is CapacityVerdict.NONE:
         return "—", "dim"
     if verdict is CapacityVerdict.WITHIN:
-        return f"{needed:,.0f} of {low:,}–{high:,}", ""
+        return _("{needed} of {low}–{high}").format(
+            needed=f"{needed:,.0f}", low=f"{low:,}", high=f"{high:,}"
+        ), ""
     if verdict is CapacityVerdict.STRETCHED:
-        return f"{needed:,.0f} of {low:,}–{high:,} · stretched", "yellow"
+        return _("{needed} of {low}–{high} · stretched").format(
+            needed=f"{needed:,.0f}", low=f"{low:,}", high=f"{high:,}"
+        ), "yellow"
     tier = next(
         t for t in TIER_ORDER if csm.tier(t).cadenced and tier_rules.cadence_days(t) is not None
     )
     every = csm.kept_every_days(tier, tier_rules) or 0
     return (
-        f"{needed:,.0f} > {high:,} · cannot keep: {TIER_SHORT[tier]} every {every:.0f} d",
+        _("{needed} > {high} · cannot keep: {tier} every {every} d").format(
+            needed=f"{needed:,.0f}",
+            high=f"{high:,}",
+            tier=_(TIER_SHORT[tier]),
+            every=f"{every:.0f}",
+        ),
         "bold red",
     )
 
@@ -109,13 +136,13 @@ class Section(Static, can_focus=True):
 
 
 class CoverageScreen(Screen[None]):
-    TITLE = "Coverage"
+    TITLE = N_("Coverage")
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="coverage.back"),
-        Binding("a", "open_csm", "CSM's accounts", id="coverage.accounts"),
-        Binding("t", "cycle_team", "Team", id="coverage.team"),
-        Binding("ctrl+r", "reload", "Reload", id="coverage.reload"),
+        Binding("escape", "back", N_("Back"), id="coverage.back"),
+        Binding("a", "open_csm", N_("CSM's accounts"), id="coverage.accounts"),
+        Binding("t", "cycle_team", N_("Team"), id="coverage.team"),
+        Binding("ctrl+r", "reload", N_("Reload"), id="coverage.reload"),
     ]
 
     def __init__(self, workspace: Workspace, team: str | None = None) -> None:
@@ -130,26 +157,22 @@ class CoverageScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="coverage-title")
         with VerticalScroll(id="coverage-body", can_focus=False):
-            yield Static(
-                "CSMs — accounts by tier, ARR load against the rule, what needs attention "
-                "(enter: their accounts)",
-                classes="coverage-heading",
-                id="coverage-csms-heading",
-            )
+            yield Static(_(CSMS_HEADING), classes="coverage-heading", id="coverage-csms-heading")
             yield WideTable(id="coverage-csms")
             yield Section(id="coverage-load", classes="coverage-chart")
-            yield Static("Teams — CSMs needed by the rule, retention over 12 months",
-                         classes="coverage-heading")  # fmt: skip
+            yield Static(_(TEAMS_HEADING), classes="coverage-heading",
+                         id="coverage-teams-heading")  # fmt: skip
             yield WideTable(id="coverage-teams")
-            yield Static("Tiers", classes="coverage-heading", id="coverage-tiers-heading")
+            yield Static(_("Tiers"), classes="coverage-heading", id="coverage-tiers-heading")
             yield WideTable(id="coverage-tiers")
-            yield Static("Retention", classes="coverage-heading", id="coverage-metrics-heading")
+            yield Static(_("Retention"), classes="coverage-heading",
+                         id="coverage-metrics-heading")  # fmt: skip
             yield Section(id="coverage-metrics", classes="coverage-chart")
             yield WideTable(id="coverage-segments")
-            yield Static("Maturity — estimated from the team's own data (seed 004)",
-                         classes="coverage-heading")  # fmt: skip
+            yield Static(_(MATURITY_HEADING), classes="coverage-heading",
+                         id="coverage-maturity-heading")  # fmt: skip
             yield Section(id="coverage-maturity")
-            yield Static("Health back-test", classes="coverage-heading",
+            yield Static(_("Health back-test"), classes="coverage-heading",
                          id="coverage-backtest-heading")  # fmt: skip
             yield Static(id="coverage-backtest-summary")
             yield DataTable(id="coverage-backtest", cursor_type="row", zebra_stripes=True)
@@ -158,7 +181,7 @@ class CoverageScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.workspace.conn  # noqa: B018 — opens and migrates the cache on this thread first
-        self.query_one("#coverage-title", Static).update("Coverage — computing…")
+        self.query_one("#coverage-title", Static).update(_("Coverage — computing…"))
         self.query_one("#coverage-csms", DataTable).focus()
         self.load()
 
@@ -211,7 +234,9 @@ class CoverageScreen(Screen[None]):
                 self.show_backtest(event.worker.result)
             elif event.state is WorkerState.ERROR:
                 self.query_one("#coverage-backtest-summary", Static).update(
-                    Text(f"Back-test failed: {event.worker.error}", style="red")
+                    Text(
+                        _("Back-test failed: {error}").format(error=event.worker.error), style="red"
+                    )
                 )
             return
         if event.worker.group != "coverage":
@@ -219,8 +244,10 @@ class CoverageScreen(Screen[None]):
         if event.state is WorkerState.SUCCESS:
             self.show(event.worker.result)
         elif event.state is WorkerState.ERROR:
-            self.query_one("#coverage-title", Static).update("Coverage — could not compute")
-            self.notify(f"Coverage failed: {event.worker.error}", severity="error")
+            self.query_one("#coverage-title", Static).update(_("Coverage — could not compute"))
+            self.notify(
+                _("Coverage failed: {error}").format(error=event.worker.error), severity="error"
+            )
 
     def show(self, report: CoverageReport) -> None:
         self.report = report
@@ -243,9 +270,14 @@ class CoverageScreen(Screen[None]):
 
         self.backtest = report
         self.query_one("#coverage-backtest-heading", Static).update(
-            f"Health back-test — health {report.days_before} days before each renewal "
-            f"decision against its outcome, {report.start + timedelta(days=1):%Y-%m-%d} – "
-            f"{report.end:%Y-%m-%d} (csm-tui run backtest --days-before N)"
+            _(
+                "Health back-test — health {days} days before each renewal decision against "
+                "its outcome, {start} – {end} (csm-tui run backtest --days-before N)"
+            ).format(
+                days=report.days_before,
+                start=f"{report.start + timedelta(days=1):%Y-%m-%d}",
+                end=f"{report.end:%Y-%m-%d}",
+            )
         )
         self.query_one("#coverage-backtest-summary", Static).update(
             Text(words.report_message(report))
@@ -265,16 +297,37 @@ class CoverageScreen(Screen[None]):
                 key=f"{len(table.rows)}:{row[0]}",
             )
 
+    def retranslate(self) -> None:
+        """The language changed: say the headings and what is shown again in it."""
+        for selector, words in (
+            ("#coverage-csms-heading", CSMS_HEADING),
+            ("#coverage-teams-heading", TEAMS_HEADING),
+            ("#coverage-tiers-heading", N_("Tiers")),
+            ("#coverage-metrics-heading", N_("Retention")),
+            ("#coverage-maturity-heading", MATURITY_HEADING),
+            ("#coverage-backtest-heading", N_("Health back-test")),
+        ):
+            self.query_one(selector, Static).update(_(words))
+        if self.report is not None:
+            self.show(self.report)
+        else:
+            self.query_one("#coverage-title", Static).update(_("Coverage — computing…"))
+        if self.backtest is not None:
+            self.show_backtest(self.backtest)
+
     def _team_name(self, team_id: str | None) -> str:
-        return dict(self._teams).get(team_id or "", "every team")
+        return dict(self._teams).get(team_id or "", _("every team"))
 
     def _title(self, report: CoverageReport) -> None:
         rule = report.rules
-        scope = "every team" if report.team_filter is None else self._team_name(report.team_filter)
-        title = Text(f"Coverage — {safe_text(scope)}", style="bold")
+        scope = (
+            _("every team") if report.team_filter is None else self._team_name(report.team_filter)
+        )
+        title = Text(_("Coverage — {scope}").format(scope=safe_text(scope)), style="bold")
         title.append(
-            f"  · rule: 1 CSM per {_money(rule.arr_per_csm)} ARR "
-            f"(aggressive: {_money(rule.aggressive_arr_per_csm)})",
+            _("  · rule: 1 CSM per {arr} ARR (aggressive: {aggressive})").format(
+                arr=_money(rule.arr_per_csm), aggressive=_money(rule.aggressive_arr_per_csm)
+            ),
             style="dim",
         )
         self.query_one("#coverage-title", Static).update(title)
@@ -283,42 +336,53 @@ class CoverageScreen(Screen[None]):
         ws = self.workspace
         as_of = ws.meta("data_as_of")
         if as_of is None:
-            age = "no data yet"
+            age = _("no data yet")
         else:
             when = from_db(as_of)
-            age = f"data {relative_time(when, ws.now())} (as of {when:%Y-%m-%d %H:%M} UTC)"
+            age = _("data {ago} (as of {when} UTC)").format(
+                ago=relative_time(when, ws.now(), current_language()),
+                when=f"{when:%Y-%m-%d %H:%M}",
+            )
         from csm_tui.store.outbox import pending_count
 
         pending = pending_count(ws.conn)
         queued = (
-            f" · {pending} change{'s' if pending != 1 else ''} waiting to sync" if pending else ""
+            ngettext(
+                " · {n} change waiting to sync", " · {n} changes waiting to sync", pending
+            ).format(n=pending)
+            if pending
+            else ""
         )
         self.query_one("#coverage-status", Static).update(
-            f" {age} · computed from the local cache, works offline{queued}"
+            _(" {age} · computed from the local cache, works offline{queued}").format(
+                age=age, queued=queued
+            )
         )
 
     def _fill_csms(self, report: CoverageReport) -> None:
         table = self.query_one("#coverage-csms", DataTable)
         keep = table.cursor_row
         table.clear(columns=True)
-        table.add_column("CSM", key="name")
-        table.add_column("Team")
-        table.add_column(_right("Accts"))
+        table.add_column("CSM", key="name")  # i18n: as is (kept in both languages)
+        table.add_column(_("Team"))
+        table.add_column(_right(_("Accts")))
         table.add_column(_right("ARR"))
-        table.add_column(_right("Load"))
+        table.add_column(_right(_("Load")))
         for tier in TIER_ORDER:
-            table.add_column(_right(TIER_SHORT[tier]))
-        table.add_column(_right("Overdue"))
-        table.add_column(_right("Late act."))
-        table.add_column(_right("At-risk ARR"))
-        table.add_column(_right("Renew 30/60/90d"))
-        table.add_column("Dedicated")
-        table.add_column(_right("Touches/yr"))
+            table.add_column(_right(_(TIER_SHORT[tier])))
+        table.add_column(_right(_("Overdue")))
+        table.add_column(_right(_("Late act.")))
+        table.add_column(_right(_("At-risk ARR")))
+        table.add_column(_right(_("Renew 30/60/90d")))
+        table.add_column(_("Dedicated"))
+        table.add_column(_right(_("Touches/yr")))
         low, high = report.rules.capacity
         self.query_one("#coverage-csms-heading", Static).update(
-            "CSMs — accounts by tier, ARR load against the rule, what needs attention; "
-            f"a dedicated CSM from {_money(report.rules.dedicated_from_arr)} ARR, "
-            f"capacity {low:,}–{high:,} touches a year (enter: their accounts)"
+            _(
+                "CSMs — accounts by tier, ARR load against the rule, what needs attention; "
+                "a dedicated CSM from {arr} ARR, capacity {low}–{high} touches a year "
+                "(enter: their accounts)"
+            ).format(arr=_money(report.rules.dedicated_from_arr), low=f"{low:,}", high=f"{high:,}")
         )
         for csm in report.owners:
             t = csm.total
@@ -349,17 +413,17 @@ class CoverageScreen(Screen[None]):
         table = self.query_one("#coverage-teams", DataTable)
         table.clear(columns=True)
         for title in (
-            "Team",
+            _("Team"),
             _right("CSMs"),
             _right("ARR"),
-            _right("CSMs needed $2M/$1M"),
-            _right("Load"),
-            _right("Overdue"),
-            _right("At-risk ARR"),
-            _right("Renew ≤90d"),
+            _right(_("CSMs needed $2M/$1M")),
+            _right(_("Load")),
+            _right(_("Overdue")),
+            _right(_("At-risk ARR")),
+            _right(_("Renew ≤90d")),
             _right("GRR"),
-            _right("NRR = retention + expansion"),
-            "Maturity",
+            _right(_("NRR = retention + expansion")),
+            _("Maturity"),
         ):
             table.add_column(title)
         for team in report.teams:
@@ -381,7 +445,7 @@ class CoverageScreen(Screen[None]):
                 _right(f"{t.renew_90:,} ({_money(t.renew_90_arr)})"),
                 _right(format_rate(m.grr) if m else "—"),
                 _right(_nrr_split(m) if m else "—"),
-                Text(maturity.level.label if maturity else "—"),
+                Text(_maturity(maturity.level) if maturity else "—"),
                 key=team.team_id,
             )
 
@@ -389,17 +453,17 @@ class CoverageScreen(Screen[None]):
         table = self.query_one("#coverage-tiers", DataTable)
         table.clear(columns=True)
         for title in (
-            "Tier",
-            _right("Accts"),
+            _("Tier"),
+            _right(_("Accts")),
             _right("ARR"),
-            _right("Overdue"),
-            _right("At-risk ARR"),
-            _right("Renew ≤90d"),
+            _right(_("Overdue")),
+            _right(_("At-risk ARR")),
+            _right(_("Renew ≤90d")),
             _right("GRR"),
-            _right("NRR = retention + expansion"),
-            _right("Logo churn"),
-            _right("Upsell"),
-            _right("Downsell"),
+            _right(_("NRR = retention + expansion")),
+            _right(_("Logo churn")),
+            _right(_("Upsell")),
+            _right(_("Downsell")),
             _right("NPS"),
         ):
             table.add_column(title)
@@ -408,10 +472,16 @@ class CoverageScreen(Screen[None]):
             t: TierSlice = by_tier[tier]
             m = report.metrics.by_tier[tier.value]
             table.add_row(
-                Text(tier.label),
+                Text(tier_label(tier)),
                 _right(f"{t.accounts:,}"),
                 _right(_money(t.arr)),
-                _right(f"{t.overdue:,} of {t.cadenced:,}" if t.cadenced else "—"),
+                _right(
+                    _("{overdue} of {cadenced}").format(
+                        overdue=f"{t.overdue:,}", cadenced=f"{t.cadenced:,}"
+                    )
+                    if t.cadenced
+                    else "—"
+                ),
                 _right(_money(t.red_arr)),
                 _right(f"{t.renew_90:,}"),
                 _right(format_rate(m.grr)),
@@ -423,27 +493,29 @@ class CoverageScreen(Screen[None]):
                 key=tier.value,
             )
         self.query_one("#coverage-tiers-heading", Static).update(
-            f"Tiers — book today; retention over {report.period.label()} by the tier each "
-            "account had at its start"
+            _(
+                "Tiers — book today; retention over {period} by the tier each "
+                "account had at its start"
+            ).format(period=report.period.label())
         )
 
     def _fill_segments(self, report: CoverageReport) -> None:
         table = self.query_one("#coverage-segments", DataTable)
         table.clear(columns=True)
         for title in (
-            "Segment",
-            _right("Start ARR"),
+            _("Segment"),
+            _right(_("Start ARR")),
             _right("GRR"),
-            _right("NRR = retention + expansion"),
-            _right("Logo churn"),
-            _right("ARR churn"),
+            _right(_("NRR = retention + expansion")),
+            _right(_("Logo churn")),
+            _right(_("ARR churn")),
             _right("NPS"),
             _right("CMRR"),
         ):
             table.add_column(title)
         for segment, m in report.metrics.by_segment.items():
             table.add_row(
-                _safe(segment, "(no segment)"),
+                _safe(segment, _("(no segment)")),
                 _right(_money(m.flows.starting_arr)),
                 _right(format_rate(m.grr)),
                 _right(_nrr_split(m)),
@@ -454,7 +526,7 @@ class CoverageScreen(Screen[None]):
                 key=segment or "-",
             )
         self.query_one("#coverage-metrics-heading", Static).update(
-            f"Retention — {report.period.label()} (by segment below)"
+            _("Retention — {period} (by segment below)").format(period=report.period.label())
         )
 
     # -- actions ------------------------------------------------------------------------------
@@ -472,7 +544,7 @@ class CoverageScreen(Screen[None]):
         ids = [None, *(tid for tid, _ in self._teams)]
         index = ids.index(self.team) if self.team in ids else 0
         self.team = ids[(index + 1) % len(ids)]
-        self.notify(f"Coverage of {self._team_name(self.team)}", timeout=2)
+        self.notify(_("Coverage of {team}").format(team=self._team_name(self.team)), timeout=2)
         self.load()
 
     def _selected_csm(self) -> CsmCoverage | None:
@@ -507,12 +579,14 @@ def load_chart(report: CoverageReport) -> Group:
     """ARR load per CSM against the rule: one bar each, `┃` where the rule is."""
     csms = list(report.csms)
     heading = Text(
-        f"ARR load per CSM — 1.0 = {_money(report.rules.arr_per_csm)} (┃); "
-        f"the aggressive {_money(report.rules.aggressive_arr_per_csm)} rule doubles it",
+        _("ARR load per CSM — 1.0 = {arr} (┃); the aggressive {aggressive} rule doubles it").format(
+            arr=_money(report.rules.arr_per_csm),
+            aggressive=_money(report.rules.aggressive_arr_per_csm),
+        ),
         style="bold",
     )
     if not csms:
-        return Group(heading, Text("no CSM in this view", style="dim"))
+        return Group(heading, Text(_("no CSM in this view"), style="dim"))
     top = max(1.25, max(c.load for c in csms))
     rule_at = _bar(1.0 / top)
     name_width = min(22, max(cell_len(safe_text(c.name)) for c in csms) + 1)
@@ -535,10 +609,12 @@ def load_chart(report: CoverageReport) -> Group:
             line.append(char, style=st)
         line.append(f" {c.load:5.2f}  {_money(c.total.arr)}")
         if c.overloaded:
-            line.append("  overloaded", style="bold red")
+            line.append("  " + _("overloaded"), style="bold red")
         lines.append(line)
     if top > 1.25:
-        lines.append(Text(f"scale: the full bar is a load of {top:.2f}", style="dim"))
+        lines.append(
+            Text(_("scale: the full bar is a load of {top}").format(top=f"{top:.2f}"), style="dim")
+        )
     return Group(*lines)
 
 
@@ -546,7 +622,7 @@ def nrr_bar(m: RetentionMetrics, width: int = BAR) -> Text:
     """Retention part, expansion part and what was lost, on one bar; `┃` marks 100%."""
     line = Text()
     if m.grr is None or m.nrr_expansion is None:
-        return Text("no starting ARR in the period", style="dim")
+        return Text(_("no starting ARR in the period"), style="dim")
     top = max(1.0, m.nrr or 0) * 1.05
     kept = _bar(m.grr / top, width)
     grown = _bar((m.grr + m.nrr_expansion) / top, width) - kept
@@ -565,76 +641,106 @@ def metrics_panel(report: CoverageReport) -> Group:
     if not report.metrics.has_history:
         return Group(
             Text(
-                "No ARR history in this cache yet: GRR, NRR and churn appear once ARR "
-                "events are synced or imported.",
+                _(
+                    "No ARR history in this cache yet: GRR, NRR and churn appear once ARR "
+                    "events are synced or imported."
+                ),
                 style="yellow",
             ),
-            Text(f"NPS {_nps(m)} (one vote per account)"),
+            Text(_("NPS {nps} (one vote per account)").format(nps=_nps(m))),
         )
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    split = Text(f"NRR {_nrr_split(m)}  ", style="bold")
-    split.append("(retention + expansion; never net alone)", style="dim")
-    grid.add_row("NRR", split)
+    split = Text(f"{_('NRR')} {_nrr_split(m)}  ", style="bold")
+    split.append(_("(retention + expansion; never net alone)"), style="dim")
+    grid.add_row(_("NRR"), split)
     bar = nrr_bar(m)
     bar.append("  ")
-    bar.append("█ kept ", style="green")
-    bar.append("█ expansion ", style="blue")
-    bar.append("░ lost", style="red")
+    bar.append("█ " + _("kept") + " ", style="green")
+    bar.append("█ " + _("expansion") + " ", style="blue")
+    bar.append("░ " + _("lost"), style="red")
     grid.add_row("", bar)
     grid.add_row(
         "GRR",
         Text(
-            f"{format_rate(m.grr)}  — kept of "
-            f"{_money(f.starting_arr)} starting ARR "
-            f"({f.starting_logos:,} accounts)"
+            _("{grr}  — kept of {arr} starting ARR ({n} accounts)").format(
+                grr=format_rate(m.grr), arr=_money(f.starting_arr), n=f"{f.starting_logos:,}"
+            )
         ),
     )
     grid.add_row(
-        "Churn",
+        _("Churn"),
         Text(
-            f"{format_rate(m.logo_churn_rate)} of logos ({f.churned_logos:,}), "
-            f"{format_rate(m.arr_churn_rate)} of ARR ({_money(f.churned_arr)})"
+            _("{logo_rate} of logos ({logos}), {arr_rate} of ARR ({arr})").format(
+                logo_rate=format_rate(m.logo_churn_rate),
+                logos=f"{f.churned_logos:,}",
+                arr_rate=format_rate(m.arr_churn_rate),
+                arr=_money(f.churned_arr),
+            )
         ),
     )
     grid.add_row(
-        "Upsell",
+        _("Upsell"),
         Text(
-            f"{format_rate(m.upsell_rate)} ({_money(f.expansion_arr)}, "
-            f"{f.expanded_logos:,} accounts)"
+            _("{rate} ({arr}, {n} accounts)").format(
+                rate=format_rate(m.upsell_rate),
+                arr=_money(f.expansion_arr),
+                n=f"{f.expanded_logos:,}",
+            )
         ),
     )
     grid.add_row(
-        "Downsell",
+        _("Downsell"),
         Text(
-            f"{format_rate(m.downsell_rate)} ({_money(f.contraction_arr)}, "
-            f"{f.contracted_logos:,} accounts)"
+            _("{rate} ({arr}, {n} accounts)").format(
+                rate=format_rate(m.downsell_rate),
+                arr=_money(f.contraction_arr),
+                n=f"{f.contracted_logos:,}",
+            )
         ),
     )
     grid.add_row(
-        "Renewal rate",
+        _("Renewal rate"),
         Text(
-            f"{format_rate(m.renewal_rate)} of {f.renewals + f.churns_at_renewal:,} decisions; "
-            f"{format_rate(m.renewal_rate_arr)} of the ARR up for renewal"
+            _("{rate} of {n} decisions; {arr_rate} of the ARR up for renewal").format(
+                rate=format_rate(m.renewal_rate),
+                n=f"{f.renewals + f.churns_at_renewal:,}",
+                arr_rate=format_rate(m.renewal_rate_arr),
+            )
         ),
     )
     grid.add_row(
-        "New", Text(f"{_money(f.new_arr)} from {f.new_logos:,} new accounts (outside GRR and NRR)")
+        _("New"),
+        Text(
+            _("{arr} from {n} new accounts (outside GRR and NRR)").format(
+                arr=_money(f.new_arr), n=f"{f.new_logos:,}"
+            )
+        ),
     )
     grid.add_row(
         "NPS",
         Text(
-            f"{_nps(m)} — {m.nps.promoters:,} promoter, {m.nps.passives:,} passive, "
-            f"{m.nps.detractors:,} detractor accounts (account NPS ≥ 50 / < 0)"
+            _(
+                "{nps} — {promoters} promoter, {passives} passive, {detractors} detractor "
+                "accounts (account NPS ≥ 50 / < 0)"
+            ).format(
+                nps=_nps(m),
+                promoters=f"{m.nps.promoters:,}",
+                passives=f"{m.nps.passives:,}",
+                detractors=f"{m.nps.detractors:,}",
+            )
         ),
     )
     grid.add_row(
         "CMRR",
         Text(
-            f"{_money(m.cmrr)} a month — {_money(f.ending_arr)} ARR in force "
-            f"{'+' if f.booked_change >= 0 else '−'} {_money(abs(f.booked_change))} signed for "
-            "later, / 12"
+            _("{cmrr} a month — {arr} ARR in force {sign} {booked} signed for later, / 12").format(
+                cmrr=_money(m.cmrr),
+                arr=_money(f.ending_arr),
+                sign="+" if f.booked_change >= 0 else "−",
+                booked=_money(abs(f.booked_change)),
+            )
         ),
     )
     return Group(grid)
@@ -645,7 +751,7 @@ def _ladder(level: MaturityLevel) -> Text:
     for lv in MaturityLevel:
         if lv > MaturityLevel.REACTIVE:
             line.append(" → ", style="dim")
-        label = f" {lv.value} {lv.label} "
+        label = f" {lv.value} {_maturity(lv)} "
         if lv is level:
             line.append(label, style="bold reverse")
         elif lv < level:
@@ -659,27 +765,31 @@ def maturity_panel(report: CoverageReport) -> Group:
     estimate: MaturityEstimate = report.maturity
     parts = [
         Text(
-            f"Estimated maturity: {estimate.level.value} — {estimate.level.label} "
-            f"({estimate.level.label_zh})",
+            _("Estimated maturity: {level} — {label}").format(
+                level=estimate.level.value, label=_maturity(estimate.level)
+            )
+            + ("" if current_language() == "zh" else f" ({estimate.level.label_zh})"),
             style="bold",
         ),
         _ladder(estimate.level),
-        Text("Evidence:", style="bold"),
+        Text(_("Evidence:"), style="bold"),
     ]
     for check in estimate.checks:
         if check.level is MaturityLevel.REACTIVE:
             continue
         line = Text("  ✓ " if check.met else "  ✗ ", style="green" if check.met else "red")
-        line.append(f"{check.level.label}: ", style="bold")
+        line.append(f"{_maturity(check.level)}: ", style="bold")
         line.append(check.sentence)
         parts.append(line)
     if estimate.next_step:
-        parts.append(Text(f"Next: {estimate.next_step}", style="italic"))
+        parts.append(Text(_("Next: {step}").format(step=estimate.next_step), style="italic"))
     if len(report.maturity_by_team) > 1:
         names = {t.team_id: t.name for t in report.teams}
         for team_id, team_estimate in report.maturity_by_team.items():
             line = Text(f"  {safe_text(names.get(team_id, team_id))}: ")
-            line.append(f"{team_estimate.level.value} {team_estimate.level.label}", style="bold")
+            line.append(
+                f"{team_estimate.level.value} {_maturity(team_estimate.level)}", style="bold"
+            )
             parts.append(line)
     return Group(*parts)
 
@@ -690,11 +800,11 @@ def maturity_panel(report: CoverageReport) -> Group:
 class CsmAccountsScreen(Screen[None]):
     """The accounts of one CSM (or the digital pool); `r` hands the selected one on."""
 
-    TITLE = "Accounts"
+    TITLE = N_("Accounts")
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="csm_accounts.back"),
-        Binding("r", "reassign", "Reassign", id="csm_accounts.reassign"),
+        Binding("escape", "back", N_("Back"), id="csm_accounts.back"),
+        Binding("r", "reassign", N_("Reassign"), id="csm_accounts.reassign"),
     ]
 
     def __init__(self, workspace: Workspace, csm: CsmCoverage) -> None:
@@ -731,12 +841,27 @@ class CsmAccountsScreen(Screen[None]):
         )
         table = self.query_one(PortfolioTable)
         table.set_source(query, keep_account=keep_account)
-        title = Text(f"Accounts of {safe_text(self.csm.name)}", style="bold")
+        self._show_title()
+
+    def _show_title(self) -> None:
+        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+
+        table = self.query_one(PortfolioTable)
+        title = Text(_("Accounts of {name}").format(name=safe_text(self.csm.name)), style="bold")
         team = f" · {safe_text(self.csm.team_name)}" if self.csm.team_name else ""
         title.append(
-            f"{team} · {table.row_count:,} accounts · r reassigns the selected one", style="dim"
+            team
+            + ngettext(
+                " · {n} account · r reassigns the selected one",
+                " · {n} accounts · r reassigns the selected one",
+                table.row_count,
+            ).format(n=f"{table.row_count:,}"),
+            style="dim",
         )
         self.query_one("#csm-accounts-title", Static).update(title)
+
+    def retranslate(self) -> None:
+        self._show_title()
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -758,7 +883,9 @@ class CsmAccountsScreen(Screen[None]):
         me = self.workspace.meta("me")
         why = hand_on_refusal_in(self.workspace.conn, account_id, me)  # the shell's rule too
         if why is not None:
-            self.notify(f"Cannot reassign: {why}.", severity="error", markup=False)
+            self.notify(
+                _("Cannot reassign: {why}.").format(why=why), severity="error", markup=False
+            )
             return
         try:
             people = candidates(self.workspace.conn, account_id, me)
@@ -766,7 +893,7 @@ class CsmAccountsScreen(Screen[None]):
             self.notify(str(exc), severity="error")
             return
         if not people:
-            self.notify("No other CSM in this team to take it.", severity="warning")
+            self.notify(_("No other CSM in this team to take it."), severity="warning")
             return
         row = table.row_at(table.cursor_row)
         name = row.name if row is not None else account_id
@@ -788,14 +915,21 @@ class CsmAccountsScreen(Screen[None]):
             self.notify(str(exc), severity="error")
             return
         who = next((p.name for p in people if p.user_id == new_owner), new_owner)
-        self.notify(Text(f"{safe_text(name)} → {safe_text(who)}; queued for sync").plain, timeout=4)
+        self.notify(
+            Text(
+                _("{name} → {who}; queued for sync").format(
+                    name=safe_text(name), who=safe_text(who)
+                )
+            ).plain,
+            timeout=4,
+        )
         self._reload()
 
 
 class ReassignScreen(ModalScreen[str | None]):
     """Pick the CSM an account goes to: same team, lightest book first."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="reassign.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="reassign.cancel")]
 
     def __init__(self, account_name: str, people) -> None:
         super().__init__()
@@ -804,18 +938,29 @@ class ReassignScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reassign-box"):
-            yield Static(Text(f"Reassign {safe_text(self.account_name)} to…", style="bold"))
+            yield Static(
+                Text(
+                    _("Reassign {name} to…").format(name=safe_text(self.account_name)),
+                    style="bold",
+                )
+            )
             yield OptionList(
                 *(
                     Option(
-                        Text(f"{safe_text(p.name)} — {p.accounts:,} accounts, {_money(p.arr)} ARR"),
+                        Text(
+                            ngettext(
+                                "{name} — {n} account, {arr} ARR",
+                                "{name} — {n} accounts, {arr} ARR",
+                                p.accounts,
+                            ).format(name=safe_text(p.name), n=f"{p.accounts:,}", arr=_money(p.arr))
+                        ),
                         id=p.user_id,
                     )
                     for p in self.people
                 ),
                 id="reassign-options",
             )
-            yield Static("enter: reassign · escape: cancel", classes="reassign-hint")
+            yield Static(_("enter: reassign · escape: cancel"), classes="reassign-hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

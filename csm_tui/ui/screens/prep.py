@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, Markdown, Static
 
 from csm_tui.domain.prep import render_prep_markdown
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _
 from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
@@ -30,7 +31,7 @@ def default_export_path(name: str, today) -> Path:
 
 
 class ExportPathScreen(ModalScreen[Path | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="export.cancel")]
 
     def __init__(self, suggested: Path) -> None:
         super().__init__()
@@ -38,7 +39,7 @@ class ExportPathScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-form", classes="form"):
-            yield Label("Export the call-prep sheet to (Markdown):", classes="form-label")
+            yield Label(_("Export the call-prep sheet to (Markdown):"), classes="form-label")
             yield Input(str(self.suggested), id="export-path")
             yield Static(id="export-error", classes="form-error")
 
@@ -49,7 +50,7 @@ class ExportPathScreen(ModalScreen[Path | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if not event.value.strip():
             error = self.query_one("#export-error", Static)
-            error.update("⚠ type a file name")
+            error.update(_("⚠ type a file name"))
             error.display = True
             return
         self.dismiss(Path(event.value.strip()).expanduser())
@@ -59,13 +60,13 @@ class ExportPathScreen(ModalScreen[Path | None]):
 
 
 class PrepScreen(Screen[None]):
-    TITLE = "Call prep"
+    TITLE = N_("Call prep")
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="prep.back"),
-        Binding("ctrl+o", "export", "Export Markdown", id="prep.export"),
-        Binding("r", "refresh_brief", "Refresh brief", id="prep.refresh"),
-        Binding("e", "edit_notes", "Notes in $EDITOR", id="prep.editor"),
+        Binding("escape", "back", N_("Back"), id="prep.back"),
+        Binding("ctrl+o", "export", N_("Export Markdown"), id="prep.export"),
+        Binding("r", "refresh_brief", N_("Refresh brief"), id="prep.refresh"),
+        Binding("e", "edit_notes", N_("Notes in $EDITOR"), id="prep.editor"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str) -> None:
@@ -84,7 +85,7 @@ class PrepScreen(Screen[None]):
             with VerticalScroll(id="prep-brief-box"):
                 yield Markdown(id="prep-brief")
             with Vertical(id="prep-notes-box"):
-                yield Static("My notes", classes="section-label")
+                yield Static(_("My notes"), classes="section-label", id="prep-notes-label")
                 yield PrepNotesEditor(self.workspace, self.account_id, id="prep-notes-editor")
         yield SyncStatusBar()
         yield Footer()
@@ -101,9 +102,21 @@ class PrepScreen(Screen[None]):
     def action_refresh_brief(self) -> None:
         ws = self.workspace
         self.brief = build_prep_brief(ws.conn, self.account_id, ws.now(), ws.settings.tier_rules)
-        self.query_one("#prep-title", Static).update(f"Call prep — {safe_text(self.brief.name)}")
+        self._show_title()
         brief_only = render_prep_markdown(self.brief, "", ws.today())
         self.query_one("#prep-brief", Markdown).update(safe_text(brief_only, multiline=True))
+
+    def _show_title(self) -> None:
+        self.query_one("#prep-title", Static).update(
+            _("Call prep — {name}").format(name=safe_text(self.brief.name))
+        )
+
+    def retranslate(self) -> None:
+        """The language changed: the title, the notes' label and hint again."""
+        self.query_one("#prep-notes-label", Static).update(_("My notes"))
+        if self.brief is not None:
+            self._show_title()
+        self.query_one(PrepNotesEditor).retranslate()
 
     def action_export(self) -> None:
         editor = self.query_one(PrepNotesEditor)
@@ -117,7 +130,7 @@ class PrepScreen(Screen[None]):
             except PrepExportError as exc:
                 self.notify(str(exc), severity="error", timeout=8)
                 return
-            self.notify(f"Exported to {written}")
+            self.notify(_("Exported to {path}").format(path=written))
 
         self.app.push_screen(
             ExportPathScreen(default_export_path(self.brief.name, self.workspace.today())), write

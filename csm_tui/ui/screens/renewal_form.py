@@ -22,12 +22,14 @@ from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import OverrideReason, Tier
+from csm_tui.i18n import N_, _
+from csm_tui.ui.labels import override_reason_label, tier_label
 from csm_tui.workspace import Workspace
 
 OUTCOME_LABELS = {
-    RenewalOutcome.RENEWED: "Renewed (flat, up or down from the new ARR)",
-    RenewalOutcome.CHURNED: "Churned (ARR to 0, say why)",
-    RenewalOutcome.WIN_BACK: "Won back (a churned account returns)",
+    RenewalOutcome.RENEWED: N_("Renewed (flat, up or down from the new ARR)"),
+    RenewalOutcome.CHURNED: N_("Churned (ARR to 0, say why)"),
+    RenewalOutcome.WIN_BACK: N_("Won back (a churned account returns)"),
 }
 DECISION_FIELDS = ("outcome", "arr_after", "term_end", "decided_on", "reason")
 
@@ -48,8 +50,8 @@ class RenewalFormScreen(ModalScreen[object | None]):
     """Outcome, new ARR (the account's currency), term end, the day decided, reason."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="renewal.save"),
-        Binding("escape", "cancel", "Cancel", id="renewal.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="renewal.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="renewal.cancel"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str) -> None:
@@ -73,35 +75,39 @@ class RenewalFormScreen(ModalScreen[object | None]):
         base = self.renewal_date if self.renewal_date and self.renewal_date > today else today
         with VerticalScroll(id="renewal-form", classes="form"):
             yield Static(
-                f"Renewal decision — {safe_text(self.name_)} · ARR now "
-                f"{format_money(self.arr, self.currency)}",
+                _("Renewal decision — {name} · ARR now {arr}").format(
+                    name=safe_text(self.name_), arr=format_money(self.arr, self.currency)
+                ),
                 classes="form-title",
                 markup=False,
             )
-            yield Label("Outcome", classes="form-label")
+            yield Label(_("Outcome"), classes="form-label")
             yield Select(
-                [(label, o.value) for o, label in OUTCOME_LABELS.items()],
+                [(_(label), o.value) for o, label in OUTCOME_LABELS.items()],
                 value=outcome.value,
                 allow_blank=False,
                 id="field-outcome",
             )
             yield Static(id="error-outcome", classes="form-error")
-            yield Label(f"New ARR ({self.currency}; 120k, 1.2m)", classes="form-label")
+            yield Label(
+                _("New ARR ({currency}; 120k, 1.2m)").format(currency=self.currency),
+                classes="form-label",
+            )
             yield Input("" if churned else f"{self.arr:.2f}".rstrip("0").rstrip("."),
                         id="field-arr_after")  # fmt: skip
             yield Static(id="error-arr_after", classes="form-error")
-            yield Label("Term end (the next renewal date)", classes="form-label")
+            yield Label(_("Term end (the next renewal date)"), classes="form-label")
             yield Input(add_months(base, 12).isoformat(), id="field-term_end")
             yield Static(id="error-term_end", classes="form-error")
-            yield Label("Decided on", classes="form-label")
+            yield Label(_("Decided on"), classes="form-label")
             yield Input(today.isoformat(), id="field-decided_on")
             yield Static(id="error-decided_on", classes="form-error")
-            yield Label("Reason", classes="form-label")
+            yield Label(_("Reason"), classes="form-label")
             yield Input("", id="field-reason")
             yield Static(id="error-reason", classes="form-error")
             with Horizontal(classes="form-buttons"):
-                yield Button("Save  ctrl+s", variant="primary", id="renewal-save")
-                yield Button("Cancel  esc", id="renewal-cancel")
+                yield Button(_("Save  ctrl+s"), variant="primary", id="renewal-save")
+                yield Button(_("Cancel  esc"), id="renewal-cancel")
 
     def on_mount(self) -> None:
         for name in DECISION_FIELDS:
@@ -130,7 +136,7 @@ class RenewalFormScreen(ModalScreen[object | None]):
             try:
                 arr = _amount(self._value("arr_after"))
             except ValueError:
-                errors["arr_after"] = "an amount like 120000, 120k or 1.2m"
+                errors["arr_after"] = _("an amount like 120000, 120k or 1.2m")
         days: dict[str, date | None] = {}
         for name in ("term_end", "decided_on"):
             text = self._value(name)
@@ -181,8 +187,8 @@ class TierFormScreen(ModalScreen[object | None]):
     """Place the account in a tier whatever its ARR says, with a reason; or back to auto."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="tier.save"),
-        Binding("escape", "cancel", "Cancel", id="tier.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="tier.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="tier.cancel"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str) -> None:
@@ -200,35 +206,40 @@ class TierFormScreen(ModalScreen[object | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="tier-form", classes="form"):
-            yield Static(f"Tier — {safe_text(self.name_)} · now {Tier(self.tier).label}",
-                         classes="form-title", markup=False)  # fmt: skip
-            yield Label("Tier", classes="form-label")
+            yield Static(
+                _("Tier — {name} · now {tier}").format(
+                    name=safe_text(self.name_), tier=tier_label(Tier(self.tier))
+                ),
+                classes="form-title",
+                markup=False,
+            )
+            yield Label(_("Tier"), classes="form-label")
             yield Select(
-                [("Auto (by ARR)", AUTO), *((t.label, t.value) for t in Tier)],
+                [(_("Auto (by ARR)"), AUTO), *((tier_label(t), t.value) for t in Tier)],
                 value=self.override or AUTO,
                 allow_blank=False,
                 id="field-tier",
             )
             yield Static(id="error-tier", classes="form-error")
-            yield Label("Because", classes="form-label")
+            yield Label(_("Because"), classes="form-label")
             yield Select(
-                [(r.value, r.value) for r in OverrideReason],
+                [(override_reason_label(r), r.value) for r in OverrideReason],
                 value=self.reason or OverrideReason.OTHER.value,
                 allow_blank=False,
                 id="field-because",
             )
             yield Static(id="error-because", classes="form-error")
-            yield Label("Reason (required)", classes="form-label")
+            yield Label(_("Reason (required)"), classes="form-label")
             yield Input(self.note, id="field-note")
             yield Static(id="error-note", classes="form-error")
             yield Checkbox(
-                "Reference / flagship customer (a criterion of the tier rules)",
+                _("Reference / flagship customer (a criterion of the tier rules)"),
                 self.is_reference,
                 id="field-reference",
             )
             with Horizontal(classes="form-buttons"):
-                yield Button("Save  ctrl+s", variant="primary", id="tier-save")
-                yield Button("Cancel  esc", id="tier-cancel")
+                yield Button(_("Save  ctrl+s"), variant="primary", id="tier-save")
+                yield Button(_("Cancel  esc"), id="tier-cancel")
 
     def on_mount(self) -> None:
         for name in TIER_FIELDS:
@@ -247,7 +258,7 @@ class TierFormScreen(ModalScreen[object | None]):
         box = self.query_one("#error-note", Static)
         if tier is not None and not note.strip():
             box.display = True
-            box.update("⚠ say why this account is in another tier than its ARR says")
+            box.update(_("⚠ say why this account is in another tier than its ARR says"))
             return
         unchanged = (tier.value if tier else None) == self.override and (
             tier is None or (because.value, note.strip()) == (self.reason, self.note)

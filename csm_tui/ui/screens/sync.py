@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Static
 
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _
 from csm_tui.store import outbox
 from csm_tui.sync.conflicts import (
     Conflict,
@@ -30,6 +31,13 @@ from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
+RESOLVED = {
+    "mine": N_("Kept yours; it will be pushed on the next sync."),
+    "theirs": N_("Took the server's values."),
+    "edit": N_("Saved your edit; it will be pushed on the next sync."),
+}
+"""What resolving a conflict did, by the choice made."""
+
 
 def shown(value) -> str:
     return safe_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
@@ -39,8 +47,8 @@ class EditConflictScreen(ModalScreen[dict | None]):
     """Edit the values in conflict: starts from mine, shows theirs beside each."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="conflict.save"),
-        Binding("escape", "cancel", "Cancel", id="conflict.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="conflict.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="conflict.cancel"),
     ]
 
     def __init__(self, conflict: Conflict) -> None:
@@ -49,10 +57,18 @@ class EditConflictScreen(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="form", id="conflict-form"):
-            yield Static(f"Edit {self.conflict.kind} — the values to keep", classes="form-title")
+            yield Static(
+                _("Edit {kind} — the values to keep").format(kind=self.conflict.kind),
+                classes="form-title",
+            )
             theirs = self.conflict.theirs()
             for name, value in self.conflict.mine().items():
-                yield Label(f"{name} (theirs: {shown(theirs.get(name))})", classes="form-label")
+                yield Label(
+                    _("{field} (theirs: {value})").format(
+                        field=name, value=shown(theirs.get(name))
+                    ),
+                    classes="form-label",
+                )
                 yield Input("" if value is None else str(value), id=f"edit-{name}")
 
     def action_save(self) -> None:
@@ -68,16 +84,39 @@ class EditConflictScreen(ModalScreen[dict | None]):
 
 
 class SyncScreen(Screen[None]):
-    TITLE = "Sync"
+    TITLE = N_("Sync")
 
     BINDINGS = [
-        Binding("S", "app.sync_now", "Sync now", id="sync.now"),
-        Binding("m", "resolve('mine')", "Keep mine", id="sync.mine"),
-        Binding("T", "resolve('theirs')", "Take theirs", id="sync.theirs"),
-        Binding("e", "edit", "Edit", id="sync.edit"),
-        Binding("r", "retry", "Retry refused", id="sync.retry"),
-        Binding("d", "dismiss_rejected", "Dismiss refused", id="sync.dismiss"),
+        Binding("S", "app.sync_now", N_("Sync now"), id="sync.now"),
+        Binding("m", "resolve('mine')", N_("Keep mine"), id="sync.mine"),
+        Binding("T", "resolve('theirs')", N_("Take theirs"), id="sync.theirs"),
+        Binding("e", "edit", N_("Edit"), id="sync.edit"),
+        Binding("r", "retry", N_("Retry refused"), id="sync.retry"),
+        Binding("d", "dismiss_rejected", N_("Dismiss refused"), id="sync.dismiss"),
     ]
+    LABELS = {
+        "#sync-conflicts-label": N_("Conflicts — m keep mine · T take theirs · e edit"),
+        "#sync-rejected-label": N_("Refused by the server — r retry · d dismiss"),
+        "#sync-handed-over-label": N_(
+            "Kept on the server, no longer in your book (the account was moved or deleted)"
+        ),
+        "#sync-pending-label": N_("Pending changes (pushed on the next sync)"),
+    }
+    """The section labels (set once; `retranslate` says them again)."""
+    COLUMNS = {
+        "#sync-conflicts": (N_("Record"), N_("Field"), N_("Mine"), N_("Theirs")),
+        "#sync-rejected": (N_("Change"), N_("Why")),
+        "#sync-handed-over": (N_("Kind"), N_("What you wrote")),
+        "#sync-pending": (
+            "#",
+            N_("Kind"),
+            N_("Op"),
+            N_("Record"),
+            N_("Queued"),
+            N_("Tries"),
+            N_("Last error"),
+        ),
+    }
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
@@ -89,31 +128,28 @@ class SyncScreen(Screen[None]):
         yield Static(id="sync-title")
         with VerticalScroll(id="sync-body"):
             yield Static(id="sync-state")
-            yield Static(
-                "Conflicts — m keep mine · T take theirs · e edit", classes="section-label"
-            )
-            yield DataTable(id="sync-conflicts", cursor_type="row")
-            yield Static("Refused by the server — r retry · d dismiss", classes="section-label")
-            yield DataTable(id="sync-rejected", cursor_type="row")
-            yield Static(
-                "Kept on the server, no longer in your book (the account was moved or deleted)",
-                classes="section-label",
-            )
-            yield DataTable(id="sync-handed-over", cursor_type="row")
-            yield Static("Pending changes (pushed on the next sync)", classes="section-label")
-            yield DataTable(id="sync-pending", cursor_type="row")
+            for table_id in self.COLUMNS:
+                label = f"{table_id}-label"
+                yield Static(_(self.LABELS[label]), classes="section-label", id=label[1:])
+                yield DataTable(id=table_id[1:], cursor_type="row")
         yield SyncStatusBar()
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sync-conflicts", DataTable).add_columns(
-            "Record", "Field", "Mine", "Theirs"
-        )
-        self.query_one("#sync-rejected", DataTable).add_columns("Change", "Why")
-        self.query_one("#sync-handed-over", DataTable).add_columns("Kind", "What you wrote")
-        self.query_one("#sync-pending", DataTable).add_columns(
-            "#", "Kind", "Op", "Record", "Queued", "Tries", "Last error"
-        )
+        self._columns()
+        self.reload()
+
+    def _columns(self) -> None:
+        for table_id, titles in self.COLUMNS.items():
+            table = self.query_one(table_id, DataTable)
+            table.clear(columns=True)
+            table.add_columns(*(_(title) for title in titles))
+
+    def retranslate(self) -> None:
+        """The language changed: the labels, the column titles and the state again."""
+        for label, words in self.LABELS.items():
+            self.query_one(label, Static).update(_(words))
+        self._columns()
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -128,31 +164,38 @@ class SyncScreen(Screen[None]):
             else None
         )
         lines = [
-            f"Server: {status.server_url or 'none (local only) — csm-tui login --server URL'}",
-            f"You: {safe_text(who[0]) if who else status.me or 'unknown'}",
-            f"Last sync: {status.last_sync_at.astimezone():%Y-%m-%d %H:%M}"
-            if status.last_sync_at
-            else "Last sync: never",
-            f"Pending: {status.pending} · conflicts: {status.conflicts} · "
-            f"refused: {status.rejected}",
+            _("Server: {server}").format(
+                server=status.server_url or _("none (local only) — csm-tui login --server URL")
+            ),
+            _("You: {who}").format(who=safe_text(who[0]) if who else status.me or _("unknown")),
+            _("Last sync: {when}").format(
+                when=f"{status.last_sync_at.astimezone():%Y-%m-%d %H:%M}"
+                if status.last_sync_at
+                else _("never")
+            ),
+            _("Pending: {pending} · conflicts: {conflicts} · refused: {refused}").format(
+                pending=status.pending, conflicts=status.conflicts, refused=status.rejected
+            ),
         ]
         if status.last_error:
-            lines.append(f"Last error: {safe_text(status.last_error)}")
+            lines.append(_("Last error: {error}").format(error=safe_text(status.last_error)))
         self.query_one("#sync-state", Static).update(Text("\n".join(lines)))
-        self.query_one("#sync-title", Static).update(Text(f"Sync — {status.text}"))
+        self.query_one("#sync-title", Static).update(
+            Text(_("Sync — {status}").format(status=status.text))
+        )
 
         self.conflicts = list_conflicts(ws.conn)
         table = self.query_one("#sync-conflicts", DataTable)
         table.clear()
         for conflict in self.conflicts:
             theirs = conflict.theirs()
-            fields = conflict.fields or ["(record)"]
+            fields = conflict.fields or [_("(record)")]
             table.add_row(
                 Text(f"{conflict.kind} {conflict.record_id[:8]}…"),
                 Text(", ".join(fields)),
                 Text(", ".join(shown(conflict.local_fields.get(f)) for f in fields)),
                 Text(
-                    "deleted on the server"
+                    _("deleted on the server")
                     if conflict.deleted_on_server
                     else ", ".join(shown(theirs.get(f)) for f in fields)
                 ),
@@ -184,7 +227,7 @@ class SyncScreen(Screen[None]):
     def _conflict(self) -> Conflict | None:
         table = self.query_one("#sync-conflicts", DataTable)
         if not self.conflicts or table.cursor_row is None:
-            self.notify("No conflict to resolve.", severity="warning")
+            self.notify(_("No conflict to resolve."), severity="warning")
             return None
         return self.conflicts[min(table.cursor_row, len(self.conflicts) - 1)]
 
@@ -198,13 +241,7 @@ class SyncScreen(Screen[None]):
         except ConflictError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify(
-            {
-                "mine": "Kept yours; it will be pushed on the next sync.",
-                "theirs": "Took the server's values.",
-                "edit": "Saved your edit; it will be pushed on the next sync.",
-            }[choice]
-        )
+        self.notify(_(RESOLVED[choice]))
         self.reload()
 
     def action_edit(self) -> None:
@@ -221,7 +258,7 @@ class SyncScreen(Screen[None]):
     def _rejected(self) -> RejectedChange | None:
         table = self.query_one("#sync-rejected", DataTable)
         if not self.rejected or table.cursor_row is None:
-            self.notify("No refused change here.", severity="warning")
+            self.notify(_("No refused change here."), severity="warning")
             return None
         return self.rejected[min(table.cursor_row, len(self.rejected) - 1)]
 

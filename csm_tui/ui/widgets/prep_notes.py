@@ -20,15 +20,17 @@ from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
 from csm_tui.domain.prep import PrepNoteTooLong
+from csm_tui.i18n import N_, _
 from csm_tui.store.prep import load_prep_note, save_prep_note
 from csm_tui.workspace import Workspace
 
 
 class PrepNotesEditor(Vertical):
     BINDINGS = [
-        Binding("ctrl+s", "save_notes", "Save notes", id="notes.save"),
-        Binding("f2", "external_editor", "Edit in $EDITOR", id="notes.editor"),
+        Binding("ctrl+s", "save_notes", N_("Save notes"), id="notes.save"),
+        Binding("f2", "external_editor", N_("Edit in $EDITOR"), id="notes.editor"),
     ]
+    HINT = N_("ctrl+s saves · saved on leaving · f2 opens $EDITOR")
 
     def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
         super().__init__(**kw)
@@ -39,10 +41,12 @@ class PrepNotesEditor(Vertical):
         yield TextArea(
             load_prep_note(self.workspace.conn, self.account_id), id="prep-notes", soft_wrap=True
         )
-        yield Static("ctrl+s saves · saved on leaving · f2 opens $EDITOR", id="prep-notes-state")
+        yield Static(_(self.HINT), id="prep-notes-state")
 
     def on_mount(self) -> None:
         self._text = self._saved = self.query_one(TextArea).text
+        self._state = self.HINT  # what the state line says (a msgid), for `retranslate`
+        self._state_values: dict = {}
         self.app.hold_draft(self)
 
     def unsaved_draft(self) -> dict | None:
@@ -50,6 +54,15 @@ class PrepNotesEditor(Vertical):
         if not self.dirty:
             return None
         return {"kind": "prep_note", "account_id": self.account_id, "text": self.text}
+
+    def _say(self, words: str, **values) -> None:
+        self._state, self._state_values = words, values
+        for state in self.query("#prep-notes-state"):
+            state.update(_(words).format(**values))
+
+    def retranslate(self) -> None:
+        """The language changed: the state line again, in it."""
+        self._say(self._state, **self._state_values)
 
     @property
     def dirty(self) -> bool:
@@ -80,24 +93,23 @@ class PrepNotesEditor(Vertical):
 
     def save(self, quiet: bool = False) -> bool:
         ws = self.workspace
-        states = self.query("#prep-notes-state")
         if not self.dirty:
             if not quiet:
-                for state in states:
-                    state.update("no changes")
+                self._say(N_("no changes"))
             return True
         text = self.text
         try:
             revision = save_prep_note(ws.conn, self.account_id, text, ws.now())
         except PrepNoteTooLong as exc:
-            for state in states:
-                state.update(f"⚠ not saved: {exc}")
-            self.notify(f"Prep notes not saved: {exc}", severity="error")
+            self._say(N_("⚠ not saved: {why}"), why=str(exc))
+            self.notify(_("Prep notes not saved: {why}").format(why=exc), severity="error")
             return False
         self._saved = text
         if revision is not None or not quiet:
-            for state in states:
-                state.update(f"saved {ws.now().astimezone():%H:%M}" if revision else "no changes")
+            if revision:
+                self._say(N_("saved {time}"), time=f"{ws.now().astimezone():%H:%M}")
+            else:
+                self._say(N_("no changes"))
         return True
 
     def action_save_notes(self) -> None:
@@ -116,7 +128,7 @@ class PrepNotesEditor(Vertical):
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
             self.notify(
-                "Set $EDITOR (or $VISUAL) to edit notes in your editor.", severity="warning"
+                _("Set $EDITOR (or $VISUAL) to edit notes in your editor."), severity="warning"
             )
             return
         with tempfile.TemporaryDirectory() as folder:
@@ -129,7 +141,10 @@ class PrepNotesEditor(Vertical):
                 result = subprocess.run([*shlex.split(editor), str(path)], check=False)
             if result.returncode != 0:
                 self.notify(
-                    f"{editor} exited with {result.returncode}; notes unchanged.", severity="error"
+                    _("{editor} exited with {code}; notes unchanged.").format(
+                        editor=editor, code=result.returncode
+                    ),
+                    severity="error",
                 )
                 return
             self.query_one(TextArea).text = self._text = path.read_text(encoding="utf-8")

@@ -1,9 +1,21 @@
 """The status bar every screen shows: "synced 2 min ago", "offline — 3 changes pending",
-or the last error. It follows the app's `sync_text`, which the sync worker keeps current."""
+or the last error. It follows the app's `sync_text`, which the sync worker keeps current.
+
+The words come from `sync_status` in the interface language of the moment; when the language
+changes (the palette's switch), the bar asks the app for them again as it next paints."""
 
 from __future__ import annotations
 
 from textual.widgets import Static
+
+from csm_tui.i18n import N_, _, current_language
+
+PROBLEM_WORDS = (N_("offline"), N_("failed"), N_("sign in"), N_("conflict"), N_("rejected"))
+"""A status with one of these words (in English or the interface language) is a problem."""
+
+
+def is_problem(text: str) -> bool:
+    return any(word in text or _(word) in text for word in PROBLEM_WORDS)
 
 
 class SyncStatusBar(Static):
@@ -22,6 +34,7 @@ class SyncStatusBar(Static):
     def __init__(self, prefix: str = "", **kw) -> None:
         super().__init__("", markup=False, **kw)
         self.prefix = prefix
+        self._language = current_language()
 
     def on_mount(self) -> None:
         self.watch(self.app, "sync_text", self._show, init=True)
@@ -30,9 +43,14 @@ class SyncStatusBar(Static):
         self.prefix = prefix
         self._show(getattr(self.app, "sync_text", ""))
 
+    def render(self):
+        if self._language != current_language():
+            self._language = current_language()
+            refresh = getattr(self.app, "refresh_sync_status", None)
+            if callable(refresh):  # the words again, in the new language
+                self.call_later(refresh)
+        return super().render()
+
     def _show(self, text: str) -> None:
-        problem = any(
-            word in text for word in ("offline", "failed", "sign in", "conflict", "rejected")
-        )
-        self.set_class(problem, "-problem")
+        self.set_class(is_problem(text), "-problem")
         self.update(f"{self.prefix} · {text}" if self.prefix and text else self.prefix or text)

@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from csm_tui.domain.fit import fit
+from csm_tui.i18n import N_, _
 
 Cell = tuple[str, str | None]
 """A cell's text and the name of its style (a `virtual-table--NAME` component class)."""
@@ -41,7 +42,7 @@ GAP = 1  # cells after each column
 @dataclass(frozen=True)
 class Column:
     key: str
-    title: str
+    title: str  # a msgid (N_): the header shows it in the interface language
     width: int  # cells; the least width of a flexible column
     align: str = "left"
     flex: int = 0  # a flexible column grows up to this width (0: fixed)
@@ -130,17 +131,19 @@ class VirtualTable(ScrollView, can_focus=True):
     FROZEN: ClassVar[int] = 1
 
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False, id="table.up"),
-        Binding("down,j", "cursor_down", "Down", show=False, id="table.down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="table.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
-        Binding("home,g", "first", "First", show=False, id="table.first"),
-        Binding("end,G", "last", "Last", show=False, id="table.last"),
-        Binding("left", "column_left", "Scroll columns left", show=False, id="table.column_left"),
+        Binding("up,k", "cursor_up", N_("Up"), show=False, id="table.up"),
+        Binding("down,j", "cursor_down", N_("Down"), show=False, id="table.down"),
+        Binding("pageup", "page_up", N_("Page up"), show=False, id="table.page_up"),
+        Binding("pagedown", "page_down", N_("Page down"), show=False, id="table.page_down"),
+        Binding("home,g", "first", N_("First"), show=False, id="table.first"),
+        Binding("end,G", "last", N_("Last"), show=False, id="table.last"),
         Binding(
-            "right", "column_right", "Scroll columns right", show=False, id="table.column_right"
+            "left", "column_left", N_("Scroll columns left"), show=False, id="table.column_left"
         ),
-        Binding("enter", "open", "Open", id="table.open"),
+        Binding(
+            "right", "column_right", N_("Scroll columns right"), show=False, id="table.column_right"
+        ),
+        Binding("enter", "open", N_("Open"), id="table.open"),
     ]
 
     COMPONENT_CLASSES = {
@@ -394,7 +397,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self._update_virtual_size()
         base = self.rich_style
         if y == 0:
-            cells: list[Cell] = [(c.title, None) for c in self.COLUMNS]
+            cells: list[Cell] = [(_(c.title), None) for c in self.COLUMNS]  # msgids
             return self._line(cells, base + self._style("header"), width, view)
         index = int(self.scroll_y) + y - 1
         row = self.row_at(index)

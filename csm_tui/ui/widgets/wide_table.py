@@ -17,6 +17,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
+from csm_tui.i18n import N_
+
 
 def _gap(cell: object) -> object:
     """The cell with one space before it (its style and alignment kept)."""
@@ -33,8 +35,10 @@ class WideTable(DataTable):
     """Rows of a report, the first column frozen, the rest a column-wise scroll away."""
 
     BINDINGS = [
-        Binding("left", "column_left", "Scroll columns left", show=False, id="wide_table.left"),
-        Binding("right", "column_right", "Scroll columns right", show=False, id="wide_table.right"),
+        Binding("left", "column_left", N_("Scroll columns left"), show=False, id="wide_table.left"),
+        Binding(
+            "right", "column_right", N_("Scroll columns right"), show=False, id="wide_table.right"
+        ),
     ]
 
     def __init__(
