@@ -22,8 +22,8 @@ from csm_tui.store.contacts import (
     add_contact,
     update_contact,
 )
-from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
 from csm_tui.ui.labels import role_label
+from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
 from csm_tui.workspace import Workspace
 
 FIELDS = ("name", "role", "title", "email", "phone")
