@@ -49,8 +49,10 @@ def _run_app(app) -> int:
     app.run()
     if app.return_code and app.drafts_saved_to is not None:
         print(
-            f"csm-tui: your unsaved text is kept in {app.drafts_saved_to}; "
-            "it comes back when you start csm-tui again.",
+            _(
+                "csm-tui: your unsaved text is kept in {path}; "
+                "it comes back when you start csm-tui again."
+            ).format(path=app.drafts_saved_to),
             file=sys.stderr,
         )
     return app.return_code or 0

@@ -46,7 +46,9 @@ class HelpScreen(ModalScreen[None]):
 
     def _bindings_table(self) -> Table:
         table = Table(
-            title=_("Keys — {screen}").format(screen=self._beneath.title or "csm-tui"),
+            title=_("Keys — {screen}").format(
+                screen=_(self._beneath.title) if self._beneath.title else "csm-tui"
+            ),
             expand=True,
             show_edge=False,
             title_justify="left",
