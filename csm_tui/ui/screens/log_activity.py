@@ -168,10 +168,12 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         chosen = kind.value
         kind.set_options([(kind_label(k), k.value) for k in ActivityKind])
         kind.value = chosen
+        kind.mutate_reactive(Select.value)  # the same value: show its new words anyway
         sentiment = self.query_one("#field-sentiment", Select)
         chosen = sentiment.value
         sentiment.set_options([(sentiment_label(s).capitalize(), s.value) for s in Sentiment])
         sentiment.value = chosen
+        sentiment.mutate_reactive(Select.value)
         self.query_one("#field-occurred_at", Input).placeholder = _(WHEN_HINT)
         self.query_one("#field-next_steps", Input).placeholder = _(NEXT_STEPS_HINT)
         self.query_one("#log-save", Button).label = _("Save  ctrl+s")
