@@ -173,12 +173,18 @@ class OverviewPane(VerticalScroll):
         if facts.renewal_date:
             row(
                 _("Renewal"),
-                f"{facts.renewal_date.isoformat()} ({relative_day(facts.renewal_date, today)})",
+                _("{day} ({when})").format(
+                    day=facts.renewal_date.isoformat(),
+                    when=relative_day(facts.renewal_date, today),
+                ),
             )
         if facts.go_live_date:
             row(
                 _("Go-live"),
-                f"{facts.go_live_date.isoformat()} ({relative_day(facts.go_live_date, today)})",
+                _("{day} ({when})").format(
+                    day=facts.go_live_date.isoformat(),
+                    when=relative_day(facts.go_live_date, today),
+                ),
             )
         row(_("Activated"), facts.activated_on.isoformat() if facts.activated_on else _("not yet"))
         row(
