@@ -100,3 +100,124 @@ def test_cli_run_json_report_stays_english_in_zh(demo_db, capsys):
     report = json.loads(captured.out)
     assert report["error"] == 'at 12: expected a value after "tier:"'
     assert report["position"] == 12
+
+
+def test_a_date_that_does_not_exist_is_said_in_zh(zh):
+    from csm_tui.domain.dates import DueDateError, parse_due
+
+    with pytest.raises(DueDateError) as caught:
+        parse_due("2026-02-31", date(2026, 11, 22))
+    assert str(caught.value) == "2026年2月31日不存在"
+    assert caught.value.message == "2026年2月31日不存在"
+    assert caught.value.english() == "31 Feb 2026 does not exist"
+    with pytest.raises(DueDateError) as caught:
+        parse_due("someday", date(2026, 11, 22))
+    assert str(caught.value).startswith("无法把 'someday' 读作日期；可以试试 '明天'")
+
+
+def test_help_and_table_headers_in_zh_keep_json_english(demo_db, capsys):
+    import json
+
+    from csm_tui.cli.main import main
+
+    assert main(["--lang", "zh", "--db", str(demo_db), "run", "help log"]) == 0
+    out = capsys.readouterr().out
+    assert "log KIND ACCOUNT --summary TEXT" in out  # the syntax as is
+    assert "记录一条活动记录" in out
+    assert main(["--lang", "zh", "--db", str(demo_db), "run", "filter tier:strategic"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "客户" in header and "阶段" in header and "Account" not in header
+    args = ["--lang", "zh", "--db", str(demo_db), "run", "--format", "json", "help log"]
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows[0]["what"].startswith("log an activity")
+
+
+def test_a_log_without_a_summary_says_摘要为必填项_in_zh(zh):
+    from datetime import UTC, datetime
+
+    from csm_tui.domain.activity_form import ActivityDraft, validate_activity
+    from csm_tui.domain.records import ActivityKind
+
+    now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    draft = ActivityDraft(
+        "acc-1", ActivityKind.CALL, now, summary=" ", next_steps="call 2026-02-31"
+    )
+    errors = {e.field: e for e in validate_activity(draft, now)}
+    assert errors["summary"].message == "摘要为必填项"
+    assert errors["summary"].english == "Summary is required"
+    assert errors["next_steps"].message == "截止日期：2026年2月31日不存在"
+
+
+def test_the_health_why_lines_in_zh(zh):
+    from dataclasses import replace
+
+    from csm_tui.domain.health import Component, score_health
+    from csm_tui.domain.motion import SalesMotion, standard_for
+    from csm_tui.domain.tiers import Tier
+    from tests.domain.test_health import PERFECT
+
+    signals = replace(PERFECT, days_since_touch=21, open_tickets=4, avg_response_hours=30)
+    health = score_health(signals, Tier.STRATEGIC, standard_for(SalesMotion.LONG_DIRECT))
+    by = {c.component: c for c in health.components}
+    assert by[Component.ENGAGEMENT].shown() == ("互动", "上次触达在 21 天前", "每 14 天")
+    assert by[Component.SUPPORT].shown()[1] == "4 个未关闭工单，响应 30 小时"
+    assert by[Component.USAGE].shown()[2].startswith("长周期直销标准：登录率 ")
+    assert "互动：上次触达在 21 天前，对比 每 14 天 → 10/20" in [
+        m.render() for m in health.explain_words()
+    ]
+    # the English strings stay what they were
+    assert by[Component.ENGAGEMENT].raw == "last touch 21 days ago"
+    assert {m.shown()[0] for m in by[Component.SUPPORT].measures} == {"未关闭工单", "响应时间"}
+
+
+def test_csm_tui_run_prep_in_zh_prints_the_sheet_in_chinese(demo_db, capsys):
+    from csm_tui.cli.main import main
+    from tests.cli.test_run_command import strategic_name
+
+    name = strategic_name(demo_db)
+    args = ["--lang", "zh", "--db", str(demo_db), "--now", "2026-11-22T09:00:00+00:00"]
+    assert main([*args, "run", f'prep "{name}"']) == 0
+    sheet = capsys.readouterr().out
+    assert sheet.startswith(f"# 拜访准备：{name}")
+    assert "- **分层：** 战略（" in sheet and "- **上次触达：** " in sheet
+    assert "跟进节奏" in sheet and "**销售模式：** " in sheet
+    ours = sheet.split("## 我的备注")[0]  # the notes after it are the CSM's own words
+    assert "## 干系人" in ours
+    for english in ("Key facts", "Last touch", "cadence", "ARR band", "Stakeholders"):
+        assert english not in ours, english
+
+
+def test_a_result_line_in_zh_and_its_json_message_in_english(demo_db, capsys):
+    import json
+
+    from csm_tui.cli.main import main
+    from tests.cli.test_run_command import strategic_name
+
+    name = strategic_name(demo_db)
+    args = ["--lang", "zh", "--db", str(demo_db), "--now", "2026-11-22T09:00:00+00:00", "run"]
+    line = f'log call "{name}" --summary "谈了续约" --dry-run'
+    assert main([*args, line]) == 0
+    out = capsys.readouterr()
+    assert f"已为 {name} 记录电话 · 健康分 " in out.out
+    assert out.out.rstrip().endswith("— 试运行：没有保存任何内容")
+    assert main([*args, "--format", "json", line]) == 0
+    message = json.loads(capsys.readouterr().out)["message"]
+    assert message.startswith(f"Logged call on {name}") and message.endswith("nothing saved")
+    assert main([*args, "filter tier:strategic --limit 2"]) == 0
+    assert "显示 6 个客户中的 2 个" in capsys.readouterr().out
+
+
+def test_maturity_evidence_and_checklist_titles_in_zh(zh):
+    from csm_tui.domain.coverage import MaturityInputs, estimate_maturity
+    from csm_tui.domain.lifecycle import Stage, checklist_template
+    from csm_tui.domain.tiers import Tier
+    from csm_tui.i18n import _
+
+    estimate = estimate_maturity(MaturityInputs(proactive_touches=6, reactive_touches=4))
+    shown = [c.shown() for c in estimate.checks]
+    assert "最近 90 天的触达中 60% 是主动的（10 次中的 6 次；其余为升级处理） — 需要 ≥ 50%" in shown
+    assert estimate.checks[1].sentence.startswith("60% of touches in the last 90 days")
+    assert estimate.evidence_words[1].render().startswith("✓ 部分主动：")
+    titles = [_(item.label) for item in checklist_template(Stage.ONBOARDING, Tier.STRATEGIC)]
+    assert "已召开启动会" in titles

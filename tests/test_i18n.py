@@ -28,6 +28,16 @@ GLOSSARY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("lead", "the team lead's coverage report"): "a team lead (主管), not a sales lead",
     ("lead", "team name or id (required for csm and lead)"): "the role's name, typed as is",
     ("usage", "usage: "): "argparse's heading (用法), not product usage",
+    ("usage", "Usage"): "the help table's column: how to write a verb (用法), not product usage",
+    ("lead", "give the account to another CSM of its team (a lead's move)"): "a team lead (主管)",
+    (
+        "QBR",
+        "log an activity (call, meeting, email, onsite, qbr, training, escalation, note)",
+    ): "the activity kinds as typed in the command language",
+    (
+        "activity",
+        "Activity standard met for 2 weeks",
+    ): "seed 000's 活跃度标准, not a logged activity",
 }
 
 CODE = re.compile(

@@ -142,5 +142,5 @@ def run_run(
         for result in results:
             if result.message and (result.command.output is None or
                                    result.command.output.value == "csv"):  # fmt: skip
-                print(result.message, file=err)
+                print(result.shown, file=err)
     return 0

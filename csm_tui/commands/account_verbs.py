@@ -18,24 +18,25 @@ from csm_tui.domain.commands import (
     TaskTakeCommand,
     UndoCommand,
 )
+from csm_tui.i18n import N_
 
 _TASK_COLUMNS = (
-    Column("task_id", "Task"),
-    Column("title", "Title"),
-    Column("due_on", "Due"),
-    Column("snoozed_until", "Snoozed until"),
-    Column("done_at", "Done"),
-    Column("owner", "Owner"),
-    Column("account", "Account"),
+    Column("task_id", N_("Task")),
+    Column("title", N_("Title")),
+    Column("due_on", N_("Due")),
+    Column("snoozed_until", N_("Snoozed until")),
+    Column("done_at", N_("Done")),
+    Column("owner", N_("Owner")),
+    Column("account", N_("Account")),
 )
 
 _CONTACT_COLUMNS = (
-    Column("name", "Name"),
-    Column("role", "Role"),
-    Column("title", "Title"),
-    Column("email", "Email"),
-    Column("phone", "Phone"),
-    Column("contact_id", "Contact"),
+    Column("name", N_("Name")),
+    Column("role", N_("Role")),
+    Column("title", N_("Title")),
+    Column("email", N_("Email")),
+    Column("phone", N_("Phone")),
+    Column("contact_id", N_("Contact")),
 )
 
 
@@ -177,7 +178,7 @@ def notes_result(session, account, command: NotesCommand, dry: bool) -> CommandR
         return CommandResult(
             command,
             f"Prep notes on {account.name}" + ("" if before else ": none yet"),
-            columns=(Column("account", "Account"), Column("notes", "Notes")),
+            columns=(Column("account", N_("Account")), Column("notes", N_("Notes"))),
             rows=((account.name, before),),
             text=before,
             account_id=account.id,
@@ -195,7 +196,7 @@ def notes_result(session, account, command: NotesCommand, dry: bool) -> CommandR
     return CommandResult(
         command,
         _dry(text, dry),
-        columns=(Column("account", "Account"), Column("notes", "Notes")),
+        columns=(Column("account", N_("Account")), Column("notes", N_("Notes"))),
         rows=((account.name, body),),
         text=body,
         account_id=account.id,
@@ -220,11 +221,11 @@ def undo_result(session, command: UndoCommand, dry: bool) -> CommandResult:
         command,
         _dry(f"Took back your {what}" + (" and its task" if undone.task_id else ""), dry),
         columns=(
-            Column("activity_id", "Activity"),
-            Column("account", "Account"),
-            Column("kind", "Kind"),
-            Column("task_id", "Task"),
-            Column("health", "Health", right=True),
+            Column("activity_id", N_("Activity")),
+            Column("account", N_("Account")),
+            Column("kind", N_("Kind")),
+            Column("task_id", N_("Task")),
+            Column("health", N_("Health"), right=True),
         ),
         rows=(
             (
@@ -277,14 +278,14 @@ def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
         command,
         _dry(f"Changed your {draft.kind.label.lower()} on {record.account_name}", dry),
         columns=(
-            Column("activity_id", "Activity"),
-            Column("account", "Account"),
-            Column("kind", "Kind"),
-            Column("occurred_at", "When"),
-            Column("minutes", "Minutes", right=True),
-            Column("summary", "Summary"),
-            Column("next_steps", "Next steps"),
-            Column("task_id", "Task"),
+            Column("activity_id", N_("Activity")),
+            Column("account", N_("Account")),
+            Column("kind", N_("Kind")),
+            Column("occurred_at", N_("When")),
+            Column("minutes", N_("Minutes"), right=True),
+            Column("summary", N_("Summary")),
+            Column("next_steps", N_("Next steps")),
+            Column("task_id", N_("Task")),
         ),
         rows=(
             (

@@ -16,6 +16,7 @@ from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
 from csm_tui.domain.commands import BacktestCommand
 from csm_tui.domain.health import Band
+from csm_tui.i18n import N_, Message, _
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -32,27 +33,27 @@ def auc_text(value: Any) -> str:
 def group_label(key: str) -> str:
     """ "All decisions", a tier's or a sales motion's name."""
     if key == "all":
-        return "All decisions"
+        return _("All decisions")
     from csm_tui.domain.motion import SalesMotion
     from csm_tui.domain.tiers import Tier
 
     for kind in (Tier, SalesMotion):
         try:
-            return kind(key).label
+            return _(kind(key).label)
         except ValueError:
             continue
-    return key or "No sales motion"
+    return key or _("No sales motion")
 
 
 COLUMNS = (
-    Column("group", "Group", show=group_label),
-    Column("decisions", "Decisions", right=True),
-    Column("scored", "Scored", right=True),
-    Column("red_churn", "Red churn", right=True, show=pct),
-    Column("yellow_churn", "Yellow churn", right=True, show=pct),
-    Column("green_churn", "Green churn", right=True, show=pct),
-    Column("churned_arr_warned", "Churned ARR red/yellow", right=True, show=pct),
-    Column("auc", "AUC", right=True, show=auc_text),
+    Column("group", N_("Group"), show=group_label),
+    Column("decisions", N_("Decisions"), right=True),
+    Column("scored", N_("Scored"), right=True),
+    Column("red_churn", N_("Red churn"), right=True, show=pct),
+    Column("yellow_churn", N_("Yellow churn"), right=True, show=pct),
+    Column("green_churn", N_("Green churn"), right=True, show=pct),
+    Column("churned_arr_warned", N_("Churned ARR red/yellow"), right=True, show=pct),
+    Column("auc", N_("AUC"), right=True, show=auc_text),
 )
 
 
@@ -75,23 +76,43 @@ def report_rows(report: BacktestReport) -> tuple[tuple[Any, ...], ...]:
 
 
 def report_message(report: BacktestReport) -> str:
-    """One line: the AUC, the warned share of churned ARR, and what the rows cover."""
+    """One line: the AUC, the warned share of churned ARR, and what the rows cover; in the
+    interface language (`report_words` is the same as a `Message`)."""
+    return report_words(report).render()
+
+
+def report_words(report: BacktestReport) -> Message:
     all_ = report.overall
     if not all_.decisions:
-        return (
-            f"no renewal decisions from {report.start + timedelta(days=1)} to {report.end}"
-            " — record renewals (renew, churn) to back-test health"
+        return Message.of(
+            N_(
+                "no renewal decisions from {start} to {end} — record renewals (renew, churn) "
+                "to back-test health"
+            ),
+            start=report.start + timedelta(days=1),
+            end=report.end,
         )
-    parts = [
-        f"AUC {auc_text(all_.auc)}",
-        f"{pct(all_.churned_arr_warned)} of churned ARR was red or yellow",
-        f"{all_.decisions:,} decisions, {all_.scored:,} with a score "
-        f"{report.days_before} days before",
-    ]
+    auc = Message.of(N_("AUC {auc}"), auc=auc_text(all_.auc))
     if report.weights == "settings":
-        parts[0] += f" with the settings' weights (as recorded: {auc_text(report.recorded_auc)})"
+        auc = Message.of(
+            N_("AUC {auc} with the settings' weights (as recorded: {recorded})"),
+            auc=auc_text(all_.auc),
+            recorded=auc_text(report.recorded_auc),
+        )
     first = report.start + timedelta(days=1)  # the period is (start, end]
-    return " · ".join(parts) + f" ({first.isoformat()} – {report.end.isoformat()})"
+    return Message.of(
+        N_(
+            "{auc} · {warned} of churned ARR was red or yellow · {decisions} decisions, "
+            "{scored} with a score {days} days before ({first} – {end})"
+        ),
+        auc=auc,
+        warned=pct(all_.churned_arr_warned),
+        decisions=f"{all_.decisions:,}",
+        scored=f"{all_.scored:,}",
+        days=report.days_before,
+        first=first.isoformat(),
+        end=report.end.isoformat(),
+    )
 
 
 def _group_json(group: BacktestGroup) -> dict[str, Any]:
@@ -153,7 +174,7 @@ def backtest_result(session: _Session, command: BacktestCommand) -> CommandResul
     report = load_report(session, command.days_before, command.team)
     return CommandResult(
         command,
-        report_message(report),
+        report_words(report),
         columns=COLUMNS,
         rows=report_rows(report),
         screen="coverage",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import CoverageCommand
+from csm_tui.i18n import N_
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -29,19 +30,19 @@ def _money(value: Any) -> str:
 
 
 COLUMNS = (
-    Column("owner", "CSM"),
-    Column("team", "Team"),
-    Column("accounts", "Accounts", right=True),
-    Column("arr_usd", "ARR", right=True, show=_money),
-    Column("load", "Load", right=True, show=_pct),
-    Column("overdue", "Overdue", right=True),
-    Column("late_activation", "Late to activate", right=True),
-    Column("at_risk_arr", "At-risk ARR", right=True, show=_money),
-    Column("renewals_90d", "Renew ≤90d", right=True),
-    Column("renewals_90d_arr", "Renew ARR", right=True, show=_money),
-    Column("touches_needed", "Touches/yr", right=True, show=lambda v: f"{v:,.0f}"),
-    Column("capacity", "Cadences", show=lambda v: CAPACITY_WORDS.get(v, "")),
-    Column("owner_id", "Id"),
+    Column("owner", N_("CSM")),
+    Column("team", N_("Team")),
+    Column("accounts", N_("Accounts"), right=True),
+    Column("arr_usd", N_("ARR"), right=True, show=_money),
+    Column("load", N_("Load"), right=True, show=_pct),
+    Column("overdue", N_("Overdue"), right=True),
+    Column("late_activation", N_("Late to activate"), right=True),
+    Column("at_risk_arr", N_("At-risk ARR"), right=True, show=_money),
+    Column("renewals_90d", N_("Renew ≤90d"), right=True),
+    Column("renewals_90d_arr", N_("Renew ARR"), right=True, show=_money),
+    Column("touches_needed", N_("Touches/yr"), right=True, show=lambda v: f"{v:,.0f}"),
+    Column("capacity", N_("Cadences"), show=lambda v: CAPACITY_WORDS.get(v, "")),
+    Column("owner_id", N_("Id")),
 )
 CAPACITY_WORDS = {
     "none": "—",

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from csm_tui.commands.results import CommandResult, plain
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import _
 
 
 def cell_width(text: str) -> int:
@@ -43,7 +44,7 @@ def render_table(result: CommandResult) -> str:
     """The result for a person: a table (if any), a document (if any), then the message."""
     parts: list[str] = []
     if result.columns and result.show_table:
-        header = [safe_text(c.title) for c in result.columns]
+        header = [safe_text(_(c.title)) for c in result.columns]  # CSV keeps the keys
         seen: list[dict] = [{} for _ in result.columns]  # equal values show alike: once
 
         def cell(i: int, column, value) -> str:
@@ -73,7 +74,7 @@ def render_table(result: CommandResult) -> str:
     if result.text is not None:
         parts.append(safe_text(result.text, multiline=True).rstrip("\n"))
     if result.message:
-        parts.append(safe_text(result.message, multiline=True))
+        parts.append(safe_text(result.shown, multiline=True))
     return "\n".join(parts) + "\n"
 
 

@@ -9,6 +9,7 @@ from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import ReferenceCommand, RenewalCommand, TierCommand
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
+from csm_tui.i18n import N_
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -17,15 +18,15 @@ _FIELD_OPTIONS = {"arr_after": "--arr", "term_end": "--term-end", "reason": "--r
                   "outcome": "the decision"}  # fmt: skip
 
 DECISION_COLUMNS = (
-    Column("account", "Account"),
-    Column("outcome", "Outcome"),
-    Column("direction", "Direction"),
-    Column("arr_before", "ARR before", right=True),
-    Column("arr_after", "ARR after", right=True),
-    Column("currency", "Currency"),
-    Column("term_end", "Term end"),
-    Column("stage", "Stage"),
-    Column("reason", "Reason"),
+    Column("account", N_("Account")),
+    Column("outcome", N_("Outcome")),
+    Column("direction", N_("Direction")),
+    Column("arr_before", N_("ARR before"), right=True),
+    Column("arr_after", N_("ARR after"), right=True),
+    Column("currency", N_("Currency")),
+    Column("term_end", N_("Term end")),
+    Column("stage", N_("Stage")),
+    Column("reason", N_("Reason")),
 )
 
 
@@ -103,12 +104,12 @@ def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> Comman
 
 
 TIER_COLUMNS = (
-    Column("account", "Account"),
-    Column("tier", "Tier"),
-    Column("was", "Was"),
-    Column("by_arr", "By ARR"),
-    Column("because", "Because"),
-    Column("reason", "Reason"),
+    Column("account", N_("Account")),
+    Column("tier", N_("Tier")),
+    Column("was", N_("Was")),
+    Column("by_arr", N_("By ARR")),
+    Column("because", N_("Because")),
+    Column("reason", N_("Reason")),
 )
 
 
@@ -168,10 +169,10 @@ def run_reference(session: _Session, command: ReferenceCommand, dry: bool) -> Co
         command,
         _dry(text, dry),
         columns=(
-            Column("account", "Account"),
-            Column("reference", "Reference"),
-            Column("tier", "Tier"),
-            Column("was", "Was"),
+            Column("account", N_("Account")),
+            Column("reference", N_("Reference")),
+            Column("tier", N_("Tier")),
+            Column("was", N_("Was")),
         ),
         rows=((done.account_name, command.is_reference, done.tier, done.tier_before),),
         account_id=done.account_id,

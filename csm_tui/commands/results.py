@@ -9,14 +9,25 @@ from enum import Enum
 from typing import Any
 
 from csm_tui.domain.commands import Command
+from csm_tui.i18n import Message
 
 
 class CommandFailed(Exception):
-    """The command could not be carried out; `message` is for the user. Nothing was written."""
+    """The command could not be carried out; nothing was written. `message` is for the user
+    (in the interface language when the refusal is a `Message`); `english` is for scripts
+    (`--format json`)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Message) -> None:
+        self.words = message if isinstance(message, Message) else Message.text(message)
+        super().__init__(self.words.english())
+
+    @property
+    def message(self) -> str:
+        return self.words.render()
+
+    @property
+    def english(self) -> str:
+        return self.words.english()
 
     def __str__(self) -> str:
         return self.message
@@ -53,7 +64,7 @@ class Change:
 @dataclass(frozen=True)
 class CommandResult:
     command: Command
-    message: str  # one line for a person: what happened (or would have)
+    message: str  # one line for a person: what happened (or would have), in English
     columns: tuple[Column, ...] = ()
     rows: tuple[tuple[Any, ...], ...] = ()
     text: str | None = None  # a document: the prep sheet, the help
@@ -65,6 +76,19 @@ class CommandResult:
     total: int | None = None  # rows the command found when `rows` holds fewer (a --limit)
     show_table: bool = True  # False: a person reads `text` instead (the table is for machines)
     summary: dict[str, Any] | None = None  # figures for machines (JSON "summary"), e.g. coverage
+    words: Message | None = field(default=None, compare=False)  # `message` as a Message
+
+    def __post_init__(self) -> None:
+        # A `Message` given as the message: `message` keeps its English (JSON), `shown` says
+        # it in the interface language.
+        if isinstance(self.message, Message):
+            object.__setattr__(self, "words", self.message)
+            object.__setattr__(self, "message", self.message.english())
+
+    @property
+    def shown(self) -> str:
+        """The message for a person, in the interface language."""
+        return self.words.render() if self.words is not None else self.message
 
     @property
     def wrote(self) -> bool:

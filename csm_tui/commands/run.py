@@ -73,6 +73,7 @@ from csm_tui.domain.commands import (
     parse_command,
 )
 from csm_tui.domain.query import QueryError
+from csm_tui.i18n import N_, Message, Nn_, _
 
 if TYPE_CHECKING:
     from csm_tui.workspace import Workspace
@@ -286,25 +287,26 @@ def run_script(
             ) from error
     for index, (number, text, command) in enumerate(parsed):
         if isinstance(command, SyncCommand) and index != len(parsed) - 1:
-            raise ScriptError(
-                number,
-                text,
-                "sync must be the last command of a script: it sends what the lines before it "
-                "saved",
+            words = Message.of(
+                N_(
+                    "sync must be the last command of a script: it sends what the lines "
+                    "before it saved"
+                )
             )
+            raise ScriptError(number, text, words.render(), english=words.english())
     if len(parsed) == 1 and not isinstance(parsed[0][2], SyncCommand):
         number, text, command = parsed[0]
         try:  # one command: its own transaction (an import checks a bad file in its own)
             return [run_command(workspace, command, dry_run=dry_run)]
         except CommandFailed as error:
-            raise ScriptError(number, text, error.message) from error
+            raise ScriptError(number, text, error.message, english=error.english) from error
     session = _Session(workspace, dry_run)
     results: list[CommandResult] = []
     closing_sync = parsed[-1] if parsed and isinstance(parsed[-1][2], SyncCommand) else None
     body = parsed[:-1] if closing_sync else parsed
     batch = (
         write_batch(workspace.conn, commit=not dry_run)
-        if any(_writes(c) for _, _, c in body)
+        if any(_writes(c) for _n, _t, c in body)
         else contextlib.nullcontext()
     )
     with batch:
@@ -312,8 +314,8 @@ def run_script(
             try:
                 results.append(session.execute(command))
             except CommandFailed as error:
-                raise ScriptError(number, text, error.message) from error
-    saved = not dry_run and any(_writes(c) for _, _, c in body)
+                raise ScriptError(number, text, error.message, english=error.english) from error
+    saved = not dry_run and any(_writes(c) for _n, _t, c in body)
     for item in session.deferred:
         try:
             item.write()
@@ -325,7 +327,9 @@ def run_script(
         try:
             results.append(_sync(session, command, dry_run))
         except CommandFailed as error:
-            raise ScriptError(number, text, error.message, saved=saved) from error
+            raise ScriptError(
+                number, text, error.message, saved=saved, english=error.english
+            ) from error
     return results
 
 
@@ -353,13 +357,27 @@ def _file_target(path_text: str) -> Path:
     """Where a file will go; refused now (at its line) when it cannot be written there."""
     target = Path(path_text).expanduser()
     if target.is_dir():
-        raise CommandFailed(f"cannot write {target}: it is a folder; add a file name")
+        raise CommandFailed(
+            Message.of(N_("cannot write {file}: it is a folder; add a file name"), file=str(target))
+        )
     if not target.parent.is_dir():
-        raise CommandFailed(f"cannot write {target}: the folder {target.parent} does not exist")
+        raise CommandFailed(
+            Message.of(
+                N_("cannot write {file}: the folder {folder} does not exist"),
+                file=str(target),
+                folder=str(target.parent),
+            )
+        )
     return target
 
 
-def _dry(message: str, dry: bool) -> str:
+def _dry(message: str | Message, dry: bool) -> str | Message:
+    if isinstance(message, Message):
+        return (
+            Message.of(N_("{message} — dry run: nothing saved"), message=message)
+            if dry
+            else message
+        )
     return f"{message} — dry run: nothing saved" if dry else message
 
 
@@ -373,27 +391,27 @@ def _money(value: Any, currency: str = "USD") -> str:
 
 
 def _portfolio_columns(session: _Session) -> tuple[Column, ...]:
-    from csm_tui.domain.humanize import relative_day, relative_time
+    from csm_tui.domain.humanize import never, relative_day, relative_time
 
     today, now = session.today(), session.now()
     return (
-        Column("name", "Account"),
-        Column("tier", "Tier"),
-        Column("health", "Health", right=True),
-        Column("arr_usd", "ARR (USD)", right=True, show=_money),
-        Column("stage", "Stage"),
+        Column("name", N_("Account")),
+        Column("tier", N_("Tier")),
+        Column("health", N_("Health"), right=True),
+        Column("arr_usd", N_("ARR (USD)"), right=True, show=_money),
+        Column("stage", N_("Stage")),
         Column(
             "renewal",
-            "Renewal",
+            N_("Renewal"),
             show=lambda d: "" if d is None else relative_day(d, today),
         ),
         Column(
             "last_touch",
-            "Last touch",
-            show=lambda t: "never" if t is None else relative_time(t, now),
+            N_("Last touch"),
+            show=lambda t: never() if t is None else relative_time(t, now),
         ),
-        Column("owner", "Owner"),
-        Column("id", "Id"),
+        Column("owner", N_("Owner")),
+        Column("id", N_("Id")),
     )
 
 
@@ -434,8 +452,16 @@ def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
 def _filter(session: _Session, command: FilterCommand, dry: bool) -> CommandResult:
     rows, total = portfolio_rows(session, command.filter, command.sort, command.limit)
     shown = len(rows)
-    what = f"{total:,} account{'s' * (total != 1)}"
-    message = what if shown == total else f"showing {shown:,} of {what}"
+    message = (
+        Message.of(*Nn_("{count} account", "{count} accounts"), n=total, count=f"{total:,}")
+        if shown == total
+        else Message.of(
+            *Nn_("showing {shown} of {count} account", "showing {shown} of {count} accounts"),
+            n=total,
+            shown=f"{shown:,}",
+            count=f"{total:,}",
+        )
+    )
     return CommandResult(
         command,
         message,
@@ -455,7 +481,7 @@ def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
     try:
         facts = load_account_facts(session.conn, found.id, session.now(), session.rules)
     except AccountNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed("that account is no longer in the cache") from error
+        raise CommandFailed(Message.of(N_("that account is no longer in the cache"))) from error
     today = session.today()
     touch = touch_status(facts.tier, facts.last_touch_at, session.now(), session.rules)
     renewal = facts.renewal_date
@@ -482,7 +508,11 @@ def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
     return CommandResult(
         command,
         f"{facts.name} · {facts.tier.label} · {facts.stage}",
-        columns=(Column("field", "Field"), Column("value", "Value"), Column("note", "Note")),
+        columns=(
+            Column("field", N_("Field")),
+            Column("value", N_("Value")),
+            Column("note", N_("Note")),
+        ),
         rows=tuple(pairs),
         account_id=facts.id,
         screen="account",
@@ -509,15 +539,19 @@ def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult
     )
     return CommandResult(
         command,
-        f"{len(rows):,} thing{'s' * (len(rows) != 1)} on your agenda",
+        Message.of(
+            *Nn_("{count} thing on your agenda", "{count} things on your agenda"),
+            n=len(rows),
+            count=f"{len(rows):,}",
+        ),
         columns=(
-            Column("tier", "Tier"),
-            Column("account", "Account"),
-            Column("kind", "What"),
-            Column("why", "Why"),
-            Column("due", "Due"),
-            Column("task", "Task"),
-            Column("account_id", "Account id"),
+            Column("tier", N_("Tier")),
+            Column("account", N_("Account")),
+            Column("kind", N_("What")),
+            Column("why", N_("Why")),
+            Column("due", N_("Due")),
+            Column("task", N_("Task")),
+            Column("account_id", N_("Account id")),
         ),
         rows=rows,
         screen="today",
@@ -526,18 +560,24 @@ def _today(session: _Session, command: TodayCommand, dry: bool) -> CommandResult
 
 def _help(session: _Session, command: HelpCommand, dry: bool) -> CommandResult:
     verbs = [command.topic] if command.topic else list(VERBS)
-    rows = tuple((v, *USAGE[v]) for v in verbs)
-    lines = [f"{usage}\n    {what}" for _verb, usage, what in rows]
+    rows = tuple((v, *USAGE[v]) for v in verbs)  # in English: the rows are for machines
+    lines = [f"{usage}\n    {_(what)}" for _verb, usage, what in rows]
     if command.topic is None:
         lines.append(
-            "Options: --format table|json|csv (every verb but export); --dry-run (every verb "
-            'that writes). Quote names with spaces: "Acme Ltd". A line that starts with a '
-            'filter term (tier:strategic) or a "quoted name" is a filter.'
+            _(
+                "Options: --format table|json|csv (every verb but export); --dry-run (every "
+                'verb that writes). Quote names with spaces: "Acme Ltd". A line that starts '
+                'with a filter term (tier:strategic) or a "quoted name" is a filter.'
+            )
         )
     return CommandResult(
         command,
-        "the command language" if command.topic is None else f"{command.topic}",
-        columns=(Column("verb", "Verb"), Column("usage", "Usage"), Column("what", "What")),
+        _("the command language") if command.topic is None else f"{command.topic}",
+        columns=(
+            Column("verb", N_("Verb")),
+            Column("usage", N_("Usage")),
+            Column("what", N_("What")),
+        ),
         rows=rows,
         text="\n".join(lines),
         show_table=False,
@@ -566,7 +606,7 @@ def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
         try:
             occurred_at = parse_when(command.when, local_now)
         except WhenError as error:
-            raise CommandFailed(f"--when: {error.message}") from error
+            raise CommandFailed(Message.of(N_("--when: {problem}"), problem=error.words)) from error
     if command.contacts:
         try:
             contact_ids = tuple(find_contact(conn, account.id, c).id for c in command.contacts)
@@ -590,24 +630,36 @@ def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
     except ActivityInvalid as error:
         raise CommandFailed("; ".join(f"{_FORM_NAMES.get(e.field, e.field)}: {e.message}"
                                       for e in error.errors)) from error  # fmt: skip
-    text = f"Logged {command.kind.label.lower()} on {account.name}"
+    parts = [
+        Message.of(
+            N_("Logged {kind} on {name}"), kind=Message.of(command.kind.word), name=account.name
+        )
+    ]
     if logged.task_title:
         due = logged.task_due_on
-        text += f" · task “{logged.task_title}”" + (f" due {due.isoformat()}" if due else "")
+        parts.append(
+            Message.of(N_(" · task “{title}” due {day}"), title=logged.task_title, day=due)
+            if due
+            else Message.of(N_(" · task “{title}”"), title=logged.task_title)
+        )
     if logged.health_score is not None:
-        text += f" · health {logged.health_score}"
+        parts.append(Message.of(N_(" · health {score}"), score=logged.health_score))
+    text = Message.of(
+        "".join(f"{{p{i}}}" for i in range(len(parts))),
+        **{f"p{i}": part for i, part in enumerate(parts)},
+    )
     return CommandResult(
         command,
         _dry(text, dry),
         columns=(
-            Column("activity_id", "Activity"),
-            Column("account", "Account"),
-            Column("kind", "Kind"),
-            Column("occurred_at", "When"),
-            Column("minutes", "Minutes", right=True),
-            Column("task_id", "Task"),
-            Column("task_due_on", "Due"),
-            Column("health", "Health", right=True),
+            Column("activity_id", N_("Activity")),
+            Column("account", N_("Account")),
+            Column("kind", N_("Kind")),
+            Column("occurred_at", N_("When")),
+            Column("minutes", N_("Minutes"), right=True),
+            Column("task_id", N_("Task")),
+            Column("task_due_on", N_("Due")),
+            Column("health", N_("Health"), right=True),
         ),
         rows=(
             (
@@ -662,23 +714,31 @@ def _check(session: _Session, command: CheckCommand, dry: bool) -> CommandResult
         entry = set_item_done(conn, account.id, stage, key, command.done, session.me, session.now())
     except ChecklistError as error:
         raise CommandFailed(str(error)) from error
-    verb = "Ticked" if command.done else "Unticked"
+    values = {"item": entry.label, "stage": Message.of(stage.label), "name": account.name}
     if before is not None and before.done == command.done:
-        text = f"“{entry.label}” ({stage.label}) on {account.name} was already " + (
-            "ticked" if command.done else "open"
+        text = Message.of(
+            N_("“{item}” ({stage}) on {name} was already ticked")
+            if command.done
+            else N_("“{item}” ({stage}) on {name} was already open"),
+            **values,
         )
     else:
-        text = f"{verb} “{entry.label}” ({stage.label}) on {account.name}"
+        text = Message.of(
+            N_("Ticked “{item}” ({stage}) on {name}")
+            if command.done
+            else N_("Unticked “{item}” ({stage}) on {name}"),
+            **values,
+        )
     return CommandResult(
         command,
         _dry(text, dry),
         columns=(
-            Column("account", "Account"),
-            Column("stage", "Stage"),
-            Column("item", "Item"),
-            Column("label", "Label"),
-            Column("done", "Done"),
-            Column("required", "Required"),
+            Column("account", N_("Account")),
+            Column("stage", N_("Stage")),
+            Column("item", N_("Item")),
+            Column("label", N_("Label")),
+            Column("done", N_("Done")),
+            Column("required", N_("Required")),
         ),
         rows=((account.name, stage.value, entry.key, entry.label, entry.done, entry.required),),
         account_id=account.id,
@@ -692,25 +752,60 @@ def _stage(session: _Session, command: StageCommand, dry: bool) -> CommandResult
     account = _account(session, command.account)
     gate = stage_gate_of(conn, account.id)
     if gate.target is None:
-        raise CommandFailed(f"{account.name} is in {gate.stage.label}: there is no stage after it")
+        raise CommandFailed(
+            Message.of(
+                N_("{name} is in {stage}: there is no stage after it"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+            )
+        )
     if command.target is not None and command.target is not gate.target:
         raise CommandFailed(
-            f"{account.name} is in {gate.stage.label}; it can only move to the next stage, "
-            f"{gate.target.label} (not {command.target.label})"
+            Message.of(
+                N_(
+                    "{name} is in {stage}; it can only move to the next stage, {next} (not {asked})"
+                ),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+                next=Message.of(gate.target.label),
+                asked=Message.of(command.target.label),
+            )
         )
     if not gate.can_advance:
         missing = ", ".join(f"{i.key} ({i.label})" for i in gate.missing_required)
         raise CommandFailed(
-            f"{account.name} cannot leave {gate.stage.label} yet; required items not done: "
-            f"{missing}"
+            Message.of(
+                N_("{name} cannot leave {stage} yet; required items not done: {missing}"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+                missing=missing,
+            )
         )
     moved = advance_stage(conn, account.id, session.me, session.now())
     if not moved.can_advance:  # pragma: no cover - checked under the same lock above
-        raise CommandFailed(f"{account.name} cannot leave {gate.stage.label} yet")
+        raise CommandFailed(
+            Message.of(
+                N_("{name} cannot leave {stage} yet"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+            )
+        )
     return CommandResult(
         command,
-        _dry(f"{account.name} moved from {gate.stage.label} to {gate.target.label}", dry),
-        columns=(Column("account", "Account"), Column("from", "From"), Column("to", "To")),
+        _dry(
+            Message.of(
+                N_("{name} moved from {stage} to {next}"),
+                name=account.name,
+                stage=Message.of(gate.stage.label),
+                next=Message.of(gate.target.label),
+            ),
+            dry,
+        ),
+        columns=(
+            Column("account", N_("Account")),
+            Column("from", N_("From")),
+            Column("to", N_("To")),
+        ),
         rows=((account.name, gate.stage.value, gate.target.value),),
         account_id=account.id,
     )
@@ -728,15 +823,25 @@ def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
         try:
             due = parse_due(command.due, session.today())
         except DueDateError as error:
-            raise CommandFailed(f"--due: {error.message}") from error
+            raise CommandFailed(Message.of(N_("--due: {problem}"), problem=error.words)) from error
     try:
         task = add_task(session.conn, account.id, command.title, due, me, session.now())
     except TaskError as error:
         raise CommandFailed(error.message) from error
-    when = f", due {due:%a} {due.isoformat()}" if due else ""
+    values = {"title": task.title, "name": account.name, "id": short_id(task.id)}
     return CommandResult(
         command,
-        _dry(f"Task “{task.title}” on {account.name}{when} (id …{short_id(task.id)})", dry),
+        _dry(
+            Message.of(
+                N_("Task “{title}” on {name}, due {weekday} {day} (id …{id})"),
+                weekday=f"{due:%a}",
+                day=due.isoformat(),
+                **values,
+            )
+            if due
+            else Message.of(N_("Task “{title}” on {name} (id …{id})"), **values),
+            dry,
+        ),
         columns=_TASK_COLUMNS,
         rows=(_task_row(task),),
         account_id=account.id,
@@ -744,12 +849,12 @@ def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
 
 
 _TASK_COLUMNS = (
-    Column("task_id", "Task"),
-    Column("account", "Account"),
-    Column("title", "Title"),
-    Column("due_on", "Due"),
-    Column("done_at", "Done"),
-    Column("owner", "Owner"),
+    Column("task_id", N_("Task")),
+    Column("account", N_("Account")),
+    Column("title", N_("Title")),
+    Column("due_on", N_("Due")),
+    Column("done_at", N_("Done")),
+    Column("owner", N_("Owner")),
 )
 
 
@@ -773,14 +878,21 @@ def _task_done(session: _Session, command: TaskDoneCommand, dry: bool) -> Comman
         else:
             task = reopen_task(conn, found.id, session.now())
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed("that task no longer exists") from error
+        raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     already = before is not None and before.done == command.done
-    verb = "Done" if command.done else "Reopened"
-    text = (
-        f"“{task.title}” ({task.account_name}) was already {'done' if command.done else 'open'}"
-        if already
-        else f"{verb}: “{task.title}” ({task.account_name})"
-    )
+    values = {"title": task.title, "name": task.account_name}
+    if already:
+        text = Message.of(
+            N_("“{title}” ({name}) was already done")
+            if command.done
+            else N_("“{title}” ({name}) was already open"),
+            **values,
+        )
+    else:
+        text = Message.of(
+            N_("Done: “{title}” ({name})") if command.done else N_("Reopened: “{title}” ({name})"),
+            **values,
+        )
     return CommandResult(
         command,
         _dry(text, dry),
@@ -807,11 +919,11 @@ def _snooze(session: _Session, command: SnoozeCommand, dry: bool) -> CommandResu
     except TaskError as error:
         raise CommandFailed(str(error)) from error
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed("that task no longer exists") from error
+        raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     return CommandResult(
         command,
         _dry(f"Snoozed until {until:%a %d %b}: “{task.title}” ({task.account_name})", dry),
-        columns=(*_TASK_COLUMNS, Column("snoozed_until", "Snoozed until")),
+        columns=(*_TASK_COLUMNS, Column("snoozed_until", N_("Snoozed until"))),
         rows=((*_task_row(task), until),),
         account_id=task.account_id,
     )
@@ -856,23 +968,32 @@ def _timeline(session: _Session, command: TimelineCommand, dry: bool) -> Command
     now = session.now()
     kinds_text = "" if not command.kinds else " (" + ", ".join(k.value for k in command.kinds) + ")"
     shown = len(rows)
-    what = f"{total:,} activit{'ies' if total != 1 else 'y'}{kinds_text}"
-    message = f"Timeline of {account.name}: " + (
-        what if shown == total else f"showing {shown:,} of {what}"
+    what = Message.of(
+        *Nn_("{count} activity{kinds}", "{count} activities{kinds}"),
+        n=total,
+        count=f"{total:,}",
+        kinds=kinds_text,
+    )
+    message = Message.of(
+        N_("Timeline of {name}: {what}"),
+        name=account.name,
+        what=what
+        if shown == total
+        else Message.of(N_("showing {shown} of {what}"), shown=f"{shown:,}", what=what),
     )
     return CommandResult(
         command,
         message,
         columns=(
-            Column("occurred_at", "When", show=lambda t: relative_time(t, now)),
-            Column("kind", "Kind"),
-            Column("minutes", "Minutes", right=True),
-            Column("author", "By"),
-            Column("contacts", "With"),
-            Column("sentiment", "Sentiment"),
-            Column("summary", "Summary"),
-            Column("next_steps", "Next steps"),
-            Column("activity_id", "Activity"),
+            Column("occurred_at", N_("When"), show=lambda t: relative_time(t, now)),
+            Column("kind", N_("Kind")),
+            Column("minutes", N_("Minutes"), right=True),
+            Column("author", N_("By")),
+            Column("contacts", N_("With")),
+            Column("sentiment", N_("Sentiment")),
+            Column("summary", N_("Summary")),
+            Column("next_steps", N_("Next steps")),
+            Column("activity_id", N_("Activity")),
         ),
         rows=tuple(rows),
         total=total,
@@ -891,12 +1012,15 @@ def _prep(session: _Session, command: PrepCommand, dry: bool) -> CommandResult:
         brief, load_prep_note(session.conn, account.id), session.today()
     )
     files: tuple[str, ...] = ()
-    message = f"Call prep for {account.name}"
+    message: str | Message = Message.of(N_("Call prep for {name}"), name=account.name)
     if command.export is not None:
         target = _file_target(command.export)
         session.defer_file(target, lambda: export_prep(target, markdown), dry)
         files = (str(target),)
-        message = _dry(f"Call prep for {account.name} → {target}", dry)
+        message = _dry(
+            Message.of(N_("Call prep for {name} → {file}"), name=account.name, file=str(target)),
+            dry,
+        )
     return CommandResult(
         command, message, text=markdown, files=files, account_id=account.id, screen="prep"
     )
@@ -923,7 +1047,9 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
     if old == owner_id:
         return CommandResult(
             command,
-            f"{account.name} already belongs to {owner_name}",
+            Message.of(
+                N_("{name} already belongs to {owner}"), name=account.name, owner=owner_name
+            ),
             columns=_ASSIGN_COLUMNS,
             rows=((account.name, owner_name, was),),
             account_id=account.id,
@@ -934,14 +1060,26 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
         raise CommandFailed(str(error)) from error
     return CommandResult(
         command,
-        _dry(f"{account.name} now belongs to {owner_name} (was {was})", dry),
+        _dry(
+            Message.of(
+                N_("{name} now belongs to {owner} (was {was})"),
+                name=account.name,
+                owner=owner_name,
+                was=was,
+            ),
+            dry,
+        ),
         columns=_ASSIGN_COLUMNS,
         rows=((account.name, owner_name, was),),
         account_id=account.id,
     )
 
 
-_ASSIGN_COLUMNS = (Column("account", "Account"), Column("owner", "Owner"), Column("was", "Was"))
+_ASSIGN_COLUMNS = (
+    Column("account", N_("Account")),
+    Column("owner", N_("Owner")),
+    Column("was", N_("Was")),
+)
 
 
 def _user_name(conn: sqlite3.Connection, user_id: str | None) -> str:
@@ -993,7 +1131,9 @@ def _sync(session: _Session, command: SyncCommand, dry: bool) -> CommandResult:
     try:
         from csm_tui.sync.engine import run_sync
     except ImportError as error:
-        raise CommandFailed("sync is not part of this build of csm-tui yet") from error
+        raise CommandFailed(
+            Message.of(N_("sync is not part of this build of csm-tui yet"))
+        ) from error
     report = run_sync(session.ws.db_path, session.now())
     if not report.ok:
         raise CommandFailed(report.summary())

@@ -20,34 +20,35 @@ from csm_tui.domain.commands import (
     ResolveCommand,
     RetryCommand,
 )
+from csm_tui.i18n import N_
 
 if TYPE_CHECKING:
     from csm_tui.sync.conflicts import Conflict, RejectedChange
 
 _CONFLICT_COLUMNS = (
-    Column("id", "#", right=True),
-    Column("kind", "Kind"),
-    Column("account", "Account"),
-    Column("fields", "Fields"),
-    Column("mine", "Mine", show=lambda v: _shown(v)),
-    Column("theirs", "Theirs", show=lambda v: _shown(v)),
-    Column("deleted_on_server", "Deleted there"),
-    Column("created_at", "When"),
-    Column("resolution", "Resolved"),
-    Column("record_id", "Record"),
-    Column("account_id", "Account id"),
+    Column("id", N_("#"), right=True),
+    Column("kind", N_("Kind")),
+    Column("account", N_("Account")),
+    Column("fields", N_("Fields")),
+    Column("mine", N_("Mine"), show=lambda v: _shown(v)),
+    Column("theirs", N_("Theirs"), show=lambda v: _shown(v)),
+    Column("deleted_on_server", N_("Deleted there")),
+    Column("created_at", N_("When")),
+    Column("resolution", N_("Resolved")),
+    Column("record_id", N_("Record")),
+    Column("account_id", N_("Account id")),
 )
 
 _REFUSED_COLUMNS = (
-    Column("change", "Change"),
-    Column("kind", "Kind"),
-    Column("op", "Op"),
-    Column("account", "Account"),
-    Column("code", "Code"),
-    Column("why", "Why"),
-    Column("what", "What"),
-    Column("record_id", "Record"),
-    Column("account_id", "Account id"),
+    Column("change", N_("Change")),
+    Column("kind", N_("Kind")),
+    Column("op", N_("Op")),
+    Column("account", N_("Account")),
+    Column("code", N_("Code")),
+    Column("why", N_("Why")),
+    Column("what", N_("What")),
+    Column("record_id", N_("Record")),
+    Column("account_id", N_("Account id")),
 )
 
 

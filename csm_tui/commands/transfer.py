@@ -36,6 +36,7 @@ from csm_tui.domain.commands import (
     ImportCommand,
     ImportTarget,
 )
+from csm_tui.i18n import N_
 
 if TYPE_CHECKING:
     import sqlite3
@@ -290,12 +291,12 @@ def _import_csv(request: ImportRequest) -> CommandResult:
         command,
         summary,
         columns=(
-            Column("line", "Line", right=True),
-            Column("action", "Action"),
-            Column("name", "Name"),
-            Column("id", "Id"),
-            Column("changed", "Changed"),
-            Column("note", "Note"),
+            Column("line", N_("Line"), right=True),
+            Column("action", N_("Action")),
+            Column("name", N_("Name")),
+            Column("id", N_("Id")),
+            Column("changed", N_("Changed")),
+            Column("note", N_("Note")),
         ),
         rows=tuple(
             (o.line, o.action, o.name, o.record_id, o.changed, o.note) for o in report.outcomes

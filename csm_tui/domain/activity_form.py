@@ -19,6 +19,7 @@ from csm_tui.domain.dates import (
 )
 from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.validity import MAX_MINUTES, MAX_TEXT_CHARS, text_problem
+from csm_tui.i18n import N_, Message
 
 __all__ = [
     "MAX_MINUTES",
@@ -41,10 +42,25 @@ EARLIEST_ACTIVITY = datetime(2000, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with one form field; `field` is the `ActivityDraft` attribute name."""
+    """One problem with one form field; `field` is the `ActivityDraft` attribute name.
+
+    `words` is a `Message` (or words already made); `message` says it in the interface
+    language, `english` in English."""
 
     field: str
-    message: str
+    words: Message | str
+
+    @property
+    def message(self) -> str:
+        return self.words.render() if isinstance(self.words, Message) else self.words
+
+    @property
+    def english(self) -> str:
+        return self.words.english() if isinstance(self.words, Message) else self.words
+
+
+def _m(template: str, /, **values: object) -> Message:
+    return Message.of(template, **values)
 
 
 @dataclass(frozen=True)
@@ -62,20 +78,27 @@ class ActivityDraft:
 
 
 def _text_errors(field: str, label: str, text: object, required: bool) -> list[FieldError]:
+    """`label` is a msgid (N_-marked by the caller): "Summary"."""
+    name = _m(label)
     if not isinstance(text, str):
-        return [FieldError(field, f"{label} must be text")]
+        return [FieldError(field, _m(N_("{label} must be text"), label=name))]
     if required and not text.strip():
-        return [FieldError(field, f"{label} is required")]
+        return [FieldError(field, _m(N_("{label} is required"), label=name))]
     if len(text) > MAX_TEXT_CHARS:
         return [
             FieldError(
                 field,
-                f"{label} is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}",
+                _m(
+                    N_("{label} is {length} characters long; the limit is {limit}"),
+                    label=name,
+                    length=f"{len(text):,}",
+                    limit=f"{MAX_TEXT_CHARS:,}",
+                ),
             )
         ]
     problem = text_problem(text)
     if problem is not None:
-        return [FieldError(field, problem.message(label))]
+        return [FieldError(field, problem.words(name))]
     return []
 
 
@@ -86,54 +109,82 @@ def validate_activity(draft: ActivityDraft, now: datetime) -> list[FieldError]:
     """
     errors: list[FieldError] = []
     if not isinstance(draft.account_id, str) or not draft.account_id.strip():
-        errors.append(FieldError("account_id", "choose an account"))
+        errors.append(FieldError("account_id", _m(N_("choose an account"))))
     try:
         ActivityKind(draft.kind)
     except ValueError:
         choices = ", ".join(k.value for k in ActivityKind)
-        errors.append(FieldError("kind", f"{draft.kind!r} is not a kind of activity ({choices})"))
+        errors.append(
+            FieldError(
+                "kind",
+                _m(
+                    N_("{kind} is not a kind of activity ({choices})"),
+                    kind=repr(draft.kind),
+                    choices=choices,
+                ),
+            )
+        )
     errors.extend(_when_errors(draft.occurred_at, now))
     minutes = draft.minutes
     if minutes is not None and (
         isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_MINUTES
     ):
         errors.append(
-            FieldError("minutes", f"minutes must be a whole number from 0 to {MAX_MINUTES}")
+            FieldError(
+                "minutes",
+                _m(N_("minutes must be a whole number from 0 to {most}"), most=MAX_MINUTES),
+            )
         )
     if not all(isinstance(c, str) and c for c in draft.contact_ids):
-        errors.append(FieldError("contact_ids", "contacts must be chosen from the account's list"))
-    errors.extend(_text_errors("summary", "Summary", draft.summary, required=True))
-    next_errors = _text_errors("next_steps", "Next steps", draft.next_steps, required=False)
+        errors.append(
+            FieldError("contact_ids", _m(N_("contacts must be chosen from the account's list")))
+        )
+    errors.extend(_text_errors("summary", N_("Summary"), draft.summary, required=True))
+    next_errors = _text_errors("next_steps", N_("Next steps"), draft.next_steps, required=False)
     if not next_errors and draft.next_steps.strip():
         try:
             split_next_steps(draft.next_steps, now.date())
         except DueDateError as exc:
-            next_errors.append(FieldError("next_steps", f"due date: {exc.message}"))
+            next_errors.append(
+                FieldError("next_steps", _m(N_("due date: {problem}"), problem=exc.words))
+            )
     errors.extend(next_errors)
     try:
         Sentiment(draft.sentiment)
     except ValueError:
         choices = ", ".join(s.value for s in Sentiment)
         errors.append(
-            FieldError("sentiment", f"{draft.sentiment!r} is not a sentiment ({choices})")
+            FieldError(
+                "sentiment",
+                _m(
+                    N_("{sentiment} is not a sentiment ({choices})"),
+                    sentiment=repr(draft.sentiment),
+                    choices=choices,
+                ),
+            )
         )
     return errors
 
 
 def _when_errors(occurred_at: object, now: datetime) -> list[FieldError]:
     if not isinstance(occurred_at, datetime):
-        return [FieldError("occurred_at", "when is missing")]
+        return [FieldError("occurred_at", _m(N_("when is missing")))]
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-        return [FieldError("occurred_at", "when has no time zone")]
+        return [FieldError("occurred_at", _m(N_("when has no time zone")))]
     if occurred_at < EARLIEST_ACTIVITY:
-        return [FieldError("occurred_at", "when is before 2000")]
+        return [FieldError("occurred_at", _m(N_("when is before 2000")))]
     if occurred_at > now + FUTURE_SLACK:
         ahead = occurred_at.astimezone(now.tzinfo)
         return [
             FieldError(
                 "occurred_at",
-                f"when ({ahead:%Y-%m-%d %H:%M}) is more than a day ahead; "
-                "log what has happened, plan the rest as next steps",
+                _m(
+                    N_(
+                        "when ({when}) is more than a day ahead; "
+                        "log what has happened, plan the rest as next steps"
+                    ),
+                    when=f"{ahead:%Y-%m-%d %H:%M}",
+                ),
             )
         ]
     return []

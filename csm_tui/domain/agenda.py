@@ -152,7 +152,7 @@ def touch_item(account_id: str, name: str, touch: TouchStatus, today: date) -> A
         name,
         touch.tier,
         AgendaKind.TOUCH,
-        Message.text(touch.why),  # domain/cadence.py still makes its own words
+        touch.words,
         Urgency.TOUCH_OVERDUE,
         due,
         None,

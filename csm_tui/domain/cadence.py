@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.i18n import N_, Message, Nn_
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,30 @@ class TouchStatus:
 
     @property
     def why(self) -> str:
+        """In English: "Strategic · last touch 19 days ago, cadence 14"."""
+        return self.words.english()
+
+    @property
+    def words(self) -> Message:
+        """`why` as a `Message` (the edge renders it in the interface language)."""
         since = (
-            "never touched"
+            Message.of(N_("never touched"))
             if self.days_since is None
-            else (f"last touch {self.days_since} day{'s' if self.days_since != 1 else ''} ago")
+            else Message.of(
+                *Nn_("last touch {n} day ago", "last touch {n} days ago"), n=self.days_since
+            )
         )
-        cadence = "no cadence" if self.cadence_days is None else f"cadence {self.cadence_days}"
-        return f"{self.tier.label} · {since}, {cadence}"
+        cadence = (
+            Message.of(N_("no cadence"))
+            if self.cadence_days is None
+            else Message.of(N_("cadence {n}"), n=self.cadence_days)
+        )
+        return Message.of(
+            N_("{tier} · {since}, {cadence}"),
+            tier=Message.of(self.tier.label),
+            since=since,
+            cadence=cadence,
+        )
 
 
 def days_between(earlier: datetime, later: datetime) -> int:

@@ -978,72 +978,162 @@ VERBS: tuple[str, ...] = (
 )  # fmt: skip
 
 USAGE: dict[str, tuple[str, str]] = {
-    "filter": ("filter FILTER [--sort tier|renewal|touch|arr|name] [--limit N]",
-               "accounts the filter selects (the verb may be left out)"),
-    "open": ("open ACCOUNT", "the account's facts; in the app, its workspace"),
-    "log": ('log KIND ACCOUNT --summary TEXT [--minutes N] [--next TEXT] [--when TEXT] '
-            '[--sentiment positive|neutral|negative] [--with CONTACT]...',
-            "log an activity (call, meeting, email, onsite, qbr, training, escalation, note)"),
-    "check": ("check ACCOUNT ITEM [--stage STAGE]", "tick a checklist item"),
-    "uncheck": ("uncheck ACCOUNT ITEM [--stage STAGE]", "untick a checklist item"),
-    "stage": ("stage ACCOUNT [STAGE]", "advance the account one stage (its required items done)"),
-    "task": ('task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID | task take ID',
-             "add a task, mark one done or open, or make it yours (ID: the id, or a unique "
-             "prefix or suffix of it)"),
-    "prep": ("prep ACCOUNT [--export FILE]", "the call-prep sheet (Markdown)"),
-    "assign": ("assign ACCOUNT OWNER",
-               "give the account to another CSM of its team (a lead's move)"),
-    "coverage": ("coverage [--team TEAM]", "the team's coverage of the book"),
-    "backtest": ("backtest [--days-before 90] [--team TEAM]",
-                 "health N days before each renewal decision of the last 12 months against "
-                 "its outcome: churn per band, churned ARR warned, AUC; per tier and motion"),
-    "sync": ("sync", "push local changes and pull the server's"),
-    "export": ("export portfolio|coverage|prep [...] [--format csv|json|md] [--out FILE] "
-               "[--excel]",
-               "the portfolio (a filter), coverage (--team) or a prep sheet (ACCOUNT), to a "
-               "file or printed"),
-    "import": ("import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] "
-               "[--owner USER] [--dry-run]",
-               "import a CSV file (all or nothing; default mapping: csm-tui's own columns)"),
-    "today": ("today", "your agenda"),
-    "help": ("help [VERB]", "the verbs and how to write them"),
-    "renew": ("renew ACCOUNT --term-end DATE [--arr AMOUNT] [--on DATE] [--reason TEXT]",
-              "record a renewal (flat, up or down from the new ARR); the account starts its "
-              "next term in Adoption"),
-    "churn": ("churn ACCOUNT --reason TEXT [--on DATE]",
-              "record that the account churned: ARR to 0, stage Churned, the reason kept"),
-    "winback": ("winback ACCOUNT --arr AMOUNT --term-end DATE [--on DATE] [--reason TEXT]",
-                "a churned account comes back: its new ARR and term, stage Adoption"),
-    "tier": ("tier ACCOUNT TIER|auto --reason TEXT "
-             "[--because flagship|influence|seats|potential|other]",
-             "place the account in a tier whatever its ARR says (auto: ARR decides again)"),
-    "reference": ("reference ACCOUNT yes|no",
-                  "mark a reference / flagship customer (the tier rules may lift it)"),
-    "snooze": ("snooze TASK [--days N]",
-               "put an open task out of mind for N days (default 1; Today's z, Z is 7)"),
-    "timeline": ("timeline ACCOUNT [--type KIND,...] [--limit N]",
-                 "the account's activities, newest first, each whole"),
-    "conflicts": ("conflicts [--all]",
-                  "sync conflicts waiting for a decision (--all: settled ones too)"),
-    "resolve": ("resolve ID mine|theirs|edit [--set FIELD=VALUE]...",
-                "settle a sync conflict: keep mine, take theirs, or the values set"),
-    "refused": ("refused", "changes the server refused (retry or dismiss them)"),
-    "retry": ("retry CHANGE", "send a refused change again (its id, or a unique prefix or "
-              "suffix)"),
-    "dismiss": ("dismiss CHANGE", "let a refused change go (kept in the history)"),
-    "tasks": ("tasks ACCOUNT [--done]", "the account's open tasks (--done: done ones too)"),
-    "contacts": ("contacts ACCOUNT", "the account's stakeholders"),
-    "contact": ("contact add ACCOUNT NAME [--title T] [--email E] [--phone P] "
-                "[--role sponsor|champion|user|blocker] | contact edit ACCOUNT CONTACT "
-                "[--name N] [...]",
-                "add a stakeholder, or change some of one's fields"),
-    "notes": ("notes ACCOUNT [--set TEXT | --append TEXT]",
-              "your prep notes on the account: shown, replaced or added to"),
-    "undo": ("undo", "take back your last log (its task and touch too)"),
-    "amend": ("amend [--summary TEXT] [--minutes N] [--next TEXT] [--when TEXT] "
-              "[--sentiment S] [--kind KIND]",
-              "change your last log; what is not given stays"),
-}  # fmt: skip
+    # (how to write it: command syntax, as is; what it does: a msgid, `_()` where shown)
+    "filter": (
+        "filter FILTER [--sort tier|renewal|touch|arr|name] [--limit N]",
+        N_("accounts the filter selects (the verb may be left out)"),
+    ),
+    "open": (
+        "open ACCOUNT",
+        N_("the account's facts; in the app, its workspace"),
+    ),
+    "log": (
+        "log KIND ACCOUNT --summary TEXT [--minutes N] [--next TEXT] [--when "
+        "TEXT] [--sentiment positive|neutral|negative] [--with CONTACT]...",
+        N_("log an activity (call, meeting, email, onsite, qbr, training, escalation, note)"),
+    ),
+    "check": (
+        "check ACCOUNT ITEM [--stage STAGE]",
+        N_("tick a checklist item"),
+    ),
+    "uncheck": (
+        "uncheck ACCOUNT ITEM [--stage STAGE]",
+        N_("untick a checklist item"),
+    ),
+    "stage": (
+        "stage ACCOUNT [STAGE]",
+        N_("advance the account one stage (its required items done)"),
+    ),
+    "task": (
+        "task ACCOUNT TITLE [--due TEXT] | task done ID | task reopen ID | task take ID",
+        N_(
+            "add a task, mark one done or open, or make it yours (ID: the id, or "
+            "a unique prefix or suffix of it)"
+        ),
+    ),
+    "prep": (
+        "prep ACCOUNT [--export FILE]",
+        N_("the call-prep sheet (Markdown)"),
+    ),
+    "assign": (
+        "assign ACCOUNT OWNER",
+        N_("give the account to another CSM of its team (a lead's move)"),
+    ),
+    "coverage": (
+        "coverage [--team TEAM]",
+        N_("the team's coverage of the book"),
+    ),
+    "backtest": (
+        "backtest [--days-before 90] [--team TEAM]",
+        N_(
+            "health N days before each renewal decision of the last 12 months "
+            "against its outcome: churn per band, churned ARR warned, AUC; per "
+            "tier and motion"
+        ),
+    ),
+    "sync": (
+        "sync",
+        N_("push local changes and pull the server's"),
+    ),
+    "export": (
+        "export portfolio|coverage|prep [...] [--format csv|json|md] [--out FILE] [--excel]",
+        N_(
+            "the portfolio (a filter), coverage (--team) or a prep sheet "
+            "(ACCOUNT), to a file or printed"
+        ),
+    ),
+    "import": (
+        "import accounts|contacts FILE [--mapping hubspot|salesforce|FILE] "
+        "[--owner USER] [--dry-run]",
+        N_("import a CSV file (all or nothing; default mapping: csm-tui's own columns)"),
+    ),
+    "today": (
+        "today",
+        N_("your agenda"),
+    ),
+    "help": (
+        "help [VERB]",
+        N_("the verbs and how to write them"),
+    ),
+    "renew": (
+        "renew ACCOUNT --term-end DATE [--arr AMOUNT] [--on DATE] [--reason TEXT]",
+        N_(
+            "record a renewal (flat, up or down from the new ARR); the account "
+            "starts its next term in Adoption"
+        ),
+    ),
+    "churn": (
+        "churn ACCOUNT --reason TEXT [--on DATE]",
+        N_("record that the account churned: ARR to 0, stage Churned, the reason kept"),
+    ),
+    "winback": (
+        "winback ACCOUNT --arr AMOUNT --term-end DATE [--on DATE] [--reason TEXT]",
+        N_("a churned account comes back: its new ARR and term, stage Adoption"),
+    ),
+    "tier": (
+        "tier ACCOUNT TIER|auto --reason TEXT [--because flagship|influence|seats|potential|other]",
+        N_("place the account in a tier whatever its ARR says (auto: ARR decides again)"),
+    ),
+    "reference": (
+        "reference ACCOUNT yes|no",
+        N_("mark a reference / flagship customer (the tier rules may lift it)"),
+    ),
+    "snooze": (
+        "snooze TASK [--days N]",
+        N_("put an open task out of mind for N days (default 1; Today's z, Z is 7)"),
+    ),
+    "timeline": (
+        "timeline ACCOUNT [--type KIND,...] [--limit N]",
+        N_("the account's activities, newest first, each whole"),
+    ),
+    "conflicts": (
+        "conflicts [--all]",
+        N_("sync conflicts waiting for a decision (--all: settled ones too)"),
+    ),
+    "resolve": (
+        "resolve ID mine|theirs|edit [--set FIELD=VALUE]...",
+        N_("settle a sync conflict: keep mine, take theirs, or the values set"),
+    ),
+    "refused": (
+        "refused",
+        N_("changes the server refused (retry or dismiss them)"),
+    ),
+    "retry": (
+        "retry CHANGE",
+        N_("send a refused change again (its id, or a unique prefix or suffix)"),
+    ),
+    "dismiss": (
+        "dismiss CHANGE",
+        N_("let a refused change go (kept in the history)"),
+    ),
+    "tasks": (
+        "tasks ACCOUNT [--done]",
+        N_("the account's open tasks (--done: done ones too)"),
+    ),
+    "contacts": (
+        "contacts ACCOUNT",
+        N_("the account's stakeholders"),
+    ),
+    "contact": (
+        "contact add ACCOUNT NAME [--title T] [--email E] [--phone P] [--role"
+        " sponsor|champion|user|blocker] | contact edit ACCOUNT CONTACT "
+        "[--name N] [...]",
+        N_("add a stakeholder, or change some of one's fields"),
+    ),
+    "notes": (
+        "notes ACCOUNT [--set TEXT | --append TEXT]",
+        N_("your prep notes on the account: shown, replaced or added to"),
+    ),
+    "undo": (
+        "undo",
+        N_("take back your last log (its task and touch too)"),
+    ),
+    "amend": (
+        "amend [--summary TEXT] [--minutes N] [--next TEXT] [--when TEXT] "
+        "[--sentiment S] [--kind KIND]",
+        N_("change your last log; what is not given stays"),
+    ),
+}
 
 ACCOUNT_EXPECTED = N_("an account (a name, a unique prefix of one, or an id)")
 

@@ -34,6 +34,7 @@ from enum import IntEnum, StrEnum
 
 from csm_tui.domain.metrics import MetricsBreakdown, Period, format_rate
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+from csm_tui.i18n import N_, Message
 
 
 class CapacityVerdict(StrEnum):
@@ -266,12 +267,14 @@ class MaturityLevel(IntEnum):
 
     @property
     def label(self) -> str:
+        """The level in English words (a msgid: the edge shows `_(level.label)`; seed 004's
+        own words are `label_zh`, which the zh catalog uses)."""
         return {
-            1: "Reactive",
-            2: "Partially proactive",
-            3: "Fully proactive",
-            4: "Scientifically managed",
-            5: "Refined",
+            1: N_("Reactive"),
+            2: N_("Partially proactive"),
+            3: N_("Fully proactive"),
+            4: N_("Scientifically managed"),
+            5: N_("Refined"),
         }[self.value]
 
     @property
@@ -346,7 +349,12 @@ class MaturityCheck:
 
     level: MaturityLevel
     met: bool
-    sentence: str
+    sentence: str  # in English
+    words: Message | None = field(default=None, compare=False)  # the sentence as a Message
+
+    def shown(self) -> str:
+        """The sentence in the interface language."""
+        return self.words.render() if self.words is not None else self.sentence
 
 
 @dataclass(frozen=True)
@@ -362,6 +370,19 @@ class MaturityEstimate:
     def evidence(self) -> tuple[str, ...]:
         """One line per check: ✓/✗, the level it serves, and the evidence."""
         return tuple(f"{'✓' if c.met else '✗'} {c.level.label}: {c.sentence}" for c in self.checks)
+
+    @property
+    def evidence_words(self) -> tuple[Message, ...]:
+        """`evidence` as `Message`s (the edge renders them in the interface language)."""
+        return tuple(
+            Message.of(
+                N_("{mark} {level}: {sentence}"),
+                mark="✓" if c.met else "✗",
+                level=Message.of(c.level.label),
+                sentence=c.words or Message.text(c.sentence),
+            )
+            for c in self.checks
+        )
 
     @property
     def next_step(self) -> str:
@@ -394,58 +415,87 @@ def estimate_maturity(inputs: MaturityInputs) -> MaturityEstimate:
     i = inputs
     share = i.proactive_share
     touches = (
-        f"{_pct(share)} of touches in the last {ACTIVITY_DAYS} days were proactive "
-        f"({i.proactive_touches:,} of {i.touches:,}; the rest escalations)"
+        Message.of(
+            N_(
+                "{share} of touches in the last {days} days were proactive "
+                "({proactive} of {touches}; the rest escalations)"
+            ),
+            share=_pct(share),
+            days=ACTIVITY_DAYS,
+            proactive=f"{i.proactive_touches:,}",
+            touches=f"{i.touches:,}",
+        )
         if share is not None
-        else f"no touches logged in the last {ACTIVITY_DAYS} days"
+        else Message.of(N_("no touches logged in the last {days} days"), days=ACTIVITY_DAYS)
     )
     kept = i.cadence_kept
     cadence = (
-        f"{_pct(kept)} of accounts with a cadence are within it "
-        f"({i.within_cadence:,} of {i.cadenced_accounts:,})"
+        Message.of(
+            N_("{share} of accounts with a cadence are within it ({within} of {accounts})"),
+            share=_pct(kept),
+            within=f"{i.within_cadence:,}",
+            accounts=f"{i.cadenced_accounts:,}",
+        )
         if kept is not None
-        else "no account has a touch cadence"
+        else Message.of(N_("no account has a touch cadence"))
     )
     scored = i.scored_share
     scored_text = (
-        f"{_pct(scored)} of accounts carry a health score ({i.health_scored:,} of "
-        f"{i.live_accounts:,})"
+        Message.of(
+            N_("{share} of accounts carry a health score ({scored} of {accounts})"),
+            share=_pct(scored),
+            scored=f"{i.health_scored:,}",
+            accounts=f"{i.live_accounts:,}",
+        )
         if scored is not None
-        else "no live accounts"
+        else Message.of(N_("no live accounts"))
     )
     follow = i.follow_up_share
     follow_text = (
-        f"{_pct(follow)} of red-health accounts got a proactive touch in "
-        f"{FOLLOW_UP_DAYS} days or have an open task ({i.red_followed_up:,} of "
-        f"{i.red_accounts:,})"
+        Message.of(
+            N_(
+                "{share} of red-health accounts got a proactive touch in {days} days or have "
+                "an open task ({followed} of {red})"
+            ),
+            share=_pct(follow),
+            days=FOLLOW_UP_DAYS,
+            followed=f"{i.red_followed_up:,}",
+            red=f"{i.red_accounts:,}",
+        )
         if follow is not None
-        else "no account is red: nothing to follow up"
+        else Message.of(N_("no account is red: nothing to follow up"))
     )
     grr_text = (
-        f"GRR over 12 months is {_pct(i.grr)}"
+        Message.of(N_("GRR over 12 months is {grr}"), grr=_pct(i.grr))
         if i.grr is not None
-        else "GRR is unknown (no ARR history)"
+        else Message.of(N_("GRR is unknown (no ARR history)"))
     )
+
+    def check(
+        level: MaturityLevel, met: bool, evidence: Message, needs: float | None
+    ) -> MaturityCheck:
+        words = (
+            evidence
+            if needs is None
+            else Message.of(
+                N_("{evidence} — needs ≥ {needs}"), evidence=evidence, needs=f"{needs:.0%}"
+            )
+        )
+        return MaturityCheck(level, met, words.english(), words)
+
     L = MaturityLevel
     checks = (
-        MaturityCheck(L.REACTIVE, True, "every team starts here"),
-        MaturityCheck(L.PARTIALLY_PROACTIVE, _meets(share, PROACTIVE_PARTIAL),
-                      f"{touches} — needs ≥ {PROACTIVE_PARTIAL:.0%}"),
-        MaturityCheck(L.FULLY_PROACTIVE, _meets(share, PROACTIVE_FULL),
-                      f"{touches} — needs ≥ {PROACTIVE_FULL:.0%}"),
-        MaturityCheck(L.FULLY_PROACTIVE, _meets(kept, CADENCE_FULL),
-                      f"{cadence} — needs ≥ {CADENCE_FULL:.0%}"),
-        MaturityCheck(L.SCIENTIFICALLY_MANAGED, _meets(scored, HEALTH_SCORED),
-                      f"{scored_text} — needs ≥ {HEALTH_SCORED:.0%}"),
-        MaturityCheck(L.SCIENTIFICALLY_MANAGED,
-                      _meets(follow, FOLLOW_UP_SCIENTIFIC, none_means=True),
-                      f"{follow_text} — needs ≥ {FOLLOW_UP_SCIENTIFIC:.0%}"),
-        MaturityCheck(L.REFINED, _meets(kept, CADENCE_REFINED),
-                      f"{cadence} — needs ≥ {CADENCE_REFINED:.0%}"),
-        MaturityCheck(L.REFINED, _meets(follow, FOLLOW_UP_REFINED, none_means=True),
-                      f"{follow_text} — needs ≥ {FOLLOW_UP_REFINED:.0%}"),
-        MaturityCheck(L.REFINED, _meets(i.grr, GRR_REFINED),
-                      f"{grr_text} — needs ≥ {GRR_REFINED:.0%}"),
+        check(L.REACTIVE, True, Message.of(N_("every team starts here")), None),
+        check(L.PARTIALLY_PROACTIVE, _meets(share, PROACTIVE_PARTIAL), touches, PROACTIVE_PARTIAL),
+        check(L.FULLY_PROACTIVE, _meets(share, PROACTIVE_FULL), touches, PROACTIVE_FULL),
+        check(L.FULLY_PROACTIVE, _meets(kept, CADENCE_FULL), cadence, CADENCE_FULL),
+        check(L.SCIENTIFICALLY_MANAGED, _meets(scored, HEALTH_SCORED), scored_text, HEALTH_SCORED),
+        check(L.SCIENTIFICALLY_MANAGED, _meets(follow, FOLLOW_UP_SCIENTIFIC, none_means=True),
+              follow_text, FOLLOW_UP_SCIENTIFIC),
+        check(L.REFINED, _meets(kept, CADENCE_REFINED), cadence, CADENCE_REFINED),
+        check(L.REFINED, _meets(follow, FOLLOW_UP_REFINED, none_means=True), follow_text,
+              FOLLOW_UP_REFINED),
+        check(L.REFINED, _meets(i.grr, GRR_REFINED), grr_text, GRR_REFINED),
     )  # fmt: skip
     level = L.REACTIVE
     for candidate in (L.PARTIALLY_PROACTIVE, L.FULLY_PROACTIVE, L.SCIENTIFICALLY_MANAGED,

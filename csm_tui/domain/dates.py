@@ -39,6 +39,9 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 
+from csm_tui.domain.errors import MessageError
+from csm_tui.i18n import N_, Message
+
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 TASK_TITLE_MAX = 200
@@ -52,12 +55,13 @@ DEFAULT_TASK_TITLE = "Follow up"
 """The title when the next steps hold nothing but the date."""
 
 
-class DateTextError(ValueError):
-    """Typed text that is not a usable date; `message` is for the user."""
+class DateTextError(MessageError):
+    """Typed text that is not a usable date; `message` (= `str(error)`) is for the user, in
+    the interface language; `english()` is the same in English."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    @property
+    def message(self) -> str:
+        return self.render()
 
 
 class DueDateError(DateTextError):
@@ -102,7 +106,9 @@ _ORD = r"(?:st|nd|rd|th)?"
 
 def _in_range(value: date, text: str, error: type[DateTextError] = DueDateError) -> date:
     if not EARLIEST <= value <= LATEST:
-        raise error(f"{text.strip()!r} gives {value.isoformat()}, outside 2000–2100")
+        raise error(
+            _m(N_("{text} gives {day}, outside 2000–2100"), text=repr(text.strip()), day=value)
+        )
     return value
 
 
@@ -111,19 +117,31 @@ def _make_date(
 ) -> date:
     """The date, or a message naming what does not exist."""
     if not 1 <= month <= 12:
-        raise error(f"{text.strip()!r}: there is no month {month}")
+        raise error(
+            _m(N_("{text}: there is no month {month}"), text=repr(text.strip()), month=month)
+        )
     if not EARLIEST.year <= year <= LATEST.year:
-        raise error(f"{text.strip()!r}: the year {year} is outside 2000–2100")
+        raise error(
+            _m(
+                N_("{text}: the year {year} is outside 2000–2100"),
+                text=repr(text.strip()),
+                year=year,
+            )
+        )
     if not 1 <= day <= calendar.monthrange(year, month)[1]:
-        raise error(f"{day} {MONTH_ABBR[month - 1]} {year} does not exist")
+        raise error(
+            _m(N_("{day} {month} {year} does not exist"), day=day, month=_month(month), year=year)
+        )
     return date(year, month, day)
 
 
 def _check_month_day(month: int, day: int, text: str, error: type[DateTextError]) -> None:
     if not 1 <= month <= 12:
-        raise error(f"{text.strip()!r}: there is no month {month}")
+        raise error(
+            _m(N_("{text}: there is no month {month}"), text=repr(text.strip()), month=month)
+        )
     if not 1 <= day <= (29 if month == 2 else calendar.monthrange(2001, month)[1]):
-        raise error(f"{day} {MONTH_ABBR[month - 1]} does not exist")
+        raise error(_m(N_("{day} {month} does not exist"), day=day, month=_month(month)))
 
 
 def _next_occurrence(month: int, day: int, today: date, text: str) -> date:
@@ -199,7 +217,7 @@ def _shift(today: date, n: int, unit: str, text: str) -> date:
         else:  # month, mo, 个月
             result = add_months(today, n)
     except OverflowError:
-        raise DueDateError(f"{text.strip()!r} is too far ahead") from None
+        raise DueDateError(_m(N_("{text} is too far ahead"), text=repr(text.strip()))) from None
     return _in_range(result, text)
 
 
@@ -258,19 +276,47 @@ def _cn_next_week_weekday(m: re.Match[str], today: date) -> date:
 def _cn_this_week_weekday(m: re.Match[str], today: date) -> date:
     result = today + timedelta(days=_CN_WEEKDAYS[m["wd"]] - today.weekday())
     if result < today:
-        raise DueDateError(f"{m[0]} ({result:%a} {result.day} {result:%b}) is already past")
+        raise DueDateError(
+            _m(
+                N_("{text} ({day}) is already past"),
+                text=m[0],
+                day=f"{result:%a} {result.day} {result:%b}",
+            )
+        )
     return result
 
 
 def _ambiguous(m: re.Match[str], today: date) -> date:
     a, b = int(m["a"]), int(m["b"])
-    readings = ""
+    readings: Message | str = ""
     if 1 <= a <= 12 and 1 <= b <= 12 and a != b:
-        readings = f" ({b} {MONTH_ABBR[a - 1]} or {a} {MONTH_ABBR[b - 1]}?)"
+        readings = _m(
+            N_(" ({day} {month} or {other_day} {other_month}?)"),
+            day=b,
+            month=_month(a),
+            other_day=a,
+            other_month=_month(b),
+        )
     raise DueDateError(
-        f"{m[0]!r} can be read two ways{readings}; write it as 2026-12-01, 1 Dec or Dec 1"
+        _m(
+            N_("{text} can be read two ways{readings}; write it as 2026-12-01, 1 Dec or Dec 1"),
+            text=repr(m[0]),
+            readings=readings,
+        )
     )
 
+
+def _m(template: str | Message, /, **values: object) -> Message:
+    return template if isinstance(template, Message) else Message.of(template, **values)
+
+
+def _month(month: int) -> Message:
+    """The month's short name as a msgid ("Feb"): 2月 in Chinese."""
+    return _m(_MONTH_WORDS[month - 1])
+
+
+_MONTH_WORDS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"),
+                N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"))  # fmt: skip
 
 _I = re.IGNORECASE
 _ISO_RE = r"(?<![\d/.\-])(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d/\-])"
@@ -339,20 +385,26 @@ _FREE_PHRASES = [
     for p, h in [*_COMMON, (_FREE_WEEKDAY_RE, _weekday), (_FULL_WEEKDAY_ONLY_RE, _weekday)]
 ]
 _FIELD_LEAD = re.compile(r"^(?:due\s+(?:by|on)?|by|on|before|until|till|due)\s+", _I)
-_EXAMPLES = "try 'tomorrow', 'in 3 days', 'next tue', '2026-12-01', '1 Dec' or '明天'"
+_EXAMPLES = N_("try 'tomorrow', 'in 3 days', 'next tue', '2026-12-01', '1 Dec' or '明天'")
 
 
 def parse_due(text: str, today: date) -> date:
     """The due date `text` names, counted from `today` (see the module docstring)."""
     cleaned = re.sub(r"\s+", " ", text.strip()).rstrip(".")
     if not cleaned:
-        raise DueDateError(f"no date given; {_EXAMPLES}")
+        raise DueDateError(_m(N_("no date given; {examples}"), examples=_m(_EXAMPLES)))
     for candidate in dict.fromkeys((cleaned, _FIELD_LEAD.sub("", cleaned))):
         for pattern, handler in _FIELD_PHRASES:
             m = pattern.fullmatch(candidate)
             if m is not None:
                 return _in_range(handler(m, today), cleaned)
-    raise DueDateError(f"could not read {cleaned!r} as a date; {_EXAMPLES}")
+    raise DueDateError(
+        _m(
+            N_("could not read {text} as a date; {examples}"),
+            text=repr(cleaned),
+            examples=_m(_EXAMPLES),
+        )
+    )
 
 
 def find_due_phrase(text: str, today: date) -> tuple[int, int, date] | None:
@@ -477,12 +529,20 @@ def _time_of(m: re.Match[str], text: str) -> tuple[int, int, int, int]:
         micro = int((g["f"] or "0").ljust(6, "0"))
         if g.get("ap"):
             if not 1 <= hour <= 12:
-                raise WhenError(f"{text.strip()!r}: {hour}{g['ap']} is not a time of day")
+                raise WhenError(
+                    _m(N_("{text}: {time} is not a time of day"), text=repr(text.strip()),
+                       time=f"{hour}{g['ap']}")
+                )  # fmt: skip
             hour = hour % 12 + (12 if g["ap"].lower() == "pm" else 0)
         elif g["mi"] is None:
-            raise WhenError(f"{text.strip()!r}: write the time as 9:00 or 9am")
+            raise WhenError(
+                _m(N_("{text}: write the time as 9:00 or 9am"), text=repr(text.strip()))
+            )
     if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
-        raise WhenError(f"{text.strip()!r}: {hour}:{minute:02d} is not a time of day")
+        raise WhenError(
+            _m(N_("{text}: {time} is not a time of day"), text=repr(text.strip()),
+               time=f"{hour}:{minute:02d}")
+        )  # fmt: skip
     return hour, minute, second, micro
 
 
@@ -495,7 +555,7 @@ def _offset(text: str | None) -> tzinfo | None:
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:] or 0)
     if hours > 23 or minutes > 59:
-        raise WhenError(f"{text!r} is not a UTC offset")
+        raise WhenError(_m(N_("{text} is not a UTC offset"), text=repr(text)))
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -543,8 +603,13 @@ def parse_when(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     m = _WHEN_RE.fullmatch(cleaned)
     if m is None or not (m["date"] or m["time"]):
         raise WhenError(
-            f"could not read {cleaned!r} as a time; try 'now', 'today 14:30', "
-            "'yesterday 9:00', '2 hours ago' or '2026-11-20 14:30'"
+            _m(
+                N_(
+                    "could not read {text} as a time; try 'now', 'today 14:30', "
+                    "'yesterday 9:00', '2 hours ago' or '2026-11-20 14:30'"
+                ),
+                text=repr(cleaned),
+            )
         )
     zone = _offset(m["tz"]) or zone
     local_now = now.astimezone(zone)

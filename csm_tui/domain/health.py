@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from csm_tui.domain.motion import ActivityStandard, Feature
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_, Message
 
 
 class Component(StrEnum):
@@ -27,13 +28,14 @@ class Component(StrEnum):
 
     @property
     def label(self) -> str:
+        """The component in English words (a msgid: the edge shows `_(component.label)`)."""
         return {
-            "usage": "Product usage",
-            "support": "Support",
-            "engagement": "Engagement",
-            "outcome": "Business outcome",
-            "commercial": "Commercial",
-            "sentiment": "Sentiment",
+            "usage": N_("Product usage"),
+            "support": N_("Support"),
+            "engagement": N_("Engagement"),
+            "outcome": N_("Business outcome"),
+            "commercial": N_("Commercial"),
+            "sentiment": N_("Sentiment"),
         }[self.value]
 
 
@@ -161,6 +163,15 @@ class Measure:
     standard: str
     value: float  # 0..1
     judged: bool = True  # False: shown for the record, not part of the standard
+    # name, raw and standard as `Message`s (None: the English above is all there is)
+    words: tuple[Message, Message, Message] | None = field(default=None, compare=False)
+
+    def shown(self) -> tuple[str, str, str]:
+        """(name, raw, standard) in the interface language."""
+        if self.words is None:
+            return self.name, self.raw, self.standard
+        name, raw, standard = self.words
+        return name.render(), raw.render(), standard.render()
 
 
 @dataclass(frozen=True)
@@ -174,6 +185,15 @@ class ComponentScore:
     measures: tuple[Measure, ...] = ()
     source: str = ""  # where the inputs came from ("mixpanel", "activity log")
     as_of: date | None = None  # the day of the latest input
+    # raw and standard as `Message`s (None: the English above is all there is)
+    words: tuple[Message, Message] | None = field(default=None, compare=False)
+
+    def shown(self) -> tuple[str, str, str]:
+        """(label, raw, standard) in the interface language: the Health tab's "why"."""
+        if self.words is None:
+            return Message.of(self.component.label).render(), self.raw, self.standard
+        raw, standard = self.words
+        return Message.of(self.component.label).render(), raw.render(), standard.render()
 
     @property
     def exact_points(self) -> float:
@@ -207,6 +227,20 @@ class HealthScore:
             for c in self.components
         ]
 
+    def explain_words(self) -> list[Message]:
+        """`explain` as `Message`s: "Product usage: login 40% … vs … → 12/30"."""
+        return [
+            Message.of(
+                N_("{component}: {raw} vs {standard} → {points}/{weight}"),
+                component=Message.of(c.component.label),
+                raw=c.words[0] if c.words else Message.text(c.raw),
+                standard=c.words[1] if c.words else Message.text(c.standard),
+                points=c.points,
+                weight=c.weight,
+            )
+            for c in self.components
+        ]
+
 
 def _ratio(value: float, target: float) -> float:
     if target <= 0:
@@ -225,6 +259,40 @@ NEUTRAL = 0.5
 
 
 USAGE_WEIGHTS = (0.25, 0.30, 0.15, 0.15, 0.15)  # login, features, DAU/MAU, session, messages
+
+
+def _m(template: str, /, **values: object) -> Message:
+    return Message.of(template, **values)
+
+
+def _t(text: str) -> Message:
+    """Words that are no words: "40%", "+100", "5/5"."""
+    return Message.text(text)
+
+
+def _join(parts: list[Message], separator: str = ", ") -> Message:
+    """The parts one after another, each rendered in its own words."""
+    template = separator.join(f"{{p{i}}}" for i in range(len(parts)))
+    return Message.of(template, **{f"p{i}": part for i, part in enumerate(parts)})
+
+
+def _measure(
+    name: Message, raw: Message, standard: Message, value: float, judged: bool = True
+) -> Measure:
+    return Measure(
+        name.english(), raw.english(), standard.english(), value, judged, (name, raw, standard)
+    )
+
+
+def _per_user_week(value: float, digits: int = 1) -> Message:
+    return _m(N_("{n}/user/wk"), n=f"{value:.{digits}f}")
+
+
+def _minutes(value: float, spec: str) -> Message:
+    return _m(N_("{n} min"), n=format(value, spec))
+
+
+_Parts = tuple[float, Message, Message, tuple]
 
 
 def _usage_value(s: HealthSignals, std: ActivityStandard) -> float:
@@ -248,94 +316,122 @@ def _usage_value(s: HealthSignals, std: ActivityStandard) -> float:
     )
 
 
-def _usage(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tuple]:
+def _usage(s: HealthSignals, std: ActivityStandard) -> _Parts:
     if s.feature_use is not None:
         return _usage_by_feature(s, std)
-    features = " + ".join(std.key_features)
+    features = _join([_m(f) for f in std.key_features], " + ")  # each a msgid
+    login = _t(f"{s.login_rate:.0%}")
     measures = (
-        Measure(
-            "login rate",
-            f"{s.login_rate:.0%}",
-            f"{std.login_rate_target:.0%}",
+        _measure(
+            _m(N_("login rate")),
+            login,
+            _t(f"{std.login_rate_target:.0%}"),
             _ratio(s.login_rate, std.login_rate_target),
         ),
-        Measure(
-            f"{features} use",
-            f"{s.key_actions_per_user_week:.1f}/user/wk",
-            f"{std.key_actions_per_user_week:g}",
+        _measure(
+            _m(N_("{features} use"), features=features),
+            _per_user_week(s.key_actions_per_user_week),
+            _t(f"{std.key_actions_per_user_week:g}"),
             _ratio(s.key_actions_per_user_week, std.key_actions_per_user_week),
         ),
-        Measure(
-            "DAU/MAU",
-            f"{s.dau_mau:.0%}",
-            f"{std.dau_mau_target:.0%}",
+        _measure(
+            _t("DAU/MAU"),
+            _t(f"{s.dau_mau:.0%}"),
+            _t(f"{std.dau_mau_target:.0%}"),
             _ratio(s.dau_mau, std.dau_mau_target),
         ),
-        Measure(
-            "session length",
-            f"{s.session_minutes:.0f} min",
-            f"{std.session_minutes_target:g} min",
+        _measure(
+            _m(N_("session length")),
+            _minutes(s.session_minutes, ".0f"),
+            _minutes(std.session_minutes_target, "g"),
             _ratio(s.session_minutes, std.session_minutes_target),
         ),
-        Measure(
-            "messages",
-            f"{s.messages_per_user_week:.0f}/user/wk",
-            f"{std.messages_per_user_week:g}",
+        _measure(
+            _m(N_("messages")),
+            _per_user_week(s.messages_per_user_week, 0),
+            _t(f"{std.messages_per_user_week:g}"),
             _ratio(s.messages_per_user_week, std.messages_per_user_week),
         ),
     )
     value = _usage_value(s, std)
-    raw = f"login {s.login_rate:.0%}, {features} {s.key_actions_per_user_week:.1f}/user/wk"
-    standard = (
-        f"{std.motion.label} standard: login {std.login_rate_target:.0%}, "
-        f"{std.key_actions_per_user_week:g}/user/wk"
+    raw = _m(
+        N_("login {login}, {features} {actions}/user/wk"),
+        login=f"{s.login_rate:.0%}",
+        features=features,
+        actions=f"{s.key_actions_per_user_week:.1f}",
+    )
+    standard = _m(
+        N_("{motion} standard: login {login}, {actions}/user/wk"),
+        motion=_m(std.motion.label),
+        login=f"{std.login_rate_target:.0%}",
+        actions=f"{std.key_actions_per_user_week:g}",
     )
     return value, raw, standard, measures
 
 
-def _usage_by_feature(s: HealthSignals, std: ActivityStandard) -> tuple[float, str, str, tuple]:
+def _usage_by_feature(s: HealthSignals, std: ActivityStandard) -> _Parts:
     """Each judged feature against its own target; they share the features' weight."""
-    login = Measure(
-        "login rate",
-        f"{s.login_rate:.0%}",
-        f"{std.login_rate_target:.0%}",
+    login = _measure(
+        _m(N_("login rate")),
+        _t(f"{s.login_rate:.0%}"),
+        _t(f"{std.login_rate_target:.0%}"),
         _ratio(s.login_rate, std.login_rate_target),
     )
     judged = tuple(
-        Measure(
-            t.feature.label,
-            f"{s.use_of(t.feature):.1f}/user/wk",
-            f"{t.per_user_week:g}",
+        _measure(
+            _m(t.feature.label),
+            _per_user_week(s.use_of(t.feature)),
+            _t(f"{t.per_user_week:g}"),
             _ratio(s.use_of(t.feature), t.per_user_week),
         )
         for t in std.features
     )
     others = (
-        Measure(
-            "DAU/MAU", f"{s.dau_mau:.0%}", f"{std.dau_mau_target:.0%}",
+        _measure(
+            _t("DAU/MAU"), _t(f"{s.dau_mau:.0%}"), _t(f"{std.dau_mau_target:.0%}"),
             _ratio(s.dau_mau, std.dau_mau_target),
         ),
-        Measure(
-            "session length", f"{s.session_minutes:.0f} min",
-            f"{std.session_minutes_target:g} min",
+        _measure(
+            _m(N_("session length")), _minutes(s.session_minutes, ".0f"),
+            _minutes(std.session_minutes_target, "g"),
             _ratio(s.session_minutes, std.session_minutes_target),
         ),
-        Measure(
-            "messages", f"{s.messages_per_user_week:.0f}/user/wk",
-            f"{std.messages_per_user_week:g}",
+        _measure(
+            _m(N_("messages")), _per_user_week(s.messages_per_user_week, 0),
+            _t(f"{std.messages_per_user_week:g}"),
             _ratio(s.messages_per_user_week, std.messages_per_user_week),
         ),
     )  # fmt: skip
     judged_features = {t.feature for t in std.features}
     unjudged = tuple(
-        Measure(f.label, f"{s.use_of(f):.1f}/user/wk", "not in this standard", 0.0, judged=False)
+        _measure(
+            _m(f.label),
+            _per_user_week(s.use_of(f)),
+            _m(N_("not in this standard")),
+            0.0,
+            judged=False,
+        )
         for f in (Feature.OPPORTUNITIES, Feature.LEADS, Feature.PUBLIC_POOL, Feature.CONTACTS)
         if f not in judged_features
     )
     value = _usage_value(s, std)
-    raw = ", ".join([f"login {s.login_rate:.0%}", *(f"{m.name} {m.raw}" for m in judged)])
-    standard = f"{std.motion.label} standard: " + ", ".join(
-        [f"login {std.login_rate_target:.0%}", *(f"{m.name} {m.standard}" for m in judged)]
+
+    def named(m: Measure, which: int) -> Message:
+        assert m.words is not None
+        return _m(N_("{name} {value}"), name=m.words[0], value=m.words[which])
+
+    raw = _join(
+        [_m(N_("login {login}"), login=f"{s.login_rate:.0%}"), *(named(m, 1) for m in judged)]
+    )
+    standard = _m(
+        N_("{motion} standard: {measures}"),
+        motion=_m(std.motion.label),
+        measures=_join(
+            [
+                _m(N_("login {login}"), login=f"{std.login_rate_target:.0%}"),
+                *(named(m, 2) for m in judged),
+            ]
+        ),
     )
     return value, raw, standard, (login, *judged, *others, *unjudged)
 
@@ -346,16 +442,17 @@ def _support_parts(s: HealthSignals) -> tuple[float, float]:
     return tickets, response
 
 
-def _support(s: HealthSignals) -> tuple[float, str, str, tuple]:
+def _support(s: HealthSignals) -> _Parts:
     tickets, response = _support_parts(s)
+    hours = f"{s.avg_response_hours:.0f}"
     measures = (
-        Measure("open tickets", str(s.open_tickets), "0", tickets),
-        Measure("response time", f"{s.avg_response_hours:.0f} h", "≤ 4 h", response),
+        _measure(_m(N_("open tickets")), _t(str(s.open_tickets)), _t("0"), tickets),
+        _measure(_m(N_("response time")), _m(N_("{n} h"), n=hours), _t("≤ 4 h"), response),
     )
     return (
         (tickets + response) / 2,
-        f"{s.open_tickets} open tickets, {s.avg_response_hours:.0f} h response",
-        "0 tickets, ≤ 4 h",
+        _m(N_("{n} open tickets, {hours} h response"), n=s.open_tickets, hours=hours),
+        _m(N_("0 tickets, ≤ 4 h")),
         measures,
     )
 
@@ -369,27 +466,42 @@ def _engagement_value(s: HealthSignals) -> float:
     return 1.0 if over <= 0 else _clamp(1.0 - over / s.cadence_days)
 
 
-def _engagement(s: HealthSignals) -> tuple[float, str, str, tuple]:
+def _engagement(s: HealthSignals) -> _Parts:
     if s.cadence_days is None or s.cadence_days <= 0:
-        raw = "no cadence" if s.days_since_touch is None else f"{s.days_since_touch} days ago"
-        return 1.0, raw, "no cadence (reactive tier)", ()
+        raw = (
+            _m(N_("no cadence"))
+            if s.days_since_touch is None
+            else _m(N_("{n} days ago"), n=s.days_since_touch)
+        )
+        return 1.0, raw, _m(N_("no cadence (reactive tier)")), ()
+    every = _m(N_("every {n} days"), n=s.cadence_days)
     if s.days_since_touch is None:
-        return 0.0, "never touched", f"every {s.cadence_days} days", ()
+        return 0.0, _m(N_("never touched")), every, ()
     value = _engagement_value(s)
-    return value, f"last touch {s.days_since_touch} days ago", f"every {s.cadence_days} days", ()
+    return value, _m(N_("last touch {n} days ago"), n=s.days_since_touch), every, ()
 
 
 def _outcome_value(s: HealthSignals) -> float:
     return _clamp((s.volume_trend_pct + 30.0) / 50.0)
 
 
-def _outcome(s: HealthSignals) -> tuple[float, str, str, tuple]:
+def _outcome(s: HealthSignals) -> _Parts:
     value = _outcome_value(s)
-    return value, f"volume {s.volume_trend_pct:+.0f}% over 90 days", "+20% or better", ()
+    volume = _m(N_("volume {pct}% over 90 days"), pct=f"{s.volume_trend_pct:+.0f}")
+    return value, volume, _m(N_("+20% or better")), ()
 
 
-def _commercial(s: HealthSignals) -> tuple[float, str, str, tuple]:
-    return s.payment.value01, f"payment {s.payment.value}", "current", ()
+_PAYMENT_WORDS = {
+    "current": N_("current"),
+    "late": N_("late"),
+    "overdue": N_("overdue"),
+    "collections": N_("collections"),
+}
+
+
+def _commercial(s: HealthSignals) -> _Parts:
+    payment = _m(N_("payment {status}"), status=_m(_PAYMENT_WORDS[s.payment.value]))
+    return s.payment.value01, payment, _m(_PAYMENT_WORDS["current"]), ()
 
 
 def _sentiment_value(s: HealthSignals) -> float:
@@ -405,28 +517,38 @@ def _sentiment_value(s: HealthSignals) -> float:
     return sum(parts) / len(parts) if parts else NEUTRAL
 
 
-def _sentiment(s: HealthSignals) -> tuple[float, str, str, tuple]:
+def _sentiment(s: HealthSignals) -> _Parts:
     parts: list[float] = []
     measures: list[Measure] = []
     if s.csat is not None:
         v = _clamp((s.csat - 1) / 4)
         parts.append(v)
-        measures.append(Measure("CSAT", f"{s.csat:.1f}/5", "5/5", v))
+        measures.append(_measure(_t("CSAT"), _t(f"{s.csat:.1f}/5"), _t("5/5"), v))
     if s.nps is not None:
         v = _clamp((s.nps + 100) / 200)
         parts.append(v)
-        measures.append(Measure("NPS", f"{s.nps:+d}", "+100", v))
+        measures.append(_measure(_t("NPS"), _t(f"{s.nps:+d}"), _t("+100"), v))
     if s.csm_pulse is not None:
         v = _clamp((s.csm_pulse - 1) / 4)
         parts.append(v)
-        measures.append(Measure("CSM pulse", f"{s.csm_pulse}/5", "5/5", v))
+        measures.append(_measure(_m(N_("CSM pulse")), _t(f"{s.csm_pulse}/5"), _t("5/5"), v))
     if not parts:
-        return NEUTRAL, "no NPS or pulse (counted neutral)", "NPS +100, pulse 5/5", ()
+        return (
+            NEUTRAL,
+            _m(N_("no NPS or pulse (counted neutral)")),
+            _m(N_("NPS +100, pulse 5/5")),
+            (),
+        )
+    raw = _join([_m(N_("{name} {value}"), name=m.words[0], value=m.words[1])
+                 for m in measures if m.words])  # fmt: skip
     if s.csat is not None:
-        raw = ", ".join(f"{m.name} {m.raw}" for m in measures)
-        return sum(parts) / len(parts), raw, "NPS +100, CSAT 5/5, pulse 5/5", tuple(measures)
-    raw = ", ".join(f"{m.name} {m.raw}" for m in measures)
-    return sum(parts) / len(parts), raw, "NPS +100, pulse 5/5", tuple(measures)
+        return (
+            sum(parts) / len(parts),
+            raw,
+            _m(N_("NPS +100, CSAT 5/5, pulse 5/5")),
+            tuple(measures),
+        )
+    return sum(parts) / len(parts), raw, _m(N_("NPS +100, pulse 5/5")), tuple(measures)
 
 
 def _largest_remainder(exact: list[float], total: int) -> list[int]:
@@ -455,7 +577,7 @@ def score_health(
         Component.SENTIMENT: _sentiment(signals),
     }
     for c in signals.missing:
-        parts[c] = (NEUTRAL, "no data yet (counted neutral)", parts[c][2], ())
+        parts[c] = (NEUTRAL, _m(N_("no data yet (counted neutral)")), parts[c][2], ())
     sources = {c: (source, as_of) for c, source, as_of in signals.provenance}
     exact = [w[c] * parts[c][0] for c in Component]
     score = math.floor(sum(exact) + 0.5 + 1e-9)
@@ -463,14 +585,15 @@ def score_health(
     components = tuple(
         ComponentScore(
             component=c,
-            raw=parts[c][1],
-            standard=parts[c][2],
+            raw=parts[c][1].english(),
+            standard=parts[c][2].english(),
             weight=w[c],
             value=parts[c][0],
             points=p,
             measures=parts[c][3],
             source=sources.get(c, ("", None))[0],
             as_of=sources.get(c, ("", None))[1],
+            words=(parts[c][1], parts[c][2]),
         )
         for c, p in zip(Component, points, strict=True)
     )

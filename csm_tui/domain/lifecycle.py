@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_
 
 
 class Stage(StrEnum):
@@ -18,7 +19,14 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
-        return "Renewal & Expansion" if self is Stage.RENEWAL else self.value.title()
+        """The stage in English words (a msgid: the edge shows `_(stage.label)`)."""
+        return {
+            "onboarding": N_("Onboarding"),
+            "activation": N_("Activation"),
+            "adoption": N_("Adoption"),
+            "renewal": N_("Renewal & Expansion"),
+            "churned": N_("Churned"),
+        }[self.value]
 
     @property
     def next(self) -> Stage | None:
@@ -75,35 +83,55 @@ _HIGH = frozenset({Tier.STRATEGIC, Tier.ENTERPRISE})
 _TOUCHED = frozenset({Tier.STRATEGIC, Tier.ENTERPRISE, Tier.GROWTH})
 
 
-# (stage, key, label, tiers where it is required, tiers where it is listed at all)
+# (stage, key, label, tiers where it is required, tiers where it is listed at all); the label
+# is stored with the item (English, as data) and is a msgid: the edge shows `_(label)`, so a
+# template item reads in the interface language and an item typed by hand as it was typed.
 _TEMPLATE: tuple[tuple[Stage, str, str, frozenset[Tier], frozenset[Tier]], ...] = (
-    (Stage.ONBOARDING, "kickoff", "Kickoff meeting held", _TOUCHED, _ALL - {Tier.SELF_SERVE}),
-    (Stage.ONBOARDING, "goals", "Success goals agreed and written down", _HIGH, _TOUCHED),
+    (Stage.ONBOARDING, "kickoff", N_("Kickoff meeting held"), _TOUCHED, _ALL - {Tier.SELF_SERVE}),
+    (Stage.ONBOARDING, "goals", N_("Success goals agreed and written down"), _HIGH, _TOUCHED),
     (
         Stage.ONBOARDING,
         "stakeholders",
-        "Stakeholder map: sponsor and champion named",
+        N_("Stakeholder map: sponsor and champion named"),
         _HIGH,
         _TOUCHED,
     ),
-    (Stage.ONBOARDING, "config", "Product configured to the customer's process", _TOUCHED, _ALL),
-    (Stage.ONBOARDING, "data", "Data imported and checked", _TOUCHED, _ALL),
-    (Stage.ONBOARDING, "admin_trained", "Admin trained", _ALL - {Tier.SELF_SERVE}, _ALL),
-    (Stage.ONBOARDING, "go_live", "Go-live date set and reached", _ALL, _ALL),
-    (Stage.ACTIVATION, "users_trained", "End users trained", _TOUCHED, _ALL - {Tier.SELF_SERVE}),
-    (Stage.ACTIVATION, "first_value", "First value reached on the key feature", _ALL, _ALL),
-    (Stage.ACTIVATION, "standard_met", "Activity standard met for 2 weeks", _TOUCHED, _ALL),
-    (Stage.ACTIVATION, "handover", "Handover from delivery to CSM", _HIGH, _TOUCHED),
-    (Stage.ADOPTION, "cadence", "Touch cadence agreed with the champion", _HIGH, _TOUCHED),
-    (Stage.ADOPTION, "health_review", "Health reviewed with the customer", _HIGH, _TOUCHED),
-    (Stage.ADOPTION, "qbr", "QBR held", _HIGH, _HIGH),
-    (Stage.ADOPTION, "exec_sponsor", "Executive sponsor met", frozenset({Tier.STRATEGIC}), _HIGH),
-    (Stage.ADOPTION, "nps", "NPS collected", frozenset(), _ALL - {Tier.SELF_SERVE}),
-    (Stage.RENEWAL, "value_summary", "Value summary sent", _HIGH, _TOUCHED),
-    (Stage.RENEWAL, "renewal_quote", "Renewal quote sent", _ALL - {Tier.SELF_SERVE}, _ALL),
-    (Stage.RENEWAL, "renewal_signed", "Renewal signed", _ALL, _ALL),
-    (Stage.RENEWAL, "expansion", "Expansion discussed", frozenset(), _TOUCHED),
-    (Stage.RENEWAL, "referral", "Referral or case study asked", frozenset(), _HIGH),
+    (
+        Stage.ONBOARDING,
+        "config",
+        N_("Product configured to the customer's process"),
+        _TOUCHED,
+        _ALL,
+    ),
+    (Stage.ONBOARDING, "data", N_("Data imported and checked"), _TOUCHED, _ALL),
+    (Stage.ONBOARDING, "admin_trained", N_("Admin trained"), _ALL - {Tier.SELF_SERVE}, _ALL),
+    (Stage.ONBOARDING, "go_live", N_("Go-live date set and reached"), _ALL, _ALL),
+    (
+        Stage.ACTIVATION,
+        "users_trained",
+        N_("End users trained"),
+        _TOUCHED,
+        _ALL - {Tier.SELF_SERVE},
+    ),
+    (Stage.ACTIVATION, "first_value", N_("First value reached on the key feature"), _ALL, _ALL),
+    (Stage.ACTIVATION, "standard_met", N_("Activity standard met for 2 weeks"), _TOUCHED, _ALL),
+    (Stage.ACTIVATION, "handover", N_("Handover from delivery to CSM"), _HIGH, _TOUCHED),
+    (Stage.ADOPTION, "cadence", N_("Touch cadence agreed with the champion"), _HIGH, _TOUCHED),
+    (Stage.ADOPTION, "health_review", N_("Health reviewed with the customer"), _HIGH, _TOUCHED),
+    (Stage.ADOPTION, "qbr", N_("QBR held"), _HIGH, _HIGH),
+    (
+        Stage.ADOPTION,
+        "exec_sponsor",
+        N_("Executive sponsor met"),
+        frozenset({Tier.STRATEGIC}),
+        _HIGH,
+    ),
+    (Stage.ADOPTION, "nps", N_("NPS collected"), frozenset(), _ALL - {Tier.SELF_SERVE}),
+    (Stage.RENEWAL, "value_summary", N_("Value summary sent"), _HIGH, _TOUCHED),
+    (Stage.RENEWAL, "renewal_quote", N_("Renewal quote sent"), _ALL - {Tier.SELF_SERVE}, _ALL),
+    (Stage.RENEWAL, "renewal_signed", N_("Renewal signed"), _ALL, _ALL),
+    (Stage.RENEWAL, "expansion", N_("Expansion discussed"), frozenset(), _TOUCHED),
+    (Stage.RENEWAL, "referral", N_("Referral or case study asked"), frozenset(), _HIGH),
 )
 
 
@@ -153,10 +181,13 @@ class ActivationRisk(StrEnum):
 
     @property
     def why(self) -> str:
+        """In English (a msgid: the edge shows `_(risk.why)`); "" for no risk."""
         return {
             ActivationRisk.NONE: "",
-            ActivationRisk.LATE: "not activated 30+ days after go-live (only 30–40% still do)",
-            ActivationRisk.ZOMBIE: "not activated 90+ days after go-live (70–80% become zombies)",
+            ActivationRisk.LATE: N_("not activated 30+ days after go-live (only 30–40% still do)"),
+            ActivationRisk.ZOMBIE: N_(
+                "not activated 90+ days after go-live (70–80% become zombies)"
+            ),
         }[self]
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from csm_tui.i18n import N_
+
 
 class SalesMotion(StrEnum):
     SHORT_DIRECT = "short-direct"
@@ -35,8 +37,13 @@ class SalesMotion(StrEnum):
 
     @property
     def label(self) -> str:
-        cycle, route = self.value.split("-")
-        return f"{cycle}-cycle {route}"
+        """The motion in English words (a msgid: the edge shows `_(motion.label)`)."""
+        return {
+            "short-direct": N_("short-cycle direct"),
+            "long-direct": N_("long-cycle direct"),
+            "short-channel": N_("short-cycle channel"),
+            "long-channel": N_("long-cycle channel"),
+        }[self.value]
 
     @classmethod
     def parse(cls, text: str) -> SalesMotion:
@@ -62,7 +69,15 @@ class Feature(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ")
+        """The feature in English words (a msgid: the edge shows `_(feature.label)`)."""
+        return {
+            "opportunities": N_("opportunities"),
+            "leads": N_("leads"),
+            "public_pool": N_("public pool"),
+            "contacts": N_("contacts"),
+            "messages": N_("messages"),
+            "sessions": N_("sessions"),
+        }[self.value]
 
     @classmethod
     def parse(cls, text: str) -> Feature:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.domain.health import Band
 from csm_tui.domain.humanize import format_money_full
 from csm_tui.domain.lifecycle import Stage
@@ -39,7 +40,7 @@ summaries), which the central API accepts too."""
 RECENT_ACTIVITIES = 5
 
 
-class PrepNoteTooLong(ValueError):
+class PrepNoteTooLong(MessageError):
     """A prep note that cannot be saved (over `PREP_NOTE_MAX_CHARS`, or holding a character
     no backend stores: NUL, a lone surrogate); nothing was saved. The message says why."""
 
@@ -47,12 +48,23 @@ class PrepNoteTooLong(ValueError):
 def check_prep_note(body: str) -> None:
     if len(body) > PREP_NOTE_MAX_CHARS:
         raise PrepNoteTooLong(
-            f"Prep notes can hold {PREP_NOTE_MAX_CHARS:,} characters; this one has "
-            f"{len(body):,}. Shorten it (or keep the long text in a file) and save again."
+            Message.of(
+                N_(
+                    "Prep notes can hold {limit} characters; this one has {length}. Shorten it "
+                    "(or keep the long text in a file) and save again."
+                ),
+                limit=f"{PREP_NOTE_MAX_CHARS:,}",
+                length=f"{len(body):,}",
+            )
         )
     problem = text_problem(body)
     if problem is not None:
-        raise PrepNoteTooLong(problem.message("The prep note") + "; nothing was saved.")
+        raise PrepNoteTooLong(
+            Message.of(
+                N_("{problem}; nothing was saved."),
+                problem=problem.words(Message.of(N_("The prep note"))),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,9 @@ class PrepWeakness:
     weight: int
     raw: str  # the value in words: "login 40%, leads 5.0/user/wk"
     standard: str  # what it is measured against
+    # raw and standard as `Message`s, for the sheet in the interface language (exports of
+    # the brief as data keep the English above)
+    words: tuple[Message, Message] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -140,6 +155,10 @@ class PrepBrief:
     open_checklist: tuple[PrepChecklistItem, ...]
     open_tasks: tuple[PrepTask, ...]
     recent_activities: tuple[PrepActivity, ...] = field(default=())
+    # tier_why and touch_why as `Message`s, for the sheet in the interface language (exports
+    # of the brief as data keep the English strings above)
+    tier_why_words: Message | None = field(default=None, compare=False, repr=False)
+    touch_why_words: Message | None = field(default=None, compare=False, repr=False)
 
     def renewal_in_days(self, today: date) -> int | None:
         """Days until the renewal date (negative: past), None without one."""
@@ -246,14 +265,14 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
     owner = _mid(brief.owner_name) if brief.owner_name else _w(say, N_("unassigned"))
     facts = [
         _w(say, N_("- **Tier:** {tier} ({why})"), tier=_label(say, brief.tier.label),
-           why=_mid(brief.tier_why)),
+           why=_mid(say(brief.tier_why_words) if brief.tier_why_words else brief.tier_why)),
         _w(say, N_("- **Stage:** {stage}"), stage=_label(say, brief.stage.label)),
         _w(say, N_("- **ARR:** {arr}"), arr=_money(brief)),
         _w(say, N_("- **Renewal:** {renewal}"), renewal=_renewal(brief, today, say)),
         _w(say, N_("- **Owner:** {owner}"), owner=owner),
     ]  # fmt: skip
     about = [
-        _w(say, N_("**Sales motion:** {motion}"), motion=brief.sales_motion),
+        _w(say, N_("**Sales motion:** {motion}"), motion=_label(say, brief.sales_motion)),
         _w(say, N_("**Seats:** {seats}"), seats=f"{brief.seats:,}"),
     ]
     if brief.segment:
@@ -269,7 +288,8 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
     overdue = _w(say, N_(" — **overdue**")) if brief.touch_overdue else ""
     facts.append(
         _w(say, N_("- **Last touch:** {touch} ({why}){overdue}"), touch=touch,
-           why=_mid(brief.touch_why), overdue=overdue)
+           why=_mid(say(brief.touch_why_words) if brief.touch_why_words else brief.touch_why),
+           overdue=overdue)
     )  # fmt: skip
     lifecycle = _w(
         say,
@@ -278,7 +298,7 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
         activated=_date(brief.activated_on),
     )
     if brief.activation_why:
-        lifecycle += f" — **{_mid(brief.activation_why)}**"
+        lifecycle += f" — **{_mid(_label(say, brief.activation_why))}**"
     facts.append(lifecycle)
     if brief.nps is None:
         facts.append(_w(say, N_("- **Last NPS:** none recorded")))
@@ -309,8 +329,9 @@ def _health(brief: PrepBrief, say: Say) -> list[str]:
         out.append("")
         out += [
             _w(say, N_("- **{label}:** {points}/{weight} points — {raw} (standard: {standard})"),
-               label=w.label, points=w.points, weight=w.weight, raw=_mid(w.raw),
-               standard=_mid(w.standard))
+               label=_label(say, w.label), points=w.points, weight=w.weight,
+               raw=_mid(say(w.words[0]) if w.words else w.raw),
+               standard=_mid(say(w.words[1]) if w.words else w.standard))
             for w in brief.weakest
         ]  # fmt: skip
     else:
@@ -351,7 +372,7 @@ def _checklist(brief: PrepBrief, say: Say) -> list[str]:
         return [_w(say, N_("_Nothing open._"))]
     required = _w(say, N_(" **(required)**"))
     return [
-        f"- [ ] {_mid(item.label)}{required if item.required else ''}"
+        f"- [ ] {_mid(_label(say, item.label))}{required if item.required else ''}"
         for item in brief.open_checklist
     ]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from csm_tui.i18n import N_
+
 
 class Role(StrEnum):
     """A user's role in the team (spec section 5)."""
@@ -37,7 +39,31 @@ class ActivityKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return "QBR" if self is ActivityKind.QBR else self.value.title()
+        """The kind in English words (a msgid: the edge shows `_(kind.label)`)."""
+        return {
+            "call": N_("Call"),
+            "meeting": N_("Meeting"),
+            "email": N_("Email"),
+            "onsite": N_("Onsite"),
+            "qbr": N_("QBR"),
+            "training": N_("Training"),
+            "escalation": N_("Escalation"),
+            "note": N_("Note"),
+        }[self.value]
+
+    @property
+    def word(self) -> str:
+        """The kind inside a sentence ("Logged call on …"; a msgid, as `label`)."""
+        return {
+            "call": N_("call"),
+            "meeting": N_("meeting"),
+            "email": N_("email"),
+            "onsite": N_("onsite"),
+            "qbr": N_("qbr"),
+            "training": N_("training"),
+            "escalation": N_("escalation"),
+            "note": N_("note"),
+        }[self.value]
 
     @property
     def is_touch(self) -> bool:

@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
+from csm_tui.i18n import N_, Message
 
 MAX_REASON_CHARS = 2000
 
@@ -97,49 +98,56 @@ class RenewalDecision:
 
 
 class RenewalInvalid(ValueError):
-    """Field → message, every problem at once."""
+    """Field → message, every problem at once: `words` holds `Message`s, `errors` says them
+    in the interface language."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+    def __init__(self, words: dict[str, Message]) -> None:
+        super().__init__("; ".join(f"{k}: {v.english()}" for k, v in words.items()))
+        self.words = words
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {field: words.render() for field, words in self.words.items()}
 
 
 def decide(draft: RenewalDraft, arr_before: float, stage: Stage) -> RenewalDecision:
     """Check `draft` against the account's current ARR and stage; raise `RenewalInvalid`
     with every problem, or return the decision with its derived direction."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     outcome = draft.outcome
     reason = draft.reason.strip()
     if len(reason) > MAX_REASON_CHARS:
-        errors["reason"] = f"at most {MAX_REASON_CHARS} characters"
+        errors["reason"] = Message.of(N_("at most {most} characters"), most=MAX_REASON_CHARS)
     after = draft.arr_after
     if after is not None and (after != after or after < 0):  # NaN or negative
-        errors["arr_after"] = "an ARR of 0 or more"
+        errors["arr_after"] = Message.of(N_("an ARR of 0 or more"))
     if outcome is RenewalOutcome.CHURNED:
         if stage is Stage.CHURNED:
-            errors["outcome"] = "the account has already churned (win it back first)"
+            errors["outcome"] = Message.of(
+                N_("the account has already churned (win it back first)")
+            )
         if not reason:
-            errors["reason"] = "say why the account churned"
+            errors["reason"] = Message.of(N_("say why the account churned"))
         if after is not None and after >= CENT:
-            errors["arr_after"] = "a churned account's ARR is 0"
+            errors["arr_after"] = Message.of(N_("a churned account's ARR is 0"))
         after = 0.0
     else:
         if outcome is RenewalOutcome.RENEWED and stage is Stage.CHURNED:
-            errors["outcome"] = "a churned account is won back, not renewed"
+            errors["outcome"] = Message.of(N_("a churned account is won back, not renewed"))
         if outcome is RenewalOutcome.WIN_BACK and stage is not Stage.CHURNED:
-            errors["outcome"] = "only a churned account can be won back"
+            errors["outcome"] = Message.of(N_("only a churned account can be won back"))
         if after is None:
             if outcome is RenewalOutcome.WIN_BACK:
-                errors.setdefault("arr_after", "the ARR it comes back with")
+                errors.setdefault("arr_after", Message.of(N_("the ARR it comes back with")))
                 after = 0.0
             else:
                 after = arr_before
         elif after < CENT and "arr_after" not in errors:
-            errors["arr_after"] = "an ARR above 0 (record a churn instead)"
+            errors["arr_after"] = Message.of(N_("an ARR above 0 (record a churn instead)"))
         if draft.term_end is None:
-            errors["term_end"] = "the end of the new term (the next renewal date)"
+            errors["term_end"] = Message.of(N_("the end of the new term (the next renewal date)"))
         elif draft.term_end <= draft.decided_on:
-            errors["term_end"] = "a day after the decision"
+            errors["term_end"] = Message.of(N_("a day after the decision"))
     if errors:
         raise RenewalInvalid(errors)
     assert after is not None

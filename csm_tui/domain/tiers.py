@@ -24,7 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from csm_tui.i18n import N_
+from csm_tui.i18n import N_, Message
 
 
 class Tier(StrEnum):
@@ -94,7 +94,8 @@ class ServiceModel:
     touch_every_days: int | None  # None: no proactive cadence (self-serve)
     qbr_per_year: int
     onsite_per_year: int
-    description: str
+    description: str  # a msgid for the defaults (the edge shows `_(description)`); a
+    # description from the rules file is shown as written
 
 
 @dataclass(frozen=True)
@@ -140,24 +141,24 @@ DEFAULT_BANDS: tuple[TierBand, ...] = (
     TierBand(
         Tier.STRATEGIC,
         100_000,
-        ServiceModel(14, 4, 2, "dedicated CSM, knows everything, onsite at least twice a year"),
+        ServiceModel(14, 4, 2, N_("dedicated CSM, knows everything, onsite at least twice a year")),
     ),
     TierBand(
         Tier.ENTERPRISE,
         20_000,
-        ServiceModel(30, 2, 0, "stakeholder map and org chart, visit when local"),
+        ServiceModel(30, 2, 0, N_("stakeholder map and org chart, visit when local")),
     ),
     TierBand(
         Tier.GROWTH,
         5_000,
-        ServiceModel(60, 0, 0, "close during onboarding, then automated but flexible"),
+        ServiceModel(60, 0, 0, N_("close during onboarding, then automated but flexible")),
     ),
     TierBand(
         Tier.SCALE,
         1_000,
-        ServiceModel(90, 0, 0, "systems and automation, proactive on signals (digital)"),
+        ServiceModel(90, 0, 0, N_("systems and automation, proactive on signals (digital)")),
     ),
-    TierBand(Tier.SELF_SERVE, 0, ServiceModel(None, 0, 0, "reactive, ticket-driven")),
+    TierBand(Tier.SELF_SERVE, 0, ServiceModel(None, 0, 0, N_("reactive, ticket-driven"))),
 )
 
 
@@ -179,18 +180,30 @@ class TierAssignment:
 
     @property
     def why(self) -> str:
+        """In English: "ARR band → Strategic", or the criterion or override and its reason."""
+        return self.words.english()
+
+    @property
+    def words(self) -> Message:
+        """`why` as a `Message` (the edge renders it in the interface language)."""
+        by_arr = Message.of(self.by_arr.label)
         if self.override is None and self.by_criterion is not None:
             tier, criterion = self.by_criterion
-            return (
-                f"{tier.label} by the rules' {criterion} criterion; "
-                f"ARR alone says {self.by_arr.label}"
+            return Message.of(
+                N_("{tier} by the rules' {criterion} criterion; ARR alone says {by_arr}"),
+                tier=Message.of(tier.label),
+                criterion=criterion,
+                by_arr=by_arr,
             )
         if self.override is None or self.override.tier == self.by_arr:
-            return f"ARR band → {self.by_arr.label}"
+            return Message.of(N_("ARR band → {tier}"), tier=by_arr)
         note = f": {self.override.note}" if self.override.note else ""
-        return (
-            f"{self.tier.label} by override ({self.override.reason.value}{note}); "
-            f"ARR alone says {self.by_arr.label}"
+        return Message.of(
+            N_("{tier} by override ({reason}{note}); ARR alone says {by_arr}"),
+            tier=Message.of(self.tier.label),
+            reason=self.override.reason.value,
+            note=note,
+            by_arr=by_arr,
         )
 
 

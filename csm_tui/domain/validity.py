@@ -7,7 +7,8 @@ a change the client accepted is never refused by the server for its text, its da
 numbers, and a change the server refuses for them is refused for good (never "retry").
 
 Pure: no I/O. Functions return a `Problem` (a code and where), or None when the value is fine;
-`Problem.message(label)` words it in plain English for a person.
+`Problem.words(label)` words it as a `Message` for a person (`Problem.message(label)`: the
+same in English, what the central API answers).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Final
+
+from csm_tui.i18n import N_, Message
 
 __all__ = [
     "EARLIEST_DATE",
@@ -66,22 +69,32 @@ class Problem:
     high: object = None
 
     def message(self, label: str) -> str:
+        """The problem in English (the central API's refusals, logs)."""
+        return self.words(label).english()
+
+    def words(self, label: str | Message) -> Message:
+        """The problem as a `Message` (`label` a Message, or words as they are)."""
+        values: dict[str, object] = {"label": label}
         if self.code == NUL:
-            return (
-                f"{label} holds a NUL character (\\x00) at position {self.position + 1}; remove it"
+            template = N_("{label} holds a NUL character (\\x00) at position {position}; remove it")
+            values["position"] = (self.position or 0) + 1
+        elif self.code == LONE_SURROGATE:
+            template = N_(
+                "{label} holds a broken character at position {position} (a lone surrogate)"
             )
-        if self.code == LONE_SURROGATE:
-            return (
-                f"{label} holds a broken character at position {self.position + 1} "
-                "(a lone surrogate)"
-            )
-        if self.code == TOO_LONG:
-            return f"{label} is longer than {self.high:,} characters"
-        if self.code == NO_OFFSET:
-            return f"{label} has no time zone"
-        if self.code == OUT_OF_RANGE:
-            return f"{label} must be from {self.low} to {self.high}"
-        return f"{label} is not valid ({self.code})"  # pragma: no cover - every code is above
+            values["position"] = (self.position or 0) + 1
+        elif self.code == TOO_LONG:
+            template = N_("{label} is longer than {limit} characters")
+            values["limit"] = f"{self.high:,}"
+        elif self.code == NO_OFFSET:
+            template = N_("{label} has no time zone")
+        elif self.code == OUT_OF_RANGE:
+            template = N_("{label} must be from {low} to {high}")
+            values.update(low=self.low, high=self.high)
+        else:  # pragma: no cover - every code is above
+            template = N_("{label} is not valid ({code})")
+            values["code"] = self.code
+        return Message.of(template, **values)
 
 
 def text_problem(text: str, limit: int = MAX_TEXT_CHARS) -> Problem | None:

@@ -738,6 +738,10 @@ def export_prep(
     if fmt is ExportFormat.MD:
         return render_prep_markdown(brief, notes, today)
     data = _plain(dataclasses.asdict(brief))
+    for weakness in data["weakest"]:
+        weakness.pop("words", None)  # the English raw and standard are the data
+    data.pop("tier_why_words", None)  # so are tier_why and touch_why
+    data.pop("touch_why_words", None)
     if fmt is ExportFormat.JSON:
         return to_json(
             {

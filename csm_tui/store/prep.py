@@ -102,7 +102,7 @@ def build_prep_brief(
         ()
         if health is None
         else tuple(
-            PrepWeakness(c.component.label, c.points, c.weight, c.raw, c.standard)
+            PrepWeakness(c.component.label, c.points, c.weight, c.raw, c.standard, c.words)
             for c in health.weakest(WEAKEST)
         )
     )
@@ -131,7 +131,7 @@ def build_prep_brief(
         tier=facts.tier,
         tier_why=facts.tier_assignment.why,
         stage=stage,
-        sales_motion=facts.sales_motion.label,
+        sales_motion=facts.sales_motion.label,  # a msgid: the sheet says it in its language
         segment=facts.segment,
         industry=facts.industry,
         seats=facts.seats,
@@ -158,6 +158,8 @@ def build_prep_brief(
         open_checklist=checklist,
         open_tasks=_open_tasks(conn, account_id),
         recent_activities=_recent_activities(conn, account_id),
+        tier_why_words=facts.tier_assignment.words,
+        touch_why_words=touch.words,
     )
 
 

@@ -455,7 +455,7 @@ def sync_now(app: Any) -> None:
                 app.notify, safe_text(str(error)), severity="error", timeout=8, markup=False
             )
             return
-        app.call_from_thread(app.notify, safe_text(result.message), timeout=6, markup=False)
+        app.call_from_thread(app.notify, safe_text(result.shown), timeout=6, markup=False)
 
     app.notify(_("Syncing…"), timeout=2)
     app.run_worker(work, thread=True, exclusive=True, group="sync", exit_on_error=False)
@@ -553,9 +553,9 @@ def run_in_app(app: Any, text: str) -> None:
         app.push_screen(PrepScreen(app.workspace, result.account_id))
         return
     if isinstance(command, HelpCommand):
-        app.notify(result.text or result.message, timeout=15, markup=False)
+        app.notify(result.text or result.shown, timeout=15, markup=False)
         return
-    app.notify(safe_text(result.message, multiline=True), timeout=6, markup=False)
+    app.notify(safe_text(result.shown, multiline=True), timeout=6, markup=False)
     if type(command).__name__ == "BacktestCommand":  # its table is a Coverage section
         show_coverage(app, getattr(command, "team", None))
         return

@@ -78,3 +78,23 @@ async def test_survey_comments_are_shown_as_written_not_as_markup(workspace):
         joined = "\n".join(strip.text for strip in painted)
         assert "[red]forecasts[/red]" in joined
         assert "NPS 4/10" in joined and "CSAT 2/5" in joined
+
+
+async def test_health_tab_in_zh_explains_each_measure_in_chinese(workspace):
+    from csm_tui.i18n import set_language
+
+    set_language("zh")
+    app, account_id = await open_health(workspace, "0015g00000AbCdGAA1")  # Nordlicht
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(AccountScreen(workspace, account_id))
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        body = text_of(app.screen.query_one("#health-body"))
+        assert "产品使用" in body and "长周期直销标准" in body
+        for measure in ("登录率", "会话时长", "商机", "联系人", "不在此标准中", "付款逾期"):
+            assert measure in body, measure
+        assert "login rate" not in body and "not in this standard" not in body
+        # names and data stay as written; the sources are data too
+        assert "mixpanel, week of 2026-11-09" in body or "mixpanel" in body

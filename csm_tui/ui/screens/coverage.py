@@ -779,7 +779,7 @@ def maturity_panel(report: CoverageReport) -> Group:
             continue
         line = Text("  ✓ " if check.met else "  ✗ ", style="green" if check.met else "red")
         line.append(f"{_maturity(check.level)}: ", style="bold")
-        line.append(check.sentence)
+        line.append(check.shown())  # the domain's evidence, in the interface language
         parts.append(line)
     if estimate.next_step:
         parts.append(Text(_("Next: {step}").format(step=estimate.next_step), style="italic"))

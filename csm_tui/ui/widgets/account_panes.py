@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Sparkline, Static
 from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.health import Component, ComponentScore
-from csm_tui.domain.humanize import format_money, format_money_full, relative_day
+from csm_tui.domain.humanize import format_money, format_money_full, never, relative_day
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
@@ -146,11 +146,11 @@ class OverviewPane(VerticalScroll):
             table.add_row(label, value if isinstance(value, Text) else Text(value))
 
         row(_("Account"), safe_text(facts.name))
-        row(_("Tier"), f"{_(facts.tier.label)} — {facts.tier_assignment.why}")
+        row(_("Tier"), f"{_(facts.tier.label)} — {facts.tier_assignment.words.render()}")
         cadence = rules.cadence_days(facts.tier)
         row(
             _("Service"),
-            rules.service(facts.tier).description
+            _(rules.service(facts.tier).description)
             + (
                 _("; touch every {days} days").format(days=cadence)
                 if cadence
@@ -189,7 +189,7 @@ class OverviewPane(VerticalScroll):
         row(_("Activated"), facts.activated_on.isoformat() if facts.activated_on else _("not yet"))
         row(
             _("Last touch"),
-            _("never")
+            never()
             if facts.last_touch_at is None
             else relative_day(facts.last_touch_at.date(), today),
         )
@@ -255,21 +255,21 @@ class HealthPane(VerticalScroll):
             table.add_column(_("weight"), justify="right")
             table.add_column(_("points"), justify="right")
             for comp in health.components:
+                label, raw, standard = comp.shown()  # the domain's words, in the language
                 table.add_row(
-                    _(COMPONENT_LABEL[comp.component]),
-                    Text(safe_text(comp.raw)),
-                    Text(safe_text(comp.standard)),
+                    label,
+                    Text(safe_text(raw)),
+                    Text(safe_text(standard)),
                     Text(safe_text(source_words(comp)), style="dim"),
                     str(comp.weight),
                     f"{comp.points}",
                 )
                 for m in comp.measures:
-                    target = (
-                        _("vs {standard}").format(standard=m.standard) if m.judged else m.standard
-                    )
+                    name, raw, standard = m.shown()
+                    target = _("vs {standard}").format(standard=standard) if m.judged else standard
                     table.add_row(
-                        Text(f"  {m.name}", style="" if m.judged else "dim"),
-                        Text(safe_text(m.raw), style="" if m.judged else "dim"),
+                        Text(f"  {name}", style="" if m.judged else "dim"),
+                        Text(safe_text(raw), style="" if m.judged else "dim"),
                         Text(safe_text(target), style="" if m.judged else "dim"),
                         "",
                         "",
@@ -585,7 +585,7 @@ class ChecklistPane(Vertical):
             by = f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at)}" if done else ""
             table.add_row(
                 Text("[x]" if done else "[ ]", style="green" if done else ""),
-                Text(entry.label),
+                Text(_(entry.label)),
                 Text(
                     _("required") if entry.required else "", style="bold" if entry.required else ""
                 ),

@@ -18,7 +18,7 @@ from textual.message import Message
 from csm_tui.domain.agenda import RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import TouchStatus
 from csm_tui.domain.health import arrow_for, band_for
-from csm_tui.domain.humanize import format_money, relative_day
+from csm_tui.domain.humanize import format_money, never, relative_day
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.ui.widgets.virtual_table import Cell, Column, VirtualTable
@@ -135,7 +135,7 @@ class PortfolioTable(VirtualTable):
             tier, row.cadence_days, None if touched is None else max(0, (today - touched).days)
         )
         if touched is None:
-            touch = ("never", "overdue" if status.overdue else "dim")
+            touch = (never(), "overdue" if status.overdue else "dim")
         else:
             touch = (relative_day(touched, today), "overdue" if status.overdue else None)
         return [
