@@ -604,7 +604,7 @@ class ChecklistPane(Vertical):
         gate = stage_gate_of(ws.conn, facts.id)
         self.query_one("#checklist-gate", Static).update(
             Text(
-                _("Ready to advance.") if gate.can_advance else gate.why_not,
+                _("Ready to advance.") if gate.can_advance else gate_words(gate),
                 style="green" if gate.can_advance else "yellow",
             )
         )
@@ -652,13 +652,24 @@ class ChecklistPane(Vertical):
             return
         if not gate.can_advance:
             self.notify(
-                _("Cannot advance yet — {why}").format(why=gate.why_not),
+                _("Cannot advance yet — {why}").format(why=gate_words(gate)),
                 severity="warning",
                 timeout=8,
             )
             return
         self.notify(_("Moved to {stage}").format(stage=stage_label(gate.target)))
         self.post_message(StageAdvanced())
+
+
+def gate_words(gate) -> str:
+    """Why the stage cannot advance (the domain's `why_not`), in the interface language."""
+    if gate.target is None:
+        return _("{stage} is the last stage").format(stage=stage_label(gate.stage))
+    if not gate.missing_required:
+        return ""
+    return _("missing required: {items}").format(
+        items=_("; ").join(_(item.label) for item in gate.missing_required)
+    )
 
 
 class StageAdvanced(Message):
