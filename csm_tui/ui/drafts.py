@@ -18,7 +18,11 @@ from typing import Any, Protocol
 
 from textual.app import App
 
+from csm_tui.i18n import N_, _
 from csm_tui.workspace import Workspace
+
+DRAFT_KIND = {"log": N_("log"), "contact": N_("contact"), "prep_note": N_("prep note")}
+"""A draft's kind in words (msgids), as the crash notice names it."""
 
 Draft = dict[str, Any]
 
@@ -122,7 +126,10 @@ class DraftKeeping(App):
         if kept is None:
             return
         if not drafts:
-            self.notify(f"Could not read the drafts kept in {kept}.", severity="warning")
+            self.notify(
+                _("Could not read the drafts kept in {path}.").format(path=kept),
+                severity="warning",
+            )
             return
         for draft in drafts:
             screen = _form_for(self.workspace, draft)
@@ -130,15 +137,18 @@ class DraftKeeping(App):
                 # the log form reports back as when `l` opens it (notification, refresh)
                 done = getattr(self, "log_closed", None) if draft["kind"] == "log" else None
                 self.push_screen(screen, done)
+                kind = DRAFT_KIND.get(draft["kind"])
                 self.notify(
-                    f"Your unsaved {draft['kind']} from the last session is back in the form; "
-                    f"every draft it left is kept in {kept}",
+                    _(
+                        "Your unsaved {kind} from the last session is back in the form; "
+                        "every draft it left is kept in {path}"
+                    ).format(kind=_(kind) if kind else draft["kind"], path=kept),
                     severity="warning",
                     timeout=15,
                 )
                 return
         self.notify(
-            f"Unsaved text from the last session is kept in {kept}",
+            _("Unsaved text from the last session is kept in {path}").format(path=kept),
             severity="warning",
             timeout=15,
         )

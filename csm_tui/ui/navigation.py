@@ -9,6 +9,7 @@ from textual import events
 from textual.app import App
 from textual.widgets import Input, Select, TextArea
 
+from csm_tui.i18n import _
 from csm_tui.workspace import Workspace
 
 
@@ -45,7 +46,7 @@ class KeysAndNavigation(App):
         for screen in self.screen_stack:
             draft = getattr(screen, "unsaved_draft", None)
             if callable(draft) and draft() is not None:
-                self.notify("Save (ctrl+s) or cancel (esc) the form first.", severity="warning")
+                self.notify(_("Save (ctrl+s) or cancel (esc) the form first."), severity="warning")
                 return True
         return False
 

@@ -8,10 +8,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
-from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_, _
 from csm_tui.store.accounts import AccountFacts, AccountNotFound, load_account_facts
+from csm_tui.ui.book_labels import stage_label
 from csm_tui.ui.widgets.account_panes import (
     ChecklistPane,
     HealthPane,
@@ -21,32 +22,51 @@ from csm_tui.ui.widgets.account_panes import (
     StakeholdersPane,
     TasksPane,
     TimelinePane,
+    decision_words,
 )
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
 TABS = ("overview", "health", "stakeholders", "timeline", "checklist", "tasks", "notes")
+TAB_TITLE = {
+    "overview": N_("Overview"),
+    "health": N_("Health"),
+    "stakeholders": N_("Stakeholders"),
+    "timeline": N_("Timeline"),
+    "checklist": N_("Checklist"),
+    "tasks": N_("Tasks"),
+    "notes": N_("Prep notes"),
+}
+"""Each tab's title (a msgid); the tab shows its key before it: "1 Overview"."""
+
+
+def tab_title(tab: str) -> str:
+    return f"{TABS.index(tab) + 1} {_(TAB_TITLE[tab])}"
 
 
 class AccountScreen(Screen[None]):
-    TITLE = "Account"
+    TITLE = N_("Account")
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="account.back"),
-        Binding("l", "app.log_activity", "Log", id="account.log"),
-        Binding("p", "app.prep", "Prep", id="account.prep"),
-        Binding("R", "renewal", "Renewal decision", id="account.renewal"),
-        Binding("T", "tier", "Tier override", id="account.tier"),
-        Binding("1", "tab('overview')", "Overview", id="account.tab_overview", show=False),
-        Binding("2", "tab('health')", "Health", id="account.tab_health", show=False),
+        Binding("escape", "back", N_("Back"), id="account.back"),
+        Binding("l", "app.log_activity", N_("Log"), id="account.log"),
+        Binding("p", "app.prep", N_("Prep"), id="account.prep"),
+        Binding("R", "renewal", N_("Renewal decision"), id="account.renewal"),
+        Binding("T", "tier", N_("Tier override"), id="account.tier"),
+        Binding("1", "tab('overview')", N_("Overview"), id="account.tab_overview", show=False),
+        Binding("2", "tab('health')", N_("Health"), id="account.tab_health", show=False),
         Binding(
-            "3", "tab('stakeholders')", "Stakeholders", id="account.tab_stakeholders", show=False
+            "3",
+            "tab('stakeholders')",
+            N_("Stakeholders"),
+            id="account.tab_stakeholders",
+            show=False,
         ),
-        Binding("4", "tab('timeline')", "Timeline", id="account.tab_timeline", show=False),
-        Binding("5", "tab('checklist')", "Checklist", id="account.tab_checklist", show=False),
-        Binding("6", "tab('tasks')", "Tasks", id="account.tab_tasks", show=False),
-        Binding("7", "tab('notes')", "Prep notes", id="account.tab_notes", show=False),
+        Binding("4", "tab('timeline')", N_("Timeline"), id="account.tab_timeline", show=False),
+        Binding("5", "tab('checklist')", N_("Checklist"), id="account.tab_checklist", show=False),
+        Binding("6", "tab('tasks')", N_("Tasks"), id="account.tab_tasks", show=False),
+        Binding("7", "tab('notes')", N_("Prep notes"), id="account.tab_notes", show=False),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str) -> None:
@@ -75,26 +95,26 @@ class AccountScreen(Screen[None]):
         yield Static(id="account-title")
         if self.facts is None:
             yield Static(
-                "That account is no longer in the cache (deleted or reassigned).",
+                _("That account is no longer in the cache (deleted or reassigned)."),
                 id="account-missing",
             )
             yield Footer()
             return
         ws, facts = self.workspace, self.facts
         with TabbedContent(id="account-tabs"):
-            with TabPane("1 Overview", id="overview"):
+            with TabPane(tab_title("overview"), id="overview"):
                 yield OverviewPane(ws)
-            with TabPane("2 Health", id="health"):
+            with TabPane(tab_title("health"), id="health"):
                 yield HealthPane(ws)
-            with TabPane("3 Stakeholders", id="stakeholders"):
+            with TabPane(tab_title("stakeholders"), id="stakeholders"):
                 yield StakeholdersPane(ws, facts.id)
-            with TabPane("4 Timeline", id="timeline"):
+            with TabPane(tab_title("timeline"), id="timeline"):
                 yield TimelinePane(ws, facts.id)
-            with TabPane("5 Checklist", id="checklist"):
+            with TabPane(tab_title("checklist"), id="checklist"):
                 yield ChecklistPane(ws, facts)
-            with TabPane("6 Tasks", id="tasks"):
+            with TabPane(tab_title("tasks"), id="tasks"):
                 yield TasksPane(ws, facts.id)
-            with TabPane("7 Prep notes", id="notes"):
+            with TabPane(tab_title("notes"), id="notes"):
                 yield PrepNotesPane(ws, facts.id)
         yield SyncStatusBar()
         yield Footer()
@@ -108,14 +128,29 @@ class AccountScreen(Screen[None]):
         facts = self.facts
         title = self.query_one("#account-title", Static)
         if facts is None:
-            title.update("Account")
+            title.update(_("Account"))
             return
         text = Text(safe_text(facts.name), style="bold")
-        health = "" if facts.health_score is None else f" · health {facts.health_score}"
-        text.append(f"  {facts.tier.label} · {Stage(facts.stage).label}{health}", style="dim")
+        health = (
+            ""
+            if facts.health_score is None
+            else " · " + _("health {score}").format(score=facts.health_score)
+        )
+        text.append(f"  {_(facts.tier.label)} · {stage_label(facts.stage)}{health}", style="dim")
         title.update(text)
         self.query_one(OverviewPane).show(facts)
         self.query_one(HealthPane).show(facts)
+
+    def retranslate(self) -> None:
+        """The language changed: the tab titles and every tab's words, in it."""
+        if self.facts is None:
+            return
+        tabs = self.query_one("#account-tabs", TabbedContent)
+        for tab in TABS:
+            tabs.get_tab(tab).label = tab_title(tab)
+        self.refresh_account()
+        for pane in (StakeholdersPane, TimelinePane, ChecklistPane, TasksPane):
+            self.query_one(pane).retranslate()
 
     def refresh_account(self) -> None:
         """Re-read after a write (a log, a stage move): every tab shows the new state."""
@@ -150,10 +185,15 @@ class AccountScreen(Screen[None]):
             if done is None:
                 return
             d = done.decision
-            what = {"renewed": f"renewed {d.direction.value}", "churned": "churned",
-                    "win_back": "won back"}[d.outcome.value]  # fmt: skip
-            self.notify(f"{safe_text(done.account_name)} {what}: stage {d.stage_after.label}",
-                        timeout=6, markup=False)  # fmt: skip
+            self.notify(
+                _("{account} {what}: stage {stage}").format(
+                    account=safe_text(done.account_name),
+                    what=decision_words(d.outcome.value, d.direction.value),
+                    stage=stage_label(d.stage_after),
+                ),
+                timeout=6,
+                markup=False,
+            )
             self.refresh_account()
 
         self.app.push_screen(RenewalFormScreen(self.workspace, self.account_id), recorded)
@@ -167,8 +207,13 @@ class AccountScreen(Screen[None]):
         def saved(done) -> None:
             if done is None:
                 return
-            self.notify(f"{safe_text(done.account_name)}: tier {Tier(done.tier).label}",
-                        timeout=6, markup=False)  # fmt: skip
+            self.notify(
+                _("{account}: tier {tier}").format(
+                    account=safe_text(done.account_name), tier=_(Tier(done.tier).label)
+                ),
+                timeout=6,
+                markup=False,
+            )
             self.refresh_account()
 
         self.app.push_screen(TierFormScreen(self.workspace, self.account_id), saved)

@@ -9,28 +9,39 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from csm_tui.i18n import N_, _
+
 
 class ConfirmDiscardScreen(ModalScreen[bool]):
     """Returns True to discard, False to go back to the form with everything as it was."""
 
     BINDINGS = [
-        Binding("d", "discard", "Discard", id="confirm.discard"),
-        Binding("escape,n", "keep", "Keep editing", id="confirm.keep"),
+        Binding("d", "discard", N_("Discard"), id="confirm.discard"),
+        Binding("escape,n", "keep", N_("Keep editing"), id="confirm.keep"),
     ]
 
     def __init__(self, question: str) -> None:
+        """`question` is a msgid (marked `N_` by the caller): shown in the interface language."""
         super().__init__()
         self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question", markup=False)
-            yield Static("What you typed is not saved.", id="confirm-why")
+            yield Static(id="confirm-question", markup=False)
+            yield Static(id="confirm-why")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Keep editing  esc", variant="primary", id="confirm-keep")
-                yield Button("Discard  d", variant="error", id="confirm-discard")
+                yield Button("", variant="primary", id="confirm-keep")
+                yield Button("", variant="error", id="confirm-discard")
+
+    def retranslate(self) -> None:
+        """Set (again) every text in the interface language."""
+        self.query_one("#confirm-question", Static).update(_(self.question))
+        self.query_one("#confirm-why", Static).update(_("What you typed is not saved."))
+        self.query_one("#confirm-keep", Button).label = _("Keep editing  esc")
+        self.query_one("#confirm-discard", Button).label = _("Discard  d")
 
     def on_mount(self) -> None:
+        self.retranslate()
         self.set_focus(self.query_one("#confirm-keep", Button), scroll_visible=False)
 
     def action_discard(self) -> None:

@@ -796,7 +796,7 @@ def maturity_panel(report: CoverageReport) -> Group:
             continue
         line = Text("  ✓ " if check.met else "  ✗ ", style="green" if check.met else "red")
         line.append(f"{_maturity(check.level)}: ", style="bold")
-        line.append(check_words(check))
+        line.append(check.shown())  # the domain's evidence, in the interface language
         parts.append(line)
     step = estimate.next_checks
     if step is not None:

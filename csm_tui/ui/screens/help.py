@@ -26,6 +26,53 @@ FILTER_HELP = (
     ),
 )
 
+TEXTUAL_BINDINGS = (
+    N_("Bottom"),
+    N_("Copy selected text"),
+    N_("Cursor down"),
+    N_("Cursor left"),
+    N_("Cursor right"),
+    N_("Cursor up"),
+    N_("Cut selected text"),
+    N_("Delete all to the right"),
+    N_("Delete character left"),
+    N_("Delete character right"),
+    N_("End"),
+    N_("Focus Next"),
+    N_("Focus Previous"),
+    N_("Go to end"),
+    N_("Go to start"),
+    N_("Home"),
+    N_("Move cursor left"),
+    N_("Move cursor left a word"),
+    N_("Next tab"),
+    N_("Page Down"),
+    N_("Page Left"),
+    N_("Page Right"),
+    N_("Page Up"),
+    N_("Paste text from the clipboard"),
+    N_("Press button"),
+    N_("Previous tab"),
+    N_("Scroll Down"),
+    N_("Scroll End"),
+    N_("Scroll Home"),
+    N_("Scroll Left"),
+    N_("Scroll Right"),
+    N_("Scroll Up"),
+    N_("Select"),
+    N_("Select all"),
+    N_("Select line end"),
+    N_("Select line start"),
+    N_("Show menu"),
+    N_("Submit"),
+    N_("Toggle"),
+    N_("Toggle option"),
+    N_("Top"),
+    N_("select word"),
+)
+"""The descriptions of Textual's own bindings the help lists (the focused table, text
+area, field or tabs), so the catalog has them: `?` shows `_(description)`."""
+
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
@@ -46,7 +93,9 @@ class HelpScreen(ModalScreen[None]):
 
     def _bindings_table(self) -> Table:
         table = Table(
-            title=_("Keys — {screen}").format(screen=self._beneath.title or "csm-tui"),
+            title=_("Keys — {screen}").format(
+                screen=_(self._beneath.title) if self._beneath.title else "csm-tui"
+            ),
             expand=True,
             show_edge=False,
             title_justify="left",

@@ -23,6 +23,7 @@ from csm_tui.domain.commands import DEFAULT_MINUTES
 from csm_tui.domain.dates import parse_when
 from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _
 from csm_tui.store.activity_log import (
     ActivityInvalid,
     ActivityNotEditable,
@@ -33,10 +34,14 @@ from csm_tui.store.activity_log import (
     log_activity,
 )
 from csm_tui.store.contacts import load_contacts
+from csm_tui.ui.labels import kind_label, role_label, sentiment_label
 from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
 from csm_tui.workspace import Workspace
 
 WHEN_FORMAT = "%Y-%m-%d %H:%M"
+WHEN_HINT = N_("now · today 14:30 · yesterday 9:00 · 2026-11-20 10:00")
+NEXT_STEPS_LABEL = N_('Next steps (a date makes a task: "send deck by next tue")')
+NEXT_STEPS_HINT = N_("follow up in 3 days")
 FIELDS = ("kind", "occurred_at", "minutes", "contact_ids", "summary", "next_steps", "sentiment")
 
 
@@ -52,8 +57,8 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
 
     BINDINGS = [
         # not priority: Save must wait for the keys already typed into the fields
-        Binding("ctrl+s", "save", "Save", id="log.save"),
-        Binding("escape", "cancel", "Cancel", id="log.cancel"),
+        Binding("ctrl+s", "save", N_("Save"), id="log.save"),
+        Binding("escape", "cancel", N_("Cancel"), id="log.cancel"),
     ]
 
     def __init__(
@@ -85,20 +90,19 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         )
         record = self.editing
         when = (record.occurred_at if record else ws.now()).astimezone(ws.zone)
-        verb = "Edit the last log" if record else "Log activity"
         with VerticalScroll(id="log-form"):
-            yield Static(f"{verb} — {safe_text(self.account_name)}", id="log-title", markup=False)
+            yield Static(self._title(), id="log-title", markup=False)
             with Horizontal(classes="form-row"):
-                yield Label("Type", classes="form-label")
+                yield Label(_("Type"), classes="form-label", id="label-kind")
                 yield Select(
-                    [(k.label, k.value) for k in ActivityKind],
+                    [(kind_label(k), k.value) for k in ActivityKind],
                     value=self.kind.value,
                     allow_blank=False,
                     id="field-kind",
                 )
-                yield Label("Sentiment", classes="form-label")
+                yield Label(_("Sentiment"), classes="form-label", id="label-sentiment")
                 yield Select(
-                    [(s.value.title(), s.value) for s in Sentiment],
+                    [(sentiment_label(s).capitalize(), s.value) for s in Sentiment],
                     value=(record.sentiment if record else Sentiment.NEUTRAL).value,
                     allow_blank=False,
                     id="field-sentiment",
@@ -106,13 +110,13 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
             yield Static(id="error-kind", classes="form-error")
             yield Static(id="error-sentiment", classes="form-error")
             with Horizontal(classes="form-row"):
-                yield Label("When", classes="form-label")
+                yield Label(_("When"), classes="form-label", id="label-occurred_at")
                 yield Input(
                     when.strftime(WHEN_FORMAT),
                     id="field-occurred_at",
-                    placeholder="now · today 14:30 · yesterday 9:00 · 2026-11-20 10:00",
+                    placeholder=_(WHEN_HINT),
                 )
-                yield Label("Minutes", classes="form-label")
+                yield Label(_("Minutes"), classes="form-label", id="label-minutes")
                 yield Input(
                     str(record.minutes if record else DEFAULT_MINUTES[self.kind]),
                     id="field-minutes",
@@ -120,27 +124,60 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
                 )
             yield Static(id="error-occurred_at", classes="form-error")
             yield Static(id="error-minutes", classes="form-error")
-            yield Label("Contacts", classes="form-label")
+            yield Label(_("Contacts"), classes="form-label", id="label-contact_ids")
             yield SelectionList[str](
-                *[(f"{safe_text(c.name)} · {c.role}", c.id, c.id in chosen) for c in contacts],
+                *[
+                    (f"{safe_text(c.name)} · {role_label(c.role)}", c.id, c.id in chosen)
+                    for c in contacts
+                ],
                 id="field-contact_ids",
             )
             yield Static(id="error-contact_ids", classes="form-error")
-            yield Label("Summary", classes="form-label")
+            yield Label(_("Summary"), classes="form-label", id="label-summary")
             yield TextArea(record.summary if record else "", id="field-summary", soft_wrap=True)
             yield Static(id="error-summary", classes="form-error")
-            yield Label(
-                'Next steps (a date makes a task: "send deck by next tue")', classes="form-label"
-            )
+            yield Label(_(NEXT_STEPS_LABEL), classes="form-label", id="label-next_steps")
             yield Input(
                 record.next_steps if record else "",
                 id="field-next_steps",
-                placeholder="follow up in 3 days",
+                placeholder=_(NEXT_STEPS_HINT),
             )
             yield Static(id="error-next_steps", classes="form-error")
             with Horizontal(id="log-buttons"):
-                yield Button("Save  ctrl+s", variant="primary", id="log-save")
-                yield Button("Cancel  esc", id="log-cancel")
+                yield Button(_("Save  ctrl+s"), variant="primary", id="log-save")
+                yield Button(_("Cancel  esc"), id="log-cancel")
+
+    def _title(self) -> str:
+        verb = _("Edit the last log") if self.editing else _("Log activity")
+        return f"{verb} — {safe_text(self.account_name)}"
+
+    def retranslate(self) -> None:
+        """The language changed: labels, choices and buttons in it; what is typed stays."""
+        self.query_one("#log-title", Static).update(self._title())
+        for name, words in (
+            ("kind", N_("Type")),
+            ("sentiment", N_("Sentiment")),
+            ("occurred_at", N_("When")),
+            ("minutes", N_("Minutes")),
+            ("contact_ids", N_("Contacts")),
+            ("summary", N_("Summary")),
+            ("next_steps", NEXT_STEPS_LABEL),
+        ):
+            self.query_one(f"#label-{name}", Label).update(_(words))
+        kind = self.query_one("#field-kind", Select)
+        chosen = kind.value
+        kind.set_options([(kind_label(k), k.value) for k in ActivityKind])
+        kind.value = chosen
+        kind.mutate_reactive(Select.value)  # the same value: show its new words anyway
+        sentiment = self.query_one("#field-sentiment", Select)
+        chosen = sentiment.value
+        sentiment.set_options([(sentiment_label(s).capitalize(), s.value) for s in Sentiment])
+        sentiment.value = chosen
+        sentiment.mutate_reactive(Select.value)
+        self.query_one("#field-occurred_at", Input).placeholder = _(WHEN_HINT)
+        self.query_one("#field-next_steps", Input).placeholder = _(NEXT_STEPS_HINT)
+        self.query_one("#log-save", Button).label = _("Save  ctrl+s")
+        self.query_one("#log-cancel", Button).label = _("Cancel  esc")
 
     def on_mount(self) -> None:
         for name in FIELDS:
@@ -240,7 +277,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
             try:
                 minutes = int(minutes_text)
             except ValueError:
-                errors.append(FieldError("minutes", "minutes must be a whole number"))
+                errors.append(FieldError("minutes", _("minutes must be a whole number")))
         kind = ActivityKind(str(self.query_one("#field-kind", Select).value))
         sentiment = Sentiment(str(self.query_one("#field-sentiment", Select).value))
         draft = ActivityDraft(
@@ -284,7 +321,8 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
             self._show_errors(
                 [
                     FieldError(
-                        "summary", "this cache does not know who you are: run csm-tui login first"
+                        "summary",
+                        _("this cache does not know who you are: run csm-tui login first"),
                     )
                 ]
             )
@@ -300,7 +338,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
             self._show_errors(exc.errors)
             return
         except ActivityNotEditable as exc:
-            self._show_errors([FieldError("summary", f"cannot edit: {exc}")])
+            self._show_errors([FieldError("summary", _("cannot edit: {why}").format(why=exc))])
             return
         self.dismiss(LogResult(logged, draft.kind, self.editing is not None))
 
@@ -314,7 +352,7 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmDiscardScreen("Throw away this log?"), answered)
+        self.app.push_screen(ConfirmDiscardScreen(N_("Throw away this log?")), answered)
 
     @on(Button.Pressed, "#log-save")
     def _save_pressed(self) -> None:
@@ -327,11 +365,13 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
 
 def describe(result: LogResult) -> str:
     """The confirmation a CSM reads after saving."""
-    verb = "Updated" if result.edited else "Logged"
-    text = f"{verb} {result.kind.label.lower()}"
+    kind = kind_label(result.kind).lower()
+    text = (_("Updated {kind}") if result.edited else _("Logged {kind}")).format(kind=kind)
     if result.logged.task_title:
         due = result.logged.task_due_on
-        text += f" · task “{result.logged.task_title}”" + (f" due {due.isoformat()}" if due else "")
+        text += _(" · task “{title}”").format(title=result.logged.task_title) + (
+            _(" due {day}").format(day=due.isoformat()) if due else ""
+        )
     if result.logged.health_score is not None:
-        text += f" · health {result.logged.health_score}"
-    return text + " · ctrl+z undoes"
+        text += _(" · health {score}").format(score=result.logged.health_score)
+    return text + _(" · ctrl+z undoes")

@@ -13,29 +13,33 @@ from textual.widgets import Input, Static
 from csm_tui.domain.humanize import relative_time
 from csm_tui.domain.query import PortfolioFilter, PortfolioSort, QueryError, parse_filter
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.portfolio import PortfolioQuery
+from csm_tui.ui.book_labels import sort_label
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
+FILTER_HINT = N_("filter: tier:strategic health:<60 renewal:<90d acme")
+
 
 class PortfolioScreen(Screen[None]):
     """The CSM's book: filter it, sort it, open an account."""
 
-    TITLE = "Portfolio"
+    TITLE = N_("Portfolio")
     SHOW_FILTER_HELP = True
     AUTO_FOCUS = "#portfolio-table"
 
     BINDINGS = [
         # priority: the account opens before the next key is routed, so keys typed right
         # after enter reach it (the table's own enter goes through a message)
-        Binding("enter", "open", "Open", id="portfolio.open", priority=True),
-        Binding("slash", "filter", "Filter", id="portfolio.filter"),
-        Binding("s", "cycle_sort", "Sort", id="portfolio.sort"),
-        Binding("escape", "clear_filter", "Clear filter", id="portfolio.clear_filter"),
-        Binding("l", "app.log_activity", "Log", id="portfolio.log"),
-        Binding("p", "app.prep", "Prep", id="portfolio.prep"),
+        Binding("enter", "open", N_("Open"), id="portfolio.open", priority=True),
+        Binding("slash", "filter", N_("Filter"), id="portfolio.filter"),
+        Binding("s", "cycle_sort", N_("Sort"), id="portfolio.sort"),
+        Binding("escape", "clear_filter", N_("Clear filter"), id="portfolio.clear_filter"),
+        Binding("l", "app.log_activity", N_("Log"), id="portfolio.log"),
+        Binding("p", "app.prep", N_("Prep"), id="portfolio.prep"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -50,7 +54,7 @@ class PortfolioScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="portfolio-title")
         yield Input(
-            placeholder="filter: tier:strategic health:<60 renewal:<90d acme",
+            placeholder=_(FILTER_HINT),
             id="filter-input",
             select_on_focus=False,
         )
@@ -88,22 +92,37 @@ class PortfolioScreen(Screen[None]):
     def _update_status(self) -> None:
         table = self.query_one(PortfolioTable)
         ws = self.workspace
+        sort = sort_label(self.sort)
         if self.filter_error is not None:
-            size = f"filter not valid — no accounts shown (of {self._total:,})"
+            size = _("filter not valid — no accounts shown (of {total})").format(
+                total=f"{self._total:,}"
+            )
             self.query_one("#portfolio-title", Static).update(
-                Text(f"Portfolio — {size} · sort: {self.sort.label}")
+                Text(_("Portfolio — {size} · sort: {sort}").format(size=size, sort=sort))
             )
             self.query_one("#status-line", SyncStatusBar).set_prefix(size)
             return
         shown = table.row_count
         total = self._total
-        size = f"{total:,} accounts" if self.filter.is_empty else f"{shown:,} of {total:,} accounts"
-        age = ws.meta("data_as_of")
-        age_text = "no data yet" if age is None else f"data {relative_time(age, ws.now())}"
-        self.query_one("#portfolio-title", Static).update(
-            f"Portfolio — {size} · sort: {self.sort.label}"
+        size = (
+            ngettext("{total} account", "{total} accounts", total).format(total=f"{total:,}")
+            if self.filter.is_empty
+            else ngettext("{shown} of {n} account", "{shown} of {n} accounts", total).format(
+                shown=f"{shown:,}", n=f"{total:,}"
+            )
         )
-        filt = f" · filter: {self.filter_text}" if not self.filter.is_empty else ""
+        age = ws.meta("data_as_of")
+        age_text = (
+            _("no data yet")
+            if age is None
+            else _("data {age}").format(age=relative_time(age, ws.now()))
+        )
+        self.query_one("#portfolio-title", Static).update(
+            Text(_("Portfolio — {size} · sort: {sort}").format(size=size, sort=sort))
+        )
+        filt = (
+            _(" · filter: {text}").format(text=self.filter_text) if not self.filter.is_empty else ""
+        )
         self.query_one("#status-line", SyncStatusBar).set_prefix(f"{size}{filt} · {age_text}")
 
     # -- actions --------------------------------------------------------------------------
@@ -133,7 +152,7 @@ class PortfolioScreen(Screen[None]):
         table = self.query_one(PortfolioTable)
         self.sort = self.sort.next
         self._reload(keep_account=table.current_account_id)
-        self.notify(f"sorted by {self.sort.label}", timeout=2)
+        self.notify(_("sorted by {sort}").format(sort=sort_label(self.sort)), timeout=2)
 
     @on(Input.Changed, "#filter-input")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -158,7 +177,13 @@ class PortfolioScreen(Screen[None]):
             flt = parse_filter(text)
         except QueryError as exc:
             self.filter_error = str(exc)
-            error.update(Text(f"⚠ {safe_text(str(exc))} — no accounts shown until it reads"))
+            error.update(
+                Text(
+                    _("⚠ {error} — no accounts shown until it reads").format(
+                        error=safe_text(str(exc))
+                    )
+                )
+            )
             error.display = True
             table.display = False
             self._update_status()
@@ -176,6 +201,12 @@ class PortfolioScreen(Screen[None]):
         if self.filter_error is not None:
             return None  # no rows are shown: `l` and `p` have no account
         return self.query_one(PortfolioTable).current_account_id
+
+    def retranslate(self) -> None:
+        """The language changed: title, status line, filter hint and error, in it."""
+        self.query_one("#filter-input", Input).placeholder = _(FILTER_HINT)
+        self.query_one(PortfolioTable).refresh()
+        self._apply_filter(self.query_one("#filter-input", Input).value)
 
     def on_screen_resume(self) -> None:
         """Back from an account or a log: show what changed (last touch, health)."""

@@ -14,9 +14,10 @@ from textual.widgets import Static
 from csm_tui.domain.agenda import AgendaItem, AgendaKind
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
-from csm_tui.i18n import _
+from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
+from csm_tui.ui.days import long_day, short_day
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.ui.widgets.virtual_table import Cell, Column, ListSource, VirtualTable
@@ -43,10 +44,10 @@ class AgendaTable(VirtualTable):
     and is cut at a word with an ellipsis."""
 
     COLUMNS = (
-        Column("tier", "Tier", 10),
-        Column("account", "Account", 16, flex=34, comfort=22, words=False),
-        Column("kind", "What", 11),
-        Column("why", "Why", 16, flex=120),
+        Column("tier", N_("Tier"), 10),
+        Column("account", N_("Account"), 16, flex=34, comfort=22, words=False),
+        Column("kind", N_("What"), 11),
+        Column("why", N_("Why"), 16, flex=120),
     )
     FROZEN = 2
 
@@ -66,7 +67,7 @@ class AgendaTable(VirtualTable):
 
     def cells(self, row: AgendaItem) -> list[Cell]:
         return [
-            (row.tier.label, TIER_STYLE.get(row.tier)),
+            (_(row.tier.label), TIER_STYLE.get(row.tier)),
             (safe_text(row.account_name), None),
             (_(row.kind.label), KIND_STYLE.get(row.kind)),
             (safe_text(row.reason.render()), None),
@@ -76,17 +77,17 @@ class AgendaTable(VirtualTable):
 class TodayScreen(Screen[None]):
     """The CSM's agenda: overdue touches, tasks, renewals, activation risk, health drops."""
 
-    TITLE = "Today"
+    TITLE = N_("Today")
 
     BINDINGS = [
         # priority: the account opens before the next key is routed (not via the table's
         # RowSelected message), so `enter` `6` `x` typed at speed all reach the account
-        Binding("enter", "open", "Open", id="today.open", priority=True),
-        Binding("l", "app.log_activity", "Log", id="today.log"),
-        Binding("p", "app.prep", "Prep", id="today.prep"),
-        Binding("x", "complete_task", "Complete task", id="today.complete_task"),
-        Binding("z", "snooze_task", "Snooze task 1 day", id="today.snooze_task"),
-        Binding("Z", "snooze_week", "Snooze task 1 week", id="today.snooze_week", show=False),
+        Binding("enter", "open", N_("Open"), id="today.open", priority=True),
+        Binding("l", "app.log_activity", N_("Log"), id="today.log"),
+        Binding("p", "app.prep", N_("Prep"), id="today.prep"),
+        Binding("x", "complete_task", N_("Complete task"), id="today.complete_task"),
+        Binding("z", "snooze_task", N_("Snooze task 1 day"), id="today.snooze_task"),
+        Binding("Z", "snooze_week", N_("Snooze task 1 week"), id="today.snooze_week", show=False),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -118,8 +119,10 @@ class TodayScreen(Screen[None]):
             self.items = []
             table.set_source(ListSource(self.items, item_key))
             empty.update(
-                "This cache does not say who you are, so there is no agenda. "
-                "Run csm-tui login, or open the portfolio with b."
+                _(
+                    "This cache does not say who you are, so there is no agenda. "
+                    "Run csm-tui login, or open the portfolio with b."
+                )
             )
             empty.display = True
             self._title(None)
@@ -131,7 +134,7 @@ class TodayScreen(Screen[None]):
             fallback=table.cursor_row,
         )
         empty.display = not self.items
-        empty.update("Nothing needs you today. Enjoy it — or press b for the portfolio.")
+        empty.update(_("Nothing needs you today. Enjoy it — or press b for the portfolio."))
         self._title(me)
 
     def _title(self, me: str | None) -> None:
@@ -143,14 +146,26 @@ class TodayScreen(Screen[None]):
         counts: dict[AgendaKind, int] = {}
         for item in self.items:
             counts[item.kind] = counts.get(item.kind, 0) + 1
-        summary = " · ".join(f"{n} {kind.label.lower()}" for kind, n in counts.items())
-        who = f" for {safe_text(name)}" if name else ""
-        self.query_one("#today-title", Static).update(
-            Text(
-                f"Today{who} — {ws.today().strftime('%a %d %b %Y')} · "
-                f"{len(self.items)} items" + (f" ({summary})" if summary else "")
-            )
+        summary = " · ".join(
+            _("{n} {kind}").format(n=n, kind=_(kind.label).lower()) for kind, n in counts.items()
         )
+        day = long_day(ws.today())
+        n = len(self.items)
+        items = ngettext("{n} item", "{n} items", n).format(n=n)
+        if name:
+            title = _("Today for {name} — {day} · {items}").format(
+                name=safe_text(name), day=day, items=items
+            )
+        else:
+            title = _("Today — {day} · {items}").format(day=day, items=items)
+        self.query_one("#today-title", Static).update(
+            Text(title + (_(" ({summary})").format(summary=summary) if summary else ""))
+        )
+
+    def retranslate(self) -> None:
+        """The language changed: the title, the empty line and the rows, in it."""
+        self.query_one(AgendaTable).refresh()
+        self.reload()
 
     @property
     def current_item(self) -> AgendaItem | None:
@@ -175,7 +190,7 @@ class TodayScreen(Screen[None]):
     def _task_item(self) -> AgendaItem | None:
         item = self.current_item
         if item is None or item.task_id is None:
-            self.notify("Pick a task row (What: Task) first.", severity="warning")
+            self.notify(_("Pick a task row (What: Task) first."), severity="warning")
             return None
         return item
 
@@ -203,7 +218,7 @@ class TodayScreen(Screen[None]):
         except (TaskNotFound, TaskError) as exc:
             self.notify(str(exc), severity="error")
             return
-        self.notify(f"Snoozed until {until.strftime('%a %d %b')}")
+        self.notify(_("Snoozed until {day}").format(day=short_day(until)))
         self.reload()
 
     def action_snooze_task(self) -> None:

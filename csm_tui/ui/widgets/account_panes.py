@@ -21,6 +21,7 @@ from csm_tui.domain.humanize import format_money, format_money_full, never, rela
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.accounts import AccountFacts, health_of
 from csm_tui.store.activity_log import TimelineEntry, load_timeline
 from csm_tui.store.checklist import ChecklistEntry, load_checklist, stage_history
@@ -28,6 +29,15 @@ from csm_tui.store.contacts import ContactView, load_contacts
 from csm_tui.store.health_history import health_trend, what_changed
 from csm_tui.store.health_recompute import recent_answers
 from csm_tui.store.tasks import TaskView, account_tasks
+from csm_tui.ui.book_labels import (
+    ACTIVATION_RISK_WHY,
+    BAND_LABEL,
+    COMPONENT_LABEL,
+    MOTION_LABEL,
+    TASK_STATE_LABEL,
+    stage_label,
+)
+from csm_tui.ui.labels import kind_label, role_label
 from csm_tui.workspace import Workspace
 
 
@@ -37,12 +47,21 @@ def local(dt, zone=None) -> str:
     return dt.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def retitle(table: DataTable, columns) -> None:
+    """Set each (key, msgid) column's header again, in the interface language."""
+    for key, title in columns:
+        column = table.columns.get(key)
+        if column is not None:
+            column.label = Text(_(title))
+    table.refresh()
+
+
 def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> list[str]:
     """What a CSM must not miss about this account, in words."""
     flags = []
     risk = activation_risk(facts.go_live_date, facts.activated_on, Stage(facts.stage), today)
     if risk.why:
-        flags.append(risk.why)
+        flags.append(_(ACTIVATION_RISK_WHY[risk]))
     touch = touch_status(
         facts.tier,
         facts.last_touch_at,
@@ -52,21 +71,46 @@ def account_flags(facts: AccountFacts, workspace: Workspace, today: date) -> lis
     )
     if touch.overdue:
         flags.append(
-            f"never touched (cadence {touch.cadence_days} days)"
+            _("never touched (cadence {cadence} days)").format(cadence=touch.cadence_days)
             if touch.days_since is None
-            else f"last touch {touch.days_since} days ago, cadence {touch.cadence_days}"
+            else _("last touch {days} days ago, cadence {cadence}").format(
+                days=touch.days_since, cadence=touch.cadence_days
+            )
         )
     if facts.health_score is not None and facts.health_score_30d is not None:
         drop = facts.health_score_30d - facts.health_score
         if drop >= HEALTH_DROP_POINTS:
-            flags.append(f"health dropped {drop} points in 30 days")
+            flags.append(_("health dropped {points} points in 30 days").format(points=drop))
     if facts.renewal_date and facts.stage != Stage.CHURNED:
         days = (facts.renewal_date - today).days
         if 0 <= days <= RENEWAL_HORIZON_DAYS:
-            flags.append(f"renewal {relative_day(facts.renewal_date, today)}")
+            flags.append(_("renewal {when}").format(when=relative_day(facts.renewal_date, today)))
         elif days < 0:
-            flags.append(f"renewal date passed {relative_day(facts.renewal_date, today)}")
+            flags.append(
+                _("renewal date passed {when}").format(when=relative_day(facts.renewal_date, today))
+            )
     return flags
+
+
+DECISION_WORDS = {
+    "churned": N_("churned"),
+    "win_back": N_("won back"),
+    "renewed": N_("renewed {direction}"),
+}
+DIRECTION_WORDS = {
+    "flat": N_("flat"),
+    "up": N_("up"),
+    "down": N_("down"),
+}
+
+
+def decision_words(outcome: str, direction: str) -> str:
+    """A renewal decision in words: "renewed expansion", "churned", "won back"."""
+    words = DECISION_WORDS.get(outcome)
+    if words is None:
+        return outcome
+    direction = _(DIRECTION_WORDS[direction]) if direction in DIRECTION_WORDS else direction
+    return _(words).format(direction=direction)
 
 
 def _last_decision(ws: Workspace, account_id: str) -> Text | None:
@@ -77,14 +121,13 @@ def _last_decision(ws: Workspace, account_id: str) -> Text | None:
     if not decisions:
         return None
     d = decisions[0]
-    what = {"renewed": f"renewed {d.direction}", "churned": "churned",
-            "win_back": "won back"}.get(d.outcome, d.outcome)  # fmt: skip
+    what = decision_words(str(d.outcome), str(d.direction))
     text = (
         f"{d.decided_on.isoformat()} {what}: {format_money(d.arr_before, d.currency)} → "
         f"{format_money(d.arr_after, d.currency)}"
     )
     if d.term_end is not None:
-        text += f", term to {d.term_end.isoformat()}"
+        text += _(", term to {day}").format(day=d.term_end.isoformat())
     if d.reason:
         text += f" — {safe_text(d.reason)}"
     return Text(text)
@@ -109,49 +152,62 @@ class OverviewPane(VerticalScroll):
         def row(label: str, value: str | Text) -> None:
             table.add_row(label, value if isinstance(value, Text) else Text(value))
 
-        row("Account", safe_text(facts.name))
-        row("Tier", f"{facts.tier.label} — {facts.tier_assignment.why}")
+        row(_("Account"), safe_text(facts.name))
+        row(_("Tier"), f"{_(facts.tier.label)} — {facts.tier_assignment.words.render()}")
         cadence = rules.cadence_days(facts.tier)
         row(
-            "Service",
-            rules.service(facts.tier).description
-            + (f"; touch every {cadence} days" if cadence else "; no proactive cadence"),
+            _("Service"),
+            _(rules.service(facts.tier).description)
+            + (
+                _("; touch every {days} days").format(days=cadence)
+                if cadence
+                else _("; no proactive cadence")
+            ),
         )
         arr = format_money_full(facts.arr, facts.currency)
         if facts.currency != "USD":
             arr += f" (≈ {format_money(facts.arr_usd, 'USD')})"
-        row("ARR", arr)
-        row("Stage", Stage(facts.stage).label)
-        row("Sales motion", facts.sales_motion.label)
-        row("Owner", safe_text(facts.owner_name or "unassigned"))
-        row("Seats", f"{facts.seats:,}")
+        row(_("ARR"), arr)
+        row(_("Stage"), stage_label(facts.stage))
+        row(_("Sales motion"), _(MOTION_LABEL[facts.sales_motion]))
+        row(_("Owner"), safe_text(facts.owner_name) if facts.owner_name else _("unassigned"))
+        row(_("Seats"), f"{facts.seats:,}")
         if facts.segment or facts.industry:
-            row("Segment", safe_text(" · ".join(x for x in (facts.segment, facts.industry) if x)))
+            row(
+                _("Segment"),
+                safe_text(" · ".join(x for x in (facts.segment, facts.industry) if x)),
+            )
         if facts.renewal_date:
             row(
-                "Renewal",
-                f"{facts.renewal_date.isoformat()} ({relative_day(facts.renewal_date, today)})",
+                _("Renewal"),
+                _("{day} ({when})").format(
+                    day=facts.renewal_date.isoformat(),
+                    when=relative_day(facts.renewal_date, today),
+                ),
             )
         if facts.go_live_date:
             row(
-                "Go-live",
-                f"{facts.go_live_date.isoformat()} ({relative_day(facts.go_live_date, today)})",
+                _("Go-live"),
+                _("{day} ({when})").format(
+                    day=facts.go_live_date.isoformat(),
+                    when=relative_day(facts.go_live_date, today),
+                ),
             )
-        row("Activated", facts.activated_on.isoformat() if facts.activated_on else "not yet")
+        row(_("Activated"), facts.activated_on.isoformat() if facts.activated_on else _("not yet"))
         row(
-            "Last touch",
+            _("Last touch"),
             never()
             if facts.last_touch_at is None
             else relative_day(local_day(facts.last_touch_at, ws.zone), today),
         )
         if facts.health_score is not None:
-            row("Health", f"{facts.health_score} (press 2 for why)")
+            row(_("Health"), _("{score} (press 2 for why)").format(score=facts.health_score))
         decision = _last_decision(ws, facts.id)
         if decision is not None:
-            row("Last decision", decision)
+            row(_("Last decision"), decision)
         flags = account_flags(facts, ws, today)
         if flags:
-            row("Flags", Text("\n".join(flags), style="bold red"))
+            row(_("Flags"), Text("\n".join(flags), style="bold red"))
         self.query_one("#overview-body", Static).update(table)
 
 
@@ -162,7 +218,7 @@ def source_words(comp: ComponentScore) -> str:
     if comp.as_of is None:
         return comp.source
     if comp.component is Component.USAGE and comp.as_of.weekday() == 0:  # a week's record
-        return f"{comp.source}, week of {comp.as_of.isoformat()}"
+        return _("{source}, week of {day}").format(source=comp.source, day=comp.as_of.isoformat())
     return f"{comp.source}, {comp.as_of.isoformat()}"
 
 
@@ -177,7 +233,7 @@ class HealthPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="health-body")
-        yield Static("90-day trend", id="health-trend-label", classes="section-label")
+        yield Static(_("90-day trend"), id="health-trend-label", classes="section-label")
         yield Sparkline([], id="health-trend")
         yield Static(id="health-trend-range")
         yield Static(id="health-changes")
@@ -185,23 +241,26 @@ class HealthPane(VerticalScroll):
 
     def show(self, facts: AccountFacts) -> None:
         ws = self.workspace
+        self.query_one("#health-trend-label", Static).update(_("90-day trend"))
         health = health_of(facts, ws.settings.standards)
         body = self.query_one("#health-body", Static)
         if health is None:
-            body.update(Text("No usage or sentiment signals for this account yet."))
+            body.update(Text(_("No usage or sentiment signals for this account yet.")))
         else:
             table = Table(
-                title=f"Health {health.score} ({health.band.value})",
+                title=_("Health {score} ({band})").format(
+                    score=health.score, band=_(BAND_LABEL[health.band])
+                ),
                 expand=True,
                 title_justify="left",
                 show_edge=False,
             )
-            table.add_column("component", no_wrap=True)
-            table.add_column("value")
-            table.add_column("standard")
-            table.add_column("source")
-            table.add_column("weight", justify="right")
-            table.add_column("points", justify="right")
+            table.add_column(_("component"), no_wrap=True)
+            table.add_column(_("value"))
+            table.add_column(_("standard"))
+            table.add_column(_("source"))
+            table.add_column(_("weight"), justify="right")
+            table.add_column(_("points"), justify="right")
             for comp in health.components:
                 label, raw, standard = comp.shown()  # the domain's words, in the language
                 table.add_row(
@@ -214,7 +273,7 @@ class HealthPane(VerticalScroll):
                 )
                 for m in comp.measures:
                     name, raw, standard = m.shown()
-                    target = f"vs {standard}" if m.judged else standard
+                    target = _("vs {standard}").format(standard=standard) if m.judged else standard
                     table.add_row(
                         Text(f"  {name}", style="" if m.judged else "dim"),
                         Text(safe_text(raw), style="" if m.judged else "dim"),
@@ -224,7 +283,7 @@ class HealthPane(VerticalScroll):
                         "",
                     )
             table.add_row(
-                Text("total", style="bold"),
+                Text(_("total"), style="bold"),
                 "",
                 "",
                 "",
@@ -246,27 +305,31 @@ class HealthPane(VerticalScroll):
                 f"  ({last - first:+d})"
             )
         elif trend:
-            label.update(f"no history yet — {trend[0][0].isoformat()}: {trend[0][1]}")
+            label.update(
+                _("no history yet — {day}: {score}").format(
+                    day=trend[0][0].isoformat(), score=trend[0][1]
+                )
+            )
         else:
-            label.update("no history yet")
+            label.update(_("no history yet"))
         changes = what_changed(
             ws.conn, facts.id, ws.today(), now=ws.now(), rules=ws.settings.tier_rules
         )
         box = self.query_one("#health-changes", Static)
         if not changes:
-            box.update("What changed: no snapshot from about 30 days ago to compare with.")
+            box.update(_("What changed: no snapshot from about 30 days ago to compare with."))
             return
         table = Table(
-            title=f"What changed since {changes[0].since.isoformat()}",
+            title=_("What changed since {day}").format(day=changes[0].since.isoformat()),
             title_justify="left",
             expand=True,
             show_edge=False,
         )
-        table.add_column("component")
-        table.add_column("then", justify="right")
-        table.add_column("now", justify="right")
-        table.add_column("change", justify="right")
-        table.add_column("today")
+        table.add_column(_("component"))
+        table.add_column(_("then"), justify="right")
+        table.add_column(_("now"), justify="right")
+        table.add_column(_("change"), justify="right")
+        table.add_column(_("today"))
         for change in changes:
             then = "—" if change.points_then is None else str(change.points_then)
             delta = (
@@ -274,7 +337,7 @@ class HealthPane(VerticalScroll):
             )
             style = "red" if delta.startswith("-") else "green" if delta.startswith("+") else ""
             table.add_row(
-                change.component.label,
+                _(COMPONENT_LABEL[change.component]),
                 then,
                 str(change.points_now),
                 Text(delta, style=style),
@@ -290,12 +353,12 @@ class HealthPane(VerticalScroll):
             box.update("")
             return
         table = Table(
-            title="Latest survey answers", title_justify="left", expand=True, show_edge=False
+            title=_("Latest survey answers"), title_justify="left", expand=True, show_edge=False
         )
-        table.add_column("day", no_wrap=True)
-        table.add_column("score", no_wrap=True)
-        table.add_column("contact")
-        table.add_column("comment")
+        table.add_column(_("day"), no_wrap=True)
+        table.add_column(_("score"), no_wrap=True)
+        table.add_column(_("contact"))
+        table.add_column(_("comment"))
         for a in answers:
             scale = "10" if a["kind"] == "nps" else "5"
             table.add_row(
@@ -309,8 +372,8 @@ class HealthPane(VerticalScroll):
 
 class StakeholdersPane(Vertical):
     BINDINGS = [
-        Binding("a", "add_contact", "Add contact", id="stakeholders.add"),
-        Binding("e", "edit_contact", "Edit contact", id="stakeholders.edit"),
+        Binding("a", "add_contact", N_("Add contact"), id="stakeholders.add"),
+        Binding("e", "edit_contact", N_("Edit contact"), id="stakeholders.edit"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
@@ -322,10 +385,22 @@ class StakeholdersPane(Vertical):
     def compose(self) -> ComposeResult:
         yield DataTable(id="contacts-table", cursor_type="row", zebra_stripes=True)
 
+    COLUMNS = (
+        ("name", N_("Name")),
+        ("role", N_("Role")),
+        ("title", N_("Title")),
+        ("email", N_("Email")),
+        ("phone", N_("Phone")),
+    )
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title in ("Name", "Role", "Title", "Email", "Phone"):
-            table.add_column(title, key=title.lower())
+        for key, title in self.COLUMNS:
+            table.add_column(_(title), key=key)
+        self.reload()
+
+    def retranslate(self) -> None:
+        retitle(self.query_one(DataTable), self.COLUMNS)
         self.reload()
 
     def reload(self) -> None:
@@ -338,7 +413,7 @@ class StakeholdersPane(Vertical):
             )
             table.add_row(
                 Text(safe_text(contact.name)),
-                Text(contact.role.value, style=style),
+                Text(role_label(contact.role), style=style),
                 Text(safe_text(contact.title)),
                 Text(safe_text(contact.email)),
                 Text(safe_text(contact.phone)),
@@ -364,7 +439,7 @@ class StakeholdersPane(Vertical):
 
         contact = self._selected()
         if contact is None:
-            self.notify("No contact to edit: press a to add one.", severity="warning")
+            self.notify(_("No contact to edit: press a to add one."), severity="warning")
             return
         self.app.push_screen(
             ContactFormScreen(self.workspace, self.account_id, contact),
@@ -384,8 +459,8 @@ TIMELINE_FILTERS: tuple[frozenset[ActivityKind] | None, ...] = (
 
 class TimelinePane(Vertical):
     BINDINGS = [
-        Binding("f", "cycle_filter", "Filter type", id="timeline.filter"),
-        Binding("enter", "read", "Read", id="timeline.read"),
+        Binding("f", "cycle_filter", N_("Filter type"), id="timeline.filter"),
+        Binding("enter", "read", N_("Read"), id="timeline.read"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
@@ -399,14 +474,23 @@ class TimelinePane(Vertical):
         yield Static(id="timeline-filter")
         yield DataTable(id="timeline-table", cursor_type="row", zebra_stripes=True)
 
+    COLUMNS = (
+        ("when", N_("When"), 16),
+        ("type", N_("Type"), 10),
+        ("minutes", N_("Min"), 4),
+        ("summary", N_("Summary"), None),
+        ("next", N_("Next steps"), 30),
+        ("by", N_("By"), 16),
+    )
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("When", width=16, key="when")
-        table.add_column("Type", width=10, key="type")
-        table.add_column("Min", width=4, key="minutes")
-        table.add_column("Summary", key="summary")
-        table.add_column("Next steps", width=30, key="next")
-        table.add_column("By", width=16, key="by")
+        for key, title, width in self.COLUMNS:
+            table.add_column(_(title), width=width, key=key)
+        self.reload()
+
+    def retranslate(self) -> None:
+        retitle(self.query_one(DataTable), [(k, t) for k, t, _w in self.COLUMNS])
         self.reload()
 
     def reload(self) -> None:
@@ -418,17 +502,23 @@ class TimelinePane(Vertical):
             summary = entry.summary_preview.replace("\n", " ")
             table.add_row(
                 local(entry.occurred_at, self.workspace.zone),
-                entry.kind.label,
+                kind_label(entry.kind),
                 str(entry.minutes),
                 Text(safe_text(summary) + (" …" if entry.truncated else "")),
                 Text(safe_text(entry.next_steps_preview.replace("\n", " "))),
                 Text(safe_text(entry.author_name or "—")),
                 key=entry.id,
             )
-        label = "all types" if kinds is None else ", ".join(sorted(k.label for k in kinds))
+        label = (
+            _("all types") if kinds is None else _(", ").join(sorted(kind_label(k) for k in kinds))
+        )
+        n = len(self.entries)
         self.query_one("#timeline-filter", Static).update(
-            f"Showing {label} · {len(self.entries)} activities, newest first · "
-            "f: next type · enter: read"
+            ngettext(
+                "Showing {types} · {n} activity, newest first · f: next type · enter: read",
+                "Showing {types} · {n} activities, newest first · f: next type · enter: read",
+                n,
+            ).format(types=label, n=n)
         )
 
     def action_cycle_filter(self) -> None:
@@ -453,8 +543,8 @@ class ChecklistPane(Vertical):
     """The current stage's items for this tier; space ticks; A advances the stage."""
 
     BINDINGS = [
-        Binding("space", "toggle", "Tick / untick", id="checklist.toggle"),
-        Binding("A", "advance", "Advance stage", id="checklist.advance"),
+        Binding("space", "toggle", N_("Tick / untick"), id="checklist.toggle"),
+        Binding("A", "advance", N_("Advance stage"), id="checklist.advance"),
     ]
 
     def __init__(self, workspace: Workspace, facts: AccountFacts, **kw) -> None:
@@ -469,12 +559,18 @@ class ChecklistPane(Vertical):
         yield Static(id="checklist-gate")
         yield Static(id="stage-history")
 
+    COLUMNS = (("item", N_("Item")), ("required", N_("Required")), ("by", N_("Done by")))
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("", width=3, key="done")
-        table.add_column("Item", key="item")
-        table.add_column("Required", width=9, key="required")
-        table.add_column("Done by", width=34, key="by")
+        table.add_column(_("Item"), key="item")
+        table.add_column(_("Required"), width=9, key="required")
+        table.add_column(_("Done by"), width=34, key="by")
+        self.reload()
+
+    def retranslate(self) -> None:
+        retitle(self.query_one(DataTable), self.COLUMNS)
         self.reload()
 
     def set_facts(self, facts: AccountFacts) -> None:
@@ -501,8 +597,10 @@ class ChecklistPane(Vertical):
             )
             table.add_row(
                 Text("[x]" if done else "[ ]", style="green" if done else ""),
-                Text(entry.label),
-                Text("required" if entry.required else "", style="bold" if entry.required else ""),
+                Text(_(entry.label)),
+                Text(
+                    _("required") if entry.required else "", style="bold" if entry.required else ""
+                ),
                 Text(by),
                 key=entry.key,
             )
@@ -510,24 +608,27 @@ class ChecklistPane(Vertical):
             table.move_cursor(row=min(row, len(self.entries) - 1), animate=False)
         nxt = stage.next
         self.query_one("#checklist-title", Static).update(
-            f"{stage.label} checklist for a {facts.tier.label} account"
-            + (f" · A moves it to {nxt.label}" if nxt else "")
+            _("{stage} checklist for a {tier} account").format(
+                stage=stage_label(stage), tier=_(facts.tier.label)
+            )
+            + (_(" · A moves it to {stage}").format(stage=stage_label(nxt)) if nxt else "")
         )
         gate = stage_gate_of(ws.conn, facts.id)
         self.query_one("#checklist-gate", Static).update(
             Text(
-                "Ready to advance." if gate.can_advance else gate.why_not,
+                _("Ready to advance.") if gate.can_advance else gate_words(gate),
                 style="green" if gate.can_advance else "yellow",
             )
         )
         history = stage_history(ws.conn, facts.id)
         lines = [
-            f"{local(m.changed_at, ws.zone)}  {m.from_stage.label if m.from_stage else '—'} → "
-            f"{m.to_stage.label}  {safe_text(m.changed_by_name or '')}"
+            f"{local(m.changed_at, ws.zone)}  "
+            f"{stage_label(m.from_stage) if m.from_stage else '—'} → "
+            f"{stage_label(m.to_stage)}  {safe_text(m.changed_by_name or '')}"
             for m in history[-8:]
         ]
         self.query_one("#stage-history", Static).update(
-            Text("Stage history\n" + ("\n".join(lines) if lines else "none recorded"))
+            Text(_("Stage history") + "\n" + ("\n".join(lines) if lines else _("none recorded")))
         )
 
     def action_toggle(self) -> None:
@@ -563,10 +664,25 @@ class ChecklistPane(Vertical):
             self.notify(str(exc), severity="error")
             return
         if not gate.can_advance:
-            self.notify(f"Cannot advance yet — {gate.why_not}", severity="warning", timeout=8)
+            self.notify(
+                _("Cannot advance yet — {why}").format(why=gate_words(gate)),
+                severity="warning",
+                timeout=8,
+            )
             return
-        self.notify(f"Moved to {gate.target.label}")
+        self.notify(_("Moved to {stage}").format(stage=stage_label(gate.target)))
         self.post_message(StageAdvanced())
+
+
+def gate_words(gate) -> str:
+    """Why the stage cannot advance (the domain's `why_not`), in the interface language."""
+    if gate.target is None:
+        return _("{stage} is the last stage").format(stage=stage_label(gate.stage))
+    if not gate.missing_required:
+        return ""
+    return _("missing required: {items}").format(
+        items=_("; ").join(_(item.label) for item in gate.missing_required)
+    )
 
 
 class StageAdvanced(Message):
@@ -575,10 +691,10 @@ class StageAdvanced(Message):
 
 class TasksPane(Vertical):
     BINDINGS = [
-        Binding("x", "complete", "Complete / reopen", id="tasks.complete"),
-        Binding("z", "snooze", "Snooze 1 week", id="tasks.snooze"),
-        Binding("m", "take", "Assign to me", id="tasks.take"),
-        Binding("d", "toggle_done", "Show done", id="tasks.show_done"),
+        Binding("x", "complete", N_("Complete / reopen"), id="tasks.complete"),
+        Binding("z", "snooze", N_("Snooze 1 week"), id="tasks.snooze"),
+        Binding("m", "take", N_("Assign to me"), id="tasks.take"),
+        Binding("d", "toggle_done", N_("Show done"), id="tasks.show_done"),
     ]
 
     def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
@@ -591,10 +707,21 @@ class TasksPane(Vertical):
     def compose(self) -> ComposeResult:
         yield DataTable(id="tasks-table", cursor_type="row", zebra_stripes=True)
 
+    COLUMNS = (
+        ("due", N_("Due"), 14),
+        ("task", N_("Task"), None),
+        ("owner", N_("Owner"), 18),
+        ("state", N_("State"), 12),
+    )
+
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in (("Due", 14), ("Task", None), ("Owner", 18), ("State", 12)):
-            table.add_column(title, width=width, key=title.lower())
+        for key, title, width in self.COLUMNS:
+            table.add_column(_(title), width=width, key=key)
+        self.reload()
+
+    def retranslate(self) -> None:
+        retitle(self.query_one(DataTable), [(k, t) for k, t, _w in self.COLUMNS])
         self.reload()
 
     def reload(self) -> None:
@@ -613,7 +740,9 @@ class TasksPane(Vertical):
                 relative_day(due, ws.today()) if due else "—",
                 Text(safe_text(task.title)),
                 Text(safe_text(task.owner_name or "—")),
-                Text(state, style=style),
+                Text(
+                    _(TASK_STATE_LABEL[state]) if state in TASK_STATE_LABEL else state, style=style
+                ),
                 key=task.id,
             )
         if row is not None and self.tasks:
@@ -623,7 +752,7 @@ class TasksPane(Vertical):
         # Not `_task`: Textual's MessagePump keeps its asyncio Task under that name.
         table = self.query_one(DataTable)
         if not self.tasks or table.cursor_row is None or table.cursor_row >= len(self.tasks):
-            self.notify("No task here.", severity="warning")
+            self.notify(_("No task here."), severity="warning")
             return None
         return self.tasks[table.cursor_row]
 
@@ -665,7 +794,7 @@ class TasksPane(Vertical):
         ws = self.workspace
         me = ws.meta("me")
         if me is None:
-            self.notify("This cache does not know who you are.", severity="error")
+            self.notify(_("This cache does not know who you are."), severity="error")
             return
         self._run(lambda t: reassign_task_to(ws.conn, t.id, me, ws.now()))
 

@@ -22,6 +22,7 @@ from csm_tui.domain.health import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, never, relative_day
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_, _
 from csm_tui.ui.widgets.virtual_table import Cell, Column, VirtualTable
 
 
@@ -63,12 +64,13 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 STAGE_LABELS = {
-    "renewal": "Renewal",
-    "onboarding": "Onboarding",
-    "activation": "Activation",
-    "adoption": "Adoption",
-    "churned": "Churned",
+    "renewal": N_("Renewal"),
+    "onboarding": N_("Onboarding"),
+    "activation": N_("Activation"),
+    "adoption": N_("Adoption"),
+    "churned": N_("Churned"),
 }
+"""The stage column's short words (msgids), shown with `_()`."""
 
 
 class PortfolioTable(VirtualTable):
@@ -142,13 +144,13 @@ class PortfolioTable(VirtualTable):
             touch = (relative_day(touched, today), "overdue" if status.overdue else None)
         return [
             (safe_text(row.name), None),
-            (tier.label, tier_style),
+            (_(tier.label), tier_style),
             health,
             (format_money(row.arr, row.currency), None),
             renewal,
             touch,
             (
-                STAGE_LABELS.get(row.stage, row.stage.title()),
+                _(STAGE_LABELS[row.stage]) if row.stage in STAGE_LABELS else row.stage.title(),
                 "dim" if row.stage == "churned" else None,
             ),
             (safe_text(row.owner_name or "—"), None if row.owner_name else "dim"),
