@@ -23,10 +23,7 @@ from tests.ui.screen_text import WORD, english_words
 pytestmark = pytest.mark.tmux
 NOW = FROZEN_NOW.isoformat()
 
-DEPENDS_ON = {
-    "coverage": "zh-screens (Coverage tables, maturity, back-test)",
-    "sync": "zh-screens (Sync screen)",
-}
+DEPENDS_ON: dict[str, str] = {}
 """Screens whose words another helper's branch converts (see the module doc)."""
 
 DATA_SQL = (
@@ -37,6 +34,10 @@ DATA_SQL = (
     "SELECT summary, next_steps FROM activities",
     "SELECT title FROM tasks",
     "SELECT body FROM prep_notes",
+    "SELECT reason FROM renewal_decisions",
+    "SELECT note FROM tier_overrides",
+    "SELECT comment FROM survey_responses",
+    "SELECT record_id FROM outbox",  # the Sync screen shows the pending records' ids
 )
 
 
@@ -54,11 +55,15 @@ PATH = re.compile(r"\S*/\S*|\S+\.md\b")
 """A file path (the export's, typed or suggested): the user's data, not words."""
 
 
+RECORD_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}(?:-[0-9a-f-]*)?")
+"""A record's id as the Sync screen shows it (cut after its second group): data."""
+
+
 def leftovers(screen: str, texts: list[str], data_words: set[str]) -> list[str]:
     """English words on `screen` that are neither names, data, paths nor kept as is. A
     name or text cut by a column still counts as data: a cut word begins a word of the
     book's."""
-    words = english_words(PATH.sub(" ", screen), texts)
+    words = english_words(RECORD_ID.sub(" ", PATH.sub(" ", screen)), texts)
     return [
         w for w in words if w not in data_words and not any(d.startswith(w) for d in data_words)
     ]
