@@ -470,7 +470,7 @@ def import_signals(
     def flush() -> None:
         if not pending:
             return
-        old = _existing(conn, sk, [rec[0] for _, rec in pending])
+        old = _existing(conn, sk, sorted(rec[0] for _, rec in pending))  # index order
         creates: list[tuple] = []
         updates: list[tuple] = []
         for line, rec in pending:
