@@ -435,13 +435,15 @@ def _usage_reader(
 def _existing(conn: sqlite3.Connection, kind: SignalKind, ids: list[str]) -> dict[str, tuple]:
     cols = COLUMNS[kind]
     out: dict[str, tuple] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples, compared as they come
+    for start in range(0, len(ids), 1_000):
+        chunk = ids[start : start + 1_000]
         marks = ", ".join("?" * len(chunk))
-        for row in conn.execute(
+        for row in cursor.execute(
             f"SELECT {', '.join(cols)} FROM {kind.table} WHERE id IN ({marks})", chunk
         ):
-            out[row[0]] = tuple(row)
+            out[row[0]] = row
     return out
 
 
