@@ -71,6 +71,16 @@ def _sources(text: str | None) -> str:
     return shown
 
 
+def _one_source(least: str | None, greatest: str | None) -> str | None:
+    """The sources as shown when an account's least and greatest source name are one
+    (None: they differ, list them)."""
+    return _sources(least) if least == greatest else None
+
+
+def _listed_sources(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> str:
+    return _sources(conn.execute(sql, params).fetchone()[0])
+
+
 def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text[:10])
 
@@ -123,7 +133,7 @@ _USAGE_SUMS = """
            sum(CASE WHEN u.seats > 0 THEN u.seats ELSE 0 END), max(u.active_users),
            sum(u.opportunities), sum(u.leads), sum(u.public_pool), sum(u.contacts),
            sum(u.messages), sum(u.sessions), total(u.session_minutes), max(u.week_start),
-           group_concat(DISTINCT u.source), sum(u.seats <= 0)
+           min(u.source), max(u.source), sum(u.seats <= 0)
     FROM usage_weeks u
     WHERE u.week_start >= ? AND u.week_start <= ?{clause}
     GROUP BY u.account_id
@@ -147,7 +157,7 @@ _TICKETS = """
                       AND opened_at <= :now THEN 1 END),
            max(CASE WHEN opened_at <= :now THEN opened_at END),
            max(CASE WHEN closed_at <= :now THEN closed_at END),
-           group_concat(DISTINCT source)
+           min(source), max(source)
     FROM support_tickets WHERE 1{clause}
     GROUP BY account_id
 """
@@ -157,10 +167,19 @@ _INVOICES = """
                     THEN CAST(round(julianday(:today) - julianday(due_on)) AS INTEGER) END),
            max(CASE WHEN issued_on <= :today THEN issued_on END),
            max(CASE WHEN paid_on <= :today THEN paid_on END),
-           group_concat(DISTINCT source)
+           min(source), max(source)
     FROM invoices WHERE 1{clause}
     GROUP BY account_id
 """
+# An account's records nearly always come from one source: the sums above read its
+# least and greatest name (no DISTINCT B-tree per group), and only an account whose two
+# differ has its sources listed by these (the same rows as the sums).
+_USAGE_SOURCES = (
+    "SELECT group_concat(DISTINCT source) FROM usage_weeks "
+    "WHERE account_id = ? AND week_start >= ? AND week_start <= ?"
+)
+_TICKET_SOURCES = "SELECT group_concat(DISTINCT source) FROM support_tickets WHERE account_id = ?"
+_INVOICE_SOURCES = "SELECT group_concat(DISTINCT source) FROM invoices WHERE account_id = ?"
 _SURVEYS = """
     SELECT account_id, contact_email, kind, score, responded_on, source
     FROM survey_responses WHERE responded_on >= ? AND responded_on <= ?{clause}
@@ -182,25 +201,36 @@ def _read_totals(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | N
         "today": day,
     }
     earlier = totals.earlier
+    weeks: dict[str, date] = {}
     for clause, params in _where_ids(ids, "u.account_id"):
         for row in conn.execute(_USAGE_VOLUME.format(clause=clause), [*earlier_window, *params]):
             earlier[row[0]] = row[1]
         for row in conn.execute(_USAGE_SUMS.format(clause=clause), [*window, *params]):
             aid = row[0]
-            totals.usage[aid] = UsageTotals(
-                *row[1:12], date.fromisoformat(row[12]), _sources(row[13]), earlier.get(aid)
-            )
-            if row[14]:  # weeks without seats: the account's seats fill in (`_fill_seats`)
-                totals.seatless[aid] = row[14]
+            week = weeks.get(row[12])
+            if week is None:
+                week = weeks[row[12]] = date.fromisoformat(row[12])
+            shown = _one_source(row[13], row[14])
+            if shown is None:
+                shown = _listed_sources(conn, _USAGE_SOURCES, (aid, *window))
+            totals.usage[aid] = UsageTotals(*row[1:12], week, shown, earlier.get(aid))
+            if row[15]:  # weeks without seats: the account's seats fill in (`_fill_seats`)
+                totals.seatless[aid] = row[15]
     for clause, params in _where_named(ids, "account_id"):
         for row in conn.execute(_TICKETS.format(clause=clause), {**named, **params}):
             latest = max((d for d in (row[4], row[5]) if d is not None), default=None)
+            shown = _one_source(row[6], row[7])
+            if shown is None:
+                shown = _listed_sources(conn, _TICKET_SOURCES, (row[0],))
             totals.tickets[row[0]] = TicketTotals(
-                row[1], round(row[2]), row[3], _day(latest), _sources(row[6])
+                row[1], round(row[2]), row[3], _day(latest), shown
             )
         for row in conn.execute(_INVOICES.format(clause=clause), {**named, **params}):
             latest = max((d for d in (row[2], row[3]) if d is not None), default=None)
-            totals.invoices[row[0]] = InvoiceTotals(row[1] or 0, _day(latest), _sources(row[4]))
+            shown = _one_source(row[4], row[5])
+            if shown is None:
+                shown = _listed_sources(conn, _INVOICE_SOURCES, (row[0],))
+            totals.invoices[row[0]] = InvoiceTotals(row[1] or 0, _day(latest), shown)
     for clause, plain in _where_ids(ids, "account_id"):
         survey_since = date_to_db(today - timedelta(days=SURVEY_DAYS))
         for row in conn.execute(_SURVEYS.format(clause=clause), [survey_since, day, *plain]):

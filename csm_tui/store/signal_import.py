@@ -2,8 +2,10 @@
 CSV export into the cache, all or nothing; then recompute the health of the accounts
 they touched (`store/health_recompute.py`).
 
-Rows are read, converted and checked one at a time and written, in chunks, inside one
-write transaction: any problem — an unreadable cell, an account the cache does not know,
+Rows are read, converted and checked one at a time and written inside one write
+transaction (changed records in chunks; new ones set aside in a temporary table and
+inserted at the end, sorted by id, so that a large file fills the indexes in key order;
+a usage export's plain rows are read by a reader made for them): any problem — an unreadable cell, an account the cache does not know,
 two rows with one id — and the transaction is rolled back at the end, so nothing is
 written; the report lists every problem with its line (the header is line 1). `dry_run`
 reads and classifies everything and writes nothing.
@@ -49,7 +51,7 @@ SKIP = "skip"
 
 MAX_ISSUES_KEPT = 1_000
 MAX_OUTCOMES_KEPT = 1_000
-_CHUNK = 20_000  # rows checked and written at a time: larger sorted runs insert faster
+_CHUNK = 100_000  # rows checked at a time against the cache
 IMPORT_CACHE_KIB = 131_072  # 128 MiB of page cache while an import writes
 
 COLUMNS: dict[SignalKind, tuple[str, ...]] = {
@@ -341,31 +343,148 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | 
     return invoice
 
 
+# The fields a usage row's record is made of, as `_builder`'s `usage` reads them.
+_USAGE_COUNTS = ("active_users", "seats", "opportunities", "leads", "public_pool", "contacts",
+                 "messages", "sessions")  # fmt: skip
+_USAGE_TEXTS = ("account", "account_name")
+
+
+def _usage_reader(
+    mapping: SignalMapping, where: dict[str, int], book: _Book
+) -> Callable[[list[str]], tuple | None] | None:
+    """For a usage mapping of plain columns: a function making a row's record straight
+    from its cells — the same tuple `_builder` makes from the row's values — or None when
+    the row is not the plain case (an empty cell, a count that is not plain digits, a cell
+    that does not read, an account not found): that row then goes the general way, which
+    says what is wrong with it. None when the mapping is not such a mapping.
+
+    A large weekly export is millions of rows: this skips the per-row dict of values and
+    the converter calls for each cell, and remembers each account's cells → account id."""
+    if mapping.kind is not SignalKind.USAGE or mapping.defaults or "id" in where:
+        return None
+    minutes_name = "session_minutes" if "session_minutes" in where else "avg_session_minutes"
+    handled = {*_USAGE_COUNTS, *_USAGE_TEXTS, "week_start", minutes_name}
+    if not set(where) <= handled or "active_users" not in where or "week_start" not in where:
+        return None
+    if minutes_name not in where or "sessions" not in where:
+        return None
+    counted = [name for name in _USAGE_COUNTS if name in where]
+    count_at = itemgetter(*(where[name] for name in counted))
+    plain = re.compile(r"[0-9]{1,9}" + r"(?:,[0-9]{1,9})" * (len(counted) - 1))
+    # Each record field from the counts read (a column left out: 0, as `usage` has it).
+    absent = len(counted)
+    pick = itemgetter(*(counted.index(n) if n in counted else absent for n in _USAGE_COUNTS))
+    sessions_at = _USAGE_COUNTS.index("sessions")
+    texts = [(name, where[name], mapping.converter(name)) for name in _USAGE_TEXTS
+             if name in where]  # fmt: skip
+    text_at = itemgetter(*(i for _, i, _ in texts)) if len(texts) > 1 else None
+    week_at, read_week = where["week_start"], mapping.converter("week_start")
+    minutes_at, read_minutes = where[minutes_name], mapping.converter(minutes_name)
+    avg = minutes_name == "avg_session_minutes"
+    prefix, source = mapping.source + ":", mapping.source
+    accounts: dict[Any, str] = {}
+    weeks: dict[str, str] = {}
+
+    def account_of(key: Any) -> str | None:
+        cells = key if text_at is not None else (key,)
+        if not all(cells):
+            return None
+        found = dict(zip((name for name, _, _ in texts), (
+            convert(cell) for (_, _, convert), cell in zip(texts, cells, strict=True)
+        ), strict=True))  # fmt: skip
+        aid, _problem = book.find(found.get("account", ""), found.get("account_name", ""))
+        if aid is not None and len(accounts) < 1_000_000:
+            accounts[key] = aid
+        return aid
+
+    def read(cells: list[str]) -> tuple | None:
+        counts_text = count_at(cells)
+        if len(counted) > 1:
+            if not plain.fullmatch(",".join(counts_text)):
+                return None
+            nums = [*map(int, counts_text), 0]
+        else:
+            if not plain.fullmatch(counts_text):
+                return None
+            nums = [int(counts_text), 0]
+        key = text_at(cells) if text_at is not None else cells[texts[0][1]]
+        try:
+            aid = accounts.get(key) or account_of(key)
+            if aid is None:
+                return None
+            week_cell = cells[week_at]
+            week_text = weeks.get(week_cell)
+            if week_text is None:
+                if not week_cell:
+                    return None
+                week_text = date_to_db(monday_of(read_week(week_cell)))
+                if len(weeks) < 10_000:
+                    weeks[week_cell] = week_text
+            minutes_cell = cells[minutes_at]
+            if not minutes_cell:
+                return None
+            minutes = read_minutes(minutes_cell)
+        except CellError:
+            return None
+        values = pick(nums)
+        if avg:
+            minutes = round(minutes * values[sessions_at], 2)
+        return (prefix + aid + ":" + week_text, aid, week_text, *values, float(minutes), source)
+
+    return read
+
+
 def _existing(conn: sqlite3.Connection, kind: SignalKind, ids: list[str]) -> dict[str, tuple]:
     cols = COLUMNS[kind]
     out: dict[str, tuple] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples, compared as they come
+    for start in range(0, len(ids), 1_000):
+        chunk = ids[start : start + 1_000]
         marks = ", ".join("?" * len(chunk))
-        for row in conn.execute(
+        for row in cursor.execute(
             f"SELECT {', '.join(cols)} FROM {kind.table} WHERE id IN ({marks})", chunk
         ):
-            out[row[0]] = tuple(row)
+            out[row[0]] = row
     return out
 
 
-def _write(
-    conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple], updates: list[tuple]
-) -> None:
-    """New records inserted; changed ones replaced field by field (their sync version
-    stays). Plain INSERTs: an upsert costs twice as much per row."""
+def _staging(kind: SignalKind) -> str:
+    return f"temp.csm_import_{kind.table}"
+
+
+def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple]) -> None:
+    """New records set aside in a temporary table without indexes (`_insert_staged`
+    moves them all at once, in id order)."""
     cols = COLUMNS[kind]
-    if creates:
-        conn.executemany(
-            f"INSERT INTO {kind.table} ({', '.join(cols)}, version) "
-            f"VALUES ({', '.join('?' * len(cols))}, 0)",
-            creates,
-        )
+    staging = _staging(kind)
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {staging} AS SELECT {', '.join(cols)} FROM {kind.table} "
+        "WHERE 0"
+    )
+    conn.executemany(f"INSERT INTO {staging} VALUES ({', '.join('?' * len(cols))})", creates)
+
+
+def _insert_staged(conn: sqlite3.Connection, kind: SignalKind) -> None:
+    """The staged records inserted, sorted by id: the table's indexes then fill in key
+    order (for records whose id is made, `<source>:<account>:<day>`, both the id's and
+    the account's) instead of at random pages of a large index, chunk after chunk."""
+    cols = ", ".join(COLUMNS[kind])
+    staging = _staging(kind)
+    exists = conn.execute(
+        "SELECT 1 FROM temp.sqlite_master WHERE name = ?", (staging.partition(".")[2],)
+    ).fetchone()
+    if exists is None:
+        return
+    conn.execute(
+        f"INSERT INTO {kind.table} ({cols}, version) SELECT {cols}, 0 FROM {staging} ORDER BY id"
+    )
+    conn.execute(f"DROP TABLE {staging}")
+
+
+def _update(conn: sqlite3.Connection, kind: SignalKind, updates: list[tuple]) -> None:
+    """Changed records replaced field by field (their sync version stays)."""
+    cols = COLUMNS[kind]
     if updates:
         assignments = ", ".join(f"{c} = ?" for c in cols[1:])
         conn.executemany(
@@ -446,7 +565,7 @@ def import_signals(
     def flush() -> None:
         if not pending:
             return
-        old = _existing(conn, sk, [rec[0] for _, rec in pending])
+        old = _existing(conn, sk, sorted(rec[0] for _, rec in pending))  # index order
         creates: list[tuple] = []
         updates: list[tuple] = []
         for line, rec in pending:
@@ -463,16 +582,30 @@ def import_signals(
             if len(outcomes) < MAX_OUTCOMES_KEPT:
                 outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
         if (creates or updates) and not dry_run and not run.count:
-            creates.sort()
-            _write(conn, sk, creates, updates)
+            if creates:
+                _stage(conn, sk, creates)
+            _update(conn, sk, updates)
         pending.clear()
 
     book = _Book(conn)
+    fast = _usage_reader(mapping, where, book)  # type: ignore[arg-type]
 
     def body() -> None:
         nonlocal n_rows
         for line, cells in rows:
             n_rows += 1
+            if fast is not None and not isinstance(cells, str):
+                rec = fast(cells)
+                if rec is not None:
+                    first = seen.get(rec[0])
+                    if first is not None:
+                        run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                        continue
+                    seen[rec[0]] = line
+                    pending.append((line, rec))
+                    if len(pending) >= _CHUNK:
+                        flush()
+                    continue
             if isinstance(cells, str):
                 run.issue(line, cells)
                 continue
@@ -553,9 +686,13 @@ def import_signals(
         conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
         try:
             with write_transaction(conn):
-                body()
-                if run.count:
-                    raise _Refused
+                try:
+                    body()
+                    if run.count:
+                        raise _Refused
+                    _insert_staged(conn, sk)
+                finally:
+                    conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
         except _Refused:
             pass
         finally:

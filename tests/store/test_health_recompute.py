@@ -108,6 +108,34 @@ def test_sql_totals_give_the_same_signals_as_the_records_one_by_one(conn, days_l
         assert got == expected, account["id"]
 
 
+def test_an_account_fed_by_two_sources_names_both_as_the_records_one_by_one(conn):
+    account = conn.execute(
+        "SELECT id, tier, seats, last_touch_at FROM accounts WHERE external_id LIKE '0015g%' "
+        "ORDER BY id LIMIT 1"
+    ).fetchone()
+    aid = account["id"]
+    for table, day in (("usage_weeks", "week_start"), ("support_tickets", "opened_at"),
+                       ("invoices", "issued_on")):  # fmt: skip
+        conn.execute(
+            f"UPDATE {table} SET source = 'amplitude' WHERE id = (SELECT id FROM {table} "
+            f"WHERE account_id = ? ORDER BY {day} DESC LIMIT 1)",
+            (aid,),
+        )
+    conn.commit()
+    usage, tickets, surveys, invoices = records(conn, aid)
+    last = from_db(account["last_touch_at"])
+    touch = touch_status(Tier(account["tier"]), last, NOW, RULES)
+    expected = derive_signals(
+        today=NOW.date(), now=NOW, account_seats=account["seats"], usage=usage,
+        tickets=tickets, surveys=surveys, invoices=invoices,
+        days_since_touch=touch.days_since, cadence_days=touch.cadence_days,
+        last_touch_on=None if last is None else last.date(),
+    )  # fmt: skip
+    got = raw_health_signals(conn, account, NOW, RULES)
+    assert got == expected
+    assert sum("amplitude, " in p[1] for p in got.provenance) >= 2, got.provenance
+
+
 def test_recompute_twice_a_day_keeps_one_snapshot_per_account(conn):
     first = recompute_accounts(conn, NOW)
     again = recompute_accounts(conn, NOW + timedelta(hours=5))

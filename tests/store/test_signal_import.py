@@ -256,6 +256,32 @@ def test_usage_weeks_land_on_mondays_and_ids_come_from_account_and_week(conn):
     assert all(datetime.fromisoformat(w["week_start"]).weekday() == 0 for w in weeks)
 
 
+def test_a_usage_export_with_untidy_cells_reads_as_the_same_records_as_a_tidy_one(conn, tmp_path):
+    # Plain rows are read straight from their cells; a row with a spaced count, a count
+    # with a thousands separator, a blank company name or an unplain number goes the
+    # general way: both ways make the same records, so the untidy copy changes nothing.
+    first = run(conn, "usage")
+    assert first.created == 100
+    before = state(conn)
+    lines = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()
+    untidy = [lines[0]]
+    for n, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        if n % 4 == 0:
+            cells[3] = f" {cells[3]} "
+        elif n % 4 == 1:
+            if cells[1]:
+                cells[2] = ""  # the CRM id alone names the account
+            cells[10] = f'"{int(cells[10]):,}"' if int(cells[10]) >= 1000 else cells[10]
+        elif n % 4 == 2:
+            cells[11] = f"{float(cells[11]):.3f}"
+        untidy.append(",".join(cells))
+    report = run(conn, "usage", write(tmp_path, "\n".join(untidy) + "\n"))
+    assert report.committed, [str(e) for e in report.errors]
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 100)
+    assert state(conn) == before
+
+
 def test_imported_signals_are_not_queued_for_sync(conn):
     before = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
     for kind in SAMPLE_OF:
