@@ -5,7 +5,8 @@ they touched (`store/health_recompute.py`).
 Rows are read, converted and checked one at a time and written inside one write
 transaction (changed records in chunks; new ones set aside in a temporary table and
 inserted at the end, sorted by id, so that a large file fills the indexes in key order;
-a usage export's plain rows are read by a reader made for them): any problem — an unreadable cell, an account the cache does not know,
+a usage export's plain rows are read by a reader made for them): any problem — an
+unreadable cell, an account the cache does not know,
 two rows with one id — and the transaction is rolled back at the end, so nothing is
 written; the report lists every problem with its line (the header is line 1). `dry_run`
 reads and classifies everything and writes nothing.
