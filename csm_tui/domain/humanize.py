@@ -146,16 +146,17 @@ def _signed(negative: bool, text: str) -> str:
     return f"-{text}" if negative and any(ch in "123456789" for ch in text) else text
 
 
-def format_money(amount: float, currency: str = "USD", lang: str = "en") -> str:
+def format_money(amount: float, currency: str = "USD", lang: str | None = None) -> str:
     """A compact amount for tables: "$950", "$1.2k", "$120k", "$1.2M", "¥860k", "-$3k".
 
-    In Chinese (`lang="zh"`) it is told in 万 / 亿 instead: domain.money.format_money_zh.
+    In Chinese (`lang="zh"`; None: the interface language) it is told in 万 / 亿 instead:
+    domain.money.format_money_zh.
 
     Under 1,000: whole units. Then k, M, B, T: one decimal below 10 of the unit, none from
     10 on, a trailing ".0" dropped; halves round up; a value that rounds to 1,000 of a unit
     is told in the next one ($999,999 is "$1M", not "$1000k").
     """
-    if lang != "en" and normalise_lang(lang) == "zh":
+    if normalise_lang(lang or current_language()) == "zh":
         from csm_tui.domain.money import format_money_zh
 
         return format_money_zh(amount, currency)
