@@ -55,16 +55,20 @@ def _account_tab(key: str | None):
         await _until(pilot, lambda: pilot.app.screen.query("#account-tabs"))
         if key is not None:
             await pilot.press(key)
+        if key == "7":  # the notes editor takes focus a refresh later
+            await _until(pilot, lambda: type(pilot.app.focused).__name__ == "TextArea")
         await _settle(pilot)
 
     return run_before
 
 
-def _keys(*keys: str, then: str):
+def _keys(*keys: str, then: str, focused: str | None = None):
     async def run_before(pilot) -> None:
         await _until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
         await pilot.press(*keys)
         await _until(pilot, lambda: _there(pilot.app, then))
+        if focused is not None:  # focus comes a refresh later: snap it with the cursor there
+            await _until(pilot, lambda: type(pilot.app.focused).__name__ == focused)
         await _settle(pilot)
 
     return run_before
@@ -81,7 +85,7 @@ SCREENS = {
     "account_tasks": ("portfolio", _account_tab("6")),
     "account_notes": ("portfolio", _account_tab("7")),
     "log_form": ("portfolio", _keys("l", then="#log-title")),
-    "prep": ("portfolio", _keys("p", then="PrepScreen")),
+    "prep": ("portfolio", _keys("p", then="PrepScreen", focused="TextArea")),
     "coverage": ("portfolio", _keys("c", then="CoverageScreen")),
     "sync": ("sync", _shows("SyncScreen")),
     "help": ("portfolio", _keys("question_mark", then="#help-keys")),
