@@ -466,19 +466,45 @@ def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple]) -> 
     conn.executemany(f"INSERT INTO {staging} VALUES ({', '.join('?' * len(cols))})", creates)
 
 
-def _insert_staged(conn: sqlite3.Connection, kind: SignalKind) -> None:
-    """The staged records inserted, sorted by id: the table's indexes then fill in key
-    order (for records whose id is made, `<source>:<account>:<day>`, both the id's and
-    the account's) instead of at random pages of a large index, chunk after chunk."""
+def _staged(conn: sqlite3.Connection, kind: SignalKind) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM temp.sqlite_master WHERE name = ?",
+            (_staging(kind).partition(".")[2],),
+        ).fetchone()
+        is not None
+    )
+
+
+def _changed(conn: sqlite3.Connection, kind: SignalKind) -> list[tuple[tuple, str]]:
+    """The staged records whose id the cache knows with other values, each with the
+    account the cache has it under (compared in SQL: one pass over the whole file)."""
+    cols = COLUMNS[kind]
+    same = " AND ".join(f"s.{c} IS t.{c}" for c in cols[1:])
+    picked = ", ".join(f"s.{c}" for c in cols)
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return [
+        (row[:-1], row[-1])
+        for row in cursor.execute(
+            f"SELECT {picked}, t.account_id FROM {_staging(kind)} s "
+            f"JOIN {kind.table} t ON t.id = s.id WHERE NOT ({same})"
+        )
+    ]
+
+
+def _insert_staged(conn: sqlite3.Connection, kind: SignalKind, known: bool) -> None:
+    """The staged records the cache does not have yet inserted, sorted by id: the
+    table's indexes then fill in key order (for records whose id is made,
+    `<source>:<account>:<day>`, both the id's and the account's) instead of at random
+    pages of a large index, chunk after chunk. `known`: some staged ids are in the cache
+    already (they are left out)."""
     cols = ", ".join(COLUMNS[kind])
     staging = _staging(kind)
-    exists = conn.execute(
-        "SELECT 1 FROM temp.sqlite_master WHERE name = ?", (staging.partition(".")[2],)
-    ).fetchone()
-    if exists is None:
-        return
+    new = f" WHERE NOT EXISTS (SELECT 1 FROM {kind.table} t WHERE t.id = s.id)" if known else ""
     conn.execute(
-        f"INSERT INTO {kind.table} ({cols}, version) SELECT {cols}, 0 FROM {staging} ORDER BY id"
+        f"INSERT INTO {kind.table} ({cols}, version) SELECT {cols}, 0 FROM {staging} s{new} "
+        "ORDER BY id"
     )
     conn.execute(f"DROP TABLE {staging}")
 
@@ -561,32 +587,47 @@ def import_signals(
     outcomes: list[SignalOutcome] = []
     touched: set[str] = set()
     pending: list[tuple[int, tuple]] = []
+    outcomes_first: list[tuple[int, tuple]] = []
     n_rows = 0
 
     def flush() -> None:
-        if not pending:
-            return
-        old = _existing(conn, sk, sorted(rec[0] for _, rec in pending))  # index order
-        creates: list[tuple] = []
-        updates: list[tuple] = []
-        for line, rec in pending:
+        # Every record is set aside in a temporary table; `classify` then compares them
+        # all with the cache at once, in SQL.
+        if pending and not run.count:
+            if len(outcomes_first) < MAX_OUTCOMES_KEPT:
+                outcomes_first.extend(pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)])
+            _stage(conn, sk, [rec for _, rec in pending])
+        pending.clear()
+
+    def classify() -> tuple[list[tuple], bool]:
+        """Counts, outcomes and touched accounts; (the changed records, whether any
+        staged record is already in the cache)."""
+        old = _existing(conn, sk, sorted(rec[0] for _, rec in outcomes_first))
+        for line, rec in outcomes_first:
             before = old.get(rec[0])
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
-            counts[action] += 1
-            if action == CREATE:
-                creates.append(rec)
-                touched.add(rec[1])
-            elif action == UPDATE:
-                updates.append(rec)
-                touched.add(rec[1])
-                touched.add(before[1])
-            if len(outcomes) < MAX_OUTCOMES_KEPT:
-                outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
-        if (creates or updates) and not dry_run and not run.count:
-            if creates:
-                _stage(conn, sk, creates)
-            _update(conn, sk, updates)
-        pending.clear()
+            outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
+        total = n_staged()
+        created = 0
+        for aid, n in conn.execute(
+            f"SELECT s.account_id, count(*) FROM {_staging(sk)} s WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {sk.table} t WHERE t.id = s.id) GROUP BY s.account_id"
+        ):
+            created += n
+            touched.add(aid)
+        updates = _changed(conn, sk)
+        for rec, before_account in updates:
+            touched.add(rec[1])
+            touched.add(before_account)
+        counts[CREATE] += created
+        counts[UPDATE] += len(updates)
+        counts[UNCHANGED] += total - created - len(updates)
+        return [rec for rec, _ in updates], created < total
+
+    def n_staged() -> int:
+        if not _staged(conn, sk):
+            return 0
+        return conn.execute(f"SELECT count(*) FROM {_staging(sk)}").fetchone()[0]
 
     book = _Book(conn)
     fast = _usage_reader(mapping, where, book)  # type: ignore[arg-type]
@@ -677,7 +718,10 @@ def import_signals(
             conn.execute("BEGIN")
         try:
             body()
+            if not run.count and _staged(conn, sk):
+                classify()
         finally:
+            conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
             if began:
                 conn.rollback()
     else:
@@ -691,7 +735,10 @@ def import_signals(
                     body()
                     if run.count:
                         raise _Refused
-                    _insert_staged(conn, sk)
+                    if _staged(conn, sk):
+                        updates, known = classify()
+                        _update(conn, sk, updates)
+                        _insert_staged(conn, sk, known)
                 finally:
                     conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
         except _Refused:
