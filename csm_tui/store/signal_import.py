@@ -398,7 +398,33 @@ def _usage_reader(
             accounts[key] = aid
         return aid
 
+    # The common case in one check: every count plain digits and the minutes a plain
+    # number (as `parse_number` reads it with a "." decimal: `float` of the cell).
+    plain_minutes = mapping.decimal == "."
+    both_at = itemgetter(*(where[name] for name in counted), minutes_at)
+    both = re.compile(r"[0-9]{1,9}," * len(counted) + r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
+    n_counted = len(counted)
+
     def read(cells: list[str]) -> tuple | None:
+        if plain_minutes:
+            texts = both_at(cells)
+            if both.fullmatch(",".join(texts)):
+                key = text_at(cells) if text_at is not None else cells[texts_at0]
+                aid = accounts.get(key)
+                week_text = weeks.get(cells[week_at])
+                if aid is not None and week_text is not None:
+                    nums = [*map(int, texts[:n_counted]), 0]
+                    values = pick(nums)
+                    minutes = float(texts[n_counted])
+                    if avg:
+                        minutes = round(minutes * values[sessions_at], 2)
+                    return (prefix + aid + ":" + week_text, aid, week_text, *values,
+                            float(minutes), source)  # fmt: skip
+        return read_slow(cells)
+
+    texts_at0 = texts[0][1]
+
+    def read_slow(cells: list[str]) -> tuple | None:
         counts_text = count_at(cells)
         if len(counted) > 1:
             if not plain.fullmatch(",".join(counts_text)):
@@ -607,15 +633,19 @@ def import_signals(
             before = old.get(rec[0])
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
             outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
-        total = n_staged()
-        created = 0
-        for aid, n in conn.execute(
-            f"SELECT s.account_id, count(*) FROM {_staging(sk)} s WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {sk.table} t WHERE t.id = s.id) GROUP BY s.account_id"
-        ):
-            created += n
-            touched.add(aid)
-        updates = _changed(conn, sk)
+        staging, table = _staging(sk), sk.table
+        same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
+        total, known, changed = conn.execute(
+            f"SELECT count(*), count(t.id), coalesce(sum(t.id IS NOT NULL AND NOT ({same})), 0) "
+            f"FROM {staging} s LEFT JOIN {table} t ON t.id = s.id"
+        ).fetchone()
+        created = total - known
+        if created:
+            touched.update(aid for (aid,) in conn.execute(
+                f"SELECT DISTINCT s.account_id FROM {staging} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
+            ))  # fmt: skip
+        updates = _changed(conn, sk) if changed else []
         for rec, before_account in updates:
             touched.add(rec[1])
             touched.add(before_account)
@@ -623,11 +653,6 @@ def import_signals(
         counts[UPDATE] += len(updates)
         counts[UNCHANGED] += total - created - len(updates)
         return [rec for rec, _ in updates], created < total
-
-    def n_staged() -> int:
-        if not _staged(conn, sk):
-            return 0
-        return conn.execute(f"SELECT count(*) FROM {_staging(sk)}").fetchone()[0]
 
     book = _Book(conn)
     fast = _usage_reader(mapping, where, book)  # type: ignore[arg-type]
