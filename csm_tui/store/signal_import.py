@@ -27,13 +27,15 @@ else by the `account_name` cell as an exact name.
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import add, itemgetter, mul
 from pathlib import Path
 from typing import Any
 
@@ -458,7 +460,74 @@ def _usage_reader(
             minutes = round(minutes * values[sessions_at], 2)
         return (prefix + aid + ":" + week_text, aid, week_text, *values, float(minutes), source)
 
+    minutes_column = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?(?:\n[0-9]{1,9}(?:\.[0-9]{1,6})?)*")
+    count_idx = [where[name] for name in counted]
+    text_idx = [i for _, i, _ in texts]
+
+    def plain_cells(column: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+        joined = "\n".join(column)
+        return joined.count("\n") == len(column) - 1 and pattern.fullmatch(joined) is not None
+
+    def many(rows: tuple[list[str], ...]) -> list[tuple] | None:
+        """The records of many rows at once, column by column — the same tuples `read`
+        makes — or None unless every row is the plain case `read`'s first check takes."""
+        if not plain_minutes:
+            return None
+        columns = list(zip(*rows, strict=True))
+        for i in count_idx:  # every cell 1–9 ASCII digits (`plain`'s check, per column)
+            column = columns[i]
+            joined = "".join(column)
+            if not (joined.isascii() and joined.isdigit()):
+                return None
+            if min(map(len, column)) < 1 or max(map(len, column)) > 9:
+                return None
+        if not plain_cells(columns[minutes_at], minutes_column):
+            return None
+        keys = (
+            list(zip(*(columns[i] for i in text_idx), strict=True))
+            if text_at
+            else columns[text_idx[0]]
+        )
+        aids = list(map(accounts.get, keys))
+        if None in aids:
+            try:
+                for key in {k for k, a in zip(keys, aids, strict=True) if a is None}:
+                    if account_of(key) is None:
+                        return None
+            except CellError:
+                return None
+            aids = list(map(accounts.get, keys))
+            if None in aids:
+                return None
+        week_texts = list(map(weeks.get, columns[week_at]))
+        if None in week_texts:
+            try:
+                for cell in {c for c, w in zip(columns[week_at], week_texts, strict=True)
+                             if w is None}:  # fmt: skip
+                    if not cell or len(weeks) >= 10_000:
+                        return None
+                    weeks[cell] = date_to_db(monday_of(read_week(cell)))
+            except CellError:
+                return None
+            week_texts = list(map(weeks.get, columns[week_at]))
+        read_counts = [list(map(int, columns[i])) for i in count_idx]
+        zeros = [0] * len(rows)
+        values = [read_counts[counted.index(n)] if n in counted else zeros
+                  for n in _USAGE_COUNTS]  # fmt: skip
+        minutes = list(map(float, columns[minutes_at]))
+        if avg:
+            minutes = list(map(round, map(mul, minutes, values[sessions_at]), repeat(2)))
+        ids = map(add, map(add, map(add, repeat(prefix), aids), repeat(":")), week_texts)
+        return list(zip(ids, aids, week_texts, *values, minutes, repeat(source)))
+
+    read.many = many  # type: ignore[attr-defined]
     return read
+
+
+def _blocks(rows: Iterable[Any], size: int = 1_000) -> Iterable[list[Any]]:
+    it = iter(rows)
+    while block := list(islice(it, size)):
+        yield block
 
 
 def _existing(conn: sqlite3.Connection, kind: SignalKind, ids: list[str]) -> dict[str, tuple]:
@@ -656,86 +725,111 @@ def import_signals(
 
     book = _Book(conn)
     fast = _usage_reader(mapping, where, book)  # type: ignore[arg-type]
+    many = getattr(fast, "many", None)
+
+    def read_rows() -> None:
+        nonlocal n_rows
+        for block in _blocks(rows):
+            if many is not None:
+                lines, cell_rows = zip(*block, strict=True)
+                recs = None if str in set(map(type, cell_rows)) else many(cell_rows)
+                if recs is not None:
+                    ids = list(map(itemgetter(0), recs))
+                    if len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
+                        seen.update(zip(ids, lines, strict=True))
+                        pending.extend(zip(lines, recs, strict=True))
+                        n_rows += len(block)
+                        if len(pending) >= _CHUNK:
+                            flush()
+                        continue
+            for line, cells in block:
+                n_rows += 1
+                if fast is not None and not isinstance(cells, str):
+                    rec = fast(cells)
+                    if rec is not None:
+                        first = seen.get(rec[0])
+                        if first is not None:
+                            run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                            continue
+                        seen[rec[0]] = line
+                        pending.append((line, rec))
+                        if len(pending) >= _CHUNK:
+                            flush()
+                        continue
+                if isinstance(cells, str):
+                    run.issue(line, cells)
+                    continue
+                values = dict(defaults)
+                bad = False
+                failed: set[str] = set()
+                try:  # the common case: every non-empty cell reads
+                    rest = fields
+                    if count_at is not None:
+                        counts_text = count_at(cells)
+                        if plain_counts.fullmatch(",".join(counts_text)):
+                            values.update(zip(count_names, map(int, counts_text), strict=True))
+                            rest = not_counted
+                    for name, i, convert in rest:
+                        cell = cells[i]
+                        if cell:
+                            values[name] = convert(cell)
+                except CellError:  # again, cell by cell: blanks pass, each problem is listed
+                    values = dict(defaults)
+                    for name, i, convert in fields:
+                        cell = cells[i]
+                        if not cell or cell.isspace():
+                            continue
+                        try:
+                            values[name] = convert(cell)
+                        except CellError as exc:
+                            run.issue(line, exc.message, name)
+                            failed.add(name)
+                            bad = True
+                skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
+                if skip:
+                    counts[SKIP] += 1
+                    continue
+                for name in required:
+                    if name not in values and name not in failed:
+                        header = mapping.columns.get(name, name)
+                        run.issue(line, f"{header} is empty; it is required", name)
+                        bad = True
+                if bad:
+                    continue
+                if "account" not in values and "account_name" not in values:
+                    header = mapping.columns.get("account") or mapping.columns["account_name"]
+                    run.issue(line, f"{header} is empty; every row names its account", "account")
+                    continue
+                aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
+                if aid is None:
+                    run.issue(line, problem or "no account", "account")
+                    continue
+                try:
+                    rec = build(values, aid)
+                except CellError as exc:
+                    name, _, message = exc.message.partition(": ")
+                    run.issue(line, message, name)
+                    continue
+                first = seen.get(rec[0])
+                if first is not None:
+                    run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                    continue
+                seen[rec[0]] = line
+                pending.append((line, rec))
+                if len(pending) >= _CHUNK:
+                    flush()
+        flush()
 
     def body() -> None:
-        nonlocal n_rows
-        for line, cells in rows:
-            n_rows += 1
-            if fast is not None and not isinstance(cells, str):
-                rec = fast(cells)
-                if rec is not None:
-                    first = seen.get(rec[0])
-                    if first is not None:
-                        run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
-                        continue
-                    seen[rec[0]] = line
-                    pending.append((line, rec))
-                    if len(pending) >= _CHUNK:
-                        flush()
-                    continue
-            if isinstance(cells, str):
-                run.issue(line, cells)
-                continue
-            values = dict(defaults)
-            bad = False
-            failed: set[str] = set()
-            try:  # the common case: every non-empty cell reads
-                rest = fields
-                if count_at is not None:
-                    counts_text = count_at(cells)
-                    if plain_counts.fullmatch(",".join(counts_text)):
-                        values.update(zip(count_names, map(int, counts_text), strict=True))
-                        rest = not_counted
-                for name, i, convert in rest:
-                    cell = cells[i]
-                    if cell:
-                        values[name] = convert(cell)
-            except CellError:  # again, cell by cell: blanks pass, each problem is listed
-                values = dict(defaults)
-                for name, i, convert in fields:
-                    cell = cells[i]
-                    if not cell or cell.isspace():
-                        continue
-                    try:
-                        values[name] = convert(cell)
-                    except CellError as exc:
-                        run.issue(line, exc.message, name)
-                        failed.add(name)
-                        bad = True
-            skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
-            if skip:
-                counts[SKIP] += 1
-                continue
-            for name in required:
-                if name not in values and name not in failed:
-                    header = mapping.columns.get(name, name)
-                    run.issue(line, f"{header} is empty; it is required", name)
-                    bad = True
-            if bad:
-                continue
-            if "account" not in values and "account_name" not in values:
-                header = mapping.columns.get("account") or mapping.columns["account_name"]
-                run.issue(line, f"{header} is empty; every row names its account", "account")
-                continue
-            aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
-            if aid is None:
-                run.issue(line, problem or "no account", "account")
-                continue
-            try:
-                rec = build(values, aid)
-            except CellError as exc:
-                name, _, message = exc.message.partition(": ")
-                run.issue(line, message, name)
-                continue
-            first = seen.get(rec[0])
-            if first is not None:
-                run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
-                continue
-            seen[rec[0]] = line
-            pending.append((line, rec))
-            if len(pending) >= _CHUNK:
-                flush()
-        flush()
+        # Millions of small tuples and no reference cycles among them: the cyclic garbage
+        # collector would walk them again and again as they pile up.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            read_rows()
+        finally:
+            if collecting:
+                gc.enable()
 
     if dry_run:
         began = not conn.in_transaction
