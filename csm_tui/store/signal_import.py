@@ -683,6 +683,7 @@ def import_signals(
     touched: set[str] = set()
     pending: list[tuple[int, tuple]] = []
     outcomes_first: list[tuple[int, tuple]] = []
+    staged_accounts: set[str] = set()
     n_rows = 0
 
     def flush() -> None:
@@ -691,12 +692,17 @@ def import_signals(
         if pending and not run.count:
             if len(outcomes_first) < MAX_OUTCOMES_KEPT:
                 outcomes_first.extend(pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)])
-            _stage(conn, sk, [rec for _, rec in pending])
+            records = [rec for _, rec in pending]
+            staged_accounts.update(map(itemgetter(1), records))
+            _stage(conn, sk, records)
         pending.clear()
 
-    def classify() -> tuple[list[tuple], bool]:
-        """Counts, outcomes and touched accounts; (the changed records, whether any
-        staged record is already in the cache)."""
+    def counts_total() -> int:
+        return counts[CREATE] + counts[UPDATE] + counts[UNCHANGED]
+
+    def classify() -> tuple[list[tuple], int]:
+        """Counts, outcomes and touched accounts; (the changed records, how many staged
+        records are new)."""
         old = _existing(conn, sk, sorted(rec[0] for _, rec in outcomes_first))
         for line, rec in outcomes_first:
             before = old.get(rec[0])
@@ -709,7 +715,9 @@ def import_signals(
             f"FROM {staging} s LEFT JOIN {table} t ON t.id = s.id"
         ).fetchone()
         created = total - known
-        if created:
+        if created and not known:  # every staged record is new
+            touched.update(staged_accounts)
+        elif created:
             touched.update(aid for (aid,) in conn.execute(
                 f"SELECT DISTINCT s.account_id FROM {staging} s "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
@@ -721,7 +729,7 @@ def import_signals(
         counts[CREATE] += created
         counts[UPDATE] += len(updates)
         counts[UNCHANGED] += total - created - len(updates)
-        return [rec for rec, _ in updates], created < total
+        return [rec for rec, _ in updates], created
 
     book = _Book(conn)
     fast = _usage_reader(mapping, where, book)  # type: ignore[arg-type]
@@ -855,9 +863,10 @@ def import_signals(
                     if run.count:
                         raise _Refused
                     if _staged(conn, sk):
-                        updates, known = classify()
+                        updates, created = classify()
                         _update(conn, sk, updates)
-                        _insert_staged(conn, sk, known)
+                        if created:
+                            _insert_staged(conn, sk, known=created < counts_total())
                 finally:
                     conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
         except _Refused:
