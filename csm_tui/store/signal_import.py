@@ -839,40 +839,47 @@ def import_signals(
             if collecting:
                 gc.enable()
 
-    if dry_run:
-        began = not conn.in_transaction
-        if began:
-            conn.execute("BEGIN")
-        try:
-            body()
-            if not run.count and _staged(conn, sk):
-                classify()
-        finally:
-            conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
+    # The staged records (the whole file) sit in the temporary database: a page cache as
+    # large as the import's keeps them in memory (the default is 2 MB).
+    temp_pages = conn.execute("PRAGMA temp.cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA temp.cache_size = {-IMPORT_CACHE_KIB}")
+    try:
+        if dry_run:
+            began = not conn.in_transaction
             if began:
-                conn.rollback()
-    else:
-        # A big file lands at random places of the id index: a larger page cache for the
-        # import's length keeps those pages in memory (the default is 2 MB).
-        cache_pages = conn.execute("PRAGMA cache_size").fetchone()[0]
-        conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
-        try:
-            with write_transaction(conn):
-                try:
-                    body()
-                    if run.count:
-                        raise _Refused
-                    if _staged(conn, sk):
-                        updates, created = classify()
-                        _update(conn, sk, updates)
-                        if created:
-                            _insert_staged(conn, sk, known=created < counts_total())
-                finally:
-                    conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
-        except _Refused:
-            pass
-        finally:
-            conn.execute(f"PRAGMA cache_size = {int(cache_pages)}")
+                conn.execute("BEGIN")
+            try:
+                body()
+                if not run.count and _staged(conn, sk):
+                    classify()
+            finally:
+                conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
+                if began:
+                    conn.rollback()
+        else:
+            # A big file lands at random places of the id index: a larger page cache for the
+            # import's length keeps those pages in memory (the default is 2 MB).
+            cache_pages = conn.execute("PRAGMA cache_size").fetchone()[0]
+            conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+            try:
+                with write_transaction(conn):
+                    try:
+                        body()
+                        if run.count:
+                            raise _Refused
+                        if _staged(conn, sk):
+                            updates, created = classify()
+                            _update(conn, sk, updates)
+                            if created:
+                                _insert_staged(conn, sk, known=created < counts_total())
+                    finally:
+                        conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
+            except _Refused:
+                pass
+            finally:
+                conn.execute(f"PRAGMA cache_size = {int(cache_pages)}")
+    finally:
+        conn.execute(f"PRAGMA temp.cache_size = {int(temp_pages)}")
     if run.count:
         return refused(n_rows)
     report_args = dict(
