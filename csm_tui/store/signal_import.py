@@ -27,13 +27,15 @@ else by the `account_name` cell as an exact name.
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import add, itemgetter, mul
 from pathlib import Path
 from typing import Any
 
@@ -398,7 +400,33 @@ def _usage_reader(
             accounts[key] = aid
         return aid
 
+    # The common case in one check: every count plain digits and the minutes a plain
+    # number (as `parse_number` reads it with a "." decimal: `float` of the cell).
+    plain_minutes = mapping.decimal == "."
+    both_at = itemgetter(*(where[name] for name in counted), minutes_at)
+    both = re.compile(r"[0-9]{1,9}," * len(counted) + r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
+    n_counted = len(counted)
+
     def read(cells: list[str]) -> tuple | None:
+        if plain_minutes:
+            texts = both_at(cells)
+            if both.fullmatch(",".join(texts)):
+                key = text_at(cells) if text_at is not None else cells[texts_at0]
+                aid = accounts.get(key)
+                week_text = weeks.get(cells[week_at])
+                if aid is not None and week_text is not None:
+                    nums = [*map(int, texts[:n_counted]), 0]
+                    values = pick(nums)
+                    minutes = float(texts[n_counted])
+                    if avg:
+                        minutes = round(minutes * values[sessions_at], 2)
+                    return (prefix + aid + ":" + week_text, aid, week_text, *values,
+                            float(minutes), source)  # fmt: skip
+        return read_slow(cells)
+
+    texts_at0 = texts[0][1]
+
+    def read_slow(cells: list[str]) -> tuple | None:
         counts_text = count_at(cells)
         if len(counted) > 1:
             if not plain.fullmatch(",".join(counts_text)):
@@ -432,7 +460,74 @@ def _usage_reader(
             minutes = round(minutes * values[sessions_at], 2)
         return (prefix + aid + ":" + week_text, aid, week_text, *values, float(minutes), source)
 
+    minutes_column = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?(?:\n[0-9]{1,9}(?:\.[0-9]{1,6})?)*")
+    count_idx = [where[name] for name in counted]
+    text_idx = [i for _, i, _ in texts]
+
+    def plain_cells(column: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+        joined = "\n".join(column)
+        return joined.count("\n") == len(column) - 1 and pattern.fullmatch(joined) is not None
+
+    def many(rows: tuple[list[str], ...]) -> list[tuple] | None:
+        """The records of many rows at once, column by column — the same tuples `read`
+        makes — or None unless every row is the plain case `read`'s first check takes."""
+        if not plain_minutes:
+            return None
+        columns = list(zip(*rows, strict=True))
+        for i in count_idx:  # every cell 1–9 ASCII digits (`plain`'s check, per column)
+            column = columns[i]
+            joined = "".join(column)
+            if not (joined.isascii() and joined.isdigit()):
+                return None
+            if min(map(len, column)) < 1 or max(map(len, column)) > 9:
+                return None
+        if not plain_cells(columns[minutes_at], minutes_column):
+            return None
+        keys = (
+            list(zip(*(columns[i] for i in text_idx), strict=True))
+            if text_at
+            else columns[text_idx[0]]
+        )
+        aids = list(map(accounts.get, keys))
+        if None in aids:
+            try:
+                for key in {k for k, a in zip(keys, aids, strict=True) if a is None}:
+                    if account_of(key) is None:
+                        return None
+            except CellError:
+                return None
+            aids = list(map(accounts.get, keys))
+            if None in aids:
+                return None
+        week_texts = list(map(weeks.get, columns[week_at]))
+        if None in week_texts:
+            try:
+                for cell in {c for c, w in zip(columns[week_at], week_texts, strict=True)
+                             if w is None}:  # fmt: skip
+                    if not cell or len(weeks) >= 10_000:
+                        return None
+                    weeks[cell] = date_to_db(monday_of(read_week(cell)))
+            except CellError:
+                return None
+            week_texts = list(map(weeks.get, columns[week_at]))
+        read_counts = [list(map(int, columns[i])) for i in count_idx]
+        zeros = [0] * len(rows)
+        values = [read_counts[counted.index(n)] if n in counted else zeros
+                  for n in _USAGE_COUNTS]  # fmt: skip
+        minutes = list(map(float, columns[minutes_at]))
+        if avg:
+            minutes = list(map(round, map(mul, minutes, values[sessions_at]), repeat(2)))
+        ids = map(add, map(add, map(add, repeat(prefix), aids), repeat(":")), week_texts)
+        return list(zip(ids, aids, week_texts, *values, minutes, repeat(source)))
+
+    read.many = many  # type: ignore[attr-defined]
     return read
+
+
+def _blocks(rows: Iterable[Any], size: int = 1_000) -> Iterable[list[Any]]:
+    it = iter(rows)
+    while block := list(islice(it, size)):
+        yield block
 
 
 def _existing(conn: sqlite3.Connection, kind: SignalKind, ids: list[str]) -> dict[str, tuple]:
@@ -466,19 +561,45 @@ def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple]) -> 
     conn.executemany(f"INSERT INTO {staging} VALUES ({', '.join('?' * len(cols))})", creates)
 
 
-def _insert_staged(conn: sqlite3.Connection, kind: SignalKind) -> None:
-    """The staged records inserted, sorted by id: the table's indexes then fill in key
-    order (for records whose id is made, `<source>:<account>:<day>`, both the id's and
-    the account's) instead of at random pages of a large index, chunk after chunk."""
+def _staged(conn: sqlite3.Connection, kind: SignalKind) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM temp.sqlite_master WHERE name = ?",
+            (_staging(kind).partition(".")[2],),
+        ).fetchone()
+        is not None
+    )
+
+
+def _changed(conn: sqlite3.Connection, kind: SignalKind) -> list[tuple[tuple, str]]:
+    """The staged records whose id the cache knows with other values, each with the
+    account the cache has it under (compared in SQL: one pass over the whole file)."""
+    cols = COLUMNS[kind]
+    same = " AND ".join(f"s.{c} IS t.{c}" for c in cols[1:])
+    picked = ", ".join(f"s.{c}" for c in cols)
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return [
+        (row[:-1], row[-1])
+        for row in cursor.execute(
+            f"SELECT {picked}, t.account_id FROM {_staging(kind)} s "
+            f"JOIN {kind.table} t ON t.id = s.id WHERE NOT ({same})"
+        )
+    ]
+
+
+def _insert_staged(conn: sqlite3.Connection, kind: SignalKind, known: bool) -> None:
+    """The staged records the cache does not have yet inserted, sorted by id: the
+    table's indexes then fill in key order (for records whose id is made,
+    `<source>:<account>:<day>`, both the id's and the account's) instead of at random
+    pages of a large index, chunk after chunk. `known`: some staged ids are in the cache
+    already (they are left out)."""
     cols = ", ".join(COLUMNS[kind])
     staging = _staging(kind)
-    exists = conn.execute(
-        "SELECT 1 FROM temp.sqlite_master WHERE name = ?", (staging.partition(".")[2],)
-    ).fetchone()
-    if exists is None:
-        return
+    new = f" WHERE NOT EXISTS (SELECT 1 FROM {kind.table} t WHERE t.id = s.id)" if known else ""
     conn.execute(
-        f"INSERT INTO {kind.table} ({cols}, version) SELECT {cols}, 0 FROM {staging} ORDER BY id"
+        f"INSERT INTO {kind.table} ({cols}, version) SELECT {cols}, 0 FROM {staging} s{new} "
+        "ORDER BY id"
     )
     conn.execute(f"DROP TABLE {staging}")
 
@@ -561,143 +682,204 @@ def import_signals(
     outcomes: list[SignalOutcome] = []
     touched: set[str] = set()
     pending: list[tuple[int, tuple]] = []
+    outcomes_first: list[tuple[int, tuple]] = []
+    staged_accounts: set[str] = set()
     n_rows = 0
 
     def flush() -> None:
-        if not pending:
-            return
-        old = _existing(conn, sk, sorted(rec[0] for _, rec in pending))  # index order
-        creates: list[tuple] = []
-        updates: list[tuple] = []
-        for line, rec in pending:
+        # Every record is set aside in a temporary table; `classify` then compares them
+        # all with the cache at once, in SQL.
+        if pending and not run.count:
+            if len(outcomes_first) < MAX_OUTCOMES_KEPT:
+                outcomes_first.extend(pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)])
+            records = [rec for _, rec in pending]
+            staged_accounts.update(map(itemgetter(1), records))
+            _stage(conn, sk, records)
+        pending.clear()
+
+    def counts_total() -> int:
+        return counts[CREATE] + counts[UPDATE] + counts[UNCHANGED]
+
+    def classify() -> tuple[list[tuple], int]:
+        """Counts, outcomes and touched accounts; (the changed records, how many staged
+        records are new)."""
+        old = _existing(conn, sk, sorted(rec[0] for _, rec in outcomes_first))
+        for line, rec in outcomes_first:
             before = old.get(rec[0])
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
-            counts[action] += 1
-            if action == CREATE:
-                creates.append(rec)
-                touched.add(rec[1])
-            elif action == UPDATE:
-                updates.append(rec)
-                touched.add(rec[1])
-                touched.add(before[1])
-            if len(outcomes) < MAX_OUTCOMES_KEPT:
-                outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
-        if (creates or updates) and not dry_run and not run.count:
-            if creates:
-                _stage(conn, sk, creates)
-            _update(conn, sk, updates)
-        pending.clear()
+            outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
+        staging, table = _staging(sk), sk.table
+        same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
+        total, known, changed = conn.execute(
+            f"SELECT count(*), count(t.id), coalesce(sum(t.id IS NOT NULL AND NOT ({same})), 0) "
+            f"FROM {staging} s LEFT JOIN {table} t ON t.id = s.id"
+        ).fetchone()
+        created = total - known
+        if created and not known:  # every staged record is new
+            touched.update(staged_accounts)
+        elif created:
+            touched.update(aid for (aid,) in conn.execute(
+                f"SELECT DISTINCT s.account_id FROM {staging} s "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
+            ))  # fmt: skip
+        updates = _changed(conn, sk) if changed else []
+        for rec, before_account in updates:
+            touched.add(rec[1])
+            touched.add(before_account)
+        counts[CREATE] += created
+        counts[UPDATE] += len(updates)
+        counts[UNCHANGED] += total - created - len(updates)
+        return [rec for rec, _ in updates], created
 
     book = _Book(conn)
     fast = _usage_reader(mapping, where, book)  # type: ignore[arg-type]
+    many = getattr(fast, "many", None)
 
-    def body() -> None:
+    def read_rows() -> None:
         nonlocal n_rows
-        for line, cells in rows:
-            n_rows += 1
-            if fast is not None and not isinstance(cells, str):
-                rec = fast(cells)
-                if rec is not None:
-                    first = seen.get(rec[0])
-                    if first is not None:
-                        run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+        for block in _blocks(rows):
+            if many is not None:
+                lines, cell_rows = zip(*block, strict=True)
+                recs = None if str in set(map(type, cell_rows)) else many(cell_rows)
+                if recs is not None:
+                    ids = list(map(itemgetter(0), recs))
+                    if len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
+                        seen.update(zip(ids, lines, strict=True))
+                        pending.extend(zip(lines, recs, strict=True))
+                        n_rows += len(block)
+                        if len(pending) >= _CHUNK:
+                            flush()
                         continue
-                    seen[rec[0]] = line
-                    pending.append((line, rec))
-                    if len(pending) >= _CHUNK:
-                        flush()
+            for line, cells in block:
+                n_rows += 1
+                if fast is not None and not isinstance(cells, str):
+                    rec = fast(cells)
+                    if rec is not None:
+                        first = seen.get(rec[0])
+                        if first is not None:
+                            run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                            continue
+                        seen[rec[0]] = line
+                        pending.append((line, rec))
+                        if len(pending) >= _CHUNK:
+                            flush()
+                        continue
+                if isinstance(cells, str):
+                    run.issue(line, cells)
                     continue
-            if isinstance(cells, str):
-                run.issue(line, cells)
-                continue
-            values = dict(defaults)
-            bad = False
-            failed: set[str] = set()
-            try:  # the common case: every non-empty cell reads
-                rest = fields
-                if count_at is not None:
-                    counts_text = count_at(cells)
-                    if plain_counts.fullmatch(",".join(counts_text)):
-                        values.update(zip(count_names, map(int, counts_text), strict=True))
-                        rest = not_counted
-                for name, i, convert in rest:
-                    cell = cells[i]
-                    if cell:
-                        values[name] = convert(cell)
-            except CellError:  # again, cell by cell: blanks pass, each problem is listed
                 values = dict(defaults)
-                for name, i, convert in fields:
-                    cell = cells[i]
-                    if not cell or cell.isspace():
-                        continue
-                    try:
-                        values[name] = convert(cell)
-                    except CellError as exc:
-                        run.issue(line, exc.message, name)
-                        failed.add(name)
+                bad = False
+                failed: set[str] = set()
+                try:  # the common case: every non-empty cell reads
+                    rest = fields
+                    if count_at is not None:
+                        counts_text = count_at(cells)
+                        if plain_counts.fullmatch(",".join(counts_text)):
+                            values.update(zip(count_names, map(int, counts_text), strict=True))
+                            rest = not_counted
+                    for name, i, convert in rest:
+                        cell = cells[i]
+                        if cell:
+                            values[name] = convert(cell)
+                except CellError:  # again, cell by cell: blanks pass, each problem is listed
+                    values = dict(defaults)
+                    for name, i, convert in fields:
+                        cell = cells[i]
+                        if not cell or cell.isspace():
+                            continue
+                        try:
+                            values[name] = convert(cell)
+                        except CellError as exc:
+                            run.issue(line, exc.message, name)
+                            failed.add(name)
+                            bad = True
+                skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
+                if skip:
+                    counts[SKIP] += 1
+                    continue
+                for name in required:
+                    if name not in values and name not in failed:
+                        header = mapping.columns.get(name, name)
+                        run.issue(line, f"{header} is empty; it is required", name)
                         bad = True
-            skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
-            if skip:
-                counts[SKIP] += 1
-                continue
-            for name in required:
-                if name not in values and name not in failed:
-                    header = mapping.columns.get(name, name)
-                    run.issue(line, f"{header} is empty; it is required", name)
-                    bad = True
-            if bad:
-                continue
-            if "account" not in values and "account_name" not in values:
-                header = mapping.columns.get("account") or mapping.columns["account_name"]
-                run.issue(line, f"{header} is empty; every row names its account", "account")
-                continue
-            aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
-            if aid is None:
-                run.issue(line, problem or "no account", "account")
-                continue
-            try:
-                rec = build(values, aid)
-            except CellError as exc:
-                name, _, message = exc.message.partition(": ")
-                run.issue(line, message, name)
-                continue
-            first = seen.get(rec[0])
-            if first is not None:
-                run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
-                continue
-            seen[rec[0]] = line
-            pending.append((line, rec))
-            if len(pending) >= _CHUNK:
-                flush()
+                if bad:
+                    continue
+                if "account" not in values and "account_name" not in values:
+                    header = mapping.columns.get("account") or mapping.columns["account_name"]
+                    run.issue(line, f"{header} is empty; every row names its account", "account")
+                    continue
+                aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
+                if aid is None:
+                    run.issue(line, problem or "no account", "account")
+                    continue
+                try:
+                    rec = build(values, aid)
+                except CellError as exc:
+                    name, _, message = exc.message.partition(": ")
+                    run.issue(line, message, name)
+                    continue
+                first = seen.get(rec[0])
+                if first is not None:
+                    run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                    continue
+                seen[rec[0]] = line
+                pending.append((line, rec))
+                if len(pending) >= _CHUNK:
+                    flush()
         flush()
 
-    if dry_run:
-        began = not conn.in_transaction
-        if began:
-            conn.execute("BEGIN")
+    def body() -> None:
+        # Millions of small tuples and no reference cycles among them: the cyclic garbage
+        # collector would walk them again and again as they pile up.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            body()
+            read_rows()
         finally:
+            if collecting:
+                gc.enable()
+
+    # The staged records (the whole file) sit in the temporary database: a page cache as
+    # large as the import's keeps them in memory (the default is 2 MB).
+    temp_pages = conn.execute("PRAGMA temp.cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA temp.cache_size = {-IMPORT_CACHE_KIB}")
+    try:
+        if dry_run:
+            began = not conn.in_transaction
             if began:
-                conn.rollback()
-    else:
-        # A big file lands at random places of the id index: a larger page cache for the
-        # import's length keeps those pages in memory (the default is 2 MB).
-        cache_pages = conn.execute("PRAGMA cache_size").fetchone()[0]
-        conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
-        try:
-            with write_transaction(conn):
-                try:
-                    body()
-                    if run.count:
-                        raise _Refused
-                    _insert_staged(conn, sk)
-                finally:
-                    conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
-        except _Refused:
-            pass
-        finally:
-            conn.execute(f"PRAGMA cache_size = {int(cache_pages)}")
+                conn.execute("BEGIN")
+            try:
+                body()
+                if not run.count and _staged(conn, sk):
+                    classify()
+            finally:
+                conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
+                if began:
+                    conn.rollback()
+        else:
+            # A big file lands at random places of the id index: a larger page cache for the
+            # import's length keeps those pages in memory (the default is 2 MB).
+            cache_pages = conn.execute("PRAGMA cache_size").fetchone()[0]
+            conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+            try:
+                with write_transaction(conn):
+                    try:
+                        body()
+                        if run.count:
+                            raise _Refused
+                        if _staged(conn, sk):
+                            updates, created = classify()
+                            _update(conn, sk, updates)
+                            if created:
+                                _insert_staged(conn, sk, known=created < counts_total())
+                    finally:
+                        conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
+            except _Refused:
+                pass
+            finally:
+                conn.execute(f"PRAGMA cache_size = {int(cache_pages)}")
+    finally:
+        conn.execute(f"PRAGMA temp.cache_size = {int(temp_pages)}")
     if run.count:
         return refused(n_rows)
     report_args = dict(
