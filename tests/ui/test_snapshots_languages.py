@@ -67,8 +67,10 @@ def _keys(*keys: str, then: str, focused: str | None = None):
         await _until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
         await pilot.press(*keys)
         await _until(pilot, lambda: _there(pilot.app, then))
-        if focused is not None:  # focus comes a refresh later: snap it with the cursor there
+        if focused is not None:  # focus comes a refresh later; then take it away, so that a
+            # text cursor (caught on or off by its blink timer) is not in the picture
             await _until(pilot, lambda: type(pilot.app.focused).__name__ == focused)
+            pilot.app.set_focus(None)
         await _settle(pilot)
 
     return run_before
