@@ -14,25 +14,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 
 from csm_tui.commands.results import CommandResult, plain
+from csm_tui.domain.fit import cell_width  # re-exported: the CLI measures with it too
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import _
-
-
-def cell_width(text: str) -> int:
-    """Display cells `text` takes in a terminal: 2 for wide (CJK) characters, 0 for
-    combining marks and zero-width joiners, 1 otherwise."""
-    if text.isascii():
-        return len(text)
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch) or ch in "\u200b\u200c\u200d\ufe0e\ufe0f":
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
 
 
 def _pad(text: str, width: int, right: bool) -> str:

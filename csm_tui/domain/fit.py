@@ -41,6 +41,8 @@ def _char_width(ch: str) -> int:
 
 def cell_width(text: str) -> int:
     """How many terminal cells `text` takes (Unicode East Asian Width; marks take none)."""
+    if text.isascii():
+        return len(text)
     return sum(_char_width(ch) for ch in text)
 
 
