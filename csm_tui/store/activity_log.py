@@ -422,12 +422,15 @@ def _create_task(
     return task_id
 
 
-def _generated_task(conn: sqlite3.Connection, account_id: str, activity_id: str):
-    return conn.execute(
+def _generated_task(
+    conn: sqlite3.Connection, account_id: str, activity_id: str
+) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
         "SELECT id, account_id, title, due_on FROM tasks WHERE account_id = ? "
         "AND source_activity_id = ? AND deleted_at IS NULL ORDER BY id LIMIT 1",
         (account_id, activity_id),
     ).fetchone()
+    return row
 
 
 def _latest_touch(conn: sqlite3.Connection, account_id: str) -> datetime | None:
@@ -436,7 +439,8 @@ def _latest_touch(conn: sqlite3.Connection, account_id: str) -> datetime | None:
         "AND kind != ?",
         (account_id, _NOTE),
     ).fetchone()
-    return from_db(row[0])
+    latest: str | None = row[0]
+    return from_db(latest)
 
 
 def _refresh_account(

@@ -71,7 +71,7 @@ class DecisionRow:
 
 
 def _account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
-    row = conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT id, name, currency, arr, arr_usd, stage, tier, tier_override, "
         "tier_override_reason, tier_override_note, renewal_date, created_at, version, "
         "seats, industry, is_reference "
