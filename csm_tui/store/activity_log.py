@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -171,7 +172,7 @@ def _names(ids: tuple[str, ...], names: dict[str, str]) -> tuple[str, ...]:
 def load_timeline(
     conn: sqlite3.Connection,
     account_id: str,
-    kinds: set[ActivityKind] | None = None,
+    kinds: Collection[ActivityKind] | None = None,
     limit: int = 200,
 ) -> list[TimelineEntry]:
     """The account's live activities, newest first (by when they happened), at most `limit`.

@@ -31,7 +31,7 @@ def _gap(cell: object) -> object:
     return cell
 
 
-class WideTable(DataTable):
+class WideTable(DataTable[object]):
     """Rows of a report, the first column frozen, the rest a column-wise scroll away."""
 
     BINDINGS = [
