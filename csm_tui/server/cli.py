@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from csm_tui.i18n import _, ngettext
 
@@ -41,9 +41,10 @@ def token_lifetime(text: str) -> timedelta | None:
     return timedelta(seconds=int(number) * _DURATION_UNITS[unit])
 
 
-def add_serve_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
+
+
+def add_serve_parser(subparsers: argparse._SubParsersAction[_Parser]) -> _Parser:
     """Mount `serve` (and `serve admin ...`) on the `csm-tui` sub-parsers."""
     serve = subparsers.add_parser(
         "serve",
