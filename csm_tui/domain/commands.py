@@ -76,10 +76,11 @@ was expected: ``at 4: expected an account (a name, a unique prefix of one, or an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePath
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from csm_tui.domain import records
 from csm_tui.domain.lifecycle import Stage
@@ -678,8 +679,8 @@ class NotesCommand(Command):
     append: str | None = None  # add this as a new line at the end
     dry_run: bool = False
 
-    @property  # type: ignore[override]
-    def writes(self) -> bool:  # only with --set or --append
+    @property
+    def writes(self) -> bool:  # type: ignore[override]  # a ClassVar elsewhere: here, by options
         return self.set is not None or self.append is not None
 
     def _parts(self) -> list[str]:
@@ -1210,7 +1211,7 @@ class _Line:
                 found=extra.raw,
             )
 
-    def need(self, index: int, what: str) -> Word:
+    def need(self, index: int, what: str | Message) -> Word:
         if index < len(self.positional):
             return self.positional[index]
         raise _error(
@@ -1352,7 +1353,12 @@ def _parse_enum_value(spec: _Option, key: str) -> Any:
     return None  # pragma: no cover
 
 
-def _enum_word(word: Word, parse, what: str, choices) -> Any:
+_Parsed = TypeVar("_Parsed")
+
+
+def _enum_word(
+    word: Word, parse: Callable[[str], _Parsed], what: str, choices: Iterable[object]
+) -> _Parsed:
     try:
         return parse(word.value.strip().lower())
     except ValueError:
@@ -1378,7 +1384,7 @@ def parse_command(text: str) -> Command:
     if verb not in VERBS:
         return _bare_filter(text, words)
     line = _Line(text, words, verb, 1)
-    builder = _BUILDERS[verb]
+    builder: Callable[[_Line], Command] = _BUILDERS[verb]
     return builder(line)
 
 
@@ -1530,7 +1536,7 @@ def _build_assign(line: _Line) -> AssignCommand:
     return AssignCommand(account=account, owner=owner, **line.options)
 
 
-def _build_plain(cls: type[Command]):
+def _build_plain(cls: type[Command]) -> Callable[[_Line], Command]:
     def build(line: _Line) -> Command:
         line.read_options(_OPTIONS[cls.verb])
         line.no_more(0)
@@ -1573,11 +1579,11 @@ def _build_export(line: _Line) -> ExportCommand:
     if fmt is None:
         fmt = EXPORT_FORMATS[target][0]
     if fmt not in EXPORT_FORMATS[target]:
-        allowed = ", ".join(f.value for f in EXPORT_FORMATS[target])
-        word = next((w for w in line.option_words if w.raw.lower().startswith("--format")), None)
+        formats = ", ".join(f.value for f in EXPORT_FORMATS[target])
+        at = next((w for w in line.option_words if w.raw.lower().startswith("--format")), None)
         raise _error(
-            word.start if word else len(line.text),
-            _m(N_("a format for {target} ({allowed})"), target=target.value, allowed=allowed),
+            at.start if at else len(line.text),
+            _m(N_("a format for {target} ({allowed})"), target=target.value, allowed=formats),
             found=fmt.value,
         )
     return ExportCommand(target=target, format=fmt, account=account, filter=flt, **options)
@@ -1614,7 +1620,7 @@ _AMOUNT_WORD = re.compile(r"(\d+(?:\.\d+)?)([kKmM万]?)")
 _AMOUNT_UNITS = {"": 1, "k": 1_000, "m": 1_000_000, "万": 10_000}
 
 
-def _build_renewal(outcome: RenewalOutcome):
+def _build_renewal(outcome: RenewalOutcome) -> Callable[[_Line], RenewalCommand]:
     verb = _OUTCOME_VERBS[outcome]
 
     def build(line: _Line) -> RenewalCommand:
@@ -1672,7 +1678,9 @@ def _build_resolve(line: _Line) -> ResolveCommand:
     return ResolveCommand(conflict=int(word.value), choice=choice, **line.options)
 
 
-def _build_change(cls: type[RetryCommand] | type[DismissCommand]):
+def _build_change(
+    cls: type[RetryCommand] | type[DismissCommand],
+) -> Callable[[_Line], Command]:
     def build(line: _Line) -> Command:
         line.read_options(_OPTIONS[cls.verb])
         what = N_("a refused change's id (refused lists them; a unique prefix or suffix will do)")
@@ -1706,7 +1714,9 @@ def _build_reference(line: _Line) -> ReferenceCommand:
     return ReferenceCommand(account=account, is_reference=key == "yes", **line.options)
 
 
-def _build_account_only(cls: type[TasksCommand] | type[ContactsCommand] | type[NotesCommand]):
+def _build_account_only(
+    cls: type[TasksCommand] | type[ContactsCommand] | type[NotesCommand],
+) -> Callable[[_Line], Command]:
     def build(line: _Line) -> Command:
         line.read_options(_OPTIONS[cls.verb])
         account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)

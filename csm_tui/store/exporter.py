@@ -487,7 +487,7 @@ def _metric_values(metrics: Any) -> dict[str, Any]:
 
 def _csms_needed(report: Any, arr: Any) -> float | None:
     """ARR / the ARR-per-CSM rule (seed 002), or None without a rule."""
-    per_csm = _get(_get(report, "rules"), "arr_per_csm")
+    per_csm: float | None = _get(_get(report, "rules"), "arr_per_csm")
     if not per_csm or arr is None:
         return None
     return float(arr) / per_csm

@@ -14,6 +14,7 @@ The numbers are computed in a worker on a read-only connection of its own.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group
@@ -52,6 +53,12 @@ from csm_tui.ui.labels import tier_label
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.wide_table import WideTable
 from csm_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from csm_tui.store.assignments import Candidate
+    from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 
 BAR = 36  # cells of a chart bar
 TIER_SHORT = {Tier.STRATEGIC: N_("Strat"), Tier.ENTERPRISE: N_("Ent"), Tier.GROWTH: N_("Growth"),
@@ -241,8 +248,9 @@ class CoverageScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "backtest":
-            if event.state is WorkerState.SUCCESS:
-                self.show_backtest(event.worker.result)
+            backtested = event.worker.result
+            if event.state is WorkerState.SUCCESS and isinstance(backtested, BacktestReport):
+                self.show_backtest(backtested)
             elif event.state is WorkerState.ERROR:
                 self.query_one("#coverage-backtest-summary", Static).update(
                     Text(
@@ -252,8 +260,9 @@ class CoverageScreen(Screen[None]):
             return
         if event.worker.group != "coverage":
             return
-        if event.state is WorkerState.SUCCESS:
-            self.show(event.worker.result)
+        report = event.worker.result
+        if event.state is WorkerState.SUCCESS and isinstance(report, CoverageReport):
+            self.show(report)
         elif event.state is WorkerState.ERROR:
             self.query_one("#coverage-title", Static).update(_("Coverage — could not compute"))
             self.notify(
@@ -891,7 +900,7 @@ class CsmAccountsScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def on_portfolio_table_opened(self, event) -> None:
+    def on_portfolio_table_opened(self, event: PortfolioTable.Opened) -> None:
         from csm_tui.ui.screens.account import AccountScreen
 
         self.app.push_screen(AccountScreen(self.workspace, event.account_id))
@@ -929,7 +938,9 @@ class CsmAccountsScreen(Screen[None]):
 
         self.app.push_screen(ReassignScreen(name, people), done)
 
-    def _reassign(self, account_id: str, name: str, new_owner: str, people) -> None:
+    def _reassign(
+        self, account_id: str, name: str, new_owner: str, people: Sequence[Candidate]
+    ) -> None:
         from csm_tui.store.assignments import ReassignError, reassign_account
 
         ws = self.workspace
@@ -956,7 +967,7 @@ class ReassignScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="reassign.cancel")]
 
-    def __init__(self, account_name: str, people) -> None:
+    def __init__(self, account_name: str, people: Sequence[Candidate]) -> None:
         super().__init__()
         self.account_name = account_name
         self.people = people
