@@ -8,6 +8,8 @@ so what a key and a command change, and queue for sync, is the same.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import (
     AmendCommand,
@@ -19,6 +21,11 @@ from csm_tui.domain.commands import (
     UndoCommand,
 )
 from csm_tui.i18n import N_, Message, Nn_
+
+if TYPE_CHECKING:
+    from csm_tui.commands.run import _Session
+    from csm_tui.store.lookup import Named
+    from csm_tui.store.tasks import TaskView
 
 _TASK_COLUMNS = (
     Column("task_id", N_("Task")),
@@ -40,11 +47,11 @@ _CONTACT_COLUMNS = (
 )
 
 
-def _dry(message: str, dry: bool) -> str:
+def _dry(message: str | Message, dry: bool) -> str | Message:
     return f"{message} — dry run: nothing saved" if dry else message
 
 
-def _task_row(task) -> tuple:
+def _task_row(task: TaskView) -> tuple[Any, ...]:
     return (
         task.id,
         task.title,
@@ -56,7 +63,7 @@ def _task_row(task) -> tuple:
     )
 
 
-def tasks_result(session, account, command: TasksCommand) -> CommandResult:
+def tasks_result(session: _Session, account: Named, command: TasksCommand) -> CommandResult:
     from csm_tui.store.tasks import account_tasks
 
     tasks = account_tasks(session.conn, account.id, session.today(), include_done=command.done)
@@ -74,7 +81,7 @@ def tasks_result(session, account, command: TasksCommand) -> CommandResult:
     )
 
 
-def take_result(session, command: TaskTakeCommand, dry: bool) -> CommandResult:
+def take_result(session: _Session, command: TaskTakeCommand, dry: bool) -> CommandResult:
     from csm_tui.store.lookup import LookupFailed, find_task
     from csm_tui.store.tasks import TaskError, reassign_task_to
 
@@ -101,7 +108,7 @@ def take_result(session, command: TaskTakeCommand, dry: bool) -> CommandResult:
     )
 
 
-def contacts_result(session, account, command: ContactsCommand) -> CommandResult:
+def contacts_result(session: _Session, account: Named, command: ContactsCommand) -> CommandResult:
     from csm_tui.store.contacts import load_contacts
 
     people = load_contacts(session.conn, account.id)
@@ -117,7 +124,9 @@ def contacts_result(session, account, command: ContactsCommand) -> CommandResult
     )
 
 
-def contact_result(session, account, command: ContactCommand, dry: bool) -> CommandResult:
+def contact_result(
+    session: _Session, account: Named, command: ContactCommand, dry: bool
+) -> CommandResult:
     from csm_tui.store.contacts import (
         ContactInvalid,
         ContactNotFound,
@@ -184,7 +193,9 @@ def contact_result(session, account, command: ContactCommand, dry: bool) -> Comm
     )
 
 
-def notes_result(session, account, command: NotesCommand, dry: bool) -> CommandResult:
+def notes_result(
+    session: _Session, account: Named, command: NotesCommand, dry: bool
+) -> CommandResult:
     from csm_tui.domain.prep import PrepNoteTooLong
     from csm_tui.store.prep import load_prep_note, save_prep_note
 
@@ -205,7 +216,8 @@ def notes_result(session, account, command: NotesCommand, dry: bool) -> CommandR
     if command.set is not None:
         body = command.set
     else:
-        body = before + ("" if not before or before.endswith("\n") else "\n") + command.append
+        appended = command.append or ""  # (not None: with neither, it returned above)
+        body = before + ("" if not before or before.endswith("\n") else "\n") + appended
     try:
         saved = save_prep_note(conn, account.id, body, session.now())
     except PrepNoteTooLong as error:
@@ -225,7 +237,7 @@ def notes_result(session, account, command: NotesCommand, dry: bool) -> CommandR
     )
 
 
-def undo_result(session, command: UndoCommand, dry: bool) -> CommandResult:
+def undo_result(session: _Session, command: UndoCommand, dry: bool) -> CommandResult:
     from csm_tui.store.activity_log import ActivityNotEditable, last_log, undo_last_activity
 
     conn = session.conn
@@ -268,7 +280,7 @@ def undo_result(session, command: UndoCommand, dry: bool) -> CommandResult:
     )
 
 
-def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
+def amend_result(session: _Session, command: AmendCommand, dry: bool) -> CommandResult:
     """The app's `E`: my last log with the fields given changed (`edit_activity`)."""
     import dataclasses
 
@@ -287,7 +299,7 @@ def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
         raise CommandFailed(
             Message.of(N_("nothing to amend: you have not logged anything here yet"))
         )
-    changes: dict = {}
+    changes: dict[str, Any] = {}
     for attr in ("kind", "summary", "minutes", "next_steps", "sentiment"):
         value = getattr(command, attr)
         if value is not None:

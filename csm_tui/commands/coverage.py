@@ -45,7 +45,7 @@ COLUMNS = (
     Column("capacity", N_("Cadences"), show=lambda v: CAPACITY_WORDS.get(v, "")),
     Column("owner_id", N_("Id")),
 )
-CAPACITY_WORDS = {
+CAPACITY_WORDS: dict[str, str] = {
     "none": "—",
     "within": "kept (≤ 3 touches a day)",
     "stretched": "stretched (3–5 a day)",

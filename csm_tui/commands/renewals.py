@@ -12,6 +12,8 @@ from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from csm_tui.commands.run import _Session
 
 _FIELD_OPTIONS = {"arr_after": "--arr", "term_end": "--term-end", "reason": "--reason",
@@ -30,7 +32,7 @@ DECISION_COLUMNS = (
 )
 
 
-def _day(text: str | None, session: _Session, what: str):
+def _day(text: str | None, session: _Session, what: str) -> date | None:
     from csm_tui.domain.dates import DueDateError, parse_due
 
     if text is None:
@@ -47,7 +49,7 @@ _DIRECTION_WORDS = {"flat": N_("renewed flat"), "up": N_("renewed up"), "down": 
 
 
 def _sentence(name: str, outcome: RenewalOutcome, direction: str, before: str, after: str,
-              term_end, stage: str) -> Message:  # fmt: skip
+              term_end: str, stage: str) -> Message:  # fmt: skip
     """`stage` is the stage's label (a msgid)."""
     values = {"name": name, "before": before, "after": after, "stage": Message.of(stage)}
     if outcome is RenewalOutcome.CHURNED:
@@ -81,6 +83,7 @@ def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> Comman
     except RenewalInvalid as error:
         items = list(error.words.items())
         template = "{name}: " + "; ".join(f"{{o{i}}}: {{p{i}}}" for i in range(len(items)))
+        values: dict[str, str | Message]
         values = {f"o{i}": _FIELD_OPTIONS.get(k, k) for i, (k, _v) in enumerate(items)}
         values.update({f"p{i}": v for i, (_k, v) in enumerate(items)})
         raise CommandFailed(Message.of(template, name=account.name, **values)) from error

@@ -76,6 +76,12 @@ from csm_tui.domain.query import QueryError
 from csm_tui.i18n import N_, Message, Nn_, _
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from csm_tui.domain.query import PortfolioFilter, PortfolioSort
+    from csm_tui.domain.tiers import TierRules
+    from csm_tui.store.lookup import Named
+    from csm_tui.store.tasks import TaskView
     from csm_tui.workspace import Workspace
 
 
@@ -144,7 +150,7 @@ class _Session:
         return me
 
     @property
-    def rules(self):
+    def rules(self) -> TierRules:
         return self.ws.settings.tier_rules
 
     def now(self) -> datetime:
@@ -195,7 +201,12 @@ class _Session:
         self.deferred.clear()
 
 
-def _handled(handler, session: _Session, command: Command, dry: bool) -> CommandResult:
+def _handled(
+    handler: Callable[[_Session, Any, bool], CommandResult],
+    session: _Session,
+    command: Command,
+    dry: bool,
+) -> CommandResult:
     """Run a handler; what the store refuses with a message for the user (a record that is
     not there, a file that cannot be read or written) becomes `CommandFailed`."""
     try:
@@ -218,7 +229,8 @@ def _writes(command: Command) -> bool:
 
 
 def _outbox_seq(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+    seq: int = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+    return seq
 
 
 def _changes_since(conn: sqlite3.Connection, seq: int) -> tuple[Change, ...]:
@@ -328,6 +340,7 @@ def run_script(
             raise ScriptError(number, text, f"{error}", saved=saved) from error
     if closing_sync is not None:
         number, text, command = closing_sync
+        assert isinstance(command, SyncCommand)  # (that is how it was chosen)
         try:
             results.append(_sync(session, command, dry_run))
         except CommandFailed as error:
@@ -348,7 +361,7 @@ def _line_of_file(parsed: list[tuple[int, str, Command]], path: Path) -> tuple[i
 # ----------------------------------------------------------------------------- helpers
 
 
-def _account(session: _Session, ref: str):
+def _account(session: _Session, ref: str) -> Named:
     from csm_tui.store.lookup import LookupFailed, find_account
 
     try:
@@ -419,7 +432,12 @@ def _portfolio_columns(session: _Session) -> tuple[Column, ...]:
     )
 
 
-def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
+def portfolio_rows(
+    session_or_ws: _Session | Workspace,
+    flt: PortfolioFilter,
+    sort: PortfolioSort | None,
+    limit: int | None,
+) -> tuple[tuple[tuple[Any, ...], ...], int]:
     """(rows, total) of the portfolio for a filter, in the sort's order."""
     from csm_tui.domain.query import PortfolioSort
     from csm_tui.store.portfolio import PortfolioQuery
@@ -867,7 +885,7 @@ _TASK_COLUMNS = (
 )
 
 
-def _task_row(task) -> tuple:
+def _task_row(task: TaskView) -> tuple[Any, ...]:
     return (task.id, task.account_name, task.title, task.due_on, task.done_at, task.owner_name)
 
 
@@ -1244,7 +1262,7 @@ _HANDLERS: dict[type, Callable[[_Session, Any, bool], CommandResult]] = {
 }
 
 
-def _account_verbs():
+def _account_verbs() -> ModuleType:
     from csm_tui.commands import account_verbs
 
     return account_verbs

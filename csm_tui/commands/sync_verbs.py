@@ -23,6 +23,7 @@ from csm_tui.domain.commands import (
 from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
+    from csm_tui.commands.run import _Session
     from csm_tui.sync.conflicts import Conflict, RejectedChange
 
 _CONFLICT_COLUMNS = (
@@ -71,7 +72,7 @@ def _account_of(conn: sqlite3.Connection, conflict: Conflict) -> tuple[str | Non
     return account_id, None if row is None else row[0]
 
 
-def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple:
+def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple[Any, ...]:
     account_id, account = _account_of(conn, conflict)
     return (
         conflict.id,
@@ -88,7 +89,7 @@ def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple:
     )
 
 
-def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
+def conflicts_result(session: _Session, command: ConflictsCommand) -> CommandResult:
     from csm_tui.sync.conflicts import list_conflicts
 
     conn = session.conn
@@ -108,7 +109,7 @@ def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
     )
 
 
-def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult:
+def resolve_result(session: _Session, command: ResolveCommand, dry: bool) -> CommandResult:
     from csm_tui.sync.conflicts import ConflictError, list_conflicts, resolve_conflict
 
     conn = session.conn
@@ -146,7 +147,7 @@ def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult
     )
 
 
-def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> None:
+def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict[str, Any]) -> None:
     """`edit` sets every field in conflict, and only those (as the Sync screen's form): a
     field left out would keep my value here while the server keeps theirs."""
     from csm_tui.sync.conflicts import list_conflicts
@@ -173,7 +174,7 @@ def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> Non
         )
 
 
-def _refused_row(change: RejectedChange) -> tuple:
+def _refused_row(change: RejectedChange) -> tuple[Any, ...]:
     item = change.item
     return (
         item.mutation_id,
@@ -188,7 +189,7 @@ def _refused_row(change: RejectedChange) -> tuple:
     )
 
 
-def refused_result(session, command: RefusedCommand) -> CommandResult:
+def refused_result(session: _Session, command: RefusedCommand) -> CommandResult:
     from csm_tui.sync.conflicts import list_rejected
 
     found = list_rejected(session.conn)
@@ -246,7 +247,9 @@ def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
     )
 
 
-def retry_result(session, command: RetryCommand | DismissCommand, dry: bool) -> CommandResult:
+def retry_result(
+    session: _Session, command: RetryCommand | DismissCommand, dry: bool
+) -> CommandResult:
     from csm_tui.sync.conflicts import ConflictError, dismiss_rejected, retry_rejected
 
     conn = session.conn

@@ -40,6 +40,8 @@ from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
+    from types import ModuleType
 
     from csm_tui.commands.run import _Session
     from csm_tui.workspace import Workspace
@@ -127,14 +129,14 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
     )
 
 
-def _write(target, content: str) -> None:
+def _write(target: Path | str, content: str) -> None:
     """Atomically (the same writer as the prep sheet and `csm-tui export`)."""
     from csm_tui.store.prep import export_prep
 
     export_prep(target, content)
 
 
-def _store_exporter():
+def _store_exporter() -> ModuleType | None:
     """`csm_tui.store.exporter` (the import/export work) when this build has it."""
     try:
         from csm_tui.store import exporter
@@ -143,7 +145,9 @@ def _store_exporter():
     return exporter
 
 
-def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> str:
+def _table_text(
+    columns: tuple[Column, ...], rows: tuple[tuple[Any, ...], ...], fmt: ExportFormat
+) -> str:
     keys = [c.key for c in columns]
     if fmt is ExportFormat.CSV:
         import csv
@@ -182,10 +186,11 @@ def _export_portfolio(request: ExportRequest) -> str:
     exporter = _store_exporter()
     ws = request.workspace
     if exporter is not None:
-        return exporter.export_portfolio(
+        text: str = exporter.export_portfolio(
             request.conn, command.filter, command.sort, request.today, ws.meta("me"),
             ws.settings.tier_rules, command.format.value, excel=command.excel, zone=ws.zone,
         )  # fmt: skip
+        return text
     session = _Session(ws, dry_run=False)
     rows, _total = portfolio_rows(session, command.filter, command.sort, None)
     return _table_text(_portfolio_columns(session), rows, command.format)
@@ -199,7 +204,8 @@ def _export_coverage(request: ExportRequest) -> str:
     report = load_report(_Session(request.workspace, dry_run=False), command.team)
     exporter = _store_exporter()
     if exporter is not None:
-        return exporter.export_coverage(report, command.format.value, excel=command.excel)
+        text: str = exporter.export_coverage(report, command.format.value, excel=command.excel)
+        return text
     return _table_text(COLUMNS, report_rows(report), command.format)
 
 
@@ -214,10 +220,11 @@ def _export_prep(request: ExportRequest) -> str:
     command = request.command
     exporter = _store_exporter()
     if exporter is not None:
-        return exporter.export_prep(
+        text: str = exporter.export_prep(
             request.conn, request.account_id, request.now, ws.settings.tier_rules,
             command.format.value, excel=command.excel,
         )  # fmt: skip
+        return text
     if command.format is ExportFormat.CSV:
         raise CommandFailed(
             Message.of(N_("a prep sheet as CSV needs the export work (csm_tui.store.exporter)"))
