@@ -44,16 +44,17 @@ import sqlite3
 import subprocess
 import sys
 from bisect import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 from statistics import NormalDist
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from csm_tui.domain.health import DEFAULT_WEIGHTS, Component, HealthSignals, PaymentStatus
-from csm_tui.domain.lifecycle import Stage, checklist_template
-from csm_tui.domain.motion import SalesMotion, standard_for
+from csm_tui.domain.lifecycle import ChecklistTemplateItem, Stage, checklist_template
+from csm_tui.domain.motion import ActivityStandard, SalesMotion, standard_for
 from csm_tui.domain.records import ActivityKind, ContactRole, Role
 from csm_tui.domain.tiers import OverrideReason, Tier, TierRules
 from csm_tui.store.cache import META_BOOK_NAME, META_DATA_AS_OF, META_ME, make_private
@@ -89,6 +90,11 @@ from csm_tui.store.demo_text import (
 )
 from csm_tui.store.migrations import migrate
 from csm_tui.store.timestamps import to_db
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
+
+_T = TypeVar("_T")
 
 MAX_ACCOUNTS = 1_000_000
 
@@ -209,10 +215,10 @@ class _Random(random.Random):
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
-    def choice(self, seq):
+    def choice(self, seq: SupportsLenAndGetItem[_T]) -> _T:
         return seq[int(self.random() * len(seq))]
 
-    def weighted(self, seq, cum_weights):
+    def weighted(self, seq: Sequence[_T], cum_weights: Sequence[float]) -> _T:
         return seq[bisect(cum_weights, self.random() * cum_weights[-1])]
 
 
@@ -242,7 +248,7 @@ class _Voice:
     sentiment_cum: tuple[float, ...]
     author: str
     ids: list[str]
-    rows: list[tuple]
+    rows: list[tuple[Any, ...]]
 
 
 @dataclass
@@ -263,7 +269,7 @@ class _Skeleton:
     name: str | None = None  # forced (nasty) name
 
 
-def _deck(rng: random.Random, n: int, shares) -> list:
+def _deck(rng: random.Random, n: int, shares: Sequence[tuple[_T, float]]) -> list[_T]:
     """n items with exact shares (largest remainder), shuffled."""
     exact = [n * share for _, share in shares]
     counts = [math.floor(x) for x in exact]
@@ -478,7 +484,7 @@ class _Builder:
 
     # -- users ------------------------------------------------------------------------------
 
-    def users(self) -> tuple[list[tuple], list[tuple]]:
+    def users(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         base = self.now_s - 3 * 365 * 86400
         teams = []
         for key, name in TEAMS:
@@ -489,15 +495,15 @@ class _Builder:
             uid = self.people[key] = self._id(base)
             team_id = self.team_ids[team] if team else None
             users.append((uid, name, f"{mail}@demo.csm-tui.example", role.value, team_id))
-            if role is Role.CSM:
+            if role is Role.CSM and team:
                 self.csms[team].append(uid)
-            elif role is Role.LEAD:
+            elif role is Role.LEAD and team:
                 self.leads[team] = uid
         return teams, users
 
     # -- names -------------------------------------------------------------------------------
 
-    def company(self, s: _Skeleton, industry: tuple) -> tuple[str, str]:
+    def company(self, s: _Skeleton, industry: tuple[Any, ...]) -> tuple[str, str]:
         """(name, email domain)."""
         rng = self.rng
         if s.name is not None:
@@ -532,7 +538,7 @@ class _Builder:
 
     # -- pass 2: one account and everything under it ---------------------------------------------
 
-    def account(self, s: _Skeleton, out: dict[str, list]) -> None:
+    def account(self, s: _Skeleton, out: dict[str, list[tuple[Any, ...]]]) -> None:
         rng = self.rng
         tier, stage = s.tier, s.stage
         industry = rng.choice(INDUSTRIES)
@@ -953,7 +959,7 @@ class _Builder:
         """`_id` with bits from the signals' own stream."""
         return self._arr_id(at_s, self._sig_bits)
 
-    def _arr_id(self, at_s: int, getbits=None) -> str:
+    def _arr_id(self, at_s: int, getbits: Callable[[int], int] | None = None) -> str:
         """`_id` with bits from the ARR history's own stream."""
         bits = (getbits or self._arr_bits)(84)
         ms = at_s * 1000 + (bits >> 74) % 1000
@@ -967,7 +973,7 @@ class _Builder:
 
     def _arr_events(
         self,
-        rows: list,
+        rows: list[tuple[Any, ...]],
         account_id: str,
         arr_usd: float,
         stage: Stage,
@@ -1020,7 +1026,7 @@ class _Builder:
         ts = self.ts
         day_text = self.day_text
         cur = arr_usd
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         if churned:
             at_s = at(renewal, 9 * 60 + int(rand() * 480))
             out.append((self._arr_id(at_s), account_id, day_text(renewal), "churn", cur, 0.0,
@@ -1048,7 +1054,16 @@ class _Builder:
                         arr_usd, after, ts(signed_s)))  # fmt: skip
         rows.extend(out)
 
-    def _signals(self, h, seats, std, stage, tier, days_since, cadence) -> HealthSignals:
+    def _signals(
+        self,
+        h: float,
+        seats: int,
+        std: ActivityStandard,
+        stage: Stage,
+        tier: Tier,
+        days_since: int | None,
+        cadence: int | None,
+    ) -> HealthSignals:
         rng = self.rng
 
         def around(target: float, lo: float, span: float) -> float:
@@ -1093,7 +1108,16 @@ class _Builder:
             csm_pulse=pulse,
         )
 
-    def _prep_note(self, out, account_id, s, contacts, features, renewal, cn_text) -> None:
+    def _prep_note(
+        self,
+        out: dict[str, list[tuple[Any, ...]]],
+        account_id: str,
+        s: _Skeleton,
+        contacts: list[tuple[str, str]],
+        features: Sequence[str],
+        renewal: int,
+        cn_text: bool,
+    ) -> None:
         rng = self.rng
         names = [c[1] for c in contacts] or ["—"]
         when = self.day_text(renewal)
@@ -1116,7 +1140,7 @@ class _Builder:
 
 
 @functools.cache
-def _checklist(stage: Stage, tier: Tier):
+def _checklist(stage: Stage, tier: Tier) -> tuple[ChecklistTemplateItem, ...]:
     return checklist_template(stage, tier)
 
 
@@ -1207,7 +1231,7 @@ class _BookFile:
             self.conn.close()
             raise
 
-    def write(self, batch: dict[str, list]) -> None:
+    def write(self, batch: dict[str, list[tuple[Any, ...]]]) -> None:
         for table in WRITE_ORDER:
             rows = batch.get(table)
             if rows:
@@ -1228,7 +1252,7 @@ class _BookFile:
         self.conn.close()
 
 
-def _read_exactly(stream, n: int) -> bytes:
+def _read_exactly(stream: BinaryIO, n: int) -> bytes:
     data = stream.read(n)
     if len(data) != n:
         raise EOFError("the demo book builder went away")
@@ -1260,7 +1284,7 @@ class _InlineWriter:
     def __init__(self, side: Path) -> None:
         self.book = _BookFile(side)
 
-    def put(self, batch: dict[str, list]) -> None:
+    def put(self, batch: dict[str, list[tuple[Any, ...]]]) -> None:
         self.book.write(batch)
 
     def finish(self, meta: list[tuple[str, str]]) -> None:
@@ -1287,39 +1311,42 @@ class _ProcessWriter:
             stderr=subprocess.PIPE,
             env=env,
         )
+        stdin, stderr = self.process.stdin, self.process.stderr
+        assert stdin is not None and stderr is not None  # (both PIPEs)
+        self.stdin, self.stderr = stdin, stderr
 
-    def _send(self, message) -> None:
+    def _send(self, message: object) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            self.process.stdin.write(len(data).to_bytes(8, "big"))
-            self.process.stdin.write(data)
+            self.stdin.write(len(data).to_bytes(8, "big"))
+            self.stdin.write(data)
         except (BrokenPipeError, OSError):
             self._raise_child_error()
 
     def _raise_child_error(self) -> None:
         with contextlib.suppress(OSError):
-            self.process.stdin.close()
+            self.stdin.close()
         _out, err = self.process.communicate(timeout=60)
         detail = err.decode("utf-8", "replace").strip()
         raise RuntimeError(f"the demo book writer failed (exit {self.process.returncode}):\n"
                            f"{detail}")  # fmt: skip
 
-    def put(self, batch: dict[str, list]) -> None:
+    def put(self, batch: dict[str, list[tuple[Any, ...]]]) -> None:
         self._send(("rows", batch))
 
     def finish(self, meta: list[tuple[str, str]]) -> None:
         self._send(("done", meta))
         try:
-            self.process.stdin.close()
+            self.stdin.close()
         except OSError:
             self._raise_child_error()
-        err = self.process.stderr.read()
+        err = self.stderr.read()
         if self.process.wait() != 0:
             detail = err.decode("utf-8", "replace").strip()
             raise RuntimeError(
                 f"the demo book writer failed (exit {self.process.returncode}):\n{detail}"
             )
-        self.process.stderr.close()
+        self.stderr.close()
 
     def abort(self) -> None:
         if self.process.poll() is None:
@@ -1395,7 +1422,7 @@ def _build(
     try:
         writer = _InlineWriter(side) if in_process else _ProcessWriter(side)
         writer.put({"teams": teams, "users": users})
-        batch: dict[str, list] = {t: [] for t in TABLE_ORDER}
+        batch: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLE_ORDER}
         for i, skel in enumerate(skeletons, 1):
             builder.account(skel, batch)
             if i % BATCH_ACCOUNTS == 0 or i == accounts:
