@@ -188,7 +188,7 @@ def _table_spec(table: sa.Table, name: str, rule: str, **kw: Any) -> KindSpec:
     required: set[str] = set()
     for column in table.columns:
         if column.default is not None:
-            defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+            defaults[column.name] = column.default.arg  # type: ignore[attr-defined]  # a ColumnDefault
         elif column.nullable:
             defaults[column.name] = None
         else:

@@ -366,6 +366,7 @@ def apply_tier_override(
 ) -> OverrideSet:
     """`set_tier_override` inside the caller's transaction (an import)."""
     row = _account(conn, account_id)
+    # (reason: an import requires one with a tier; see store/importer.py's module doc)
     override = None if tier is None else TierOverride(tier, reason, note)  # type: ignore[arg-type]
     assigned = rules.assign(float(row["arr_usd"]), override, _traits(row))
     fields: dict[str, object] = {

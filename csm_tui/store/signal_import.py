@@ -529,7 +529,7 @@ def _usage_reader(
         ids = map(add, map(add, map(add, repeat(prefix), aids), repeat(":")), week_texts)
         return list(zip(ids, aids, week_texts, *values, minutes, repeat(source)))
 
-    read.many = many  # type: ignore[attr-defined]
+    read.many = many  # type: ignore[attr-defined]  # a function attribute: the block reader
     return read
 
 

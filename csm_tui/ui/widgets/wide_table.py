@@ -12,6 +12,8 @@ show as many columns as the width allows and to reach the others. So:
 
 from __future__ import annotations
 
+from typing import overload
+
 from rich.text import Text, TextType
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -20,6 +22,14 @@ from textual.widgets.data_table import CellType, ColumnKey, RowKey
 from csm_tui.i18n import N_
 
 
+@overload
+def _gap(cell: Text) -> Text: ...
+@overload
+def _gap(cell: str) -> str: ...
+@overload
+def _gap(cell: str | Text) -> str | Text: ...
+@overload
+def _gap(cell: object) -> object: ...
 def _gap(cell: object) -> object:
     """The cell with one space before it (its style and alignment kept)."""
     if isinstance(cell, Text):
@@ -63,7 +73,7 @@ class WideTable(DataTable[object]):
         default: CellType | None = None,
     ) -> ColumnKey:
         if self.ordered_columns:
-            label = _gap(label)  # type: ignore[assignment]
+            label = _gap(label)
         return super().add_column(label, width=width, key=key, default=default)
 
     def add_row(
