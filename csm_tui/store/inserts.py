@@ -3,7 +3,8 @@
 The store's write paths (logging an activity, adding a contact or a task, moving a stage,
 ticking a checklist, recording ARR, saving prep notes), the importer and the demo book's
 writer all insert rows of these shapes; each statement is written here once, its columns
-in the table's order (see store/migrations.py), one `?` a column.
+named (tables in store/migrations.py), one `?` a column: a row gives every value, None for
+NULL.
 """
 
 from __future__ import annotations
