@@ -210,8 +210,9 @@ class CoverageScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "backtest":
-            if event.state is WorkerState.SUCCESS:
-                self.show_backtest(event.worker.result)
+            result = event.worker.result
+            if event.state is WorkerState.SUCCESS and isinstance(result, BacktestReport):
+                self.show_backtest(result)
             elif event.state is WorkerState.ERROR:
                 self.query_one("#coverage-backtest-summary", Static).update(
                     Text(
@@ -221,7 +222,7 @@ class CoverageScreen(Screen[None]):
             return
         if event.worker.group != "coverage":
             return
-        if event.state is WorkerState.SUCCESS:
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, CoverageReport):
             self.show(event.worker.result)
         elif event.state is WorkerState.ERROR:
             self.query_one("#coverage-title", Static).update(_("Coverage — could not compute"))
@@ -316,10 +317,10 @@ class CoverageScreen(Screen[None]):
     def _status(self) -> None:
         ws = self.workspace
         as_of = ws.meta("data_as_of")
-        if as_of is None:
+        when = None if as_of is None else from_db(as_of)
+        if when is None:
             age = _("no data yet")
         else:
-            when = from_db(as_of)
             age = _("data {ago} (as of {when} UTC)").format(
                 ago=relative_time(when, ws.now(), current_language()),
                 when=f"{when:%Y-%m-%d %H:%M}",
