@@ -294,7 +294,7 @@ def _resolve_account(conn: sqlite3.Connection, text: str) -> str:
 
 
 def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
-    from csm_tui.store.exporter import ExportFormat, format_for_path, write_export
+    from csm_tui.commands.export import ExportFormat, format_for_path, write_export
     from csm_tui.store.prep import PrepExportError
 
     formats = {"portfolio": "csv", "coverage": "csv", "prep": "md"}
@@ -329,8 +329,8 @@ def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
 
 
 def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str, str]:
+    from csm_tui.commands.export import export_coverage, export_portfolio, export_prep
     from csm_tui.store.cache import META_ME
-    from csm_tui.store.exporter import export_coverage, export_portfolio, export_prep
 
     conn = ws.conn
     rules = ws.settings.tier_rules

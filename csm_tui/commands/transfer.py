@@ -4,10 +4,9 @@ Registries
     `EXPORTERS[target](request) -> str` renders the file's content (the runner writes it
     atomically after the commit, or only reports it in a dry run); `IMPORTERS[target](request)
     -> CommandResult` imports inside the run's transaction. Replace an entry with
-    `register_exporter` / `register_importer` — e.g. when `csm_tui.store.exporter` lands, point
-    the portfolio and coverage exporters at it; nothing else needs to change.
+    `register_exporter` / `register_importer`; nothing else needs to change.
 Built in
-    Exports call `csm_tui.store.exporter` (`export_portfolio`, `export_coverage`,
+    Exports call `csm_tui.commands.export` (`export_portfolio`, `export_coverage`,
     `export_prep`: what `csm-tui export` writes) when the build has it; without it they
     fall back to the rows the `filter` and `coverage` verbs print (CSV with the column keys
     as header, JSON as a list of objects, Markdown as a table) and the prep sheet
@@ -135,9 +134,9 @@ def _write(target, content: str) -> None:
 
 
 def _store_exporter():
-    """`csm_tui.store.exporter` (the import/export work) when this build has it."""
+    """`csm_tui.commands.export` (the export work) when this build has it."""
     try:
-        from csm_tui.store import exporter
+        from csm_tui.commands import export as exporter
     except ImportError:
         return None
     return exporter
