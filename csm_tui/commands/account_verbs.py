@@ -9,7 +9,7 @@ so what a key and a command change, and queue for sync, is the same.
 from __future__ import annotations
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import (
+from csm_tui.domain.language.verb_types import (
     AmendCommand,
     ContactCommand,
     ContactsCommand,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
-from csm_tui.domain.commands import BacktestCommand
 from csm_tui.domain.health import Band
+from csm_tui.domain.language.verb_types import BacktestCommand
 from csm_tui.i18n import N_, Message, _
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import CoverageCommand
+from csm_tui.domain.language.verb_types import CoverageCommand
 from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:

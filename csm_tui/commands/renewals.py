@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import ReferenceCommand, RenewalCommand, TierCommand
+from csm_tui.domain.language.verb_types import ReferenceCommand, RenewalCommand, TierCommand
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.i18n import N_, Message

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from csm_tui.domain.commands import Command
+from csm_tui.domain.language.verb_types import Command
 from csm_tui.i18n import Message
 
 

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Change, Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import (
-    USAGE,
-    VERBS,
+from csm_tui.domain.language.filters import QueryError
+from csm_tui.domain.language.verb_options import USAGE, VERBS
+from csm_tui.domain.language.verb_types import (
     AmendCommand,
     AssignCommand,
     BacktestCommand,
@@ -70,9 +70,8 @@ from csm_tui.domain.commands import (
     TimelineCommand,
     TodayCommand,
     UndoCommand,
-    parse_command,
 )
-from csm_tui.domain.query import QueryError
+from csm_tui.domain.language.verbs import parse_command
 from csm_tui.i18n import N_, Message, Nn_, _
 
 if TYPE_CHECKING:
@@ -421,7 +420,7 @@ def _portfolio_columns(session: _Session) -> tuple[Column, ...]:
 
 def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
     """(rows, total) of the portfolio for a filter, in the sort's order."""
-    from csm_tui.domain.query import PortfolioSort
+    from csm_tui.domain.language.filters import PortfolioSort
     from csm_tui.store.portfolio import PortfolioQuery
 
     ws = session_or_ws.ws if isinstance(session_or_ws, _Session) else session_or_ws
@@ -596,8 +595,8 @@ def _help(session: _Session, command: HelpCommand, dry: bool) -> CommandResult:
 
 def _log(session: _Session, command: LogCommand, dry: bool) -> CommandResult:
     from csm_tui.domain.activity_form import ActivityDraft
-    from csm_tui.domain.commands import DEFAULT_MINUTES
     from csm_tui.domain.dates import WhenError, parse_when
+    from csm_tui.domain.language.verb_options import DEFAULT_MINUTES
     from csm_tui.domain.records import Sentiment
     from csm_tui.store.activity_log import ActivityInvalid, last_contacts, log_activity
     from csm_tui.store.lookup import LookupFailed, find_contact

@@ -12,7 +12,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import (
+from csm_tui.domain.language.verb_types import (
     ConflictChoice,
     ConflictsCommand,
     DismissCommand,

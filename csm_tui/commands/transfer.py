@@ -29,13 +29,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value
-from csm_tui.domain.commands import (
-    ExportCommand,
-    ExportFormat,
-    ExportTarget,
-    ImportCommand,
-    ImportTarget,
-)
+from csm_tui.domain.language.verb_options import ExportFormat, ExportTarget, ImportTarget
+from csm_tui.domain.language.verb_types import ExportCommand, ImportCommand
 from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:

@@ -40,8 +40,8 @@ from typing import Any
 from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, relative_day
+from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort, parse_filter
 from csm_tui.domain.prep import md_inline, render_prep_markdown
-from csm_tui.domain.query import PortfolioFilter, PortfolioSort, parse_filter
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.store.cache import get_data_as_of
 from csm_tui.store.portfolio import PortfolioQuery

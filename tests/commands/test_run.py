@@ -13,10 +13,10 @@ import pytest
 from csm_tui.commands.output import cell_width, render, render_table
 from csm_tui.commands.results import CommandFailed
 from csm_tui.commands.run import ScriptError, run_command, run_script, run_text, script_lines
-from csm_tui.domain.commands import parse_command
 from csm_tui.domain.dates import parse_due
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
+from csm_tui.domain.language.verbs import parse_command
 from csm_tui.domain.lifecycle import Stage
-from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.tiers import Tier
 from csm_tui.store import outbox
 from csm_tui.store.cache import set_meta
@@ -430,7 +430,7 @@ def test_a_script_syncs_after_saving_its_lines(workspace, monkeypatch):
 
 
 def test_help_lists_every_verb(workspace):
-    from csm_tui.domain.commands import VERBS
+    from csm_tui.domain.language.verb_options import VERBS
 
     result = run_text(workspace, "help")
     assert [row[0] for row in result.rows] == list(VERBS)

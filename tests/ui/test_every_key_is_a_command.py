@@ -15,7 +15,8 @@ from textual.dom import DOMNode
 
 import csm_tui.ui
 from csm_tui.commands.run import _HANDLERS
-from csm_tui.domain.commands import FilterCommand, SyncCommand, parse_command
+from csm_tui.domain.language.verb_types import FilterCommand, SyncCommand
+from csm_tui.domain.language.verbs import parse_command
 from csm_tui.ui.key_commands import (
     KEY_COMMANDS,
     NAVIGATION,
@@ -108,7 +109,7 @@ def test_the_keys_without_a_command_are_listed():
 
 
 def test_the_palette_knows_every_verb():
-    from csm_tui.domain.commands import VERBS
+    from csm_tui.domain.language.verb_options import VERBS
     from csm_tui.ui.commands import _VERB_WORDS
 
     assert {*VERBS, "run"} - {"filter"} == _VERB_WORDS

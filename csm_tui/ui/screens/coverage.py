@@ -41,9 +41,9 @@ from csm_tui.domain.coverage import (
     TierSlice,
 )
 from csm_tui.domain.humanize import format_money, relative_time
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
 from csm_tui.domain.metrics import RetentionMetrics, format_rate
-from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, _, current_language, ngettext
