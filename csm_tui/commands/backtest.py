@@ -10,16 +10,14 @@ change of weights shows at once whether the score got better at predicting.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
+from csm_tui.commands.session import Session
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
 from csm_tui.domain.health import Band
 from csm_tui.domain.language.verb_types import BacktestCommand
 from csm_tui.i18n import N_, Message, _
-
-if TYPE_CHECKING:
-    from csm_tui.commands.run import _Session
 
 
 def pct(value: Any) -> str:
@@ -152,7 +150,7 @@ def report_summary(report: BacktestReport) -> dict[str, Any]:
     }
 
 
-def load_report(session: _Session, days_before: int | None, team: str | None) -> BacktestReport:
+def load_report(session: Session, days_before: int | None, team: str | None) -> BacktestReport:
     from csm_tui.store.backtest import load_backtest
     from csm_tui.store.coverage import UnknownTeam, resolve_team
 
@@ -170,7 +168,7 @@ def load_report(session: _Session, days_before: int | None, team: str | None) ->
     )
 
 
-def backtest_result(session: _Session, command: BacktestCommand) -> CommandResult:
+def backtest_result(session: Session, command: BacktestCommand, dry: bool) -> CommandResult:
     report = load_report(session, command.days_before, command.team)
     return CommandResult(
         command,

@@ -10,14 +10,12 @@ the build the verb says so.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
+from csm_tui.commands.session import Session
 from csm_tui.domain.language.verb_types import CoverageCommand
 from csm_tui.i18n import N_, Message
-
-if TYPE_CHECKING:
-    from csm_tui.commands.run import _Session
 
 
 def _pct(value: Any) -> str:
@@ -53,7 +51,7 @@ CAPACITY_WORDS = {
 }
 
 
-def load_report(session: _Session, team: str | None, period: str | None = None) -> Any:
+def load_report(session: Session, team: str | None, period: str | None = None) -> Any:
     """The CoverageReport for the whole book or one team (`CommandFailed` when the
     coverage work is not in this build, or the team is unknown)."""
     try:
@@ -162,7 +160,7 @@ def report_summary(report: Any, reporting: Any = None) -> Message:
     )
 
 
-def reporting_of(session: _Session, report: Any = None) -> Any:
+def reporting_of(session: Session, report: Any = None) -> Any:
     """The reporting currency of the settings, at the rate in force today; with `report`,
     whether a new rate came into force in its period."""
     from csm_tui.domain.money import Reporting
@@ -207,7 +205,7 @@ def report_metrics(report: Any) -> dict[str, Any]:
     }
 
 
-def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
+def coverage_result(session: Session, command: CoverageCommand, dry: bool) -> CommandResult:
     report = load_report(session, command.team, command.period)
     reporting = reporting_of(session, report)
     summary = report_metrics(report)

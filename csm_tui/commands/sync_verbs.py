@@ -1,4 +1,5 @@
-"""The Sync screen's keys as verbs: `conflicts`, `resolve`, `refused`, `retry`, `dismiss`.
+"""The sync verbs: `sync` (push and pull), and the Sync screen's keys as verbs:
+`conflicts`, `resolve`, `refused`, `retry`, `dismiss`.
 
 The decisions are `sync.conflicts`' own (`resolve_conflict`, `retry_rejected`,
 `dismiss_rejected`), the functions the Sync screen's `m` `T` `e` `r` `d` call; this module
@@ -12,6 +13,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
+from csm_tui.commands.session import Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
     ConflictChoice,
     ConflictsCommand,
@@ -19,8 +21,9 @@ from csm_tui.domain.language.verb_types import (
     RefusedCommand,
     ResolveCommand,
     RetryCommand,
+    SyncCommand,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, Nn_
 
 if TYPE_CHECKING:
     from csm_tui.sync.conflicts import Conflict, RejectedChange
@@ -88,7 +91,7 @@ def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple:
     )
 
 
-def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
+def conflicts_result(session: Session, command: ConflictsCommand, dry: bool) -> CommandResult:
     from csm_tui.sync.conflicts import list_conflicts
 
     conn = session.conn
@@ -108,7 +111,7 @@ def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
     )
 
 
-def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult:
+def resolve_result(session: Session, command: ResolveCommand, dry: bool) -> CommandResult:
     from csm_tui.sync.conflicts import ConflictError, list_conflicts, resolve_conflict
 
     conn = session.conn
@@ -138,7 +141,7 @@ def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult
     )
     return CommandResult(
         command,
-        _dry(text, dry),
+        dry_run_words(text, dry),
         columns=_CONFLICT_COLUMNS,
         rows=(_conflict_row(conn, conflict),),
         account_id=_account_id,
@@ -188,7 +191,7 @@ def _refused_row(change: RejectedChange) -> tuple:
     )
 
 
-def refused_result(session, command: RefusedCommand) -> CommandResult:
+def refused_result(session: Session, command: RefusedCommand, dry: bool) -> CommandResult:
     from csm_tui.sync.conflicts import list_rejected
 
     found = list_rejected(session.conn)
@@ -202,10 +205,6 @@ def refused_result(session, command: RefusedCommand) -> CommandResult:
         rows=tuple(_refused_row(c) for c in found),
         screen="sync",
     )
-
-
-def _dry(message: Message, dry: bool) -> Message:
-    return Message.of(N_("{message} — dry run: nothing saved"), message=message) if dry else message
 
 
 def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
@@ -246,7 +245,9 @@ def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
     )
 
 
-def retry_result(session, command: RetryCommand | DismissCommand, dry: bool) -> CommandResult:
+def retry_result(
+    session: Session, command: RetryCommand | DismissCommand, dry: bool
+) -> CommandResult:
     from csm_tui.sync.conflicts import ConflictError, dismiss_rejected, retry_rejected
 
     conn = session.conn
@@ -263,9 +264,38 @@ def retry_result(session, command: RetryCommand | DismissCommand, dry: bool) -> 
         raise CommandFailed(str(error)) from error
     return CommandResult(
         command,
-        _dry(text, dry),
+        dry_run_words(text, dry),
         columns=_REFUSED_COLUMNS,
         rows=(row,),
         account_id=change.account_id,
         screen="sync",
     )
+
+
+def sync_result(session: Session, command: SyncCommand, dry: bool) -> CommandResult:
+    """Push the outbox and pull, with `csm-tui sync`'s own function (its own connection)."""
+    from csm_tui.store.outbox import pending_count
+
+    if dry:
+        waiting = pending_count(session.conn)
+        return CommandResult(
+            command,
+            Message.of(
+                *Nn_(
+                    "would push {n} pending change and pull — dry run: nothing sent",
+                    "would push {n} pending changes and pull — dry run: nothing sent",
+                ),
+                n=waiting,
+            ),
+            dry_run=True,
+        )
+    try:
+        from csm_tui.sync.engine import run_sync
+    except ImportError as error:
+        raise CommandFailed(
+            Message.of(N_("sync is not part of this build of csm-tui yet"))
+        ) from error
+    report = run_sync(session.ws.db_path, session.now())
+    if not report.ok:
+        raise CommandFailed(report.summary())
+    return CommandResult(command, report.summary())

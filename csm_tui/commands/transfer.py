@@ -29,6 +29,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value
+from csm_tui.commands.session import Session, dry_run_words, file_target
 from csm_tui.domain.language.verb_options import ExportFormat, ExportTarget, ImportTarget
 from csm_tui.domain.language.verb_types import ExportCommand, ImportCommand
 from csm_tui.i18n import N_, Message
@@ -36,7 +37,6 @@ from csm_tui.i18n import N_, Message
 if TYPE_CHECKING:
     import sqlite3
 
-    from csm_tui.commands.run import _Session
     from csm_tui.workspace import Workspace
 
 
@@ -85,8 +85,7 @@ def register_importer(target: ImportTarget, importer: Importer) -> None:
 # ----------------------------------------------------------------------------- export
 
 
-def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandResult:
-    from csm_tui.commands.run import _account, _dry, _file_target
+def export_result(session: Session, command: ExportCommand, dry: bool) -> CommandResult:
 
     exporter = EXPORTERS.get(command.target)
     if exporter is None:  # pragma: no cover - every target has a built-in
@@ -98,8 +97,8 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
         )
     account_id = None
     if command.account is not None:
-        account_id = _account(session, command.account).id
-    target = None if command.out is None else _file_target(command.out)
+        account_id = session.account(command.account).id
+    target = None if command.out is None else file_target(command.out)
     request = ExportRequest(session.ws, command, account_id, session.now(), session.today())
     content = exporter(request)
     what = {"target": command.target.value, "format": command.format.value}
@@ -114,7 +113,7 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
     session.defer_file(target, lambda: _write(target, content), dry)
     return CommandResult(
         command,
-        _dry(
+        dry_run_words(
             Message.of(N_("Exported {target} as {format} → {file}"), file=str(target), **what), dry
         ),
         files=(str(target),),
@@ -171,7 +170,7 @@ def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> 
 
 
 def _export_portfolio(request: ExportRequest) -> str:
-    from csm_tui.commands.run import _portfolio_columns, _Session, portfolio_rows
+    from csm_tui.commands.portfolio import portfolio_columns, portfolio_rows
 
     command = request.command
     exporter = _store_exporter()
@@ -181,17 +180,16 @@ def _export_portfolio(request: ExportRequest) -> str:
             request.conn, command.filter, command.sort, request.today, ws.meta("me"),
             ws.settings.tier_rules, command.format.value, excel=command.excel, zone=ws.zone,
         )  # fmt: skip
-    session = _Session(ws, dry_run=False)
+    session = Session(ws, dry_run=False)
     rows, _total = portfolio_rows(session, command.filter, command.sort, None)
-    return _table_text(_portfolio_columns(session), rows, command.format)
+    return _table_text(portfolio_columns(session), rows, command.format)
 
 
 def _export_coverage(request: ExportRequest) -> str:
     from csm_tui.commands.coverage import COLUMNS, load_report, report_rows
-    from csm_tui.commands.run import _Session
 
     command = request.command
-    report = load_report(_Session(request.workspace, dry_run=False), command.team)
+    report = load_report(Session(request.workspace, dry_run=False), command.team)
     exporter = _store_exporter()
     if exporter is not None:
         return exporter.export_coverage(report, command.format.value, excel=command.excel)
@@ -240,7 +238,7 @@ register_exporter(ExportTarget.PREP, _export_prep)
 # ----------------------------------------------------------------------------- import
 
 
-def run_import(session: _Session, command: ImportCommand, dry: bool) -> CommandResult:
+def import_result(session: Session, command: ImportCommand, dry: bool) -> CommandResult:
     from csm_tui.store.transaction import in_batch
 
     importer = IMPORTERS.get(command.target)
