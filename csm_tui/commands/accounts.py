@@ -7,7 +7,7 @@ for sync, is the same."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.commands.session import Session, dry_run_words, file_target, money
@@ -20,6 +20,9 @@ from csm_tui.domain.language.verb_types import (
     PrepCommand,
 )
 from csm_tui.i18n import N_, Message, Nn_
+
+if TYPE_CHECKING:
+    from csm_tui.store.contacts import ContactView
 
 
 def open_result(session: Session, command: OpenCommand, dry: bool) -> CommandResult:
@@ -171,9 +174,9 @@ _CONTACT_COLUMNS = (
 
 
 def contacts_result(session: Session, command: ContactsCommand, dry: bool) -> CommandResult:
-    account = session.account(command.account)
     from csm_tui.store.contacts import load_contacts
 
+    account = session.account(command.account)
     people = load_contacts(session.conn, account.id)
     return CommandResult(
         command,
@@ -188,52 +191,19 @@ def contacts_result(session: Session, command: ContactsCommand, dry: bool) -> Co
 
 
 def contact_result(session: Session, command: ContactCommand, dry: bool) -> CommandResult:
-    account = session.account(command.account)
-    from csm_tui.store.contacts import (
-        ContactInvalid,
-        ContactNotFound,
-        add_contact,
-        load_contact,
-        update_contact,
-    )
-    from csm_tui.store.lookup import LookupFailed, find_contact
+    """The Account screen's contact form: `add_contact`, or `update_contact` of the fields
+    given."""
+    from csm_tui.store.contacts import ContactInvalid, ContactNotFound
 
-    conn = session.conn
-    given = {
-        "title": command.title,
-        "email": command.email,
-        "phone": command.phone,
-        "role": None if command.role is None else command.role.value,
-    }
+    account = session.account(command.account)
     try:
         if command.edit:
-            try:
-                found = find_contact(conn, account.id, command.name)
-            except LookupFailed as error:
-                raise CommandFailed(error.message) from error
-            fields = {k: v for k, v in given.items() if v is not None}
-            if command.new_name is not None:
-                fields["name"] = command.new_name
-            if not fields:
-                raise CommandFailed(
-                    Message.of(N_("say what changes: --name, --title, --email, --phone or --role"))
-                )
-            contact = update_contact(conn, found.id, now=session.now(), **fields)
+            contact = _edit_contact(session, account.id, command)
             text = Message.of(
                 N_("Changed {contact} ({name})"), contact=contact.name, name=account.name
             )
         else:
-            contact_id = add_contact(
-                conn,
-                account.id,
-                command.name,
-                given["title"] or "",
-                given["email"] or "",
-                given["phone"] or "",
-                given["role"] or "user",
-                session.now(),
-            )
-            contact = load_contact(conn, contact_id)
+            contact = _add_contact(session, account.id, command)
             text = Message.of(
                 N_("Added {contact} ({role}) to {name}"),
                 contact=contact.name,
@@ -255,11 +225,55 @@ def contact_result(session: Session, command: ContactCommand, dry: bool) -> Comm
     )
 
 
+def _given(command: ContactCommand) -> dict[str, str | None]:
+    return {
+        "title": command.title,
+        "email": command.email,
+        "phone": command.phone,
+        "role": None if command.role is None else command.role.value,
+    }
+
+
+def _edit_contact(session: Session, account_id: str, command: ContactCommand) -> ContactView:
+    from csm_tui.store.contacts import update_contact
+    from csm_tui.store.lookup import LookupFailed, find_contact
+
+    try:
+        found = find_contact(session.conn, account_id, command.name)
+    except LookupFailed as error:
+        raise CommandFailed(error.message) from error
+    fields = {k: v for k, v in _given(command).items() if v is not None}
+    if command.new_name is not None:
+        fields["name"] = command.new_name
+    if not fields:
+        raise CommandFailed(
+            Message.of(N_("say what changes: --name, --title, --email, --phone or --role"))
+        )
+    return update_contact(session.conn, found.id, now=session.now(), **fields)
+
+
+def _add_contact(session: Session, account_id: str, command: ContactCommand) -> ContactView:
+    from csm_tui.store.contacts import add_contact, load_contact
+
+    given = _given(command)
+    contact_id = add_contact(
+        session.conn,
+        account_id,
+        command.name,
+        given["title"] or "",
+        given["email"] or "",
+        given["phone"] or "",
+        given["role"] or "user",
+        session.now(),
+    )
+    return load_contact(session.conn, contact_id)
+
+
 def notes_result(session: Session, command: NotesCommand, dry: bool) -> CommandResult:
-    account = session.account(command.account)
     from csm_tui.domain.prep import PrepNoteTooLong
     from csm_tui.store.prep import load_prep_note, save_prep_note
 
+    account = session.account(command.account)
     conn = session.conn
     before = load_prep_note(conn, account.id)
     if command.set is None and command.append is None:

@@ -3,6 +3,8 @@ account one stage when its required items are done)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.commands.session import Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
@@ -10,6 +12,9 @@ from csm_tui.domain.language.verb_types import (
     StageCommand,
 )
 from csm_tui.i18n import N_, Message
+
+if TYPE_CHECKING:
+    from csm_tui.domain.lifecycle import Stage, StageGate
 
 
 def check_result(session: Session, command: CheckCommand, dry: bool) -> CommandResult:
@@ -74,36 +79,7 @@ def stage_result(session: Session, command: StageCommand, dry: bool) -> CommandR
     conn = session.conn
     account = session.account(command.account)
     gate = stage_gate_of(conn, account.id)
-    if gate.target is None:
-        raise CommandFailed(
-            Message.of(
-                N_("{name} is in {stage}: there is no stage after it"),
-                name=account.name,
-                stage=Message.of(gate.stage.label),
-            )
-        )
-    if command.target is not None and command.target is not gate.target:
-        raise CommandFailed(
-            Message.of(
-                N_(
-                    "{name} is in {stage}; it can only move to the next stage, {next} (not {asked})"
-                ),
-                name=account.name,
-                stage=Message.of(gate.stage.label),
-                next=Message.of(gate.target.label),
-                asked=Message.of(command.target.label),
-            )
-        )
-    if not gate.can_advance:
-        missing = ", ".join(f"{i.key} ({i.label})" for i in gate.missing_required)
-        raise CommandFailed(
-            Message.of(
-                N_("{name} cannot leave {stage} yet; required items not done: {missing}"),
-                name=account.name,
-                stage=Message.of(gate.stage.label),
-                missing=missing,
-            )
-        )
+    target = _next_stage(gate, command.target, account.name)
     moved = advance_stage(conn, account.id, session.me, session.now())
     if not moved.can_advance:  # pragma: no cover - checked under the same lock above
         raise CommandFailed(
@@ -120,7 +96,7 @@ def stage_result(session: Session, command: StageCommand, dry: bool) -> CommandR
                 N_("{name} moved from {stage} to {next}"),
                 name=account.name,
                 stage=Message.of(gate.stage.label),
-                next=Message.of(gate.target.label),
+                next=Message.of(target.label),
             ),
             dry,
         ),
@@ -129,6 +105,42 @@ def stage_result(session: Session, command: StageCommand, dry: bool) -> CommandR
             Column("from", N_("From")),
             Column("to", N_("To")),
         ),
-        rows=((account.name, gate.stage.value, gate.target.value),),
+        rows=((account.name, gate.stage.value, target.value),),
         account_id=account.id,
     )
+
+
+def _next_stage(gate: StageGate, asked: Stage | None, name: str) -> Stage:
+    """The stage the account moves to; `CommandFailed` saying why when it cannot move (the
+    last stage, another stage asked for, required items not done)."""
+    if gate.target is None:
+        raise CommandFailed(
+            Message.of(
+                N_("{name} is in {stage}: there is no stage after it"),
+                name=name,
+                stage=Message.of(gate.stage.label),
+            )
+        )
+    if asked is not None and asked is not gate.target:
+        raise CommandFailed(
+            Message.of(
+                N_(
+                    "{name} is in {stage}; it can only move to the next stage, {next} (not {asked})"
+                ),
+                name=name,
+                stage=Message.of(gate.stage.label),
+                next=Message.of(gate.target.label),
+                asked=Message.of(asked.label),
+            )
+        )
+    if not gate.can_advance:
+        missing = ", ".join(f"{i.key} ({i.label})" for i in gate.missing_required)
+        raise CommandFailed(
+            Message.of(
+                N_("{name} cannot leave {stage} yet; required items not done: {missing}"),
+                name=name,
+                stage=Message.of(gate.stage.label),
+                missing=missing,
+            )
+        )
+    return gate.target

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.commands.session import Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
@@ -13,20 +16,66 @@ from csm_tui.domain.language.verb_types import (
 )
 from csm_tui.i18n import N_, Message, Nn_
 
+if TYPE_CHECKING:
+    from csm_tui.domain.activity_form import ActivityDraft
+    from csm_tui.domain.records import ActivityKind
+    from csm_tui.store.activity_log import LoggedActivity
+
+
+_LOG_COLUMNS = (
+    Column("activity_id", N_("Activity")),
+    Column("account", N_("Account")),
+    Column("kind", N_("Kind")),
+    Column("occurred_at", N_("When")),
+    Column("minutes", N_("Minutes"), right=True),
+    Column("task_id", N_("Task")),
+    Column("task_due_on", N_("Due")),
+    Column("health", N_("Health"), right=True),
+)
+
 
 def log_result(session: Session, command: LogCommand, dry: bool) -> CommandResult:
+    """The log form's save: `store.activity_log.log_activity` (its task and touch too)."""
+    from csm_tui.store.activity_log import ActivityInvalid, log_activity
+
+    account = session.account(command.account)
+    me = session.need_me()
+    draft = _draft(session, command, account.id)
+    try:
+        logged = log_activity(session.conn, draft, me, session.now(), session.rules)
+    except ActivityInvalid as error:
+        raise CommandFailed("; ".join(f"{_FORM_NAMES.get(e.field, e.field)}: {e.message}"
+                                      for e in error.errors)) from error  # fmt: skip
+    row = (
+        logged.activity_id,
+        account.name,
+        command.kind.value,
+        draft.occurred_at,
+        draft.minutes,
+        logged.task_id,
+        logged.task_due_on,
+        logged.health_score,
+    )
+    return CommandResult(
+        command,
+        dry_run_words(_logged_words(command, account.name, logged), dry),
+        columns=_LOG_COLUMNS,
+        rows=(row,),
+        account_id=account.id,
+    )
+
+
+def _draft(session: Session, command: LogCommand, account_id: str) -> ActivityDraft:
+    """The activity the command describes, as the log form would fill it."""
     from csm_tui.domain.activity_form import ActivityDraft
     from csm_tui.domain.dates import WhenError, parse_when
     from csm_tui.domain.language.verb_options import DEFAULT_MINUTES
     from csm_tui.domain.records import Sentiment
-    from csm_tui.store.activity_log import ActivityInvalid, last_contacts, log_activity
+    from csm_tui.store.activity_log import last_contacts
     from csm_tui.store.lookup import LookupFailed, find_contact
 
     conn = session.conn
-    account = session.account(command.account)
-    me = session.need_me()
-    now = session.now()
-    local_now = now.astimezone()
+    local_now = session.now().astimezone()
     if command.when is None:
         occurred_at = local_now.replace(second=0, microsecond=0)  # as the form's "now"
     else:
@@ -36,33 +85,29 @@ def log_result(session: Session, command: LogCommand, dry: bool) -> CommandResul
             raise CommandFailed(Message.of(N_("--when: {problem}"), problem=error.words)) from error
     if command.contacts:
         try:
-            contact_ids = tuple(find_contact(conn, account.id, c).id for c in command.contacts)
+            contact_ids = tuple(find_contact(conn, account_id, c).id for c in command.contacts)
         except LookupFailed as error:
             raise CommandFailed(
                 Message.of(N_("--with: {problem}"), problem=error.message)
             ) from error
     else:
-        contact_ids = last_contacts(conn, account.id)
-    minutes = command.minutes if command.minutes is not None else DEFAULT_MINUTES[command.kind]
-    draft = ActivityDraft(
-        account_id=account.id,
+        contact_ids = last_contacts(conn, account_id)
+    return ActivityDraft(
+        account_id=account_id,
         kind=command.kind,
         occurred_at=occurred_at,
-        minutes=minutes,
+        minutes=command.minutes if command.minutes is not None else DEFAULT_MINUTES[command.kind],
         contact_ids=contact_ids,
         summary=command.summary,
         next_steps=command.next_steps or "",
         sentiment=command.sentiment or Sentiment.NEUTRAL,
     )
-    try:
-        logged = log_activity(conn, draft, me, now, session.rules)
-    except ActivityInvalid as error:
-        raise CommandFailed("; ".join(f"{_FORM_NAMES.get(e.field, e.field)}: {e.message}"
-                                      for e in error.errors)) from error  # fmt: skip
+
+
+def _logged_words(command: LogCommand, name: str, logged: LoggedActivity) -> Message:
+    """What was logged, e.g. "Logged call on Acme · task “Send deck” due 2026-12-05"."""
     parts = [
-        Message.of(
-            N_("Logged {kind} on {name}"), kind=Message.of(command.kind.word), name=account.name
-        )
+        Message.of(N_("Logged {kind} on {name}"), kind=Message.of(command.kind.word), name=name)
     ]
     if logged.task_title:
         due = logged.task_due_on
@@ -73,36 +118,9 @@ def log_result(session: Session, command: LogCommand, dry: bool) -> CommandResul
         )
     if logged.health_score is not None:
         parts.append(Message.of(N_(" · health {score}"), score=logged.health_score))
-    text = Message.of(
+    return Message.of(
         "".join(f"{{p{i}}}" for i in range(len(parts))),
         **{f"p{i}": part for i, part in enumerate(parts)},
-    )
-    return CommandResult(
-        command,
-        dry_run_words(text, dry),
-        columns=(
-            Column("activity_id", N_("Activity")),
-            Column("account", N_("Account")),
-            Column("kind", N_("Kind")),
-            Column("occurred_at", N_("When")),
-            Column("minutes", N_("Minutes"), right=True),
-            Column("task_id", N_("Task")),
-            Column("task_due_on", N_("Due")),
-            Column("health", N_("Health"), right=True),
-        ),
-        rows=(
-            (
-                logged.activity_id,
-                account.name,
-                command.kind.value,
-                occurred_at,
-                minutes,
-                logged.task_id,
-                logged.task_due_on,
-                logged.health_score,
-            ),
-        ),
-        account_id=account.id,
     )
 
 
@@ -122,20 +140,63 @@ def timeline_result(session: Session, command: TimelineCommand, dry: bool) -> Co
     """The account's timeline (the Account screen's `4`, `f` and `enter`): every activity,
     newest first, its summary and next steps whole."""
     from csm_tui.domain.humanize import relative_time
-    from csm_tui.store.activity_log import load_activity, load_timeline
 
     account = session.account(command.account)
-    conn = session.conn
+    rows = _timeline_rows(session.conn, account.id, command)
+    total = _activity_count(session.conn, account.id, command.kinds)
+    kinds_text = "" if not command.kinds else " (" + ", ".join(k.value for k in command.kinds) + ")"
+    shown = len(rows)
+    what = Message.of(
+        *Nn_("{count} activity{kinds}", "{count} activities{kinds}"),
+        n=total,
+        count=f"{total:,}",
+        kinds=kinds_text,
+    )
+    message = Message.of(
+        N_("Timeline of {name}: {what}"),
+        name=account.name,
+        what=what
+        if shown == total
+        else Message.of(N_("showing {shown} of {what}"), shown=f"{shown:,}", what=what),
+    )
+    now = session.now()
+    columns = (
+        Column("occurred_at", N_("When"), show=lambda t: relative_time(t, now)),
+        *_TIMELINE_COLUMNS,
+    )
+    return CommandResult(
+        command,
+        message,
+        columns=columns,
+        rows=rows,
+        total=total,
+        account_id=account.id,
+        screen="account",
+    )
+
+
+_TIMELINE_COLUMNS = (
+    Column("kind", N_("Kind")),
+    Column("minutes", N_("Minutes"), right=True),
+    Column("author", N_("By")),
+    Column("contacts", N_("With")),
+    Column("sentiment", N_("Sentiment")),
+    Column("summary", N_("Summary")),
+    Column("next_steps", N_("Next steps")),
+    Column("activity_id", N_("Activity")),
+)
+
+
+def _timeline_rows(
+    conn: sqlite3.Connection, account_id: str, command: TimelineCommand
+) -> tuple[tuple[Any, ...], ...]:
+    """The activities, newest first, a truncated summary or next steps read whole."""
+    from csm_tui.store.activity_log import load_activity, load_timeline
+
     kinds = set(command.kinds) if command.kinds else None
     limit = command.limit if command.limit is not None else -1  # SQLite: -1 is no limit
-    entries = load_timeline(conn, account.id, kinds, limit=limit)
-    total = conn.execute(
-        "SELECT count(*) FROM activities WHERE account_id = ? AND deleted_at IS NULL"
-        + (" AND kind IN (" + ",".join("?" * len(command.kinds)) + ")" if command.kinds else ""),
-        (account.id, *(k.value for k in command.kinds)),
-    ).fetchone()[0]
     rows = []
-    for entry in entries:
+    for entry in load_timeline(conn, account_id, kinds, limit=limit):
         summary, next_steps = entry.summary_preview, entry.next_steps_preview
         if entry.truncated:
             whole = load_activity(conn, entry.id)
@@ -154,41 +215,19 @@ def timeline_result(session: Session, command: TimelineCommand, dry: bool) -> Co
                 entry.id,
             )
         )
-    now = session.now()
-    kinds_text = "" if not command.kinds else " (" + ", ".join(k.value for k in command.kinds) + ")"
-    shown = len(rows)
-    what = Message.of(
-        *Nn_("{count} activity{kinds}", "{count} activities{kinds}"),
-        n=total,
-        count=f"{total:,}",
-        kinds=kinds_text,
-    )
-    message = Message.of(
-        N_("Timeline of {name}: {what}"),
-        name=account.name,
-        what=what
-        if shown == total
-        else Message.of(N_("showing {shown} of {what}"), shown=f"{shown:,}", what=what),
-    )
-    return CommandResult(
-        command,
-        message,
-        columns=(
-            Column("occurred_at", N_("When"), show=lambda t: relative_time(t, now)),
-            Column("kind", N_("Kind")),
-            Column("minutes", N_("Minutes"), right=True),
-            Column("author", N_("By")),
-            Column("contacts", N_("With")),
-            Column("sentiment", N_("Sentiment")),
-            Column("summary", N_("Summary")),
-            Column("next_steps", N_("Next steps")),
-            Column("activity_id", N_("Activity")),
-        ),
-        rows=tuple(rows),
-        total=total,
-        account_id=account.id,
-        screen="account",
-    )
+    return tuple(rows)
+
+
+def _activity_count(
+    conn: sqlite3.Connection, account_id: str, kinds: tuple[ActivityKind, ...]
+) -> int:
+    """How many activities the account has (of these kinds, when any are given)."""
+    count: int = conn.execute(
+        "SELECT count(*) FROM activities WHERE account_id = ? AND deleted_at IS NULL"
+        + (" AND kind IN (" + ",".join("?" * len(kinds)) + ")" if kinds else ""),
+        (account_id, *(k.value for k in kinds)),
+    ).fetchone()[0]
+    return count
 
 
 def undo_result(session: Session, command: UndoCommand, dry: bool) -> CommandResult:
@@ -238,7 +277,6 @@ def amend_result(session: Session, command: AmendCommand, dry: bool) -> CommandR
     """The app's `E`: my last log with the fields given changed (`edit_activity`)."""
     import dataclasses
 
-    from csm_tui.domain.dates import WhenError, parse_when
     from csm_tui.store.activity_log import (
         ActivityInvalid,
         ActivityNotEditable,
@@ -253,17 +291,7 @@ def amend_result(session: Session, command: AmendCommand, dry: bool) -> CommandR
         raise CommandFailed(
             Message.of(N_("nothing to amend: you have not logged anything here yet"))
         )
-    changes: dict = {}
-    for attr in ("kind", "summary", "minutes", "next_steps", "sentiment"):
-        value = getattr(command, attr)
-        if value is not None:
-            changes[attr] = value
-    if command.when is not None:
-        try:
-            changes["occurred_at"] = parse_when(command.when, session.now().astimezone())
-        except WhenError as error:
-            raise CommandFailed(Message.of(N_("--when: {problem}"), problem=error.words)) from error
-    draft = dataclasses.replace(record.as_draft(), **changes)
+    draft = dataclasses.replace(record.as_draft(), **_amended_fields(session, command))
     try:
         logged = edit_activity(conn, record.id, draft, me, session.now(), session.rules)
     except ActivityNotEditable as error:
@@ -280,16 +308,7 @@ def amend_result(session: Session, command: AmendCommand, dry: bool) -> CommandR
             ),
             dry,
         ),
-        columns=(
-            Column("activity_id", N_("Activity")),
-            Column("account", N_("Account")),
-            Column("kind", N_("Kind")),
-            Column("occurred_at", N_("When")),
-            Column("minutes", N_("Minutes"), right=True),
-            Column("summary", N_("Summary")),
-            Column("next_steps", N_("Next steps")),
-            Column("task_id", N_("Task")),
-        ),
+        columns=_AMEND_COLUMNS,
         rows=(
             (
                 logged.activity_id,
@@ -304,3 +323,32 @@ def amend_result(session: Session, command: AmendCommand, dry: bool) -> CommandR
         ),
         account_id=record.account_id,
     )
+
+
+_AMEND_COLUMNS = (
+    Column("activity_id", N_("Activity")),
+    Column("account", N_("Account")),
+    Column("kind", N_("Kind")),
+    Column("occurred_at", N_("When")),
+    Column("minutes", N_("Minutes"), right=True),
+    Column("summary", N_("Summary")),
+    Column("next_steps", N_("Next steps")),
+    Column("task_id", N_("Task")),
+)
+
+
+def _amended_fields(session: Session, command: AmendCommand) -> dict[str, Any]:
+    """The fields of the log the command changes (what it does not give stays)."""
+    from csm_tui.domain.dates import WhenError, parse_when
+
+    changes: dict[str, Any] = {}
+    for attr in ("kind", "summary", "minutes", "next_steps", "sentiment"):
+        value = getattr(command, attr)
+        if value is not None:
+            changes[attr] = value
+    if command.when is not None:
+        try:
+            changes["occurred_at"] = parse_when(command.when, session.now().astimezone())
+        except WhenError as error:
+            raise CommandFailed(Message.of(N_("--when: {problem}"), problem=error.words)) from error
+    return changes

@@ -165,9 +165,9 @@ def _task_list_row(task) -> tuple:
 
 
 def tasks_result(session: Session, command: TasksCommand, dry: bool) -> CommandResult:
-    account = session.account(command.account)
     from csm_tui.store.tasks import account_tasks
 
+    account = session.account(command.account)
     tasks = account_tasks(session.conn, account.id, session.today(), include_done=command.done)
     open_count = sum(1 for t in tasks if not t.done)
     message = f"{account.name}: {open_count} open task{'s' * (open_count != 1)}"

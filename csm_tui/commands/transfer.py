@@ -37,6 +37,7 @@ from csm_tui.i18n import N_, Message
 if TYPE_CHECKING:
     import sqlite3
 
+    from csm_tui.store.importer import ImportReport
     from csm_tui.workspace import Workspace
 
 
@@ -302,29 +303,37 @@ def _import_csv(request: ImportRequest) -> CommandResult:
             )
         ) from error
     if report.errors:
-        issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
-        more = len(report.errors) - len(issues)
-        if more > 0:
-            issues.append(f"… and {more} more")
-        raise CommandFailed(report.summary() + "\n  " + "\n  ".join(issues))
+        raise CommandFailed(_refusal(report))
     summary = report.summary()
     if request.dry_run and request.in_batch:
         summary = summary.replace("imported", "would import") + " — dry run: nothing saved"
     return CommandResult(
         command,
         summary,
-        columns=(
-            Column("line", N_("Line"), right=True),
-            Column("action", N_("Action")),
-            Column("name", N_("Name")),
-            Column("id", N_("Id")),
-            Column("changed", N_("Changed")),
-            Column("note", N_("Note")),
-        ),
+        columns=_IMPORT_COLUMNS,
         rows=tuple(
             (o.line, o.action, o.name, o.record_id, o.changed, o.note) for o in report.outcomes
         ),
     )
+
+
+_IMPORT_COLUMNS = (
+    Column("line", N_("Line"), right=True),
+    Column("action", N_("Action")),
+    Column("name", N_("Name")),
+    Column("id", N_("Id")),
+    Column("changed", N_("Changed")),
+    Column("note", N_("Note")),
+)
+
+
+def _refusal(report: ImportReport) -> str:
+    """The report's summary and its first problems, one a line."""
+    issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
+    more = len(report.errors) - len(issues)
+    if more > 0:
+        issues.append(f"… and {more} more")
+    return report.summary() + "\n  " + "\n  ".join(issues)
 
 
 register_importer(ImportTarget.ACCOUNTS, _import_csv)
