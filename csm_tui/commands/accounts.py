@@ -60,7 +60,7 @@ def open_result(session: Session, command: OpenCommand, dry: bool) -> CommandRes
         ("go_live", facts.go_live_date, None),
         ("activated_on", facts.activated_on, None),
     ]
-    return CommandResult(
+    return CommandResult.of(
         command,
         f"{facts.name} · {facts.tier.label} · {facts.stage}",
         columns=(
@@ -95,7 +95,7 @@ def prep_result(session: Session, command: PrepCommand, dry: bool) -> CommandRes
             Message.of(N_("Call prep for {name} → {file}"), name=account.name, file=str(target)),
             dry,
         )
-    return CommandResult(
+    return CommandResult.of(
         command, message, text=markdown, files=files, account_id=account.id, screen="prep"
     )
 
@@ -119,7 +119,7 @@ def assign_result(session: Session, command: AssignCommand, dry: bool) -> Comman
     old = conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account.id,)).fetchone()[0]
     was = _user_name(conn, old)
     if old == owner_id:
-        return CommandResult(
+        return CommandResult.of(
             command,
             Message.of(
                 N_("{name} already belongs to {owner}"), name=account.name, owner=owner_name
@@ -132,7 +132,7 @@ def assign_result(session: Session, command: AssignCommand, dry: bool) -> Comman
         reassign_account(conn, account.id, owner_id, by_user_id=me, now=session.now())
     except ReassignError as error:
         raise CommandFailed(str(error)) from error
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(
@@ -178,7 +178,7 @@ def contacts_result(session: Session, command: ContactsCommand, dry: bool) -> Co
 
     account = session.account(command.account)
     people = load_contacts(session.conn, account.id)
-    return CommandResult(
+    return CommandResult.of(
         command,
         Message.of(
             *Nn_("{name}: {n} contact", "{name}: {n} contacts"), name=account.name, n=len(people)
@@ -214,7 +214,7 @@ def contact_result(session: Session, command: ContactCommand, dry: bool) -> Comm
         raise CommandFailed(str(error)) from error
     except ContactNotFound as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(str(error)) from error
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=_CONTACT_COLUMNS,
@@ -277,7 +277,7 @@ def notes_result(session: Session, command: NotesCommand, dry: bool) -> CommandR
     conn = session.conn
     before = load_prep_note(conn, account.id)
     if command.set is None and command.append is None:
-        return CommandResult(
+        return CommandResult.of(
             command,
             Message.of(N_("Prep notes on {name}"), name=account.name)
             if before
@@ -291,7 +291,8 @@ def notes_result(session: Session, command: NotesCommand, dry: bool) -> CommandR
     if command.set is not None:
         body = command.set
     else:
-        body = before + ("" if not before or before.endswith("\n") else "\n") + command.append
+        added = command.append or ""
+        body = before + ("" if not before or before.endswith("\n") else "\n") + added
     try:
         saved = save_prep_note(conn, account.id, body, session.now())
     except PrepNoteTooLong as error:
@@ -300,7 +301,7 @@ def notes_result(session: Session, command: NotesCommand, dry: bool) -> CommandR
         N_("Prep notes on {name} saved") if saved else N_("Prep notes on {name} unchanged"),
         name=account.name,
     )
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=(Column("account", N_("Account")), Column("notes", N_("Notes"))),

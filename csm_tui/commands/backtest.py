@@ -170,7 +170,7 @@ def load_report(session: Session, days_before: int | None, team: str | None) -> 
 
 def backtest_result(session: Session, command: BacktestCommand, dry: bool) -> CommandResult:
     report = load_report(session, command.days_before, command.team)
-    return CommandResult(
+    return CommandResult.of(
         command,
         report_words(report),
         columns=COLUMNS,

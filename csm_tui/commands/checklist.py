@@ -57,7 +57,7 @@ def check_result(session: Session, command: CheckCommand, dry: bool) -> CommandR
             else N_("Unticked “{item}” ({stage}) on {name}"),
             **values,
         )
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=(
@@ -89,7 +89,7 @@ def stage_result(session: Session, command: StageCommand, dry: bool) -> CommandR
                 stage=Message.of(gate.stage.label),
             )
         )
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(

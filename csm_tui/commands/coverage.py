@@ -43,7 +43,7 @@ COLUMNS = (
     Column("capacity", N_("Cadences"), show=lambda v: CAPACITY_WORDS.get(v, "")),
     Column("owner_id", N_("Id")),
 )
-CAPACITY_WORDS = {
+CAPACITY_WORDS: dict[str, str] = {
     "none": "—",
     "within": "kept (≤ 3 touches a day)",
     "stretched": "stretched (3–5 a day)",
@@ -212,7 +212,7 @@ def coverage_result(session: Session, command: CoverageCommand, dry: bool) -> Co
     summary["currency"] = reporting.currency  # amounts stay USD; this is how to show them
     summary["per_usd"] = reporting.per_usd
     summary["rates_of"] = None if reporting.rates_of is None else reporting.rates_of.isoformat()
-    return CommandResult(
+    return CommandResult.of(
         command,
         report_summary(report, reporting),
         columns=columns_for(reporting),

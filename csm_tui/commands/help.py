@@ -21,7 +21,7 @@ def help_result(session: Session, command: HelpCommand, dry: bool) -> CommandRes
                 'with a filter term (tier:strategic) or a "quoted name" is a filter.'
             )
         )
-    return CommandResult(
+    return CommandResult.of(
         command,
         _("the command language") if command.topic is None else f"{command.topic}",
         columns=(

@@ -56,7 +56,7 @@ def log_result(session: Session, command: LogCommand, dry: bool) -> CommandResul
         logged.task_due_on,
         logged.health_score,
     )
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(_logged_words(command, account.name, logged), dry),
         columns=_LOG_COLUMNS,
@@ -164,7 +164,7 @@ def timeline_result(session: Session, command: TimelineCommand, dry: bool) -> Co
         Column("occurred_at", N_("When"), show=lambda t: relative_time(t, now)),
         *_TIMELINE_COLUMNS,
     )
-    return CommandResult(
+    return CommandResult.of(
         command,
         message,
         columns=columns,
@@ -245,7 +245,7 @@ def undo_result(session: Session, command: UndoCommand, dry: bool) -> CommandRes
             Message.of(N_("nothing to undo: you have not logged anything here yet"))
         )
     values = {"kind": Message.of(record.kind.word), "name": record.account_name}
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(N_("Took back your {kind} on {name} and its task"), **values)
@@ -298,7 +298,7 @@ def amend_result(session: Session, command: AmendCommand, dry: bool) -> CommandR
         raise CommandFailed(str(error)) from error
     except ActivityInvalid as error:
         raise CommandFailed("; ".join(e.message for e in error.errors)) from error
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(

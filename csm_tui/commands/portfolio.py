@@ -3,10 +3,16 @@ in a sort order; `portfolio_rows` is what `export portfolio` writes without the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from csm_tui.commands.results import Column, CommandResult
 from csm_tui.commands.session import Session, money
 from csm_tui.domain.language.verb_types import FilterCommand
 from csm_tui.i18n import N_, Message, Nn_
+
+if TYPE_CHECKING:
+    from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort
+    from csm_tui.workspace import Workspace
 
 
 def portfolio_columns(session: Session) -> tuple[Column, ...]:
@@ -34,7 +40,12 @@ def portfolio_columns(session: Session) -> tuple[Column, ...]:
     )
 
 
-def portfolio_rows(session_or_ws, flt, sort, limit: int | None):
+def portfolio_rows(
+    session_or_ws: Session | Workspace,
+    flt: PortfolioFilter,
+    sort: PortfolioSort | None,
+    limit: int | None,
+) -> tuple[tuple[tuple[Any, ...], ...], int]:
     """(rows, total) of the portfolio for a filter, in the sort's order."""
     from csm_tui.domain.language.filters import PortfolioSort
     from csm_tui.store.portfolio import PortfolioQuery
@@ -82,7 +93,7 @@ def filter_result(session: Session, command: FilterCommand, dry: bool) -> Comman
             count=f"{total:,}",
         )
     )
-    return CommandResult(
+    return CommandResult.of(
         command,
         message,
         columns=portfolio_columns(session),

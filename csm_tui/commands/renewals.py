@@ -3,6 +3,8 @@ writes the account screen's `R` and `T` keys make."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.commands.session import Session, dry_run_words, money
 from csm_tui.domain.language.verb_types import ReferenceCommand, RenewalCommand, TierCommand
@@ -26,7 +28,7 @@ DECISION_COLUMNS = (
 )
 
 
-def _day(text: str | None, session: Session, what: str):
+def _day(text: str | None, session: Session, what: str) -> date | None:
     from csm_tui.domain.dates import DueDateError, parse_due
 
     if text is None:
@@ -43,7 +45,7 @@ _DIRECTION_WORDS = {"flat": N_("renewed flat"), "up": N_("renewed up"), "down": 
 
 
 def _sentence(name: str, outcome: RenewalOutcome, direction: str, before: str, after: str,
-              term_end, stage: str) -> Message:  # fmt: skip
+              term_end: str, stage: str) -> Message:  # fmt: skip
     """`stage` is the stage's label (a msgid)."""
     values = {"name": name, "before": before, "after": after, "stage": Message.of(stage)}
     if outcome is RenewalOutcome.CHURNED:
@@ -76,14 +78,16 @@ def renewal_result(session: Session, command: RenewalCommand, dry: bool) -> Comm
     except RenewalInvalid as error:
         items = list(error.words.items())
         template = "{name}: " + "; ".join(f"{{o{i}}}: {{p{i}}}" for i in range(len(items)))
-        values = {f"o{i}": _FIELD_OPTIONS.get(k, k) for i, (k, _v) in enumerate(items)}
+        values: dict[str, str | Message] = {
+            f"o{i}": _FIELD_OPTIONS.get(k, k) for i, (k, _v) in enumerate(items)
+        }
         values.update({f"p{i}": v for i, (_k, v) in enumerate(items)})
         raise CommandFailed(Message.of(template, name=account.name, **values)) from error
     d = done.decision
     before, after = money(d.arr_before, done.currency), money(d.arr_after, done.currency)
     term = d.term_end.isoformat() if d.term_end else ""
     stage = d.stage_after.value
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             _sentence(
@@ -157,7 +161,7 @@ def tier_result(session: Session, command: TierCommand, dry: bool) -> CommandRes
             tier=label,
             by_arr=Message.of(Tier(done.by_arr).label),
         )
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=TIER_COLUMNS,
@@ -185,7 +189,7 @@ def reference_result(session: Session, command: ReferenceCommand, dry: bool) -> 
     text = f"{done.account_name} is {what}; tier {Tier(done.tier).label}"
     if done.tier != done.tier_before:
         text += f" (was {Tier(done.tier_before).label})"
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=(

@@ -85,6 +85,14 @@ class CommandResult:
             object.__setattr__(self, "words", self.message)
             object.__setattr__(self, "message", self.message.english())
 
+    @classmethod
+    def of(cls, command: Command, message: str | Message, **fields: Any) -> CommandResult:
+        """A result whose message is text, or a `Message` (said in the interface language
+        where shown, in English in `message`)."""
+        if isinstance(message, Message):
+            return cls(command, message.english(), words=message, **fields)
+        return cls(command, message, **fields)
+
     @property
     def shown(self) -> str:
         """The message for a person, in the interface language."""

@@ -260,8 +260,9 @@ def run_script(
         except CommandFailed as error:
             raise ScriptError(number, text, error.message, english=error.english) from error
     session = Session(workspace, dry_run)
-    closing_sync = parsed[-1] if parsed and isinstance(parsed[-1][2], SyncCommand) else None
-    body = parsed[:-1] if closing_sync else parsed
+    last = parsed[-1][2] if parsed else None
+    closing_sync = last if isinstance(last, SyncCommand) else None
+    body = parsed[:-1] if closing_sync is not None else parsed
     results = _run_body(session, body)
     saved = not dry_run and any(writes(c) for _n, _t, c in body)
     for item in session.deferred:
@@ -271,9 +272,9 @@ def run_script(
             number, text = _line_of_file(parsed, item.path)
             raise ScriptError(number, text, f"{error}", saved=saved) from error
     if closing_sync is not None:
-        number, text, command = closing_sync
+        number, text, _command = parsed[-1]
         try:
-            results.append(sync_verbs.sync_result(session, command, dry_run))
+            results.append(sync_verbs.sync_result(session, closing_sync, dry_run))
         except CommandFailed as error:
             raise ScriptError(
                 number, text, error.message, saved=saved, english=error.english

@@ -74,7 +74,7 @@ def _account_of(conn: sqlite3.Connection, conflict: Conflict) -> tuple[str | Non
     return account_id, None if row is None else row[0]
 
 
-def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple:
+def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple[Any, ...]:
     account_id, account = _account_of(conn, conflict)
     return (
         conflict.id,
@@ -102,7 +102,7 @@ def conflicts_result(session: Session, command: ConflictsCommand, dry: bool) -> 
         message += f" ({len(found) - waiting} resolved)"
     if waiting:
         message += " — resolve ID mine|theirs|edit"
-    return CommandResult(
+    return CommandResult.of(
         command,
         message,
         columns=_CONFLICT_COLUMNS,
@@ -139,7 +139,7 @@ def resolve_result(session: Session, command: ResolveCommand, dry: bool) -> Comm
         if account
         else Message.of(N_("Conflict {id} ({kind}): {what}"), **values)
     )
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=_CONFLICT_COLUMNS,
@@ -149,7 +149,7 @@ def resolve_result(session: Session, command: ResolveCommand, dry: bool) -> Comm
     )
 
 
-def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> None:
+def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict[str, Any]) -> None:
     """`edit` sets every field in conflict, and only those (as the Sync screen's form): a
     field left out would keep my value here while the server keeps theirs."""
     from csm_tui.sync.conflicts import list_conflicts
@@ -176,7 +176,7 @@ def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> Non
         )
 
 
-def _refused_row(change: RejectedChange) -> tuple:
+def _refused_row(change: RejectedChange) -> tuple[Any, ...]:
     item = change.item
     return (
         item.mutation_id,
@@ -198,7 +198,7 @@ def refused_result(session: Session, command: RefusedCommand, dry: bool) -> Comm
     message = f"{len(found)} change{'s' * (len(found) != 1)} refused by the server"
     if found:
         message += " — retry CHANGE or dismiss CHANGE"
-    return CommandResult(
+    return CommandResult.of(
         command,
         message,
         columns=_REFUSED_COLUMNS,
@@ -262,7 +262,7 @@ def retry_result(
             text = Message.of(N_("Dismissed: {change}"), change=change.describe())
     except ConflictError as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(str(error)) from error
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=_REFUSED_COLUMNS,
@@ -278,7 +278,7 @@ def sync_result(session: Session, command: SyncCommand, dry: bool) -> CommandRes
 
     if dry:
         waiting = pending_count(session.conn)
-        return CommandResult(
+        return CommandResult.of(
             command,
             Message.of(
                 *Nn_(
@@ -298,4 +298,4 @@ def sync_result(session: Session, command: SyncCommand, dry: bool) -> CommandRes
     report = run_sync(session.ws.db_path, session.now())
     if not report.ok:
         raise CommandFailed(report.summary())
-    return CommandResult(command, report.summary())
+    return CommandResult.of(command, report.summary())

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.commands.session import Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
@@ -13,6 +15,9 @@ from csm_tui.domain.language.verb_types import (
     TaskTakeCommand,
 )
 from csm_tui.i18n import N_, Message
+
+if TYPE_CHECKING:
+    from csm_tui.store.tasks import TaskView
 
 
 def task_result(session: Session, command: TaskCommand, dry: bool) -> CommandResult:
@@ -33,7 +38,7 @@ def task_result(session: Session, command: TaskCommand, dry: bool) -> CommandRes
     except TaskError as error:
         raise CommandFailed(error.message) from error
     values = {"title": task.title, "name": account.name, "id": short_id(task.id)}
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(
@@ -62,7 +67,7 @@ _TASK_COLUMNS = (
 )
 
 
-def _task_row(task) -> tuple:
+def _task_row(task: TaskView) -> tuple[Any, ...]:
     return (task.id, task.account_name, task.title, task.due_on, task.done_at, task.owner_name)
 
 
@@ -97,7 +102,7 @@ def task_done_result(session: Session, command: TaskDoneCommand, dry: bool) -> C
             N_("Done: “{title}” ({name})") if command.done else N_("Reopened: “{title}” ({name})"),
             **values,
         )
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(text, dry),
         columns=_TASK_COLUMNS,
@@ -124,7 +129,7 @@ def snooze_result(session: Session, command: SnoozeCommand, dry: bool) -> Comman
         raise CommandFailed(str(error)) from error
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(
@@ -152,7 +157,7 @@ _TASK_LIST_COLUMNS = (
 )
 
 
-def _task_list_row(task) -> tuple:
+def _task_list_row(task: TaskView) -> tuple[Any, ...]:
     return (
         task.id,
         task.title,
@@ -173,7 +178,7 @@ def tasks_result(session: Session, command: TasksCommand, dry: bool) -> CommandR
     message = f"{account.name}: {open_count} open task{'s' * (open_count != 1)}"
     if command.done:
         message += f", {len(tasks) - open_count} done"
-    return CommandResult(
+    return CommandResult.of(
         command,
         message,
         columns=_TASK_LIST_COLUMNS,
@@ -196,7 +201,7 @@ def take_result(session: Session, command: TaskTakeCommand, dry: bool) -> Comman
         task = reassign_task_to(session.conn, found.id, me, session.now())
     except TaskError as error:
         raise CommandFailed(error.message) from error
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(

@@ -26,7 +26,7 @@ def today_result(session: Session, command: TodayCommand, dry: bool) -> CommandR
         )
         for i in items
     )
-    return CommandResult(
+    return CommandResult.of(
         command,
         Message.of(
             *Nn_("{count} thing on your agenda", "{count} things on your agenda"),

@@ -36,6 +36,8 @@ from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
+    from types import ModuleType
 
     from csm_tui.store.importer import ImportReport
     from csm_tui.workspace import Workspace
@@ -104,7 +106,7 @@ def export_result(session: Session, command: ExportCommand, dry: bool) -> Comman
     content = exporter(request)
     what = {"target": command.target.value, "format": command.format.value}
     if target is None:
-        return CommandResult(
+        return CommandResult.of(
             command,
             Message.of(N_("Exported {target} as {format}"), **what),
             text=content,
@@ -112,7 +114,7 @@ def export_result(session: Session, command: ExportCommand, dry: bool) -> Comman
             show_table=False,
         )
     session.defer_file(target, lambda: _write(target, content), dry)
-    return CommandResult(
+    return CommandResult.of(
         command,
         dry_run_words(
             Message.of(N_("Exported {target} as {format} → {file}"), file=str(target), **what), dry
@@ -122,14 +124,14 @@ def export_result(session: Session, command: ExportCommand, dry: bool) -> Comman
     )
 
 
-def _write(target, content: str) -> None:
+def _write(target: Path, content: str) -> None:
     """Atomically (the same writer as the prep sheet and `csm-tui export`)."""
     from csm_tui.store.prep import export_prep
 
     export_prep(target, content)
 
 
-def _store_exporter():
+def _store_exporter() -> ModuleType | None:
     """`csm_tui.store.exporter` (the import/export work) when this build has it."""
     try:
         from csm_tui.store import exporter
@@ -138,7 +140,9 @@ def _store_exporter():
     return exporter
 
 
-def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> str:
+def _table_text(
+    columns: tuple[Column, ...], rows: tuple[tuple[Any, ...], ...], fmt: ExportFormat
+) -> str:
     keys = [c.key for c in columns]
     if fmt is ExportFormat.CSV:
         import csv
@@ -177,10 +181,11 @@ def _export_portfolio(request: ExportRequest) -> str:
     exporter = _store_exporter()
     ws = request.workspace
     if exporter is not None:
-        return exporter.export_portfolio(
+        text: str = exporter.export_portfolio(
             request.conn, command.filter, command.sort, request.today, ws.meta("me"),
             ws.settings.tier_rules, command.format.value, excel=command.excel, zone=ws.zone,
         )  # fmt: skip
+        return text
     session = Session(ws, dry_run=False)
     rows, _total = portfolio_rows(session, command.filter, command.sort, None)
     return _table_text(portfolio_columns(session), rows, command.format)
@@ -193,7 +198,8 @@ def _export_coverage(request: ExportRequest) -> str:
     report = load_report(Session(request.workspace, dry_run=False), command.team)
     exporter = _store_exporter()
     if exporter is not None:
-        return exporter.export_coverage(report, command.format.value, excel=command.excel)
+        text: str = exporter.export_coverage(report, command.format.value, excel=command.excel)
+        return text
     return _table_text(COLUMNS, report_rows(report), command.format)
 
 
@@ -208,10 +214,11 @@ def _export_prep(request: ExportRequest) -> str:
     command = request.command
     exporter = _store_exporter()
     if exporter is not None:
-        return exporter.export_prep(
+        text: str = exporter.export_prep(
             request.conn, request.account_id, request.now, ws.settings.tier_rules,
             command.format.value, excel=command.excel,
         )  # fmt: skip
+        return text
     if command.format is ExportFormat.CSV:
         raise CommandFailed(
             Message.of(N_("a prep sheet as CSV needs the export work (csm_tui.store.exporter)"))
@@ -307,7 +314,7 @@ def _import_csv(request: ImportRequest) -> CommandResult:
     summary = report.summary()
     if request.dry_run and request.in_batch:
         summary = summary.replace("imported", "would import") + " — dry run: nothing saved"
-    return CommandResult(
+    return CommandResult.of(
         command,
         summary,
         columns=_IMPORT_COLUMNS,

@@ -774,7 +774,7 @@ class PortfolioSort(StrEnum):
             f"unknown sort {text!r}; expected one of " + ", ".join(s.value for s in cls)
         )
 
-    def key(self, facts: AccountFacts) -> tuple:
+    def key(self, facts: AccountFacts) -> tuple[Any, ...]:
         """The reference order, for sorting in memory; the SQL read path agrees with it.
 
         Ties always fall back to the name (ASCII case ignored), then the account id.

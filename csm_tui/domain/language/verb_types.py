@@ -446,8 +446,8 @@ class NotesCommand(Command):
     append: str | None = None  # add this as a new line at the end
     dry_run: bool = False
 
-    @property  # type: ignore[override]
-    def writes(self) -> bool:  # only with --set or --append
+    @property
+    def writes(self) -> bool:  # type: ignore[override]  # only with --set or --append
         return self.set is not None or self.append is not None
 
     def _parts(self) -> list[str]:

@@ -77,8 +77,10 @@ was expected: ``at 4: expected an account (a name, a unique prefix of one, or an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from enum import Enum
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 from csm_tui.domain import records
 from csm_tui.domain.language.filters import MAX_AMOUNT, PortfolioFilter, PortfolioSort, parse_filter
@@ -149,6 +151,9 @@ def _error(position: int, expected: Message | str, found: str | None = None) -> 
     """`expected` is a `Message`, or a template marked `N_` with no values."""
     words = expected if isinstance(expected, Message) else Message.of(expected)
     return CommandError(position, words, found)
+
+
+_E = TypeVar("_E", bound=Enum)
 
 
 def _m(template: str | Message, /, **values: Any) -> Message:
@@ -226,7 +231,7 @@ class _Line:
                 found=extra.raw,
             )
 
-    def need(self, index: int, what: str) -> Word:
+    def need(self, index: int, what: str | Message) -> Word:
         if index < len(self.positional):
             return self.positional[index]
         raise _error(
@@ -264,6 +269,10 @@ class _Line:
         for w in words:
             chars[w.start : w.end] = self.text[w.start : w.end]
         return "".join(chars)
+
+
+_Builder = Callable[[_Line], Command]
+"""Reads one verb's line into its command."""
 
 
 def _inline_value(word: Word, offset: int) -> Word:
@@ -368,7 +377,7 @@ def _parse_enum_value(spec: OptionSpec, key: str) -> Any:
     return None  # pragma: no cover
 
 
-def _enum_word(word: Word, parse, what: str, choices) -> Any:
+def _enum_word(word: Word, parse: Callable[[str], _E], what: str, choices: Iterable[object]) -> _E:
     try:
         return parse(word.value.strip().lower())
     except ValueError:
@@ -546,7 +555,7 @@ def _build_assign(line: _Line) -> AssignCommand:
     return AssignCommand(account=account, owner=owner, **line.options)
 
 
-def _build_plain(cls: type[Command]):
+def _build_plain(cls: type[Command]) -> _Builder:
     def build(line: _Line) -> Command:
         line.read_options(OPTIONS[cls.verb])
         line.no_more(0)
@@ -589,11 +598,14 @@ def _build_export(line: _Line) -> ExportCommand:
     if fmt is None:
         fmt = EXPORT_FORMATS[target][0]
     if fmt not in EXPORT_FORMATS[target]:
-        allowed = ", ".join(f.value for f in EXPORT_FORMATS[target])
-        word = next((w for w in line.option_words if w.raw.lower().startswith("--format")), None)
+        formats = ", ".join(f.value for f in EXPORT_FORMATS[target])
+        at = next(
+            (w.start for w in line.option_words if w.raw.lower().startswith("--format")),
+            len(line.text),
+        )
         raise _error(
-            word.start if word else len(line.text),
-            _m(N_("a format for {target} ({allowed})"), target=target.value, allowed=allowed),
+            at,
+            _m(N_("a format for {target} ({allowed})"), target=target.value, allowed=formats),
             found=fmt.value,
         )
     return ExportCommand(target=target, format=fmt, account=account, filter=flt, **options)
@@ -630,7 +642,7 @@ _AMOUNT_WORD = re.compile(r"(\d+(?:\.\d+)?)([kKmM万]?)")
 _AMOUNT_UNITS = {"": 1, "k": 1_000, "m": 1_000_000, "万": 10_000}
 
 
-def _build_renewal(outcome: RenewalOutcome):
+def _build_renewal(outcome: RenewalOutcome) -> _Builder:
     verb = OUTCOME_VERBS[outcome]
 
     def build(line: _Line) -> RenewalCommand:
@@ -688,7 +700,7 @@ def _build_resolve(line: _Line) -> ResolveCommand:
     return ResolveCommand(conflict=int(word.value), choice=choice, **line.options)
 
 
-def _build_change(cls: type[RetryCommand] | type[DismissCommand]):
+def _build_change(cls: type[RetryCommand] | type[DismissCommand]) -> _Builder:
     def build(line: _Line) -> Command:
         line.read_options(OPTIONS[cls.verb])
         what = N_("a refused change's id (refused lists them; a unique prefix or suffix will do)")
@@ -722,7 +734,9 @@ def _build_reference(line: _Line) -> ReferenceCommand:
     return ReferenceCommand(account=account, is_reference=key == "yes", **line.options)
 
 
-def _build_account_only(cls: type[TasksCommand] | type[ContactsCommand] | type[NotesCommand]):
+def _build_account_only(
+    cls: type[TasksCommand] | type[ContactsCommand] | type[NotesCommand],
+) -> _Builder:
     def build(line: _Line) -> Command:
         line.read_options(OPTIONS[cls.verb])
         account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
@@ -767,7 +781,7 @@ def _build_amend(line: _Line) -> AmendCommand:
     return AmendCommand(**line.options)
 
 
-_BUILDERS = {
+_BUILDERS: dict[str, _Builder] = {
     "filter": _build_filter,
     "open": _build_open,
     "log": _build_log,
