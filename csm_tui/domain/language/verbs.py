@@ -77,14 +77,18 @@ was expected: ``at 4: expected an account (a name, a unique prefix of one, or an
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from enum import Enum
 from pathlib import PurePath
-from typing import Any, TypeVar
 
-from csm_tui.domain import records
-from csm_tui.domain.language.filters import MAX_AMOUNT, PortfolioFilter, PortfolioSort, parse_filter
+from csm_tui.domain.language.filters import PortfolioFilter, parse_filter
 from csm_tui.domain.language.lexer import Word, split_words
+from csm_tui.domain.language.verb_line import (
+    Builder,
+    VerbLine,
+    enum_word,
+    text_word,
+)
+from csm_tui.domain.language.verb_line import command_error as _error
+from csm_tui.domain.language.verb_line import phrase as _m
 from csm_tui.domain.language.verb_options import (
     ACCOUNT_EXPECTED,
     EXPORT_FORMATS,
@@ -93,11 +97,8 @@ from csm_tui.domain.language.verb_options import (
     SUFFIX_FORMATS,
     TASK_DONE_OPTIONS,
     VERBS,
-    ExportFormat,
     ExportTarget,
     ImportTarget,
-    OptionSpec,
-    OutputFormat,
 )
 from csm_tui.domain.language.verb_types import (
     CONTACT_WORDS,
@@ -141,256 +142,10 @@ from csm_tui.domain.language.verb_types import (
     UndoCommand,
 )
 from csm_tui.domain.lifecycle import Stage
-from csm_tui.domain.records import ActivityKind, Sentiment
+from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.renewals import RenewalOutcome
-from csm_tui.domain.tiers import OverrideReason, Tier
+from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, Message
-
-
-def _error(position: int, expected: Message | str, found: str | None = None) -> CommandError:
-    """`expected` is a `Message`, or a template marked `N_` with no values."""
-    words = expected if isinstance(expected, Message) else Message.of(expected)
-    return CommandError(position, words, found)
-
-
-_E = TypeVar("_E", bound=Enum)
-
-
-def _m(template: str | Message, /, **values: Any) -> Message:
-    if isinstance(template, Message):
-        return template
-    return Message.of(template, **values)
-
-
-# ----------------------------------------------------------------------------- parsing
-
-
-class _Line:
-    """The words of one command being read, left to right."""
-
-    def __init__(self, text: str, words: list[Word], verb: str, start: int) -> None:
-        self.text = text
-        self.verb = verb
-        self.positional: list[Word] = []
-        self.options: dict[str, Any] = {}
-        self.option_words: list[Word] = []  # every option word and its value word
-        self.start = start  # words before this index are the verb (and consumed keywords)
-        self.words = words
-
-    def read_options(self, specs: dict[str, OptionSpec], *, keep_positional: bool = True) -> None:
-        words = self.words
-        i = self.start
-        while i < len(words):
-            word = words[i]
-            if not word.is_option:
-                self.positional.append(word)
-                i += 1
-                continue
-            name, eq, inline = word.raw.partition("=")
-            spec = specs.get(name.lower())
-            if spec is None:
-                names = ", ".join(specs) or "none"  # i18n: as is (no option: the word "none")
-                raise _error(
-                    word.start,
-                    _m(N_("an option of {verb} ({names})"), verb=self.verb, names=names),
-                    found=name,
-                )
-            if spec.attr in self.options and spec.kind != "list":
-                raise _error(word.start, _m(N_("{option} only once"), option=spec.name), found=name)
-            self.option_words.append(word)
-            if spec.kind == "flag":
-                if eq:
-                    raise _error(
-                        word.start + len(name),
-                        _m(N_("no value after {option}"), option=spec.name),
-                        found=inline,
-                    )
-                self.options[spec.attr] = True
-                i += 1
-                continue
-            if eq:
-                value_word = _inline_value(word, len(name) + 1)
-            else:
-                if i + 1 >= len(words) or words[i + 1].is_option:
-                    at = words[i + 1].start if i + 1 < len(words) else len(self.text)
-                    raise _error(at, _after(spec))
-                value_word = words[i + 1]
-                self.option_words.append(value_word)
-                i += 1
-            value = _option_value(spec, value_word)
-            if spec.kind == "list":
-                self.options[spec.attr] = (*self.options.get(spec.attr, ()), value)
-            else:
-                self.options[spec.attr] = value
-            i += 1
-        if not keep_positional and self.positional:
-            extra = self.positional[0]
-            raise _error(
-                extra.start,
-                _m(N_("an option of {verb} or the end"), verb=self.verb),
-                found=extra.raw,
-            )
-
-    def need(self, index: int, what: str | Message) -> Word:
-        if index < len(self.positional):
-            return self.positional[index]
-        raise _error(
-            self._after(index),
-            _m(N_("{what} after {before}"), what=_m(what), before=self._before(index)),
-        )
-
-    def _after(self, index: int) -> int:
-        prev = self.positional[index - 1] if index > 0 else self.words[self.start - 1]
-        return min(prev.end + 1, len(self.text))
-
-    def _before(self, index: int) -> str:
-        prev = self.positional[index - 1] if index > 0 else self.words[self.start - 1]
-        return f'"{prev.raw}"'
-
-    def no_more(self, count: int) -> None:
-        if len(self.positional) > count:
-            extra = self.positional[count]
-            options = ", ".join(o for o in OPTIONS.get(self.verb, {}))
-            raise _error(
-                extra.start,
-                _m(
-                    N_("an option of {verb} ({options}) or the end"),
-                    verb=self.verb,
-                    options=options,
-                )
-                if options
-                else _m(N_("the end")),
-                found=extra.raw,
-            )
-
-    def filter_text(self, words: list[Word]) -> str:
-        """The line with everything but `words` blanked: positions stay where they were."""
-        chars = [" "] * len(self.text)
-        for w in words:
-            chars[w.start : w.end] = self.text[w.start : w.end]
-        return "".join(chars)
-
-
-_Builder = Callable[[_Line], Command]
-"""Reads one verb's line into its command."""
-
-
-def _inline_value(word: Word, offset: int) -> Word:
-    """The value of `--name=value` as a word of its own (quotes read)."""
-    raw = word.raw[offset:]
-    start = word.start + offset
-    if not raw:
-        return Word(start, start, "", "", quoted=False)
-    sub = split_words(raw, CommandError)
-    if len(sub) != 1:  # pragma: no cover - a word holds no unquoted space
-        raise _error(start, N_("one value"))
-    w = sub[0]
-    return Word(start + w.start, start + w.end, w.raw, w.value, w.quoted)
-
-
-def _option_value(spec: OptionSpec, word: Word) -> Any:
-    value = word.value
-    if spec.kind in ("text", "list"):
-        if not value.strip():
-            raise _error(word.start, _after(spec), found=value or None)
-        return value
-    if spec.kind == "amount":
-        match = _AMOUNT_WORD.fullmatch(value.strip().replace(",", ""))
-        if not match:
-            raise _error(word.start, _after(spec), found=value or None)
-        amount = float(match.group(1)) * _AMOUNT_UNITS[match.group(2).lower()]
-        if amount > MAX_AMOUNT:
-            raise _error(
-                word.start,
-                _m(N_("an amount up to 1000000m after {option}"), option=spec.name),
-                found=value,
-            )
-        return amount
-    if spec.kind == "kinds":
-        kinds: list[ActivityKind] = []
-        for part in value.split(","):
-            try:
-                kind = ActivityKind(part.strip().lower())
-            except ValueError:
-                raise _error(
-                    word.start,
-                    _after(spec, choices=True),
-                    found=part,
-                ) from None
-            if kind not in kinds:
-                kinds.append(kind)
-        return tuple(kinds)
-    if spec.kind == "int":
-        if not re.fullmatch(r"\d{1,9}", value) or not spec.low <= int(value) <= spec.high:
-            raise _error(
-                word.start,
-                _m(
-                    N_("{what} from {low} to {high} after {option}"),
-                    what=_m(spec.what),
-                    low=spec.low,
-                    high=spec.high,
-                    option=spec.name,
-                ),
-                found=value,
-            )
-        return int(value)
-    # enum
-    key = value.strip().lower()
-    parsed = _parse_enum_value(spec, key)
-    if parsed is None:
-        raise _error(word.start, _after(spec, choices=True), found=value)
-    return parsed
-
-
-def _after(spec: OptionSpec, *, choices: bool = False) -> Message:
-    """ "a sentiment (positive, neutral, negative) after --sentiment" as a `Message`."""
-    if choices:
-        return _m(
-            N_("{what} ({choices}) after {option}"),
-            what=_m(spec.what),
-            choices=", ".join(spec.choices),
-            option=spec.name,
-        )
-    return _m(N_("{what} after {option}"), what=_m(spec.what), option=spec.name)
-
-
-def _parse_enum_value(spec: OptionSpec, key: str) -> Any:
-    try:
-        if spec.attr == "sort":
-            return PortfolioSort.parse(key)
-        if spec.attr == "sentiment":
-            return Sentiment(key)
-        if spec.attr == "stage":
-            return Stage.parse(key)
-        if spec.attr == "output":
-            return OutputFormat(key)
-        if spec.attr == "role":
-            return records.ContactRole(key)
-        if spec.attr == "kind":
-            return ActivityKind(key)
-        if spec.attr == "format":
-            return ExportFormat("md" if key == "markdown" else key)
-        if spec.attr == "because":
-            return OverrideReason(key)
-    except ValueError:
-        return None
-    return None  # pragma: no cover
-
-
-def _enum_word(word: Word, parse: Callable[[str], _E], what: str, choices: Iterable[object]) -> _E:
-    try:
-        return parse(word.value.strip().lower())
-    except ValueError:
-        options = ", ".join(str(c) for c in choices)
-        raise _error(
-            word.start, _m(N_("{what} ({options})"), what=_m(what), options=options), word.value
-        ) from None
-
-
-def _text_word(word: Word, what: str) -> str:
-    if not word.value.strip():
-        raise _error(word.start, what, found=word.value)
-    return word.value
 
 
 def parse_command(text: str) -> Command:
@@ -402,7 +157,7 @@ def parse_command(text: str) -> Command:
     verb = first.value.lower() if not first.quoted and not first.is_option else ""
     if verb not in VERBS:
         return _bare_filter(text, words)
-    line = _Line(text, words, verb, 1)
+    line = VerbLine(text, words, verb, 1)
     builder = _BUILDERS[verb]
     return builder(line)
 
@@ -418,7 +173,7 @@ def _bare_filter(text: str, words: list[Word]) -> FilterCommand:
     first = words[0]
     if not first.quoted and _VERBISH.fullmatch(first.raw):
         raise _error(0, _unknown_verb(first.raw), found=first.raw)
-    line = _Line(text, [Word(0, 0, "", "", False), *words], "filter", 1)
+    line = VerbLine(text, [Word(0, 0, "", "", False), *words], "filter", 1)
     return _build_filter(line)
 
 
@@ -462,28 +217,28 @@ def _one_slip(word: str, verb: str) -> bool:
     )
 
 
-def _build_filter(line: _Line) -> FilterCommand:
+def _build_filter(line: VerbLine) -> FilterCommand:
     line.read_options(OPTIONS["filter"])
     flt = parse_filter(line.filter_text(line.positional))
     return FilterCommand(filter=flt, **line.options)
 
 
-def _build_open(line: _Line) -> OpenCommand:
+def _build_open(line: VerbLine) -> OpenCommand:
     line.read_options(OPTIONS["open"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     line.no_more(1)
     return OpenCommand(account=account, **line.options)
 
 
-def _build_log(line: _Line) -> LogCommand:
+def _build_log(line: VerbLine) -> LogCommand:
     line.read_options(OPTIONS["log"])
-    kind = _enum_word(
+    kind = enum_word(
         line.need(0, N_("a kind of activity")),
         ActivityKind,
         N_("a kind of activity"),
         list(ActivityKind),
     )
-    account = _text_word(line.need(1, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(1, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     line.no_more(2)
     if "summary" not in line.options:
         raise _error(
@@ -493,35 +248,33 @@ def _build_log(line: _Line) -> LogCommand:
     return LogCommand(kind=kind, account=account, **line.options)
 
 
-def _build_check(line: _Line, done: bool = True) -> CheckCommand:
+def _build_check(line: VerbLine, done: bool = True) -> CheckCommand:
     line.read_options(OPTIONS["check"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    item = _text_word(
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    item = text_word(
         line.need(1, N_("a checklist item (its key or label)")), N_("a checklist item")
     )
     line.no_more(2)
     return CheckCommand(account=account, item=item, done=done, **line.options)
 
 
-def _build_stage(line: _Line) -> StageCommand:
+def _build_stage(line: VerbLine) -> StageCommand:
     line.read_options(OPTIONS["stage"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     target = None
     if len(line.positional) > 1:
-        target = _enum_word(
-            line.positional[1], Stage.parse, N_("a stage"), [s.value for s in Stage]
-        )
+        target = enum_word(line.positional[1], Stage.parse, N_("a stage"), [s.value for s in Stage])
     line.no_more(2)
     return StageCommand(account=account, target=target, **line.options)
 
 
-def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand | TaskTakeCommand:
+def _build_task(line: VerbLine) -> TaskCommand | TaskDoneCommand | TaskTakeCommand:
     words = line.words
     if len(words) > 1 and not words[1].quoted and words[1].value.lower() == "take":
         line.start = 2
         line.read_options(TASK_DONE_OPTIONS)
         what = N_("a task id (the id, or a unique prefix or suffix of it)")
-        task = _text_word(line.need(0, what), what)
+        task = text_word(line.need(0, what), what)
         line.no_more(1)
         return TaskTakeCommand(task=task, **line.options)
     if len(words) > 1 and not words[1].quoted and words[1].value.lower() in TASK_WORDS:
@@ -529,34 +282,34 @@ def _build_task(line: _Line) -> TaskCommand | TaskDoneCommand | TaskTakeCommand:
         line.start = 2
         line.read_options(TASK_DONE_OPTIONS)
         what = N_("a task id (the id, or a unique prefix or suffix of it)")
-        task = _text_word(line.need(0, what), what)
+        task = text_word(line.need(0, what), what)
         line.no_more(1)
         return TaskDoneCommand(task=task, done=done, **line.options)
     line.read_options(OPTIONS["task"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
-    title = _text_word(line.need(1, N_("the task's title")), N_("the task's title"))
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    title = text_word(line.need(1, N_("the task's title")), N_("the task's title"))
     line.no_more(2)
     return TaskCommand(account=account, title=title, **line.options)
 
 
-def _build_prep(line: _Line) -> PrepCommand:
+def _build_prep(line: VerbLine) -> PrepCommand:
     line.read_options(OPTIONS["prep"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     line.no_more(1)
     return PrepCommand(account=account, **line.options)
 
 
-def _build_assign(line: _Line) -> AssignCommand:
+def _build_assign(line: VerbLine) -> AssignCommand:
     line.read_options(OPTIONS["assign"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     what = N_('the new owner (a user\'s name or id, or "me")')
-    owner = _text_word(line.need(1, what), what)
+    owner = text_word(line.need(1, what), what)
     line.no_more(2)
     return AssignCommand(account=account, owner=owner, **line.options)
 
 
-def _build_plain(cls: type[Command]) -> _Builder:
-    def build(line: _Line) -> Command:
+def _build_plain(cls: type[Command]) -> Builder:
+    def build(line: VerbLine) -> Command:
         line.read_options(OPTIONS[cls.verb])
         line.no_more(0)
         return cls(**line.options)
@@ -564,17 +317,17 @@ def _build_plain(cls: type[Command]) -> _Builder:
     return build
 
 
-def _build_export(line: _Line) -> ExportCommand:
+def _build_export(line: VerbLine) -> ExportCommand:
     line.read_options(OPTIONS["export"])
     target_word = line.need(0, N_("what to export (portfolio, coverage, prep)"))
-    target = _enum_word(
+    target = enum_word(
         target_word, ExportTarget, N_("what to export"), [t.value for t in ExportTarget]
     )
     options = dict(line.options)
     account = None
     flt = PortfolioFilter()
     if target is ExportTarget.PREP:
-        account = _text_word(line.need(1, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+        account = text_word(line.need(1, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
         line.no_more(2)
     elif target is ExportTarget.PORTFOLIO:
         flt = parse_filter(line.filter_text(line.positional[1:]))
@@ -611,20 +364,20 @@ def _build_export(line: _Line) -> ExportCommand:
     return ExportCommand(target=target, format=fmt, account=account, filter=flt, **options)
 
 
-def _build_import(line: _Line) -> ImportCommand:
+def _build_import(line: VerbLine) -> ImportCommand:
     line.read_options(OPTIONS["import"])
-    target = _enum_word(
+    target = enum_word(
         line.need(0, N_("what to import (accounts, contacts)")),
         ImportTarget,
         N_("what to import"),
         [t.value for t in ImportTarget],
     )
-    file = _text_word(line.need(1, N_("the CSV file to import")), N_("a file"))
+    file = text_word(line.need(1, N_("the CSV file to import")), N_("a file"))
     line.no_more(2)
     return ImportCommand(target=target, file=file, **line.options)
 
 
-def _build_help(line: _Line) -> HelpCommand:
+def _build_help(line: VerbLine) -> HelpCommand:
     line.read_options(OPTIONS["help"])
     topic = None
     if line.positional:
@@ -638,44 +391,40 @@ def _build_help(line: _Line) -> HelpCommand:
     return HelpCommand(topic=topic, **line.options)
 
 
-_AMOUNT_WORD = re.compile(r"(\d+(?:\.\d+)?)([kKmM万]?)")
-_AMOUNT_UNITS = {"": 1, "k": 1_000, "m": 1_000_000, "万": 10_000}
-
-
-def _build_renewal(outcome: RenewalOutcome) -> _Builder:
+def _build_renewal(outcome: RenewalOutcome) -> Builder:
     verb = OUTCOME_VERBS[outcome]
 
-    def build(line: _Line) -> RenewalCommand:
+    def build(line: VerbLine) -> RenewalCommand:
         line.read_options(OPTIONS[verb])
-        account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+        account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
         line.no_more(1)
         return RenewalCommand(outcome=outcome, account=account, **line.options)
 
     return build
 
 
-def _build_snooze(line: _Line) -> SnoozeCommand:
+def _build_snooze(line: VerbLine) -> SnoozeCommand:
     line.read_options(OPTIONS["snooze"])
     what = N_("a task id (the id, or a unique prefix or suffix of it)")
-    task = _text_word(line.need(0, what), what)
+    task = text_word(line.need(0, what), what)
     line.no_more(1)
     return SnoozeCommand(task=task, **line.options)
 
 
-def _build_timeline(line: _Line) -> TimelineCommand:
+def _build_timeline(line: VerbLine) -> TimelineCommand:
     line.read_options(OPTIONS["timeline"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     line.no_more(1)
     return TimelineCommand(account=account, **line.options)
 
 
-def _build_resolve(line: _Line) -> ResolveCommand:
+def _build_resolve(line: VerbLine) -> ResolveCommand:
     line.read_options(OPTIONS["resolve"])
     what = N_("a conflict's number (conflicts lists them)")
     word = line.need(0, what)
     if not re.fullmatch(r"\d{1,18}", word.value) or int(word.value) < 1:
         raise _error(word.start, what, found=word.value)
-    choice = _enum_word(
+    choice = enum_word(
         line.need(1, N_("mine, theirs or edit")),
         ConflictChoice,
         N_("how to settle it"),
@@ -700,32 +449,32 @@ def _build_resolve(line: _Line) -> ResolveCommand:
     return ResolveCommand(conflict=int(word.value), choice=choice, **line.options)
 
 
-def _build_change(cls: type[RetryCommand] | type[DismissCommand]) -> _Builder:
-    def build(line: _Line) -> Command:
+def _build_change(cls: type[RetryCommand] | type[DismissCommand]) -> Builder:
+    def build(line: VerbLine) -> Command:
         line.read_options(OPTIONS[cls.verb])
         what = N_("a refused change's id (refused lists them; a unique prefix or suffix will do)")
-        change = _text_word(line.need(0, what), what)
+        change = text_word(line.need(0, what), what)
         line.no_more(1)
         return cls(change=change, **line.options)
 
     return build
 
 
-def _build_tier(line: _Line) -> TierCommand:
+def _build_tier(line: VerbLine) -> TierCommand:
     line.read_options(OPTIONS["tier"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     choices = [t.value for t in Tier] + [TIER_AUTO]
     word = line.need(1, _m(N_("a tier ({options})"), options=", ".join(choices)))
     tier = None
     if word.value.strip().lower() != TIER_AUTO:
-        tier = _enum_word(word, Tier.parse, N_("a tier"), choices)
+        tier = enum_word(word, Tier.parse, N_("a tier"), choices)
     line.no_more(2)
     return TierCommand(account=account, tier=tier, **line.options)
 
 
-def _build_reference(line: _Line) -> ReferenceCommand:
+def _build_reference(line: VerbLine) -> ReferenceCommand:
     line.read_options(OPTIONS["reference"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     word = line.need(1, N_("yes or no"))
     key = word.value.strip().lower()
     if key not in ("yes", "no"):
@@ -736,10 +485,10 @@ def _build_reference(line: _Line) -> ReferenceCommand:
 
 def _build_account_only(
     cls: type[TasksCommand] | type[ContactsCommand] | type[NotesCommand],
-) -> _Builder:
-    def build(line: _Line) -> Command:
+) -> Builder:
+    def build(line: VerbLine) -> Command:
         line.read_options(OPTIONS[cls.verb])
-        account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+        account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
         line.no_more(1)
         if cls is NotesCommand and "set" in line.options and "append" in line.options:
             word = next(w for w in line.option_words if w.raw.lower().startswith("--append"))
@@ -749,7 +498,7 @@ def _build_account_only(
     return build
 
 
-def _build_contact(line: _Line) -> ContactCommand:
+def _build_contact(line: VerbLine) -> ContactCommand:
     words = line.words
     if len(words) < 2 or words[1].quoted or words[1].value.lower() not in CONTACT_WORDS:
         at = words[1].start if len(words) > 1 else len(line.text) + (1 if line.text else 0)
@@ -758,11 +507,11 @@ def _build_contact(line: _Line) -> ContactCommand:
     edit = words[1].value.lower() == "edit"
     line.start = 2
     line.read_options(OPTIONS["contact"])
-    account = _text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
+    account = text_word(line.need(0, ACCOUNT_EXPECTED), ACCOUNT_EXPECTED)
     what = (
         N_("the contact (a name, a unique prefix or an id)") if edit else N_("the contact's name")
     )
-    name = _text_word(line.need(1, what), what)
+    name = text_word(line.need(1, what), what)
     line.no_more(2)
     if not edit and "new_name" in line.options:
         word = next(w for w in line.option_words if w.raw.lower().startswith("--name"))
@@ -771,7 +520,7 @@ def _build_contact(line: _Line) -> ContactCommand:
     return ContactCommand(edit=edit, account=account, name=name, **line.options)
 
 
-def _build_amend(line: _Line) -> AmendCommand:
+def _build_amend(line: VerbLine) -> AmendCommand:
     line.read_options(OPTIONS["amend"])
     line.no_more(0)
     changes = set(line.options) - {"output", "dry_run"}
@@ -781,7 +530,7 @@ def _build_amend(line: _Line) -> AmendCommand:
     return AmendCommand(**line.options)
 
 
-_BUILDERS: dict[str, _Builder] = {
+_BUILDERS: dict[str, Builder] = {
     "filter": _build_filter,
     "open": _build_open,
     "log": _build_log,
