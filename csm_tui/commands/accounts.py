@@ -10,9 +10,10 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session, dry_run_words, file_target, money
+from csm_tui.commands.session import Handler, Session, dry_run_words, file_target, money
 from csm_tui.domain.language.verb_types import (
     AssignCommand,
+    Command,
     ContactCommand,
     ContactsCommand,
     NotesCommand,
@@ -310,3 +311,14 @@ def notes_result(session: Session, command: NotesCommand, dry: bool) -> CommandR
         account_id=account.id,
         show_table=False,
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    OpenCommand: open_result,
+    PrepCommand: prep_result,
+    AssignCommand: assign_result,
+    ContactsCommand: contacts_result,
+    ContactCommand: contact_result,
+    NotesCommand: notes_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -13,10 +13,13 @@ from datetime import timedelta
 from typing import Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session
+from csm_tui.commands.session import Handler, Session
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
 from csm_tui.domain.health import Band
-from csm_tui.domain.language.verb_types import BacktestCommand
+from csm_tui.domain.language.verb_types import (
+    BacktestCommand,
+    Command,
+)
 from csm_tui.i18n import N_, Message, _
 
 
@@ -178,3 +181,9 @@ def backtest_result(session: Session, command: BacktestCommand, dry: bool) -> Co
         screen="coverage",
         summary=report_summary(report),
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    BacktestCommand: backtest_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session, dry_run_words
+from csm_tui.commands.session import Handler, Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
     CheckCommand,
+    Command,
     StageCommand,
 )
 from csm_tui.i18n import N_, Message
@@ -144,3 +145,10 @@ def _next_stage(gate: StageGate, asked: Stage | None, name: str) -> Stage:
             )
         )
     return gate.target
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    CheckCommand: check_result,
+    StageCommand: stage_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

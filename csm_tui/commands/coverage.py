@@ -13,8 +13,11 @@ import dataclasses
 from typing import Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session
-from csm_tui.domain.language.verb_types import CoverageCommand
+from csm_tui.commands.session import Handler, Session
+from csm_tui.domain.language.verb_types import (
+    Command,
+    CoverageCommand,
+)
 from csm_tui.i18n import N_, Message
 
 
@@ -220,3 +223,9 @@ def coverage_result(session: Session, command: CoverageCommand, dry: bool) -> Co
         screen="coverage",
         summary=summary,
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    CoverageCommand: coverage_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

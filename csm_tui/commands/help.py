@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from csm_tui.commands.results import Column, CommandResult
-from csm_tui.commands.session import Session
+from csm_tui.commands.session import Handler, Session
 from csm_tui.domain.language.verb_options import USAGE, VERBS
-from csm_tui.domain.language.verb_types import HelpCommand
+from csm_tui.domain.language.verb_types import (
+    Command,
+    HelpCommand,
+)
 from csm_tui.i18n import N_, _
 
 
@@ -33,3 +36,9 @@ def help_result(session: Session, command: HelpCommand, dry: bool) -> CommandRes
         text="\n".join(lines),
         show_table=False,
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    HelpCommand: help_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

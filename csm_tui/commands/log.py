@@ -7,9 +7,10 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session, dry_run_words
+from csm_tui.commands.session import Handler, Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
     AmendCommand,
+    Command,
     LogCommand,
     TimelineCommand,
     UndoCommand,
@@ -352,3 +353,12 @@ def _amended_fields(session: Session, command: AmendCommand) -> dict[str, Any]:
         except WhenError as error:
             raise CommandFailed(Message.of(N_("--when: {problem}"), problem=error.words)) from error
     return changes
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    LogCommand: log_result,
+    TimelineCommand: timeline_result,
+    UndoCommand: undo_result,
+    AmendCommand: amend_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandResult
-from csm_tui.commands.session import Session, money
-from csm_tui.domain.language.verb_types import FilterCommand
+from csm_tui.commands.session import Handler, Session, money
+from csm_tui.domain.language.verb_types import (
+    Command,
+    FilterCommand,
+)
 from csm_tui.i18n import N_, Message, Nn_
 
 if TYPE_CHECKING:
@@ -101,3 +104,9 @@ def filter_result(session: Session, command: FilterCommand, dry: bool) -> Comman
         total=total,
         screen="portfolio",
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    FilterCommand: filter_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

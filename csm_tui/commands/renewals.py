@@ -6,8 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session, dry_run_words, money
-from csm_tui.domain.language.verb_types import ReferenceCommand, RenewalCommand, TierCommand
+from csm_tui.commands.session import Handler, Session, dry_run_words, money
+from csm_tui.domain.language.verb_types import (
+    Command,
+    ReferenceCommand,
+    RenewalCommand,
+    TierCommand,
+)
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.i18n import N_, Message
@@ -201,3 +206,11 @@ def reference_result(session: Session, command: ReferenceCommand, dry: bool) -> 
         rows=((done.account_name, command.is_reference, done.tier, done.tier_before),),
         account_id=done.account_id,
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    RenewalCommand: renewal_result,
+    TierCommand: tier_result,
+    ReferenceCommand: reference_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -29,20 +29,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csm_tui.commands import (
-    accounts,
-    backtest,
-    checklist,
-    coverage,
-    log,
-    portfolio,
-    renewals,
-    sync_verbs,
-    tasks,
-    today,
-    transfer,
-)
-from csm_tui.commands.help import help_result
 from csm_tui.commands.results import CommandFailed, CommandResult
 from csm_tui.commands.session import Handler, Session, changes_since, outbox_seq, writes
 from csm_tui.domain.language.filters import QueryError
@@ -88,42 +74,67 @@ from csm_tui.i18n import N_, Message
 if TYPE_CHECKING:
     from csm_tui.workspace import Workspace
 
-HANDLERS: dict[type[Command], Handler] = {
-    FilterCommand: portfolio.filter_result,
-    OpenCommand: accounts.open_result,
-    PrepCommand: accounts.prep_result,
-    AssignCommand: accounts.assign_result,
-    ContactsCommand: accounts.contacts_result,
-    ContactCommand: accounts.contact_result,
-    NotesCommand: accounts.notes_result,
-    LogCommand: log.log_result,
-    TimelineCommand: log.timeline_result,
-    UndoCommand: log.undo_result,
-    AmendCommand: log.amend_result,
-    CheckCommand: checklist.check_result,
-    StageCommand: checklist.stage_result,
-    TaskCommand: tasks.task_result,
-    TaskDoneCommand: tasks.task_done_result,
-    TaskTakeCommand: tasks.take_result,
-    TasksCommand: tasks.tasks_result,
-    SnoozeCommand: tasks.snooze_result,
-    TodayCommand: today.today_result,
-    HelpCommand: help_result,
-    CoverageCommand: coverage.coverage_result,
-    BacktestCommand: backtest.backtest_result,
-    ExportCommand: transfer.export_result,
-    ImportCommand: transfer.import_result,
-    RenewalCommand: renewals.renewal_result,
-    TierCommand: renewals.tier_result,
-    ReferenceCommand: renewals.reference_result,
-    SyncCommand: sync_verbs.sync_result,
-    ConflictsCommand: sync_verbs.conflicts_result,
-    ResolveCommand: sync_verbs.resolve_result,
-    RefusedCommand: sync_verbs.refused_result,
-    RetryCommand: sync_verbs.retry_result,
-    DismissCommand: sync_verbs.retry_result,
-}
-"""Each command class and the verb module's handler that runs it."""
+
+def handler_for(kind: type[Command]) -> Handler | None:
+    """The handler that runs commands of `kind`: its verb family's module is imported the
+    first time one of its commands runs, so the shell starts with only what it runs."""
+    return _family(kind).get(kind)
+
+
+def _family(kind: type[Command]) -> dict[type[Command], Handler]:
+    """The verb family's handlers (`HANDLERS` of its module)."""
+    if issubclass(kind, FilterCommand):
+        from csm_tui.commands import portfolio
+
+        return portfolio.HANDLERS
+    if issubclass(kind, OpenCommand | PrepCommand | AssignCommand | ContactsCommand
+                    | ContactCommand | NotesCommand):  # fmt: skip
+        from csm_tui.commands import accounts
+
+        return accounts.HANDLERS
+    if issubclass(kind, LogCommand | TimelineCommand | UndoCommand | AmendCommand):
+        from csm_tui.commands import log
+
+        return log.HANDLERS
+    if issubclass(kind, CheckCommand | StageCommand):
+        from csm_tui.commands import checklist
+
+        return checklist.HANDLERS
+    if issubclass(kind, TaskCommand | TaskDoneCommand | TaskTakeCommand | TasksCommand
+                    | SnoozeCommand):  # fmt: skip
+        from csm_tui.commands import tasks
+
+        return tasks.HANDLERS
+    if issubclass(kind, TodayCommand):
+        from csm_tui.commands import today
+
+        return today.HANDLERS
+    if issubclass(kind, HelpCommand):
+        from csm_tui.commands import help as help_verb
+
+        return help_verb.HANDLERS
+    if issubclass(kind, CoverageCommand):
+        from csm_tui.commands import coverage
+
+        return coverage.HANDLERS
+    if issubclass(kind, BacktestCommand):
+        from csm_tui.commands import backtest
+
+        return backtest.HANDLERS
+    if issubclass(kind, ExportCommand | ImportCommand):
+        from csm_tui.commands import transfer
+
+        return transfer.HANDLERS
+    if issubclass(kind, RenewalCommand | TierCommand | ReferenceCommand):
+        from csm_tui.commands import renewals
+
+        return renewals.HANDLERS
+    if issubclass(kind, SyncCommand | ConflictsCommand | ResolveCommand | RefusedCommand
+                    | RetryCommand | DismissCommand):  # fmt: skip
+        from csm_tui.commands import sync_verbs
+
+        return sync_verbs.HANDLERS
+    return {}
 
 
 class ScriptError(Exception):
@@ -182,7 +193,7 @@ def _handled(session: Session, command: Command, dry: bool) -> CommandResult:
     """Run the command's handler; what the store refuses with a message for the user (a
     record that is not there, a file that cannot be read or written) becomes
     `CommandFailed`."""
-    handler = HANDLERS.get(type(command))
+    handler = handler_for(type(command))
     if handler is None:  # pragma: no cover - every command class has a handler
         raise CommandFailed(Message.of(N_("{verb} cannot be run here"), verb=command.verb))
     try:
@@ -202,7 +213,9 @@ def run_command(workspace: Workspace, command: Command, *, dry_run: bool = False
 
     session = Session(workspace, dry_run)
     if isinstance(command, SyncCommand):
-        return sync_verbs.sync_result(session, command, dry_run)
+        from csm_tui.commands.sync_verbs import sync_result
+
+        return sync_result(session, command, dry_run)
     if not writes(command) or isinstance(command, ImportCommand):
         return execute(session, command)
     dry = dry_run or bool(getattr(command, "dry_run", False))
@@ -272,9 +285,11 @@ def run_script(
             number, text = _line_of_file(parsed, item.path)
             raise ScriptError(number, text, f"{error}", saved=saved) from error
     if closing_sync is not None:
+        from csm_tui.commands.sync_verbs import sync_result
+
         number, text, _command = parsed[-1]
         try:
-            results.append(sync_verbs.sync_result(session, closing_sync, dry_run))
+            results.append(sync_result(session, closing_sync, dry_run))
         except CommandFailed as error:
             raise ScriptError(
                 number, text, error.message, saved=saved, english=error.english

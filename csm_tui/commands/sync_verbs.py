@@ -13,8 +13,9 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session, dry_run_words
+from csm_tui.commands.session import Handler, Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
+    Command,
     ConflictChoice,
     ConflictsCommand,
     DismissCommand,
@@ -299,3 +300,14 @@ def sync_result(session: Session, command: SyncCommand, dry: bool) -> CommandRes
     if not report.ok:
         raise CommandFailed(report.summary())
     return CommandResult.of(command, report.summary())
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    SyncCommand: sync_result,
+    ConflictsCommand: conflicts_result,
+    ResolveCommand: resolve_result,
+    RefusedCommand: refused_result,
+    RetryCommand: retry_result,
+    DismissCommand: retry_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

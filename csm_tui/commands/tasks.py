@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.commands.session import Session, dry_run_words
+from csm_tui.commands.session import Handler, Session, dry_run_words
 from csm_tui.domain.language.verb_types import (
+    Command,
     SnoozeCommand,
     TaskCommand,
     TaskDoneCommand,
@@ -213,3 +214,13 @@ def take_result(session: Session, command: TaskTakeCommand, dry: bool) -> Comman
         rows=(_task_list_row(task),),
         account_id=task.account_id,
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    TaskCommand: task_result,
+    TaskDoneCommand: task_done_result,
+    TaskTakeCommand: take_result,
+    TasksCommand: tasks_result,
+    SnoozeCommand: snooze_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from csm_tui.commands.results import Column, CommandResult
-from csm_tui.commands.session import Session
-from csm_tui.domain.language.verb_types import TodayCommand
+from csm_tui.commands.session import Handler, Session
+from csm_tui.domain.language.verb_types import (
+    Command,
+    TodayCommand,
+)
 from csm_tui.i18n import N_, Message, Nn_
 
 
@@ -45,3 +48,9 @@ def today_result(session: Session, command: TodayCommand, dry: bool) -> CommandR
         rows=rows,
         screen="today",
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    TodayCommand: today_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -29,9 +29,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value
-from csm_tui.commands.session import Session, dry_run_words, file_target
+from csm_tui.commands.session import Handler, Session, dry_run_words, file_target
 from csm_tui.domain.language.verb_options import ExportFormat, ExportTarget, ImportTarget
-from csm_tui.domain.language.verb_types import ExportCommand, ImportCommand
+from csm_tui.domain.language.verb_types import (
+    Command,
+    ExportCommand,
+    ImportCommand,
+)
 from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
@@ -345,3 +349,10 @@ def _refusal(report: ImportReport) -> str:
 
 register_importer(ImportTarget.ACCOUNTS, _import_csv)
 register_importer(ImportTarget.CONTACTS, _import_csv)
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    ExportCommand: export_result,
+    ImportCommand: import_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""
