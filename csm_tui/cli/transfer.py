@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 MAX_ISSUES_SHOWN = 50
 SIGNAL_KINDS = ("usage", "tickets", "surveys", "invoices")  # domain.signal_mapping.SignalKind
-SORTS = ("tier", "renewal", "touch", "arr", "name")  # domain.query.PortfolioSort values
+SORTS = ("tier", "renewal", "touch", "arr", "name")  # language.filters.PortfolioSort values
 
 
 def add_import_export_parsers(sub: argparse._SubParsersAction) -> None:
@@ -335,7 +335,7 @@ def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str
     conn = ws.conn
     rules = ws.settings.tier_rules
     if args.target == "portfolio":
-        from csm_tui.domain.query import PortfolioSort, parse_filter
+        from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 
         flt = parse_filter(" ".join(args.filter))
         text = export_portfolio(

@@ -16,7 +16,7 @@ from typing import Any
 
 from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import band_for
-from csm_tui.domain.query import PortfolioFilter, PortfolioSort, parse_filter
+from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort, parse_filter
 from csm_tui.domain.tiers import TIER_ORDER, TierRules
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.store.timestamps import date_from_db

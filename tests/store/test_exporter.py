@@ -30,8 +30,8 @@ from csm_tui.commands.export import (
     to_csv,
     write_export,
 )
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 from csm_tui.domain.prep import render_prep_markdown
-from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.cache import META_ME, connect, get_meta

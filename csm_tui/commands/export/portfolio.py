@@ -18,8 +18,8 @@ from csm_tui.commands.export.formats import (
 from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import arrow_for
 from csm_tui.domain.humanize import format_money, relative_day
+from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort
 from csm_tui.domain.prep import md_inline
-from csm_tui.domain.query import PortfolioFilter, PortfolioSort
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.cache import get_data_as_of
 from csm_tui.store.exporter import ExportColumn, ExportFormat, filter_of, portfolio_table

@@ -20,8 +20,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from csm_tui.domain.coverage import CsmCoverage
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
-from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _, ngettext
 from csm_tui.ui.widgets.coverage_charts import csm_name, money
