@@ -16,12 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csm_tui.assets_path import assets_dir
-from csm_tui.domain.prep import render_prep_markdown
-from csm_tui.domain.query import PortfolioSort, parse_filter
-from csm_tui.domain.text import safe_text
-from csm_tui.domain.tiers import Tier, TierRules
-from csm_tui.store.cache import META_ME, connect, get_meta
-from csm_tui.store.exporter import (
+from csm_tui.commands.export import (
     PORTFOLIO_COLUMNS,
     ExportColumn,
     ExportFormat,
@@ -35,6 +30,11 @@ from csm_tui.store.exporter import (
     to_csv,
     write_export,
 )
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
+from csm_tui.domain.prep import render_prep_markdown
+from csm_tui.domain.text import safe_text
+from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.store.cache import META_ME, connect, get_meta
 from csm_tui.store.importer import import_csv, load_mapping
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.store.prep import build_prep_brief, load_prep_note, save_prep_note
