@@ -56,6 +56,9 @@ screen's own, its widgets' and the app's (a modal screen — a form, a dialog, `
 its own). Two of them on one key clash: the nearer one would win and the other go deaf.
 tests/ui/test_keymap.py checks that every binding's prefix is in a scope."""
 
+TEXTUAL_KEYS = frozenset({"ctrl+q", "ctrl+c"})
+"""Textual's own keys on every screen: quit, and copy (or "press ctrl+q to quit")."""
+
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 NAMED_KEYS = frozenset(key.value.rpartition("+")[2] for key in Keys if "<" not in key.value)
 
@@ -63,7 +66,8 @@ NAMED_KEYS = frozenset(key.value.rpartition("+")[2] for key in Keys if "<" not i
 @dataclass(frozen=True)
 class KeyProblem:
     """Why one `[keys]` entry is left out: `code` is "unknown_id", "not_keys",
-    "unknown_key" or "clash" (with `key`, and `other`: the id the key already belongs to)."""
+    "unknown_key", "textual" (with `key`: one of Textual's own) or "clash" (with `key`, and
+    `other`: the id the key already belongs to)."""
 
     binding_id: str
     code: str
@@ -147,6 +151,10 @@ def _written(
         if wrong:
             problems.append(KeyProblem(binding_id, "unknown_key", key=wrong[0]))
             continue
+        taken = [k for k in keys if k in TEXTUAL_KEYS]
+        if taken:
+            problems.append(KeyProblem(binding_id, "textual", key=taken[0]))
+            continue
         chosen[binding_id] = tuple(dict.fromkeys(keys))
     return chosen
 
@@ -215,6 +223,10 @@ def describe(problem: KeyProblem, bindings: Mapping[str, Binding]) -> str:
         return _('"{id}": write its keys as text, e.g. "f5" or "l,ctrl+l"').format(id=name)
     if problem.code == "unknown_key":
         return _('"{id}": "{key}" is not a key name (e.g. f5, ctrl+l, L, question_mark)').format(
+            id=name, key=problem.key
+        )
+    if problem.code == "textual":
+        return _('"{id}": {key} is Textual\'s own key everywhere (quit, copy)').format(
             id=name, key=problem.key
         )
     other = bindings.get(problem.other)

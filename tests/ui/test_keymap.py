@@ -60,6 +60,7 @@ def test_wrong_entries_are_left_out_with_the_reason():
             "tasks.snooze": "ctrl+entr",
             "today.log": None,  # a number in the file
             "account.log": "ctrl+l",  # fine
+            "tasks.complete": "ctrl+c",  # Textual's: copy, or "press ctrl+q to quit"
         },
         app_bindings(),
     )
@@ -70,6 +71,7 @@ def test_wrong_entries_are_left_out_with_the_reason():
         ("app.coverage", "clash", "l", "today.log"),  # and portfolio.log, account.log
         ("tasks.snooze", "unknown_key", "ctrl+entr", ""),
         ("today.log", "not_keys", "", ""),
+        ("tasks.complete", "textual", "ctrl+c", ""),
     }
     assert checked.keymap == {"account.log": "ctrl+l"}
 
