@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -19,6 +20,9 @@ from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.navigation import KeysAndNavigation
 from csm_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from csm_tui.ui.keymap import UserKeys
 
 MODES = ("today", "portfolio", "sync")
 SYNC_EVERY_SECONDS = 300
@@ -108,7 +112,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
         self.call_after_refresh(check)
 
-    def _user_keys_checked(self, keys) -> None:
+    def _user_keys_checked(self, keys: UserKeys) -> None:
         from csm_tui.ui.keymap import problems_message
 
         self.set_keymap(keys.keymap)
