@@ -27,10 +27,15 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csm_tui.domain.motion import STANDARDS, ActivityStandard, SalesMotion
 from csm_tui.domain.tiers import TierRules
 from csm_tui.i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from csm_tui.domain.health import Component
+    from csm_tui.domain.tiers import Tier
 
 CURRENCIES = ("USD", "CNY")
 
@@ -47,7 +52,7 @@ class Settings:
     tier_rules: TierRules = field(default_factory=TierRules)
     source: Path | None = None
     standards: dict[SalesMotion, ActivityStandard] = field(default_factory=lambda: dict(STANDARDS))
-    health_weights: dict | None = None  # {Tier: {Component: int}}; None: the defaults
+    health_weights: dict[Tier, dict[Component, int]] | None = None  # None: the defaults
     currency: str = "USD"
     timezone: str | None = None  # an IANA name; None: the system's zone
     fiscal_year_start: int = 1

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from csm_tui.config import SettingsError, load_settings
 from csm_tui.domain.clock import clock_from
 from csm_tui.i18n import _, ngettext
 from csm_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from csm_tui.ui.app import CsmApp
 
 DEMO_ACCOUNTS = 300  # what a plain `csm-tui demo` builds
 DEMO_SEED = 7
@@ -43,7 +47,7 @@ def run_open(args: argparse.Namespace, db: Path) -> int:
     return _run_app(make_app(_workspace(args, db), start=args.start))
 
 
-def _run_app(app) -> int:
+def _run_app(app: CsmApp) -> int:
     """Run the app; its exit status (non-zero after an unhandled exception), saying where
     the typing it held was kept."""
     app.run()
@@ -96,7 +100,9 @@ def _demo_book_losses(db: Path) -> tuple[int, int, int]:
     return (row[0], row[1], row[2])
 
 
-def _confirm_rebuild(args: argparse.Namespace, db: Path, book: str, stdin, err) -> bool:
+def _confirm_rebuild(
+    args: argparse.Namespace, db: Path, book: str, stdin: TextIO, err: TextIO
+) -> bool:
     """Say what `--fresh` destroys; True when the user agrees (or gave --yes)."""
     pending, activities, notes = _demo_book_losses(db)
     changes = ngettext("{n} pending change", "{n} pending changes", pending)
@@ -139,7 +145,9 @@ def _asks_for_another_book(args: argparse.Namespace, existing: str) -> bool:
     return (args.accounts not in (None, accounts)) or (args.seed not in (None, seed))
 
 
-def run_demo(args: argparse.Namespace, db: Path, *, stdin=None, err=None) -> int:
+def run_demo(
+    args: argparse.Namespace, db: Path, *, stdin: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Build the demo book, or reopen it as it is. Only --fresh destroys a book, and only
     after saying what it destroys and asking (unless --yes)."""
     stdin, err = stdin or sys.stdin, err or sys.stderr

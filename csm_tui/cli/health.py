@@ -12,11 +12,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csm_tui.i18n import _, ngettext
 
+if TYPE_CHECKING:
+    from csm_tui.cli.main import Parser
 
-def add_health_parser(sub: argparse._SubParsersAction) -> None:
+
+def add_health_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     health = sub.add_parser(
         "health",
         help=_("recompute health scores from the signals in the cache"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, NoReturn
 
 from csm_tui.i18n import LANGUAGES, _, choose_language, set_language
 
@@ -20,7 +22,13 @@ class _Formatter(argparse.HelpFormatter):
     """argparse's help, its usage prefix translated and its lines wrapped by display width
     (a CJK character takes two cells: argparse counts it as one)."""
 
-    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
         super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
 
     def _split_lines(self, text: str, width: int) -> list[str]:
@@ -29,7 +37,7 @@ class _Formatter(argparse.HelpFormatter):
         text = re.sub(r"\s+", " ", text).strip()
         if text.isascii():
             return super()._split_lines(text, width)
-        from csm_tui.commands.output import cell_width
+        from csm_tui.domain.fit import cell_width
 
         lines, line = [], ""
         for token in re.findall(r"[\x21-\x7e]+| |.", text):  # an ASCII word, else one char
@@ -50,7 +58,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, with its own words (usage, options, -h, error) in the interface language.
     Its messages about a wrong argument stay as argparse writes them (English)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
         self._positionals.title = _("positional arguments")
@@ -59,7 +67,7 @@ class Parser(argparse.ArgumentParser):
             if isinstance(action, argparse._HelpAction):
                 action.help = _("show this help message and exit")
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, _("{prog}: error: {message}\n").format(prog=self.prog, message=message))
 
@@ -139,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def resolve_db(args: argparse.Namespace) -> Path:
     if args.db is not None:
-        return args.db
+        db: Path = args.db
+        return db
     env = os.environ.get("CSM_TUI_DB")
     return Path(env) if env else default_db_path()
 

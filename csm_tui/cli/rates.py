@@ -13,11 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csm_tui.i18n import _, ngettext
 
+if TYPE_CHECKING:
+    from csm_tui.cli.main import Parser
 
-def add_rates_parser(sub: argparse._SubParsersAction) -> None:
+
+def add_rates_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     rates = sub.add_parser(
         "rates",
         help=_("set, import or list dated exchange rates (CNY per USD)"),

@@ -16,14 +16,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from csm_tui.i18n import _
+
+if TYPE_CHECKING:
+    from csm_tui.cli.main import Parser
 
 FORMATS = ("table", "json", "csv")
 
 
-def add_run_parser(subparsers) -> None:
+def add_run_parser(subparsers: argparse._SubParsersAction[Parser]) -> None:
     run = subparsers.add_parser(
         "run",
         help=_("run a command of the command language (or a script of them) on the cache"),
@@ -55,7 +58,7 @@ def add_run_parser(subparsers) -> None:
 def _caret(text: str, position: int | None) -> str:
     if position is None:
         return ""
-    from csm_tui.commands.output import cell_width
+    from csm_tui.domain.fit import cell_width
     from csm_tui.domain.text import safe_text
 
     line = safe_text(text)

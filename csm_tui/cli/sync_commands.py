@@ -8,14 +8,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from csm_tui.i18n import _
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from csm_tui.cli.main import Parser
+    from csm_tui.sync.client import SyncClient
+    from csm_tui.sync.engine import SyncProgress
 
 BAR_WIDTH = 30
 
 
-def add_sync_parsers(subparsers) -> None:
+def add_sync_parsers(subparsers: argparse._SubParsersAction[Parser]) -> None:
     login = subparsers.add_parser(
         "login",
         help=_("sign in to a central API (the token is read from a prompt or stdin)"),
@@ -49,7 +57,7 @@ def add_sync_parsers(subparsers) -> None:
     )
 
 
-def _now(args: argparse.Namespace):
+def _now(args: argparse.Namespace) -> datetime:
     from csm_tui.config import SettingsError, load_settings
     from csm_tui.domain.clock import clock_from
 
@@ -80,7 +88,7 @@ def run_login(
     stdin: TextIO | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
-    client_factory=None,
+    client_factory: Callable[[str, str], SyncClient] | None = None,
 ) -> int:
     stdin, out, err = stdin or sys.stdin, out or sys.stdout, err or sys.stderr
     from csm_tui.sync import credentials
@@ -141,7 +149,9 @@ def run_login(
     return 0
 
 
-def run_logout(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int:
+def run_logout(
+    args: argparse.Namespace, db: Path, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     if not db.exists():
         print(_("csm-tui logout: no cache at {db}").format(db=db), file=err)
@@ -186,7 +196,7 @@ class ProgressBar:
         self.tty = stream.isatty()
         self.dirty = False
 
-    def __call__(self, progress) -> None:
+    def __call__(self, progress: SyncProgress) -> None:
         if progress.total:
             filled = round(BAR_WIDTH * progress.done / progress.total)
             line = (
@@ -213,7 +223,9 @@ class ProgressBar:
             self.dirty = False
 
 
-def run_sync_command(args: argparse.Namespace, db: Path, *, out=None, err=None) -> int:
+def run_sync_command(
+    args: argparse.Namespace, db: Path, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     if not db.exists():
         print(

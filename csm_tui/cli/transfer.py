@@ -26,6 +26,7 @@ from csm_tui.i18n import N_, _
 if TYPE_CHECKING:
     import sqlite3
 
+    from csm_tui.cli.main import Parser
     from csm_tui.workspace import Workspace
 
 MAX_ISSUES_SHOWN = 50
@@ -33,7 +34,7 @@ SIGNAL_KINDS = ("usage", "tickets", "surveys", "invoices")  # domain.signal_mapp
 SORTS = ("tier", "renewal", "touch", "arr", "name")  # language.filters.PortfolioSort values
 
 
-def add_import_export_parsers(sub: argparse._SubParsersAction) -> None:
+def add_import_export_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     """The `import` and `export` subcommands (mounted by `cli.main.build_parser`)."""
     imp = sub.add_parser(
         "import",
@@ -265,7 +266,7 @@ def _resolve_account(conn: sqlite3.Connection, text: str) -> str:
          text),
         (f"SELECT id, name FROM accounts WHERE {live} AND name = ?", text),
     ):  # fmt: skip
-        rows = conn.execute(sql, (arg,)).fetchall()
+        rows: list[tuple[str, str]] = conn.execute(sql, (arg,)).fetchall()
         if len(rows) == 1:
             return rows[0][0]
         if len(rows) > 1:
@@ -349,7 +350,7 @@ def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str
         account_id = _resolve_account(conn, args.account)
         return export_prep(conn, account_id, ws.now(), rules, fmt, excel=args.excel), N_("prep")
     try:
-        from csm_tui.store.coverage import load_coverage  # type: ignore[import-not-found]
+        from csm_tui.store.coverage import load_coverage
     except ImportError:
         raise LookupError(_("coverage is not part of this build of csm-tui yet")) from None
     report = load_coverage(conn, ws.today(), rules, team=args.team)

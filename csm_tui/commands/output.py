@@ -15,8 +15,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from csm_tui.commands.results import CommandResult, plain
+from csm_tui.commands.results import Column, CommandResult, plain
 from csm_tui.domain.fit import cell_width  # re-exported: the CLI measures with it too
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import _
@@ -32,9 +33,9 @@ def render_table(result: CommandResult) -> str:
     parts: list[str] = []
     if result.columns and result.show_table:
         header = [safe_text(_(c.title)) for c in result.columns]  # CSV keeps the keys
-        seen: list[dict] = [{} for _ in result.columns]  # equal values show alike: once
+        seen: list[dict[tuple[type, Any], str]] = [{} for _ in result.columns]  # shown once
 
-        def cell(i: int, column, value) -> str:
+        def cell(i: int, column: Column, value: Any) -> str:
             key = (type(value), value)  # 1, 1.0 and True are equal but show apart
             try:
                 return seen[i][key]
@@ -48,8 +49,8 @@ def render_table(result: CommandResult) -> str:
                 for row in result.rows]  # fmt: skip
         widths = [cell_width(h) for h in header]
         for row in body:
-            for i, cell in enumerate(row):
-                widths[i] = max(widths[i], cell_width(cell))
+            for i, text in enumerate(row):
+                widths[i] = max(widths[i], cell_width(text))
         right = [c.right for c in result.columns]
         lines = ["  ".join(_pad(h, w, r) for h, w, r in zip(header, widths, right, strict=True))]
         lines.append("  ".join("-" * w for w in widths))

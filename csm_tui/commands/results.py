@@ -64,7 +64,9 @@ class Change:
 @dataclass(frozen=True)
 class CommandResult:
     command: Command
-    message: str  # one line for a person: what happened (or would have), in English
+    # One line for a person: what happened (or would have). Given as a `Message`, it is kept
+    # in `words` and `message` holds its English (always a str once made).
+    message: str | Message
     columns: tuple[Column, ...] = ()
     rows: tuple[tuple[Any, ...], ...] = ()
     text: str | None = None  # a document: the prep sheet, the help
@@ -96,7 +98,7 @@ class CommandResult:
     @property
     def shown(self) -> str:
         """The message for a person, in the interface language."""
-        return self.words.render() if self.words is not None else self.message
+        return self.words.render() if self.words is not None else str(self.message)
 
     @property
     def wrote(self) -> bool:

@@ -116,7 +116,7 @@ class AgendaItem:
         return self.reason.english()
 
 
-def agenda_key(item: AgendaItem) -> tuple:
+def agenda_key(item: AgendaItem) -> tuple[object, ...]:
     """The sort key of `order_agenda`: tier, urgency, days (bigger first), name, then
     everything else, so the order never depends on the order rows were read in."""
     return (

@@ -202,36 +202,38 @@ def rescore(
     for component in Component:
         before = old[component]
         points = components.get(component.value)
-        known = before > 0 and points is not None
-        value = max(0.0, min(1.0, points / before)) if known else NEUTRAL
+        value = NEUTRAL
+        if before > 0 and points is not None:
+            value = max(0.0, min(1.0, points / before))
         total += new[component] * value
     return math.floor(total + 0.5 + 1e-9)
 
 
 def _group(key: str, cases: list[BacktestCase]) -> BacktestGroup:
-    counts = {band: [0, 0, 0, 0, 0.0, 0.0] for band in BANDS}
+    counts = {band: [0, 0, 0, 0] for band in BANDS}  # decisions, renewed, down, churned
+    arrs = {band: [0.0, 0.0] for band in BANDS}  # up for renewal, churned
     unscored = unscored_churned = 0
-    kept: Counter[int] = Counter()
-    lost: Counter[int] = Counter()
+    kept: Counter[float] = Counter()
+    lost: Counter[float] = Counter()
     for case in cases:
         n = case.count
         if case.score is None:
             unscored += n
             unscored_churned += n if case.outcome is Outcome.CHURNED else 0
             continue
-        row = counts[band_for(case.score)]
+        row, arr = counts[band_for(case.score)], arrs[band_for(case.score)]
         row[0] += n
-        row[4] += case.arr_before
+        arr[0] += case.arr_before
         if case.outcome is Outcome.CHURNED:
             row[3] += n
-            row[5] += case.arr_before
+            arr[1] += case.arr_before
             lost[case.score] += n
         else:
             row[1 if case.outcome is Outcome.RENEWED else 2] += n
             kept[case.score] += n
     bands = tuple(
-        BandResult(band, n, renewed, down, churned, arr, churned_arr)
-        for band, (n, renewed, down, churned, arr, churned_arr) in counts.items()
+        BandResult(band, n, renewed, down, churned, *arrs[band])
+        for band, (n, renewed, down, churned) in counts.items()
     )
     return BacktestGroup(key, bands, unscored, unscored_churned, auc_of_counts(kept, lost))
 

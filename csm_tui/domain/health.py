@@ -292,7 +292,7 @@ def _minutes(value: float, spec: str) -> Message:
     return _m(N_("{n} min"), n=format(value, spec))
 
 
-_Parts = tuple[float, Message, Message, tuple]
+_Parts = tuple[float, Message, Message, tuple[Measure, ...]]
 
 
 def _usage_value(s: HealthSignals, std: ActivityStandard) -> float:

@@ -45,6 +45,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import TypedDict
 
 CENT = 0.005
 """ARR below this is zero (float sums of cents leave dust)."""
@@ -219,6 +220,31 @@ class ArrMovement:
                    booked)  # fmt: skip
 
 
+class _Outcome(TypedDict):
+    """`ArrFlows.of`: the fields every account has."""
+
+    ending_arr: float
+    booked_change: float
+    renewals: int
+    churns_at_renewal: int
+    arr_up_for_renewal: float
+    arr_renewed: float
+
+
+class _Change(TypedDict, total=False):
+    """`ArrFlows.of`: the fields of an account that started the period with ARR."""
+
+    starting_logos: int
+    starting_arr: float
+    retained_arr: float
+    expansion_arr: float
+    expanded_logos: int
+    contraction_arr: float
+    contracted_logos: int
+    churned_arr: float
+    churned_logos: int
+
+
 @dataclass(frozen=True)
 class ArrFlows:
     """Sums over accounts of what their ARR did in a period. Flows add up (`+`)."""
@@ -245,7 +271,7 @@ class ArrFlows:
     def of(cls, m: ArrMovement) -> ArrFlows:
         start = m.start_arr if m.start_arr >= CENT else 0.0
         end = m.end_arr if m.end_arr >= CENT else 0.0
-        common = dict(
+        common = _Outcome(
             ending_arr=end,
             booked_change=m.booked_change,
             renewals=m.renewals,
@@ -257,13 +283,13 @@ class ArrFlows:
             if end > 0.0:
                 return cls(new_logos=1, new_arr=end, **common)
             return cls(**common)
-        flows = dict(starting_logos=1, starting_arr=start, retained_arr=min(start, end))
+        flows = _Change(starting_logos=1, starting_arr=start, retained_arr=min(start, end))
         if end == 0.0:
-            flows.update(churned_arr=start, churned_logos=1)
+            flows.update(_Change(churned_arr=start, churned_logos=1))
         elif end > start:
-            flows.update(expansion_arr=end - start, expanded_logos=1)
+            flows.update(_Change(expansion_arr=end - start, expanded_logos=1))
         elif end < start:
-            flows.update(contraction_arr=start - end, contracted_logos=1)
+            flows.update(_Change(contraction_arr=start - end, contracted_logos=1))
         return cls(**flows, **common)
 
     def __add__(self, other: ArrFlows) -> ArrFlows:

@@ -128,7 +128,9 @@ class ExchangeRates:
         object.__setattr__(self, "_days", tuple(d for d, _ in ordered))
 
     @classmethod
-    def of(cls, rates: Iterable[tuple[date, float]], default: float = DEFAULT_CNY_PER_USD):
+    def of(
+        cls, rates: Iterable[tuple[date, float]], default: float = DEFAULT_CNY_PER_USD
+    ) -> ExchangeRates:
         return cls(tuple(rates), default)
 
     def set_on(self, day: date) -> date | None:

@@ -21,7 +21,7 @@ active user per week). A team changes them in the settings TOML::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -132,7 +132,14 @@ class ActivityStandard:
         return None
 
 
-def _std(motion, features, login, dau_mau, minutes, messages) -> ActivityStandard:
+def _std(
+    motion: SalesMotion,
+    features: Iterable[tuple[str, float]],
+    login: float,
+    dau_mau: float,
+    minutes: float,
+    messages: float,
+) -> ActivityStandard:
     return ActivityStandard(
         motion,
         tuple(FeatureTarget(Feature(f), float(v)) for f, v in features),

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from csm_tui.domain.health import Component, HealthSignals, PaymentStatus
 from csm_tui.domain.motion import Feature
@@ -72,7 +72,7 @@ _FIELDS = UsageWeekRecord._fields
 # position of each summable field; week_start and source are not summed (zip keeps them)
 _AT = {name: i for i, name in enumerate(_FIELDS)}
 _NUMERIC = tuple(i for i, name in enumerate(_FIELDS) if name not in ("week_start", "source"))
-_VOLUME_AT = tuple(_AT[f.value] for f in VOLUME_FEATURES)
+_VOLUME = tuple(f.value for f in VOLUME_FEATURES)  # int columns
 
 
 class TicketRecord(NamedTuple):
@@ -130,7 +130,12 @@ def account_nps(surveys: Iterable[SurveyRecord]) -> int | None:
     return round(100 * (promoters - detractors) / len(votes))
 
 
-def _sources(records: Iterable) -> str:
+class _Sourced(Protocol):
+    @property
+    def source(self) -> str: ...
+
+
+def _sources(records: Iterable[_Sourced]) -> str:
     return join_sources(r.source for r in records)
 
 
@@ -192,6 +197,7 @@ def usage_totals(
             sums[i] = sum(columns[i])
     shift = timedelta(days=7 * TREND_WEEKS)
     earlier = [u for u in usage if first - shift <= u.week_start <= last - shift]
+    volume: int = sum(getattr(u, name) for u in earlier for name in _VOLUME)
     return UsageTotals(
         weeks=len(window),
         active_users=sums[_AT["active_users"]],
@@ -206,7 +212,7 @@ def usage_totals(
         session_minutes=sums[_AT["session_minutes"]],
         latest_week=max(u.week_start for u in (window or usage)),
         sources=_sources(window or usage),
-        earlier_volume=(sum(u[i] for u in earlier for i in _VOLUME_AT) if earlier else None),
+        earlier_volume=volume if earlier else None,
     )
 
 

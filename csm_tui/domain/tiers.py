@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from csm_tui.i18n import N_, Message
 
@@ -391,7 +391,7 @@ def _criteria(spec: Mapping[str, Any], tier: Tier) -> TierCriteria:
     return TierCriteria(seats, frozenset(i.strip().casefold() for i in industries), reference)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -94,7 +94,8 @@ class Message:
         itself is rendered too: "expected {expected}" with `expected` a Message)."""
         values = {k: v.render() if isinstance(v, Message) else v for k, v in self.values}
         if self.plural is not None:
-            return ngettext(self.template, self.plural, values["n"]).format(**values)
+            count: int = dict(self.values)["n"]
+            return ngettext(self.template, self.plural, count).format(**values)
         return _(self.template).format(**values)
 
     def __str__(self) -> str:

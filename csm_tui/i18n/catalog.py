@@ -15,8 +15,14 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from csm_tui.i18n import CATALOG_OF, DOMAIN, LOCALE_DIR
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
+_Text = str | tuple[str, ...]  # a message's id or string (a tuple: singular and plural)
 
 PACKAGE_DIR = LOCALE_DIR.parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
@@ -27,7 +33,7 @@ def po_paths() -> list[Path]:
     return [LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po" for code in CATALOG_OF.values()]
 
 
-def extract():
+def extract() -> Catalog:
     """The template catalog: every marked string under `csm_tui/`, with its places."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
@@ -46,7 +52,7 @@ def extract():
     return catalog
 
 
-def read(path: Path):
+def read(path: Path) -> Catalog:
     from babel.messages.pofile import read_po
 
     with path.open("rb") as fh:
@@ -57,7 +63,7 @@ def _locale_of(path: Path) -> str:
     return path.parent.parent.name
 
 
-def write(catalog, path: Path) -> None:
+def write(catalog: Catalog, path: Path) -> None:
     from babel.messages.pofile import write_po
 
     with path.open("wb") as fh:
@@ -95,17 +101,17 @@ def compiled(po: Path) -> bytes:
     return out.getvalue()
 
 
-def read_mo_file(path: Path):
+def read_mo_file(path: Path) -> Catalog:
     from babel.messages.mofile import read_mo
 
     with path.open("rb") as fh:
         return read_mo(fh)
 
 
-def _entries(catalog, translated: bool = False) -> dict:
+def _entries(catalog: Catalog, translated: bool = False) -> dict[_Text | None, _Text | None]:
     """msgid → msgstr of a catalog (only what a compiled catalog keeps, with `translated`)."""
 
-    def flat(value):
+    def flat(value: str | tuple[str, ...] | list[str] | None) -> _Text | None:
         return tuple(value) if isinstance(value, list | tuple) else value
 
     return {

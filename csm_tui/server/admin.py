@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from csm_tui.domain.records import Role
 from csm_tui.server import schema
-from csm_tui.server.database import ServerDatabase
+from csm_tui.server.database import ServerDatabase, WriteTx
 from csm_tui.server.kinds import KINDS, wire_record
 from csm_tui.server.tokens import PREFIX_LENGTH, new_token, token_hash
 from csm_tui.sync import protocol as p
@@ -106,7 +107,7 @@ def create_user(
             ).first()
             if team_row is None:
                 raise AdminError(f"no team {team!r}; create it with create-team")
-        row = {
+        row: dict[str, Any] = {
             "id": new_uuid7(),
             "name": name,
             "email": email,
@@ -128,7 +129,7 @@ def create_user(
     )
 
 
-def _find_user(conn: sa.Connection, user: str) -> sa.Row:
+def _find_user(conn: sa.Connection, user: str) -> sa.Row[str, str]:
     row = conn.execute(
         sa.select(users.c.id, users.c.name).where(sa.or_(users.c.id == user, users.c.name == user))
     ).first()
@@ -137,7 +138,7 @@ def _find_user(conn: sa.Connection, user: str) -> sa.Row:
     return row
 
 
-def _insert_token(tx, user_id: str, expires_in: timedelta | None) -> str:
+def _insert_token(tx: WriteTx, user_id: str, expires_in: timedelta | None) -> str:
     if expires_in is not None and expires_in <= timedelta(0):
         raise AdminError("a token must live a while: give --expires as e.g. 90d, 12w or 24h")
     token = new_token()
@@ -200,7 +201,7 @@ def _one_token(conn: sa.Connection, prefix_or_id: str) -> TokenInfo:
     return found[0]
 
 
-def _revoke(tx, info: TokenInfo) -> TokenInfo:
+def _revoke(tx: WriteTx, info: TokenInfo) -> TokenInfo:
     if info.revoked_at is not None:
         return info
     tx.conn.execute(sa.update(tokens).where(tokens.c.id == info.id).values(revoked_at=tx.now))

@@ -4,8 +4,9 @@
 """
 
 import json
+from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Body, Depends, FastAPI, Query, Request
@@ -40,13 +41,18 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
-def error_response(status: int, code: str, message: str, headers=None, **extra) -> JSONResponse:
+_T = TypeVar("_T")
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers
     )
 
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": p.ErrorResponse, "description": "Missing, unknown, revoked or expired token"},
     429: {
         "model": p.ErrorResponse,
@@ -55,7 +61,7 @@ ERRORS = {
     404: {"model": p.ErrorResponse, "description": "Not found, or not in your reach"},
     422: {"model": p.ErrorResponse, "description": "A malformed request (nothing applied)"},
 }
-PULL_ERRORS = {
+PULL_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     409: {
         "model": p.ErrorResponse,
@@ -63,7 +69,7 @@ PULL_ERRORS = {
     },
 }
 
-PUSH_ERRORS = {
+PUSH_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     413: {"model": p.ErrorResponse, "description": "The body is over the server's size limit"},
 }
@@ -140,7 +146,7 @@ class SignalKind(StrEnum):
     INVOICE = p.KIND_INVOICE
 
 
-INGEST_ERRORS = {
+INGEST_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
     403: {"model": p.ErrorResponse, "description": "Not an ingest token nor an admin's"},
     422: {
@@ -225,7 +231,7 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
             500, p.ERROR_INTERNAL, "the server failed on this request; nothing was changed"
         )
 
-    def read(fn, *args):
+    def read(fn: Callable[..., _T], *args: Any) -> _T:
         try:
             with db.read() as conn:
                 return fn(conn, *args)

@@ -10,8 +10,14 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from csm_tui.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from csm_tui.server.database import ServerDatabase
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -20,7 +26,7 @@ DEFAULT_TOKEN_LIFETIME = "90d"
 _DURATION_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 
 
-def token_lifetime(text: str):
+def token_lifetime(text: str) -> timedelta | None:
     """`--expires`: ``90d``, ``12w``, ``24h`` (a `timedelta`), or ``never`` (None)."""
     from datetime import timedelta
 
@@ -35,7 +41,10 @@ def token_lifetime(text: str):
     return timedelta(seconds=int(number) * _DURATION_UNITS[unit])
 
 
-def add_serve_parser(subparsers) -> argparse.ArgumentParser:
+_Parser = TypeVar("_Parser", bound=argparse.ArgumentParser)
+
+
+def add_serve_parser(subparsers: argparse._SubParsersAction[_Parser]) -> _Parser:
     """Mount `serve` (and `serve admin ...`) on the `csm-tui` sub-parsers."""
     serve = subparsers.add_parser(
         "serve",
@@ -171,7 +180,9 @@ def missing_server_modules(url: str) -> list[str]:
     return [name for name in wanted if absent(name)]
 
 
-def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
+def run_serve(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run `csm-tui serve ...`; the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -243,7 +254,7 @@ def run_serve(args: argparse.Namespace, out=None, err=None) -> int:
         db.dispose()
 
 
-def _migrate(db, shown_url: str, out, err) -> int:
+def _migrate(db: ServerDatabase, shown_url: str, out: TextIO, err: TextIO) -> int:
     from alembic.util import CommandError
 
     try:
@@ -279,7 +290,7 @@ def _shown(url: str) -> str:
         return url
 
 
-def _run_server(args: argparse.Namespace, db, shown_url: str, err) -> int:
+def _run_server(args: argparse.Namespace, db: ServerDatabase, shown_url: str, err: TextIO) -> int:
     import uvicorn
 
     from csm_tui.server.app import build_app
@@ -307,7 +318,7 @@ def _run_server(args: argparse.Namespace, db, shown_url: str, err) -> int:
     return 0
 
 
-def _run_admin(args: argparse.Namespace, db, out, err) -> int:
+def _run_admin(args: argparse.Namespace, db: ServerDatabase, out: TextIO, err: TextIO) -> int:
     from csm_tui.server import admin
 
     command = args.admin_command
@@ -355,6 +366,7 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
                 file=out,
             )
         elif command == "list-users":
+            rows: list[tuple[str, ...]]
             rows = [(u.name, u.role.value, u.team_name or "—", u.id) for u in admin.list_users(db)]
             _table(("name", "role", "team", "id"), rows, out)
         elif command == "list-tokens":
@@ -377,7 +389,7 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
     return 0
 
 
-def _valid_for(lifetime) -> str:
+def _valid_for(lifetime: timedelta | None) -> str:
     if lifetime is None:
         return _(" (never expires; revoke it when it is no longer needed)")
     hours = round(lifetime.total_seconds() / 3600)
@@ -387,7 +399,7 @@ def _valid_for(lifetime) -> str:
     return ngettext(" (valid {n} day)", " (valid {n} days)", days).format(n=days)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out) -> None:
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out: TextIO) -> None:
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
     for line in (header, *rows):
         print(

@@ -18,13 +18,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from csm_tui.domain.clock import Clock, SystemClock
 from csm_tui.server.schema import record_versions, sync_counter
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from csm_tui.server.migrations import Migrated
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -47,7 +52,7 @@ def make_engine(url: str) -> sa.Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection, _record) -> None:
+        def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
             # The driver's own transaction handling is switched off; `_on_begin` emits BEGIN.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -58,7 +63,7 @@ def make_engine(url: str) -> sa.Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn) -> None:
+        def _on_begin(conn: sa.Connection) -> None:
             immediate = conn.get_execution_options().get("csm_write", False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -136,7 +141,7 @@ class ServerDatabase:
         self.clock: Clock = clock or SystemClock()
         self.is_postgresql = self.engine.dialect.name == "postgresql"
 
-    def migrate(self):
+    def migrate(self) -> Migrated:
         """Create or upgrade the schema (`csm-tui serve admin migrate`); a `Migrated`."""
         from csm_tui.server.migrations import migrate
 

@@ -11,6 +11,7 @@ records, signals included, reach the new owner like the rest of the account.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,7 +130,9 @@ def check_item(spec: KindSpec, item: Any) -> tuple[str, dict[str, Any], str | No
     return record_id, row, external
 
 
-def _in_chunks(conn: sa.Connection, query, column: sa.Column, keys: list[str]):
+def _in_chunks(
+    conn: sa.Connection, query: sa.Select[*tuple[Any, ...]], column: sa.Column[Any], keys: list[str]
+) -> Iterator[sa.RowMapping]:
     for start in range(0, len(keys), CHUNK):
         yield from conn.execute(query.where(column.in_(keys[start : start + CHUNK]))).mappings()
 
@@ -301,7 +304,7 @@ def _version_row(spec: KindSpec, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _type_name(column: sa.Column) -> str:
+def _type_name(column: sa.Column[Any]) -> str:
     kind = column.type
     if isinstance(kind, UTCDateTime):
         return "instant (ISO 8601 with offset)"

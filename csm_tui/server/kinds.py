@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from enum import Enum
 from functools import cached_property
 from typing import Any
 
@@ -40,7 +41,7 @@ class FieldError(ValueError):
         self.fields = fields
 
 
-def _choices(*enums) -> frozenset[str]:
+def _choices(*enums: type[Enum]) -> frozenset[str]:
     return frozenset(member.value for enum in enums for member in enum)
 
 
@@ -57,7 +58,7 @@ class KindSpec:
     choices: dict[str, frozenset[str]] | None = None
 
     @cached_property
-    def columns(self) -> dict[str, sa.Column]:
+    def columns(self) -> dict[str, sa.Column[Any]]:
         return {c.name: c for c in self.table.columns}
 
     @property
@@ -96,7 +97,7 @@ class KindSpec:
         return out
 
 
-def _coerce_value(column: sa.Column, value: Any, name: str) -> Any:
+def _coerce_value(column: sa.Column[Any], value: Any, name: str) -> Any:
     def bad(expected: str) -> FieldError:
         return FieldError(
             p.ERROR_INVALID_FIELD, f"{name} must be {expected}, not {value!r}"[:300], [name]
@@ -181,13 +182,13 @@ def wire_record(spec: KindSpec, row: dict[str, Any]) -> dict[str, Any]:
     return {name: to_wire(row.get(name)) for name in spec.columns}
 
 
-def _table_spec(table: sa.Table, name: str, rule: str, **kw) -> KindSpec:
+def _table_spec(table: sa.Table, name: str, rule: str, **kw: Any) -> KindSpec:
     """A kind over `table`: a column with a default (or nullable) may be left out of a push."""
     defaults: dict[str, Any] = {}
     required: set[str] = set()
     for column in table.columns:
         if column.default is not None:
-            defaults[column.name] = column.default.arg  # type: ignore[attr-defined]
+            defaults[column.name] = column.default.arg  # type: ignore[attr-defined]  # a ColumnDefault
         elif column.nullable:
             defaults[column.name] = None
         else:

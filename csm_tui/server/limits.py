@@ -21,9 +21,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csm_tui.sync import protocol as p
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MIB = 1024 * 1024
 
@@ -54,11 +57,11 @@ def size_text(n: int) -> str:
 class BodySizeLimit:
     """ASGI middleware answering 413 `too_large` to a request body over `max_bytes`."""
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -70,7 +73,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)  # the server holds the body to its length
             return
         # No length given (chunked): read up to the limit before the app sees anything.
-        messages: list[dict] = []
+        messages: list[Message] = []
         size = 0
         while True:
             message = await receive()
@@ -84,12 +87,12 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
 
-        async def replay():
+        async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send, declared: int | None) -> None:
+    async def _refuse(self, send: Send, declared: int | None) -> None:
         got = f"this one has {declared:,} bytes" if declared is not None else "this one is larger"
         body = error_body(
             p.ERROR_TOO_LARGE,

@@ -9,6 +9,7 @@ cursor jumps to that counter, past changes the caller may not see.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,6 +35,7 @@ def pull_changes(db: ServerDatabase, caller: Caller, since: int, limit: int) -> 
         records = sa.select(
             rv.c.version, rv.c.kind, rv.c.record_id, rv.c.deleted, rv.c.record_json
         ).where(rv.c.version > since, access.readable_changes(caller))
+        query: sa.Select[*tuple[Any, ...]] | sa.CompoundSelect[*tuple[Any, ...]]
         if caller.is_admin:
             query = records.order_by(rv.c.version)
         else:

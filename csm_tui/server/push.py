@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +106,7 @@ class Push:
     _stored: dict[str, tuple[str, str]] = field(default_factory=dict)
     _new_answers: list[dict[str, Any]] = field(default_factory=list)
 
-    def prefetch(self, mutations: list[dict[str, Any]]) -> None:
+    def prefetch(self, mutations: Sequence[Mapping[str, Any]]) -> None:
         """Read every stored answer this push may repeat, in one query per 500 ids."""
         ids = [
             m["mutation_id"]
@@ -148,7 +149,8 @@ class Push:
                     p.ERROR_MUTATION_REUSED,
                     "this mutation_id was already used for a different change",
                 ).result(mutation_id)
-            return json.loads(result_json)
+            answer: dict[str, Any] = json.loads(result_json)
+            return answer
 
         savepoint = self.conn.begin_nested()
         try:
@@ -597,7 +599,12 @@ class Push:
         return self._scopes[account_id]
 
     def _readable_scope(
-        self, spec: KindSpec, record_id: str, account_id: str | None, *, allow_deleted=False
+        self,
+        spec: KindSpec,
+        record_id: str,
+        account_id: str | None,
+        *,
+        allow_deleted: bool = False,
     ) -> AccountScope:
         scope = None if account_id is None else self._scope(account_id)
         if scope is None or not access.can_read(self.caller, scope):
@@ -650,7 +657,7 @@ def _is_uuid(text: str) -> bool:
 
 
 def push_mutations(
-    db: ServerDatabase, caller: Caller, client_id: str, mutations: list[dict[str, Any]]
+    db: ServerDatabase, caller: Caller, client_id: str, mutations: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """Apply an outbox; the answers, in order."""
     with db.write() as tx:

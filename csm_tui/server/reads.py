@@ -69,7 +69,9 @@ def _readable_account(conn: sa.Connection, caller: Caller, account_id: str) -> a
     return scope
 
 
-def list_accounts(conn: sa.Connection, caller: Caller, limit: int, offset: int) -> list[dict]:
+def list_accounts(
+    conn: sa.Connection, caller: Caller, limit: int, offset: int
+) -> list[dict[str, Any]]:
     spec = KINDS[p.KIND_ACCOUNT]
     query = sa.select(accounts).where(accounts.c.deleted_at.is_(None))
     readable = access.readable_accounts(caller)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -172,7 +173,7 @@ def _names(ids: tuple[str, ...], names: dict[str, str]) -> tuple[str, ...]:
 def load_timeline(
     conn: sqlite3.Connection,
     account_id: str,
-    kinds: set[ActivityKind] | None = None,
+    kinds: Collection[ActivityKind] | None = None,
     limit: int = 200,
 ) -> list[TimelineEntry]:
     """The account's live activities, newest first (by when they happened), at most `limit`.
@@ -432,12 +433,15 @@ def _create_task(
     return task_id
 
 
-def _generated_task(conn: sqlite3.Connection, account_id: str, activity_id: str):
-    return conn.execute(
+def _generated_task(
+    conn: sqlite3.Connection, account_id: str, activity_id: str
+) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
         "SELECT id, account_id, title, due_on FROM tasks WHERE account_id = ? "
         "AND source_activity_id = ? AND deleted_at IS NULL ORDER BY id LIMIT 1",
         (account_id, activity_id),
     ).fetchone()
+    return row
 
 
 def _latest_touch(conn: sqlite3.Connection, account_id: str) -> datetime | None:
@@ -446,7 +450,8 @@ def _latest_touch(conn: sqlite3.Connection, account_id: str) -> datetime | None:
         "AND kind != ?",
         (account_id, _NOTE),
     ).fetchone()
-    return from_db(row[0])
+    latest: str | None = row[0]
+    return from_db(latest)
 
 
 def _refresh_account(

@@ -55,7 +55,7 @@ def candidates(
         "LEFT JOIN accounts a ON a.owner_id = u.id AND a.deleted_at IS NULL "
         "AND a.stage != 'churned' WHERE u.role = ? AND u.id IS NOT ?"
     )
-    params: list = [Role.CSM.value, owner]
+    params: list[object] = [Role.CSM.value, owner]
     if owner is not None:
         sql += " AND u.team_id IS ?"
         params.append(team)

@@ -26,6 +26,7 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from csm_tui.domain.backtest import (
     DEFAULT_DAYS_BEFORE,
@@ -175,14 +176,16 @@ def load_cases(
         before_usd, after_usd = arr_before or 0.0, arr_after or 0.0
         tier_text = override_then if has_history else override_now
         tier = _TIERS.get(tier_text or "") or tier_rules.tier_for_arr(before_usd)
-        score, components = None, {}
+        score: int | None = None
+        components: Mapping[str, int] = {}
         if snapshot is not None:
             score_text, _, parts = snapshot.partition("|")
             score = int(score_text)
-            components = components_cache.get(parts)
-            if components is None:
-                components = _components(parts)
-                components_cache[parts] = components
+            cached = components_cache.get(parts)
+            if cached is None:
+                cached = _components(parts)
+                components_cache[parts] = cached
+            components = cached
         cases.append(
             BacktestCase(
                 account_id,
@@ -211,7 +214,7 @@ def _components(text: str) -> Mapping[str, int]:
     return {k: int(v) for k, v in data.items() if k in names and isinstance(v, int | float)}
 
 
-def _params(period: Period, days_before: int, team_id: str | None) -> tuple[str, dict]:
+def _params(period: Period, days_before: int, team_id: str | None) -> tuple[str, dict[str, object]]:
     if days_before < 0:
         raise ValueError("days before must be 0 or more")
     params: dict[str, object] = {
@@ -279,7 +282,7 @@ def _db_file(conn: sqlite3.Connection) -> str | None:
 
 def _fetch(
     conn: sqlite3.Connection, sql: str, params: dict[str, object], parallel: bool
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """The grouped rows; in parallel, each half of the period on a read-only connection
     of its own (SQLite runs without the GIL): groups may then come twice, which the
     domain adds up, as it counts by `count`."""
@@ -297,7 +300,7 @@ def _fetch(
     middle = date_to_db(start + (end - start) / 2)
     halves = [{**params, "end": middle}, {**params, "start": middle}]
 
-    def fetch(half: dict[str, object]) -> list[tuple]:
+    def fetch(half: dict[str, object]) -> list[tuple[Any, ...]]:
         reader = connect(path, readonly=True)
         try:
             return reader.execute(sql, half).fetchall()

@@ -117,7 +117,7 @@ def open_engine(path: Path | str, *, echo: bool = False) -> Engine:
     engine = sa.create_engine(f"sqlite:///{path}", echo=echo)
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         _apply_pragmas(dbapi_conn)
 
     return engine

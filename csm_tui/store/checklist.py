@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from csm_tui.domain.lifecycle import Stage, StageGate, checklist_template, stage_gate
 from csm_tui.domain.tiers import Tier
@@ -62,7 +63,9 @@ class StageMove:
     changed_by_name: str | None
 
 
-def _stored_rows(conn: sqlite3.Connection, account_id: str, stage: Stage) -> dict[str, tuple]:
+def _stored_rows(
+    conn: sqlite3.Connection, account_id: str, stage: Stage
+) -> dict[str, tuple[Any, ...]]:
     rows = conn.execute(
         """SELECT c.item_key, c.label, c.required, c.done_at, c.done_by, u.name, c.id
            FROM checklist_items c LEFT JOIN users u ON u.id = c.done_by
@@ -111,7 +114,7 @@ def load_checklist(
 
 
 def _account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
-    row = conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT id, tier, stage, version, activated_on FROM accounts "
         "WHERE id = ? AND deleted_at IS NULL",
         (account_id,),
@@ -264,11 +267,11 @@ def _advance(
         },
         now=now,
     )
-    account_fields: dict[str, object] = {"stage": target.value}
+    account_fields: dict[str, str | date] = {"stage": target.value}
     if stage is Stage.ACTIVATION and account["activated_on"] is None:
         account_fields["activated_on"] = now.astimezone(UTC).date()
     assignments = ", ".join(f"{name} = ?" for name in account_fields)
-    values = [date_to_db(v) if name == "activated_on" else v for name, v in account_fields.items()]
+    values = [date_to_db(v) if isinstance(v, date) else v for v in account_fields.values()]
     conn.execute(
         f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
         (*values, to_db(now), account_id),

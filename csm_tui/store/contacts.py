@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from csm_tui.domain.contacts import FieldError, normalise_contact_fields, validate_contact
 from csm_tui.domain.records import ContactRole
@@ -43,7 +44,7 @@ class ContactView:
     updated_at: datetime | None
 
 
-def _view(row: sqlite3.Row | tuple) -> ContactView:
+def _view(row: sqlite3.Row | tuple[Any, ...]) -> ContactView:
     cid, account_id, name, title, email, phone, role, updated = tuple(row)
     try:
         contact_role = ContactRole(role)

@@ -23,6 +23,7 @@ import sqlite3
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from csm_tui.domain.coverage import (
     ACTIVITY_DAYS,
@@ -71,7 +72,7 @@ def resolve_team(conn: sqlite3.Connection, team: str) -> str:
     rows = conn.execute("SELECT id, name FROM teams ORDER BY name").fetchall()
     key = team.strip().casefold()
     for exact in (True, False):
-        hits = [
+        hits: list[str] = [
             r[0]
             for r in rows
             if r[0] == team
@@ -162,7 +163,7 @@ def _book_query(
     return sql, p
 
 
-def _slice(row: tuple, tier: Tier, tier_rules: TierRules) -> tuple[TierSlice, int, int]:
+def _slice(row: tuple[Any, ...], tier: Tier, tier_rules: TierRules) -> tuple[TierSlice, int, int]:
     """(slice, accounts with a health score, red accounts followed up)."""
     (accounts, arr, cadenced, overdue, never, late, zombie, red, red_arr, followed,
      r30, r30a, r60, r60a, r90, r90a, large, large_arr, scored) = row[2:]  # fmt: skip
@@ -193,8 +194,8 @@ def _nps_query(team_id: str | None) -> Query:
         WHERE s.nps IS NOT NULL AND {_live()} {_team_clause(team_id)}
         GROUP BY 1, 2, 3
     """
-    params = {"promoter": PROMOTER_ACCOUNT_NPS, "detractor": DETRACTOR_ACCOUNT_NPS,
-              "team": team_id}  # fmt: skip
+    params: dict[str, object] = {"promoter": PROMOTER_ACCOUNT_NPS,
+                                 "detractor": DETRACTOR_ACCOUNT_NPS, "team": team_id}  # fmt: skip
     return sql, params
 
 
@@ -319,7 +320,7 @@ def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
     }
 
 
-def _flows(movements: list[tuple]) -> dict[GroupKey, ArrFlows]:
+def _flows(movements: list[tuple[Any, ...]]) -> dict[GroupKey, ArrFlows]:
     """ArrFlows per group from the counts and sums of each movement (see domain.metrics:
     kept = min(start, end); expansion = end − start when it grew; ...)."""
     out: dict[GroupKey, ArrFlows] = defaultdict(ArrFlows)
@@ -384,7 +385,7 @@ READER_CACHE_KIB = 65536  # page cache of the readers `load_coverage` opens itse
 
 
 def _run(conn: sqlite3.Connection, queries: dict[str, Query],
-         parallel: bool) -> dict[str, list[tuple]]:  # fmt: skip
+         parallel: bool) -> dict[str, list[tuple[Any, ...]]]:  # fmt: skip
     """Every query's rows. In parallel: two threads, each query on a read-only connection
     of its own (SQLite runs without the GIL, so the machine's two cores share the work);
     else one after the other on `conn`. Parallel needs a cache file and no write pending
@@ -397,7 +398,7 @@ def _run(conn: sqlite3.Connection, queries: dict[str, Query],
 
     from csm_tui.store.cache import connect
 
-    def fetch(query: Query) -> list[tuple]:
+    def fetch(query: Query) -> list[tuple[Any, ...]]:
         reader = connect(path, readonly=True)
         try:
             reader.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")

@@ -27,9 +27,11 @@ are made, so no record is read back; a test checks the recompute changes no scor
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.health import Component, HealthSignals, health_points
@@ -168,7 +170,7 @@ class SignalMaker:
 
     def __init__(
         self,
-        rng,
+        rng: random.Random,
         now: datetime,
         rules: TierRules,
         day_text: Callable[[int], str],
@@ -194,7 +196,9 @@ class SignalMaker:
 
     # -- health --------------------------------------------------------------------------
 
-    def signals(self, st: Story, out: dict[str, list]) -> tuple[HealthSignals, int, str]:
+    def signals(
+        self, st: Story, out: dict[str, list[tuple[Any, ...]]]
+    ) -> tuple[HealthSignals, int, str]:
         """The account's records into `out`; its health inputs, score and points (JSON)."""
         usage = self._usage(st, out["usage_weeks"])
         tickets, closed = self._tickets(st, out["support_tickets"])
@@ -217,7 +221,7 @@ class SignalMaker:
         score, points = health_points(signals, st.tier, st.std)
         return signals, score, PARTS_JSON % points
 
-    def _usage(self, st: Story, rows: list) -> UsageTotals | None:
+    def _usage(self, st: Story, rows: list[tuple[Any, ...]]) -> UsageTotals | None:
         if st.live_from is None:
             return None
         rand = self.rng.random
@@ -296,7 +300,9 @@ class SignalMaker:
             self.today + timedelta(days=latest), USAGE_SOURCE, earlier,
         )  # fmt: skip
 
-    def _tickets(self, st: Story, rows: list) -> tuple[TicketTotals | None, list[int]]:
+    def _tickets(
+        self, st: Story, rows: list[tuple[Any, ...]]
+    ) -> tuple[TicketTotals | None, list[int]]:
         rng = self.rng
         rand = rng.random
         h = st.h
@@ -325,7 +331,7 @@ class SignalMaker:
             self.n_tickets += 1
             rows.append((f"{TICKET_SOURCE}:{self.n_tickets}", aid, opened, closed,
                          rng.choice(PRIORITIES), response, TICKET_SOURCE))  # fmt: skip
-            if closed is None:
+            if closed_s is None:
                 open_now += 1
             else:
                 closed_days.append(closed_s // 86400 - now_s // 86400)
@@ -335,12 +341,14 @@ class SignalMaker:
             latest = closed or opened
             if seen is None or latest > seen:
                 seen = latest
-        if not n:
+        if seen is None:  # no tickets
             return None, []
         latest_day = date.fromisoformat(seen[:10])
         return TicketTotals(open_now, resp_min, responses, latest_day, TICKET_SOURCE), closed_days
 
-    def _surveys(self, st: Story, closed_days: list[int], rows: list) -> list[SurveyRecord]:
+    def _surveys(
+        self, st: Story, closed_days: list[int], rows: list[tuple[Any, ...]]
+    ) -> list[SurveyRecord]:
         rng = self.rng
         rand = rng.random
         h, aid = st.h, st.account_id
@@ -382,7 +390,7 @@ class SignalMaker:
                 recent.append(SurveyRecord(email, kind, score, on, SURVEY_SOURCE))
         return recent
 
-    def _invoices(self, st: Story, rows: list) -> InvoiceTotals | None:
+    def _invoices(self, st: Story, rows: list[tuple[Any, ...]]) -> InvoiceTotals | None:
         rng = self.rng
         rand = rng.random
         h = st.h
@@ -433,7 +441,7 @@ class SignalMaker:
             latest = seen if latest is None else max(latest, seen)
             made += 1
             issue += period
-        if not made:
+        if latest is None:  # no invoices made
             return None
         return InvoiceTotals(worst, self.today + timedelta(days=latest), INVOICE_SOURCE)
 
@@ -442,10 +450,10 @@ class SignalMaker:
     def decisions(
         self,
         st: Story,
-        arr_events: list[tuple],
+        arr_events: list[tuple[Any, ...]],
         arr_usd: float,
         author: str | None,
-        rows: list,
+        rows: list[tuple[Any, ...]],
     ) -> None:
         """A decision for each renewal or churn of the ARR history up to today."""
         rng = self.rng
@@ -479,7 +487,9 @@ class SignalMaker:
                          arr_after, st.currency, term_end, reason, author,
                          self.ts(at_s)))  # fmt: skip
 
-    def override(self, st: Story, reason: str, note: str, author: str | None, rows: list) -> None:
+    def override(
+        self, st: Story, reason: str, note: str, author: str | None, rows: list[tuple[Any, ...]]
+    ) -> None:
         """The history row of the account's tier override, set some day after it began."""
         span = max(1, -st.created - 1)
         day = st.created + 1 + int(self.rng.random() * span)

@@ -213,11 +213,11 @@ def _read_totals(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | N
             shown = _one_source(row[13], row[14])
             if shown is None:
                 shown = _listed_sources(conn, _USAGE_SOURCES, (aid, *window))
-            totals.usage[aid] = UsageTotals(*row[1:12], week, shown, earlier.get(aid))
+            totals.usage[aid] = UsageTotals._make((*row[1:12], week, shown, earlier.get(aid)))
             if row[15]:  # weeks without seats: the account's seats fill in (`_fill_seats`)
                 totals.seatless[aid] = row[15]
-    for clause, params in _where_named(ids, "account_id"):
-        for row in conn.execute(_TICKETS.format(clause=clause), {**named, **params}):
+    for clause, named_ids in _where_named(ids, "account_id"):
+        for row in conn.execute(_TICKETS.format(clause=clause), {**named, **named_ids}):
             latest = max((d for d in (row[4], row[5]) if d is not None), default=None)
             shown = _one_source(row[6], row[7])
             if shown is None:
@@ -225,7 +225,7 @@ def _read_totals(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | N
             totals.tickets[row[0]] = TicketTotals(
                 row[1], round(row[2]), row[3], _day(latest), shown
             )
-        for row in conn.execute(_INVOICES.format(clause=clause), {**named, **params}):
+        for row in conn.execute(_INVOICES.format(clause=clause), {**named, **named_ids}):
             latest = max((d for d in (row[2], row[3]) if d is not None), default=None)
             shown = _one_source(row[4], row[5])
             if shown is None:
@@ -285,6 +285,7 @@ def _signals_of(
     pulse: int | None,
     touch_memo: dict[tuple[Tier, str], tuple[int | None, int | None, date]] | None = None,
 ) -> HealthSignals:
+    last_on: date | None
     if isinstance(last, str) and touch_memo is not None:
         # Days since a touch are counted on UTC dates, and the cache stores UTC text: the
         # date part decides (cadence.days_between), so one answer serves a whole day.
@@ -345,7 +346,7 @@ def legacy_sources(signals: HealthSignals, measured_on: date | None, last: Any) 
     """`signals` from the aggregated `account_signals` row, saying so per component."""
     if isinstance(last, str):
         last = from_db(last)
-    parts = [
+    parts: list[tuple[Component, str, date | None]] = [
         (c, "account signals", measured_on) for c in Component if c is not Component.ENGAGEMENT
     ]
     parts.append((Component.ENGAGEMENT, "activity log", None if last is None else last.date()))
@@ -370,7 +371,7 @@ def recompute_accounts(
     with write_transaction(conn):
         # Plain tuples (id, tier, seats, sales motion, last touch, health score): a whole
         # book's worth of sqlite3.Row lookups by name costs more than the scoring.
-        accounts: list[tuple] = []
+        accounts: list[tuple[Any, ...]] = []
         cols = "id, tier, seats, sales_motion, last_touch_at, health_score"
         cursor = conn.cursor()
         cursor.row_factory = None

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from csm_tui.assets_path import assets_dir
 from csm_tui.domain.contacts import normalise_contact_fields, validate_contact
@@ -128,6 +128,15 @@ class RowOutcome:
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "action": self.action, "name": self.name,
                 "id": self.record_id, "changed": list(self.changed), "note": self.note}  # fmt: skip
+
+
+class _ReportBase(TypedDict):
+    """What every `ImportReport` of one call says, whatever happened."""
+
+    kind: str
+    path: str
+    mapping: str
+    dry_run: bool
 
 
 @dataclass(frozen=True)
@@ -642,7 +651,7 @@ def _write_contract(
     from csm_tui.store.renewals import apply_churn, apply_tier_override, apply_win_back
 
     me = get_meta(conn, META_ME)
-    before = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+    before: int = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
     for plan in plans:
         assert plan.account_id is not None
         if plan.override is not None:
@@ -659,7 +668,7 @@ def _write_contract(
         if plan.churn_reason is not None:
             apply_churn(conn, plan.account_id, plan.churn_reason, rules, author_id=me,
                         now=now, today=now.date())  # fmt: skip
-    after = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+    after: int = conn.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
     return after - before
 
 
@@ -1069,7 +1078,7 @@ def import_csv(
     from csm_tui.store.rates import rules_on
 
     rules = rules_on(conn, rules, now.date())
-    base = {"kind": str(kind), "path": str(path), "mapping": mapping.label, "dry_run": dry_run}
+    base = _ReportBase(kind=str(kind), path=str(path), mapping=mapping.label, dry_run=dry_run)
     run = _Run(mapping)
     if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
         run.issue(0, f"cannot import {kind!r}; accounts or contacts")

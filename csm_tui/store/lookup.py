@@ -98,11 +98,12 @@ def choose(
         if exact_id:
             return exact_id[0]
     folded = ref.casefold().strip()
-    for test in (
+    tests: tuple[Callable[[Named], bool], ...] = (
         lambda c: c.name == ref,
         lambda c: c.name.casefold() == folded,
         lambda c: c.name.casefold().startswith(folded),
-    ):
+    )
+    for test in tests:
         hits = [c for c in items if test(c)]
         if len(hits) == 1:
             return hits[0]
@@ -119,7 +120,7 @@ def choose(
 # ----------------------------------------------------------------------------- accounts
 
 
-def _account_rows(conn: sqlite3.Connection, sql: str, args: tuple) -> list[Named]:
+def _account_rows(conn: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> list[Named]:
     cursor = conn.cursor()
     cursor.row_factory = None
     return [Named(r[0], r[1], r[2] or "") for r in cursor.execute(sql, args)]

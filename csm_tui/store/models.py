@@ -7,6 +7,7 @@ Every record kind that syncs has a client-made string id (UUIDv7), `updated_at` 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -15,27 +16,27 @@ from sqlmodel import Field, SQLModel
 from csm_tui.store.timestamps import from_db, to_db
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored as sortable UTC text."""
 
     impl = sa.String(26)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> str | None:
         return None if value is None else to_db(value)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> datetime | None:
         return from_db(value)
 
 
-def _ts(**kw) -> Field:
+def _ts(**kw: Any) -> Any:  # sqlmodel's Field() is typed as returning Any
     return Field(sa_type=UTCDateTime, **kw)
 
 
 _NAME_NOCASE = sa.text("name COLLATE NOCASE")
 
 
-def _live_index(name: str, *columns) -> sa.Index:
+def _live_index(name: str, *columns: str | sa.TextClause | sa.ColumnElement[Any]) -> sa.Index:
     """A SQLite partial index over live (not deleted) accounts, covering `deleted_at`."""
     return sa.Index(
         name, *columns, "deleted_at", sqlite_where=sa.text("deleted_at IS NULL")

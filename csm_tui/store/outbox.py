@@ -83,7 +83,7 @@ def enqueue(
     return mutation_id
 
 
-def entry_from_row(row: sqlite3.Row | tuple) -> OutboxItem:
+def entry_from_row(row: sqlite3.Row | tuple[Any, ...]) -> OutboxItem:
     (
         seq,
         mutation_id,
@@ -128,12 +128,15 @@ def pending(conn: sqlite3.Connection, limit: int = 1000, after_seq: int = 0) -> 
 
 
 def pending_count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM outbox WHERE state = ?", (PENDING,)).fetchone()[0]
+    count: int = conn.execute("SELECT count(*) FROM outbox WHERE state = ?", (PENDING,)).fetchone()[
+        0
+    ]
+    return count
 
 
 def entries(conn: sqlite3.Connection, state: str | None = None) -> list[OutboxItem]:
     sql = f"SELECT {_COLUMNS} FROM outbox"
-    args: tuple = ()
+    args: tuple[str, ...] = ()
     if state is not None:
         sql += " WHERE state = ?"
         args = (state,)

@@ -285,10 +285,10 @@ class _Where:
             self.sql.append(self._any(self._health(alt) for alt in term))
         for term in flt.arr:
             self.sql.append(self._any(self._compare("arr_usd", alt) for alt in term))
-        for term in flt.renewal:
-            self.sql.append(self._any(self._renewal(alt, today) for alt in term))
-        for term in flt.flags:
-            self.sql.append(self._any(self._flag(flag, today, rules) for flag in term))
+        for renewal_term in flt.renewal:
+            self.sql.append(self._any(self._renewal(alt, today) for alt in renewal_term))
+        for flag_term in flt.flags:
+            self.sql.append(self._any(self._flag(flag, today, rules) for flag in flag_term))
 
     @staticmethod
     def _any(parts: Iterable[str]) -> str:
@@ -435,8 +435,8 @@ class PortfolioQuery:
 
     def _compute_count(self) -> int:
         if self.filter.is_empty:
-            total = self.conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
-            deleted = self.conn.execute(
+            total: int = self.conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+            deleted: int = self.conn.execute(
                 "SELECT count(*) FROM accounts WHERE deleted_at IS NOT NULL"
             ).fetchone()[0]
             return total - deleted
@@ -447,7 +447,7 @@ class PortfolioQuery:
         if self._complete:
             assert self._ids is not None
             return len(self._ids)
-        count = self.conn.execute(
+        count: int = self.conn.execute(
             f"SELECT count(*) FROM accounts a WHERE {self._cover.text()}", self._cover.params
         ).fetchone()[0]
         if count <= PROBE_ROWS and not self._complete:
@@ -591,10 +591,11 @@ class PortfolioQuery:
         if target is None:
             return None
         before, params = _before(keys, target)
-        return self.conn.execute(
+        position: int = self.conn.execute(
             f"SELECT count(*) FROM accounts a WHERE {self._cover.text()} AND {before}",
             [*self._cover.params, *params],
         ).fetchone()[0]
+        return position
 
 
 def _before(keys: Sequence[_Key], values: Sequence[object]) -> tuple[str, list[object]]:

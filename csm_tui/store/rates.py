@@ -85,7 +85,7 @@ def import_rates(conn: sqlite3.Connection, text: str) -> int:
 
 def load_rates(conn: sqlite3.Connection, default: float) -> ExchangeRates:
     """CNY per USD by day, with `default` (the `cny_per_usd` setting) while none is set."""
-    rows = conn.execute(
+    rows: list[tuple[str, float]] = conn.execute(
         "SELECT day, per_usd FROM exchange_rates WHERE currency = 'CNY' ORDER BY day"
     ).fetchall()
     return ExchangeRates.of(((date_from_db(d), float(r)) for d, r in rows), default=default)

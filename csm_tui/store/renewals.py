@@ -72,7 +72,7 @@ class DecisionRow:
 
 
 def _account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
-    row = conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT id, name, currency, arr, arr_usd, stage, tier, tier_override, "
         "tier_override_reason, tier_override_note, renewal_date, created_at, version, "
         "seats, industry, is_reference "
@@ -365,6 +365,7 @@ def apply_tier_override(
 ) -> OverrideSet:
     """`set_tier_override` inside the caller's transaction (an import)."""
     row = _account(conn, account_id)
+    # (reason: an import requires one with a tier; see store/importer.py's module doc)
     override = None if tier is None else TierOverride(tier, reason, note)  # type: ignore[arg-type]
     assigned = rules.assign(float(row["arr_usd"]), override, _traits(row))
     fields: dict[str, object] = {

@@ -31,13 +31,13 @@ import gc
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from itertools import islice, repeat
 from operator import add, itemgetter, mul
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from csm_tui.assets_path import assets_dir
 from csm_tui.domain.csv_mapping import CellError, CsvFormatError, MappingError, decode_csv
@@ -102,6 +102,15 @@ class SignalOutcome:
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "action": self.action, "id": self.record_id,
                 "account_id": self.account_id}  # fmt: skip
+
+
+class _ReportBase(TypedDict):
+    """What every `SignalImportReport` of one call says, whatever happened."""
+
+    kind: str
+    path: str
+    mapping: str
+    dry_run: bool
 
 
 @dataclass(frozen=True)
@@ -263,7 +272,7 @@ class _Run:
             self.issues.append(SignalIssue(line, message, column))
 
 
-def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | None]:
+def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[Any, ...]]:
     """A function making the stored record (a tuple in COLUMNS order) from a row's values
     and its account id; it raises CellError(field: message) for a problem of the row."""
     kind, source = mapping.kind, mapping.source
@@ -276,7 +285,7 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | 
     if kind is SignalKind.USAGE:
         weeks: dict[date, str] = {}
 
-        def usage(v: dict[str, Any], aid: str) -> tuple:
+        def usage(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
             day = v["week_start"]
             week_text = weeks.get(day)
             if week_text is None:
@@ -294,7 +303,7 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | 
         return usage
     if kind is SignalKind.TICKETS:
 
-        def ticket(v: dict[str, Any], aid: str) -> tuple:
+        def ticket(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
             opened: datetime = v["opened_at"]
             closed: datetime | None = v.get("closed_at")
             if closed is not None and closed < opened:
@@ -310,7 +319,7 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | 
         return ticket
     if kind is SignalKind.SURVEYS:
 
-        def survey(v: dict[str, Any], aid: str) -> tuple:
+        def survey(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
             survey_kind = v.get("kind", "nps")
             score = v["score"]
             low, high = (0, 10) if survey_kind == "nps" else (1, 5)
@@ -325,7 +334,7 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple | 
 
         return survey
 
-    def invoice(v: dict[str, Any], aid: str) -> tuple:
+    def invoice(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
         if v.get("status") == "open" and "paid_on" in v:
             raise CellError("paid_on: the invoice is open but has a payment date")
         issued: date = v["issued_on"]
@@ -354,7 +363,7 @@ _USAGE_TEXTS = ("account", "account_name")
 
 def _usage_reader(
     mapping: SignalMapping, where: dict[str, int], book: _Book
-) -> Callable[[list[str]], tuple | None] | None:
+) -> Callable[[list[str]], tuple[Any, ...] | None] | None:
     """For a usage mapping of plain columns: a function making a row's record straight
     from its cells — the same tuple `_builder` makes from the row's values — or None when
     the row is not the plain case (an empty cell, a count that is not plain digits, a cell
@@ -407,7 +416,7 @@ def _usage_reader(
     both = re.compile(r"[0-9]{1,9}," * len(counted) + r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
     n_counted = len(counted)
 
-    def read(cells: list[str]) -> tuple | None:
+    def read(cells: list[str]) -> tuple[Any, ...] | None:
         if plain_minutes:
             texts = both_at(cells)
             if both.fullmatch(",".join(texts)):
@@ -426,7 +435,7 @@ def _usage_reader(
 
     texts_at0 = texts[0][1]
 
-    def read_slow(cells: list[str]) -> tuple | None:
+    def read_slow(cells: list[str]) -> tuple[Any, ...] | None:
         counts_text = count_at(cells)
         if len(counted) > 1:
             if not plain.fullmatch(",".join(counts_text)):
@@ -468,7 +477,7 @@ def _usage_reader(
         joined = "\n".join(column)
         return joined.count("\n") == len(column) - 1 and pattern.fullmatch(joined) is not None
 
-    def many(rows: tuple[list[str], ...]) -> list[tuple] | None:
+    def many(rows: tuple[list[str], ...]) -> list[tuple[Any, ...]] | None:
         """The records of many rows at once, column by column — the same tuples `read`
         makes — or None unless every row is the plain case `read`'s first check takes."""
         if not plain_minutes:
@@ -520,7 +529,7 @@ def _usage_reader(
         ids = map(add, map(add, map(add, repeat(prefix), aids), repeat(":")), week_texts)
         return list(zip(ids, aids, week_texts, *values, minutes, repeat(source)))
 
-    read.many = many  # type: ignore[attr-defined]
+    read.many = many  # type: ignore[attr-defined]  # a function attribute: the block reader
     return read
 
 
@@ -530,9 +539,11 @@ def _blocks(rows: Iterable[Any], size: int = 1_000) -> Iterable[list[Any]]:
         yield block
 
 
-def _existing(conn: sqlite3.Connection, kind: SignalKind, ids: list[str]) -> dict[str, tuple]:
+def _existing(
+    conn: sqlite3.Connection, kind: SignalKind, ids: list[str]
+) -> dict[str, tuple[Any, ...]]:
     cols = COLUMNS[kind]
-    out: dict[str, tuple] = {}
+    out: dict[str, tuple[Any, ...]] = {}
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples, compared as they come
     for start in range(0, len(ids), 1_000):
@@ -549,7 +560,7 @@ def _staging(kind: SignalKind) -> str:
     return f"temp.csm_import_{kind.table}"
 
 
-def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple]) -> None:
+def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple[Any, ...]]) -> None:
     """New records set aside in a temporary table without indexes (`_insert_staged`
     moves them all at once, in id order)."""
     cols = COLUMNS[kind]
@@ -571,7 +582,7 @@ def _staged(conn: sqlite3.Connection, kind: SignalKind) -> bool:
     )
 
 
-def _changed(conn: sqlite3.Connection, kind: SignalKind) -> list[tuple[tuple, str]]:
+def _changed(conn: sqlite3.Connection, kind: SignalKind) -> list[tuple[tuple[Any, ...], str]]:
     """The staged records whose id the cache knows with other values, each with the
     account the cache has it under (compared in SQL: one pass over the whole file)."""
     cols = COLUMNS[kind]
@@ -604,7 +615,7 @@ def _insert_staged(conn: sqlite3.Connection, kind: SignalKind, known: bool) -> N
     conn.execute(f"DROP TABLE {staging}")
 
 
-def _update(conn: sqlite3.Connection, kind: SignalKind, updates: list[tuple]) -> None:
+def _update(conn: sqlite3.Connection, kind: SignalKind, updates: list[tuple[Any, ...]]) -> None:
     """Changed records replaced field by field (their sync version stays)."""
     cols = COLUMNS[kind]
     if updates:
@@ -634,7 +645,7 @@ def import_signals(
     `recompute(conn, account_ids)` (default: `health_recompute.recompute_accounts` at
     `now`) runs after a committed import that changed something."""
     path = Path(path)
-    base = {"kind": str(kind), "path": str(path), "mapping": mapping.title, "dry_run": dry_run}
+    base = _ReportBase(kind=str(kind), path=str(path), mapping=mapping.title, dry_run=dry_run)
     run = _Run(mapping)
 
     def refused(rows: int = 0) -> SignalImportReport:
@@ -681,8 +692,8 @@ def import_signals(
     counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, SKIP: 0}
     outcomes: list[SignalOutcome] = []
     touched: set[str] = set()
-    pending: list[tuple[int, tuple]] = []
-    outcomes_first: list[tuple[int, tuple]] = []
+    pending: list[tuple[int, tuple[Any, ...]]] = []
+    outcomes_first: list[tuple[int, tuple[Any, ...]]] = []
     staged_accounts: set[str] = set()
     n_rows = 0
 
@@ -700,7 +711,7 @@ def import_signals(
     def counts_total() -> int:
         return counts[CREATE] + counts[UPDATE] + counts[UNCHANGED]
 
-    def classify() -> tuple[list[tuple], int]:
+    def classify() -> tuple[list[tuple[Any, ...]], int]:
         """Counts, outcomes and touched accounts; (the changed records, how many staged
         records are new)."""
         old = _existing(conn, sk, sorted(rec[0] for _, rec in outcomes_first))
@@ -732,7 +743,7 @@ def import_signals(
         return [rec for rec, _ in updates], created
 
     book = _Book(conn)
-    fast = _usage_reader(mapping, where, book)  # type: ignore[arg-type]
+    fast = _usage_reader(mapping, where, book)
     many = getattr(fast, "many", None)
 
     def read_rows() -> None:
@@ -882,13 +893,13 @@ def import_signals(
         conn.execute(f"PRAGMA temp.cache_size = {int(temp_pages)}")
     if run.count:
         return refused(n_rows)
-    report_args = dict(
-        rows=n_rows, created=counts[CREATE], updated=counts[UPDATE],
+    report = SignalImportReport(
+        **base, rows=n_rows, created=counts[CREATE], updated=counts[UPDATE],
         unchanged=counts[UNCHANGED], skipped=counts[SKIP], outcomes=tuple(outcomes),
         accounts=tuple(sorted(touched)),
     )  # fmt: skip
     if dry_run:
-        return SignalImportReport(**base, **report_args)
+        return report
     rescored = 0
     if touched:
         if recompute is None:
@@ -898,4 +909,4 @@ def import_signals(
                 return recompute_accounts(c, now, ids)
 
         rescored = recompute(conn, touched)
-    return SignalImportReport(**base, **report_args, committed=True, rescored=rescored)
+    return replace(report, committed=True, rescored=rescored)

@@ -8,6 +8,7 @@ Reads need a `today` to say whether a task is late (`domain.tasks.due_state`).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -68,7 +69,7 @@ _SELECT = (
 )
 
 
-def _view(r: sqlite3.Row | tuple, today: date) -> TaskView:
+def _view(r: sqlite3.Row | tuple[Any, ...], today: date) -> TaskView:
     due, snoozed, done_at = date_from_db(r[4]), date_from_db(r[5]), from_db(r[6])
     return TaskView(
         id=r[0],
@@ -87,7 +88,7 @@ def _view(r: sqlite3.Row | tuple, today: date) -> TaskView:
     )
 
 
-def _open_order(view: TaskView) -> tuple:
+def _open_order(view: TaskView) -> tuple[object, ...]:
     when = view.effective_due
     return (when is None, when or date.max, view.created_at, view.id)
 
@@ -133,7 +134,12 @@ def my_open_tasks(
     return _sorted(views)
 
 
-def _change(conn: sqlite3.Connection, task_id: str, now: datetime, decide) -> TaskView:
+def _change(
+    conn: sqlite3.Connection,
+    task_id: str,
+    now: datetime,
+    decide: Callable[[sqlite3.Row], dict[str, Any]],
+) -> TaskView:
     """Load the task under the write lock, let `decide(row)` name the new values (or raise
     `TaskError`), store and enqueue what differs, and return the task as it now is."""
     with write_transaction(conn):
@@ -145,7 +151,7 @@ def _change(conn: sqlite3.Connection, task_id: str, now: datetime, decide) -> Ta
         if row is None:
             raise TaskNotFound(task_id)
         wanted: dict[str, Any] = decide(row)
-        stored = {
+        stored: dict[str, Callable[[Any], object]] = {
             "done_at": lambda v: None if v is None else to_db(v),
             "snoozed_until": lambda v: None if v is None else v.isoformat(),
             "owner_id": lambda v: v,
@@ -181,7 +187,7 @@ def reopen_task(conn: sqlite3.Connection, task_id: str, now: datetime) -> TaskVi
 def snooze_task(conn: sqlite3.Connection, task_id: str, until: date, now: datetime) -> TaskView:
     """Put an open task out of mind until `until` (a day after today, at most 2100)."""
 
-    def decide(row) -> dict[str, Any]:
+    def decide(row: sqlite3.Row) -> dict[str, Any]:
         if row["done_at"] is not None:
             raise TaskError("this task is done; reopen it to snooze it")
         if until <= now.date():
@@ -203,7 +209,7 @@ def reassign_task_to(
 ) -> TaskView:
     """Give the task to `owner_id` (a user of this cache): "take it" is `owner_id = me`."""
 
-    def decide(row) -> dict[str, Any]:
+    def decide(row: sqlite3.Row) -> dict[str, Any]:
         if conn.execute("SELECT 1 FROM users WHERE id = ?", (owner_id,)).fetchone() is None:
             raise TaskError(f"no user {owner_id!r} in this cache")
         return {"owner_id": owner_id}

@@ -7,6 +7,7 @@ date as ``YYYY-MM-DD``. Naive datetimes are refused: a timestamp without a zone 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import overload
 
 DB_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -17,6 +18,10 @@ def to_db(value: datetime) -> str:
     return value.astimezone(UTC).strftime(DB_FORMAT)
 
 
+@overload
+def from_db(text: str) -> datetime: ...
+@overload
+def from_db(text: str | None) -> datetime | None: ...
 def from_db(text: str | None) -> datetime | None:
     if text is None:
         return None
@@ -27,5 +32,9 @@ def date_to_db(value: date) -> str:
     return value.isoformat()
 
 
+@overload
+def date_from_db(text: str) -> date: ...
+@overload
+def date_from_db(text: str | None) -> date | None: ...
 def date_from_db(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)

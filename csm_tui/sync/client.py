@@ -145,14 +145,19 @@ class SyncClient:
     # -- the API --------------------------------------------------------------------------
     def me(self) -> dict[str, Any]:
         """Who the token belongs to: {"id", "name", "role", "team_id"}."""
-        return self._request("GET", "/me")
+        me: dict[str, Any] = self._request("GET", "/me")
+        return me
 
     def health(self) -> dict[str, Any]:
-        return self._request("GET", p.HEALTH_PATH)
+        health: dict[str, Any] = self._request("GET", p.HEALTH_PATH)
+        return health
 
     def pull(self, since: int, limit: int = p.PULL_DEFAULT_LIMIT) -> dict[str, Any]:
         """One `ChangesPage` of changes above `since`."""
-        return self._request("GET", p.PULL_PATH, params={"since": since, "limit": limit})
+        page: dict[str, Any] = self._request(
+            "GET", p.PULL_PATH, params={"since": since, "limit": limit}
+        )
+        return page
 
     def push(self, client_id: str, mutations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Push up to `PUSH_MAX_MUTATIONS` mutations; one result per mutation, in order."""

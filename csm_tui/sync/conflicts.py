@@ -89,7 +89,7 @@ _CONFLICT_COLUMNS = (
 )
 
 
-def _conflict(row: sqlite3.Row | tuple) -> Conflict:
+def _conflict(row: sqlite3.Row | tuple[Any, ...]) -> Conflict:
     (
         cid,
         mutation_id,
@@ -130,9 +130,10 @@ def list_conflicts(conn: sqlite3.Connection, *, include_resolved: bool = False) 
 
 
 def open_conflict_count(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL").fetchone()[
-        0
-    ]
+    count: int = conn.execute(
+        "SELECT count(*) FROM sync_conflicts WHERE resolved_at IS NULL"
+    ).fetchone()[0]
+    return count
 
 
 def resolve_conflict(
@@ -200,7 +201,7 @@ def _resolving(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _resolve_fields(
-    conn,
+    conn: sqlite3.Connection,
     replica: Replica,
     conflict: Conflict,
     choice: str,
@@ -238,7 +239,7 @@ def _resolve_fields(
 
 
 def _resolve_append_only(
-    conn,
+    conn: sqlite3.Connection,
     replica: Replica,
     conflict: Conflict,
     choice: str,
@@ -277,7 +278,7 @@ def _resolve_append_only(
 
 
 def _resolve_checklist_twin(
-    conn,
+    conn: sqlite3.Connection,
     replica: Replica,
     conflict: Conflict,
     choice: str,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from csm_tui.store.cache import META_ME, get_meta, set_meta
@@ -73,7 +75,10 @@ def keyring_name() -> str:
     return getattr(backend, "name", type(backend).__name__)
 
 
-def _keyring_call(action, *args):
+_T = TypeVar("_T")
+
+
+def _keyring_call(action: Callable[..., _T], *args: str) -> _T:
     import keyring.errors
 
     problem = keyring_problem()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -272,7 +272,9 @@ def _push(
             progress(SyncProgress("push", done, max(total, done)))
 
 
-def _push_batch(client: SyncClient, client_id: str, batch: list[outbox.OutboxItem]):
+def _push_batch(
+    client: SyncClient, client_id: str, batch: list[outbox.OutboxItem]
+) -> Iterator[tuple[list[outbox.OutboxItem], list[dict[str, Any]]]]:
     """Yield (items, results) pairs; a batch refused whole (invalid, or over the server's
     size limit) is split to find the culprit."""
     try:

@@ -167,7 +167,7 @@ def _boolean(value: Any) -> int | None:
     return None if value is None else int(bool(value))
 
 
-def _row_maker(types: dict[str, str | None]) -> Callable[[dict[str, Any]], tuple]:
+def _row_maker(types: dict[str, str | None]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     """A function from a wire record to a row tuple in column order, made once per table
     (one plain tuple expression: a pull applies hundreds of thousands of records)."""
     parts = []
@@ -175,7 +175,9 @@ def _row_maker(types: dict[str, str | None]) -> Callable[[dict[str, Any]], tuple
         get = f"r.get({name!r})"
         parts.append(f"_i({get})" if kind == INSTANT else f"_b({get})" if kind == BOOLEAN else get)
     source = f"lambda r: ({', '.join(parts)},)"
-    return eval(source, {"_i": instant_to_db, "_b": _boolean})  # column names from PRAGMA
+    maker: Callable[[dict[str, Any]], tuple[Any, ...]]
+    maker = eval(source, {"_i": instant_to_db, "_b": _boolean})  # column names from PRAGMA
+    return maker
 
 
 @dataclass
@@ -225,7 +227,7 @@ class Replica:
         self.conn = conn
         self.columns = Columns(conn)
         self._sql: dict[str, str] = {}
-        self._row_makers: dict[str, Callable[[dict[str, Any]], tuple]] = {}
+        self._row_makers: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
 
     # -- upserts ------------------------------------------------------------------------------
     def _upsert_sql(self, table: str, names: Iterable[str]) -> str:
@@ -238,7 +240,7 @@ class Replica:
             )
         return self._sql[key]
 
-    def _rows(self, kind: str, records: list[dict[str, Any]]) -> tuple[str, list[tuple]]:
+    def _rows(self, kind: str, records: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
         table, _ = KIND_TABLES[kind]
         if kind == p.KIND_PREP_NOTE_REVISION:
             names = ["id", "account_id", "body", "updated_at"]
@@ -274,6 +276,8 @@ class Replica:
             return None if record.get("account_id") in protected.notes else record
         _table, id_column = KIND_TABLES[kind]
         record_id = record.get(id_column)
+        if record_id is None:
+            return record  # nothing protected has no id
         names = protected.fields.get((kind, record_id))
         if not names:
             return record

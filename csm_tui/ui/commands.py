@@ -35,6 +35,9 @@ from csm_tui.i18n import N_, _
 if TYPE_CHECKING:
     from textual.fuzzy import Matcher
 
+    from csm_tui.store.lookup import Named
+    from csm_tui.ui.app import CsmApp
+    from csm_tui.ui.screens.log_activity import LogResult
     from csm_tui.workspace import Workspace
 
 CANDIDATES = 40
@@ -97,8 +100,17 @@ def _is_command_line(query: str) -> bool:
 
 class _CsmProvider(Provider):
     @property
+    def csm_app(self) -> CsmApp:
+        """The app, as the CsmApp it is (imported here: ui/app.py imports this module)."""
+        from csm_tui.ui.app import CsmApp
+
+        app = self.app
+        assert isinstance(app, CsmApp)
+        return app
+
+    @property
     def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined]
+        return self.csm_app.workspace
 
     def _current_account(self) -> tuple[str, str] | None:
         account_id = getattr(self.screen, "current_account_id", None)
@@ -109,14 +121,16 @@ class _CsmProvider(Provider):
         ).fetchone()
         return None if row is None else (account_id, row[0])
 
-    def _candidates(self, typed: str, limit: int = CANDIDATES):
+    def _candidates(self, typed: str, limit: int = CANDIDATES) -> list[Named]:
         from csm_tui.store.lookup import account_candidates
 
         return account_candidates(self.workspace.conn, typed.replace('"', ""), limit=limit)
 
-    def _scored(self, matcher: Matcher, items: Iterable[tuple[str, Any]]):
+    def _scored(
+        self, matcher: Matcher, items: Iterable[tuple[str, Any]]
+    ) -> list[tuple[float, str, Any]]:
         """(score, title, payload) for items whose title matches, best first, at most SHOWN."""
-        scored = []
+        scored: list[tuple[float, str, Any]] = []
         for title, payload in items:
             score = matcher.match(safe_text(title))
             if score > 0:
@@ -176,7 +190,7 @@ class AccountCommands(_CsmProvider):
             )
 
     def _open(self, account_id: str) -> None:
-        self.app.open_account(account_id)  # type: ignore[attr-defined]
+        self.csm_app.open_account(account_id)
 
     def _prep(self, account_id: str) -> None:
         from csm_tui.ui.screens.prep import PrepScreen
@@ -191,7 +205,7 @@ def open_log_form(app: Any, account_id: str, name: str, kind: Any) -> None:
     """The log form, pre-filled for `kind` on the account, as the `l` key opens it."""
     from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
 
-    def logged(result) -> None:
+    def logged(result: LogResult | None) -> None:
         if result is not None:
             app.notify(describe(result), timeout=6, markup=False)
             _refresh(app)
@@ -637,7 +651,7 @@ class RunCommands(_CsmProvider):
                 help=_help(help_text),
             )
 
-    def _completions(self, command) -> list[tuple[str, str]]:
+    def _completions(self, command: Any) -> list[tuple[str, str]]:  # any verb's Command
         """The command with its account (or new owner) spelled out in full, for each name
         the typed one may mean."""
         import dataclasses

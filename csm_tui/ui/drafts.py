@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from textual.app import App
+from textual.screen import Screen
 
 from csm_tui.i18n import N_, _
 from csm_tui.workspace import Workspace
@@ -82,7 +83,7 @@ def take_drafts(db_path: Path) -> tuple[list[Draft], Path | None]:
     return drafts, kept
 
 
-class DraftKeeping(App):
+class DraftKeeping(App[None]):
     """A mixin of `CsmApp`: the registry of draft holders, the crash hook, the restore."""
 
     workspace: Workspace
@@ -154,7 +155,7 @@ class DraftKeeping(App):
         )
 
 
-def _form_for(workspace: Workspace, draft: Draft):
+def _form_for(workspace: Workspace, draft: Draft) -> Screen[Any] | None:
     """The form that takes `draft` back, pre-filled; None for drafts kept only in the file."""
     fields = draft.get("fields")
     account_id = draft.get("account_id")

@@ -10,7 +10,9 @@ renders its texts with `_()` as it paints needs nothing more.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from csm_tui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, set_language
@@ -33,7 +35,7 @@ TEXTUAL_STRINGS = (
 """Textual's own palette commands (`App.get_system_commands`), so the catalog has them."""
 
 
-def switch_language(app, language: str) -> None:
+def switch_language(app: App[Any], language: str) -> None:
     """Show the running app in `language` ("en" or "zh") from now on, without a restart."""
     set_language(language)
     screens = []

@@ -13,7 +13,7 @@ from csm_tui.i18n import _
 from csm_tui.workspace import Workspace
 
 
-class KeysAndNavigation(App):
+class KeysAndNavigation(App[None]):
     workspace: Workspace
 
     async def on_event(self, event: events.Event) -> None:

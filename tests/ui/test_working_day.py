@@ -60,6 +60,21 @@ async def test_today_is_the_start_screen_ordered_by_tier_with_reasons(workspace)
         assert "Today for Sarah Mitchell" in text_of(app.screen.query_one("#today-title"))
 
 
+async def test_a_double_click_on_a_today_row_opens_its_account(workspace):
+    from tests.ui.test_palette import wait_for
+
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        wanted = screen.items[1].account_id
+        # the header is line 0 of the table: the second row is line 2
+        await pilot.double_click(AgendaTable, offset=(2, 2))
+        await wait_for(pilot, lambda: isinstance(app.screen, AccountScreen), timeout=10.0)
+        assert app.screen.account_id == wanted
+
+
 async def test_log_from_today_updates_timeline_last_touch_task_and_today(workspace):
     app = make_app(workspace)
     async with app.run_test(size=SIZE) as pilot:

@@ -11,18 +11,18 @@ from sqlalchemy.types import TypeDecorator
 DB_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored as sortable UTC text."""
 
     impl = sa.String(26)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> str | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: every timestamp must carry its zone")
         return value.astimezone(UTC).strftime(DB_FORMAT)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: str | None, dialect: sa.Dialect) -> datetime | None:
         return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +29,9 @@ from csm_tui.ui.widgets.account_panes import (
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from csm_tui.store.renewals import OverrideSet, RecordedDecision
 
 TABS = ("overview", "health", "stakeholders", "timeline", "checklist", "tasks", "notes")
 TAB_TITLE = {
@@ -149,8 +154,10 @@ class AccountScreen(Screen[None]):
         for tab in TABS:
             tabs.get_tab(tab).label = tab_title(tab)
         self.refresh_account()
-        for pane in (StakeholdersPane, TimelinePane, ChecklistPane, TasksPane):
-            self.query_one(pane).retranslate()
+        self.query_one(StakeholdersPane).retranslate()
+        self.query_one(TimelinePane).retranslate()
+        self.query_one(ChecklistPane).retranslate()
+        self.query_one(TasksPane).retranslate()
 
     def refresh_account(self) -> None:
         """Re-read after a write (a log, a stage move): every tab shows the new state."""
@@ -181,7 +188,7 @@ class AccountScreen(Screen[None]):
             return
         from csm_tui.ui.screens.renewal_form import RenewalFormScreen
 
-        def recorded(done) -> None:
+        def recorded(done: RecordedDecision | None) -> None:
             if done is None:
                 return
             d = done.decision
@@ -204,7 +211,7 @@ class AccountScreen(Screen[None]):
             return
         from csm_tui.ui.screens.renewal_form import TierFormScreen
 
-        def saved(done) -> None:
+        def saved(done: OverrideSet | None) -> None:
             if done is None:
                 return
             self.notify(

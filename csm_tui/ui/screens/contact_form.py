@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -22,6 +22,7 @@ from csm_tui.store.contacts import (
     add_contact,
     update_contact,
 )
+from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.labels import role_label
 from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
 from csm_tui.workspace import Workspace
@@ -30,6 +31,8 @@ FIELDS = ("name", "role", "title", "email", "phone")
 
 
 class ContactFormScreen(ModalScreen[bool]):
+    app = getters.app(DraftKeeping)
+
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), id="contact.save"),
         Binding("escape", "cancel", N_("Cancel"), id="contact.cancel"),

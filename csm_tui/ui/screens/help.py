@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -83,7 +85,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", N_("Close help"), id="help.close"),
     ]
 
-    def __init__(self, beneath: Screen) -> None:
+    def __init__(self, beneath: Screen[Any]) -> None:
         super().__init__()
         self._beneath = beneath
 

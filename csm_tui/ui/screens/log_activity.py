@@ -10,7 +10,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -34,6 +34,7 @@ from csm_tui.store.activity_log import (
     log_activity,
 )
 from csm_tui.store.contacts import load_contacts
+from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.labels import kind_label, role_label, sentiment_label
 from csm_tui.ui.screens.confirm import ConfirmDiscardScreen
 from csm_tui.workspace import Workspace
@@ -54,6 +55,8 @@ class LogResult:
 
 class LogActivityScreen(ModalScreen[LogResult | None]):
     """The activity form; `editing` re-opens the last log with its content."""
+
+    app = getters.app(DraftKeeping)
 
     BINDINGS = [
         # not priority: Save must wait for the keys already typed into the fields
@@ -168,12 +171,12 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         chosen = kind.value
         kind.set_options([(kind_label(k), k.value) for k in ActivityKind])
         kind.value = chosen
-        kind.mutate_reactive(Select.value)  # the same value: show its new words anyway
+        kind.mutate_reactive(type(kind).value)  # the same value: show its new words anyway
         sentiment = self.query_one("#field-sentiment", Select)
         chosen = sentiment.value
         sentiment.set_options([(sentiment_label(s).capitalize(), s.value) for s in Sentiment])
         sentiment.value = chosen
-        sentiment.mutate_reactive(Select.value)
+        sentiment.mutate_reactive(type(sentiment).value)
         self.query_one("#field-occurred_at", Input).placeholder = _(WHEN_HINT)
         self.query_one("#field-next_steps", Input).placeholder = _(NEXT_STEPS_HINT)
         self.query_one("#log-save", Button).label = _("Save  ctrl+s")
@@ -243,7 +246,13 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
     @on(TextArea.Changed)
     @on(Select.Changed)
     @on(SelectionList.SelectedChanged)
-    def _field_changed(self, event) -> None:
+    def _field_changed(
+        self,
+        event: Input.Changed
+        | TextArea.Changed
+        | Select.Changed
+        | SelectionList.SelectedChanged[str],
+    ) -> None:
         """A field edited after a failed save no longer shows its old error."""
         name = (event.control.id or "").removeprefix("field-")
         if name in FIELDS and self._fields().get(name) != self._errors_were_for.get(name):

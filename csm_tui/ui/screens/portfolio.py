@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual import on
+from textual import getters, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,11 +23,17 @@ from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
 
+if TYPE_CHECKING:
+    from csm_tui.ui.app import CsmApp
+
 FILTER_HINT = N_("filter: tier:strategic health:<60 renewal:<90d acme")
 
 
 class PortfolioScreen(Screen[None]):
     """The CSM's book: filter it, sort it, open an account."""
+
+    if TYPE_CHECKING:  # the app it runs in (ui/app.py imports this module)
+        app = getters.app(CsmApp)
 
     TITLE = N_("Portfolio")
     SHOW_FILTER_HELP = True

@@ -6,6 +6,7 @@ The brief is the same Markdown sheet `x` exports, shown as it will be written.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from textual import on
@@ -15,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label, Markdown, Static
 
-from csm_tui.domain.prep import render_prep_markdown
+from csm_tui.domain.prep import PrepBrief, render_prep_markdown
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _
 from csm_tui.store.prep import PrepExportError, build_prep_brief, export_prep
@@ -27,7 +28,7 @@ from csm_tui.workspace import Workspace
 """The sheet in the interface language (shown and exported as the user reads it)."""
 
 
-def default_export_path(name: str, today) -> Path:
+def default_export_path(name: str, today: date) -> Path:
     slug = re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-").lower()[:40] or "account"
     return Path.cwd() / f"prep-{slug}-{today.isoformat()}.md"
 
@@ -75,7 +76,7 @@ class PrepScreen(Screen[None]):
         super().__init__()
         self.workspace = workspace
         self.account_id = account_id
-        self.brief = None
+        self.brief: PrepBrief | None = None
 
     @property
     def current_account_id(self) -> str:
@@ -97,33 +98,36 @@ class PrepScreen(Screen[None]):
         # focus now: keys typed as soon as the sheet shows belong in my notes
         self.set_focus(self.query_one("#prep-notes"), scroll_visible=False)
 
-    def _markdown(self) -> str:
+    def _markdown(self, brief: PrepBrief) -> str:
         notes = self.query_one(PrepNotesEditor).text
-        return render_prep_markdown(self.brief, notes, self.workspace.today())
+        return render_prep_markdown(brief, notes, self.workspace.today())
 
     def action_refresh_brief(self) -> None:
         ws = self.workspace
-        self.brief = build_prep_brief(
+        self.brief = brief = build_prep_brief(
             ws.conn, self.account_id, ws.now(), ws.settings.tier_rules, zone=ws.zone
         )
-        self._show_title()
-        brief_only = render_prep_markdown(self.brief, "", ws.today())
+        self._show_title(brief)
+        brief_only = render_prep_markdown(brief, "", ws.today())
         self.query_one("#prep-brief", Markdown).update(safe_text(brief_only, multiline=True))
 
-    def _show_title(self) -> None:
+    def _show_title(self, brief: PrepBrief) -> None:
         self.query_one("#prep-title", Static).update(
-            _("Call prep — {name}").format(name=safe_text(self.brief.name))
+            _("Call prep — {name}").format(name=safe_text(brief.name))
         )
 
     def retranslate(self) -> None:
         """The language changed: the title, the notes' label and hint again."""
         self.query_one("#prep-notes-label", Static).update(_("My notes"))
         if self.brief is not None:
-            self._show_title()
+            self._show_title(self.brief)
             self.action_refresh_brief()
         self.query_one(PrepNotesEditor).retranslate()
 
     def action_export(self) -> None:
+        brief = self.brief
+        if brief is None:  # not read yet (`on_mount` reads it)
+            return
         editor = self.query_one(PrepNotesEditor)
         editor.save(quiet=True)
 
@@ -131,14 +135,14 @@ class PrepScreen(Screen[None]):
             if path is None:
                 return
             try:
-                written = export_prep(path, self._markdown())
+                written = export_prep(path, self._markdown(brief))
             except PrepExportError as exc:
                 self.notify(str(exc), severity="error", timeout=8)
                 return
             self.notify(_("Exported to {path}").format(path=written))
 
         self.app.push_screen(
-            ExportPathScreen(default_export_path(self.brief.name, self.workspace.today())), write
+            ExportPathScreen(default_export_path(brief.name, self.workspace.today())), write
         )
 
     def action_edit_notes(self) -> None:

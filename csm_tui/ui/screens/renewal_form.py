@@ -8,6 +8,7 @@ the override set), None when cancelled.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,6 +26,9 @@ from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.i18n import N_, _
 from csm_tui.ui.labels import override_reason_label, tier_label
 from csm_tui.workspace import Workspace
+
+if TYPE_CHECKING:  # the results' types, named in the quoted ModalScreen[...] bases below
+    from csm_tui.store.renewals import OverrideSet, RecordedDecision  # noqa: F401
 
 OUTCOME_LABELS = {
     RenewalOutcome.RENEWED: N_("Renewed (flat, up or down from the new ARR)"),
@@ -46,7 +50,7 @@ def _amount(text: str) -> float | None:
     return float(cleaned) * mult
 
 
-class RenewalFormScreen(ModalScreen[object | None]):
+class RenewalFormScreen(ModalScreen["RecordedDecision | None"]):
     """Outcome, new ARR (the account's currency), term end, the day decided, reason."""
 
     BINDINGS = [
@@ -183,7 +187,7 @@ AUTO = "auto"
 TIER_FIELDS = ("tier", "because", "note")
 
 
-class TierFormScreen(ModalScreen[object | None]):
+class TierFormScreen(ModalScreen["OverrideSet | None"]):
     """Place the account in a tier whatever its ARR says, with a reason; or back to auto."""
 
     BINDINGS = [

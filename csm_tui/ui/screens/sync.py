@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -70,11 +71,11 @@ RESOLVED = {
 """What resolving a conflict did, by the choice made."""
 
 
-def shown(value) -> str:
+def shown(value: object) -> str:
     return safe_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
-class EditConflictScreen(ModalScreen[dict | None]):
+class EditConflictScreen(ModalScreen[dict[str, Any] | None]):
     """Edit the values in conflict: starts from mine, shows theirs beside each."""
 
     BINDINGS = [
@@ -239,8 +240,8 @@ class SyncScreen(Screen[None]):
         table = self.query_one("#sync-handed-over", DataTable)
         table.clear()
         for gone in list_handed_over(ws.conn):
-            fields = gone.item.fields if isinstance(gone.item.fields, dict) else {}
-            what = fields.get("summary") or fields.get("title") or gone.item.record_id
+            typed = gone.item.fields if isinstance(gone.item.fields, dict) else {}
+            what = typed.get("summary") or typed.get("title") or gone.item.record_id
             table.add_row(kind_words(gone.item.kind), Text(safe_text(str(what))))
         table = self.query_one("#sync-pending", DataTable)
         table.clear()
@@ -262,7 +263,7 @@ class SyncScreen(Screen[None]):
             return None
         return self.conflicts[min(table.cursor_row, len(self.conflicts) - 1)]
 
-    def action_resolve(self, choice: str, edited: dict | None = None) -> None:
+    def action_resolve(self, choice: str, edited: dict[str, Any] | None = None) -> None:
         conflict = self._conflict()
         if conflict is None:
             return
@@ -280,7 +281,7 @@ class SyncScreen(Screen[None]):
         if conflict is None:
             return
 
-        def done(values: dict | None) -> None:
+        def done(values: dict[str, Any] | None) -> None:
             if values:
                 self.action_resolve("edit", values)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -22,6 +24,9 @@ from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.ui.widgets.virtual_table import Cell, Column, ListSource, VirtualTable
 from csm_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from csm_tui.ui.app import CsmApp
 
 KIND_STYLE = {
     AgendaKind.TASK: "strong",
@@ -76,6 +81,9 @@ class AgendaTable(VirtualTable):
 
 class TodayScreen(Screen[None]):
     """The CSM's agenda: overdue touches, tasks, renewals, activation risk, health drops."""
+
+    if TYPE_CHECKING:  # the app it runs in (ui/app.py imports this module)
+        app = getters.app(CsmApp)
 
     TITLE = N_("Today")
 
@@ -178,9 +186,9 @@ class TodayScreen(Screen[None]):
         item = self.current_item
         return item.account_id if item else None
 
-    def on_agenda_table_opened(self, event: AgendaTable.Opened) -> None:
+    async def on_agenda_table_opened(self, event: AgendaTable.Opened) -> None:
         event.stop()
-        self.action_open()
+        await self.action_open()
 
     async def action_open(self) -> None:
         item = self.current_item
@@ -196,7 +204,7 @@ class TodayScreen(Screen[None]):
 
     def action_complete_task(self) -> None:
         item = self._task_item()
-        if item is None:
+        if item is None or item.task_id is None:  # (`_task_item` said so)
             return
         ws = self.workspace
         try:
@@ -209,7 +217,7 @@ class TodayScreen(Screen[None]):
 
     def _snooze(self, days: int) -> None:
         item = self._task_item()
-        if item is None:
+        if item is None or item.task_id is None:  # (`_task_item` said so)
             return
         ws = self.workspace
         until = ws.today() + timedelta(days=days)

@@ -3,7 +3,9 @@ and paints book text through `safe_text` into Rich `Text` (never markup)."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, tzinfo
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -12,13 +14,14 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets.data_table import ColumnKey
 
 from csm_tui.domain.agenda import HEALTH_DROP_POINTS, RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import Component, ComponentScore
 from csm_tui.domain.humanize import format_money, format_money_full, never, relative_day
-from csm_tui.domain.lifecycle import Stage, activation_risk
+from csm_tui.domain.lifecycle import Stage, StageGate, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _, ngettext
@@ -41,16 +44,16 @@ from csm_tui.ui.labels import kind_label, role_label
 from csm_tui.workspace import Workspace
 
 
-def local(dt, zone=None) -> str:
+def local(dt: datetime, zone: tzinfo | None = None) -> str:
     """An instant as the user's wall-clock time (their `timezone` setting; None: the
     system's)."""
     return dt.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def retitle(table: DataTable, columns) -> None:
+def retitle(table: DataTable[Any], columns: Iterable[tuple[str, str]]) -> None:
     """Set each (key, msgid) column's header again, in the interface language."""
     for key, title in columns:
-        column = table.columns.get(key)
+        column = table.columns.get(ColumnKey(key))
         if column is not None:
             column.label = Text(_(title))
     table.refresh()
@@ -134,7 +137,7 @@ def _last_decision(ws: Workspace, account_id: str) -> Text | None:
 
 
 class OverviewPane(VerticalScroll):
-    def __init__(self, workspace: Workspace, **kw) -> None:
+    def __init__(self, workspace: Workspace, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
 
@@ -227,7 +230,7 @@ class HealthPane(VerticalScroll):
     points, with every measure under it (value against its own target); the 90-day
     trend, and what changed against 30 days ago."""
 
-    def __init__(self, workspace: Workspace, **kw) -> None:
+    def __init__(self, workspace: Workspace, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
 
@@ -297,21 +300,21 @@ class HealthPane(VerticalScroll):
         # A line needs two points: with fewer, a sparkline draws full-height bars.
         spark.display = len(trend) >= 2
         spark.data = [score for _, score in trend]
-        label = self.query_one("#health-trend-range", Static)
+        span = self.query_one("#health-trend-range", Static)
         if len(trend) >= 2:
             (first_day, first), (last_day, last) = trend[0], trend[-1]
-            label.update(
+            span.update(
                 f"{first_day.isoformat()}: {first}  →  {last_day.isoformat()}: {last}"
                 f"  ({last - first:+d})"
             )
         elif trend:
-            label.update(
+            span.update(
                 _("no history yet — {day}: {score}").format(
                     day=trend[0][0].isoformat(), score=trend[0][1]
                 )
             )
         else:
-            label.update(_("no history yet"))
+            span.update(_("no history yet"))
         changes = what_changed(
             ws.conn, facts.id, ws.today(), now=ws.now(), rules=ws.settings.tier_rules
         )
@@ -376,7 +379,7 @@ class StakeholdersPane(Vertical):
         Binding("e", "edit_contact", N_("Edit contact"), id="stakeholders.edit"),
     ]
 
-    def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
+    def __init__(self, workspace: Workspace, account_id: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
         self.account_id = account_id
@@ -426,12 +429,16 @@ class StakeholdersPane(Vertical):
             return None
         return self.contacts[table.cursor_row] if table.cursor_row < len(self.contacts) else None
 
+    def _reload_if_saved(self, saved: bool | None) -> None:
+        if saved:
+            self.reload()
+
     def action_add_contact(self) -> None:
         from csm_tui.ui.screens.contact_form import ContactFormScreen
 
         self.app.push_screen(
             ContactFormScreen(self.workspace, self.account_id),
-            lambda saved: saved and self.reload(),
+            self._reload_if_saved,
         )
 
     def action_edit_contact(self) -> None:
@@ -443,7 +450,7 @@ class StakeholdersPane(Vertical):
             return
         self.app.push_screen(
             ContactFormScreen(self.workspace, self.account_id, contact),
-            lambda saved: saved and self.reload(),
+            self._reload_if_saved,
         )
 
 
@@ -463,7 +470,7 @@ class TimelinePane(Vertical):
         Binding("enter", "read", N_("Read"), id="timeline.read"),
     ]
 
-    def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
+    def __init__(self, workspace: Workspace, account_id: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
         self.account_id = account_id
@@ -543,11 +550,11 @@ class ChecklistPane(Vertical):
     """The current stage's items for this tier; space ticks; A advances the stage."""
 
     BINDINGS = [
-        Binding("space", "toggle", N_("Tick / untick"), id="checklist.toggle"),
+        Binding("space", "toggle_item", N_("Tick / untick"), id="checklist.toggle"),
         Binding("A", "advance", N_("Advance stage"), id="checklist.advance"),
     ]
 
-    def __init__(self, workspace: Workspace, facts: AccountFacts, **kw) -> None:
+    def __init__(self, workspace: Workspace, facts: AccountFacts, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
         self.facts = facts
@@ -592,7 +599,7 @@ class ChecklistPane(Vertical):
             done = entry.done_at is not None
             by = (
                 f"{safe_text(entry.done_by_name or '?')} · {local(entry.done_at, zone)}"
-                if done
+                if entry.done_at is not None
                 else ""
             )
             table.add_row(
@@ -631,7 +638,7 @@ class ChecklistPane(Vertical):
             Text(_("Stage history") + "\n" + ("\n".join(lines) if lines else _("none recorded")))
         )
 
-    def action_toggle(self) -> None:
+    def action_toggle_item(self) -> None:
         from csm_tui.store.checklist import ChecklistError, set_item_done
 
         table = self.query_one(DataTable)
@@ -663,7 +670,7 @@ class ChecklistPane(Vertical):
         except ChecklistError as exc:
             self.notify(str(exc), severity="error")
             return
-        if not gate.can_advance:
+        if not gate.can_advance or gate.target is None:
             self.notify(
                 _("Cannot advance yet — {why}").format(why=gate_words(gate)),
                 severity="warning",
@@ -674,7 +681,7 @@ class ChecklistPane(Vertical):
         self.post_message(StageAdvanced())
 
 
-def gate_words(gate) -> str:
+def gate_words(gate: StageGate) -> str:
     """Why the stage cannot advance (the domain's `why_not`), in the interface language."""
     if gate.target is None:
         return _("{stage} is the last stage").format(stage=stage_label(gate.stage))
@@ -697,7 +704,7 @@ class TasksPane(Vertical):
         Binding("d", "toggle_done", N_("Show done"), id="tasks.show_done"),
     ]
 
-    def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
+    def __init__(self, workspace: Workspace, account_id: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
         self.account_id = account_id
@@ -756,7 +763,7 @@ class TasksPane(Vertical):
             return None
         return self.tasks[table.cursor_row]
 
-    def _run(self, change) -> None:
+    def _run(self, change: Callable[[TaskView], object]) -> None:
         from csm_tui.store.tasks import TaskError, TaskNotFound
 
         task = self._selected_task()
@@ -806,7 +813,7 @@ class TasksPane(Vertical):
 class PrepNotesPane(Vertical):
     """The CSM's own notes on the account (the same notes the call prep shows)."""
 
-    def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
+    def __init__(self, workspace: Workspace, account_id: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
         self.account_id = account_id

@@ -7,6 +7,7 @@ checks): after a language switch, `app.refresh_bindings()` makes it compose agai
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey, FooterLabel
 
@@ -14,7 +15,7 @@ from csm_tui.i18n import _
 
 
 class Footer(TextualFooter):
-    def compose(self):
+    def compose(self) -> ComposeResult:
         for widget in super().compose():
             if isinstance(widget, FooterKey):
                 widget.description = _(widget.description)

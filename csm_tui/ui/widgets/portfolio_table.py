@@ -9,7 +9,7 @@ painted as plain segments, so markup and escape sequences in it never take effec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Protocol
 
@@ -23,32 +23,47 @@ from csm_tui.domain.humanize import format_money, never, relative_day
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, _
-from csm_tui.ui.widgets.virtual_table import Cell, Column, VirtualTable
+from csm_tui.ui.widgets.virtual_table import Cell, Column, RowSource, VirtualTable
 
 
 class PortfolioRowLike(Protocol):
-    id: str
-    name: str
-    tier: str
-    health_score: int | None
-    health_score_30d: int | None
-    arr: float
-    currency: str
-    stage: str
-    renewal_date: date | None
-    last_touch_at: datetime | None
-    owner_name: str | None
-    cadence_days: int | None
+    """What a row shows (read-only: `store.portfolio.PortfolioRow` is frozen)."""
 
+    @property
+    def id(self) -> str: ...
 
-class PortfolioSource(Protocol):
-    """What the table reads from: a count and windows of rows in display order."""
+    @property
+    def name(self) -> str: ...
 
-    def count(self) -> int: ...
+    @property
+    def tier(self) -> str: ...
 
-    def window(self, offset: int, limit: int) -> Sequence[PortfolioRowLike]: ...
+    @property
+    def health_score(self) -> int | None: ...
 
-    def index_of(self, account_id: str) -> int | None: ...
+    @property
+    def health_score_30d(self) -> int | None: ...
+
+    @property
+    def arr(self) -> float: ...
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def stage(self) -> str: ...
+
+    @property
+    def renewal_date(self) -> date | None: ...
+
+    @property
+    def last_touch_at(self) -> datetime | None: ...
+
+    @property
+    def owner_name(self) -> str | None: ...
+
+    @property
+    def cadence_days(self) -> int | None: ...
 
 
 # In priority order: the first ones show at any width, the rest scroll into view.
@@ -103,9 +118,16 @@ class PortfolioTable(VirtualTable):
         super().__init__(name=name, id=id, classes=classes)
         self._today = today
 
-    def set_source(self, source: PortfolioSource, keep_account: str | None = None) -> None:
+    def set_source(
+        self,
+        source: RowSource,
+        keep_key: str | None = None,
+        fallback: int = 0,
+        *,
+        keep_account: str | None = None,
+    ) -> None:
         """Show another query's rows (new filter or sort); keep the cursor on an account."""
-        super().set_source(source, keep_key=keep_account)
+        super().set_source(source, keep_key=keep_account or keep_key, fallback=fallback)
 
     def row_key(self, row: PortfolioRowLike) -> str | None:
         return row.id
@@ -138,6 +160,7 @@ class PortfolioTable(VirtualTable):
         status = TouchStatus(
             tier, row.cadence_days, None if touched is None else max(0, (today - touched).days)
         )
+        touch: tuple[str, str | None]
         if touched is None:
             touch = (never(), "overdue" if status.overdue else "dim")
         else:

@@ -13,7 +13,9 @@ import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from textual import getters
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -22,6 +24,7 @@ from textual.widgets import Static, TextArea
 from csm_tui.domain.prep import PrepNoteTooLong
 from csm_tui.i18n import N_, _
 from csm_tui.store.prep import load_prep_note, save_prep_note
+from csm_tui.ui.drafts import Draft, DraftKeeping
 from csm_tui.workspace import Workspace
 
 
@@ -32,7 +35,9 @@ class PrepNotesEditor(Vertical):
     ]
     HINT = N_("ctrl+s saves · saved on leaving · f2 opens $EDITOR")
 
-    def __init__(self, workspace: Workspace, account_id: str, **kw) -> None:
+    app = getters.app(DraftKeeping)
+
+    def __init__(self, workspace: Workspace, account_id: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
         self.account_id = account_id
@@ -47,18 +52,18 @@ class PrepNotesEditor(Vertical):
         self._text = self._saved = self.query_one(TextArea).text
         self.app.hold_draft(self)
         self._state = self.HINT  # what the state line says (a msgid), for `retranslate`
-        self._state_values: dict = {}
+        self._state_values: dict[str, object] = {}
 
-    def _say(self, words: str, **values) -> None:
+    def _say(self, words: str, **values: object) -> None:
         self._state, self._state_values = words, values
-        for state in self.query("#prep-notes-state"):
+        for state in self.query("#prep-notes-state").results(Static):
             state.update(_(words).format(**values))
 
     def retranslate(self) -> None:
         """The language changed: the state line again, in it."""
         self._say(self._state, **self._state_values)
 
-    def unsaved_draft(self) -> dict | None:
+    def unsaved_draft(self) -> Draft | None:
         """Typed here and not saved yet (kept in the drafts file if the app crashes)."""
         if not self.dirty:
             return None

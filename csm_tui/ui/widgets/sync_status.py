@@ -6,6 +6,9 @@ changes (the palette's switch), the bar asks the app for them again as it next p
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.app import RenderResult
 from textual.widgets import Static
 
 from csm_tui.i18n import N_, _, current_language
@@ -31,7 +34,7 @@ class SyncStatusBar(Static):
     }
     """
 
-    def __init__(self, prefix: str = "", **kw) -> None:
+    def __init__(self, prefix: str = "", **kw: Any) -> None:
         super().__init__("", markup=False, **kw)
         self.prefix = prefix
         self._language = current_language()
@@ -43,7 +46,7 @@ class SyncStatusBar(Static):
         self.prefix = prefix
         self._show(getattr(self.app, "sync_text", ""))
 
-    def render(self):
+    def render(self) -> RenderResult:
         if self._language != current_language():
             self._language = current_language()
             refresh = getattr(self.app, "refresh_sync_status", None)

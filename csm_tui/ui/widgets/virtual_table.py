@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Protocol
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -366,7 +367,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if key is not None:
             self.post_message(self.open_message(key))
 
-    def on_click(self, event) -> None:
+    def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_y) + event.y - 1
         if event.y >= 1 and 0 <= index < self._count:
             if index == self.cursor_row and event.chain >= 2:

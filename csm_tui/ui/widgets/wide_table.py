@@ -12,6 +12,8 @@ show as many columns as the width allows and to reach the others. So:
 
 from __future__ import annotations
 
+from typing import overload
+
 from rich.text import Text, TextType
 from textual.binding import Binding
 from textual.widgets import DataTable
@@ -20,6 +22,14 @@ from textual.widgets.data_table import CellType, ColumnKey, RowKey
 from csm_tui.i18n import N_
 
 
+@overload
+def _gap(cell: Text) -> Text: ...
+@overload
+def _gap(cell: str) -> str: ...
+@overload
+def _gap(cell: str | Text) -> str | Text: ...
+@overload
+def _gap(cell: object) -> object: ...
 def _gap(cell: object) -> object:
     """The cell with one space before it (its style and alignment kept)."""
     if isinstance(cell, Text):
@@ -31,7 +41,7 @@ def _gap(cell: object) -> object:
     return cell
 
 
-class WideTable(DataTable):
+class WideTable(DataTable[object]):
     """Rows of a report, the first column frozen, the rest a column-wise scroll away."""
 
     BINDINGS = [
@@ -63,7 +73,7 @@ class WideTable(DataTable):
         default: CellType | None = None,
     ) -> ColumnKey:
         if self.ordered_columns:
-            label = _gap(label)  # type: ignore[assignment]
+            label = _gap(label)
         return super().add_column(label, width=width, key=key, default=default)
 
     def add_row(
