@@ -48,8 +48,8 @@ PROVISIONAL_BLOCK_BITS = 24
 _PROVISIONAL_BLOCKS_BITS = 36
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-POOL_SIZE = 8
-POOL_OVERFLOW = 12
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
 
 # Prebuilt statements (compiled once, parameters bound at execution): pushes run thousands.
 _RV_KEY = (
@@ -87,7 +87,7 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        # Two engines per process (writes, reads): at most ~40 connections per API process.
+        # Two engines per process (writes, reads): at most 30 connections per API process.
         return sa.create_engine(
             url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True
         )

@@ -1,0 +1,399 @@
+"""The central API under load: simulated CSMs each syncing (push + pull) about once a second.
+
+    python bench/server_load.py [--clients 50,200,500,1000] [--processes 1,2] [--seconds 20]
+                                [--baseline /work/main] [--client-procs 2]
+
+Against real `csm-tui serve` processes on PostgreSQL (database `test` at 127.0.0.1:5432, a
+schema of its own, dropped at the end; `--pg` to change), on loopback only. Each simulated
+client has its own user, token, client id and account; once a second it pushes what the sync
+client pushes (`POST /sync/push`: a new activity and an edit of its account, the same JSON)
+and pulls from its cursor (`GET /sync/changes`), then waits for the next second. With N API
+processes, each on its own port, a client's requests go round-robin over them (as behind a
+load balancer). For every point the same clients also ask the server's no-op endpoint
+(`GET /health`, twice a second): the floor, measured in the same run.
+
+Each point runs `--warmup` + `--seconds` (bounded in time); only requests started in the
+measured window count. Printed per point: throughput (answered requests/s), latency p50 /
+p95 / p99 (wall ms, from the moment a client sends), errors (non-200, refused mutations,
+timeouts, requests unfinished at the end), and the CPU time (time.process_time-like: user +
+system) the server processes and the client processes used in the window — so a reader can
+tell whether the client side was the bottleneck. `--baseline DIR` runs the same points
+against the code checked out in DIR (e.g. a `git worktree` of main) in the same run: A/B.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PG_DEFAULT = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=3"
+_RUNNING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+PUSH_PATH = "/sync/push"
+PULL_PATH = "/sync/changes"
+HEALTH_PATH = "/health"
+
+
+# -- the database and its people ---------------------------------------------------------
+@contextmanager
+def postgres_schema(conninfo: str) -> Iterator[str]:
+    import psycopg
+
+    params = dict(part.split("=", 1) for part in conninfo.split())
+    admin_conn = psycopg.connect(conninfo, autocommit=True)
+    schema = f"csm_bench_{uuid.uuid4().hex[:12]}"
+    admin_conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield (
+            f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host')}:"
+            f"{params.get('port', '5432')}/{params.get('dbname')}?options=-csearch_path%3D{schema}"
+        )
+    finally:
+        admin_conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin_conn.close()
+
+
+@dataclass(frozen=True)
+class SimClient:
+    token: str
+    client_id: str
+    account_id: str
+
+
+def seed(database_url: str, n: int) -> list[SimClient]:
+    """`n` CSMs of one team, each with a token and an account (pushed as a client would)."""
+    from csm_tui.domain.records import Role
+    from csm_tui.server import admin
+    from csm_tui.server.access import Caller
+    from csm_tui.server.database import ServerDatabase, migrate_database
+    from csm_tui.server.push import push_mutations
+    from csm_tui.sync import protocol as p
+    from csm_tui.sync.protocol import new_uuid7
+
+    migrate_database(database_url)
+    db = ServerDatabase(database_url)
+    clients = []
+    try:
+        team = admin.create_team(db, "bench")
+        for i in range(n):
+            user = admin.create_user(db, f"csm{i:04d}", "csm", team.id)
+            token = admin.issue_token(db, user.id)
+            client_id, account_id = new_uuid7(), new_uuid7()
+            caller = Caller(user.id, user.name, Role.CSM, team.id)
+            mutation = {
+                "mutation_id": new_uuid7(),
+                "kind": p.KIND_ACCOUNT,
+                "op": p.OP_UPSERT,
+                "id": account_id,
+                "base_version": None,
+                "fields": {"name": f"Account {i:04d}"},
+            }
+            (result,) = push_mutations(db, caller, client_id, [mutation])
+            assert result["status"] == p.STATUS_APPLIED, result
+            clients.append(SimClient(token, client_id, account_id))
+    finally:
+        db.dispose()
+    return clients
+
+
+# -- servers ------------------------------------------------------------------------------
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+
+@contextmanager
+def serve(code: Path, database_url: str, logs: Path) -> Iterator[Server]:
+    """`csm-tui serve` of the checkout `code` in its own process on an ephemeral port."""
+    log = logs / f"serve-{uuid.uuid4().hex[:8]}.log"
+    env = {**os.environ, "PYTHONPATH": str(code), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "csm_tui", "serve", "--database", database_url]
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(
+            [*command, "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=env,
+            cwd=code,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            found = _RUNNING.search(log.read_text())
+            if found:
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield Server(found[1], process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process `pid` so far (its children included once reaped)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+# -- the clients --------------------------------------------------------------------------
+@dataclass
+class Slice:
+    """What one client process ran and measured."""
+
+    latencies: list[float] = field(default_factory=list)  # ms, requests started in the window
+    ok: int = 0  # answered 200 in the window
+    errors: int = 0
+    cpu: float = 0.0  # process CPU seconds in the window
+
+
+def _mutations(client: SimClient, n: int) -> list[dict[str, Any]]:
+    from csm_tui.sync import protocol as p
+    from csm_tui.sync.protocol import new_uuid7
+
+    return [
+        {
+            "mutation_id": new_uuid7(),
+            "kind": p.KIND_ACTIVITY,
+            "op": p.OP_UPSERT,
+            "id": new_uuid7(),
+            "base_version": None,
+            "fields": {
+                "account_id": client.account_id,
+                "kind": "call",
+                "occurred_at": "2026-03-02T09:30:00+00:00",
+                "summary": f"check-in {n}",
+            },
+        },
+        {
+            "mutation_id": new_uuid7(),
+            "kind": p.KIND_ACCOUNT,
+            "op": p.OP_UPSERT,
+            "id": client.account_id,
+            "base_version": None,
+            "fields": {"industry": f"software {n}"},
+        },
+    ]
+
+
+async def _run_slice(
+    clients: list[SimClient],
+    urls: list[str],
+    mode: str,
+    start: float,
+    end: float,
+    max_connections: int,
+) -> Slice:
+    import httpx
+
+    out = Slice()
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+
+        async def timed(method: str, url: str, **kw: Any) -> httpx.Response | None:
+            sent = time.time()
+            try:
+                response = await http.request(method, url, **kw)
+            except (httpx.HTTPError, OSError):
+                response = None
+            took = (time.time() - sent) * 1000
+            if start <= sent < end:
+                out.latencies.append(took)
+                if response is None or response.status_code != 200:
+                    out.errors += 1
+                else:
+                    out.ok += 1
+            return response
+
+        async def simulate(index: int, client: SimClient) -> None:
+            headers = {"Authorization": f"Bearer {client.token}"}
+            cursor, n = 0, 0
+            await asyncio.sleep(random.random())  # clients do not all sync on the same tick
+            while time.time() < end:
+                began = time.time()
+                base = urls[(index + n) % len(urls)]
+                if mode == "health":
+                    await timed("GET", base + HEALTH_PATH)
+                    await timed("GET", base + HEALTH_PATH)
+                else:
+                    body = {"client_id": client.client_id, "mutations": _mutations(client, n)}
+                    pushed = await timed("POST", base + PUSH_PATH, json=body, headers=headers)
+                    if pushed is not None and pushed.status_code == 200 and start <= began < end:
+                        refused = [r for r in pushed.json()["results"] if r["status"] != "applied"]
+                        out.errors += bool(refused)
+                    base = urls[(index + n + 1) % len(urls)]
+                    params = {"since": cursor, "limit": 500}
+                    pulled = await timed("GET", base + PULL_PATH, params=params, headers=headers)
+                    if pulled is not None and pulled.status_code == 200:
+                        cursor = pulled.json()["cursor"]
+                n += 1
+                await asyncio.sleep(max(0.0, 1.0 - (time.time() - began)))
+
+        tasks = [asyncio.create_task(simulate(i, c)) for i, c in enumerate(clients)]
+        await asyncio.sleep(max(0.0, start - time.time()))
+        cpu_start = time.process_time()
+        await asyncio.sleep(max(0.0, end - time.time()))
+        out.cpu = time.process_time() - cpu_start
+        # Bounded in time: a request still unanswered 5 s after the window is an error.
+        _, pending = await asyncio.wait(tasks, timeout=5)
+        for task in pending:
+            task.cancel()
+        out.errors += len(pending)
+    return out
+
+
+def _client_process(args: tuple[list[SimClient], list[str], str, float, float, int]) -> Slice:
+    return asyncio.run(_run_slice(*args))
+
+
+# -- one point ------------------------------------------------------------------------------
+@dataclass
+class Point:
+    code: str
+    processes: int
+    mode: str
+    clients: int
+    throughput: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+    server_cpu: float
+    client_cpu: float
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run_point(
+    code_name: str,
+    servers: list[Server],
+    mode: str,
+    clients: list[SimClient],
+    args: argparse.Namespace,
+    pool: Any,
+) -> Point:
+    urls = [s.url for s in servers]
+    start = time.time() + args.warmup + 1.0
+    end = start + args.seconds
+    procs = args.client_procs
+    slices = [clients[i::procs] for i in range(procs)]
+    per_proc = max(1, args.max_connections // procs)
+    jobs = [(s, urls, mode, start, end, per_proc) for s in slices]
+    result = pool.map_async(_client_process, jobs)
+    time.sleep(max(0.0, start - time.time()))
+    cpu_before = sum(cpu_seconds(s.pid) for s in servers)
+    time.sleep(max(0.0, end - time.time()))
+    cpu_after = sum(cpu_seconds(s.pid) for s in servers)
+    parts = result.get(timeout=args.seconds + args.warmup + 120)
+    latencies = [x for part in parts for x in part.latencies]
+    errors = sum(part.errors for part in parts)
+    return Point(
+        code=code_name,
+        processes=len(servers),
+        mode=mode,
+        clients=len(clients),
+        throughput=sum(part.ok for part in parts) / args.seconds,
+        p50=percentile(latencies, 0.50),
+        p95=percentile(latencies, 0.95),
+        p99=percentile(latencies, 0.99),
+        errors=errors,
+        server_cpu=cpu_after - cpu_before,
+        client_cpu=sum(part.cpu for part in parts),
+    )
+
+
+def show(point: Point, floor: Point | None) -> None:
+    ratio = ""
+    if floor is not None and floor.p99 > 0:
+        ratio = (
+            f"  p99 {point.p99 / floor.p99:6.1f}x floor,"
+            f" req/s {point.throughput / max(floor.throughput, 1e-9):5.2f}x"
+        )
+    print(
+        f"{point.code:>9} {point.processes:>2}p {point.mode:>6} {point.clients:>5} clients:"
+        f" {point.throughput:7.1f} req/s  p50 {point.p50:7.1f}  p95 {point.p95:7.1f}"
+        f"  p99 {point.p99:7.1f} ms  errors {point.errors:>5}"
+        f"  cpu server {point.server_cpu:5.1f} s client {point.client_cpu:5.1f} s{ratio}",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", default="50,200,500,1000")
+    parser.add_argument("--processes", default="1,2")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--max-connections", type=int, default=400)
+    parser.add_argument("--baseline", type=Path, default=None, help="checkout of the old code")
+    parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--pg", default=PG_DEFAULT)
+    args = parser.parse_args(argv)
+    counts = [int(x) for x in args.clients.split(",")]
+    process_counts = [int(x) for x in args.processes.split(",")]
+    codes = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
+
+    with ExitStack() as stack:
+        database_url = stack.enter_context(postgres_schema(args.pg))
+        began = time.process_time()
+        clients = seed(database_url, max(counts))
+        print(
+            f"seeded {len(clients)} CSMs with accounts in {time.process_time() - began:.1f} s CPU;"
+            f" {args.seconds:g} s per point after {args.warmup:g} s warm-up;"
+            f" {args.client_procs} client processes (asyncio + httpx,"
+            f" {args.max_connections} connections in all); {os.cpu_count()} CPUs here",
+            flush=True,
+        )
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        ctx = multiprocessing.get_context("fork")
+        pool = stack.enter_context(ctx.Pool(args.client_procs))
+        floors: dict[tuple[int, int], Point] = {}
+        for processes in process_counts:
+            for code_name, code in codes:
+                with ExitStack() as servers_stack:
+                    servers = [
+                        servers_stack.enter_context(serve(code, database_url, logs))
+                        for _ in range(processes)
+                    ]
+                    for n in counts:
+                        if not args.no_floor and code_name == "this":
+                            floor = run_point(code_name, servers, "health", clients[:n], args, pool)
+                            floors[processes, n] = floor
+                            show(floor, None)
+                        point = run_point(code_name, servers, "sync", clients[:n], args, pool)
+                        show(point, floors.get((processes, n)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
