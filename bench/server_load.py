@@ -17,7 +17,9 @@ measured window count. Printed per point: throughput (answered requests/s), late
 p95 / p99 (wall ms, from the moment a client sends), errors (non-200, refused mutations,
 timeouts, requests unfinished at the end), and the CPU time (time.process_time-like: user +
 system) the server processes and the client processes used in the window — so a reader can
-tell whether the client side was the bottleneck. `--baseline DIR` runs the same points
+tell whether the client side was the bottleneck — with the server's CPU per answered request
+(the figure that holds on a machine shared with other work, where wall-clock latency says
+more about the neighbours than about the server). `--baseline DIR` runs the same points
 against the code checked out in DIR (e.g. a `git worktree` of main) in the same run: A/B.
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import os
 import random
@@ -200,6 +203,42 @@ def _mutations(client: SimClient, n: int) -> list[dict[str, Any]]:
     ]
 
 
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection, hand-written on asyncio streams: a client costs a
+    fraction of httpx's CPU, so the client side is not what the bench measures."""
+
+    def __init__(self, base_url: str) -> None:
+        host, port = base_url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if body is not None:
+            lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        length = 0
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return status, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _run_slice(
     clients: list[SimClient],
     urls: list[str],
@@ -207,6 +246,7 @@ async def _run_slice(
     start: float,
     end: float,
     max_connections: int,
+    transport: str,
 ) -> Slice:
     import httpx
 
@@ -214,44 +254,79 @@ async def _run_slice(
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
     async with httpx.AsyncClient(limits=limits, timeout=30) as http:
 
-        async def timed(method: str, url: str, **kw: Any) -> httpx.Response | None:
+        async def send(
+            conns: dict[str, RawConnection],
+            method: str,
+            base: str,
+            path: str,
+            body: bytes | None,
+            headers: dict[str, str],
+        ) -> tuple[int, bytes]:
+            if transport == "httpx":
+                response = await http.request(method, base + path, content=body, headers=headers)
+                return response.status_code, response.content
+            conn = conns.setdefault(base, RawConnection(base))
+            try:
+                return await asyncio.wait_for(conn.request(method, path, body, headers), 30)
+            except BaseException:
+                conn.close()
+                raise
+
+        async def timed(
+            conns: dict[str, RawConnection],
+            method: str,
+            base: str,
+            path: str,
+            body: Any = None,
+            headers: dict[str, str] | None = None,
+        ) -> Any:
+            """The answer's JSON (None on an error), the latency recorded."""
+            raw = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+            hdrs = dict(headers or {})
+            if transport == "httpx" and raw is not None:
+                hdrs["Content-Type"] = "application/json"
             sent = time.time()
             try:
-                response = await http.request(method, url, **kw)
-            except (httpx.HTTPError, OSError):
-                response = None
+                status, content = await send(conns, method, base, path, raw, hdrs)
+            except (TimeoutError, httpx.HTTPError, OSError, asyncio.IncompleteReadError):
+                status, content = 0, b""
             took = (time.time() - sent) * 1000
             if start <= sent < end:
                 out.latencies.append(took)
-                if response is None or response.status_code != 200:
-                    out.errors += 1
-                else:
+                if status == 200:
                     out.ok += 1
-            return response
+                else:
+                    out.errors += 1
+            return json.loads(content) if status == 200 else None
 
         async def simulate(index: int, client: SimClient) -> None:
             headers = {"Authorization": f"Bearer {client.token}"}
+            conns: dict[str, RawConnection] = {}
             cursor, n = 0, 0
             await asyncio.sleep(random.random())  # clients do not all sync on the same tick
-            while time.time() < end:
-                began = time.time()
-                base = urls[(index + n) % len(urls)]
-                if mode == "health":
-                    await timed("GET", base + HEALTH_PATH)
-                    await timed("GET", base + HEALTH_PATH)
-                else:
-                    body = {"client_id": client.client_id, "mutations": _mutations(client, n)}
-                    pushed = await timed("POST", base + PUSH_PATH, json=body, headers=headers)
-                    if pushed is not None and pushed.status_code == 200 and start <= began < end:
-                        refused = [r for r in pushed.json()["results"] if r["status"] != "applied"]
-                        out.errors += bool(refused)
-                    base = urls[(index + n + 1) % len(urls)]
-                    params = {"since": cursor, "limit": 500}
-                    pulled = await timed("GET", base + PULL_PATH, params=params, headers=headers)
-                    if pulled is not None and pulled.status_code == 200:
-                        cursor = pulled.json()["cursor"]
-                n += 1
-                await asyncio.sleep(max(0.0, 1.0 - (time.time() - began)))
+            try:
+                while time.time() < end:
+                    began = time.time()
+                    base = urls[(index + n) % len(urls)]
+                    if mode == "health":
+                        await timed(conns, "GET", base, HEALTH_PATH)
+                        await timed(conns, "GET", base, HEALTH_PATH)
+                    else:
+                        body = {"client_id": client.client_id, "mutations": _mutations(client, n)}
+                        pushed = await timed(conns, "POST", base, PUSH_PATH, body, headers)
+                        if pushed is not None and start <= began < end:
+                            refused = [r for r in pushed["results"] if r["status"] != "applied"]
+                            out.errors += bool(refused)
+                        base = urls[(index + n + 1) % len(urls)]
+                        path = f"{PULL_PATH}?since={cursor}&limit=500"
+                        pulled = await timed(conns, "GET", base, path, None, headers)
+                        if pulled is not None:
+                            cursor = pulled["cursor"]
+                    n += 1
+                    await asyncio.sleep(max(0.0, 1.0 - (time.time() - began)))
+            finally:
+                for conn in conns.values():
+                    conn.close()
 
         tasks = [asyncio.create_task(simulate(i, c)) for i, c in enumerate(clients)]
         await asyncio.sleep(max(0.0, start - time.time()))
@@ -266,7 +341,9 @@ async def _run_slice(
     return out
 
 
-def _client_process(args: tuple[list[SimClient], list[str], str, float, float, int]) -> Slice:
+def _client_process(
+    args: tuple[list[SimClient], list[str], str, float, float, int, str],
+) -> Slice:
     return asyncio.run(_run_slice(*args))
 
 
@@ -284,6 +361,7 @@ class Point:
     errors: int
     server_cpu: float
     client_cpu: float
+    seconds: float
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -307,7 +385,7 @@ def run_point(
     procs = args.client_procs
     slices = [clients[i::procs] for i in range(procs)]
     per_proc = max(1, args.max_connections // procs)
-    jobs = [(s, urls, mode, start, end, per_proc) for s in slices]
+    jobs = [(s, urls, mode, start, end, per_proc, args.transport) for s in slices]
     result = pool.map_async(_client_process, jobs)
     time.sleep(max(0.0, start - time.time()))
     cpu_before = sum(cpu_seconds(s.pid) for s in servers)
@@ -328,10 +406,13 @@ def run_point(
         errors=errors,
         server_cpu=cpu_after - cpu_before,
         client_cpu=sum(part.cpu for part in parts),
+        seconds=args.seconds,
     )
 
 
 def show(point: Point, floor: Point | None) -> None:
+    answered = point.throughput * point.seconds
+    per_request = point.server_cpu * 1000 / answered if answered else float("nan")
     ratio = ""
     if floor is not None and floor.p99 > 0:
         ratio = (
@@ -342,7 +423,8 @@ def show(point: Point, floor: Point | None) -> None:
         f"{point.code:>9} {point.processes:>2}p {point.mode:>6} {point.clients:>5} clients:"
         f" {point.throughput:7.1f} req/s  p50 {point.p50:7.1f}  p95 {point.p95:7.1f}"
         f"  p99 {point.p99:7.1f} ms  errors {point.errors:>5}"
-        f"  cpu server {point.server_cpu:5.1f} s client {point.client_cpu:5.1f} s{ratio}",
+        f"  cpu server {point.server_cpu:5.1f} s ({per_request:4.1f} ms/req)"
+        f" client {point.client_cpu:5.1f} s{ratio}",
         flush=True,
     )
 
@@ -354,7 +436,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--client-procs", type=int, default=2)
-    parser.add_argument("--max-connections", type=int, default=400)
+    parser.add_argument("--max-connections", type=int, default=400, help="httpx only")
+    parser.add_argument(
+        "--transport",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="raw: one keep-alive connection per client and server, hand-written HTTP/1.1 "
+        "(light); httpx: httpx.AsyncClient with --max-connections",
+    )
     parser.add_argument("--baseline", type=Path, default=None, help="checkout of the old code")
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--pg", default=PG_DEFAULT)
@@ -370,8 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"seeded {len(clients)} CSMs with accounts in {time.process_time() - began:.1f} s CPU;"
             f" {args.seconds:g} s per point after {args.warmup:g} s warm-up;"
-            f" {args.client_procs} client processes (asyncio + httpx,"
-            f" {args.max_connections} connections in all); {os.cpu_count()} CPUs here",
+            f" {args.client_procs} client processes (asyncio, {args.transport});"
+            f" {os.cpu_count()} CPUs here",
             flush=True,
         )
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory()))
