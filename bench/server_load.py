@@ -1,5 +1,8 @@
 """The central API under load: simulated CSMs each syncing (push + pull) about once a second.
 
+First, for each code under test: how long one push holds the version counter's lock (the
+part of a push that no other push anywhere can overlap), one push at a time, in process.
+
     python bench/server_load.py [--clients 50,200,500,1000] [--processes 1,2] [--seconds 20]
                                 [--baseline /work/main] [--client-procs 2]
 
@@ -15,8 +18,9 @@ load balancer). For every point the same clients also ask the server's no-op end
 Each point runs `--warmup` + `--seconds` (bounded in time); only requests started in the
 measured window count. Printed per point: throughput (answered requests/s), latency p50 /
 p95 / p99 (wall ms, from the moment a client sends), errors (non-200, refused mutations,
-timeouts, requests unfinished at the end), and the CPU time (time.process_time-like: user +
-system) the server processes and the client processes used in the window — so a reader can
+30 s timeouts) + clients still waiting for an answer 5 s after the window, and the CPU
+time (time.process_time-like: user + system) the server processes and the client processes
+used in the window — so a reader can
 tell whether the client side was the bottleneck — with the server's CPU per answered request
 (the figure that holds on a machine shared with other work, where wall-clock latency says
 more about the neighbours than about the server). `--baseline DIR` runs the same points
@@ -171,6 +175,7 @@ class Slice:
     latencies: list[float] = field(default_factory=list)  # ms, requests started in the window
     ok: int = 0  # answered 200 in the window
     errors: int = 0
+    unfinished: int = 0  # clients still waiting for an answer 5 s after the window
     cpu: float = 0.0  # process CPU seconds in the window
 
 
@@ -337,7 +342,7 @@ async def _run_slice(
         _, pending = await asyncio.wait(tasks, timeout=5)
         for task in pending:
             task.cancel()
-        out.errors += len(pending)
+        out.unfinished += len(pending)
     return out
 
 
@@ -359,6 +364,7 @@ class Point:
     p95: float
     p99: float
     errors: int
+    unfinished: int
     server_cpu: float
     client_cpu: float
     seconds: float
@@ -404,6 +410,7 @@ def run_point(
         p95=percentile(latencies, 0.95),
         p99=percentile(latencies, 0.99),
         errors=errors,
+        unfinished=sum(part.unfinished for part in parts),
         server_cpu=cpu_after - cpu_before,
         client_cpu=sum(part.cpu for part in parts),
         seconds=args.seconds,
@@ -422,11 +429,68 @@ def show(point: Point, floor: Point | None) -> None:
     print(
         f"{point.code:>9} {point.processes:>2}p {point.mode:>6} {point.clients:>5} clients:"
         f" {point.throughput:7.1f} req/s  p50 {point.p50:7.1f}  p95 {point.p95:7.1f}"
-        f"  p99 {point.p99:7.1f} ms  errors {point.errors:>5}"
+        f"  p99 {point.p99:7.1f} ms  errors {point.errors:>4}+{point.unfinished:<4}"
         f"  cpu server {point.server_cpu:5.1f} s ({per_request:4.1f} ms/req)"
         f" client {point.client_cpu:5.1f} s{ratio}",
         flush=True,
     )
+
+
+LOCK_PROBE = """
+import json, statistics, sys, time
+import csm_tui  # the code under test first (PYTHONPATH), then this bench's helpers
+from csm_tui.server import database
+from csm_tui.server.database import ServerDatabase
+from csm_tui.server.push import push_mutations
+from csm_tui.server.tokens import caller_for
+sys.path.append(sys.argv[3])
+from bench.server_load import _mutations, SimClient
+print(csm_tui.__file__, file=sys.stderr)
+
+url, n = sys.argv[1], int(sys.argv[2])
+clients = [SimClient(**c) for c in json.loads(sys.stdin.read())]
+db = ServerDatabase(url)
+with db.read_engine.connect() if hasattr(db, "read_engine") else db.engine.connect() as conn:
+    callers = [caller_for(conn, c.token, db.clock.now()) for c in clients]
+stamped = []
+late = getattr(database, "LateWriteTx", None)
+if late is not None:  # this code: the counter lock is taken by stamp(), held to the commit
+    original = late.stamp
+    def stamp(self):
+        stamped.append(time.perf_counter())
+        original(self)
+    late.stamp = stamp
+holds, totals = [], []
+for i in range(n + 20):
+    c = clients[i % len(clients)]
+    began = time.perf_counter()
+    push_mutations(db, callers[i % len(clients)], c.client_id, _mutations(c, i))
+    ended = time.perf_counter()
+    if i >= 20:
+        totals.append(ended - began)
+        # the old code locks the counter with the transaction's first statement
+        holds.append(ended - (stamped[-1] if late is not None else began))
+db.dispose()
+print(json.dumps([statistics.median(holds) * 1000, statistics.median(totals) * 1000]))
+"""
+
+
+def lock_hold(code: Path, database_url: str, clients: list[SimClient], n: int) -> list[float]:
+    """Median wall ms a push holds the counter lock, and a push's whole time (one at a time,
+    in process: the lock's own cost, without waiting on others)."""
+    import dataclasses
+
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run(
+        [sys.executable, "-c", LOCK_PROBE, database_url, str(n), str(ROOT)],
+        input=json.dumps([dataclasses.asdict(c) for c in clients[:20]]),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=code,
+        check=True,
+    )
+    return [float(x) for x in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -446,6 +510,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--baseline", type=Path, default=None, help="checkout of the old code")
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--lock-pushes", type=int, default=200)
+    parser.add_argument("--lock-only", action="store_true", help="only the lock-hold figures")
     parser.add_argument("--pg", default=PG_DEFAULT)
     args = parser.parse_args(argv)
     counts = [int(x) for x in args.clients.split(",")]
@@ -463,6 +529,15 @@ def main(argv: list[str] | None = None) -> int:
             f" {os.cpu_count()} CPUs here",
             flush=True,
         )
+        for code_name, code in codes:
+            hold, total = lock_hold(code, database_url, clients, args.lock_pushes)
+            print(
+                f"{code_name:>9} counter lock held per push: {hold:6.2f} ms"
+                f" (median of {args.lock_pushes}; the whole push {total:6.2f} ms)",
+                flush=True,
+            )
+        if args.lock_only:
+            return 0
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         ctx = multiprocessing.get_context("fork")
         pool = stack.enter_context(ctx.Pool(args.client_procs))

@@ -33,7 +33,7 @@ from csm_tui.server.database import ServerDatabase, migrate_database
 from csm_tui.sync import protocol as p
 from csm_tui.sync.protocol import new_uuid7
 from tests.server.conftest import _healthy, _postgres_schema, migrated
-from tests.server.world import AuthorisedHttp, Person, upsert, wait_for
+from tests.server.world import AuthorisedHttp, Person, World, upsert, wait_for
 
 CSMS = 6
 DEVICES = 2  # two clients (client ids) per CSM: their pushes touch the same account at once
@@ -264,3 +264,26 @@ def test_serve_with_two_workers_runs_two_api_processes_on_one_port(tmp_path: Pat
     accounts = [c["version"] for c in changes if c["kind"] == p.KIND_ACCOUNT]
     assert sorted(accounts) == sorted(a["version"] for a in answers)
     assert cursor == max(a["version"] for a in answers)
+
+
+def test_text_that_looks_like_a_version_is_stored_as_typed(world: World) -> None:
+    """Provisional versions are renumbered in the JSON; a summary spelling one is text."""
+    ann = world.ann
+    account_id, _ = ann.new_account("Acme")
+    summary = '{"version":-1},"version":-2,"version":4611686018427387905'
+    activity_id = new_uuid7()
+    result = ann.push_one(
+        upsert(
+            p.KIND_ACTIVITY,
+            activity_id,
+            account_id=account_id,
+            kind="note",
+            occurred_at="2026-03-01T10:00:00+00:00",
+            summary=summary,
+        )
+    )
+    assert result["status"] == p.STATUS_APPLIED and result["record"]["summary"] == summary
+    changes, _ = ann.pull_all()
+    (pulled,) = [c for c in changes if c["id"] == activity_id]
+    assert pulled["record"]["summary"] == summary
+    assert pulled["version"] == result["version"]
