@@ -165,6 +165,13 @@ class WriteTx:
     def real_json(self, text: str) -> str:
         return text
 
+    def fixups(self) -> Any:
+        """What `stamp()` would renumber now (to undo with a savepoint: `restore_fixups`)."""
+        return None
+
+    def restore_fixups(self, fixups: Any) -> None:
+        pass
+
 
 # A "version" key of a JSON object as this server writes it (compact separators): inside a
 # JSON string a quote is always escaped, so `,"version":` / `{"version":` is structure.
@@ -181,7 +188,8 @@ class LateWriteTx(WriteTx):
     stamped: bool = field(init=False, default=False)
     _delta: int = field(init=False, default=0)
     _ranged: list[sa.Table] = field(init=False, default_factory=list)
-    _columns: dict[tuple[sa.Table, str], dict[Any, int]] = field(init=False, default_factory=dict)
+    # (table, key column, key, provisional version), in order; the last for a row counts.
+    _columns: list[tuple[sa.Table, str, Any, int]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         block = secrets.randbits(_PROVISIONAL_BLOCKS_BITS)
@@ -201,12 +209,18 @@ class LateWriteTx(WriteTx):
         return self.next_free - self.first_free
 
     def column_version(self, table: sa.Table, key_column: str, key: Any, version: int) -> int:
-        self._columns.setdefault((table, key_column), {})[key] = version
+        self._columns.append((table, key_column, key, version))
         return self.base - version  # -1, -2, ...: fits an INTEGER, marks it provisional
 
     def versions_in(self, table: sa.Table) -> None:
         if table not in self._ranged:
             self._ranged.append(table)
+
+    def fixups(self) -> Any:
+        return len(self._columns)
+
+    def restore_fixups(self, fixups: Any) -> None:
+        del self._columns[fixups:]
 
     def stamp(self) -> None:
         """Take the counter lock (held to the commit) and give the provisional versions
@@ -246,7 +260,10 @@ class LateWriteTx(WriteTx):
                 .where(table.c.version.between(low, high))
                 .values(version=table.c.version - delta)
             )
-        for (table, key_column), versions in self._columns.items():
+        columns: dict[tuple[sa.Table, str], dict[Any, int]] = {}
+        for table, key_column, key, version in self._columns:
+            columns.setdefault((table, key_column), {})[key] = version
+        for (table, key_column), versions in columns.items():
             conn.execute(
                 sa.update(table)
                 .where(table.c[key_column] == sa.bindparam("k_key"))

@@ -196,17 +196,20 @@ class Push:
             return json.loads(result_json)
 
         savepoint = self.conn.begin_nested()
+        fixups = self.tx.fixups()  # undone with the savepoint
         try:
             result = self.apply(mutation)
             result["mutation_id"] = mutation_id
             savepoint.commit()
         except Refusal as refusal:
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = refusal.result(mutation_id)
         except sa.exc.DataError as error:
             # The database refuses these values, and always will: refused for good (recorded).
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
                 p.ERROR_INVALID_FIELD,
@@ -214,6 +217,7 @@ class Push:
             ).result(mutation_id)
         except sa.exc.DBAPIError as error:
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             # Not recorded: the cause may be passing (a lock, a lost connection), a retry may
             # succeed. The client stops retrying after a few tries and shows it as refused.
@@ -224,6 +228,7 @@ class Push:
         except (ValueError, TypeError, OverflowError, UnicodeError, sa.exc.StatementError) as error:
             # A value no check above foresaw: this mutation is refused, the others still go.
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
                 p.ERROR_INVALID_REQUEST,

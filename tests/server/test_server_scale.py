@@ -12,6 +12,7 @@ a dozen clients push concurrently, a lead follows cursors. Afterwards:
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -287,3 +288,53 @@ def test_text_that_looks_like_a_version_is_stored_as_typed(world: World) -> None
     (pulled,) = [c for c in changes if c["id"] == activity_id]
     assert pulled["record"]["summary"] == summary
     assert pulled["version"] == result["version"]
+
+
+def test_a_change_undone_by_a_storage_error_leaves_the_record_at_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The late numbering forgets what a failed mutation's savepoint undid: the record keeps
+    the version its last committed change gave it, in the REST read as in pulls."""
+    from csm_tui.domain.records import Role
+    from csm_tui.server import database, reads
+    from csm_tui.server.access import Caller
+    from csm_tui.server.pull import pull_changes
+    from csm_tui.server.push import push_mutations
+
+    db = ServerDatabase(migrated(f"sqlite:///{tmp_path / 'central.sqlite3'}"))
+    try:
+        team_id = admin.create_team(db, "north").id
+        user = admin.create_user(db, "ann", "csm", team_id)
+        ann = Caller(user.id, user.name, Role.CSM, team_id)
+        account_id = new_uuid7()
+        (created,) = push_mutations(db, ann, "c1", [upsert(p.KIND_ACCOUNT, account_id, name="A")])
+
+        put_version = database.WriteTx.put_version
+
+        def failing(self: database.WriteTx, kind: str, *args: object, **kw: object) -> int:
+            if kind == p.KIND_ACCOUNT:
+                raise sa.exc.OperationalError("UPDATE", {}, Exception("disk I/O error"))
+            return put_version(self, kind, *args, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(database.WriteTx, "put_version", failing)
+        activity = upsert(
+            p.KIND_ACTIVITY,
+            new_uuid7(),
+            account_id=account_id,
+            kind="note",
+            occurred_at="2026-03-01T10:00:00+00:00",
+        )
+        edit = upsert(p.KIND_ACCOUNT, account_id, None, industry="retail")
+        logged, refused = push_mutations(db, ann, "c1", [activity, edit])
+        monkeypatch.undo()
+        assert logged["status"] == p.STATUS_APPLIED
+        assert refused["error"]["code"] == p.ERROR_STORAGE
+
+        with db.read() as conn:
+            rest = reads.get_account(conn, ann, account_id)
+        page = json.loads(pull_changes(db, ann, 0, 100))
+        (pulled,) = [c for c in page["changes"] if c["id"] == account_id]
+        assert rest["version"] == pulled["version"] == created["version"]
+        assert rest["industry"] != "retail"
+    finally:
+        db.dispose()
