@@ -271,7 +271,15 @@ async def _run_slice(
                 response = await http.request(method, base + path, content=body, headers=headers)
                 return response.status_code, response.content
             conn = conns.setdefault(base, RawConnection(base))
+            reused = conn.writer is not None
             try:
+                return await asyncio.wait_for(conn.request(method, path, body, headers), 30)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                conn.close()
+                if not reused:
+                    raise
+                # The server closed an idle keep-alive connection (uvicorn: after 5 s), as
+                # HTTP clients do: once more on a new connection.
                 return await asyncio.wait_for(conn.request(method, path, body, headers), 30)
             except BaseException:
                 conn.close()
