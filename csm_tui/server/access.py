@@ -59,12 +59,18 @@ class AccountScope:
         return self.deleted_at is not None
 
 
-def load_scope(conn: sa.Connection, account_id: str) -> AccountScope | None:
-    row = conn.execute(
+def load_scope(conn: sa.Connection, account_id: str, *, lock: bool = False) -> AccountScope | None:
+    """Who `account_id` belongs to. `lock`: the account row stays as read until the
+    transaction ends (FOR UPDATE: writes under one account take turns; a shared lock would
+    deadlock two pushes that both add a record, then change the account)."""
+    query = (
         sa.select(accounts.c.id, accounts.c.owner_id, accounts.c.deleted_at, users.c.team_id)
         .select_from(accounts.outerjoin(users, users.c.id == accounts.c.owner_id))
         .where(accounts.c.id == account_id)
-    ).first()
+    )
+    if lock:
+        query = query.with_for_update(of=accounts)
+    row = conn.execute(query).first()
     if row is None:
         return None
     return AccountScope(row.id, row.owner_id, row.team_id, row.deleted_at)

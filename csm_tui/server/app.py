@@ -4,6 +4,7 @@
 """
 
 import json
+import os
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -97,7 +98,7 @@ def current_caller(
         )
     token = None if credentials is None else credentials.credentials
     try:
-        with db.engine.connect() as conn:
+        with db.read_engine.connect() as conn:  # the read pool: never waits on pushes
             return caller_for(conn, token, db.clock.now())
     except TokenRefused as refused:
         if token:
@@ -174,6 +175,16 @@ def create_app(
     """The API on `database_url`, whose schema must be current (`migrate_database`)."""
     db = open_database(database_url, clock)
     return build_app(db, limits)
+
+
+WORKER_ENV = "CSM_TUI_SERVE_WORKER"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `csm-tui serve --workers N` process: database and limits from the
+    environment the parent set (`ServerLimits.to_env`)."""
+    database_url, limits = ServerLimits.from_env(os.environ[WORKER_ENV])
+    return create_app(database_url, limits=limits)
 
 
 def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI:

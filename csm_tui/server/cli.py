@@ -72,6 +72,11 @@ def add_serve_parser(subparsers: argparse._SubParsersAction[_Parser]) -> _Parser
         help=_("refuse request bodies larger than this with 413 (default 16)"),
     )  # fmt: skip
     serve.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help=_("API processes sharing the port (default 1); more hosts may serve the same "
+        "database behind any HTTP load balancer"),
+    )  # fmt: skip
+    serve.add_argument(
         "--auth-failures", type=int, default=10, metavar="N",
         help=_("refused tokens an address may send per minute before it is answered 429 "
         "(default 10)"),
@@ -296,13 +301,13 @@ def _run_server(args: argparse.Namespace, db: ServerDatabase, shown_url: str, er
     from csm_tui.server.app import build_app
     from csm_tui.server.limits import MIB, ServerLimits
 
-    if args.max_body_mb < 1 or args.auth_failures < 1:
-        print(_("error: --max-body-mb and --auth-failures must be at least 1"), file=err)
+    workers = getattr(args, "workers", 1)
+    if args.max_body_mb < 1 or args.auth_failures < 1 or workers < 1:
+        print(_("error: --max-body-mb, --auth-failures and --workers must be at least 1"), file=err)
         return 2
     limits = ServerLimits(
         max_body_bytes=args.max_body_mb * MIB, failed_auth_limit=args.auth_failures
     )
-    app = build_app(db, limits)
     print(
         _(
             "csm-tui central API on http://{host}:{port} — database {url}; OpenAPI at /openapi.json"
@@ -314,7 +319,22 @@ def _run_server(args: argparse.Namespace, db: ServerDatabase, shown_url: str, er
             _("note: tokens travel in clear over plain HTTP; put TLS in front of this server"),
             file=err,
         )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    if workers == 1:
+        uvicorn.run(build_app(db, limits), host=args.host, port=args.port, log_level="info")
+        return 0
+    # Each worker process builds its own app from the environment (nothing shared in memory).
+    from csm_tui.server.app import WORKER_ENV
+
+    db.dispose()
+    os.environ[WORKER_ENV] = limits.to_env(db.url)
+    uvicorn.run(
+        "csm_tui.server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=workers,
+        log_level="info",
+    )
     return 0
 
 

@@ -1,10 +1,23 @@
 """The central API's database: engine set-up, versioned write transactions, read snapshots.
 
-Every write goes through `ServerDatabase.write()`. Its first statement locks the single
-counter row (``UPDATE sync_counter ... RETURNING value``); the lock is held until the commit,
-so writers are serialised and the versions they hand out commit in increasing order. A pull
-reading in one snapshot therefore sees a prefix of the versions — no concurrent commit can
-appear later below a cursor already handed out.
+Every write goes through `ServerDatabase.write()`. Versions are stamped under the lock of the
+single counter row (``UPDATE sync_counter ... RETURNING value``), held until the commit, so
+the versions writers hand out commit in increasing order. A pull reading in one snapshot
+therefore sees a prefix of the versions — no concurrent commit can appear later below a
+cursor already handed out.
+
+Two kinds of write transaction keep that invariant:
+- `write()` (admin, ingest): the counter row is locked by the first statement; the whole
+  transaction runs under it.
+- `write(late=True)` (pushes): the work — checks, row changes, JSON — runs without the counter
+  lock, under row locks only (the caller takes them: ``SELECT ... FOR UPDATE``). Meanwhile the
+  transaction numbers its changes with *provisional* versions: above ``PROVISIONAL_FLOOR`` in
+  the bookkeeping tables (a random block per transaction, so concurrent transactions never
+  collide on the unique version), their negative index in the records' own `version` column
+  (an INTEGER). Uncommitted, nobody else sees them. `LateWriteTx.stamp()` then takes the
+  counter lock, reserves as many real versions in one statement, renumbers the provisional
+  rows in a few set-wise statements and the transaction commits: only that is serialised.
+  `real_version` / `real_json` turn provisional numbers in answers into the real ones.
 
 SQLite: WAL, foreign keys on, writers start with ``BEGIN IMMEDIATE`` (they wait on the
 database lock instead of failing on a lock upgrade). PostgreSQL: READ COMMITTED writers
@@ -14,6 +27,8 @@ database lock instead of failing on a lock upgrade). PostgreSQL: READ COMMITTED 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +46,15 @@ if TYPE_CHECKING:
 
     from csm_tui.server.migrations import Migrated
 
+# Provisional versions of a late-stamped transaction: PROVISIONAL_FLOOR + a random block of
+# 2**PROVISIONAL_BLOCK_BITS (far above any real version, below 2**63).
+PROVISIONAL_FLOOR = 1 << 62
+PROVISIONAL_BLOCK_BITS = 24
+_PROVISIONAL_BLOCKS_BITS = 36
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_SIZE = 5
+POOL_OVERFLOW = 10
 
 # Prebuilt statements (compiled once, parameters bound at execution): pushes run thousands.
 _RV_KEY = (
@@ -69,7 +92,10 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # Two engines per process (writes, reads): at most 30 connections per API process.
+        return sa.create_engine(
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True
+        )
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///PATH "
         "or postgresql+psycopg://USER@HOST/DB"
@@ -131,6 +157,138 @@ class WriteTx:
             _RV_CURRENT, {"k_kind": kind, "k_id": record_id}
         ).scalar_one_or_none()
 
+    def column_version(self, table: sa.Table, key_column: str, key: Any, version: int) -> int:
+        """The value to write in `table.version` for the row `key` taking `version`."""
+        return version
+
+    def versions_in(self, table: sa.Table) -> None:
+        """`table` (its `version` column, a key) gets rows numbered by `next_version()`."""
+
+    def real_version(self, version: int) -> int:
+        return version
+
+    def real_json(self, text: str) -> str:
+        return text
+
+    def fixups(self) -> Any:
+        """What `stamp()` would renumber now (to undo with a savepoint: `restore_fixups`)."""
+        return None
+
+    def restore_fixups(self, fixups: Any) -> None:
+        pass
+
+
+# A "version" key of a JSON object as this server writes it (compact separators): inside a
+# JSON string a quote is always escaped, so `,"version":` / `{"version":` is structure.
+_VERSION_KEY = re.compile(r'([{,]"version":)(-?[0-9]+)')
+_RV = record_versions
+
+
+@dataclass
+class LateWriteTx(WriteTx):
+    """A write transaction stamped at its end (see the module docstring)."""
+
+    first_free: int = field(init=False)
+    base: int = field(init=False)
+    stamped: bool = field(init=False, default=False)
+    _delta: int = field(init=False, default=0)
+    _ranged: list[sa.Table] = field(init=False, default_factory=list)
+    # (table, key column, key, provisional version), in order; the last for a row counts.
+    _columns: list[tuple[sa.Table, str, Any, int]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        block = secrets.randbits(_PROVISIONAL_BLOCKS_BITS)
+        self.base = PROVISIONAL_FLOOR + (block << PROVISIONAL_BLOCK_BITS)
+        self.first_free = self.base + 1
+        super().__post_init__()
+
+    def next_version(self) -> int:
+        if self.stamped:
+            raise RuntimeError("this transaction's versions are already stamped")
+        if self.next_free - self.base >= 1 << PROVISIONAL_BLOCK_BITS:
+            raise OverflowError("too many versions in one transaction")
+        return super().next_version()
+
+    @property
+    def taken(self) -> int:
+        return self.next_free - self.first_free
+
+    def column_version(self, table: sa.Table, key_column: str, key: Any, version: int) -> int:
+        self._columns.append((table, key_column, key, version))
+        return self.base - version  # -1, -2, ...: fits an INTEGER, marks it provisional
+
+    def versions_in(self, table: sa.Table) -> None:
+        if table not in self._ranged:
+            self._ranged.append(table)
+
+    def fixups(self) -> Any:
+        return len(self._columns)
+
+    def restore_fixups(self, fixups: Any) -> None:
+        del self._columns[fixups:]
+
+    def stamp(self) -> None:
+        """Take the counter lock (held to the commit) and give the provisional versions
+        their real numbers, in the order they were taken."""
+        if self.stamped:
+            return
+        self.stamped = True
+        n = self.taken
+        if n == 0:
+            return
+        conn = self.conn
+        last = conn.execute(
+            sa.update(sync_counter)
+            .where(sync_counter.c.id == 1)
+            .values(value=sync_counter.c.value + n)
+            .returning(sync_counter.c.value)
+        ).scalar_one()
+        first = last - n + 1
+        delta = self._delta = self.base + 1 - first
+        low, high = self.base + 1, self.base + n
+        key = sa.literal('"version":', sa.Text)
+        conn.execute(
+            sa.update(_RV)
+            .where(_RV.c.version.between(low, high))
+            .values(
+                version=_RV.c.version - delta,
+                record_json=sa.func.replace(
+                    _RV.c.record_json,
+                    key + sa.cast(_RV.c.version, sa.Text),
+                    key + sa.cast(_RV.c.version - delta, sa.Text),
+                ),
+            )
+        )
+        for table in self._ranged:
+            conn.execute(
+                sa.update(table)
+                .where(table.c.version.between(low, high))
+                .values(version=table.c.version - delta)
+            )
+        columns: dict[tuple[sa.Table, str], dict[Any, int]] = {}
+        for table, key_column, key, version in self._columns:
+            columns.setdefault((table, key_column), {})[key] = version
+        for (table, key_column), versions in columns.items():
+            conn.execute(
+                sa.update(table)
+                .where(table.c[key_column] == sa.bindparam("k_key"))
+                .values(version=sa.bindparam("k_version")),
+                [{"k_key": k, "k_version": v - delta} for k, v in versions.items()],
+            )
+
+    def real_version(self, version: int) -> int:
+        if not self._delta:
+            return version
+        provisional = self.base - version if version < 0 else version
+        if self.base < provisional < self.next_free:
+            return provisional - self._delta
+        return version
+
+    def real_json(self, text: str) -> str:
+        if not self._delta:
+            return text
+        return _VERSION_KEY.sub(lambda m: m[1] + str(self.real_version(int(m[2]))), text)
+
 
 class ServerDatabase:
     """The central API's store. Cheap to create; `open_database` also checks its schema."""
@@ -138,6 +296,9 @@ class ServerDatabase:
     def __init__(self, url: str, clock: Clock | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # Reads (pulls, tokens, REST reads) have their own pool: they never wait for a
+        # connection held by a push.
+        self.read_engine = make_engine(url)
         self.clock: Clock = clock or SystemClock()
         self.is_postgresql = self.engine.dialect.name == "postgresql"
 
@@ -154,8 +315,17 @@ class ServerDatabase:
         check_current(self.engine)
 
     @contextmanager
-    def write(self) -> Iterator[WriteTx]:
-        """A serialised write transaction; commits on success, rolls back on error."""
+    def write(self, *, late: bool = False) -> Iterator[WriteTx]:
+        """A write transaction; commits on success, rolls back on error. `late`: a
+        `LateWriteTx`, stamped (under the counter lock) at the end, or when it says so."""
+        if late:
+            with self.engine.connect() as conn:
+                conn.execution_options(csm_write=True)
+                with conn.begin():
+                    late_tx = LateWriteTx(conn=conn, now=self.clock.now())
+                    yield late_tx
+                    late_tx.stamp()
+            return
         with self.engine.connect() as conn:
             conn.execution_options(csm_write=True)
             with conn.begin():
@@ -177,7 +347,7 @@ class ServerDatabase:
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A read-only transaction that sees one snapshot from its first statement on."""
-        with self.engine.connect() as conn:
+        with self.read_engine.connect() as conn:
             if self.is_postgresql:
                 conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
@@ -185,6 +355,7 @@ class ServerDatabase:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def open_database(url: str, clock: Clock | None = None) -> ServerDatabase:

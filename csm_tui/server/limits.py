@@ -9,7 +9,9 @@ room again — the token is not even looked at, so guessing learns nothing meanw
 
 Behind a reverse proxy the address counted is the one in X-Forwarded-For: uvicorn trusts
 that header from 127.0.0.1 (a proxy on the same host); set FORWARDED_ALLOW_IPS for a proxy
-elsewhere, or every client will share the proxy's address and its limit.
+elsewhere, or every client will share the proxy's address and its limit. The throttle is
+kept per API process (nothing in memory must agree between processes): with N processes an
+address may see up to N times the limit refused before every process answers 429.
 """
 
 from __future__ import annotations
@@ -38,6 +40,23 @@ class ServerLimits:
     max_body_bytes: int = 16 * MIB
     failed_auth_limit: int = 10  # refused tokens per address per window ...
     failed_auth_window: float = 60.0  # ... seconds
+
+    def to_env(self, database_url: str) -> str:
+        """The database and these limits as one environment value (`serve --workers N`)."""
+        return json.dumps(
+            {
+                "database": database_url,
+                "max_body_bytes": self.max_body_bytes,
+                "failed_auth_limit": self.failed_auth_limit,
+                "failed_auth_window": self.failed_auth_window,
+            }
+        )
+
+    @classmethod
+    def from_env(cls, value: str) -> tuple[str, ServerLimits]:
+        data = json.loads(value)
+        database_url = data.pop("database")
+        return database_url, cls(**data)
 
 
 def error_body(code: str, message: str, **extra: Any) -> bytes:

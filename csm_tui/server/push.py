@@ -3,6 +3,12 @@
 The rules are those of `csm_tui.sync.protocol` (append-only, per-field merge, guarded account
 fields). Each mutation runs in a savepoint: a refusal or a storage error undoes that mutation
 only. Its answer is stored with (user, client, mutation id) in the same transaction.
+
+Pushes run concurrently and are stamped late (`database.LateWriteTx`): checks and changes are
+made under row locks — the record and its account (``FOR UPDATE``; the accounts a push names
+are locked first, in id order, so two pushes never wait on each other crosswise), one client's
+pushes one after the other (an advisory lock) — and only the final numbering waits for the
+counter lock.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from csm_tui.domain import validity
 from csm_tui.domain.records import Role
 from csm_tui.server import access, schema
 from csm_tui.server.access import AccountScope, Caller
-from csm_tui.server.database import ServerDatabase, WriteTx
+from csm_tui.server.database import LateWriteTx, ServerDatabase, WriteTx
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
 from csm_tui.sync import protocol as p
 
@@ -66,9 +72,21 @@ _STORED_ANSWERS = sa.select(_cm.c.mutation_id, _cm.c.request_hash, _cm.c.result_
     _cm.c.mutation_id.in_(sa.bindparam("mutation_ids", expanding=True)),
 )
 _LOAD = {
-    spec.name: sa.select(spec.table).where(spec.table.c[spec.id_column] == sa.bindparam("rid"))
+    spec.name: sa.select(spec.table)
+    .where(spec.table.c[spec.id_column] == sa.bindparam("rid"))
+    .with_for_update()
     for spec in KINDS.values()
 }
+_LOCK_ACCOUNTS = (
+    sa.select(schema.accounts.c.id)
+    .where(schema.accounts.c.id.in_(sa.bindparam("account_ids", expanding=True)))
+    .order_by(schema.accounts.c.id)
+    .with_for_update()
+)
+# One client's pushes apply one after the other (a retry waits for the first try's answers).
+_LOCK_CLIENT = sa.select(
+    sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("client"), 0))
+)
 _INSERT = {spec.name: sa.insert(spec.table) for spec in KINDS.values()}
 
 
@@ -106,6 +124,19 @@ class Push:
     _stored: dict[str, tuple[str, str]] = field(default_factory=dict)
     _new_answers: list[dict[str, Any]] = field(default_factory=list)
 
+    def lock_accounts(self, mutations: Sequence[Mapping[str, Any]]) -> None:
+        """Lock the accounts the mutations name, in id order (others: when first met)."""
+        named: set[str] = set()
+        for m in mutations:
+            fields = m.get("fields")
+            if m.get("kind") == p.KIND_ACCOUNT and isinstance(m.get("id"), str):
+                named.add(m["id"])
+            elif isinstance(fields, dict) and isinstance(fields.get("account_id"), str):
+                named.add(fields["account_id"])
+        ids = sorted(i for i in named if 0 < len(i) <= MAX_ID)
+        for start in range(0, len(ids), 500):
+            self.conn.execute(_LOCK_ACCOUNTS, {"account_ids": ids[start : start + 500]}).all()
+
     def prefetch(self, mutations: Sequence[Mapping[str, Any]]) -> None:
         """Read every stored answer this push may repeat, in one query per 500 ids."""
         ids = [
@@ -125,9 +156,23 @@ class Push:
             self._stored.update({r.mutation_id: (r.request_hash, r.result_json) for r in rows})
 
     def store_answers(self) -> None:
-        """Record the new answers (same transaction as the changes they describe)."""
+        """Record the new answers (same transaction as the changes they describe), their
+        versions real (after `tx.stamp()`)."""
         if self._new_answers:
+            real_json = self.tx.real_json
+            for answer in self._new_answers:
+                answer["result_json"] = real_json(answer["result_json"])
             self.conn.execute(sa.insert(_cm), self._new_answers)
+
+    def real_result(self, result: dict[str, Any]) -> dict[str, Any]:
+        """`result` with real versions (after `tx.stamp()`)."""
+        real_version = self.tx.real_version
+        if isinstance(result.get("version"), int):
+            result["version"] = real_version(result["version"])
+        record = result.get("record")
+        if isinstance(record, dict) and isinstance(record.get("version"), int):
+            result["record"] = {**record, "version": real_version(record["version"])}
+        return result
 
     @property
     def conn(self) -> sa.Connection:
@@ -153,17 +198,20 @@ class Push:
             return answer
 
         savepoint = self.conn.begin_nested()
+        fixups = self.tx.fixups()  # undone with the savepoint
         try:
             result = self.apply(mutation)
             result["mutation_id"] = mutation_id
             savepoint.commit()
         except Refusal as refusal:
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = refusal.result(mutation_id)
         except sa.exc.DataError as error:
             # The database refuses these values, and always will: refused for good (recorded).
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
                 p.ERROR_INVALID_FIELD,
@@ -171,6 +219,7 @@ class Push:
             ).result(mutation_id)
         except sa.exc.DBAPIError as error:
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             # Not recorded: the cause may be passing (a lock, a lost connection), a retry may
             # succeed. The client stops retrying after a few tries and shows it as refused.
@@ -181,6 +230,7 @@ class Push:
         except (ValueError, TypeError, OverflowError, UnicodeError, sa.exc.StatementError) as error:
             # A value no check above foresaw: this mutation is refused, the others still go.
             savepoint.rollback()
+            self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
                 p.ERROR_INVALID_REQUEST,
@@ -314,9 +364,13 @@ class Push:
             if latest is not None and latest != row.get("base_revision_id"):
                 extra["forked"] = True
         version = self.tx.next_version()
+        stored = {k: row.get(k) for k in columns}
         if "version" in columns:
             row["version"] = version
-        self.conn.execute(_INSERT[spec.name], {k: row.get(k) for k in columns})
+            stored["version"] = self.tx.column_version(
+                spec.table, spec.id_column, record_id, version
+            )
+        self.conn.execute(_INSERT[spec.name], stored)
         record = wire_record(spec, row)
         self.tx.put_version(
             spec.name,
@@ -454,13 +508,17 @@ class Push:
             changes["updated_at"] = row["updated_at"] = self.tx.now
         version = self.tx.next_version()
         if "version" in spec.columns:
-            changes["version"] = row["version"] = version
+            row["version"] = version
+            changes["version"] = self.tx.column_version(
+                spec.table, spec.id_column, record_id, version
+            )
         self.conn.execute(
             sa.update(spec.table).where(spec.table.c[spec.id_column] == record_id).values(**changes)
         )
         record = wire_record(spec, row)
         self.tx.put_version(spec.name, record_id, record, account_id=account_id, version=version)
         if guarded:
+            self.tx.versions_in(schema.guarded_field_changes)
             self.conn.execute(
                 sa.insert(schema.guarded_field_changes).values(
                     version=version,  # the account's version: base_version == it is no clash
@@ -518,6 +576,7 @@ class Push:
         """Tell those who lost the account; hand the new audience all its records again."""
         new_team = new_owner["team_id"]
         se = schema.scope_exits
+        self.tx.versions_in(se)
         if old.owner_id is not None and old.owner_id != new_owner["id"]:
             po = schema.past_owners
             self.conn.execute(
@@ -580,7 +639,9 @@ class Push:
             changes["updated_at"] = self.tx.now
         version = self.tx.next_version()
         if "version" in spec.columns:
-            changes["version"] = version
+            changes["version"] = self.tx.column_version(
+                spec.table, spec.id_column, record_id, version
+            )
         self.conn.execute(
             sa.update(spec.table).where(spec.table.c.id == record_id).values(**changes)
         )
@@ -595,7 +656,7 @@ class Push:
 
     def _scope(self, account_id: str) -> AccountScope | None:
         if account_id not in self._scopes:
-            self._scopes[account_id] = access.load_scope(self.conn, account_id)
+            self._scopes[account_id] = access.load_scope(self.conn, account_id, lock=True)
         return self._scopes[account_id]
 
     def _readable_scope(
@@ -660,9 +721,15 @@ def push_mutations(
     db: ServerDatabase, caller: Caller, client_id: str, mutations: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """Apply an outbox; the answers, in order."""
-    with db.write() as tx:
+    with db.write(late=True) as tx:
+        assert isinstance(tx, LateWriteTx)  # late=True gives the late-stamped kind
+        if db.is_postgresql:
+            tx.conn.execute(_LOCK_CLIENT, {"client": f"{caller.user_id}\x1f{client_id}"})
         push = Push(tx, caller, client_id)
+        if db.is_postgresql:
+            push.lock_accounts(mutations)
         push.prefetch(mutations)
         results = [push.handle(dict(mutation)) for mutation in mutations]
+        tx.stamp()  # the counter lock, from here to the commit
         push.store_answers()
-        return results
+    return [push.real_result(result) for result in results]
