@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from csm_tui.sync import protocol as p
+from csm_tui import protocol as p
 
 MIB = 1024 * 1024
 

@@ -12,10 +12,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from csm_tui import protocol as p
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _
 from csm_tui.store import outbox
-from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import (
     Conflict,
     ConflictError,
