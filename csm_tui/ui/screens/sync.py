@@ -28,6 +28,7 @@ from csm_tui.sync.conflicts import (
     retry_rejected,
 )
 from csm_tui.sync.engine import sync_status
+from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
@@ -184,6 +185,9 @@ class SyncScreen(Screen[None]):
         self.reload()
 
     def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_data_changed(self, message: DataChanged) -> None:
         self.reload()
 
     def reload(self) -> None:
