@@ -294,7 +294,8 @@ def _resolve_account(conn: sqlite3.Connection, text: str) -> str:
 
 
 def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
-    from csm_tui.store.exporter import ExportFormat, format_for_path, write_export
+    from csm_tui.domain.export_format import ExportFormat
+    from csm_tui.store.exporter import format_for_path, write_export
     from csm_tui.store.prep import PrepExportError
 
     formats = {"portfolio": "csv", "coverage": "csv", "prep": "md"}

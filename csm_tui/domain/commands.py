@@ -82,6 +82,7 @@ from pathlib import PurePath
 from typing import Any, ClassVar
 
 from csm_tui.domain import records
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.query import (
     MAX_AMOUNT,
@@ -226,12 +227,6 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-    MD = "md"
 
 
 class ExportTarget(StrEnum):
@@ -441,10 +436,6 @@ class PrepCommand(Command):
     account: str
     export: str | None = None  # write the Markdown sheet to this file
     dry_run: bool = False
-
-    @property
-    def writes_file(self) -> bool:
-        return self.export is not None
 
     def _parts(self) -> list[str]:
         return [_account_word(self.account)]

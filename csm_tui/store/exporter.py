@@ -33,11 +33,12 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from enum import Enum, StrEnum
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from csm_tui.domain.clock import local_day
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.health import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, relative_day
 from csm_tui.domain.prep import md_inline, render_prep_markdown
@@ -48,21 +49,6 @@ from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.store.timestamps import date_from_db
 
 _CHUNK = 2000
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-    MD = "md"
-
-    @classmethod
-    def parse(cls, text: str | ExportFormat) -> ExportFormat:
-        key = str(text).strip().lower().lstrip(".")
-        key = {"markdown": "md"}.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            raise ValueError(f"unknown export format {text!r}; use csv, json or md") from None
 
 
 # ------------------------------------------------------------------------------- tables
