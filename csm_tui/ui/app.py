@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
@@ -22,11 +25,15 @@ from csm_tui.ui.navigation import KeysAndNavigation
 from csm_tui.ui.palette import PALETTE_PROVIDERS
 from csm_tui.workspace import Workspace
 
+if TYPE_CHECKING:
+    from csm_tui.sync.engine import SyncReport
+    from csm_tui.ui.screens.log_activity import LogResult
+
 MODES = ("today", "portfolio", "sync")
 SYNC_EVERY_SECONDS = 300
 
 
-def _mode_screen(mode: str, workspace: Workspace) -> Screen:
+def _mode_screen(mode: str, workspace: Workspace) -> Screen[None]:
     if mode == "today":
         from csm_tui.ui.screens.today import TodayScreen
 
@@ -113,7 +120,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         self.sync_text = _("syncing…")
         ws = self.workspace
 
-        def work():
+        def work() -> SyncReport:
             from csm_tui.sync.client import RetryPolicy, SyncClient
             from csm_tui.sync.engine import run_sync
 
@@ -165,7 +172,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         """The account the screen is on; when there is none, say why."""
         found = current_account(self.screen, self.workspace.conn)
         if isinstance(found, NoAccount):
-            severity = "warning" if found is NoAccount.NOT_ON_ONE else "error"
+            severity: SeverityLevel = "warning" if found is NoAccount.NOT_ON_ONE else "error"
             self.notify(_(found.value), severity=severity)
             return None
         return found
@@ -190,7 +197,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
         self.push_screen(LogActivityScreen(self.workspace, account_id, name), self.log_closed)
 
-    def log_closed(self, result) -> None:
+    def log_closed(self, result: LogResult | None) -> None:
         """The log form closed: confirm what was saved and show it on the screen beneath."""
         from csm_tui.ui.screens.log_activity import describe
 
@@ -250,7 +257,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     # -- palette --------------------------------------------------------------------------
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every binding of the current screen is also a palette command."""
         seen: set[str] = set()
         for active in screen.active_bindings.values():
@@ -261,7 +268,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             key = self.get_key_display(binding)
             node = active.node
 
-            def run(action: str = binding.action, node=node) -> None:
+            def run(action: str = binding.action, node: DOMNode = node) -> None:
                 self.call_later(self.run_action, action, node)
 
             yield SystemCommand(_(binding.description), _("key: {key}").format(key=key), run)
