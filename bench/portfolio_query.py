@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from csm_tui.domain.query import PortfolioSort, parse_filter
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 from csm_tui.domain.tiers import TierRules
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.store.timestamps import to_db

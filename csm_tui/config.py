@@ -16,6 +16,9 @@ named by `CSM_TUI_CONFIG`, validated once at start.
     [health.weights.strategic] # health weights per tier (domain.backtest.weights_from_mapping):
     usage = 40                 # the back-test re-weights past scores with them
     engagement = 10
+    [keys]                     # your own keys: binding id = "key[,key]" (csm_tui.ui.keymap
+    "app.sync_now" = "f5"      # checks them at start-up; a wrong entry is said and left
+    "portfolio.log" = "l,ctrl+l"  # out, never a reason not to start)
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ class Settings:
     currency: str = "USD"
     timezone: str | None = None  # an IANA name; None: the system's zone
     fiscal_year_start: int = 1
+    keys: dict[str, str | None] = field(default_factory=dict)
+    """`[keys]`: binding id → its keys as written ("f5", "l,ctrl+l"; a list is joined with
+    commas); None for a value that is neither. Checked against the app's bindings by
+    csm_tui.ui.keymap, which reports what is wrong at start-up."""
 
     @property
     def zone(self) -> tzinfo:
@@ -103,6 +110,9 @@ class Settings:
             weights = weights_from_mapping(health.get("weights", {}))
         except ValueError as exc:
             raise SettingsError(f"{where}: {exc}") from exc
+        keys = data.get("keys", {})
+        if not isinstance(keys, dict):
+            raise SettingsError(f'{where}: [keys] must be a table: binding id = "key[,key]"')
         return cls(
             language=language,
             arr_per_csm=float(arr_per_csm),
@@ -113,7 +123,18 @@ class Settings:
             currency=currency,
             timezone=None if timezone is None else str(timezone),
             fiscal_year_start=fy_start,
+            keys={str(binding_id): _key_list(value) for binding_id, value in keys.items()},
         )
+
+
+def _key_list(value: object) -> str | None:
+    """A `[keys]` value as Textual's keymap takes it: "l,ctrl+l"; None when it is not a
+    string or a list of strings."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value and all(isinstance(key, str) for key in value):
+        return ",".join(value)
+    return None
 
 
 def zone_named(name: str) -> tzinfo:

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from csm_tui.domain.commands import parse_command
 from csm_tui.domain.humanize import never, relative_day
+from csm_tui.domain.language.filters import QueryError, parse_filter
+from csm_tui.domain.language.verbs import parse_command
 from csm_tui.domain.prep import render_prep_markdown
-from csm_tui.domain.query import QueryError, parse_filter
 from csm_tui.i18n import Message, set_language
 
 

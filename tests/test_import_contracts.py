@@ -5,6 +5,8 @@ a module that imports across a forbidden line fails the suite, naming the import
 - "leaves": the wire protocol (`csm_tui.protocol`) and the translations (`csm_tui.i18n`)
   import no layer of the package, so the client and the server can share them;
 - "server": the central API imports no client store, sync, UI or CLI.
+- "executor" and "language": the command language's own layers (csm_tui/commands,
+  csm_tui/domain/language).
 
 Each contract is checked on the tree as it is; then an upward import is planted in a copy
 of the tree, and the contract that forbids it must break, naming the planted module.
@@ -49,8 +51,8 @@ def lint(root: Path, *contract_ids: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_three_contracts_are_declared():
-    assert set(CONTRACTS) == {"layers", "leaves", "server"}
+def test_the_contracts_are_declared():
+    assert set(CONTRACTS) == {"layers", "leaves", "server", "executor", "language"}
     assert CONTRACTS["layers"]["layers"] == [
         "csm_tui.cli",
         "csm_tui.ui",
@@ -117,3 +119,43 @@ def test_the_protocol_importing_a_layer_breaks_the_leaves_contract(tree_copy):
         protocol.write_text(text, encoding="utf-8")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "csm_tui.protocol -> csm_tui.store.outbox" in result.stdout, result.stdout
+
+
+# The command language (csm_tui/domain/language) and its executor (csm_tui/commands): modules
+# meet through public names only, and no function grows past a screen.
+LANGUAGE_AND_EXECUTOR = ("csm_tui/domain/language", "csm_tui/commands")
+LONGEST_FUNCTION = 60
+
+
+def _modules(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (ROOT / folder).glob("*.py"))
+
+
+def test_no_private_name_of_the_language_or_the_executor_is_imported_from_another_module():
+    import ast
+
+    crossings = []
+    for path in _modules("csm_tui", "csm_tui/cli", "csm_tui/ui", "csm_tui/ui/screens",
+                         "csm_tui/store", *LANGUAGE_AND_EXECUTOR):  # fmt: skip
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            if not node.module.startswith(("csm_tui.commands", "csm_tui.domain.language")):
+                continue
+            private = [a.name for a in node.names if a.name.startswith("_")]
+            if private:
+                crossings.append(f"{path.relative_to(ROOT)}: {private} from {node.module}")
+    assert crossings == []
+
+
+def test_no_function_of_the_language_or_the_executor_is_longer_than_a_screen():
+    import ast
+
+    long = []
+    for path in _modules(*LANGUAGE_AND_EXECUTOR):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > LONGEST_FUNCTION:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
+    assert long == []

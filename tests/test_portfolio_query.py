@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import csm_tui.store.portfolio as portfolio
+from csm_tui.domain.language.filters import AccountFacts, PortfolioSort, parse_filter
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.motion import SalesMotion
-from csm_tui.domain.query import AccountFacts, PortfolioSort, parse_filter
 from csm_tui.domain.tiers import ServiceModel, Tier, TierBand, TierRules
 from csm_tui.store.portfolio import PortfolioQuery, PortfolioRow, like_pattern
 from csm_tui.store.timestamps import to_db

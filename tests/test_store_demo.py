@@ -569,9 +569,9 @@ def test_the_writer_process_writes_the_same_book(tmp_path):
 
 
 def test_a_failing_writer_process_is_reported(tmp_path):
-    from csm_tui.store.demo import _ProcessWriter
+    from csm_tui.store.demo.writer import ProcessWriter
 
-    writer = _ProcessWriter(tmp_path / "no" / "such" / "dir" / "book.db.building")
+    writer = ProcessWriter(tmp_path / "no" / "such" / "dir" / "book.db.building")
     with pytest.raises(RuntimeError, match="writer failed"):
         for _ in range(50):  # the child dies at once; a write or the finish notices
             writer.put({"accounts": []})

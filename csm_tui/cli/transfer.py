@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 MAX_ISSUES_SHOWN = 50
 SIGNAL_KINDS = ("usage", "tickets", "surveys", "invoices")  # domain.signal_mapping.SignalKind
-SORTS = ("tier", "renewal", "touch", "arr", "name")  # domain.query.PortfolioSort values
+SORTS = ("tier", "renewal", "touch", "arr", "name")  # language.filters.PortfolioSort values
 
 
 def add_import_export_parsers(sub: argparse._SubParsersAction) -> None:
@@ -294,8 +294,7 @@ def _resolve_account(conn: sqlite3.Connection, text: str) -> str:
 
 
 def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
-    from csm_tui.domain.export_format import ExportFormat
-    from csm_tui.store.exporter import format_for_path, write_export
+    from csm_tui.commands.export import ExportFormat, format_for_path, write_export
     from csm_tui.store.prep import PrepExportError
 
     formats = {"portfolio": "csv", "coverage": "csv", "prep": "md"}
@@ -330,13 +329,13 @@ def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
 
 
 def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str, str]:
+    from csm_tui.commands.export import export_coverage, export_portfolio, export_prep
     from csm_tui.store.cache import META_ME
-    from csm_tui.store.exporter import export_coverage, export_portfolio, export_prep
 
     conn = ws.conn
     rules = ws.settings.tier_rules
     if args.target == "portfolio":
-        from csm_tui.domain.query import PortfolioSort, parse_filter
+        from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 
         flt = parse_filter(" ".join(args.filter))
         text = export_portfolio(

@@ -10,16 +10,17 @@ change of weights shows at once whether the score got better at predicting.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
+from csm_tui.commands.session import Handler, Session
 from csm_tui.domain.backtest import DEFAULT_DAYS_BEFORE, BacktestGroup, BacktestReport
-from csm_tui.domain.commands import BacktestCommand
 from csm_tui.domain.health import Band
+from csm_tui.domain.language.verb_types import (
+    BacktestCommand,
+    Command,
+)
 from csm_tui.i18n import N_, Message, _
-
-if TYPE_CHECKING:
-    from csm_tui.commands.run import _Session
 
 
 def pct(value: Any) -> str:
@@ -152,7 +153,7 @@ def report_summary(report: BacktestReport) -> dict[str, Any]:
     }
 
 
-def load_report(session: _Session, days_before: int | None, team: str | None) -> BacktestReport:
+def load_report(session: Session, days_before: int | None, team: str | None) -> BacktestReport:
     from csm_tui.store.backtest import load_backtest
     from csm_tui.store.coverage import UnknownTeam, resolve_team
 
@@ -170,9 +171,9 @@ def load_report(session: _Session, days_before: int | None, team: str | None) ->
     )
 
 
-def backtest_result(session: _Session, command: BacktestCommand) -> CommandResult:
+def backtest_result(session: Session, command: BacktestCommand, dry: bool) -> CommandResult:
     report = load_report(session, command.days_before, command.team)
-    return CommandResult(
+    return CommandResult.of(
         command,
         report_words(report),
         columns=COLUMNS,
@@ -180,3 +181,9 @@ def backtest_result(session: _Session, command: BacktestCommand) -> CommandResul
         screen="coverage",
         summary=report_summary(report),
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    BacktestCommand: backtest_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -10,14 +10,15 @@ the build the verb says so.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import CoverageCommand
+from csm_tui.commands.session import Handler, Session
+from csm_tui.domain.language.verb_types import (
+    Command,
+    CoverageCommand,
+)
 from csm_tui.i18n import N_, Message
-
-if TYPE_CHECKING:
-    from csm_tui.commands.run import _Session
 
 
 def _pct(value: Any) -> str:
@@ -45,7 +46,7 @@ COLUMNS = (
     Column("capacity", N_("Cadences"), show=lambda v: CAPACITY_WORDS.get(v, "")),
     Column("owner_id", N_("Id")),
 )
-CAPACITY_WORDS = {
+CAPACITY_WORDS: dict[str, str] = {
     "none": "—",
     "within": "kept (≤ 3 touches a day)",
     "stretched": "stretched (3–5 a day)",
@@ -53,7 +54,7 @@ CAPACITY_WORDS = {
 }
 
 
-def load_report(session: _Session, team: str | None, period: str | None = None) -> Any:
+def load_report(session: Session, team: str | None, period: str | None = None) -> Any:
     """The CoverageReport for the whole book or one team (`CommandFailed` when the
     coverage work is not in this build, or the team is unknown)."""
     try:
@@ -162,7 +163,7 @@ def report_summary(report: Any, reporting: Any = None) -> Message:
     )
 
 
-def reporting_of(session: _Session, report: Any = None) -> Any:
+def reporting_of(session: Session, report: Any = None) -> Any:
     """The reporting currency of the settings, at the rate in force today; with `report`,
     whether a new rate came into force in its period."""
     from csm_tui.domain.money import Reporting
@@ -207,14 +208,14 @@ def report_metrics(report: Any) -> dict[str, Any]:
     }
 
 
-def coverage_result(session: _Session, command: CoverageCommand) -> CommandResult:
+def coverage_result(session: Session, command: CoverageCommand, dry: bool) -> CommandResult:
     report = load_report(session, command.team, command.period)
     reporting = reporting_of(session, report)
     summary = report_metrics(report)
     summary["currency"] = reporting.currency  # amounts stay USD; this is how to show them
     summary["per_usd"] = reporting.per_usd
     summary["rates_of"] = None if reporting.rates_of is None else reporting.rates_of.isoformat()
-    return CommandResult(
+    return CommandResult.of(
         command,
         report_summary(report, reporting),
         columns=columns_for(reporting),
@@ -222,3 +223,9 @@ def coverage_result(session: _Session, command: CoverageCommand) -> CommandResul
         screen="coverage",
         summary=summary,
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    CoverageCommand: coverage_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

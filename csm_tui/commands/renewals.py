@@ -3,16 +3,19 @@ writes the account screen's `R` and `T` keys make."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import ReferenceCommand, RenewalCommand, TierCommand
+from csm_tui.commands.session import Handler, Session, dry_run_words, money
+from csm_tui.domain.language.verb_types import (
+    Command,
+    ReferenceCommand,
+    RenewalCommand,
+    TierCommand,
+)
 from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.i18n import N_, Message
-
-if TYPE_CHECKING:
-    from csm_tui.commands.run import _Session
 
 _FIELD_OPTIONS = {"arr_after": "--arr", "term_end": "--term-end", "reason": "--reason",
                   "outcome": "the decision"}  # fmt: skip
@@ -30,7 +33,7 @@ DECISION_COLUMNS = (
 )
 
 
-def _day(text: str | None, session: _Session, what: str):
+def _day(text: str | None, session: Session, what: str) -> date | None:
     from csm_tui.domain.dates import DueDateError, parse_due
 
     if text is None:
@@ -47,7 +50,7 @@ _DIRECTION_WORDS = {"flat": N_("renewed flat"), "up": N_("renewed up"), "down": 
 
 
 def _sentence(name: str, outcome: RenewalOutcome, direction: str, before: str, after: str,
-              term_end, stage: str) -> Message:  # fmt: skip
+              term_end: str, stage: str) -> Message:  # fmt: skip
     """`stage` is the stage's label (a msgid)."""
     values = {"name": name, "before": before, "after": after, "stage": Message.of(stage)}
     if outcome is RenewalOutcome.CHURNED:
@@ -63,11 +66,10 @@ def _sentence(name: str, outcome: RenewalOutcome, direction: str, before: str, a
     )
 
 
-def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> CommandResult:
-    from csm_tui.commands.run import _account, _dry, _money
+def renewal_result(session: Session, command: RenewalCommand, dry: bool) -> CommandResult:
     from csm_tui.store.renewals import record_decision
 
-    account = _account(session, command.account)
+    account = session.account(command.account)
     draft = RenewalDraft(
         outcome=command.outcome,
         decided_on=_day(command.on, session, "--on") or session.today(),
@@ -81,16 +83,18 @@ def run_renewal(session: _Session, command: RenewalCommand, dry: bool) -> Comman
     except RenewalInvalid as error:
         items = list(error.words.items())
         template = "{name}: " + "; ".join(f"{{o{i}}}: {{p{i}}}" for i in range(len(items)))
-        values = {f"o{i}": _FIELD_OPTIONS.get(k, k) for i, (k, _v) in enumerate(items)}
+        values: dict[str, str | Message] = {
+            f"o{i}": _FIELD_OPTIONS.get(k, k) for i, (k, _v) in enumerate(items)
+        }
         values.update({f"p{i}": v for i, (_k, v) in enumerate(items)})
         raise CommandFailed(Message.of(template, name=account.name, **values)) from error
     d = done.decision
-    before, after = _money(d.arr_before, done.currency), _money(d.arr_after, done.currency)
+    before, after = money(d.arr_before, done.currency), money(d.arr_after, done.currency)
     term = d.term_end.isoformat() if d.term_end else ""
     stage = d.stage_after.value
-    return CommandResult(
+    return CommandResult.of(
         command,
-        _dry(
+        dry_run_words(
             _sentence(
                 done.account_name,
                 d.outcome,
@@ -130,11 +134,10 @@ TIER_COLUMNS = (
 )
 
 
-def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResult:
-    from csm_tui.commands.run import _account, _dry
+def tier_result(session: Session, command: TierCommand, dry: bool) -> CommandResult:
     from csm_tui.store.renewals import TierOverrideInvalid, set_tier_override
 
-    account = _account(session, command.account)
+    account = session.account(command.account)
     because = command.because
     if command.tier is not None and because is None:
         because = OverrideReason.OTHER
@@ -163,9 +166,9 @@ def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResul
             tier=label,
             by_arr=Message.of(Tier(done.by_arr).label),
         )
-    return CommandResult(
+    return CommandResult.of(
         command,
-        _dry(text, dry),
+        dry_run_words(text, dry),
         columns=TIER_COLUMNS,
         rows=(
             (
@@ -181,20 +184,19 @@ def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResul
     )
 
 
-def run_reference(session: _Session, command: ReferenceCommand, dry: bool) -> CommandResult:
-    from csm_tui.commands.run import _account, _dry
+def reference_result(session: Session, command: ReferenceCommand, dry: bool) -> CommandResult:
     from csm_tui.store.renewals import set_reference
 
-    account = _account(session, command.account)
+    account = session.account(command.account)
     done = set_reference(session.conn, account.id, command.is_reference, session.rules,
                          now=session.now())  # fmt: skip
     what = "a reference customer" if command.is_reference else "not a reference customer"
     text = f"{done.account_name} is {what}; tier {Tier(done.tier).label}"
     if done.tier != done.tier_before:
         text += f" (was {Tier(done.tier_before).label})"
-    return CommandResult(
+    return CommandResult.of(
         command,
-        _dry(text, dry),
+        dry_run_words(text, dry),
         columns=(
             Column("account", N_("Account")),
             Column("reference", N_("Reference")),
@@ -204,3 +206,11 @@ def run_reference(session: _Session, command: ReferenceCommand, dry: bool) -> Co
         rows=((done.account_name, command.is_reference, done.tier, done.tier_before),),
         account_id=done.account_id,
     )
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    RenewalCommand: renewal_result,
+    TierCommand: tier_result,
+    ReferenceCommand: reference_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

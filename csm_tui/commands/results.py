@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from csm_tui.domain.commands import Command
+from csm_tui.domain.language.verb_types import Command
 from csm_tui.i18n import Message
 
 
@@ -84,6 +84,14 @@ class CommandResult:
         if isinstance(self.message, Message):
             object.__setattr__(self, "words", self.message)
             object.__setattr__(self, "message", self.message.english())
+
+    @classmethod
+    def of(cls, command: Command, message: str | Message, **fields: Any) -> CommandResult:
+        """A result whose message is text, or a `Message` (said in the interface language
+        where shown, in English in `message`)."""
+        if isinstance(message, Message):
+            return cls(command, message.english(), words=message, **fields)
+        return cls(command, message, **fields)
 
     @property
     def shown(self) -> str:

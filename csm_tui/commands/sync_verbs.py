@@ -1,4 +1,5 @@
-"""The Sync screen's keys as verbs: `conflicts`, `resolve`, `refused`, `retry`, `dismiss`.
+"""The sync verbs: `sync` (push and pull), and the Sync screen's keys as verbs:
+`conflicts`, `resolve`, `refused`, `retry`, `dismiss`.
 
 The decisions are `sync.conflicts`' own (`resolve_conflict`, `retry_rejected`,
 `dismiss_rejected`), the functions the Sync screen's `m` `T` `e` `r` `d` call; this module
@@ -12,15 +13,18 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
-from csm_tui.domain.commands import (
+from csm_tui.commands.session import Handler, Session, dry_run_words
+from csm_tui.domain.language.verb_types import (
+    Command,
     ConflictChoice,
     ConflictsCommand,
     DismissCommand,
     RefusedCommand,
     ResolveCommand,
     RetryCommand,
+    SyncCommand,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, Nn_
 
 if TYPE_CHECKING:
     from csm_tui.sync.conflicts import Conflict, RejectedChange
@@ -71,7 +75,7 @@ def _account_of(conn: sqlite3.Connection, conflict: Conflict) -> tuple[str | Non
     return account_id, None if row is None else row[0]
 
 
-def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple:
+def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple[Any, ...]:
     account_id, account = _account_of(conn, conflict)
     return (
         conflict.id,
@@ -88,7 +92,7 @@ def _conflict_row(conn: sqlite3.Connection, conflict: Conflict) -> tuple:
     )
 
 
-def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
+def conflicts_result(session: Session, command: ConflictsCommand, dry: bool) -> CommandResult:
     from csm_tui.sync.conflicts import list_conflicts
 
     conn = session.conn
@@ -99,7 +103,7 @@ def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
         message += f" ({len(found) - waiting} resolved)"
     if waiting:
         message += " — resolve ID mine|theirs|edit"
-    return CommandResult(
+    return CommandResult.of(
         command,
         message,
         columns=_CONFLICT_COLUMNS,
@@ -108,7 +112,7 @@ def conflicts_result(session, command: ConflictsCommand) -> CommandResult:
     )
 
 
-def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult:
+def resolve_result(session: Session, command: ResolveCommand, dry: bool) -> CommandResult:
     from csm_tui.sync.conflicts import ConflictError, list_conflicts, resolve_conflict
 
     conn = session.conn
@@ -136,9 +140,9 @@ def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult
         if account
         else Message.of(N_("Conflict {id} ({kind}): {what}"), **values)
     )
-    return CommandResult(
+    return CommandResult.of(
         command,
-        _dry(text, dry),
+        dry_run_words(text, dry),
         columns=_CONFLICT_COLUMNS,
         rows=(_conflict_row(conn, conflict),),
         account_id=_account_id,
@@ -146,7 +150,7 @@ def resolve_result(session, command: ResolveCommand, dry: bool) -> CommandResult
     )
 
 
-def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> None:
+def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict[str, Any]) -> None:
     """`edit` sets every field in conflict, and only those (as the Sync screen's form): a
     field left out would keep my value here while the server keeps theirs."""
     from csm_tui.sync.conflicts import list_conflicts
@@ -173,7 +177,7 @@ def _check_edit(conn: sqlite3.Connection, conflict_id: int, edited: dict) -> Non
         )
 
 
-def _refused_row(change: RejectedChange) -> tuple:
+def _refused_row(change: RejectedChange) -> tuple[Any, ...]:
     item = change.item
     return (
         item.mutation_id,
@@ -188,24 +192,20 @@ def _refused_row(change: RejectedChange) -> tuple:
     )
 
 
-def refused_result(session, command: RefusedCommand) -> CommandResult:
+def refused_result(session: Session, command: RefusedCommand, dry: bool) -> CommandResult:
     from csm_tui.sync.conflicts import list_rejected
 
     found = list_rejected(session.conn)
     message = f"{len(found)} change{'s' * (len(found) != 1)} refused by the server"
     if found:
         message += " — retry CHANGE or dismiss CHANGE"
-    return CommandResult(
+    return CommandResult.of(
         command,
         message,
         columns=_REFUSED_COLUMNS,
         rows=tuple(_refused_row(c) for c in found),
         screen="sync",
     )
-
-
-def _dry(message: Message, dry: bool) -> Message:
-    return Message.of(N_("{message} — dry run: nothing saved"), message=message) if dry else message
 
 
 def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
@@ -246,7 +246,9 @@ def _find_refused(conn: sqlite3.Connection, ref: str) -> RejectedChange:
     )
 
 
-def retry_result(session, command: RetryCommand | DismissCommand, dry: bool) -> CommandResult:
+def retry_result(
+    session: Session, command: RetryCommand | DismissCommand, dry: bool
+) -> CommandResult:
     from csm_tui.sync.conflicts import ConflictError, dismiss_rejected, retry_rejected
 
     conn = session.conn
@@ -261,11 +263,51 @@ def retry_result(session, command: RetryCommand | DismissCommand, dry: bool) -> 
             text = Message.of(N_("Dismissed: {change}"), change=change.describe())
     except ConflictError as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(str(error)) from error
-    return CommandResult(
+    return CommandResult.of(
         command,
-        _dry(text, dry),
+        dry_run_words(text, dry),
         columns=_REFUSED_COLUMNS,
         rows=(row,),
         account_id=change.account_id,
         screen="sync",
     )
+
+
+def sync_result(session: Session, command: SyncCommand, dry: bool) -> CommandResult:
+    """Push the outbox and pull, with `csm-tui sync`'s own function (its own connection)."""
+    from csm_tui.store.outbox import pending_count
+
+    if dry:
+        waiting = pending_count(session.conn)
+        return CommandResult.of(
+            command,
+            Message.of(
+                *Nn_(
+                    "would push {n} pending change and pull — dry run: nothing sent",
+                    "would push {n} pending changes and pull — dry run: nothing sent",
+                ),
+                n=waiting,
+            ),
+            dry_run=True,
+        )
+    try:
+        from csm_tui.sync.engine import run_sync
+    except ImportError as error:
+        raise CommandFailed(
+            Message.of(N_("sync is not part of this build of csm-tui yet"))
+        ) from error
+    report = run_sync(session.ws.db_path, session.now())
+    if not report.ok:
+        raise CommandFailed(report.summary())
+    return CommandResult.of(command, report.summary())
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    SyncCommand: sync_result,
+    ConflictsCommand: conflicts_result,
+    ResolveCommand: resolve_result,
+    RefusedCommand: refused_result,
+    RetryCommand: retry_result,
+    DismissCommand: retry_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

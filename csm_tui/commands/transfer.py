@@ -4,10 +4,9 @@ Registries
     `EXPORTERS[target](request) -> str` renders the file's content (the runner writes it
     atomically after the commit, or only reports it in a dry run); `IMPORTERS[target](request)
     -> CommandResult` imports inside the run's transaction. Replace an entry with
-    `register_exporter` / `register_importer` — e.g. when `csm_tui.store.exporter` lands, point
-    the portfolio and coverage exporters at it; nothing else needs to change.
+    `register_exporter` / `register_importer`; nothing else needs to change.
 Built in
-    Exports call `csm_tui.store.exporter` (`export_portfolio`, `export_coverage`,
+    Exports call `csm_tui.commands.export` (`export_portfolio`, `export_coverage`,
     `export_prep`: what `csm-tui export` writes) when the build has it; without it they
     fall back to the rows the `filter` and `coverage` verbs print (CSV with the column keys
     as header, JSON as a list of objects, Markdown as a table) and the prep sheet
@@ -29,19 +28,21 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value
-from csm_tui.domain.commands import (
+from csm_tui.commands.session import Handler, Session, dry_run_words, file_target
+from csm_tui.domain.language.verb_options import ExportFormat, ExportTarget, ImportTarget
+from csm_tui.domain.language.verb_types import (
+    Command,
     ExportCommand,
-    ExportFormat,
-    ExportTarget,
     ImportCommand,
-    ImportTarget,
 )
 from csm_tui.i18n import N_, Message
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
+    from types import ModuleType
 
-    from csm_tui.commands.run import _Session
+    from csm_tui.store.importer import ImportReport
     from csm_tui.workspace import Workspace
 
 
@@ -90,8 +91,7 @@ def register_importer(target: ImportTarget, importer: Importer) -> None:
 # ----------------------------------------------------------------------------- export
 
 
-def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandResult:
-    from csm_tui.commands.run import _account, _dry, _file_target
+def export_result(session: Session, command: ExportCommand, dry: bool) -> CommandResult:
 
     exporter = EXPORTERS.get(command.target)
     if exporter is None:  # pragma: no cover - every target has a built-in
@@ -103,13 +103,13 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
         )
     account_id = None
     if command.account is not None:
-        account_id = _account(session, command.account).id
-    target = None if command.out is None else _file_target(command.out)
+        account_id = session.account(command.account).id
+    target = None if command.out is None else file_target(command.out)
     request = ExportRequest(session.ws, command, account_id, session.now(), session.today())
     content = exporter(request)
     what = {"target": command.target.value, "format": command.format.value}
     if target is None:
-        return CommandResult(
+        return CommandResult.of(
             command,
             Message.of(N_("Exported {target} as {format}"), **what),
             text=content,
@@ -117,9 +117,9 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
             show_table=False,
         )
     session.defer_file(target, lambda: _write(target, content), dry)
-    return CommandResult(
+    return CommandResult.of(
         command,
-        _dry(
+        dry_run_words(
             Message.of(N_("Exported {target} as {format} → {file}"), file=str(target), **what), dry
         ),
         files=(str(target),),
@@ -127,23 +127,25 @@ def run_export(session: _Session, command: ExportCommand, dry: bool) -> CommandR
     )
 
 
-def _write(target, content: str) -> None:
+def _write(target: Path, content: str) -> None:
     """Atomically (the same writer as the prep sheet and `csm-tui export`)."""
     from csm_tui.store.prep import export_prep
 
     export_prep(target, content)
 
 
-def _store_exporter():
-    """`csm_tui.store.exporter` (the import/export work) when this build has it."""
+def _store_exporter() -> ModuleType | None:
+    """`csm_tui.commands.export` (the export work) when this build has it."""
     try:
-        from csm_tui.store import exporter
+        from csm_tui.commands import export as exporter
     except ImportError:
         return None
     return exporter
 
 
-def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> str:
+def _table_text(
+    columns: tuple[Column, ...], rows: tuple[tuple[Any, ...], ...], fmt: ExportFormat
+) -> str:
     keys = [c.key for c in columns]
     if fmt is ExportFormat.CSV:
         import csv
@@ -176,30 +178,31 @@ def _table_text(columns: tuple[Column, ...], rows: tuple, fmt: ExportFormat) -> 
 
 
 def _export_portfolio(request: ExportRequest) -> str:
-    from csm_tui.commands.run import _portfolio_columns, _Session, portfolio_rows
+    from csm_tui.commands.portfolio import portfolio_columns, portfolio_rows
 
     command = request.command
     exporter = _store_exporter()
     ws = request.workspace
     if exporter is not None:
-        return exporter.export_portfolio(
+        text: str = exporter.export_portfolio(
             request.conn, command.filter, command.sort, request.today, ws.meta("me"),
             ws.settings.tier_rules, command.format.value, excel=command.excel, zone=ws.zone,
         )  # fmt: skip
-    session = _Session(ws, dry_run=False)
+        return text
+    session = Session(ws, dry_run=False)
     rows, _total = portfolio_rows(session, command.filter, command.sort, None)
-    return _table_text(_portfolio_columns(session), rows, command.format)
+    return _table_text(portfolio_columns(session), rows, command.format)
 
 
 def _export_coverage(request: ExportRequest) -> str:
     from csm_tui.commands.coverage import COLUMNS, load_report, report_rows
-    from csm_tui.commands.run import _Session
 
     command = request.command
-    report = load_report(_Session(request.workspace, dry_run=False), command.team)
+    report = load_report(Session(request.workspace, dry_run=False), command.team)
     exporter = _store_exporter()
     if exporter is not None:
-        return exporter.export_coverage(report, command.format.value, excel=command.excel)
+        text: str = exporter.export_coverage(report, command.format.value, excel=command.excel)
+        return text
     return _table_text(COLUMNS, report_rows(report), command.format)
 
 
@@ -214,10 +217,11 @@ def _export_prep(request: ExportRequest) -> str:
     command = request.command
     exporter = _store_exporter()
     if exporter is not None:
-        return exporter.export_prep(
+        text: str = exporter.export_prep(
             request.conn, request.account_id, request.now, ws.settings.tier_rules,
             command.format.value, excel=command.excel,
         )  # fmt: skip
+        return text
     if command.format is ExportFormat.CSV:
         raise CommandFailed(
             Message.of(N_("a prep sheet as CSV needs the export work (csm_tui.store.exporter)"))
@@ -245,7 +249,7 @@ register_exporter(ExportTarget.PREP, _export_prep)
 # ----------------------------------------------------------------------------- import
 
 
-def run_import(session: _Session, command: ImportCommand, dry: bool) -> CommandResult:
+def import_result(session: Session, command: ImportCommand, dry: bool) -> CommandResult:
     from csm_tui.store.transaction import in_batch
 
     importer = IMPORTERS.get(command.target)
@@ -309,30 +313,45 @@ def _import_csv(request: ImportRequest) -> CommandResult:
             )
         ) from error
     if report.errors:
-        issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
-        more = len(report.errors) - len(issues)
-        if more > 0:
-            issues.append(f"… and {more} more")
-        raise CommandFailed(report.summary() + "\n  " + "\n  ".join(issues))
+        raise CommandFailed(_refusal(report))
     summary = report.summary()
     if request.dry_run and request.in_batch:
         summary = summary.replace("imported", "would import") + " — dry run: nothing saved"
-    return CommandResult(
+    return CommandResult.of(
         command,
         summary,
-        columns=(
-            Column("line", N_("Line"), right=True),
-            Column("action", N_("Action")),
-            Column("name", N_("Name")),
-            Column("id", N_("Id")),
-            Column("changed", N_("Changed")),
-            Column("note", N_("Note")),
-        ),
+        columns=_IMPORT_COLUMNS,
         rows=tuple(
             (o.line, o.action, o.name, o.record_id, o.changed, o.note) for o in report.outcomes
         ),
     )
 
 
+_IMPORT_COLUMNS = (
+    Column("line", N_("Line"), right=True),
+    Column("action", N_("Action")),
+    Column("name", N_("Name")),
+    Column("id", N_("Id")),
+    Column("changed", N_("Changed")),
+    Column("note", N_("Note")),
+)
+
+
+def _refusal(report: ImportReport) -> str:
+    """The report's summary and its first problems, one a line."""
+    issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
+    more = len(report.errors) - len(issues)
+    if more > 0:
+        issues.append(f"… and {more} more")
+    return report.summary() + "\n  " + "\n  ".join(issues)
+
+
 register_importer(ImportTarget.ACCOUNTS, _import_csv)
 register_importer(ImportTarget.CONTACTS, _import_csv)
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    ExportCommand: export_result,
+    ImportCommand: import_result,
+}
+"""The commands this module runs, and the handler of each (`run.py` dispatches here)."""

@@ -47,6 +47,7 @@ from csm_tui.store.cache import get_meta, set_meta
 from csm_tui.store.health_inputs import account_health
 from csm_tui.store.health_recompute import raw_health_signals
 from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -360,9 +361,7 @@ def _insert_activity(
     conn: sqlite3.Connection, activity_id: str, fields: dict[str, Any], now: datetime
 ) -> None:
     conn.execute(
-        "INSERT INTO activities (id, account_id, kind, occurred_at, minutes, summary, next_steps, "
-        "sentiment, contact_ids, author_id, created_at, deleted_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        INSERT["activities"],
         (
             activity_id,
             fields["account_id"],
@@ -375,6 +374,7 @@ def _insert_activity(
             fields["contact_ids"],
             fields["author_id"],
             to_db(fields["created_at"]),
+            None,
         ),
     )
     outbox.enqueue(conn, KIND_ACTIVITY, OP_UPSERT, activity_id, fields, now=now)
@@ -405,10 +405,20 @@ def _create_task(
     task_id = new_id()
     stamp = to_db(now)
     conn.execute(
-        "INSERT INTO tasks (id, account_id, title, due_on, snoozed_until, done_at, owner_id, "
-        "source_activity_id, created_at, updated_at, deleted_at) "
-        "VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL)",
-        (task_id, account_id, title, due.isoformat(), owner_id, activity_id, stamp, stamp),
+        INSERT["tasks"],
+        (
+            task_id,
+            account_id,
+            title,
+            due.isoformat(),
+            None,
+            None,
+            owner_id,
+            activity_id,
+            stamp,
+            stamp,
+            None,
+        ),
     )
     fields = {
         "account_id": account_id,

@@ -29,6 +29,7 @@ from csm_tui.protocol import (
 )
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_to_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -168,8 +169,7 @@ def set_item_done(
                     "done_by": done_by,
                 }
                 conn.execute(
-                    "INSERT INTO checklist_items (id, account_id, stage, item_key, label, "
-                    "required, done_at, done_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    INSERT["checklist_items"],
                     (
                         item_id,
                         account_id,
@@ -248,8 +248,7 @@ def _advance(
     target = gate.target
     move_id = new_id()
     conn.execute(
-        "INSERT INTO stage_changes (id, account_id, from_stage, to_stage, changed_at, "
-        "changed_by) VALUES (?, ?, ?, ?, ?, ?)",
+        INSERT["stage_changes"],
         (move_id, account_id, stage.value, target.value, to_db(now), by_user_id),
     )
     outbox.enqueue(
@@ -287,9 +286,7 @@ def _advance(
     for item in checklist_template(target, tier):
         item_id = checklist_item_id(account_id, target.value, item.key)
         created = conn.execute(
-            "INSERT INTO checklist_items (id, account_id, stage, item_key, label, required, "
-            "done_at, done_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?) "
-            "ON CONFLICT (account_id, stage, item_key) DO NOTHING",
+            INSERT["checklist_items"] + " ON CONFLICT (account_id, stage, item_key) DO NOTHING",
             (
                 item_id,
                 account_id,
@@ -297,6 +294,8 @@ def _advance(
                 item.key,
                 item.label,
                 int(item.required),
+                None,
+                None,
                 to_db(now),
             ),
         ).rowcount

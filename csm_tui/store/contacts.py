@@ -11,6 +11,7 @@ from csm_tui.domain.records import ContactRole
 from csm_tui.protocol import KIND_CONTACT, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -104,8 +105,7 @@ def add_contact(
         ):
             raise ContactNotFound(f"no account {account_id!r} in the cache")
         conn.execute(
-            "INSERT INTO contacts (id, account_id, name, title, email, phone, role, "
-            "updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            INSERT["contacts"],
             (
                 contact_id,
                 account_id,
@@ -115,6 +115,7 @@ def add_contact(
                 fields["phone"],
                 fields["role"],
                 to_db(now),
+                None,
             ),
         )
         outbox.enqueue(

@@ -85,6 +85,7 @@ from csm_tui.protocol import (
 from csm_tui.store import outbox
 from csm_tui.store.cache import META_ME, get_meta
 from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -803,8 +804,7 @@ def _write_accounts(
         if plan.stage_from is not None:
             move_id = new_id()
             conn.execute(
-                "INSERT INTO stage_changes (id, account_id, from_stage, to_stage, changed_at, "
-                "changed_by) VALUES (?, ?, ?, ?, ?, ?)",
+                INSERT["stage_changes"],
                 (move_id, aid, plan.stage_from, plan.values["stage"], stamp, me),
             )
             outbox.enqueue(
@@ -846,8 +846,7 @@ def _write_arr_events(
         for effective_on, kind, before, after in changes:
             event_id = new_id()
             conn.execute(
-                "INSERT INTO arr_events (id, account_id, effective_on, kind, arr_before_usd, "
-                "arr_after_usd, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                INSERT["arr_events"],
                 (event_id, aid, date_to_db(effective_on), kind.value, before, after, to_db(now)),
             )
             fields = {
@@ -1033,10 +1032,9 @@ def _write_contacts(
             created.append(plan.contact_id)
             v = plan.values
             conn.execute(
-                "INSERT INTO contacts (id, account_id, name, title, email, phone, role, "
-                "updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                INSERT["contacts"],
                 (plan.contact_id, plan.account_id, v["name"], v["title"], v["email"],
-                 v["phone"], v["role"], stamp),
+                 v["phone"], v["role"], stamp, None),
             )  # fmt: skip
             fields: dict[str, Any] = {"account_id": plan.account_id, **v}
         else:

@@ -39,8 +39,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from csm_tui.domain.clock import day_start_db
 from csm_tui.domain.health import Band
-from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, ZOMBIE_DAYS, Stage
-from csm_tui.domain.query import (
+from csm_tui.domain.language.filters import (
     Between,
     Compare,
     Horizon,
@@ -52,6 +51,7 @@ from csm_tui.domain.query import (
     RenewalOverdue,
     UnknownHealth,
 )
+from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, ZOMBIE_DAYS, Stage
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.store.timestamps import date_from_db, date_to_db, from_db
 

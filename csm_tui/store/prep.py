@@ -38,6 +38,7 @@ from csm_tui.store.accounts import AccountNotFound, health_of, load_account_fact
 from csm_tui.store.checklist import load_checklist
 from csm_tui.store.contacts import load_contacts
 from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -204,7 +205,7 @@ def save_prep_note(
         base = None if row is None else row["id"]
         if row is None:
             conn.execute(
-                "INSERT INTO prep_notes (id, account_id, body, updated_at) VALUES (?, ?, ?, ?)",
+                INSERT["prep_notes"],
                 (revision_id, account_id, body, to_db(now)),
             )
         else:

@@ -37,6 +37,7 @@ from csm_tui.protocol import (
 )
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -119,8 +120,7 @@ def _add_arr_event(
 ) -> None:
     event_id = new_id()
     conn.execute(
-        "INSERT INTO arr_events (id, account_id, effective_on, kind, arr_before_usd, "
-        "arr_after_usd, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        INSERT["arr_events"],
         (event_id, account_id, date_to_db(effective_on), kind.value, before, after, to_db(now)),
     )
     outbox.enqueue(conn, KIND_ARR_EVENT, OP_UPSERT, event_id, {
@@ -220,8 +220,7 @@ def _write_decision(
     if "stage" in account_fields:
         move_id = new_id()
         conn.execute(
-            "INSERT INTO stage_changes (id, account_id, from_stage, to_stage, changed_at, "
-            "changed_by) VALUES (?, ?, ?, ?, ?, ?)",
+            INSERT["stage_changes"],
             (move_id, account_id, row["stage"], target.value, to_db(now), author_id),
         )
         outbox.enqueue(conn, KIND_STAGE_CHANGE, OP_UPSERT, move_id, {

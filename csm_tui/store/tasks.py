@@ -18,6 +18,7 @@ from csm_tui.domain.validity import text_problem
 from csm_tui.protocol import KIND_TASK, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -244,17 +245,19 @@ def add_task(
         if conn.execute("SELECT 1 FROM users WHERE id = ?", (owner_id,)).fetchone() is None:
             raise TaskError(f"no user {owner_id!r} in this cache")
         conn.execute(
-            "INSERT INTO tasks (id, account_id, title, due_on, snoozed_until, done_at, owner_id, "
-            "source_activity_id, created_at, updated_at, deleted_at) "
-            "VALUES (?, ?, ?, ?, NULL, NULL, ?, NULL, ?, ?, NULL)",
+            INSERT["tasks"],
             (
                 task_id,
                 account_id,
                 title,
                 None if due_on is None else due_on.isoformat(),
+                None,
+                None,
                 owner_id,
+                None,
                 stamp,
                 stamp,
+                None,
             ),
         )
         fields = {

@@ -27,6 +27,7 @@ from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
     from csm_tui.sync.engine import SyncReport
+    from csm_tui.ui.keymap import UserKeys
     from csm_tui.ui.screens.log_activity import LogResult
 
 MODES = ("today", "portfolio", "sync")
@@ -85,6 +86,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         start = self.start
         if start is None:
             start = "today" if self.workspace.meta("me") else "portfolio"
+        self.apply_user_keys()
         self.refresh_sync_status()
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
         await self.switch_mode(start)
@@ -92,6 +94,43 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         if self.sync_in_background and self.workspace.meta("server_url"):
             self.call_after_refresh(self.action_sync_now, True)
             self.set_interval(SYNC_EVERY_SECONDS, lambda: self.action_sync_now(True))
+
+    def apply_user_keys(self) -> None:
+        """`[keys]` in config.toml through Textual's keymap: the keys as written at once,
+        then, after the first paint and off the UI thread (it imports every screen), the
+        checked keymap, saying which entries it leaves out (ui/keymap.py)."""
+        wanted = self.workspace.settings.keys
+        if not wanted:
+            return
+        from csm_tui.ui.keymap import user_keys, written_keys
+
+        self.set_keymap(written_keys(wanted))
+
+        def check() -> None:
+            self.run_worker(
+                partial(user_keys, dict(wanted)),
+                thread=True,
+                group="keys",
+                name="keys",
+                exit_on_error=False,
+                description="check [keys] against the app's bindings",
+            )
+
+        self.call_after_refresh(check)
+
+    def _user_keys_checked(self, keys: UserKeys) -> None:
+        from csm_tui.ui.keymap import problems_message
+
+        self.set_keymap(keys.keymap)
+        if keys.problems:
+            source = str(self.workspace.settings.source or "config.toml")
+            self.notify(
+                problems_message(keys.problems, source),
+                title=_("Your keys"),
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
 
     # -- sync -----------------------------------------------------------------------------
 
@@ -143,6 +182,9 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
+        if worker.group == "keys" and event.state is WorkerState.SUCCESS:
+            self._user_keys_checked(worker.result)
+            return
         if worker.group != "sync" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
         self.refresh_sync_status()

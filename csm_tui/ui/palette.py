@@ -39,7 +39,7 @@ from csm_tui.ui.current_account import CurrentAccount, current_account
 if TYPE_CHECKING:
     from textual.fuzzy import Matcher
 
-    from csm_tui.domain.commands import Command
+    from csm_tui.domain.language.verb_types import Command
     from csm_tui.domain.records import ActivityKind
     from csm_tui.store.lookup import Named
     from csm_tui.ui.app import CsmApp
@@ -319,9 +319,9 @@ class FilterCommands(_CsmProvider):
 
     def _values(self, key: str) -> list[str]:
         from csm_tui.domain.health import Band
+        from csm_tui.domain.language.filters import IsFlag
         from csm_tui.domain.lifecycle import Stage
         from csm_tui.domain.motion import SalesMotion
-        from csm_tui.domain.query import IsFlag
         from csm_tui.domain.tiers import Tier
 
         if key == "tier":
@@ -342,7 +342,7 @@ class FilterCommands(_CsmProvider):
         return []
 
     async def search(self, query: str) -> Hits:
-        from csm_tui.domain.query import KNOWN_KEYS, QueryError, parse_filter
+        from csm_tui.domain.language.filters import KNOWN_KEYS, QueryError, parse_filter
 
         first = _first_word(query)
         if first in _VERB_WORDS:
@@ -500,7 +500,8 @@ def run_in_app(app: CsmApp, text: str) -> None:
     """Carry out one command line in the app: as `csm-tui run` would, then show the result."""
     from csm_tui.commands.results import CommandFailed
     from csm_tui.commands.run import run_command
-    from csm_tui.domain.commands import (
+    from csm_tui.domain.language.filters import QueryError
+    from csm_tui.domain.language.verb_types import (
         BacktestCommand,
         ConflictsCommand,
         ContactsCommand,
@@ -515,9 +516,8 @@ def run_in_app(app: CsmApp, text: str) -> None:
         TasksCommand,
         TimelineCommand,
         TodayCommand,
-        parse_command,
     )
-    from csm_tui.domain.query import QueryError
+    from csm_tui.domain.language.verbs import parse_command
 
     try:
         command = parse_command(text)
@@ -612,8 +612,9 @@ class RunCommands(_CsmProvider):
         )
 
     async def search(self, query: str) -> Hits:
-        from csm_tui.domain.commands import FilterCommand, parse_command
-        from csm_tui.domain.query import QueryError
+        from csm_tui.domain.language.filters import QueryError
+        from csm_tui.domain.language.verb_types import FilterCommand
+        from csm_tui.domain.language.verbs import parse_command
 
         text = _strip_area(query, "run")
         first = _first_word(text)
@@ -654,7 +655,7 @@ class RunCommands(_CsmProvider):
     def _completions(self, command: Command) -> list[tuple[str, str]]:
         """The command with its account (or new owner) spelled out in full, for each name
         the typed one may mean."""
-        from csm_tui.domain.commands import AssignCommand
+        from csm_tui.domain.language.verb_types import AssignCommand
 
         out: list[tuple[str, str]] = []
         if isinstance(command, _NamesAnAccount) and command.account:

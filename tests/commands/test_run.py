@@ -13,10 +13,10 @@ import pytest
 from csm_tui.commands.output import cell_width, render, render_table
 from csm_tui.commands.results import CommandFailed
 from csm_tui.commands.run import ScriptError, run_command, run_script, run_text, script_lines
-from csm_tui.domain.commands import parse_command
 from csm_tui.domain.dates import parse_due
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
+from csm_tui.domain.language.verbs import parse_command
 from csm_tui.domain.lifecycle import Stage
-from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.tiers import Tier
 from csm_tui.store import outbox
 from csm_tui.store.cache import set_meta
@@ -430,7 +430,7 @@ def test_a_script_syncs_after_saving_its_lines(workspace, monkeypatch):
 
 
 def test_help_lists_every_verb(workspace):
-    from csm_tui.domain.commands import VERBS
+    from csm_tui.domain.language.verb_options import VERBS
 
     result = run_text(workspace, "help")
     assert [row[0] for row in result.rows] == list(VERBS)
@@ -463,3 +463,39 @@ def test_coverage_rows_say_each_csms_touches_a_year_and_whether_cadences_can_be_
         assert row["touches_needed"] == pytest.approx(needed)
         expected = "within" if needed <= 600 else ("stretched" if needed <= 1000 else "cannot_keep")
         assert row["capacity"] == expected, row
+
+
+def test_every_kind_of_command_has_one_handler_in_its_verb_familys_module():
+    from csm_tui.commands.run import handler_for
+    from csm_tui.domain.language import verb_types
+
+    kinds = [
+        k
+        for k in vars(verb_types).values()
+        if isinstance(k, type) and issubclass(k, verb_types.Command) and k is not verb_types.Command
+    ]
+    assert len(kinds) >= 30
+    missing = [k.__name__ for k in kinds if handler_for(k) is None]
+    assert missing == []
+    assert handler_for(verb_types.Command) is None
+
+
+def test_the_shell_imports_only_the_verb_family_it_runs():
+    """`csm-tui run 'filter ...'` starts light: the other families load when first used."""
+    import ast
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from csm_tui.commands.run import handler_for; "
+        "from csm_tui.domain.language.verb_types import FilterCommand; "
+        "handler_for(FilterCommand); "
+        "print(sorted(m for m in sys.modules if m.startswith('csm_tui.commands.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    loaded = ast.literal_eval(out)
+    assert "csm_tui.commands.portfolio" in loaded
+    for family in ("backtest", "coverage", "transfer", "sync_verbs", "log", "accounts"):
+        assert f"csm_tui.commands.{family}" not in loaded

@@ -33,7 +33,7 @@ def test_coverage_rows_add_up_to_the_report(workspace):
 
 
 def test_export_coverage_and_prep_through_the_exporter(workspace, tmp_path):
-    exporter = pytest.importorskip("csm_tui.store.exporter")
+    exporter = pytest.importorskip("csm_tui.commands.export")
     account = workspace.conn.execute("SELECT id, name FROM accounts LIMIT 1").fetchone()
     target = tmp_path / "prep.json"
     run_text(workspace, f'export prep "{account["name"]}" --out "{target}"')

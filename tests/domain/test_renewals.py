@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from csm_tui.domain.commands import RenewalCommand, TierCommand, parse_command
+from csm_tui.domain.language.verb_types import RenewalCommand, TierCommand
+from csm_tui.domain.language.verbs import parse_command
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import ArrEventKind
 from csm_tui.domain.renewals import (

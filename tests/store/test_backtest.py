@@ -98,7 +98,7 @@ def test_a_decision_before_the_period_is_left_out(book):
 def test_run_backtest_json_gives_the_bands_auc_and_groups(book, tmp_path):
     from csm_tui.commands.run import run_command
     from csm_tui.domain.clock import FixedClock
-    from csm_tui.domain.commands import parse_command
+    from csm_tui.domain.language.verbs import parse_command
     from csm_tui.workspace import Workspace
 
     decide(book, "a", RenewalOutcome.RENEWED, date(2026, 6, 1))

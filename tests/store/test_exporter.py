@@ -16,13 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csm_tui.assets_path import assets_dir
-from csm_tui.domain.export_format import ExportFormat
-from csm_tui.domain.prep import render_prep_markdown
-from csm_tui.domain.query import PortfolioSort, parse_filter
-from csm_tui.domain.text import safe_text
-from csm_tui.domain.tiers import Tier, TierRules
-from csm_tui.store.cache import META_ME, connect, get_meta
-from csm_tui.store.exporter import (
+from csm_tui.commands.export import (
     PORTFOLIO_COLUMNS,
     ExportColumn,
     ExportTable,
@@ -35,6 +29,12 @@ from csm_tui.store.exporter import (
     to_csv,
     write_export,
 )
+from csm_tui.domain.export_format import ExportFormat
+from csm_tui.domain.language.filters import PortfolioSort, parse_filter
+from csm_tui.domain.prep import render_prep_markdown
+from csm_tui.domain.text import safe_text
+from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.store.cache import META_ME, connect, get_meta
 from csm_tui.store.importer import import_csv, load_mapping
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.store.prep import build_prep_brief, load_prep_note, save_prep_note
@@ -471,7 +471,7 @@ def test_a_portfolio_export_counts_days_since_the_touch_in_the_users_zone(conn):
 
 def test_the_command_language_and_the_writers_share_one_export_format(conn):
     """`export ... --format md` is parsed to the very format the writers take."""
-    from csm_tui.domain.commands import parse_command
+    from csm_tui.domain.language.verbs import parse_command
 
     command = parse_command("export portfolio --format markdown")
     assert command.format is ExportFormat.MD is format_for_path("sheet.markdown")

@@ -62,7 +62,8 @@ def test_a_call_logged_offline_before_the_account_moved_reaches_its_new_owner(de
     assert "its account left your book" in gone[task_id]
 
     # "task done" on it now says where it went (a script fails on that line, saying why).
-    from csm_tui.commands.run import CommandFailed, run_text
+    from csm_tui.commands.results import CommandFailed
+    from csm_tui.commands.run import run_text
     from csm_tui.domain.clock import FixedClock
     from csm_tui.workspace import Workspace
 

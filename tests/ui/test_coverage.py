@@ -13,7 +13,8 @@ from csm_tui.domain.metrics import format_rate
 from csm_tui.store import outbox
 from csm_tui.store.cache import set_meta
 from csm_tui.ui.app import make_app
-from csm_tui.ui.screens.coverage import CoverageScreen, CsmAccountsScreen, ReassignScreen
+from csm_tui.ui.screens.coverage import CoverageScreen
+from csm_tui.ui.screens.csm_accounts import CsmAccountsScreen, ReassignScreen
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from tests.ui.screen_text import screen_text
 

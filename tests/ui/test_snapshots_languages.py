@@ -8,89 +8,30 @@ double width). Regenerate with `--snapshot-update` and look at the SVGs before c
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from csm_tui.i18n import set_language
 from csm_tui.ui.app import make_app
+from tests.ui.snapshot_steps import account_tab, keys, shows
 
 SIZE = (160, 48)
 
 
-async def _until(pilot, condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the screen")
-        await pilot.pause(0.02)
-
-
-async def _settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    # a blinking cursor would be caught on or off: keep it on
-    for field in pilot.app.screen.query("Input, TextArea"):
-        field.cursor_blink = False
-    await pilot.pause()
-
-
-def _there(app, what: str) -> bool:
-    """The screen is `what` (a class name) or shows a widget matching `what`."""
-    return type(app.screen).__name__ == what or bool(app.screen.query(what))
-
-
-def _shows(selector: str):
-    async def run_before(pilot) -> None:
-        await _until(pilot, lambda: _there(pilot.app, selector))
-        await _settle(pilot)
-
-    return run_before
-
-
-def _account_tab(key: str | None):
-    async def run_before(pilot) -> None:
-        await _until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
-        await pilot.press("enter")
-        await _until(pilot, lambda: pilot.app.screen.query("#account-tabs"))
-        if key is not None:
-            await pilot.press(key)
-        if key == "7":  # the notes editor takes focus a refresh later
-            await _until(pilot, lambda: type(pilot.app.focused).__name__ == "TextArea")
-        await _settle(pilot)
-
-    return run_before
-
-
-def _keys(*keys: str, then: str, focused: str | None = None):
-    async def run_before(pilot) -> None:
-        await _until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
-        await pilot.press(*keys)
-        await _until(pilot, lambda: _there(pilot.app, then))
-        if focused is not None:  # focus comes a refresh later; then take it away, so that a
-            # text cursor (caught on or off by its blink timer) is not in the picture
-            await _until(pilot, lambda: type(pilot.app.focused).__name__ == focused)
-            pilot.app.set_focus(None)
-        await _settle(pilot)
-
-    return run_before
-
-
 SCREENS = {
-    "today": (None, _shows("#today-table")),
-    "portfolio": ("portfolio", _shows("#portfolio-table")),
-    "account_overview": ("portfolio", _account_tab(None)),
-    "account_health": ("portfolio", _account_tab("2")),
-    "account_stakeholders": ("portfolio", _account_tab("3")),
-    "account_timeline": ("portfolio", _account_tab("4")),
-    "account_checklist": ("portfolio", _account_tab("5")),
-    "account_tasks": ("portfolio", _account_tab("6")),
-    "account_notes": ("portfolio", _account_tab("7")),
-    "log_form": ("portfolio", _keys("l", then="#log-title")),
-    "prep": ("portfolio", _keys("p", then="PrepScreen", focused="TextArea")),
-    "coverage": ("portfolio", _keys("c", then="CoverageScreen")),
-    "sync": ("sync", _shows("SyncScreen")),
-    "help": ("portfolio", _keys("question_mark", then="#help-keys")),
+    "today": (None, shows("#today-table")),
+    "portfolio": ("portfolio", shows("#portfolio-table")),
+    "account_overview": ("portfolio", account_tab(None)),
+    "account_health": ("portfolio", account_tab("2")),
+    "account_stakeholders": ("portfolio", account_tab("3")),
+    "account_timeline": ("portfolio", account_tab("4")),
+    "account_checklist": ("portfolio", account_tab("5")),
+    "account_tasks": ("portfolio", account_tab("6")),
+    "account_notes": ("portfolio", account_tab("7")),
+    "log_form": ("portfolio", keys("l", then="#log-title")),
+    "prep": ("portfolio", keys("p", then="PrepScreen", focused="TextArea")),
+    "coverage": ("portfolio", keys("c", then="CoverageScreen")),
+    "sync": ("sync", shows("SyncScreen")),
+    "help": ("portfolio", keys("question_mark", then="#help-keys")),
 }
 
 

@@ -8,58 +8,56 @@ churn, upsell, downsell and NPS; by segment; and the estimated maturity with its
 
 Keys: `tab` moves between sections, `enter` on a CSM opens their accounts (where `r`
 reassigns one, queued for sync), `t` limits the view to one team, `ctrl+r` reloads.
-The numbers are computed in a worker on a read-only connection of its own.
+The numbers are computed in a worker on a read-only connection of its own. The charts
+and panels are `ui/widgets/coverage_charts.py`; a CSM's accounts `ui/screens/csm_accounts.py`.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from rich.cells import cell_len, set_cell_size
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from csm_tui.domain.backtest import BacktestReport
 from csm_tui.domain.coverage import (
-    TO_REACH,
     CapacityVerdict,
     CoverageReport,
     CoverageRules,
     CsmCoverage,
-    MaturityCheck,
-    MaturityEstimate,
-    MaturityLevel,
     TierSlice,
 )
-from csm_tui.domain.humanize import format_money, relative_time
-from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
-from csm_tui.domain.metrics import RetentionMetrics, format_rate
-from csm_tui.domain.query import PortfolioSort, parse_filter
+from csm_tui.domain.humanize import relative_time
+from csm_tui.domain.metrics import format_rate
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, _, current_language, ngettext
 from csm_tui.store.timestamps import from_db
 from csm_tui.ui.labels import tier_label
+from csm_tui.ui.screens.csm_accounts import CsmAccountsScreen
+from csm_tui.ui.widgets.coverage_charts import (
+    csm_name,
+    load_chart,
+    maturity_name,
+    maturity_panel,
+    metrics_panel,
+    money,
+    nps_text,
+    nrr_split,
+)
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.wide_table import WideTable
 from csm_tui.workspace import Workspace
 
-BAR = 36  # cells of a chart bar
 TIER_SHORT = {Tier.STRATEGIC: N_("Strat"), Tier.ENTERPRISE: N_("Ent"), Tier.GROWTH: N_("Growth"),
               Tier.SCALE: N_("Scale"), Tier.SELF_SERVE: N_("Self")}  # fmt: skip
 """Tier names short enough for a column (msgids: shown with `_()`)."""
-MATURITY_LABEL = {1: N_("Reactive"), 2: N_("Partially proactive"), 3: N_("Fully proactive"),
-                  4: N_("Scientifically managed"), 5: N_("Refined")}  # fmt: skip
-"""The maturity levels' English names (domain `MaturityLevel.label`) as msgids."""
 
 
 CSMS_HEADING = N_(
@@ -70,41 +68,12 @@ TEAMS_HEADING = N_("Teams — CSMs needed by the rule, retention over 12 months"
 MATURITY_HEADING = N_("Maturity — estimated from the team's own data (seed 004)")
 
 
-POOL_NAME = N_("Digital pool (no owner)")
-"""The digital pool's name as store/coverage.py gives it (a msgid: shown with `_()`)."""
-
-
-def csm_name(csm: CsmCoverage) -> str:
-    """A CSM's name (data, as it is), or the digital pool's in the interface language."""
-    return _(POOL_NAME) if csm.is_pool else csm.name
-
-
-def _maturity(level: MaturityLevel) -> str:
-    return _(MATURITY_LABEL[level.value])
-
-
-def _money(amount: float) -> str:
-    return format_money(amount, "USD")
-
-
 def _safe(text: str | None, fallback: str = "—") -> Text:
     return Text(safe_text(text) if text else fallback)
 
 
 def _right(text: str, style: str = "") -> Text:
     return Text(text, style=style, justify="right")
-
-
-def _nrr_split(m: RetentionMetrics) -> str:
-    """NRR with its retention and expansion parts, never alone: "92.0% = 81.7% + 10.3%"."""
-    if m.nrr is None:
-        return "—"
-    return f"{format_rate(m.nrr)} = {format_rate(m.nrr_retention)} + {format_rate(m.nrr_expansion)}"
-
-
-def _nps(m: RetentionMetrics) -> str:
-    score = m.nps.score
-    return "—" if score is None else f"{score:+.0f} ({m.nps.votes:,})"
 
 
 def coverage_rules(workspace: Workspace) -> CoverageRules:
@@ -241,8 +210,9 @@ class CoverageScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "backtest":
-            if event.state is WorkerState.SUCCESS:
-                self.show_backtest(event.worker.result)
+            result = event.worker.result
+            if event.state is WorkerState.SUCCESS and isinstance(result, BacktestReport):
+                self.show_backtest(result)
             elif event.state is WorkerState.ERROR:
                 self.query_one("#coverage-backtest-summary", Static).update(
                     Text(
@@ -252,7 +222,7 @@ class CoverageScreen(Screen[None]):
             return
         if event.worker.group != "coverage":
             return
-        if event.state is WorkerState.SUCCESS:
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, CoverageReport):
             self.show(event.worker.result)
         elif event.state is WorkerState.ERROR:
             self.query_one("#coverage-title", Static).update(_("Coverage — could not compute"))
@@ -338,7 +308,7 @@ class CoverageScreen(Screen[None]):
         title = Text(_("Coverage — {scope}").format(scope=safe_text(scope)), style="bold")
         title.append(
             _("  · rule: 1 CSM per {arr} ARR (aggressive: {aggressive})").format(
-                arr=_money(rule.arr_per_csm), aggressive=_money(rule.aggressive_arr_per_csm)
+                arr=money(rule.arr_per_csm), aggressive=money(rule.aggressive_arr_per_csm)
             ),
             style="dim",
         )
@@ -347,10 +317,10 @@ class CoverageScreen(Screen[None]):
     def _status(self) -> None:
         ws = self.workspace
         as_of = ws.meta("data_as_of")
-        if as_of is None:
+        when = None if as_of is None else from_db(as_of)
+        if when is None:
             age = _("no data yet")
         else:
-            when = from_db(as_of)
             age = _("data {ago} (as of {when} UTC)").format(
                 ago=relative_time(when, ws.now(), current_language()),
                 when=f"{when:%Y-%m-%d %H:%M}",
@@ -394,25 +364,25 @@ class CoverageScreen(Screen[None]):
                 "CSMs — accounts by tier, ARR load against the rule, what needs attention; "
                 "a dedicated CSM from {arr} ARR, capacity {low}–{high} touches a year "
                 "(enter: their accounts)"
-            ).format(arr=_money(report.rules.dedicated_from_arr), low=f"{low:,}", high=f"{high:,}")
+            ).format(arr=money(report.rules.dedicated_from_arr), low=f"{low:,}", high=f"{high:,}")
         )
         for csm in report.owners:
             t = csm.total
             load_style = "bold red" if csm.overloaded else ("yellow" if csm.load > 0.8 else "")
             n, arr = csm.needs_dedicated
-            dedicated = Text(f"{n} · {_money(arr)}", style="red") if n else Text("—", style="dim")
+            dedicated = Text(f"{n} · {money(arr)}", style="red") if n else Text("—", style="dim")
             renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
             touches, touches_style = capacity_cell(csm, self.workspace.settings.tier_rules)
             table.add_row(
                 _safe(csm_name(csm)),
                 _safe(csm.team_name),
                 _right(f"{t.accounts:,}"),
-                _right(_money(t.arr)),
+                _right(money(t.arr)),
                 _right("—" if csm.is_pool else f"{csm.load:.2f}", load_style),
                 *(_right(f"{csm.tier(tier).accounts:,}") for tier in TIER_ORDER),
                 _right(f"{t.overdue:,}", "red" if t.overdue else ""),
                 _right(f"{t.late_activation:,}", "yellow" if t.late_activation else ""),
-                _right(_money(t.red_arr), "red" if t.red_arr else ""),
+                _right(money(t.red_arr), "red" if t.red_arr else ""),
                 _right(renewals),
                 dedicated,
                 _right(touches, touches_style),
@@ -446,18 +416,18 @@ class CoverageScreen(Screen[None]):
             table.add_row(
                 _safe(team.name),
                 _right(str(team.csm_count)),
-                _right(_money(t.arr)),
+                _right(money(t.arr)),
                 _right(f"{team.csms_needed:.1f} / {team.csms_needed_aggressive:.1f}"),
                 _right(
                     "—" if load is None else f"{load:.2f}",
                     "bold red" if load is not None and load > 1 else "",
                 ),
                 _right(f"{t.overdue:,}"),
-                _right(_money(t.red_arr)),
-                _right(f"{t.renew_90:,} ({_money(t.renew_90_arr)})"),
+                _right(money(t.red_arr)),
+                _right(f"{t.renew_90:,} ({money(t.renew_90_arr)})"),
                 _right(format_rate(m.grr) if m else "—"),
-                _right(_nrr_split(m) if m else "—"),
-                Text(_maturity(maturity.level) if maturity else "—"),
+                _right(nrr_split(m) if m else "—"),
+                Text(maturity_name(maturity.level) if maturity else "—"),
                 key=team.team_id,
             )
 
@@ -486,7 +456,7 @@ class CoverageScreen(Screen[None]):
             table.add_row(
                 Text(tier_label(tier)),
                 _right(f"{t.accounts:,}"),
-                _right(_money(t.arr)),
+                _right(money(t.arr)),
                 _right(
                     _("{overdue} of {cadenced}").format(
                         overdue=f"{t.overdue:,}", cadenced=f"{t.cadenced:,}"
@@ -494,14 +464,14 @@ class CoverageScreen(Screen[None]):
                     if t.cadenced
                     else "—"
                 ),
-                _right(_money(t.red_arr)),
+                _right(money(t.red_arr)),
                 _right(f"{t.renew_90:,}"),
                 _right(format_rate(m.grr)),
-                _right(_nrr_split(m)),
+                _right(nrr_split(m)),
                 _right(format_rate(m.logo_churn_rate)),
                 _right(format_rate(m.upsell_rate)),
                 _right(format_rate(m.downsell_rate)),
-                _right(_nps(m)),
+                _right(nps_text(m)),
                 key=tier.value,
             )
         self.query_one("#coverage-tiers-heading", Static).update(
@@ -528,13 +498,13 @@ class CoverageScreen(Screen[None]):
         for segment, m in report.metrics.by_segment.items():
             table.add_row(
                 _safe(segment, _("(no segment)")),
-                _right(_money(m.flows.starting_arr)),
+                _right(money(m.flows.starting_arr)),
                 _right(format_rate(m.grr)),
-                _right(_nrr_split(m)),
+                _right(nrr_split(m)),
                 _right(format_rate(m.logo_churn_rate)),
                 _right(format_rate(m.arr_churn_rate)),
-                _right(_nps(m)),
-                _right(_money(m.cmrr)),
+                _right(nps_text(m)),
+                _right(money(m.cmrr)),
                 key=segment or "-",
             )
         self.query_one("#coverage-metrics-heading", Static).update(
@@ -578,421 +548,3 @@ class CoverageScreen(Screen[None]):
     @on(DataTable.RowSelected, "#coverage-csms")
     def _csm_chosen(self, event: DataTable.RowSelected) -> None:
         self.action_open_csm()
-
-
-# -- charts and panels (Rich renderables, no new dependency) ------------------------------
-
-
-def _bar(fraction: float, width: int = BAR) -> int:
-    return max(0, min(width, round(fraction * width)))
-
-
-def load_chart(report: CoverageReport) -> Group:
-    """ARR load per CSM against the rule: one bar each, `┃` where the rule is."""
-    csms = list(report.csms)
-    heading = Text(
-        _("ARR load per CSM — 1.0 = {arr} (┃); the aggressive {aggressive} rule doubles it").format(
-            arr=_money(report.rules.arr_per_csm),
-            aggressive=_money(report.rules.aggressive_arr_per_csm),
-        ),
-        style="bold",
-    )
-    if not csms:
-        return Group(heading, Text(_("no CSM in this view"), style="dim"))
-    top = max(1.25, max(c.load for c in csms))
-    rule_at = _bar(1.0 / top)
-    name_width = min(22, max(cell_len(safe_text(csm_name(c))) for c in csms) + 1)
-    lines = [heading]
-    for c in csms:
-        line = Text(set_cell_size(safe_text(csm_name(c)), name_width))
-        filled = _bar(c.load / top)
-        style = "red" if c.overloaded else ("yellow" if c.load > 0.8 else "green")
-        cells = []
-        for i in range(BAR):
-            if i < filled:
-                cells.append(("█", style))
-            elif i == rule_at:
-                cells.append(("┃", "bold"))
-            else:
-                cells.append(("·", "dim"))
-        if rule_at < BAR and rule_at < filled:
-            cells[rule_at] = ("┃", "bold reverse")
-        for char, st in cells:
-            line.append(char, style=st)
-        line.append(f" {c.load:5.2f}  {_money(c.total.arr)}")
-        if c.overloaded:
-            line.append("  " + _("overloaded"), style="bold red")
-        lines.append(line)
-    if top > 1.25:
-        lines.append(
-            Text(_("scale: the full bar is a load of {top}").format(top=f"{top:.2f}"), style="dim")
-        )
-    return Group(*lines)
-
-
-def nrr_bar(m: RetentionMetrics, width: int = BAR) -> Text:
-    """Retention part, expansion part and what was lost, on one bar; `┃` marks 100%."""
-    line = Text()
-    if m.grr is None or m.nrr_expansion is None:
-        return Text(_("no starting ARR in the period"), style="dim")
-    top = max(1.0, m.nrr or 0) * 1.05
-    kept = _bar(m.grr / top, width)
-    grown = _bar((m.grr + m.nrr_expansion) / top, width) - kept
-    lost = _bar(1.0 / top, width) - kept
-    line.append("█" * kept, style="green")
-    line.append("█" * grown, style="blue")
-    if lost > 0:
-        line.append("░" * lost, style="red")
-    line.append("┃", style="bold")
-    return line
-
-
-def metrics_panel(report: CoverageReport) -> Group:
-    m = report.metrics.overall
-    f = m.flows
-    if not report.metrics.has_history:
-        return Group(
-            Text(
-                _(
-                    "No ARR history in this cache yet: GRR, NRR and churn appear once ARR "
-                    "events are synced or imported."
-                ),
-                style="yellow",
-            ),
-            Text(_("NPS {nps} (one vote per account)").format(nps=_nps(m))),
-        )
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column()
-    split = Text(f"{_('NRR')} {_nrr_split(m)}  ", style="bold")
-    split.append(_("(retention + expansion; never net alone)"), style="dim")
-    grid.add_row(_("NRR"), split)
-    bar = nrr_bar(m)
-    bar.append("  ")
-    bar.append("█ " + _("kept") + " ", style="green")
-    bar.append("█ " + _("expansion") + " ", style="blue")
-    bar.append("░ " + _("lost"), style="red")
-    grid.add_row("", bar)
-    grid.add_row(
-        "GRR",
-        Text(
-            _("{grr}  — kept of {arr} starting ARR ({n} accounts)").format(
-                grr=format_rate(m.grr), arr=_money(f.starting_arr), n=f"{f.starting_logos:,}"
-            )
-        ),
-    )
-    grid.add_row(
-        _("Churn"),
-        Text(
-            _("{logo_rate} of logos ({logos}), {arr_rate} of ARR ({arr})").format(
-                logo_rate=format_rate(m.logo_churn_rate),
-                logos=f"{f.churned_logos:,}",
-                arr_rate=format_rate(m.arr_churn_rate),
-                arr=_money(f.churned_arr),
-            )
-        ),
-    )
-    grid.add_row(
-        _("Upsell"),
-        Text(
-            _("{rate} ({arr}, {n} accounts)").format(
-                rate=format_rate(m.upsell_rate),
-                arr=_money(f.expansion_arr),
-                n=f"{f.expanded_logos:,}",
-            )
-        ),
-    )
-    grid.add_row(
-        _("Downsell"),
-        Text(
-            _("{rate} ({arr}, {n} accounts)").format(
-                rate=format_rate(m.downsell_rate),
-                arr=_money(f.contraction_arr),
-                n=f"{f.contracted_logos:,}",
-            )
-        ),
-    )
-    grid.add_row(
-        _("Renewal rate"),
-        Text(
-            _("{rate} of {n} decisions; {arr_rate} of the ARR up for renewal").format(
-                rate=format_rate(m.renewal_rate),
-                n=f"{f.renewals + f.churns_at_renewal:,}",
-                arr_rate=format_rate(m.renewal_rate_arr),
-            )
-        ),
-    )
-    grid.add_row(
-        _("New"),
-        Text(
-            _("{arr} from {n} new accounts (outside GRR and NRR)").format(
-                arr=_money(f.new_arr), n=f"{f.new_logos:,}"
-            )
-        ),
-    )
-    grid.add_row(
-        "NPS",
-        Text(
-            _(
-                "{nps} — {promoters} promoter, {passives} passive, {detractors} detractor "
-                "accounts (account NPS ≥ 50 / < 0)"
-            ).format(
-                nps=_nps(m),
-                promoters=f"{m.nps.promoters:,}",
-                passives=f"{m.nps.passives:,}",
-                detractors=f"{m.nps.detractors:,}",
-            )
-        ),
-    )
-    grid.add_row(
-        "CMRR",
-        Text(
-            _("{cmrr} a month — {arr} ARR in force {sign} {booked} signed for later, / 12").format(
-                cmrr=_money(m.cmrr),
-                arr=_money(f.ending_arr),
-                sign="+" if f.booked_change >= 0 else "−",
-                booked=_money(abs(f.booked_change)),
-            )
-        ),
-    )
-    return Group(grid)
-
-
-def _ladder(level: MaturityLevel) -> Text:
-    line = Text()
-    for lv in MaturityLevel:
-        if lv > MaturityLevel.REACTIVE:
-            line.append(" → ", style="dim")
-        label = f" {lv.value} {_maturity(lv)} "
-        if lv is level:
-            line.append(label, style="bold reverse")
-        elif lv < level:
-            line.append(label, style="green")
-        else:
-            line.append(label, style="dim")
-    return line
-
-
-def check_words(check: MaturityCheck) -> str:
-    """A maturity check's sentence in the interface language."""
-    return check.shown()
-
-
-def maturity_panel(report: CoverageReport) -> Group:
-    estimate: MaturityEstimate = report.maturity
-    parts = [
-        Text(
-            _("Estimated maturity: {level} — {label}").format(
-                level=estimate.level.value, label=_maturity(estimate.level)
-            )
-            + ("" if current_language() == "zh" else f" ({estimate.level.label_zh})"),
-            style="bold",
-        ),
-        _ladder(estimate.level),
-        Text(_("Evidence:"), style="bold"),
-    ]
-    for check in estimate.checks:
-        if check.level is MaturityLevel.REACTIVE:
-            continue
-        line = Text("  ✓ " if check.met else "  ✗ ", style="green" if check.met else "red")
-        line.append(f"{_maturity(check.level)}: ", style="bold")
-        line.append(check.shown())  # the domain's evidence, in the interface language
-        parts.append(line)
-    step = estimate.next_checks
-    if step is not None:
-        target, missing = step
-        words = _(TO_REACH).format(
-            level=_maturity(target), missing=_("; ").join(check_words(c) for c in missing)
-        )
-        parts.append(Text(_("Next: {step}").format(step=words), style="italic"))
-    if len(report.maturity_by_team) > 1:
-        names = {t.team_id: t.name for t in report.teams}
-        for team_id, team_estimate in report.maturity_by_team.items():
-            line = Text(f"  {safe_text(names.get(team_id, team_id))}: ")
-            line.append(
-                f"{team_estimate.level.value} {_maturity(team_estimate.level)}", style="bold"
-            )
-            parts.append(line)
-    return Group(*parts)
-
-
-# -- one CSM's accounts, and reassigning them ---------------------------------------------
-
-
-class CsmAccountsScreen(Screen[None]):
-    """The accounts of one CSM (or the digital pool); `r` hands the selected one on."""
-
-    TITLE = N_("Accounts")
-
-    BINDINGS = [
-        Binding("escape", "back", N_("Back"), id="csm_accounts.back"),
-        Binding("r", "reassign", N_("Reassign"), id="csm_accounts.reassign"),
-    ]
-
-    def __init__(self, workspace: Workspace, csm: CsmCoverage) -> None:
-        super().__init__()
-        self.workspace = workspace
-        self.csm = csm
-
-    def compose(self) -> ComposeResult:
-        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
-
-        yield Static(id="csm-accounts-title")
-        yield PortfolioTable(self.workspace.today, id="csm-accounts-table")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self._reload()
-        self.query_one("#csm-accounts-table").focus()
-
-    def _reload(self, keep_account: str | None = None) -> None:
-        from csm_tui.store.portfolio import PortfolioQuery
-        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
-
-        ws = self.workspace
-        # The live book, as coverage counts it: churned accounts are nobody's work.
-        owner = "owner:none" if self.csm.is_pool else "owner:me"
-        live = ",".join(stage.value for stage in STAGE_ORDER if stage is not Stage.CHURNED)
-        query = PortfolioQuery(
-            ws.conn,
-            parse_filter(f"{owner} stage:{live}"),
-            PortfolioSort.TIER_HEALTH,
-            ws.today(),
-            self.csm.user_id,
-            ws.settings.tier_rules,
-            zone=ws.zone,
-        )
-        table = self.query_one(PortfolioTable)
-        table.set_source(query, keep_account=keep_account)
-        self._show_title()
-
-    def _show_title(self) -> None:
-        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
-
-        table = self.query_one(PortfolioTable)
-        title = Text(
-            _("Accounts of {name}").format(name=safe_text(csm_name(self.csm))), style="bold"
-        )
-        team = f" · {safe_text(self.csm.team_name)}" if self.csm.team_name else ""
-        title.append(
-            team
-            + ngettext(
-                " · {n} account · r reassigns the selected one",
-                " · {n} accounts · r reassigns the selected one",
-                table.row_count,
-            ).format(n=f"{table.row_count:,}"),
-            style="dim",
-        )
-        self.query_one("#csm-accounts-title", Static).update(title)
-
-    def retranslate(self) -> None:
-        self._show_title()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    def on_portfolio_table_opened(self, event) -> None:
-        from csm_tui.ui.screens.account import AccountScreen
-
-        self.app.push_screen(AccountScreen(self.workspace, event.account_id))
-
-    def action_reassign(self) -> None:
-        from csm_tui.store.assignments import ReassignError, candidates
-        from csm_tui.store.ownership import hand_on_refusal_in
-        from csm_tui.ui.widgets.portfolio_table import PortfolioTable
-
-        table = self.query_one(PortfolioTable)
-        account_id = table.current_account_id
-        if account_id is None:
-            return
-        me = self.workspace.meta("me")
-        why = hand_on_refusal_in(self.workspace.conn, account_id, me)  # the shell's rule too
-        if why is not None:
-            self.notify(
-                _("Cannot reassign: {why}.").format(why=why), severity="error", markup=False
-            )
-            return
-        try:
-            people = candidates(self.workspace.conn, account_id, me)
-        except ReassignError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if not people:
-            self.notify(_("No other CSM in this team to take it."), severity="warning")
-            return
-        row = table.row_at(table.cursor_row)
-        name = row.name if row is not None else account_id
-
-        def done(new_owner: str | None) -> None:
-            if new_owner is not None:
-                self._reassign(account_id, name, new_owner, people)
-
-        self.app.push_screen(ReassignScreen(name, people), done)
-
-    def _reassign(self, account_id: str, name: str, new_owner: str, people) -> None:
-        from csm_tui.store.assignments import ReassignError, reassign_account
-
-        ws = self.workspace
-        try:
-            reassign_account(ws.conn, account_id, new_owner, by_user_id=ws.meta("me"),
-                             now=ws.now())  # fmt: skip
-        except ReassignError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        who = next((p.name for p in people if p.user_id == new_owner), new_owner)
-        self.notify(
-            Text(
-                _("{name} → {who}; queued for sync").format(
-                    name=safe_text(name), who=safe_text(who)
-                )
-            ).plain,
-            timeout=4,
-        )
-        self._reload()
-
-
-class ReassignScreen(ModalScreen[str | None]):
-    """Pick the CSM an account goes to: same team, lightest book first."""
-
-    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="reassign.cancel")]
-
-    def __init__(self, account_name: str, people) -> None:
-        super().__init__()
-        self.account_name = account_name
-        self.people = people
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="reassign-box"):
-            yield Static(
-                Text(
-                    _("Reassign {name} to…").format(name=safe_text(self.account_name)),
-                    style="bold",
-                )
-            )
-            yield OptionList(
-                *(
-                    Option(
-                        Text(
-                            ngettext(
-                                "{name} — {n} account, {arr} ARR",
-                                "{name} — {n} accounts, {arr} ARR",
-                                p.accounts,
-                            ).format(name=safe_text(p.name), n=f"{p.accounts:,}", arr=_money(p.arr))
-                        ),
-                        id=p.user_id,
-                    )
-                    for p in self.people
-                ),
-                id="reassign-options",
-            )
-            yield Static(_("enter: reassign · escape: cancel"), classes="reassign-hint")
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

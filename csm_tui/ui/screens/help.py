@@ -75,6 +75,10 @@ area, field or tabs), so the catalog has them: `?` shows `_(description)`."""
 
 
 class HelpScreen(ModalScreen[None]):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    """Below 120 columns the filter language goes under the keys (app.tcss): side by side,
+    the keys' three columns were squeezed until the commands were cut off."""
+
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss", N_("Close help"), id="help.close"),
     ]

@@ -19,8 +19,8 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static,
 from textual.widgets.select import InvalidSelectValueError
 
 from csm_tui.domain.activity_form import ActivityDraft, FieldError
-from csm_tui.domain.commands import DEFAULT_MINUTES
 from csm_tui.domain.dates import parse_when
+from csm_tui.domain.language.verb_options import DEFAULT_MINUTES
 from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _

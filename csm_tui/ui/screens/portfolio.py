@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from csm_tui.domain.humanize import relative_time
-from csm_tui.domain.query import PortfolioFilter, PortfolioSort, QueryError, parse_filter
+from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort, QueryError, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.portfolio import PortfolioQuery

@@ -9,9 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csm_tui.domain.health import Band
-from csm_tui.domain.lifecycle import Stage
-from csm_tui.domain.motion import SalesMotion
-from csm_tui.domain.query import (
+from csm_tui.domain.language.filters import (
     KNOWN_KEYS,
     AccountFacts,
     Between,
@@ -30,6 +28,8 @@ from csm_tui.domain.query import (
     amount_text,
     parse_filter,
 )
+from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.tiers import ServiceModel, Tier, TierBand, TierRules
 
 TODAY = date(2026, 5, 11)
@@ -123,7 +123,9 @@ def test_empty_text_is_the_match_all_filter():
         ("Acme", PortfolioFilter(words=("acme",))),
         ('"Acme Ltd" 云图', PortfolioFilter(words=("acme ltd", "云图"))),
         ('acme ACME ""', PortfolioFilter(words=("acme",))),
-        (r'"say \"hi\" C:\temp"', PortfolioFilter(words=('say "hi" c:\\temp',))),
+        # the language's one escape rule: \" \\ \n \t \r; any other backslash is itself
+        (r'"say \"hi\" C:\\temp"', PortfolioFilter(words=('say "hi" c:\\temp',))),
+        (r'"C:\temp C:\data"', PortfolioFilter(words=("c:\temp c:\\data",))),
     ],
 )
 def test_each_token_parses_to_its_meaning(text, expected):

@@ -6,9 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csm_tui.domain.commands import (
+from csm_tui.domain.language.filters import PortfolioSort, QueryError, parse_filter
+from csm_tui.domain.language.lexer import split_words
+from csm_tui.domain.language.verb_options import (
     EXPORT_FORMATS,
     VERBS,
+    ExportFormat,
+    ExportTarget,
+    ImportTarget,
+    OutputFormat,
+)
+from csm_tui.domain.language.verb_types import (
     AmendCommand,
     AssignCommand,
     CheckCommand,
@@ -20,16 +28,12 @@ from csm_tui.domain.commands import (
     CoverageCommand,
     DismissCommand,
     ExportCommand,
-    ExportFormat,
-    ExportTarget,
     FilterCommand,
     HelpCommand,
     ImportCommand,
-    ImportTarget,
     LogCommand,
     NotesCommand,
     OpenCommand,
-    OutputFormat,
     PrepCommand,
     RefusedCommand,
     ResolveCommand,
@@ -44,13 +48,11 @@ from csm_tui.domain.commands import (
     TimelineCommand,
     TodayCommand,
     UndoCommand,
-    parse_command,
-    split_words,
 )
+from csm_tui.domain.language.verbs import parse_command
 from csm_tui.domain.lifecycle import Stage
-from csm_tui.domain.query import PortfolioSort, QueryError, parse_filter
 from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
-from tests.test_query import filters
+from tests.domain.language.test_filters import filters
 
 # ----------------------------------------------------------------------------- verbs
 

@@ -1,6 +1,8 @@
 """The portfolio filter language and the portfolio's sort orders (spec section 4).
 
-One grammar for the `/` filter of the portfolio, the palette and (later) the shell::
+The filter grammar of the command language (its quoted strings are read by
+`language.lexer`, as the verb grammar's are). One grammar for the `/` filter of the
+portfolio, the palette and the shell::
 
     tier:strategic,enterprise health:<60 stage:onboarding renewal:<90d owner:me "acme"
 
@@ -30,8 +32,14 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
-from csm_tui.domain.errors import MessageError
 from csm_tui.domain.health import Band, band_for
+from csm_tui.domain.language.lexer import (
+    LanguageError,
+    bare_end,
+    quote,
+    read_quoted,
+    skip_space,
+)
 from csm_tui.domain.lifecycle import STAGE_ORDER, ActivationRisk, Stage, activation_risk
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
@@ -40,38 +48,11 @@ from csm_tui.i18n import N_, Message
 # ----------------------------------------------------------------------------- errors
 
 
-class QueryError(MessageError):
+class QueryError(LanguageError):
     """A filter that cannot be read; says where (0-based position) and what was expected.
 
     `expected_words` is what was expected as a `Message`; `str(error)` says it all in the
     interface language, `error.message` / `error.english()` in English."""
-
-    def __init__(self, position: int, expected: Message, found: str | None = None) -> None:
-        self.position = position
-        self.expected_words = expected
-        self.found = found
-        if found is None:
-            words = Message.of(
-                N_("at {position}: expected {expected}"), position=position, expected=expected
-            )
-        else:
-            words = Message.of(
-                N_('at {position}: expected {expected}, found "{found}"'),
-                position=position,
-                expected=expected,
-                found=found,
-            )
-        super().__init__(words)
-
-    @property
-    def expected(self) -> str:
-        """What was expected, in English."""
-        return self.expected_words.english()
-
-    @property
-    def message(self) -> str:
-        """The whole error in English."""
-        return self.english()
 
 
 def _error(position: int, expected: Message, found: str | None = None) -> QueryError:
@@ -385,18 +366,14 @@ _BARE_WORD = re.compile(r'[^\s":\\]+')
 _BARE_VALUE = re.compile(r'[^\s",|\\]+')
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _word_text(word: str) -> str:
-    return word if _BARE_WORD.fullmatch(word) else _quote(word)
+    return word if _BARE_WORD.fullmatch(word) else quote(word)
 
 
 def _value_text(value: str, owner: bool = False) -> str:
     if owner and value in ("me", "none"):
-        return _quote(value)
-    return value if _BARE_VALUE.fullmatch(value) else _quote(value)
+        return quote(value)
+    return value if _BARE_VALUE.fullmatch(value) else quote(value)
 
 
 def _plain_number(value: float) -> str:
@@ -494,15 +471,14 @@ def parse_filter(text: str) -> PortfolioFilter:
     i, n = 0, len(text)
     while i < n:
         if text[i].isspace():
-            i += 1
+            i = skip_space(text, i)
             continue
         if text[i] == '"':
-            phrase, i = _read_quoted(text, i)
+            phrase, i = read_quoted(text, i, QueryError)
             _add_word(builder, phrase)
             continue
         start = i
-        while i < n and not text[i].isspace() and text[i] != ":":
-            i += 1
+        i = bare_end(text, i, ":")
         if i < n and text[i] == ":":
             key = text[start:i].lower()
             if key not in KNOWN_KEYS:
@@ -527,23 +503,6 @@ def _add_word(builder: _Builder, word: str) -> None:
         builder.words.append(folded)
 
 
-def _read_quoted(text: str, start: int) -> tuple[str, int]:
-    """Read `"..."` from `start` (the quote); `\\"` and `\\\\` escape. Returns (text, next)."""
-    out: list[str] = []
-    i, n = start + 1, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n and text[i + 1] in '"\\':
-            out.append(text[i + 1])
-            i += 2
-            continue
-        if ch == '"':
-            return "".join(out), i + 1
-        out.append(ch)
-        i += 1
-    raise _error(n, _m(N_('a closing " for the quote opened at {start}'), start=start))
-
-
 def _read_values(text: str, i: int, key: str) -> tuple[list[_Value], int]:
     """Read `a,b|"c d"` after `key:`; stops at whitespace or the end."""
     values: list[_Value] = []
@@ -554,12 +513,11 @@ def _read_values(text: str, i: int, key: str) -> tuple[list[_Value], int]:
             raise _error(i, _m(N_('a value after "{after}"'), after=after))
         if text[i] == '"':
             start = i
-            value, i = _read_quoted(text, i)
+            value, i = read_quoted(text, i, QueryError)
             values.append(_Value(value, start, quoted=True))
         else:
             start = i
-            while i < n and not text[i].isspace() and text[i] not in ',|"':
-                i += 1
+            i = bare_end(text, i, ',|"')
             values.append(_Value(text[start:i], start, quoted=False))
         if i >= n or text[i].isspace():
             return values, i
@@ -816,7 +774,7 @@ class PortfolioSort(StrEnum):
             f"unknown sort {text!r}; expected one of " + ", ".join(s.value for s in cls)
         )
 
-    def key(self, facts: AccountFacts) -> tuple:
+    def key(self, facts: AccountFacts) -> tuple[Any, ...]:
         """The reference order, for sorting in memory; the SQL read path agrees with it.
 
         Ties always fall back to the name (ASCII case ignored), then the account id.
