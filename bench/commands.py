@@ -73,7 +73,7 @@ def palette(db: Path) -> None:
 
     from csm_tui.store.cache import connect
     from csm_tui.store.lookup import account_candidates
-    from csm_tui.ui.commands import CANDIDATES
+    from csm_tui.ui.palette import CANDIDATES
 
     conn = connect(db)
     names = [r[0] for r in conn.execute("SELECT name FROM accounts ORDER BY rowid LIMIT 3")]

@@ -88,8 +88,8 @@ def setup(database_url: str) -> tuple[str, str]:
 
 
 def make_accounts(http, token: str, count: int) -> list[str]:
-    from csm_tui.sync import protocol as p
-    from csm_tui.sync.protocol import new_uuid7
+    from csm_tui import protocol as p
+    from csm_tui.protocol import new_uuid7
 
     ids = [new_uuid7() for _ in range(count)]
     for start in range(0, count, p.PUSH_MAX_MUTATIONS):
@@ -153,7 +153,7 @@ def main() -> int:
 
     import httpx
 
-    from csm_tui.sync import protocol as p
+    from csm_tui import protocol as p
 
     with tempfile.TemporaryDirectory() as tmp:
         database_url = args.database or f"sqlite:///{Path(tmp) / 'central.sqlite3'}"

@@ -85,13 +85,13 @@ class SimClient:
 
 def seed(database_url: str, n: int) -> list[SimClient]:
     """`n` CSMs of one team, each with a token and an account (pushed as a client would)."""
+    from csm_tui import protocol as p
     from csm_tui.domain.records import Role
+    from csm_tui.protocol import new_uuid7
     from csm_tui.server import admin
     from csm_tui.server.access import Caller
     from csm_tui.server.database import ServerDatabase, migrate_database
     from csm_tui.server.push import push_mutations
-    from csm_tui.sync import protocol as p
-    from csm_tui.sync.protocol import new_uuid7
 
     migrate_database(database_url)
     db = ServerDatabase(database_url)
@@ -180,8 +180,8 @@ class Slice:
 
 
 def _mutations(client: SimClient, n: int) -> list[dict[str, Any]]:
-    from csm_tui.sync import protocol as p
-    from csm_tui.sync.protocol import new_uuid7
+    from csm_tui import protocol as p
+    from csm_tui.protocol import new_uuid7
 
     return [
         {

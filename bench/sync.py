@@ -48,11 +48,11 @@ def _wire(value):
 
 def seed(database: Path, accounts: int, per_account: int) -> dict:
     """Create one CSM's book of `accounts` accounts and `per_account` activities each."""
+    from csm_tui.protocol import new_uuid7
     from csm_tui.server import admin
     from csm_tui.server.database import migrate_database, open_database
     from csm_tui.store import models
     from csm_tui.store.timestamps import to_db
-    from csm_tui.sync.protocol import new_uuid7
 
     migrate_database(f"sqlite:///{database}")
     db = open_database(f"sqlite:///{database}")
@@ -238,7 +238,7 @@ def peak_rss_mb(pid: int) -> float:
 
 # -- the client ------------------------------------------------------------------------------
 def activity_mutation(account_id: str, n: int) -> dict:
-    from csm_tui.sync.protocol import new_uuid7
+    from csm_tui.protocol import new_uuid7
 
     return {
         "mutation_id": new_uuid7(),
@@ -266,12 +266,12 @@ def main() -> int:
         print(json.dumps(seed(args.seed_into, args.accounts, args.activities_per_account)))
         return 0
 
+    from csm_tui.protocol import new_uuid7
     from csm_tui.store import outbox
     from csm_tui.store.cache import connect
     from csm_tui.store.timestamps import to_db
     from csm_tui.sync.client import SyncClient
     from csm_tui.sync.engine import client_id_of, sync_once
-    from csm_tui.sync.protocol import new_uuid7
 
     results: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="csm-sync-bench-") as tmp:

@@ -30,6 +30,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "csm_tui.server": NO_UI,
     "csm_tui.commands": NO_UI,
     "csm_tui.i18n": (*PURE, "babel"),  # the domain imports it; Babel only when asked for
+    "csm_tui.protocol": (*PURE, "pydantic", "fastapi"),  # the client and the server share it
 }
 
 PROBE = """
@@ -45,7 +46,10 @@ print(json.dumps({"csm_tui": csm_tui.__file__, "loaded": loaded}))
 def modules_of(package: str) -> list[str]:
     """The package and every module under it, as found on disk in this checkout."""
     spec = importlib.util.find_spec(package)
-    assert spec is not None and spec.submodule_search_locations, package
+    assert spec is not None and spec.origin, package
+    assert Path(spec.origin).resolve().is_relative_to(ROOT), spec.origin
+    if not spec.submodule_search_locations:  # a module (csm_tui.protocol), not a package
+        return [package]
     for location in spec.submodule_search_locations:
         assert Path(location).resolve().is_relative_to(ROOT), location
     found = pkgutil.walk_packages(spec.submodule_search_locations, prefix=f"{package}.")
@@ -98,6 +102,7 @@ def test_every_domain_module_is_checked() -> None:
     ):
         assert f"csm_tui.domain.{name}" in checked
     assert "csm_tui.store.models" in checked
+    assert "csm_tui.protocol" in checked
 
 
 def test_the_probe_sees_a_forbidden_import() -> None:

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value
 from csm_tui.commands.session import Handler, Session, dry_run_words, file_target
-from csm_tui.domain.language.verb_options import ExportFormat, ExportTarget, ImportTarget
+from csm_tui.domain.export_format import ExportFormat
+from csm_tui.domain.language.verb_options import ExportTarget, ImportTarget
 from csm_tui.domain.language.verb_types import (
     Command,
     ExportCommand,

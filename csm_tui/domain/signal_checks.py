@@ -2,7 +2,7 @@
 
 Pure: values in, problems out (codes, not words). The central API refuses an ingested item
 with problems; the words are the caller's. Kinds and field names are those of the wire
-(`sync.protocol` KIND_USAGE_WEEK, ...); values are already typed (dates, datetimes, numbers).
+(`csm_tui.protocol` KIND_USAGE_WEEK, ...); values are already typed (dates, datetimes, numbers).
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.domain.records import Role
+from csm_tui.protocol import new_uuid7
 from csm_tui.server import schema
 from csm_tui.server.database import ServerDatabase, WriteTx
 from csm_tui.server.kinds import KINDS, wire_record
 from csm_tui.server.tokens import PREFIX_LENGTH, new_token, token_hash
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import new_uuid7
 
 teams = schema.teams
 users = schema.users

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from csm_tui import __version__
+from csm_tui import protocol as p
 from csm_tui.domain import validity
 from csm_tui.domain.clock import Clock
 from csm_tui.domain.records import Role
@@ -29,7 +30,6 @@ from csm_tui.server.pull import CursorAhead, pull_changes
 from csm_tui.server.push import dumps_utf8, push_mutations
 from csm_tui.server.reads import AccountPart, NotFound
 from csm_tui.server.tokens import TokenRefused, caller_for
-from csm_tui.sync import protocol as p
 
 Record = dict[str, Any]
 
@@ -139,7 +139,7 @@ Ingester = Annotated[Caller, Depends(current_ingester)]
 
 
 class SignalKind(StrEnum):
-    """The signal kinds a data pipeline sends (`sync.protocol.SIGNAL_KINDS`)."""
+    """The signal kinds a data pipeline sends (`protocol.SIGNAL_KINDS`)."""
 
     USAGE_WEEK = p.KIND_USAGE_WEEK
     SUPPORT_TICKET = p.KIND_SUPPORT_TICKET
@@ -192,7 +192,7 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
         title="csm-tui central API",
         version=__version__,
         description="Accounts, activities and the offline-first sync protocol of csm-tui "
-        f"(protocol {p.PROTOCOL_VERSION}; see csm_tui/sync/protocol.py).",
+        f"(protocol {p.PROTOCOL_VERSION}; see csm_tui/protocol.py).",
     )
     app.state.db = db
     limits = limits or ServerLimits()

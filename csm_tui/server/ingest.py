@@ -17,12 +17,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.domain import signal_checks as checks
 from csm_tui.server import schema
 from csm_tui.server.database import ServerDatabase, WriteTx, record_json
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
 from csm_tui.server.schema import UTCDateTime
-from csm_tui.sync import protocol as p
 
 accounts = schema.accounts
 rv = schema.record_versions

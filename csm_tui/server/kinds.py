@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.domain import signal_checks, validity
 from csm_tui.domain.health import PaymentStatus
 from csm_tui.domain.lifecycle import Stage
@@ -25,7 +26,6 @@ from csm_tui.domain.renewals import RenewalDirection, RenewalOutcome
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.server import schema
 from csm_tui.server.schema import UTCDateTime
-from csm_tui.sync import protocol as p
 
 # Long texts (activity summaries, next steps, notes), instants, dates and numbers must never
 # be refused where the client accepted them, nor accepted where it would refuse them: both

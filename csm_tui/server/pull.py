@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.server import access, schema
 from csm_tui.server.access import Caller
 from csm_tui.server.database import ServerDatabase
-from csm_tui.sync import protocol as p
 
 rv = schema.record_versions
 se = schema.scope_exits

@@ -1,6 +1,6 @@
 """Applying a client's outbox: one transaction per push, one answer per mutation.
 
-The rules are those of `csm_tui.sync.protocol` (append-only, per-field merge, guarded account
+The rules are those of `csm_tui.protocol` (append-only, per-field merge, guarded account
 fields). Each mutation runs in a savepoint: a refusal or a storage error undoes that mutation
 only. Its answer is stored with (user, client, mutation id) in the same transaction.
 
@@ -22,13 +22,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.domain import validity
 from csm_tui.domain.records import Role
 from csm_tui.server import access, schema
 from csm_tui.server.access import AccountScope, Caller
 from csm_tui.server.database import LateWriteTx, ServerDatabase, WriteTx
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
-from csm_tui.sync import protocol as p
 
 users = schema.users
 checklist = schema.checklist_items

@@ -7,11 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.domain import validity
 from csm_tui.server import access, schema
 from csm_tui.server.access import Caller
 from csm_tui.server.kinds import KINDS, MAX_ID, KindSpec, wire_record
-from csm_tui.sync import protocol as p
 
 accounts = schema.accounts
 users = schema.users

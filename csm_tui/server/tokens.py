@@ -8,10 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.domain.records import Role
 from csm_tui.server import schema
 from csm_tui.server.access import Caller
-from csm_tui.sync import protocol as p
 
 PREFIX_LENGTH = 8
 users = schema.users

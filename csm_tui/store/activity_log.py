@@ -42,6 +42,7 @@ from csm_tui.domain.health import score_health
 from csm_tui.domain.motion import SalesMotion, standard_for
 from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.protocol import KIND_ACCOUNT, KIND_ACTIVITY, KIND_TASK, OP_DELETE, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_meta
 from csm_tui.store.health_inputs import account_health
@@ -50,7 +51,6 @@ from csm_tui.store.ids import new_id
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import KIND_ACCOUNT, KIND_ACTIVITY, KIND_TASK, OP_DELETE, OP_UPSERT
 
 UNDO_DEPTH = 20
 """How many of an author's own logs can be undone one after the other."""

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from csm_tui.domain.records import Role
+from csm_tui.protocol import KIND_ACCOUNT, OP_UPSERT
 from csm_tui.store.outbox import enqueue
 from csm_tui.store.timestamps import to_db
 from csm_tui.store.transaction import in_batch, write_transaction
-
-KIND_ACCOUNT = "account"  # sync.protocol's kind for accounts
 
 
 class ReassignError(ValueError):
@@ -103,5 +102,5 @@ def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: st
             "UPDATE accounts SET owner_id = ?, updated_at = ? WHERE id = ?",
             (new_owner_id, to_db(now), account_id),
         )
-        return enqueue(conn, KIND_ACCOUNT, "upsert", account_id, {"owner_id": new_owner_id},
+        return enqueue(conn, KIND_ACCOUNT, OP_UPSERT, account_id, {"owner_id": new_owner_id},
                        now=now, base_version=version[0])  # fmt: skip

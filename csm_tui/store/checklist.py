@@ -5,7 +5,7 @@ account's tier; stored rows (`checklist_items`) add who ticked an item and when.
 write is one SQLite transaction that also queues its outbox entries (`store.outbox`):
 
 - a tick or untick: a "checklist_item" upsert of `done_at`, `done_by` (the whole row when
-  the item had no row yet; its id is `sync.protocol.checklist_item_id`, the same on every
+  the item had no row yet; its id is `protocol.checklist_item_id`, the same on every
   device);
 - an advance: a "stage_change" (append-only), an "account" upsert of `stage` (and
   `activated_on` when leaving Activation) with base_version = the account's `version`,
@@ -21,17 +21,18 @@ from typing import Any
 
 from csm_tui.domain.lifecycle import Stage, StageGate, checklist_template, stage_gate
 from csm_tui.domain.tiers import Tier
+from csm_tui.protocol import (
+    KIND_ACCOUNT,
+    KIND_CHECKLIST_ITEM,
+    KIND_STAGE_CHANGE,
+    OP_UPSERT,
+    checklist_item_id,
+)
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_to_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import (
-    KIND_ACCOUNT,
-    KIND_CHECKLIST_ITEM,
-    KIND_STAGE_CHANGE,
-    checklist_item_id,
-)
 
 
 class ChecklistError(LookupError):
@@ -184,7 +185,7 @@ def set_item_done(
                         to_db(now),
                     ),
                 )
-                outbox.enqueue(conn, KIND_CHECKLIST_ITEM, "upsert", item_id, fields, now=now)
+                outbox.enqueue(conn, KIND_CHECKLIST_ITEM, OP_UPSERT, item_id, fields, now=now)
         elif (row["done_at"] is not None) != done:
             conn.execute(
                 "UPDATE checklist_items SET done_at = ?, done_by = ?, updated_at = ? WHERE id = ?",
@@ -193,7 +194,7 @@ def set_item_done(
             outbox.enqueue(
                 conn,
                 KIND_CHECKLIST_ITEM,
-                "upsert",
+                OP_UPSERT,
                 row["id"],
                 {"done_at": done_at, "done_by": done_by},
                 now=now,
@@ -256,7 +257,7 @@ def _advance(
     outbox.enqueue(
         conn,
         KIND_STAGE_CHANGE,
-        "upsert",
+        OP_UPSERT,
         move_id,
         {
             "account_id": account_id,
@@ -279,7 +280,7 @@ def _advance(
     outbox.enqueue(
         conn,
         KIND_ACCOUNT,
-        "upsert",
+        OP_UPSERT,
         account_id,
         account_fields,
         now=now,
@@ -305,7 +306,7 @@ def _advance(
             outbox.enqueue(
                 conn,
                 KIND_CHECKLIST_ITEM,
-                "upsert",
+                OP_UPSERT,
                 item_id,
                 {
                     "account_id": account_id,

@@ -9,12 +9,12 @@ from typing import Any
 
 from csm_tui.domain.contacts import FieldError, normalise_contact_fields, validate_contact
 from csm_tui.domain.records import ContactRole
+from csm_tui.protocol import KIND_CONTACT, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import KIND_CONTACT
 
 EDITABLE = ("name", "title", "email", "phone", "role")
 ROLE_ORDER = {role.value: rank for rank, role in enumerate(ContactRole)}
@@ -120,7 +120,7 @@ def add_contact(
             ),
         )
         outbox.enqueue(
-            conn, KIND_CONTACT, "upsert", contact_id, {"account_id": account_id, **fields}, now=now
+            conn, KIND_CONTACT, OP_UPSERT, contact_id, {"account_id": account_id, **fields}, now=now
         )
     return contact_id
 
@@ -159,5 +159,5 @@ def update_contact(
                 f"UPDATE contacts SET {assignments}, updated_at = ? WHERE id = ?",
                 (*changed.values(), to_db(now), contact_id),
             )
-            outbox.enqueue(conn, KIND_CONTACT, "upsert", contact_id, changed, now=now)
+            outbox.enqueue(conn, KIND_CONTACT, OP_UPSERT, contact_id, changed, now=now)
         return load_contact(conn, contact_id)

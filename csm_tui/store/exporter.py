@@ -11,7 +11,6 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
-from enum import StrEnum
 from typing import Any
 
 from csm_tui.domain.clock import local_day
@@ -22,21 +21,6 @@ from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.store.timestamps import date_from_db
 
 _CHUNK = 2000
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-    MD = "md"
-
-    @classmethod
-    def parse(cls, text: str | ExportFormat) -> ExportFormat:
-        key = str(text).strip().lower().lstrip(".")
-        key = {"markdown": "md"}.get(key, key)
-        try:
-            return cls(key)
-        except ValueError:
-            raise ValueError(f"unknown export format {text!r}; use csv, json or md") from None
 
 
 # ------------------------------------------------------------------------------- tables

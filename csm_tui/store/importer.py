@@ -75,13 +75,19 @@ from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import is_churn_status
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
+from csm_tui.protocol import (
+    KIND_ACCOUNT,
+    KIND_ARR_EVENT,
+    KIND_CONTACT,
+    KIND_STAGE_CHANGE,
+    OP_UPSERT,
+)
 from csm_tui.store import outbox
 from csm_tui.store.cache import META_ME, get_meta
 from csm_tui.store.ids import new_id
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import KIND_ACCOUNT, KIND_ARR_EVENT, KIND_CONTACT, KIND_STAGE_CHANGE
 
 CREATE = "create"
 UPDATE = "update"
@@ -791,17 +797,17 @@ def _write_accounts(
             if owner is not None and owner == me:
                 fields["owner_id"] = owner
             fields["created_at"] = now
-            outbox.enqueue(conn, KIND_ACCOUNT, "upsert", aid, fields, now=now)
+            outbox.enqueue(conn, KIND_ACCOUNT, OP_UPSERT, aid, fields, now=now)
             entries += 1
             if owner is not None and owner != me:
                 # The server makes the pusher the owner of a new account: hand it over after.
-                outbox.enqueue(conn, KIND_ACCOUNT, "upsert", aid, {"owner_id": owner}, now=now)
+                outbox.enqueue(conn, KIND_ACCOUNT, OP_UPSERT, aid, {"owner_id": owner}, now=now)
                 entries += 1
             continue
         if not plan.values:  # only a churn or a tier override (written after)
             continue
         outbox.enqueue(
-            conn, KIND_ACCOUNT, "upsert", aid, plan.values, now=now, base_version=plan.base_version
+            conn, KIND_ACCOUNT, OP_UPSERT, aid, plan.values, now=now, base_version=plan.base_version
         )
         entries += 1
         if plan.stage_from is not None:
@@ -813,7 +819,7 @@ def _write_accounts(
             outbox.enqueue(
                 conn,
                 KIND_STAGE_CHANGE,
-                "upsert",
+                OP_UPSERT,
                 move_id,
                 {
                     "account_id": aid,
@@ -860,7 +866,7 @@ def _write_arr_events(
                 "arr_after_usd": after,
                 "created_at": now,
             }
-            outbox.enqueue(conn, KIND_ARR_EVENT, "upsert", event_id, fields, now=now)
+            outbox.enqueue(conn, KIND_ARR_EVENT, OP_UPSERT, event_id, fields, now=now)
             entries += 1
     return entries
 
@@ -1047,7 +1053,7 @@ def _write_contacts(
                 (*plan.values.values(), stamp, plan.contact_id),
             )
             fields = dict(plan.values)
-        outbox.enqueue(conn, KIND_CONTACT, "upsert", plan.contact_id, fields, now=now)
+        outbox.enqueue(conn, KIND_CONTACT, OP_UPSERT, plan.contact_id, fields, now=now)
     return created, len(plans)
 
 

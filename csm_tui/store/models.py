@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from csm_tui.protocol import OP_UPSERT
 from csm_tui.store.timestamps import from_db, to_db
 
 
@@ -430,8 +431,8 @@ class OutboxEntry(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_outbox_state_seq", "state", "seq"),)
     seq: int | None = Field(default=None, primary_key=True)  # push order
     mutation_id: str = Field(unique=True)
-    kind: str  # sync.protocol KIND_*
-    op: str = "upsert"  # upsert | delete
+    kind: str  # protocol KIND_*
+    op: str = OP_UPSERT  # OP_UPSERT | OP_DELETE
     record_id: str
     base_version: int | None = None
     fields: str = "{}"  # JSON: the changed fields
@@ -453,7 +454,7 @@ class SyncConflict(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_sync_conflicts_record", "kind", "record_id"),)
     id: int | None = Field(default=None, primary_key=True)
     mutation_id: str = Field(unique=True)
-    kind: str  # sync.protocol KIND_*
+    kind: str  # protocol KIND_*
     record_id: str
     mutation: str  # JSON: the pushed mutation
     local_fields: str  # JSON: my values

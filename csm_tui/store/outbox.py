@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from csm_tui.protocol import OP_DELETE, OP_UPSERT
 from csm_tui.store.ids import new_id
 from csm_tui.store.timestamps import from_db, to_db
 
@@ -47,7 +48,7 @@ class OutboxItem:
     state: str
 
     def as_mutation(self) -> dict[str, Any]:
-        """The entry as a `sync.protocol` mutation."""
+        """The entry as a `csm_tui.protocol` mutation."""
         return {
             "mutation_id": self.mutation_id,
             "kind": self.kind,
@@ -69,7 +70,7 @@ def enqueue(
     base_version: int | None = None,
 ) -> str:
     """Queue one mutation; returns its mutation id. Does not commit."""
-    if op not in ("upsert", "delete"):
+    if op not in (OP_UPSERT, OP_DELETE):
         raise ValueError(f"unknown outbox op {op!r}")
     mutation_id = new_id()
     payload = json.dumps(

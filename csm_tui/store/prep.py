@@ -1,6 +1,6 @@
 """Call prep from the cache: the brief, the CSM's own notes, and the Markdown export.
 
-Prep notes sync as append-only revisions (`sync.protocol.PrepNoteRevisionRecord`). The
+Prep notes sync as append-only revisions (`protocol.PrepNoteRevisionRecord`). The
 local `prep_notes` row is the account's current note, and its `id` is the id of the
 revision it holds: every save that changes the text makes a new revision id, queues a
 "prep_note_revision" whose `base_revision_id` is the row's previous id (None for the
@@ -32,6 +32,7 @@ from csm_tui.domain.prep import (
     check_prep_note,
 )
 from csm_tui.domain.tiers import TierRules
+from csm_tui.protocol import KIND_PREP_NOTE_REVISION, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.accounts import AccountNotFound, health_of, load_account_facts
 from csm_tui.store.checklist import load_checklist
@@ -40,7 +41,6 @@ from csm_tui.store.ids import new_id
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import KIND_PREP_NOTE_REVISION
 
 WEAKEST = 3
 
@@ -216,7 +216,7 @@ def save_prep_note(
         outbox.enqueue(
             conn,
             KIND_PREP_NOTE_REVISION,
-            "upsert",
+            OP_UPSERT,
             revision_id,
             {"account_id": account_id, "body": body, "base_revision_id": base, "created_at": now},
             now=now,

@@ -27,18 +27,19 @@ from csm_tui.domain.renewals import (
     direction_of,
 )
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
-from csm_tui.store import outbox
-from csm_tui.store.ids import new_id
-from csm_tui.store.inserts import INSERT
-from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
-from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import (
+from csm_tui.protocol import (
     KIND_ACCOUNT,
     KIND_ARR_EVENT,
     KIND_RENEWAL_DECISION,
     KIND_STAGE_CHANGE,
     KIND_TIER_OVERRIDE,
+    OP_UPSERT,
 )
+from csm_tui.store import outbox
+from csm_tui.store.ids import new_id
+from csm_tui.store.inserts import INSERT
+from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
+from csm_tui.store.transaction import write_transaction
 
 
 class RenewalRefused(LookupError):
@@ -122,7 +123,7 @@ def _add_arr_event(
         INSERT["arr_events"],
         (event_id, account_id, date_to_db(effective_on), kind.value, before, after, to_db(now)),
     )
-    outbox.enqueue(conn, KIND_ARR_EVENT, "upsert", event_id, {
+    outbox.enqueue(conn, KIND_ARR_EVENT, OP_UPSERT, event_id, {
         "account_id": account_id, "effective_on": effective_on, "kind": kind.value,
         "arr_before_usd": before, "arr_after_usd": after, "created_at": now,
     }, now=now)  # fmt: skip
@@ -174,7 +175,7 @@ def _write_decision(
          None if decision.term_end is None else date_to_db(decision.term_end),
          decision.reason, author_id, to_db(now)),
     )  # fmt: skip
-    outbox.enqueue(conn, KIND_RENEWAL_DECISION, "upsert", decision_id, fields, now=now)
+    outbox.enqueue(conn, KIND_RENEWAL_DECISION, OP_UPSERT, decision_id, fields, now=now)
 
     # The ARR history: what was in force on the day (from the events; an account whose
     # ARR predates the history gets its start first, as an import does).
@@ -214,7 +215,7 @@ def _write_decision(
         f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
         (*stored.values(), to_db(now), account_id),
     )
-    outbox.enqueue(conn, KIND_ACCOUNT, "upsert", account_id, account_fields, now=now,
+    outbox.enqueue(conn, KIND_ACCOUNT, OP_UPSERT, account_id, account_fields, now=now,
                    base_version=row["version"])  # fmt: skip
     if "stage" in account_fields:
         move_id = new_id()
@@ -222,7 +223,7 @@ def _write_decision(
             INSERT["stage_changes"],
             (move_id, account_id, row["stage"], target.value, to_db(now), author_id),
         )
-        outbox.enqueue(conn, KIND_STAGE_CHANGE, "upsert", move_id, {
+        outbox.enqueue(conn, KIND_STAGE_CHANGE, OP_UPSERT, move_id, {
             "account_id": account_id, "from_stage": row["stage"], "to_stage": target.value,
             "changed_at": now, "changed_by": author_id,
         }, now=now)  # fmt: skip
@@ -380,7 +381,7 @@ def apply_tier_override(
         f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
         (*fields.values(), to_db(now), account_id),
     )
-    outbox.enqueue(conn, KIND_ACCOUNT, "upsert", account_id, fields, now=now,
+    outbox.enqueue(conn, KIND_ACCOUNT, OP_UPSERT, account_id, fields, now=now,
                    base_version=row["version"])  # fmt: skip
     change_id = new_id()
     values = {
@@ -395,7 +396,7 @@ def apply_tier_override(
         (change_id, account_id, date_to_db(today), values["tier"], values["reason"],
          values["note"], author_id, to_db(now)),
     )  # fmt: skip
-    outbox.enqueue(conn, KIND_TIER_OVERRIDE, "upsert", change_id, values, now=now)
+    outbox.enqueue(conn, KIND_TIER_OVERRIDE, OP_UPSERT, change_id, values, now=now)
     return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
                        assigned.by_arr.value, tier is None)  # fmt: skip
 
@@ -423,7 +424,7 @@ def set_reference(
             f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
             (*fields.values(), to_db(now), account_id),
         )
-        outbox.enqueue(conn, KIND_ACCOUNT, "upsert", account_id, fields, now=now,
+        outbox.enqueue(conn, KIND_ACCOUNT, OP_UPSERT, account_id, fields, now=now,
                        base_version=row["version"])  # fmt: skip
         return OverrideSet(account_id, row["name"], row["tier"], assigned.tier.value,
                            assigned.by_arr.value, row["tier_override"] is None)  # fmt: skip

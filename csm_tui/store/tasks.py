@@ -16,12 +16,12 @@ from typing import Any
 from csm_tui.domain.dates import EARLIEST, LATEST, TASK_TITLE_MAX
 from csm_tui.domain.tasks import DueState, due_state, effective_due
 from csm_tui.domain.validity import text_problem
+from csm_tui.protocol import KIND_TASK, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_from_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
-from csm_tui.sync.protocol import KIND_TASK, OP_UPSERT
 
 
 class TaskNotFound(LookupError):

@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 
 from csm_tui import __version__
+from csm_tui import protocol as p
 from csm_tui.domain.clock import Clock, SystemClock
 from csm_tui.i18n import _
-from csm_tui.sync import protocol as p
 from csm_tui.sync.errors import (
     AuthError,
     CursorAheadError,

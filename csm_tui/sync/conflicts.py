@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from csm_tui import protocol as p
 from csm_tui.store import outbox
 from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.store.transaction import in_batch, write_transaction
-from csm_tui.sync import protocol as p
 from csm_tui.sync.replica import KIND_TABLES, Replica, foreign_keys_off, local_record
 
 CHOICES = ("mine", "theirs", "edit")

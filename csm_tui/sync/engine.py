@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from csm_tui import protocol as p
 from csm_tui.config import Settings, SettingsError, load_settings
 from csm_tui.i18n import _, current_language, ngettext
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_data_as_of, set_meta
 from csm_tui.store.timestamps import from_db, to_db
-from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import (
     Conflict,
     HandedOver,

@@ -6,7 +6,7 @@ not load httpx.
 
 from __future__ import annotations
 
-from csm_tui.sync import protocol as p
+from csm_tui import protocol as p
 
 
 class SyncError(Exception):

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from csm_tui import protocol as p
 from csm_tui.store import outbox
 from csm_tui.store.timestamps import from_db, to_db
-from csm_tui.sync import protocol as p
 
 # kind -> (local table, id column)
 KIND_TABLES: dict[str, tuple[str, str]] = {

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
@@ -16,10 +17,12 @@ from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
 from csm_tui.i18n import N_, _
-from csm_tui.ui.commands import PALETTE_PROVIDERS
+from csm_tui.ui.current_account import CurrentAccount, NoAccount, current_account
 from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.language import LanguageCommands
+from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.navigation import KeysAndNavigation
+from csm_tui.ui.palette import PALETTE_PROVIDERS
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -198,7 +201,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
                 _("Sync: {error}").format(error=report.errors[0]), severity="warning", timeout=8
             )
         elif report is not None and (report.pulled or report.pushed):
-            self._refresh_screen()
+            self.data_changed()
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -209,18 +212,14 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
         return self.push_screen(AccountScreen(self.workspace, account_id))
 
-    def _current_account(self) -> tuple[str, str] | None:
-        account_id = getattr(self.screen, "current_account_id", None)
-        if not account_id:
-            self.notify(_("Move to an account first."), severity="warning")
+    def _current_account(self) -> CurrentAccount | None:
+        """The account the screen is on; when there is none, say why."""
+        found = current_account(self.screen, self.workspace.conn)
+        if isinstance(found, NoAccount):
+            severity: SeverityLevel = "warning" if found is NoAccount.NOT_ON_ONE else "error"
+            self.notify(_(found.value), severity=severity)
             return None
-        row = self.workspace.conn.execute(
-            "SELECT name FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
-        ).fetchone()
-        if row is None:
-            self.notify(_("That account is no longer in the cache."), severity="error")
-            return None
-        return account_id, row[0]
+        return found
 
     def action_help(self) -> None:
         from csm_tui.ui.screens.help import HelpScreen
@@ -248,7 +247,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
         if result is not None:
             self.notify(describe(result), timeout=6)
-            self._refresh_screen()
+            self.data_changed()
 
     def action_prep(self) -> None:
         from csm_tui.ui.screens.prep import PrepScreen
@@ -277,7 +276,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             self.notify(_("Undid your last log and its task."))
         else:
             self.notify(_("Undid your last log."))
-        self._refresh_screen()
+        self.data_changed()
 
     def action_edit_log(self) -> None:
         from csm_tui.store.activity_log import last_log
@@ -295,14 +294,10 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             self.log_closed,
         )
 
-    def _refresh_screen(self) -> None:
+    def data_changed(self) -> None:
+        """The cache changed: the status bar and the screen on top read it again."""
         self.refresh_sync_status()
-        screen = self.screen
-        for method in ("refresh_account", "reload", "refresh_rows"):
-            refresh = getattr(screen, method, None)
-            if callable(refresh):
-                refresh()
-                return
+        self.screen.post_message(DataChanged())
 
     # -- palette --------------------------------------------------------------------------
 

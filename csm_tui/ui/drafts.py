@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from textual.app import App
 from textual.screen import Screen
@@ -28,6 +28,7 @@ DRAFT_KIND = {"log": N_("log"), "contact": N_("contact"), "prep_note": N_("prep 
 Draft = dict[str, Any]
 
 
+@runtime_checkable
 class HoldsDraft(Protocol):
     def unsaved_draft(self) -> Draft | None: ...
 
@@ -120,6 +121,9 @@ class DraftKeeping(App[None]):
             self.save_drafts()
         super()._handle_exception(error)
 
+    def log_closed(self, result: Any) -> None:
+        """The log form closed with `result` (None: cancelled); the app confirms it."""
+
     def restore_drafts(self) -> None:
         """Offer what the last crash kept: the first log form (or contact form) reopens
         pre-filled; the notification names the file that keeps all of them."""
@@ -136,7 +140,7 @@ class DraftKeeping(App[None]):
             screen = _form_for(self.workspace, draft)
             if screen is not None:
                 # the log form reports back as when `l` opens it (notification, refresh)
-                done = getattr(self, "log_closed", None) if draft["kind"] == "log" else None
+                done = self.log_closed if draft["kind"] == "log" else None
                 self.push_screen(screen, done)
                 kind = DRAFT_KIND.get(draft["kind"])
                 self.notify(

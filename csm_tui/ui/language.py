@@ -10,7 +10,7 @@ renders its texts with `_()` as it paints needs nothing more.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -35,6 +35,13 @@ TEXTUAL_STRINGS = (
 """Textual's own palette commands (`App.get_system_commands`), so the catalog has them."""
 
 
+@runtime_checkable
+class Retranslates(Protocol):
+    """A screen that set texts once (in `compose` / `on_mount`) and sets them again."""
+
+    def retranslate(self) -> None: ...
+
+
 def switch_language(app: App[Any], language: str) -> None:
     """Show the running app in `language` ("en" or "zh") from now on, without a restart."""
     set_language(language)
@@ -46,9 +53,8 @@ def switch_language(app: App[Any], language: str) -> None:
     from csm_tui.ui.widgets.footer import Footer
 
     for screen in screens:
-        retranslate = getattr(screen, "retranslate", None)
-        if callable(retranslate):
-            retranslate()
+        if isinstance(screen, Retranslates):
+            screen.retranslate()
         screen.refresh_bindings()
         for footer in screen.query(Footer):  # it recomposes on a binding change only with focus
             footer.call_later(footer.recompose)

@@ -10,6 +10,7 @@ from textual.app import App
 from textual.widgets import Input, Select, TextArea
 
 from csm_tui.i18n import _
+from csm_tui.ui.drafts import HoldsDraft
 from csm_tui.workspace import Workspace
 
 
@@ -44,8 +45,7 @@ class KeysAndNavigation(App[None]):
     def _holding_typed_text(self) -> bool:
         """A form with unsaved typing is open: say so rather than leave it behind."""
         for screen in self.screen_stack:
-            draft = getattr(screen, "unsaved_draft", None)
-            if callable(draft) and draft() is not None:
+            if isinstance(screen, HoldsDraft) and screen.unsaved_draft() is not None:
                 self.notify(_("Save (ctrl+s) or cancel (esc) the form first."), severity="warning")
                 return True
         return False

@@ -19,11 +19,11 @@ import httpx
 import pytest
 import uvicorn
 
+from csm_tui import protocol as p
 from csm_tui.domain.clock import FixedClock
 from csm_tui.server import admin
 from csm_tui.server.app import create_app
 from csm_tui.server.database import ServerDatabase, migrate_database
-from csm_tui.sync import protocol as p
 from tests.server.world import NOW, RunningServer, World, wait_for
 
 # The PostgreSQL the suite expects (port overridable to try the skip / CI-failure path).

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from csm_tui import protocol as p
+from csm_tui.protocol import new_uuid7
 from csm_tui.server import admin
 from csm_tui.server.reads import AccountPart
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import new_uuid7
 from tests.server.world import World, upsert
 
 NOW_ISO = "2026-03-01T10:00:00+00:00"

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.cli.main import main
 from csm_tui.server import schema
-from csm_tui.sync import protocol as p
 from tests.server.world import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -256,7 +256,7 @@ def test_csm_tui_serve_runs_the_api(tmp_path, database):
 def test_importing_the_cli_and_the_protocol_stays_light():
     """`csm-tui` builds its parser with `serve` mounted; that must not load the server."""
     code = (
-        "import sys, csm_tui.cli.main as m, csm_tui.sync.protocol;"
+        "import sys, csm_tui.cli.main as m, csm_tui.protocol;"
         "m.build_parser();"
         "heavy = sorted({'fastapi', 'sqlalchemy', 'sqlmodel', 'uvicorn', 'textual', 'pydantic'}"
         " & {name.split('.')[0] for name in sys.modules});"

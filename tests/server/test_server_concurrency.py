@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import new_uuid7
+from csm_tui import protocol as p
+from csm_tui.protocol import new_uuid7
 from tests.server.world import World, upsert
 
 WRITERS = 4

@@ -10,9 +10,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.server import admin, schema
 from csm_tui.store import models
-from csm_tui.sync import protocol as p
 from tests.server.world import Person, World, upsert
 
 WEEK = "2026-02-23"  # a Monday

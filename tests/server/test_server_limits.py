@@ -10,12 +10,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.domain.clock import FixedClock
 from csm_tui.server import admin, schema
 from csm_tui.server.app import create_app
 from csm_tui.server.database import ServerDatabase, open_database
 from csm_tui.server.limits import MIB, ServerLimits
-from csm_tui.sync import protocol as p
 from csm_tui.sync.client import AuthError, SyncClient
 from tests.server.conftest import migrated, serve_app
 from tests.server.world import NOW, World

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import new_uuid7
+from csm_tui import protocol as p
+from csm_tui.protocol import new_uuid7
 from tests.server.world import World, delete, upsert
 
 WHEN = "2026-03-01T10:00:00+00:00"

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import checklist_item_id, new_uuid7
+from csm_tui import protocol as p
+from csm_tui.protocol import checklist_item_id, new_uuid7
 from tests.server.world import Person, World, delete, upsert
 
 WHEN = "2026-03-01T10:00:00+00:00"

@@ -29,10 +29,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
+from csm_tui.protocol import new_uuid7
 from csm_tui.server import admin, schema
 from csm_tui.server.database import ServerDatabase, migrate_database
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import new_uuid7
 from tests.server.conftest import _healthy, _postgres_schema, migrated
 from tests.server.world import AuthorisedHttp, Person, World, upsert, wait_for
 

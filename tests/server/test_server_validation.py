@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import new_uuid7
+from csm_tui import protocol as p
+from csm_tui.protocol import new_uuid7
 from tests.server.world import Person, World, upsert
 
 WHEN = "2026-03-01T10:00:00+00:00"

@@ -7,7 +7,7 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csm_tui.sync.protocol import UUID7Factory, checklist_item_id, new_uuid7
+from csm_tui.protocol import UUID7Factory, checklist_item_id, new_uuid7
 
 MS = st.integers(min_value=0, max_value=2**48 - 2**16)
 

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from csm_tui import protocol as p
+from csm_tui.protocol import new_uuid7
 from csm_tui.server import admin
 from csm_tui.server.database import ServerDatabase
-from csm_tui.sync import protocol as p
-from csm_tui.sync.protocol import new_uuid7
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

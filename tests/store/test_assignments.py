@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from csm_tui.protocol import KIND_ACCOUNT as PROTOCOL_KIND_ACCOUNT
 from csm_tui.store import outbox
-from csm_tui.store.assignments import KIND_ACCOUNT, ReassignError, candidates, reassign_account
+from csm_tui.store.assignments import ReassignError, candidates, reassign_account
 from csm_tui.store.cache import connect
-from csm_tui.sync.protocol import KIND_ACCOUNT as PROTOCOL_KIND_ACCOUNT
 from tests.conftest import FROZEN_NOW
 
 
@@ -71,7 +71,6 @@ def test_reassign_changes_the_owner_and_queues_exactly_one_entry(conn):
     )
     assert item.fields == {"owner_id": new}
     assert item.base_version == version == 7
-    assert KIND_ACCOUNT == PROTOCOL_KIND_ACCOUNT
     assert not conn.in_transaction
 
 

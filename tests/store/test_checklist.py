@@ -10,6 +10,7 @@ import pytest
 
 from csm_tui.domain.lifecycle import Stage, checklist_template
 from csm_tui.domain.tiers import Tier
+from csm_tui.protocol import checklist_item_id
 from csm_tui.store import outbox
 from csm_tui.store.cache import META_ME, connect, get_meta
 from csm_tui.store.checklist import (
@@ -20,7 +21,6 @@ from csm_tui.store.checklist import (
     stage_gate_of,
     stage_history,
 )
-from csm_tui.sync.protocol import checklist_item_id
 
 GROWTH_ONBOARDING_REQUIRED = [
     "Kickoff meeting held",

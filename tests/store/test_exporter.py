@@ -19,7 +19,6 @@ from csm_tui.assets_path import assets_dir
 from csm_tui.commands.export import (
     PORTFOLIO_COLUMNS,
     ExportColumn,
-    ExportFormat,
     ExportTable,
     coverage_table,
     export_coverage,
@@ -30,6 +29,7 @@ from csm_tui.commands.export import (
     to_csv,
     write_export,
 )
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 from csm_tui.domain.prep import render_prep_markdown
 from csm_tui.domain.text import safe_text
@@ -467,3 +467,12 @@ def test_a_portfolio_export_counts_days_since_the_touch_in_the_users_zone(conn):
     assert days() == "1"
     shown = portfolio(conn, fmt="md", zone=shanghai)
     assert re.search(rf"{re.escape(name)}.*\| today", shown)
+
+
+def test_the_command_language_and_the_writers_share_one_export_format(conn):
+    """`export ... --format md` is parsed to the very format the writers take."""
+    from csm_tui.domain.language.verbs import parse_command
+
+    command = parse_command("export portfolio --format markdown")
+    assert command.format is ExportFormat.MD is format_for_path("sheet.markdown")
+    assert portfolio(conn, "", command.format) == portfolio(conn, "", "md")

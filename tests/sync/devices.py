@@ -10,14 +10,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from csm_tui import protocol as p
 from csm_tui.domain.clock import FixedClock
+from csm_tui.protocol import new_uuid7
 from csm_tui.store import outbox
 from csm_tui.store.cache import connect, set_meta
 from csm_tui.store.timestamps import to_db
-from csm_tui.sync import protocol as p
 from csm_tui.sync.client import RetryPolicy, SyncClient
 from csm_tui.sync.engine import SyncReport, client_id_of, sync_once
-from csm_tui.sync.protocol import new_uuid7
 from tests.server.world import NOW, Person
 
 # Tables a synced cache holds, and how to read them for comparisons.

@@ -282,10 +282,10 @@ def test_run_sync_works_from_a_thread_while_the_app_keeps_writing(
 ):
     import threading
 
+    from csm_tui.protocol import new_uuid7
     from csm_tui.store import outbox
     from csm_tui.store.timestamps import to_db
     from csm_tui.sync.engine import run_sync, sync_status
-    from csm_tui.sync.protocol import new_uuid7
     from tests.server.world import NOW
 
     db = tmp_path / "c.sqlite3"

@@ -10,8 +10,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from csm_tui import protocol as p
 from csm_tui.domain.clock import FixedClock
-from csm_tui.sync import protocol as p
 from csm_tui.sync.client import (
     AuthError,
     CursorAheadError,

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from csm_tui import protocol as p
 from csm_tui.cli.main import main
-from csm_tui.sync import protocol as p
 from tests.server.world import World
 from tests.sync.conftest import make_world
 

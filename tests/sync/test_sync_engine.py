@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from csm_tui import protocol as p
 from csm_tui.domain.tiers import TierRules
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta
 from csm_tui.store.coverage import load_coverage
 from csm_tui.store.importer import import_csv, load_mapping
-from csm_tui.sync import protocol as p
 from csm_tui.sync.engine import list_conflicts, list_rejected, resolve_conflict, sync_status
 from tests.server.world import NOW, World
 from tests.sync.devices import Device
@@ -316,7 +316,7 @@ def test_an_activity_id_clash_keeps_both_texts(devices):
     account_id = laptop.new_account("Acme Ltd")
     laptop.sync()
     phone.sync()
-    from csm_tui.sync.protocol import new_uuid7
+    from csm_tui.protocol import new_uuid7
 
     same_id = new_uuid7()
     laptop.log_activity(account_id, "laptop's notes", activity_id=same_id)
@@ -339,7 +339,7 @@ def test_a_checklist_item_made_twice_becomes_one(devices):
     account_id = laptop.new_account("Acme Ltd")
     laptop.sync()
     phone.sync()
-    from csm_tui.sync.protocol import new_uuid7
+    from csm_tui.protocol import new_uuid7
 
     ids = {}
     for device, done in ((laptop, None), (phone, "2026-03-02T09:00:00+00:00")):

@@ -10,9 +10,9 @@ from email.utils import format_datetime
 import pytest
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.server import admin
 from csm_tui.store import outbox
-from csm_tui.sync import protocol as p
 from csm_tui.sync.client import RetryPolicy
 from csm_tui.sync.engine import sync_status
 from tests.server.world import NOW, World

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from csm_tui.sync import protocol as p
+from csm_tui import protocol as p
 from csm_tui.sync.engine import (
     MAX_PUSH_ATTEMPTS,
     list_handed_over,

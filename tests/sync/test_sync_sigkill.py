@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from csm_tui import protocol as p
 from csm_tui.cli.main import main
 from csm_tui.store import outbox
 from csm_tui.store.cache import connect, get_meta
-from csm_tui.sync import protocol as p
 from tests.sync.devices import Device
 from tests.sync.proxy import FaultProxy
 

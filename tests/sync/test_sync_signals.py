@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from csm_tui import protocol as p
 from csm_tui.store import outbox
-from csm_tui.sync import protocol as p
 from tests.server.test_server_ingest import ONE_OF_EACH, ingest, usage
 from tests.server.world import World, upsert
 from tests.sync.devices import Device

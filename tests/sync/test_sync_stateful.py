@@ -24,10 +24,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from csm_tui import protocol as p
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.server import admin
 from csm_tui.store import outbox
-from csm_tui.sync import protocol as p
 from csm_tui.sync.client import RetryPolicy
 from csm_tui.sync.engine import list_conflicts, list_rejected, resolve_conflict
 from tests.server.world import NOW, Person, RunningServer

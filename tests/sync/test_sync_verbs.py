@@ -8,12 +8,12 @@ import json
 
 import pytest
 
+from csm_tui import protocol as p
 from csm_tui.commands.output import render
 from csm_tui.commands.results import CommandFailed
 from csm_tui.commands.run import ScriptError, run_script, run_text
 from csm_tui.domain.clock import FixedClock
 from csm_tui.store import outbox
-from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import dismiss_rejected, list_conflicts, list_rejected
 from csm_tui.workspace import Workspace
 from tests.server.world import NOW

@@ -294,7 +294,7 @@ async def test_the_back_test_section_counts_the_renewal_rates_decisions(workspac
 
 
 async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspace):
-    from csm_tui.ui.commands import run_in_app
+    from csm_tui.ui.palette import run_in_app
 
     app = make_app(workspace)
     async with app.run_test(size=SIZE) as pilot:

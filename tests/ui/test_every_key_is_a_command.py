@@ -110,7 +110,7 @@ def test_the_keys_without_a_command_are_listed():
 
 def test_the_palette_knows_every_verb():
     from csm_tui.domain.language.verb_options import VERBS
-    from csm_tui.ui.commands import _VERB_WORDS
+    from csm_tui.ui.palette import _VERB_WORDS
 
     assert {*VERBS, "run"} - {"filter"} == _VERB_WORDS
 
@@ -121,7 +121,7 @@ async def test_reading_a_pane_from_the_palette_opens_it_and_conflicts_open_the_s
     from textual.widgets import TabbedContent
 
     from csm_tui.ui.app import make_app
-    from csm_tui.ui.commands import run_in_app
+    from csm_tui.ui.palette import run_in_app
     from csm_tui.ui.screens.account import AccountScreen
     from csm_tui.ui.screens.sync import SyncScreen
     from tests.ui.test_palette import wait_for

@@ -13,7 +13,7 @@ from csm_tui.commands.run import run_text
 from csm_tui.domain.clock import FixedClock
 from csm_tui.store import outbox
 from csm_tui.ui.app import make_app
-from csm_tui.ui.commands import PALETTE_PROVIDERS, _highlight
+from csm_tui.ui.palette import PALETTE_PROVIDERS, _highlight
 from csm_tui.ui.screens.account import AccountScreen
 from csm_tui.ui.screens.log_activity import LogActivityScreen
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable

@@ -12,6 +12,7 @@ from csm_tui.store import outbox
 from csm_tui.sync import credentials
 from csm_tui.sync.conflicts import list_conflicts
 from csm_tui.ui.app import make_app
+from csm_tui.ui.palette import run_in_app
 from csm_tui.ui.screens.log_activity import LogActivityScreen
 from csm_tui.ui.screens.sync import SyncScreen
 from csm_tui.workspace import Workspace
@@ -130,3 +131,32 @@ async def test_conflict_is_shown_and_resolved_keeping_mine(sqlite_central, tmp_p
         assert list_conflicts(ws.conn) == []
         pending = outbox.pending(ws.conn)
         assert pending[-1].kind == "account" and pending[-1].fields.get("arr") == 70_000.0
+
+
+async def test_sync_now_from_the_palette_pushes_what_is_pending(sqlite_central, tmp_path):
+    """The palette's `sync: now` is the app's own sync (`S`): it runs, pushes the pending
+    log and the status bar says so."""
+    from tests.ui.test_palette import palette_hits
+
+    world = make_world(sqlite_central)
+    ann = world.people["ann"]
+    device = signed_in_device(sqlite_central, ann, tmp_path / "ann.sqlite3")
+    account_id = device.new_account("Palette Sync Ltd")
+    device.close()
+
+    ws = Workspace(db_path=tmp_path / "ann.sqlite3", clock=FixedClock(NOW))
+    app = make_app(ws, start="portfolio", sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        run_in_app(app, 'log call "Palette Sync Ltd" --summary "Sent from the palette"')
+        assert outbox.pending_count(ws.conn) >= 1
+
+        assert (await palette_hits(pilot, app, "sync: now"))[0] == "sync: now"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.sync_text == "synced just now"
+        assert outbox.pending_count(ws.conn) == 0
+
+    activities = ann.http.get(f"/accounts/{account_id}/activities").json()
+    items = activities.get("items", activities) if isinstance(activities, dict) else activities
+    assert [a["summary"] for a in items] == ["Sent from the palette"]

@@ -40,11 +40,11 @@ from csm_tui.commands.export.formats import (
 )
 from csm_tui.commands.export.portfolio import export_portfolio
 from csm_tui.commands.export.prep import export_prep
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.store.exporter import (
     COVERAGE_COLUMNS,
     PORTFOLIO_COLUMNS,
     ExportColumn,
-    ExportFormat,
     ExportTable,
     coverage_table,
     portfolio_table,

@@ -14,11 +14,11 @@ from csm_tui.commands.export.formats import (
     to_csv,
     to_json,
 )
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.humanize import format_money
 from csm_tui.domain.prep import md_inline
 from csm_tui.store.exporter import (
     ExportColumn,
-    ExportFormat,
     ExportTable,
     coverage_table,
     report_value,

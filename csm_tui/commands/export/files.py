@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from csm_tui.store.exporter import ExportFormat
+from csm_tui.domain.export_format import ExportFormat
 
 
 def write_export(path: Path | str, text: str) -> Path:

@@ -16,13 +16,14 @@ from csm_tui.commands.export.formats import (
     to_json,
 )
 from csm_tui.domain.clock import local_day
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.health import arrow_for
 from csm_tui.domain.humanize import format_money, relative_day
 from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort
 from csm_tui.domain.prep import md_inline
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.store.cache import get_data_as_of
-from csm_tui.store.exporter import ExportColumn, ExportFormat, filter_of, portfolio_table
+from csm_tui.store.exporter import ExportColumn, filter_of, portfolio_table
 
 # What the portfolio screen shows, in its order (Markdown).
 PORTFOLIO_SHOWN: tuple[ExportColumn, ...] = (

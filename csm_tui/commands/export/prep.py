@@ -9,9 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from csm_tui.commands.export.formats import json_value, to_csv, to_json
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.prep import render_prep_markdown
 from csm_tui.domain.tiers import TierRules
-from csm_tui.store.exporter import ExportColumn, ExportFormat, ExportTable
+from csm_tui.store.exporter import ExportColumn, ExportTable
 from csm_tui.store.prep import build_prep_brief, load_prep_note
 
 _PREP_SECTIONS = ("weakest", "stakeholders", "open_checklist", "open_tasks", "recent_activities")

@@ -13,11 +13,11 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from csm_tui.domain import records
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.language.filters import MAX_AMOUNT, PortfolioSort
 from csm_tui.domain.language.lexer import Word, split_words
 from csm_tui.domain.language.verb_options import (
     OPTIONS,
-    ExportFormat,
     OptionSpec,
     OutputFormat,
 )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from csm_tui.domain import records
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort, amount_text
 from csm_tui.domain.language.lexer import word_text
 from csm_tui.domain.lifecycle import Stage
@@ -28,12 +29,6 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
-
-
-class ExportFormat(StrEnum):
-    CSV = "csv"
-    JSON = "json"
-    MD = "md"
 
 
 class ExportTarget(StrEnum):

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from csm_tui.domain import records
+from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort, QueryError
 from csm_tui.domain.language.lexer import quote, split_words, word_text
 from csm_tui.domain.language.verb_options import (
@@ -18,7 +19,6 @@ from csm_tui.domain.language.verb_options import (
     OPTIONS,
     OUTCOME_VERBS,
     TASK_DONE_OPTIONS,
-    ExportFormat,
     ExportTarget,
     ImportTarget,
     OptionSpec,
@@ -212,10 +212,6 @@ class PrepCommand(Command):
     account: str
     export: str | None = None  # write the Markdown sheet to this file
     dry_run: bool = False
-
-    @property
-    def writes_file(self) -> bool:
-        return self.export is not None
 
     def _parts(self) -> list[str]:
         return [_account_word(self.account)]

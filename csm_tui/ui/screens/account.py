@@ -15,6 +15,7 @@ from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, _
 from csm_tui.store.accounts import AccountFacts, AccountNotFound, load_account_facts
 from csm_tui.ui.book_labels import stage_label
+from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.account_panes import (
     ChecklistPane,
     HealthPane,
@@ -175,6 +176,9 @@ class AccountScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.facts is not None:
             self.refresh_account()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        self.refresh_account()
 
     def on_stage_advanced(self, event: StageAdvanced) -> None:
         self.refresh_account()

@@ -18,6 +18,7 @@ from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.ui.book_labels import sort_label
+from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
@@ -223,6 +224,9 @@ class PortfolioScreen(Screen[None]):
     def refresh_rows(self) -> None:
         if self.is_mounted and self.filter_error is None:
             self._reload(keep_account=self.current_account_id)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        self.refresh_rows()
 
     async def action_open(self) -> None:
         table = self.query_one(PortfolioTable)

@@ -13,10 +13,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, Label, Static
 
+from csm_tui import protocol as p
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _
 from csm_tui.store import outbox
-from csm_tui.sync import protocol as p
 from csm_tui.sync.conflicts import (
     Conflict,
     ConflictError,
@@ -29,6 +29,7 @@ from csm_tui.sync.conflicts import (
     retry_rejected,
 )
 from csm_tui.sync.engine import sync_status
+from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.workspace import Workspace
@@ -185,6 +186,9 @@ class SyncScreen(Screen[None]):
         self.reload()
 
     def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_data_changed(self, message: DataChanged) -> None:
         self.reload()
 
     def reload(self) -> None:

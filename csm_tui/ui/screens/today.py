@@ -20,6 +20,7 @@ from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
 from csm_tui.ui.days import long_day, short_day
+from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.ui.widgets.virtual_table import Cell, Column, ListSource, VirtualTable
@@ -115,6 +116,9 @@ class TodayScreen(Screen[None]):
         self.query_one(AgendaTable).focus()
 
     def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_data_changed(self, message: DataChanged) -> None:
         self.reload()
 
     def reload(self) -> None:

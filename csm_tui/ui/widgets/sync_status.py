@@ -6,15 +6,27 @@ changes (the palette's switch), the bar asks the app for them again as it next p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual.app import RenderResult
 from textual.widgets import Static
 
 from csm_tui.i18n import N_, _, current_language
 
+if TYPE_CHECKING:
+    from textual.app import RenderResult
+
 PROBLEM_WORDS = (N_("offline"), N_("failed"), N_("sign in"), N_("conflict"), N_("rejected"))
 """A status with one of these words (in English or the interface language) is a problem."""
+
+
+@runtime_checkable
+class ShowsSyncStatus(Protocol):
+    """The app, as the bar sees it: what to say about sync, and how to say it again."""
+
+    sync_text: str
+
+    def refresh_sync_status(self) -> None: ...
 
 
 def is_problem(text: str) -> bool:
@@ -44,14 +56,15 @@ class SyncStatusBar(Static):
 
     def set_prefix(self, prefix: str) -> None:
         self.prefix = prefix
-        self._show(getattr(self.app, "sync_text", ""))
+        app = self.app
+        self._show(app.sync_text if isinstance(app, ShowsSyncStatus) else "")
 
     def render(self) -> RenderResult:
         if self._language != current_language():
             self._language = current_language()
-            refresh = getattr(self.app, "refresh_sync_status", None)
-            if callable(refresh):  # the words again, in the new language
-                self.call_later(refresh)
+            app = self.app
+            if isinstance(app, ShowsSyncStatus):  # the words again, in the new language
+                self.call_later(app.refresh_sync_status)
         return super().render()
 
     def _show(self, text: str) -> None:

@@ -8,22 +8,25 @@
 - ``filter: tier:strategic`` — the portfolio with that filter; completes keys' values
   (tiers, stages, motions, owners, flags, bands) as you type them;
 - ``screen: today`` — the app's screens (Coverage included);
-- ``sync: now`` — the app's own sync (`S`), in its thread worker;
+- ``sync: now`` — the app's own sync (`S`: the action ``sync_now``), in its thread worker;
 - ``run: log call "Acme Ltd" --summary "…"`` — any line of the command language, carried out
   with `commands.run.run_command` exactly as `csm-tui run` does; the result is told with
   a notification, or the screen that shows it opens.
 
 Every binding of the app is a palette command too (`CsmApp.get_system_commands`).
 Names from the cache are shown as text, never as markup (`_title`, `_help`).
+The palette acts through the app's own means: its actions (`run_action`), `data_changed`
+after a write, and `current_account` for the account the screen beneath is on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -31,14 +34,37 @@ from textual.markup import escape
 
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _
+from csm_tui.ui.current_account import CurrentAccount, current_account
 
 if TYPE_CHECKING:
     from textual.fuzzy import Matcher
 
+    from csm_tui.domain.language.verb_types import Command
+    from csm_tui.domain.records import ActivityKind
     from csm_tui.store.lookup import Named
     from csm_tui.ui.app import CsmApp
     from csm_tui.ui.screens.log_activity import LogResult
     from csm_tui.workspace import Workspace
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class _NamesAnAccount(Protocol):
+    """A parsed command that names an account (`log`, `stage`, `assign`, …)."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    @property
+    def account(self) -> str | None: ...
+
+    def to_text(self) -> str: ...
+
+
+def _spelled_out(command: _NamesAnAccount, account: str) -> str:
+    """The command's text with `account` in place of the name typed."""
+    return dataclasses.replace(command, account=account).to_text()
+
 
 CANDIDATES = 40
 """Accounts scored by the fuzzy matcher per keystroke (the SQL prefilter's limit)."""
@@ -98,28 +124,28 @@ def _is_command_line(query: str) -> bool:
     return _first_word(query) in _VERB_WORDS and " --" in query
 
 
+def _csm_app(app: object) -> CsmApp:
+    """The app, as the `CsmApp` it is (the palette's providers serve no other)."""
+    from csm_tui.ui.app import CsmApp
+
+    if not isinstance(app, CsmApp):
+        raise TypeError(f"the csm-tui palette runs in a CsmApp, not {type(app).__name__}")
+    return app
+
+
 class _CsmProvider(Provider):
     @property
     def csm_app(self) -> CsmApp:
-        """The app, as the CsmApp it is (imported here: ui/app.py imports this module)."""
-        from csm_tui.ui.app import CsmApp
-
-        app = self.app
-        assert isinstance(app, CsmApp)
-        return app
+        return _csm_app(self.app)
 
     @property
     def workspace(self) -> Workspace:
         return self.csm_app.workspace
 
-    def _current_account(self) -> tuple[str, str] | None:
-        account_id = getattr(self.screen, "current_account_id", None)
-        if not account_id:
-            return None
-        row = self.workspace.conn.execute(
-            "SELECT name FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
-        ).fetchone()
-        return None if row is None else (account_id, row[0])
+    def _current_account(self) -> CurrentAccount | None:
+        """The account the screen beneath the palette is on (None: none, say nothing)."""
+        found = current_account(self.screen, self.workspace.conn)
+        return found if isinstance(found, CurrentAccount) else None
 
     def _candidates(self, typed: str, limit: int = CANDIDATES) -> list[Named]:
         from csm_tui.store.lookup import account_candidates
@@ -127,10 +153,10 @@ class _CsmProvider(Provider):
         return account_candidates(self.workspace.conn, typed.replace('"', ""), limit=limit)
 
     def _scored(
-        self, matcher: Matcher, items: Iterable[tuple[str, Any]]
-    ) -> list[tuple[float, str, Any]]:
+        self, matcher: Matcher, items: Iterable[tuple[str, T]]
+    ) -> list[tuple[float, str, T]]:
         """(score, title, payload) for items whose title matches, best first, at most SHOWN."""
-        scored: list[tuple[float, str, Any]] = []
+        scored: list[tuple[float, str, T]] = []
         for title, payload in items:
             score = matcher.match(safe_text(title))
             if score > 0:
@@ -201,22 +227,16 @@ class AccountCommands(_CsmProvider):
 # ----------------------------------------------------------------------------- log
 
 
-def open_log_form(app: Any, account_id: str, name: str, kind: Any) -> None:
+def open_log_form(app: CsmApp, account_id: str, name: str, kind: ActivityKind) -> None:
     """The log form, pre-filled for `kind` on the account, as the `l` key opens it."""
     from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
 
     def logged(result: LogResult | None) -> None:
         if result is not None:
             app.notify(describe(result), timeout=6, markup=False)
-            _refresh(app)
+            app.data_changed()
 
     app.push_screen(LogActivityScreen(app.workspace, account_id, name, kind=kind), logged)
-
-
-def _refresh(app: Any) -> None:
-    refresh = getattr(app, "_refresh_screen", None)
-    if callable(refresh):
-        refresh()
 
 
 class LogCommands(_CsmProvider):
@@ -231,7 +251,7 @@ class LogCommands(_CsmProvider):
         for kind in (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL):
             yield DiscoveryHit(
                 _title(f"log: {kind.value} {current[1]}"),
-                partial(open_log_form, self.app, current[0], current[1], kind),
+                partial(open_log_form, self.csm_app, current.id, current.name, kind),
                 help=_("log an activity on the account you are on"),
             )
 
@@ -253,7 +273,7 @@ class LogCommands(_CsmProvider):
             yield Hit(
                 score,
                 _highlight(matcher, title),
-                partial(open_log_form, self.app, named.id, named.name, kind),
+                partial(open_log_form, self.csm_app, named.id, named.name, kind),
                 text=title,
                 help=_help(
                     _("open the {kind} form for {name}").format(
@@ -276,12 +296,15 @@ _PRESETS = (
 _LAST_TERM = re.compile(r'(?:^|\s)([a-z]+):([^\s",|]*)$', re.IGNORECASE)
 
 
-def apply_filter(app: Any, text: str) -> None:
+def apply_filter(app: CsmApp, text: str) -> None:
     """The portfolio, filtered by `text` (as if typed after `/`)."""
+    from csm_tui.ui.screens.portfolio import PortfolioScreen
 
     async def go() -> None:
         await app.switch_mode("portfolio")
-        app.screen.show_filter(text)
+        screen = app.screen
+        if isinstance(screen, PortfolioScreen):
+            screen.show_filter(text)
 
     app.call_later(go)
 
@@ -291,7 +314,7 @@ class FilterCommands(_CsmProvider):
 
     async def discover(self) -> Hits:
         for text, what in _PRESETS:
-            yield DiscoveryHit(_title(f"filter: {text}"), partial(apply_filter, self.app, text),
+            yield DiscoveryHit(_title(f"filter: {text}"), partial(apply_filter, self.csm_app, text),
                                help=_(what))  # fmt: skip
 
     def _values(self, key: str) -> list[str]:
@@ -340,7 +363,7 @@ class FilterCommands(_CsmProvider):
                     yield Hit(
                         0.95,
                         _title(f"filter: {completed}"),
-                        partial(apply_filter, self.app, completed),
+                        partial(apply_filter, self.csm_app, completed),
                         text=f"filter: {completed}",
                         help=_help(f"complete {key}:"),
                     )
@@ -365,7 +388,7 @@ class FilterCommands(_CsmProvider):
         yield Hit(
             score,
             _title(f"filter: {canonical}"),
-            partial(apply_filter, self.app, canonical),
+            partial(apply_filter, self.csm_app, canonical),
             text=f"filter: {canonical}",
             help=_("the portfolio, filtered")
             if keyed
@@ -384,40 +407,39 @@ _SCREEN_WHAT = {
 }
 
 
-def _screens(app: Any) -> list[tuple[str, str]]:
-    """The app's modes, and Coverage when the app has it."""
-    from csm_tui.ui import app as app_module
-
-    names = list(app_module.MODES)
-    if callable(getattr(app, "action_coverage", None)) and "coverage" not in names:
-        names.append("coverage")
-    return [(name, _(_SCREEN_WHAT.get(name, name))) for name in names]
+_SCREEN_ACTIONS = {"coverage": "coverage"}
+"""The screens that are not modes, and the app's action that shows each (its key's)."""
 
 
-def show_screen(app: Any, name: str) -> None:
-    from csm_tui.ui import app as app_module
+def _screens() -> list[tuple[str, str]]:
+    """The app's modes, then Coverage."""
+    from csm_tui.ui.app import MODES
 
-    if name in app_module.MODES:
+    return [(name, _(_SCREEN_WHAT[name])) for name in (*MODES, *_SCREEN_ACTIONS)]
+
+
+def show_screen(app: CsmApp, name: str) -> None:
+    """Switch to a mode's screen, or run the action of the key that shows the screen."""
+    from csm_tui.ui.app import MODES
+
+    if name in MODES:
         app.switch_mode(name)
-    elif callable(getattr(app, f"action_{name}", None)):
-        getattr(app, f"action_{name}")()
+    elif name in _SCREEN_ACTIONS:
+        app.call_later(app.run_action, _SCREEN_ACTIONS[name])
     else:
         app.notify(
             _("There is no {name} screen in this build.").format(name=name), severity="warning"
         )
 
 
-def show_coverage(app: Any, team: str | None) -> None:
+def show_coverage(app: CsmApp, team: str | None) -> None:
     """The Coverage screen (for one team when `team` names one), as `c` opens it."""
     if team is None:
         show_screen(app, "coverage")
         return
-    try:
-        from csm_tui.store.coverage import UnknownTeam, resolve_team
-        from csm_tui.ui.screens.coverage import CoverageScreen
-    except ImportError:
-        show_screen(app, "coverage")
-        return
+    from csm_tui.store.coverage import UnknownTeam, resolve_team
+    from csm_tui.ui.screens.coverage import CoverageScreen
+
     try:
         team_id = resolve_team(app.workspace.conn, team)
     except UnknownTeam as error:
@@ -430,49 +452,27 @@ class ScreenCommands(_CsmProvider):
     """screen: NAME — switch to one of the app's screens."""
 
     async def discover(self) -> Hits:
-        for name, what in _screens(self.app):
-            yield DiscoveryHit(_title(f"screen: {name}"), partial(show_screen, self.app, name),
-                               help=what)  # fmt: skip
+        for name, what in _screens():
+            show = partial(show_screen, self.csm_app, name)
+            yield DiscoveryHit(_title(f"screen: {name}"), show, help=what)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, what in _screens(self.app):
+        for name, what in _screens():
             title = f"screen: {name}"
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, _highlight(matcher, title), partial(show_screen, self.app, name),
-                          text=title, help=what)  # fmt: skip
+                show = partial(show_screen, self.csm_app, name)
+                yield Hit(score, _highlight(matcher, title), show, text=title, help=what)
 
 
 # ----------------------------------------------------------------------------- sync
 
 
-def sync_now(app: Any) -> None:
-    """Push and pull in a thread worker (its own connection); tell the user how it went.
-
-    The app's own sync (`S`, the status bar) when it has one; else `csm-tui sync`'s function.
-    """
-    own = getattr(app, "action_sync_now", None)
-    if callable(own):
-        own()
-        return
-    workspace = app.workspace
-
-    def work() -> None:
-        from csm_tui.commands.results import CommandFailed
-        from csm_tui.commands.run import run_text
-
-        try:
-            result = run_text(workspace, "sync")
-        except CommandFailed as error:
-            app.call_from_thread(
-                app.notify, safe_text(str(error)), severity="error", timeout=8, markup=False
-            )
-            return
-        app.call_from_thread(app.notify, safe_text(result.shown), timeout=6, markup=False)
-
-    app.notify(_("Syncing…"), timeout=2)
-    app.run_worker(work, thread=True, exclusive=True, group="sync", exit_on_error=False)
+def sync_now(app: CsmApp) -> None:
+    """The app's own sync, as `S` runs it: push and pull in its thread worker (its own
+    connection), the status bar and the screen told when it ends."""
+    app.call_later(app.run_action, "sync_now")
 
 
 class SyncCommands(_CsmProvider):
@@ -481,14 +481,14 @@ class SyncCommands(_CsmProvider):
     TITLE = "sync: now"  # i18n: as is (command-language syntax)
 
     async def discover(self) -> Hits:
-        yield DiscoveryHit(_title(self.TITLE), partial(sync_now, self.app),
+        yield DiscoveryHit(_title(self.TITLE), partial(sync_now, self.csm_app),
                            help=_("push your changes and pull the server's"))  # fmt: skip
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         score = matcher.match(self.TITLE)
         if score > 0:
-            yield Hit(score, _highlight(matcher, self.TITLE), partial(sync_now, self.app),
+            yield Hit(score, _highlight(matcher, self.TITLE), partial(sync_now, self.csm_app),
                       text=self.TITLE, help=_("push your changes and pull the server's"),
                       )  # fmt: skip
 
@@ -496,12 +496,13 @@ class SyncCommands(_CsmProvider):
 # ----------------------------------------------------------------------------- run
 
 
-def run_in_app(app: Any, text: str) -> None:
+def run_in_app(app: CsmApp, text: str) -> None:
     """Carry out one command line in the app: as `csm-tui run` would, then show the result."""
     from csm_tui.commands.results import CommandFailed
     from csm_tui.commands.run import run_command
     from csm_tui.domain.language.filters import QueryError
     from csm_tui.domain.language.verb_types import (
+        BacktestCommand,
         ConflictsCommand,
         ContactsCommand,
         CoverageCommand,
@@ -570,14 +571,14 @@ def run_in_app(app: Any, text: str) -> None:
         app.notify(result.text or result.shown, timeout=15, markup=False)
         return
     app.notify(safe_text(result.shown, multiline=True), timeout=6, markup=False)
-    if type(command).__name__ == "BacktestCommand":  # its table is a Coverage section
-        show_coverage(app, getattr(command, "team", None))
+    if isinstance(command, BacktestCommand):  # its table is a Coverage section
+        show_coverage(app, command.team)
         return
     if result.wrote and not result.dry_run:
-        _refresh(app)
+        app.data_changed()
 
 
-def _open_pane(app: Any, account_id: str, pane: str) -> None:
+def _open_pane(app: CsmApp, account_id: str, pane: str) -> None:
     """The account's screen, on `pane` once it is mounted (as the pane's number key)."""
     from csm_tui.ui.screens.account import AccountScreen
 
@@ -598,7 +599,7 @@ class RunCommands(_CsmProvider):
         current = self._current_account()
         if current is None:
             return
-        name = current[1].replace("\\", "\\\\").replace('"', '\\"')
+        name = current.name.replace("\\", "\\\\").replace('"', '\\"')
         example = f'log call "{name}" --summary "…"'
         yield DiscoveryHit(
             _title(f"run: {example}"),
@@ -638,7 +639,7 @@ class RunCommands(_CsmProvider):
         yield Hit(
             1.0,
             _title(f"run: {canonical}"),
-            partial(run_in_app, self.app, canonical),
+            partial(run_in_app, self.csm_app, canonical),
             text=f"run: {canonical}",
             help=_help(what) if what else None,
         )
@@ -646,25 +647,25 @@ class RunCommands(_CsmProvider):
             yield Hit(
                 0.9,
                 _title(f"run: {completed}"),
-                partial(run_in_app, self.app, completed),
+                partial(run_in_app, self.csm_app, completed),
                 text=f"run: {completed}",
                 help=_help(help_text),
             )
 
-    def _completions(self, command: Any) -> list[tuple[str, str]]:  # any verb's Command
+    def _completions(self, command: Command) -> list[tuple[str, str]]:
         """The command with its account (or new owner) spelled out in full, for each name
         the typed one may mean."""
-        import dataclasses
+        from csm_tui.domain.language.verb_types import AssignCommand
 
         out: list[tuple[str, str]] = []
-        typed = getattr(command, "account", None)
-        if isinstance(typed, str):
+        if isinstance(command, _NamesAnAccount) and command.account:
+            typed = command.account
             for named in self._candidates(typed, limit=SHOWN):
                 if named.name != typed and named.id != typed:
-                    full = dataclasses.replace(command, account=named.name).to_text()
+                    full = _spelled_out(command, named.name)
                     out.append((full, f"{named.detail} · {named.id}"))
-        owner = getattr(command, "owner", None)
-        if type(command).__name__ == "AssignCommand" and owner:
+        if isinstance(command, AssignCommand) and command.owner:
+            owner = command.owner
             rows = self.workspace.conn.execute("SELECT name, role FROM users ORDER BY name")
             for name, role in rows:
                 if name != owner and name.casefold().startswith(owner.casefold()):
