@@ -18,11 +18,11 @@ from csm_tui.domain.commands import (
     TaskTakeCommand,
     UndoCommand,
 )
-from csm_tui.i18n import N_, Message, Nn_
+from csm_tui.i18n import N_, NC_, Message, Nn_
 
 _TASK_COLUMNS = (
     Column("task_id", N_("Task")),
-    Column("title", N_("Title")),
+    Column("title", NC_("task", "Title")),
     Column("due_on", N_("Due")),
     Column("snoozed_until", N_("Snoozed until")),
     Column("done_at", N_("Done")),
@@ -33,8 +33,8 @@ _TASK_COLUMNS = (
 _CONTACT_COLUMNS = (
     Column("name", N_("Name")),
     Column("role", N_("Role")),
-    Column("title", N_("Title")),
-    Column("email", N_("Email")),
+    Column("title", NC_("contact field", "Title")),
+    Column("email", NC_("contact field", "Email")),
     Column("phone", N_("Phone")),
     Column("contact_id", N_("Contact")),
 )
@@ -82,11 +82,11 @@ def take_result(session, command: TaskTakeCommand, dry: bool) -> CommandResult:
     try:
         found = find_task(session.conn, command.task)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     try:
         task = reassign_task_to(session.conn, found.id, me, session.now())
     except TaskError as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     return CommandResult(
         command,
         _dry(
@@ -139,7 +139,7 @@ def contact_result(session, account, command: ContactCommand, dry: bool) -> Comm
             try:
                 found = find_contact(conn, account.id, command.name)
             except LookupFailed as error:
-                raise CommandFailed(error.message) from error
+                raise CommandFailed(error.words) from error
             fields = {k: v for k, v in given.items() if v is not None}
             if command.new_name is not None:
                 fields["name"] = command.new_name
@@ -170,9 +170,9 @@ def contact_result(session, account, command: ContactCommand, dry: bool) -> Comm
                 name=account.name,
             )
     except ContactInvalid as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     except ContactNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     return CommandResult(
         command,
         _dry(text, dry),
@@ -234,7 +234,7 @@ def undo_result(session, command: UndoCommand, dry: bool) -> CommandResult:
     try:
         undone = undo_last_activity(conn, me, session.now(), session.rules)
     except ActivityNotEditable as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     if undone is None or record is None:
         raise CommandFailed(
             Message.of(N_("nothing to undo: you have not logged anything here yet"))
@@ -301,7 +301,7 @@ def amend_result(session, command: AmendCommand, dry: bool) -> CommandResult:
     try:
         logged = edit_activity(conn, record.id, draft, me, session.now(), session.rules)
     except ActivityNotEditable as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     except ActivityInvalid as error:
         raise CommandFailed("; ".join(e.message for e in error.errors)) from error
     return CommandResult(

@@ -82,7 +82,7 @@ def load_report(session: _Session, team: str | None, period: str | None = None) 
             parallel=not in_batch(session.conn), period=chosen,
         )  # fmt: skip
     except UnknownTeam as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
 
 
 def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:

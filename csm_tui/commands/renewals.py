@@ -148,7 +148,7 @@ def run_tier(session: _Session, command: TierCommand, dry: bool) -> CommandResul
             session.rules, author_id=session.me, now=session.now(), today=session.today(),
         )  # fmt: skip
     except TierOverrideInvalid as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     label = Message.of(Tier(done.tier).label)
     if done.cleared:
         text = Message.of(

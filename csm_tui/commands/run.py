@@ -73,7 +73,7 @@ from csm_tui.domain.commands import (
     parse_command,
 )
 from csm_tui.domain.query import QueryError
-from csm_tui.i18n import N_, Message, Nn_, _
+from csm_tui.i18n import N_, NC_, Message, Nn_, _
 
 if TYPE_CHECKING:
     from csm_tui.workspace import Workspace
@@ -354,7 +354,7 @@ def _account(session: _Session, ref: str):
     try:
         return find_account(session.conn, ref)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
 
 
 def _file_target(path_text: str) -> Path:
@@ -518,7 +518,7 @@ def _open(session: _Session, command: OpenCommand, dry: bool) -> CommandResult:
         columns=(
             Column("field", N_("Field")),
             Column("value", N_("Value")),
-            Column("note", N_("Note")),
+            Column("note", NC_("remark", "Note")),
         ),
         rows=tuple(pairs),
         account_id=facts.id,
@@ -713,16 +713,20 @@ def _check(session: _Session, command: CheckCommand, dry: bool) -> CommandResult
     items = [ChecklistTemplateItem(e.key, e.label, e.required) for e in entries] or list(
         checklist_template(stage, tier)
     )
-    where = f"in {stage.label} for a {tier.label} account"
+    where = Message.of(
+        N_("in {stage} for a {tier} account"),
+        stage=Message.of(stage.label),
+        tier=Message.of(tier.label),
+    )
     try:
         key = find_checklist_item(items, command.item, where)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     before = next((e for e in entries if e.key == key), None)
     try:
         entry = set_item_done(conn, account.id, stage, key, command.done, session.me, session.now())
     except ChecklistError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     values = {"item": entry.label, "stage": Message.of(stage.label), "name": account.name}
     if before is not None and before.done == command.done:
         text = Message.of(
@@ -836,7 +840,7 @@ def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
     try:
         task = add_task(session.conn, account.id, command.title, due, me, session.now())
     except TaskError as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     values = {"title": task.title, "name": account.name, "id": short_id(task.id)}
     return CommandResult(
         command,
@@ -860,7 +864,7 @@ def _task(session: _Session, command: TaskCommand, dry: bool) -> CommandResult:
 _TASK_COLUMNS = (
     Column("task_id", N_("Task")),
     Column("account", N_("Account")),
-    Column("title", N_("Title")),
+    Column("title", NC_("task", "Title")),
     Column("due_on", N_("Due")),
     Column("done_at", N_("Done")),
     Column("owner", N_("Owner")),
@@ -879,7 +883,7 @@ def _task_done(session: _Session, command: TaskDoneCommand, dry: bool) -> Comman
     try:
         found = find_task(conn, command.task)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     before = load_task(conn, found.id, session.today())
     try:
         if command.done:
@@ -921,12 +925,12 @@ def _snooze(session: _Session, command: SnoozeCommand, dry: bool) -> CommandResu
     try:
         found = find_task(session.conn, command.task)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     until = session.today() + timedelta(days=command.days or 1)
     try:
         task = snooze_task(session.conn, found.id, until, session.now())
     except TaskError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     return CommandResult(
@@ -1059,7 +1063,7 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
         try:
             user = find_user(conn, command.owner)
         except LookupFailed as error:
-            raise CommandFailed(error.message) from error
+            raise CommandFailed(error.words) from error
         owner_id, owner_name = user.id, user.name
     old = conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account.id,)).fetchone()[0]
     was = _user_name(conn, old)
@@ -1076,7 +1080,7 @@ def _assign(session: _Session, command: AssignCommand, dry: bool) -> CommandResu
     try:
         reassign_account(conn, account.id, owner_id, by_user_id=me, now=session.now())
     except ReassignError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     return CommandResult(
         command,
         _dry(

@@ -36,7 +36,7 @@ from csm_tui.domain.commands import (
     ImportCommand,
     ImportTarget,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, NC_, Message
 
 if TYPE_CHECKING:
     import sqlite3
@@ -323,10 +323,10 @@ def _import_csv(request: ImportRequest) -> CommandResult:
         columns=(
             Column("line", N_("Line"), right=True),
             Column("action", N_("Action")),
-            Column("name", N_("Name")),
+            Column("name", NC_("record", "Name")),
             Column("id", N_("Id")),
             Column("changed", N_("Changed")),
-            Column("note", N_("Note")),
+            Column("note", NC_("remark", "Note")),
         ),
         rows=tuple(
             (o.line, o.action, o.name, o.record_id, o.changed, o.note) for o in report.outcomes

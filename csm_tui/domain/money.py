@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.domain.humanize import (
     currency_symbol,
     format_money,
     format_money_full,
     normalise_lang,
 )
+from csm_tui.i18n import N_, Message
 
 CURRENCIES = ("USD", "CNY")
 DEFAULT_CNY_PER_USD = 7.2
@@ -105,7 +107,9 @@ def normalise_currency(code: str) -> str:
     key = code.strip().upper()
     key = {"RMB": "CNY"}.get(key, key)
     if key not in CURRENCIES:
-        raise ValueError(f"unsupported currency {code!r}; use USD or CNY")
+        raise MessageError(
+            Message.of(N_("unsupported currency {code}; use USD or CNY"), code=repr(code))
+        )
     return key
 
 

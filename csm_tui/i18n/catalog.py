@@ -1,7 +1,7 @@
 """Keep the catalogs: `python -m csm_tui.i18n.catalog extract|update|compile|check`.
 
-- extract: every `_()`, `N_()` and `ngettext()` in `csm_tui/` → a template (`--pot`,
-  default a temporary file, printed);
+- extract: every `_()`, `N_()`, `ngettext()`, `pgettext()` and `NC_()` in `csm_tui/` → a
+  template (`--pot`, default a temporary file, printed);
 - update: extract, then merge into each `.po` (new entries come in untranslated; entries no
   longer in the source are dropped);
 - compile: each `.po` → its `.mo` beside it (committed: an editable install needs no build);
@@ -19,7 +19,14 @@ from pathlib import Path
 from csm_tui.i18n import CATALOG_OF, DOMAIN, LOCALE_DIR
 
 PACKAGE_DIR = LOCALE_DIR.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "Nn_": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "NC_": ((1, "c"), 2),
+}
 COMMENT_TAGS = ("TRANSLATORS:",)
 
 
@@ -109,7 +116,7 @@ def _entries(catalog, translated: bool = False) -> dict:
         return tuple(value) if isinstance(value, list | tuple) else value
 
     return {
-        flat(message.id): flat(message.string)
+        (message.context, flat(message.id)): flat(message.string)
         for message in catalog
         if message.id and (not translated or (message.string and not message.fuzzy))
     }

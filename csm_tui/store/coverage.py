@@ -37,6 +37,7 @@ from csm_tui.domain.coverage import (
     estimate_maturity,
     touches_needed,
 )
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, ZOMBIE_DAYS, Stage
 from csm_tui.domain.metrics import (
     CENT,
@@ -51,6 +52,7 @@ from csm_tui.domain.metrics import (
 )
 from csm_tui.domain.records import ActivityKind, Role
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+from csm_tui.i18n import N_, Message
 from csm_tui.store.cache import get_data_as_of
 from csm_tui.store.timestamps import date_to_db
 
@@ -61,7 +63,7 @@ _PROACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and k.is_proactiv
 _REACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and not k.is_proactive)
 
 
-class UnknownTeam(ValueError):
+class UnknownTeam(Refusal, ValueError):
     """No team has that id or name."""
 
 
@@ -81,8 +83,14 @@ def resolve_team(conn: sqlite3.Connection, team: str) -> str:
             return hits[0]
         if len(hits) > 1:
             break
-    names = ", ".join(r[1] for r in rows) or "none"
-    raise UnknownTeam(f"no single team matches {team!r}; teams: {names}")
+    if not rows:
+        raise UnknownTeam(Message.of(N_("no single team matches {team}; there are no teams"),
+                                     team=repr(team)))  # fmt: skip
+    names = ", ".join(r[1] for r in rows)
+    raise UnknownTeam(
+        Message.of(N_("no single team matches {team}; teams: {names}"), team=repr(team),
+                   names=names)
+    )  # fmt: skip
 
 
 def _live(alias: str = "a") -> str:

@@ -16,22 +16,31 @@ import io
 import sqlite3
 from datetime import date
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.money import ExchangeRates, normalise_currency
 from csm_tui.domain.tiers import TierRules
+from csm_tui.i18n import N_, Message
 from csm_tui.store.timestamps import date_from_db, date_to_db
 
 
-class RateError(ValueError):
+class RateError(Refusal, ValueError):
     """A rate or a rates file that cannot be used; the message says which line and why."""
+
+
+def _words(error: ValueError) -> Message:
+    """A currency or number refusal as words: the money module's, or Python's (as is)."""
+    return getattr(error, "words", None) or Message.text(str(error))
 
 
 def set_rate(conn: sqlite3.Connection, day: date, per_usd: float, currency: str = "CNY") -> None:
     """Set (or replace) the rate in force from `day` on."""
     code = normalise_currency(currency)
     if code == "USD":
-        raise RateError("USD is the base currency: its rate is always 1")
+        raise RateError(Message.of(N_("USD is the base currency: its rate is always 1")))
     if not per_usd > 0 or per_usd != per_usd:
-        raise RateError(f"a rate must be a number > 0; got {per_usd!r}")
+        raise RateError(
+            Message.of(N_("a rate must be a number > 0; got {value}"), value=repr(per_usd))
+        )
     with conn:
         conn.execute(
             "INSERT INTO exchange_rates (day, currency, per_usd) VALUES (?, ?, ?) "
@@ -55,18 +64,28 @@ def parse_rates_csv(text: str) -> list[tuple[date, str, float]]:
         elif len(cells) == 3:
             day_text, currency, rate_text = cells
         else:
-            raise RateError(f"line {number}: expected day,per_usd or day,currency,per_usd")
+            raise RateError(
+                Message.of(N_("line {n}: expected day,per_usd or day,currency,per_usd"), n=number)
+            )
         try:
             day = date.fromisoformat(day_text)
         except ValueError:
-            raise RateError(f"line {number}: {day_text!r} is not a day (YYYY-MM-DD)") from None
+            raise RateError(
+                Message.of(N_("line {n}: {value} is not a day (YYYY-MM-DD)"), n=number,
+                           value=repr(day_text))
+            ) from None  # fmt: skip
         try:
             code = normalise_currency(currency)
             rate = float(rate_text)
         except ValueError as exc:
-            raise RateError(f"line {number}: {exc}") from None
+            raise RateError(
+                Message.of(N_("line {n}: {problem}"), n=number, problem=_words(exc))
+            ) from None
         if code == "USD" or not rate > 0:
-            raise RateError(f"line {number}: a CNY rate > 0 is expected; got {rate_text!r}")
+            raise RateError(
+                Message.of(N_("line {n}: a CNY rate > 0 is expected; got {value}"), n=number,
+                           value=repr(rate_text))
+            )  # fmt: skip
         rows.append((day, code, rate))
     return rows
 

@@ -909,7 +909,9 @@ class CsmAccountsScreen(Screen[None]):
         why = hand_on_refusal_in(self.workspace.conn, account_id, me)  # the shell's rule too
         if why is not None:
             self.notify(
-                _("Cannot reassign: {why}.").format(why=why), severity="error", markup=False
+                _("Cannot reassign: {why}.").format(why=why.render()),
+                severity="error",
+                markup=False,
             )
             return
         try:

@@ -21,7 +21,7 @@ from csm_tui.domain.humanize import format_money, format_money_full, never, rela
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
-from csm_tui.i18n import N_, _, ngettext
+from csm_tui.i18n import N_, NC_, _, ngettext
 from csm_tui.store.accounts import AccountFacts, health_of
 from csm_tui.store.activity_log import TimelineEntry, load_timeline
 from csm_tui.store.checklist import ChecklistEntry, load_checklist, stage_history
@@ -388,8 +388,8 @@ class StakeholdersPane(Vertical):
     COLUMNS = (
         ("name", N_("Name")),
         ("role", N_("Role")),
-        ("title", N_("Title")),
-        ("email", N_("Email")),
+        ("title", NC_("contact field", "Title")),
+        ("email", NC_("contact field", "Email")),
         ("phone", N_("Phone")),
     )
 
