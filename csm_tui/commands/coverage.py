@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.domain.commands import CoverageCommand
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, _
 
 if TYPE_CHECKING:
     from csm_tui.commands.run import _Session
@@ -30,8 +30,11 @@ def _money(value: Any) -> str:
     return "" if value is None else format_money(value)
 
 
+POOL_NAME = N_("Digital pool (no owner)")
+"""The unowned accounts' row as the report names it (`store.coverage.POOL_NAME`)."""
+
 COLUMNS = (
-    Column("owner", N_("CSM")),
+    Column("owner", N_("CSM"), show=lambda v: _(POOL_NAME) if v == POOL_NAME else v),
     Column("team", N_("Team")),
     Column("accounts", N_("Accounts"), right=True),
     Column("arr_usd", N_("ARR"), right=True, show=_money),
@@ -42,15 +45,16 @@ COLUMNS = (
     Column("renewals_90d", N_("Renew ≤90d"), right=True),
     Column("renewals_90d_arr", N_("Renew ARR"), right=True, show=_money),
     Column("touches_needed", N_("Touches/yr"), right=True, show=lambda v: f"{v:,.0f}"),
-    Column("capacity", N_("Cadences"), show=lambda v: CAPACITY_WORDS.get(v, "")),
+    Column("capacity", N_("Cadences"), show=lambda v: _(CAPACITY_WORDS.get(v, ""))),
     Column("owner_id", N_("Id")),
 )
 CAPACITY_WORDS = {
     "none": "—",
-    "within": "kept (≤ 3 touches a day)",
-    "stretched": "stretched (3–5 a day)",
-    "cannot_keep": "cannot be kept (> 5 a day)",
+    "within": N_("kept (≤ 3 touches a day)"),
+    "stretched": N_("stretched (3–5 a day)"),
+    "cannot_keep": N_("cannot be kept (> 5 a day)"),
 }
+"""Whether an owner's cadences can be kept (`CapacityVerdict` values); msgids."""
 
 
 def load_report(session: _Session, team: str | None, period: str | None = None) -> Any:
@@ -136,7 +140,7 @@ def report_summary(report: Any, reporting: Any = None) -> Message:
     label = report.period.label
     period = label() if callable(label) else label
     if reporting.note is not None:
-        period = f"{period}; {reporting.note}"
+        period = Message.of(N_("{period}; {note}"), period=period, note=reporting.note)
     return Message.of(
         N_(
             "{accounts} accounts, {arr} ARR · GRR {grr} · NRR {nrr} (retention {retention} + "

@@ -63,6 +63,10 @@ _PROACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and k.is_proactiv
 _REACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and not k.is_proactive)
 
 
+POOL_NAME = N_("Digital pool (no owner)")
+"""The unowned accounts' row (English, as data in JSON; the edge shows `_(POOL_NAME)`)."""
+
+
 class UnknownTeam(Refusal, ValueError):
     """No team has that id or name."""
 
@@ -487,7 +491,7 @@ def load_coverage(
             csms.append(CsmCoverage(owner, owner, None, None, "", dict(tiers), rules))
     pool = None
     if team_id is None and None in tiers_of:
-        pool = CsmCoverage(None, "Digital pool (no owner)", None, None, "",
+        pool = CsmCoverage(None, POOL_NAME, None, None, "",
                            dict(tiers_of[None]), rules)  # fmt: skip
 
     team_rows = conn.execute("SELECT id, name FROM teams ORDER BY name").fetchall()

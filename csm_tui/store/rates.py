@@ -6,6 +6,12 @@ next one. The `cny_per_usd` setting is the default while none is set.
 
 ARR history is converted at its own day's rate (`rules_on`): an ARR event of 2026-06-30
 uses the rate in force that day, and setting a new rate later changes no stored event.
+
+ARR *today* is valued at the rate in force today: `revalue_arr_today` puts each CNY
+account's `arr_usd` (the USD-equivalent every total, band and per-CSM load adds up) at
+that rate when it differs from the rate the cache last valued them at (kept in
+`cache_meta`), so a newer rate — set now, or dated ahead and come into force since —
+moves today's totals and never an event of the history.
 """
 
 from __future__ import annotations
@@ -108,6 +114,32 @@ def load_rates(conn: sqlite3.Connection, default: float) -> ExchangeRates:
         "SELECT day, per_usd FROM exchange_rates WHERE currency = 'CNY' ORDER BY day"
     ).fetchall()
     return ExchangeRates.of(((date_from_db(d), float(r)) for d, r in rows), default=default)
+
+
+REVALUED_AT = "rates.arr_today_cny_per_usd"
+"""cache_meta: the CNY rate the accounts' `arr_usd` was last valued at."""
+
+
+def revalue_arr_today(conn: sqlite3.Connection, default: float, today: date) -> int:
+    """Value every live CNY account's ARR today (`arr_usd`) at the rate in force `today`
+    (`default`, the `cny_per_usd` setting, while no dated rate is set); the number of
+    accounts whose value changed. Nothing is done while the rate is the one the cache
+    last valued them at. A derived figure: no outbox entry, no version change (the
+    account's own ARR, in CNY, is what syncs and does not change)."""
+    from csm_tui.store.cache import get_meta, set_meta
+    from csm_tui.store.transaction import write_transaction
+
+    rate = load_rates(conn, default).cny_per_usd(today)
+    if get_meta(conn, REVALUED_AT) == repr(rate):
+        return 0
+    with write_transaction(conn):
+        changed = conn.execute(
+            "UPDATE accounts SET arr_usd = round(arr / :rate, 2) WHERE currency = 'CNY' "
+            "AND deleted_at IS NULL AND arr_usd != round(arr / :rate, 2)",
+            {"rate": rate},
+        ).rowcount
+        set_meta(conn, REVALUED_AT, repr(rate))
+    return changed
 
 
 def rules_on(conn: sqlite3.Connection, rules: TierRules, day: date) -> TierRules:

@@ -13,7 +13,8 @@ The numbers are computed in a worker on a read-only connection of its own.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group
@@ -43,6 +44,7 @@ from csm_tui.domain.coverage import (
 from csm_tui.domain.humanize import format_money, relative_time
 from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
 from csm_tui.domain.metrics import RetentionMetrics, format_rate
+from csm_tui.domain.money import Reporting
 from csm_tui.domain.query import PortfolioSort, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
@@ -87,6 +89,12 @@ def _money(amount: float) -> str:
     return format_money(amount, "USD")
 
 
+def _money_in(reporting: Reporting | None) -> Callable[[float], str]:
+    """How the screen tells a USD-equivalent amount: in the reporting currency (the
+    `currency` setting, at the rate in force today), USD when `reporting` is None."""
+    return _money if reporting is None else reporting.money
+
+
 def _safe(text: str | None, fallback: str = "—") -> Text:
     return Text(safe_text(text) if text else fallback)
 
@@ -105,6 +113,15 @@ def _nrr_split(m: RetentionMetrics) -> str:
 def _nps(m: RetentionMetrics) -> str:
     score = m.nps.score
     return "—" if score is None else f"{score:+.0f} ({m.nps.votes:,})"
+
+
+def reporting_of(workspace: Workspace, period: tuple[date, date] | None = None) -> Reporting:
+    """Totals in the `currency` setting at the rate in force today (as `csm-tui run
+    coverage` shows them); with `period`, whether the rate changed in it."""
+    from csm_tui.store.rates import load_rates
+
+    rates = load_rates(workspace.conn, workspace.settings.tier_rules.cny_per_usd)
+    return Reporting.on(workspace.settings.currency, rates, workspace.today(), period)
 
 
 def coverage_rules(workspace: Workspace) -> CoverageRules:
@@ -162,6 +179,7 @@ class CoverageScreen(Screen[None]):
         self.team: str | None = team  # team id, or None for every team
         self.report: CoverageReport | None = None
         self.backtest: BacktestReport | None = None
+        self.reporting = Reporting()  # USD until the report (and the rates) are read
         self._teams: list[tuple[str, str]] = []  # (id, name) of every team, once known
         self._stale = False
 
@@ -262,14 +280,15 @@ class CoverageScreen(Screen[None]):
 
     def show(self, report: CoverageReport) -> None:
         self.report = report
+        self.reporting = self._reporting(report)
         if report.team_filter is None:
             self._teams = [(t.team_id, t.name) for t in report.teams]
         self._title(report)
         self._fill_csms(report)
-        self.query_one("#coverage-load", Section).update(load_chart(report))
+        self.query_one("#coverage-load", Section).update(load_chart(report, self.reporting))
         self._fill_teams(report)
         self._fill_tiers(report)
-        self.query_one("#coverage-metrics", Section).update(metrics_panel(report))
+        self.query_one("#coverage-metrics", Section).update(metrics_panel(report, self.reporting))
         self._fill_segments(report)
         self.query_one("#coverage-maturity", Section).update(maturity_panel(report))
         self._status()
@@ -327,6 +346,12 @@ class CoverageScreen(Screen[None]):
         if self.backtest is not None:
             self.show_backtest(self.backtest)
 
+    def _reporting(self, report: CoverageReport) -> Reporting:
+        return reporting_of(self.workspace, (report.period.start, report.period.end))
+
+    def _money(self, amount: float) -> str:
+        return self.reporting.money(amount)
+
     def _team_name(self, team_id: str | None) -> str:
         return dict(self._teams).get(team_id or "", _("every team"))
 
@@ -338,10 +363,14 @@ class CoverageScreen(Screen[None]):
         title = Text(_("Coverage — {scope}").format(scope=safe_text(scope)), style="bold")
         title.append(
             _("  · rule: 1 CSM per {arr} ARR (aggressive: {aggressive})").format(
-                arr=_money(rule.arr_per_csm), aggressive=_money(rule.aggressive_arr_per_csm)
+                arr=self._money(rule.arr_per_csm),
+                aggressive=self._money(rule.aggressive_arr_per_csm),
             ),
             style="dim",
         )
+        note = self.reporting.note
+        if note is not None:  # a CNY report: the rate its totals are at
+            title.append(_("  · {note}").format(note=note.render()), style="dim")
         self.query_one("#coverage-title", Static).update(title)
 
     def _status(self) -> None:
@@ -394,25 +423,29 @@ class CoverageScreen(Screen[None]):
                 "CSMs — accounts by tier, ARR load against the rule, what needs attention; "
                 "a dedicated CSM from {arr} ARR, capacity {low}–{high} touches a year "
                 "(enter: their accounts)"
-            ).format(arr=_money(report.rules.dedicated_from_arr), low=f"{low:,}", high=f"{high:,}")
+            ).format(
+                arr=self._money(report.rules.dedicated_from_arr), low=f"{low:,}", high=f"{high:,}"
+            )
         )
         for csm in report.owners:
             t = csm.total
             load_style = "bold red" if csm.overloaded else ("yellow" if csm.load > 0.8 else "")
             n, arr = csm.needs_dedicated
-            dedicated = Text(f"{n} · {_money(arr)}", style="red") if n else Text("—", style="dim")
+            dedicated = (
+                Text(f"{n} · {self._money(arr)}", style="red") if n else Text("—", style="dim")
+            )
             renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
             touches, touches_style = capacity_cell(csm, self.workspace.settings.tier_rules)
             table.add_row(
                 _safe(csm_name(csm)),
                 _safe(csm.team_name),
                 _right(f"{t.accounts:,}"),
-                _right(_money(t.arr)),
+                _right(self._money(t.arr)),
                 _right("—" if csm.is_pool else f"{csm.load:.2f}", load_style),
                 *(_right(f"{csm.tier(tier).accounts:,}") for tier in TIER_ORDER),
                 _right(f"{t.overdue:,}", "red" if t.overdue else ""),
                 _right(f"{t.late_activation:,}", "yellow" if t.late_activation else ""),
-                _right(_money(t.red_arr), "red" if t.red_arr else ""),
+                _right(self._money(t.red_arr), "red" if t.red_arr else ""),
                 _right(renewals),
                 dedicated,
                 _right(touches, touches_style),
@@ -428,7 +461,12 @@ class CoverageScreen(Screen[None]):
             _("Team"),
             _right("CSMs"),
             _right("ARR"),
-            _right(_("CSMs needed $2M/$1M")),
+            _right(
+                _("CSMs needed {arr}/{aggressive}").format(
+                    arr=self._money(report.rules.arr_per_csm),
+                    aggressive=self._money(report.rules.aggressive_arr_per_csm),
+                )
+            ),
             _right(_("Load")),
             _right(_("Overdue")),
             _right(_("At-risk ARR")),
@@ -446,15 +484,15 @@ class CoverageScreen(Screen[None]):
             table.add_row(
                 _safe(team.name),
                 _right(str(team.csm_count)),
-                _right(_money(t.arr)),
+                _right(self._money(t.arr)),
                 _right(f"{team.csms_needed:.1f} / {team.csms_needed_aggressive:.1f}"),
                 _right(
                     "—" if load is None else f"{load:.2f}",
                     "bold red" if load is not None and load > 1 else "",
                 ),
                 _right(f"{t.overdue:,}"),
-                _right(_money(t.red_arr)),
-                _right(f"{t.renew_90:,} ({_money(t.renew_90_arr)})"),
+                _right(self._money(t.red_arr)),
+                _right(f"{t.renew_90:,} ({self._money(t.renew_90_arr)})"),
                 _right(format_rate(m.grr) if m else "—"),
                 _right(_nrr_split(m) if m else "—"),
                 Text(_maturity(maturity.level) if maturity else "—"),
@@ -486,7 +524,7 @@ class CoverageScreen(Screen[None]):
             table.add_row(
                 Text(tier_label(tier)),
                 _right(f"{t.accounts:,}"),
-                _right(_money(t.arr)),
+                _right(self._money(t.arr)),
                 _right(
                     _("{overdue} of {cadenced}").format(
                         overdue=f"{t.overdue:,}", cadenced=f"{t.cadenced:,}"
@@ -494,7 +532,7 @@ class CoverageScreen(Screen[None]):
                     if t.cadenced
                     else "—"
                 ),
-                _right(_money(t.red_arr)),
+                _right(self._money(t.red_arr)),
                 _right(f"{t.renew_90:,}"),
                 _right(format_rate(m.grr)),
                 _right(_nrr_split(m)),
@@ -528,13 +566,13 @@ class CoverageScreen(Screen[None]):
         for segment, m in report.metrics.by_segment.items():
             table.add_row(
                 _safe(segment, _("(no segment)")),
-                _right(_money(m.flows.starting_arr)),
+                _right(self._money(m.flows.starting_arr)),
                 _right(format_rate(m.grr)),
                 _right(_nrr_split(m)),
                 _right(format_rate(m.logo_churn_rate)),
                 _right(format_rate(m.arr_churn_rate)),
                 _right(_nps(m)),
-                _right(_money(m.cmrr)),
+                _right(self._money(m.cmrr)),
                 key=segment or "-",
             )
         self.query_one("#coverage-metrics-heading", Static).update(
@@ -587,13 +625,14 @@ def _bar(fraction: float, width: int = BAR) -> int:
     return max(0, min(width, round(fraction * width)))
 
 
-def load_chart(report: CoverageReport) -> Group:
+def load_chart(report: CoverageReport, reporting: Reporting | None = None) -> Group:
     """ARR load per CSM against the rule: one bar each, `┃` where the rule is."""
+    money = _money_in(reporting)
     csms = list(report.csms)
     heading = Text(
         _("ARR load per CSM — 1.0 = {arr} (┃); the aggressive {aggressive} rule doubles it").format(
-            arr=_money(report.rules.arr_per_csm),
-            aggressive=_money(report.rules.aggressive_arr_per_csm),
+            arr=money(report.rules.arr_per_csm),
+            aggressive=money(report.rules.aggressive_arr_per_csm),
         ),
         style="bold",
     )
@@ -619,7 +658,7 @@ def load_chart(report: CoverageReport) -> Group:
             cells[rule_at] = ("┃", "bold reverse")
         for char, st in cells:
             line.append(char, style=st)
-        line.append(f" {c.load:5.2f}  {_money(c.total.arr)}")
+        line.append(f" {c.load:5.2f}  {money(c.total.arr)}")
         if c.overloaded:
             line.append("  " + _("overloaded"), style="bold red")
         lines.append(line)
@@ -647,7 +686,8 @@ def nrr_bar(m: RetentionMetrics, width: int = BAR) -> Text:
     return line
 
 
-def metrics_panel(report: CoverageReport) -> Group:
+def metrics_panel(report: CoverageReport, reporting: Reporting | None = None) -> Group:
+    money = _money_in(reporting)
     m = report.metrics.overall
     f = m.flows
     if not report.metrics.has_history:
@@ -677,7 +717,7 @@ def metrics_panel(report: CoverageReport) -> Group:
         "GRR",
         Text(
             _("{grr}  — kept of {arr} starting ARR ({n} accounts)").format(
-                grr=format_rate(m.grr), arr=_money(f.starting_arr), n=f"{f.starting_logos:,}"
+                grr=format_rate(m.grr), arr=money(f.starting_arr), n=f"{f.starting_logos:,}"
             )
         ),
     )
@@ -688,7 +728,7 @@ def metrics_panel(report: CoverageReport) -> Group:
                 logo_rate=format_rate(m.logo_churn_rate),
                 logos=f"{f.churned_logos:,}",
                 arr_rate=format_rate(m.arr_churn_rate),
-                arr=_money(f.churned_arr),
+                arr=money(f.churned_arr),
             )
         ),
     )
@@ -697,7 +737,7 @@ def metrics_panel(report: CoverageReport) -> Group:
         Text(
             _("{rate} ({arr}, {n} accounts)").format(
                 rate=format_rate(m.upsell_rate),
-                arr=_money(f.expansion_arr),
+                arr=money(f.expansion_arr),
                 n=f"{f.expanded_logos:,}",
             )
         ),
@@ -707,7 +747,7 @@ def metrics_panel(report: CoverageReport) -> Group:
         Text(
             _("{rate} ({arr}, {n} accounts)").format(
                 rate=format_rate(m.downsell_rate),
-                arr=_money(f.contraction_arr),
+                arr=money(f.contraction_arr),
                 n=f"{f.contracted_logos:,}",
             )
         ),
@@ -726,7 +766,7 @@ def metrics_panel(report: CoverageReport) -> Group:
         _("New"),
         Text(
             _("{arr} from {n} new accounts (outside GRR and NRR)").format(
-                arr=_money(f.new_arr), n=f"{f.new_logos:,}"
+                arr=money(f.new_arr), n=f"{f.new_logos:,}"
             )
         ),
     )
@@ -748,10 +788,10 @@ def metrics_panel(report: CoverageReport) -> Group:
         "CMRR",
         Text(
             _("{cmrr} a month — {arr} ARR in force {sign} {booked} signed for later, / 12").format(
-                cmrr=_money(m.cmrr),
-                arr=_money(f.ending_arr),
+                cmrr=money(m.cmrr),
+                arr=money(f.ending_arr),
                 sign="+" if f.booked_change >= 0 else "−",
-                booked=_money(abs(f.booked_change)),
+                booked=money(abs(f.booked_change)),
             )
         ),
     )
@@ -929,7 +969,8 @@ class CsmAccountsScreen(Screen[None]):
             if new_owner is not None:
                 self._reassign(account_id, name, new_owner, people)
 
-        self.app.push_screen(ReassignScreen(name, people), done)
+        money = reporting_of(self.workspace).money
+        self.app.push_screen(ReassignScreen(name, people, money), done)
 
     def _reassign(self, account_id: str, name: str, new_owner: str, people) -> None:
         from csm_tui.store.assignments import ReassignError, reassign_account
@@ -958,10 +999,11 @@ class ReassignScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="reassign.cancel")]
 
-    def __init__(self, account_name: str, people) -> None:
+    def __init__(self, account_name: str, people, money: Callable[[float], str] = _money) -> None:
         super().__init__()
         self.account_name = account_name
         self.people = people
+        self.money = money  # how ARR is told: the reporting currency
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reassign-box"):
@@ -979,7 +1021,11 @@ class ReassignScreen(ModalScreen[str | None]):
                                 "{name} — {n} account, {arr} ARR",
                                 "{name} — {n} accounts, {arr} ARR",
                                 p.accounts,
-                            ).format(name=safe_text(p.name), n=f"{p.accounts:,}", arr=_money(p.arr))
+                            ).format(
+                                name=safe_text(p.name),
+                                n=f"{p.accounts:,}",
+                                arr=self.money(p.arr),
+                            )
                         ),
                         id=p.user_id,
                     )

@@ -172,3 +172,35 @@ def test_email_and_note_have_one_entry_per_sense(zh):
     set_language("en")
     assert _(ActivityKind.EMAIL.label) == "Email" == pgettext("contact field", "Email")
     assert ActivityKind.EMAIL.label == "Email"  # still the plain English word for code
+
+
+# -- coverage words ------------------------------------------------------------------------------
+
+
+def test_run_coverage_in_zh_says_the_cadence_verdicts_and_the_pool_in_chinese(demo_db, capsys):
+    from csm_tui.cli.main import main
+
+    code = main(["--lang", "zh", "--db", str(demo_db), "run", "coverage"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "可保持（每天 ≤ 3 次触达）" in out
+    assert "数字化客户池" in out
+    assert "kept" not in out and "Digital pool" not in out
+    code = main(["--lang", "zh", "--db", str(demo_db), "run", "--format", "json", "coverage"])
+    report = json.loads(capsys.readouterr().out)
+    rows = report["rows"]
+    assert any(r["owner"] == "Digital pool (no owner)" for r in rows)  # JSON keeps English
+    assert {r["capacity"] for r in rows} <= {"none", "within", "stretched", "cannot_keep"}
+
+
+def test_the_reporting_note_is_said_in_zh(zh):
+    from csm_tui.domain.money import Reporting
+
+    note = Reporting("CNY", 7.1, date(2026, 1, 1), mixed=True).note
+    assert note is not None
+    assert note.render() == (
+        "按 1 美元 = 7.1 元人民币（2026-01-01 起的汇率）；"
+        "人民币汇率在此期间有变动：每笔 ARR 变动按其当天的汇率折算"
+    )
+    assert note.english().startswith("at 7.1 CNY per USD, rates of 2026-01-01; the CNY rate")
+    assert Reporting("CNY", 7.1).money(2_890_000 / 7.1) == "¥289万"
