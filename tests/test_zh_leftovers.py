@@ -204,3 +204,31 @@ def test_the_reporting_note_is_said_in_zh(zh):
     )
     assert note.english().startswith("at 7.1 CNY per USD, rates of 2026-01-01; the CNY rate")
     assert Reporting("CNY", 7.1).money(2_890_000 / 7.1) == "¥289万"
+
+
+# -- the Health tab --------------------------------------------------------------------------------
+
+
+def test_the_health_tab_says_todays_values_sources_and_targets_in_zh(workspace, zh):
+    from csm_tui.store.accounts import health_of, load_account_facts
+    from csm_tui.store.health_history import what_changed
+    from csm_tui.ui.widgets.account_panes import source_words
+
+    conn = workspace.conn
+    ids = [r[0] for r in conn.execute("SELECT id FROM accounts WHERE deleted_at IS NULL")]
+    changes = next(
+        c for c in (what_changed(conn, i, workspace.today(), now=workspace.now()) for i in ids) if c
+    )
+    shown = [c.raw_shown() for c in changes]
+    assert all(s == c.raw_now for s, c in zip(shown, changes, strict=True)) is False
+    engagement = next(c for c in changes if c.component.value == "engagement")
+    assert "天前" in engagement.raw_shown() or "从未触达" in engagement.raw_shown()
+    assert "ago" in engagement.raw_now or "never" in engagement.raw_now  # English kept beside
+    facts = load_account_facts(conn, ids[0], workspace.now(), workspace.settings.tier_rules)
+    health = health_of(facts)
+    assert health is not None
+    by_component = {c.component.value: c for c in health.components}
+    assert source_words(by_component["engagement"]).startswith("活动记录")
+    support = by_component["support"]
+    response = next(m for m in support.measures if m.name == "response time")
+    assert response.shown()[2] == "≤ 4 小时"

@@ -215,11 +215,12 @@ def source_words(comp: ComponentScore) -> str:
     """Where a component's inputs came from and as of when ("mixpanel, week of …")."""
     if not comp.source:
         return "—"
+    source = _(comp.source)  # a system's name as it is; "activity log" is words
     if comp.as_of is None:
-        return comp.source
+        return source
     if comp.component is Component.USAGE and comp.as_of.weekday() == 0:  # a week's record
-        return _("{source}, week of {day}").format(source=comp.source, day=comp.as_of.isoformat())
-    return f"{comp.source}, {comp.as_of.isoformat()}"
+        return _("{source}, week of {day}").format(source=source, day=comp.as_of.isoformat())
+    return f"{source}, {comp.as_of.isoformat()}"
 
 
 class HealthPane(VerticalScroll):
@@ -341,7 +342,7 @@ class HealthPane(VerticalScroll):
                 then,
                 str(change.points_now),
                 Text(delta, style=style),
-                Text(change.raw_now),
+                Text(safe_text(change.raw_shown())),
             )
         box.update(table)
 
