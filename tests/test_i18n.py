@@ -37,6 +37,7 @@ GLOSSARY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ): "leads a team (主管)",
     ("lead", "a lead can only give accounts to someone in their own team"): "a team lead (主管)",
     ("today", "snooze until a day after today, not {day}"): "the day (今天), not the Today screen",
+    ("active", "active"): "a token's state (有效: still valid), not active usage",
     (
         "QBR",
         "log an activity (call, meeting, email, onsite, qbr, training, escalation, note)",

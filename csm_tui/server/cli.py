@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from csm_tui.i18n import _, ngettext
+from csm_tui.i18n import _, ngettext, pgettext
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -30,7 +30,9 @@ def token_lifetime(text: str):
     number, unit = value[:-1], value[-1:]
     if unit not in _DURATION_UNITS or not number.isdigit() or int(number) == 0:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a lifetime: write e.g. 90d, 12w, 24h, or never"
+            _("{text} is not a lifetime: write e.g. 90d, 12w, 24h, or never").format(
+                text=repr(text)
+            )
         )
     return timedelta(seconds=int(number) * _DURATION_UNITS[unit])
 
@@ -356,7 +358,7 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
             )
         elif command == "list-users":
             rows = [(u.name, u.role.value, u.team_name or "—", u.id) for u in admin.list_users(db)]
-            _table(("name", "role", "team", "id"), rows, out)
+            _table((_("name"), _("role"), _("team"), "id"), rows, out)
         elif command == "list-tokens":
             now = db.clock.now()
             rows = [
@@ -364,13 +366,16 @@ def _run_admin(args: argparse.Namespace, db, out, err) -> int:
                     t.prefix + "…",
                     t.user_name,
                     t.created_at.strftime("%Y-%m-%d %H:%M"),
-                    t.expires_at.strftime("%Y-%m-%d %H:%M") if t.expires_at else "never",
-                    t.state(now),
+                    t.expires_at.strftime("%Y-%m-%d %H:%M")
+                    if t.expires_at
+                    else pgettext("expiry", "never"),
+                    _(t.state(now)),
                     t.id,
                 )
                 for t in admin.list_tokens(db, args.user)
             ]
-            _table(("token", "user", "created", "expires", "state", "id"), rows, out)
+            header = (_("token"), _("user"), _("created"), _("expires"), _("state"), "id")
+            _table(header, rows, out)
     except admin.AdminError as error:
         print(_("error: {error}").format(error=error), file=err)
         return 1
@@ -388,9 +393,13 @@ def _valid_for(lifetime) -> str:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out) -> None:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    """Columns padded by display width (a CJK character takes two cells)."""
+    from csm_tui.domain.fit import cell_width
+
+    widths = [max([cell_width(h), *(cell_width(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def pad(cell: str, width: int) -> str:
+        return cell + " " * (width - cell_width(cell))
+
     for line in (header, *rows):
-        print(
-            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip(),
-            file=out,
-        )
+        print("  ".join(pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip(), file=out)
