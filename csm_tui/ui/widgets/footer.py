@@ -3,6 +3,11 @@ Binding's English msgid, marked with `N_`) translated as it is shown.
 
 Every screen yields this Footer, never `textual.widgets.Footer` (tests/test_i18n_lint.py
 checks): after a language switch, `app.refresh_bindings()` makes it compose again.
+
+The command palette's key (`^p`, docked right) is always whole: a key that does not fit
+entirely to its left is not shown (it stays in `?` help and the palette), so no key is
+cut — a CJK description cut in the middle of a wide character also pushed the palette
+key one cell off the screen ("^p 命" at 80 columns in Chinese).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from csm_tui.i18n import _
 
 
 class Footer(TextualFooter):
+    _fitted_width = 0
+
     def compose(self):
         for widget in super().compose():
             if isinstance(widget, FooterKey):
@@ -23,3 +30,29 @@ class Footer(TextualFooter):
             elif isinstance(widget, FooterLabel):
                 widget.update(_(str(widget.content)))
             yield widget
+        self.call_after_refresh(self._fit, 5)
+
+    def on_resize(self) -> None:
+        if self.size.width != self._fitted_width:
+            self.call_after_refresh(self.recompose)  # all keys again, then fit them
+
+    def _fit(self, tries: int = 1) -> None:
+        """Hide each key (in order, from the first that does not fit) that would run
+        under the palette key or off the footer."""
+        if not self.is_attached or self.size.width <= 0:
+            return
+        keys = list(self.query_children(FooterKey))
+        if any(k.display and not k.region.width for k in keys):  # not laid out yet
+            if tries > 1:
+                self.call_after_refresh(self._fit, tries - 1)
+            return
+        self._fitted_width = self.size.width
+        palette = next((k for k in keys if k.has_class("-command-palette")), None)
+        right = self.region.right if palette is None else palette.region.x
+        full = False
+        for key in keys:
+            if key is palette:
+                continue
+            full = full or key.region.right > right
+            if full:
+                key.display = False
