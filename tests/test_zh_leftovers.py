@@ -232,3 +232,16 @@ def test_the_health_tab_says_todays_values_sources_and_targets_in_zh(workspace, 
     support = by_component["support"]
     response = next(m for m in support.measures if m.name == "response time")
     assert response.shown()[2] == "≤ 4 小时"
+
+
+def test_the_prep_sheet_says_the_health_band_in_zh(zh):
+    from csm_tui.domain.prep import render_prep_markdown
+    from tests.domain.test_prep import brief as make_brief
+
+    brief = make_brief()
+    assert brief.health_band is not None
+    sheet = render_prep_markdown(brief, "", date(2026, 11, 22))
+    word = {"red": "红", "yellow": "黄", "green": "绿"}[brief.health_band.value]
+    assert f" / 100 — {word}" in sheet
+    english = render_prep_markdown(brief, "", date(2026, 11, 22), say=Message.english)
+    assert f" / 100 — {brief.health_band.value}" in english
