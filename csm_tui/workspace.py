@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
@@ -25,7 +26,16 @@ class Workspace:
             from csm_tui.store.cache import connect
 
             self._conn = connect(self.db_path)
+            self._revalue()
         return self._conn
+
+    def _revalue(self) -> None:
+        """ARR today at the rate in force today (a rate dated ahead comes into force on
+        its day): a no-op unless the rate moved since the cache was last valued."""
+        from csm_tui.store.rates import revalue_arr_today
+
+        with contextlib.suppress(sqlite3.OperationalError):  # busy: the next open does it
+            revalue_arr_today(self.conn, self.settings.tier_rules.cny_per_usd, self.today())
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -30,6 +30,14 @@ GLOSSARY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("usage", "usage: "): "argparse's heading (用法), not product usage",
     ("usage", "Usage"): "the help table's column: how to write a verb (用法), not product usage",
     ("lead", "give the account to another CSM of its team (a lead's move)"): "a team lead (主管)",
+    ("lead", "only a team lead or an admin can reassign accounts"): "a team lead (主管)",
+    (
+        "lead",
+        "you lead no team in this cache, so you cannot reassign accounts",
+    ): "leads a team (主管)",
+    ("lead", "a lead can only give accounts to someone in their own team"): "a team lead (主管)",
+    ("today", "snooze until a day after today, not {day}"): "the day (今天), not the Today screen",
+    ("active", "active"): "a token's state (有效: still valid), not active usage",
     (
         "QBR",
         "log an activity (call, meeting, email, onsite, qbr, training, escalation, note)",

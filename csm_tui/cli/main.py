@@ -55,10 +55,13 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with its own words (usage, options, -h, error) in the interface language.
-    Its messages about a wrong argument stay as argparse writes them (English)."""
+    """argparse, with its own words (usage, options, -h, error, and its messages about a
+    wrong argument: see `argparse_words`) in the interface language."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from csm_tui.cli.argparse_words import use_our_catalog
+
+        use_our_catalog()
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
         self._positionals.title = _("positional arguments")

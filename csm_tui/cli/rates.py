@@ -50,7 +50,13 @@ def run_rates(args: argparse.Namespace, db: Path) -> int:
     from datetime import date
 
     from csm_tui.cli.commands import _workspace
-    from csm_tui.store.rates import RateError, import_rates, load_rates, set_rate
+    from csm_tui.store.rates import (
+        RateError,
+        import_rates,
+        load_rates,
+        revalue_arr_today,
+        set_rate,
+    )
 
     ws = _workspace(args, db)
     try:
@@ -69,6 +75,7 @@ def run_rates(args: argparse.Namespace, db: Path) -> int:
             except ValueError as error:
                 print(_("csm-tui: {error}").format(error=error), file=sys.stderr)
                 return 2
+            revalue_arr_today(ws.conn, default, ws.today())
             print(
                 _("Rate set: {rate:g} CNY per USD from {day}.").format(
                     rate=float(args.per_usd), day=day.isoformat()
@@ -79,6 +86,7 @@ def run_rates(args: argparse.Namespace, db: Path) -> int:
             try:
                 text = args.file.read_text(encoding="utf-8")
                 count = import_rates(ws.conn, text)
+                revalue_arr_today(ws.conn, default, ws.today())
             except (OSError, RateError) as error:
                 print(
                     _("csm-tui: {file}: {error}").format(file=args.file, error=error),

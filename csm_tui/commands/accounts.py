@@ -20,7 +20,7 @@ from csm_tui.domain.language.verb_types import (
     OpenCommand,
     PrepCommand,
 )
-from csm_tui.i18n import N_, Message, Nn_
+from csm_tui.i18n import N_, NC_, Message, Nn_
 
 if TYPE_CHECKING:
     from csm_tui.store.contacts import ContactView
@@ -67,7 +67,7 @@ def open_result(session: Session, command: OpenCommand, dry: bool) -> CommandRes
         columns=(
             Column("field", N_("Field")),
             Column("value", N_("Value")),
-            Column("note", N_("Note")),
+            Column("note", NC_("remark", "Note")),
         ),
         rows=tuple(pairs),
         account_id=facts.id,
@@ -115,7 +115,7 @@ def assign_result(session: Session, command: AssignCommand, dry: bool) -> Comman
         try:
             user = find_user(conn, command.owner)
         except LookupFailed as error:
-            raise CommandFailed(error.message) from error
+            raise CommandFailed(error.words) from error
         owner_id, owner_name = user.id, user.name
     old = conn.execute("SELECT owner_id FROM accounts WHERE id = ?", (account.id,)).fetchone()[0]
     was = _user_name(conn, old)
@@ -132,7 +132,7 @@ def assign_result(session: Session, command: AssignCommand, dry: bool) -> Comman
     try:
         reassign_account(conn, account.id, owner_id, by_user_id=me, now=session.now())
     except ReassignError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     return CommandResult.of(
         command,
         dry_run_words(
@@ -167,8 +167,8 @@ def _user_name(conn: sqlite3.Connection, user_id: str | None) -> str:
 _CONTACT_COLUMNS = (
     Column("name", N_("Name")),
     Column("role", N_("Role")),
-    Column("title", N_("Title")),
-    Column("email", N_("Email")),
+    Column("title", NC_("contact field", "Title")),
+    Column("email", NC_("contact field", "Email")),
     Column("phone", N_("Phone")),
     Column("contact_id", N_("Contact")),
 )
@@ -212,9 +212,9 @@ def contact_result(session: Session, command: ContactCommand, dry: bool) -> Comm
                 name=account.name,
             )
     except ContactInvalid as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     except ContactNotFound as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     return CommandResult.of(
         command,
         dry_run_words(text, dry),
@@ -242,7 +242,7 @@ def _edit_contact(session: Session, account_id: str, command: ContactCommand) ->
     try:
         found = find_contact(session.conn, account_id, command.name)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     fields = {k: v for k, v in _given(command).items() if v is not None}
     if command.new_name is not None:
         fields["name"] = command.new_name

@@ -160,7 +160,7 @@ def load_report(session: Session, days_before: int | None, team: str | None) -> 
     try:
         team_id = resolve_team(session.conn, team) if team is not None else None
     except UnknownTeam as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     return load_backtest(
         session.conn,
         session.today(),

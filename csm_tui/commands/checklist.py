@@ -33,16 +33,20 @@ def check_result(session: Session, command: CheckCommand, dry: bool) -> CommandR
     items = [ChecklistTemplateItem(e.key, e.label, e.required) for e in entries] or list(
         checklist_template(stage, tier)
     )
-    where = f"in {stage.label} for a {tier.label} account"
+    where = Message.of(
+        N_("in {stage} for a {tier} account"),
+        stage=Message.of(stage.label),
+        tier=Message.of(tier.label),
+    )
     try:
         key = find_checklist_item(items, command.item, where)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     before = next((e for e in entries if e.key == key), None)
     try:
         entry = set_item_done(conn, account.id, stage, key, command.done, session.me, session.now())
     except ChecklistError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     values = {"item": entry.label, "stage": Message.of(stage.label), "name": account.name}
     if before is not None and before.done == command.done:
         text = Message.of(

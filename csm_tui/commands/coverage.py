@@ -18,7 +18,7 @@ from csm_tui.domain.language.verb_types import (
     Command,
     CoverageCommand,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, _
 
 
 def _pct(value: Any) -> str:
@@ -31,8 +31,11 @@ def _money(value: Any) -> str:
     return "" if value is None else format_money(value)
 
 
+POOL_NAME = N_("Digital pool (no owner)")
+"""The unowned accounts' row as the report names it (`store.coverage.POOL_NAME`)."""
+
 COLUMNS = (
-    Column("owner", N_("CSM")),
+    Column("owner", N_("CSM"), show=lambda v: _(POOL_NAME) if v == POOL_NAME else v),
     Column("team", N_("Team")),
     Column("accounts", N_("Accounts"), right=True),
     Column("arr_usd", N_("ARR"), right=True, show=_money),
@@ -43,15 +46,16 @@ COLUMNS = (
     Column("renewals_90d", N_("Renew ≤90d"), right=True),
     Column("renewals_90d_arr", N_("Renew ARR"), right=True, show=_money),
     Column("touches_needed", N_("Touches/yr"), right=True, show=lambda v: f"{v:,.0f}"),
-    Column("capacity", N_("Cadences"), show=lambda v: CAPACITY_WORDS.get(v, "")),
+    Column("capacity", N_("Cadences"), show=lambda v: _(CAPACITY_WORDS.get(v, ""))),
     Column("owner_id", N_("Id")),
 )
 CAPACITY_WORDS: dict[str, str] = {
     "none": "—",
-    "within": "kept (≤ 3 touches a day)",
-    "stretched": "stretched (3–5 a day)",
-    "cannot_keep": "cannot be kept (> 5 a day)",
+    "within": N_("kept (≤ 3 touches a day)"),
+    "stretched": N_("stretched (3–5 a day)"),
+    "cannot_keep": N_("cannot be kept (> 5 a day)"),
 }
+"""Whether an owner's cadences can be kept (`CapacityVerdict` values); msgids."""
 
 
 def load_report(session: Session, team: str | None, period: str | None = None) -> Any:
@@ -83,7 +87,7 @@ def load_report(session: Session, team: str | None, period: str | None = None) -
             parallel=not in_batch(session.conn), period=chosen,
         )  # fmt: skip
     except UnknownTeam as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
 
 
 def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:
@@ -137,7 +141,7 @@ def report_summary(report: Any, reporting: Any = None) -> Message:
     label = report.period.label
     period = label() if callable(label) else label
     if reporting.note is not None:
-        period = f"{period}; {reporting.note}"
+        period = Message.of(N_("{period}; {note}"), period=period, note=reporting.note)
     return Message.of(
         N_(
             "{accounts} accounts, {arr} ARR · GRR {grr} · NRR {nrr} (retention {retention} + "

@@ -240,7 +240,7 @@ def undo_result(session: Session, command: UndoCommand, dry: bool) -> CommandRes
     try:
         undone = undo_last_activity(conn, me, session.now(), session.rules)
     except ActivityNotEditable as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     if undone is None or record is None:
         raise CommandFailed(
             Message.of(N_("nothing to undo: you have not logged anything here yet"))
@@ -296,7 +296,7 @@ def amend_result(session: Session, command: AmendCommand, dry: bool) -> CommandR
     try:
         logged = edit_activity(conn, record.id, draft, me, session.now(), session.rules)
     except ActivityNotEditable as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     except ActivityInvalid as error:
         raise CommandFailed("; ".join(e.message for e in error.errors)) from error
     return CommandResult.of(

@@ -151,7 +151,7 @@ def tier_result(session: Session, command: TierCommand, dry: bool) -> CommandRes
             session.rules, author_id=session.me, now=session.now(), today=session.today(),
         )  # fmt: skip
     except TierOverrideInvalid as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     label = Message.of(Tier(done.tier).label)
     if done.cleared:
         text = Message.of(

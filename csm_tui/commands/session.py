@@ -90,7 +90,7 @@ class Session:
         try:
             return find_account(self.conn, ref)
         except LookupFailed as error:
-            raise CommandFailed(error.message) from error
+            raise CommandFailed(error.words) from error
 
     def defer_file(self, path: Path, write: Callable[[], Any], dry: bool) -> None:
         """Write a file after the commit (never in a dry run)."""

@@ -15,7 +15,7 @@ from csm_tui.domain.language.verb_types import (
     TasksCommand,
     TaskTakeCommand,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, NC_, Message
 
 if TYPE_CHECKING:
     from csm_tui.store.tasks import TaskView
@@ -37,7 +37,7 @@ def task_result(session: Session, command: TaskCommand, dry: bool) -> CommandRes
     try:
         task = add_task(session.conn, account.id, command.title, due, me, session.now())
     except TaskError as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     values = {"title": task.title, "name": account.name, "id": short_id(task.id)}
     return CommandResult.of(
         command,
@@ -61,7 +61,7 @@ def task_result(session: Session, command: TaskCommand, dry: bool) -> CommandRes
 _TASK_COLUMNS = (
     Column("task_id", N_("Task")),
     Column("account", N_("Account")),
-    Column("title", N_("Title")),
+    Column("title", NC_("task", "Title")),
     Column("due_on", N_("Due")),
     Column("done_at", N_("Done")),
     Column("owner", N_("Owner")),
@@ -80,7 +80,7 @@ def task_done_result(session: Session, command: TaskDoneCommand, dry: bool) -> C
     try:
         found = find_task(conn, command.task)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     before = load_task(conn, found.id, session.today())
     try:
         if command.done:
@@ -122,12 +122,12 @@ def snooze_result(session: Session, command: SnoozeCommand, dry: bool) -> Comman
     try:
         found = find_task(session.conn, command.task)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     until = session.today() + timedelta(days=command.days or 1)
     try:
         task = snooze_task(session.conn, found.id, until, session.now())
     except TaskError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     except TaskNotFound as error:  # pragma: no cover - found a moment ago
         raise CommandFailed(Message.of(N_("that task no longer exists"))) from error
     return CommandResult.of(
@@ -149,7 +149,7 @@ def snooze_result(session: Session, command: SnoozeCommand, dry: bool) -> Comman
 
 _TASK_LIST_COLUMNS = (
     Column("task_id", N_("Task")),
-    Column("title", N_("Title")),
+    Column("title", NC_("task", "Title")),
     Column("due_on", N_("Due")),
     Column("snoozed_until", N_("Snoozed until")),
     Column("done_at", N_("Done")),
@@ -197,11 +197,11 @@ def take_result(session: Session, command: TaskTakeCommand, dry: bool) -> Comman
     try:
         found = find_task(session.conn, command.task)
     except LookupFailed as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     try:
         task = reassign_task_to(session.conn, found.id, me, session.now())
     except TaskError as error:
-        raise CommandFailed(error.message) from error
+        raise CommandFailed(error.words) from error
     return CommandResult.of(
         command,
         dry_run_words(

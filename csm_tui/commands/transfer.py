@@ -36,7 +36,7 @@ from csm_tui.domain.language.verb_types import (
     ExportCommand,
     ImportCommand,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, NC_, Message
 
 if TYPE_CHECKING:
     import sqlite3
@@ -331,10 +331,10 @@ def _import_csv(request: ImportRequest) -> CommandResult:
 _IMPORT_COLUMNS = (
     Column("line", N_("Line"), right=True),
     Column("action", N_("Action")),
-    Column("name", N_("Name")),
+    Column("name", NC_("record", "Name")),
     Column("id", N_("Id")),
     Column("changed", N_("Changed")),
-    Column("note", N_("Note")),
+    Column("note", NC_("remark", "Note")),
 )
 
 

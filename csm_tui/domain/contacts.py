@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from csm_tui.domain.records import ContactRole
 from csm_tui.domain.validity import text_problem
+from csm_tui.i18n import N_, NC_, Message
 
 MAX_NAME = 200
 MAX_TITLE = 200
@@ -23,24 +24,35 @@ _PHONE = re.compile(r"\+?[0-9 ()\-./]+(\s*(ext\.?|extension|x|#)\s*[0-9]+)?", re
 
 @dataclass(frozen=True)
 class FieldError:
-    """One message for one form field (`field` is the model's field name)."""
+    """One message for one form field (`field` is the model's field name). `words` is a
+    `Message`; `message` says it in the interface language, `english` in English."""
 
     field: str
-    message: str
+    words: Message
+
+    @property
+    def message(self) -> str:
+        return self.words.render()
+
+    @property
+    def english(self) -> str:
+        return self.words.english()
 
 
 def _has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
 
 
-def _one_line(field: str, label: str, value: str, limit: int) -> list[FieldError]:
+def _one_line(field: str, label: Message, value: str, limit: int) -> list[FieldError]:
     if _has_control(value):
-        return [FieldError(field, f"{label} must be one line of text, without control characters")]
+        template = N_("{label} must be one line of text, without control characters")
+        return [FieldError(field, Message.of(template, label=label))]
     if len(value) > limit:
-        return [FieldError(field, f"{label} is {len(value)} characters; at most {limit}")]
+        template = N_("{label} is {n} characters; at most {limit}")
+        return [FieldError(field, Message.of(template, label=label, n=len(value), limit=limit))]
     problem = text_problem(value, limit)
     if problem is not None:
-        return [FieldError(field, problem.message(label))]
+        return [FieldError(field, problem.words(label))]
     return []
 
 
@@ -56,35 +68,45 @@ def validate_contact(
     errors: list[FieldError] = []
     name, title, email, phone = name.strip(), title.strip(), email.strip(), phone.strip()
     if not name:
-        errors.append(FieldError("name", "Name is required"))
+        errors.append(FieldError("name", Message.of(N_("Name is required"))))
     else:
-        errors += _one_line("name", "Name", name, MAX_NAME)
-    errors += _one_line("title", "Title", title, MAX_TITLE)
+        errors += _one_line("name", Message.of(N_("Name")), name, MAX_NAME)
+    errors += _one_line("title", Message.of(NC_("contact field", "Title")), title, MAX_TITLE)
     if email:
-        bad = _one_line("email", "Email", email, MAX_EMAIL)
+        bad = _one_line("email", Message.of(NC_("contact field", "Email")), email, MAX_EMAIL)
         if bad:
             errors += bad
         elif _EMAIL.fullmatch(email) is None:
             errors.append(
                 FieldError(
-                    "email", f"{email!r} does not look like an email address (name@example.com)"
+                    "email",
+                    Message.of(
+                        N_("{value} does not look like an email address (name@example.com)"),
+                        value=repr(email),
+                    ),
                 )
             )
     if phone:
-        bad = _one_line("phone", "Phone", phone, MAX_PHONE)
+        bad = _one_line("phone", Message.of(N_("Phone")), phone, MAX_PHONE)
         if bad:
             errors += bad
         elif not any(ch.isdigit() for ch in phone) or _PHONE.fullmatch(phone) is None:
             errors.append(
                 FieldError(
                     "phone",
-                    f"{phone!r} does not look like a phone number "
-                    "(digits, spaces, + - ( ) . and an optional ext. 12)",
+                    Message.of(
+                        N_(
+                            "{value} does not look like a phone number "
+                            "(digits, spaces, + - ( ) . and an optional ext. 12)"
+                        ),
+                        value=repr(phone),
+                    ),
                 )
             )
     roles = ", ".join(r.value for r in ContactRole)
     if role.strip().lower() not in {r.value for r in ContactRole}:
-        errors.append(FieldError("role", f"Role must be one of {roles}; got {role!r}"))
+        template = N_("Role must be one of {roles}; got {value}")
+        errors.append(FieldError("role", Message.of(template, roles=roles, value=repr(role))))
     return errors
 
 

@@ -12,12 +12,20 @@ from __future__ import annotations
 from csm_tui.i18n import Message
 
 
-class MessageError(ValueError):
-    """A `ValueError` carrying its words as a `Message` (`error.words`)."""
+class Refusal(Exception):
+    """An exception carrying its words as a `Message` (`error.words`): mix it in before a
+    builtin base (`class TaskError(Refusal, ValueError)`) so the store's refusals reach every
+    edge (`str(error)`, `error.message`) in the interface language. A plain `str` is taken as
+    words already made (shown as they are)."""
 
-    def __init__(self, words: Message | str) -> None:
+    def __init__(self, words: Message | str, *args: object) -> None:
         self.words = words if isinstance(words, Message) else Message.text(words)
-        super().__init__(self.words.english())
+        super().__init__(self.words.english(), *args)
+
+    @property
+    def message(self) -> str:
+        """The words in the interface language now."""
+        return self.words.render()
 
     def english(self) -> str:
         return self.words.english()
@@ -27,3 +35,7 @@ class MessageError(ValueError):
 
     def __str__(self) -> str:
         return self.words.render()
+
+
+class MessageError(Refusal, ValueError):
+    """A `ValueError` carrying its words as a `Message` (`error.words`)."""

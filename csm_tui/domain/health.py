@@ -447,7 +447,9 @@ def _support(s: HealthSignals) -> _Parts:
     hours = f"{s.avg_response_hours:.0f}"
     measures = (
         _measure(_m(N_("open tickets")), _t(str(s.open_tickets)), _t("0"), tickets),
-        _measure(_m(N_("response time")), _m(N_("{n} h"), n=hours), _t("≤ 4 h"), response),
+        _measure(
+            _m(N_("response time")), _m(N_("{n} h"), n=hours), _m(N_("≤ {n} h"), n=4), response
+        ),
     )
     return (
         (tickets + response) / 2,

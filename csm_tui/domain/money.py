@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.domain.humanize import (
     currency_symbol,
     format_money,
     format_money_full,
     normalise_lang,
 )
+from csm_tui.i18n import N_, Message
 
 CURRENCIES = ("USD", "CNY")
 DEFAULT_CNY_PER_USD = 7.2
@@ -105,7 +107,9 @@ def normalise_currency(code: str) -> str:
     key = code.strip().upper()
     key = {"RMB": "CNY"}.get(key, key)
     if key not in CURRENCIES:
-        raise ValueError(f"unsupported currency {code!r}; use USD or CNY")
+        raise MessageError(
+            Message.of(N_("unsupported currency {code}; use USD or CNY"), code=repr(code))
+        )
     return key
 
 
@@ -210,17 +214,30 @@ class Reporting:
         """A USD-equivalent amount in the reporting currency, to the cent."""
         return usd if self.currency == "USD" else round(usd * self.per_usd, 2)
 
-    def money(self, usd: float, lang: str = "en") -> str:
-        return money(self.amount(usd), self.currency, lang)
+    def money(self, usd: float, lang: str | None = None) -> str:
+        """The amount in the reporting currency, told as the reader's language tells it
+        (`lang` None: the interface language; "¥28.9万" in zh, "¥289k" in en)."""
+        return format_money(self.amount(usd), self.currency, lang)
 
     @property
-    def note(self) -> str | None:
+    def note(self) -> Message | None:
         """The words under a report: "at 7.25 CNY per USD, rates of 2026-11-01" in CNY,
-        and whether the rate changed in the period (None: USD, nothing to say). English:
-        the edge translates it with the rest."""
-        mixed = "the CNY rate changed in the period: each ARR change is at its day's rate"
+        and whether the rate changed in the period (None: USD, nothing to say); a
+        `Message`, the edge says it in the interface language."""
+        mixed = Message.of(
+            N_("the CNY rate changed in the period: each ARR change is at its day's rate")
+        )
         if self.currency == "USD":
             return mixed if self.mixed else None
-        since = "the default rate" if self.rates_of is None else f"rates of {self.rates_of}"
-        note = f"at {self.per_usd:g} CNY per USD, {since}"
-        return f"{note}; {mixed}" if self.mixed else note
+        if self.rates_of is None:
+            template = N_("at {rate} CNY per USD, the default rate")
+            note = Message.of(template, rate=f"{self.per_usd:g}")
+        else:
+            note = Message.of(
+                N_("at {rate} CNY per USD, rates of {day}"),
+                rate=f"{self.per_usd:g}",
+                day=self.rates_of.isoformat(),
+            )
+        if self.mixed:
+            return Message.of(N_("{note}; {mixed}"), note=note, mixed=mixed)
+        return note

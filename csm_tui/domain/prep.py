@@ -314,10 +314,14 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
     return facts
 
 
+BAND_WORD = {Band.RED: N_("red"), Band.YELLOW: N_("yellow"), Band.GREEN: N_("green")}
+"""A health band in words (msgids)."""
+
+
 def _health(brief: PrepBrief, say: Say) -> list[str]:
     if brief.health_score is None:
         return [_w(say, N_("No health score yet (no signals in the cache)."))]
-    band = f" — {brief.health_band.value}" if brief.health_band is not None else ""
+    band = "" if brief.health_band is None else f" — {_w(say, BAND_WORD[brief.health_band])}"
     line = f"**{brief.health_score} / 100{band}**"
     if brief.health_score_30d is not None:
         delta = brief.health_score - brief.health_score_30d

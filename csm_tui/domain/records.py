@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from csm_tui.i18n import N_
+from csm_tui.i18n import N_, NC_
 
 
 class Role(StrEnum):
@@ -43,12 +43,12 @@ class ActivityKind(StrEnum):
         return {
             "call": N_("Call"),
             "meeting": N_("Meeting"),
-            "email": N_("Email"),
+            "email": NC_("activity type", "Email"),
             "onsite": N_("Onsite"),
             "qbr": N_("QBR"),
             "training": N_("Training"),
             "escalation": N_("Escalation"),
-            "note": N_("Note"),
+            "note": NC_("activity type", "Note"),
         }[self.value]
 
     @property

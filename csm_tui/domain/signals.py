@@ -34,6 +34,7 @@ from typing import NamedTuple, Protocol
 
 from csm_tui.domain.health import Component, HealthSignals, PaymentStatus
 from csm_tui.domain.motion import Feature
+from csm_tui.i18n import N_
 
 USAGE_WEEKS = 4
 TREND_WEEKS = 13  # the outcome compares with the same weeks this many weeks earlier
@@ -43,7 +44,7 @@ WORKDAYS = 5
 LATE_DAYS = 30  # up to this many days past due: late; then overdue
 COLLECTIONS_DAYS = 90  # more than this: collections
 
-ENGAGEMENT_SOURCE = "activity log"
+ENGAGEMENT_SOURCE = N_("activity log")
 VOLUME_FEATURES = (
     Feature.OPPORTUNITIES,
     Feature.LEADS,

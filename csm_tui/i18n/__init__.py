@@ -15,6 +15,11 @@ How to make a string translatable
   and the edge that shows it translates it then: ``_(binding.description)``,
   ``_(reason.template).format(**reason.values)``. The domain never calls `_`: it returns
   codes, templates and values (see `domain/agenda.py`'s `Reason`).
+- A word with two senses (the activity type "Email" and a contact's "Email" field) gets a
+  context, so each sense is its own catalog entry (``msgctxt``): at run time
+  ``pgettext("contact field", "Email")``; at import time ``NC_("activity type", "Email")``,
+  which is the English word itself (a `str`) remembering its context, so the edge's usual
+  ``_(label)`` (and a `Message` made of it) looks it up in that context.
 - Then ``python -m csm_tui.i18n.catalog update`` (extract + merge into the zh `.po`),
   translate the new entries in ``csm_tui/locale/zh_Hans/LC_MESSAGES/csm_tui.po`` using
   ``assets/i18n/glossary.md``, and ``python -m csm_tui.i18n.catalog compile`` (the `.mo`
@@ -49,6 +54,27 @@ _gettext = None  # a gettext.NullTranslations (or GNUTranslations) once a catalo
 def N_(message: str) -> str:
     """Mark `message` for extraction without translating it (yet): the identity."""
     return message
+
+
+class InContext(str):
+    """An English msgid that remembers its context (made by `NC_`): equal to, and used as,
+    the plain word; `_()` translates it with `pgettext(context, word)`."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str) -> InContext:
+        word = super().__new__(cls, message)
+        word.context = context
+        return word
+
+    def __reduce__(self) -> tuple[type[InContext], tuple[str, str]]:  # copies keep the context
+        return (InContext, (self.context, str(self)))
+
+
+def NC_(context: str, message: str) -> str:
+    """Mark `message` in `context` for extraction (a `msgctxt` entry); the English word,
+    carrying its context to the `_()` that shows it."""
+    return InContext(context, message)
 
 
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
@@ -103,10 +129,21 @@ class Message:
 
 
 def _(message: str) -> str:
-    """`message` in the current language (itself when there is no translation)."""
+    """`message` in the current language (itself when there is no translation); a word
+    marked with `NC_` is looked up in its context."""
     if _gettext is None or not message:
         return message
+    if type(message) is InContext:
+        return _gettext.pgettext(message.context, message)
     return _gettext.gettext(message)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` in `context` (its `msgctxt`) in the current language: for a word with two
+    senses ("Email" the activity type, "Email" a contact's field)."""
+    if _gettext is None or not message:
+        return message
+    return _gettext.pgettext(context, message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -1,7 +1,7 @@
 """Keep the catalogs: `python -m csm_tui.i18n.catalog extract|update|compile|check`.
 
-- extract: every `_()`, `N_()` and `ngettext()` in `csm_tui/` → a template (`--pot`,
-  default a temporary file, printed);
+- extract: every `_()`, `N_()`, `ngettext()`, `pgettext()` and `NC_()` in `csm_tui/` → a
+  template (`--pot`, default a temporary file, printed);
 - update: extract, then merge into each `.po` (new entries come in untranslated; entries no
   longer in the source are dropped);
 - compile: each `.po` → its `.mo` beside it (committed: an editable install needs no build);
@@ -25,7 +25,14 @@ if TYPE_CHECKING:
 _Text = str | tuple[str, ...]  # a message's id or string (a tuple: singular and plural)
 
 PACKAGE_DIR = LOCALE_DIR.parent
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "ngettext": (1, 2),
+    "Nn_": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "NC_": ((1, "c"), 2),
+}
 COMMENT_TAGS = ("TRANSLATORS:",)
 
 
@@ -108,14 +115,16 @@ def read_mo_file(path: Path) -> Catalog:
         return read_mo(fh)
 
 
-def _entries(catalog: Catalog, translated: bool = False) -> dict[_Text | None, _Text | None]:
+def _entries(
+    catalog: Catalog, translated: bool = False
+) -> dict[tuple[str | None, _Text | None], _Text | None]:
     """msgid → msgstr of a catalog (only what a compiled catalog keeps, with `translated`)."""
 
     def flat(value: str | tuple[str, ...] | list[str] | None) -> _Text | None:
         return tuple(value) if isinstance(value, list | tuple) else value
 
     return {
-        flat(message.id): flat(message.string)
+        (message.context, flat(message.id)): flat(message.string)
         for message in catalog
         if message.id and (not translated or (message.string and not message.fuzzy))
     }

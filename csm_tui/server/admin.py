@@ -13,7 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from csm_tui import protocol as p
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.records import Role
+from csm_tui.i18n import N_, Message
 from csm_tui.protocol import new_uuid7
 from csm_tui.server import schema
 from csm_tui.server.database import ServerDatabase, WriteTx
@@ -25,8 +27,9 @@ users = schema.users
 tokens = schema.tokens
 
 
-class AdminError(ValueError):
-    """A refused admin command; the message says why, for the terminal."""
+class AdminError(Refusal, ValueError):
+    """A refused admin command; `words` say why (`str(error)`: in the interface language,
+    for the terminal)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class TokenInfo:
     expires_at: datetime | None = None
 
     def state(self, now: datetime) -> str:
-        """ "active", "revoked" or "expired" at `now`."""
+        """ "active", "revoked" or "expired" at `now` (a code and its English word: the
+        edge shows `_(state)`, `TOKEN_STATES`)."""
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at is not None and self.expires_at <= now:
@@ -64,13 +68,17 @@ class TokenInfo:
         return "active"
 
 
+TOKEN_STATES = (N_("active"), N_("revoked"), N_("expired"))
+"""A token's states (`TokenInfo.state`), msgids."""
+
+
 def create_team(db: ServerDatabase, name: str) -> TeamInfo:
     name = name.strip()
     if not name:
-        raise AdminError("a team needs a name")
+        raise AdminError(Message.of(N_("a team needs a name")))
     with db.write() as tx:
         if tx.conn.execute(sa.select(teams.c.id).where(teams.c.name == name)).first():
-            raise AdminError(f"a team named {name!r} exists already")
+            raise AdminError(Message.of(N_("a team named {name} exists already"), name=repr(name)))
         row = {"id": new_uuid7(), "name": name}
         tx.conn.execute(sa.insert(teams).values(**row))
         tx.put_version(
@@ -88,16 +96,21 @@ def create_user(
         role = Role(role)
     except ValueError:
         expected = ", ".join(r.value for r in Role)
-        raise AdminError(f"unknown role {role!r}; expected one of {expected}") from None
+        raise AdminError(
+            Message.of(N_("unknown role {role}; expected one of {expected}"), role=repr(role),
+                       expected=expected)
+        ) from None  # fmt: skip
     if not name:
-        raise AdminError("a user needs a name")
+        raise AdminError(Message.of(N_("a user needs a name")))
     if team is None and role not in (Role.ADMIN, Role.INGEST):
-        raise AdminError(f"a {role.value} belongs to a team: give --team")
+        raise AdminError(Message.of(N_("a {role} belongs to a team: give --team"), role=role.value))
     if team is not None and role is Role.INGEST:
-        raise AdminError("an ingest user (a data pipeline) belongs to no team: leave out --team")
+        raise AdminError(
+            Message.of(N_("an ingest user (a data pipeline) belongs to no team: leave out --team"))
+        )
     with db.write() as tx:
         if tx.conn.execute(sa.select(users.c.id).where(users.c.name == name)).first():
-            raise AdminError(f"a user named {name!r} exists already")
+            raise AdminError(Message.of(N_("a user named {name} exists already"), name=repr(name)))
         team_row = None
         if team is not None:
             team_row = tx.conn.execute(
@@ -106,7 +119,9 @@ def create_user(
                 )
             ).first()
             if team_row is None:
-                raise AdminError(f"no team {team!r}; create it with create-team")
+                raise AdminError(
+                    Message.of(N_("no team {team}; create it with create-team"), team=repr(team))
+                )
         row: dict[str, Any] = {
             "id": new_uuid7(),
             "name": name,
@@ -134,13 +149,15 @@ def _find_user(conn: sa.Connection, user: str) -> sa.Row[str, str]:
         sa.select(users.c.id, users.c.name).where(sa.or_(users.c.id == user, users.c.name == user))
     ).first()
     if row is None:
-        raise AdminError(f"no user {user!r}")
+        raise AdminError(Message.of(N_("no user {user}"), user=repr(user)))
     return row
 
 
 def _insert_token(tx: WriteTx, user_id: str, expires_in: timedelta | None) -> str:
     if expires_in is not None and expires_in <= timedelta(0):
-        raise AdminError("a token must live a while: give --expires as e.g. 90d, 12w or 24h")
+        raise AdminError(
+            Message.of(N_("a token must live a while: give --expires as e.g. 90d, 12w or 24h"))
+        )
     token = new_token()
     tx.conn.execute(
         sa.insert(tokens).values(
@@ -191,13 +208,16 @@ def _one_token(conn: sa.Connection, prefix_or_id: str) -> TokenInfo:
     elif len(text) >= 4:
         where = tokens.c.prefix.startswith(text, autoescape=True)
     else:
-        raise AdminError("give the token's id or at least its first 4 characters")
+        raise AdminError(Message.of(N_("give the token's id or at least its first 4 characters")))
     found = _token_infos(conn, where)
     if not found:
-        raise AdminError(f"no token matches {text!r}")
+        raise AdminError(Message.of(N_("no token matches {text}"), text=repr(text)))
     if len(found) > 1:
-        listed = ", ".join(f"{t.prefix}… ({t.user_name}, id {t.id})" for t in found)
-        raise AdminError(f"{text!r} matches {len(found)} tokens: {listed}; give the id")
+        listed = ", ".join(f"{t.prefix}… ({t.user_name}, id {t.id})" for t in found)  # data
+        raise AdminError(
+            Message.of(N_("{text} matches {n} tokens: {listed}; give the id"), text=repr(text),
+                       n=len(found), listed=listed)
+        )  # fmt: skip
     return found[0]
 
 
@@ -223,7 +243,11 @@ def rotate_token(
         old = _one_token(tx.conn, prefix_or_id)
         if old.revoked_at is not None:
             raise AdminError(
-                f"token {old.prefix}… of {old.user_name} is revoked; issue a new one instead"
+                Message.of(
+                    N_("token {prefix}… of {user} is revoked; issue a new one instead"),
+                    prefix=old.prefix,
+                    user=old.user_name,
+                )
             )
         token = _insert_token(tx, old.user_id, expires_in)
         return token, _revoke(tx, old)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from csm_tui.i18n import _, ngettext
+from csm_tui.i18n import _, ngettext, pgettext
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -36,7 +36,9 @@ def token_lifetime(text: str) -> timedelta | None:
     number, unit = value[:-1], value[-1:]
     if unit not in _DURATION_UNITS or not number.isdigit() or int(number) == 0:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a lifetime: write e.g. 90d, 12w, 24h, or never"
+            _("{text} is not a lifetime: write e.g. 90d, 12w, 24h, or never").format(
+                text=repr(text)
+            )
         )
     return timedelta(seconds=int(number) * _DURATION_UNITS[unit])
 
@@ -388,7 +390,7 @@ def _run_admin(args: argparse.Namespace, db: ServerDatabase, out: TextIO, err: T
         elif command == "list-users":
             rows: list[tuple[str, ...]]
             rows = [(u.name, u.role.value, u.team_name or "—", u.id) for u in admin.list_users(db)]
-            _table(("name", "role", "team", "id"), rows, out)
+            _table((_("name"), _("role"), _("team"), "id"), rows, out)
         elif command == "list-tokens":
             now = db.clock.now()
             rows = [
@@ -396,13 +398,16 @@ def _run_admin(args: argparse.Namespace, db: ServerDatabase, out: TextIO, err: T
                     t.prefix + "…",
                     t.user_name,
                     t.created_at.strftime("%Y-%m-%d %H:%M"),
-                    t.expires_at.strftime("%Y-%m-%d %H:%M") if t.expires_at else "never",
-                    t.state(now),
+                    t.expires_at.strftime("%Y-%m-%d %H:%M")
+                    if t.expires_at
+                    else pgettext("expiry", "never"),
+                    _(t.state(now)),
                     t.id,
                 )
                 for t in admin.list_tokens(db, args.user)
             ]
-            _table(("token", "user", "created", "expires", "state", "id"), rows, out)
+            header = (_("token"), _("user"), _("created"), _("expires"), _("state"), "id")
+            _table(header, rows, out)
     except admin.AdminError as error:
         print(_("error: {error}").format(error=error), file=err)
         return 1
@@ -420,9 +425,13 @@ def _valid_for(lifetime: timedelta | None) -> str:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], out: TextIO) -> None:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    """Columns padded by display width (a CJK character takes two cells)."""
+    from csm_tui.domain.fit import cell_width
+
+    widths = [max([cell_width(h), *(cell_width(r[i]) for r in rows)]) for i, h in enumerate(header)]
+
+    def pad(cell: str, width: int) -> str:
+        return cell + " " * (width - cell_width(cell))
+
     for line in (header, *rows):
-        print(
-            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip(),
-            file=out,
-        )
+        print("  ".join(pad(c, w) for c, w in zip(line, widths, strict=True)).rstrip(), file=out)

@@ -38,10 +38,12 @@ from datetime import date, datetime
 from typing import Any
 
 from csm_tui.domain.activity_form import ActivityDraft, FieldError, due_of, validate_activity
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.health import score_health
 from csm_tui.domain.motion import SalesMotion, standard_for
 from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.i18n import N_, Message, Nn_
 from csm_tui.protocol import KIND_ACCOUNT, KIND_ACTIVITY, KIND_TASK, OP_DELETE, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.cache import get_meta, set_meta
@@ -63,14 +65,15 @@ _NOTE = ActivityKind.NOTE.value
 
 
 class ActivityInvalid(ValueError):
-    """The draft cannot be saved; `errors` says why, field by field. Nothing was written."""
+    """The draft cannot be saved; `errors` says why, field by field. Nothing was written.
+    (`str(error)` is English, for logs: an edge shows `errors` field by field.)"""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        super().__init__("; ".join(f"{e.field}: {e.english}" for e in errors))
         self.errors = errors
 
 
-class ActivityNotEditable(LookupError):
+class ActivityNotEditable(Refusal, LookupError):
     """The activity is not the author's last log (or no longer exists). Nothing was written."""
 
 
@@ -322,7 +325,7 @@ def _book_errors(
         "SELECT id FROM accounts WHERE id = ? AND deleted_at IS NULL", (draft.account_id,)
     ).fetchone()
     if account is None:
-        errors.append(FieldError("account_id", "this account is not in your book"))
+        errors.append(FieldError("account_id", Message.of(N_("this account is not in your book"))))
     else:
         ids = tuple(dict.fromkeys(draft.contact_ids))
         unknown = len(ids) - len(_live_contacts(conn, draft.account_id, ids))
@@ -330,14 +333,23 @@ def _book_errors(
             errors.append(
                 FieldError(
                     "contact_ids",
-                    f"{unknown} of the chosen contacts "
-                    f"{'is not a stakeholder' if unknown == 1 else 'are not stakeholders'} "
-                    "of this account",
+                    Message.of(
+                        *Nn_(
+                            "{n} of the chosen contacts is not a stakeholder of this account",
+                            "{n} of the chosen contacts are not stakeholders of this account",
+                        ),
+                        n=unknown,
+                    ),
                 )
             )
     if conn.execute("SELECT 1 FROM users WHERE id = ?", (author_id,)).fetchone() is None:
         errors.append(
-            FieldError("author_id", f"no user {author_id!r} in this cache: set who you are first")
+            FieldError(
+                "author_id",
+                Message.of(
+                    N_("no user {id} in this cache: set who you are first"), id=repr(author_id)
+                ),
+            )
         )
     return errors
 
@@ -570,11 +582,13 @@ def _editable(conn: sqlite3.Connection, author_id: str, activity_id: str) -> Act
     last = _last_live(conn, author_id)
     if last is None or last != activity_id:
         raise ActivityNotEditable(
-            "only your last log can be changed" if last else "you have no log to change"
+            Message.of(
+                N_("only your last log can be changed") if last else N_("you have no log to change")
+            )
         )
     record = load_activity(conn, activity_id)
     if record is None:  # pragma: no cover - _last_live checked it is live
-        raise ActivityNotEditable("that activity no longer exists")
+        raise ActivityNotEditable(Message.of(N_("that activity no longer exists")))
     return record
 
 
@@ -685,10 +699,10 @@ def undo_last_activity(
         last = _last_live(conn, author_id)
         if last is None:
             if activity_id is not None:
-                raise ActivityNotEditable("you have no log to undo")
+                raise ActivityNotEditable(Message.of(N_("you have no log to undo")))
             return None
         if activity_id is not None and activity_id != last:
-            raise ActivityNotEditable("only your last log can be undone")
+            raise ActivityNotEditable(Message.of(N_("only your last log can be undone")))
         record = load_activity(conn, last)
         assert record is not None  # _last_live checked it is live
         _tombstone_activity(conn, record.id, now)

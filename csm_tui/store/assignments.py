@@ -13,14 +13,16 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.records import Role
+from csm_tui.i18n import N_, Message
 from csm_tui.protocol import KIND_ACCOUNT, OP_UPSERT
 from csm_tui.store.outbox import enqueue
 from csm_tui.store.timestamps import to_db
 from csm_tui.store.transaction import in_batch, write_transaction
 
 
-class ReassignError(ValueError):
+class ReassignError(Refusal, ValueError):
     """The reassignment is not allowed; the message says why."""
 
 
@@ -47,7 +49,7 @@ def candidates(
         (account_id,),
     ).fetchone()
     if row is None:
-        raise ReassignError("that account is no longer in the cache")
+        raise ReassignError(Message.of(N_("that account is no longer in the cache")))
     owner, team = row[0], row[1]
     sql = (
         "SELECT u.id, u.name, u.team_id, count(a.id), total(a.arr_usd) FROM users u "
@@ -75,12 +77,12 @@ def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: st
     outbox mutation id. Refused (`ReassignError`) when `store.ownership`'s rule refuses that
     user the move. One transaction: the owner changes and the outbox entry exists together
     or not at all. The entry carries the account's last known server version."""
-    from csm_tui.store.ownership import reassign_refusal_in
+    from csm_tui.store.ownership import _NO_ME, reassign_refusal_in
 
     if conn.in_transaction and not in_batch(conn):
         raise RuntimeError("reassign_account needs a connection with no open transaction")
     if by_user_id is None:
-        raise ReassignError("this cache does not know who you are: sign in first (csm-tui login)")
+        raise ReassignError(Message.of(_NO_ME))
     why = reassign_refusal_in(conn, account_id, new_owner_id, by_user_id)
     if why is not None:
         raise ReassignError(why)
@@ -88,16 +90,19 @@ def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: st
     if new_owner_id not in allowed:
         name = conn.execute("SELECT name FROM users WHERE id = ?", (new_owner_id,)).fetchone()
         if name is None:
-            raise ReassignError(f"no user {new_owner_id!r} in the cache")
+            raise ReassignError(Message.of(N_("no user {id} in the cache"), id=repr(new_owner_id)))
         raise ReassignError(
-            f"{name[0]} cannot take this account: it goes to another CSM of its owner's team"
+            Message.of(
+                N_("{name} cannot take this account: it goes to another CSM of its owner's team"),
+                name=name[0],
+            )
         )
     with write_transaction(conn):  # commits (a savepoint in a script), or rolls back
         version = conn.execute(
             "SELECT version FROM accounts WHERE id = ? AND deleted_at IS NULL", (account_id,)
         ).fetchone()
         if version is None:
-            raise ReassignError("that account is no longer in the cache")
+            raise ReassignError(Message.of(N_("that account is no longer in the cache")))
         conn.execute(
             "UPDATE accounts SET owner_id = ?, updated_at = ? WHERE id = ?",
             (new_owner_id, to_db(now), account_id),

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import Stage, StageGate, checklist_template, stage_gate
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_, Message
 from csm_tui.protocol import (
     KIND_ACCOUNT,
     KIND_CHECKLIST_ITEM,
@@ -35,7 +37,7 @@ from csm_tui.store.timestamps import date_to_db, from_db, to_db
 from csm_tui.store.transaction import write_transaction
 
 
-class ChecklistError(LookupError):
+class ChecklistError(Refusal, LookupError):
     """An account or checklist item that is not there (the message says which)."""
 
 
@@ -121,7 +123,7 @@ def _account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
         (account_id,),
     ).fetchone()
     if row is None:
-        raise ChecklistError(f"no account {account_id!r} in the cache")
+        raise ChecklistError(Message.of(N_("no account {id} in the cache"), id=repr(account_id)))
     return row
 
 

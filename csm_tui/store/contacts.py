@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from csm_tui.domain.contacts import FieldError, normalise_contact_fields, validate_contact
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.records import ContactRole
+from csm_tui.i18n import N_, Message
 from csm_tui.protocol import KIND_CONTACT, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
@@ -20,16 +22,22 @@ EDITABLE = ("name", "title", "email", "phone", "role")
 ROLE_ORDER = {role.value: rank for rank, role in enumerate(ContactRole)}
 
 
-class ContactInvalid(ValueError):
+class ContactInvalid(Refusal, ValueError):
     """The contact was not saved; `errors` holds one message per field."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
+        super().__init__(_joined([e.words for e in errors]))
         self.errors = errors
 
 
-class ContactNotFound(LookupError):
+class ContactNotFound(Refusal, LookupError):
     pass
+
+
+def _joined(words: list[Message]) -> Message:
+    """Messages one after another, "; " between them (each in the interface language)."""
+    values = {f"m{i}": w for i, w in enumerate(words)}
+    return Message.of("; ".join(f"{{m{i}}}" for i in range(len(words))), **values)
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ def load_contact(conn: sqlite3.Connection, contact_id: str) -> ContactView:
         f"SELECT {_COLUMNS} FROM contacts WHERE id = ? AND deleted_at IS NULL", (contact_id,)
     ).fetchone()
     if row is None:
-        raise ContactNotFound(f"no contact {contact_id!r} in the cache")
+        raise ContactNotFound(Message.of(N_("no contact {id} in the cache"), id=repr(contact_id)))
     return _view(row)
 
 
@@ -104,7 +112,9 @@ def add_contact(
             ).fetchone()
             is None
         ):
-            raise ContactNotFound(f"no account {account_id!r} in the cache")
+            raise ContactNotFound(
+                Message.of(N_("no account {id} in the cache"), id=repr(account_id))
+            )
         conn.execute(
             INSERT["contacts"],
             (

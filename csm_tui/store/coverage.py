@@ -38,6 +38,7 @@ from csm_tui.domain.coverage import (
     estimate_maturity,
     touches_needed,
 )
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, ZOMBIE_DAYS, Stage
 from csm_tui.domain.metrics import (
     CENT,
@@ -52,6 +53,7 @@ from csm_tui.domain.metrics import (
 )
 from csm_tui.domain.records import ActivityKind, Role
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
+from csm_tui.i18n import N_, Message
 from csm_tui.store.cache import get_data_as_of
 from csm_tui.store.timestamps import date_to_db
 
@@ -62,7 +64,11 @@ _PROACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and k.is_proactiv
 _REACTIVE = tuple(k.value for k in ActivityKind if k.is_touch and not k.is_proactive)
 
 
-class UnknownTeam(ValueError):
+POOL_NAME = N_("Digital pool (no owner)")
+"""The unowned accounts' row (English, as data in JSON; the edge shows `_(POOL_NAME)`)."""
+
+
+class UnknownTeam(Refusal, ValueError):
     """No team has that id or name."""
 
 
@@ -82,8 +88,14 @@ def resolve_team(conn: sqlite3.Connection, team: str) -> str:
             return hits[0]
         if len(hits) > 1:
             break
-    names = ", ".join(r[1] for r in rows) or "none"
-    raise UnknownTeam(f"no single team matches {team!r}; teams: {names}")
+    if not rows:
+        raise UnknownTeam(Message.of(N_("no single team matches {team}; there are no teams"),
+                                     team=repr(team)))  # fmt: skip
+    names = ", ".join(r[1] for r in rows)
+    raise UnknownTeam(
+        Message.of(N_("no single team matches {team}; teams: {names}"), team=repr(team),
+                   names=names)
+    )  # fmt: skip
 
 
 def _live(alias: str = "a") -> str:
@@ -480,7 +492,7 @@ def load_coverage(
             csms.append(CsmCoverage(owner, owner, None, None, "", dict(tiers), rules))
     pool = None
     if team_id is None and None in tiers_of:
-        pool = CsmCoverage(None, "Digital pool (no owner)", None, None, "",
+        pool = CsmCoverage(None, POOL_NAME, None, None, "",
                            dict(tiers_of[None]), rules)  # fmt: skip
 
     team_rows = conn.execute("SELECT id, name FROM teams ORDER BY name").fetchall()

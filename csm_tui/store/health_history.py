@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from csm_tui.domain.health import Component
 from csm_tui.domain.tiers import TierRules
+from csm_tui.i18n import Message
 from csm_tui.store.accounts import health_of, load_account_facts
 from csm_tui.store.timestamps import date_to_db
 
@@ -29,8 +30,13 @@ class ComponentChange:
     points_then: int | None  # None: the old snapshot did not record this component
     points_now: int
     weight: int  # the component's weight today
-    raw_now: str  # today's value in words ("login 62%, leads 18.0/user/wk")
+    raw_now: str  # today's value in words ("login 62%, leads 18.0/user/wk"), English
     since: date  # the snapshot day compared against
+    raw_words: Message | None = field(default=None, compare=False)  # the same, a Message
+
+    def raw_shown(self) -> str:
+        """Today's value in the interface language."""
+        return self.raw_now if self.raw_words is None else self.raw_words.render()
 
     @property
     def label(self) -> str:
@@ -116,7 +122,15 @@ def what_changed(
         return []
     since, parts = then
     changes = [
-        ComponentChange(c.component, parts.get(c.component.value), c.points, c.weight, c.raw, since)
+        ComponentChange(
+            c.component,
+            parts.get(c.component.value),
+            c.points,
+            c.weight,
+            c.raw,
+            since,
+            raw_words=c.words[0] if c.words else None,
+        )
         for c in health.components
     ]
     order = {c: i for i, c in enumerate(Component)}

@@ -37,6 +37,7 @@ from csm_tui.domain.health import (
 )
 from csm_tui.domain.motion import ActivityStandard, SalesMotion, standard_for
 from csm_tui.domain.signals import (
+    ENGAGEMENT_SOURCE,
     SUPPORT_DAYS,
     SURVEY_DAYS,
     TREND_WEEKS,
@@ -349,7 +350,7 @@ def legacy_sources(signals: HealthSignals, measured_on: date | None, last: Any) 
     parts: list[tuple[Component, str, date | None]] = [
         (c, "account signals", measured_on) for c in Component if c is not Component.ENGAGEMENT
     ]
-    parts.append((Component.ENGAGEMENT, "activity log", None if last is None else last.date()))
+    parts.append((Component.ENGAGEMENT, ENGAGEMENT_SOURCE, None if last is None else last.date()))
     return replace(signals, provenance=tuple(parts))
 
 

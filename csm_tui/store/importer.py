@@ -1006,7 +1006,7 @@ def _plan_contacts(
             merged.update({k: v for k, v in given.items() if k not in mapping.create_only})
         errors = validate_contact(**merged)
         for error in errors:
-            run.issue(row.line, error.message, error.field)
+            run.issue(row.line, error.english, error.field)
         if errors:
             continue
         merged = normalise_contact_fields(merged)

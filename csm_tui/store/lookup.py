@@ -18,7 +18,9 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import ChecklistTemplateItem
+from csm_tui.i18n import N_, NC_, Message
 
 SHOWN_CANDIDATES = 8
 _PREFIX_ROWS = 200
@@ -37,16 +39,13 @@ class Named:
         return f"{self.name} ({self.id}{extra})"
 
 
-class LookupFailed(LookupError):
-    """Nothing, or more than one thing, answers to the name; `message` is for the user."""
+class LookupFailed(Refusal, LookupError):
+    """Nothing, or more than one thing, answers to the name; `words` (a `Message`) is for
+    the user, `message` is them in the interface language."""
 
-    def __init__(self, message: str, candidates: Sequence[Named] = ()) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, words: Message | str, candidates: Sequence[Named] = ()) -> None:
+        super().__init__(words)
         self.candidates = tuple(candidates)
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class NotFound(LookupFailed):
@@ -72,17 +71,18 @@ def _like_chars(text: str) -> str:
     return "".join(out)
 
 
-def _listing(items: Sequence[Named], total: int | None = None) -> str:
+def _listing(items: Sequence[Named], total: int | None = None) -> Message:
+    """The candidates, one a line (names and ids are data), and how many more there are."""
     shown = [f"  {item.label()}" for item in items[:SHOWN_CANDIDATES]]
     more = (total if total is not None else len(items)) - len(shown)
     if more > 0:
-        shown.append(f"  … and {more} more")
-    return "\n".join(shown)
+        return Message.of(N_("{lines}\n  … and {n} more"), lines="\n".join(shown), n=more)
+    return Message.text("\n".join(shown))
 
 
 def choose(
     ref: str,
-    what: str,
+    what: Message,
     candidates: Iterable[Named],
     *,
     by_id: Callable[[str], Named | None] | None = None,
@@ -108,13 +108,19 @@ def choose(
         if len(hits) == 1:
             return hits[0]
         if hits:
-            raise Ambiguous(
-                f'"{ref}" names {len(hits)} {what}s; say which (by name or id):\n' + _listing(hits),
-                hits,
-            )
+            words = Message.of(
+                N_('"{ref}" names more than one {what} ({n}); say which (by name or id):'
+                   "\n{listing}"),
+                ref=ref, n=len(hits), what=what, listing=_listing(hits),
+            )  # fmt: skip
+            raise Ambiguous(words, hits)
     near = [c for c in items if folded and folded in c.name.casefold()]
-    hint = f"; did you mean:\n{_listing(near)}" if near else ""
-    raise NotFound(f'no {what} "{ref}"{hint}', near)
+    if near:
+        words = Message.of(N_('no {what} "{ref}"; did you mean:\n{listing}'),
+                           what=what, ref=ref, listing=_listing(near))  # fmt: skip
+    else:
+        words = Message.of(N_('no {what} "{ref}"'), what=what, ref=ref)
+    raise NotFound(words, near)
 
 
 # ----------------------------------------------------------------------------- accounts
@@ -134,7 +140,7 @@ def find_account(conn: sqlite3.Connection, ref: str) -> Named:
     prefix. Raises `NotFound` or `Ambiguous` (with the candidates)."""
     ref_stripped = ref.strip()
     if not ref_stripped:
-        raise NotFound("name an account")
+        raise NotFound(Message.of(N_("name an account")))
     by_id = _account_rows(conn, _ACCOUNT + "id = ?", (ref_stripped,))
     if by_id:
         return by_id[0]
@@ -174,8 +180,7 @@ def find_account(conn: sqlite3.Connection, ref: str) -> Named:
     if candidates:
         total = len(candidates) if len(prefixed) <= _PREFIX_ROWS else None
         raise Ambiguous(
-            _ambiguous_text(ref, candidates, total if total else f"more than {_PREFIX_ROWS}"),
-            candidates,
+            _ambiguous_text(ref, candidates, total if total else _PREFIX_ROWS + 1), candidates
         )
     near = _account_rows(
         conn,
@@ -183,18 +188,34 @@ def find_account(conn: sqlite3.Connection, ref: str) -> Named:
         ("%" + _like_chars(ref_stripped) + "%", SHOWN_CANDIDATES * 4),
     )
     near = [n for n in near if folded in n.name.casefold()][:SHOWN_CANDIDATES]
-    hint = f"; names holding it:\n{_listing(near)}" if near else ""
-    raise NotFound(f'no account named "{ref_stripped}" (nor an id or a prefix of a name){hint}',
-                   near)  # fmt: skip
+    if near:
+        words = Message.of(
+            N_('no account named "{ref}" (nor an id or a prefix of a name); '
+               "names holding it:\n{listing}"),
+            ref=ref_stripped, listing=_listing(near),
+        )  # fmt: skip
+    else:
+        words = Message.of(
+            N_('no account named "{ref}" (nor an id or a prefix of a name)'), ref=ref_stripped
+        )
+    raise NotFound(words, near)
 
 
-def _ambiguous_text(ref: str, items: Sequence[Named], total: int | str | None = None) -> str:
-    count = total if total is not None else len(items)
+def _ambiguous_text(ref: str, items: Sequence[Named], total: int | None = None) -> Message:
+    """`total` is how many there are when more match than were read (None: `items`)."""
     shown = sorted(items, key=lambda n: (n.name.casefold(), n.id))
-    return (
-        f'"{ref.strip()}" names {count} accounts; say which (a longer name or the id):\n'
-        + _listing(shown, total if isinstance(total, int) else None)
-    )
+    if total is not None and total > _PREFIX_ROWS:
+        listing = _listing(shown)
+        return Message.of(
+            N_('"{ref}" names more than {n} accounts; say which (a longer name or the id):'
+               "\n{listing}"),
+            ref=ref.strip(), n=_PREFIX_ROWS, listing=listing,
+        )  # fmt: skip
+    listing = _listing(shown, total)
+    return Message.of(
+        N_('"{ref}" names {n} accounts; say which (a longer name or the id):\n{listing}'),
+        ref=ref.strip(), n=total if total is not None else len(items), listing=listing,
+    )  # fmt: skip
 
 
 def account_candidates(conn: sqlite3.Connection, typed: str, limit: int = 50) -> list[Named]:
@@ -230,12 +251,12 @@ def account_candidates(conn: sqlite3.Connection, typed: str, limit: int = 50) ->
 def find_user(conn: sqlite3.Connection, ref: str) -> Named:
     """A user of this cache by id, name, name ignoring case or unique prefix."""
     rows = conn.execute("SELECT id, name, role FROM users ORDER BY name, id").fetchall()
-    return choose(ref, "user", [Named(r[0], r[1], r[2]) for r in rows])
+    return choose(ref, Message.of(NC_("app user", "user")), [Named(r[0], r[1], r[2]) for r in rows])
 
 
 def find_team(conn: sqlite3.Connection, ref: str) -> Named:
     rows = conn.execute("SELECT id, name FROM teams ORDER BY name, id").fetchall()
-    return choose(ref, "team", [Named(r[0], r[1]) for r in rows])
+    return choose(ref, Message.of(N_("team")), [Named(r[0], r[1]) for r in rows])
 
 
 def find_contact(conn: sqlite3.Connection, account_id: str, ref: str) -> Named:
@@ -245,25 +266,33 @@ def find_contact(conn: sqlite3.Connection, account_id: str, ref: str) -> Named:
         "ORDER BY name, id",
         (account_id,),
     ).fetchall()
-    return choose(ref, "contact of this account", [Named(r[0], r[1], r[2]) for r in rows])
+    named = [Named(r[0], r[1], r[2]) for r in rows]
+    return choose(ref, Message.of(N_("contact of this account")), named)
 
 
-def find_checklist_item(items: Sequence[ChecklistTemplateItem], ref: str, where: str) -> str:
-    """The key of the item `ref` names: its key, its label, or a unique prefix of either."""
+def find_checklist_item(items: Sequence[ChecklistTemplateItem], ref: str, where: Message) -> str:
+    """The key of the item `ref` names: its key, its label, or a unique prefix of either.
+    `where` says which checklist ("in Onboarding for a Tier 1 account")."""
     folded = ref.strip().casefold()
     for item in items:
         if item.key == ref.strip():
             return item.key
     by_label = [Named(i.key, i.label) for i in items]
     try:
-        return choose(ref, f"checklist item {where}", by_label).id
+        what = Message.of(N_("checklist item {where}"), where=where)
+        return choose(ref, what, by_label).id
     except NotFound:
         keys = [i for i in items if i.key.casefold().startswith(folded)]
         if len(keys) == 1:
             return keys[0].key
         listing = "\n".join(f"  {i.key}: {i.label}" for i in items)
         raise NotFound(
-            f'no checklist item "{ref}" {where}; the items are:\n{listing}',
+            Message.of(
+                N_('no checklist item "{ref}" {where}; the items are:\n{listing}'),
+                ref=ref,
+                where=where,
+                listing=listing,
+            ),
             [Named(i.key, i.label) for i in items],
         ) from None
 
@@ -273,7 +302,7 @@ def find_task(conn: sqlite3.Connection, ref: str) -> Named:
     made together share their first characters, so the short id shown is the last 8)."""
     ref = ref.strip().lower()
     if not ref:
-        raise NotFound("name a task by its id")
+        raise NotFound(Message.of(N_("name a task by its id")))
     pattern = _like_escape(ref)
     rows = conn.execute(
         "SELECT t.id, t.title, a.name FROM tasks t JOIN accounts a ON a.id = t.account_id "
@@ -288,18 +317,23 @@ def find_task(conn: sqlite3.Connection, ref: str) -> Named:
     if len(hits) == 1:
         return hits[0]
     if hits:
-        many = "several" if len(hits) > SHOWN_CANDIDATES else str(len(hits))
-        raise Ambiguous(
-            f'"{ref}" is the start or end of {many} task ids; give more of it:\n' + _listing(hits),
-            hits,
-        )
+        if len(hits) > SHOWN_CANDIDATES:
+            template = N_('"{ref}" is the start or end of several task ids; give more of it:'
+                          "\n{listing}")  # fmt: skip
+        else:
+            template = N_('"{ref}" is the start or end of {n} task ids; give more of it:'
+                          "\n{listing}")  # fmt: skip
+        raise Ambiguous(Message.of(template, ref=ref, n=len(hits), listing=_listing(hits)), hits)
     gone = _task_that_left(conn, pattern)
     if gone is not None:
         raise NotFound(
-            f'task "{gone}" is no longer in your book: its account was moved to someone else '
-            "(or deleted) and the task went with it — see the Sync screen"
-        )
-    raise NotFound(f'no task with an id starting or ending "{ref}"')
+            Message.of(
+                N_('task "{title}" is no longer in your book: its account was moved to someone '
+                   "else (or deleted) and the task went with it — see the Sync screen"),
+                title=gone,
+            )
+        )  # fmt: skip
+    raise NotFound(Message.of(N_('no task with an id starting or ending "{ref}"'), ref=ref))
 
 
 def _task_that_left(conn: sqlite3.Connection, pattern: str) -> str | None:

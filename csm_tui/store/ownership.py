@@ -13,6 +13,9 @@ from __future__ import annotations
 import sqlite3
 
 from csm_tui.domain.records import Role
+from csm_tui.i18n import N_, Message
+
+_NO_ME = N_("this cache does not know who you are: sign in first (csm-tui login)")
 
 
 def reassign_refusal(
@@ -22,24 +25,24 @@ def reassign_refusal(
     owner_id: str | None,
     owner_team: str | None,
     new_owner_team: str | None,
-) -> str | None:
+) -> Message | None:
     """Why the user may not make the change (None: they may)."""
     if role is Role.ADMIN:
         return None
     if role is not Role.LEAD:
-        return "only a team lead or an admin can reassign accounts"
+        return Message.of(N_("only a team lead or an admin can reassign accounts"))
     if my_team is None:
-        return "you lead no team in this cache, so you cannot reassign accounts"
+        return Message.of(N_("you lead no team in this cache, so you cannot reassign accounts"))
     if owner_id != my_id and owner_team != my_team:
-        return "that account is not in your team's book"
+        return Message.of(N_("that account is not in your team's book"))
     if new_owner_team != my_team:
-        return "a lead can only give accounts to someone in their own team"
+        return Message.of(N_("a lead can only give accounts to someone in their own team"))
     return None
 
 
 def reassign_refusal_in(
     conn: sqlite3.Connection, account_id: str, new_owner_id: str, by_user_id: str
-) -> str | None:
+) -> Message | None:
     """`reassign_refusal` for the account, the new owner and the user as the cache has them."""
     account = conn.execute(
         "SELECT a.owner_id, u.team_id FROM accounts a LEFT JOIN users u ON u.id = a.owner_id "
@@ -47,13 +50,13 @@ def reassign_refusal_in(
         (account_id,),
     ).fetchone()
     if account is None:
-        return "that account is not in the cache"
+        return Message.of(N_("that account is not in the cache"))
     me = conn.execute("SELECT role, team_id FROM users WHERE id = ?", (by_user_id,)).fetchone()
     if me is None:
-        return f"no user {by_user_id!r} in this cache: sign in first"
+        return Message.of(N_("no user {id} in this cache: sign in first"), id=repr(by_user_id))
     new = conn.execute("SELECT team_id FROM users WHERE id = ?", (new_owner_id,)).fetchone()
     if new is None:
-        return f"no user {new_owner_id!r} in this cache"
+        return Message.of(N_("no user {id} in this cache"), id=repr(new_owner_id))
     try:
         role = Role(me[0])
     except ValueError:
@@ -63,21 +66,21 @@ def reassign_refusal_in(
 
 def hand_on_refusal_in(
     conn: sqlite3.Connection, account_id: str, by_user_id: str | None
-) -> str | None:
+) -> Message | None:
     """Why the user may not hand the account to anyone at all (None: to someone they may):
     the rule with a new owner from the user's own team, the only one a lead may choose."""
     if by_user_id is None:
-        return "this cache does not know who you are: sign in first (csm-tui login)"
+        return Message.of(_NO_ME)
     account = conn.execute(
         "SELECT a.owner_id, u.team_id FROM accounts a LEFT JOIN users u ON u.id = a.owner_id "
         "WHERE a.id = ? AND a.deleted_at IS NULL",
         (account_id,),
     ).fetchone()
     if account is None:
-        return "that account is not in the cache"
+        return Message.of(N_("that account is not in the cache"))
     me = conn.execute("SELECT role, team_id FROM users WHERE id = ?", (by_user_id,)).fetchone()
     if me is None:
-        return f"no user {by_user_id!r} in this cache: sign in first"
+        return Message.of(N_("no user {id} in this cache: sign in first"), id=repr(by_user_id))
     try:
         role = Role(me[0])
     except ValueError:

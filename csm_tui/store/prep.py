@@ -19,6 +19,7 @@ from pathlib import Path
 
 from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.clock import local_day
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.health import band_for
 from csm_tui.domain.lifecycle import Stage, activation_risk
 from csm_tui.domain.prep import (
@@ -32,6 +33,7 @@ from csm_tui.domain.prep import (
     check_prep_note,
 )
 from csm_tui.domain.tiers import TierRules
+from csm_tui.i18n import N_, Message
 from csm_tui.protocol import KIND_PREP_NOTE_REVISION, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.accounts import AccountNotFound, health_of, load_account_facts
@@ -45,7 +47,7 @@ from csm_tui.store.transaction import write_transaction
 WEAKEST = 3
 
 
-class PrepExportError(OSError):
+class PrepExportError(Refusal, OSError):
     """The sheet could not be written; the message says where and why."""
 
 
@@ -235,9 +237,15 @@ def export_prep(path: Path | str, markdown: str) -> Path:
     target = Path(path).expanduser()
     folder = target.parent
     if not folder.is_dir():
-        raise PrepExportError(f"Cannot export to {target}: the folder {folder} does not exist")
+        raise PrepExportError(
+            Message.of(N_("Cannot export to {target}: the folder {folder} does not exist"),
+                       target=str(target), folder=str(folder))
+        )  # fmt: skip
     if target.is_dir():
-        raise PrepExportError(f"Cannot export to {target}: it is a folder; add a file name")
+        raise PrepExportError(
+            Message.of(N_("Cannot export to {target}: it is a folder; add a file name"),
+                       target=str(target))
+        )  # fmt: skip
     tmp = folder / f".{target.name}.{os.getpid()}.{new_id()[-12:]}.tmp"
     data = markdown.encode("utf-8")
     try:
@@ -256,5 +264,7 @@ def export_prep(path: Path | str, markdown: str) -> Path:
             raise
     except OSError as error:
         reason = error.strerror or str(error)
-        raise PrepExportError(f"Cannot export to {target}: {reason}") from error
+        raise PrepExportError(
+            Message.of(N_("Cannot export to {target}: {reason}"), target=str(target), reason=reason)
+        ) from error
     return target

@@ -17,6 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import (
@@ -27,6 +28,7 @@ from csm_tui.domain.renewals import (
     direction_of,
 )
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
+from csm_tui.i18n import N_, Message
 from csm_tui.protocol import (
     KIND_ACCOUNT,
     KIND_ARR_EVENT,
@@ -42,7 +44,7 @@ from csm_tui.store.timestamps import date_from_db, date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
 
 
-class RenewalRefused(LookupError):
+class RenewalRefused(Refusal, LookupError):
     """The account is not there."""
 
 
@@ -81,7 +83,7 @@ def _account(conn: sqlite3.Connection, account_id: str) -> sqlite3.Row:
         (account_id,),
     ).fetchone()
     if row is None:
-        raise RenewalRefused("that account is no longer in the cache")
+        raise RenewalRefused(Message.of(N_("that account is no longer in the cache")))
     return row
 
 
@@ -312,7 +314,7 @@ def decisions_of(conn: sqlite3.Connection, account_id: str) -> list[DecisionRow]
 # ------------------------------------------------------------------------ tier overrides
 
 
-class TierOverrideInvalid(ValueError):
+class TierOverrideInvalid(Refusal, ValueError):
     pass
 
 
@@ -343,10 +345,14 @@ def set_tier_override(
     tier fields, a `tier_overrides` row from `today`, and their outbox entries."""
     note = note.strip()
     if tier is not None and reason is None:
-        raise TierOverrideInvalid("a tier override needs a reason (flagship, influence, "
-                                  "seats, potential, other)")  # fmt: skip
+        raise TierOverrideInvalid(
+            Message.of(N_("a tier override needs a reason (flagship, influence, "
+                          "seats, potential, other)"))
+        )  # fmt: skip
     if tier is not None and reason is OverrideReason.OTHER and not note:
-        raise TierOverrideInvalid('say why with --reason "..." (the reason "other" needs words)')
+        raise TierOverrideInvalid(
+            Message.of(N_('say why with --reason "..." (the reason "other" needs words)'))
+        )
     with write_transaction(conn):
         return apply_tier_override(conn, account_id, tier, reason, note, rules,
                                    author_id=author_id, now=now, today=today)  # fmt: skip

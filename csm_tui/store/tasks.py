@@ -14,8 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from csm_tui.domain.dates import EARLIEST, LATEST, TASK_TITLE_MAX
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.tasks import DueState, due_state, effective_due
 from csm_tui.domain.validity import text_problem
+from csm_tui.i18n import N_, Message
 from csm_tui.protocol import KIND_TASK, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
@@ -28,12 +30,9 @@ class TaskNotFound(LookupError):
     """No live task with that id (never existed, or deleted)."""
 
 
-class TaskError(ValueError):
-    """The change makes no sense for this task; `message` is for the user. Nothing written."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class TaskError(Refusal, ValueError):
+    """The change makes no sense for this task; `words` (a `Message`) is for the user, and
+    `message` is them in the interface language. Nothing written."""
 
 
 @dataclass(frozen=True)
@@ -189,11 +188,13 @@ def snooze_task(conn: sqlite3.Connection, task_id: str, until: date, now: dateti
 
     def decide(row: sqlite3.Row) -> dict[str, Any]:
         if row["done_at"] is not None:
-            raise TaskError("this task is done; reopen it to snooze it")
+            raise TaskError(Message.of(N_("this task is done; reopen it to snooze it")))
         if until <= now.date():
-            raise TaskError(f"snooze until a day after today, not {until.isoformat()}")
+            raise TaskError(
+                Message.of(N_("snooze until a day after today, not {day}"), day=until.isoformat())
+            )
         if until > LATEST:
-            raise TaskError(f"{until.isoformat()} is too far ahead")
+            raise TaskError(Message.of(N_("{day} is too far ahead"), day=until.isoformat()))
         return {"snoozed_until": until}
 
     return _change(conn, task_id, now, decide)
@@ -211,7 +212,7 @@ def reassign_task_to(
 
     def decide(row: sqlite3.Row) -> dict[str, Any]:
         if conn.execute("SELECT 1 FROM users WHERE id = ?", (owner_id,)).fetchone() is None:
-            raise TaskError(f"no user {owner_id!r} in this cache")
+            raise TaskError(Message.of(N_("no user {id} in this cache"), id=repr(owner_id)))
         return {"owner_id": owner_id}
 
     return _change(conn, task_id, now, decide)
@@ -230,14 +231,14 @@ def add_task(
     the cache or an unknown owner raise `TaskError`; nothing is written then."""
     title = " ".join(title.split())
     if not title:
-        raise TaskError("a task needs a title")
+        raise TaskError(Message.of(N_("a task needs a title")))
     if len(title) > TASK_TITLE_MAX:
-        raise TaskError(f"a task title is at most {TASK_TITLE_MAX} characters")
+        raise TaskError(Message.of(N_("a task title is at most {n} characters"), n=TASK_TITLE_MAX))
     problem = text_problem(title)
     if problem is not None:
-        raise TaskError(problem.message("the task title"))
+        raise TaskError(problem.words(Message.of(N_("the task title"))))
     if due_on is not None and not EARLIEST <= due_on <= LATEST:
-        raise TaskError(f"{due_on.isoformat()} is outside 2000–2100")
+        raise TaskError(Message.of(N_("{day} is outside 2000–2100"), day=due_on.isoformat()))
     task_id = new_id()
     stamp = to_db(now)
     with write_transaction(conn):
@@ -247,9 +248,9 @@ def add_task(
             ).fetchone()
             is None
         ):
-            raise TaskError("that account is not in your book")
+            raise TaskError(Message.of(N_("that account is not in your book")))
         if conn.execute("SELECT 1 FROM users WHERE id = ?", (owner_id,)).fetchone() is None:
-            raise TaskError(f"no user {owner_id!r} in this cache")
+            raise TaskError(Message.of(N_("no user {id} in this cache"), id=repr(owner_id)))
         conn.execute(
             INSERT["tasks"],
             (

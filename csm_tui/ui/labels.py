@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from csm_tui.domain.records import ActivityKind, ContactRole, Sentiment
 from csm_tui.domain.tiers import OverrideReason, Tier
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, NC_, _
 
 TIER_LABEL = {
     Tier.STRATEGIC: N_("Strategic"),
@@ -21,12 +21,12 @@ TIER_LABEL = {
 KIND_LABEL = {
     ActivityKind.CALL: N_("Call"),
     ActivityKind.MEETING: N_("Meeting"),
-    ActivityKind.EMAIL: N_("Email"),
+    ActivityKind.EMAIL: NC_("activity type", "Email"),
     ActivityKind.ONSITE: N_("Onsite"),
     ActivityKind.QBR: N_("QBR"),
     ActivityKind.TRAINING: N_("Training"),
     ActivityKind.ESCALATION: N_("Escalation"),
-    ActivityKind.NOTE: N_("Note"),
+    ActivityKind.NOTE: NC_("activity type", "Note"),
 }
 SENTIMENT_LABEL = {
     Sentiment.POSITIVE: N_("positive"),
@@ -36,7 +36,7 @@ SENTIMENT_LABEL = {
 ROLE_LABEL = {
     ContactRole.SPONSOR: N_("sponsor"),
     ContactRole.CHAMPION: N_("champion"),
-    ContactRole.USER: N_("user"),
+    ContactRole.USER: NC_("contact role", "user"),
     ContactRole.BLOCKER: N_("blocker"),
 }
 

@@ -133,10 +133,10 @@ def test_a_cny_report_converts_usd_totals_at_todays_rate_and_says_which():
     assert cny.amount(2_000_000) == 14_500_000
     assert cny.money(2_000_000, "zh") == "¥1,450万"
     assert cny.money(2_000_000) == "¥15M"  # English: no decimal from 10 of a unit on
-    assert cny.note == "at 7.25 CNY per USD, rates of 2026-11-01"
+    assert cny.note.english() == "at 7.25 CNY per USD, rates of 2026-11-01"
     usd = Reporting.on("USD", RATES, date(2026, 11, 22))
     assert usd.amount(2_000_000) == 2_000_000 and usd.note is None
-    assert Reporting.on("RMB", ExchangeRates(), date(2026, 1, 1)).note == (
+    assert Reporting.on("RMB", ExchangeRates(), date(2026, 1, 1)).note.english() == (
         "at 7.2 CNY per USD, the default rate"
     )
 
@@ -146,12 +146,14 @@ def test_a_report_whose_period_saw_a_new_rate_says_so():
 
     year = (date(2025, 11, 22), date(2026, 11, 22))
     cny = Reporting.on("CNY", RATES, date(2026, 11, 22), year)
-    assert cny.note == (
+    assert cny.note.english() == (
         "at 7.25 CNY per USD, rates of 2026-11-01; "
         "the CNY rate changed in the period: each ARR change is at its day's rate"
     )
     usd = Reporting.on("USD", RATES, date(2026, 11, 22), year)
-    assert usd.note == "the CNY rate changed in the period: each ARR change is at its day's rate"
+    assert usd.note.english() == (
+        "the CNY rate changed in the period: each ARR change is at its day's rate"
+    )
     quiet = (date(2026, 2, 1), date(2026, 10, 31))
     assert Reporting.on("USD", RATES, date(2026, 10, 31), quiet).note is None
 

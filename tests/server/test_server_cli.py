@@ -304,3 +304,38 @@ def test_the_server_imports_no_textual():
         check=True,
     ).stdout
     assert out.strip() == "False"
+
+
+def test_serve_admin_speaks_chinese_when_the_language_is_zh(capsys, database):
+    """Tables, states and refusals of `serve admin` through the catalog; CJK names line up
+    by display width."""
+    from csm_tui.i18n import set_language
+
+    zh = ("--lang", "zh", "serve", "admin", "--database", database)
+    try:
+        run(capsys, *zh, "create-team", "华东")
+        code, out, _ = run(capsys, *zh, "create-user", "王芳", "--role", "csm", "--team", "华东")
+        assert code == 0 and "王芳" in out
+        run(capsys, *zh, "create-user", "ann", "--role", "csm", "--team", "华东")
+        code, out, _ = run(capsys, *zh, "list-users")
+        lines = out.splitlines()
+        assert lines[0].split() == ["名称", "角色", "团队", "id"]
+        # "王芳" is 4 cells wide, "ann" 3: the role column starts in the same cell
+        from csm_tui.domain.fit import cell_width
+
+        starts = {cell_width(line[: line.index("csm")]) for line in lines[1:]}
+        assert len(starts) == 1
+        code, out, err = run(capsys, *zh, "issue-token", "王芳", "--expires", "never")
+        token = out.strip()
+        code, out, _ = run(capsys, *zh, "revoke-token", token[:8])
+        code, out, _ = run(capsys, *zh, "list-tokens")
+        header, row = out.splitlines()[0].split(), out.splitlines()[1]
+        assert header == ["令牌", "用户", "创建于", "到期", "状态", "id"]
+        assert "永不" in row and "已吊销" in row
+        code, out, err = run(capsys, *zh, "issue-token", "nobody")
+        assert code == 1 and err.strip() == "错误:没有用户 'nobody'"
+        with pytest.raises(SystemExit):
+            main([*zh, "issue-token", "ann", "--expires=soon"])
+        assert "'soon' 不是有效期" in capsys.readouterr().err
+    finally:
+        set_language("en")

@@ -14,7 +14,8 @@ from pathlib import Path
 from csm_tui.store.demo import build_demo_book
 
 NOW = datetime(2026, 11, 22, 9, 30, 15, 250000, tzinfo=UTC)
-BOOK_300_SEED_11 = "5c4d802b45494c7ff37caae605c9262b9e9bf2fae99974ea4f68890d7b517850"
+BOOK_300_SEED_11 = "2de7be4cd2b86f1b03e895730257ee8da003003674f00552bc7f1a525715ee9f"
+"""Changed once on purpose: the book records the rate its ARR today is valued at."""
 
 
 def book_digest(path: Path) -> str:

@@ -86,3 +86,38 @@ def test_a_rate_must_be_positive_and_usd_has_none(book):
         set_rate(book, date(2026, 1, 1), 0)
     with pytest.raises(RateError):
         set_rate(book, date(2026, 1, 1), 1.0, "USD")
+
+
+def test_arr_today_is_revalued_by_a_later_rate_and_history_keeps_its_own(book):
+    from csm_tui.store.rates import revalue_arr_today
+
+    set_rate(book, date(2026, 1, 1), 7.10)
+    # ¥710,000 at 7.10: $100,000 already; nothing to change, the rate is remembered.
+    assert revalue_arr_today(book, 7.2, date(2026, 11, 30)) == 0
+    history = [tuple(e) for e in events(book)]
+    # A rate set later for a day before today: today's ARR moves to it (710,000 / 8).
+    set_rate(book, date(2026, 11, 1), 8.00)
+    assert revalue_arr_today(book, 7.2, date(2026, 11, 30)) == 1
+    assert book.execute("SELECT arr_usd FROM accounts WHERE id = 'cny'").fetchone()[0] == 88_750.0
+    assert [tuple(e) for e in events(book)] == history  # the events keep their own rates
+    assert revalue_arr_today(book, 7.2, date(2026, 11, 30)) == 0  # once is enough
+    # A rate dated ahead counts from its day on, not before.
+    set_rate(book, date(2027, 1, 1), 6.25)
+    assert revalue_arr_today(book, 7.2, date(2026, 12, 31)) == 0
+    assert revalue_arr_today(book, 7.2, date(2027, 1, 1)) == 1
+    assert book.execute("SELECT arr_usd FROM accounts WHERE id = 'cny'").fetchone()[0] == 113_600.0
+
+
+def test_opening_the_workspace_values_arr_today_at_todays_rate(tmp_path, book):
+    from csm_tui.domain.clock import FixedClock
+    from csm_tui.workspace import Workspace
+
+    set_rate(book, date(2026, 11, 1), 8.00)
+    book.commit()
+    path = book.execute("PRAGMA database_list").fetchone()[2]
+    ws = Workspace(db_path=path, clock=FixedClock(NOW))
+    try:
+        arr_usd = ws.conn.execute("SELECT arr_usd FROM accounts WHERE id = 'cny'").fetchone()[0]
+    finally:
+        ws.close()
+    assert arr_usd == 88_750.0

@@ -327,3 +327,29 @@ def test_a_book_beyond_5_touches_a_day_says_its_cadence_cannot_be_kept():
     )
     assert capacity_cell(book(30), rules) == ("782 of 600–1,000 · stretched", "yellow")
     assert capacity_cell(book(20), rules) == ("521 of 600–1,000", "")
+
+
+async def test_the_screen_tells_totals_in_the_reporting_currency_at_todays_rate(workspace):
+    """`currency = "CNY"`: every total and the per-CSM rule in yuan at the rate in force
+    today (as `csm-tui run coverage` tells them), with the rate said in the title."""
+    import dataclasses
+    from datetime import date
+
+    from csm_tui.domain.humanize import format_money
+    from csm_tui.store.rates import revalue_arr_today, set_rate
+
+    set_rate(workspace.conn, date(2026, 1, 1), 7.0)
+    revalue_arr_today(workspace.conn, 7.2, workspace.today())  # as `csm-tui rates set` does
+    workspace.settings = dataclasses.replace(workspace.settings, currency="CNY")
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        text = screen_text(app)
+        assert "rule: 1 CSM per ¥14M ARR (aggressive: ¥7M)" in text
+        assert "at 7 CNY per USD, rates of 2026-01-01" in text
+        table = screen.query_one("#coverage-csms", DataTable)
+        row = [str(cell).strip() for cell in table.get_row_at(0)]
+        first = screen.report.owners[0]
+        assert first.total.arr > 0
+        assert format_money(first.total.arr * 7.0, "CNY") in row
+        assert not any(cell.startswith("$") for cell in row)

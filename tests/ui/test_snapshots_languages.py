@@ -12,7 +12,7 @@ import pytest
 
 from csm_tui.i18n import set_language
 from csm_tui.ui.app import make_app
-from tests.ui.snapshot_steps import account_tab, keys, shows
+from tests.ui.snapshot_steps import account_tab, keys, shows, until
 
 SIZE = (160, 48)
 
@@ -42,3 +42,51 @@ def test_main_screen_snapshot(workspace, snap_compare, screen, language):
     start, run_before = SCREENS[screen]
     app = make_app(workspace, start=start, sync_in_background=False)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+NARROW = (80, 24)
+"""The smallest terminal the product supports: the footer must keep the palette key whole."""
+NARROW_SCREENS = ["today", "portfolio", "account_overview", "account_tasks",
+                  "account_stakeholders", "coverage", "sync", "prep"]  # fmt: skip
+
+
+@pytest.mark.parametrize("screen", ["today", "account_overview", "account_tasks", "sync"])
+def test_narrow_zh_snapshot(workspace, snap_compare, screen):
+    set_language("zh")
+    start, run_before = SCREENS[screen]
+    app = make_app(workspace, start=start, sync_in_background=False)
+    assert snap_compare(app, terminal_size=NARROW, run_before=run_before)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("screen", NARROW_SCREENS)
+async def test_the_palette_key_is_whole_at_80_columns(workspace, screen, language):
+    """Every key the footer shows fits whole to the left of `^p` (the others are in `?` help
+    and the palette), `^p` itself ends inside the terminal, and `?` is always shown."""
+    from textual.widgets._footer import FooterKey
+
+    from csm_tui.ui.widgets.footer import Footer
+
+    set_language(language)
+    start, run_before = SCREENS[screen]
+    app = make_app(workspace, start=start, sync_in_background=False)
+    async with app.run_test(size=NARROW) as pilot:
+        await run_before(pilot)
+
+        def fitted() -> bool:
+            footer = app.screen.query_one(Footer)
+            keys = [k for k in footer.query_children(FooterKey) if k.display]
+            return bool(keys) and all(k.region.width for k in keys)
+
+        await until(pilot, fitted)
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = [k for k in footer.query_children(FooterKey) if k.display]
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        assert palette.region.right <= NARROW[0]
+        assert palette.region.width >= 6  # "▏^p 命令" / "▏^p palette": whole
+        shown = [k for k in keys if k is not palette]
+        assert shown, "some keys of the screen are shown"
+        assert all(k.region.right <= palette.region.x for k in shown)
+        # `?` lists every key the footer had no room for: it is always among the shown
+        assert any(k.action.rpartition(".")[2] == "help" for k in shown)

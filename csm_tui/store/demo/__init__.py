@@ -70,6 +70,7 @@ from csm_tui.store.demo.writer import (
     remove_db,
 )
 from csm_tui.store.demo_text import ME, PEOPLE
+from csm_tui.store.rates import REVALUED_AT
 from csm_tui.store.timestamps import to_db
 
 __all__ = ["MAX_ACCOUNTS", "PROCESS_WRITER_FROM", "DemoSummary", "build_demo_book"]
@@ -150,6 +151,7 @@ def _build(
         (META_ME, me_id),
         (META_BOOK_NAME, book_name),
         ("demo_seed", str(seed)),
+        (REVALUED_AT, repr(maker.rules.cny_per_usd)),  # ARR today is valued at this rate
     ]
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short-lived tuples; the collector only slows the build

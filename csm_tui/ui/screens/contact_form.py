@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.widgets.select import InvalidSelectValueError
 
 from csm_tui.domain.records import ContactRole
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, _, pgettext
 from csm_tui.store.contacts import (
     ContactInvalid,
     ContactNotFound,
@@ -67,10 +67,10 @@ class ContactFormScreen(ModalScreen[bool]):
                 id="field-role",
             )
             yield Static(id="error-role", classes="form-error")
-            yield Label(_("Title"), classes="form-label")
+            yield Label(pgettext("contact field", "Title"), classes="form-label")
             yield Input(c.title if c else "", id="field-title")
             yield Static(id="error-title", classes="form-error")
-            yield Label(_("Email"), classes="form-label")
+            yield Label(pgettext("contact field", "Email"), classes="form-label")
             yield Input(c.email if c else "", id="field-email")
             yield Static(id="error-email", classes="form-error")
             yield Label(_("Phone"), classes="form-label")

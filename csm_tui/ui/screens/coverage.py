@@ -35,11 +35,13 @@ from csm_tui.domain.coverage import (
 )
 from csm_tui.domain.humanize import relative_time
 from csm_tui.domain.metrics import format_rate
+from csm_tui.domain.money import Reporting
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, _, current_language, ngettext
 from csm_tui.store.timestamps import from_db
 from csm_tui.ui.labels import tier_label
+from csm_tui.ui.reporting import reporting_of
 from csm_tui.ui.screens.csm_accounts import CsmAccountsScreen
 from csm_tui.ui.widgets.coverage_charts import (
     csm_name,
@@ -47,7 +49,6 @@ from csm_tui.ui.widgets.coverage_charts import (
     maturity_name,
     maturity_panel,
     metrics_panel,
-    money,
     nps_text,
     nrr_split,
 )
@@ -131,6 +132,7 @@ class CoverageScreen(Screen[None]):
         self.team: str | None = team  # team id, or None for every team
         self.report: CoverageReport | None = None
         self.backtest: BacktestReport | None = None
+        self.reporting = Reporting()  # USD until the report (and the rates) are read
         self._teams: list[tuple[str, str]] = []  # (id, name) of every team, once known
         self._stale = False
 
@@ -232,14 +234,15 @@ class CoverageScreen(Screen[None]):
 
     def show(self, report: CoverageReport) -> None:
         self.report = report
+        self.reporting = self._reporting(report)
         if report.team_filter is None:
             self._teams = [(t.team_id, t.name) for t in report.teams]
         self._title(report)
         self._fill_csms(report)
-        self.query_one("#coverage-load", Section).update(load_chart(report))
+        self.query_one("#coverage-load", Section).update(load_chart(report, self.reporting))
         self._fill_teams(report)
         self._fill_tiers(report)
-        self.query_one("#coverage-metrics", Section).update(metrics_panel(report))
+        self.query_one("#coverage-metrics", Section).update(metrics_panel(report, self.reporting))
         self._fill_segments(report)
         self.query_one("#coverage-maturity", Section).update(maturity_panel(report))
         self._status()
@@ -297,6 +300,12 @@ class CoverageScreen(Screen[None]):
         if self.backtest is not None:
             self.show_backtest(self.backtest)
 
+    def _reporting(self, report: CoverageReport) -> Reporting:
+        return reporting_of(self.workspace, (report.period.start, report.period.end))
+
+    def _money(self, amount: float) -> str:
+        return self.reporting.money(amount)
+
     def _team_name(self, team_id: str | None) -> str:
         return dict(self._teams).get(team_id or "", _("every team"))
 
@@ -308,10 +317,14 @@ class CoverageScreen(Screen[None]):
         title = Text(_("Coverage — {scope}").format(scope=safe_text(scope)), style="bold")
         title.append(
             _("  · rule: 1 CSM per {arr} ARR (aggressive: {aggressive})").format(
-                arr=money(rule.arr_per_csm), aggressive=money(rule.aggressive_arr_per_csm)
+                arr=self._money(rule.arr_per_csm),
+                aggressive=self._money(rule.aggressive_arr_per_csm),
             ),
             style="dim",
         )
+        note = self.reporting.note
+        if note is not None:  # a CNY report: the rate its totals are at
+            title.append(_("  · {note}").format(note=note.render()), style="dim")
         self.query_one("#coverage-title", Static).update(title)
 
     def _status(self) -> None:
@@ -364,25 +377,29 @@ class CoverageScreen(Screen[None]):
                 "CSMs — accounts by tier, ARR load against the rule, what needs attention; "
                 "a dedicated CSM from {arr} ARR, capacity {low}–{high} touches a year "
                 "(enter: their accounts)"
-            ).format(arr=money(report.rules.dedicated_from_arr), low=f"{low:,}", high=f"{high:,}")
+            ).format(
+                arr=self._money(report.rules.dedicated_from_arr), low=f"{low:,}", high=f"{high:,}"
+            )
         )
         for csm in report.owners:
             t = csm.total
             load_style = "bold red" if csm.overloaded else ("yellow" if csm.load > 0.8 else "")
             n, arr = csm.needs_dedicated
-            dedicated = Text(f"{n} · {money(arr)}", style="red") if n else Text("—", style="dim")
+            dedicated = (
+                Text(f"{n} · {self._money(arr)}", style="red") if n else Text("—", style="dim")
+            )
             renewals = " / ".join(str(t.renewals(d)[0]) for d in (30, 60, 90))
             touches, touches_style = capacity_cell(csm, self.workspace.settings.tier_rules)
             table.add_row(
                 _safe(csm_name(csm)),
                 _safe(csm.team_name),
                 _right(f"{t.accounts:,}"),
-                _right(money(t.arr)),
+                _right(self._money(t.arr)),
                 _right("—" if csm.is_pool else f"{csm.load:.2f}", load_style),
                 *(_right(f"{csm.tier(tier).accounts:,}") for tier in TIER_ORDER),
                 _right(f"{t.overdue:,}", "red" if t.overdue else ""),
                 _right(f"{t.late_activation:,}", "yellow" if t.late_activation else ""),
-                _right(money(t.red_arr), "red" if t.red_arr else ""),
+                _right(self._money(t.red_arr), "red" if t.red_arr else ""),
                 _right(renewals),
                 dedicated,
                 _right(touches, touches_style),
@@ -398,7 +415,12 @@ class CoverageScreen(Screen[None]):
             _("Team"),
             _right("CSMs"),
             _right("ARR"),
-            _right(_("CSMs needed $2M/$1M")),
+            _right(
+                _("CSMs needed {arr}/{aggressive}").format(
+                    arr=self._money(report.rules.arr_per_csm),
+                    aggressive=self._money(report.rules.aggressive_arr_per_csm),
+                )
+            ),
             _right(_("Load")),
             _right(_("Overdue")),
             _right(_("At-risk ARR")),
@@ -416,15 +438,15 @@ class CoverageScreen(Screen[None]):
             table.add_row(
                 _safe(team.name),
                 _right(str(team.csm_count)),
-                _right(money(t.arr)),
+                _right(self._money(t.arr)),
                 _right(f"{team.csms_needed:.1f} / {team.csms_needed_aggressive:.1f}"),
                 _right(
                     "—" if load is None else f"{load:.2f}",
                     "bold red" if load is not None and load > 1 else "",
                 ),
                 _right(f"{t.overdue:,}"),
-                _right(money(t.red_arr)),
-                _right(f"{t.renew_90:,} ({money(t.renew_90_arr)})"),
+                _right(self._money(t.red_arr)),
+                _right(f"{t.renew_90:,} ({self._money(t.renew_90_arr)})"),
                 _right(format_rate(m.grr) if m else "—"),
                 _right(nrr_split(m) if m else "—"),
                 Text(maturity_name(maturity.level) if maturity else "—"),
@@ -456,7 +478,7 @@ class CoverageScreen(Screen[None]):
             table.add_row(
                 Text(tier_label(tier)),
                 _right(f"{t.accounts:,}"),
-                _right(money(t.arr)),
+                _right(self._money(t.arr)),
                 _right(
                     _("{overdue} of {cadenced}").format(
                         overdue=f"{t.overdue:,}", cadenced=f"{t.cadenced:,}"
@@ -464,7 +486,7 @@ class CoverageScreen(Screen[None]):
                     if t.cadenced
                     else "—"
                 ),
-                _right(money(t.red_arr)),
+                _right(self._money(t.red_arr)),
                 _right(f"{t.renew_90:,}"),
                 _right(format_rate(m.grr)),
                 _right(nrr_split(m)),
@@ -498,13 +520,13 @@ class CoverageScreen(Screen[None]):
         for segment, m in report.metrics.by_segment.items():
             table.add_row(
                 _safe(segment, _("(no segment)")),
-                _right(money(m.flows.starting_arr)),
+                _right(self._money(m.flows.starting_arr)),
                 _right(format_rate(m.grr)),
                 _right(nrr_split(m)),
                 _right(format_rate(m.logo_churn_rate)),
                 _right(format_rate(m.arr_churn_rate)),
                 _right(nps_text(m)),
-                _right(money(m.cmrr)),
+                _right(self._money(m.cmrr)),
                 key=segment or "-",
             )
         self.query_one("#coverage-metrics-heading", Static).update(

@@ -7,7 +7,7 @@ first) and the change is queued for sync.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -24,6 +24,7 @@ from csm_tui.domain.language.filters import PortfolioSort, parse_filter
 from csm_tui.domain.lifecycle import STAGE_ORDER, Stage
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _, ngettext
+from csm_tui.ui.reporting import reporting_of
 from csm_tui.ui.widgets.coverage_charts import csm_name, money
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.workspace import Workspace
@@ -123,7 +124,9 @@ class CsmAccountsScreen(Screen[None]):
         why = hand_on_refusal_in(self.workspace.conn, account_id, me)  # the shell's rule too
         if why is not None:
             self.notify(
-                _("Cannot reassign: {why}.").format(why=why), severity="error", markup=False
+                _("Cannot reassign: {why}.").format(why=why.render()),
+                severity="error",
+                markup=False,
             )
             return
         try:
@@ -141,7 +144,8 @@ class CsmAccountsScreen(Screen[None]):
             if new_owner is not None:
                 self._reassign(account_id, name, new_owner, people)
 
-        self.app.push_screen(ReassignScreen(name, people), done)
+        money = reporting_of(self.workspace).money
+        self.app.push_screen(ReassignScreen(name, people, money), done)
 
     def _reassign(
         self, account_id: str, name: str, new_owner: str, people: Sequence[Candidate]
@@ -172,10 +176,16 @@ class ReassignScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="reassign.cancel")]
 
-    def __init__(self, account_name: str, people: Sequence[Candidate]) -> None:
+    def __init__(
+        self,
+        account_name: str,
+        people: Sequence[Candidate],
+        money: Callable[[float], str] = money,
+    ) -> None:
         super().__init__()
         self.account_name = account_name
         self.people = people
+        self.money = money  # how ARR is told: the reporting currency
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reassign-box"):
@@ -193,7 +203,9 @@ class ReassignScreen(ModalScreen[str | None]):
                                 "{name} — {n} account, {arr} ARR",
                                 "{name} — {n} accounts, {arr} ARR",
                                 p.accounts,
-                            ).format(name=safe_text(p.name), n=f"{p.accounts:,}", arr=money(p.arr))
+                            ).format(
+                                name=safe_text(p.name), n=f"{p.accounts:,}", arr=self.money(p.arr)
+                            )
                         ),
                         id=p.user_id,
                     )

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from csm_tui import protocol as p
 from csm_tui.domain.text import safe_text
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, NC_, _
 from csm_tui.store import outbox
 from csm_tui.sync.conflicts import (
     Conflict,
@@ -47,7 +47,7 @@ KIND_LABEL = {
     p.KIND_ARR_EVENT: N_("arr_event"),
     p.KIND_RENEWAL_DECISION: N_("renewal_decision"),
     p.KIND_TIER_OVERRIDE: N_("tier_override"),
-    p.KIND_USER: N_("user"),
+    p.KIND_USER: NC_("app user", "user"),
     p.KIND_TEAM: N_("team"),
     p.KIND_USAGE_WEEK: N_("usage_week"),
     p.KIND_SUPPORT_TICKET: N_("support_ticket"),

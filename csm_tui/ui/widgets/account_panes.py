@@ -24,7 +24,7 @@ from csm_tui.domain.humanize import format_money, format_money_full, never, rela
 from csm_tui.domain.lifecycle import Stage, StageGate, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
-from csm_tui.i18n import N_, _, ngettext
+from csm_tui.i18n import N_, NC_, _, ngettext
 from csm_tui.store.accounts import AccountFacts, health_of
 from csm_tui.store.activity_log import TimelineEntry, load_timeline
 from csm_tui.store.checklist import ChecklistEntry, load_checklist, stage_history
@@ -218,11 +218,12 @@ def source_words(comp: ComponentScore) -> str:
     """Where a component's inputs came from and as of when ("mixpanel, week of …")."""
     if not comp.source:
         return "—"
+    source = _(comp.source)  # a system's name as it is; "activity log" is words
     if comp.as_of is None:
-        return comp.source
+        return source
     if comp.component is Component.USAGE and comp.as_of.weekday() == 0:  # a week's record
-        return _("{source}, week of {day}").format(source=comp.source, day=comp.as_of.isoformat())
-    return f"{comp.source}, {comp.as_of.isoformat()}"
+        return _("{source}, week of {day}").format(source=source, day=comp.as_of.isoformat())
+    return f"{source}, {comp.as_of.isoformat()}"
 
 
 class HealthPane(VerticalScroll):
@@ -344,7 +345,7 @@ class HealthPane(VerticalScroll):
                 then,
                 str(change.points_now),
                 Text(delta, style=style),
-                Text(change.raw_now),
+                Text(safe_text(change.raw_shown())),
             )
         box.update(table)
 
@@ -391,8 +392,8 @@ class StakeholdersPane(Vertical):
     COLUMNS = (
         ("name", N_("Name")),
         ("role", N_("Role")),
-        ("title", N_("Title")),
-        ("email", N_("Email")),
+        ("title", NC_("contact field", "Title")),
+        ("email", NC_("contact field", "Email")),
         ("phone", N_("Phone")),
     )
 

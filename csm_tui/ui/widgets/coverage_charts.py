@@ -7,6 +7,8 @@ downsell, NPS, CMRR); `maturity_panel`: the estimated maturity with its evidence
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.cells import cell_len, set_cell_size
 from rich.console import Group
 from rich.table import Table
@@ -22,6 +24,7 @@ from csm_tui.domain.coverage import (
 )
 from csm_tui.domain.humanize import format_money
 from csm_tui.domain.metrics import RetentionMetrics, format_rate
+from csm_tui.domain.money import Reporting
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _, current_language
 
@@ -47,6 +50,12 @@ def money(amount: float) -> str:
     return format_money(amount, "USD")
 
 
+def money_in(reporting: Reporting | None) -> Callable[[float], str]:
+    """How a USD-equivalent amount is told: in the reporting currency (the `currency`
+    setting, at the rate in force today), USD when `reporting` is None."""
+    return money if reporting is None else reporting.money
+
+
 def nrr_split(m: RetentionMetrics) -> str:
     """NRR with its retention and expansion parts, never alone: "92.0% = 81.7% + 10.3%"."""
     if m.nrr is None:
@@ -63,13 +72,15 @@ def _bar(fraction: float, width: int = BAR) -> int:
     return max(0, min(width, round(fraction * width)))
 
 
-def load_chart(report: CoverageReport) -> Group:
-    """ARR load per CSM against the rule: one bar each, `┃` where the rule is."""
+def load_chart(report: CoverageReport, reporting: Reporting | None = None) -> Group:
+    """ARR load per CSM against the rule: one bar each, `┃` where the rule is; amounts in
+    the reporting currency (USD when `reporting` is None)."""
+    tell = money_in(reporting)
     csms = list(report.csms)
     heading = Text(
         _("ARR load per CSM — 1.0 = {arr} (┃); the aggressive {aggressive} rule doubles it").format(
-            arr=money(report.rules.arr_per_csm),
-            aggressive=money(report.rules.aggressive_arr_per_csm),
+            arr=tell(report.rules.arr_per_csm),
+            aggressive=tell(report.rules.aggressive_arr_per_csm),
         ),
         style="bold",
     )
@@ -95,7 +106,7 @@ def load_chart(report: CoverageReport) -> Group:
             cells[rule_at] = ("┃", "bold reverse")
         for char, st in cells:
             line.append(char, style=st)
-        line.append(f" {c.load:5.2f}  {money(c.total.arr)}")
+        line.append(f" {c.load:5.2f}  {tell(c.total.arr)}")
         if c.overloaded:
             line.append("  " + _("overloaded"), style="bold red")
         lines.append(line)
@@ -123,7 +134,8 @@ def nrr_bar(m: RetentionMetrics, width: int = BAR) -> Text:
     return line
 
 
-def metrics_panel(report: CoverageReport) -> Group:
+def metrics_panel(report: CoverageReport, reporting: Reporting | None = None) -> Group:
+    tell = money_in(reporting)
     """Retention over the period: NRR split and its bar, GRR, churn, upsell, downsell,
     renewal rate, new ARR, NPS and CMRR (or why there is nothing to show yet)."""
     m = report.metrics.overall
@@ -141,7 +153,7 @@ def metrics_panel(report: CoverageReport) -> Group:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    for label, value in (*_nrr_rows(m), *_flow_rows(m), *_score_rows(m)):
+    for label, value in (*_nrr_rows(m), *_flow_rows(m, tell), *_score_rows(m, tell)):
         grid.add_row(label, value)
     return Group(grid)
 
@@ -157,24 +169,24 @@ def _nrr_rows(m: RetentionMetrics) -> list[tuple[str, Text]]:
     return [(_("NRR"), split), ("", bar)]
 
 
-def _flow_rows(m: RetentionMetrics) -> list[tuple[str, Text]]:
+def _flow_rows(m: RetentionMetrics, tell: Callable[[float], str]) -> list[tuple[str, Text]]:
     """GRR, churn, upsell, downsell, renewal rate and new ARR, with the flows behind them."""
     f = m.flows
     grr = _("{grr}  — kept of {arr} starting ARR ({n} accounts)").format(
-        grr=format_rate(m.grr), arr=money(f.starting_arr), n=f"{f.starting_logos:,}"
+        grr=format_rate(m.grr), arr=tell(f.starting_arr), n=f"{f.starting_logos:,}"
     )
     churn = _("{logo_rate} of logos ({logos}), {arr_rate} of ARR ({arr})").format(
         logo_rate=format_rate(m.logo_churn_rate),
         logos=f"{f.churned_logos:,}",
         arr_rate=format_rate(m.arr_churn_rate),
-        arr=money(f.churned_arr),
+        arr=tell(f.churned_arr),
     )
     upsell = _("{rate} ({arr}, {n} accounts)").format(
-        rate=format_rate(m.upsell_rate), arr=money(f.expansion_arr), n=f"{f.expanded_logos:,}"
+        rate=format_rate(m.upsell_rate), arr=tell(f.expansion_arr), n=f"{f.expanded_logos:,}"
     )
     downsell = _("{rate} ({arr}, {n} accounts)").format(
         rate=format_rate(m.downsell_rate),
-        arr=money(f.contraction_arr),
+        arr=tell(f.contraction_arr),
         n=f"{f.contracted_logos:,}",
     )
     renewal = _("{rate} of {n} decisions; {arr_rate} of the ARR up for renewal").format(
@@ -183,7 +195,7 @@ def _flow_rows(m: RetentionMetrics) -> list[tuple[str, Text]]:
         arr_rate=format_rate(m.renewal_rate_arr),
     )
     new = _("{arr} from {n} new accounts (outside GRR and NRR)").format(
-        arr=money(f.new_arr), n=f"{f.new_logos:,}"
+        arr=tell(f.new_arr), n=f"{f.new_logos:,}"
     )
     return [
         ("GRR", Text(grr)),
@@ -195,7 +207,7 @@ def _flow_rows(m: RetentionMetrics) -> list[tuple[str, Text]]:
     ]
 
 
-def _score_rows(m: RetentionMetrics) -> list[tuple[str, Text]]:
+def _score_rows(m: RetentionMetrics, tell: Callable[[float], str]) -> list[tuple[str, Text]]:
     """NPS by account and CMRR."""
     f = m.flows
     nps = _(
@@ -208,10 +220,10 @@ def _score_rows(m: RetentionMetrics) -> list[tuple[str, Text]]:
         detractors=f"{m.nps.detractors:,}",
     )
     cmrr = _("{cmrr} a month — {arr} ARR in force {sign} {booked} signed for later, / 12").format(
-        cmrr=money(m.cmrr),
-        arr=money(f.ending_arr),
+        cmrr=tell(m.cmrr),
+        arr=tell(f.ending_arr),
         sign="+" if f.booked_change >= 0 else "−",
-        booked=money(abs(f.booked_change)),
+        booked=tell(abs(f.booked_change)),
     )
     return [("NPS", Text(nps)), ("CMRR", Text(cmrr))]
 
