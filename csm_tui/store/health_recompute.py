@@ -393,9 +393,6 @@ def recompute_accounts(
                     f"SELECT {cols} FROM accounts WHERE deleted_at IS NULL{clause}", params
                 )
             )
-        # In id order: the score updates and the snapshots then reach the accounts' and the
-        # snapshots' indexes page after page instead of at random.
-        accounts.sort()
         legacy: dict[str, sqlite3.Row] = {}
         for clause, params in _where_ids(ids, "account_id"):
             for row in conn.execute(f"SELECT * FROM account_signals WHERE 1{clause}", params):
