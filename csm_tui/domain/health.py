@@ -39,6 +39,9 @@ class Component(StrEnum):
         }[self.value]
 
 
+_COMPONENTS = tuple(Component)  # in order (iterating the enum class itself is slower)
+
+
 class Band(StrEnum):
     RED = "red"
     YELLOW = "yellow"
@@ -61,7 +64,10 @@ class PaymentStatus(StrEnum):
 
     @property
     def value01(self) -> float:
-        return {"current": 1.0, "late": 0.6, "overdue": 0.2, "collections": 0.0}[self.value]
+        return _PAYMENT_VALUE[self.value]
+
+
+_PAYMENT_VALUE = {"current": 1.0, "late": 0.6, "overdue": 0.2, "collections": 0.0}
 
 
 # Weights per tier, each row adds up to 100. High-touch tiers weigh the relationship
@@ -556,8 +562,11 @@ def _sentiment(s: HealthSignals) -> _Parts:
 def _largest_remainder(exact: list[float], total: int) -> list[int]:
     floors = [math.floor(x) for x in exact]
     extra = total - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[: max(0, extra)]:
+    if extra <= 0:
+        return floors
+    # The largest remainders first, ties by position (the sort is stable).
+    behind = [f - x for f, x in zip(floors, exact, strict=True)]
+    for i in sorted(range(len(exact)), key=behind.__getitem__)[:extra]:
         floors[i] += 1
     return floors
 
@@ -621,7 +630,7 @@ def health_points(
         _sentiment_value(signals),
     )
     exact = [
-        w[c] * (NEUTRAL if c in missing else v) for c, v in zip(Component, values, strict=True)
+        w[c] * (NEUTRAL if c in missing else v) for c, v in zip(_COMPONENTS, values, strict=True)
     ]
     score = math.floor(sum(exact) + 0.5 + 1e-9)
     return score, tuple(_largest_remainder(exact, score))

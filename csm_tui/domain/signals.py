@@ -53,6 +53,8 @@ VOLUME_FEATURES = (
     Feature.MESSAGES,
 )
 _JUDGEABLE = (Feature.OPPORTUNITIES, Feature.LEADS, Feature.PUBLIC_POOL, Feature.CONTACTS)
+_UNUSED = tuple((f, 0.0) for f in _JUDGEABLE)
+_SURVEY_SPAN = timedelta(days=SURVEY_DAYS)
 
 
 class UsageWeekRecord(NamedTuple):
@@ -335,11 +337,17 @@ def signals_from_totals(
                 dau_mau = min(1.0, usage.sessions / n / WORKDAYS / usage.most_active)
         judged = (usage.opportunities, usage.leads, usage.public_pool, usage.contacts)
         if active:
-            feature_use = tuple((f, c / active) for f, c in zip(_JUDGEABLE, judged, strict=True))
+            opportunities, leads, public_pool, contacts = judged
+            feature_use = (
+                (Feature.OPPORTUNITIES, opportunities / active),
+                (Feature.LEADS, leads / active),
+                (Feature.PUBLIC_POOL, public_pool / active),
+                (Feature.CONTACTS, contacts / active),
+            )  # each of _JUDGEABLE, in order
             key_actions = sum(judged) / active
             messages = usage.messages / active
         else:
-            feature_use = tuple((f, 0.0) for f in _JUDGEABLE)
+            feature_use = _UNUSED
         provenance.append((Component.USAGE, usage.sources, usage.latest_week))
         then = usage.earlier_volume
         if then is None or then <= 0:
@@ -369,8 +377,8 @@ def signals_from_totals(
         provenance.append((Component.COMMERCIAL, invoices.sources, invoices.latest))
 
     # -- sentiment
-    start = today - timedelta(days=SURVEY_DAYS)
-    recent = [s for s in surveys if start <= s.responded_on <= today]
+    start = today - _SURVEY_SPAN
+    recent = [s for s in surveys if start <= s.responded_on <= today] if surveys else []
     nps = account_nps(recent)
     csat_scores = [s.score for s in recent if s.kind == "csat"]
     csat = sum(csat_scores) / len(csat_scores) if csat_scores else None

@@ -82,10 +82,6 @@ def _listed_sources(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -
     return _sources(conn.execute(sql, params).fetchone()[0])
 
 
-def _day(text: str | None) -> date | None:
-    return None if text is None else date.fromisoformat(text[:10])
-
-
 @dataclass
 class _Totals:
     """Each account's totals of each kind of signal (absent: no such record)."""
@@ -202,42 +198,59 @@ def _read_totals(conn: sqlite3.Connection, now: datetime, ids: Sequence[str] | N
         "today": day,
     }
     earlier = totals.earlier
-    weeks: dict[str, date] = {}
+    days: dict[str | None, date | None] = {None: None}  # a book has few distinct days
+
+    def day_of(text: str | None) -> date | None:
+        found = days.get(text)
+        if found is None and text is not None:
+            found = days[text] = date.fromisoformat(text[:10])
+        return found
+
+    make_usage = UsageTotals._make
     for clause, params in _where_ids(ids, "u.account_id"):
         for row in conn.execute(_USAGE_VOLUME.format(clause=clause), [*earlier_window, *params]):
             earlier[row[0]] = row[1]
         for row in conn.execute(_USAGE_SUMS.format(clause=clause), [*window, *params]):
             aid = row[0]
-            week = weeks.get(row[12])
-            if week is None:
-                week = weeks[row[12]] = date.fromisoformat(row[12])
             shown = _one_source(row[13], row[14])
             if shown is None:
                 shown = _listed_sources(conn, _USAGE_SOURCES, (aid, *window))
-            totals.usage[aid] = UsageTotals._make((*row[1:12], week, shown, earlier.get(aid)))
-            if row[15]:  # weeks without seats: the account's seats fill in (`_fill_seats`)
+            totals.usage[aid] = make_usage((*row[1:12], day_of(row[12]), shown, earlier.get(aid)))
+            if row[15]:  # weeks without seats: the account's seats fill in (`_signals_of`)
                 totals.seatless[aid] = row[15]
+    make_tickets, make_invoices = TicketTotals._make, InvoiceTotals._make
     for clause, named_ids in _where_named(ids, "account_id"):
-        for row in conn.execute(_TICKETS.format(clause=clause), {**named, **named_ids}):
-            latest = max((d for d in (row[4], row[5]) if d is not None), default=None)
-            shown = _one_source(row[6], row[7])
-            if shown is None:
-                shown = _listed_sources(conn, _TICKET_SOURCES, (row[0],))
-            totals.tickets[row[0]] = TicketTotals(
-                row[1], round(row[2]), row[3], _day(latest), shown
+        for aid, n_open, minutes, responses, opened, closed, least, most in conn.execute(
+            _TICKETS.format(clause=clause), {**named, **named_ids}
+        ):
+            latest = (
+                opened if closed is None or (opened is not None and opened >= closed) else closed
             )
-        for row in conn.execute(_INVOICES.format(clause=clause), {**named, **named_ids}):
-            latest = max((d for d in (row[2], row[3]) if d is not None), default=None)
-            shown = _one_source(row[4], row[5])
+            shown = _one_source(least, most)
             if shown is None:
-                shown = _listed_sources(conn, _INVOICE_SOURCES, (row[0],))
-            totals.invoices[row[0]] = InvoiceTotals(row[1] or 0, _day(latest), shown)
+                shown = _listed_sources(conn, _TICKET_SOURCES, (aid,))
+            totals.tickets[aid] = make_tickets(
+                (n_open, round(minutes), responses, day_of(latest), shown)
+            )
+        for aid, worst, issued, paid, least, most in conn.execute(
+            _INVOICES.format(clause=clause), {**named, **named_ids}
+        ):
+            latest = issued if paid is None or (issued is not None and issued >= paid) else paid
+            shown = _one_source(least, most)
+            if shown is None:
+                shown = _listed_sources(conn, _INVOICE_SOURCES, (aid,))
+            totals.invoices[aid] = make_invoices((worst or 0, day_of(latest), shown))
+    surveys = totals.surveys
+    make_survey = SurveyRecord._make
     for clause, plain in _where_ids(ids, "account_id"):
         survey_since = date_to_db(today - timedelta(days=SURVEY_DAYS))
         for row in conn.execute(_SURVEYS.format(clause=clause), [survey_since, day, *plain]):
-            totals.surveys.setdefault(row[0], []).append(
-                SurveyRecord(row[1], row[2], row[3], date.fromisoformat(row[4]), row[5])
-            )
+            record = make_survey((row[1], row[2], row[3], day_of(row[4]), row[5]))
+            answers = surveys.get(row[0])
+            if answers is None:
+                surveys[row[0]] = [record]
+            else:
+                answers.append(record)
     totals.has_surveys = set(totals.surveys)
     return totals
 
