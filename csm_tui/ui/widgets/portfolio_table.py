@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from textual.message import Message
 
@@ -103,9 +103,18 @@ class PortfolioTable(VirtualTable):
         super().__init__(name=name, id=id, classes=classes)
         self._today = today
 
-    def set_source(self, source: PortfolioSource, keep_account: str | None = None) -> None:
-        """Show another query's rows (new filter or sort); keep the cursor on an account."""
-        super().set_source(source, keep_key=keep_account)
+    def set_source(
+        self,
+        source: PortfolioSource,
+        keep_account: str | None = None,
+        fallback: int = 0,
+        *,
+        at: int | None = None,
+        blocks: dict[int, Sequence[Any]] | None = None,
+    ) -> None:
+        """Show another query's rows (new filter or sort); keep the cursor on an account
+        (or at `at`, found by a worker; see VirtualTable.set_source)."""
+        super().set_source(source, keep_key=keep_account, fallback=fallback, at=at, blocks=blocks)
 
     def row_key(self, row: PortfolioRowLike) -> str | None:
         return row.id
