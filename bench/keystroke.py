@@ -147,6 +147,7 @@ def main() -> None:
     try:
         app.wait_for(" accounts")
         bare.wait_for("filter")
+        by_filter: dict[str, list[float]] = {text: [] for text in FILTERS}
         app_echo: list[float] = []
         app_done: list[float] = []
         bare_echo: list[float] = []
@@ -155,6 +156,7 @@ def main() -> None:
                 bare_echo += type_filters(bare, (text,), None)[0]
                 echo, done = type_filters(app, (text,), "/")
                 app_echo += echo
+                by_filter[text] += echo
                 app_done += done
     finally:
         app.close()
@@ -170,6 +172,9 @@ def main() -> None:
         m = statistics.median(times)
         print(f"{label:<30} {m * 1000:>6.1f} ms {p95(times) * 1000:>6.1f} ms {m / floor:>5.2f}×")
     print("budget: screen changed, median ≤ 25 ms, p95 ≤ 50 ms")
+    print("portfolio, screen changed, by filter (ms, each character):")
+    for text, times in by_filter.items():
+        print(f"  {text:<16} " + " ".join(f"{t * 1000:.0f}" for t in times))
 
 
 if __name__ == "__main__":

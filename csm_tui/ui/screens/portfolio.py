@@ -224,7 +224,8 @@ class PortfolioScreen(ThreadReads, Screen[None]):
         table.display = True
         self.filter = flt
         self.filter_text = text.strip()
-        self._reload(keep_account=table.current_account_id, anywhere=False)
+        # After the typed character is painted: its query's thread would compete with it.
+        self.call_after_refresh(self._reload, table.current_account_id, anywhere=False)
 
     @property
     def current_account_id(self) -> str | None:
