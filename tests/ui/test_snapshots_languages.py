@@ -40,6 +40,12 @@ def _there(app, what: str) -> bool:
     return type(app.screen).__name__ == what or bool(app.screen.query(what))
 
 
+def _rows_shown(app) -> bool:
+    """The portfolio's rows are read in a worker: they show a moment after the table."""
+    tables = app.screen.query("#portfolio-table")
+    return bool(tables) and tables.first().row_count > 0
+
+
 def _shows(selector: str):
     async def run_before(pilot) -> None:
         await _until(pilot, lambda: _there(pilot.app, selector))
@@ -50,7 +56,7 @@ def _shows(selector: str):
 
 def _account_tab(key: str | None):
     async def run_before(pilot) -> None:
-        await _until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
+        await _until(pilot, lambda: _rows_shown(pilot.app))
         await pilot.press("enter")
         await _until(pilot, lambda: pilot.app.screen.query("#account-tabs"))
         if key is not None:
@@ -64,7 +70,7 @@ def _account_tab(key: str | None):
 
 def _keys(*keys: str, then: str, focused: str | None = None):
     async def run_before(pilot) -> None:
-        await _until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
+        await _until(pilot, lambda: _rows_shown(pilot.app))
         await pilot.press(*keys)
         await _until(pilot, lambda: _there(pilot.app, then))
         if focused is not None:  # focus comes a refresh later; then take it away, so that a
