@@ -108,7 +108,18 @@ async def test_today_reads_its_agenda_once_per_visit_off_the_ui_thread(workspace
     app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: app.screen.query_one(PortfolioTable).row_count == 300)
+        gate = threading.Event()
+        held = today.load_agenda
+
+        def slow(*args, **kwargs):
+            gate.wait(timeout=10)
+            return held(*args, **kwargs)
+
+        monkeypatch.setattr(today, "load_agenda", slow)
         await pilot.press("t")
+        await pilot.pause()
+        assert "reading the agenda…" in text_of(app.screen.query_one("#today-title"))
+        gate.set()
         await until(lambda: bool(getattr(app.screen, "items", None)))
         await app.workers.wait_for_complete()
         await pilot.pause()

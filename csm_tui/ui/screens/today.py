@@ -142,6 +142,10 @@ class TodayScreen(ThreadReads, Screen[None]):
             row = conn.execute("SELECT name FROM users WHERE id = ?", (me,)).fetchone()
             return me, row[0] if row else None, load_agenda(conn, me, today, rules, zone=zone)
 
+        if not self.items:  # nothing shown yet: say the agenda is on its way
+            self.query_one("#today-title", Static).update(
+                Text(_("Today — {day} · reading the agenda…").format(day=long_day(today)))
+            )
         self.read_in_thread("agenda", read, self._show_agenda, what=_("the agenda"))
 
     def _show_agenda(self, result: tuple[str, str | None, list[AgendaItem]]) -> None:
