@@ -650,3 +650,36 @@ def test_sql_selects_and_orders_exactly_like_the_domain(
         fresh = PortfolioQuery(scratch, flt, sort, TODAY, me)
         assert fresh.index_of(expected[middle]) == middle
         assert [r.id for r in fresh.window(middle, 2)] == expected[middle : middle + 2]
+
+
+def test_known_index_of_finds_the_first_matches_without_a_count(conn, probe):
+    """While a filter is typed the cursor stays on an account among the ids the first
+    question read; beyond them it is not looked for (that would take a COUNT)."""
+    q = PortfolioQuery(conn, parse_filter(""), PortfolioSort.TIER_HEALTH, TODAY, "u1")
+    order = [r.id for r in q.window(0, 1000)]
+    fresh = PortfolioQuery(conn, parse_filter("health:<100"), PortfolioSort.NAME, TODAY, "u1")
+    fresh.count()
+    asked: list[str] = []
+    conn.set_trace_callback(asked.append)
+    try:
+        positions = {a: fresh.known_index_of(a) for a in order}
+    finally:
+        conn.set_trace_callback(None)
+    assert not any("count(" in sql.lower() for sql in asked)
+    names = [r.id for r in fresh.window(0, 1000)]
+    for account_id, position in positions.items():
+        assert position is None or names[position] == account_id
+    if probe >= len(names):  # every match read at once: each one is found
+        assert all(positions[a] == names.index(a) for a in names)
+
+
+def test_a_query_read_on_one_connection_reads_on_through_another(conn, tmp_path):
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    q = PortfolioQuery(reader, parse_filter("é"), PortfolioSort.TIER_HEALTH, TODAY, "u1")
+    expected = PortfolioQuery(conn, parse_filter("é"), PortfolioSort.TIER_HEALTH, TODAY, "u1")
+    count = q.count()
+    reader.close()
+    q.use(conn)  # the worker's connection is closed: the UI thread's reads on
+    assert count == expected.count()
+    assert [r.id for r in q.window(0, 100)] == [r.id for r in expected.window(0, 100)]

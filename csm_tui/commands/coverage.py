@@ -81,10 +81,10 @@ def load_report(session: Session, team: str | None, period: str | None = None) -
         )
     except ValueError as error:
         raise CommandFailed(Message.of(N_("--period: {error}"), error=str(error))) from error
-    try:  # a second reader in parallel only when no write of ours is pending
+    try:  # a second reader (on more than two cores) only when no write of ours is pending
         return load_coverage(
             session.conn, session.today(), session.rules, rules, team,
-            parallel=not in_batch(session.conn), period=chosen,
+            parallel=False if in_batch(session.conn) else None, period=chosen,
         )  # fmt: skip
     except UnknownTeam as error:
         raise CommandFailed(error.words) from error

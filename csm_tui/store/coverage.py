@@ -393,6 +393,12 @@ def _db_path(conn: sqlite3.Connection) -> str | None:
     return None
 
 
+def _more_than_two_cores() -> bool:
+    import os
+
+    return (os.cpu_count() or 1) > 2
+
+
 READER_CACHE_KIB = 65536  # page cache of the readers `load_coverage` opens itself
 
 
@@ -430,7 +436,7 @@ def load_coverage(
     rules: CoverageRules | None = None,
     team: str | None = None,
     *,
-    parallel: bool = True,
+    parallel: bool | None = None,
     period: Period | None = None,
 ) -> CoverageReport:
     """The Coverage screen's numbers, as of `today`, from the cache behind `conn`.
@@ -439,8 +445,11 @@ def load_coverage(
     the accounts they own; None for the whole book, the unowned digital pool included.
     Raises `UnknownTeam` for a team that is not in the cache. With `parallel` (and a cache
     file with no write pending on `conn`) the queries run on two read-only connections
-    at once; the result is the same. `period`: the metrics' period (a fiscal quarter or
-    year, `domain.metrics.parse_period`); None: the 12 months up to `today`.
+    at once; the result is the same. None (the default): in parallel only on a machine
+    with more than two cores — on two, the second reader's thread is slower than none
+    (issue 12: 1.06 s against 0.94 s at 100k accounts / 1M activities). `period`: the
+    metrics' period (a fiscal quarter or year, `domain.metrics.parse_period`); None: the
+    12 months up to `today`.
     """
     rules = rules or CoverageRules()
     team_id = resolve_team(conn, team) if team is not None else None
@@ -452,7 +461,7 @@ def load_coverage(
         "book": _book_query(today, tier_rules, rules, team_id),
         "activity": _activity_query(today),
         "nps": _nps_query(team_id),
-    }, parallel)  # fmt: skip
+    }, _more_than_two_cores() if parallel is None else parallel)  # fmt: skip
     users = conn.execute(
         "SELECT u.id, u.name, u.role, u.team_id, t.name FROM users u "
         "LEFT JOIN teams t ON t.id = u.team_id ORDER BY t.name, u.name, u.id"

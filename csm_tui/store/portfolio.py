@@ -411,6 +411,7 @@ class PortfolioQuery:
         self._cover = _Where(
             flt, today, me, self.rules, keep_index=_covering_leads(columns), zone=zone
         )
+        self._needs_functions = reads.needs_functions
         if reads.needs_functions:
             _ensure_functions(conn)
         self._order = order_by(sort)
@@ -570,7 +571,26 @@ class PortfolioQuery:
             ),
         }
 
+    def use(self, conn: sqlite3.Connection) -> None:
+        """Go on reading through `conn` (what was counted and probed stays): a query
+        answered in a worker thread, on a connection of its own, is then read from the
+        UI thread on the app's."""
+        if self._needs_functions:
+            _ensure_functions(conn)
+        self.conn = conn
+
     # -- position ------------------------------------------------------------------------
+
+    def known_index_of(self, account_id: str) -> int | None:
+        """The account's position when the ids read so far hold it (no COUNT): for a
+        filter being typed, the cursor stays on an account among the first matches."""
+        self.count()
+        if self._ids is None:
+            return None
+        if self._positions is None or len(self._positions) != len(self._ids):
+            self._positions = {rowid: i for i, rowid in enumerate(self._ids)}
+        row = self.conn.execute("SELECT rowid FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        return None if row is None else self._positions.get(row[0])
 
     def index_of(self, account_id: str) -> int | None:
         """The position of an account in the result; None when the filter leaves it out."""

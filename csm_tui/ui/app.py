@@ -87,7 +87,8 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         if start is None:
             start = "today" if self.workspace.meta("me") else "portfolio"
         self.apply_user_keys()
-        self.refresh_sync_status()
+        # After the first paint: sync.engine (replica, conflicts) is not needed for it.
+        self.call_after_refresh(self.refresh_sync_status)
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
         await self.switch_mode(start)
         self.restore_drafts()  # what the last crash kept, on top of the first screen

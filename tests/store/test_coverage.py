@@ -174,6 +174,25 @@ def test_parallel_and_sequential_give_the_same_report(conn):
     assert a == b
 
 
+@pytest.mark.parametrize(("cores", "readers"), [(2, 0), (8, 2)])
+def test_a_second_reader_only_on_more_than_two_cores(conn, monkeypatch, cores, readers):
+    """On two cores the parallel readers were slower than none (issue 12)."""
+    import concurrent.futures
+    import os
+
+    started: list[int] = []
+    pool = concurrent.futures.ThreadPoolExecutor
+
+    def counting(*args, **kwargs):
+        started.append(kwargs.get("max_workers", 0))
+        return pool(*args, **kwargs)
+
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", counting)
+    assert load_coverage(conn, TODAY, RULES) == load_coverage(conn, TODAY, RULES, parallel=False)
+    assert sum(started) == readers
+
+
 def test_one_team_only(conn, report):
     emea = resolve_team(conn, "emea")
     assert resolve_team(conn, "EMEA") == emea

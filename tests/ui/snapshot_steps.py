@@ -33,6 +33,12 @@ def there(app, what: str) -> bool:
     return type(app.screen).__name__ == what or bool(app.screen.query(what))
 
 
+def rows_shown(app) -> bool:
+    """The portfolio's rows are read in a worker: they show a moment after the table."""
+    tables = app.screen.query("#portfolio-table")
+    return bool(tables) and tables.first().row_count > 0
+
+
 def shows(selector: str):
     async def run_before(pilot) -> None:
         await until(pilot, lambda: there(pilot.app, selector))
@@ -43,7 +49,7 @@ def shows(selector: str):
 
 async def open_account(pilot, tab_key: str | None = None) -> None:
     """From the portfolio: enter on the first row, then the tab's number key."""
-    await until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
+    await until(pilot, lambda: rows_shown(pilot.app))
     await pilot.press("enter")
     await until(pilot, lambda: pilot.app.screen.query("#account-tabs"))
     if tab_key is not None:
@@ -70,7 +76,7 @@ async def unfocus_when(pilot, focused: str | None) -> None:
 
 def keys(*pressed: str, then: str, focused: str | None = None):
     async def run_before(pilot) -> None:
-        await until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
+        await until(pilot, lambda: rows_shown(pilot.app))
         await pilot.press(*pressed)
         await until(pilot, lambda: there(pilot.app, then))
         await unfocus_when(pilot, focused)

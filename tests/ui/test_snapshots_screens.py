@@ -23,6 +23,7 @@ from csm_tui.i18n import set_language
 from csm_tui.ui.app import make_app
 from tests.ui.snapshot_steps import (
     account_keys,
+    rows_shown,
     settle,
     shows,
     there,
@@ -37,7 +38,7 @@ def _typed_then_escape():
     """The log form with a summary typed, then esc: "Throw away this log?"."""
 
     async def run_before(pilot) -> None:
-        await until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
+        await until(pilot, lambda: rows_shown(pilot.app))
         await pilot.press("l")
         await until(pilot, lambda: type(pilot.app.focused).__name__ == "TextArea")
         await pilot.press(*"Renewal call")
@@ -58,7 +59,7 @@ def _palette():
     "sync". A filter is one provider's one hit.)"""
 
     async def run_before(pilot) -> None:
-        await until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
+        await until(pilot, lambda: rows_shown(pilot.app))
         await pilot.press("ctrl+p")
         await until(pilot, lambda: type(pilot.app.focused).__name__ == "CommandInput")
         await pilot.press(*"tier:strategic")
@@ -72,7 +73,7 @@ def _palette():
 
 def _portfolio_keys(*pressed: str, then: str, focused: str | None = None):
     async def run_before(pilot) -> None:
-        await until(pilot, lambda: pilot.app.screen.query("#portfolio-table"))
+        await until(pilot, lambda: rows_shown(pilot.app))
         await pilot.press(*pressed)
         await until(pilot, lambda: there(pilot.app, then))
         await unfocus_when(pilot, focused)

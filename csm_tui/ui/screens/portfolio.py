@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -16,12 +17,14 @@ from csm_tui.domain.humanize import relative_time
 from csm_tui.domain.language.filters import PortfolioFilter, PortfolioSort, QueryError, parse_filter
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _, ngettext
-from csm_tui.store.portfolio import PortfolioQuery
+from csm_tui.store.portfolio import PortfolioQuery, PortfolioRow
 from csm_tui.ui.book_labels import sort_label
+from csm_tui.ui.loading import ThreadReads
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
+from csm_tui.ui.widgets.virtual_table import BLOCK
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -30,8 +33,11 @@ if TYPE_CHECKING:
 FILTER_HINT = N_("filter: tier:strategic health:<60 renewal:<90d acme")
 
 
-class PortfolioScreen(Screen[None]):
-    """The CSM's book: filter it, sort it, open an account."""
+class PortfolioScreen(ThreadReads, Screen[None]):
+    """The CSM's book: filter it, sort it, open an account.
+
+    The rows are read in a worker (ui/loading.py): a typed character shows at once, the
+    query for it runs beside, and a newer one cancels it."""
 
     if TYPE_CHECKING:  # the app it runs in (ui/app.py imports this module)
         app = getters.app(CsmApp)
@@ -57,7 +63,7 @@ class PortfolioScreen(Screen[None]):
         self.filter = PortfolioFilter()
         self.filter_text = ""
         self.sort = PortfolioSort.TIER_HEALTH
-        self._total = 0
+        self._total: int | None = None  # the whole book's size: kept while typing
         self.filter_error: str | None = None  # the typed filter does not read: no rows shown
 
     def compose(self) -> ComposeResult:
@@ -78,46 +84,69 @@ class PortfolioScreen(Screen[None]):
 
     # -- data -----------------------------------------------------------------------------
 
-    def _make_query(self, flt: PortfolioFilter | None = None) -> PortfolioQuery:
+    def _reload(self, keep_account: str | None = None, *, anywhere: bool = True) -> None:
+        """Read the rows in a worker and show them when read, the cursor on `keep_account`
+        (found `anywhere` in the result, which may take a COUNT; else only among the first
+        matches, as while typing a filter). The whole book's size is read only when not
+        known: it does not change while typing."""
         ws = self.workspace
-        return PortfolioQuery(
-            ws.conn,
-            self.filter if flt is None else flt,
-            self.sort,
-            ws.today(),
-            ws.meta("me"),
-            ws.settings.tier_rules,
-            zone=ws.zone,
-        )
+        flt, sort, today, me = self.filter, self.sort, ws.today(), ws.meta("me")
+        rules, zone = ws.settings.tier_rules, ws.zone
+        need_total = self._total is None
 
-    def _reload(self, keep_account: str | None = None) -> None:
-        table = self.query_one(PortfolioTable)
-        table.set_source(self._make_query(), keep_account=keep_account)
-        self._total = (
-            table.row_count if self.filter.is_empty else self._make_query(PortfolioFilter()).count()
-        )
+        def read(
+            conn: sqlite3.Connection,
+        ) -> tuple[PortfolioQuery, int | None, int | None, dict[int, list[PortfolioRow]]]:
+            query = PortfolioQuery(conn, flt, sort, today, me, rules, zone=zone)
+            count = query.count()
+            index = None
+            if keep_account is not None:
+                find = query.index_of if anywhere else query.known_index_of
+                index = find(keep_account)
+            total = None
+            if need_total:
+                whole = PortfolioQuery(conn, PortfolioFilter(), sort, today, me, rules, zone=zone)
+                total = count if flt.is_empty else whole.count()
+            # the rows the first paint shows (the cursor's row is centred when kept)
+            first = max(0, (index or 0) - 64) // BLOCK
+            last = min(max(0, count - 1), (index or 0) + 64) // BLOCK
+            blocks = {b: query.window(b * BLOCK, BLOCK) for b in range(first, last + 1)}
+            return query, index, total, blocks if count else {}
+
+        self.read_in_thread("rows", read, self._show_rows, what=_("the portfolio"))
+
+    def _show_rows(
+        self,
+        result: tuple[PortfolioQuery, int | None, int | None, dict[int, list[PortfolioRow]]],
+    ) -> None:
+        query, index, total, blocks = result
+        if self.filter_error is not None:
+            return
+        query.use(self.workspace.conn)  # read on in the UI thread (scrolling)
+        if total is not None:
+            self._total = total
+        self.query_one(PortfolioTable).set_source(query, at=index, blocks=blocks)
         self._update_status()
 
     def _update_status(self) -> None:
         table = self.query_one(PortfolioTable)
         ws = self.workspace
         sort = sort_label(self.sort)
+        whole = "…" if self._total is None else f"{self._total:,}"
         if self.filter_error is not None:
-            size = _("filter not valid — no accounts shown (of {total})").format(
-                total=f"{self._total:,}"
-            )
+            size = _("filter not valid — no accounts shown (of {total})").format(total=whole)
             self.query_one("#portfolio-title", Static).update(
                 Text(_("Portfolio — {size} · sort: {sort}").format(size=size, sort=sort))
             )
             self.query_one("#status-line", SyncStatusBar).set_prefix(size)
             return
         shown = table.row_count
-        total = self._total
+        total = self._total or 0
         size = (
-            ngettext("{total} account", "{total} accounts", total).format(total=f"{total:,}")
+            ngettext("{total} account", "{total} accounts", total).format(total=whole)
             if self.filter.is_empty
             else ngettext("{shown} of {n} account", "{shown} of {n} accounts", total).format(
-                shown=f"{shown:,}", n=f"{total:,}"
+                shown=f"{shown:,}", n=whole
             )
         )
         age = ws.meta("data_as_of")
@@ -195,6 +224,7 @@ class PortfolioScreen(Screen[None]):
             )
             error.display = True
             table.display = False
+            self.cancel_reads("rows")  # the rows of the last filter that read never show
             self._update_status()
             return
         self.filter_error = None
@@ -202,8 +232,8 @@ class PortfolioScreen(Screen[None]):
         table.display = True
         self.filter = flt
         self.filter_text = text.strip()
-        table = self.query_one(PortfolioTable)
-        self._reload(keep_account=table.current_account_id)
+        # After the typed character is painted: its query's thread would compete with it.
+        self.call_after_refresh(self._reload, table.current_account_id, anywhere=False)
 
     @property
     def current_account_id(self) -> str | None:
@@ -215,7 +245,10 @@ class PortfolioScreen(Screen[None]):
         """The language changed: title, status line, filter hint and error, in it."""
         self.query_one("#filter-input", Input).placeholder = _(FILTER_HINT)
         self.query_one(PortfolioTable).refresh()
-        self._apply_filter(self.query_one("#filter-input", Input).value)
+        if self.filter_error is not None:
+            self._apply_filter(self.query_one("#filter-input", Input).value)
+        else:
+            self._update_status()
 
     def on_screen_resume(self) -> None:
         """Back from an account or a log: show what changed (last touch, health)."""
@@ -223,6 +256,7 @@ class PortfolioScreen(Screen[None]):
 
     def refresh_rows(self) -> None:
         if self.is_mounted and self.filter_error is None:
+            self._total = None  # the data may have changed: the book's size too
             self._reload(keep_account=self.current_account_id)
 
     def on_data_changed(self, message: DataChanged) -> None:

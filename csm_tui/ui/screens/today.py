@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.agenda import load_agenda
 from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
 from csm_tui.ui.days import long_day, short_day
+from csm_tui.ui.loading import ThreadReads
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
@@ -80,8 +82,11 @@ class AgendaTable(VirtualTable):
         ]
 
 
-class TodayScreen(Screen[None]):
-    """The CSM's agenda: overdue touches, tasks, renewals, activation risk, health drops."""
+class TodayScreen(ThreadReads, Screen[None]):
+    """The CSM's agenda: overdue touches, tasks, renewals, activation risk, health drops.
+
+    The agenda is read in a worker (ui/loading.py), once each time the screen shows and
+    after a task is done or snoozed: the screen paints at once, the rows when read."""
 
     if TYPE_CHECKING:  # the app it runs in (ui/app.py imports this module)
         app = getters.app(CsmApp)
@@ -103,6 +108,8 @@ class TodayScreen(Screen[None]):
         super().__init__()
         self.workspace = workspace
         self.items: list[AgendaItem] = []
+        self._me: str | None = None
+        self._name: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="today-title")
@@ -112,22 +119,23 @@ class TodayScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
-        self.query_one(AgendaTable).focus()
+        self.query_one(AgendaTable).focus()  # the agenda loads when the screen shows
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        if not self.reads_in_flight():  # shown once: one read (a mode switch resumes twice)
+            self.reload()
 
     def on_data_changed(self, message: DataChanged) -> None:
         self.reload()
 
     def reload(self) -> None:
+        """Read the agenda again, in a worker; show it when read."""
         ws = self.workspace
         me = ws.meta("me")
         table = self.query_one(AgendaTable)
-        keep = self.current_item
         empty = self.query_one("#today-empty", Static)
         if me is None:
+            self.cancel_reads("agenda")
             self.items = []
             table.set_source(ListSource(self.items, item_key))
             empty.update(
@@ -137,24 +145,39 @@ class TodayScreen(Screen[None]):
                 )
             )
             empty.display = True
-            self._title(None)
+            self._me = self._name = None
+            self._title()
             return
-        self.items = load_agenda(ws.conn, me, ws.today(), ws.settings.tier_rules, zone=ws.zone)
+        today, rules, zone = ws.today(), ws.settings.tier_rules, ws.zone
+
+        def read(conn: sqlite3.Connection) -> tuple[str, str | None, list[AgendaItem]]:
+            row = conn.execute("SELECT name FROM users WHERE id = ?", (me,)).fetchone()
+            return me, row[0] if row else None, load_agenda(conn, me, today, rules, zone=zone)
+
+        if not self.items:  # nothing shown yet: say the agenda is on its way
+            self.query_one("#today-title", Static).update(
+                Text(_("Today — {day} · reading the agenda…").format(day=long_day(today)))
+            )
+        self.read_in_thread("agenda", read, self._show_agenda, what=_("the agenda"))
+
+    def _show_agenda(self, result: tuple[str, str | None, list[AgendaItem]]) -> None:
+        self._me, self._name, items = result
+        table = self.query_one(AgendaTable)
+        keep = self.current_item
+        self.items = items
         table.set_source(  # a done or snoozed item leaves the cursor where it was
             ListSource(self.items, item_key),
             keep_key=None if keep is None else item_key(keep),
             fallback=table.cursor_row,
         )
+        empty = self.query_one("#today-empty", Static)
         empty.display = not self.items
         empty.update(_("Nothing needs you today. Enjoy it — or press b for the portfolio."))
-        self._title(me)
+        self._title()
 
-    def _title(self, me: str | None) -> None:
+    def _title(self) -> None:
         ws = self.workspace
-        name = None
-        if me is not None:
-            row = ws.conn.execute("SELECT name FROM users WHERE id = ?", (me,)).fetchone()
-            name = row[0] if row else None
+        name = self._name
         counts: dict[AgendaKind, int] = {}
         for item in self.items:
             counts[item.kind] = counts.get(item.kind, 0) + 1
@@ -177,7 +200,12 @@ class TodayScreen(Screen[None]):
     def retranslate(self) -> None:
         """The language changed: the title, the empty line and the rows, in it."""
         self.query_one(AgendaTable).refresh()
-        self.reload()
+        if self._me is None:
+            self.reload()  # no agenda: the empty line says why, in the new language
+            return
+        empty = self.query_one("#today-empty", Static)
+        empty.update(_("Nothing needs you today. Enjoy it — or press b for the portfolio."))
+        self._title()
 
     @property
     def current_item(self) -> AgendaItem | None:

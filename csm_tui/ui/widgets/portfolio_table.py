@@ -9,9 +9,9 @@ painted as plain segments, so markup and escape sequences in it never take effec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from textual.message import Message
 
@@ -125,9 +125,14 @@ class PortfolioTable(VirtualTable):
         fallback: int = 0,
         *,
         keep_account: str | None = None,
+        at: int | None = None,
+        blocks: Mapping[int, Sequence[Any]] | None = None,
     ) -> None:
-        """Show another query's rows (new filter or sort); keep the cursor on an account."""
-        super().set_source(source, keep_key=keep_account or keep_key, fallback=fallback)
+        """Show another query's rows (new filter or sort); keep the cursor on an account
+        (or at `at`, found by a worker; see VirtualTable.set_source)."""
+        super().set_source(
+            source, keep_key=keep_account or keep_key, fallback=fallback, at=at, blocks=blocks
+        )
 
     def row_key(self, row: PortfolioRowLike) -> str | None:
         return row.id

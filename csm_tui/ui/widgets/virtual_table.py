@@ -15,7 +15,7 @@ sequences in it never take effect (callers pass text through `domain.text.safe_t
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -207,14 +207,28 @@ class VirtualTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return self._count
 
-    def set_source(self, source: RowSource, keep_key: str | None = None, fallback: int = 0) -> None:
+    def set_source(
+        self,
+        source: RowSource,
+        keep_key: str | None = None,
+        fallback: int = 0,
+        *,
+        at: int | None = None,
+        blocks: Mapping[int, Sequence[Any]] | None = None,
+    ) -> None:
         """Show another set of rows (a new filter or sort); keep the cursor on a row, or
-        at `fallback` when that row is gone."""
+        at `fallback` when that row is gone.
+
+        A source read in a worker passes what it already knows: `at`, the kept row's
+        index (then `keep_key` is not looked up), and `blocks` of rows it fetched
+        (block number → rows, `BLOCK` rows a block), so painting asks it for nothing."""
         self._source = source
         self._blocks.clear()
+        if blocks:
+            self._blocks.update(blocks)
         self._count = source.count()
         self._update_virtual_size()
-        index = source.index_of(keep_key) if keep_key else None
+        index = at if at is not None else source.index_of(keep_key) if keep_key else None
         target = index if index is not None else fallback
         self.set_reactive(VirtualTable.cursor_row, max(0, min(target, self._count - 1)))
         self._scroll_cursor_into_view(center=index is not None)
