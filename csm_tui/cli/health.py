@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from csm_tui.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from csm_tui.cli.main import Parser
+    from csm_tui.cli.parser import Parser
 
 
 def add_health_parser(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -44,8 +44,8 @@ def run_health(args: argparse.Namespace, db: Path) -> int:
     import json
     import time
 
+    from csm_tui.cli.account_ref import resolve_account
     from csm_tui.cli.commands import _workspace
-    from csm_tui.cli.transfer import _resolve_account
     from csm_tui.store.health_recompute import recompute_accounts
 
     ws = _workspace(args, db)
@@ -53,7 +53,7 @@ def run_health(args: argparse.Namespace, db: Path) -> int:
         ids = None
         if args.account is not None:
             try:
-                ids = [_resolve_account(ws.conn, args.account)]
+                ids = [resolve_account(ws.conn, args.account)]
             except LookupError as error:
                 print(_("csm-tui: {error}").format(error=error), file=sys.stderr)
                 return 1

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from csm_tui.i18n import _, ngettext
 
 if TYPE_CHECKING:
-    from csm_tui.cli.main import Parser
+    from csm_tui.cli.parser import Parser
 
 
 def add_rates_parser(sub: argparse._SubParsersAction[Parser]) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 from csm_tui.i18n import _
 
 if TYPE_CHECKING:
-    from csm_tui.cli.main import Parser
+    from csm_tui.cli.parser import Parser
 
 FORMATS = ("table", "json", "csv")
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
-    from csm_tui.cli.main import Parser
+    from csm_tui.cli.parser import Parser
     from csm_tui.sync.client import SyncClient
     from csm_tui.sync.engine import SyncProgress
 

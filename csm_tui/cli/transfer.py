@@ -26,7 +26,7 @@ from csm_tui.i18n import N_, _
 if TYPE_CHECKING:
     import sqlite3
 
-    from csm_tui.cli.main import Parser
+    from csm_tui.cli.parser import Parser
     from csm_tui.workspace import Workspace
 
 MAX_ISSUES_SHOWN = 50
@@ -256,44 +256,6 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
     return 1 if report.errors else 0
 
 
-def _resolve_account(conn: sqlite3.Connection, text: str) -> str:
-    """The id of the one live account `text` names: id, external id, exact name, name
-    ignoring case, then a unique part of a name. Raises LookupError with candidates."""
-    live = "deleted_at IS NULL"
-    for sql, arg in (
-        (f"SELECT id, name FROM accounts WHERE {live} AND id = ?", text),
-        (f"SELECT id, name FROM accounts WHERE {live} AND external_id = ? AND external_id != ''",
-         text),
-        (f"SELECT id, name FROM accounts WHERE {live} AND name = ?", text),
-    ):  # fmt: skip
-        rows: list[tuple[str, str]] = conn.execute(sql, (arg,)).fetchall()
-        if len(rows) == 1:
-            return rows[0][0]
-        if len(rows) > 1:
-            break
-    folded = text.casefold()
-    rows = [
-        (aid, name)
-        for aid, name in conn.execute(f"SELECT id, name FROM accounts WHERE {live}")
-        if folded in name.casefold()
-    ]
-    exact = [r for r in rows if r[1].casefold() == folded]
-    if len(exact) == 1:
-        return exact[0][0]
-    if len(rows) == 1:
-        return rows[0][0]
-    from csm_tui.domain.text import safe_text
-
-    if not rows:
-        raise LookupError(_("no account named {name!r} in the cache").format(name=safe_text(text)))
-    shown = "; ".join(f"{safe_text(name)} ({aid})" for aid, name in (exact or rows)[:5])
-    raise LookupError(
-        _("{n} accounts match {name!r}: {shown}").format(
-            n=len(exact or rows), name=safe_text(text), shown=shown
-        )
-    )
-
-
 def _run_export(args: argparse.Namespace, ws: Workspace) -> int:
     from csm_tui.commands.export import ExportFormat, format_for_path, write_export
     from csm_tui.store.prep import PrepExportError
@@ -347,7 +309,9 @@ def _export_text(args: argparse.Namespace, ws: Workspace, fmt: Any) -> tuple[str
             return text, N_("the portfolio")
         return text, _("the portfolio ({filter})").format(filter=flt.to_text())
     if args.target == "prep":
-        account_id = _resolve_account(conn, args.account)
+        from csm_tui.cli.account_ref import resolve_account
+
+        account_id = resolve_account(conn, args.account)
         return export_prep(conn, account_id, ws.now(), rules, fmt, excel=args.excel), N_("prep")
     try:
         from csm_tui.store.coverage import load_coverage
