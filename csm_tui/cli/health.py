@@ -45,10 +45,10 @@ def run_health(args: argparse.Namespace, db: Path) -> int:
     import time
 
     from csm_tui.cli.account_ref import resolve_account
-    from csm_tui.cli.commands import _workspace
+    from csm_tui.cli.launch import open_workspace
     from csm_tui.store.health_recompute import recompute_accounts
 
-    ws = _workspace(args, db)
+    ws = open_workspace(args, db)
     try:
         ids = None
         if args.account is not None:

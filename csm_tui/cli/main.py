@@ -150,11 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "open"
     if command == "open":
-        from csm_tui.cli.commands import run_open
+        from csm_tui.cli.launch import run_open
 
         return run_open(args, resolve_book(args))
     if command == "demo":
-        from csm_tui.cli.commands import run_demo
+        from csm_tui.cli.launch import run_demo
 
         return run_demo(args, resolve_demo_db(args))
     if command in ("import", "export"):

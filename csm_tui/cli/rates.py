@@ -49,7 +49,7 @@ def run_rates(args: argparse.Namespace, db: Path) -> int:
         return 1
     from datetime import date
 
-    from csm_tui.cli.commands import _workspace
+    from csm_tui.cli.launch import open_workspace
     from csm_tui.store.rates import (
         RateError,
         import_rates,
@@ -58,7 +58,7 @@ def run_rates(args: argparse.Namespace, db: Path) -> int:
         set_rate,
     )
 
-    ws = _workspace(args, db)
+    ws = open_workspace(args, db)
     try:
         default = ws.settings.tier_rules.cny_per_usd
         if args.rates_action == "set":

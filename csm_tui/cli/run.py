@@ -114,11 +114,11 @@ def run_run(
 
     import sqlite3
 
-    from csm_tui.cli.commands import _workspace
+    from csm_tui.cli.launch import open_workspace
     from csm_tui.commands.output import render
     from csm_tui.commands.run import ScriptError, run_script
 
-    workspace = _workspace(args, db)
+    workspace = open_workspace(args, db)
     try:
         results = run_script(workspace, lines, dry_run=args.dry_run)
     except sqlite3.Error as error:

@@ -128,9 +128,9 @@ def run_transfer(args: argparse.Namespace, db: Path) -> int:
             file=sys.stderr,
         )
         return 1
-    from csm_tui.cli.commands import _workspace
+    from csm_tui.cli.launch import open_workspace
 
-    workspace = _workspace(args, db)
+    workspace = open_workspace(args, db)
     try:
         if args.command == "import":
             return _run_import(args, workspace)

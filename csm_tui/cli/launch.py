@@ -1,4 +1,6 @@
-"""What each `csm-tui` command does. Imports are lazy: each command pays only for itself."""
+"""Opening the app: `csm-tui` on a cache and `csm-tui demo` (its book built, reopened or
+rebuilt); `open_workspace`, the cache every sub-command opens. Imports are lazy: each
+command pays only for itself."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ DEMO_ACCOUNTS = 300  # what a plain `csm-tui demo` builds
 DEMO_SEED = 7
 
 
-def _workspace(args: argparse.Namespace, db: Path) -> Workspace:
+def open_workspace(args: argparse.Namespace, db: Path) -> Workspace:
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -44,7 +46,7 @@ def run_open(args: argparse.Namespace, db: Path) -> int:
         return 1
     from csm_tui.ui.app import make_app
 
-    return _run_app(make_app(_workspace(args, db), start=args.start))
+    return _run_app(make_app(open_workspace(args, db), start=args.start))
 
 
 def _run_app(app: CsmApp) -> int:
@@ -156,7 +158,7 @@ def run_demo(
     if not 1 <= accounts <= 100_000:
         print(_("csm-tui: --accounts must be between 1 and 100000"), file=err)
         return 2
-    workspace = _workspace(args, db)
+    workspace = open_workspace(args, db)
     existing = _demo_book_name(db) if db.exists() else None
     if db.exists() and not (existing or "").startswith("Demo book"):
         print(
