@@ -173,7 +173,7 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
         print(safe_text(report.summary()))
         if report.errors:
             for issue in report.errors[:MAX_ISSUES_SHOWN]:
-                print(f"  {safe_text(str(issue))}")
+                print(f"  {safe_text(issue.render())}")
             more = len(report.errors) - MAX_ISSUES_SHOWN
             if more > 0:
                 print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))
@@ -234,7 +234,7 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
         return 1 if report.errors else 0
     print(safe_text(report.summary()))
     for issue in report.errors[:MAX_ISSUES_SHOWN]:
-        print(f"  {safe_text(str(issue))}")
+        print(f"  {safe_text(issue.render())}")
     more = report.error_count - min(len(report.errors), MAX_ISSUES_SHOWN)
     if more > 0:
         print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))

@@ -340,7 +340,7 @@ _IMPORT_COLUMNS = (
 
 def _refusal(report: ImportReport) -> str:
     """The report's summary and its first problems, one a line."""
-    issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
+    issues = [issue.render() for issue in report.errors[:MAX_ISSUES_SHOWN]]
     more = len(report.errors) - len(issues)
     if more > 0:
         issues.append(f"… and {more} more")

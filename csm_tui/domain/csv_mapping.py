@@ -65,10 +65,12 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ContactRole
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_, Message
 
 
 class ImportKind(StrEnum):
@@ -136,11 +138,13 @@ def fold(text: str) -> str:
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; `message` is for the user."""
+    """A cell that cannot be read: `words` (a `Message`) say why, the edge renders them in
+    the interface language; `message` is the same words in English (logs, JSON)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, words: Message | str) -> None:
+        self.words = words if isinstance(words, Message) else Message.text(words)
+        self.message = self.words.english()
+        super().__init__(self.message)
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")  # spaces and the ' of 1'200 (Swiss)
@@ -180,7 +184,11 @@ def parse_currency(text: str) -> str:
     for mark, code in _CURRENCY_MARKS:
         if key == mark.upper():
             return code
-    raise CellError(f"currency {text.strip()!r} is not one the book holds; use USD or CNY")
+    raise CellError(
+        Message.of(
+            N_("currency {text} is not one the book holds; use USD or CNY"), text=repr(text.strip())
+        )
+    )
 
 
 def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
@@ -192,12 +200,16 @@ def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
     raw = text.strip()
     s = _SPACES.sub("", raw)
     if not s:
-        raise CellError("no amount")
+        raise CellError(Message.of(N_("no amount")))
     currency = None
     upper = s.upper()
     for mark in _FOREIGN_MARKS:
         if mark.upper() in upper:
-            raise CellError(f"{raw!r} is not in USD or CNY; convert it before importing")
+            raise CellError(
+                Message.of(
+                    N_("{raw} is not in USD or CNY; convert it before importing"), raw=repr(raw)
+                )
+            )
     for mark, code in _CURRENCY_MARKS:
         m = mark.upper()
         if upper.startswith(m):
@@ -207,7 +219,7 @@ def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
             s, currency = s[: -len(mark)], code
             break
     if s.startswith("-") or (s.startswith("(") and s.endswith(")")) or s.endswith("-"):
-        raise CellError(f"{raw!r} is negative; ARR cannot be below 0")
+        raise CellError(Message.of(N_("{raw} is negative; ARR cannot be below 0"), raw=repr(raw)))
     s = s.lstrip("+")
     multiplier = Decimal(1)
     lowered = s.lower()
@@ -224,16 +236,22 @@ def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
         if decimal == ",":
             number = number.replace(",", ".")
     else:
-        hint = ""
         if decimal == "." and re.fullmatch(r"\d+(\.\d{3})*,\d+", s):
-            hint = ' (a decimal comma? set decimal = "," in the mapping)'
-        raise CellError(f"{raw!r} is not an amount{hint}")
+            raise CellError(
+                Message.of(
+                    N_(
+                        '{raw} is not an amount (a decimal comma? set decimal = "," in the mapping)'
+                    ),
+                    raw=repr(raw),
+                )
+            )
+        raise CellError(Message.of(N_("{raw} is not an amount"), raw=repr(raw)))
     try:
         amount = Decimal(number) * multiplier
     except InvalidOperation:
-        raise CellError(f"{raw!r} is not an amount") from None
+        raise CellError(Message.of(N_("{raw} is not an amount"), raw=repr(raw))) from None
     if amount > Decimal(MAX_ARR):
-        raise CellError(f"{raw!r} is too large for an annual amount")
+        raise CellError(Message.of(N_("{raw} is too large for an annual amount"), raw=repr(raw)))
     return float(round(amount, 2)), currency
 
 
@@ -246,11 +264,13 @@ def parse_count(text: str) -> int:
     m = re.fullmatch(r"(\d+)(\.0+)?", s)
     if m is None:
         if s.startswith("-"):
-            raise CellError(f"{raw!r} is negative; expected a whole number ≥ 0")
-        raise CellError(f"{raw!r} is not a whole number")
+            raise CellError(
+                Message.of(N_("{raw} is negative; expected a whole number ≥ 0"), raw=repr(raw))
+            )
+        raise CellError(Message.of(N_("{raw} is not a whole number"), raw=repr(raw)))
     value = int(m.group(1))
     if value > MAX_SEATS:
-        raise CellError(f"{raw!r} is too large")
+        raise CellError(Message.of(N_("{raw} is too large"), raw=repr(raw)))
     return value
 
 
@@ -300,13 +320,28 @@ def _year(text: str) -> int:
 
 def _make(year: int, month: int, day: int, raw: str) -> date:
     if not 1 <= month <= 12:
-        raise CellError(f"{raw!r}: there is no month {month}")
+        raise CellError(
+            Message.of(N_("{raw}: there is no month {month}"), raw=repr(raw), month=month)
+        )
     try:
         value = date(year, month, day)
     except ValueError:
-        raise CellError(f"{raw!r} is not a date: day {day} does not exist in that month") from None
+        raise CellError(
+            Message.of(
+                N_("{raw} is not a date: day {day} does not exist in that month"),
+                raw=repr(raw),
+                day=day,
+            )
+        ) from None
     if not EARLIEST <= value <= LATEST:
-        raise CellError(f"{raw!r} is outside {EARLIEST.year}–{LATEST.year}")
+        raise CellError(
+            Message.of(
+                N_("{raw} is outside {first}–{last}"),
+                raw=repr(raw),
+                first=EARLIEST.year,
+                last=LATEST.year,
+            )
+        )
     return value
 
 
@@ -325,21 +360,47 @@ def parse_date(text: str, order: DateOrder | None = None) -> date:
         a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
         if order is DateOrder.MDY:
             if a > 12:
-                raise CellError(f"{raw!r}: there is no month {a} (the mapping reads dates as MDY)")
+                raise CellError(
+                    Message.of(
+                        N_("{raw}: there is no month {month} (the mapping reads dates as {order})"),
+                        raw=repr(raw),
+                        month=a,
+                        order="MDY",
+                    )
+                )
             return _make(year, a, b, raw)
         if order is DateOrder.DMY:
             if b > 12:
-                raise CellError(f"{raw!r}: there is no month {b} (the mapping reads dates as DMY)")
+                raise CellError(
+                    Message.of(
+                        N_("{raw}: there is no month {month} (the mapping reads dates as {order})"),
+                        raw=repr(raw),
+                        month=b,
+                        order="DMY",
+                    )
+                )
             return _make(year, b, a, raw)
         if a > 12 >= b:
             return _make(year, b, a, raw)
         if b > 12 >= a or a == b:
             return _make(year, a, b, raw)
         raise CellError(
-            f"{raw!r} could be {_day_month(a, b)} or {_day_month(b, a)}; set "
-            'date_order = "MDY" or "DMY" in the mapping, or use 2026-03-04'
+            Message.of(
+                N_(
+                    "{raw} could be {one} or {other}; set "
+                    'date_order = "MDY" or "DMY" in the mapping, or use 2026-03-04'
+                ),
+                raw=repr(raw),
+                one=_day_month(a, b),
+                other=_day_month(b, a),
+            )
         )
-    raise CellError(f"{raw!r} is not a date (use 2026-03-15, 15 Mar 2026 or the export's form)")
+    raise CellError(
+        Message.of(
+            N_("{raw} is not a date (use 2026-03-15, 15 Mar 2026 or the export's form)"),
+            raw=repr(raw),
+        )
+    )
 
 
 def _day_month(day: int, month: int) -> str:
@@ -359,10 +420,23 @@ def check_text(value: str, limit: int = MAX_TEXT) -> str:
     found = _CONTROL.search(value)
     if found is not None:
         bad = found.group()
-        shown = "a line break" if bad in "\r\n\u2028\u2029" else f"U+{ord(bad):04X}"
-        raise CellError(f"contains {shown}; it must be one line of text without control characters")
+        shown = (
+            Message.of(N_("a line break"))
+            if bad in "\r\n\u2028\u2029"
+            else Message.text(f"U+{ord(bad):04X}")
+        )
+        raise CellError(
+            Message.of(
+                N_("contains {shown}; it must be one line of text without control characters"),
+                shown=shown,
+            )
+        )
     if len(value) > limit:
-        raise CellError(f"is {len(value)} characters long; at most {limit}")
+        raise CellError(
+            Message.of(
+                N_("is {length} characters long; at most {limit}"), length=len(value), limit=limit
+            )
+        )
     return value
 
 
@@ -581,7 +655,13 @@ class ColumnMapping:
             except CellError as exc:
                 if table:
                     known = ", ".join(sorted({w for w in table}))
-                    raise CellError(f"{exc.message}; the mapping knows: {known}") from None
+                    raise CellError(
+                        Message.of(
+                            N_("{problem}; the mapping knows: {known}"),
+                            problem=exc.words,
+                            known=known,
+                        )
+                    ) from None
                 raise
         if name == "arr":
             return parse_money(text, self.decimal)
@@ -595,14 +675,15 @@ class ColumnMapping:
                 return True
             if key in ("no", "n", "false", "0", "否"):
                 return False
-            raise CellError(f"{text!r} is not yes or no")
+            raise CellError(Message.of(N_("{text} is not yes or no"), text=repr(text)))
         if name == "tier_override":
             if fold(text) == "auto":
                 return "auto"
             try:
                 return Tier.parse(text).value
             except ValueError as exc:
-                raise CellError(f"{exc}, or auto") from None
+                problem = exc.words if isinstance(exc, Refusal) else str(exc)
+                raise CellError(Message.of(N_("{problem}, or auto"), problem=problem)) from None
         if name == "external_id":
             return check_text(text, MAX_EXTERNAL_ID)
         return check_text(text)
@@ -614,7 +695,7 @@ class ColumnMapping:
         new records). Every cell is checked; all problems come back together.
         """
         values: dict[str, Any] = {}
-        errors: list[tuple[str, str]] = []
+        errors: list[tuple[str, Message]] = []
         skip: str | None = None
         for name in FIELDS[self.kind]:
             text = cells.get(name)
@@ -623,7 +704,7 @@ class ColumnMapping:
             try:
                 value = self.convert_cell(name, text)
             except CellError as exc:
-                errors.append((name, exc.message))
+                errors.append((name, exc.words))
                 continue
             if value is _SKIPPED:
                 skip = f"{self.columns[name]} is {text.strip()!r}"
@@ -640,7 +721,14 @@ class ColumnMapping:
             stated = values.get("currency")
             if stated is not None and stated != marked:
                 errors.append(
-                    ("arr", f"the amount is in {marked} but the currency column says {stated}")
+                    (
+                        "arr",
+                        Message.of(
+                            N_("the amount is in {marked} but the currency column says {stated}"),
+                            marked=marked,
+                            stated=stated,
+                        ),
+                    )
                 )
             values["currency"] = marked
         elif "arr" in values and "currency" not in values:
@@ -649,7 +737,14 @@ class ColumnMapping:
             return ConvertedRow({k: v for k, v in values.items() if k == "name"}, (), skip)
         for name in REQUIRED[self.kind]:
             if name not in values and not any(f == name for f, _ in errors):
-                errors.append((name, f"{self.columns[name]} is empty; it is required"))
+                errors.append(
+                    (
+                        name,
+                        Message.of(
+                            N_("{column} is empty; it is required"), column=self.columns[name]
+                        ),
+                    )
+                )
         return ConvertedRow(values, tuple(errors), skip)
 
 
@@ -664,7 +759,7 @@ _SKIPPED: Any = _Skipped()
 @dataclass(frozen=True)
 class ConvertedRow:
     values: dict[str, Any]
-    errors: tuple[tuple[str, str], ...]  # (field, message)
+    errors: tuple[tuple[str, Message], ...]  # (field, words)
     skip: str | None = None  # why the mapping leaves this row out
 
 
@@ -682,13 +777,17 @@ def _own_word(name: str, text: str) -> str:
                 if role.value == key:
                     return role.value
             roles = ", ".join(r.value for r in ContactRole)
-            raise CellError(f"unknown role {text!r}; expected one of {roles}")
+            raise CellError(
+                Message.of(
+                    N_("unknown role {text}; expected one of {roles}"), text=repr(text), roles=roles
+                )
+            )
         if name == "currency":
             return parse_currency(text)
     except ValueError as exc:
         if isinstance(exc, CellError):
             raise
-        raise CellError(str(exc)) from None
+        raise CellError(exc.words if isinstance(exc, Refusal) else str(exc)) from None
     return check_text(text)  # owner: a user's name or email, matched by the store
 
 
@@ -704,12 +803,14 @@ def _duplicates(items: Iterator[str] | Sequence[str]) -> set[str]:
 
 
 class CsvFormatError(ValueError):
-    """The file is not readable CSV; `line` is where (1: the first line)."""
+    """The file is not readable CSV; `line` is where (1: the first line). `words` (a
+    `Message`) say why; `message` is them in English."""
 
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
+    def __init__(self, line: int, words: Message | str) -> None:
+        self.words = words if isinstance(words, Message) else Message.text(words)
         self.line = line
-        self.message = message
+        self.message = self.words.english()
+        super().__init__(f"line {line}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -735,7 +836,9 @@ def decode_csv(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise CsvFormatError(1, f"not valid UTF-16 ({exc.reason})") from None
+            raise CsvFormatError(
+                1, Message.of(N_("not valid UTF-16 ({reason})"), reason=exc.reason)
+            ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -745,8 +848,15 @@ def decode_csv(data: bytes) -> str:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise CsvFormatError(
             line,
-            f"byte 0x{data[exc.start]:02X} at column {column} is not UTF-8; save the file as "
-            '"CSV UTF-8" (Excel) or convert it (iconv -f GB18030 -t UTF-8 for Chinese Excel)',
+            Message.of(
+                N_(
+                    "byte {byte} at column {column} is not UTF-8; save the file as "
+                    '"CSV UTF-8" (Excel) or convert it '
+                    "(iconv -f GB18030 -t UTF-8 for Chinese Excel)"
+                ),
+                byte=f"0x{data[exc.start]:02X}",
+                column=column,
+            ),
         ) from None
 
 
@@ -783,7 +893,9 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
     """
     nul = text.find("\x00")
     if nul >= 0:
-        raise CsvFormatError(text.count("\n", 0, nul) + 1, "a NUL byte: this is not a text file")
+        raise CsvFormatError(
+            text.count("\n", 0, nul) + 1, Message.of(N_("a NUL byte: this is not a text file"))
+        )
     start_line = 0
     hint = re.match(r"sep=(.)\r?\n", text)
     if hint is not None:
@@ -809,20 +921,33 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
             reason = str(exc)
             if "unexpected end of data" in reason or "EOF" in reason:
                 raise CsvFormatError(
-                    first, "a quoted field starts on this line and its closing quote is missing"
+                    first,
+                    Message.of(
+                        N_("a quoted field starts on this line and its closing quote is missing")
+                    ),
                 ) from None
             where = reader.line_num + start_line
             if where > first:  # a quoted field ran on past its line: the quote never closed
                 raise CsvFormatError(
                     first,
-                    "a quoted field starts on this line and its closing quote is missing "
-                    f"(the field ran on to line {where})",
+                    Message.of(
+                        N_(
+                            "a quoted field starts on this line and its closing quote is missing "
+                            "(the field ran on to line {line})"
+                        ),
+                        line=where,
+                    ),
                 ) from None
             if "expected after" in reason:
                 raise CsvFormatError(
                     where,
-                    f"text after a closing quote; a quote inside a quoted field is written "
-                    f'twice ("") ({reason})',
+                    Message.of(
+                        N_(
+                            "text after a closing quote; a quote inside a quoted field is written "
+                            'twice ("") ({reason})'
+                        ),
+                        reason=reason,
+                    ),
                 ) from None
             raise CsvFormatError(where, reason) from None
         previous = reader.line_num
@@ -836,19 +961,30 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
             problems.append(
                 CsvFormatError(
                     first,
-                    f"{len(row)} fields, but the header has {len(headers)} (a missing or extra "
-                    f"{_delimiter_name(delimiter)}, or one inside a value that is not quoted?)",
+                    Message.of(
+                        N_(
+                            "{fields} fields, but the header has {headers} (a missing or extra "
+                            "{delimiter}, or one inside a value that is not quoted?)"
+                        ),
+                        fields=len(row),
+                        headers=len(headers),
+                        delimiter=_delimiter_name(delimiter),
+                    ),
                 )
             )
             continue
         records.append(CsvRecord(first, tuple(row)))
     if headers is None:
-        raise CsvFormatError(1 + start_line, "the file is empty: no header line")
+        raise CsvFormatError(1 + start_line, Message.of(N_("the file is empty: no header line")))
     return CsvTable(header_line, headers, delimiter, tuple(records), tuple(problems))
 
 
-def _delimiter_name(delimiter: str) -> str:
-    return {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
+_DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+
+
+def _delimiter_name(delimiter: str) -> Message:
+    name = _DELIMITER_NAMES.get(delimiter)
+    return Message.of(name) if name is not None else Message.text(repr(delimiter))
 
 
 def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, int]:
@@ -858,23 +994,56 @@ def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, 
     for i, header in enumerate(headers):
         positions.setdefault(fold(header), []).append(i)
     found: dict[str, int] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     taken = {fold(h) for h in mapping.columns.values()}
     free = [h for h in headers if fold(h) not in taken]  # suggest only unmapped headers
     for name, header in mapping.columns.items():
         at = positions.get(fold(header), [])
         if len(at) > 1:
-            problems.append(f"the column {header!r} ({name}) appears {len(at)} times")
+            problems.append(
+                Message.of(
+                    N_("the column {header} ({name}) appears {times} times"),
+                    header=repr(header),
+                    name=name,
+                    times=len(at),
+                )
+            )
         elif not at and name in mapping.optional:
             continue
         elif not at:
             close = difflib.get_close_matches(header, free, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"no column {header!r} (mapped to {name}){hint}")
+            if close:
+                problems.append(
+                    Message.of(
+                        N_("no column {header} (mapped to {name}); did you mean {close}?"),
+                        header=repr(header),
+                        name=name,
+                        close=repr(close[0]),
+                    )
+                )
+            else:
+                problems.append(
+                    Message.of(
+                        N_("no column {header} (mapped to {name})"), header=repr(header), name=name
+                    )
+                )
         else:
             found[name] = at[0]
     if problems:
         shown = ", ".join(repr(h) for h in headers[:30])
-        more = f" and {len(headers) - 30} more" if len(headers) > 30 else ""
-        raise CsvFormatError(0, "; ".join(problems) + f". The file's columns: {shown}{more}")
+        said = problems[0]
+        for problem in problems[1:]:
+            said = Message.of(N_("{first}; {then}"), first=said, then=problem)
+        if len(headers) > 30:
+            words = Message.of(
+                N_("{problems}. The file's columns: {shown} and {more} more"),
+                problems=said,
+                shown=shown,
+                more=len(headers) - 30,
+            )
+        else:
+            words = Message.of(
+                N_("{problems}. The file's columns: {shown}"), problems=said, shown=shown
+            )
+        raise CsvFormatError(0, words)
     return found

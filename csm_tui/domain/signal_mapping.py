@@ -71,6 +71,7 @@ from csm_tui.domain.csv_mapping import (
     parse_money,
     sniff_delimiter,
 )
+from csm_tui.i18n import N_, Message
 
 
 class SignalKind(StrEnum):
@@ -139,7 +140,9 @@ def parse_offset(text: str) -> timezone:
         return UTC
     m = _OFFSET.fullmatch(raw)
     if m is None or int(m[2]) > 14 or int(m[3]) >= 60:
-        raise CellError(f"{raw!r} is not a UTC offset (UTC, +08:00, -05:00)")
+        raise CellError(
+            Message.of(N_("{raw} is not a UTC offset (UTC, +08:00, -05:00)"), raw=repr(raw))
+        )
     delta = timedelta(hours=int(m[2]), minutes=int(m[3]))
     return timezone(-delta if m[1] == "-" else delta)
 
@@ -168,10 +171,16 @@ def parse_instant(text: str, zone: timezone = UTC, order: DateOrder | None = Non
             hour, minute, second = int(m["h"]), int(m["m"]), int(m["s"] or 0)
             if m["ampm"]:
                 if not 1 <= hour <= 12:
-                    raise CellError(f"{raw!r}: there is no {hour} o'clock AM/PM") from None
+                    raise CellError(
+                        Message.of(
+                            N_("{raw}: there is no {hour} o'clock AM/PM"), raw=repr(raw), hour=hour
+                        )
+                    ) from None
                 hour = hour % 12 + (12 if m["ampm"].lower().startswith("p") else 0)
             if hour > 23 or minute > 59 or second > 59:
-                raise CellError(f"{raw!r} is not a time of day") from None
+                raise CellError(
+                    Message.of(N_("{raw} is not a time of day"), raw=repr(raw))
+                ) from None
             value = datetime.combine(day, time(hour, minute, second))
             if m["zone"]:
                 value = value.replace(tzinfo=parse_offset(m["zone"]))
@@ -193,11 +202,11 @@ def parse_number(text: str, decimal: str = ".") -> float:
     try:
         value = float(s)
     except ValueError:
-        raise CellError(f"{raw!r} is not a number") from None
+        raise CellError(Message.of(N_("{raw} is not a number"), raw=repr(raw))) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise CellError(f"{raw!r} is not a number")
+        raise CellError(Message.of(N_("{raw} is not a number"), raw=repr(raw)))
     if value < 0:
-        raise CellError(f"{raw!r} is negative")
+        raise CellError(Message.of(N_("{raw} is negative"), raw=repr(raw)))
     return value
 
 
@@ -210,7 +219,13 @@ def check_comment(text: str) -> str:
             f"contains U+{ord(found.group()):04X}, a control character; remove it from the file"
         )
     if len(text) > MAX_COMMENT:
-        raise CellError(f"is {len(text)} characters long; at most {MAX_COMMENT}")
+        raise CellError(
+            Message.of(
+                N_("is {length} characters long; at most {limit}"),
+                length=len(text),
+                limit=MAX_COMMENT,
+            )
+        )
     return text.replace("\r\n", "\n")
 
 
@@ -399,7 +414,14 @@ class SignalMapping:
                 if key in choices:
                     return key
                 known = ", ".join(sorted({*choices, *table}))
-                raise CellError(f"{text.strip()!r} is not a {name} the mapping knows: {known}")
+                raise CellError(
+                    Message.of(
+                        N_("{text} is not a {name} the mapping knows: {known}"),
+                        text=repr(text.strip()),
+                        name=name,
+                        known=known,
+                    )
+                )
 
             return word
         if name == "currency":
@@ -427,7 +449,13 @@ class SignalMapping:
         try:
             return parse_money(text, self.decimal)
         except CellError as exc:
-            raise CellError(exc.message.replace("ARR", "an amount")) from None
+            if "ARR" not in exc.words.template:
+                raise
+            raise CellError(
+                Message.of(
+                    N_("{raw} is negative; an amount cannot be below 0"), **dict(exc.words.values)
+                )
+            ) from None
 
 
 def _fast_count(text: str) -> int:
@@ -449,7 +477,9 @@ def iter_csv(
     """
     nul = text.find("\x00")
     if nul >= 0:
-        raise CsvFormatError(text.count("\n", 0, nul) + 1, "a NUL byte: this is not a text file")
+        raise CsvFormatError(
+            text.count("\n", 0, nul) + 1, Message.of(N_("a NUL byte: this is not a text file"))
+        )
     start = 0
     hint = re.match(r"sep=(.)\r?\n", text)
     if hint is not None:
@@ -472,7 +502,10 @@ def iter_csv(
             where = reader.line_num + start
             if "unexpected end of data" in reason or "EOF" in reason or where > first:
                 raise CsvFormatError(
-                    first, "a quoted field starts on this line and its closing quote is missing"
+                    first,
+                    Message.of(
+                        N_("a quoted field starts on this line and its closing quote is missing")
+                    ),
                 ) from None
             raise CsvFormatError(where, reason) from None
         state["previous"] = reader.line_num
@@ -481,7 +514,7 @@ def iter_csv(
     while True:
         got = step()
         if got is None:
-            raise CsvFormatError(1 + start, "the file is empty: no header line")
+            raise CsvFormatError(1 + start, Message.of(N_("the file is empty: no header line")))
         if any(cell.strip() for cell in got[1]):
             break
     header_line, header_cells = got
@@ -514,7 +547,10 @@ def iter_csv(
             where = reader.line_num + start
             if "unexpected end of data" in reason or "EOF" in reason or where > first:
                 raise CsvFormatError(
-                    first, "a quoted field starts on this line and its closing quote is missing"
+                    first,
+                    Message.of(
+                        N_("a quoted field starts on this line and its closing quote is missing")
+                    ),
                 ) from None
             raise CsvFormatError(where, reason) from None
 

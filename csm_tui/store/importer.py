@@ -75,6 +75,7 @@ from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import is_churn_status
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
+from csm_tui.i18n import N_, Message, locate
 from csm_tui.protocol import (
     KIND_ACCOUNT,
     KIND_ARR_EVENT,
@@ -105,15 +106,25 @@ class ImportIssue:
     """One problem: `line` of the file (0: the file as a whole), our field and its column."""
 
     line: int
-    message: str
+    words: Message
     field: str | None = None
     column: str | None = None
 
+    @property
+    def message(self) -> str:
+        """The problem in English (JSON, logs)."""
+        return self.words.english()
+
+    def located(self) -> Message:
+        """ "line 7, Close date: …" as a `Message` (the edge renders it)."""
+        return locate(self.line, self.column, self.words)
+
+    def render(self) -> str:
+        """The located problem in the interface language."""
+        return self.located().render()
+
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        if self.column:
-            where += f", {self.column}"
-        return f"{where}: {self.message}"
+        return self.located().english()
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "field": self.field, "column": self.column,
@@ -292,9 +303,11 @@ class _Run:
     mapping: ColumnMapping
     issues: list[ImportIssue] = field(default_factory=list)
 
-    def issue(self, line: int, message: str, name: str | None = None) -> None:
+    def issue(self, line: int, words: Message | str, name: str | None = None) -> None:
         column = None if name is None else self.mapping.columns.get(name)
-        self.issues.append(ImportIssue(line, message, name, column))
+        if not isinstance(words, Message):
+            words = Message.text(words)
+        self.issues.append(ImportIssue(line, words, name, column))
 
     def errors(self) -> tuple[ImportIssue, ...]:
         """Every problem in file order (problems of one line in the order found)."""
@@ -307,14 +320,14 @@ def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | N
         text = decode_csv(data)
         table: CsvTable = read_csv(text, mapping.delimiter, tuple(mapping.columns.values()))
     except CsvFormatError as exc:
-        run.issue(exc.line, exc.message)
+        run.issue(exc.line, exc.words)
         return None
     for problem in table.problems:
         run.issue(problem.line, problem.message)
     try:
         where = locate_columns(mapping, table.headers)
     except CsvFormatError as exc:
-        run.issue(table.header_line, exc.message)
+        run.issue(table.header_line, exc.words)
         return None
     rows = []
     for record in table.records:
@@ -540,7 +553,11 @@ def _plan_accounts(
             seen_external.setdefault(external, row.line)
         elif name:
             if name in seen_name:
-                run.issue(row.line, f"the same account as line {seen_name[name]}", "name")
+                run.issue(
+                    row.line,
+                    Message.of(N_("the same account as line {line}"), line=seen_name[name]),
+                    "name",
+                )
             seen_name.setdefault(name, row.line)
         aid = matched.get(row.line)
         if aid is not None:
@@ -988,7 +1005,9 @@ def _plan_contacts(
         key = (aid, "@" + email.casefold()) if email else (aid, name)
         if key in seen:
             where = "email" if email else "name"
-            run.issue(row.line, f"the same contact as line {seen[key]}", where)
+            run.issue(
+                row.line, Message.of(N_("the same contact as line {line}"), line=seen[key]), where
+            )
         seen.setdefault(key, row.line)
         if row.bad:
             continue

@@ -44,6 +44,7 @@ from csm_tui.domain.csv_mapping import CellError, CsvFormatError, MappingError, 
 from csm_tui.domain.csv_mapping import locate_columns as _locate
 from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
 from csm_tui.domain.signals import monday_of
+from csm_tui.i18n import N_, Message, locate
 from csm_tui.store.timestamps import date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -79,14 +80,23 @@ COLUMNS: dict[SignalKind, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class SignalIssue:
     line: int  # 0: the file or the mapping as a whole
-    message: str
+    words: Message
     column: str | None = None
 
+    @property
+    def message(self) -> str:
+        """The problem in English (JSON, logs)."""
+        return self.words.english()
+
+    def located(self) -> Message:
+        return locate(self.line, self.column, self.words)
+
+    def render(self) -> str:
+        """The located problem in the interface language."""
+        return self.located().render()
+
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        if self.column:
-            where += f", {self.column}"
-        return f"{where}: {self.message}"
+        return self.located().english()
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
@@ -265,11 +275,13 @@ class _Run:
     issues: list[SignalIssue] = field(default_factory=list)
     count: int = 0
 
-    def issue(self, line: int, message: str, name: str | None = None) -> None:
+    def issue(self, line: int, words: Message | str, name: str | None = None) -> None:
         self.count += 1
         if len(self.issues) < MAX_ISSUES_KEPT:
             column = None if name is None else self.mapping.columns.get(name, name)
-            self.issues.append(SignalIssue(line, message, column))
+            if not isinstance(words, Message):
+                words = Message.text(words)
+            self.issues.append(SignalIssue(line, words, column))
 
 
 def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[Any, ...]]:
@@ -674,12 +686,12 @@ def import_signals(
             text, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
-        run.issue(exc.line or 1, exc.message)
+        run.issue(exc.line or 1, exc.words)
         return refused()
     try:
         where = _locate(mapping, headers)  # type: ignore[arg-type]  # columns + optional
     except CsvFormatError as exc:
-        run.issue(header_line, exc.message)
+        run.issue(header_line, exc.words)
         return refused()
 
     sk = mapping.kind
@@ -808,7 +820,7 @@ def import_signals(
                         try:
                             values[name] = convert(cell)
                         except CellError as exc:
-                            run.issue(line, exc.message, name)
+                            run.issue(line, exc.words, name)
                             failed.add(name)
                             bad = True
                 skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
@@ -818,7 +830,11 @@ def import_signals(
                 for name in required:
                     if name not in values and name not in failed:
                         header = mapping.columns.get(name, name)
-                        run.issue(line, f"{header} is empty; it is required", name)
+                        run.issue(
+                            line,
+                            Message.of(N_("{column} is empty; it is required"), column=header),
+                            name,
+                        )
                         bad = True
                 if bad:
                     continue

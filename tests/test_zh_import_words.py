@@ -1,0 +1,83 @@
+"""Issue 10's last English words: the CSV import report's problems, in Simplified Chinese
+when the interface is zh (the line number kept, the words translated); `--format json` and
+`str(issue)` keep the English for scripts."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from csm_tui.assets_path import assets_dir
+from csm_tui.cli.main import main
+from csm_tui.i18n import set_language
+from tests.conftest import FROZEN_NOW
+
+SAMPLES = assets_dir() / "import"
+
+
+@pytest.fixture(autouse=True)
+def back_to_english():
+    yield
+    set_language("en")
+
+
+def cli(db: Path, *args: str) -> int:
+    return main(["--db", str(db), "--now", FROZEN_NOW.isoformat(), *args])
+
+
+def _with_bad_date(tmp_path: Path) -> Path:
+    """The Salesforce sample with line 3's renewal date made a day that does not exist."""
+    bad = tmp_path / "bad-date.csv"
+    lines = (SAMPLES / "salesforce-accounts-sample.csv").read_text("utf-8").splitlines(True)
+    header = next(csv.reader([lines[0]]))
+    row = next(csv.reader([lines[2]]))
+    row[header.index("Contract Renewal Date")] = "2026-02-30"
+    lines[2] = ",".join(f'"{cell}"' for cell in row) + "\n"
+    bad.write_text("".join(lines), encoding="utf-8")
+    return bad
+
+
+def test_a_refused_account_import_says_the_line_and_the_problem_in_zh(demo_db, tmp_path, capsys):
+    bad = _with_bad_date(tmp_path)
+    assert cli(demo_db, "--lang", "zh", "import", "accounts", str(bad), "-m", "salesforce") == 1
+    out = capsys.readouterr().out
+    assert "第 3 行" in out and "'2026-02-30' 不是日期：该月没有 30 日" in out
+    assert "line 3" not in out and "is not a date" not in out
+
+
+def test_the_json_report_of_a_refused_import_stays_english_in_zh(demo_db, tmp_path, capsys):
+    bad = _with_bad_date(tmp_path)
+    args = ("import", "accounts", str(bad), "-m", "salesforce", "--format", "json")
+    assert cli(demo_db, "--lang", "zh", *args) == 1
+    report = json.loads(capsys.readouterr().out)
+    (error,) = report["errors"]
+    assert error["line"] == 3
+    assert error["message"] == "'2026-02-30' is not a date: day 30 does not exist in that month"
+
+
+def test_the_same_import_in_english_says_it_in_english(demo_db, tmp_path, capsys):
+    bad = _with_bad_date(tmp_path)
+    assert cli(demo_db, "import", "accounts", str(bad), "-m", "salesforce") == 1
+    out = capsys.readouterr().out
+    assert "line 3, " in out and "'2026-02-30' is not a date: day 30 does not exist" in out
+
+
+def test_a_refused_signal_import_says_its_problems_in_zh(demo_db, tmp_path, capsys):
+    bad = tmp_path / "tickets.csv"
+    text = (SAMPLES / "zendesk-tickets-sample.csv").read_text("utf-8")
+    bad.write_text(text.replace("2026-10-21 10:02", "yesterday-ish"), "utf-8")
+    assert cli(demo_db, "--lang", "zh", "import", "tickets", str(bad), "-m", "zendesk") == 1
+    out = capsys.readouterr().out
+    assert "第 3 行，Requested：'yesterday-ish' 不是日期" in out
+    assert "is not a date" not in out
+
+
+def test_a_file_that_is_not_csv_is_refused_in_zh(demo_db, tmp_path, capsys):
+    bad = tmp_path / "binary.csv"
+    bad.write_bytes(b"Name,ARR\nAcme,\x00\n")
+    assert cli(demo_db, "--lang", "zh", "import", "accounts", str(bad)) == 1
+    out = capsys.readouterr().out
+    assert "第 2 行：含有 NUL 字节：这不是文本文件" in out
