@@ -72,7 +72,8 @@ def test_a_refused_signal_import_says_its_problems_in_zh(demo_db, tmp_path, caps
     assert cli(demo_db, "--lang", "zh", "import", "tickets", str(bad), "-m", "zendesk") == 1
     out = capsys.readouterr().out
     assert "第 3 行，Requested：'yesterday-ish' 不是日期" in out
-    assert "is not a date" not in out
+    assert "第 2 行，Organization external ID：缓存中没有客户 '0015g00000AbCdEAA1'" in out
+    assert "is not a date" not in out and "no account" not in out
 
 
 def test_a_file_that_is_not_csv_is_refused_in_zh(demo_db, tmp_path, capsys):

@@ -71,6 +71,7 @@ from csm_tui.domain.csv_mapping import (
     locate_columns,
     read_csv,
 )
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import is_churn_status
@@ -323,7 +324,7 @@ def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | N
         run.issue(exc.line, exc.words)
         return None
     for problem in table.problems:
-        run.issue(problem.line, problem.message)
+        run.issue(problem.line, problem.words)
     try:
         where = locate_columns(mapping, table.headers)
     except CsvFormatError as exc:
@@ -340,6 +341,14 @@ def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | N
 
 
 # ------------------------------------------------------------------------------- users
+
+
+class _NoSuchUser(Refusal, LookupError):
+    """No user, or several, for the name an import row gives (its words a `Message`)."""
+
+
+def _words(error: Exception) -> Message:
+    return error.words if isinstance(error, Refusal) else Message.text(str(error))
 
 
 class _Users:
@@ -365,10 +374,21 @@ class _Users:
             if found and len(found) == 1:
                 return next(iter(found))
             if found:
-                raise LookupError(f"{len(found)} users are called {text!r}; use their email")
+                raise _NoSuchUser(
+                    Message.of(
+                        N_("{n} users are called {text}; use their email"),
+                        n=len(found),
+                        text=repr(text),
+                    )
+                )
         if text in self.ids:
             return text
-        raise LookupError(f"no user {text!r} in the cache (give a name or email of a team member)")
+        raise _NoSuchUser(
+            Message.of(
+                N_("no user {text} in the cache (give a name or email of a team member)"),
+                text=repr(text),
+            )
+        )
 
 
 # ------------------------------------------------------------------------------- accounts
@@ -409,7 +429,7 @@ class _Book:
                 self.by_external[external] = aid
             self.by_name.setdefault(name, []).append((aid, external))
 
-    def find(self, name: str | None, external: str | None) -> tuple[str | None, str | None]:
+    def find(self, name: str | None, external: str | None) -> tuple[str | None, Message | None]:
         """(account id or None, a reason it cannot be decided or None)."""
         if external and external in self.by_external:
             return self.by_external[external], None
@@ -419,21 +439,29 @@ class _Book:
         if external:
             named = [(aid, ext) for aid, ext in named if not ext]
         if len(named) > 1:
-            return None, (
-                f"{len(named)} accounts in the cache are named {name!r}; "
-                "add an external id column to tell them apart"
+            return None, Message.of(
+                N_(
+                    "{n} accounts in the cache are named {name}; "
+                    "add an external id column to tell them apart"
+                ),
+                n=len(named),
+                name=repr(name),
             )
         return (named[0][0] if named else None), None
 
-    def find_ref(self, ref: str) -> tuple[str | None, str | None]:
+    def find_ref(self, ref: str) -> tuple[str | None, Message | None]:
         """An account named by a contact row: its external id, else its exact name."""
         if ref in self.by_external:
             return self.by_external[ref], None
         named = self.by_name.get(ref, [])
         if len(named) > 1:
-            return None, (
-                f"{len(named)} accounts in the cache are named {ref!r}; "
-                "give the account's external id instead"
+            return None, Message.of(
+                N_(
+                    "{n} accounts in the cache are named {name}; "
+                    "give the account's external id instead"
+                ),
+                n=len(named),
+                name=repr(ref),
             )
         return (named[0][0] if named else None), None
 
@@ -518,7 +546,7 @@ def _plan_accounts(
         try:
             default_owner = users.find(owner_default)
         except LookupError as exc:
-            run.issue(0, f"owner_default: {exc}")
+            run.issue(0, Message.of(N_("owner_default: {problem}"), problem=_words(exc)))
     book = _Book(conn)
     matched: dict[int, str] = {}  # line → account id
     for row in rows:
@@ -547,7 +575,11 @@ def _plan_accounts(
             if external in seen_external:
                 run.issue(
                     row.line,
-                    f"the same external id {external!r} as line {seen_external[external]}",
+                    Message.of(
+                        N_("the same external id {external} as line {line}"),
+                        external=repr(external),
+                        line=seen_external[external],
+                    ),
                     "external_id",
                 )
             seen_external.setdefault(external, row.line)
@@ -564,7 +596,11 @@ def _plan_accounts(
             if aid in seen_account:
                 run.issue(
                     row.line,
-                    f"lands on the same account as line {seen_account[aid]} ({name!r})",
+                    Message.of(
+                        N_("lands on the same account as line {line} ({name})"),
+                        line=seen_account[aid],
+                        name=repr(name),
+                    ),
                     "name",
                 )
             seen_account.setdefault(aid, row.line)
@@ -573,7 +609,7 @@ def _plan_accounts(
             try:
                 owner_id = users.find(values["owner"])
             except LookupError as exc:
-                run.issue(row.line, str(exc), "owner")
+                run.issue(row.line, _words(exc), "owner")
         churn_reason, override = _contract_of(row, run, existing.get(aid) if aid else None)
         if row.bad:
             continue
@@ -625,8 +661,11 @@ def _contract_of(
             override = (None, "", "")
     elif tier is not None:
         if not why:
-            run.issue(row.line, "a tier override needs a reason (tier_override_reason)",
-                      "tier_override_reason")  # fmt: skip
+            run.issue(
+                row.line,
+                Message.of(N_("a tier override needs a reason (tier_override_reason)")),
+                "tier_override_reason",
+            )
             row.bad = True
         else:
             kind = _reason_kind(why)
@@ -950,18 +989,25 @@ def _load_contacts(
 
 def _find_contact(
     candidates: Sequence[sqlite3.Row], name: str, email: str
-) -> tuple[sqlite3.Row | None, str | None]:
+) -> tuple[sqlite3.Row | None, Message | None]:
     if email:
         same = [c for c in candidates if c["email"].strip().casefold() == email.casefold()]
         if len(same) == 1:
             return same[0], None
         if len(same) > 1:
-            return None, f"{len(same)} contacts of this account have the email {email!r}"
+            return None, Message.of(
+                N_("{n} contacts of this account have the email {email}"),
+                n=len(same),
+                email=repr(email),
+            )
     named = [c for c in candidates if c["name"] == name and (not email or not c["email"])]
     if len(named) > 1:
-        return None, (
-            f"{len(named)} contacts of this account are named {name!r}; add their emails "
-            "to tell them apart"
+        return None, Message.of(
+            N_(
+                "{n} contacts of this account are named {name}; add their emails to tell them apart"
+            ),
+            n=len(named),
+            name=repr(name),
         )
     return (named[0] if named else None), None
 
@@ -982,8 +1028,13 @@ def _plan_contacts(
         elif aid is None:
             run.issue(
                 row.line,
-                f"no account {ref!r} in the cache (by external id or exact name); "
-                "import the accounts first",
+                Message.of(
+                    N_(
+                        "no account {ref} in the cache (by external id or exact name); "
+                        "import the accounts first"
+                    ),
+                    ref=repr(ref),
+                ),
                 "account",
             )
         else:
@@ -1025,7 +1076,7 @@ def _plan_contacts(
             merged.update({k: v for k, v in given.items() if k not in mapping.create_only})
         errors = validate_contact(**merged)
         for error in errors:
-            run.issue(row.line, error.english, error.field)
+            run.issue(row.line, error.words, error.field)
         if errors:
             continue
         merged = normalise_contact_fields(merged)
@@ -1106,15 +1157,26 @@ def import_csv(
     base = _ReportBase(kind=str(kind), path=str(path), mapping=mapping.label, dry_run=dry_run)
     run = _Run(mapping)
     if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
-        run.issue(0, f"cannot import {kind!r}; accounts or contacts")
+        run.issue(0, Message.of(N_("cannot import {kind}; accounts or contacts"), kind=repr(kind)))
         return ImportReport(**base, errors=run.errors())
     if mapping.kind.value != kind:
-        run.issue(0, f"the mapping {mapping.label!r} is for {mapping.kind.value}, not {kind}")
+        run.issue(
+            0,
+            Message.of(
+                N_("the mapping {mapping} is for {kind}, not {wanted}"),
+                mapping=repr(mapping.label),
+                kind=mapping.kind.value,
+                wanted=kind,
+            ),
+        )
         return ImportReport(**base, errors=run.errors())
     try:
         data = path.expanduser().read_bytes()
     except OSError as exc:
-        run.issue(0, f"cannot read {path}: {exc.strerror or exc}")
+        run.issue(
+            0,
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+        )
         return ImportReport(**base, errors=run.errors())
     rows = _read_rows(data, mapping, run)
     if rows is None:

@@ -238,9 +238,9 @@ class _Book:
             if external:
                 self.by_external[external] = aid
             self.by_name.setdefault(name, []).append(aid)
-        self._memo: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._memo: dict[tuple[str, str], tuple[str | None, Message | None]] = {}
 
-    def find(self, ref: str, name: str) -> tuple[str | None, str | None]:
+    def find(self, ref: str, name: str) -> tuple[str | None, Message | None]:
         """(account id, None) or (None, why not)."""
         key = (ref, name)
         hit = self._memo.get(key)
@@ -250,7 +250,7 @@ class _Book:
                 self._memo[key] = hit
         return hit
 
-    def _find(self, ref: str, name: str) -> tuple[str | None, str | None]:
+    def _find(self, ref: str, name: str) -> tuple[str | None, Message | None]:
         if ref in self.by_external:
             return self.by_external[ref], None
         for text in (ref, name):
@@ -258,15 +258,41 @@ class _Book:
             if len(named) == 1:
                 return named[0], None
             if len(named) > 1:
-                return None, (
-                    f"{len(named)} accounts in the cache are named {text!r}; "
-                    "give the account's external (CRM) id instead"
+                return None, Message.of(
+                    N_(
+                        "{n} accounts in the cache are named {name}; "
+                        "give the account's external (CRM) id instead"
+                    ),
+                    n=len(named),
+                    name=repr(text),
                 )
         shown = repr(ref) + (f" / {name!r}" if name else "")
-        return None, (
-            f"no account {shown} in the cache (by external id or exact name); "
-            "import the accounts first"
+        return None, Message.of(
+            N_(
+                "no account {ref} in the cache (by external id or exact name); "
+                "import the accounts first"
+            ),
+            ref=shown,
         )
+
+
+class _RowProblem(CellError):
+    """A problem of a row as a whole, said of one of its fields (the builder's refusal)."""
+
+    def __init__(self, field: str, words: Message) -> None:
+        super().__init__(words)
+        self.field = field
+
+
+def _field_and_words(error: CellError) -> tuple[str, Message]:
+    if isinstance(error, _RowProblem):
+        return error.field, error.words
+    name, _, message = error.message.partition(": ")
+    return name, Message.text(message)
+
+
+def _same_record(record_id: str, line: int) -> Message:
+    return Message.of(N_("the same record ({id}) as line {line}"), id=record_id, line=line)
 
 
 @dataclass
@@ -286,7 +312,7 @@ class _Run:
 
 def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[Any, ...]]:
     """A function making the stored record (a tuple in COLUMNS order) from a row's values
-    and its account id; it raises CellError(field: message) for a problem of the row."""
+    and its account id; it raises _RowProblem(field, words) for a problem of the row."""
     kind, source = mapping.kind, mapping.source
     prefix = source + ":"
 
@@ -319,7 +345,7 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
             opened: datetime = v["opened_at"]
             closed: datetime | None = v.get("closed_at")
             if closed is not None and closed < opened:
-                raise CellError("closed_at: closed before it was opened")
+                raise _RowProblem("closed_at", Message.of(N_("closed before it was opened")))
             first = v.get("first_response_minutes")
             if first is None and "first_response_hours" in v:
                 first = round(v["first_response_hours"] * 60)
@@ -336,7 +362,16 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
             score = v["score"]
             low, high = (0, 10) if survey_kind == "nps" else (1, 5)
             if not low <= score <= high:
-                raise CellError(f"score: {score} is outside {low}–{high} for {survey_kind}")
+                raise _RowProblem(
+                    "score",
+                    Message.of(
+                        N_("{score} is outside {low}–{high} for {kind}"),
+                        score=score,
+                        low=low,
+                        high=high,
+                        kind=survey_kind,
+                    ),
+                )
             email = v.get("contact_email", "")
             day = date_to_db(v["responded_on"])
             made = f"{aid}:{email.casefold()}:{survey_kind}:{day}"
@@ -348,15 +383,24 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
 
     def invoice(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
         if v.get("status") == "open" and "paid_on" in v:
-            raise CellError("paid_on: the invoice is open but has a payment date")
+            raise _RowProblem(
+                "paid_on", Message.of(N_("the invoice is open but has a payment date"))
+            )
         issued: date = v["issued_on"]
         due: date = v.get("due_on", issued)
         if due < issued:
-            raise CellError("due_on: due before it was issued")
+            raise _RowProblem("due_on", Message.of(N_("due before it was issued")))
         amount, marked = v["amount"]
         stated = v.get("currency")
         if marked is not None and stated is not None and marked != stated:
-            raise CellError(f"amount: the amount is in {marked} but the currency says {stated}")
+            raise _RowProblem(
+                "amount",
+                Message.of(
+                    N_("the amount is in {marked} but the currency says {stated}"),
+                    marked=marked,
+                    stated=stated,
+                ),
+            )
         currency = marked or stated or mapping.currency
         paid: date | None = v.get("paid_on")
         return (
@@ -672,12 +716,23 @@ def import_signals(
             run.issues, key=lambda i: i.line)), error_count=run.count)  # fmt: skip
 
     if mapping.kind.value != kind:
-        run.issue(0, f"the mapping {mapping.title!r} is for {mapping.kind.value}, not {kind}")
+        run.issue(
+            0,
+            Message.of(
+                N_("the mapping {mapping} is for {kind}, not {wanted}"),
+                mapping=repr(mapping.title),
+                kind=mapping.kind.value,
+                wanted=kind,
+            ),
+        )
         return refused()
     try:
         data = path.expanduser().read_bytes()
     except OSError as exc:
-        run.issue(0, f"cannot read {path}: {exc.strerror or exc}")
+        run.issue(
+            0,
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+        )
         return refused()
     try:
         text = decode_csv(data)
@@ -787,7 +842,7 @@ def import_signals(
                     if rec is not None:
                         first = seen.get(rec[0])
                         if first is not None:
-                            run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                            run.issue(line, _same_record(rec[0], first), "id")
                             continue
                         seen[rec[0]] = line
                         pending.append((line, rec))
@@ -840,21 +895,27 @@ def import_signals(
                     continue
                 if "account" not in values and "account_name" not in values:
                     header = mapping.columns.get("account") or mapping.columns["account_name"]
-                    run.issue(line, f"{header} is empty; every row names its account", "account")
+                    run.issue(
+                        line,
+                        Message.of(
+                            N_("{column} is empty; every row names its account"), column=header
+                        ),
+                        "account",
+                    )
                     continue
                 aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
                 if aid is None:
-                    run.issue(line, problem or "no account", "account")
+                    run.issue(line, problem or Message.of(N_("no account")), "account")
                     continue
                 try:
                     rec = build(values, aid)
                 except CellError as exc:
-                    name, _, message = exc.message.partition(": ")
-                    run.issue(line, message, name)
+                    name, words = _field_and_words(exc)
+                    run.issue(line, words, name)
                     continue
                 first = seen.get(rec[0])
                 if first is not None:
-                    run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                    run.issue(line, _same_record(rec[0], first), "id")
                     continue
                 seen[rec[0]] = line
                 pending.append((line, rec))
