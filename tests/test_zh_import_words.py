@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,35 @@ def test_a_file_that_is_not_csv_is_refused_in_zh(demo_db, tmp_path, capsys):
     assert cli(demo_db, "--lang", "zh", "import", "accounts", str(bad)) == 1
     out = capsys.readouterr().out
     assert "第 2 行：含有 NUL 字节：这不是文本文件" in out
+
+
+# -- a bad config.toml ---------------------------------------------------------------------
+
+
+def _config(text: str) -> Path:
+    path = Path(os.environ["CSM_TUI_CONFIG"])
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_bad_config_value_is_said_in_zh_with_lang_zh(demo_db, capsys):
+    _config("arr_per_csm = -5\n")
+    with pytest.raises(SystemExit) as stop:
+        cli(demo_db, "--lang", "zh", "import", "accounts", "x.csv", "-m", "salesforce")
+    said = str(stop.value.code)
+    assert "arr_per_csm（每位 CSM 负责的 ARR）必须是正数" in said and "must be" not in said
+
+
+def test_a_config_that_sets_zh_says_its_own_bad_value_in_zh(demo_db, capsys):
+    _config('language = "zh"\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(SystemExit) as stop:
+        cli(demo_db, "import", "accounts", "x.csv", "-m", "salesforce")
+    said = str(stop.value.code)
+    assert "timezone 'Mars/Olympus' 不是已知的时区" in said
+
+
+def test_a_bad_config_value_stays_english_in_en(demo_db, capsys):
+    _config("fiscal_year_start = 13\n")
+    with pytest.raises(SystemExit) as stop:
+        cli(demo_db, "--lang", "en", "import", "accounts", "x.csv", "-m", "salesforce")
+    assert "fiscal_year_start must be a month number, 1 to 12" in str(stop.value.code)
