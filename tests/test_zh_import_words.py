@@ -115,3 +115,40 @@ def test_a_bad_config_value_stays_english_in_en(demo_db, capsys):
     with pytest.raises(SystemExit) as stop:
         cli(demo_db, "--lang", "en", "import", "accounts", "x.csv", "-m", "salesforce")
     assert "fiscal_year_start must be a month number, 1 to 12" in str(stop.value.code)
+
+
+# -- lists in refusals: checklist items and ambiguous accounts ------------------------------
+
+
+def test_a_checklist_item_nobody_has_lists_the_items_in_zh():
+    from csm_tui.domain.lifecycle import Stage, checklist_template
+    from csm_tui.domain.tiers import Tier
+    from csm_tui.i18n import Message, _
+    from csm_tui.store.lookup import NotFound, find_checklist_item
+
+    items = checklist_template(Stage.ONBOARDING, Tier.GROWTH)
+    set_language("zh")
+    with pytest.raises(NotFound) as caught:
+        find_checklist_item(items, "zzqx", Message.text("这里"))
+    shown = str(caught.value)
+    for item in items:
+        assert f"  {item.key}：{_(item.label)}" in shown
+        assert item.label not in shown  # the English label is not shown
+    assert f"  {items[0].key}: {items[0].label}" in caught.value.english()
+
+
+def test_an_ambiguous_account_shows_each_tier_in_zh(workspace):
+    from csm_tui.domain.tiers import Tier
+    from csm_tui.i18n import _
+    from csm_tui.store.lookup import Ambiguous, find_account
+
+    set_language("zh")
+    with pytest.raises(Ambiguous) as caught:
+        find_account(workspace.conn, "a")
+    listed = str(caught.value).splitlines()[1:-1]  # the candidates, between the two sentences
+    assert listed
+    for line in listed:
+        assert line.endswith("）") and "，" in line, line
+        tier_words = line.rsplit("，", 1)[1].rstrip("）")
+        assert tier_words in {_(t.label) for t in Tier}, line
+        assert not any(t.value in tier_words for t in Tier)
