@@ -47,6 +47,18 @@ def test_a_refused_account_import_says_the_line_and_the_problem_in_zh(demo_db, t
     out = capsys.readouterr().out
     assert "第 3 行" in out and "'2026-02-30' 不是日期：该月没有 30 日" in out
     assert "line 3" not in out and "is not a date" not in out
+    assert "8 行中有 1 个问题；没有导入任何内容" in out and "nothing was imported" not in out
+
+
+def test_a_dry_run_in_zh_says_what_it_would_do_in_chinese(demo_db, capsys):
+    sample = str(SAMPLES / "salesforce-accounts-sample.csv")
+    args = ("import", "accounts", sample, "-m", "salesforce", "--dry-run")
+    assert cli(demo_db, "--lang", "zh", *args) == 0
+    out = capsys.readouterr().out
+    assert "试运行，未写入任何内容 —— 将新建 6 条，更新 0 条，0 条不变，跳过 2 条" in out
+    assert "  第 2 行：新建 Harbourside Insurance plc" in out
+    assert "  第 5 行：跳过 Atlas Reseller Partners" in out
+    assert "to create" not in out and ": create " not in out
 
 
 def test_the_json_report_of_a_refused_import_stays_english_in_zh(demo_db, tmp_path, capsys):

@@ -1047,3 +1047,28 @@ def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, 
             )
         raise CsvFormatError(0, words)
     return found
+
+
+# ------------------------------------------------------------------------------- reports
+
+
+def problems_summary(path: str, problems: int, rows: int) -> Message:
+    """ "{path}: 3 problem(s) in 10 rows; nothing was imported" (an import refused)."""
+    return Message.of(
+        N_("{path}: {problems} problem(s) in {rows} rows; nothing was imported"),
+        path=path,
+        problems=f"{problems:,}",
+        rows=f"{rows:,}",
+    )
+
+
+def dry_run_summary(path: str, counts: dict[str, str]) -> Message:
+    """What a dry run would do; `counts`: create, update, unchanged, skipped."""
+    return Message.of(
+        N_(
+            "{path}: dry run, nothing written — {create} to create, {update} to update, "
+            "{unchanged} unchanged, {skipped} skipped"
+        ),
+        path=path,
+        **counts,
+    )

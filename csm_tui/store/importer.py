@@ -67,8 +67,10 @@ from csm_tui.domain.csv_mapping import (
     ImportKind,
     MappingError,
     decode_csv,
+    dry_run_summary,
     fold,
     locate_columns,
+    problems_summary,
     read_csv,
 )
 from csm_tui.domain.errors import Refusal
@@ -193,20 +195,41 @@ class ImportReport:
         return self._count(SKIP)
 
     def summary(self) -> str:
-        """One line for the user."""
-        counts = (
-            f"{self.created:,} to create, {self.updated:,} to update, "
-            f"{self.unchanged:,} unchanged, {self.skipped:,} skipped"
-        )
+        """One line for the user, in English (`words()` is it for the interface language)."""
+        return self.words().english()
+
+    def words(self, *, would: bool = False) -> Message:
+        """The summary line as a `Message`; `would`: said of a dry run inside a script
+        ("would import …")."""
+        counts = {
+            "create": f"{self.created:,}",
+            "update": f"{self.updated:,}",
+            "unchanged": f"{self.unchanged:,}",
+            "skipped": f"{self.skipped:,}",
+        }
         if self.errors:
-            return (
-                f"{self.path}: {len(self.errors):,} problem(s) in {self.rows:,} rows; "
-                "nothing was imported"
+            return problems_summary(self.path, len(self.errors), self.rows)
+        if self.dry_run and not would:
+            return dry_run_summary(self.path, counts)
+        if would:
+            return Message.of(
+                N_(
+                    "{path}: would import {rows} rows — {create} created, {update} updated, "
+                    "{unchanged} unchanged, {skipped} skipped — dry run: nothing saved"
+                ),
+                path=self.path,
+                rows=f"{self.rows:,}",
+                **counts,
             )
-        if self.dry_run:
-            return f"{self.path}: dry run, nothing written — {counts}"
-        done = counts.replace("to create", "created").replace("to update", "updated")
-        return f"{self.path}: imported {self.rows:,} rows — {done}"
+        return Message.of(
+            N_(
+                "{path}: imported {rows} rows — {create} created, {update} updated, "
+                "{unchanged} unchanged, {skipped} skipped"
+            ),
+            path=self.path,
+            rows=f"{self.rows:,}",
+            **counts,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -40,7 +40,14 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from csm_tui.assets_path import assets_dir
-from csm_tui.domain.csv_mapping import CellError, CsvFormatError, MappingError, decode_csv
+from csm_tui.domain.csv_mapping import (
+    CellError,
+    CsvFormatError,
+    MappingError,
+    decode_csv,
+    dry_run_summary,
+    problems_summary,
+)
 from csm_tui.domain.csv_mapping import locate_columns as _locate
 from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
 from csm_tui.domain.signals import monday_of
@@ -146,20 +153,44 @@ class SignalImportReport:
         return not self.errors
 
     def summary(self) -> str:
-        counts = (
-            f"{self.created:,} to create, {self.updated:,} to update, "
-            f"{self.unchanged:,} unchanged, {self.skipped:,} skipped"
-        )
+        """One line for the user, in English (`words()` is it for the interface language)."""
+        return self.words().english()
+
+    def words(self) -> Message:
+        """The summary line as a `Message`."""
+        counts = {
+            "create": f"{self.created:,}",
+            "update": f"{self.updated:,}",
+            "unchanged": f"{self.unchanged:,}",
+            "skipped": f"{self.skipped:,}",
+        }
         if self.errors:
-            return (
-                f"{self.path}: {self.error_count:,} problem(s) in {self.rows:,} rows; "
-                "nothing was imported"
-            )
+            return problems_summary(self.path, self.error_count, self.rows)
         if self.dry_run:
-            return f"{self.path}: dry run, nothing written — {counts}"
-        done = counts.replace("to create", "created").replace("to update", "updated")
-        tail = f"; health recomputed for {self.rescored:,} accounts" if self.rescored else ""
-        return f"{self.path}: imported {self.rows:,} {self.kind} rows — {done}{tail}"
+            return dry_run_summary(self.path, counts)
+        if self.rescored:
+            return Message.of(
+                N_(
+                    "{path}: imported {rows} {kind} rows — {create} created, {update} updated, "
+                    "{unchanged} unchanged, {skipped} skipped; health recomputed for "
+                    "{accounts} accounts"
+                ),
+                path=self.path,
+                rows=f"{self.rows:,}",
+                kind=self.kind,
+                accounts=f"{self.rescored:,}",
+                **counts,
+            )
+        return Message.of(
+            N_(
+                "{path}: imported {rows} {kind} rows — {create} created, {update} updated, "
+                "{unchanged} unchanged, {skipped} skipped"
+            ),
+            path=self.path,
+            rows=f"{self.rows:,}",
+            kind=self.kind,
+            **counts,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
