@@ -164,3 +164,23 @@ def test_an_ambiguous_account_shows_each_tier_in_zh(workspace):
         tier_words = line.rsplit("，", 1)[1].rstrip("）")
         assert tier_words in {_(t.label) for t in Tier}, line
         assert not any(t.value in tier_words for t in Tier)
+
+
+def test_the_shells_import_verb_refuses_in_zh_and_keeps_english_for_scripts(workspace, tmp_path):
+    from csm_tui.commands.results import CommandFailed
+    from csm_tui.commands.run import run_text
+
+    bad = tmp_path / "bad.csv"
+    lines = (SAMPLES / "hubspot-companies-sample.csv").read_text(encoding="utf-8").splitlines()
+    bad.write_text("\n".join([*lines[:3], "999,Broken Co,,Customer,notanumber,2026-13-45"]),
+                   encoding="utf-8")  # fmt: skip
+    set_language("zh")
+    with pytest.raises(CommandFailed) as info:
+        run_text(workspace, f'import accounts "{bad}" --mapping hubspot')
+    said = info.value.message
+    assert "没有导入任何内容" in said and "\n  第 4 行：有 6 个字段，但表头有 11 个" in said
+    assert "line 4" not in said and "nothing was imported" not in said
+    assert (
+        "\n  line 4: 6 fields" in info.value.english
+        and "nothing was imported" in info.value.english
+    )
