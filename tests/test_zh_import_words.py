@@ -57,7 +57,7 @@ def test_a_dry_run_in_zh_says_what_it_would_do_in_chinese(demo_db, capsys):
     out = capsys.readouterr().out
     assert "试运行，未写入任何内容 —— 将新建 6 条，更新 0 条，0 条不变，跳过 2 条" in out
     assert "  第 2 行：新建 Harbourside Insurance plc" in out
-    assert "  第 5 行：跳过 Atlas Reseller Partners" in out
+    assert "  第 5 行：跳过 Atlas Reseller Partners (Type 为 'Channel Partner / Reseller')" in out
     assert "to create" not in out and ": create " not in out
 
 

@@ -183,8 +183,8 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
                     detail = ""
                     if o.changed:
                         detail = f" ({', '.join(o.changed)})"
-                    elif o.note:
-                        detail = f" ({o.note})"
+                    elif o.words is not None:
+                        detail = f" ({o.words.render()})"
                     print(
                         _("  line {line}: {action} {name}").format(
                             line=o.line, action=_action(o.action), name=safe_text(o.name + detail)

@@ -696,7 +696,7 @@ class ColumnMapping:
         """
         values: dict[str, Any] = {}
         errors: list[tuple[str, Message]] = []
-        skip: str | None = None
+        skip: Message | None = None
         for name in FIELDS[self.kind]:
             text = cells.get(name)
             if text is None or not text.strip():
@@ -707,7 +707,9 @@ class ColumnMapping:
                 errors.append((name, exc.words))
                 continue
             if value is _SKIPPED:
-                skip = f"{self.columns[name]} is {text.strip()!r}"
+                skip = Message.of(
+                    N_("{column} is {value}"), column=self.columns[name], value=repr(text.strip())
+                )
                 continue
             if name == "arr":
                 amount, marked = value
@@ -760,7 +762,7 @@ _SKIPPED: Any = _Skipped()
 class ConvertedRow:
     values: dict[str, Any]
     errors: tuple[tuple[str, Message], ...]  # (field, words)
-    skip: str | None = None  # why the mapping leaves this row out
+    skip: Message | None = None  # why the mapping leaves this row out
 
 
 def _own_word(name: str, text: str) -> str:

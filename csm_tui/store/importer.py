@@ -143,7 +143,12 @@ class RowOutcome:
     name: str
     record_id: str | None = None  # None for a create in a dry run
     changed: tuple[str, ...] = ()
-    note: str = ""
+    words: Message | None = None  # a note: why the row is skipped
+
+    @property
+    def note(self) -> str:
+        """The note in English (JSON, the shell's table)."""
+        return "" if self.words is None else self.words.english()
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "action": self.action, "name": self.name,
@@ -318,7 +323,7 @@ def load_mapping(name_or_path: str | Path | None, kind: str | None = None) -> Co
 class _Row:
     line: int
     values: dict[str, Any]
-    skip: str | None
+    skip: Message | None
     bad: bool = False  # a cell could not be read (already reported)
 
 
@@ -591,7 +596,7 @@ def _plan_accounts(
         values = row.values
         name = values.get("name", "")
         if row.skip is not None:
-            outcomes.append(RowOutcome(row.line, SKIP, name, note=row.skip))
+            outcomes.append(RowOutcome(row.line, SKIP, name, words=row.skip))
             continue
         external = values.get("external_id")
         if external:
@@ -1070,7 +1075,7 @@ def _plan_contacts(
         values = row.values
         name = values.get("name", "")
         if row.skip is not None:
-            outcomes.append(RowOutcome(row.line, SKIP, name, note=row.skip))
+            outcomes.append(RowOutcome(row.line, SKIP, name, words=row.skip))
             continue
         aid = account_of.get(row.line)
         if aid is None:
@@ -1234,7 +1239,7 @@ def import_csv(
         return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
     ids = iter(created)
     final = tuple(
-        RowOutcome(o.line, o.action, o.name, next(ids), o.changed, o.note)
+        RowOutcome(o.line, o.action, o.name, next(ids), o.changed, o.words)
         if o.action == CREATE
         else o
         for o in outcomes
