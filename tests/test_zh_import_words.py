@@ -184,3 +184,13 @@ def test_the_shells_import_verb_refuses_in_zh_and_keeps_english_for_scripts(work
         "\n  line 4: 6 fields" in info.value.english
         and "nothing was imported" in info.value.english
     )
+
+
+def test_a_bad_mapping_file_is_said_in_zh(demo_db, tmp_path, capsys):
+    mapping = tmp_path / "mine.toml"
+    mapping.write_text('kind = "accounts"\ndecimal = ";"\n[columns]\nname = "Name"\n', "utf-8")
+    sample = str(SAMPLES / "salesforce-accounts-sample.csv")
+    code = cli(demo_db, "--lang", "zh", "import", "accounts", sample, "-m", str(mapping))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f'{mapping}：decimal 必须是 "." 或 ","' in err and "must be" not in err

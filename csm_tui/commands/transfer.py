@@ -286,7 +286,7 @@ def _import_csv(request: ImportRequest) -> CommandResult:
     try:
         mapping = load_mapping(command.mapping, kind)
     except MappingError as error:
-        raise CommandFailed(Message.of(N_("--mapping: {problem}"), problem=str(error))) from error
+        raise CommandFailed(Message.of(N_("--mapping: {problem}"), problem=error.words)) from error
     try:
         report = import_csv(
             request.conn,

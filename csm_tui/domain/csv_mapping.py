@@ -125,8 +125,8 @@ LATEST = date(2100, 12, 31)
 DELIMITERS = (",", ";", "\t")
 
 
-class MappingError(ValueError):
-    """A mapping file that cannot be used; the message names the key."""
+class MappingError(Refusal, ValueError):
+    """A mapping file that cannot be used; its words (a `Message`) name the key."""
 
 
 def fold(text: str) -> str:
@@ -477,15 +477,17 @@ class ColumnMapping:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise MappingError(f"{where}: not valid TOML: {exc}") from None
+            raise MappingError(
+                Message.of(N_("{file}: not valid TOML: {problem}"), file=where, problem=str(exc))
+            ) from None
         return cls.from_mapping(data, where)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "mapping") -> ColumnMapping:
         """Every mistake raises `MappingError` naming the key and what would be accepted."""
 
-        def fail(message: str) -> MappingError:
-            return MappingError(f"{where}: {message}")
+        def fail(problem: Message) -> MappingError:
+            return MappingError(Message.of(N_("{file}: {problem}"), file=where, problem=problem))
 
         known = {
             "kind",
@@ -502,73 +504,119 @@ class ColumnMapping:
         }
         unknown = sorted(set(data) - known)
         if unknown:
-            raise fail(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+            raise fail(
+                Message.of(
+                    N_("unknown key(s) {unknown}; expected {known}"),
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
+            )
         try:
             kind = ImportKind(str(data.get("kind", "")).strip().lower())
         except ValueError:
-            raise fail('kind must be "accounts" or "contacts"') from None
+            raise fail(Message.of(N_('kind must be "accounts" or "contacts"'))) from None
         fields = FIELDS[kind]
         source = data.get("source", "")
         if not isinstance(source, str):
-            raise fail("source must be text")
+            raise fail(Message.of(N_("source must be text")))
 
         date_order = data.get("date_order")
         if date_order is not None:
             try:
                 date_order = DateOrder(str(date_order).strip().upper())
             except ValueError:
-                raise fail('date_order must be "MDY" or "DMY"') from None
+                raise fail(Message.of(N_('date_order must be "MDY" or "DMY"'))) from None
         decimal = data.get("decimal", ".")
         if decimal not in (".", ","):
-            raise fail('decimal must be "." or ","')
+            raise fail(Message.of(N_('decimal must be "." or ","')))
         try:
             currency = parse_currency(str(data.get("currency", "USD")))
         except CellError:
-            raise fail("currency must be USD or CNY") from None
+            raise fail(Message.of(N_("currency must be USD or CNY"))) from None
         delimiter = data.get("delimiter")
         if delimiter is not None and delimiter not in DELIMITERS:
-            raise fail('delimiter must be ",", ";" or "\\t"')
+            raise fail(Message.of(N_('delimiter must be ",", ";" or "\\t"')))
 
         columns_data = data.get("columns")
         if not isinstance(columns_data, Mapping) or not columns_data:
-            raise fail('[columns] is missing: it maps our fields to CSV headers, name = "Name"')
+            raise fail(
+                Message.of(
+                    N_('[columns] is missing: it maps our fields to CSV headers, name = "Name"')
+                )
+            )
         columns: dict[str, str] = {}
         for name, header in columns_data.items():
             if name not in fields:
                 raise fail(
-                    f"columns.{name} is not a field of {kind.value}; fields: {', '.join(fields)}"
+                    Message.of(
+                        N_("columns.{name} is not a field of {kind}; fields: {fields}"),
+                        name=name,
+                        kind=kind.value,
+                        fields=", ".join(fields),
+                    )
                 )
             if not isinstance(header, str) or not header.strip():
-                raise fail(f"columns.{name} must be the CSV header text")
+                raise fail(Message.of(N_("columns.{name} must be the CSV header text"), name=name))
             columns[name] = header.strip()
         missing = [f for f in REQUIRED[kind] if f not in columns]
         if missing:
-            raise fail(f"[columns] must map {', '.join(missing)} for {kind.value}")
+            raise fail(
+                Message.of(
+                    N_("[columns] must map {missing} for {kind}"),
+                    missing=", ".join(missing),
+                    kind=kind.value,
+                )
+            )
         clashes = _duplicates(fold(h) for h in columns.values())
         if clashes:
-            raise fail(f"one header feeds two fields: {', '.join(sorted(clashes))}")
+            raise fail(
+                Message.of(
+                    N_("one header feeds two fields: {clashes}"), clashes=", ".join(sorted(clashes))
+                )
+            )
 
         values_data = data.get("values", {})
         if not isinstance(values_data, Mapping):
-            raise fail("[values] must hold tables such as [values.stage]")
+            raise fail(Message.of(N_("[values] must hold tables such as [values.stage]")))
         values: dict[str, dict[str, str]] = {}
         for name, table in values_data.items():
             if name not in VOCABULARY_FIELDS or name not in fields:
                 choices = ", ".join(f for f in fields if f in VOCABULARY_FIELDS)
-                raise fail(f"values.{name}: words can be mapped for {choices}")
+                raise fail(
+                    Message.of(
+                        N_("values.{name}: words can be mapped for {choices}"),
+                        name=name,
+                        choices=choices,
+                    )
+                )
             if not isinstance(table, Mapping):
-                raise fail(f"values.{name} must be a table of source word = our word")
+                raise fail(
+                    Message.of(
+                        N_("values.{name} must be a table of source word = our word"), name=name
+                    )
+                )
             words: dict[str, str] = {}
             for word, target in table.items():
                 if not isinstance(target, str):
-                    raise fail(f"values.{name}.{word!r} must be text")
+                    raise fail(
+                        Message.of(
+                            N_("values.{name}.{word} must be text"), name=name, word=repr(word)
+                        )
+                    )
                 if target.strip().lower() == SKIP:
                     words[fold(word)] = SKIP
                     continue
                 try:
                     words[fold(word)] = _own_word(name, target)
                 except CellError as exc:
-                    raise fail(f"values.{name}.{word!r}: {exc.message}") from None
+                    raise fail(
+                        Message.of(
+                            N_("values.{name}.{word}: {problem}"),
+                            name=name,
+                            word=repr(word),
+                            problem=exc.words,
+                        )
+                    ) from None
             values[name] = words
 
         provisional = cls(
@@ -583,19 +631,27 @@ class ColumnMapping:
         )
         defaults_data = data.get("defaults", {})
         if not isinstance(defaults_data, Mapping):
-            raise fail("[defaults] must be a table of field = value")
+            raise fail(Message.of(N_("[defaults] must be a table of field = value")))
         defaults: dict[str, Any] = {}
         for name, value in defaults_data.items():
             if name not in fields or name in REQUIRED[kind]:
-                raise fail(f"defaults.{name} is not a field that can have a default")
+                raise fail(
+                    Message.of(
+                        N_("defaults.{name} is not a field that can have a default"), name=name
+                    )
+                )
             if not isinstance(value, str | int | float) or isinstance(value, bool):
-                raise fail(f"defaults.{name} must be text or a number")
+                raise fail(Message.of(N_("defaults.{name} must be text or a number"), name=name))
             try:
                 converted = provisional.convert_cell(name, str(value))
             except CellError as exc:
-                raise fail(f"defaults.{name}: {exc.message}") from None
+                raise fail(
+                    Message.of(N_("defaults.{name}: {problem}"), name=name, problem=exc.words)
+                ) from None
             if converted is _SKIPPED:
-                raise fail(f"defaults.{name} cannot be {SKIP!r}")
+                raise fail(
+                    Message.of(N_("defaults.{name} cannot be {skip}"), name=name, skip=repr(SKIP))
+                )
             if name == "arr":
                 amount, cur = converted
                 defaults["arr"] = amount
@@ -608,14 +664,22 @@ class ColumnMapping:
         for key in ("create_only", "optional"):
             names = data.get(key, [])
             if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
-                raise fail(f"{key} must be a list of field names")
+                raise fail(Message.of(N_("{key} must be a list of field names"), key=key))
             bad = sorted(set(names) - set(columns))
             if bad:
-                raise fail(f"{key} names field(s) not in [columns]: {', '.join(bad)}")
+                raise fail(
+                    Message.of(
+                        N_("{key} names field(s) not in [columns]: {bad}"),
+                        key=key,
+                        bad=", ".join(bad),
+                    )
+                )
             lists[key] = frozenset(names)
         required = sorted(lists["optional"] & set(REQUIRED[kind]))
         if required:
-            raise fail(f"optional: {', '.join(required)} is required")
+            raise fail(
+                Message.of(N_("optional: {required} is required"), required=", ".join(required))
+            )
         return cls(
             kind=kind,
             columns=columns,
@@ -1074,3 +1138,21 @@ def dry_run_summary(path: str, counts: dict[str, str]) -> Message:
         path=path,
         **counts,
     )
+
+
+def no_shipped_mapping(
+    name: str, kind: str | None, names: Sequence[str], *, several: bool
+) -> Message:
+    """A mapping name that names no shipped mapping, or several: the names that exist."""
+    known = ", ".join(names) or "none"
+    if several:
+        template = N_(
+            "{name} matches several shipped {kind} mappings (shipped: {known}); "
+            "or give the path of a .toml file"
+        )
+    else:
+        template = N_(
+            "{name} is not a shipped {kind} mapping (shipped: {known}); "
+            "or give the path of a .toml file"
+        )
+    return Message.of(template, name=repr(name), kind=kind or "", known=known)

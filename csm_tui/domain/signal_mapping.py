@@ -259,116 +259,174 @@ class SignalMapping:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise MappingError(f"{where}: not valid TOML: {exc}") from None
+            raise MappingError(
+                Message.of(N_("{file}: not valid TOML: {problem}"), file=where, problem=str(exc))
+            ) from None
         return cls.from_mapping(data, where)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "mapping") -> SignalMapping:
-        def fail(message: str) -> MappingError:
-            return MappingError(f"{where}: {message}")
+        def fail(problem: Message) -> MappingError:
+            return MappingError(Message.of(N_("{file}: {problem}"), file=where, problem=problem))
 
         known = {"kind", "source", "label", "date_order", "decimal", "currency", "timezone",
                  "delimiter", "optional", "columns", "defaults", "values"}  # fmt: skip
         unknown = sorted(set(data) - known)
         if unknown:
-            raise fail(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+            raise fail(
+                Message.of(
+                    N_("unknown key(s) {unknown}; expected {known}"),
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
+            )
         try:
             kind = SignalKind(str(data.get("kind", "")).strip().lower())
         except ValueError:
-            raise fail("kind must be " + ", ".join(f'"{k.value}"' for k in SignalKind)) from None
+            raise fail(
+                Message.of(
+                    N_("kind must be {choices}"),
+                    choices=", ".join(f'"{k.value}"' for k in SignalKind),
+                )
+            ) from None
         source = str(data.get("source", "")).strip().lower()
         if not _SOURCE_NAME.fullmatch(source):
             raise fail(
-                'source must be a short lower-case name such as "mixpanel" or "zendesk" '
-                "(letters, digits, . _ -): it prefixes every record's id"
+                Message.of(
+                    N_(
+                        'source must be a short lower-case name such as "mixpanel" or "zendesk" '
+                        "(letters, digits, . _ -): it prefixes every record's id"
+                    )
+                )
             )
         label = data.get("label", "")
         if not isinstance(label, str):
-            raise fail("label must be text")
+            raise fail(Message.of(N_("label must be text")))
         date_order = data.get("date_order")
         if date_order is not None:
             try:
                 date_order = DateOrder(str(date_order).strip().upper())
             except ValueError:
-                raise fail('date_order must be "MDY" or "DMY"') from None
+                raise fail(Message.of(N_('date_order must be "MDY" or "DMY"'))) from None
         decimal = data.get("decimal", ".")
         if decimal not in (".", ","):
-            raise fail('decimal must be "." or ","')
+            raise fail(Message.of(N_('decimal must be "." or ","')))
         try:
             currency = parse_currency(str(data.get("currency", "USD")))
         except CellError:
-            raise fail("currency must be USD or CNY") from None
+            raise fail(Message.of(N_("currency must be USD or CNY"))) from None
         try:
             zone = parse_offset(str(data.get("timezone", "UTC")))
         except CellError as exc:
-            raise fail(f"timezone: {exc.message}") from None
+            raise fail(Message.of(N_("timezone: {problem}"), problem=exc.words)) from None
         delimiter = data.get("delimiter")
         if delimiter is not None and delimiter not in DELIMITERS:
-            raise fail('delimiter must be ",", ";" or "\\t"')
+            raise fail(Message.of(N_('delimiter must be ",", ";" or "\\t"')))
         fields = SIGNAL_FIELDS[kind]
         columns_data = data.get("columns")
         if not isinstance(columns_data, Mapping) or not columns_data:
-            raise fail('[columns] is missing: it maps our fields to CSV headers, account = "…"')
+            raise fail(
+                Message.of(
+                    N_('[columns] is missing: it maps our fields to CSV headers, account = "…"')
+                )
+            )
         columns: dict[str, str] = {}
         for name, header in columns_data.items():
             if name not in fields:
                 raise fail(
-                    f"columns.{name} is not a field of {kind.value}; fields: {', '.join(fields)}"
+                    Message.of(
+                        N_("columns.{name} is not a field of {kind}; fields: {fields}"),
+                        name=name,
+                        kind=kind.value,
+                        fields=", ".join(fields),
+                    )
                 )
             if not isinstance(header, str) or not header.strip():
-                raise fail(f"columns.{name} must be the CSV header text")
+                raise fail(Message.of(N_("columns.{name} must be the CSV header text"), name=name))
             columns[name] = header.strip()
         folded = [fold(h) for h in columns.values()]
         if len(set(folded)) != len(folded):
-            raise fail("one header feeds two fields")
+            raise fail(Message.of(N_("one header feeds two fields")))
         values: dict[str, dict[str, str]] = {}
         values_data = data.get("values", {})
         if not isinstance(values_data, Mapping):
-            raise fail("[values] must hold tables such as [values.priority]")
+            raise fail(Message.of(N_("[values] must hold tables such as [values.priority]")))
         for name, table in values_data.items():
             if name not in VOCABULARY or name not in fields:
                 words = ", ".join(f for f in fields if f in VOCABULARY) or "none"
-                raise fail(f"values.{name}: words can be mapped for {words}")
+                raise fail(
+                    Message.of(
+                        N_("values.{name}: words can be mapped for {words}"), name=name, words=words
+                    )
+                )
             if not isinstance(table, Mapping):
-                raise fail(f"values.{name} must be a table of source word = our word")
+                raise fail(
+                    Message.of(
+                        N_("values.{name} must be a table of source word = our word"), name=name
+                    )
+                )
             words_: dict[str, str] = {}
             for word, target in table.items():
                 target_ = str(target).strip().lower()
                 if target_ != SKIP and target_ not in VOCABULARY[name]:
                     raise fail(
-                        f"values.{name}.{word!r}: {target!r} is not one of "
-                        + ", ".join((*VOCABULARY[name], SKIP))
+                        Message.of(
+                            N_("values.{name}.{word}: {target} is not one of {choices}"),
+                            name=name,
+                            word=repr(word),
+                            target=repr(target),
+                            choices=", ".join((*VOCABULARY[name], SKIP)),
+                        )
                     )
                 words_[fold(str(word))] = target_
             values[name] = words_
         optional = data.get("optional", [])
         if not isinstance(optional, list) or not all(isinstance(x, str) for x in optional):
-            raise fail("optional must be a list of field names")
+            raise fail(Message.of(N_("optional must be a list of field names")))
         if set(optional) - set(columns):
-            raise fail("optional names field(s) not in [columns]: " + ", ".join(sorted(optional)))
+            raise fail(
+                Message.of(
+                    N_("optional names field(s) not in [columns]: {fields}"),
+                    fields=", ".join(sorted(optional)),
+                )
+            )
         provisional = cls(kind, source, columns, label, date_order, decimal, currency, zone,
                           delimiter, {}, values, frozenset(optional))  # fmt: skip
         defaults: dict[str, Any] = {}
         defaults_data = data.get("defaults", {})
         if not isinstance(defaults_data, Mapping):
-            raise fail("[defaults] must be a table of field = value")
+            raise fail(Message.of(N_("[defaults] must be a table of field = value")))
         for name, value in defaults_data.items():
             if name not in fields or name in ("account", "account_name", "id"):
-                raise fail(f"defaults.{name} is not a field that can have a default")
+                raise fail(
+                    Message.of(
+                        N_("defaults.{name} is not a field that can have a default"), name=name
+                    )
+                )
             try:
                 defaults[name] = provisional.converter(name)(str(value))
             except CellError as exc:
-                raise fail(f"defaults.{name}: {exc.message}") from None
+                raise fail(
+                    Message.of(N_("defaults.{name}: {problem}"), name=name, problem=exc.words)
+                ) from None
         for name in SIGNAL_REQUIRED[kind]:
             if name not in columns and name not in defaults:
-                raise fail(f"[columns] must map {name} for {kind.value}")
+                raise fail(
+                    Message.of(
+                        N_("[columns] must map {name} for {kind}"), name=name, kind=kind.value
+                    )
+                )
         if "account" not in columns and "account_name" not in columns:
-            raise fail("[columns] must map account (the CRM id or name) or account_name")
+            raise fail(
+                Message.of(N_("[columns] must map account (the CRM id or name) or account_name"))
+            )
         usage_minutes = {"session_minutes", "avg_session_minutes"}
         response = {"first_response_minutes", "first_response_hours"}
         for pair in (usage_minutes, response):
             if pair <= set(columns):
-                raise fail(f"map one of {' or '.join(sorted(pair))}, not both")
+                raise fail(
+                    Message.of(N_("map one of {pair}, not both"), pair=" or ".join(sorted(pair)))
+                )
         return cls(kind, source, columns, label, date_order, decimal, currency, zone,
                    delimiter, defaults, values, frozenset(optional))  # fmt: skip
 

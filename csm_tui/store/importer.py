@@ -70,6 +70,7 @@ from csm_tui.domain.csv_mapping import (
     dry_run_summary,
     fold,
     locate_columns,
+    no_shipped_mapping,
     problems_summary,
     read_csv,
 )
@@ -293,25 +294,26 @@ def load_mapping(name_or_path: str | Path | None, kind: str | None = None) -> Co
     """
     if name_or_path is None or str(name_or_path).strip().lower() == OWN_COLUMNS:
         if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
-            raise MappingError("say whether the file holds accounts or contacts")
+            raise MappingError(Message.of(N_("say whether the file holds accounts or contacts")))
         return ColumnMapping.own_columns(kind)
     path = Path(name_or_path).expanduser()
     if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise MappingError(f"cannot read the mapping {path}: {exc.strerror or exc}") from None
+            raise MappingError(
+                Message.of(
+                    N_("cannot read the mapping {path}: {reason}"),
+                    path=path,
+                    reason=exc.strerror or exc,
+                )
+            ) from None
         return ColumnMapping.from_toml(text, str(path))
     wanted = str(name_or_path).strip().lower()
     names = shipped_mappings(kind)
     hits = [n for n in names if n == wanted] or [n for n in names if n.startswith(wanted)]
     if len(hits) != 1:
-        what = "matches several" if hits else "is not"
-        known = ", ".join(names) or "none"
-        raise MappingError(
-            f"{name_or_path!r} {what} a shipped {kind or ''} mapping (shipped: {known}); "
-            "or give the path of a .toml file".replace("  ", " ")
-        )
+        raise MappingError(no_shipped_mapping(str(name_or_path), kind, names, several=bool(hits)))
     target = shipped_mappings_dir() / f"{hits[0]}.toml"
     return ColumnMapping.from_toml(target.read_text(encoding="utf-8"), str(target))
 

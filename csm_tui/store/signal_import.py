@@ -46,6 +46,7 @@ from csm_tui.domain.csv_mapping import (
     MappingError,
     decode_csv,
     dry_run_summary,
+    no_shipped_mapping,
     problems_summary,
 )
 from csm_tui.domain.csv_mapping import locate_columns as _locate
@@ -241,17 +242,19 @@ def load_signal_mapping(name_or_path: str | Path, kind: str) -> SignalMapping:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise MappingError(f"cannot read the mapping {path}: {exc.strerror or exc}") from None
+            raise MappingError(
+                Message.of(
+                    N_("cannot read the mapping {path}: {reason}"),
+                    path=path,
+                    reason=exc.strerror or exc,
+                )
+            ) from None
         return SignalMapping.from_toml(text, str(path))
     wanted = str(name_or_path).strip().lower()
     names = shipped_signal_mappings(kind)
     hits = [n for n in names if n == wanted] or [n for n in names if n.startswith(wanted)]
     if len(hits) != 1:
-        what = "matches several" if hits else "is not"
-        raise MappingError(
-            f"{name_or_path!r} {what} a shipped {kind} mapping (shipped: "
-            f"{', '.join(names) or 'none'}); or give the path of a .toml file"
-        )
+        raise MappingError(no_shipped_mapping(str(name_or_path), kind, names, several=bool(hits)))
     target = shipped_dir() / f"{hits[0]}.toml"
     return SignalMapping.from_toml(target.read_text(encoding="utf-8"), str(target))
 
