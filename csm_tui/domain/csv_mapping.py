@@ -143,8 +143,14 @@ class CellError(ValueError):
 
     def __init__(self, words: Message | str) -> None:
         self.words = words if isinstance(words, Message) else Message.text(words)
-        self.message = self.words.english()
-        super().__init__(self.message)
+        super().__init__(self.words)  # made into English only when asked (bad rows are many)
+
+    @property
+    def message(self) -> str:
+        return self.words.english()
+
+    def __str__(self) -> str:
+        return self.words.english()
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")  # spaces and the ' of 1'200 (Swiss)
