@@ -29,9 +29,10 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.motion import STANDARDS, ActivityStandard, SalesMotion
 from csm_tui.domain.tiers import TierRules
-from csm_tui.i18n import LANGUAGES
+from csm_tui.i18n import LANGUAGES, N_, Message
 
 if TYPE_CHECKING:
     from csm_tui.domain.health import Component
@@ -40,8 +41,19 @@ if TYPE_CHECKING:
 CURRENCIES = ("USD", "CNY")
 
 
-class SettingsError(ValueError):
-    """The settings file is wrong; the message says where and how."""
+class SettingsError(Refusal, ValueError):
+    """The settings file is wrong; its words (a `Message`) say where and how, in the
+    interface language at the edge. `language` is the language the file sets when that
+    much of it could be read (so the error itself can be said in it), else None."""
+
+    def __init__(self, words: Message | str, language: str | None = None) -> None:
+        super().__init__(words)
+        self.language = language
+
+
+def _inner(error: Exception) -> Message:
+    """A nested refusal's words (a plain error's text as it is)."""
+    return error.words if isinstance(error, Refusal) else Message.text(str(error))
 
 
 @dataclass(frozen=True)
@@ -74,50 +86,94 @@ class Settings:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"{where}: not valid TOML: {exc}") from exc
+            raise SettingsError(
+                Message.of(N_("{file}: not valid TOML: {problem}"), file=where, problem=str(exc))
+            ) from exc
         language = data.get("language")
         if language is not None and language not in LANGUAGES:
-            raise SettingsError(f"{where}: language must be one of {', '.join(LANGUAGES)}")
+            raise SettingsError(
+                Message.of(
+                    N_("{file}: language must be one of {choices}"),
+                    file=where,
+                    choices=", ".join(LANGUAGES),
+                )
+            )
         arr_per_csm = data.get("arr_per_csm", 2_000_000)
         if not isinstance(arr_per_csm, int | float) or arr_per_csm <= 0:
-            raise SettingsError(f"{where}: arr_per_csm must be a positive number")
+            raise SettingsError(
+                Message.of(N_("{file}: arr_per_csm must be a positive number"), file=where),
+                language,
+            )
         currency = str(data.get("currency", "USD")).strip().upper()
         currency = "CNY" if currency == "RMB" else currency
         if currency not in CURRENCIES:
-            raise SettingsError(f"{where}: currency must be one of {', '.join(CURRENCIES)}")
+            raise SettingsError(
+                Message.of(
+                    N_("{file}: currency must be one of {choices}"),
+                    file=where,
+                    choices=", ".join(CURRENCIES),
+                ),
+                language,
+            )
         timezone = data.get("timezone")
         if timezone is not None:
             try:
                 zone_named(str(timezone))
             except (ValueError, KeyError) as exc:
                 raise SettingsError(
-                    f"{where}: timezone {timezone!r} is not a known zone (e.g. Asia/Shanghai)"
+                    Message.of(
+                        N_("{file}: timezone {zone} is not a known zone (e.g. Asia/Shanghai)"),
+                        file=where,
+                        zone=repr(timezone),
+                    ),
+                    language,
                 ) from exc
         fy_start = data.get("fiscal_year_start", 1)
         if not isinstance(fy_start, int) or isinstance(fy_start, bool) or not 1 <= fy_start <= 12:
-            raise SettingsError(f"{where}: fiscal_year_start must be a month number, 1 to 12")
+            raise SettingsError(
+                Message.of(
+                    N_("{file}: fiscal_year_start must be a month number, 1 to 12"), file=where
+                ),
+                language,
+            )
         try:
             rules = TierRules.from_mapping(data)
         except ValueError as exc:
-            raise SettingsError(f"{where}: {exc}") from exc
+            raise SettingsError(
+                Message.of(N_("{file}: {problem}"), file=where, problem=_inner(exc)), language
+            ) from exc
         from csm_tui.domain.motion import standards_from_mapping
 
         try:
             standards = standards_from_mapping(data.get("standards", {}))
         except ValueError as exc:
-            raise SettingsError(f"{where}: {exc}") from exc
+            raise SettingsError(
+                Message.of(N_("{file}: {problem}"), file=where, problem=_inner(exc)), language
+            ) from exc
         health = data.get("health", {})
         if not isinstance(health, dict) or not isinstance(health.get("weights", {}), dict):
-            raise SettingsError(f"{where}: [health.weights.<tier>] must be tables of weights")
+            raise SettingsError(
+                Message.of(
+                    N_("{file}: [health.weights.<tier>] must be tables of weights"), file=where
+                ),
+                language,
+            )
         from csm_tui.domain.backtest import weights_from_mapping
 
         try:
             weights = weights_from_mapping(health.get("weights", {}))
         except ValueError as exc:
-            raise SettingsError(f"{where}: {exc}") from exc
+            raise SettingsError(
+                Message.of(N_("{file}: {problem}"), file=where, problem=_inner(exc)), language
+            ) from exc
         keys = data.get("keys", {})
         if not isinstance(keys, dict):
-            raise SettingsError(f'{where}: [keys] must be a table: binding id = "key[,key]"')
+            raise SettingsError(
+                Message.of(
+                    N_('{file}: [keys] must be a table: binding id = "key[,key]"'), file=where
+                ),
+                language,
+            )
         return cls(
             language=language,
             arr_per_csm=float(arr_per_csm),

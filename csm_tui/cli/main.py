@@ -137,7 +137,9 @@ def apply_language(argv: list[str] | None) -> str:
 
         try:
             setting = load_settings().language
-        except (SettingsError, OSError):
+        except SettingsError as error:  # said by the command; in the file's language if set
+            setting = error.language
+        except OSError:
             setting = None
     language = choose_language(known.lang, setting, os.environ)
     set_language(language)

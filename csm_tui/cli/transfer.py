@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, NC_, _
 
 if TYPE_CHECKING:
     import sqlite3
@@ -170,10 +170,10 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))
     else:
-        print(safe_text(report.summary()))
+        print(safe_text(report.words().render()))
         if report.errors:
             for issue in report.errors[:MAX_ISSUES_SHOWN]:
-                print(f"  {safe_text(str(issue))}")
+                print(f"  {safe_text(issue.render())}")
             more = len(report.errors) - MAX_ISSUES_SHOWN
             if more > 0:
                 print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))
@@ -183,14 +183,28 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
                     detail = ""
                     if o.changed:
                         detail = f" ({', '.join(o.changed)})"
-                    elif o.note:
-                        detail = f" ({o.note})"
+                    elif o.words is not None:
+                        detail = f" ({o.words.render()})"
                     print(
                         _("  line {line}: {action} {name}").format(
-                            line=o.line, action=o.action, name=safe_text(o.name + detail)
+                            line=o.line, action=_action(o.action), name=safe_text(o.name + detail)
                         )
                     )
     return 1 if report.errors else 0
+
+
+_ACTIONS = {
+    "create": NC_("import action", "create"),
+    "update": NC_("import action", "update"),
+    "skip": NC_("import action", "skip"),
+    "unchanged": NC_("import action", "unchanged"),
+}
+
+
+def _action(code: str) -> str:
+    """What an import does to a row, in the interface language (its code when unknown)."""
+    word = _ACTIONS.get(code)
+    return _(word) if word is not None else code
 
 
 def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
@@ -232,9 +246,9 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))
         return 1 if report.errors else 0
-    print(safe_text(report.summary()))
+    print(safe_text(report.words().render()))
     for issue in report.errors[:MAX_ISSUES_SHOWN]:
-        print(f"  {safe_text(str(issue))}")
+        print(f"  {safe_text(issue.render())}")
     more = report.error_count - min(len(report.errors), MAX_ISSUES_SHOWN)
     if more > 0:
         print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))
@@ -243,7 +257,7 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
         for o in shown:
             print(
                 _("  line {line}: {action} {name}").format(
-                    line=o.line, action=o.action, name=safe_text(o.record_id)
+                    line=o.line, action=_action(o.action), name=safe_text(o.record_id)
                 )
             )
     if report.committed and ws.meta("server_url"):

@@ -286,7 +286,7 @@ def _import_csv(request: ImportRequest) -> CommandResult:
     try:
         mapping = load_mapping(command.mapping, kind)
     except MappingError as error:
-        raise CommandFailed(Message.of(N_("--mapping: {problem}"), problem=str(error))) from error
+        raise CommandFailed(Message.of(N_("--mapping: {problem}"), problem=error.words)) from error
     try:
         report = import_csv(
             request.conn,
@@ -315,9 +315,7 @@ def _import_csv(request: ImportRequest) -> CommandResult:
         ) from error
     if report.errors:
         raise CommandFailed(_refusal(report))
-    summary = report.summary()
-    if request.dry_run and request.in_batch:
-        summary = summary.replace("imported", "would import") + " — dry run: nothing saved"
+    summary = report.words(would=request.dry_run and request.in_batch)
     return CommandResult.of(
         command,
         summary,
@@ -338,13 +336,19 @@ _IMPORT_COLUMNS = (
 )
 
 
-def _refusal(report: ImportReport) -> str:
+def _refusal(report: ImportReport) -> Message:
     """The report's summary and its first problems, one a line."""
-    issues = [str(issue) for issue in report.errors[:MAX_ISSUES_SHOWN]]
-    more = len(report.errors) - len(issues)
+    said = report.words()
+    for issue in report.errors[:MAX_ISSUES_SHOWN]:
+        said = Message.of(N_("{lines}\n  {line}"), lines=said, line=issue.located())
+    more = len(report.errors) - MAX_ISSUES_SHOWN
     if more > 0:
-        issues.append(f"… and {more} more")
-    return report.summary() + "\n  " + "\n  ".join(issues)
+        said = Message.of(
+            N_("{lines}\n{line}"),
+            lines=said,
+            line=Message.of(N_("  … and {more} more problem(s)"), more=f"{more:,}"),
+        )
+    return said
 
 
 register_importer(ImportTarget.ACCOUNTS, _import_csv)

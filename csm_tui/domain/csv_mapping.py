@@ -65,10 +65,12 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.records import ContactRole
 from csm_tui.domain.tiers import Tier
+from csm_tui.i18n import N_, Message
 
 
 class ImportKind(StrEnum):
@@ -123,8 +125,8 @@ LATEST = date(2100, 12, 31)
 DELIMITERS = (",", ";", "\t")
 
 
-class MappingError(ValueError):
-    """A mapping file that cannot be used; the message names the key."""
+class MappingError(Refusal, ValueError):
+    """A mapping file that cannot be used; its words (a `Message`) name the key."""
 
 
 def fold(text: str) -> str:
@@ -136,11 +138,19 @@ def fold(text: str) -> str:
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; `message` is for the user."""
+    """A cell that cannot be read: `words` (a `Message`) say why, the edge renders them in
+    the interface language; `message` is the same words in English (logs, JSON)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, words: Message | str) -> None:
+        self.words = words if isinstance(words, Message) else Message.text(words)
+        super().__init__(self.words)  # made into English only when asked (bad rows are many)
+
+    @property
+    def message(self) -> str:
+        return self.words.english()
+
+    def __str__(self) -> str:
+        return self.words.english()
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")  # spaces and the ' of 1'200 (Swiss)
@@ -180,7 +190,11 @@ def parse_currency(text: str) -> str:
     for mark, code in _CURRENCY_MARKS:
         if key == mark.upper():
             return code
-    raise CellError(f"currency {text.strip()!r} is not one the book holds; use USD or CNY")
+    raise CellError(
+        Message.of(
+            N_("currency {text} is not one the book holds; use USD or CNY"), text=repr(text.strip())
+        )
+    )
 
 
 def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
@@ -192,12 +206,16 @@ def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
     raw = text.strip()
     s = _SPACES.sub("", raw)
     if not s:
-        raise CellError("no amount")
+        raise CellError(Message.of(N_("no amount")))
     currency = None
     upper = s.upper()
     for mark in _FOREIGN_MARKS:
         if mark.upper() in upper:
-            raise CellError(f"{raw!r} is not in USD or CNY; convert it before importing")
+            raise CellError(
+                Message.of(
+                    N_("{raw} is not in USD or CNY; convert it before importing"), raw=repr(raw)
+                )
+            )
     for mark, code in _CURRENCY_MARKS:
         m = mark.upper()
         if upper.startswith(m):
@@ -207,7 +225,7 @@ def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
             s, currency = s[: -len(mark)], code
             break
     if s.startswith("-") or (s.startswith("(") and s.endswith(")")) or s.endswith("-"):
-        raise CellError(f"{raw!r} is negative; ARR cannot be below 0")
+        raise CellError(Message.of(N_("{raw} is negative; ARR cannot be below 0"), raw=repr(raw)))
     s = s.lstrip("+")
     multiplier = Decimal(1)
     lowered = s.lower()
@@ -224,16 +242,22 @@ def parse_money(text: str, decimal: str = ".") -> tuple[float, str | None]:
         if decimal == ",":
             number = number.replace(",", ".")
     else:
-        hint = ""
         if decimal == "." and re.fullmatch(r"\d+(\.\d{3})*,\d+", s):
-            hint = ' (a decimal comma? set decimal = "," in the mapping)'
-        raise CellError(f"{raw!r} is not an amount{hint}")
+            raise CellError(
+                Message.of(
+                    N_(
+                        '{raw} is not an amount (a decimal comma? set decimal = "," in the mapping)'
+                    ),
+                    raw=repr(raw),
+                )
+            )
+        raise CellError(Message.of(N_("{raw} is not an amount"), raw=repr(raw)))
     try:
         amount = Decimal(number) * multiplier
     except InvalidOperation:
-        raise CellError(f"{raw!r} is not an amount") from None
+        raise CellError(Message.of(N_("{raw} is not an amount"), raw=repr(raw))) from None
     if amount > Decimal(MAX_ARR):
-        raise CellError(f"{raw!r} is too large for an annual amount")
+        raise CellError(Message.of(N_("{raw} is too large for an annual amount"), raw=repr(raw)))
     return float(round(amount, 2)), currency
 
 
@@ -246,11 +270,13 @@ def parse_count(text: str) -> int:
     m = re.fullmatch(r"(\d+)(\.0+)?", s)
     if m is None:
         if s.startswith("-"):
-            raise CellError(f"{raw!r} is negative; expected a whole number ≥ 0")
-        raise CellError(f"{raw!r} is not a whole number")
+            raise CellError(
+                Message.of(N_("{raw} is negative; expected a whole number ≥ 0"), raw=repr(raw))
+            )
+        raise CellError(Message.of(N_("{raw} is not a whole number"), raw=repr(raw)))
     value = int(m.group(1))
     if value > MAX_SEATS:
-        raise CellError(f"{raw!r} is too large")
+        raise CellError(Message.of(N_("{raw} is too large"), raw=repr(raw)))
     return value
 
 
@@ -300,13 +326,28 @@ def _year(text: str) -> int:
 
 def _make(year: int, month: int, day: int, raw: str) -> date:
     if not 1 <= month <= 12:
-        raise CellError(f"{raw!r}: there is no month {month}")
+        raise CellError(
+            Message.of(N_("{raw}: there is no month {month}"), raw=repr(raw), month=month)
+        )
     try:
         value = date(year, month, day)
     except ValueError:
-        raise CellError(f"{raw!r} is not a date: day {day} does not exist in that month") from None
+        raise CellError(
+            Message.of(
+                N_("{raw} is not a date: day {day} does not exist in that month"),
+                raw=repr(raw),
+                day=day,
+            )
+        ) from None
     if not EARLIEST <= value <= LATEST:
-        raise CellError(f"{raw!r} is outside {EARLIEST.year}–{LATEST.year}")
+        raise CellError(
+            Message.of(
+                N_("{raw} is outside {first}–{last}"),
+                raw=repr(raw),
+                first=EARLIEST.year,
+                last=LATEST.year,
+            )
+        )
     return value
 
 
@@ -325,21 +366,47 @@ def parse_date(text: str, order: DateOrder | None = None) -> date:
         a, b, year = int(m["a"]), int(m["b"]), _year(m["y"])
         if order is DateOrder.MDY:
             if a > 12:
-                raise CellError(f"{raw!r}: there is no month {a} (the mapping reads dates as MDY)")
+                raise CellError(
+                    Message.of(
+                        N_("{raw}: there is no month {month} (the mapping reads dates as {order})"),
+                        raw=repr(raw),
+                        month=a,
+                        order="MDY",
+                    )
+                )
             return _make(year, a, b, raw)
         if order is DateOrder.DMY:
             if b > 12:
-                raise CellError(f"{raw!r}: there is no month {b} (the mapping reads dates as DMY)")
+                raise CellError(
+                    Message.of(
+                        N_("{raw}: there is no month {month} (the mapping reads dates as {order})"),
+                        raw=repr(raw),
+                        month=b,
+                        order="DMY",
+                    )
+                )
             return _make(year, b, a, raw)
         if a > 12 >= b:
             return _make(year, b, a, raw)
         if b > 12 >= a or a == b:
             return _make(year, a, b, raw)
         raise CellError(
-            f"{raw!r} could be {_day_month(a, b)} or {_day_month(b, a)}; set "
-            'date_order = "MDY" or "DMY" in the mapping, or use 2026-03-04'
+            Message.of(
+                N_(
+                    "{raw} could be {one} or {other}; set "
+                    'date_order = "MDY" or "DMY" in the mapping, or use 2026-03-04'
+                ),
+                raw=repr(raw),
+                one=_day_month(a, b),
+                other=_day_month(b, a),
+            )
         )
-    raise CellError(f"{raw!r} is not a date (use 2026-03-15, 15 Mar 2026 or the export's form)")
+    raise CellError(
+        Message.of(
+            N_("{raw} is not a date (use 2026-03-15, 15 Mar 2026 or the export's form)"),
+            raw=repr(raw),
+        )
+    )
 
 
 def _day_month(day: int, month: int) -> str:
@@ -359,10 +426,23 @@ def check_text(value: str, limit: int = MAX_TEXT) -> str:
     found = _CONTROL.search(value)
     if found is not None:
         bad = found.group()
-        shown = "a line break" if bad in "\r\n\u2028\u2029" else f"U+{ord(bad):04X}"
-        raise CellError(f"contains {shown}; it must be one line of text without control characters")
+        shown = (
+            Message.of(N_("a line break"))
+            if bad in "\r\n\u2028\u2029"
+            else Message.text(f"U+{ord(bad):04X}")
+        )
+        raise CellError(
+            Message.of(
+                N_("contains {shown}; it must be one line of text without control characters"),
+                shown=shown,
+            )
+        )
     if len(value) > limit:
-        raise CellError(f"is {len(value)} characters long; at most {limit}")
+        raise CellError(
+            Message.of(
+                N_("is {length} characters long; at most {limit}"), length=len(value), limit=limit
+            )
+        )
     return value
 
 
@@ -403,15 +483,17 @@ class ColumnMapping:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise MappingError(f"{where}: not valid TOML: {exc}") from None
+            raise MappingError(
+                Message.of(N_("{file}: not valid TOML: {problem}"), file=where, problem=str(exc))
+            ) from None
         return cls.from_mapping(data, where)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "mapping") -> ColumnMapping:
         """Every mistake raises `MappingError` naming the key and what would be accepted."""
 
-        def fail(message: str) -> MappingError:
-            return MappingError(f"{where}: {message}")
+        def fail(problem: Message) -> MappingError:
+            return MappingError(Message.of(N_("{file}: {problem}"), file=where, problem=problem))
 
         known = {
             "kind",
@@ -428,73 +510,119 @@ class ColumnMapping:
         }
         unknown = sorted(set(data) - known)
         if unknown:
-            raise fail(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+            raise fail(
+                Message.of(
+                    N_("unknown key(s) {unknown}; expected {known}"),
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
+            )
         try:
             kind = ImportKind(str(data.get("kind", "")).strip().lower())
         except ValueError:
-            raise fail('kind must be "accounts" or "contacts"') from None
+            raise fail(Message.of(N_('kind must be "accounts" or "contacts"'))) from None
         fields = FIELDS[kind]
         source = data.get("source", "")
         if not isinstance(source, str):
-            raise fail("source must be text")
+            raise fail(Message.of(N_("source must be text")))
 
         date_order = data.get("date_order")
         if date_order is not None:
             try:
                 date_order = DateOrder(str(date_order).strip().upper())
             except ValueError:
-                raise fail('date_order must be "MDY" or "DMY"') from None
+                raise fail(Message.of(N_('date_order must be "MDY" or "DMY"'))) from None
         decimal = data.get("decimal", ".")
         if decimal not in (".", ","):
-            raise fail('decimal must be "." or ","')
+            raise fail(Message.of(N_('decimal must be "." or ","')))
         try:
             currency = parse_currency(str(data.get("currency", "USD")))
         except CellError:
-            raise fail("currency must be USD or CNY") from None
+            raise fail(Message.of(N_("currency must be USD or CNY"))) from None
         delimiter = data.get("delimiter")
         if delimiter is not None and delimiter not in DELIMITERS:
-            raise fail('delimiter must be ",", ";" or "\\t"')
+            raise fail(Message.of(N_('delimiter must be ",", ";" or "\\t"')))
 
         columns_data = data.get("columns")
         if not isinstance(columns_data, Mapping) or not columns_data:
-            raise fail('[columns] is missing: it maps our fields to CSV headers, name = "Name"')
+            raise fail(
+                Message.of(
+                    N_('[columns] is missing: it maps our fields to CSV headers, name = "Name"')
+                )
+            )
         columns: dict[str, str] = {}
         for name, header in columns_data.items():
             if name not in fields:
                 raise fail(
-                    f"columns.{name} is not a field of {kind.value}; fields: {', '.join(fields)}"
+                    Message.of(
+                        N_("columns.{name} is not a field of {kind}; fields: {fields}"),
+                        name=name,
+                        kind=kind.value,
+                        fields=", ".join(fields),
+                    )
                 )
             if not isinstance(header, str) or not header.strip():
-                raise fail(f"columns.{name} must be the CSV header text")
+                raise fail(Message.of(N_("columns.{name} must be the CSV header text"), name=name))
             columns[name] = header.strip()
         missing = [f for f in REQUIRED[kind] if f not in columns]
         if missing:
-            raise fail(f"[columns] must map {', '.join(missing)} for {kind.value}")
+            raise fail(
+                Message.of(
+                    N_("[columns] must map {missing} for {kind}"),
+                    missing=", ".join(missing),
+                    kind=kind.value,
+                )
+            )
         clashes = _duplicates(fold(h) for h in columns.values())
         if clashes:
-            raise fail(f"one header feeds two fields: {', '.join(sorted(clashes))}")
+            raise fail(
+                Message.of(
+                    N_("one header feeds two fields: {clashes}"), clashes=", ".join(sorted(clashes))
+                )
+            )
 
         values_data = data.get("values", {})
         if not isinstance(values_data, Mapping):
-            raise fail("[values] must hold tables such as [values.stage]")
+            raise fail(Message.of(N_("[values] must hold tables such as [values.stage]")))
         values: dict[str, dict[str, str]] = {}
         for name, table in values_data.items():
             if name not in VOCABULARY_FIELDS or name not in fields:
                 choices = ", ".join(f for f in fields if f in VOCABULARY_FIELDS)
-                raise fail(f"values.{name}: words can be mapped for {choices}")
+                raise fail(
+                    Message.of(
+                        N_("values.{name}: words can be mapped for {choices}"),
+                        name=name,
+                        choices=choices,
+                    )
+                )
             if not isinstance(table, Mapping):
-                raise fail(f"values.{name} must be a table of source word = our word")
+                raise fail(
+                    Message.of(
+                        N_("values.{name} must be a table of source word = our word"), name=name
+                    )
+                )
             words: dict[str, str] = {}
             for word, target in table.items():
                 if not isinstance(target, str):
-                    raise fail(f"values.{name}.{word!r} must be text")
+                    raise fail(
+                        Message.of(
+                            N_("values.{name}.{word} must be text"), name=name, word=repr(word)
+                        )
+                    )
                 if target.strip().lower() == SKIP:
                     words[fold(word)] = SKIP
                     continue
                 try:
                     words[fold(word)] = _own_word(name, target)
                 except CellError as exc:
-                    raise fail(f"values.{name}.{word!r}: {exc.message}") from None
+                    raise fail(
+                        Message.of(
+                            N_("values.{name}.{word}: {problem}"),
+                            name=name,
+                            word=repr(word),
+                            problem=exc.words,
+                        )
+                    ) from None
             values[name] = words
 
         provisional = cls(
@@ -509,19 +637,27 @@ class ColumnMapping:
         )
         defaults_data = data.get("defaults", {})
         if not isinstance(defaults_data, Mapping):
-            raise fail("[defaults] must be a table of field = value")
+            raise fail(Message.of(N_("[defaults] must be a table of field = value")))
         defaults: dict[str, Any] = {}
         for name, value in defaults_data.items():
             if name not in fields or name in REQUIRED[kind]:
-                raise fail(f"defaults.{name} is not a field that can have a default")
+                raise fail(
+                    Message.of(
+                        N_("defaults.{name} is not a field that can have a default"), name=name
+                    )
+                )
             if not isinstance(value, str | int | float) or isinstance(value, bool):
-                raise fail(f"defaults.{name} must be text or a number")
+                raise fail(Message.of(N_("defaults.{name} must be text or a number"), name=name))
             try:
                 converted = provisional.convert_cell(name, str(value))
             except CellError as exc:
-                raise fail(f"defaults.{name}: {exc.message}") from None
+                raise fail(
+                    Message.of(N_("defaults.{name}: {problem}"), name=name, problem=exc.words)
+                ) from None
             if converted is _SKIPPED:
-                raise fail(f"defaults.{name} cannot be {SKIP!r}")
+                raise fail(
+                    Message.of(N_("defaults.{name} cannot be {skip}"), name=name, skip=repr(SKIP))
+                )
             if name == "arr":
                 amount, cur = converted
                 defaults["arr"] = amount
@@ -534,14 +670,22 @@ class ColumnMapping:
         for key in ("create_only", "optional"):
             names = data.get(key, [])
             if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
-                raise fail(f"{key} must be a list of field names")
+                raise fail(Message.of(N_("{key} must be a list of field names"), key=key))
             bad = sorted(set(names) - set(columns))
             if bad:
-                raise fail(f"{key} names field(s) not in [columns]: {', '.join(bad)}")
+                raise fail(
+                    Message.of(
+                        N_("{key} names field(s) not in [columns]: {bad}"),
+                        key=key,
+                        bad=", ".join(bad),
+                    )
+                )
             lists[key] = frozenset(names)
         required = sorted(lists["optional"] & set(REQUIRED[kind]))
         if required:
-            raise fail(f"optional: {', '.join(required)} is required")
+            raise fail(
+                Message.of(N_("optional: {required} is required"), required=", ".join(required))
+            )
         return cls(
             kind=kind,
             columns=columns,
@@ -581,7 +725,13 @@ class ColumnMapping:
             except CellError as exc:
                 if table:
                     known = ", ".join(sorted({w for w in table}))
-                    raise CellError(f"{exc.message}; the mapping knows: {known}") from None
+                    raise CellError(
+                        Message.of(
+                            N_("{problem}; the mapping knows: {known}"),
+                            problem=exc.words,
+                            known=known,
+                        )
+                    ) from None
                 raise
         if name == "arr":
             return parse_money(text, self.decimal)
@@ -595,14 +745,15 @@ class ColumnMapping:
                 return True
             if key in ("no", "n", "false", "0", "否"):
                 return False
-            raise CellError(f"{text!r} is not yes or no")
+            raise CellError(Message.of(N_("{text} is not yes or no"), text=repr(text)))
         if name == "tier_override":
             if fold(text) == "auto":
                 return "auto"
             try:
                 return Tier.parse(text).value
             except ValueError as exc:
-                raise CellError(f"{exc}, or auto") from None
+                problem = exc.words if isinstance(exc, Refusal) else str(exc)
+                raise CellError(Message.of(N_("{problem}, or auto"), problem=problem)) from None
         if name == "external_id":
             return check_text(text, MAX_EXTERNAL_ID)
         return check_text(text)
@@ -614,8 +765,8 @@ class ColumnMapping:
         new records). Every cell is checked; all problems come back together.
         """
         values: dict[str, Any] = {}
-        errors: list[tuple[str, str]] = []
-        skip: str | None = None
+        errors: list[tuple[str, Message]] = []
+        skip: Message | None = None
         for name in FIELDS[self.kind]:
             text = cells.get(name)
             if text is None or not text.strip():
@@ -623,10 +774,12 @@ class ColumnMapping:
             try:
                 value = self.convert_cell(name, text)
             except CellError as exc:
-                errors.append((name, exc.message))
+                errors.append((name, exc.words))
                 continue
             if value is _SKIPPED:
-                skip = f"{self.columns[name]} is {text.strip()!r}"
+                skip = Message.of(
+                    N_("{column} is {value}"), column=self.columns[name], value=repr(text.strip())
+                )
                 continue
             if name == "arr":
                 amount, marked = value
@@ -640,7 +793,14 @@ class ColumnMapping:
             stated = values.get("currency")
             if stated is not None and stated != marked:
                 errors.append(
-                    ("arr", f"the amount is in {marked} but the currency column says {stated}")
+                    (
+                        "arr",
+                        Message.of(
+                            N_("the amount is in {marked} but the currency column says {stated}"),
+                            marked=marked,
+                            stated=stated,
+                        ),
+                    )
                 )
             values["currency"] = marked
         elif "arr" in values and "currency" not in values:
@@ -649,7 +809,14 @@ class ColumnMapping:
             return ConvertedRow({k: v for k, v in values.items() if k == "name"}, (), skip)
         for name in REQUIRED[self.kind]:
             if name not in values and not any(f == name for f, _ in errors):
-                errors.append((name, f"{self.columns[name]} is empty; it is required"))
+                errors.append(
+                    (
+                        name,
+                        Message.of(
+                            N_("{column} is empty; it is required"), column=self.columns[name]
+                        ),
+                    )
+                )
         return ConvertedRow(values, tuple(errors), skip)
 
 
@@ -664,8 +831,8 @@ _SKIPPED: Any = _Skipped()
 @dataclass(frozen=True)
 class ConvertedRow:
     values: dict[str, Any]
-    errors: tuple[tuple[str, str], ...]  # (field, message)
-    skip: str | None = None  # why the mapping leaves this row out
+    errors: tuple[tuple[str, Message], ...]  # (field, words)
+    skip: Message | None = None  # why the mapping leaves this row out
 
 
 def _own_word(name: str, text: str) -> str:
@@ -682,13 +849,17 @@ def _own_word(name: str, text: str) -> str:
                 if role.value == key:
                     return role.value
             roles = ", ".join(r.value for r in ContactRole)
-            raise CellError(f"unknown role {text!r}; expected one of {roles}")
+            raise CellError(
+                Message.of(
+                    N_("unknown role {text}; expected one of {roles}"), text=repr(text), roles=roles
+                )
+            )
         if name == "currency":
             return parse_currency(text)
     except ValueError as exc:
         if isinstance(exc, CellError):
             raise
-        raise CellError(str(exc)) from None
+        raise CellError(exc.words if isinstance(exc, Refusal) else str(exc)) from None
     return check_text(text)  # owner: a user's name or email, matched by the store
 
 
@@ -704,12 +875,14 @@ def _duplicates(items: Iterator[str] | Sequence[str]) -> set[str]:
 
 
 class CsvFormatError(ValueError):
-    """The file is not readable CSV; `line` is where (1: the first line)."""
+    """The file is not readable CSV; `line` is where (1: the first line). `words` (a
+    `Message`) say why; `message` is them in English."""
 
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
+    def __init__(self, line: int, words: Message | str) -> None:
+        self.words = words if isinstance(words, Message) else Message.text(words)
         self.line = line
-        self.message = message
+        self.message = self.words.english()
+        super().__init__(f"line {line}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -735,7 +908,9 @@ def decode_csv(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise CsvFormatError(1, f"not valid UTF-16 ({exc.reason})") from None
+            raise CsvFormatError(
+                1, Message.of(N_("not valid UTF-16 ({reason})"), reason=exc.reason)
+            ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -745,8 +920,15 @@ def decode_csv(data: bytes) -> str:
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise CsvFormatError(
             line,
-            f"byte 0x{data[exc.start]:02X} at column {column} is not UTF-8; save the file as "
-            '"CSV UTF-8" (Excel) or convert it (iconv -f GB18030 -t UTF-8 for Chinese Excel)',
+            Message.of(
+                N_(
+                    "byte {byte} at column {column} is not UTF-8; save the file as "
+                    '"CSV UTF-8" (Excel) or convert it '
+                    "(iconv -f GB18030 -t UTF-8 for Chinese Excel)"
+                ),
+                byte=f"0x{data[exc.start]:02X}",
+                column=column,
+            ),
         ) from None
 
 
@@ -783,7 +965,9 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
     """
     nul = text.find("\x00")
     if nul >= 0:
-        raise CsvFormatError(text.count("\n", 0, nul) + 1, "a NUL byte: this is not a text file")
+        raise CsvFormatError(
+            text.count("\n", 0, nul) + 1, Message.of(N_("a NUL byte: this is not a text file"))
+        )
     start_line = 0
     hint = re.match(r"sep=(.)\r?\n", text)
     if hint is not None:
@@ -809,20 +993,33 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
             reason = str(exc)
             if "unexpected end of data" in reason or "EOF" in reason:
                 raise CsvFormatError(
-                    first, "a quoted field starts on this line and its closing quote is missing"
+                    first,
+                    Message.of(
+                        N_("a quoted field starts on this line and its closing quote is missing")
+                    ),
                 ) from None
             where = reader.line_num + start_line
             if where > first:  # a quoted field ran on past its line: the quote never closed
                 raise CsvFormatError(
                     first,
-                    "a quoted field starts on this line and its closing quote is missing "
-                    f"(the field ran on to line {where})",
+                    Message.of(
+                        N_(
+                            "a quoted field starts on this line and its closing quote is missing "
+                            "(the field ran on to line {line})"
+                        ),
+                        line=where,
+                    ),
                 ) from None
             if "expected after" in reason:
                 raise CsvFormatError(
                     where,
-                    f"text after a closing quote; a quote inside a quoted field is written "
-                    f'twice ("") ({reason})',
+                    Message.of(
+                        N_(
+                            "text after a closing quote; a quote inside a quoted field is written "
+                            'twice ("") ({reason})'
+                        ),
+                        reason=reason,
+                    ),
                 ) from None
             raise CsvFormatError(where, reason) from None
         previous = reader.line_num
@@ -836,19 +1033,30 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
             problems.append(
                 CsvFormatError(
                     first,
-                    f"{len(row)} fields, but the header has {len(headers)} (a missing or extra "
-                    f"{_delimiter_name(delimiter)}, or one inside a value that is not quoted?)",
+                    Message.of(
+                        N_(
+                            "{fields} fields, but the header has {headers} (a missing or extra "
+                            "{delimiter}, or one inside a value that is not quoted?)"
+                        ),
+                        fields=len(row),
+                        headers=len(headers),
+                        delimiter=_delimiter_name(delimiter),
+                    ),
                 )
             )
             continue
         records.append(CsvRecord(first, tuple(row)))
     if headers is None:
-        raise CsvFormatError(1 + start_line, "the file is empty: no header line")
+        raise CsvFormatError(1 + start_line, Message.of(N_("the file is empty: no header line")))
     return CsvTable(header_line, headers, delimiter, tuple(records), tuple(problems))
 
 
-def _delimiter_name(delimiter: str) -> str:
-    return {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
+_DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+
+
+def _delimiter_name(delimiter: str) -> Message:
+    name = _DELIMITER_NAMES.get(delimiter)
+    return Message.of(name) if name is not None else Message.text(repr(delimiter))
 
 
 def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, int]:
@@ -858,23 +1066,99 @@ def locate_columns(mapping: ColumnMapping, headers: Sequence[str]) -> dict[str, 
     for i, header in enumerate(headers):
         positions.setdefault(fold(header), []).append(i)
     found: dict[str, int] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     taken = {fold(h) for h in mapping.columns.values()}
     free = [h for h in headers if fold(h) not in taken]  # suggest only unmapped headers
     for name, header in mapping.columns.items():
         at = positions.get(fold(header), [])
         if len(at) > 1:
-            problems.append(f"the column {header!r} ({name}) appears {len(at)} times")
+            problems.append(
+                Message.of(
+                    N_("the column {header} ({name}) appears {times} times"),
+                    header=repr(header),
+                    name=name,
+                    times=len(at),
+                )
+            )
         elif not at and name in mapping.optional:
             continue
         elif not at:
             close = difflib.get_close_matches(header, free, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"no column {header!r} (mapped to {name}){hint}")
+            if close:
+                problems.append(
+                    Message.of(
+                        N_("no column {header} (mapped to {name}); did you mean {close}?"),
+                        header=repr(header),
+                        name=name,
+                        close=repr(close[0]),
+                    )
+                )
+            else:
+                problems.append(
+                    Message.of(
+                        N_("no column {header} (mapped to {name})"), header=repr(header), name=name
+                    )
+                )
         else:
             found[name] = at[0]
     if problems:
         shown = ", ".join(repr(h) for h in headers[:30])
-        more = f" and {len(headers) - 30} more" if len(headers) > 30 else ""
-        raise CsvFormatError(0, "; ".join(problems) + f". The file's columns: {shown}{more}")
+        said = problems[0]
+        for problem in problems[1:]:
+            said = Message.of(N_("{first}; {then}"), first=said, then=problem)
+        if len(headers) > 30:
+            words = Message.of(
+                N_("{problems}. The file's columns: {shown} and {more} more"),
+                problems=said,
+                shown=shown,
+                more=len(headers) - 30,
+            )
+        else:
+            words = Message.of(
+                N_("{problems}. The file's columns: {shown}"), problems=said, shown=shown
+            )
+        raise CsvFormatError(0, words)
     return found
+
+
+# ------------------------------------------------------------------------------- reports
+
+
+def problems_summary(path: str, problems: int, rows: int) -> Message:
+    """ "{path}: 3 problem(s) in 10 rows; nothing was imported" (an import refused)."""
+    return Message.of(
+        N_("{path}: {problems} problem(s) in {rows} rows; nothing was imported"),
+        path=path,
+        problems=f"{problems:,}",
+        rows=f"{rows:,}",
+    )
+
+
+def dry_run_summary(path: str, counts: dict[str, str]) -> Message:
+    """What a dry run would do; `counts`: create, update, unchanged, skipped."""
+    return Message.of(
+        N_(
+            "{path}: dry run, nothing written — {create} to create, {update} to update, "
+            "{unchanged} unchanged, {skipped} skipped"
+        ),
+        path=path,
+        **counts,
+    )
+
+
+def no_shipped_mapping(
+    name: str, kind: str | None, names: Sequence[str], *, several: bool
+) -> Message:
+    """A mapping name that names no shipped mapping, or several: the names that exist."""
+    known = ", ".join(names) or "none"
+    if several:
+        template = N_(
+            "{name} matches several shipped {kind} mappings (shipped: {known}); "
+            "or give the path of a .toml file"
+        )
+    else:
+        template = N_(
+            "{name} is not a shipped {kind} mapping (shipped: {known}); "
+            "or give the path of a .toml file"
+        )
+    return Message.of(template, name=repr(name), kind=kind or "", known=known)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.domain.tiers import Tier
-from csm_tui.i18n import N_
+from csm_tui.i18n import N_, Message
 
 
 class Stage(StrEnum):
@@ -52,8 +53,12 @@ class Stage(StrEnum):
         for stage in cls:
             if stage.value == key or (len(key) >= 3 and stage.value.startswith(key)):
                 return stage
-        raise ValueError(
-            f"unknown stage {text!r}; expected one of " + ", ".join(s.value for s in cls)
+        raise MessageError(
+            Message.of(
+                N_("unknown stage {text}; expected one of {choices}"),
+                text=repr(text),
+                choices=", ".join(s.value for s in cls),
+            )
         )
 
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from csm_tui.i18n import N_
+from csm_tui.domain.errors import MessageError
+from csm_tui.i18n import N_, Message
 
 
 class SalesMotion(StrEnum):
@@ -52,8 +53,12 @@ class SalesMotion(StrEnum):
         for motion in cls:
             if motion.value == key:
                 return motion
-        raise ValueError(
-            f"unknown sales motion {text!r}; expected one of " + ", ".join(m.value for m in cls)
+        raise MessageError(
+            Message.of(
+                N_("unknown sales motion {text}; expected one of {choices}"),
+                text=repr(text),
+                choices=", ".join(m.value for m in cls),
+            )
         )
 
 

@@ -71,6 +71,7 @@ from csm_tui.domain.csv_mapping import (
     parse_money,
     sniff_delimiter,
 )
+from csm_tui.i18n import N_, Message
 
 
 class SignalKind(StrEnum):
@@ -139,7 +140,9 @@ def parse_offset(text: str) -> timezone:
         return UTC
     m = _OFFSET.fullmatch(raw)
     if m is None or int(m[2]) > 14 or int(m[3]) >= 60:
-        raise CellError(f"{raw!r} is not a UTC offset (UTC, +08:00, -05:00)")
+        raise CellError(
+            Message.of(N_("{raw} is not a UTC offset (UTC, +08:00, -05:00)"), raw=repr(raw))
+        )
     delta = timedelta(hours=int(m[2]), minutes=int(m[3]))
     return timezone(-delta if m[1] == "-" else delta)
 
@@ -168,10 +171,16 @@ def parse_instant(text: str, zone: timezone = UTC, order: DateOrder | None = Non
             hour, minute, second = int(m["h"]), int(m["m"]), int(m["s"] or 0)
             if m["ampm"]:
                 if not 1 <= hour <= 12:
-                    raise CellError(f"{raw!r}: there is no {hour} o'clock AM/PM") from None
+                    raise CellError(
+                        Message.of(
+                            N_("{raw}: there is no {hour} o'clock AM/PM"), raw=repr(raw), hour=hour
+                        )
+                    ) from None
                 hour = hour % 12 + (12 if m["ampm"].lower().startswith("p") else 0)
             if hour > 23 or minute > 59 or second > 59:
-                raise CellError(f"{raw!r} is not a time of day") from None
+                raise CellError(
+                    Message.of(N_("{raw} is not a time of day"), raw=repr(raw))
+                ) from None
             value = datetime.combine(day, time(hour, minute, second))
             if m["zone"]:
                 value = value.replace(tzinfo=parse_offset(m["zone"]))
@@ -193,11 +202,11 @@ def parse_number(text: str, decimal: str = ".") -> float:
     try:
         value = float(s)
     except ValueError:
-        raise CellError(f"{raw!r} is not a number") from None
+        raise CellError(Message.of(N_("{raw} is not a number"), raw=repr(raw))) from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise CellError(f"{raw!r} is not a number")
+        raise CellError(Message.of(N_("{raw} is not a number"), raw=repr(raw)))
     if value < 0:
-        raise CellError(f"{raw!r} is negative")
+        raise CellError(Message.of(N_("{raw} is negative"), raw=repr(raw)))
     return value
 
 
@@ -210,7 +219,13 @@ def check_comment(text: str) -> str:
             f"contains U+{ord(found.group()):04X}, a control character; remove it from the file"
         )
     if len(text) > MAX_COMMENT:
-        raise CellError(f"is {len(text)} characters long; at most {MAX_COMMENT}")
+        raise CellError(
+            Message.of(
+                N_("is {length} characters long; at most {limit}"),
+                length=len(text),
+                limit=MAX_COMMENT,
+            )
+        )
     return text.replace("\r\n", "\n")
 
 
@@ -244,116 +259,174 @@ class SignalMapping:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise MappingError(f"{where}: not valid TOML: {exc}") from None
+            raise MappingError(
+                Message.of(N_("{file}: not valid TOML: {problem}"), file=where, problem=str(exc))
+            ) from None
         return cls.from_mapping(data, where)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], where: str = "mapping") -> SignalMapping:
-        def fail(message: str) -> MappingError:
-            return MappingError(f"{where}: {message}")
+        def fail(problem: Message) -> MappingError:
+            return MappingError(Message.of(N_("{file}: {problem}"), file=where, problem=problem))
 
         known = {"kind", "source", "label", "date_order", "decimal", "currency", "timezone",
                  "delimiter", "optional", "columns", "defaults", "values"}  # fmt: skip
         unknown = sorted(set(data) - known)
         if unknown:
-            raise fail(f"unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(known))}")
+            raise fail(
+                Message.of(
+                    N_("unknown key(s) {unknown}; expected {known}"),
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(known)),
+                )
+            )
         try:
             kind = SignalKind(str(data.get("kind", "")).strip().lower())
         except ValueError:
-            raise fail("kind must be " + ", ".join(f'"{k.value}"' for k in SignalKind)) from None
+            raise fail(
+                Message.of(
+                    N_("kind must be {choices}"),
+                    choices=", ".join(f'"{k.value}"' for k in SignalKind),
+                )
+            ) from None
         source = str(data.get("source", "")).strip().lower()
         if not _SOURCE_NAME.fullmatch(source):
             raise fail(
-                'source must be a short lower-case name such as "mixpanel" or "zendesk" '
-                "(letters, digits, . _ -): it prefixes every record's id"
+                Message.of(
+                    N_(
+                        'source must be a short lower-case name such as "mixpanel" or "zendesk" '
+                        "(letters, digits, . _ -): it prefixes every record's id"
+                    )
+                )
             )
         label = data.get("label", "")
         if not isinstance(label, str):
-            raise fail("label must be text")
+            raise fail(Message.of(N_("label must be text")))
         date_order = data.get("date_order")
         if date_order is not None:
             try:
                 date_order = DateOrder(str(date_order).strip().upper())
             except ValueError:
-                raise fail('date_order must be "MDY" or "DMY"') from None
+                raise fail(Message.of(N_('date_order must be "MDY" or "DMY"'))) from None
         decimal = data.get("decimal", ".")
         if decimal not in (".", ","):
-            raise fail('decimal must be "." or ","')
+            raise fail(Message.of(N_('decimal must be "." or ","')))
         try:
             currency = parse_currency(str(data.get("currency", "USD")))
         except CellError:
-            raise fail("currency must be USD or CNY") from None
+            raise fail(Message.of(N_("currency must be USD or CNY"))) from None
         try:
             zone = parse_offset(str(data.get("timezone", "UTC")))
         except CellError as exc:
-            raise fail(f"timezone: {exc.message}") from None
+            raise fail(Message.of(N_("timezone: {problem}"), problem=exc.words)) from None
         delimiter = data.get("delimiter")
         if delimiter is not None and delimiter not in DELIMITERS:
-            raise fail('delimiter must be ",", ";" or "\\t"')
+            raise fail(Message.of(N_('delimiter must be ",", ";" or "\\t"')))
         fields = SIGNAL_FIELDS[kind]
         columns_data = data.get("columns")
         if not isinstance(columns_data, Mapping) or not columns_data:
-            raise fail('[columns] is missing: it maps our fields to CSV headers, account = "…"')
+            raise fail(
+                Message.of(
+                    N_('[columns] is missing: it maps our fields to CSV headers, account = "…"')
+                )
+            )
         columns: dict[str, str] = {}
         for name, header in columns_data.items():
             if name not in fields:
                 raise fail(
-                    f"columns.{name} is not a field of {kind.value}; fields: {', '.join(fields)}"
+                    Message.of(
+                        N_("columns.{name} is not a field of {kind}; fields: {fields}"),
+                        name=name,
+                        kind=kind.value,
+                        fields=", ".join(fields),
+                    )
                 )
             if not isinstance(header, str) or not header.strip():
-                raise fail(f"columns.{name} must be the CSV header text")
+                raise fail(Message.of(N_("columns.{name} must be the CSV header text"), name=name))
             columns[name] = header.strip()
         folded = [fold(h) for h in columns.values()]
         if len(set(folded)) != len(folded):
-            raise fail("one header feeds two fields")
+            raise fail(Message.of(N_("one header feeds two fields")))
         values: dict[str, dict[str, str]] = {}
         values_data = data.get("values", {})
         if not isinstance(values_data, Mapping):
-            raise fail("[values] must hold tables such as [values.priority]")
+            raise fail(Message.of(N_("[values] must hold tables such as [values.priority]")))
         for name, table in values_data.items():
             if name not in VOCABULARY or name not in fields:
                 words = ", ".join(f for f in fields if f in VOCABULARY) or "none"
-                raise fail(f"values.{name}: words can be mapped for {words}")
+                raise fail(
+                    Message.of(
+                        N_("values.{name}: words can be mapped for {words}"), name=name, words=words
+                    )
+                )
             if not isinstance(table, Mapping):
-                raise fail(f"values.{name} must be a table of source word = our word")
+                raise fail(
+                    Message.of(
+                        N_("values.{name} must be a table of source word = our word"), name=name
+                    )
+                )
             words_: dict[str, str] = {}
             for word, target in table.items():
                 target_ = str(target).strip().lower()
                 if target_ != SKIP and target_ not in VOCABULARY[name]:
                     raise fail(
-                        f"values.{name}.{word!r}: {target!r} is not one of "
-                        + ", ".join((*VOCABULARY[name], SKIP))
+                        Message.of(
+                            N_("values.{name}.{word}: {target} is not one of {choices}"),
+                            name=name,
+                            word=repr(word),
+                            target=repr(target),
+                            choices=", ".join((*VOCABULARY[name], SKIP)),
+                        )
                     )
                 words_[fold(str(word))] = target_
             values[name] = words_
         optional = data.get("optional", [])
         if not isinstance(optional, list) or not all(isinstance(x, str) for x in optional):
-            raise fail("optional must be a list of field names")
+            raise fail(Message.of(N_("optional must be a list of field names")))
         if set(optional) - set(columns):
-            raise fail("optional names field(s) not in [columns]: " + ", ".join(sorted(optional)))
+            raise fail(
+                Message.of(
+                    N_("optional names field(s) not in [columns]: {fields}"),
+                    fields=", ".join(sorted(optional)),
+                )
+            )
         provisional = cls(kind, source, columns, label, date_order, decimal, currency, zone,
                           delimiter, {}, values, frozenset(optional))  # fmt: skip
         defaults: dict[str, Any] = {}
         defaults_data = data.get("defaults", {})
         if not isinstance(defaults_data, Mapping):
-            raise fail("[defaults] must be a table of field = value")
+            raise fail(Message.of(N_("[defaults] must be a table of field = value")))
         for name, value in defaults_data.items():
             if name not in fields or name in ("account", "account_name", "id"):
-                raise fail(f"defaults.{name} is not a field that can have a default")
+                raise fail(
+                    Message.of(
+                        N_("defaults.{name} is not a field that can have a default"), name=name
+                    )
+                )
             try:
                 defaults[name] = provisional.converter(name)(str(value))
             except CellError as exc:
-                raise fail(f"defaults.{name}: {exc.message}") from None
+                raise fail(
+                    Message.of(N_("defaults.{name}: {problem}"), name=name, problem=exc.words)
+                ) from None
         for name in SIGNAL_REQUIRED[kind]:
             if name not in columns and name not in defaults:
-                raise fail(f"[columns] must map {name} for {kind.value}")
+                raise fail(
+                    Message.of(
+                        N_("[columns] must map {name} for {kind}"), name=name, kind=kind.value
+                    )
+                )
         if "account" not in columns and "account_name" not in columns:
-            raise fail("[columns] must map account (the CRM id or name) or account_name")
+            raise fail(
+                Message.of(N_("[columns] must map account (the CRM id or name) or account_name"))
+            )
         usage_minutes = {"session_minutes", "avg_session_minutes"}
         response = {"first_response_minutes", "first_response_hours"}
         for pair in (usage_minutes, response):
             if pair <= set(columns):
-                raise fail(f"map one of {' or '.join(sorted(pair))}, not both")
+                raise fail(
+                    Message.of(N_("map one of {pair}, not both"), pair=" or ".join(sorted(pair)))
+                )
         return cls(kind, source, columns, label, date_order, decimal, currency, zone,
                    delimiter, defaults, values, frozenset(optional))  # fmt: skip
 
@@ -399,7 +472,14 @@ class SignalMapping:
                 if key in choices:
                     return key
                 known = ", ".join(sorted({*choices, *table}))
-                raise CellError(f"{text.strip()!r} is not a {name} the mapping knows: {known}")
+                raise CellError(
+                    Message.of(
+                        N_("{text} is not a {name} the mapping knows: {known}"),
+                        text=repr(text.strip()),
+                        name=name,
+                        known=known,
+                    )
+                )
 
             return word
         if name == "currency":
@@ -427,7 +507,13 @@ class SignalMapping:
         try:
             return parse_money(text, self.decimal)
         except CellError as exc:
-            raise CellError(exc.message.replace("ARR", "an amount")) from None
+            if "ARR" not in exc.words.template:
+                raise
+            raise CellError(
+                Message.of(
+                    N_("{raw} is negative; an amount cannot be below 0"), **dict(exc.words.values)
+                )
+            ) from None
 
 
 def _fast_count(text: str) -> int:
@@ -449,7 +535,9 @@ def iter_csv(
     """
     nul = text.find("\x00")
     if nul >= 0:
-        raise CsvFormatError(text.count("\n", 0, nul) + 1, "a NUL byte: this is not a text file")
+        raise CsvFormatError(
+            text.count("\n", 0, nul) + 1, Message.of(N_("a NUL byte: this is not a text file"))
+        )
     start = 0
     hint = re.match(r"sep=(.)\r?\n", text)
     if hint is not None:
@@ -472,7 +560,10 @@ def iter_csv(
             where = reader.line_num + start
             if "unexpected end of data" in reason or "EOF" in reason or where > first:
                 raise CsvFormatError(
-                    first, "a quoted field starts on this line and its closing quote is missing"
+                    first,
+                    Message.of(
+                        N_("a quoted field starts on this line and its closing quote is missing")
+                    ),
                 ) from None
             raise CsvFormatError(where, reason) from None
         state["previous"] = reader.line_num
@@ -481,7 +572,7 @@ def iter_csv(
     while True:
         got = step()
         if got is None:
-            raise CsvFormatError(1 + start, "the file is empty: no header line")
+            raise CsvFormatError(1 + start, Message.of(N_("the file is empty: no header line")))
         if any(cell.strip() for cell in got[1]):
             break
     header_line, header_cells = got
@@ -514,7 +605,10 @@ def iter_csv(
             where = reader.line_num + start
             if "unexpected end of data" in reason or "EOF" in reason or where > first:
                 raise CsvFormatError(
-                    first, "a quoted field starts on this line and its closing quote is missing"
+                    first,
+                    Message.of(
+                        N_("a quoted field starts on this line and its closing quote is missing")
+                    ),
                 ) from None
             raise CsvFormatError(where, reason) from None
 

@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from csm_tui.domain.errors import MessageError
 from csm_tui.i18n import N_, Message
 
 
@@ -63,8 +64,12 @@ class Tier(StrEnum):
         for tier in cls:
             if tier.value == key or (tier.value.startswith(key) and len(key) >= 3):
                 return tier
-        raise ValueError(
-            f"unknown tier {text!r}; expected one of " + ", ".join(t.value for t in cls)
+        raise MessageError(
+            Message.of(
+                N_("unknown tier {text}; expected one of {choices}"),
+                text=repr(text),
+                choices=", ".join(t.value for t in cls),
+            )
         )
 
 

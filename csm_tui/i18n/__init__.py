@@ -128,6 +128,20 @@ class Message:
         return self.english()
 
 
+def locate(line: int, column: str | None, problem: Message) -> Message:
+    """A file's problem with where it is: "line 7, Close date: …" ("file: …" for line 0,
+    the file as a whole), for import reports."""
+    if line and column:
+        return Message.of(
+            N_("line {line}, {column}: {problem}"), line=line, column=column, problem=problem
+        )
+    if line:
+        return Message.of(N_("line {line}: {problem}"), line=line, problem=problem)
+    if column:
+        return Message.of(N_("file, {column}: {problem}"), column=column, problem=problem)
+    return Message.of(N_("file: {problem}"), problem=problem)
+
+
 def _(message: str) -> str:
     """`message` in the current language (itself when there is no translation); a word
     marked with `NC_` is looked up in its context."""

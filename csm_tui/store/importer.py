@@ -67,14 +67,19 @@ from csm_tui.domain.csv_mapping import (
     ImportKind,
     MappingError,
     decode_csv,
+    dry_run_summary,
     fold,
     locate_columns,
+    no_shipped_mapping,
+    problems_summary,
     read_csv,
 )
+from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import is_churn_status
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
+from csm_tui.i18n import N_, Message, locate
 from csm_tui.protocol import (
     KIND_ACCOUNT,
     KIND_ARR_EVENT,
@@ -105,15 +110,25 @@ class ImportIssue:
     """One problem: `line` of the file (0: the file as a whole), our field and its column."""
 
     line: int
-    message: str
+    words: Message
     field: str | None = None
     column: str | None = None
 
+    @property
+    def message(self) -> str:
+        """The problem in English (JSON, logs)."""
+        return self.words.english()
+
+    def located(self) -> Message:
+        """ "line 7, Close date: …" as a `Message` (the edge renders it)."""
+        return locate(self.line, self.column, self.words)
+
+    def render(self) -> str:
+        """The located problem in the interface language."""
+        return self.located().render()
+
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        if self.column:
-            where += f", {self.column}"
-        return f"{where}: {self.message}"
+        return self.located().english()
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "field": self.field, "column": self.column,
@@ -129,7 +144,12 @@ class RowOutcome:
     name: str
     record_id: str | None = None  # None for a create in a dry run
     changed: tuple[str, ...] = ()
-    note: str = ""
+    words: Message | None = None  # a note: why the row is skipped
+
+    @property
+    def note(self) -> str:
+        """The note in English (JSON, the shell's table)."""
+        return "" if self.words is None else self.words.english()
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "action": self.action, "name": self.name,
@@ -181,20 +201,41 @@ class ImportReport:
         return self._count(SKIP)
 
     def summary(self) -> str:
-        """One line for the user."""
-        counts = (
-            f"{self.created:,} to create, {self.updated:,} to update, "
-            f"{self.unchanged:,} unchanged, {self.skipped:,} skipped"
-        )
+        """One line for the user, in English (`words()` is it for the interface language)."""
+        return self.words().english()
+
+    def words(self, *, would: bool = False) -> Message:
+        """The summary line as a `Message`; `would`: said of a dry run inside a script
+        ("would import …")."""
+        counts = {
+            "create": f"{self.created:,}",
+            "update": f"{self.updated:,}",
+            "unchanged": f"{self.unchanged:,}",
+            "skipped": f"{self.skipped:,}",
+        }
         if self.errors:
-            return (
-                f"{self.path}: {len(self.errors):,} problem(s) in {self.rows:,} rows; "
-                "nothing was imported"
+            return problems_summary(self.path, len(self.errors), self.rows)
+        if self.dry_run and not would:
+            return dry_run_summary(self.path, counts)
+        if would:
+            return Message.of(
+                N_(
+                    "{path}: would import {rows} rows — {create} created, {update} updated, "
+                    "{unchanged} unchanged, {skipped} skipped — dry run: nothing saved"
+                ),
+                path=self.path,
+                rows=f"{self.rows:,}",
+                **counts,
             )
-        if self.dry_run:
-            return f"{self.path}: dry run, nothing written — {counts}"
-        done = counts.replace("to create", "created").replace("to update", "updated")
-        return f"{self.path}: imported {self.rows:,} rows — {done}"
+        return Message.of(
+            N_(
+                "{path}: imported {rows} rows — {create} created, {update} updated, "
+                "{unchanged} unchanged, {skipped} skipped"
+            ),
+            path=self.path,
+            rows=f"{self.rows:,}",
+            **counts,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -253,25 +294,26 @@ def load_mapping(name_or_path: str | Path | None, kind: str | None = None) -> Co
     """
     if name_or_path is None or str(name_or_path).strip().lower() == OWN_COLUMNS:
         if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
-            raise MappingError("say whether the file holds accounts or contacts")
+            raise MappingError(Message.of(N_("say whether the file holds accounts or contacts")))
         return ColumnMapping.own_columns(kind)
     path = Path(name_or_path).expanduser()
     if path.suffix == ".toml" or path.exists() or len(path.parts) > 1:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise MappingError(f"cannot read the mapping {path}: {exc.strerror or exc}") from None
+            raise MappingError(
+                Message.of(
+                    N_("cannot read the mapping {path}: {reason}"),
+                    path=path,
+                    reason=exc.strerror or exc,
+                )
+            ) from None
         return ColumnMapping.from_toml(text, str(path))
     wanted = str(name_or_path).strip().lower()
     names = shipped_mappings(kind)
     hits = [n for n in names if n == wanted] or [n for n in names if n.startswith(wanted)]
     if len(hits) != 1:
-        what = "matches several" if hits else "is not"
-        known = ", ".join(names) or "none"
-        raise MappingError(
-            f"{name_or_path!r} {what} a shipped {kind or ''} mapping (shipped: {known}); "
-            "or give the path of a .toml file".replace("  ", " ")
-        )
+        raise MappingError(no_shipped_mapping(str(name_or_path), kind, names, several=bool(hits)))
     target = shipped_mappings_dir() / f"{hits[0]}.toml"
     return ColumnMapping.from_toml(target.read_text(encoding="utf-8"), str(target))
 
@@ -283,7 +325,7 @@ def load_mapping(name_or_path: str | Path | None, kind: str | None = None) -> Co
 class _Row:
     line: int
     values: dict[str, Any]
-    skip: str | None
+    skip: Message | None
     bad: bool = False  # a cell could not be read (already reported)
 
 
@@ -292,9 +334,11 @@ class _Run:
     mapping: ColumnMapping
     issues: list[ImportIssue] = field(default_factory=list)
 
-    def issue(self, line: int, message: str, name: str | None = None) -> None:
+    def issue(self, line: int, words: Message | str, name: str | None = None) -> None:
         column = None if name is None else self.mapping.columns.get(name)
-        self.issues.append(ImportIssue(line, message, name, column))
+        if not isinstance(words, Message):
+            words = Message.text(words)
+        self.issues.append(ImportIssue(line, words, name, column))
 
     def errors(self) -> tuple[ImportIssue, ...]:
         """Every problem in file order (problems of one line in the order found)."""
@@ -307,14 +351,14 @@ def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | N
         text = decode_csv(data)
         table: CsvTable = read_csv(text, mapping.delimiter, tuple(mapping.columns.values()))
     except CsvFormatError as exc:
-        run.issue(exc.line, exc.message)
+        run.issue(exc.line, exc.words)
         return None
     for problem in table.problems:
-        run.issue(problem.line, problem.message)
+        run.issue(problem.line, problem.words)
     try:
         where = locate_columns(mapping, table.headers)
     except CsvFormatError as exc:
-        run.issue(table.header_line, exc.message)
+        run.issue(table.header_line, exc.words)
         return None
     rows = []
     for record in table.records:
@@ -327,6 +371,14 @@ def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | N
 
 
 # ------------------------------------------------------------------------------- users
+
+
+class _NoSuchUser(Refusal, LookupError):
+    """No user, or several, for the name an import row gives (its words a `Message`)."""
+
+
+def _words(error: Exception) -> Message:
+    return error.words if isinstance(error, Refusal) else Message.text(str(error))
 
 
 class _Users:
@@ -352,10 +404,21 @@ class _Users:
             if found and len(found) == 1:
                 return next(iter(found))
             if found:
-                raise LookupError(f"{len(found)} users are called {text!r}; use their email")
+                raise _NoSuchUser(
+                    Message.of(
+                        N_("{n} users are called {text}; use their email"),
+                        n=len(found),
+                        text=repr(text),
+                    )
+                )
         if text in self.ids:
             return text
-        raise LookupError(f"no user {text!r} in the cache (give a name or email of a team member)")
+        raise _NoSuchUser(
+            Message.of(
+                N_("no user {text} in the cache (give a name or email of a team member)"),
+                text=repr(text),
+            )
+        )
 
 
 # ------------------------------------------------------------------------------- accounts
@@ -396,7 +459,7 @@ class _Book:
                 self.by_external[external] = aid
             self.by_name.setdefault(name, []).append((aid, external))
 
-    def find(self, name: str | None, external: str | None) -> tuple[str | None, str | None]:
+    def find(self, name: str | None, external: str | None) -> tuple[str | None, Message | None]:
         """(account id or None, a reason it cannot be decided or None)."""
         if external and external in self.by_external:
             return self.by_external[external], None
@@ -406,21 +469,29 @@ class _Book:
         if external:
             named = [(aid, ext) for aid, ext in named if not ext]
         if len(named) > 1:
-            return None, (
-                f"{len(named)} accounts in the cache are named {name!r}; "
-                "add an external id column to tell them apart"
+            return None, Message.of(
+                N_(
+                    "{n} accounts in the cache are named {name}; "
+                    "add an external id column to tell them apart"
+                ),
+                n=len(named),
+                name=repr(name),
             )
         return (named[0][0] if named else None), None
 
-    def find_ref(self, ref: str) -> tuple[str | None, str | None]:
+    def find_ref(self, ref: str) -> tuple[str | None, Message | None]:
         """An account named by a contact row: its external id, else its exact name."""
         if ref in self.by_external:
             return self.by_external[ref], None
         named = self.by_name.get(ref, [])
         if len(named) > 1:
-            return None, (
-                f"{len(named)} accounts in the cache are named {ref!r}; "
-                "give the account's external id instead"
+            return None, Message.of(
+                N_(
+                    "{n} accounts in the cache are named {name}; "
+                    "give the account's external id instead"
+                ),
+                n=len(named),
+                name=repr(ref),
             )
         return (named[0][0] if named else None), None
 
@@ -505,7 +576,7 @@ def _plan_accounts(
         try:
             default_owner = users.find(owner_default)
         except LookupError as exc:
-            run.issue(0, f"owner_default: {exc}")
+            run.issue(0, Message.of(N_("owner_default: {problem}"), problem=_words(exc)))
     book = _Book(conn)
     matched: dict[int, str] = {}  # line → account id
     for row in rows:
@@ -527,27 +598,39 @@ def _plan_accounts(
         values = row.values
         name = values.get("name", "")
         if row.skip is not None:
-            outcomes.append(RowOutcome(row.line, SKIP, name, note=row.skip))
+            outcomes.append(RowOutcome(row.line, SKIP, name, words=row.skip))
             continue
         external = values.get("external_id")
         if external:
             if external in seen_external:
                 run.issue(
                     row.line,
-                    f"the same external id {external!r} as line {seen_external[external]}",
+                    Message.of(
+                        N_("the same external id {external} as line {line}"),
+                        external=repr(external),
+                        line=seen_external[external],
+                    ),
                     "external_id",
                 )
             seen_external.setdefault(external, row.line)
         elif name:
             if name in seen_name:
-                run.issue(row.line, f"the same account as line {seen_name[name]}", "name")
+                run.issue(
+                    row.line,
+                    Message.of(N_("the same account as line {line}"), line=seen_name[name]),
+                    "name",
+                )
             seen_name.setdefault(name, row.line)
         aid = matched.get(row.line)
         if aid is not None:
             if aid in seen_account:
                 run.issue(
                     row.line,
-                    f"lands on the same account as line {seen_account[aid]} ({name!r})",
+                    Message.of(
+                        N_("lands on the same account as line {line} ({name})"),
+                        line=seen_account[aid],
+                        name=repr(name),
+                    ),
                     "name",
                 )
             seen_account.setdefault(aid, row.line)
@@ -556,7 +639,7 @@ def _plan_accounts(
             try:
                 owner_id = users.find(values["owner"])
             except LookupError as exc:
-                run.issue(row.line, str(exc), "owner")
+                run.issue(row.line, _words(exc), "owner")
         churn_reason, override = _contract_of(row, run, existing.get(aid) if aid else None)
         if row.bad:
             continue
@@ -608,8 +691,11 @@ def _contract_of(
             override = (None, "", "")
     elif tier is not None:
         if not why:
-            run.issue(row.line, "a tier override needs a reason (tier_override_reason)",
-                      "tier_override_reason")  # fmt: skip
+            run.issue(
+                row.line,
+                Message.of(N_("a tier override needs a reason (tier_override_reason)")),
+                "tier_override_reason",
+            )
             row.bad = True
         else:
             kind = _reason_kind(why)
@@ -933,18 +1019,25 @@ def _load_contacts(
 
 def _find_contact(
     candidates: Sequence[sqlite3.Row], name: str, email: str
-) -> tuple[sqlite3.Row | None, str | None]:
+) -> tuple[sqlite3.Row | None, Message | None]:
     if email:
         same = [c for c in candidates if c["email"].strip().casefold() == email.casefold()]
         if len(same) == 1:
             return same[0], None
         if len(same) > 1:
-            return None, f"{len(same)} contacts of this account have the email {email!r}"
+            return None, Message.of(
+                N_("{n} contacts of this account have the email {email}"),
+                n=len(same),
+                email=repr(email),
+            )
     named = [c for c in candidates if c["name"] == name and (not email or not c["email"])]
     if len(named) > 1:
-        return None, (
-            f"{len(named)} contacts of this account are named {name!r}; add their emails "
-            "to tell them apart"
+        return None, Message.of(
+            N_(
+                "{n} contacts of this account are named {name}; add their emails to tell them apart"
+            ),
+            n=len(named),
+            name=repr(name),
         )
     return (named[0] if named else None), None
 
@@ -965,8 +1058,13 @@ def _plan_contacts(
         elif aid is None:
             run.issue(
                 row.line,
-                f"no account {ref!r} in the cache (by external id or exact name); "
-                "import the accounts first",
+                Message.of(
+                    N_(
+                        "no account {ref} in the cache (by external id or exact name); "
+                        "import the accounts first"
+                    ),
+                    ref=repr(ref),
+                ),
                 "account",
             )
         else:
@@ -979,7 +1077,7 @@ def _plan_contacts(
         values = row.values
         name = values.get("name", "")
         if row.skip is not None:
-            outcomes.append(RowOutcome(row.line, SKIP, name, note=row.skip))
+            outcomes.append(RowOutcome(row.line, SKIP, name, words=row.skip))
             continue
         aid = account_of.get(row.line)
         if aid is None:
@@ -988,7 +1086,9 @@ def _plan_contacts(
         key = (aid, "@" + email.casefold()) if email else (aid, name)
         if key in seen:
             where = "email" if email else "name"
-            run.issue(row.line, f"the same contact as line {seen[key]}", where)
+            run.issue(
+                row.line, Message.of(N_("the same contact as line {line}"), line=seen[key]), where
+            )
         seen.setdefault(key, row.line)
         if row.bad:
             continue
@@ -1006,7 +1106,7 @@ def _plan_contacts(
             merged.update({k: v for k, v in given.items() if k not in mapping.create_only})
         errors = validate_contact(**merged)
         for error in errors:
-            run.issue(row.line, error.english, error.field)
+            run.issue(row.line, error.words, error.field)
         if errors:
             continue
         merged = normalise_contact_fields(merged)
@@ -1087,15 +1187,26 @@ def import_csv(
     base = _ReportBase(kind=str(kind), path=str(path), mapping=mapping.label, dry_run=dry_run)
     run = _Run(mapping)
     if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
-        run.issue(0, f"cannot import {kind!r}; accounts or contacts")
+        run.issue(0, Message.of(N_("cannot import {kind}; accounts or contacts"), kind=repr(kind)))
         return ImportReport(**base, errors=run.errors())
     if mapping.kind.value != kind:
-        run.issue(0, f"the mapping {mapping.label!r} is for {mapping.kind.value}, not {kind}")
+        run.issue(
+            0,
+            Message.of(
+                N_("the mapping {mapping} is for {kind}, not {wanted}"),
+                mapping=repr(mapping.label),
+                kind=mapping.kind.value,
+                wanted=kind,
+            ),
+        )
         return ImportReport(**base, errors=run.errors())
     try:
         data = path.expanduser().read_bytes()
     except OSError as exc:
-        run.issue(0, f"cannot read {path}: {exc.strerror or exc}")
+        run.issue(
+            0,
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+        )
         return ImportReport(**base, errors=run.errors())
     rows = _read_rows(data, mapping, run)
     if rows is None:
@@ -1130,7 +1241,7 @@ def import_csv(
         return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
     ids = iter(created)
     final = tuple(
-        RowOutcome(o.line, o.action, o.name, next(ids), o.changed, o.note)
+        RowOutcome(o.line, o.action, o.name, next(ids), o.changed, o.words)
         if o.action == CREATE
         else o
         for o in outcomes

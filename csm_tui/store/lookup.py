@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import ChecklistTemplateItem
+from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, NC_, Message
 
 SHOWN_CANDIDATES = 8
@@ -72,12 +73,39 @@ def _like_chars(text: str) -> str:
 
 
 def _listing(items: Sequence[Named], total: int | None = None) -> Message:
-    """The candidates, one a line (names and ids are data), and how many more there are."""
-    shown = [f"  {item.label()}" for item in items[:SHOWN_CANDIDATES]]
+    """The candidates, one a line (names and ids are data, a tier in the interface
+    language), and how many more there are."""
+    shown = [_line(item) for item in items[:SHOWN_CANDIDATES]]
     more = (total if total is not None else len(items)) - len(shown)
     if more > 0:
-        return Message.of(N_("{lines}\n  … and {n} more"), lines="\n".join(shown), n=more)
-    return Message.text("\n".join(shown))
+        return Message.of(N_("{lines}\n  … and {n} more"), lines=_lines(shown), n=more)
+    return _lines(shown)
+
+
+def _line(item: Named) -> Message:
+    if not item.detail:
+        return Message.of(N_("  {name} ({id})"), name=item.name, id=item.id)
+    return Message.of(
+        N_("  {name} ({id}, {detail})"), name=item.name, id=item.id, detail=_detail(item.detail)
+    )
+
+
+def _detail(detail: str) -> Message:
+    """A tier code ("self-serve") as the tier's words; any other detail as it is."""
+    try:
+        return Message.of(Tier(detail).label)
+    except ValueError:
+        return Message.text(detail)
+
+
+def _lines(lines: Sequence[Message]) -> Message:
+    """Lines as one `Message` (each rendered in the interface language when it is shown)."""
+    if not lines:
+        return Message.text("")
+    joined = lines[0]
+    for line in lines[1:]:
+        joined = Message.of(N_("{lines}\n{line}"), lines=joined, line=line)
+    return joined
 
 
 def choose(
@@ -285,7 +313,12 @@ def find_checklist_item(items: Sequence[ChecklistTemplateItem], ref: str, where:
         keys = [i for i in items if i.key.casefold().startswith(folded)]
         if len(keys) == 1:
             return keys[0].key
-        listing = "\n".join(f"  {i.key}: {i.label}" for i in items)
+        listing = _lines(
+            [
+                Message.of(N_("  {key}: {label}"), key=i.key, label=Message.of(i.label))
+                for i in items
+            ]
+        )
         raise NotFound(
             Message.of(
                 N_('no checklist item "{ref}" {where}; the items are:\n{listing}'),

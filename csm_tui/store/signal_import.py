@@ -40,10 +40,19 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from csm_tui.assets_path import assets_dir
-from csm_tui.domain.csv_mapping import CellError, CsvFormatError, MappingError, decode_csv
+from csm_tui.domain.csv_mapping import (
+    CellError,
+    CsvFormatError,
+    MappingError,
+    decode_csv,
+    dry_run_summary,
+    no_shipped_mapping,
+    problems_summary,
+)
 from csm_tui.domain.csv_mapping import locate_columns as _locate
 from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
 from csm_tui.domain.signals import monday_of
+from csm_tui.i18n import N_, Message, locate
 from csm_tui.store.timestamps import date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -79,14 +88,23 @@ COLUMNS: dict[SignalKind, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class SignalIssue:
     line: int  # 0: the file or the mapping as a whole
-    message: str
+    words: Message
     column: str | None = None
 
+    @property
+    def message(self) -> str:
+        """The problem in English (JSON, logs)."""
+        return self.words.english()
+
+    def located(self) -> Message:
+        return locate(self.line, self.column, self.words)
+
+    def render(self) -> str:
+        """The located problem in the interface language."""
+        return self.located().render()
+
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
-        if self.column:
-            where += f", {self.column}"
-        return f"{where}: {self.message}"
+        return self.located().english()
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
@@ -136,20 +154,44 @@ class SignalImportReport:
         return not self.errors
 
     def summary(self) -> str:
-        counts = (
-            f"{self.created:,} to create, {self.updated:,} to update, "
-            f"{self.unchanged:,} unchanged, {self.skipped:,} skipped"
-        )
+        """One line for the user, in English (`words()` is it for the interface language)."""
+        return self.words().english()
+
+    def words(self) -> Message:
+        """The summary line as a `Message`."""
+        counts = {
+            "create": f"{self.created:,}",
+            "update": f"{self.updated:,}",
+            "unchanged": f"{self.unchanged:,}",
+            "skipped": f"{self.skipped:,}",
+        }
         if self.errors:
-            return (
-                f"{self.path}: {self.error_count:,} problem(s) in {self.rows:,} rows; "
-                "nothing was imported"
-            )
+            return problems_summary(self.path, self.error_count, self.rows)
         if self.dry_run:
-            return f"{self.path}: dry run, nothing written — {counts}"
-        done = counts.replace("to create", "created").replace("to update", "updated")
-        tail = f"; health recomputed for {self.rescored:,} accounts" if self.rescored else ""
-        return f"{self.path}: imported {self.rows:,} {self.kind} rows — {done}{tail}"
+            return dry_run_summary(self.path, counts)
+        if self.rescored:
+            return Message.of(
+                N_(
+                    "{path}: imported {rows} {kind} rows — {create} created, {update} updated, "
+                    "{unchanged} unchanged, {skipped} skipped; health recomputed for "
+                    "{accounts} accounts"
+                ),
+                path=self.path,
+                rows=f"{self.rows:,}",
+                kind=self.kind,
+                accounts=f"{self.rescored:,}",
+                **counts,
+            )
+        return Message.of(
+            N_(
+                "{path}: imported {rows} {kind} rows — {create} created, {update} updated, "
+                "{unchanged} unchanged, {skipped} skipped"
+            ),
+            path=self.path,
+            rows=f"{self.rows:,}",
+            kind=self.kind,
+            **counts,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -200,17 +242,19 @@ def load_signal_mapping(name_or_path: str | Path, kind: str) -> SignalMapping:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise MappingError(f"cannot read the mapping {path}: {exc.strerror or exc}") from None
+            raise MappingError(
+                Message.of(
+                    N_("cannot read the mapping {path}: {reason}"),
+                    path=path,
+                    reason=exc.strerror or exc,
+                )
+            ) from None
         return SignalMapping.from_toml(text, str(path))
     wanted = str(name_or_path).strip().lower()
     names = shipped_signal_mappings(kind)
     hits = [n for n in names if n == wanted] or [n for n in names if n.startswith(wanted)]
     if len(hits) != 1:
-        what = "matches several" if hits else "is not"
-        raise MappingError(
-            f"{name_or_path!r} {what} a shipped {kind} mapping (shipped: "
-            f"{', '.join(names) or 'none'}); or give the path of a .toml file"
-        )
+        raise MappingError(no_shipped_mapping(str(name_or_path), kind, names, several=bool(hits)))
     target = shipped_dir() / f"{hits[0]}.toml"
     return SignalMapping.from_toml(target.read_text(encoding="utf-8"), str(target))
 
@@ -228,9 +272,9 @@ class _Book:
             if external:
                 self.by_external[external] = aid
             self.by_name.setdefault(name, []).append(aid)
-        self._memo: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._memo: dict[tuple[str, str], tuple[str | None, Message | None]] = {}
 
-    def find(self, ref: str, name: str) -> tuple[str | None, str | None]:
+    def find(self, ref: str, name: str) -> tuple[str | None, Message | None]:
         """(account id, None) or (None, why not)."""
         key = (ref, name)
         hit = self._memo.get(key)
@@ -240,7 +284,7 @@ class _Book:
                 self._memo[key] = hit
         return hit
 
-    def _find(self, ref: str, name: str) -> tuple[str | None, str | None]:
+    def _find(self, ref: str, name: str) -> tuple[str | None, Message | None]:
         if ref in self.by_external:
             return self.by_external[ref], None
         for text in (ref, name):
@@ -248,15 +292,41 @@ class _Book:
             if len(named) == 1:
                 return named[0], None
             if len(named) > 1:
-                return None, (
-                    f"{len(named)} accounts in the cache are named {text!r}; "
-                    "give the account's external (CRM) id instead"
+                return None, Message.of(
+                    N_(
+                        "{n} accounts in the cache are named {name}; "
+                        "give the account's external (CRM) id instead"
+                    ),
+                    n=len(named),
+                    name=repr(text),
                 )
         shown = repr(ref) + (f" / {name!r}" if name else "")
-        return None, (
-            f"no account {shown} in the cache (by external id or exact name); "
-            "import the accounts first"
+        return None, Message.of(
+            N_(
+                "no account {ref} in the cache (by external id or exact name); "
+                "import the accounts first"
+            ),
+            ref=shown,
         )
+
+
+class _RowProblem(CellError):
+    """A problem of a row as a whole, said of one of its fields (the builder's refusal)."""
+
+    def __init__(self, field: str, words: Message) -> None:
+        super().__init__(words)
+        self.field = field
+
+
+def _field_and_words(error: CellError) -> tuple[str, Message]:
+    if isinstance(error, _RowProblem):
+        return error.field, error.words
+    name, _, message = error.message.partition(": ")
+    return name, Message.text(message)
+
+
+def _same_record(record_id: str, line: int) -> Message:
+    return Message.of(N_("the same record ({id}) as line {line}"), id=record_id, line=line)
 
 
 @dataclass
@@ -265,16 +335,18 @@ class _Run:
     issues: list[SignalIssue] = field(default_factory=list)
     count: int = 0
 
-    def issue(self, line: int, message: str, name: str | None = None) -> None:
+    def issue(self, line: int, words: Message | str, name: str | None = None) -> None:
         self.count += 1
         if len(self.issues) < MAX_ISSUES_KEPT:
             column = None if name is None else self.mapping.columns.get(name, name)
-            self.issues.append(SignalIssue(line, message, column))
+            if not isinstance(words, Message):
+                words = Message.text(words)
+            self.issues.append(SignalIssue(line, words, column))
 
 
 def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[Any, ...]]:
     """A function making the stored record (a tuple in COLUMNS order) from a row's values
-    and its account id; it raises CellError(field: message) for a problem of the row."""
+    and its account id; it raises _RowProblem(field, words) for a problem of the row."""
     kind, source = mapping.kind, mapping.source
     prefix = source + ":"
 
@@ -307,7 +379,7 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
             opened: datetime = v["opened_at"]
             closed: datetime | None = v.get("closed_at")
             if closed is not None and closed < opened:
-                raise CellError("closed_at: closed before it was opened")
+                raise _RowProblem("closed_at", Message.of(N_("closed before it was opened")))
             first = v.get("first_response_minutes")
             if first is None and "first_response_hours" in v:
                 first = round(v["first_response_hours"] * 60)
@@ -324,7 +396,16 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
             score = v["score"]
             low, high = (0, 10) if survey_kind == "nps" else (1, 5)
             if not low <= score <= high:
-                raise CellError(f"score: {score} is outside {low}–{high} for {survey_kind}")
+                raise _RowProblem(
+                    "score",
+                    Message.of(
+                        N_("{score} is outside {low}–{high} for {kind}"),
+                        score=score,
+                        low=low,
+                        high=high,
+                        kind=survey_kind,
+                    ),
+                )
             email = v.get("contact_email", "")
             day = date_to_db(v["responded_on"])
             made = f"{aid}:{email.casefold()}:{survey_kind}:{day}"
@@ -336,15 +417,24 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
 
     def invoice(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
         if v.get("status") == "open" and "paid_on" in v:
-            raise CellError("paid_on: the invoice is open but has a payment date")
+            raise _RowProblem(
+                "paid_on", Message.of(N_("the invoice is open but has a payment date"))
+            )
         issued: date = v["issued_on"]
         due: date = v.get("due_on", issued)
         if due < issued:
-            raise CellError("due_on: due before it was issued")
+            raise _RowProblem("due_on", Message.of(N_("due before it was issued")))
         amount, marked = v["amount"]
         stated = v.get("currency")
         if marked is not None and stated is not None and marked != stated:
-            raise CellError(f"amount: the amount is in {marked} but the currency says {stated}")
+            raise _RowProblem(
+                "amount",
+                Message.of(
+                    N_("the amount is in {marked} but the currency says {stated}"),
+                    marked=marked,
+                    stated=stated,
+                ),
+            )
         currency = marked or stated or mapping.currency
         paid: date | None = v.get("paid_on")
         return (
@@ -660,12 +750,23 @@ def import_signals(
             run.issues, key=lambda i: i.line)), error_count=run.count)  # fmt: skip
 
     if mapping.kind.value != kind:
-        run.issue(0, f"the mapping {mapping.title!r} is for {mapping.kind.value}, not {kind}")
+        run.issue(
+            0,
+            Message.of(
+                N_("the mapping {mapping} is for {kind}, not {wanted}"),
+                mapping=repr(mapping.title),
+                kind=mapping.kind.value,
+                wanted=kind,
+            ),
+        )
         return refused()
     try:
         data = path.expanduser().read_bytes()
     except OSError as exc:
-        run.issue(0, f"cannot read {path}: {exc.strerror or exc}")
+        run.issue(
+            0,
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+        )
         return refused()
     try:
         text = decode_csv(data)
@@ -674,12 +775,12 @@ def import_signals(
             text, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
-        run.issue(exc.line or 1, exc.message)
+        run.issue(exc.line or 1, exc.words)
         return refused()
     try:
         where = _locate(mapping, headers)  # type: ignore[arg-type]  # columns + optional
     except CsvFormatError as exc:
-        run.issue(header_line, exc.message)
+        run.issue(header_line, exc.words)
         return refused()
 
     sk = mapping.kind
@@ -775,7 +876,7 @@ def import_signals(
                     if rec is not None:
                         first = seen.get(rec[0])
                         if first is not None:
-                            run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                            run.issue(line, _same_record(rec[0], first), "id")
                             continue
                         seen[rec[0]] = line
                         pending.append((line, rec))
@@ -808,7 +909,7 @@ def import_signals(
                         try:
                             values[name] = convert(cell)
                         except CellError as exc:
-                            run.issue(line, exc.message, name)
+                            run.issue(line, exc.words, name)
                             failed.add(name)
                             bad = True
                 skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
@@ -818,27 +919,37 @@ def import_signals(
                 for name in required:
                     if name not in values and name not in failed:
                         header = mapping.columns.get(name, name)
-                        run.issue(line, f"{header} is empty; it is required", name)
+                        run.issue(
+                            line,
+                            Message.of(N_("{column} is empty; it is required"), column=header),
+                            name,
+                        )
                         bad = True
                 if bad:
                     continue
                 if "account" not in values and "account_name" not in values:
                     header = mapping.columns.get("account") or mapping.columns["account_name"]
-                    run.issue(line, f"{header} is empty; every row names its account", "account")
+                    run.issue(
+                        line,
+                        Message.of(
+                            N_("{column} is empty; every row names its account"), column=header
+                        ),
+                        "account",
+                    )
                     continue
                 aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
                 if aid is None:
-                    run.issue(line, problem or "no account", "account")
+                    run.issue(line, problem or Message.of(N_("no account")), "account")
                     continue
                 try:
                     rec = build(values, aid)
                 except CellError as exc:
-                    name, _, message = exc.message.partition(": ")
-                    run.issue(line, message, name)
+                    name, words = _field_and_words(exc)
+                    run.issue(line, words, name)
                     continue
                 first = seen.get(rec[0])
                 if first is not None:
-                    run.issue(line, f"the same record ({rec[0]}) as line {first}", "id")
+                    run.issue(line, _same_record(rec[0], first), "id")
                     continue
                 seen[rec[0]] = line
                 pending.append((line, rec))
