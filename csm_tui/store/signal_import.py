@@ -579,6 +579,20 @@ def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple[Any, 
     conn.executemany(f"INSERT INTO {staging} VALUES ({', '.join('?' * len(cols))})", creates)
 
 
+def _source_is_new(conn: sqlite3.Connection, kind: SignalKind, source: str) -> bool:
+    """True when the cache has no record of `source` yet (every id is `<source>:…`):
+    then no staged record can be known, and the first import of a source skips joining
+    the whole file with the table (a sort of every staged id)."""
+    # ";" is the character after ":": the range is every id that starts with "<source>:".
+    return (
+        conn.execute(
+            f"SELECT 1 FROM {kind.table} WHERE id >= ? AND id < ? LIMIT 1",
+            (source + ":", source + ";"),
+        ).fetchone()
+        is None
+    )
+
+
 def _staged(conn: sqlite3.Connection, kind: SignalKind) -> bool:
     return (
         conn.execute(
@@ -727,11 +741,15 @@ def import_signals(
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
             outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
         staging, table = _staging(sk), sk.table
-        same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
-        total, known, changed = conn.execute(
-            f"SELECT count(*), count(t.id), coalesce(sum(t.id IS NOT NULL AND NOT ({same})), 0) "
-            f"FROM {_in_id_order(staging)} s LEFT JOIN {table} t ON t.id = s.id"
-        ).fetchone()
+        if _source_is_new(conn, sk, mapping.source):  # every staged record is new
+            total, known, changed = conn.execute(f"SELECT count(*), 0, 0 FROM {staging}").fetchone()
+        else:
+            same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
+            total, known, changed = conn.execute(
+                f"SELECT count(*), count(t.id), "
+                f"coalesce(sum(t.id IS NOT NULL AND NOT ({same})), 0) "
+                f"FROM {_in_id_order(staging)} s LEFT JOIN {table} t ON t.id = s.id"
+            ).fetchone()
         created = total - known
         if created and not known:  # every staged record is new
             touched.update(staged_accounts)

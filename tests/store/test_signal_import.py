@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,6 +99,21 @@ def test_importing_the_same_file_twice_writes_nothing_the_second_time(conn, kind
     assert again.committed and (again.created, again.updated) == (0, 0)
     assert again.unchanged == SAMPLE_OF[kind][1] and again.rescored == 0
     assert state(conn) == after_first
+
+
+@pytest.mark.parametrize("source", ["helpdesk", "zendesk-eu", "zendesk2", "zendesk;"])
+def test_a_source_new_to_the_cache_creates_every_record_beside_another_sources(conn, source):
+    # The first import of a source is not compared with the table; a source whose name
+    # starts like a known one's must still be new, and a known one's records still known.
+    run(conn, "tickets")
+    zendesk = state(conn)["support_tickets"]
+    other = replace(load_signal_mapping("zendesk-tickets", "tickets"), source=source)
+    first = run(conn, "tickets", mapping=other)
+    assert (first.created, first.updated, first.unchanged) == (11, 0, 0)
+    again = run(conn, "tickets", mapping=other)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 11)
+    assert run(conn, "tickets").unchanged == 11
+    assert state(conn)["support_tickets"][0] == zendesk[0] + 11
 
 
 def test_a_changed_record_is_replaced_by_its_source_id_keeping_its_version(conn, tmp_path):
