@@ -669,6 +669,20 @@ def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple[Any, 
     conn.executemany(f"INSERT INTO {staging} VALUES ({', '.join('?' * len(cols))})", creates)
 
 
+def _source_is_new(conn: sqlite3.Connection, kind: SignalKind, source: str) -> bool:
+    """True when the cache has no record of `source` yet (every id is `<source>:…`):
+    then no staged record can be known, and the first import of a source skips joining
+    the whole file with the table (a sort of every staged id)."""
+    # ";" is the character after ":": the range is every id that starts with "<source>:".
+    return (
+        conn.execute(
+            f"SELECT 1 FROM {kind.table} WHERE id >= ? AND id < ? LIMIT 1",
+            (source + ":", source + ";"),
+        ).fetchone()
+        is None
+    )
+
+
 def _staged(conn: sqlite3.Connection, kind: SignalKind) -> bool:
     return (
         conn.execute(
@@ -796,7 +810,28 @@ def import_signals(
     defaults = dict(mapping.defaults)
     build = _builder(mapping)
     vocabulary = [name for name in ("priority", "kind", "status") if name in mapping.columns]
-    seen: dict[str, int] = {}
+    book = _Book(conn)
+    fast = _usage_reader(mapping, where, book)
+    seen: dict[str, int] = {}  # id → the line of the row that made it
+    # A usage export read by `_usage_reader` makes every id from the account and the week
+    # (`<source>:<account>:<week>`): its rows are remembered by week, then account — the
+    # account ids are the reader's own strings, whose hashes are kept, and no id is kept.
+    seen_weeks: dict[str, dict[str, int]] = {}
+    by_week = fast is not None
+
+    def first_line(rec: tuple[Any, ...]) -> int | None:
+        """The line of an earlier row with the same id as `rec`, if any."""
+        if by_week:
+            lines = seen_weeks.get(rec[2])
+            return None if lines is None else lines.get(rec[1])
+        return seen.get(rec[0])
+
+    def remember(rec: tuple[Any, ...], line: int) -> None:
+        if by_week:
+            seen_weeks.setdefault(rec[2], {})[rec[1]] = line
+        else:
+            seen[rec[0]] = line
+
     counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, SKIP: 0}
     outcomes: list[SignalOutcome] = []
     touched: set[str] = set()
@@ -828,11 +863,15 @@ def import_signals(
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
             outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
         staging, table = _staging(sk), sk.table
-        same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
-        total, known, changed = conn.execute(
-            f"SELECT count(*), count(t.id), coalesce(sum(t.id IS NOT NULL AND NOT ({same})), 0) "
-            f"FROM {_in_id_order(staging)} s LEFT JOIN {table} t ON t.id = s.id"
-        ).fetchone()
+        if _source_is_new(conn, sk, mapping.source):  # every staged record is new
+            total, known, changed = conn.execute(f"SELECT count(*), 0, 0 FROM {staging}").fetchone()
+        else:
+            same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
+            total, known, changed = conn.execute(
+                f"SELECT count(*), count(t.id), "
+                f"coalesce(sum(t.id IS NOT NULL AND NOT ({same})), 0) "
+                f"FROM {_in_id_order(staging)} s LEFT JOIN {table} t ON t.id = s.id"
+            ).fetchone()
         created = total - known
         if created and not known:  # every staged record is new
             touched.update(staged_accounts)
@@ -850,8 +889,6 @@ def import_signals(
         counts[UNCHANGED] += total - created - len(updates)
         return [rec for rec, _ in updates], created
 
-    book = _Book(conn)
-    fast = _usage_reader(mapping, where, book)
     many = getattr(fast, "many", None)
 
     def read_rows() -> None:
@@ -861,9 +898,15 @@ def import_signals(
                 lines, cell_rows = zip(*block, strict=True)
                 recs = None if str in set(map(type, cell_rows)) else many(cell_rows)
                 if recs is not None:
-                    ids = list(map(itemgetter(0), recs))
-                    if len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
-                        seen.update(zip(ids, lines, strict=True))
+                    aids = list(map(itemgetter(1), recs))
+                    week_set = set(map(itemgetter(2), recs))
+                    lines_of = seen_weeks.setdefault(next(iter(week_set)), {})
+                    if (
+                        len(week_set) == 1
+                        and len(set(aids)) == len(aids)
+                        and lines_of.keys().isdisjoint(aids)
+                    ):
+                        lines_of.update(zip(aids, lines, strict=True))
                         pending.extend(zip(lines, recs, strict=True))
                         n_rows += len(block)
                         if len(pending) >= _CHUNK:
@@ -874,11 +917,11 @@ def import_signals(
                 if fast is not None and not isinstance(cells, str):
                     rec = fast(cells)
                     if rec is not None:
-                        first = seen.get(rec[0])
+                        first = first_line(rec)
                         if first is not None:
                             run.issue(line, _same_record(rec[0], first), "id")
                             continue
-                        seen[rec[0]] = line
+                        remember(rec, line)
                         pending.append((line, rec))
                         if len(pending) >= _CHUNK:
                             flush()
@@ -947,11 +990,11 @@ def import_signals(
                     name, words = _field_and_words(exc)
                     run.issue(line, words, name)
                     continue
-                first = seen.get(rec[0])
+                first = first_line(rec)
                 if first is not None:
                     run.issue(line, _same_record(rec[0], first), "id")
                     continue
-                seen[rec[0]] = line
+                remember(rec, line)
                 pending.append((line, rec))
                 if len(pending) >= _CHUNK:
                     flush()

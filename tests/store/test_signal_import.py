@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -98,6 +99,21 @@ def test_importing_the_same_file_twice_writes_nothing_the_second_time(conn, kind
     assert again.committed and (again.created, again.updated) == (0, 0)
     assert again.unchanged == SAMPLE_OF[kind][1] and again.rescored == 0
     assert state(conn) == after_first
+
+
+@pytest.mark.parametrize("source", ["helpdesk", "zendesk-eu", "zendesk2", "zendesk;"])
+def test_a_source_new_to_the_cache_creates_every_record_beside_another_sources(conn, source):
+    # The first import of a source is not compared with the table; a source whose name
+    # starts like a known one's must still be new, and a known one's records still known.
+    run(conn, "tickets")
+    zendesk = state(conn)["support_tickets"]
+    other = replace(load_signal_mapping("zendesk-tickets", "tickets"), source=source)
+    first = run(conn, "tickets", mapping=other)
+    assert (first.created, first.updated, first.unchanged) == (11, 0, 0)
+    again = run(conn, "tickets", mapping=other)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 11)
+    assert run(conn, "tickets").unchanged == 11
+    assert state(conn)["support_tickets"][0] == zendesk[0] + 11
 
 
 def test_a_changed_record_is_replaced_by_its_source_id_keeping_its_version(conn, tmp_path):
@@ -287,3 +303,41 @@ def test_imported_signals_are_not_queued_for_sync(conn):
     for kind in SAMPLE_OF:
         assert run(conn, kind).committed
     assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == before
+
+
+def _bare_accounts(conn, n: int) -> None:
+    stamp = "2026-11-01 09:00:00.000000"
+    conn.executemany(
+        "INSERT INTO accounts (id, name, external_id, currency, arr, arr_usd, tier, tier_rank, "
+        "sales_motion, stage, segment, industry, seats, last_touch_at, created_at, updated_at, "
+        "version, tier_override_note) VALUES (?, ?, ?, 'USD', 1000, 1000, 'growth', 2, "
+        "'short-direct', 'adoption', '', '', 20, NULL, ?, ?, 0, '')",
+        [(f"dup-{i:04d}", f"Dup Account {i:04d}", f"DUP-{i:04d}", stamp, stamp) for i in range(n)],
+    )
+    conn.commit()
+
+
+def test_a_usage_row_repeating_an_account_and_week_is_refused_with_the_first_line(conn, tmp_path):
+    # 1,200 accounts × 2 weeks: whole blocks of plain rows, read together, then repeats of
+    # earlier rows — in a later block, in the same block, and written untidily.
+    _bare_accounts(conn, 1_200)
+    header = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()[0]
+    lines = [header]
+    for week in ("2026-11-02", "2026-11-09"):
+        lines += [f"{week}T00:00:00,DUP-{i:04d},,{i % 90 + 1},100,1,2,3,4,5,6,12.5"
+                  for i in range(1_200)]  # fmt: skip
+    first_of = {2 + 5: "2026-11-02", 1_202 + 7: "2026-11-09"}  # line → its week
+    repeats = [
+        lines[5 + 1],  # account 5 of the first week, in a later block
+        lines[1_200 + 7 + 1],  # account 7 of the second week, in this last block
+        lines[5 + 1].replace(",100,", ", 100 ,"),  # untidy: read the general way
+    ]
+    lines[1_210:1_210] = repeats[:1]
+    lines += repeats[1:]
+    before = state(conn)
+    report = run(conn, "usage", write(tmp_path, "\n".join(lines) + "\n"))
+    assert not report.committed and state(conn) == before
+    found = [(e.line, e.column) for e in report.errors]
+    assert found == [(1_211, "id"), (2_403, "id"), (2_404, "id")]
+    for error, first in zip(report.errors, (7, 1_209, 7), strict=True):
+        assert f"line {first}" in error.message and first_of[first] in error.message
