@@ -9,7 +9,7 @@ from csm_tui.ui.app import make_app
 from csm_tui.ui.keymap import SCOPES, app_bindings, check_keys, known_key
 from csm_tui.workspace import Workspace
 from tests.ui.screen_text import text_of
-from tests.ui.snapshot_steps import until
+from tests.ui.snapshot_steps import rows_shown, until
 
 SIZE = (160, 48)
 
@@ -94,7 +94,7 @@ async def test_a_rebound_key_runs_its_action_and_the_old_key_no_longer_does(demo
     ws = _workspace(demo_db, clock, '[keys]\n"app.coverage" = "f6"\n')
     app = make_app(ws, start="portfolio", sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.screen.query("#portfolio-table"))
+        await until(pilot, lambda: rows_shown(app))
         footer = _footer(app)
         assert "f6 Coverage" in footer, footer
         assert " c Coverage" not in footer
@@ -115,7 +115,7 @@ async def test_help_shows_the_users_key(demo_db, clock):
     ws = _workspace(demo_db, clock, '[keys]\n"portfolio.log" = "ctrl+l,f9"\n')
     app = make_app(ws, start="portfolio", sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.screen.query("#portfolio-table"))
+        await until(pilot, lambda: rows_shown(app))
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         rows = text_of(app.screen.query_one("#help-keys")).splitlines()
@@ -129,7 +129,7 @@ async def test_a_bad_entry_is_reported_at_start_and_the_app_starts_with_the_rest
     ws = _workspace(demo_db, clock, toml)
     app = make_app(ws, start="portfolio", sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.screen.query("#portfolio-table"))
+        await until(pilot, lambda: rows_shown(app))
         await until(pilot, lambda: bool(_messages(app)))
         message = _messages(app)
         assert '"app.sycn_now": no key has this id; did you mean "app.sync_now"?' in message

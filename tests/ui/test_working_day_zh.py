@@ -11,6 +11,7 @@ from textual.widgets import Static, TabbedContent
 from csm_tui.ui.app import make_app
 from csm_tui.ui.language import switch_language
 from tests.ui.screen_text import screen_text, text_of
+from tests.ui.snapshot_steps import rows_shown
 
 SIZE = (160, 48)
 
@@ -73,7 +74,7 @@ async def test_today_and_the_portfolio_say_their_titles_in_chinese_after_the_swi
 async def test_the_account_tabs_and_their_words_are_chinese_after_the_switch(workspace):
     app = make_app(workspace, start="portfolio", sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.screen.query("#portfolio-table"))
+        await wait_for(pilot, lambda: rows_shown(app))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.query("#account-tabs"))
         await wait_for(pilot, lambda: "1 Overview" in tab_labels(app))
@@ -125,7 +126,7 @@ async def test_the_account_tabs_and_their_words_are_chinese_after_the_switch(wor
 async def test_the_log_form_asks_in_chinese_and_keeps_what_was_typed(workspace):
     app = make_app(workspace, start="portfolio", sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.screen.query("#portfolio-table"))
+        await wait_for(pilot, lambda: rows_shown(app))
         await pilot.press("l")
         await wait_for(pilot, lambda: app.screen.query("#log-title"))
         await pilot.press(*"QBR prep")
