@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-import subprocess
 import time
 
 import pytest
@@ -14,18 +13,6 @@ from tests.e2e.tmux import TmuxTerminal, csm_tui_argv
 
 pytestmark = pytest.mark.tmux
 NOW = FROZEN_NOW.isoformat()
-
-
-@pytest.fixture
-def book(tmp_path):
-    db = tmp_path / "book.sqlite3"
-    subprocess.run(
-        csm_tui_argv("--db", str(db), "--now", NOW, "demo", "--accounts", "300", "--no-open"),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return db
 
 
 def test_portfolio_filter_typed_right_after_b_gets_every_key_once(book, tmp_path):

@@ -4,7 +4,6 @@ said on the first screen while the app starts anyway."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,6 @@ from tests.e2e.tmux import TmuxTerminal, csm_tui_argv
 
 pytestmark = pytest.mark.tmux
 NOW = FROZEN_NOW.isoformat()
-
-
-@pytest.fixture
-def book(tmp_path):
-    db = tmp_path / "book.sqlite3"
-    subprocess.run(
-        csm_tui_argv("--db", str(db), "--now", NOW, "demo", "--accounts", "300", "--no-open"),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return db
 
 
 def test_a_rebound_key_works_in_a_terminal_and_a_wrong_one_is_said(book, tmp_path):
