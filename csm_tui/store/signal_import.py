@@ -44,13 +44,12 @@ from csm_tui.domain.csv_mapping import (
     CellError,
     CsvFormatError,
     MappingError,
-    decode_csv,
     dry_run_summary,
     no_shipped_mapping,
     problems_summary,
 )
 from csm_tui.domain.csv_mapping import locate_columns as _locate
-from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
+from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv_data
 from csm_tui.domain.signals import monday_of
 from csm_tui.i18n import N_, Message, locate
 from csm_tui.store.timestamps import date_to_db, to_db
@@ -783,10 +782,8 @@ def import_signals(
         )
         return refused()
     try:
-        text = decode_csv(data)
-        del data
-        _delim, headers, header_line, rows = iter_csv(
-            text, mapping.delimiter, tuple(mapping.columns.values())
+        _delim, headers, header_line, rows = iter_csv_data(
+            data, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
         run.issue(exc.line or 1, exc.words)
