@@ -1,0 +1,208 @@
+"""Issue 10's last English words in a zh interface: why a config.toml's [tiers], [standards]
+and [health.weights] are refused, a signal row of the wrong width, the signal kind in an
+import's summary, and the shell import table's actions and notes. Scripts (`--format json`,
+CSV, `error.english()`) keep the English."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from csm_tui.assets_path import assets_dir
+from csm_tui.cli.main import main
+from csm_tui.config import Settings, SettingsError
+from csm_tui.i18n import set_language
+from tests.conftest import FROZEN_NOW
+
+SAMPLES = assets_dir() / "import"
+
+
+@pytest.fixture(autouse=True)
+def back_to_english():
+    yield
+    set_language("en")
+
+
+def cli(db: Path, *args: str) -> int:
+    return main(["--db", str(db), "--now", FROZEN_NOW.isoformat(), *args])
+
+
+def _refusal(toml: str) -> SettingsError:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_toml(toml, source=Path("config.toml"))
+    return caught.value
+
+
+# -- config.toml: the reason inside the refusal ----------------------------------------------
+
+BAD_SETTINGS = [
+    # [tiers]
+    ("tiers = 3\n", "config.toml：[tiers] 必须是各分层的表，例如 [tiers.strategic]"),
+    ("[tiers.gold]\nmin_arr = 1\n", "config.toml：规则中有未知分层：gold；应为 strategic"),
+    ("[tiers.strategic]\nmin_ar = 1\n", "config.toml：tiers.strategic 中有未知的键：min_ar；应为"),
+    (
+        "[tiers.strategic]\ntouch_every_days = -1\n",
+        "touch_every_days 必须是大于 0 的整数天数，或用 0 表示无跟进节奏；收到的是 -1",
+    ),
+    ("[tiers.scale]\ndescription = 1\n", "config.toml：tiers.scale.description 必须是文本"),
+    ("[tiers.growth]\nmin_arr = -1\n", "tiers.growth.min_arr 必须是 ≥ 0 的数（每年美元金额）"),
+    (
+        "[tiers.growth]\nmin_arr = 20000\n",
+        "分层的 ARR 门槛必须逐级降低：enterprise 的 min_arr 20000 不高于 growth 的 20000",
+    ),
+    ("cny_per_usd = 0\n", "config.toml：cny_per_usd 必须是大于 0 的数；收到的是 0"),
+    ("[tiers.strategic]\nmin_seats = 0\n", "min_seats 必须是 ≥ 1 的整数；收到的是 0"),
+    ("[tiers.strategic]\nindustries = 3\n", 'industries 必须是名称列表，例如 ["banking"]'),
+    ("[tiers.strategic]\nreference = 3\n", "tiers.strategic.reference 必须是 true 或 false"),
+    ("[tiers.scale]\nqbr_per_year = -1\n", "qbr_per_year 必须是 ≥ 0 的整数；收到的是 -1"),
+    # [standards]
+    ("standards = 3\n", "config.toml：[standards] 必须为每种销售模式各写一张表"),
+    ("[standards.door-to-door]\nx = 1\n", "standards.door-to-door：未知销售模式 'door-to-door'"),
+    ("[standards]\nlong-direct = 3\n", "config.toml：standards.long-direct 必须是一张表"),
+    ("[standards.long-direct]\nlogin = 1\n", "standards.long-direct.login 不是活跃度标准的设置项"),
+    ("[standards.long-direct]\nlogin_rate = 2\n", "login_rate 是比例：应在 0 到 1 之间"),
+    ("[standards.long-direct]\ndau_mau = -1\n", "standards.long-direct.dau_mau 必须是大于 0 的数"),
+    ("[standards.long-direct]\nfeatures = {}\n", "必须至少列出一个功能，例如线索：leads = 15"),
+    ("[standards.long-direct.features]\ndeals = 3\n", "features：未知功能 'deals'；应为以下之一"),
+    (
+        "[standards.long-direct.features]\nmessages = 3\n",
+        "features.messages：消息和会话对每种销售模式都会统计；请用 messages = 和 session_minutes =",
+    ),
+    # [health.weights]
+    ("[health.weights]\ngold = {}\n", "config.toml：health.weights：未知分层 'gold'；应为以下之一"),
+    ("[health.weights]\nstrategic = 3\n", "health.weights.strategic 必须是一张表"),
+    ("[health.weights.strategic]\nvibes = 3\n", "health.weights.strategic：未知健康度分项 'vibes'"),
+    ("[health.weights.growth]\nusage = -3\n", "health.weights.growth.usage 必须是 ≥ 0 的整数"),
+    ("[health.weights.growth]\nusage = 99\n", "health.weights.growth 合计必须为 100；现在合计为"),
+]
+
+
+@pytest.mark.parametrize(("toml", "words"), BAD_SETTINGS, ids=[t for t, _ in BAD_SETTINGS])
+def test_why_a_config_value_is_refused_is_said_in_zh(toml, words):
+    set_language("zh")
+    said = str(_refusal(toml))
+    assert words in said
+    prose = re.findall(r"\b(must|unknown|expected|got|table|between|known|setting|add up)\b", said)
+    assert not prose, said  # keys and values stay as written; the sentence is Chinese
+
+
+@pytest.mark.parametrize(("toml", "words"), BAD_SETTINGS[:1] + BAD_SETTINGS[-2:])
+def test_a_config_refusal_keeps_its_english_for_logs(toml, words):
+    set_language("zh")
+    refusal = _refusal(toml)
+    assert refusal.english().startswith("config.toml: ")
+    assert "必须" not in refusal.english() and "must" in refusal.english()
+
+
+def test_a_config_refusal_stays_english_in_en():
+    assert str(_refusal("[health.weights.growth]\nusage = 99\n")) == (
+        "config.toml: health.weights.growth must add up to 100; they add up to 159"
+    )
+    assert str(_refusal("[standards.long-direct.features]\ndeals = 3\n")).startswith(
+        "config.toml: standards.long-direct.features: unknown feature 'deals'; expected one of "
+    )
+
+
+def test_the_cli_says_a_bad_tier_setting_in_zh(demo_db):
+    Path(os.environ["CSM_TUI_CONFIG"]).write_text(
+        'language = "zh"\n[tiers.strategic]\nmin_seats = 0\n', encoding="utf-8"
+    )
+    with pytest.raises(SystemExit) as stop:
+        cli(demo_db, "import", "accounts", "x.csv", "-m", "salesforce")
+    said = str(stop.value.code)
+    assert "min_seats 必须是 ≥ 1 的整数；收到的是 0" in said
+    assert "must be" not in said
+
+
+# -- signal imports --------------------------------------------------------------------------
+
+
+def _import_the_accounts(db: Path) -> None:
+    sample = str(SAMPLES / "salesforce-accounts-sample.csv")
+    assert cli(db, "import", "accounts", sample, "-m", "salesforce") == 0
+
+
+def test_a_signal_row_of_the_wrong_width_is_said_in_zh(demo_db, tmp_path, capsys):
+    bad = tmp_path / "tickets.csv"
+    lines = (SAMPLES / "zendesk-tickets-sample.csv").read_text("utf-8").splitlines(True)
+    lines[2] = lines[2].replace(",Web form", "")  # line 3 loses its last field
+    bad.write_text("".join(lines), "utf-8")
+    assert cli(demo_db, "--lang", "zh", "import", "tickets", str(bad), "-m", "zendesk") == 1
+    out = capsys.readouterr().out
+    assert "第 3 行：有 9 个字段，但表头有 10 个（少了或多了一个逗号" in out
+    assert "fields" not in out and "header" not in out
+    args = ("import", "tickets", str(bad), "-m", "zendesk", "--format", "json")
+    assert cli(demo_db, "--lang", "zh", *args) == 1
+    (error,) = [e for e in json.loads(capsys.readouterr().out)["errors"] if e["line"] == 3]
+    assert error["message"].startswith("9 fields, but the header has 10 (a missing or extra")
+
+
+@pytest.mark.parametrize(
+    ("kind", "mapping", "words"),
+    [
+        ("tickets", "zendesk-tickets", "行 支持工单 ——"),
+        ("usage", "mixpanel-usage", "行 产品使用 ——"),
+        ("surveys", "delighted-nps", "行 调研答复 ——"),
+        ("invoices", "stripe-invoices", "行 发票 ——"),
+    ],
+)
+def test_a_signal_import_names_its_kind_in_zh(demo_db, capsys, kind, mapping, words):
+    _import_the_accounts(demo_db)
+    capsys.readouterr()
+    sample = str(SAMPLES / f"{mapping}-sample.csv")
+    assert cli(demo_db, "--lang", "zh", "import", kind, sample, "-m", mapping) == 0
+    out = capsys.readouterr().out
+    assert words in out and f" {kind} " not in out
+    args = ("import", kind, sample, "-m", mapping, "--format", "json")
+    assert cli(demo_db, "--lang", "zh", *args) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == kind  # the code, for scripts
+
+
+def test_a_signal_import_names_its_kind_in_english_in_en(demo_db, capsys):
+    _import_the_accounts(demo_db)
+    capsys.readouterr()
+    sample = str(SAMPLES / "zendesk-tickets-sample.csv")
+    assert cli(demo_db, "import", "tickets", sample, "-m", "zendesk") == 0
+    assert "imported 11 tickets rows" in capsys.readouterr().out
+
+
+def test_a_signal_import_without_a_mapping_names_the_kind_in_zh(demo_db, capsys):
+    sample = str(SAMPLES / "delighted-nps-sample.csv")
+    assert cli(demo_db, "--lang", "zh", "import", "surveys", sample) == 2
+    err = capsys.readouterr().err
+    assert "请说明如何读取 调研答复 文件" in err and "surveys" not in err
+
+
+# -- the shell's import verb -----------------------------------------------------------------
+
+
+def test_the_shells_import_table_says_actions_and_notes_in_zh(demo_db, capsys):
+    sample = SAMPLES / "salesforce-accounts-sample.csv"
+    line = f'import accounts "{sample}" --mapping salesforce --dry-run'
+    assert cli(demo_db, "--lang", "zh", "run", line) == 0
+    out = capsys.readouterr().out
+    assert "跳过  Atlas Reseller Partners" in out
+    assert "Type 为 'Channel Partner / Reseller'" in out
+    assert "新建  Harbourside Insurance plc" in out
+    for english in (" is ", "create", "skip"):
+        assert english not in out
+
+
+def test_the_shells_import_table_keeps_english_codes_and_notes_for_scripts(demo_db, capsys):
+    sample = SAMPLES / "salesforce-accounts-sample.csv"
+    line = f'import accounts "{sample}" --mapping salesforce --dry-run'
+    assert cli(demo_db, "--lang", "zh", "run", "--format", "json", line) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    skipped = [row for row in rows if row["action"] == "skip"]
+    assert {row["note"] for row in skipped} == {
+        "Type is 'Channel Partner / Reseller'",
+        "Type is 'Prospect'",
+    }
+    assert all(row["note"] == "" for row in rows if row["action"] == "create")
+    assert cli(demo_db, "--lang", "zh", "run", "--format", "csv", line) == 0
+    csv_text = capsys.readouterr().out
+    assert "skip" in csv_text and "Type is 'Prospect'" in csv_text and "跳过" not in csv_text
