@@ -138,6 +138,8 @@ class CommandResult:
 
 
 def json_value(value: Any) -> Any:
+    if isinstance(value, Message):  # words: scripts read the English
+        return value.english()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -153,6 +155,8 @@ def plain(value: Any) -> str:
     """A raw value as CSV carries it: ISO dates and instants, "" for none."""
     if value is None:
         return ""
+    if isinstance(value, Message):  # words: CSV keeps the English, as JSON does
+        return value.english()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -157,6 +157,13 @@ class SignalImportReport:
         """One line for the user, in English (`words()` is it for the interface language)."""
         return self.words().english()
 
+    def kind_words(self) -> Message:
+        """The signal kind in words ("tickets"; 支持工单 in zh); an unknown kind as it is."""
+        try:
+            return Message.of(SignalKind(self.kind).label)
+        except ValueError:
+            return Message.text(self.kind)
+
     def words(self) -> Message:
         """The summary line as a `Message`."""
         counts = {
@@ -178,7 +185,7 @@ class SignalImportReport:
                 ),
                 path=self.path,
                 rows=f"{self.rows:,}",
-                kind=self.kind,
+                kind=self.kind_words(),
                 accounts=f"{self.rescored:,}",
                 **counts,
             )
@@ -189,7 +196,7 @@ class SignalImportReport:
             ),
             path=self.path,
             rows=f"{self.rows:,}",
-            kind=self.kind,
+            kind=self.kind_words(),
             **counts,
         )
 
@@ -896,7 +903,7 @@ def import_signals(
         for block in _blocks(rows):
             if many is not None:
                 lines, cell_rows = zip(*block, strict=True)
-                recs = None if str in set(map(type, cell_rows)) else many(cell_rows)
+                recs = None if Message in set(map(type, cell_rows)) else many(cell_rows)
                 if recs is not None:
                     aids = list(map(itemgetter(1), recs))
                     week_set = set(map(itemgetter(2), recs))
@@ -914,7 +921,7 @@ def import_signals(
                         continue
             for line, cells in block:
                 n_rows += 1
-                if fast is not None and not isinstance(cells, str):
+                if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)
                     if rec is not None:
                         first = first_line(rec)
@@ -926,7 +933,7 @@ def import_signals(
                         if len(pending) >= _CHUNK:
                             flush()
                         continue
-                if isinstance(cells, str):
+                if isinstance(cells, Message):
                     run.issue(line, cells)
                     continue
                 values = dict(defaults)
