@@ -206,3 +206,41 @@ def test_the_shells_import_table_keeps_english_codes_and_notes_for_scripts(demo_
     assert cli(demo_db, "--lang", "zh", "run", "--format", "csv", line) == 0
     csv_text = capsys.readouterr().out
     assert "skip" in csv_text and "Type is 'Prospect'" in csv_text and "跳过" not in csv_text
+
+
+# -- the sweep: files that cannot be read, rates that are not numbers -------------------------
+
+
+def test_a_file_that_is_not_there_is_said_in_zh(demo_db, tmp_path, capsys):
+    missing = tmp_path / "nowhere.csv"
+    assert cli(demo_db, "--lang", "zh", "import", "tickets", str(missing), "-m", "zendesk") == 1
+    assert f"无法读取 {missing}：文件或目录不存在" in capsys.readouterr().out
+    assert cli(demo_db, "--lang", "zh", "import", "accounts", str(missing)) == 1
+    out = capsys.readouterr().out
+    assert "文件或目录不存在" in out and "No such file" not in out
+    assert cli(demo_db, "import", "accounts", str(missing)) == 1
+    assert "No such file or directory" in capsys.readouterr().out  # English as before
+
+
+def test_a_script_that_is_not_there_or_not_utf8_is_said_in_zh(demo_db, tmp_path, capsys):
+    missing = tmp_path / "nowhere.csmrun"
+    assert cli(demo_db, "--lang", "zh", "run", "-f", str(missing)) == 2
+    assert "文件或目录不存在" in capsys.readouterr().err
+    latin = tmp_path / "latin.csmrun"
+    latin.write_bytes('filter "Caf\u00e9"\n'.encode("latin-1"))
+    assert cli(demo_db, "--lang", "zh", "run", "-f", str(latin)) == 2
+    err = capsys.readouterr().err
+    assert "不是 UTF-8 文本（第 12 个字节是 0xE9）" in err and "codec" not in err
+
+
+def test_a_rate_that_is_not_a_number_is_said_in_zh(demo_db, tmp_path, capsys):
+    rates = tmp_path / "rates.csv"
+    rates.write_text("day,per_usd\n2026-01-01,7.1\n2026-02-01,abc\n", "utf-8")
+    assert cli(demo_db, "--lang", "zh", "rates", "import", str(rates)) == 1
+    err = capsys.readouterr().err
+    assert "第 3 行：'abc' 不是数字" in err and "could not convert" not in err
+    assert cli(demo_db, "--lang", "zh", "rates", "set", "2026-01-01", "seven") == 2
+    err = capsys.readouterr().err
+    assert "'seven' 不是数字" in err and "could not convert" not in err
+    assert cli(demo_db, "--lang", "zh", "rates", "import", str(tmp_path / "none.csv")) == 1
+    assert "文件或目录不存在" in capsys.readouterr().err

@@ -52,7 +52,7 @@ from csm_tui.domain.csv_mapping import (
 from csm_tui.domain.csv_mapping import locate_columns as _locate
 from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
 from csm_tui.domain.signals import monday_of
-from csm_tui.i18n import N_, Message, locate
+from csm_tui.i18n import N_, Message, locate, os_reason
 from csm_tui.store.timestamps import date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
 
@@ -253,7 +253,7 @@ def load_signal_mapping(name_or_path: str | Path, kind: str) -> SignalMapping:
                 Message.of(
                     N_("cannot read the mapping {path}: {reason}"),
                     path=path,
-                    reason=exc.strerror or exc,
+                    reason=os_reason(exc),
                 )
             ) from None
         return SignalMapping.from_toml(text, str(path))
@@ -786,7 +786,7 @@ def import_signals(
     except OSError as exc:
         run.issue(
             0,
-            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=os_reason(exc)),
         )
         return refused()
     try:
