@@ -244,3 +244,65 @@ def test_a_rate_that_is_not_a_number_is_said_in_zh(demo_db, tmp_path, capsys):
     assert "'seven' 不是数字" in err and "could not convert" not in err
     assert cli(demo_db, "--lang", "zh", "rates", "import", str(tmp_path / "none.csv")) == 1
     assert "文件或目录不存在" in capsys.readouterr().err
+
+
+# -- the sweep: the shell's words around its tables ------------------------------------------
+
+
+def _run(db: Path, capsys, line: str, *options: str) -> str:
+    assert cli(db, "--lang", "zh", "run", *options, line) == 0
+    return capsys.readouterr().out
+
+
+def test_the_shells_agenda_says_why_in_zh_and_json_keeps_english(demo_db, capsys):
+    out = _run(demo_db, capsys, "today")
+    assert "任务逾期" in out and "Task late" not in out and "last touch" not in out
+    rows = json.loads(_run(demo_db, capsys, "today", "--format", "json"))["rows"]
+    assert any(row["why"].startswith("Task late ") for row in rows)
+
+
+def test_the_shells_account_card_says_its_notes_in_zh(demo_db, capsys):
+    name = _first_account(demo_db)
+    out = _run(demo_db, capsys, f'open "{name}"')
+    assert "ARR band" not in out and "cadence" not in out and "never touched" not in out
+    last_line = out.rstrip("\n").splitlines()[-1]
+    assert last_line.startswith(name) and " · " in last_line
+    stage = last_line.rsplit(" · ", 1)[1]
+    assert stage.isascii() is False, last_line  # the stage in words, not its code
+    rows = json.loads(_run(demo_db, capsys, f'open "{name}"', "--format", "json"))["rows"]
+    tier_note = next(row["note"] for row in rows if row["field"] == "tier")
+    assert tier_note.startswith("ARR band → ")  # English for scripts
+
+
+def _first_account(db: Path) -> str:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        names = conn.execute("SELECT name FROM accounts WHERE deleted_at IS NULL ORDER BY name")
+        return next(n for (n,) in names if n.replace(" ", "").isalnum() and n.isascii())
+    finally:
+        conn.close()
+
+
+def test_the_shells_counts_of_tasks_conflicts_and_refusals_are_said_in_zh(demo_db, capsys):
+    name = _first_account(demo_db)
+    out = _run(demo_db, capsys, f'tasks "{name}" --done')
+    assert f"{name}：" in out and "个未完成任务，" in out and "open task" not in out
+    assert "个冲突待处理（已处理 0 个）" in _run(demo_db, capsys, "conflicts --all")
+    assert "0 项更改被服务器拒绝" in _run(demo_db, capsys, "refused")
+    assert cli(demo_db, "--lang", "en", "run", "refused") == 0
+    assert "0 changes refused by the server" in capsys.readouterr().out
+
+
+def test_sync_without_signing_in_says_how_in_zh(demo_db, capsys):
+    assert cli(demo_db, "--lang", "zh", "sync") != 0
+    err = capsys.readouterr().err
+    assert "尚未登录服务器：请运行 csm-tui login --server URL" in err
+    assert "not signed in" not in err
+
+
+def test_a_login_url_that_is_not_a_server_is_said_in_zh(demo_db, capsys):
+    assert cli(demo_db, "--lang", "zh", "login", "--server", "ftp://x") == 2
+    err = capsys.readouterr().err
+    assert "'ftp://x' 不是服务器地址；应为 http(s)://主机[:端口]" in err

@@ -38,7 +38,8 @@ class Column:
     """One column of a result table: `key` in JSON, `title` in CSV and tables.
 
     `show` turns a raw value into the table's text ("in 23 days" for a date); JSON and CSV
-    carry the raw value.
+    carry the raw value. A value that is a `Message` (words: a reason, a note) is shown in
+    the interface language; JSON and CSV carry its English.
     """
 
     key: str
@@ -49,6 +50,8 @@ class Column:
     def text(self, value: Any) -> str:
         if self.show is not None:
             return self.show(value)
+        if isinstance(value, Message):
+            return value.render()
         return plain(value)
 
 

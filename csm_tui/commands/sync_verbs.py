@@ -98,11 +98,17 @@ def conflicts_result(session: Session, command: ConflictsCommand, dry: bool) -> 
     conn = session.conn
     found = list_conflicts(conn, include_resolved=command.all)
     waiting = sum(1 for c in found if c.resolved_at is None)
-    message = f"{waiting} conflict{'s' * (waiting != 1)} to resolve"
+    message = Message.of(
+        *Nn_("{count} conflict to resolve", "{count} conflicts to resolve"),
+        n=waiting,
+        count=f"{waiting:,}",
+    )
     if command.all:
-        message += f" ({len(found) - waiting} resolved)"
+        message = Message.of(
+            N_("{text} ({resolved} resolved)"), text=message, resolved=f"{len(found) - waiting:,}"
+        )
     if waiting:
-        message += " — resolve ID mine|theirs|edit"
+        message = Message.of(N_("{text} — resolve ID mine|theirs|edit"), text=message)
     return CommandResult.of(
         command,
         message,
@@ -196,9 +202,13 @@ def refused_result(session: Session, command: RefusedCommand, dry: bool) -> Comm
     from csm_tui.sync.conflicts import list_rejected
 
     found = list_rejected(session.conn)
-    message = f"{len(found)} change{'s' * (len(found) != 1)} refused by the server"
+    message = Message.of(
+        *Nn_("{count} change refused by the server", "{count} changes refused by the server"),
+        n=len(found),
+        count=f"{len(found):,}",
+    )
     if found:
-        message += " — retry CHANGE or dismiss CHANGE"
+        message = Message.of(N_("{text} — retry CHANGE or dismiss CHANGE"), text=message)
     return CommandResult.of(
         command,
         message,

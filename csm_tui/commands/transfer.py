@@ -342,19 +342,13 @@ def _action_words(code: Any) -> str:
     return _(word) if word is not None else plain(code)
 
 
-def _note_words(note: Any) -> str:
-    """A row's note (why it is skipped) in the interface language; JSON and CSV keep the
-    English (`json_value` / `plain` of a `Message`)."""
-    return note.render() if isinstance(note, Message) else plain(note)
-
-
 _IMPORT_COLUMNS = (
     Column("line", N_("Line"), right=True),
     Column("action", N_("Action"), show=_action_words),
     Column("name", NC_("record", "Name")),
     Column("id", N_("Id")),
     Column("changed", N_("Changed")),
-    Column("note", NC_("remark", "Note"), show=_note_words),
+    Column("note", NC_("remark", "Note")),  # a Message: said in the interface language
 )
 
 
