@@ -306,3 +306,32 @@ def test_a_login_url_that_is_not_a_server_is_said_in_zh(demo_db, capsys):
     assert cli(demo_db, "--lang", "zh", "login", "--server", "ftp://x") == 2
     err = capsys.readouterr().err
     assert "'ftp://x' 不是服务器地址；应为 http(s)://主机[:端口]" in err
+
+
+# -- the sweep: Chinese due dates refused, a conflict that is not there ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "zh", "english"),
+    [
+        ("今月底", "'今月底'：请说本月或下个月", "'今月底': say 本月 or 下个月"),
+        ("本月初", "本月初（2026-12-01）已经过去了", "本月初 (2026-12-01) is already past"),
+    ],
+)
+def test_a_chinese_due_date_that_cannot_be_is_refused_in_zh(text, zh, english):
+    from datetime import date
+
+    from csm_tui.domain.dates import DueDateError, parse_due
+
+    set_language("zh")
+    with pytest.raises(DueDateError) as caught:
+        parse_due(text, date(2026, 12, 15))
+    assert str(caught.value) == zh
+    assert caught.value.english() == english
+
+
+def test_resolving_a_conflict_that_is_not_there_is_refused_in_zh(demo_db, capsys):
+    assert cli(demo_db, "--lang", "zh", "run", "resolve 999 mine") != 0
+    assert "没有冲突 999" in capsys.readouterr().err
+    assert cli(demo_db, "--lang", "zh", "run", "--format", "json", "resolve 999 mine") != 0
+    assert json.loads(capsys.readouterr().out)["error"] == "no conflict 999"

@@ -128,7 +128,7 @@ def resolve_result(session: Session, command: ResolveCommand, dry: bool) -> Comm
     try:
         resolve_conflict(conn, command.conflict, command.choice.value, edited, now=session.now())
     except ConflictError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     (conflict,) = [
         c for c in list_conflicts(conn, include_resolved=True) if c.id == command.conflict
     ]
@@ -272,7 +272,7 @@ def retry_result(
             dismiss_rejected(conn, change.item.mutation_id)
             text = Message.of(N_("Dismissed: {change}"), change=change.describe())
     except ConflictError as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     return CommandResult.of(
         command,
         dry_run_words(text, dry),
