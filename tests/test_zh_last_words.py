@@ -335,3 +335,22 @@ def test_resolving_a_conflict_that_is_not_there_is_refused_in_zh(demo_db, capsys
     assert "没有冲突 999" in capsys.readouterr().err
     assert cli(demo_db, "--lang", "zh", "run", "--format", "json", "resolve 999 mine") != 0
     assert json.loads(capsys.readouterr().out)["error"] == "no conflict 999"
+
+
+def test_a_period_that_is_not_one_is_refused_in_zh(demo_db, capsys):
+    assert cli(demo_db, "--lang", "zh", "run", "coverage --period q9") != 0
+    assert "--period：'q9' 不是时间段；可以试试 q3、fy2026" in capsys.readouterr().err
+    assert cli(demo_db, "--lang", "zh", "run", "--format", "json", "coverage --period q9") != 0
+    assert "'q9' is not a period" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_a_stage_that_cannot_advance_names_the_missing_items_in_zh(demo_db, capsys):
+    _import_the_accounts(demo_db)
+    capsys.readouterr()
+    line = 'stage "Harbourside Insurance plc"'
+    assert cli(demo_db, "--lang", "zh", "run", "--dry-run", line) != 0
+    err = capsys.readouterr().err
+    assert "必需项未完成：" in err and "health_review (已与客户一起回顾健康度)" in err
+    assert "Health reviewed" not in err
+    assert cli(demo_db, "--lang", "zh", "run", "--dry-run", "--format", "json", line) != 0
+    assert "health_review (Health reviewed with the customer)" in capsys.readouterr().out
