@@ -932,8 +932,14 @@ def decode_csv(data: bytes) -> str:
         ) from None
 
 
+# Where `str.splitlines` breaks a line.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _first_line(text: str) -> str:
-    return text.splitlines()[0] if text else ""
+    """`text.splitlines()[0]` without splitting the rest of a large file."""
+    found = _LINE_BREAK.search(text)
+    return text if found is None else text[: found.start()]
 
 
 def sniff_delimiter(text: str, expected: Sequence[str] = ()) -> str:

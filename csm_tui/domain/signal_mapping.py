@@ -64,6 +64,7 @@ from csm_tui.domain.csv_mapping import (
     DateOrder,
     MappingError,
     check_text,
+    decode_csv,
     fold,
     parse_count,
     parse_currency,
@@ -558,7 +559,41 @@ def iter_csv(
         start = 1
     if delimiter is None:
         delimiter = sniff_delimiter(text, expected)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    return _read_rows(io.StringIO(text, newline=""), delimiter, start)
+
+
+def iter_csv_data(
+    data: bytes, delimiter: str | None = None, expected: tuple[str, ...] = ()
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+    """`iter_csv` of a file's bytes (UTF-8, or UTF-16 with its BOM, as `decode_csv`
+    reads them; raises its `CsvFormatError` at the first bad byte).
+
+    A UTF-8 file is decoded as its lines are read: a weekly export of millions of rows is
+    never held as one string, nor copied into a `StringIO` (four bytes a character)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        return iter_csv(decode_csv(data), delimiter, expected)
+    if not data.isascii():
+        decode_csv(data)  # the whole file is checked first: its first bad byte is said
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    start = 0
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    hint = re.match(rb"sep=([^\r\n])\r?\n", body)
+    if hint is not None:
+        delimiter = hint.group(1).decode("utf-8", errors="replace")
+        stream.readline()
+        start = 1
+        body = body[hint.end() :]
+    if delimiter is None:
+        end = body.find(b"\n")
+        delimiter = sniff_delimiter(body[: None if end < 0 else end].decode("utf-8"), expected)
+    return _read_rows(stream, delimiter, start)
+
+
+def _read_rows(
+    stream: io.TextIOBase, delimiter: str, start: int
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+    """`iter_csv` from the stream of a CSV's lines; `start`: lines before it (a hint)."""
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     state = {"previous": 0}
 
     def step() -> tuple[int, list[str]] | None:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import add, itemgetter, mul
 from pathlib import Path
 from typing import Any, TypedDict
@@ -44,13 +44,12 @@ from csm_tui.domain.csv_mapping import (
     CellError,
     CsvFormatError,
     MappingError,
-    decode_csv,
     dry_run_summary,
     no_shipped_mapping,
     problems_summary,
 )
 from csm_tui.domain.csv_mapping import locate_columns as _locate
-from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
+from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv_data
 from csm_tui.domain.signals import monday_of
 from csm_tui.i18n import N_, Message, locate, os_reason
 from csm_tui.store.timestamps import date_to_db, to_db
@@ -566,6 +565,7 @@ def _usage_reader(
             minutes = round(minutes * values[sessions_at], 2)
         return (prefix + aid + ":" + week_text, aid, week_text, *values, float(minutes), source)
 
+    counts_column = re.compile(r"[0-9]{1,9}(?:\n[0-9]{1,9})*")
     minutes_column = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?(?:\n[0-9]{1,9}(?:\.[0-9]{1,6})?)*")
     count_idx = [where[name] for name in counted]
     text_idx = [i for _, i, _ in texts]
@@ -580,13 +580,10 @@ def _usage_reader(
         if not plain_minutes:
             return None
         columns = list(zip(*rows, strict=True))
-        for i in count_idx:  # every cell 1–9 ASCII digits (`plain`'s check, per column)
-            column = columns[i]
-            joined = "".join(column)
-            if not (joined.isascii() and joined.isdigit()):
-                return None
-            if min(map(len, column)) < 1 or max(map(len, column)) > 9:
-                return None
+        # Every count cell 1–9 ASCII digits (`plain`'s check), all columns in one match.
+        if not plain_cells(tuple(chain.from_iterable(map(columns.__getitem__, count_idx))),
+                           counts_column):  # fmt: skip
+            return None
         if not plain_cells(columns[minutes_at], minutes_column):
             return None
         keys = (
@@ -616,18 +613,32 @@ def _usage_reader(
             except CellError:
                 return None
             week_texts = list(map(weeks.get, columns[week_at]))
-        read_counts = [list(map(int, columns[i])) for i in count_idx]
+        # The counts stay the digits read: the staging table's INTEGER columns store them
+        # as the numbers they spell (SQLite's column affinity: "0042" is 42, as `int` reads
+        # it), without a Python int made per cell. `_as_stored` makes them numbers where
+        # Python compares a record with the cache's.
+        read_counts = [columns[i] for i in count_idx]
         zeros = [0] * len(rows)
         values = [read_counts[counted.index(n)] if n in counted else zeros
                   for n in _USAGE_COUNTS]  # fmt: skip
         minutes = list(map(float, columns[minutes_at]))
         if avg:
-            minutes = list(map(round, map(mul, minutes, values[sessions_at]), repeat(2)))
+            sessions = map(int, values[sessions_at])
+            minutes = list(map(round, map(mul, minutes, sessions), repeat(2)))
         ids = map(add, map(add, map(add, repeat(prefix), aids), repeat(":")), week_texts)
         return list(zip(ids, aids, week_texts, *values, minutes, repeat(source)))
 
     read.many = many  # type: ignore[attr-defined]  # a function attribute: the block reader
     return read
+
+
+def _as_stored(kind: SignalKind, rec: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`rec` as the cache gives it back: the counts of a usage record that `_usage_reader`
+    kept as the digits read (`"42"`) made numbers."""
+    if kind is not SignalKind.USAGE:
+        return rec
+    end = 3 + len(_USAGE_COUNTS)
+    return (*rec[:3], *map(int, rec[3:end]), *rec[end:])
 
 
 def _blocks(rows: Iterable[Any], size: int = 1_000) -> Iterable[list[Any]]:
@@ -790,10 +801,8 @@ def import_signals(
         )
         return refused()
     try:
-        text = decode_csv(data)
-        del data
-        _delim, headers, header_line, rows = iter_csv(
-            text, mapping.delimiter, tuple(mapping.columns.values())
+        _delim, headers, header_line, rows = iter_csv_data(
+            data, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
         run.issue(exc.line or 1, exc.words)
@@ -852,7 +861,8 @@ def import_signals(
         # all with the cache at once, in SQL.
         if pending and not run.count:
             if len(outcomes_first) < MAX_OUTCOMES_KEPT:
-                outcomes_first.extend(pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)])
+                kept = pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)]
+                outcomes_first.extend((line, _as_stored(sk, rec)) for line, rec in kept)
             records = [rec for _, rec in pending]
             staged_accounts.update(map(itemgetter(1), records))
             _stage(conn, sk, records)
