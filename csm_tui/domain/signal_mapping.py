@@ -564,7 +564,7 @@ def iter_csv(
 
 def iter_csv_data(
     data: bytes, delimiter: str | None = None, expected: tuple[str, ...] = ()
-) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
     """`iter_csv` of a file's bytes (UTF-8, or UTF-16 with its BOM, as `decode_csv`
     reads them; raises its `CsvFormatError` at the first bad byte).
 
@@ -591,7 +591,7 @@ def iter_csv_data(
 
 def _read_rows(
     stream: io.TextIOBase, delimiter: str, start: int
-) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
     """`iter_csv` from the stream of a CSV's lines; `start`: lines before it (a hint)."""
     reader = csv.reader(stream, delimiter=delimiter, strict=True)
     state = {"previous": 0}
