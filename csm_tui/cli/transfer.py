@@ -220,10 +220,12 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
     )
 
     if args.mapping is None:
-        shipped = ", ".join(shipped_signal_mappings(args.kind)) or "none"
+        from csm_tui.domain.signal_mapping import SignalKind
+
+        shipped = ", ".join(shipped_signal_mappings(args.kind)) or _("none")
         _say(
             _("csm-tui: --mapping: say how to read the {kind} file (shipped: {shipped})").format(
-                kind=args.kind, shipped=shipped
+                kind=_(SignalKind(args.kind).label), shipped=shipped
             )
         )
         return 2

@@ -1036,20 +1036,7 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
             header_line = first
             continue
         if len(row) != len(headers):
-            problems.append(
-                CsvFormatError(
-                    first,
-                    Message.of(
-                        N_(
-                            "{fields} fields, but the header has {headers} (a missing or extra "
-                            "{delimiter}, or one inside a value that is not quoted?)"
-                        ),
-                        fields=len(row),
-                        headers=len(headers),
-                        delimiter=_delimiter_name(delimiter),
-                    ),
-                )
-            )
+            problems.append(CsvFormatError(first, wrong_width(len(row), len(headers), delimiter)))
             continue
         records.append(CsvRecord(first, tuple(row)))
     if headers is None:
@@ -1058,6 +1045,19 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
 
 
 _DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+
+
+def wrong_width(fields: int, headers: int, delimiter: str) -> Message:
+    """A row with another number of fields than the header has, and the likely cause."""
+    return Message.of(
+        N_(
+            "{fields} fields, but the header has {headers} (a missing or extra "
+            "{delimiter}, or one inside a value that is not quoted?)"
+        ),
+        fields=fields,
+        headers=headers,
+        delimiter=_delimiter_name(delimiter),
+    )
 
 
 def _delimiter_name(delimiter: str) -> Message:

@@ -71,8 +71,9 @@ from csm_tui.domain.csv_mapping import (
     parse_date,
     parse_money,
     sniff_delimiter,
+    wrong_width,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, NC_, Message
 
 
 class SignalKind(StrEnum):
@@ -80,6 +81,17 @@ class SignalKind(StrEnum):
     TICKETS = "tickets"
     SURVEYS = "surveys"
     INVOICES = "invoices"
+
+    @property
+    def label(self) -> str:
+        """The kind in English words (a msgid in the "signal kind" context: the edge shows
+        `_(kind.label)`, or a `Message.of(kind.label)`); English says the code itself."""
+        return {
+            "usage": NC_("signal kind", "usage"),
+            "tickets": NC_("signal kind", "tickets"),
+            "surveys": NC_("signal kind", "surveys"),
+            "invoices": NC_("signal kind", "invoices"),
+        }[self.value]
 
     @property
     def table(self) -> str:
@@ -528,10 +540,10 @@ def _fast_count(text: str) -> int:
 
 def iter_csv(
     text: str, delimiter: str | None = None, expected: tuple[str, ...] = ()
-) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
     """(delimiter, headers, header line, rows) of CSV text, reading rows lazily.
 
-    Each row is (line, cells), or (line, message) for a row of the wrong width. Raises
+    Each row is (line, cells), or (line, words) for a row of the wrong width (a `Message`). Raises
     `CsvFormatError` for what makes the rest unreadable (as `csv_mapping.read_csv`).
     """
     nul = text.find("\x00")
@@ -552,7 +564,7 @@ def iter_csv(
 
 def iter_csv_data(
     data: bytes, delimiter: str | None = None, expected: tuple[str, ...] = ()
-) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
     """`iter_csv` of a file's bytes (UTF-8, or UTF-16 with its BOM, as `decode_csv`
     reads them; raises its `CsvFormatError` at the first bad byte).
 
@@ -579,7 +591,7 @@ def iter_csv_data(
 
 def _read_rows(
     stream: io.TextIOBase, delimiter: str, start: int
-) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
     """`iter_csv` from the stream of a CSV's lines; `start`: lines before it (a hint)."""
     reader = csv.reader(stream, delimiter=delimiter, strict=True)
     state = {"previous": 0}
@@ -614,7 +626,7 @@ def _read_rows(
     headers = tuple(cell.strip() for cell in header_cells)
     width = len(headers)
 
-    def rows() -> Iterator[tuple[int, list[str] | str]]:
+    def rows() -> Iterator[tuple[int, list[str] | Message]]:
         # One loop straight over the reader (not `step()` per row): a weekly export is
         # millions of rows. Line numbers and errors are the same as `step()`'s.
         previous = state["previous"]
@@ -626,13 +638,7 @@ def _read_rows(
                 if len(row) != width:
                     if not any(cell.strip() for cell in row):
                         continue
-                    yield (
-                        line,
-                        (
-                            f"{len(row)} fields, but the header has {width} (a missing or "
-                            "extra delimiter, or one inside a value that is not quoted?)"
-                        ),
-                    )
+                    yield line, wrong_width(len(row), width, delimiter)
                     continue
                 yield line, row
         except csv.Error as exc:

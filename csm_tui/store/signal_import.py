@@ -51,7 +51,7 @@ from csm_tui.domain.csv_mapping import (
 from csm_tui.domain.csv_mapping import locate_columns as _locate
 from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv_data
 from csm_tui.domain.signals import monday_of
-from csm_tui.i18n import N_, Message, locate
+from csm_tui.i18n import N_, Message, locate, os_reason
 from csm_tui.store.timestamps import date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
 from csm_tui.store.usage_export import as_stored, usage_reader
@@ -157,6 +157,13 @@ class SignalImportReport:
         """One line for the user, in English (`words()` is it for the interface language)."""
         return self.words().english()
 
+    def kind_words(self) -> Message:
+        """The signal kind in words ("tickets"; 支持工单 in zh); an unknown kind as it is."""
+        try:
+            return Message.of(SignalKind(self.kind).label)
+        except ValueError:
+            return Message.text(self.kind)
+
     def words(self) -> Message:
         """The summary line as a `Message`."""
         counts = {
@@ -178,7 +185,7 @@ class SignalImportReport:
                 ),
                 path=self.path,
                 rows=f"{self.rows:,}",
-                kind=self.kind,
+                kind=self.kind_words(),
                 accounts=f"{self.rescored:,}",
                 **counts,
             )
@@ -189,7 +196,7 @@ class SignalImportReport:
             ),
             path=self.path,
             rows=f"{self.rows:,}",
-            kind=self.kind,
+            kind=self.kind_words(),
             **counts,
         )
 
@@ -246,7 +253,7 @@ def load_signal_mapping(name_or_path: str | Path, kind: str) -> SignalMapping:
                 Message.of(
                     N_("cannot read the mapping {path}: {reason}"),
                     path=path,
-                    reason=exc.strerror or exc,
+                    reason=os_reason(exc),
                 )
             ) from None
         return SignalMapping.from_toml(text, str(path))
@@ -601,7 +608,7 @@ def import_signals(
     except OSError as exc:
         run.issue(
             0,
-            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=os_reason(exc)),
         )
         return refused()
     try:
@@ -717,7 +724,7 @@ def import_signals(
         for block in _blocks(rows):
             if many is not None:
                 lines, cell_rows = zip(*block, strict=True)
-                recs = None if str in set(map(type, cell_rows)) else many(cell_rows)
+                recs = None if Message in set(map(type, cell_rows)) else many(cell_rows)
                 if recs is not None:
                     aids = list(map(itemgetter(1), recs))
                     week_set = set(map(itemgetter(2), recs))
@@ -735,7 +742,7 @@ def import_signals(
                         continue
             for line, cells in block:
                 n_rows += 1
-                if fast is not None and not isinstance(cells, str):
+                if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)
                     if rec is not None:
                         first = first_line(rec)
@@ -747,7 +754,7 @@ def import_signals(
                         if len(pending) >= _CHUNK:
                             flush()
                         continue
-                if isinstance(cells, str):
+                if isinstance(cells, Message):
                     run.issue(line, cells)
                     continue
                 values = dict(defaults)
