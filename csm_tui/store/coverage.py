@@ -55,6 +55,7 @@ from csm_tui.domain.records import ActivityKind, Role
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, Message
 from csm_tui.store.cache import get_data_as_of
+from csm_tui.store.report_cache import cached_rows
 from csm_tui.store.timestamps import date_to_db
 
 RED_BELOW = 40  # domain.health.band_for: red < 40
@@ -399,6 +400,13 @@ def _more_than_two_cores() -> bool:
     return (os.cpu_count() or 1) > 2
 
 
+# The data each query reads (store/report_cache.py: a query re-runs when one changed).
+# `accounts_grouping`: the accounts' tier, segment, owner, stage and deletion only.
+_MOVEMENT_SCOPES = ("arr_events", "tier_overrides", "accounts_grouping", "users")
+_BOOK_SCOPES = ("accounts", "activities", "tasks", "users")
+_ACTIVITY_SCOPES = ("activities",)
+_NPS_SCOPES = ("account_signals", "accounts_grouping", "users")
+
 READER_CACHE_KIB = 65536  # page cache of the readers `load_coverage` opens itself
 
 
@@ -456,12 +464,19 @@ def load_coverage(
     period = period or Period.trailing_months(today, 12)
     # Longest first, so the two threads finish together.
     queries = _period_queries(period, tier_rules, team_id)
-    rows = _run(conn, {
-        "movements": queries["movements"],
-        "book": _book_query(today, tier_rules, rules, team_id),
-        "activity": _activity_query(today),
-        "nps": _nps_query(team_id),
-    }, _more_than_two_cores() if parallel is None else parallel)  # fmt: skip
+    in_parallel = _more_than_two_cores() if parallel is None else parallel
+    rows = cached_rows(
+        conn,
+        {
+            "movements": (queries["movements"], _MOVEMENT_SCOPES),
+            "book": (_book_query(today, tier_rules, rules, team_id), _BOOK_SCOPES),
+            "activity": (_activity_query(today), _ACTIVITY_SCOPES),
+            "nps": (_nps_query(team_id), _NPS_SCOPES),
+        },
+        lambda missing: _run(conn, missing, in_parallel),
+        path=_db_path(conn),
+        prefix=f"coverage:{team_id or ''}:",
+    )
     users = conn.execute(
         "SELECT u.id, u.name, u.role, u.team_id, t.name FROM users u "
         "LEFT JOIN teams t ON t.id = u.team_id ORDER BY t.name, u.name, u.id"

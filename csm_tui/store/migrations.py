@@ -512,6 +512,62 @@ def _v12_exchange_rates(conn: sqlite3.Connection) -> None:
     )
 
 
+# What the report cache (store/report_cache.py) keys its results by: one version per
+# scope, bumped by a trigger on every row written. `accounts_grouping` moves only when an
+# account is added or removed or changes a column reports group by (tier, segment, owner,
+# stage, deletion), so logging an activity (last touch, health) leaves it alone.
+_VERSIONED_TABLES = (
+    "accounts",
+    "activities",
+    "tasks",
+    "arr_events",
+    "tier_overrides",
+    "account_signals",
+    "users",
+)
+_GROUPING_COLUMNS = "id, tier, tier_override, segment, owner_id, stage, deleted_at"
+
+
+def _bump(scope: str) -> str:
+    return f"UPDATE data_versions SET version = version + 1 WHERE name = '{scope}';"
+
+
+def _v13_report_cache(conn: sqlite3.Connection) -> None:
+    """Data versions (bumped by triggers on every write) and a cache of report query
+    results keyed by them: a report re-runs only the queries whose tables changed."""
+    conn.execute(
+        """CREATE TABLE data_versions (
+        name VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name)
+    )"""
+    )
+    conn.execute(
+        """CREATE TABLE report_cache (
+        name VARCHAR NOT NULL,
+        "key" VARCHAR NOT NULL,
+        "rows" VARCHAR NOT NULL,
+        PRIMARY KEY (name)
+    )"""
+    )
+    scopes = (*_VERSIONED_TABLES, "accounts_grouping")
+    conn.executemany("INSERT INTO data_versions (name, version) VALUES (?, 0)",
+                     [(s,) for s in scopes])  # fmt: skip
+    for table in _VERSIONED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            extra = ""
+            if table == "accounts" and event != "UPDATE":
+                extra = _bump("accounts_grouping")
+            conn.execute(
+                f"CREATE TRIGGER dv_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN {_bump(table)} {extra} END"
+            )
+    conn.execute(
+        f"CREATE TRIGGER dv_accounts_grouping AFTER UPDATE OF {_GROUPING_COLUMNS} ON accounts "
+        f"BEGIN {_bump('accounts_grouping')} END"
+    )
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -526,6 +582,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v10_signal_tables,
     _v11_nps_on,
     _v12_exchange_rates,
+    _v13_report_cache,
 )
 
 HEAD: int = len(STEPS)

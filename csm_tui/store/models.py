@@ -475,3 +475,22 @@ class ExchangeRate(SQLModel, table=True):
     day: date = Field(primary_key=True)
     currency: str = Field(primary_key=True)  # CNY
     per_usd: float
+
+
+class DataVersion(SQLModel, table=True):
+    """A version per scope (a table, or `accounts_grouping`), bumped by SQLite triggers on
+    every write (migration v13): what `store.report_cache` keys its results by."""
+
+    __tablename__ = "data_versions"
+    name: str = Field(primary_key=True)
+    version: int
+
+
+class ReportCache(SQLModel, table=True):
+    """A report query's rows (JSON) under the key they were computed for (the query, its
+    parameters and the data versions of the tables it reads)."""
+
+    __tablename__ = "report_cache"
+    name: str = Field(primary_key=True)
+    key: str
+    rows: str
