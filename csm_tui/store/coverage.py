@@ -213,8 +213,9 @@ def _nps_query(team_id: str | None) -> Query:
 
 
 def _activity_query(today: date) -> Query:
-    """Touches of the last ACTIVITY_DAYS days per author: proactive, escalations.
-    Answered from `ix_activities_recent` alone."""
+    """Touches of the last ACTIVITY_DAYS days per author: proactive, escalations. Read
+    from `activity_days`, the live activities counted per author, day and kind (kept
+    current by triggers: store/migrations.py v14); '' is no author."""
     p: dict[str, object] = {"since": date_to_db(today - timedelta(days=ACTIVITY_DAYS))}
     for i, kind in enumerate(_PROACTIVE):
         p[f"p{i}"] = kind
@@ -223,9 +224,10 @@ def _activity_query(today: date) -> Query:
     pro = ", ".join(f":p{i}" for i in range(len(_PROACTIVE)))
     rea = ", ".join(f":r{i}" for i in range(len(_REACTIVE)))
     sql = f"""
-        SELECT x.author_id, sum(x.kind IN ({pro})), sum(x.kind IN ({rea}))
-        FROM activities x
-        WHERE x.occurred_at >= :since AND x.deleted_at IS NULL
+        SELECT nullif(x.author_id, ''), sum(iif(x.kind IN ({pro}), x.n, 0)),
+               sum(iif(x.kind IN ({rea}), x.n, 0))
+        FROM activity_days x
+        WHERE x.day >= :since
         GROUP BY x.author_id
     """
     return sql, p

@@ -568,6 +568,58 @@ def _v13_report_cache(conn: sqlite3.Connection) -> None:
     )
 
 
+_ACTIVITY_DAY_KEY = "coalesce({r}.author_id, ''), substr({r}.occurred_at, 1, 10), {r}.kind"
+_ACTIVITY_DAY_ADD = (
+    "INSERT INTO activity_days (author_id, day, kind, n) SELECT {key}, 1 WHERE {when} "
+    "ON CONFLICT (author_id, day, kind) DO UPDATE SET n = n + 1;"
+)
+_ACTIVITY_DAY_SUB = (
+    "UPDATE activity_days SET n = n - 1 WHERE {when} AND (author_id, day, kind) = ({key});"
+)
+
+
+def _v14_activity_days(conn: sqlite3.Connection) -> None:
+    """Live activities counted per author, day (UTC, of `occurred_at`) and kind, kept
+    current by triggers whoever writes (logging, sync, import, the demo builder): the
+    team's recent touches (coverage's maturity evidence) are read from a few thousand
+    counts instead of a range scan of the activities, and the index that scan needed
+    (`ix_activities_recent`) goes. A row a pull replaces (INSERT OR REPLACE, which fires
+    no delete trigger) is taken out by the BEFORE INSERT trigger."""
+    conn.execute(
+        """CREATE TABLE activity_days (
+        author_id VARCHAR NOT NULL,
+        day VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (author_id, day, kind)
+    )"""
+    )
+    conn.execute(
+        "INSERT INTO activity_days (author_id, day, kind, n) "
+        f"SELECT {_ACTIVITY_DAY_KEY.format(r='a')}, count(*) FROM activities a "
+        "WHERE a.deleted_at IS NULL GROUP BY 1, 2, 3"
+    )
+    new_key, old_key = _ACTIVITY_DAY_KEY.format(r="NEW"), _ACTIVITY_DAY_KEY.format(r="OLD")
+    add_new = _ACTIVITY_DAY_ADD.format(key=new_key, when="NEW.deleted_at IS NULL")
+    sub_old = _ACTIVITY_DAY_SUB.format(key=old_key, when="OLD.deleted_at IS NULL")
+    replaced = _ACTIVITY_DAY_SUB.format(
+        when="1",
+        key=f"SELECT {_ACTIVITY_DAY_KEY.format(r='x')} FROM activities x "
+        "WHERE x.id = NEW.id AND x.deleted_at IS NULL",
+    )
+    conn.execute(f"CREATE TRIGGER ad_activities_replace BEFORE INSERT ON activities "
+                 f"BEGIN {replaced} END")  # fmt: skip
+    conn.execute(f"CREATE TRIGGER ad_activities_insert AFTER INSERT ON activities "
+                 f"BEGIN {add_new} END")  # fmt: skip
+    conn.execute(f"CREATE TRIGGER ad_activities_delete AFTER DELETE ON activities "
+                 f"BEGIN {sub_old} END")  # fmt: skip
+    conn.execute(
+        "CREATE TRIGGER ad_activities_update AFTER UPDATE OF author_id, occurred_at, kind, "
+        f"deleted_at ON activities BEGIN {sub_old} {add_new} END"
+    )
+    conn.execute("DROP INDEX ix_activities_recent")
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -583,6 +635,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v11_nps_on,
     _v12_exchange_rates,
     _v13_report_cache,
+    _v14_activity_days,
 )
 
 HEAD: int = len(STEPS)

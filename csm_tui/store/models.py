@@ -184,18 +184,7 @@ class Activity(SQLModel, table=True):
     """Append-only: an activity is never merged away (spec section 5)."""
 
     __tablename__ = "activities"
-    __table_args__ = (
-        sa.Index("ix_activities_account_time", "account_id", "occurred_at"),
-        # The team's recent work by kind and author (coverage's maturity evidence), read
-        # from the index alone. SQLite only.
-        sa.Index(
-            "ix_activities_recent",
-            "occurred_at",
-            "kind",
-            "author_id",
-            sqlite_where=sa.text("deleted_at IS NULL"),
-        ).ddl_if(dialect="sqlite"),
-    )
+    __table_args__ = (sa.Index("ix_activities_account_time", "account_id", "occurred_at"),)
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
     kind: str  # domain.records.ActivityKind
@@ -494,3 +483,14 @@ class ReportCache(SQLModel, table=True):
     name: str = Field(primary_key=True)
     key: str
     rows: str
+
+
+class ActivityDay(SQLModel, table=True):
+    """Live activities per author ('' for none), UTC day of `occurred_at` and kind, kept
+    current by SQLite triggers (migration v14): coverage's recent touches read these."""
+
+    __tablename__ = "activity_days"
+    author_id: str = Field(primary_key=True)
+    day: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    n: int
