@@ -620,6 +620,12 @@ def _v14_activity_days(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX ix_activities_recent")
 
 
+def _v15_no_redundant_index(conn: sqlite3.Connection) -> None:
+    """`ix_checklist_items_account_id` repeats the first column of the unique (account_id,
+    stage, item_key) index, which answers the same lookups (issue 12: cache size)."""
+    conn.execute("DROP INDEX ix_checklist_items_account_id")
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -636,6 +642,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v12_exchange_rates,
     _v13_report_cache,
     _v14_activity_days,
+    _v15_no_redundant_index,
 )
 
 HEAD: int = len(STEPS)

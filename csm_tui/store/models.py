@@ -217,9 +217,10 @@ class Task(SQLModel, table=True):
 
 class ChecklistItem(SQLModel, table=True):
     __tablename__ = "checklist_items"
+    # The unique index answers lookups by account too (its first column).
     __table_args__ = (sa.UniqueConstraint("account_id", "stage", "item_key"),)
     id: str = Field(primary_key=True)
-    account_id: str = Field(foreign_key="accounts.id", index=True)
+    account_id: str = Field(foreign_key="accounts.id")
     stage: str
     item_key: str
     label: str
