@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 Rows = list[tuple[Any, ...]]
+STORE_TIMEOUT_S = 0.2  # how long storing results waits for a writer to finish
 Query = tuple[str, dict[str, object]]
 
 
@@ -80,11 +81,10 @@ def _store(conn: sqlite3.Connection, path: str | None, entries: list[tuple[str, 
             conn.executemany(sql, entries)
             conn.commit()
             return
-        from csm_tui.store.cache import connect
-
-        writer = connect(path)
+        # The file exists and is at head (it was just read): no migration, and a short
+        # wait for the lock, as this is only a cache.
+        writer = sqlite3.connect(path, timeout=STORE_TIMEOUT_S)
         try:
-            writer.execute("PRAGMA busy_timeout = 200")  # a cache: never wait long for it
             writer.executemany(sql, entries)
             writer.commit()
         finally:

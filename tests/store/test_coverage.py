@@ -331,3 +331,27 @@ def test_touch_counts_follow_deletes_edits_and_replaced_rows(conn):
                  tuple(row))  # fmt: skip
     conn.commit()
     assert _touches(conn) == scanned()
+
+
+def test_cached_results_follow_every_table_the_report_reads(tiny):
+    """Each write to what a query reads makes the next report run it again, whoever
+    writes (here plain SQL, as a sync or an import would); a write to what it does not
+    read leaves its cached rows in use."""
+    add_events(tiny, [("e1", "a2", "2024-06-01", "new", 0, 100_000)])
+    first = load_coverage(tiny, TODAY, RULES)
+    assert set(first.metrics.by_segment) == {"North"}
+    tiny.execute("UPDATE accounts SET segment = 'South' WHERE id = 'a2'")
+    tiny.commit()
+    assert set(load_coverage(tiny, TODAY, RULES).metrics.by_segment) == {"South"}
+    add_events(tiny, [("e2", "a2", "2026-02-10", "expansion", 100_000, 150_000)])
+    assert load_coverage(tiny, TODAY, RULES).metrics.overall.nrr == pytest.approx(1.5)
+    tiny.execute("UPDATE users SET team_id = NULL WHERE id = 'u2'")
+    tiny.commit()
+    assert set(load_coverage(tiny, TODAY, RULES).metrics.by_team) == {""}
+
+    versions = dict(tiny.execute("SELECT name, version FROM data_versions").fetchall())
+    tiny.execute("UPDATE accounts SET last_touch_at = '2026-11-21 10:00:00.000000'")
+    tiny.commit()
+    after = dict(tiny.execute("SELECT name, version FROM data_versions").fetchall())
+    assert after["accounts"] > versions["accounts"]
+    assert after["accounts_grouping"] == versions["accounts_grouping"]  # movements, NPS kept
