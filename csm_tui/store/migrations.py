@@ -584,7 +584,9 @@ def _v14_activity_days(conn: sqlite3.Connection) -> None:
     team's recent touches (coverage's maturity evidence) are read from a few thousand
     counts instead of a range scan of the activities, and the index that scan needed
     (`ix_activities_recent`) goes. A row a pull replaces (INSERT OR REPLACE, which fires
-    no delete trigger) is taken out by the BEFORE INSERT trigger."""
+    no delete trigger) is taken out by the BEFORE INSERT trigger — so write activities
+    with INSERT, INSERT OR REPLACE or UPDATE, never an upsert (ON CONFLICT DO UPDATE
+    would take the old row out twice)."""
     conn.execute(
         """CREATE TABLE activity_days (
         author_id VARCHAR NOT NULL,
