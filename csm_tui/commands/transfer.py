@@ -335,7 +335,7 @@ _ACTIONS = {
 }
 
 
-def _action_words(code: Any) -> str:
+def import_action_words(code: Any) -> str:
     """What the import does to a row, in the interface language (JSON and CSV keep the
     code); an unknown code as it is."""
     word = _ACTIONS.get(code)
@@ -344,7 +344,7 @@ def _action_words(code: Any) -> str:
 
 _IMPORT_COLUMNS = (
     Column("line", N_("Line"), right=True),
-    Column("action", N_("Action"), show=_action_words),
+    Column("action", N_("Action"), show=import_action_words),
     Column("name", NC_("record", "Name")),
     Column("id", N_("Id")),
     Column("changed", N_("Changed")),
