@@ -13,9 +13,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from csm_tui.domain.errors import Refusal
+from csm_tui.i18n import N_, Message
 
-class SchemaTooNewError(RuntimeError):
-    """The database was written by a newer csm-tui than this one."""
+
+class SchemaTooNewError(Refusal, RuntimeError):
+    """The database was written by a newer csm-tui than this one (said in the interface
+    language; `english()` for logs)."""
 
 
 def _run(conn: sqlite3.Connection, statements: Sequence[str]) -> None:
@@ -655,11 +659,18 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check_not_newer(version: int, where: str = "the cache") -> None:
+def check_not_newer(version: int, where: str | None = None) -> None:
     if version > HEAD:
         raise SchemaTooNewError(
-            f"{where} has schema version {version}, but this csm-tui knows only up to "
-            f"version {HEAD}; upgrade csm-tui to open it"
+            Message.of(
+                N_(
+                    "{where} has schema version {version}, but this csm-tui knows only up to "
+                    "version {head}; upgrade csm-tui to open it"
+                ),
+                where=Message.of(N_("the cache")) if where is None else where,
+                version=version,
+                head=HEAD,
+            )
         )
 
 
