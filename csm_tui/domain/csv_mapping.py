@@ -885,6 +885,32 @@ class CsvFormatError(ValueError):
         super().__init__(f"line {line}: {self.message}")
 
 
+_EXPECTED_AFTER_QUOTE = re.compile(r"'(.)' expected after '\"'")
+_FIELD_LIMIT = re.compile(r"field larger than field limit \((\d+)\)")
+
+
+def csv_reason(reason: str) -> Message:
+    """The words for a reason Python's `csv` module gives (English only) for a row it
+    cannot read; one it does not know is kept as it is."""
+    found = _EXPECTED_AFTER_QUOTE.fullmatch(reason)
+    if found is not None:
+        return Message.of(
+            N_(
+                "text after a closing quote (a quoted cell ends at the delimiter {delimiter}); "
+                'a quote inside a quoted cell is written twice ("")'
+            ),
+            delimiter=repr(found.group(1)),
+        )
+    found = _FIELD_LIMIT.fullmatch(reason)
+    if found is not None:
+        return Message.of(
+            N_("a cell longer than {limit} characters"), limit=f"{int(found.group(1)):,}"
+        )
+    if reason.startswith("new-line character seen in unquoted field"):
+        return Message.of(N_("a line break inside a cell that is not quoted"))
+    return Message.text(reason)
+
+
 @dataclass(frozen=True)
 class CsvRecord:
     line: int  # the line of the file where the record starts (the header is line 1)
@@ -1016,18 +1042,7 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
                         line=where,
                     ),
                 ) from None
-            if "expected after" in reason:
-                raise CsvFormatError(
-                    where,
-                    Message.of(
-                        N_(
-                            "text after a closing quote; a quote inside a quoted field is written "
-                            'twice ("") ({reason})'
-                        ),
-                        reason=reason,
-                    ),
-                ) from None
-            raise CsvFormatError(where, reason) from None
+            raise CsvFormatError(where, csv_reason(reason)) from None
         previous = reader.line_num
         if not any(cell.strip() for cell in row):
             continue

@@ -64,6 +64,7 @@ from csm_tui.domain.csv_mapping import (
     DateOrder,
     MappingError,
     check_text,
+    csv_reason,
     decode_csv,
     fold,
     parse_count,
@@ -612,7 +613,7 @@ def _read_rows(
                         N_("a quoted field starts on this line and its closing quote is missing")
                     ),
                 ) from None
-            raise CsvFormatError(where, reason) from None
+            raise CsvFormatError(where, csv_reason(reason)) from None
         state["previous"] = reader.line_num
         return first, row
 
@@ -651,6 +652,6 @@ def _read_rows(
                         N_("a quoted field starts on this line and its closing quote is missing")
                     ),
                 ) from None
-            raise CsvFormatError(where, reason) from None
+            raise CsvFormatError(where, csv_reason(reason)) from None
 
     return delimiter, headers, header_line, rows()
