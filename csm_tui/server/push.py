@@ -7,8 +7,9 @@ only. Its answer is stored with (user, client, mutation id) in the same transact
 Pushes run concurrently and are stamped late (`database.LateWriteTx`): checks and changes are
 made under row locks — the record and its account (``FOR UPDATE``; the accounts a push names
 are locked first, in id order, so two pushes never wait on each other crosswise), one client's
-pushes one after the other (an advisory lock) — and only the final numbering waits for the
-counter lock.
+pushes one after the other (an advisory lock) — and only the final numbering reserves real
+versions (PostgreSQL: a lock held for that call only, commits in parallel; SQLite: the counter
+row, to the commit).
 """
 
 from __future__ import annotations
@@ -730,6 +731,6 @@ def push_mutations(
             push.lock_accounts(mutations)
         push.prefetch(mutations)
         results = [push.handle(dict(mutation)) for mutation in mutations]
-        tx.stamp()  # the counter lock, from here to the commit
+        tx.stamp()  # the real versions (database.LateWriteTx.stamp)
         push.store_answers()
     return [push.real_result(result) for result in results]
