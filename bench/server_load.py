@@ -1,13 +1,13 @@
 """The central API under load: simulated CSMs each syncing (push + pull) about once a second.
 
-First, for each code under test: how long one push holds the version counter's lock (the
-part of a push that no other push anywhere can overlap), one push at a time, in process.
+First, for each code under test: how long one push holds the version lock (the part of a
+push that no other push anywhere can overlap), one push at a time, in process.
 
     python bench/server_load.py [--clients 50,200,500,1000] [--processes 1,2] [--seconds 20]
                                 [--baseline /work/main] [--client-procs 2]
 
 Against real `csm-tui serve` processes on PostgreSQL (database `test` at 127.0.0.1:5432, a
-schema of its own, dropped at the end; `--pg` to change), on loopback only. Each simulated
+schema of its own per code under test, same rows, dropped at the end; `--pg` to change), on loopback only. Each simulated
 client has its own user, token, client id and account; once a second it pushes what the sync
 client pushes (`POST /sync/push`: a new activity and an edit of its account, the same JSON)
 and pulls from its cursor (`GET /sync/changes`), then waits for the next second. With N API
@@ -117,6 +117,60 @@ def seed(database_url: str, n: int) -> list[SimClient]:
     finally:
         db.dispose()
     return clients
+
+
+def copy_people(source_url: str, target_url: str, clients: list[SimClient]) -> None:
+    """The seeded database `source_url` copied into the (empty) schema of `target_url`:
+    schema and rows, at the revision of this code."""
+    import sqlalchemy as sa
+
+    from csm_tui.server.database import migrate_database
+    from csm_tui.server.schema import metadata
+
+    migrate_database(target_url)
+    source, target = sa.create_engine(source_url), sa.create_engine(target_url)
+    try:
+        with source.connect() as read, target.begin() as write:
+            for table in metadata.sorted_tables:
+                write.execute(table.delete())
+                rows = [dict(r._mapping) for r in read.execute(table.select())]
+                if rows:
+                    write.execute(table.insert(), rows)
+            if write.dialect.name == "postgresql" and _has_sequence(write):
+                last = read.execute(sa.text("SELECT last_value FROM sync_versions")).scalar_one()
+                write.execute(sa.text("SELECT setval('sync_versions', :v, true)"), {"v": last})
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def _has_sequence(conn: Any) -> bool:
+    import sqlalchemy as sa
+
+    found = conn.execute(sa.text("SELECT to_regclass('sync_versions')")).scalar_one()
+    return found is not None
+
+
+def head_of(code: Path) -> str:
+    """The last migration revision of the checkout `code`."""
+    names = sorted((code / "csm_tui/server/migrations/versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1].name[:4]
+
+
+def downgrade_to(url: str, revision: str) -> None:
+    """The schema at `url` taken down to `revision` (an older checkout's head)."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from csm_tui.server.migrations import _config, current_revision
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if current_revision(conn) != revision:
+                command.downgrade(_config(conn), revision)
+    finally:
+        engine.dispose()
 
 
 # -- servers ------------------------------------------------------------------------------
@@ -462,11 +516,14 @@ with db.read_engine.connect() if hasattr(db, "read_engine") else db.engine.conne
     callers = [caller_for(conn, c.token, db.clock.now()) for c in clients]
 stamped = []
 late = getattr(database, "LateWriteTx", None)
-if late is not None:  # this code: the counter lock is taken by stamp(), held to the commit
+parallel = hasattr(database, "_RESERVE")  # versions reserved in stamp(), commits in parallel
+finished = []
+if late is not None:  # the counter lock is taken by stamp(), held to the commit
     original = late.stamp
     def stamp(self):
         stamped.append(time.perf_counter())
         original(self)
+        finished.append(time.perf_counter())
     late.stamp = stamp
 holds, totals = [], []
 for i in range(n + 20):
@@ -476,16 +533,22 @@ for i in range(n + 20):
     ended = time.perf_counter()
     if i >= 20:
         totals.append(ended - began)
-        # the old code locks the counter with the transaction's first statement
-        holds.append(ended - (stamped[-1] if late is not None else began))
+        # the old code locks the counter with the transaction's first statement; with
+        # parallel commits, at most stamp() itself (the reservation is one statement in it)
+        if parallel:
+            holds.append(finished[-1] - stamped[-1])
+        else:
+            holds.append(ended - (stamped[-1] if late is not None else began))
 db.dispose()
 print(json.dumps([statistics.median(holds) * 1000, statistics.median(totals) * 1000]))
 """
 
 
 def lock_hold(code: Path, database_url: str, clients: list[SimClient], n: int) -> list[float]:
-    """Median wall ms a push holds the counter lock, and a push's whole time (one at a time,
-    in process: the lock's own cost, without waiting on others)."""
+    """Median wall ms of the part of a push no other push can overlap — the old code: from
+    taking the counter lock to the commit; with parallel commits: at most `stamp()` (the
+    reservation is one statement in it) — and a push's whole time (one at a time, in
+    process: the lock's own cost, without waiting on others)."""
     import dataclasses
 
     env = {**os.environ, "PYTHONPATH": str(code)}
@@ -527,9 +590,14 @@ def main(argv: list[str] | None = None) -> int:
     codes = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
 
     with ExitStack() as stack:
-        database_url = stack.enter_context(postgres_schema(args.pg))
+        # Each code its own schema, at the revision that code declares (same seed).
+        urls = {name: stack.enter_context(postgres_schema(args.pg)) for name, _ in codes}
+        database_url = urls["this"]
         began = time.process_time()
         clients = seed(database_url, max(counts))
+        for code_name, code in codes[1:]:
+            copy_people(database_url, urls[code_name], clients)
+            downgrade_to(urls[code_name], head_of(code))
         print(
             f"seeded {len(clients)} CSMs with accounts in {time.process_time() - began:.1f} s CPU;"
             f" {args.seconds:g} s per point after {args.warmup:g} s warm-up;"
@@ -538,9 +606,9 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         for code_name, code in codes:
-            hold, total = lock_hold(code, database_url, clients, args.lock_pushes)
+            hold, total = lock_hold(code, urls[code_name], clients, args.lock_pushes)
             print(
-                f"{code_name:>9} counter lock held per push: {hold:6.2f} ms"
+                f"{code_name:>9} serialised part of a push: {hold:6.2f} ms"
                 f" (median of {args.lock_pushes}; the whole push {total:6.2f} ms)",
                 flush=True,
             )
@@ -554,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
             for code_name, code in codes:
                 with ExitStack() as servers_stack:
                     servers = [
-                        servers_stack.enter_context(serve(code, database_url, logs))
+                        servers_stack.enter_context(serve(code, urls[code_name], logs))
                         for _ in range(processes)
                     ]
                     for n in counts:
