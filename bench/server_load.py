@@ -7,10 +7,11 @@ push that no other push anywhere can overlap), one push at a time, in process.
                                 [--baseline /work/main] [--client-procs 2]
 
 Against real `csm-tui serve` processes on PostgreSQL (database `test` at 127.0.0.1:5432, a
-schema of its own per code under test, same rows, dropped at the end; `--pg` to change), on loopback only. Each simulated
-client has its own user, token, client id and account; once a second it pushes what the sync
-client pushes (`POST /sync/push`: a new activity and an edit of its account, the same JSON)
-and pulls from its cursor (`GET /sync/changes`), then waits for the next second. With N API
+schema of its own per code under test, same rows, dropped at the end; `--pg` to change), on
+loopback only. Each simulated client has its own user, token, client id and account; once a
+second it pushes what the sync client pushes (`POST /sync/push`: a new activity and an edit
+of its account, the same JSON) and pulls from its cursor (`GET /sync/changes`), then waits for
+the next second. With N API
 processes, each on its own port, a client's requests go round-robin over them (as behind a
 load balancer). For every point the same clients also ask the server's no-op endpoint
 (`GET /health`, twice a second): the floor, measured in the same run.
