@@ -20,8 +20,8 @@ Each point runs `--warmup` + `--seconds` (bounded in time); only requests starte
 measured window count. Printed per point: throughput (answered requests/s), latency p50 /
 p95 / p99 (wall ms, from the moment a client sends), errors (non-200, refused mutations,
 30 s timeouts) + clients still waiting for an answer 5 s after the window, and the CPU
-time (time.process_time-like: user + system) the server processes and the client processes
-used in the window — so a reader can
+time (time.process_time-like: user + system) the server processes, PostgreSQL's processes
+(all of them on this machine) and the client processes used in the window — so a reader can
 tell whether the client side was the bottleneck — with the server's CPU per answered request
 (the figure that holds on a machine shared with other work, where wall-clock latency says
 more about the neighbours than about the server). `--baseline DIR` runs the same points
@@ -212,6 +212,23 @@ def serve(code: Path, database_url: str, logs: Path) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def postgres_cpu() -> float:
+    """User + system CPU of every `postgres` process on this machine (0 if none is ours to
+    read): the database's share of the work (other users of the server count too)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            total += cpu_seconds(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
@@ -429,6 +446,7 @@ class Point:
     errors: int
     unfinished: int
     server_cpu: float
+    postgres_cpu: float
     client_cpu: float
     seconds: float
 
@@ -457,9 +475,9 @@ def run_point(
     jobs = [(s, urls, mode, start, end, per_proc, args.transport) for s in slices]
     result = pool.map_async(_client_process, jobs)
     time.sleep(max(0.0, start - time.time()))
-    cpu_before = sum(cpu_seconds(s.pid) for s in servers)
+    cpu_before, pg_before = sum(cpu_seconds(s.pid) for s in servers), postgres_cpu()
     time.sleep(max(0.0, end - time.time()))
-    cpu_after = sum(cpu_seconds(s.pid) for s in servers)
+    cpu_after, pg_after = sum(cpu_seconds(s.pid) for s in servers), postgres_cpu()
     parts = result.get(timeout=args.seconds + args.warmup + 120)
     latencies = [x for part in parts for x in part.latencies]
     errors = sum(part.errors for part in parts)
@@ -475,6 +493,7 @@ def run_point(
         errors=errors,
         unfinished=sum(part.unfinished for part in parts),
         server_cpu=cpu_after - cpu_before,
+        postgres_cpu=pg_after - pg_before,
         client_cpu=sum(part.cpu for part in parts),
         seconds=args.seconds,
     )
@@ -483,6 +502,7 @@ def run_point(
 def show(point: Point, floor: Point | None) -> None:
     answered = point.throughput * point.seconds
     per_request = point.server_cpu * 1000 / answered if answered else float("nan")
+    pg_per_request = point.postgres_cpu * 1000 / answered if answered else float("nan")
     ratio = ""
     if floor is not None and floor.p99 > 0:
         ratio = (
@@ -494,6 +514,7 @@ def show(point: Point, floor: Point | None) -> None:
         f" {point.throughput:7.1f} req/s  p50 {point.p50:7.1f}  p95 {point.p95:7.1f}"
         f"  p99 {point.p99:7.1f} ms  errors {point.errors:>4}+{point.unfinished:<4}"
         f"  cpu server {point.server_cpu:5.1f} s ({per_request:4.1f} ms/req)"
+        f" postgres {point.postgres_cpu:5.1f} s ({pg_per_request:4.1f} ms/req)"
         f" client {point.client_cpu:5.1f} s{ratio}",
         flush=True,
     )
