@@ -214,10 +214,10 @@ def serve(code: Path, database_url: str, logs: Path) -> Iterator[Server]:
             process.wait()
 
 
-def postgres_cpu() -> float:
-    """User + system CPU of every `postgres` process on this machine (0 if none is ours to
-    read): the database's share of the work (other users of the server count too)."""
-    total = 0.0
+def postgres_cpu() -> dict[int, float]:
+    """User + system CPU of each `postgres` process on this machine, by pid (empty if none is
+    ours to read): the database's share of the work (other users of the server count too)."""
+    found: dict[int, float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -225,10 +225,16 @@ def postgres_cpu() -> float:
             with open(f"/proc/{entry}/comm") as comm:
                 if comm.read().strip() != "postgres":
                     continue
-            total += cpu_seconds(int(entry))
+            found[int(entry)] = cpu_seconds(int(entry))
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return found
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the processes alive at both readings used in between (a backend that came or went
+    meanwhile is left out: its CPU is not readable at both ends)."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
 def cpu_seconds(pid: int) -> float:
@@ -493,7 +499,7 @@ def run_point(
         errors=errors,
         unfinished=sum(part.unfinished for part in parts),
         server_cpu=cpu_after - cpu_before,
-        postgres_cpu=pg_after - pg_before,
+        postgres_cpu=cpu_between(pg_before, pg_after),
         client_cpu=sum(part.cpu for part in parts),
         seconds=args.seconds,
     )
