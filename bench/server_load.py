@@ -1,16 +1,17 @@
 """The central API under load: simulated CSMs each syncing (push + pull) about once a second.
 
-First, for each code under test: how long one push holds the version counter's lock (the
-part of a push that no other push anywhere can overlap), one push at a time, in process.
+First, for each code under test: how long one push holds the version lock (the part of a
+push that no other push anywhere can overlap), one push at a time, in process.
 
     python bench/server_load.py [--clients 50,200,500,1000] [--processes 1,2] [--seconds 20]
                                 [--baseline /work/main] [--client-procs 2]
 
 Against real `csm-tui serve` processes on PostgreSQL (database `test` at 127.0.0.1:5432, a
-schema of its own, dropped at the end; `--pg` to change), on loopback only. Each simulated
-client has its own user, token, client id and account; once a second it pushes what the sync
-client pushes (`POST /sync/push`: a new activity and an edit of its account, the same JSON)
-and pulls from its cursor (`GET /sync/changes`), then waits for the next second. With N API
+schema of its own per code under test, same rows, dropped at the end; `--pg` to change), on
+loopback only. Each simulated client has its own user, token, client id and account; once a
+second it pushes what the sync client pushes (`POST /sync/push`: a new activity and an edit
+of its account, the same JSON) and pulls from its cursor (`GET /sync/changes`), then waits for
+the next second. With N API
 processes, each on its own port, a client's requests go round-robin over them (as behind a
 load balancer). For every point the same clients also ask the server's no-op endpoint
 (`GET /health`, twice a second): the floor, measured in the same run.
@@ -19,8 +20,8 @@ Each point runs `--warmup` + `--seconds` (bounded in time); only requests starte
 measured window count. Printed per point: throughput (answered requests/s), latency p50 /
 p95 / p99 (wall ms, from the moment a client sends), errors (non-200, refused mutations,
 30 s timeouts) + clients still waiting for an answer 5 s after the window, and the CPU
-time (time.process_time-like: user + system) the server processes and the client processes
-used in the window — so a reader can
+time (time.process_time-like: user + system) the server processes, PostgreSQL's processes
+(all of them on this machine) and the client processes used in the window — so a reader can
 tell whether the client side was the bottleneck — with the server's CPU per answered request
 (the figure that holds on a machine shared with other work, where wall-clock latency says
 more about the neighbours than about the server). `--baseline DIR` runs the same points
@@ -119,6 +120,60 @@ def seed(database_url: str, n: int) -> list[SimClient]:
     return clients
 
 
+def copy_people(source_url: str, target_url: str, clients: list[SimClient]) -> None:
+    """The seeded database `source_url` copied into the (empty) schema of `target_url`:
+    schema and rows, at the revision of this code."""
+    import sqlalchemy as sa
+
+    from csm_tui.server.database import migrate_database
+    from csm_tui.server.schema import metadata
+
+    migrate_database(target_url)
+    source, target = sa.create_engine(source_url), sa.create_engine(target_url)
+    try:
+        with source.connect() as read, target.begin() as write:
+            for table in metadata.sorted_tables:
+                write.execute(table.delete())
+                rows = [dict(r._mapping) for r in read.execute(table.select())]
+                if rows:
+                    write.execute(table.insert(), rows)
+            if write.dialect.name == "postgresql" and _has_sequence(write):
+                last = read.execute(sa.text("SELECT last_value FROM sync_versions")).scalar_one()
+                write.execute(sa.text("SELECT setval('sync_versions', :v, true)"), {"v": last})
+    finally:
+        source.dispose()
+        target.dispose()
+
+
+def _has_sequence(conn: Any) -> bool:
+    import sqlalchemy as sa
+
+    found = conn.execute(sa.text("SELECT to_regclass('sync_versions')")).scalar_one()
+    return found is not None
+
+
+def head_of(code: Path) -> str:
+    """The last migration revision of the checkout `code`."""
+    names = sorted((code / "csm_tui/server/migrations/versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    return names[-1].name[:4]
+
+
+def downgrade_to(url: str, revision: str) -> None:
+    """The schema at `url` taken down to `revision` (an older checkout's head)."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from csm_tui.server.migrations import _config, current_revision
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if current_revision(conn) != revision:
+                command.downgrade(_config(conn), revision)
+    finally:
+        engine.dispose()
+
+
 # -- servers ------------------------------------------------------------------------------
 @dataclass
 class Server:
@@ -157,6 +212,29 @@ def serve(code: Path, database_url: str, logs: Path) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def postgres_cpu() -> dict[int, float]:
+    """User + system CPU of each `postgres` process on this machine, by pid (empty if none is
+    ours to read): the database's share of the work (other users of the server count too)."""
+    found: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() != "postgres":
+                    continue
+            found[int(entry)] = cpu_seconds(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the processes alive at both readings used in between (a backend that came or went
+    meanwhile is left out: its CPU is not readable at both ends)."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
 def cpu_seconds(pid: int) -> float:
@@ -374,6 +452,7 @@ class Point:
     errors: int
     unfinished: int
     server_cpu: float
+    postgres_cpu: float
     client_cpu: float
     seconds: float
 
@@ -402,9 +481,9 @@ def run_point(
     jobs = [(s, urls, mode, start, end, per_proc, args.transport) for s in slices]
     result = pool.map_async(_client_process, jobs)
     time.sleep(max(0.0, start - time.time()))
-    cpu_before = sum(cpu_seconds(s.pid) for s in servers)
+    cpu_before, pg_before = sum(cpu_seconds(s.pid) for s in servers), postgres_cpu()
     time.sleep(max(0.0, end - time.time()))
-    cpu_after = sum(cpu_seconds(s.pid) for s in servers)
+    cpu_after, pg_after = sum(cpu_seconds(s.pid) for s in servers), postgres_cpu()
     parts = result.get(timeout=args.seconds + args.warmup + 120)
     latencies = [x for part in parts for x in part.latencies]
     errors = sum(part.errors for part in parts)
@@ -420,6 +499,7 @@ def run_point(
         errors=errors,
         unfinished=sum(part.unfinished for part in parts),
         server_cpu=cpu_after - cpu_before,
+        postgres_cpu=cpu_between(pg_before, pg_after),
         client_cpu=sum(part.cpu for part in parts),
         seconds=args.seconds,
     )
@@ -428,6 +508,7 @@ def run_point(
 def show(point: Point, floor: Point | None) -> None:
     answered = point.throughput * point.seconds
     per_request = point.server_cpu * 1000 / answered if answered else float("nan")
+    pg_per_request = point.postgres_cpu * 1000 / answered if answered else float("nan")
     ratio = ""
     if floor is not None and floor.p99 > 0:
         ratio = (
@@ -439,6 +520,7 @@ def show(point: Point, floor: Point | None) -> None:
         f" {point.throughput:7.1f} req/s  p50 {point.p50:7.1f}  p95 {point.p95:7.1f}"
         f"  p99 {point.p99:7.1f} ms  errors {point.errors:>4}+{point.unfinished:<4}"
         f"  cpu server {point.server_cpu:5.1f} s ({per_request:4.1f} ms/req)"
+        f" postgres {point.postgres_cpu:5.1f} s ({pg_per_request:4.1f} ms/req)"
         f" client {point.client_cpu:5.1f} s{ratio}",
         flush=True,
     )
@@ -462,11 +544,16 @@ with db.read_engine.connect() if hasattr(db, "read_engine") else db.engine.conne
     callers = [caller_for(conn, c.token, db.clock.now()) for c in clients]
 stamped = []
 late = getattr(database, "LateWriteTx", None)
-if late is not None:  # this code: the counter lock is taken by stamp(), held to the commit
+parallel = hasattr(database, "_RESERVE")  # versions reserved in stamp(), commits in parallel
+finished = []
+if late is not None:  # the counter lock is taken by stamp(), held to the commit
     original = late.stamp
     def stamp(self):
+        if getattr(self, "stamped", False):  # a second call does nothing
+            return original(self)
         stamped.append(time.perf_counter())
         original(self)
+        finished.append(time.perf_counter())
     late.stamp = stamp
 holds, totals = [], []
 for i in range(n + 20):
@@ -476,16 +563,22 @@ for i in range(n + 20):
     ended = time.perf_counter()
     if i >= 20:
         totals.append(ended - began)
-        # the old code locks the counter with the transaction's first statement
-        holds.append(ended - (stamped[-1] if late is not None else began))
+        # the old code locks the counter with the transaction's first statement; with
+        # parallel commits, at most stamp() itself (the reservation is one statement in it)
+        if parallel:
+            holds.append(finished[-1] - stamped[-1])
+        else:
+            holds.append(ended - (stamped[-1] if late is not None else began))
 db.dispose()
 print(json.dumps([statistics.median(holds) * 1000, statistics.median(totals) * 1000]))
 """
 
 
 def lock_hold(code: Path, database_url: str, clients: list[SimClient], n: int) -> list[float]:
-    """Median wall ms a push holds the counter lock, and a push's whole time (one at a time,
-    in process: the lock's own cost, without waiting on others)."""
+    """Median wall ms of the part of a push no other push can overlap — the old code: from
+    taking the counter lock to the commit; with parallel commits: at most `stamp()` (the
+    reservation is one statement in it) — and a push's whole time (one at a time, in
+    process: the lock's own cost, without waiting on others)."""
     import dataclasses
 
     env = {**os.environ, "PYTHONPATH": str(code)}
@@ -527,9 +620,14 @@ def main(argv: list[str] | None = None) -> int:
     codes = [("this", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
 
     with ExitStack() as stack:
-        database_url = stack.enter_context(postgres_schema(args.pg))
+        # Each code its own schema, at the revision that code declares (same seed).
+        urls = {name: stack.enter_context(postgres_schema(args.pg)) for name, _ in codes}
+        database_url = urls["this"]
         began = time.process_time()
         clients = seed(database_url, max(counts))
+        for code_name, code in codes[1:]:
+            copy_people(database_url, urls[code_name], clients)
+            downgrade_to(urls[code_name], head_of(code))
         print(
             f"seeded {len(clients)} CSMs with accounts in {time.process_time() - began:.1f} s CPU;"
             f" {args.seconds:g} s per point after {args.warmup:g} s warm-up;"
@@ -538,9 +636,9 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         for code_name, code in codes:
-            hold, total = lock_hold(code, database_url, clients, args.lock_pushes)
+            hold, total = lock_hold(code, urls[code_name], clients, args.lock_pushes)
             print(
-                f"{code_name:>9} counter lock held per push: {hold:6.2f} ms"
+                f"{code_name:>9} serialised part of a push: {hold:6.2f} ms"
                 f" (median of {args.lock_pushes}; the whole push {total:6.2f} ms)",
                 flush=True,
             )
@@ -554,7 +652,7 @@ def main(argv: list[str] | None = None) -> int:
             for code_name, code in codes:
                 with ExitStack() as servers_stack:
                     servers = [
-                        servers_stack.enter_context(serve(code, database_url, logs))
+                        servers_stack.enter_context(serve(code, urls[code_name], logs))
                         for _ in range(processes)
                     ]
                     for n in counts:

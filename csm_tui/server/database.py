@@ -1,27 +1,36 @@
 """The central API's database: engine set-up, versioned write transactions, read snapshots.
 
-Every write goes through `ServerDatabase.write()`. Versions are stamped under the lock of the
-single counter row (``UPDATE sync_counter ... RETURNING value``), held until the commit, so
-the versions writers hand out commit in increasing order. A pull reading in one snapshot
-therefore sees a prefix of the versions — no concurrent commit can appear later below a
-cursor already handed out.
+Every write goes through `ServerDatabase.write()`; pulls read up to `ServerDatabase.bounds()`.
+Whatever the order writers commit in, a pull must never move its cursor past a version that
+commits later.
 
-Two kinds of write transaction keep that invariant:
-- `write()` (admin, ingest): the counter row is locked by the first statement; the whole
-  transaction runs under it.
-- `write(late=True)` (pushes): the work — checks, row changes, JSON — runs without the counter
-  lock, under row locks only (the caller takes them: ``SELECT ... FOR UPDATE``). Meanwhile the
-  transaction numbers its changes with *provisional* versions: above ``PROVISIONAL_FLOOR`` in
-  the bookkeeping tables (a random block per transaction, so concurrent transactions never
-  collide on the unique version), their negative index in the records' own `version` column
-  (an INTEGER). Uncommitted, nobody else sees them. `LateWriteTx.stamp()` then takes the
-  counter lock, reserves as many real versions in one statement, renumbers the provisional
-  rows in a few set-wise statements and the transaction commits: only that is serialised.
-  `real_version` / `real_json` turn provisional numbers in answers into the real ones.
+PostgreSQL (migrations/versions/0008_version_sequence.py): versions come from a sequence.
+A writer reserves its block under an advisory lock held only inside that call, after marking
+itself in flight (a transaction advisory lock keyed by its first version, gone when it
+commits or rolls back); commits then run in parallel (and share their WAL flushes). A pull
+reads the bounds — the last version handed out, and `safe`, one below the lowest version in
+flight — then its page in a snapshot taken afterwards, up to `safe`: everything there has
+committed (or rolled back: a gap, only after a failed commit).
+
+SQLite: one writer at a time (``BEGIN IMMEDIATE``), versions from the `sync_counter` row;
+the counter is also `safe`.
+
+Two kinds of write transaction:
+- `write()` (admin, ingest): versions taken one by one from the start; such writes run one
+  at a time (PostgreSQL: the allocation lock held to the commit, `csm_serial_versions()`).
+- `write(late=True)` (pushes): the work — checks, row changes, JSON — runs under row locks
+  only (the caller takes them: ``SELECT ... FOR UPDATE``). Meanwhile the transaction numbers
+  its changes with *provisional* versions: above ``PROVISIONAL_FLOOR`` in the bookkeeping
+  tables (a random block per transaction, so concurrent transactions never collide on the
+  unique version), their negative index in the records' own `version` column (an INTEGER).
+  Uncommitted, nobody else sees them. `LateWriteTx.stamp()` then reserves as many real
+  versions in one statement and renumbers the provisional rows in a few set-wise
+  statements. `real_version` / `real_json` turn provisional numbers in answers into the
+  real ones.
 
 SQLite: WAL, foreign keys on, writers start with ``BEGIN IMMEDIATE`` (they wait on the
-database lock instead of failing on a lock upgrade). PostgreSQL: READ COMMITTED writers
-(serialised by the counter row), REPEATABLE READ readers (one snapshot per pull).
+database lock instead of failing on a lock upgrade). PostgreSQL: READ COMMITTED writers,
+REPEATABLE READ readers (one snapshot per read), READ COMMITTED pulls (bounds, then the page).
 """
 
 from __future__ import annotations
@@ -53,8 +62,8 @@ PROVISIONAL_BLOCK_BITS = 24
 _PROVISIONAL_BLOCKS_BITS = 36
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-POOL_SIZE = 5
-POOL_OVERFLOW = 10
+POOL_SIZE = 12
+POOL_OVERFLOW = 4
 
 # Prebuilt statements (compiled once, parameters bound at execution): pushes run thousands.
 _RV_KEY = (
@@ -64,6 +73,12 @@ _RV_KEY = (
 _RV_UPDATE = sa.update(record_versions).where(*_RV_KEY)
 _RV_INSERT = sa.insert(record_versions)
 _RV_CURRENT = sa.select(record_versions.c.version).where(*_RV_KEY)
+# PostgreSQL's version sequence and its functions (migrations/versions/0008_version_sequence.py).
+_RESERVE = sa.text("SELECT csm_reserve_versions(:n)")
+_SERIAL = sa.text("SELECT csm_serial_versions()")
+_SET_LAST = sa.text("SELECT setval('sync_versions', :last, true)")
+_BOUNDS = sa.text("SELECT high, safe FROM csm_pull_bounds()")
+_COUNTER = sa.select(sync_counter.c.value).where(sync_counter.c.id == 1)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -92,9 +107,13 @@ def make_engine(url: str) -> sa.Engine:
 
         return engine
     if parsed.get_backend_name() == "postgresql":
-        # Two engines per process (writes, reads): at most 30 connections per API process.
+        # Two engines per process (writes, reads): at most 32 connections per API process.
+        # The pool keeps most of them (an overflow connection is closed on its return, and a
+        # new one costs a PostgreSQL backend). No ping at checkout (a round trip per request):
+        # a connection found dead fails its request (503, retry) and the pool drops it and
+        # every connection older than it.
         return sa.create_engine(
-            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=3600
         )
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///PATH "
@@ -228,8 +247,8 @@ class LateWriteTx(WriteTx):
         del self._columns[fixups:]
 
     def stamp(self) -> None:
-        """Take the counter lock (held to the commit) and give the provisional versions
-        their real numbers, in the order they were taken."""
+        """Reserve the real versions (PostgreSQL: marked in flight to the commit; SQLite: the
+        counter row, locked to the commit) and give them to the provisional ones, in order."""
         if self.stamped:
             return
         self.stamped = True
@@ -237,13 +256,18 @@ class LateWriteTx(WriteTx):
         if n == 0:
             return
         conn = self.conn
-        last = conn.execute(
-            sa.update(sync_counter)
-            .where(sync_counter.c.id == 1)
-            .values(value=sync_counter.c.value + n)
-            .returning(sync_counter.c.value)
-        ).scalar_one()
-        first = last - n + 1
+        if conn.dialect.name == "postgresql":
+            # The next n versions, and this transaction marked in flight until it ends: no
+            # lock is held to the commit (see migrations/versions/0008_version_sequence.py).
+            first = conn.execute(_RESERVE, {"n": n}).scalar_one()
+        else:
+            last = conn.execute(
+                sa.update(sync_counter)
+                .where(sync_counter.c.id == 1)
+                .values(value=sync_counter.c.value + n)
+                .returning(sync_counter.c.value)
+            ).scalar_one()
+            first = last - n + 1
         delta = self._delta = self.base + 1 - first
         low, high = self.base + 1, self.base + n
         key = sa.literal('"version":', sa.Text)
@@ -329,29 +353,53 @@ class ServerDatabase:
         with self.engine.connect() as conn:
             conn.execution_options(csm_write=True)
             with conn.begin():
-                last = conn.execute(
-                    sa.update(sync_counter)
-                    .where(sync_counter.c.id == 1)
-                    .values(value=sync_counter.c.value)
-                    .returning(sync_counter.c.value)
-                ).scalar_one()
+                if self.is_postgresql:
+                    last = conn.execute(_SERIAL).scalar_one()
+                else:
+                    last = conn.execute(
+                        sa.update(sync_counter)
+                        .where(sync_counter.c.id == 1)
+                        .values(value=sync_counter.c.value)
+                        .returning(sync_counter.c.value)
+                    ).scalar_one()
                 tx = WriteTx(conn=conn, now=self.clock.now(), first_free=last + 1)
                 yield tx
                 if tx.next_free != tx.first_free:
-                    conn.execute(
-                        sa.update(sync_counter)
-                        .where(sync_counter.c.id == 1)
-                        .values(value=tx.next_free - 1)
-                    )
+                    if self.is_postgresql:
+                        conn.execute(_SET_LAST, {"last": tx.next_free - 1})
+                    else:
+                        conn.execute(
+                            sa.update(sync_counter)
+                            .where(sync_counter.c.id == 1)
+                            .values(value=tx.next_free - 1)
+                        )
 
     @contextmanager
-    def read(self) -> Iterator[sa.Connection]:
-        """A read-only transaction that sees one snapshot from its first statement on."""
+    def read(self, *, snapshot: bool = True) -> Iterator[sa.Connection]:
+        """A read-only transaction that sees one snapshot from its first statement on
+        (`snapshot=False`, PostgreSQL: each statement sees what committed before it began)."""
         with self.read_engine.connect() as conn:
             if self.is_postgresql:
-                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+                level = "REPEATABLE READ" if snapshot else "READ COMMITTED"
+                conn.execution_options(isolation_level=level, postgresql_readonly=True)
             with conn.begin():
                 yield conn
+
+    def bounds(self, conn: sa.Connection) -> tuple[int, int]:
+        """(high, safe): the last version handed out, and the last below which every
+        version has committed or rolled back — a pull reading in a snapshot taken after this
+        call and stopping at `safe` misses no version that commits later. SQLite (one writer
+        at a time, a pull in one snapshot): both the counter."""
+        if self.is_postgresql:
+            high, safe = conn.execute(_BOUNDS).one()
+            return int(high), int(safe)
+        value = int(conn.execute(_COUNTER).scalar_one())
+        return value, value
+
+    def counter(self) -> int:
+        """The last version handed out."""
+        with self.read(snapshot=False) as conn:
+            return self.bounds(conn)[0]
 
     def dispose(self) -> None:
         self.engine.dispose()

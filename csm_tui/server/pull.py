@@ -1,9 +1,10 @@
 """Changes since a cursor, in version order, scoped to what the caller may read.
 
-The page is read in one snapshot (REPEATABLE READ on PostgreSQL, one deferred transaction on
-SQLite in WAL mode). Because writers commit their versions in order (see `database`), the
-snapshot holds every version up to the counter it reads: when the page is the last one, the
-cursor jumps to that counter, past changes the caller may not see.
+The page is read in one snapshot, up to the `safe` bound of `ServerDatabase.bounds`: on
+PostgreSQL writers commit in parallel, so the pull stops below the lowest version still in
+flight (the snapshot, taken after the bounds, holds every version up to it); on SQLite (one
+writer at a time, one deferred transaction in WAL mode) that is the counter. When the page is
+the last one, the cursor jumps to that bound, past changes the caller may not see.
 """
 
 from __future__ import annotations
@@ -28,13 +29,16 @@ class CursorAhead(Exception):
 
 def pull_changes(db: ServerDatabase, caller: Caller, since: int, limit: int) -> str:
     """The `ChangesPage` as JSON text (records are stored as JSON; they are not re-encoded)."""
-    with db.read() as conn:
-        counter = conn.execute(sa.select(schema.sync_counter.c.value)).scalar_one()
-        if since > counter:
-            raise CursorAhead(since, counter)
+    # PostgreSQL: READ COMMITTED, the bounds first, then one statement (its own snapshot,
+    # taken after the bounds: it holds every version up to `safe`).
+    with db.read(snapshot=False) as conn:
+        high, safe = db.bounds(conn)
+        if since > high:
+            raise CursorAhead(since, high)
+        upto = max(safe, since)
         records = sa.select(
             rv.c.version, rv.c.kind, rv.c.record_id, rv.c.deleted, rv.c.record_json
-        ).where(rv.c.version > since, access.readable_changes(caller))
+        ).where(rv.c.version > since, rv.c.version <= upto, access.readable_changes(caller))
         query: sa.Select[*tuple[Any, ...]] | sa.CompoundSelect[*tuple[Any, ...]]
         if caller.is_admin:
             query = records.order_by(rv.c.version)
@@ -45,12 +49,12 @@ def pull_changes(db: ServerDatabase, caller: Caller, since: int, limit: int) -> 
                 se.c.account_id.label("record_id"),
                 sa.literal(True, sa.Boolean).label("deleted"),
                 sa.cast(sa.null(), sa.Text).label("record_json"),
-            ).where(se.c.version > since, access.readable_exits(caller))
+            ).where(se.c.version > since, se.c.version <= upto, access.readable_exits(caller))
             query = sa.union_all(records, exits).order_by(sa.literal_column("version"))
         rows = conn.execute(query.limit(limit + 1)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    cursor = rows[-1][0] if has_more else max(counter, since)
+    cursor = rows[-1][0] if has_more else upto
     dumps = json.dumps
     parts = [
         f'{{"kind":{dumps(kind)},"id":{dumps(record_id)},"version":{version},'

@@ -7,8 +7,9 @@ only. Its answer is stored with (user, client, mutation id) in the same transact
 Pushes run concurrently and are stamped late (`database.LateWriteTx`): checks and changes are
 made under row locks — the record and its account (``FOR UPDATE``; the accounts a push names
 are locked first, in id order, so two pushes never wait on each other crosswise), one client's
-pushes one after the other (an advisory lock) — and only the final numbering waits for the
-counter lock.
+pushes one after the other (an advisory lock) — and only the final numbering reserves real
+versions (PostgreSQL: a lock held for that call only, commits in parallel; SQLite: the counter
+row, to the commit).
 """
 
 from __future__ import annotations
@@ -77,11 +78,14 @@ _LOAD = {
     .with_for_update()
     for spec in KINDS.values()
 }
+# The accounts a push names, locked in id order, read as `access.load_scope` reads them.
 _LOCK_ACCOUNTS = (
-    sa.select(schema.accounts.c.id)
+    sa.select(schema.accounts.c.id, schema.accounts.c.owner_id, schema.accounts.c.deleted_at)
+    .add_columns(users.c.team_id)
+    .select_from(schema.accounts.outerjoin(users, users.c.id == schema.accounts.c.owner_id))
     .where(schema.accounts.c.id.in_(sa.bindparam("account_ids", expanding=True)))
     .order_by(schema.accounts.c.id)
-    .with_for_update()
+    .with_for_update(of=schema.accounts)
 )
 # One client's pushes apply one after the other (a retry waits for the first try's answers).
 _LOCK_CLIENT = sa.select(
@@ -125,7 +129,8 @@ class Push:
     _new_answers: list[dict[str, Any]] = field(default_factory=list)
 
     def lock_accounts(self, mutations: Sequence[Mapping[str, Any]]) -> None:
-        """Lock the accounts the mutations name, in id order (others: when first met)."""
+        """Lock the accounts the mutations name, in id order (others: when first met); their
+        scopes are then known (no second read per account)."""
         named: set[str] = set()
         for m in mutations:
             fields = m.get("fields")
@@ -135,7 +140,11 @@ class Push:
                 named.add(fields["account_id"])
         ids = sorted(i for i in named if 0 < len(i) <= MAX_ID)
         for start in range(0, len(ids), 500):
-            self.conn.execute(_LOCK_ACCOUNTS, {"account_ids": ids[start : start + 500]}).all()
+            rows = self.conn.execute(_LOCK_ACCOUNTS, {"account_ids": ids[start : start + 500]})
+            for row in rows:
+                self._scopes[row.id] = AccountScope(
+                    row.id, row.owner_id, row.team_id, row.deleted_at
+                )
 
     def prefetch(self, mutations: Sequence[Mapping[str, Any]]) -> None:
         """Read every stored answer this push may repeat, in one query per 500 ids."""
@@ -730,6 +739,6 @@ def push_mutations(
             push.lock_accounts(mutations)
         push.prefetch(mutations)
         results = [push.handle(dict(mutation)) for mutation in mutations]
-        tx.stamp()  # the counter lock, from here to the commit
+        tx.stamp()  # the real versions (database.LateWriteTx.stamp)
         push.store_answers()
     return [push.real_result(result) for result in results]

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from csm_tui import protocol as p
-from csm_tui.server import admin, schema
+from csm_tui.server import admin
 from csm_tui.store import models
 from tests.server.world import Person, World, upsert
 
@@ -87,8 +87,7 @@ def pipeline(world: World) -> Person:
 
 
 def counter(world: World) -> int:
-    with world.server.db.read() as conn:
-        return conn.execute(sa.select(schema.sync_counter.c.value)).scalar_one()
+    return world.server.db.counter()
 
 
 def stored(world: World, kind: str, record_id: str) -> list[dict[str, Any]]:

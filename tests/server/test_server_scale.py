@@ -100,8 +100,7 @@ class Farm:
         return Person(user.name, user.id, role, token, http)
 
     def counter(self) -> int:
-        with self.db.read() as conn:
-            return int(conn.execute(sa.select(schema.sync_counter.c.value)).scalar_one())
+        return self.db.counter()
 
 
 @pytest.fixture(
@@ -338,3 +337,67 @@ def test_a_change_undone_by_a_storage_error_leaves_the_record_at_its_version(
         assert rest["industry"] != "retail"
     finally:
         db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_pull_stops_below_a_version_still_in_flight_and_resumes_once_it_commits() -> None:
+    """PostgreSQL commits in parallel: a push that took its versions later may commit first.
+    A pull meanwhile ends below the versions still in flight (its cursor too), so the slower
+    transaction's records still reach the client when it commits; a rolled-back one leaves a
+    gap the pulls then step over."""
+    from csm_tui.domain.records import Role
+    from csm_tui.server.access import Caller
+    from csm_tui.server.pull import pull_changes
+    from csm_tui.server.push import push_mutations
+
+    with _postgres_schema() as database_url:
+        migrate_database(database_url)
+        db = ServerDatabase(database_url)
+        try:
+            team_id = admin.create_team(db, "north").id
+            user = admin.create_user(db, "ann", "csm", team_id)
+            ann = Caller(user.id, user.name, Role.CSM, team_id)
+            boss = Caller(admin.create_user(db, "root", "admin").id, "root", Role.ADMIN, None)
+            account_id = new_uuid7()
+            push_mutations(db, ann, "c1", [upsert(p.KIND_ACCOUNT, account_id, name="Acme")])
+
+            def pull(since: int) -> tuple[list[int], int]:
+                page = json.loads(pull_changes(db, boss, since, 1000))
+                return [c["version"] for c in page["changes"]], page["cursor"]
+
+            _, cursor = pull(0)
+            slow = db.engine.connect()
+            slow_tx = slow.begin()
+            first = slow.execute(sa.text("SELECT csm_reserve_versions(1)")).scalar_one()
+            slow.execute(
+                sa.insert(schema.record_versions).values(
+                    kind=p.KIND_ACTIVITY,
+                    record_id="slow",
+                    version=first,
+                    account_id=account_id,
+                    deleted=False,
+                    record_json="{}",
+                )
+            )
+            (fast,) = push_mutations(
+                db, ann, "c2", [upsert(p.KIND_ACCOUNT, account_id, None, industry="retail")]
+            )
+            assert fast["version"] == first + 1 == db.counter()
+
+            versions, held = pull(cursor)
+            assert versions == [] and held == first - 1  # the fast push waits for the slow one
+            slow_tx.commit()
+            versions, cursor = pull(held)
+            assert versions == [first, first + 1] and cursor == first + 1
+
+            slow_tx = slow.begin()
+            gap = slow.execute(sa.text("SELECT csm_reserve_versions(2)")).scalar_one()
+            (after,) = push_mutations(
+                db, ann, "c2", [upsert(p.KIND_ACCOUNT, account_id, None, industry="mining")]
+            )
+            assert pull(cursor) == ([], gap - 1)
+            slow_tx.rollback()
+            slow.close()
+            assert pull(cursor) == ([after["version"]], gap + 2)
+        finally:
+            db.dispose()

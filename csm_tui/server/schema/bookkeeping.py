@@ -20,8 +20,9 @@ tokens = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=True),  # None: never expires
 )
 
-# One row: the last version handed out. Writers lock it first (UPDATE ... RETURNING) and hold
-# the lock until commit, so versions commit in the order they were taken.
+# One row: the last version handed out, on SQLite. Writers lock it (UPDATE ... RETURNING) and
+# hold the lock until commit. PostgreSQL takes versions from the sequence `sync_versions`
+# (migration 0008); there this row keeps the value it had then (`ServerDatabase.counter()`).
 sync_counter = sa.Table(
     "sync_counter",
     metadata,
