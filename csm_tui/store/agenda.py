@@ -54,14 +54,15 @@ WHERE t.owner_id = ? AND t.done_at IS NULL AND t.due_on <= ? AND t.deleted_at IS
 """
 
 
-# Accounts whose tier holds QBRs or onsite visits, with the day of the last of each (through
-# ix_activities_account_time: an account's activities, newest first).
+# Accounts whose tier holds QBRs or onsite visits, with the day of the last of each: one
+# seek each in ix_activities_service (QBRs and onsite visits only; the planner uses that
+# partial index only when the query says `kind IN ('qbr', 'onsite')` as its WHERE does).
 _SERVICE = """
 SELECT a.id, a.name, a.tier, a.stage, a.go_live_date,
        (SELECT max(v.occurred_at) FROM activities v WHERE v.account_id = a.id
-          AND v.kind = 'qbr' AND v.deleted_at IS NULL),
+          AND v.kind IN ('qbr', 'onsite') AND v.kind = 'qbr' AND v.deleted_at IS NULL),
        (SELECT max(v.occurred_at) FROM activities v WHERE v.account_id = a.id
-          AND v.kind = 'onsite' AND v.deleted_at IS NULL)
+          AND v.kind IN ('qbr', 'onsite') AND v.kind = 'onsite' AND v.deleted_at IS NULL)
 FROM accounts a
 WHERE a.owner_id = ? AND a.deleted_at IS NULL AND a.stage NOT IN ('churned', 'onboarding')
   AND a.tier IN ({tiers})

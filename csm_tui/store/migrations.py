@@ -512,6 +512,23 @@ def _v12_exchange_rates(conn: sqlite3.Connection) -> None:
     )
 
 
+_V13_AGENDA_INDEXES = (
+    "CREATE INDEX ix_accounts_agenda ON accounts (owner_id, tier, stage, last_touch_at, "
+    "renewal_date, go_live_date, activated_on, health_score, health_score_30d, arr, currency, "
+    "name, id, deleted_at) WHERE deleted_at IS NULL",
+    "CREATE INDEX ix_activities_service ON activities (account_id, kind, occurred_at) "
+    "WHERE deleted_at IS NULL AND kind IN ('qbr', 'onsite')",
+)
+
+
+def _v13_agenda_indexes(conn: sqlite3.Connection) -> None:
+    """The Today agenda read from indexes alone (store/agenda.py): a CSM's live accounts
+    with every column the agenda judges (covering, partial), and the day of each account's
+    last QBR and onsite visit (partial: those two kinds only, a few percent of the
+    activities). No rows change."""
+    _run(conn, _V13_AGENDA_INDEXES)
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -526,6 +543,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v10_signal_tables,
     _v11_nps_on,
     _v12_exchange_rates,
+    _v13_agenda_indexes,
 )
 
 HEAD: int = len(STEPS)

@@ -108,6 +108,23 @@ class Account(SQLModel, table=True):
             "ix_accounts_arr", sa.desc("arr_usd"), _NAME_NOCASE, "id", "tier_rank", "health_score"
         ),
         _live_index("ix_accounts_name", _NAME_NOCASE, "id", "tier_rank", "health_score"),
+        # The Today agenda (store/agenda.py): a CSM's accounts with every column it judges.
+        _live_index(
+            "ix_accounts_agenda",
+            "owner_id",
+            "tier",
+            "stage",
+            "last_touch_at",
+            "renewal_date",
+            "go_live_date",
+            "activated_on",
+            "health_score",
+            "health_score_30d",
+            "arr",
+            "currency",
+            "name",
+            "id",
+        ),
         sa.Index(
             "ix_accounts_deleted",
             "deleted_at",
@@ -194,6 +211,15 @@ class Activity(SQLModel, table=True):
             "kind",
             "author_id",
             sqlite_where=sa.text("deleted_at IS NULL"),
+        ).ddl_if(dialect="sqlite"),
+        # The day of an account's last QBR / onsite visit (the Today agenda), from a small
+        # index: those two kinds only. SQLite only.
+        sa.Index(
+            "ix_activities_service",
+            "account_id",
+            "kind",
+            "occurred_at",
+            sqlite_where=sa.text("deleted_at IS NULL AND kind IN ('qbr', 'onsite')"),
         ).ddl_if(dialect="sqlite"),
     )
     id: str = Field(primary_key=True)

@@ -295,3 +295,53 @@ def test_in_shanghai_a_touch_at_0010_on_the_cadence_day_is_not_yet_overdue(book)
     # One Shanghai minute before that: the day before, so overdue by a day.
     set_account(conn, touch.account_id, last_touch_at=to_db(touched - timedelta(minutes=11)))
     assert f"last touch {cadence + 1} days ago" in touch_items(shanghai)[touch.account_id].why
+
+
+def test_a_deleted_qbr_is_not_a_qbr_held(book, clock):
+    """The last QBR is read from an index of QBRs and onsite visits only: a deleted one
+    does not count, and the one before it (or go-live) is what the QBR falls due after."""
+    from csm_tui.domain.activity_form import ActivityDraft
+    from csm_tui.domain.records import ActivityKind
+    from csm_tui.store.activity_log import log_activity
+
+    conn, me, today = book
+    late = next(
+        i
+        for i in load_agenda(conn, me, today, RULES)
+        if i.kind is AgendaKind.QBR and i.why.startswith("QBR late")
+    )
+    draft = ActivityDraft(late.account_id, ActivityKind.QBR, clock.now(), 60, summary="held")
+    log_activity(conn, draft, me, clock.now(), RULES)
+    assert (late.account_id, AgendaKind.QBR) not in {
+        (i.account_id, i.kind) for i in load_agenda(conn, me, today, RULES)
+    }
+    with conn:
+        conn.execute(
+            "UPDATE activities SET deleted_at = ? WHERE account_id = ? AND kind = 'qbr' "
+            "AND occurred_at = ?",
+            (to_db(clock.now()), late.account_id, to_db(clock.now())),
+        )
+    again = [i for i in load_agenda(conn, me, today, RULES) if i.account_id == late.account_id]
+    assert late in again
+
+
+def test_the_agenda_is_read_from_its_indexes(book):
+    """At 100k accounts the agenda's SQL must not read the accounts' rows nor every
+    activity of an account: the query plans name the covering and the partial index."""
+    from csm_tui.domain.agenda import HEALTH_DROP_POINTS
+    from csm_tui.store import agenda
+
+    conn, me, today = book
+
+    def plan(sql, args):
+        return " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, args))
+
+    touch, touch_args = agenda._touch_sql(today, RULES)
+    accounts = plan(
+        agenda._ACCOUNTS.format(touch=touch),
+        (me, *touch_args, "2027-01-01", "2026-01-01", HEALTH_DROP_POINTS),
+    )
+    assert "COVERING INDEX ix_accounts_agenda" in accounts
+    service = plan(agenda._SERVICE.format(tiers="?, ?"), (me, "strategic", "enterprise"))
+    assert "COVERING INDEX ix_accounts_agenda" in service
+    assert service.count("ix_activities_service") == 2
