@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -22,16 +22,42 @@ from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.navigation import KeysAndNavigation
-from csm_tui.ui.palette import PALETTE_PROVIDERS
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from csm_tui.sync.engine import SyncReport
     from csm_tui.ui.keymap import UserKeys
     from csm_tui.ui.screens.log_activity import LogResult
 
 MODES = ("today", "portfolio", "sync")
 SYNC_EVERY_SECONDS = 300
+
+
+def _palette_provider(name: str) -> Callable[[], type[Provider]]:
+    """A command provider of ui/palette.py, imported when the palette first opens (Textual
+    calls a provider that is not a class): the module is not needed for the first paint."""
+
+    def provider() -> type[Provider]:
+        from csm_tui.ui import palette
+
+        found: type[Provider] = getattr(palette, name)
+        return found
+
+    provider.__qualname__ = provider.__name__ = f"lazy {name}"
+    return provider
+
+
+# The names of ui/palette.py's PALETTE_PROVIDERS (tests/ui/test_palette.py checks).
+PALETTE_PROVIDER_NAMES = (
+    "RunCommands",
+    "AccountCommands",
+    "LogCommands",
+    "FilterCommands",
+    "ScreenCommands",
+    "SyncCommands",
+)
 
 
 def _mode_screen(mode: str, workspace: Workspace) -> Screen[None]:
@@ -53,7 +79,11 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     TITLE = "csm-tui"  # i18n: as is (the app's name)
     CSS_PATH = [style_path("app.tcss")]
-    COMMANDS = App.COMMANDS | PALETTE_PROVIDERS | {LanguageCommands}
+    COMMANDS = (
+        App.COMMANDS
+        | {_palette_provider(name) for name in PALETTE_PROVIDER_NAMES}
+        | {LanguageCommands}
+    )
 
     BINDINGS = [
         Binding("question_mark", "help", N_("Help"), id="app.help"),

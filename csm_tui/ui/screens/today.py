@@ -19,7 +19,6 @@ from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.agenda import load_agenda
-from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
 from csm_tui.ui.days import long_day, short_day
 from csm_tui.ui.loading import ThreadReads
 from csm_tui.ui.messages import DataChanged
@@ -238,6 +237,8 @@ class TodayScreen(ThreadReads, Screen[None]):
         item = self._task_item()
         if item is None or item.task_id is None:  # (`_task_item` said so)
             return
+        from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task
+
         ws = self.workspace
         try:
             complete_task(ws.conn, item.task_id, ws.meta("me") or "", ws.now())
@@ -251,6 +252,8 @@ class TodayScreen(ThreadReads, Screen[None]):
         item = self._task_item()
         if item is None or item.task_id is None:  # (`_task_item` said so)
             return
+        from csm_tui.store.tasks import TaskError, TaskNotFound, snooze_task
+
         ws = self.workspace
         until = ws.today() + timedelta(days=days)
         try:
