@@ -46,9 +46,12 @@ WHERE owner_id = ? AND deleted_at IS NULL AND stage != 'churned' AND (
       OR health_score_30d - health_score >= ?)
 """
 
+# Read from ix_tasks_agenda and ix_accounts_id_name alone (both covering). The planner
+# would look the account up by its primary key, which reads the account's row: scattered
+# over a 2 GB file at 100k accounts, ~0.4 s for 3k tasks before the pages are in memory.
 _TASKS = """
 SELECT t.id, t.title, t.due_on, a.id AS account_id, a.name, a.tier
-FROM tasks t JOIN accounts a ON a.id = t.account_id
+FROM tasks t JOIN accounts a INDEXED BY ix_accounts_id_name ON a.id = t.account_id
 WHERE t.owner_id = ? AND t.done_at IS NULL AND t.due_on <= ? AND t.deleted_at IS NULL
   AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?) AND a.deleted_at IS NULL
 """

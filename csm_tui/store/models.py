@@ -125,6 +125,8 @@ class Account(SQLModel, table=True):
             "name",
             "id",
         ),
+        # A task's account on the agenda: its name and tier, without reading its row.
+        _live_index("ix_accounts_id_name", "id", "name", "tier"),
         sa.Index(
             "ix_accounts_deleted",
             "deleted_at",
@@ -238,7 +240,22 @@ class Activity(SQLModel, table=True):
 
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
-    __table_args__ = (sa.Index("ix_tasks_owner_due", "owner_id", "done_at", "due_on"),)
+    __table_args__ = (
+        sa.Index("ix_tasks_owner_due", "owner_id", "done_at", "due_on"),
+        # A CSM's open tasks as the Today agenda reads them, from the index alone. SQLite only.
+        sa.Index(
+            "ix_tasks_agenda",
+            "owner_id",
+            "due_on",
+            "account_id",
+            "snoozed_until",
+            "title",
+            "id",
+            "done_at",
+            "deleted_at",
+            sqlite_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),
+        ).ddl_if(dialect="sqlite"),
+    )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id", index=True)
     title: str

@@ -345,3 +345,6 @@ def test_the_agenda_is_read_from_its_indexes(book):
     service = plan(agenda._SERVICE.format(tiers="?, ?"), (me, "strategic", "enterprise"))
     assert "COVERING INDEX ix_accounts_agenda" in service
     assert service.count("ix_activities_service") == 2
+    tasks = plan(agenda._TASKS, (me, today.isoformat(), today.isoformat()))
+    assert "COVERING INDEX ix_tasks_agenda" in tasks
+    assert "COVERING INDEX ix_accounts_id_name" in tasks
