@@ -5,10 +5,14 @@ reason (each reason written as a range the indexes and stored text formats answe
 the owner's open tasks due by today. Whether a row is on the agenda, why and in what order
 is decided by `csm_tui.domain.agenda`, so the screen and the tests share one meaning.
 
-Measured on a 100k-account demo book (2 cores): a CSM owning 400 accounts gets the agenda
-in ~4 ms; the demo user, who owns 22k of them (14k agenda rows), in ~200 ms — about 90 ms
-of it reading the owned rows through `ix_accounts_owner`, the rest building and ordering
-the rows. Run it in a worker.
+Every query is answered from indexes alone (migration v13; tests/store/test_agenda.py
+checks the plans): a CSM's accounts with every column judged (`ix_accounts_agenda`), the
+last QBR / onsite visit (`ix_activities_service`, those two kinds only), open tasks
+(`ix_tasks_agenda`) and a task's account name and tier (`ix_accounts_id_name`). Reading
+rows instead scattered the reads over the whole file: on a 100k-account book (2 GB) whose
+pages were not in memory the demo user's agenda (22k accounts owned, 15k items) took
+2.5–6 s, now ~1 s; in memory ~190 ms of CPU (from ~500), most of it building and ordering
+the items (the domain's). Run it in a worker.
 """
 
 from __future__ import annotations

@@ -64,6 +64,14 @@ def test_the_demo_users_agenda_has_every_kind(book):
 def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
     """Every owned account judged by the domain alone gives exactly the loaded agenda."""
     conn, me, today = book
+    expected_items = domain_agenda(conn, me, today)
+    assert len(expected_items) > 20
+    assert load_agenda(conn, me, today, RULES) == expected_items
+
+
+def domain_agenda(conn, me, today):
+    """The agenda as the domain alone makes it: every owned live account and open task
+    read row by row (no narrowing, no index), each judged by domain.agenda."""
     expected = []
     for a in my_accounts(conn, me):
         tier, stage = Tier(a["tier"]), Stage(a["stage"])
@@ -117,7 +125,8 @@ def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
             )
     for t in conn.execute(
         "SELECT t.*, a.name, a.tier FROM tasks t JOIN accounts a ON a.id = t.account_id "
-        "WHERE t.owner_id = ? AND t.done_at IS NULL AND t.deleted_at IS NULL",
+        "WHERE t.owner_id = ? AND t.done_at IS NULL AND t.deleted_at IS NULL "
+        "AND a.deleted_at IS NULL",  # tasks on live accounts only
         (me,),
     ):
         if t["snoozed_until"] and date.fromisoformat(t["snoozed_until"]) > today:
@@ -133,9 +142,50 @@ def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
                 today,
             )
         )
-    expected_items = order_agenda(i for i in expected if i is not None)
-    assert len(expected_items) > 20
-    assert load_agenda(conn, me, today, RULES) == expected_items
+    return order_agenda(i for i in expected if i is not None)
+
+
+def test_a_mixed_book_gives_the_domains_agenda(book, clock):
+    """Deleted QBRs and onsite visits, deleted accounts with open tasks, the CSM's tasks
+    on another CSM's accounts, snoozed and done tasks, churned accounts with tasks: the
+    agenda read through its indexes is still exactly the domain's, day after day."""
+    conn, me, today = book
+    now = to_db(clock.now())
+    with conn:
+        conn.execute(
+            "UPDATE activities SET deleted_at = ? WHERE kind IN ('qbr', 'onsite') "
+            "AND rowid % 3 = 0",
+            (now,),
+        )
+        theirs = [r[0] for r in conn.execute(
+            "SELECT id FROM accounts WHERE owner_id != ? AND deleted_at IS NULL LIMIT 40", (me,)
+        )]  # fmt: skip
+        mine = [r["id"] for r in my_accounts(conn, me)]
+        for n, account_id in enumerate(theirs + mine[:40]):
+            conn.execute(
+                "INSERT INTO tasks (id, account_id, title, due_on, snoozed_until, done_at, "
+                "owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new_id(),
+                    account_id,
+                    f"task {n}",
+                    (today - timedelta(days=n % 7 - 2)).isoformat(),
+                    (today + timedelta(days=n % 3)).isoformat() if n % 4 == 0 else None,
+                    now if n % 5 == 0 else None,
+                    me,
+                    now,
+                    now,
+                ),
+            )
+        conn.execute(  # deleted accounts: theirs with my tasks, mine with tasks
+            "UPDATE accounts SET deleted_at = ? WHERE id IN (?, ?, ?, ?)",
+            (now, theirs[0], theirs[1], mine[0], mine[1]),
+        )
+        conn.execute("UPDATE accounts SET stage = 'churned' WHERE id IN (?, ?)", (mine[2], mine[3]))
+    for day in (today, today + timedelta(days=1), today + timedelta(days=8)):
+        expected = domain_agenda(conn, me, day)
+        assert {i.kind for i in expected} == set(AgendaKind)
+        assert load_agenda(conn, me, day, RULES) == expected
 
 
 def test_each_reason_in_words(book, clock):
