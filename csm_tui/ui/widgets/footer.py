@@ -14,7 +14,6 @@ off the screen ("^p 命" at 80 columns in Chinese).
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey, FooterLabel
 
@@ -23,39 +22,8 @@ from csm_tui.i18n import _
 
 class Footer(TextualFooter):
     _fitted_width = 0
-    _shown: tuple[object, ...] | None = None  # what the keys composed last say
-
-    def _keys_to_show(self) -> tuple[object, ...]:
-        """What the footer would show: each shown binding's key, words (in the current
-        language), action and state. A screen's bindings are "updated" several times as it
-        mounts and takes focus, mostly to the same keys: composing 30 keys again each time
-        cost ~40 ms of the UI thread while Today first showed."""
-        return tuple(
-            (
-                binding.key,
-                self.app.get_key_display(binding),
-                _(binding.description),
-                binding.action,
-                enabled,
-                _(str(tooltip)) if tooltip else "",
-                binding.group.description if binding.group is not None else None,
-            )
-            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show
-        )
-
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        if (
-            self._bindings_ready
-            and self._shown is not None
-            and screen is self.screen
-            and self._keys_to_show() == self._shown
-        ):
-            return  # the same keys in the same words: nothing to compose
-        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
-        self._shown = self._keys_to_show() if self._bindings_ready else None
         for widget in super().compose():
             if isinstance(widget, FooterKey):
                 widget.description = _(widget.description)
@@ -67,10 +35,8 @@ class Footer(TextualFooter):
         self.call_after_refresh(self._fit, 5)
 
     def on_resize(self) -> None:
-        if self.size.width != self._fitted_width and self._fitted_width:
-            for key in self.query_children(FooterKey):  # all keys again, then fit them
-                key.display = True
-            self.call_after_refresh(self._fit, 5)
+        if self.size.width != self._fitted_width:
+            self.call_after_refresh(self.recompose)  # all keys again, then fit them
 
     def _fit(self, tries: int = 1) -> None:
         """Hide each key (in order, from the first that does not fit) that would run
