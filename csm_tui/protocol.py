@@ -296,31 +296,57 @@ class PrepNoteRevisionRecord(TypedDict):
 
 # Ids -----------------------------------------------------------------------------------------
 class UUID7Factory:
-    """Makes UUIDv7 ids (RFC 9562): 48-bit Unix milliseconds, then randomness.
+    """Makes UUIDv7 ids (RFC 9562): 48-bit Unix milliseconds, version, 74 more bits.
 
     Ids made by one factory sort in the order they were made, even within one millisecond
-    (a 12-bit sequence in `rand_a`; when it runs out the timestamp moves on by one ms) and
-    even when the wall clock steps back.
+    and even when the wall clock steps back: the 74 bits are then a counter, stepped by a
+    random amount (RFC 9562 section 6.2, method 2); when it runs out the timestamp moves on
+    by one ms. The client's records (store/ids.py) and the server's take theirs from one
+    factory per process (`new_uuid7`, `new_uuid7s`).
     """
+
+    _RAND_BITS = 74
+    _RAND_MASK = (1 << 74) - 1
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last_ms = 0
-        self._last_seq = 0
+        self._last_ms = -1
+        self._last_rand = 0
 
     def __call__(self, unix_ms: int | None = None) -> str:
+        return self.batch(1, unix_ms)[0]
+
+    def batch(self, n: int, unix_ms: int | None = None) -> list[str]:
+        """`n` ids, increasing, as `n` calls would make them (one clock read, one draw of
+        random steps: for writing many rows at once)."""
+        if n <= 0:
+            return []
+        now_ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
+        steps = os.urandom(3 * n)
+        mask = self._RAND_MASK
+        out: list[str] = []
         with self._lock:
-            ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
-            if ms <= self._last_ms:
-                ms, seq = self._last_ms, self._last_seq + 1
-                if seq > 0xFFF:
-                    ms, seq = ms + 1, 0
+            if now_ms > self._last_ms:
+                # Leave headroom so the counter rarely has to carry into the timestamp.
+                ms, rand = now_ms, int.from_bytes(os.urandom(10)) & (mask >> 1)
+                first = True
             else:
-                seq = int.from_bytes(os.urandom(2)) & 0x3FF  # leave room to count up
-            self._last_ms, self._last_seq = ms, seq
-        rand_b = int.from_bytes(os.urandom(8)) & ((1 << 62) - 1)
-        value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | seq << 64 | 0b10 << 62 | rand_b
-        return str(uuid.UUID(int=value))
+                ms, rand, first = self._last_ms, self._last_rand, False
+            for i in range(n):
+                if first:
+                    first = False
+                else:
+                    rand += 1 + int.from_bytes(steps[3 * i : 3 * i + 3])
+                    if rand > mask:  # counter overflow: borrow the next millisecond
+                        ms, rand = ms + 1, rand & (mask >> 1)
+                if not 0 <= ms < 1 << 48:
+                    raise ValueError(f"timestamp {ms} ms does not fit in 48 bits")
+                out.append(
+                    f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-{0x7000 | (rand >> 62):04x}-"
+                    f"{0x8000 | ((rand >> 48) & 0x3FFF):04x}-{rand & 0xFFFFFFFFFFFF:012x}"
+                )
+            self._last_ms, self._last_rand = ms, rand
+        return out
 
 
 _factory = UUID7Factory()
@@ -329,6 +355,11 @@ _factory = UUID7Factory()
 def new_uuid7(unix_ms: int | None = None) -> str:
     """A new UUIDv7 from this process's factory (`unix_ms`: the clock, for tests)."""
     return _factory(unix_ms)
+
+
+def new_uuid7s(n: int) -> list[str]:
+    """`n` new UUIDv7s from this process's factory, increasing."""
+    return _factory.batch(n)
 
 
 _CHECKLIST_NAMESPACE = uuid.UUID("6f1c2a4e-52c1-4d43-9a55-1f7d8d0c7b11")

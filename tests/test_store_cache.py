@@ -233,3 +233,26 @@ def test_opening_the_cache_does_not_need_sqlalchemy(tmp_path):
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
     assert (tmp_path / "c.db").exists()
+
+
+def test_a_cache_of_another_version_is_refused_in_the_interface_language(tmp_path):
+    from csm_tui.i18n import set_language
+
+    old = sqlite3.connect(tmp_path / "old.db")
+    migrate(old, target=1)
+    old.close()
+    new = sqlite3.connect(tmp_path / "new.db")
+    new.execute(f"PRAGMA user_version = {HEAD + 5}")
+    new.close()
+    set_language("zh")
+    try:
+        with pytest.raises(CacheVersionError) as older:
+            connect(tmp_path / "old.db", readonly=True)
+        with pytest.raises(SchemaTooNewError) as newer:
+            connect(tmp_path / "new.db")
+        said = (str(older.value), str(newer.value))
+    finally:
+        set_language("en")
+    assert "读写" in said[0] and str(HEAD) in said[0]
+    assert "升级" in said[1] and str(HEAD + 5) in said[1]
+    assert "upgrade csm-tui" in newer.value.english()

@@ -32,7 +32,9 @@ def add_health_parser(sub: argparse._SubParsersAction[Parser]) -> None:
     actions = health.add_subparsers(dest="health_action", metavar="ACTION", required=True)
     rec = actions.add_parser("recompute", help=_("score every account (or one) again"))
     rec.add_argument("--account", default=None, help=_("only this account (name, external id, id)"))
-    rec.add_argument("--format", choices=("text", "json"), default="text")
+    rec.add_argument(
+        "--format", choices=("text", "json"), default="text", help=_("the report's form")
+    )
 
 
 def run_health(args: argparse.Namespace, db: Path) -> int:

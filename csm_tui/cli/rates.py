@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from csm_tui.i18n import _, ngettext
+from csm_tui.i18n import _, ngettext, os_reason
 
 if TYPE_CHECKING:
     from csm_tui.cli.parser import Parser
@@ -71,7 +71,17 @@ def run_rates(args: argparse.Namespace, db: Path) -> int:
                 )
                 return 2
             try:
-                set_rate(ws.conn, day, float(args.per_usd), args.currency)
+                per_usd = float(args.per_usd)
+            except ValueError:
+                print(
+                    _("csm-tui: {error}").format(
+                        error=_("{raw} is not a number").format(raw=repr(args.per_usd))
+                    ),
+                    file=sys.stderr,
+                )
+                return 2
+            try:
+                set_rate(ws.conn, day, per_usd, args.currency)
             except ValueError as error:
                 print(_("csm-tui: {error}").format(error=error), file=sys.stderr)
                 return 2
@@ -88,8 +98,9 @@ def run_rates(args: argparse.Namespace, db: Path) -> int:
                 count = import_rates(ws.conn, text)
                 revalue_arr_today(ws.conn, default, ws.today())
             except (OSError, RateError) as error:
+                said = os_reason(error).render() if isinstance(error, OSError) else str(error)
                 print(
-                    _("csm-tui: {file}: {error}").format(file=args.file, error=error),
+                    _("csm-tui: {file}: {error}").format(file=args.file, error=said),
                     file=sys.stderr,
                 )
                 return 1

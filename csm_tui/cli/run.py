@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from csm_tui.i18n import _
+from csm_tui.i18n import _, os_reason
 
 if TYPE_CHECKING:
     from csm_tui.cli.parser import Parser
@@ -89,8 +89,14 @@ def run_run(
         try:
             source = stdin.read() if where == "<stdin>" else args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
+            if isinstance(error, OSError):
+                said = os_reason(error).render()
+            else:
+                said = _("not UTF-8 text (byte {byte} at position {position})").format(
+                    byte=f"0x{error.object[error.start]:02X}", position=error.start + 1
+                )
             print(
-                _("csm-tui run: cannot read {file}: {error}").format(file=where, error=error),
+                _("csm-tui run: cannot read {file}: {error}").format(file=where, error=said),
                 file=err,
             )
             return 2

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from csm_tui.i18n import N_, NC_, _
+from csm_tui.i18n import N_, _
 
 if TYPE_CHECKING:
     import sqlite3
@@ -146,6 +146,7 @@ def _say(text: str) -> None:
 def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
     import json
 
+    from csm_tui.commands.transfer import import_action_words
     from csm_tui.domain.csv_mapping import MappingError
     from csm_tui.domain.text import safe_text
     from csm_tui.store.importer import import_csv, load_mapping
@@ -187,29 +188,18 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
                         detail = f" ({o.words.render()})"
                     print(
                         _("  line {line}: {action} {name}").format(
-                            line=o.line, action=_action(o.action), name=safe_text(o.name + detail)
+                            line=o.line,
+                            action=import_action_words(o.action),
+                            name=safe_text(o.name + detail),
                         )
                     )
     return 1 if report.errors else 0
 
 
-_ACTIONS = {
-    "create": NC_("import action", "create"),
-    "update": NC_("import action", "update"),
-    "skip": NC_("import action", "skip"),
-    "unchanged": NC_("import action", "unchanged"),
-}
-
-
-def _action(code: str) -> str:
-    """What an import does to a row, in the interface language (its code when unknown)."""
-    word = _ACTIONS.get(code)
-    return _(word) if word is not None else code
-
-
 def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
     import json
 
+    from csm_tui.commands.transfer import import_action_words
     from csm_tui.domain.csv_mapping import MappingError
     from csm_tui.domain.text import safe_text
     from csm_tui.store.health_recompute import recompute_accounts
@@ -220,10 +210,12 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
     )
 
     if args.mapping is None:
-        shipped = ", ".join(shipped_signal_mappings(args.kind)) or "none"
+        from csm_tui.domain.signal_mapping import SignalKind
+
+        shipped = ", ".join(shipped_signal_mappings(args.kind)) or _("none")
         _say(
             _("csm-tui: --mapping: say how to read the {kind} file (shipped: {shipped})").format(
-                kind=args.kind, shipped=shipped
+                kind=_(SignalKind(args.kind).label), shipped=shipped
             )
         )
         return 2
@@ -257,7 +249,7 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
         for o in shown:
             print(
                 _("  line {line}: {action} {name}").format(
-                    line=o.line, action=_action(o.action), name=safe_text(o.record_id)
+                    line=o.line, action=import_action_words(o.action), name=safe_text(o.record_id)
                 )
             )
     if report.committed and ws.meta("server_url"):

@@ -41,10 +41,10 @@ def open_result(session: Session, command: OpenCommand, dry: bool) -> CommandRes
         facts.tier, facts.last_touch_at, session.now(), session.rules, zone=session.ws.zone
     )
     renewal = facts.renewal_date
-    pairs: list[tuple[str, Any, str | None]] = [
-        ("name", facts.name, None),
+    pairs: list[tuple[str, Any, str | Message | None]] = [  # a Message note: said in the
+        ("name", facts.name, None),  # interface language, kept in English for JSON and CSV
         ("id", facts.id, None),
-        ("tier", facts.tier.value, facts.tier_assignment.why),
+        ("tier", facts.tier.value, facts.tier_assignment.words),
         ("stage", facts.stage, None),
         ("health", facts.health_score, None),
         ("health_30d_ago", facts.health_score_30d, None),
@@ -52,18 +52,23 @@ def open_result(session: Session, command: OpenCommand, dry: bool) -> CommandRes
         ("currency", facts.currency, None),
         ("arr_usd", facts.arr_usd, money(facts.arr_usd)),
         ("renewal", renewal, None if renewal is None else relative_day(renewal, today)),
-        ("last_touch", facts.last_touch_at, touch.why),
+        ("last_touch", facts.last_touch_at, touch.words),
         ("owner", facts.owner_name, None),
         ("segment", facts.segment, None),
         ("industry", facts.industry, None),
         ("seats", facts.seats, None),
-        ("motion", facts.sales_motion.value, facts.sales_motion.label),
+        ("motion", facts.sales_motion.value, Message.of(facts.sales_motion.label)),
         ("go_live", facts.go_live_date, None),
         ("activated_on", facts.activated_on, None),
     ]
     return CommandResult.of(
         command,
-        f"{facts.name} · {facts.tier.label} · {facts.stage}",
+        Message.of(
+            N_("{name} · {tier} · {stage}"),
+            name=facts.name,
+            tier=Message.of(facts.tier.label),
+            stage=_stage_words(facts.stage),
+        ),
         columns=(
             Column("field", N_("Field")),
             Column("value", N_("Value")),
@@ -73,6 +78,16 @@ def open_result(session: Session, command: OpenCommand, dry: bool) -> CommandRes
         account_id=facts.id,
         screen="account",
     )
+
+
+def _stage_words(stage: str) -> Message:
+    """A lifecycle stage in words (an unknown one as it is stored)."""
+    from csm_tui.domain.lifecycle import Stage
+
+    try:
+        return Message.of(Stage(stage).label)
+    except ValueError:
+        return Message.text(stage)
 
 
 def prep_result(session: Session, command: PrepCommand, dry: bool) -> CommandResult:

@@ -139,7 +139,12 @@ def _next_stage(gate: StageGate, asked: Stage | None, name: str) -> Stage:
             )
         )
     if not gate.can_advance:
-        missing = ", ".join(f"{i.key} ({i.label})" for i in gate.missing_required)
+        # each item's key and its label in words, one after another: templates with no words
+        items = {
+            f"p{n}": Message.of("{key} ({label})", key=i.key, label=Message.of(i.label))
+            for n, i in enumerate(gate.missing_required)
+        }
+        missing = Message.of(", ".join(f"{{{p}}}" for p in items), **items)
         raise CommandFailed(
             Message.of(
                 N_("{name} cannot leave {stage} yet; required items not done: {missing}"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from csm_tui.commands.results import Column, CommandFailed, CommandResult
 from csm_tui.commands.session import Handler, Session
+from csm_tui.domain.errors import words_of
 from csm_tui.domain.language.verb_types import (
     Command,
     CoverageCommand,
@@ -80,7 +81,7 @@ def load_report(session: Session, team: str | None, period: str | None = None) -
             else parse_period(period, session.today(), settings.fiscal_year_start)
         )
     except ValueError as error:
-        raise CommandFailed(Message.of(N_("--period: {error}"), error=str(error))) from error
+        raise CommandFailed(Message.of(N_("--period: {error}"), error=words_of(error))) from error
     try:  # a second reader (on more than two cores) only when no write of ours is pending
         return load_coverage(
             session.conn, session.today(), session.rules, rules, team,

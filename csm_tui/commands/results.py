@@ -38,7 +38,8 @@ class Column:
     """One column of a result table: `key` in JSON, `title` in CSV and tables.
 
     `show` turns a raw value into the table's text ("in 23 days" for a date); JSON and CSV
-    carry the raw value.
+    carry the raw value. A value that is a `Message` (words: a reason, a note) is shown in
+    the interface language; JSON and CSV carry its English.
     """
 
     key: str
@@ -49,6 +50,8 @@ class Column:
     def text(self, value: Any) -> str:
         if self.show is not None:
             return self.show(value)
+        if isinstance(value, Message):
+            return value.render()
         return plain(value)
 
 
@@ -138,6 +141,8 @@ class CommandResult:
 
 
 def json_value(value: Any) -> Any:
+    if isinstance(value, Message):  # words: scripts read the English
+        return value.english()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -153,6 +158,8 @@ def plain(value: Any) -> str:
     """A raw value as CSV carries it: ISO dates and instants, "" for none."""
     if value is None:
         return ""
+    if isinstance(value, Message):  # words: CSV keeps the English, as JSON does
+        return value.english()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -98,11 +98,17 @@ def conflicts_result(session: Session, command: ConflictsCommand, dry: bool) -> 
     conn = session.conn
     found = list_conflicts(conn, include_resolved=command.all)
     waiting = sum(1 for c in found if c.resolved_at is None)
-    message = f"{waiting} conflict{'s' * (waiting != 1)} to resolve"
+    message = Message.of(
+        *Nn_("{count} conflict to resolve", "{count} conflicts to resolve"),
+        n=waiting,
+        count=f"{waiting:,}",
+    )
     if command.all:
-        message += f" ({len(found) - waiting} resolved)"
+        message = Message.of(
+            N_("{text} ({resolved} resolved)"), text=message, resolved=f"{len(found) - waiting:,}"
+        )
     if waiting:
-        message += " — resolve ID mine|theirs|edit"
+        message = Message.of(N_("{text} — resolve ID mine|theirs|edit"), text=message)
     return CommandResult.of(
         command,
         message,
@@ -122,7 +128,7 @@ def resolve_result(session: Session, command: ResolveCommand, dry: bool) -> Comm
     try:
         resolve_conflict(conn, command.conflict, command.choice.value, edited, now=session.now())
     except ConflictError as error:
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     (conflict,) = [
         c for c in list_conflicts(conn, include_resolved=True) if c.id == command.conflict
     ]
@@ -196,9 +202,13 @@ def refused_result(session: Session, command: RefusedCommand, dry: bool) -> Comm
     from csm_tui.sync.conflicts import list_rejected
 
     found = list_rejected(session.conn)
-    message = f"{len(found)} change{'s' * (len(found) != 1)} refused by the server"
+    message = Message.of(
+        *Nn_("{count} change refused by the server", "{count} changes refused by the server"),
+        n=len(found),
+        count=f"{len(found):,}",
+    )
     if found:
-        message += " — retry CHANGE or dismiss CHANGE"
+        message = Message.of(N_("{text} — retry CHANGE or dismiss CHANGE"), text=message)
     return CommandResult.of(
         command,
         message,
@@ -262,7 +272,7 @@ def retry_result(
             dismiss_rejected(conn, change.item.mutation_id)
             text = Message.of(N_("Dismissed: {change}"), change=change.describe())
     except ConflictError as error:  # pragma: no cover - found a moment ago
-        raise CommandFailed(str(error)) from error
+        raise CommandFailed(error.words) from error
     return CommandResult.of(
         command,
         dry_run_words(text, dry),

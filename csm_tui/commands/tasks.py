@@ -15,7 +15,7 @@ from csm_tui.domain.language.verb_types import (
     TasksCommand,
     TaskTakeCommand,
 )
-from csm_tui.i18n import N_, NC_, Message
+from csm_tui.i18n import N_, NC_, Message, Nn_
 
 if TYPE_CHECKING:
     from csm_tui.store.tasks import TaskView
@@ -176,9 +176,24 @@ def tasks_result(session: Session, command: TasksCommand, dry: bool) -> CommandR
     account = session.account(command.account)
     tasks = account_tasks(session.conn, account.id, session.today(), include_done=command.done)
     open_count = sum(1 for t in tasks if not t.done)
-    message = f"{account.name}: {open_count} open task{'s' * (open_count != 1)}"
-    if command.done:
-        message += f", {len(tasks) - open_count} done"
+    message = (
+        Message.of(
+            *Nn_(
+                "{name}: {count} open task, {done} done", "{name}: {count} open tasks, {done} done"
+            ),
+            n=open_count,
+            name=account.name,
+            count=f"{open_count:,}",
+            done=f"{len(tasks) - open_count:,}",
+        )
+        if command.done
+        else Message.of(
+            *Nn_("{name}: {count} open task", "{name}: {count} open tasks"),
+            n=open_count,
+            name=account.name,
+            count=f"{open_count:,}",
+        )
+    )
     return CommandResult.of(
         command,
         message,

@@ -22,7 +22,7 @@ def today_result(session: Session, command: TodayCommand, dry: bool) -> CommandR
             i.tier.value,
             i.account_name,
             i.kind.value,
-            i.why,
+            i.reason,  # shown in the interface language; JSON and CSV keep the English
             i.due,
             None if i.task_id is None else short_id(i.task_id),
             i.account_id,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value
+from csm_tui.commands.results import Column, CommandFailed, CommandResult, json_value, plain
 from csm_tui.commands.session import Handler, Session, dry_run_words, file_target
 from csm_tui.domain.export_format import ExportFormat
 from csm_tui.domain.language.verb_options import ExportTarget, ImportTarget
@@ -36,7 +36,7 @@ from csm_tui.domain.language.verb_types import (
     ExportCommand,
     ImportCommand,
 )
-from csm_tui.i18n import N_, NC_, Message
+from csm_tui.i18n import N_, NC_, Message, _
 
 if TYPE_CHECKING:
     import sqlite3
@@ -321,18 +321,34 @@ def _import_csv(request: ImportRequest) -> CommandResult:
         summary,
         columns=_IMPORT_COLUMNS,
         rows=tuple(
-            (o.line, o.action, o.name, o.record_id, o.changed, o.note) for o in report.outcomes
+            (o.line, o.action, o.name, o.record_id, o.changed, o.words or "")
+            for o in report.outcomes
         ),
     )
 
 
+_ACTIONS = {
+    "create": NC_("import action", "create"),
+    "update": NC_("import action", "update"),
+    "skip": NC_("import action", "skip"),
+    "unchanged": NC_("import action", "unchanged"),
+}
+
+
+def import_action_words(code: Any) -> str:
+    """What the import does to a row, in the interface language (JSON and CSV keep the
+    code); an unknown code as it is."""
+    word = _ACTIONS.get(code)
+    return _(word) if word is not None else plain(code)
+
+
 _IMPORT_COLUMNS = (
     Column("line", N_("Line"), right=True),
-    Column("action", N_("Action")),
+    Column("action", N_("Action"), show=import_action_words),
     Column("name", NC_("record", "Name")),
     Column("id", N_("Id")),
     Column("changed", N_("Changed")),
-    Column("note", NC_("remark", "Note")),
+    Column("note", NC_("remark", "Note")),  # a Message: said in the interface language
 )
 
 

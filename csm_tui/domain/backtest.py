@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
+from csm_tui.domain.errors import MessageError, said_of, table_expected, whole_number_expected
 from csm_tui.domain.health import (
     DEFAULT_WEIGHTS,
     NEUTRAL,
@@ -44,6 +45,7 @@ from csm_tui.domain.health import (
     validate_weights,
 )
 from csm_tui.domain.tiers import TIER_ORDER, Tier
+from csm_tui.i18n import N_, Message
 
 DEFAULT_DAYS_BEFORE = 90
 SNAPSHOT_MAX_AGE_DAYS = 45  # the score "N days before" is the latest snapshot this fresh
@@ -289,7 +291,7 @@ def weights_from_mapping(data: Mapping[str, object]) -> dict[Tier, dict[Componen
 
     A tier left out keeps its default row; a row names any components, the others keep
     their defaults, and each row must add up to 100. None when no weights are given.
-    Mistakes raise `ValueError` naming the tier and the key.
+    Mistakes raise `MessageError` (a `ValueError`) whose words name the tier and the key.
     """
     if not data:
         return None
@@ -299,27 +301,41 @@ def weights_from_mapping(data: Mapping[str, object]) -> dict[Tier, dict[Componen
     for tier_key, row in data.items():
         tier = tiers.get(tier_key)
         if tier is None:
-            raise ValueError(
-                f"health.weights: unknown tier {tier_key!r}; expected "
-                + ", ".join(t.value for t in Tier)
+            raise MessageError(
+                said_of(
+                    "health.weights",
+                    Message.of(
+                        N_("unknown tier {text}; expected one of {choices}"),
+                        text=repr(tier_key),
+                        choices=", ".join(t.value for t in Tier),
+                    ),
+                )
             )
         if not isinstance(row, Mapping):
-            raise ValueError(f"health.weights.{tier_key} must be a table")
+            raise MessageError(table_expected(f"health.weights.{tier_key}"))
         for key, value in row.items():
             component = names.get(key)
             if component is None:
-                raise ValueError(
-                    f"health.weights.{tier_key}: unknown component {key!r}; expected "
-                    + ", ".join(c.value for c in Component)
+                raise MessageError(
+                    said_of(
+                        f"health.weights.{tier_key}",
+                        Message.of(
+                            N_("unknown component {text}; expected one of {choices}"),
+                            text=repr(key),
+                            choices=", ".join(c.value for c in Component),
+                        ),
+                    )
                 )
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(
-                    f"health.weights.{tier_key}.{key} must be a whole number ≥ 0; got {value!r}"
-                )
+                raise MessageError(whole_number_expected(f"health.weights.{tier_key}.{key}", value))
             out[tier][component] = value
         total = sum(out[tier].values())
         if total != 100:
-            raise ValueError(
-                f"health.weights.{tier_key} must add up to 100; they add up to {total}"
+            raise MessageError(
+                Message.of(
+                    N_("{key} must add up to 100; they add up to {total}"),
+                    key=f"health.weights.{tier_key}",
+                    total=total,
+                )
             )
     return out

@@ -885,6 +885,32 @@ class CsvFormatError(ValueError):
         super().__init__(f"line {line}: {self.message}")
 
 
+_EXPECTED_AFTER_QUOTE = re.compile(r"'(.)' expected after '\"'")
+_FIELD_LIMIT = re.compile(r"field larger than field limit \((\d+)\)")
+
+
+def csv_reason(reason: str) -> Message:
+    """The words for a reason Python's `csv` module gives (English only) for a row it
+    cannot read; one it does not know is kept as it is."""
+    found = _EXPECTED_AFTER_QUOTE.fullmatch(reason)
+    if found is not None:
+        return Message.of(
+            N_(
+                "text after a closing quote (a quoted cell ends at the delimiter {delimiter}); "
+                'a quote inside a quoted cell is written twice ("")'
+            ),
+            delimiter=repr(found.group(1)),
+        )
+    found = _FIELD_LIMIT.fullmatch(reason)
+    if found is not None:
+        return Message.of(
+            N_("a cell longer than {limit} characters"), limit=f"{int(found.group(1)):,}"
+        )
+    if reason.startswith("new-line character seen in unquoted field"):
+        return Message.of(N_("a line break inside a cell that is not quoted"))
+    return Message.text(reason)
+
+
 @dataclass(frozen=True)
 class CsvRecord:
     line: int  # the line of the file where the record starts (the header is line 1)
@@ -932,8 +958,14 @@ def decode_csv(data: bytes) -> str:
         ) from None
 
 
+# Where `str.splitlines` breaks a line.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 def _first_line(text: str) -> str:
-    return text.splitlines()[0] if text else ""
+    """`text.splitlines()[0]` without splitting the rest of a large file."""
+    found = _LINE_BREAK.search(text)
+    return text if found is None else text[: found.start()]
 
 
 def sniff_delimiter(text: str, expected: Sequence[str] = ()) -> str:
@@ -1010,18 +1042,7 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
                         line=where,
                     ),
                 ) from None
-            if "expected after" in reason:
-                raise CsvFormatError(
-                    where,
-                    Message.of(
-                        N_(
-                            "text after a closing quote; a quote inside a quoted field is written "
-                            'twice ("") ({reason})'
-                        ),
-                        reason=reason,
-                    ),
-                ) from None
-            raise CsvFormatError(where, reason) from None
+            raise CsvFormatError(where, csv_reason(reason)) from None
         previous = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -1030,20 +1051,7 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
             header_line = first
             continue
         if len(row) != len(headers):
-            problems.append(
-                CsvFormatError(
-                    first,
-                    Message.of(
-                        N_(
-                            "{fields} fields, but the header has {headers} (a missing or extra "
-                            "{delimiter}, or one inside a value that is not quoted?)"
-                        ),
-                        fields=len(row),
-                        headers=len(headers),
-                        delimiter=_delimiter_name(delimiter),
-                    ),
-                )
-            )
+            problems.append(CsvFormatError(first, wrong_width(len(row), len(headers), delimiter)))
             continue
         records.append(CsvRecord(first, tuple(row)))
     if headers is None:
@@ -1052,6 +1060,19 @@ def read_csv(text: str, delimiter: str | None = None, expected: Sequence[str] = 
 
 
 _DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+
+
+def wrong_width(fields: int, headers: int, delimiter: str) -> Message:
+    """A row with another number of fields than the header has, and the likely cause."""
+    return Message.of(
+        N_(
+            "{fields} fields, but the header has {headers} (a missing or extra "
+            "{delimiter}, or one inside a value that is not quoted?)"
+        ),
+        fields=fields,
+        headers=headers,
+        delimiter=_delimiter_name(delimiter),
+    )
 
 
 def _delimiter_name(delimiter: str) -> Message:

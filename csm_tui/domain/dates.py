@@ -322,9 +322,11 @@ def _period_edge(unit: str, ahead: int | None, start: bool, today: date, text: s
             return first if first == today else _period_first(today, unit, 1)
         first = _period_first(today, unit, ahead)
     except OverflowError:
-        raise DueDateError(f"{text.strip()!r} is too far ahead") from None
+        raise DueDateError(_m(N_("{text} is too far ahead"), text=repr(text.strip()))) from None
     if first < today:
-        raise DueDateError(f"{text.strip()} ({first.isoformat()}) is already past")
+        raise DueDateError(
+            _m(N_("{text} ({day}) is already past"), text=text.strip(), day=first.isoformat())
+        )
     return _in_range(first, text)
 
 
@@ -333,7 +335,14 @@ def _cn_period_edge(m: re.Match[str], today: date) -> date:
     which = (m["which"] or "").replace("个", "")
     unit = _CN_UNITS[m["unit"]]
     if which in ("今", "明") and unit != "year":
-        raise DueDateError(f"{m[0]!r}: say 本{m['unit']} or 下个{m['unit']}")
+        raise DueDateError(
+            _m(
+                N_("{text}: say {this} or {next}"),
+                text=repr(m[0]),
+                this=f"本{m['unit']}",
+                next=f"下个{m['unit']}",
+            )
+        )
     ahead = None if not which else (1 if which in ("下", "明") else 0)
     return _period_edge(unit, ahead, m["edge"] == "初", today, m[0])
 
@@ -342,7 +351,9 @@ def _cn_month_edge(m: re.Match[str], today: date) -> date:
     """12月底, 3月初: that month's last or first day, the next one to come."""
     month = int(m["m"]) if m["m"].isdigit() else _cn_number(m["m"])
     if not 1 <= month <= 12:
-        raise DueDateError(f"{m[0]!r}: there is no month {month}")
+        raise DueDateError(
+            _m(N_("{text}: there is no month {month}"), text=repr(m[0]), month=month)
+        )
     year = today.year
     if m["edge"] == "初":
         day = date(year, month, 1)

@@ -9,7 +9,7 @@ reports, logs) that must not depend on the language.
 
 from __future__ import annotations
 
-from csm_tui.i18n import Message
+from csm_tui.i18n import N_, Message
 
 
 class Refusal(Exception):
@@ -39,3 +39,28 @@ class Refusal(Exception):
 
 class MessageError(Refusal, ValueError):
     """A `ValueError` carrying its words as a `Message` (`error.words`)."""
+
+
+# -- a settings file's keys (config.toml's [tiers], [standards], [health.weights]) -----------
+
+
+def said_of(key: str, problem: Message) -> Message:
+    """ "{key}: {problem}": a problem said of a settings key ("standards.long-direct: …")."""
+    return Message.of(N_("{key}: {problem}"), key=key, problem=problem)
+
+
+def table_expected(key: str) -> Message:
+    """ "{key} must be a table", said of a settings key."""
+    return Message.of(N_("{key} must be a table"), key=key)
+
+
+def whole_number_expected(key: str, value: object) -> Message:
+    """ "{key} must be a whole number ≥ 0; got {value}", said of a settings key."""
+    return Message.of(
+        N_("{key} must be a whole number ≥ 0; got {value}"), key=key, value=repr(value)
+    )
+
+
+def words_of(error: Exception) -> Message:
+    """An error's words: its `Message` when it is a `Refusal`, else its text as it is."""
+    return error.words if isinstance(error, Refusal) else Message.text(str(error))

@@ -47,6 +47,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypedDict
 
+from csm_tui.domain.errors import MessageError
+from csm_tui.i18n import N_, Message
+
 CENT = 0.005
 """ARR below this is zero (float sums of cents leave dust)."""
 
@@ -164,7 +167,11 @@ def parse_period(text: str, today: date, start_month: int = 1) -> Period:
     key = text.strip().lower()
     m = _PERIOD_WORD.fullmatch(key)
     if not key or m is None or not (m["fy"] or m["q"] or m["ttm"]):
-        raise ValueError(f"{text!r} is not a period; try q3, fy2026, fy2026q3 or ttm")
+        raise MessageError(
+            Message.of(
+                N_("{text} is not a period; try q3, fy2026, fy2026q3 or ttm"), text=repr(text)
+            )
+        )
     if m["ttm"]:
         return Period.trailing_months(today, 12)
     if m["fy"]:

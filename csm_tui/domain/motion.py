@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from csm_tui.domain.errors import MessageError
+from csm_tui.domain.errors import MessageError, said_of, table_expected
 from csm_tui.i18n import N_, Message
 
 
@@ -90,8 +90,12 @@ class Feature(StrEnum):
         for feature in cls:
             if feature.value == key:
                 return feature
-        raise ValueError(
-            f"unknown feature {text!r}; expected one of " + ", ".join(f.value for f in cls)
+        raise MessageError(
+            Message.of(
+                N_("unknown feature {text}; expected one of {choices}"),
+                text=repr(text),
+                choices=", ".join(f.value for f in cls),
+            )
         )
 
 
@@ -194,18 +198,18 @@ def standards_from_mapping(
     data: Mapping[str, Any], base: Mapping[SalesMotion, ActivityStandard] | None = None
 ) -> dict[SalesMotion, ActivityStandard]:
     """The standards of a settings file's ``[standards.<motion>]`` tables (module doc),
-    each starting from the default; raises `ValueError` naming the key."""
+    each starting from the default; raises `MessageError` (a `ValueError`) naming the key."""
     out = dict(base or STANDARDS)
     if not isinstance(data, Mapping):
-        raise ValueError("[standards] must hold one table per sales motion")
+        raise MessageError(Message.of(N_("[standards] must hold one table per sales motion")))
     for name, table in data.items():
         where = f"standards.{name}"
         try:
             motion = SalesMotion.parse(str(name))
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+        except MessageError as exc:
+            raise MessageError(said_of(where, exc.words)) from None
         if not isinstance(table, Mapping):
-            raise ValueError(f"{where} must be a table")
+            raise MessageError(table_expected(where))
         std = out[motion]
         changes: dict[str, Any] = {}
         for key, value in table.items():
@@ -214,10 +218,18 @@ def standards_from_mapping(
                 continue
             if key not in _STANDARD_KEYS:
                 known = ", ".join(["features", *_STANDARD_KEYS])
-                raise ValueError(f"{where}.{key} is not a setting of a standard; known: {known}")
+                raise MessageError(
+                    Message.of(
+                        N_("{key} is not a setting of a standard; known: {choices}"),
+                        key=f"{where}.{key}",
+                        choices=known,
+                    )
+                )
             number = _positive(value, f"{where}.{key}")
             if key in ("login_rate", "dau_mau") and number > 1:
-                raise ValueError(f"{where}.{key} is a share: between 0 and 1")
+                raise MessageError(
+                    Message.of(N_("{key} is a share: between 0 and 1"), key=f"{where}.{key}")
+                )
             changes[_STANDARD_KEYS[key]] = number
         out[motion] = replace(std, **changes)
     return out
@@ -225,23 +237,30 @@ def standards_from_mapping(
 
 def _positive(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{where} must be a number above 0")
+        raise MessageError(Message.of(N_("{key} must be a number above 0"), key=where))
     return float(value)
 
 
 def _features_from(value: Any, where: str) -> tuple[FeatureTarget, ...]:
     if not isinstance(value, Mapping) or not value:
-        raise ValueError(f"{where} must name at least one feature: leads = 15")
+        raise MessageError(
+            Message.of(N_("{key} must name at least one feature: leads = 15"), key=where)
+        )
     targets = []
     for name, target in value.items():
         try:
             feature = Feature.parse(str(name))
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+        except MessageError as exc:
+            raise MessageError(said_of(where, exc.words)) from None
         if feature in (Feature.MESSAGES, Feature.SESSIONS):
-            raise ValueError(
-                f"{where}.{name}: messages and sessions are measured for every motion; "
-                "set their targets with messages = and session_minutes ="
+            raise MessageError(
+                Message.of(
+                    N_(
+                        "{key}: messages and sessions are measured for every motion; "
+                        "set their targets with messages = and session_minutes ="
+                    ),
+                    key=f"{where}.{name}",
+                )
             )
         targets.append(FeatureTarget(feature, _positive(target, f"{where}.{name}")))
     return tuple(targets)

@@ -64,14 +64,17 @@ from csm_tui.domain.csv_mapping import (
     DateOrder,
     MappingError,
     check_text,
+    csv_reason,
+    decode_csv,
     fold,
     parse_count,
     parse_currency,
     parse_date,
     parse_money,
     sniff_delimiter,
+    wrong_width,
 )
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, NC_, Message
 
 
 class SignalKind(StrEnum):
@@ -79,6 +82,17 @@ class SignalKind(StrEnum):
     TICKETS = "tickets"
     SURVEYS = "surveys"
     INVOICES = "invoices"
+
+    @property
+    def label(self) -> str:
+        """The kind in English words (a msgid in the "signal kind" context: the edge shows
+        `_(kind.label)`, or a `Message.of(kind.label)`); English says the code itself."""
+        return {
+            "usage": NC_("signal kind", "usage"),
+            "tickets": NC_("signal kind", "tickets"),
+            "surveys": NC_("signal kind", "surveys"),
+            "invoices": NC_("signal kind", "invoices"),
+        }[self.value]
 
     @property
     def table(self) -> str:
@@ -527,10 +541,10 @@ def _fast_count(text: str) -> int:
 
 def iter_csv(
     text: str, delimiter: str | None = None, expected: tuple[str, ...] = ()
-) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | str]]]:
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
     """(delimiter, headers, header line, rows) of CSV text, reading rows lazily.
 
-    Each row is (line, cells), or (line, message) for a row of the wrong width. Raises
+    Each row is (line, cells), or (line, words) for a row of the wrong width (a `Message`). Raises
     `CsvFormatError` for what makes the rest unreadable (as `csv_mapping.read_csv`).
     """
     nul = text.find("\x00")
@@ -546,7 +560,41 @@ def iter_csv(
         start = 1
     if delimiter is None:
         delimiter = sniff_delimiter(text, expected)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    return _read_rows(io.StringIO(text, newline=""), delimiter, start)
+
+
+def iter_csv_data(
+    data: bytes, delimiter: str | None = None, expected: tuple[str, ...] = ()
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
+    """`iter_csv` of a file's bytes (UTF-8, or UTF-16 with its BOM, as `decode_csv`
+    reads them; raises its `CsvFormatError` at the first bad byte).
+
+    A UTF-8 file is decoded as its lines are read: a weekly export of millions of rows is
+    never held as one string, nor copied into a `StringIO` (four bytes a character)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        return iter_csv(decode_csv(data), delimiter, expected)
+    if not data.isascii():
+        decode_csv(data)  # the whole file is checked first: its first bad byte is said
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    start = 0
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    hint = re.match(rb"sep=([^\r\n])\r?\n", body)
+    if hint is not None:
+        delimiter = hint.group(1).decode("utf-8", errors="replace")
+        stream.readline()
+        start = 1
+        body = body[hint.end() :]
+    if delimiter is None:
+        end = body.find(b"\n")
+        delimiter = sniff_delimiter(body[: None if end < 0 else end].decode("utf-8"), expected)
+    return _read_rows(stream, delimiter, start)
+
+
+def _read_rows(
+    stream: io.TextIOBase, delimiter: str, start: int
+) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
+    """`iter_csv` from the stream of a CSV's lines; `start`: lines before it (a hint)."""
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     state = {"previous": 0}
 
     def step() -> tuple[int, list[str]] | None:
@@ -565,7 +613,7 @@ def iter_csv(
                         N_("a quoted field starts on this line and its closing quote is missing")
                     ),
                 ) from None
-            raise CsvFormatError(where, reason) from None
+            raise CsvFormatError(where, csv_reason(reason)) from None
         state["previous"] = reader.line_num
         return first, row
 
@@ -579,7 +627,7 @@ def iter_csv(
     headers = tuple(cell.strip() for cell in header_cells)
     width = len(headers)
 
-    def rows() -> Iterator[tuple[int, list[str] | str]]:
+    def rows() -> Iterator[tuple[int, list[str] | Message]]:
         # One loop straight over the reader (not `step()` per row): a weekly export is
         # millions of rows. Line numbers and errors are the same as `step()`'s.
         previous = state["previous"]
@@ -591,13 +639,7 @@ def iter_csv(
                 if len(row) != width:
                     if not any(cell.strip() for cell in row):
                         continue
-                    yield (
-                        line,
-                        (
-                            f"{len(row)} fields, but the header has {width} (a missing or "
-                            "extra delimiter, or one inside a value that is not quoted?)"
-                        ),
-                    )
+                    yield line, wrong_width(len(row), width, delimiter)
                     continue
                 yield line, row
         except csv.Error as exc:
@@ -610,6 +652,6 @@ def iter_csv(
                         N_("a quoted field starts on this line and its closing quote is missing")
                     ),
                 ) from None
-            raise CsvFormatError(where, reason) from None
+            raise CsvFormatError(where, csv_reason(reason)) from None
 
     return delimiter, headers, header_line, rows()

@@ -24,7 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from csm_tui.domain.errors import MessageError
+from csm_tui.domain.errors import MessageError, table_expected, whole_number_expected, words_of
 from csm_tui.i18n import N_, Message
 
 
@@ -228,7 +228,11 @@ class TierRules:
         object.__setattr__(self, "_by_tier", {b.tier: b for b in ordered})
         if set(self._by_tier) != set(Tier):
             missing = ", ".join(t.value for t in Tier if t not in self._by_tier)
-            raise ValueError(f"tier rules must define every tier; missing: {missing}")
+            raise MessageError(
+                Message.of(
+                    N_("tier rules must define every tier; missing: {missing}"), missing=missing
+                )
+            )
 
     def to_usd(self, amount: float, currency: str = "USD") -> float:
         """`amount` in USD; CNY is converted at `cny_per_usd` and rounded to the cent.
@@ -240,7 +244,11 @@ class TierRules:
         if code in ("CNY", "RMB"):
             return round(amount / self.cny_per_usd, 2)
         if code != "USD":
-            raise ValueError(f"unsupported currency {currency!r}; use USD or CNY")
+            raise MessageError(
+                Message.of(
+                    N_("unsupported currency {currency}; use USD or CNY"), currency=repr(currency)
+                )
+            )
         return amount
 
     def tier_for_arr(self, arr_usd: float) -> Tier:
@@ -298,54 +306,74 @@ class TierRules:
 
     @classmethod
     def from_file(cls, path: Path) -> TierRules:
-        """Rules from a TOML file; a mistake raises `ValueError` naming the file."""
+        """Rules from a TOML file; a mistake raises `MessageError` naming the file."""
         text = path.read_text(encoding="utf-8")
         try:
             return cls.from_toml(text)
         except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from exc
+            raise MessageError(
+                Message.of(N_("{file}: {problem}"), file=str(path), problem=words_of(exc))
+            ) from exc
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> TierRules:
         """Rules from parsed TOML: defaults for everything the mapping leaves out.
 
-        Every mistake raises `ValueError` with a message naming the tier and the key.
+        Every mistake raises `MessageError` (a `ValueError`) whose words name the tier and
+        the key.
         `touch_every_days = 0` means "no proactive cadence" (TOML has no null).
         """
         defaults = {b.tier: b for b in DEFAULT_BANDS}
         tiers_data = data.get("tiers", {})
         if not isinstance(tiers_data, Mapping):
-            raise ValueError("[tiers] must be a table of tiers, e.g. [tiers.strategic]")
+            raise MessageError(
+                Message.of(N_("[tiers] must be a table of tiers, e.g. [tiers.strategic]"))
+            )
         unknown = set(tiers_data) - {t.value for t in Tier}
         if unknown:
-            raise ValueError(
-                f"unknown tier(s) in rules: {', '.join(sorted(unknown))}; "
-                "expected " + ", ".join(t.value for t in Tier)
+            raise MessageError(
+                Message.of(
+                    N_("unknown tier(s) in rules: {names}; expected {choices}"),
+                    names=", ".join(sorted(unknown)),
+                    choices=", ".join(t.value for t in Tier),
+                )
             )
         bands: list[TierBand] = []
         for tier in Tier:
             base = defaults[tier]
             spec = tiers_data.get(tier.value, {})
             if not isinstance(spec, Mapping):
-                raise ValueError(f"tiers.{tier.value} must be a table")
+                raise MessageError(table_expected(f"tiers.{tier.value}"))
             bad_keys = set(spec) - _TIER_KEYS
             if bad_keys:
-                raise ValueError(
-                    f"unknown key(s) in tiers.{tier.value}: "
-                    f"{', '.join(sorted(bad_keys))}; expected " + ", ".join(sorted(_TIER_KEYS))
+                raise MessageError(
+                    Message.of(
+                        N_("unknown key(s) in {table}: {names}; expected {choices}"),
+                        table=f"tiers.{tier.value}",
+                        names=", ".join(sorted(bad_keys)),
+                        choices=", ".join(sorted(_TIER_KEYS)),
+                    )
                 )
             service = base.service
             touch = spec.get("touch_every_days", service.touch_every_days)
             if touch is not None and (not _is_int(touch) or touch < 0):
-                raise ValueError(
-                    f"tiers.{tier.value}.touch_every_days must be a whole number "
-                    f"of days > 0, or 0 for no cadence; got {touch!r}"
+                raise MessageError(
+                    Message.of(
+                        N_(
+                            "{key} must be a whole number of days > 0, or 0 for no cadence; "
+                            "got {value}"
+                        ),
+                        key=f"tiers.{tier.value}.touch_every_days",
+                        value=repr(touch),
+                    )
                 )
             if touch == 0:
                 touch = None
             description = spec.get("description", service.description)
             if not isinstance(description, str):
-                raise ValueError(f"tiers.{tier.value}.description must be text")
+                raise MessageError(
+                    Message.of(N_("{key} must be text"), key=f"tiers.{tier.value}.description")
+                )
             service = ServiceModel(
                 touch_every_days=touch,
                 qbr_per_year=_count(spec, "qbr_per_year", service.qbr_per_year, tier),
@@ -354,21 +382,34 @@ class TierRules:
             )
             min_arr = spec.get("min_arr", base.min_arr)
             if not _is_number(min_arr) or min_arr < 0:
-                raise ValueError(
-                    f"tiers.{tier.value}.min_arr must be a number ≥ 0 "
-                    f"(USD per year); got {min_arr!r}"
+                raise MessageError(
+                    Message.of(
+                        N_("{key} must be a number ≥ 0 (USD per year); got {value}"),
+                        key=f"tiers.{tier.value}.min_arr",
+                        value=repr(min_arr),
+                    )
                 )
             bands.append(TierBand(tier, float(min_arr), service, _criteria(spec, tier)))
         ordered = sorted(bands, key=lambda b: b.tier.rank)
         for higher, lower in itertools.pairwise(ordered):
             if higher.min_arr <= lower.min_arr:
-                raise ValueError(
-                    f"tier bands must fall with the tier: {higher.tier.value} min_arr "
-                    f"{higher.min_arr:g} is not above {lower.tier.value} {lower.min_arr:g}"
+                raise MessageError(
+                    Message.of(
+                        N_(
+                            "tier bands must fall with the tier: {higher} min_arr {high} "
+                            "is not above {lower} {low}"
+                        ),
+                        higher=higher.tier.value,
+                        high=f"{higher.min_arr:g}",
+                        lower=lower.tier.value,
+                        low=f"{lower.min_arr:g}",
+                    )
                 )
         rate = data.get("cny_per_usd", DEFAULT_CNY_PER_USD)
         if not _is_number(rate) or rate <= 0:
-            raise ValueError(f"cny_per_usd must be a number > 0; got {rate!r}")
+            raise MessageError(
+                Message.of(N_("cny_per_usd must be a number > 0; got {value}"), value=repr(rate))
+            )
         return cls(bands=tuple(bands), cny_per_usd=float(rate))
 
 
@@ -383,18 +424,33 @@ def _criteria(spec: Mapping[str, Any], tier: Tier) -> TierCriteria:
     """`min_seats`, `industries` and `reference` of a tier's table."""
     seats = spec.get("min_seats")
     if seats is not None and (not _is_int(seats) or seats < 1):
-        raise ValueError(f"tiers.{tier.value}.min_seats must be a whole number ≥ 1; got {seats!r}")
+        raise MessageError(
+            Message.of(
+                N_("{key} must be a whole number ≥ 1; got {value}"),
+                key=f"tiers.{tier.value}.min_seats",
+                value=repr(seats),
+            )
+        )
     industries = spec.get("industries", [])
     if not isinstance(industries, list) or not all(
         isinstance(i, str) and i.strip() for i in industries
     ):
-        raise ValueError(
-            f'tiers.{tier.value}.industries must be a list of names, e.g. ["banking"]; '
-            f"got {industries!r}"
+        raise MessageError(
+            Message.of(
+                N_('{key} must be a list of names, e.g. ["banking"]; got {value}'),
+                key=f"tiers.{tier.value}.industries",
+                value=repr(industries),
+            )
         )
     reference = spec.get("reference", False)
     if not isinstance(reference, bool):
-        raise ValueError(f"tiers.{tier.value}.reference must be true or false; got {reference!r}")
+        raise MessageError(
+            Message.of(
+                N_("{key} must be true or false; got {value}"),
+                key=f"tiers.{tier.value}.reference",
+                value=repr(reference),
+            )
+        )
     return TierCriteria(seats, frozenset(i.strip().casefold() for i in industries), reference)
 
 
@@ -409,5 +465,5 @@ def _is_number(value: object) -> bool:
 def _count(spec: Mapping[str, Any], key: str, default: int, tier: Tier) -> int:
     value = spec.get(key, default)
     if not _is_int(value) or value < 0:
-        raise ValueError(f"tiers.{tier.value}.{key} must be a whole number ≥ 0; got {value!r}")
+        raise MessageError(whole_number_expected(f"tiers.{tier.value}.{key}", value))
     return value

@@ -128,6 +128,31 @@ class Message:
         return self.english()
 
 
+OS_REASONS = {
+    "ENOENT": N_("No such file or directory"),
+    "EACCES": N_("Permission denied"),
+    "EPERM": N_("Operation not permitted"),
+    "EISDIR": N_("Is a directory"),
+    "ENOTDIR": N_("Not a directory"),
+    "ENOSPC": N_("No space left on device"),
+    "EROFS": N_("Read-only file system"),
+    "EEXIST": N_("File exists"),
+    "ENAMETOOLONG": N_("File name too long"),
+}
+"""The system's words for the file errors a user meets (by errno name), as C says them."""
+
+
+def os_reason(error: OSError) -> Message:
+    """Why a file could not be read or written, in words the catalog knows ("No such file
+    or directory" → 文件或目录不存在); another error's own text as it is."""
+    import errno
+
+    template = OS_REASONS.get(errno.errorcode.get(error.errno or 0, ""))
+    if template is not None:
+        return Message.of(template)
+    return Message.text(error.strerror or str(error))
+
+
 def locate(line: int, column: str | None, problem: Message) -> Message:
     """A file's problem with where it is: "line 7, Close date: …" ("file: …" for line 0,
     the file as a whole), for import reports."""

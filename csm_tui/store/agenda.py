@@ -5,7 +5,7 @@ reason (each reason written as a range the indexes and stored text formats answe
 the owner's open tasks due by today. Whether a row is on the agenda, why and in what order
 is decided by `csm_tui.domain.agenda`, so the screen and the tests share one meaning.
 
-Every query is answered from indexes alone (migration v13; tests/store/test_agenda.py
+Every query is answered from indexes alone (migration v16; tests/store/test_agenda.py
 checks the plans): a CSM's accounts with every column judged (`ix_accounts_agenda`), the
 last QBR / onsite visit (`ix_activities_service`, those two kinds only), open tasks
 (`ix_tasks_agenda`) and a task's account name and tier (`ix_accounts_id_name`). Reading

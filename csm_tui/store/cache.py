@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from csm_tui.domain.errors import Refusal
+from csm_tui.i18n import N_, Message
 from csm_tui.store.migrations import HEAD, check_not_newer, migrate, schema_version
 from csm_tui.store.timestamps import from_db, to_db
 
@@ -56,7 +58,7 @@ def make_private(path: Path | str) -> None:
                 os.chmod(file, mode & 0o700)
 
 
-class CacheVersionError(RuntimeError):
+class CacheVersionError(Refusal, RuntimeError):
     """A read-only open found a cache that is not at this code's schema version."""
 
 
@@ -96,8 +98,15 @@ def connect(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
             check_not_newer(version, str(path))
             if version < HEAD:
                 raise CacheVersionError(
-                    f"{path} has schema version {version}, this csm-tui needs {HEAD}; "
-                    "open it read-write once to migrate it"
+                    Message.of(
+                        N_(
+                            "{path} has schema version {version}, this csm-tui needs {head}; "
+                            "open it read-write once to migrate it"
+                        ),
+                        path=path,
+                        version=version,
+                        head=HEAD,
+                    )
                 )
         else:
             migrate(conn)

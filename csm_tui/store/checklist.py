@@ -160,7 +160,12 @@ def set_item_done(
             item = template.get(item_key)
             if item is None:
                 raise ChecklistError(
-                    f"{stage.label} has no checklist item {item_key!r} for a {tier.label} account"
+                    Message.of(
+                        N_("{stage} has no checklist item {item} for a {tier} account"),
+                        stage=Message.of(stage.label),
+                        item=repr(item_key),
+                        tier=Message.of(tier.label),
+                    )
                 )
             item_id = checklist_item_id(account_id, stage.value, item_key)
             if done:

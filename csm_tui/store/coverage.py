@@ -5,8 +5,8 @@
 1. the book per owner × tier (counts, ARR, overdue, late activation, red, renewals, large
    accounts, and whether each red account was followed up) — one pass over the live
    accounts;
-2. touches of the last 90 days, proactive vs escalations, per author's team — one range
-   scan of the activities;
+2. touches of the last 90 days, proactive vs escalations, per author's team — from
+   `activity_days`, the live activities counted per author, day and kind by triggers;
 3. ARR movements over the last 12 months per (tier at the period's start, segment, owner's
    team), with NPS votes — one pass over `arr_events` (ARR at the start and at the end)
    with range scans for the renewal decisions and signed changes, joined to the accounts
@@ -14,7 +14,9 @@
 4. users and teams.
 
 Python then adds up at most a few hundred group rows. It reads only: it works offline on
-whatever the cache holds, and shows how old that is (`data_as_of`).
+whatever the cache holds, and shows how old that is (`data_as_of`). Each query's rows are
+cached by the data versions of the tables it reads (store/report_cache.py): a report after
+an activity was logged re-runs the book and touch queries, not the ARR movements.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from csm_tui.domain.records import ActivityKind, Role
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, Message
 from csm_tui.store.cache import get_data_as_of
+from csm_tui.store.report_cache import cached_rows
 from csm_tui.store.timestamps import date_to_db
 
 RED_BELOW = 40  # domain.health.band_for: red < 40
@@ -212,8 +215,9 @@ def _nps_query(team_id: str | None) -> Query:
 
 
 def _activity_query(today: date) -> Query:
-    """Touches of the last ACTIVITY_DAYS days per author: proactive, escalations.
-    Answered from `ix_activities_recent` alone."""
+    """Touches of the last ACTIVITY_DAYS days per author: proactive, escalations. Read
+    from `activity_days`, the live activities counted per author, day and kind (kept
+    current by triggers: store/migrations.py v14); '' is no author."""
     p: dict[str, object] = {"since": date_to_db(today - timedelta(days=ACTIVITY_DAYS))}
     for i, kind in enumerate(_PROACTIVE):
         p[f"p{i}"] = kind
@@ -222,9 +226,10 @@ def _activity_query(today: date) -> Query:
     pro = ", ".join(f":p{i}" for i in range(len(_PROACTIVE)))
     rea = ", ".join(f":r{i}" for i in range(len(_REACTIVE)))
     sql = f"""
-        SELECT x.author_id, sum(x.kind IN ({pro})), sum(x.kind IN ({rea}))
-        FROM activities x
-        WHERE x.occurred_at >= :since AND x.deleted_at IS NULL
+        SELECT nullif(x.author_id, ''), sum(iif(x.kind IN ({pro}), x.n, 0)),
+               sum(iif(x.kind IN ({rea}), x.n, 0))
+        FROM activity_days x
+        WHERE x.day >= :since
         GROUP BY x.author_id
     """
     return sql, p
@@ -399,6 +404,13 @@ def _more_than_two_cores() -> bool:
     return (os.cpu_count() or 1) > 2
 
 
+# The data each query reads (store/report_cache.py: a query re-runs when one changed).
+# `accounts_grouping`: the accounts' tier, segment, owner, stage and deletion only.
+_MOVEMENT_SCOPES = ("arr_events", "tier_overrides", "accounts_grouping", "users")
+_BOOK_SCOPES = ("accounts", "activities", "tasks", "users")
+_ACTIVITY_SCOPES = ("activities",)
+_NPS_SCOPES = ("account_signals", "accounts_grouping", "users")
+
 READER_CACHE_KIB = 65536  # page cache of the readers `load_coverage` opens itself
 
 
@@ -456,12 +468,19 @@ def load_coverage(
     period = period or Period.trailing_months(today, 12)
     # Longest first, so the two threads finish together.
     queries = _period_queries(period, tier_rules, team_id)
-    rows = _run(conn, {
-        "movements": queries["movements"],
-        "book": _book_query(today, tier_rules, rules, team_id),
-        "activity": _activity_query(today),
-        "nps": _nps_query(team_id),
-    }, _more_than_two_cores() if parallel is None else parallel)  # fmt: skip
+    in_parallel = _more_than_two_cores() if parallel is None else parallel
+    rows = cached_rows(
+        conn,
+        {
+            "movements": (queries["movements"], _MOVEMENT_SCOPES),
+            "book": (_book_query(today, tier_rules, rules, team_id), _BOOK_SCOPES),
+            "activity": (_activity_query(today), _ACTIVITY_SCOPES),
+            "nps": (_nps_query(team_id), _NPS_SCOPES),
+        },
+        lambda missing: _run(conn, missing, in_parallel),
+        path=_db_path(conn),
+        prefix=f"coverage:{team_id or ''}:",
+    )
     users = conn.execute(
         "SELECT u.id, u.name, u.role, u.team_id, t.name FROM users u "
         "LEFT JOIN teams t ON t.id = u.team_id ORDER BY t.name, u.name, u.id"

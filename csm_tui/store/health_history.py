@@ -1,10 +1,12 @@
 """Health over time: the 90-day trend and what changed against ~30 days ago.
 
 `health_snapshots` hold one score per account per snapshot day and its points per
-component as JSON (``{"usage": 21, "support": 6, ...}``, component values of
-`domain.health.Component`). Today's point of a trend is the account's stored score, which
-logging an activity keeps current; "now" in `what_changed` is the live score from the
-account's signals (`store.accounts.health_of`), the one the Health tab explains.
+component as JSON (``{"usage":21,"support":6,...}``, component values of
+`domain.health.Component`). History is sparse (store/health_recompute.py): a day has a
+snapshot when the score or its points changed, or a week after the last one. Today's
+point of a trend is the account's stored score, which logging an activity keeps current;
+"now" in `what_changed` is the live score from the account's signals
+(`store.accounts.health_of`), the one the Health tab explains.
 """
 
 from __future__ import annotations

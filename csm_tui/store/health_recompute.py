@@ -11,8 +11,12 @@ scored from it as before; one with neither keeps what it has.
 
 Writes are local: the score is derived from records every cache holds alike, so it is
 not queued for sync (the activity log still pushes the score it sets when a touch is
-logged). A day's snapshot is replaced when health is recomputed again the same day, so
-there is one per account per day.
+logged). A day's snapshot is replaced when health is recomputed again the same day.
+History is kept sparse (issue 12: a daily recompute wrote 365 rows per account a year):
+today's snapshot is written only when the score or a component's points differ from the
+account's latest snapshot, or when that one is `SNAPSHOT_HEARTBEAT_DAYS` or more old —
+so a steady account gets one a week, and the readers (the 90-day trend, "what changed"
+against ±15 days around a month ago, the back-test's 45-day-fresh score) always find one.
 
 `raw_health_signals` is the one-account read path (the account screen); it runs the same
 queries for one account.
@@ -443,22 +447,47 @@ def recompute_accounts(
             if snapshot:
                 scored.append((aid, score, points))
         if scored:
+            recent = _recent_snapshots(conn, today, ids)
+            made = [(aid, score, parts_json % points) for aid, score, points in scored]
+            changed = [m for m in made if recent.get(m[0]) != m[1:]]
             snaps = [
-                (sid, aid, day, score, parts_json % points)
-                for sid, (aid, score, points) in zip(new_ids(len(scored)), scored, strict=True)
+                (sid, aid, day, score, text)
+                for sid, (aid, score, text) in zip(new_ids(len(changed)), changed, strict=True)
             ]
-        _update_scores(conn, scores)
-        if snaps:
+            # Today's earlier snapshot goes, whether a new one replaces it or not.
             conn.executemany(
                 "DELETE FROM health_snapshots WHERE account_id = ? AND taken_on = ?",
-                [(s[1], day) for s in snaps],
+                [(aid, day) for aid, _, _ in scored],
             )
+        _update_scores(conn, scores)
+        if snaps:
             conn.executemany(
                 "INSERT INTO health_snapshots (id, account_id, taken_on, score, components) "
                 "VALUES (?, ?, ?, ?, ?)",
                 snaps,
             )
-        return len(snaps) if snapshot else len(accounts)
+        return len(scored) if snapshot else len(accounts)
+
+
+SNAPSHOT_HEARTBEAT_DAYS = 7  # an unchanged score is snapshotted again after this many days
+
+
+def _recent_snapshots(
+    conn: sqlite3.Connection, today: date, ids: Sequence[str] | None
+) -> dict[str, tuple[int, str]]:
+    """(score, components) of each account's latest snapshot of the last
+    SNAPSHOT_HEARTBEAT_DAYS - 1 days before today (accounts with none are left out)."""
+    since = date_to_db(today - timedelta(days=SNAPSHOT_HEARTBEAT_DAYS - 1))
+    out: dict[str, tuple[int, str]] = {}
+    for clause, params in _where_ids(ids, "account_id"):
+        rows = conn.execute(
+            "SELECT account_id, max(taken_on), score, components FROM health_snapshots "
+            f"WHERE taken_on >= ? AND taken_on < ?{clause} GROUP BY account_id",
+            (since, date_to_db(today), *params),
+        )
+        for aid, _day, score, components in rows:
+            out[aid] = (score, components)
+    return out
 
 
 # From this many changed scores, the accounts' indexes that hold the score are dropped and

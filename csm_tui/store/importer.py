@@ -79,7 +79,7 @@ from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import is_churn_status
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
-from csm_tui.i18n import N_, Message, locate
+from csm_tui.i18n import N_, Message, locate, os_reason
 from csm_tui.protocol import (
     KIND_ACCOUNT,
     KIND_ARR_EVENT,
@@ -305,7 +305,7 @@ def load_mapping(name_or_path: str | Path | None, kind: str | None = None) -> Co
                 Message.of(
                     N_("cannot read the mapping {path}: {reason}"),
                     path=path,
-                    reason=exc.strerror or exc,
+                    reason=os_reason(exc),
                 )
             ) from None
         return ColumnMapping.from_toml(text, str(path))
@@ -1205,7 +1205,7 @@ def import_csv(
     except OSError as exc:
         run.issue(
             0,
-            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=os_reason(exc)),
         )
         return ImportReport(**base, errors=run.errors())
     rows = _read_rows(data, mapping, run)

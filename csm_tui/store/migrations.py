@@ -13,9 +13,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 
+from csm_tui.domain.errors import Refusal
+from csm_tui.i18n import N_, Message
 
-class SchemaTooNewError(RuntimeError):
-    """The database was written by a newer csm-tui than this one."""
+
+class SchemaTooNewError(Refusal, RuntimeError):
+    """The database was written by a newer csm-tui than this one (said in the interface
+    language; `english()` for logs)."""
 
 
 def _run(conn: sqlite3.Connection, statements: Sequence[str]) -> None:
@@ -512,7 +516,123 @@ def _v12_exchange_rates(conn: sqlite3.Connection) -> None:
     )
 
 
-_V13_AGENDA_INDEXES = (
+# What the report cache (store/report_cache.py) keys its results by: one version per
+# scope, bumped by a trigger on every row written. `accounts_grouping` moves only when an
+# account is added or removed or changes a column reports group by (tier, segment, owner,
+# stage, deletion), so logging an activity (last touch, health) leaves it alone.
+_VERSIONED_TABLES = (
+    "accounts",
+    "activities",
+    "tasks",
+    "arr_events",
+    "tier_overrides",
+    "account_signals",
+    "users",
+)
+_GROUPING_COLUMNS = "id, tier, tier_override, segment, owner_id, stage, deleted_at"
+
+
+def _bump(scope: str) -> str:
+    return f"UPDATE data_versions SET version = version + 1 WHERE name = '{scope}';"
+
+
+def _v13_report_cache(conn: sqlite3.Connection) -> None:
+    """Data versions (bumped by triggers on every write) and a cache of report query
+    results keyed by them: a report re-runs only the queries whose tables changed."""
+    conn.execute(
+        """CREATE TABLE data_versions (
+        name VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (name)
+    )"""
+    )
+    conn.execute(
+        """CREATE TABLE report_cache (
+        name VARCHAR NOT NULL,
+        "key" VARCHAR NOT NULL,
+        "rows" VARCHAR NOT NULL,
+        PRIMARY KEY (name)
+    )"""
+    )
+    scopes = (*_VERSIONED_TABLES, "accounts_grouping")
+    conn.executemany("INSERT INTO data_versions (name, version) VALUES (?, 0)",
+                     [(s,) for s in scopes])  # fmt: skip
+    for table in _VERSIONED_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            extra = ""
+            if table == "accounts" and event != "UPDATE":
+                extra = _bump("accounts_grouping")
+            conn.execute(
+                f"CREATE TRIGGER dv_{table}_{event.lower()} AFTER {event} ON {table} "
+                f"BEGIN {_bump(table)} {extra} END"
+            )
+    conn.execute(
+        f"CREATE TRIGGER dv_accounts_grouping AFTER UPDATE OF {_GROUPING_COLUMNS} ON accounts "
+        f"BEGIN {_bump('accounts_grouping')} END"
+    )
+
+
+_ACTIVITY_DAY_KEY = "coalesce({r}.author_id, ''), substr({r}.occurred_at, 1, 10), {r}.kind"
+_ACTIVITY_DAY_ADD = (
+    "INSERT INTO activity_days (author_id, day, kind, n) SELECT {key}, 1 WHERE {when} "
+    "ON CONFLICT (author_id, day, kind) DO UPDATE SET n = n + 1;"
+)
+_ACTIVITY_DAY_SUB = (
+    "UPDATE activity_days SET n = n - 1 WHERE {when} AND (author_id, day, kind) = ({key});"
+)
+
+
+def _v14_activity_days(conn: sqlite3.Connection) -> None:
+    """Live activities counted per author, day (UTC, of `occurred_at`) and kind, kept
+    current by triggers whoever writes (logging, sync, import, the demo builder): the
+    team's recent touches (coverage's maturity evidence) are read from a few thousand
+    counts instead of a range scan of the activities, and the index that scan needed
+    (`ix_activities_recent`) goes. A row a pull replaces (INSERT OR REPLACE, which fires
+    no delete trigger) is taken out by the BEFORE INSERT trigger — so write activities
+    with INSERT, INSERT OR REPLACE or UPDATE, never an upsert (ON CONFLICT DO UPDATE
+    would take the old row out twice)."""
+    conn.execute(
+        """CREATE TABLE activity_days (
+        author_id VARCHAR NOT NULL,
+        day VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (author_id, day, kind)
+    )"""
+    )
+    conn.execute(
+        "INSERT INTO activity_days (author_id, day, kind, n) "
+        f"SELECT {_ACTIVITY_DAY_KEY.format(r='a')}, count(*) FROM activities a "
+        "WHERE a.deleted_at IS NULL GROUP BY 1, 2, 3"
+    )
+    new_key, old_key = _ACTIVITY_DAY_KEY.format(r="NEW"), _ACTIVITY_DAY_KEY.format(r="OLD")
+    add_new = _ACTIVITY_DAY_ADD.format(key=new_key, when="NEW.deleted_at IS NULL")
+    sub_old = _ACTIVITY_DAY_SUB.format(key=old_key, when="OLD.deleted_at IS NULL")
+    replaced = _ACTIVITY_DAY_SUB.format(
+        when="1",
+        key=f"SELECT {_ACTIVITY_DAY_KEY.format(r='x')} FROM activities x "
+        "WHERE x.id = NEW.id AND x.deleted_at IS NULL",
+    )
+    conn.execute(f"CREATE TRIGGER ad_activities_replace BEFORE INSERT ON activities "
+                 f"BEGIN {replaced} END")  # fmt: skip
+    conn.execute(f"CREATE TRIGGER ad_activities_insert AFTER INSERT ON activities "
+                 f"BEGIN {add_new} END")  # fmt: skip
+    conn.execute(f"CREATE TRIGGER ad_activities_delete AFTER DELETE ON activities "
+                 f"BEGIN {sub_old} END")  # fmt: skip
+    conn.execute(
+        "CREATE TRIGGER ad_activities_update AFTER UPDATE OF author_id, occurred_at, kind, "
+        f"deleted_at ON activities BEGIN {sub_old} {add_new} END"
+    )
+    conn.execute("DROP INDEX ix_activities_recent")
+
+
+def _v15_no_redundant_index(conn: sqlite3.Connection) -> None:
+    """`ix_checklist_items_account_id` repeats the first column of the unique (account_id,
+    stage, item_key) index, which answers the same lookups (issue 12: cache size)."""
+    conn.execute("DROP INDEX ix_checklist_items_account_id")
+
+
+_V16_AGENDA_INDEXES = (
     "CREATE INDEX ix_accounts_agenda ON accounts (owner_id, tier, stage, last_touch_at, "
     "renewal_date, go_live_date, activated_on, health_score, health_score_30d, arr, currency, "
     "name, id, deleted_at) WHERE deleted_at IS NULL",
@@ -525,14 +645,14 @@ _V13_AGENDA_INDEXES = (
 )
 
 
-def _v13_agenda_indexes(conn: sqlite3.Connection) -> None:
+def _v16_agenda_indexes(conn: sqlite3.Connection) -> None:
     """The Today agenda read from indexes alone (store/agenda.py): a CSM's live accounts
     with every column the agenda judges (covering, partial); the day of each account's
     last QBR and onsite visit (partial: those two kinds only, a few percent of the
     activities); a CSM's open tasks, and the name and tier of a task's account. On a
     100k-account book whose pages are not yet in memory the agenda's reads went from
     scattered rows of a 2 GB file to a few MB of index pages. No rows change."""
-    _run(conn, _V13_AGENDA_INDEXES)
+    _run(conn, _V16_AGENDA_INDEXES)
 
 
 # Append only. Index i holds the step to version i + 1.
@@ -549,7 +669,10 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v10_signal_tables,
     _v11_nps_on,
     _v12_exchange_rates,
-    _v13_agenda_indexes,
+    _v13_report_cache,
+    _v14_activity_days,
+    _v15_no_redundant_index,
+    _v16_agenda_indexes,
 )
 
 HEAD: int = len(STEPS)
@@ -560,11 +683,18 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check_not_newer(version: int, where: str = "the cache") -> None:
+def check_not_newer(version: int, where: str | None = None) -> None:
     if version > HEAD:
         raise SchemaTooNewError(
-            f"{where} has schema version {version}, but this csm-tui knows only up to "
-            f"version {HEAD}; upgrade csm-tui to open it"
+            Message.of(
+                N_(
+                    "{where} has schema version {version}, but this csm-tui knows only up to "
+                    "version {head}; upgrade csm-tui to open it"
+                ),
+                where=Message.of(N_("the cache")) if where is None else where,
+                version=version,
+                head=HEAD,
+            )
         )
 
 

@@ -205,15 +205,6 @@ class Activity(SQLModel, table=True):
     __tablename__ = "activities"
     __table_args__ = (
         sa.Index("ix_activities_account_time", "account_id", "occurred_at"),
-        # The team's recent work by kind and author (coverage's maturity evidence), read
-        # from the index alone. SQLite only.
-        sa.Index(
-            "ix_activities_recent",
-            "occurred_at",
-            "kind",
-            "author_id",
-            sqlite_where=sa.text("deleted_at IS NULL"),
-        ).ddl_if(dialect="sqlite"),
         # The day of an account's last QBR / onsite visit (the Today agenda), from a small
         # index: those two kinds only. SQLite only.
         sa.Index(
@@ -271,9 +262,10 @@ class Task(SQLModel, table=True):
 
 class ChecklistItem(SQLModel, table=True):
     __tablename__ = "checklist_items"
+    # The unique index answers lookups by account too (its first column).
     __table_args__ = (sa.UniqueConstraint("account_id", "stage", "item_key"),)
     id: str = Field(primary_key=True)
-    account_id: str = Field(foreign_key="accounts.id", index=True)
+    account_id: str = Field(foreign_key="accounts.id")
     stage: str
     item_key: str
     label: str
@@ -518,3 +510,33 @@ class ExchangeRate(SQLModel, table=True):
     day: date = Field(primary_key=True)
     currency: str = Field(primary_key=True)  # CNY
     per_usd: float
+
+
+class DataVersion(SQLModel, table=True):
+    """A version per scope (a table, or `accounts_grouping`), bumped by SQLite triggers on
+    every write (migration v13): what `store.report_cache` keys its results by."""
+
+    __tablename__ = "data_versions"
+    name: str = Field(primary_key=True)
+    version: int
+
+
+class ReportCache(SQLModel, table=True):
+    """A report query's rows (JSON) under the key they were computed for (the query, its
+    parameters and the data versions of the tables it reads)."""
+
+    __tablename__ = "report_cache"
+    name: str = Field(primary_key=True)
+    key: str
+    rows: str
+
+
+class ActivityDay(SQLModel, table=True):
+    """Live activities per author ('' for none), UTC day of `occurred_at` and kind, kept
+    current by SQLite triggers (migration v14): coverage's recent touches read these."""
+
+    __tablename__ = "activity_days"
+    author_id: str = Field(primary_key=True)
+    day: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    n: int

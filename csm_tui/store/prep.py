@@ -33,7 +33,7 @@ from csm_tui.domain.prep import (
     check_prep_note,
 )
 from csm_tui.domain.tiers import TierRules
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, os_reason
 from csm_tui.protocol import KIND_PREP_NOTE_REVISION, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.accounts import AccountNotFound, health_of, load_account_facts
@@ -263,8 +263,11 @@ def export_prep(path: Path | str, markdown: str) -> Path:
                 tmp.unlink()
             raise
     except OSError as error:
-        reason = error.strerror or str(error)
         raise PrepExportError(
-            Message.of(N_("Cannot export to {target}: {reason}"), target=str(target), reason=reason)
+            Message.of(
+                N_("Cannot export to {target}: {reason}"),
+                target=str(target),
+                reason=os_reason(error),
+            )
         ) from error
     return target

@@ -82,10 +82,19 @@ def parse_rates_csv(text: str) -> list[tuple[date, str, float]]:
             ) from None  # fmt: skip
         try:
             code = normalise_currency(currency)
-            rate = float(rate_text)
         except ValueError as exc:
             raise RateError(
                 Message.of(N_("line {n}: {problem}"), n=number, problem=_words(exc))
+            ) from None
+        try:
+            rate = float(rate_text)
+        except ValueError:
+            raise RateError(
+                Message.of(
+                    N_("line {n}: {problem}"),
+                    n=number,
+                    problem=Message.of(N_("{raw} is not a number"), raw=repr(rate_text)),
+                )
             ) from None
         if code == "USD" or not rate > 0:
             raise RateError(

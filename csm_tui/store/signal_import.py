@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
-from itertools import islice, repeat
-from operator import add, itemgetter, mul
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -44,17 +44,17 @@ from csm_tui.domain.csv_mapping import (
     CellError,
     CsvFormatError,
     MappingError,
-    decode_csv,
     dry_run_summary,
     no_shipped_mapping,
     problems_summary,
 )
 from csm_tui.domain.csv_mapping import locate_columns as _locate
-from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv
+from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv_data
 from csm_tui.domain.signals import monday_of
-from csm_tui.i18n import N_, Message, locate
+from csm_tui.i18n import N_, Message, locate, os_reason
 from csm_tui.store.timestamps import date_to_db, to_db
 from csm_tui.store.transaction import write_transaction
+from csm_tui.store.usage_export import as_stored, usage_reader
 
 CREATE = "create"
 UPDATE = "update"
@@ -157,6 +157,13 @@ class SignalImportReport:
         """One line for the user, in English (`words()` is it for the interface language)."""
         return self.words().english()
 
+    def kind_words(self) -> Message:
+        """The signal kind in words ("tickets"; 支持工单 in zh); an unknown kind as it is."""
+        try:
+            return Message.of(SignalKind(self.kind).label)
+        except ValueError:
+            return Message.text(self.kind)
+
     def words(self) -> Message:
         """The summary line as a `Message`."""
         counts = {
@@ -178,7 +185,7 @@ class SignalImportReport:
                 ),
                 path=self.path,
                 rows=f"{self.rows:,}",
-                kind=self.kind,
+                kind=self.kind_words(),
                 accounts=f"{self.rescored:,}",
                 **counts,
             )
@@ -189,7 +196,7 @@ class SignalImportReport:
             ),
             path=self.path,
             rows=f"{self.rows:,}",
-            kind=self.kind,
+            kind=self.kind_words(),
             **counts,
         )
 
@@ -246,7 +253,7 @@ def load_signal_mapping(name_or_path: str | Path, kind: str) -> SignalMapping:
                 Message.of(
                     N_("cannot read the mapping {path}: {reason}"),
                     path=path,
-                    reason=exc.strerror or exc,
+                    reason=os_reason(exc),
                 )
             ) from None
         return SignalMapping.from_toml(text, str(path))
@@ -445,184 +452,6 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
     return invoice
 
 
-# The fields a usage row's record is made of, as `_builder`'s `usage` reads them.
-_USAGE_COUNTS = ("active_users", "seats", "opportunities", "leads", "public_pool", "contacts",
-                 "messages", "sessions")  # fmt: skip
-_USAGE_TEXTS = ("account", "account_name")
-
-
-def _usage_reader(
-    mapping: SignalMapping, where: dict[str, int], book: _Book
-) -> Callable[[list[str]], tuple[Any, ...] | None] | None:
-    """For a usage mapping of plain columns: a function making a row's record straight
-    from its cells — the same tuple `_builder` makes from the row's values — or None when
-    the row is not the plain case (an empty cell, a count that is not plain digits, a cell
-    that does not read, an account not found): that row then goes the general way, which
-    says what is wrong with it. None when the mapping is not such a mapping.
-
-    A large weekly export is millions of rows: this skips the per-row dict of values and
-    the converter calls for each cell, and remembers each account's cells → account id."""
-    if mapping.kind is not SignalKind.USAGE or mapping.defaults or "id" in where:
-        return None
-    minutes_name = "session_minutes" if "session_minutes" in where else "avg_session_minutes"
-    handled = {*_USAGE_COUNTS, *_USAGE_TEXTS, "week_start", minutes_name}
-    if not set(where) <= handled or "active_users" not in where or "week_start" not in where:
-        return None
-    if minutes_name not in where or "sessions" not in where:
-        return None
-    counted = [name for name in _USAGE_COUNTS if name in where]
-    count_at = itemgetter(*(where[name] for name in counted))
-    plain = re.compile(r"[0-9]{1,9}" + r"(?:,[0-9]{1,9})" * (len(counted) - 1))
-    # Each record field from the counts read (a column left out: 0, as `usage` has it).
-    absent = len(counted)
-    pick = itemgetter(*(counted.index(n) if n in counted else absent for n in _USAGE_COUNTS))
-    sessions_at = _USAGE_COUNTS.index("sessions")
-    texts = [(name, where[name], mapping.converter(name)) for name in _USAGE_TEXTS
-             if name in where]  # fmt: skip
-    text_at = itemgetter(*(i for _, i, _ in texts)) if len(texts) > 1 else None
-    week_at, read_week = where["week_start"], mapping.converter("week_start")
-    minutes_at, read_minutes = where[minutes_name], mapping.converter(minutes_name)
-    avg = minutes_name == "avg_session_minutes"
-    prefix, source = mapping.source + ":", mapping.source
-    accounts: dict[Any, str] = {}
-    weeks: dict[str, str] = {}
-
-    def account_of(key: Any) -> str | None:
-        cells = key if text_at is not None else (key,)
-        if not all(cells):
-            return None
-        found = dict(zip((name for name, _, _ in texts), (
-            convert(cell) for (_, _, convert), cell in zip(texts, cells, strict=True)
-        ), strict=True))  # fmt: skip
-        aid, _problem = book.find(found.get("account", ""), found.get("account_name", ""))
-        if aid is not None and len(accounts) < 1_000_000:
-            accounts[key] = aid
-        return aid
-
-    # The common case in one check: every count plain digits and the minutes a plain
-    # number (as `parse_number` reads it with a "." decimal: `float` of the cell).
-    plain_minutes = mapping.decimal == "."
-    both_at = itemgetter(*(where[name] for name in counted), minutes_at)
-    both = re.compile(r"[0-9]{1,9}," * len(counted) + r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
-    n_counted = len(counted)
-
-    def read(cells: list[str]) -> tuple[Any, ...] | None:
-        if plain_minutes:
-            texts = both_at(cells)
-            if both.fullmatch(",".join(texts)):
-                key = text_at(cells) if text_at is not None else cells[texts_at0]
-                aid = accounts.get(key)
-                week_text = weeks.get(cells[week_at])
-                if aid is not None and week_text is not None:
-                    nums = [*map(int, texts[:n_counted]), 0]
-                    values = pick(nums)
-                    minutes = float(texts[n_counted])
-                    if avg:
-                        minutes = round(minutes * values[sessions_at], 2)
-                    return (prefix + aid + ":" + week_text, aid, week_text, *values,
-                            float(minutes), source)  # fmt: skip
-        return read_slow(cells)
-
-    texts_at0 = texts[0][1]
-
-    def read_slow(cells: list[str]) -> tuple[Any, ...] | None:
-        counts_text = count_at(cells)
-        if len(counted) > 1:
-            if not plain.fullmatch(",".join(counts_text)):
-                return None
-            nums = [*map(int, counts_text), 0]
-        else:
-            if not plain.fullmatch(counts_text):
-                return None
-            nums = [int(counts_text), 0]
-        key = text_at(cells) if text_at is not None else cells[texts[0][1]]
-        try:
-            aid = accounts.get(key) or account_of(key)
-            if aid is None:
-                return None
-            week_cell = cells[week_at]
-            week_text = weeks.get(week_cell)
-            if week_text is None:
-                if not week_cell:
-                    return None
-                week_text = date_to_db(monday_of(read_week(week_cell)))
-                if len(weeks) < 10_000:
-                    weeks[week_cell] = week_text
-            minutes_cell = cells[minutes_at]
-            if not minutes_cell:
-                return None
-            minutes = read_minutes(minutes_cell)
-        except CellError:
-            return None
-        values = pick(nums)
-        if avg:
-            minutes = round(minutes * values[sessions_at], 2)
-        return (prefix + aid + ":" + week_text, aid, week_text, *values, float(minutes), source)
-
-    minutes_column = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?(?:\n[0-9]{1,9}(?:\.[0-9]{1,6})?)*")
-    count_idx = [where[name] for name in counted]
-    text_idx = [i for _, i, _ in texts]
-
-    def plain_cells(column: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
-        joined = "\n".join(column)
-        return joined.count("\n") == len(column) - 1 and pattern.fullmatch(joined) is not None
-
-    def many(rows: tuple[list[str], ...]) -> list[tuple[Any, ...]] | None:
-        """The records of many rows at once, column by column — the same tuples `read`
-        makes — or None unless every row is the plain case `read`'s first check takes."""
-        if not plain_minutes:
-            return None
-        columns = list(zip(*rows, strict=True))
-        for i in count_idx:  # every cell 1–9 ASCII digits (`plain`'s check, per column)
-            column = columns[i]
-            joined = "".join(column)
-            if not (joined.isascii() and joined.isdigit()):
-                return None
-            if min(map(len, column)) < 1 or max(map(len, column)) > 9:
-                return None
-        if not plain_cells(columns[minutes_at], minutes_column):
-            return None
-        keys = (
-            list(zip(*(columns[i] for i in text_idx), strict=True))
-            if text_at
-            else columns[text_idx[0]]
-        )
-        aids = list(map(accounts.get, keys))
-        if None in aids:
-            try:
-                for key in {k for k, a in zip(keys, aids, strict=True) if a is None}:
-                    if account_of(key) is None:
-                        return None
-            except CellError:
-                return None
-            aids = list(map(accounts.get, keys))
-            if None in aids:
-                return None
-        week_texts = list(map(weeks.get, columns[week_at]))
-        if None in week_texts:
-            try:
-                for cell in {c for c, w in zip(columns[week_at], week_texts, strict=True)
-                             if w is None}:  # fmt: skip
-                    if not cell or len(weeks) >= 10_000:
-                        return None
-                    weeks[cell] = date_to_db(monday_of(read_week(cell)))
-            except CellError:
-                return None
-            week_texts = list(map(weeks.get, columns[week_at]))
-        read_counts = [list(map(int, columns[i])) for i in count_idx]
-        zeros = [0] * len(rows)
-        values = [read_counts[counted.index(n)] if n in counted else zeros
-                  for n in _USAGE_COUNTS]  # fmt: skip
-        minutes = list(map(float, columns[minutes_at]))
-        if avg:
-            minutes = list(map(round, map(mul, minutes, values[sessions_at]), repeat(2)))
-        ids = map(add, map(add, map(add, repeat(prefix), aids), repeat(":")), week_texts)
-        return list(zip(ids, aids, week_texts, *values, minutes, repeat(source)))
-
-    read.many = many  # type: ignore[attr-defined]  # a function attribute: the block reader
-    return read
-
-
 def _blocks(rows: Iterable[Any], size: int = 1_000) -> Iterable[list[Any]]:
     it = iter(rows)
     while block := list(islice(it, size)):
@@ -779,14 +608,12 @@ def import_signals(
     except OSError as exc:
         run.issue(
             0,
-            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=exc.strerror or exc),
+            Message.of(N_("cannot read {path}: {reason}"), path=path, reason=os_reason(exc)),
         )
         return refused()
     try:
-        text = decode_csv(data)
-        del data
-        _delim, headers, header_line, rows = iter_csv(
-            text, mapping.delimiter, tuple(mapping.columns.values())
+        _delim, headers, header_line, rows = iter_csv_data(
+            data, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
         run.issue(exc.line or 1, exc.words)
@@ -811,9 +638,9 @@ def import_signals(
     build = _builder(mapping)
     vocabulary = [name for name in ("priority", "kind", "status") if name in mapping.columns]
     book = _Book(conn)
-    fast = _usage_reader(mapping, where, book)
+    fast = usage_reader(mapping, where, book.find)
     seen: dict[str, int] = {}  # id → the line of the row that made it
-    # A usage export read by `_usage_reader` makes every id from the account and the week
+    # A usage export read by `usage_reader` makes every id from the account and the week
     # (`<source>:<account>:<week>`): its rows are remembered by week, then account — the
     # account ids are the reader's own strings, whose hashes are kept, and no id is kept.
     seen_weeks: dict[str, dict[str, int]] = {}
@@ -845,7 +672,8 @@ def import_signals(
         # all with the cache at once, in SQL.
         if pending and not run.count:
             if len(outcomes_first) < MAX_OUTCOMES_KEPT:
-                outcomes_first.extend(pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)])
+                kept = pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)]
+                outcomes_first.extend((line, as_stored(sk, rec)) for line, rec in kept)
             records = [rec for _, rec in pending]
             staged_accounts.update(map(itemgetter(1), records))
             _stage(conn, sk, records)
@@ -896,7 +724,7 @@ def import_signals(
         for block in _blocks(rows):
             if many is not None:
                 lines, cell_rows = zip(*block, strict=True)
-                recs = None if str in set(map(type, cell_rows)) else many(cell_rows)
+                recs = None if Message in set(map(type, cell_rows)) else many(cell_rows)
                 if recs is not None:
                     aids = list(map(itemgetter(1), recs))
                     week_set = set(map(itemgetter(2), recs))
@@ -914,7 +742,7 @@ def import_signals(
                         continue
             for line, cells in block:
                 n_rows += 1
-                if fast is not None and not isinstance(cells, str):
+                if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)
                     if rec is not None:
                         first = first_line(rec)
@@ -926,7 +754,7 @@ def import_signals(
                         if len(pending) >= _CHUNK:
                             flush()
                         continue
-                if isinstance(cells, str):
+                if isinstance(cells, Message):
                     run.issue(line, cells)
                     continue
                 values = dict(defaults)

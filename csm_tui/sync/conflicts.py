@@ -29,6 +29,8 @@ from datetime import datetime
 from typing import Any
 
 from csm_tui import protocol as p
+from csm_tui.domain.errors import Refusal
+from csm_tui.i18n import N_, Message
 from csm_tui.store import outbox
 from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.store.transaction import in_batch, write_transaction
@@ -41,8 +43,9 @@ APPEND_ONLY = frozenset(k for k, rule in p.CONFLICT_RULES.items() if rule == p.R
 _NOT_SENT = frozenset({"id", *p.SERVER_FIELDS})
 
 
-class ConflictError(ValueError):
-    """A resolution that cannot be done; the message says why."""
+class ConflictError(Refusal, ValueError):
+    """A resolution that cannot be done; its words (a `Message`) say why, in the interface
+    language (`error.english()` for logs)."""
 
 
 @dataclass(frozen=True)
@@ -146,19 +149,29 @@ def resolve_conflict(
 ) -> str | None:
     """Resolve one conflict; the id of the mutation queued for the server (None if none)."""
     if choice not in CHOICES:
-        raise ConflictError(f"choose one of {', '.join(CHOICES)}, not {choice!r}")
+        raise ConflictError(
+            Message.of(
+                N_("choose one of {choices}, not {choice}"),
+                choices=", ".join(CHOICES),
+                choice=repr(choice),
+            )
+        )
     if choice == "edit" and not edited_fields:
-        raise ConflictError("'edit' needs the edited values")
+        raise ConflictError(Message.of(N_("'edit' needs the edited values")))
     with _resolving(conn):
         row = conn.execute(
             f"SELECT {_CONFLICT_COLUMNS} FROM sync_conflicts WHERE id = ?", (conflict_id,)
         ).fetchone()
         if row is None:
-            raise ConflictError(f"no conflict {conflict_id}")
+            raise ConflictError(Message.of(N_("no conflict {id}"), id=conflict_id))
         conflict = _conflict(row)
         if conflict.resolved_at is not None:
             raise ConflictError(
-                f"conflict {conflict_id} was resolved already ({conflict.resolution})"
+                Message.of(
+                    N_("conflict {id} was resolved already ({resolution})"),
+                    id=conflict_id,
+                    resolution=conflict.resolution,
+                )
             )
         replica = Replica(conn)
         table, _ = KIND_TABLES[conflict.kind]
@@ -167,7 +180,13 @@ def resolve_conflict(
             columns = {"account_id": None, "body": None, "base_revision_id": None}
         unknown = sorted(set(edited_fields or {}) - set(columns))
         if unknown:
-            raise ConflictError(f"unknown field(s) for {conflict.kind}: {', '.join(unknown)}")
+            raise ConflictError(
+                Message.of(
+                    N_("unknown field(s) for {kind}: {fields}"),
+                    kind=conflict.kind,
+                    fields=", ".join(unknown),
+                )
+            )
         if conflict.kind in APPEND_ONLY:
             queued = _resolve_append_only(conn, replica, conflict, choice, edited_fields, now)
         elif (
@@ -212,7 +231,10 @@ def _resolve_fields(
     if conflict.deleted_on_server:
         if choice != "theirs":
             raise ConflictError(
-                f"this {conflict.kind} was deleted on the server; only 'theirs' can apply"
+                Message.of(
+                    N_("this {kind} was deleted on the server; only 'theirs' can apply"),
+                    kind=conflict.kind,
+                )
             )
         replica.delete(conflict.kind, [conflict.record_id])
         return None
@@ -388,7 +410,7 @@ def _rejected(conn: sqlite3.Connection, mutation_id: str) -> outbox.OutboxItem:
     for item in outbox.entries(conn, outbox.REJECTED):
         if item.mutation_id == mutation_id:
             return item
-    raise ConflictError(f"no rejected change {mutation_id}")
+    raise ConflictError(Message.of(N_("no rejected change {id}"), id=mutation_id))
 
 
 # -- changes that went with their account ----------------------------------------------------

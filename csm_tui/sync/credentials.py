@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from csm_tui.domain.errors import Refusal
+from csm_tui.i18n import N_, Message, _
 from csm_tui.store.cache import META_ME, get_meta, set_meta
 
 SERVICE = "csm-tui"
@@ -24,7 +26,7 @@ META_SERVER_URL = "server_url"
 META_TOKEN_FILE = "token_file"
 META_SIGNED_OUT = "signed_out"  # set by `csm-tui logout`, cleared by login
 
-NO_KEYRING_HELP = (
+NO_KEYRING_HELP = N_(
     "no usable keyring backend was found, and csm-tui keeps your token only in a keyring "
     "unless you say otherwise.\n"
     "  Either install a keyring backend — an OS keyring (Secret Service: gnome-keyring or "
@@ -36,13 +38,19 @@ NO_KEYRING_HELP = (
 )
 
 
-class CredentialsError(Exception):
-    """The token cannot be stored or found; the message says what to do."""
+class CredentialsError(Refusal, Exception):
+    """The token cannot be stored or found; its words (a `Message`) say what to do, in the
+    interface language (`error.english()` for logs)."""
 
 
 class NoKeyringError(CredentialsError):
     def __init__(self, detail: str = "") -> None:
-        super().__init__(NO_KEYRING_HELP + (f"\n  ({detail})" if detail else ""))
+        help_words = Message.of(NO_KEYRING_HELP)
+        super().__init__(
+            Message.of(N_("{help}\n  ({detail})"), help=help_words, detail=detail)
+            if detail
+            else help_words
+        )
 
 
 def normalise_url(url: str) -> str:
@@ -50,21 +58,25 @@ def normalise_url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise CredentialsError(f"{url!r} is not a server URL; expected http(s)://HOST[:PORT]")
+        raise CredentialsError(
+            Message.of(
+                N_("{url} is not a server URL; expected http(s)://HOST[:PORT]"), url=repr(url)
+            )
+        )
     return url.rstrip("/")
 
 
 # -- the keyring -----------------------------------------------------------------------------
 def keyring_problem() -> str | None:
-    """Why the keyring cannot hold a token (None: it can)."""
+    """Why the keyring cannot hold a token, in the interface language (None: it can)."""
     import keyring
     from keyring.backends import chainer, fail
 
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
-        return NO_KEYRING_HELP
+        return _(NO_KEYRING_HELP)
     if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
-        return NO_KEYRING_HELP
+        return _(NO_KEYRING_HELP)
     return None
 
 
@@ -89,7 +101,9 @@ def _keyring_call(action: Callable[..., _T], *args: str) -> _T:
     except keyring.errors.NoKeyringError as error:
         raise NoKeyringError(str(error)) from None
     except keyring.errors.KeyringError as error:
-        raise CredentialsError(f"the keyring ({keyring_name()}) failed: {error}") from None
+        raise CredentialsError(
+            Message.of(N_("the keyring ({name}) failed: {error}"), name=keyring_name(), error=error)
+        ) from None
 
 
 # -- the opt-in token file -------------------------------------------------------------------
@@ -110,28 +124,39 @@ def read_token_file(path: Path) -> str:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise CredentialsError(f"the token file {path} is gone; run csm-tui login again") from None
+        raise CredentialsError(
+            Message.of(N_("the token file {path} is gone; run csm-tui login again"), path=path)
+        ) from None
     if mode & 0o077:
         raise CredentialsError(
-            f"the token file {path} can be read by others (mode {mode & 0o777:o}); "
-            f"run chmod 600 {path}, or log in again"
+            Message.of(
+                N_(
+                    "the token file {path} can be read by others (mode {mode}); "
+                    "run chmod 600 {path}, or log in again"
+                ),
+                path=path,
+                mode=f"{mode & 0o777:o}",
+            )
         )
     token = path.read_text(encoding="utf-8").strip()
     if not token:
-        raise CredentialsError(f"the token file {path} is empty; run csm-tui login again")
+        raise CredentialsError(
+            Message.of(N_("the token file {path} is empty; run csm-tui login again"), path=path)
+        )
     return token
 
 
 # -- store / read / delete -------------------------------------------------------------------
 def store_token(server_url: str, token: str, *, token_file: Path | None = None) -> str:
-    """Keep `token` for `server_url`; where it went, for the user."""
+    """Keep `token` for `server_url`; where it went, for the user (in the interface
+    language)."""
     if token_file is not None:
         write_token_file(token_file, token)
-        return f"the token file {Path(token_file).expanduser()} (mode 0600)"
+        return _("the token file {path} (mode 0600)").format(path=Path(token_file).expanduser())
     import keyring
 
     _keyring_call(keyring.set_password, SERVICE, server_url, token)
-    return f"the keyring ({keyring_name()})"
+    return _("the keyring ({name})").format(name=keyring_name())
 
 
 def read_token(server_url: str, *, token_file: Path | None = None) -> str | None:
@@ -193,14 +218,22 @@ def signed_in(conn: sqlite3.Connection) -> tuple[str, str]:
     """(server URL, token) for this cache, or `CredentialsError` saying how to sign in."""
     server_url = get_meta(conn, META_SERVER_URL)
     if not server_url:
-        raise CredentialsError("not signed in to a server: run csm-tui login --server URL")
+        raise CredentialsError(
+            Message.of(N_("not signed in to a server: run csm-tui login --server URL"))
+        )
     if get_meta(conn, META_SIGNED_OUT):
         raise CredentialsError(
-            f"signed out of {server_url}: run csm-tui login --server {server_url}"
+            Message.of(
+                N_("signed out of {server}: run csm-tui login --server {server}"),
+                server=server_url,
+            )
         )
     token = read_token(server_url, token_file=token_file_of(conn))
     if not token:
         raise CredentialsError(
-            f"no token stored for {server_url}: run csm-tui login --server {server_url}"
+            Message.of(
+                N_("no token stored for {server}: run csm-tui login --server {server}"),
+                server=server_url,
+            )
         )
     return server_url, token

@@ -381,3 +381,20 @@ def test_optional_columns_may_be_missing_and_own_columns_need_only_the_required(
     }
     with pytest.raises(CsvFormatError, match="mapped to account"):
         locate_columns(own, ["name"])
+
+
+def test_what_python_csv_cannot_read_is_said_in_the_interface_language():
+    from csm_tui.i18n import set_language
+
+    set_language("zh")
+    try:
+        with pytest.raises(CsvFormatError) as quote:
+            read_csv('Name,Note\nA,ok\nB,"quoted"oops\n')
+        with pytest.raises(CsvFormatError) as long_cell:
+            read_csv("Name,Note\nA," + "x" * 200_000 + "\n")
+        said = (quote.value.words.render(), long_cell.value.words.render())
+    finally:
+        set_language("en")
+    assert quote.value.line == 3 and "引号" in said[0] and '""' in said[0]
+    assert long_cell.value.line == 2 and "131,072" in said[1] and "单元格" in said[1]
+    assert "closing quote" in quote.value.message and "longer than" in long_cell.value.message

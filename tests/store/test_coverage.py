@@ -275,3 +275,83 @@ def test_a_churned_and_an_expanded_account_by_hand(tiny):
     assert (m.nrr_retention, m.nrr_expansion) == (pytest.approx(0.5), pytest.approx(0.25))
     assert m.logo_churn_rate == pytest.approx(0.5)
     assert m.cmrr == pytest.approx(150_000 / 12)
+
+
+def _touches(conn) -> tuple[int, int]:
+    inputs = load_coverage(conn, TODAY, RULES).maturity.inputs
+    return inputs.proactive_touches, inputs.reactive_touches
+
+
+def test_an_activity_logged_after_a_report_shows_up_in_the_next(conn):
+    """The report's per-author counts and cached results follow every write."""
+    from csm_tui.domain.activity_form import ActivityDraft
+    from csm_tui.store.activity_log import log_activity
+
+    before = load_coverage(conn, TODAY, RULES)
+    assert load_coverage(conn, TODAY, RULES) == before  # from the cache, the same
+    account, owner = conn.execute(
+        "SELECT id, owner_id FROM accounts WHERE owner_id IS NOT NULL AND deleted_at IS NULL "
+        "AND stage != 'churned' AND health_score < 40 AND NOT EXISTS (SELECT 1 FROM tasks k "
+        "WHERE k.account_id = accounts.id AND k.done_at IS NULL AND k.deleted_at IS NULL) "
+        "AND NOT EXISTS (SELECT 1 FROM activities x WHERE x.account_id = accounts.id "
+        "AND x.occurred_at >= ? AND x.deleted_at IS NULL) LIMIT 1",
+        ((TODAY - timedelta(days=30)).isoformat(),),
+    ).fetchone()
+    log_activity(conn, ActivityDraft(account, ActivityKind.CALL, FROZEN_NOW, 20, summary="call"),
+                 owner, FROZEN_NOW, RULES)  # fmt: skip
+    after = load_coverage(conn, TODAY, RULES)
+    inputs, was = after.maturity.inputs, before.maturity.inputs
+    assert inputs.proactive_touches == was.proactive_touches + 1
+    assert inputs.red_followed_up == was.red_followed_up + 1
+    assert after == load_coverage(conn, TODAY, RULES, parallel=True)
+
+
+def test_touch_counts_follow_deletes_edits_and_replaced_rows(conn):
+    """Soft and hard deletes, a change of kind, and a pulled row replacing its older copy
+    (INSERT OR REPLACE) keep the per-author counts equal to a scan of the activities."""
+    since = (TODAY - timedelta(days=90)).isoformat()
+
+    def scanned() -> tuple[int, int]:
+        kinds = [ActivityKind(r[0]) for r in conn.execute(
+            "SELECT kind FROM activities WHERE deleted_at IS NULL AND occurred_at >= ?",
+            (since,))]  # fmt: skip
+        return (sum(k.is_touch and k.is_proactive for k in kinds),
+                sum(k.is_touch and not k.is_proactive for k in kinds))  # fmt: skip
+
+    ids = [r[0] for r in conn.execute(
+        "SELECT id FROM activities WHERE deleted_at IS NULL AND occurred_at >= ? "
+        "AND kind = 'call' ORDER BY id LIMIT 4", (since,))]  # fmt: skip
+    assert _touches(conn) == scanned()
+    conn.execute("UPDATE activities SET deleted_at = '2026-01-01 00:00:00.000000' WHERE id = ?",
+                 (ids[0],))  # fmt: skip
+    conn.execute("UPDATE activities SET kind = 'escalation' WHERE id = ?", (ids[1],))
+    conn.execute("DELETE FROM activities WHERE id = ?", (ids[2],))
+    row = conn.execute("SELECT * FROM activities WHERE id = ?", (ids[3],)).fetchone()
+    conn.execute(f"INSERT OR REPLACE INTO activities VALUES ({', '.join('?' * len(row))})",
+                 tuple(row))  # fmt: skip
+    conn.commit()
+    assert _touches(conn) == scanned()
+
+
+def test_cached_results_follow_every_table_the_report_reads(tiny):
+    """Each write to what a query reads makes the next report run it again, whoever
+    writes (here plain SQL, as a sync or an import would); a write to what it does not
+    read leaves its cached rows in use."""
+    add_events(tiny, [("e1", "a2", "2024-06-01", "new", 0, 100_000)])
+    first = load_coverage(tiny, TODAY, RULES)
+    assert set(first.metrics.by_segment) == {"North"}
+    tiny.execute("UPDATE accounts SET segment = 'South' WHERE id = 'a2'")
+    tiny.commit()
+    assert set(load_coverage(tiny, TODAY, RULES).metrics.by_segment) == {"South"}
+    add_events(tiny, [("e2", "a2", "2026-02-10", "expansion", 100_000, 150_000)])
+    assert load_coverage(tiny, TODAY, RULES).metrics.overall.nrr == pytest.approx(1.5)
+    tiny.execute("UPDATE users SET team_id = NULL WHERE id = 'u2'")
+    tiny.commit()
+    assert set(load_coverage(tiny, TODAY, RULES).metrics.by_team) == {""}
+
+    versions = dict(tiny.execute("SELECT name, version FROM data_versions").fetchall())
+    tiny.execute("UPDATE accounts SET last_touch_at = '2026-11-21 10:00:00.000000'")
+    tiny.commit()
+    after = dict(tiny.execute("SELECT name, version FROM data_versions").fetchall())
+    assert after["accounts"] > versions["accounts"]
+    assert after["accounts_grouping"] == versions["accounts_grouping"]  # movements, NPS kept

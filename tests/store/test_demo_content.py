@@ -14,8 +14,10 @@ from pathlib import Path
 from csm_tui.store.demo import build_demo_book
 
 NOW = datetime(2026, 11, 22, 9, 30, 15, 250000, tzinfo=UTC)
-BOOK_300_SEED_11 = "2de7be4cd2b86f1b03e895730257ee8da003003674f00552bc7f1a525715ee9f"
-"""Changed once on purpose: the book records the rate its ARR today is valued at."""
+BOOK_300_SEED_11 = "3deb6ea3ff87939e6b13eafa2631630503410cec9a6a52fd56802a08f62607c3"
+"""Changed on purpose: the book records the rate its ARR today is valued at; then (issue
+12) the data versions and per-author activity counts the triggers keep, and past
+snapshots' points as compact JSON."""
 
 
 def book_digest(path: Path) -> str:

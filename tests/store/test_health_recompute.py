@@ -3,6 +3,7 @@ derivation; one snapshot per account per day."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -145,13 +146,47 @@ def test_recompute_twice_a_day_keeps_one_snapshot_per_account(conn):
         (NOW.date().isoformat(),),
     ).fetchone()
     assert tuple(rows) == (306, 306)
-    tomorrow = recompute_accounts(conn, NOW + timedelta(days=1))
-    assert tomorrow == 306
-    days = conn.execute(
-        "SELECT count(DISTINCT taken_on) FROM health_snapshots WHERE account_id = "
-        "(SELECT id FROM accounts WHERE external_id = '0015g00000AbCdEAA1')"
-    ).fetchone()[0]
-    assert days == 2
+    # Daily for two weeks: a snapshot only when the score or its points changed, or a
+    # week after the last one (issue 12: sparse history).
+    for later in range(1, 15):
+        assert recompute_accounts(conn, NOW + timedelta(days=later)) == 306
+    rows = conn.execute(
+        "SELECT account_id, taken_on, score, components FROM health_snapshots "
+        "WHERE taken_on >= ? ORDER BY account_id, taken_on",
+        (NOW.date().isoformat(),),
+    ).fetchall()
+    by_account: dict[str, list[tuple[date, int, str]]] = {}
+    for aid, day, score, parts in rows:
+        by_account.setdefault(aid, []).append((date.fromisoformat(day), score, parts))
+    assert len(by_account) == 306
+    assert len(rows) < 306 * 15 / 2
+    for snaps in by_account.values():
+        assert snaps[0][0] == NOW.date()
+        for (day1, *then), (day2, *now) in itertools.pairwise(snaps):
+            assert 1 <= (day2 - day1).days <= 7
+            assert now != then or (day2 - day1).days == 7
+        assert (NOW.date() + timedelta(days=14) - snaps[-1][0]).days < 7
+
+
+def test_a_changed_score_is_snapshotted_the_next_day(conn):
+    recompute_accounts(conn, NOW)
+    aid, score = conn.execute(
+        "SELECT id, health_score FROM accounts WHERE external_id = '0015g00000AbCdEAA1'"
+    ).fetchone()
+    conn.execute("UPDATE account_signals SET csm_pulse = CASE WHEN csm_pulse = 1 THEN 5 "
+                 "ELSE 1 END WHERE account_id = ?", (aid,))  # fmt: skip
+    conn.commit()
+    recompute_accounts(conn, NOW + timedelta(days=1))
+    rows = conn.execute(
+        "SELECT taken_on, score FROM health_snapshots WHERE account_id = ? AND taken_on >= ?",
+        (aid, NOW.date().isoformat()),
+    ).fetchall()
+    new = conn.execute("SELECT health_score FROM accounts WHERE id = ?", (aid,)).fetchone()[0]
+    assert new != score
+    assert [tuple(r) for r in rows] == [
+        (NOW.date().isoformat(), score),
+        ((NOW + timedelta(days=1)).date().isoformat(), new),
+    ]
 
 
 def test_an_account_without_any_signal_keeps_no_score(conn):

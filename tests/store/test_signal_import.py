@@ -341,3 +341,30 @@ def test_a_usage_row_repeating_an_account_and_week_is_refused_with_the_first_lin
     assert found == [(1_211, "id"), (2_403, "id"), (2_404, "id")]
     for error, first in zip(report.errors, (7, 1_209, 7), strict=True):
         assert f"line {first}" in error.message and first_of[first] in error.message
+
+
+def test_usage_counts_are_stored_as_numbers_and_zero_padded_ones_are_the_same(conn, tmp_path):
+    # 1,200 accounts: whole blocks of plain rows, which keep their counts as the digits
+    # read until the cache stores them — as numbers, like a row read the general way.
+    _bare_accounts(conn, 1_200)
+    header = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()[0]
+    rows = [f"2026-11-02T00:00:00,DUP-{i:04d},,{i % 90 + 1},100,1,2,3,4,5,6,12.5"
+            for i in range(1_200)]  # fmt: skip
+    first = run(conn, "usage", write(tmp_path, "\n".join([header, *rows]) + "\n"))
+    assert first.created == 1_200
+    kinds = conn.execute(
+        "SELECT DISTINCT typeof(u.active_users), typeof(u.seats), typeof(u.messages), "
+        "typeof(u.sessions), typeof(u.session_minutes) FROM usage_weeks u "
+        "JOIN accounts a ON a.id = u.account_id WHERE a.external_id LIKE 'DUP-%'"
+    ).fetchall()
+    assert [tuple(k) for k in kinds] == [("integer", "integer", "integer", "integer", "real")]
+    assert conn.execute(
+        "SELECT sum(u.active_users), sum(u.sessions), sum(u.session_minutes) FROM usage_weeks u "
+        "JOIN accounts a ON a.id = u.account_id WHERE a.external_id LIKE 'DUP-%'"
+    ).fetchone()[:] == (sum(i % 90 + 1 for i in range(1_200)), 1_200 * 6, 1_200 * 12.5 * 6)
+    before = state(conn)
+    padded = [row.replace(",100,1,", ",0100,001,") for row in rows]
+    again = run(conn, "usage", write(tmp_path, "\n".join([header, *padded]) + "\n"))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1_200)
+    assert {o.action for o in again.outcomes} == {"unchanged"}
+    assert state(conn) == before

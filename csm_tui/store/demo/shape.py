@@ -228,9 +228,7 @@ def split_points(score: int, weights: dict[Component, int]) -> str:
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in order[: score - sum(floors)]:
         floors[i] += 1
-    return (
-        "{" + ", ".join(f'"{c.value}": {p}' for c, p in zip(Component, floors, strict=True)) + "}"
-    )
+    return "{" + ",".join(f'"{c.value}":{p}' for c, p in zip(Component, floors, strict=True)) + "}"
 
 
 # -- pass 1: every account's skeleton ----------------------------------------------------------

@@ -1,0 +1,60 @@
+"""`iter_csv_data` reads a file's bytes as `iter_csv` reads its decoded text: same
+delimiter, headers, rows, line numbers and refusals — without holding the text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from csm_tui.domain.csv_mapping import CsvFormatError, decode_csv
+from csm_tui.domain.signal_mapping import iter_csv, iter_csv_data
+
+EXPECTED = ("Week", "Account", "Users")
+
+
+def _read(call: Any, source: Any) -> tuple[Any, ...]:
+    try:
+        delimiter, headers, line, rows = call(source, None, EXPECTED)
+        return ("ok", delimiter, headers, line, list(rows))
+    except CsvFormatError as exc:
+        return ("refused", exc.line, exc.message)
+
+
+def _as_text(data: bytes) -> tuple[Any, ...]:
+    try:
+        text = decode_csv(data)
+    except CsvFormatError as exc:
+        return ("refused", exc.line, exc.message)
+    return _read(iter_csv, text)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Week,Account,Users\n2026-11-16,Acme,3\n2026-11-16,Beta,4\n",
+        b"\xef\xbb\xbfWeek,Account,Users\r\n2026-11-16,Acme,3\r\n",
+        b"sep=;\nWeek;Account;Users\n2026-11-16;Acme;3\n",
+        b"\xef\xbb\xbfsep=;\r\nWeek;Account;Users\r\n2026-11-16;Acme;3\r\n",
+        "Week,Account,Users\n2026-11-16,北京星辰,3\n".encode(),
+        "Week,Account,Users\n2026-11-16,北京,3\n".encode("utf-16"),
+        b'Week,Account,Users\n2026-11-16,"Acme,\nInc",3\n2026-11-16,Beta,4,9\n\n,,\n',
+        b"Week\tAccount\tUsers\r2026-11-16\tAcme\t3\r",
+        "Week,Account,Users\n2026-11-16,北京,3\n".encode("gb18030"),
+        b"Week,Account,Users\n2026-11-16,Ac\x00me,3\n",
+        b'Week,Account,Users\n2026-11-16,"Acme,3\n2026-11-16,Beta,4\n',
+        b"",
+        b"\n\n",
+    ],
+)
+def test_bytes_read_as_their_text(data: bytes) -> None:
+    assert _read(iter_csv_data, data) == _as_text(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=',;\t"\n\r aA1北\u2028', max_size=60), st.booleans())
+def test_any_text_reads_the_same_from_its_bytes(text: str, bom: bool) -> None:
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    assert _read(iter_csv_data, data) == _as_text(data)
