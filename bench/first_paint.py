@@ -12,6 +12,11 @@ Prints medians, wall clock and the process's CPU time up to the marker (the mach
 shared: CPU time is the steadier), and each one's ratio to the bare app's.
 Budget (issue 12): ≤ 1.3×.
 
+A/B in the same run: `--base DIR` also runs the app from another checkout DIR (a git
+worktree of the code before a change; PYTHONPATH=DIR) on its own copy of the book
+(`--base-book`, default: the book copied once next to it: a newer schema cannot be
+opened by older code), interleaved with the rest.
+
 The book is built once (about 2 minutes at 100k on an idle machine) and reused: pass
 --book to reuse one built elsewhere.
 """
@@ -44,7 +49,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def tmux_until(
-    argv: list[str], markers: list[str], timeout: float = 60.0
+    argv: list[str],
+    markers: list[str],
+    timeout: float = 60.0,
+    extra_env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> tuple[list[float], list[float]]:
     """Seconds from spawning `argv` in a 160×48 tmux pane to each marker on screen, wall
     clock and the process's CPU time (the machine is shared: CPU time is the steadier)."""
@@ -53,11 +62,16 @@ def tmux_until(
     conf.write_text("set -g default-size 160x48\nset -g status off\n")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
     tmux = ["tmux", "-L", sock, "-f", str(conf)]
+    command = shlex.join(argv)
+    if extra_env:
+        command = shlex.join(["env", *(f"{k}={v}" for k, v in extra_env.items()), *argv])
     seen: dict[str, float] = {}
     cpu: dict[str, float] = {}
     start = time.perf_counter()
     subprocess.run(
-        [*tmux, "new-session", "-d", "-x", "160", "-y", "48", "exec " + shlex.join(argv)],
+        [*tmux, "new-session", "-d", "-x", "160", "-y", "48"]
+        + (["-c", str(cwd)] if cwd is not None else [])
+        + ["exec " + command],
         env=env,
         check=True,
     )
@@ -121,13 +135,23 @@ def main() -> None:
     parser.add_argument("--book", type=Path, default=None)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--base", type=Path, default=None, help="checkout to compare against")
+    parser.add_argument("--base-book", type=Path, default=None)
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("needs tmux")
     OUT.mkdir(parents=True, exist_ok=True)
     book = ensure_book(args.book, args.accounts)
     floor_argv = [sys.executable, "-c", CHILD_FLOOR_TTY]
-    keys = ("bare", "today", "today_data", "portfolio", "portfolio_data")
+    keys: tuple[str, ...] = ("bare", "today", "today_data", "portfolio", "portfolio_data")
+    base_env: dict[str, str] = {}
+    base_book = book
+    if args.base is not None:
+        keys += ("base_today", "base_today_data", "base_portfolio", "base_portfolio_data")
+        base_env = {"PYTHONPATH": str(args.base.resolve())}
+        base_book = (args.base_book or book.with_name(book.stem + "-base" + book.suffix)).resolve()
+        if not base_book.exists():
+            shutil.copyfile(book, base_book)
     wall: dict[str, list[float]] = {k: [] for k in keys}
     cpu: dict[str, list[float]] = {k: [] for k in keys}
 
@@ -143,6 +167,25 @@ def main() -> None:
             ("portfolio", "portfolio_data"),
             tmux_until(app_argv(book, "portfolio"), ["Last touch", " accounts"]),
         )
+        if args.base is not None:
+            add(
+                ("base_today", "base_today_data"),
+                tmux_until(
+                    app_argv(base_book, "today"),
+                    ["Why", " items"],
+                    extra_env=base_env,
+                    cwd=args.base,
+                ),
+            )
+            add(
+                ("base_portfolio", "base_portfolio_data"),
+                tmux_until(
+                    app_argv(base_book, "portfolio"),
+                    ["Last touch", " accounts"],
+                    extra_env=base_env,
+                    cwd=args.base,
+                ),
+            )
     print(f"book: {book} · tmux 160×48 · medians of {args.runs} interleaved runs")
     print(f"{'':<24} {'wall':>8} {'ratio':>6}   {'CPU':>8} {'ratio':>6}")
     labels = {
@@ -152,6 +195,13 @@ def main() -> None:
         "portfolio": "portfolio (table)",
         "portfolio_data": "portfolio (rows shown)",
     }
+    if args.base is not None:
+        labels |= {
+            "base_today": "base: Today (table)",
+            "base_today_data": "base: Today (agenda)",
+            "base_portfolio": "base: portfolio (table)",
+            "base_portfolio_data": "base: portfolio (rows)",
+        }
     bare_wall, bare_cpu = statistics.median(wall["bare"]), statistics.median(cpu["bare"])
     for key, label in labels.items():
         w, c = statistics.median(wall[key]), statistics.median(cpu[key])

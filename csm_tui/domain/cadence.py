@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 
 from csm_tui.domain.clock import local_day
 from csm_tui.domain.tiers import Tier, TierRules
@@ -38,24 +39,29 @@ class TouchStatus:
     @property
     def words(self) -> Message:
         """`why` as a `Message` (the edge renders it in the interface language)."""
-        since = (
-            Message.of(N_("never touched"))
-            if self.days_since is None
-            else Message.of(
-                *Nn_("last touch {n} day ago", "last touch {n} days ago"), n=self.days_since
-            )
-        )
-        cadence = (
-            Message.of(N_("no cadence"))
-            if self.cadence_days is None
-            else Message.of(N_("cadence {n}"), n=self.cadence_days)
-        )
-        return Message.of(
-            N_("{tier} · {since}, {cadence}"),
-            tier=Message.of(self.tier.label),
-            since=since,
-            cadence=cadence,
-        )
+        return _touch_words(self.tier, self.cadence_days, self.days_since)
+
+
+@lru_cache(maxsize=4096)
+def _touch_words(tier: Tier, cadence_days: int | None, days_since: int | None) -> Message:
+    """`TouchStatus.words`, made once per tier, cadence and day count (a Message is a
+    value: the Today agenda of a 20k-account book asks for the same few hundred 4k times)."""
+    since = (
+        Message.of(N_("never touched"))
+        if days_since is None
+        else Message.of(*Nn_("last touch {n} day ago", "last touch {n} days ago"), n=days_since)
+    )
+    cadence = (
+        Message.of(N_("no cadence"))
+        if cadence_days is None
+        else Message.of(N_("cadence {n}"), n=cadence_days)
+    )
+    return Message.of(
+        N_("{tier} · {since}, {cadence}"),
+        tier=Message.of(tier.label),
+        since=since,
+        cadence=cadence,
+    )
 
 
 def days_between(earlier: datetime, later: datetime, zone: tzinfo = UTC) -> int:

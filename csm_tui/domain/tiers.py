@@ -43,13 +43,7 @@ class Tier(StrEnum):
     @property
     def label(self) -> str:
         """The tier in English words (a msgid: the edge shows `_(tier.label)`)."""
-        return {
-            "strategic": N_("Strategic"),
-            "enterprise": N_("Enterprise"),
-            "growth": N_("Growth"),
-            "scale": N_("Scale"),
-            "self-serve": N_("Self-Serve"),
-        }[self.value]
+        return _TIER_LABELS[self]
 
     @classmethod
     def parse(cls, text: str) -> Tier:
@@ -80,6 +74,14 @@ TIER_ORDER: tuple[Tier, ...] = (
     Tier.SCALE,
     Tier.SELF_SERVE,
 )
+
+_TIER_LABELS: dict[Tier, str] = {
+    Tier.STRATEGIC: N_("Strategic"),
+    Tier.ENTERPRISE: N_("Enterprise"),
+    Tier.GROWTH: N_("Growth"),
+    Tier.SCALE: N_("Scale"),
+    Tier.SELF_SERVE: N_("Self-Serve"),
+}
 
 
 class OverrideReason(StrEnum):

@@ -5,10 +5,14 @@ reason (each reason written as a range the indexes and stored text formats answe
 the owner's open tasks due by today. Whether a row is on the agenda, why and in what order
 is decided by `csm_tui.domain.agenda`, so the screen and the tests share one meaning.
 
-Measured on a 100k-account demo book (2 cores): a CSM owning 400 accounts gets the agenda
-in ~4 ms; the demo user, who owns 22k of them (14k agenda rows), in ~200 ms — about 90 ms
-of it reading the owned rows through `ix_accounts_owner`, the rest building and ordering
-the rows. Run it in a worker.
+Every query is answered from indexes alone (migration v16; tests/store/test_agenda.py
+checks the plans): a CSM's accounts with every column judged (`ix_accounts_agenda`), the
+last QBR / onsite visit (`ix_activities_service`, those two kinds only), open tasks
+(`ix_tasks_agenda`) and a task's account name and tier (`ix_accounts_id_name`). Reading
+rows instead scattered the reads over the whole file: on a 100k-account book (2 GB) whose
+pages were not in memory the demo user's agenda (22k accounts owned, 15k items) took
+2.5–6 s, now ~1 s; in memory ~190 ms of CPU (from ~500), most of it building and ordering
+the items (the domain's). Run it in a worker.
 """
 
 from __future__ import annotations
@@ -46,22 +50,26 @@ WHERE owner_id = ? AND deleted_at IS NULL AND stage != 'churned' AND (
       OR health_score_30d - health_score >= ?)
 """
 
+# Read from ix_tasks_agenda and ix_accounts_id_name alone (both covering). The planner
+# would look the account up by its primary key, which reads the account's row: scattered
+# over a 2 GB file at 100k accounts, ~0.4 s for 3k tasks before the pages are in memory.
 _TASKS = """
 SELECT t.id, t.title, t.due_on, a.id AS account_id, a.name, a.tier
-FROM tasks t JOIN accounts a ON a.id = t.account_id
+FROM tasks t JOIN accounts a INDEXED BY ix_accounts_id_name ON a.id = t.account_id
 WHERE t.owner_id = ? AND t.done_at IS NULL AND t.due_on <= ? AND t.deleted_at IS NULL
   AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?) AND a.deleted_at IS NULL
 """
 
 
-# Accounts whose tier holds QBRs or onsite visits, with the day of the last of each (through
-# ix_activities_account_time: an account's activities, newest first).
+# Accounts whose tier holds QBRs or onsite visits, with the day of the last of each: one
+# seek each in ix_activities_service (QBRs and onsite visits only; the planner uses that
+# partial index only when the query says `kind IN ('qbr', 'onsite')` as its WHERE does).
 _SERVICE = """
 SELECT a.id, a.name, a.tier, a.stage, a.go_live_date,
        (SELECT max(v.occurred_at) FROM activities v WHERE v.account_id = a.id
-          AND v.kind = 'qbr' AND v.deleted_at IS NULL),
+          AND v.kind IN ('qbr', 'onsite') AND v.kind = 'qbr' AND v.deleted_at IS NULL),
        (SELECT max(v.occurred_at) FROM activities v WHERE v.account_id = a.id
-          AND v.kind = 'onsite' AND v.deleted_at IS NULL)
+          AND v.kind IN ('qbr', 'onsite') AND v.kind = 'onsite' AND v.deleted_at IS NULL)
 FROM accounts a
 WHERE a.owner_id = ? AND a.deleted_at IS NULL AND a.stage NOT IN ('churned', 'onboarding')
   AND a.tier IN ({tiers})

@@ -108,6 +108,25 @@ class Account(SQLModel, table=True):
             "ix_accounts_arr", sa.desc("arr_usd"), _NAME_NOCASE, "id", "tier_rank", "health_score"
         ),
         _live_index("ix_accounts_name", _NAME_NOCASE, "id", "tier_rank", "health_score"),
+        # The Today agenda (store/agenda.py): a CSM's accounts with every column it judges.
+        _live_index(
+            "ix_accounts_agenda",
+            "owner_id",
+            "tier",
+            "stage",
+            "last_touch_at",
+            "renewal_date",
+            "go_live_date",
+            "activated_on",
+            "health_score",
+            "health_score_30d",
+            "arr",
+            "currency",
+            "name",
+            "id",
+        ),
+        # A task's account on the agenda: its name and tier, without reading its row.
+        _live_index("ix_accounts_id_name", "id", "name", "tier"),
         sa.Index(
             "ix_accounts_deleted",
             "deleted_at",
@@ -184,7 +203,18 @@ class Activity(SQLModel, table=True):
     """Append-only: an activity is never merged away (spec section 5)."""
 
     __tablename__ = "activities"
-    __table_args__ = (sa.Index("ix_activities_account_time", "account_id", "occurred_at"),)
+    __table_args__ = (
+        sa.Index("ix_activities_account_time", "account_id", "occurred_at"),
+        # The day of an account's last QBR / onsite visit (the Today agenda), from a small
+        # index: those two kinds only. SQLite only.
+        sa.Index(
+            "ix_activities_service",
+            "account_id",
+            "kind",
+            "occurred_at",
+            sqlite_where=sa.text("deleted_at IS NULL AND kind IN ('qbr', 'onsite')"),
+        ).ddl_if(dialect="sqlite"),
+    )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id")
     kind: str  # domain.records.ActivityKind
@@ -201,7 +231,22 @@ class Activity(SQLModel, table=True):
 
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
-    __table_args__ = (sa.Index("ix_tasks_owner_due", "owner_id", "done_at", "due_on"),)
+    __table_args__ = (
+        sa.Index("ix_tasks_owner_due", "owner_id", "done_at", "due_on"),
+        # A CSM's open tasks as the Today agenda reads them, from the index alone. SQLite only.
+        sa.Index(
+            "ix_tasks_agenda",
+            "owner_id",
+            "due_on",
+            "account_id",
+            "snoozed_until",
+            "title",
+            "id",
+            "done_at",
+            "deleted_at",
+            sqlite_where=sa.text("done_at IS NULL AND deleted_at IS NULL"),
+        ).ddl_if(dialect="sqlite"),
+    )
     id: str = Field(primary_key=True)
     account_id: str = Field(foreign_key="accounts.id", index=True)
     title: str

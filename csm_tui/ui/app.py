@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -22,16 +22,42 @@ from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.navigation import KeysAndNavigation
-from csm_tui.ui.palette import PALETTE_PROVIDERS
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from csm_tui.sync.engine import SyncReport
     from csm_tui.ui.keymap import UserKeys
     from csm_tui.ui.screens.log_activity import LogResult
 
 MODES = ("today", "portfolio", "sync")
 SYNC_EVERY_SECONDS = 300
+
+
+def _palette_provider(name: str) -> Callable[[], type[Provider]]:
+    """A command provider of ui/palette.py, imported when the palette first opens (Textual
+    calls a provider that is not a class): the module is not needed for the first paint."""
+
+    def provider() -> type[Provider]:
+        from csm_tui.ui import palette
+
+        found: type[Provider] = getattr(palette, name)
+        return found
+
+    provider.__qualname__ = provider.__name__ = f"lazy {name}"
+    return provider
+
+
+# The names of ui/palette.py's PALETTE_PROVIDERS (tests/ui/test_palette.py checks).
+PALETTE_PROVIDER_NAMES = (
+    "RunCommands",
+    "AccountCommands",
+    "LogCommands",
+    "FilterCommands",
+    "ScreenCommands",
+    "SyncCommands",
+)
 
 
 def _mode_screen(mode: str, workspace: Workspace) -> Screen[None]:
@@ -53,7 +79,11 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     TITLE = "csm-tui"  # i18n: as is (the app's name)
     CSS_PATH = [style_path("app.tcss")]
-    COMMANDS = App.COMMANDS | PALETTE_PROVIDERS | {LanguageCommands}
+    COMMANDS = (
+        App.COMMANDS
+        | {_palette_provider(name) for name in PALETTE_PROVIDER_NAMES}
+        | {LanguageCommands}
+    )
 
     BINDINGS = [
         Binding("question_mark", "help", N_("Help"), id="app.help"),
@@ -74,6 +104,12 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     def __init__(
         self, workspace: Workspace, start: str | None = None, sync_in_background: bool = True
     ) -> None:
+        if start is None:
+            start = "today" if workspace.meta("me") else "portfolio"
+        # The first screen is the start mode's own from the first frame: no default screen
+        # is made and switched away from (that re-parsed the app's CSS twice before Today
+        # first painted). Textual reads DEFAULT_MODE as the app is made.
+        self.DEFAULT_MODE = start  # type: ignore[misc]
         super().__init__()
         self.workspace = workspace
         self.start = start
@@ -81,12 +117,11 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         # Each screen's module is imported when its mode is first shown (startup budget).
         for mode in MODES:
             self.add_mode(mode, partial(_mode_screen, mode, workspace))
+        self.apply_user_keys()  # before the first screen is made: its footer shows them
 
     async def on_mount(self) -> None:
         start = self.start
-        if start is None:
-            start = "today" if self.workspace.meta("me") else "portfolio"
-        self.apply_user_keys()
+        self.call_after_refresh(self._check_user_keys)
         # After the first paint: sync.engine (replica, conflicts) is not needed for it.
         self.call_after_refresh(self.refresh_sync_status)
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
@@ -97,27 +132,30 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             self.set_interval(SYNC_EVERY_SECONDS, lambda: self.action_sync_now(True))
 
     def apply_user_keys(self) -> None:
-        """`[keys]` in config.toml through Textual's keymap: the keys as written at once,
-        then, after the first paint and off the UI thread (it imports every screen), the
-        checked keymap, saying which entries it leaves out (ui/keymap.py)."""
+        """`[keys]` in config.toml through Textual's keymap: the keys as written at once;
+        after the first paint and off the UI thread (it imports every screen), the checked
+        keymap, saying which entries it leaves out (`_check_user_keys`, ui/keymap.py)."""
         wanted = self.workspace.settings.keys
         if not wanted:
             return
-        from csm_tui.ui.keymap import user_keys, written_keys
+        from csm_tui.ui.keymap import written_keys
 
         self.set_keymap(written_keys(wanted))
 
-        def check() -> None:
-            self.run_worker(
-                partial(user_keys, dict(wanted)),
-                thread=True,
-                group="keys",
-                name="keys",
-                exit_on_error=False,
-                description="check [keys] against the app's bindings",
-            )
+    def _check_user_keys(self) -> None:
+        wanted = self.workspace.settings.keys
+        if not wanted:
+            return
+        from csm_tui.ui.keymap import user_keys
 
-        self.call_after_refresh(check)
+        self.run_worker(
+            partial(user_keys, dict(wanted)),
+            thread=True,
+            group="keys",
+            name="keys",
+            exit_on_error=False,
+            description="check [keys] against the app's bindings",
+        )
 
     def _user_keys_checked(self, keys: UserKeys) -> None:
         from csm_tui.ui.keymap import problems_message

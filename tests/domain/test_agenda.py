@@ -13,6 +13,7 @@ from csm_tui.domain.agenda import (
     AgendaKind,
     Urgency,
     activation_item,
+    agenda_key,
     health_drop_item,
     order_agenda,
     renewal_item,
@@ -112,6 +113,20 @@ def test_ties_fall_back_to_the_name_ignoring_case():
         item("Alpha", Tier.SCALE, Urgency.TOUCH_OVERDUE, 4),
     ]
     assert names(order_agenda(items)) == ["Alpha", "beta"]
+
+
+def test_items_alike_in_all_but_their_words_are_ordered_by_the_words():
+    """The order is `agenda_key`'s to the last part (the English words), though the
+    words are made only for items that tie on everything before them."""
+    alike = [
+        AgendaItem("id-a", "A", Tier.GROWTH, AgendaKind.TOUCH, Message.text(words),
+                   Urgency.TOUCH_OVERDUE, None, None, 3)
+        for words in ("overdue b", "overdue c", "overdue a")
+    ]  # fmt: skip
+    other = item("B", Tier.GROWTH, Urgency.TOUCH_OVERDUE, 3)
+    ordered = order_agenda([other, *alike])
+    assert [i.why for i in ordered] == ["overdue a", "overdue b", "overdue c", "why B"]
+    assert ordered == sorted(ordered, key=agenda_key)
 
 
 items_strategy = st.lists(

@@ -64,6 +64,14 @@ def test_the_demo_users_agenda_has_every_kind(book):
 def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
     """Every owned account judged by the domain alone gives exactly the loaded agenda."""
     conn, me, today = book
+    expected_items = domain_agenda(conn, me, today)
+    assert len(expected_items) > 20
+    assert load_agenda(conn, me, today, RULES) == expected_items
+
+
+def domain_agenda(conn, me, today):
+    """The agenda as the domain alone makes it: every owned live account and open task
+    read row by row (no narrowing, no index), each judged by domain.agenda."""
     expected = []
     for a in my_accounts(conn, me):
         tier, stage = Tier(a["tier"]), Stage(a["stage"])
@@ -117,7 +125,8 @@ def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
             )
     for t in conn.execute(
         "SELECT t.*, a.name, a.tier FROM tasks t JOIN accounts a ON a.id = t.account_id "
-        "WHERE t.owner_id = ? AND t.done_at IS NULL AND t.deleted_at IS NULL",
+        "WHERE t.owner_id = ? AND t.done_at IS NULL AND t.deleted_at IS NULL "
+        "AND a.deleted_at IS NULL",  # tasks on live accounts only
         (me,),
     ):
         if t["snoozed_until"] and date.fromisoformat(t["snoozed_until"]) > today:
@@ -133,9 +142,50 @@ def test_sql_narrowing_drops_nothing_the_domain_would_list(book):
                 today,
             )
         )
-    expected_items = order_agenda(i for i in expected if i is not None)
-    assert len(expected_items) > 20
-    assert load_agenda(conn, me, today, RULES) == expected_items
+    return order_agenda(i for i in expected if i is not None)
+
+
+def test_a_mixed_book_gives_the_domains_agenda(book, clock):
+    """Deleted QBRs and onsite visits, deleted accounts with open tasks, the CSM's tasks
+    on another CSM's accounts, snoozed and done tasks, churned accounts with tasks: the
+    agenda read through its indexes is still exactly the domain's, day after day."""
+    conn, me, today = book
+    now = to_db(clock.now())
+    with conn:
+        conn.execute(
+            "UPDATE activities SET deleted_at = ? WHERE kind IN ('qbr', 'onsite') "
+            "AND rowid % 3 = 0",
+            (now,),
+        )
+        theirs = [r[0] for r in conn.execute(
+            "SELECT id FROM accounts WHERE owner_id != ? AND deleted_at IS NULL LIMIT 40", (me,)
+        )]  # fmt: skip
+        mine = [r["id"] for r in my_accounts(conn, me)]
+        for n, account_id in enumerate(theirs + mine[:40]):
+            conn.execute(
+                "INSERT INTO tasks (id, account_id, title, due_on, snoozed_until, done_at, "
+                "owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new_id(),
+                    account_id,
+                    f"task {n}",
+                    (today - timedelta(days=n % 7 - 2)).isoformat(),
+                    (today + timedelta(days=n % 3)).isoformat() if n % 4 == 0 else None,
+                    now if n % 5 == 0 else None,
+                    me,
+                    now,
+                    now,
+                ),
+            )
+        conn.execute(  # deleted accounts: theirs with my tasks, mine with tasks
+            "UPDATE accounts SET deleted_at = ? WHERE id IN (?, ?, ?, ?)",
+            (now, theirs[0], theirs[1], mine[0], mine[1]),
+        )
+        conn.execute("UPDATE accounts SET stage = 'churned' WHERE id IN (?, ?)", (mine[2], mine[3]))
+    for day in (today, today + timedelta(days=1), today + timedelta(days=8)):
+        expected = domain_agenda(conn, me, day)
+        assert {i.kind for i in expected} == set(AgendaKind)
+        assert load_agenda(conn, me, day, RULES) == expected
 
 
 def test_each_reason_in_words(book, clock):
@@ -295,3 +345,56 @@ def test_in_shanghai_a_touch_at_0010_on_the_cadence_day_is_not_yet_overdue(book)
     # One Shanghai minute before that: the day before, so overdue by a day.
     set_account(conn, touch.account_id, last_touch_at=to_db(touched - timedelta(minutes=11)))
     assert f"last touch {cadence + 1} days ago" in touch_items(shanghai)[touch.account_id].why
+
+
+def test_a_deleted_qbr_is_not_a_qbr_held(book, clock):
+    """The last QBR is read from an index of QBRs and onsite visits only: a deleted one
+    does not count, and the one before it (or go-live) is what the QBR falls due after."""
+    from csm_tui.domain.activity_form import ActivityDraft
+    from csm_tui.domain.records import ActivityKind
+    from csm_tui.store.activity_log import log_activity
+
+    conn, me, today = book
+    late = next(
+        i
+        for i in load_agenda(conn, me, today, RULES)
+        if i.kind is AgendaKind.QBR and i.why.startswith("QBR late")
+    )
+    draft = ActivityDraft(late.account_id, ActivityKind.QBR, clock.now(), 60, summary="held")
+    log_activity(conn, draft, me, clock.now(), RULES)
+    assert (late.account_id, AgendaKind.QBR) not in {
+        (i.account_id, i.kind) for i in load_agenda(conn, me, today, RULES)
+    }
+    with conn:
+        conn.execute(
+            "UPDATE activities SET deleted_at = ? WHERE account_id = ? AND kind = 'qbr' "
+            "AND occurred_at = ?",
+            (to_db(clock.now()), late.account_id, to_db(clock.now())),
+        )
+    again = [i for i in load_agenda(conn, me, today, RULES) if i.account_id == late.account_id]
+    assert late in again
+
+
+def test_the_agenda_is_read_from_its_indexes(book):
+    """At 100k accounts the agenda's SQL must not read the accounts' rows nor every
+    activity of an account: the query plans name the covering and the partial index."""
+    from csm_tui.domain.agenda import HEALTH_DROP_POINTS
+    from csm_tui.store import agenda
+
+    conn, me, today = book
+
+    def plan(sql, args):
+        return " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, args))
+
+    touch, touch_args = agenda._touch_sql(today, RULES)
+    accounts = plan(
+        agenda._ACCOUNTS.format(touch=touch),
+        (me, *touch_args, "2027-01-01", "2026-01-01", HEALTH_DROP_POINTS),
+    )
+    assert "COVERING INDEX ix_accounts_agenda" in accounts
+    service = plan(agenda._SERVICE.format(tiers="?, ?"), (me, "strategic", "enterprise"))
+    assert "COVERING INDEX ix_accounts_agenda" in service
+    assert service.count("ix_activities_service") == 2
+    tasks = plan(agenda._TASKS, (me, today.isoformat(), today.isoformat()))
+    assert "COVERING INDEX ix_tasks_agenda" in tasks
+    assert "COVERING INDEX ix_accounts_id_name" in tasks

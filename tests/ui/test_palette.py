@@ -201,6 +201,15 @@ def test_every_area_has_a_provider():
                      "ScreenCommands", "SyncCommands"}  # fmt: skip
 
 
+def test_the_app_offers_every_provider_though_it_imports_them_when_the_palette_opens():
+    from inspect import isclass
+
+    from csm_tui.ui.app import CsmApp
+
+    lazy = {p for p in CsmApp.COMMANDS if not isclass(p)}
+    assert {p() for p in lazy} >= PALETTE_PROVIDERS  # (Textual has a lazy one of its own)
+
+
 @pytest.fixture
 def anyio_backend():
     return "asyncio"

@@ -19,7 +19,6 @@ from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, _, ngettext
 from csm_tui.store.agenda import load_agenda
-from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task, snooze_task
 from csm_tui.ui.days import long_day, short_day
 from csm_tui.ui.loading import ThreadReads
 from csm_tui.ui.messages import DataChanged
@@ -110,9 +109,17 @@ class TodayScreen(ThreadReads, Screen[None]):
         self.items: list[AgendaItem] = []
         self._me: str | None = None
         self._name: str | None = None
+        self._read_after_paint = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="today-title")
+        yield Static(
+            Text(
+                _("Today — {day} · reading the agenda…").format(
+                    day=long_day(self.workspace.today())
+                )
+            ),
+            id="today-title",
+        )
         yield AgendaTable(id="today-table")
         yield Static(id="today-empty")
         yield SyncStatusBar()
@@ -122,7 +129,16 @@ class TodayScreen(ThreadReads, Screen[None]):
         self.query_one(AgendaTable).focus()  # the agenda loads when the screen shows
 
     def on_screen_resume(self) -> None:
-        if not self.reads_in_flight():  # shown once: one read (a mode switch resumes twice)
+        # Shown once: one read (a mode switch resumes twice). The read starts once the
+        # screen has painted: the first frame needs no agenda, and a read started before it
+        # shares the CPU with it.
+        if not self.reads_in_flight() and not self._read_after_paint:
+            self._read_after_paint = True
+            self.call_after_refresh(self._reload_after_paint)
+
+    def _reload_after_paint(self) -> None:
+        self._read_after_paint = False
+        if self.is_attached and not self.reads_in_flight():
             self.reload()
 
     def on_data_changed(self, message: DataChanged) -> None:
@@ -238,6 +254,8 @@ class TodayScreen(ThreadReads, Screen[None]):
         item = self._task_item()
         if item is None or item.task_id is None:  # (`_task_item` said so)
             return
+        from csm_tui.store.tasks import TaskError, TaskNotFound, complete_task
+
         ws = self.workspace
         try:
             complete_task(ws.conn, item.task_id, ws.meta("me") or "", ws.now())
@@ -251,6 +269,8 @@ class TodayScreen(ThreadReads, Screen[None]):
         item = self._task_item()
         if item is None or item.task_id is None:  # (`_task_item` said so)
             return
+        from csm_tui.store.tasks import TaskError, TaskNotFound, snooze_task
+
         ws = self.workspace
         until = ws.today() + timedelta(days=days)
         try:
