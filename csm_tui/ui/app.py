@@ -98,6 +98,9 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         Binding("ctrl+p", "command_palette", N_("Commands"), id="app.palette", show=False),
     ]
 
+    WARM_REPORTS_AFTER_S = 3.0
+    """Seconds after start-up before Coverage's queries run in the background."""
+
     sync_text: reactive[str] = reactive("")
     """What the status bar says about sync; kept current by `refresh_sync_status`."""
 
@@ -130,6 +133,23 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         if self.sync_in_background and self.workspace.meta("server_url"):
             self.call_after_refresh(self.action_sync_now, True)
             self.set_interval(SYNC_EVERY_SECONDS, lambda: self.action_sync_now(True))
+        self.set_timer(self.WARM_REPORTS_AFTER_S, self._warm_reports)
+
+    def _warm_reports(self) -> None:
+        """Coverage's queries run once in the background once start-up has settled: their
+        results are kept by data version (store/report_cache.py), so the first Coverage of
+        the day opens from them instead of a cold pass over the whole book (~1 s at 100k
+        accounts). A failure here is left unsaid: the screen reads again and says it."""
+        from csm_tui.ui.screens.coverage import read_coverage
+
+        self.run_worker(
+            partial(read_coverage, self.workspace),
+            thread=True,
+            group="warm-reports",
+            name="warm-reports",
+            exit_on_error=False,
+            description="Coverage's queries, ahead of the screen",
+        )
 
     def apply_user_keys(self) -> None:
         """`[keys]` in config.toml through Textual's keymap: the keys as written at once;

@@ -353,3 +353,23 @@ async def test_the_screen_tells_totals_in_the_reporting_currency_at_todays_rate(
         assert first.total.arr > 0
         assert format_money(first.total.arr * 7.0, "CNY") in row
         assert not any(cell.startswith("$") for cell in row)
+
+
+async def test_coverage_queries_run_in_the_background_after_start_up(workspace):
+    # The lead's first Coverage of the day opens from results kept by data version: the
+    # app runs its queries once, in a worker, once start-up has settled.
+    conn = workspace.conn
+    with conn:
+        conn.execute("DELETE FROM report_cache")
+    app = make_app(workspace)
+    app.WARM_REPORTS_AFTER_S = 0.05
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for _ in range(200):  # the timer fires, then the worker runs (bounded wait)
+            if any(w.group == "warm-reports" for w in app.workers):
+                break
+            await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+        kept = conn.execute("SELECT count(*) FROM report_cache").fetchone()[0]
+        assert kept > 0
+        assert not isinstance(app.screen, CoverageScreen)  # nothing shown: only read ahead

@@ -81,6 +81,23 @@ def coverage_rules(workspace: Workspace) -> CoverageRules:
     return CoverageRules(arr_per_csm=workspace.settings.arr_per_csm)
 
 
+def read_coverage(workspace: Workspace, team: str | None = None) -> CoverageReport:
+    """The Coverage report as of today, read on a connection of its own (a worker's).
+    Its queries' results are kept by data version (store/report_cache.py): the app runs
+    this once in the background after start-up, so the screen opens from them."""
+    from csm_tui.store.cache import connect
+    from csm_tui.store.coverage import load_coverage
+
+    conn = connect(workspace.db_path, readonly=True)
+    try:
+        return load_coverage(
+            conn, workspace.today(), workspace.settings.tier_rules, coverage_rules(workspace),
+            team=team,
+        )  # fmt: skip
+    finally:
+        conn.close()
+
+
 def capacity_cell(csm: CsmCoverage, tier_rules: TierRules) -> tuple[str, str]:
     """Touches a year the book needs against seed 002's capacity, and whether its
     cadences can be kept: ("1,043 > 1,000 · cannot keep: Strat every 15 d", "bold red")."""
@@ -198,17 +215,7 @@ class CoverageScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="coverage", exit_on_error=False)
     def _compute(self, team: str | None) -> CoverageReport:
-        from csm_tui.store.cache import connect
-        from csm_tui.store.coverage import load_coverage
-
-        ws = self.workspace
-        conn = connect(ws.db_path, readonly=True)
-        try:
-            return load_coverage(
-                conn, ws.today(), ws.settings.tier_rules, coverage_rules(ws), team=team
-            )
-        finally:
-            conn.close()
+        return read_coverage(self.workspace, team)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "backtest":
