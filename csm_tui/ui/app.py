@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -22,7 +23,6 @@ from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.navigation import KeysAndNavigation
-from csm_tui.ui.palette import PALETTE_PROVIDERS
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -48,12 +48,35 @@ def _mode_screen(mode: str, workspace: Workspace) -> Screen[None]:
     return SyncScreen(workspace)
 
 
+PALETTE_AREAS = (
+    "RunCommands",
+    "AccountCommands",
+    "LogCommands",
+    "FilterCommands",
+    "ScreenCommands",
+    "SyncCommands",
+)
+"""The palette's providers (ui/palette.py), by name: the module loads when the palette
+first opens, not before the first paint."""
+
+
+def _palette_provider(name: str) -> type[Provider]:
+    from csm_tui.ui import palette
+
+    provider: type[Provider] = getattr(palette, name)
+    return provider
+
+
 class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     """csm-tui: work a book of accounts from the keyboard."""
 
     TITLE = "csm-tui"  # i18n: as is (the app's name)
     CSS_PATH = [style_path("app.tcss")]
-    COMMANDS = App.COMMANDS | PALETTE_PROVIDERS | {LanguageCommands}
+    COMMANDS = (
+        App.COMMANDS
+        | {partial(_palette_provider, name) for name in PALETTE_AREAS}
+        | {LanguageCommands}
+    )
 
     BINDINGS = [
         Binding("question_mark", "help", N_("Help"), id="app.help"),

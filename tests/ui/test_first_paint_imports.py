@@ -22,7 +22,7 @@ ws = Workspace(db_path=Path(sys.argv[1]), clock=FixedClock(parse_instant(sys.arg
 app = make_app(ws, start=sys.argv[3], sync_in_background=False)
 paint = virtual_table.VirtualTable.render_line
 seen = {}
-LATER = ("csm_tui.sync.engine", "csm_tui.sync.conflicts")
+LATER = ("csm_tui.sync.engine", "csm_tui.sync.conflicts", "csm_tui.ui.palette")
 
 def render_line(self, y):
     if not seen:
@@ -37,7 +37,7 @@ print(json.dumps(seen))
 
 
 @pytest.mark.parametrize("start", ["today", "portfolio"])
-def test_sync_engine_loads_after_the_first_paint(demo_db, start):
+def test_sync_engine_and_palette_load_after_the_first_paint(demo_db, start):
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(demo_db), FROZEN_NOW.isoformat(), start],
         capture_output=True,
@@ -46,4 +46,8 @@ def test_sync_engine_loads_after_the_first_paint(demo_db, start):
         check=True,
     ).stdout
     loaded = json.loads(out.strip().splitlines()[-1])
-    assert loaded == {"csm_tui.sync.engine": False, "csm_tui.sync.conflicts": False}
+    assert loaded == {
+        "csm_tui.sync.engine": False,
+        "csm_tui.sync.conflicts": False,
+        "csm_tui.ui.palette": False,  # its providers load when the palette first opens
+    }
