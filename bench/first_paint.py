@@ -1,6 +1,7 @@
 """First paint in a real terminal: Today and the portfolio against a bare Textual app.
 
     python bench/first_paint.py [--book PATH] [--accounts 100000] [--runs 5]
+                                [--only portfolio] [--baseline DIR]
 
 Launches the real `csm-tui` (python -m csm_tui) in a tmux pane of 160×48 on a demo book
 and, interleaved with it in the same run, a bare Textual app (an empty DataTable and a
@@ -11,6 +12,13 @@ Footer), and times from spawning each to its marker on screen (polled every 5 ms
 Prints medians, wall clock and the process's CPU time up to the marker (the machine is
 shared: CPU time is the steadier), and each one's ratio to the bare app's.
 Budget (issue 12): ≤ 1.3×.
+
+Every app runs from compiled bytecode, as an installed csm-tui does (pip compiles it):
+the sources are compiled first into bench/out/pycache (PYTHONPYCACHEPREFIX), so a
+PYTHONDONTWRITEBYTECODE in the environment does not make each start compile them again
+(about 45 modules before the first paint; the bare app's Textual is compiled already).
+`--only portfolio` skips Today; `--baseline DIR` (another checkout, e.g. the main branch)
+adds its portfolio, interleaved: before and after in the same run.
 
 The book is built once (about 2 minutes at 100k on an idle machine) and reused: pass
 --book to reuse one built elsewhere.
@@ -43,8 +51,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+PYCACHE = OUT / "pycache"
+
+
+def compile_sources(root: Path) -> None:
+    """Compile `root`/csm_tui into PYCACHE, as an install would (see the module doc)."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(root / "csm_tui")], env=env, check=True
+    )
+
+
 def tmux_until(
-    argv: list[str], markers: list[str], timeout: float = 60.0
+    argv: list[str], markers: list[str], timeout: float = 60.0, pythonpath: Path | None = None
 ) -> tuple[list[float], list[float]]:
     """Seconds from spawning `argv` in a 160×48 tmux pane to each marker on screen, wall
     clock and the process's CPU time (the machine is shared: CPU time is the steadier)."""
@@ -52,6 +71,9 @@ def tmux_until(
     conf = OUT / "tmux.conf"
     conf.write_text("set -g default-size 160x48\nset -g status off\n")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
     tmux = ["tmux", "-L", sock, "-f", str(conf)]
     seen: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -121,13 +143,18 @@ def main() -> None:
     parser.add_argument("--book", type=Path, default=None)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=("portfolio",), default=None)
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         raise SystemExit("needs tmux")
     OUT.mkdir(parents=True, exist_ok=True)
     book = ensure_book(args.book, args.accounts)
     floor_argv = [sys.executable, "-c", CHILD_FLOOR_TTY]
-    keys = ("bare", "today", "today_data", "portfolio", "portfolio_data")
+    compile_sources(ROOT)
+    if args.baseline is not None:
+        compile_sources(args.baseline)
+    keys = ("bare", "today", "today_data", "portfolio", "portfolio_data", "base", "base_data")
     wall: dict[str, list[float]] = {k: [] for k in keys}
     cpu: dict[str, list[float]] = {k: [] for k in keys}
 
@@ -138,11 +165,19 @@ def main() -> None:
 
     for _ in range(args.runs):  # interleaved: the machine's load falls on all alike
         add(("bare",), tmux_until(floor_argv, ["Touch"]))
-        add(("today", "today_data"), tmux_until(app_argv(book, "today"), ["Why", " items"]))
+        if args.only is None:
+            add(("today", "today_data"), tmux_until(app_argv(book, "today"), ["Why", " items"]))
         add(
             ("portfolio", "portfolio_data"),
             tmux_until(app_argv(book, "portfolio"), ["Last touch", " accounts"]),
         )
+        if args.baseline is not None:
+            add(
+                ("base", "base_data"),
+                tmux_until(
+                    app_argv(book, "portfolio"), ["Last touch", " accounts"], 60.0, args.baseline
+                ),
+            )
     print(f"book: {book} · tmux 160×48 · medians of {args.runs} interleaved runs")
     print(f"{'':<24} {'wall':>8} {'ratio':>6}   {'CPU':>8} {'ratio':>6}")
     labels = {
@@ -151,9 +186,13 @@ def main() -> None:
         "today_data": "Today (agenda shown)",
         "portfolio": "portfolio (table)",
         "portfolio_data": "portfolio (rows shown)",
+        "base": "baseline portfolio",
+        "base_data": "baseline (rows shown)",
     }
     bare_wall, bare_cpu = statistics.median(wall["bare"]), statistics.median(cpu["bare"])
     for key, label in labels.items():
+        if not wall[key]:
+            continue
         w, c = statistics.median(wall[key]), statistics.median(cpu[key])
         print(
             f"{label:<24} {w * 1000:>5.0f} ms {w / bare_wall:>5.2f}×   "
