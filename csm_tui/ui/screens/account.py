@@ -140,6 +140,7 @@ class AccountScreen(ThreadReads, Screen[None]):
         self.facts: AccountFacts | None = None  # until read
         self.missing = False  # read: no longer in the cache
         self._resumed = False
+        self._read_once: AccountRead | None = None  # what the tabs show (the last read)
 
     @property
     def current_account_id(self) -> str:
@@ -203,7 +204,8 @@ class AccountScreen(ThreadReads, Screen[None]):
 
     def _fill(self, read: AccountRead | None) -> None:
         if read is None:
-            self._show_missing()
+            if self._read_once is None:  # gone since: the tabs (a draft in the notes) stay
+                self._show_missing()
             return
         self.facts = read.facts
         self._show_title()
@@ -269,9 +271,6 @@ class AccountScreen(ThreadReads, Screen[None]):
         self._show_title()
         self.query_one(OverviewPane).show(read.facts, read.decision)
         self.query_one(HealthPane).show(read.facts, read.health)
-
-    _read_once: AccountRead | None = None
-    """What the tabs show (the last read)."""
 
     def refresh_account(self) -> None:
         """Read the account again (after a write: a log, a stage move): every tab shows
