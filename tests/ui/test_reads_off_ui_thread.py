@@ -195,9 +195,10 @@ async def test_an_account_that_cannot_be_read_says_so_without_a_traceback(worksp
 async def test_keys_typed_before_the_account_is_read_act_once_it_is(workspace, monkeypatch):
     """`5` `space` while the account is still being read: the space waits for the
     checklist and ticks the item under the cursor once it shows — not lost, not early."""
+    from textual.pilot import Pilot
+
     from csm_tui.ui.screens import account
     from csm_tui.ui.screens.account import AccountScreen
-    from textual.pilot import Pilot
 
     press = Pilot.press.__wrapped__  # Textual's own (tests/ui/conftest.py): no wait for reads
 
