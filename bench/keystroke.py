@@ -1,6 +1,6 @@
 """Filter keystroke → screen changed, in a real terminal, against a bare `Input` app.
 
-    python bench/keystroke.py [--book PATH] [--accounts 100000] [--rounds 3]
+    python bench/keystroke.py [--book PATH] [--accounts 100000] [--rounds 3] [--baseline DIR]
 
 Opens the real `csm-tui` on the portfolio of a demo book in a tmux pane of 160×48,
 presses `/`, then types filters one character at a time with `tmux send-keys`.
@@ -9,7 +9,9 @@ only an `Input`: the floor (tmux's own round trip is in both).
 
 Each character is timed to the first change of the pane (the echo) and to its last
 change (the filtered rows shown; quiet for 60 ms after it), then the next is sent.
-Prints median and p95 of each and the ratio to the floor.
+Prints median and p95 of each and the ratio to the floor. `--baseline DIR` (another
+checkout, e.g. the main branch) adds a third pane running DIR's csm_tui, interleaved with
+the other two: before and after in the same run.
 Budget (issue 12): screen changed, median ≤ 25 ms, p95 ≤ 50 ms.
 """
 
@@ -45,11 +47,13 @@ FILTERS = ("acme", "tier:strategic", "health:<60", "renewal:<90d", "owner:me")
 
 
 class Pane:
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], pythonpath: Path | None = None) -> None:
         self.sock = f"ks-{os.getpid()}-{time.monotonic_ns()}"
         conf = OUT / "tmux.conf"
         conf.write_text("set -g default-size 160x48\nset -g status off\n")
         self.env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
+        if pythonpath is not None:
+            self.env["PYTHONPATH"] = str(pythonpath)
         self.tmux = ["tmux", "-L", self.sock, "-f", str(conf)]
         subprocess.run(
             [*self.tmux, "new-session", "-d", "-x", "160", "-y", "48", shlex.join(argv)],
@@ -139,14 +143,20 @@ def main() -> None:
     parser.add_argument("--book", type=Path, default=None)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     book = ensure_book(args.book, args.accounts)
     app = Pane(app_argv(book, "portfolio"))
     bare = Pane([sys.executable, "-c", BARE])
+    base = None if args.baseline is None else Pane(app_argv(book, "portfolio"), args.baseline)
+    base_echo: list[float] = []
+    base_done: list[float] = []
     try:
         app.wait_for(" accounts")
         bare.wait_for("filter")
+        if base is not None:
+            base.wait_for(" accounts")
         by_filter: dict[str, list[float]] = {text: [] for text in FILTERS}
         app_echo: list[float] = []
         app_done: list[float] = []
@@ -158,17 +168,27 @@ def main() -> None:
                 app_echo += echo
                 by_filter[text] += echo
                 app_done += done
+                if base is not None:
+                    echo, done = type_filters(base, (text,), "/")
+                    base_echo += echo
+                    base_done += done
     finally:
         app.close()
         bare.close()
+        if base is not None:
+            base.close()
     print(f"book: {book} · tmux 160×48 · {len(app_echo)} keystrokes each, interleaved")
     print(f"{'':<30} {'median':>9} {'p95':>9} {'ratio':>6}")
     floor = statistics.median(bare_echo)
-    for label, times in (
+    rows = [
         ("bare Input: screen changed", bare_echo),
         ("portfolio: screen changed", app_echo),
         ("portfolio: results shown", app_done),
-    ):
+    ]
+    if base is not None:
+        rows += [("baseline: screen changed", base_echo), ("baseline: results shown", base_done)]
+        print(f"baseline: {args.baseline}")
+    for label, times in rows:
         m = statistics.median(times)
         print(f"{label:<30} {m * 1000:>6.1f} ms {p95(times) * 1000:>6.1f} ms {m / floor:>5.2f}×")
     print("budget: screen changed, median ≤ 25 ms, p95 ≤ 50 ms")

@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -19,6 +21,7 @@ from csm_tui.assets_path import style_path
 from csm_tui.i18n import N_, _
 from csm_tui.ui.current_account import CurrentAccount, NoAccount, current_account
 from csm_tui.ui.drafts import DraftKeeping
+from csm_tui.ui.heap import CHECK_SECONDS, IdleCollector
 from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.navigation import KeysAndNavigation
@@ -117,6 +120,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         self.workspace = workspace
         self.start = start
         self.sync_in_background = sync_in_background
+        self.idle_collector = IdleCollector()
         # Each screen's module is imported when its mode is first shown (startup budget).
         for mode in MODES:
             self.add_mode(mode, partial(_mode_screen, mode, workspace))
@@ -127,6 +131,9 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         self.call_after_refresh(self._check_user_keys)
         # After the first paint: sync.engine (replica, conflicts) is not needed for it.
         self.call_after_refresh(self.refresh_sync_status)
+        # After the first paint: the full garbage collection waits for an idle moment.
+        self.call_after_refresh(self.idle_collector.start)
+        self.set_interval(CHECK_SECONDS, self.idle_collector.collect_if_idle)
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
         await self.switch_mode(start)
         self.restore_drafts()  # what the last crash kept, on top of the first screen
@@ -150,6 +157,11 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             exit_on_error=False,
             description="Coverage's queries, ahead of the screen",
         )
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self.idle_collector.touched()
+        await super().on_event(event)
 
     def apply_user_keys(self) -> None:
         """`[keys]` in config.toml through Textual's keymap: the keys as written at once;
@@ -379,6 +391,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             yield command._replace(title=_(command.title), help=_(command.help))
 
     def on_unmount(self) -> None:
+        self.idle_collector.stop()
         self.workspace.close()
 
 

@@ -77,8 +77,14 @@ class ThreadReads:
         self._pending_reads[worker] = (done, what)
         return worker
 
-    def reads_in_flight(self) -> bool:
-        return bool(self._pending_reads)
+    def reads_in_flight(self, group: str = "") -> bool:
+        """Reads not shown yet (of groups named `group` or `group:…`; "": any)."""
+        if not group:
+            return bool(self._pending_reads)
+        return any(
+            w.group == f"read:{group}" or w.group.startswith(f"read:{group}:")
+            for w in self._pending_reads
+        )
 
     def cancel_reads(self, group: str) -> None:
         """Forget the group's read in flight: its result will not be shown."""

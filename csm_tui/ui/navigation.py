@@ -5,13 +5,23 @@ A mixin of `CsmApp`, kept apart so app.py stays small.
 
 from __future__ import annotations
 
+import sys
+
 from textual import events
 from textual.app import App
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select
 
 from csm_tui.i18n import _
 from csm_tui.ui.drafts import HoldsDraft
 from csm_tui.workspace import Workspace
+
+
+def _text_fields() -> tuple[type, ...]:
+    """The widgets that read keys themselves. TextArea only once its module is loaded (no
+    TextArea exists before): importing it costs more than the rest of the first paint's
+    own modules, and the first screens have none."""
+    area = sys.modules.get("textual.widgets._text_area")
+    return (Input, Select) if area is None else (Input, Select, area.TextArea)
 
 
 class KeysAndNavigation(App[None]):
@@ -36,9 +46,7 @@ class KeysAndNavigation(App[None]):
         focused = self.focused
         if focused is None:
             return False
-        return any(
-            isinstance(node, (Input, TextArea, Select)) for node in focused.ancestors_with_self
-        )
+        return any(isinstance(node, _text_fields()) for node in focused.ancestors_with_self)
 
     # -- navigation -----------------------------------------------------------------------
 

@@ -586,8 +586,7 @@ def _open_pane(app: CsmApp, account_id: str, pane: str) -> None:
 
     async def show() -> None:
         await app.push_screen(screen)
-        if screen.facts is not None:
-            screen.action_tab(pane)
+        screen.action_tab(pane)  # (its tabs show at once; their data fills in when read)
 
     app.run_worker(show(), group="open-pane", exit_on_error=False)
 

@@ -27,7 +27,9 @@ def test_log_and_prep_survive_quit_and_reopen(tmp_path):
     term = TmuxTerminal(argv, cwd=tmp_path)
     try:
         term.wait_for("Today for Sarah Mitchell")
-        screen = term.send_until("Enter", "1 Overview")
+        term.send_until("Enter", "1 Overview")
+        # the account shows at once and its tabs fill in when read: its name is the title
+        screen = term.wait_for(lambda s: "1 Overview" in s and "reading…" not in s)
         account = screen.splitlines()[0].split("  ")[0].strip()
         assert account
 

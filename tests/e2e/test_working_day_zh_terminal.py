@@ -102,7 +102,8 @@ def test_the_working_day_in_chinese_leaves_no_english_but_names_and_data(tmp_pat
         check("today", screen)
 
         # → account
-        screen = term.send_until("Enter", "1 概览")
+        term.send_until("Enter", "1 概览")
+        screen = term.wait_for("上次触达")  # the tabs fill in once the account is read
         assert "2 健康度" in screen and "7 准备笔记" in screen and "上次触达" in screen
         check("account", screen)
 

@@ -22,8 +22,13 @@ ws = Workspace(db_path=Path(sys.argv[1]), clock=FixedClock(parse_instant(sys.arg
 app = make_app(ws, start=sys.argv[3], sync_in_background=False)
 paint = virtual_table.VirtualTable.render_line
 seen = {}
-LATER = ("csm_tui.sync.engine", "csm_tui.sync.conflicts", "csm_tui.ui.palette",
-         "csm_tui.store.tasks")
+LATER = (
+    "csm_tui.sync.engine",
+    "csm_tui.sync.conflicts",
+    "csm_tui.ui.palette",
+    "textual.widgets._text_area",
+    "csm_tui.store.tasks",
+)
 
 def render_line(self, y):
     if not seen:
@@ -38,7 +43,7 @@ print(json.dumps(seen))
 
 
 @pytest.mark.parametrize("start", ["today", "portfolio"])
-def test_sync_engine_loads_after_the_first_paint(demo_db, start):
+def test_sync_engine_and_palette_load_after_the_first_paint(demo_db, start):
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(demo_db), FROZEN_NOW.isoformat(), start],
         capture_output=True,
@@ -52,4 +57,5 @@ def test_sync_engine_loads_after_the_first_paint(demo_db, start):
         "csm_tui.sync.conflicts": False,
         "csm_tui.ui.palette": False,  # its providers load when the palette opens
         "csm_tui.store.tasks": False,  # Today: when a task is completed or snoozed
+        "textual.widgets._text_area": False,  # no screen shown first has one
     }

@@ -9,6 +9,7 @@ import time
 
 from textual.widgets import Input
 
+from csm_tui.domain.text import safe_text
 from csm_tui.store.portfolio import PortfolioQuery
 from csm_tui.ui.app import make_app
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
@@ -132,3 +133,102 @@ async def test_today_reads_its_agenda_once_per_visit_off_the_ui_thread(workspace
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert reads == [False, False]  # each visit reads it again, once
+
+
+async def test_an_account_shows_at_once_and_fills_in_when_read(workspace, monkeypatch):
+    """Opening an account paints the screen before its tabs are read: the read (held here,
+    as a slow disk would hold it) runs in a worker, and the tabs fill in when it is done."""
+    from csm_tui.ui.screens import account
+    from csm_tui.ui.screens.account import AccountScreen
+
+    row = workspace.conn.execute(
+        "SELECT id, name FROM accounts WHERE deleted_at IS NULL ORDER BY name LIMIT 1"
+    ).fetchone()
+    gate = threading.Event()
+    threads: list[bool] = []
+    read = account.read_account
+
+    def held(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        gate.wait(timeout=10)
+        return read(*args, **kwargs)
+
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE):
+        await until(lambda: app.screen.query_one(PortfolioTable).row_count == 300)
+        monkeypatch.setattr(account, "read_account", held)
+        await app.open_account(row["id"])
+        screen = app.screen
+        assert isinstance(screen, AccountScreen)
+        await until(lambda: bool(threads))
+        assert "reading…" in text_of(screen.query_one("#account-title"))  # painted, held
+        assert screen.query_one("#account-tabs").display
+        assert threads == [False]  # in a worker, not the UI thread
+        gate.set()
+        name = safe_text(row["name"])  # (the first by name carries an escape sequence)
+        await until(lambda: name in text_of(screen.query_one("#account-title")))
+        await until(lambda: name in text_of(screen.query_one("#overview-body")))
+        assert screen.facts is not None and screen.facts.id == row["id"]
+
+
+async def test_an_account_that_cannot_be_read_says_so_without_a_traceback(workspace, monkeypatch):
+    from csm_tui.ui.screens import account
+    from csm_tui.ui.screens.account import AccountScreen
+
+    account_id = workspace.conn.execute("SELECT id FROM accounts LIMIT 1").fetchone()[0]
+
+    def broken(*args, **kwargs):
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(account, "read_account", broken)
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE):
+        await until(lambda: app.screen.query_one(PortfolioTable).row_count == 300)
+        await app.open_account(account_id)
+        assert isinstance(app.screen, AccountScreen)
+        notes = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
+        await until(lambda: any("Could not load the account: disk I/O error" in n for n in notes()))
+        assert not any("Traceback" in n for n in notes())
+        assert app.is_running and isinstance(app.screen, AccountScreen)
+
+
+async def test_keys_typed_before_the_account_is_read_act_once_it_is(workspace, monkeypatch):
+    """`5` `space` while the account is still being read: the space waits for the
+    checklist and ticks the item under the cursor once it shows — not lost, not early."""
+    from textual.pilot import Pilot
+
+    from csm_tui.ui.screens import account
+    from csm_tui.ui.screens.account import AccountScreen
+
+    press = Pilot.press.__wrapped__  # Textual's own (tests/ui/conftest.py): no wait for reads
+
+    def ticked() -> dict[str, str | None]:
+        rows = workspace.conn.execute("SELECT id, done_at FROM checklist_items").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    account_id = workspace.conn.execute(
+        "SELECT id FROM accounts WHERE deleted_at IS NULL AND stage = 'onboarding' LIMIT 1"
+    ).fetchone()[0]
+    gate = threading.Event()
+    read = account.read_account
+
+    def held(*args, **kwargs):
+        gate.wait(timeout=10)
+        return read(*args, **kwargs)
+
+    before = ticked()
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.screen.query_one(PortfolioTable).row_count == 300)
+        monkeypatch.setattr(account, "read_account", held)
+        await app.open_account(account_id)
+        screen = app.screen
+        assert isinstance(screen, AccountScreen)
+        await press(pilot, "5")
+        await press(pilot, "space")
+        assert screen.reads_in_flight("account")
+        assert ticked() == before  # nothing to tick yet: the key waits
+        gate.set()
+        await until(lambda: ticked() != before)
+        after = ticked()
+        assert len([k for k in after if after[k] != before.get(k)]) == 1

@@ -1,11 +1,15 @@
-"""The tabs of the account workspace, one widget each. Every one reads through `store`
-and paints book text through `safe_text` into Rich `Text` (never markup)."""
+"""The tabs of the account workspace, one widget each. Each tab's data is read through
+`store` in a worker (ui/loading.py: the account screen reads all tabs at once when it
+opens, a tab reads its own again after a change made in it) and shown with `show`,
+which paints book text through `safe_text` into Rich `Text` (never markup)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -13,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Sparkline, Static
 from textual.widgets.data_table import ColumnKey
 
@@ -24,12 +29,19 @@ from csm_tui.domain.humanize import format_money, format_money_full, never, rela
 from csm_tui.domain.lifecycle import Stage, StageGate, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
+from csm_tui.domain.tiers import TierRules
 from csm_tui.i18n import N_, NC_, _, ngettext
 from csm_tui.store.accounts import AccountFacts, health_of
 from csm_tui.store.activity_log import TimelineEntry, load_timeline
-from csm_tui.store.checklist import ChecklistEntry, load_checklist, stage_history
+from csm_tui.store.checklist import (
+    ChecklistEntry,
+    StageMove,
+    load_checklist,
+    stage_gate_of,
+    stage_history,
+)
 from csm_tui.store.contacts import ContactView, load_contacts
-from csm_tui.store.health_history import health_trend, what_changed
+from csm_tui.store.health_history import ComponentChange, health_trend, what_changed
 from csm_tui.store.health_recompute import recent_answers
 from csm_tui.store.tasks import TaskView, account_tasks
 from csm_tui.ui.book_labels import (
@@ -41,7 +53,31 @@ from csm_tui.ui.book_labels import (
     stage_label,
 )
 from csm_tui.ui.labels import kind_label, role_label
+from csm_tui.ui.loading import ThreadReads
 from csm_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from csm_tui.store.renewals import DecisionRow
+
+T = TypeVar("T")
+
+
+def read_for(
+    pane: Widget,
+    workspace: Workspace,
+    group: str,
+    read: Callable[[sqlite3.Connection], T],
+    done: Callable[[T], None],
+    what: str,
+) -> None:
+    """Read a tab's data in a worker of its screen (ui/loading.py: a newer read of the
+    group replaces an older one; a failed one is told); `done` shows it. Outside such a
+    screen, read here."""
+    screen = pane.screen
+    if isinstance(screen, ThreadReads):
+        screen.read_in_thread(group, read, done, what=what)
+    else:
+        done(read(workspace.conn))
 
 
 def local(dt: datetime, zone: tzinfo | None = None) -> str:
@@ -116,14 +152,18 @@ def decision_words(outcome: str, direction: str) -> str:
     return _(words).format(direction=direction)
 
 
-def _last_decision(ws: Workspace, account_id: str) -> Text | None:
-    """The account's latest renewal decision, in words (R records one)."""
+def last_decision(conn: sqlite3.Connection, account_id: str) -> DecisionRow | None:
+    """The account's latest renewal decision (R records one)."""
     from csm_tui.store.renewals import decisions_of
 
-    decisions = decisions_of(ws.conn, account_id)
-    if not decisions:
+    decisions = decisions_of(conn, account_id)
+    return decisions[0] if decisions else None
+
+
+def decision_text(d: DecisionRow | None) -> Text | None:
+    """A renewal decision in words."""
+    if d is None:
         return None
-    d = decisions[0]
     what = decision_words(str(d.outcome), str(d.direction))
     text = (
         f"{d.decided_on.isoformat()} {what}: {format_money(d.arr_before, d.currency)} → "
@@ -136,6 +176,27 @@ def _last_decision(ws: Workspace, account_id: str) -> Text | None:
     return Text(text)
 
 
+class ShownOnce:
+    """A tab whose keys act on its data: a key that comes before the data was first read
+    (typed right after enter opened the account: `enter` `6` `x`) waits for it and acts
+    then, on the rows it was meant for, instead of being lost."""
+
+    _shown = False
+
+    def after_shown(self, action: Callable[[], object]) -> bool:
+        """True: the data is not shown yet, `action` will run once it is."""
+        if self._shown:
+            return False
+        self.__dict__.setdefault("_waiting_keys", []).append(action)
+        return True
+
+    def shown(self) -> None:
+        """The data is shown: run the keys that waited for it, in order."""
+        self._shown = True
+        for action in self.__dict__.pop("_waiting_keys", []):
+            action()
+
+
 class OverviewPane(VerticalScroll):
     def __init__(self, workspace: Workspace, **kw: Any) -> None:
         super().__init__(**kw)
@@ -144,7 +205,7 @@ class OverviewPane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="overview-body")
 
-    def show(self, facts: AccountFacts) -> None:
+    def show(self, facts: AccountFacts, decision: DecisionRow | None) -> None:
         ws = self.workspace
         today = ws.today()
         rules = ws.settings.tier_rules
@@ -205,9 +266,9 @@ class OverviewPane(VerticalScroll):
         )
         if facts.health_score is not None:
             row(_("Health"), _("{score} (press 2 for why)").format(score=facts.health_score))
-        decision = _last_decision(ws, facts.id)
-        if decision is not None:
-            row(_("Last decision"), decision)
+        decided = decision_text(decision)
+        if decided is not None:
+            row(_("Last decision"), decided)
         flags = account_flags(facts, ws, today)
         if flags:
             row(_("Flags"), Text("\n".join(flags), style="bold red"))
@@ -224,6 +285,25 @@ def source_words(comp: ComponentScore) -> str:
     if comp.component is Component.USAGE and comp.as_of.weekday() == 0:  # a week's record
         return _("{source}, week of {day}").format(source=source, day=comp.as_of.isoformat())
     return f"{source}, {comp.as_of.isoformat()}"
+
+
+@dataclass(frozen=True)
+class HealthRead:
+    """What the health tab shows besides the account's facts."""
+
+    answers: list[sqlite3.Row]
+    trend: list[tuple[date, int]]
+    changes: list[ComponentChange]
+
+
+def read_health(
+    conn: sqlite3.Connection, account_id: str, today: date, now: datetime, rules: TierRules
+) -> HealthRead:
+    return HealthRead(
+        answers=recent_answers(conn, account_id, today),
+        trend=health_trend(conn, account_id, today, days=90),
+        changes=what_changed(conn, account_id, today, now=now, rules=rules),
+    )
 
 
 class HealthPane(VerticalScroll):
@@ -243,7 +323,7 @@ class HealthPane(VerticalScroll):
         yield Static(id="health-changes")
         yield Static(id="health-voice")
 
-    def show(self, facts: AccountFacts) -> None:
+    def show(self, facts: AccountFacts, read: HealthRead) -> None:
         ws = self.workspace
         self.query_one("#health-trend-label", Static).update(_("90-day trend"))
         health = health_of(facts, ws.settings.standards)
@@ -295,8 +375,8 @@ class HealthPane(VerticalScroll):
                 Text(str(health.score), style="bold"),
             )
             body.update(table)
-        self._show_answers(facts)
-        trend = health_trend(ws.conn, facts.id, ws.today(), days=90)
+        self._show_answers(read.answers)
+        trend = read.trend
         spark = self.query_one("#health-trend", Sparkline)
         # A line needs two points: with fewer, a sparkline draws full-height bars.
         spark.display = len(trend) >= 2
@@ -316,9 +396,7 @@ class HealthPane(VerticalScroll):
             )
         else:
             span.update(_("no history yet"))
-        changes = what_changed(
-            ws.conn, facts.id, ws.today(), now=ws.now(), rules=ws.settings.tier_rules
-        )
+        changes = read.changes
         box = self.query_one("#health-changes", Static)
         if not changes:
             box.update(_("What changed: no snapshot from about 30 days ago to compare with."))
@@ -349,10 +427,9 @@ class HealthPane(VerticalScroll):
             )
         box.update(table)
 
-    def _show_answers(self, facts: AccountFacts) -> None:
+    def _show_answers(self, answers: list[sqlite3.Row]) -> None:
         """The latest survey answers, comments as the contact wrote them (plain text)."""
         box = self.query_one("#health-voice", Static)
-        answers = recent_answers(self.workspace.conn, facts.id, self.workspace.today())
         if not answers:
             box.update("")
             return
@@ -374,7 +451,7 @@ class HealthPane(VerticalScroll):
         box.update(table)
 
 
-class StakeholdersPane(Vertical):
+class StakeholdersPane(ShownOnce, Vertical):
     BINDINGS = [
         Binding("a", "add_contact", N_("Add contact"), id="stakeholders.add"),
         Binding("e", "edit_contact", N_("Edit contact"), id="stakeholders.edit"),
@@ -401,16 +478,30 @@ class StakeholdersPane(Vertical):
         table = self.query_one(DataTable)
         for key, title in self.COLUMNS:
             table.add_column(_(title), key=key)
-        self.reload()
 
     def retranslate(self) -> None:
         retitle(self.query_one(DataTable), self.COLUMNS)
-        self.reload()
+        self._paint(self.contacts)
 
     def reload(self) -> None:
+        account_id = self.account_id
+        read_for(
+            self,
+            self.workspace,
+            "account:contacts",
+            lambda conn: load_contacts(conn, account_id),
+            self.show,
+            _("the contacts"),
+        )
+
+    def show(self, contacts: list[ContactView]) -> None:
+        self._paint(contacts)
+        self.shown()
+
+    def _paint(self, contacts: list[ContactView]) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        self.contacts = load_contacts(self.workspace.conn, self.account_id)
+        self.contacts = contacts
         for contact in self.contacts:
             style = {"sponsor": "bold", "champion": "green", "blocker": "red"}.get(
                 contact.role.value, ""
@@ -445,6 +536,8 @@ class StakeholdersPane(Vertical):
     def action_edit_contact(self) -> None:
         from csm_tui.ui.screens.contact_form import ContactFormScreen
 
+        if self.after_shown(self.action_edit_contact):
+            return
         contact = self._selected()
         if contact is None:
             self.notify(_("No contact to edit: press a to add one."), severity="warning")
@@ -465,7 +558,7 @@ TIMELINE_FILTERS: tuple[frozenset[ActivityKind] | None, ...] = (
 )
 
 
-class TimelinePane(Vertical):
+class TimelinePane(ShownOnce, Vertical):
     BINDINGS = [
         Binding("f", "cycle_filter", N_("Filter type"), id="timeline.filter"),
         Binding("enter", "read", N_("Read"), id="timeline.read"),
@@ -495,15 +588,34 @@ class TimelinePane(Vertical):
         table = self.query_one(DataTable)
         for key, title, width in self.COLUMNS:
             table.add_column(_(title), width=width, key=key)
-        self.reload()
 
     def retranslate(self) -> None:
         retitle(self.query_one(DataTable), [(k, t) for k, t, _w in self.COLUMNS])
-        self.reload()
+        self._paint(self.entries)
+
+    @property
+    def kinds(self) -> frozenset[ActivityKind] | None:
+        """The types of activity the filter shows (None: all)."""
+        return TIMELINE_FILTERS[self.filter_index]
 
     def reload(self) -> None:
-        kinds = TIMELINE_FILTERS[self.filter_index]
-        self.entries = load_timeline(self.workspace.conn, self.account_id, kinds=kinds)
+        account_id, kinds = self.account_id, self.kinds
+        read_for(
+            self,
+            self.workspace,
+            "account:timeline",
+            lambda conn: load_timeline(conn, account_id, kinds=kinds),
+            self.show,
+            _("the timeline"),
+        )
+
+    def show(self, entries: list[TimelineEntry]) -> None:
+        self._paint(entries)
+        self.shown()
+
+    def _paint(self, entries: list[TimelineEntry]) -> None:
+        kinds = self.kinds
+        self.entries = entries
         table = self.query_one(DataTable)
         table.clear()
         for entry in self.entries:
@@ -536,6 +648,8 @@ class TimelinePane(Vertical):
     def action_read(self) -> None:
         from csm_tui.ui.screens.activity_detail import ActivityDetailScreen
 
+        if self.after_shown(self.action_read):
+            return
         table = self.query_one(DataTable)
         if self.entries and table.cursor_row is not None and table.cursor_row < len(self.entries):
             self.app.push_screen(
@@ -547,7 +661,24 @@ class TimelinePane(Vertical):
         self.action_read()
 
 
-class ChecklistPane(Vertical):
+@dataclass(frozen=True)
+class ChecklistRead:
+    """What the checklist tab shows: the stage's items, its gate, the stage history."""
+
+    entries: list[ChecklistEntry]
+    gate: StageGate
+    history: list[StageMove]
+
+
+def read_checklist(conn: sqlite3.Connection, facts: AccountFacts) -> ChecklistRead:
+    return ChecklistRead(
+        entries=load_checklist(conn, facts.id, facts.tier, Stage(facts.stage)),
+        gate=stage_gate_of(conn, facts.id),
+        history=stage_history(conn, facts.id),
+    )
+
+
+class ChecklistPane(ShownOnce, Vertical):
     """The current stage's items for this tier; space ticks; A advances the stage."""
 
     BINDINGS = [
@@ -555,10 +686,11 @@ class ChecklistPane(Vertical):
         Binding("A", "advance", N_("Advance stage"), id="checklist.advance"),
     ]
 
-    def __init__(self, workspace: Workspace, facts: AccountFacts, **kw: Any) -> None:
+    def __init__(self, workspace: Workspace, **kw: Any) -> None:
         super().__init__(**kw)
         self.workspace = workspace
-        self.facts = facts
+        self.facts: AccountFacts | None = None  # until read
+        self.read: ChecklistRead | None = None
         self.entries: list[ChecklistEntry] = []
 
     def compose(self) -> ComposeResult:
@@ -575,23 +707,34 @@ class ChecklistPane(Vertical):
         table.add_column(_("Item"), key="item")
         table.add_column(_("Required"), width=9, key="required")
         table.add_column(_("Done by"), width=34, key="by")
-        self.reload()
 
     def retranslate(self) -> None:
         retitle(self.query_one(DataTable), self.COLUMNS)
-        self.reload()
-
-    def set_facts(self, facts: AccountFacts) -> None:
-        self.facts = facts
-        self.reload()
+        if self.facts is not None and self.read is not None:
+            self._paint(self.facts, self.read)
 
     def reload(self) -> None:
-        from csm_tui.store.checklist import stage_gate_of
-
-        ws = self.workspace
         facts = self.facts
+        if facts is None:
+            return
+        read_for(
+            self,
+            self.workspace,
+            "account:checklist",
+            lambda conn: read_checklist(conn, facts),
+            lambda read: self.show(facts, read),
+            _("the checklist"),
+        )
+
+    def show(self, facts: AccountFacts, read: ChecklistRead) -> None:
+        self._paint(facts, read)
+        self.shown()
+
+    def _paint(self, facts: AccountFacts, read: ChecklistRead) -> None:
+        ws = self.workspace
+        self.facts, self.read = facts, read
         stage = Stage(facts.stage)
-        self.entries = load_checklist(ws.conn, facts.id, facts.tier, stage)
+        self.entries = read.entries
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -621,14 +764,14 @@ class ChecklistPane(Vertical):
             )
             + (_(" · A moves it to {stage}").format(stage=stage_label(nxt)) if nxt else "")
         )
-        gate = stage_gate_of(ws.conn, facts.id)
+        gate = read.gate
         self.query_one("#checklist-gate", Static).update(
             Text(
                 _("Ready to advance.") if gate.can_advance else gate_words(gate),
                 style="green" if gate.can_advance else "yellow",
             )
         )
-        history = stage_history(ws.conn, facts.id)
+        history = read.history
         lines = [
             f"{local(m.changed_at, ws.zone)}  "
             f"{stage_label(m.from_stage) if m.from_stage else '—'} → "
@@ -642,8 +785,10 @@ class ChecklistPane(Vertical):
     def action_toggle_item(self) -> None:
         from csm_tui.store.checklist import ChecklistError, set_item_done
 
+        if self.after_shown(self.action_toggle_item):
+            return
         table = self.query_one(DataTable)
-        if not self.entries or table.cursor_row is None:
+        if not self.entries or table.cursor_row is None or self.facts is None:
             return
         entry = self.entries[table.cursor_row]
         ws = self.workspace
@@ -665,7 +810,11 @@ class ChecklistPane(Vertical):
     def action_advance(self) -> None:
         from csm_tui.store.checklist import ChecklistError, advance_stage
 
+        if self.after_shown(self.action_advance):
+            return
         ws = self.workspace
+        if self.facts is None:
+            return
         try:
             gate = advance_stage(ws.conn, self.facts.id, ws.meta("me"), ws.now())
         except ChecklistError as exc:
@@ -697,7 +846,7 @@ class StageAdvanced(Message):
     """The account changed stage: the screen reloads its facts."""
 
 
-class TasksPane(Vertical):
+class TasksPane(ShownOnce, Vertical):
     BINDINGS = [
         Binding("x", "complete", N_("Complete / reopen"), id="tasks.complete"),
         Binding("z", "snooze", N_("Snooze 1 week"), id="tasks.snooze"),
@@ -726,17 +875,29 @@ class TasksPane(Vertical):
         table = self.query_one(DataTable)
         for key, title, width in self.COLUMNS:
             table.add_column(_(title), width=width, key=key)
-        self.reload()
 
     def retranslate(self) -> None:
         retitle(self.query_one(DataTable), [(k, t) for k, t, _w in self.COLUMNS])
-        self.reload()
+        self._paint(self.tasks)
 
     def reload(self) -> None:
-        ws = self.workspace
-        self.tasks = account_tasks(
-            ws.conn, self.account_id, ws.today(), include_done=self.include_done
+        account_id, today, done = self.account_id, self.workspace.today(), self.include_done
+        read_for(
+            self,
+            self.workspace,
+            "account:tasks",
+            lambda conn: account_tasks(conn, account_id, today, include_done=done),
+            self.show,
+            _("the tasks"),
         )
+
+    def show(self, tasks: list[TaskView]) -> None:
+        self._paint(tasks)
+        self.shown()
+
+    def _paint(self, tasks: list[TaskView]) -> None:
+        ws = self.workspace
+        self.tasks = tasks
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -767,6 +928,8 @@ class TasksPane(Vertical):
     def _run(self, change: Callable[[TaskView], object]) -> None:
         from csm_tui.store.tasks import TaskError, TaskNotFound
 
+        if self.after_shown(lambda: self._run(change)):
+            return
         task = self._selected_task()
         if task is None:
             return
@@ -819,7 +982,13 @@ class PrepNotesPane(Vertical):
         self.workspace = workspace
         self.account_id = account_id
 
-    def compose(self) -> ComposeResult:
+    def show(self, note: str) -> None:
+        """The note as stored: the editor comes with it (it must not save over a note it
+        has not read), or, once there, shows it unless it holds unsaved typing."""
         from csm_tui.ui.widgets.prep_notes import PrepNotesEditor
 
-        yield PrepNotesEditor(self.workspace, self.account_id)
+        editors = self.query(PrepNotesEditor)
+        if editors:
+            editors.first().show_stored(note)
+        else:
+            self.mount(PrepNotesEditor(self.workspace, self.account_id, text=note))

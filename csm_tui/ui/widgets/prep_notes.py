@@ -37,15 +37,20 @@ class PrepNotesEditor(Vertical):
 
     app = getters.app(DraftKeeping)
 
-    def __init__(self, workspace: Workspace, account_id: str, **kw: Any) -> None:
+    def __init__(
+        self, workspace: Workspace, account_id: str, *, text: str | None = None, **kw: Any
+    ) -> None:
+        """`text`: the note as stored, read already (in a worker); None: read it here."""
         super().__init__(**kw)
         self.workspace = workspace
         self.account_id = account_id
+        self._stored = text
 
     def compose(self) -> ComposeResult:
-        yield TextArea(
-            load_prep_note(self.workspace.conn, self.account_id), id="prep-notes", soft_wrap=True
-        )
+        stored = self._stored
+        if stored is None:
+            stored = load_prep_note(self.workspace.conn, self.account_id)
+        yield TextArea(stored, id="prep-notes", soft_wrap=True)
         yield Static(_(self.HINT), id="prep-notes-state")
 
     def on_mount(self) -> None:
@@ -77,9 +82,19 @@ class PrepNotesEditor(Vertical):
 
     def reload(self) -> None:
         """Show the note as stored, unless this editor holds unsaved typing."""
+        if not self.dirty:
+            self.show_stored(load_prep_note(self.workspace.conn, self.account_id))
+
+    def show_stored(self, stored: str) -> None:
+        """Show the note as stored (read elsewhere), unless this editor holds unsaved
+        typing."""
+        if "_saved" not in self.__dict__:  # not mounted yet: it starts with this text
+            self._stored = stored
+            for area in self.query(TextArea):
+                area.text = stored
+            return
         if self.dirty:
             return
-        stored = load_prep_note(self.workspace.conn, self.account_id)
         if stored != self._saved:
             self.query_one(TextArea).text = self._text = self._saved = stored
 
