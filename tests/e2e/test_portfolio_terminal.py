@@ -43,7 +43,8 @@ def test_real_terminal_portfolio_filter_open_help_quit(terminal_book, tmp_path):
         assert "Strategic" not in "\n".join(screen.splitlines()[3:-3])
 
         term.send("Enter")
-        screen = term.wait_for("Overview")
+        # The account shows at once and fills in when its read is done.
+        screen = term.wait_for(lambda s: "Overview" in s and "reading…" not in s)
         assert "Tier" in screen and "ARR" in screen and "Owner" in screen
         term.send("2")
         screen = term.wait_for("points")
