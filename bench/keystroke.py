@@ -1,6 +1,7 @@
 """Filter keystroke → screen changed, in a real terminal, against a bare `Input` app.
 
     python bench/keystroke.py [--book PATH] [--accounts 100000] [--rounds 3] [--baseline DIR]
+        [--base-book PATH]  (a book the baseline's code can open: older code, older schema)
 
 Opens the real `csm-tui` on the portfolio of a demo book in a tmux pane of 160×48,
 presses `/`, then types filters one character at a time with `tmux send-keys`.
@@ -144,12 +145,17 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline", type=Path, default=None, help="another checkout")
+    parser.add_argument(
+        "--base-book", type=Path, default=None, help="the baseline's book (its own schema)"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     book = ensure_book(args.book, args.accounts)
     app = Pane(app_argv(book, "portfolio"))
     bare = Pane([sys.executable, "-c", BARE])
-    base = None if args.baseline is None else Pane(app_argv(book, "portfolio"), args.baseline)
+    base = None
+    if args.baseline is not None:
+        base = Pane(app_argv(args.base_book or book, "portfolio"), args.baseline)
     base_echo: list[float] = []
     base_done: list[float] = []
     try:
