@@ -119,6 +119,10 @@ class AgendaItem:
 def agenda_key(item: AgendaItem) -> tuple[object, ...]:
     """The sort key of `order_agenda`: tier, urgency, days (bigger first), name, then
     everything else, so the order never depends on the order rows were read in."""
+    return (*_first_keys(item), item.why)
+
+
+def _first_keys(item: AgendaItem) -> tuple[object, ...]:
     return (
         item.tier.rank,
         int(item.urgency),
@@ -129,7 +133,6 @@ def agenda_key(item: AgendaItem) -> tuple[object, ...]:
         item.task_id is not None,
         item.task_id or "",
         item.kind.value,
-        item.why,
     )
 
 
@@ -154,18 +157,7 @@ class _EnglishLast:
 
 def _sort_key(item: AgendaItem) -> tuple[object, ...]:
     """`agenda_key`, its English made only when needed (`_EnglishLast`)."""
-    return (
-        item.tier.rank,
-        int(item.urgency),
-        -item.days,
-        item.account_name.casefold(),
-        item.account_name,
-        item.account_id,
-        item.task_id is not None,
-        item.task_id or "",
-        item.kind.value,
-        _EnglishLast(item),
-    )
+    return (*_first_keys(item), _EnglishLast(item))
 
 
 def order_agenda(items: Iterable[AgendaItem]) -> list[AgendaItem]:
