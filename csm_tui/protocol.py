@@ -295,6 +295,9 @@ class PrepNoteRevisionRecord(TypedDict):
 
 
 # Ids -----------------------------------------------------------------------------------------
+_RAND74_MASK = (1 << 74) - 1  # the 74 bits of a UUIDv7 after its time and version
+
+
 class UUID7Factory:
     """Makes UUIDv7 ids (RFC 9562): 48-bit Unix milliseconds, version, 74 more bits.
 
@@ -304,9 +307,6 @@ class UUID7Factory:
     by one ms. The client's records (store/ids.py) and the server's take theirs from one
     factory per process (`new_uuid7`, `new_uuid7s`).
     """
-
-    _RAND_BITS = 74
-    _RAND_MASK = (1 << 74) - 1
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -323,7 +323,7 @@ class UUID7Factory:
             return []
         now_ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
         steps = os.urandom(3 * n)
-        mask = self._RAND_MASK
+        mask = _RAND74_MASK
         out: list[str] = []
         with self._lock:
             if now_ms > self._last_ms:
@@ -339,14 +339,21 @@ class UUID7Factory:
                     rand += 1 + int.from_bytes(steps[3 * i : 3 * i + 3])
                     if rand > mask:  # counter overflow: borrow the next millisecond
                         ms, rand = ms + 1, rand & (mask >> 1)
-                if not 0 <= ms < 1 << 48:
-                    raise ValueError(f"timestamp {ms} ms does not fit in 48 bits")
-                out.append(
-                    f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-{0x7000 | (rand >> 62):04x}-"
-                    f"{0x8000 | ((rand >> 48) & 0x3FFF):04x}-{rand & 0xFFFFFFFFFFFF:012x}"
-                )
+                out.append(uuid7_text(ms, rand))
             self._last_ms, self._last_rand = ms, rand
         return out
+
+
+def uuid7_text(ms: int, rand74: int) -> str:
+    """A UUIDv7 as text from its parts: `ms` (Unix milliseconds, 48 bits), then version 7,
+    12 bits of `rand74`, variant 0b10 and its other 62 bits."""
+    if not 0 <= ms < 1 << 48:
+        raise ValueError(f"timestamp {ms} ms does not fit in 48 bits")
+    rand74 &= _RAND74_MASK
+    return (
+        f"{ms >> 16:08x}-{ms & 0xFFFF:04x}-{0x7000 | (rand74 >> 62):04x}-"
+        f"{0x8000 | ((rand74 >> 48) & 0x3FFF):04x}-{rand74 & 0xFFFFFFFFFFFF:012x}"
+    )
 
 
 _factory = UUID7Factory()
