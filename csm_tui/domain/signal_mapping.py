@@ -50,10 +50,11 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from itertools import chain
 from typing import Any
 
 from csm_tui.domain.csv_mapping import (
@@ -539,6 +540,10 @@ def _fast_count(text: str) -> int:
 # ------------------------------------------------------------------------------- the CSV
 
 
+# Excel's first line naming the delimiter: "sep=;".
+_SEP_HINT = re.compile(r"sep=(.)\r?\n")
+
+
 def iter_csv(
     text: str, delimiter: str | None = None, expected: tuple[str, ...] = ()
 ) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
@@ -553,7 +558,7 @@ def iter_csv(
             text.count("\n", 0, nul) + 1, Message.of(N_("a NUL byte: this is not a text file"))
         )
     start = 0
-    hint = re.match(r"sep=(.)\r?\n", text)
+    hint = _SEP_HINT.match(text)
     if hint is not None:
         delimiter = hint.group(1)
         text = text[hint.end() :]
@@ -576,22 +581,17 @@ def iter_csv_data(
     if not data.isascii():
         decode_csv(data)  # the whole file is checked first: its first bad byte is said
     stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-    start = 0
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    hint = re.match(rb"sep=([^\r\n])\r?\n", body)
+    first = stream.readline()
+    hint = _SEP_HINT.match(first)
     if hint is not None:
-        delimiter = hint.group(1).decode("utf-8", errors="replace")
-        stream.readline()
-        start = 1
-        body = body[hint.end() :]
+        return _read_rows(stream, hint.group(1), 1)
     if delimiter is None:
-        end = body.find(b"\n")
-        delimiter = sniff_delimiter(body[: None if end < 0 else end].decode("utf-8"), expected)
-    return _read_rows(stream, delimiter, start)
+        delimiter = sniff_delimiter(first, expected)
+    return _read_rows(chain([first], stream), delimiter, 0)
 
 
 def _read_rows(
-    stream: io.TextIOBase, delimiter: str, start: int
+    stream: Iterable[str], delimiter: str, start: int
 ) -> tuple[str, tuple[str, ...], int, Iterator[tuple[int, list[str] | Message]]]:
     """`iter_csv` from the stream of a CSV's lines; `start`: lines before it (a hint)."""
     reader = csv.reader(stream, delimiter=delimiter, strict=True)

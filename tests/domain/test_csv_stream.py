@@ -54,7 +54,11 @@ def test_bytes_read_as_their_text(data: bytes) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=',;\t"\n\r aA1北\u2028', max_size=60), st.booleans())
-def test_any_text_reads_the_same_from_its_bytes(text: str, bom: bool) -> None:
-    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+@given(
+    st.sampled_from(["", "sep=;\n", "sep=\t\r\n", "sep=；\n", "sep=\r\n", "sep=;\r"]),
+    st.text(alphabet=',;；\t"\n\r aA1北\u2028', max_size=60),
+    st.booleans(),
+)
+def test_any_text_reads_the_same_from_its_bytes(hint: str, text: str, bom: bool) -> None:
+    data = (b"\xef\xbb\xbf" if bom else b"") + (hint + text).encode()
     assert _read(iter_csv_data, data) == _as_text(data)
