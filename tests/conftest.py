@@ -57,6 +57,13 @@ def isolated_machine(tmp_path_factory, monkeypatch):
     set_language("en")
 
 
+def cli(db: Path, *args: str) -> int:
+    """`csm-tui --db DB --now FROZEN_NOW ARGS…` in this process; its exit code."""
+    from csm_tui.cli.main import main
+
+    return main(["--db", str(db), "--now", FROZEN_NOW.isoformat(), *args])
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(FROZEN_NOW)

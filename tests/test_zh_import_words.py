@@ -12,21 +12,10 @@ from pathlib import Path
 import pytest
 
 from csm_tui.assets_path import assets_dir
-from csm_tui.cli.main import main
 from csm_tui.i18n import set_language
-from tests.conftest import FROZEN_NOW
+from tests.conftest import cli
 
 SAMPLES = assets_dir() / "import"
-
-
-@pytest.fixture(autouse=True)
-def back_to_english():
-    yield
-    set_language("en")
-
-
-def cli(db: Path, *args: str) -> int:
-    return main(["--db", str(db), "--now", FROZEN_NOW.isoformat(), *args])
 
 
 def _with_bad_date(tmp_path: Path) -> Path:
