@@ -176,32 +176,20 @@ def main() -> None:
             wall[name].append(w)
             cpu[name].append(c)
 
+    # Each screen of the app and its markers: the frame, then the data shown.
+    screens = (("today", ["Why", " items"]), ("portfolio", ["Last touch", " accounts"]))
     for _ in range(args.runs):  # interleaved: the machine's load falls on all alike
         add(("bare",), tmux_until(floor_argv, ["Touch"]))
-        add(("today", "today_data"), tmux_until(app_argv(book, "today"), ["Why", " items"]))
-        add(
-            ("portfolio", "portfolio_data"),
-            tmux_until(app_argv(book, "portfolio"), ["Last touch", " accounts"]),
-        )
+        for start, markers in screens:
+            add((start, f"{start}_data"), tmux_until(app_argv(book, start), markers))
         if args.base is not None:
-            add(
-                ("base_today", "base_today_data"),
-                tmux_until(
-                    app_argv(base_book, "today"),
-                    ["Why", " items"],
-                    extra_env=base_env,
-                    cwd=args.base,
-                ),
-            )
-            add(
-                ("base_portfolio", "base_portfolio_data"),
-                tmux_until(
-                    app_argv(base_book, "portfolio"),
-                    ["Last touch", " accounts"],
-                    extra_env=base_env,
-                    cwd=args.base,
-                ),
-            )
+            for start, markers in screens:
+                add(
+                    (f"base_{start}", f"base_{start}_data"),
+                    tmux_until(
+                        app_argv(base_book, start), markers, extra_env=base_env, cwd=args.base
+                    ),
+                )
     print(f"book: {book} · tmux 160×48 · medians of {args.runs} interleaved runs")
     print(f"{'':<24} {'wall':>8} {'ratio':>6}   {'CPU':>8} {'ratio':>6}")
     labels = {

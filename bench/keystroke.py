@@ -54,10 +54,15 @@ class Pane:
         conf.write_text("set -g default-size 160x48\nset -g status off\n")
         self.env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
         if pythonpath is not None:
-            self.env["PYTHONPATH"] = str(pythonpath)
+            # Run from the checkout, as well as on its path: `python -m` puts the current
+            # directory first on sys.path, so from here the baseline pane ran this
+            # checkout's code (and migrated the baseline's book).
+            argv = ["env", f"PYTHONPATH={pythonpath.resolve()}", *argv]
         self.tmux = ["tmux", "-L", self.sock, "-f", str(conf)]
         subprocess.run(
-            [*self.tmux, "new-session", "-d", "-x", "160", "-y", "48", shlex.join(argv)],
+            [*self.tmux, "new-session", "-d", "-x", "160", "-y", "48"]
+            + (["-c", str(pythonpath.resolve())] if pythonpath is not None else [])
+            + [shlex.join(argv)],
             env=self.env,
             check=True,
         )
