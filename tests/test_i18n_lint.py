@@ -42,6 +42,7 @@ SHOWN_KEYWORDS = {
     "Button": {"label", "tooltip"},
     "Hit": {"help"},
     "DiscoveryHit": {"help"},
+    "placed_hit": {"help"},
     "add_argument": {"help"},
     "add_parser": {"help", "description"},
     "add_subparsers": {"title", "description", "help"},

@@ -13,9 +13,10 @@ from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from textual.app import App
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import Hit, Hits, Provider
 
 from csm_tui.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, current_language, set_language
+from csm_tui.ui.palette_order import placed_hit
 
 TEXTUAL_STRINGS = (
     N_("Theme"),
@@ -79,10 +80,9 @@ class LanguageCommands(Provider):
     """language: 简体中文 / English — the interface language of the running app."""
 
     async def discover(self) -> Hits:
-        for language in LANGUAGES:
-            yield DiscoveryHit(
-                _title(language), partial(switch_language, self.app, language), help=_help(language)
-            )
+        for position, language in enumerate(LANGUAGES):
+            switch = partial(switch_language, self.app, language)
+            yield placed_hit("language", position, _title(language), switch, help=_help(language))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

@@ -28,13 +28,14 @@ from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _
 from csm_tui.ui.current_account import CurrentAccount, current_account
+from csm_tui.ui.palette_order import placed_hit
 
 if TYPE_CHECKING:
     from textual.fuzzy import Matcher
@@ -174,7 +175,9 @@ class AccountCommands(_CsmProvider):
     async def discover(self) -> Hits:
         current = self._current_account()
         if current is not None:
-            yield DiscoveryHit(
+            yield placed_hit(
+                "prep",
+                0,
                 _title(f"account: prep {current[1]}"),
                 partial(self._prep, current[0]),
                 help=_("the call-prep sheet of the account you are on"),
@@ -187,8 +190,10 @@ class AccountCommands(_CsmProvider):
             "ORDER BY tier_rank, health_score LIMIT 5",
             (me,),
         ).fetchall()
-        for account_id, name in rows:
-            yield DiscoveryHit(
+        for position, (account_id, name) in enumerate(rows):
+            yield placed_hit(
+                "accounts",
+                position,
                 _title(f"account: open {name}"),
                 partial(self._open, account_id),
                 help=_("one of your accounts, most important first"),
@@ -248,8 +253,11 @@ class LogCommands(_CsmProvider):
         current = self._current_account()
         if current is None:
             return
-        for kind in (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL):
-            yield DiscoveryHit(
+        kinds = (ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.EMAIL)
+        for position, kind in enumerate(kinds):
+            yield placed_hit(
+                "log",
+                position,
                 _title(f"log: {kind.value} {current[1]}"),
                 partial(open_log_form, self.csm_app, current.id, current.name, kind),
                 help=_("log an activity on the account you are on"),
@@ -313,9 +321,9 @@ class FilterCommands(_CsmProvider):
     """filter: TEXT — the portfolio filtered; completes tiers, stages, owners, …"""
 
     async def discover(self) -> Hits:
-        for text, what in _PRESETS:
-            yield DiscoveryHit(_title(f"filter: {text}"), partial(apply_filter, self.csm_app, text),
-                               help=_(what))  # fmt: skip
+        for position, (text, what) in enumerate(_PRESETS):
+            apply = partial(apply_filter, self.csm_app, text)
+            yield placed_hit("filter", position, _title(f"filter: {text}"), apply, help=_(what))
 
     def _values(self, key: str) -> list[str]:
         from csm_tui.domain.health import Band
@@ -452,9 +460,9 @@ class ScreenCommands(_CsmProvider):
     """screen: NAME — switch to one of the app's screens."""
 
     async def discover(self) -> Hits:
-        for name, what in _screens():
+        for position, (name, what) in enumerate(_screens()):
             show = partial(show_screen, self.csm_app, name)
-            yield DiscoveryHit(_title(f"screen: {name}"), show, help=what)
+            yield placed_hit("screen", position, _title(f"screen: {name}"), show, help=what)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -481,8 +489,8 @@ class SyncCommands(_CsmProvider):
     TITLE = "sync: now"  # i18n: as is (command-language syntax)
 
     async def discover(self) -> Hits:
-        yield DiscoveryHit(_title(self.TITLE), partial(sync_now, self.csm_app),
-                           help=_("push your changes and pull the server's"))  # fmt: skip
+        yield placed_hit("sync", 0, _title(self.TITLE), partial(sync_now, self.csm_app),
+                         help=_("push your changes and pull the server's"))  # fmt: skip
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -600,7 +608,9 @@ class RunCommands(_CsmProvider):
             return
         name = current.name.replace("\\", "\\\\").replace('"', '\\"')
         example = f'log call "{name}" --summary "…"'
-        yield DiscoveryHit(
+        yield placed_hit(
+            "run",
+            0,
             _title(f"run: {example}"),
             partial(
                 self.app.notify,

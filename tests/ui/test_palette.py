@@ -257,3 +257,25 @@ async def test_coverage_and_sync_go_through_the_apps_own_screens(workspace):
         await pilot.press("enter")
         await wait_for(pilot, lambda: any("Not signed in" in str(n.message)
                                           for n in app._notifications))  # fmt: skip
+
+
+def _area(hit: str) -> str:
+    """The area of a palette line: `log`, `screen`, …; a language or a binding: itself."""
+    return hit.split(":", 1)[0] if ":" in hit else hit
+
+
+async def test_before_anything_is_typed_the_palette_lists_in_a_fixed_order(workspace):
+    """Textual runs the providers out of a set, so their discovery lists used to arrive in
+    an order that changed from one start to the next; a CSM learns where things are."""
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(PortfolioTable).row_count > 0)
+        hits = await palette_hits(pilot, app, "")
+    on = hits[0].removeprefix("account: prep ")
+    assert hits[:5] == [f"account: prep {on}", f"log: call {on}", f"log: meeting {on}",
+                        f"log: email {on}", f'run: log call "{on}" --summary "…"']  # fmt: skip
+    areas = [_area(h) for h in hits[5:]]
+    groups = [a for i, a in enumerate(areas) if i == 0 or areas[i - 1] != a]
+    assert groups[:5] == ["screen", "sync", "filter", "account", "language"]
+    last_language = max(i for i, a in enumerate(areas) if a == "language")
+    assert "Quit" in areas[last_language:]  # Textual's own commands come last
