@@ -25,6 +25,7 @@ from csm_tui.ui.heap import CHECK_SECONDS, IdleCollector
 from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.navigation import KeysAndNavigation
+from csm_tui.ui.painted import call_after_paint
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -128,11 +129,11 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     async def on_mount(self) -> None:
         start = self.start
-        self.call_after_refresh(self._check_user_keys)
+        call_after_paint(self, self._check_user_keys)
         # After the first paint: sync.engine (replica, conflicts) is not needed for it.
-        self.call_after_refresh(self.refresh_sync_status)
+        call_after_paint(self, self.refresh_sync_status)
         # After the first paint: the full garbage collection waits for an idle moment.
-        self.call_after_refresh(self.idle_collector.start)
+        call_after_paint(self, self.idle_collector.start)
         self.set_interval(CHECK_SECONDS, self.idle_collector.collect_if_idle)
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
         await self.switch_mode(start)

@@ -22,6 +22,7 @@ from csm_tui.store.agenda import load_agenda
 from csm_tui.ui.days import long_day, short_day
 from csm_tui.ui.loading import ThreadReads
 from csm_tui.ui.messages import DataChanged
+from csm_tui.ui.painted import call_after_paint
 from csm_tui.ui.widgets.footer import Footer
 from csm_tui.ui.widgets.sync_status import SyncStatusBar
 from csm_tui.ui.widgets.virtual_table import Cell, Column, ListSource, VirtualTable
@@ -131,10 +132,10 @@ class TodayScreen(ThreadReads, Screen[None]):
     def on_screen_resume(self) -> None:
         # Shown once: one read (a mode switch resumes twice). The read starts once the
         # screen has painted: the first frame needs no agenda, and a read started before it
-        # shares the CPU with it.
+        # shares the CPU with it (and the GIL: the agenda is built in Python).
         if not self.reads_in_flight() and not self._read_after_paint:
             self._read_after_paint = True
-            self.call_after_refresh(self._reload_after_paint)
+            call_after_paint(self, self._reload_after_paint)
 
     def _reload_after_paint(self) -> None:
         self._read_after_paint = False

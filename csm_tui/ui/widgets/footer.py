@@ -14,39 +14,87 @@ off the screen ("^p 命" at 80 columns in Chinese).
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey, FooterLabel
 
 from csm_tui.i18n import _
+from csm_tui.ui.painted import call_after_paint
 
 
 class Footer(TextualFooter):
     _fitted_width = 0
+    _shown: tuple[object, ...] | None = None  # what the keys composed last say
+    _fit_pending = False  # keys composed, to be fitted once drawn
+
+    def _keys_to_show(self) -> tuple[object, ...]:
+        """What the footer would show: each shown binding's key, words (in the current
+        language), action and state, and the palette key's. A screen's bindings are
+        "updated" several times as it mounts and takes focus, mostly to the same keys."""
+        app = self.app
+        return tuple(
+            (
+                binding.key,
+                app.get_key_display(binding),
+                _(binding.description),
+                binding.action,
+                enabled,
+                _(str(tooltip)) if tooltip else "",
+                binding.group.description if binding.group is not None else None,
+            )
+            for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == app.COMMAND_PALETTE_BINDING
+        )
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Compose again only when the keys to show changed: composing the same ~13 keys
+        again (three times as Today first shows) held its first paint back ~50 ms each."""
+        if (
+            self._bindings_ready
+            and self._shown is not None
+            and screen is self.screen
+            and self._keys_to_show() == self._shown
+        ):
+            return
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
+        self._shown = self._keys_to_show() if self._bindings_ready else None
         for widget in super().compose():
             if isinstance(widget, FooterKey):
+                # The key starts in the style it ends in: Textual's starts compact, restyles
+                # itself as it mounts and again as its data binding gives it the footer's
+                # `compact` (every key's but the palette key's): ~5 ms a key, before a
+                # screen first paints.
+                compact = True if widget.has_class("-command-palette") else self.compact
+                widget.set_reactive(FooterKey.compact, compact)
+                widget.set_class(compact, "-compact", update=False)
                 widget.description = _(widget.description)
                 if widget.tooltip:
                     widget.tooltip = _(str(widget.tooltip))
             elif isinstance(widget, FooterLabel):
                 widget.update(_(str(widget.content)))
             yield widget
-        self.call_after_refresh(self._fit, 5)
+        self._fit_pending = True
+        call_after_paint(self, lambda: self._fit(5))
 
     def on_resize(self) -> None:
-        if self.size.width != self._fitted_width:
+        # (the first size comes while the keys just composed wait to be fitted: they are
+        # fitted to it, not composed again)
+        if self.size.width != self._fitted_width and not self._fit_pending:
             self.call_after_refresh(self.recompose)  # all keys again, then fit them
 
     def _fit(self, tries: int = 1) -> None:
         """Hide each key (in order, from the first that does not fit) that would run
         under the palette key or off the footer."""
+        self._fit_pending = False
         if not self.is_attached or self.size.width <= 0:
             return
         keys = list(self.query_children(FooterKey))
         if any(k.display and not k.region.width for k in keys):  # not laid out yet
             if tries > 1:
-                self.call_after_refresh(self._fit, tries - 1)
+                self._fit_pending = True
+                call_after_paint(self, lambda: self._fit(tries - 1))
             return
         self._fitted_width = self.size.width
         palette = next((k for k in keys if k.has_class("-command-palette")), None)
