@@ -16,6 +16,7 @@ from csm_tui.ui.app import make_app
 from csm_tui.ui.screens.coverage import CoverageScreen
 from csm_tui.ui.screens.csm_accounts import CsmAccountsScreen, ReassignScreen
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
+from tests.ui.pilot_wait import wait_for
 from tests.ui.screen_text import screen_text
 
 SIZE = (200, 60)
@@ -300,10 +301,13 @@ async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspa
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         run_in_app(app, "backtest --days-before 60")
-        await settle(app, pilot)
+
+        def told() -> bool:
+            messages = [n.message for n in app._notifications]
+            return any(m.startswith("AUC ") and "60 days before" in m for m in messages)
+
+        await wait_for(pilot, told)
         assert isinstance(app.screen, CoverageScreen)
-        messages = [n.message for n in app._notifications]
-        assert any(m.startswith("AUC ") and "60 days before" in m for m in messages), messages
 
 
 def test_a_book_beyond_5_touches_a_day_says_its_cadence_cannot_be_kept():

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 from textual.command import CommandPalette
 from textual.widgets._footer import FooterKey
 
 from csm_tui.i18n import current_language, set_language
 from csm_tui.ui.app import make_app
+from tests.ui.pilot_wait import wait_for
 from tests.ui.screen_text import screen_text
 from tests.ui.test_palette import palette_hits
 
 SIZE = (160, 48)
-
-
-async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 def footer_words(app) -> list[str]:

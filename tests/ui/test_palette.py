@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 
 import pytest
 from textual.command import CommandList, CommandPalette
@@ -19,16 +18,9 @@ from csm_tui.ui.screens.log_activity import LogActivityScreen
 from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 from csm_tui.workspace import Workspace
 from tests.conftest import FROZEN_NOW
+from tests.ui.pilot_wait import wait_for
 
 SIZE = (160, 48)
-
-
-async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 async def palette_hits(pilot, app, query: str) -> list[str]:

@@ -4,24 +4,15 @@ log form — after the palette's language switch, without a restart (each screen
 
 from __future__ import annotations
 
-import time
-
 from textual.widgets import Static, TabbedContent
 
 from csm_tui.ui.app import make_app
 from csm_tui.ui.language import switch_language
+from tests.ui.pilot_wait import wait_for
 from tests.ui.screen_text import screen_text, text_of
 from tests.ui.snapshot_steps import rows_shown
 
 SIZE = (160, 48)
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 def line(app, selector: str) -> str:
