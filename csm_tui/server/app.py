@@ -100,7 +100,7 @@ def current_caller(
         )
     token = None if credentials is None else credentials.credentials
     try:
-        with db.read_engine.connect() as conn:  # the read pool: never waits on pushes
+        with db.read(snapshot=False) as conn:  # the read pool: never waits on pushes
             return caller_for(conn, token, db.clock.now())
     except TokenRefused as refused:
         if token:

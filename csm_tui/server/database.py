@@ -323,6 +323,14 @@ class ServerDatabase:
         # Reads (pulls, tokens, REST reads) have their own pool: they never wait for a
         # connection held by a push.
         self.read_engine = make_engine(url)
+        # PostgreSQL: reads whose statements each see what committed before they began (a
+        # pull, a token check) run in autocommit on the same pool: the same snapshots as READ
+        # COMMITTED, without a BEGIN and a COMMIT (two round trips) around them.
+        self.statement_engine = (
+            self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.read_engine.dialect.name == "postgresql"
+            else self.read_engine
+        )
         self.clock: Clock = clock or SystemClock()
         self.is_postgresql = self.engine.dialect.name == "postgresql"
 
@@ -377,11 +385,15 @@ class ServerDatabase:
     @contextmanager
     def read(self, *, snapshot: bool = True) -> Iterator[sa.Connection]:
         """A read-only transaction that sees one snapshot from its first statement on
-        (`snapshot=False`, PostgreSQL: each statement sees what committed before it began)."""
+        (`snapshot=False`, PostgreSQL: each statement sees what committed before it began,
+        each on its own, in autocommit: no transaction to open or end)."""
+        if self.is_postgresql and not snapshot:
+            with self.statement_engine.connect() as conn:
+                yield conn
+            return
         with self.read_engine.connect() as conn:
             if self.is_postgresql:
-                level = "REPEATABLE READ" if snapshot else "READ COMMITTED"
-                conn.execution_options(isolation_level=level, postgresql_readonly=True)
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
                 yield conn
 

@@ -15,6 +15,15 @@ from csm_tui.server.access import Caller
 
 PREFIX_LENGTH = 8
 users = schema.users
+_t = schema.tokens
+# Built once (every request runs it): the token's state and its user.
+_CALLER = (
+    sa.select(
+        _t.c.revoked_at, _t.c.expires_at, users.c.id, users.c.name, users.c.role, users.c.team_id
+    )
+    .select_from(_t.join(users, users.c.id == _t.c.user_id))
+    .where(_t.c.token_hash == sa.bindparam("token_hash"))
+)
 
 
 def new_token() -> str:
@@ -39,14 +48,7 @@ def caller_for(conn: sa.Connection, token: str | None, now: datetime) -> Caller:
         raise TokenRefused(
             p.ERROR_TOKEN_MISSING, "send 'Authorization: Bearer <token>' (csm-tui login)"
         )
-    t = schema.tokens
-    row = conn.execute(
-        sa.select(
-            t.c.revoked_at, t.c.expires_at, users.c.id, users.c.name, users.c.role, users.c.team_id
-        )
-        .select_from(t.join(users, users.c.id == t.c.user_id))
-        .where(t.c.token_hash == token_hash(token))
-    ).first()
+    row = conn.execute(_CALLER, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise TokenRefused(p.ERROR_TOKEN_INVALID, "this token is not known to the server")
     if row.revoked_at is not None:
