@@ -117,6 +117,41 @@ def request_hash(mutation: dict[str, Any]) -> str:
 
 
 @dataclass
+class MutationSavepoint:
+    """The savepoint that lets each mutation be undone alone, moved along the push: set
+    before the first mutation, moved past each one that applied (PostgreSQL: its release and
+    the new one in one round trip), and still in place after one that was undone. The last
+    is never released: the commit ends it."""
+
+    conn: sa.Connection
+    _set: bool = False
+    _stale: bool = False  # a mutation applied since it was set
+
+    def mark(self) -> None:
+        """Before a mutation: the savepoint marks the state as it is now."""
+        if self._set and not self._stale:
+            return
+        if not self._set:
+            self.conn.exec_driver_sql("SAVEPOINT csm_mutation")
+        elif self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql("RELEASE SAVEPOINT csm_mutation; SAVEPOINT csm_mutation")
+        else:  # SQLite takes one statement at a time
+            self.conn.exec_driver_sql("RELEASE SAVEPOINT csm_mutation")
+            self.conn.exec_driver_sql("SAVEPOINT csm_mutation")
+        self._set, self._stale = True, False
+
+    def keep(self) -> None:
+        """The mutation applied: its changes stay."""
+        self._stale = True
+
+    def undo(self) -> None:
+        """The mutation is refused: its changes go (the savepoint stays, for the next)."""
+        if not self.conn.invalidated:  # a lost connection: the whole push fails anyway
+            self.conn.exec_driver_sql("ROLLBACK TO SAVEPOINT csm_mutation")
+        self._stale = False
+
+
+@dataclass
 class Push:
     """One push request by one caller from one client."""
 
@@ -127,6 +162,10 @@ class Push:
     # Answers already stored for this client: mutation id -> (request hash, result JSON).
     _stored: dict[str, tuple[str, str]] = field(default_factory=dict)
     _new_answers: list[dict[str, Any]] = field(default_factory=list)
+    _savepoint: MutationSavepoint = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._savepoint = MutationSavepoint(self.tx.conn)
 
     def lock_accounts(self, mutations: Sequence[Mapping[str, Any]]) -> None:
         """Lock the accounts the mutations name, in id order (others: when first met); their
@@ -206,20 +245,20 @@ class Push:
             answer: dict[str, Any] = json.loads(result_json)
             return answer
 
-        savepoint = self.conn.begin_nested()
+        self._savepoint.mark()
         fixups = self.tx.fixups()  # undone with the savepoint
         try:
             result = self.apply(mutation)
             result["mutation_id"] = mutation_id
-            savepoint.commit()
+            self._savepoint.keep()
         except Refusal as refusal:
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = refusal.result(mutation_id)
         except sa.exc.DataError as error:
             # The database refuses these values, and always will: refused for good (recorded).
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
@@ -227,7 +266,7 @@ class Push:
                 f"the database cannot store these values ({type(error.orig).__name__})",
             ).result(mutation_id)
         except sa.exc.DBAPIError as error:
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             # Not recorded: the cause may be passing (a lock, a lost connection), a retry may
@@ -238,7 +277,7 @@ class Push:
             ).result(mutation_id)
         except (ValueError, TypeError, OverflowError, UnicodeError, sa.exc.StatementError) as error:
             # A value no check above foresaw: this mutation is refused, the others still go.
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
@@ -448,9 +487,14 @@ class Push:
     ) -> dict[str, Any]:
         account_id = spec.account_of(record_id, existing)
         scope = self._readable_scope(spec, record_id, account_id)
-        current = self.tx.current_version(spec.name, record_id)
+
+        # The record's version now: read only for an answer that repeats it (a change
+        # that applies answers with its new version).
+        def current() -> int | None:
+            return self.tx.current_version(spec.name, record_id)
+
         if existing.get("deleted_at") is not None:
-            raise Refusal(p.ERROR_GONE, f"this {spec.name} was deleted", version=current)
+            raise Refusal(p.ERROR_GONE, f"this {spec.name} was deleted", version=current())
         if (
             spec.account_column
             and spec.account_column != spec.id_column
@@ -476,9 +520,9 @@ class Push:
                     status=p.STATUS_CONFLICT,
                     fields=sorted(changes),
                     record=wire_record(spec, existing),
-                    version=current,
+                    version=current(),
                 )
-            return _applied(current, wire_record(spec, existing))
+            return _applied(current(), wire_record(spec, existing))
 
         if spec.name == p.KIND_ACCOUNT:
             touch, known = changes.get("last_touch_at"), existing.get("last_touch_at")
@@ -495,7 +539,7 @@ class Push:
             raise Refusal(p.ERROR_FORBIDDEN, f"you may read this {spec.name} but not change it")
 
         if not changes:
-            return _applied(current, wire_record(spec, existing))
+            return _applied(current(), wire_record(spec, existing))
 
         guarded: list[str] = []
         if spec.name == p.KIND_ACCOUNT:
@@ -509,7 +553,7 @@ class Push:
                         status=p.STATUS_CONFLICT,
                         fields=clashing,
                         record=wire_record(spec, existing),
-                        version=current,
+                        version=current(),
                     )
 
         row = {**existing, **changes}
