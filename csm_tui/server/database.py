@@ -35,6 +35,7 @@ REPEATABLE READ readers (one snapshot per read), READ COMMITTED pulls (bounds, t
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -199,6 +200,8 @@ class WriteTx:
 
 # A "version" key of a JSON object as this server writes it (compact separators): inside a
 # JSON string a quote is always escaped, so `,"version":` / `{"version":` is structure.
+# The rows of each (table, key column) marked provisional in their `version`: key -> version.
+Marks = dict[tuple[sa.Table, str], dict[Any, int]]
 _VERSION_KEY = re.compile(r'([{,]"version":)(-?[0-9]+)')
 _RV = record_versions
 
@@ -256,19 +259,19 @@ class LateWriteTx(WriteTx):
         if n == 0:
             return
         conn = self.conn
+        columns: Marks = {}
+        for table, key_column, key, version in self._columns:
+            columns.setdefault((table, key_column), {})[key] = version
         if conn.dialect.name == "postgresql":
-            # The next n versions, and this transaction marked in flight until it ends: no
-            # lock is held to the commit (see migrations/versions/0008_version_sequence.py).
-            first = conn.execute(_RESERVE, {"n": n}).scalar_one()
-        else:
-            last = conn.execute(
-                sa.update(sync_counter)
-                .where(sync_counter.c.id == 1)
-                .values(value=sync_counter.c.value + n)
-                .returning(sync_counter.c.value)
-            ).scalar_one()
-            first = last - n + 1
-        delta = self._delta = self.base + 1 - first
+            self._stamp_postgresql(n, columns)
+            return
+        last = conn.execute(
+            sa.update(sync_counter)
+            .where(sync_counter.c.id == 1)
+            .values(value=sync_counter.c.value + n)
+            .returning(sync_counter.c.value)
+        ).scalar_one()
+        delta = self._delta = self.base + 1 - (last - n + 1)
         low, high = self.base + 1, self.base + n
         key = sa.literal('"version":', sa.Text)
         conn.execute(
@@ -289,9 +292,6 @@ class LateWriteTx(WriteTx):
                 .where(table.c.version.between(low, high))
                 .values(version=table.c.version - delta)
             )
-        columns: dict[tuple[sa.Table, str], dict[Any, int]] = {}
-        for table, key_column, key, version in self._columns:
-            columns.setdefault((table, key_column), {})[key] = version
         for (table, key_column), versions in columns.items():
             conn.execute(
                 sa.update(table)
@@ -299,6 +299,18 @@ class LateWriteTx(WriteTx):
                 .values(version=sa.bindparam("k_version")),
                 [{"k_key": k, "k_version": v - delta} for k, v in versions.items()],
             )
+
+    def _stamp_postgresql(self, n: int, columns: Marks) -> None:
+        """`stamp()` in one statement (`_stamp_statement`): the next n versions, and this
+        transaction marked in flight until it ends (no lock is held to the commit: see
+        migrations/versions/0008_version_sequence.py), given to every provisional row."""
+        groups = tuple((table.name, key_column) for table, key_column in columns)
+        statement = _stamp_statement(tuple(t.name for t in self._ranged), groups)
+        params: dict[str, Any] = {"n": n, "low": self.base + 1, "high": self.base + n}
+        for i, keys in enumerate(columns.values()):
+            params[f"keys_{i}"] = list(keys)
+        first = self.conn.execute(statement, params).scalar_one()
+        self._delta = self.base + 1 - first
 
     def real_version(self, version: int) -> int:
         if not self._delta:
@@ -312,6 +324,41 @@ class LateWriteTx(WriteTx):
         if not self._delta:
             return text
         return _VERSION_KEY.sub(lambda m: m[1] + str(self.real_version(int(m[2]))), text)
+
+
+@functools.cache
+def _stamp_statement(ranged: tuple[str, ...], groups: tuple[tuple[str, str], ...]) -> sa.TextClause:
+    """PostgreSQL: reserve :n versions and give them to the transaction's provisional rows in
+    one statement. Rows numbered :low to :high by `next_version()` (`record_versions`, the
+    `ranged` tables) take provisional - (:low - first); the rows :keys_<i> of the `groups`
+    (table, key column), marked -1, -2, ... in their own `version` column, take first - 1 -
+    mark (the mark of a row's last change: a change its savepoint undid is undone there too).
+    Each part updates a table of its own (a row changed by two parts of one statement keeps
+    one of the two changes)."""
+    parts = [
+        "reserved AS (SELECT csm_reserve_versions(:n) AS first)",
+        "renumbered AS (UPDATE record_versions SET version = version - (:low - r.first),"
+        " record_json = replace(record_json, '\"version\":' || version::text,"
+        " '\"version\":' || (version - (:low - r.first))::text)"
+        " FROM reserved r WHERE version BETWEEN :low AND :high)",
+    ]
+    for i, name in enumerate(ranged):
+        parts.append(
+            f'ranged_{i} AS (UPDATE "{name}" SET version = version - (:low - r.first)'
+            " FROM reserved r WHERE version BETWEEN :low AND :high)"
+        )
+    expanding: list[sa.BindParameter[Any]] = []
+    for i, (name, key_column) in enumerate(groups):
+        parts.append(
+            f'marked_{i} AS (UPDATE "{name}" t SET version = r.first - 1 - t.version'
+            f' FROM reserved r WHERE t."{key_column}" IN :keys_{i} AND t.version < 0)'
+        )
+        expanding.append(sa.bindparam(f"keys_{i}", expanding=True))
+    tables = ["record_versions", *ranged, *(name for name, _ in groups)]
+    if len(set(tables)) != len(tables):
+        raise ValueError(f"a table renumbered twice in one statement: {tables}")
+    text = "WITH " + ",\n".join(parts) + "\nSELECT first FROM reserved"
+    return sa.text(text).bindparams(*expanding)
 
 
 class ServerDatabase:
