@@ -68,18 +68,25 @@ def _page_query(caller: Caller) -> Page:
 
 def pull_changes(db: ServerDatabase, caller: Caller, since: int, limit: int) -> str:
     """The `ChangesPage` as JSON text (records are stored as JSON; they are not re-encoded)."""
+    with db.read(snapshot=False) as conn:
+        return pull_page(db, conn, caller, since, limit)
+
+
+def pull_page(
+    db: ServerDatabase, conn: sa.Connection, caller: Caller, since: int, limit: int
+) -> str:
+    """`pull_changes` on `conn`, from `db.read(snapshot=False)`."""
     # PostgreSQL: the bounds first, then one statement (its own snapshot, taken after the
     # bounds: it holds every version up to `safe`), each on its own (`db.read`).
-    with db.read(snapshot=False) as conn:
-        high, safe = db.bounds(conn)
-        if since > high:
-            raise CursorAhead(since, high)
-        upto = max(safe, since)
-        rows: Sequence[sa.Row[*tuple[Any, ...]]] = ()
-        if since < high:  # else nothing was written since the cursor: nothing to read
-            params = {"since": since, "upto": upto, "page_rows": limit + 1}
-            params.update(access.reach_params(caller))
-            rows = conn.execute(_page_query(caller), params).all()
+    high, safe = db.bounds(conn)
+    if since > high:
+        raise CursorAhead(since, high)
+    upto = max(safe, since)
+    rows: Sequence[sa.Row[*tuple[Any, ...]]] = ()
+    if since < high:  # else nothing was written since the cursor: nothing to read
+        params = {"since": since, "upto": upto, "page_rows": limit + 1}
+        params.update(access.reach_params(caller))
+        rows = conn.execute(_page_query(caller), params).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1][0] if has_more else upto

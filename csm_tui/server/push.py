@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from csm_tui import protocol as p
 from csm_tui.domain import validity
 from csm_tui.domain.records import Role
-from csm_tui.server import access, schema
+from csm_tui.server import access, schema, tokens
 from csm_tui.server.access import AccountScope, Caller
 from csm_tui.server.database import LateWriteTx, ServerDatabase, WriteTx
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
@@ -770,13 +770,36 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """Who pushes, by their bearer token: checked in the push's own transaction (PostgreSQL:
+    in one statement with the client's lock), `admit` refusing a caller who may not push (it
+    raises); a refusal (`tokens.TokenRefused` or `admit`'s) changes nothing."""
+
+    token: str
+    admit: Callable[[Caller], Caller]
+
+
+# The bearer's token and user, and (for a token that exists) the lock of `_LOCK_CLIENT`.
+_CALLER_LOCKING_CLIENT = tokens.CALLER.add_columns(
+    sa.func.pg_advisory_xact_lock(
+        sa.func.hashtextextended(users.c.id.concat("\x1f").concat(sa.bindparam("client_id")), 0)
+    )
+)
+
+
 def push_mutations(
-    db: ServerDatabase, caller: Caller, client_id: str, mutations: Sequence[Mapping[str, Any]]
+    db: ServerDatabase,
+    caller: Caller | Bearer,
+    client_id: str,
+    mutations: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """Apply an outbox; the answers, in order."""
     with db.write(late=True) as tx:
         assert isinstance(tx, LateWriteTx)  # late=True gives the late-stamped kind
-        if db.is_postgresql:
+        if isinstance(caller, Bearer):
+            caller = _bearer(db, tx, caller, client_id)
+        elif db.is_postgresql:
             tx.conn.execute(_LOCK_CLIENT, {"client": f"{caller.user_id}\x1f{client_id}"})
         push = Push(tx, caller, client_id)
         if db.is_postgresql:
@@ -786,3 +809,14 @@ def push_mutations(
         tx.stamp()  # the real versions (database.LateWriteTx.stamp)
         push.store_answers()
     return [push.real_result(result) for result in results]
+
+
+def _bearer(db: ServerDatabase, tx: WriteTx, bearer: Bearer, client_id: str) -> Caller:
+    """The caller behind `bearer`, admitted, their client's pushes locked (PostgreSQL)."""
+    if not db.is_postgresql:
+        return bearer.admit(tokens.caller_for(tx.conn, bearer.token, tx.now))
+    found = tx.conn.execute(
+        _CALLER_LOCKING_CLIENT,
+        {"token_hash": tokens.token_hash(bearer.token), "client_id": client_id},
+    ).first()
+    return bearer.admit(tokens.caller_of(found, tx.now))
