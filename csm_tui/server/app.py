@@ -29,7 +29,7 @@ from csm_tui.server.access import Caller
 from csm_tui.server.database import ServerDatabase, open_database
 from csm_tui.server.ingest import ingest_signals, item_fields_doc
 from csm_tui.server.limits import BodySizeLimit, FailedAuthThrottle, ServerLimits
-from csm_tui.server.pull import CursorAhead, pull_page
+from csm_tui.server.pull import CursorAhead, pull_for_token
 from csm_tui.server.push import Bearer as PushBearer
 from csm_tui.server.push import dumps_utf8, push_mutations
 from csm_tui.server.reads import AccountPart, NotFound
@@ -369,9 +369,7 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
     ) -> Response:
         """Changes above `since` you may read, in version order; follow `cursor`."""
         try:
-            with db.read(snapshot=False) as conn:
-                user = member(caller_for(conn, token.token, db.clock.now()))
-                body = pull_page(db, conn, user, since, limit)
+            body = pull_for_token(db, token.token, member, since, limit)
         except TokenRefused as refused:
             raise refused_bearer(http, token, refused) from None
         except CursorAhead:

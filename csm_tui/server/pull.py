@@ -10,13 +10,13 @@ the last one, the cursor jumps to that bound, past changes the caller may not se
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from csm_tui import protocol as p
-from csm_tui.server import access, schema
+from csm_tui.server import access, schema, tokens
 from csm_tui.server.access import Caller
 from csm_tui.server.database import ServerDatabase
 
@@ -69,16 +69,43 @@ def _page_query(caller: Caller) -> Page:
 def pull_changes(db: ServerDatabase, caller: Caller, since: int, limit: int) -> str:
     """The `ChangesPage` as JSON text (records are stored as JSON; they are not re-encoded)."""
     with db.read(snapshot=False) as conn:
-        return pull_page(db, conn, caller, since, limit)
+        high, safe = db.bounds(conn)
+        return _page(conn, caller, since, limit, high, safe)
 
 
-def pull_page(
-    db: ServerDatabase, conn: sa.Connection, caller: Caller, since: int, limit: int
+# PostgreSQL: the bounds (`ServerDatabase.bounds`) and the bearer's token (`tokens.CALLER`;
+# NULLs for a token nobody has) in one statement.
+_BOUNDS = sa.func.csm_pull_bounds().table_valued("high", "safe").alias("bounds")
+_BOUNDS_AND_CALLER = sa.select(
+    *tokens.CALLER.selected_columns, _BOUNDS.c.high, _BOUNDS.c.safe
+).select_from(
+    _BOUNDS.outerjoin(
+        schema.tokens.join(schema.users, schema.users.c.id == schema.tokens.c.user_id),
+        schema.tokens.c.token_hash == sa.bindparam("token_hash"),
+    )
+)
+
+
+def pull_for_token(
+    db: ServerDatabase, token: str, admit: Callable[[Caller], Caller], since: int, limit: int
 ) -> str:
-    """`pull_changes` on `conn`, from `db.read(snapshot=False)`."""
+    """`pull_changes` for the bearer of `token`, checked at the bounds (PostgreSQL: in the same
+    statement): `tokens.TokenRefused`, or `admit` refusing the caller (it raises)."""
+    with db.read(snapshot=False) as conn:
+        now = db.clock.now()
+        if not db.is_postgresql:
+            caller = admit(tokens.caller_for(conn, token, now))
+            high, safe = db.bounds(conn)
+            return _page(conn, caller, since, limit, high, safe)
+        row = conn.execute(_BOUNDS_AND_CALLER, {"token_hash": tokens.token_hash(token)}).one()
+        caller = admit(tokens.caller_of(None if row.id is None else row, now))
+        return _page(conn, caller, since, limit, int(row.high), int(row.safe))
+
+
+def _page(conn: sa.Connection, caller: Caller, since: int, limit: int, high: int, safe: int) -> str:
+    """The page above `since`, read after the bounds (`high`, `safe`) were."""
     # PostgreSQL: the bounds first, then one statement (its own snapshot, taken after the
     # bounds: it holds every version up to `safe`), each on its own (`db.read`).
-    high, safe = db.bounds(conn)
     if since > high:
         raise CursorAhead(since, high)
     upto = max(safe, since)
