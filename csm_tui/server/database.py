@@ -122,6 +122,40 @@ def make_engine(url: str) -> sa.Engine:
     )
 
 
+# A record's own row change (an INSERT or UPDATE whose parameters are all bound by name, none
+# starting with "rv_") and its parameters: `WriteTx.put_version(row=...)`.
+RowChange = tuple[sa.Insert | sa.Update, dict[str, Any]]
+_RV_VALUES = ("version", "account_id", "team_id", "deleted", "record_json")
+
+
+def _rv_bind(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(f"rv_{name}", type_=record_versions.c[name].type)
+
+
+_RV_INSERT_ALONG = sa.insert(record_versions).values(
+    {name: _rv_bind(name) for name in ("kind", "record_id", *_RV_VALUES)}
+)
+_RV_UPDATE_ALONG = (
+    sa.update(record_versions)
+    .where(
+        record_versions.c.kind == _rv_bind("kind"),
+        record_versions.c.record_id == _rv_bind("record_id"),
+    )
+    .values({name: _rv_bind(name) for name in _RV_VALUES})
+)
+_ALONG: dict[tuple[sa.Insert | sa.Update, bool], sa.Insert | sa.Update] = {}
+
+
+def _with_row_change(row: sa.Insert | sa.Update, new: bool) -> sa.Insert | sa.Update:
+    """PostgreSQL: the record-version write (`new`: an insert) with `row` as a CTE before it:
+    one statement. Built once per row statement."""
+    found = _ALONG.get((row, new))
+    if found is None:
+        main = _RV_INSERT_ALONG if new else _RV_UPDATE_ALONG
+        found = _ALONG[row, new] = main.add_cte(row.cte("row_change"))
+    return found
+
+
 def record_json(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
@@ -153,9 +187,11 @@ class WriteTx:
         team_id: str | None = None,
         version: int | None = None,
         new: bool = False,
+        row: RowChange | None = None,
     ) -> int:
         """Give the record the next version (or `version`, already taken); `record=None`
-        writes a tombstone. `new`: the record has no version yet (one statement less)."""
+        writes a tombstone. `new`: the record has no version yet (one statement less). `row`:
+        the record's own row change, made first (PostgreSQL: in the same statement)."""
         if version is None:
             version = self.next_version()
         values = {
@@ -165,6 +201,17 @@ class WriteTx:
             "deleted": record is None,
             "record_json": None if record is None else record_json(record),
         }
+        if row is not None and self.conn.dialect.name == "postgresql":
+            statement, params = row
+            along = {f"rv_{name}": value for name, value in values.items()}
+            along.update(rv_kind=kind, rv_record_id=record_id, **params)
+            done = self.conn.execute(_with_row_change(statement, new), along)
+            if new or done.rowcount:
+                return version
+            self.conn.execute(_RV_INSERT, {"kind": kind, "record_id": record_id, **values})
+            return version
+        if row is not None:
+            self.conn.execute(*row)
         if not new:
             updated = self.conn.execute(_RV_UPDATE, {"k_kind": kind, "k_id": record_id, **values})
             if updated.rowcount:

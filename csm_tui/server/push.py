@@ -91,7 +91,40 @@ _LOCK_ACCOUNTS = (
 _LOCK_CLIENT = sa.select(
     sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("client"), 0))
 )
-_INSERT = {spec.name: sa.insert(spec.table) for spec in KINDS.values()}
+
+
+def _row_bind(table: sa.Table, name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(f"row_{name}", type_=table.c[name].type)
+
+
+# A new record's row (parameters row_<column>), sent with its record version (`put_version`).
+_INSERT = {
+    spec.name: sa.insert(spec.table).values(
+        {name: _row_bind(spec.table, name) for name in spec.columns}
+    )
+    for spec in KINDS.values()
+}
+_UPDATES: dict[tuple[str, str, tuple[str, ...]], sa.Update] = {}
+
+
+def _row_update(spec: KindSpec, key_column: str, names: tuple[str, ...]) -> sa.Update:
+    """The change of `names` (parameters row_<column>) in the row :where_row_key of the
+    kind's table, built once per kind and set of columns."""
+    found = _UPDATES.get((spec.name, key_column, names))
+    if found is None:
+        found = _UPDATES[spec.name, key_column, names] = (
+            sa.update(spec.table)
+            .where(spec.table.c[key_column] == sa.bindparam("where_row_key"))
+            .values({name: _row_bind(spec.table, name) for name in names})
+        )
+    return found
+
+
+def _row_params(values: Mapping[str, Any], key: Any = None) -> dict[str, Any]:
+    params = {f"row_{name}": value for name, value in values.items()}
+    if key is not None:
+        params["where_row_key"] = key
+    return params
 
 
 # Kinds a past owner may still add to an account that left them, and the field saying when
@@ -418,7 +451,6 @@ class Push:
             stored["version"] = self.tx.column_version(
                 spec.table, spec.id_column, record_id, version
             )
-        self.conn.execute(_INSERT[spec.name], stored)
         record = wire_record(spec, row)
         self.tx.put_version(
             spec.name,
@@ -427,6 +459,7 @@ class Push:
             account_id=spec.account_of(record_id, row),
             version=version,
             new=True,
+            row=(_INSERT[spec.name], _row_params(stored)),
         )
         if spec.name == p.KIND_ACCOUNT:
             self._scopes.pop(record_id, None)
@@ -565,11 +598,16 @@ class Push:
             changes["version"] = self.tx.column_version(
                 spec.table, spec.id_column, record_id, version
             )
-        self.conn.execute(
-            sa.update(spec.table).where(spec.table.c[spec.id_column] == record_id).values(**changes)
-        )
         record = wire_record(spec, row)
-        self.tx.put_version(spec.name, record_id, record, account_id=account_id, version=version)
+        change = _row_update(spec, spec.id_column, tuple(changes))
+        self.tx.put_version(
+            spec.name,
+            record_id,
+            record,
+            account_id=account_id,
+            version=version,
+            row=(change, _row_params(changes, record_id)),
+        )
         if guarded:
             self.tx.versions_in(schema.guarded_field_changes)
             self.conn.execute(
@@ -695,10 +733,14 @@ class Push:
             changes["version"] = self.tx.column_version(
                 spec.table, spec.id_column, record_id, version
             )
-        self.conn.execute(
-            sa.update(spec.table).where(spec.table.c.id == record_id).values(**changes)
+        self.tx.put_version(
+            spec.name,
+            record_id,
+            None,
+            account_id=account_id,
+            version=version,
+            row=(_row_update(spec, "id", tuple(changes)), _row_params(changes, record_id)),
         )
-        self.tx.put_version(spec.name, record_id, None, account_id=account_id, version=version)
         self._scopes.pop(record_id, None)
         return _applied(version, None)
 
