@@ -30,7 +30,8 @@ Two kinds of write transaction:
 
 SQLite: WAL, foreign keys on, writers start with ``BEGIN IMMEDIATE`` (they wait on the
 database lock instead of failing on a lock upgrade). PostgreSQL: READ COMMITTED writers,
-REPEATABLE READ readers (one snapshot per read), READ COMMITTED pulls (bounds, then the page).
+REPEATABLE READ readers (one snapshot per read); pulls and token checks in autocommit (each
+statement its own snapshot, as in READ COMMITTED: the bounds, then the page).
 """
 
 from __future__ import annotations
