@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -111,44 +112,67 @@ def readable_accounts(caller: Caller) -> sa.Select[str] | None:
     """The ids of the accounts the caller reads; None means every account (admin)."""
     if caller.is_admin:
         return None
+    return _readable_account_ids(caller, caller.user_id, caller.team_id)
+
+
+def _readable_account_ids(caller: Caller, user_id: Any, team_id: Any) -> sa.Select[str]:
     if caller.is_lead and caller.team_id is not None:
         return (
             sa.select(accounts.c.id)
             .select_from(accounts.join(users, users.c.id == accounts.c.owner_id))
-            .where(sa.or_(users.c.team_id == caller.team_id, accounts.c.owner_id == caller.user_id))
+            .where(sa.or_(users.c.team_id == team_id, accounts.c.owner_id == user_id))
         )
-    return sa.select(accounts.c.id).where(accounts.c.owner_id == caller.user_id)
+    return sa.select(accounts.c.id).where(accounts.c.owner_id == user_id)
 
 
-def readable_changes(caller: Caller) -> sa.ColumnElement[bool]:
-    """The rows of `record_versions` the caller may pull."""
+def reach_shape(caller: Caller) -> tuple[Role, bool]:
+    """What decides the form of the caller's scoped queries (`bound=True`): the role, and
+    whether they belong to a team; who they are is bound at execution."""
+    return caller.role, caller.team_id is not None
+
+
+def reach_params(caller: Caller) -> dict[str, Any]:
+    """The values of a `bound=True` query's :reach_user and :reach_team."""
+    return {"reach_user": caller.user_id, "reach_team": caller.team_id}
+
+
+def _who(caller: Caller, bound: bool) -> tuple[Any, Any]:
+    if bound:
+        return sa.bindparam("reach_user", type_=sa.String), sa.bindparam(
+            "reach_team", type_=sa.String
+        )
+    return caller.user_id, caller.team_id
+
+
+def readable_changes(caller: Caller, *, bound: bool = False) -> sa.ColumnElement[bool]:
+    """The rows of `record_versions` the caller may pull. `bound`: the same for every caller
+    of the same `reach_shape`, who they are bound at execution (`reach_params`)."""
     rv = schema.record_versions
     if caller.is_admin:
         return sa.true()
+    user_id, team_id = _who(caller, bound)
     own_people = sa.and_(
         rv.c.account_id.is_(None),
         sa.or_(
-            rv.c.team_id == caller.team_id if caller.team_id is not None else sa.false(),
-            sa.and_(rv.c.kind == "user", rv.c.record_id == caller.user_id),
+            rv.c.team_id == team_id if caller.team_id is not None else sa.false(),
+            sa.and_(rv.c.kind == "user", rv.c.record_id == user_id),
         ),
     )
     # `account_id || ''` keeps the planner off the account_id index: a page is then read in
     # version order from the cursor and stops at its limit, instead of collecting every
     # record of every readable account and sorting them (for a 550k-record book, 0.5 s per
     # page on SQLite). Same values, NULL stays NULL.
-    readable = readable_accounts(caller)
-    if readable is None:  # an admin (answered above)
-        return sa.true()
-    in_reach = rv.c.account_id.concat("").in_(readable)
+    in_reach = rv.c.account_id.concat("").in_(_readable_account_ids(caller, user_id, team_id))
     return sa.or_(in_reach, own_people)
 
 
-def readable_exits(caller: Caller) -> sa.ColumnElement[bool]:
-    """The rows of `scope_exits` addressed to the caller."""
+def readable_exits(caller: Caller, *, bound: bool = False) -> sa.ColumnElement[bool]:
+    """The rows of `scope_exits` addressed to the caller (`bound`: as `readable_changes`)."""
     se = schema.scope_exits
     if caller.is_admin:
         return sa.false()
-    mine = se.c.user_id == caller.user_id
+    user_id, team_id = _who(caller, bound)
+    mine: sa.ColumnElement[bool] = se.c.user_id == user_id
     if caller.is_lead and caller.team_id is not None:
-        return sa.or_(mine, se.c.team_id == caller.team_id)
+        return sa.or_(mine, se.c.team_id == team_id)
     return mine

@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -28,10 +29,11 @@ from csm_tui.server.access import Caller
 from csm_tui.server.database import ServerDatabase, open_database
 from csm_tui.server.ingest import ingest_signals, item_fields_doc
 from csm_tui.server.limits import BodySizeLimit, FailedAuthThrottle, ServerLimits
-from csm_tui.server.pull import CursorAhead, pull_changes
+from csm_tui.server.pull import CursorAhead, pull_for_token
+from csm_tui.server.push import Bearer as PushBearer
 from csm_tui.server.push import dumps_utf8, push_mutations
 from csm_tui.server.reads import AccountPart, NotFound
-from csm_tui.server.tokens import TokenRefused, caller_for
+from csm_tui.server.tokens import TokenRefused, caller_for, token_missing
 
 Record = dict[str, Any]
 
@@ -81,13 +83,26 @@ PUSH_ERRORS: dict[int | str, dict[str, Any]] = {
 bearer = HTTPBearer(auto_error=False, description="A token from `csm-tui serve admin`")
 
 
-def current_caller(
+@dataclass(frozen=True)
+class Bearer:
+    """The token a request carries (not checked yet), and where it comes from."""
+
+    token: str
+    address: str
+
+
+async def bearer_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller:
-    """The user behind the bearer token; 401 saying what is wrong otherwise, 429 while the
-    client's address has had too many tokens refused lately."""
-    db: ServerDatabase = request.app.state.db
+) -> Bearer:
+    """The request's bearer token, checked later by the endpoint on the connection it uses
+    anyway (one connection and one worker thread less per request: this runs on the event
+    loop); 401 without one, 429 while the client's address has had too many tokens refused
+    lately."""
+    return _bearer_of(request, credentials)
+
+
+def _bearer_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Bearer:
     throttle: FailedAuthThrottle = request.app.state.auth_throttle
     address = request.client.host if request.client else "unknown"
     wait = throttle.wait_for(address)
@@ -98,25 +113,44 @@ def current_caller(
             f"too many refused tokens from {address}; wait {wait} s before trying again",
             headers={"Retry-After": str(wait)},
         )
-    token = None if credentials is None else credentials.credentials
+    if credentials is None or not credentials.credentials:
+        raise _token_refused(token_missing())
+    return Bearer(credentials.credentials, address)
+
+
+def _token_refused(refused: TokenRefused) -> ApiError:
+    return ApiError(
+        401,
+        refused.code,
+        refused.message,
+        headers={"WWW-Authenticate": f'Bearer error="{refused.code}"'},
+    )
+
+
+def refused_bearer(request: Request, bearer: Bearer, refused: TokenRefused) -> ApiError:
+    """The 401 for a token the endpoint found refused (counted against its address)."""
+    throttle: FailedAuthThrottle = request.app.state.auth_throttle
+    throttle.failed(bearer.address)
+    return _token_refused(refused)
+
+
+def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """The user behind the bearer token; 401 saying what is wrong otherwise, 429 while the
+    client's address has had too many tokens refused lately."""
+    token = _bearer_of(request, credentials)
+    db: ServerDatabase = request.app.state.db
     try:
-        with db.read_engine.connect() as conn:  # the read pool: never waits on pushes
-            return caller_for(conn, token, db.clock.now())
+        with db.read(snapshot=False) as conn:  # the read pool: never waits on pushes
+            return caller_for(conn, token.token, db.clock.now())
     except TokenRefused as refused:
-        if token:
-            throttle.failed(address)
-        raise ApiError(
-            401,
-            refused.code,
-            refused.message,
-            headers={"WWW-Authenticate": f'Bearer error="{refused.code}"'},
-        ) from None
+        raise refused_bearer(request, token, refused) from None
 
 
-# The role checks are `async`: FastAPI runs them on the event loop instead of handing each
-# to a worker thread (one thread hop less per request; they do no I/O).
-async def current_member(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
-    """A person of the team (csm, lead, admin); an ingest token is refused 403 here."""
+def member(caller: Caller) -> Caller:
+    """`caller`, a person of the team (csm, lead, admin); an ingest token: 403."""
     if caller.role is Role.INGEST:
         raise ApiError(
             403,
@@ -124,6 +158,13 @@ async def current_member(caller: Annotated[Caller, Depends(current_caller)]) -> 
             "an ingest token may only send signals (POST /signals/<kind>)",
         )
     return caller
+
+
+# The role checks are `async`: FastAPI runs them on the event loop instead of handing each
+# to a worker thread (one thread hop less per request; they do no I/O).
+async def current_member(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    """A person of the team (csm, lead, admin); an ingest token is refused 403 here."""
+    return member(caller)
 
 
 async def current_ingester(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
@@ -139,6 +180,8 @@ async def current_ingester(caller: Annotated[Caller, Depends(current_caller)]) -
 
 
 Me = Annotated[Caller, Depends(current_member)]
+# The sync endpoints check the token themselves, on the connection they use anyway.
+Token = Annotated[Bearer, Depends(bearer_token)]
 Ingester = Annotated[Caller, Depends(current_ingester)]
 
 
@@ -319,13 +362,16 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
 
     @app.get(p.PULL_PATH, tags=["sync"], response_model=p.ChangesPage, responses=PULL_ERRORS)
     def changes(
-        user: Me,
+        http: Request,
+        token: Token,
         since: Annotated[int, Query(ge=0, le=validity.MAX_VERSION)] = 0,
         limit: Annotated[int, Query(ge=1, le=p.PULL_MAX_LIMIT)] = p.PULL_DEFAULT_LIMIT,
     ) -> Response:
         """Changes above `since` you may read, in version order; follow `cursor`."""
         try:
-            body = pull_changes(db, user, since, limit)
+            body = pull_for_token(db, token.token, member, since, limit)
+        except TokenRefused as refused:
+            raise refused_bearer(http, token, refused) from None
         except CursorAhead:
             raise ApiError(
                 409,
@@ -335,7 +381,7 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
         return Response(body, media_type="application/json")
 
     @app.post(p.PUSH_PATH, tags=["sync"], response_model=p.PushResponse, responses=PUSH_ERRORS)
-    def push(user: Me, request: Annotated[p.PushRequest, Body()]) -> Response:
+    def push(http: Request, token: Token, request: Annotated[p.PushRequest, Body()]) -> Response:
         """Apply the outbox; one answer per mutation, stored for retries."""
         client_id = request["client_id"]
         problem = validity.text_problem(client_id, 100)
@@ -348,7 +394,10 @@ def build_app(db: ServerDatabase, limits: ServerLimits | None = None) -> FastAPI
                 p.ERROR_INVALID_REQUEST,
                 f"at most {p.PUSH_MAX_MUTATIONS} mutations per push, got {len(mutations)}",
             )
-        results = push_mutations(db, user, client_id, list(mutations))
+        try:
+            results = push_mutations(db, PushBearer(token.token, member), client_id, mutations)
+        except TokenRefused as refused:
+            raise refused_bearer(http, token, refused) from None
         return Response(dumps_utf8({"results": results}), media_type="application/json")
 
     @app.post(

@@ -30,11 +30,13 @@ Two kinds of write transaction:
 
 SQLite: WAL, foreign keys on, writers start with ``BEGIN IMMEDIATE`` (they wait on the
 database lock instead of failing on a lock upgrade). PostgreSQL: READ COMMITTED writers,
-REPEATABLE READ readers (one snapshot per read), READ COMMITTED pulls (bounds, then the page).
+REPEATABLE READ readers (one snapshot per read); pulls and token checks in autocommit (each
+statement its own snapshot, as in READ COMMITTED: the bounds, then the page).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -121,6 +123,40 @@ def make_engine(url: str) -> sa.Engine:
     )
 
 
+# A record's own row change (an INSERT or UPDATE whose parameters are all bound by name, none
+# starting with "rv_") and its parameters: `WriteTx.put_version(row=...)`.
+RowChange = tuple[sa.Insert | sa.Update, dict[str, Any]]
+_RV_VALUES = ("version", "account_id", "team_id", "deleted", "record_json")
+
+
+def _rv_bind(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(f"rv_{name}", type_=record_versions.c[name].type)
+
+
+_RV_INSERT_ALONG = sa.insert(record_versions).values(
+    {name: _rv_bind(name) for name in ("kind", "record_id", *_RV_VALUES)}
+)
+_RV_UPDATE_ALONG = (
+    sa.update(record_versions)
+    .where(
+        record_versions.c.kind == _rv_bind("kind"),
+        record_versions.c.record_id == _rv_bind("record_id"),
+    )
+    .values({name: _rv_bind(name) for name in _RV_VALUES})
+)
+_ALONG: dict[tuple[sa.Insert | sa.Update, bool], sa.Insert | sa.Update] = {}
+
+
+def _with_row_change(row: sa.Insert | sa.Update, new: bool) -> sa.Insert | sa.Update:
+    """PostgreSQL: the record-version write (`new`: an insert) with `row` as a CTE before it:
+    one statement. Built once per row statement."""
+    found = _ALONG.get((row, new))
+    if found is None:
+        main = _RV_INSERT_ALONG if new else _RV_UPDATE_ALONG
+        found = _ALONG[row, new] = main.add_cte(row.cte("row_change"))
+    return found
+
+
 def record_json(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
@@ -152,9 +188,11 @@ class WriteTx:
         team_id: str | None = None,
         version: int | None = None,
         new: bool = False,
+        row: RowChange | None = None,
     ) -> int:
         """Give the record the next version (or `version`, already taken); `record=None`
-        writes a tombstone. `new`: the record has no version yet (one statement less)."""
+        writes a tombstone. `new`: the record has no version yet (one statement less). `row`:
+        the record's own row change, made first (PostgreSQL: in the same statement)."""
         if version is None:
             version = self.next_version()
         values = {
@@ -164,6 +202,17 @@ class WriteTx:
             "deleted": record is None,
             "record_json": None if record is None else record_json(record),
         }
+        if row is not None and self.conn.dialect.name == "postgresql":
+            statement, params = row
+            along = {f"rv_{name}": value for name, value in values.items()}
+            along.update(rv_kind=kind, rv_record_id=record_id, **params)
+            done = self.conn.execute(_with_row_change(statement, new), along)
+            if new or done.rowcount:
+                return version
+            self.conn.execute(_RV_INSERT, {"kind": kind, "record_id": record_id, **values})
+            return version
+        if row is not None:
+            self.conn.execute(*row)
         if not new:
             updated = self.conn.execute(_RV_UPDATE, {"k_kind": kind, "k_id": record_id, **values})
             if updated.rowcount:
@@ -199,6 +248,8 @@ class WriteTx:
 
 # A "version" key of a JSON object as this server writes it (compact separators): inside a
 # JSON string a quote is always escaped, so `,"version":` / `{"version":` is structure.
+# The rows of each (table, key column) marked provisional in their `version`: key -> version.
+Marks = dict[tuple[sa.Table, str], dict[Any, int]]
 _VERSION_KEY = re.compile(r'([{,]"version":)(-?[0-9]+)')
 _RV = record_versions
 
@@ -256,19 +307,19 @@ class LateWriteTx(WriteTx):
         if n == 0:
             return
         conn = self.conn
+        columns: Marks = {}
+        for table, key_column, key, version in self._columns:
+            columns.setdefault((table, key_column), {})[key] = version
         if conn.dialect.name == "postgresql":
-            # The next n versions, and this transaction marked in flight until it ends: no
-            # lock is held to the commit (see migrations/versions/0008_version_sequence.py).
-            first = conn.execute(_RESERVE, {"n": n}).scalar_one()
-        else:
-            last = conn.execute(
-                sa.update(sync_counter)
-                .where(sync_counter.c.id == 1)
-                .values(value=sync_counter.c.value + n)
-                .returning(sync_counter.c.value)
-            ).scalar_one()
-            first = last - n + 1
-        delta = self._delta = self.base + 1 - first
+            self._stamp_postgresql(n, columns)
+            return
+        last = conn.execute(
+            sa.update(sync_counter)
+            .where(sync_counter.c.id == 1)
+            .values(value=sync_counter.c.value + n)
+            .returning(sync_counter.c.value)
+        ).scalar_one()
+        delta = self._delta = self.base + 1 - (last - n + 1)
         low, high = self.base + 1, self.base + n
         key = sa.literal('"version":', sa.Text)
         conn.execute(
@@ -289,9 +340,6 @@ class LateWriteTx(WriteTx):
                 .where(table.c.version.between(low, high))
                 .values(version=table.c.version - delta)
             )
-        columns: dict[tuple[sa.Table, str], dict[Any, int]] = {}
-        for table, key_column, key, version in self._columns:
-            columns.setdefault((table, key_column), {})[key] = version
         for (table, key_column), versions in columns.items():
             conn.execute(
                 sa.update(table)
@@ -299,6 +347,18 @@ class LateWriteTx(WriteTx):
                 .values(version=sa.bindparam("k_version")),
                 [{"k_key": k, "k_version": v - delta} for k, v in versions.items()],
             )
+
+    def _stamp_postgresql(self, n: int, columns: Marks) -> None:
+        """`stamp()` in one statement (`_stamp_statement`): the next n versions, and this
+        transaction marked in flight until it ends (no lock is held to the commit: see
+        migrations/versions/0008_version_sequence.py), given to every provisional row."""
+        groups = tuple((table.name, key_column) for table, key_column in columns)
+        statement = _stamp_statement(tuple(t.name for t in self._ranged), groups)
+        params: dict[str, Any] = {"n": n, "low": self.base + 1, "high": self.base + n}
+        for i, keys in enumerate(columns.values()):
+            params[f"keys_{i}"] = list(keys)
+        first = self.conn.execute(statement, params).scalar_one()
+        self._delta = self.base + 1 - first
 
     def real_version(self, version: int) -> int:
         if not self._delta:
@@ -314,6 +374,41 @@ class LateWriteTx(WriteTx):
         return _VERSION_KEY.sub(lambda m: m[1] + str(self.real_version(int(m[2]))), text)
 
 
+@functools.cache
+def _stamp_statement(ranged: tuple[str, ...], groups: tuple[tuple[str, str], ...]) -> sa.TextClause:
+    """PostgreSQL: reserve :n versions and give them to the transaction's provisional rows in
+    one statement. Rows numbered :low to :high by `next_version()` (`record_versions`, the
+    `ranged` tables) take provisional - (:low - first); the rows :keys_<i> of the `groups`
+    (table, key column), marked -1, -2, ... in their own `version` column, take first - 1 -
+    mark (the mark of a row's last change: a change its savepoint undid is undone there too).
+    Each part updates a table of its own (a row changed by two parts of one statement keeps
+    one of the two changes)."""
+    parts = [
+        "reserved AS (SELECT csm_reserve_versions(:n) AS first)",
+        "renumbered AS (UPDATE record_versions SET version = version - (:low - r.first),"
+        " record_json = replace(record_json, '\"version\":' || version::text,"
+        " '\"version\":' || (version - (:low - r.first))::text)"
+        " FROM reserved r WHERE version BETWEEN :low AND :high)",
+    ]
+    for i, name in enumerate(ranged):
+        parts.append(
+            f'ranged_{i} AS (UPDATE "{name}" SET version = version - (:low - r.first)'
+            " FROM reserved r WHERE version BETWEEN :low AND :high)"
+        )
+    expanding: list[sa.BindParameter[Any]] = []
+    for i, (name, key_column) in enumerate(groups):
+        parts.append(
+            f'marked_{i} AS (UPDATE "{name}" t SET version = r.first - 1 - t.version'
+            f' FROM reserved r WHERE t."{key_column}" IN :keys_{i} AND t.version < 0)'
+        )
+        expanding.append(sa.bindparam(f"keys_{i}", expanding=True))
+    tables = ["record_versions", *ranged, *(name for name, _ in groups)]
+    if len(set(tables)) != len(tables):
+        raise ValueError(f"a table renumbered twice in one statement: {tables}")
+    text = "WITH " + ",\n".join(parts) + "\nSELECT first FROM reserved"
+    return sa.text(text).bindparams(*expanding)
+
+
 class ServerDatabase:
     """The central API's store. Cheap to create; `open_database` also checks its schema."""
 
@@ -323,6 +418,14 @@ class ServerDatabase:
         # Reads (pulls, tokens, REST reads) have their own pool: they never wait for a
         # connection held by a push.
         self.read_engine = make_engine(url)
+        # PostgreSQL: reads whose statements each see what committed before they began (a
+        # pull, a token check) run in autocommit on the same pool: the same snapshots as READ
+        # COMMITTED, without a BEGIN and a COMMIT (two round trips) around them.
+        self.statement_engine = (
+            self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.read_engine.dialect.name == "postgresql"
+            else self.read_engine
+        )
         self.clock: Clock = clock or SystemClock()
         self.is_postgresql = self.engine.dialect.name == "postgresql"
 
@@ -377,11 +480,15 @@ class ServerDatabase:
     @contextmanager
     def read(self, *, snapshot: bool = True) -> Iterator[sa.Connection]:
         """A read-only transaction that sees one snapshot from its first statement on
-        (`snapshot=False`, PostgreSQL: each statement sees what committed before it began)."""
+        (`snapshot=False`, PostgreSQL: each statement sees what committed before it began,
+        each on its own, in autocommit: no transaction to open or end)."""
+        if self.is_postgresql and not snapshot:
+            with self.statement_engine.connect() as conn:
+                yield conn
+            return
         with self.read_engine.connect() as conn:
             if self.is_postgresql:
-                level = "REPEATABLE READ" if snapshot else "READ COMMITTED"
-                conn.execution_options(isolation_level=level, postgresql_readonly=True)
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with conn.begin():
                 yield conn
 

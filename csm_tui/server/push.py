@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from csm_tui import protocol as p
 from csm_tui.domain import validity
 from csm_tui.domain.records import Role
-from csm_tui.server import access, schema
+from csm_tui.server import access, schema, tokens
 from csm_tui.server.access import AccountScope, Caller
 from csm_tui.server.database import LateWriteTx, ServerDatabase, WriteTx
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
@@ -91,7 +91,40 @@ _LOCK_ACCOUNTS = (
 _LOCK_CLIENT = sa.select(
     sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("client"), 0))
 )
-_INSERT = {spec.name: sa.insert(spec.table) for spec in KINDS.values()}
+
+
+def _row_bind(table: sa.Table, name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(f"row_{name}", type_=table.c[name].type)
+
+
+# A new record's row (parameters row_<column>), sent with its record version (`put_version`).
+_INSERT = {
+    spec.name: sa.insert(spec.table).values(
+        {name: _row_bind(spec.table, name) for name in spec.columns}
+    )
+    for spec in KINDS.values()
+}
+_UPDATES: dict[tuple[str, str, tuple[str, ...]], sa.Update] = {}
+
+
+def _row_update(spec: KindSpec, key_column: str, names: tuple[str, ...]) -> sa.Update:
+    """The change of `names` (parameters row_<column>) in the row :where_row_key of the
+    kind's table, built once per kind and set of columns."""
+    found = _UPDATES.get((spec.name, key_column, names))
+    if found is None:
+        found = _UPDATES[spec.name, key_column, names] = (
+            sa.update(spec.table)
+            .where(spec.table.c[key_column] == sa.bindparam("where_row_key"))
+            .values({name: _row_bind(spec.table, name) for name in names})
+        )
+    return found
+
+
+def _row_params(values: Mapping[str, Any], key: Any = None) -> dict[str, Any]:
+    params = {f"row_{name}": value for name, value in values.items()}
+    if key is not None:
+        params["where_row_key"] = key
+    return params
 
 
 # Kinds a past owner may still add to an account that left them, and the field saying when
@@ -117,6 +150,41 @@ def request_hash(mutation: dict[str, Any]) -> str:
 
 
 @dataclass
+class MutationSavepoint:
+    """The savepoint that lets each mutation be undone alone, moved along the push: set
+    before the first mutation, moved past each one that applied (PostgreSQL: its release and
+    the new one in one round trip), and still in place after one that was undone. The last
+    is never released: the commit ends it."""
+
+    conn: sa.Connection
+    _set: bool = False
+    _stale: bool = False  # a mutation applied since it was set
+
+    def mark(self) -> None:
+        """Before a mutation: the savepoint marks the state as it is now."""
+        if self._set and not self._stale:
+            return
+        if not self._set:
+            self.conn.exec_driver_sql("SAVEPOINT csm_mutation")
+        elif self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql("RELEASE SAVEPOINT csm_mutation; SAVEPOINT csm_mutation")
+        else:  # SQLite takes one statement at a time
+            self.conn.exec_driver_sql("RELEASE SAVEPOINT csm_mutation")
+            self.conn.exec_driver_sql("SAVEPOINT csm_mutation")
+        self._set, self._stale = True, False
+
+    def keep(self) -> None:
+        """The mutation applied: its changes stay."""
+        self._stale = True
+
+    def undo(self) -> None:
+        """The mutation is refused: its changes go (the savepoint stays, for the next)."""
+        if not self.conn.invalidated:  # a lost connection: the whole push fails anyway
+            self.conn.exec_driver_sql("ROLLBACK TO SAVEPOINT csm_mutation")
+        self._stale = False
+
+
+@dataclass
 class Push:
     """One push request by one caller from one client."""
 
@@ -127,6 +195,10 @@ class Push:
     # Answers already stored for this client: mutation id -> (request hash, result JSON).
     _stored: dict[str, tuple[str, str]] = field(default_factory=dict)
     _new_answers: list[dict[str, Any]] = field(default_factory=list)
+    _savepoint: MutationSavepoint = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._savepoint = MutationSavepoint(self.tx.conn)
 
     def lock_accounts(self, mutations: Sequence[Mapping[str, Any]]) -> None:
         """Lock the accounts the mutations name, in id order (others: when first met); their
@@ -206,20 +278,20 @@ class Push:
             answer: dict[str, Any] = json.loads(result_json)
             return answer
 
-        savepoint = self.conn.begin_nested()
+        self._savepoint.mark()
         fixups = self.tx.fixups()  # undone with the savepoint
         try:
             result = self.apply(mutation)
             result["mutation_id"] = mutation_id
-            savepoint.commit()
+            self._savepoint.keep()
         except Refusal as refusal:
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = refusal.result(mutation_id)
         except sa.exc.DataError as error:
             # The database refuses these values, and always will: refused for good (recorded).
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
@@ -227,7 +299,7 @@ class Push:
                 f"the database cannot store these values ({type(error.orig).__name__})",
             ).result(mutation_id)
         except sa.exc.DBAPIError as error:
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             # Not recorded: the cause may be passing (a lock, a lost connection), a retry may
@@ -238,7 +310,7 @@ class Push:
             ).result(mutation_id)
         except (ValueError, TypeError, OverflowError, UnicodeError, sa.exc.StatementError) as error:
             # A value no check above foresaw: this mutation is refused, the others still go.
-            savepoint.rollback()
+            self._savepoint.undo()
             self.tx.restore_fixups(fixups)
             self._scopes.clear()
             result = Refusal(
@@ -379,7 +451,6 @@ class Push:
             stored["version"] = self.tx.column_version(
                 spec.table, spec.id_column, record_id, version
             )
-        self.conn.execute(_INSERT[spec.name], stored)
         record = wire_record(spec, row)
         self.tx.put_version(
             spec.name,
@@ -388,6 +459,7 @@ class Push:
             account_id=spec.account_of(record_id, row),
             version=version,
             new=True,
+            row=(_INSERT[spec.name], _row_params(stored)),
         )
         if spec.name == p.KIND_ACCOUNT:
             self._scopes.pop(record_id, None)
@@ -448,9 +520,14 @@ class Push:
     ) -> dict[str, Any]:
         account_id = spec.account_of(record_id, existing)
         scope = self._readable_scope(spec, record_id, account_id)
-        current = self.tx.current_version(spec.name, record_id)
+
+        # The record's version now: read only for an answer that repeats it (a change
+        # that applies answers with its new version).
+        def current() -> int | None:
+            return self.tx.current_version(spec.name, record_id)
+
         if existing.get("deleted_at") is not None:
-            raise Refusal(p.ERROR_GONE, f"this {spec.name} was deleted", version=current)
+            raise Refusal(p.ERROR_GONE, f"this {spec.name} was deleted", version=current())
         if (
             spec.account_column
             and spec.account_column != spec.id_column
@@ -476,9 +553,9 @@ class Push:
                     status=p.STATUS_CONFLICT,
                     fields=sorted(changes),
                     record=wire_record(spec, existing),
-                    version=current,
+                    version=current(),
                 )
-            return _applied(current, wire_record(spec, existing))
+            return _applied(current(), wire_record(spec, existing))
 
         if spec.name == p.KIND_ACCOUNT:
             touch, known = changes.get("last_touch_at"), existing.get("last_touch_at")
@@ -495,7 +572,7 @@ class Push:
             raise Refusal(p.ERROR_FORBIDDEN, f"you may read this {spec.name} but not change it")
 
         if not changes:
-            return _applied(current, wire_record(spec, existing))
+            return _applied(current(), wire_record(spec, existing))
 
         guarded: list[str] = []
         if spec.name == p.KIND_ACCOUNT:
@@ -509,7 +586,7 @@ class Push:
                         status=p.STATUS_CONFLICT,
                         fields=clashing,
                         record=wire_record(spec, existing),
-                        version=current,
+                        version=current(),
                     )
 
         row = {**existing, **changes}
@@ -521,11 +598,16 @@ class Push:
             changes["version"] = self.tx.column_version(
                 spec.table, spec.id_column, record_id, version
             )
-        self.conn.execute(
-            sa.update(spec.table).where(spec.table.c[spec.id_column] == record_id).values(**changes)
-        )
         record = wire_record(spec, row)
-        self.tx.put_version(spec.name, record_id, record, account_id=account_id, version=version)
+        change = _row_update(spec, spec.id_column, tuple(changes))
+        self.tx.put_version(
+            spec.name,
+            record_id,
+            record,
+            account_id=account_id,
+            version=version,
+            row=(change, _row_params(changes, record_id)),
+        )
         if guarded:
             self.tx.versions_in(schema.guarded_field_changes)
             self.conn.execute(
@@ -651,10 +733,14 @@ class Push:
             changes["version"] = self.tx.column_version(
                 spec.table, spec.id_column, record_id, version
             )
-        self.conn.execute(
-            sa.update(spec.table).where(spec.table.c.id == record_id).values(**changes)
+        self.tx.put_version(
+            spec.name,
+            record_id,
+            None,
+            account_id=account_id,
+            version=version,
+            row=(_row_update(spec, "id", tuple(changes)), _row_params(changes, record_id)),
         )
-        self.tx.put_version(spec.name, record_id, None, account_id=account_id, version=version)
         self._scopes.pop(record_id, None)
         return _applied(version, None)
 
@@ -726,13 +812,36 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """Who pushes, by their bearer token: checked in the push's own transaction (PostgreSQL:
+    in one statement with the client's lock), `admit` refusing a caller who may not push (it
+    raises); a refusal (`tokens.TokenRefused` or `admit`'s) changes nothing."""
+
+    token: str
+    admit: Callable[[Caller], Caller]
+
+
+# The bearer's token and user, and (for a token that exists) the lock of `_LOCK_CLIENT`.
+_CALLER_LOCKING_CLIENT = tokens.CALLER.add_columns(
+    sa.func.pg_advisory_xact_lock(
+        sa.func.hashtextextended(users.c.id.concat("\x1f").concat(sa.bindparam("client_id")), 0)
+    )
+)
+
+
 def push_mutations(
-    db: ServerDatabase, caller: Caller, client_id: str, mutations: Sequence[Mapping[str, Any]]
+    db: ServerDatabase,
+    caller: Caller | Bearer,
+    client_id: str,
+    mutations: Sequence[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """Apply an outbox; the answers, in order."""
     with db.write(late=True) as tx:
         assert isinstance(tx, LateWriteTx)  # late=True gives the late-stamped kind
-        if db.is_postgresql:
+        if isinstance(caller, Bearer):
+            caller = _bearer(db, tx, caller, client_id)
+        elif db.is_postgresql:
             tx.conn.execute(_LOCK_CLIENT, {"client": f"{caller.user_id}\x1f{client_id}"})
         push = Push(tx, caller, client_id)
         if db.is_postgresql:
@@ -742,3 +851,14 @@ def push_mutations(
         tx.stamp()  # the real versions (database.LateWriteTx.stamp)
         push.store_answers()
     return [push.real_result(result) for result in results]
+
+
+def _bearer(db: ServerDatabase, tx: WriteTx, bearer: Bearer, client_id: str) -> Caller:
+    """The caller behind `bearer`, admitted, their client's pushes locked (PostgreSQL)."""
+    if not db.is_postgresql:
+        return bearer.admit(tokens.caller_for(tx.conn, bearer.token, tx.now))
+    found = tx.conn.execute(
+        _CALLER_LOCKING_CLIENT,
+        {"token_hash": tokens.token_hash(bearer.token), "client_id": client_id},
+    ).first()
+    return bearer.admit(tokens.caller_of(found, tx.now))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -15,6 +16,15 @@ from csm_tui.server.access import Caller
 
 PREFIX_LENGTH = 8
 users = schema.users
+_t = schema.tokens
+# Built once (every request runs it): the state of the token :token_hash, and its user.
+CALLER = (
+    sa.select(
+        _t.c.revoked_at, _t.c.expires_at, users.c.id, users.c.name, users.c.role, users.c.team_id
+    )
+    .select_from(_t.join(users, users.c.id == _t.c.user_id))
+    .where(_t.c.token_hash == sa.bindparam("token_hash"))
+)
 
 
 def new_token() -> str:
@@ -33,20 +43,21 @@ class TokenRefused(Exception):
         self.message = message
 
 
+def token_missing() -> TokenRefused:
+    return TokenRefused(
+        p.ERROR_TOKEN_MISSING, "send 'Authorization: Bearer <token>' (csm-tui login)"
+    )
+
+
 def caller_for(conn: sa.Connection, token: str | None, now: datetime) -> Caller:
     """The user behind `token` at `now`, or `TokenRefused` saying what is wrong with it."""
     if not token:
-        raise TokenRefused(
-            p.ERROR_TOKEN_MISSING, "send 'Authorization: Bearer <token>' (csm-tui login)"
-        )
-    t = schema.tokens
-    row = conn.execute(
-        sa.select(
-            t.c.revoked_at, t.c.expires_at, users.c.id, users.c.name, users.c.role, users.c.team_id
-        )
-        .select_from(t.join(users, users.c.id == t.c.user_id))
-        .where(t.c.token_hash == token_hash(token))
-    ).first()
+        raise token_missing()
+    return caller_of(conn.execute(CALLER, {"token_hash": token_hash(token)}).first(), now)
+
+
+def caller_of(row: sa.Row[*tuple[Any, ...]] | None, now: datetime) -> Caller:
+    """The user of a row of `CALLER` (None: no such token) at `now`, or `TokenRefused`."""
     if row is None:
         raise TokenRefused(p.ERROR_TOKEN_INVALID, "this token is not known to the server")
     if row.revoked_at is not None:

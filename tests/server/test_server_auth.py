@@ -109,6 +109,39 @@ def test_revoked_token_stops_working_and_changes_nothing(world: World):
     assert world.admin.http.get(f"/accounts/{account_id}").status_code == 404
 
 
+def test_an_unknown_token_pushes_nothing_and_pulls_nothing(world: World):
+    """The sync endpoints check the token on the connection of their own work (the push:
+    in its transaction); a token the server does not know is refused there all the same."""
+    ann = world.ann
+    account_id = new_uuid7()
+    guess = {"Authorization": "Bearer " + "x" * 43}
+    mutation = upsert(p.KIND_ACCOUNT, account_id, name="Guessed")
+    pushed = httpx.post(
+        world.server.base_url + p.PUSH_PATH,
+        json={"client_id": ann.client_id, "mutations": [mutation]},
+        headers=guess,
+    )
+    pulled = httpx.get(world.server.base_url + p.PULL_PATH, headers=guess)
+    for response in (pushed, pulled):
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == p.ERROR_TOKEN_INVALID
+        assert response.headers["www-authenticate"] == 'Bearer error="token_invalid"'
+    assert world.admin.http.get(f"/accounts/{account_id}").status_code == 404
+    # The same push with ann's token applies: the refused one left no answer behind.
+    (result,) = ann.push(mutation)
+    assert result["status"] == p.STATUS_APPLIED
+
+
+def test_a_revoked_token_pulls_nothing(world: World):
+    ann = world.ann
+    ann.new_account()
+    assert ann.http.get(p.PULL_PATH).status_code == 200
+    admin.revoke_token(world.server.db, ann.token[:8])
+    response = ann.http.get(p.PULL_PATH)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == p.ERROR_TOKEN_REVOKED
+
+
 # -- forged owners ---------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", sorted(p.OWNER_FIELDS))
 def test_forged_owner_is_refused_and_nothing_is_stored(world: World, kind):

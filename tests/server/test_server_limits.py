@@ -122,6 +122,25 @@ def test_guessing_tokens_is_answered_429_with_retry_after_then_allowed_again(sma
     assert me.status_code == 200 and me.json()["name"] == "ann"
 
 
+def test_guesses_at_push_and_pull_count_toward_the_same_limit(small_server):
+    http, token, _ = small_server
+    body = {"client_id": "c1", "mutations": []}
+    for n in range(5):
+        guess = {"Authorization": f"Bearer guess-{n}"}
+        if n % 2:
+            wrong = http.get(p.PULL_PATH, headers=guess)
+        else:
+            wrong = http.post(p.PUSH_PATH, json=body, headers=guess)
+        assert wrong.status_code == 401
+    mine = {"Authorization": f"Bearer {token}"}
+    for throttled in (
+        http.get(p.PULL_PATH, headers=mine),
+        http.post(p.PUSH_PATH, json=body, headers=mine),
+    ):
+        assert throttled.status_code == 429
+        assert throttled.json()["error"]["code"] == p.ERROR_AUTH_THROTTLED
+
+
 def test_requests_without_a_token_do_not_count_as_guesses(small_server):
     http, token, _ = small_server
     for _ in range(10):
