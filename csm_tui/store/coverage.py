@@ -252,53 +252,48 @@ _OVERRIDES_CTES = """o AS (
         FROM tier_overrides WHERE set_on <= :start)
     WHERE n = 1),
 h AS (SELECT DISTINCT account_id FROM tier_overrides)"""
-_GROUP_JOINS = """CROSS JOIN accounts a ON a.id = m.account_id
+_GROUP_JOINS = """CROSS JOIN accounts a INDEXED BY ix_accounts_grouping ON a.id = m.account_id
 LEFT JOIN users u ON u.id = a.owner_id
 LEFT JOIN o ON o.account_id = m.account_id
 LEFT JOIN h ON h.account_id = m.account_id"""
 
-# ARR at the start and at the end of the period, per account: one pass over the covering
-# index of arr_events (ARR at a day is the sum of the changes up to it: domain.metrics).
-# Each account then falls in one movement (flat, expand, contract, churn, new, none) and
-# only counts and sums per movement are grouped: `_flows` turns them into ArrFlows. The
-# renewal decisions of the period (each recorded decision wrote one renewal or churn
-# event: store.renewals) and the changes signed for after the end (CMRR) are summed per
-# account by range scans (`d`, `b`) and joined, so they fall in the same groups — the
-# tier each account had at the start — without a second pass over the whole history.
+# Per account, one pass over the covering index of arr_events: the ARR at the start and at
+# the end of the period (ARR at a day is the sum of the changes up to it: domain.metrics),
+# the renewal decisions of the period (each recorded decision wrote one renewal or churn
+# event: store.renewals) and the changes signed for after the end (CMRR). Each account then
+# falls in one movement (flat, expand, contract, churn, new, none) and only counts and sums
+# per movement are grouped, by the tier the account had at the start: `_flows` turns them
+# into ArrFlows. The group is one text key (tier, segment, team, movement joined by
+# `_KEY_SEP`): sorting 100k accounts by one key costs a third less than by four (issue 12).
+_KEY_SEP = "\x1f"
 _MOVEMENTS_SQL = """
 WITH m AS (
     SELECT account_id,
         round(total(iif(effective_on <= :start, arr_after_usd - arr_before_usd, 0.0)), 2) AS sa,
-        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea
+        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea,
+        sum(kind = 'renewal' AND effective_on > :start AND effective_on <= :end) AS rn,
+        sum(kind = 'churn' AND effective_on > :start AND effective_on <= :end) AS ch,
+        total(iif(kind IN ('renewal', 'churn') AND effective_on > :start
+                  AND effective_on <= :end, arr_before_usd, 0.0)) AS up,
+        total(iif(kind = 'renewal' AND effective_on > :start AND effective_on <= :end,
+                  min(arr_after_usd, arr_before_usd), 0.0)) AS kept,
+        total(iif(effective_on > :end AND created_at < :signed_before,
+                  arr_after_usd - arr_before_usd, 0.0)) AS booked
     FROM arr_events
-    GROUP BY account_id),
-d AS MATERIALIZED (
-    SELECT account_id, sum(kind = 'renewal') AS rn, sum(kind = 'churn') AS ch,
-           total(arr_before_usd) AS up,
-           total(iif(kind = 'renewal', min(arr_after_usd, arr_before_usd), 0.0)) AS kept
-    FROM arr_events
-    WHERE effective_on > :start AND effective_on <= :end AND kind IN ('renewal', 'churn')
-    GROUP BY account_id),
-b AS MATERIALIZED (
-    SELECT account_id, total(arr_after_usd - arr_before_usd) AS booked
-    FROM arr_events
-    WHERE effective_on > :end AND created_at < :signed_before
     GROUP BY account_id),
 {overrides}
-SELECT {tier}, a.segment, coalesce(u.team_id, ''),
+SELECT {tier} || :sep || a.segment || :sep || coalesce(u.team_id, '') || :sep ||
        CASE WHEN m.sa < :cent THEN iif(m.ea < :cent, 'none', 'new')
             WHEN m.ea < :cent THEN 'churn'
             WHEN m.ea > m.sa THEN 'expand'
             WHEN m.ea < m.sa THEN 'contract'
             ELSE 'flat' END,
        count(*), total(m.sa), total(m.ea),
-       sum(d.rn), sum(d.ch), total(d.up), total(d.kept), total(b.booked)
+       sum(m.rn), sum(m.ch), total(m.up), total(m.kept), total(m.booked)
 FROM m
 {joins}
-LEFT JOIN d ON d.account_id = m.account_id
-LEFT JOIN b ON b.account_id = m.account_id
 WHERE a.deleted_at IS NULL {team_clause}
-GROUP BY 1, 2, 3, 4
+GROUP BY 1
 """
 
 
@@ -333,6 +328,7 @@ def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
         "end": date_to_db(period.end),
         "signed_before": date_to_db(period.end + timedelta(days=1)),
         "cent": CENT,
+        "sep": _KEY_SEP,
         "team": team_id,
     }
 
@@ -341,8 +337,9 @@ def _flows(movements: list[tuple[Any, ...]]) -> dict[GroupKey, ArrFlows]:
     """ArrFlows per group from the counts and sums of each movement (see domain.metrics:
     kept = min(start, end); expansion = end − start when it grew; ...)."""
     out: dict[GroupKey, ArrFlows] = defaultdict(ArrFlows)
-    for (tier, segment, team, kind, n, sa, ea, renewals, churns, up, renewed,
-         booked) in movements:  # fmt: skip
+    for key, n, sa, ea, renewals, churns, up, renewed, booked in movements:
+        tier, rest = key.split(_KEY_SEP, 1)  # a segment may hold anything
+        segment, team, kind = rest.rsplit(_KEY_SEP, 2)
         sa, ea = sa or 0.0, ea or 0.0
         f = ArrFlows(renewals=renewals or 0, churns_at_renewal=churns or 0,
                      arr_up_for_renewal=up or 0.0, arr_renewed=renewed or 0.0,
