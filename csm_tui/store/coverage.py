@@ -108,10 +108,17 @@ def _live(alias: str = "a") -> str:
 Query = tuple[str, dict[str, object]]
 
 
+# The book query counts each owner × tier's accounts per combination of these flags (one
+# integer per account) with their ARR; `_book_rows` folds the combinations into the counts
+# and sums of `TierSlice`. Two aggregates per account instead of nineteen (issue 12).
+_OVERDUE, _UNTOUCHED, _LATE, _ZOMBIE, _SCORED, _LARGE, _RED, _FOLLOWED = (1 << i for i in range(8))
+_RENEWAL_SHIFT = 8  # bits 8+: 1 + the index of the first renewal horizon it falls in, or 0
+
+
 def _book_query(
     today: date, tier_rules: TierRules, rules: CoverageRules, team_id: str | None
 ) -> Query:
-    """The live book per owner × tier: counts, ARR and every flag of `TierSlice`.
+    """The live book per owner × tier × flags (see `_OVERDUE` ...): accounts and ARR.
 
     It reads `ix_accounts_portfolio` (store/models.py), which holds every column used
     here, so the table itself is never read; tiers are its `tier_rank`.
@@ -125,7 +132,7 @@ def _book_query(
         "large": rules.dedicated_from_arr,
         "team": team_id,
     }
-    overdue_whens, cadenced = [], []
+    overdue_whens = []
     for tier in TIER_ORDER:
         cadence = tier_rules.cadence_days(tier)
         if cadence is not None:
@@ -134,9 +141,7 @@ def _book_query(
                 f"WHEN {tier.rank} THEN (a.last_touch_at IS NULL "
                 f"OR a.last_touch_at < :cut{tier.rank})"
             )
-            cadenced.append(str(tier.rank))
     overdue = f"CASE a.tier_rank {' '.join(overdue_whens)} ELSE 0 END" if overdue_whens else "0"
-    has_cadence = f"a.tier_rank IN ({', '.join(cadenced)})" if cadenced else "0"
     for i, kind in enumerate(_PROACTIVE):
         p[f"kind{i}"] = kind
     proactive = ", ".join(f":kind{i}" for i in range(len(_PROACTIVE)))
@@ -144,38 +149,59 @@ def _book_query(
         f"a.go_live_date IS NOT NULL AND a.activated_on IS NULL "
         f"AND a.stage IN ('{Stage.ONBOARDING.value}', '{Stage.ACTIVATION.value}')"
     )
-    renewals = []
-    for days in RENEWAL_HORIZONS:
+    renewal_whens = ["WHEN a.renewal_date < :today THEN 0"]
+    for i, days in enumerate(RENEWAL_HORIZONS):  # shortest first
         p[f"r{days}"] = date_to_db(today + timedelta(days=days))
-        cond = f"a.renewal_date >= :today AND a.renewal_date <= :r{days}"
-        renewals.append(f"sum({cond}), total(iif({cond}, a.arr_usd, 0.0))")
+        renewal_whens.append(f"WHEN a.renewal_date <= :r{days} THEN {i + 1}")
     where = _live()
     if team_id is not None:
         where += " AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
     sql = f"""
         SELECT a.owner_id, a.tier_rank,
-               count(*), total(a.arr_usd),
-               sum({has_cadence}), sum({overdue}),
-               sum({has_cadence} AND a.last_touch_at IS NULL),
-               sum({not_active} AND a.go_live_date <= :late),
-               sum({not_active} AND a.go_live_date <= :zombie),
-               sum(a.health_score < :red),
-               total(iif(a.health_score < :red, a.arr_usd, 0.0)),
-               sum(CASE WHEN a.health_score < :red THEN
+               iif({overdue}, {_OVERDUE}, 0)
+               + iif(a.last_touch_at IS NULL, {_UNTOUCHED}, 0)
+               + iif({not_active} AND a.go_live_date <= :late, {_LATE}, 0)
+               + iif({not_active} AND a.go_live_date <= :zombie, {_ZOMBIE}, 0)
+               + iif(a.health_score IS NOT NULL, {_SCORED}, 0)
+               + iif(a.arr_usd >= :large, {_LARGE}, 0)
+               + CASE WHEN a.health_score < :red THEN {_RED} + iif(
                    EXISTS (SELECT 1 FROM activities x WHERE x.account_id = a.id
                            AND x.occurred_at >= :follow AND x.deleted_at IS NULL
                            AND x.kind IN ({proactive}))
                    OR EXISTS (SELECT 1 FROM tasks k WHERE k.account_id = a.id
-                              AND k.done_at IS NULL AND k.deleted_at IS NULL)
-                   ELSE 0 END),
-               {", ".join(renewals)},
-               sum(a.arr_usd >= :large), total(iif(a.arr_usd >= :large, a.arr_usd, 0.0)),
-               sum(a.health_score IS NOT NULL)
+                              AND k.done_at IS NULL AND k.deleted_at IS NULL),
+                   {_FOLLOWED}, 0) ELSE 0 END
+               + (coalesce(CASE {" ".join(renewal_whens)} END, 0) << {_RENEWAL_SHIFT}),
+               count(*), total(a.arr_usd)
         FROM accounts a INDEXED BY ix_accounts_portfolio
         WHERE {where}
-        GROUP BY a.owner_id, a.tier_rank
+        GROUP BY 1, 2, 3
     """
     return sql, p
+
+
+def _book_rows(flag_rows: list[tuple[Any, ...]], tier_rules: TierRules) -> list[tuple[Any, ...]]:
+    """The book query's rows (owner, tier rank, flags, accounts, ARR) folded per owner ×
+    tier into the columns `_slice` reads, in its order."""
+    out: dict[tuple[Any, int], list[Any]] = {}
+    for owner, rank, flags, n, arr in flag_rows:
+        row = out.setdefault((owner, rank), [0, 0.0] + [0] * 17)
+        cadenced = tier_rules.cadence_days(TIER_ORDER[rank]) is not None
+        renews_in = flags >> _RENEWAL_SHIFT  # 0: none; else 1 + the first horizon's index
+        adds = [
+            n, arr, n if cadenced else 0, n if flags & _OVERDUE else 0,
+            n if cadenced and flags & _UNTOUCHED else 0, n if flags & _LATE else 0,
+            n if flags & _ZOMBIE else 0, n if flags & _RED else 0,
+            arr if flags & _RED else 0.0, n if flags & _FOLLOWED else 0,
+        ]  # fmt: skip
+        for i in range(len(RENEWAL_HORIZONS)):
+            inside = 0 < renews_in <= i + 1
+            adds += [n if inside else 0, arr if inside else 0.0]
+        adds += [n if flags & _LARGE else 0, arr if flags & _LARGE else 0.0,
+                 n if flags & _SCORED else 0]  # fmt: skip
+        for i, value in enumerate(adds):
+            row[i] += value
+    return [(owner, rank, *row) for (owner, rank), row in out.items()]
 
 
 def _slice(row: tuple[Any, ...], tier: Tier, tier_rules: TierRules) -> tuple[TierSlice, int, int]:
@@ -487,7 +513,7 @@ def load_coverage(
 
     tiers_of: dict[str | None, dict[Tier, TierSlice]] = defaultdict(dict)
     team_inputs: dict[str, MaturityInputs] = defaultdict(MaturityInputs)
-    for row in rows["book"]:
+    for row in _book_rows(rows["book"], tier_rules):
         owner, tier = row[0], TIER_ORDER[row[1]]
         piece, scored, followed = _slice(row, tier, tier_rules)
         tiers_of[owner][tier] = tiers_of[owner].get(tier, TierSlice()) + piece
