@@ -4,16 +4,16 @@
 
 1. the book per owner × tier (counts, ARR, overdue, late activation, red, renewals, large
    accounts, and whether each red account was followed up) — one pass over the live
-   accounts;
+   accounts, counting them per combination of those flags (one integer per account);
 2. touches of the last 90 days, proactive vs escalations, per author's team — from
    `activity_days`, the live activities counted per author, day and kind by triggers;
 3. ARR movements over the last 12 months per (tier at the period's start, segment, owner's
-   team), with NPS votes — one pass over `arr_events` (ARR at the start and at the end)
-   with range scans for the renewal decisions and signed changes, joined to the accounts
-   and their tier-override history;
+   team), with NPS votes — one pass over `arr_events` per account (ARR at the start and
+   at the end, renewal decisions, signed changes), joined to the accounts and their
+   tier-override history;
 4. users and teams.
 
-Python then adds up at most a few hundred group rows. It reads only: it works offline on
+Python then adds up at most a few thousand group rows. It reads only: it works offline on
 whatever the cache holds, and shows how old that is (`data_as_of`). Each query's rows are
 cached by the data versions of the tables it reads (store/report_cache.py): a report after
 an activity was logged re-runs the book and touch queries, not the ARR movements.
