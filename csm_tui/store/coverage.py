@@ -4,16 +4,16 @@
 
 1. the book per owner × tier (counts, ARR, overdue, late activation, red, renewals, large
    accounts, and whether each red account was followed up) — one pass over the live
-   accounts;
+   accounts, counting them per combination of those flags (one integer per account);
 2. touches of the last 90 days, proactive vs escalations, per author's team — from
    `activity_days`, the live activities counted per author, day and kind by triggers;
 3. ARR movements over the last 12 months per (tier at the period's start, segment, owner's
-   team), with NPS votes — one pass over `arr_events` (ARR at the start and at the end)
-   with range scans for the renewal decisions and signed changes, joined to the accounts
-   and their tier-override history;
+   team), with NPS votes — one pass over `arr_events` per account (ARR at the start and
+   at the end, renewal decisions, signed changes), joined to the accounts and their
+   tier-override history;
 4. users and teams.
 
-Python then adds up at most a few hundred group rows. It reads only: it works offline on
+Python then adds up at most a few thousand group rows. It reads only: it works offline on
 whatever the cache holds, and shows how old that is (`data_as_of`). Each query's rows are
 cached by the data versions of the tables it reads (store/report_cache.py): a report after
 an activity was logged re-runs the book and touch queries, not the ARR movements.
@@ -108,10 +108,17 @@ def _live(alias: str = "a") -> str:
 Query = tuple[str, dict[str, object]]
 
 
+# The book query counts each owner × tier's accounts per combination of these flags (one
+# integer per account) with their ARR; `_book_rows` folds the combinations into the counts
+# and sums of `TierSlice`. Two aggregates per account instead of nineteen (issue 12).
+_OVERDUE, _UNTOUCHED, _LATE, _ZOMBIE, _SCORED, _LARGE, _RED, _FOLLOWED = (1 << i for i in range(8))
+_RENEWAL_SHIFT = 8  # bits 8+: 1 + the index of the first renewal horizon it falls in, or 0
+
+
 def _book_query(
     today: date, tier_rules: TierRules, rules: CoverageRules, team_id: str | None
 ) -> Query:
-    """The live book per owner × tier: counts, ARR and every flag of `TierSlice`.
+    """The live book per owner × tier × flags (see `_OVERDUE` ...): accounts and ARR.
 
     It reads `ix_accounts_portfolio` (store/models.py), which holds every column used
     here, so the table itself is never read; tiers are its `tier_rank`.
@@ -125,7 +132,7 @@ def _book_query(
         "large": rules.dedicated_from_arr,
         "team": team_id,
     }
-    overdue_whens, cadenced = [], []
+    overdue_whens = []
     for tier in TIER_ORDER:
         cadence = tier_rules.cadence_days(tier)
         if cadence is not None:
@@ -134,9 +141,7 @@ def _book_query(
                 f"WHEN {tier.rank} THEN (a.last_touch_at IS NULL "
                 f"OR a.last_touch_at < :cut{tier.rank})"
             )
-            cadenced.append(str(tier.rank))
     overdue = f"CASE a.tier_rank {' '.join(overdue_whens)} ELSE 0 END" if overdue_whens else "0"
-    has_cadence = f"a.tier_rank IN ({', '.join(cadenced)})" if cadenced else "0"
     for i, kind in enumerate(_PROACTIVE):
         p[f"kind{i}"] = kind
     proactive = ", ".join(f":kind{i}" for i in range(len(_PROACTIVE)))
@@ -144,38 +149,59 @@ def _book_query(
         f"a.go_live_date IS NOT NULL AND a.activated_on IS NULL "
         f"AND a.stage IN ('{Stage.ONBOARDING.value}', '{Stage.ACTIVATION.value}')"
     )
-    renewals = []
-    for days in RENEWAL_HORIZONS:
+    renewal_whens = ["WHEN a.renewal_date < :today THEN 0"]
+    for i, days in enumerate(RENEWAL_HORIZONS):  # shortest first
         p[f"r{days}"] = date_to_db(today + timedelta(days=days))
-        cond = f"a.renewal_date >= :today AND a.renewal_date <= :r{days}"
-        renewals.append(f"sum({cond}), total(iif({cond}, a.arr_usd, 0.0))")
+        renewal_whens.append(f"WHEN a.renewal_date <= :r{days} THEN {i + 1}")
     where = _live()
     if team_id is not None:
         where += " AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
     sql = f"""
         SELECT a.owner_id, a.tier_rank,
-               count(*), total(a.arr_usd),
-               sum({has_cadence}), sum({overdue}),
-               sum({has_cadence} AND a.last_touch_at IS NULL),
-               sum({not_active} AND a.go_live_date <= :late),
-               sum({not_active} AND a.go_live_date <= :zombie),
-               sum(a.health_score < :red),
-               total(iif(a.health_score < :red, a.arr_usd, 0.0)),
-               sum(CASE WHEN a.health_score < :red THEN
+               iif({overdue}, {_OVERDUE}, 0)
+               + iif(a.last_touch_at IS NULL, {_UNTOUCHED}, 0)
+               + iif({not_active} AND a.go_live_date <= :late, {_LATE}, 0)
+               + iif({not_active} AND a.go_live_date <= :zombie, {_ZOMBIE}, 0)
+               + iif(a.health_score IS NOT NULL, {_SCORED}, 0)
+               + iif(a.arr_usd >= :large, {_LARGE}, 0)
+               + CASE WHEN a.health_score < :red THEN {_RED} + iif(
                    EXISTS (SELECT 1 FROM activities x WHERE x.account_id = a.id
                            AND x.occurred_at >= :follow AND x.deleted_at IS NULL
                            AND x.kind IN ({proactive}))
                    OR EXISTS (SELECT 1 FROM tasks k WHERE k.account_id = a.id
-                              AND k.done_at IS NULL AND k.deleted_at IS NULL)
-                   ELSE 0 END),
-               {", ".join(renewals)},
-               sum(a.arr_usd >= :large), total(iif(a.arr_usd >= :large, a.arr_usd, 0.0)),
-               sum(a.health_score IS NOT NULL)
+                              AND k.done_at IS NULL AND k.deleted_at IS NULL),
+                   {_FOLLOWED}, 0) ELSE 0 END
+               + (coalesce(CASE {" ".join(renewal_whens)} END, 0) << {_RENEWAL_SHIFT}),
+               count(*), total(a.arr_usd)
         FROM accounts a INDEXED BY ix_accounts_portfolio
         WHERE {where}
-        GROUP BY a.owner_id, a.tier_rank
+        GROUP BY 1, 2, 3
     """
     return sql, p
+
+
+def _book_rows(flag_rows: list[tuple[Any, ...]], tier_rules: TierRules) -> list[tuple[Any, ...]]:
+    """The book query's rows (owner, tier rank, flags, accounts, ARR) folded per owner ×
+    tier into the columns `_slice` reads, in its order."""
+    out: dict[tuple[Any, int], list[Any]] = {}
+    for owner, rank, flags, n, arr in flag_rows:
+        row = out.setdefault((owner, rank), [0, 0.0] + [0] * 17)
+        cadenced = tier_rules.cadence_days(TIER_ORDER[rank]) is not None
+        renews_in = flags >> _RENEWAL_SHIFT  # 0: none; else 1 + the first horizon's index
+        adds = [
+            n, arr, n if cadenced else 0, n if flags & _OVERDUE else 0,
+            n if cadenced and flags & _UNTOUCHED else 0, n if flags & _LATE else 0,
+            n if flags & _ZOMBIE else 0, n if flags & _RED else 0,
+            arr if flags & _RED else 0.0, n if flags & _FOLLOWED else 0,
+        ]  # fmt: skip
+        for i in range(len(RENEWAL_HORIZONS)):
+            inside = 0 < renews_in <= i + 1
+            adds += [n if inside else 0, arr if inside else 0.0]
+        adds += [n if flags & _LARGE else 0, arr if flags & _LARGE else 0.0,
+                 n if flags & _SCORED else 0]  # fmt: skip
+        for i, value in enumerate(adds):
+            row[i] += value
+    return [(owner, rank, *row) for (owner, rank), row in out.items()]
 
 
 def _slice(row: tuple[Any, ...], tier: Tier, tier_rules: TierRules) -> tuple[TierSlice, int, int]:
@@ -252,53 +278,48 @@ _OVERRIDES_CTES = """o AS (
         FROM tier_overrides WHERE set_on <= :start)
     WHERE n = 1),
 h AS (SELECT DISTINCT account_id FROM tier_overrides)"""
-_GROUP_JOINS = """CROSS JOIN accounts a ON a.id = m.account_id
+_GROUP_JOINS = """CROSS JOIN accounts a INDEXED BY ix_accounts_grouping ON a.id = m.account_id
 LEFT JOIN users u ON u.id = a.owner_id
 LEFT JOIN o ON o.account_id = m.account_id
 LEFT JOIN h ON h.account_id = m.account_id"""
 
-# ARR at the start and at the end of the period, per account: one pass over the covering
-# index of arr_events (ARR at a day is the sum of the changes up to it: domain.metrics).
-# Each account then falls in one movement (flat, expand, contract, churn, new, none) and
-# only counts and sums per movement are grouped: `_flows` turns them into ArrFlows. The
-# renewal decisions of the period (each recorded decision wrote one renewal or churn
-# event: store.renewals) and the changes signed for after the end (CMRR) are summed per
-# account by range scans (`d`, `b`) and joined, so they fall in the same groups — the
-# tier each account had at the start — without a second pass over the whole history.
+# Per account, one pass over the covering index of arr_events: the ARR at the start and at
+# the end of the period (ARR at a day is the sum of the changes up to it: domain.metrics),
+# the renewal decisions of the period (each recorded decision wrote one renewal or churn
+# event: store.renewals) and the changes signed for after the end (CMRR). Each account then
+# falls in one movement (flat, expand, contract, churn, new, none) and only counts and sums
+# per movement are grouped, by the tier the account had at the start: `_flows` turns them
+# into ArrFlows. The group is one text key (tier, segment, team, movement joined by
+# `_KEY_SEP`): sorting 100k accounts by one key costs a third less than by four (issue 12).
+_KEY_SEP = "\x1f"
 _MOVEMENTS_SQL = """
 WITH m AS (
     SELECT account_id,
         round(total(iif(effective_on <= :start, arr_after_usd - arr_before_usd, 0.0)), 2) AS sa,
-        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea
+        round(total(iif(effective_on <= :end, arr_after_usd - arr_before_usd, 0.0)), 2) AS ea,
+        sum(kind = 'renewal' AND effective_on > :start AND effective_on <= :end) AS rn,
+        sum(kind = 'churn' AND effective_on > :start AND effective_on <= :end) AS ch,
+        total(iif(kind IN ('renewal', 'churn') AND effective_on > :start
+                  AND effective_on <= :end, arr_before_usd, 0.0)) AS up,
+        total(iif(kind = 'renewal' AND effective_on > :start AND effective_on <= :end,
+                  min(arr_after_usd, arr_before_usd), 0.0)) AS kept,
+        total(iif(effective_on > :end AND created_at < :signed_before,
+                  arr_after_usd - arr_before_usd, 0.0)) AS booked
     FROM arr_events
-    GROUP BY account_id),
-d AS MATERIALIZED (
-    SELECT account_id, sum(kind = 'renewal') AS rn, sum(kind = 'churn') AS ch,
-           total(arr_before_usd) AS up,
-           total(iif(kind = 'renewal', min(arr_after_usd, arr_before_usd), 0.0)) AS kept
-    FROM arr_events
-    WHERE effective_on > :start AND effective_on <= :end AND kind IN ('renewal', 'churn')
-    GROUP BY account_id),
-b AS MATERIALIZED (
-    SELECT account_id, total(arr_after_usd - arr_before_usd) AS booked
-    FROM arr_events
-    WHERE effective_on > :end AND created_at < :signed_before
     GROUP BY account_id),
 {overrides}
-SELECT {tier}, a.segment, coalesce(u.team_id, ''),
+SELECT {tier} || :sep || a.segment || :sep || coalesce(u.team_id, '') || :sep ||
        CASE WHEN m.sa < :cent THEN iif(m.ea < :cent, 'none', 'new')
             WHEN m.ea < :cent THEN 'churn'
             WHEN m.ea > m.sa THEN 'expand'
             WHEN m.ea < m.sa THEN 'contract'
             ELSE 'flat' END,
        count(*), total(m.sa), total(m.ea),
-       sum(d.rn), sum(d.ch), total(d.up), total(d.kept), total(b.booked)
+       sum(m.rn), sum(m.ch), total(m.up), total(m.kept), total(m.booked)
 FROM m
 {joins}
-LEFT JOIN d ON d.account_id = m.account_id
-LEFT JOIN b ON b.account_id = m.account_id
 WHERE a.deleted_at IS NULL {team_clause}
-GROUP BY 1, 2, 3, 4
+GROUP BY 1
 """
 
 
@@ -333,6 +354,7 @@ def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
         "end": date_to_db(period.end),
         "signed_before": date_to_db(period.end + timedelta(days=1)),
         "cent": CENT,
+        "sep": _KEY_SEP,
         "team": team_id,
     }
 
@@ -341,8 +363,9 @@ def _flows(movements: list[tuple[Any, ...]]) -> dict[GroupKey, ArrFlows]:
     """ArrFlows per group from the counts and sums of each movement (see domain.metrics:
     kept = min(start, end); expansion = end − start when it grew; ...)."""
     out: dict[GroupKey, ArrFlows] = defaultdict(ArrFlows)
-    for (tier, segment, team, kind, n, sa, ea, renewals, churns, up, renewed,
-         booked) in movements:  # fmt: skip
+    for key, n, sa, ea, renewals, churns, up, renewed, booked in movements:
+        tier, rest = key.split(_KEY_SEP, 1)  # a segment may hold anything
+        segment, team, kind = rest.rsplit(_KEY_SEP, 2)
         sa, ea = sa or 0.0, ea or 0.0
         f = ArrFlows(renewals=renewals or 0, churns_at_renewal=churns or 0,
                      arr_up_for_renewal=up or 0.0, arr_renewed=renewed or 0.0,
@@ -490,7 +513,7 @@ def load_coverage(
 
     tiers_of: dict[str | None, dict[Tier, TierSlice]] = defaultdict(dict)
     team_inputs: dict[str, MaturityInputs] = defaultdict(MaturityInputs)
-    for row in rows["book"]:
+    for row in _book_rows(rows["book"], tier_rules):
         owner, tier = row[0], TIER_ORDER[row[1]]
         piece, scored, followed = _slice(row, tier, tier_rules)
         tiers_of[owner][tier] = tiers_of[owner].get(tier, TierSlice()) + piece

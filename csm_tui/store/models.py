@@ -127,6 +127,10 @@ class Account(SQLModel, table=True):
         ),
         # A task's account on the agenda: its name and tier, without reading its row.
         _live_index("ix_accounts_id_name", "id", "name", "tier"),
+        # Coverage (store/coverage.py): the columns reports group an account by, by its id.
+        _live_index(
+            "ix_accounts_grouping", "id", "tier", "tier_override", "segment", "owner_id", "stage"
+        ),
         sa.Index(
             "ix_accounts_deleted",
             "deleted_at",

@@ -277,6 +277,25 @@ def test_a_churned_and_an_expanded_account_by_hand(tiny):
     assert m.cmrr == pytest.approx(150_000 / 12)
 
 
+def test_a_segment_named_with_any_characters_keeps_its_own_figures(tiny):
+    """The movements are grouped by one text key joining tier, segment, team and movement;
+    a segment whose name holds the joining character still gets its own row, whole."""
+    odd = "North\x1fEast | 北"
+    tiny.execute("UPDATE accounts SET segment = ? WHERE id = 'a2'", (odd,))
+    tiny.commit()
+    add_events(tiny, [
+        ("e1", "a1", "2023-03-01", "new", 0, 100_000),
+        ("e2", "a1", "2026-03-01", "churn", 100_000, 0),
+        ("e3", "a2", "2024-06-01", "new", 0, 100_000),
+        ("e4", "a2", "2026-02-10", "expansion", 100_000, 150_000),
+    ])  # fmt: skip
+    metrics = load_coverage(tiny, TODAY, RULES).metrics
+    assert set(metrics.by_segment) == {"North", odd}
+    assert metrics.by_segment[odd].nrr == pytest.approx(1.5)
+    assert metrics.by_segment["North"].grr == pytest.approx(0.0)
+    assert set(metrics.by_team) == {"t1"}
+
+
 def _touches(conn) -> tuple[int, int]:
     inputs = load_coverage(conn, TODAY, RULES).maturity.inputs
     return inputs.proactive_touches, inputs.reactive_touches
