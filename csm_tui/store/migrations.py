@@ -655,19 +655,18 @@ def _v16_agenda_indexes(conn: sqlite3.Connection) -> None:
     _run(conn, _V16_AGENDA_INDEXES)
 
 
-_V18_GROUPING_INDEX = (
+_V17_GROUPING_INDEX = (
     "CREATE INDEX ix_accounts_grouping ON accounts (id, tier, tier_override, segment, owner_id, "
     "stage, deleted_at) WHERE deleted_at IS NULL",
 )
 
 
-def _v18_grouping_index(conn: sqlite3.Connection) -> None:
+def _v17_grouping_index(conn: sqlite3.Connection) -> None:
     """Coverage's ARR movements look up each live account's tier, override, segment and
     owner by id, 100k times on a 100k book (store/coverage.py): one covering, partial index
     instead of the primary key's index and then the row (issue 12: the cold report; about
-    a sixth of the movements query's CPU). This is v18 of its branch: v17 comes from
-    another change, and the order of the two does not matter. No rows change."""
-    _run(conn, _V18_GROUPING_INDEX)
+    a sixth of the movements query's CPU). No rows change."""
+    _run(conn, _V17_GROUPING_INDEX)
 
 
 # Append only. Index i holds the step to version i + 1.
@@ -688,7 +687,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v14_activity_days,
     _v15_no_redundant_index,
     _v16_agenda_indexes,
-    _v18_grouping_index,
+    _v17_grouping_index,
 )
 
 HEAD: int = len(STEPS)
