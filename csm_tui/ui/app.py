@@ -147,7 +147,8 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         """Coverage's queries run once in the background once start-up has settled: their
         results are kept by data version (store/report_cache.py), so the first Coverage of
         the day opens from them instead of a cold pass over the whole book (~1 s at 100k
-        accounts). A failure here is left unsaid: the screen reads again and says it."""
+        accounts); again after each sync that pulled changes, so Coverage stays warm through
+        the day. A failure here is left unsaid: the screen reads again and says it."""
         from csm_tui.ui.screens.coverage import read_coverage
 
         self.run_worker(
@@ -155,6 +156,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             thread=True,
             group="warm-reports",
             name="warm-reports",
+            exclusive=True,
             exit_on_error=False,
             description="Coverage's queries, ahead of the screen",
         )
@@ -274,6 +276,8 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
             )
         elif report is not None and (report.pulled or report.pushed):
             self.data_changed()
+            if report.pulled:  # the book changed under Coverage's kept results
+                self._warm_reports()
 
     # -- navigation -----------------------------------------------------------------------
 

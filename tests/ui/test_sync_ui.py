@@ -160,3 +160,40 @@ async def test_sync_now_from_the_palette_pushes_what_is_pending(sqlite_central, 
     activities = ann.http.get(f"/accounts/{account_id}/activities").json()
     items = activities.get("items", activities) if isinstance(activities, dict) else activities
     assert [a["summary"] for a in items] == ["Sent from the palette"]
+
+
+async def test_after_a_sync_that_pulled_changes_coverage_opens_from_kept_results(
+    sqlite_central, tmp_path, monkeypatch
+):
+    """A colleague's new account arrives by sync: the app runs Coverage's queries again in
+    the background, so the lead's next Coverage needs no cold pass over the book."""
+    from csm_tui.store import coverage
+    from csm_tui.ui.screens.coverage import read_coverage
+
+    world = make_world(sqlite_central)
+    ann = world.people["ann"]
+    device = signed_in_device(sqlite_central, ann, tmp_path / "ann.sqlite3")
+    device.new_account("Kept Results Ltd")
+    device.close()
+    laptop = signed_in_device(sqlite_central, ann, tmp_path / "ann-laptop.sqlite3", "laptop2")
+
+    ws = Workspace(db_path=tmp_path / "ann.sqlite3", clock=FixedClock(NOW))
+    app = make_app(ws, start="portfolio", sync_in_background=False)
+    app.WARM_REPORTS_AFTER_S = 3600  # only the sync's warming counts here
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        laptop.new_account("Arrived By Sync 云图")
+        laptop.sync()
+        laptop.close()
+        await pilot.press("S")
+        await settle(app, pilot)
+        arrived = "SELECT 1 FROM accounts WHERE name = 'Arrived By Sync 云图'"
+        assert ws.conn.execute(arrived).fetchone()
+        await app.workers.wait_for_complete()  # (the warming, started as the sync ended)
+
+        def no_cold_pass(*_args, **_kw):
+            raise AssertionError("Coverage ran its queries again")
+
+        monkeypatch.setattr(coverage, "_run", no_cold_pass)
+        report = read_coverage(ws)
+    assert report.owners  # the book, from the kept results
