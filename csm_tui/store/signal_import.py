@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
-from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypedDict
@@ -49,7 +48,12 @@ from csm_tui.domain.csv_mapping import (
     problems_summary,
 )
 from csm_tui.domain.csv_mapping import locate_columns as _locate
-from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv_data
+from csm_tui.domain.signal_mapping import (
+    SIGNAL_REQUIRED,
+    SignalKind,
+    SignalMapping,
+    iter_csv_blocks,
+)
 from csm_tui.domain.signals import monday_of
 from csm_tui.i18n import N_, Message, locate, os_reason
 from csm_tui.store.timestamps import date_to_db, to_db
@@ -452,12 +456,6 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
     return invoice
 
 
-def _blocks(rows: Iterable[Any], size: int = 1_000) -> Iterable[list[Any]]:
-    it = iter(rows)
-    while block := list(islice(it, size)):
-        yield block
-
-
 def _existing(
     conn: sqlite3.Connection, kind: SignalKind, ids: list[str]
 ) -> dict[str, tuple[Any, ...]]:
@@ -612,7 +610,7 @@ def import_signals(
         )
         return refused()
     try:
-        _delim, headers, header_line, rows = iter_csv_data(
+        _delim, headers, header_line, blocks = iter_csv_blocks(
             data, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
@@ -721,10 +719,15 @@ def import_signals(
 
     def read_rows() -> None:
         nonlocal n_rows
-        for block in _blocks(rows):
+        for block in blocks:
             if many is not None:
-                lines, cell_rows = zip(*block, strict=True)
-                recs = None if Message in set(map(type, cell_rows)) else many(cell_rows)
+                lines = block.lines
+                columns = block.columns
+                if columns is None:  # read by the `csv` module (quotes, a short row)
+                    cell_rows = [cells for _, cells in block.rows]
+                    if Message not in set(map(type, cell_rows)):
+                        columns = list(map(list, zip(*cell_rows, strict=True)))
+                recs = None if columns is None else many(columns)
                 if recs is not None:
                     aids = list(map(itemgetter(1), recs))
                     week_set = set(map(itemgetter(2), recs))
@@ -740,7 +743,7 @@ def import_signals(
                         if len(pending) >= _CHUNK:
                             flush()
                         continue
-            for line, cells in block:
+            for line, cells in block.rows:
                 n_rows += 1
                 if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)

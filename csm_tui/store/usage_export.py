@@ -11,7 +11,7 @@ goes the general way, which says what is wrong with it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 from operator import add, itemgetter, mul
 from typing import Any
@@ -145,16 +145,16 @@ def usage_reader(
     count_idx = [where[name] for name in counted]
     text_idx = [i for _, i, _ in texts]
 
-    def plain_cells(column: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    def plain_cells(column: Sequence[str], pattern: re.Pattern[str]) -> bool:
         joined = "\n".join(column)
         return joined.count("\n") == len(column) - 1 and pattern.fullmatch(joined) is not None
 
-    def many(rows: tuple[list[str], ...]) -> list[tuple[Any, ...]] | None:
-        """The records of many rows at once, column by column — the same tuples `read`
-        makes — or None unless every row is the plain case `read`'s first check takes."""
+    def many(columns: list[list[str]]) -> list[tuple[Any, ...]] | None:
+        """The records of many rows at once, from their cells column by column (a
+        `CsvBlock`'s `columns`) — the same tuples `read` makes — or None unless every row
+        is the plain case `read`'s first check takes."""
         if not plain_minutes:
             return None
-        columns = list(zip(*rows, strict=True))
         # Every count cell 1–9 ASCII digits (`plain`'s check), all columns in one match.
         if not plain_cells(tuple(chain.from_iterable(map(columns.__getitem__, count_idx))),
                            counts_column):  # fmt: skip
@@ -193,7 +193,7 @@ def usage_reader(
         # it), without a Python int made per cell. `as_stored` makes them numbers where
         # Python compares a record with the cache's.
         read_counts = [columns[i] for i in count_idx]
-        zeros = [0] * len(rows)
+        zeros = [0] * len(columns[0])
         values = [read_counts[counted.index(n)] if n in counted else zeros
                   for n in USAGE_COUNTS]  # fmt: skip
         minutes = list(map(float, columns[minutes_at]))
