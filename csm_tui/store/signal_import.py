@@ -664,17 +664,25 @@ def import_signals(
     outcomes_first: list[tuple[int, tuple[Any, ...]]] = []
     staged_accounts: set[str] = set()
     n_rows = 0
+    # A dry run of a source the cache has no record of: every record would be created,
+    # so they are only counted, not set aside (`unstaged`).
+    count_only = False
+    unstaged = 0
 
     def flush() -> None:
         # Every record is set aside in a temporary table; `classify` then compares them
         # all with the cache at once, in SQL.
+        nonlocal unstaged
         if pending and not run.count:
             if len(outcomes_first) < MAX_OUTCOMES_KEPT:
                 kept = pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)]
                 outcomes_first.extend((line, as_stored(sk, rec)) for line, rec in kept)
             records = [rec for _, rec in pending]
             staged_accounts.update(map(itemgetter(1), records))
-            _stage(conn, sk, records)
+            if count_only:
+                unstaged += len(records)
+            else:
+                _stage(conn, sk, records)
         pending.clear()
 
     def counts_total() -> int:
@@ -689,7 +697,9 @@ def import_signals(
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
             outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
         staging, table = _staging(sk), sk.table
-        if _source_is_new(conn, sk, mapping.source):  # every staged record is new
+        if count_only:
+            total, known, changed = unstaged, 0, 0
+        elif _source_is_new(conn, sk, mapping.source):  # every staged record is new
             total, known, changed = conn.execute(f"SELECT count(*), 0, 0 FROM {staging}").fetchone()
         else:
             same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
@@ -852,8 +862,9 @@ def import_signals(
             if began:
                 conn.execute("BEGIN")
             try:
+                count_only = _source_is_new(conn, sk, mapping.source)
                 body()
-                if not run.count and _staged(conn, sk):
+                if not run.count and (unstaged or _staged(conn, sk)):
                     classify()
             finally:
                 conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")

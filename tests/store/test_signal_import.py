@@ -90,6 +90,21 @@ def test_dry_run_says_what_would_be_created_and_writes_nothing(conn, kind):
 
 
 @pytest.mark.parametrize("kind", list(SAMPLE_OF))
+def test_a_dry_run_says_what_the_import_then_does_first_and_again(conn, kind):
+    # Before the first import of a source its records are only counted; after it they
+    # are compared with the cache's: either way the dry run's words are the import's.
+    def said(report):
+        return (report.rows, report.created, report.updated, report.unchanged,
+                report.accounts, report.outcomes)  # fmt: skip
+
+    for _ in ("first", "again"):
+        dry = run(conn, kind, dry_run=True)
+        done = run(conn, kind)
+        assert dry.ok and not dry.committed and done.committed
+        assert said(dry) == said(done)
+
+
+@pytest.mark.parametrize("kind", list(SAMPLE_OF))
 def test_importing_the_same_file_twice_writes_nothing_the_second_time(conn, kind):
     first = run(conn, kind)
     assert first.committed and first.created == SAMPLE_OF[kind][1]
