@@ -30,7 +30,7 @@ from __future__ import annotations
 import gc
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
@@ -319,6 +319,38 @@ class _Book:
             ),
             ref=shown,
         )
+
+
+class _WeekRows:
+    """The accounts of one week's usage rows read so far, and the lines they were on:
+    whole blocks of rows (their accounts in order and their lines, kept as they come)
+    and single rows — a line is looked for only when a row repeats an account."""
+
+    __slots__ = ("accounts", "blocks", "rows")
+
+    def __init__(self) -> None:
+        self.accounts: set[str] = set()
+        self.blocks: list[tuple[list[str], Sequence[int]]] = []
+        self.rows: dict[str, int] = {}
+
+    def add_block(self, accounts: list[str], distinct: set[str], lines: Sequence[int]) -> None:
+        self.accounts |= distinct
+        self.blocks.append((accounts, lines))
+
+    def add(self, account: str, line: int) -> None:
+        self.accounts.add(account)
+        self.rows[account] = line
+
+    def line_of(self, account: str) -> int | None:
+        if account not in self.accounts:
+            return None
+        line = self.rows.get(account)
+        if line is not None:
+            return line
+        for accounts, lines in self.blocks:
+            if account in accounts:
+                return lines[accounts.index(account)]
+        return None
 
 
 class _RowProblem(CellError):
@@ -641,26 +673,31 @@ def import_signals(
     # A usage export read by `usage_reader` makes every id from the account and the week
     # (`<source>:<account>:<week>`): its rows are remembered by week, then account — the
     # account ids are the reader's own strings, whose hashes are kept, and no id is kept.
-    seen_weeks: dict[str, dict[str, int]] = {}
+    seen_weeks: dict[str, _WeekRows] = {}
     by_week = fast is not None
 
     def first_line(rec: tuple[Any, ...]) -> int | None:
         """The line of an earlier row with the same id as `rec`, if any."""
         if by_week:
-            lines = seen_weeks.get(rec[2])
-            return None if lines is None else lines.get(rec[1])
+            week = seen_weeks.get(rec[2])
+            return None if week is None else week.line_of(rec[1])
         return seen.get(rec[0])
 
     def remember(rec: tuple[Any, ...], line: int) -> None:
+        staged_accounts.add(rec[1])
         if by_week:
-            seen_weeks.setdefault(rec[2], {})[rec[1]] = line
+            week = seen_weeks.get(rec[2])
+            if week is None:
+                week = seen_weeks[rec[2]] = _WeekRows()
+            week.add(rec[1], line)
         else:
             seen[rec[0]] = line
 
     counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, SKIP: 0}
     outcomes: list[SignalOutcome] = []
     touched: set[str] = set()
-    pending: list[tuple[int, tuple[Any, ...]]] = []
+    pending: list[tuple[Any, ...]] = []  # records read, not yet set aside
+    pending_lines: list[int] = []  # their lines
     outcomes_first: list[tuple[int, tuple[Any, ...]]] = []
     staged_accounts: set[str] = set()
     n_rows = 0
@@ -675,15 +712,17 @@ def import_signals(
         nonlocal unstaged
         if pending and not run.count:
             if len(outcomes_first) < MAX_OUTCOMES_KEPT:
-                kept = pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)]
-                outcomes_first.extend((line, as_stored(sk, rec)) for line, rec in kept)
-            records = [rec for _, rec in pending]
-            staged_accounts.update(map(itemgetter(1), records))
+                kept = MAX_OUTCOMES_KEPT - len(outcomes_first)
+                outcomes_first.extend(
+                    (line, as_stored(sk, rec))
+                    for line, rec in zip(pending_lines[:kept], pending[:kept], strict=True)
+                )
             if count_only:
-                unstaged += len(records)
+                unstaged += len(pending)
             else:
-                _stage(conn, sk, records)
+                _stage(conn, sk, pending)
         pending.clear()
+        pending_lines.clear()
 
     def counts_total() -> int:
         return counts[CREATE] + counts[UPDATE] + counts[UNCHANGED]
@@ -740,15 +779,20 @@ def import_signals(
                 recs = None if columns is None else many(columns)
                 if recs is not None:
                     aids = list(map(itemgetter(1), recs))
+                    distinct = set(aids)
                     week_set = set(map(itemgetter(2), recs))
-                    lines_of = seen_weeks.setdefault(next(iter(week_set)), {})
+                    week = seen_weeks.get(next(iter(week_set)))
+                    if week is None:
+                        week = seen_weeks[next(iter(week_set))] = _WeekRows()
                     if (
                         len(week_set) == 1
-                        and len(set(aids)) == len(aids)
-                        and lines_of.keys().isdisjoint(aids)
+                        and len(distinct) == len(aids)
+                        and week.accounts.isdisjoint(distinct)
                     ):
-                        lines_of.update(zip(aids, lines, strict=True))
-                        pending.extend(zip(lines, recs, strict=True))
+                        week.add_block(aids, distinct, lines)
+                        staged_accounts.update(distinct)
+                        pending.extend(recs)
+                        pending_lines.extend(lines)
                         n_rows += len(block)
                         if len(pending) >= _CHUNK:
                             flush()
@@ -763,7 +807,8 @@ def import_signals(
                             run.issue(line, _same_record(rec[0], first), "id")
                             continue
                         remember(rec, line)
-                        pending.append((line, rec))
+                        pending.append(rec)
+                        pending_lines.append(line)
                         if len(pending) >= _CHUNK:
                             flush()
                         continue
@@ -836,7 +881,8 @@ def import_signals(
                     run.issue(line, _same_record(rec[0], first), "id")
                     continue
                 remember(rec, line)
-                pending.append((line, rec))
+                pending.append(rec)
+                pending_lines.append(line)
                 if len(pending) >= _CHUNK:
                     flush()
         flush()
