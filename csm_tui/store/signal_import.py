@@ -30,11 +30,10 @@ from __future__ import annotations
 import gc
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
-from itertools import islice
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypedDict
@@ -49,7 +48,12 @@ from csm_tui.domain.csv_mapping import (
     problems_summary,
 )
 from csm_tui.domain.csv_mapping import locate_columns as _locate
-from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, SignalKind, SignalMapping, iter_csv_data
+from csm_tui.domain.signal_mapping import (
+    SIGNAL_REQUIRED,
+    SignalKind,
+    SignalMapping,
+    iter_csv_blocks,
+)
 from csm_tui.domain.signals import monday_of
 from csm_tui.i18n import N_, Message, locate, os_reason
 from csm_tui.store.timestamps import date_to_db, to_db
@@ -317,6 +321,38 @@ class _Book:
         )
 
 
+class _WeekRows:
+    """The accounts of one week's usage rows read so far, and the lines they were on:
+    whole blocks of rows (their accounts in order and their lines, kept as they come)
+    and single rows — a line is looked for only when a row repeats an account."""
+
+    __slots__ = ("accounts", "blocks", "rows")
+
+    def __init__(self) -> None:
+        self.accounts: set[str] = set()
+        self.blocks: list[tuple[list[str], Sequence[int]]] = []
+        self.rows: dict[str, int] = {}
+
+    def add_block(self, accounts: list[str], distinct: set[str], lines: Sequence[int]) -> None:
+        self.accounts |= distinct
+        self.blocks.append((accounts, lines))
+
+    def add(self, account: str, line: int) -> None:
+        self.accounts.add(account)
+        self.rows[account] = line
+
+    def line_of(self, account: str) -> int | None:
+        if account not in self.accounts:
+            return None
+        line = self.rows.get(account)
+        if line is not None:
+            return line
+        for accounts, lines in self.blocks:
+            if account in accounts:
+                return lines[accounts.index(account)]
+        return None
+
+
 class _RowProblem(CellError):
     """A problem of a row as a whole, said of one of its fields (the builder's refusal)."""
 
@@ -450,12 +486,6 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
         )  # fmt: skip
 
     return invoice
-
-
-def _blocks(rows: Iterable[Any], size: int = 1_000) -> Iterable[list[Any]]:
-    it = iter(rows)
-    while block := list(islice(it, size)):
-        yield block
 
 
 def _existing(
@@ -612,7 +642,7 @@ def import_signals(
         )
         return refused()
     try:
-        _delim, headers, header_line, rows = iter_csv_data(
+        _delim, headers, header_line, blocks = iter_csv_blocks(
             data, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
@@ -643,41 +673,56 @@ def import_signals(
     # A usage export read by `usage_reader` makes every id from the account and the week
     # (`<source>:<account>:<week>`): its rows are remembered by week, then account — the
     # account ids are the reader's own strings, whose hashes are kept, and no id is kept.
-    seen_weeks: dict[str, dict[str, int]] = {}
+    seen_weeks: dict[str, _WeekRows] = {}
     by_week = fast is not None
 
     def first_line(rec: tuple[Any, ...]) -> int | None:
         """The line of an earlier row with the same id as `rec`, if any."""
         if by_week:
-            lines = seen_weeks.get(rec[2])
-            return None if lines is None else lines.get(rec[1])
+            week = seen_weeks.get(rec[2])
+            return None if week is None else week.line_of(rec[1])
         return seen.get(rec[0])
 
     def remember(rec: tuple[Any, ...], line: int) -> None:
+        staged_accounts.add(rec[1])
         if by_week:
-            seen_weeks.setdefault(rec[2], {})[rec[1]] = line
+            week = seen_weeks.get(rec[2])
+            if week is None:
+                week = seen_weeks[rec[2]] = _WeekRows()
+            week.add(rec[1], line)
         else:
             seen[rec[0]] = line
 
     counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, SKIP: 0}
     outcomes: list[SignalOutcome] = []
     touched: set[str] = set()
-    pending: list[tuple[int, tuple[Any, ...]]] = []
+    pending: list[tuple[Any, ...]] = []  # records read, not yet set aside
+    pending_lines: list[int] = []  # their lines
     outcomes_first: list[tuple[int, tuple[Any, ...]]] = []
     staged_accounts: set[str] = set()
     n_rows = 0
+    # A dry run of a source the cache has no record of: every record would be created,
+    # so they are only counted, not set aside (`unstaged`).
+    count_only = False
+    unstaged = 0
 
     def flush() -> None:
         # Every record is set aside in a temporary table; `classify` then compares them
         # all with the cache at once, in SQL.
+        nonlocal unstaged
         if pending and not run.count:
             if len(outcomes_first) < MAX_OUTCOMES_KEPT:
-                kept = pending[: MAX_OUTCOMES_KEPT - len(outcomes_first)]
-                outcomes_first.extend((line, as_stored(sk, rec)) for line, rec in kept)
-            records = [rec for _, rec in pending]
-            staged_accounts.update(map(itemgetter(1), records))
-            _stage(conn, sk, records)
+                kept = MAX_OUTCOMES_KEPT - len(outcomes_first)
+                outcomes_first.extend(
+                    (line, as_stored(sk, rec))
+                    for line, rec in zip(pending_lines[:kept], pending[:kept], strict=True)
+                )
+            if count_only:
+                unstaged += len(pending)
+            else:
+                _stage(conn, sk, pending)
         pending.clear()
+        pending_lines.clear()
 
     def counts_total() -> int:
         return counts[CREATE] + counts[UPDATE] + counts[UNCHANGED]
@@ -691,7 +736,9 @@ def import_signals(
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
             outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
         staging, table = _staging(sk), sk.table
-        if _source_is_new(conn, sk, mapping.source):  # every staged record is new
+        if count_only:
+            total, known, changed = unstaged, 0, 0
+        elif _source_is_new(conn, sk, mapping.source):  # every staged record is new
             total, known, changed = conn.execute(f"SELECT count(*), 0, 0 FROM {staging}").fetchone()
         else:
             same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
@@ -721,26 +768,36 @@ def import_signals(
 
     def read_rows() -> None:
         nonlocal n_rows
-        for block in _blocks(rows):
+        for block in blocks:
             if many is not None:
-                lines, cell_rows = zip(*block, strict=True)
-                recs = None if Message in set(map(type, cell_rows)) else many(cell_rows)
+                lines = block.lines
+                columns = block.columns
+                if columns is None:  # read by the `csv` module (quotes, a short row)
+                    cell_rows = [cells for _, cells in block.rows]
+                    if Message not in set(map(type, cell_rows)):
+                        columns = list(map(list, zip(*cell_rows, strict=True)))
+                recs = None if columns is None else many(columns)
                 if recs is not None:
                     aids = list(map(itemgetter(1), recs))
+                    distinct = set(aids)
                     week_set = set(map(itemgetter(2), recs))
-                    lines_of = seen_weeks.setdefault(next(iter(week_set)), {})
+                    week = seen_weeks.get(next(iter(week_set)))
+                    if week is None:
+                        week = seen_weeks[next(iter(week_set))] = _WeekRows()
                     if (
                         len(week_set) == 1
-                        and len(set(aids)) == len(aids)
-                        and lines_of.keys().isdisjoint(aids)
+                        and len(distinct) == len(aids)
+                        and week.accounts.isdisjoint(distinct)
                     ):
-                        lines_of.update(zip(aids, lines, strict=True))
-                        pending.extend(zip(lines, recs, strict=True))
+                        week.add_block(aids, distinct, lines)
+                        staged_accounts.update(distinct)
+                        pending.extend(recs)
+                        pending_lines.extend(lines)
                         n_rows += len(block)
                         if len(pending) >= _CHUNK:
                             flush()
                         continue
-            for line, cells in block:
+            for line, cells in block.rows:
                 n_rows += 1
                 if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)
@@ -750,7 +807,8 @@ def import_signals(
                             run.issue(line, _same_record(rec[0], first), "id")
                             continue
                         remember(rec, line)
-                        pending.append((line, rec))
+                        pending.append(rec)
+                        pending_lines.append(line)
                         if len(pending) >= _CHUNK:
                             flush()
                         continue
@@ -823,7 +881,8 @@ def import_signals(
                     run.issue(line, _same_record(rec[0], first), "id")
                     continue
                 remember(rec, line)
-                pending.append((line, rec))
+                pending.append(rec)
+                pending_lines.append(line)
                 if len(pending) >= _CHUNK:
                     flush()
         flush()
@@ -849,8 +908,9 @@ def import_signals(
             if began:
                 conn.execute("BEGIN")
             try:
+                count_only = _source_is_new(conn, sk, mapping.source)
                 body()
-                if not run.count and _staged(conn, sk):
+                if not run.count and (unstaged or _staged(conn, sk)):
                     classify()
             finally:
                 conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")

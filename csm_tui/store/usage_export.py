@@ -11,10 +11,10 @@ goes the general way, which says what is wrong with it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 from operator import add, itemgetter, mul
-from typing import Any
+from typing import Any, cast
 
 from csm_tui.domain.csv_mapping import CellError
 from csm_tui.domain.signal_mapping import SignalKind, SignalMapping
@@ -67,6 +67,12 @@ def usage_reader(
     prefix, source = mapping.source + ":", mapping.source
     accounts: dict[Any, str] = {}
     weeks: dict[str, str] = {}
+    # With both account cells: the `account` cells that find their account by themselves
+    # (the name is then not asked), and the `account_name` cells that read: a row of both
+    # is found from its first cell alone, without a pair made and hashed per row.
+    by_ref: dict[str, str] = {}
+    names_read: set[str] = set()
+    pair = [name for name, _, _ in texts] == list(USAGE_TEXTS)
 
     def account_of(key: Any) -> str | None:
         cells = key if text_at is not None else (key,)
@@ -78,6 +84,9 @@ def usage_reader(
         aid, _problem = find(found.get("account", ""), found.get("account_name", ""))
         if aid is not None and len(accounts) < 1_000_000:
             accounts[key] = aid
+            if pair and find(found["account"], "")[0] == aid:
+                by_ref[key[0]] = aid
+                names_read.add(key[1])
         return aid
 
     # The common case in one check: every count plain digits and the minutes a plain
@@ -140,27 +149,36 @@ def usage_reader(
             minutes = round(minutes * values[sessions_at], 2)
         return (prefix + aid + ":" + week_text, aid, week_text, *values, float(minutes), source)
 
-    counts_column = re.compile(r"[0-9]{1,9}(?:\n[0-9]{1,9})*")
-    minutes_column = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?(?:\n[0-9]{1,9}(?:\.[0-9]{1,6})?)*")
+    # Possessive: a cell that does not read fails at once, without trying shorter cells.
+    counts_column = re.compile(r"(?:[0-9]{1,9}+\n)*+[0-9]{1,9}+")
+    minute = r"[0-9]{1,9}+(?:\.[0-9]{1,6}+)?+"
+    minutes_column = re.compile(f"(?:{minute}\\n)*+{minute}")
     count_idx = [where[name] for name in counted]
     text_idx = [i for _, i, _ in texts]
 
-    def plain_cells(column: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    def plain_cells(column: Sequence[str], pattern: re.Pattern[str]) -> bool:
         joined = "\n".join(column)
         return joined.count("\n") == len(column) - 1 and pattern.fullmatch(joined) is not None
 
-    def many(rows: tuple[list[str], ...]) -> list[tuple[Any, ...]] | None:
-        """The records of many rows at once, column by column — the same tuples `read`
-        makes — or None unless every row is the plain case `read`'s first check takes."""
+    def many(columns: list[list[str]]) -> list[tuple[Any, ...]] | None:
+        """The records of many rows at once, from their cells column by column (a
+        `CsvBlock`'s `columns`) — the same tuples `read` makes — or None unless every row
+        is the plain case `read`'s first check takes."""
         if not plain_minutes:
             return None
-        columns = list(zip(*rows, strict=True))
         # Every count cell 1–9 ASCII digits (`plain`'s check), all columns in one match.
         if not plain_cells(tuple(chain.from_iterable(map(columns.__getitem__, count_idx))),
                            counts_column):  # fmt: skip
             return None
         if not plain_cells(columns[minutes_at], minutes_column):
             return None
+        aids: list[str | None] = []
+        if pair:
+            aids = list(map(by_ref.get, columns[text_idx[0]]))
+            if None in aids or not all(map(names_read.__contains__, columns[text_idx[1]])):
+                aids = []
+        if aids:
+            return _records(columns, cast(list[str], aids))  # no None in them
         keys = (
             list(zip(*(columns[i] for i in text_idx), strict=True))
             if text_at
@@ -177,6 +195,10 @@ def usage_reader(
             aids = list(map(accounts.get, keys))
             if None in aids:
                 return None
+        return _records(columns, cast(list[str], aids))  # no None in them
+
+    def _records(columns: list[list[str]], aids: list[str]) -> list[tuple[Any, ...]] | None:
+        """`many`'s records once every row's account is found (`aids`)."""
         week_texts = list(map(weeks.get, columns[week_at]))
         if None in week_texts:
             try:
@@ -193,7 +215,7 @@ def usage_reader(
         # it), without a Python int made per cell. `as_stored` makes them numbers where
         # Python compares a record with the cache's.
         read_counts = [columns[i] for i in count_idx]
-        zeros = [0] * len(rows)
+        zeros = [0] * len(columns[0])
         values = [read_counts[counted.index(n)] if n in counted else zeros
                   for n in USAGE_COUNTS]  # fmt: skip
         minutes = list(map(float, columns[minutes_at]))

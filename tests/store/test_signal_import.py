@@ -90,6 +90,21 @@ def test_dry_run_says_what_would_be_created_and_writes_nothing(conn, kind):
 
 
 @pytest.mark.parametrize("kind", list(SAMPLE_OF))
+def test_a_dry_run_says_what_the_import_then_does_first_and_again(conn, kind):
+    # Before the first import of a source its records are only counted; after it they
+    # are compared with the cache's: either way the dry run's words are the import's.
+    def said(report):
+        return (report.rows, report.created, report.updated, report.unchanged,
+                report.accounts, report.outcomes)  # fmt: skip
+
+    for _ in ("first", "again"):
+        dry = run(conn, kind, dry_run=True)
+        done = run(conn, kind)
+        assert dry.ok and not dry.committed and done.committed
+        assert said(dry) == said(done)
+
+
+@pytest.mark.parametrize("kind", list(SAMPLE_OF))
 def test_importing_the_same_file_twice_writes_nothing_the_second_time(conn, kind):
     first = run(conn, kind)
     assert first.committed and first.created == SAMPLE_OF[kind][1]
@@ -368,3 +383,34 @@ def test_usage_counts_are_stored_as_numbers_and_zero_padded_ones_are_the_same(co
     assert (again.created, again.updated, again.unchanged) == (0, 0, 1_200)
     assert {o.action for o in again.outcomes} == {"unchanged"}
     assert state(conn) == before
+
+
+def test_a_known_crm_id_with_another_or_an_unreadable_name_reads_as_row_by_row(conn, tmp_path):
+    # 1,000 accounts × 2 weeks: a block of plain rows a week. The second week's rows are
+    # found by their CRM id alone, yet a name that does not read is still refused at its
+    # line, and another (readable) name beside a known CRM id is the CRM id's account.
+    _bare_accounts(conn, 1_000)
+    header = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()[0]
+    lines = [header]
+    for week in ("2026-11-02", "2026-11-09"):
+        lines += [f"{week}T00:00:00,DUP-{i:04d},Dup Account {i:04d},{i % 90 + 1},100,1,2,3,4,5,"
+                  "6,12.5" for i in range(1_000)]  # fmt: skip
+    lines[1_500] = lines[1_500].replace("Dup Account", "Renamed Account")
+    good = write(tmp_path, "\n".join(lines) + "\n", "good.csv")
+    lines[1_600] = lines[1_600].replace("Dup Account", "Dup\x07Account")
+    bad = write(tmp_path, "\n".join(lines) + "\n", "bad.csv")
+    before = state(conn)
+    refused = run(conn, "usage", bad)
+    assert not refused.committed and state(conn) == before
+    assert [(e.line, e.column) for e in refused.errors] == [(1_601, "Company Name")]
+    report = run(conn, "usage", good)
+    assert report.committed and report.created == 2_000
+    renamed = lines[1_500].split(",")[1]
+    assert (
+        conn.execute(
+            "SELECT u.account_id FROM usage_weeks u WHERE u.week_start = '2026-11-09' "
+            "AND u.account_id = ?",
+            (f"dup-{renamed[4:]}",),
+        ).fetchone()
+        is not None
+    )
