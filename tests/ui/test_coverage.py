@@ -377,3 +377,33 @@ async def test_coverage_queries_run_in_the_background_after_start_up(workspace):
         kept = conn.execute("SELECT count(*) FROM report_cache").fetchone()[0]
         assert kept > 0
         assert not isinstance(app.screen, CoverageScreen)  # nothing shown: only read ahead
+
+
+async def test_pressing_c_makes_coverage_footer_keys_once(workspace, monkeypatch):
+    """The footer's keys on Coverage are made once as it shows: a second set of the same
+    keys (made, mounted and styled again as the screen's bindings settle) was work on
+    every switch, for a footer that looked the same."""
+    from textual.widgets._footer import FooterKey
+
+    made: list[str] = []
+    make = FooterKey.__init__
+
+    def counted(self, key, *args, **kwargs):  # the real FooterKey, counted as it is made
+        made.append(key)
+        make(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(FooterKey, "__init__", counted)
+    app = make_app(workspace, "portfolio", sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.screen.query(FooterKey))
+        await settle(app, pilot)
+        made.clear()
+        await pilot.press("c")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, CoverageScreen) and app.screen.query(FooterKey),
+        )
+        await settle(app, pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert "Team" in [key.description for key in keys]
+        assert len(made) == len(keys), made
