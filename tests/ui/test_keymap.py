@@ -95,6 +95,7 @@ async def test_a_rebound_key_runs_its_action_and_the_old_key_no_longer_does(demo
     app = make_app(ws, start="portfolio", sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: rows_shown(app))
+        await until(pilot, lambda: "Coverage" in _footer(app))  # (the keys follow the rows)
         footer = _footer(app)
         assert "f6 Coverage" in footer, footer
         assert " c Coverage" not in footer

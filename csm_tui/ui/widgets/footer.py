@@ -59,9 +59,17 @@ class Footer(TextualFooter):
                 return
             if self._shown is not None and self._keys_to_show() == self._shown:
                 return
-        super().bindings_changed(screen)
-        if screen.app.app_focus and self.is_attached and screen is self.screen:
-            self._compose_pending = True
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        self._compose_pending = True
+        if self._shown is None:
+            # A screen's first keys come once the screen has been drawn: its rows are what
+            # a CSM reads first, and ~13 keys made, mounted and styled held Today's first
+            # frame back ~60-100 ms (issue 12); the bar shows them a frame later.
+            call_after_paint(self, lambda: self.call_next(self.recompose))
+        else:
+            self.call_after_refresh(self.recompose)
 
     def compose(self) -> ComposeResult:
         self._compose_pending = False
