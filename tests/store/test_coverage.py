@@ -262,13 +262,17 @@ def test_no_arr_history_means_no_metrics(tiny):
     assert "unknown" in report.maturity.checks[-1].sentence
 
 
+CHURNED_AND_EXPANDED = [
+    ("e1", "a1", "2023-03-01", "new", 0, 100_000),
+    ("e2", "a1", "2026-03-01", "churn", 100_000, 0),
+    ("e3", "a2", "2024-06-01", "new", 0, 100_000),
+    ("e4", "a2", "2026-02-10", "expansion", 100_000, 150_000),
+]
+"""a1 churned ($100k → 0), a2 expanded ($100k → $150k), both within the 12 months."""
+
+
 def test_a_churned_and_an_expanded_account_by_hand(tiny):
-    add_events(tiny, [
-        ("e1", "a1", "2023-03-01", "new", 0, 100_000),
-        ("e2", "a1", "2026-03-01", "churn", 100_000, 0),
-        ("e3", "a2", "2024-06-01", "new", 0, 100_000),
-        ("e4", "a2", "2026-02-10", "expansion", 100_000, 150_000),
-    ])  # fmt: skip
+    add_events(tiny, CHURNED_AND_EXPANDED)
     m = load_coverage(tiny, TODAY, RULES).metrics.overall
     assert m.grr == pytest.approx(0.5)
     assert m.nrr == pytest.approx(0.75)
@@ -283,12 +287,7 @@ def test_a_segment_named_with_any_characters_keeps_its_own_figures(tiny):
     odd = "North\x1fEast | 北"
     tiny.execute("UPDATE accounts SET segment = ? WHERE id = 'a2'", (odd,))
     tiny.commit()
-    add_events(tiny, [
-        ("e1", "a1", "2023-03-01", "new", 0, 100_000),
-        ("e2", "a1", "2026-03-01", "churn", 100_000, 0),
-        ("e3", "a2", "2024-06-01", "new", 0, 100_000),
-        ("e4", "a2", "2026-02-10", "expansion", 100_000, 150_000),
-    ])  # fmt: skip
+    add_events(tiny, CHURNED_AND_EXPANDED)
     metrics = load_coverage(tiny, TODAY, RULES).metrics
     assert set(metrics.by_segment) == {"North", odd}
     assert metrics.by_segment[odd].nrr == pytest.approx(1.5)
