@@ -22,7 +22,8 @@ BATCH_WAIT_S = 0.01
 
 
 def call_after_paint(node: DOMNode, callback: Callable[[], object]) -> None:
-    """Call `callback` (on the UI thread) once `node`'s screen has been drawn."""
+    """Call `callback` (on the UI thread) once `node`'s screen has been drawn; as with
+    `call_after_refresh`, a coroutine function (a widget's `recompose`) is awaited."""
 
     def when_drawn() -> None:
         if not node.is_attached:
@@ -30,6 +31,6 @@ def call_after_paint(node: DOMNode, callback: Callable[[], object]) -> None:
         if node.app._batch_count:  # nothing was drawn: look again shortly
             node.set_timer(BATCH_WAIT_S, lambda: node.call_after_refresh(when_drawn))
             return
-        callback()
+        node.call_next(callback)
 
     node.call_after_refresh(when_drawn)

@@ -11,16 +11,14 @@ keep score 0 and come last.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from textual.command import Hit
 from textual.content import Content
 from textual.types import IgnoreReturnCallbackType
 
 DiscoveryGroup = Literal["prep", "log", "run", "screen", "sync", "filter", "accounts", "language"]
-_ORDER: tuple[DiscoveryGroup, ...] = (
-    "prep", "log", "run", "screen", "sync", "filter", "accounts", "language",
-)  # fmt: skip
+_ORDER: tuple[DiscoveryGroup, ...] = get_args(DiscoveryGroup)  # the list's order
 _PER_GROUP = 100
 
 

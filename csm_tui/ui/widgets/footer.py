@@ -67,7 +67,7 @@ class Footer(TextualFooter):
             # A screen's first keys come once the screen has been drawn: its rows are what
             # a CSM reads first, and ~13 keys made, mounted and styled held Today's first
             # frame back ~60-100 ms (issue 12); the bar shows them a frame later.
-            call_after_paint(self, lambda: self.call_next(self.recompose))
+            call_after_paint(self, self.recompose)
         else:
             self.call_after_refresh(self.recompose)
 
