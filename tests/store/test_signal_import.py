@@ -332,15 +332,22 @@ def _bare_accounts(conn, n: int) -> None:
     conn.commit()
 
 
+def _usage_lines(n: int, weeks: tuple[str, ...], named: bool = False) -> list[str]:
+    """The sample export's header, then a plain row (no quotes) per week for each of the `n`
+    accounts of `_bare_accounts` — by CRM id, and by name too when `named`."""
+    header = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()[0]
+    lines = [header]
+    for week in weeks:
+        lines += [f"{week}T00:00:00,DUP-{i:04d},{f'Dup Account {i:04d}' if named else ''},"
+                  f"{i % 90 + 1},100,1,2,3,4,5,6,12.5" for i in range(n)]  # fmt: skip
+    return lines
+
+
 def test_a_usage_row_repeating_an_account_and_week_is_refused_with_the_first_line(conn, tmp_path):
     # 1,200 accounts × 2 weeks: whole blocks of plain rows, read together, then repeats of
     # earlier rows — in a later block, in the same block, and written untidily.
     _bare_accounts(conn, 1_200)
-    header = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()[0]
-    lines = [header]
-    for week in ("2026-11-02", "2026-11-09"):
-        lines += [f"{week}T00:00:00,DUP-{i:04d},,{i % 90 + 1},100,1,2,3,4,5,6,12.5"
-                  for i in range(1_200)]  # fmt: skip
+    lines = _usage_lines(1_200, ("2026-11-02", "2026-11-09"))
     first_of = {2 + 5: "2026-11-02", 1_202 + 7: "2026-11-09"}  # line → its week
     repeats = [
         lines[5 + 1],  # account 5 of the first week, in a later block
@@ -362,9 +369,7 @@ def test_usage_counts_are_stored_as_numbers_and_zero_padded_ones_are_the_same(co
     # 1,200 accounts: whole blocks of plain rows, which keep their counts as the digits
     # read until the cache stores them — as numbers, like a row read the general way.
     _bare_accounts(conn, 1_200)
-    header = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()[0]
-    rows = [f"2026-11-02T00:00:00,DUP-{i:04d},,{i % 90 + 1},100,1,2,3,4,5,6,12.5"
-            for i in range(1_200)]  # fmt: skip
+    header, *rows = _usage_lines(1_200, ("2026-11-02",))
     first = run(conn, "usage", write(tmp_path, "\n".join([header, *rows]) + "\n"))
     assert first.created == 1_200
     kinds = conn.execute(
@@ -390,11 +395,7 @@ def test_a_known_crm_id_with_another_or_an_unreadable_name_reads_as_row_by_row(c
     # found by their CRM id alone, yet a name that does not read is still refused at its
     # line, and another (readable) name beside a known CRM id is the CRM id's account.
     _bare_accounts(conn, 1_000)
-    header = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8").splitlines()[0]
-    lines = [header]
-    for week in ("2026-11-02", "2026-11-09"):
-        lines += [f"{week}T00:00:00,DUP-{i:04d},Dup Account {i:04d},{i % 90 + 1},100,1,2,3,4,5,"
-                  "6,12.5" for i in range(1_000)]  # fmt: skip
+    lines = _usage_lines(1_000, ("2026-11-02", "2026-11-09"), named=True)
     lines[1_500] = lines[1_500].replace("Dup Account", "Renamed Account")
     good = write(tmp_path, "\n".join(lines) + "\n", "good.csv")
     lines[1_600] = lines[1_600].replace("Dup Account", "Dup\x07Account")
