@@ -704,24 +704,37 @@ def iter_csv_blocks(
     module reads such lines, at a fraction of its cost per row; its blocks of rows all of
     the header's width come column by column (`CsvBlock.columns`)."""
     found, headers, header_line, rows = iter_csv_data(data, delimiter, expected)
-    width = len(headers)
+    start = plain_body(data, found, len(headers), header_line)
+    if start is None:
+        return found, headers, header_line, _row_blocks(rows)
+    return (
+        found,
+        headers,
+        header_line,
+        split_blocks(data, start, len(data), header_line + 1, found, len(headers)),
+    )
+
+
+def plain_body(data: bytes, delimiter: str, width: int, header_line: int) -> int | None:
+    """Where the rows of `data` begin (a byte offset) when `iter_csv_blocks` reads it by
+    splitting lines — UTF-8 without a quote character, lines ending in "\\n" or "\\r\\n" —
+    else None. `header_line`: the line of its header (after a "sep=" hint, blank lines)."""
     plain = (
         width > 1
-        and found not in '\r\n"'
+        and delimiter not in '\r\n"'
         and b'"' not in data
         and b"\x00" not in data
         and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
         and data.count(b"\r") == data.count(b"\r\n")
     )
     if not plain:
-        return found, headers, header_line, _row_blocks(rows)
+        return None
     start = 0
     for _ in range(header_line):  # the header's lines (and a "sep=" hint, blank lines)
         start = data.find(b"\n", start) + 1
         if not start:
-            start = len(data)
-            break
-    return found, headers, header_line, _split_blocks(data, start, header_line + 1, found, width)
+            return len(data)
+    return start
 
 
 def _row_blocks(rows: Iterator[tuple[int, list[str] | Message]]) -> Iterator[CsvBlock]:
@@ -729,14 +742,15 @@ def _row_blocks(rows: Iterator[tuple[int, list[str] | Message]]) -> Iterator[Csv
         yield CsvBlock([line for line, _ in block], None, block)
 
 
-def _split_blocks(
-    data: bytes, pos: int, line: int, delimiter: str, width: int
+def split_blocks(
+    data: bytes, pos: int, end: int, line: int, delimiter: str, width: int
 ) -> Iterator[CsvBlock]:
-    end = len(data)
+    """The rows of `data[pos:end]` — whole lines of a file `plain_body` says is read by
+    splitting — in blocks, numbered from `line`."""
     carry: list[str] = []
     limit = csv.field_size_limit()
     while pos < end:
-        cut = data.find(b"\n", pos + _CHUNK_BYTES)
+        cut = data.find(b"\n", pos + _CHUNK_BYTES, end)
         stop = end if cut < 0 else cut + 1
         text = data[pos:stop].decode("utf-8")
         pos = stop

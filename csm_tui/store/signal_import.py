@@ -27,20 +27,17 @@ else by the `account_name` cell as an exact name.
 
 from __future__ import annotations
 
-import gc
-import re
+import contextlib
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cache
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypedDict
 
 from csm_tui.assets_path import assets_dir
 from csm_tui.domain.csv_mapping import (
-    CellError,
     CsvFormatError,
     MappingError,
     dry_run_summary,
@@ -49,69 +46,46 @@ from csm_tui.domain.csv_mapping import (
 )
 from csm_tui.domain.csv_mapping import locate_columns as _locate
 from csm_tui.domain.signal_mapping import (
-    SIGNAL_REQUIRED,
     SignalKind,
     SignalMapping,
     iter_csv_blocks,
+    split_blocks,
 )
-from csm_tui.domain.signals import monday_of
-from csm_tui.i18n import N_, Message, locate, os_reason
-from csm_tui.store.timestamps import date_to_db, to_db
+from csm_tui.i18n import N_, Message, os_reason
+from csm_tui.store.signal_halves import SecondHalf, split_point
+from csm_tui.store.signal_rows import (
+    COLUMNS,
+    MAX_ISSUES_KEPT,
+    MAX_OUTCOMES_KEPT,
+    SKIP,
+    RowReader,
+    Run,
+    SignalIssue,
+    stage,
+)
 from csm_tui.store.transaction import write_transaction
-from csm_tui.store.usage_export import as_stored, usage_reader
+
+__all__ = [
+    "COLUMNS",
+    "CREATE",
+    "MAX_ISSUES_KEPT",
+    "MAX_OUTCOMES_KEPT",
+    "SKIP",
+    "UNCHANGED",
+    "UPDATE",
+    "SignalImportReport",
+    "SignalIssue",
+    "SignalOutcome",
+    "import_signals",
+    "load_signal_mapping",
+    "shipped_signal_mappings",
+]
 
 CREATE = "create"
 UPDATE = "update"
 UNCHANGED = "unchanged"
-SKIP = "skip"
 
-MAX_ISSUES_KEPT = 1_000
-MAX_OUTCOMES_KEPT = 1_000
-_CHUNK = 100_000  # rows checked at a time against the cache
 IMPORT_CACHE_KIB = 131_072  # 128 MiB of page cache while an import writes
-
-COLUMNS: dict[SignalKind, tuple[str, ...]] = {
-    SignalKind.USAGE: (
-        "id", "account_id", "week_start", "active_users", "seats", "opportunities", "leads",
-        "public_pool", "contacts", "messages", "sessions", "session_minutes", "source",
-    ),
-    SignalKind.TICKETS: (
-        "id", "account_id", "opened_at", "closed_at", "priority", "first_response_minutes",
-        "source",
-    ),
-    SignalKind.SURVEYS: (
-        "id", "account_id", "contact_email", "kind", "score", "responded_on", "comment",
-        "source",
-    ),
-    SignalKind.INVOICES: (
-        "id", "account_id", "issued_on", "due_on", "amount", "currency", "paid_on", "source",
-    ),
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SignalIssue:
-    line: int  # 0: the file or the mapping as a whole
-    words: Message
-    column: str | None = None
-
-    @property
-    def message(self) -> str:
-        """The problem in English (JSON, logs)."""
-        return self.words.english()
-
-    def located(self) -> Message:
-        return locate(self.line, self.column, self.words)
-
-    def render(self) -> str:
-        """The located problem in the interface language."""
-        return self.located().render()
-
-    def __str__(self) -> str:
-        return self.located().english()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -273,221 +247,6 @@ def load_signal_mapping(name_or_path: str | Path, kind: str) -> SignalMapping:
 # ------------------------------------------------------------------------------- reading
 
 
-class _Book:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.by_external: dict[str, str] = {}
-        self.by_name: dict[str, list[str]] = {}
-        for aid, name, external in conn.execute(
-            "SELECT id, name, external_id FROM accounts WHERE deleted_at IS NULL"
-        ):
-            if external:
-                self.by_external[external] = aid
-            self.by_name.setdefault(name, []).append(aid)
-        self._memo: dict[tuple[str, str], tuple[str | None, Message | None]] = {}
-
-    def find(self, ref: str, name: str) -> tuple[str | None, Message | None]:
-        """(account id, None) or (None, why not)."""
-        key = (ref, name)
-        hit = self._memo.get(key)
-        if hit is None:
-            hit = self._find(ref, name)
-            if len(self._memo) < 200_000:
-                self._memo[key] = hit
-        return hit
-
-    def _find(self, ref: str, name: str) -> tuple[str | None, Message | None]:
-        if ref in self.by_external:
-            return self.by_external[ref], None
-        for text in (ref, name):
-            named = self.by_name.get(text, []) if text else []
-            if len(named) == 1:
-                return named[0], None
-            if len(named) > 1:
-                return None, Message.of(
-                    N_(
-                        "{n} accounts in the cache are named {name}; "
-                        "give the account's external (CRM) id instead"
-                    ),
-                    n=len(named),
-                    name=repr(text),
-                )
-        shown = repr(ref) + (f" / {name!r}" if name else "")
-        return None, Message.of(
-            N_(
-                "no account {ref} in the cache (by external id or exact name); "
-                "import the accounts first"
-            ),
-            ref=shown,
-        )
-
-
-class _WeekRows:
-    """The accounts of one week's usage rows read so far, and the lines they were on:
-    whole blocks of rows (their accounts in order and their lines, kept as they come)
-    and single rows — a line is looked for only when a row repeats an account."""
-
-    __slots__ = ("accounts", "blocks", "rows")
-
-    def __init__(self) -> None:
-        self.accounts: set[str] = set()
-        self.blocks: list[tuple[list[str], Sequence[int]]] = []
-        self.rows: dict[str, int] = {}
-
-    def add_block(self, accounts: list[str], distinct: set[str], lines: Sequence[int]) -> None:
-        self.accounts |= distinct
-        self.blocks.append((accounts, lines))
-
-    def add(self, account: str, line: int) -> None:
-        self.accounts.add(account)
-        self.rows[account] = line
-
-    def line_of(self, account: str) -> int | None:
-        if account not in self.accounts:
-            return None
-        line = self.rows.get(account)
-        if line is not None:
-            return line
-        for accounts, lines in self.blocks:
-            if account in accounts:
-                return lines[accounts.index(account)]
-        return None
-
-
-class _RowProblem(CellError):
-    """A problem of a row as a whole, said of one of its fields (the builder's refusal)."""
-
-    def __init__(self, field: str, words: Message) -> None:
-        super().__init__(words)
-        self.field = field
-
-
-def _field_and_words(error: CellError) -> tuple[str, Message]:
-    if isinstance(error, _RowProblem):
-        return error.field, error.words
-    name, _, message = error.message.partition(": ")
-    return name, Message.text(message)
-
-
-def _same_record(record_id: str, line: int) -> Message:
-    return Message.of(N_("the same record ({id}) as line {line}"), id=record_id, line=line)
-
-
-@dataclass
-class _Run:
-    mapping: SignalMapping
-    issues: list[SignalIssue] = field(default_factory=list)
-    count: int = 0
-
-    def issue(self, line: int, words: Message | str, name: str | None = None) -> None:
-        self.count += 1
-        if len(self.issues) < MAX_ISSUES_KEPT:
-            column = None if name is None else self.mapping.columns.get(name, name)
-            if not isinstance(words, Message):
-                words = Message.text(words)
-            self.issues.append(SignalIssue(line, words, column))
-
-
-def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[Any, ...]]:
-    """A function making the stored record (a tuple in COLUMNS order) from a row's values
-    and its account id; it raises _RowProblem(field, words) for a problem of the row."""
-    kind, source = mapping.kind, mapping.source
-    prefix = source + ":"
-
-    def rid(values: dict[str, Any], made: str) -> str:
-        own = values.get("id")
-        return prefix + (own if own else made)
-
-    if kind is SignalKind.USAGE:
-        weeks: dict[date, str] = {}
-
-        def usage(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
-            day = v["week_start"]
-            week_text = weeks.get(day)
-            if week_text is None:
-                week_text = weeks[day] = date_to_db(monday_of(day))
-            sessions = v.get("sessions", 0)
-            minutes = v.get("session_minutes")
-            if minutes is None:
-                minutes = round(v.get("avg_session_minutes", 0.0) * sessions, 2)
-            return (
-                rid(v, f"{aid}:{week_text}"), aid, week_text, v["active_users"], v.get("seats", 0),
-                v.get("opportunities", 0), v.get("leads", 0), v.get("public_pool", 0),
-                v.get("contacts", 0), v.get("messages", 0), sessions, float(minutes), source,
-            )  # fmt: skip
-
-        return usage
-    if kind is SignalKind.TICKETS:
-
-        def ticket(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
-            opened: datetime = v["opened_at"]
-            closed: datetime | None = v.get("closed_at")
-            if closed is not None and closed < opened:
-                raise _RowProblem("closed_at", Message.of(N_("closed before it was opened")))
-            first = v.get("first_response_minutes")
-            if first is None and "first_response_hours" in v:
-                first = round(v["first_response_hours"] * 60)
-            return (
-                rid(v, ""), aid, to_db(opened), None if closed is None else to_db(closed),
-                v.get("priority", "normal"), first, source,
-            )  # fmt: skip
-
-        return ticket
-    if kind is SignalKind.SURVEYS:
-
-        def survey(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
-            survey_kind = v.get("kind", "nps")
-            score = v["score"]
-            low, high = (0, 10) if survey_kind == "nps" else (1, 5)
-            if not low <= score <= high:
-                raise _RowProblem(
-                    "score",
-                    Message.of(
-                        N_("{score} is outside {low}–{high} for {kind}"),
-                        score=score,
-                        low=low,
-                        high=high,
-                        kind=survey_kind,
-                    ),
-                )
-            email = v.get("contact_email", "")
-            day = date_to_db(v["responded_on"])
-            made = f"{aid}:{email.casefold()}:{survey_kind}:{day}"
-            return (
-                rid(v, made), aid, email, survey_kind, score, day, v.get("comment", ""), source,
-            )  # fmt: skip
-
-        return survey
-
-    def invoice(v: dict[str, Any], aid: str) -> tuple[Any, ...]:
-        if v.get("status") == "open" and "paid_on" in v:
-            raise _RowProblem(
-                "paid_on", Message.of(N_("the invoice is open but has a payment date"))
-            )
-        issued: date = v["issued_on"]
-        due: date = v.get("due_on", issued)
-        if due < issued:
-            raise _RowProblem("due_on", Message.of(N_("due before it was issued")))
-        amount, marked = v["amount"]
-        stated = v.get("currency")
-        if marked is not None and stated is not None and marked != stated:
-            raise _RowProblem(
-                "amount",
-                Message.of(
-                    N_("the amount is in {marked} but the currency says {stated}"),
-                    marked=marked,
-                    stated=stated,
-                ),
-            )
-        currency = marked or stated or mapping.currency
-        paid: date | None = v.get("paid_on")
-        return (
-            rid(v, ""), aid, date_to_db(issued), date_to_db(due), amount, currency,
-            None if paid is None else date_to_db(paid), source,
-        )  # fmt: skip
-
-    return invoice
-
-
 def _existing(
     conn: sqlite3.Connection, kind: SignalKind, ids: list[str]
 ) -> dict[str, tuple[Any, ...]]:
@@ -509,23 +268,11 @@ def _staging(kind: SignalKind) -> str:
     return f"temp.csm_import_{kind.table}"
 
 
-def _in_id_order(staging: str) -> str:
+def _in_id_order(staged: str) -> str:
     """The staged records sorted by id, to be joined with the cache's table by id: its id
     index (and its rows, inserted in id order) are then read page after page, once,
     instead of swept again for every week of a file written week by week."""
-    return f"(SELECT * FROM {staging} ORDER BY id)"
-
-
-def _stage(conn: sqlite3.Connection, kind: SignalKind, creates: list[tuple[Any, ...]]) -> None:
-    """New records set aside in a temporary table without indexes (`_insert_staged`
-    moves them all at once, in id order)."""
-    cols = COLUMNS[kind]
-    staging = _staging(kind)
-    conn.execute(
-        f"CREATE TABLE IF NOT EXISTS {staging} AS SELECT {', '.join(cols)} FROM {kind.table} "
-        "WHERE 0"
-    )
-    conn.executemany(f"INSERT INTO {staging} VALUES ({', '.join('?' * len(cols))})", creates)
+    return f"(SELECT * FROM {staged} ORDER BY id)"
 
 
 def _source_is_new(conn: sqlite3.Connection, kind: SignalKind, source: str) -> bool:
@@ -552,7 +299,9 @@ def _staged(conn: sqlite3.Connection, kind: SignalKind) -> bool:
     )
 
 
-def _changed(conn: sqlite3.Connection, kind: SignalKind) -> list[tuple[tuple[Any, ...], str]]:
+def _changed(
+    conn: sqlite3.Connection, kind: SignalKind, staged: str
+) -> list[tuple[tuple[Any, ...], str]]:
     """The staged records whose id the cache knows with other values, each with the
     account the cache has it under (compared in SQL: one pass over the whole file)."""
     cols = COLUMNS[kind]
@@ -563,26 +312,24 @@ def _changed(conn: sqlite3.Connection, kind: SignalKind) -> list[tuple[tuple[Any
     return [
         (row[:-1], row[-1])
         for row in cursor.execute(
-            f"SELECT {picked}, t.account_id FROM {_in_id_order(_staging(kind))} s "
+            f"SELECT {picked}, t.account_id FROM {_in_id_order(staged)} s "
             f"JOIN {kind.table} t ON t.id = s.id WHERE NOT ({same})"
         )
     ]
 
 
-def _insert_staged(conn: sqlite3.Connection, kind: SignalKind, known: bool) -> None:
+def _insert_staged(conn: sqlite3.Connection, kind: SignalKind, staged: str, known: bool) -> None:
     """The staged records the cache does not have yet inserted, sorted by id: the
     table's indexes then fill in key order (for records whose id is made,
     `<source>:<account>:<day>`, both the id's and the account's) instead of at random
     pages of a large index, chunk after chunk. `known`: some staged ids are in the cache
     already (they are left out)."""
     cols = ", ".join(COLUMNS[kind])
-    staging = _staging(kind)
     new = f" WHERE NOT EXISTS (SELECT 1 FROM {kind.table} t WHERE t.id = s.id)" if known else ""
     conn.execute(
-        f"INSERT INTO {kind.table} ({cols}, version) SELECT {cols}, 0 FROM {staging} s{new} "
+        f"INSERT INTO {kind.table} ({cols}, version) SELECT {cols}, 0 FROM {staged} s{new} "
         "ORDER BY id"
     )
-    conn.execute(f"DROP TABLE {staging}")
 
 
 def _update(conn: sqlite3.Connection, kind: SignalKind, updates: list[tuple[Any, ...]]) -> None:
@@ -616,7 +363,7 @@ def import_signals(
     `now`) runs after a committed import that changed something."""
     path = Path(path)
     base = _ReportBase(kind=str(kind), path=str(path), mapping=mapping.title, dry_run=dry_run)
-    run = _Run(mapping)
+    run = Run(mapping)
 
     def refused(rows: int = 0) -> SignalImportReport:
         return SignalImportReport(**base, rows=rows, errors=tuple(sorted(
@@ -642,7 +389,7 @@ def import_signals(
         )
         return refused()
     try:
-        _delim, headers, header_line, blocks = iter_csv_blocks(
+        delim, headers, header_line, blocks = iter_csv_blocks(
             data, mapping.delimiter, tuple(mapping.columns.values())
         )
     except CsvFormatError as exc:
@@ -655,107 +402,41 @@ def import_signals(
         return refused()
 
     sk = mapping.kind
-    fields = [(name, i, mapping.converter(name)) for name, i in where.items()]
-    # Counts are most of a usage row's cells: when all of a row's are plain digits (the
-    # common case) they are read in one go, as their converter would read each.
-    counted = [(name, i) for name, i in where.items() if mapping.is_count(name)]
-    count_names = tuple(name for name, _ in counted)
-    count_at = itemgetter(*(i for _, i in counted)) if len(counted) >= 2 else None
-    plain_counts = re.compile(r"[0-9]{1,9}" + r"(?:,[0-9]{1,9})" * (len(counted) - 1))
-    not_counted = [f for f in fields if f[0] not in count_names]
-    required = [n for n in SIGNAL_REQUIRED[sk] if n not in mapping.defaults]
-    defaults = dict(mapping.defaults)
-    build = _builder(mapping)
-    vocabulary = [name for name in ("priority", "kind", "status") if name in mapping.columns]
-    book = _Book(conn)
-    fast = usage_reader(mapping, where, book.find)
-    seen: dict[str, int] = {}  # id → the line of the row that made it
-    # A usage export read by `usage_reader` makes every id from the account and the week
-    # (`<source>:<account>:<week>`): its rows are remembered by week, then account — the
-    # account ids are the reader's own strings, whose hashes are kept, and no id is kept.
-    seen_weeks: dict[str, _WeekRows] = {}
-    by_week = fast is not None
-
-    def first_line(rec: tuple[Any, ...]) -> int | None:
-        """The line of an earlier row with the same id as `rec`, if any."""
-        if by_week:
-            week = seen_weeks.get(rec[2])
-            return None if week is None else week.line_of(rec[1])
-        return seen.get(rec[0])
-
-    def remember(rec: tuple[Any, ...], line: int) -> None:
-        staged_accounts.add(rec[1])
-        if by_week:
-            week = seen_weeks.get(rec[2])
-            if week is None:
-                week = seen_weeks[rec[2]] = _WeekRows()
-            week.add(rec[1], line)
-        else:
-            seen[rec[0]] = line
-
+    staging = _staging(sk)
     counts = {CREATE: 0, UPDATE: 0, UNCHANGED: 0, SKIP: 0}
     outcomes: list[SignalOutcome] = []
     touched: set[str] = set()
-    pending: list[tuple[Any, ...]] = []  # records read, not yet set aside
-    pending_lines: list[int] = []  # their lines
-    outcomes_first: list[tuple[int, tuple[Any, ...]]] = []
-    staged_accounts: set[str] = set()
-    n_rows = 0
-    # A dry run of a source the cache has no record of: every record would be created,
-    # so they are only counted, not set aside (`unstaged`).
-    count_only = False
-    unstaged = 0
 
-    def flush() -> None:
-        # Every record is set aside in a temporary table; `classify` then compares them
-        # all with the cache at once, in SQL.
-        nonlocal unstaged
-        if pending and not run.count:
-            if len(outcomes_first) < MAX_OUTCOMES_KEPT:
-                kept = MAX_OUTCOMES_KEPT - len(outcomes_first)
-                outcomes_first.extend(
-                    (line, as_stored(sk, rec))
-                    for line, rec in zip(pending_lines[:kept], pending[:kept], strict=True)
-                )
-            if count_only:
-                unstaged += len(pending)
-            else:
-                _stage(conn, sk, pending)
-        pending.clear()
-        pending_lines.clear()
-
-    def counts_total() -> int:
-        return counts[CREATE] + counts[UPDATE] + counts[UNCHANGED]
-
-    def classify() -> tuple[list[tuple[Any, ...]], int]:
+    def classify(reader: RowReader, staged: str) -> tuple[list[tuple[Any, ...]], int]:
         """Counts, outcomes and touched accounts; (the changed records, how many staged
-        records are new)."""
-        old = _existing(conn, sk, sorted(rec[0] for _, rec in outcomes_first))
-        for line, rec in outcomes_first:
+        records are new). `staged`: the staged records (a table, or a query of tables)."""
+        part = reader.part
+        old = _existing(conn, sk, sorted(rec[0] for _, rec in part.first))
+        for line, rec in part.first:
             before = old.get(rec[0])
             action = CREATE if before is None else UNCHANGED if before == rec else UPDATE
             outcomes.append(SignalOutcome(line, action, rec[0], rec[1]))
-        staging, table = _staging(sk), sk.table
-        if count_only:
-            total, known, changed = unstaged, 0, 0
+        table = sk.table
+        if reader.count_only:
+            total, known, changed = part.unstaged, 0, 0
         elif _source_is_new(conn, sk, mapping.source):  # every staged record is new
-            total, known, changed = conn.execute(f"SELECT count(*), 0, 0 FROM {staging}").fetchone()
+            total, known, changed = conn.execute(f"SELECT count(*), 0, 0 FROM {staged}").fetchone()
         else:
             same = " AND ".join(f"s.{c} IS t.{c}" for c in COLUMNS[sk][1:])
             total, known, changed = conn.execute(
                 f"SELECT count(*), count(t.id), "
                 f"coalesce(sum(t.id IS NOT NULL AND NOT ({same})), 0) "
-                f"FROM {_in_id_order(staging)} s LEFT JOIN {table} t ON t.id = s.id"
+                f"FROM {_in_id_order(staged)} s LEFT JOIN {table} t ON t.id = s.id"
             ).fetchone()
         created = total - known
         if created and not known:  # every staged record is new
-            touched.update(staged_accounts)
+            touched.update(part.accounts)
         elif created:
             touched.update(aid for (aid,) in conn.execute(
-                f"SELECT DISTINCT s.account_id FROM {staging} s "
+                f"SELECT DISTINCT s.account_id FROM {staged} s "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
             ))  # fmt: skip
-        updates = _changed(conn, sk) if changed else []
+        updates = _changed(conn, sk, staged) if changed else []
         for rec, before_account in updates:
             touched.add(rec[1])
             touched.add(before_account)
@@ -764,144 +445,35 @@ def import_signals(
         counts[UNCHANGED] += total - created - len(updates)
         return [rec for rec, _ in updates], created
 
-    many = getattr(fast, "many", None)
-
-    def read_rows() -> None:
-        nonlocal n_rows
-        for block in blocks:
-            if many is not None:
-                lines = block.lines
-                columns = block.columns
-                if columns is None:  # read by the `csv` module (quotes, a short row)
-                    cell_rows = [cells for _, cells in block.rows]
-                    if Message not in set(map(type, cell_rows)):
-                        columns = list(map(list, zip(*cell_rows, strict=True)))
-                recs = None if columns is None else many(columns)
-                if recs is not None:
-                    aids = list(map(itemgetter(1), recs))
-                    distinct = set(aids)
-                    week_set = set(map(itemgetter(2), recs))
-                    week = seen_weeks.get(next(iter(week_set)))
-                    if week is None:
-                        week = seen_weeks[next(iter(week_set))] = _WeekRows()
-                    if (
-                        len(week_set) == 1
-                        and len(distinct) == len(aids)
-                        and week.accounts.isdisjoint(distinct)
-                    ):
-                        week.add_block(aids, distinct, lines)
-                        staged_accounts.update(distinct)
-                        pending.extend(recs)
-                        pending_lines.extend(lines)
-                        n_rows += len(block)
-                        if len(pending) >= _CHUNK:
-                            flush()
-                        continue
-            for line, cells in block.rows:
-                n_rows += 1
-                if fast is not None and not isinstance(cells, Message):
-                    rec = fast(cells)
-                    if rec is not None:
-                        first = first_line(rec)
-                        if first is not None:
-                            run.issue(line, _same_record(rec[0], first), "id")
-                            continue
-                        remember(rec, line)
-                        pending.append(rec)
-                        pending_lines.append(line)
-                        if len(pending) >= _CHUNK:
-                            flush()
-                        continue
-                if isinstance(cells, Message):
-                    run.issue(line, cells)
-                    continue
-                values = dict(defaults)
-                bad = False
-                failed: set[str] = set()
-                try:  # the common case: every non-empty cell reads
-                    rest = fields
-                    if count_at is not None:
-                        counts_text = count_at(cells)
-                        if plain_counts.fullmatch(",".join(counts_text)):
-                            values.update(zip(count_names, map(int, counts_text), strict=True))
-                            rest = not_counted
-                    for name, i, convert in rest:
-                        cell = cells[i]
-                        if cell:
-                            values[name] = convert(cell)
-                except CellError:  # again, cell by cell: blanks pass, each problem is listed
-                    values = dict(defaults)
-                    for name, i, convert in fields:
-                        cell = cells[i]
-                        if not cell or cell.isspace():
-                            continue
-                        try:
-                            values[name] = convert(cell)
-                        except CellError as exc:
-                            run.issue(line, exc.words, name)
-                            failed.add(name)
-                            bad = True
-                skip = bool(vocabulary) and any(values.get(name) == SKIP for name in vocabulary)
-                if skip:
-                    counts[SKIP] += 1
-                    continue
-                for name in required:
-                    if name not in values and name not in failed:
-                        header = mapping.columns.get(name, name)
-                        run.issue(
-                            line,
-                            Message.of(N_("{column} is empty; it is required"), column=header),
-                            name,
-                        )
-                        bad = True
-                if bad:
-                    continue
-                if "account" not in values and "account_name" not in values:
-                    header = mapping.columns.get("account") or mapping.columns["account_name"]
-                    run.issue(
-                        line,
-                        Message.of(
-                            N_("{column} is empty; every row names its account"), column=header
-                        ),
-                        "account",
-                    )
-                    continue
-                aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
-                if aid is None:
-                    run.issue(line, problem or Message.of(N_("no account")), "account")
-                    continue
-                try:
-                    rec = build(values, aid)
-                except CellError as exc:
-                    name, words = _field_and_words(exc)
-                    run.issue(line, words, name)
-                    continue
-                first = first_line(rec)
-                if first is not None:
-                    run.issue(line, _same_record(rec[0], first), "id")
-                    continue
-                remember(rec, line)
-                pending.append(rec)
-                pending_lines.append(line)
-                if len(pending) >= _CHUNK:
-                    flush()
-        flush()
-
-    def body() -> None:
-        # Millions of small tuples and no reference cycles among them: the cyclic garbage
-        # collector would walk them again and again as they pile up.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            read_rows()
-        finally:
-            if collecting:
-                gc.enable()
+    def read_file(later: contextlib.ExitStack) -> tuple[RowReader, str]:
+        """The file read, its records staged: (the reader, the staged records). A big plain
+        usage export has its second half read by another process at the same time."""
+        split = split_point(conn, data, delim, len(headers), header_line)
+        if split is not None:
+            reader = RowReader(conn, mapping, where, run, staging=staging)
+            if reader.by_week:
+                start, middle, _ = split
+                other = SecondHalf(conn, path, split, delim, len(headers), mapping, where)
+                later.callback(other.close)
+                reader.read(split_blocks(data, start, middle, header_line + 1, delim,
+                                         len(headers)))  # fmt: skip
+                if not run.count:
+                    stage(conn, staging, sk, [])  # the table, even for no record
+                    joined = other.joined(reader)
+                    if joined is not None:
+                        return reader, joined
+            # Read again, whole, here: the report is one reader's.
+            conn.execute(f"DROP TABLE IF EXISTS {staging}")
+            run.restart()
+        reader = RowReader(conn, mapping, where, run, staging=staging)
+        reader.read(blocks)
+        return reader, staging
 
     # The staged records (the whole file) sit in the temporary database: a page cache as
     # large as the import's keeps them in memory (the default is 2 MB).
     temp_pages = conn.execute("PRAGMA temp.cache_size").fetchone()[0]
     conn.execute(f"PRAGMA temp.cache_size = {-IMPORT_CACHE_KIB}")
+    reader: RowReader | None = None
     try:
         if dry_run:
             began = not conn.in_transaction
@@ -909,11 +481,13 @@ def import_signals(
                 conn.execute("BEGIN")
             try:
                 count_only = _source_is_new(conn, sk, mapping.source)
-                body()
-                if not run.count and (unstaged or _staged(conn, sk)):
-                    classify()
+                reader = RowReader(conn, mapping, where, run, staging=staging,
+                                   count_only=count_only)  # fmt: skip
+                reader.read(blocks)
+                if not run.count and (reader.part.unstaged or _staged(conn, sk)):
+                    classify(reader, staging)
             finally:
-                conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
+                conn.execute(f"DROP TABLE IF EXISTS {staging}")
                 if began:
                     conn.rollback()
         else:
@@ -922,24 +496,27 @@ def import_signals(
             cache_pages = conn.execute("PRAGMA cache_size").fetchone()[0]
             conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
             try:
-                with write_transaction(conn):
+                with contextlib.ExitStack() as later, write_transaction(conn):
                     try:
-                        body()
+                        reader, staged = read_file(later)
                         if run.count:
                             raise _Refused
-                        if _staged(conn, sk):
-                            updates, created = classify()
+                        if staged != staging or _staged(conn, sk):
+                            updates, created = classify(reader, staged)
                             _update(conn, sk, updates)
                             if created:
-                                _insert_staged(conn, sk, known=created < counts_total())
+                                total = counts[CREATE] + counts[UPDATE] + counts[UNCHANGED]
+                                _insert_staged(conn, sk, staged, known=created < total)
                     finally:
-                        conn.execute(f"DROP TABLE IF EXISTS {_staging(sk)}")
+                        conn.execute(f"DROP TABLE IF EXISTS {staging}")
             except _Refused:
                 pass
             finally:
                 conn.execute(f"PRAGMA cache_size = {int(cache_pages)}")
     finally:
         conn.execute(f"PRAGMA temp.cache_size = {int(temp_pages)}")
+    n_rows = 0 if reader is None else reader.part.rows
+    counts[SKIP] = 0 if reader is None else reader.part.skipped
     if run.count:
         return refused(n_rows)
     report = SignalImportReport(
