@@ -60,21 +60,10 @@ from typing import Any, TypedDict
 
 from csm_tui.assets_path import assets_dir
 from csm_tui.domain.contacts import normalise_contact_fields, validate_contact
-from csm_tui.domain.csv_mapping import (
-    ColumnMapping,
-    CsvFormatError,
-    CsvTable,
-    ImportKind,
-    MappingError,
-    decode_csv,
-    dry_run_summary,
-    fold,
-    locate_columns,
-    no_shipped_mapping,
-    problems_summary,
-    read_csv,
-)
+from csm_tui.domain.csv_file import CsvFormatError, CsvTable, decode_csv, fold, read_csv
+from csm_tui.domain.csv_mapping import ColumnMapping, ImportKind, MappingError, locate_columns
 from csm_tui.domain.errors import Refusal
+from csm_tui.domain.import_summaries import dry_run_summary, no_shipped_mapping, problems_summary
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.renewals import is_churn_status
