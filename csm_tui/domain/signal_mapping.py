@@ -57,23 +57,24 @@ from enum import StrEnum
 from itertools import chain, islice, repeat
 from typing import Any
 
-from csm_tui.domain.csv_mapping import (
+from csm_tui.domain.csv_file import (
     DELIMITERS,
-    SKIP,
-    CellError,
     CsvFormatError,
-    DateOrder,
-    MappingError,
-    check_text,
     csv_reason,
     decode_csv,
     fold,
+    sniff_delimiter,
+    wrong_width,
+)
+from csm_tui.domain.csv_mapping import SKIP, MappingError
+from csm_tui.domain.import_cells import (
+    CellError,
+    DateOrder,
+    check_text,
     parse_count,
     parse_currency,
     parse_date,
     parse_money,
-    sniff_delimiter,
-    wrong_width,
 )
 from csm_tui.i18n import N_, NC_, Message
 
@@ -550,7 +551,7 @@ def iter_csv(
     """(delimiter, headers, header line, rows) of CSV text, reading rows lazily.
 
     Each row is (line, cells), or (line, words) for a row of the wrong width (a `Message`). Raises
-    `CsvFormatError` for what makes the rest unreadable (as `csv_mapping.read_csv`).
+    `CsvFormatError` for what makes the rest unreadable (as `csv_file.read_csv`).
     """
     nul = text.find("\x00")
     if nul >= 0:

@@ -37,14 +37,14 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from csm_tui.assets_path import assets_dir
-from csm_tui.domain.csv_mapping import (
-    CsvFormatError,
-    MappingError,
+from csm_tui.domain.csv_file import CsvFormatError
+from csm_tui.domain.csv_mapping import MappingError
+from csm_tui.domain.csv_mapping import locate_columns as _locate
+from csm_tui.domain.import_summaries import (
     dry_run_summary,
     no_shipped_mapping,
     problems_summary,
 )
-from csm_tui.domain.csv_mapping import locate_columns as _locate
 from csm_tui.domain.signal_mapping import (
     SignalKind,
     SignalMapping,

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from csm_tui.domain.csv_mapping import CellError
+from csm_tui.domain.import_cells import CellError
 from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, CsvBlock, SignalKind, SignalMapping
 from csm_tui.domain.signals import monday_of
 from csm_tui.i18n import N_, Message, locate

@@ -16,7 +16,7 @@ from itertools import chain, repeat
 from operator import add, itemgetter, mul
 from typing import Any, cast
 
-from csm_tui.domain.csv_mapping import CellError
+from csm_tui.domain.import_cells import CellError
 from csm_tui.domain.signal_mapping import SignalKind, SignalMapping
 from csm_tui.domain.signals import monday_of
 from csm_tui.i18n import Message

@@ -12,21 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csm_tui.assets_path import assets_dir
-from csm_tui.domain.csv_mapping import (
+from csm_tui.domain.csv_file import CsvFormatError, decode_csv, read_csv, sniff_delimiter
+from csm_tui.domain.csv_mapping import ColumnMapping, ImportKind, MappingError, locate_columns
+from csm_tui.domain.import_cells import (
     LATEST,
     CellError,
-    ColumnMapping,
-    CsvFormatError,
     DateOrder,
-    ImportKind,
-    MappingError,
-    decode_csv,
-    locate_columns,
     parse_count,
     parse_date,
     parse_money,
-    read_csv,
-    sniff_delimiter,
 )
 from csm_tui.domain.signal_mapping import SignalKind, SignalMapping
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csm_tui.domain import signal_mapping
-from csm_tui.domain.csv_mapping import CsvFormatError, decode_csv
+from csm_tui.domain.csv_file import CsvFormatError, decode_csv
 from csm_tui.domain.signal_mapping import iter_csv, iter_csv_blocks, iter_csv_data
 
 EXPECTED = ("Week", "Account", "Users")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csm_tui.domain.csv_mapping import MAX_ARR, parse_money
+from csm_tui.domain.import_cells import MAX_ARR, parse_money
 from csm_tui.domain.money import ExchangeRates, format_money_zh, money, money_full, reporting_note
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import threading
 
 from csm_tui import protocol as p
-from csm_tui.protocol import new_uuid7
-from tests.server.world import World, upsert
+from tests.server.world import World, follow_cursors, notes_and_an_edit, one_account_each
 
 WRITERS = 4
 PUSHES_PER_WRITER = 15
@@ -20,7 +19,7 @@ ACTIVITIES_PER_PUSH = 4
 
 def test_a_reader_following_cursors_misses_no_concurrent_commit(world: World):
     writers = [world.person("csm", "north", f"writer{i}") for i in range(WRITERS)]
-    accounts = {w.id: w.new_account(f"Account of {w.name}")[0] for w in writers}
+    accounts = one_account_each(writers)
     reader = world.lead
     _, cursor = reader.pull_all()
 
@@ -33,19 +32,8 @@ def test_a_reader_following_cursors_misses_no_concurrent_commit(world: World):
         try:
             account_id = accounts[writer.id]
             for push in range(PUSHES_PER_WRITER):
-                batch = [
-                    upsert(
-                        p.KIND_ACTIVITY,
-                        new_uuid7(),
-                        account_id=account_id,
-                        kind="note",
-                        occurred_at="2026-03-01T10:00:00+00:00",
-                        summary=f"{push}.{i}",
-                    )
-                    for i in range(ACTIVITIES_PER_PUSH)
-                ]
                 # Each push also edits the account: longer transactions, more overlap.
-                batch.append(upsert(p.KIND_ACCOUNT, account_id, None, industry=f"v{push}"))
+                batch = notes_and_an_edit(account_id, ACTIVITIES_PER_PUSH, f"{push}", f"v{push}")
                 results = writer.push(*batch)
                 assert all(r["status"] == p.STATUS_APPLIED for r in results), results
                 with applied_lock:
@@ -53,26 +41,17 @@ def test_a_reader_following_cursors_misses_no_concurrent_commit(world: World):
         except BaseException as error:  # reported by the main thread
             failures.append(error)
 
-    seen: set[str] = set()
-    versions: list[int] = []
     threads = [threading.Thread(target=write, args=(w,)) for w in writers]
     for thread in threads:
         thread.start()
     watcher = threading.Thread(target=lambda: ([t.join() for t in threads], done.set()))
     watcher.start()
-    pulls = 0
-    while True:
-        finished = done.is_set()  # read before pulling: a pull after the last commit follows
-        page = reader.pull(cursor, limit=7)
-        pulls += 1
-        for change in page["changes"]:
-            versions.append(change["version"])
-            if change["kind"] == p.KIND_ACTIVITY:
-                seen.add(change["id"])
-        cursor = page["cursor"]
-        if finished and not page["has_more"]:
-            break
+    changes, cursor, pulls = follow_cursors(
+        lambda since, _pulls: reader.pull(since, limit=7), cursor, done.is_set
+    )
     watcher.join()
+    versions = [change["version"] for change in changes]
+    seen = {change["id"] for change in changes if change["kind"] == p.KIND_ACTIVITY}
 
     assert not failures, failures
     assert len(applied) == WRITERS * PUSHES_PER_WRITER * ACTIVITIES_PER_PUSH

@@ -34,7 +34,16 @@ from csm_tui.protocol import new_uuid7
 from csm_tui.server import admin, schema
 from csm_tui.server.database import ServerDatabase, migrate_database
 from tests.server.conftest import _healthy, _postgres_schema, migrated
-from tests.server.world import AuthorisedHttp, Person, World, upsert, wait_for
+from tests.server.world import (
+    AuthorisedHttp,
+    Person,
+    World,
+    follow_cursors,
+    notes_and_an_edit,
+    one_account_each,
+    upsert,
+    wait_for,
+)
 
 CSMS = 6
 DEVICES = 2  # two clients (client ids) per CSM: their pushes touch the same account at once
@@ -136,7 +145,7 @@ def test_concurrent_pushes_through_several_processes_hand_out_gap_free_versions(
     team_id = admin.create_team(farm.db, f"north-{uuid.uuid4().hex[:8]}").id
     lead = farm.person("lead", team_id, "lead")
     csms = [farm.person("csm", team_id, f"csm{i}") for i in range(CSMS)]
-    accounts = {csm.id: csm.new_account(f"Account of {csm.name}")[0] for csm in csms}
+    accounts = one_account_each(csms)
     # Each CSM on two devices: own client ids, cursors taken before the run.
     clients = [
         (csm, Person(csm.name, csm.id, csm.role, csm.token, csm.http))
@@ -159,18 +168,9 @@ def test_concurrent_pushes_through_several_processes_hand_out_gap_free_versions(
             account_id = accounts[csm.id]
             start.wait(timeout=30)
             for n in range(PUSHES):
-                batch = [
-                    upsert(
-                        p.KIND_ACTIVITY,
-                        new_uuid7(),
-                        account_id=account_id,
-                        kind="note",
-                        occurred_at="2026-03-01T10:00:00+00:00",
-                        summary=f"{index}.{n}.{i}",
-                    )
-                    for i in range(ACTIVITIES_PER_PUSH)
-                ]
-                batch.append(upsert(p.KIND_ACCOUNT, account_id, None, industry=f"{index}.{n}"))
+                batch = notes_and_an_edit(
+                    account_id, ACTIVITIES_PER_PUSH, f"{index}.{n}", f"{index}.{n}"
+                )
                 results = _other_server(client, farm, index + n).push(*batch)
                 assert [r["status"] for r in results] == [p.STATUS_APPLIED] * len(batch), [
                     r.get("error") for r in results
@@ -191,20 +191,13 @@ def test_concurrent_pushes_through_several_processes_hand_out_gap_free_versions(
     start.wait(timeout=30)
 
     # The lead follows cursors meanwhile, page after page, from either server.
-    seen: list[str] = []
-    versions: list[int] = []
-    pulls = 0
-    while True:
-        finished = not any(t.is_alive() for t in threads)  # read before pulling
-        page = _other_server(lead, farm, pulls).pull(lead_cursor, limit=7)
-        pulls += 1
-        for change in page["changes"]:
-            versions.append(change["version"])
-            if change["kind"] == p.KIND_ACTIVITY:
-                seen.append(change["id"])
-        lead_cursor = page["cursor"]
-        if finished and not page["has_more"]:
-            break
+    changes, lead_cursor, _ = follow_cursors(
+        lambda since, pulls: _other_server(lead, farm, pulls).pull(since, limit=7),
+        lead_cursor,
+        lambda: not any(t.is_alive() for t in threads),
+    )
+    versions = [change["version"] for change in changes]
+    seen = [change["id"] for change in changes if change["kind"] == p.KIND_ACTIVITY]
     for thread in threads:
         thread.join()
     assert not failures, failures

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -137,3 +137,44 @@ class World:
         person = Person(user.name, user.id, role, token, AuthorisedHttp(self.server.http, token))
         self.people[label] = person
         return person
+
+
+# -- concurrent pushes and a reader following cursors ----------------------------------------
+def one_account_each(people: Iterable[Person]) -> dict[str, str]:
+    """Person id → the id of a new account of theirs ("Account of <name>")."""
+    return {person.id: person.new_account(f"Account of {person.name}")[0] for person in people}
+
+
+def notes_and_an_edit(account_id: str, notes: int, label: str, industry: str) -> list[dict]:
+    """A push of `notes` activities logged on an account (summaries "<label>.<i>"), then an
+    edit of the account itself: longer transactions that touch one row, so they overlap."""
+    batch = [
+        upsert(
+            p.KIND_ACTIVITY,
+            new_uuid7(),
+            account_id=account_id,
+            kind="note",
+            occurred_at="2026-03-01T10:00:00+00:00",
+            summary=f"{label}.{i}",
+        )
+        for i in range(notes)
+    ]
+    batch.append(upsert(p.KIND_ACCOUNT, account_id, None, industry=industry))
+    return batch
+
+
+def follow_cursors(
+    pull: Callable[[int, int], dict[str, Any]], cursor: int, finished: Callable[[], bool]
+) -> tuple[list[dict[str, Any]], int, int]:
+    """Pull page after page from `cursor` (`pull(cursor, pulls so far)`) until a page with no
+    more comes from a pull made once `finished()` held: the changes, the cursor, the pulls."""
+    changes: list[dict[str, Any]] = []
+    pulls = 0
+    while True:
+        done = finished()  # read before pulling: a pull after the last commit follows
+        page = pull(cursor, pulls)
+        pulls += 1
+        changes += page["changes"]
+        cursor = page["cursor"]
+        if done and not page["has_more"]:
+            return changes, cursor, pulls

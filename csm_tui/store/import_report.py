@@ -1,0 +1,166 @@
+"""What an import says it did: each row's outcome (create, update, unchanged, skip), each
+problem with its line and column, and the report with its summary line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from csm_tui.domain.import_summaries import dry_run_summary, problems_summary
+from csm_tui.i18n import N_, Message, locate
+
+CREATE = "create"
+UPDATE = "update"
+UNCHANGED = "unchanged"
+SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem: `line` of the file (0: the file as a whole), our field and its column."""
+
+    line: int
+    words: Message
+    field: str | None = None
+    column: str | None = None
+
+    @property
+    def message(self) -> str:
+        """The problem in English (JSON, logs)."""
+        return self.words.english()
+
+    def located(self) -> Message:
+        """ "line 7, Close date: …" as a `Message` (the edge renders it)."""
+        return locate(self.line, self.column, self.words)
+
+    def render(self) -> str:
+        """The located problem in the interface language."""
+        return self.located().render()
+
+    def __str__(self) -> str:
+        return self.located().english()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "field": self.field, "column": self.column,
+                "message": self.message}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What happens to one row: create, update (which fields), unchanged or skip."""
+
+    line: int
+    action: str
+    name: str
+    record_id: str | None = None  # None for a create in a dry run
+    changed: tuple[str, ...] = ()
+    words: Message | None = None  # a note: why the row is skipped
+
+    @property
+    def note(self) -> str:
+        """The note in English (JSON, the shell's table)."""
+        return "" if self.words is None else self.words.english()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "action": self.action, "name": self.name,
+                "id": self.record_id, "changed": list(self.changed), "note": self.note}  # fmt: skip
+
+
+class _ReportBase(TypedDict):
+    """What every `ImportReport` of one call says, whatever happened."""
+
+    kind: str
+    path: str
+    mapping: str
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str
+    path: str
+    mapping: str
+    dry_run: bool
+    rows: int = 0  # data rows read (blank lines not counted)
+    outcomes: tuple[RowOutcome, ...] = ()
+    errors: tuple[ImportIssue, ...] = ()
+    committed: bool = False  # True when the changes were written
+    outbox_entries: int = 0
+
+    def _count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def created(self) -> int:
+        return self._count(CREATE)
+
+    @property
+    def updated(self) -> int:
+        return self._count(UPDATE)
+
+    @property
+    def unchanged(self) -> int:
+        return self._count(UNCHANGED)
+
+    @property
+    def skipped(self) -> int:
+        return self._count(SKIP)
+
+    def summary(self) -> str:
+        """One line for the user, in English (`words()` is it for the interface language)."""
+        return self.words().english()
+
+    def words(self, *, would: bool = False) -> Message:
+        """The summary line as a `Message`; `would`: said of a dry run inside a script
+        ("would import …")."""
+        counts = {
+            "create": f"{self.created:,}",
+            "update": f"{self.updated:,}",
+            "unchanged": f"{self.unchanged:,}",
+            "skipped": f"{self.skipped:,}",
+        }
+        if self.errors:
+            return problems_summary(self.path, len(self.errors), self.rows)
+        if self.dry_run and not would:
+            return dry_run_summary(self.path, counts)
+        if would:
+            return Message.of(
+                N_(
+                    "{path}: would import {rows} rows — {create} created, {update} updated, "
+                    "{unchanged} unchanged, {skipped} skipped — dry run: nothing saved"
+                ),
+                path=self.path,
+                rows=f"{self.rows:,}",
+                **counts,
+            )
+        return Message.of(
+            N_(
+                "{path}: imported {rows} rows — {create} created, {update} updated, "
+                "{unchanged} unchanged, {skipped} skipped"
+            ),
+            path=self.path,
+            rows=f"{self.rows:,}",
+            **counts,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "mapping": self.mapping,
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "outbox_entries": self.outbox_entries,
+            "errors": [e.as_dict() for e in self.errors],
+            "outcomes": [o.as_dict() for o in self.outcomes],
+        }
