@@ -8,7 +8,8 @@ count, CRM ids) of accounts × weeks rows — 1,040,000 by default; the issue's 
 for 100k accounts is 5.2M — then times `import_signals` for: a dry run, the import
 (every row created), and the same file again (every row unchanged, nothing written).
 Health recompute after the import is timed apart (see bench/health_recompute.py).
-CPU time is shown beside wall time: on a shared machine it is the steadier figure.
+CPU time (of both processes, when a big file is read by two) is shown beside wall time;
+the budget is on wall time, what the user waits for.
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ def write_usage(path: Path, accounts: int, weeks: int) -> int:
     return rows
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of the ended processes it started (a big file's
+    second half is read by another process: csm_tui/store/signal_halves.py)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=20_000)
@@ -76,10 +85,10 @@ def main() -> None:
             ("import (creates)", False),
             ("same file again", False),
         ):
-            start, cpu = time.perf_counter(), time.process_time()
+            start, cpu = time.perf_counter(), _cpu()
             report = import_signals(conn, csv_path, mapping, "usage", now=NOW, dry_run=dry,
                                     recompute=lambda c, ids: 0)  # fmt: skip
-            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+            seconds, cpu = time.perf_counter() - start, _cpu() - cpu
             assert report.ok, [str(e) for e in report.errors[:3]]
             print(
                 f"  {label:<18} {seconds:>6.1f} s wall {cpu:>6.1f} s CPU  "
@@ -88,7 +97,8 @@ def main() -> None:
                 f"unchanged {report.unchanged:,}"
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  peak RSS {peak:,.0f} MiB")
+        other = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"  peak RSS {peak:,.0f} MiB (the second-half reader: {other:,.0f} MiB)")
         conn.close()
 
 

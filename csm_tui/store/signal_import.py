@@ -2,10 +2,11 @@
 CSV export into the cache, all or nothing; then recompute the health of the accounts
 they touched (`store/health_recompute.py`).
 
-Rows are read, converted and checked one at a time and written inside one write
-transaction (changed records in chunks; new ones set aside in a temporary table and
+Rows are read, converted and checked (`store/signal_rows.py`) and written inside one
+write transaction (changed records in chunks; new ones set aside in a temporary table and
 inserted at the end, sorted by id, so that a large file fills the indexes in key order;
-a usage export's plain rows are read by a reader made for them): any problem — an
+a usage export's plain rows are read by a reader made for them, and a big one's second
+half by another process at the same time, `store/signal_halves.py`): any problem — an
 unreadable cell, an account the cache does not know,
 two rows with one id — and the transaction is rolled back at the end, so nothing is
 written; the report lists every problem with its line (the header is line 1). `dry_run`
@@ -495,6 +496,14 @@ def import_signals(
             # import's length keeps those pages in memory (the default is 2 MB).
             cache_pages = conn.execute("PRAGMA cache_size").fetchone()[0]
             conn.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+            # Every record's account is one the reader found among the cache's accounts,
+            # which are never deleted (only marked so): checking each written record's
+            # account again (its foreign key) is skipped — a look-up per record. The
+            # pragma is set outside a transaction only (inside one it does nothing).
+            checked = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+            unchecked = bool(checked) and not conn.in_transaction
+            if unchecked:
+                conn.execute("PRAGMA foreign_keys = OFF")
             try:
                 with contextlib.ExitStack() as later, write_transaction(conn):
                     try:
@@ -513,6 +522,8 @@ def import_signals(
                 pass
             finally:
                 conn.execute(f"PRAGMA cache_size = {int(cache_pages)}")
+                if unchecked:
+                    conn.execute("PRAGMA foreign_keys = ON")
     finally:
         conn.execute(f"PRAGMA temp.cache_size = {int(temp_pages)}")
     n_rows = 0 if reader is None else reader.part.rows
