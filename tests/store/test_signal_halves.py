@@ -203,13 +203,9 @@ def test_the_second_half_runs_this_checkout_s_code(tmp_path):
     (decoy / "__init__.py").write_text("raise SystemExit('the wrong csm_tui')\n")
     code = signal_halves.serve_code()
     assert code.endswith("signal_halves.serve()")
+    where = code.replace("signal_halves.serve()", "print(signal_halves.__file__)")
     out = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-c",
-            code.replace("signal_halves.serve()", "print(signal_halves.__file__)"),
-        ],  # fmt: skip
+        [sys.executable, "-I", "-c", where],
         cwd=tmp_path,
         capture_output=True,
         text=True,
