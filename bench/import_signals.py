@@ -97,8 +97,7 @@ def main() -> None:
                 f"unchanged {report.unchanged:,}"
             )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        other = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"  peak RSS {peak:,.0f} MiB (the second-half reader: {other:,.0f} MiB)")
+        print(f"  peak RSS {peak:,.0f} MiB (this process)")
         conn.close()
 
 
