@@ -137,7 +137,7 @@ def read_half(half: _Half, say: Callable[[object], None], hear: Callable[[], Any
                 say(("failed", "not a usage export read by weeks"))
                 return
             reader.read(split_blocks(data, 0, len(data), half.line, half.delimiter, half.width))
-            stage(conn, table, half.mapping.kind, [])  # the table, even for no record
+            stage(conn, table, half.mapping.kind, [], reader.compact)  # even for no record
             conn.commit()
         finally:
             conn.close()
@@ -223,12 +223,16 @@ class SecondHalf:
         mine.skipped += part.skipped
         mine.first.extend(part.first[: MAX_OUTCOMES_KEPT - len(mine.first)])
         mine.accounts |= part.accounts
-        return f"(SELECT * FROM {reader.staging} UNION ALL SELECT * FROM {SCHEMA}.{_TABLE})"
+        first, second = reader.staged(), reader.staged(f"{SCHEMA}.{_TABLE}")
+        return f"(SELECT * FROM {first} UNION ALL SELECT * FROM {second})"
 
     def close(self) -> None:
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
-                pipe.close()
+                # Closing flushes what is left to say: to a process that has ended, that is
+                # a broken pipe, and nothing more to do about it.
+                with contextlib.suppress(OSError):
+                    pipe.close()
         try:
             self.process.wait(JOIN_TIMEOUT_S if self.heard else 0)
         except subprocess.TimeoutExpired:  # not needed any more (or hung)

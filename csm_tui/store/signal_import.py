@@ -446,9 +446,10 @@ def import_signals(
         counts[UNCHANGED] += total - created - len(updates)
         return [rec for rec, _ in updates], created
 
-    def read_file(later: contextlib.ExitStack) -> tuple[RowReader, str]:
-        """The file read, its records staged: (the reader, the staged records). A big plain
-        usage export has its second half read by another process at the same time."""
+    def read_file(later: contextlib.ExitStack) -> tuple[RowReader, str, bool]:
+        """The file read, its records staged: (the reader, the staged records as a query,
+        whether the other process staged some of them). A big plain usage export has its
+        second half read by another process at the same time."""
         split = split_point(conn, data, delim, len(headers), header_line)
         if split is not None:
             reader = RowReader(conn, mapping, where, run, staging=staging)
@@ -459,16 +460,16 @@ def import_signals(
                 reader.read(split_blocks(data, start, middle, header_line + 1, delim,
                                          len(headers)))  # fmt: skip
                 if not run.count:
-                    stage(conn, staging, sk, [])  # the table, even for no record
+                    stage(conn, staging, sk, [], reader.compact)  # the table, even for no record
                     joined = other.joined(reader)
                     if joined is not None:
-                        return reader, joined
+                        return reader, joined, True
             # Read again, whole, here: the report is one reader's.
             conn.execute(f"DROP TABLE IF EXISTS {staging}")
             run.restart()
         reader = RowReader(conn, mapping, where, run, staging=staging)
         reader.read(blocks)
-        return reader, staging
+        return reader, reader.staged(), False
 
     # The staged records (the whole file) sit in the temporary database: a page cache as
     # large as the import's keeps them in memory (the default is 2 MB).
@@ -486,7 +487,7 @@ def import_signals(
                                    count_only=count_only)  # fmt: skip
                 reader.read(blocks)
                 if not run.count and (reader.part.unstaged or _staged(conn, sk)):
-                    classify(reader, staging)
+                    classify(reader, reader.staged())
             finally:
                 conn.execute(f"DROP TABLE IF EXISTS {staging}")
                 if began:
@@ -507,10 +508,10 @@ def import_signals(
             try:
                 with contextlib.ExitStack() as later, write_transaction(conn):
                     try:
-                        reader, staged = read_file(later)
+                        reader, staged, halves = read_file(later)
                         if run.count:
                             raise _Refused
-                        if staged != staging or _staged(conn, sk):
+                        if halves or _staged(conn, sk):
                             updates, created = classify(reader, staged)
                             _update(conn, sk, updates)
                             if created:

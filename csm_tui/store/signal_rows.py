@@ -299,16 +299,33 @@ def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[An
 
 
 def stage(
-    conn: sqlite3.Connection, table: str, kind: SignalKind, creates: list[tuple[Any, ...]]
+    conn: sqlite3.Connection,
+    table: str,
+    kind: SignalKind,
+    creates: list[tuple[Any, ...]],
+    compact: bool = False,
 ) -> None:
     """Records set aside in `table` (schema-qualified), a table without indexes made like
     the cache's table of `kind` (its column affinities: a usage record's counts kept as
-    the digits read are stored as the numbers they spell)."""
-    cols = COLUMNS[kind]
+    the digits read are stored as the numbers they spell). `compact`: the records and
+    the table are without their id and source (`staged_rows` makes them again)."""
+    cols = COLUMNS[kind][1:-1] if compact else COLUMNS[kind]
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {table} AS SELECT {', '.join(cols)} FROM {kind.table} WHERE 0"
     )
     conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", creates)
+
+
+def staged_rows(table: str, kind: SignalKind, source: str, compact: bool) -> str:
+    """The records staged in `table` as a query, each with its id and source (made again
+    from its account and week when staged `compact`)."""
+    if not compact:
+        return table
+    quoted = "'" + source.replace("'", "''") + "'"
+    return (
+        f"(SELECT {quoted} || ':' || account_id || ':' || week_start AS id, "
+        f"{', '.join(COLUMNS[kind][1:-1])}, {quoted} AS source FROM {table})"
+    )
 
 
 @dataclass
@@ -351,7 +368,10 @@ class RowReader:
         # is kept.
         self.weeks: dict[str, _WeekRows] = {}
         self.by_week = self.fast is not None
-        self.pending: list[tuple[Any, ...]] = []  # records read, not yet set aside
+        # Its records are staged without their id and source, which every record of the
+        # export has made the same way (`staged_rows` makes them again, in SQL).
+        self.compact = self.by_week
+        self.pending: list[tuple[Any, ...]] = []  # records read (compact), not yet set aside
         self.pending_lines: list[int] = []  # their lines
 
     def first_line(self, rec: tuple[Any, ...]) -> int | None:
@@ -371,6 +391,20 @@ class RowReader:
         else:
             self.seen[rec[0]] = line
 
+    def staged(self, table: str | None = None) -> str:
+        """The records set aside (in `staging`, or `table` of the same shape) as a query
+        of whole records."""
+        return staged_rows(
+            table or self.staging, self.mapping.kind, self.mapping.source, self.compact
+        )
+
+    def whole(self, rec: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A pending record with its id and source."""
+        if not self.compact:
+            return rec
+        source = self.mapping.source
+        return (f"{source}:{rec[0]}:{rec[1]}", *rec, source)
+
     def week_accounts(self, week: str) -> set[str]:
         """The accounts of the records of `week` read so far (a usage export read by
         `usage_reader`)."""
@@ -385,13 +419,13 @@ class RowReader:
             if len(part.first) < MAX_OUTCOMES_KEPT:
                 kept = MAX_OUTCOMES_KEPT - len(part.first)
                 part.first.extend(
-                    (line, as_stored(self.mapping.kind, rec))
+                    (line, as_stored(self.mapping.kind, self.whole(rec)))
                     for line, rec in zip(self.pending_lines[:kept], pending[:kept], strict=True)
                 )
             if self.count_only:
                 part.unstaged += len(pending)
             else:
-                stage(self.conn, self.staging, self.mapping.kind, pending)
+                stage(self.conn, self.staging, self.mapping.kind, pending, self.compact)
         pending.clear()
         self.pending_lines.clear()
 
@@ -424,6 +458,11 @@ class RowReader:
         build = _builder(mapping)
         vocabulary = [name for name in ("priority", "kind", "status") if name in mapping.columns]
         many = getattr(fast, "many", None)
+        compact = self.compact
+        # A record's account and week (a compact one has no id before them).
+        account_at, week_at = (
+            (itemgetter(0), itemgetter(1)) if compact else (itemgetter(1), itemgetter(2))
+        )
         for block in blocks:
             if many is not None:
                 lines = block.lines
@@ -432,11 +471,11 @@ class RowReader:
                     cell_rows = [cells for _, cells in block.rows]
                     if Message not in set(map(type, cell_rows)):
                         columns = list(map(list, zip(*cell_rows, strict=True)))
-                recs = None if columns is None else many(columns)
+                recs = None if columns is None else many(columns, compact)
                 if recs is not None:
-                    aids = list(map(itemgetter(1), recs))
+                    aids = list(map(account_at, recs))
                     distinct = set(aids)
-                    week_set = set(map(itemgetter(2), recs))
+                    week_set = set(map(week_at, recs))
                     week = self.weeks.get(next(iter(week_set)))
                     if week is None:
                         week = self.weeks[next(iter(week_set))] = _WeekRows()
@@ -463,7 +502,7 @@ class RowReader:
                             run.issue(line, _same_record(rec[0], first), "id")
                             continue
                         remember(rec, line)
-                        pending.append(rec)
+                        pending.append(rec[1:-1] if compact else rec)
                         pending_lines.append(line)
                         if len(pending) >= _CHUNK:
                             flush()
@@ -537,7 +576,7 @@ class RowReader:
                     run.issue(line, _same_record(rec[0], first), "id")
                     continue
                 remember(rec, line)
-                pending.append(rec)
+                pending.append(rec[1:-1] if compact else rec)
                 pending_lines.append(line)
                 if len(pending) >= _CHUNK:
                     flush()

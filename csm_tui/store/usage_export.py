@@ -160,10 +160,11 @@ def usage_reader(
         joined = "\n".join(column)
         return joined.count("\n") == len(column) - 1 and pattern.fullmatch(joined) is not None
 
-    def many(columns: list[list[str]]) -> list[tuple[Any, ...]] | None:
+    def many(columns: list[list[str]], compact: bool = False) -> list[tuple[Any, ...]] | None:
         """The records of many rows at once, from their cells column by column (a
-        `CsvBlock`'s `columns`) — the same tuples `read` makes — or None unless every row
-        is the plain case `read`'s first check takes."""
+        `CsvBlock`'s `columns`) — the same tuples `read` makes, or `compact`: without
+        their first (id) and last (source) values — or None unless every row is the plain
+        case `read`'s first check takes."""
         if not plain_minutes:
             return None
         # Every count cell 1–9 ASCII digits (`plain`'s check), all columns in one match.
@@ -178,7 +179,7 @@ def usage_reader(
             if None in aids or not all(map(names_read.__contains__, columns[text_idx[1]])):
                 aids = []
         if aids:
-            return _records(columns, cast(list[str], aids))  # no None in them
+            return _records(columns, cast(list[str], aids), compact)  # no None in them
         keys = (
             list(zip(*(columns[i] for i in text_idx), strict=True))
             if text_at
@@ -195,9 +196,11 @@ def usage_reader(
             aids = list(map(accounts.get, keys))
             if None in aids:
                 return None
-        return _records(columns, cast(list[str], aids))  # no None in them
+        return _records(columns, cast(list[str], aids), compact)  # no None in them
 
-    def _records(columns: list[list[str]], aids: list[str]) -> list[tuple[Any, ...]] | None:
+    def _records(
+        columns: list[list[str]], aids: list[str], compact: bool
+    ) -> list[tuple[Any, ...]] | None:
         """`many`'s records once every row's account is found (`aids`)."""
         week_texts = list(map(weeks.get, columns[week_at]))
         if None in week_texts:
@@ -222,6 +225,8 @@ def usage_reader(
         if avg:
             sessions = map(int, values[sessions_at])
             minutes = list(map(round, map(mul, minutes, sessions), repeat(2)))
+        if compact:  # without the id and the source: `RowReader` stages these
+            return list(zip(aids, week_texts, *values, minutes, strict=True))
         ids = map(add, map(add, map(add, repeat(prefix), aids), repeat(":")), week_texts)
         return list(zip(ids, aids, week_texts, *values, minutes, repeat(source)))
 
