@@ -415,3 +415,23 @@ def test_a_known_crm_id_with_another_or_an_unreadable_name_reads_as_row_by_row(c
         ).fetchone()
         is not None
     )
+
+
+def test_usage_records_are_stored_with_the_id_and_source_their_account_and_week_make(
+    conn, tmp_path
+):
+    # Usage records are set aside without their id and source, which SQL makes again: the
+    # stored ones are `<source>:<account>:<week>` and the source — a quote in a source
+    # (not a name a mapping file allows, but a caller's) is quoted, not SQL.
+    _bare_accounts(conn, 1_200)
+    path = write(tmp_path, "\n".join(_usage_lines(1_200, ("2026-11-02", "2026-11-09"))) + "\n")
+    mapping = replace(load_signal_mapping("mixpanel-usage", "usage"), source="o'brien")
+    report = run(conn, "usage", path, mapping)
+    assert report.created == 2_400
+    rows = conn.execute("SELECT id, account_id, week_start, source FROM usage_weeks "
+                        "WHERE source = ?", ("o'brien",)).fetchall()  # fmt: skip
+    assert len(rows) == 2_400
+    assert all(r[0] == f"o'brien:{r[1]}:{r[2]}" for r in rows)
+    assert report.outcomes[0].record_id == "o'brien:dup-0000:2026-11-02"
+    again = run(conn, "usage", path, mapping)
+    assert again.unchanged == 2_400 and not again.created + again.updated
