@@ -450,24 +450,22 @@ def import_signals(
         """The file read, its records staged: (the reader, the staged records as a query,
         whether the other process staged some of them). A big plain usage export has its
         second half read by another process at the same time."""
+        reader = RowReader(conn, mapping, where, run, staging=staging)
         split = split_point(conn, data, delim, len(headers), header_line)
-        if split is not None:
-            reader = RowReader(conn, mapping, where, run, staging=staging)
-            if reader.by_week:
-                start, middle, _ = split
-                other = SecondHalf(conn, path, split, delim, len(headers), mapping, where)
-                later.callback(other.close)
-                reader.read(split_blocks(data, start, middle, header_line + 1, delim,
-                                         len(headers)))  # fmt: skip
-                if not run.count:
-                    stage(conn, staging, sk, [], reader.compact)  # the table, even for no record
-                    joined = other.joined(reader)
-                    if joined is not None:
-                        return reader, joined, True
+        if split is not None and reader.by_week:
+            start, middle, _ = split
+            other = SecondHalf(conn, path, split, delim, len(headers), mapping, where)
+            later.callback(other.close)
+            reader.read(split_blocks(data, start, middle, header_line + 1, delim, len(headers)))
+            if not run.count:
+                stage(conn, staging, sk, [], reader.compact)  # the table, even for no record
+                joined = other.joined(reader)
+                if joined is not None:
+                    return reader, joined, True
             # Read again, whole, here: the report is one reader's.
             conn.execute(f"DROP TABLE IF EXISTS {staging}")
             run.restart()
-        reader = RowReader(conn, mapping, where, run, staging=staging)
+            reader = RowReader(conn, mapping, where, run, staging=staging)
         reader.read(blocks)
         return reader, reader.staged(), False
 

@@ -381,6 +381,19 @@ class RowReader:
             return None if week is None else week.line_of(rec[1])
         return self.seen.get(rec[0])
 
+    def keep(self, rec: tuple[Any, ...], line: int) -> None:
+        """`rec`, read on `line`, set aside — unless an earlier row made the same record:
+        that is a problem of this line."""
+        first = self.first_line(rec)
+        if first is not None:
+            self.run.issue(line, _same_record(rec[0], first), "id")
+            return
+        self.remember(rec, line)
+        self.pending.append(rec[1:-1] if self.compact else rec)
+        self.pending_lines.append(line)
+        if len(self.pending) >= _CHUNK:
+            self.flush()
+
     def remember(self, rec: tuple[Any, ...], line: int) -> None:
         self.part.accounts.add(rec[1])
         if self.by_week:
@@ -444,7 +457,7 @@ class RowReader:
     def _read(self, blocks: Iterable[CsvBlock]) -> None:
         mapping, run, part, where = self.mapping, self.run, self.part, self.where
         fast, book, pending, pending_lines = self.fast, self.book, self.pending, self.pending_lines
-        first_line, remember, flush = self.first_line, self.remember, self.flush
+        keep, flush = self.keep, self.flush
         fields = [(name, i, mapping.converter(name)) for name, i in where.items()]
         # Counts are most of a usage row's cells: when all of a row's are plain digits (the
         # common case) they are read in one go, as their converter would read each.
@@ -497,15 +510,7 @@ class RowReader:
                 if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)
                     if rec is not None:
-                        first = first_line(rec)
-                        if first is not None:
-                            run.issue(line, _same_record(rec[0], first), "id")
-                            continue
-                        remember(rec, line)
-                        pending.append(rec[1:-1] if compact else rec)
-                        pending_lines.append(line)
-                        if len(pending) >= _CHUNK:
-                            flush()
+                        keep(rec, line)
                         continue
                 if isinstance(cells, Message):
                     run.issue(line, cells)
@@ -571,13 +576,5 @@ class RowReader:
                     name, words = _field_and_words(exc)
                     run.issue(line, words, name)
                     continue
-                first = first_line(rec)
-                if first is not None:
-                    run.issue(line, _same_record(rec[0], first), "id")
-                    continue
-                remember(rec, line)
-                pending.append(rec[1:-1] if compact else rec)
-                pending_lines.append(line)
-                if len(pending) >= _CHUNK:
-                    flush()
+                keep(rec, line)
         flush()
