@@ -26,6 +26,7 @@ from csm_tui.ui.language import LanguageCommands
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.navigation import KeysAndNavigation
 from csm_tui.ui.painted import call_after_paint
+from csm_tui.ui.stylesheet import ParsedOnceStylesheet
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -118,6 +119,8 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         # first painted). Textual reads DEFAULT_MODE as the app is made.
         self.DEFAULT_MODE = start  # type: ignore[misc]
         super().__init__()
+        # Each piece of CSS parsed once, not again for each new mode's screen (ui/stylesheet.py).
+        self.stylesheet = ParsedOnceStylesheet(variables=self.stylesheet._variables)
         self.workspace = workspace
         self.start = start
         self.sync_in_background = sync_in_background
