@@ -65,6 +65,7 @@ class PortfolioScreen(ThreadReads, Screen[None]):
         self.sort = PortfolioSort.TIER_HEALTH
         self._total: int | None = None  # the whole book's size: kept while typing
         self.filter_error: str | None = None  # the typed filter does not read: no rows shown
+        self._left = False  # another screen covered this one since it was shown
 
     def compose(self) -> ComposeResult:
         yield Static(id="portfolio-title")
@@ -79,6 +80,8 @@ class PortfolioScreen(ThreadReads, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # One read for the first showing, started now: SQLite counts on another core while
+        # the first frame is drawn (its Python part is small).
         self._reload()
         self.query_one(PortfolioTable).focus()
 
@@ -250,9 +253,14 @@ class PortfolioScreen(ThreadReads, Screen[None]):
         else:
             self._update_status()
 
+    def on_screen_suspend(self) -> None:
+        self._left = True
+
     def on_screen_resume(self) -> None:
-        """Back from an account or a log: show what changed (last touch, health)."""
-        self.refresh_rows()
+        """Back from an account or a log: show what changed (last touch, health). Not
+        when first shown: `on_mount` reads then (a mode switch resumes twice)."""
+        if self._left:
+            self.refresh_rows()
 
     def refresh_rows(self) -> None:
         if self.is_mounted and self.filter_error is None:
