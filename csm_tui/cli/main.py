@@ -17,7 +17,9 @@ def default_db_path() -> Path:
     return user_data_path("csm-tui", appauthor=False) / "cache.sqlite3"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(every_command: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; without `every_command`, only what opens the app (`open`,
+    `demo`): the other sub-commands' modules are not imported (start-up, issue 12)."""
     parser = Parser(
         prog="csm-tui",
         description=_("A keyboard-driven terminal app for Customer Success Managers."),
@@ -69,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("rebuild an existing demo book: says what it destroys (changes, notes) and asks"),
     )
     demo.add_argument("--yes", action="store_true", help=_("with --fresh: do not ask"))
+    if not every_command:
+        return parser
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run
 
     add_serve_parser(sub)
@@ -146,9 +150,20 @@ def apply_language(argv: list[str] | None) -> str:
     return language
 
 
+def opens_the_app(argv: list[str] | None) -> bool:
+    """`csm-tui [options]`, `csm-tui open` or `csm-tui demo …`: a command that needs no
+    other sub-command's parser. Help on the whole command line (`-h` before any command)
+    and every other command build them all."""
+    early = argparse.ArgumentParser(add_help=False)
+    for option in ("--lang", "--db", "--now", "--start"):
+        early.add_argument(option)
+    _known, rest = early.parse_known_args(argv)
+    return not rest or rest[0] in ("open", "demo")
+
+
 def main(argv: list[str] | None = None) -> int:
     apply_language(argv)
-    parser = build_parser()
+    parser = build_parser(every_command=not opens_the_app(argv))
     args = parser.parse_args(argv)
     command = args.command or "open"
     if command == "open":

@@ -1,0 +1,88 @@
+"""Opening the app builds only the parsers it needs (issue 12: start-up): the other
+sub-commands' modules load only for those commands or for help on the whole line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from csm_tui.cli.main import build_parser, opens_the_app
+
+APP_LINES = [
+    [],
+    ["--db", "book.sqlite3"],
+    ["--lang", "zh", "--db", "b", "--now", "2026-11-22T09:00", "--start", "portfolio"],
+    ["--db=b", "open"],
+    ["demo", "--accounts", "500", "--seed", "3"],
+    ["--db", "b", "demo", "--fresh", "--yes", "--no-open"],
+]
+OTHER_LINES = [
+    ["-h"],
+    ["--db", "b", "import", "accounts.csv"],
+    ["serve"],
+    ["sync"],
+    ["run", "script.txt"],
+    ["bogus"],
+    ["--bogus"],
+]
+OTHER_MODULES = (
+    "csm_tui.server.cli",
+    "csm_tui.cli.sync_commands",
+    "csm_tui.cli.transfer",
+    "csm_tui.cli.run",
+    "csm_tui.cli.health",
+    "csm_tui.cli.rates",
+)
+
+
+@pytest.mark.parametrize("argv", APP_LINES)
+def test_a_line_that_opens_the_app_reads_the_same_with_its_parsers_only(argv):
+    assert opens_the_app(argv)
+    assert build_parser(every_command=False).parse_args(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", OTHER_LINES)
+def test_every_other_line_gets_the_whole_command_line(argv):
+    assert not opens_the_app(argv)
+
+
+def _loaded_after_parsing(argv: list[str]) -> list[str]:
+    code = (
+        "import json, sys\n"
+        "from csm_tui.cli.main import build_parser, opens_the_app\n"
+        f"argv = {argv!r}\n"
+        "build_parser(every_command=not opens_the_app(argv)).parse_known_args(argv)\n"
+        f"print(json.dumps([m for m in {OTHER_MODULES!r} if m in sys.modules]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    loaded: list[str] = json.loads(out)
+    return loaded
+
+
+def test_opening_the_app_imports_no_other_sub_command():
+    assert _loaded_after_parsing(["--db", "b", "--start", "portfolio"]) == []
+    assert _loaded_after_parsing(["--db", "b", "sync"]) == list(OTHER_MODULES)
+
+
+def test_help_on_the_whole_line_still_lists_every_command(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "csm_tui", "--lang", "en", "-h"],
+        capture_output=True, text=True, check=True, timeout=60, cwd=tmp_path,
+    ).stdout  # fmt: skip
+    for command in ("open", "demo", "serve", "login", "sync", "import", "export", "run",
+                    "health", "rates"):  # fmt: skip
+        assert f"    {command}" in out, command
+
+
+def test_a_wrong_command_is_still_named_among_the_right_ones(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "csm_tui", "--lang", "en", "bogus"],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "invalid choice: 'bogus'" in done.stderr and "'serve'" in done.stderr
