@@ -13,47 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from csm_tui.domain.health_terms import Band as Band  # health's terms, told here too
+from csm_tui.domain.health_terms import Component as Component
+from csm_tui.domain.health_terms import arrow_for as arrow_for
+from csm_tui.domain.health_terms import band_for as band_for
 from csm_tui.domain.motion import ActivityStandard, Feature
 from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, Message
 
-
-class Component(StrEnum):
-    USAGE = "usage"
-    SUPPORT = "support"
-    ENGAGEMENT = "engagement"
-    OUTCOME = "outcome"
-    COMMERCIAL = "commercial"
-    SENTIMENT = "sentiment"
-
-    @property
-    def label(self) -> str:
-        """The component in English words (a msgid: the edge shows `_(component.label)`)."""
-        return {
-            "usage": N_("Product usage"),
-            "support": N_("Support"),
-            "engagement": N_("Engagement"),
-            "outcome": N_("Business outcome"),
-            "commercial": N_("Commercial"),
-            "sentiment": N_("Sentiment"),
-        }[self.value]
-
-
 _COMPONENTS = tuple(Component)  # in order (iterating the enum class itself is slower)
-
-
-class Band(StrEnum):
-    RED = "red"
-    YELLOW = "yellow"
-    GREEN = "green"
-
-
-def band_for(score: float) -> Band:
-    if score < 40:
-        return Band.RED
-    if score < 70:
-        return Band.YELLOW
-    return Band.GREEN
 
 
 class PaymentStatus(StrEnum):
@@ -647,19 +615,7 @@ class HealthTrend:
 
     @property
     def arrow(self) -> str:
-        d = self.delta
-        if d is None:
-            return " "
-        if d >= 3:
-            return "↑"
-        if d <= -3:
-            return "↓"
-        return "→"
-
-
-def arrow_for(delta: int | None) -> str:
-    """The trend arrow for a change of `delta` points (None: no history)."""
-    return HealthTrend(current=delta or 0, previous=None if delta is None else 0).arrow
+        return arrow_for(self.delta)
 
 
 def validate_weights(weights: Mapping[Tier, Mapping[Component, int]]) -> None:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from csm_tui.domain.clock import day_start_db
-from csm_tui.domain.health import Band
+from csm_tui.domain.health_terms import Band
 from csm_tui.domain.language.filters import (
     Between,
     Compare,

@@ -6,7 +6,7 @@ the domain keeps its codes and its English `label` (scripts, CLI tables).
 
 from __future__ import annotations
 
-from csm_tui.domain.health import Band, Component
+from csm_tui.domain.health_terms import Band, Component
 from csm_tui.domain.language.filters import PortfolioSort
 from csm_tui.domain.lifecycle import ActivationRisk, Stage
 from csm_tui.domain.motion import SalesMotion

@@ -32,7 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
-from csm_tui.domain.health import Band, band_for
+from csm_tui.domain.health_terms import Band, band_for
 from csm_tui.domain.language.lexer import (
     LanguageError,
     bare_end,

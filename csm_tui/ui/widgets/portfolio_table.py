@@ -18,7 +18,7 @@ from textual.message import Message
 from csm_tui.domain.agenda import RENEWAL_HORIZON_DAYS
 from csm_tui.domain.cadence import TouchStatus
 from csm_tui.domain.clock import local_day
-from csm_tui.domain.health import arrow_for, band_for
+from csm_tui.domain.health_terms import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, never, relative_day
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
