@@ -280,7 +280,8 @@ async def test_the_back_test_section_counts_the_renewal_rates_decisions(workspac
     app = make_app(workspace)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_coverage(app, pilot, workspace)
-        assert screen.backtest is not None and screen.report is not None
+        await wait_for(pilot, lambda: screen.backtest is not None)  # after the report
+        assert screen.report is not None
         decisions = screen.report.metrics.overall.renewal_decisions
         table = screen.query_one("#coverage-backtest", DataTable)
         first = [str(cell) for cell in table.get_row_at(0)]
@@ -292,6 +293,29 @@ async def test_the_back_test_section_counts_the_renewal_rates_decisions(workspac
         assert "Health back-test — health 90 days before each renewal decision" in text
         assert f"AUC {expected.overall.auc:.2f}" in text
         assert f"of {decisions} decisions" in text
+
+
+async def test_the_back_test_waits_for_the_report_to_be_shown(workspace, monkeypatch):
+    """Both read the whole book: at once, they shared two cores four ways and the report a
+    lead opens Coverage for came 0.5 s later at 100k accounts (issue 12)."""
+    from csm_tui.store import backtest
+
+    seen_at_start: list[str] = []
+    load_backtest = backtest.load_backtest
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        screen = app.screen
+        assert isinstance(screen, CoverageScreen)
+        seen_at_start.append(str(screen.query_one("#coverage-title").render()))
+        return load_backtest(*args, **kwargs)
+
+    monkeypatch.setattr(backtest, "load_backtest", recording)
+    app = make_app(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_coverage(app, pilot, workspace)
+        await wait_for(pilot, lambda: screen.backtest is not None)
+        assert len(seen_at_start) == 1
+        assert "computing" not in seen_at_start[0] and "every team" in seen_at_start[0]
 
 
 async def test_backtest_from_the_palette_says_the_auc_and_opens_coverage(workspace):
