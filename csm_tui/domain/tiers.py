@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -302,6 +301,8 @@ class TierRules:
         min_arr = 150000
         touch_every_days = 14
         """
+        import tomllib  # only for a TOML text: start-up without a settings file skips it
+
         return cls.from_mapping(tomllib.loads(text))
 
     @classmethod
