@@ -47,8 +47,8 @@ def test_real_terminal_portfolio_filter_open_help_quit(terminal_book, tmp_path):
         screen = term.wait_for(lambda s: "Overview" in s and "reading…" not in s)
         assert "Tier" in screen and "ARR" in screen and "Owner" in screen
         term.send("2")
-        screen = term.wait_for("points")
-        assert "Product usage" in screen and "Engagement" in screen
+        # The tab is drawn in pieces: a capture can fall between its lines (CI under load).
+        term.wait_for(lambda s: "points" in s and "Product usage" in s and "Engagement" in s)
         term.send("Escape")
         term.wait_for(" of 300 accounts")
 
