@@ -28,8 +28,12 @@ CALLER = (
 
 
 def new_token() -> str:
-    """A random 32-byte url-safe token (43 characters)."""
-    return secrets.token_urlsafe(32)
+    """A random 32-byte url-safe token (43 characters), never starting with "-": an admin
+    names a token by its first characters (`serve admin revoke-token PREFIX`), and a
+    prefix like "-x3f…" reads as an option (1 token in 64 did)."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def token_hash(token: str) -> str:

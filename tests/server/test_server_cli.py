@@ -140,6 +140,21 @@ def test_an_admin_sets_up_a_team_and_hands_out_a_token(capsys, database):
     assert "revoked" in out.splitlines()[1]
 
 
+def test_a_token_never_starts_with_a_dash_so_its_prefix_names_it(capsys, database, monkeypatch):
+    """`revoke-token PREFIX` with a prefix like "-x3f…" read as an option (1 token in 64)."""
+    from csm_tui.server import tokens
+
+    drawn = iter(["-" + "a" * 42, "-" + "b" * 42, "Zk" + "c" * 41])
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert run(capsys, "serve", "--database", database, "admin", "create-team", "emea")[0] == 0
+    args = ("serve", "admin", "--database", database)
+    assert run(capsys, *args, "create-user", "ann", "--role", "csm", "--team", "emea")[0] == 0
+    code, out, _ = run(capsys, *args, "issue-token", "ann")
+    assert code == 0 and out.strip() == "Zk" + "c" * 41
+    code, out, _ = run(capsys, *args, "revoke-token", out.strip()[:8])
+    assert code == 0 and "revoked" in out
+
+
 def test_an_admin_issues_an_expiring_token_then_rotates_it(capsys, database):
     admin_cmd = ("serve", "admin", "--database", database)
     run(capsys, *admin_cmd, "create-team", "emea")
