@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from csm_tui.domain.errors import Refusal
+from csm_tui.domain.money import CURRENCIES
 from csm_tui.domain.motion import STANDARDS, ActivityStandard, SalesMotion
 from csm_tui.domain.tiers import TierRules
 from csm_tui.i18n import LANGUAGES, N_, Message
@@ -37,8 +38,6 @@ from csm_tui.i18n import LANGUAGES, N_, Message
 if TYPE_CHECKING:
     from csm_tui.domain.health import Component
     from csm_tui.domain.tiers import Tier
-
-CURRENCIES = ("USD", "CNY")
 
 
 class SettingsError(Refusal, ValueError):

@@ -21,7 +21,6 @@ class DateOrder(StrEnum):
     DMY = "DMY"  # 03/04/2026 is 3 April (most of Europe)
 
 
-CURRENCIES = ("USD", "CNY")
 MAX_TEXT = 200
 MAX_EXTERNAL_ID = 100
 MAX_ARR = 1e12

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from csm_tui.domain.money import CURRENCIES
 from csm_tui.domain.signal_mapping import VOCABULARY
 
 # The same words the CSV imports know (domain.signal_mapping.VOCABULARY).
 TICKET_PRIORITIES: Final = frozenset(VOCABULARY["priority"])
 SURVEY_KINDS: Final = frozenset(VOCABULARY["kind"])
 SURVEY_SCALES: Final[dict[str, tuple[int, int]]] = {"nps": (0, 10), "csat": (1, 5)}
-INVOICE_CURRENCIES: Final = frozenset({"USD", "CNY"})
+INVOICE_CURRENCIES: Final = frozenset(CURRENCIES)
 
 # Counts of use in a week (each feature separately), never negative.
 USAGE_COUNTS: Final = (
