@@ -18,9 +18,9 @@ from csm_tui.domain.renewals import is_churn_status
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.i18n import N_, Message
 from csm_tui.store.cache import META_ME, get_meta
-from csm_tui.store.import_matching import _CHUNK, _Book, _Users, _words
+from csm_tui.store.import_matching import CHUNK, AccountBook, UserBook, refusal_words
 from csm_tui.store.import_report import CREATE, SKIP, UNCHANGED, UPDATE, RowOutcome
-from csm_tui.store.import_rows import _Row, _Run
+from csm_tui.store.import_rows import ImportRow, ImportRun
 from csm_tui.store.timestamps import date_from_db
 
 _ACCOUNT_COLUMNS = (
@@ -49,8 +49,8 @@ _ACCOUNT_STORED = (
 def _load_accounts(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, sqlite3.Row]:
     wanted = list(ids)
     out: dict[str, sqlite3.Row] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
         for row in conn.execute(
             f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({', '.join('?' * len(chunk))})",
             chunk,
@@ -60,7 +60,7 @@ def _load_accounts(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, sq
 
 
 @dataclass
-class _AccountPlan:
+class AccountPlan:
     line: int
     name: str
     account_id: str | None  # None: new
@@ -111,23 +111,23 @@ def _override_of(row: sqlite3.Row) -> TierOverride | None:
     return TierOverride(Tier(row["tier_override"]), reason, row["tier_override_note"] or "")
 
 
-def _plan_accounts(
+def plan_accounts(
     conn: sqlite3.Connection,
-    rows: Sequence[_Row],
-    run: _Run,
+    rows: Sequence[ImportRow],
+    run: ImportRun,
     rules: TierRules,
     owner_default: str | None,
-) -> tuple[list[_AccountPlan], list[RowOutcome]]:
+) -> tuple[list[AccountPlan], list[RowOutcome]]:
     mapping = run.mapping
-    users = _Users(conn)
+    users = UserBook(conn)
     me = get_meta(conn, META_ME)
     default_owner: str | None = me if me in users.ids else None
     if owner_default:
         try:
             default_owner = users.find(owner_default)
         except LookupError as exc:
-            run.issue(0, Message.of(N_("owner_default: {problem}"), problem=_words(exc)))
-    book = _Book(conn)
+            run.issue(0, Message.of(N_("owner_default: {problem}"), problem=refusal_words(exc)))
+    book = AccountBook(conn)
     matched: dict[int, str] = {}  # line → account id
     for row in rows:
         if row.skip is not None:
@@ -139,7 +139,7 @@ def _plan_accounts(
             matched[row.line] = aid
     existing = _load_accounts(conn, set(matched.values()))
 
-    plans: list[_AccountPlan] = []
+    plans: list[AccountPlan] = []
     outcomes: list[RowOutcome] = []
     seen_external: dict[str, int] = {}
     seen_name: dict[str, int] = {}
@@ -189,7 +189,7 @@ def _plan_accounts(
             try:
                 owner_id = users.find(values["owner"])
             except LookupError as exc:
-                run.issue(row.line, _words(exc), "owner")
+                run.issue(row.line, refusal_words(exc), "owner")
         churn_reason, override = _contract_of(row, run, existing.get(aid) if aid else None)
         if row.bad:
             continue
@@ -221,7 +221,7 @@ def _plan_accounts(
 
 
 def _contract_of(
-    row: _Row, run: _Run, current: sqlite3.Row | None
+    row: ImportRow, run: ImportRun, current: sqlite3.Row | None
 ) -> tuple[str | None, tuple[str | None, str, str] | None]:
     """(the churn decision's reason or None, the tier override to set or None) of a row."""
     values = row.values
@@ -258,7 +258,7 @@ def _contract_of(
     return reason, override
 
 
-def _win_back_of(row: _Row, current: sqlite3.Row) -> tuple[float, date | None] | None:
+def _win_back_of(row: ImportRow, current: sqlite3.Row) -> tuple[float, date | None] | None:
     """A churned account (ARR 0) whose row names an ARR again and does not say it is lost:
     (its new ARR in the account's currency, the term end the row gives) — a win-back."""
     values = row.values
@@ -287,8 +287,8 @@ def _reason_kind(text: str) -> OverrideReason:
 
 
 def _new_account(
-    row: _Row, owner_id: str | None, mapping: ColumnMapping, rules: TierRules
-) -> _AccountPlan:
+    row: ImportRow, owner_id: str | None, mapping: ColumnMapping, rules: TierRules
+) -> AccountPlan:
     merged = {**mapping.defaults, **row.values}
     if "arr" in row.values and "currency" not in row.values:
         merged["currency"] = mapping.currency
@@ -308,16 +308,16 @@ def _new_account(
         "is_reference": bool(merged.get("reference", False)),
     }
     values.update(_tier_fields(values["arr"], values["currency"], None, rules, _traits(values)))
-    return _AccountPlan(row.line, values["name"], None, values, new=True)
+    return AccountPlan(row.line, values["name"], None, values, new=True)
 
 
 def _changed_account(
-    row: _Row,
+    row: ImportRow,
     current: sqlite3.Row,
     owner_id: str | None,
     mapping: ColumnMapping,
     rules: TierRules,
-) -> _AccountPlan:
+) -> AccountPlan:
     wanted = {k: v for k, v in row.values.items() if k not in mapping.create_only}
     wanted.pop("owner", None)
     if "reference" in wanted:
@@ -332,7 +332,7 @@ def _changed_account(
                           ("seats", "industry", "is_reference")})  # fmt: skip
         tier = _tier_fields(arr, currency, _override_of(current), rules, traits)
         changed.update({k: v for k, v in tier.items() if v != current[k]})
-    plan = _AccountPlan(row.line, current["name"], current["id"], changed, current["version"])
+    plan = AccountPlan(row.line, current["name"], current["id"], changed, current["version"])
     if "stage" in changed:
         plan.stage_from = current["stage"]
     if "arr_usd" in changed:

@@ -13,15 +13,15 @@ from csm_tui.domain.metrics import CENT, ArrEventKind
 from csm_tui.domain.tiers import OverrideReason, Tier, TierRules
 from csm_tui.protocol import KIND_ACCOUNT, KIND_ARR_EVENT, KIND_STAGE_CHANGE, OP_UPSERT
 from csm_tui.store import outbox
-from csm_tui.store.account_import import _AccountPlan
+from csm_tui.store.account_import import AccountPlan
 from csm_tui.store.cache import META_ME, get_meta
 from csm_tui.store.ids import new_id
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import date_to_db, to_db
 
 
-def _write_contract(
-    conn: sqlite3.Connection, plans: Sequence[_AccountPlan], rules: TierRules, now: datetime
+def write_contract(
+    conn: sqlite3.Connection, plans: Sequence[AccountPlan], rules: TierRules, now: datetime
 ) -> int:
     """Tier overrides, then churn decisions, of the written plans; returns outbox entries."""
     from csm_tui.store.renewals import apply_churn, apply_tier_override, apply_win_back
@@ -48,8 +48,8 @@ def _write_contract(
     return after - before
 
 
-def _write_accounts(
-    conn: sqlite3.Connection, plans: Sequence[_AccountPlan], now: datetime
+def write_accounts(
+    conn: sqlite3.Connection, plans: Sequence[AccountPlan], now: datetime
 ) -> tuple[list[str], int]:
     """Insert and update; returns the new accounts' ids (in plan order) and outbox count."""
     me = get_meta(conn, META_ME)
@@ -151,9 +151,7 @@ def _write_accounts(
     return created, entries
 
 
-def _write_arr_events(
-    conn: sqlite3.Connection, plans: Sequence[_AccountPlan], now: datetime
-) -> int:
+def _write_arr_events(conn: sqlite3.Connection, plans: Sequence[AccountPlan], now: datetime) -> int:
     """The ARR changes of `plans` into the ARR history, each with its outbox entry."""
     entries = 0
     today = now.date()

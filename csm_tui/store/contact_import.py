@@ -15,9 +15,9 @@ from csm_tui.i18n import N_, Message
 from csm_tui.protocol import KIND_CONTACT, OP_UPSERT
 from csm_tui.store import outbox
 from csm_tui.store.ids import new_id
-from csm_tui.store.import_matching import _CHUNK, _Book
+from csm_tui.store.import_matching import CHUNK, AccountBook
 from csm_tui.store.import_report import CREATE, SKIP, UNCHANGED, UPDATE, RowOutcome
-from csm_tui.store.import_rows import _Row, _Run
+from csm_tui.store.import_rows import ImportRow, ImportRun
 from csm_tui.store.inserts import INSERT
 from csm_tui.store.timestamps import to_db
 
@@ -37,8 +37,8 @@ def _load_contacts(
 ) -> dict[str, list[sqlite3.Row]]:
     wanted = list(account_ids)
     out: dict[str, list[sqlite3.Row]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
         for row in conn.execute(
             "SELECT id, account_id, name, title, email, phone, role FROM contacts "
             f"WHERE deleted_at IS NULL AND account_id IN ({', '.join('?' * len(chunk))}) "
@@ -74,11 +74,11 @@ def _find_contact(
     return (named[0] if named else None), None
 
 
-def _plan_contacts(
-    conn: sqlite3.Connection, rows: Sequence[_Row], run: _Run
+def plan_contacts(
+    conn: sqlite3.Connection, rows: Sequence[ImportRow], run: ImportRun
 ) -> tuple[list[_ContactPlan], list[RowOutcome]]:
     mapping = run.mapping
-    book = _Book(conn)
+    book = AccountBook(conn)
     account_of: dict[int, str] = {}
     for row in rows:
         if row.skip is not None or "account" not in row.values:
@@ -162,7 +162,7 @@ def _same_contact_value(name: str, new: str, old: str) -> bool:
     return new == old
 
 
-def _write_contacts(
+def write_contacts(
     conn: sqlite3.Connection, plans: Sequence[_ContactPlan], now: datetime
 ) -> tuple[list[str], int]:
     stamp = to_db(now)

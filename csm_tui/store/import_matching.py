@@ -10,18 +10,21 @@ from csm_tui.domain.csv_file import fold
 from csm_tui.domain.errors import Refusal
 from csm_tui.i18n import N_, Message
 
-_CHUNK = 500
+CHUNK = 500  # ids per `IN (...)` lookup
 
 
 class _NoSuchUser(Refusal, LookupError):
     """No user, or several, for the name an import row gives (its words a `Message`)."""
 
 
-def _words(error: Exception) -> Message:
+def refusal_words(error: Exception) -> Message:
+    """What a refusal says (its `Message`); any other error's text."""
     return error.words if isinstance(error, Refusal) else Message.text(str(error))
 
 
-class _Users:
+class UserBook:
+    """The team's users, by email, by exact name and by folded name (an owner's cell)."""
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.by_email: dict[str, set[str]] = {}
         self.by_name: dict[str, set[str]] = {}
@@ -61,7 +64,7 @@ class _Users:
         )
 
 
-class _Book:
+class AccountBook:
     """The live accounts, indexed by external id and by name."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:

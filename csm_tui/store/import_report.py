@@ -67,7 +67,7 @@ class RowOutcome:
                 "id": self.record_id, "changed": list(self.changed), "note": self.note}  # fmt: skip
 
 
-class _ReportBase(TypedDict):
+class ReportBase(TypedDict):
     """What every `ImportReport` of one call says, whatever happened."""
 
     kind: str

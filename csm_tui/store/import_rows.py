@@ -14,7 +14,9 @@ from csm_tui.store.import_report import ImportIssue
 
 
 @dataclass
-class _Row:
+class ImportRow:
+    """One row of an account or contact export, its cells read (`read_rows`)."""
+
     line: int
     values: dict[str, Any]
     skip: Message | None
@@ -22,7 +24,9 @@ class _Row:
 
 
 @dataclass
-class _Run:
+class ImportRun:
+    """One import's mapping and the problems its rows have, as they are found."""
+
     mapping: ColumnMapping
     issues: list[ImportIssue] = field(default_factory=list)
 
@@ -37,7 +41,7 @@ class _Run:
         return tuple(sorted(self.issues, key=lambda issue: issue.line))
 
 
-def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | None:
+def read_rows(data: bytes, mapping: ColumnMapping, run: ImportRun) -> list[ImportRow] | None:
     """Decode, parse and convert every row; None when the file itself is unreadable."""
     try:
         text = decode_csv(data)
@@ -58,5 +62,7 @@ def _read_rows(data: bytes, mapping: ColumnMapping, run: _Run) -> list[_Row] | N
         converted = mapping.convert_row(cells)
         for name, message in converted.errors:
             run.issue(record.line, message, name)
-        rows.append(_Row(record.line, converted.values, converted.skip, bool(converted.errors)))
+        rows.append(
+            ImportRow(record.line, converted.values, converted.skip, bool(converted.errors))
+        )
     return rows

@@ -64,11 +64,11 @@ from typing import Any
 from csm_tui.domain.csv_mapping import ColumnMapping, ImportKind
 from csm_tui.domain.tiers import TierRules
 from csm_tui.i18n import N_, Message, os_reason
-from csm_tui.store.account_import import _plan_accounts
-from csm_tui.store.account_import_writes import _write_accounts, _write_contract
-from csm_tui.store.contact_import import _plan_contacts, _write_contacts
-from csm_tui.store.import_report import CREATE, ImportReport, RowOutcome, _ReportBase
-from csm_tui.store.import_rows import _read_rows, _Run
+from csm_tui.store.account_import import plan_accounts
+from csm_tui.store.account_import_writes import write_accounts, write_contract
+from csm_tui.store.contact_import import plan_contacts, write_contacts
+from csm_tui.store.import_report import CREATE, ImportReport, ReportBase, RowOutcome
+from csm_tui.store.import_rows import ImportRun, read_rows
 from csm_tui.store.mapping_files import load_mapping, shipped_mappings
 from csm_tui.store.transaction import write_transaction
 
@@ -99,8 +99,8 @@ def import_csv(
     from csm_tui.store.rates import rules_on
 
     rules = rules_on(conn, rules, now.date())
-    base = _ReportBase(kind=str(kind), path=str(path), mapping=mapping.label, dry_run=dry_run)
-    run = _Run(mapping)
+    base = ReportBase(kind=str(kind), path=str(path), mapping=mapping.label, dry_run=dry_run)
+    run = ImportRun(mapping)
     if kind not in (ImportKind.ACCOUNTS.value, ImportKind.CONTACTS.value):
         run.issue(0, Message.of(N_("cannot import {kind}; accounts or contacts"), kind=repr(kind)))
         return ImportReport(**base, errors=run.errors())
@@ -123,14 +123,14 @@ def import_csv(
             Message.of(N_("cannot read {path}: {reason}"), path=path, reason=os_reason(exc)),
         )
         return ImportReport(**base, errors=run.errors())
-    rows = _read_rows(data, mapping, run)
+    rows = read_rows(data, mapping, run)
     if rows is None:
         return ImportReport(**base, errors=run.errors())
 
     def plan() -> tuple[list[Any], list[RowOutcome]]:
         if kind == ImportKind.ACCOUNTS.value:
-            return _plan_accounts(conn, rows, run, rules, owner_default)
-        return _plan_contacts(conn, rows, run)
+            return plan_accounts(conn, rows, run, rules, owner_default)
+        return plan_contacts(conn, rows, run)
 
     if dry_run or run.issues:
         if conn.in_transaction:  # a caller's batch (a script): read inside it, leave it be
@@ -148,10 +148,10 @@ def import_csv(
             if run.issues:
                 raise _Refused
             if kind == ImportKind.ACCOUNTS.value:
-                created, entries = _write_accounts(conn, plans, now)
-                entries += _write_contract(conn, plans, rules, now)
+                created, entries = write_accounts(conn, plans, now)
+                entries += write_contract(conn, plans, rules, now)
             else:
-                created, entries = _write_contacts(conn, plans, now)
+                created, entries = write_contacts(conn, plans, now)
     except _Refused:
         return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
     ids = iter(created)

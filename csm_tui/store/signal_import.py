@@ -101,7 +101,7 @@ class SignalOutcome:
                 "account_id": self.account_id}  # fmt: skip
 
 
-class _ReportBase(TypedDict):
+class ReportBase(TypedDict):
     """What every `SignalImportReport` of one call says, whatever happened."""
 
     kind: str
@@ -363,7 +363,7 @@ def import_signals(
     `recompute(conn, account_ids)` (default: `health_recompute.recompute_accounts` at
     `now`) runs after a committed import that changed something."""
     path = Path(path)
-    base = _ReportBase(kind=str(kind), path=str(path), mapping=mapping.title, dry_run=dry_run)
+    base = ReportBase(kind=str(kind), path=str(path), mapping=mapping.title, dry_run=dry_run)
     run = Run(mapping)
 
     def refused(rows: int = 0) -> SignalImportReport:
