@@ -150,15 +150,26 @@ def apply_language(argv: list[str] | None) -> str:
     return language
 
 
+_TOP_OPTIONS = ("--lang", "--db", "--now", "--start")  # each takes a value
+
+
 def opens_the_app(argv: list[str] | None) -> bool:
     """`csm-tui [options]`, `csm-tui open` or `csm-tui demo …`: a command that needs no
-    other sub-command's parser. Help on the whole command line (`-h` before any command)
-    and every other command build them all."""
-    early = argparse.ArgumentParser(add_help=False)
-    for option in ("--lang", "--db", "--now", "--start"):
-        early.add_argument(option)
-    _known, rest = early.parse_known_args(argv)
-    return not rest or rest[0] in ("open", "demo")
+    other sub-command's parser. Help on the whole command line (`-h` before any command),
+    every other command and anything not read here (an abbreviated option) build them all.
+    Only looks at the words: a mistake in them is the parser's to say, in the interface
+    language."""
+    words = sys.argv[1:] if argv is None else argv
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in _TOP_OPTIONS:
+            i += 2
+        elif word.split("=", 1)[0] in _TOP_OPTIONS:
+            i += 1
+        else:
+            return word in ("open", "demo")
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:

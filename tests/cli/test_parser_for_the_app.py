@@ -86,3 +86,26 @@ def test_a_wrong_command_is_still_named_among_the_right_ones(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2
     assert "invalid choice: 'bogus'" in done.stderr and "'serve'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv", [["--db"], ["--start"], ["--start", "bogus"], ["--db", "b", "--now"]]
+)
+def test_a_mistake_on_the_app_line_is_said_as_the_whole_parser_says_it(argv, capsys):
+    with pytest.raises(SystemExit) as lean:
+        build_parser(every_command=not opens_the_app(argv)).parse_args(argv)
+    said = capsys.readouterr().err
+    with pytest.raises(SystemExit) as whole:
+        build_parser().parse_args(argv)
+    assert said == capsys.readouterr().err
+    assert lean.value.code == whole.value.code == 2
+
+
+def test_a_mistake_is_said_in_the_interface_language(capsys):
+    from csm_tui.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh", "--db"])
+    said = capsys.readouterr().err
+    assert "错误" in said and "--db" in said
+    assert "[--start {today,portfolio}]" in said  # csm-tui's own parser, not a bare one
