@@ -55,22 +55,16 @@ Bare().run()
 """
 
 
-def press(pane: Pane, key: str, markers: list[str], timeout: float = 30.0) -> list[float]:
-    """Seconds from sending `key` to each marker on screen."""
+def press(pane: Pane, key: str, markers: list[str]) -> list[float]:
+    """Seconds from sending `key` to each marker on screen, in the order they come."""
     pane.settle()
-    seen: dict[str, float] = {}
     start = time.perf_counter()
     pane.send(key)
-    while len(seen) < len(markers) and time.perf_counter() - start < timeout:
-        screen = pane.screen()
-        now = time.perf_counter() - start
-        for marker in markers:
-            if marker not in seen and marker in screen:
-                seen[marker] = now
-        time.sleep(0.002)
-    if len(seen) < len(markers):
-        raise SystemExit(f"timed out waiting for {markers}:\n{pane.screen()}")
-    return [seen[m] for m in markers]
+    seen = []
+    for marker in markers:
+        pane.wait_for(marker)
+        seen.append(time.perf_counter() - start)
+    return seen
 
 
 def clear_reports(path: Path) -> None:

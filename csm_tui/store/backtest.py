@@ -39,6 +39,7 @@ from csm_tui.domain.backtest import (
 from csm_tui.domain.health import DEFAULT_WEIGHTS, NEUTRAL, Component
 from csm_tui.domain.metrics import CENT, Period
 from csm_tui.domain.tiers import Tier, TierRules
+from csm_tui.store.coverage import OWNED_IN_TEAM
 from csm_tui.store.timestamps import date_to_db
 
 # Renewal decisions as ARR events: (day, outcome, direction) in the words of
@@ -227,7 +228,7 @@ def _params(period: Period, days_before: int, team_id: str | None) -> tuple[str,
     if team_id is None:
         return "", params
     params["team"] = team_id
-    return "AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)", params
+    return OWNED_IN_TEAM, params
 
 
 def load_grouped_cases(
