@@ -39,7 +39,7 @@ from csm_tui.domain.backtest import (
 from csm_tui.domain.health import DEFAULT_WEIGHTS, NEUTRAL, Component
 from csm_tui.domain.metrics import CENT, Period
 from csm_tui.domain.tiers import Tier, TierRules
-from csm_tui.store.coverage import OWNED_IN_TEAM
+from csm_tui.store.arr_movements import OWNED_IN_TEAM
 from csm_tui.store.timestamps import date_to_db
 
 # Renewal decisions as ARR events: (day, outcome, direction) in the words of

@@ -8,13 +8,15 @@
 2. touches of the last 90 days, proactive vs escalations, per author's team — from
    `activity_days`, the live activities counted per author, day and kind by triggers;
 3. ARR movements over the last 12 months per (tier at the period's start, segment, owner's
-   team), with NPS votes — one pass over `arr_events` per account (ARR at the start and
-   at the end, renewal decisions, signed changes), joined to the accounts and their
-   tier-override history;
+   team), with NPS votes — each account's movement is kept on record and brought to the
+   period before the report sums it (store/arr_movements.py: after a day or a sync only
+   the accounts that changed are worked out again from `arr_events`);
 4. users and teams.
 
-Python then adds up at most a few thousand group rows. It reads only: it works offline on
-whatever the cache holds, and shows how old that is (`data_as_of`). Each query's rows are
+Python then adds up at most a few thousand group rows. It works offline on whatever the
+cache holds, and shows how old that is (`data_as_of`); the only thing it writes is its own
+record (the movements, and the rows below), on a short connection of its own, and only
+when the cache is free to write — else it reads the events instead. Each query's rows are
 cached by the data versions of the tables it reads (store/report_cache.py): a report after
 an activity was logged re-runs the book and touch queries, not the ARR movements.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -43,7 +46,6 @@ from csm_tui.domain.coverage import (
 from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import LATE_ACTIVATION_DAYS, ZOMBIE_DAYS, Stage
 from csm_tui.domain.metrics import (
-    CENT,
     DETRACTOR_ACCOUNT_NPS,
     PROMOTER_ACCOUNT_NPS,
     ArrFlows,
@@ -56,6 +58,7 @@ from csm_tui.domain.metrics import (
 from csm_tui.domain.records import ActivityKind, Role
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, Message
+from csm_tui.store.arr_movements import KEY_SEP, OWNED_IN_TEAM, movement_rows, per_account_query
 from csm_tui.store.cache import get_data_as_of
 from csm_tui.store.report_cache import cached_rows
 from csm_tui.store.timestamps import date_to_db
@@ -106,9 +109,6 @@ def _live(alias: str = "a") -> str:
 
 
 Query = tuple[str, dict[str, object]]
-
-OWNED_IN_TEAM = "AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
-"""Accounts `a` whose owner is in the team `:team` (the book, movements and back-test)."""
 
 
 # The book query counts each owner × tier's accounts per combination of these flags (one
@@ -264,107 +264,7 @@ def _activity_query(today: date) -> Query:
     return sql, p
 
 
-# Metrics group each account by the tier it had at the START of the period: the override
-# in force that day (tier_overrides; an override with no history counts as always there),
-# else the ARR band of its starting ARR — so an upsell does not move last year's account
-# into this year's tier, and a churned account (ARR 0 today) keeps the tier it had. An
-# account that was not a customer at the start (a new logo) counts in its tier of today.
-# `m.sa` is the account's ARR at the start; `oh` its override history: one row per account
-# that has any, the override in force at the start when there is one (`in_force`), else
-# any other (one probe per account instead of two: issue 12).
-_TIER_AT_START = """CASE WHEN m.sa < :cent THEN a.tier
-            WHEN oh.in_force THEN coalesce(oh.tier, {band})
-            WHEN oh.account_id IS NULL AND a.tier_override IS NOT NULL THEN a.tier_override
-            ELSE {band} END"""
-_OVERRIDES_CTES = """oh AS (
-    SELECT account_id, tier, in_force FROM (
-        SELECT account_id, tier, set_on <= :start AS in_force, row_number() OVER (
-            PARTITION BY account_id
-            ORDER BY set_on <= :start DESC, set_on DESC, created_at DESC, id DESC) AS n
-        FROM tier_overrides)
-    WHERE n = 1)"""
-_GROUP_JOINS = """CROSS JOIN accounts a INDEXED BY ix_accounts_grouping ON a.id = m.account_id
-LEFT JOIN oh ON oh.account_id = m.account_id"""
-
-# Per account, one pass over the covering index of arr_events: the ARR at the start and at
-# the end of the period (ARR at a day is the sum of the changes up to it: domain.metrics),
-# the renewal decisions of the period (each recorded decision wrote one renewal or churn
-# event: store.renewals) and the changes signed for after the end (CMRR). Aggregates with
-# FILTER, not iif(): a third less per event (issue 12). Each account then falls in one
-# movement (flat, expand, contract, churn, new, none) and only counts and sums per
-# movement are grouped, by the tier the account had at the start, its segment and its
-# owner (the owner's team is looked up in Python: no join on users per account): `_flows`
-# turns them into ArrFlows. The group is one text key (tier, segment, owner, movement
-# joined by `_KEY_SEP`): sorting 100k accounts by one key costs a third less than by four.
-_KEY_SEP = "\x1f"
-_IN_PERIOD = "effective_on > :start AND effective_on <= :end"
-_MOVEMENTS_SQL = f"""
-WITH m AS (
-    SELECT account_id,
-        round(total(arr_after_usd - arr_before_usd) FILTER (WHERE effective_on <= :start), 2)
-            AS sa,
-        round(total(arr_after_usd - arr_before_usd) FILTER (WHERE effective_on <= :end), 2)
-            AS ea,
-        count(*) FILTER (WHERE kind = 'renewal' AND {_IN_PERIOD}) AS rn,
-        count(*) FILTER (WHERE kind = 'churn' AND {_IN_PERIOD}) AS ch,
-        total(arr_before_usd) FILTER (WHERE kind IN ('renewal', 'churn') AND {_IN_PERIOD})
-            AS up,
-        total(min(arr_after_usd, arr_before_usd)) FILTER (WHERE kind = 'renewal' AND
-            {_IN_PERIOD}) AS kept,
-        total(arr_after_usd - arr_before_usd) FILTER (WHERE effective_on > :end
-            AND created_at < :signed_before) AS booked
-    FROM arr_events
-    GROUP BY account_id),
-{{overrides}}
-SELECT {{tier}} || :sep || a.segment || :sep || coalesce(a.owner_id, '') || :sep ||
-       CASE WHEN m.sa < :cent THEN iif(m.ea < :cent, 'none', 'new')
-            WHEN m.ea < :cent THEN 'churn'
-            WHEN m.ea > m.sa THEN 'expand'
-            WHEN m.ea < m.sa THEN 'contract'
-            ELSE 'flat' END,
-       count(*), total(m.sa), total(m.ea),
-       sum(m.rn), sum(m.ch), total(m.up), total(m.kept), total(m.booked)
-FROM m
-{{joins}}
-WHERE a.deleted_at IS NULL {{team_clause}}
-GROUP BY 1
-"""
-
-
-def _band_sql(tier_rules: TierRules, params: dict[str, object]) -> str:
-    """The tier of a starting ARR (`m.sa`, USD) by the ARR bands, as SQL."""
-    whens = []
-    for band in tier_rules.bands:  # highest first
-        params[f"band{band.tier.rank}"] = band.min_arr
-        whens.append(f"WHEN m.sa >= :band{band.tier.rank} THEN '{band.tier.value}'")
-    return f"(CASE {' '.join(whens)} ELSE '{tier_rules.bands[-1].tier.value}' END)"
-
-
 GroupKey = tuple[str, str, str]  # (tier, segment, team id or NO_TEAM)
-
-
-def _period_queries(period: Period, tier_rules: TierRules, team_id: str | None) -> dict[str, Query]:
-    """The movements query (with decisions and signed changes), grouped by the tier at
-    the start of the period, the segment and the owner."""
-    params = _period_params(period, team_id)
-    parts = {
-        "tier": _TIER_AT_START.format(band=_band_sql(tier_rules, params)),
-        "overrides": _OVERRIDES_CTES,
-        "joins": _GROUP_JOINS,
-        "team_clause": "" if team_id is None else OWNED_IN_TEAM,
-    }
-    return {"movements": (_MOVEMENTS_SQL.format(**parts), params)}
-
-
-def _period_params(period: Period, team_id: str | None) -> dict[str, object]:
-    return {
-        "start": date_to_db(period.start),
-        "end": date_to_db(period.end),
-        "signed_before": date_to_db(period.end + timedelta(days=1)),
-        "cent": CENT,
-        "sep": _KEY_SEP,
-        "team": team_id,
-    }
 
 
 def _flows(movements: list[tuple[Any, ...]], user_team: dict[str, str]) -> dict[GroupKey, ArrFlows]:
@@ -374,8 +274,8 @@ def _flows(movements: list[tuple[Any, ...]], user_team: dict[str, str]) -> dict[
     into flows once per group and movement."""
     sums: dict[tuple[str, str, str, str], list[Any]] = {}
     for key, *values in movements:
-        tier, rest = key.split(_KEY_SEP, 1)  # a segment may hold anything
-        segment, owner, kind = rest.rsplit(_KEY_SEP, 2)
+        tier, rest = key.split(KEY_SEP, 1)  # a segment may hold anything
+        segment, owner, kind = rest.rsplit(KEY_SEP, 2)
         total = sums.setdefault((tier, segment, user_team.get(owner, NO_TEAM), kind), [0] * 8)
         for i, value in enumerate(values):
             total[i] += value or 0
@@ -449,35 +349,41 @@ _ACTIVITY_SCOPES = ("activities",)
 _NPS_SCOPES = ("account_signals", "accounts_grouping", "users")
 
 
-def _run(conn: sqlite3.Connection, queries: dict[str, Query],
-         parallel: bool) -> dict[str, list[tuple[Any, ...]]]:  # fmt: skip
-    """Every query's rows. In parallel: two threads, each query on a read-only connection
-    of its own (SQLite runs without the GIL, so two cores share the work), taken in the
+Rows = list[tuple[Any, ...]]
+Job = Callable[[sqlite3.Connection], Rows]
+
+
+def _query_job(query: Query) -> Job:
+    return lambda c: [tuple(r) for r in c.execute(*query)]
+
+
+def _run(conn: sqlite3.Connection, jobs: dict[str, Job], parallel: bool) -> dict[str, Rows]:
+    """Every job's rows. In parallel: two threads, each with a read-only connection of its
+    own (SQLite runs without the GIL, so two cores share the work), taking the jobs in the
     order given; else one after the other on `conn`. Parallel needs a cache file and no
     write pending on `conn` (the other connections would not see it).
 
     Not two queries that group per account at once: SQLite allocates per group under a
     lock all its connections in a process share, and two such scans at once each took
-    twice their time alone or more (issue 12): the movements' query is the only one."""
+    twice their time alone or more (issue 12): the book's query is the only one."""
     path = _db_path(conn) if parallel else None
     if path is None or conn.in_transaction:
-        return {name: [tuple(r) for r in conn.execute(sql, p)] for name, (sql, p) in
-                queries.items()}  # fmt: skip
+        return {name: job(conn) for name, job in jobs.items()}
     from concurrent.futures import ThreadPoolExecutor
 
     from csm_tui.store.cache import connect
 
-    def fetch(query: Query) -> list[tuple[Any, ...]]:
+    def fetch(job: Job) -> Rows:
         # SQLite's own page cache size: a bigger one (64 MiB) made each new reader fault
         # in fresh memory, and the report took 0.75 s instead of 0.56 s (issue 12).
         reader = connect(path, readonly=True)
         try:
-            return [tuple(r) for r in reader.execute(*query)]
+            return job(reader)
         finally:
             reader.close()
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="coverage") as pool:
-        futures = {name: pool.submit(fetch, q) for name, q in queries.items()}
+        futures = {name: pool.submit(fetch, job) for name, job in jobs.items()}
         return {name: future.result() for name, future in futures.items()}
 
 
@@ -498,30 +404,39 @@ def load_coverage(
     Raises `UnknownTeam` for a team that is not in the cache. With `parallel` (and a cache
     file with no write pending on `conn`) the queries run on two read-only connections
     at once; the result is the same. None (the default): in parallel on a machine with
-    two cores or more (issue 12, 100k accounts / 1M activities, 2 cores: 0.47 s against
-    0.72 s one after the other). `period`: the
-    metrics' period (a fiscal quarter or year, `domain.metrics.parse_period`); None: the
-    12 months up to `today`.
+    two cores or more (issue 12, 100k accounts / 1M activities, 2 cores, the movements on
+    record: 0.26 s against 0.41 s one after the other). `period`: the metrics' period (a
+    fiscal quarter or year, `domain.metrics.parse_period`); None: the 12 months up to
+    `today`.
     """
     rules = rules or CoverageRules()
     team_id = resolve_team(conn, team) if team is not None else None
     period = period or Period.trailing_months(today, 12)
-    queries = _period_queries(period, tier_rules, team_id)
     in_parallel = _two_cores() if parallel is None else parallel
+    path = _db_path(conn)
 
-    # In this order, the two readers finish about together: the movements (the longest) |
-    # the book, then the NPS and the activity queries. Without the movements (after a
-    # logged activity: the book and activity queries) a second reader gains nothing.
+    def movements(c: sqlite3.Connection) -> Rows:
+        return movement_rows(c, path, period, tier_rules, team_id)
+
+    def run(missing: dict[str, Query]) -> dict[str, Rows]:
+        jobs = {n: movements if n == "movements" else _query_job(q) for n, q in missing.items()}
+        return _run(conn, jobs, in_parallel and "movements" in missing)
+
+    # In this order, the two readers finish about together: the movements (brought to the
+    # period, then summed), the NPS and the activity queries | the book (the longest).
+    # Without the movements (after a logged activity: the book and activity queries) a
+    # second reader gains nothing. The movements are keyed by the query that works them
+    # out from the events (the period, the ARR bands and the team are in it).
     rows = cached_rows(
         conn,
         {
-            "movements": (queries["movements"], _MOVEMENT_SCOPES),
+            "movements": (per_account_query(period, tier_rules, team_id), _MOVEMENT_SCOPES),
             "book": (_book_query(today, tier_rules, rules, team_id), _BOOK_SCOPES),
             "nps": (_nps_query(team_id), _NPS_SCOPES),
             "activity": (_activity_query(today), _ACTIVITY_SCOPES),
         },
-        lambda missing: _run(conn, missing, in_parallel and "movements" in missing),
-        path=_db_path(conn),
+        run,
+        path=path,
         prefix=f"coverage:{team_id or ''}:",
     )
     users = conn.execute(

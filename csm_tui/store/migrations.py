@@ -669,6 +669,77 @@ def _v17_grouping_index(conn: sqlite3.Connection) -> None:
     _run(conn, _V17_GROUPING_INDEX)
 
 
+_V18_ACCOUNT_MOVEMENTS = (
+    """CREATE TABLE account_movements (
+        group_key VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        owner_id VARCHAR,
+        start_arr FLOAT NOT NULL,
+        end_arr FLOAT NOT NULL,
+        renewals INTEGER NOT NULL,
+        churns INTEGER NOT NULL,
+        arr_up FLOAT NOT NULL,
+        arr_renewed FLOAT NOT NULL,
+        booked_change FLOAT NOT NULL,
+        PRIMARY KEY (group_key, account_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX ix_account_movements_account ON account_movements (account_id)",
+    """CREATE TABLE account_movements_stale (
+        account_id VARCHAR NOT NULL,
+        PRIMARY KEY (account_id)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE account_movements_basis (
+        id INTEGER NOT NULL,
+        start_on VARCHAR NOT NULL,
+        end_on VARCHAR NOT NULL,
+        signed_before VARCHAR NOT NULL,
+        bands VARCHAR NOT NULL,
+        PRIMARY KEY (id)
+    )""",
+)
+_STALE = "INSERT OR IGNORE INTO account_movements_stale (account_id) VALUES ({r}.{col});"
+_ON_RECORD = "WHEN EXISTS (SELECT 1 FROM account_movements_basis)"
+_MOVEMENT_COLUMNS = ("tier", "tier_override", "segment", "owner_id", "deleted_at")
+
+
+def _v18_account_movements(conn: sqlite3.Connection) -> None:
+    """Each account's ARR movement over a period kept on record (store/arr_movements.py):
+    the figures, the period they are for, and the accounts to work out again. Triggers
+    mark an account stale when its ARR events, its tier-override history, or its tier,
+    override, segment, owner or deletion change, whoever writes — only once the figures
+    exist (no cost on a book that never showed Coverage). A row an INSERT OR REPLACE
+    replaces (no delete trigger fires) is caught by the BEFORE INSERT trigger. Empty until
+    the first report fills it."""
+    _run(conn, _V18_ACCOUNT_MOVEMENTS)
+    for table in ("arr_events", "tier_overrides"):
+        old = _STALE.format(r="OLD", col="account_id")
+        new = _STALE.format(r="NEW", col="account_id")
+        replaced = (
+            "INSERT OR IGNORE INTO account_movements_stale (account_id) "
+            f"SELECT account_id FROM {table} WHERE id = NEW.id;"
+        )
+        for name, when, body in (
+            ("replace", "BEFORE INSERT", replaced),
+            ("insert", "AFTER INSERT", new),
+            ("update", "AFTER UPDATE", old + " " + new),
+            ("delete", "AFTER DELETE", old),
+        ):
+            conn.execute(f"CREATE TRIGGER am_{table}_{name} {when} ON {table} {_ON_RECORD} "
+                         f"BEGIN {body} END")  # fmt: skip
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _MOVEMENT_COLUMNS)
+    for name, when, body in (
+        ("insert", "AFTER INSERT", _STALE.format(r="NEW", col="id")),
+        ("delete", "AFTER DELETE", _STALE.format(r="OLD", col="id")),
+    ):
+        conn.execute(f"CREATE TRIGGER am_accounts_{name} {when} ON accounts {_ON_RECORD} "
+                     f"BEGIN {body} END")  # fmt: skip
+    conn.execute(
+        f"CREATE TRIGGER am_accounts_update AFTER UPDATE OF {', '.join(_MOVEMENT_COLUMNS)} "
+        f"ON accounts {_ON_RECORD} AND ({changed}) "
+        f"BEGIN {_STALE.format(r='OLD', col='id')} {_STALE.format(r='NEW', col='id')} END"
+    )
+
+
 # Append only. Index i holds the step to version i + 1.
 STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v1_initial,
@@ -688,6 +759,7 @@ STEPS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _v15_no_redundant_index,
     _v16_agenda_indexes,
     _v17_grouping_index,
+    _v18_account_movements,
 )
 
 HEAD: int = len(STEPS)

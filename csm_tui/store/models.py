@@ -544,3 +544,45 @@ class ActivityDay(SQLModel, table=True):
     day: str = Field(primary_key=True)
     kind: str = Field(primary_key=True)
     n: int
+
+
+class AccountMovement(SQLModel, table=True):
+    """An account's ARR movement over the period in `account_movements_basis`: its group
+    (tier at the start, segment, owner, movement joined by store.arr_movements.KEY_SEP),
+    ARR at the start and the end, renewals, churns, ARR up for renewal and renewed, and
+    changes signed for after the end. Kept current by store.arr_movements (migration v18)."""
+
+    __tablename__ = "account_movements"
+    __table_args__ = (
+        sa.Index("ix_account_movements_account", "account_id"),
+        {"sqlite_with_rowid": False},
+    )
+    group_key: str = Field(primary_key=True)
+    account_id: str = Field(primary_key=True)
+    owner_id: str | None = None
+    start_arr: float
+    end_arr: float
+    renewals: int
+    churns: int
+    arr_up: float
+    arr_renewed: float
+    booked_change: float
+
+
+class AccountMovementStale(SQLModel, table=True):
+    """An account whose `account_movements` row must be worked out again (triggers)."""
+
+    __tablename__ = "account_movements_stale"
+    __table_args__ = {"sqlite_with_rowid": False}
+    account_id: str = Field(primary_key=True)
+
+
+class AccountMovementBasis(SQLModel, table=True):
+    """The one period (and ARR bands, JSON) `account_movements` is worked out for."""
+
+    __tablename__ = "account_movements_basis"
+    id: int = Field(primary_key=True)
+    start_on: str
+    end_on: str
+    signed_before: str
+    bands: str
