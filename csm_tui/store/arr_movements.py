@@ -111,7 +111,9 @@ _SUMS = (
     "count(*), total(start_arr), total(end_arr), sum(renewals), sum(churns), total(arr_up), "
     "total(arr_renewed), total(booked_change)"
 )
-_ONLY_STALE = f"WHERE account_id IN (SELECT account_id FROM {STALE})"
+REWORK = "account_movements_rework"  # temporary: the accounts this refresh works out again
+_FRESH = "account_movements_fresh"  # temporary: their figures, before they are written
+_ONLY_REWORK = f"WHERE account_id IN (SELECT account_id FROM temp.{REWORK})"
 
 
 def _band_sql(tier_rules: TierRules, params: dict[str, object]) -> str:
@@ -124,10 +126,11 @@ def _band_sql(tier_rules: TierRules, params: dict[str, object]) -> str:
 
 
 def per_account_query(
-    period: Period, tier_rules: TierRules, team_id: str | None = None, *, only_stale: bool = False
+    period: Period, tier_rules: TierRules, team_id: str | None = None, *, only_rework: bool = False
 ) -> Query:
     """Each live account's group key, owner and figures (the columns of
-    `account_movements`) over `period`: every account with ARR history, or the stale ones."""
+    `account_movements`) over `period`: every account with ARR history, or those in the
+    rework (`refresh`)."""
     params: dict[str, object] = {
         "start": date_to_db(period.start),
         "end": date_to_db(period.end),
@@ -139,7 +142,7 @@ def per_account_query(
         params["team"] = team_id
     sql = _PER_ACCOUNT.format(
         tier=_TIER_AT_START.format(band=_band_sql(tier_rules, params)),
-        only=_ONLY_STALE if only_stale else "",
+        only=_ONLY_REWORK if only_rework else "",
         team_clause="" if team_id is None else OWNED_IN_TEAM,
     )
     return sql, params
@@ -168,42 +171,51 @@ def _basis_of(period: Period, tier_rules: TierRules) -> tuple[str, str, str, str
 
 
 def _mark_moved(conn: sqlite3.Connection, old: tuple[str, ...], new: tuple[str, ...]) -> None:
-    """Mark stale the accounts whose figures differ between two periods: an event dated
+    """Add to the rework the accounts whose figures differ between two periods: an event dated
     between the two starts or the two ends, one signed between the two signing days for
     after the earlier end, an override set between the two starts."""
     (s0, e0, b0), (s1, e1, b1) = old[:3], new[:3]
     p = {"lo_s": min(s0, s1), "hi_s": max(s0, s1), "lo_e": min(e0, e1), "hi_e": max(e0, e1),
          "lo_b": min(b0, b1), "hi_b": max(b0, b1)}  # fmt: skip
     conn.execute(
-        f"INSERT OR IGNORE INTO {STALE} (account_id) SELECT account_id FROM arr_events "
+        f"INSERT OR IGNORE INTO temp.{REWORK} (account_id) SELECT account_id FROM arr_events "
         "WHERE (effective_on > :lo_s AND effective_on <= :hi_s) "
         "OR (effective_on > :lo_e AND effective_on <= :hi_e) "
         "OR (created_at >= :lo_b AND created_at < :hi_b AND effective_on > :lo_e)",
         p,
     )
     conn.execute(
-        f"INSERT OR IGNORE INTO {STALE} (account_id) SELECT account_id FROM tier_overrides "
+        f"INSERT OR IGNORE INTO temp.{REWORK} (account_id) SELECT account_id FROM tier_overrides "
         "WHERE set_on > :lo_s AND set_on <= :hi_s",
         p,
     )
 
 
 def refresh(conn: sqlite3.Connection, period: Period, tier_rules: TierRules) -> str:
-    """Bring `account_movements` to `period` and the ARR bands of `tier_rules`, in one
-    write transaction on `conn` (which must have none open). Returns what it did: "kept"
-    (nothing stale), "updated" (some accounts worked out again) or "rebuilt" (all).
-    Raises `sqlite3.OperationalError` when the cache is busy or read-only."""
+    """Bring `account_movements` to `period` and the ARR bands of `tier_rules`, on `conn`
+    (which must have no transaction open). Returns what it did: "kept" (nothing stale),
+    "updated" (some accounts worked out again) or "rebuilt" (all of them).
+
+    The figures are worked out in a read transaction, into a temporary table, and only
+    then written: the cache's write lock is held for the copy (a few rows on the next
+    day), not for the pass over the events — a CSM logging a call meanwhile does not
+    wait on the report. If anyone wrote in between, the write fails (SQLite refuses to
+    write from an old snapshot) and nothing changes. Raises `sqlite3.OperationalError`
+    then, and when the cache is busy or read-only."""
     want = _basis_of(period, tier_rules)
     saved = conn.isolation_level
     conn.isolation_level = None
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN")
         try:
             done = _bring_to(conn, period, tier_rules, want)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
+        finally:
+            conn.execute(f"DROP TABLE IF EXISTS temp.{_FRESH}")
     finally:
         conn.isolation_level = saved
     return done
@@ -213,22 +225,29 @@ def _bring_to(conn: sqlite3.Connection, period: Period, tier_rules: TierRules,
               want: tuple[str, str, str, str]) -> str:  # fmt: skip
     have = conn.execute(f"SELECT start_on, end_on, signed_before, bands FROM {BASIS}").fetchone()
     full = have is None or have[3] != want[3]
-    if not full and tuple(have) != want:
-        _mark_moved(conn, tuple(have), want)
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {REWORK} (account_id VARCHAR NOT NULL, "
+                 "PRIMARY KEY (account_id)) WITHOUT ROWID")  # fmt: skip
+    conn.execute(f"DELETE FROM temp.{REWORK}")
     if not full:
-        stale = conn.execute(f"SELECT count(*) FROM {STALE}").fetchone()[0]
-        if not stale and tuple(have) == want:
+        conn.execute(f"INSERT INTO temp.{REWORK} SELECT account_id FROM {STALE}")
+        if tuple(have) != want:
+            _mark_moved(conn, tuple(have), want)
+        rework = conn.execute(f"SELECT count(*) FROM temp.{REWORK}").fetchone()[0]
+        if not rework and tuple(have) == want:
             return "kept"
         kept = conn.execute("SELECT count(*) FROM account_movements").fetchone()[0]
-        full = stale * FULL_BELOW > kept
-    sql, params = per_account_query(period, tier_rules, only_stale=not full)
+        full = rework * FULL_BELOW > kept
+    sql, params = per_account_query(period, tier_rules, only_rework=not full)
+    conn.execute(f"CREATE TEMP TABLE {_FRESH} AS {sql}", params)  # reads only
+    # The writes, from here on.
     if full:
         conn.execute("DELETE FROM account_movements")
     else:
         conn.execute(f"DELETE FROM account_movements WHERE account_id IN "
-                     f"(SELECT account_id FROM {STALE})")  # fmt: skip
-    conn.execute(f"INSERT INTO account_movements ({_COLUMNS}) {sql}", params)
-    conn.execute(f"DELETE FROM {STALE}")
+                     f"(SELECT account_id FROM temp.{REWORK})")  # fmt: skip
+    conn.execute(f"INSERT INTO account_movements ({_COLUMNS}) "
+                 f"SELECT {_COLUMNS} FROM temp.{_FRESH}")  # fmt: skip
+    conn.execute(f"DELETE FROM {STALE}")  # every mark: a later one would fail this write
     conn.execute(f"DELETE FROM {BASIS}")
     conn.execute(f"INSERT INTO {BASIS} (id, start_on, end_on, signed_before, bands) "
                  "VALUES (1, ?, ?, ?, ?)", want)  # fmt: skip

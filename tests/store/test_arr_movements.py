@@ -243,3 +243,36 @@ def test_whatever_is_written_the_record_sums_like_the_events(demo_book_template,
                 assert from_record(conn, path, period) == from_events(conn, period), op
         finally:
             conn.close()
+
+
+def test_a_write_while_the_figures_are_worked_out_is_not_lost(book, demo_db, monkeypatch):
+    """The figures are worked out from a snapshot, then written: a renewal pulled by a sync
+    in between makes that write fail, the report reads the events (the renewal counts)
+    and the account stays marked for the next report."""
+    from csm_tui.store import arr_movements
+
+    from_record(book, demo_db, trailing(TODAY))
+    aid = book.execute("SELECT account_id FROM arr_events LIMIT 1").fetchone()[0]
+    real = arr_movements.per_account_query
+
+    def with_a_sync_meanwhile(*args, **kwargs):
+        sync = sqlite3.connect(demo_db)
+        sync.execute(
+            "INSERT INTO arr_events VALUES ('pulled', ?, ?, 'renewal', 10, 20, ?)",
+            (aid, (TODAY - timedelta(days=1)).isoformat(), FROZEN_NOW.isoformat()),
+        )
+        sync.commit()
+        sync.close()
+        monkeypatch.setattr(arr_movements, "per_account_query", real)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(arr_movements, "per_account_query", with_a_sync_meanwhile)
+    tomorrow = trailing(TODAY + timedelta(days=1))
+    rows = from_record(book, demo_db, tomorrow)
+    assert rows == from_events(book, tomorrow)
+    assert book.execute("SELECT end_on FROM account_movements_basis").fetchone()[0] == (
+        TODAY.isoformat()
+    )  # nothing written
+    assert aid in stale(book)
+    assert refresh(book, tomorrow, RULES) == "updated"
+    assert from_record(book, demo_db, tomorrow) == from_events(book, tomorrow)
