@@ -30,6 +30,7 @@ from typing import Any
 from csm_tui.domain.metrics import CENT, Period
 from csm_tui.domain.tiers import TierRules
 from csm_tui.store.timestamps import date_to_db
+from csm_tui.store.transaction import snapshot_transaction
 
 Rows = list[tuple[Any, ...]]
 Query = tuple[str, dict[str, object]]
@@ -203,22 +204,11 @@ def refresh(conn: sqlite3.Connection, period: Period, tier_rules: TierRules) -> 
     write from an old snapshot) and nothing changes. Raises `sqlite3.OperationalError`
     then, and when the cache is busy or read-only."""
     want = _basis_of(period, tier_rules)
-    saved = conn.isolation_level
-    conn.isolation_level = None
     try:
-        conn.execute("BEGIN")
-        try:
-            done = _bring_to(conn, period, tier_rules, want)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.execute(f"DROP TABLE IF EXISTS temp.{_FRESH}")
+        with snapshot_transaction(conn):
+            return _bring_to(conn, period, tier_rules, want)
     finally:
-        conn.isolation_level = saved
-    return done
+        conn.execute(f"DROP TABLE IF EXISTS temp.{_FRESH}")
 
 
 def _bring_to(conn: sqlite3.Connection, period: Period, tier_rules: TierRules,

@@ -56,6 +56,24 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
+def snapshot_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN (deferred) … COMMIT on `conn`: every read inside sees one snapshot of the
+    cache, and the first write takes the write lock — or fails (`sqlite3.OperationalError`)
+    when anyone else wrote since the snapshot, so what was worked out from it never lands
+    on newer data. For long reads whose result is written at the end (the write lock is
+    held only for that). ROLLBACK and re-raise on any exception."""
+    if conn.in_transaction:
+        raise RuntimeError("the cache connection has an uncommitted transaction; commit it first")
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+@contextmanager
 def write_batch(conn: sqlite3.Connection, *, commit: bool = True) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE; the writes inside (each a savepoint); then COMMIT, or ROLLBACK when
     `commit` is False (a dry run) or anything raised (re-raised). Batches do not nest."""
