@@ -250,14 +250,19 @@ def movement_rows(
     period: Period,
     tier_rules: TierRules,
     team_id: str | None,
+    *,
+    on_record: bool = True,
 ) -> Rows:
     """The ARR movements per group key (tier at the start, segment, owner, movement):
     count, starting and ending ARR, renewals, churns, ARR up for renewal, ARR renewed and
     changes signed for after the end — from `account_movements`, brought to `period`
     first on a short connection of its own to the cache file at `path` (or on `conn`
     itself for a cache in memory). Worked out from the events instead when that cannot
-    be written, or when `conn` has a write pending (its own reads must see it)."""
-    if conn.in_transaction:
+    be written, when `conn` has a write pending (its own reads must see it), or when not
+    `on_record` (a period asked for once, such as a past quarter: the record stays with
+    the trailing 12 months the screen shows, instead of being worked out again for each).
+    """
+    if conn.in_transaction or not on_record:
         return _grouped(conn, per_account_query(period, tier_rules, team_id))
     if path is None:
         try:

@@ -411,12 +411,13 @@ def load_coverage(
     """
     rules = rules or CoverageRules()
     team_id = resolve_team(conn, team) if team is not None else None
+    on_record = period is None  # the record follows the screen's trailing 12 months
     period = period or Period.trailing_months(today, 12)
     in_parallel = _two_cores() if parallel is None else parallel
     path = _db_path(conn)
 
     def movements(c: sqlite3.Connection) -> Rows:
-        return movement_rows(c, path, period, tier_rules, team_id)
+        return movement_rows(c, path, period, tier_rules, team_id, on_record=on_record)
 
     def run(missing: dict[str, Query]) -> dict[str, Rows]:
         jobs = {n: movements if n == "movements" else _query_job(q) for n, q in missing.items()}

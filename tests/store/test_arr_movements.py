@@ -276,3 +276,19 @@ def test_a_write_while_the_figures_are_worked_out_is_not_lost(book, demo_db, mon
     assert aid in stale(book)
     assert refresh(book, tomorrow, RULES) == "updated"
     assert from_record(book, demo_db, tomorrow) == from_events(book, tomorrow)
+
+
+def test_a_quarter_asked_for_once_leaves_the_record_with_the_trailing_year(book):
+    """`coverage --period q1` reads the events; the screen's 12 months stay on record."""
+    load_coverage(book, TODAY, RULES)
+    basis = book.execute("SELECT * FROM account_movements_basis").fetchall()
+    quarter = Period(date(2026, 3, 31), date(2026, 6, 30))
+    report = load_coverage(book, TODAY, RULES, period=quarter)
+    assert report.metrics.period == quarter
+    assert book.execute("SELECT * FROM account_movements_basis").fetchall() == basis
+    assert report == load_coverage(book, TODAY, RULES, period=quarter, parallel=False)
+    flows_then = load_coverage(book, TODAY, RULES).metrics.overall.flows
+    book.execute("DELETE FROM report_cache")
+    book.commit()
+    assert refresh(book, trailing(TODAY), RULES) == "kept"
+    assert load_coverage(book, TODAY, RULES).metrics.overall.flows == flows_then
