@@ -42,6 +42,7 @@ OWNED_IN_TEAM = "AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
 """Accounts `a` whose owner is in the team `:team` (the book, movements and back-test)."""
 
 STALE = "account_movements_stale"
+_ACCOUNT_INDEX = "ix_account_movements_account"  # (account_id), as migration v18 made it
 BASIS = "account_movements_basis"
 
 # Metrics group each account by the tier it had at the START of the period: the override
@@ -228,15 +229,22 @@ def _bring_to(conn: sqlite3.Connection, period: Period, tier_rules: TierRules,
         kept = conn.execute("SELECT count(*) FROM account_movements").fetchone()[0]
         full = rework * FULL_BELOW > kept
     sql, params = per_account_query(period, tier_rules, only_rework=not full)
-    conn.execute(f"CREATE TEMP TABLE {_FRESH} AS {sql}", params)  # reads only
-    # The writes, from here on.
-    if full:
-        conn.execute("DELETE FROM account_movements")
-    else:
+    if not full:
+        conn.execute(f"CREATE TEMP TABLE {_FRESH} AS {sql}", params)  # reads only
         conn.execute(f"DELETE FROM account_movements WHERE account_id IN "
                      f"(SELECT account_id FROM temp.{REWORK})")  # fmt: skip
-    conn.execute(f"INSERT INTO account_movements ({_COLUMNS}) "
-                 f"SELECT {_COLUMNS} FROM temp.{_FRESH}")  # fmt: skip
+        conn.execute(f"INSERT INTO account_movements ({_COLUMNS}) "
+                     f"SELECT {_COLUMNS} FROM temp.{_FRESH}")  # fmt: skip
+    else:
+        # Every account: in the table's key order (group key, account: columns 2, 1),
+        # written with its account index made afresh after — 0.2 s of write lock on 100k
+        # accounts instead of 0.45 s.
+        conn.execute(f"CREATE TEMP TABLE {_FRESH} AS {sql} ORDER BY 2, 1", params)
+        conn.execute(f"DROP INDEX {_ACCOUNT_INDEX}")
+        conn.execute("DELETE FROM account_movements")
+        conn.execute(f"INSERT INTO account_movements ({_COLUMNS}) "
+                     f"SELECT {_COLUMNS} FROM temp.{_FRESH}")  # fmt: skip
+        conn.execute(f"CREATE INDEX {_ACCOUNT_INDEX} ON account_movements (account_id)")
     conn.execute(f"DELETE FROM {STALE}")  # every mark: a later one would fail this write
     conn.execute(f"DELETE FROM {BASIS}")
     conn.execute(f"INSERT INTO {BASIS} (id, start_on, end_on, signed_before, bands) "

@@ -101,6 +101,8 @@ def test_the_next_day_works_out_only_accounts_with_an_event_near_the_ends(book, 
 
 def test_other_bands_or_a_far_period_work_every_account_out_again(book, demo_db):
     from_record(book, demo_db, trailing(TODAY))
+    schema = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'account_movements'"
+    migrated = sorted(tuple(r) for r in book.execute(schema))
     other = TierRules(bands=tuple(replace(b, min_arr=b.min_arr / 4) for b in RULES.bands))
     assert refresh(book, trailing(TODAY), other) == "rebuilt"
     assert from_record(book, demo_db, trailing(TODAY), other) == from_events(
@@ -109,6 +111,7 @@ def test_other_bands_or_a_far_period_work_every_account_out_again(book, demo_db)
     quarter = Period(date(2025, 1, 1), date(2025, 3, 31))
     assert refresh(book, quarter, RULES) == "rebuilt"
     assert from_record(book, demo_db, quarter) == from_events(book, quarter)
+    assert sorted(tuple(r) for r in book.execute(schema)) == migrated  # the index made afresh
 
 
 def test_a_pending_write_of_the_callers_counts_and_leaves_the_record_alone(book, demo_db):
