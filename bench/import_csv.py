@@ -1,6 +1,6 @@
 """Time a CSV import of N accounts (default 10,000) into a demo book.
 
-    python bench/import_csv.py [rows] [book accounts]
+    python bench/import_csv.py [rows] [book accounts] [--after-coverage]
 
 Builds a demo book (default 1,000 accounts) in a temporary directory, writes a
 HubSpot-shaped CSV of `rows` companies (a third in CNY with Chinese names, US dates),
@@ -8,6 +8,9 @@ then times: a dry run, the import, the same file again (all unchanged), and a fi
 where every ARR changed (all updates). Each figure is the whole `import_csv` call:
 read, decode, parse, check every row, match against the book, write, outbox entries.
 CPU time is shown beside wall time: on a shared machine it is the steadier figure.
+`--after-coverage`: the book showed Coverage first, so its accounts' ARR movements are on
+record and every write that changes them marks the account (store/arr_movements.py);
+the Coverage report after the imports is timed too.
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ def write_csv(path: Path, rows: int, bump: float = 1.0) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def main(rows: int, book: int) -> None:
+def main(rows: int, book: int, after_coverage: bool = False) -> None:
+    from csm_tui.store.coverage import load_coverage
+
     mapping = load_mapping("hubspot", "accounts")
     rules = TierRules()
     with tempfile.TemporaryDirectory(prefix="csm-import-bench-") as tmp:
@@ -60,7 +65,10 @@ def main(rows: int, book: int) -> None:
         write_csv(first, rows)
         write_csv(bumped, rows, bump=1.1)
         size = first.stat().st_size / 1e6
-        print(f"{rows:,} rows ({size:.1f} MB) into a book of {book:,} accounts")
+        shown = ", which showed Coverage first" if after_coverage else ""
+        print(f"{rows:,} rows ({size:.1f} MB) into a book of {book:,} accounts{shown}")
+        if after_coverage:
+            load_coverage(conn, NOW.date(), rules, parallel=False)
         for label, path, dry in (
             ("dry run", first, True),
             ("import (creates)", first, False),
@@ -78,9 +86,14 @@ def main(rows: int, book: int) -> None:
                 f"updated {report.updated:,}, unchanged {report.unchanged:,}, "
                 f"skipped {report.skipped:,}, outbox +{report.outbox_entries:,}"
             )
+        if after_coverage:
+            start = time.perf_counter()
+            load_coverage(conn, NOW.date(), rules, parallel=False)
+            print(f"  Coverage after them {(time.perf_counter() - start) * 1000:>6.0f} ms wall")
         conn.close()
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:]]
-    main(args[0] if args else 10_000, args[1] if len(args) > 1 else 1_000)
+    args = [int(a) for a in sys.argv[1:] if a != "--after-coverage"]
+    main(args[0] if args else 10_000, args[1] if len(args) > 1 else 1_000,
+         "--after-coverage" in sys.argv)  # fmt: skip
