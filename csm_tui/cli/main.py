@@ -173,6 +173,15 @@ def opens_the_app(argv: list[str] | None) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if opens_the_app(argv):  # no garbage collection before the first paint (ui/heap.py)
+        from csm_tui.ui.heap import held_until_painted
+
+        with held_until_painted():
+            return _main(argv)
+    return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     apply_language(argv)
     parser = build_parser(every_command=not opens_the_app(argv))
     args = parser.parse_args(argv)

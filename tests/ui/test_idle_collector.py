@@ -32,3 +32,41 @@ def test_the_full_collection_waits_until_the_user_is_idle(monkeypatch):
         collector.stop()
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_no_collection_while_the_app_starts_and_again_from_its_first_paint():
+    """Start-up's objects are not scanned while they are made (about 20 ms of the first
+    frame); the first paint's `start` lets the collector run, and leaving the hold always
+    does (an app that never painted)."""
+    assert gc.isenabled()
+    with heap.held_until_painted():
+        assert not gc.isenabled()
+        collector = IdleCollector()
+        collector.start()
+        try:
+            assert gc.isenabled()
+        finally:
+            collector.stop()
+        gc.disable()
+    assert gc.isenabled()
+
+
+def test_opening_the_app_holds_the_collector_and_other_commands_do_not(monkeypatch, tmp_path):
+    from csm_tui.cli import launch, main, transfer
+
+    seen: dict[str, bool] = {}
+
+    def sees(command):
+        def run(args, db):
+            seen[command] = gc.isenabled()
+            return 0
+
+        return run
+
+    monkeypatch.setattr(launch, "run_open", sees("open"))
+    monkeypatch.setattr(transfer, "run_transfer", sees("import"))
+    book = str(tmp_path / "book.sqlite3")
+    main.main(["--db", book])
+    main.main(["--db", book, "import", "accounts", "a.csv"])
+    assert seen == {"open": False, "import": True}
+    assert gc.isenabled()
