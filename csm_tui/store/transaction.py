@@ -44,9 +44,16 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             raise
         conn.execute(f"RELEASE {name}")
         return
+    with _transaction(conn, "BEGIN IMMEDIATE"):
+        yield conn
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection, begin: str) -> Iterator[sqlite3.Connection]:
+    """`begin` … COMMIT on a connection with no transaction open; ROLLBACK and re-raise."""
     if conn.in_transaction:
         raise RuntimeError("the cache connection has an uncommitted transaction; commit it first")
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(begin)
     try:
         yield conn
     except BaseException:
@@ -62,15 +69,8 @@ def snapshot_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connectio
     when anyone else wrote since the snapshot, so what was worked out from it never lands
     on newer data. For long reads whose result is written at the end (the write lock is
     held only for that). ROLLBACK and re-raise on any exception."""
-    if conn.in_transaction:
-        raise RuntimeError("the cache connection has an uncommitted transaction; commit it first")
-    conn.execute("BEGIN")
-    try:
+    with _transaction(conn, "BEGIN"):
         yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
 
 
 @contextmanager
