@@ -132,11 +132,17 @@ def apply_language(argv: list[str] | None) -> str:
     """Set the interface language before any text is made: `--lang` (before the
     subcommand) wins, then `language` in config.toml, then the locale, then English.
     A broken config.toml does not stop this: the command that reads it says what is wrong."""
-    early = argparse.ArgumentParser(add_help=False)
-    early.add_argument("--lang", choices=LANGUAGES, default=None)
-    known, _rest = early.parse_known_args(argv)
+    # Only a good `--lang` is taken here; a missing or unknown one is csm-tui's parser's to
+    # say, with its usage, in the language chosen without it (not this bare one's English).
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    early.add_argument("--lang", default=None)
+    try:
+        asked = early.parse_known_args(argv)[0].lang
+    except argparse.ArgumentError:
+        asked = None
+    lang = asked if asked in LANGUAGES else None
     setting = None
-    if known.lang is None:
+    if lang is None:
         from csm_tui.config import SettingsError, load_settings
 
         try:
@@ -145,7 +151,7 @@ def apply_language(argv: list[str] | None) -> str:
             setting = error.language
         except OSError:
             setting = None
-    language = choose_language(known.lang, setting, os.environ)
+    language = choose_language(lang, setting, os.environ)
     set_language(language)
     return language
 

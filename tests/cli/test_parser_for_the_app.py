@@ -109,3 +109,27 @@ def test_a_mistake_is_said_in_the_interface_language(capsys):
     said = capsys.readouterr().err
     assert "错误" in said and "--db" in said
     assert "[--start {today,portfolio}]" in said  # csm-tui's own parser, not a bare one
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [(["--lang"], "expected one argument"), (["--lang", "fr"], "invalid choice: 'fr'")],
+)
+def test_a_missing_or_unknown_language_is_said_by_csm_tui_in_the_locales_language(
+    argv, words, capsys, monkeypatch
+):
+    """`csm-tui --lang` with no language, or one it does not speak: csm-tui's parser says
+    so with its own usage, in the language the locale picks (not a bare parser's English)."""
+    from csm_tui.cli.main import main
+
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    with pytest.raises(SystemExit) as english:
+        main(argv)
+    said = capsys.readouterr().err
+    assert english.value.code == 2
+    assert words in said and "[--start {today,portfolio}]" in said
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    with pytest.raises(SystemExit):
+        main(argv)
+    said = capsys.readouterr().err
+    assert "错误" in said and "--lang" in said and "[--start {today,portfolio}]" in said
