@@ -16,8 +16,10 @@ in `account_movements`, for the period named in `account_movements_basis`:
   (another quarter, other ARR bands) the whole table is worked out again;
 - `movement_rows` then sums it per group: 100k rows read in key order, no sort.
 
-When the table cannot be written (a write of the caller's pending, the cache busy or
-read-only) the same figures are worked out from the events in one query (`_grouped`).
+The record follows the trailing 12 months the Coverage screen shows. For a period asked
+for once (`coverage --period q3`), and when the table cannot be written (a write of the
+caller's pending, the cache busy or read-only), the same figures are worked out from the
+events in one query instead (`_grouped`), as before the record existed.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ OWNED_IN_TEAM = "AND a.owner_id IN (SELECT id FROM users WHERE team_id = :team)"
 """Accounts `a` whose owner is in the team `:team` (the book, movements and back-test)."""
 
 STALE = "account_movements_stale"
-_ACCOUNT_INDEX = "ix_account_movements_account"  # (account_id), as migration v18 made it
 BASIS = "account_movements_basis"
+_ACCOUNT_INDEX = "ix_account_movements_account"  # (account_id), as migration v18 made it
 
 # Metrics group each account by the tier it had at the START of the period: the override
 # in force that day (tier_overrides; an override with no history counts as always there),
