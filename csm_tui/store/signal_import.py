@@ -53,6 +53,7 @@ from csm_tui.domain.signal_mapping import (
     split_blocks,
 )
 from csm_tui.i18n import N_, Message, os_reason
+from csm_tui.store.import_report import ImportIssue
 from csm_tui.store.signal_halves import SecondHalf, split_point
 from csm_tui.store.signal_rows import (
     COLUMNS,
@@ -61,7 +62,6 @@ from csm_tui.store.signal_rows import (
     SKIP,
     RowReader,
     Run,
-    SignalIssue,
     stage,
 )
 from csm_tui.store.transaction import write_transaction
@@ -75,7 +75,6 @@ __all__ = [
     "UNCHANGED",
     "UPDATE",
     "SignalImportReport",
-    "SignalIssue",
     "SignalOutcome",
     "import_signals",
     "load_signal_mapping",
@@ -121,7 +120,7 @@ class SignalImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
-    errors: tuple[SignalIssue, ...] = ()
+    errors: tuple[ImportIssue, ...] = ()
     error_count: int = 0  # all problems found (only the first MAX_ISSUES_KEPT are kept)
     outcomes: tuple[SignalOutcome, ...] = ()  # the first MAX_OUTCOMES_KEPT rows
     committed: bool = False

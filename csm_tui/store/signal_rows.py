@@ -23,7 +23,8 @@ from typing import Any
 from csm_tui.domain.import_cells import CellError
 from csm_tui.domain.signal_mapping import SIGNAL_REQUIRED, CsvBlock, SignalKind, SignalMapping
 from csm_tui.domain.signals import monday_of
-from csm_tui.i18n import N_, Message, locate
+from csm_tui.i18n import N_, Message
+from csm_tui.store.import_report import ImportIssue
 from csm_tui.store.timestamps import date_to_db, to_db
 from csm_tui.store.usage_export import as_stored, usage_reader
 
@@ -49,31 +50,6 @@ COLUMNS: dict[SignalKind, tuple[str, ...]] = {
         "id", "account_id", "issued_on", "due_on", "amount", "currency", "paid_on", "source",
     ),
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SignalIssue:
-    line: int  # 0: the file or the mapping as a whole
-    words: Message
-    column: str | None = None
-
-    @property
-    def message(self) -> str:
-        """The problem in English (JSON, logs)."""
-        return self.words.english()
-
-    def located(self) -> Message:
-        return locate(self.line, self.column, self.words)
-
-    def render(self) -> str:
-        """The located problem in the interface language."""
-        return self.located().render()
-
-    def __str__(self) -> str:
-        return self.located().english()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "message": self.message}
 
 
 class _Book:
@@ -180,7 +156,7 @@ class Run:
     """The problems found reading a file (the first MAX_ISSUES_KEPT kept) and their count."""
 
     mapping: SignalMapping
-    issues: list[SignalIssue] = field(default_factory=list)
+    issues: list[ImportIssue] = field(default_factory=list)
     count: int = 0
 
     def restart(self) -> None:
@@ -194,7 +170,7 @@ class Run:
             column = None if name is None else self.mapping.columns.get(name, name)
             if not isinstance(words, Message):
                 words = Message.text(words)
-            self.issues.append(SignalIssue(line, words, column))
+            self.issues.append(ImportIssue(line, words, column=column))
 
 
 def _builder(mapping: SignalMapping) -> Callable[[dict[str, Any], str], tuple[Any, ...]]:
