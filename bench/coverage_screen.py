@@ -11,8 +11,10 @@ Cold: the report cache emptied before the app starts (the app warms it only 3 s 
 start-up: the key is pressed before). Warm: the app started again on the cache the cold
 run filled. Interleaved with each, a bare Textual app whose `c` pushes a screen with a
 table: the floor (tmux's round trip and Textual's screen switch are in both).
-`--base DIR` also runs another checkout (a git worktree of the code before a change) on
-the same book, interleaved. Prints medians, and each one's ratio to the floor.
+`--base DIR` also runs another checkout (a git worktree of the code before a change),
+interleaved, on the same book or on `--base-book PATH` (a checkout before a schema change
+cannot open a newer book: give it the one its own bench/coverage.py built). Prints
+medians, and each one's ratio to the floor.
 Budget (issue 12): the report under 0.4 s, the screen's first paint under 0.5 s.
 """
 
@@ -98,8 +100,14 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--base", type=Path, default=None, help="checkout to compare against")
+    parser.add_argument(
+        "--base-book", type=Path, default=None,
+        help="the base's own book (older code cannot open a newer schema), e.g. the one "
+        "its bench/coverage.py built: BASE/bench/out/coverage-100000.db",
+    )  # fmt: skip
     args = parser.parse_args()
     path = book(100_000, rebuild=False)
+    books = {"app": path, "base": (args.base_book or path).resolve()}
     compile_sources(ROOT)
     if args.base is not None:
         compile_sources(args.base)
@@ -110,17 +118,17 @@ def main() -> None:
     for _ in range(args.runs):  # interleaved: the machine's load falls on all alike
         for name, pythonpath in checkouts.items():
             times["floor"].append(floor_run())
-            clear_reports(path)
-            frame, shown = coverage_run(path, pythonpath)
+            clear_reports(books[name])
+            frame, shown = coverage_run(books[name], pythonpath)
             times.setdefault(f"{name} cold frame", []).append(frame)
             times.setdefault(f"{name} cold report", []).append(shown)
-            frame, shown = coverage_run(path, pythonpath)  # on the cache just filled
+            frame, shown = coverage_run(books[name], pythonpath)  # on the cache just filled
             times.setdefault(f"{name} warm frame", []).append(frame)
             times.setdefault(f"{name} warm report", []).append(shown)
     floor = statistics.median(times["floor"])
     print(f"book: {path} · tmux 160×48 · `c` from the portfolio · medians of {args.runs}")
     if args.base is not None:
-        print(f"base: {args.base}")
+        print(f"base: {args.base} on {books['base']}")
     for name, values in times.items():
         m = statistics.median(values)
         print(f"{name:<22} {m * 1000:>6.0f} ms {m / floor:>6.2f}×")
