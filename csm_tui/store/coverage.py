@@ -14,9 +14,9 @@
 4. users and teams.
 
 Python then adds up at most a few thousand group rows. It works offline on whatever the
-cache holds, and shows how old that is (`data_as_of`); the only thing it writes is its own
-record (the movements, and the rows below), on a short connection of its own, and only
-when the cache is free to write — else it reads the events instead. Each query's rows are
+cache holds, and shows how old that is (`data_as_of`). All it writes is its own: the
+movements on record and the cached rows below, on a short connection of its own and only
+when the cache is free to write (else the events are read instead). Each query's rows are
 cached by the data versions of the tables it reads (store/report_cache.py): a report after
 an activity was logged re-runs the book and touch queries, not the ARR movements.
 """
