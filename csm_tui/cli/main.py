@@ -183,13 +183,13 @@ def main(argv: list[str] | None = None) -> int:
         from csm_tui.ui.heap import held_until_painted
 
         with held_until_painted():
-            return _main(argv)
-    return _main(argv)
+            return _main(argv, app_line=True)
+    return _main(argv, app_line=False)
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, *, app_line: bool) -> int:
     apply_language(argv)
-    parser = build_parser(every_command=not opens_the_app(argv))
+    parser = build_parser(every_command=not app_line)
     args = parser.parse_args(argv)
     command = args.command or "open"
     if command == "open":

@@ -27,15 +27,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import timedelta
-from typing import Any
 
 from csm_tui.domain.metrics import CENT, Period
 from csm_tui.domain.tiers import TierRules
+from csm_tui.store.report_cache import Query, Rows
 from csm_tui.store.timestamps import date_to_db
 from csm_tui.store.transaction import snapshot_transaction
-
-Rows = list[tuple[Any, ...]]
-Query = tuple[str, dict[str, object]]
 
 REFRESH_TIMEOUT_S = 0.2  # how long a refresh waits for another writer before reading events
 FULL_BELOW = 4  # work every account out again when over 1 in FULL_BELOW is stale
@@ -135,13 +132,10 @@ def per_account_query(
     """Each live account's group key, owner and figures (the columns of
     `account_movements`) over `period`: every account with ARR history, or those in the
     rework (`refresh`)."""
+    start, end, signed_before = _days_of(period)
     params: dict[str, object] = {
-        "start": date_to_db(period.start),
-        "end": date_to_db(period.end),
-        "signed_before": date_to_db(period.end + timedelta(days=1)),
-        "cent": CENT,
-        "sep": KEY_SEP,
-    }
+        "start": start, "end": end, "signed_before": signed_before, "cent": CENT, "sep": KEY_SEP,
+    }  # fmt: skip
     if team_id is not None:
         params["team"] = team_id
     sql = _PER_ACCOUNT.format(
@@ -167,11 +161,16 @@ def _sums(conn: sqlite3.Connection, team_id: str | None) -> Rows:
     return [tuple(r) for r in conn.execute(sql, args)]
 
 
+def _days_of(period: Period) -> tuple[str, str, str]:
+    """The period's start and end, and the day before which a change counts as signed."""
+    return (date_to_db(period.start), date_to_db(period.end),
+            date_to_db(period.end + timedelta(days=1)))  # fmt: skip
+
+
 def _basis_of(period: Period, tier_rules: TierRules) -> tuple[str, str, str, str]:
     """(start, end, signed before, the ARR bands) the figures are worked out for."""
     bands = json.dumps([(b.tier.value, b.min_arr) for b in tier_rules.bands])
-    return (date_to_db(period.start), date_to_db(period.end),
-            date_to_db(period.end + timedelta(days=1)), bands)  # fmt: skip
+    return (*_days_of(period), bands)
 
 
 def _mark_moved(conn: sqlite3.Connection, old: tuple[str, ...], new: tuple[str, ...]) -> None:
@@ -274,13 +273,7 @@ def movement_rows(
     """
     if conn.in_transaction or not on_record:
         return _grouped(conn, per_account_query(period, tier_rules, team_id))
-    if path is None:
-        try:
-            refresh(conn, period, tier_rules)
-        except sqlite3.OperationalError:
-            return _grouped(conn, per_account_query(period, tier_rules, team_id))
-        return _sums(conn, team_id)
-    writer = sqlite3.connect(path, timeout=REFRESH_TIMEOUT_S)
+    writer = conn if path is None else sqlite3.connect(path, timeout=REFRESH_TIMEOUT_S)
     try:
         try:
             refresh(writer, period, tier_rules)
@@ -288,4 +281,5 @@ def movement_rows(
             return _grouped(writer, per_account_query(period, tier_rules, team_id))
         return _sums(writer, team_id)
     finally:
-        writer.close()
+        if writer is not conn:
+            writer.close()

@@ -60,7 +60,7 @@ from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, Message
 from csm_tui.store.arr_movements import KEY_SEP, OWNED_IN_TEAM, movement_rows, per_account_query
 from csm_tui.store.cache import get_data_as_of
-from csm_tui.store.report_cache import cached_rows
+from csm_tui.store.report_cache import Query, Rows, cached_rows
 from csm_tui.store.timestamps import date_to_db
 
 RED_BELOW = 40  # domain.health.band_for: red < 40
@@ -106,9 +106,6 @@ def resolve_team(conn: sqlite3.Connection, team: str) -> str:
 
 def _live(alias: str = "a") -> str:
     return f"{alias}.deleted_at IS NULL AND {alias}.stage != '{Stage.CHURNED.value}'"
-
-
-Query = tuple[str, dict[str, object]]
 
 
 # The book query counts each owner × tier's accounts per combination of these flags (one
@@ -349,7 +346,6 @@ _ACTIVITY_SCOPES = ("activities",)
 _NPS_SCOPES = ("account_signals", "accounts_grouping", "users")
 
 
-Rows = list[tuple[Any, ...]]
 Job = Callable[[sqlite3.Connection], Rows]
 
 
