@@ -108,8 +108,10 @@ def test_the_working_day_in_chinese_leaves_no_english_but_names_and_data(tmp_pat
         check("account", screen)
 
         # → log: a Chinese summary, saved
-        screen = term.send_until("l", "新建活动记录")
-        assert "类型" in screen and "情绪" in screen and "摘要" in screen
+        # The form is drawn in pieces: a capture can fall between its title and its fields
+        # (CI under load); wait for every label read here.
+        term.send_until("l", "新建活动记录")
+        screen = term.wait_for(lambda s: "类型" in s and "情绪" in s and "摘要" in s)
         check("log", screen)
         term.type("与发起人通话：确认续约，询问增购 20 个席位")
         screen = term.send_until("C-s", "已记录电话")
