@@ -24,8 +24,11 @@ time (time.process_time-like: user + system) the server processes, PostgreSQL's 
 (all of them on this machine) and the client processes used in the window — so a reader can
 tell whether the client side was the bottleneck — with the server's CPU per answered request
 (the figure that holds on a machine shared with other work, where wall-clock latency says
-more about the neighbours than about the server). `--baseline DIR` runs the same points
-against the code checked out in DIR (e.g. a `git worktree` of main) in the same run: A/B.
+more about the neighbours than about the server), and how busy the whole machine was
+(`/proc/stat`, the kernel's share included) with its CPU per answered request: the machine's
+CPUs divided by that figure is about what this set-up answers here at 100% busy.
+`--baseline DIR` runs the same points against the code checked out in DIR (e.g. a
+`git worktree` of main) in the same run: A/B.
 """
 
 from __future__ import annotations
@@ -235,6 +238,17 @@ def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU the processes alive at both readings used in between (a backend that came or went
     meanwhile is left out: its CPU is not readable at both ends)."""
     return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) CPU ticks of the whole machine so far (`/proc/stat`): busy counts the
+    kernel's work for every process too (loopback networking, softirqs), which the
+    per-process figures above leave out."""
+    with open("/proc/stat") as stat:
+        # user nice system idle iowait irq softirq steal (guest time is inside user)
+        ticks = [int(x) for x in stat.readline().split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return sum(ticks) - idle, sum(ticks)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -455,6 +469,7 @@ class Point:
     postgres_cpu: float
     client_cpu: float
     seconds: float
+    machine_busy: float  # share of all the machine's CPUs busy in the window, 0..1
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -482,8 +497,10 @@ def run_point(
     result = pool.map_async(_client_process, jobs)
     time.sleep(max(0.0, start - time.time()))
     cpu_before, pg_before = sum(cpu_seconds(s.pid) for s in servers), postgres_cpu()
+    machine_before = machine_ticks()
     time.sleep(max(0.0, end - time.time()))
     cpu_after, pg_after = sum(cpu_seconds(s.pid) for s in servers), postgres_cpu()
+    machine_after = machine_ticks()
     parts = result.get(timeout=args.seconds + args.warmup + 120)
     latencies = [x for part in parts for x in part.latencies]
     errors = sum(part.errors for part in parts)
@@ -502,6 +519,8 @@ def run_point(
         postgres_cpu=cpu_between(pg_before, pg_after),
         client_cpu=sum(part.cpu for part in parts),
         seconds=args.seconds,
+        machine_busy=(machine_after[0] - machine_before[0])
+        / max(1, machine_after[1] - machine_before[1]),
     )
 
 
@@ -509,6 +528,10 @@ def show(point: Point, floor: Point | None) -> None:
     answered = point.throughput * point.seconds
     per_request = point.server_cpu * 1000 / answered if answered else float("nan")
     pg_per_request = point.postgres_cpu * 1000 / answered if answered else float("nan")
+    # All the machine's CPU per answered request (server, database, clients, kernel): its
+    # CPUs divided by this is what the whole set-up can answer here at 100% busy.
+    machine_cpu = point.machine_busy * (os.cpu_count() or 1) * point.seconds
+    machine_per_request = machine_cpu * 1000 / answered if answered else float("nan")
     ratio = ""
     if floor is not None and floor.p99 > 0:
         ratio = (
@@ -521,7 +544,8 @@ def show(point: Point, floor: Point | None) -> None:
         f"  p99 {point.p99:7.1f} ms  errors {point.errors:>4}+{point.unfinished:<4}"
         f"  cpu server {point.server_cpu:5.1f} s ({per_request:4.1f} ms/req)"
         f" postgres {point.postgres_cpu:5.1f} s ({pg_per_request:4.1f} ms/req)"
-        f" client {point.client_cpu:5.1f} s{ratio}",
+        f" client {point.client_cpu:5.1f} s"
+        f"  machine {point.machine_busy:4.0%} busy ({machine_per_request:4.1f} ms/req){ratio}",
         flush=True,
     )
 
