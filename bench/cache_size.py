@@ -4,7 +4,8 @@
 
 Builds each size once (fixed `now` and seed, like bench/demo_build.py) into a temporary
 directory, then reads SQLite's `dbstat` table: the file's bytes per account and the
-largest tables and indexes (their pages, bytes per account, share of the file). Budget
+largest tables and indexes (their pages, bytes per account, share of the file), and how
+much of the rows' bytes are UUID text keys and references. Budget
 (issue 12): at most 5 kB per account at 100k.
 """
 
@@ -41,6 +42,38 @@ def sizes(path: Path) -> tuple[int, list[tuple[str, int]]]:
     return total, rows
 
 
+# A text value holding a UUID (an id, a reference, a `source:account:week` usage id, a JSON
+# list of contact ids): the keys that integer local keys would shrink.
+_UUID_GLOB = "*????????-????-????-????-????????????*"
+
+
+def key_bytes(path: Path) -> tuple[int, int, int]:
+    """(bytes of every table value, of those holding a UUID, of all index entries)."""
+    conn = sqlite3.connect(path)
+    try:
+        values = keys = 0
+        tables = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " AND sql NOT LIKE 'CREATE VIRTUAL%'"
+        ).fetchall()
+        for (table,) in tables:
+            for column in [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]:
+                size = f'length(CAST("{column}" AS BLOB))'
+                a, b = conn.execute(
+                    f'SELECT sum({size}), sum(CASE WHEN "{column}" GLOB ? THEN {size} END)'
+                    f' FROM "{table}"',
+                    (_UUID_GLOB,),
+                ).fetchone()
+                values, keys = values + (a or 0), keys + (b or 0)
+        indexed = conn.execute(
+            "SELECT sum(payload) FROM dbstat"
+            " WHERE name IN (SELECT name FROM sqlite_master WHERE type = 'index')"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    return values, keys, indexed or 0
+
+
 def report(path: Path, accounts: int, top: int) -> None:
     """Print the bytes per account and the `top` largest tables and indexes."""
     total, rows = sizes(path)
@@ -49,6 +82,10 @@ def report(path: Path, accounts: int, top: int) -> None:
     for name, size in rows[:top]:
         print(f"  {name:<40} {size / 1e6:>9.1f} MB {size / accounts:>7,.0f} B/acct "
               f"{size / total:>6.1%}")  # fmt: skip
+    values, keys, indexed = key_bytes(path)
+    print(f"  table values {values / accounts:,.0f} B/acct, {keys / max(values, 1):.0%} of them"
+          f" in values holding a UUID; index entries {indexed / accounts:,.0f} B/acct"
+          " (their keys: mostly UUID text)")  # fmt: skip
 
 
 def main() -> None:
