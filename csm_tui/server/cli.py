@@ -160,7 +160,8 @@ def _prepare_sqlite_dir(url: str) -> None:
     if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:"):
         path = Path(url[len(prefix) :]).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+        with contextlib.suppress(FileExistsError):  # an open descriptor closed drops locks
+            os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o600))
         for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             with contextlib.suppress(OSError):  # gone meanwhile, or not ours to change
                 mode = os.stat(file).st_mode

@@ -47,10 +47,16 @@ def make_private(path: Path | str) -> None:
 
     SQLite creates a database's WAL and shared-memory files with the database file's own
     mode, so a private database file keeps them private under any umask.
+
+    An existing file is never opened here: closing any descriptor of a file drops every
+    POSIX lock this process holds on it, SQLite's included. With the app's connections
+    open, another process (`csm-tui run` in a second terminal) would then take itself for
+    the last user of the cache and delete the WAL from under the app.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with contextlib.suppress(OSError):  # gone meanwhile, or not ours to change
             mode = os.stat(file).st_mode

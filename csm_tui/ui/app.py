@@ -212,10 +212,15 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
     # -- sync -----------------------------------------------------------------------------
 
     def refresh_sync_status(self) -> None:
+        import sqlite3
+
         from csm_tui.sync.engine import sync_status
 
         ws = self.workspace
-        self.sync_text = sync_status(ws.conn, ws.now()).text
+        try:
+            self.sync_text = sync_status(ws.conn, ws.now()).text
+        except sqlite3.Error as error:  # the cache gone bad under the app: say so, keep going
+            self.sync_text = _("cache unreadable: {error}").format(error=error)
 
     def action_sync_now(self, quiet: bool = False) -> None:
         """Sync in a thread with its own connection: the UI never waits on the network."""
