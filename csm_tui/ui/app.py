@@ -211,6 +211,20 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     # -- sync -----------------------------------------------------------------------------
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is plain text: names, notes, task titles and errors that quote what
+        the user typed flow into them, and `[b]` in a task title must stay `[b]`. (Widgets'
+        and screens' `notify` come here, passing Textual's default `markup=True`.)"""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def refresh_sync_status(self) -> None:
         import sqlite3
 

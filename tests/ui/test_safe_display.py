@@ -60,3 +60,55 @@ async def test_account_screen_title_shows_escape_literally(workspace):
         title = app.screen.query_one("#account-title").render()
         assert "Evil\\x1b[2J Ltd" in str(title)
         assert "\x1b" not in str(title)
+
+
+async def test_markup_in_a_name_stays_text_on_the_prep_title_and_the_log_forms_contacts(
+    workspace,
+):
+    from textual.widgets import SelectionList
+
+    from csm_tui.store.contacts import add_contact
+    from csm_tui.ui.screens.log_activity import LogActivityScreen
+    from csm_tui.ui.screens.prep import PrepScreen
+    from tests.ui.screen_text import text_of
+
+    account_id = add_account(workspace.conn, NASTY["markup"])
+    add_contact(workspace.conn, account_id, "[bold red]张伟[/]", "CTO", "", "", "champion",
+                workspace.now())  # fmt: skip
+    workspace.conn.commit()
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        await app.open_account(account_id)
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, PrepScreen)
+        assert "[bold red]Pwned[/] Corp" in text_of(app.screen.query_one("#prep-title"))
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LogActivityScreen)
+        contacts = text_of(app.screen.query_one("#field-contact_ids", SelectionList))
+        assert "[bold red]张伟[/]" in contacts, contacts
+
+
+async def test_a_toast_shows_markup_in_what_it_quotes_as_text(workspace):
+    """Toasts quote task titles ("Logged call · task “send [b]deck[/b]” …", checked by hand
+    in tmux), names and what the user typed: every toast, from any screen or widget, is
+    plain text."""
+    import time
+
+    from textual.widgets._toast import Toast
+
+    from tests.ui.screen_text import text_of
+
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await pilot.pause()
+        app.screen.notify("Logged call · task “send [b]deck[/b]” due 2026-11-24")
+        deadline = time.monotonic() + 10
+        while not app.screen.query(Toast) and time.monotonic() < deadline:
+            await pilot.pause(0.02)
+        toasts = "\n".join(text_of(t) for t in app.screen.query(Toast))
+        assert "send [b]deck[/b]" in toasts, toasts

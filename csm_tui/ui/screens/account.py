@@ -151,10 +151,11 @@ class AccountScreen(ThreadReads, Screen[None]):
         return self.facts.name if self.facts else ""
 
     def compose(self) -> ComposeResult:
-        yield Static(_("Account · reading…"), id="account-title")
+        yield Static(_("Account · reading…"), id="account-title", markup=False)
         missing = Static(
             _("That account is no longer in the cache (deleted or reassigned)."),
             id="account-missing",
+            markup=False,
         )
         missing.display = False
         yield missing

@@ -28,7 +28,7 @@ class ActivityDetailScreen(ModalScreen[None]):
         record = load_activity(self.workspace.conn, self.activity_id)
         with VerticalScroll(id="activity-detail", classes="form"):
             if record is None:
-                yield Static(_("This activity is no longer in the cache."))
+                yield Static(_("This activity is no longer in the cache."), markup=False)
                 return
             when = record.occurred_at.astimezone(self.workspace.zone)
             head = Text(
@@ -40,18 +40,23 @@ class ActivityDetailScreen(ModalScreen[None]):
                 ),
                 style="bold",
             )
-            yield Static(head, classes="form-title")
+            yield Static(head, classes="form-title", markup=False)
             people = _(", ").join(safe_text(n) for n in record.contact_names) or _("no contacts")
             yield Static(
                 Text(
                     _("With: {people}\nBy: {author}").format(
                         people=people, author=safe_text(record.author_name or "—")
                     )
-                )
+                ),
+                markup=False,
             )
-            yield Static(_("Summary"), classes="form-label")
-            yield Static(Text(safe_text(record.summary, multiline=True)), id="activity-summary")
-            yield Static(_("Next steps"), classes="form-label")
+            yield Static(_("Summary"), classes="form-label", markup=False)
             yield Static(
-                Text(safe_text(record.next_steps or "—", multiline=True)), id="activity-next-steps"
+                Text(safe_text(record.summary, multiline=True)), id="activity-summary", markup=False
+            )
+            yield Static(_("Next steps"), classes="form-label", markup=False)
+            yield Static(
+                Text(safe_text(record.next_steps or "—", multiline=True)),
+                id="activity-next-steps",
+                markup=False,
             )

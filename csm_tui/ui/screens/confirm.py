@@ -28,7 +28,7 @@ class ConfirmDiscardScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
             yield Static(id="confirm-question", markup=False)
-            yield Static(id="confirm-why")
+            yield Static(id="confirm-why", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button("", variant="primary", id="confirm-keep")
                 yield Button("", variant="error", id="confirm-discard")

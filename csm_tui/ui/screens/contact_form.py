@@ -55,27 +55,31 @@ class ContactFormScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         c = self.contact
         with VerticalScroll(id="contact-form", classes="form"):
-            yield Static(_("Edit stakeholder") if c else _("Add stakeholder"), classes="form-title")
-            yield Label(_("Name"), classes="form-label")
+            yield Static(
+                _("Edit stakeholder") if c else _("Add stakeholder"),
+                classes="form-title",
+                markup=False,
+            )
+            yield Label(_("Name"), classes="form-label", markup=False)
             yield Input(c.name if c else "", id="field-name")
-            yield Static(id="error-name", classes="form-error")
-            yield Label(_("Role"), classes="form-label")
+            yield Static(id="error-name", classes="form-error", markup=False)
+            yield Label(_("Role"), classes="form-label", markup=False)
             yield Select(
                 [(role_label(r).capitalize(), r.value) for r in ContactRole],
                 value=(c.role.value if c else ContactRole.USER.value),
                 allow_blank=False,
                 id="field-role",
             )
-            yield Static(id="error-role", classes="form-error")
-            yield Label(pgettext("contact field", "Title"), classes="form-label")
+            yield Static(id="error-role", classes="form-error", markup=False)
+            yield Label(pgettext("contact field", "Title"), classes="form-label", markup=False)
             yield Input(c.title if c else "", id="field-title")
-            yield Static(id="error-title", classes="form-error")
-            yield Label(pgettext("contact field", "Email"), classes="form-label")
+            yield Static(id="error-title", classes="form-error", markup=False)
+            yield Label(pgettext("contact field", "Email"), classes="form-label", markup=False)
             yield Input(c.email if c else "", id="field-email")
-            yield Static(id="error-email", classes="form-error")
-            yield Label(_("Phone"), classes="form-label")
+            yield Static(id="error-email", classes="form-error", markup=False)
+            yield Label(_("Phone"), classes="form-label", markup=False)
             yield Input(c.phone if c else "", id="field-phone")
-            yield Static(id="error-phone", classes="form-error")
+            yield Static(id="error-phone", classes="form-error", markup=False)
             with Horizontal(classes="form-buttons"):
                 yield Button(_("Save  ctrl+s"), variant="primary", id="contact-save")
                 yield Button(_("Cancel  esc"), id="contact-cancel")

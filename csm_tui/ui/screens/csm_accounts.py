@@ -52,7 +52,7 @@ class CsmAccountsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         from csm_tui.ui.widgets.portfolio_table import PortfolioTable
 
-        yield Static(id="csm-accounts-title")
+        yield Static(id="csm-accounts-title", markup=False)
         yield PortfolioTable(self.workspace.today, id="csm-accounts-table")
         yield Footer()
 
@@ -193,7 +193,8 @@ class ReassignScreen(ModalScreen[str | None]):
                 Text(
                     _("Reassign {name} to…").format(name=safe_text(self.account_name)),
                     style="bold",
-                )
+                ),
+                markup=False,
             )
             yield OptionList(
                 *(
@@ -213,7 +214,9 @@ class ReassignScreen(ModalScreen[str | None]):
                 ),
                 id="reassign-options",
             )
-            yield Static(_("enter: reassign · escape: cancel"), classes="reassign-hint")
+            yield Static(
+                _("enter: reassign · escape: cancel"), classes="reassign-hint", markup=False
+            )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -92,10 +92,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="help-body"):
             with VerticalScroll(id="help-keys-box"):
-                yield Static(self._bindings_table(), id="help-keys")
+                yield Static(self._bindings_table(), id="help-keys", markup=False)
             if getattr(self._beneath, "SHOW_FILTER_HELP", False):
                 with VerticalScroll(id="help-filter-box"):
-                    yield Static(self._filter_table(), id="help-filter")
+                    yield Static(self._filter_table(), id="help-filter", markup=False)
 
     def _bindings_table(self) -> Table:
         table = Table(

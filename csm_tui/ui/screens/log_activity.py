@@ -14,6 +14,7 @@ from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
@@ -96,56 +97,61 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         with VerticalScroll(id="log-form"):
             yield Static(self._title(), id="log-title", markup=False)
             with Horizontal(classes="form-row"):
-                yield Label(_("Type"), classes="form-label", id="label-kind")
+                yield Label(_("Type"), classes="form-label", id="label-kind", markup=False)
                 yield Select(
                     [(kind_label(k), k.value) for k in ActivityKind],
                     value=self.kind.value,
                     allow_blank=False,
                     id="field-kind",
                 )
-                yield Label(_("Sentiment"), classes="form-label", id="label-sentiment")
+                yield Label(
+                    _("Sentiment"), classes="form-label", id="label-sentiment", markup=False
+                )
                 yield Select(
                     [(sentiment_label(s).capitalize(), s.value) for s in Sentiment],
                     value=(record.sentiment if record else Sentiment.NEUTRAL).value,
                     allow_blank=False,
                     id="field-sentiment",
                 )
-            yield Static(id="error-kind", classes="form-error")
-            yield Static(id="error-sentiment", classes="form-error")
+            yield Static(id="error-kind", classes="form-error", markup=False)
+            yield Static(id="error-sentiment", classes="form-error", markup=False)
             with Horizontal(classes="form-row"):
-                yield Label(_("When"), classes="form-label", id="label-occurred_at")
+                yield Label(_("When"), classes="form-label", id="label-occurred_at", markup=False)
                 yield Input(
                     when.strftime(WHEN_FORMAT),
                     id="field-occurred_at",
                     placeholder=_(WHEN_HINT),
                 )
-                yield Label(_("Minutes"), classes="form-label", id="label-minutes")
+                yield Label(_("Minutes"), classes="form-label", id="label-minutes", markup=False)
                 yield Input(
                     str(record.minutes if record else DEFAULT_MINUTES[self.kind]),
                     id="field-minutes",
                     type="integer",
                 )
-            yield Static(id="error-occurred_at", classes="form-error")
-            yield Static(id="error-minutes", classes="form-error")
-            yield Label(_("Contacts"), classes="form-label", id="label-contact_ids")
+            yield Static(id="error-occurred_at", classes="form-error", markup=False)
+            yield Static(id="error-minutes", classes="form-error", markup=False)
+            yield Label(_("Contacts"), classes="form-label", id="label-contact_ids", markup=False)
             yield SelectionList[str](
                 *[
-                    (f"{safe_text(c.name)} · {role_label(c.role)}", c.id, c.id in chosen)
+                    # Content, not a str: a name is never read as markup
+                    (Content(f"{safe_text(c.name)} · {role_label(c.role)}"), c.id, c.id in chosen)
                     for c in contacts
                 ],
                 id="field-contact_ids",
             )
-            yield Static(id="error-contact_ids", classes="form-error")
-            yield Label(_("Summary"), classes="form-label", id="label-summary")
+            yield Static(id="error-contact_ids", classes="form-error", markup=False)
+            yield Label(_("Summary"), classes="form-label", id="label-summary", markup=False)
             yield TextArea(record.summary if record else "", id="field-summary", soft_wrap=True)
-            yield Static(id="error-summary", classes="form-error")
-            yield Label(_(NEXT_STEPS_LABEL), classes="form-label", id="label-next_steps")
+            yield Static(id="error-summary", classes="form-error", markup=False)
+            yield Label(
+                _(NEXT_STEPS_LABEL), classes="form-label", id="label-next_steps", markup=False
+            )
             yield Input(
                 record.next_steps if record else "",
                 id="field-next_steps",
                 placeholder=_(NEXT_STEPS_HINT),
             )
-            yield Static(id="error-next_steps", classes="form-error")
+            yield Static(id="error-next_steps", classes="form-error", markup=False)
             with Horizontal(id="log-buttons"):
                 yield Button(_("Save  ctrl+s"), variant="primary", id="log-save")
                 yield Button(_("Cancel  esc"), id="log-cancel")

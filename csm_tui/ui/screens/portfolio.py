@@ -68,13 +68,13 @@ class PortfolioScreen(ThreadReads, Screen[None]):
         self._left = False  # another screen covered this one since it was shown
 
     def compose(self) -> ComposeResult:
-        yield Static(id="portfolio-title")
+        yield Static(id="portfolio-title", markup=False)
         yield Input(
             placeholder=_(FILTER_HINT),
             id="filter-input",
             select_on_focus=False,
         )
-        yield Static(id="filter-error")
+        yield Static(id="filter-error", markup=False)
         yield PortfolioTable(self.workspace.today, id="portfolio-table")
         yield SyncStatusBar(id="status-line")
         yield Footer()

@@ -42,9 +42,11 @@ class ExportPathScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-form", classes="form"):
-            yield Label(_("Export the call-prep sheet to (Markdown):"), classes="form-label")
+            yield Label(
+                _("Export the call-prep sheet to (Markdown):"), classes="form-label", markup=False
+            )
             yield Input(str(self.suggested), id="export-path")
-            yield Static(id="export-error", classes="form-error")
+            yield Static(id="export-error", classes="form-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#export-error", Static).display = False
@@ -83,12 +85,14 @@ class PrepScreen(Screen[None]):
         return self.account_id
 
     def compose(self) -> ComposeResult:
-        yield Static(id="prep-title")
+        yield Static(id="prep-title", markup=False)
         with Horizontal(id="prep-body"):
             with VerticalScroll(id="prep-brief-box"):
                 yield Markdown(id="prep-brief")
             with Vertical(id="prep-notes-box"):
-                yield Static(_("My notes"), classes="section-label", id="prep-notes-label")
+                yield Static(
+                    _("My notes"), classes="section-label", id="prep-notes-label", markup=False
+                )
                 yield PrepNotesEditor(self.workspace, self.account_id, id="prep-notes-editor")
         yield SyncStatusBar()
         yield Footer()

@@ -85,30 +85,31 @@ class RenewalFormScreen(ModalScreen["RecordedDecision | None"]):
                 classes="form-title",
                 markup=False,
             )
-            yield Label(_("Outcome"), classes="form-label")
+            yield Label(_("Outcome"), classes="form-label", markup=False)
             yield Select(
                 [(_(label), o.value) for o, label in OUTCOME_LABELS.items()],
                 value=outcome.value,
                 allow_blank=False,
                 id="field-outcome",
             )
-            yield Static(id="error-outcome", classes="form-error")
+            yield Static(id="error-outcome", classes="form-error", markup=False)
             yield Label(
                 _("New ARR ({currency}; 120k, 1.2m)").format(currency=self.currency),
                 classes="form-label",
+                markup=False,
             )
             yield Input("" if churned else f"{self.arr:.2f}".rstrip("0").rstrip("."),
                         id="field-arr_after")  # fmt: skip
-            yield Static(id="error-arr_after", classes="form-error")
-            yield Label(_("Term end (the next renewal date)"), classes="form-label")
+            yield Static(id="error-arr_after", classes="form-error", markup=False)
+            yield Label(_("Term end (the next renewal date)"), classes="form-label", markup=False)
             yield Input(add_months(base, 12).isoformat(), id="field-term_end")
-            yield Static(id="error-term_end", classes="form-error")
-            yield Label(_("Decided on"), classes="form-label")
+            yield Static(id="error-term_end", classes="form-error", markup=False)
+            yield Label(_("Decided on"), classes="form-label", markup=False)
             yield Input(today.isoformat(), id="field-decided_on")
-            yield Static(id="error-decided_on", classes="form-error")
-            yield Label(_("Reason"), classes="form-label")
+            yield Static(id="error-decided_on", classes="form-error", markup=False)
+            yield Label(_("Reason"), classes="form-label", markup=False)
             yield Input("", id="field-reason")
-            yield Static(id="error-reason", classes="form-error")
+            yield Static(id="error-reason", classes="form-error", markup=False)
             with Horizontal(classes="form-buttons"):
                 yield Button(_("Save  ctrl+s"), variant="primary", id="renewal-save")
                 yield Button(_("Cancel  esc"), id="renewal-cancel")
@@ -217,25 +218,25 @@ class TierFormScreen(ModalScreen["OverrideSet | None"]):
                 classes="form-title",
                 markup=False,
             )
-            yield Label(_("Tier"), classes="form-label")
+            yield Label(_("Tier"), classes="form-label", markup=False)
             yield Select(
                 [(_("Auto (by ARR)"), AUTO), *((tier_label(t), t.value) for t in Tier)],
                 value=self.override or AUTO,
                 allow_blank=False,
                 id="field-tier",
             )
-            yield Static(id="error-tier", classes="form-error")
-            yield Label(_("Because"), classes="form-label")
+            yield Static(id="error-tier", classes="form-error", markup=False)
+            yield Label(_("Because"), classes="form-label", markup=False)
             yield Select(
                 [(override_reason_label(r), r.value) for r in OverrideReason],
                 value=self.reason or OverrideReason.OTHER.value,
                 allow_blank=False,
                 id="field-because",
             )
-            yield Static(id="error-because", classes="form-error")
-            yield Label(_("Reason (required)"), classes="form-label")
+            yield Static(id="error-because", classes="form-error", markup=False)
+            yield Label(_("Reason (required)"), classes="form-label", markup=False)
             yield Input(self.note, id="field-note")
-            yield Static(id="error-note", classes="form-error")
+            yield Static(id="error-note", classes="form-error", markup=False)
             yield Checkbox(
                 _("Reference / flagship customer (a criterion of the tier rules)"),
                 self.is_reference,

@@ -93,6 +93,7 @@ class EditConflictScreen(ModalScreen[dict[str, Any] | None]):
             yield Static(
                 _("Edit {kind} — the values to keep").format(kind=kind_words(self.conflict.kind)),
                 classes="form-title",
+                markup=False,
             )
             theirs = self.conflict.theirs()
             for name, value in self.conflict.mine().items():
@@ -101,6 +102,7 @@ class EditConflictScreen(ModalScreen[dict[str, Any] | None]):
                         field=name, value=shown(theirs.get(name))
                     ),
                     classes="form-label",
+                    markup=False,
                 )
                 yield Input("" if value is None else str(value), id=f"edit-{name}")
 
@@ -158,12 +160,14 @@ class SyncScreen(Screen[None]):
         self.rejected: list[RejectedChange] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(id="sync-title")
+        yield Static(id="sync-title", markup=False)
         with VerticalScroll(id="sync-body"):
-            yield Static(id="sync-state")
+            yield Static(id="sync-state", markup=False)
             for table_id in self.COLUMNS:
                 label = f"{table_id}-label"
-                yield Static(_(self.LABELS[label]), classes="section-label", id=label[1:])
+                yield Static(
+                    _(self.LABELS[label]), classes="section-label", id=label[1:], markup=False
+                )
                 yield DataTable(id=table_id[1:], cursor_type="row")
         yield SyncStatusBar()
         yield Footer()

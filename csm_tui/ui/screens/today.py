@@ -120,9 +120,10 @@ class TodayScreen(ThreadReads, Screen[None]):
                 )
             ),
             id="today-title",
+            markup=False,
         )
         yield AgendaTable(id="today-table")
-        yield Static(id="today-empty")
+        yield Static(id="today-empty", markup=False)
         yield SyncStatusBar()
         yield Footer()
 

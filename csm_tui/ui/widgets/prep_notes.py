@@ -51,7 +51,7 @@ class PrepNotesEditor(Vertical):
         if stored is None:
             stored = load_prep_note(self.workspace.conn, self.account_id)
         yield TextArea(stored, id="prep-notes", soft_wrap=True)
-        yield Static(_(self.HINT), id="prep-notes-state")
+        yield Static(_(self.HINT), id="prep-notes-state", markup=False)
 
     def on_mount(self) -> None:
         self._text = self._saved = self.query_one(TextArea).text
