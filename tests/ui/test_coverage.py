@@ -102,6 +102,36 @@ async def test_t_limits_the_view_to_one_team(workspace):
         assert set(csm_table_names(screen)) == expected
 
 
+async def test_coverage_opened_on_one_team_is_titled_by_it_and_t_moves_on(workspace):
+    """`coverage --team APAC` from the palette: the title names the team (it said "every
+    team"), and `t` moves on to every team, then team by team (it did nothing)."""
+    from tests.ui.test_palette import palette_hits
+
+    team_id, team = workspace.conn.execute(
+        "SELECT id, name FROM teams ORDER BY name DESC LIMIT 1"
+    ).fetchone()
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        hits = await palette_hits(pilot, app, f'coverage --team "{team}"')
+        assert hits and hits[0].startswith("run: coverage"), hits
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CoverageScreen))
+        screen = app.screen
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: screen.report is not None)
+        assert screen.report.team_filter == team_id
+        title = screen_text(app).splitlines()[0]
+        assert f"Coverage — {team}" in title, title
+        await pilot.press("t")
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: screen.report.team_filter is None)
+        assert "Coverage — every team" in screen_text(app).splitlines()[0]
+        await pilot.press("t")
+        await settle(app, pilot)
+        await wait_for(pilot, lambda: screen.report.team_filter is not None)
+
+
 async def test_reassigning_from_a_csms_accounts_queues_one_change(workspace):
     conn = workspace.conn
     app = make_app(workspace)

@@ -155,28 +155,35 @@ class CoverageScreen(Screen[None]):
         self._stale = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="coverage-title")
+        yield Static(id="coverage-title", markup=False)
         with VerticalScroll(id="coverage-body", can_focus=False):
-            yield Static(_(CSMS_HEADING), classes="coverage-heading", id="coverage-csms-heading")
+            yield Static(
+                _(CSMS_HEADING),
+                classes="coverage-heading",
+                id="coverage-csms-heading",
+                markup=False,
+            )
             yield WideTable(id="coverage-csms")
             yield Section(id="coverage-load", classes="coverage-chart")
             yield Static(_(TEAMS_HEADING), classes="coverage-heading",
-                         id="coverage-teams-heading")  # fmt: skip
+                         id="coverage-teams-heading", markup=False)  # fmt: skip
             yield WideTable(id="coverage-teams")
-            yield Static(_("Tiers"), classes="coverage-heading", id="coverage-tiers-heading")
+            yield Static(
+                _("Tiers"), classes="coverage-heading", id="coverage-tiers-heading", markup=False
+            )
             yield WideTable(id="coverage-tiers")
             yield Static(_("Retention"), classes="coverage-heading",
-                         id="coverage-metrics-heading")  # fmt: skip
+                         id="coverage-metrics-heading", markup=False)  # fmt: skip
             yield Section(id="coverage-metrics", classes="coverage-chart")
             yield WideTable(id="coverage-segments")
             yield Static(_(MATURITY_HEADING), classes="coverage-heading",
-                         id="coverage-maturity-heading")  # fmt: skip
+                         id="coverage-maturity-heading", markup=False)  # fmt: skip
             yield Section(id="coverage-maturity")
             yield Static(_("Health back-test"), classes="coverage-heading",
-                         id="coverage-backtest-heading")  # fmt: skip
-            yield Static(id="coverage-backtest-summary")
+                         id="coverage-backtest-heading", markup=False)  # fmt: skip
+            yield Static(id="coverage-backtest-summary", markup=False)
             yield DataTable(id="coverage-backtest", cursor_type="row", zebra_stripes=True)
-        yield Static(id="coverage-status")
+        yield Static(id="coverage-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -251,7 +258,9 @@ class CoverageScreen(Screen[None]):
     def show(self, report: CoverageReport) -> None:
         self.report = report
         self.reporting = self._reporting(report)
-        if report.team_filter is None:
+        if report.team_filter is None or not self._teams:
+            # Opened on one team (`coverage --team`): its name now, every team's once `t`
+            # has shown them all.
             self._teams = [(t.team_id, t.name) for t in report.teams]
         self._title(report)
         self._fill_csms(report)
