@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from csm_tui.domain.errors import Refusal
 from csm_tui.domain.lifecycle import ChecklistTemplateItem
+from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
 from csm_tui.i18n import N_, NC_, Message
 
@@ -84,9 +85,12 @@ def _listing(items: Sequence[Named], total: int | None = None) -> Message:
 
 def _line(item: Named) -> Message:
     if not item.detail:
-        return Message.of(N_("  {name} ({id})"), name=item.name, id=item.id)
+        return Message.of(N_("  {name} ({id})"), name=safe_text(item.name), id=item.id)
     return Message.of(
-        N_("  {name} ({id}, {detail})"), name=item.name, id=item.id, detail=_detail(item.detail)
+        N_("  {name} ({id}, {detail})"),
+        name=safe_text(item.name),
+        id=item.id,
+        detail=_detail(item.detail),
     )
 
 
@@ -139,15 +143,15 @@ def choose(
             words = Message.of(
                 N_('"{ref}" names more than one {what} ({n}); say which (by name or id):'
                    "\n{listing}"),
-                ref=ref, n=len(hits), what=what, listing=_listing(hits),
+                ref=safe_text(ref), n=len(hits), what=what, listing=_listing(hits),
             )  # fmt: skip
             raise Ambiguous(words, hits)
     near = [c for c in items if folded and folded in c.name.casefold()]
     if near:
         words = Message.of(N_('no {what} "{ref}"; did you mean:\n{listing}'),
-                           what=what, ref=ref, listing=_listing(near))  # fmt: skip
+                           what=what, ref=safe_text(ref), listing=_listing(near))  # fmt: skip
     else:
-        words = Message.of(N_('no {what} "{ref}"'), what=what, ref=ref)
+        words = Message.of(N_('no {what} "{ref}"'), what=what, ref=safe_text(ref))
     raise NotFound(words, near)
 
 
@@ -220,11 +224,12 @@ def find_account(conn: sqlite3.Connection, ref: str) -> Named:
         words = Message.of(
             N_('no account named "{ref}" (nor an id or a prefix of a name); '
                "names holding it:\n{listing}"),
-            ref=ref_stripped, listing=_listing(near),
+            ref=safe_text(ref_stripped), listing=_listing(near),
         )  # fmt: skip
     else:
         words = Message.of(
-            N_('no account named "{ref}" (nor an id or a prefix of a name)'), ref=ref_stripped
+            N_('no account named "{ref}" (nor an id or a prefix of a name)'),
+            ref=safe_text(ref_stripped),
         )
     raise NotFound(words, near)
 
@@ -237,12 +242,12 @@ def _ambiguous_text(ref: str, items: Sequence[Named], total: int | None = None) 
         return Message.of(
             N_('"{ref}" names more than {n} accounts; say which (a longer name or the id):'
                "\n{listing}"),
-            ref=ref.strip(), n=_PREFIX_ROWS, listing=listing,
+            ref=safe_text(ref).strip(), n=_PREFIX_ROWS, listing=listing,
         )  # fmt: skip
     listing = _listing(shown, total)
     return Message.of(
         N_('"{ref}" names {n} accounts; say which (a longer name or the id):\n{listing}'),
-        ref=ref.strip(), n=total if total is not None else len(items), listing=listing,
+        ref=safe_text(ref).strip(), n=total if total is not None else len(items), listing=listing,
     )  # fmt: skip
 
 
@@ -322,7 +327,7 @@ def find_checklist_item(items: Sequence[ChecklistTemplateItem], ref: str, where:
         raise NotFound(
             Message.of(
                 N_('no checklist item "{ref}" {where}; the items are:\n{listing}'),
-                ref=ref,
+                ref=safe_text(ref),
                 where=where,
                 listing=listing,
             ),
@@ -356,7 +361,9 @@ def find_task(conn: sqlite3.Connection, ref: str) -> Named:
         else:
             template = N_('"{ref}" is the start or end of {n} task ids; give more of it:'
                           "\n{listing}")  # fmt: skip
-        raise Ambiguous(Message.of(template, ref=ref, n=len(hits), listing=_listing(hits)), hits)
+        raise Ambiguous(
+            Message.of(template, ref=safe_text(ref), n=len(hits), listing=_listing(hits)), hits
+        )
     gone = _task_that_left(conn, pattern)
     if gone is not None:
         raise NotFound(
@@ -366,7 +373,9 @@ def find_task(conn: sqlite3.Connection, ref: str) -> Named:
                 title=gone,
             )
         )  # fmt: skip
-    raise NotFound(Message.of(N_('no task with an id starting or ending "{ref}"'), ref=ref))
+    raise NotFound(
+        Message.of(N_('no task with an id starting or ending "{ref}"'), ref=safe_text(ref))
+    )
 
 
 def _task_that_left(conn: sqlite3.Connection, pattern: str) -> str | None:

@@ -199,3 +199,20 @@ def test_an_unknown_verb_is_an_error_with_the_nearest_verbs_not_an_empty_search(
     assert 'did you mean "open"?' in err and "filter opem" in err
     code, out, _ = cli(demo_db, "--format", "json", "tier:strategic")  # a filter still is one
     assert code == 0 and json.loads(out)["rows"]
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("open Systems", "Cleanscreen\\x1b[2J Systems GmbH"),  # would clear the screen
+        ("open Holdings", "\\x1b]0;pwned\\x07Titlebar Holdings plc"),  # would retitle it
+        ('log call "Evil\x1b[2J" --summary x', 'no account named "Evil\\x1b[2J"'),
+    ],
+)
+def test_an_error_naming_accounts_shows_their_escapes_as_text(demo_db, line, shown):
+    """The candidates an error lists (the demo's names hold terminal escapes on purpose),
+    and the name the user gave, reach the terminal as visible escapes, never obeyed."""
+    code, _out, err = cli(demo_db, line)
+    assert code != 0
+    assert shown in err, err
+    assert "\x1b" not in err and "\x07" not in err
