@@ -51,6 +51,9 @@ from csm_tui.domain.errors import MessageError
 from csm_tui.i18n import N_, Message
 
 CENT = 0.005
+MAX_AMOUNT = 1e15
+"""The largest amount anyone may type (1000000m): what the command language and the forms
+accept for an ARR."""
 """ARR below this is zero (float sums of cents leave dust)."""
 
 

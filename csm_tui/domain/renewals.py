@@ -25,7 +25,7 @@ from datetime import date
 from enum import StrEnum
 
 from csm_tui.domain.lifecycle import Stage
-from csm_tui.domain.metrics import CENT, ArrEventKind
+from csm_tui.domain.metrics import CENT, MAX_AMOUNT, ArrEventKind
 from csm_tui.i18n import N_, Message
 
 MAX_REASON_CHARS = 2000
@@ -121,6 +121,8 @@ def decide(draft: RenewalDraft, arr_before: float, stage: Stage) -> RenewalDecis
     after = draft.arr_after
     if after is not None and (after != after or after < 0):  # NaN or negative
         errors["arr_after"] = Message.of(N_("an ARR of 0 or more"))
+    elif after is not None and after > MAX_AMOUNT:  # the command line's limit too
+        errors["arr_after"] = Message.of(N_("an ARR up to 1000000m"))
     if outcome is RenewalOutcome.CHURNED:
         if stage is Stage.CHURNED:
             errors["outcome"] = Message.of(

@@ -56,6 +56,20 @@ def test_every_problem_is_named_at_once():
     assert set(caught.value.errors) == {"outcome", "arr_after"}
 
 
+@pytest.mark.parametrize("after", [1e20, float("inf"), float("nan"), -1.0])
+def test_an_arr_the_command_line_would_refuse_is_refused_by_the_form_too(after):
+    """The renewal form and sync record what `decide` accepts: an ARR typed as
+    99999999999999m is refused as the command line refuses it (up to 1000000m)."""
+    with pytest.raises(RenewalInvalid) as caught:
+        decide(RenewalDraft(RenewalOutcome.RENEWED, DAY, after, TERM), 50_000, Stage.RENEWAL)
+    assert set(caught.value.errors) == {"arr_after"}
+
+
+def test_the_largest_amount_the_command_line_takes_is_a_valid_arr():
+    d = decide(RenewalDraft(RenewalOutcome.RENEWED, DAY, 1e15, TERM), 50_000, Stage.RENEWAL)
+    assert d.arr_after == 1e15
+
+
 def test_a_win_back_reopens_in_adoption_as_new_arr():
     d = decide(RenewalDraft(RenewalOutcome.WIN_BACK, DAY, 30_000, TERM), 0, Stage.CHURNED)
     assert (d.stage_after, d.arr_event_kind, d.direction) == (

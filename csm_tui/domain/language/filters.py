@@ -41,6 +41,7 @@ from csm_tui.domain.language.lexer import (
     skip_space,
 )
 from csm_tui.domain.lifecycle import STAGE_ORDER, ActivationRisk, Stage, activation_risk
+from csm_tui.domain.metrics import MAX_AMOUNT
 from csm_tui.domain.motion import SalesMotion
 from csm_tui.domain.tiers import TIER_ORDER, Tier, TierRules
 from csm_tui.i18n import N_, Message
@@ -577,7 +578,6 @@ _AMOUNT = re.compile(r"(\d+(?:\.\d+)?)([kKmM]?)")
 _RANGE = re.compile(r"(.+?)\.\.(.*)", re.DOTALL)
 _HORIZON = re.compile(r"(\d+)([a-zA-Z]*)")
 
-MAX_AMOUNT = 1e15
 MAX_HORIZON = 9999
 
 

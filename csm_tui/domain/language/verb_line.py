@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from csm_tui.domain import records
 from csm_tui.domain.export_format import ExportFormat
-from csm_tui.domain.language.filters import MAX_AMOUNT, PortfolioSort
+from csm_tui.domain.language.filters import PortfolioSort
 from csm_tui.domain.language.lexer import Word, split_words
 from csm_tui.domain.language.verb_options import (
     OPTIONS,
@@ -23,6 +23,7 @@ from csm_tui.domain.language.verb_options import (
 )
 from csm_tui.domain.language.verb_types import Command, CommandError
 from csm_tui.domain.lifecycle import Stage
+from csm_tui.domain.metrics import MAX_AMOUNT
 from csm_tui.domain.records import ActivityKind, Sentiment
 from csm_tui.domain.tiers import OverrideReason
 from csm_tui.i18n import N_, Message
