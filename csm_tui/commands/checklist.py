@@ -34,7 +34,7 @@ def check_result(session: Session, command: CheckCommand, dry: bool) -> CommandR
         checklist_template(stage, tier)
     )
     where = Message.of(
-        N_("in {stage} for a {tier} account"),
+        N_("in {stage} for {tier} accounts"),
         stage=Message.of(stage.label),
         tier=Message.of(tier.label),
     )

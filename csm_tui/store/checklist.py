@@ -161,7 +161,7 @@ def set_item_done(
             if item is None:
                 raise ChecklistError(
                     Message.of(
-                        N_("{stage} has no checklist item {item} for a {tier} account"),
+                        N_("{stage} has no checklist item {item} for {tier} accounts"),
                         stage=Message.of(stage.label),
                         item=repr(item_key),
                         tier=Message.of(tier.label),

@@ -96,7 +96,7 @@ def test_keys_typed_right_after_enter_on_the_portfolio_reach_the_account(book, t
         term.send("b")
         term.wait_for("Portfolio —")
         term.send("Enter", "5", "Space")
-        term.wait_for("checklist for a")
+        term.wait_for("checklist for ")
         deadline = time.monotonic() + 10
         while checklist_state(book) == before and time.monotonic() < deadline:
             time.sleep(0.05)

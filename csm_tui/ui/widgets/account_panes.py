@@ -203,7 +203,7 @@ class OverviewPane(VerticalScroll):
         self.workspace = workspace
 
     def compose(self) -> ComposeResult:
-        yield Static(id="overview-body")
+        yield Static(id="overview-body", markup=False)
 
     def show(self, facts: AccountFacts, decision: DecisionRow | None) -> None:
         ws = self.workspace
@@ -316,12 +316,14 @@ class HealthPane(VerticalScroll):
         self.workspace = workspace
 
     def compose(self) -> ComposeResult:
-        yield Static(id="health-body")
-        yield Static(_("90-day trend"), id="health-trend-label", classes="section-label")
+        yield Static(id="health-body", markup=False)
+        yield Static(
+            _("90-day trend"), id="health-trend-label", classes="section-label", markup=False
+        )
         yield Sparkline([], id="health-trend")
-        yield Static(id="health-trend-range")
-        yield Static(id="health-changes")
-        yield Static(id="health-voice")
+        yield Static(id="health-trend-range", markup=False)
+        yield Static(id="health-changes", markup=False)
+        yield Static(id="health-voice", markup=False)
 
     def show(self, facts: AccountFacts, read: HealthRead) -> None:
         ws = self.workspace
@@ -572,7 +574,7 @@ class TimelinePane(ShownOnce, Vertical):
         self.filter_index = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(id="timeline-filter")
+        yield Static(id="timeline-filter", markup=False)
         yield DataTable(id="timeline-table", cursor_type="row", zebra_stripes=True)
 
     COLUMNS = (
@@ -694,10 +696,10 @@ class ChecklistPane(ShownOnce, Vertical):
         self.entries: list[ChecklistEntry] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(id="checklist-title")
+        yield Static(id="checklist-title", markup=False)
         yield DataTable(id="checklist-table", cursor_type="row")
-        yield Static(id="checklist-gate")
-        yield Static(id="stage-history")
+        yield Static(id="checklist-gate", markup=False)
+        yield Static(id="stage-history", markup=False)
 
     COLUMNS = (("item", N_("Item")), ("required", N_("Required")), ("by", N_("Done by")))
 
@@ -759,7 +761,7 @@ class ChecklistPane(ShownOnce, Vertical):
             table.move_cursor(row=min(row, len(self.entries) - 1), animate=False)
         nxt = stage.next
         self.query_one("#checklist-title", Static).update(
-            _("{stage} checklist for a {tier} account").format(
+            _("{stage} checklist for {tier} accounts").format(
                 stage=stage_label(stage), tier=_(facts.tier.label)
             )
             + (_(" · A moves it to {stage}").format(stage=stage_label(nxt)) if nxt else "")
