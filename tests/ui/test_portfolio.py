@@ -227,3 +227,28 @@ async def test_typing_q_in_filter_does_not_quit(workspace):
         await pilot.pause()
         assert app.is_running
         assert app.screen.query_one("#filter-input").value == "q"
+
+
+async def test_a_renewal_past_its_date_reads_overdue_not_ago(workspace):
+    """A renewal whose date passed without a decision is late, not done: "4 days overdue"
+    (as Today says it), where a churned account's old date stays as it was."""
+    from datetime import timedelta
+
+    conn = workspace.conn
+    late_id, late_name = conn.execute(
+        "SELECT id, name FROM accounts WHERE stage NOT IN ('churned') AND deleted_at IS NULL"
+        " ORDER BY tier_rank, name LIMIT 1"
+    ).fetchone()
+    with conn:
+        conn.execute(
+            "UPDATE accounts SET renewal_date = ? WHERE id = ?",
+            ((workspace.today() - timedelta(days=4)).isoformat(), late_id),
+        )
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_filter(pilot, late_name.split()[0])
+        table = app.screen.query_one(PortfolioTable)
+        painted = [table.render_line(y).text for y in range(1, table.size.height)]
+        line = next(text for text in painted if late_name[:12] in text)
+        assert "4 days overdue" in line, line

@@ -22,7 +22,7 @@ from csm_tui.domain.health_terms import arrow_for, band_for
 from csm_tui.domain.humanize import format_money, never, relative_day
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, _, ngettext
 from csm_tui.ui.widgets.virtual_table import Cell, Column, RowSource, VirtualTable
 
 
@@ -72,8 +72,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("tier", "Tier", 10),
     Column("health", "Health", 7),
     Column("arr", "ARR", 8, "right"),
-    Column("renewal", "Renewal", 12),
-    Column("last_touch", "Last touch", 12),
+    Column("renewal", "Renewal", 12, grow=5),  # "13 days overdue", "16 months ago" when wide
+    Column("last_touch", "Last touch", 12, grow=2),
     Column("stage", "Stage", 10),
     Column("owner", "Owner", 14, grow=8, words=False),
 )
@@ -157,9 +157,12 @@ class PortfolioTable(VirtualTable):
         if row.renewal_date is not None:
             days = (row.renewal_date - today).days
             style = "overdue" if days < 0 else "soon" if days <= RENEWAL_HORIZON_DAYS else None
+            when = relative_day(row.renewal_date, today)
             if row.stage == "churned":
                 style = "dim"
-            renewal = (relative_day(row.renewal_date, today), style)
+            elif days < 0:  # not "4 days ago": the renewal did not happen, it is late
+                when = ngettext("{n} day overdue", "{n} days overdue", -days).format(n=-days)
+            renewal = (when, style)
         zone = getattr(self._source, "zone", UTC)  # the user's: days since are theirs
         touched = None if row.last_touch_at is None else local_day(row.last_touch_at, zone)
         status = TouchStatus(
