@@ -132,6 +132,34 @@ async def test_coverage_opened_on_one_team_is_titled_by_it_and_t_moves_on(worksp
         await wait_for(pilot, lambda: screen.report.team_filter is not None)
 
 
+async def test_a_typed_before_the_report_shows_opens_the_csm_once_it_does(workspace, monkeypatch):
+    """`c a` in one burst: the `a` comes while the report is still being worked out; it
+    opens the selected CSM's accounts once the report shows (it was lost)."""
+    import threading
+
+    from csm_tui.ui.screens import coverage
+
+    release = threading.Event()
+    real = coverage.read_coverage
+
+    def held(ws, team=None):
+        release.wait(20)
+        return real(ws, team)
+
+    monkeypatch.setattr(coverage, "read_coverage", held)
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c", "a")
+        assert isinstance(app.screen, CoverageScreen) and app.screen.report is None
+        release.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, CsmAccountsScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, CoverageScreen))
+        await pilot.pause()
+        assert isinstance(app.screen, CoverageScreen)  # once, not again on the way back
+
+
 async def test_reassigning_from_a_csms_accounts_queues_one_change(workspace):
     conn = workspace.conn
     app = make_app(workspace)

@@ -153,6 +153,7 @@ class CoverageScreen(Screen[None]):
         self.reporting = Reporting()  # USD until the report (and the rates) are read
         self._teams: list[tuple[str, str]] = []  # (id, name) of every team, once known
         self._stale = False
+        self._open_csm_when_shown = False  # `a` came before the first report
 
     def compose(self) -> ComposeResult:
         yield Static(id="coverage-title", markup=False)
@@ -271,6 +272,9 @@ class CoverageScreen(Screen[None]):
         self._fill_segments(report)
         self.query_one("#coverage-maturity", Section).update(maturity_panel(report))
         self._status()
+        if self._open_csm_when_shown:
+            self._open_csm_when_shown = False
+            self.action_open_csm()
 
     def show_backtest(self, report: BacktestReport) -> None:
         """Churn per band, churned ARR that was red or yellow and the AUC, for the book,
@@ -587,6 +591,9 @@ class CoverageScreen(Screen[None]):
         return owners[row] if 0 <= row < len(owners) else None
 
     def action_open_csm(self) -> None:
+        if self.report is None:  # `c a` typed at once: open the CSM once the report shows
+            self._open_csm_when_shown = True
+            return
         csm = self._selected_csm()
         if csm is not None:
             self._stale = True
