@@ -120,6 +120,12 @@ _VERB_WORDS = frozenset({
 here so the palette does not import the parser to start (a test checks it is complete)."""
 
 
+_ABOVE_NAMES = 1e6
+"""A score above any of Textual's fuzzy match scores (which are not bounded by 1)."""
+_ARGUMENTS = re.compile(r'"|--|\w:')
+"""What reads as a command's arguments after its first word: a quote, an option, key:value."""
+
+
 def _is_command_line(query: str) -> bool:
     """Does the query read as a command line (a verb and --options) rather than a search?"""
     return _first_word(query) in _VERB_WORDS and " --" in query
@@ -200,8 +206,8 @@ class AccountCommands(_CsmProvider):
             )
 
     async def search(self, query: str) -> Hits:
-        if _is_command_line(query):
-            return
+        if _is_command_line(query) or _first_word(query) in _VERB_WORDS - {"open", "prep"}:
+            return  # `renew` alone is a command missing its account, not a name to guess
         wants_prep = _first_word(query) == "prep" or " prep" in query.lower()
         typed = _strip_area(query, "account", "open", "prep")
         matcher = self.matcher(query.replace('"', ""))
@@ -266,8 +272,8 @@ class LogCommands(_CsmProvider):
     async def search(self, query: str) -> Hits:
         from csm_tui.domain.records import ActivityKind
 
-        if _is_command_line(query):
-            return
+        if _is_command_line(query) or _first_word(query) in _VERB_WORDS - {"log"}:
+            return  # another verb's line, not a name to guess
         words = query.lower().split()
         kinds = [k for k in ActivityKind if k.value in words] or [ActivityKind.CALL]
         typed = _strip_area(query, "log", *(k.value for k in ActivityKind))
@@ -627,20 +633,28 @@ class RunCommands(_CsmProvider):
 
         text = _strip_area(query, "run")
         first = _first_word(text)
-        if not text or (first not in _VERB_WORDS and _first_word(query) != "run"):
+        if not text:
+            return
+        # A misspelled verb ("renw", "fitler") before what reads as a command's arguments
+        # (a quote, an --option, a key:value): the parser's "did you mean", above the name
+        # search the line would otherwise fall into.
+        misspelled = first not in _VERB_WORDS and _ARGUMENTS.search(text.partition(" ")[2])
+        if first not in _VERB_WORDS and _first_word(query) != "run" and not misspelled:
             return
         try:
             command = parse_command(text)
         except QueryError as error:
             yield Hit(
-                0.6,
+                # open, prep, log: the accounts offered for them come first; a misspelled
+                # verb above any name match (fuzzy scores run into the tens and more)
+                _ABOVE_NAMES if misspelled else 0.6 if first in ("open", "prep", "log") else 1.0,
                 _title(f"run: {text}"),
                 partial(self.app.notify, safe_text(str(error)), severity="error", markup=False),
                 text=f"run: {text}",
                 help=_help(str(error)),
             )
             return
-        if isinstance(command, FilterCommand) and _first_word(query) != "run":
+        if misspelled or (isinstance(command, FilterCommand) and _first_word(query) != "run"):
             return  # the filter area offers it
         canonical = command.to_text()
         what = _("dry run: nothing is saved") if getattr(command, "dry_run", False) else (

@@ -271,3 +271,37 @@ async def test_before_anything_is_typed_the_palette_lists_in_a_fixed_order(works
     assert groups[:5] == ["screen", "sync", "filter", "account", "language"]
     last_language = max(i for i, a in enumerate(areas) if a == "language")
     assert "Quit" in areas[last_language:]  # Textual's own commands come last
+
+
+async def test_a_misspelled_verb_says_did_you_mean_before_searching_names(workspace):
+    """`renw "Bearford Connect Ltd"` was offered only as a name filter that matched
+    nothing; the palette now puts the command language's "did you mean" first."""
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        hits = await palette_hits(pilot, app, 'renw "Bearford Connect Ltd"')
+        assert hits[0].startswith("run: renw"), hits
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any('did you mean "renew"' in str(n.message)
+                                          for n in app._notifications))  # fmt: skip
+        assert not isinstance(app.screen, AccountScreen)
+
+
+async def test_a_verb_without_its_account_says_so_instead_of_opening_a_guess(workspace):
+    """`renew` alone opened whichever account the letters fuzzily matched."""
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        hits = await palette_hits(pilot, app, "renew")
+        assert hits[0] == "run: renew", hits
+        assert not any(h.startswith("account:") for h in hits), hits
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any("expected an account" in str(n.message)
+                                          for n in app._notifications))  # fmt: skip
+        assert not isinstance(app.screen, AccountScreen)
+
+
+async def test_a_name_search_is_not_taken_for_a_misspelled_verb(workspace):
+    """A plain name ("Chun Li" is near "churn") stays a name search."""
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        hits = await palette_hits(pilot, app, "Chun Li")
+        assert not any(h.startswith("run:") for h in hits), hits
