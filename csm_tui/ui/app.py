@@ -225,6 +225,14 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         and screens' `notify` come here, passing Textual's default `markup=True`.)"""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, its placeholder in the interface language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            placeholder = _("Search for commands…")
+            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
+
     def refresh_sync_status(self) -> None:
         import sqlite3
 

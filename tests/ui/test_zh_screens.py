@@ -204,3 +204,26 @@ async def test_offline_in_chinese_is_a_problem_said_in_chinese(sqlite_central, t
         data = [*names_in(ws.conn), "[Errno 111] Connection refused"]
         data += [r[0][:13] for r in ws.conn.execute("SELECT record_id FROM outbox")]
         assert english_words(shown, data) == [], (english_words(shown, data), data)
+
+
+async def test_the_palette_in_chinese_says_its_placeholder_and_tiers_in_chinese(workspace):
+    """The palette's prompt was Textual's English, and an account's hint its tier code
+    ("scale · 0184…")."""
+    from textual.command import CommandInput, CommandList
+
+    from tests.ui.test_palette import palette_hits
+
+    set_language("zh")
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await palette_hits(pilot, app, "")
+        placeholder = str(app.screen.query_one(CommandInput).placeholder)
+        assert placeholder == "搜索命令…", placeholder
+        name = workspace.conn.execute(
+            "SELECT name FROM accounts WHERE tier = 'scale' AND name GLOB '[A-Z]*' ORDER BY name"
+        ).fetchone()[0]
+        await palette_hits(pilot, app, f"open {name}")
+        options = app.screen.query_one(CommandList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        hint = next(p for p in prompts if name in p)
+        assert "规模" in hint and "scale" not in hint, hint
