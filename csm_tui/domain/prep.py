@@ -291,14 +291,16 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
            why=_mid(say(brief.touch_why_words) if brief.touch_why_words else brief.touch_why),
            overdue=overdue)
     )  # fmt: skip
+    why = f"**{_mid(_label(say, brief.activation_why))}**" if brief.activation_why else ""
     lifecycle = _w(
         say,
         N_("- **Go-live:** {go_live} · **Activated:** {activated}"),
         go_live=_date(brief.go_live_date),
-        activated=_date(brief.activated_on),
+        # no date and a why: the why in its place ("— — not activated" read as a stutter)
+        activated=why if why and brief.activated_on is None else _date(brief.activated_on),
     )
-    if brief.activation_why:
-        lifecycle += f" — **{_mid(_label(say, brief.activation_why))}**"
+    if why and brief.activated_on is not None:
+        lifecycle += f" — {why}"
     facts.append(lifecycle)
     if brief.nps is None:
         facts.append(_w(say, N_("- **Last NPS:** none recorded")))

@@ -322,3 +322,15 @@ def test_a_note_over_the_limit_is_refused_with_its_size():
         PrepNoteTooLong, match=f"{PREP_NOTE_MAX_CHARS:,} characters; this one has {too_long:,}"
     ):
         check_prep_note("x" * too_long)
+
+
+def test_not_activated_takes_the_place_of_the_missing_date():
+    """No activation date and a reason to worry: the reason where the date would be,
+    not "**Activated:** — — **not activated …**"."""
+    sheet = render_prep_markdown(
+        brief(activated_on=None, activation_why="not activated 75 days after go-live"), "", TODAY
+    )
+    line = next(x for x in sheet.splitlines() if x.startswith("- **Go-live:**"))
+    assert line == (
+        "- **Go-live:** 2025-03-01 · **Activated:** **not activated 75 days after go-live**"
+    ), line

@@ -252,3 +252,24 @@ async def test_a_renewal_past_its_date_reads_overdue_not_ago(workspace):
         painted = [table.render_line(y).text for y in range(1, table.size.height)]
         line = next(text for text in painted if late_name[:12] in text)
         assert "4 days overdue" in line, line
+
+
+@pytest.mark.parametrize(("stage", "said"), [("adoption", "no date recorded"),
+                                             ("activation", "not yet")])  # fmt: skip
+async def test_activated_without_a_date_reads_by_the_stage(workspace, stage, said):
+    """An account imported in Adoption has no activation date: it was activated, when is
+    not recorded ("not yet" said the opposite); one still in Activation is "not yet"."""
+    conn = workspace.conn
+    account_id = conn.execute(
+        "SELECT id FROM accounts WHERE stage = ? ORDER BY name LIMIT 1", (stage,)
+    ).fetchone()[0]
+    with conn:
+        conn.execute("UPDATE accounts SET activated_on = NULL WHERE id = ?", (account_id,))
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.open_account(account_id)
+        await pilot.pause()
+        overview = text_of(app.screen.query_one("#overview-body"))
+        line = next(x for x in overview.splitlines() if x.startswith("Activated"))
+        assert said in line, line

@@ -257,7 +257,13 @@ class OverviewPane(VerticalScroll):
                     when=relative_day(facts.go_live_date, today),
                 ),
             )
-        row(_("Activated"), facts.activated_on.isoformat() if facts.activated_on else _("not yet"))
+        if facts.activated_on:
+            activated = facts.activated_on.isoformat()
+        elif facts.stage in ("adoption", "renewal", "churned"):  # past Activation: it was
+            activated = _("no date recorded")  # (an imported book rarely says when)
+        else:
+            activated = _("not yet")
+        row(_("Activated"), activated)
         row(
             _("Last touch"),
             never()
