@@ -273,29 +273,24 @@ async def test_before_anything_is_typed_the_palette_lists_in_a_fixed_order(works
     assert "Quit" in areas[last_language:]  # Textual's own commands come last
 
 
-async def test_a_misspelled_verb_says_did_you_mean_before_searching_names(workspace):
-    """`renw "Bearford Connect Ltd"` was offered only as a name filter that matched
-    nothing; the palette now puts the command language's "did you mean" first."""
+@pytest.mark.parametrize(
+    ("line", "first", "says"),
+    [
+        # a misspelled verb fell silently into a name filter matching nothing
+        ('renw "Bearford Connect Ltd"', 'run: renw "Bearford Connect Ltd"', 'did you mean "renew"'),
+        # a verb alone opened whichever account its letters fuzzily matched
+        ("renew", "run: renew", "expected an account"),
+    ],
+)
+async def test_a_wrong_command_line_says_why_first_instead_of_guessing(workspace, line, first,
+                                                                       says):  # fmt: skip
     app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
-        hits = await palette_hits(pilot, app, 'renw "Bearford Connect Ltd"')
-        assert hits[0].startswith("run: renw"), hits
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: any('did you mean "renew"' in str(n.message)
-                                          for n in app._notifications))  # fmt: skip
-        assert not isinstance(app.screen, AccountScreen)
-
-
-async def test_a_verb_without_its_account_says_so_instead_of_opening_a_guess(workspace):
-    """`renew` alone opened whichever account the letters fuzzily matched."""
-    app = make_app(workspace, start="portfolio")
-    async with app.run_test(size=SIZE) as pilot:
-        hits = await palette_hits(pilot, app, "renew")
-        assert hits[0] == "run: renew", hits
+        hits = await palette_hits(pilot, app, line)
+        assert hits[0] == first, hits
         assert not any(h.startswith("account:") for h in hits), hits
         await pilot.press("enter")
-        await wait_for(pilot, lambda: any("expected an account" in str(n.message)
-                                          for n in app._notifications))  # fmt: skip
+        await wait_for(pilot, lambda: any(says in str(n.message) for n in app._notifications))
         assert not isinstance(app.screen, AccountScreen)
 
 
