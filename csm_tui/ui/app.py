@@ -227,11 +227,24 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     def action_command_palette(self) -> None:
         """Textual's palette, its placeholder in the interface language."""
-        from textual.command import CommandPalette
+        self.open_palette()
 
-        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
-            placeholder = _("Search for commands…")
-            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
+    def open_palette(self, typed: str = "") -> None:
+        """The palette, with `typed` in its field (a refused command line, to mend)."""
+        from textual.command import CommandInput, CommandPalette
+
+        if not self.use_command_palette or isinstance(self.screen, CommandPalette):
+            return
+        palette = CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
+        self.push_screen(palette)
+        if typed:
+
+            def type_it() -> None:
+                field = palette.query_one(CommandInput)
+                field.value = typed
+                field.cursor_position = len(typed)
+
+            self.call_after_refresh(type_it)
 
     def refresh_sync_status(self) -> None:
         import sqlite3

@@ -402,7 +402,7 @@ class FilterCommands(_CsmProvider):
                 yield Hit(
                     0.5,
                     _title(f"filter: {text}"),
-                    partial(self.app.notify, safe_text(str(error)), severity="error", markup=False),
+                    partial(refuse, self.csm_app, safe_text(str(error)), query),
                     text=f"filter: {text}",
                     help=_help(str(error)),
                 )
@@ -521,6 +521,13 @@ class SyncCommands(_CsmProvider):
 # ----------------------------------------------------------------------------- run
 
 
+def refuse(app: CsmApp, why: str, typed: str) -> None:
+    """A command line refused: say why, and open the palette again with the line as it was
+    typed, to mend rather than type again."""
+    app.notify(why, severity="error", timeout=10)
+    app.open_palette(typed)
+
+
 def run_in_app(app: CsmApp, text: str) -> None:
     """Carry out one command line in the app: as `csm-tui run` would, then show the result."""
     from csm_tui.commands.results import CommandFailed
@@ -547,7 +554,7 @@ def run_in_app(app: CsmApp, text: str) -> None:
     try:
         command = parse_command(text)
     except QueryError as error:
-        app.notify(safe_text(str(error)), severity="error", timeout=8, markup=False)
+        refuse(app, safe_text(str(error)), text)
         return
     if isinstance(command, SyncCommand):
         sync_now(app)
@@ -567,8 +574,7 @@ def run_in_app(app: CsmApp, text: str) -> None:
     try:
         result = run_command(app.workspace, command)
     except CommandFailed as error:
-        app.notify(safe_text(error.message, multiline=True), severity="error", timeout=10,
-                   markup=False)  # fmt: skip
+        refuse(app, safe_text(error.message, multiline=True), text)
         return
     except (sqlite3.Error, RuntimeError) as error:  # busy cache, a transaction left open
         app.notify(
@@ -660,7 +666,7 @@ class RunCommands(_CsmProvider):
                 # verb above any name match (fuzzy scores run into the tens and more)
                 _ABOVE_NAMES if misspelled else 0.6 if first in ("open", "prep", "log") else 1.0,
                 _title(f"run: {text}"),
-                partial(self.app.notify, safe_text(str(error)), severity="error", markup=False),
+                partial(refuse, self.csm_app, safe_text(str(error)), query),
                 text=f"run: {text}",
                 help=_help(str(error)),
             )

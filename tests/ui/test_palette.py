@@ -280,6 +280,12 @@ async def test_before_anything_is_typed_the_palette_lists_in_a_fixed_order(works
         ('renw "Bearford Connect Ltd"', 'run: renw "Bearford Connect Ltd"', 'did you mean "renew"'),
         # a verb alone opened whichever account its letters fuzzily matched
         ("renew", "run: renew", "expected an account"),
+        # a date that does not exist: the line comes back to mend, not to type again
+        (
+            'renew "Bearford Connect Ltd" --term-end 2026-02-31',
+            'run: renew "Bearford Connect Ltd" --term-end 2026-02-31',
+            "31 Feb 2026 does not exist",
+        ),
     ],
 )
 async def test_a_wrong_command_line_says_why_first_instead_of_guessing(workspace, line, first,
@@ -292,6 +298,10 @@ async def test_a_wrong_command_line_says_why_first_instead_of_guessing(workspace
         await pilot.press("enter")
         await wait_for(pilot, lambda: any(says in str(n.message) for n in app._notifications))
         assert not isinstance(app.screen, AccountScreen)
+        # the palette again, the line as typed in it
+        await wait_for(pilot, lambda: CommandPalette.is_open(app))
+        field = app.screen.query_one("CommandInput")
+        await wait_for(pilot, lambda: field.value == line)
 
 
 async def test_a_name_search_is_not_taken_for_a_misspelled_verb(workspace):
