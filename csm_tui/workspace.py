@@ -29,6 +29,12 @@ class Workspace:
             self._revalue()
         return self._conn
 
+    @property
+    def changes_written(self) -> int | None:
+        """Rows this workspace's connection has written since it opened (None: not open
+        yet): a counter, no query."""
+        return None if self._conn is None else self._conn.total_changes
+
     def _revalue(self) -> None:
         """ARR today at the rate in force today (a rate dated ahead comes into force on
         its day): a no-op unless the rate moved since the cache was last valued."""

@@ -139,6 +139,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         call_after_paint(self, self.idle_collector.start)
         self.set_interval(CHECK_SECONDS, self.idle_collector.collect_if_idle)
         self.set_interval(5, self.refresh_sync_status)  # "2 min ago" moves; writes queue
+        self.set_interval(0.25, self._after_own_writes)
         await self.switch_mode(start)
         self.restore_drafts()  # what the last crash kept, on top of the first screen
         if self.sync_in_background and self.workspace.meta("server_url"):
@@ -245,6 +246,18 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
                 field.cursor_position = len(typed)
 
             self.call_after_refresh(type_it)
+
+    _changes_seen = -1
+
+    def _after_own_writes(self) -> None:
+        """The status bar's count of changes to send, as soon as this app wrote any (a tier
+        override, a task done): a counter read, no query, until something was written."""
+        changes = self.workspace.changes_written  # None until the first screen opened it
+        if changes is not None and changes != self._changes_seen:
+            first = self._changes_seen < 0
+            self._changes_seen = changes
+            if not first:
+                self.refresh_sync_status()
 
     def refresh_sync_status(self) -> None:
         import sqlite3

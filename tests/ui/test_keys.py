@@ -165,3 +165,39 @@ async def test_an_account_with_no_health_history_draws_no_bars(workspace):
         shown = screen_text(app)
         assert "no history yet" in shown
         assert "█" not in shown
+
+
+async def test_the_status_bar_counts_a_change_as_soon_as_it_is_made(workspace):
+    """`x` on a task queued a change, and the status bar said the old count for up to 5 s
+    (its timer) while the Sync screen listed the new one."""
+    import re
+    import time
+
+    from csm_tui.store import outbox
+    from csm_tui.ui.widgets.sync_status import SyncStatusBar
+    from tests.ui.screen_text import text_of
+
+    account_id = account_with_open_tasks(workspace)
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.open_account(account_id)
+        await pilot.pause()
+        await pilot.press("6")
+        await pilot.pause()
+        before = outbox.pending_count(workspace.conn)
+        pressed = time.monotonic()
+        await pilot.press("x")
+        after = outbox.pending_count(workspace.conn)
+        assert after > before
+
+        def shown() -> int:
+            found = re.search(
+                r"(\d+) changes? pending", text_of(app.screen.query_one(SyncStatusBar))
+            )
+            return int(found[1]) if found else 0
+
+        while shown() != after and time.monotonic() - pressed < 3:
+            await pilot.pause(0.05)
+        assert shown() == after
+        assert time.monotonic() - pressed < 3  # not the 5-second timer
