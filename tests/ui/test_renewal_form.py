@@ -96,3 +96,26 @@ async def test_t_sets_a_tier_override_shown_in_the_title(workspace):
         await pilot.pause()
         assert isinstance(app.screen, AccountScreen)
         assert target.title() in text_of(app.screen.query_one("#account-title"))
+
+
+async def test_at_80x24_a_refusal_takes_you_to_the_field_and_its_message(workspace):
+    """A churn without a reason at 80×24: the reason's message was below the fold and
+    ctrl+s seemed to do nothing; the field in error now has the focus, its message shown."""
+    row = an_account(workspace)
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_account(row["id"])
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#field-outcome", Select).value = "churned"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is form.query_one("#field-reason", Input)
+        message = form.query_one("#error-reason")
+        assert "why" in text_of(message)
+        top, bottom = message.region.y, message.region.bottom
+        assert top >= 0 and bottom <= 24 and message.region.height > 0, message.region

@@ -129,6 +129,12 @@ class RenewalFormScreen(ModalScreen["RecordedDecision | None"]):
             box = self.query_one(f"#error-{name}", Static)
             box.display = name in errors
             box.update("⚠ " + errors.get(name, ""))
+        # The first field in error takes the focus, its message in view (at 80×24 the
+        # reason's was below the fold and ctrl+s seemed to do nothing).
+        first = next((name for name in DECISION_FIELDS if name in errors), None)
+        if first is not None:
+            self.query_one(f"#field-{first}").focus()
+            self.call_after_refresh(self.query_one(f"#error-{first}", Static).scroll_visible)
 
     def action_save(self) -> None:
         from csm_tui.store.renewals import RenewalRefused, record_decision
