@@ -334,7 +334,7 @@ def _health(brief: PrepBrief, say: Say) -> list[str]:
         out.append(_w(say, N_("Weakest components:")))
         out.append("")
         out += [
-            _w(say, N_("- **{label}:** {points}/{weight} points — {raw} (standard: {standard})"),
+            _w(say, N_("- **{label}:** {points}/{weight} points — {raw} (vs {standard})"),
                label=_label(say, w.label), points=w.points, weight=w.weight,
                raw=_mid(say(w.words[0]) if w.words else w.raw),
                standard=_mid(say(w.words[1]) if w.words else w.standard))

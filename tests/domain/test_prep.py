@@ -242,7 +242,7 @@ def test_the_sheet_says_the_facts_in_words():
         "- **ARR:** $120,000",
         "**58 / 100 — yellow** (72 30 days ago, -14)",
         "- **Product usage:** 12/30 points — login 40%, leads 5.0/user/wk "
-        "(standard: short-cycle direct standard: login 80%, 25/user/wk)",
+        "(vs short-cycle direct standard: login 80%, 25/user/wk)",
         "- **Sponsor:** 王伟 — 总经理 (wei@例子.中国)",
         "- **Champion:** \\[i\\]Ivy\\[/i\\] Chen — Ops (+44 20 7946 0001)",
         "- [ ] QBR held **(required)**",
