@@ -201,7 +201,7 @@ OPTIONS: dict[str, dict[str, OptionSpec]] = {
     },
     "timeline": {
         "--type": OptionSpec("--type", "kinds", "kinds",
-                             N_("kinds of activity (call, meeting, ...)"),
+                             N_("kinds of activity"),
                              tuple(k.value for k in ActivityKind)),
         "--limit": OptionSpec("--limit", "limit", "int", N_("a number of activities"), low=1,
                            high=MAX_LIMIT),

@@ -142,6 +142,13 @@ def test_ideographic_space_separates_words():
 # ----------------------------------------------------------------------------- errors
 
 
+def test_a_wrong_kind_lists_the_kinds_once():
+    """It said "kinds of activity (call, meeting, ...) (call, meeting, email, …)"."""
+    with pytest.raises(QueryError) as info:
+        parse_command("timeline acme --type cal")
+    assert str(info.value).count("meeting") == 1, str(info.value)
+
+
 @pytest.mark.parametrize(
     ("text", "position", "expected"),
     [
