@@ -491,7 +491,11 @@ def estimate_maturity(inputs: MaturityInputs) -> MaturityEstimate:
         )
         if follow is not None
         else Message.of(N_("no account is red: nothing to follow up"))
+        if i.health_scored
+        # no health score anywhere (a book imported without signals): red is unknown
+        else Message.of(N_("no account carries a health score: which are red is unknown"))
     )
+    none_red = i.health_scored > 0  # "no account is red" counts only where health is known
     grr_text = (
         Message.of(N_("GRR over 12 months is {grr}"), grr=_pct(i.grr))
         if i.grr is not None
@@ -507,10 +511,10 @@ def estimate_maturity(inputs: MaturityInputs) -> MaturityEstimate:
         MaturityCheck(L.SCIENTIFICALLY_MANAGED, _meets(scored, HEALTH_SCORED), scored_text,
                       HEALTH_SCORED),
         MaturityCheck(L.SCIENTIFICALLY_MANAGED,
-                      _meets(follow, FOLLOW_UP_SCIENTIFIC, none_means=True), follow_text,
+                      _meets(follow, FOLLOW_UP_SCIENTIFIC, none_means=none_red), follow_text,
                       FOLLOW_UP_SCIENTIFIC),
         MaturityCheck(L.REFINED, _meets(kept, CADENCE_REFINED), cadence, CADENCE_REFINED),
-        MaturityCheck(L.REFINED, _meets(follow, FOLLOW_UP_REFINED, none_means=True),
+        MaturityCheck(L.REFINED, _meets(follow, FOLLOW_UP_REFINED, none_means=none_red),
                       follow_text, FOLLOW_UP_REFINED),
         MaturityCheck(L.REFINED, _meets(i.grr, GRR_REFINED), grr_text, GRR_REFINED),
     )  # fmt: skip

@@ -122,6 +122,17 @@ def test_the_level_is_the_highest_whose_evidence_and_all_below_is_met(inputs, le
     assert estimate_maturity(inputs).level is level
 
 
+def test_no_red_account_counts_as_followed_up_only_where_health_is_known():
+    """A book with no health score (imported without signals) has no red account only
+    because nothing is scored: that is not a ✓ for following red accounts up."""
+    unscored = estimate_maturity(with_(health_scored=0, red_accounts=0, red_followed_up=0))
+    follow = [s for s in unscored.evidence if "red" in s]
+    assert follow and all(s.startswith("✗") for s in follow), follow
+    assert all("unknown" in s for s in follow), follow
+    scored = estimate_maturity(with_(red_accounts=0, red_followed_up=0))
+    assert all(s.startswith("✓") for s in scored.evidence if "no account is red" in s)
+
+
 def test_a_level_is_never_skipped():
     # Everything of level 4 and 5 holds, but touches are mostly escalations.
     assert estimate_maturity(with_(proactive_touches=10, reactive_touches=90)).level is (
