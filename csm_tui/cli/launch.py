@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from csm_tui.config import SettingsError, load_settings
 from csm_tui.domain.clock import clock_from
-from csm_tui.i18n import _, ngettext
+from csm_tui.domain.text import safe_text
+from csm_tui.i18n import N_, _, ngettext
 from csm_tui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -217,8 +218,49 @@ def run_demo(
             ),
             file=err,
         )
+    play_as = getattr(args, "play_as", None)
+    if play_as is not None and not _play_as(workspace, play_as, err):
+        return 1
     if args.no_open:
         return 0
     from csm_tui.ui.app import make_app
 
     return _run_app(make_app(workspace, start=args.start))
+
+
+_ROLE_WORDS = {"csm": N_("CSM"), "lead": N_("team lead"), "admin": N_("admin"),
+               "ingest": N_("data pipeline")}  # fmt: skip
+
+
+def _role(code: str) -> str:
+    return _(_ROLE_WORDS[code]) if code in _ROLE_WORDS else code
+
+
+def _play_as(workspace: Workspace, name: str, err: TextIO) -> bool:
+    """Make the demo book's user the person named (exactly, or by a unique start of the
+    name): a team lead sees Coverage as a lead does and may reassign."""
+    from csm_tui.store.cache import set_meta
+
+    conn = workspace.conn
+    people = conn.execute("SELECT id, name, role FROM users ORDER BY name").fetchall()
+    wanted = name.strip().casefold()
+    found = [p for p in people if p["name"].casefold() == wanted] or [
+        p for p in people if p["name"].casefold().startswith(wanted)
+    ]
+    if len(found) != 1:
+        listing = ", ".join(f"{safe_text(p['name'])} ({_role(p['role'])})" for p in people)
+        print(
+            _("csm-tui: no one (or more than one) in the demo book is called {name!r}; "
+              "the people: {listing}").format(name=safe_text(name), listing=listing),
+            file=err,
+        )  # fmt: skip
+        return False
+    with conn:
+        set_meta(conn, "me", found[0]["id"])
+    print(
+        _("  you are {me} ({role})").format(
+            me=safe_text(found[0]["name"]), role=_role(found[0]["role"])
+        ),
+        file=err,
+    )
+    return True

@@ -71,6 +71,13 @@ def build_parser(every_command: bool = True) -> argparse.ArgumentParser:
         help=_("rebuild an existing demo book: says what it destroys (changes, notes) and asks"),
     )
     demo.add_argument("--yes", action="store_true", help=_("with --fresh: do not ask"))
+    demo.add_argument(
+        "--as",
+        dest="play_as",
+        metavar="NAME",
+        default=None,
+        help=_("be another person of the demo book (a team lead: Elena Rossi)"),
+    )
     if not every_command:
         return parser
     from csm_tui.server.cli import add_serve_parser  # argparse only; the server loads on run

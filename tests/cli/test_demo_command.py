@@ -164,3 +164,22 @@ def test_commands_use_the_demo_book_until_i_have_a_cache_of_my_own(isolated_mach
     assert main(["--now", NOW, "run", "filter", "--format", "csv"]) == 0
     out, err = capsys.readouterr()
     assert "using the demo book" not in err and len(out.splitlines()) == 1
+
+
+def test_demo_as_a_team_lead_makes_them_the_books_user(tmp_path, capsys):
+    """The demo's user is a CSM: `--as` plays another person of the book, a team lead to
+    reassign from Coverage; a name nobody has is refused with the people listed."""
+    db = tmp_path / "demo.sqlite3"
+    assert main(["--db", str(db), "--now", NOW, "demo", "--accounts", "40", "--no-open"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "--now", NOW, "demo", "--as", "elena", "--no-open"]) == 0
+    assert "you are Elena Rossi (team lead)" in capsys.readouterr().err
+    with sqlite3.connect(db) as conn:
+        me = conn.execute(
+            "SELECT u.name, u.role FROM cache_meta m JOIN users u ON u.id = m.value "
+            "WHERE m.key = 'me'"
+        ).fetchone()
+    assert me == ("Elena Rossi", "lead")
+    assert main(["--db", str(db), "--now", NOW, "demo", "--as", "Nobody", "--no-open"]) == 1
+    err = capsys.readouterr().err
+    assert "'Nobody'" in err and "Sarah Mitchell (CSM)" in err
