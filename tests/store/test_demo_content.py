@@ -14,11 +14,12 @@ from pathlib import Path
 from csm_tui.store.demo import build_demo_book
 
 NOW = datetime(2026, 11, 22, 9, 30, 15, 250000, tzinfo=UTC)
-BOOK_300_SEED_11 = "34811eac38afb1e6728454a59c300c8b626f3bf1ca45d90c196ae185fa95e20b"
+BOOK_300_SEED_11 = "cc4512cc011a6c63053938065969f064bcd090002143032129cc9141d7f1a493"
 """Changed on purpose: the book records the rate its ARR today is valued at; then (issue
 12) the data versions and per-author activity counts the triggers keep, and past
 snapshots' points as compact JSON; then the three (empty) tables of the accounts' ARR
-movements on record — the rows of every other table are as before."""
+movements on record; then churned accounts' ARR, 0 as a churn sets it (their ARR events
+keep what they paid) — the rows of every other table are as before."""
 
 
 def book_digest(path: Path) -> str:

@@ -291,8 +291,8 @@ class AccountMaker:
             a.id,
             a.name,
             story.currency,
-            s.arr,
-            a.arr_usd,
+            0.0 if s.stage is Stage.CHURNED else s.arr,  # churn sets ARR to 0 (its events
+            0.0 if s.stage is Stage.CHURNED else a.arr_usd,  # keep what was paid)
             tier._value_,
             TIER_RANK[tier],
             tier._value_ if override else None,
