@@ -170,8 +170,9 @@ class HistoryWriter:
         churned accounts end with a `churn` at their renewal date. Values are drawn
         backwards from today's ARR, so the last event's `arr_after_usd` is exactly
         `accounts.arr_usd` (for a churned account 0, as a churn sets it; `arr_usd` here
-        is then what it paid when it left, its churn's `arr_before_usd`). A few changes are already signed but take effect later: notices
-        of non-renewal for red accounts renewing within 90 days, booked expansions.
+        is then what it paid when it left, its churn's `arr_before_usd`). A few changes
+        are already signed but take effect later: notices of non-renewal for red accounts
+        renewing within 90 days, booked expansions.
         """
         churned = stage is Stage.CHURNED
         plan = self._arr_plan(tier, life, h, end=life.renewal if churned else 0)
