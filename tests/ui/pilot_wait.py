@@ -16,3 +16,12 @@ async def wait_for(pilot: Pilot[object], condition: Callable[[], object],
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         await pilot.pause(0.02)
+
+
+async def on_account(app, pilot: Pilot[object], account_id: str, key: str) -> None:
+    """Open the account and press `key` on it (a tab's number, `R`), each step let settle."""
+    await pilot.pause()
+    app.open_account(account_id)
+    await pilot.pause()
+    await pilot.press(key)
+    await pilot.pause()

@@ -14,6 +14,7 @@ from csm_tui.ui.screens.portfolio import PortfolioScreen
 from csm_tui.ui.screens.prep import PrepScreen
 from csm_tui.ui.screens.today import TodayScreen
 from csm_tui.ui.widgets.account_panes import ChecklistPane, TasksPane
+from tests.ui.pilot_wait import on_account
 from tests.ui.screen_text import screen_text
 
 SIZE = (160, 48)
@@ -32,11 +33,7 @@ async def test_complete_snooze_and_take_a_task_on_the_account_tasks_tab(workspac
     account_id = account_with_open_tasks(workspace)
     app = make_app(workspace, sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.open_account(account_id)
-        await pilot.pause()
-        await pilot.press("6")
-        await pilot.pause()
+        await on_account(app, pilot, account_id, "6")  # its tasks
         first = app.screen.query_one(TasksPane).tasks[0]
         await pilot.press("x")
         await pilot.pause()
@@ -180,11 +177,7 @@ async def test_the_status_bar_counts_a_change_as_soon_as_it_is_made(workspace):
     account_id = account_with_open_tasks(workspace)
     app = make_app(workspace, sync_in_background=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.open_account(account_id)
-        await pilot.pause()
-        await pilot.press("6")
-        await pilot.pause()
+        await on_account(app, pilot, account_id, "6")  # its tasks
         before = outbox.pending_count(workspace.conn)
         pressed = time.monotonic()
         await pilot.press("x")

@@ -7,6 +7,7 @@ from textual.widgets import Input, Select
 from csm_tui.ui.app import make_app
 from csm_tui.ui.screens.account import AccountScreen
 from csm_tui.ui.screens.renewal_form import RenewalFormScreen, TierFormScreen
+from tests.ui.pilot_wait import on_account
 from tests.ui.screen_text import text_of
 
 SIZE = (160, 48)
@@ -20,17 +21,18 @@ def an_account(ws, stage: str = "renewal"):
     ).fetchone()
 
 
+async def renewal_form(app, pilot, account_id: str) -> RenewalFormScreen:
+    """`R` on the account, as a CSM reaches the form."""
+    await on_account(app, pilot, account_id, "R")
+    assert isinstance(app.screen, RenewalFormScreen)
+    return app.screen
+
+
 async def test_r_records_a_churn_only_with_a_reason_then_the_account_reads_churned(workspace):
     row = an_account(workspace)
     app = make_app(workspace, start="portfolio")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        app.open_account(row["id"])
-        await pilot.pause()
-        await pilot.press("R")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, RenewalFormScreen)
+        form = await renewal_form(app, pilot, row["id"])
         form.query_one("#field-outcome", Select).value = "churned"  # the ARR typed is ignored
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -104,12 +106,7 @@ async def test_at_80x24_a_refusal_takes_you_to_the_field_and_its_message(workspa
     row = an_account(workspace)
     app = make_app(workspace, start="portfolio")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        app.open_account(row["id"])
-        await pilot.pause()
-        await pilot.press("R")
-        await pilot.pause()
-        form = app.screen
+        form = await renewal_form(app, pilot, row["id"])
         form.query_one("#field-outcome", Select).value = "churned"
         await pilot.press("ctrl+s")
         await pilot.pause()
