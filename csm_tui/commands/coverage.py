@@ -108,7 +108,7 @@ def report_rows(report: Any) -> tuple[tuple[Any, ...], ...]:
                 total.red_arr,
                 renew_count,
                 renew_arr,
-                total.touches_needed,
+                round(total.touches_needed, 1),  # a count of touches: not 13 decimals
                 owner.capacity_verdict.value,
                 owner.user_id,
             )
