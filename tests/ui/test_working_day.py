@@ -360,3 +360,23 @@ async def test_notes_written_in_call_prep_survive_the_account_tab_editor(workspa
         await pilot.press("escape")
         await pilot.pause()
     assert load_prep_note(workspace.conn, account_id) == "new plan 新计划"
+
+
+async def test_a_team_lead_s_today_points_to_coverage(workspace):
+    """A team lead owns no accounts: Today is empty, and says why and where to go (`c`),
+    instead of "Nothing needs you today"; `c` then opens their team's coverage."""
+    from csm_tui.store.cache import set_meta
+    from csm_tui.ui.screens.coverage import CoverageScreen
+    from tests.ui.pilot_wait import wait_for
+
+    conn = workspace.conn
+    lead = conn.execute("SELECT id FROM users WHERE role = 'lead' ORDER BY name").fetchone()[0]
+    with conn:
+        set_meta(conn, "me", lead)
+    app = make_app(workspace, start="today")
+    async with app.run_test(size=SIZE) as pilot:
+        empty = app.screen.query_one("#today-empty")
+        await wait_for(pilot, lambda: "press c" in text_of(empty))
+        assert "You own no accounts" in text_of(empty)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CoverageScreen))

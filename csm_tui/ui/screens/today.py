@@ -110,6 +110,7 @@ class TodayScreen(ThreadReads, Screen[None]):
         self.items: list[AgendaItem] = []
         self._me: str | None = None
         self._name: str | None = None
+        self._owns_accounts = True  # until the agenda is read
         self._read_after_paint = False
 
     def compose(self) -> ComposeResult:
@@ -168,9 +169,14 @@ class TodayScreen(ThreadReads, Screen[None]):
             return
         today, rules, zone = ws.today(), ws.settings.tier_rules, ws.zone
 
-        def read(conn: sqlite3.Connection) -> tuple[str, str | None, list[AgendaItem]]:
+        def read(conn: sqlite3.Connection) -> tuple[str, str | None, bool, list[AgendaItem]]:
             row = conn.execute("SELECT name FROM users WHERE id = ?", (me,)).fetchone()
-            return me, row[0] if row else None, load_agenda(conn, me, today, rules, zone=zone)
+            owns = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM accounts WHERE owner_id = ? AND deleted_at IS NULL)",
+                (me,),
+            ).fetchone()[0]
+            agenda = load_agenda(conn, me, today, rules, zone=zone)
+            return me, row[0] if row else None, bool(owns), agenda
 
         if not self.items:  # nothing shown yet: say the agenda is on its way
             self.query_one("#today-title", Static).update(
@@ -178,8 +184,8 @@ class TodayScreen(ThreadReads, Screen[None]):
             )
         self.read_in_thread("agenda", read, self._show_agenda, what=_("the agenda"))
 
-    def _show_agenda(self, result: tuple[str, str | None, list[AgendaItem]]) -> None:
-        self._me, self._name, items = result
+    def _show_agenda(self, result: tuple[str, str | None, bool, list[AgendaItem]]) -> None:
+        self._me, self._name, self._owns_accounts, items = result
         table = self.query_one(AgendaTable)
         keep = self.current_item
         self.items = items
@@ -190,8 +196,14 @@ class TodayScreen(ThreadReads, Screen[None]):
         )
         empty = self.query_one("#today-empty", Static)
         empty.display = not self.items
-        empty.update(_("Nothing needs you today. Enjoy it — or press b for the portfolio."))
+        empty.update(self._nothing_words())
         self._title()
+
+    def _nothing_words(self) -> str:
+        if not self._owns_accounts:  # a team lead, an admin: their view is Coverage
+            return _("You own no accounts, so your agenda is empty: press c for your team's "
+                     "coverage, or b for the portfolio.")  # fmt: skip
+        return _("Nothing needs you today. Enjoy it — or press b for the portfolio.")
 
     def _title(self) -> None:
         ws = self.workspace
@@ -222,7 +234,7 @@ class TodayScreen(ThreadReads, Screen[None]):
             self.reload()  # no agenda: the empty line says why, in the new language
             return
         empty = self.query_one("#today-empty", Static)
-        empty.update(_("Nothing needs you today. Enjoy it — or press b for the portfolio."))
+        empty.update(self._nothing_words())
         self._title()
 
     @property
