@@ -207,7 +207,6 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
                 title=_("Your keys"),
                 severity="warning",
                 timeout=30,
-                markup=False,
             )
 
     # -- sync -----------------------------------------------------------------------------

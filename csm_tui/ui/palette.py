@@ -255,7 +255,7 @@ def open_log_form(app: CsmApp, account_id: str, name: str, kind: ActivityKind) -
 
     def logged(result: LogResult | None) -> None:
         if result is not None:
-            app.notify(describe(result), timeout=6, markup=False)
+            app.notify(describe(result), timeout=6)
             app.data_changed()
 
     app.push_screen(LogActivityScreen(app.workspace, account_id, name, kind=kind), logged)
@@ -468,7 +468,7 @@ def show_coverage(app: CsmApp, team: str | None) -> None:
     try:
         team_id = resolve_team(app.workspace.conn, team)
     except UnknownTeam as error:
-        app.notify(safe_text(str(error)), severity="error", markup=False)
+        app.notify(safe_text(str(error)), severity="error")
         return
     app.push_screen(CoverageScreen(app.workspace, team_id))
 
@@ -580,7 +580,6 @@ def run_in_app(app: CsmApp, text: str) -> None:
         app.notify(
             _("Could not run it: {error}").format(error=safe_text(str(error))),
             severity="error",
-            markup=False,
         )
         return
     if isinstance(command, OpenCommand) and result.account_id:
@@ -599,9 +598,9 @@ def run_in_app(app: CsmApp, text: str) -> None:
         app.push_screen(PrepScreen(app.workspace, result.account_id))
         return
     if isinstance(command, HelpCommand):
-        app.notify(result.text or result.shown, timeout=15, markup=False)
+        app.notify(result.text or result.shown, timeout=15)
         return
-    app.notify(safe_text(result.shown, multiline=True), timeout=6, markup=False)
+    app.notify(safe_text(result.shown, multiline=True), timeout=6)
     if isinstance(command, BacktestCommand):  # its table is a Coverage section
         show_coverage(app, command.team)
         return
@@ -636,9 +635,7 @@ class RunCommands(_CsmProvider):
             0,
             _title(f"run: {example}"),
             partial(
-                self.app.notify,
-                _("Type a command: {example}").format(example=safe_text(example)),
-                markup=False,
+                self.app.notify, _("Type a command: {example}").format(example=safe_text(example))
             ),
             help=_("type any command of the command language (help lists them)"),
         )

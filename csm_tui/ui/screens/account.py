@@ -311,7 +311,6 @@ class AccountScreen(ThreadReads, Screen[None]):
                     stage=stage_label(d.stage_after),
                 ),
                 timeout=6,
-                markup=False,
             )
             self.refresh_account()
 
@@ -331,7 +330,6 @@ class AccountScreen(ThreadReads, Screen[None]):
                     account=safe_text(done.account_name), tier=_(Tier(done.tier).label)
                 ),
                 timeout=6,
-                markup=False,
             )
             self.refresh_account()
 

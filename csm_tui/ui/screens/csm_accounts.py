@@ -126,7 +126,6 @@ class CsmAccountsScreen(Screen[None]):
             self.notify(
                 _("Cannot reassign: {why}.").format(why=why.render()),
                 severity="error",
-                markup=False,
             )
             return
         try:

@@ -174,7 +174,7 @@ class RenewalFormScreen(ModalScreen["RecordedDecision | None"]):
             self._show_errors(error.errors)
             return
         except RenewalRefused as error:
-            self.notify(str(error), severity="error", markup=False)
+            self.notify(str(error), severity="error")
             return
         self.dismiss(done)
 
