@@ -36,6 +36,14 @@ class Named:
     name: str
     detail: str = ""
 
+    def detail_words(self) -> Message:
+        """Its word for lists: a tier code ("self-serve") as the tier's words; any other
+        detail as it is."""
+        try:
+            return Message.of(Tier(self.detail).label)
+        except ValueError:
+            return Message.text(self.detail)
+
     def label(self) -> str:
         extra = f", {self.detail}" if self.detail else ""
         return f"{self.name} ({self.id}{extra})"
@@ -90,16 +98,8 @@ def _line(item: Named) -> Message:
         N_("  {name} ({id}, {detail})"),
         name=safe_text(item.name),
         id=item.id,
-        detail=_detail(item.detail),
+        detail=item.detail_words(),
     )
-
-
-def _detail(detail: str) -> Message:
-    """A tier code ("self-serve") as the tier's words; any other detail as it is."""
-    try:
-        return Message.of(Tier(detail).label)
-    except ValueError:
-        return Message.text(detail)
 
 
 def _lines(lines: Sequence[Message]) -> Message:

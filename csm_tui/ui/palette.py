@@ -93,17 +93,6 @@ def _help(text: str) -> str:
     return escape(safe_text(text))
 
 
-def _detail(detail: str) -> str:
-    """A candidate's word: a tier code ("self-serve") in the interface language."""
-    from csm_tui.domain.tiers import Tier
-    from csm_tui.ui.labels import tier_label
-
-    try:
-        return tier_label(Tier(detail))
-    except ValueError:
-        return detail
-
-
 def _first_word(query: str) -> str:
     words = query.split()
     return words[0].lower().rstrip(":") if words else ""
@@ -234,7 +223,7 @@ class AccountCommands(_CsmProvider):
                 _highlight(matcher, title),
                 partial(action, named.id),
                 text=title,
-                help=_help(f"{_detail(named.detail)} · {named.id}"),
+                help=_help(f"{named.detail_words().render()} · {named.id}"),
             )
 
     def _open(self, account_id: str) -> None:
@@ -700,7 +689,7 @@ class RunCommands(_CsmProvider):
             for named in self._candidates(typed, limit=SHOWN):
                 if named.name != typed and named.id != typed:
                     full = _spelled_out(command, named.name)
-                    out.append((full, f"{_detail(named.detail)} · {named.id}"))
+                    out.append((full, f"{named.detail_words().render()} · {named.id}"))
         if isinstance(command, AssignCommand) and command.owner:
             owner = command.owner
             rows = self.workspace.conn.execute("SELECT name, role FROM users ORDER BY name")
