@@ -237,17 +237,16 @@ def _role(code: str) -> str:
 
 
 def _play_as(workspace: Workspace, name: str, err: TextIO) -> bool:
-    """Make the demo book's user the person named (exactly, or by a unique start of the
-    name): a team lead sees Coverage as a lead does and may reassign."""
+    """Make the demo book's user the person named (`find_user`: an id, the name, or a
+    unique start of it): a team lead sees Coverage as a lead does and may reassign."""
     from csm_tui.store.cache import set_meta
+    from csm_tui.store.lookup import LookupFailed, find_user
 
     conn = workspace.conn
-    people = conn.execute("SELECT id, name, role FROM users ORDER BY name").fetchall()
-    wanted = name.strip().casefold()
-    found = [p for p in people if p["name"].casefold() == wanted] or [
-        p for p in people if p["name"].casefold().startswith(wanted)
-    ]
-    if len(found) != 1:
+    try:
+        person = find_user(conn, name)
+    except LookupFailed:
+        people = conn.execute("SELECT name, role FROM users ORDER BY name").fetchall()
         listing = ", ".join(f"{safe_text(p['name'])} ({_role(p['role'])})" for p in people)
         print(
             _("csm-tui: no one (or more than one) in the demo book is called {name!r}; "
@@ -256,11 +255,9 @@ def _play_as(workspace: Workspace, name: str, err: TextIO) -> bool:
         )  # fmt: skip
         return False
     with conn:
-        set_meta(conn, "me", found[0]["id"])
+        set_meta(conn, "me", person.id)
     print(
-        _("  you are {me} ({role})").format(
-            me=safe_text(found[0]["name"]), role=_role(found[0]["role"])
-        ),
+        _("  you are {me} ({role})").format(me=safe_text(person.name), role=_role(person.detail)),
         file=err,
     )
     return True
