@@ -246,17 +246,16 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
             self.call_after_refresh(type_it)
 
-    _changes_seen = -1
+    _changes_seen: int | None = None
 
     def _after_own_writes(self) -> None:
         """The status bar's count of changes to send, as soon as this app wrote any (a tier
         override, a task done): a counter read, no query, until something was written."""
         changes = self.workspace.changes_written  # None until the first screen opened it
-        if changes is not None and changes != self._changes_seen:
-            first = self._changes_seen < 0
-            self._changes_seen = changes
-            if not first:
+        if changes != self._changes_seen:
+            if self._changes_seen is not None:  # (the first reading is where it starts)
                 self.refresh_sync_status()
+            self._changes_seen = changes
 
     def refresh_sync_status(self) -> None:
         import sqlite3
