@@ -171,11 +171,15 @@ class TodayScreen(ThreadReads, Screen[None]):
 
         def read(conn: sqlite3.Connection) -> tuple[str, str | None, bool, list[AgendaItem]]:
             row = conn.execute("SELECT name FROM users WHERE id = ?", (me,)).fetchone()
-            owns = conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM accounts WHERE owner_id = ? AND deleted_at IS NULL)",
-                (me,),
-            ).fetchone()[0]
             agenda = load_agenda(conn, me, today, rules, zone=zone)
+            # An empty agenda: nothing due, or no accounts at all (a lead: see Coverage).
+            owns = (
+                bool(agenda)
+                or conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM accounts WHERE owner_id = ? AND deleted_at IS NULL)",
+                    (me,),
+                ).fetchone()[0]
+            )
             return me, row[0] if row else None, bool(owns), agenda
 
         if not self.items:  # nothing shown yet: say the agenda is on its way
