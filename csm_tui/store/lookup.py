@@ -242,12 +242,12 @@ def _ambiguous_text(ref: str, items: Sequence[Named], total: int | None = None) 
         return Message.of(
             N_('"{ref}" names more than {n} accounts; say which (a longer name or the id):'
                "\n{listing}"),
-            ref=safe_text(ref).strip(), n=_PREFIX_ROWS, listing=listing,
+            ref=safe_text(ref.strip()), n=_PREFIX_ROWS, listing=listing,
         )  # fmt: skip
     listing = _listing(shown, total)
     return Message.of(
         N_('"{ref}" names {n} accounts; say which (a longer name or the id):\n{listing}'),
-        ref=safe_text(ref).strip(), n=total if total is not None else len(items), listing=listing,
+        ref=safe_text(ref.strip()), n=total if total is not None else len(items), listing=listing,
     )  # fmt: skip
 
 

@@ -82,6 +82,11 @@ class AgendaTable(VirtualTable):
         ]
 
 
+_OWNS_AN_ACCOUNT = (
+    "SELECT EXISTS (SELECT 1 FROM accounts WHERE owner_id = ? AND deleted_at IS NULL)"
+)
+
+
 class TodayScreen(ThreadReads, Screen[None]):
     """The CSM's agenda: overdue touches, tasks, renewals, activation risk, health drops.
 
@@ -173,14 +178,8 @@ class TodayScreen(ThreadReads, Screen[None]):
             row = conn.execute("SELECT name FROM users WHERE id = ?", (me,)).fetchone()
             agenda = load_agenda(conn, me, today, rules, zone=zone)
             # An empty agenda: nothing due, or no accounts at all (a lead: see Coverage).
-            owns = (
-                bool(agenda)
-                or conn.execute(
-                    "SELECT EXISTS (SELECT 1 FROM accounts WHERE owner_id = ? AND deleted_at IS NULL)",
-                    (me,),
-                ).fetchone()[0]
-            )
-            return me, row[0] if row else None, bool(owns), agenda
+            owns = bool(agenda) or bool(conn.execute(_OWNS_AN_ACCOUNT, (me,)).fetchone()[0])
+            return me, row[0] if row else None, owns, agenda
 
         if not self.items:  # nothing shown yet: say the agenda is on its way
             self.query_one("#today-title", Static).update(

@@ -26,7 +26,7 @@ from csm_tui.domain.cadence import touch_status
 from csm_tui.domain.clock import local_day
 from csm_tui.domain.health import Component, ComponentScore
 from csm_tui.domain.humanize import format_money, format_money_full, never, relative_day
-from csm_tui.domain.lifecycle import Stage, StageGate, activation_risk
+from csm_tui.domain.lifecycle import STAGE_ORDER, Stage, StageGate, activation_risk
 from csm_tui.domain.records import ActivityKind
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TierRules
@@ -259,8 +259,8 @@ class OverviewPane(VerticalScroll):
             )
         if facts.activated_on:
             activated = facts.activated_on.isoformat()
-        elif facts.stage in ("adoption", "renewal", "churned"):  # past Activation: it was
-            activated = _("no date recorded")  # (an imported book rarely says when)
+        elif STAGE_ORDER.index(Stage(facts.stage)) > STAGE_ORDER.index(Stage.ACTIVATION):
+            activated = _("no date recorded")  # past Activation (an import rarely says when)
         else:
             activated = _("not yet")
         row(_("Activated"), activated)
