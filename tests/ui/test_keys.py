@@ -102,6 +102,25 @@ async def test_today_log_and_prep_keys_open_the_form_and_the_sheet(workspace):
         assert " Log " in f" {shown} " and "Prep" in shown
 
 
+async def test_an_account_left_before_its_read_came_does_not_crash_the_app(workspace):
+    """CI failure, stop 21: `t` pressed on an account whose read had just been shown; the
+    focus step queued after that read ran on the closed screen and ended the app."""
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        account = app.screen
+        assert isinstance(account, AccountScreen)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        account._focus_content()  # what `call_after_refresh` ran, late
+        await pilot.pause()
+        assert app.is_running
+        assert isinstance(app.screen, TodayScreen)
+
+
 async def test_today_portfolio_and_coverage_keys_go_there_from_any_account(workspace):
     """Issue 8.8: from an account opened from Today, `t` did nothing; from one opened from
     the portfolio, `b` did nothing."""

@@ -228,8 +228,8 @@ class AccountScreen(ThreadReads, Screen[None]):
         self.query_one("#account-missing", Static).display = True
 
     def _focus_content(self) -> None:
-        if self.missing:
-            return
+        if self.missing or not self.is_current:
+            return  # (left before its read came: its tabs may be gone already)
         tabs = self.query_one("#account-tabs", TabbedContent)
         pane = tabs.get_pane(tabs.active)
         focused = self.focused
