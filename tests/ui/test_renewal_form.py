@@ -51,6 +51,40 @@ async def test_r_records_a_churn_only_with_a_reason_then_the_account_reads_churn
     assert (arr, stage, tier) == (0.0, "churned", row["tier"])
 
 
+async def test_a_churn_with_a_bad_date_names_the_missing_reason_in_the_same_round(workspace):
+    """Errors came in two rounds: the 31 Feb first, the churn's missing reason only once
+    the date read."""
+    row = an_account(workspace)
+    decisions = "SELECT count(*) FROM renewal_decisions WHERE account_id = ?"
+    before = workspace.conn.execute(decisions, (row["id"],)).fetchone()[0]
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        form = await renewal_form(app, pilot, row["id"])
+        form.query_one("#field-outcome", Select).value = "churned"
+        form.query_one("#field-decided_on", Input).value = "2026-02-31"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "Feb" in text_of(form.query_one("#error-decided_on"))
+        assert "why" in text_of(form.query_one("#error-reason"))
+        assert not form.query_one("#error-term_end").display
+        form.query_one("#field-outcome", Select).value = "renewed"
+        form.query_one("#field-arr_after", Input).value = "lots"
+        form.query_one("#field-term_end", Input).value = "2020-01-01"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "120k" in text_of(form.query_one("#error-arr_after"))
+        # a term end before a decision day that did not read is not judged against it
+        assert not form.query_one("#error-term_end").display
+        assert not form.query_one("#error-reason").display
+        form.query_one("#field-decided_on", Input).value = "today"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "after the decision" in text_of(form.query_one("#error-term_end"))
+        assert "120k" in text_of(form.query_one("#error-arr_after"))
+    assert workspace.conn.execute(decisions, (row["id"],)).fetchone()[0] == before
+
+
 async def test_r_renews_up_into_adoption_with_the_new_term(workspace):
     row = an_account(workspace)
     app = make_app(workspace, start="portfolio")

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from csm_tui.domain.activity_form import ActivityDraft, FieldError
+from csm_tui.domain.activity_form import ActivityDraft, FieldError, validate_activity
 from csm_tui.domain.dates import parse_when
 from csm_tui.domain.language.verb_options import DEFAULT_MINUTES
 from csm_tui.domain.records import ActivityKind, Sentiment
@@ -305,6 +305,12 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
             next_steps=self.query_one("#field-next_steps", Input).value,
             sentiment=sentiment,
         )
+        if errors:
+            # The rest of the form's problems too, in the same round (an empty summary was
+            # told only once the date read): what did read, checked as saving would.
+            failed = {e.field for e in errors}
+            errors += [e for e in validate_activity(draft, ws.now()) if e.field not in failed]
+            errors.sort(key=lambda e: FIELDS.index(e.field) if e.field in FIELDS else len(FIELDS))
         return (None if errors else draft), errors
 
     def _show_errors(self, errors: list[FieldError]) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from csm_tui.domain.dates import DueDateError, add_months, parse_due
 from csm_tui.domain.humanize import format_money
 from csm_tui.domain.lifecycle import Stage
-from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome
+from csm_tui.domain.renewals import RenewalDraft, RenewalInvalid, RenewalOutcome, decide
 from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import OverrideReason, Tier
 from csm_tui.i18n import N_, _
@@ -155,18 +155,25 @@ class RenewalFormScreen(ModalScreen["RecordedDecision | None"]):
                 days[name] = parse_due(text, ws.today()) if text.strip() else None
             except DueDateError as error:
                 errors[name] = str(error)
-        if days.get("decided_on") is None and "decided_on" not in errors:
-            days["decided_on"] = ws.today()
-        if errors:
-            self._show_errors(errors)
-            return
         draft = RenewalDraft(
             outcome=outcome,
-            decided_on=days["decided_on"] or ws.today(),
+            decided_on=days.get("decided_on") or ws.today(),
             arr_after=None if outcome is RenewalOutcome.CHURNED else arr,  # churn: ARR 0
             term_end=days.get("term_end") if outcome is not RenewalOutcome.CHURNED else None,
             reason=self._value("reason"),
         )
+        if errors:
+            # The rest of the form's problems too, in the same round (a churn's missing
+            # reason was told only once the dates read): what did read, checked as saving
+            # would — a term end is not judged against a decision day that did not read.
+            try:
+                decide(draft, self.arr, self.stage)
+            except RenewalInvalid as more:
+                for name, words in more.errors.items():
+                    if not (name == "term_end" and "decided_on" in errors):
+                        errors.setdefault(name, words)
+            self._show_errors(errors)
+            return
         try:
             done = record_decision(ws.conn, self.account_id, draft, ws.settings.tier_rules,
                                    author_id=ws.meta("me"), now=ws.now())  # fmt: skip
