@@ -3,6 +3,7 @@
     csm-tui import accounts FILE --mapping hubspot|salesforce|PATH [--dry-run] [--owner WHO]
     csm-tui import contacts FILE --mapping salesforce-contacts|PATH [--dry-run]
     csm-tui import usage|tickets|surveys|invoices FILE --mapping NAME|PATH [--dry-run]
+                   [--skip-unknown-accounts]
     csm-tui export portfolio [FILTER …] [--sort tier|renewal|touch|arr|name]
                              [--format csv|json|md] [--out FILE] [--excel]
     csm-tui export coverage [--team TEAM] [--format csv|json|md] [--out FILE] [--excel]
@@ -66,6 +67,14 @@ def add_import_export_parsers(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     imp.add_argument(
         "--dry-run", "-n", action="store_true", help=_("check and report; write nothing")
+    )
+    imp.add_argument(
+        "--skip-unknown-accounts",
+        action="store_true",
+        help=_(
+            "health signals only: leave out (and count) the rows of accounts this cache does "
+            "not have, e.g. a company-wide usage export imported into one team's book"
+        ),
     )
     imp.add_argument(
         "--owner", default=None, help=_("owner of new accounts whose row names none (name/email)")
@@ -153,6 +162,13 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
 
     if args.kind in SIGNAL_KINDS:
         return _run_signal_import(args, ws)
+    if args.skip_unknown_accounts:
+        _say(
+            _("csm-tui: --skip-unknown-accounts is only for health signals ({kinds})").format(
+                kinds=", ".join(SIGNAL_KINDS)
+            )
+        )
+        return 2
     try:
         mapping = load_mapping(args.mapping, args.kind)
     except MappingError as error:
@@ -233,7 +249,7 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
 
     report = import_signals(
         ws.conn, args.file, mapping, args.kind, now=ws.now(), dry_run=args.dry_run,
-        recompute=recompute,
+        skip_unknown_accounts=args.skip_unknown_accounts, recompute=recompute,
     )  # fmt: skip
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))
@@ -244,6 +260,16 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
     more = report.error_count - min(len(report.errors), MAX_ISSUES_SHOWN)
     if more > 0:
         print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))
+    if report.errors and report.unknown_rows and not args.skip_unknown_accounts:
+        print(
+            _(
+                "  {rows} rows name {accounts} accounts this cache does not have: import "
+                "those accounts first, or add --skip-unknown-accounts to leave their rows out"
+            ).format(rows=f"{report.unknown_rows:,}", accounts=f"{report.unknown_accounts:,}")
+        )
+    left_out = report.left_out_words()
+    if left_out is not None:
+        print("  " + safe_text(left_out.render()))
     if not report.errors and args.dry_run:
         shown = [o for o in report.outcomes if o.action != "unchanged"][:MAX_ISSUES_SHOWN]
         for o in shown:

@@ -86,6 +86,7 @@ class _Half:
     width: int
     mapping: SignalMapping
     where: dict[str, int]
+    skip_unknown: bool = False
 
 
 def serve_code() -> str:
@@ -132,7 +133,8 @@ def read_half(half: _Half, say: Callable[[object], None], hear: Callable[[], Any
             )
             run = Run(half.mapping)
             table = f"main.{_TABLE}"
-            reader = RowReader(conn, half.mapping, half.where, run, staging=table)
+            reader = RowReader(conn, half.mapping, half.where, run, staging=table,
+                               skip_unknown=half.skip_unknown)  # fmt: skip
             if not reader.by_week:
                 say(("failed", "not a usage export read by weeks"))
                 return
@@ -167,6 +169,8 @@ class SecondHalf:
         width: int,
         mapping: SignalMapping,
         where: dict[str, int],
+        *,
+        skip_unknown: bool = False,
     ) -> None:
         self.conn = conn
         self.attached = False
@@ -177,6 +181,7 @@ class SecondHalf:
         half = _Half(
             cache_file(conn), str(self.staged), str(csv.expanduser()), middle,
             csv.expanduser().stat().st_size, line, delimiter, width, mapping, dict(where),
+            skip_unknown,
         )  # fmt: skip
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-c", serve_code()],
@@ -221,6 +226,8 @@ class SecondHalf:
         mine = reader.part
         mine.rows += part.rows
         mine.skipped += part.skipped
+        mine.unknown_rows += part.unknown_rows
+        mine.unknown_accounts |= part.unknown_accounts
         mine.first.extend(part.first[: MAX_OUTCOMES_KEPT - len(mine.first)])
         mine.accounts |= part.accounts
         first, second = reader.staged(), reader.staged(f"{SCHEMA}.{_TABLE}")

@@ -59,6 +59,7 @@ from csm_tui.store.signal_rows import (
     COLUMNS,
     MAX_ISSUES_KEPT,
     MAX_OUTCOMES_KEPT,
+    MAX_UNKNOWN_KEPT,
     SKIP,
     RowReader,
     Run,
@@ -85,6 +86,7 @@ CREATE = "create"
 UPDATE = "update"
 UNCHANGED = "unchanged"
 
+UNKNOWN_EXAMPLES = 5  # accounts not in the cache named in the report's words
 IMPORT_CACHE_KIB = 131_072  # 128 MiB of page cache while an import writes
 
 
@@ -126,6 +128,12 @@ class SignalImportReport:
     committed: bool = False
     accounts: tuple[str, ...] = ()  # the accounts whose signals changed
     rescored: int = 0  # accounts whose health was recomputed after the import
+    # Rows naming accounts the cache does not have (left out when `skip_unknown`, else
+    # each among the problems), how many such accounts, and the first few as named.
+    unknown_rows: int = 0
+    unknown_accounts: int = 0
+    unknown_examples: tuple[str, ...] = ()
+    skip_unknown: bool = False
 
     @property
     def ok(self) -> bool:
@@ -178,6 +186,23 @@ class SignalImportReport:
             **counts,
         )
 
+    def left_out_words(self) -> Message | None:
+        """What `skip_unknown` left out (None: nothing), with a few of the accounts."""
+        if not self.skip_unknown or not self.unknown_rows or self.errors:
+            return None
+        more = self.unknown_accounts - len(self.unknown_examples)
+        examples = ", ".join(map(repr, self.unknown_examples)) + (", …" if more > 0 else "")
+        capped = "+" if self.unknown_accounts >= MAX_UNKNOWN_KEPT else ""
+        return Message.of(
+            N_(
+                "left out {rows} rows of {accounts} accounts not in the cache ({examples}); "
+                "import those accounts first to keep their signals"
+            ),
+            rows=f"{self.unknown_rows:,}",
+            accounts=f"{self.unknown_accounts:,}{capped}",
+            examples=examples,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -191,6 +216,10 @@ class SignalImportReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "rescored": self.rescored,
+            "skip_unknown_accounts": self.skip_unknown,
+            "unknown_account_rows": self.unknown_rows,
+            "unknown_accounts": self.unknown_accounts,
+            "unknown_account_examples": list(self.unknown_examples),
             "error_count": self.error_count,
             "errors": [e.as_dict() for e in self.errors],
             "outcomes": [o.as_dict() for o in self.outcomes],
@@ -355,19 +384,26 @@ def import_signals(
     *,
     now: datetime,
     dry_run: bool = False,
+    skip_unknown_accounts: bool = False,
     recompute: Callable[[sqlite3.Connection, Iterable[str]], int] | None = None,
 ) -> SignalImportReport:
     """Import the CSV at `path`; see the module doc. Never raises for a problem in the
     file: the report's `errors` say what and where, and then nothing was written.
     `recompute(conn, account_ids)` (default: `health_recompute.recompute_accounts` at
-    `now`) runs after a committed import that changed something."""
+    `now`) runs after a committed import that changed something. `skip_unknown_accounts`:
+    rows whose account the cache does not have (by external id or name; not a name that
+    two accounts share) are left out and counted, not problems — a company-wide export
+    imported into one team's book."""
     path = Path(path)
     base = ReportBase(kind=str(kind), path=str(path), mapping=mapping.title, dry_run=dry_run)
     run = Run(mapping)
 
-    def refused(rows: int = 0) -> SignalImportReport:
+    skip = skip_unknown_accounts
+
+    def refused(rows: int = 0, unknown: dict[str, Any] | None = None) -> SignalImportReport:
         return SignalImportReport(**base, rows=rows, errors=tuple(sorted(
-            run.issues, key=lambda i: i.line)), error_count=run.count)  # fmt: skip
+            run.issues, key=lambda i: i.line)), error_count=run.count, skip_unknown=skip,
+            **(unknown or {}))  # fmt: skip
 
     if mapping.kind.value != kind:
         run.issue(
@@ -449,11 +485,12 @@ def import_signals(
         """The file read, its records staged: (the reader, the staged records as a query,
         whether the other process staged some of them). A big plain usage export has its
         second half read by another process at the same time."""
-        reader = RowReader(conn, mapping, where, run, staging=staging)
+        reader = RowReader(conn, mapping, where, run, staging=staging, skip_unknown=skip)
         split = split_point(conn, data, delim, len(headers), header_line)
         if split is not None and reader.by_week:
             start, middle, _ = split
-            other = SecondHalf(conn, path, split, delim, len(headers), mapping, where)
+            other = SecondHalf(conn, path, split, delim, len(headers), mapping, where,
+                               skip_unknown=skip)  # fmt: skip
             later.callback(other.close)
             reader.read(split_blocks(data, start, middle, header_line + 1, delim, len(headers)))
             if not run.count:
@@ -464,7 +501,7 @@ def import_signals(
             # Read again, whole, here: the report is one reader's.
             conn.execute(f"DROP TABLE IF EXISTS {staging}")
             run.restart()
-            reader = RowReader(conn, mapping, where, run, staging=staging)
+            reader = RowReader(conn, mapping, where, run, staging=staging, skip_unknown=skip)
         reader.read(blocks)
         return reader, reader.staged(), False
 
@@ -481,7 +518,7 @@ def import_signals(
             try:
                 count_only = _source_is_new(conn, sk, mapping.source)
                 reader = RowReader(conn, mapping, where, run, staging=staging,
-                                   count_only=count_only)  # fmt: skip
+                                   count_only=count_only, skip_unknown=skip)  # fmt: skip
                 reader.read(blocks)
                 if not run.count and (reader.part.unstaged or _staged(conn, sk)):
                     classify(reader, reader.staged())
@@ -526,12 +563,17 @@ def import_signals(
         conn.execute(f"PRAGMA temp.cache_size = {int(temp_pages)}")
     n_rows = 0 if reader is None else reader.part.rows
     counts[SKIP] = 0 if reader is None else reader.part.skipped
+    unknown: dict[str, Any] = {}
+    if reader is not None and reader.part.unknown_rows:
+        named = reader.part.unknown_accounts
+        unknown = {"unknown_rows": reader.part.unknown_rows, "unknown_accounts": len(named),
+                   "unknown_examples": tuple(sorted(named)[:UNKNOWN_EXAMPLES])}  # fmt: skip
     if run.count:
-        return refused(n_rows)
+        return refused(n_rows, unknown)
     report = SignalImportReport(
         **base, rows=n_rows, created=counts[CREATE], updated=counts[UPDATE],
         unchanged=counts[UNCHANGED], skipped=counts[SKIP], outcomes=tuple(outcomes),
-        accounts=tuple(sorted(touched)),
+        accounts=tuple(sorted(touched)), skip_unknown=skip, **unknown,
     )  # fmt: skip
     if dry_run:
         return report

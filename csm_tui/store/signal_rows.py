@@ -31,6 +31,7 @@ from csm_tui.store.usage_export import as_stored, usage_reader
 SKIP = "skip"
 MAX_ISSUES_KEPT = 1_000
 MAX_OUTCOMES_KEPT = 1_000
+MAX_UNKNOWN_KEPT = 100_000  # accounts not in the cache, told apart (then only counted rows)
 _CHUNK = 100_000  # records set aside at a time
 
 COLUMNS: dict[SignalKind, tuple[str, ...]] = {
@@ -73,6 +74,12 @@ class _Book:
             if len(self._memo) < 200_000:
                 self._memo[key] = hit
         return hit
+
+    def unknown(self, ref: str, name: str) -> bool:
+        """Whether no account of the cache goes by `ref` or `name` (not even two)."""
+        return ref not in self.by_external and not any(
+            text and text in self.by_name for text in (ref, name)
+        )
 
     def _find(self, ref: str, name: str) -> tuple[str | None, Message | None]:
         if ref in self.by_external:
@@ -310,6 +317,10 @@ class ReadPart:
 
     rows: int = 0  # rows read, good or not
     skipped: int = 0  # rows whose vocabulary says to skip them
+    # Rows naming an account the cache does not have (left out with `skip_unknown`, else
+    # each a problem), and those accounts as the rows name them.
+    unknown_rows: int = 0
+    unknown_accounts: set[str] = field(default_factory=set)
     unstaged: int = 0  # records counted but not set aside (`RowReader.count_only`)
     # The first MAX_OUTCOMES_KEPT records, as the cache gives them back, with their lines.
     first: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
@@ -330,9 +341,11 @@ class RowReader:
         *,
         staging: str,
         count_only: bool = False,
+        skip_unknown: bool = False,
     ) -> None:
         self.conn, self.mapping, self.run = conn, mapping, run
         self.staging, self.count_only = staging, count_only
+        self.skip_unknown = skip_unknown  # rows of accounts the cache lacks: left out
         self.part = ReadPart()
         self.where = where
         self.book = _Book(conn)
@@ -542,8 +555,15 @@ class RowReader:
                         "account",
                     )
                     continue
-                aid, problem = book.find(values.get("account", ""), values.get("account_name", ""))
+                ref, name = values.get("account", ""), values.get("account_name", "")
+                aid, problem = book.find(ref, name)
                 if aid is None:
+                    if book.unknown(ref, name):
+                        part.unknown_rows += 1
+                        if len(part.unknown_accounts) < MAX_UNKNOWN_KEPT:
+                            part.unknown_accounts.add(ref or name)
+                        if self.skip_unknown:
+                            continue
                     run.issue(line, problem or Message.of(N_("no account")), "account")
                     continue
                 try:

@@ -99,6 +99,43 @@ def test_a_refused_import_prints_each_problem_with_its_line_and_exits_1(demo_db,
     assert "line 3, Requested: 'yesterday-ish' is not a date" in out
 
 
+def test_a_company_wide_usage_export_is_imported_for_the_book_s_accounts_only(
+    demo_db, tmp_path, capsys
+):
+    """A CSM's book holds their accounts; product analytics exports every customer's
+    week. The whole file was refused for the rows of accounts not in the book."""
+    import_samples(demo_db, capsys)
+    text = (SAMPLES / "mixpanel-usage-sample.csv").read_text("utf-8")
+    others = [
+        f"2026-11-09T00:00:00,OTHER-{i},[bold red]Another[/] Co {i},5,40,10,1,0,1,10,40,12"
+        for i in range(7)
+    ]
+    export = tmp_path / "all-customers.csv"
+    export.write_text(text + "\n".join(others) + "\n", "utf-8")
+    assert cli(demo_db, "import", "usage", str(export), "-m", "mixpanel-usage") == 1
+    out = capsys.readouterr().out
+    assert "7 problem(s) in 107 rows; nothing was imported" in out
+    assert "7 rows name 7 accounts this cache does not have" in out
+    assert "--skip-unknown-accounts" in out
+
+    flag = "--skip-unknown-accounts"
+    assert cli(demo_db, "import", "usage", str(export), "-m", "mixpanel-usage", flag) == 0
+    out = capsys.readouterr().out
+    assert "imported 107 usage rows — 0 created, 0 updated, 100 unchanged" in out
+    assert "left out 7 rows of 7 accounts not in the cache ('OTHER-0', 'OTHER-1'" in out
+    assert ", …); import those accounts first" in out
+
+    assert cli(demo_db, "import", "usage", str(export), "-m", "mixpanel-usage", flag,
+               "--format", "json") == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert (report["unknown_account_rows"], report["unknown_accounts"]) == (7, 7)
+    assert report["skip_unknown_accounts"] is True
+
+    accounts = str(SAMPLES / "salesforce-accounts-sample.csv")
+    assert cli(demo_db, "import", "accounts", accounts, "-m", "salesforce", flag) == 2
+    assert "is only for health signals" in capsys.readouterr().err
+
+
 def test_a_signal_import_needs_a_mapping(demo_db, capsys):
     path = str(SAMPLES / "mixpanel-usage-sample.csv")
     assert cli(demo_db, "import", "usage", path) == 2

@@ -212,3 +212,23 @@ def test_the_second_half_runs_this_checkout_s_code(tmp_path):
         check=False,
     )
     assert Path(out.stdout.strip()) == Path(signal_halves.__file__).resolve(), out.stderr
+
+
+def test_rows_of_accounts_not_in_the_cache_left_out_in_both_halves_as_one_reader_does(
+    books, tmp_path, monkeypatch, halves
+):
+    lines = _usage_lines(ACCOUNTS, WEEKS)
+    lines[2] = lines[2].replace("DUP-", "NOPE-")  # first half
+    lines[-3] = lines[-3].replace("DUP-", "ELSE-")  # second half
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    two, one = books
+    split = run(two, "usage", path, skip_unknown_accounts=True)
+    with monkeypatch.context() as m:
+        m.setattr(signal_halves, "PARALLEL_MIN_BYTES", 1 << 60)
+        whole = run(one, "usage", path, skip_unknown_accounts=True)
+    assert halves == [True]
+    assert comparable(split) == comparable(whole)
+    assert split.committed and split.created == ACCOUNTS * len(WEEKS) - 2
+    assert (split.unknown_rows, split.unknown_accounts) == (2, 2)
+    assert split.unknown_examples == whole.unknown_examples
+    assert usage(two) == usage(one)

@@ -435,3 +435,65 @@ def test_usage_records_are_stored_with_the_id_and_source_their_account_and_week_
     assert report.outcomes[0].record_id == "o'brien:dup-0000:2026-11-02"
     again = run(conn, "usage", path, mapping)
     assert again.unchanged == 2_400 and not again.created + again.updated
+
+
+# ----------------------------------------------------------- accounts not in the cache
+
+_COMPANY_WIDE = (
+    "Week (UTC),Company ID,Company Name,Weekly Active Users,Licensed Seats,"
+    "Opportunity Events,Lead Events,Public Pool Events,Contact Events,Messages Sent,"
+    "Sessions,Avg Session Length (min)\n"
+    "2026-11-09,0015g00000AbCdEAA1,,150,220,700,200,100,300,2000,500,18\n"  # in the book
+    "2026-11-09,OTHER-1,Other Team Co,3,40,10,1,0,1,10,40,12\n"  # another team's
+    "2026-11-16,OTHER-1,Other Team Co,4,40,10,1,0,1,10,40,12\n"
+    "2026-11-09,,客户 [bold]乙[/bold],5,40,10,1,0,1,10,40,12\n"  # by name only
+    "2026-11-16,0015g00000AbCdEAA1,,151,220,700,200,100,300,2000,500,18\n"
+)
+
+
+def test_a_company_wide_export_is_refused_and_says_how_many_rows_are_not_in_the_book(
+    conn, tmp_path
+):
+    before = state(conn)
+    report = run(conn, "usage", write(tmp_path, _COMPANY_WIDE))
+    assert not report.committed and [e.line for e in report.errors] == [3, 4, 5]
+    assert (report.unknown_rows, report.unknown_accounts) == (3, 2)
+    assert report.left_out_words() is None
+    assert state(conn) == before
+
+
+def test_skip_unknown_accounts_imports_the_book_s_rows_and_counts_the_rest(conn, tmp_path):
+    path = write(tmp_path, _COMPANY_WIDE)
+    dry = run(conn, "usage", path, dry_run=True, skip_unknown_accounts=True)
+    assert dry.ok and dry.created == 2 and not dry.committed
+    report = run(conn, "usage", path, skip_unknown_accounts=True)
+    assert report.committed and report.ok
+    assert (report.rows, report.created, report.unknown_rows, report.unknown_accounts) == (
+        5, 2, 3, 2,
+    )  # fmt: skip
+    assert report.accounts == (account_id(conn, "0015g00000AbCdEAA1"),)
+    assert report.unknown_examples == ("OTHER-1", "客户 [bold]乙[/bold]")
+    words = report.left_out_words()
+    assert words is not None
+    said = "left out 3 rows of 2 accounts not in the cache ('OTHER-1', '客户 [bold]乙[/bold]')"
+    assert said in words.english()
+    weeks = conn.execute(
+        "SELECT week_start FROM usage_weeks WHERE account_id = ? AND week_start > '2026-11-02' "
+        "ORDER BY week_start",
+        report.accounts,
+    )
+    assert [w for (w,) in weeks] == ["2026-11-09", "2026-11-16"]
+    assert report.as_dict()["unknown_account_rows"] == 3
+
+
+def test_skip_unknown_accounts_still_refuses_a_name_two_accounts_share(conn, tmp_path):
+    conn.execute(
+        "UPDATE accounts SET name = 'Twin Co' WHERE external_id IN "
+        "('0015g00000AbCdEAA1', '0015g00000AbCdFAA1')"
+    )
+    conn.commit()
+    text = _COMPANY_WIDE + "2026-11-09,,Twin Co,5,40,10,1,0,1,10,40,12\n"
+    report = run(conn, "usage", write(tmp_path, text), skip_unknown_accounts=True)
+    assert not report.committed
+    assert [e.line for e in report.errors] == [7]
+    assert "2 accounts in the cache are named 'Twin Co'" in report.errors[0].message
