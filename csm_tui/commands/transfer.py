@@ -316,6 +316,9 @@ def _import_csv(request: ImportRequest) -> CommandResult:
     if report.errors:
         raise CommandFailed(_refusal(report))
     summary = report.words(would=request.dry_run and request.in_batch)
+    no_arr = report.no_arr_words()
+    if no_arr is not None:
+        summary = Message.of(N_("{first}; {then}"), first=summary, then=no_arr)
     return CommandResult.of(
         command,
         summary,

@@ -197,7 +197,13 @@ def plan_accounts(
             plan = _new_account(row, owner_id or default_owner, mapping, rules)
             plan.churn_reason, plan.override = churn_reason, override
             plans.append(plan)
-            outcomes.append(RowOutcome(row.line, CREATE, name))
+            no_arr = (
+                "arr" not in {**mapping.defaults, **row.values}
+                and override is None
+                and (plan.values["stage"] != Stage.CHURNED.value)
+            )
+            words = _no_arr_words(plan.values["tier"]) if no_arr else None
+            outcomes.append(RowOutcome(row.line, CREATE, name, words=words, no_arr=no_arr))
             continue
         current = existing[aid]
         if _says_churn(row.values):  # the CRM's last ARR is not the ARR in force
@@ -284,6 +290,14 @@ def _reason_kind(text: str) -> OverrideReason:
         {"reference": OverrideReason.FLAGSHIP, "industry": OverrideReason.INDUSTRY_INFLUENCE}
     )
     return words.get(first, OverrideReason.OTHER)
+
+
+def _no_arr_words(tier: str) -> Message:
+    """A new account's row gave no ARR: it is recorded as 0, which places its tier."""
+    return Message.of(
+        N_("no ARR in the file: recorded as 0, so {tier} until its ARR is set"),
+        tier=Message.of(Tier(tier).label),
+    )
 
 
 def _new_account(

@@ -14,6 +14,7 @@ CREATE = "create"
 UPDATE = "update"
 UNCHANGED = "unchanged"
 SKIP = "skip"
+NO_ARR_EXAMPLES = 5  # new accounts without an ARR named in the report's words
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class RowOutcome:
     name: str
     record_id: str | None = None  # None for a create in a dry run
     changed: tuple[str, ...] = ()
-    words: Message | None = None  # a note: why the row is skipped
+    words: Message | None = None  # a note: why the row is skipped; a create's missing ARR
+    no_arr: bool = False  # a new account whose row gave no ARR (recorded as 0)
 
     @property
     def note(self) -> str:
@@ -148,6 +150,26 @@ class ImportReport:
             **counts,
         )
 
+    def without_arr(self) -> tuple[RowOutcome, ...]:
+        """The new accounts whose rows gave no ARR (recorded as 0, tiered by it)."""
+        return tuple(o for o in self.outcomes if o.action == CREATE and o.no_arr)
+
+    def no_arr_words(self) -> Message | None:
+        """A line on the new accounts with no ARR (None: every one had its ARR): easy to
+        miss among the rows, and each counts as 0 in coverage until its ARR is set."""
+        missing = self.without_arr()
+        if not missing or self.errors:
+            return None
+        shown = ", ".join(repr(o.name) for o in missing[:NO_ARR_EXAMPLES])
+        return Message.of(
+            N_(
+                "{n} new accounts had no ARR in the file and count as 0 until it is set "
+                "(an import with the ARR, or a renewal decision, R): {accounts}"
+            ),
+            n=f"{len(missing):,}",
+            accounts=shown + (", …" if len(missing) > NO_ARR_EXAMPLES else ""),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -161,6 +183,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "outbox_entries": self.outbox_entries,
+            "created_without_arr": len(self.without_arr()),
             "errors": [e.as_dict() for e in self.errors],
             "outcomes": [o.as_dict() for o in self.outcomes],
         }

@@ -57,6 +57,7 @@ is the entry point: `import_csv`, `load_mapping`, `shipped_mappings`, `ImportRep
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -155,12 +156,7 @@ def import_csv(
     except _Refused:
         return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
     ids = iter(created)
-    final = tuple(
-        RowOutcome(o.line, o.action, o.name, next(ids), o.changed, o.words)
-        if o.action == CREATE
-        else o
-        for o in outcomes
-    )
+    final = tuple(replace(o, record_id=next(ids)) if o.action == CREATE else o for o in outcomes)
     return ImportReport(
         **base, rows=len(rows), outcomes=final, committed=True, outbox_entries=entries
     )

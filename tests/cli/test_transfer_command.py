@@ -108,3 +108,17 @@ def test_no_cache_no_import(tmp_path, capsys):
     assert cli(tmp_path / "none.sqlite3", "import", "accounts", "x.csv") == 1
     assert "no cache at" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_new_accounts_without_an_arr_are_named_after_the_summary(demo_db, tmp_path, capsys):
+    """From the shell and from `run` (the palette's words): the line under the summary."""
+    path = tmp_path / "crm.csv"
+    path.write_text("name,arr\nNo Revenue Yet Ltd,\n[bold red]Priced[/] Ltd,120000\n", "utf-8")
+    assert cli(demo_db, "import", "accounts", str(path), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "line 2: create No Revenue Yet Ltd (no ARR in the file: recorded as 0, so " in out
+    assert "1 new accounts had no ARR in the file and count as 0" in out
+    assert cli(demo_db, "run", f"import accounts {path}") == 0
+    out = capsys.readouterr().out
+    assert "2 created" in out
+    assert "'No Revenue Yet Ltd'" in out and "count as 0" in out

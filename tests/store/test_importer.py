@@ -312,6 +312,33 @@ def test_an_account_without_arr_has_no_history_and_a_dry_run_writes_none(conn, t
     ]
 
 
+def test_a_new_account_without_an_arr_cell_is_told_as_counted_at_0(conn, tmp_path):
+    """A blank ARR became $0 and so Self-Serve without a word; "$0" typed is a choice."""
+    rows = (
+        '900001,Free Ltd,Sarah Mitchell,Customer,"$0",,,,,\n'  # said: 0
+        "900002,Unknown Revenue Ltd,Sarah Mitchell,Customer,,,,,,\n"  # blank
+        "900003,北京未知营收有限公司,Sarah Mitchell,Customer,,,,,,\n"
+        '900004,Paid Ltd,Sarah Mitchell,Customer,"$90,000",,,,,\n'
+    )
+    path = write(tmp_path, HEADER + rows)
+    dry = run(conn, path, dry_run=True)
+    assert [o.name for o in dry.without_arr()] == ["Unknown Revenue Ltd", "北京未知营收有限公司"]
+    report = run(conn, path)
+    assert report.committed and report.created == 4
+    assert [o.no_arr for o in report.outcomes] == [False, True, True, False]
+    note = report.outcomes[1].note
+    assert note == "no ARR in the file: recorded as 0, so Self-Serve until its ARR is set"
+    words = report.no_arr_words()
+    assert words is not None
+    assert words.english().startswith("2 new accounts had no ARR in the file and count as 0")
+    assert "'Unknown Revenue Ltd', '北京未知营收有限公司'" in words.english()
+    assert report.as_dict()["created_without_arr"] == 2
+    assert account(conn, "Unknown Revenue Ltd")["tier"] == "self-serve"
+    # the same file again: nothing new, nothing to tell
+    again = run(conn, path)
+    assert again.created == 0 and again.no_arr_words() is None
+
+
 # ----------------------------------------------------------------------------- re-import
 
 
