@@ -443,6 +443,42 @@ class RowReader:
             if collecting:
                 gc.enable()
 
+    def _left_out(self) -> Callable[[list[str]], bool]:
+        """With `skip_unknown`: whether a row's account cells name an account the cache
+        does not have — the row is then counted and left out, unchecked beyond them (a
+        company-wide export's other rows are not this book's to judge). A row whose
+        account cells do not read goes the general way, which says why."""
+        mapping, book, part = self.mapping, self.book, self.part
+        at = [(self.where.get(n), mapping.converter(n) if n in self.where else None)
+              for n in ("account", "account_name")]  # fmt: skip
+        unknown: set[tuple[str, str]] = set()
+        known: set[tuple[str, str]] = set()
+
+        def cell(cells: list[str], i: int | None) -> str:
+            return cells[i] if i is not None and i < len(cells) else ""
+
+        def left_out(cells: list[str]) -> bool:
+            raw = (cell(cells, at[0][0]), cell(cells, at[1][0]))
+            if raw in known:
+                return False
+            if raw not in unknown:
+                try:
+                    ref, name = (str(convert(text)) if text and convert else ""
+                                 for text, (_, convert) in zip(raw, at, strict=True))  # fmt: skip
+                except CellError:
+                    return False
+                if not (ref or name) or not book.unknown(ref, name):
+                    if len(known) < MAX_UNKNOWN_KEPT:
+                        known.add(raw)
+                    return False
+                unknown.add(raw)
+                if len(part.unknown_accounts) < MAX_UNKNOWN_KEPT:
+                    part.unknown_accounts.add(ref or name)
+            part.unknown_rows += 1
+            return True
+
+        return left_out
+
     def _read(self, blocks: Iterable[CsvBlock]) -> None:
         mapping, run, part, where = self.mapping, self.run, self.part, self.where
         fast, book, pending, pending_lines = self.fast, self.book, self.pending, self.pending_lines
@@ -465,6 +501,7 @@ class RowReader:
         account_at, week_at = (
             (itemgetter(0), itemgetter(1)) if compact else (itemgetter(1), itemgetter(2))
         )
+        left_out = self._left_out() if self.skip_unknown else None
         for block in blocks:
             if many is not None:
                 lines = block.lines
@@ -496,6 +533,8 @@ class RowReader:
                         continue
             for line, cells in block.rows:
                 part.rows += 1
+                if left_out is not None and not isinstance(cells, Message) and left_out(cells):
+                    continue
                 if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)
                     if rec is not None:

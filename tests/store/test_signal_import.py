@@ -497,3 +497,19 @@ def test_skip_unknown_accounts_still_refuses_a_name_two_accounts_share(conn, tmp
     assert not report.committed
     assert [e.line for e in report.errors] == [7]
     assert "2 accounts in the cache are named 'Twin Co'" in report.errors[0].message
+
+
+def test_skip_unknown_accounts_leaves_out_another_team_s_rows_whatever_else_they_hold(
+    conn, tmp_path
+):
+    """Rows left out are not this book's to judge: a bad count in another team's row does
+    not refuse the file; the same in a row of the book's own account does."""
+    theirs = "2026-11-23,OTHER-1,Other Team Co,lots,40,10,1,0,1,10,40,12\n"
+    ours = "2026-11-23,0015g00000AbCdEAA1,,lots,220,700,200,100,300,2000,500,18\n"
+    report = run(conn, "usage", write(tmp_path, _COMPANY_WIDE + theirs),
+                 skip_unknown_accounts=True)  # fmt: skip
+    assert report.committed and (report.unknown_rows, report.unknown_accounts) == (4, 2)
+    report = run(conn, "usage", write(tmp_path, _COMPANY_WIDE + ours, "ours.csv"),
+                 skip_unknown_accounts=True)  # fmt: skip
+    assert not report.committed
+    assert [(e.line, e.column) for e in report.errors] == [(7, "Weekly Active Users")]
