@@ -26,10 +26,10 @@ def test_a_filter_error_in_zh_names_the_position_and_what_was_expected(zh):
     with pytest.raises(QueryError) as caught:
         parse_filter("tier:strategic health:<abc")
     shown = str(caught.value)
-    assert shown.startswith("位置 23：")
+    assert shown.startswith("第 24 个字符处：")
     assert '"health:<" 后的数字' in shown and '实际为 "abc"' in shown
     # the English stays for scripts and --format json
-    assert caught.value.english() == 'at 23: expected a number after "health:<", found "abc"'
+    assert caught.value.english() == 'column 24: expected a number after "health:<", found "abc"'
     assert caught.value.position == 23
 
 
@@ -37,7 +37,7 @@ def test_a_command_error_in_zh_names_the_option_and_what_it_needs(zh):
     with pytest.raises(QueryError) as caught:
         parse_command("log call Acme --minutes lots")
     shown = str(caught.value)
-    assert shown.startswith(f"位置 {caught.value.position}：")
+    assert shown.startswith(f"第 {caught.value.position + 1} 个字符处：")
     assert "--minutes 后 0 到" in shown and "整数分钟数" in shown
 
 
@@ -46,7 +46,7 @@ def test_an_unknown_verb_suggests_verbs_in_zh(zh):
         parse_command("lgo call Acme")
     shown = str(caught.value)
     assert shown == (
-        '位置 0：此处应为一个命令；您是想输入 "log" 吗？'
+        '第 1 个字符处：此处应为一个命令；您是想输入 "log" 吗？'
         '（要按名称搜索它，请写：filter lgo），实际为 "lgo"'
     )
     assert "did you mean" in caught.value.english()
@@ -85,7 +85,7 @@ def test_cli_run_in_zh_prints_a_chinese_error_with_exit_2(demo_db, capsys):
     code = main(["--lang", "zh", "--db", str(demo_db), "run", "filter tier:"])
     err = capsys.readouterr().err
     assert code == 2
-    assert '位置 12：此处应为"tier:" 后的值' in err
+    assert '第 13 个字符处：此处应为"tier:" 后的值' in err
     assert "expected" not in err
 
 
@@ -98,7 +98,7 @@ def test_cli_run_json_report_stays_english_in_zh(demo_db, capsys):
     captured = capsys.readouterr()
     assert code == 2
     report = json.loads(captured.out)
-    assert report["error"] == 'at 12: expected a value after "tier:"'
+    assert report["error"] == 'column 13: expected a value after "tier:"'
     assert report["position"] == 12
 
 

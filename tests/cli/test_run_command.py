@@ -109,7 +109,7 @@ def test_a_syntax_error_shows_the_line_and_a_caret(demo_db, tmp_path):
     code, _, err = cli(demo_db, "-f", str(script))
     assert code == 2
     first, line, caret = err.splitlines()[:3]
-    assert first == f"{script}:7: at 8: expected an account (a name, a unique prefix of one, "\
+    assert first == f"{script}:7: column 9: expected an account (a name, a unique prefix of one, "\
         'or an id) after "call"'  # fmt: skip
     assert line == "  log call" and caret == "  " + " " * 8 + "^"
 
@@ -190,7 +190,7 @@ def test_a_failure_in_json_says_where_on_stdout(demo_db):
     data = json.loads(out)
     assert code == 2
     assert (data["ok"], data["line"], data["position"], data["saved"]) == (False, 1, 4, False)
-    assert data["error"].startswith("at 4: expected an account")
+    assert data["error"].startswith("column 5: expected an account")
 
 
 def test_an_unknown_verb_is_an_error_with_the_nearest_verbs_not_an_empty_search(demo_db):

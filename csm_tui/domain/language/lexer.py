@@ -27,7 +27,8 @@ from csm_tui.i18n import N_, Message
 
 
 class LanguageError(MessageError):
-    """Text of the language that cannot be read: where (0-based position) and what was
+    """Text of the language that cannot be read: where (`position`, 0-based, for a caret
+    and JSON; its words say the column, from 1, as an editor counts) and what was
     expected. `expected_words` is what was expected as a `Message`; `str(error)` says it all
     in the interface language, `error.message` / `error.english()` in English."""
 
@@ -37,12 +38,12 @@ class LanguageError(MessageError):
         self.found = found
         if found is None:
             words = Message.of(
-                N_("at {position}: expected {expected}"), position=position, expected=expected
+                N_("column {column}: expected {expected}"), column=position + 1, expected=expected
             )
         else:
             words = Message.of(
-                N_('at {position}: expected {expected}, found "{found}"'),
-                position=position,
+                N_('column {column}: expected {expected}, found "{found}"'),
+                column=position + 1,
                 expected=expected,
                 found=found,
             )
@@ -82,7 +83,9 @@ def read_quoted(
             return "".join(out), i + 1
         out.append(ch)
         i += 1
-    expected = Message.of(N_('a closing " for the quote opened at {start}'), start=start)
+    expected = Message.of(
+        N_('a closing " for the quote opened at column {column}'), column=start + 1
+    )
     raise error(n, expected, None)
 
 

@@ -154,8 +154,8 @@ def test_each_token_parses_to_its_meaning(text, expected):
         ("renewal:<soon", 9, 'a number of days, weeks, months or years after "renewal:<"'),
         ("arr:>lots", 5, 'an amount like 5000, 100k or 1.5m after "arr:>"'),
         ("arr:>100x", 5, 'an amount like 5000, 100k or 1.5m after "arr:>"'),
-        ('acme "Ltd', 9, 'a closing " for the quote opened at 5'),
-        ('owner:"li', 9, 'a closing " for the quote opened at 6'),
+        ('acme "Ltd', 9, 'a closing " for the quote opened at column 6'),
+        ('owner:"li', 9, 'a closing " for the quote opened at column 7'),
         ('owner:"li"x', 10, 'a "," or "|" between values'),
         ('owner:""', 6, "an owner's name"),
     ],
@@ -166,13 +166,13 @@ def test_errors_name_the_position_and_what_was_expected(text, position, expected
     err = info.value
     assert err.position == position
     assert err.expected.startswith(expected_start)
-    assert str(err).startswith(f"at {position}: expected {expected_start}")
+    assert str(err).startswith(f"column {position + 1}: expected {expected_start}")
 
 
 def test_the_brief_example_error_reads_exactly():
     with pytest.raises(QueryError) as info:
         parse_filter("health:<")
-    assert str(info.value) == 'at 8: expected a number after "health:<"'
+    assert str(info.value) == 'column 9: expected a number after "health:<"'
 
 
 def test_unknown_key_lists_the_known_keys_and_how_to_search_a_colon():
@@ -188,7 +188,7 @@ def test_unknown_key_lists_the_known_keys_and_how_to_search_a_colon():
 
 
 def test_query_error_is_a_value_error():
-    with pytest.raises(ValueError, match="at 0"):
+    with pytest.raises(ValueError, match="column 1"):
         parse_filter("nope:1")
 
 
@@ -530,7 +530,7 @@ def test_parse_print_parse_is_stable_for_any_text(text):
         flt = parse_filter(text)
     except QueryError as err:
         assert 0 <= err.position <= len(text)
-        assert str(err).startswith(f"at {err.position}: expected ")
+        assert str(err).startswith(f"column {err.position + 1}: expected ")
         return
     printed = flt.to_text()
     again = parse_filter(printed)

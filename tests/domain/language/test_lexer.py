@@ -39,8 +39,8 @@ def test_an_open_quote_is_the_same_error_in_both_grammars_each_with_its_own_clas
         parse_command('open "acme')
     assert in_filter.value.position == 20
     assert in_verb.value.position == 10
-    assert 'a closing " for the quote opened at 15' in in_filter.value.message
-    assert 'a closing " for the quote opened at 5' in in_verb.value.message
+    assert 'a closing " for the quote opened at column 16' in in_filter.value.message
+    assert 'a closing " for the quote opened at column 6' in in_verb.value.message
 
 
 def test_words_keep_their_positions_for_the_caret():

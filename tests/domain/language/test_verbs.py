@@ -163,7 +163,7 @@ def test_a_wrong_kind_lists_the_kinds_once():
         ("log call acme --summary x --bogus", 26, "an option of log"),
         ("log call acme --summary x --sentiment happy", 38, "a sentiment"),
         ("open acme extra", 10, "an option of open"),
-        ('open "acme', 10, 'a closing " for the quote opened at 5'),
+        ('open "acme', 10, 'a closing " for the quote opened at column 6'),
         ("filter health:<", 15, 'a number after "health:<"'),
         ("tier:strategic health:<6x", 23, 'a number after "health:<"'),
         ("filter --limit 0", 15, "a number of rows from 1"),
@@ -208,7 +208,7 @@ def test_errors_name_the_position_and_what_was_expected(text, position, expected
     error = info.value
     assert error.position == position, str(error)
     assert expected in error.expected
-    assert str(error).startswith(f"at {position}: expected ")
+    assert str(error).startswith(f"column {position + 1}: expected ")
 
 
 def test_command_errors_are_query_errors():
