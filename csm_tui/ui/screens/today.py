@@ -215,7 +215,8 @@ class TodayScreen(ThreadReads, Screen[None]):
         for item in self.items:
             counts[item.kind] = counts.get(item.kind, 0) + 1
         summary = " · ".join(
-            _("{n} {kind}").format(n=n, kind=_(kind.label).lower()) for kind, n in counts.items()
+            _("{n} {kind}").format(n=n, kind=_in_a_sentence(_(kind.label)))
+            for kind, n in counts.items()
         )
         day = long_day(ws.today())
         n = len(self.items)
@@ -303,3 +304,8 @@ class TodayScreen(ThreadReads, Screen[None]):
 
     def action_snooze_week(self) -> None:
         self._snooze(7)
+
+
+def _in_a_sentence(label: str) -> str:
+    """A kind's label inside a line: "health drop", but "QBR" stays an acronym."""
+    return label if label.isupper() else label.lower()
