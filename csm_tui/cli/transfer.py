@@ -263,16 +263,9 @@ def _run_signal_import(args: argparse.Namespace, ws: Workspace) -> int:
     more = report.error_count - min(len(report.errors), MAX_ISSUES_SHOWN)
     if more > 0:
         print(_("  … and {more} more problem(s)").format(more=f"{more:,}"))
-    if report.errors and report.unknown_rows and not args.skip_unknown_accounts:
-        print(
-            _(
-                "  {rows} rows name {accounts} accounts this cache does not have: import "
-                "those accounts first, or add --skip-unknown-accounts to leave their rows out"
-            ).format(rows=f"{report.unknown_rows:,}", accounts=f"{report.unknown_accounts:,}")
-        )
-    left_out = report.left_out_words()
-    if left_out is not None:
-        print("  " + safe_text(left_out.render()))
+    for said in (report.not_in_cache_words(), report.left_out_words()):
+        if said is not None:
+            print("  " + safe_text(said.render()))
     if not report.errors and args.dry_run:
         shown = [o for o in report.outcomes if o.action != "unchanged"][:MAX_ISSUES_SHOWN]
         for o in shown:

@@ -295,7 +295,7 @@ def _reason_kind(text: str) -> OverrideReason:
 def _no_arr_words(tier: str) -> Message:
     """A new account's row gave no ARR: it is recorded as 0, which places its tier."""
     return Message.of(
-        N_("no ARR in the file: recorded as 0, so {tier} until its ARR is set"),
+        N_("no ARR in the file: recorded as 0, so {tier} until an import gives it"),
         tier=Message.of(Tier(tier).label),
     )
 

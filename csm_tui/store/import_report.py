@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from csm_tui.domain.import_summaries import dry_run_summary, problems_summary
-from csm_tui.i18n import N_, Message, locate
+from csm_tui.i18n import N_, Message, Nn_, locate
 
 CREATE = "create"
 UPDATE = "update"
@@ -162,11 +162,13 @@ class ImportReport:
             return None
         shown = ", ".join(repr(o.name) for o in missing[:NO_ARR_EXAMPLES])
         return Message.of(
-            N_(
-                "{n} new accounts had no ARR in the file and count as 0 until it is set "
-                "(an import with the ARR, or a renewal decision, R): {accounts}"
+            *Nn_(
+                "{n} new account had no ARR in the file and counts as 0 (in its tier, in "
+                "coverage) until an import gives it: {accounts}",
+                "{n} new accounts had no ARR in the file and count as 0 (in their tier, in "
+                "coverage) until an import gives it: {accounts}",
             ),
-            n=f"{len(missing):,}",
+            n=len(missing),
             accounts=shown + (", …" if len(missing) > NO_ARR_EXAMPLES else ""),
         )
 

@@ -228,6 +228,7 @@ class SecondHalf:
         mine.skipped += part.skipped
         mine.unknown_rows += part.unknown_rows
         mine.unknown_accounts |= part.unknown_accounts
+        mine.unnamed_rows += part.unnamed_rows
         mine.first.extend(part.first[: MAX_OUTCOMES_KEPT - len(mine.first)])
         mine.accounts |= part.accounts
         first, second = reader.staged(), reader.staged(f"{SCHEMA}.{_TABLE}")

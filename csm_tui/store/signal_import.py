@@ -52,7 +52,7 @@ from csm_tui.domain.signal_mapping import (
     iter_csv_blocks,
     split_blocks,
 )
-from csm_tui.i18n import N_, Message, os_reason
+from csm_tui.i18n import N_, Message, Nn_, os_reason
 from csm_tui.store.import_report import ImportIssue
 from csm_tui.store.signal_halves import SecondHalf, split_point
 from csm_tui.store.signal_rows import (
@@ -102,6 +102,35 @@ class SignalOutcome:
                 "account_id": self.account_id}  # fmt: skip
 
 
+def accounts_not_in_cache(
+    rows: int, accounts: int, examples: tuple[str, ...], *, refused: bool
+) -> Message:
+    """`rows` rows name `accounts` accounts the cache does not have (`examples` the first
+    few, as the rows name them): left out, or (`refused`) what the flag would leave out."""
+    shown = ", ".join(map(repr, examples)) + (", …" if accounts > len(examples) else "")
+    if accounts >= MAX_UNKNOWN_KEPT:
+        shown += f" ({accounts:,}+)"
+    if refused:
+        return Message.of(*Nn_(
+            "{rows} rows name {n} account this cache does not have ({names}): import it "
+            "first, or add --skip-unknown-accounts to leave its rows out",
+            "{rows} rows name {n} accounts this cache does not have ({names}): import those "
+            "accounts first, or add --skip-unknown-accounts to leave their rows out",
+        ), n=accounts, rows=f"{rows:,}", names=shown) if rows > 1 else Message.of(N_(
+            "a row names an account this cache does not have ({names}): import it first, "
+            "or add --skip-unknown-accounts to leave such rows out"
+        ), names=shown)  # fmt: skip
+    return Message.of(*Nn_(
+        "left out {rows} rows of {n} account not in the cache ({names}); import it first "
+        "to keep its signals",
+        "left out {rows} rows of {n} accounts not in the cache ({names}); import those "
+        "accounts first to keep their signals",
+    ), n=accounts, rows=f"{rows:,}", names=shown) if rows > 1 else Message.of(N_(
+        "left out a row of an account not in the cache ({names}); import it first to keep "
+        "its signals"
+    ), names=shown)  # fmt: skip
+
+
 class ReportBase(TypedDict):
     """What every `SignalImportReport` of one call says, whatever happened."""
 
@@ -133,7 +162,13 @@ class SignalImportReport:
     unknown_rows: int = 0
     unknown_accounts: int = 0
     unknown_examples: tuple[str, ...] = ()
+    unnamed_rows: int = 0  # rows naming no account at all (left out, or problems)
     skip_unknown: bool = False
+
+    @property
+    def left_out(self) -> int:
+        """Rows left out for naming no account of the cache (with `skip_unknown`)."""
+        return self.unknown_rows + self.unnamed_rows if self.skip_unknown else 0
 
     @property
     def ok(self) -> bool:
@@ -170,7 +205,7 @@ class SignalImportReport:
                     "{accounts} accounts"
                 ),
                 path=self.path,
-                rows=f"{self.rows:,}",
+                rows=f"{self.rows - self.left_out:,}",
                 kind=self.kind_words(),
                 accounts=f"{self.rescored:,}",
                 **counts,
@@ -181,26 +216,32 @@ class SignalImportReport:
                 "{unchanged} unchanged, {skipped} skipped"
             ),
             path=self.path,
-            rows=f"{self.rows:,}",
+            rows=f"{self.rows - self.left_out:,}",
             kind=self.kind_words(),
             **counts,
         )
 
     def left_out_words(self) -> Message | None:
-        """What `skip_unknown` left out (None: nothing), with a few of the accounts."""
-        if not self.skip_unknown or not self.unknown_rows or self.errors:
+        """What `skip_unknown` left out (None: nothing), naming a few of the accounts."""
+        if not self.left_out or self.errors:
             return None
-        more = self.unknown_accounts - len(self.unknown_examples)
-        examples = ", ".join(map(repr, self.unknown_examples)) + (", …" if more > 0 else "")
-        capped = "+" if self.unknown_accounts >= MAX_UNKNOWN_KEPT else ""
-        return Message.of(
-            N_(
-                "left out {rows} rows of {accounts} accounts not in the cache ({examples}); "
-                "import those accounts first to keep their signals"
-            ),
-            rows=f"{self.unknown_rows:,}",
-            accounts=f"{self.unknown_accounts:,}{capped}",
-            examples=examples,
+        said = [] if not self.unknown_rows else [accounts_not_in_cache(
+            self.unknown_rows, self.unknown_accounts, self.unknown_examples, refused=False
+        )]  # fmt: skip
+        if self.unnamed_rows:
+            said.append(Message.of(*Nn_("left out {n} row that names no account",
+                                        "left out {n} rows that name no account"),
+                                   n=self.unnamed_rows))  # fmt: skip
+        return said[0] if len(said) == 1 else Message.of(N_("{first}; {then}"), first=said[0],
+                                                         then=said[1])  # fmt: skip
+
+    def not_in_cache_words(self) -> Message | None:
+        """On a refusal without `skip_unknown`: how many rows name accounts the cache does
+        not have, and the flag that would leave them out (None: no such row)."""
+        if self.skip_unknown or not self.errors or not self.unknown_rows:
+            return None
+        return accounts_not_in_cache(
+            self.unknown_rows, self.unknown_accounts, self.unknown_examples, refused=True
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -220,6 +261,8 @@ class SignalImportReport:
             "unknown_account_rows": self.unknown_rows,
             "unknown_accounts": self.unknown_accounts,
             "unknown_account_examples": list(self.unknown_examples),
+            "rows_naming_no_account": self.unnamed_rows,
+            "left_out": self.left_out,
             "error_count": self.error_count,
             "errors": [e.as_dict() for e in self.errors],
             "outcomes": [o.as_dict() for o in self.outcomes],
@@ -505,6 +548,20 @@ def import_signals(
         reader.read(blocks)
         return reader, reader.staged(), False
 
+    def none_in_book(reader: RowReader) -> None:
+        """Every row left out: a problem of the file — the wrong file, or the wrong book —
+        not an import of nothing that ends well."""
+        part = reader.part
+        if skip and part.rows and not run.count and (
+            part.unknown_rows + part.unnamed_rows == part.rows
+        ):
+            run.issue(0, Message.of(*Nn_(
+                "its one row names no account of this cache: is it the right file, and the "
+                "right cache (--db)?",
+                "none of its {n} rows names an account of this cache: is it the right file, "
+                "and the right cache (--db)?",
+            ), n=part.rows))  # fmt: skip
+
     # The staged records (the whole file) sit in the temporary database: a page cache as
     # large as the import's keeps them in memory (the default is 2 MB).
     temp_pages = conn.execute("PRAGMA temp.cache_size").fetchone()[0]
@@ -520,6 +577,7 @@ def import_signals(
                 reader = RowReader(conn, mapping, where, run, staging=staging,
                                    count_only=count_only, skip_unknown=skip)  # fmt: skip
                 reader.read(blocks)
+                none_in_book(reader)
                 if not run.count and (reader.part.unstaged or _staged(conn, sk)):
                     classify(reader, reader.staged())
             finally:
@@ -543,6 +601,7 @@ def import_signals(
                 with contextlib.ExitStack() as later, write_transaction(conn):
                     try:
                         reader, staged, halves = read_file(later)
+                        none_in_book(reader)
                         if run.count:
                             raise _Refused
                         if halves or _staged(conn, sk):
@@ -564,10 +623,11 @@ def import_signals(
     n_rows = 0 if reader is None else reader.part.rows
     counts[SKIP] = 0 if reader is None else reader.part.skipped
     unknown: dict[str, Any] = {}
-    if reader is not None and reader.part.unknown_rows:
+    if reader is not None:
         named = reader.part.unknown_accounts
         unknown = {"unknown_rows": reader.part.unknown_rows, "unknown_accounts": len(named),
-                   "unknown_examples": tuple(sorted(named)[:UNKNOWN_EXAMPLES])}  # fmt: skip
+                   "unknown_examples": tuple(sorted(named)[:UNKNOWN_EXAMPLES]),
+                   "unnamed_rows": reader.part.unnamed_rows}  # fmt: skip
     if run.count:
         return refused(n_rows, unknown)
     report = SignalImportReport(

@@ -321,6 +321,7 @@ class ReadPart:
     # each a problem), and those accounts as the rows name them.
     unknown_rows: int = 0
     unknown_accounts: set[str] = field(default_factory=set)
+    unnamed_rows: int = 0  # rows whose account cells are empty (left out, or a problem)
     unstaged: int = 0  # records counted but not set aside (`RowReader.count_only`)
     # The first MAX_OUTCOMES_KEPT records, as the cache gives them back, with their lines.
     first: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
@@ -443,41 +444,52 @@ class RowReader:
             if collecting:
                 gc.enable()
 
-    def _left_out(self) -> Callable[[list[str]], bool]:
-        """With `skip_unknown`: whether a row's account cells name an account the cache
-        does not have — the row is then counted and left out, unchecked beyond them (a
-        company-wide export's other rows are not this book's to judge). A row whose
-        account cells do not read goes the general way, which says why."""
+    def _not_in_book(self) -> Callable[[list[str]], bool]:
+        """Whether a row's account cells name no account of the cache — an account it
+        does not have, or none at all (both cells empty) — counted in `part`. With
+        `skip_unknown` such a row is left out, unchecked beyond them (another team's
+        rows of a company-wide export are not this book's to judge); else it is a
+        problem of the file, and the count tells how many rows the flag would leave out.
+        A name that does not read is looked up as none (a ref that does not read: the row
+        goes the general way, which says why). Each pair of cells is judged once."""
         mapping, book, part = self.mapping, self.book, self.part
         at = [(self.where.get(n), mapping.converter(n) if n in self.where else None)
               for n in ("account", "account_name")]  # fmt: skip
-        unknown: set[tuple[str, str]] = set()
-        known: set[tuple[str, str]] = set()
+        defaults = tuple(str(mapping.defaults.get(n, "")) for n in ("account", "account_name"))
+        judged: dict[tuple[str, str], str | None] = {}  # → None: in the book; else shown as
 
-        def cell(cells: list[str], i: int | None) -> str:
-            return cells[i] if i is not None and i < len(cells) else ""
+        def read(text: str, convert: Callable[[str], Any] | None) -> str:
+            return str(convert(text)) if text and convert is not None else ""
 
-        def left_out(cells: list[str]) -> bool:
-            raw = (cell(cells, at[0][0]), cell(cells, at[1][0]))
-            if raw in known:
-                return False
-            if raw not in unknown:
+        def not_in_book(cells: list[str]) -> bool:
+            raw = tuple(cells[i] if i is not None and i < len(cells) else ""
+                        for i, _ in at)  # fmt: skip
+            if raw in judged:
+                shown = judged[raw]
+            else:
                 try:
-                    ref, name = (str(convert(text)) if text and convert else ""
-                                 for text, (_, convert) in zip(raw, at, strict=True))  # fmt: skip
+                    ref = read(raw[0], at[0][1]) or defaults[0]
                 except CellError:
                     return False
-                if not (ref or name) or not book.unknown(ref, name):
-                    if len(known) < MAX_UNKNOWN_KEPT:
-                        known.add(raw)
-                    return False
-                unknown.add(raw)
+                try:
+                    name = read(raw[1], at[1][1]) or defaults[1]
+                except CellError:
+                    name = ""
+                in_book = bool(ref or name) and not book.unknown(ref, name)
+                shown = None if in_book else name or ref  # "": the row names no account
+                if len(judged) < MAX_UNKNOWN_KEPT:
+                    judged[(raw[0], raw[1])] = shown
+            if shown is None:
+                return False
+            if shown:
+                part.unknown_rows += 1
                 if len(part.unknown_accounts) < MAX_UNKNOWN_KEPT:
-                    part.unknown_accounts.add(ref or name)
-            part.unknown_rows += 1
+                    part.unknown_accounts.add(shown)
+            else:
+                part.unnamed_rows += 1
             return True
 
-        return left_out
+        return not_in_book
 
     def _read(self, blocks: Iterable[CsvBlock]) -> None:
         mapping, run, part, where = self.mapping, self.run, self.part, self.where
@@ -501,7 +513,8 @@ class RowReader:
         account_at, week_at = (
             (itemgetter(0), itemgetter(1)) if compact else (itemgetter(1), itemgetter(2))
         )
-        left_out = self._left_out() if self.skip_unknown else None
+        not_in_book = self._not_in_book()
+        skip_unknown = self.skip_unknown
         for block in blocks:
             if many is not None:
                 lines = block.lines
@@ -533,7 +546,7 @@ class RowReader:
                         continue
             for line, cells in block.rows:
                 part.rows += 1
-                if left_out is not None and not isinstance(cells, Message) and left_out(cells):
+                if skip_unknown and not isinstance(cells, Message) and not_in_book(cells):
                     continue
                 if fast is not None and not isinstance(cells, Message):
                     rec = fast(cells)
@@ -543,6 +556,8 @@ class RowReader:
                 if isinstance(cells, Message):
                     run.issue(line, cells)
                     continue
+                if not skip_unknown:
+                    not_in_book(cells)  # counted: the refusal says what the flag would do
                 values = dict(defaults)
                 bad = False
                 failed: set[str] = set()
@@ -597,12 +612,6 @@ class RowReader:
                 ref, name = values.get("account", ""), values.get("account_name", "")
                 aid, problem = book.find(ref, name)
                 if aid is None:
-                    if book.unknown(ref, name):
-                        part.unknown_rows += 1
-                        if len(part.unknown_accounts) < MAX_UNKNOWN_KEPT:
-                            part.unknown_accounts.add(ref or name)
-                        if self.skip_unknown:
-                            continue
                     run.issue(line, problem or Message.of(N_("no account")), "account")
                     continue
                 try:

@@ -117,8 +117,8 @@ def test_new_accounts_without_an_arr_are_named_after_the_summary(demo_db, tmp_pa
     assert cli(demo_db, "import", "accounts", str(path), "--dry-run") == 0
     out = capsys.readouterr().out
     assert "line 2: create No Revenue Yet Ltd (no ARR in the file: recorded as 0, so " in out
-    assert "1 new accounts had no ARR in the file and count as 0" in out
+    assert "1 new account had no ARR in the file and counts as 0 (in its tier, in coverage)" in out
     assert cli(demo_db, "run", f"import accounts {path}") == 0
     out = capsys.readouterr().out
     assert "2 created" in out
-    assert "'No Revenue Yet Ltd'" in out and "count as 0" in out
+    assert "'No Revenue Yet Ltd'" in out and "counts as 0" in out

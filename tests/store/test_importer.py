@@ -327,10 +327,11 @@ def test_a_new_account_without_an_arr_cell_is_told_as_counted_at_0(conn, tmp_pat
     assert report.committed and report.created == 4
     assert [o.no_arr for o in report.outcomes] == [False, True, True, False]
     note = report.outcomes[1].note
-    assert note == "no ARR in the file: recorded as 0, so Self-Serve until its ARR is set"
+    assert note == "no ARR in the file: recorded as 0, so Self-Serve until an import gives it"
     words = report.no_arr_words()
     assert words is not None
     assert words.english().startswith("2 new accounts had no ARR in the file and count as 0")
+    assert "until an import gives it" in words.english()
     assert "'Unknown Revenue Ltd', '北京未知营收有限公司'" in words.english()
     assert report.as_dict()["created_without_arr"] == 2
     assert account(conn, "Unknown Revenue Ltd")["tier"] == "self-serve"

@@ -459,6 +459,10 @@ def test_a_company_wide_export_is_refused_and_says_how_many_rows_are_not_in_the_
     assert not report.committed and [e.line for e in report.errors] == [3, 4, 5]
     assert (report.unknown_rows, report.unknown_accounts) == (3, 2)
     assert report.left_out_words() is None
+    hint = report.not_in_cache_words()
+    assert hint is not None and hint.english().startswith(
+        "3 rows name 2 accounts this cache does not have ('Other Team Co', '客户 [bold]乙[/bold]')"
+    )
     assert state(conn) == before
 
 
@@ -472,10 +476,12 @@ def test_skip_unknown_accounts_imports_the_book_s_rows_and_counts_the_rest(conn,
         5, 2, 3, 2,
     )  # fmt: skip
     assert report.accounts == (account_id(conn, "0015g00000AbCdEAA1"),)
-    assert report.unknown_examples == ("OTHER-1", "客户 [bold]乙[/bold]")
+    # named as a CSM knows them: by name where the row gives one
+    assert report.unknown_examples == ("Other Team Co", "客户 [bold]乙[/bold]")
+    assert "imported 2 usage rows" in report.summary()  # not the 3 left out
     words = report.left_out_words()
     assert words is not None
-    said = "left out 3 rows of 2 accounts not in the cache ('OTHER-1', '客户 [bold]乙[/bold]')"
+    said = "left out 3 rows of 2 accounts not in the cache ('Other Team Co', '客户 [bold]乙[/bold]'"
     assert said in words.english()
     weeks = conn.execute(
         "SELECT week_start FROM usage_weeks WHERE account_id = ? AND week_start > '2026-11-02' "
@@ -509,7 +515,44 @@ def test_skip_unknown_accounts_leaves_out_another_team_s_rows_whatever_else_they
     report = run(conn, "usage", write(tmp_path, _COMPANY_WIDE + theirs),
                  skip_unknown_accounts=True)  # fmt: skip
     assert report.committed and (report.unknown_rows, report.unknown_accounts) == (4, 2)
+    # a row naming no account, and another team's name that does not read: left out too
+    nameless = "2026-11-23,,,4,40,10,1,0,1,10,40,12\n"
+    escaped = "2026-11-23,OTHER-2,Other \x1b[2J Co,4,40,10,1,0,1,10,40,12\n"
+    report = run(conn, "usage", write(tmp_path, _COMPANY_WIDE + nameless + escaped, "more.csv"),
+                 skip_unknown_accounts=True)  # fmt: skip
+    assert report.committed, [e.message for e in report.errors]
+    assert (report.unknown_rows, report.unnamed_rows, report.left_out) == (4, 1, 5)
+    words = report.left_out_words()
+    assert words is not None and words.english().endswith("; left out 1 row that names no account")
     report = run(conn, "usage", write(tmp_path, _COMPANY_WIDE + ours, "ours.csv"),
                  skip_unknown_accounts=True)  # fmt: skip
     assert not report.committed
     assert [(e.line, e.column) for e in report.errors] == [(7, "Weekly Active Users")]
+
+
+def test_a_file_none_of_whose_rows_is_in_the_book_is_refused_even_with_skip(conn, tmp_path):
+    """The wrong file, or the wrong cache: "imported 0 rows" with exit 0 hid it."""
+    text = _COMPANY_WIDE.splitlines(keepends=True)
+    only_theirs = text[0] + text[2] + text[3]
+    for dry_run in (True, False):
+        report = run(conn, "usage", write(tmp_path, only_theirs), dry_run=dry_run,
+                     skip_unknown_accounts=True)  # fmt: skip
+        assert not report.committed and [e.line for e in report.errors] == [0]
+        assert "none of its 2 rows names an account of this cache" in report.errors[0].message
+
+
+def test_without_skip_the_hint_counts_rows_of_other_accounts_that_have_other_problems(
+    conn, tmp_path
+):
+    bad_date = "2026-13-40,OTHER-3,Third Co,3,40,10,1,0,1,10,40,12\n"
+    report = run(conn, "usage", write(tmp_path, _COMPANY_WIDE + bad_date))
+    assert (report.unknown_rows, report.unknown_accounts) == (4, 3)
+    skipped = run(conn, "usage", write(tmp_path, _COMPANY_WIDE + bad_date, "b.csv"),
+                  skip_unknown_accounts=True)  # fmt: skip
+    assert skipped.committed and skipped.left_out == 4
+    one = "2026-11-09,0015g00000AbCdEAA1,,150,220,700,200,100,300,2000,500,18\n"
+    lone = run(conn, "usage", write(tmp_path, _COMPANY_WIDE.splitlines(keepends=True)[0] + one
+                                    + bad_date, "c.csv"))  # fmt: skip
+    hint = lone.not_in_cache_words()
+    assert hint is not None
+    assert hint.english().startswith("a row names an account this cache does not have ('Third Co')")
