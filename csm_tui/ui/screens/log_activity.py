@@ -195,8 +195,11 @@ class LogActivityScreen(ModalScreen[LogResult | None]):
         if self.prefill:
             self._fill(self.prefill)
         self.app.hold_draft(self)
-        # focus now: keys typed as soon as the form shows belong in the summary
-        self.set_focus(self.query_one("#field-summary", TextArea), scroll_visible=False)
+        # focus now: keys typed as soon as the form shows belong in the summary — in view
+        # once laid out (at 80×24 it is below the fold, and typing there went unseen)
+        summary = self.query_one("#field-summary", TextArea)
+        self.set_focus(summary, scroll_visible=False)
+        self.call_after_refresh(summary.scroll_visible, animate=False)
 
     def on_unmount(self) -> None:
         self.app.release_draft(self)
