@@ -552,8 +552,11 @@ def import_signals(
         """Every row left out: a problem of the file — the wrong file, or the wrong book —
         not an import of nothing that ends well."""
         part = reader.part
-        if skip and part.rows and not run.count and (
-            part.unknown_rows + part.unnamed_rows == part.rows
+        if (
+            skip
+            and part.rows
+            and not run.count
+            and (part.unknown_rows + part.unnamed_rows == part.rows)
         ):
             run.issue(0, Message.of(*Nn_(
                 "its one row names no account of this cache: is it the right file, and the "

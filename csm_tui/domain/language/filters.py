@@ -424,6 +424,9 @@ def _renewal_text(alt: RenewalAlt) -> str:
 # ----------------------------------------------------------------------------- parsing
 
 KNOWN_KEYS: tuple[str, ...] = ("tier", "health", "stage", "renewal", "arr", "owner", "motion", "is")
+_KEY_WITHOUT_COLON = re.compile(f"({'|'.join(KNOWN_KEYS)})([<>=].*)", re.IGNORECASE)
+"""`health<60`: a key and a comparison without the ":" between them (which would search
+names for the text and find nothing, silently)."""
 
 
 @dataclass
@@ -494,6 +497,18 @@ def parse_filter(text: str) -> PortfolioFilter:
             values, i = _read_values(text, i + 1, key)
             _add_term(builder, key, values, start)
             continue
+        no_colon = _KEY_WITHOUT_COLON.fullmatch(text, start, i)
+        if no_colon is not None:
+            key, rest = no_colon.group(1).lower(), no_colon.group(2)
+            raise _error(
+                no_colon.start(2),
+                _m(
+                    N_('":" after "{key}" ({example}; put text in quotes to search names)'),
+                    key=key,
+                    example=f"{key}:{rest}",
+                ),
+                found=rest,
+            )
         _add_word(builder, text[start:i])
     return builder.build()
 

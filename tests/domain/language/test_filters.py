@@ -187,6 +187,24 @@ def test_unknown_key_lists_the_known_keys_and_how_to_search_a_colon():
     assert parse_filter('"colour:blue"').words == ("colour:blue",)
 
 
+@pytest.mark.parametrize(
+    ("text", "position", "example"),
+    [
+        ("health<60", 6, "health:<60"),
+        ("acme ARR>=100k", 8, "arr:>=100k"),
+        ("renewal<90d", 7, "renewal:<90d"),
+    ],
+)
+def test_a_key_without_its_colon_is_an_error_not_a_search_for_nothing(text, position, example):
+    """`health<60` searched names for "health<60": 0 accounts, and no word why."""
+    with pytest.raises(QueryError) as info:
+        parse_filter(text)
+    assert info.value.position == position
+    assert f"({example}; put text in quotes to search names)" in str(info.value)
+    assert parse_filter(f'"{text}"').words == (text.lower(),)
+    assert parse_filter("healthcare").words == ("healthcare",)  # a word, not a key
+
+
 def test_query_error_is_a_value_error():
     with pytest.raises(ValueError, match="column 1"):
         parse_filter("nope:1")
