@@ -221,3 +221,29 @@ def test_maturity_evidence_and_checklist_titles_in_zh(zh):
     assert estimate.evidence_words[1].render().startswith("✓ 部分主动：")
     titles = [_(item.label) for item in checklist_template(Stage.ONBOARDING, Tier.STRATEGIC)]
     assert "已召开启动会" in titles
+
+
+def test_a_filter_takes_tiers_stages_and_motions_as_either_language_shows_them():
+    """The zh table shows 战略 and 交付; `tier:战略` was refused as no tier. What the app
+    shows is what a CSM types, whatever the interface language is now."""
+    from csm_tui.domain.lifecycle import Stage
+    from csm_tui.domain.motion import SalesMotion
+    from csm_tui.domain.tiers import Tier
+
+    for language in ("en", "zh"):
+        set_language(language)
+        flt = parse_filter("tier:战略,Self-Serve stage:交付")
+        assert set(flt.tiers) == {Tier.STRATEGIC, Tier.SELF_SERVE}
+        assert set(flt.stages) == {Stage.ONBOARDING}
+        assert Stage.parse("Renewal & Expansion") is Stage.RENEWAL
+        zh_motion = _catalog_words(SalesMotion.SHORT_DIRECT.label)
+        assert SalesMotion.parse(zh_motion) is SalesMotion.SHORT_DIRECT
+    set_language("en")
+
+
+def _catalog_words(msgid: str) -> str:
+    from csm_tui.i18n import in_every_language
+
+    said = in_every_language(msgid)
+    assert len(said) == 2, said  # English and Chinese differ
+    return said[1]

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from csm_tui.domain.errors import MessageError
 from csm_tui.domain.tiers import Tier
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, in_every_language
 
 
 class Stage(StrEnum):
@@ -52,6 +52,10 @@ class Stage(StrEnum):
         key = aliases.get(key, key)
         for stage in cls:
             if stage.value == key or (len(key) >= 3 and stage.value.startswith(key)):
+                return stage
+        said = text.strip().casefold()
+        for stage in cls:  # as the app shows it, in either language: "交付"
+            if said in (w.casefold() for w in in_every_language(stage.label)):
                 return stage
         raise MessageError(
             Message.of(

@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from csm_tui.domain.errors import MessageError, said_of, table_expected
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, in_every_language
 
 
 class SalesMotion(StrEnum):
@@ -52,6 +52,10 @@ class SalesMotion(StrEnum):
         key = key.replace("-cycle", "")
         for motion in cls:
             if motion.value == key:
+                return motion
+        said = text.strip().casefold()
+        for motion in cls:  # as the app shows it, in either language
+            if said in (w.casefold() for w in in_every_language(motion.label)):
                 return motion
         raise MessageError(
             Message.of(

@@ -32,6 +32,7 @@ gets Simplified Chinese, the only Chinese catalog shipped.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +191,26 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if _gettext is None:
         return singular if n == 1 else plural
     return _gettext.ngettext(singular, plural, n)
+
+
+def in_every_language(message: str) -> tuple[str, ...]:
+    """`message` as each shipped language says it (English first): what a person may type
+    for a word the app shows in either language — "战略" for the Strategic tier."""
+    said = [message]
+    for language in LANGUAGES:
+        catalog = CATALOG_OF.get(language)
+        if catalog is not None:
+            words = _catalog_of(catalog).gettext(message)
+            if words not in said:
+                said.append(words)
+    return tuple(said)
+
+
+@functools.cache
+def _catalog_of(catalog: str) -> Any:
+    import gettext
+
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[catalog], fallback=True)
 
 
 def current_language() -> str:
