@@ -188,9 +188,9 @@ def _run_import(args: argparse.Namespace, ws: Workspace) -> int:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))
     else:
         print(safe_text(report.words().render()))
-        no_arr = report.no_arr_words()
-        if no_arr is not None:
-            print("  " + safe_text(no_arr.render()))
+        for said in (report.ignored_words(), report.no_arr_words()):
+            if said is not None:
+                print("  " + safe_text(said.render()))
         if report.errors:
             for issue in report.errors[:MAX_ISSUES_SHOWN]:
                 print(f"  {safe_text(issue.render())}")

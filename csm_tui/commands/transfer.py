@@ -316,9 +316,9 @@ def _import_csv(request: ImportRequest) -> CommandResult:
     if report.errors:
         raise CommandFailed(_refusal(report))
     summary = report.words(would=request.dry_run and request.in_batch)
-    no_arr = report.no_arr_words()
-    if no_arr is not None:
-        summary = Message.of(N_("{first}; {then}"), first=summary, then=no_arr)
+    for said in (report.ignored_words(), report.no_arr_words()):
+        if said is not None:
+            summary = Message.of(N_("{first}; {then}"), first=summary, then=said)
     return CommandResult.of(
         command,
         summary,

@@ -143,6 +143,8 @@ class ColumnMapping:
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # folded word → ours
     create_only: frozenset[str] = frozenset()
     optional: frozenset[str] = frozenset()  # fields whose column the file may leave out
+    # Headers are field names: one that names no field is told (a typo drops a column).
+    own: bool = False
 
     @classmethod
     def own_columns(cls, kind: ImportKind | str) -> ColumnMapping:
@@ -155,6 +157,7 @@ class ColumnMapping:
             columns={f: f for f in fields},
             source=f"csm-tui {kind.value} columns",
             optional=frozenset(fields) - frozenset(REQUIRED[kind]),
+            own=True,
         )
 
     @classmethod

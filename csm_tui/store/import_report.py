@@ -89,6 +89,9 @@ class ImportReport:
     errors: tuple[ImportIssue, ...] = ()
     committed: bool = False  # True when the changes were written
     outbox_entries: int = 0
+    # Headers of a file in csm-tui's field names that name no field, each with the field
+    # it may mean ("" when none is close): their cells were not read.
+    ignored_columns: tuple[tuple[str, str], ...] = ()
 
     def _count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -172,6 +175,24 @@ class ImportReport:
             accounts=shown + (", …" if len(missing) > NO_ARR_EXAMPLES else ""),
         )
 
+    def ignored_words(self) -> Message | None:
+        """A line on the columns not read (None: every column was), each with the field
+        it may mean — a typo in a header drops the column without it."""
+        if not self.ignored_columns:
+            return None
+        said = ", ".join(
+            repr(header) if not close else f"{header!r} ({close}?)"
+            for header, close in self.ignored_columns
+        )
+        return Message.of(
+            *Nn_(
+                "not read: the column {columns} names no csm-tui field",
+                "not read: the columns {columns} name no csm-tui field",
+            ),
+            n=len(self.ignored_columns),
+            columns=said,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -186,6 +207,7 @@ class ImportReport:
             "skipped": self.skipped,
             "outbox_entries": self.outbox_entries,
             "created_without_arr": len(self.without_arr()),
+            "ignored_columns": [header for header, _ in self.ignored_columns],
             "errors": [e.as_dict() for e in self.errors],
             "outcomes": [o.as_dict() for o in self.outcomes],
         }

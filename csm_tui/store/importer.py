@@ -142,7 +142,8 @@ def import_csv(
                 _plans, outcomes = plan()
             finally:
                 conn.rollback()
-        return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
+        return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors(),
+                            ignored_columns=tuple(run.ignored))  # fmt: skip
     try:
         with write_transaction(conn):
             plans, outcomes = plan()
@@ -154,9 +155,11 @@ def import_csv(
             else:
                 created, entries = write_contacts(conn, plans, now)
     except _Refused:
-        return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors())
+        return ImportReport(**base, rows=len(rows), outcomes=tuple(outcomes), errors=run.errors(),
+                            ignored_columns=tuple(run.ignored))  # fmt: skip
     ids = iter(created)
     final = tuple(replace(o, record_id=next(ids)) if o.action == CREATE else o for o in outcomes)
     return ImportReport(
-        **base, rows=len(rows), outcomes=final, committed=True, outbox_entries=entries
-    )
+        **base, rows=len(rows), outcomes=final, committed=True, outbox_entries=entries,
+        ignored_columns=tuple(run.ignored),
+    )  # fmt: skip

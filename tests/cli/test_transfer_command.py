@@ -113,11 +113,13 @@ def test_no_cache_no_import(tmp_path, capsys):
 def test_new_accounts_without_an_arr_are_named_after_the_summary(demo_db, tmp_path, capsys):
     """From the shell and from `run` (the palette's words): the line under the summary."""
     path = tmp_path / "crm.csv"
-    path.write_text("name,arr\nNo Revenue Yet Ltd,\n[bold red]Priced[/] Ltd,120000\n", "utf-8")
+    path.write_text("name,arr,Renewal\nNo Revenue Yet Ltd,,\n[bold red]Priced[/] Ltd,120000,\n",
+                    "utf-8")  # fmt: skip
     assert cli(demo_db, "import", "accounts", str(path), "--dry-run") == 0
     out = capsys.readouterr().out
     assert "line 2: create No Revenue Yet Ltd (no ARR in the file: recorded as 0, so " in out
     assert "1 new account had no ARR in the file and counts as 0 (in its tier, in coverage)" in out
+    assert "not read: the column 'Renewal' (renewal_date?) names no csm-tui field" in out
     assert cli(demo_db, "run", f"import accounts {path}") == 0
     out = capsys.readouterr().out
     assert "2 created" in out

@@ -340,6 +340,22 @@ def test_a_new_account_without_an_arr_cell_is_told_as_counted_at_0(conn, tmp_pat
     assert again.created == 0 and again.no_arr_words() is None
 
 
+def test_a_header_that_names_no_field_is_told_with_the_field_it_may_mean(conn, tmp_path):
+    """With csm-tui's own headers, `renewl_date` was dropped without a word: the renewal
+    date never arrived. Columns an export writes besides the fields are not told."""
+    text = "name,arr,renewl_date,Notes,health,id\nTypo Ltd,5000,2027-01-01,hi,50,x\n"
+    report = run(conn, write(tmp_path, text), mapping=load_mapping(None, "accounts"))
+    assert report.committed and report.created == 1
+    assert report.ignored_columns == (("renewl_date", "renewal_date"), ("Notes", ""))
+    words = report.ignored_words()
+    assert words is not None and words.english() == (
+        "not read: the columns 'renewl_date' (renewal_date?), 'Notes' name no csm-tui field"
+    )
+    assert account(conn, "Typo Ltd")["renewal_date"] is None
+    hubspot = run(conn, SAMPLES / "hubspot-companies-sample.csv")
+    assert hubspot.ignored_columns == ()  # a CRM's many other columns are its own
+
+
 # ----------------------------------------------------------------------------- re-import
 
 
