@@ -647,6 +647,8 @@ class RunCommands(_CsmProvider):
         try:
             command = parse_command(text)
         except QueryError as error:
+            if first == "filter" and _first_word(query) != "run":
+                return  # the filter area says what is wrong with it, once
             yield Hit(
                 # open, prep, log: the accounts offered for them come first; a misspelled
                 # verb above any name match (fuzzy scores run into the tens and more)

@@ -310,3 +310,14 @@ async def test_a_name_search_is_not_taken_for_a_misspelled_verb(workspace):
     async with app.run_test(size=SIZE) as pilot:
         hits = await palette_hits(pilot, app, "Chun Li")
         assert not any(h.startswith("run:") for h in hits), hits
+
+
+async def test_a_wrong_filter_is_told_once_not_twice_with_two_columns(workspace):
+    """`filter tier:bogus` listed a run: hit ("column 13") and a filter: hit ("column 6")
+    for the one mistake."""
+    app = make_app(workspace, start="portfolio")
+    async with app.run_test(size=SIZE) as pilot:
+        hits = await palette_hits(pilot, app, "filter tier:bogus")
+        assert [h for h in hits if "bogus" in h] == ["filter: tier:bogus"], hits
+        hits = await palette_hits(pilot, app, "run filter tier:bogus")
+        assert "run: filter tier:bogus" in hits, hits
