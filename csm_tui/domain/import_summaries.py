@@ -10,7 +10,14 @@ from csm_tui.i18n import N_, Message
 
 
 def problems_summary(path: str, problems: int, rows: int) -> Message:
-    """ "{path}: 3 problem(s) in 10 rows; nothing was imported" (an import refused)."""
+    """ "{path}: 3 problem(s) in 10 rows; nothing was imported" (an import refused); with
+    no row read (the file or its header would not do), the problems alone."""
+    if not rows:
+        return Message.of(
+            N_("{path}: {problems} problem(s); nothing was imported"),
+            path=path,
+            problems=f"{problems:,}",
+        )
     return Message.of(
         N_("{path}: {problems} problem(s) in {rows} rows; nothing was imported"),
         path=path,

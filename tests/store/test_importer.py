@@ -752,3 +752,12 @@ def test_any_names_import_exactly_and_twice_changes_nothing(tmp_path_factory, na
         assert again.unchanged == len(names) and again.outbox_entries == 0
     finally:
         conn.close()
+
+
+def test_a_file_without_its_required_column_says_so_without_counting_rows(conn, tmp_path):
+    """ "1 problem(s) in 0 rows" for a file of 300 rows whose header lacked `name`."""
+    report = run(conn, write(tmp_path, "account,arr\nA,1\nB,2\n"),
+                 mapping=load_mapping(None, "accounts"))  # fmt: skip
+    assert not report.committed
+    assert report.summary().endswith("in.csv: 1 problem(s); nothing was imported")
+    assert "no column 'name'" in report.errors[0].message
