@@ -220,6 +220,10 @@ class Protected:
         return bool(self.fields or self.notes or self.conflicts)
 
 
+LOCAL_HEALTH = frozenset({"health_score", "health_score_30d"})
+"""Account columns scored in this cache: a server's empty value does not erase them."""
+
+
 class Replica:
     """Applies pulled changes to the cache. The caller owns the transaction."""
 
@@ -253,7 +257,31 @@ class Replica:
         if table not in self._row_makers:
             self._row_makers[table] = _row_maker(types)
         make = self._row_makers[table]
+        if kind == p.KIND_ACCOUNT:
+            return self._account_upsert_sql(types), [make(r) for r in records]
         return self._upsert_sql(table, types), [make(r) for r in records]
+
+    def _account_upsert_sql(self, names: Iterable[str]) -> str:
+        """An account from the server, its health kept where the server has none: health is
+        scored here from the signals in this cache (the server never scores it), and an
+        account pulled back after an edit or a renewal lost its score until the next signal
+        came."""
+        names = list(names)
+        key = f"accounts!:{','.join(names)}"
+        if key not in self._sql:
+            sets = ", ".join(
+                f"{n} = coalesce(excluded.{n}, accounts.{n})"
+                if n in LOCAL_HEALTH
+                else f"{n} = excluded.{n}"
+                for n in names
+                if n != "id"
+            )
+            self._sql[key] = (
+                f"INSERT INTO accounts ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' for _ in names)}) "
+                f"ON CONFLICT (id) DO UPDATE SET {sets}"
+            )
+        return self._sql[key]
 
     def upsert(
         self, kind: str, records: list[dict[str, Any]], protected: Protected | None = None

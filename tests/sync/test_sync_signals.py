@@ -91,6 +91,24 @@ def test_pulled_signals_give_the_account_a_health_score_and_leave_others_alone(
     assert again.ok and again.rescored == 0
 
 
+def test_an_account_pulled_back_after_an_edit_keeps_its_health_score(world, devices, pipeline):
+    """The server never scores health: an account's row pulled back after an edit (a
+    renewal, a field) came with no score and blanked it until the next signal."""
+    laptop = devices("laptop", world.ann)
+    measured = laptop.new_account("Acme", seats=40)
+    assert laptop.sync().ok
+    weeks = ["2026-02-02", "2026-02-09", "2026-02-16", "2026-02-23"]
+    ingest(pipeline, p.KIND_USAGE_WEEK, [usage(measured, week) for week in weeks])
+    assert laptop.sync().ok
+    score = laptop.row("accounts", measured)["health_score"]
+    assert score is not None
+    laptop.edit_account(measured, segment="Mid-market")
+    report = laptop.sync()
+    assert report.ok and report.pulled >= 1
+    row = laptop.row("accounts", measured)
+    assert (row["segment"], row["health_score"]) == ("Mid-market", score)
+
+
 def test_a_sync_that_dies_before_rescoring_rescores_on_the_next_one(world, devices, pipeline):
     laptop = devices("laptop", world.ann)
     account_id = laptop.new_account("Acme")
