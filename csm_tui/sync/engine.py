@@ -112,7 +112,8 @@ class SyncReport:
     pulled: int = 0  # changes received and applied locally
     errors: list[str] = field(default_factory=list)
     deferred: int = 0  # mutations the server could not store this time (pushed again later)
-    forked_notes: int = 0  # prep notes edited on two devices: both revisions kept
+    # Accounts whose prep note was edited on two devices at once (both texts kept).
+    forked_accounts: set[str] = field(default_factory=set)
     retries: int = 0
     error_kind: str | None = None
     rescored: int = 0  # accounts whose health was re-scored because their signals arrived
@@ -120,6 +121,10 @@ class SyncReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def forked_notes(self) -> int:
+        return len(self.forked_accounts)
 
     def summary(self, *, with_errors: bool = True) -> str:
         """One line for a person: what went, what came, what needs them (and what went
@@ -152,7 +157,9 @@ class SyncReport:
             parts.append(_("{n} to push again later").format(n=self.deferred))
         if self.forked_notes:
             parts.append(
-                _("{n} prep note(s) edited elsewhere too: both kept").format(n=self.forked_notes)
+                _(
+                    "{n} prep note(s) edited on another device too: both texts kept in the note"
+                ).format(n=self.forked_notes)
             )
         if self.rescored:
             parts.append(
@@ -319,7 +326,8 @@ def _record_results(
             report.pushed += 1
             if status == p.STATUS_APPLIED:
                 report.applied += 1
-                report.forked_notes += bool(result.get("forked"))
+                if result.get("forked"):
+                    report.forked_accounts.add(str(item.fields.get("account_id")))
                 _mark(conn, item, outbox.SENT, None)
             elif status == p.STATUS_CONFLICT:
                 report.conflicts += 1
@@ -397,7 +405,7 @@ def _pull(
     progress: Callable[[SyncProgress], None] | None,
     page_size: int,
 ) -> None:
-    replica = Replica(conn)
+    replica = Replica(conn, now)
     cursor = int(get_meta(conn, META_CURSOR) or 0)
     restarted = False
     while True:
@@ -419,6 +427,8 @@ def _pull(
             if not page.get("has_more"):
                 set_data_as_of(conn, now)
         report.pulled += len(changes)
+        report.forked_accounts |= replica.merged_notes  # both texts now in the note here
+        replica.merged_notes = set()
         cursor = new_cursor
         if progress:
             progress(SyncProgress("pull", report.pulled, None))

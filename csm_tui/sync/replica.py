@@ -227,8 +227,12 @@ LOCAL_HEALTH = frozenset({"health_score", "health_score_30d"})
 class Replica:
     """Applies pulled changes to the cache. The caller owns the transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, now: datetime | None = None) -> None:
+        """`now` (a pull's): prep note revisions pulled are merged with a note edited here
+        at the same time (`sync.note_forks`), the merge queued for sync at `now`."""
         self.conn = conn
+        self.now = now
+        self.merged_notes: set[str] = set()  # accounts whose note a pull merged
         self.columns = Columns(conn)
         self._sql: dict[str, str] = {}
         self._row_makers: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
@@ -293,6 +297,12 @@ class Replica:
             records = [r for r in (self._keep_local(kind, r, protected) for r in records) if r]
         if not records:
             return 0
+        if kind == p.KIND_PREP_NOTE_REVISION and self.now is not None:
+            from csm_tui.sync.note_forks import apply_note_revisions
+
+            written, merged = apply_note_revisions(self.conn, records, self.now)
+            self.merged_notes |= merged
+            return written
         sql, rows = self._rows(kind, records)
         self.conn.executemany(sql, rows)
         return len(rows)

@@ -14,6 +14,7 @@ from csm_tui.store.cache import get_meta
 from csm_tui.store.coverage import load_coverage
 from csm_tui.store.importer import import_csv, load_mapping
 from csm_tui.sync.engine import list_conflicts, list_rejected, resolve_conflict, sync_status
+from csm_tui.sync.note_forks import sections
 from tests.server.world import NOW, World
 from tests.sync.devices import Device
 
@@ -450,24 +451,40 @@ def test_pushes_go_in_batches_and_pulls_in_pages(devices):
     assert phone.snapshot() == laptop.snapshot()
 
 
-def test_prep_notes_edited_on_two_devices_keep_both_revisions(devices, world):
+def test_prep_notes_edited_on_two_devices_keep_both_texts_in_the_note(devices, world):
+    """Both revisions were kept on the server, but every device showed the later text
+    only: the other was hidden from everyone. Now the note holds both, on both devices,
+    and converges without merging again."""
     laptop, phone = devices("laptop"), devices("phone")
     laptop.sync()
     account_id = laptop.new_account("Acme Ltd")
     laptop.write_prep_note(account_id, "v1")
+    laptop.write_prep_note(account_id, "v1, then more")  # two saves before a sync: no fork
     laptop.sync()
     phone.sync()
-    assert phone.rows("prep_notes")[0]["body"] == "v1"
+    assert phone.rows("prep_notes")[0]["body"] == "v1, then more"
+    assert laptop.rows("prep_notes")[0]["body"] == "v1, then more"
     laptop.write_prep_note(account_id, "v2 from the laptop")
-    phone.write_prep_note(account_id, "v2 from the phone")
+    phone.write_prep_note(account_id, "v2 from the phone [bold]!")
     laptop.sync()
     report = phone.sync()
-    assert report.forked_notes == 1 and "both kept" in report.summary()
-    laptop.sync()
+    assert report.forked_notes == 1 and "both texts kept in the note" in report.summary()
+    for _ in range(2):
+        laptop.sync()
+        phone.sync()
+    notes = [d.rows("prep_notes")[0]["body"] for d in (laptop, phone)]
+    assert notes[0] == notes[1], notes
+    assert sections(notes[0]) == ["v2 from the laptop", "v2 from the phone [bold]!"]
+    assert "also written on another device at the same time" in notes[0]
     revisions = world.ann.http.get(f"/accounts/{account_id}/prep-note-revisions").json()
-    assert sorted(r["body"] for r in revisions) == ["v1", "v2 from the laptop", "v2 from the phone"]
-    assert laptop.rows("prep_notes") == phone.rows("prep_notes")
-    assert phone.rows("prep_notes")[0]["body"] == "v2 from the phone"  # the latest revision
+    assert "v2 from the laptop" in {r["body"] for r in revisions}
+    # the CSM edits the note down to one text: it goes everywhere as it is
+    phone.write_prep_note(account_id, "v3: both read, one kept")
+    phone.sync()
+    report = laptop.sync()
+    assert report.forked_notes == 0
+    assert laptop.rows("prep_notes")[0]["body"] == "v3: both read, one kept"
+    assert laptop.states().get("pending", 0) == 0
 
 
 def test_a_cursor_from_another_server_starts_over(devices):
