@@ -173,11 +173,16 @@ def _names(ids: tuple[str, ...], names: dict[str, str]) -> tuple[str, ...]:
     return tuple(names[i] for i in ids if i in names)
 
 
+TIMELINE_ROWS = 200
+"""The newest activities an account's timeline tab lists (`csm-tui run timeline` lists
+every one)."""
+
+
 def load_timeline(
     conn: sqlite3.Connection,
     account_id: str,
     kinds: Collection[ActivityKind] | None = None,
-    limit: int = 200,
+    limit: int = TIMELINE_ROWS,
 ) -> list[TimelineEntry]:
     """The account's live activities, newest first (by when they happened), at most `limit`.
 
@@ -231,6 +236,33 @@ _RECORD_SQL = (
     "FROM activities a JOIN accounts acc ON acc.id = a.account_id "
     "LEFT JOIN users u ON u.id = a.author_id WHERE a.id = ? AND a.deleted_at IS NULL"
 )
+
+
+def count_timeline(
+    conn: sqlite3.Connection, account_id: str, kinds: Collection[ActivityKind] | None = None
+) -> int:
+    """How many live activities `load_timeline` would list without a limit."""
+    if kinds is not None and not kinds:
+        return 0
+    sql = "SELECT count(*) FROM activities WHERE account_id = ? AND deleted_at IS NULL"
+    args: list[Any] = [account_id]
+    if kinds is not None:
+        wanted = sorted(ActivityKind(k).value for k in kinds)
+        sql += " AND kind IN (" + ", ".join("?" for _ in wanted) + ")"
+        args += wanted
+    return int(conn.execute(sql, args).fetchone()[0])
+
+
+def timeline_with_total(
+    conn: sqlite3.Connection, account_id: str, kinds: Collection[ActivityKind] | None = None
+) -> tuple[list[TimelineEntry], int]:
+    """The newest activities `load_timeline` lists, and how many there are in all (counted
+    only when the list is cut)."""
+    entries = load_timeline(conn, account_id, kinds=kinds, limit=TIMELINE_ROWS)
+    total = len(entries)
+    if total >= TIMELINE_ROWS:
+        total = count_timeline(conn, account_id, kinds)
+    return entries, total
 
 
 def load_activity(conn: sqlite3.Connection, activity_id: str) -> ActivityRecord | None:

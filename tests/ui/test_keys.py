@@ -213,3 +213,28 @@ async def test_the_status_bar_counts_a_change_as_soon_as_it_is_made(workspace):
             await pilot.pause(0.05)
         assert shown() == after
         assert time.monotonic() - pressed < 3  # not the 5-second timer
+
+
+async def test_a_long_timeline_says_it_shows_the_newest_and_how_many_there_are(workspace):
+    """The tab listed 200 of 6,301 activities and said "200 activities"."""
+    account_id = account_with_open_tasks(workspace)
+    conn = workspace.conn
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(activities)")]
+    source = conn.execute(
+        "SELECT * FROM activities WHERE account_id = ? LIMIT 1", (account_id,)
+    ).fetchone()
+    base = dict(zip(columns, source, strict=True))
+    before = conn.execute(
+        "SELECT count(*) FROM activities WHERE account_id = ? AND deleted_at IS NULL",
+        (account_id,),
+    ).fetchone()[0]
+    rows = [tuple({**base, "id": f"bulk-{i:04d}"}[c] for c in columns) for i in range(230)]
+    conn.executemany(f"INSERT INTO activities VALUES ({', '.join('?' for _ in columns)})", rows)
+    conn.commit()
+    total = before + 230
+    app = make_app(workspace, sync_in_background=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await on_account(app, pilot, account_id, "4")
+        said = screen_text(app)
+        assert f"the newest 200 of {total:,} activities" in said, said
+        assert "csm-tui run 'timeline ACCOUNT'" in said

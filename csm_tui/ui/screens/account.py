@@ -21,7 +21,7 @@ from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import Tier, TierRules
 from csm_tui.i18n import N_, _
 from csm_tui.store.accounts import AccountFacts, AccountNotFound, load_account_facts
-from csm_tui.store.activity_log import TimelineEntry, load_timeline
+from csm_tui.store.activity_log import TimelineEntry, timeline_with_total
 from csm_tui.store.contacts import ContactView, load_contacts
 from csm_tui.store.prep import load_prep_note
 from csm_tui.store.tasks import TaskView, account_tasks
@@ -76,7 +76,7 @@ class AccountRead:
     decision: DecisionRow | None
     health: HealthRead
     contacts: list[ContactView]
-    timeline: list[TimelineEntry]
+    timeline: tuple[list[TimelineEntry], int]  # the newest, and how many in all
     checklist: ChecklistRead
     tasks: list[TaskView]
     note: str
@@ -102,7 +102,7 @@ def read_account(
         decision=last_decision(conn, account_id),
         health=read_health(conn, account_id, today, now, rules),
         contacts=load_contacts(conn, account_id),
-        timeline=load_timeline(conn, account_id, kinds=kinds),
+        timeline=timeline_with_total(conn, account_id, kinds=kinds),
         checklist=read_checklist(conn, facts),
         tasks=account_tasks(conn, account_id, today, include_done=include_done),
         note=load_prep_note(conn, account_id),

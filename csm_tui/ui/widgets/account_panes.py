@@ -32,7 +32,7 @@ from csm_tui.domain.text import safe_text
 from csm_tui.domain.tiers import TierRules
 from csm_tui.i18n import N_, NC_, _, ngettext
 from csm_tui.store.accounts import AccountFacts, health_of
-from csm_tui.store.activity_log import TimelineEntry, load_timeline
+from csm_tui.store.activity_log import TimelineEntry, timeline_with_total
 from csm_tui.store.checklist import (
     ChecklistEntry,
     StageMove,
@@ -577,6 +577,7 @@ class TimelinePane(ShownOnce, Vertical):
         self.workspace = workspace
         self.account_id = account_id
         self.entries: list[TimelineEntry] = []
+        self.total = 0  # the activities there are in all (the list shows the newest)
         self.filter_index = 0
 
     def compose(self) -> ComposeResult:
@@ -612,13 +613,14 @@ class TimelinePane(ShownOnce, Vertical):
             self,
             self.workspace,
             "account:timeline",
-            lambda conn: load_timeline(conn, account_id, kinds=kinds),
+            lambda conn: timeline_with_total(conn, account_id, kinds=kinds),
             self.show,
             _("the timeline"),
         )
 
-    def show(self, entries: list[TimelineEntry]) -> None:
-        self._paint(entries)
+    def show(self, read: tuple[list[TimelineEntry], int]) -> None:
+        self.total = read[1]
+        self._paint(read[0])
         self.shown()
 
     def _paint(self, entries: list[TimelineEntry]) -> None:
@@ -641,12 +643,18 @@ class TimelinePane(ShownOnce, Vertical):
             _("all types") if kinds is None else _(", ").join(sorted(kind_label(k) for k in kinds))
         )
         n = len(self.entries)
+        total = max(n, self.total)
         self.query_one("#timeline-filter", Static).update(
             ngettext(
                 "Showing {types} · {n} activity, newest first · f: next type · enter: read",
                 "Showing {types} · {n} activities, newest first · f: next type · enter: read",
                 n,
             ).format(types=label, n=n)
+            if total <= n
+            else _(
+                "Showing {types} · the newest {n} of {total} activities (every one: "
+                "csm-tui run 'timeline ACCOUNT') · f: next type · enter: read"
+            ).format(types=label, n=n, total=f"{total:,}")
         )
 
     def action_cycle_filter(self) -> None:
