@@ -9,6 +9,7 @@ import sqlite3
 from csm_tui.domain.csv_file import fold
 from csm_tui.domain.errors import Refusal
 from csm_tui.i18n import N_, Message
+from csm_tui.store.cache import get_meta
 
 CHUNK = 500  # ids per `IN (...)` lookup
 
@@ -30,6 +31,10 @@ class UserBook:
         self.by_name: dict[str, set[str]] = {}
         self.by_folded: dict[str, set[str]] = {}
         self.ids: set[str] = set()
+        # Signed in to a server but never synced: the team is not in the cache yet.
+        self.team_unpulled = bool(get_meta(conn, "server_url")) and not get_meta(
+            conn, "sync_cursor"
+        )
         for uid, name, email in conn.execute("SELECT id, name, email FROM users"):
             self.ids.add(uid)
             self.by_name.setdefault(name, set()).add(uid)
@@ -56,6 +61,16 @@ class UserBook:
                 )
         if text in self.ids:
             return text
+        if self.team_unpulled:
+            raise _NoSuchUser(
+                Message.of(
+                    N_(
+                        "no user {text} in the cache: it has not synced since you signed in; "
+                        "run csm-tui sync to bring your team's people, then import"
+                    ),
+                    text=repr(text),
+                )
+            )
         raise _NoSuchUser(
             Message.of(
                 N_("no user {text} in the cache (give a name or email of a team member)"),

@@ -761,3 +761,20 @@ def test_a_file_without_its_required_column_says_so_without_counting_rows(conn, 
     assert not report.committed
     assert report.summary().endswith("in.csv: 1 problem(s); nothing was imported")
     assert "no column 'name'" in report.errors[0].message
+
+
+def test_an_owner_unknown_before_the_first_sync_says_to_sync(conn, tmp_path):
+    """Right after `login` the team's people are not in the cache yet: "no user 'Sarah
+    Mitchell'", of the very person signed in, said nothing of why."""
+    from csm_tui.store.cache import set_meta
+
+    set_meta(conn, "server_url", "http://127.0.0.1:9")
+    conn.commit()
+    text = "name,owner\nNew Co,Somebody New\n"
+    report = run(conn, write(tmp_path, text), mapping=load_mapping(None, "accounts"))
+    assert not report.committed
+    assert "run csm-tui sync to bring your team's people" in report.errors[0].message
+    set_meta(conn, "sync_cursor", "5")
+    conn.commit()
+    report = run(conn, write(tmp_path, text), mapping=load_mapping(None, "accounts"))
+    assert "give a name or email of a team member" in report.errors[0].message
