@@ -191,7 +191,15 @@ def main(argv: list[str] | None = None) -> int:
 
         with held_until_painted():
             return _main(argv, app_line=True)
-    return _main(argv, app_line=False)
+    try:
+        code = _main(argv, app_line=False)
+        sys.stdout.flush()  # here, not at exit: a reader gone away is caught below
+        return code
+    except BrokenPipeError:
+        # What reads the output went away (`csm-tui export … | head`): stop quietly, as
+        # other tools do, instead of a traceback; nothing more can be written to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _main(argv: list[str] | None, *, app_line: bool) -> int:

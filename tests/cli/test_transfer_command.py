@@ -124,3 +124,18 @@ def test_new_accounts_without_an_arr_are_named_after_the_summary(demo_db, tmp_pa
     out = capsys.readouterr().out
     assert "2 created" in out
     assert "'No Revenue Yet Ltd'" in out and "counts as 0" in out
+
+
+def test_an_export_piped_into_head_ends_quietly(demo_db):
+    """`csm-tui export portfolio … | head` ended in a BrokenPipeError traceback."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "csm_tui", "--db", str(demo_db), "--now", NOW,
+         "export", "portfolio", "--format", "json"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before the export is written (`| head`)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
