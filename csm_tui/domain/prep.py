@@ -306,11 +306,11 @@ def _key_facts(brief: PrepBrief, today: date, say: Say) -> list[str]:
         facts.append(_w(say, N_("- **Last NPS:** none recorded")))
     elif brief.nps_measured_on is None:
         facts.append(
-            _w(say, N_("- **Last NPS:** {nps} (response date not recorded)"), nps=brief.nps)
+            _w(say, N_("- **Last NPS:** {nps} (response date not recorded)"), nps=f"{brief.nps:+d}")
         )
     else:
         facts.append(
-            _w(say, N_("- **Last NPS:** {nps} (response of {day})"), nps=brief.nps,
+            _w(say, N_("- **Last NPS:** {nps} (response of {day})"), nps=f"{brief.nps:+d}",
                day=_date(brief.nps_measured_on))
         )  # fmt: skip
     return facts

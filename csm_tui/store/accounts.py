@@ -85,8 +85,17 @@ def load_account_facts(
     signals = None
     pulse = row["csm_pulse"] if row["has_signals"] is not None else None
     raw = raw_health_signals(conn, row, now, rules, pulse)  # usage weeks, tickets, …
+    nps_on = date_from_db(row["nps_on"])
     if raw is not None:
         signals = raw
+        if raw.nps is not None:  # from the answers themselves: the latest NPS answer's day
+            nps_on = date_from_db(
+                conn.execute(
+                    "SELECT max(responded_on) FROM survey_responses WHERE account_id = ? "
+                    "AND kind = 'nps' AND responded_on <= ?",
+                    (account_id, now.date().isoformat()),
+                ).fetchone()[0]
+            )
     elif row["has_signals"] is not None:
         # the row carries the account's and its signals' columns alike
         signals = legacy_sources(
@@ -118,7 +127,7 @@ def load_account_facts(
         signals=signals,
         signals_measured_on=date_from_db(row["measured_on"]),
         version=row["version"],
-        nps_on=date_from_db(row["nps_on"]),
+        nps_on=nps_on,
     )
 
 

@@ -259,7 +259,7 @@ def test_the_prep_sheet_dates_the_last_nps_to_the_response_not_to_today(book, cl
     assert nps_on is not None and nps_on != measured_on == clock.now().date().isoformat()
     brief = build_prep_brief(conn, account_id, clock.now(), RULES)
     sheet = render_prep_markdown(brief, "", clock.now().date())
-    assert f"**Last NPS:** {nps} (response of {nps_on})" in sheet
+    assert f"**Last NPS:** {nps:+d} (response of {nps_on})" in sheet
     assert measured_on not in sheet.split("**Last NPS:**")[1].splitlines()[0]
 
 
@@ -268,10 +268,12 @@ def test_an_nps_without_a_known_date_says_so(book, clock):
     account_id = conn.execute(
         "SELECT account_id FROM account_signals WHERE nps IS NOT NULL LIMIT 1"
     ).fetchone()[0]
-    with conn:
+    with conn:  # only the aggregated row, without the day (no survey answers to read it from)
         conn.execute("UPDATE account_signals SET nps_on = NULL WHERE account_id = ?", (account_id,))
+        for table in ("usage_weeks", "support_tickets", "survey_responses", "invoices"):
+            conn.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
     brief = build_prep_brief(conn, account_id, clock.now(), RULES)
-    assert brief.nps_measured_on is None
+    assert brief.nps is not None and brief.nps_measured_on is None
     assert "(response date not recorded)" in render_prep_markdown(brief, "", clock.now().date())
 
 
@@ -300,3 +302,20 @@ def test_the_prep_sheet_counts_days_since_the_touch_in_shanghai(demo_db):
         assert "last touch 1 day ago" in build_prep_brief(conn, aid, now, rules).touch_why
     finally:
         conn.close()
+
+
+def test_an_nps_read_from_the_answers_is_dated_by_the_latest_answer(book, clock):
+    """An account scored from its survey answers (an import, a pipeline) said "response
+    date not recorded", though every answer has its day; and +50 read "50"."""
+    conn, _me = book
+    today = clock.now().date()
+    account_id, latest = conn.execute(
+        "SELECT account_id, max(responded_on) FROM survey_responses WHERE kind = 'nps' "
+        "AND responded_on <= ? AND responded_on >= ? GROUP BY account_id "
+        "ORDER BY account_id LIMIT 1",
+        (today.isoformat(), (today - timedelta(days=150)).isoformat()),
+    ).fetchone()
+    brief = build_prep_brief(conn, account_id, clock.now(), RULES)
+    assert brief.nps is not None and brief.nps_measured_on.isoformat() == latest
+    sheet = render_prep_markdown(brief, "", clock.now().date())
+    assert f"**Last NPS:** {brief.nps:+d} (response of {latest})" in sheet
