@@ -19,7 +19,7 @@ from csm_tui.domain.health_terms import arrow_for as arrow_for
 from csm_tui.domain.health_terms import band_for as band_for
 from csm_tui.domain.motion import ActivityStandard, Feature
 from csm_tui.domain.tiers import Tier
-from csm_tui.i18n import N_, Message
+from csm_tui.i18n import N_, Message, Nn_
 
 _COMPONENTS = tuple(Component)  # in order (iterating the enum class itself is slower)
 
@@ -427,7 +427,11 @@ def _support(s: HealthSignals) -> _Parts:
     )
     return (
         (tickets + response) / 2,
-        _m(N_("{n} open tickets, {hours} h response"), n=s.open_tickets, hours=hours),
+        Message.of(
+            *Nn_("{n} open ticket, {hours} h response", "{n} open tickets, {hours} h response"),
+            n=s.open_tickets,
+            hours=hours,
+        ),
         _m(N_("0 tickets, ≤ 4 h")),
         measures,
     )

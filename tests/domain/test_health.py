@@ -272,6 +272,8 @@ def test_explanation_names_raw_value_standard_weight_and_points() -> None:
     assert support.standard == "0 tickets, ≤ 4 h"
     assert {m.name for m in support.measures} == {"open tickets", "response time"}
     assert "Engagement: last touch 21 days ago vs every 14 days → 10/20" in health.explain()
+    one = score_health(replace(signals, open_tickets=1), Tier.STRATEGIC, LONG)
+    assert component(one, Component.SUPPORT).raw == "1 open ticket, 30 h response"
 
 
 def test_engagement_at_the_cadence_edge() -> None:
