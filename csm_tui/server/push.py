@@ -28,7 +28,7 @@ from csm_tui.domain import validity
 from csm_tui.domain.records import Role
 from csm_tui.server import access, schema, tokens
 from csm_tui.server.access import AccountScope, Caller
-from csm_tui.server.database import LateWriteTx, ServerDatabase, WriteTx
+from csm_tui.server.database import LateWriteTx, ServerDatabase, WriteTx, record_json
 from csm_tui.server.kinds import KINDS, MAX_ID, FieldError, KindSpec, wire_record
 
 users = schema.users
@@ -697,6 +697,7 @@ class Push:
                     team_id=old.owner_team_id,
                 )
             )
+        moved = self._open_tasks_follow(account_id, old.owner_id, new_owner["id"])
         children = self.conn.execute(
             sa.select(rv.c.kind, rv.c.record_id)
             .where(rv.c.account_id == account_id, rv.c.kind != p.KIND_ACCOUNT)
@@ -709,7 +710,40 @@ class Push:
                 .values(version=sa.bindparam("v")),
                 [{"k": kind, "rid": rid, "v": self.tx.next_version()} for kind, rid in children],
             )
+        if moved:
+            self.conn.execute(
+                sa.update(rv)
+                .where(rv.c.kind == p.KIND_TASK, rv.c.record_id == sa.bindparam("rid"))
+                .values(record_json=sa.bindparam("js")),
+                [{"rid": rid, "js": js} for rid, js in moved.items()],
+            )
         self._scopes.pop(account_id, None)
+
+    def _open_tasks_follow(self, account_id: str, old_owner: Any, new_owner: Any) -> dict[str, str]:
+        """The open tasks the old owner had on the account go to the new owner (a handed-over
+        account's follow-ups were left with someone who no longer sees it, in nobody's
+        Today); their records as pulled from now on (each gets a new version with the
+        account's other records). Done tasks keep who did them; others' tasks stay theirs."""
+        if old_owner is None or old_owner == new_owner:
+            return {}
+        tk = schema.tasks
+        mine = (tk.c.account_id == account_id, tk.c.owner_id == old_owner,
+                tk.c.done_at.is_(None), tk.c.deleted_at.is_(None))  # fmt: skip
+        ids = list(self.conn.execute(sa.select(tk.c.id).where(*mine)).scalars())
+        if not ids:
+            return {}
+        self.conn.execute(sa.update(tk).where(*mine).values(owner_id=new_owner))
+        moved = {}
+        for rid, js in self.conn.execute(
+            sa.select(rv.c.record_id, rv.c.record_json).where(
+                rv.c.kind == p.KIND_TASK, rv.c.record_id.in_(ids)
+            )
+        ):
+            if js:
+                record = json.loads(js)
+                record["owner_id"] = new_owner
+                moved[rid] = record_json(record)
+        return moved
 
     # -- delete -----------------------------------------------------------------------------
     def delete(

@@ -103,9 +103,18 @@ def reassign_account(conn: sqlite3.Connection, account_id: str, new_owner_id: st
         ).fetchone()
         if version is None:
             raise ReassignError(Message.of(N_("that account is no longer in the cache")))
+        old_owner = conn.execute(
+            "SELECT owner_id FROM accounts WHERE id = ?", (account_id,)
+        ).fetchone()[0]
         conn.execute(
             "UPDATE accounts SET owner_id = ?, updated_at = ? WHERE id = ?",
             (new_owner_id, to_db(now), account_id),
+        )
+        # Its open tasks go along, as the server moves them when the change arrives.
+        conn.execute(
+            "UPDATE tasks SET owner_id = ? WHERE account_id = ? AND owner_id = ? "
+            "AND done_at IS NULL AND deleted_at IS NULL",
+            (new_owner_id, account_id, old_owner),
         )
         return enqueue(conn, KIND_ACCOUNT, OP_UPSERT, account_id, {"owner_id": new_owner_id},
                        now=now, base_version=version[0])  # fmt: skip

@@ -130,3 +130,25 @@ def test_a_csm_is_refused_and_a_lead_of_another_team_too(conn):
     assert candidates(conn, account, other_lead) == []
     assert candidates(conn, account, lead_of(conn, account)) == candidates(conn, account)
     assert outbox.pending_count(conn) == 0
+
+
+def test_the_old_owners_open_tasks_go_with_the_account_here_as_on_the_server(conn):
+    account, owner, _version, _team = owned_account(conn)
+    stamp = "2026-11-01 09:00:00.000000"
+    rows = [
+        ("t-open", owner, None),
+        ("t-done", owner, stamp),
+        ("t-lead", lead_of(conn, account), None),
+    ]
+    conn.executemany(
+        "INSERT INTO tasks (id, account_id, title, due_on, owner_id, done_at, created_at, "
+        "updated_at) VALUES (?, ?, 'follow up', '2026-12-01', ?, ?, ?, ?)",
+        [(tid, account, who, done, stamp, stamp) for tid, who, done in rows],
+    )
+    conn.commit()
+    new = candidates(conn, account)[0].user_id
+    reassign_account(conn, account, new, by_user_id=lead_of(conn, account), now=FROZEN_NOW)
+    owners = dict(conn.execute(
+        "SELECT id, owner_id FROM tasks WHERE id IN ('t-open', 't-done', 't-lead')"))  # fmt: skip
+    assert owners == {"t-open": new, "t-done": owner, "t-lead": lead_of(conn, account)}
+    assert len(outbox.pending(conn)) == 1  # the server moves them itself

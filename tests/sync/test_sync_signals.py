@@ -3,6 +3,8 @@ the account (SQLite and PostgreSQL servers), follow a reassignment, and re-score
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from csm_tui import protocol as p
@@ -169,3 +171,21 @@ def test_a_reassigned_accounts_signals_move_to_the_new_owners_cache(world, devic
     for kind, table in TABLES.items():
         assert amy.row(table, items[kind]["id"]) is not None, table
         assert ann.rows(table) == [], table  # left with the account
+
+
+def test_a_reassigned_accounts_open_tasks_go_to_the_new_owner(world, devices):
+    """The lead handed Acme from Ann to Amy: Ann's open follow-up stayed Ann's, who no
+    longer sees the account — in nobody's Today. A done task keeps who did it."""
+    ann, amy = devices("ann", world.ann), devices("amy", world.amy)
+    account_id = ann.new_account("Acme")
+    open_task = ann.new_task(account_id, "send the deck", date(2026, 3, 10))
+    done_task = ann.new_task(account_id, "kick-off call", date(2026, 2, 1))
+    ann.edit_task(done_task, done_at="2026-02-02T10:00:00+00:00")
+    assert ann.sync().ok and amy.sync().ok
+    version = ann.row("accounts", account_id)["version"]
+    moved = world.lead.push_one(upsert(p.KIND_ACCOUNT, account_id, version, owner_id=world.amy.id))
+    assert moved["status"] == p.STATUS_APPLIED, moved
+    assert ann.sync().ok and amy.sync().ok
+    assert amy.row("tasks", open_task)["owner_id"] == world.amy.id
+    assert amy.row("tasks", done_task)["owner_id"] == world.ann.id
+    assert ann.rows("tasks") == []  # left with the account
