@@ -14,6 +14,7 @@ import sqlite3
 
 from csm_tui.domain.records import Role
 from csm_tui.i18n import N_, Message
+from csm_tui.store.cache import get_meta
 
 _NO_ME = N_("this cache does not know who you are: sign in first (csm-tui login)")
 
@@ -86,3 +87,28 @@ def hand_on_refusal_in(
     except ValueError:
         role = Role.CSM
     return reassign_refusal(role, by_user_id, me[1], account[0], account[1], me[1])
+
+
+def write_refusal_in(conn: sqlite3.Connection, account_id: str, me: str | None) -> Message | None:
+    """Why the server would refuse this user's additions to the account (a log, a note, a
+    renewal, a tier), None when it would take them: `server.access.can_write` — an admin,
+    or the account's owner. Only a cache signed in to a server is held to it (a local book
+    is its user's to write); a lead reads their team's book and reassigns it, and what they
+    typed on a CSM's account was refused at the next sync, out of sight."""
+    if me is None or not get_meta(conn, "server_url"):
+        return None
+    row = conn.execute(
+        "SELECT a.owner_id, o.name, (SELECT role FROM users WHERE id = ?) "
+        "FROM accounts a LEFT JOIN users o ON o.id = a.owner_id WHERE a.id = ?",
+        (me, account_id),
+    ).fetchone()
+    if row is None or row[0] == me or row[2] == Role.ADMIN.value:
+        return None
+    if row[0] is None:
+        return Message.of(N_("an account of the digital pool: only an admin adds to it (the "
+                             "server would refuse it at the next sync)"))  # fmt: skip
+    return Message.of(
+        N_("{owner}'s account: you may read it, but only its owner adds to it (the server "
+           "would refuse it at the next sync)"),
+        owner=row[1] or row[0],
+    )  # fmt: skip

@@ -361,6 +361,12 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     # -- the working day ------------------------------------------------------------------
 
+    def refuses_writes_to(self, account_id: str) -> bool:
+        """Whether this user may not add to the account (`ui.current_account`)."""
+        from csm_tui.ui.current_account import writes_refused
+
+        return writes_refused(self, self.workspace, account_id)
+
     def action_log_activity(self) -> None:
         from csm_tui.ui.screens.log_activity import LogActivityScreen
 
@@ -368,6 +374,8 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         if current is None:
             return
         account_id, name = current
+        if self.refuses_writes_to(account_id):
+            return
 
         self.push_screen(LogActivityScreen(self.workspace, account_id, name), self.log_closed)
 

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 from enum import Enum
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from csm_tui.i18n import N_
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.widget import Widget
+
+    from csm_tui.workspace import Workspace
 
 
 @runtime_checkable
@@ -45,3 +51,15 @@ def current_account(screen: object, conn: sqlite3.Connection) -> CurrentAccount 
     if row is None:
         return NoAccount.GONE
     return CurrentAccount(account_id, row[0])
+
+
+def writes_refused(node: Widget | App[Any], workspace: Workspace, account_id: str) -> bool:
+    """Whether this user may not add to the account (signed in as a lead on a CSM's
+    account, `store.ownership.write_refusal_in`): said at once on `node`, before anything
+    is typed that the server would refuse at the next sync, out of sight."""
+    from csm_tui.store.ownership import write_refusal_in
+
+    why = write_refusal_in(workspace.conn, account_id, workspace.meta("me"))
+    if why is not None:
+        node.notify(why.render(), severity="warning", timeout=8)
+    return why is not None

@@ -242,6 +242,9 @@ def open_log_form(app: CsmApp, account_id: str, name: str, kind: ActivityKind) -
     """The log form, pre-filled for `kind` on the account, as the `l` key opens it."""
     from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
 
+    if app.refuses_writes_to(account_id):
+        return
+
     def logged(result: LogResult | None) -> None:
         if result is not None:
             app.notify(describe(result), timeout=6)

@@ -26,6 +26,7 @@ from csm_tui.store.contacts import ContactView, load_contacts
 from csm_tui.store.prep import load_prep_note
 from csm_tui.store.tasks import TaskView, account_tasks
 from csm_tui.ui.book_labels import stage_label
+from csm_tui.ui.current_account import writes_refused
 from csm_tui.ui.loading import ThreadReads
 from csm_tui.ui.messages import DataChanged
 from csm_tui.ui.widgets.account_panes import (
@@ -296,7 +297,7 @@ class AccountScreen(ThreadReads, Screen[None]):
 
     def action_renewal(self) -> None:
         """Record a renewal decision (renewed / churned / won back) in a small form."""
-        if self.missing:
+        if self.missing or writes_refused(self, self.workspace, self.account_id):
             return
         from csm_tui.ui.screens.renewal_form import RenewalFormScreen
 
@@ -318,7 +319,7 @@ class AccountScreen(ThreadReads, Screen[None]):
 
     def action_tier(self) -> None:
         """Place the account in a tier whatever its ARR says (a reason is required)."""
-        if self.missing:
+        if self.missing or writes_refused(self, self.workspace, self.account_id):
             return
         from csm_tui.ui.screens.renewal_form import TierFormScreen
 

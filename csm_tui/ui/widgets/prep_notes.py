@@ -22,7 +22,7 @@ from textual.containers import Vertical
 from textual.widgets import Static, TextArea
 
 from csm_tui.domain.prep import PrepNoteTooLong
-from csm_tui.i18n import N_, _
+from csm_tui.i18n import N_, Message, _
 from csm_tui.store.prep import load_prep_note, save_prep_note
 from csm_tui.ui.drafts import Draft, DraftKeeping
 from csm_tui.workspace import Workspace
@@ -45,19 +45,29 @@ class PrepNotesEditor(Vertical):
         self.workspace = workspace
         self.account_id = account_id
         self._stored = text
+        self.refusal: Message | None = None  # why this user may not edit it (None: they may)
 
     def compose(self) -> ComposeResult:
+        from csm_tui.store.ownership import write_refusal_in
+
         stored = self._stored
         if stored is None:
             stored = load_prep_note(self.workspace.conn, self.account_id)
-        yield TextArea(stored, id="prep-notes", soft_wrap=True)
-        yield Static(_(self.HINT), id="prep-notes-state", markup=False)
+        # A lead reads a CSM's note; what they typed there was refused at the next sync.
+        self.refusal = write_refusal_in(
+            self.workspace.conn, self.account_id, self.workspace.meta("me")
+        )
+        yield TextArea(stored, id="prep-notes", soft_wrap=True, read_only=bool(self.refusal))
+        hint = self.HINT if self.refusal is None else self.refusal.render()
+        yield Static(_(hint), id="prep-notes-state", markup=False)
 
     def on_mount(self) -> None:
         self._text = self._saved = self.query_one(TextArea).text
         self.app.hold_draft(self)
-        self._state = self.HINT  # what the state line says (a msgid), for `retranslate`
-        self._state_values: dict[str, object] = {}
+        # what the state line says (a msgid and its values), for `retranslate`
+        self._state, self._state_values = self.HINT, {}
+        if self.refusal is not None:
+            self._state, self._state_values = self.refusal.template, dict(self.refusal.values)
 
     def _say(self, words: str, **values: object) -> None:
         self._state, self._state_values = words, values
@@ -145,6 +155,9 @@ class PrepNotesEditor(Vertical):
             self.save(quiet=True)
 
     def action_external_editor(self) -> None:
+        if self.refusal is not None:
+            self.notify(self.refusal.render(), severity="warning", timeout=8)
+            return
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         if not editor:
             self.notify(
