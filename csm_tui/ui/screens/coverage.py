@@ -67,7 +67,7 @@ CSMS_HEADING = N_(
     "(enter: their accounts)"
 )
 TEAMS_HEADING = N_("Teams — CSMs needed by the rule, retention over 12 months")
-MATURITY_HEADING = N_("Maturity — estimated from the team's own data (seed 004)")
+MATURITY_HEADING = N_("Maturity — estimated from the team's own data")
 
 
 def _safe(text: str | None, fallback: str = "—") -> Text:
