@@ -102,6 +102,26 @@ class SignalOutcome:
                 "account_id": self.account_id}  # fmt: skip
 
 
+_NOT_IN_CACHE = {  # refused: (one row, rows of n accounts); else what was left out
+    True: (
+        N_("a row names an account this cache does not have ({names}): import it first, "
+           "or add --skip-unknown-accounts to leave such rows out"),
+        Nn_("{rows} rows name {n} account this cache does not have ({names}): import it "
+            "first, or add --skip-unknown-accounts to leave its rows out",
+            "{rows} rows name {n} accounts this cache does not have ({names}): import those "
+            "accounts first, or add --skip-unknown-accounts to leave their rows out"),
+    ),
+    False: (
+        N_("left out a row of an account not in the cache ({names}); import it first to keep "
+           "its signals"),
+        Nn_("left out {rows} rows of {n} account not in the cache ({names}); import it first "
+            "to keep its signals",
+            "left out {rows} rows of {n} accounts not in the cache ({names}); import those "
+            "accounts first to keep their signals"),
+    ),
+}  # fmt: skip
+
+
 def accounts_not_in_cache(
     rows: int, accounts: int, examples: tuple[str, ...], *, refused: bool
 ) -> Message:
@@ -110,25 +130,10 @@ def accounts_not_in_cache(
     shown = ", ".join(map(repr, examples)) + (", …" if accounts > len(examples) else "")
     if accounts >= MAX_UNKNOWN_KEPT:
         shown += f" ({accounts:,}+)"
-    if refused:
-        return Message.of(*Nn_(
-            "{rows} rows name {n} account this cache does not have ({names}): import it "
-            "first, or add --skip-unknown-accounts to leave its rows out",
-            "{rows} rows name {n} accounts this cache does not have ({names}): import those "
-            "accounts first, or add --skip-unknown-accounts to leave their rows out",
-        ), n=accounts, rows=f"{rows:,}", names=shown) if rows > 1 else Message.of(N_(
-            "a row names an account this cache does not have ({names}): import it first, "
-            "or add --skip-unknown-accounts to leave such rows out"
-        ), names=shown)  # fmt: skip
-    return Message.of(*Nn_(
-        "left out {rows} rows of {n} account not in the cache ({names}); import it first "
-        "to keep its signals",
-        "left out {rows} rows of {n} accounts not in the cache ({names}); import those "
-        "accounts first to keep their signals",
-    ), n=accounts, rows=f"{rows:,}", names=shown) if rows > 1 else Message.of(N_(
-        "left out a row of an account not in the cache ({names}); import it first to keep "
-        "its signals"
-    ), names=shown)  # fmt: skip
+    one, many = _NOT_IN_CACHE[refused]
+    if rows == 1:
+        return Message.of(one, names=shown)
+    return Message.of(*many, n=accounts, rows=f"{rows:,}", names=shown)
 
 
 class ReportBase(TypedDict):
