@@ -126,6 +126,7 @@ def seed(database: Path, accounts: int, per_account: int) -> dict:
             "version": version,
             "deleted_at": None,
             "external_id": "",
+            "is_reference": False,
         }
         account_rows.append(
             tuple(to_db(row[c]) if isinstance(row[c], datetime) else row[c] for c in account_cols)
