@@ -196,6 +196,8 @@ def _handled(session: Session, command: Command, dry: bool) -> CommandResult:
     handler = handler_for(type(command))
     if handler is None:  # pragma: no cover - every command class has a handler
         raise CommandFailed(Message.of(N_("{verb} cannot be run here"), verb=command.verb))
+    # (a lead's `assign` moves a team account: that is theirs to do, the rest is not)
+    session.adding = command.writes and not isinstance(command, AssignCommand)
     try:
         return handler(session, command, dry)
     except CommandFailed:

@@ -49,6 +49,9 @@ class Session:
         self.deferred: list[DeferredFile] = []
         self._me: str | None = None
         self._me_read = False
+        # The command running adds to the accounts it names (a log, a note, a renewal…): an
+        # account this user may not write is refused as it is named (`store.ownership`).
+        self.adding = False
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -88,9 +91,16 @@ class Session:
         from csm_tui.store.lookup import LookupFailed, find_account
 
         try:
-            return find_account(self.conn, ref)
+            found = find_account(self.conn, ref)
         except LookupFailed as error:
             raise CommandFailed(error.words) from error
+        if self.adding:
+            from csm_tui.store.ownership import write_refusal_in
+
+            why = write_refusal_in(self.conn, found.id, self.me)
+            if why is not None:
+                raise CommandFailed(why)
+        return found
 
     def defer_file(self, path: Path, write: Callable[[], Any], dry: bool) -> None:
         """Write a file after the commit (never in a dry run)."""
