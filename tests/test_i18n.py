@@ -37,6 +37,11 @@ GLOSSARY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ): "leads a team (主管)",
     ("lead", "a lead can only give accounts to someone in their own team"): "a team lead (主管)",
     ("lead", "team lead"): "a user's role (主管), not a sales lead",
+    (
+        "lead",
+        "owned by {owner}: a CSM imports their own accounts (a team lead or an admin imports "
+        "or hands over the team's)",
+    ): "a team lead (主管)",
     ("lead", "be another person of the demo book (a team lead: Elena Rossi)"): "a team lead",
     ("today", "snooze until a day after today, not {day}"): "the day (今天), not the Today screen",
     ("active", "active"): "a token's state (有效: still valid), not active usage",

@@ -6,7 +6,7 @@ override). Nothing is written here (`store.account_import_writes` writes the pla
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from csm_tui.domain.csv_mapping import ColumnMapping
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT
+from csm_tui.domain.records import Role
 from csm_tui.domain.renewals import is_churn_status
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.i18n import N_, Message
@@ -127,6 +128,7 @@ def plan_accounts(
             default_owner = users.find(owner_default)
         except LookupError as exc:
             run.issue(0, Message.of(N_("owner_default: {problem}"), problem=refusal_words(exc)))
+    hands_over = _hand_over_check(conn, me)
     book = AccountBook(conn)
     matched: dict[int, str] = {}  # line → account id
     for row in rows:
@@ -193,6 +195,9 @@ def plan_accounts(
         churn_reason, override = _contract_of(row, run, existing.get(aid) if aid else None)
         if row.bad:
             continue
+        if aid is None and (refused := hands_over(owner_id or default_owner)) is not None:
+            outcomes.append(RowOutcome(row.line, SKIP, name, words=refused))
+            continue
         if aid is None:
             plan = _new_account(row, owner_id or default_owner, mapping, rules)
             plan.churn_reason, plan.override = churn_reason, override
@@ -212,6 +217,11 @@ def plan_accounts(
         if win_back is not None:  # the decision writes the ARR, stage and renewal date
             for name in ("arr", "currency", "stage", "renewal_date"):
                 row.values.pop(name, None)
+        kept_owner = None
+        if owner_id not in (None, current["owner_id"]):
+            kept_owner = hands_over(owner_id)
+            if kept_owner is not None:
+                owner_id = None  # the owner stays: a CSM does not hand accounts over
         plan = _changed_account(row, current, owner_id, mapping, rules)
         plan.churn_reason, plan.override, plan.win_back = churn_reason, override, win_back
         if plan.values or churn_reason or override is not None or win_back is not None:
@@ -220,10 +230,34 @@ def plan_accounts(
             changed += ("churned",) * (churn_reason is not None)
             changed += ("won back",) * (win_back is not None)
             changed += ("tier_override",) * (override is not None)
-            outcomes.append(RowOutcome(row.line, UPDATE, name, aid, changed))
+            outcomes.append(RowOutcome(row.line, UPDATE, name, aid, changed, kept_owner))
         else:
-            outcomes.append(RowOutcome(row.line, UNCHANGED, name, aid))
+            outcomes.append(RowOutcome(row.line, UNCHANGED, name, aid, words=kept_owner))
     return plans, outcomes
+
+
+def _hand_over_check(
+    conn: sqlite3.Connection, me: str | None
+) -> Callable[[str | None], Message | None]:
+    """For a CSM signed in to a server: why an account of someone else's is not theirs to
+    import (the server refuses a CSM handing an account to anyone: it stayed theirs on the
+    server while the cache said otherwise); None for anyone else, and for a local book."""
+    role = None if me is None else conn.execute(
+        "SELECT role FROM users WHERE id = ?", (me,)).fetchone()  # fmt: skip
+    if not get_meta(conn, "server_url") or role is None or role[0] != Role.CSM.value:
+        return lambda owner: None
+    names = dict(conn.execute("SELECT id, name FROM users"))
+
+    def refused(owner: str | None) -> Message | None:
+        if owner is None or owner == me:
+            return None
+        return Message.of(
+            N_("owned by {owner}: a CSM imports their own accounts (a team lead or an admin "
+               "imports or hands over the team's)"),
+            owner=names.get(owner, owner),
+        )  # fmt: skip
+
+    return refused
 
 
 def _contract_of(

@@ -778,3 +778,49 @@ def test_an_owner_unknown_before_the_first_sync_says_to_sync(conn, tmp_path):
     conn.commit()
     report = run(conn, write(tmp_path, text), mapping=load_mapping(None, "accounts"))
     assert "give a name or email of a team member" in report.errors[0].message
+
+
+def test_a_csm_signed_in_imports_their_own_accounts_and_skips_a_teammates(conn, tmp_path):
+    """A CSM's import of the team's CRM export made Tom's accounts in their cache; the
+    server refused the hand-over at the next sync and they stayed the CSM's there."""
+    from csm_tui.store.cache import set_meta
+
+    me, mate = conn.execute(
+        "SELECT a.id, b.id FROM users a JOIN users b ON b.team_id = a.team_id AND b.id != a.id "
+        "AND b.role = 'csm' WHERE a.role = 'csm' LIMIT 1"
+    ).fetchone()
+    names = dict(conn.execute("SELECT id, name FROM users WHERE id IN (?, ?)", (me, mate)))
+    mine = conn.execute(
+        "SELECT name FROM accounts WHERE owner_id = ? AND deleted_at IS NULL LIMIT 1", (me,)
+    ).fetchone()[0]
+    set_meta(conn, "server_url", "http://127.0.0.1:9")
+    set_meta(conn, "me", me)
+    conn.commit()
+    text = (
+        "name,owner,arr\n"
+        f"Mine Ltd,{names[me]},1000\n"
+        f"Theirs Ltd,{names[mate]},1000\n"
+        "Nobody Named Ltd,,1000\n"
+        f'"{mine}",{names[mate]},1000\n'
+    )
+    report = run(conn, write(tmp_path, text), mapping=load_mapping(None, "accounts"))
+    assert report.committed, [e.message for e in report.errors]
+    actions = [(o.name, o.action) for o in report.outcomes]
+    assert actions[:3] == [("Mine Ltd", "create"), ("Theirs Ltd", "skip"),
+                           ("Nobody Named Ltd", "create")]  # fmt: skip
+    assert f"owned by {names[mate]}: a CSM imports their own accounts" in report.outcomes[1].note
+    assert "owned by" in report.outcomes[3].note  # the owner stays: not handed over
+    owners = dict(conn.execute(
+        "SELECT name, owner_id FROM accounts WHERE name IN ('Mine Ltd', 'Nobody Named Ltd', ?)",
+        (mine,)))  # fmt: skip
+    assert owners == {"Mine Ltd": me, "Nobody Named Ltd": me, mine: me}
+    assert conn.execute("SELECT 1 FROM accounts WHERE name = 'Theirs Ltd'").fetchone() is None
+    # a lead (or a local book) imports the team's accounts as the file says
+    lead = conn.execute(
+        "SELECT id FROM users WHERE role = 'lead' AND team_id = (SELECT team_id FROM users "
+        "WHERE id = ?)", (me,)).fetchone()[0]  # fmt: skip
+    set_meta(conn, "me", lead)
+    conn.commit()
+    report = run(conn, write(tmp_path, f"name,owner\nTheirs Ltd,{names[mate]}\n", "b.csv"),
+                 mapping=load_mapping(None, "accounts"))  # fmt: skip
+    assert report.created == 1 and account(conn, "Theirs Ltd")["owner_id"] == mate
