@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from csm_tui.domain.errors import MessageError
 from csm_tui.domain.tiers import Tier
-from csm_tui.i18n import N_, Message, in_every_language
+from csm_tui.i18n import N_, Message, shown_as
 
 
 class Stage(StrEnum):
@@ -53,10 +53,9 @@ class Stage(StrEnum):
         for stage in cls:
             if stage.value == key or (len(key) >= 3 and stage.value.startswith(key)):
                 return stage
-        said = text.strip().casefold()
-        for stage in cls:  # as the app shows it, in either language: "交付"
-            if said in (w.casefold() for w in in_every_language(stage.label)):
-                return stage
+        shown = shown_as(cls, text)  # as the app shows it, in either language: "交付"
+        if shown is not None:
+            return shown
         raise MessageError(
             Message.of(
                 N_("unknown stage {text}; expected one of {choices}"),

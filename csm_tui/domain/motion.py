@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from csm_tui.domain.errors import MessageError, said_of, table_expected
-from csm_tui.i18n import N_, Message, in_every_language
+from csm_tui.i18n import N_, Message, shown_as
 
 
 class SalesMotion(StrEnum):
@@ -53,10 +53,9 @@ class SalesMotion(StrEnum):
         for motion in cls:
             if motion.value == key:
                 return motion
-        said = text.strip().casefold()
-        for motion in cls:  # as the app shows it, in either language
-            if said in (w.casefold() for w in in_every_language(motion.label)):
-                return motion
+        shown = shown_as(cls, text)  # as the app shows it, in either language
+        if shown is not None:
+            return shown
         raise MessageError(
             Message.of(
                 N_("unknown sales motion {text}; expected one of {choices}"),

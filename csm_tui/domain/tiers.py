@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from csm_tui.domain.errors import MessageError, table_expected, whole_number_expected, words_of
-from csm_tui.i18n import N_, Message, in_every_language
+from csm_tui.i18n import N_, Message, shown_as
 
 
 class Tier(StrEnum):
@@ -57,10 +57,9 @@ class Tier(StrEnum):
         for tier in cls:
             if tier.value == key or (tier.value.startswith(key) and len(key) >= 3):
                 return tier
-        said = text.strip().casefold()
-        for tier in cls:  # as the app shows it, in either language: "Self-Serve", "战略"
-            if said in (w.casefold() for w in in_every_language(tier.label)):
-                return tier
+        shown = shown_as(cls, text)  # as the app shows it, in either language: "Self-Serve", "战略"
+        if shown is not None:
+            return shown
         raise MessageError(
             Message.of(
                 N_("unknown tier {text}; expected one of {choices}"),

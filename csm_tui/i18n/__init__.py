@@ -33,10 +33,13 @@ gets Simplified Chinese, the only Chinese catalog shipped.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from gettext import NullTranslations
 
 DOMAIN = "csm_tui"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -206,8 +209,29 @@ def in_every_language(message: str) -> tuple[str, ...]:
     return tuple(said)
 
 
+class Labelled(Protocol):
+    """A value with words to show for it (`label`: a msgid, as tiers and stages have)."""
+
+    @property
+    def label(self) -> str: ...
+
+
+_Shown = TypeVar("_Shown", bound=Labelled)
+
+
+def shown_as(members: Iterable[_Shown], text: str) -> _Shown | None:
+    """The member whose words, as any shipped language shows them, `text` is (case and
+    surrounding space ignored): "战略" or "Strategic" for the Strategic tier; None if none."""
+    said = text.strip().casefold()
+    for member in members:
+        if said in (words.casefold() for words in in_every_language(member.label)):
+            return member
+    return None
+
+
 @functools.cache
-def _catalog_of(catalog: str) -> Any:
+def _catalog_of(catalog: str) -> NullTranslations:
+    """A language's catalog, loaded once."""
     import gettext
 
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[catalog], fallback=True)
@@ -227,9 +251,7 @@ def set_language(language: str) -> None:
     if catalog is None:
         _language, _gettext = language, None
         return
-    import gettext
-
-    _gettext = gettext.translation(DOMAIN, LOCALE_DIR, languages=[catalog], fallback=True)
+    _gettext = _catalog_of(catalog)
     _language = language
 
 
