@@ -190,20 +190,15 @@ def load_timeline(
     """
     if kinds is not None and not kinds:
         return []
+    where, args = _timeline_where(account_id, kinds)
     sql = (
         "SELECT a.id, a.kind, a.occurred_at, a.minutes, substr(a.summary, 1, :p), "
         "substr(a.next_steps, 1, :p), length(a.summary) > :p OR length(a.next_steps) > :p, "
         "a.sentiment, a.contact_ids, a.author_id, u.name, a.created_at "
-        "FROM activities a LEFT JOIN users u ON u.id = a.author_id "
-        "WHERE a.account_id = :account AND a.deleted_at IS NULL"
+        f"FROM activities a LEFT JOIN users u ON u.id = a.author_id WHERE {where} "
+        "ORDER BY a.occurred_at DESC, a.id DESC LIMIT :limit"
     )
-    args: dict[str, Any] = {"p": PREVIEW_CHARS, "account": account_id, "limit": limit}
-    if kinds is not None:
-        wanted = sorted(ActivityKind(k).value for k in kinds)
-        sql += " AND a.kind IN (" + ", ".join(f":k{i}" for i in range(len(wanted))) + ")"
-        args.update({f"k{i}": k for i, k in enumerate(wanted)})
-    sql += " ORDER BY a.occurred_at DESC, a.id DESC LIMIT :limit"
-    rows = conn.execute(sql, args).fetchall()
+    rows = conn.execute(sql, {**args, "p": PREVIEW_CHARS, "limit": limit}).fetchall()
     names = _contact_names(conn, account_id) if rows else {}
     out = []
     for r in rows:
@@ -244,13 +239,21 @@ def count_timeline(
     """How many live activities `load_timeline` would list without a limit."""
     if kinds is not None and not kinds:
         return 0
-    sql = "SELECT count(*) FROM activities WHERE account_id = ? AND deleted_at IS NULL"
-    args: list[Any] = [account_id]
+    where, args = _timeline_where(account_id, kinds)
+    return int(conn.execute(f"SELECT count(*) FROM activities a WHERE {where}", args).fetchone()[0])
+
+
+def _timeline_where(
+    account_id: str, kinds: Collection[ActivityKind] | None
+) -> tuple[str, dict[str, Any]]:
+    """The timeline's rows (of `activities a`): the account's live ones, of `kinds`."""
+    where = "a.account_id = :account AND a.deleted_at IS NULL"
+    args: dict[str, Any] = {"account": account_id}
     if kinds is not None:
         wanted = sorted(ActivityKind(k).value for k in kinds)
-        sql += " AND kind IN (" + ", ".join("?" for _ in wanted) + ")"
-        args += wanted
-    return int(conn.execute(sql, args).fetchone()[0])
+        where += " AND a.kind IN (" + ", ".join(f":k{i}" for i in range(len(wanted))) + ")"
+        args.update({f"k{i}": k for i, k in enumerate(wanted)})
+    return where, args
 
 
 def timeline_with_total(
