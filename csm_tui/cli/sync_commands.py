@@ -156,12 +156,12 @@ def run_logout(
     if not db.exists():
         print(_("csm-tui logout: no cache at {db}").format(db=db), file=err)
         return 1
-    from csm_tui.store.cache import connect, get_meta, set_meta
+    from csm_tui.store.cache import META_SERVER_URL, connect, get_meta, set_meta
     from csm_tui.sync import credentials
 
     conn = connect(db)
     try:
-        server = get_meta(conn, credentials.META_SERVER_URL)
+        server = get_meta(conn, META_SERVER_URL)
         if not server:
             print(_("not signed in: nothing to forget"), file=out)
             return 0

@@ -6,7 +6,7 @@ override). Nothing is written here (`store.account_import_writes` writes the pla
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 from csm_tui.domain.csv_mapping import ColumnMapping
 from csm_tui.domain.lifecycle import Stage
 from csm_tui.domain.metrics import CENT
-from csm_tui.domain.records import Role
 from csm_tui.domain.renewals import is_churn_status
 from csm_tui.domain.tiers import AccountTraits, OverrideReason, Tier, TierOverride, TierRules
 from csm_tui.i18n import N_, Message
@@ -22,6 +21,7 @@ from csm_tui.store.cache import META_ME, get_meta
 from csm_tui.store.import_matching import CHUNK, AccountBook, UserBook, refusal_words
 from csm_tui.store.import_report import CREATE, SKIP, UNCHANGED, UPDATE, RowOutcome
 from csm_tui.store.import_rows import ImportRow, ImportRun
+from csm_tui.store.ownership import import_owner_refusal
 from csm_tui.store.timestamps import date_from_db
 
 _ACCOUNT_COLUMNS = (
@@ -128,7 +128,7 @@ def plan_accounts(
             default_owner = users.find(owner_default)
         except LookupError as exc:
             run.issue(0, Message.of(N_("owner_default: {problem}"), problem=refusal_words(exc)))
-    hands_over = _hand_over_check(conn, me)
+    hands_over = import_owner_refusal(conn, me)
     book = AccountBook(conn)
     matched: dict[int, str] = {}  # line → account id
     for row in rows:
@@ -234,30 +234,6 @@ def plan_accounts(
         else:
             outcomes.append(RowOutcome(row.line, UNCHANGED, name, aid, words=kept_owner))
     return plans, outcomes
-
-
-def _hand_over_check(
-    conn: sqlite3.Connection, me: str | None
-) -> Callable[[str | None], Message | None]:
-    """For a CSM signed in to a server: why an account of someone else's is not theirs to
-    import (the server refuses a CSM handing an account to anyone: it stayed theirs on the
-    server while the cache said otherwise); None for anyone else, and for a local book."""
-    role = None if me is None else conn.execute(
-        "SELECT role FROM users WHERE id = ?", (me,)).fetchone()  # fmt: skip
-    if not get_meta(conn, "server_url") or role is None or role[0] != Role.CSM.value:
-        return lambda owner: None
-    names = dict(conn.execute("SELECT id, name FROM users"))
-
-    def refused(owner: str | None) -> Message | None:
-        if owner is None or owner == me:
-            return None
-        return Message.of(
-            N_("owned by {owner}: a CSM imports their own accounts (a team lead or an admin "
-               "imports or hands over the team's)"),
-            owner=names.get(owner, owner),
-        )  # fmt: skip
-
-    return refused
 
 
 def _contract_of(

@@ -34,6 +34,8 @@ BUSY_TIMEOUT_MS = 5000
 META_DATA_AS_OF = "data_as_of"  # UTC instant the book's data was built or last synced
 META_ME = "me"  # user id of the person using this cache (may be absent)
 META_BOOK_NAME = "book_name"  # a human name for the book ("Demo book (seed 7)")
+META_SERVER_URL = "server_url"  # the central API this cache is signed in to (absent: local)
+META_CURSOR = "sync_cursor"  # how far this cache has pulled (absent: never pulled)
 
 
 # The cache holds a customer book: its file, WAL and shared-memory file are the owner's only.
@@ -142,6 +144,12 @@ def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     """The value stored under `key` in cache_meta, or None."""
     row = conn.execute('SELECT value FROM cache_meta WHERE "key" = ?', (key,)).fetchone()
     return None if row is None else row[0]
+
+
+def signed_in(conn: sqlite3.Connection) -> bool:
+    """Whether the cache is signed in to a server (its writes sync; the server's rules hold)
+    rather than a local book."""
+    return bool(get_meta(conn, META_SERVER_URL))
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:

@@ -9,7 +9,7 @@ import sqlite3
 from csm_tui.domain.csv_file import fold
 from csm_tui.domain.errors import Refusal
 from csm_tui.i18n import N_, Message
-from csm_tui.store.cache import get_meta
+from csm_tui.store.cache import META_CURSOR, get_meta, signed_in
 
 CHUNK = 500  # ids per `IN (...)` lookup
 
@@ -32,9 +32,7 @@ class UserBook:
         self.by_folded: dict[str, set[str]] = {}
         self.ids: set[str] = set()
         # Signed in to a server but never synced: the team is not in the cache yet.
-        self.team_unpulled = bool(get_meta(conn, "server_url")) and not get_meta(
-            conn, "sync_cursor"
-        )
+        self.team_unpulled = signed_in(conn) and not get_meta(conn, META_CURSOR)
         for uid, name, email in conn.execute("SELECT id, name, email FROM users"):
             self.ids.add(uid)
             self.by_name.setdefault(name, set()).add(uid)

@@ -6,15 +6,21 @@ move an account of their team (or their own) to someone in their team, and refus
 one rule of the cache: `store.assignments.reassign_account` (the write the Coverage screen's
 `r` and the shell's `assign` both make) refuses what it refuses, and the Coverage screen
 offers only the people it allows (`reassign_refusal_in`, `hand_on_refusal_in`).
+
+Two more of the server's rules hold for a cache signed in to one (a local book is its
+user's to write): only an account's owner or an admin adds to it (`write_refusal_in`: the
+keys, forms and command language a lead uses on a CSM's account), and a CSM's import does
+not hand accounts to others (`import_owner_refusal`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from csm_tui.domain.records import Role
 from csm_tui.i18n import N_, Message
-from csm_tui.store.cache import get_meta
+from csm_tui.store.cache import signed_in
 
 _NO_ME = N_("this cache does not know who you are: sign in first (csm-tui login)")
 
@@ -95,7 +101,7 @@ def write_refusal_in(conn: sqlite3.Connection, account_id: str, me: str | None) 
     or the account's owner. Only a cache signed in to a server is held to it (a local book
     is its user's to write); a lead reads their team's book and reassigns it, and what they
     typed on a CSM's account was refused at the next sync, out of sight."""
-    if me is None or not get_meta(conn, "server_url"):
+    if me is None or not signed_in(conn):
         return None
     row = conn.execute(
         "SELECT a.owner_id, o.name, (SELECT role FROM users WHERE id = ?) "
@@ -112,3 +118,27 @@ def write_refusal_in(conn: sqlite3.Connection, account_id: str, me: str | None) 
            "would refuse it at the next sync)"),
         owner=row[1] or row[0],
     )  # fmt: skip
+
+
+def import_owner_refusal(
+    conn: sqlite3.Connection, me: str | None
+) -> Callable[[str | None], Message | None]:
+    """For a CSM signed in to a server: why an account someone else owns is not theirs to
+    import (the server refuses a CSM handing an account to anyone: it stayed theirs on the
+    server while the cache said otherwise); for anyone else, and a local book: never."""
+    role = None if me is None else conn.execute(
+        "SELECT role FROM users WHERE id = ?", (me,)).fetchone()  # fmt: skip
+    if not signed_in(conn) or role is None or role[0] != Role.CSM.value:
+        return lambda owner: None
+    names = dict(conn.execute("SELECT id, name FROM users"))
+
+    def refused(owner: str | None) -> Message | None:
+        if owner is None or owner == me:
+            return None
+        return Message.of(
+            N_("owned by {owner}: a CSM imports their own accounts (a team lead or an admin "
+               "imports or hands over the team's)"),
+            owner=names.get(owner, owner),
+        )  # fmt: skip
+
+    return refused

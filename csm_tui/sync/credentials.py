@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 
 from csm_tui.domain.errors import Refusal
 from csm_tui.i18n import N_, Message, _
-from csm_tui.store.cache import META_ME, get_meta, set_meta
+from csm_tui.store.cache import META_CURSOR, META_ME, META_SERVER_URL, get_meta, set_meta
 
 SERVICE = "csm-tui"
-META_SERVER_URL = "server_url"
 META_TOKEN_FILE = "token_file"
 META_SIGNED_OUT = "signed_out"  # set by `csm-tui logout`, cleared by login
 
@@ -205,7 +204,7 @@ def remember_sign_in(
             None if token_file is None else str(Path(token_file).expanduser().resolve()),
         )
         if changed:
-            set_meta(conn, "sync_cursor", None)
+            set_meta(conn, META_CURSOR, None)
     return changed
 
 

@@ -29,7 +29,7 @@ from csm_tui import protocol as p
 from csm_tui.config import Settings, SettingsError, load_settings
 from csm_tui.i18n import _, current_language, ngettext
 from csm_tui.store import outbox
-from csm_tui.store.cache import get_meta, set_data_as_of, set_meta
+from csm_tui.store.cache import META_CURSOR, get_meta, set_data_as_of, set_meta
 from csm_tui.store.timestamps import from_db, to_db
 from csm_tui.sync.conflicts import (
     Conflict,
@@ -74,7 +74,6 @@ __all__ = [
     "sync_status",
 ]
 
-META_CURSOR = "sync_cursor"
 META_CLIENT_ID = "client_id"
 META_LAST_SYNC_AT = "last_sync_at"
 META_LAST_ATTEMPT_AT = "last_sync_attempt_at"
