@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from csm_tui.assets_path import style_path
 from csm_tui.i18n import N_, _
-from csm_tui.ui.current_account import CurrentAccount, NoAccount, current_account
+from csm_tui.ui.current_account import CurrentAccount, NoAccount, current_account, writes_refused
 from csm_tui.ui.drafts import DraftKeeping
 from csm_tui.ui.heap import CHECK_SECONDS, IdleCollector
 from csm_tui.ui.language import LanguageCommands
@@ -361,12 +361,6 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
 
     # -- the working day ------------------------------------------------------------------
 
-    def refuses_writes_to(self, account_id: str) -> bool:
-        """Whether this user may not add to the account (`ui.current_account`)."""
-        from csm_tui.ui.current_account import writes_refused
-
-        return writes_refused(self, self.workspace, account_id)
-
     def action_log_activity(self) -> None:
         from csm_tui.ui.screens.log_activity import LogActivityScreen
 
@@ -374,7 +368,7 @@ class CsmApp(KeysAndNavigation, DraftKeeping, App[None]):
         if current is None:
             return
         account_id, name = current
-        if self.refuses_writes_to(account_id):
+        if writes_refused(self, self.workspace, account_id):
             return
 
         self.push_screen(LogActivityScreen(self.workspace, account_id, name), self.log_closed)

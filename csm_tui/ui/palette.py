@@ -34,7 +34,7 @@ from textual.markup import escape
 
 from csm_tui.domain.text import safe_text
 from csm_tui.i18n import N_, _
-from csm_tui.ui.current_account import CurrentAccount, current_account
+from csm_tui.ui.current_account import CurrentAccount, current_account, writes_refused
 from csm_tui.ui.palette_order import placed_hit
 
 if TYPE_CHECKING:
@@ -242,7 +242,7 @@ def open_log_form(app: CsmApp, account_id: str, name: str, kind: ActivityKind) -
     """The log form, pre-filled for `kind` on the account, as the `l` key opens it."""
     from csm_tui.ui.screens.log_activity import LogActivityScreen, describe
 
-    if app.refuses_writes_to(account_id):
+    if writes_refused(app, app.workspace, account_id):
         return
 
     def logged(result: LogResult | None) -> None:
